@@ -1,0 +1,165 @@
+package offboard
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// CaseID identifies a case: "OFF-0042".
+type CaseID string
+
+// FormatCaseID formats the n-th case id.
+func FormatCaseID(n uint64) CaseID { return CaseID(fmt.Sprintf("OFF-%04d", n)) }
+
+// ParseCaseID accepts "OFF-0042", "off-42" and "42", and normalizes.
+func ParseCaseID(s string) (CaseID, bool) {
+	s = strings.TrimSpace(s)
+	if len(s) > 4 && strings.EqualFold(s[:4], "OFF-") {
+		s = s[4:]
+	}
+	n, err := strconv.ParseUint(s, 10, 64)
+	if err != nil || n == 0 {
+		return "", false
+	}
+	return FormatCaseID(n), true
+}
+
+// DepartureKind is why the person leaves. It decides how fast access goes.
+type DepartureKind string
+
+// Departure kinds. Retirement and contract end are handled as voluntary.
+const (
+	Voluntary   DepartureKind = "voluntary"
+	Involuntary DepartureKind = "involuntary"
+	Retirement  DepartureKind = "retirement"
+	ContractEnd DepartureKind = "contract_end"
+)
+
+// ParseDepartureKind accepts the kinds above, case-insensitively, with
+// "-" or " " for "_".
+func ParseDepartureKind(s string) (DepartureKind, error) {
+	k := DepartureKind(strings.NewReplacer("-", "_", " ", "_").Replace(strings.ToLower(strings.TrimSpace(s))))
+	switch k {
+	case Voluntary, Involuntary, Retirement, ContractEnd:
+		return k, nil
+	}
+	return "", Errorf(EINVALID, "unknown departure kind %q: use voluntary, involuntary, retirement or contract_end", s)
+}
+
+// Immediate reports whether access must go at once, without waiting for
+// the last day or a click.
+func (k DepartureKind) Immediate() bool { return k == Involuntary }
+
+// CaseStatus is where a case stands.
+type CaseStatus string
+
+// Case statuses.
+const (
+	CaseOpen      CaseStatus = "open"
+	CaseCompleted CaseStatus = "completed"
+	CaseCancelled CaseStatus = "cancelled"
+)
+
+// Closed reports whether nothing more happens on the case.
+func (s CaseStatus) Closed() bool { return s == CaseCompleted || s == CaseCancelled }
+
+// ParseCaseStatus parses a status filter.
+func ParseCaseStatus(s string) (CaseStatus, error) {
+	switch st := CaseStatus(strings.ToLower(strings.TrimSpace(s))); st {
+	case CaseOpen, CaseCompleted, CaseCancelled:
+		return st, nil
+	}
+	return "", Errorf(EINVALID, "unknown case status %q: use open, completed or cancelled", s)
+}
+
+// Employee is the departing person, as HR or the HRIS describes them.
+type Employee struct {
+	HRISID       string `json:"hris_id,omitempty"`
+	Name         string `json:"name"`
+	Email        string `json:"email"`
+	Title        string `json:"title,omitempty"`
+	Department   string `json:"department,omitempty"`
+	Location     string `json:"location,omitempty"`
+	ManagerEmail string `json:"manager_email,omitempty"`
+	// TimeZone is an IANA zone; empty means the company's.
+	TimeZone string `json:"time_zone,omitempty"`
+}
+
+// FirstName is the first word of the name, or the email's local part.
+func (e Employee) FirstName() string {
+	if f := strings.Fields(e.Name); len(f) > 0 {
+		return f[0]
+	}
+	local, _, _ := strings.Cut(e.Email, "@")
+	return local
+}
+
+// DisplayName is the name, or the email when the name is unknown.
+func (e Employee) DisplayName() string {
+	if strings.TrimSpace(e.Name) != "" {
+		return e.Name
+	}
+	return e.Email
+}
+
+// RoomRef points at the chat room of a case on one platform.
+type RoomRef struct {
+	Platform string `json:"platform"` // "slack", "teams", "console"
+	ID       string `json:"id"`       // channel id, conversation id
+	Name     string `json:"name,omitempty"`
+	// HeaderRef is the platform's id of the case header message.
+	HeaderRef string `json:"header_ref,omitempty"`
+}
+
+// Case is one departure and everything that must happen for it.
+type Case struct {
+	ID           CaseID        `json:"id"`
+	Employee     Employee      `json:"employee"`
+	Kind         DepartureKind `json:"kind"`
+	Confidential bool          `json:"confidential"`
+	Playbook     string        `json:"playbook"`
+	// LastDay is the last working day, "2006-01-02", in TimeZone.
+	LastDay  string `json:"last_day"`
+	TimeZone string `json:"time_zone"`
+	// RevokeAt is when access goes: the end of the last day at the
+	// configured revocation time, or the notice time for involuntary exits.
+	RevokeAt time.Time `json:"revoke_at"`
+	// The case clock. EffectiveAt is HR's effective termination time,
+	// NoticeAt when the notice reached offboard, RevokedAt when every
+	// revocation task was done and verified.
+	EffectiveAt time.Time  `json:"effective_at,omitempty"`
+	NoticeAt    time.Time  `json:"notice_at"`
+	RevokedAt   *time.Time `json:"revoked_at,omitempty"`
+	// Source is where the notice came from: "slack", "api", "hris:bamboohr", ….
+	Source    string     `json:"source"`
+	SourceRef string     `json:"source_ref,omitempty"`
+	Requester Actor      `json:"requester"`
+	Notes     string     `json:"notes,omitempty"`
+	Status    CaseStatus `json:"status"`
+	// CancelReason is set when Status is cancelled.
+	CancelReason string     `json:"cancel_reason,omitempty"`
+	Rooms        []RoomRef  `json:"rooms,omitempty"`
+	CreatedAt    time.Time  `json:"created_at"`
+	UpdatedAt    time.Time  `json:"updated_at"`
+	ClosedAt     *time.Time `json:"closed_at,omitempty"`
+}
+
+// Room returns the case's room on a platform.
+func (c *Case) Room(platform string) (RoomRef, bool) {
+	for _, r := range c.Rooms {
+		if r.Platform == platform {
+			return r, true
+		}
+	}
+	return RoomRef{}, false
+}
+
+// TimeToRevocation is notice → revoked, the product's headline number.
+func (c *Case) TimeToRevocation() (time.Duration, bool) {
+	if c.RevokedAt == nil {
+		return 0, false
+	}
+	return c.RevokedAt.Sub(c.NoticeAt), true
+}

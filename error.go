@@ -1,0 +1,76 @@
+package offboard
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Error codes. Every error a person can see carries one; the code decides
+// the HTTP status and whether a job is retried.
+const (
+	EINVALID     = "invalid"     // bad input; fix it and try again
+	ENOTFOUND    = "not_found"   // no such case, task or approval
+	EFORBIDDEN   = "forbidden"   // the actor may not do this
+	ECONFLICT    = "conflict"    // the state does not allow it (already done, already open)
+	EUNAVAILABLE = "unavailable" // a dependency failed; retrying may help
+	EINTERNAL    = "internal"    // a bug or a broken store
+)
+
+// Error is an application error: a code for programs and a message for
+// people. Messages never contain secrets.
+type Error struct {
+	Code    string
+	Message string
+}
+
+func (e *Error) Error() string { return e.Message }
+
+// Errorf returns an *Error with the given code and formatted message.
+func Errorf(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// ErrorCode returns the code of the first *Error in err's chain, EINTERNAL
+// for any other error and "" for nil.
+func ErrorCode(err error) string {
+	if err == nil {
+		return ""
+	}
+	if e, ok := errors.AsType[*Error](err); ok {
+		return e.Code
+	}
+	if _, ok := errors.AsType[*RateLimitError](err); ok {
+		return EUNAVAILABLE
+	}
+	return EINTERNAL
+}
+
+// ErrorMessage returns the message of the first *Error in err's chain, and
+// a generic text for internal errors so their detail stays in the logs.
+func ErrorMessage(err error) string {
+	if err == nil {
+		return ""
+	}
+	if e, ok := errors.AsType[*Error](err); ok {
+		return e.Message
+	}
+	if e, ok := errors.AsType[*RateLimitError](err); ok {
+		return e.Error()
+	}
+	return "internal error; see the offboard log"
+}
+
+// RateLimitError says an outside API refused work until Reset. The outbox
+// pauses every job for that API until then instead of burning attempts.
+type RateLimitError struct {
+	API   string    // "okta", "slack", …
+	Reset time.Time // when the API accepts requests again
+	Err   error
+}
+
+func (e *RateLimitError) Error() string {
+	return fmt.Sprintf("%s rate limit reached; paused until %s", e.API, e.Reset.UTC().Format(time.RFC3339))
+}
+
+func (e *RateLimitError) Unwrap() error { return e.Err }

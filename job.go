@@ -1,0 +1,68 @@
+package offboard
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// JobKind says what a worker does with a job.
+type JobKind string
+
+// Job kinds.
+const (
+	JobAction JobKind = "action" // run a connector action for a task
+	JobNotify JobKind = "notify" // tell people in chat
+)
+
+// Job is an outbox row: an effect the engine decided on, written in the
+// same transaction as the decision and run by a worker afterwards.
+type Job struct {
+	// ID is stable for the effect, so a rerun after a crash is the same
+	// job: "OFF-0042/okta_suspend#1" (#n counts deliberate re-runs).
+	ID        string            `json:"id"`
+	Kind      JobKind           `json:"kind"`
+	CaseID    CaseID            `json:"case_id"`
+	TaskKey   string            `json:"task_key,omitempty"`
+	Action    string            `json:"action,omitempty"`
+	Params    map[string]string `json:"params,omitempty"`
+	Notice    *Notice           `json:"notice,omitempty"`
+	Priority  Priority          `json:"priority"`
+	NotBefore time.Time         `json:"not_before"`
+	Attempts  int               `json:"attempts"`
+	LastError string            `json:"last_error,omitempty"`
+	// Leased is set while a worker holds the job. A job leased when the
+	// process starts was cut off by a crash and is queued again.
+	Leased    bool      `json:"leased"`
+	LeasedAt  time.Time `json:"leased_at,omitzero"`
+	CreatedAt time.Time `json:"created_at"`
+	// DeadAt is set when the job was moved to the dead letters.
+	DeadAt *time.Time `json:"dead_at,omitempty"`
+}
+
+// API is the rate-limit group of the job: the part of the action id
+// before the dot ("okta" for "okta.suspend"), or "chat" for notices.
+func (j *Job) API() string {
+	if j.Kind == JobNotify {
+		return "chat"
+	}
+	api, _, _ := strings.Cut(j.Action, ".")
+	return api
+}
+
+// ActionJobID is the id of the n-th run of a task's action.
+func ActionJobID(c CaseID, taskKey string, run int) string {
+	return fmt.Sprintf("%s/%s#%d", c, taskKey, run)
+}
+
+// Notice is a neutral chat notification. Platforms render it.
+type Notice struct {
+	Kind       string     `json:"kind"` // "case_opened", "task_failed", …
+	CaseID     CaseID     `json:"case_id"`
+	TaskKey    string     `json:"task_key,omitempty"`
+	ApprovalID string     `json:"approval_id,omitempty"`
+	Department Department `json:"department,omitempty"`
+	// To are emails of people to tell directly, in addition to the room.
+	To   []string `json:"to,omitempty"`
+	Text string   `json:"text"`
+}

@@ -1,0 +1,234 @@
+package offboard
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+)
+
+// Playbook is the list of tasks a case gets when it opens. The embedded
+// default lives in flows; config may override it or add others.
+type Playbook struct {
+	// Name identifies the playbook; "default" is the built-in one.
+	Name string `yaml:"name" json:"name"`
+	// Extends names a playbook whose tasks this one starts from.
+	Extends string `yaml:"extends,omitempty" json:"extends,omitempty"`
+	// Kinds are the departure kinds this playbook is chosen for.
+	Kinds []DepartureKind `yaml:"kinds,omitempty" json:"kinds,omitempty"`
+	// Tasks are added, or replace the task with the same key in Extends.
+	Tasks []TaskTemplate `yaml:"tasks,omitempty" json:"tasks,omitempty"`
+	// Remove drops tasks inherited from Extends by key.
+	Remove []string `yaml:"remove,omitempty" json:"remove,omitempty"`
+}
+
+// TaskTemplate describes one task of a playbook.
+type TaskTemplate struct {
+	Key        string     `yaml:"key" json:"key"`
+	Department Department `yaml:"department" json:"department"`
+	Title      string     `yaml:"title" json:"title"`
+	// Action is a connector action id ("okta.suspend") or "manual".
+	Action string            `yaml:"action" json:"action"`
+	Params map[string]string `yaml:"params,omitempty" json:"params,omitempty"`
+	// When the task becomes actionable: "on_open", "at_last_day" (the
+	// revocation point: at once for involuntary exits), or an offset after
+	// the revocation point such as "30d".
+	When string `yaml:"when,omitempty" json:"when,omitempty"`
+	// After lists tasks that must be done or skipped first. With MaxWait
+	// the task runs anyway once MaxWait has passed since the revocation
+	// point (Okta deactivation waits for the data transfers this way).
+	After   []string `yaml:"after,omitempty" json:"after,omitempty"`
+	MaxWait Duration `yaml:"max_wait,omitempty" json:"max_wait,omitempty"`
+	// Approval names who must approve before the task may run: "manager".
+	Approval string `yaml:"approval,omitempty" json:"approval,omitempty"`
+	// Question is what the approver is asked.
+	Question string `yaml:"question,omitempty" json:"question,omitempty"`
+	// Priority orders outbox jobs: revocation, device, chat, report.
+	Priority Priority `yaml:"priority,omitempty" json:"priority,omitempty"`
+	// Due is how long people have once the task is actionable.
+	Due Duration `yaml:"due,omitempty" json:"due,omitempty"`
+	// Optional tasks do not hold the case open.
+	Optional bool `yaml:"optional,omitempty" json:"optional,omitempty"`
+}
+
+// Task "when" values.
+const (
+	WhenOnOpen    = "on_open"
+	WhenAtLastDay = "at_last_day"
+)
+
+// ActionManual is the action of a task a person does and marks done.
+const ActionManual = "manual"
+
+var taskKeyPattern = regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)
+
+// Validate checks a resolved playbook (after Extends was applied). Each
+// problem names the task. knownAction reports whether an action id exists;
+// nil skips that check.
+func (p *Playbook) Validate(knownAction func(string) bool) error {
+	var errs []string
+	if p.Name == "" {
+		errs = append(errs, "playbook has no name")
+	}
+	if len(p.Tasks) == 0 {
+		errs = append(errs, fmt.Sprintf("playbook %q has no tasks", p.Name))
+	}
+	seen := map[string]bool{}
+	for i, t := range p.Tasks {
+		where := fmt.Sprintf("playbook %q task %q", p.Name, t.Key)
+		if t.Key == "" {
+			where = fmt.Sprintf("playbook %q task #%d", p.Name, i+1)
+		}
+		for _, msg := range t.problems(knownAction) {
+			errs = append(errs, where+": "+msg)
+		}
+		if seen[t.Key] {
+			errs = append(errs, where+": duplicate key")
+		}
+		seen[t.Key] = true
+	}
+	for _, t := range p.Tasks {
+		for _, dep := range t.After {
+			if !seen[dep] {
+				errs = append(errs, fmt.Sprintf("playbook %q task %q: after names unknown task %q", p.Name, t.Key, dep))
+			}
+			if dep == t.Key {
+				errs = append(errs, fmt.Sprintf("playbook %q task %q: waits for itself", p.Name, t.Key))
+			}
+		}
+	}
+	if cyc := p.cycle(); cyc != "" {
+		errs = append(errs, fmt.Sprintf("playbook %q: tasks wait for each other in a circle: %s", p.Name, cyc))
+	}
+	if len(errs) > 0 {
+		return Errorf(EINVALID, "%s", strings.Join(errs, "; "))
+	}
+	return nil
+}
+
+func (t TaskTemplate) problems(knownAction func(string) bool) []string {
+	var out []string
+	if !taskKeyPattern.MatchString(t.Key) {
+		out = append(out, "key must be lowercase letters, digits and _ (starting with a letter)")
+	}
+	if !t.Department.Valid() {
+		out = append(out, fmt.Sprintf("department %q is not one of %s", t.Department, joinDepartments()))
+	}
+	if strings.TrimSpace(t.Title) == "" {
+		out = append(out, "title is empty")
+	}
+	if t.Action == "" {
+		out = append(out, `action is empty (use "manual" for a task a person does)`)
+	} else if knownAction != nil && !knownAction(t.Action) {
+		out = append(out, fmt.Sprintf("unknown action %q", t.Action))
+	}
+	if _, err := ParseWhen(t.When); err != nil {
+		out = append(out, err.Error())
+	}
+	if t.Approval != "" && t.Approval != ApproverManager {
+		out = append(out, fmt.Sprintf("approval %q is not supported (want %q)", t.Approval, ApproverManager))
+	}
+	if t.Priority != "" && !t.Priority.Valid() {
+		out = append(out, fmt.Sprintf("priority %q is not one of revocation, device, chat, report", t.Priority))
+	}
+	if t.MaxWait > 0 && len(t.After) == 0 {
+		out = append(out, "max_wait needs after")
+	}
+	return out
+}
+
+func (p *Playbook) cycle() string {
+	deps := map[string][]string{}
+	for _, t := range p.Tasks {
+		deps[t.Key] = t.After
+	}
+	const (
+		unvisited = 0
+		visiting  = 1
+		finished  = 2
+	)
+	state := map[string]int{}
+	var path []string
+	var found string
+	var visit func(k string) bool
+	visit = func(k string) bool {
+		switch state[k] {
+		case visiting:
+			i := slices.Index(path, k)
+			found = strings.Join(append(slices.Clone(path[i:]), k), " → ")
+			return true
+		case finished:
+			return false
+		}
+		state[k] = visiting
+		path = append(path, k)
+		for _, d := range deps[k] {
+			if visit(d) {
+				return true
+			}
+		}
+		path = path[:len(path)-1]
+		state[k] = finished
+		return false
+	}
+	for _, t := range p.Tasks {
+		if state[t.Key] == unvisited && visit(t.Key) {
+			return found
+		}
+	}
+	return ""
+}
+
+// When is a parsed TaskTemplate.When.
+type When struct {
+	OnOpen bool
+	// Offset after the revocation point; zero with OnOpen false means at
+	// the revocation point itself.
+	Offset Duration
+}
+
+// ParseWhen parses "on_open", "at_last_day" (also ""), or an offset after
+// the revocation point ("30d", "+30d", "36h").
+func ParseWhen(s string) (When, error) {
+	switch s {
+	case WhenOnOpen:
+		return When{OnOpen: true}, nil
+	case "", WhenAtLastDay:
+		return When{}, nil
+	}
+	d, err := ParseDuration(strings.TrimPrefix(s, "+"))
+	if err != nil {
+		return When{}, fmt.Errorf("when %q: want on_open, at_last_day or an offset such as 30d", s)
+	}
+	return When{Offset: d}, nil
+}
+
+// Priority orders outbox jobs. Revocation first: access must go before
+// anything else is done.
+type Priority string
+
+// Job priorities, most urgent first.
+const (
+	PriorityRevocation Priority = "revocation"
+	PriorityDevice     Priority = "device"
+	PriorityChat       Priority = "chat"
+	PriorityReport     Priority = "report"
+)
+
+// Valid reports whether p is a known priority.
+func (p Priority) Valid() bool { return p.Rank() >= 0 }
+
+// Rank is the sort order: 0 is served first. Unknown is -1.
+func (p Priority) Rank() int {
+	switch p {
+	case PriorityRevocation:
+		return 0
+	case PriorityDevice:
+		return 1
+	case PriorityChat:
+		return 2
+	case PriorityReport:
+		return 3
+	}
+	return -1
+}

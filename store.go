@@ -1,0 +1,92 @@
+package offboard
+
+import (
+	"context"
+	"time"
+)
+
+// Store persists cases and runs the engine's decisions atomically. The
+// engine does all its reading and writing for one command inside one
+// Update, so state, audit events and jobs commit together or not at all.
+// Never make a network call inside Update.
+type Store interface {
+	// Update runs fn in one read-write transaction; an error rolls back.
+	Update(ctx context.Context, fn func(Tx) error) error
+	// View runs fn in a read-only transaction.
+	View(ctx context.Context, fn func(Tx) error) error
+}
+
+// Tx is the unit of work the engine sees. Methods return *Error with
+// ENOTFOUND for missing records. Returned values are copies the caller
+// may keep and change.
+type Tx interface {
+	// NextCaseID allocates the next case id.
+	NextCaseID() (CaseID, error)
+	Case(id CaseID) (*Case, error)
+	// PutCase writes a case and keeps the email and status indexes.
+	PutCase(c *Case) error
+	// CaseIDsByEmail returns the cases of an employee email, oldest first.
+	CaseIDsByEmail(email string) ([]CaseID, error)
+	// CaseIDsByStatus returns the cases with a status, oldest first.
+	CaseIDsByStatus(st CaseStatus) ([]CaseID, error)
+
+	// Tasks returns a case's tasks in playbook order.
+	Tasks(id CaseID) ([]*Task, error)
+	Task(id CaseID, key string) (*Task, error)
+	// PutTask writes a task and keeps the due index (tasks with RunAt
+	// that are not settled, running or failed).
+	PutTask(t *Task) error
+	// DueTasks returns (case, key) of tasks whose RunAt <= now.
+	DueTasks(now time.Time, limit int) ([]TaskRef, error)
+
+	Approvals(id CaseID) ([]*Approval, error)
+	Approval(id string) (*Approval, error)
+	// NextApprovalID allocates an approval id for a case ("OFF-0042-A1").
+	NextApprovalID(c CaseID) (string, error)
+	PutApproval(a *Approval) error
+
+	// AppendAudit fills Seq, PrevHash and Hash and appends the event.
+	AppendAudit(e *AuditEvent) error
+
+	Job(id string) (*Job, error)
+	// PutJob writes a job and keeps the ready queue (priority, then
+	// NotBefore) for jobs that are not leased.
+	PutJob(j *Job) error
+	DeleteJob(id string) error
+	// DeadLetter removes a job from the queue and keeps it for people.
+	DeadLetter(j *Job) error
+	// ReadyJobs returns up to limit unleased jobs with NotBefore <= now,
+	// most urgent first, leaving out those skip rejects.
+	ReadyJobs(now time.Time, limit int, skip func(*Job) bool) ([]*Job, error)
+	// JobsForCase returns a case's queued and leased jobs.
+	JobsForCase(id CaseID) ([]*Job, error)
+
+	// Dedupe returns the case recorded under key (a source event id).
+	Dedupe(key string) (CaseID, bool, error)
+	PutDedupe(key string, id CaseID, at time.Time) error
+}
+
+// TaskRef names a task.
+type TaskRef struct {
+	CaseID CaseID
+	Key    string
+}
+
+// Notifier delivers notices to chat platforms.
+type Notifier interface {
+	Notify(ctx context.Context, n Notice) error
+}
+
+// Clock tells the time; tests control it.
+type Clock interface {
+	Now() time.Time
+}
+
+// ClockFunc adapts a function to Clock.
+type ClockFunc func() time.Time
+
+// Now returns f().
+func (f ClockFunc) Now() time.Time { return f() }
+
+// WallClock returns the real clock.
+func WallClock() Clock { return ClockFunc(time.Now) }

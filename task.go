@@ -1,0 +1,75 @@
+package offboard
+
+import (
+	"slices"
+	"time"
+)
+
+// TaskStatus is where a task stands.
+type TaskStatus string
+
+// Task statuses.
+const (
+	TaskPending         TaskStatus = "pending"          // waiting for a person or for tasks it depends on
+	TaskScheduled       TaskStatus = "scheduled"        // runs by itself at Due
+	TaskWaitingApproval TaskStatus = "waiting_approval" // an approval must be granted first
+	TaskRunning         TaskStatus = "running"          // a job is queued or in flight
+	TaskDone            TaskStatus = "done"
+	TaskUnverified      TaskStatus = "unverified" // the action ran but the read-back disagrees
+	TaskFailed          TaskStatus = "failed"
+	TaskSkipped         TaskStatus = "skipped"
+)
+
+// Settled reports whether the task no longer holds the case open.
+func (s TaskStatus) Settled() bool { return s == TaskDone || s == TaskSkipped }
+
+// taskTransitions is the one table of allowed status changes.
+var taskTransitions = map[TaskStatus][]TaskStatus{
+	TaskPending:         {TaskScheduled, TaskWaitingApproval, TaskRunning, TaskDone, TaskSkipped},
+	TaskScheduled:       {TaskPending, TaskWaitingApproval, TaskRunning, TaskSkipped},
+	TaskWaitingApproval: {TaskPending, TaskScheduled, TaskRunning, TaskSkipped, TaskWaitingApproval},
+	TaskRunning:         {TaskDone, TaskUnverified, TaskFailed, TaskRunning, TaskSkipped},
+	TaskUnverified:      {TaskRunning, TaskDone, TaskSkipped},
+	TaskFailed:          {TaskRunning, TaskDone, TaskSkipped},
+	TaskDone:            {},
+	TaskSkipped:         {},
+}
+
+// CanMove reports whether a task may go from one status to another.
+func CanMove(from, to TaskStatus) bool { return slices.Contains(taskTransitions[from], to) }
+
+// Task is one thing that must happen for a case.
+type Task struct {
+	CaseID CaseID `json:"case_id"`
+	Key    string `json:"key"`
+	// Order is the task's place in the playbook, for display.
+	Order      int               `json:"order"`
+	Department Department        `json:"department"`
+	Title      string            `json:"title"`
+	Action     string            `json:"action"`
+	Params     map[string]string `json:"params,omitempty"`
+	Priority   Priority          `json:"priority"`
+	After      []string          `json:"after,omitempty"`
+	Approval   string            `json:"approval,omitempty"`
+	Optional   bool              `json:"optional,omitempty"`
+	Status     TaskStatus        `json:"status"`
+	Assignee   string            `json:"assignee,omitempty"`
+	// RunAt is when a scheduled task runs by itself; for a task waiting on
+	// others it is the deadline after which it runs anyway (max_wait).
+	RunAt       *time.Time        `json:"run_at,omitempty"`
+	Due         *time.Time        `json:"due,omitempty"`
+	Attempts    int               `json:"attempts"`
+	LastError   string            `json:"last_error,omitempty"`
+	Evidence    map[string]string `json:"evidence,omitempty"`
+	SkipReason  string            `json:"skip_reason,omitempty"`
+	CompletedBy string            `json:"completed_by,omitempty"`
+	CompletedAt *time.Time        `json:"completed_at,omitempty"`
+	UpdatedAt   time.Time         `json:"updated_at"`
+}
+
+// Manual reports whether a person does the task.
+func (t *Task) Manual() bool { return t.Action == ActionManual }
+
+// IsRevocation reports whether the task takes access away; the case clock
+// stops when every revocation task is done.
+func (t *Task) IsRevocation() bool { return t.Priority == PriorityRevocation && !t.Manual() }
