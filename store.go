@@ -33,8 +33,8 @@ type Tx interface {
 	// Tasks returns a case's tasks in playbook order.
 	Tasks(id CaseID) ([]*Task, error)
 	Task(id CaseID, key string) (*Task, error)
-	// PutTask writes a task and keeps the due index (tasks with RunAt
-	// that are not settled, running or failed).
+	// PutTask writes a task and keeps the due index: tasks with RunAt
+	// whose status is pending, scheduled or waiting_approval.
 	PutTask(t *Task) error
 	// DueTasks returns (case, key) of tasks whose RunAt <= now.
 	DueTasks(now time.Time, limit int) ([]TaskRef, error)

@@ -1,0 +1,317 @@
+package config
+
+import (
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/offboard-dev/offboard"
+	"go.yaml.in/yaml/v3"
+)
+
+// Config is the whole configuration file. Start from Default (Parse and
+// Load do); the yaml keys are the snake_case names in the struct tags.
+type Config struct {
+	Company       Company                                    `yaml:"company" json:"company"`
+	Store         Store                                      `yaml:"store" json:"store"`
+	HTTP          HTTP                                       `yaml:"http" json:"http"`
+	Log           Log                                        `yaml:"log" json:"log"`
+	API           API                                        `yaml:"api" json:"api"`
+	Roles         map[offboard.Role][]string                 `yaml:"roles" json:"roles"`
+	Departments   map[offboard.Department]DepartmentSettings `yaml:"departments" json:"departments"`
+	Playbooks     []offboard.Playbook                        `yaml:"playbooks" json:"playbooks"`
+	Runner        Runner                                     `yaml:"runner" json:"runner"`
+	Okta          Okta                                       `yaml:"okta" json:"okta"`
+	Licenses      map[string]float64                         `yaml:"licenses" json:"licenses"`
+	HRIS          HRIS                                       `yaml:"hris" json:"hris"`
+	Slack         Slack                                      `yaml:"slack" json:"slack"`
+	Teams         Teams                                      `yaml:"teams" json:"teams"`
+	Escalation    Escalation                                 `yaml:"escalation" json:"escalation"`
+	Digest        Digest                                     `yaml:"digest" json:"digest"`
+	BusinessHours BusinessHours                              `yaml:"business_hours" json:"business_hours"`
+	Assistant     Assistant                                  `yaml:"assistant" json:"assistant"`
+	Console       Console                                    `yaml:"console" json:"console"`
+	Demo          bool                                       `yaml:"demo" json:"demo"`
+
+	// meta is a pointer so that fmt prints an address, never the parsed
+	// document (which holds the expanded secret values).
+	meta *meta
+}
+
+// meta is what Parse knows about where the values came from.
+type meta struct {
+	source string     // file name for messages
+	root   *yaml.Node // parsed document, for line numbers
+	loc    *time.Location
+}
+
+// Company describes the employer.
+type Company struct {
+	Name           string `yaml:"name" json:"name"`
+	TimeZone       string `yaml:"time_zone" json:"time_zone"`
+	RevocationTime string `yaml:"revocation_time" json:"revocation_time"`
+}
+
+// Store configures the bbolt database.
+type Store struct {
+	Path        string            `yaml:"path" json:"path"`
+	LockTimeout offboard.Duration `yaml:"lock_timeout" json:"lock_timeout"`
+}
+
+// HTTP configures the one HTTP server.
+type HTTP struct {
+	Listen    string `yaml:"listen" json:"listen"`
+	PublicURL string `yaml:"public_url" json:"public_url"`
+}
+
+// Log configures log/slog output.
+type Log struct {
+	Level  string `yaml:"level" json:"level"`
+	Format string `yaml:"format" json:"format"`
+}
+
+// SlogLevel returns Level as a slog.Level (info when unknown).
+func (l Log) SlogLevel() slog.Level {
+	switch strings.ToLower(l.Level) {
+	case "debug":
+		return slog.LevelDebug
+	case "warn":
+		return slog.LevelWarn
+	case "error":
+		return slog.LevelError
+	}
+	return slog.LevelInfo
+}
+
+// API configures the REST API.
+type API struct {
+	Tokens []APIToken `yaml:"tokens" json:"tokens"`
+}
+
+// APIToken is one bearer token for /api/v1 and the role it acts with.
+type APIToken struct {
+	Name      string        `yaml:"name" json:"name"`
+	Token     Secret        `yaml:"token" json:"token"`
+	TokenFile string        `yaml:"token_file" json:"token_file,omitempty"`
+	Role      offboard.Role `yaml:"role" json:"role"`
+}
+
+// DepartmentSettings says where a department's cards go and who leads it.
+type DepartmentSettings struct {
+	SlackChannel string `yaml:"slack_channel" json:"slack_channel"`
+	TeamsChannel string `yaml:"teams_channel" json:"teams_channel"`
+	Lead         string `yaml:"lead" json:"lead"`
+}
+
+// Runner configures the outbox worker pool.
+type Runner struct {
+	Workers       int               `yaml:"workers" json:"workers"`
+	MaxAttempts   int               `yaml:"max_attempts" json:"max_attempts"`
+	BackoffBase   offboard.Duration `yaml:"backoff_base" json:"backoff_base"`
+	BackoffMax    offboard.Duration `yaml:"backoff_max" json:"backoff_max"`
+	ShutdownGrace offboard.Duration `yaml:"shutdown_grace" json:"shutdown_grace"`
+}
+
+// Okta configures the Okta connector; it is enabled when OrgURL is set.
+type Okta struct {
+	OrgURL          string            `yaml:"org_url" json:"org_url"`
+	APIToken        Secret            `yaml:"api_token" json:"api_token"`
+	APITokenFile    string            `yaml:"api_token_file" json:"api_token_file,omitempty"`
+	DeactivateAfter offboard.Duration `yaml:"deactivate_after" json:"deactivate_after"`
+	RequestTimeout  offboard.Duration `yaml:"request_timeout" json:"request_timeout"`
+}
+
+// HRIS configures inbound HR systems.
+type HRIS struct {
+	BambooHR BambooHR    `yaml:"bamboohr" json:"bamboohr"`
+	Generic  GenericHRIS `yaml:"generic" json:"generic"`
+}
+
+// BambooHR configures the BambooHR webhook and API.
+type BambooHR struct {
+	WebhookSecret             Secret `yaml:"webhook_secret" json:"webhook_secret"`
+	WebhookSecretFile         string `yaml:"webhook_secret_file" json:"webhook_secret_file,omitempty"`
+	PreviousWebhookSecret     Secret `yaml:"previous_webhook_secret" json:"previous_webhook_secret"`
+	PreviousWebhookSecretFile string `yaml:"previous_webhook_secret_file" json:"previous_webhook_secret_file,omitempty"`
+	APIKey                    Secret `yaml:"api_key" json:"api_key"`
+	APIKeyFile                string `yaml:"api_key_file" json:"api_key_file,omitempty"`
+	Subdomain                 string `yaml:"subdomain" json:"subdomain"`
+}
+
+// GenericHRIS configures the generic JSON intake webhook.
+type GenericHRIS struct {
+	WebhookSecret     Secret `yaml:"webhook_secret" json:"webhook_secret"`
+	WebhookSecretFile string `yaml:"webhook_secret_file" json:"webhook_secret_file,omitempty"`
+}
+
+// Slack configures the Slack platform; enabled when either token is set.
+type Slack struct {
+	AppToken            Secret `yaml:"app_token" json:"app_token"`
+	AppTokenFile        string `yaml:"app_token_file" json:"app_token_file,omitempty"`
+	BotToken            Secret `yaml:"bot_token" json:"bot_token"`
+	BotTokenFile        string `yaml:"bot_token_file" json:"bot_token_file,omitempty"`
+	APIURL              string `yaml:"api_url" json:"api_url"`
+	TeamID              string `yaml:"team_id" json:"team_id"`
+	AppID               string `yaml:"app_id" json:"app_id"`
+	ChannelNameTemplate string `yaml:"channel_name_template" json:"channel_name_template"`
+	ArchiveOnComplete   bool   `yaml:"archive_on_complete" json:"archive_on_complete"`
+	HRChannel           string `yaml:"hr_channel" json:"hr_channel"`
+}
+
+// Teams configures the Microsoft Teams platform; enabled when AppID is set.
+type Teams struct {
+	AppID                string `yaml:"app_id" json:"app_id"`
+	AppPassword          Secret `yaml:"app_password" json:"app_password"`
+	AppPasswordFile      string `yaml:"app_password_file" json:"app_password_file,omitempty"`
+	TenantID             string `yaml:"tenant_id" json:"tenant_id"`
+	OpenIDMetadataURL    string `yaml:"openid_metadata_url" json:"openid_metadata_url"`
+	OffboardingChannelID string `yaml:"offboarding_channel_id" json:"offboarding_channel_id"`
+	ServiceURL           string `yaml:"service_url" json:"service_url"`
+}
+
+// Escalation configures reminders and escalation of stalled tasks.
+type Escalation struct {
+	Check         string            `yaml:"check" json:"check"`
+	RemindAfter   offboard.Duration `yaml:"remind_after" json:"remind_after"`
+	EscalateAfter offboard.Duration `yaml:"escalate_after" json:"escalate_after"`
+	EscalateTo    []string          `yaml:"escalate_to" json:"escalate_to"`
+	MaxLevel      int               `yaml:"max_level" json:"max_level"`
+}
+
+// Digest configures the daily digest.
+type Digest struct {
+	Cron    string `yaml:"cron" json:"cron"`
+	Enabled bool   `yaml:"enabled" json:"enabled"`
+}
+
+// BusinessHours limits reminders to working time when enabled.
+type BusinessHours struct {
+	Enabled bool     `yaml:"enabled" json:"enabled"`
+	Start   string   `yaml:"start" json:"start"`
+	End     string   `yaml:"end" json:"end"`
+	Days    []string `yaml:"days" json:"days"`
+}
+
+// Assistant configures the question-answering assistant; enabled when
+// APIKey or BaseURL is set.
+type Assistant struct {
+	APIKey        Secret            `yaml:"api_key" json:"api_key"`
+	APIKeyFile    string            `yaml:"api_key_file" json:"api_key_file,omitempty"`
+	BaseURL       string            `yaml:"base_url" json:"base_url"`
+	Model         string            `yaml:"model" json:"model"`
+	MaxToolRounds int               `yaml:"max_tool_rounds" json:"max_tool_rounds"`
+	Timeout       offboard.Duration `yaml:"timeout" json:"timeout"`
+}
+
+// Console configures the built-in web console.
+type Console struct {
+	Enabled   bool   `yaml:"enabled" json:"enabled"`
+	Token     Secret `yaml:"token" json:"token"`
+	TokenFile string `yaml:"token_file" json:"token_file,omitempty"`
+}
+
+func dur(d time.Duration) offboard.Duration { return offboard.Duration(d) }
+
+// Default returns the configuration used for every key the file leaves
+// unset. It validates cleanly.
+func Default() *Config {
+	return &Config{
+		Company: Company{Name: "Example Corp", TimeZone: "UTC", RevocationTime: "18:00"},
+		Store:   Store{Path: "offboard.db", LockTimeout: dur(2 * time.Second)},
+		HTTP:    HTTP{Listen: "127.0.0.1:8080"},
+		Log:     Log{Level: "info", Format: "text"},
+		Runner: Runner{
+			Workers:       4,
+			MaxAttempts:   5,
+			BackoffBase:   dur(2 * time.Second),
+			BackoffMax:    dur(5 * time.Minute),
+			ShutdownGrace: dur(10 * time.Second),
+		},
+		Okta: Okta{DeactivateAfter: dur(7 * 24 * time.Hour), RequestTimeout: dur(30 * time.Second)},
+		Slack: Slack{
+			APIURL:              "https://slack.com/api/",
+			ChannelNameTemplate: "offboard-{first}-{last}-{case_id}",
+			ArchiveOnComplete:   true,
+		},
+		Teams: Teams{OpenIDMetadataURL: "https://login.botframework.com/v1/.well-known/openidconfiguration"},
+		Escalation: Escalation{
+			Check:         "@every 1m",
+			RemindAfter:   dur(24 * time.Hour),
+			EscalateAfter: dur(48 * time.Hour),
+			MaxLevel:      3,
+		},
+		Digest: Digest{Cron: "0 9 * * 1-5", Enabled: true},
+		BusinessHours: BusinessHours{
+			Start: "09:00",
+			End:   "17:00",
+			Days:  []string{"mon", "tue", "wed", "thu", "fri"},
+		},
+		Assistant: Assistant{Model: "gpt-4o-mini", MaxToolRounds: 4, Timeout: dur(20 * time.Second)},
+	}
+}
+
+// Location returns the company time zone. Validate loads it once; before
+// that (or if it does not load) it is loaded on each call, falling back
+// to UTC.
+func (c *Config) Location() *time.Location {
+	if c.meta != nil && c.meta.loc != nil {
+		return c.meta.loc
+	}
+	if loc, err := time.LoadLocation(c.Company.TimeZone); err == nil && c.Company.TimeZone != "" {
+		return loc
+	}
+	return time.UTC
+}
+
+// RevocationClock returns company.revocation_time as hour and minute
+// (18:00 if it does not parse; Validate reports that).
+func (c *Config) RevocationClock() (hour, minute int) {
+	h, m, ok := parseClock(c.Company.RevocationTime)
+	if !ok {
+		return 18, 0
+	}
+	return h, m
+}
+
+// RolesOf returns the roles configured for a person, compared by email
+// without regard to case, in the order of offboard.ConfigurableRoles.
+func (c *Config) RolesOf(email string) []offboard.Role {
+	email = strings.TrimSpace(email)
+	if email == "" {
+		return nil
+	}
+	var out []offboard.Role
+	for _, r := range offboard.ConfigurableRoles() {
+		if slices.ContainsFunc(c.Roles[r], func(e string) bool {
+			return strings.EqualFold(strings.TrimSpace(e), email)
+		}) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// SlackEnabled reports whether either Slack token is set.
+func (c *Config) SlackEnabled() bool { return c.Slack.AppToken != "" || c.Slack.BotToken != "" }
+
+// TeamsEnabled reports whether teams.app_id is set.
+func (c *Config) TeamsEnabled() bool { return c.Teams.AppID != "" }
+
+// OktaEnabled reports whether okta.org_url is set.
+func (c *Config) OktaEnabled() bool { return c.Okta.OrgURL != "" }
+
+// AssistantEnabled reports whether assistant.api_key or assistant.base_url
+// is set.
+func (c *Config) AssistantEnabled() bool {
+	return c.Assistant.APIKey != "" || c.Assistant.BaseURL != ""
+}
+
+// Source returns the file name the config was parsed from ("" for one
+// built in code).
+func (c *Config) Source() string {
+	if c.meta == nil {
+		return ""
+	}
+	return c.meta.source
+}

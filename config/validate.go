@@ -1,0 +1,298 @@
+package config
+
+import (
+	"fmt"
+	"math"
+	"net"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/offboard-dev/offboard"
+	"go.yaml.in/yaml/v3"
+)
+
+// Problem is one thing wrong with a configuration.
+type Problem struct {
+	// Path is the dotted key, e.g. "api.tokens[0].role"; empty for a
+	// problem with the text itself (a syntax error, an unset variable).
+	Path string
+	// Line is the 1-based line in the file, 0 when the key is not in it.
+	Line int
+	// Message says what is wrong, for people.
+	Message string
+}
+
+// String formats the problem without the file name: "12: okta.org_url: …".
+func (p Problem) String() string { return p.format("") }
+
+func (p Problem) format(source string) string {
+	var b strings.Builder
+	b.WriteString(source)
+	if p.Line > 0 {
+		if source != "" {
+			b.WriteByte(':')
+		}
+		b.WriteString(strconv.Itoa(p.Line))
+	}
+	if b.Len() > 0 {
+		b.WriteString(": ")
+	}
+	if p.Path != "" {
+		b.WriteString(p.Path)
+		b.WriteString(": ")
+	}
+	b.WriteString(p.Message)
+	return b.String()
+}
+
+// ValidationError lists every problem found in a configuration, in file
+// order (problems of keys absent from the file last).
+type ValidationError struct {
+	Source   string
+	Problems []Problem
+}
+
+// Error prints one problem a line: "config.yaml:12: okta.org_url: …".
+func (e *ValidationError) Error() string {
+	lines := make([]string, len(e.Problems))
+	for i, p := range e.Problems {
+		lines[i] = p.format(e.Source)
+	}
+	return strings.Join(lines, "\n")
+}
+
+func newValidationError(source string, problems []Problem) *ValidationError {
+	problems = slices.Clone(problems)
+	sort.SliceStable(problems, func(i, j int) bool {
+		li, lj := problems[i].Line, problems[j].Line
+		if li == 0 || lj == 0 {
+			return li != 0 && lj == 0
+		}
+		return li < lj
+	})
+	return &ValidationError{Source: source, Problems: problems}
+}
+
+// validator collects problems, each with the line of its key.
+type validator struct {
+	root     *yaml.Node
+	problems []Problem
+}
+
+func (v *validator) add(path, format string, args ...any) {
+	v.problems = append(v.problems, Problem{Path: path, Line: lineOf(v.root, path), Message: fmt.Sprintf(format, args...)})
+}
+
+func (v *validator) err(source string) error {
+	if len(v.problems) == 0 {
+		return nil
+	}
+	return newValidationError(source, v.problems)
+}
+
+// Validate checks every value and returns a *ValidationError listing all
+// problems, or nil. Sections that are off (Slack without tokens, Okta
+// without org_url, …) are not checked. It also loads the company time zone
+// for Location.
+func (c *Config) Validate() error {
+	if c.meta == nil {
+		c.meta = &meta{}
+	}
+	v := &validator{root: c.meta.root}
+	c.validate(v)
+	return v.err(c.meta.source)
+}
+
+func (c *Config) validate(v *validator) {
+	c.validateCore(v)
+	c.validateAccess(v)
+	c.validateRunner(v)
+	c.validateOkta(v)
+	c.validateHRIS(v)
+	c.validateSlack(v)
+	c.validateTeams(v)
+	c.validateSchedule(v)
+	c.validateAssistant(v)
+}
+
+func (c *Config) validateCore(v *validator) {
+	if strings.TrimSpace(c.Company.Name) == "" {
+		v.add("company.name", "required")
+	}
+	switch tz := c.Company.TimeZone; {
+	case tz == "":
+		v.add("company.time_zone", `required (an IANA name such as "Europe/Berlin", or "UTC")`)
+	default:
+		loc, err := time.LoadLocation(tz)
+		if err != nil {
+			v.add("company.time_zone", `unknown time zone %q; want an IANA name such as "Europe/Berlin"`, tz)
+		} else if c.meta != nil {
+			c.meta.loc = loc
+		}
+	}
+	if _, _, ok := parseClock(c.Company.RevocationTime); !ok {
+		v.add("company.revocation_time", "want HH:MM on a 24-hour clock, got %q", c.Company.RevocationTime)
+	}
+
+	if strings.TrimSpace(c.Store.Path) == "" {
+		v.add("store.path", "required")
+	}
+	positive(v, "store.lock_timeout", c.Store.LockTimeout)
+
+	if _, port, err := net.SplitHostPort(c.HTTP.Listen); err != nil {
+		v.add("http.listen", "want host:port such as 127.0.0.1:8080, got %q", c.HTTP.Listen)
+	} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		v.add("http.listen", "port %q is not a number from 0 to 65535", port)
+	}
+	if c.HTTP.PublicURL != "" {
+		checkURL(v, "http.public_url", c.HTTP.PublicURL, false)
+	}
+
+	if !slices.Contains([]string{"debug", "info", "warn", "error"}, strings.ToLower(c.Log.Level)) {
+		v.add("log.level", "want debug, info, warn or error, got %q", c.Log.Level)
+	}
+	if !slices.Contains([]string{"text", "json"}, strings.ToLower(c.Log.Format)) {
+		v.add("log.format", "want text or json, got %q", c.Log.Format)
+	}
+}
+
+// validateAccess checks who may do what: API tokens, roles, departments,
+// playbook names and the console.
+func (c *Config) validateAccess(v *validator) {
+	names := map[string]int{}
+	tokens := map[Secret]int{}
+	for i, t := range c.API.Tokens {
+		p := indexPath("api.tokens", i)
+		switch j, dup := names[t.Name]; {
+		case strings.TrimSpace(t.Name) == "":
+			v.add(p+".name", "required")
+		case dup:
+			v.add(p+".name", "duplicate name %q (also api.tokens[%d])", t.Name, j)
+		default:
+			names[t.Name] = i
+		}
+		switch j, dup := tokens[t.Token]; {
+		case t.Token == "":
+			if t.TokenFile == "" { // a broken token_file is reported already
+				v.add(p+".token", "required (or token_file)")
+			}
+		case len(t.Token) < 16:
+			v.add(p+".token", "too short: want at least 16 characters")
+		case dup:
+			v.add(p+".token", "same token as api.tokens[%d]; each token needs its own value", j)
+		default:
+			tokens[t.Token] = i
+		}
+		switch {
+		case t.Role == "":
+			v.add(p+".role", "required (one of %s)", roleList())
+		case !t.Role.Valid():
+			v.add(p+".role", "unknown role %q; want one of %s", t.Role, roleList())
+		}
+	}
+
+	for _, r := range sortedKeys(c.Roles) {
+		p := keyPath("roles", string(r))
+		if !r.Valid() {
+			v.add(p, "unknown role %q; want one of %s%s", r, roleList(), didYouMean(string(r), roleNames()))
+			continue
+		}
+		for i, e := range c.Roles[r] {
+			if !validEmail(e) {
+				v.add(indexPath(p, i), "want an email address, got %q", e)
+			}
+		}
+	}
+
+	for _, d := range sortedKeys(c.Departments) {
+		p := keyPath("departments", string(d))
+		if !d.Valid() {
+			var known []string
+			for _, k := range offboard.Departments() {
+				known = append(known, string(k))
+			}
+			v.add(p, "unknown department %q; want one of %s%s", d, strings.Join(known, ", "), didYouMean(string(d), known))
+			continue
+		}
+		if lead := c.Departments[d].Lead; lead != "" && !validEmail(lead) {
+			v.add(p+".lead", "want an email address, got %q", lead)
+		}
+	}
+
+	playbooks := map[string]int{}
+	for i, pb := range c.Playbooks {
+		p := indexPath("playbooks", i) + ".name"
+		switch j, dup := playbooks[pb.Name]; {
+		case strings.TrimSpace(pb.Name) == "":
+			v.add(p, "required")
+		case dup:
+			v.add(p, "duplicate playbook name %q (also playbooks[%d])", pb.Name, j)
+		default:
+			playbooks[pb.Name] = i
+		}
+	}
+
+	if c.Console.Enabled {
+		switch {
+		case c.Console.Token != "" && len(c.Console.Token) < 16:
+			v.add("console.token", "too short: want at least 16 characters")
+		case c.Console.Token == "" && c.Console.TokenFile == "" && !loopbackListen(c.HTTP.Listen):
+			v.add("console.token", "required when console.enabled is true and http.listen (%q) is not a loopback address", c.HTTP.Listen)
+		}
+	}
+}
+
+func (c *Config) validateRunner(v *validator) {
+	inRange(v, "runner.workers", c.Runner.Workers, 1, 64)
+	inRange(v, "runner.max_attempts", c.Runner.MaxAttempts, 1, 50)
+	positive(v, "runner.backoff_base", c.Runner.BackoffBase)
+	if c.Runner.BackoffMax < c.Runner.BackoffBase {
+		v.add("runner.backoff_max", "must be at least runner.backoff_base (%s)", c.Runner.BackoffBase)
+	}
+
+	for _, app := range sortedKeys(c.Licenses) {
+		price := c.Licenses[app]
+		p := keyPath("licenses", app)
+		if strings.TrimSpace(app) == "" {
+			v.add(p, "app name is empty")
+		}
+		if math.IsNaN(price) || math.IsInf(price, 0) || price < 0 {
+			v.add(p, "want a monthly seat price of 0 or more, got %v", price)
+		}
+	}
+}
+
+func (c *Config) validateOkta(v *validator) {
+	o := c.Okta
+	if !c.OktaEnabled() {
+		if o.APIToken != "" || o.APITokenFile != "" {
+			v.add("okta.org_url", "required when okta.api_token is set")
+		}
+		return
+	}
+	checkURL(v, "okta.org_url", o.OrgURL, true)
+	if o.APIToken == "" && o.APITokenFile == "" {
+		v.add("okta.api_token", "required when okta.org_url is set")
+	}
+	positive(v, "okta.request_timeout", o.RequestTimeout)
+}
+
+func (c *Config) validateHRIS(v *validator) {
+	b := c.HRIS.BambooHR
+	if b.PreviousWebhookSecret != "" && b.WebhookSecret == "" && b.WebhookSecretFile == "" {
+		v.add("hris.bamboohr.webhook_secret", "required when hris.bamboohr.previous_webhook_secret is set")
+	}
+	hasKey := b.APIKey != "" || b.APIKeyFile != ""
+	switch {
+	case hasKey && b.Subdomain == "":
+		v.add("hris.bamboohr.subdomain", "required when hris.bamboohr.api_key is set")
+	case !hasKey && b.Subdomain != "":
+		v.add("hris.bamboohr.api_key", "required when hris.bamboohr.subdomain is set")
+	}
+	if b.Subdomain != "" && !isLabel(b.Subdomain) {
+		v.add("hris.bamboohr.subdomain", `want the subdomain only ("acme" for acme.bamboohr.com), got %q`, b.Subdomain)
+	}
+}

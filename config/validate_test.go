@@ -1,0 +1,307 @@
+package config_test
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/offboard-dev/offboard"
+	"github.com/offboard-dev/offboard/config"
+)
+
+func TestConfig_Validate(t *testing.T) {
+	tests := []struct {
+		name string
+		src  string
+		want []string // each must appear in the error, one problem each
+	}{
+		{"bad time zone", `
+company:
+  time_zone: Mars/Olympus
+`, []string{`config.yaml:2: company.time_zone: unknown time zone "Mars/Olympus"`}},
+		{"bad revocation time", `
+company:
+  revocation_time: "25:00"
+`, []string{`config.yaml:2: company.revocation_time: want HH:MM`}},
+		{"revocation time without zero", `
+company:
+  revocation_time: "9:00"
+`, []string{`config.yaml:2: company.revocation_time: want HH:MM`}},
+		{"slack app token without bot token", `
+slack:
+  app_token: xapp-1-abc
+`, []string{`config.yaml: slack.bot_token: required when slack.app_token is set`}},
+		{"slack bot token without app token", `
+slack:
+  bot_token: xoxb-1-abc
+`, []string{`config.yaml: slack.app_token: required when slack.bot_token is set`}},
+		{"wrong token prefixes", `
+slack:
+  app_token: xoxb-wrong-kind
+  bot_token: xoxp-user-token
+`, []string{
+			`config.yaml:2: slack.app_token: must start with xapp-`,
+			`config.yaml:3: slack.bot_token: must start with xoxb-`,
+		}},
+		{"slack api url without slash", `
+slack:
+  app_token: xapp-1
+  bot_token: xoxb-1
+  api_url: "http://127.0.0.1:9999/api"
+`, []string{`config.yaml:4: slack.api_url: must end with /`}},
+		{"escalate_after not after remind_after", `
+escalation:
+  remind_after: 2d
+  escalate_after: 48h
+`, []string{`config.yaml:3: escalation.escalate_after: must be longer than escalation.remind_after (2d)`}},
+		{"bad role and duplicate name in api tokens", `
+api:
+  tokens:
+    - name: sync
+      token: "0123456789abcdef"
+      role: hr
+    - name: sync
+      token: "fedcba9876543210"
+      role: boss
+`, []string{
+			`config.yaml:6: api.tokens[1].name: duplicate name "sync" (also api.tokens[0])`,
+			`config.yaml:8: api.tokens[1].role: unknown role "boss"`,
+		}},
+		{"short api token and missing role", `
+api:
+  tokens:
+    - name: sync
+      token: short
+`, []string{
+			`config.yaml:4: api.tokens[0].token: too short`,
+			`config.yaml: api.tokens[0].role: required`,
+		}},
+		{"secret and secret file both set", `
+okta:
+  org_url: https://example.okta.com
+  api_token: abc
+  api_token_file: /nonexistent
+`, []string{`config.yaml:3: okta.api_token: set either okta.api_token or okta.api_token_file, not both`}},
+		{"okta needs https and a token", `
+okta:
+  org_url: http://example.okta.com
+`, []string{
+			`config.yaml:2: okta.org_url: must use https`,
+			`config.yaml: okta.api_token: required when okta.org_url is set`,
+		}},
+		{"teams needs password and tenant", `
+teams:
+  app_id: "123"
+`, []string{
+			`config.yaml: teams.app_password: required when teams.app_id is set`,
+			`config.yaml: teams.tenant_id: required when teams.app_id is set`,
+		}},
+		{"roles and departments", `
+roles:
+  hr: [hana@example.com, "not an email"]
+  admn: [ada@example.com]
+departments:
+  it: {lead: ivan}
+  legal: {}
+`, []string{
+			`config.yaml:2: roles.hr[1]: want an email address, got "not an email"`,
+			`config.yaml:3: roles.admn: unknown role "admn"; want one of hr, it, finance, security, admin — did you mean "admin"?`,
+			`config.yaml:5: departments.it.lead: want an email address, got "ivan"`,
+			`config.yaml:6: departments.legal: unknown department "legal"`,
+		}},
+		{"ranges and enums", `
+log:
+  level: verbose
+  format: xml
+runner:
+  workers: 0
+  max_attempts: 51
+escalation:
+  max_level: 11
+http:
+  listen: "8080"
+store:
+  lock_timeout: 0s
+`, []string{
+			`config.yaml:2: log.level:`, `config.yaml:3: log.format:`, `config.yaml:5: runner.workers: must be from 1 to 64, got 0`,
+			`config.yaml:6: runner.max_attempts:`, `config.yaml:8: escalation.max_level:`, `config.yaml:10: http.listen:`,
+			`config.yaml:12: store.lock_timeout: must be longer than 0`,
+		}},
+		{"playbook names", `
+playbooks:
+  - name: a
+  - name: a
+  - tasks: []
+`, []string{
+			`config.yaml:3: playbooks[1].name: duplicate playbook name "a"`,
+			`config.yaml: playbooks[2].name: required`,
+		}},
+		{"business hours checked when enabled", `
+business_hours:
+  enabled: true
+  start: "18:00"
+  end: "09:00"
+  days: [mon, mon, funday]
+`, []string{
+			`config.yaml:4: business_hours.end: must be later than business_hours.start`,
+			`config.yaml:5: business_hours.days[1]: mon is listed twice`,
+			`config.yaml:5: business_hours.days[2]: want one of mon`,
+		}},
+		{"console token off loopback", `
+http:
+  listen: "0.0.0.0:8080"
+console:
+  enabled: true
+`, []string{`config.yaml: console.token: required when console.enabled is true and http.listen ("0.0.0.0:8080") is not a loopback address`}},
+		{"channel template", `
+slack:
+  app_token: xapp-1
+  bot_token: xoxb-1
+  channel_name_template: "Offboard-{first}-{nick}"
+`, []string{
+			`config.yaml:4: slack.channel_name_template: must contain {case_id}`,
+			`config.yaml:4: slack.channel_name_template: unknown placeholder`,
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ve := parseErr(t, tt.src, noEnv)
+			msg := ve.Error()
+			for _, w := range tt.want {
+				if !strings.Contains(msg, w) {
+					t.Errorf("error\n%s\ndoes not contain\n%s", msg, w)
+				}
+			}
+			if len(ve.Problems) != len(tt.want) {
+				t.Errorf("%d problems, want %d:\n%s", len(ve.Problems), len(tt.want), msg)
+			}
+			if got := strings.Count(msg, "\n") + 1; got != len(ve.Problems) {
+				t.Errorf("Error() has %d lines for %d problems", got, len(ve.Problems))
+			}
+		})
+	}
+}
+
+func TestConfig_Validate_DisabledSectionsAreNotChecked(t *testing.T) {
+	parse(t, `
+slack:
+  api_url: "not a url"
+  channel_name_template: ""
+teams:
+  openid_metadata_url: "nope"
+assistant:
+  model: ""
+business_hours:
+  days: [funday]
+digest:
+  enabled: false
+  cron: ""
+`, noEnv)
+}
+
+func TestConfig_Validate_ProblemsAreOrderedByLine(t *testing.T) {
+	ve := parseErr(t, `
+slack:
+  app_token: xapp-1
+company:
+  time_zone: Nowhere/Land
+log:
+  level: loud
+`, noEnv)
+	var lines []int
+	for _, p := range ve.Problems {
+		lines = append(lines, p.Line)
+	}
+	want := []int{4, 6, 0} // slack.bot_token is not in the file: last
+	if len(lines) != len(want) {
+		t.Fatalf("lines = %v, want %v\n%v", lines, want, ve)
+	}
+	for i := range want {
+		if lines[i] != want[i] {
+			t.Fatalf("lines = %v, want %v\n%v", lines, want, ve)
+		}
+	}
+	if p := ve.Problems[2]; p.Path != "slack.bot_token" {
+		t.Errorf("last problem path = %q", p.Path)
+	}
+}
+
+func TestConfig_Validate_InCode(t *testing.T) {
+	c := config.Default()
+	c.Company.TimeZone = "Bad/Zone"
+	c.API.Tokens = []config.APIToken{{Name: "x", Token: "0123456789abcdef", Role: "root"}}
+	err := c.Validate()
+	ve, ok := errors.AsType[*config.ValidationError](err)
+	if !ok {
+		t.Fatalf("Validate() = %v, want *ValidationError", err)
+	}
+	want := "company.time_zone: unknown time zone \"Bad/Zone\"; want an IANA name such as \"Europe/Berlin\"\napi.tokens[0].role: unknown role \"root\"; want one of hr, it, finance, security, admin"
+	if ve.Error() != want {
+		t.Errorf("Error() =\n%s\nwant\n%s", ve.Error(), want)
+	}
+}
+
+func TestConfig_Helpers(t *testing.T) {
+	c := parse(t, `
+roles:
+  hr: [Jane@Example.com]
+  admin: [jane@example.com, bob@example.com]
+okta:
+  org_url: http://127.0.0.1:8089
+  api_token: token
+assistant:
+  base_url: http://localhost:11434/v1
+teams:
+  app_id: app
+  app_password: pw
+  tenant_id: tenant
+slack:
+  bot_token: xoxb-1
+  app_token: xapp-1
+`, noEnv)
+	got := c.RolesOf(" JANE@example.COM ")
+	if len(got) != 2 || got[0] != offboard.RoleHR || got[1] != offboard.RoleAdmin {
+		t.Errorf("RolesOf = %v", got)
+	}
+	if r := c.RolesOf("nobody@example.com"); r != nil {
+		t.Errorf("RolesOf(nobody) = %v", r)
+	}
+	if r := c.RolesOf(""); r != nil {
+		t.Errorf("RolesOf(\"\") = %v", r)
+	}
+	if !c.OktaEnabled() || !c.AssistantEnabled() || !c.TeamsEnabled() || !c.SlackEnabled() {
+		t.Errorf("enabled: okta=%v assistant=%v teams=%v slack=%v",
+			c.OktaEnabled(), c.AssistantEnabled(), c.TeamsEnabled(), c.SlackEnabled())
+	}
+}
+
+func TestLoad(t *testing.T) {
+	dir := t.TempDir()
+	secret := filepath.Join(dir, "secrets", "okta")
+	if err := os.MkdirAll(filepath.Dir(secret), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(secret, []byte("okta-from-file\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "offboard.yaml")
+	src := "okta:\n  org_url: https://example.okta.com\n  api_token_file: secrets/okta\n"
+	if err := os.WriteFile(path, []byte(src), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := config.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Okta.APIToken.Reveal() != "okta-from-file" {
+		t.Errorf("relative api_token_file not resolved against the config directory")
+	}
+	if c.Source() != path {
+		t.Errorf("Source = %q", c.Source())
+	}
+	if _, err := config.Load(filepath.Join(dir, "missing.yaml")); err == nil {
+		t.Error("Load of a missing file succeeded")
+	}
+}

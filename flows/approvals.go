@@ -1,0 +1,239 @@
+package flows
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/offboard-dev/offboard"
+)
+
+// createApproval asks the approver (the manager unless overridden) to
+// approve task t with params.
+func (d *decision) createApproval(cs *offboard.Case, t *offboard.Task, question string, params map[string]string, approver string) error {
+	if approver == "" {
+		approver = cs.Employee.ManagerEmail
+	}
+	if question == "" {
+		question = fmt.Sprintf("Approve %q for %s?", t.Title, cs.Employee.DisplayName())
+	}
+	id, err := d.tx.NextApprovalID(cs.ID)
+	if err != nil {
+		return err
+	}
+	a := &offboard.Approval{
+		ID: id, CaseID: cs.ID, TaskKey: t.Key, Approver: approver, Question: question,
+		Params: maps.Clone(params), ParamsHash: offboard.HashParams(params),
+		RequestedBy: d.actorName(), Status: offboard.ApprovalPending, CreatedAt: d.now,
+	}
+	if err := d.tx.PutApproval(a); err != nil {
+		return err
+	}
+	detail := fmt.Sprintf("asked %s: %s", orNobody(approver), question)
+	if err := d.audit(cs.ID, "approval.requested", id, offboard.OutcomeOK, detail, params); err != nil {
+		return err
+	}
+	n := offboard.Notice{Kind: "approval_requested", CaseID: cs.ID, TaskKey: t.Key, ApprovalID: id,
+		Department: t.Department, Text: question}
+	if approver != "" {
+		n.To = []string{approver}
+	}
+	return d.notify(n)
+}
+
+func orNobody(email string) string {
+	if email == "" {
+		return "nobody yet (no manager known; an admin can decide, or ask someone with new parameters)"
+	}
+	return email
+}
+
+func (d *decision) requestApproval(c RequestApproval) (*Result, error) {
+	cs, t, err := d.openCaseAndTask(c.CaseID, c.TaskKey)
+	if err != nil {
+		return nil, err
+	}
+	if err := offboard.CanRequestApproval(d.actor, cs, t); err != nil {
+		return nil, err
+	}
+	if t.Approval == "" {
+		return nil, offboard.Errorf(offboard.EINVALID, "%q needs no approval", t.Title)
+	}
+	if t.Status.Settled() || t.Status == offboard.TaskRunning {
+		return nil, offboard.Errorf(offboard.ECONFLICT, "%q is already %s", t.Title, t.Status)
+	}
+	params := maps.Clone(t.Params)
+	if params == nil {
+		params = map[string]string{}
+	}
+	for k, v := range c.Params {
+		v = strings.TrimSpace(v)
+		if k == "to" {
+			if err := validEmail("transfer target", strings.ToLower(v)); err != nil {
+				return nil, err
+			}
+			v = strings.ToLower(v)
+			if strings.EqualFold(v, cs.Employee.Email) {
+				return nil, offboard.Errorf(offboard.EINVALID, "cannot transfer to the person who is leaving")
+			}
+		}
+		params[k] = v
+	}
+	approver := strings.ToLower(strings.TrimSpace(c.Approver))
+	if approver != "" {
+		if err := validEmail("approver", approver); err != nil {
+			return nil, err
+		}
+		if approver == cs.Employee.Email {
+			return nil, offboard.Errorf(offboard.EINVALID, "the person leaving cannot approve their own offboarding")
+		}
+	}
+	if err := d.voidApprovals(cs.ID, t.Key, "asked again with new parameters"); err != nil {
+		return nil, err
+	}
+	t.Params, t.Status, t.RunAt = params, offboard.TaskWaitingApproval, nil
+	if err := d.putTask(t); err != nil {
+		return nil, err
+	}
+	question := fmt.Sprintf("Approve %q for %s with %s?", t.Title, cs.Employee.DisplayName(), formatParams(params))
+	if err := d.createApproval(cs, t, question, params, approver); err != nil {
+		return nil, err
+	}
+	return d.result(cs, fmt.Sprintf("approval for %q requested", t.Title))
+}
+
+func (d *decision) decideApproval(c DecideApproval) (*Result, error) {
+	if c.ApprovalID == "" {
+		return nil, offboard.Errorf(offboard.EINVALID, "no approval given")
+	}
+	a, err := d.tx.Approval(c.ApprovalID)
+	if err != nil {
+		return nil, err
+	}
+	cs, t, err := d.openCaseAndTask(a.CaseID, a.TaskKey)
+	if err != nil {
+		return nil, err
+	}
+	if a.Status != offboard.ApprovalPending {
+		return nil, offboard.Errorf(offboard.ECONFLICT, "approval %s is already %s", a.ID, a.Status)
+	}
+	if c.ParamsHash != "" && c.ParamsHash != a.ParamsHash {
+		return nil, offboard.Errorf(offboard.ECONFLICT, "approval %s changed since it was shown; look again", a.ID)
+	}
+	if err := offboard.CanApprove(d.actor, cs, a); err != nil {
+		return nil, err
+	}
+	comment := strings.TrimSpace(c.Comment)
+	now := d.now
+	a.Decisions = append(a.Decisions, offboard.Decision{By: d.actorName(), Approve: c.Approve, Comment: comment, At: now})
+	a.DecidedAt = &now
+	verb := "denied"
+	if c.Approve {
+		a.Status, verb = offboard.ApprovalApproved, "approved"
+	} else {
+		a.Status = offboard.ApprovalDenied
+	}
+	if err := d.tx.PutApproval(a); err != nil {
+		return nil, err
+	}
+	detail := verb + " by " + d.actorName()
+	if comment != "" {
+		detail += ": " + comment
+	}
+	if err := d.audit(cs.ID, "approval."+verb, a.ID, offboard.OutcomeOK, detail, a.Params); err != nil {
+		return nil, err
+	}
+	if c.Approve {
+		if offboard.HashParams(t.Params) != a.ParamsHash {
+			return nil, offboard.Errorf(offboard.ECONFLICT, "the parameters of %q changed after approval %s was asked; ask again", t.Title, a.ID)
+		}
+		if t.Status == offboard.TaskWaitingApproval {
+			t.Status = offboard.TaskPending
+			if err := d.putTask(t); err != nil {
+				return nil, err
+			}
+		}
+	} else {
+		t.LastError = detail
+		if err := d.putTask(t); err != nil {
+			return nil, err
+		}
+	}
+	if err := d.notify(offboard.Notice{Kind: "approval_" + verb, CaseID: cs.ID, TaskKey: t.Key, ApprovalID: a.ID,
+		Department: t.Department, Text: fmt.Sprintf("%q for %s was %s", t.Title, cs.Employee.DisplayName(), detail)}); err != nil {
+		return nil, err
+	}
+	if err := d.advance(cs); err != nil {
+		return nil, err
+	}
+	return d.result(cs, fmt.Sprintf("%q %s", t.Title, verb))
+}
+
+// approved reports whether an approval covers the task's current params.
+func (d *decision) approved(cs *offboard.Case, t *offboard.Task) (bool, error) {
+	apps, err := d.tx.Approvals(cs.ID)
+	if err != nil {
+		return false, err
+	}
+	for _, a := range apps {
+		if a.TaskKey == t.Key && a.CoversParams(t.Params) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+func (d *decision) needsApproval(cs *offboard.Case, t *offboard.Task) error {
+	apps, err := d.tx.Approvals(cs.ID)
+	if err != nil {
+		return err
+	}
+	for _, a := range apps {
+		if a.TaskKey == t.Key && a.Status == offboard.ApprovalPending {
+			return offboard.Errorf(offboard.ECONFLICT, "%q waits for approval %s from %s", t.Title, a.ID, orNobody(a.Approver))
+		}
+	}
+	return offboard.Errorf(offboard.ECONFLICT, "%q needs an approval first; ask for one", t.Title)
+}
+
+// voidApprovals voids pending and approved approvals of a case (of one
+// task when taskKey is set).
+func (d *decision) voidApprovals(id offboard.CaseID, taskKey, why string) error {
+	apps, err := d.tx.Approvals(id)
+	if err != nil {
+		return err
+	}
+	for _, a := range apps {
+		if taskKey != "" && a.TaskKey != taskKey {
+			continue
+		}
+		if a.Status != offboard.ApprovalPending && a.Status != offboard.ApprovalApproved {
+			continue
+		}
+		a.Status = offboard.ApprovalVoid
+		if err := d.tx.PutApproval(a); err != nil {
+			return err
+		}
+		if err := d.audit(id, "approval.voided", a.ID, offboard.OutcomeOK, why, nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func formatParams(p map[string]string) string {
+	keys := make([]string, 0, len(p))
+	for k := range p {
+		keys = append(keys, k)
+	}
+	if len(keys) == 0 {
+		return "no parameters"
+	}
+	slices.Sort(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + "=" + p[k]
+	}
+	return strings.Join(parts, ", ")
+}

@@ -1,0 +1,297 @@
+package flows
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"time"
+
+	"github.com/offboard-dev/offboard"
+)
+
+// Options configure an Engine. Store is required; the rest have defaults.
+type Options struct {
+	Store offboard.Store
+	Clock offboard.Clock
+	// Roles returns the configured roles of a person by email.
+	Roles func(email string) []offboard.Role
+	// Location is the company time zone (default UTC).
+	Location *time.Location
+	// RevocationHour and RevocationMinute: when voluntary access goes on
+	// the last day, local time (default 18:00).
+	RevocationHour, RevocationMinute int
+	// Playbooks are the configured playbooks (see ResolvePlaybooks).
+	Playbooks []offboard.Playbook
+	// KnownAction reports whether an action id exists; nil accepts all.
+	KnownAction func(string) bool
+	// DeactivateAfter is the max_wait of a task that waits on others and
+	// sets none itself (default 7 days).
+	DeactivateAfter time.Duration
+	// MaxAttempts before a job goes to the dead letters (default 5).
+	MaxAttempts int
+	Logger      *slog.Logger
+}
+
+// Engine applies commands. It is safe for concurrent use: the store
+// serializes writers.
+type Engine struct {
+	store           offboard.Store
+	clock           offboard.Clock
+	roles           func(string) []offboard.Role
+	loc             *time.Location
+	revHour, revMin int
+	playbooks       map[string]*offboard.Playbook
+	deactivateAfter time.Duration
+	maxAttempts     int
+	log             *slog.Logger
+}
+
+// New builds an engine and resolves its playbooks; a bad playbook fails
+// here, naming the task.
+func New(o Options) (*Engine, error) {
+	if o.Store == nil {
+		return nil, errors.New("flows: no store")
+	}
+	e := &Engine{
+		store: o.Store, clock: o.Clock, roles: o.Roles, loc: o.Location,
+		revHour: o.RevocationHour, revMin: o.RevocationMinute,
+		deactivateAfter: o.DeactivateAfter, maxAttempts: o.MaxAttempts, log: o.Logger,
+	}
+	if e.clock == nil {
+		e.clock = offboard.WallClock()
+	}
+	if e.roles == nil {
+		e.roles = func(string) []offboard.Role { return nil }
+	}
+	if e.loc == nil {
+		e.loc = time.UTC
+	}
+	if e.revHour == 0 && e.revMin == 0 {
+		e.revHour = 18
+	}
+	if e.deactivateAfter <= 0 {
+		e.deactivateAfter = 7 * 24 * time.Hour
+	}
+	if e.maxAttempts <= 0 {
+		e.maxAttempts = 5
+	}
+	if e.log == nil {
+		e.log = slog.New(slog.DiscardHandler)
+	}
+	pbs, err := ResolvePlaybooks(o.Playbooks, o.KnownAction)
+	if err != nil {
+		return nil, err
+	}
+	e.playbooks = pbs
+	return e, nil
+}
+
+// Playbook returns a resolved playbook by name.
+func (e *Engine) Playbook(name string) (*offboard.Playbook, bool) {
+	p, ok := e.playbooks[name]
+	return p, ok
+}
+
+// Now is the engine's clock.
+func (e *Engine) Now() time.Time { return e.clock.Now() }
+
+// Apply authorizes and applies one command in one store transaction.
+// Errors are *offboard.Error with a code and a message for people. A
+// refused or invalid command changes nothing except an audit entry that
+// records the attempt.
+func (e *Engine) Apply(ctx context.Context, cmd Command) (*Result, error) {
+	actor := e.resolveActor(cmd.Actor())
+	now := e.clock.Now().UTC().Round(0)
+	if t, ok := cmd.(Tick); ok && !t.Now.IsZero() {
+		now = t.Now.UTC().Round(0)
+	}
+	var res *Result
+	err := e.store.Update(ctx, func(tx offboard.Tx) error {
+		d := &decision{e: e, tx: tx, now: now, actor: actor}
+		r, err := d.apply(cmd)
+		if err != nil {
+			return err
+		}
+		res = r
+		res.JobsQueued = d.jobs
+		return nil
+	})
+	if err == nil {
+		return res, nil
+	}
+	if refusal(err) {
+		e.auditRefusal(ctx, cmd, actor, now, err)
+		return nil, err
+	}
+	return nil, fmt.Errorf("flows: %s: %w", cmd.Name(), err)
+}
+
+// refusal reports whether err is a decision against the command (as
+// opposed to the store failing).
+func refusal(err error) bool {
+	switch offboard.ErrorCode(err) {
+	case offboard.EINVALID, offboard.ENOTFOUND, offboard.EFORBIDDEN, offboard.ECONFLICT:
+		return true
+	}
+	return false
+}
+
+func (e *Engine) auditRefusal(ctx context.Context, cmd Command, actor offboard.Actor, now time.Time, cause error) {
+	caseID, target := commandTarget(cmd)
+	ev := &offboard.AuditEvent{
+		Time: now, Actor: actor, Action: "command.refused", CaseID: caseID, Target: target,
+		Outcome: offboard.OutcomeRefused,
+		Detail:  cmd.Name() + ": " + offboard.ErrorMessage(cause),
+	}
+	err := e.store.Update(ctx, func(tx offboard.Tx) error {
+		// A refusal about a case that does not exist must not point the
+		// audit index at it.
+		if ev.CaseID != "" {
+			if _, err := tx.Case(ev.CaseID); err != nil {
+				ev.Target = string(ev.CaseID) + " " + ev.Target
+				ev.CaseID = ""
+			}
+		}
+		return tx.AppendAudit(ev)
+	})
+	if err != nil {
+		e.log.Error("audit of refused command failed", "command", cmd.Name(), "err", err)
+	}
+}
+
+func commandTarget(cmd Command) (offboard.CaseID, string) {
+	switch c := cmd.(type) {
+	case OpenCase:
+		return "", c.Employee.Email
+	case CancelCase:
+		return c.CaseID, ""
+	case StartTask:
+		return c.CaseID, c.TaskKey
+	case CompleteTask:
+		return c.CaseID, c.TaskKey
+	case SkipTask:
+		return c.CaseID, c.TaskKey
+	case RequestApproval:
+		return c.CaseID, c.TaskKey
+	case DecideApproval:
+		return "", c.ApprovalID
+	case ActionSucceeded:
+		return "", c.JobID
+	case ActionFailed:
+		return "", c.JobID
+	}
+	return "", ""
+}
+
+// resolveActor replaces a person's roles with the configured ones: roles
+// claimed by a caller are never trusted for people.
+func (e *Engine) resolveActor(a offboard.Actor) offboard.Actor {
+	if a.Kind == offboard.ActorPerson {
+		a.Roles = nil
+		if a.Email != "" {
+			a.Roles = slices.Clone(e.roles(a.Email))
+		}
+		if a.ID == "" {
+			a.ID = a.Email
+		}
+	}
+	return a
+}
+
+// decision is the state of one Apply: everything happens in tx.
+type decision struct {
+	e      *Engine
+	tx     offboard.Tx
+	now    time.Time
+	actor  offboard.Actor
+	jobs   int
+	notice int
+}
+
+func (d *decision) apply(cmd Command) (*Result, error) {
+	if d.actor.Kind == "" || d.actor.ID == "" {
+		return nil, offboard.Errorf(offboard.EFORBIDDEN, "%s: no actor; every command must say who sends it", cmd.Name())
+	}
+	switch c := cmd.(type) {
+	case OpenCase:
+		return d.openCase(c)
+	case CancelCase:
+		return d.cancelCase(c)
+	case StartTask:
+		return d.startTask(c)
+	case CompleteTask:
+		return d.completeTask(c)
+	case SkipTask:
+		return d.skipTask(c)
+	case RequestApproval:
+		return d.requestApproval(c)
+	case DecideApproval:
+		return d.decideApproval(c)
+	case ActionSucceeded:
+		return d.actionSucceeded(c)
+	case ActionFailed:
+		return d.actionFailed(c)
+	case Tick:
+		return d.tick()
+	}
+	return nil, offboard.Errorf(offboard.EINVALID, "unknown command %T", cmd)
+}
+
+func (d *decision) audit(c offboard.CaseID, action, target, outcome, detail string, evidence map[string]string) error {
+	return d.tx.AppendAudit(&offboard.AuditEvent{
+		Time: d.now, Actor: d.actor, Action: action, CaseID: c, Target: target,
+		Outcome: outcome, Detail: detail, Evidence: evidence,
+	})
+}
+
+// notify queues a chat notice as a low-priority job.
+func (d *decision) notify(n offboard.Notice) error {
+	d.notice++
+	j := &offboard.Job{
+		ID:   fmt.Sprintf("%s/notice/%s/%d.%d", n.CaseID, n.Kind, d.now.UnixNano(), d.notice),
+		Kind: offboard.JobNotify, CaseID: n.CaseID, TaskKey: n.TaskKey,
+		Notice: &n, Priority: offboard.PriorityChat, NotBefore: d.now, CreatedAt: d.now,
+	}
+	return d.tx.PutJob(j)
+}
+
+func (d *decision) loadCase(id offboard.CaseID) (*offboard.Case, error) {
+	if id == "" {
+		return nil, offboard.Errorf(offboard.EINVALID, "no case id given")
+	}
+	if norm, ok := offboard.ParseCaseID(string(id)); ok {
+		id = norm
+	}
+	return d.tx.Case(id)
+}
+
+func (d *decision) loadTask(c *offboard.Case, key string) (*offboard.Task, error) {
+	if key == "" {
+		return nil, offboard.Errorf(offboard.EINVALID, "no task given")
+	}
+	return d.tx.Task(c.ID, key)
+}
+
+func (d *decision) putCase(c *offboard.Case) error {
+	c.UpdatedAt = d.now
+	return d.tx.PutCase(c)
+}
+
+func (d *decision) putTask(t *offboard.Task) error {
+	t.UpdatedAt = d.now
+	return d.tx.PutTask(t)
+}
+
+func (d *decision) result(c *offboard.Case, msg string) (*Result, error) {
+	tasks, err := d.tx.Tasks(c.ID)
+	if err != nil {
+		return nil, err
+	}
+	apps, err := d.tx.Approvals(c.ID)
+	if err != nil {
+		return nil, err
+	}
+	return &Result{Case: c, Tasks: tasks, Approvals: apps, Message: msg}, nil
+}

@@ -1,0 +1,206 @@
+package flows
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/offboard-dev/offboard"
+)
+
+// readyAt is when a task becomes actionable: the notice for on_open tasks,
+// the revocation point for at_last_day, the revocation point plus an
+// offset otherwise.
+func readyAt(cs *offboard.Case, t *offboard.Task) time.Time {
+	w, err := offboard.ParseWhen(t.When)
+	if err != nil { // validated with the playbook; be safe with old records
+		return cs.RevokeAt
+	}
+	if w.OnOpen {
+		return cs.NoticeAt
+	}
+	return cs.RevokeAt.Add(w.Offset.D())
+}
+
+// setDue gives people a deadline once, from the playbook's due offset.
+func setDue(cs *offboard.Case, t *offboard.Task) {
+	if t.Due == nil && t.DueAfter > 0 {
+		due := readyAt(cs, t).Add(t.DueAfter.D())
+		t.Due = &due
+	}
+}
+
+// advance moves every task of an open case that can move on its own, then
+// updates the case clock and completes the case when nothing is left.
+func (d *decision) advance(cs *offboard.Case) error {
+	if cs.Status.Closed() {
+		return nil
+	}
+	tasks, err := d.tx.Tasks(cs.ID)
+	if err != nil {
+		return err
+	}
+	return d.advanceTasks(cs, tasks, false)
+}
+
+// advanceTasks is advance over tasks already in hand. fresh tasks have
+// never been written, so each is written once, after its evaluation.
+func (d *decision) advanceTasks(cs *offboard.Case, tasks []*offboard.Task, fresh bool) error {
+	byKey := make(map[string]*offboard.Task, len(tasks))
+	for _, t := range tasks {
+		byKey[t.Key] = t
+	}
+	for _, t := range tasks {
+		if err := d.evaluate(cs, t, byKey, fresh); err != nil {
+			return err
+		}
+	}
+	return d.settleCase(cs, tasks)
+}
+
+// evaluate decides whether a pending or scheduled task runs now, waits for
+// its time, or waits for the tasks it depends on.
+func (d *decision) evaluate(cs *offboard.Case, t *offboard.Task, byKey map[string]*offboard.Task, fresh bool) error {
+	if t.Status != offboard.TaskPending && t.Status != offboard.TaskScheduled {
+		if fresh {
+			return d.putTask(t)
+		}
+		return nil
+	}
+	before := *t
+	if fresh {
+		before.Status = "" // forces the first write
+	}
+	setDue(cs, t)
+	if t.Manual() {
+		t.Status, t.RunAt = offboard.TaskPending, nil
+		return d.putIfChanged(&before, t)
+	}
+	ready := readyAt(cs, t)
+	if d.now.Before(ready) {
+		t.Status, t.RunAt = offboard.TaskScheduled, &ready
+		return d.putIfChanged(&before, t)
+	}
+	var waiting []string
+	for _, dep := range t.After {
+		if o, ok := byKey[dep]; ok && !o.Status.Settled() {
+			waiting = append(waiting, dep)
+		}
+	}
+	if len(waiting) > 0 {
+		deadline := ready.Add(t.MaxWait.D())
+		if t.MaxWait > 0 && !d.now.Before(deadline) {
+			return d.run(cs, t, fmt.Sprintf("waited %s for %s; running as the playbook says", t.MaxWait, strings.Join(waiting, ", ")))
+		}
+		t.Status, t.RunAt = offboard.TaskPending, nil
+		if t.MaxWait > 0 {
+			t.RunAt = &deadline
+		}
+		return d.putIfChanged(&before, t)
+	}
+	detail := "due"
+	if cs.Kind.Immediate() && t.IsRevocation() {
+		detail = "involuntary exit: revoked at once"
+	}
+	return d.run(cs, t, detail)
+}
+
+func (d *decision) putIfChanged(before, t *offboard.Task) error {
+	if before.Status == t.Status && sameTime(before.RunAt, t.RunAt) && sameTime(before.Due, t.Due) {
+		return nil
+	}
+	return d.putTask(t)
+}
+
+func sameTime(a, b *time.Time) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.Equal(*b)
+}
+
+// run queues the task's action as a job.
+func (d *decision) run(cs *offboard.Case, t *offboard.Task, detail string) error {
+	if !offboard.CanMove(t.Status, offboard.TaskRunning) {
+		return offboard.Errorf(offboard.ECONFLICT, "%q is %s and cannot run", t.Title, t.Status)
+	}
+	t.Runs++
+	job := &offboard.Job{
+		ID: offboard.ActionJobID(cs.ID, t.Key, t.Runs), Kind: offboard.JobAction,
+		CaseID: cs.ID, TaskKey: t.Key, Action: t.Action, Params: t.Params,
+		Priority: t.Priority, NotBefore: d.now, CreatedAt: d.now,
+	}
+	if err := d.tx.PutJob(job); err != nil {
+		return err
+	}
+	d.jobs++
+	t.Status, t.RunAt, t.LastError = offboard.TaskRunning, nil, ""
+	if err := d.putTask(t); err != nil {
+		return err
+	}
+	return d.audit(cs.ID, "task.started", t.Key, offboard.OutcomeOK, detail,
+		map[string]string{"action": t.Action, "job": job.ID})
+}
+
+// settleCase stops the revocation clock when every revocation task is
+// done, and completes the case when every required task is settled.
+func (d *decision) settleCase(cs *offboard.Case, tasks []*offboard.Task) error {
+	if cs.Status.Closed() {
+		return nil
+	}
+	if cs.RevokedAt == nil {
+		revocations, done, open := 0, 0, 0
+		for _, t := range tasks {
+			if !t.IsRevocation() {
+				continue
+			}
+			revocations++
+			switch {
+			case t.Status == offboard.TaskDone:
+				done++
+			case !t.Status.Settled():
+				open++
+			}
+		}
+		if revocations > 0 && done > 0 && open == 0 {
+			now := d.now
+			cs.RevokedAt = &now
+			if err := d.putCase(cs); err != nil {
+				return err
+			}
+			ttr := now.Sub(cs.NoticeAt)
+			if err := d.audit(cs.ID, "case.access_revoked", "", offboard.OutcomeOK,
+				fmt.Sprintf("every revocation task is done and verified, %s after the notice", ttr.Round(time.Second)),
+				map[string]string{"notice_at": cs.NoticeAt.Format(time.RFC3339Nano), "revoked_at": now.Format(time.RFC3339Nano),
+					"time_to_revocation_ms": fmt.Sprint(ttr.Milliseconds())}); err != nil {
+				return err
+			}
+		}
+	}
+	for _, t := range tasks {
+		if !t.Optional && !t.Status.Settled() {
+			return nil
+		}
+	}
+	for _, t := range tasks {
+		if t.Optional && !t.Status.Settled() && t.Status != offboard.TaskRunning {
+			t.Status, t.RunAt, t.SkipReason = offboard.TaskSkipped, nil, "optional; the case completed without it"
+			if err := d.putTask(t); err != nil {
+				return err
+			}
+		}
+	}
+	if err := d.voidApprovals(cs.ID, "", "the case completed"); err != nil {
+		return err
+	}
+	now := d.now
+	cs.Status, cs.ClosedAt = offboard.CaseCompleted, &now
+	if err := d.putCase(cs); err != nil {
+		return err
+	}
+	if err := d.audit(cs.ID, "case.completed", "", offboard.OutcomeOK, "every required task is done or skipped", nil); err != nil {
+		return err
+	}
+	return d.notify(offboard.Notice{Kind: "case_completed", CaseID: cs.ID,
+		Text: fmt.Sprintf("%s for %s is complete", cs.ID, cs.Employee.DisplayName())})
+}

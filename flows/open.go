@@ -1,0 +1,247 @@
+package flows
+
+import (
+	"fmt"
+	"net/mail"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/offboard-dev/offboard"
+)
+
+const dateLayout = "2006-01-02"
+
+func (d *decision) openCase(c OpenCase) (*Result, error) {
+	emp := c.Employee
+	emp.Email = strings.ToLower(strings.TrimSpace(emp.Email))
+	emp.ManagerEmail = strings.ToLower(strings.TrimSpace(emp.ManagerEmail))
+	emp.Name = strings.TrimSpace(emp.Name)
+	if err := validEmail("employee email", emp.Email); err != nil {
+		return nil, err
+	}
+	if emp.ManagerEmail != "" {
+		if err := validEmail("manager email", emp.ManagerEmail); err != nil {
+			return nil, err
+		}
+		if emp.ManagerEmail == emp.Email {
+			return nil, offboard.Errorf(offboard.EINVALID, "the manager cannot be the departing employee")
+		}
+	}
+	if err := offboard.CanOpenCase(d.actor, emp.Email); err != nil {
+		return nil, err
+	}
+	kind, err := offboard.ParseDepartureKind(string(c.Kind))
+	if err != nil {
+		return nil, err
+	}
+
+	if c.DedupeKey != "" {
+		if id, ok, err := d.tx.Dedupe(c.DedupeKey); err != nil {
+			return nil, err
+		} else if ok {
+			existing, err := d.tx.Case(id)
+			if err != nil {
+				return nil, err
+			}
+			if err := d.audit(existing.ID, "case.duplicate_notice", c.DedupeKey, offboard.OutcomeOK,
+				"the same notice arrived again; nothing changed", nil); err != nil {
+				return nil, err
+			}
+			r, err := d.result(existing, fmt.Sprintf("%s is already open for %s", existing.ID, existing.Employee.DisplayName()))
+			if r != nil {
+				r.Duplicate = true
+			}
+			return r, err
+		}
+	}
+	ids, err := d.tx.CaseIDsByEmail(emp.Email)
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range ids {
+		other, err := d.tx.Case(id)
+		if err != nil {
+			return nil, err
+		}
+		if other.Status == offboard.CaseOpen {
+			return nil, offboard.Errorf(offboard.ECONFLICT, "%s already has an open offboarding case: %s", emp.DisplayName(), other.ID)
+		}
+	}
+
+	loc := d.e.loc
+	tzName := loc.String()
+	if emp.TimeZone != "" {
+		l, err := time.LoadLocation(emp.TimeZone)
+		if err != nil {
+			return nil, offboard.Errorf(offboard.EINVALID, "unknown time zone %q for %s", emp.TimeZone, emp.Email)
+		}
+		loc, tzName = l, emp.TimeZone
+	}
+	today := d.now.In(loc).Format(dateLayout)
+	lastDay := strings.TrimSpace(c.LastDay)
+	var revokeAt time.Time
+	if lastDay == "" {
+		if !kind.Immediate() {
+			return nil, offboard.Errorf(offboard.EINVALID, "a %s departure needs a last day (YYYY-MM-DD)", kind)
+		}
+		lastDay = today
+	}
+	day, err := time.ParseInLocation(dateLayout, lastDay, loc)
+	if err != nil {
+		return nil, offboard.Errorf(offboard.EINVALID, "last day %q is not a date like 2026-12-31", lastDay)
+	}
+	if kind.Immediate() {
+		revokeAt = d.now
+	} else {
+		if lastDay < today {
+			return nil, offboard.Errorf(offboard.EINVALID, "last day %s is in the past (today is %s in %s)", lastDay, today, tzName)
+		}
+		revokeAt = time.Date(day.Year(), day.Month(), day.Day(), d.e.revHour, d.e.revMin, 0, 0, loc).UTC()
+		if revokeAt.Before(d.now) {
+			revokeAt = d.now // the last day is today and its revocation time has passed
+		}
+	}
+
+	pbName := c.Playbook
+	if pbName == "" {
+		pbName = d.e.playbookFor(kind)
+	}
+	pb, ok := d.e.playbooks[pbName]
+	if !ok {
+		return nil, offboard.Errorf(offboard.EINVALID, "unknown playbook %q", pbName)
+	}
+
+	id, err := d.tx.NextCaseID()
+	if err != nil {
+		return nil, err
+	}
+	confidential := kind.Immediate()
+	if c.Confidential != nil {
+		confidential = *c.Confidential
+	}
+	if emp.Name == "" {
+		emp.Name = emp.Email
+	}
+	source := c.Source
+	if source == "" {
+		source = string(d.actor.Kind)
+	}
+	cs := &offboard.Case{
+		ID: id, Employee: emp, Kind: kind, Confidential: confidential, Playbook: pb.Name,
+		LastDay: lastDay, TimeZone: tzName, RevokeAt: revokeAt,
+		EffectiveAt: c.EffectiveAt.UTC(), NoticeAt: d.now,
+		Source: source, SourceRef: c.SourceRef, Requester: d.actor, Notes: c.Notes,
+		Status: offboard.CaseOpen, CreatedAt: d.now,
+	}
+	if err := d.putCase(cs); err != nil {
+		return nil, err
+	}
+	if c.DedupeKey != "" {
+		if err := d.tx.PutDedupe(c.DedupeKey, id, d.now); err != nil {
+			return nil, err
+		}
+	}
+	if err := d.audit(id, "case.opened", emp.Email, offboard.OutcomeOK,
+		fmt.Sprintf("%s departure of %s, last day %s, playbook %s, source %s", kind, emp.DisplayName(), lastDay, pb.Name, source),
+		map[string]string{
+			"kind": string(kind), "last_day": lastDay, "time_zone": tzName,
+			"revoke_at": revokeAt.Format(time.RFC3339), "notice_at": d.now.Format(time.RFC3339Nano),
+			"effective_at": formatOptionalTime(cs.EffectiveAt), "confidential": fmt.Sprint(confidential),
+			"tasks": fmt.Sprint(len(pb.Tasks)),
+		}); err != nil {
+		return nil, err
+	}
+
+	tasks := make([]*offboard.Task, 0, len(pb.Tasks))
+	for i, tpl := range pb.Tasks {
+		t := d.newTask(cs, i, tpl)
+		tasks = append(tasks, t)
+		if tpl.Approval != "" {
+			t.Status = offboard.TaskWaitingApproval
+			if err := d.createApproval(cs, t, tpl.Question, t.Params, ""); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if err := d.advanceTasks(cs, tasks, true); err != nil {
+		return nil, err
+	}
+	if err := d.notify(offboard.Notice{Kind: "case_opened", CaseID: id,
+		Text: fmt.Sprintf("%s opened for %s (%s, last day %s)", id, emp.DisplayName(), kind, lastDay)}); err != nil {
+		return nil, err
+	}
+	msg := fmt.Sprintf("%s opened for %s: %d tasks", id, emp.DisplayName(), len(tasks))
+	if kind.Immediate() {
+		msg += "; access revocation started"
+	} else {
+		msg += fmt.Sprintf("; access goes %s", revokeAt.In(loc).Format("Mon 2 Jan 2006 15:04 MST"))
+	}
+	apps, err := d.tx.Approvals(cs.ID)
+	if err != nil {
+		return nil, err
+	}
+	return &Result{Case: cs, Tasks: tasks, Approvals: apps, Message: msg}, nil
+}
+
+func (d *decision) newTask(cs *offboard.Case, order int, tpl offboard.TaskTemplate) *offboard.Task {
+	params := map[string]string{}
+	for k, v := range tpl.Params {
+		params[k] = expandParam(v, cs)
+	}
+	prio := tpl.Priority
+	if prio == "" {
+		prio = offboard.PriorityReport
+	}
+	maxWait := tpl.MaxWait
+	if maxWait == 0 && len(tpl.After) > 0 {
+		maxWait = offboard.Duration(d.e.deactivateAfter)
+	}
+	return &offboard.Task{
+		CaseID: cs.ID, Key: tpl.Key, Order: order, Department: tpl.Department, Title: tpl.Title,
+		Action: tpl.Action, Params: params, Priority: prio, After: slices.Clone(tpl.After),
+		Approval: tpl.Approval, Optional: tpl.Optional, Status: offboard.TaskPending,
+		When: tpl.When, MaxWait: maxWait, DueAfter: tpl.Due,
+	}
+}
+
+// expandParam fills the placeholders playbooks may use in parameters.
+func expandParam(v string, cs *offboard.Case) string {
+	return strings.NewReplacer(
+		"{manager_email}", cs.Employee.ManagerEmail,
+		"{employee_email}", cs.Employee.Email,
+		"{case_id}", string(cs.ID),
+	).Replace(v)
+}
+
+func (e *Engine) playbookFor(kind offboard.DepartureKind) string {
+	names := make([]string, 0, len(e.playbooks))
+	for n := range e.playbooks {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	for _, n := range names {
+		if n != DefaultPlaybookName && slices.Contains(e.playbooks[n].Kinds, kind) {
+			return n
+		}
+	}
+	return DefaultPlaybookName
+}
+
+func validEmail(what, s string) error {
+	if s == "" {
+		return offboard.Errorf(offboard.EINVALID, "%s is required", what)
+	}
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Address != s || !strings.Contains(s, "@") {
+		return offboard.Errorf(offboard.EINVALID, "%s %q is not an email address", what, s)
+	}
+	return nil
+}
+
+func formatOptionalTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
+}

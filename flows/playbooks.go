@@ -1,0 +1,119 @@
+package flows
+
+import (
+	"bytes"
+	_ "embed"
+	"fmt"
+	"slices"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/offboard-dev/offboard"
+)
+
+//go:embed playbooks/default.yaml
+var defaultPlaybookYAML []byte
+
+// DefaultPlaybookName is the name of the built-in playbook.
+const DefaultPlaybookName = "default"
+
+// DefaultPlaybook parses the embedded default playbook.
+func DefaultPlaybook() (offboard.Playbook, error) {
+	return ParsePlaybook(defaultPlaybookYAML)
+}
+
+// ParsePlaybook decodes one playbook strictly: unknown keys are errors.
+func ParsePlaybook(b []byte) (offboard.Playbook, error) {
+	var p offboard.Playbook
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(&p); err != nil {
+		return p, fmt.Errorf("playbook: %w", err)
+	}
+	return p, nil
+}
+
+// ResolvePlaybooks merges the built-in playbook with the configured ones
+// and validates the result. A configured playbook named "default"
+// changes the built-in one: its tasks replace tasks with the same key or
+// are added, and Remove drops tasks. Other playbooks start empty or from
+// Extends. Errors name the playbook and the task.
+func ResolvePlaybooks(configured []offboard.Playbook, knownAction func(string) bool) (map[string]*offboard.Playbook, error) {
+	builtin, err := DefaultPlaybook()
+	if err != nil {
+		return nil, err
+	}
+	byName := map[string]offboard.Playbook{}
+	var order []string
+	for _, p := range configured {
+		if _, dup := byName[p.Name]; dup {
+			return nil, offboard.Errorf(offboard.EINVALID, "playbook %q is defined twice", p.Name)
+		}
+		byName[p.Name] = p
+		order = append(order, p.Name)
+	}
+	out := map[string]*offboard.Playbook{}
+	var resolve func(name string, seen []string) (*offboard.Playbook, error)
+	resolve = func(name string, seen []string) (*offboard.Playbook, error) {
+		if p, ok := out[name]; ok {
+			return p, nil
+		}
+		if slices.Contains(seen, name) {
+			return nil, offboard.Errorf(offboard.EINVALID, "playbook %q extends itself through %v", name, seen)
+		}
+		p, configuredHere := byName[name]
+		var base *offboard.Playbook
+		switch {
+		case name == DefaultPlaybookName:
+			b := builtin
+			base = &b
+		case !configuredHere:
+			return nil, offboard.Errorf(offboard.EINVALID, "unknown playbook %q", name)
+		case p.Extends != "":
+			if base, err = resolve(p.Extends, append(seen, name)); err != nil {
+				return nil, err
+			}
+		}
+		merged := offboard.Playbook{Name: name, Kinds: p.Kinds}
+		if base != nil {
+			merged.Tasks = slices.Clone(base.Tasks)
+			if merged.Kinds == nil {
+				merged.Kinds = base.Kinds
+			}
+		}
+		for _, t := range p.Tasks {
+			if i := slices.IndexFunc(merged.Tasks, func(x offboard.TaskTemplate) bool { return x.Key == t.Key }); i >= 0 {
+				merged.Tasks[i] = t
+			} else {
+				merged.Tasks = append(merged.Tasks, t)
+			}
+		}
+		for _, key := range p.Remove {
+			i := slices.IndexFunc(merged.Tasks, func(x offboard.TaskTemplate) bool { return x.Key == key })
+			if i < 0 {
+				return nil, offboard.Errorf(offboard.EINVALID, "playbook %q: remove names unknown task %q", name, key)
+			}
+			merged.Tasks = slices.Delete(merged.Tasks, i, i+1)
+		}
+		// Tasks that waited on a removed task no longer wait for it.
+		for i, t := range merged.Tasks {
+			merged.Tasks[i].After = slices.DeleteFunc(slices.Clone(t.After), func(dep string) bool {
+				return !slices.ContainsFunc(merged.Tasks, func(x offboard.TaskTemplate) bool { return x.Key == dep }) && slices.Contains(p.Remove, dep)
+			})
+		}
+		if err := merged.Validate(knownAction); err != nil {
+			return nil, err
+		}
+		out[name] = &merged
+		return &merged, nil
+	}
+	if _, err := resolve(DefaultPlaybookName, nil); err != nil {
+		return nil, err
+	}
+	for _, name := range order {
+		if _, err := resolve(name, nil); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}

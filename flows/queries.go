@@ -1,0 +1,128 @@
+package flows
+
+import (
+	"context"
+	"strings"
+
+	"github.com/offboard-dev/offboard"
+)
+
+// CaseView is a case with its tasks and approvals, as people see it.
+type CaseView struct {
+	Case      *offboard.Case       `json:"case"`
+	Tasks     []*offboard.Task     `json:"tasks"`
+	Approvals []*offboard.Approval `json:"approvals"`
+}
+
+// Progress counts settled tasks out of all.
+func (v *CaseView) Progress() (settled, total int) {
+	for _, t := range v.Tasks {
+		total++
+		if t.Status.Settled() {
+			settled++
+		}
+	}
+	return settled, total
+}
+
+// GetCase returns one case if the actor may see it. Reads go through the
+// engine so that every surface applies the same visibility rule.
+func (e *Engine) GetCase(ctx context.Context, actor offboard.Actor, id offboard.CaseID) (*CaseView, error) {
+	actor = e.resolveActor(actor)
+	if norm, ok := offboard.ParseCaseID(string(id)); ok {
+		id = norm
+	} else {
+		return nil, offboard.Errorf(offboard.EINVALID, "%q is not a case id like OFF-0042", id)
+	}
+	var v *CaseView
+	err := e.store.View(ctx, func(tx offboard.Tx) error {
+		var err error
+		v, err = loadView(tx, id)
+		if err != nil {
+			return err
+		}
+		return offboard.CanViewCase(actor, v.Case)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// ListCases returns the cases with a status that the actor may see,
+// newest first, at most limit (0 means 100).
+func (e *Engine) ListCases(ctx context.Context, actor offboard.Actor, status offboard.CaseStatus, limit int) ([]*CaseView, error) {
+	actor = e.resolveActor(actor)
+	if limit <= 0 {
+		limit = 100
+	}
+	var out []*CaseView
+	err := e.store.View(ctx, func(tx offboard.Tx) error {
+		ids, err := tx.CaseIDsByStatus(status)
+		if err != nil {
+			return err
+		}
+		for i := len(ids) - 1; i >= 0 && len(out) < limit; i-- {
+			v, err := loadView(tx, ids[i])
+			if err != nil {
+				return err
+			}
+			if offboard.CanViewCase(actor, v.Case) == nil {
+				out = append(out, v)
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// FindCases finds the cases of a person by email or case id, newest
+// first, that the actor may see.
+func (e *Engine) FindCases(ctx context.Context, actor offboard.Actor, query string) ([]*CaseView, error) {
+	actor = e.resolveActor(actor)
+	query = strings.TrimSpace(query)
+	if query == "" {
+		return nil, offboard.Errorf(offboard.EINVALID, "say whose case: an email or a case id")
+	}
+	if id, ok := offboard.ParseCaseID(query); ok {
+		v, err := e.GetCase(ctx, actor, id)
+		if err != nil {
+			return nil, err
+		}
+		return []*CaseView{v}, nil
+	}
+	var out []*CaseView
+	err := e.store.View(ctx, func(tx offboard.Tx) error {
+		ids, err := tx.CaseIDsByEmail(query)
+		if err != nil {
+			return err
+		}
+		for i := len(ids) - 1; i >= 0; i-- {
+			v, err := loadView(tx, ids[i])
+			if err != nil {
+				return err
+			}
+			if offboard.CanViewCase(actor, v.Case) == nil {
+				out = append(out, v)
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+func loadView(tx offboard.Tx, id offboard.CaseID) (*CaseView, error) {
+	c, err := tx.Case(id)
+	if err != nil {
+		return nil, err
+	}
+	tasks, err := tx.Tasks(id)
+	if err != nil {
+		return nil, err
+	}
+	apps, err := tx.Approvals(id)
+	if err != nil {
+		return nil, err
+	}
+	return &CaseView{Case: c, Tasks: tasks, Approvals: apps}, nil
+}

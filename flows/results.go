@@ -1,0 +1,185 @@
+package flows
+
+import (
+	"fmt"
+	"maps"
+	"strings"
+	"time"
+
+	"github.com/offboard-dev/offboard"
+)
+
+// jobAndTask loads a finished job and its task. A job whose result was
+// already recorded is gone: reporting it again is a conflict, so a worker
+// that repeats itself after a crash changes nothing.
+func (d *decision) jobAndTask(jobID string) (*offboard.Job, *offboard.Case, *offboard.Task, error) {
+	if jobID == "" {
+		return nil, nil, nil, offboard.Errorf(offboard.EINVALID, "no job given")
+	}
+	j, err := d.tx.Job(jobID)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if j.Kind != offboard.JobAction {
+		return nil, nil, nil, offboard.Errorf(offboard.EINVALID, "job %s is a %s job, not an action", j.ID, j.Kind)
+	}
+	cs, err := d.tx.Case(j.CaseID)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	t, err := d.tx.Task(j.CaseID, j.TaskKey)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return j, cs, t, nil
+}
+
+func (d *decision) actionSucceeded(c ActionSucceeded) (*Result, error) {
+	if !d.actor.Has(offboard.RoleSystem) {
+		return nil, offboard.Errorf(offboard.EFORBIDDEN, "only offboard's workers report action results")
+	}
+	j, cs, t, err := d.jobAndTask(c.JobID)
+	if err != nil {
+		return nil, err
+	}
+	if err := d.tx.DeleteJob(j.ID); err != nil {
+		return nil, err
+	}
+	evidence := maps.Clone(c.Evidence)
+	if evidence == nil {
+		evidence = map[string]string{}
+	}
+	evidence["job"] = j.ID
+	evidence["attempt"] = fmt.Sprint(j.Attempts + 1)
+	if c.AlreadyDone {
+		evidence["already_done"] = "true"
+	}
+	if c.Summary != "" {
+		evidence["summary"] = c.Summary
+	}
+	if t.Status != offboard.TaskRunning {
+		// The task moved on while the action ran (the case was cancelled,
+		// or a person settled it); the effect still happened, so record it.
+		if err := d.audit(cs.ID, "task.action_result", t.Key, offboard.OutcomeOK,
+			fmt.Sprintf("%s finished after the task became %s", t.Action, t.Status), evidence); err != nil {
+			return nil, err
+		}
+		return d.result(cs, fmt.Sprintf("%q result recorded", t.Title))
+	}
+	t.Attempts++
+	status, outcome, action := offboard.TaskDone, offboard.OutcomeOK, "task.done"
+	if !c.Verified {
+		status, outcome, action = offboard.TaskUnverified, offboard.OutcomeUnverified, "task.unverified"
+	}
+	if err := d.finish(cs, t, status, evidence); err != nil {
+		return nil, err
+	}
+	if status == offboard.TaskUnverified {
+		t.LastError = "the action ran but reading the account back did not confirm it"
+		if c.Summary != "" {
+			t.LastError += ": " + c.Summary
+		}
+		if err := d.putTask(t); err != nil {
+			return nil, err
+		}
+	}
+	detail := c.Summary
+	if detail == "" {
+		detail = t.Action + " succeeded"
+	}
+	if err := d.audit(cs.ID, action, t.Key, outcome, detail, evidence); err != nil {
+		return nil, err
+	}
+	if status == offboard.TaskUnverified {
+		if err := d.notify(offboard.Notice{Kind: "task_unverified", CaseID: cs.ID, TaskKey: t.Key, Department: t.Department,
+			Text: fmt.Sprintf("%q for %s ran but could not be verified; a person must check it", t.Title, cs.Employee.DisplayName())}); err != nil {
+			return nil, err
+		}
+	}
+	if err := d.advance(cs); err != nil {
+		return nil, err
+	}
+	return d.result(cs, fmt.Sprintf("%q %s", t.Title, status))
+}
+
+func (d *decision) actionFailed(c ActionFailed) (*Result, error) {
+	if !d.actor.Has(offboard.RoleSystem) {
+		return nil, offboard.Errorf(offboard.EFORBIDDEN, "only offboard's workers report action results")
+	}
+	j, cs, t, err := d.jobAndTask(c.JobID)
+	if err != nil {
+		return nil, err
+	}
+	errText := strings.TrimSpace(c.Error)
+	if errText == "" {
+		errText = "the action failed without saying why"
+	}
+	retryAt := c.RetryAt
+	if retryAt.Before(d.now) {
+		retryAt = d.now
+	}
+	if c.RateLimited {
+		// Deferred, not failed: a rate limit says nothing about the job.
+		j.Leased, j.NotBefore, j.LastError = false, retryAt, errText
+		if err := d.tx.PutJob(j); err != nil {
+			return nil, err
+		}
+		if err := d.audit(cs.ID, "task.deferred", t.Key, offboard.OutcomeRetry, errText,
+			map[string]string{"job": j.ID, "retry_at": retryAt.Format(time.RFC3339)}); err != nil {
+			return nil, err
+		}
+		return d.result(cs, fmt.Sprintf("%q deferred until %s", t.Title, retryAt.Format(time.RFC3339)))
+	}
+	j.Attempts++
+	j.LastError = errText
+	if t.Status == offboard.TaskRunning {
+		t.Attempts++
+		t.LastError = errText
+	}
+	evidence := map[string]string{"job": j.ID, "attempt": fmt.Sprint(j.Attempts), "error": errText}
+	if c.Retryable && j.Attempts < d.e.maxAttempts {
+		j.Leased, j.NotBefore = false, retryAt
+		if err := d.tx.PutJob(j); err != nil {
+			return nil, err
+		}
+		if t.Status == offboard.TaskRunning {
+			if err := d.putTask(t); err != nil {
+				return nil, err
+			}
+		}
+		evidence["retry_at"] = retryAt.Format(time.RFC3339)
+		if err := d.audit(cs.ID, "task.retry", t.Key, offboard.OutcomeRetry,
+			fmt.Sprintf("attempt %d of %d failed: %s", j.Attempts, d.e.maxAttempts, errText), evidence); err != nil {
+			return nil, err
+		}
+		return d.result(cs, fmt.Sprintf("%q will be retried", t.Title))
+	}
+	now := d.now
+	j.DeadAt = &now
+	if err := d.tx.DeadLetter(j); err != nil {
+		return nil, err
+	}
+	why := "it cannot succeed by retrying"
+	if c.Retryable {
+		why = fmt.Sprintf("it failed %d times", j.Attempts)
+	}
+	if t.Status != offboard.TaskRunning {
+		if err := d.audit(cs.ID, "task.action_result", t.Key, offboard.OutcomeFailed,
+			fmt.Sprintf("%s failed after the task became %s: %s", t.Action, t.Status, errText), evidence); err != nil {
+			return nil, err
+		}
+		return d.result(cs, fmt.Sprintf("%q failure recorded", t.Title))
+	}
+	if err := d.finish(cs, t, offboard.TaskFailed, nil); err != nil {
+		return nil, err
+	}
+	if err := d.audit(cs.ID, "task.failed", t.Key, offboard.OutcomeFailed,
+		fmt.Sprintf("gave up because %s: %s", why, errText), evidence); err != nil {
+		return nil, err
+	}
+	if err := d.notify(offboard.Notice{Kind: "task_failed", CaseID: cs.ID, TaskKey: t.Key, Department: t.Department,
+		Text: fmt.Sprintf("%q for %s failed: %s", t.Title, cs.Employee.DisplayName(), errText)}); err != nil {
+		return nil, err
+	}
+	return d.result(cs, fmt.Sprintf("%q failed: %s", t.Title, errText))
+}

@@ -1,0 +1,244 @@
+package flows
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/offboard-dev/offboard"
+)
+
+func (d *decision) openCaseAndTask(id offboard.CaseID, key string) (*offboard.Case, *offboard.Task, error) {
+	cs, err := d.loadCase(id)
+	if err != nil {
+		return nil, nil, err
+	}
+	t, err := d.loadTask(cs, key)
+	if err != nil {
+		return nil, nil, err
+	}
+	if cs.Status.Closed() {
+		return nil, nil, offboard.Errorf(offboard.ECONFLICT, "%s is %s; nothing more can change on it", cs.ID, cs.Status)
+	}
+	return cs, t, nil
+}
+
+func (d *decision) startTask(c StartTask) (*Result, error) {
+	cs, t, err := d.openCaseAndTask(c.CaseID, c.TaskKey)
+	if err != nil {
+		return nil, err
+	}
+	if err := offboard.CanRunTask(d.actor, cs, t); err != nil {
+		return nil, err
+	}
+	if t.Status.Settled() {
+		return nil, offboard.Errorf(offboard.ECONFLICT, "%q is already %s", t.Title, t.Status)
+	}
+	if t.Manual() {
+		who := d.actorName()
+		if t.Assignee == who {
+			return nil, offboard.Errorf(offboard.ECONFLICT, "%q is already yours", t.Title)
+		}
+		t.Assignee = who
+		if err := d.putTask(t); err != nil {
+			return nil, err
+		}
+		if err := d.audit(cs.ID, "task.claimed", t.Key, offboard.OutcomeOK, who+" took the task", nil); err != nil {
+			return nil, err
+		}
+		return d.result(cs, fmt.Sprintf("%q is now assigned to %s", t.Title, who))
+	}
+	switch t.Status {
+	case offboard.TaskRunning:
+		return nil, offboard.Errorf(offboard.ECONFLICT, "%q is already running", t.Title)
+	case offboard.TaskWaitingApproval:
+		return nil, d.needsApproval(cs, t)
+	}
+	if t.Approval != "" {
+		ok, err := d.approved(cs, t)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return nil, d.needsApproval(cs, t)
+		}
+	}
+	detail := "started by " + d.actorName()
+	if d.now.Before(readyAt(cs, t)) {
+		detail += ", ahead of schedule"
+	}
+	if err := d.run(cs, t, detail); err != nil {
+		return nil, err
+	}
+	if err := d.advance(cs); err != nil {
+		return nil, err
+	}
+	return d.result(cs, fmt.Sprintf("%q started", t.Title))
+}
+
+func (d *decision) completeTask(c CompleteTask) (*Result, error) {
+	cs, t, err := d.openCaseAndTask(c.CaseID, c.TaskKey)
+	if err != nil {
+		return nil, err
+	}
+	if err := offboard.CanRunTask(d.actor, cs, t); err != nil {
+		return nil, err
+	}
+	note := strings.TrimSpace(c.Note)
+	switch {
+	case t.Status.Settled():
+		return nil, offboard.Errorf(offboard.ECONFLICT, "%q is already %s", t.Title, t.Status)
+	case t.Status == offboard.TaskWaitingApproval:
+		return nil, d.needsApproval(cs, t)
+	case t.Status == offboard.TaskRunning:
+		return nil, offboard.Errorf(offboard.ECONFLICT, "%q is running; wait for its result", t.Title)
+	case !t.Manual() && t.Status != offboard.TaskFailed && t.Status != offboard.TaskUnverified:
+		return nil, offboard.Errorf(offboard.ECONFLICT, "%q runs by itself; run it now or skip it instead", t.Title)
+	case !t.Manual() && note == "":
+		return nil, offboard.Errorf(offboard.EINVALID, "say how you checked %q by hand (a note is required)", t.Title)
+	}
+	if t.Approval != "" {
+		ok, err := d.approved(cs, t)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return nil, d.needsApproval(cs, t)
+		}
+	}
+	evidence := map[string]string{"confirmed_by": d.actorName()}
+	if note != "" {
+		evidence["note"] = note
+	}
+	if !t.Manual() {
+		evidence["previous_status"] = string(t.Status)
+	}
+	if err := d.finish(cs, t, offboard.TaskDone, evidence); err != nil {
+		return nil, err
+	}
+	if err := d.audit(cs.ID, "task.done", t.Key, offboard.OutcomeOK, "marked done by "+d.actorName(), evidence); err != nil {
+		return nil, err
+	}
+	if err := d.advance(cs); err != nil {
+		return nil, err
+	}
+	return d.result(cs, fmt.Sprintf("%q is done", t.Title))
+}
+
+func (d *decision) skipTask(c SkipTask) (*Result, error) {
+	cs, t, err := d.openCaseAndTask(c.CaseID, c.TaskKey)
+	if err != nil {
+		return nil, err
+	}
+	reason := strings.TrimSpace(c.Reason)
+	if reason == "" {
+		return nil, offboard.Errorf(offboard.EINVALID, "a reason is required to skip %q", t.Title)
+	}
+	if err := offboard.CanSkipTask(d.actor, cs, t); err != nil {
+		return nil, err
+	}
+	if t.Status.Settled() {
+		return nil, offboard.Errorf(offboard.ECONFLICT, "%q is already %s", t.Title, t.Status)
+	}
+	if t.Status == offboard.TaskRunning {
+		return nil, offboard.Errorf(offboard.ECONFLICT, "%q is running; wait for its result", t.Title)
+	}
+	t.SkipReason = reason
+	if err := d.finish(cs, t, offboard.TaskSkipped, nil); err != nil {
+		return nil, err
+	}
+	if err := d.voidApprovals(cs.ID, t.Key, "the task was skipped"); err != nil {
+		return nil, err
+	}
+	if err := d.audit(cs.ID, "task.skipped", t.Key, offboard.OutcomeOK, reason, nil); err != nil {
+		return nil, err
+	}
+	if err := d.advance(cs); err != nil {
+		return nil, err
+	}
+	return d.result(cs, fmt.Sprintf("%q skipped", t.Title))
+}
+
+// finish settles a task.
+func (d *decision) finish(cs *offboard.Case, t *offboard.Task, st offboard.TaskStatus, evidence map[string]string) error {
+	if !offboard.CanMove(t.Status, st) {
+		return offboard.Errorf(offboard.ECONFLICT, "%q cannot go from %s to %s", t.Title, t.Status, st)
+	}
+	now := d.now
+	t.Status, t.RunAt = st, nil
+	if st == offboard.TaskDone {
+		t.CompletedAt, t.CompletedBy = &now, d.actorName()
+	}
+	if evidence != nil {
+		t.Evidence = evidence
+	}
+	return d.putTask(t)
+}
+
+func (d *decision) cancelCase(c CancelCase) (*Result, error) {
+	cs, err := d.loadCase(c.CaseID)
+	if err != nil {
+		return nil, err
+	}
+	if err := offboard.CanCancelCase(d.actor, cs); err != nil {
+		return nil, err
+	}
+	if cs.Status.Closed() {
+		return nil, offboard.Errorf(offboard.ECONFLICT, "%s is already %s", cs.ID, cs.Status)
+	}
+	reason := strings.TrimSpace(c.Reason)
+	if reason == "" {
+		return nil, offboard.Errorf(offboard.EINVALID, "a reason is required to cancel %s", cs.ID)
+	}
+	jobs, err := d.tx.JobsForCase(cs.ID)
+	if err != nil {
+		return nil, err
+	}
+	inFlight := map[string]bool{}
+	for _, j := range jobs {
+		switch {
+		case j.Leased && j.Kind == offboard.JobAction:
+			inFlight[j.TaskKey] = true // its result will still be recorded
+		case j.Kind == offboard.JobAction:
+			if err := d.tx.DeleteJob(j.ID); err != nil {
+				return nil, err
+			}
+		}
+	}
+	tasks, err := d.tx.Tasks(cs.ID)
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range tasks {
+		if t.Status.Settled() || inFlight[t.Key] {
+			continue
+		}
+		t.Status, t.RunAt, t.SkipReason = offboard.TaskSkipped, nil, "case cancelled: "+reason
+		if err := d.putTask(t); err != nil {
+			return nil, err
+		}
+	}
+	if err := d.voidApprovals(cs.ID, "", "the case was cancelled"); err != nil {
+		return nil, err
+	}
+	now := d.now
+	cs.Status, cs.ClosedAt, cs.CancelReason = offboard.CaseCancelled, &now, reason
+	if err := d.putCase(cs); err != nil {
+		return nil, err
+	}
+	if err := d.audit(cs.ID, "case.cancelled", "", offboard.OutcomeOK, reason, nil); err != nil {
+		return nil, err
+	}
+	if err := d.notify(offboard.Notice{Kind: "case_cancelled", CaseID: cs.ID,
+		Text: fmt.Sprintf("%s for %s was cancelled by %s: %s", cs.ID, cs.Employee.DisplayName(), d.actorName(), reason)}); err != nil {
+		return nil, err
+	}
+	return d.result(cs, fmt.Sprintf("%s cancelled", cs.ID))
+}
+
+// actorName is how the actor is recorded on tasks and approvals.
+func (d *decision) actorName() string {
+	if d.actor.Email != "" {
+		return d.actor.Email
+	}
+	return string(d.actor.Kind) + ":" + d.actor.ID
+}

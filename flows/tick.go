@@ -1,0 +1,59 @@
+package flows
+
+import (
+	"github.com/offboard-dev/offboard"
+)
+
+// tickBatch bounds the work of one Tick so one transaction stays short;
+// the scheduler ticks again when a batch was full.
+const tickBatch = 500
+
+func (d *decision) tick() (*Result, error) {
+	if !d.actor.Has(offboard.RoleSystem) {
+		return nil, offboard.Errorf(offboard.EFORBIDDEN, "only offboard's scheduler ticks")
+	}
+	refs, err := d.tx.DueTasks(d.now, tickBatch)
+	if err != nil {
+		return nil, err
+	}
+	cases := map[offboard.CaseID]*offboard.Case{}
+	var order []offboard.CaseID
+	for _, r := range refs {
+		if _, ok := cases[r.CaseID]; ok {
+			continue
+		}
+		cs, err := d.tx.Case(r.CaseID)
+		if err != nil {
+			return nil, err
+		}
+		cases[r.CaseID] = cs
+		order = append(order, r.CaseID)
+	}
+	advanced := 0
+	for _, id := range order {
+		cs := cases[id]
+		if cs.Status.Closed() {
+			// Nothing runs on a closed case; drop its tasks from the index.
+			for _, r := range refs {
+				if r.CaseID != id {
+					continue
+				}
+				t, err := d.tx.Task(id, r.Key)
+				if err != nil {
+					return nil, err
+				}
+				t.RunAt = nil
+				if err := d.putTask(t); err != nil {
+					return nil, err
+				}
+			}
+			continue
+		}
+		before := d.jobs
+		if err := d.advance(cs); err != nil {
+			return nil, err
+		}
+		advanced += d.jobs - before
+	}
+	return &Result{Advanced: advanced, Message: "tick"}, nil
+}

@@ -1,0 +1,216 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/offboard-dev/offboard"
+)
+
+// ctxCheckEvery is how many records long walks read between ctx checks.
+const ctxCheckEvery = 4096
+
+// AppendAudit gives e the next sequence number, links it to the chain head
+// and hashes it, then stores it. It changes e: Seq, PrevHash and Hash are
+// set, Time is made UTC, and the event is normalized to what its JSON
+// decodes to (invalid UTF-8 becomes U+FFFD), so the caller holds exactly
+// what was stored and what VerifyAudit will recompute.
+func (t *tx) AppendAudit(e *offboard.AuditEvent) error {
+	if err := t.writable("append audit"); err != nil {
+		return err
+	}
+	audit := t.bucket(bucketAudit)
+	meta := t.bucket(bucketMeta)
+	// The sequence is only advanced once the event is stored, so a failed
+	// append that the caller commits anyway leaves no gap.
+	seq := audit.Sequence() + 1
+
+	e.Seq = seq
+	e.PrevHash = string(meta.Get(metaAuditHeadKey))
+	e.Time = e.Time.UTC()
+	e.Hash = ""
+	norm, err := normalizeAudit(e)
+	if err != nil {
+		return fmt.Errorf("store: append audit %s: %w", e.Action, err)
+	}
+	if norm.Hash, err = norm.ComputeHash(); err != nil {
+		return fmt.Errorf("store: append audit %s: %w", e.Action, err)
+	}
+	raw, err := json.Marshal(norm)
+	if err != nil {
+		return fmt.Errorf("store: append audit %s: %w", e.Action, err)
+	}
+	if err := audit.Put(u64(seq), raw); err != nil {
+		return fmt.Errorf("store: append audit %s: %w", e.Action, err)
+	}
+	if err := audit.SetSequence(seq); err != nil {
+		return fmt.Errorf("store: append audit %s: %w", e.Action, err)
+	}
+	if err := meta.Put(metaAuditHeadKey, []byte(norm.Hash)); err != nil {
+		return fmt.Errorf("store: append audit %s: %w", e.Action, err)
+	}
+	if norm.CaseID != "" {
+		if err := t.bucket(bucketAuditCase).Put(append(prefixKey(string(norm.CaseID)), u64(seq)...), nil); err != nil {
+			return fmt.Errorf("store: append audit %s: %w", e.Action, err)
+		}
+	}
+	*e = norm
+	return nil
+}
+
+// normalizeAudit returns e as its JSON decodes. After this, encoding is a
+// fixed point: decode(encode(x)) encodes to the same bytes, which the
+// hash and VerifyAudit's byte comparison rely on.
+func normalizeAudit(e *offboard.AuditEvent) (offboard.AuditEvent, error) {
+	raw, err := json.Marshal(e)
+	if err != nil {
+		return offboard.AuditEvent{}, err
+	}
+	var norm offboard.AuditEvent
+	if err := json.Unmarshal(raw, &norm); err != nil {
+		return offboard.AuditEvent{}, err
+	}
+	return norm, nil
+}
+
+// AuditEvents calls fn with each event that f matches, in sequence order,
+// inside one read transaction (keep fn quick: a long read stops bbolt
+// reusing pages). With f.CaseID set only that case's events are read. An
+// error from fn stops the walk and is returned.
+func (db *DB) AuditEvents(ctx context.Context, f offboard.AuditFilter, fn func(*offboard.AuditEvent) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return db.bolt.View(func(btx *bolt.Tx) error {
+		audit := btx.Bucket(bucketAudit)
+		n := 0
+		visit := func(seq, raw []byte) error {
+			if n++; n%ctxCheckEvery == 0 {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+			}
+			if raw == nil {
+				return fmt.Errorf("store: audit event %d is missing", seqOf(seq))
+			}
+			var e offboard.AuditEvent
+			if err := json.Unmarshal(raw, &e); err != nil {
+				return fmt.Errorf("store: audit event %d: %w", seqOf(seq), err)
+			}
+			if !f.Match(&e) {
+				return nil
+			}
+			return fn(&e)
+		}
+		if f.CaseID != "" {
+			return scanPrefix(btx.Bucket(bucketAuditCase), prefixKey(string(f.CaseID)), func(seq, _ []byte) error {
+				return visit(seq, audit.Get(seq))
+			})
+		}
+		c := audit.Cursor()
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			if err := visit(k, v); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func seqOf(k []byte) uint64 {
+	if len(k) != 8 {
+		return 0
+	}
+	return binary.BigEndian.Uint64(k)
+}
+
+// VerifyAudit recomputes the whole chain in one read transaction. For each
+// stored event it checks that no sequence number is missing, that the
+// value decodes, carries its own sequence number, links to the previous
+// event's hash, hashes to its stored hash, and is byte for byte the
+// canonical encoding of what it decodes to (so even a change that JSON
+// decoding forgives, such as the case of a field name, is caught). Finally
+// the last hash must be the head recorded in meta, which catches events
+// removed from the end.
+//
+// A broken chain is not an error: the result has OK false, BadSeq the
+// first bad (or missing) event, and Problem says what is wrong; Events
+// then counts the events verified before it. Errors are for a cancelled
+// ctx or an unreadable store.
+func (db *DB) VerifyAudit(ctx context.Context) (offboard.AuditVerifyResult, error) {
+	if err := ctx.Err(); err != nil {
+		return offboard.AuditVerifyResult{}, err
+	}
+	var res offboard.AuditVerifyResult
+	err := db.bolt.View(func(btx *bolt.Tx) error {
+		audit := btx.Bucket(bucketAudit)
+		head := string(btx.Bucket(bucketMeta).Get(metaAuditHeadKey))
+		want := uint64(1)
+		prevHash := ""
+		fail := func(seq uint64, format string, args ...any) error {
+			res.BadSeq = seq
+			res.Problem = fmt.Sprintf(format, args...)
+			return nil
+		}
+		c := audit.Cursor()
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			if want%ctxCheckEvery == 0 {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+			}
+			if len(k) != 8 {
+				return fail(want, "event %d is missing: found key %x instead", want, k)
+			}
+			seq := binary.BigEndian.Uint64(k)
+			if seq != want {
+				return fail(want, "event %d is missing", want)
+			}
+			if v == nil {
+				return fail(seq, "event %d is not a record", seq)
+			}
+			var ev offboard.AuditEvent
+			if err := json.Unmarshal(v, &ev); err != nil {
+				return fail(seq, "event %d does not decode: %v", seq, err)
+			}
+			if ev.Seq != seq {
+				return fail(seq, "event %d was altered: it says it is event %d", seq, ev.Seq)
+			}
+			if ev.PrevHash != prevHash {
+				return fail(seq, "event %d was altered or event %d was replaced: prev_hash does not match", seq, seq-1)
+			}
+			h, err := ev.ComputeHash()
+			if err != nil {
+				return fail(seq, "event %d cannot be hashed: %v", seq, err)
+			}
+			if h != ev.Hash {
+				return fail(seq, "event %d was altered: hash mismatch", seq)
+			}
+			canon, err := json.Marshal(ev)
+			if err != nil || !bytes.Equal(canon, v) {
+				return fail(seq, "event %d was altered: its stored bytes are not its canonical encoding", seq)
+			}
+			prevHash = ev.Hash
+			res.Events++
+			want++
+		}
+		res.HeadHash = prevHash
+		switch {
+		case audit.Sequence() >= want:
+			return fail(want, "the chain head does not match: events were removed from the end (event %d of %d is missing)", want, audit.Sequence())
+		case head != prevHash:
+			return fail(want, "the chain head does not match: events were removed from the end, or the recorded head was altered")
+		}
+		res.OK = true
+		return nil
+	})
+	if err != nil {
+		return offboard.AuditVerifyResult{}, fmt.Errorf("store: verify audit: %w", err)
+	}
+	return res, nil
+}

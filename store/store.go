@@ -1,0 +1,273 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strconv"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
+
+	"github.com/offboard-dev/offboard"
+)
+
+// SchemaVersion is the layout version this code reads and writes. A file
+// written by a newer offboard is refused rather than misread.
+const SchemaVersion = 1
+
+// DefaultLockTimeout is how long Open waits for another process to release
+// the file lock before giving up.
+const DefaultLockTimeout = 2 * time.Second
+
+// Bucket and meta key names. See the package documentation for the layout.
+var (
+	bucketMeta           = []byte("meta")
+	bucketCases          = []byte("cases")
+	bucketTasks          = []byte("tasks")
+	bucketApprovals      = []byte("approvals")
+	bucketApprovalsCase  = []byte("approvals_by_case")
+	bucketAudit          = []byte("audit")
+	bucketAuditCase      = []byte("audit_by_case")
+	bucketJobs           = []byte("jobs")
+	bucketJobQueue       = []byte("jobq")
+	bucketJobsCase       = []byte("jobs_by_case")
+	bucketDead           = []byte("dead")
+	bucketDedupe         = []byte("dedupe")
+	bucketIdxEmail       = []byte("idx_email")
+	bucketIdxStatus      = []byte("idx_status")
+	bucketIdxDue         = []byte("idx_due")
+	metaSchemaVersionKey = []byte("schema_version")
+	metaAuditHeadKey     = []byte("audit_head")
+)
+
+// allBuckets are created by Open.
+func allBuckets() [][]byte {
+	return [][]byte{
+		bucketMeta, bucketCases, bucketTasks, bucketApprovals, bucketApprovalsCase,
+		bucketAudit, bucketAuditCase, bucketJobs, bucketJobQueue, bucketJobsCase,
+		bucketDead, bucketDedupe, bucketIdxEmail, bucketIdxStatus, bucketIdxDue,
+	}
+}
+
+// Options configure Open.
+type Options struct {
+	// LockTimeout is how long to wait for the file lock another process
+	// holds; zero or less means DefaultLockTimeout. Never waits forever.
+	LockTimeout time.Duration
+	// Logger receives store events; nil discards them.
+	Logger *slog.Logger
+}
+
+// DB is the bbolt-backed store. It implements offboard.Store; the other
+// exported methods serve the CLI, the web server and the worker pool. A DB
+// is safe for concurrent use.
+type DB struct {
+	bolt   *bolt.DB
+	path   string
+	logger *slog.Logger
+}
+
+var _ offboard.Store = (*DB)(nil)
+
+// LockedError is returned by Open when another process holds the file.
+// It unwraps to bbolt's ErrTimeout.
+type LockedError struct {
+	Path   string
+	Waited time.Duration
+}
+
+func (e *LockedError) Error() string {
+	return fmt.Sprintf("store %s is locked by another offboard process (waited %s); stop it or use another store.path", e.Path, e.Waited)
+}
+
+func (e *LockedError) Unwrap() error { return bolterrors.ErrTimeout }
+
+// Open opens or creates the store file at path (mode 0600), creates the
+// buckets and checks the schema version. If another process holds the
+// file, Open fails with a *LockedError after opts.LockTimeout.
+func Open(path string, opts Options) (*DB, error) {
+	timeout := opts.LockTimeout
+	if timeout <= 0 {
+		timeout = DefaultLockTimeout
+	}
+	logger := opts.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	bdb, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: timeout})
+	if errors.Is(err, bolterrors.ErrTimeout) {
+		return nil, &LockedError{Path: path, Waited: timeout}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	db := &DB{bolt: bdb, path: path, logger: logger}
+	if err := bdb.Update(initSchema); err != nil {
+		_ = bdb.Close()
+		return nil, fmt.Errorf("store %s: %w", path, err)
+	}
+	logger.Debug("store opened", "path", path, "schema_version", SchemaVersion)
+	return db, nil
+}
+
+// initSchema checks the schema version, then creates every bucket.
+func initSchema(btx *bolt.Tx) error {
+	if meta := btx.Bucket(bucketMeta); meta != nil {
+		if v := meta.Get(metaSchemaVersionKey); v != nil {
+			n, err := strconv.ParseUint(string(v), 10, 64)
+			if err != nil {
+				return fmt.Errorf("schema version %q is not a number", v)
+			}
+			if n > SchemaVersion {
+				return fmt.Errorf("the file has schema version %d, but this offboard knows schema version %d at most; run a newer offboard", n, SchemaVersion)
+			}
+		}
+	}
+	for _, name := range allBuckets() {
+		if _, err := btx.CreateBucketIfNotExists(name); err != nil {
+			return fmt.Errorf("create bucket %s: %w", name, err)
+		}
+	}
+	return btx.Bucket(bucketMeta).Put(metaSchemaVersionKey, []byte(strconv.Itoa(SchemaVersion)))
+}
+
+// Close releases the file and its lock.
+func (db *DB) Close() error {
+	if err := db.bolt.Close(); err != nil {
+		return fmt.Errorf("store: close %s: %w", db.path, err)
+	}
+	return nil
+}
+
+// Path is the file the store lives in.
+func (db *DB) Path() string { return db.path }
+
+// Update runs fn in one read-write transaction; an error from fn rolls
+// everything back. Only one Update runs at a time. fn must not make
+// network calls, and must not call View or Update on the same DB.
+func (db *DB) Update(ctx context.Context, fn func(offboard.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return db.bolt.Update(func(btx *bolt.Tx) error {
+		t := &tx{btx: btx}
+		defer t.end()
+		return fn(t)
+	})
+}
+
+// View runs fn in a read-only transaction; the Tx's write methods return
+// an error. Views run concurrently with each other and with an Update.
+func (db *DB) View(ctx context.Context, fn func(offboard.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return db.bolt.View(func(btx *bolt.Tx) error {
+		t := &tx{btx: btx}
+		defer t.end()
+		return fn(t)
+	})
+}
+
+// Ping reads the schema version: a cheap liveness check for /healthz.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return db.bolt.View(func(btx *bolt.Tx) error {
+		meta := btx.Bucket(bucketMeta)
+		if meta == nil || meta.Get(metaSchemaVersionKey) == nil {
+			return fmt.Errorf("store %s: meta bucket is missing its schema version", db.path)
+		}
+		return nil
+	})
+}
+
+// Backup writes a consistent copy of the whole file to w without blocking
+// writers, and returns the number of bytes written.
+func (db *DB) Backup(ctx context.Context, w io.Writer) (int64, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	var n int64
+	err := db.bolt.View(func(btx *bolt.Tx) error {
+		var err error
+		n, err = btx.WriteTo(w)
+		return err
+	})
+	if err != nil {
+		return n, fmt.Errorf("store: backup %s: %w", db.path, err)
+	}
+	return n, nil
+}
+
+// Stats are counts for /healthz, the dashboard and the CLI.
+type Stats struct {
+	// Cases counts cases by status.
+	Cases map[offboard.CaseStatus]int `json:"cases"`
+	// CasesTotal is the sum of Cases.
+	CasesTotal int `json:"cases_total"`
+	// QueuedJobs wait for a worker; LeasedJobs are held by one.
+	QueuedJobs int `json:"queued_jobs"`
+	LeasedJobs int `json:"leased_jobs"`
+	DeadJobs   int `json:"dead_jobs"`
+	// AuditEvents is the number of events ever appended.
+	AuditEvents uint64 `json:"audit_events"`
+	// SizeBytes is the size of the data in the file.
+	SizeBytes int64 `json:"size_bytes"`
+}
+
+// Stats counts cases by status, jobs and audit events in one read
+// transaction. It walks the status index and the job buckets, not the
+// records.
+func (db *DB) Stats(ctx context.Context) (Stats, error) {
+	if err := ctx.Err(); err != nil {
+		return Stats{}, err
+	}
+	s := Stats{Cases: map[offboard.CaseStatus]int{}}
+	err := db.bolt.View(func(btx *bolt.Tx) error {
+		// Keys are grouped by status: count each run without allocating.
+		c := btx.Bucket(bucketIdxStatus).Cursor()
+		var prefix []byte
+		n := 0
+		for k, _ := c.First(); ; k, _ = c.Next() {
+			if k != nil && prefix != nil && bytes.HasPrefix(k, prefix) {
+				n++
+				continue
+			}
+			if prefix != nil {
+				s.Cases[offboard.CaseStatus(prefix[:len(prefix)-1])] = n
+				s.CasesTotal += n
+			}
+			if k == nil {
+				break
+			}
+			st, _, _ := bytes.Cut(k, []byte{0})
+			prefix, n = prefixKey(string(st)), 1
+		}
+		s.QueuedJobs = countKeys(btx.Bucket(bucketJobQueue))
+		s.LeasedJobs = countKeys(btx.Bucket(bucketJobs)) - s.QueuedJobs
+		s.DeadJobs = countKeys(btx.Bucket(bucketDead))
+		s.AuditEvents = btx.Bucket(bucketAudit).Sequence()
+		s.SizeBytes = btx.Size()
+		return nil
+	})
+	if err != nil {
+		return Stats{}, fmt.Errorf("store: stats: %w", err)
+	}
+	return s, nil
+}
+
+func countKeys(b *bolt.Bucket) int {
+	n := 0
+	c := b.Cursor()
+	for k, _ := c.First(); k != nil; k, _ = c.Next() {
+		n++
+	}
+	return n
+}
