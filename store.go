@@ -11,6 +11,9 @@ import (
 // Never make a network call inside Update.
 type Store interface {
 	// Update runs fn in one read-write transaction; an error rolls back.
+	// fn may run more than once (concurrent commands share one commit, and
+	// a failed member of a group runs again alone), so it must keep no
+	// state outside itself between runs.
 	Update(ctx context.Context, fn func(Tx) error) error
 	// View runs fn in a read-only transaction.
 	View(ctx context.Context, fn func(Tx) error) error

@@ -140,12 +140,12 @@ func refusal(err error) bool {
 
 func (e *Engine) auditRefusal(ctx context.Context, cmd Command, actor offboard.Actor, now time.Time, cause error) {
 	caseID, target := commandTarget(cmd)
-	ev := &offboard.AuditEvent{
-		Time: now, Actor: actor, Action: "command.refused", CaseID: caseID, Target: target,
-		Outcome: offboard.OutcomeRefused,
-		Detail:  cmd.Name() + ": " + offboard.ErrorMessage(cause),
-	}
 	err := e.store.Update(ctx, func(tx offboard.Tx) error {
+		ev := &offboard.AuditEvent{
+			Time: now, Actor: actor, Action: "command.refused", CaseID: caseID, Target: target,
+			Outcome: offboard.OutcomeRefused,
+			Detail:  cmd.Name() + ": " + offboard.ErrorMessage(cause),
+		}
 		// A refusal about a case that does not exist must not point the
 		// audit index at it.
 		if ev.CaseID != "" {

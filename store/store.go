@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -70,6 +71,8 @@ type DB struct {
 	bolt   *bolt.DB
 	path   string
 	logger *slog.Logger
+	// writers counts Update calls in progress; see Update.
+	writers atomic.Int32
 }
 
 var _ offboard.Store = (*DB)(nil)
@@ -107,6 +110,8 @@ func Open(path string, opts Options) (*DB, error) {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
 	db := &DB{bolt: bdb, path: path, logger: logger}
+	// Group commit waits at most this long to gather concurrent writers.
+	bdb.MaxBatchDelay = 2 * time.Millisecond
 	if err := bdb.Update(initSchema); err != nil {
 		_ = bdb.Close()
 		return nil, fmt.Errorf("store %s: %w", path, err)
@@ -148,17 +153,32 @@ func (db *DB) Close() error {
 func (db *DB) Path() string { return db.path }
 
 // Update runs fn in one read-write transaction; an error from fn rolls
-// everything back. Only one Update runs at a time. fn must not make
-// network calls, and must not call View or Update on the same DB.
+// back everything fn wrote. fn must not make network calls, must not call
+// View or Update on the same DB, and may run more than once (see below),
+// so it must keep no state outside itself between runs.
+//
+// Commits are fsynced, and one fsync costs far more than the work of a
+// typical command. When another Update is already in progress, fn joins a
+// group commit (bbolt's Batch): concurrent callers share one transaction
+// and one fsync. If fn fails inside a group, the group is rolled back and
+// retried without it, and fn runs again alone to report its error — the
+// reason fn may run more than once. A lone caller commits directly, with
+// no batching delay.
 func (db *DB) Update(ctx context.Context, fn func(offboard.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return db.bolt.Update(func(btx *bolt.Tx) error {
+	run := func(btx *bolt.Tx) error {
 		t := &tx{btx: btx}
 		defer t.end()
 		return fn(t)
-	})
+	}
+	busy := db.writers.Add(1) > 1
+	defer db.writers.Add(-1)
+	if busy {
+		return db.bolt.Batch(run)
+	}
+	return db.bolt.Update(run)
 }
 
 // View runs fn in a read-only transaction; the Tx's write methods return

@@ -1,0 +1,375 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/offboard-dev/offboard"
+	"github.com/offboard-dev/offboard/flows"
+)
+
+// Limits on what callers send.
+const (
+	maxBodyBytes = 1 << 20 // a request body; more answers 413
+	maxField     = 200     // a name, title, key, …
+	maxEmail     = 254     // RFC 5321
+	maxNotes     = 10_000
+	maxListLimit = 500
+	// dedupePrefix keeps API idempotency keys apart from the event ids
+	// other sources (HRIS webhooks) deduplicate by.
+	dedupePrefix = "api:"
+)
+
+// createCaseRequest is the body of POST /api/v1/cases. It is its own
+// type, not offboard.Employee/Case, so that the API changes only on
+// purpose.
+type createCaseRequest struct {
+	Employee     employeeRequest `json:"employee"`
+	Kind         string          `json:"kind"`
+	LastDay      string          `json:"last_day"`
+	EffectiveAt  string          `json:"effective_at"`
+	Confidential *bool           `json:"confidential"`
+	Playbook     string          `json:"playbook"`
+	Notes        string          `json:"notes"`
+	DedupeKey    string          `json:"dedupe_key"`
+}
+
+type employeeRequest struct {
+	Email        string `json:"email"`
+	Name         string `json:"name"`
+	Title        string `json:"title"`
+	Department   string `json:"department"`
+	Location     string `json:"location"`
+	ManagerEmail string `json:"manager_email"`
+	TimeZone     string `json:"time_zone"`
+	HRISID       string `json:"hris_id"`
+}
+
+type cancelCaseRequest struct {
+	Reason string `json:"reason"`
+}
+
+// caseResponse is one case as the API shows it.
+type caseResponse struct {
+	Case      *offboard.Case       `json:"case"`
+	Tasks     []*offboard.Task     `json:"tasks"`
+	Approvals []*offboard.Approval `json:"approvals"`
+	Message   string               `json:"message,omitempty"`
+	Duplicate bool                 `json:"duplicate,omitempty"`
+}
+
+type listResponse struct {
+	Cases []caseResponse `json:"cases"`
+}
+
+func viewResponse(v *flows.CaseView) caseResponse {
+	return caseResponse{Case: v.Case, Tasks: nonNil(v.Tasks), Approvals: nonNil(v.Approvals)}
+}
+
+func resultResponse(res *flows.Result) caseResponse {
+	return caseResponse{Case: res.Case, Tasks: nonNil(res.Tasks), Approvals: nonNil(res.Approvals),
+		Message: res.Message, Duplicate: res.Duplicate}
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+func invalid(format string, args ...any) error {
+	return offboard.Errorf(offboard.EINVALID, format, args...)
+}
+
+// createCase serves POST /api/v1/cases.
+func (s *Server) createCase(w http.ResponseWriter, r *http.Request, a offboard.Actor) error {
+	var req createCaseRequest
+	if err := decodeBody(w, r, &req, false); err != nil {
+		return err
+	}
+	cmd, err := req.command(a, r.Header.Get("Idempotency-Key"))
+	if err != nil {
+		return err
+	}
+	res, err := s.engine.Apply(r.Context(), cmd)
+	if err != nil {
+		return err
+	}
+	if res.Duplicate {
+		// The same key for another person is a caller's bug that would
+		// otherwise look like success while nobody's access goes.
+		if !strings.EqualFold(res.Case.Employee.Email, strings.TrimSpace(cmd.Employee.Email)) {
+			return offboard.Errorf(offboard.ECONFLICT,
+				"dedupe key %q was already used for %s, a case for another person; use a new key",
+				strings.TrimPrefix(cmd.DedupeKey, dedupePrefix), res.Case.ID)
+		}
+		writeJSON(w, http.StatusOK, resultResponse(res))
+		return nil
+	}
+	s.after()
+	w.Header().Set("Location", "/api/v1/cases/"+string(res.Case.ID))
+	writeJSON(w, http.StatusCreated, resultResponse(res))
+	return nil
+}
+
+// command checks what the engine does not (shape and size) and builds
+// the OpenCase; the engine validates the rest and authorizes.
+func (req *createCaseRequest) command(a offboard.Actor, idemKey string) (flows.OpenCase, error) {
+	e := req.Employee
+	for _, f := range []struct {
+		name, value string
+		max         int
+	}{
+		{"employee.email", e.Email, maxEmail}, {"employee.manager_email", e.ManagerEmail, maxEmail},
+		{"employee.name", e.Name, maxField}, {"employee.title", e.Title, maxField},
+		{"employee.department", e.Department, maxField}, {"employee.location", e.Location, maxField},
+		{"employee.time_zone", e.TimeZone, maxField}, {"employee.hris_id", e.HRISID, maxField},
+		{"kind", req.Kind, maxField}, {"last_day", req.LastDay, maxField},
+		{"effective_at", req.EffectiveAt, maxField}, {"playbook", req.Playbook, maxField},
+		{"dedupe_key", req.DedupeKey, maxField}, {"Idempotency-Key header", idemKey, maxField},
+		{"notes", req.Notes, maxNotes},
+	} {
+		if len(f.value) > f.max {
+			return flows.OpenCase{}, invalid("%s is longer than %d bytes", f.name, f.max)
+		}
+	}
+	if strings.TrimSpace(e.Email) == "" {
+		return flows.OpenCase{}, invalid("employee.email is required")
+	}
+	if strings.TrimSpace(req.Kind) == "" {
+		return flows.OpenCase{}, invalid("kind is required: use voluntary, involuntary, retirement or contract_end")
+	}
+	cmd := flows.OpenCase{
+		By: a,
+		Employee: offboard.Employee{
+			HRISID: strings.TrimSpace(e.HRISID), Name: e.Name, Email: e.Email,
+			Title: strings.TrimSpace(e.Title), Department: strings.TrimSpace(e.Department),
+			Location: strings.TrimSpace(e.Location), ManagerEmail: e.ManagerEmail,
+			TimeZone: strings.TrimSpace(e.TimeZone),
+		},
+		Kind:         offboard.DepartureKind(req.Kind),
+		LastDay:      strings.TrimSpace(req.LastDay),
+		Confidential: req.Confidential,
+		Playbook:     strings.TrimSpace(req.Playbook),
+		Source:       "api",
+		SourceRef:    a.ID,
+		Notes:        req.Notes,
+	}
+	if v := strings.TrimSpace(req.EffectiveAt); v != "" {
+		t, err := time.Parse(time.RFC3339, v)
+		if err != nil {
+			return flows.OpenCase{}, invalid("effective_at %q is not an RFC 3339 time like 2026-12-31T17:00:00Z", v)
+		}
+		cmd.EffectiveAt = t
+	}
+	key := strings.TrimSpace(req.DedupeKey)
+	if key == "" {
+		key = strings.TrimSpace(idemKey)
+	}
+	if key != "" {
+		cmd.DedupeKey = dedupePrefix + key
+	}
+	return cmd, nil
+}
+
+// getCase serves GET /api/v1/cases/{id}.
+func (s *Server) getCase(w http.ResponseWriter, r *http.Request, a offboard.Actor) error {
+	id, err := pathCaseID(r)
+	if err != nil {
+		return err
+	}
+	v, err := s.engine.GetCase(r.Context(), a, id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, viewResponse(v))
+	return nil
+}
+
+// listCases serves GET /api/v1/cases?status=…&email=…&limit=…. Without
+// email it lists cases with the status (default open), newest first; with
+// email it finds that person's cases of any status unless status is given.
+func (s *Server) listCases(w http.ResponseWriter, r *http.Request, a offboard.Actor) error {
+	q := r.URL.Query()
+	for k, v := range q {
+		if k != "status" && k != "email" && k != "limit" {
+			return invalid("unknown query parameter %q: use status, email or limit", k)
+		}
+		if len(v) > 1 {
+			return invalid("query parameter %s is given %d times; give it once", k, len(v))
+		}
+	}
+	status := offboard.CaseOpen
+	if q.Has("status") {
+		st, err := offboard.ParseCaseStatus(q.Get("status"))
+		if err != nil {
+			return err
+		}
+		status = st
+	}
+	limit := 100
+	if q.Has("limit") {
+		n, err := strconv.Atoi(q.Get("limit"))
+		if err != nil || n < 1 || n > maxListLimit {
+			return invalid("limit must be a number from 1 to %d", maxListLimit)
+		}
+		limit = n
+	}
+	var views []*flows.CaseView
+	var err error
+	if q.Has("email") {
+		views, err = s.engine.FindCases(r.Context(), a, q.Get("email"))
+		if offboard.ErrorCode(err) == offboard.ENOTFOUND { // a case id that does not exist
+			views, err = nil, nil
+		}
+		if q.Has("status") {
+			kept := views[:0]
+			for _, v := range views {
+				if v.Case.Status == status {
+					kept = append(kept, v)
+				}
+			}
+			views = kept
+		}
+		views = views[:min(len(views), limit)]
+	} else {
+		views, err = s.engine.ListCases(r.Context(), a, status, limit)
+	}
+	if err != nil {
+		return err
+	}
+	out := listResponse{Cases: make([]caseResponse, 0, len(views))}
+	for _, v := range views {
+		out.Cases = append(out.Cases, viewResponse(v))
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// cancelCase serves POST /api/v1/cases/{id}/cancel. The body may be
+// empty; the engine then says a reason is required.
+func (s *Server) cancelCase(w http.ResponseWriter, r *http.Request, a offboard.Actor) error {
+	id, err := pathCaseID(r)
+	if err != nil {
+		return err
+	}
+	var req cancelCaseRequest
+	if err := decodeBody(w, r, &req, true); err != nil {
+		return err
+	}
+	if len(req.Reason) > maxNotes {
+		return invalid("reason is longer than %d bytes", maxNotes)
+	}
+	res, err := s.engine.Apply(r.Context(), flows.CancelCase{By: a, CaseID: id, Reason: req.Reason})
+	if err != nil {
+		return err
+	}
+	s.after()
+	writeJSON(w, http.StatusOK, resultResponse(res))
+	return nil
+}
+
+// pathCaseID reads {id}; something that cannot be a case id names no case.
+func pathCaseID(r *http.Request) (offboard.CaseID, error) {
+	raw := r.PathValue("id")
+	id, ok := offboard.ParseCaseID(raw)
+	if !ok {
+		return "", offboard.Errorf(offboard.ENOTFOUND, "no case %q: case ids look like OFF-0042", raw)
+	}
+	return id, nil
+}
+
+// decodeBody decodes one JSON object from r into dst, strictly: the
+// Content-Type must be application/json, the body at most maxBodyBytes,
+// and every field known. An empty body is allowed when optional.
+func decodeBody(w http.ResponseWriter, r *http.Request, dst any, optional bool) error {
+	ct := r.Header.Get("Content-Type")
+	if optional && ct == "" && r.ContentLength == 0 {
+		return nil
+	}
+	if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
+		return &httpError{status: http.StatusUnsupportedMediaType, code: codeUnsupportedMedia,
+			message: fmt.Sprintf("Content-Type must be application/json, not %q", ct)}
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	dec.DisallowUnknownFields()
+	err := dec.Decode(dst)
+	if err == io.EOF && optional {
+		return nil
+	}
+	if err == nil {
+		// One object only: anything after it but white space is an error.
+		if err = dec.Decode(&struct{}{}); err == io.EOF {
+			return nil
+		} else if err == nil || !isBodyError(err) {
+			return invalid("the request body must hold one JSON object and nothing after it")
+		}
+	}
+	return bodyError(err)
+}
+
+// isBodyError reports whether err is about the size of the body.
+func isBodyError(err error) bool {
+	_, ok := errors.AsType[*http.MaxBytesError](err)
+	return ok
+}
+
+// bodyError turns a decoding error into a message that names the problem.
+func bodyError(err error) error {
+	if e, ok := errors.AsType[*http.MaxBytesError](err); ok {
+		return &httpError{status: http.StatusRequestEntityTooLarge, code: codeTooLarge,
+			message: fmt.Sprintf("the request body is larger than %d bytes", e.Limit)}
+	}
+	if e, ok := errors.AsType[*json.SyntaxError](err); ok {
+		return invalid("malformed JSON at byte offset %d: %s", e.Offset, e.Error())
+	}
+	if e, ok := errors.AsType[*json.UnmarshalTypeError](err); ok {
+		if e.Field == "" {
+			return invalid("the request body must be a JSON object, not %s", e.Value)
+		}
+		return invalid("field %s must be %s, not %s", e.Field, jsonKind(e.Type), e.Value)
+	}
+	switch {
+	case errors.Is(err, io.EOF):
+		return invalid("the request body is empty; send a JSON object")
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return invalid("malformed JSON: the request body ends in the middle of a value")
+	}
+	if msg := err.Error(); strings.Contains(msg, "unknown field") {
+		_, name, _ := strings.Cut(msg, "unknown field ")
+		return invalid("unknown field %s in the request body", name)
+	}
+	return invalid("the request body is not valid JSON: %v", err)
+}
+
+// jsonKind names the JSON type that decodes into t.
+func jsonKind(t reflect.Type) string {
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == nil {
+		return "a value"
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Struct, reflect.Map:
+		return "an object"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.Int, reflect.Int64, reflect.Float64, reflect.Uint, reflect.Int32:
+		return "a number"
+	}
+	return "a " + t.Kind().String()
+}
