@@ -29,8 +29,12 @@ type Job struct {
 	Notice    *Notice           `json:"notice,omitempty"`
 	Priority  Priority          `json:"priority"`
 	NotBefore time.Time         `json:"not_before"`
-	Attempts  int               `json:"attempts"`
-	LastError string            `json:"last_error,omitempty"`
+	// Seq orders jobs with the same priority and NotBefore by creation, so
+	// the revocations of one case run in the playbook's safe order. The
+	// store sets it on first write.
+	Seq       uint64 `json:"seq"`
+	Attempts  int    `json:"attempts"`
+	LastError string `json:"last_error,omitempty"`
 	// Leased is set while a worker holds the job. A job leased when the
 	// process starts was cut off by a crash and is queued again.
 	Leased    bool      `json:"leased"`

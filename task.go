@@ -56,9 +56,15 @@ type Task struct {
 	Assignee   string            `json:"assignee,omitempty"`
 	// RunAt is when a scheduled task runs by itself; for a task waiting on
 	// others it is the deadline after which it runs anyway (max_wait).
-	RunAt       *time.Time        `json:"run_at,omitempty"`
-	Due         *time.Time        `json:"due,omitempty"`
-	Attempts    int               `json:"attempts"`
+	RunAt    *time.Time `json:"run_at,omitempty"`
+	Due      *time.Time `json:"due,omitempty"`
+	Attempts int        `json:"attempts"`
+	// Runs counts the jobs created for the task; it numbers job ids.
+	Runs int `json:"runs"`
+	// MaxWait and When come from the playbook; see TaskTemplate.
+	When        string            `json:"when,omitempty"`
+	MaxWait     Duration          `json:"max_wait,omitempty"`
+	DueAfter    Duration          `json:"due_after,omitempty"`
 	LastError   string            `json:"last_error,omitempty"`
 	Evidence    map[string]string `json:"evidence,omitempty"`
 	SkipReason  string            `json:"skip_reason,omitempty"`
@@ -70,6 +76,10 @@ type Task struct {
 // Manual reports whether a person does the task.
 func (t *Task) Manual() bool { return t.Action == ActionManual }
 
-// IsRevocation reports whether the task takes access away; the case clock
-// stops when every revocation task is done.
-func (t *Task) IsRevocation() bool { return t.Priority == PriorityRevocation && !t.Manual() }
+// IsRevocation reports whether the task cuts access; the case clock stops
+// when every such task is done. Tasks that wait for others (Okta
+// deactivation waits for the data transfers) are clean-up after access is
+// already gone, so they do not hold the clock.
+func (t *Task) IsRevocation() bool {
+	return t.Priority == PriorityRevocation && !t.Manual() && len(t.After) == 0
+}

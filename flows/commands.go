@@ -154,6 +154,8 @@ type Result struct {
 	Message string
 	// JobsQueued counts the jobs this command queued.
 	JobsQueued int
-	// Advanced counts the tasks a Tick moved.
+	// Advanced counts the jobs a Tick queued.
 	Advanced int
+	// More is set when a Tick took a full batch of due tasks: tick again.
+	More bool
 }

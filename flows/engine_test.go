@@ -1,6 +1,7 @@
 package flows_test
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -37,10 +38,10 @@ func TestEngine_OpenCase_InvoluntaryRevokesAtOnce(t *testing.T) {
 	if len(jobs) == 0 {
 		t.Fatal("no jobs queued")
 	}
-	// Revocation jobs come before everything else.
+	// Revocation jobs come first, in the playbook's safe order.
 	for i, j := range jobs[:len(revocationKeys)] {
-		if j.Priority != offboard.PriorityRevocation {
-			t.Errorf("job %d is %s (%s), want revocation first", i, j.ID, j.Priority)
+		if j.Priority != offboard.PriorityRevocation || j.TaskKey != revocationKeys[i] {
+			t.Errorf("job %d is %s (%s), want %s", i, j.ID, j.Priority, revocationKeys[i])
 		}
 	}
 	// Chat waits behind revocation; reports wait behind chat.
@@ -487,4 +488,34 @@ func mustLoc(t *testing.T, name string) *time.Location {
 		t.Fatal(err)
 	}
 	return l
+}
+
+func TestEngine_Tick_FullBatchAsksForMore(t *testing.T) {
+	h := newHarness(t)
+	// 110 voluntary cases with the same last day: five automated tasks
+	// each come due at the same moment, more than one batch.
+	const cases = 110
+	for i := range cases {
+		h.apply(flows.OpenCase{By: hr, Kind: offboard.Voluntary, LastDay: "2026-12-31",
+			Employee: offboard.Employee{Email: fmt.Sprintf("p%d@example.com", i), ManagerEmail: manager.Email}})
+	}
+	h.clock.Set(time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC))
+	rounds, total := 0, 0
+	for {
+		rounds++
+		res := h.apply(flows.Tick{By: sched})
+		total += res.Advanced
+		if !res.More {
+			break
+		}
+		if rounds > 10 {
+			t.Fatal("ticks never drained the due tasks")
+		}
+	}
+	if rounds < 2 {
+		t.Fatalf("one tick took everything; want full batches of %d to ask for more", flows.TickBatch)
+	}
+	if n := len(h.actionJobs()); n != total || n < cases*len(revocationKeys) {
+		t.Fatalf("%d action jobs queued (ticks reported %d), want every due task of every case", n, total)
+	}
 }

@@ -4,15 +4,15 @@ import (
 	"github.com/offboard-dev/offboard"
 )
 
-// tickBatch bounds the work of one Tick so one transaction stays short;
-// the scheduler ticks again when a batch was full.
-const tickBatch = 500
+// TickBatch bounds the due tasks one Tick takes, so one transaction stays
+// short; the scheduler ticks again while Result.More is set.
+const TickBatch = 500
 
 func (d *decision) tick() (*Result, error) {
 	if !d.actor.Has(offboard.RoleSystem) {
 		return nil, offboard.Errorf(offboard.EFORBIDDEN, "only offboard's scheduler ticks")
 	}
-	refs, err := d.tx.DueTasks(d.now, tickBatch)
+	refs, err := d.tx.DueTasks(d.now, TickBatch)
 	if err != nil {
 		return nil, err
 	}
@@ -55,5 +55,5 @@ func (d *decision) tick() (*Result, error) {
 		}
 		advanced += d.jobs - before
 	}
-	return &Result{Advanced: advanced, Message: "tick"}, nil
+	return &Result{Advanced: advanced, More: len(refs) == TickBatch, Message: "tick"}, nil
 }

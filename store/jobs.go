@@ -25,11 +25,15 @@ func rankByte(p offboard.Priority) byte {
 	return unknownRank
 }
 
-// queueKey is the jobq key of a job: rank, NotBefore, id.
+// queueKeyPrefix is the length of a jobq key before the job id.
+const queueKeyPrefix = 1 + 8 + 8
+
+// queueKey is the jobq key of a job: rank, NotBefore, creation sequence, id.
 func queueKey(j *offboard.Job) []byte {
-	k := make([]byte, 0, 9+len(j.ID))
+	k := make([]byte, 0, queueKeyPrefix+len(j.ID))
 	k = append(k, rankByte(j.Priority))
 	k = binary.BigEndian.AppendUint64(k, timeKey(j.NotBefore))
+	k = binary.BigEndian.AppendUint64(k, j.Seq)
 	return append(k, j.ID...)
 }
 
@@ -76,6 +80,15 @@ func (t *tx) PutJob(j *offboard.Job) error {
 	old, err := getJob(jobs, j.ID)
 	if err != nil {
 		return fmt.Errorf("store: put job %s: read old record: %w", j.ID, err)
+	}
+	// The creation sequence survives requeues; the caller's job gets it.
+	if j.Seq == 0 && old != nil {
+		j.Seq = old.Seq
+	}
+	if j.Seq == 0 {
+		if j.Seq, err = jobs.NextSequence(); err != nil {
+			return fmt.Errorf("store: put job %s: %w", j.ID, err)
+		}
 	}
 	if err := t.unindexJob(old, j); err != nil {
 		return fmt.Errorf("store: put job %s: %w", j.ID, err)
@@ -182,7 +195,7 @@ func (t *tx) ReadyJobs(now time.Time, limit int, skip func(*offboard.Job) bool) 
 	var out []*offboard.Job
 	c := t.bucket(bucketJobQueue).Cursor()
 	for k, _ := c.First(); k != nil; {
-		if len(k) < 9 {
+		if len(k) < queueKeyPrefix {
 			return nil, fmt.Errorf("store: job queue key %x is too short", k)
 		}
 		if binary.BigEndian.Uint64(k[1:9]) > until {
@@ -193,7 +206,7 @@ func (t *tx) ReadyJobs(now time.Time, limit int, skip func(*offboard.Job) bool) 
 			k, _ = c.Seek([]byte{k[0] + 1})
 			continue
 		}
-		id := string(k[9:])
+		id := string(k[queueKeyPrefix:])
 		j, err := getJob(jobs, id)
 		if err != nil {
 			return nil, err

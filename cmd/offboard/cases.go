@@ -1,0 +1,154 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/offboard-dev/offboard"
+	"github.com/offboard-dev/offboard/flows"
+)
+
+// cliActor is the operator at the console of the machine; holding the
+// store file already gives them everything, so they act as offboard.
+func cliActor() offboard.Actor { return offboard.System("cli") }
+
+func cmdCasesList(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, cfgPath := newFlags("cases list", "List cases, newest first.", stderr)
+	status := fs.String("status", "open", "open, completed or cancelled")
+	email := fs.String("email", "", "only the cases of this employee email")
+	limit := fs.Int("limit", 50, "at most this many cases")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := parseFlags(fs, args, 0); err != nil {
+		return err
+	}
+	st, err := offboard.ParseCaseStatus(*status)
+	if err != nil {
+		return fmt.Errorf("%w: --status: %s", errUsage, offboard.ErrorMessage(err))
+	}
+	a, closeApp, err := openForCLI(*cfgPath)
+	if err != nil {
+		return err
+	}
+	defer closeApp()
+	var views []*flows.CaseView
+	if *email != "" {
+		views, err = a.engine.FindCases(ctx, cliActor(), *email)
+	} else {
+		views, err = a.engine.ListCases(ctx, cliActor(), st, *limit)
+	}
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return writeJSON(stdout, views)
+	}
+	if len(views) == 0 {
+		fmt.Fprintf(stdout, "no %s cases\n", st)
+		return nil
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "CASE\tEMPLOYEE\tKIND\tLAST DAY\tSTATUS\tPROGRESS\tREVOKED")
+	for _, v := range views {
+		done, total := v.Progress()
+		revoked := "no"
+		if d, ok := v.Case.TimeToRevocation(); ok {
+			revoked = "after " + d.Round(time.Second).String()
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d/%d\t%s\n", v.Case.ID, v.Case.Employee.DisplayName(), v.Case.Kind,
+			v.Case.LastDay, v.Case.Status, done, total, revoked)
+	}
+	return tw.Flush()
+}
+
+func cmdCasesShow(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, cfgPath := newFlags("cases show [flags] OFF-0042", "Show one case with its tasks and approvals.", stderr)
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := parseFlags(fs, args, 1); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return fmt.Errorf("%w: say which case: offboard cases show OFF-0042", errUsage)
+	}
+	id, ok := offboard.ParseCaseID(fs.Arg(0))
+	if !ok {
+		return fmt.Errorf("%w: %q is not a case id like OFF-0042", errUsage, fs.Arg(0))
+	}
+	a, closeApp, err := openForCLI(*cfgPath)
+	if err != nil {
+		return err
+	}
+	defer closeApp()
+	v, err := a.engine.GetCase(ctx, cliActor(), id)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return writeJSON(stdout, v)
+	}
+	c := v.Case
+	done, total := v.Progress()
+	fmt.Fprintf(stdout, "%s  %s <%s>\n", c.ID, c.Employee.DisplayName(), c.Employee.Email)
+	fmt.Fprintf(stdout, "  kind %s%s, last day %s (%s), status %s, %d/%d tasks settled\n", c.Kind,
+		map[bool]string{true: " (confidential)", false: ""}[c.Confidential], c.LastDay, c.TimeZone, c.Status, done, total)
+	fmt.Fprintf(stdout, "  notice %s, access goes %s", c.NoticeAt.Format(time.RFC3339), c.RevokeAt.Format(time.RFC3339))
+	if d, ok := c.TimeToRevocation(); ok {
+		fmt.Fprintf(stdout, ", revoked %s after the notice", d.Round(time.Second))
+	}
+	fmt.Fprintln(stdout)
+	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "\nTASK\tDEPT\tSTATUS\tACTION\tNOTE")
+	for _, t := range v.Tasks {
+		note := t.LastError
+		if t.SkipReason != "" {
+			note = "skipped: " + t.SkipReason
+		}
+		if t.RunAt != nil && t.Status == offboard.TaskScheduled {
+			note = "runs " + t.RunAt.Format(time.RFC3339)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", t.Key, t.Department, t.Status, t.Action, note)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, ap := range v.Approvals {
+		fmt.Fprintf(stdout, "approval %s (%s): %s — asked %s, %s\n", ap.ID, ap.TaskKey, ap.Question, orDash(ap.Approver), ap.Status)
+	}
+	return nil
+}
+
+// openForCLI opens the store and an engine for read commands.
+func openForCLI(cfgPath string) (*app, func(), error) {
+	cfg, err := loadConfig(cfgPath)
+	if err != nil {
+		return nil, nil, err
+	}
+	db, err := openStore(cfg, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	log := discardLogger()
+	a, err := wire(cfg, log, db, wireOptions{})
+	if err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	return a, func() { db.Close() }, nil
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func orDash(s string) string {
+	if strings.TrimSpace(s) == "" {
+		return "—"
+	}
+	return s
+}

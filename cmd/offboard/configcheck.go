@@ -1,0 +1,44 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+)
+
+func cmdConfigCheck(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, cfgPath := newFlags("config check", "Load and validate a config file and its playbooks. Every problem is\n"+
+		"reported with its key path and line. Exit 0 when valid, 1 when not.", stderr)
+	if err := parseFlags(fs, args, 0); err != nil {
+		return err
+	}
+	cfg, err := loadConfig(*cfgPath)
+	if err != nil {
+		return exitError{code: 1, msg: err.Error()}
+	}
+	// Playbooks are checked against the actions this build knows.
+	reg, err := newActions(cfg, nil)
+	if err != nil {
+		return err
+	}
+	pbs, err := resolvePlaybooks(cfg, reg.Known)
+	if err != nil {
+		return exitError{code: 1, msg: fmt.Sprintf("%s: playbooks: %v", *cfgPath, err)}
+	}
+	fmt.Fprintf(stdout, "%s: OK\n", *cfgPath)
+	fmt.Fprintf(stdout, "  store %s, http %s, time zone %s\n", cfg.Store.Path, cfg.HTTP.Listen, cfg.Location())
+	fmt.Fprintf(stdout, "  playbooks: %s\n", pbs)
+	on := func(b bool) string {
+		if b {
+			return "on"
+		}
+		return "off"
+	}
+	fmt.Fprintf(stdout, "  slack %s, teams %s, okta %s, assistant %s, console %s, demo %s, api tokens %d\n",
+		on(cfg.SlackEnabled()), on(cfg.TeamsEnabled()), on(cfg.OktaEnabled()), on(cfg.AssistantEnabled()),
+		on(cfg.Console.Enabled), on(cfg.Demo), len(cfg.API.Tokens))
+	return nil
+}
+
+func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }

@@ -1,0 +1,278 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/offboard-dev/offboard"
+	"github.com/offboard-dev/offboard/flows"
+)
+
+const (
+	hrToken      = "hr-token-0123456789abcdef"
+	financeToken = "fin-token-0123456789abcdef"
+)
+
+// writeConfig writes a test config into dir and returns its path.
+func writeConfig(t testing.TB, dir, extra string) string {
+	t.Helper()
+	cfg := fmt.Sprintf(`company:
+  name: Test Corp
+  time_zone: UTC
+store:
+  path: %q
+  lock_timeout: 300ms
+http:
+  listen: "127.0.0.1:0"
+log:
+  level: debug
+api:
+  tokens:
+    - name: hris-sync
+      token: %q
+      role: hr
+    - name: finance-bot
+      token: %q
+      role: finance
+roles:
+  hr: [hana.hr@example.com]
+  it: [ivan.it@example.com]
+  admin: [ada.admin@example.com]
+runner:
+  workers: 2
+  max_attempts: 3
+  backoff_base: 10ms
+  backoff_max: 50ms
+  shutdown_grace: 2s
+escalation:
+  check: "@every 1s"
+%s`, filepath.Join(dir, "offboard.db"), hrToken, financeToken, extra)
+	path := filepath.Join(dir, "offboard.yaml")
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// liveApp is offboard serving in this process.
+type liveApp struct {
+	url  string
+	stop func()
+}
+
+// startApp runs the real serve wiring on a loopback port.
+func startApp(t testing.TB, cfgPath string, o wireOptions) *liveApp {
+	t.Helper()
+	cfg, err := loadConfig(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := discardLogger()
+	db, err := openStore(cfg, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.RecoverLeases(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	a, err := wire(cfg, log, db, o)
+	if err != nil {
+		db.Close()
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.serve(ctx, ln) }()
+	stopped := false
+	stop := func() {
+		if stopped {
+			return
+		}
+		stopped = true
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+		db.Close()
+	}
+	t.Cleanup(stop)
+	return &liveApp{url: "http://" + ln.Addr().String(), stop: stop}
+}
+
+type apiResponse struct {
+	status int
+	body   []byte
+}
+
+func (r apiResponse) view(t testing.TB) flows.CaseView {
+	t.Helper()
+	var v flows.CaseView
+	if err := json.Unmarshal(r.body, &v); err != nil {
+		t.Fatalf("decode %s: %v", r.body, err)
+	}
+	return v
+}
+
+func call(t testing.TB, method, url, token, body string) apiResponse {
+	t.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return apiResponse{status: resp.StatusCode, body: b}
+}
+
+// eventually polls cond until it holds or 10 s pass.
+func eventually(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func taskByKey(v flows.CaseView, key string) *offboard.Task {
+	for _, t := range v.Tasks {
+		if t.Key == key {
+			return t
+		}
+	}
+	return nil
+}
+
+// runCLI runs one offboard command line in process.
+func runCLI(args ...string) (code int, stdout, stderr string) {
+	var out, errb bytes.Buffer
+	code = run(context.Background(), args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+const involuntaryJane = `{"employee":{"email":"jane.doe@example.com","name":"Jane Doe","manager_email":"mona.manager@example.com"},"kind":"involuntary"}`
+
+// An involuntary exit with no Okta configured: the revocations are tried
+// at once and fail visibly with the reason, never pretending success; the
+// audit trail records it and verifies.
+func TestServe_InvoluntaryWithoutOkta(t *testing.T) {
+	dir := t.TempDir()
+	cfgPath := writeConfig(t, dir, "")
+	app := startApp(t, cfgPath, wireOptions{})
+
+	if r := call(t, "GET", app.url+"/healthz", "", ""); r.status != 200 {
+		t.Fatalf("healthz = %d %s", r.status, r.body)
+	}
+	r := call(t, "POST", app.url+"/api/v1/cases", hrToken, involuntaryJane)
+	if r.status != http.StatusCreated {
+		t.Fatalf("create = %d %s", r.status, r.body)
+	}
+	id := r.view(t).Case.ID
+	var v flows.CaseView
+	eventually(t, "okta tasks to fail", func() bool {
+		v = call(t, "GET", app.url+"/api/v1/cases/"+string(id), hrToken, "").view(t)
+		for _, key := range []string{"okta_suspend", "okta_clear_sessions", "okta_reset_mfa", "okta_revoke_grants"} {
+			if taskByKey(v, key).Status != offboard.TaskFailed {
+				return false
+			}
+		}
+		return true
+	})
+	sus := taskByKey(v, "okta_suspend")
+	if !strings.Contains(sus.LastError, "Okta is not configured") || sus.Attempts != 1 {
+		t.Fatalf("okta_suspend: %q after %d attempts; want the reason after one attempt", sus.LastError, sus.Attempts)
+	}
+	if v.Case.RevokedAt != nil {
+		t.Fatal("access must not count as revoked when the revocations failed")
+	}
+	if st := taskByKey(v, "cancel_card").Status; st != offboard.TaskPending {
+		t.Fatalf("manual task: %s", st)
+	}
+	// The finance token may not open cases; the refusal is audited.
+	if r := call(t, "POST", app.url+"/api/v1/cases", financeToken, strings.Replace(involuntaryJane, "jane.doe", "john.roe", 1)); r.status != http.StatusForbidden {
+		t.Fatalf("finance create = %d %s", r.status, r.body)
+	}
+	app.stop()
+
+	code, out, errOut := runCLI("audit", "verify", "--config", cfgPath)
+	if code != 0 || !strings.Contains(out, "audit chain OK") {
+		t.Fatalf("audit verify: %d %q %q", code, out, errOut)
+	}
+	code, out, errOut = runCLI("audit", "export", "--config", cfgPath, "--format", "csv")
+	if code != 0 {
+		t.Fatalf("audit export: %d %s", code, errOut)
+	}
+	for _, want := range []string{"case.opened", "task.started", "task.failed", "Okta is not configured", "command.refused", "finance-bot"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("audit export lacks %q", want)
+		}
+	}
+	code, out, _ = runCLI("cases", "show", string(id), "--config", cfgPath)
+	if code != 0 || !strings.Contains(out, "Okta is not configured") || !strings.Contains(out, "confidential") {
+		t.Fatalf("cases show: %d\n%s", code, out)
+	}
+	code, out, _ = runCLI("cases", "list", "--config", cfgPath)
+	if code != 0 || !strings.Contains(out, string(id)) || !strings.Contains(out, "Jane Doe") {
+		t.Fatalf("cases list: %d\n%s", code, out)
+	}
+}
+
+// A voluntary case waits for the last day; IT may start a revocation
+// early through the engine, and a test action records it ran once.
+func TestServe_VoluntaryScheduled(t *testing.T) {
+	dir := t.TempDir()
+	cfgPath := writeConfig(t, dir, "")
+	app := startApp(t, cfgPath, wireOptions{})
+	lastDay := time.Now().UTC().AddDate(0, 0, 14).Format("2006-01-02")
+	r := call(t, "POST", app.url+"/api/v1/cases", hrToken,
+		`{"employee":{"email":"vera.vol@example.com","name":"Vera Vol","time_zone":"America/Los_Angeles"},"kind":"voluntary","last_day":"`+lastDay+`"}`)
+	if r.status != http.StatusCreated {
+		t.Fatalf("create = %d %s", r.status, r.body)
+	}
+	v := r.view(t)
+	sus := taskByKey(v, "okta_suspend")
+	if sus.Status != offboard.TaskScheduled || sus.RunAt == nil {
+		t.Fatalf("okta_suspend = %s, want scheduled", sus.Status)
+	}
+	if got := sus.RunAt.In(mustLoc(t, "America/Los_Angeles")).Format("2006-01-02 15:04"); got != lastDay+" 18:00" {
+		t.Fatalf("runs at %s, want %s 18:00 Pacific", got, lastDay)
+	}
+	if v.Case.Confidential {
+		t.Fatal("voluntary cases are not confidential by default")
+	}
+}
+
+func mustLoc(t testing.TB, name string) *time.Location {
+	t.Helper()
+	l, err := time.LoadLocation(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}

@@ -1,0 +1,97 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"time"
+)
+
+func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, cfgPath := newFlags("serve", "Run the bot: HTTP (health, REST API), the outbox workers and the scheduler.\n"+
+		"Stops cleanly on SIGTERM or Ctrl-C: intake stops, running jobs get runner.shutdown_grace to finish.", stderr)
+	if err := parseFlags(fs, args, 0); err != nil {
+		return err
+	}
+	cfg, err := loadConfig(*cfgPath)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg, os.Stderr)
+	db, err := openStore(cfg, log)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	recovered, err := db.RecoverLeases(ctx)
+	if err != nil {
+		return err
+	}
+	a, err := wire(cfg, log, db, wireOptions{})
+	if err != nil {
+		return err
+	}
+	a.logStartup()
+	if recovered > 0 {
+		log.Warn("jobs cut off by an earlier crash will run again", "jobs", recovered)
+	}
+	ln, err := net.Listen("tcp", cfg.HTTP.Listen)
+	if err != nil {
+		return fmt.Errorf("http.listen %s: %w", cfg.HTTP.Listen, err)
+	}
+	return a.serve(ctx, ln)
+}
+
+// serve runs until ctx is done, then shuts down in order: intake, the
+// scheduler, the workers (with grace), and returns; the caller closes the
+// store.
+func (a *app) serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           a.web.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+	}
+	httpErr := make(chan error, 1)
+	go func() { httpErr <- srv.Serve(ln) }()
+	a.log.Info("listening", "url", "http://"+ln.Addr().String(), "health", "http://"+ln.Addr().String()+"/healthz")
+
+	runCtx, stopRunner := context.WithCancel(context.Background())
+	defer stopRunner()
+	runnerDone := make(chan error, 1)
+	grace := a.cfg.Runner.ShutdownGrace.D()
+	go func() { runnerDone <- a.runner.Run(runCtx, grace) }()
+	a.schedule.Start()
+	a.log.Info("offboard is up")
+
+	select {
+	case <-ctx.Done():
+		a.log.Info("shutting down", "grace", grace.String())
+	case err := <-httpErr:
+		stopRunner()
+		<-runnerDone
+		return fmt.Errorf("http server: %w", err)
+	}
+	// 1. Stop intake.
+	sctx, cancel := shutdownContext(5 * time.Second)
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		a.log.Warn("http shutdown", "err", err)
+	}
+	cancel()
+	// 2. Stop the scheduler.
+	sctx, cancel = shutdownContext(5 * time.Second)
+	a.schedule.Stop(sctx)
+	cancel()
+	// 3. Let running jobs finish, up to the grace period.
+	stopRunner()
+	if err := <-runnerDone; err != nil {
+		a.log.Warn("runner stopped with an error", "err", err)
+	}
+	a.log.Info("stopped")
+	return nil
+}

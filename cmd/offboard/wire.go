@@ -1,0 +1,186 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/offboard-dev/offboard"
+	"github.com/offboard-dev/offboard/config"
+	"github.com/offboard-dev/offboard/connectors"
+	"github.com/offboard-dev/offboard/flows"
+	"github.com/offboard-dev/offboard/flows/runner"
+	"github.com/offboard-dev/offboard/store"
+	"github.com/offboard-dev/offboard/web"
+)
+
+// app is every long-lived part of a running offboard, wired together.
+type app struct {
+	cfg      *config.Config
+	log      *slog.Logger
+	db       *store.DB
+	actions  *connectors.Registry
+	engine   *flows.Engine
+	runner   *runner.Runner
+	schedule *runner.Schedule
+	web      *web.Server
+}
+
+// wireOptions let tests replace the clock and add actions.
+type wireOptions struct {
+	clock offboard.Clock
+	// actions registers extra actions before playbooks are validated.
+	actions func(*connectors.Registry) error
+}
+
+func loadConfig(path string) (*config.Config, error) {
+	cfg, err := config.Load(path)
+	if err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+func newLogger(cfg *config.Config, w *os.File) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.Log.SlogLevel()}
+	if cfg.Log.Format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// openStore opens the configured store with its lock timeout.
+func openStore(cfg *config.Config, log *slog.Logger) (*store.DB, error) {
+	return store.Open(cfg.Store.Path, store.Options{LockTimeout: cfg.Store.LockTimeout.D(), Logger: log})
+}
+
+// newActions builds the action registry: the manual action, and every
+// connector either configured or registered as "not configured" so that
+// its tasks fail visibly with the reason instead of pretending success.
+func newActions(cfg *config.Config, extra func(*connectors.Registry) error) (*connectors.Registry, error) {
+	reg := connectors.NewRegistry()
+	if err := reg.Register(offboard.ActionManual, connectors.Manual()); err != nil {
+		return nil, err
+	}
+	if extra != nil {
+		if err := extra(reg); err != nil {
+			return nil, err
+		}
+	}
+	okta := "Okta is not configured: set okta.org_url and okta.api_token"
+	if cfg.OktaEnabled() {
+		okta = "the Okta connector is not part of this build yet; okta.* tasks cannot run"
+	}
+	var missing []string
+	for _, id := range connectors.OktaActionIDs() {
+		if !reg.Known(id) {
+			missing = append(missing, id)
+		}
+	}
+	if len(missing) > 0 {
+		reg.RegisterUnconfigured("okta", missing, okta)
+	}
+	return reg, nil
+}
+
+// wire builds the app from a loaded config. The caller owns db (opened
+// and closed outside so the CLI can reuse it).
+func wire(cfg *config.Config, log *slog.Logger, db *store.DB, o wireOptions) (*app, error) {
+	a := &app{cfg: cfg, log: log, db: db}
+	var err error
+	if a.actions, err = newActions(cfg, o.actions); err != nil {
+		return nil, err
+	}
+	clock := o.clock
+	if clock == nil {
+		clock = offboard.WallClock()
+	}
+	hour, minute := cfg.RevocationClock()
+	a.engine, err = flows.New(flows.Options{
+		Store: db, Clock: clock, Roles: cfg.RolesOf, Location: cfg.Location(),
+		RevocationHour: hour, RevocationMinute: minute,
+		Playbooks: cfg.Playbooks, KnownAction: a.actions.Known,
+		DeactivateAfter: cfg.Okta.DeactivateAfter.D(), MaxAttempts: cfg.Runner.MaxAttempts,
+		Logger: log.With("component", "engine"),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("playbooks: %w", err)
+	}
+	a.runner, err = runner.New(runner.Options{
+		Store: db, Engine: a.engine, Actions: a.actions, Clock: clock,
+		Workers: cfg.Runner.Workers, BackoffBase: cfg.Runner.BackoffBase.D(), BackoffMax: cfg.Runner.BackoffMax.D(),
+		Logger: log.With("component", "runner"),
+	})
+	if err != nil {
+		return nil, err
+	}
+	a.schedule, err = runner.NewSchedule(runner.ScheduleOptions{
+		Engine: a.engine, TickSpec: cfg.Escalation.Check, Location: cfg.Location(),
+		Logger: log.With("component", "schedule"), AfterTick: func(*flows.Result) { a.runner.Wake() },
+	})
+	if err != nil {
+		return nil, fmt.Errorf("escalation.check: %w", err)
+	}
+	tokens := make([]web.Token, 0, len(cfg.API.Tokens))
+	for _, t := range cfg.API.Tokens {
+		tokens = append(tokens, web.Token{Name: t.Name, Secret: t.Token.Reveal(), Role: t.Role})
+	}
+	a.web, err = web.New(web.Options{
+		Engine: a.engine, Ping: db.Ping, Tokens: tokens, Version: offboard.Version,
+		Logger: log.With("component", "http"), AfterCommand: a.runner.Wake,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// logStartup says what is on, and why everything else is off.
+func (a *app) logStartup() {
+	cfg := a.cfg
+	a.log.Info("offboard starting", "version", offboard.Version, "store", cfg.Store.Path,
+		"listen", cfg.HTTP.Listen, "time_zone", cfg.Location().String())
+	platform := func(name string, enabled bool, how string) {
+		if enabled {
+			a.log.Warn("chat platform configured but not part of this build yet", "platform", name)
+			return
+		}
+		a.log.Info("chat platform off", "platform", name, "why", "not configured: "+how)
+	}
+	platform("slack", cfg.SlackEnabled(), "set slack.app_token and slack.bot_token")
+	platform("teams", cfg.TeamsEnabled(), "set teams.app_id, teams.app_password and teams.tenant_id")
+	for _, st := range a.actions.Status() {
+		if st.Configured {
+			a.log.Info("connector on", "connector", st.Connector, "actions", len(st.Actions))
+		} else {
+			a.log.Warn("connector off; its tasks will fail visibly", "connector", st.Connector, "why", st.Why)
+		}
+	}
+	if len(cfg.API.Tokens) == 0 {
+		a.log.Info("REST API off", "why", "no api.tokens configured")
+	} else {
+		a.log.Info("REST API on", "tokens", len(cfg.API.Tokens))
+	}
+}
+
+// shutdownContext bounds how long shutdown steps may take.
+func shutdownContext(d time.Duration) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), d)
+}
+
+// resolvePlaybooks validates the configured playbooks and lists them with
+// their task counts.
+func resolvePlaybooks(cfg *config.Config, known func(string) bool) (string, error) {
+	pbs, err := flows.ResolvePlaybooks(cfg.Playbooks, known)
+	if err != nil {
+		return "", err
+	}
+	names := make([]string, 0, len(pbs))
+	for n, p := range pbs {
+		names = append(names, fmt.Sprintf("%s (%d tasks)", n, len(p.Tasks)))
+	}
+	return strings.Join(sorted(names), ", "), nil
+}

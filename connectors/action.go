@@ -1,0 +1,76 @@
+package connectors
+
+import (
+	"context"
+	"errors"
+
+	"github.com/offboard-dev/offboard"
+)
+
+// Request is one run of an action for one task of one case.
+type Request struct {
+	// JobID is the outbox job's stable id ("OFF-0042/okta_suspend#1"). It
+	// is the same on every attempt, so a connector may use it as an
+	// idempotency key with the outside API.
+	JobID   string
+	CaseID  offboard.CaseID
+	TaskKey string
+	// Action is the action id ("okta.suspend").
+	Action string
+	// Params are the task's parameters from the playbook, placeholders
+	// filled in. They are never logged.
+	Params   map[string]string
+	Employee offboard.Employee
+	// Attempt counts runs of this job, starting at 1.
+	Attempt int
+}
+
+// Result is what a successful action did.
+type Result struct {
+	// Verified is true when the connector read the target back and it
+	// agrees with the wanted state. False makes the task "unverified",
+	// which escalates to a person.
+	Verified bool
+	// AlreadyDone says the target was already in the wanted state.
+	AlreadyDone bool
+	// Summary says in one line what happened, for people.
+	Summary string
+	// Evidence is what the read-back showed ("status": "SUSPENDED"),
+	// recorded in the audit trail. No secrets.
+	Evidence map[string]string
+}
+
+// Action performs one effect on an outside system. See the package
+// documentation for the error contract.
+type Action interface {
+	Run(ctx context.Context, req Request) (Result, error)
+}
+
+// ActionFunc adapts a function to Action.
+type ActionFunc func(ctx context.Context, req Request) (Result, error)
+
+// Run returns f(ctx, req).
+func (f ActionFunc) Run(ctx context.Context, req Request) (Result, error) { return f(ctx, req) }
+
+// Retryable reports whether running the action again may help: rate
+// limits, *offboard.Error with code EUNAVAILABLE (or EINTERNAL, or a code
+// it does not know), and every error that is not an *offboard.Error
+// (network errors, 5xx, timeouts). An *offboard.Error with code EINVALID,
+// ENOTFOUND, EFORBIDDEN or ECONFLICT is permanent. nil is not retryable.
+func Retryable(err error) bool {
+	if err == nil {
+		return false
+	}
+	if _, ok := errors.AsType[*offboard.RateLimitError](err); ok {
+		return true
+	}
+	e, ok := errors.AsType[*offboard.Error](err)
+	if !ok {
+		return true
+	}
+	switch e.Code {
+	case offboard.EINVALID, offboard.ENOTFOUND, offboard.EFORBIDDEN, offboard.ECONFLICT:
+		return false
+	}
+	return true
+}

@@ -1,0 +1,217 @@
+package connectors_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/offboard-dev/offboard"
+	"github.com/offboard-dev/offboard/connectors"
+)
+
+func ok(context.Context, connectors.Request) (connectors.Result, error) {
+	return connectors.Result{Verified: true, Summary: "ok"}, nil
+}
+
+func TestRegistry_Register(t *testing.T) {
+	r := connectors.NewRegistry()
+	if err := r.Register("okta.suspend", connectors.ActionFunc(ok)); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Register(offboard.ActionManual, connectors.Manual()); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Register("okta.suspend", connectors.ActionFunc(ok)); err == nil {
+		t.Fatal("registering okta.suspend twice: no error")
+	}
+	for _, bad := range []string{"", "okta", "Okta.suspend", "okta.", ".suspend", "okta.suspend.now", "okta suspend", "manual.x.y"} {
+		if err := r.Register(bad, connectors.ActionFunc(ok)); err == nil {
+			t.Errorf("Register(%q): no error", bad)
+		}
+	}
+	if err := r.Register("jamf.lock", nil); err == nil {
+		t.Error("Register with a nil action: no error")
+	}
+	if got, want := r.IDs(), []string{"manual", "okta.suspend"}; !slices.Equal(got, want) {
+		t.Errorf("IDs() = %v, want %v", got, want)
+	}
+}
+
+func TestRegistry_Lookup(t *testing.T) {
+	r := connectors.NewRegistry()
+	if err := r.Register("okta.suspend", connectors.ActionFunc(ok)); err != nil {
+		t.Fatal(err)
+	}
+	if a, found := r.Lookup("okta.suspend"); !found || a == nil {
+		t.Fatal("okta.suspend not found")
+	}
+	if a, found := r.Lookup("okta.nope"); found || a != nil {
+		t.Errorf("Lookup(okta.nope) = %v, %v; want nil, false", a, found)
+	}
+	if r.Known("okta.nope") || !r.Known("okta.suspend") {
+		t.Error("Known disagrees with Lookup")
+	}
+}
+
+func TestRegistry_RegisterUnconfigured(t *testing.T) {
+	const why = "Okta is not configured: set okta.org_url and okta.api_token"
+	r := connectors.NewRegistry()
+	if err := r.Register(offboard.ActionManual, connectors.Manual()); err != nil {
+		t.Fatal(err)
+	}
+	r.RegisterUnconfigured("okta", connectors.OktaActionIDs(), why)
+	for _, id := range connectors.OktaActionIDs() {
+		if !r.Known(id) {
+			t.Fatalf("%s not known", id)
+		}
+		a, _ := r.Lookup(id)
+		res, err := a.Run(context.Background(), connectors.Request{Action: id, Attempt: 1})
+		if err == nil {
+			t.Fatalf("%s: unconfigured action succeeded: %+v", id, res)
+		}
+		if got := offboard.ErrorMessage(err); got != why {
+			t.Errorf("%s: message %q, want %q", id, got, why)
+		}
+		if code := offboard.ErrorCode(err); code != offboard.EINVALID {
+			t.Errorf("%s: code %q, want %q", id, code, offboard.EINVALID)
+		}
+		if connectors.Retryable(err) {
+			t.Errorf("%s: unconfigured error is retryable", id)
+		}
+	}
+	if err := r.Register("okta.suspend", connectors.ActionFunc(ok)); err == nil {
+		t.Error("registering okta.suspend over the unconfigured one: no error")
+	}
+
+	got := r.Status()
+	want := []connectors.ConnectorStatus{
+		{Connector: "manual", Configured: true, Actions: []string{"manual"}},
+		{Connector: "okta", Configured: false, Why: why, Actions: sorted(connectors.OktaActionIDs())},
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("Status() = %+v\nwant %+v", got, want)
+	}
+}
+
+func TestRegistry_RegisterUnconfigured_panics(t *testing.T) {
+	r := connectors.NewRegistry()
+	if err := r.Register("okta.suspend", connectors.ActionFunc(ok)); err != nil {
+		t.Fatal(err)
+	}
+	for _, ids := range [][]string{{"okta.suspend"}, {"not an id"}} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("RegisterUnconfigured(%q) did not panic", ids)
+				}
+			}()
+			r.RegisterUnconfigured("okta", ids, "no")
+		}()
+	}
+}
+
+func sorted(s []string) []string {
+	s = slices.Clone(s)
+	slices.Sort(s)
+	return s
+}
+
+func TestOktaActionIDs(t *testing.T) {
+	want := []string{"okta.suspend", "okta.clear_sessions", "okta.reset_factors", "okta.revoke_grants",
+		"okta.remove_groups", "okta.deactivate", "okta.app_report"}
+	ids := connectors.OktaActionIDs()
+	if !slices.Equal(ids, want) {
+		t.Errorf("OktaActionIDs() = %v, want %v", ids, want)
+	}
+	ids[0] = "changed"
+	if connectors.OktaActionIDs()[0] != "okta.suspend" {
+		t.Error("OktaActionIDs shares its slice")
+	}
+}
+
+func TestRetryable(t *testing.T) {
+	rl := &offboard.RateLimitError{API: "okta", Reset: time.Now().Add(time.Minute)}
+	tests := []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"nil", nil, false},
+		{"plain", errors.New("connection reset by peer"), true},
+		{"net", &net.OpError{Op: "dial", Err: errors.New("refused")}, true},
+		{"eof", io.ErrUnexpectedEOF, true},
+		{"deadline", context.DeadlineExceeded, true},
+		{"unavailable", offboard.Errorf(offboard.EUNAVAILABLE, "okta answered 503"), true},
+		{"internal", offboard.Errorf(offboard.EINTERNAL, "bug"), true},
+		{"rate limit", rl, true},
+		{"wrapped rate limit", fmt.Errorf("okta: suspend: %w", rl), true},
+		{"invalid", offboard.Errorf(offboard.EINVALID, "bad"), false},
+		{"not found", offboard.Errorf(offboard.ENOTFOUND, "no user"), false},
+		{"forbidden", offboard.Errorf(offboard.EFORBIDDEN, "403"), false},
+		{"conflict", offboard.Errorf(offboard.ECONFLICT, "409"), false},
+		{"wrapped forbidden", fmt.Errorf("okta: suspend jane: %w", offboard.Errorf(offboard.EFORBIDDEN, "403")), false},
+		{"wrapped unavailable", fmt.Errorf("okta: %w", offboard.Errorf(offboard.EUNAVAILABLE, "503")), true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := connectors.Retryable(tt.err); got != tt.want {
+				t.Errorf("Retryable(%v) = %v, want %v", tt.err, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestManual(t *testing.T) {
+	for attempt := 1; attempt <= 3; attempt++ {
+		res, err := connectors.Manual().Run(context.Background(), connectors.Request{
+			JobID: "OFF-0001/cancel_card#1", Action: offboard.ActionManual, Attempt: attempt,
+		})
+		if err == nil {
+			t.Fatalf("manual action succeeded: %+v", res)
+		}
+		if res.Verified || res.AlreadyDone {
+			t.Errorf("manual result claims success: %+v", res)
+		}
+		if offboard.ErrorCode(err) != offboard.EINVALID || connectors.Retryable(err) {
+			t.Errorf("manual error %v: code %q, retryable %v; want permanent EINVALID", err, offboard.ErrorCode(err), connectors.Retryable(err))
+		}
+		if got := offboard.ErrorMessage(err); got != connectors.ManualMessage {
+			t.Errorf("message %q", got)
+		}
+	}
+}
+
+func TestValidActionID(t *testing.T) {
+	for id, want := range map[string]bool{
+		"manual": true, "okta.suspend": true, "google.transfer_drive": true, "jamf2.lock": true,
+		"okta": false, "": false, "OKTA.suspend": false, "okta.suspend.x": false, "_x.y": false,
+	} {
+		if got := connectors.ValidActionID(id); got != want {
+			t.Errorf("ValidActionID(%q) = %v, want %v", id, got, want)
+		}
+	}
+	if connectors.ConnectorOf("okta.suspend") != "okta" || connectors.ConnectorOf("manual") != "manual" {
+		t.Error("ConnectorOf")
+	}
+}
+
+func ExampleRegistry() {
+	reg := connectors.NewRegistry()
+	_ = reg.Register(offboard.ActionManual, connectors.Manual())
+	reg.RegisterUnconfigured("okta", connectors.OktaActionIDs(), "Okta is not configured: set okta.org_url and okta.api_token")
+	for _, s := range reg.Status() {
+		if s.Configured {
+			fmt.Println(s.Connector, "configured:", s.Actions)
+		} else {
+			fmt.Println(s.Connector, "not configured:", s.Why)
+		}
+	}
+	// Output:
+	// manual configured: [manual]
+	// okta not configured: Okta is not configured: set okta.org_url and okta.api_token
+}

@@ -1,0 +1,160 @@
+package connectors
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/offboard-dev/offboard"
+)
+
+// actionIDPattern is the shape of an action id: "name.verb".
+var actionIDPattern = regexp.MustCompile(`^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$`)
+
+// ValidActionID reports whether id looks like "name.verb" or is "manual".
+func ValidActionID(id string) bool {
+	return id == offboard.ActionManual || actionIDPattern.MatchString(id)
+}
+
+// ConnectorOf returns the connector part of an action id: "okta" for
+// "okta.suspend", "manual" for "manual".
+func ConnectorOf(id string) string {
+	name, _, _ := strings.Cut(id, ".")
+	return name
+}
+
+// Registry maps action ids to actions. Build one in the wiring; it is safe
+// for concurrent use.
+type Registry struct {
+	mu      sync.RWMutex
+	actions map[string]entry
+}
+
+type entry struct {
+	action     Action
+	connector  string
+	configured bool
+	why        string
+}
+
+// ConnectorStatus says whether a connector is configured, for the startup
+// log and the health page.
+type ConnectorStatus struct {
+	Connector  string
+	Configured bool
+	// Why says what to configure when Configured is false.
+	Why string
+	// Actions are the connector's action ids, sorted.
+	Actions []string
+}
+
+// NewRegistry returns an empty registry.
+func NewRegistry() *Registry {
+	return &Registry{actions: map[string]entry{}}
+}
+
+// Register adds an action under id, which must look like "name.verb"
+// (or be "manual"). An id registered before, configured or not, is an
+// error.
+func (r *Registry) Register(id string, a Action) error {
+	if !ValidActionID(id) {
+		return fmt.Errorf("connectors: action id %q must look like name.verb (lowercase) or be %q", id, offboard.ActionManual)
+	}
+	if a == nil {
+		return fmt.Errorf("connectors: action %q is nil", id)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, dup := r.actions[id]; dup {
+		return fmt.Errorf("connectors: action %q is registered twice", id)
+	}
+	r.actions[id] = entry{action: a, connector: ConnectorOf(id), configured: true}
+	return nil
+}
+
+// RegisterUnconfigured registers the actions of a connector that is not
+// configured. Each id resolves to an action that fails permanently
+// (EINVALID) with the message why, such as "Okta is not configured: set
+// okta.org_url and okta.api_token", so playbooks naming the actions still
+// validate and their tasks fail saying what to do.
+//
+// A wiring mistake is a programming error: RegisterUnconfigured panics if
+// an id is invalid or already registered.
+func (r *Registry) RegisterUnconfigured(connector string, ids []string, why string) {
+	msg := why
+	if strings.TrimSpace(msg) == "" {
+		msg = connector + " is not configured"
+	}
+	fail := ActionFunc(func(context.Context, Request) (Result, error) {
+		return Result{}, &offboard.Error{Code: offboard.EINVALID, Message: msg}
+	})
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, id := range ids {
+		if !ValidActionID(id) {
+			panic(fmt.Sprintf("connectors: unconfigured action id %q must look like name.verb", id))
+		}
+		if _, dup := r.actions[id]; dup {
+			panic(fmt.Sprintf("connectors: action %q is registered twice", id))
+		}
+		r.actions[id] = entry{action: fail, connector: connector, why: msg}
+	}
+}
+
+// Lookup returns the action registered under id.
+func (r *Registry) Lookup(id string) (Action, bool) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	e, ok := r.actions[id]
+	return e.action, ok
+}
+
+// Known reports whether id is registered, configured or not. It fits
+// flows.Options.KnownAction.
+func (r *Registry) Known(id string) bool {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	_, ok := r.actions[id]
+	return ok
+}
+
+// IDs returns every registered action id, sorted.
+func (r *Registry) IDs() []string {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	ids := make([]string, 0, len(r.actions))
+	for id := range r.actions {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// Status returns one entry per connector, sorted by name. A connector
+// with any unconfigured action is reported as not configured.
+func (r *Registry) Status() []ConnectorStatus {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	byName := map[string]*ConnectorStatus{}
+	for id, e := range r.actions {
+		s, ok := byName[e.connector]
+		if !ok {
+			s = &ConnectorStatus{Connector: e.connector, Configured: true}
+			byName[e.connector] = s
+		}
+		s.Actions = append(s.Actions, id)
+		if !e.configured {
+			s.Configured, s.Why = false, e.why
+		}
+	}
+	out := make([]ConnectorStatus, 0, len(byName))
+	for _, s := range byName {
+		slices.Sort(s.Actions)
+		out = append(out, *s)
+	}
+	slices.SortFunc(out, func(a, b ConnectorStatus) int { return strings.Compare(a.Connector, b.Connector) })
+	return out
+}

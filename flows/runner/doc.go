@@ -1,0 +1,40 @@
+// Package runner owns offboard's goroutines: the outbox worker pool that
+// runs the jobs the engine commits, and the cron schedule that ticks the
+// engine.
+//
+// # Worker pool
+//
+// Runner.Run claims ready jobs from the store in one short transaction
+// (most urgent first: revocation, then device, chat, report), marks them
+// leased, and hands them to a fixed number of workers. A worker runs the
+// job outside any transaction — a connector action for action jobs, the
+// chat Notifier for notices — and reports an action's outcome to the
+// engine as flows.ActionSucceeded or flows.ActionFailed; the engine
+// decides what it means for the task. Notices are the runner's own: it
+// deletes a delivered notice, and retries or dead-letters one that fails.
+//
+// When an outside API answers with *offboard.RateLimitError, the runner
+// pauses every job of that API (Job.API) until the reset time, in memory,
+// without counting an attempt. Other failures are retried by the engine
+// after a capped exponential backoff with jitter (see Options).
+//
+// Wake tells the runner that jobs were just committed, so an involuntary
+// notice reaches Okta in milliseconds rather than at the next poll.
+//
+// On shutdown Run stops claiming, lets running jobs finish within a grace
+// period, then cancels them. Jobs claimed but not started are released;
+// jobs cut off mid-run stay leased and are queued again at the next start
+// by the store's RecoverLeases (actions are idempotent, so a rerun is
+// safe).
+//
+// # Schedule
+//
+// Schedule is the only user of robfig/cron. It calls flows.Tick on a
+// spec (every minute by default) and once at Start, so work that came
+// due while offboard was down runs at once. Every cron job is wrapped to
+// recover panics and to skip a run while the previous one still runs.
+//
+// runner imports the root package, flows, connectors, robfig/cron and the
+// standard library. It never imports store or bot: the store arrives as
+// offboard.Store, chat as offboard.Notifier.
+package runner

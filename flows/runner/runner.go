@@ -1,0 +1,416 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/offboard-dev/offboard"
+	"github.com/offboard-dev/offboard/connectors"
+	"github.com/offboard-dev/offboard/flows"
+)
+
+// Applier applies commands; *flows.Engine is one.
+type Applier interface {
+	Apply(ctx context.Context, cmd flows.Command) (*flows.Result, error)
+}
+
+// Options configure a Runner. Store, Engine and Actions are required.
+type Options struct {
+	Store   offboard.Store
+	Engine  Applier
+	Actions *connectors.Registry
+	// Notifier delivers notices to chat. Nil logs each notice's kind and
+	// case id (never its text) and counts it delivered.
+	Notifier offboard.Notifier
+	// Clock tells the time (default the wall clock).
+	Clock offboard.Clock
+	// Workers is how many jobs run at once (default 4).
+	Workers int
+	// BackoffBase and BackoffMax shape the delay before a failed job runs
+	// again: min(BackoffMax, BackoffBase·2^(attempt-1)), jittered to
+	// between half of that and all of it (default 2s and 5m).
+	BackoffBase, BackoffMax time.Duration
+	// JobTimeout bounds one run of an action or one notice (default 60s).
+	JobTimeout time.Duration
+	// Poll is how often to look for ready jobs when nothing wakes the
+	// runner (default 500ms).
+	Poll   time.Duration
+	Logger *slog.Logger
+}
+
+// Defaults of Options.
+const (
+	DefaultWorkers     = 4
+	DefaultBackoffBase = 2 * time.Second
+	DefaultBackoffMax  = 5 * time.Minute
+	DefaultJobTimeout  = 60 * time.Second
+	DefaultPoll        = 500 * time.Millisecond
+)
+
+// MaxNotifyAttempts is how often a notice is tried before it goes to the
+// dead letters.
+const MaxNotifyAttempts = 10
+
+const (
+	// storeTimeout bounds the store writes the runner makes after its
+	// context is done (recording a result, releasing jobs).
+	storeTimeout = 10 * time.Second
+	// cutoffWait is how long Run waits, after cancelling jobs that
+	// outlived the grace period, for their workers to return.
+	cutoffWait = time.Second
+	// maxWakeups bounds the remembered retry and pause-end times; beyond
+	// it the poll interval covers.
+	maxWakeups = 1024
+)
+
+// Runner is the outbox worker pool. Build it with New and start it with
+// Run.
+type Runner struct {
+	store    offboard.Store
+	engine   Applier
+	actions  *connectors.Registry
+	notifier offboard.Notifier
+	clock    offboard.Clock
+	workers  int
+	base     time.Duration
+	max      time.Duration
+	timeout  time.Duration
+	poll     time.Duration
+	log      *slog.Logger
+
+	wake    chan struct{}
+	running atomic.Bool
+
+	mu      sync.Mutex
+	paused  map[string]time.Time // api → until
+	wakeups []time.Time          // times when a job becomes ready
+}
+
+// New checks the options and fills in defaults.
+func New(o Options) (*Runner, error) {
+	switch {
+	case o.Store == nil:
+		return nil, errors.New("runner: no store")
+	case o.Engine == nil:
+		return nil, errors.New("runner: no engine")
+	case o.Actions == nil:
+		return nil, errors.New("runner: no action registry")
+	}
+	r := &Runner{
+		store: o.Store, engine: o.Engine, actions: o.Actions, notifier: o.Notifier, clock: o.Clock,
+		workers: o.Workers, base: o.BackoffBase, max: o.BackoffMax, timeout: o.JobTimeout, poll: o.Poll,
+		log:    o.Logger,
+		wake:   make(chan struct{}, 1),
+		paused: map[string]time.Time{},
+	}
+	if r.log == nil {
+		r.log = slog.New(slog.DiscardHandler)
+	}
+	if r.notifier == nil {
+		r.notifier = logNotifier{r.log}
+	}
+	if r.clock == nil {
+		r.clock = offboard.WallClock()
+	}
+	if r.workers <= 0 {
+		r.workers = DefaultWorkers
+	}
+	if r.base <= 0 {
+		r.base = DefaultBackoffBase
+	}
+	if r.max <= 0 {
+		r.max = DefaultBackoffMax
+	}
+	if r.max < r.base {
+		r.max = r.base
+	}
+	if r.timeout <= 0 {
+		r.timeout = DefaultJobTimeout
+	}
+	if r.poll <= 0 {
+		r.poll = DefaultPoll
+	}
+	return r, nil
+}
+
+// Wake tells the runner that new jobs were committed, so it looks for
+// them now instead of at the next poll. It never blocks.
+func (r *Runner) Wake() {
+	select {
+	case r.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Paused returns the APIs paused by rate limits and until when.
+func (r *Runner) Paused() map[string]time.Time {
+	now := r.clock.Now()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make(map[string]time.Time, len(r.paused))
+	for api, until := range r.paused {
+		if until.After(now) {
+			out[api] = until
+		} else {
+			delete(r.paused, api)
+		}
+	}
+	return out
+}
+
+// pause stops claiming jobs of api until the given time.
+func (r *Runner) pause(api string, until time.Time) {
+	r.mu.Lock()
+	if until.After(r.paused[api]) {
+		r.paused[api] = until
+	}
+	r.mu.Unlock()
+	r.wakeAt(until)
+	r.log.Warn("api paused by a rate limit", "api", api, "until", until)
+}
+
+// pausedUntil returns when api may be used again, or false if it is not
+// paused at now.
+func (r *Runner) pausedUntil(api string, now time.Time) (time.Time, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	until, ok := r.paused[api]
+	return until, ok && until.After(now)
+}
+
+// wakeAt asks the dispatcher to look for jobs at t, when a retry or the
+// end of a pause makes some ready.
+func (r *Runner) wakeAt(t time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.wakeups) < maxWakeups {
+		r.wakeups = append(r.wakeups, t)
+	}
+}
+
+// nextWait is how long the dispatcher may sleep: the poll interval, or
+// less when a job becomes ready sooner.
+func (r *Runner) nextWait() time.Duration {
+	now := r.clock.Now()
+	wait := r.poll
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	kept := r.wakeups[:0]
+	for _, t := range r.wakeups {
+		d := t.Sub(now)
+		if d <= 0 {
+			// Due since the last claim: look again at once, then forget it.
+			wait = 0
+			continue
+		}
+		wait = min(wait, d)
+		kept = append(kept, t)
+	}
+	clear(r.wakeups[len(kept):])
+	r.wakeups = kept
+	return wait
+}
+
+// backoff is the delay before attempt+1: min(max, base·2^(attempt-1)),
+// jittered to [d/2, d].
+func (r *Runner) backoff(attempt int) time.Duration {
+	d := r.base
+	for i := 1; i < attempt && d < r.max; i++ {
+		d *= 2
+	}
+	d = min(d, r.max)
+	half := d / 2
+	return half + rand.N(d-half+1)
+}
+
+// pool is one Run's channels. work holds at most Workers jobs and done
+// gets one token per finished job, so neither send ever blocks while the
+// dispatcher keeps busy ≤ Workers.
+type pool struct {
+	work chan *offboard.Job
+	done chan struct{}
+
+	mu        sync.Mutex
+	unstarted []*offboard.Job
+}
+
+func (p *pool) addUnstarted(j *offboard.Job) {
+	p.mu.Lock()
+	p.unstarted = append(p.unstarted, j)
+	p.mu.Unlock()
+}
+
+// Run claims and runs jobs until ctx is done. Then it stops claiming,
+// lets running jobs finish for up to grace, cancels those still running,
+// releases the jobs it claimed but did not start, and returns nil. Jobs
+// cut off by the grace period stay leased; the store's RecoverLeases
+// queues them again at the next start. Run may not be called twice at
+// once.
+func (r *Runner) Run(ctx context.Context, grace time.Duration) error {
+	if !r.running.CompareAndSwap(false, true) {
+		return errors.New("runner: already running")
+	}
+	defer r.running.Store(false)
+
+	// hard is cancelled when the grace period ends; jobs run under it.
+	hard, cancelHard := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelHard()
+	p := &pool{work: make(chan *offboard.Job, r.workers), done: make(chan struct{}, r.workers)}
+	var wg sync.WaitGroup
+	for range r.workers {
+		wg.Go(func() { r.worker(ctx, hard, p) })
+	}
+	r.log.Info("runner started", "workers", r.workers)
+
+	busy := 0
+	timer := time.NewTimer(r.poll)
+	defer timer.Stop()
+	for ctx.Err() == nil {
+	drain:
+		for {
+			select {
+			case <-p.done:
+				busy--
+			default:
+				break drain
+			}
+		}
+		if free := r.workers - busy; free > 0 {
+			jobs, err := r.claim(ctx, free)
+			if err != nil && ctx.Err() == nil {
+				r.log.Error("claiming jobs failed", "err", err)
+			}
+			for _, j := range jobs {
+				busy++
+				p.work <- j
+			}
+		}
+		timer.Reset(r.nextWait())
+		select {
+		case <-ctx.Done():
+		case <-r.wake:
+		case <-p.done:
+			busy--
+		case <-timer.C:
+		}
+	}
+
+	// Shutdown: workers take what is left in work and set it aside.
+	close(p.work)
+	finished := make(chan struct{})
+	go func() { wg.Wait(); close(finished) }()
+	graceTimer := time.NewTimer(max(grace, 0))
+	defer graceTimer.Stop()
+	select {
+	case <-finished:
+	case <-graceTimer.C:
+		r.log.Warn("cancelling jobs still running after the grace period; they stay leased and run again at the next start", "grace", grace)
+		cancelHard()
+		select {
+		case <-finished:
+		case <-time.After(cutoffWait):
+			r.log.Error("jobs ignored cancellation; returning without them")
+		}
+	}
+	for j := range p.work { // left if every worker was stuck
+		p.addUnstarted(j)
+	}
+	p.mu.Lock()
+	unstarted := p.unstarted
+	p.unstarted = nil
+	p.mu.Unlock()
+	if len(unstarted) > 0 {
+		if err := r.release(ctx, unstarted, time.Time{}); err != nil {
+			r.log.Error("releasing unstarted jobs failed; they run after the next start", "err", err)
+		} else {
+			r.log.Info("released jobs claimed but not started", "jobs", len(unstarted))
+		}
+	}
+	r.log.Info("runner stopped")
+	return nil
+}
+
+// claim leases up to n ready jobs of APIs that are not paused, in one
+// transaction. A read-only look comes first so that an idle poll does not
+// write.
+func (r *Runner) claim(ctx context.Context, n int) ([]*offboard.Job, error) {
+	now := r.clock.Now()
+	paused := r.Paused()
+	skip := func(j *offboard.Job) bool {
+		until, ok := paused[j.API()]
+		return ok && until.After(now)
+	}
+	ready := false
+	err := r.store.View(ctx, func(tx offboard.Tx) error {
+		jobs, err := tx.ReadyJobs(now, 1, skip)
+		ready = len(jobs) > 0
+		return err
+	})
+	if err != nil || !ready {
+		return nil, err
+	}
+	var out []*offboard.Job
+	err = r.store.Update(ctx, func(tx offboard.Tx) error {
+		out = nil
+		jobs, err := tx.ReadyJobs(now, n, skip)
+		if err != nil {
+			return err
+		}
+		for _, j := range jobs {
+			j.Leased, j.LeasedAt = true, now
+			if err := tx.PutJob(j); err != nil {
+				return err
+			}
+		}
+		out = jobs
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// release puts leased jobs back in the queue, not before notBefore when
+// it is set, in one transaction. Jobs that are gone or no longer leased
+// are left alone.
+func (r *Runner) release(ctx context.Context, jobs []*offboard.Job, notBefore time.Time) error {
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
+	defer cancel()
+	return r.store.Update(sctx, func(tx offboard.Tx) error {
+		for _, held := range jobs {
+			j, err := tx.Job(held.ID)
+			if offboard.ErrorCode(err) == offboard.ENOTFOUND {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			if !j.Leased {
+				continue
+			}
+			j.Leased, j.LeasedAt = false, time.Time{}
+			if notBefore.After(j.NotBefore) {
+				j.NotBefore = notBefore
+			}
+			if err := tx.PutJob(j); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// logNotifier stands in when no chat platform is wired: it logs the kind
+// and case of each notice, never its text.
+type logNotifier struct{ log *slog.Logger }
+
+func (n logNotifier) Notify(_ context.Context, no offboard.Notice) error {
+	n.log.Info("notice not sent: no chat platform configured", "kind", no.Kind, "case_id", no.CaseID)
+	return nil
+}

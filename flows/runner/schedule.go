@@ -1,0 +1,202 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"github.com/robfig/cron/v3"
+
+	"github.com/offboard-dev/offboard"
+	"github.com/offboard-dev/offboard/flows"
+)
+
+// DefaultTickSpec is how often the engine is ticked.
+const DefaultTickSpec = "@every 1m"
+
+// maxTickRounds bounds the ticks run back to back for full batches.
+const maxTickRounds = 20
+
+// scheduler is who sends Tick.
+var scheduler = offboard.System("scheduler")
+
+// ScheduleOptions configure a Schedule. Engine is required.
+type ScheduleOptions struct {
+	Engine Applier
+	// TickSpec is a robfig/cron spec: five fields, or a descriptor such as
+	// "@every 1m" (the default) or "@hourly". "CRON_TZ=Europe/Berlin "
+	// may prefix it.
+	TickSpec string
+	// Location is the time zone specs are read in (default UTC, so that
+	// daylight saving time never skips or doubles a run).
+	Location *time.Location
+	Logger   *slog.Logger
+	// AfterTick is called after every tick that succeeded, with its
+	// result; the serve wiring passes Runner.Wake so jobs the tick queued
+	// run at once. A panic in it is logged and recovered.
+	AfterTick func(res *flows.Result)
+}
+
+// Schedule ticks the engine on a cron spec and runs other periodic work
+// added with AddFunc. Every job it runs recovers panics and is skipped
+// while its previous run is still going.
+type Schedule struct {
+	cron   *cron.Cron
+	engine Applier
+	after  func(*flows.Result)
+	log    *slog.Logger
+	tickID cron.EntryID
+
+	// ctx is the context jobs run under; Stop cancels it when its own
+	// context ends before the jobs do.
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	wg        sync.WaitGroup // the tick Start runs itself
+	startOnce sync.Once
+	stopOnce  sync.Once
+}
+
+// NewSchedule builds a schedule. An invalid TickSpec is an error naming
+// it.
+func NewSchedule(o ScheduleOptions) (*Schedule, error) {
+	if o.Engine == nil {
+		return nil, errors.New("runner: schedule: no engine")
+	}
+	spec := o.TickSpec
+	if spec == "" {
+		spec = DefaultTickSpec
+	}
+	loc := o.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	log := o.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	cl := cronLogger{log}
+	s := &Schedule{
+		cron: cron.New(
+			cron.WithLocation(loc),
+			cron.WithChain(cron.Recover(cl), cron.SkipIfStillRunning(cl)),
+			cron.WithLogger(cl),
+		),
+		engine: o.Engine, after: o.AfterTick, log: log,
+	}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	id, err := s.cron.AddFunc(spec, s.tick)
+	if err != nil {
+		return nil, fmt.Errorf("runner: schedule: invalid tick spec %q: %w", spec, err)
+	}
+	s.tickID = id
+	return s, nil
+}
+
+// AddFunc runs fn on spec, wrapped like the tick: panics are recovered
+// and logged with name, and a run is skipped while the last one runs. fn
+// gets a context that ends when Stop gives up waiting.
+func (s *Schedule) AddFunc(spec string, name string, fn func(ctx context.Context)) error {
+	_, err := s.cron.AddFunc(spec, func() {
+		defer s.recoverPanic(name)
+		fn(s.ctx)
+	})
+	if err != nil {
+		return fmt.Errorf("runner: schedule %s: invalid spec %q: %w", name, spec, err)
+	}
+	return nil
+}
+
+// Start runs one tick at once, so work that came due while offboard was
+// down runs now, then ticks on the spec. It does not block; a second call
+// does nothing.
+func (s *Schedule) Start() {
+	s.startOnce.Do(func() {
+		s.cron.Start()
+		// The wrapped job shares the entry's skip-if-running guard, so a
+		// scheduled tick never overlaps this one.
+		job := s.cron.Entry(s.tickID).WrappedJob
+		s.wg.Go(job.Run)
+		s.log.Info("schedule started", "next_tick", s.cron.Entry(s.tickID).Next)
+	})
+}
+
+// Stop stops scheduling and waits for running jobs, or until ctx is done;
+// then the jobs' context is cancelled. A second call does nothing.
+func (s *Schedule) Stop(ctx context.Context) {
+	s.stopOnce.Do(func() {
+		cronDone := s.cron.Stop()
+		done := make(chan struct{})
+		go func() {
+			<-cronDone.Done()
+			s.wg.Wait()
+			close(done)
+		}()
+		select {
+		case <-done:
+		case <-ctx.Done():
+			s.log.Warn("schedule stopped before its running jobs finished")
+		}
+		s.cancel()
+		s.log.Info("schedule stopped")
+	})
+}
+
+// tick applies flows.Tick, again at once while batches are full.
+func (s *Schedule) tick() {
+	for range maxTickRounds {
+		res, err := s.engine.Apply(s.ctx, flows.Tick{By: scheduler})
+		if err != nil {
+			if s.ctx.Err() != nil {
+				s.log.Debug("tick cut off by shutdown", "err", err)
+			} else {
+				s.log.Error("tick failed", "err", err)
+			}
+			return
+		}
+		if res == nil {
+			return
+		}
+		s.log.Debug("tick", "advanced", res.Advanced)
+		s.afterTick(res)
+		if !res.More {
+			return
+		}
+	}
+	s.log.Warn("ticks kept finding full batches; the rest waits for the next tick", "rounds", maxTickRounds)
+}
+
+func (s *Schedule) afterTick(res *flows.Result) {
+	if s.after == nil {
+		return
+	}
+	defer s.recoverPanic("after tick")
+	s.after(res)
+}
+
+func (s *Schedule) recoverPanic(name string) {
+	if p := recover(); p != nil {
+		s.log.Error("scheduled job panicked", "job", name, "err", fmt.Sprint(p), "stack", string(debug.Stack()))
+	}
+}
+
+// cronLogger adapts slog to cron.Logger. cron's chatter (start, wake,
+// run) is debug; its errors (recovered panics) are errors.
+type cronLogger struct{ log *slog.Logger }
+
+func (l cronLogger) Info(msg string, keysAndValues ...any) {
+	if msg == "stop" {
+		// cron logs this from its loop after Stop has returned, when the
+		// logger's owner may be gone; Stop logs instead.
+		return
+	}
+	l.log.Debug("cron: "+msg, keysAndValues...)
+}
+
+func (l cronLogger) Error(err error, msg string, keysAndValues ...any) {
+	l.log.Error("cron: "+msg, append(keysAndValues, "err", err)...)
+}

@@ -1,0 +1,335 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"runtime/debug"
+	"time"
+	"unicode/utf8"
+
+	"github.com/offboard-dev/offboard"
+	"github.com/offboard-dev/offboard/connectors"
+	"github.com/offboard-dev/offboard/flows"
+)
+
+// runnerActor is who reports results to the engine.
+var runnerActor = offboard.System("runner")
+
+// worker runs jobs from p.work until it is closed. Once soft is done it
+// starts nothing more and sets what it receives aside for release; jobs
+// run under hard, which is cancelled when the grace period ends.
+func (r *Runner) worker(soft, hard context.Context, p *pool) {
+	for j := range p.work {
+		if soft.Err() != nil {
+			p.addUnstarted(j)
+		} else {
+			r.runSafely(hard, j)
+		}
+		p.done <- struct{}{}
+	}
+}
+
+// runSafely runs one job; a bug in the runner itself is logged and the
+// job stays leased, but the worker lives on.
+func (r *Runner) runSafely(ctx context.Context, j *offboard.Job) {
+	defer func() {
+		if p := recover(); p != nil {
+			r.log.Error("runner panicked handling a job; it stays leased until the next start",
+				"job", j.ID, "case_id", j.CaseID, "err", fmt.Sprint(p), "stack", string(debug.Stack()))
+		}
+	}()
+	now := r.clock.Now()
+	if until, ok := r.pausedUntil(j.API(), now); ok {
+		// The API was paused after the job was claimed: put it back.
+		if err := r.release(ctx, []*offboard.Job{j}, until); err != nil {
+			r.log.Error("releasing a job of a paused api failed", "job", j.ID, "case_id", j.CaseID, "err", err)
+		}
+		return
+	}
+	switch j.Kind {
+	case offboard.JobAction:
+		r.runAction(ctx, j)
+	case offboard.JobNotify:
+		r.runNotify(ctx, j)
+	default:
+		log := r.log.With("job", j.ID, "case_id", j.CaseID)
+		log.Error("unknown job kind; moved to the dead letters", "kind", j.Kind)
+		_ = r.updateJob(ctx, log, j, func(tx offboard.Tx, s *offboard.Job) error {
+			s.LastError = fmt.Sprintf("unknown job kind %q", j.Kind)
+			return r.deadLetter(tx, s)
+		})
+	}
+}
+
+// runAction runs a connector action and reports the outcome to the
+// engine.
+func (r *Runner) runAction(ctx context.Context, j *offboard.Job) {
+	attempt := j.Attempts + 1
+	log := r.log.With("job", j.ID, "case_id", j.CaseID, "action", j.Action, "attempt", attempt)
+	fail := func(retryable bool, msg string) {
+		retryAt := r.clock.Now().Add(r.backoff(attempt))
+		if retryable {
+			r.wakeAt(retryAt)
+		}
+		r.report(ctx, log, flows.ActionFailed{By: runnerActor, JobID: j.ID, Error: msg, Retryable: retryable, RetryAt: retryAt})
+	}
+
+	var emp offboard.Employee
+	err := r.store.View(ctx, func(tx offboard.Tx) error {
+		cs, err := tx.Case(j.CaseID)
+		if err != nil {
+			return err
+		}
+		emp = cs.Employee
+		return nil
+	})
+	if err != nil {
+		if ctx.Err() != nil {
+			log.Warn("job cut off by shutdown before it ran; it stays leased")
+			return
+		}
+		if offboard.ErrorCode(err) == offboard.ENOTFOUND {
+			// The engine cannot take a result for a case that is gone.
+			log.Error("the job's case does not exist; moved to the dead letters", "err", err)
+			_ = r.updateJob(ctx, log, j, func(tx offboard.Tx, s *offboard.Job) error {
+				s.LastError = "its case no longer exists"
+				return r.deadLetter(tx, s)
+			})
+			return
+		}
+		log.Error("reading the case failed", "err", err)
+		fail(true, "could not read the case: "+safeMessage(err))
+		return
+	}
+	action, ok := r.actions.Lookup(j.Action)
+	if !ok {
+		log.Error("unknown action")
+		fail(false, fmt.Sprintf("unknown action %q", j.Action))
+		return
+	}
+	req := connectors.Request{
+		JobID: j.ID, CaseID: j.CaseID, TaskKey: j.TaskKey, Action: j.Action,
+		Params: maps.Clone(j.Params), Employee: emp, Attempt: attempt,
+	}
+	log.Debug("action started")
+	started := time.Now()
+	res, err := r.callAction(ctx, log, action, req)
+	took := time.Since(started)
+	_, panicked := errors.AsType[panicError](err)
+
+	if err == nil {
+		log.Info("action done", "verified", res.Verified, "already_done", res.AlreadyDone, "took", took)
+		r.report(ctx, log, flows.ActionSucceeded{
+			By: runnerActor, JobID: j.ID, Verified: res.Verified, AlreadyDone: res.AlreadyDone,
+			Summary: res.Summary, Evidence: res.Evidence,
+		})
+		return
+	}
+	if panicked {
+		fail(false, "the action panicked: "+truncate(fmt.Sprint(err), 200))
+		return
+	}
+	if ctx.Err() != nil {
+		log.Warn("action cut off by shutdown; it stays leased and runs again at the next start", "err", err, "took", took)
+		return
+	}
+	if rl, ok := errors.AsType[*offboard.RateLimitError](err); ok {
+		api := rl.API
+		if api == "" {
+			api = j.API()
+		}
+		reset := rl.Reset
+		if now := r.clock.Now(); !reset.After(now) {
+			reset = now.Add(r.backoff(1))
+		}
+		r.pause(api, reset)
+		if api != j.API() {
+			r.pause(j.API(), reset)
+		}
+		log.Warn("action rate limited; deferred", "api", api, "until", reset, "err", err)
+		r.report(ctx, log, flows.ActionFailed{By: runnerActor, JobID: j.ID, Error: err.Error(), RateLimited: true, RetryAt: reset})
+		return
+	}
+	retryable := connectors.Retryable(err)
+	log.Warn("action failed", "retryable", retryable, "took", took, "err", err)
+	fail(retryable, safeMessage(err))
+}
+
+// panicError carries a recovered panic value.
+type panicError struct{ value any }
+
+func (e panicError) Error() string { return fmt.Sprint(e.value) }
+
+// callAction runs the action with the job timeout and turns a panic into
+// a panicError.
+func (r *Runner) callAction(ctx context.Context, log *slog.Logger, a connectors.Action, req connectors.Request) (res connectors.Result, err error) {
+	ctx, cancel := context.WithTimeout(ctx, r.timeout)
+	defer cancel()
+	defer func() {
+		if p := recover(); p != nil {
+			log.Error("action panicked", "err", fmt.Sprint(p), "stack", string(debug.Stack()))
+			res, err = connectors.Result{}, panicError{p}
+		}
+	}()
+	return a.Run(ctx, req)
+}
+
+// report records an action's outcome with the engine. The effect has
+// happened (or failed) by now, so the report is made even if shutdown has
+// begun. A refusal means the job was already reported; any other error
+// leaves the job leased, to run again after a restart.
+func (r *Runner) report(ctx context.Context, log *slog.Logger, cmd flows.Command) {
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
+	defer cancel()
+	_, err := r.engine.Apply(rctx, cmd)
+	switch {
+	case err == nil:
+	case refusal(err):
+		log.Warn("the engine refused the result; it was probably reported already", "err", err)
+	default:
+		log.Error("recording the result failed; the job stays leased and runs again after a restart", "err", err)
+	}
+}
+
+// refusal reports whether err is the engine deciding against a command
+// rather than the store failing.
+func refusal(err error) bool {
+	switch offboard.ErrorCode(err) {
+	case offboard.EINVALID, offboard.ENOTFOUND, offboard.EFORBIDDEN, offboard.ECONFLICT:
+		return true
+	}
+	return false
+}
+
+// runNotify delivers a notice. Delivered notices are deleted; failed ones
+// are retried with backoff and dead-lettered after MaxNotifyAttempts, or
+// at once when the error is permanent or the notifier panicked.
+func (r *Runner) runNotify(ctx context.Context, j *offboard.Job) {
+	attempt := j.Attempts + 1
+	log := r.log.With("job", j.ID, "case_id", j.CaseID, "attempt", attempt)
+	if j.Notice == nil {
+		log.Error("notice job without a notice; moved to the dead letters")
+		_ = r.updateJob(ctx, log, j, func(tx offboard.Tx, s *offboard.Job) error {
+			s.LastError = "the job has no notice"
+			return r.deadLetter(tx, s)
+		})
+		return
+	}
+	err := r.callNotify(ctx, log, *j.Notice)
+	_, panicked := errors.AsType[panicError](err)
+	if err == nil {
+		log.Debug("notice delivered", "kind", j.Notice.Kind)
+		_ = r.updateJob(ctx, log, j, func(tx offboard.Tx, s *offboard.Job) error { return tx.DeleteJob(s.ID) })
+		return
+	}
+	if !panicked && ctx.Err() != nil {
+		log.Warn("notice cut off by shutdown; it stays leased and is sent at the next start", "err", err)
+		return
+	}
+	now := r.clock.Now()
+	if rl, ok := errors.AsType[*offboard.RateLimitError](err); ok {
+		reset := rl.Reset
+		if !reset.After(now) {
+			reset = now.Add(r.backoff(1))
+		}
+		r.pause("chat", reset)
+		log.Warn("notice rate limited; deferred", "until", reset, "err", err)
+		_ = r.updateJob(ctx, log, j, func(tx offboard.Tx, s *offboard.Job) error {
+			s.Leased, s.LeasedAt, s.NotBefore, s.LastError = false, time.Time{}, reset, err.Error()
+			return tx.PutJob(s)
+		})
+		return
+	}
+	msg := safeMessage(err)
+	if panicked {
+		msg = "the notifier panicked: " + truncate(err.Error(), 200)
+	}
+	permanent := panicked || !connectors.Retryable(err)
+	// fn may run more than once (group commit): it only sets these.
+	var dead bool
+	var retryAt time.Time
+	if r.updateJob(ctx, log, j, func(tx offboard.Tx, s *offboard.Job) error {
+		s.Attempts++
+		s.LastError = msg
+		if permanent || s.Attempts >= MaxNotifyAttempts {
+			dead = true
+			return r.deadLetter(tx, s)
+		}
+		dead, retryAt = false, now.Add(r.backoff(s.Attempts))
+		s.Leased, s.LeasedAt, s.NotBefore = false, time.Time{}, retryAt
+		return tx.PutJob(s)
+	}) != nil {
+		return
+	}
+	if dead {
+		log.Error("notice failed; moved to the dead letters", "kind", j.Notice.Kind, "err", err)
+		return
+	}
+	r.wakeAt(retryAt)
+	log.Warn("notice failed; will retry", "kind", j.Notice.Kind, "retry_at", retryAt, "err", err)
+}
+
+// callNotify delivers with the job timeout and turns a panic into a
+// panicError.
+func (r *Runner) callNotify(ctx context.Context, log *slog.Logger, n offboard.Notice) (err error) {
+	ctx, cancel := context.WithTimeout(ctx, r.timeout)
+	defer cancel()
+	defer func() {
+		if p := recover(); p != nil {
+			log.Error("notifier panicked", "err", fmt.Sprint(p), "stack", string(debug.Stack()))
+			err = panicError{p}
+		}
+	}()
+	return r.notifier.Notify(ctx, n)
+}
+
+// updateJob changes the stored copy of a job in one transaction; a job
+// that is gone is left alone. fn may run more than once (the store groups
+// concurrent commits), so it gets a fresh copy each time and must have no
+// side effects but the transaction's. The runner settles notices itself; action
+// jobs only when the engine cannot (unknown kind, case gone).
+func (r *Runner) updateJob(ctx context.Context, log *slog.Logger, j *offboard.Job, fn func(offboard.Tx, *offboard.Job) error) error {
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
+	defer cancel()
+	err := r.store.Update(sctx, func(tx offboard.Tx) error {
+		stored, err := tx.Job(j.ID)
+		if offboard.ErrorCode(err) == offboard.ENOTFOUND {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		return fn(tx, stored)
+	})
+	if err != nil {
+		log.Error("updating the job failed; it stays leased until the next start", "err", err)
+	}
+	return err
+}
+
+func (r *Runner) deadLetter(tx offboard.Tx, j *offboard.Job) error {
+	now := r.clock.Now().UTC()
+	j.Leased, j.DeadAt = false, &now
+	return tx.DeadLetter(j)
+}
+
+// safeMessage is the error text recorded for people: the message of an
+// *offboard.Error, or the text of any other error (connectors keep
+// secrets out of their errors).
+func safeMessage(err error) string {
+	if _, ok := errors.AsType[*offboard.Error](err); ok {
+		return offboard.ErrorMessage(err)
+	}
+	return err.Error()
+}
+
+func truncate(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n]) + "…"
+}
