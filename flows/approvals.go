@@ -164,10 +164,7 @@ func (d *decision) decideApproval(c DecideApproval) (*Result, error) {
 		Department: t.Department, Text: fmt.Sprintf("%q for %s was %s", t.Title, cs.Employee.DisplayName(), detail)}); err != nil {
 		return nil, err
 	}
-	if err := d.advance(cs); err != nil {
-		return nil, err
-	}
-	return d.result(cs, fmt.Sprintf("%q %s", t.Title, verb))
+	return d.advanceAndResult(cs, fmt.Sprintf("%q %s", t.Title, verb))
 }
 
 // approved reports whether an approval covers the task's current params.

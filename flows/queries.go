@@ -62,16 +62,8 @@ func (e *Engine) ListCases(ctx context.Context, actor offboard.Actor, status off
 		if err != nil {
 			return err
 		}
-		for i := len(ids) - 1; i >= 0 && len(out) < limit; i-- {
-			v, err := loadView(tx, ids[i])
-			if err != nil {
-				return err
-			}
-			if offboard.CanViewCase(actor, v.Case) == nil {
-				out = append(out, v)
-			}
-		}
-		return nil
+		out, err = visibleViews(tx, actor, ids, limit)
+		return err
 	})
 	return out, err
 }
@@ -97,18 +89,26 @@ func (e *Engine) FindCases(ctx context.Context, actor offboard.Actor, query stri
 		if err != nil {
 			return err
 		}
-		for i := len(ids) - 1; i >= 0; i-- {
-			v, err := loadView(tx, ids[i])
-			if err != nil {
-				return err
-			}
-			if offboard.CanViewCase(actor, v.Case) == nil {
-				out = append(out, v)
-			}
-		}
-		return nil
+		out, err = visibleViews(tx, actor, ids, 0)
+		return err
 	})
 	return out, err
+}
+
+// visibleViews loads the cases of ids (oldest first) that actor may see,
+// newest first, at most limit (0: all).
+func visibleViews(tx offboard.Tx, actor offboard.Actor, ids []offboard.CaseID, limit int) ([]*CaseView, error) {
+	var out []*CaseView
+	for i := len(ids) - 1; i >= 0 && (limit <= 0 || len(out) < limit); i-- {
+		v, err := loadView(tx, ids[i])
+		if err != nil {
+			return nil, err
+		}
+		if offboard.CanViewCase(actor, v.Case) == nil {
+			out = append(out, v)
+		}
+	}
+	return out, nil
 }
 
 func loadView(tx offboard.Tx, id offboard.CaseID) (*CaseView, error) {

@@ -96,10 +96,7 @@ func (d *decision) actionSucceeded(c ActionSucceeded) (*Result, error) {
 			return nil, err
 		}
 	}
-	if err := d.advance(cs); err != nil {
-		return nil, err
-	}
-	return d.result(cs, fmt.Sprintf("%q %s", t.Title, status))
+	return d.advanceAndResult(cs, fmt.Sprintf("%q %s", t.Title, status))
 }
 
 func (d *decision) actionFailed(c ActionFailed) (*Result, error) {

@@ -69,10 +69,7 @@ func (d *decision) startTask(c StartTask) (*Result, error) {
 	if err := d.run(cs, t, detail); err != nil {
 		return nil, err
 	}
-	if err := d.advance(cs); err != nil {
-		return nil, err
-	}
-	return d.result(cs, fmt.Sprintf("%q started", t.Title))
+	return d.advanceAndResult(cs, fmt.Sprintf("%q started", t.Title))
 }
 
 func (d *decision) completeTask(c CompleteTask) (*Result, error) {
@@ -118,10 +115,7 @@ func (d *decision) completeTask(c CompleteTask) (*Result, error) {
 	if err := d.audit(cs.ID, "task.done", t.Key, offboard.OutcomeOK, "marked done by "+d.actorName(), evidence); err != nil {
 		return nil, err
 	}
-	if err := d.advance(cs); err != nil {
-		return nil, err
-	}
-	return d.result(cs, fmt.Sprintf("%q is done", t.Title))
+	return d.advanceAndResult(cs, fmt.Sprintf("%q is done", t.Title))
 }
 
 func (d *decision) skipTask(c SkipTask) (*Result, error) {
@@ -152,10 +146,7 @@ func (d *decision) skipTask(c SkipTask) (*Result, error) {
 	if err := d.audit(cs.ID, "task.skipped", t.Key, offboard.OutcomeOK, reason, nil); err != nil {
 		return nil, err
 	}
-	if err := d.advance(cs); err != nil {
-		return nil, err
-	}
-	return d.result(cs, fmt.Sprintf("%q skipped", t.Title))
+	return d.advanceAndResult(cs, fmt.Sprintf("%q skipped", t.Title))
 }
 
 // finish settles a task.
@@ -241,4 +232,12 @@ func (d *decision) actorName() string {
 		return d.actor.Email
 	}
 	return string(d.actor.Kind) + ":" + d.actor.ID
+}
+
+// advanceAndResult lets the case move on after a change, then reports it.
+func (d *decision) advanceAndResult(cs *offboard.Case, msg string) (*Result, error) {
+	if err := d.advance(cs); err != nil {
+		return nil, err
+	}
+	return d.result(cs, msg)
 }

@@ -16,12 +16,13 @@ import (
 
 func cmdAuditExport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, cfgPath := newFlags("audit export", "Write audit events as JSON lines (one event per line, with its hash) or CSV.\n"+
-		"The store is locked while offboard serve runs: export from a backup copy, or stop the service.", stderr)
+		"The store is locked while offboard serve runs: export from a backup copy (--store), or stop the service.", stderr)
 	format := fs.String("format", "json", "json (JSON lines) or csv")
 	caseID := fs.String("case", "", "only events of this case (OFF-0042)")
 	since := fs.String("since", "", "only events at or after this time (RFC 3339 or YYYY-MM-DD)")
 	until := fs.String("until", "", "only events before this time (RFC 3339 or YYYY-MM-DD)")
 	out := fs.String("out", "", "write to this file instead of standard output")
+	storePath := fs.String("store", "", "read this store file instead of store.path (a backup copy, while serve runs)")
 	if err := parseFlags(fs, args, 0); err != nil {
 		return err
 	}
@@ -43,11 +44,7 @@ func cmdAuditExport(ctx context.Context, args []string, stdout, stderr io.Writer
 	if f.Until, err = parseWhen("--until", *until); err != nil {
 		return err
 	}
-	cfg, err := loadConfig(*cfgPath)
-	if err != nil {
-		return err
-	}
-	db, err := openStore(cfg, nil)
+	db, err := openConfiguredStore(*cfgPath, *storePath)
 	if err != nil {
 		return err
 	}
@@ -144,14 +141,11 @@ func parseWhen(flagName, s string) (time.Time, error) {
 func cmdAuditVerify(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, cfgPath := newFlags("audit verify", "Recompute the SHA-256 chain over every audit event.\n"+
 		"Exit 0: the chain is intact. Exit 1: it is broken; the first bad event's sequence number is printed.", stderr)
+	storePath := fs.String("store", "", "verify this store file instead of store.path (a backup copy, while serve runs)")
 	if err := parseFlags(fs, args, 0); err != nil {
 		return err
 	}
-	cfg, err := loadConfig(*cfgPath)
-	if err != nil {
-		return err
-	}
-	db, err := openStore(cfg, nil)
+	db, err := openConfiguredStore(*cfgPath, *storePath)
 	if err != nil {
 		return err
 	}

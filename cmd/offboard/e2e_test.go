@@ -224,6 +224,19 @@ func TestServe_InvoluntaryWithoutOkta(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "audit chain OK") {
 		t.Fatalf("audit verify: %d %q %q", code, out, errOut)
 	}
+	// An auditor verifies a copy of the store, as they would a backup.
+	raw, err := os.ReadFile(filepath.Join(dir, "offboard.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	backup := filepath.Join(t.TempDir(), "backup.db")
+	if err := os.WriteFile(backup, raw, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut = runCLI("audit", "verify", "--config", cfgPath, "--store", backup)
+	if code != 0 || !strings.Contains(out, "audit chain OK") {
+		t.Fatalf("audit verify --store: %d %q %q", code, out, errOut)
+	}
 	code, out, errOut = runCLI("audit", "export", "--config", cfgPath, "--format", "csv")
 	if code != 0 {
 		t.Fatalf("audit export: %d %s", code, errOut)

@@ -52,6 +52,19 @@ func newLogger(cfg *config.Config, w *os.File) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
+// openConfiguredStore loads the config and opens its store, or the store
+// file at override when set.
+func openConfiguredStore(cfgPath, override string) (*store.DB, error) {
+	cfg, err := loadConfig(cfgPath)
+	if err != nil {
+		return nil, err
+	}
+	if override != "" {
+		cfg.Store.Path = override
+	}
+	return openStore(cfg, nil)
+}
+
 // openStore opens the configured store with its lock timeout.
 func openStore(cfg *config.Config, log *slog.Logger) (*store.DB, error) {
 	return store.Open(cfg.Store.Path, store.Options{LockTimeout: cfg.Store.LockTimeout.D(), Logger: log})
