@@ -129,7 +129,7 @@ type Case struct {
 	// The case clock. EffectiveAt is HR's effective termination time,
 	// NoticeAt when the notice reached offboard, RevokedAt when every
 	// revocation task was done and verified.
-	EffectiveAt time.Time  `json:"effective_at,omitempty"`
+	EffectiveAt time.Time  `json:"effective_at,omitzero"`
 	NoticeAt    time.Time  `json:"notice_at"`
 	RevokedAt   *time.Time `json:"revoked_at,omitempty"`
 	// Source is where the notice came from: "slack", "api", "hris:bamboohr", ….
