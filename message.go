@@ -1,0 +1,177 @@
+package offboard
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// The neutral chat model. The bot builds Replies, Cards and Forms once;
+// each platform (Slack Block Kit, Teams Adaptive Cards, the console's
+// HTML) renders them. Nothing here knows a platform.
+
+// Tone colours a card: what a glance should tell.
+type Tone string
+
+// Tones.
+const (
+	ToneInfo    Tone = "info"
+	ToneGood    Tone = "good"    // done, verified
+	ToneWarning Tone = "warning" // waiting, overdue
+	ToneDanger  Tone = "danger"  // failed, unverified, refused
+)
+
+// Reply is what the bot answers to one request.
+type Reply struct {
+	// Text is the plain-text answer (and the notification fallback).
+	Text  string
+	Cards []Card
+	// Ephemeral replies are shown only to the person who asked.
+	Ephemeral bool
+	// Form, when set, asks the person for input (a Slack modal, an
+	// Adaptive Card form, an HTML form).
+	Form *Form
+}
+
+// Card is one message block: a case header, a task group, an approval.
+type Card struct {
+	Title    string
+	Subtitle string
+	Tone     Tone
+	Fields   []Field
+	Sections []Section
+	Actions  []Button
+	// Footer is small print: who did what, when.
+	Footer string
+}
+
+// Section is a part of a card, e.g. one task in a department's group.
+type Section struct {
+	Heading string
+	Text    string
+	Tone    Tone
+	Fields  []Field
+	Actions []Button
+}
+
+// Field is a label and its value.
+type Field struct {
+	Label string
+	Value string
+}
+
+// Button is something a person can click. It carries ids only: the engine
+// re-checks who clicked against the case, so a forged value grants
+// nothing.
+type Button struct {
+	Label  string
+	Action ActionRef
+	// Style is "primary", "danger" or "".
+	Style string
+	// Confirm, when set, asks "are you sure?" with this text first.
+	Confirm string
+}
+
+// Button verbs.
+const (
+	VerbStart    = "start"    // run the task's action now
+	VerbComplete = "complete" // mark a task done
+	VerbSkip     = "skip"     // skip a task (asks why)
+	VerbAssign   = "assign"   // take a manual task
+	VerbRetry    = "retry"    // run a failed action again
+	VerbApprove  = "approve"
+	VerbDeny     = "deny" // asks why
+)
+
+// ActionRef names what a click does: a verb and the ids it acts on.
+type ActionRef struct {
+	Verb       string
+	CaseID     CaseID
+	TaskKey    string
+	ApprovalID string
+}
+
+// Encode packs the reference into a short string for a button value.
+func (a ActionRef) Encode() string {
+	return strings.Join([]string{a.Verb, string(a.CaseID), a.TaskKey, a.ApprovalID}, "|")
+}
+
+// ParseActionRef reverses Encode. It checks shape only; what the click
+// may do is decided by the engine.
+func ParseActionRef(s string) (ActionRef, error) {
+	parts := strings.Split(s, "|")
+	if len(parts) != 4 || len(s) > 300 {
+		return ActionRef{}, Errorf(EINVALID, "malformed button value")
+	}
+	a := ActionRef{Verb: parts[0], TaskKey: parts[2], ApprovalID: parts[3]}
+	switch a.Verb {
+	case VerbStart, VerbComplete, VerbSkip, VerbAssign, VerbRetry, VerbApprove, VerbDeny:
+	default:
+		return ActionRef{}, Errorf(EINVALID, "unknown button verb %q", a.Verb)
+	}
+	if parts[1] != "" {
+		id, ok := ParseCaseID(parts[1])
+		if !ok {
+			return ActionRef{}, Errorf(EINVALID, "malformed case id in button value")
+		}
+		a.CaseID = id
+	}
+	return a, nil
+}
+
+// Form asks a person for input.
+type Form struct {
+	// ID says which form it is ("open_case", "skip_task", "deny_approval").
+	ID     string
+	Title  string
+	Submit string
+	Inputs []Input
+	// State carries ids (never rights) from the form to its submission.
+	State string
+}
+
+// Input kinds.
+const (
+	InputText     = "text"
+	InputTextarea = "textarea"
+	InputEmail    = "email"
+	InputDate     = "date"
+	InputTime     = "time"
+	InputSelect   = "select"
+	InputUser     = "user" // a person picker where the platform has one
+)
+
+// Input is one field of a form.
+type Input struct {
+	ID          string
+	Label       string
+	Kind        string
+	Placeholder string
+	Hint        string
+	Required    bool
+	Initial     string
+	Options     []Option
+}
+
+// Option is a choice of a select input.
+type Option struct {
+	Value string
+	Label string
+}
+
+// FieldErrors maps input ids to what is wrong with them, for a form shown
+// again with errors beside the fields.
+type FieldErrors map[string]string
+
+func (f FieldErrors) Error() string {
+	keys := make([]string, 0, len(f))
+	for k := range f {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s: %s", k, f[k])
+	}
+	return strings.Join(parts, "; ")
+}
