@@ -3,7 +3,9 @@ package store
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 
@@ -34,11 +36,13 @@ func (t *tx) AppendAudit(e *offboard.AuditEvent) error {
 	e.PrevHash = string(meta.Get(metaAuditHeadKey))
 	e.Time = e.Time.UTC()
 	e.Hash = ""
-	norm, err := normalizeAudit(e)
+	norm, canonical, err := normalizeAudit(e)
 	if err != nil {
 		return fmt.Errorf("store: append audit %s: %w", e.Action, err)
 	}
-	if norm.Hash, err = norm.ComputeHash(); err != nil {
+	if canonical != nil {
+		norm.Hash = chainHash(norm.PrevHash, canonical)
+	} else if norm.Hash, err = norm.ComputeHash(); err != nil {
 		return fmt.Errorf("store: append audit %s: %w", e.Action, err)
 	}
 	raw, err := json.Marshal(norm)
@@ -66,16 +70,34 @@ func (t *tx) AppendAudit(e *offboard.AuditEvent) error {
 // normalizeAudit returns e as its JSON decodes. After this, encoding is a
 // fixed point: decode(encode(x)) encodes to the same bytes, which the
 // hash and VerifyAudit's byte comparison rely on.
-func normalizeAudit(e *offboard.AuditEvent) (offboard.AuditEvent, error) {
-	raw, err := json.Marshal(e)
+//
+// encoding/json writes invalid UTF-8 as the escape \ufffd, which decodes
+// to U+FFFD and re-encodes as its raw bytes: the one input whose encoding
+// is not already a fixed point. Without that escape the event's first
+// encoding is its canonical form, returned so the caller hashes it
+// without encoding again (commands append several events each).
+func normalizeAudit(e *offboard.AuditEvent) (offboard.AuditEvent, []byte, error) {
+	raw, err := e.CanonicalBytes()
 	if err != nil {
-		return offboard.AuditEvent{}, err
+		return offboard.AuditEvent{}, nil, err
+	}
+	if !bytes.Contains(raw, []byte(`\ufffd`)) {
+		return *e, raw, nil
 	}
 	var norm offboard.AuditEvent
 	if err := json.Unmarshal(raw, &norm); err != nil {
-		return offboard.AuditEvent{}, err
+		return offboard.AuditEvent{}, nil, err
 	}
-	return norm, nil
+	return norm, nil, nil
+}
+
+// chainHash is offboard.AuditEvent.ComputeHash over bytes already
+// encoded: hex(SHA-256(prevHash || canonical)).
+func chainHash(prev string, canonical []byte) string {
+	h := sha256.New()
+	h.Write([]byte(prev))
+	h.Write(canonical)
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // AuditEvents calls fn with each event that f matches, in sequence order,

@@ -116,6 +116,26 @@ func TestDB_AppendAudit(t *testing.T) {
 		}
 	})
 
+	t.Run("text that only looks like an escape, control characters and HTML", func(t *testing.T) {
+		db := openDB(t)
+		details := []string{`typed \ufffd by a person`, "nul \x00 and \u2028 line sep", "<script>&amp;</script>", "real \uFFFD rune", ""}
+		update(t, db, func(tx offboard.Tx) error {
+			for _, d := range details {
+				e := &offboard.AuditEvent{Time: t0, Action: "x", Outcome: offboard.OutcomeOK, Detail: d, Evidence: map[string]string{}}
+				if err := tx.AppendAudit(e); err != nil {
+					return err
+				}
+				if e.Detail != d {
+					t.Errorf("valid text %q changed to %q", d, e.Detail)
+				}
+			}
+			return nil
+		})
+		if res := verify(t, db); !res.OK || res.Events != uint64(len(details)) {
+			t.Errorf("VerifyAudit = %+v", res)
+		}
+	})
+
 	t.Run("failed append in a committed tx leaves no gap", func(t *testing.T) {
 		db := openDB(t)
 		update(t, db, func(tx offboard.Tx) error {
