@@ -59,6 +59,21 @@ func ActionJobID(c CaseID, taskKey string, run int) string {
 	return fmt.Sprintf("%s/%s#%d", c, taskKey, run)
 }
 
+// Notice kinds.
+const (
+	NoticeCaseOpened        = "case_opened"
+	NoticeCaseCompleted     = "case_completed"
+	NoticeCaseCancelled     = "case_cancelled"
+	NoticeApprovalRequested = "approval_requested"
+	NoticeApprovalApproved  = "approval_approved"
+	NoticeApprovalDenied    = "approval_denied"
+	NoticeTaskFailed        = "task_failed"
+	NoticeTaskUnverified    = "task_unverified"
+	// NoticeTasksUpdated says one department's tasks on a case changed;
+	// platforms redraw that card and the case header.
+	NoticeTasksUpdated = "tasks_updated"
+)
+
 // Notice is a neutral chat notification. Platforms render it.
 type Notice struct {
 	Kind       string     `json:"kind"` // "case_opened", "task_failed", …

@@ -53,7 +53,8 @@ type Tx interface {
 
 	Job(id string) (*Job, error)
 	// PutJob writes a job and keeps the ready queue (priority, then
-	// NotBefore) for jobs that are not leased.
+	// NotBefore) for jobs that are not leased. A notice job without an id
+	// is given one.
 	PutJob(j *Job) error
 	DeleteJob(id string) error
 	// DeadLetter removes a job from the queue and keeps it for people.

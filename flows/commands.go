@@ -114,6 +114,15 @@ type ActionFailed struct {
 	RateLimited bool
 }
 
+// RecordRoom records where a chat platform shows a case: its room and the
+// ids of the messages it posted. Fields left empty keep their stored
+// value; Messages are merged. Only offboard itself sends it.
+type RecordRoom struct {
+	By     offboard.Actor
+	CaseID offboard.CaseID
+	Room   offboard.RoomRef
+}
+
 // Tick runs what has come due: scheduled tasks, and tasks whose wait for
 // others has run out. Now zero means the engine's clock.
 type Tick struct {
@@ -131,6 +140,7 @@ func (c DecideApproval) Actor() offboard.Actor  { return c.By }
 func (c ActionSucceeded) Actor() offboard.Actor { return c.By }
 func (c ActionFailed) Actor() offboard.Actor    { return c.By }
 func (c Tick) Actor() offboard.Actor            { return c.By }
+func (c RecordRoom) Actor() offboard.Actor      { return c.By }
 
 func (OpenCase) Name() string        { return "open_case" }
 func (CancelCase) Name() string      { return "cancel_case" }
@@ -142,6 +152,7 @@ func (DecideApproval) Name() string  { return "decide_approval" }
 func (ActionSucceeded) Name() string { return "action_succeeded" }
 func (ActionFailed) Name() string    { return "action_failed" }
 func (Tick) Name() string            { return "tick" }
+func (RecordRoom) Name() string      { return "record_room" }
 
 // Result is what a command did.
 type Result struct {

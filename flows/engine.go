@@ -114,6 +114,9 @@ func (e *Engine) Apply(ctx context.Context, cmd Command) (*Result, error) {
 		if err != nil {
 			return err
 		}
+		if err := d.noticeTouched(); err != nil {
+			return err
+		}
 		res = r
 		res.JobsQueued = d.jobs
 		return nil
@@ -181,6 +184,8 @@ func commandTarget(cmd Command) (offboard.CaseID, string) {
 		return "", c.JobID
 	case ActionFailed:
 		return "", c.JobID
+	case RecordRoom:
+		return c.CaseID, c.Room.Platform
 	}
 	return "", ""
 }
@@ -202,12 +207,17 @@ func (e *Engine) resolveActor(a offboard.Actor) offboard.Actor {
 
 // decision is the state of one Apply: everything happens in tx.
 type decision struct {
-	e      *Engine
-	tx     offboard.Tx
-	now    time.Time
-	actor  offboard.Actor
-	jobs   int
-	notice int
+	e     *Engine
+	tx    offboard.Tx
+	now   time.Time
+	actor offboard.Actor
+	jobs  int
+	// touched records which departments' tasks changed on which cases, so
+	// chat can refresh those cards once per command.
+	touched map[offboard.CaseID]map[offboard.Department]bool
+	// opened is the case this command opened: its first notice shows
+	// everything, so no per-department refresh is needed.
+	opened offboard.CaseID
 }
 
 func (d *decision) apply(cmd Command) (*Result, error) {
@@ -235,6 +245,8 @@ func (d *decision) apply(cmd Command) (*Result, error) {
 		return d.actionFailed(c)
 	case Tick:
 		return d.tick()
+	case RecordRoom:
+		return d.recordRoom(c)
 	}
 	return nil, offboard.Errorf(offboard.EINVALID, "unknown command %T", cmd)
 }
@@ -248,9 +260,7 @@ func (d *decision) audit(c offboard.CaseID, action, target, outcome, detail stri
 
 // notify queues a chat notice as a low-priority job.
 func (d *decision) notify(n offboard.Notice) error {
-	d.notice++
 	j := &offboard.Job{
-		ID:   fmt.Sprintf("%s/notice/%s/%d.%d", n.CaseID, n.Kind, d.now.UnixNano(), d.notice),
 		Kind: offboard.JobNotify, CaseID: n.CaseID, TaskKey: n.TaskKey,
 		Notice: &n, Priority: offboard.PriorityChat, NotBefore: d.now, CreatedAt: d.now,
 	}
@@ -281,7 +291,40 @@ func (d *decision) putCase(c *offboard.Case) error {
 
 func (d *decision) putTask(t *offboard.Task) error {
 	t.UpdatedAt = d.now
+	if d.touched == nil {
+		d.touched = map[offboard.CaseID]map[offboard.Department]bool{}
+	}
+	if d.touched[t.CaseID] == nil {
+		d.touched[t.CaseID] = map[offboard.Department]bool{}
+	}
+	d.touched[t.CaseID][t.Department] = true
 	return d.tx.PutTask(t)
+}
+
+// noticeTouched queues one "tasks_updated" notice per case and department
+// whose tasks this command changed, so every chat platform can redraw
+// those cards from the stored state.
+func (d *decision) noticeTouched() error {
+	ids := make([]offboard.CaseID, 0, len(d.touched))
+	for id := range d.touched {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		if id == d.opened {
+			continue
+		}
+		for _, dept := range offboard.Departments() {
+			if !d.touched[id][dept] {
+				continue
+			}
+			if err := d.notify(offboard.Notice{Kind: offboard.NoticeTasksUpdated, CaseID: id, Department: dept,
+				Text: fmt.Sprintf("%s tasks of %s changed", dept, id)}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 func (d *decision) result(c *offboard.Case, msg string) (*Result, error) {

@@ -519,3 +519,49 @@ func TestEngine_Tick_FullBatchAsksForMore(t *testing.T) {
 		t.Fatalf("%d action jobs queued (ticks reported %d), want every due task of every case", n, total)
 	}
 }
+
+func TestEngine_TasksUpdatedNotices(t *testing.T) {
+	h := newHarness(t)
+	c := h.open(offboard.Voluntary, "2026-12-31")
+	noticeKinds := func() map[string]int {
+		out := map[string]int{}
+		for _, j := range h.readyJobs() {
+			if j.Kind == offboard.JobNotify {
+				out[j.Notice.Kind+":"+string(j.Notice.Department)]++
+			}
+		}
+		return out
+	}
+	if n := noticeKinds()["tasks_updated:it"]; n != 0 {
+		t.Fatalf("opening a case queued %d card refreshes; case_opened covers it", n)
+	}
+	h.apply(flows.StartTask{By: it, CaseID: c.ID, TaskKey: "okta_suspend"})
+	h.apply(flows.CompleteTask{By: finance, CaseID: c.ID, TaskKey: "final_expenses"})
+	got := noticeKinds()
+	if got["tasks_updated:it"] != 1 || got["tasks_updated:finance"] != 1 || got["tasks_updated:hr"] != 0 {
+		t.Fatalf("card refreshes %v, want one for it and one for finance", got)
+	}
+}
+
+func TestEngine_RecordRoom(t *testing.T) {
+	h := newHarness(t)
+	c := h.open(offboard.Involuntary, "")
+	h.refuse(flows.RecordRoom{By: it, CaseID: c.ID, Room: offboard.RoomRef{Platform: "slack", ID: "C1"}}, offboard.EFORBIDDEN, "chat platforms")
+	h.refuse(flows.RecordRoom{By: runner, CaseID: c.ID, Room: offboard.RoomRef{Platform: "slack"}}, offboard.EINVALID, "needs an id")
+	h.apply(flows.RecordRoom{By: runner, CaseID: c.ID, Room: offboard.RoomRef{Platform: "slack", ID: "C1", Name: "ofb-0001", HeaderRef: "1.1"}})
+	h.apply(flows.RecordRoom{By: runner, CaseID: c.ID, Room: offboard.RoomRef{Platform: "slack", Messages: map[string]string{"dept:it": "1.2"}}})
+	h.apply(flows.RecordRoom{By: runner, CaseID: c.ID, Room: offboard.RoomRef{Platform: "slack", Messages: map[string]string{"dept:hr": "1.3"}}})
+	r, ok := h.caseOf(c.ID).Room("slack")
+	if !ok || r.ID != "C1" || r.HeaderRef != "1.1" || r.Messages["dept:it"] != "1.2" || r.Messages["dept:hr"] != "1.3" {
+		t.Fatalf("room = %+v", r)
+	}
+	n := 0
+	for _, a := range h.auditActions(c.ID) {
+		if a == "case.room_created" {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Fatalf("%d room_created audit events, want 1", n)
+	}
+}

@@ -189,7 +189,7 @@ func (h *harness) readyJobs() []*offboard.Job {
 	var out []*offboard.Job
 	if err := h.db.View(h.ctx, func(tx offboard.Tx) error {
 		var err error
-		out, err = tx.ReadyJobs(h.clock.Now(), 1000, nil)
+		out, err = tx.ReadyJobs(h.clock.Now(), 0, nil)
 		return err
 	}); err != nil {
 		h.t.Fatal(err)

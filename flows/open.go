@@ -137,6 +137,7 @@ func (d *decision) openCase(c OpenCase) (*Result, error) {
 	if err := d.putCase(cs); err != nil {
 		return nil, err
 	}
+	d.opened = id
 	if c.DedupeKey != "" {
 		if err := d.tx.PutDedupe(c.DedupeKey, id, d.now); err != nil {
 			return nil, err

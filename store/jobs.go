@@ -68,6 +68,15 @@ func (t *tx) PutJob(j *offboard.Job) error {
 	if err := t.writable("put job"); err != nil {
 		return err
 	}
+	jobs := t.bucket(bucketJobs)
+	if j.ID == "" && j.Kind == offboard.JobNotify {
+		// Notices have no natural identity: number them.
+		seq, err := jobs.NextSequence()
+		if err != nil {
+			return fmt.Errorf("store: put job: %w", err)
+		}
+		j.ID, j.Seq = fmt.Sprintf("%s/notice#%d", j.CaseID, seq), seq
+	}
 	if err := checkKeyPart("job id", j.ID); err != nil {
 		return err
 	}
@@ -76,7 +85,6 @@ func (t *tx) PutJob(j *offboard.Job) error {
 			return err
 		}
 	}
-	jobs := t.bucket(bucketJobs)
 	old, err := getJob(jobs, j.ID)
 	if err != nil {
 		return fmt.Errorf("store: put job %s: read old record: %w", j.ID, err)

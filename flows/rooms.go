@@ -1,0 +1,65 @@
+package flows
+
+import (
+	"fmt"
+	"maps"
+	"strings"
+
+	"github.com/offboard-dev/offboard"
+)
+
+func (d *decision) recordRoom(c RecordRoom) (*Result, error) {
+	if !d.actor.Has(offboard.RoleSystem) {
+		return nil, offboard.Errorf(offboard.EFORBIDDEN, "only offboard's chat platforms record rooms")
+	}
+	cs, err := d.loadCase(c.CaseID)
+	if err != nil {
+		return nil, err
+	}
+	platform := strings.TrimSpace(c.Room.Platform)
+	if platform == "" {
+		return nil, offboard.Errorf(offboard.EINVALID, "a room needs a platform")
+	}
+	i := -1
+	for n, r := range cs.Rooms {
+		if r.Platform == platform {
+			i = n
+		}
+	}
+	if i < 0 {
+		if c.Room.ID == "" {
+			return nil, offboard.Errorf(offboard.EINVALID, "a new %s room needs an id", platform)
+		}
+		cs.Rooms = append(cs.Rooms, offboard.RoomRef{Platform: platform})
+		i = len(cs.Rooms) - 1
+	}
+	r := &cs.Rooms[i]
+	created := r.ID == ""
+	if c.Room.ID != "" {
+		r.ID = c.Room.ID
+	}
+	if c.Room.Name != "" {
+		r.Name = c.Room.Name
+	}
+	if c.Room.HeaderRef != "" {
+		r.HeaderRef = c.Room.HeaderRef
+	}
+	if len(c.Room.Messages) > 0 {
+		if r.Messages == nil {
+			r.Messages = map[string]string{}
+		}
+		maps.Copy(r.Messages, c.Room.Messages)
+	}
+	if err := d.putCase(cs); err != nil {
+		return nil, err
+	}
+	// Only the room itself is worth an audit entry; message ids are
+	// bookkeeping.
+	if created {
+		if err := d.audit(cs.ID, "case.room_created", platform, offboard.OutcomeOK,
+			fmt.Sprintf("%s room %s", platform, r.Name), map[string]string{"room_id": r.ID}); err != nil {
+			return nil, err
+		}
+	}
+	return &Result{Case: cs, Message: "room recorded"}, nil
+}
