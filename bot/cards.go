@@ -1,0 +1,328 @@
+package bot
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/offboard-dev/offboard"
+	"github.com/offboard-dev/offboard/flows"
+)
+
+// CaseHeader is the card at the top of a case room: who, kind, last day,
+// status, progress and the case clock.
+func CaseHeader(v *flows.CaseView, now time.Time, loc *time.Location) offboard.Card {
+	loc = orUTC(loc)
+	c := v.Case
+	settled, total := v.Progress()
+	sub := kindWords(c.Kind) + " departure"
+	if c.Confidential {
+		sub += " · Confidential"
+	}
+	card := offboard.Card{
+		Title:    fmt.Sprintf("%s · %s", c.ID, c.Employee.DisplayName()),
+		Subtitle: sub,
+	}
+	emp := c.Employee.Email
+	if c.Employee.Name != "" && c.Employee.Name != c.Employee.Email {
+		emp = c.Employee.Name + " <" + c.Employee.Email + ">"
+	}
+	card.Fields = append(card.Fields,
+		offboard.Field{Label: "Employee", Value: emp},
+		offboard.Field{Label: "Kind", Value: kindWords(c.Kind)},
+		offboard.Field{Label: "Last day", Value: formatDay(c.LastDay)},
+		offboard.Field{Label: "Status", Value: caseStatusWords(c.Status)},
+		offboard.Field{Label: "Progress", Value: fmt.Sprintf("%d of %d tasks done or skipped", settled, total)},
+		offboard.Field{Label: "Case clock", Value: caseClock(c, now, loc)},
+	)
+	if c.Employee.ManagerEmail != "" {
+		card.Fields = append(card.Fields, offboard.Field{Label: "Manager", Value: c.Employee.ManagerEmail})
+	}
+	if c.Confidential {
+		card.Fields = append(card.Fields, offboard.Field{Label: "Confidential", Value: "Yes: share nothing about this case outside this room"})
+	}
+	if c.Status == offboard.CaseCancelled && c.CancelReason != "" {
+		card.Fields = append(card.Fields, offboard.Field{Label: "Cancelled because", Value: c.CancelReason})
+	}
+	var tones []offboard.Tone
+	for _, t := range v.Tasks {
+		tones = append(tones, taskTone(t, now))
+	}
+	switch c.Status {
+	case offboard.CaseCompleted:
+		card.Tone = offboard.ToneGood
+	case offboard.CaseCancelled:
+		card.Tone = offboard.ToneInfo
+	default:
+		card.Tone = worstTone(tones...)
+	}
+	card.Footer = fmt.Sprintf("Opened by %s via %s, %s", c.Requester, c.Source, formatTime(c.NoticeAt, now, loc))
+	return card
+}
+
+func caseStatusWords(s offboard.CaseStatus) string {
+	switch s {
+	case offboard.CaseOpen:
+		return "Open"
+	case offboard.CaseCompleted:
+		return "Completed"
+	case offboard.CaseCancelled:
+		return "Cancelled"
+	}
+	return string(s)
+}
+
+// caseClock is notice → now (or → revocation once access is gone).
+func caseClock(c *offboard.Case, now time.Time, loc *time.Location) string {
+	if d, ok := c.TimeToRevocation(); ok {
+		return fmt.Sprintf("Access revoked %s after HR's notice", Humanize(d))
+	}
+	s := fmt.Sprintf("%s since HR's notice", Humanize(now.Sub(c.NoticeAt)))
+	if c.Status == offboard.CaseOpen && !c.RevokeAt.IsZero() {
+		if c.RevokeAt.After(now) {
+			s += fmt.Sprintf("; access goes in %s (%s)", Humanize(c.RevokeAt.Sub(now)), formatTime(c.RevokeAt, now, loc))
+		} else {
+			s += "; access revocation under way"
+		}
+	}
+	return s
+}
+
+// TaskCards returns one card per department that has tasks, in the
+// order IT, Finance, Security, HR.
+func TaskCards(v *flows.CaseView, now time.Time, loc *time.Location) []offboard.Card {
+	var out []offboard.Card
+	for _, d := range offboard.Departments() {
+		if card, ok := taskCard(v, d, now, loc); ok {
+			out = append(out, card)
+		}
+	}
+	return out
+}
+
+// DepartmentCard returns the task card of one department, if it has tasks.
+func DepartmentCard(v *flows.CaseView, d offboard.Department, now time.Time, loc *time.Location) (offboard.Card, bool) {
+	return taskCard(v, d, now, loc)
+}
+
+func taskCard(v *flows.CaseView, d offboard.Department, now time.Time, loc *time.Location) (offboard.Card, bool) {
+	loc = orUTC(loc)
+	var tasks []*offboard.Task
+	for _, t := range v.Tasks {
+		if t.Department == d {
+			tasks = append(tasks, t)
+		}
+	}
+	if len(tasks) == 0 {
+		return offboard.Card{}, false
+	}
+	slices.SortStableFunc(tasks, func(a, b *offboard.Task) int { return a.Order - b.Order })
+	settled := 0
+	var tones []offboard.Tone
+	card := offboard.Card{}
+	for _, t := range tasks {
+		if t.Status.Settled() {
+			settled++
+		}
+		tones = append(tones, taskTone(t, now))
+		card.Sections = append(card.Sections, taskSection(v.Case, v.Approvals, t, now, loc))
+	}
+	card.Title = fmt.Sprintf("%s tasks · %s", deptName(d), v.Case.Employee.DisplayName())
+	card.Subtitle = fmt.Sprintf("%s · %d of %d done or skipped", v.Case.ID, settled, len(tasks))
+	card.Tone = worstTone(tones...)
+	if settled == len(tasks) {
+		card.Tone = offboard.ToneGood
+	}
+	return card, true
+}
+
+func taskSection(c *offboard.Case, approvals []*offboard.Approval, t *offboard.Task, now time.Time, loc *time.Location) offboard.Section {
+	s := offboard.Section{Heading: t.Title, Tone: taskTone(t, now)}
+	var notes []string
+	switch {
+	case t.Status == offboard.TaskSkipped && t.SkipReason != "":
+		notes = append(notes, "Skipped: "+t.SkipReason)
+	case (t.Status == offboard.TaskFailed || t.Status == offboard.TaskUnverified || t.Status == offboard.TaskWaitingApproval) && t.LastError != "":
+		notes = append(notes, t.LastError)
+	}
+	if t.Optional {
+		notes = append(notes, "Optional")
+	}
+	s.Text = strings.Join(notes, "\n")
+	status := taskStatusWords(t, now, loc)
+	if t.Status == offboard.TaskWaitingApproval {
+		for _, a := range approvals {
+			if a.TaskKey == t.Key && a.Status == offboard.ApprovalPending {
+				status += " from " + orDash(a.Approver, "an admin (no manager known)")
+			}
+		}
+	}
+	s.Fields = append(s.Fields, offboard.Field{Label: "Status", Value: status})
+	assignee := t.Assignee
+	if assignee == "" && t.CompletedBy != "" && !strings.HasPrefix(t.CompletedBy, string(offboard.ActorSystem)+":") {
+		assignee = t.CompletedBy
+	}
+	if assignee == "" {
+		if t.Manual() {
+			assignee = "Nobody yet (" + deptName(t.Department) + ")"
+		} else {
+			assignee = "offboard (automatic)"
+		}
+	}
+	s.Fields = append(s.Fields, offboard.Field{Label: "Assignee", Value: assignee})
+	if t.Due != nil {
+		s.Fields = append(s.Fields, offboard.Field{Label: "Due", Value: formatTime(*t.Due, now, loc)})
+	}
+	if len(t.Evidence) > 0 {
+		s.Fields = append(s.Fields, offboard.Field{Label: "Evidence", Value: formatMap(t.Evidence)})
+	}
+	if c.Status == offboard.CaseOpen {
+		s.Actions = taskButtons(c, t)
+	}
+	return s
+}
+
+// taskButtons offers only what the task's state allows; the engine still
+// decides who may click.
+func taskButtons(c *offboard.Case, t *offboard.Task) []offboard.Button {
+	ref := func(verb string) offboard.ActionRef {
+		return offboard.ActionRef{Verb: verb, CaseID: c.ID, TaskKey: t.Key}
+	}
+	var bs []offboard.Button
+	if t.Status.Settled() || t.Status == offboard.TaskRunning {
+		return nil
+	}
+	switch {
+	case t.Status == offboard.TaskFailed || t.Status == offboard.TaskUnverified:
+		bs = append(bs, offboard.Button{Label: "Retry", Action: ref(offboard.VerbRetry), Style: "primary"})
+	case t.Status == offboard.TaskWaitingApproval:
+		// Nothing to run until the approval is decided.
+	case t.Manual():
+		bs = append(bs, offboard.Button{Label: "Mark done", Action: ref(offboard.VerbComplete), Style: "primary"})
+		if t.Assignee == "" {
+			bs = append(bs, offboard.Button{Label: "Assign to me", Action: ref(offboard.VerbAssign)})
+		}
+	default:
+		b := offboard.Button{Label: actionLabel(t.Action), Action: ref(offboard.VerbStart), Style: "primary"}
+		if t.Status == offboard.TaskScheduled || t.Status == offboard.TaskPending {
+			b.Confirm = fmt.Sprintf("Run “%s” for %s now, ahead of schedule?", t.Title, c.Employee.DisplayName())
+		}
+		bs = append(bs, b)
+	}
+	bs = append(bs, offboard.Button{Label: "Skip…", Action: ref(offboard.VerbSkip)})
+	return bs
+}
+
+// ApprovalCard shows one approval with Approve / Deny while it is pending.
+func ApprovalCard(v *flows.CaseView, a *offboard.Approval) offboard.Card {
+	title := a.TaskKey
+	for _, t := range v.Tasks {
+		if t.Key == a.TaskKey {
+			title = t.Title
+		}
+	}
+	card := offboard.Card{
+		Title:    "Approval: " + title,
+		Subtitle: fmt.Sprintf("%s · %s", a.CaseID, v.Case.Employee.DisplayName()),
+		Fields: []offboard.Field{
+			{Label: "Question", Value: a.Question},
+			{Label: "Approver", Value: orDash(a.Approver, "nobody yet (an admin can decide)")},
+			{Label: "Status", Value: approvalStatusWords(a.Status)},
+		},
+	}
+	if len(a.Params) > 0 {
+		card.Fields = append(card.Fields, offboard.Field{Label: "Parameters", Value: formatMap(a.Params)})
+	}
+	for _, d := range a.Decisions {
+		verb := "Denied"
+		if d.Approve {
+			verb = "Approved"
+		}
+		val := verb + " by " + d.By
+		if d.Comment != "" {
+			val += ": " + d.Comment
+		}
+		card.Fields = append(card.Fields, offboard.Field{Label: "Decision", Value: val})
+	}
+	switch a.Status {
+	case offboard.ApprovalPending:
+		card.Tone = offboard.ToneWarning
+		if v.Case.Status == offboard.CaseOpen {
+			ref := offboard.ActionRef{CaseID: a.CaseID, TaskKey: a.TaskKey, ApprovalID: a.ID}
+			approve, deny := ref, ref
+			approve.Verb, deny.Verb = offboard.VerbApprove, offboard.VerbDeny
+			card.Actions = []offboard.Button{
+				{Label: "Approve", Action: approve, Style: "primary"},
+				{Label: "Deny…", Action: deny, Style: "danger"},
+			}
+		}
+	case offboard.ApprovalApproved:
+		card.Tone = offboard.ToneGood
+	case offboard.ApprovalDenied:
+		card.Tone = offboard.ToneDanger
+	default:
+		card.Tone = offboard.ToneInfo
+	}
+	card.Footer = fmt.Sprintf("%s · asked by %s", a.ID, a.RequestedBy)
+	return card
+}
+
+func approvalStatusWords(s offboard.ApprovalStatus) string {
+	switch s {
+	case offboard.ApprovalPending:
+		return "Waiting for a decision"
+	case offboard.ApprovalApproved:
+		return "Approved"
+	case offboard.ApprovalDenied:
+		return "Denied"
+	case offboard.ApprovalVoid:
+		return "Void (no longer applies)"
+	}
+	return string(s)
+}
+
+func orDash(s, dflt string) string {
+	if s == "" {
+		return dflt
+	}
+	return s
+}
+
+func orUTC(loc *time.Location) *time.Location {
+	if loc == nil {
+		return time.UTC
+	}
+	return loc
+}
+
+// caseLine is one line about a case for lists.
+func caseLine(v *flows.CaseView) string {
+	c := v.Case
+	settled, total := v.Progress()
+	s := fmt.Sprintf("%s · %s · %s · last day %s · %d/%d done", c.ID, c.Employee.DisplayName(), kindWords(c.Kind), c.LastDay, settled, total)
+	if c.Status != offboard.CaseOpen {
+		s += " · " + caseStatusWords(c.Status)
+	}
+	return s
+}
+
+// remaining lists the unsettled tasks of a case by department.
+func remaining(v *flows.CaseView, now time.Time, loc *time.Location) string {
+	var lines []string
+	for _, d := range offboard.Departments() {
+		var items []string
+		for _, t := range v.Tasks {
+			if t.Department == d && !t.Status.Settled() {
+				items = append(items, fmt.Sprintf("%s (%s)", t.Title, taskStatusWords(t, now, orUTC(loc))))
+			}
+		}
+		if len(items) > 0 {
+			lines = append(lines, deptName(d)+": "+strings.Join(items, "; "))
+		}
+	}
+	if len(lines) == 0 {
+		return "Nothing is left: every task is done or skipped."
+	}
+	return "Left to do:\n" + strings.Join(lines, "\n")
+}

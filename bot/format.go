@@ -1,0 +1,207 @@
+package bot
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/offboard-dev/offboard"
+)
+
+// formatTime shows a time in loc: "Tue 31 Dec 18:00 CET", with the year
+// when it is not now's year.
+func formatTime(t, now time.Time, loc *time.Location) string {
+	t = t.In(loc)
+	if t.Year() != now.In(loc).Year() {
+		return t.Format("Mon 2 Jan 2006 15:04 MST")
+	}
+	return t.Format("Mon 2 Jan 15:04 MST")
+}
+
+// formatDay shows a "2006-01-02" date as "Thu 31 Dec 2026".
+func formatDay(day string) string {
+	d, err := time.Parse(time.DateOnly, day)
+	if err != nil {
+		return day
+	}
+	return d.Format("Mon 2 Jan 2006")
+}
+
+// Humanize shows a duration the way people say it: "45s", "5m",
+// "2h 5m", "1 day 4h", "3 days".
+func Humanize(d time.Duration) string {
+	if d < 0 {
+		d = -d
+	}
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", int(d/time.Second))
+	case d < time.Hour:
+		return fmt.Sprintf("%dm", int(d/time.Minute))
+	case d < 24*time.Hour:
+		h, m := int(d/time.Hour), int(d%time.Hour/time.Minute)
+		if m == 0 {
+			return fmt.Sprintf("%dh", h)
+		}
+		return fmt.Sprintf("%dh %dm", h, m)
+	}
+	days, h := int(d/(24*time.Hour)), int(d%(24*time.Hour)/time.Hour)
+	unit := "days"
+	if days == 1 {
+		unit = "day"
+	}
+	if days < 3 && h > 0 {
+		return fmt.Sprintf("%d %s %dh", days, unit, h)
+	}
+	return fmt.Sprintf("%d %s", days, unit)
+}
+
+// kindWords names a departure kind for people.
+func kindWords(k offboard.DepartureKind) string {
+	switch k {
+	case offboard.ContractEnd:
+		return "Contract end"
+	case "":
+		return "Unknown"
+	}
+	s := string(k)
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// overdue reports whether an unsettled task is past its due time.
+func overdue(t *offboard.Task, now time.Time) bool {
+	return t.Due != nil && !t.Status.Settled() && now.After(*t.Due)
+}
+
+// taskStatusWords and taskTone say where a task stands.
+func taskStatusWords(t *offboard.Task, now time.Time, loc *time.Location) string {
+	var s string
+	switch t.Status {
+	case offboard.TaskPending:
+		s = "To do"
+		if len(t.After) > 0 && !t.Manual() {
+			s = "Waiting for " + strings.Join(t.After, ", ")
+		}
+	case offboard.TaskScheduled:
+		s = "Scheduled"
+		if t.RunAt != nil {
+			s += " for " + formatTime(*t.RunAt, now, loc)
+		}
+	case offboard.TaskWaitingApproval:
+		s = "Waiting for approval"
+	case offboard.TaskRunning:
+		s = "Running"
+	case offboard.TaskDone:
+		s = "Done"
+		if t.CompletedBy != "" && t.Manual() {
+			s += " by " + t.CompletedBy
+		}
+		if t.CompletedAt != nil {
+			s += ", " + formatTime(*t.CompletedAt, now, loc)
+		}
+	case offboard.TaskUnverified:
+		s = "Unverified"
+	case offboard.TaskFailed:
+		s = "Failed"
+	case offboard.TaskSkipped:
+		s = "Skipped"
+	default:
+		s = string(t.Status)
+	}
+	if overdue(t, now) {
+		s += " (overdue)"
+	}
+	return s
+}
+
+func taskTone(t *offboard.Task, now time.Time) offboard.Tone {
+	switch t.Status {
+	case offboard.TaskDone:
+		return offboard.ToneGood
+	case offboard.TaskFailed, offboard.TaskUnverified:
+		return offboard.ToneDanger
+	case offboard.TaskWaitingApproval:
+		return offboard.ToneWarning
+	}
+	if overdue(t, now) {
+		return offboard.ToneWarning
+	}
+	return offboard.ToneInfo
+}
+
+// worstTone is the most alarming tone of a set: danger > warning > info.
+func worstTone(tones ...offboard.Tone) offboard.Tone {
+	rank := map[offboard.Tone]int{offboard.ToneGood: 0, offboard.ToneInfo: 1, offboard.ToneWarning: 2, offboard.ToneDanger: 3}
+	best := offboard.ToneInfo
+	for _, t := range tones {
+		if rank[t] > rank[best] {
+			best = t
+		}
+	}
+	return best
+}
+
+// formatMap is a short "key: value" list, keys sorted.
+func formatMap(m map[string]string) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	lines := make([]string, 0, len(keys))
+	for _, k := range keys {
+		v := m[k]
+		if len(v) > 120 {
+			v = v[:117] + "…"
+		}
+		lines = append(lines, k+": "+v)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// actionLabel is the run button's label for a task's action.
+func actionLabel(action string) string {
+	switch action {
+	case "okta.suspend":
+		return "Suspend in Okta"
+	case "okta.clear_sessions":
+		return "Clear sessions"
+	case "okta.reset_factors":
+		return "Reset MFA"
+	case "okta.revoke_grants":
+		return "Revoke grants"
+	case "okta.deactivate":
+		return "Deactivate in Okta"
+	case "okta.app_report":
+		return "List apps"
+	}
+	return "Run now"
+}
+
+// deptName names a department for people.
+func deptName(d offboard.Department) string {
+	switch d {
+	case offboard.DeptIT:
+		return "IT"
+	case offboard.DeptFinance:
+		return "Finance"
+	case offboard.DeptSecurity:
+		return "Security"
+	case offboard.DeptHR:
+		return "HR"
+	}
+	return string(d)
+}
+
+// personName is how a clicker is named in replies: their name, else
+// their email.
+func personName(a offboard.Actor) string {
+	if a.Name != "" {
+		return a.Name
+	}
+	if a.Email != "" {
+		return a.Email
+	}
+	return a.String()
+}

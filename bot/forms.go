@@ -1,0 +1,95 @@
+package bot
+
+import (
+	"fmt"
+
+	"github.com/offboard-dev/offboard"
+)
+
+// Form ids.
+const (
+	FormOpenCase = "open_case"
+	FormSkipTask = "skip_task"
+	FormDeny     = "deny_approval"
+)
+
+// OpenCaseForm asks HR for a new case. Its inputs are employee, manager,
+// kind, last_day, last_time and notes; platforms with a person picker
+// resolve it to an email before Submit.
+func OpenCaseForm(initialManager string) *offboard.Form {
+	return &offboard.Form{
+		ID:     FormOpenCase,
+		Title:  "Offboard someone",
+		Submit: "Open case",
+		Inputs: []offboard.Input{
+			{ID: "employee", Label: "Who is leaving", Kind: offboard.InputEmail, Required: true,
+				Placeholder: "jane@example.com", Hint: "Their work email"},
+			{ID: "manager", Label: "Their manager", Kind: offboard.InputEmail, Initial: initialManager,
+				Placeholder: "mona@example.com", Hint: "Approves data transfers; optional"},
+			{ID: "kind", Label: "Departure", Kind: offboard.InputSelect, Required: true, Initial: string(offboard.Voluntary),
+				Options: []offboard.Option{
+					{Value: string(offboard.Voluntary), Label: "Voluntary (resignation)"},
+					{Value: string(offboard.Involuntary), Label: "Involuntary (access goes now)"},
+					{Value: string(offboard.Retirement), Label: "Retirement"},
+					{Value: string(offboard.ContractEnd), Label: "Contract end"},
+				}},
+			{ID: "last_day", Label: "Last day", Kind: offboard.InputDate,
+				Hint: "Required unless involuntary; access goes at the end of that day"},
+			{ID: "last_time", Label: "Time", Kind: offboard.InputTime, Placeholder: "18:00",
+				Hint: "Optional, HH:MM"},
+			{ID: "notes", Label: "Notes", Kind: offboard.InputTextarea,
+				Hint: "Seen by everyone working the case"},
+		},
+	}
+}
+
+// SkipForm asks why a task is skipped. Its state is the skip button's
+// ActionRef (ids only).
+func SkipForm(c offboard.CaseID, taskKey, title string) *offboard.Form {
+	label := "Why skip this task?"
+	if title != "" {
+		label = fmt.Sprintf("Why skip “%s”?", title)
+	}
+	return &offboard.Form{
+		ID:     FormSkipTask,
+		Title:  "Skip a task",
+		Submit: "Skip",
+		State:  offboard.ActionRef{Verb: offboard.VerbSkip, CaseID: c, TaskKey: taskKey}.Encode(),
+		Inputs: []offboard.Input{
+			{ID: "reason", Label: label, Kind: offboard.InputTextarea, Required: true,
+				Hint: "Recorded in the audit log"},
+		},
+	}
+}
+
+// DenyForm asks why an approval is denied. Its state is the approval id.
+func DenyForm(approvalID, question string) *offboard.Form {
+	label := "Why deny?"
+	if question != "" {
+		label = "Why deny? " + question
+	}
+	return &offboard.Form{
+		ID:     FormDeny,
+		Title:  "Deny approval",
+		Submit: "Deny",
+		State:  approvalID,
+		Inputs: []offboard.Input{
+			{ID: "reason", Label: label, Kind: offboard.InputTextarea, Required: true,
+				Hint: "The person who asked sees this"},
+		},
+	}
+}
+
+// Help is the short guide to the slash command.
+func Help() offboard.Reply {
+	return offboard.Reply{Ephemeral: true, Text: helpText}
+}
+
+const helpText = "How to use /offboard:\n" +
+	"• /offboard: open the form for a new case\n" +
+	"• /offboard jane@example.com involuntary: access goes now\n" +
+	"• /offboard jane@example.com voluntary 2026-12-31: access goes at the end of the last day\n" +
+	"• /offboard status jane@example.com or /offboard status OFF-0042\n" +
+	"• /offboard list: open cases you can see\n" +
+	"• /offboard cancel OFF-0042 <reason>\n" +
+	"Only HR and admins can open or cancel cases. You can also ask me \"status of jane@example.com\" or \"what's left on OFF-0042\"."
