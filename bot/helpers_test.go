@@ -91,7 +91,7 @@ func newHarness(t *testing.T) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.router, err = bot.New(bot.Options{Engine: h.engine, Clock: h.clock, Location: loc,
+	h.router, err = bot.New(bot.Options{Engine: h.engine, Clock: h.clock, Location: loc, Roles: testRoles,
 		AfterCommand: func() { h.wakes.Add(1) }})
 	if err != nil {
 		t.Fatal(err)

@@ -36,6 +36,11 @@ type Options struct {
 	// AfterCommand runs after each successful command that changed
 	// state (the wiring passes the runner's Wake).
 	AfterCommand func()
+	// Roles returns a person's configured roles by email. With it, a bare
+	// /offboard from someone who may not open cases is refused at once
+	// (through the engine, so the attempt is audited) instead of showing
+	// a form they cannot submit.
+	Roles func(email string) []offboard.Role
 }
 
 // Router turns chat input into engine commands and chat replies.
@@ -45,6 +50,7 @@ type Router struct {
 	loc    *time.Location
 	log    *slog.Logger
 	after  func()
+	roles  func(string) []offboard.Role
 }
 
 // New builds a Router.
@@ -52,7 +58,7 @@ func New(o Options) (*Router, error) {
 	if o.Engine == nil {
 		return nil, errors.New("bot: no engine")
 	}
-	r := &Router{engine: o.Engine, clock: o.Clock, loc: o.Location, log: o.Logger, after: o.AfterCommand}
+	r := &Router{engine: o.Engine, clock: o.Clock, loc: o.Location, log: o.Logger, after: o.AfterCommand, roles: o.Roles}
 	if r.clock == nil {
 		r.clock = offboard.WallClock()
 	}
@@ -119,6 +125,14 @@ func (r *Router) Command(ctx context.Context, who offboard.Actor, text string) o
 	p := ParseCommand(text)
 	switch p.Verb {
 	case CmdForm:
+		if r.roles != nil {
+			probe := who
+			probe.Roles = r.roles(who.Email)
+			if offboard.CanOpenCase(probe, "") != nil {
+				// The engine refuses and audits the attempt.
+				return r.openCase(ctx, who, flows.OpenCase{By: who, Source: source(who)})
+			}
+		}
 		return offboard.Reply{Ephemeral: true, Text: "Fill in the form to open an offboarding case.", Form: OpenCaseForm("")}
 	case CmdHelp:
 		return Help()

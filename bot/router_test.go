@@ -379,3 +379,26 @@ func TestAsk(t *testing.T) {
 		})
 	}
 }
+
+func TestCommand_BareFormRefusedForNonHR(t *testing.T) {
+	h := newHarness(t)
+	var before int
+	h.db.AuditEvents(h.ctx, offboard.AuditFilter{}, func(*offboard.AuditEvent) error { before++; return nil })
+	r := h.router.Command(h.ctx, finance, "")
+	if !r.Ephemeral || r.Form != nil || !strings.Contains(r.Text, "Only HR and admins") {
+		t.Fatalf("finance got %+v, want an ephemeral refusal and no form", r)
+	}
+	var refused int
+	h.db.AuditEvents(h.ctx, offboard.AuditFilter{}, func(e *offboard.AuditEvent) error {
+		if e.Outcome == offboard.OutcomeRefused && e.Actor.Email == finance.Email {
+			refused++
+		}
+		return nil
+	})
+	if refused != 1 {
+		t.Fatalf("%d refusal audit entries, want 1", refused)
+	}
+	if r := h.router.Command(h.ctx, hr, ""); r.Form == nil || r.Form.ID != bot.FormOpenCase {
+		t.Fatalf("HR got %+v, want the form", r)
+	}
+}

@@ -17,6 +17,12 @@ func (d *decision) openCase(c OpenCase) (*Result, error) {
 	emp.Email = strings.ToLower(strings.TrimSpace(emp.Email))
 	emp.ManagerEmail = strings.ToLower(strings.TrimSpace(emp.ManagerEmail))
 	emp.Name = strings.TrimSpace(emp.Name)
+	// Who may open cases is decided before the input is looked at, so a
+	// person without the right gets the refusal (audited), not a lesson
+	// in filling the form.
+	if err := offboard.CanOpenCase(d.actor, emp.Email); err != nil {
+		return nil, err
+	}
 	if err := validEmail("employee email", emp.Email); err != nil {
 		return nil, err
 	}
@@ -27,9 +33,6 @@ func (d *decision) openCase(c OpenCase) (*Result, error) {
 		if emp.ManagerEmail == emp.Email {
 			return nil, offboard.Errorf(offboard.EINVALID, "the manager cannot be the departing employee")
 		}
-	}
-	if err := offboard.CanOpenCase(d.actor, emp.Email); err != nil {
-		return nil, err
 	}
 	kind, err := offboard.ParseDepartureKind(string(c.Kind))
 	if err != nil {
