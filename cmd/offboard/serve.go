@@ -67,6 +67,20 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 	grace := a.cfg.Runner.ShutdownGrace.D()
 	go func() { runnerDone <- a.runner.Run(runCtx, grace) }()
 	a.schedule.Start()
+	platCtx, stopPlatforms := context.WithCancel(context.Background())
+	defer stopPlatforms()
+	platformDone := make(chan error, 1)
+	if a.slack != nil {
+		go func() {
+			err := a.slack.Run(platCtx)
+			if err != nil {
+				a.log.Error("slack stopped; offboard runs on without it", "err", err)
+			}
+			platformDone <- err
+		}()
+	} else {
+		platformDone <- nil
+	}
 	a.log.Info("offboard is up")
 
 	select {
@@ -77,7 +91,11 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 		<-runnerDone
 		return fmt.Errorf("http server: %w", err)
 	}
-	// 1. Stop intake.
+	// 1. Stop intake: chat first, then HTTP.
+	stopPlatforms()
+	if err := <-platformDone; err != nil {
+		a.log.Warn("chat platform stopped with an error", "err", err)
+	}
 	sctx, cancel := shutdownContext(5 * time.Second)
 	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		a.log.Warn("http shutdown", "err", err)

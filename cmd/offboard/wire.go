@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/offboard-dev/offboard"
+	"github.com/offboard-dev/offboard/bot"
+	slackbot "github.com/offboard-dev/offboard/bot/slack"
 	"github.com/offboard-dev/offboard/config"
 	"github.com/offboard-dev/offboard/connectors"
 	"github.com/offboard-dev/offboard/flows"
@@ -27,6 +29,9 @@ type app struct {
 	runner   *runner.Runner
 	schedule *runner.Schedule
 	web      *web.Server
+	router   *bot.Router
+	// slack is nil unless slack tokens are configured.
+	slack *slackbot.Platform
 }
 
 // wireOptions let tests replace the clock and add actions.
@@ -122,8 +127,36 @@ func wire(cfg *config.Config, log *slog.Logger, db *store.DB, o wireOptions) (*a
 	if err != nil {
 		return nil, fmt.Errorf("playbooks: %w", err)
 	}
+	wake := func() {
+		if a.runner != nil {
+			a.runner.Wake()
+		}
+	}
+	a.router, err = bot.New(bot.Options{Engine: a.engine, Clock: clock, Location: cfg.Location(),
+		Logger: log.With("component", "bot"), AfterCommand: wake, Roles: cfg.RolesOf})
+	if err != nil {
+		return nil, err
+	}
+	var notifier offboard.Notifier
+	if cfg.SlackEnabled() {
+		channels := map[offboard.Department]string{}
+		for d, s := range cfg.Departments {
+			channels[d] = s.SlackChannel
+		}
+		a.slack, err = slackbot.New(slackbot.Options{
+			AppToken: cfg.Slack.AppToken.Reveal(), BotToken: cfg.Slack.BotToken.Reveal(), APIURL: cfg.Slack.APIURL,
+			Router: a.router, Engine: a.engine, Members: func(r offboard.Role) []string { return cfg.Roles[r] },
+			DepartmentChannels: channels, ChannelTemplate: cfg.Slack.ChannelNameTemplate,
+			ArchiveOnComplete: cfg.Slack.ArchiveOnComplete, Clock: clock, Location: cfg.Location(),
+			Logger: log.With("component", "slack"),
+		})
+		if err != nil {
+			return nil, err
+		}
+		notifier = a.slack
+	}
 	a.runner, err = runner.New(runner.Options{
-		Store: db, Engine: a.engine, Actions: a.actions, Clock: clock,
+		Store: db, Engine: a.engine, Actions: a.actions, Clock: clock, Notifier: notifier,
 		Workers: cfg.Runner.Workers, BackoffBase: cfg.Runner.BackoffBase.D(), BackoffMax: cfg.Runner.BackoffMax.D(),
 		Logger: log.With("component", "runner"),
 	})
@@ -156,15 +189,16 @@ func (a *app) logStartup() {
 	cfg := a.cfg
 	a.log.Info("offboard starting", "version", offboard.Version, "store", cfg.Store.Path,
 		"listen", cfg.HTTP.Listen, "time_zone", cfg.Location().String())
-	platform := func(name string, enabled bool, how string) {
-		if enabled {
-			a.log.Warn("chat platform configured but not part of this build yet", "platform", name)
-			return
-		}
-		a.log.Info("chat platform off", "platform", name, "why", "not configured: "+how)
+	if cfg.SlackEnabled() {
+		a.log.Info("chat platform on", "platform", "slack", "api_url", cfg.Slack.APIURL)
+	} else {
+		a.log.Info("chat platform off", "platform", "slack", "why", "not configured: set slack.app_token and slack.bot_token")
 	}
-	platform("slack", cfg.SlackEnabled(), "set slack.app_token and slack.bot_token")
-	platform("teams", cfg.TeamsEnabled(), "set teams.app_id, teams.app_password and teams.tenant_id")
+	if cfg.TeamsEnabled() {
+		a.log.Warn("chat platform configured but not part of this build yet", "platform", "teams")
+	} else {
+		a.log.Info("chat platform off", "platform", "teams", "why", "not configured: set teams.app_id, teams.app_password and teams.tenant_id")
+	}
 	for _, st := range a.actions.Status() {
 		if st.Configured {
 			a.log.Info("connector on", "connector", st.Connector, "actions", len(st.Actions))

@@ -1,0 +1,221 @@
+package slack
+
+import (
+	"context"
+	"strings"
+
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/slackevents"
+	"github.com/slack-go/slack/socketmode"
+
+	"github.com/offboard-dev/offboard"
+	"github.com/offboard-dev/offboard/bot"
+)
+
+// handle answers one envelope. Parse, hand to the engine (through the
+// router), ack; everything slow (channels, cards) goes through the outbox.
+func (p *Platform) handle(ctx context.Context, evt socketmode.Event) {
+	switch evt.Type {
+	case socketmode.EventTypeSlashCommand:
+		cmd, ok := evt.Data.(slack.SlashCommand)
+		if !ok {
+			p.ack(evt.Request.EnvelopeID, nil)
+			return
+		}
+		p.ack(evt.Request.EnvelopeID, p.slash(ctx, cmd))
+	case socketmode.EventTypeInteractive:
+		cb, ok := evt.Data.(slack.InteractionCallback)
+		if !ok {
+			p.ack(evt.Request.EnvelopeID, nil)
+			return
+		}
+		switch cb.Type {
+		case slack.InteractionTypeBlockActions:
+			p.ack(evt.Request.EnvelopeID, nil) // block actions answer through response_url
+			p.click(ctx, cb)
+		case slack.InteractionTypeViewSubmission:
+			p.ack(evt.Request.EnvelopeID, p.submit(ctx, cb))
+		default:
+			p.ack(evt.Request.EnvelopeID, nil)
+		}
+	case socketmode.EventTypeEventsAPI:
+		p.ack(evt.Request.EnvelopeID, nil)
+		if ev, ok := evt.Data.(slackevents.EventsAPIEvent); ok {
+			p.event(ctx, ev)
+		}
+	}
+}
+
+// slash handles /offboard; the ack carries the answer.
+func (p *Platform) slash(ctx context.Context, cmd slack.SlashCommand) any {
+	who := p.actor(ctx, cmd.UserID)
+	reply := p.router.Command(ctx, who, cmd.Text)
+	if reply.Form != nil {
+		view := RenderForm(reply.Form)
+		view.PrivateMetadata = packState(cmd.ChannelID, reply.Form.State)
+		if _, err := p.api.OpenViewContext(ctx, cmd.TriggerID, view); err != nil {
+			p.log.Warn("slack: views.open failed", "err", err)
+			return ephemeral("Sorry, I could not open the form (" + slackErrorText(err) + "). Try `/offboard jane@example.com voluntary 2026-12-31` instead.")
+		}
+		return nil
+	}
+	return replyPayload(reply)
+}
+
+// click handles a button. Refusals and forms answer the clicker alone;
+// successful changes show up when the outbox redraws the cards.
+func (p *Platform) click(ctx context.Context, cb slack.InteractionCallback) {
+	if len(cb.ActionCallback.BlockActions) == 0 {
+		return
+	}
+	a := cb.ActionCallback.BlockActions[0]
+	if !strings.HasPrefix(a.ActionID, ActionIDPrefix) {
+		return
+	}
+	who := p.actor(ctx, cb.User.ID)
+	reply := p.router.Click(ctx, who, a.Value)
+	switch {
+	case reply.Form != nil:
+		view := RenderForm(reply.Form)
+		view.PrivateMetadata = packState(cb.Channel.ID, reply.Form.State)
+		if _, err := p.api.OpenViewContext(ctx, cb.TriggerID, view); err != nil {
+			p.log.Warn("slack: views.open failed", "err", err)
+			p.respond(ctx, cb.ResponseURL, ephemeralReply("Sorry, I could not open the form ("+slackErrorText(err)+")."))
+		}
+	case reply.Ephemeral:
+		p.respond(ctx, cb.ResponseURL, reply)
+	}
+}
+
+// submit handles a modal: field errors go back in the ack so Slack shows
+// them beside the fields; otherwise the modal closes and the answer goes
+// to the person in the channel they started from.
+func (p *Platform) submit(ctx context.Context, cb slack.InteractionCallback) any {
+	who := p.actor(ctx, cb.User.ID)
+	channel, state := unpackState(cb.View.PrivateMetadata)
+	values := FormValues(cb.View.State)
+	for _, k := range []string{"employee", "manager"} {
+		if v, ok := values[k]; ok {
+			values[k] = p.emailOf(ctx, v)
+		}
+	}
+	reply, err := p.router.Submit(ctx, who, cb.View.CallbackID, state, values)
+	var fe offboard.FieldErrors
+	if asFieldErrors(err, &fe) {
+		return FieldErrorsResponse(fe)
+	}
+	if channel != "" && (reply.Text != "" || len(reply.Cards) > 0) {
+		text, blocks := RenderReply(reply)
+		opts := []slack.MsgOption{slack.MsgOptionText(text, false)}
+		if len(blocks) > 0 {
+			opts = append(opts, slack.MsgOptionBlocks(blocks...))
+		}
+		if _, err := p.api.PostEphemeralContext(ctx, channel, cb.User.ID, opts...); err != nil {
+			p.log.Warn("slack: answer to a form failed", "err", err)
+		}
+	}
+	return nil
+}
+
+// event answers mentions and direct messages, only to the asker.
+func (p *Platform) event(ctx context.Context, ev slackevents.EventsAPIEvent) {
+	var user, channel, text string
+	var dm bool
+	switch e := ev.InnerEvent.Data.(type) {
+	case *slackevents.AppMentionEvent:
+		if e.BotID != "" {
+			return
+		}
+		user, channel, text = e.User, e.Channel, e.Text
+	case *slackevents.MessageEvent:
+		if e.BotID != "" || e.SubType != "" || e.ChannelType != "im" {
+			return
+		}
+		user, channel, text, dm = e.User, e.Channel, e.Text, true
+	default:
+		return
+	}
+	who := p.actor(ctx, user)
+	reply := p.router.Ask(ctx, who, stripMentions(text))
+	rtext, blocks := RenderReply(reply)
+	opts := []slack.MsgOption{slack.MsgOptionText(rtext, false), slack.MsgOptionDisableLinkUnfurl(), slack.MsgOptionDisableMediaUnfurl()}
+	if len(blocks) > 0 {
+		opts = append(opts, slack.MsgOptionBlocks(blocks...))
+	}
+	var err error
+	if dm {
+		_, _, err = p.api.PostMessageContext(ctx, channel, opts...)
+	} else {
+		_, err = p.api.PostEphemeralContext(ctx, channel, user, opts...)
+	}
+	if err != nil {
+		p.log.Warn("slack: answer to a question failed", "err", err)
+	}
+}
+
+// respond answers through an interaction's response_url, which works in
+// any channel, even one the bot is not in.
+func (p *Platform) respond(ctx context.Context, url string, r offboard.Reply) {
+	if url == "" {
+		return
+	}
+	text, blocks := RenderReply(r)
+	msg := &slack.WebhookMessage{Text: text, ResponseType: slack.ResponseTypeEphemeral}
+	if len(blocks) > 0 {
+		msg.Blocks = &slack.Blocks{BlockSet: blocks}
+	}
+	if err := slack.PostWebhookCustomHTTPContext(ctx, url, p.http, msg); err != nil {
+		p.log.Warn("slack: response_url failed", "err", err)
+	}
+}
+
+func replyPayload(r offboard.Reply) map[string]any {
+	text, blocks := RenderReply(r)
+	out := map[string]any{"text": text, "response_type": slack.ResponseTypeEphemeral}
+	if !r.Ephemeral {
+		out["response_type"] = slack.ResponseTypeInChannel
+	}
+	if len(blocks) > 0 {
+		out["blocks"] = blocks
+	}
+	return out
+}
+
+func ephemeral(text string) map[string]any { return replyPayload(ephemeralReply(text)) }
+
+func ephemeralReply(text string) offboard.Reply { return offboard.Reply{Text: text, Ephemeral: true} }
+
+// packState keeps the channel a form came from beside the form's own
+// state (ids only) in the modal's private metadata.
+func packState(channel, state string) string { return channel + "\n" + state }
+
+func unpackState(s string) (channel, state string) {
+	channel, state, _ = strings.Cut(s, "\n")
+	return channel, state
+}
+
+// stripMentions removes "<@U123>" so "@offboard status of jane" reads as
+// "status of jane".
+func stripMentions(s string) string {
+	for {
+		i := strings.Index(s, "<@")
+		if i < 0 {
+			return strings.TrimSpace(s)
+		}
+		j := strings.IndexByte(s[i:], '>')
+		if j < 0 {
+			return strings.TrimSpace(s)
+		}
+		s = s[:i] + s[i+j+1:]
+	}
+}
+
+func slackErrorText(err error) string {
+	var se slack.SlackErrorResponse
+	if ok := asSlackError(err, &se); ok {
+		return se.Err
+	}
+	return "Slack did not answer"
+}
+
+var _ = bot.FormOpenCase

@@ -1,0 +1,358 @@
+package slack
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/slack-go/slack"
+
+	"github.com/offboard-dev/offboard"
+	"github.com/offboard-dev/offboard/bot"
+	"github.com/offboard-dev/offboard/flows"
+)
+
+// self is the actor the platform uses for reads and room bookkeeping.
+func self() offboard.Actor { return offboard.System("slack") }
+
+// maxNameTries bounds the suffixes tried when a channel name is taken.
+const maxNameTries = 20
+
+// Notify implements offboard.Notifier; the outbox calls it. Every step
+// records what it posted before the next, so a retried notice resumes
+// instead of posting twice, and cards are always drawn from the stored
+// state, so a late or repeated notice shows the truth.
+func (p *Platform) Notify(ctx context.Context, n offboard.Notice) error {
+	// Notices of one case run one at a time: workers deliver them in
+	// parallel, and two of them must not both create the case's channel.
+	unlock := p.lockCase(n.CaseID)
+	defer unlock()
+	if err := p.paused(); err != nil {
+		return err
+	}
+	v, err := p.engine.GetCase(ctx, self(), n.CaseID)
+	if err != nil {
+		return err
+	}
+	if v, err = p.openRoom(ctx, v); err != nil {
+		return err
+	}
+	room, _ := v.Case.Room(PlatformName)
+	switch n.Kind {
+	case offboard.NoticeCaseOpened:
+		return nil // openRoom drew everything
+	case offboard.NoticeTasksUpdated:
+		if err := p.updateDepartment(ctx, v, room, n.Department); err != nil {
+			return err
+		}
+		return p.updateHeader(ctx, v, room)
+	case offboard.NoticeApprovalRequested:
+		if err := p.postApprovals(ctx, v, room); err != nil {
+			return err
+		}
+		return p.updateDepartment(ctx, v, room, n.Department)
+	case offboard.NoticeApprovalApproved, offboard.NoticeApprovalDenied:
+		for _, a := range v.Approvals {
+			if a.ID == n.ApprovalID {
+				if err := p.update(ctx, room.ID, room.Messages["approval:"+a.ID], bot.ApprovalCard(v, a)); err != nil {
+					return err
+				}
+			}
+		}
+		if err := p.updateDepartment(ctx, v, room, n.Department); err != nil {
+			return err
+		}
+		return p.thread(ctx, room, n.Text)
+	case offboard.NoticeTaskFailed, offboard.NoticeTaskUnverified:
+		if err := p.updateDepartment(ctx, v, room, n.Department); err != nil {
+			return err
+		}
+		return p.thread(ctx, room, "🔴 "+n.Text)
+	case offboard.NoticeCaseCompleted, offboard.NoticeCaseCancelled:
+		if err := p.updateHeader(ctx, v, room); err != nil {
+			return err
+		}
+		if _, _, err := p.api.PostMessageContext(ctx, room.ID, slack.MsgOptionText(Escape(n.Text), false)); err != nil {
+			return p.chatError("chat.postMessage", err)
+		}
+		if p.archive {
+			if err := p.api.ArchiveConversationContext(ctx, room.ID); err != nil && !isSlackError(err, "already_archived") {
+				return p.chatError("conversations.archive", err)
+			}
+		}
+		return nil
+	}
+	return p.thread(ctx, room, n.Text)
+}
+
+// openRoom makes sure the case has its private channel with everyone in
+// it and every card posted, and returns the case as stored after that.
+func (p *Platform) openRoom(ctx context.Context, v *flows.CaseView) (*flows.CaseView, error) {
+	room, ok := v.Case.Room(PlatformName)
+	if !ok {
+		ch, err := p.createChannel(ctx, v.Case)
+		if err != nil {
+			return nil, err
+		}
+		room = offboard.RoomRef{Platform: PlatformName, ID: ch.ID, Name: ch.Name}
+		if err := p.record(ctx, v.Case.ID, room); err != nil {
+			return nil, err
+		}
+		if _, err := p.api.SetTopicOfConversationContext(ctx, ch.ID, topic(v.Case)); err != nil {
+			p.log.Warn("slack: setting the topic failed", "case_id", v.Case.ID, "err", err)
+		}
+		if err := p.invite(ctx, v, ch.ID); err != nil {
+			return nil, err
+		}
+	}
+	if room.Messages == nil {
+		room.Messages = map[string]string{}
+	}
+	now := p.clock.Now()
+	if room.HeaderRef == "" {
+		ts, err := p.post(ctx, room.ID, "", bot.CaseHeader(v, now, p.loc))
+		if err != nil {
+			return nil, err
+		}
+		room.HeaderRef = ts
+		if err := p.record(ctx, v.Case.ID, offboard.RoomRef{Platform: PlatformName, HeaderRef: ts}); err != nil {
+			return nil, err
+		}
+	}
+	for _, d := range offboard.Departments() {
+		key := "dept:" + string(d)
+		if room.Messages[key] != "" {
+			continue
+		}
+		card, ok := bot.DepartmentCard(v, d, now, p.loc)
+		if !ok {
+			continue
+		}
+		ts, err := p.post(ctx, room.ID, "", card)
+		if err != nil {
+			return nil, err
+		}
+		room.Messages[key] = ts
+		if err := p.record(ctx, v.Case.ID, offboard.RoomRef{Platform: PlatformName, Messages: map[string]string{key: ts}}); err != nil {
+			return nil, err
+		}
+	}
+	v.Case.Rooms = upsertRoom(v.Case.Rooms, room)
+	if err := p.postApprovals(ctx, v, room); err != nil {
+		return nil, err
+	}
+	if err := p.announce(ctx, v, room); err != nil {
+		return nil, err
+	}
+	return p.engine.GetCase(ctx, self(), v.Case.ID)
+}
+
+func upsertRoom(rooms []offboard.RoomRef, r offboard.RoomRef) []offboard.RoomRef {
+	for i := range rooms {
+		if rooms[i].Platform == r.Platform {
+			rooms[i] = r
+			return rooms
+		}
+	}
+	return append(rooms, r)
+}
+
+// createChannel creates the private case channel, adding a suffix when
+// the name is taken.
+func (p *Platform) createChannel(ctx context.Context, c *offboard.Case) (*slack.Channel, error) {
+	base := ChannelName(p.tpl, c)
+	name := base
+	for try := 1; try <= maxNameTries; try++ {
+		ch, err := p.api.CreateConversationContext(ctx, slack.CreateConversationParams{ChannelName: name, IsPrivate: true})
+		if err == nil {
+			return ch, nil
+		}
+		if !isSlackError(err, "name_taken") {
+			return nil, p.chatError("conversations.create", err)
+		}
+		name = WithSuffix(base, try+1)
+	}
+	return nil, offboard.Errorf(offboard.ECONFLICT, "slack: every channel name from %s to %s is taken", base, name)
+}
+
+// invite adds the people who work the case, never the person leaving. A
+// confidential case gets only HR, IT, the requester and the manager.
+func (p *Platform) invite(ctx context.Context, v *flows.CaseView, channel string) error {
+	c := v.Case
+	emails := []string{c.Requester.Email, c.Employee.ManagerEmail}
+	roles := []offboard.Role{offboard.RoleHR}
+	if c.Confidential {
+		roles = append(roles, offboard.RoleIT)
+	} else {
+		for _, t := range v.Tasks {
+			if !slices.Contains(roles, t.Department.Role()) {
+				roles = append(roles, t.Department.Role())
+			}
+		}
+	}
+	for _, r := range roles {
+		emails = append(emails, p.members(r)...)
+	}
+	seen := map[string]bool{}
+	for _, e := range emails {
+		e = strings.ToLower(strings.TrimSpace(e))
+		if e == "" || seen[e] || e == strings.ToLower(c.Employee.Email) {
+			continue
+		}
+		seen[e] = true
+		id := p.userID(ctx, e)
+		if id == "" {
+			continue
+		}
+		if _, err := p.api.InviteUsersToConversationContext(ctx, channel, id); err != nil &&
+			!isSlackError(err, "already_in_channel") && !isSlackError(err, "cant_invite_self") {
+			return p.chatError("conversations.invite", err)
+		}
+	}
+	return nil
+}
+
+// postApprovals posts each pending approval as a thread reply under the
+// header, mentioning the approver.
+func (p *Platform) postApprovals(ctx context.Context, v *flows.CaseView, room offboard.RoomRef) error {
+	for _, a := range v.Approvals {
+		key := "approval:" + a.ID
+		if a.Status != offboard.ApprovalPending || room.Messages[key] != "" {
+			continue
+		}
+		mention := Escape(a.Approver)
+		if id := p.userID(ctx, a.Approver); id != "" {
+			mention = "<@" + id + ">"
+		}
+		ts, err := p.postIn(ctx, room.ID, room.HeaderRef, mention+", your decision is needed.", bot.ApprovalCard(v, a))
+		if err != nil {
+			return err
+		}
+		room.Messages[key] = ts
+		if err := p.record(ctx, v.Case.ID, offboard.RoomRef{Platform: PlatformName, Messages: map[string]string{key: ts}}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// announce tells each department's channel once that a case needs it;
+// a confidential case says nothing about who leaves.
+func (p *Platform) announce(ctx context.Context, v *flows.CaseView, room offboard.RoomRef) error {
+	for _, d := range offboard.Departments() {
+		ch := p.deptCh[d]
+		key := "notice:" + string(d)
+		if ch == "" || room.Messages[key] != "" {
+			continue
+		}
+		n := 0
+		for _, t := range v.Tasks {
+			if t.Department == d {
+				n++
+			}
+		}
+		if n == 0 {
+			continue
+		}
+		text := fmt.Sprintf("A confidential offboarding case needs you: <#%s>", room.ID)
+		if !v.Case.Confidential {
+			text = fmt.Sprintf("New offboarding %s for %s (last day %s): %d %s tasks in <#%s>",
+				v.Case.ID, Escape(v.Case.Employee.DisplayName()), v.Case.LastDay, n, d, room.ID)
+		}
+		_, ts, err := p.api.PostMessageContext(ctx, ch, slack.MsgOptionText(text, false))
+		if err != nil {
+			return p.chatError("chat.postMessage", err)
+		}
+		room.Messages[key] = ts
+		if err := p.record(ctx, v.Case.ID, offboard.RoomRef{Platform: PlatformName, Messages: map[string]string{key: ts}}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (p *Platform) updateHeader(ctx context.Context, v *flows.CaseView, room offboard.RoomRef) error {
+	return p.update(ctx, room.ID, room.HeaderRef, bot.CaseHeader(v, p.clock.Now(), p.loc))
+}
+
+func (p *Platform) updateDepartment(ctx context.Context, v *flows.CaseView, room offboard.RoomRef, d offboard.Department) error {
+	if d == "" {
+		return nil
+	}
+	card, ok := bot.DepartmentCard(v, d, p.clock.Now(), p.loc)
+	if !ok {
+		return nil
+	}
+	return p.update(ctx, room.ID, room.Messages["dept:"+string(d)], card)
+}
+
+func (p *Platform) post(ctx context.Context, channel, text string, card offboard.Card) (string, error) {
+	return p.postIn(ctx, channel, "", text, card)
+}
+
+// postIn posts a card, in a thread when threadTS is set.
+func (p *Platform) postIn(ctx context.Context, channel, threadTS, text string, card offboard.Card) (string, error) {
+	fallback, blocks := RenderReply(offboard.Reply{Cards: []offboard.Card{card}})
+	if text != "" {
+		fallback = text
+		blocks = append([]slack.Block{slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, text, false, false), nil, nil)}, blocks...)
+	}
+	opts := []slack.MsgOption{slack.MsgOptionText(fallback, false), slack.MsgOptionBlocks(blocks...)}
+	if threadTS != "" {
+		opts = append(opts, slack.MsgOptionTS(threadTS))
+	}
+	_, ts, err := p.api.PostMessageContext(ctx, channel, opts...)
+	if err != nil {
+		return "", p.chatError("chat.postMessage", err)
+	}
+	return ts, nil
+}
+
+// update redraws a posted card in place.
+func (p *Platform) update(ctx context.Context, channel, ts string, card offboard.Card) error {
+	if ts == "" {
+		return nil
+	}
+	fallback, blocks := RenderReply(offboard.Reply{Cards: []offboard.Card{card}})
+	_, _, _, err := p.api.UpdateMessageContext(ctx, channel, ts, slack.MsgOptionText(fallback, false), slack.MsgOptionBlocks(blocks...))
+	if err != nil {
+		return p.chatError("chat.update", err)
+	}
+	return nil
+}
+
+// thread posts a short line under the case header.
+func (p *Platform) thread(ctx context.Context, room offboard.RoomRef, text string) error {
+	if text == "" {
+		return nil
+	}
+	opts := []slack.MsgOption{slack.MsgOptionText(Escape(text), false)}
+	if room.HeaderRef != "" {
+		opts = append(opts, slack.MsgOptionTS(room.HeaderRef))
+	}
+	if _, _, err := p.api.PostMessageContext(ctx, room.ID, opts...); err != nil {
+		return p.chatError("chat.postMessage", err)
+	}
+	return nil
+}
+
+func (p *Platform) record(ctx context.Context, id offboard.CaseID, room offboard.RoomRef) error {
+	_, err := p.engine.Apply(ctx, flows.RecordRoom{By: self(), CaseID: id, Room: room})
+	return err
+}
+
+func topic(c *offboard.Case) string {
+	if c.Confidential {
+		return fmt.Sprintf("%s · confidential offboarding · do not share", c.ID)
+	}
+	return fmt.Sprintf("%s · %s · %s · last day %s", c.ID, c.Employee.DisplayName(), c.Kind, c.LastDay)
+}
+
+func (p *Platform) lockCase(id offboard.CaseID) func() {
+	m, _ := p.caseLocks.LoadOrStore(id, &sync.Mutex{})
+	mu := m.(*sync.Mutex)
+	mu.Lock()
+	return mu.Unlock
+}

@@ -1,0 +1,299 @@
+package slack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/socketmode"
+
+	"github.com/offboard-dev/offboard"
+	"github.com/offboard-dev/offboard/bot"
+)
+
+// PlatformName is how Slack appears in actors, rooms and the audit trail.
+const PlatformName = "slack"
+
+// Options configure the Slack platform. Tokens, Router and Engine are
+// required.
+type Options struct {
+	AppToken string // xapp-…, for the socket-mode connection
+	BotToken string // xoxb-…, for the Web API
+	// APIURL is the Web API base, ending in "/"; every call, the socket
+	// connection included, goes there.
+	APIURL string
+	Router *bot.Router
+	Engine bot.Engine
+	// Members returns the emails configured for a role, to invite a
+	// department's people into case channels.
+	Members func(offboard.Role) []string
+	// DepartmentChannels are the Slack channel ids (or names) where each
+	// department hears about new cases.
+	DepartmentChannels map[offboard.Department]string
+	ChannelTemplate    string
+	ArchiveOnComplete  bool
+	Clock              offboard.Clock
+	Location           *time.Location
+	Logger             *slog.Logger
+	HTTPClient         *http.Client
+	// AckTimeout bounds an ack (default 2 s, inside Slack's 3 s).
+	AckTimeout time.Duration
+}
+
+// Platform is offboard on Slack: it takes slash commands, clicks, forms
+// and questions over socket mode, and is the offboard.Notifier that keeps
+// case channels and their cards up to date.
+type Platform struct {
+	api     *slack.Client
+	sock    *socketmode.Client
+	router  *bot.Router
+	engine  bot.Engine
+	members func(offboard.Role) []string
+	deptCh  map[offboard.Department]string
+	tpl     string
+	archive bool
+	clock   offboard.Clock
+	loc     *time.Location
+	log     *slog.Logger
+	http    *http.Client
+	ackWait time.Duration
+
+	// caseLocks serializes notices per case (offboard.CaseID → *sync.Mutex).
+	caseLocks sync.Map
+
+	mu          sync.Mutex
+	pausedUntil time.Time         // Slack's last Retry-After
+	people      map[string]person // Slack user id → who they are
+	ids         map[string]string // email → Slack user id ("" when not in Slack)
+}
+
+type person struct {
+	email, name string
+	at          time.Time
+}
+
+// peopleTTL is how long a user's email is trusted from cache: a changed
+// email should not keep its old rights for long.
+const peopleTTL = 10 * time.Minute
+
+var _ offboard.Notifier = (*Platform)(nil)
+
+// New builds the platform; it connects in Run.
+func New(o Options) (*Platform, error) {
+	switch {
+	case !strings.HasPrefix(o.AppToken, "xapp-"):
+		return nil, errors.New("slack: the app token must start with xapp-")
+	case !strings.HasPrefix(o.BotToken, "xoxb-"):
+		return nil, errors.New("slack: the bot token must start with xoxb-")
+	case o.Router == nil || o.Engine == nil:
+		return nil, errors.New("slack: router and engine are required")
+	}
+	if o.APIURL == "" {
+		o.APIURL = slack.APIURL
+	}
+	if !strings.HasSuffix(o.APIURL, "/") {
+		o.APIURL += "/"
+	}
+	p := &Platform{
+		router: o.Router, engine: o.Engine, members: o.Members, deptCh: o.DepartmentChannels,
+		tpl: o.ChannelTemplate, archive: o.ArchiveOnComplete, clock: o.Clock, loc: o.Location,
+		log: o.Logger, http: o.HTTPClient, ackWait: o.AckTimeout,
+		people: map[string]person{}, ids: map[string]string{},
+	}
+	if p.tpl == "" {
+		p.tpl = "offboard-{first}-{last}-{case_id}"
+	}
+	if p.clock == nil {
+		p.clock = offboard.WallClock()
+	}
+	if p.loc == nil {
+		p.loc = time.UTC
+	}
+	if p.log == nil {
+		p.log = slog.New(slog.DiscardHandler)
+	}
+	if p.http == nil {
+		p.http = &http.Client{Timeout: 15 * time.Second}
+	}
+	if p.ackWait <= 0 {
+		p.ackWait = 2 * time.Second
+	}
+	if p.members == nil {
+		p.members = func(offboard.Role) []string { return nil }
+	}
+	// Retries stay off: a rate limit comes back to the outbox, which
+	// pauses all chat work until Slack's Retry-After.
+	p.api = slack.New(o.BotToken, slack.OptionAppLevelToken(o.AppToken), slack.OptionAPIURL(o.APIURL),
+		slack.OptionHTTPClient(p.http))
+	p.sock = socketmode.New(p.api)
+	return p, nil
+}
+
+// Run connects over socket mode and handles events until ctx is done.
+// Each event is handled in its own goroutine, bounded, so a slow handler
+// never stalls the socket (which would miss Slack's pings).
+func (p *Platform) Run(ctx context.Context) error {
+	runErr := make(chan error, 1)
+	go func() { runErr <- p.sock.RunContext(ctx) }()
+	sem := make(chan struct{}, 64)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case err := <-runErr:
+			if ctx.Err() != nil {
+				return nil
+			}
+			return fmt.Errorf("slack: socket mode: %w", err)
+		case evt, ok := <-p.sock.Events:
+			if !ok {
+				return nil
+			}
+			switch evt.Type {
+			case socketmode.EventTypeConnecting:
+				p.log.Info("slack: connecting")
+			case socketmode.EventTypeConnected:
+				p.log.Info("slack: connected")
+			case socketmode.EventTypeConnectionError:
+				p.log.Warn("slack: connection error; retrying", "err", evt.Data)
+			case socketmode.EventTypeInvalidAuth:
+				p.log.Error("slack: the app token was refused; check slack.app_token")
+			case socketmode.EventTypeDisconnect:
+				p.log.Info("slack: disconnected by Slack; reconnecting")
+			case socketmode.EventTypeSlashCommand, socketmode.EventTypeInteractive, socketmode.EventTypeEventsAPI:
+				select {
+				case sem <- struct{}{}:
+				case <-ctx.Done():
+					return nil
+				}
+				wg.Go(func() {
+					defer func() { <-sem }()
+					defer p.recover(evt)
+					p.handle(ctx, evt)
+				})
+			}
+		}
+	}
+}
+
+func (p *Platform) recover(evt socketmode.Event) {
+	if r := recover(); r != nil {
+		p.log.Error("slack: handler panicked", "type", evt.Type, "panic", fmt.Sprint(r))
+		if evt.Request != nil {
+			p.ack(evt.Request.EnvelopeID, nil)
+		}
+	}
+}
+
+// ack answers an envelope; Slack retries envelopes it does not hear back
+// about within 3 s.
+func (p *Platform) ack(envelopeID string, payload any) {
+	ctx, cancel := context.WithTimeout(context.Background(), p.ackWait)
+	defer cancel()
+	if err := p.sock.AckCtx(ctx, envelopeID, payload); err != nil {
+		p.log.Warn("slack: ack failed", "envelope", envelopeID, "err", err)
+	}
+}
+
+// actor resolves a Slack user to the person offboard knows by email. The
+// engine decides what they may do; an unknown email holds no roles.
+func (p *Platform) actor(ctx context.Context, userID string) offboard.Actor {
+	a := offboard.Actor{Kind: offboard.ActorPerson, ID: "slack:" + userID, Platform: PlatformName, PlatformUserID: userID}
+	p.mu.Lock()
+	who, ok := p.people[userID]
+	p.mu.Unlock()
+	if !ok || p.clock.Now().Sub(who.at) > peopleTTL {
+		u, err := p.api.GetUserInfoContext(ctx, userID)
+		if err != nil {
+			p.log.Warn("slack: users.info failed; acting as an unknown person", "user", userID, "err", err)
+			return a
+		}
+		who = person{email: strings.ToLower(u.Profile.Email), name: u.RealName, at: p.clock.Now()}
+		p.mu.Lock()
+		p.people[userID] = who
+		p.mu.Unlock()
+	}
+	if who.email != "" {
+		a.ID, a.Email = who.email, who.email
+	}
+	a.Name = who.name
+	return a
+}
+
+// userID finds a person's Slack id by email ("" when not in Slack).
+func (p *Platform) userID(ctx context.Context, email string) string {
+	email = strings.ToLower(strings.TrimSpace(email))
+	if email == "" {
+		return ""
+	}
+	p.mu.Lock()
+	id, ok := p.ids[email]
+	p.mu.Unlock()
+	if ok {
+		return id
+	}
+	u, err := p.api.GetUserByEmailContext(ctx, email)
+	if err != nil {
+		if !isSlackError(err, "users_not_found") {
+			p.log.Warn("slack: users.lookupByEmail failed", "err", err)
+			return ""
+		}
+	} else {
+		id = u.ID
+	}
+	p.mu.Lock()
+	p.ids[email] = id
+	p.mu.Unlock()
+	return id
+}
+
+// emailOf turns a user picker's value into an email; other values pass.
+func (p *Platform) emailOf(ctx context.Context, v string) string {
+	if v == "" || strings.Contains(v, "@") {
+		return v
+	}
+	if a := p.actor(ctx, v); a.Email != "" {
+		return a.Email
+	}
+	return v
+}
+
+func isSlackError(err error, code string) bool {
+	var se slack.SlackErrorResponse
+	return errors.As(err, &se) && se.Err == code
+}
+
+// chatError turns Slack's rate limit into the outbox's pause, and
+// remembers it so notices already in flight wait too.
+func (p *Platform) chatError(op string, err error) error {
+	var rl *slack.RateLimitedError
+	if errors.As(err, &rl) {
+		reset := p.clock.Now().Add(rl.RetryAfter)
+		p.mu.Lock()
+		if reset.After(p.pausedUntil) {
+			p.pausedUntil = reset
+		}
+		p.mu.Unlock()
+		return &offboard.RateLimitError{API: "chat", Reset: reset, Err: err}
+	}
+	return fmt.Errorf("slack: %s: %w", op, err)
+}
+
+// paused returns the pause Slack asked for, if it still runs.
+func (p *Platform) paused() error {
+	p.mu.Lock()
+	until := p.pausedUntil
+	p.mu.Unlock()
+	if p.clock.Now().Before(until) {
+		return &offboard.RateLimitError{API: "chat", Reset: until}
+	}
+	return nil
+}
