@@ -13,19 +13,23 @@ const (
 	FormDeny     = "deny_approval"
 )
 
-// OpenCaseForm asks HR for a new case. Its inputs are employee, manager,
-// kind, last_day, last_time and notes; platforms with a person picker
-// resolve it to an email before Submit.
+// OpenCaseForm asks HR for a new case. Its inputs are employee (a person
+// picker), employee_email (for people not in chat), manager (a person
+// picker), kind, last_day, last_time and notes. Platforms resolve picked
+// people to emails before Submit; one without pickers shows them as
+// email fields.
 func OpenCaseForm(initialManager string) *offboard.Form {
 	return &offboard.Form{
 		ID:     FormOpenCase,
 		Title:  "Offboard someone",
 		Submit: "Open case",
 		Inputs: []offboard.Input{
-			{ID: "employee", Label: "Who is leaving", Kind: offboard.InputEmail, Required: true,
-				Placeholder: "jane@example.com", Hint: "Their work email"},
-			{ID: "manager", Label: "Their manager", Kind: offboard.InputEmail, Initial: initialManager,
-				Placeholder: "mona@example.com", Hint: "Approves data transfers; optional"},
+			{ID: "employee", Label: "Who is leaving", Kind: offboard.InputUser,
+				Hint: "Pick them, or type their email below if they are not here"},
+			{ID: "employee_email", Label: "…or their work email", Kind: offboard.InputEmail,
+				Placeholder: "jane@example.com"},
+			{ID: "manager", Label: "Their manager", Kind: offboard.InputUser, Initial: initialManager,
+				Hint: "Approves data transfers; optional"},
 			{ID: "kind", Label: "Departure", Kind: offboard.InputSelect, Required: true, Initial: string(offboard.Voluntary),
 				Options: []offboard.Option{
 					{Value: string(offboard.Voluntary), Label: "Voluntary (resignation)"},

@@ -73,17 +73,29 @@ func ParseCommand(text string) ParsedCommand {
 		if len(rest) > 0 && strings.EqualFold(rest[0], "of") {
 			rest = rest[1:]
 		}
-		if len(rest) != 1 {
-			return unknown(text, "say whose case: /offboard status jane@example.com or /offboard status OFF-0042")
+		if len(rest) == 0 {
+			return unknown(text, "say whose case: /offboard status jane@example.com, /offboard status Jane Doe or /offboard status OFF-0042")
 		}
-		q := trimPunct(rest[0])
-		if id, ok := offboard.ParseCaseID(q); ok {
-			return ParsedCommand{Verb: CmdStatus, Query: string(id)}
+		if len(rest) == 1 {
+			q := trimPunct(rest[0])
+			if id, ok := offboard.ParseCaseID(q); ok {
+				return ParsedCommand{Verb: CmdStatus, Query: string(id)}
+			}
+			if looksLikeEmail(q) {
+				return ParsedCommand{Verb: CmdStatus, Query: strings.ToLower(q)}
+			}
 		}
-		if looksLikeEmail(q) {
-			return ParsedCommand{Verb: CmdStatus, Query: strings.ToLower(q)}
+		// A name: the engine matches it against open cases.
+		words := make([]string, 0, len(rest))
+		for _, w := range rest {
+			if w = trimPunct(w); w != "" {
+				words = append(words, w)
+			}
 		}
-		return unknown(text, fmt.Sprintf("%q is neither an email nor a case id like OFF-0042", q))
+		if len(words) == 0 || len(words) > 4 {
+			return unknown(text, "say whose case: a name, an email or a case id like OFF-0042")
+		}
+		return ParsedCommand{Verb: CmdStatus, Query: strings.Join(words, " ")}
 	case "list", "ls", "cases":
 		p := ParsedCommand{Verb: CmdList}
 		if len(rest) > 1 {

@@ -415,15 +415,21 @@ func validAddress(s string) bool {
 
 func (r *Router) submitOpen(ctx context.Context, who offboard.Actor, val func(string) string) (offboard.Reply, error) {
 	fe := offboard.FieldErrors{}
+	// A person picker (employee) or, for people not in chat, an email
+	// (employee_email); the platform turns a picked person into an email.
+	empField := "employee"
 	emp := strings.ToLower(cleanText(val("employee")))
+	if typed := strings.ToLower(cleanText(val("employee_email"))); typed != "" {
+		empField, emp = "employee_email", typed
+	}
 	mgr := strings.ToLower(cleanText(val("manager")))
 	switch {
 	case emp == "":
-		fe["employee"] = "Say who is leaving."
+		fe["employee"] = "Say who is leaving: pick them, or type their email below."
 	case !validAddress(emp):
-		fe["employee"] = "That is not an email address."
+		fe[empField] = "That is not an email address."
 	case who.SamePerson(emp):
-		fe["employee"] = "You cannot open a case for yourself."
+		fe[empField] = "You cannot open a case for yourself."
 	}
 	if mgr != "" {
 		switch {
@@ -461,7 +467,8 @@ func (r *Router) submitOpen(ctx context.Context, who offboard.Actor, val func(st
 	if len(fe) > 0 {
 		return offboard.Reply{}, fe
 	}
-	cmd := flows.OpenCase{By: who, Employee: offboard.Employee{Email: emp, ManagerEmail: mgr},
+	// employee_name is filled by platforms that know the picked person.
+	cmd := flows.OpenCase{By: who, Employee: offboard.Employee{Email: emp, Name: cleanText(val("employee_name")), ManagerEmail: mgr},
 		Kind: kind, LastDay: lastDay, Source: source(who), Notes: val("notes")}
 	res, err := r.apply(ctx, cmd)
 	if err != nil {

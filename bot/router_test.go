@@ -402,3 +402,17 @@ func TestCommand_BareFormRefusedForNonHR(t *testing.T) {
 		t.Fatalf("HR got %+v, want the form", r)
 	}
 }
+
+func TestCommand_StatusByName(t *testing.T) {
+	h := newHarness(t)
+	id := h.open("jane.doe@example.com involuntary")
+	for _, q := range []string{"status jane", "status Jane Doe", "status jane.doe"} {
+		r := h.router.Command(h.ctx, hr, q)
+		if !r.Ephemeral || len(r.Cards) == 0 || !strings.Contains(r.Cards[0].Title, string(id)) {
+			t.Fatalf("%q: %+v", q, r)
+		}
+	}
+	if r := h.router.Command(h.ctx, hr, "status nobody"); !strings.Contains(r.Text, "no case for nobody") {
+		t.Fatalf("unknown name: %q", r.Text)
+	}
+}

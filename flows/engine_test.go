@@ -565,3 +565,39 @@ func TestEngine_RecordRoom(t *testing.T) {
 		t.Fatalf("%d room_created audit events, want 1", n)
 	}
 }
+
+func TestEngine_FindCases(t *testing.T) {
+	h := newHarness(t)
+	c := h.open(offboard.Voluntary, "2026-12-31")
+	h.apply(flows.OpenCase{By: hr, Kind: offboard.Involuntary, Employee: offboard.Employee{Name: "Alex Kim", Email: "alex.kim@example.com"}})
+	h.apply(flows.OpenCase{By: hr, Kind: offboard.Involuntary, Employee: offboard.Employee{Name: "Alex Moreau", Email: "amoreau@example.com"}})
+	cases := []struct {
+		who   offboard.Actor
+		query string
+		want  int
+	}{
+		{hr, "jane.doe@example.com", 1},
+		{hr, "JANE.DOE@example.com", 1},
+		{hr, string(c.ID), 1},
+		{hr, "off-1", 1},
+		{hr, "Jane", 1},
+		{hr, "jane doe", 1},
+		{hr, "jane.doe", 1},
+		{hr, "doe", 1},
+		{hr, "alex", 2},
+		{hr, "moreau", 1},
+		{hr, "nobody", 0},
+		{hr, "al", 0}, // too short to match inside names
+		{stranger, "jane", 0},
+		{manager, "jane", 1}, // the manager sees their report's case
+	}
+	for _, tc := range cases {
+		views, err := h.engine.FindCases(h.ctx, tc.who, tc.query)
+		if err != nil && tc.want > 0 {
+			t.Fatalf("%s %q: %v", tc.who, tc.query, err)
+		}
+		if len(views) != tc.want {
+			t.Errorf("%s %q: %d cases, want %d", tc.who.Email, tc.query, len(views), tc.want)
+		}
+	}
+}

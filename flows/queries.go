@@ -68,13 +68,13 @@ func (e *Engine) ListCases(ctx context.Context, actor offboard.Actor, status off
 	return out, err
 }
 
-// FindCases finds the cases of a person by email or case id, newest
-// first, that the actor may see.
+// FindCases finds cases by case id, by email (every case of that person),
+// or by name (open cases), newest first, that the actor may see.
 func (e *Engine) FindCases(ctx context.Context, actor offboard.Actor, query string) ([]*CaseView, error) {
 	actor = e.resolveActor(actor)
 	query = strings.TrimSpace(query)
 	if query == "" {
-		return nil, offboard.Errorf(offboard.EINVALID, "say whose case: an email or a case id")
+		return nil, offboard.Errorf(offboard.EINVALID, "say whose case: a name, an email or a case id")
 	}
 	if id, ok := offboard.ParseCaseID(query); ok {
 		v, err := e.GetCase(ctx, actor, id)
@@ -85,6 +85,9 @@ func (e *Engine) FindCases(ctx context.Context, actor offboard.Actor, query stri
 	}
 	var out []*CaseView
 	err := e.store.View(ctx, func(tx offboard.Tx) error {
+		if !strings.Contains(query, "@") {
+			return e.findByName(tx, actor, query, &out)
+		}
 		ids, err := tx.CaseIDsByEmail(query)
 		if err != nil {
 			return err
@@ -93,6 +96,47 @@ func (e *Engine) FindCases(ctx context.Context, actor offboard.Actor, query stri
 		return err
 	})
 	return out, err
+}
+
+// findByName matches open cases by name: the whole name, a first or last
+// name, or the start of the email ("jane", "Jane Doe", "jane.doe").
+// Open cases only: they are few, and that is what people ask about.
+func (e *Engine) findByName(tx offboard.Tx, actor offboard.Actor, query string, out *[]*CaseView) error {
+	q := strings.ToLower(strings.Join(strings.Fields(query), " "))
+	ids, err := tx.CaseIDsByStatus(offboard.CaseOpen)
+	if err != nil {
+		return err
+	}
+	views, err := visibleViews(tx, actor, ids, 0)
+	if err != nil {
+		return err
+	}
+	for _, v := range views {
+		if nameMatches(v.Case.Employee, q) {
+			*out = append(*out, v)
+		}
+	}
+	return nil
+}
+
+func nameMatches(emp offboard.Employee, q string) bool {
+	local, _, _ := strings.Cut(strings.ToLower(emp.Email), "@")
+	// "jane.doe@…" is also known as "jane doe" when no name was given.
+	fromEmail := strings.Join(strings.FieldsFunc(local, func(r rune) bool { return r == '.' || r == '_' || r == '-' }), " ")
+	for _, name := range []string{strings.ToLower(emp.Name), fromEmail} {
+		if name == q || local == q {
+			return true
+		}
+		for _, w := range strings.Fields(name) {
+			if w == q {
+				return true
+			}
+		}
+		if len(q) >= 3 && strings.Contains(name, q) && !strings.Contains(name, "@") {
+			return true
+		}
+	}
+	return false
 }
 
 // visibleViews loads the cases of ids (oldest first) that actor may see,

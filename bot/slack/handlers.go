@@ -94,6 +94,11 @@ func (p *Platform) submit(ctx context.Context, cb slack.InteractionCallback) any
 	who := p.actor(ctx, cb.User.ID)
 	channel, state := unpackState(cb.View.PrivateMetadata)
 	values := FormValues(cb.View.State)
+	if id := values["employee"]; id != "" && !strings.Contains(id, "@") {
+		if a := p.actor(ctx, id); a.Name != "" {
+			values["employee_name"] = a.Name
+		}
+	}
 	for _, k := range []string{"employee", "manager"} {
 		if v, ok := values[k]; ok {
 			values[k] = p.emailOf(ctx, v)

@@ -68,6 +68,8 @@ type Platform struct {
 	caseLocks sync.Map
 
 	mu          sync.Mutex
+	seen        map[string]bool   // envelope ids handled lately
+	seenOrder   []string          // the same, oldest first, to forget them
 	pausedUntil time.Time         // Slack's last Retry-After
 	people      map[string]person // Slack user id → who they are
 	ids         map[string]string // email → Slack user id ("" when not in Slack)
@@ -104,7 +106,7 @@ func New(o Options) (*Platform, error) {
 		router: o.Router, engine: o.Engine, members: o.Members, deptCh: o.DepartmentChannels,
 		tpl: o.ChannelTemplate, archive: o.ArchiveOnComplete, clock: o.Clock, loc: o.Location,
 		log: o.Logger, http: o.HTTPClient, ackWait: o.AckTimeout,
-		people: map[string]person{}, ids: map[string]string{},
+		people: map[string]person{}, ids: map[string]string{}, seen: map[string]bool{},
 	}
 	if p.tpl == "" {
 		p.tpl = "offboard-{first}-{last}-{case_id}"
@@ -169,6 +171,12 @@ func (p *Platform) Run(ctx context.Context) error {
 			case socketmode.EventTypeDisconnect:
 				p.log.Info("slack: disconnected by Slack; reconnecting")
 			case socketmode.EventTypeSlashCommand, socketmode.EventTypeInteractive, socketmode.EventTypeEventsAPI:
+				if evt.Request != nil && p.duplicate(evt.Request.EnvelopeID) {
+					// Slack delivers again when an ack got lost (a
+					// reconnect): answer, but act once.
+					p.ack(evt.Request.EnvelopeID, nil)
+					continue
+				}
 				select {
 				case sem <- struct{}{}:
 				case <-ctx.Done():
@@ -296,4 +304,28 @@ func (p *Platform) paused() error {
 		return &offboard.RateLimitError{API: "chat", Reset: until}
 	}
 	return nil
+}
+
+// rememberEnvelopes bounds the memory of handled envelope ids; Slack
+// retries within minutes, and thousands cover that.
+const rememberEnvelopes = 4096
+
+// duplicate reports whether an envelope was handled already, and
+// remembers it.
+func (p *Platform) duplicate(id string) bool {
+	if id == "" {
+		return false
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.seen[id] {
+		return true
+	}
+	p.seen[id] = true
+	p.seenOrder = append(p.seenOrder, id)
+	if len(p.seenOrder) > rememberEnvelopes {
+		delete(p.seen, p.seenOrder[0])
+		p.seenOrder = p.seenOrder[1:]
+	}
+	return false
 }

@@ -155,18 +155,19 @@ func TestSlack_EndToEnd(t *testing.T) {
 	meta := "CHR\n"
 	// A last day in the past shows a field error, and no case exists.
 	ack := string(w.submit(uHR, "open_case", meta, map[string]slack.BlockAction{
-		"employee": {Type: "email_text_input", Value: "jane.doe@example.com"},
-		"manager":  {Type: "email_text_input", Value: "mona.manager@example.com"},
-		"kind":     {Type: "static_select", SelectedOption: slack.OptionBlockObject{Value: "voluntary"}},
-		"last_day": {Type: "datepicker", SelectedDate: "2020-01-01"},
+		"employee_email": {Type: "email_text_input", Value: "jane.doe@example.com"},
+		"manager":        {Type: "users_select", SelectedUser: uManager},
+		"kind":           {Type: "static_select", SelectedOption: slack.OptionBlockObject{Value: "voluntary"}},
+		"last_day":       {Type: "datepicker", SelectedDate: "2020-01-01"},
 	}))
 	if !strings.Contains(ack, `"response_action":"errors"`) || !strings.Contains(ack, "last_day") {
 		t.Fatalf("past last day ack = %s", ack)
 	}
 	lastDay := time.Now().UTC().AddDate(0, 0, 10).Format("2006-01-02")
+	// Picked from the person pickers: offboard maps Slack users to emails.
 	ack = string(w.submit(uHR, "open_case", meta, map[string]slack.BlockAction{
-		"employee": {Type: "email_text_input", Value: "jane.doe@example.com"},
-		"manager":  {Type: "email_text_input", Value: "mona.manager@example.com"},
+		"employee": {Type: "users_select", SelectedUser: uJane},
+		"manager":  {Type: "users_select", SelectedUser: uManager},
 		"kind":     {Type: "static_select", SelectedOption: slack.OptionBlockObject{Value: "voluntary"}},
 		"last_day": {Type: "datepicker", SelectedDate: lastDay},
 	}))
@@ -178,7 +179,7 @@ func TestSlack_EndToEnd(t *testing.T) {
 	var ch slacktest.Channel
 	eventually(t, "the case channel", func() bool {
 		for _, c := range w.fake.Channels() {
-			if strings.HasPrefix(c.Name, "offboard-jane-doe-off-0001") {
+			if c.Name == "offboard-jane-doe-off-0001" {
 				ch = c
 				return true
 			}
@@ -215,7 +216,7 @@ func TestSlack_EndToEnd(t *testing.T) {
 		t.Fatalf("first message is not the case header: %s", msgs[0].Blocks)
 	}
 	eventually(t, "the IT desk told", func() bool { return len(w.fake.Messages("CITDESK")) > 0 })
-	if it := w.fake.Messages("CITDESK"); len(it) != 1 || !strings.Contains(it[0].Text, ch.ID) || !strings.Contains(it[0].Text, "OFF-0001") {
+	if it := w.fake.Messages("CITDESK"); len(it) != 1 || !strings.Contains(it[0].Text, ch.ID) || !strings.Contains(it[0].Text, "Jane Doe") {
 		t.Fatalf("IT desk notice = %+v", it)
 	}
 
@@ -293,10 +294,15 @@ func TestSlack_InlineRateLimitReconnect(t *testing.T) {
 	// The next post is rate limited for a second: the outbox waits and
 	// posts after Retry-After instead of losing the card.
 	w.fake.FailNext("chat.postMessage", 429, `{"ok":false,"error":"ratelimited"}`, map[string]string{"Retry-After": "1"})
-	ack := string(w.slash(uHR, "jane.doe@example.com involuntary"))
+	env := w.fake.SendSlashCommand(slack.SlashCommand{Command: "/offboard", Text: "jane.doe@example.com involuntary",
+		UserID: uHR, ChannelID: "CHR", TeamID: slacktest.TeamID, TriggerID: "trig-inline"})
+	ack := string(w.fake.WaitAck(t, env, 5*time.Second))
 	if !strings.Contains(ack, "OFF-0001") || !strings.Contains(ack, "in_channel") {
 		t.Fatalf("inline create ack = %s", ack)
 	}
+	// Slack delivers the same envelope again (it missed the ack): it is
+	// acked, and acted on once.
+	w.fake.Redeliver(env)
 	var ch slacktest.Channel
 	eventually(t, "the confidential channel", func() bool {
 		for _, c := range w.fake.Channels() {
@@ -323,5 +329,15 @@ func TestSlack_InlineRateLimitReconnect(t *testing.T) {
 	w.fake.WaitConnected(t, 2, 10*time.Second)
 	if ack := string(w.slash(uHR, "status OFF-0001")); !strings.Contains(ack, "OFF-0001") {
 		t.Fatalf("status after reconnect = %s", ack)
+	}
+	// The redelivered command opened nothing, and was not refused either.
+	r := call(t, "GET", w.app.url+"/api/v1/cases?status=open", hrToken, "")
+	if n := strings.Count(string(r.body), `"case":{"id":"OFF-`); n != 1 {
+		t.Fatalf("%d open cases after a redelivered /offboard, want 1: %s", n, r.body)
+	}
+	w.app.stop()
+	_, out, _ := runCLI("audit", "export", "--config", w.cfg)
+	if refusals := strings.Count(out, `"action":"command.refused"`); refusals != 0 {
+		t.Fatalf("the redelivery was acted on again: %d refusals in the audit trail", refusals)
 	}
 }

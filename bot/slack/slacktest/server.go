@@ -106,11 +106,14 @@ type Server struct {
 	views       []*View
 	triggers    map[string]bool // used trigger ids
 	fail        map[string][]failure
-	conns       []*wsConn // every connection ever opened
-	active      *wsConn   // the one envelopes go to
-	pending     [][]byte  // envelopes waiting for a connection
+	conns       []*wsConn                 // every connection ever opened
+	active      *wsConn                   // the one envelopes go to
+	pending     [][]byte                  // envelopes waiting for a connection
+	sent        map[string]map[string]any // envelopes by id, for Redeliver
 	acks        map[string]json.RawMessage
 	ackSeen     map[string]bool
+	sentAt      map[string]time.Time // envelope id → when it was sent
+	ackAt       map[string]time.Time // envelope id → when its ack came
 	envelopeSeq int
 }
 
@@ -122,6 +125,9 @@ func New(t testing.TB) *Server {
 		done:     make(chan struct{}),
 		changed:  make(chan struct{}),
 		triggers: map[string]bool{},
+		sent:     map[string]map[string]any{},
+		sentAt:   map[string]time.Time{},
+		ackAt:    map[string]time.Time{},
 		fail:     map[string][]failure{},
 		acks:     map[string]json.RawMessage{},
 		ackSeen:  map[string]bool{},

@@ -114,6 +114,7 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 		}
 		s.mu.Lock()
 		s.ackSeen[ack.EnvelopeID] = true
+		s.ackAt[ack.EnvelopeID] = time.Now()
 		if len(ack.Payload) > 0 && string(ack.Payload) != "null" {
 			s.acks[ack.EnvelopeID] = ack.Payload
 		}
@@ -173,18 +174,45 @@ func (s *Server) send(typ string, payload any, acceptsResponse bool) string {
 	defer s.mu.Unlock()
 	s.envelopeSeq++
 	id := fmt.Sprintf("env-%d", s.envelopeSeq)
-	msg, _ := json.Marshal(map[string]any{
+	env := map[string]any{
 		"type":                     typ,
 		"envelope_id":              id,
 		"payload":                  json.RawMessage(raw),
 		"accepts_response_payload": acceptsResponse,
 		"retry_attempt":            0,
 		"retry_reason":             "",
-	})
+	}
+	s.sent[id] = env
+	s.sentAt[id] = time.Now()
+	s.deliver(env)
+	return id
+}
+
+// deliver writes an envelope to the live connection or queues it. The
+// caller holds s.mu.
+func (s *Server) deliver(env map[string]any) {
+	msg, _ := json.Marshal(env)
 	if s.active == nil || s.active.write(msg) != nil {
 		s.pending = append(s.pending, msg)
 	}
-	return id
+}
+
+// Redeliver sends an envelope again with the same id and retry_attempt
+// 1, as Slack does when it did not see an ack in time.
+func (s *Server) Redeliver(envelopeID string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	env, ok := s.sent[envelopeID]
+	if !ok {
+		panic("slacktest: redeliver of unknown envelope " + envelopeID)
+	}
+	again := map[string]any{}
+	for k, v := range env {
+		again[k] = v
+	}
+	again["retry_attempt"] = 1
+	again["retry_reason"] = "timeout"
+	s.deliver(again)
 }
 
 // SendSlashCommand sends a "slash_commands" envelope. cmd is usually a
@@ -250,4 +278,16 @@ func (s *Server) WaitAck(t testing.TB, envelopeID string, d time.Duration) json.
 		t.Fatalf("slacktest: no ack for envelope %s within %v", envelopeID, d)
 	}
 	return payload
+}
+
+// AckLatency is the time from sending an envelope to reading its ack (0
+// when not acked yet): what Slack's 3-second rule measures.
+func (s *Server) AckLatency(envelopeID string) time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	at, ok := s.ackAt[envelopeID]
+	if !ok {
+		return 0
+	}
+	return at.Sub(s.sentAt[envelopeID])
 }
