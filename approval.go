@@ -77,10 +77,10 @@ func (a *Approval) CoversParams(p map[string]string) bool {
 	return a.Status == ApprovalApproved && a.ParamsHash == HashParams(p)
 }
 
-// CanApprove decides whether actor may decide approval a on case c:
-// the named approver or an admin, never the person who asked for it and
-// never the departing employee.
-func CanApprove(actor Actor, c *Case, a *Approval) error {
+// CanApprove decides whether actor may decide approval a on case c: the
+// named approver, one of their delegates, or an admin — never the person
+// who asked for it and never the departing employee.
+func CanApprove(actor Actor, c *Case, a *Approval, delegates []string) error {
 	if actor.SamePerson(c.Employee.Email) {
 		return Errorf(EFORBIDDEN, "%s is the person leaving and cannot decide approvals on their own case", actor)
 	}
@@ -90,5 +90,10 @@ func CanApprove(actor Actor, c *Case, a *Approval) error {
 	if actor.SamePerson(a.Approver) || actor.IsAdmin() {
 		return nil
 	}
-	return Errorf(EFORBIDDEN, "only %s (or an admin) can decide this approval", a.Approver)
+	for _, d := range delegates {
+		if actor.SamePerson(d) {
+			return nil
+		}
+	}
+	return Errorf(EFORBIDDEN, "only %s (or their delegate, or an admin) can decide this approval", a.Approver)
 }

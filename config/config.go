@@ -19,6 +19,7 @@ type Config struct {
 	Log           Log                                        `yaml:"log" json:"log"`
 	API           API                                        `yaml:"api" json:"api"`
 	Roles         map[offboard.Role][]string                 `yaml:"roles" json:"roles"`
+	Delegates     map[string][]string                        `yaml:"delegates" json:"delegates"`
 	Departments   map[offboard.Department]DepartmentSettings `yaml:"departments" json:"departments"`
 	Playbooks     []offboard.Playbook                        `yaml:"playbooks" json:"playbooks"`
 	Runner        Runner                                     `yaml:"runner" json:"runner"`
@@ -290,6 +291,17 @@ func (c *Config) RolesOf(email string) []offboard.Role {
 		}
 	}
 	return out
+}
+
+// DelegatesOf returns who may decide approvals addressed to approver
+// (an email, compared without regard to case).
+func (c *Config) DelegatesOf(approver string) []string {
+	for k, v := range c.Delegates {
+		if strings.EqualFold(strings.TrimSpace(k), strings.TrimSpace(approver)) {
+			return v
+		}
+	}
+	return nil
 }
 
 // SlackEnabled reports whether either Slack token is set.

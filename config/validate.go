@@ -207,6 +207,21 @@ func (c *Config) validateAccess(v *validator) {
 		}
 	}
 
+	for _, who := range sortedKeys(c.Delegates) {
+		p := keyPath("delegates", who)
+		if !validEmail(who) {
+			v.add(p, "want the approver's email address as the key, got %q", who)
+		}
+		for i, e := range c.Delegates[who] {
+			switch {
+			case !validEmail(e):
+				v.add(indexPath(p, i), "want an email address, got %q", e)
+			case strings.EqualFold(e, who):
+				v.add(indexPath(p, i), "%s cannot be their own delegate", e)
+			}
+		}
+	}
+
 	for _, d := range sortedKeys(c.Departments) {
 		p := keyPath("departments", string(d))
 		if !d.Valid() {

@@ -305,3 +305,22 @@ func TestLoad(t *testing.T) {
 		t.Error("Load of a missing file succeeded")
 	}
 }
+
+func TestValidate_Delegates(t *testing.T) {
+	_, err := config.Parse([]byte("delegates:\n  mona@example.com: [deputy@example.com, mona@example.com, not-an-email]\n  bad-key: [x@example.com]\n"), "c.yaml", nil)
+	if err == nil {
+		t.Fatal("bad delegates accepted")
+	}
+	for _, want := range []string{"own delegate", `"not-an-email"`, `"bad-key"`} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %s:\n%v", want, err)
+		}
+	}
+	cfg, err := config.Parse([]byte("delegates:\n  Mona@Example.com: [deputy@example.com]\n"), "c.yaml", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cfg.DelegatesOf("mona@example.com"); len(got) != 1 || got[0] != "deputy@example.com" {
+		t.Fatalf("DelegatesOf = %v", got)
+	}
+}

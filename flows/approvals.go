@@ -121,7 +121,7 @@ func (d *decision) decideApproval(c DecideApproval) (*Result, error) {
 	if c.ParamsHash != "" && c.ParamsHash != a.ParamsHash {
 		return nil, offboard.Errorf(offboard.ECONFLICT, "approval %s changed since it was shown; look again", a.ID)
 	}
-	if err := offboard.CanApprove(d.actor, cs, a); err != nil {
+	if err := offboard.CanApprove(d.actor, cs, a, d.e.delegates(a.Approver)); err != nil {
 		return nil, err
 	}
 	comment := strings.TrimSpace(c.Comment)

@@ -31,7 +31,9 @@ type Options struct {
 	DeactivateAfter time.Duration
 	// MaxAttempts before a job goes to the dead letters (default 5).
 	MaxAttempts int
-	Logger      *slog.Logger
+	// Delegates returns who may decide approvals addressed to an approver.
+	Delegates func(approver string) []string
+	Logger    *slog.Logger
 }
 
 // Engine applies commands. It is safe for concurrent use: the store
@@ -40,6 +42,7 @@ type Engine struct {
 	store           offboard.Store
 	clock           offboard.Clock
 	roles           func(string) []offboard.Role
+	delegates       func(string) []string
 	loc             *time.Location
 	revHour, revMin int
 	playbooks       map[string]*offboard.Playbook
@@ -55,7 +58,7 @@ func New(o Options) (*Engine, error) {
 		return nil, errors.New("flows: no store")
 	}
 	e := &Engine{
-		store: o.Store, clock: o.Clock, roles: o.Roles, loc: o.Location,
+		store: o.Store, clock: o.Clock, roles: o.Roles, delegates: o.Delegates, loc: o.Location,
 		revHour: o.RevocationHour, revMin: o.RevocationMinute,
 		deactivateAfter: o.DeactivateAfter, maxAttempts: o.MaxAttempts, log: o.Logger,
 	}
@@ -64,6 +67,9 @@ func New(o Options) (*Engine, error) {
 	}
 	if e.roles == nil {
 		e.roles = func(string) []offboard.Role { return nil }
+	}
+	if e.delegates == nil {
+		e.delegates = func(string) []string { return nil }
 	}
 	if e.loc == nil {
 		e.loc = time.UTC

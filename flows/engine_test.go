@@ -601,3 +601,23 @@ func TestEngine_FindCases(t *testing.T) {
 		}
 	}
 }
+
+func TestEngine_DelegateDecides(t *testing.T) {
+	deputy := person("dana.deputy@example.com")
+	h := newHarness(t, func(o *flows.Options) {
+		o.Delegates = func(approver string) []string {
+			if approver == manager.Email {
+				return []string{deputy.Email}
+			}
+			return nil
+		}
+	})
+	c := h.open(offboard.Voluntary, "2026-12-31")
+	a := h.approvalFor(c.ID, "transfer_drive", offboard.ApprovalPending)
+	h.refuse(flows.DecideApproval{By: stranger, ApprovalID: a.ID, Approve: true}, offboard.EFORBIDDEN, "their delegate")
+	h.apply(flows.DecideApproval{By: deputy, ApprovalID: a.ID, Approve: true, Comment: "Mona is on leave"})
+	got := h.approvalFor(c.ID, "transfer_drive", offboard.ApprovalApproved)
+	if got.Decisions[0].By != deputy.Email {
+		t.Fatalf("decided by %s, want the delegate", got.Decisions[0].By)
+	}
+}

@@ -324,16 +324,41 @@ func TestSlack_InlineRateLimitReconnect(t *testing.T) {
 		t.Fatalf("retried %s after a 429 with Retry-After: 1", gap)
 	}
 
+	// A confidential case tells the IT desk only that it needs them.
+	eventually(t, "the IT desk told", func() bool { return len(w.fake.Messages("CITDESK")) > 0 })
+	if desk := w.fake.Messages("CITDESK")[0].Text; !strings.Contains(desk, "confidential") || strings.Contains(strings.ToLower(desk), "jane") {
+		t.Fatalf("IT desk notice for a confidential case = %q", desk)
+	}
+	// A question in a channel is answered to the asker alone.
+	w.fake.SendEvent(map[string]any{"type": "app_mention", "user": uIT, "channel": "CGENERAL",
+		"text": "<@U0BOT> status of jane.doe@example.com", "ts": "1.1"}, "app_mention")
+	eventually(t, "the answer to a mention", func() bool { return len(w.fake.Messages("CGENERAL")) > 0 })
+	if m := w.fake.Messages("CGENERAL")[0]; m.User != uIT || !strings.Contains(m.Text, "OFF-0001") {
+		t.Fatalf("answer to a mention = %+v, want an ephemeral to the asker naming the case", m)
+	}
+
 	// Slack asks the bot to reconnect; the next command still works.
 	w.fake.Disconnect()
 	w.fake.WaitConnected(t, 2, 10*time.Second)
 	if ack := string(w.slash(uHR, "status OFF-0001")); !strings.Contains(ack, "OFF-0001") {
 		t.Fatalf("status after reconnect = %s", ack)
 	}
+	// Cancelling closes the case channel after saying why.
+	if ack := string(w.slash(uHR, "cancel OFF-0001 rehired the same day")); !strings.Contains(ack, "cancelled") {
+		t.Fatalf("cancel ack = %s", ack)
+	}
+	eventually(t, "the channel archived", func() bool {
+		for _, c := range w.fake.Channels() {
+			if c.ID == ch.ID {
+				return c.Archived
+			}
+		}
+		return false
+	})
 	// The redelivered command opened nothing, and was not refused either.
 	r := call(t, "GET", w.app.url+"/api/v1/cases?status=open", hrToken, "")
-	if n := strings.Count(string(r.body), `"case":{"id":"OFF-`); n != 1 {
-		t.Fatalf("%d open cases after a redelivered /offboard, want 1: %s", n, r.body)
+	if n := strings.Count(string(r.body), `"case":{"id":"OFF-`); n != 0 {
+		t.Fatalf("%d open cases after a redelivered /offboard and a cancel, want 0: %s", n, r.body)
 	}
 	w.app.stop()
 	_, out, _ := runCLI("audit", "export", "--config", w.cfg)
