@@ -123,7 +123,7 @@ func wire(cfg *config.Config, log *slog.Logger, db *store.DB, o wireOptions) (*a
 		Playbooks: cfg.Playbooks, KnownAction: a.actions.Known,
 		DeactivateAfter: cfg.Okta.DeactivateAfter.D(), MaxAttempts: cfg.Runner.MaxAttempts,
 		Delegates: cfg.DelegatesOf,
-		Logger: log.With("component", "engine"),
+		Logger:    log.With("component", "engine"),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("playbooks: %w", err)
