@@ -469,7 +469,7 @@ func (r *Router) submitOpen(ctx context.Context, who offboard.Actor, val func(st
 	}
 	// employee_name is filled by platforms that know the picked person.
 	cmd := flows.OpenCase{By: who, Employee: offboard.Employee{Email: emp, Name: cleanText(val("employee_name")), ManagerEmail: mgr},
-		Kind: kind, LastDay: lastDay, Source: source(who), Notes: val("notes")}
+		Kind: kind, LastDay: lastDay, LastTime: val("last_time"), Source: source(who), Notes: val("notes")}
 	res, err := r.apply(ctx, cmd)
 	if err != nil {
 		if field := fieldOf(err); field != "" {

@@ -22,6 +22,9 @@ type OpenCase struct {
 	// LastDay "2006-01-02" in the employee's time zone. Required for
 	// voluntary exits; an involuntary exit defaults to today.
 	LastDay string
+	// LastTime "15:04" is when access goes on the last day; empty means
+	// the configured revocation time.
+	LastTime string
 	// EffectiveAt is HR's effective termination time, when known.
 	EffectiveAt time.Time
 	// Confidential overrides the default (on for involuntary exits).

@@ -621,3 +621,15 @@ func TestEngine_DelegateDecides(t *testing.T) {
 		t.Fatalf("decided by %s, want the delegate", got.Decisions[0].By)
 	}
 }
+
+func TestEngine_OpenCase_LastTime(t *testing.T) {
+	h := newHarness(t)
+	r := h.apply(flows.OpenCase{By: hr, Kind: offboard.Voluntary, LastDay: "2026-12-31", LastTime: "12:30",
+		Employee: offboard.Employee{Email: jane.Email, TimeZone: "Europe/Berlin"}})
+	want := time.Date(2026, 12, 31, 12, 30, 0, 0, mustLoc(t, "Europe/Berlin"))
+	if !r.Case.RevokeAt.Equal(want) {
+		t.Fatalf("RevokeAt = %v, want %v", r.Case.RevokeAt, want)
+	}
+	h.refuse(flows.OpenCase{By: hr, Kind: offboard.Voluntary, LastDay: "2026-12-31", LastTime: "noon",
+		Employee: offboard.Employee{Email: "kim@example.com"}}, offboard.EINVALID, "not a time")
+}

@@ -100,7 +100,15 @@ func (d *decision) openCase(c OpenCase) (*Result, error) {
 		if lastDay < today {
 			return nil, offboard.Errorf(offboard.EINVALID, "last day %s is in the past (today is %s in %s)", lastDay, today, tzName)
 		}
-		revokeAt = time.Date(day.Year(), day.Month(), day.Day(), d.e.revHour, d.e.revMin, 0, 0, loc).UTC()
+		hour, minute := d.e.revHour, d.e.revMin
+		if lt := strings.TrimSpace(c.LastTime); lt != "" {
+			t, err := time.Parse("15:04", lt)
+			if err != nil {
+				return nil, offboard.Errorf(offboard.EINVALID, "last time %q is not a time like 17:30", lt)
+			}
+			hour, minute = t.Hour(), t.Minute()
+		}
+		revokeAt = time.Date(day.Year(), day.Month(), day.Day(), hour, minute, 0, 0, loc).UTC()
 		if revokeAt.Before(d.now) {
 			revokeAt = d.now // the last day is today and its revocation time has passed
 		}

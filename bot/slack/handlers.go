@@ -18,14 +18,14 @@ func (p *Platform) handle(ctx context.Context, evt socketmode.Event) {
 	switch evt.Type {
 	case socketmode.EventTypeSlashCommand:
 		cmd, ok := evt.Data.(slack.SlashCommand)
-		if !ok {
+		if !ok || p.foreign(cmd.TeamID, cmd.APIAppID) {
 			p.ack(evt.Request.EnvelopeID, nil)
 			return
 		}
 		p.ack(evt.Request.EnvelopeID, p.slash(ctx, cmd))
 	case socketmode.EventTypeInteractive:
 		cb, ok := evt.Data.(slack.InteractionCallback)
-		if !ok {
+		if !ok || p.foreign(cb.Team.ID, cb.APIAppID) {
 			p.ack(evt.Request.EnvelopeID, nil)
 			return
 		}
@@ -40,7 +40,7 @@ func (p *Platform) handle(ctx context.Context, evt socketmode.Event) {
 		}
 	case socketmode.EventTypeEventsAPI:
 		p.ack(evt.Request.EnvelopeID, nil)
-		if ev, ok := evt.Data.(slackevents.EventsAPIEvent); ok {
+		if ev, ok := evt.Data.(slackevents.EventsAPIEvent); ok && !p.foreign(ev.TeamID, ev.APIAppID) {
 			p.event(ctx, ev)
 		}
 	}

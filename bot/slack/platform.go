@@ -28,8 +28,11 @@ type Options struct {
 	// APIURL is the Web API base, ending in "/"; every call, the socket
 	// connection included, goes there.
 	APIURL string
-	Router *bot.Router
-	Engine bot.Engine
+	// TeamID and AppID, when set, must match every payload: a
+	// mis-routed workspace or app is ignored.
+	TeamID, AppID string
+	Router        *bot.Router
+	Engine        bot.Engine
 	// Members returns the emails configured for a role, to invite a
 	// department's people into case channels.
 	Members func(offboard.Role) []string
@@ -52,6 +55,8 @@ type Options struct {
 type Platform struct {
 	api     *slack.Client
 	sock    *socketmode.Client
+	teamID  string
+	appID   string
 	router  *bot.Router
 	engine  bot.Engine
 	members func(offboard.Role) []string
@@ -104,6 +109,7 @@ func New(o Options) (*Platform, error) {
 	}
 	p := &Platform{
 		router: o.Router, engine: o.Engine, members: o.Members, deptCh: o.DepartmentChannels,
+		teamID: o.TeamID, appID: o.AppID,
 		tpl: o.ChannelTemplate, archive: o.ArchiveOnComplete, clock: o.Clock, loc: o.Location,
 		log: o.Logger, http: o.HTTPClient, ackWait: o.AckTimeout,
 		people: map[string]person{}, ids: map[string]string{}, seen: map[string]bool{},
@@ -326,6 +332,16 @@ func (p *Platform) duplicate(id string) bool {
 	if len(p.seenOrder) > rememberEnvelopes {
 		delete(p.seen, p.seenOrder[0])
 		p.seenOrder = p.seenOrder[1:]
+	}
+	return false
+}
+
+// foreign reports whether a payload comes from another workspace or app
+// than the configured one.
+func (p *Platform) foreign(team, app string) bool {
+	if (p.teamID != "" && team != "" && team != p.teamID) || (p.appID != "" && app != "" && app != p.appID) {
+		p.log.Warn("slack: ignored a payload from another workspace or app", "team", team, "app", app)
+		return true
 	}
 	return false
 }

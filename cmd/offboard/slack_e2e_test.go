@@ -84,10 +84,11 @@ func newSlackWorld(t *testing.T) *slackWorld {
   app_token: %q
   bot_token: %q
   api_url: %q
+  team_id: %q
 departments:
   it:
     slack_channel: CITDESK
-`, slacktest.AppToken, slacktest.BotToken, fake.APIURL()))
+`, slacktest.AppToken, slacktest.BotToken, fake.APIURL(), slacktest.TeamID))
 	// finance and the manager need roles/identities in config too.
 	w := &slackWorld{t: t, fake: fake, cfg: cfg, hooks: newResponseHooks(t)}
 	w.app = startApp(t, cfg, wireOptions{})
@@ -146,6 +147,12 @@ func TestSlack_EndToEnd(t *testing.T) {
 		t.Fatalf("%d modals opened for finance", n)
 	}
 
+	// Someone already has a channel with the name this case would get.
+	squatter := slack.New(slacktest.BotToken, slack.OptionAPIURL(w.fake.APIURL()))
+	if _, err := squatter.CreateConversation(slack.CreateConversationParams{ChannelName: "offboard-jane-doe-off-0001"}); err != nil {
+		t.Fatal(err)
+	}
+
 	// HR: /offboard → modal.
 	w.slash(uHR, "")
 	views := w.fake.Views()
@@ -175,11 +182,12 @@ func TestSlack_EndToEnd(t *testing.T) {
 		t.Fatalf("good form refused: %s", ack)
 	}
 
-	// The private channel: named from the template, without Jane.
+	// The private channel: named from the template (with a suffix, the
+	// name being taken), without Jane.
 	var ch slacktest.Channel
 	eventually(t, "the case channel", func() bool {
 		for _, c := range w.fake.Channels() {
-			if c.Name == "offboard-jane-doe-off-0001" {
+			if c.Name == "offboard-jane-doe-off-0001-2" {
 				ch = c
 				return true
 			}
@@ -291,10 +299,16 @@ func TestSlack_EndToEnd(t *testing.T) {
 // Inline creation, a rate limit on chat.postMessage, and a reconnect.
 func TestSlack_InlineRateLimitReconnect(t *testing.T) {
 	w := newSlackWorld(t)
+	// A command from another workspace is acked and ignored.
+	env := w.fake.SendSlashCommand(slack.SlashCommand{Command: "/offboard", Text: "jane.doe@example.com involuntary",
+		UserID: uHR, ChannelID: "CHR", TeamID: "TFOREIGN", TriggerID: "trig-foreign"})
+	if ack := w.fake.WaitAck(t, env, 5*time.Second); ack != nil {
+		t.Fatalf("a foreign workspace got an answer: %s", ack)
+	}
 	// The next post is rate limited for a second: the outbox waits and
 	// posts after Retry-After instead of losing the card.
 	w.fake.FailNext("chat.postMessage", 429, `{"ok":false,"error":"ratelimited"}`, map[string]string{"Retry-After": "1"})
-	env := w.fake.SendSlashCommand(slack.SlashCommand{Command: "/offboard", Text: "jane.doe@example.com involuntary",
+	env = w.fake.SendSlashCommand(slack.SlashCommand{Command: "/offboard", Text: "jane.doe@example.com involuntary",
 		UserID: uHR, ChannelID: "CHR", TeamID: slacktest.TeamID, TriggerID: "trig-inline"})
 	ack := string(w.fake.WaitAck(t, env, 5*time.Second))
 	if !strings.Contains(ack, "OFF-0001") || !strings.Contains(ack, "in_channel") {

@@ -146,6 +146,7 @@ func wire(cfg *config.Config, log *slog.Logger, db *store.DB, o wireOptions) (*a
 		}
 		a.slack, err = slackbot.New(slackbot.Options{
 			AppToken: cfg.Slack.AppToken.Reveal(), BotToken: cfg.Slack.BotToken.Reveal(), APIURL: cfg.Slack.APIURL,
+			TeamID: cfg.Slack.TeamID, AppID: cfg.Slack.AppID,
 			Router: a.router, Engine: a.engine, Members: func(r offboard.Role) []string { return cfg.Roles[r] },
 			DepartmentChannels: channels, ChannelTemplate: cfg.Slack.ChannelNameTemplate,
 			ArchiveOnComplete: cfg.Slack.ArchiveOnComplete, Clock: clock, Location: cfg.Location(),
