@@ -116,9 +116,21 @@ type Runner struct {
 
 // Okta configures the Okta connector; it is enabled when OrgURL is set.
 type Okta struct {
-	OrgURL          string            `yaml:"org_url" json:"org_url"`
-	APIToken        Secret            `yaml:"api_token" json:"api_token"`
-	APITokenFile    string            `yaml:"api_token_file" json:"api_token_file,omitempty"`
+	OrgURL       string `yaml:"org_url" json:"org_url"`
+	APIToken     Secret `yaml:"api_token" json:"api_token"`
+	APITokenFile string `yaml:"api_token_file" json:"api_token_file,omitempty"`
+	// OAuth 2.0 service app (recommended): client id, private key (PEM)
+	// and its key id, and the scopes granted.
+	ClientID       string   `yaml:"client_id" json:"client_id"`
+	PrivateKey     Secret   `yaml:"private_key" json:"private_key"`
+	PrivateKeyFile string   `yaml:"private_key_file" json:"private_key_file,omitempty"`
+	PrivateKeyID   string   `yaml:"private_key_id" json:"private_key_id"`
+	Scopes         []string `yaml:"scopes" json:"scopes"`
+	// InsecureHTTPForTests allows an http org_url (a local fake Okta).
+	InsecureHTTPForTests bool `yaml:"insecure_http_for_tests" json:"insecure_http_for_tests"`
+	// RateShare is the part of Okta's remaining rate limit offboard may
+	// use; the limits are shared by the whole org.
+	RateShare       float64           `yaml:"rate_share" json:"rate_share"`
 	DeactivateAfter offboard.Duration `yaml:"deactivate_after" json:"deactivate_after"`
 	RequestTimeout  offboard.Duration `yaml:"request_timeout" json:"request_timeout"`
 }
@@ -229,7 +241,8 @@ func Default() *Config {
 			BackoffMax:    dur(5 * time.Minute),
 			ShutdownGrace: dur(10 * time.Second),
 		},
-		Okta: Okta{DeactivateAfter: dur(7 * 24 * time.Hour), RequestTimeout: dur(30 * time.Second)},
+		Okta: Okta{DeactivateAfter: dur(7 * 24 * time.Hour), RequestTimeout: dur(30 * time.Second), RateShare: 0.5,
+			Scopes: []string{"okta.users.manage", "okta.users.read", "okta.groups.manage", "okta.apps.read"}},
 		Slack: Slack{
 			APIURL:              "https://slack.com/api/",
 			ChannelNameTemplate: "offboard-{first}-{last}-{case_id}",

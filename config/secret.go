@@ -76,6 +76,7 @@ type secretField struct {
 func (c *Config) secretFields() []secretField {
 	fields := []secretField{
 		{"okta.api_token", &c.Okta.APIToken, &c.Okta.APITokenFile},
+		{"okta.private_key", &c.Okta.PrivateKey, &c.Okta.PrivateKeyFile},
 		{"hris.bamboohr.webhook_secret", &c.HRIS.BambooHR.WebhookSecret, &c.HRIS.BambooHR.WebhookSecretFile},
 		{"hris.bamboohr.previous_webhook_secret", &c.HRIS.BambooHR.PreviousWebhookSecret, &c.HRIS.BambooHR.PreviousWebhookSecretFile},
 		{"hris.bamboohr.api_key", &c.HRIS.BambooHR.APIKey, &c.HRIS.BambooHR.APIKeyFile},

@@ -282,15 +282,37 @@ func (c *Config) validateRunner(v *validator) {
 
 func (c *Config) validateOkta(v *validator) {
 	o := c.Okta
+	hasToken := o.APIToken != "" || o.APITokenFile != ""
+	hasKey := o.PrivateKey != "" || o.PrivateKeyFile != ""
 	if !c.OktaEnabled() {
-		if o.APIToken != "" || o.APITokenFile != "" {
+		switch {
+		case hasToken:
 			v.add("okta.org_url", "required when okta.api_token is set")
+		case o.ClientID != "" || hasKey:
+			v.add("okta.org_url", "required when okta.client_id or okta.private_key is set")
 		}
 		return
 	}
-	checkURL(v, "okta.org_url", o.OrgURL, true)
-	if o.APIToken == "" && o.APITokenFile == "" {
-		v.add("okta.api_token", "required when okta.org_url is set")
+	if o.InsecureHTTPForTests {
+		checkURL(v, "okta.org_url", o.OrgURL, false)
+	} else if checkURL(v, "okta.org_url", o.OrgURL, false) && !strings.HasPrefix(o.OrgURL, "https://") {
+		v.add("okta.org_url", "must be https (set okta.insecure_http_for_tests only for a local fake)")
+	}
+	oauth := o.ClientID != "" || hasKey
+	switch {
+	case hasToken && oauth:
+		v.add("okta.api_token", "set either okta.api_token or okta.client_id with okta.private_key, not both")
+	case oauth && o.ClientID == "":
+		v.add("okta.client_id", "required with okta.private_key")
+	case oauth && !hasKey:
+		v.add("okta.private_key", "required with okta.client_id (or private_key_file)")
+	case oauth && len(o.Scopes) == 0:
+		v.add("okta.scopes", "required with okta.client_id")
+	case !hasToken && !oauth:
+		v.add("okta.client_id", "required when okta.org_url is set: an OAuth service app (client_id + private_key), or okta.api_token")
+	}
+	if o.RateShare <= 0 || o.RateShare > 1 {
+		v.add("okta.rate_share", "want a fraction above 0 and at most 1 (0.5 = half of what remains), got %v", o.RateShare)
 	}
 	positive(v, "okta.request_timeout", o.RequestTimeout)
 }

@@ -88,8 +88,8 @@ okta:
 okta:
   org_url: http://example.okta.com
 `, []string{
-			`config.yaml:2: okta.org_url: must use https`,
-			`config.yaml: okta.api_token: required when okta.org_url is set`,
+			`config.yaml:2: okta.org_url: must be https (set okta.insecure_http_for_tests only for a local fake)`,
+			`config.yaml: okta.client_id: required when okta.org_url is set: an OAuth service app (client_id + private_key), or okta.api_token`,
 		}},
 		{"teams needs password and tenant", `
 teams:
@@ -250,6 +250,7 @@ roles:
   admin: [jane@example.com, bob@example.com]
 okta:
   org_url: http://127.0.0.1:8089
+  insecure_http_for_tests: true
   api_token: token
 assistant:
   base_url: http://localhost:11434/v1
@@ -322,5 +323,28 @@ func TestValidate_Delegates(t *testing.T) {
 	}
 	if got := cfg.DelegatesOf("mona@example.com"); len(got) != 1 || got[0] != "deputy@example.com" {
 		t.Fatalf("DelegatesOf = %v", got)
+	}
+}
+
+func TestValidate_OktaCredentials(t *testing.T) {
+	cases := []struct{ src, want string }{
+		{"okta:\n  org_url: https://x.okta.com\n  api_token: t\n  client_id: c\n  private_key: k\n", "not both"},
+		{"okta:\n  org_url: https://x.okta.com\n  client_id: c\n", "okta.private_key: required with okta.client_id"},
+		{"okta:\n  org_url: https://x.okta.com\n  private_key: k\n", "okta.client_id: required with okta.private_key"},
+		{"okta:\n  org_url: https://x.okta.com\n  api_token: t\n  rate_share: 1.5\n", "okta.rate_share"},
+		{"okta:\n  client_id: c\n", "okta.org_url: required"},
+	}
+	for _, tc := range cases {
+		_, err := config.Parse([]byte(tc.src), "c.yaml", nil)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: err %v, want %q", tc.src, err, tc.want)
+		}
+	}
+	cfg, err := config.Parse([]byte("okta:\n  org_url: https://x.okta.com\n  client_id: c\n  private_key: k\n  private_key_id: kid\n"), "c.yaml", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Okta.RateShare != 0.5 || len(cfg.Okta.Scopes) == 0 {
+		t.Fatalf("defaults: share %v scopes %v", cfg.Okta.RateShare, cfg.Okta.Scopes)
 	}
 }
