@@ -13,6 +13,7 @@ import (
 	slackbot "github.com/offboard-dev/offboard/bot/slack"
 	"github.com/offboard-dev/offboard/config"
 	"github.com/offboard-dev/offboard/connectors"
+	oktaconn "github.com/offboard-dev/offboard/connectors/okta"
 	"github.com/offboard-dev/offboard/flows"
 	"github.com/offboard-dev/offboard/flows/runner"
 	"github.com/offboard-dev/offboard/store"
@@ -88,10 +89,16 @@ func newActions(cfg *config.Config, extra func(*connectors.Registry) error) (*co
 			return nil, err
 		}
 	}
-	okta := "Okta is not configured: set okta.org_url and okta.api_token"
-	if cfg.OktaEnabled() {
-		okta = "the Okta connector is not part of this build yet; okta.* tasks cannot run"
+	if cfg.OktaEnabled() && !reg.Known("okta.suspend") {
+		client, err := oktaconn.New(context.Background(), oktaconn.Options{Config: cfg.Okta, Licenses: cfg.Licenses})
+		if err != nil {
+			return nil, fmt.Errorf("okta: %w", err)
+		}
+		if err := client.Register(reg); err != nil {
+			return nil, err
+		}
 	}
+	okta := "Okta is not configured: set okta.org_url and okta.client_id with okta.private_key (or okta.api_token)"
 	var missing []string
 	for _, id := range connectors.OktaActionIDs() {
 		if !reg.Known(id) {

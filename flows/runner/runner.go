@@ -89,6 +89,11 @@ type Runner struct {
 	mu      sync.Mutex
 	paused  map[string]time.Time // api → until
 	wakeups []time.Time          // times when a job becomes ready
+	// busy counts the action jobs in flight per case. A case's actions run
+	// one at a time, in queue order, so its revocations keep the
+	// playbook's safe order (suspend before clearing sessions …) while
+	// other cases run in parallel.
+	busy map[offboard.CaseID]int
 }
 
 // New checks the options and fills in defaults.
@@ -107,6 +112,7 @@ func New(o Options) (*Runner, error) {
 		log:    o.Logger,
 		wake:   make(chan struct{}, 1),
 		paused: map[string]time.Time{},
+		busy:   map[offboard.CaseID]int{},
 	}
 	if r.log == nil {
 		r.log = slog.New(slog.DiscardHandler)
@@ -341,13 +347,34 @@ func (r *Runner) Run(ctx context.Context, grace time.Duration) error {
 func (r *Runner) claim(ctx context.Context, n int) ([]*offboard.Job, error) {
 	now := r.clock.Now()
 	paused := r.Paused()
-	skip := func(j *offboard.Job) bool {
-		until, ok := paused[j.API()]
-		return ok && until.After(now)
+	r.mu.Lock()
+	busy := make(map[offboard.CaseID]bool, len(r.busy))
+	for id := range r.busy {
+		busy[id] = true
+	}
+	r.mu.Unlock()
+	// newSkip returns a fresh filter for one walk of the queue: paused
+	// APIs, and a second action job of a case (in flight or taken in this
+	// walk) wait.
+	newSkip := func() func(*offboard.Job) bool {
+		taken := map[offboard.CaseID]bool{}
+		return func(j *offboard.Job) bool {
+			if until, ok := paused[j.API()]; ok && until.After(now) {
+				return true
+			}
+			if j.Kind != offboard.JobAction {
+				return false
+			}
+			if busy[j.CaseID] || taken[j.CaseID] {
+				return true
+			}
+			taken[j.CaseID] = true
+			return false
+		}
 	}
 	ready := false
 	err := r.store.View(ctx, func(tx offboard.Tx) error {
-		jobs, err := tx.ReadyJobs(now, 1, skip)
+		jobs, err := tx.ReadyJobs(now, 1, newSkip())
 		ready = len(jobs) > 0
 		return err
 	})
@@ -357,7 +384,7 @@ func (r *Runner) claim(ctx context.Context, n int) ([]*offboard.Job, error) {
 	var out []*offboard.Job
 	err = r.store.Update(ctx, func(tx offboard.Tx) error {
 		out = nil
-		jobs, err := tx.ReadyJobs(now, n, skip)
+		jobs, err := tx.ReadyJobs(now, n, newSkip())
 		if err != nil {
 			return err
 		}
@@ -373,7 +400,28 @@ func (r *Runner) claim(ctx context.Context, n int) ([]*offboard.Job, error) {
 	if err != nil {
 		return nil, err
 	}
+	r.mu.Lock()
+	for _, j := range out {
+		if j.Kind == offboard.JobAction {
+			r.busy[j.CaseID]++
+		}
+	}
+	r.mu.Unlock()
 	return out, nil
+}
+
+// done marks a claimed job as no longer in flight, and looks for work:
+// the case's next action may now run.
+func (r *Runner) done(j *offboard.Job) {
+	if j.Kind != offboard.JobAction {
+		return
+	}
+	r.mu.Lock()
+	if r.busy[j.CaseID]--; r.busy[j.CaseID] <= 0 {
+		delete(r.busy, j.CaseID)
+	}
+	r.mu.Unlock()
+	r.Wake()
 }
 
 // release puts leased jobs back in the queue, not before notBefore when

@@ -94,11 +94,23 @@ func TestRunner_Run_involuntary(t *testing.T) {
 	}
 }
 
+// Cases run in parallel; the actions of one case run one at a time, in
+// the playbook's order.
 func TestRunner_Run_workersInParallel(t *testing.T) {
 	e := newEnv(t, envOptions{})
 	l := newLedger(e.clock)
 	var running, peak atomic.Int32
-	l.fail = func(connectors.Request, int) error {
+	var mu sync.Mutex
+	perCase := map[offboard.CaseID]int{}
+	overlap := false
+	l.fail = func(req connectors.Request, _ int) error {
+		mu.Lock()
+		perCase[req.CaseID]++
+		if perCase[req.CaseID] > 1 {
+			overlap = true
+		}
+		mu.Unlock()
+		defer func() { mu.Lock(); perCase[req.CaseID]--; mu.Unlock() }()
 		n := running.Add(1)
 		defer running.Add(-1)
 		for {
@@ -111,11 +123,21 @@ func TestRunner_Run_workersInParallel(t *testing.T) {
 		return nil
 	}
 	r, _ := e.start(runner.Options{Actions: l.registry(t), Notifier: l, Workers: 4})
-	res := e.open("jane@example.com", offboard.Involuntary, "")
+	var ids []offboard.CaseID
+	for _, who := range []string{"jane@example.com", "john@example.com", "jo@example.com"} {
+		ids = append(ids, e.open(who, offboard.Involuntary, "").Case.ID)
+	}
 	r.Wake()
-	e.waitTasks(res.Case.ID, offboard.TaskDone, immediateKeys...)
+	for _, id := range ids {
+		e.waitTasks(id, offboard.TaskDone, immediateKeys...)
+	}
 	if p := peak.Load(); p < 2 || p > 4 {
-		t.Errorf("peak concurrency %d, want 2..4", p)
+		t.Errorf("peak concurrency %d, want 2..4 across cases", p)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if overlap {
+		t.Error("two actions of one case ran at the same time")
 	}
 }
 

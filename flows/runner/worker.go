@@ -28,6 +28,7 @@ func (r *Runner) worker(soft, hard context.Context, p *pool) {
 		} else {
 			r.runSafely(hard, j)
 		}
+		r.done(j)
 		p.done <- struct{}{}
 	}
 }

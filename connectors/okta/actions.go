@@ -1,0 +1,518 @@
+package okta
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/okta/okta-sdk-golang/v2/okta"
+	"github.com/okta/okta-sdk-golang/v2/okta/query"
+
+	"github.com/offboard-dev/offboard"
+	"github.com/offboard-dev/offboard/connectors"
+)
+
+// Okta user statuses.
+const (
+	statusActive        = "ACTIVE"
+	statusSuspended     = "SUSPENDED"
+	statusDeprovisioned = "DEPROVISIONED"
+)
+
+// maxPages bounds pagination of list calls.
+const maxPages = 50
+
+// target is the Okta user an action works on, as read before the write.
+type target struct {
+	id, login, status, transitioning string
+	readRequestID                    string
+	foundBy                          string
+}
+
+func (t *target) evidence() map[string]string {
+	ev := map[string]string{
+		"okta_user_id":  t.id,
+		"login":         t.login,
+		"status_before": t.status,
+		"found_by":      t.foundBy,
+	}
+	if t.transitioning != "" {
+		ev["transitioning_to"] = t.transitioning
+	}
+	return ev
+}
+
+func userTarget(u *okta.User) *target {
+	t := &target{id: u.Id, status: u.Status, transitioning: u.TransitioningToStatus}
+	if u.Profile != nil {
+		if l, ok := (*u.Profile)["login"].(string); ok {
+			t.login = l
+		}
+	}
+	return t
+}
+
+// getUser reads one user by id or login. 404 is a permanent ENOTFOUND.
+func (c *Client) getUser(ctx context.Context, idOrLogin, what string) (*target, error) {
+	ctx, rec := withRecorder(ctx)
+	u, _, err := c.sdk.User.GetUser(ctx, url.PathEscape(idOrLogin))
+	if err != nil {
+		return nil, c.classify(err, rec, what)
+	}
+	if u == nil || u.Id == "" {
+		return nil, fmt.Errorf("okta: %s: empty answer", what)
+	}
+	t := userTarget(u)
+	_, _, t.readRequestID = rec.last()
+	return t, nil
+}
+
+// find resolves the request's Okta user: Params["okta_user"] (an id or
+// login) if set, else the employee's email as a login, else a search on
+// profile.email that must match exactly one user.
+func (c *Client) find(ctx context.Context, req connectors.Request) (*target, error) {
+	if ref := strings.TrimSpace(req.Params["okta_user"]); ref != "" {
+		t, err := c.getUser(ctx, ref, "read user")
+		if isNotFound(err) {
+			return nil, offboard.Errorf(offboard.ENOTFOUND, "no Okta user %s", ref)
+		}
+		if t != nil {
+			t.foundBy = "okta_user parameter"
+		}
+		return t, err
+	}
+	email := strings.TrimSpace(req.Employee.Email)
+	if email == "" {
+		return nil, offboard.Errorf(offboard.EINVALID, "the employee has no email and the task names no okta_user; cannot find the Okta user")
+	}
+	t, err := c.getUser(ctx, email, "read user")
+	if err == nil {
+		t.foundBy = "email as login"
+		return t, nil
+	}
+	if !isNotFound(err) {
+		return nil, err
+	}
+	ctx, rec := withRecorder(ctx)
+	search := `profile.email eq "` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(email) + `"`
+	users, resp, err := c.sdk.User.ListUsers(ctx, query.NewQueryParams(query.WithSearch(search), query.WithLimit(10)))
+	if err != nil {
+		return nil, c.classify(err, rec, "search users by email")
+	}
+	if resp != nil && resp.HasNextPage() && len(users) < 2 {
+		var more []*okta.User
+		if _, err := resp.Next(ctx, &more); err != nil {
+			return nil, c.classify(err, rec, "search users by email")
+		}
+		users = append(users, more...)
+	}
+	switch len(users) {
+	case 0:
+		return nil, offboard.Errorf(offboard.ENOTFOUND, "no Okta user %s", email)
+	case 1:
+		t := userTarget(users[0])
+		_, _, t.readRequestID = rec.last()
+		t.foundBy = "profile.email search"
+		return t, nil
+	default:
+		return nil, offboard.Errorf(offboard.ECONFLICT, "%d Okta users have the email %s; name one with the task parameter okta_user", len(users), email)
+	}
+}
+
+// readBack re-reads the user after a write.
+func (c *Client) readBack(ctx context.Context, t *target) (*target, error) {
+	return c.getUser(ctx, t.id, "read back user")
+}
+
+// write runs one SDK write call and returns the Okta request id and status.
+func (c *Client) write(ctx context.Context, what string, fn func(ctx context.Context) (*okta.Response, error)) (requestID string, status int, err error) {
+	ctx, rec := withRecorder(ctx)
+	_, err = fn(ctx)
+	status, _, requestID = rec.last()
+	if err != nil {
+		return requestID, status, c.classify(err, rec, what)
+	}
+	return requestID, status, nil
+}
+
+func (c *Client) logDone(action string, t *target, res connectors.Result) {
+	c.log.Info("okta action done", "action", action, "okta_user_id", t.id,
+		"verified", res.Verified, "already_done", res.AlreadyDone)
+}
+
+func (c *Client) suspend(ctx context.Context, req connectors.Request) (connectors.Result, error) {
+	t, err := c.find(ctx, req)
+	if err != nil {
+		return connectors.Result{}, err
+	}
+	ev := t.evidence()
+	suspended := func(s *target) bool {
+		return s.status == statusSuspended || s.status == statusDeprovisioned || s.transitioning == statusDeprovisioned
+	}
+	if suspended(t) {
+		ev["status_after"] = t.status
+		ev["okta_request_id"] = t.readRequestID
+		ev["read_back"] = "user status is " + t.status
+		ev["already_done"] = "true"
+		res := connectors.Result{Verified: true, AlreadyDone: true, Evidence: ev,
+			Summary: fmt.Sprintf("Okta user %s was already %s", t.login, t.status)}
+		c.logDone(req.Action, t, res)
+		return res, nil
+	}
+	if t.status != statusActive {
+		return connectors.Result{}, cannotSuspend(t)
+	}
+	reqID, _, werr := c.write(ctx, "suspend user", func(ctx context.Context) (*okta.Response, error) {
+		return c.sdk.User.SuspendUser(ctx, t.id)
+	})
+	if werr != nil && isRateLimit(werr) {
+		return connectors.Result{}, werr
+	}
+	after, err := c.readBack(ctx, t)
+	if err != nil {
+		if werr != nil {
+			return connectors.Result{}, werr
+		}
+		return connectors.Result{}, err
+	}
+	if werr != nil && !suspended(after) {
+		return connectors.Result{}, werr
+	}
+	ev["status_after"] = after.status
+	ev["okta_request_id"] = reqID
+	ev["read_back"] = "user status is " + after.status
+	res := connectors.Result{Verified: suspended(after), Evidence: ev,
+		Summary: fmt.Sprintf("suspended Okta user %s (now %s)", t.login, after.status)}
+	if werr != nil {
+		ev["note"] = "the suspend call failed but the user is " + after.status
+	}
+	c.logDone(req.Action, t, res)
+	return res, nil
+}
+
+func cannotSuspend(t *target) error {
+	switch t.status {
+	case "LOCKED_OUT", "RECOVERY", "PASSWORD_EXPIRED":
+		return offboard.Errorf(offboard.ECONFLICT,
+			"Okta can only suspend ACTIVE users and %s is %s; deactivate the user instead (okta.deactivate works in any status)", t.login, t.status)
+	case "STAGED", "PROVISIONED":
+		return offboard.Errorf(offboard.ECONFLICT,
+			"Okta can only suspend ACTIVE users and %s is %s (never activated); deactivate the user instead (okta.deactivate)", t.login, t.status)
+	}
+	return offboard.Errorf(offboard.ECONFLICT, "Okta can only suspend ACTIVE users and %s is %s", t.login, t.status)
+}
+
+func (c *Client) clearSessions(ctx context.Context, req connectors.Request) (connectors.Result, error) {
+	t, err := c.find(ctx, req)
+	if err != nil {
+		return connectors.Result{}, err
+	}
+	reqID, status, err := c.write(ctx, "clear sessions", func(ctx context.Context) (*okta.Response, error) {
+		return c.sdk.User.ClearUserSessions(ctx, t.id, query.NewQueryParams(query.WithOauthTokens(true)))
+	})
+	if err != nil {
+		return connectors.Result{}, err
+	}
+	ev := t.evidence()
+	ev["status_after"] = t.status
+	ev["okta_request_id"] = reqID
+	ev["read_back"] = "sessions endpoint answered " + strconv.Itoa(status) + "; Okta has no session read-back"
+	res := connectors.Result{Verified: status == 204, Evidence: ev,
+		Summary: fmt.Sprintf("cleared Okta sessions and OAuth tokens of %s", t.login)}
+	c.logDone(req.Action, t, res)
+	return res, nil
+}
+
+func (c *Client) countFactors(ctx context.Context, t *target) (int, string, error) {
+	ctx, rec := withRecorder(ctx)
+	fs, _, err := c.sdk.UserFactor.ListFactors(ctx, t.id)
+	if err != nil {
+		return 0, "", c.classify(err, rec, "list factors")
+	}
+	_, _, id := rec.last()
+	return len(fs), id, nil
+}
+
+func (c *Client) resetFactors(ctx context.Context, req connectors.Request) (connectors.Result, error) {
+	t, err := c.find(ctx, req)
+	if err != nil {
+		return connectors.Result{}, err
+	}
+	n, readID, err := c.countFactors(ctx, t)
+	if err != nil {
+		return connectors.Result{}, err
+	}
+	ev := t.evidence()
+	ev["status_after"] = t.status
+	ev["factors_before"] = strconv.Itoa(n)
+	if n == 0 {
+		ev["okta_request_id"] = readID
+		ev["read_back"] = "0 factors enrolled"
+		ev["already_done"] = "true"
+		res := connectors.Result{Verified: true, AlreadyDone: true, Evidence: ev,
+			Summary: fmt.Sprintf("Okta user %s had no factors enrolled", t.login)}
+		c.logDone(req.Action, t, res)
+		return res, nil
+	}
+	reqID, _, err := c.write(ctx, "reset factors", func(ctx context.Context) (*okta.Response, error) {
+		return c.sdk.User.ResetFactors(ctx, t.id)
+	})
+	if err != nil {
+		return connectors.Result{}, err
+	}
+	after, _, err := c.countFactors(ctx, t)
+	if err != nil {
+		return connectors.Result{}, err
+	}
+	ev["okta_request_id"] = reqID
+	ev["factors_after"] = strconv.Itoa(after)
+	ev["read_back"] = strconv.Itoa(after) + " factors enrolled"
+	res := connectors.Result{Verified: after == 0, Evidence: ev,
+		Summary: fmt.Sprintf("reset %d Okta factors of %s", n, t.login)}
+	c.logDone(req.Action, t, res)
+	return res, nil
+}
+
+func (c *Client) listGrants(ctx context.Context, t *target) (int, string, error) {
+	ctx, rec := withRecorder(ctx)
+	gs, resp, err := c.sdk.User.ListUserGrants(ctx, t.id, nil)
+	if err != nil {
+		return 0, "", c.classify(err, rec, "list grants")
+	}
+	_, _, id := rec.last()
+	n := len(gs)
+	for page := 0; resp != nil && resp.HasNextPage() && page < maxPages; page++ {
+		var more []*okta.OAuth2ScopeConsentGrant
+		if resp, err = resp.Next(ctx, &more); err != nil {
+			return 0, "", c.classify(err, rec, "list grants")
+		}
+		n += len(more)
+	}
+	return n, id, nil
+}
+
+func (c *Client) revokeGrants(ctx context.Context, req connectors.Request) (connectors.Result, error) {
+	t, err := c.find(ctx, req)
+	if err != nil {
+		return connectors.Result{}, err
+	}
+	n, readID, err := c.listGrants(ctx, t)
+	if err != nil {
+		return connectors.Result{}, err
+	}
+	ev := t.evidence()
+	ev["status_after"] = t.status
+	ev["grants_before"] = strconv.Itoa(n)
+	if n == 0 {
+		ev["okta_request_id"] = readID
+		ev["read_back"] = "0 consent grants"
+		ev["already_done"] = "true"
+		res := connectors.Result{Verified: true, AlreadyDone: true, Evidence: ev,
+			Summary: fmt.Sprintf("Okta user %s had no consent grants", t.login)}
+		c.logDone(req.Action, t, res)
+		return res, nil
+	}
+	reqID, _, err := c.write(ctx, "revoke grants", func(ctx context.Context) (*okta.Response, error) {
+		return c.sdk.User.RevokeUserGrants(ctx, t.id)
+	})
+	if err != nil {
+		return connectors.Result{}, err
+	}
+	after, _, err := c.listGrants(ctx, t)
+	if err != nil {
+		return connectors.Result{}, err
+	}
+	ev["okta_request_id"] = reqID
+	ev["grants_after"] = strconv.Itoa(after)
+	ev["read_back"] = strconv.Itoa(after) + " consent grants"
+	res := connectors.Result{Verified: after == 0, Evidence: ev,
+		Summary: fmt.Sprintf("revoked %d Okta consent grants of %s", n, t.login)}
+	c.logDone(req.Action, t, res)
+	return res, nil
+}
+
+func (c *Client) listGroups(ctx context.Context, t *target) ([]*okta.Group, string, error) {
+	ctx, rec := withRecorder(ctx)
+	gs, resp, err := c.sdk.User.ListUserGroups(ctx, t.id)
+	if err != nil {
+		return nil, "", c.classify(err, rec, "list groups")
+	}
+	_, _, id := rec.last()
+	for page := 0; resp != nil && resp.HasNextPage() && page < maxPages; page++ {
+		var more []*okta.Group
+		if resp, err = resp.Next(ctx, &more); err != nil {
+			return nil, "", c.classify(err, rec, "list groups")
+		}
+		gs = append(gs, more...)
+	}
+	return gs, id, nil
+}
+
+func groupName(g *okta.Group) string {
+	if g.Profile != nil && g.Profile.Name != "" {
+		return g.Profile.Name
+	}
+	return g.Id
+}
+
+func (c *Client) removeGroups(ctx context.Context, req connectors.Request) (connectors.Result, error) {
+	t, err := c.find(ctx, req)
+	if err != nil {
+		return connectors.Result{}, err
+	}
+	groups, readID, err := c.listGroups(ctx, t)
+	if err != nil {
+		return connectors.Result{}, err
+	}
+	ev := t.evidence()
+	ev["status_after"] = t.status
+	var removed, skipped []string
+	lastID := readID
+	for _, g := range groups {
+		if g.Type != "OKTA_GROUP" {
+			skipped = append(skipped, groupName(g)+" ("+g.Type+")")
+			continue
+		}
+		reqID, _, err := c.write(ctx, "remove from group "+groupName(g), func(ctx context.Context) (*okta.Response, error) {
+			return c.sdk.Group.RemoveUserFromGroup(ctx, g.Id, t.id)
+		})
+		if err != nil && !isNotFound(err) {
+			return connectors.Result{}, err
+		}
+		removed = append(removed, groupName(g))
+		lastID = reqID
+	}
+	if len(skipped) > 0 {
+		ev["skipped"] = strings.Join(skipped, ", ")
+	}
+	if len(removed) == 0 {
+		ev["okta_request_id"] = readID
+		ev["read_back"] = "member of no OKTA_GROUP groups"
+		ev["already_done"] = "true"
+		res := connectors.Result{Verified: true, AlreadyDone: true, Evidence: ev,
+			Summary: fmt.Sprintf("Okta user %s was in no Okta-managed groups", t.login)}
+		c.logDone(req.Action, t, res)
+		return res, nil
+	}
+	ev["removed"] = strings.Join(removed, ", ")
+	ev["okta_request_id"] = lastID
+	after, _, err := c.listGroups(ctx, t)
+	if err != nil {
+		return connectors.Result{}, err
+	}
+	var left []string
+	for _, g := range after {
+		if g.Type == "OKTA_GROUP" {
+			left = append(left, groupName(g))
+		}
+	}
+	ev["read_back"] = fmt.Sprintf("member of %d OKTA_GROUP groups", len(left))
+	if len(left) > 0 {
+		ev["groups_left"] = strings.Join(left, ", ")
+	}
+	res := connectors.Result{Verified: len(left) == 0, Evidence: ev,
+		Summary: fmt.Sprintf("removed Okta user %s from %d groups", t.login, len(removed))}
+	c.logDone(req.Action, t, res)
+	return res, nil
+}
+
+func (c *Client) deactivate(ctx context.Context, req connectors.Request) (connectors.Result, error) {
+	t, err := c.find(ctx, req)
+	if err != nil {
+		return connectors.Result{}, err
+	}
+	ev := t.evidence()
+	gone := func(s *target) bool { return s.status == statusDeprovisioned || s.transitioning == statusDeprovisioned }
+	if gone(t) {
+		ev["status_after"] = t.status
+		ev["okta_request_id"] = t.readRequestID
+		ev["read_back"] = "user status is " + t.status
+		ev["already_done"] = "true"
+		res := connectors.Result{Verified: true, AlreadyDone: true, Evidence: ev,
+			Summary: fmt.Sprintf("Okta user %s was already deactivated", t.login)}
+		c.logDone(req.Action, t, res)
+		return res, nil
+	}
+	// POST /lifecycle/deactivate only; never DELETE /users/{id}, which
+	// deletes a deactivated user for good.
+	reqID, _, werr := c.write(ctx, "deactivate user", func(ctx context.Context) (*okta.Response, error) {
+		return c.sdk.User.DeactivateUser(ctx, t.id, query.NewQueryParams(query.WithSendEmail(false)))
+	})
+	if werr != nil && isRateLimit(werr) {
+		return connectors.Result{}, werr
+	}
+	after, err := c.readBack(ctx, t)
+	if err != nil {
+		if werr != nil {
+			return connectors.Result{}, werr
+		}
+		return connectors.Result{}, err
+	}
+	if werr != nil && !gone(after) {
+		return connectors.Result{}, werr
+	}
+	if werr != nil {
+		ev["note"] = "the deactivate call failed but the user is " + after.status
+	}
+	ev["status_after"] = after.status
+	ev["okta_request_id"] = reqID
+	ev["read_back"] = "user status is " + after.status
+	res := connectors.Result{Verified: gone(after), Evidence: ev,
+		Summary: fmt.Sprintf("deactivated Okta user %s (now %s)", t.login, after.status)}
+	c.logDone(req.Action, t, res)
+	return res, nil
+}
+
+func (c *Client) appReport(ctx context.Context, req connectors.Request) (connectors.Result, error) {
+	t, err := c.find(ctx, req)
+	if err != nil {
+		return connectors.Result{}, err
+	}
+	rctx, rec := withRecorder(ctx)
+	links, _, err := c.sdk.User.ListAppLinks(rctx, t.id)
+	if err != nil {
+		return connectors.Result{}, c.classify(err, rec, "list app links")
+	}
+	_, _, reqID := rec.last()
+	var labels []string
+	var cost float64
+	priced := false
+	for _, l := range links {
+		if l == nil {
+			continue
+		}
+		label := l.Label
+		if label == "" {
+			label = l.AppName
+		}
+		labels = append(labels, label)
+		for _, k := range []string{l.AppName, l.Label} {
+			if p, ok := c.licenses[strings.ToLower(strings.TrimSpace(k))]; ok && k != "" {
+				cost += p
+				priced = true
+				break
+			}
+		}
+	}
+	ev := t.evidence()
+	ev["status_after"] = t.status
+	ev["okta_request_id"] = reqID
+	ev["apps"] = strings.Join(labels, ", ")
+	ev["app_count"] = strconv.Itoa(len(labels))
+	ev["read_back"] = fmt.Sprintf("%d app links", len(labels))
+	if priced {
+		ev["monthly_seat_cost"] = fmt.Sprintf("%.2f", cost)
+	}
+	summary := fmt.Sprintf("%d apps", len(labels))
+	if len(labels) > 0 {
+		summary += ": " + strings.Join(labels, ", ")
+	}
+	if priced {
+		summary += fmt.Sprintf(" (%.2f a month in seats)", cost)
+	}
+	res := connectors.Result{Verified: true, Evidence: ev, Summary: summary}
+	c.logDone(req.Action, t, res)
+	return res, nil
+}

@@ -1,0 +1,89 @@
+// Package okta is offboard's Okta connector. It registers seven actions
+// (connectors.OktaActionIDs) built on okta-sdk-golang v2:
+//
+//   - okta.suspend: ACTIVE → SUSPENDED (reversible; apps keep their data).
+//   - okta.clear_sessions: end every Okta session and revoke OAuth tokens.
+//   - okta.reset_factors: remove every enrolled MFA factor.
+//   - okta.revoke_grants: revoke every OAuth consent grant.
+//   - okta.remove_groups: remove the user from every OKTA_GROUP (APP_GROUP
+//     and BUILT_IN groups are skipped and named in the evidence).
+//   - okta.deactivate: → DEPROVISIONED, with sendEmail=false.
+//   - okta.app_report: the user's app assignments and, with
+//     config.Licenses, their monthly seat cost (a read).
+//
+// The safe order is the order above: suspend and clear sessions first (they
+// cut access at once and can be undone), then factors, grants and groups,
+// and deactivate last, after data retention, because deactivation
+// deprovisions every assigned app and cannot be undone. The app report
+// runs before deactivation, which removes the assignments it reads.
+//
+// # Finding the user
+//
+// Every action works on Params["okta_user"] (an Okta id or login) when the
+// task sets it, else on the employee's email: first as a login (GET
+// /api/v1/users/{email}), then by a search on profile.email that must match
+// exactly one user (none is ENOTFOUND, several are ECONFLICT). Writes use the
+// resolved 00u… id, never a login in a path.
+//
+// # Idempotency and read-back
+//
+// Okta's lifecycle operations are not idempotent (a second suspend or
+// deactivate is an error), so every action reads first and a target already
+// in the wanted state is success with Result.AlreadyDone. After a write the
+// action reads the target back; Result.Verified says whether the read-back
+// agrees. If a lifecycle call fails, the user is read again and the wanted
+// state counts as success. Okta offers admins no way to list a user's
+// sessions, so okta.clear_sessions is verified by its 204 answer alone. The
+// evidence of every action names the user (okta_user_id, login), the
+// status before and after, what was read back and the X-Okta-Request-Id of
+// the write (of the read when nothing was written).
+//
+// # Never DELETE
+//
+// The connector never calls DELETE /api/v1/users/{id}
+// (DeactivateOrDeleteUser): on an active user it deactivates, and on a
+// deactivated user it deletes the user for good, so a retried DELETE can
+// destroy the record. Deactivation uses POST …/lifecycle/deactivate only.
+//
+// # Errors and rate limits
+//
+// The SDK's own 429 retries are off (the outbox retries), its cache is off
+// (it returns stale users after writes), and every setting is passed
+// explicitly so ~/.okta/okta.yaml and OKTA_* variables cannot change it.
+// A 429 becomes *offboard.RateLimitError{API: "okta"} with Reset from
+// X-Rate-Limit-Reset (a minute when absent), which pauses every Okta job;
+// 401 and 403 are permanent EFORBIDDEN; a missing user is ENOTFOUND; other
+// 4xx are EINVALID (409 ECONFLICT); 5xx, network errors and timeouts are
+// plain errors and retried. Error texts, evidence and logs never contain
+// the API token, the private key or the signed client assertion.
+//
+// Okta's rate limits are shared by the whole org. The connector reads
+// X-Rate-Limit-Limit, -Remaining and -Reset from every response, per
+// bucket (method and path template), and once Remaining ≤
+// Limit × (1 − rate_share) in any bucket it returns a RateLimitError until
+// that bucket's Reset instead of calling Okta, so offboard uses at most
+// rate_share (default 0.5) of what the org has and HR, admins and other
+// integrations keep working.
+//
+// # Least privilege
+//
+// Prefer an OAuth 2.0 API Services app over an SSWS API token: a token
+// carries all the permissions of the admin who made it and stops working
+// when that admin is deactivated. Set up:
+//
+//  1. An API Services app with client authentication "Public key / Private
+//     key" (private_key_jwt); put its client id, private key (PEM) and key
+//     id in okta.client_id, okta.private_key_file and okta.private_key_id.
+//  2. Grant it only the scopes okta.users.manage (lifecycle, sessions,
+//     factors, grants), okta.users.read (lookups, read-back),
+//     okta.groups.manage (group removal) and okta.apps.read (app report).
+//  3. Assign it a custom admin role with only the permissions "Edit users'
+//     lifecycle states", "Clear users' sessions", "Reset users'
+//     authenticators", "Manage group membership" and "View users and their
+//     details", on a resource set that excludes administrators,
+//     break-glass accounts and the service app itself (for example the
+//     "employees" group only). Scopes say which APIs it may call; the role
+//     says which users and groups.
+//
+// The role needs no permission to delete users.
+package okta

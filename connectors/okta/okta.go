@@ -1,0 +1,303 @@
+package okta
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/okta/okta-sdk-golang/v2/okta"
+	"github.com/okta/okta-sdk-golang/v2/okta/query"
+
+	"github.com/offboard-dev/offboard"
+	"github.com/offboard-dev/offboard/config"
+	"github.com/offboard-dev/offboard/connectors"
+)
+
+// DefaultScopes returns the OAuth scopes the connector needs in
+// PrivateKey mode, used when the configuration names none.
+func DefaultScopes() []string {
+	return []string{"okta.users.manage", "okta.users.read", "okta.groups.manage", "okta.apps.read"}
+}
+
+// Options configure a Client.
+type Options struct {
+	Config config.Okta
+	// Licenses maps an app name or label (case-insensitive) to its
+	// monthly seat price, for okta.app_report.
+	Licenses map[string]float64
+	// HTTPClient is used for every request; its Transport is wrapped, the
+	// client itself is not changed. Nil means a new client.
+	HTTPClient *http.Client
+	Logger     *slog.Logger
+	Clock      offboard.Clock
+}
+
+// Client is the Okta connector. It is safe for concurrent use.
+type Client struct {
+	sdk      *okta.Client
+	log      *slog.Logger
+	clock    offboard.Clock
+	pacer    *pacer
+	licenses map[string]float64
+	secrets  []string
+	token    *recorder // last OAuth token endpoint response
+}
+
+// New validates the configuration and builds the SDK client. It makes no
+// network call.
+func New(ctx context.Context, o Options) (*Client, error) {
+	cfg := o.Config
+	orgURL := strings.TrimRight(strings.TrimSpace(cfg.OrgURL), "/")
+	if orgURL == "" {
+		return nil, offboard.Errorf(offboard.EINVALID, "okta: org_url is required")
+	}
+	u, err := url.Parse(orgURL)
+	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+		return nil, offboard.Errorf(offboard.EINVALID, "okta: org_url %q is not a URL like https://example.okta.com", orgURL)
+	}
+	if u.Scheme == "http" && !cfg.InsecureHTTPForTests {
+		return nil, offboard.Errorf(offboard.EINVALID, "okta: org_url must start with https://")
+	}
+	share := cfg.RateShare
+	if share == 0 {
+		share = 0.5
+	}
+	if share < 0 || share > 1 {
+		return nil, offboard.Errorf(offboard.EINVALID, "okta: rate_share must be between 0 and 1, not %v", cfg.RateShare)
+	}
+	timeout := cfg.RequestTimeout.D()
+	if timeout <= 0 {
+		timeout = 30 * time.Second
+	}
+	timeoutSecs := int64((timeout + time.Second - 1) / time.Second)
+
+	c := &Client{log: o.Logger, clock: o.Clock}
+	if c.log == nil {
+		c.log = slog.New(slog.DiscardHandler)
+	}
+	if c.clock == nil {
+		c.clock = offboard.WallClock()
+	}
+	c.pacer = &pacer{share: share, now: c.clock.Now, buckets: map[string]*bucketState{}}
+	c.licenses = map[string]float64{}
+	for k, v := range o.Licenses {
+		c.licenses[strings.ToLower(strings.TrimSpace(k))] = v
+	}
+
+	base := http.DefaultTransport
+	hc := &http.Client{}
+	if o.HTTPClient != nil {
+		cp := *o.HTTPClient
+		hc = &cp
+		if hc.Transport != nil {
+			base = hc.Transport
+		}
+	}
+	if hc.Timeout == 0 {
+		hc.Timeout = timeout
+	}
+	c.token = &recorder{}
+	hc.Transport = &transport{base: base, pacer: c.pacer, token: c.token}
+
+	// Every setting is given explicitly so a stray ~/.okta/okta.yaml or
+	// OKTA_* variable cannot change what the connector does.
+	setters := []okta.ConfigSetter{
+		okta.WithOrgUrl(orgURL),
+		okta.WithCache(false), // the cache returns stale users after writes
+		okta.WithHttpClientPtr(hc),
+		okta.WithRequestTimeout(timeoutSecs),
+		okta.WithRateLimitMaxRetries(0), // the outbox retries, not the SDK
+		okta.WithRateLimitMaxBackOff(1),
+		okta.WithTestingDisableHttpsCheck(u.Scheme == "http"),
+		okta.WithUserAgentExtra("offboard"),
+	}
+	key := strings.TrimSpace(cfg.PrivateKey.Reveal())
+	token := strings.TrimSpace(cfg.APIToken.Reveal())
+	switch {
+	case cfg.ClientID != "" || key != "":
+		if cfg.ClientID == "" || key == "" {
+			return nil, offboard.Errorf(offboard.EINVALID, "okta: OAuth mode needs both client_id and private_key")
+		}
+		if !strings.Contains(key, "PRIVATE KEY") {
+			return nil, offboard.Errorf(offboard.EINVALID, "okta: private_key must be a PEM private key")
+		}
+		scopes := cfg.Scopes
+		if len(scopes) == 0 {
+			scopes = DefaultScopes()
+		}
+		setters = append(setters,
+			okta.WithAuthorizationMode("PrivateKey"),
+			okta.WithClientId(cfg.ClientID),
+			okta.WithScopes(scopes),
+			okta.WithPrivateKey(key),
+			okta.WithPrivateKeyId(cfg.PrivateKeyID),
+			okta.WithToken(""),
+		)
+		c.secrets = append(c.secrets, key)
+	case token != "":
+		setters = append(setters,
+			okta.WithAuthorizationMode("SSWS"),
+			okta.WithToken(token),
+			okta.WithClientId(""),
+			okta.WithScopes(nil),
+			okta.WithPrivateKey(""),
+			okta.WithPrivateKeyId(""),
+		)
+		c.secrets = append(c.secrets, token)
+	default:
+		return nil, offboard.Errorf(offboard.EINVALID, "okta: set okta.api_token, or okta.client_id and okta.private_key")
+	}
+	_, sdk, err := okta.NewClient(ctx, setters...)
+	if err != nil {
+		return nil, offboard.Errorf(offboard.EINVALID, "okta: %s", c.redact(err.Error()))
+	}
+	c.sdk = sdk
+	return c, nil
+}
+
+// Register registers the seven okta.* actions.
+func (c *Client) Register(r *connectors.Registry) error {
+	actions := map[string]connectors.ActionFunc{
+		"okta.suspend":        c.suspend,
+		"okta.clear_sessions": c.clearSessions,
+		"okta.reset_factors":  c.resetFactors,
+		"okta.revoke_grants":  c.revokeGrants,
+		"okta.remove_groups":  c.removeGroups,
+		"okta.deactivate":     c.deactivate,
+		"okta.app_report":     c.appReport,
+	}
+	for _, id := range connectors.OktaActionIDs() {
+		a, ok := actions[id]
+		if !ok {
+			return fmt.Errorf("okta: no action for %q", id)
+		}
+		if err := r.Register(id, a); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Ping checks the credentials with a cheap read (one user).
+func (c *Client) Ping(ctx context.Context) error {
+	ctx, rec := withRecorder(ctx)
+	_, _, err := c.sdk.User.ListUsers(ctx, query.NewQueryParams(query.WithLimit(1)))
+	if err != nil {
+		return c.classify(err, rec, "list users")
+	}
+	return nil
+}
+
+func (c *Client) now() time.Time { return c.clock.Now() }
+
+// redact removes the token and private key from s.
+func (c *Client) redact(s string) string {
+	for _, sec := range c.secrets {
+		if sec != "" {
+			s = strings.ReplaceAll(s, sec, "[REDACTED]")
+		}
+	}
+	return s
+}
+
+// classify turns an SDK error into the connectors error contract.
+func (c *Client) classify(err error, rec *recorder, what string) error {
+	if err == nil {
+		return nil
+	}
+	if pe, ok := errors.AsType[*paceError](err); ok {
+		return &offboard.RateLimitError{API: "okta", Reset: pe.reset, Err: errors.New(pe.Error())}
+	}
+	status, header, reqID := rec.last()
+	oe, isAPI := errors.AsType[*okta.Error](err)
+	if isAPI && status == 0 {
+		// An API error without a response of this call's own comes from
+		// the OAuth token endpoint (PrivateKey mode).
+		status, header, reqID = c.token.last()
+		what += " (OAuth access token)"
+	}
+	msg := c.redact(errText(err))
+	if isAPI {
+		msg = c.redact(oktaMessage(oe))
+	}
+	if status == http.StatusTooManyRequests || msg == "too many requests" {
+		// Okta's X-Rate-Limit-Reset says when the bucket refills; without
+		// it, wait a minute (Okta's windows are per minute).
+		reset, ok := resetOf(header)
+		if !ok {
+			reset = c.now().Add(60 * time.Second)
+		} else if !reset.After(c.now()) {
+			reset = c.now().Add(time.Second)
+		}
+		return &offboard.RateLimitError{API: "okta", Reset: reset, Err: fmt.Errorf("okta: %s: %s", what, msg)}
+	}
+	// An error without an HTTP status is a network error or a timeout.
+	if !isAPI || status == 0 {
+		return fmt.Errorf("okta: %s: %s", what, msg)
+	}
+	suffix := ""
+	if reqID != "" {
+		suffix = " (request " + reqID + ")"
+	}
+	switch {
+	case status == http.StatusUnauthorized || status == http.StatusForbidden:
+		return offboard.Errorf(offboard.EFORBIDDEN, "Okta refused the credentials or the admin role lacks a permission: %s: %s%s", what, msg, suffix)
+	case status == http.StatusNotFound:
+		return offboard.Errorf(offboard.ENOTFOUND, "Okta: %s: not found: %s%s", what, msg, suffix)
+	case status == http.StatusConflict:
+		return offboard.Errorf(offboard.ECONFLICT, "Okta: %s: %s%s", what, msg, suffix)
+	case status >= 500:
+		return fmt.Errorf("okta: %s: HTTP %d: %s%s", what, status, msg, suffix)
+	case status >= 400:
+		return offboard.Errorf(offboard.EINVALID, "Okta rejected %s: HTTP %d: %s%s", what, status, msg, suffix)
+	}
+	return fmt.Errorf("okta: %s: HTTP %d: %s", what, status, msg)
+}
+
+// errText is err's text with the query of any URL removed: in PrivateKey
+// mode the SDK puts the signed client assertion in the token request's
+// query, and net/http quotes the URL in its errors.
+func errText(err error) string {
+	if ue, ok := errors.AsType[*url.Error](err); ok {
+		u := ue.URL
+		if i := strings.IndexAny(u, "?#"); i >= 0 {
+			u = u[:i]
+		}
+		return fmt.Sprintf("%s %q: %v", ue.Op, u, ue.Err)
+	}
+	return err.Error()
+}
+
+func oktaMessage(e *okta.Error) string {
+	s := e.ErrorSummary
+	if s == "" {
+		s = e.ErrorDescription
+	}
+	switch {
+	case s == "" && e.ErrorMessage == "":
+		s = "no error summary"
+	case s == "":
+		s = e.ErrorMessage // an OAuth error such as "invalid_client"
+	case e.ErrorMessage != "":
+		s = e.ErrorMessage + ": " + s
+	}
+	if e.ErrorCode != "" {
+		s = e.ErrorCode + " " + s
+	}
+	return s
+}
+
+func isNotFound(err error) bool {
+	e, ok := errors.AsType[*offboard.Error](err)
+	return ok && e.Code == offboard.ENOTFOUND
+}
+
+func isRateLimit(err error) bool {
+	_, ok := errors.AsType[*offboard.RateLimitError](err)
+	return ok
+}

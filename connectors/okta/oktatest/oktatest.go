@@ -1,0 +1,901 @@
+// Package oktatest is a stateful fake of the Okta management API (the subset
+// offboard uses), for tests of the Okta connector against the real
+// okta-sdk-golang v2 client and for the demo mode.
+//
+// The fake follows the contract the SDK relies on: every response carries
+// X-Okta-Request-Id, X-Rate-Limit-Limit, X-Rate-Limit-Remaining,
+// X-Rate-Limit-Reset (epoch seconds) and Date; JSON bodies carry
+// Content-Type: application/json; errors are status >= 400 with an Okta error
+// body. Lifecycle calls answer 200 with an empty body (the SDK decodes them
+// into nil, so a non-empty body would break it).
+//
+// Choices where Okta's exact behaviour is unverified (documented here so tests
+// do not over-fit):
+//   - suspend on a non-ACTIVE user, unsuspend on a non-SUSPENDED user,
+//     deactivate or reset_factors on a DEPROVISIONED user answer
+//     400 E0000001 "Api validation failed: ...".
+//   - deactivate (and the first DELETE /users/{id}) clears app assignments
+//     but keeps groups, sessions and tokens.
+//   - removing a user from an APP_GROUP or BUILT_IN group answers
+//     403 E0000006; removing a non-member from an OKTA_GROUP answers 204.
+//   - sub-resource paths accept an id or a login, like GET /users/{idOrLogin}.
+//   - GET /users without criteria lists non-DEPROVISIONED users; search= and
+//     filter= match users of every status. There is no pagination.
+package oktatest
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// Token is the API token the fake accepts (as "SSWS <token>" or
+// "Bearer <token>").
+const Token = "test-okta-token"
+
+// User is the fake's view of an Okta user.
+type User struct {
+	ID, Status, Login, Email, FirstName, LastName string
+	Factors                                       []Factor
+	Grants                                        []string // consent grant scope ids, e.g. "okta.users.read"
+	Sessions                                      int
+	OAuthTokens                                   int
+	Groups                                        []string // group ids
+	Apps                                          []App
+}
+
+// Factor is an enrolled MFA factor.
+type Factor struct{ ID, FactorType string }
+
+// App is an app assignment, reported by GET /users/{id}/appLinks.
+type App struct{ ID, Label, AppName string }
+
+// Group is an Okta group. Type is "OKTA_GROUP", "APP_GROUP" or "BUILT_IN".
+type Group struct{ ID, Name, Type string }
+
+// Request is one recorded request.
+type Request struct {
+	Method string
+	Path   string // decoded URL path, e.g. /api/v1/users/00u.../lifecycle/suspend
+	Query  string // raw query
+	At     time.Time
+	Status int
+}
+
+type userState struct {
+	User
+	created, statusChanged, lastUpdated time.Time
+}
+
+type failure struct {
+	method, prefix string
+	status         int
+	body           string
+}
+
+// Server is a fake Okta org. All methods are safe for concurrent use.
+type Server struct {
+	srv *httptest.Server
+
+	mu       sync.Mutex
+	users    map[string]*userState // by id
+	order    []string              // ids in insertion order
+	groups   map[string]Group
+	deleted  []string
+	emails   []string
+	broken   map[string]bool // user ids
+	requests []Request
+	fails    []failure
+	latency  time.Duration
+	nextID   int
+	reqSeq   int
+
+	rlLimit       int
+	rlWindow      time.Duration
+	rlWindowStart time.Time
+	rlCount       int
+}
+
+// New starts a fake Okta server closed when t's test ends.
+func New(t testing.TB) *Server {
+	t.Helper()
+	s, err := NewServer()
+	if err != nil {
+		t.Fatalf("oktatest: %v", err)
+	}
+	t.Cleanup(s.Close)
+	return s
+}
+
+// NewServer starts a fake Okta server on a loopback port; call Close when
+// done.
+func NewServer() (*Server, error) {
+	s := &Server{
+		users:  map[string]*userState{},
+		groups: map[string]Group{},
+		broken: map[string]bool{},
+	}
+	s.srv = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
+	return s, nil
+}
+
+// Close shuts the server down.
+func (s *Server) Close() { s.srv.Close() }
+
+// URL is the org URL (http://127.0.0.1:port), to pass to okta.WithOrgUrl
+// together with okta.WithTestingDisableHttpsCheck(true).
+func (s *Server) URL() string { return s.srv.URL }
+
+// AddUser adds (or replaces, by ID) a user. An empty ID becomes
+// "00ufake" + 13 digits, an empty Status "ACTIVE", an empty Login the Email
+// and vice versa; empty factor ids are filled too. It returns a copy of the
+// stored user.
+func (s *Server) AddUser(u User) *User {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if u.ID == "" {
+		s.nextID++
+		u.ID = fmt.Sprintf("00ufake%013d", s.nextID)
+	}
+	if u.Status == "" {
+		u.Status = "ACTIVE"
+	}
+	if u.Login == "" {
+		u.Login = u.Email
+	}
+	if u.Email == "" {
+		u.Email = u.Login
+	}
+	u = cloneUser(u)
+	for i := range u.Factors {
+		if u.Factors[i].ID == "" {
+			s.nextID++
+			u.Factors[i].ID = fmt.Sprintf("ufsfake%013d", s.nextID)
+		}
+	}
+	now := time.Now().UTC().Truncate(time.Second)
+	if _, ok := s.users[u.ID]; !ok {
+		s.order = append(s.order, u.ID)
+	}
+	s.users[u.ID] = &userState{User: u, created: now.Add(-24 * time.Hour), statusChanged: now.Add(-24 * time.Hour), lastUpdated: now}
+	out := cloneUser(u)
+	return &out
+}
+
+// AddGroup adds (or replaces, by ID) a group. An empty Type means
+// "OKTA_GROUP".
+func (s *Server) AddGroup(g Group) {
+	if g.Type == "" {
+		g.Type = "OKTA_GROUP"
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.groups[g.ID] = g
+}
+
+// User returns a copy of the user with this id or login (case-insensitive);
+// false when absent or deleted.
+func (s *Server) User(idOrLogin string) (User, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u := s.lookup(idOrLogin)
+	if u == nil {
+		return User{}, false
+	}
+	return cloneUser(u.User), true
+}
+
+// Deleted returns the ids of users permanently deleted by a second
+// DELETE /api/v1/users/{id}.
+func (s *Server) Deleted() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.deleted...)
+}
+
+// SentEmails returns the ids of users whose deactivation asked Okta to send
+// an email (sendEmail=true; Okta's default is false).
+func (s *Server) SentEmails() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.emails...)
+}
+
+// Requests returns every request received so far, in order.
+func (s *Server) Requests() []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Request(nil), s.requests...)
+}
+
+// Count counts recorded requests whose method equals method ("" = any) and
+// whose path starts with pathPrefix, given either in full ("/api/v1/users")
+// or relative to /api/v1 ("/users").
+func (s *Server) Count(method, pathPrefix string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, r := range s.requests {
+		if (method == "" || strings.EqualFold(method, r.Method)) && matchPrefix(r.Path, pathPrefix) {
+			n++
+		}
+	}
+	return n
+}
+
+// DeleteUserCalls counts DELETE /api/v1/users/{id} calls (exactly that path,
+// not /sessions or /grants) — the call offboard must never make.
+func (s *Server) DeleteUserCalls() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, r := range s.requests {
+		seg := splitPath(strings.TrimPrefix(r.Path, "/api/v1"))
+		if r.Method == http.MethodDelete && len(seg) == 2 && seg[0] == "users" {
+			n++
+		}
+	}
+	return n
+}
+
+// RateLimit allows limit requests per fixed window (over all endpoints,
+// including rejected ones); further requests in the window get 429
+// E0000047 with X-Rate-Limit-Remaining 0 and X-Rate-Limit-Reset at the end
+// of the window (rounded up to the second). limit <= 0 disables it.
+func (s *Server) RateLimit(limit int, window time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.rlLimit, s.rlWindow = limit, window
+	s.rlWindowStart, s.rlCount = time.Time{}, 0
+}
+
+// FailNext makes the next request matching method ("" = any) and
+// pathPrefix (see Count) answer status with body instead of being served.
+// An empty body becomes an Okta error body suited to the status. A 429
+// carries X-Rate-Limit-Remaining 0 and X-Rate-Limit-Reset equal to the
+// current second, so the SDK retries after about one second. Failures queue
+// up and each is used once.
+func (s *Server) FailNext(method, pathPrefix string, status int, body string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.fails = append(s.fails, failure{method: method, prefix: pathPrefix, status: status, body: body})
+}
+
+// Latency makes every request wait d before being served (0 = none).
+func (s *Server) Latency(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.latency = d
+}
+
+// BreakReadBack makes every state-changing call on this user (lifecycle,
+// sessions, factors, grants, group removal, DELETE) validate and answer as
+// usual but leave the state unchanged, so a read-back shows no effect.
+func (s *Server) BreakReadBack(userIDOrLogin string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if u := s.lookup(userIDOrLogin); u != nil {
+		s.broken[u.ID] = true
+	} else {
+		s.broken[userIDOrLogin] = true
+	}
+}
+
+// ---- internals ----
+
+func cloneUser(u User) User {
+	u.Factors = append([]Factor(nil), u.Factors...)
+	u.Grants = append([]string(nil), u.Grants...)
+	u.Groups = append([]string(nil), u.Groups...)
+	u.Apps = append([]App(nil), u.Apps...)
+	return u
+}
+
+// lookup finds a user by id or login; s.mu must be held.
+func (s *Server) lookup(idOrLogin string) *userState {
+	if u, ok := s.users[idOrLogin]; ok {
+		return u
+	}
+	for _, id := range s.order {
+		if u, ok := s.users[id]; ok && u.Login != "" && strings.EqualFold(u.Login, idOrLogin) {
+			return u
+		}
+	}
+	return nil
+}
+
+func matchPrefix(path, prefix string) bool {
+	return strings.HasPrefix(path, prefix) || strings.HasPrefix(path, "/api/v1"+prefix)
+}
+
+func splitPath(p string) []string {
+	p = strings.Trim(p, "/")
+	if p == "" {
+		return nil
+	}
+	return strings.Split(p, "/")
+}
+
+type recorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *recorder) WriteHeader(code int) {
+	if r.status == 0 {
+		r.status = code
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *recorder) Write(b []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	return r.ResponseWriter.Write(b)
+}
+
+type apiError struct {
+	status               int
+	code, summary, cause string
+}
+
+func errNotFound(what, id string) *apiError {
+	return &apiError{http.StatusNotFound, "E0000007", fmt.Sprintf("Not found: Resource not found: %s (%s)", id, what), ""}
+}
+
+func errValidation(cause string) *apiError {
+	return &apiError{http.StatusBadRequest, "E0000001", "Api validation failed: " + cause, cause}
+}
+
+func errorBody(code, summary, cause string, seq int) []byte {
+	causes := []map[string]string{}
+	if cause != "" {
+		causes = append(causes, map[string]string{"errorSummary": cause})
+	}
+	b, _ := json.Marshal(map[string]any{
+		"errorCode":    code,
+		"errorSummary": summary,
+		"errorLink":    code,
+		"errorId":      fmt.Sprintf("oaefake%013d", seq),
+		"errorCauses":  causes,
+	})
+	return b
+}
+
+func defaultErrorBody(status, seq int) []byte {
+	switch status {
+	case http.StatusTooManyRequests:
+		return errorBody("E0000047", "API call exceeded rate limit due to too many requests.", "", seq)
+	case http.StatusUnauthorized:
+		return errorBody("E0000011", "Invalid token provided", "", seq)
+	case http.StatusForbidden:
+		return errorBody("E0000006", "You do not have permission to perform the requested action", "", seq)
+	case http.StatusNotFound:
+		return errorBody("E0000007", "Not found: Resource not found", "", seq)
+	case http.StatusBadRequest:
+		return errorBody("E0000001", "Api validation failed", "", seq)
+	case http.StatusServiceUnavailable:
+		return errorBody("E0000010", "Service is in read only mode", "", seq)
+	default:
+		return errorBody("E0000009", "Internal Server Error", "", seq)
+	}
+}
+
+func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	rec := &recorder{ResponseWriter: w}
+	s.mu.Lock()
+	latency := s.latency
+	s.mu.Unlock()
+	if latency > 0 {
+		t := time.NewTimer(latency)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			t.Stop()
+		}
+	}
+
+	now := time.Now()
+	s.mu.Lock()
+	s.reqSeq++
+	seq := s.reqSeq
+	h := w.Header()
+	h.Set("Date", now.UTC().Format(http.TimeFormat))
+	h.Set("X-Okta-Request-Id", fmt.Sprintf("fakereq-%d-%d", now.UnixNano(), seq))
+
+	// Rate limit (fixed window).
+	limited := false
+	if s.rlLimit > 0 {
+		if s.rlWindowStart.IsZero() || !now.Before(s.rlWindowStart.Add(s.rlWindow)) {
+			s.rlWindowStart, s.rlCount = now, 0
+		}
+		s.rlCount++
+		end := s.rlWindowStart.Add(s.rlWindow)
+		reset := end.Unix()
+		if end.After(time.Unix(reset, 0)) {
+			reset++ // round up
+		}
+		remaining := max(s.rlLimit-s.rlCount, 0)
+		limited = s.rlCount > s.rlLimit
+		h.Set("X-Rate-Limit-Limit", strconv.Itoa(s.rlLimit))
+		h.Set("X-Rate-Limit-Remaining", strconv.Itoa(remaining))
+		h.Set("X-Rate-Limit-Reset", strconv.FormatInt(reset, 10))
+	} else {
+		h.Set("X-Rate-Limit-Limit", "600")
+		h.Set("X-Rate-Limit-Remaining", "599")
+		h.Set("X-Rate-Limit-Reset", strconv.FormatInt(now.Add(time.Minute).Unix(), 10))
+	}
+	s.mu.Unlock()
+
+	defer func() {
+		st := rec.status
+		if st == 0 {
+			st = http.StatusOK
+		}
+		s.mu.Lock()
+		s.requests = append(s.requests, Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, At: now, Status: st})
+		s.mu.Unlock()
+	}()
+
+	if limited {
+		writeRaw(rec, http.StatusTooManyRequests, defaultErrorBody(http.StatusTooManyRequests, seq))
+		return
+	}
+
+	auth := r.Header.Get("Authorization")
+	if auth != "SSWS "+Token && auth != "Bearer "+Token {
+		writeRaw(rec, http.StatusUnauthorized, defaultErrorBody(http.StatusUnauthorized, seq))
+		return
+	}
+
+	s.mu.Lock()
+	for i, f := range s.fails {
+		if (f.method == "" || strings.EqualFold(f.method, r.Method)) && matchPrefix(r.URL.Path, f.prefix) {
+			s.fails = append(s.fails[:i:i], s.fails[i+1:]...)
+			s.mu.Unlock()
+			if f.status == http.StatusTooManyRequests {
+				h.Set("X-Rate-Limit-Remaining", "0")
+				h.Set("X-Rate-Limit-Reset", strconv.FormatInt(now.Unix(), 10))
+			}
+			body := []byte(f.body)
+			if len(body) == 0 && f.status >= 400 {
+				body = defaultErrorBody(f.status, seq)
+			}
+			if len(body) > 0 && (body[0] == '{' || body[0] == '[') {
+				h.Set("Content-Type", "application/json")
+			} else if len(body) > 0 {
+				h.Set("Content-Type", "text/plain; charset=utf-8")
+			}
+			rec.WriteHeader(f.status)
+			_, _ = rec.Write(body)
+			return
+		}
+	}
+	status, body, aerr := s.route(r, now)
+	s.mu.Unlock()
+
+	if aerr != nil {
+		writeRaw(rec, aerr.status, errorBody(aerr.code, aerr.summary, aerr.cause, seq))
+		return
+	}
+	if body == nil {
+		h.Set("Content-Type", "application/json")
+		rec.WriteHeader(status)
+		return
+	}
+	b, err := json.Marshal(body)
+	if err != nil {
+		writeRaw(rec, http.StatusInternalServerError, defaultErrorBody(500, seq))
+		return
+	}
+	writeRaw(rec, status, b)
+}
+
+func writeRaw(w http.ResponseWriter, status int, b []byte) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
+
+// route serves an authorized request; s.mu is held. A nil body with no error
+// means an empty response with the returned status.
+func (s *Server) route(r *http.Request, now time.Time) (int, any, *apiError) {
+	if !strings.HasPrefix(r.URL.Path, "/api/v1/") {
+		return 0, nil, errNotFound("Path", r.URL.Path)
+	}
+	// Split the escaped path so that encoded slashes in a login stay inside
+	// their segment, then decode each segment.
+	raw := splitPath(strings.TrimPrefix(r.URL.EscapedPath(), "/api/v1"))
+	seg := make([]string, len(raw))
+	for i, p := range raw {
+		d, err := url.PathUnescape(p)
+		if err != nil {
+			d = p
+		}
+		seg[i] = d
+	}
+	q := r.URL.Query()
+	m := r.Method
+	badPath := &apiError{http.StatusNotFound, "E0000022", "The endpoint does not support the provided HTTP method", ""}
+
+	if len(seg) == 4 && seg[0] == "groups" && seg[2] == "users" {
+		if m != http.MethodDelete {
+			return 0, nil, badPath
+		}
+		return s.removeFromGroup(seg[1], seg[3], now)
+	}
+	if len(seg) == 0 || seg[0] != "users" {
+		return 0, nil, errNotFound("Path", r.URL.Path)
+	}
+	if len(seg) == 1 {
+		if m != http.MethodGet {
+			return 0, nil, badPath
+		}
+		return s.listUsers(q)
+	}
+	u := s.lookup(seg[1])
+	if u == nil {
+		return 0, nil, errNotFound("User", seg[1])
+	}
+	broken := s.broken[u.ID] || s.broken[u.Login]
+	switch {
+	case len(seg) == 2 && m == http.MethodGet:
+		return http.StatusOK, userJSON(u), nil
+	case len(seg) == 2 && m == http.MethodDelete:
+		if broken {
+			return http.StatusNoContent, nil, nil
+		}
+		if u.Status == "DEPROVISIONED" {
+			delete(s.users, u.ID)
+			s.deleted = append(s.deleted, u.ID)
+			return http.StatusNoContent, nil, nil
+		}
+		s.deactivate(u, q.Get("sendEmail") == "true", now)
+		return http.StatusNoContent, nil, nil
+	case len(seg) == 4 && seg[2] == "lifecycle" && m == http.MethodPost:
+		return s.lifecycle(u, seg[3], q, broken, now)
+	case len(seg) == 3 && seg[2] == "sessions" && m == http.MethodDelete:
+		if !broken {
+			u.Sessions = 0
+			if q.Get("oauthTokens") == "true" {
+				u.OAuthTokens = 0
+			}
+			u.lastUpdated = now
+		}
+		return http.StatusNoContent, nil, nil
+	case len(seg) == 3 && seg[2] == "factors" && m == http.MethodGet:
+		out := []map[string]any{}
+		for _, f := range u.Factors {
+			out = append(out, factorJSON(u, f))
+		}
+		return http.StatusOK, out, nil
+	case len(seg) == 4 && seg[2] == "factors" && m == http.MethodGet:
+		for _, f := range u.Factors {
+			if f.ID == seg[3] {
+				return http.StatusOK, factorJSON(u, f), nil
+			}
+		}
+		return 0, nil, errNotFound("UserFactor", seg[3])
+	case len(seg) == 4 && seg[2] == "factors" && m == http.MethodDelete:
+		for i, f := range u.Factors {
+			if f.ID == seg[3] {
+				if !broken {
+					u.Factors = append(u.Factors[:i:i], u.Factors[i+1:]...)
+				}
+				return http.StatusNoContent, nil, nil
+			}
+		}
+		return 0, nil, errNotFound("UserFactor", seg[3])
+	case len(seg) == 3 && seg[2] == "grants" && m == http.MethodGet:
+		out := []map[string]any{}
+		for i, g := range u.Grants {
+			out = append(out, map[string]any{
+				"id":          fmt.Sprintf("oagfake%013d", i+1),
+				"status":      "ACTIVE",
+				"userId":      u.ID,
+				"clientId":    "0oafakeclient",
+				"scopeId":     g,
+				"issuer":      "https://fake.okta.example",
+				"source":      "END_USER",
+				"created":     rfc(u.created),
+				"lastUpdated": rfc(u.lastUpdated),
+				"_links":      map[string]any{},
+			})
+		}
+		return http.StatusOK, out, nil
+	case len(seg) == 3 && seg[2] == "grants" && m == http.MethodDelete:
+		if !broken {
+			u.Grants = nil
+		}
+		return http.StatusNoContent, nil, nil
+	case len(seg) == 3 && seg[2] == "appLinks" && m == http.MethodGet:
+		out := []map[string]any{}
+		for i, a := range u.Apps {
+			out = append(out, map[string]any{
+				"id":               a.ID,
+				"label":            a.Label,
+				"appName":          a.AppName,
+				"appInstanceId":    a.ID,
+				"appAssignmentId":  fmt.Sprintf("0uafake%s%d", u.ID[max(len(u.ID)-6, 0):], i),
+				"linkUrl":          "",
+				"logoUrl":          "",
+				"hidden":           false,
+				"sortOrder":        i,
+				"credentialsSetup": false,
+			})
+		}
+		return http.StatusOK, out, nil
+	case len(seg) == 3 && seg[2] == "groups" && m == http.MethodGet:
+		out := []map[string]any{}
+		for _, gid := range u.Groups {
+			g, ok := s.groups[gid]
+			if !ok {
+				g = Group{ID: gid, Name: gid, Type: "OKTA_GROUP"}
+			}
+			out = append(out, groupJSON(g))
+		}
+		return http.StatusOK, out, nil
+	}
+	return 0, nil, badPath
+}
+
+func (s *Server) deactivate(u *userState, sendEmail bool, now time.Time) {
+	u.Status = "DEPROVISIONED"
+	u.Apps = nil
+	u.statusChanged, u.lastUpdated = now, now
+	if sendEmail {
+		s.emails = append(s.emails, u.ID)
+	}
+}
+
+func (s *Server) lifecycle(u *userState, op string, q url.Values, broken bool, now time.Time) (int, any, *apiError) {
+	switch op {
+	case "suspend":
+		if u.Status != "ACTIVE" {
+			return 0, nil, errValidation("Cannot suspend a user that is not active")
+		}
+		if !broken {
+			u.Status, u.statusChanged, u.lastUpdated = "SUSPENDED", now, now
+		}
+	case "unsuspend":
+		if u.Status != "SUSPENDED" {
+			return 0, nil, errValidation("Cannot unsuspend a user that is not suspended")
+		}
+		if !broken {
+			u.Status, u.statusChanged, u.lastUpdated = "ACTIVE", now, now
+		}
+	case "deactivate":
+		if u.Status == "DEPROVISIONED" {
+			return 0, nil, errValidation("Cannot deactivate a user that is already deprovisioned")
+		}
+		if !broken {
+			s.deactivate(u, q.Get("sendEmail") == "true", now)
+		}
+	case "reset_factors":
+		if u.Status == "DEPROVISIONED" {
+			return 0, nil, errValidation("Cannot reset factors of a deprovisioned user")
+		}
+		if !broken {
+			u.Factors, u.lastUpdated = nil, now
+		}
+	default:
+		return 0, nil, errNotFound("Lifecycle operation", op)
+	}
+	return http.StatusOK, nil, nil
+}
+
+func (s *Server) removeFromGroup(gid, uid string, now time.Time) (int, any, *apiError) {
+	g, ok := s.groups[gid]
+	u := s.lookup(uid)
+	if !ok {
+		// Tolerate groups only referenced from a user's Groups.
+		if u == nil || !contains(u.Groups, gid) {
+			return 0, nil, errNotFound("Group", gid)
+		}
+		g = Group{ID: gid, Name: gid, Type: "OKTA_GROUP"}
+	}
+	if u == nil {
+		return 0, nil, errNotFound("User", uid)
+	}
+	if g.Type != "OKTA_GROUP" {
+		return 0, nil, &apiError{http.StatusForbidden, "E0000006", "You do not have permission to perform the requested action", ""}
+	}
+	if s.broken[u.ID] {
+		return http.StatusNoContent, nil, nil
+	}
+	for i, x := range u.Groups {
+		if x == gid {
+			u.Groups = append(u.Groups[:i:i], u.Groups[i+1:]...)
+			u.lastUpdated = now
+			break
+		}
+	}
+	return http.StatusNoContent, nil, nil
+}
+
+func contains(xs []string, x string) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Server) listUsers(q url.Values) (int, any, *apiError) {
+	expr, all := q.Get("search"), true
+	if expr == "" {
+		expr = q.Get("filter")
+	}
+	if expr == "" {
+		all = false
+	}
+	var match func(*userState) bool
+	switch {
+	case expr != "":
+		m, err := parseExpr(expr)
+		if err != nil {
+			return 0, nil, &apiError{http.StatusBadRequest, "E0000031", "Invalid search criteria.", err.Error()}
+		}
+		match = m
+	case q.Get("q") != "":
+		p := strings.ToLower(q.Get("q"))
+		match = func(u *userState) bool {
+			for _, f := range []string{u.FirstName, u.LastName, u.Email, u.Login} {
+				if strings.HasPrefix(strings.ToLower(f), p) {
+					return true
+				}
+			}
+			return false
+		}
+	default:
+		match = func(*userState) bool { return true }
+	}
+	out := []map[string]any{}
+	for _, id := range s.order {
+		u, ok := s.users[id]
+		if !ok || (!all && u.Status == "DEPROVISIONED") || !match(u) {
+			continue
+		}
+		out = append(out, userJSON(u))
+	}
+	return http.StatusOK, out, nil
+}
+
+func fieldOf(u *userState, name string) (string, bool) {
+	switch name {
+	case "id":
+		return u.ID, true
+	case "status":
+		return u.Status, true
+	case "profile.login":
+		return u.Login, true
+	case "profile.email":
+		return u.Email, true
+	case "profile.firstName":
+		return u.FirstName, true
+	case "profile.lastName":
+		return u.LastName, true
+	}
+	return "", false
+}
+
+// parseExpr understands clauses `field eq "value"` / `field sw "value"`
+// joined by " or " and " and " (and binds tighter), case-insensitively.
+func parseExpr(expr string) (func(*userState) bool, error) {
+	var ors [][]func(*userState) bool
+	for _, alt := range strings.Split(expr, " or ") {
+		var ands []func(*userState) bool
+		for _, c := range strings.Split(alt, " and ") {
+			c = strings.TrimSpace(c)
+			c = strings.TrimSuffix(strings.TrimPrefix(c, "("), ")")
+			parts := strings.SplitN(c, " ", 3)
+			if len(parts) != 3 {
+				return nil, fmt.Errorf("bad clause %q", c)
+			}
+			field, op := parts[0], strings.ToLower(parts[1])
+			val, err := strconv.Unquote(strings.TrimSpace(parts[2]))
+			if err != nil {
+				return nil, fmt.Errorf("bad value in %q", c)
+			}
+			if op != "eq" && op != "sw" {
+				return nil, fmt.Errorf("unsupported operator %q", op)
+			}
+			if _, ok := fieldOf(&userState{}, field); !ok {
+				return nil, fmt.Errorf("unsupported field %q", field)
+			}
+			ands = append(ands, func(u *userState) bool {
+				v, _ := fieldOf(u, field)
+				if op == "eq" {
+					return strings.EqualFold(v, val)
+				}
+				return strings.HasPrefix(strings.ToLower(v), strings.ToLower(val))
+			})
+		}
+		ors = append(ors, ands)
+	}
+	return func(u *userState) bool {
+		for _, ands := range ors {
+			ok := true
+			for _, f := range ands {
+				if !f(u) {
+					ok = false
+					break
+				}
+			}
+			if ok {
+				return true
+			}
+		}
+		return false
+	}, nil
+}
+
+func rfc(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
+
+func userJSON(u *userState) map[string]any {
+	return map[string]any{
+		"id":              u.ID,
+		"status":          u.Status,
+		"created":         rfc(u.created),
+		"activated":       rfc(u.created),
+		"statusChanged":   rfc(u.statusChanged),
+		"lastLogin":       rfc(u.lastUpdated),
+		"lastUpdated":     rfc(u.lastUpdated),
+		"passwordChanged": rfc(u.created),
+		"type":            map[string]any{"id": "oty1"},
+		"profile": map[string]any{
+			"login":     u.Login,
+			"email":     u.Email,
+			"firstName": u.FirstName,
+			"lastName":  u.LastName,
+		},
+		"credentials": map[string]any{},
+		"_links":      map[string]any{},
+	}
+}
+
+func factorJSON(u *userState, f Factor) map[string]any {
+	return map[string]any{
+		"id":          f.ID,
+		"factorType":  f.FactorType,
+		"provider":    "OKTA",
+		"vendorName":  "OKTA",
+		"status":      "ACTIVE",
+		"created":     rfc(u.created),
+		"lastUpdated": rfc(u.created),
+		"profile":     map[string]any{},
+		"_links":      map[string]any{},
+	}
+}
+
+func groupJSON(g Group) map[string]any {
+	return map[string]any{
+		"id":          g.ID,
+		"type":        g.Type,
+		"objectClass": []string{"okta:user_group"},
+		"profile":     map[string]any{"name": g.Name, "description": ""},
+		"_links":      map[string]any{},
+	}
+}
+
+// Users returns copies of all users, sorted by id.
+func (s *Server) Users() []User {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]User, 0, len(s.users))
+	for _, u := range s.users {
+		out = append(out, cloneUser(u.User))
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
