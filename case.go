@@ -160,10 +160,21 @@ func (c *Case) Room(platform string) (RoomRef, bool) {
 	return RoomRef{}, false
 }
 
-// TimeToRevocation is notice → revoked, the product's headline number.
+// ClockStart is when the case clock starts: the notice, or HR's
+// effective termination time when that was earlier (a termination
+// entered after it took effect).
+func (c *Case) ClockStart() time.Time {
+	if !c.EffectiveAt.IsZero() && c.EffectiveAt.Before(c.NoticeAt) {
+		return c.EffectiveAt
+	}
+	return c.NoticeAt
+}
+
+// TimeToRevocation is clock start → revoked, the product's headline
+// number.
 func (c *Case) TimeToRevocation() (time.Duration, bool) {
 	if c.RevokedAt == nil {
 		return 0, false
 	}
-	return c.RevokedAt.Sub(c.NoticeAt), true
+	return c.RevokedAt.Sub(c.ClockStart()), true
 }

@@ -64,6 +64,7 @@ const (
 	NoticeCaseOpened        = "case_opened"
 	NoticeCaseCompleted     = "case_completed"
 	NoticeCaseCancelled     = "case_cancelled"
+	NoticeCaseEscalated     = "case_escalated" // became involuntary: access goes now
 	NoticeApprovalRequested = "approval_requested"
 	NoticeApprovalApproved  = "approval_approved"
 	NoticeApprovalDenied    = "approval_denied"

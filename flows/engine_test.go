@@ -633,3 +633,44 @@ func TestEngine_OpenCase_LastTime(t *testing.T) {
 	h.refuse(flows.OpenCase{By: hr, Kind: offboard.Voluntary, LastDay: "2026-12-31", LastTime: "noon",
 		Employee: offboard.Employee{Email: "kim@example.com"}}, offboard.EINVALID, "not a time")
 }
+
+func TestEngine_SecondNoticeUpdatesOpenCase(t *testing.T) {
+	h := newHarness(t)
+	hris := offboard.System("hris:bamboohr")
+	first := h.apply(flows.OpenCase{By: hris, Kind: offboard.Voluntary, LastDay: "2026-12-31", DedupeKey: "bamboohr:1:2026-12-31",
+		Employee: offboard.Employee{Email: jane.Email, ManagerEmail: manager.Email}})
+	if st := h.task(first.Case.ID, "okta_suspend").Status; st != offboard.TaskScheduled {
+		t.Fatalf("voluntary suspend = %s", st)
+	}
+	// HR walks Jane out: the HRIS says involuntary, effective an hour ago.
+	effective := start.Add(-time.Hour)
+	second := h.apply(flows.OpenCase{By: hris, Kind: offboard.Involuntary, DedupeKey: "bamboohr:1:2026-11-25", EffectiveAt: effective,
+		Employee: offboard.Employee{Email: jane.Email}})
+	if second.Case.ID != first.Case.ID || !second.Duplicate {
+		t.Fatalf("second notice opened %s (duplicate=%v), want an update of %s", second.Case.ID, second.Duplicate, first.Case.ID)
+	}
+	c := h.caseOf(first.Case.ID)
+	if c.Kind != offboard.Involuntary || !c.Confidential || !c.EffectiveAt.Equal(effective) || !c.ClockStart().Equal(effective) {
+		t.Fatalf("case after escalation: kind %s confidential %v effective %v clock %v", c.Kind, c.Confidential, c.EffectiveAt, c.ClockStart())
+	}
+	for _, key := range revocationKeys {
+		if st := h.task(c.ID, key).Status; st != offboard.TaskRunning {
+			t.Errorf("%s = %s after escalation, want running", key, st)
+		}
+	}
+	if !slices.Contains(h.auditActions(c.ID), "case.escalated") {
+		t.Error("no case.escalated audit event")
+	}
+	// The same delivery again changes nothing; HR in chat gets a conflict.
+	again := h.apply(flows.OpenCase{By: hris, Kind: offboard.Involuntary, DedupeKey: "bamboohr:1:2026-11-25", Employee: offboard.Employee{Email: jane.Email}})
+	if again.JobsQueued != 0 || !again.Duplicate {
+		t.Fatalf("repeat delivery queued %d jobs", again.JobsQueued)
+	}
+	h.refuse(flows.OpenCase{By: hr, Kind: offboard.Involuntary, Employee: offboard.Employee{Email: jane.Email}}, offboard.ECONFLICT, string(c.ID))
+	// The clock counts from HR's effective time.
+	h.clock.Advance(time.Minute)
+	h.succeedAll()
+	if d, ok := h.caseOf(c.ID).TimeToRevocation(); !ok || d != time.Hour+time.Minute {
+		t.Fatalf("time to revocation = %s, want 1h1m from the effective time", d)
+	}
+}

@@ -168,10 +168,11 @@ func (d *decision) settleCase(cs *offboard.Case, tasks []*offboard.Task) error {
 			if err := d.putCase(cs); err != nil {
 				return err
 			}
-			ttr := now.Sub(cs.NoticeAt)
+			ttr := now.Sub(cs.ClockStart())
 			if err := d.audit(cs.ID, "case.access_revoked", "", offboard.OutcomeOK,
 				fmt.Sprintf("every revocation task is done and verified, %s after the notice", ttr.Round(time.Second)),
-				map[string]string{"notice_at": cs.NoticeAt.Format(time.RFC3339Nano), "revoked_at": now.Format(time.RFC3339Nano),
+				map[string]string{"notice_at": cs.NoticeAt.Format(time.RFC3339Nano), "clock_start": cs.ClockStart().Format(time.RFC3339Nano),
+					"revoked_at":            now.Format(time.RFC3339Nano),
 					"time_to_revocation_ms": fmt.Sprint(ttr.Milliseconds())}); err != nil {
 				return err
 			}

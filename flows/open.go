@@ -67,9 +67,15 @@ func (d *decision) openCase(c OpenCase) (*Result, error) {
 		if err != nil {
 			return nil, err
 		}
-		if other.Status == offboard.CaseOpen {
-			return nil, offboard.Errorf(offboard.ECONFLICT, "%s already has an open offboarding case: %s", emp.DisplayName(), other.ID)
+		if other.Status != offboard.CaseOpen {
+			continue
 		}
+		if d.actor.Has(offboard.RoleSystem) {
+			// An HR system telling us again (a new delivery, a changed
+			// termination, reconciliation) updates the open case.
+			return d.updateOpenCase(other, c, kind)
+		}
+		return nil, offboard.Errorf(offboard.ECONFLICT, "%s already has an open offboarding case: %s", emp.DisplayName(), other.ID)
 	}
 
 	loc := d.e.loc
