@@ -37,6 +37,7 @@ Commands:
   serve          run the bot: HTTP API, workers, scheduler (and chat platforms when configured)
   cases list     list cases (open by default)
   cases show ID  show one case with its tasks and approvals
+  cases import F open a case for every row of a CSV (a mass layoff) through a running offboard
   audit export   write the audit trail as JSON lines or CSV
   audit verify   recompute the audit hash chain and report the first broken event
   config check   load and validate a config file, naming every problem
@@ -65,7 +66,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case "serve":
 		err = cmdServe(ctx, rest, stdout, stderr)
 	case "cases":
-		err = sub(ctx, "cases", rest, stdout, stderr, map[string]command{"list": cmdCasesList, "show": cmdCasesShow})
+		err = sub(ctx, "cases", rest, stdout, stderr, map[string]command{"list": cmdCasesList, "show": cmdCasesShow, "import": cmdCasesImport})
 	case "audit":
 		err = sub(ctx, "audit", rest, stdout, stderr, map[string]command{"export": cmdAuditExport, "verify": cmdAuditVerify})
 	case "config":

@@ -1,0 +1,51 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestCasesImport(t *testing.T) {
+	dir := t.TempDir()
+	app := startApp(t, writeConfig(t, dir, ""), wireOptions{})
+	csvPath := filepath.Join(dir, "layoff.csv")
+	os.WriteFile(csvPath, []byte("email,name,manager_email,kind,last_day\n"+
+		"a.one@example.com,Ann One,mona@example.com,,\n"+
+		"b.two@example.com,Bob Two,,voluntary,2030-01-31\n"+
+		"c.three@example.com,Cy Three,,,\n"), 0o600)
+	tokenFile := filepath.Join(dir, "token")
+	os.WriteFile(tokenFile, []byte(hrToken+"\n"), 0o600)
+
+	code, out, errOut := runCLI("cases", "import", csvPath, "--url", app.url, "--token-file", tokenFile)
+	if code != 0 || !strings.Contains(out, "3 opened, 0 already open, 0 failed") {
+		t.Fatalf("import: %d %q %q", code, out, errOut)
+	}
+	// Running the same file again opens nothing twice.
+	code, out, _ = runCLI("cases", "import", csvPath, "--url", app.url, "--token-file", tokenFile)
+	if code != 0 || !strings.Contains(out, "0 opened, 3 already open") {
+		t.Fatalf("second import: %d %q", code, out)
+	}
+	v := call(t, "GET", app.url+"/api/v1/cases/OFF-0001", hrToken, "").view(t)
+	if v.Case.Kind != "involuntary" || v.Case.Employee.Name != "Ann One" {
+		t.Fatalf("imported case = %+v", v.Case)
+	}
+
+	// A bad file is refused whole, naming every problem.
+	bad := filepath.Join(dir, "bad.csv")
+	os.WriteFile(bad, []byte("email,kind\nd@example.com,\nnot-an-email,\nd@example.com,\n"), 0o600)
+	code, _, errOut = runCLI("cases", "import", bad, "--url", app.url, "--token-file", tokenFile)
+	if code == 0 || !strings.Contains(errOut, "line 3") || !strings.Contains(errOut, "also on line 2") {
+		t.Fatalf("bad file: %d %q", code, errOut)
+	}
+	os.WriteFile(bad, []byte("mail,kind\nd@example.com,\n"), 0o600)
+	if code, _, errOut = runCLI("cases", "import", bad, "--url", app.url, "--token-file", tokenFile); code == 0 || !strings.Contains(errOut, `unknown column "mail"`) {
+		t.Fatalf("bad header: %d %q", code, errOut)
+	}
+	// A row the engine refuses is reported with its line.
+	os.WriteFile(bad, []byte("email,kind,last_day\ne@example.com,voluntary,\n"), 0o600)
+	if code, _, errOut = runCLI("cases", "import", bad, "--url", app.url, "--token-file", tokenFile); code != 1 || !strings.Contains(errOut, "line 2 (e@example.com)") || !strings.Contains(errOut, "last day") {
+		t.Fatalf("refused row: %d %q", code, errOut)
+	}
+}
