@@ -597,7 +597,8 @@ func TestPrivateKeyModeMakesNoCallAtNew(t *testing.T) {
 	if n := len(srv.Requests()); n != 0 {
 		t.Errorf("New made %d requests", n)
 	}
-	// The fake has no token endpoint: the action fails without leaking the key.
+	// The service app is not registered with the fake: the token request
+	// is refused, and the action fails without leaking the key.
 	reg := connectors.NewRegistry()
 	if err := c.Register(reg); err != nil {
 		t.Fatal(err)
@@ -616,6 +617,53 @@ func TestPrivateKeyModeMakesNoCallAtNew(t *testing.T) {
 	}
 	if n := srv.DeleteUserCalls(); n != 0 {
 		t.Errorf("DELETE /users/{id} called")
+	}
+}
+
+// Private-key mode end to end: the SDK signs a client assertion, the fake
+// checks it with the public key and issues a token, and the actions run
+// with it. A key Okta does not know, or a scope not granted, is refused.
+func TestPrivateKeyMode(t *testing.T) {
+	isolate(t)
+	srv := oktatest.New(t)
+	k, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.AddServiceApp("0oaservice", &k.PublicKey, okta.DefaultScopes()...)
+	u := srv.AddUser(oktatest.User{Login: "jane@example.com", Email: "jane@example.com"})
+	action := func(key *rsa.PrivateKey, scopes []string) (connectors.Result, error) {
+		pemKey := string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)}))
+		c, err := okta.New(context.Background(), okta.Options{Config: config.Okta{
+			OrgURL: srv.URL(), ClientID: "0oaservice", PrivateKey: config.Secret(pemKey), PrivateKeyID: "kid1",
+			Scopes: scopes, InsecureHTTPForTests: true, RateShare: 1,
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		reg := connectors.NewRegistry()
+		if err := c.Register(reg); err != nil {
+			t.Fatal(err)
+		}
+		a, _ := reg.Lookup("okta.suspend")
+		return a.Run(context.Background(), jane("jane@example.com"))
+	}
+	if _, err := action(other, okta.DefaultScopes()); offboard.ErrorCode(err) != offboard.EFORBIDDEN {
+		t.Fatalf("unknown key: %v, want forbidden", err)
+	}
+	if _, err := action(k, []string{"okta.users.manage", "okta.apps.manage"}); offboard.ErrorCode(err) != offboard.EFORBIDDEN {
+		t.Fatalf("scope not granted: %v, want forbidden", err)
+	}
+	res, err := action(k, okta.DefaultScopes())
+	if err != nil || !res.Verified {
+		t.Fatalf("suspend with a service app: %+v %v", res, err)
+	}
+	if got, _ := srv.User(u.ID); got.Status != "SUSPENDED" || srv.TokensIssued() != 1 {
+		t.Fatalf("after suspend: status %s, tokens issued %d", got.Status, srv.TokensIssued())
 	}
 }
 

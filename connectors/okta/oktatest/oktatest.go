@@ -102,6 +102,9 @@ type Server struct {
 	rlWindow      time.Duration
 	rlWindowStart time.Time
 	rlCount       int
+
+	clients      map[string]oauthClient // OAuth service apps by client id
+	accessTokens map[string]string      // issued token → client id
 }
 
 // New starts a fake Okta server closed when t's test ends.
@@ -451,8 +454,12 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	if r.Method == http.MethodPost && r.URL.Path == "/oauth2/v1/token" {
+		s.serveToken(rec, r)
+		return
+	}
 	auth := r.Header.Get("Authorization")
-	if auth != "SSWS "+Token && auth != "Bearer "+Token {
+	if auth != "SSWS "+Token && auth != "Bearer "+Token && !s.accessTokenValid(auth) {
 		writeRaw(rec, http.StatusUnauthorized, defaultErrorBody(http.StatusUnauthorized, seq))
 		return
 	}
