@@ -150,12 +150,61 @@ type BambooHR struct {
 	APIKey                    Secret `yaml:"api_key" json:"api_key"`
 	APIKeyFile                string `yaml:"api_key_file" json:"api_key_file,omitempty"`
 	Subdomain                 string `yaml:"subdomain" json:"subdomain"`
+	// TerminationTypes maps BambooHR's termination type ("Resignation",
+	// "Dismissal", …) to a departure kind, compared without regard to
+	// case. Entries in the file are added to (or override) the defaults.
+	// A type not found here opens a voluntary case flagged for HR.
+	TerminationTypes map[string]offboard.DepartureKind `yaml:"termination_types" json:"termination_types"`
 }
 
-// GenericHRIS configures the generic JSON intake webhook.
+// GenericHRIS configures the generic JSON intake webhook. It is on when
+// Token is set; senders authenticate with "Authorization: Bearer <token>".
 type GenericHRIS struct {
-	WebhookSecret     Secret `yaml:"webhook_secret" json:"webhook_secret"`
-	WebhookSecretFile string `yaml:"webhook_secret_file" json:"webhook_secret_file,omitempty"`
+	Token     Secret `yaml:"token" json:"token"`
+	TokenFile string `yaml:"token_file" json:"token_file,omitempty"`
+	// Fields says where in the JSON body each value is, as a dotted path
+	// with optional array indexes: "data.employee.work_email",
+	// "data.events[0].date". An empty path means the value is not sent.
+	Fields GenericFields `yaml:"fields" json:"fields"`
+}
+
+// GenericFields are the dotted paths of the generic intake's values.
+type GenericFields struct {
+	EventID         string `yaml:"event_id" json:"event_id"`
+	Email           string `yaml:"email" json:"email"`
+	Name            string `yaml:"name" json:"name"`
+	ManagerEmail    string `yaml:"manager_email" json:"manager_email"`
+	TerminationDate string `yaml:"termination_date" json:"termination_date"`
+	EffectiveAt     string `yaml:"effective_at" json:"effective_at"`
+	Kind            string `yaml:"kind" json:"kind"`
+	HRISID          string `yaml:"hris_id" json:"hris_id"`
+	Title           string `yaml:"title" json:"title"`
+	Department      string `yaml:"department" json:"department"`
+	TimeZone        string `yaml:"time_zone" json:"time_zone"`
+}
+
+// DefaultTerminationTypes returns the built-in BambooHR termination type
+// mapping.
+func DefaultTerminationTypes() map[string]offboard.DepartureKind {
+	return map[string]offboard.DepartureKind{
+		"Resignation":     offboard.Voluntary,
+		"Voluntary":       offboard.Voluntary,
+		"Retirement":      offboard.Retirement,
+		"Termination":     offboard.Involuntary,
+		"Involuntary":     offboard.Involuntary,
+		"Dismissal":       offboard.Involuntary,
+		"End of contract": offboard.ContractEnd,
+	}
+}
+
+// DefaultGenericFields returns the paths of a flat body:
+// {"event_id", "email", "name", "manager_email", "termination_date", "kind", …}.
+func DefaultGenericFields() GenericFields {
+	return GenericFields{
+		EventID: "event_id", Email: "email", Name: "name", ManagerEmail: "manager_email",
+		TerminationDate: "termination_date", EffectiveAt: "effective_at", Kind: "kind",
+		HRISID: "hris_id", Title: "title", Department: "department", TimeZone: "time_zone",
+	}
 }
 
 // Slack configures the Slack platform; enabled when either token is set.
@@ -262,6 +311,10 @@ func Default() *Config {
 			Days:  []string{"mon", "tue", "wed", "thu", "fri"},
 		},
 		Assistant: Assistant{Model: "gpt-4o-mini", MaxToolRounds: 4, Timeout: dur(20 * time.Second)},
+		HRIS: HRIS{
+			BambooHR: BambooHR{TerminationTypes: DefaultTerminationTypes()},
+			Generic:  GenericHRIS{Fields: DefaultGenericFields()},
+		},
 	}
 }
 

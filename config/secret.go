@@ -80,7 +80,7 @@ func (c *Config) secretFields() []secretField {
 		{"hris.bamboohr.webhook_secret", &c.HRIS.BambooHR.WebhookSecret, &c.HRIS.BambooHR.WebhookSecretFile},
 		{"hris.bamboohr.previous_webhook_secret", &c.HRIS.BambooHR.PreviousWebhookSecret, &c.HRIS.BambooHR.PreviousWebhookSecretFile},
 		{"hris.bamboohr.api_key", &c.HRIS.BambooHR.APIKey, &c.HRIS.BambooHR.APIKeyFile},
-		{"hris.generic.webhook_secret", &c.HRIS.Generic.WebhookSecret, &c.HRIS.Generic.WebhookSecretFile},
+		{"hris.generic.token", &c.HRIS.Generic.Token, &c.HRIS.Generic.TokenFile},
 		{"slack.app_token", &c.Slack.AppToken, &c.Slack.AppTokenFile},
 		{"slack.bot_token", &c.Slack.BotToken, &c.Slack.BotTokenFile},
 		{"teams.app_password", &c.Teams.AppPassword, &c.Teams.AppPasswordFile},

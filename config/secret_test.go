@@ -38,7 +38,7 @@ hris:
     api_key: "bhr-key-${CANARY}"
     subdomain: acme
   generic:
-    webhook_secret: "gen-${CANARY}"
+    token: "gen-${CANARY}"
 slack:
   app_token: "xapp-${CANARY}"
   bot_token: "xoxb-${CANARY}"
@@ -194,8 +194,8 @@ func TestSecret_FileErrors(t *testing.T) {
 		{"world-readable", fmt.Sprintf("console:\n  token_file: %q\n", world), []string{
 			"config.yaml:2: console.token_file: secret file " + world + " is readable by every user (mode 0644); run chmod 600 " + world,
 		}},
-		{"missing", fmt.Sprintf("hris:\n  generic:\n    webhook_secret_file: %q\n", missing), []string{
-			"config.yaml:3: hris.generic.webhook_secret_file: secret file " + missing + " does not exist",
+		{"missing", fmt.Sprintf("hris:\n  generic:\n    token_file: %q\n", missing), []string{
+			"config.yaml:3: hris.generic.token_file: secret file " + missing + " does not exist",
 		}},
 		{"empty", fmt.Sprintf("assistant:\n  api_key_file: %q\n", empty), []string{
 			"config.yaml:2: assistant.api_key_file: secret file " + empty + " is empty",

@@ -332,4 +332,70 @@ func (c *Config) validateHRIS(v *validator) {
 	if b.Subdomain != "" && !isLabel(b.Subdomain) {
 		v.add("hris.bamboohr.subdomain", `want the subdomain only ("acme" for acme.bamboohr.com), got %q`, b.Subdomain)
 	}
+	for _, name := range sortedKeys(b.TerminationTypes) {
+		p := keyPath("hris.bamboohr.termination_types", name)
+		if strings.TrimSpace(name) == "" {
+			v.add(p, "want a BambooHR termination type as the key, got an empty one")
+			continue
+		}
+		if _, err := offboard.ParseDepartureKind(string(b.TerminationTypes[name])); err != nil {
+			v.add(p, "unknown departure kind %q for %q; want voluntary, involuntary, retirement or contract_end",
+				b.TerminationTypes[name], name)
+		}
+	}
+
+	g := c.HRIS.Generic
+	if g.Token != "" && len(g.Token) < 16 {
+		v.add("hris.generic.token", "too short: want at least 16 characters")
+	}
+	f := g.Fields
+	for _, fp := range []struct {
+		key, path string
+		required  bool
+	}{
+		{"event_id", f.EventID, false}, {"email", f.Email, true}, {"name", f.Name, false},
+		{"manager_email", f.ManagerEmail, false}, {"termination_date", f.TerminationDate, true},
+		{"effective_at", f.EffectiveAt, false}, {"kind", f.Kind, false}, {"hris_id", f.HRISID, false},
+		{"title", f.Title, false}, {"department", f.Department, false}, {"time_zone", f.TimeZone, false},
+	} {
+		key := "hris.generic.fields." + fp.key
+		switch {
+		case strings.TrimSpace(fp.path) == "":
+			if fp.required {
+				v.add(key, `required: the dotted path of the value in the JSON body, e.g. "data.employee.%s"`, fp.key)
+			}
+		default:
+			if msg := checkFieldPath(fp.path); msg != "" {
+				v.add(key, "%s in %q; want a dotted path such as \"data.events[0].date\"", msg, fp.path)
+			}
+		}
+	}
+}
+
+// checkFieldPath checks a dotted JSON path with optional array indexes
+// ("data.events[0].date") and says what is wrong, or "".
+func checkFieldPath(p string) string {
+	for i, part := range strings.Split(p, ".") {
+		name, rest := part, ""
+		if j := strings.IndexByte(part, '['); j >= 0 {
+			name, rest = part[:j], part[j:]
+		}
+		if name == "" && (i > 0 || rest == "") {
+			return "empty segment"
+		}
+		if strings.ContainsAny(name, "] \t") {
+			return "unexpected character"
+		}
+		for rest != "" {
+			end := strings.IndexByte(rest, ']')
+			if rest[0] != '[' || end < 0 {
+				return "unclosed or misplaced ["
+			}
+			if n, err := strconv.Atoi(rest[1:end]); err != nil || n < 0 {
+				return "array index must be a number"
+			}
+			rest = rest[end+1:]
+		}
+	}
+	return ""
 }
