@@ -1,10 +1,13 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/offboard-dev/offboard/flows"
 )
 
 func TestCasesImport(t *testing.T) {
@@ -27,9 +30,14 @@ func TestCasesImport(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "0 opened, 3 already open") {
 		t.Fatalf("second import: %d %q", code, out)
 	}
-	v := call(t, "GET", app.url+"/api/v1/cases/OFF-0001", hrToken, "").view(t)
-	if v.Case.Kind != "involuntary" || v.Case.Employee.Name != "Ann One" {
-		t.Fatalf("imported case = %+v", v.Case)
+	// Rows go in parallel: find Ann's case by her email.
+	r := call(t, "GET", app.url+"/api/v1/cases?email=a.one@example.com", hrToken, "")
+	var list struct{ Cases []flows.CaseView }
+	if err := json.Unmarshal(r.body, &list); err != nil || len(list.Cases) != 1 {
+		t.Fatalf("Ann's cases: %s", r.body)
+	}
+	if c := list.Cases[0].Case; c.Kind != "involuntary" || c.Employee.Name != "Ann One" || c.Employee.ManagerEmail != "mona@example.com" {
+		t.Fatalf("imported case = %+v", c)
 	}
 
 	// A bad file is refused whole, naming every problem.
