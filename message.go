@@ -81,6 +81,9 @@ const (
 	VerbRetry    = "retry"    // run a failed action again
 	VerbApprove  = "approve"
 	VerbDeny     = "deny" // asks why
+	// VerbRevokeNow runs every revocation of a case at once (a voluntary
+	// exit that cannot wait for the last day).
+	VerbRevokeNow = "revoke_now"
 )
 
 // ActionRef names what a click does: a verb and the ids it acts on.
@@ -105,7 +108,7 @@ func ParseActionRef(s string) (ActionRef, error) {
 	}
 	a := ActionRef{Verb: parts[0], TaskKey: parts[2], ApprovalID: parts[3]}
 	switch a.Verb {
-	case VerbStart, VerbComplete, VerbSkip, VerbAssign, VerbRetry, VerbApprove, VerbDeny:
+	case VerbStart, VerbComplete, VerbSkip, VerbAssign, VerbRetry, VerbApprove, VerbDeny, VerbRevokeNow:
 	default:
 		return ActionRef{}, Errorf(EINVALID, "unknown button verb %q", a.Verb)
 	}

@@ -128,6 +128,19 @@ func taskCard(v *flows.CaseView, d offboard.Department, now time.Time, loc *time
 		tones = append(tones, taskTone(t, now))
 		card.Sections = append(card.Sections, taskSection(v.Case, v.Approvals, t, now, loc))
 	}
+	if d == offboard.DeptIT && v.Case.Status == offboard.CaseOpen {
+		waiting := false
+		for _, t := range tasks {
+			if t.IsRevocation() && (t.Status == offboard.TaskScheduled || t.Status == offboard.TaskPending) {
+				waiting = true
+			}
+		}
+		if waiting {
+			card.Actions = append(card.Actions, offboard.Button{Label: "Revoke now",
+				Action: offboard.ActionRef{Verb: offboard.VerbRevokeNow, CaseID: v.Case.ID}, Style: "danger",
+				Confirm: fmt.Sprintf("Revoke all of %s's access now, before the last day?", v.Case.Employee.DisplayName())})
+		}
+	}
 	card.Title = fmt.Sprintf("%s tasks · %s", deptName(d), v.Case.Employee.DisplayName())
 	card.Subtitle = fmt.Sprintf("%s · %d of %d done or skipped", v.Case.ID, settled, len(tasks))
 	card.Tone = worstTone(tones...)

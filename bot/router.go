@@ -240,6 +240,10 @@ func (r *Router) Click(ctx context.Context, who offboard.Actor, value string) of
 		if ref.ApprovalID == "" {
 			return offboard.Reply{Ephemeral: true, Text: brokenButton}
 		}
+	case offboard.VerbRevokeNow:
+		if ref.CaseID == "" {
+			return offboard.Reply{Ephemeral: true, Text: brokenButton}
+		}
 	default:
 		if ref.CaseID == "" || ref.TaskKey == "" {
 			return offboard.Reply{Ephemeral: true, Text: brokenButton}
@@ -247,6 +251,13 @@ func (r *Router) Click(ctx context.Context, who offboard.Actor, value string) of
 	}
 	name := personName(who)
 	switch ref.Verb {
+	case offboard.VerbRevokeNow:
+		res, err := r.apply(ctx, flows.RevokeNow{By: who, CaseID: ref.CaseID, Reason: "Revoke now, clicked in chat"})
+		if err != nil {
+			return r.failure(err)
+		}
+		card, _ := DepartmentCard(viewOf(res), offboard.DeptIT, r.clock.Now(), r.loc)
+		return offboard.Reply{Text: sentence(fmt.Sprintf("%s: %s", name, res.Message)), Cards: []offboard.Card{card}}
 	case offboard.VerbSkip:
 		v, err := r.engine.GetCase(ctx, who, ref.CaseID)
 		if err != nil {

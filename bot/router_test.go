@@ -416,3 +416,21 @@ func TestCommand_StatusByName(t *testing.T) {
 		t.Fatalf("unknown name: %q", r.Text)
 	}
 }
+
+func TestClick_RevokeNow(t *testing.T) {
+	h := newHarness(t)
+	id := h.openWithManager()
+	ref := offboard.ActionRef{Verb: offboard.VerbRevokeNow, CaseID: id}.Encode()
+	if r := h.router.Click(h.ctx, finance, ref); !r.Ephemeral {
+		t.Fatalf("finance revoke now: %+v", r)
+	}
+	r := h.router.Click(h.ctx, it, ref)
+	if r.Ephemeral || !strings.Contains(r.Text, "revoked now") || len(r.Cards) != 1 {
+		t.Fatalf("IT revoke now: %+v", r)
+	}
+	for _, a := range r.Cards[0].Actions {
+		if a.Action.Verb == offboard.VerbRevokeNow {
+			t.Fatal("the IT card still offers Revoke now after it ran")
+		}
+	}
+}

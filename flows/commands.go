@@ -54,6 +54,14 @@ type StartTask struct {
 	TaskKey string
 }
 
+// RevokeNow runs every revocation of a case that has not run yet, at
+// once: IT's answer to a voluntary exit that cannot wait for the last day.
+type RevokeNow struct {
+	By     offboard.Actor
+	CaseID offboard.CaseID
+	Reason string
+}
+
 // CompleteTask marks a manual task done, or confirms by hand an automated
 // task whose action failed or could not be verified.
 type CompleteTask struct {
@@ -144,6 +152,7 @@ func (c ActionSucceeded) Actor() offboard.Actor { return c.By }
 func (c ActionFailed) Actor() offboard.Actor    { return c.By }
 func (c Tick) Actor() offboard.Actor            { return c.By }
 func (c RecordRoom) Actor() offboard.Actor      { return c.By }
+func (c RevokeNow) Actor() offboard.Actor       { return c.By }
 
 func (OpenCase) Name() string        { return "open_case" }
 func (CancelCase) Name() string      { return "cancel_case" }
@@ -156,6 +165,7 @@ func (ActionSucceeded) Name() string { return "action_succeeded" }
 func (ActionFailed) Name() string    { return "action_failed" }
 func (Tick) Name() string            { return "tick" }
 func (RecordRoom) Name() string      { return "record_room" }
+func (RevokeNow) Name() string       { return "revoke_now" }
 
 // Result is what a command did.
 type Result struct {

@@ -192,6 +192,8 @@ func commandTarget(cmd Command) (offboard.CaseID, string) {
 		return "", c.JobID
 	case RecordRoom:
 		return c.CaseID, c.Room.Platform
+	case RevokeNow:
+		return c.CaseID, ""
 	}
 	return "", ""
 }
@@ -253,6 +255,8 @@ func (d *decision) apply(cmd Command) (*Result, error) {
 		return d.tick()
 	case RecordRoom:
 		return d.recordRoom(c)
+	case RevokeNow:
+		return d.revokeNow(c)
 	}
 	return nil, offboard.Errorf(offboard.EINVALID, "unknown command %T", cmd)
 }

@@ -674,3 +674,22 @@ func TestEngine_SecondNoticeUpdatesOpenCase(t *testing.T) {
 		t.Fatalf("time to revocation = %s, want 1h1m from the effective time", d)
 	}
 }
+
+func TestEngine_RevokeNow(t *testing.T) {
+	h := newHarness(t)
+	c := h.open(offboard.Voluntary, "2026-12-31")
+	h.refuse(flows.RevokeNow{By: finance, CaseID: c.ID}, offboard.EFORBIDDEN, "the it team can")
+	r := h.apply(flows.RevokeNow{By: it, CaseID: c.ID, Reason: "leaked the roadmap"})
+	if r.JobsQueued != len(revocationKeys) {
+		t.Fatalf("queued %d jobs, want the %d revocations", r.JobsQueued, len(revocationKeys))
+	}
+	for _, key := range revocationKeys {
+		if st := h.task(c.ID, key).Status; st != offboard.TaskRunning {
+			t.Errorf("%s = %s", key, st)
+		}
+	}
+	if st := h.task(c.ID, "okta_deactivate").Status; st == offboard.TaskRunning {
+		t.Error("revoke now must not deactivate before the data transfers")
+	}
+	h.refuse(flows.RevokeNow{By: it, CaseID: c.ID}, offboard.ECONFLICT, "already run")
+}

@@ -241,3 +241,43 @@ func (d *decision) advanceAndResult(cs *offboard.Case, msg string) (*Result, err
 	}
 	return d.result(cs, msg)
 }
+
+func (d *decision) revokeNow(c RevokeNow) (*Result, error) {
+	cs, err := d.loadCase(c.CaseID)
+	if err != nil {
+		return nil, err
+	}
+	if cs.Status.Closed() {
+		return nil, offboard.Errorf(offboard.ECONFLICT, "%s is %s; nothing more can change on it", cs.ID, cs.Status)
+	}
+	tasks, err := d.tx.Tasks(cs.ID)
+	if err != nil {
+		return nil, err
+	}
+	var due []*offboard.Task
+	for _, t := range tasks {
+		if t.IsRevocation() && (t.Status == offboard.TaskPending || t.Status == offboard.TaskScheduled) {
+			if err := offboard.CanRunTask(d.actor, cs, t); err != nil {
+				return nil, err
+			}
+			due = append(due, t)
+		}
+	}
+	if len(due) == 0 {
+		return nil, offboard.Errorf(offboard.ECONFLICT, "every revocation of %s has already run", cs.ID)
+	}
+	why := strings.TrimSpace(c.Reason)
+	if why == "" {
+		why = "no reason given"
+	}
+	if err := d.audit(cs.ID, "case.revoke_now", "", offboard.OutcomeOK,
+		fmt.Sprintf("%s revoked access ahead of the last day: %s", d.actorName(), why), nil); err != nil {
+		return nil, err
+	}
+	for _, t := range due {
+		if err := d.run(cs, t, "revoke now, by "+d.actorName()); err != nil {
+			return nil, err
+		}
+	}
+	return d.advanceAndResult(cs, fmt.Sprintf("access of %s is being revoked now (%d tasks)", cs.Employee.DisplayName(), len(due)))
+}

@@ -13,6 +13,7 @@ import (
 	slackbot "github.com/offboard-dev/offboard/bot/slack"
 	"github.com/offboard-dev/offboard/config"
 	"github.com/offboard-dev/offboard/connectors"
+	"github.com/offboard-dev/offboard/connectors/hris"
 	oktaconn "github.com/offboard-dev/offboard/connectors/okta"
 	"github.com/offboard-dev/offboard/flows"
 	"github.com/offboard-dev/offboard/flows/runner"
@@ -190,6 +191,23 @@ func wire(cfg *config.Config, log *slog.Logger, db *store.DB, o wireOptions) (*a
 	if err != nil {
 		return nil, err
 	}
+	intake, err := hris.New(hris.Options{
+		Engine: a.engine, Config: cfg.HRIS, Clock: clock, Location: cfg.Location(),
+		Logger: log.With("component", "hris"), AfterCommand: wake,
+		// Rejected deliveries change no case; they are recorded in the
+		// audit chain all the same.
+		Audit: func(ctx context.Context, ev offboard.AuditEvent) error {
+			return db.Update(ctx, func(tx offboard.Tx) error {
+				e := ev
+				return tx.AppendAudit(&e)
+			})
+		},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("hris: %w", err)
+	}
+	a.web.Mount("POST /webhooks/bamboohr", intake.BambooHR())
+	a.web.Mount("POST /webhooks/hris", intake.Generic())
 	return a, nil
 }
 
@@ -214,6 +232,14 @@ func (a *app) logStartup() {
 		} else {
 			a.log.Warn("connector off; its tasks will fail visibly", "connector", st.Connector, "why", st.Why)
 		}
+	}
+	if cfg.HRIS.BambooHR.WebhookSecret != "" {
+		a.log.Info("HRIS intake on", "source", "bamboohr", "path", "/webhooks/bamboohr")
+	} else {
+		a.log.Info("HRIS intake off", "source", "bamboohr", "why", "not configured: set hris.bamboohr.webhook_secret")
+	}
+	if cfg.HRIS.Generic.Token != "" {
+		a.log.Info("HRIS intake on", "source", "generic", "path", "/webhooks/hris")
 	}
 	if len(cfg.API.Tokens) == 0 {
 		a.log.Info("REST API off", "why", "no api.tokens configured")

@@ -1,0 +1,281 @@
+package hris
+
+import (
+	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"mime"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/offboard-dev/offboard"
+	"github.com/offboard-dev/offboard/flows"
+)
+
+const bambooSource = "hris:bamboohr"
+
+// BambooHR serves POST /webhooks/bamboohr: field-based webhooks signed
+// with hris.bamboohr.webhook_secret (or the previous secret).
+func (in *Intake) BambooHR() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if in.cfg.BambooHR.WebhookSecret == "" {
+			writeError(w, http.StatusNotFound, offboard.ENOTFOUND, "BambooHR intake is off: set hris.bamboohr.webhook_secret")
+			return
+		}
+		body, ok := in.readBody(w, r, bambooSource)
+		if !ok {
+			return
+		}
+		if reason := in.verifyBamboo(r.Header, body); reason != "" {
+			in.reject(w, r, bambooSource, http.StatusUnauthorized, "unauthorized", "signature check failed",
+				"signature check failed: "+reason)
+			return
+		}
+		emps, err := parseBamboo(r.Header.Get("Content-Type"), body)
+		if err != nil {
+			in.reject(w, r, bambooSource, http.StatusBadRequest, offboard.EINVALID, err.Error(), "malformed payload: "+err.Error())
+			return
+		}
+		var resp Response
+		var terms []termination
+		for _, e := range emps {
+			t, isTerm := in.bambooTermination(e)
+			if !isTerm {
+				resp.Ignored = append(resp.Ignored, e.ID)
+				continue
+			}
+			terms = append(terms, t)
+		}
+		if !in.apply(w, r, bambooSource, terms, &resp) {
+			return
+		}
+		in.answer(w, &resp)
+	})
+}
+
+// verifyBamboo checks the signature and the timestamp, and says what is
+// wrong (for the audit, never the sender), or "".
+func (in *Intake) verifyBamboo(h http.Header, body []byte) string {
+	ts := strings.TrimSpace(h.Get("X-BambooHR-Timestamp"))
+	sig := strings.TrimSpace(h.Get("X-BambooHR-Signature"))
+	if ts == "" || sig == "" {
+		return "missing X-BambooHR-Signature or X-BambooHR-Timestamp"
+	}
+	got, err := hex.DecodeString(sig)
+	if err != nil || len(got) != sha256.Size {
+		return "signature is not a hex SHA-256 MAC"
+	}
+	match := false
+	for _, secret := range []string{in.cfg.BambooHR.WebhookSecret.Reveal(), in.cfg.BambooHR.PreviousWebhookSecret.Reveal()} {
+		if secret == "" {
+			continue
+		}
+		m := hmac.New(sha256.New, []byte(secret))
+		m.Write(body)
+		m.Write([]byte(ts))
+		if hmac.Equal(m.Sum(nil), got) {
+			match = true
+		}
+	}
+	if !match {
+		return "signature does not match"
+	}
+	sec, err := strconv.ParseInt(ts, 10, 64)
+	if err != nil {
+		return "timestamp is not unix seconds"
+	}
+	skew := in.clock.Now().Sub(time.Unix(sec, 0))
+	if skew > MaxSkew || skew < -MaxSkew {
+		return fmt.Sprintf("timestamp %d is %s away from now (max %s)", sec, skew.Round(time.Second), MaxSkew)
+	}
+	return ""
+}
+
+// bambooEmployee is one employee of a field-based delivery.
+type bambooEmployee struct {
+	ID     string
+	Action string
+	Fields map[string]string
+}
+
+type bambooJSON struct {
+	Employees *[]struct {
+		ID     any            `json:"id"`
+		Action any            `json:"action"`
+		Fields map[string]any `json:"fields"`
+	} `json:"employees"`
+}
+
+// parseBamboo reads a field-based payload, JSON or form-encoded.
+func parseBamboo(contentType string, body []byte) ([]bambooEmployee, error) {
+	mt, _, _ := mime.ParseMediaType(contentType)
+	if mt == "application/x-www-form-urlencoded" {
+		return parseBambooForm(body)
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var p bambooJSON
+	if err := dec.Decode(&p); err != nil {
+		return nil, fmt.Errorf("body is not a BambooHR field-based webhook payload: %v", jsonErr(err))
+	}
+	if dec.More() {
+		return nil, fmt.Errorf("body has data after the JSON object")
+	}
+	if p.Employees == nil {
+		return nil, fmt.Errorf(`body has no "employees": use a field-based ("global") BambooHR webhook that sends the employee's fields`)
+	}
+	out := make([]bambooEmployee, 0, len(*p.Employees))
+	for i, e := range *p.Employees {
+		be := bambooEmployee{ID: scalar(e.ID), Action: scalar(e.Action), Fields: map[string]string{}}
+		if be.ID == "" {
+			be.ID = fmt.Sprintf("employees[%d]", i)
+		}
+		for k, v := range e.Fields {
+			be.Fields[k] = scalar(v)
+		}
+		out = append(out, be)
+	}
+	return out, nil
+}
+
+// parseBambooForm reads employees[<id>][fields][<name>]=… posts.
+func parseBambooForm(body []byte) ([]bambooEmployee, error) {
+	q, err := url.ParseQuery(string(body))
+	if err != nil {
+		return nil, fmt.Errorf("form body does not parse: %v", err)
+	}
+	byID := map[string]*bambooEmployee{}
+	for key, vals := range q {
+		rest, ok := strings.CutPrefix(key, "employees[")
+		if !ok {
+			continue
+		}
+		id, rest, ok := strings.Cut(rest, "]")
+		if !ok || id == "" {
+			return nil, fmt.Errorf("form key %q is not employees[<id>][…]", key)
+		}
+		e := byID[id]
+		if e == nil {
+			e = &bambooEmployee{ID: id, Fields: map[string]string{}}
+			byID[id] = e
+		}
+		val := ""
+		if len(vals) > 0 {
+			val = vals[0]
+		}
+		switch {
+		case rest == "[action]":
+			e.Action = val
+		case strings.HasPrefix(rest, "[fields][") && strings.HasSuffix(rest, "]"):
+			e.Fields[rest[len("[fields]["):len(rest)-1]] = val
+		}
+	}
+	if len(byID) == 0 {
+		return nil, fmt.Errorf("form body has no employees[<id>][…] keys")
+	}
+	ids := make([]string, 0, len(byID))
+	for id := range byID {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	out := make([]bambooEmployee, 0, len(ids))
+	for _, id := range ids {
+		out = append(out, *byID[id])
+	}
+	return out, nil
+}
+
+// emptyDate reports a BambooHR date that means "none".
+func emptyDate(s string) bool { return s == "" || s == "0000-00-00" }
+
+// bambooTermination maps an employee; false means not a termination.
+func (in *Intake) bambooTermination(e bambooEmployee) (termination, bool) {
+	f := func(name string) string { return strings.TrimSpace(e.Fields[name]) }
+	termDate := f("terminationDate")
+	if !strings.EqualFold(f("employmentHistoryStatus"), "Terminated") &&
+		!strings.EqualFold(f("status"), "Inactive") && emptyDate(termDate) {
+		return termination{}, false
+	}
+	t := termination{ref: e.ID}
+	email := f("workEmail")
+	if email == "" {
+		email = f("email")
+	}
+	if email == "" {
+		t.skip = "no work email in the payload: add workEmail to the webhook's fields, or open the case by hand"
+		t.skipAudit = "BambooHR employee " + e.ID + " is terminated but has no email"
+		return t, true
+	}
+	var notes []string
+	date, effective := "", time.Time{}
+	if !emptyDate(termDate) {
+		d, at, ok := parseDate(termDate)
+		if !ok {
+			t.skip = fmt.Sprintf("terminationDate %q is not a date like 2026-12-31", termDate)
+			t.skipAudit = "BambooHR employee " + e.ID + ": " + t.skip
+			return t, true
+		}
+		date, effective = d, at
+	} else {
+		notes = append(notes, "BambooHR sent no termination date; last day set to today")
+	}
+	kind, known := in.resolveKind(f("terminationType"))
+	if !known {
+		typ := f("terminationType")
+		if typ == "" {
+			notes = append(notes, "BambooHR sent no termination type; confirm voluntary/involuntary")
+		} else {
+			notes = append(notes, fmt.Sprintf("BambooHR termination type %s is not mapped; confirm voluntary/involuntary", typ))
+		}
+	}
+	name := strings.TrimSpace(f("firstName") + " " + f("lastName"))
+	if name == "" {
+		name = f("displayName")
+	}
+	emp := offboard.Employee{
+		HRISID: e.ID, Name: name, Email: email, ManagerEmail: f("supervisorEmail"),
+		Title: f("jobTitle"), Department: f("department"), Location: f("location"),
+	}
+	keyDate := date
+	if keyDate == "" {
+		keyDate = in.today("")
+	}
+	lastDay := in.lastDay(date, "", kind, "BambooHR", &notes)
+	if lastDay == "" {
+		lastDay = keyDate
+	}
+	t.cmd = flows.OpenCase{
+		By: offboard.System(bambooSource), Employee: emp, Kind: kind, LastDay: lastDay,
+		EffectiveAt: effective, Source: bambooSource, SourceRef: e.ID,
+		DedupeKey: "bamboohr:" + e.ID + ":" + keyDate, Notes: strings.Join(notes, "\n"),
+	}
+	return t, true
+}
+
+// scalar turns a JSON scalar into text; objects and arrays give "".
+func scalar(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case json.Number:
+		return x.String()
+	case bool:
+		return strconv.FormatBool(x)
+	}
+	return ""
+}
+
+// jsonErr shortens a decoding error for people.
+func jsonErr(err error) string {
+	if se, ok := err.(*json.SyntaxError); ok {
+		return fmt.Sprintf("invalid JSON at byte %d: %v", se.Offset, se)
+	}
+	return err.Error()
+}

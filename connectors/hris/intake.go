@@ -1,0 +1,311 @@
+// Package hris receives termination notices from HR systems: BambooHR's
+// signed field-based webhooks and a generic JSON webhook with a bearer
+// token and a configurable field mapping. Each termination becomes a
+// flows.OpenCase; the answer is sent only after the engine committed it,
+// so a sender that sees 2xx knows the case is stored, and a sender that
+// sees 5xx retries (the dedupe keys make the retry open nothing twice).
+package hris
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/offboard-dev/offboard"
+	"github.com/offboard-dev/offboard/config"
+	"github.com/offboard-dev/offboard/flows"
+)
+
+// MaxBody is the largest request body read; larger ones get 413.
+const MaxBody = 1 << 20
+
+// MaxSkew is how far a BambooHR timestamp may be from now.
+const MaxSkew = 5 * time.Minute
+
+// Engine applies commands; *flows.Engine implements it.
+type Engine interface {
+	Apply(ctx context.Context, cmd flows.Command) (*flows.Result, error)
+}
+
+// Options configure an Intake.
+type Options struct {
+	Engine Engine
+	Config config.HRIS
+	Clock  offboard.Clock
+	Logger *slog.Logger
+	// Audit records rejected deliveries (bad signature, malformed body,
+	// skipped employees). Nil records nothing.
+	Audit func(ctx context.Context, ev offboard.AuditEvent) error
+	// AfterCommand runs after a delivery changed state (the runner's Wake).
+	AfterCommand func()
+	// Location is the company time zone, for "today" (default UTC).
+	Location *time.Location
+}
+
+// Intake serves the HR-system webhooks.
+type Intake struct {
+	engine Engine
+	cfg    config.HRIS
+	clock  offboard.Clock
+	log    *slog.Logger
+	audit  func(ctx context.Context, ev offboard.AuditEvent) error
+	after  func()
+	loc    *time.Location
+	types  map[string]offboard.DepartureKind // lower-cased termination types
+}
+
+// New returns an Intake.
+func New(o Options) (*Intake, error) {
+	if o.Engine == nil {
+		return nil, errors.New("hris: no engine")
+	}
+	in := &Intake{engine: o.Engine, cfg: o.Config, clock: o.Clock, log: o.Logger, audit: o.Audit,
+		after: o.AfterCommand, loc: o.Location, types: map[string]offboard.DepartureKind{}}
+	if in.clock == nil {
+		in.clock = offboard.WallClock()
+	}
+	if in.log == nil {
+		in.log = slog.New(slog.DiscardHandler)
+	}
+	if in.loc == nil {
+		in.loc = time.UTC
+	}
+	types := o.Config.BambooHR.TerminationTypes
+	if types == nil {
+		types = config.DefaultTerminationTypes()
+	}
+	for name, k := range types {
+		kind, err := offboard.ParseDepartureKind(string(k))
+		if err != nil {
+			return nil, errors.New("hris: hris.bamboohr.termination_types[" + name + "]: " + err.Error())
+		}
+		in.types[normType(name)] = kind
+	}
+	return in, nil
+}
+
+func normType(s string) string { return strings.Join(strings.Fields(strings.ToLower(s)), " ") }
+
+// resolveKind maps an HR system's termination type to a departure kind:
+// a departure kind itself, an exact configured type, or the configured
+// types named as whole words in it, when they agree. Anything else is
+// voluntary, with a note for HR.
+func (in *Intake) resolveKind(typ string) (kind offboard.DepartureKind, known bool) {
+	t := normType(typ)
+	if t == "" {
+		return offboard.Voluntary, false
+	}
+	if k, err := offboard.ParseDepartureKind(t); err == nil {
+		return k, true
+	}
+	if k, ok := in.types[t]; ok {
+		return k, true
+	}
+	words := " " + strings.Join(strings.FieldsFunc(t, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r > 127)
+	}), " ") + " "
+	var found offboard.DepartureKind
+	for name, k := range in.types {
+		if !strings.Contains(words, " "+name+" ") {
+			continue
+		}
+		if found != "" && found != k {
+			return offboard.Voluntary, false
+		}
+		found = k
+	}
+	if found != "" {
+		return found, true
+	}
+	return offboard.Voluntary, false
+}
+
+// today is the date now in the employee's zone, or the company's.
+func (in *Intake) today(tz string) string {
+	loc := in.loc
+	if tz != "" {
+		if l, err := time.LoadLocation(tz); err == nil {
+			loc = l
+		}
+	}
+	return in.clock.Now().In(loc).Format(time.DateOnly)
+}
+
+type errorBody struct {
+	Error struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+	} `json:"error"`
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func writeError(w http.ResponseWriter, status int, code, msg string) {
+	var b errorBody
+	b.Error.Code, b.Error.Message = code, msg
+	writeJSON(w, status, b)
+}
+
+// record appends a refused audit event; a failure is logged, not fatal.
+func (in *Intake) record(ctx context.Context, source, target, detail string, evidence map[string]string) {
+	if in.audit == nil {
+		return
+	}
+	ev := offboard.AuditEvent{
+		Time: in.clock.Now(), Actor: offboard.System(source), Action: "webhook.rejected",
+		Target: target, Outcome: offboard.OutcomeRefused, Detail: detail, Evidence: evidence,
+	}
+	if err := in.audit(context.WithoutCancel(ctx), ev); err != nil {
+		in.log.Error("hris: could not record a rejected delivery", "source", source, "err", err)
+	}
+}
+
+// reject answers a delivery refused as a whole and audits it.
+func (in *Intake) reject(w http.ResponseWriter, r *http.Request, source string, status int, code, msg, detail string) {
+	in.log.Warn("hris: delivery rejected", "source", source, "status", status, "reason", detail, "remote", r.RemoteAddr)
+	in.record(r.Context(), source, "", detail, map[string]string{"status": http.StatusText(status), "remote": r.RemoteAddr})
+	writeError(w, status, code, msg)
+}
+
+// readBody reads at most MaxBody bytes; false means an answer was sent.
+func (in *Intake) readBody(w http.ResponseWriter, r *http.Request, source string) ([]byte, bool) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		writeError(w, http.StatusMethodNotAllowed, offboard.EINVALID, "use POST")
+		return nil, false
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
+	if err != nil {
+		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+			in.reject(w, r, source, http.StatusRequestEntityTooLarge, offboard.EINVALID,
+				"body too large: at most 1 MiB", "body over 1 MiB")
+			return nil, false
+		}
+		in.reject(w, r, source, http.StatusBadRequest, offboard.EINVALID, "could not read the body", "unreadable body")
+		return nil, false
+	}
+	return body, true
+}
+
+// termination is one departure found in a delivery.
+type termination struct {
+	ref       string // the sender's id for the employee (or the email)
+	cmd       flows.OpenCase
+	skip      string // why no case is opened, when set
+	skipAudit string
+}
+
+// CaseOut is one employee's outcome in a 202 answer.
+type CaseOut struct {
+	EmployeeID string `json:"employee_id"`
+	CaseID     string `json:"case_id"`
+	Duplicate  bool   `json:"duplicate"`
+	// AlreadyOpen is set when the person already had an open case.
+	AlreadyOpen bool   `json:"already_open,omitempty"`
+	Message     string `json:"message,omitempty"`
+}
+
+// Skipped is a termination that opened no case, and why.
+type Skipped struct {
+	EmployeeID string `json:"employee_id"`
+	Reason     string `json:"reason"`
+}
+
+// Response is the 202 answer.
+type Response struct {
+	Accepted int       `json:"accepted"`
+	Cases    []CaseOut `json:"cases"`
+	Skipped  []Skipped `json:"skipped"`
+	Ignored  []string  `json:"ignored,omitempty"`
+}
+
+var caseIDRe = regexp.MustCompile(`OFF-\d+`)
+
+// apply opens the cases. It returns false after answering 503 when the
+// engine failed (not refused): the sender retries.
+func (in *Intake) apply(w http.ResponseWriter, r *http.Request, source string, terms []termination, resp *Response) bool {
+	changed := false
+	defer func() {
+		if changed && in.after != nil {
+			in.after()
+		}
+	}()
+	for _, t := range terms {
+		if t.skip != "" {
+			resp.Skipped = append(resp.Skipped, Skipped{EmployeeID: t.ref, Reason: t.skip})
+			in.record(r.Context(), source, t.ref, "termination skipped: "+t.skipAudit, nil)
+			continue
+		}
+		res, err := in.engine.Apply(r.Context(), t.cmd)
+		switch code := offboard.ErrorCode(err); code {
+		case "":
+			out := CaseOut{EmployeeID: t.ref, Duplicate: res.Duplicate, Message: res.Message}
+			if res.Case != nil {
+				out.CaseID = string(res.Case.ID)
+			}
+			if !res.Duplicate {
+				changed = true
+			}
+			resp.Cases = append(resp.Cases, out)
+		case offboard.ECONFLICT:
+			resp.Cases = append(resp.Cases, CaseOut{EmployeeID: t.ref, AlreadyOpen: true,
+				CaseID: caseIDRe.FindString(offboard.ErrorMessage(err)), Message: offboard.ErrorMessage(err)})
+		case offboard.EINVALID, offboard.EFORBIDDEN, offboard.ENOTFOUND:
+			// The engine audited the refusal.
+			resp.Skipped = append(resp.Skipped, Skipped{EmployeeID: t.ref, Reason: offboard.ErrorMessage(err)})
+		default:
+			in.log.Error("hris: could not open a case; asking the sender to retry", "source", source, "employee", t.ref, "err", err)
+			writeError(w, http.StatusServiceUnavailable, offboard.EUNAVAILABLE,
+				"could not record the termination; retry later")
+			return false
+		}
+	}
+	resp.Accepted = len(resp.Cases)
+	return true
+}
+
+func (in *Intake) answer(w http.ResponseWriter, resp *Response) {
+	if resp.Cases == nil {
+		resp.Cases = []CaseOut{}
+	}
+	if resp.Skipped == nil {
+		resp.Skipped = []Skipped{}
+	}
+	writeJSON(w, http.StatusAccepted, resp)
+}
+
+// parseDate accepts "2006-01-02" or an RFC 3339 time (its own date).
+func parseDate(s string) (day string, at time.Time, ok bool) {
+	s = strings.TrimSpace(s)
+	if t, err := time.Parse(time.DateOnly, s); err == nil {
+		return s, t, true
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t.Format(time.DateOnly), t, true
+	}
+	return "", time.Time{}, false
+}
+
+// lastDay is the date a case gets: a past date of a notice that is not
+// immediate becomes today, with a note (the engine refuses past days).
+func (in *Intake) lastDay(date, tz string, kind offboard.DepartureKind, label string, notes *[]string) string {
+	if date == "" {
+		return ""
+	}
+	if today := in.today(tz); !kind.Immediate() && date < today {
+		*notes = append(*notes, label+" termination date "+date+" is in the past; last day set to today")
+		return today
+	}
+	return date
+}
