@@ -236,41 +236,61 @@ func (c *Client) countFactors(ctx context.Context, t *target) (int, string, erro
 }
 
 func (c *Client) resetFactors(ctx context.Context, req connectors.Request) (connectors.Result, error) {
+	return c.clearAll(ctx, req, clearSpec{
+		key: "factors", readNoun: "factors enrolled", none: "had no factors enrolled",
+		op: "reset factors", done: "reset %d Okta factors of %s", count: c.countFactors,
+		write: func(ctx context.Context, id string) (*okta.Response, error) { return c.sdk.User.ResetFactors(ctx, id) },
+	})
+}
+
+// clearSpec describes an action that empties a list on the user (MFA
+// factors, consent grants): count, and if nothing is there it is already
+// done; else one write, count again, verified when the list is empty.
+type clearSpec struct {
+	key      string // evidence prefix: "factors" → factors_before/_after
+	readNoun string // "%d <readNoun>" is the read-back
+	none     string // "Okta user X <none>" when there was nothing
+	op       string // names the write in errors
+	done     string // summary format: count, login
+	count    func(context.Context, *target) (int, string, error)
+	write    func(ctx context.Context, userID string) (*okta.Response, error)
+}
+
+func (c *Client) clearAll(ctx context.Context, req connectors.Request, spec clearSpec) (connectors.Result, error) {
 	t, err := c.find(ctx, req)
 	if err != nil {
 		return connectors.Result{}, err
 	}
-	n, readID, err := c.countFactors(ctx, t)
+	n, readID, err := spec.count(ctx, t)
 	if err != nil {
 		return connectors.Result{}, err
 	}
 	ev := t.evidence()
 	ev["status_after"] = t.status
-	ev["factors_before"] = strconv.Itoa(n)
+	ev[spec.key+"_before"] = strconv.Itoa(n)
 	if n == 0 {
 		ev["okta_request_id"] = readID
-		ev["read_back"] = "0 factors enrolled"
+		ev["read_back"] = "0 " + spec.readNoun
 		ev["already_done"] = "true"
 		res := connectors.Result{Verified: true, AlreadyDone: true, Evidence: ev,
-			Summary: fmt.Sprintf("Okta user %s had no factors enrolled", t.login)}
+			Summary: fmt.Sprintf("Okta user %s %s", t.login, spec.none)}
 		c.logDone(req.Action, t, res)
 		return res, nil
 	}
-	reqID, _, err := c.write(ctx, "reset factors", func(ctx context.Context) (*okta.Response, error) {
-		return c.sdk.User.ResetFactors(ctx, t.id)
+	reqID, _, err := c.write(ctx, spec.op, func(ctx context.Context) (*okta.Response, error) {
+		return spec.write(ctx, t.id)
 	})
 	if err != nil {
 		return connectors.Result{}, err
 	}
-	after, _, err := c.countFactors(ctx, t)
+	after, _, err := spec.count(ctx, t)
 	if err != nil {
 		return connectors.Result{}, err
 	}
 	ev["okta_request_id"] = reqID
-	ev["factors_after"] = strconv.Itoa(after)
-	ev["read_back"] = strconv.Itoa(after) + " factors enrolled"
-	res := connectors.Result{Verified: after == 0, Evidence: ev,
-		Summary: fmt.Sprintf("reset %d Okta factors of %s", n, t.login)}
+	ev[spec.key+"_after"] = strconv.Itoa(after)
+	ev["read_back"] = strconv.Itoa(after) + " " + spec.readNoun
+	res := connectors.Result{Verified: after == 0, Evidence: ev, Summary: fmt.Sprintf(spec.done, n, t.login)}
 	c.logDone(req.Action, t, res)
 	return res, nil
 }
@@ -294,43 +314,13 @@ func (c *Client) listGrants(ctx context.Context, t *target) (int, string, error)
 }
 
 func (c *Client) revokeGrants(ctx context.Context, req connectors.Request) (connectors.Result, error) {
-	t, err := c.find(ctx, req)
-	if err != nil {
-		return connectors.Result{}, err
-	}
-	n, readID, err := c.listGrants(ctx, t)
-	if err != nil {
-		return connectors.Result{}, err
-	}
-	ev := t.evidence()
-	ev["status_after"] = t.status
-	ev["grants_before"] = strconv.Itoa(n)
-	if n == 0 {
-		ev["okta_request_id"] = readID
-		ev["read_back"] = "0 consent grants"
-		ev["already_done"] = "true"
-		res := connectors.Result{Verified: true, AlreadyDone: true, Evidence: ev,
-			Summary: fmt.Sprintf("Okta user %s had no consent grants", t.login)}
-		c.logDone(req.Action, t, res)
-		return res, nil
-	}
-	reqID, _, err := c.write(ctx, "revoke grants", func(ctx context.Context) (*okta.Response, error) {
-		return c.sdk.User.RevokeUserGrants(ctx, t.id)
+	return c.clearAll(ctx, req, clearSpec{
+		key: "grants", readNoun: "consent grants", none: "had no consent grants",
+		op: "revoke grants", done: "revoked %d Okta consent grants of %s", count: c.listGrants,
+		write: func(ctx context.Context, id string) (*okta.Response, error) {
+			return c.sdk.User.RevokeUserGrants(ctx, id)
+		},
 	})
-	if err != nil {
-		return connectors.Result{}, err
-	}
-	after, _, err := c.listGrants(ctx, t)
-	if err != nil {
-		return connectors.Result{}, err
-	}
-	ev["okta_request_id"] = reqID
-	ev["grants_after"] = strconv.Itoa(after)
-	ev["read_back"] = strconv.Itoa(after) + " consent grants"
-	res := connectors.Result{Verified: after == 0, Evidence: ev,
-		Summary: fmt.Sprintf("revoked %d Okta consent grants of %s", n, t.login)}
-	c.logDone(req.Action, t, res)
-	return res, nil
 }
 
 func (c *Client) listGroups(ctx context.Context, t *target) ([]*okta.Group, string, error) {
