@@ -81,6 +81,17 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 	} else {
 		platformDone <- nil
 	}
+	// Reconciliation runs once at start too: lost webhooks from while
+	// offboard was down should not wait an hour.
+	reconciled := make(chan struct{})
+	if a.reconciler != nil {
+		go func() {
+			defer close(reconciled)
+			_, _ = a.reconciler.Run(platCtx)
+		}()
+	} else {
+		close(reconciled)
+	}
 	a.log.Info("offboard is up")
 
 	select {
@@ -91,8 +102,9 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 		<-runnerDone
 		return fmt.Errorf("http server: %w", err)
 	}
-	// 1. Stop intake: chat first, then HTTP.
+	// 1. Stop intake: chat and reconciliation first, then HTTP.
 	stopPlatforms()
+	<-reconciled
 	if err := <-platformDone; err != nil {
 		a.log.Warn("chat platform stopped with an error", "err", err)
 	}

@@ -34,6 +34,9 @@ type app struct {
 	router   *bot.Router
 	// slack is nil unless slack tokens are configured.
 	slack *slackbot.Platform
+	// reconciler is nil when reconciliation is off; reconcileOff says why.
+	reconciler   *runner.Reconciler
+	reconcileOff string
 }
 
 // wireOptions let tests replace the clock and add actions.
@@ -41,6 +44,8 @@ type wireOptions struct {
 	clock offboard.Clock
 	// actions registers extra actions before playbooks are validated.
 	actions func(*connectors.Registry) error
+	// bamboohrBaseURL replaces the BambooHR API address (tests).
+	bamboohrBaseURL string
 }
 
 func loadConfig(path string) (*config.Config, error) {
@@ -81,22 +86,31 @@ func openStore(cfg *config.Config, log *slog.Logger) (*store.DB, error) {
 // connector either configured or registered as "not configured" so that
 // its tasks fail visibly with the reason instead of pretending success.
 func newActions(cfg *config.Config, extra func(*connectors.Registry) error) (*connectors.Registry, error) {
+	reg, _, err := newActionsWithOkta(cfg, extra)
+	return reg, err
+}
+
+// newActionsWithOkta is newActions that also returns the Okta client it
+// built (nil when Okta is off or extra registered the Okta actions).
+func newActionsWithOkta(cfg *config.Config, extra func(*connectors.Registry) error) (*connectors.Registry, *oktaconn.Client, error) {
 	reg := connectors.NewRegistry()
 	if err := reg.Register(offboard.ActionManual, connectors.Manual()); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if extra != nil {
 		if err := extra(reg); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
+	var client *oktaconn.Client
 	if cfg.OktaEnabled() && !reg.Known("okta.suspend") {
-		client, err := oktaconn.New(context.Background(), oktaconn.Options{Config: cfg.Okta, Licenses: cfg.Licenses})
+		var err error
+		client, err = oktaconn.New(context.Background(), oktaconn.Options{Config: cfg.Okta, Licenses: cfg.Licenses})
 		if err != nil {
-			return nil, fmt.Errorf("okta: %w", err)
+			return nil, nil, fmt.Errorf("okta: %w", err)
 		}
 		if err := client.Register(reg); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	okta := "Okta is not configured: set okta.org_url and okta.client_id with okta.private_key (or okta.api_token)"
@@ -109,7 +123,7 @@ func newActions(cfg *config.Config, extra func(*connectors.Registry) error) (*co
 	if len(missing) > 0 {
 		reg.RegisterUnconfigured("okta", missing, okta)
 	}
-	return reg, nil
+	return reg, client, nil
 }
 
 // wire builds the app from a loaded config. The caller owns db (opened
@@ -117,7 +131,8 @@ func newActions(cfg *config.Config, extra func(*connectors.Registry) error) (*co
 func wire(cfg *config.Config, log *slog.Logger, db *store.DB, o wireOptions) (*app, error) {
 	a := &app{cfg: cfg, log: log, db: db}
 	var err error
-	if a.actions, err = newActions(cfg, o.actions); err != nil {
+	var okta *oktaconn.Client
+	if a.actions, okta, err = newActionsWithOkta(cfg, o.actions); err != nil {
 		return nil, err
 	}
 	clock := o.clock
@@ -208,7 +223,47 @@ func wire(cfg *config.Config, log *slog.Logger, db *store.DB, o wireOptions) (*a
 	}
 	a.web.Mount("POST /webhooks/bamboohr", intake.BambooHR())
 	a.web.Mount("POST /webhooks/hris", intake.Generic())
+	if err := a.wireReconcile(okta, clock, o.bamboohrBaseURL); err != nil {
+		return nil, err
+	}
 	return a, nil
+}
+
+// wireReconcile schedules the hourly BambooHR/Okta reconciliation when
+// the BambooHR API and Okta are both configured, and otherwise records
+// why it is off.
+func (a *app) wireReconcile(okta *oktaconn.Client, clock offboard.Clock, baseURL string) error {
+	cfg := a.cfg
+	switch {
+	case cfg.HRIS.BambooHR.APIKey == "" || strings.TrimSpace(cfg.HRIS.BambooHR.Subdomain) == "":
+		a.reconcileOff = "not configured: set hris.bamboohr.api_key and hris.bamboohr.subdomain"
+		return nil
+	case !cfg.OktaEnabled():
+		a.reconcileOff = "Okta is not configured: set okta.org_url and its credentials"
+		return nil
+	case okta == nil:
+		a.reconcileOff = "the Okta actions are provided by something other than the Okta connector"
+		return nil
+	}
+	opts := []hris.BambooHRAPIOption{hris.WithClock(clock), hris.WithLocation(cfg.Location())}
+	if baseURL != "" {
+		opts = append(opts, hris.WithBaseURL(baseURL))
+	}
+	api, err := hris.NewBambooHRAPI(cfg.HRIS.BambooHR, opts...)
+	if err != nil {
+		return fmt.Errorf("hris.bamboohr: %w", err)
+	}
+	a.reconciler, err = runner.NewReconciler(runner.ReconcileOptions{
+		Engine: a.engine, HR: api, IdP: okta, Clock: clock, Location: cfg.Location(),
+		Logger: a.log.With("component", "reconcile"), AfterCommand: a.runner.Wake,
+	})
+	if err != nil {
+		return err
+	}
+	return a.schedule.AddFunc("@every 1h", "reconcile", func(ctx context.Context) {
+		// Errors are logged by Run; the next run tries again.
+		_, _ = a.reconciler.Run(ctx)
+	})
 }
 
 // logStartup says what is on, and why everything else is off.
@@ -240,6 +295,11 @@ func (a *app) logStartup() {
 	}
 	if cfg.HRIS.Generic.Token != "" {
 		a.log.Info("HRIS intake on", "source", "generic", "path", "/webhooks/hris")
+	}
+	if a.reconciler != nil {
+		a.log.Info("reconciliation on", "source", "bamboohr", "idp", "okta", "every", "1h")
+	} else {
+		a.log.Info("reconciliation off", "source", "bamboohr", "why", a.reconcileOff)
 	}
 	if len(cfg.API.Tokens) == 0 {
 		a.log.Info("REST API off", "why", "no api.tokens configured")

@@ -27,6 +27,14 @@
 // by the store's RecoverLeases (actions are idempotent, so a rerun is
 // safe).
 //
+// # Reconciliation
+//
+// A Reconciler compares the HR system with the identity provider: anyone
+// terminated in BambooHR but still active in Okta gets a case (or their
+// open case is flagged), with the same dedupe key the webhook intake uses,
+// so a lost webhook is caught and a delivered one is not doubled. It runs
+// at start and hourly on the schedule.
+//
 // # Schedule
 //
 // Schedule is the only user of robfig/cron. It calls flows.Tick on a

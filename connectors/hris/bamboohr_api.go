@@ -1,0 +1,304 @@
+package hris
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/offboard-dev/offboard"
+	"github.com/offboard-dev/offboard/config"
+)
+
+// DefaultBambooHRBaseURL is BambooHR's API gateway; the subdomain follows.
+const DefaultBambooHRBaseURL = "https://api.bamboohr.com/api/gateway.php/"
+
+// bambooFields are the employee fields Terminated reads.
+const bambooFields = "firstName,lastName,workEmail,status,employmentHistoryStatus,terminationDate,terminationType,supervisorEmail"
+
+// maxAPIBody bounds one BambooHR API answer.
+const maxAPIBody = 8 << 20
+
+var subdomainRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9-]*$`)
+
+// Termination is one terminated employee read from the BambooHR API.
+type Termination struct {
+	EmployeeID   string
+	Email        string
+	Name         string
+	ManagerEmail string
+	// TerminationDate is "2006-01-02", or "" when BambooHR has none.
+	TerminationDate string
+	Kind            offboard.DepartureKind
+	// KindMapped is false when the termination type was missing or not
+	// mapped by hris.bamboohr.termination_types (Kind is then voluntary).
+	KindMapped bool
+	// Type is BambooHR's termination type as sent.
+	Type string
+}
+
+// BambooHRAPI reads employees from the BambooHR REST API. It is safe for
+// concurrent use.
+type BambooHRAPI struct {
+	base      string // ends in "/"
+	subdomain string
+	key       string
+	hc        *http.Client
+	clock     offboard.Clock
+	loc       *time.Location
+	kinds     *Intake // only its termination type mapping is used
+}
+
+// BambooHRAPIOption changes a BambooHRAPI.
+type BambooHRAPIOption func(*BambooHRAPI)
+
+// WithBaseURL replaces DefaultBambooHRBaseURL (for tests and proxies).
+func WithBaseURL(u string) BambooHRAPIOption {
+	return func(b *BambooHRAPI) { b.base = strings.TrimRight(u, "/") + "/" }
+}
+
+// WithHTTPClient replaces the default client (which has timeouts).
+func WithHTTPClient(hc *http.Client) BambooHRAPIOption {
+	return func(b *BambooHRAPI) {
+		if hc != nil {
+			b.hc = hc
+		}
+	}
+}
+
+// WithClock sets the clock "today" is read from.
+func WithClock(c offboard.Clock) BambooHRAPIOption {
+	return func(b *BambooHRAPI) {
+		if c != nil {
+			b.clock = c
+		}
+	}
+}
+
+// WithLocation sets the company time zone "today" is read in (default UTC).
+func WithLocation(l *time.Location) BambooHRAPIOption {
+	return func(b *BambooHRAPI) {
+		if l != nil {
+			b.loc = l
+		}
+	}
+}
+
+// NewBambooHRAPI validates cfg.APIKey and cfg.Subdomain. It makes no
+// network call.
+func NewBambooHRAPI(cfg config.BambooHR, opts ...BambooHRAPIOption) (*BambooHRAPI, error) {
+	key := strings.TrimSpace(cfg.APIKey.Reveal())
+	if key == "" {
+		return nil, offboard.Errorf(offboard.EINVALID, "bamboohr: hris.bamboohr.api_key is required")
+	}
+	sub := strings.TrimSpace(cfg.Subdomain)
+	if !subdomainRe.MatchString(sub) {
+		return nil, offboard.Errorf(offboard.EINVALID, "bamboohr: hris.bamboohr.subdomain %q is not a BambooHR company subdomain like \"acme\"", sub)
+	}
+	b := &BambooHRAPI{
+		base: DefaultBambooHRBaseURL, subdomain: sub, key: key, clock: offboard.WallClock(), loc: time.UTC,
+		hc: &http.Client{
+			Timeout: 30 * time.Second,
+			Transport: &http.Transport{
+				Proxy:                 http.ProxyFromEnvironment,
+				DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+				TLSHandshakeTimeout:   10 * time.Second,
+				ResponseHeaderTimeout: 20 * time.Second,
+				IdleConnTimeout:       90 * time.Second,
+				MaxIdleConnsPerHost:   4,
+			},
+		},
+	}
+	for _, o := range opts {
+		o(b)
+	}
+	if u, err := url.Parse(b.base); err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+		return nil, offboard.Errorf(offboard.EINVALID, "bamboohr: base URL %q is not an http(s) URL", b.base)
+	}
+	types := cfg.TerminationTypes
+	if types == nil {
+		types = config.DefaultTerminationTypes()
+	}
+	b.kinds = &Intake{types: map[string]offboard.DepartureKind{}}
+	for name, k := range types {
+		kind, err := offboard.ParseDepartureKind(string(k))
+		if err != nil {
+			return nil, errors.New("bamboohr: hris.bamboohr.termination_types[" + name + "]: " + err.Error())
+		}
+		b.kinds.types[normType(name)] = kind
+	}
+	return b, nil
+}
+
+// Terminated lists the employees changed since since and returns those
+// terminated: employmentHistoryStatus "Terminated", status "Inactive",
+// or a termination date on or before today. Employees deleted or gone
+// (404) are skipped. A refused key is a permanent EFORBIDDEN; 429 is a
+// *offboard.RateLimitError; 5xx and network errors are plain (retryable).
+func (b *BambooHRAPI) Terminated(ctx context.Context, since time.Time) ([]Termination, error) {
+	ids, err := b.changed(ctx, since)
+	if err != nil {
+		return nil, err
+	}
+	today := b.clock.Now().In(b.loc).Format(time.DateOnly)
+	var out []Termination
+	for _, id := range ids {
+		f, err := b.employee(ctx, id)
+		if offboard.ErrorCode(err) == offboard.ENOTFOUND {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if t, ok := b.termination(id, f, today); ok {
+			out = append(out, t)
+		}
+	}
+	return out, nil
+}
+
+func (b *BambooHRAPI) termination(id string, f map[string]string, today string) (Termination, bool) {
+	date := f["terminationDate"]
+	if emptyDate(date) {
+		date = ""
+	} else if d, _, ok := parseDate(date); ok {
+		date = d
+	}
+	terminated := strings.EqualFold(f["employmentHistoryStatus"], "Terminated") ||
+		strings.EqualFold(f["status"], "Inactive") || (date != "" && date <= today)
+	if !terminated {
+		return Termination{}, false
+	}
+	kind, mapped := b.kinds.resolveKind(f["terminationType"])
+	return Termination{
+		EmployeeID: id, Email: f["workEmail"],
+		Name:         strings.TrimSpace(f["firstName"] + " " + f["lastName"]),
+		ManagerEmail: f["supervisorEmail"], TerminationDate: date,
+		Kind: kind, KindMapped: mapped, Type: f["terminationType"],
+	}, true
+}
+
+// changed returns the ids of employees changed since since, sorted.
+func (b *BambooHRAPI) changed(ctx context.Context, since time.Time) ([]string, error) {
+	q := url.Values{"since": {since.UTC().Format(time.RFC3339)}}
+	var body struct {
+		Latest    string `json:"latest"`
+		Employees map[string]struct {
+			ID     any `json:"id"`
+			Action any `json:"action"`
+		} `json:"employees"`
+	}
+	if err := b.get(ctx, "v1/employees/changed/", q, "list changed employees", &body); err != nil {
+		return nil, err
+	}
+	ids := make([]string, 0, len(body.Employees))
+	for key, e := range body.Employees {
+		if strings.EqualFold(scalar(e.Action), "Deleted") {
+			continue
+		}
+		id := scalar(e.ID)
+		if id == "" {
+			id = key
+		}
+		ids = append(ids, id)
+	}
+	sort.Slice(ids, func(i, j int) bool {
+		a, errA := strconv.Atoi(ids[i])
+		c, errC := strconv.Atoi(ids[j])
+		if errA == nil && errC == nil {
+			return a < c
+		}
+		return ids[i] < ids[j]
+	})
+	return ids, nil
+}
+
+// employee reads the fields of one employee, trimmed, nulls as "".
+func (b *BambooHRAPI) employee(ctx context.Context, id string) (map[string]string, error) {
+	var raw map[string]any
+	if err := b.get(ctx, "v1/employees/"+url.PathEscape(id)+"/", url.Values{"fields": {bambooFields}},
+		"read employee "+id, &raw); err != nil {
+		return nil, err
+	}
+	f := make(map[string]string, len(raw))
+	for k, v := range raw {
+		f[k] = strings.TrimSpace(scalar(v))
+	}
+	return f, nil
+}
+
+// get sends one authenticated GET and decodes the JSON answer into v.
+func (b *BambooHRAPI) get(ctx context.Context, path string, q url.Values, what string, v any) error {
+	u := b.base + url.PathEscape(b.subdomain) + "/" + path
+	if len(q) > 0 {
+		u += "?" + q.Encode()
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return fmt.Errorf("bamboohr: %s: %v", what, err)
+	}
+	req.SetBasicAuth(b.key, "x")
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", "offboard")
+	resp, err := b.hc.Do(req)
+	if err != nil {
+		return fmt.Errorf("bamboohr: %s: %s", what, b.redact(errText(err)))
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxAPIBody))
+	if err != nil {
+		return fmt.Errorf("bamboohr: %s: reading the answer: %v", what, err)
+	}
+	switch s := resp.StatusCode; {
+	case s == http.StatusUnauthorized || s == http.StatusForbidden:
+		return offboard.Errorf(offboard.EFORBIDDEN,
+			"BambooHR refused the API key (HTTP %d) to %s: check hris.bamboohr.api_key and that its user may read employee status and termination fields", s, what)
+	case s == http.StatusNotFound:
+		return offboard.Errorf(offboard.ENOTFOUND, "BambooHR: %s: not found (check hris.bamboohr.subdomain)", what)
+	case s == http.StatusTooManyRequests || s == http.StatusServiceUnavailable && resp.Header.Get("Retry-After") != "":
+		reset := b.clock.Now().Add(time.Minute)
+		if secs, err := strconv.Atoi(strings.TrimSpace(resp.Header.Get("Retry-After"))); err == nil && secs > 0 {
+			reset = b.clock.Now().Add(time.Duration(secs) * time.Second)
+		}
+		return &offboard.RateLimitError{API: "bamboohr", Reset: reset, Err: fmt.Errorf("bamboohr: %s: HTTP %d", what, s)}
+	case s >= 500:
+		return fmt.Errorf("bamboohr: %s: HTTP %d", what, s)
+	case s != http.StatusOK:
+		return offboard.Errorf(offboard.EINVALID, "BambooHR rejected %s: HTTP %d", what, s)
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	if err := dec.Decode(v); err != nil {
+		return fmt.Errorf("bamboohr: %s: the answer is not the expected JSON: %s", what, jsonErr(err))
+	}
+	return nil
+}
+
+// errText is err's text with any URL's query removed.
+func errText(err error) string {
+	if ue, ok := errors.AsType[*url.Error](err); ok {
+		u := ue.URL
+		if i := strings.IndexAny(u, "?#"); i >= 0 {
+			u = u[:i]
+		}
+		return fmt.Sprintf("%s %q: %v", ue.Op, u, ue.Err)
+	}
+	return err.Error()
+}
+
+func (b *BambooHRAPI) redact(s string) string {
+	if b.key == "" {
+		return s
+	}
+	return strings.ReplaceAll(s, b.key, "[REDACTED]")
+}

@@ -1,0 +1,182 @@
+// Package bamboohrtest is a fake of the two BambooHR API endpoints the
+// reconciliation reads: GET /{subdomain}/v1/employees/changed/?since=…
+// and GET /{subdomain}/v1/employees/{id}/?fields=…. It checks HTTP Basic
+// auth (the API key as the user name, any password) and answers JSON.
+// It imports only the standard library.
+package bamboohrtest
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// Key is the API key the fake accepts; Subdomain is its company.
+const (
+	Key       = "test-bamboohr-api-key"
+	Subdomain = "acme"
+)
+
+// Employee is one employee record. Fields are BambooHR field names
+// ("workEmail", "employmentHistoryStatus", "terminationDate", …); a
+// field absent here is answered as null.
+type Employee struct {
+	ID      string
+	Fields  map[string]string
+	Changed time.Time // lastChanged; zero means when added
+}
+
+// Request is one recorded request.
+type Request struct {
+	Method, Path, Query string
+	Status              int
+}
+
+// Server is a fake BambooHR company. Its methods are safe for concurrent use.
+type Server struct {
+	srv *httptest.Server
+
+	mu        sync.Mutex
+	employees map[string]*Employee
+	requests  []Request
+	fail      int // status for every request when set
+}
+
+// New starts a fake closed when t's test ends.
+func New(t testing.TB) *Server {
+	s := &Server{employees: map[string]*Employee{}}
+	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
+	t.Cleanup(s.srv.Close)
+	return s
+}
+
+// URL is the base URL to pass as the API base (the subdomain follows it).
+func (s *Server) URL() string { return s.srv.URL + "/" }
+
+// Close stops the server.
+func (s *Server) Close() { s.srv.Close() }
+
+// AddEmployee adds or replaces an employee.
+func (s *Server) AddEmployee(e Employee) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if e.Changed.IsZero() {
+		e.Changed = time.Now().UTC()
+	}
+	f := make(map[string]string, len(e.Fields))
+	for k, v := range e.Fields {
+		f[k] = v
+	}
+	e.Fields = f
+	s.employees[e.ID] = &e
+}
+
+// Fail makes every later request answer status (0 clears it).
+func (s *Server) Fail(status int) {
+	s.mu.Lock()
+	s.fail = status
+	s.mu.Unlock()
+}
+
+// Requests returns the requests served so far.
+func (s *Server) Requests() []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Request(nil), s.requests...)
+}
+
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	status := s.route(w, r)
+	s.requests = append(s.requests, Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Status: status})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) int {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+	return status
+}
+
+func (s *Server) route(w http.ResponseWriter, r *http.Request) int {
+	if user, _, ok := r.BasicAuth(); !ok || user != Key {
+		w.Header().Set("WWW-Authenticate", `Basic realm="BambooHR"`)
+		http.Error(w, "Unauthorized", http.StatusUnauthorized)
+		return http.StatusUnauthorized
+	}
+	if s.fail != 0 {
+		if s.fail == http.StatusTooManyRequests {
+			w.Header().Set("Retry-After", "30")
+		}
+		http.Error(w, http.StatusText(s.fail), s.fail)
+		return s.fail
+	}
+	if r.Method != http.MethodGet {
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return http.StatusMethodNotAllowed
+	}
+	if r.Header.Get("Accept") != "application/json" {
+		// BambooHR answers XML without it; the fake refuses instead.
+		http.Error(w, "send Accept: application/json", http.StatusNotAcceptable)
+		return http.StatusNotAcceptable
+	}
+	parts := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
+	if len(parts) < 3 || parts[0] != Subdomain || parts[1] != "v1" || parts[2] != "employees" {
+		http.NotFound(w, r)
+		return http.StatusNotFound
+	}
+	switch {
+	case len(parts) == 4 && parts[3] == "changed":
+		return s.changed(w, r)
+	case len(parts) == 4:
+		return s.employee(w, r, parts[3])
+	}
+	http.NotFound(w, r)
+	return http.StatusNotFound
+}
+
+func (s *Server) changed(w http.ResponseWriter, r *http.Request) int {
+	since, err := time.Parse(time.RFC3339, r.URL.Query().Get("since"))
+	if err != nil {
+		http.Error(w, "since must be an ISO 8601 time", http.StatusBadRequest)
+		return http.StatusBadRequest
+	}
+	type entry struct {
+		ID          string `json:"id"`
+		Action      string `json:"action"`
+		LastChanged string `json:"lastChanged"`
+	}
+	out := map[string]entry{}
+	for id, e := range s.employees {
+		if e.Changed.Before(since) {
+			continue
+		}
+		out[id] = entry{ID: id, Action: "Updated", LastChanged: e.Changed.UTC().Format(time.RFC3339)}
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"latest": time.Now().UTC().Format(time.RFC3339), "employees": out})
+}
+
+func (s *Server) employee(w http.ResponseWriter, r *http.Request, id string) int {
+	e, ok := s.employees[id]
+	if !ok {
+		http.NotFound(w, r)
+		return http.StatusNotFound
+	}
+	out := map[string]any{"id": id}
+	for _, name := range strings.Split(r.URL.Query().Get("fields"), ",") {
+		if name = strings.TrimSpace(name); name == "" {
+			continue
+		}
+		if v, ok := e.Fields[name]; ok {
+			out[name] = v
+		} else {
+			out[name] = nil
+		}
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
