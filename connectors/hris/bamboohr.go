@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/offboard-dev/offboard"
-	"github.com/offboard-dev/offboard/flows"
 )
 
 const bambooSource = "hris:bamboohr"
@@ -251,7 +250,7 @@ func (in *Intake) bambooTermination(e bambooEmployee) (termination, bool) {
 	if lastDay == "" {
 		lastDay = keyDate
 	}
-	t.cmd = flows.OpenCase{
+	t.notice = offboard.TerminationNotice{
 		By: offboard.System(bambooSource), Employee: emp, Kind: kind, LastDay: lastDay,
 		EffectiveAt: effective, Source: bambooSource, SourceRef: e.ID,
 		DedupeKey: "bamboohr:" + e.ID + ":" + keyDate, Notes: strings.Join(notes, "\n"),

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/offboard-dev/offboard"
-	"github.com/offboard-dev/offboard/flows"
 )
 
 const genericSource = "hris:generic"
@@ -154,7 +153,7 @@ func (in *Intake) genericTermination(body []byte) (termination, error) {
 	if id := vals["event_id"]; id != "" {
 		dedupe, sourceRef = "hris:"+id, id
 	}
-	return termination{ref: ref, cmd: flows.OpenCase{
+	return termination{ref: ref, notice: offboard.TerminationNotice{
 		By: offboard.System(genericSource),
 		Employee: offboard.Employee{
 			HRISID: vals["hris_id"], Name: vals["name"], Email: vals["email"], ManagerEmail: vals["manager_email"],

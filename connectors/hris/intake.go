@@ -1,9 +1,11 @@
 // Package hris receives termination notices from HR systems: BambooHR's
 // signed field-based webhooks and a generic JSON webhook with a bearer
-// token and a configurable field mapping. Each termination becomes a
-// flows.OpenCase; the answer is sent only after the engine committed it,
-// so a sender that sees 2xx knows the case is stored, and a sender that
-// sees 5xx retries (the dedupe keys make the retry open nothing twice).
+// token and a configurable field mapping. Each termination becomes an
+// offboard.TerminationNotice for the engine; the answer is sent only after
+// the engine committed it, so a sender that sees 2xx knows the case is
+// stored, and a sender that sees 5xx retries (the dedupe keys make the
+// retry open nothing twice). It imports the root package, config and the
+// standard library: never flows, store, bot or another connector.
 package hris
 
 import (
@@ -19,7 +21,6 @@ import (
 
 	"github.com/offboard-dev/offboard"
 	"github.com/offboard-dev/offboard/config"
-	"github.com/offboard-dev/offboard/flows"
 )
 
 // MaxBody is the largest request body read; larger ones get 413.
@@ -28,10 +29,9 @@ const MaxBody = 1 << 20
 // MaxSkew is how far a BambooHR timestamp may be from now.
 const MaxSkew = 5 * time.Minute
 
-// Engine applies commands; *flows.Engine implements it.
-type Engine interface {
-	Apply(ctx context.Context, cmd flows.Command) (*flows.Result, error)
-}
+// Engine takes termination notices; *flows.Engine implements it (the
+// intake never imports the engine: connectors stay out of flows).
+type Engine = offboard.CaseOpener
 
 // Options configure an Intake.
 type Options struct {
@@ -201,7 +201,7 @@ func (in *Intake) readBody(w http.ResponseWriter, r *http.Request, source string
 // termination is one departure found in a delivery.
 type termination struct {
 	ref       string // the sender's id for the employee (or the email)
-	cmd       flows.OpenCase
+	notice    offboard.TerminationNotice
 	skip      string // why no case is opened, when set
 	skipAudit string
 }
@@ -247,13 +247,11 @@ func (in *Intake) apply(w http.ResponseWriter, r *http.Request, source string, t
 			in.record(r.Context(), source, t.ref, "termination skipped: "+t.skipAudit, nil)
 			continue
 		}
-		res, err := in.engine.Apply(r.Context(), t.cmd)
+		res, err := in.engine.OpenFromNotice(r.Context(), t.notice)
 		switch code := offboard.ErrorCode(err); code {
 		case "":
 			out := CaseOut{EmployeeID: t.ref, Duplicate: res.Duplicate, Message: res.Message}
-			if res.Case != nil {
-				out.CaseID = string(res.Case.ID)
-			}
+			out.CaseID = string(res.CaseID)
 			if !res.Duplicate {
 				changed = true
 			}
