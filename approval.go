@@ -50,8 +50,13 @@ type Approval struct {
 	EscalationLevel int        `json:"escalation_level"`
 	Reminders       int        `json:"reminders"`
 	LastNudgeAt     *time.Time `json:"last_nudge_at,omitempty"`
-	CreatedAt       time.Time  `json:"created_at"`
-	DecidedAt       *time.Time `json:"decided_at,omitempty"`
+	// EscalatedTo are the people escalation added as deciders, in order.
+	EscalatedTo []string `json:"escalated_to,omitempty"`
+	// Paged is set once HR was told the approval is stuck at the top
+	// escalation level.
+	Paged     bool       `json:"paged,omitempty"`
+	CreatedAt time.Time  `json:"created_at"`
+	DecidedAt *time.Time `json:"decided_at,omitempty"`
 }
 
 // HashParams returns a stable hash of a parameter map.
@@ -78,8 +83,9 @@ func (a *Approval) CoversParams(p map[string]string) bool {
 }
 
 // CanApprove decides whether actor may decide approval a on case c: the
-// named approver, one of their delegates, or an admin — never the person
-// who asked for it and never the departing employee.
+// named approver, one of their delegates, anyone the approval was
+// escalated to (a.EscalatedTo), or an admin — never the person who asked
+// for it and never the departing employee, whatever else holds.
 func CanApprove(actor Actor, c *Case, a *Approval, delegates []string) error {
 	if actor.SamePerson(c.Employee.Email) {
 		return Errorf(EFORBIDDEN, "%s is the person leaving and cannot decide approvals on their own case", actor)
@@ -92,6 +98,11 @@ func CanApprove(actor Actor, c *Case, a *Approval, delegates []string) error {
 	}
 	for _, d := range delegates {
 		if actor.SamePerson(d) {
+			return nil
+		}
+	}
+	for _, e := range a.EscalatedTo {
+		if actor.SamePerson(e) {
 			return nil
 		}
 	}

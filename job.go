@@ -70,6 +70,11 @@ const (
 	NoticeApprovalDenied    = "approval_denied"
 	NoticeTaskFailed        = "task_failed"
 	NoticeTaskUnverified    = "task_unverified"
+	// Nudges the scheduler sends when nothing moves (see flows/escalate.go).
+	NoticeApprovalReminder  = "approval_reminder"
+	NoticeApprovalEscalated = "approval_escalated"
+	NoticeApprovalStuck     = "approval_stuck" // top level reached and still nobody decided
+	NoticeTaskOverdue       = "task_overdue"
 	// NoticeTasksUpdated says one department's tasks on a case changed;
 	// platforms redraw that card and the case header.
 	NoticeTasksUpdated = "tasks_updated"

@@ -70,7 +70,12 @@ type Task struct {
 	SkipReason  string            `json:"skip_reason,omitempty"`
 	CompletedBy string            `json:"completed_by,omitempty"`
 	CompletedAt *time.Time        `json:"completed_at,omitempty"`
-	UpdatedAt   time.Time         `json:"updated_at"`
+	// Nudges counts the overdue notices sent for the task (1: to the
+	// assignee or department, 2: also to the department lead); LastNudgeAt
+	// is when the last one went.
+	Nudges      int        `json:"nudges,omitempty"`
+	LastNudgeAt *time.Time `json:"last_nudge_at,omitempty"`
+	UpdatedAt   time.Time  `json:"updated_at"`
 }
 
 // Manual reports whether a person does the task.

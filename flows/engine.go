@@ -33,7 +33,10 @@ type Options struct {
 	MaxAttempts int
 	// Delegates returns who may decide approvals addressed to an approver.
 	Delegates func(approver string) []string
-	Logger    *slog.Logger
+	// Escalation says when Tick reminds, escalates and reports overdue
+	// tasks (see EscalationPolicy for the defaults).
+	Escalation EscalationPolicy
+	Logger     *slog.Logger
 }
 
 // Engine applies commands. It is safe for concurrent use: the store
@@ -48,6 +51,7 @@ type Engine struct {
 	playbooks       map[string]*offboard.Playbook
 	deactivateAfter time.Duration
 	maxAttempts     int
+	escalation      EscalationPolicy
 	log             *slog.Logger
 }
 
@@ -61,6 +65,7 @@ func New(o Options) (*Engine, error) {
 		store: o.Store, clock: o.Clock, roles: o.Roles, delegates: o.Delegates, loc: o.Location,
 		revHour: o.RevocationHour, revMin: o.RevocationMinute,
 		deactivateAfter: o.DeactivateAfter, maxAttempts: o.MaxAttempts, log: o.Logger,
+		escalation: o.Escalation.withDefaults(),
 	}
 	if e.clock == nil {
 		e.clock = offboard.WallClock()

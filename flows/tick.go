@@ -55,5 +55,10 @@ func (d *decision) tick() (*Result, error) {
 		}
 		advanced += d.jobs - before
 	}
+	// Nothing stalls: reminders, escalations and overdue notices, derived
+	// from stored state and now alone.
+	if err := d.nudge(); err != nil {
+		return nil, err
+	}
 	return &Result{Advanced: advanced, More: len(refs) == TickBatch, Message: "tick"}, nil
 }

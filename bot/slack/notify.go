@@ -70,6 +70,8 @@ func (p *Platform) Notify(ctx context.Context, n offboard.Notice) error {
 			return err
 		}
 		return p.thread(ctx, room, "🔴 "+n.Text)
+	case offboard.NoticeApprovalReminder, offboard.NoticeApprovalEscalated, offboard.NoticeApprovalStuck, offboard.NoticeTaskOverdue:
+		return p.nudge(ctx, v, room, n)
 	case offboard.NoticeCaseCompleted, offboard.NoticeCaseCancelled:
 		if err := p.updateHeader(ctx, v, room); err != nil {
 			return err
@@ -355,4 +357,55 @@ func (p *Platform) lockCase(id offboard.CaseID) func() {
 	mu := m.(*sync.Mutex)
 	mu.Lock()
 	return mu.Unlock
+}
+
+// nudge delivers a reminder, escalation, stuck or overdue notice: a thread
+// reply under the case header mentioning the people it is for, a direct
+// message to each of them for reminders and escalations, and a redrawn
+// approval card. A retried notice may post its lines again.
+func (p *Platform) nudge(ctx context.Context, v *flows.CaseView, room offboard.RoomRef, n offboard.Notice) error {
+	var mentions []string
+	ids := map[string]string{}
+	for _, e := range n.To {
+		if id := p.userID(ctx, e); id != "" {
+			ids[e] = id
+			mentions = append(mentions, "<@"+id+">")
+		} else {
+			mentions = append(mentions, Escape(e))
+		}
+	}
+	text := "⏰ " + Escape(n.Text)
+	if len(mentions) > 0 {
+		text = strings.Join(mentions, " ") + " " + text
+	}
+	opts := []slack.MsgOption{slack.MsgOptionText(text, false)}
+	if room.HeaderRef != "" {
+		opts = append(opts, slack.MsgOptionTS(room.HeaderRef))
+	}
+	if _, _, err := p.api.PostMessageContext(ctx, room.ID, opts...); err != nil {
+		return p.chatError("chat.postMessage", err)
+	}
+	if n.Kind == offboard.NoticeApprovalReminder || n.Kind == offboard.NoticeApprovalEscalated {
+		dm := fmt.Sprintf("%s (%s, <#%s>)", Escape(n.Text), v.Case.ID, room.ID)
+		for _, e := range n.To {
+			id := ids[e]
+			if id == "" {
+				continue
+			}
+			// Posting to a user id opens the bot's direct message with them.
+			if _, _, err := p.api.PostMessageContext(ctx, id, slack.MsgOptionText(dm, false)); err != nil {
+				return p.chatError("chat.postMessage", err)
+			}
+		}
+	}
+	if n.ApprovalID != "" {
+		for _, a := range v.Approvals {
+			if a.ID == n.ApprovalID {
+				if err := p.update(ctx, room.ID, room.Messages["approval:"+a.ID], bot.ApprovalCard(v, a)); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
 }

@@ -146,7 +146,12 @@ func wire(cfg *config.Config, log *slog.Logger, db *store.DB, o wireOptions) (*a
 		Playbooks: cfg.Playbooks, KnownAction: a.actions.Known,
 		DeactivateAfter: cfg.Okta.DeactivateAfter.D(), MaxAttempts: cfg.Runner.MaxAttempts,
 		Delegates: cfg.DelegatesOf,
-		Logger:    log.With("component", "engine"),
+		Escalation: flows.EscalationPolicy{
+			RemindAfter: cfg.Escalation.RemindAfter.D(), EscalateAfter: cfg.Escalation.EscalateAfter.D(),
+			EscalateTo: cfg.Escalation.EscalateTo, MaxLevel: cfg.Escalation.MaxLevel,
+			DepartmentLead: func(d offboard.Department) string { return cfg.Departments[d].Lead },
+		},
+		Logger: log.With("component", "engine"),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("playbooks: %w", err)
@@ -300,6 +305,17 @@ func (a *app) logStartup() {
 		a.log.Info("reconciliation on", "source", "bamboohr", "idp", "okta", "every", "1h")
 	} else {
 		a.log.Info("reconciliation off", "source", "bamboohr", "why", a.reconcileOff)
+	}
+	// Keys reserved for features that are not built yet: say so rather
+	// than let a setting look like it took effect.
+	if cfg.Console.Enabled {
+		a.log.Warn("console.enabled is set but the web console is not part of this build yet")
+	}
+	if cfg.Demo {
+		a.log.Warn("demo is set but the demo directory is not part of this build yet; nothing fake is started")
+	}
+	if cfg.AssistantEnabled() {
+		a.log.Warn("assistant is configured but the model-backed assistant is not part of this build yet; questions get the built-in answers")
 	}
 	if len(cfg.API.Tokens) == 0 {
 		a.log.Info("REST API off", "why", "no api.tokens configured")

@@ -419,7 +419,9 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	limited := false
 	if s.rlLimit > 0 {
 		if s.rlWindowStart.IsZero() || !now.Before(s.rlWindowStart.Add(s.rlWindow)) {
-			s.rlWindowStart, s.rlCount = now, 0
+			// Windows are aligned to the clock, as Okta's per-minute
+			// windows are to the minute, so the reset is exact.
+			s.rlWindowStart, s.rlCount = now.Truncate(s.rlWindow), 0
 		}
 		s.rlCount++
 		end := s.rlWindowStart.Add(s.rlWindow)
