@@ -693,3 +693,36 @@ func TestEngine_RevokeNow(t *testing.T) {
 	}
 	h.refuse(flows.RevokeNow{By: it, CaseID: c.ID}, offboard.ECONFLICT, "already run")
 }
+
+func TestEngine_UnverifiedTaskIsChased(t *testing.T) {
+	h := newHarness(t, func(o *flows.Options) {
+		o.Escalation = flows.EscalationPolicy{RemindAfter: time.Hour, DepartmentLead: func(offboard.Department) string { return "lead@example.com" }}
+	})
+	h.open(offboard.Involuntary, "")
+	job := h.actionJobs()[0]
+	h.apply(flows.ActionSucceeded{By: runner, JobID: job.ID, Verified: false, Summary: "status still ACTIVE"})
+	count := func(kind string) int {
+		n := 0
+		for _, j := range h.readyJobs() {
+			if j.Kind == offboard.JobNotify && j.Notice.Kind == kind && j.Notice.TaskKey == job.TaskKey {
+				n++
+			}
+		}
+		return n
+	}
+	h.apply(flows.Tick{By: sched})
+	if count(offboard.NoticeTaskOverdue) != 1 {
+		t.Fatalf("an unverified revocation is not chased at once (%d overdue notices)", count(offboard.NoticeTaskOverdue))
+	}
+	h.clock.Advance(time.Hour)
+	h.apply(flows.Tick{By: sched})
+	var toLead bool
+	for _, j := range h.readyJobs() {
+		if j.Kind == offboard.JobNotify && j.Notice.Kind == offboard.NoticeTaskOverdue && slices.Contains(j.Notice.To, "lead@example.com") {
+			toLead = true
+		}
+	}
+	if !toLead {
+		t.Fatal("the unverified revocation did not escalate to the department lead")
+	}
+}

@@ -75,6 +75,7 @@ func (d *decision) actionSucceeded(c ActionSucceeded) (*Result, error) {
 		return nil, err
 	}
 	if status == offboard.TaskUnverified {
+		d.dueNow(t)
 		t.LastError = "the action ran but reading the account back did not confirm it"
 		if c.Summary != "" {
 			t.LastError += ": " + c.Summary
@@ -167,6 +168,7 @@ func (d *decision) actionFailed(c ActionFailed) (*Result, error) {
 		}
 		return d.result(cs, fmt.Sprintf("%q failure recorded", t.Title))
 	}
+	d.dueNow(t)
 	if err := d.finish(cs, t, offboard.TaskFailed, nil); err != nil {
 		return nil, err
 	}
@@ -179,4 +181,14 @@ func (d *decision) actionFailed(c ActionFailed) (*Result, error) {
 		return nil, err
 	}
 	return d.result(cs, fmt.Sprintf("%q failed: %s", t.Title, errText))
+}
+
+// dueNow makes a failed or unverified task due at once, so the overdue
+// nudges chase it (the department, then its lead) until a person acts.
+func (d *decision) dueNow(t *offboard.Task) {
+	if t.Due == nil || t.Due.After(d.now) {
+		now := d.now
+		t.Due = &now
+		t.Nudges, t.LastNudgeAt = 0, nil
+	}
 }
