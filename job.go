@@ -78,6 +78,9 @@ const (
 	// NoticeTasksUpdated says one department's tasks on a case changed;
 	// platforms redraw that card and the case header.
 	NoticeTasksUpdated = "tasks_updated"
+	// NoticeDigest is the daily digest (see flows/digest.go). It is posted
+	// by the schedule straight to chat, never queued by a command.
+	NoticeDigest = "digest"
 )
 
 // Notice is a neutral chat notification. Platforms render it.

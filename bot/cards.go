@@ -227,6 +227,23 @@ func taskButtons(c *offboard.Case, t *offboard.Task) []offboard.Button {
 	return bs
 }
 
+// chasedWords says how an approval was nudged: "reminded 1× · escalated
+// to a@x, b@x", or "" when it never was.
+func chasedWords(a *offboard.Approval) string {
+	var parts []string
+	if a.Reminders > 0 {
+		parts = append(parts, fmt.Sprintf("reminded %d×", a.Reminders))
+	}
+	if a.EscalationLevel > 0 {
+		if len(a.EscalatedTo) > 0 {
+			parts = append(parts, "escalated to "+strings.Join(a.EscalatedTo, ", "))
+		} else {
+			parts = append(parts, fmt.Sprintf("escalated to level %d", a.EscalationLevel))
+		}
+	}
+	return strings.Join(parts, " · ")
+}
+
 // ApprovalCard shows one approval with Approve / Deny while it is pending.
 func ApprovalCard(v *flows.CaseView, a *offboard.Approval) offboard.Card {
 	title := a.TaskKey
@@ -246,6 +263,9 @@ func ApprovalCard(v *flows.CaseView, a *offboard.Approval) offboard.Card {
 	}
 	if len(a.Params) > 0 {
 		card.Fields = append(card.Fields, offboard.Field{Label: "Parameters", Value: formatMap(a.Params)})
+	}
+	if chased := chasedWords(a); chased != "" {
+		card.Fields = append(card.Fields, offboard.Field{Label: "Chased", Value: chased})
 	}
 	for _, d := range a.Decisions {
 		verb := "Denied"

@@ -45,6 +45,12 @@ type EscalationPolicy struct {
 	// DepartmentLead returns the email of a department's lead, told about
 	// tasks that stay overdue; nil or "" tells the department's room.
 	DepartmentLead func(offboard.Department) string
+	// BusinessHours says whether people may be nudged at t; email is who
+	// would be told ("" for a room). Reminders, escalations and overdue
+	// notices wait while it returns false and go out on the first tick
+	// inside hours. Nil means always. Revocations never wait: they are
+	// not nudges.
+	BusinessHours func(t time.Time, email string) bool
 }
 
 // DefaultEscalationPolicy returns the defaults: remind after a day,
@@ -69,6 +75,11 @@ func (p EscalationPolicy) lead(d offboard.Department) string {
 		return ""
 	}
 	return normEmail(p.DepartmentLead(d))
+}
+
+// inHours reports whether nudges may go out at now.
+func (p EscalationPolicy) inHours(now time.Time, email string) bool {
+	return p.BusinessHours == nil || p.BusinessHours(now, email)
 }
 
 func normEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
@@ -124,6 +135,9 @@ func (d *decision) nudge() error {
 // one "stuck" page) for a pending approval.
 func (d *decision) nudgeApproval(cs *offboard.Case, a *offboard.Approval, t *offboard.Task) error {
 	p := d.e.escalation
+	if !p.inHours(d.now, a.Approver) {
+		return nil
+	}
 	var dept offboard.Department
 	if t != nil {
 		dept = t.Department
@@ -259,6 +273,9 @@ func (d *decision) nudgeTask(cs *offboard.Case, t *offboard.Task) error {
 		return nil
 	}
 	p := d.e.escalation
+	if !p.inHours(d.now, t.Assignee) {
+		return nil
+	}
 	now := d.now
 	late := waited(now.Sub(*t.Due))
 	n := offboard.Notice{Kind: offboard.NoticeTaskOverdue, CaseID: cs.ID, TaskKey: t.Key, Department: t.Department}

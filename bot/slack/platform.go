@@ -39,12 +39,15 @@ type Options struct {
 	// DepartmentChannels are the Slack channel ids (or names) where each
 	// department hears about new cases.
 	DepartmentChannels map[offboard.Department]string
-	ChannelTemplate    string
-	ArchiveOnComplete  bool
-	Clock              offboard.Clock
-	Location           *time.Location
-	Logger             *slog.Logger
-	HTTPClient         *http.Client
+	// HRChannel is the Slack channel id (or name) that gets the whole
+	// daily digest; empty skips it.
+	HRChannel         string
+	ChannelTemplate   string
+	ArchiveOnComplete bool
+	Clock             offboard.Clock
+	Location          *time.Location
+	Logger            *slog.Logger
+	HTTPClient        *http.Client
 	// AckTimeout bounds an ack (default 2 s, inside Slack's 3 s).
 	AckTimeout time.Duration
 }
@@ -61,6 +64,7 @@ type Platform struct {
 	engine  bot.Engine
 	members func(offboard.Role) []string
 	deptCh  map[offboard.Department]string
+	hrCh    string
 	tpl     string
 	archive bool
 	clock   offboard.Clock
@@ -108,7 +112,7 @@ func New(o Options) (*Platform, error) {
 		o.APIURL += "/"
 	}
 	p := &Platform{
-		router: o.Router, engine: o.Engine, members: o.Members, deptCh: o.DepartmentChannels,
+		router: o.Router, engine: o.Engine, members: o.Members, deptCh: o.DepartmentChannels, hrCh: o.HRChannel,
 		teamID: o.TeamID, appID: o.AppID,
 		tpl: o.ChannelTemplate, archive: o.ArchiveOnComplete, clock: o.Clock, loc: o.Location,
 		log: o.Logger, http: o.HTTPClient, ackWait: o.AckTimeout,

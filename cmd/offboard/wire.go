@@ -150,6 +150,7 @@ func wire(cfg *config.Config, log *slog.Logger, db *store.DB, o wireOptions) (*a
 			RemindAfter: cfg.Escalation.RemindAfter.D(), EscalateAfter: cfg.Escalation.EscalateAfter.D(),
 			EscalateTo: cfg.Escalation.EscalateTo, MaxLevel: cfg.Escalation.MaxLevel,
 			DepartmentLead: func(d offboard.Department) string { return cfg.Departments[d].Lead },
+			BusinessHours:  businessHours(cfg),
 		},
 		Logger: log.With("component", "engine"),
 	})
@@ -176,7 +177,7 @@ func wire(cfg *config.Config, log *slog.Logger, db *store.DB, o wireOptions) (*a
 			AppToken: cfg.Slack.AppToken.Reveal(), BotToken: cfg.Slack.BotToken.Reveal(), APIURL: cfg.Slack.APIURL,
 			TeamID: cfg.Slack.TeamID, AppID: cfg.Slack.AppID,
 			Router: a.router, Engine: a.engine, Members: func(r offboard.Role) []string { return cfg.Roles[r] },
-			DepartmentChannels: channels, ChannelTemplate: cfg.Slack.ChannelNameTemplate,
+			DepartmentChannels: channels, HRChannel: cfg.Slack.HRChannel, ChannelTemplate: cfg.Slack.ChannelNameTemplate,
 			ArchiveOnComplete: cfg.Slack.ArchiveOnComplete, Clock: clock, Location: cfg.Location(),
 			Logger: log.With("component", "slack"),
 		})
@@ -199,6 +200,26 @@ func wire(cfg *config.Config, log *slog.Logger, db *store.DB, o wireOptions) (*a
 	})
 	if err != nil {
 		return nil, fmt.Errorf("escalation.check: %w", err)
+	}
+	if cfg.Digest.Enabled && a.slack != nil {
+		// The digest changes nothing, so it is no engine command: it is
+		// read and posted straight away, in company time.
+		err := a.schedule.AddFunc(cfg.Digest.Cron, "digest", func(ctx context.Context) {
+			d, err := a.engine.Digest(ctx, clock.Now())
+			if err != nil {
+				a.log.Warn("digest: reading the cases failed", "err", err)
+				return
+			}
+			if d.Empty() {
+				return
+			}
+			if err := a.slack.PostDigest(ctx, d); err != nil {
+				a.log.Warn("digest: posting failed; the next digest tries again", "err", err)
+			}
+		})
+		if err != nil {
+			return nil, fmt.Errorf("digest.cron: %w", err)
+		}
 	}
 	tokens := make([]web.Token, 0, len(cfg.API.Tokens))
 	for _, t := range cfg.API.Tokens {
@@ -232,6 +253,41 @@ func wire(cfg *config.Config, log *slog.Logger, db *store.DB, o wireOptions) (*a
 		return nil, err
 	}
 	return a, nil
+}
+
+// businessHours returns when nudges may go out, or nil (always) when
+// business_hours is off. Hours and days are read in the company's time
+// zone; the approver's own time zone is not used yet.
+func businessHours(cfg *config.Config) func(time.Time, string) bool {
+	b := cfg.BusinessHours
+	if !b.Enabled {
+		return nil
+	}
+	minutes := func(s string) int {
+		t, err := time.Parse("15:04", s)
+		if err != nil {
+			return -1
+		}
+		return t.Hour()*60 + t.Minute()
+	}
+	start, end := minutes(b.Start), minutes(b.End)
+	if start < 0 || end < 0 {
+		return nil // config validation refuses this; never hold nudges forever
+	}
+	days := map[time.Weekday]bool{}
+	for _, d := range b.Days {
+		for wd := time.Sunday; wd <= time.Saturday; wd++ {
+			if strings.EqualFold(d, wd.String()[:3]) {
+				days[wd] = true
+			}
+		}
+	}
+	loc := cfg.Location()
+	return func(t time.Time, _ string) bool {
+		t = t.In(loc)
+		m := t.Hour()*60 + t.Minute()
+		return days[t.Weekday()] && m >= start && m < end
+	}
 }
 
 // wireReconcile schedules the hourly BambooHR/Okta reconciliation when
@@ -300,6 +356,14 @@ func (a *app) logStartup() {
 	}
 	if cfg.HRIS.Generic.Token != "" {
 		a.log.Info("HRIS intake on", "source", "generic", "path", "/webhooks/hris")
+	}
+	switch {
+	case !cfg.Digest.Enabled:
+		a.log.Info("daily digest off", "why", "digest.enabled is false")
+	case a.slack == nil:
+		a.log.Info("daily digest off", "why", "Slack is not configured")
+	default:
+		a.log.Info("daily digest on", "cron", cfg.Digest.Cron, "hr_channel", cfg.Slack.HRChannel)
 	}
 	if a.reconciler != nil {
 		a.log.Info("reconciliation on", "source", "bamboohr", "idp", "okta", "every", "1h")

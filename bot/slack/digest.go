@@ -1,0 +1,36 @@
+package slack
+
+import (
+	"context"
+	"errors"
+
+	"github.com/slack-go/slack"
+
+	"github.com/offboard-dev/offboard"
+	"github.com/offboard-dev/offboard/flows"
+)
+
+// PostDigest posts the daily digest: all of it to the HR channel, and to
+// each department's channel its own part. Empty parts and channels that
+// are not configured are skipped. It is not a notice from the outbox:
+// the schedule calls it, and a failed post waits for the next digest.
+// Every channel is tried; the errors are returned together.
+func (p *Platform) PostDigest(ctx context.Context, d flows.Digest) error {
+	if err := p.paused(); err != nil {
+		return err
+	}
+	var errs []error
+	post := func(channel string, part flows.Digest) {
+		if channel == "" || part.Empty() {
+			return
+		}
+		if _, _, err := p.api.PostMessageContext(ctx, channel, slack.MsgOptionText(Escape(part.Text(p.loc)), false)); err != nil {
+			errs = append(errs, p.chatError("chat.postMessage", err))
+		}
+	}
+	post(p.hrCh, d)
+	for _, dept := range offboard.Departments() {
+		post(p.deptCh[dept], d.ForDepartment(dept))
+	}
+	return errors.Join(errs...)
+}
