@@ -68,6 +68,7 @@ escalation:
 type liveApp struct {
 	url  string
 	stop func()
+	app  *app // the wired parts, for tests that drive them directly
 }
 
 // startApp runs the real serve wiring on a loopback port.
@@ -110,7 +111,7 @@ func startApp(t testing.TB, cfgPath string, o wireOptions) *liveApp {
 		db.Close()
 	}
 	t.Cleanup(stop)
-	return &liveApp{url: "http://" + ln.Addr().String(), stop: stop}
+	return &liveApp{url: "http://" + ln.Addr().String(), stop: stop, app: a}
 }
 
 type apiResponse struct {

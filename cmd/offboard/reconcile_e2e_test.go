@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"net"
 	"strings"
 	"testing"
 	"time"
@@ -13,46 +12,6 @@ import (
 	"github.com/offboard-dev/offboard/connectors/okta/oktatest"
 	"github.com/offboard-dev/offboard/flows"
 )
-
-// startWired is startApp that also hands back the wired app.
-func startWired(t *testing.T, cfgPath string, o wireOptions) (*app, *liveApp) {
-	t.Helper()
-	cfg, err := loadConfig(cfgPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	log := discardLogger()
-	db, err := openStore(cfg, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := wire(cfg, log, db, o)
-	if err != nil {
-		db.Close()
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- a.serve(ctx, ln) }()
-	stopped := false
-	stop := func() {
-		if stopped {
-			return
-		}
-		stopped = true
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-		db.Close()
-	}
-	t.Cleanup(stop)
-	return a, &liveApp{url: "http://" + ln.Addr().String(), stop: stop}
-}
 
 // The webhook was lost: BambooHR says Jane was dismissed yesterday, Okta
 // still has her ACTIVE. The reconciliation opens the case, and the
@@ -80,7 +39,8 @@ hris:
     api_key: %q
     subdomain: %q
 `, okta.URL(), oktatest.Token, bamboohrtest.Key, bamboohrtest.Subdomain))
-	a, live := startWired(t, cfgPath, wireOptions{bamboohrBaseURL: bamboo.URL()})
+	live := startApp(t, cfgPath, wireOptions{bamboohrBaseURL: bamboo.URL()})
+	a := live.app
 	if a.reconciler == nil {
 		t.Fatalf("reconciliation is off: %s", a.reconcileOff)
 	}
@@ -119,7 +79,7 @@ func TestWire_ReconcileOffWithoutBambooHRAPI(t *testing.T) {
   api_token: %q
   insecure_http_for_tests: true
 `, okta.URL(), oktatest.Token))
-	a, _ := startWired(t, cfgPath, wireOptions{})
+	a := startApp(t, cfgPath, wireOptions{}).app
 	if a.reconciler != nil || !strings.Contains(a.reconcileOff, "hris.bamboohr.api_key") {
 		t.Fatalf("reconciler %v, off because %q", a.reconciler, a.reconcileOff)
 	}
