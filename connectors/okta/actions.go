@@ -164,9 +164,18 @@ func (c *Client) suspend(ctx context.Context, req connectors.Request) (connector
 	if t.status != statusActive {
 		return connectors.Result{}, cannotSuspend(t)
 	}
-	reqID, _, werr := c.write(ctx, "suspend user", func(ctx context.Context) (*okta.Response, error) {
+	return c.lifecycle(ctx, req, t, ev, "suspend", suspended, func(ctx context.Context) (*okta.Response, error) {
 		return c.sdk.User.SuspendUser(ctx, t.id)
 	})
+}
+
+// lifecycle makes one lifecycle call and reads the user back. Okta's
+// lifecycle calls are not idempotent, and an answer can be lost after
+// Okta acted: when the call fails but the read-back shows the wanted
+// status, that is success (noted in the evidence).
+func (c *Client) lifecycle(ctx context.Context, req connectors.Request, t *target, ev map[string]string, verb string,
+	reached func(*target) bool, call func(context.Context) (*okta.Response, error)) (connectors.Result, error) {
+	reqID, _, werr := c.write(ctx, verb+" user", call)
 	if werr != nil && isRateLimit(werr) {
 		return connectors.Result{}, werr
 	}
@@ -177,17 +186,17 @@ func (c *Client) suspend(ctx context.Context, req connectors.Request) (connector
 		}
 		return connectors.Result{}, err
 	}
-	if werr != nil && !suspended(after) {
+	if werr != nil && !reached(after) {
 		return connectors.Result{}, werr
+	}
+	if werr != nil {
+		ev["note"] = "the " + verb + " call failed but the user is " + after.status
 	}
 	ev["status_after"] = after.status
 	ev["okta_request_id"] = reqID
 	ev["read_back"] = "user status is " + after.status
-	res := connectors.Result{Verified: suspended(after), Evidence: ev,
-		Summary: fmt.Sprintf("suspended Okta user %s (now %s)", t.login, after.status)}
-	if werr != nil {
-		ev["note"] = "the suspend call failed but the user is " + after.status
-	}
+	res := connectors.Result{Verified: reached(after), Evidence: ev,
+		Summary: fmt.Sprintf("%sd Okta user %s (now %s)", verb, t.login, after.status)}
 	c.logDone(req.Action, t, res)
 	return res, nil
 }
@@ -427,32 +436,9 @@ func (c *Client) deactivate(ctx context.Context, req connectors.Request) (connec
 	}
 	// POST /lifecycle/deactivate only; never DELETE /users/{id}, which
 	// deletes a deactivated user for good.
-	reqID, _, werr := c.write(ctx, "deactivate user", func(ctx context.Context) (*okta.Response, error) {
+	return c.lifecycle(ctx, req, t, ev, "deactivate", gone, func(ctx context.Context) (*okta.Response, error) {
 		return c.sdk.User.DeactivateUser(ctx, t.id, query.NewQueryParams(query.WithSendEmail(false)))
 	})
-	if werr != nil && isRateLimit(werr) {
-		return connectors.Result{}, werr
-	}
-	after, err := c.readBack(ctx, t)
-	if err != nil {
-		if werr != nil {
-			return connectors.Result{}, werr
-		}
-		return connectors.Result{}, err
-	}
-	if werr != nil && !gone(after) {
-		return connectors.Result{}, werr
-	}
-	if werr != nil {
-		ev["note"] = "the deactivate call failed but the user is " + after.status
-	}
-	ev["status_after"] = after.status
-	ev["okta_request_id"] = reqID
-	ev["read_back"] = "user status is " + after.status
-	res := connectors.Result{Verified: gone(after), Evidence: ev,
-		Summary: fmt.Sprintf("deactivated Okta user %s (now %s)", t.login, after.status)}
-	c.logDone(req.Action, t, res)
-	return res, nil
 }
 
 func (c *Client) appReport(ctx context.Context, req connectors.Request) (connectors.Result, error) {
