@@ -197,6 +197,17 @@ func wire(cfg *config.Config, log *slog.Logger, db *store.DB, o wireOptions) (*a
 	a.schedule, err = runner.NewSchedule(runner.ScheduleOptions{
 		Engine: a.engine, TickSpec: cfg.Escalation.Check, Location: cfg.Location(),
 		Logger: log.With("component", "schedule"), AfterTick: func(*flows.Result) { a.runner.Wake() },
+		OnPanic: func(job string, value any) {
+			// A crash in scheduled work is evidence too: record it.
+			err := db.Update(context.Background(), func(tx offboard.Tx) error {
+				return tx.AppendAudit(&offboard.AuditEvent{Time: clock.Now(), Actor: offboard.System("scheduler"),
+					Action: "schedule.panic", Target: job, Outcome: offboard.OutcomeFailed,
+					Detail: fmt.Sprintf("scheduled job %s panicked: %v", job, value)})
+			})
+			if err != nil {
+				log.Error("audit of a scheduled job's panic failed", "job", job, "err", err)
+			}
+		},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("escalation.check: %w", err)

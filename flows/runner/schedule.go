@@ -39,17 +39,21 @@ type ScheduleOptions struct {
 	// result; the serve wiring passes Runner.Wake so jobs the tick queued
 	// run at once. A panic in it is logged and recovered.
 	AfterTick func(res *flows.Result)
+	// OnPanic is told about a recovered panic in a scheduled job (after it
+	// is logged); the serve wiring records it in the audit chain.
+	OnPanic func(job string, value any)
 }
 
 // Schedule ticks the engine on a cron spec and runs other periodic work
 // added with AddFunc. Every job it runs recovers panics and is skipped
 // while its previous run is still going.
 type Schedule struct {
-	cron   *cron.Cron
-	engine Applier
-	after  func(*flows.Result)
-	log    *slog.Logger
-	tickID cron.EntryID
+	cron    *cron.Cron
+	engine  Applier
+	after   func(*flows.Result)
+	onPanic func(string, any)
+	log     *slog.Logger
+	tickID  cron.EntryID
 
 	// ctx is the context jobs run under; Stop cancels it when its own
 	// context ends before the jobs do.
@@ -86,10 +90,13 @@ func NewSchedule(o ScheduleOptions) (*Schedule, error) {
 			cron.WithChain(cron.Recover(cl), cron.SkipIfStillRunning(cl)),
 			cron.WithLogger(cl),
 		),
-		engine: o.Engine, after: o.AfterTick, log: log,
+		engine: o.Engine, after: o.AfterTick, onPanic: o.OnPanic, log: log,
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
-	id, err := s.cron.AddFunc(spec, s.tick)
+	id, err := s.cron.AddFunc(spec, func() {
+		defer s.recoverPanic("tick")
+		s.tick()
+	})
 	if err != nil {
 		return nil, fmt.Errorf("runner: schedule: invalid tick spec %q: %w", spec, err)
 	}
@@ -181,6 +188,12 @@ func (s *Schedule) afterTick(res *flows.Result) {
 func (s *Schedule) recoverPanic(name string) {
 	if p := recover(); p != nil {
 		s.log.Error("scheduled job panicked", "job", name, "err", fmt.Sprint(p), "stack", string(debug.Stack()))
+		if s.onPanic != nil {
+			func() {
+				defer func() { _ = recover() }() // a failing hook must not undo the recovery
+				s.onPanic(name, p)
+			}()
+		}
 	}
 }
 

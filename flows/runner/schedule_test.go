@@ -2,6 +2,7 @@ package runner_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -240,5 +241,24 @@ func TestSchedule_runsDueTasks(t *testing.T) {
 	e.waitTasks(id, offboard.TaskDone, immediateKeys...)
 	if cs := e.caseOf(id); cs.RevokedAt == nil {
 		t.Error("RevokedAt not set")
+	}
+}
+
+func TestSchedule_OnPanic(t *testing.T) {
+	f := &fakeTicks{}
+	got := make(chan string, 4)
+	s := newSchedule(t, runner.ScheduleOptions{Engine: f, TickSpec: "@every 1h",
+		OnPanic: func(job string, v any) { got <- fmt.Sprintf("%s: %v", job, v) }})
+	if err := s.AddFunc("@every 1s", "digest", func(context.Context) { panic("no channel") }); err != nil {
+		t.Fatal(err)
+	}
+	s.Start()
+	select {
+	case g := <-got:
+		if g != "digest: no channel" {
+			t.Fatalf("OnPanic got %q", g)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("OnPanic was not called for a panicking job")
 	}
 }
