@@ -85,6 +85,9 @@ const (
 
 // Notice is a neutral chat notification. Platforms render it.
 type Notice struct {
+	// ID is set by the outbox when it delivers the notice (the job's id):
+	// the same on every retry, so a platform can post a message once.
+	ID         string     `json:"id,omitempty"`
 	Kind       string     `json:"kind"` // "case_opened", "task_failed", …
 	CaseID     CaseID     `json:"case_id"`
 	TaskKey    string     `json:"task_key,omitempty"`

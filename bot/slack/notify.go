@@ -41,6 +41,22 @@ func (p *Platform) Notify(ctx context.Context, n offboard.Notice) error {
 	}
 	room, _ := v.Case.Room(PlatformName)
 	switch n.Kind {
+	case offboard.NoticeCaseOpened, offboard.NoticeTasksUpdated, offboard.NoticeApprovalRequested:
+		// These redraw or post under their own keys: safe to repeat.
+	default:
+		// These post new messages: a retried notice must not post twice.
+		if n.ID != "" && room.Messages["sent:"+n.ID] != "" {
+			return nil
+		}
+		if err := p.notifyOnce(ctx, v, room, n); err != nil {
+			return err
+		}
+		if n.ID == "" {
+			return nil
+		}
+		return p.record(ctx, v.Case.ID, offboard.RoomRef{Platform: PlatformName, Messages: map[string]string{"sent:" + n.ID: "1"}})
+	}
+	switch n.Kind {
 	case offboard.NoticeCaseOpened:
 		return nil // openRoom drew everything
 	case offboard.NoticeTasksUpdated:
@@ -53,6 +69,13 @@ func (p *Platform) Notify(ctx context.Context, n offboard.Notice) error {
 			return err
 		}
 		return p.updateDepartment(ctx, v, room, n.Department)
+	}
+	return nil
+}
+
+// notifyOnce delivers a notice that posts new messages.
+func (p *Platform) notifyOnce(ctx context.Context, v *flows.CaseView, room offboard.RoomRef, n offboard.Notice) error {
+	switch n.Kind {
 	case offboard.NoticeApprovalApproved, offboard.NoticeApprovalDenied:
 		for _, a := range v.Approvals {
 			if a.ID == n.ApprovalID {

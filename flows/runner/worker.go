@@ -219,7 +219,9 @@ func (r *Runner) runNotify(ctx context.Context, j *offboard.Job) {
 		})
 		return
 	}
-	err := r.callNotify(ctx, log, *j.Notice)
+	n := *j.Notice
+	n.ID = j.ID // stable across retries: lets a platform post once
+	err := r.callNotify(ctx, log, n)
 	_, panicked := errors.AsType[panicError](err)
 	if err == nil {
 		log.Debug("notice delivered", "kind", j.Notice.Kind)
