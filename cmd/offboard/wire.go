@@ -2,8 +2,11 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"crypto/subtle"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"strings"
 	"time"
@@ -19,6 +22,7 @@ import (
 	"github.com/offboard-dev/offboard/flows/runner"
 	"github.com/offboard-dev/offboard/store"
 	"github.com/offboard-dev/offboard/web"
+	"github.com/offboard-dev/offboard/web/dashboard"
 )
 
 // app is every long-lived part of a running offboard, wired together.
@@ -258,6 +262,11 @@ func wire(cfg *config.Config, log *slog.Logger, db *store.DB, o wireOptions) (*a
 	if err != nil {
 		return nil, fmt.Errorf("hris: %w", err)
 	}
+	if cfg.Console.Enabled {
+		if err := a.mountDashboard(clock); err != nil {
+			return nil, err
+		}
+	}
 	a.web.Mount("POST /webhooks/bamboohr", intake.BambooHR())
 	a.web.Mount("POST /webhooks/hris", intake.Generic())
 	if err := a.wireReconcile(okta, clock, o.bamboohrBaseURL); err != nil {
@@ -384,7 +393,10 @@ func (a *app) logStartup() {
 	// Keys reserved for features that are not built yet: say so rather
 	// than let a setting look like it took effect.
 	if cfg.Console.Enabled {
-		a.log.Warn("console.enabled is set but the web console is not part of this build yet")
+		a.log.Info("dashboard on", "url", "http://"+cfg.HTTP.Listen+"/",
+			"why", "console.enabled; the chat console itself is not part of this build yet")
+	} else {
+		a.log.Info("dashboard off", "why", "console.enabled is false")
 	}
 	if cfg.Demo {
 		a.log.Warn("demo is set but the demo directory is not part of this build yet; nothing fake is started")
@@ -416,4 +428,35 @@ func resolvePlaybooks(cfg *config.Config, known func(string) bool) (string, erro
 		names = append(names, fmt.Sprintf("%s (%d tasks)", n, len(p.Tasks)))
 	}
 	return strings.Join(sorted(names), ", "), nil
+}
+
+// mountDashboard serves the dashboard at the root. It shows every case,
+// so it is on only with console.enabled, and either listens on loopback
+// or asks for console.token (config validation refuses anything else).
+func (a *app) mountDashboard(clock offboard.Clock) error {
+	cfg := a.cfg
+	h, err := dashboard.New(dashboard.Options{Engine: a.engine, Audit: a.db.AuditEvents, Verify: a.db.VerifyAudit,
+		Clock: clock, Location: cfg.Location(), Logger: a.log.With("component", "dashboard")})
+	if err != nil {
+		return err
+	}
+	if token := cfg.Console.Token.Reveal(); token != "" {
+		want := sha256.Sum256([]byte(token))
+		next := h
+		h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			_, pass, _ := r.BasicAuth()
+			got := sha256.Sum256([]byte(pass))
+			if subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
+				w.Header().Set("WWW-Authenticate", `Basic realm="offboard", charset="UTF-8"`)
+				http.Error(w, "the dashboard needs console.token as the password", http.StatusUnauthorized)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+	for _, pattern := range []string{"GET /{$}", "GET /cases/{id}", "GET /analytics", "GET /audit", "GET /audit.json",
+		"GET /audit.csv", "POST /audit/verify", "GET /static/"} {
+		a.web.Mount(pattern, h)
+	}
+	return nil
 }

@@ -1,0 +1,229 @@
+package dashboard
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/offboard-dev/offboard"
+	"github.com/offboard-dev/offboard/flows"
+)
+
+// DefaultPeriod is the analytics period when none is given.
+const DefaultPeriod = 30 * 24 * time.Hour
+
+type bar struct {
+	Label  string
+	Value  int
+	Text   string // the value as shown
+	Y      int    // top of the bar's row
+	TextY  int
+	Width  int // bar length in px
+	ValueX int
+}
+
+type chart struct {
+	ID     string
+	Title  string
+	Height int
+	Bars   []bar
+	Empty  bool
+}
+
+const (
+	chartLabelW = 130
+	chartBarMax = 300
+	chartRowH   = 28
+)
+
+func newChart(id, title string, labels []string, values []int, text func(int) string) chart {
+	c := chart{ID: id, Title: title, Height: max(1, len(labels))*chartRowH + 8}
+	top := 0
+	for _, v := range values {
+		top = max(top, v)
+	}
+	c.Empty = top == 0
+	for i, l := range labels {
+		wdt := 0
+		if top > 0 {
+			wdt = int(math.Round(float64(values[i]) / float64(top) * chartBarMax))
+		}
+		if values[i] > 0 && wdt < 2 {
+			wdt = 2
+		}
+		c.Bars = append(c.Bars, bar{Label: l, Value: values[i], Text: text(values[i]), Y: 4 + i*chartRowH, TextY: 4 + i*chartRowH + 17, Width: wdt, ValueX: chartLabelW + wdt + 6})
+	}
+	return c
+}
+
+type deptCount struct {
+	Department offboard.Department
+	Overdue    int
+	Worst      string
+}
+
+type analyticsData struct {
+	From, To         string
+	Cases            int
+	Open             int
+	Completed        int
+	Cancelled        int
+	CompletionRate   string
+	Revoked          int
+	P50, P95         string
+	OpenTasksPerCase string
+	Overdue          []deptCount
+	OverdueTotal     int
+	Waiting          []flows.DigestApproval
+	OverdueChart     chart
+	TTRChart         chart
+	TTRBuckets       []bar
+}
+
+var ttrBuckets = []struct {
+	Label string
+	Upto  time.Duration
+}{
+	{"under 15 minutes", 15 * time.Minute},
+	{"15–60 minutes", time.Hour},
+	{"1–4 hours", 4 * time.Hour},
+	{"4–24 hours", 24 * time.Hour},
+	{"1–3 days", 72 * time.Hour},
+	{"3–7 days", 7 * 24 * time.Hour},
+	{"over 7 days", math.MaxInt64},
+}
+
+// percentile of sorted durations, nearest rank.
+func percentile(ds []time.Duration, p float64) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	i := int(math.Ceil(p*float64(len(ds)))) - 1
+	return ds[min(max(i, 0), len(ds)-1)]
+}
+
+func (s *server) analytics(w http.ResponseWriter, r *http.Request) {
+	now := s.o.Clock.Now()
+	loc := s.o.Location
+	today := time.Date(now.In(loc).Year(), now.In(loc).Month(), now.In(loc).Day(), 0, 0, 0, 0, loc)
+	from, to := today.AddDate(0, 0, -30), today
+	q := r.URL.Query()
+	if v := q.Get("from"); v != "" {
+		t, err := time.ParseInLocation("2006-01-02", v, loc)
+		if err != nil {
+			s.fail(w, r, http.StatusBadRequest, fmt.Sprintf("from: %q is not a date like 2026-11-25.", v))
+			return
+		}
+		from = t
+	}
+	if v := q.Get("to"); v != "" {
+		t, err := time.ParseInLocation("2006-01-02", v, loc)
+		if err != nil {
+			s.fail(w, r, http.StatusBadRequest, fmt.Sprintf("to: %q is not a date like 2026-11-25.", v))
+			return
+		}
+		to = t
+	}
+	if to.Before(from) {
+		s.fail(w, r, http.StatusBadRequest, "to: the end of the period is before its start.")
+		return
+	}
+	end := to.AddDate(0, 0, 1) // "to" is inclusive
+	d := analyticsData{From: from.Format("2006-01-02"), To: to.Format("2006-01-02")}
+	statuses := []offboard.CaseStatus{offboard.CaseOpen, offboard.CaseCompleted, offboard.CaseCancelled}
+	lists := make([][]*flows.CaseView, len(statuses))
+	errs := make([]error, len(statuses)+1)
+	var dg flows.Digest
+	var wg sync.WaitGroup
+	for i, st := range statuses {
+		wg.Go(func() { lists[i], errs[i] = s.listCases(r.Context(), st) })
+	}
+	wg.Go(func() { dg, errs[len(statuses)] = s.digest(r.Context(), now) })
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	var ttrs []time.Duration
+	openTasks := 0
+	for i, st := range statuses {
+		for _, v := range lists[i] {
+			c := v.Case
+			if c.CreatedAt.Before(from) || !c.CreatedAt.Before(end) {
+				continue
+			}
+			d.Cases++
+			switch st {
+			case offboard.CaseOpen:
+				d.Open++
+				for _, t := range v.Tasks {
+					if !t.Status.Settled() {
+						openTasks++
+					}
+				}
+			case offboard.CaseCompleted:
+				d.Completed++
+			case offboard.CaseCancelled:
+				d.Cancelled++
+			}
+			if ttr, ok := c.TimeToRevocation(); ok {
+				ttrs = append(ttrs, ttr)
+			}
+		}
+	}
+	if d.Cases > 0 {
+		d.CompletionRate = fmt.Sprintf("%.0f%%", 100*float64(d.Completed)/float64(d.Cases))
+	} else {
+		d.CompletionRate = "n/a"
+	}
+	if d.Open > 0 {
+		d.OpenTasksPerCase = fmt.Sprintf("%.1f", float64(openTasks)/float64(d.Open))
+	} else {
+		d.OpenTasksPerCase = "n/a"
+	}
+	slices.Sort(ttrs)
+	d.Revoked = len(ttrs)
+	d.P50, d.P95 = "n/a", "n/a"
+	if len(ttrs) > 0 {
+		d.P50, d.P95 = humanize(percentile(ttrs, 0.50)), humanize(percentile(ttrs, 0.95))
+	}
+	counts := make([]int, len(ttrBuckets))
+	for _, t := range ttrs {
+		for i, b := range ttrBuckets {
+			if t < b.Upto {
+				counts[i]++
+				break
+			}
+		}
+	}
+	labels := make([]string, len(ttrBuckets))
+	for i, b := range ttrBuckets {
+		labels[i] = b.Label
+	}
+	itoa := func(n int) string { return fmt.Sprint(n) }
+	d.TTRChart = newChart("ttr", "Time to revocation: cases per duration bucket", labels, counts, itoa)
+
+	for dept, ts := range dg.Overdue {
+		dc := deptCount{Department: dept, Overdue: len(ts)}
+		if len(ts) > 0 {
+			dc.Worst = humanize(ts[0].Overdue)
+		}
+		d.Overdue = append(d.Overdue, dc)
+		d.OverdueTotal += len(ts)
+	}
+	slices.SortFunc(d.Overdue, func(a, b deptCount) int {
+		return cmp.Or(cmp.Compare(b.Overdue, a.Overdue), cmp.Compare(a.Department, b.Department))
+	})
+	dl, dv := make([]string, len(d.Overdue)), make([]int, len(d.Overdue))
+	for i, dc := range d.Overdue {
+		dl[i], dv[i] = string(dc.Department), dc.Overdue
+	}
+	d.OverdueChart = newChart("overdue", "Overdue tasks by department", dl, dv, itoa)
+	d.Waiting = dg.Waiting
+	s.render(w, r, http.StatusOK, "analytics", "Analytics", d)
+}

@@ -1,0 +1,243 @@
+// Package dashboard serves the read-only web dashboard: server-rendered
+// HTML pages (no JavaScript, no external resources) showing open cases,
+// one case in detail, analytics and the audit trail with its exports and
+// chain verification.
+package dashboard
+
+import (
+	"bytes"
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/offboard-dev/offboard"
+	"github.com/offboard-dev/offboard/flows"
+)
+
+//go:embed templates/*.html static/style.css
+var assets embed.FS
+
+// Engine is the part of flows.Engine the dashboard reads through.
+type Engine interface {
+	GetCase(ctx context.Context, actor offboard.Actor, id offboard.CaseID) (*flows.CaseView, error)
+	ListCases(ctx context.Context, actor offboard.Actor, status offboard.CaseStatus, limit int) ([]*flows.CaseView, error)
+	Digest(ctx context.Context, now time.Time) (flows.Digest, error)
+}
+
+// Options configure the dashboard.
+type Options struct {
+	Engine Engine
+	// Audit iterates the audit events matching a filter, oldest first
+	// (store.DB.AuditEvents).
+	Audit func(ctx context.Context, f offboard.AuditFilter, fn func(*offboard.AuditEvent) error) error
+	// Verify recomputes the audit chain (store.DB.VerifyAudit).
+	Verify func(ctx context.Context) (offboard.AuditVerifyResult, error)
+	// Clock defaults to the wall clock, Location to UTC, Logger to a
+	// discarding logger.
+	Clock    offboard.Clock
+	Location *time.Location
+	Logger   *slog.Logger
+	// Viewer is who the pages show data to; the zero value means the
+	// system actor "dashboard".
+	Viewer offboard.Actor
+	// CacheTTL is how long the index and analytics pages reuse what they
+	// read from the engine: 0 means DefaultCacheTTL, negative disables
+	// the cache.
+	CacheTTL time.Duration
+}
+
+// Limits of what one page reads or shows.
+const (
+	// AuditPageLimit is how many events /audit shows (the latest).
+	AuditPageLimit = 500
+	// listLimit bounds ListCases per status for the index and analytics.
+	listLimit = 100000
+	// timelineLimit bounds the events shown on a case page.
+	timelineLimit = 2000
+)
+
+type server struct {
+	o     Options
+	cache *cache
+	pages map[string]*template.Template
+	css   []byte
+}
+
+// New returns the dashboard's handler, with its routes under "/".
+func New(o Options) (http.Handler, error) {
+	if o.Engine == nil {
+		return nil, errors.New("dashboard: Options.Engine is required")
+	}
+	if o.Audit == nil || o.Verify == nil {
+		return nil, errors.New("dashboard: Options.Audit and Options.Verify are required")
+	}
+	if o.Clock == nil {
+		o.Clock = offboard.WallClock()
+	}
+	if o.Location == nil {
+		o.Location = time.UTC
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Viewer.Kind == "" {
+		o.Viewer = offboard.System("dashboard")
+	}
+	if o.CacheTTL == 0 {
+		o.CacheTTL = DefaultCacheTTL
+	}
+	s := &server{o: o, pages: map[string]*template.Template{}, cache: &cache{ttl: o.CacheTTL, entries: map[string]*cacheEntry{}}}
+	funcs := template.FuncMap{
+		"when":     s.when,
+		"whenp":    s.whenp,
+		"humanize": humanize,
+	}
+	for _, p := range []string{"index", "case", "analytics", "audit", "error"} {
+		t, err := template.New(p).Funcs(funcs).ParseFS(assets, "templates/layout.html", "templates/"+p+".html")
+		if err != nil {
+			return nil, fmt.Errorf("dashboard: templates: %w", err)
+		}
+		s.pages[p] = t
+	}
+	css, err := fs.ReadFile(assets, "static/style.css")
+	if err != nil {
+		return nil, err
+	}
+	s.css = css
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", s.index)
+	mux.HandleFunc("GET /cases/{id}", s.casePage)
+	mux.HandleFunc("GET /analytics", s.analytics)
+	mux.HandleFunc("GET /audit", s.audit)
+	mux.HandleFunc("GET /audit.json", s.auditExport("json"))
+	mux.HandleFunc("GET /audit.csv", s.auditExport("csv"))
+	mux.HandleFunc("POST /audit/verify", s.verify)
+	mux.HandleFunc("GET /static/style.css", s.style)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		s.fail(w, r, http.StatusNotFound, "There is no page at this address.")
+	})
+	return secure(mux), nil
+}
+
+// secure sets the headers every response carries.
+func secure(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hd := w.Header()
+		hd.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+		hd.Set("X-Content-Type-Options", "nosniff")
+		hd.Set("Referrer-Policy", "no-referrer")
+		hd.Set("X-Frame-Options", "DENY")
+		h.ServeHTTP(w, r)
+	})
+}
+
+func (s *server) style(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/css; charset=utf-8")
+	w.Header().Set("Cache-Control", "public, max-age=3600")
+	_, _ = w.Write(s.css)
+}
+
+// page is what every template gets.
+type page struct {
+	Title string
+	Nav   string
+	Now   time.Time
+	Data  any
+}
+
+func (s *server) render(w http.ResponseWriter, r *http.Request, status int, name, title string, data any) {
+	var buf bytes.Buffer
+	err := s.pages[name].ExecuteTemplate(&buf, "layout", page{Title: title, Nav: name, Now: s.o.Clock.Now(), Data: data})
+	if err != nil {
+		s.o.Logger.ErrorContext(r.Context(), "dashboard: render", "page", name, "err", err)
+		if name != "error" {
+			s.fail(w, r, http.StatusInternalServerError, "The page could not be shown.")
+			return
+		}
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
+
+type errorData struct {
+	Status  int
+	Heading string
+	Message string
+}
+
+func (s *server) fail(w http.ResponseWriter, r *http.Request, status int, msg string) {
+	s.render(w, r, status, "error", http.StatusText(status), errorData{Status: status, Heading: http.StatusText(status), Message: msg})
+}
+
+// failErr maps an engine or store error to a page. Only errors with a
+// code carry their message to the page; others are logged.
+func (s *server) failErr(w http.ResponseWriter, r *http.Request, err error) {
+	switch offboard.ErrorCode(err) {
+	case offboard.ENOTFOUND:
+		s.fail(w, r, http.StatusNotFound, "Not found.")
+	case offboard.EINVALID:
+		s.fail(w, r, http.StatusBadRequest, offboard.ErrorMessage(err))
+	case offboard.EFORBIDDEN:
+		s.fail(w, r, http.StatusForbidden, "You may not see this.")
+	default:
+		if errors.Is(err, context.Canceled) {
+			return
+		}
+		s.o.Logger.ErrorContext(r.Context(), "dashboard", "path", r.URL.Path, "err", err)
+		s.fail(w, r, http.StatusInternalServerError, "Something went wrong reading the data. The error was logged.")
+	}
+}
+
+func (s *server) when(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(s.o.Location).Format("2006-01-02 15:04 MST")
+}
+
+func (s *server) whenp(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return s.when(*t)
+}
+
+// humanize writes a duration the way people say it: "45m", "3h 20m",
+// "2 days 4h", "12 days".
+func humanize(d time.Duration) string {
+	if d < 0 {
+		d = -d
+	}
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", int(d/time.Second))
+	case d < time.Hour:
+		return fmt.Sprintf("%dm", int(d/time.Minute))
+	case d < 24*time.Hour:
+		h, m := int(d/time.Hour), int(d%time.Hour/time.Minute)
+		if m == 0 {
+			return fmt.Sprintf("%dh", h)
+		}
+		return fmt.Sprintf("%dh %dm", h, m)
+	}
+	days, h := int(d/(24*time.Hour)), int(d%(24*time.Hour)/time.Hour)
+	unit := "days"
+	if days == 1 {
+		unit = "day"
+	}
+	if days < 3 && h > 0 {
+		return fmt.Sprintf("%d %s %dh", days, unit, h)
+	}
+	return fmt.Sprintf("%d %s", days, unit)
+}

@@ -1,0 +1,158 @@
+package dashboard
+
+import (
+	"cmp"
+	"errors"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/offboard-dev/offboard"
+	"github.com/offboard-dev/offboard/flows"
+)
+
+// confidentialName is what pages show instead of a confidential case's
+// employee in lists.
+const confidentialName = "confidential case"
+
+type caseRow struct {
+	ID              offboard.CaseID
+	Employee        string
+	Confidential    bool
+	Kind            offboard.DepartureKind
+	LastDay         string
+	Settled, Total  int
+	SinceClock      string
+	TimeToRevoke    string
+	Revoked         bool
+	Status          offboard.CaseStatus
+	OpenTasks       int
+	OverdueTasks    int
+	PendingApproval int
+}
+
+func (s *server) row(v *flows.CaseView, now time.Time) caseRow {
+	c := v.Case
+	r := caseRow{ID: c.ID, Employee: c.Employee.DisplayName(), Confidential: c.Confidential, Kind: c.Kind, LastDay: c.LastDay, Status: c.Status}
+	if c.Confidential {
+		r.Employee = confidentialName
+	}
+	r.Settled, r.Total = v.Progress()
+	r.SinceClock = humanize(now.Sub(c.ClockStart()))
+	if d, ok := c.TimeToRevocation(); ok {
+		r.Revoked, r.TimeToRevoke = true, humanize(d)
+	}
+	for _, t := range v.Tasks {
+		if !t.Status.Settled() {
+			r.OpenTasks++
+			if t.Due != nil && now.After(*t.Due) {
+				r.OverdueTasks++
+			}
+		}
+	}
+	for _, a := range v.Approvals {
+		if a.Status == offboard.ApprovalPending {
+			r.PendingApproval++
+		}
+	}
+	return r
+}
+
+func (s *server) index(w http.ResponseWriter, r *http.Request) {
+	views, err := s.listCases(r.Context(), offboard.CaseOpen)
+	if err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	now := s.o.Clock.Now()
+	rows := make([]caseRow, 0, len(views))
+	for _, v := range views {
+		rows = append(rows, s.row(v, now))
+	}
+	s.render(w, r, http.StatusOK, "index", "Open cases", struct{ Cases []caseRow }{rows})
+}
+
+type taskRow struct {
+	*offboard.Task
+	EvidenceList []kv
+	Overdue      bool
+}
+
+type kv struct{ Key, Value string }
+
+func sortedKV(m map[string]string) []kv {
+	out := make([]kv, 0, len(m))
+	for k, v := range m {
+		out = append(out, kv{k, v})
+	}
+	slices.SortFunc(out, func(a, b kv) int { return strings.Compare(a.Key, b.Key) })
+	return out
+}
+
+type eventRow struct {
+	Seq     uint64
+	Time    time.Time
+	CaseID  offboard.CaseID
+	Actor   string
+	Action  string
+	Target  string
+	Outcome string
+	Detail  string
+}
+
+func toEventRow(e *offboard.AuditEvent) eventRow {
+	return eventRow{Seq: e.Seq, Time: e.Time, CaseID: e.CaseID, Actor: e.Actor.String(), Action: e.Action, Target: e.Target, Outcome: e.Outcome, Detail: e.Detail}
+}
+
+var errEnough = errors.New("enough")
+
+func (s *server) casePage(w http.ResponseWriter, r *http.Request) {
+	id, ok := offboard.ParseCaseID(r.PathValue("id"))
+	if !ok {
+		s.fail(w, r, http.StatusBadRequest, "That is not a case id like OFF-0042.")
+		return
+	}
+	v, err := s.o.Engine.GetCase(r.Context(), s.o.Viewer, id)
+	if err != nil {
+		if offboard.ErrorCode(err) == offboard.ENOTFOUND {
+			s.fail(w, r, http.StatusNotFound, "There is no case "+string(id)+".")
+			return
+		}
+		s.failErr(w, r, err)
+		return
+	}
+	now := s.o.Clock.Now()
+	tasks := make([]taskRow, 0, len(v.Tasks))
+	for _, t := range v.Tasks {
+		tasks = append(tasks, taskRow{Task: t, EvidenceList: sortedKV(t.Evidence), Overdue: !t.Status.Settled() && t.Due != nil && now.After(*t.Due)})
+	}
+	slices.SortStableFunc(tasks, func(a, b taskRow) int { return cmp.Compare(a.Order, b.Order) })
+	var events []eventRow
+	more := false
+	err = s.o.Audit(r.Context(), offboard.AuditFilter{CaseID: id}, func(e *offboard.AuditEvent) error {
+		if len(events) >= timelineLimit {
+			more = true
+			return errEnough
+		}
+		events = append(events, toEventRow(e))
+		return nil
+	})
+	if err != nil && !errors.Is(err, errEnough) {
+		s.failErr(w, r, err)
+		return
+	}
+	c := v.Case
+	data := struct {
+		Case      *offboard.Case
+		Row       caseRow
+		Requester string
+		Tasks     []taskRow
+		Approvals []*offboard.Approval
+		Events    []eventRow
+		More      bool
+		AuditLink string
+	}{c, s.row(v, now), c.Requester.String(), tasks, v.Approvals, events, more, "/audit?" + url.Values{"case": {string(id)}}.Encode()}
+	s.render(w, r, http.StatusOK, "case", "Case "+string(c.ID), data)
+}
