@@ -391,6 +391,8 @@ func TestRateLimit429(t *testing.T) {
 	e2 := newEnv(t, nil)
 	addJane(e2.srv)
 	e2.srv.RateLimit(2, time.Minute)
+	// The fake's windows are aligned to the clock's minutes, as Okta's are.
+	windowEnd := clearOfMinute()
 	for range 2 {
 		r, _ := http.NewRequest("GET", e2.srv.URL()+"/api/v1/users?limit=1", nil)
 		r.Header.Set("Authorization", "SSWS "+oktatest.Token)
@@ -404,8 +406,8 @@ func TestRateLimit429(t *testing.T) {
 	if !errors.As(err, &rl) || rl.API != "okta" {
 		t.Fatalf("err = %v, want an okta RateLimitError", err)
 	}
-	if d := time.Until(rl.Reset); d < 30*time.Second || d > 62*time.Second {
-		t.Errorf("Reset in %v, want about a minute (window end)", d)
+	if d := rl.Reset.Sub(windowEnd); d < -time.Second || d > 2*time.Second {
+		t.Errorf("Reset %v, want the window end %v", rl.Reset, windowEnd)
 	}
 	// The next run is paced by the connector: Okta sees no request.
 	n := len(e2.srv.Requests())
@@ -431,6 +433,7 @@ func TestPacing(t *testing.T) {
 	e := newEnv(t, func(o *okta.Options) { o.Config.RateShare = 0.5 })
 	addJane(e.srv)
 	e.srv.RateLimit(10, time.Minute)
+	windowEnd := clearOfMinute()
 	var err error
 	runs := 0
 	for i := 0; i < 10 && err == nil; i++ {
@@ -450,8 +453,8 @@ func TestPacing(t *testing.T) {
 			t.Errorf("pacing let Okta answer 429")
 		}
 	}
-	if time.Until(rl.Reset) < 30*time.Second {
-		t.Errorf("paced until %v, want the window end", rl.Reset)
+	if d := rl.Reset.Sub(windowEnd); d < -time.Second || d > 2*time.Second {
+		t.Errorf("paced until %v, want the window end %v", rl.Reset, windowEnd)
 	}
 }
 
@@ -765,4 +768,16 @@ func TestRequestTimeoutRetryable(t *testing.T) {
 	if d := time.Since(start); d > 2500*time.Millisecond {
 		t.Errorf("took %v with a 1s request timeout", d)
 	}
+}
+
+// clearOfMinute waits out the last seconds of a clock minute, so a test's
+// requests fall in one of the fake's minute windows, and returns when
+// that window ends.
+func clearOfMinute() time.Time {
+	end := time.Now().Truncate(time.Minute).Add(time.Minute)
+	if time.Until(end) < 3*time.Second {
+		time.Sleep(time.Until(end) + 10*time.Millisecond)
+		end = end.Add(time.Minute)
+	}
+	return end
 }
