@@ -79,6 +79,11 @@ func startApp(t testing.TB, cfgPath string, o wireOptions) *liveApp {
 		t.Fatal(err)
 	}
 	log := discardLogger()
+	stopDemo, err := startDemo(cfg, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(stopDemo)
 	db, err := openStore(cfg, log)
 	if err != nil {
 		t.Fatal(err)

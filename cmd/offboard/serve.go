@@ -22,6 +22,11 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	log := newLogger(cfg, os.Stderr)
+	stopDemo, err := startDemo(cfg, log)
+	if err != nil {
+		return err
+	}
+	defer stopDemo()
 	db, err := openStore(cfg, log)
 	if err != nil {
 		return err

@@ -398,9 +398,6 @@ func (a *app) logStartup() {
 	} else {
 		a.log.Info("dashboard off", "why", "console.enabled is false")
 	}
-	if cfg.Demo {
-		a.log.Warn("demo is set but the demo directory is not part of this build yet; nothing fake is started")
-	}
 	if cfg.AssistantEnabled() {
 		a.log.Warn("assistant is configured but the model-backed assistant is not part of this build yet; questions get the built-in answers")
 	}
@@ -435,8 +432,12 @@ func resolvePlaybooks(cfg *config.Config, known func(string) bool) (string, erro
 // or asks for console.token (config validation refuses anything else).
 func (a *app) mountDashboard(clock offboard.Clock) error {
 	cfg := a.cfg
+	banner := ""
+	if cfg.Demo {
+		banner = demoBanner
+	}
 	h, err := dashboard.New(dashboard.Options{Engine: a.engine, Audit: a.db.AuditEvents, Verify: a.db.VerifyAudit,
-		Clock: clock, Location: cfg.Location(), Logger: a.log.With("component", "dashboard")})
+		Clock: clock, Location: cfg.Location(), Logger: a.log.With("component", "dashboard"), Banner: banner})
 	if err != nil {
 		return err
 	}

@@ -50,6 +50,8 @@ type Options struct {
 	// read from the engine: 0 means DefaultCacheTTL, negative disables
 	// the cache.
 	CacheTTL time.Duration
+	// Banner, when set, is shown on every page (demo mode says DEMO).
+	Banner string
 }
 
 // Limits of what one page reads or shows.
@@ -146,15 +148,16 @@ func (s *server) style(w http.ResponseWriter, r *http.Request) {
 
 // page is what every template gets.
 type page struct {
-	Title string
-	Nav   string
-	Now   time.Time
-	Data  any
+	Title  string
+	Nav    string
+	Now    time.Time
+	Banner string
+	Data   any
 }
 
 func (s *server) render(w http.ResponseWriter, r *http.Request, status int, name, title string, data any) {
 	var buf bytes.Buffer
-	err := s.pages[name].ExecuteTemplate(&buf, "layout", page{Title: title, Nav: name, Now: s.o.Clock.Now(), Data: data})
+	err := s.pages[name].ExecuteTemplate(&buf, "layout", page{Title: title, Nav: name, Now: s.o.Clock.Now(), Banner: s.o.Banner, Data: data})
 	if err != nil {
 		s.o.Logger.ErrorContext(r.Context(), "dashboard: render", "page", name, "err", err)
 		if name != "error" {
