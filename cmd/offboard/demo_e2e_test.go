@@ -20,7 +20,7 @@ func TestServe_DemoRevokesThroughFakeOkta(t *testing.T) {
 	var v flows.CaseView
 	eventually(t, "the demo revocation verified", func() bool {
 		v = call(t, "GET", app.url+"/api/v1/cases/OFF-0001", hrToken, "").view(t)
-		return v.Case.RevokedAt != nil
+		return v.Case.RevokedAt != nil && taskByKey(v, "reclaim_licenses").Status == offboard.TaskDone
 	})
 	sus := taskByKey(v, "okta_suspend")
 	if sus.Status != offboard.TaskDone || sus.Evidence["status_after"] != "SUSPENDED" || sus.Evidence["okta_request_id"] == "" {
