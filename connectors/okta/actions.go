@@ -164,7 +164,7 @@ func (c *Client) suspend(ctx context.Context, req connectors.Request) (connector
 	if t.status != statusActive {
 		return connectors.Result{}, cannotSuspend(t)
 	}
-	return c.lifecycle(ctx, req, t, ev, "suspend", suspended, func(ctx context.Context) (*okta.Response, error) {
+	return c.lifecycle(ctx, req, t, ev, "suspend", "suspended", suspended, func(ctx context.Context) (*okta.Response, error) {
 		return c.sdk.User.SuspendUser(ctx, t.id)
 	})
 }
@@ -173,7 +173,7 @@ func (c *Client) suspend(ctx context.Context, req connectors.Request) (connector
 // lifecycle calls are not idempotent, and an answer can be lost after
 // Okta acted: when the call fails but the read-back shows the wanted
 // status, that is success (noted in the evidence).
-func (c *Client) lifecycle(ctx context.Context, req connectors.Request, t *target, ev map[string]string, verb string,
+func (c *Client) lifecycle(ctx context.Context, req connectors.Request, t *target, ev map[string]string, verb, done string,
 	reached func(*target) bool, call func(context.Context) (*okta.Response, error)) (connectors.Result, error) {
 	reqID, _, werr := c.write(ctx, verb+" user", call)
 	if werr != nil && isRateLimit(werr) {
@@ -196,7 +196,7 @@ func (c *Client) lifecycle(ctx context.Context, req connectors.Request, t *targe
 	ev["okta_request_id"] = reqID
 	ev["read_back"] = "user status is " + after.status
 	res := connectors.Result{Verified: reached(after), Evidence: ev,
-		Summary: fmt.Sprintf("%sd Okta user %s (now %s)", verb, t.login, after.status)}
+		Summary: fmt.Sprintf("%s Okta user %s (now %s)", done, t.login, after.status)}
 	c.logDone(req.Action, t, res)
 	return res, nil
 }
@@ -436,7 +436,7 @@ func (c *Client) deactivate(ctx context.Context, req connectors.Request) (connec
 	}
 	// POST /lifecycle/deactivate only; never DELETE /users/{id}, which
 	// deletes a deactivated user for good.
-	return c.lifecycle(ctx, req, t, ev, "deactivate", gone, func(ctx context.Context) (*okta.Response, error) {
+	return c.lifecycle(ctx, req, t, ev, "deactivate", "deactivated", gone, func(ctx context.Context) (*okta.Response, error) {
 		return c.sdk.User.DeactivateUser(ctx, t.id, query.NewQueryParams(query.WithSendEmail(false)))
 	})
 }

@@ -781,3 +781,14 @@ func clearOfMinute() time.Time {
 	}
 	return end
 }
+
+func TestLifecycleSummaries(t *testing.T) {
+	e := newEnv(t, nil)
+	addJane(e.srv)
+	for action, want := range map[string]string{"okta.suspend": "suspended Okta user", "okta.deactivate": "deactivated Okta user"} {
+		res, err := e.run(action, jane("jane@example.com"))
+		if err != nil || !strings.HasPrefix(res.Summary, want) {
+			t.Errorf("%s summary %q (%v), want it to start %q", action, res.Summary, err, want)
+		}
+	}
+}
