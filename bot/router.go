@@ -41,6 +41,15 @@ type Options struct {
 	// (through the engine, so the attempt is audited) instead of showing
 	// a form they cannot submit.
 	Roles func(email string) []offboard.Role
+	// Assistant, when set, answers plain questions first (Ask); when it
+	// does not understand, Ask falls back to its own few phrasings.
+	Assistant Assistant
+}
+
+// Assistant answers a plain question; ok is false when it did not
+// understand. *assistant.Answerer satisfies it.
+type Assistant interface {
+	Answer(ctx context.Context, who offboard.Actor, text string) (reply offboard.Reply, ok bool)
 }
 
 // Router turns chat input into engine commands and chat replies.
@@ -51,6 +60,7 @@ type Router struct {
 	log    *slog.Logger
 	after  func()
 	roles  func(string) []offboard.Role
+	asst   Assistant
 }
 
 // New builds a Router.
@@ -58,7 +68,7 @@ func New(o Options) (*Router, error) {
 	if o.Engine == nil {
 		return nil, errors.New("bot: no engine")
 	}
-	r := &Router{engine: o.Engine, clock: o.Clock, loc: o.Location, log: o.Logger, after: o.AfterCommand, roles: o.Roles}
+	r := &Router{engine: o.Engine, clock: o.Clock, loc: o.Location, log: o.Logger, after: o.AfterCommand, roles: o.Roles, asst: o.Assistant}
 	if r.clock == nil {
 		r.clock = offboard.WallClock()
 	}
@@ -522,6 +532,11 @@ var mentionRE = regexp.MustCompile(`<@[^>]+>`)
 // "status OFF-0042", "what's left on OFF-0042", "list". Anything else
 // gets a short help text.
 func (r *Router) Ask(ctx context.Context, who offboard.Actor, text string) offboard.Reply {
+	if r.asst != nil {
+		if reply, ok := r.asst.Answer(ctx, who, text); ok {
+			return reply
+		}
+	}
 	text = cleanText(mentionRE.ReplaceAllString(text, " "))
 	lower := strings.ToLower(text)
 	words := strings.Fields(lower)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/offboard-dev/offboard"
 	"github.com/offboard-dev/offboard/bot"
+	"github.com/offboard-dev/offboard/bot/assistant"
 	slackbot "github.com/offboard-dev/offboard/bot/slack"
 	"github.com/offboard-dev/offboard/config"
 	"github.com/offboard-dev/offboard/connectors"
@@ -167,7 +168,10 @@ func wire(cfg *config.Config, log *slog.Logger, db *store.DB, o wireOptions) (*a
 		}
 	}
 	a.router, err = bot.New(bot.Options{Engine: a.engine, Clock: clock, Location: cfg.Location(),
-		Logger: log.With("component", "bot"), AfterCommand: wake, Roles: cfg.RolesOf})
+		Logger: log.With("component", "bot"), AfterCommand: wake, Roles: cfg.RolesOf,
+		// Questions get the rule-based answerer; the model-backed one is a
+		// later step.
+		Assistant: assistant.New(a.engine, clock, cfg.Location())})
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,537 @@
+package assistant
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/offboard-dev/offboard"
+	"github.com/offboard-dev/offboard/flows"
+)
+
+// Engine is what the answerer reads; *flows.Engine satisfies it. Every
+// case query filters by the asker; the digest does not, so answers built
+// on it are intersected with the cases the asker can see.
+type Engine interface {
+	FindCases(ctx context.Context, actor offboard.Actor, query string) ([]*flows.CaseView, error)
+	ListCases(ctx context.Context, actor offboard.Actor, status offboard.CaseStatus, limit int) ([]*flows.CaseView, error)
+	Digest(ctx context.Context, now time.Time) (flows.Digest, error)
+}
+
+// Answerer answers questions with rules, no language model.
+type Answerer struct {
+	engine Engine
+	clock  offboard.Clock
+	loc    *time.Location
+}
+
+// New builds an Answerer. A nil clock is the wall clock, a nil location UTC.
+func New(e Engine, clock offboard.Clock, loc *time.Location) *Answerer {
+	if clock == nil {
+		clock = offboard.WallClock()
+	}
+	if loc == nil {
+		loc = time.UTC
+	}
+	return &Answerer{engine: e, clock: clock, loc: loc}
+}
+
+// listLimit caps the lines of one answer.
+const listLimit = 20
+
+// allCases is the limit that means "every case" for visibility checks.
+const allCases = 1 << 30
+
+// Answer answers a question. It reports false when it did not understand
+// (the caller then shows its help). Replies are ephemeral: case data may
+// be confidential.
+func (a *Answerer) Answer(ctx context.Context, who offboard.Actor, text string) (offboard.Reply, bool) {
+	p := Parse(text)
+	var r offboard.Reply
+	var err error
+	switch p.Intent {
+	case IntentStatus, IntentLeft:
+		r, err = a.status(ctx, who, p)
+	case IntentOpenCases:
+		r, err = a.openCases(ctx, who)
+	case IntentOverdue:
+		r, err = a.overdue(ctx, who, p.Department)
+	case IntentApprovals:
+		r, err = a.approvals(ctx, who, p)
+	case IntentStats:
+		r, err = a.stats(ctx, who, p.Period)
+	case IntentHelp:
+		r = Help()
+	default:
+		return offboard.Reply{}, false
+	}
+	if err != nil {
+		r = offboard.Reply{Text: "Sorry, I could not look that up: " + offboard.ErrorMessage(err)}
+	}
+	r.Ephemeral = true
+	return r, true
+}
+
+// Help lists what the answerer understands.
+func Help() offboard.Reply {
+	return offboard.Reply{Ephemeral: true, Text: "You can ask me:\n" +
+		"• \"where is Jane's offboarding?\" or \"status of OFF-0042\"\n" +
+		"• \"what's left on Jane's offboarding?\"\n" +
+		"• \"which cases are open?\"\n" +
+		"• \"what's overdue for Finance?\"\n" +
+		"• \"which approvals are stuck?\"\n" +
+		"• \"how fast did we revoke access last month?\"\n" +
+		"To open a case, use /offboard."}
+}
+
+func noCase(q string) offboard.Reply {
+	return offboard.Reply{Text: fmt.Sprintf("I found no case for %s that you can see.", q)}
+}
+
+// find looks cases up; refusals read as "none" so that nobody learns
+// whether a case they cannot see exists.
+func (a *Answerer) find(ctx context.Context, who offboard.Actor, q string) ([]*flows.CaseView, error) {
+	views, err := a.engine.FindCases(ctx, who, q)
+	switch offboard.ErrorCode(err) {
+	case "":
+	case offboard.EFORBIDDEN, offboard.ENOTFOUND, offboard.EINVALID:
+		return nil, nil
+	default:
+		return nil, err
+	}
+	// "janes offboarding": a possessive typed without the apostrophe.
+	if len(views) == 0 && !isCaseID(q) && !looksLikeEmail(q) && strings.HasSuffix(q, "s") && len(q) > 3 {
+		return a.find(ctx, who, strings.TrimSuffix(q, "s"))
+	}
+	return views, nil
+}
+
+func (a *Answerer) status(ctx context.Context, who offboard.Actor, p Parsed) (offboard.Reply, error) {
+	views, err := a.find(ctx, who, p.Who)
+	if err != nil {
+		return offboard.Reply{}, err
+	}
+	if len(views) == 0 {
+		return noCase(p.Who), nil
+	}
+	// Several people match a name: ask which one.
+	var people []*flows.CaseView
+	seen := map[string]bool{}
+	for _, v := range views {
+		k := strings.ToLower(v.Case.Employee.Email)
+		if !seen[k] {
+			seen[k] = true
+			people = append(people, v)
+		}
+	}
+	if len(people) > 1 {
+		var opts []string
+		for _, v := range people {
+			opts = append(opts, string(v.Case.ID)+" "+v.Case.Employee.DisplayName())
+		}
+		return offboard.Reply{Text: fmt.Sprintf("%d open cases match '%s': %s — which one?",
+			len(people), p.Who, strings.Join(opts, ", "))}, nil
+	}
+	now := a.clock.Now()
+	v := views[0]
+	text := summary(v, now)
+	if p.Intent == IntentLeft || v.Case.Status == offboard.CaseOpen {
+		text += "\n" + a.remaining(v, now, p.Intent == IntentLeft)
+	}
+	if len(views) > 1 {
+		var ids []string
+		for _, o := range views[1:] {
+			ids = append(ids, string(o.Case.ID))
+		}
+		text += fmt.Sprintf("\n(Earlier cases: %s; ask by case id.)", strings.Join(ids, ", "))
+	}
+	return offboard.Reply{Text: text, Cards: []offboard.Card{a.card(v, now)}}, nil
+}
+
+// summary is one line: id, name, kind, last day, progress, clock.
+func summary(v *flows.CaseView, now time.Time) string {
+	c := v.Case
+	settled, total := v.Progress()
+	s := fmt.Sprintf("%s · %s · %s · last day %s · %d/%d tasks done", c.ID, c.Employee.DisplayName(),
+		kindWords(c.Kind), orDash(c.LastDay), settled, total)
+	if c.Status != offboard.CaseOpen {
+		s += " · " + string(c.Status)
+	}
+	return s + " · " + clock(c, now)
+}
+
+func clock(c *offboard.Case, now time.Time) string {
+	if d, ok := c.TimeToRevocation(); ok {
+		return "access revoked " + Humanize(d) + " after notice"
+	}
+	if c.Status != offboard.CaseOpen {
+		return "access not revoked"
+	}
+	return "clock running " + Humanize(now.Sub(c.ClockStart()))
+}
+
+// remaining lists the unsettled tasks by department; brief gives a
+// count only.
+func (a *Answerer) remaining(v *flows.CaseView, now time.Time, full bool) string {
+	var lines []string
+	n := 0
+	for _, d := range departmentsOf(v) {
+		for _, t := range v.Tasks {
+			if t.Department == d && !t.Status.Settled() {
+				n++
+				lines = append(lines, fmt.Sprintf("• %s: %s (%s)", deptName(d), t.Title, taskWords(t, now, a.loc)))
+			}
+		}
+	}
+	switch {
+	case n == 0:
+		return "Nothing is left: every task is done or skipped."
+	case !full:
+		return fmt.Sprintf("%d task%s left; ask \"what's left on %s\" for the list.", n, plural(n), v.Case.ID)
+	}
+	return "Left to do:\n" + strings.Join(lines, "\n")
+}
+
+func departmentsOf(v *flows.CaseView) []offboard.Department {
+	ds := offboard.Departments()
+	for _, t := range v.Tasks {
+		if !slices.Contains(ds, t.Department) {
+			ds = append(ds, t.Department)
+		}
+	}
+	return ds
+}
+
+func taskWords(t *offboard.Task, now time.Time, loc *time.Location) string {
+	s := strings.ReplaceAll(string(t.Status), "_", " ")
+	if t.Due != nil && !t.Status.Settled() {
+		if t.Due.After(now) {
+			if t.Status == offboard.TaskScheduled {
+				s += ", runs " + t.Due.In(loc).Format("Mon 2 Jan 15:04")
+			} else {
+				s += ", due " + t.Due.In(loc).Format("Mon 2 Jan")
+			}
+		} else if t.Status != offboard.TaskRunning {
+			s += ", overdue " + Humanize(now.Sub(*t.Due))
+		}
+	}
+	return s
+}
+
+// card is the neutral case card.
+func (a *Answerer) card(v *flows.CaseView, now time.Time) offboard.Card {
+	c := v.Case
+	settled, total := v.Progress()
+	card := offboard.Card{Title: fmt.Sprintf("%s · %s", c.ID, c.Employee.DisplayName()),
+		Subtitle: kindWords(c.Kind) + " departure", Tone: offboard.ToneInfo}
+	if c.Confidential {
+		card.Subtitle += " · Confidential"
+	}
+	card.Fields = []offboard.Field{
+		{Label: "Last day", Value: orDash(c.LastDay)},
+		{Label: "Status", Value: string(c.Status)},
+		{Label: "Progress", Value: fmt.Sprintf("%d of %d tasks done or skipped", settled, total)},
+		{Label: "Case clock", Value: clock(c, now)},
+	}
+	if c.Status == offboard.CaseCompleted {
+		card.Tone = offboard.ToneGood
+	}
+	return card
+}
+
+func (a *Answerer) openCases(ctx context.Context, who offboard.Actor) (offboard.Reply, error) {
+	views, err := a.engine.ListCases(ctx, who, offboard.CaseOpen, listLimit)
+	if err != nil {
+		return offboard.Reply{}, err
+	}
+	if len(views) == 0 {
+		return offboard.Reply{Text: "No open cases that you can see."}, nil
+	}
+	now := a.clock.Now()
+	lines := make([]string, 0, len(views)+1)
+	lines = append(lines, fmt.Sprintf("Open cases you can see (%d%s):", len(views), more(len(views) == listLimit)))
+	for _, v := range views {
+		lines = append(lines, "• "+summary(v, now))
+	}
+	return offboard.Reply{Text: strings.Join(lines, "\n")}, nil
+}
+
+// visible returns the open cases the asker can see, by id.
+func (a *Answerer) visible(ctx context.Context, who offboard.Actor) (map[offboard.CaseID]*flows.CaseView, error) {
+	views, err := a.engine.ListCases(ctx, who, offboard.CaseOpen, allCases)
+	if err != nil {
+		return nil, err
+	}
+	m := make(map[offboard.CaseID]*flows.CaseView, len(views))
+	for _, v := range views {
+		m[v.Case.ID] = v
+	}
+	return m, nil
+}
+
+func (a *Answerer) overdue(ctx context.Context, who offboard.Actor, dept offboard.Department) (offboard.Reply, error) {
+	vis, err := a.visible(ctx, who)
+	if err != nil {
+		return offboard.Reply{}, err
+	}
+	d, err := a.engine.Digest(ctx, a.clock.Now())
+	if err != nil {
+		return offboard.Reply{}, err
+	}
+	depts := offboard.Departments()
+	for k := range d.Overdue {
+		if !slices.Contains(depts, k) {
+			depts = append(depts, k)
+		}
+	}
+	if dept != "" {
+		depts = []offboard.Department{dept}
+	}
+	var lines []string
+	n := 0
+	for _, dp := range depts {
+		for _, t := range d.Overdue[dp] {
+			v, ok := vis[t.CaseID]
+			if !ok {
+				continue
+			}
+			n++
+			if len(lines) < listLimit {
+				lines = append(lines, fmt.Sprintf("• %s: %s on %s %s, overdue %s", deptName(dp), t.Title,
+					t.CaseID, v.Case.Employee.DisplayName(), Humanize(t.Overdue)))
+			}
+		}
+	}
+	where := ""
+	if dept != "" {
+		where = " for " + deptName(dept)
+	}
+	if n == 0 {
+		return offboard.Reply{Text: fmt.Sprintf("Nothing is overdue%s on the cases you can see.", where)}, nil
+	}
+	head := fmt.Sprintf("%d overdue task%s%s%s:", n, plural(n), where, more(n > listLimit))
+	return offboard.Reply{Text: head + "\n" + strings.Join(lines, "\n")}, nil
+}
+
+func (a *Answerer) approvals(ctx context.Context, who offboard.Actor, p Parsed) (offboard.Reply, error) {
+	vis, err := a.visible(ctx, who)
+	if err != nil {
+		return offboard.Reply{}, err
+	}
+	if p.Who != "" {
+		views, err := a.find(ctx, who, p.Who)
+		if err != nil {
+			return offboard.Reply{}, err
+		}
+		only := map[offboard.CaseID]*flows.CaseView{}
+		for _, v := range views {
+			if w, ok := vis[v.Case.ID]; ok {
+				only[v.Case.ID] = w
+			}
+		}
+		vis = only
+	}
+	d, err := a.engine.Digest(ctx, a.clock.Now())
+	if err != nil {
+		return offboard.Reply{}, err
+	}
+	var lines []string
+	n := 0
+	for _, ap := range d.Waiting {
+		v, ok := vis[ap.CaseID]
+		if !ok || p.Department != "" && ap.Department != p.Department {
+			continue
+		}
+		n++
+		if len(lines) >= listLimit {
+			continue
+		}
+		title := ap.TaskKey
+		for _, t := range v.Tasks {
+			if t.Key == ap.TaskKey {
+				title = t.Title
+			}
+		}
+		approvers := orNobody(ap.Approver)
+		if len(ap.EscalatedTo) > 0 {
+			approvers += ", " + strings.Join(ap.EscalatedTo, ", ")
+		}
+		lines = append(lines, fmt.Sprintf("• %s %s: %s, waiting %s on %s", ap.CaseID, v.Case.Employee.DisplayName(),
+			title, Humanize(ap.Waiting), approvers))
+	}
+	if n == 0 {
+		return offboard.Reply{Text: "No approvals are waiting on the cases you can see."}, nil
+	}
+	head := fmt.Sprintf("%d approval%s waiting%s:", n, plural(n), more(n > listLimit))
+	return offboard.Reply{Text: head + "\n" + strings.Join(lines, "\n")}, nil
+}
+
+// stats covers the cases the asker can see that were opened in the last
+// 7 (week) or 30 (month) days.
+func (a *Answerer) stats(ctx context.Context, who offboard.Actor, period string) (offboard.Reply, error) {
+	now := a.clock.Now()
+	span, label := 30*24*time.Hour, "the last 30 days"
+	if period == "week" {
+		span, label = 7*24*time.Hour, "the last 7 days"
+	}
+	since := now.Add(-span)
+	type ttr struct {
+		id offboard.CaseID
+		d  time.Duration
+	}
+	var count, completed, cancelled int
+	var ttrs []ttr
+	for _, st := range []offboard.CaseStatus{offboard.CaseOpen, offboard.CaseCompleted, offboard.CaseCancelled} {
+		views, err := a.engine.ListCases(ctx, who, st, allCases)
+		if err != nil {
+			return offboard.Reply{}, err
+		}
+		for _, v := range views {
+			c := v.Case
+			if c.CreatedAt.Before(since) || c.CreatedAt.After(now) {
+				continue
+			}
+			count++
+			switch c.Status {
+			case offboard.CaseCompleted:
+				completed++
+			case offboard.CaseCancelled:
+				cancelled++
+			}
+			if d, ok := c.TimeToRevocation(); ok {
+				ttrs = append(ttrs, ttr{c.ID, d})
+			}
+		}
+	}
+	if count == 0 {
+		return offboard.Reply{Text: fmt.Sprintf("No cases that you can see were opened in %s.", label)}, nil
+	}
+	card := offboard.Card{Title: "Offboarding stats", Subtitle: "Cases opened in " + label, Tone: offboard.ToneInfo}
+	card.Fields = append(card.Fields,
+		offboard.Field{Label: "Cases", Value: fmt.Sprint(count)},
+		offboard.Field{Label: "Completed", Value: fmt.Sprint(completed)},
+		offboard.Field{Label: "Cancelled", Value: fmt.Sprint(cancelled)},
+		offboard.Field{Label: "Still open", Value: fmt.Sprint(count - completed - cancelled)})
+	text := fmt.Sprintf("In %s: %d case%s, %d completed, %d cancelled, %d still open.", label, count, plural(count),
+		completed, cancelled, count-completed-cancelled)
+	if len(ttrs) == 0 {
+		text += " No access has been revoked yet, so there is no time to revocation."
+		return offboard.Reply{Text: text, Cards: []offboard.Card{card}}, nil
+	}
+	slices.SortStableFunc(ttrs, func(x, y ttr) int { return cmp.Compare(x.d, y.d) })
+	ds := make([]time.Duration, len(ttrs))
+	for i, t := range ttrs {
+		ds[i] = t.d
+	}
+	p50, p95 := percentile(ds, 50), percentile(ds, 95)
+	fast, slow := ttrs[0], ttrs[len(ttrs)-1]
+	text += fmt.Sprintf("\nTime to revocation over %d case%s: median %s, p95 %s; fastest %s (%s), slowest %s (%s).",
+		len(ttrs), plural(len(ttrs)), Humanize(p50), Humanize(p95), Humanize(fast.d), fast.id, Humanize(slow.d), slow.id)
+	card.Fields = append(card.Fields,
+		offboard.Field{Label: "Time to revocation (median)", Value: Humanize(p50)},
+		offboard.Field{Label: "Time to revocation (p95)", Value: Humanize(p95)},
+		offboard.Field{Label: "Fastest", Value: fmt.Sprintf("%s (%s)", Humanize(fast.d), fast.id)},
+		offboard.Field{Label: "Slowest", Value: fmt.Sprintf("%s (%s)", Humanize(slow.d), slow.id)})
+	return offboard.Reply{Text: text, Cards: []offboard.Card{card}}, nil
+}
+
+// percentile is the nearest-rank percentile of sorted durations.
+func percentile(sorted []time.Duration, p int) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	rank := (p*len(sorted) + 99) / 100 // ceil(p/100 · n)
+	if rank < 1 {
+		rank = 1
+	}
+	return sorted[rank-1]
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+func more(b bool) string {
+	if b {
+		return fmt.Sprintf(", showing %d", listLimit)
+	}
+	return ""
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "not set"
+	}
+	return s
+}
+
+func orNobody(s string) string {
+	if s == "" {
+		return "nobody"
+	}
+	return s
+}
+
+func kindWords(k offboard.DepartureKind) string {
+	switch k {
+	case offboard.Voluntary:
+		return "Voluntary"
+	case offboard.Involuntary:
+		return "Involuntary"
+	case offboard.Retirement:
+		return "Retirement"
+	case offboard.ContractEnd:
+		return "Contract end"
+	}
+	return string(k)
+}
+
+func deptName(d offboard.Department) string {
+	switch d {
+	case offboard.DeptIT:
+		return "IT"
+	case offboard.DeptHR:
+		return "HR"
+	case offboard.DeptFinance:
+		return "Finance"
+	case offboard.DeptSecurity:
+		return "Security"
+	}
+	return string(d)
+}
+
+// Humanize writes a duration the way people say it: "45m", "3h 20m",
+// "2 days 4h", "9 days". (A copy of bot.Humanize; bot imports this
+// package.)
+func Humanize(d time.Duration) string {
+	if d < 0 {
+		d = -d
+	}
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", int(d/time.Second))
+	case d < time.Hour:
+		return fmt.Sprintf("%dm", int(d/time.Minute))
+	case d < 24*time.Hour:
+		h, m := int(d/time.Hour), int(d%time.Hour/time.Minute)
+		if m == 0 {
+			return fmt.Sprintf("%dh", h)
+		}
+		return fmt.Sprintf("%dh %dm", h, m)
+	}
+	days, h := int(d/(24*time.Hour)), int(d%(24*time.Hour)/time.Hour)
+	unit := "days"
+	if days == 1 {
+		unit = "day"
+	}
+	if days < 3 && h > 0 {
+		return fmt.Sprintf("%d %s %dh", days, unit, h)
+	}
+	return fmt.Sprintf("%d %s", days, unit)
+}
