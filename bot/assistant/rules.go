@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/offboard-dev/offboard"
+	"github.com/offboard-dev/offboard/bot"
 	"github.com/offboard-dev/offboard/flows"
 )
 
@@ -506,32 +507,6 @@ func deptName(d offboard.Department) string {
 	return string(d)
 }
 
-// Humanize writes a duration the way people say it: "45m", "3h 20m",
-// "2 days 4h", "9 days". (A copy of bot.Humanize; bot imports this
-// package.)
-func Humanize(d time.Duration) string {
-	if d < 0 {
-		d = -d
-	}
-	switch {
-	case d < time.Minute:
-		return fmt.Sprintf("%ds", int(d/time.Second))
-	case d < time.Hour:
-		return fmt.Sprintf("%dm", int(d/time.Minute))
-	case d < 24*time.Hour:
-		h, m := int(d/time.Hour), int(d%time.Hour/time.Minute)
-		if m == 0 {
-			return fmt.Sprintf("%dh", h)
-		}
-		return fmt.Sprintf("%dh %dm", h, m)
-	}
-	days, h := int(d/(24*time.Hour)), int(d%(24*time.Hour)/time.Hour)
-	unit := "days"
-	if days == 1 {
-		unit = "day"
-	}
-	if days < 3 && h > 0 {
-		return fmt.Sprintf("%d %s %dh", days, unit, h)
-	}
-	return fmt.Sprintf("%d %s", days, unit)
-}
+// Humanize writes a duration the way people say it; the cards use the
+// same words.
+func Humanize(d time.Duration) string { return bot.Humanize(d) }
