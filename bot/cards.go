@@ -76,12 +76,12 @@ func caseStatusWords(s offboard.CaseStatus) string {
 // caseClock is notice → now (or → revocation once access is gone).
 func caseClock(c *offboard.Case, now time.Time, loc *time.Location) string {
 	if d, ok := c.TimeToRevocation(); ok {
-		return fmt.Sprintf("Access revoked %s after HR's notice", Humanize(d))
+		return fmt.Sprintf("Access revoked %s after HR's notice", offboard.Humanize(d))
 	}
-	s := fmt.Sprintf("%s since HR's notice", Humanize(now.Sub(c.NoticeAt)))
+	s := fmt.Sprintf("%s since HR's notice", offboard.Humanize(now.Sub(c.NoticeAt)))
 	if c.Status == offboard.CaseOpen && !c.RevokeAt.IsZero() {
 		if c.RevokeAt.After(now) {
-			s += fmt.Sprintf("; access goes in %s (%s)", Humanize(c.RevokeAt.Sub(now)), formatTime(c.RevokeAt, now, loc))
+			s += fmt.Sprintf("; access goes in %s (%s)", offboard.Humanize(c.RevokeAt.Sub(now)), formatTime(c.RevokeAt, now, loc))
 		} else {
 			s += "; access revocation under way"
 		}

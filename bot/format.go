@@ -1,7 +1,6 @@
 package bot
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -26,35 +25,6 @@ func formatDay(day string) string {
 		return day
 	}
 	return d.Format("Mon 2 Jan 2006")
-}
-
-// Humanize shows a duration the way people say it: "45s", "5m",
-// "2h 5m", "1 day 4h", "3 days".
-func Humanize(d time.Duration) string {
-	if d < 0 {
-		d = -d
-	}
-	switch {
-	case d < time.Minute:
-		return fmt.Sprintf("%ds", int(d/time.Second))
-	case d < time.Hour:
-		return fmt.Sprintf("%dm", int(d/time.Minute))
-	case d < 24*time.Hour:
-		h, m := int(d/time.Hour), int(d%time.Hour/time.Minute)
-		if m == 0 {
-			return fmt.Sprintf("%dh", h)
-		}
-		return fmt.Sprintf("%dh %dm", h, m)
-	}
-	days, h := int(d/(24*time.Hour)), int(d%(24*time.Hour)/time.Hour)
-	unit := "days"
-	if days == 1 {
-		unit = "day"
-	}
-	if days < 3 && h > 0 {
-		return fmt.Sprintf("%d %s %dh", days, unit, h)
-	}
-	return fmt.Sprintf("%d %s", days, unit)
 }
 
 // kindWords names a departure kind for people.

@@ -3,7 +3,6 @@ package bot_test
 import (
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/offboard-dev/offboard"
 	"github.com/offboard-dev/offboard/bot"
@@ -84,21 +83,5 @@ func TestParseCommand(t *testing.T) {
 				t.Fatalf("ParseCommand(%q) = %+v, want %+v", tt.in, got, tt.want)
 			}
 		})
-	}
-}
-
-func TestHumanize(t *testing.T) {
-	tests := []struct {
-		in   time.Duration
-		want string
-	}{
-		{30 * time.Second, "30s"}, {5 * time.Minute, "5m"}, {2*time.Hour + 5*time.Minute, "2h 5m"},
-		{3 * time.Hour, "3h"}, {28 * time.Hour, "1 day 4h"}, {72 * time.Hour, "3 days"},
-		{80 * time.Hour, "3 days"}, {-5 * time.Minute, "5m"},
-	}
-	for _, tt := range tests {
-		if got := bot.Humanize(tt.in); got != tt.want {
-			t.Errorf("Humanize(%s) = %q, want %q", tt.in, got, tt.want)
-		}
 	}
 }

@@ -1,8 +1,7 @@
 // Package assistant answers plain questions about offboarding cases in
 // chat. It reads only through the engine's queries, which apply the
 // asker's visibility, and never changes anything. It imports the root
-// package, flows and bot (for shared wording); bot reaches it through the
-// bot.Assistant interface, so bot never imports it.
+// package and flows; bot reaches it through the bot.Assistant interface.
 //
 // This file holds the rule-based parser: it works with no language model
 // configured and is pure, so it is table-tested.

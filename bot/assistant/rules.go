@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/offboard-dev/offboard"
-	"github.com/offboard-dev/offboard/bot"
 	"github.com/offboard-dev/offboard/flows"
 )
 
@@ -166,12 +165,12 @@ func summary(v *flows.CaseView, now time.Time) string {
 
 func clock(c *offboard.Case, now time.Time) string {
 	if d, ok := c.TimeToRevocation(); ok {
-		return "access revoked " + Humanize(d) + " after notice"
+		return "access revoked " + offboard.Humanize(d) + " after notice"
 	}
 	if c.Status != offboard.CaseOpen {
 		return "access not revoked"
 	}
-	return "clock running " + Humanize(now.Sub(c.ClockStart()))
+	return "clock running " + offboard.Humanize(now.Sub(c.ClockStart()))
 }
 
 // remaining lists the unsettled tasks by department; brief gives a
@@ -216,7 +215,7 @@ func taskWords(t *offboard.Task, now time.Time, loc *time.Location) string {
 				s += ", due " + t.Due.In(loc).Format("Mon 2 Jan")
 			}
 		} else if t.Status != offboard.TaskRunning {
-			s += ", overdue " + Humanize(now.Sub(*t.Due))
+			s += ", overdue " + offboard.Humanize(now.Sub(*t.Due))
 		}
 	}
 	return s
@@ -302,7 +301,7 @@ func (a *Answerer) overdue(ctx context.Context, who offboard.Actor, dept offboar
 			n++
 			if len(lines) < listLimit {
 				lines = append(lines, fmt.Sprintf("• %s: %s on %s %s, overdue %s", deptName(dp), t.Title,
-					t.CaseID, v.Case.Employee.DisplayName(), Humanize(t.Overdue)))
+					t.CaseID, v.Case.Employee.DisplayName(), offboard.Humanize(t.Overdue)))
 			}
 		}
 	}
@@ -361,7 +360,7 @@ func (a *Answerer) approvals(ctx context.Context, who offboard.Actor, p Parsed) 
 			approvers += ", " + strings.Join(ap.EscalatedTo, ", ")
 		}
 		lines = append(lines, fmt.Sprintf("• %s %s: %s, waiting %s on %s", ap.CaseID, v.Case.Employee.DisplayName(),
-			title, Humanize(ap.Waiting), approvers))
+			title, offboard.Humanize(ap.Waiting), approvers))
 	}
 	if n == 0 {
 		return offboard.Reply{Text: "No approvals are waiting on the cases you can see."}, nil
@@ -430,12 +429,12 @@ func (a *Answerer) stats(ctx context.Context, who offboard.Actor, period string)
 	p50, p95 := percentile(ds, 50), percentile(ds, 95)
 	fast, slow := ttrs[0], ttrs[len(ttrs)-1]
 	text += fmt.Sprintf("\nTime to revocation over %d case%s: median %s, p95 %s; fastest %s (%s), slowest %s (%s).",
-		len(ttrs), plural(len(ttrs)), Humanize(p50), Humanize(p95), Humanize(fast.d), fast.id, Humanize(slow.d), slow.id)
+		len(ttrs), plural(len(ttrs)), offboard.Humanize(p50), offboard.Humanize(p95), offboard.Humanize(fast.d), fast.id, offboard.Humanize(slow.d), slow.id)
 	card.Fields = append(card.Fields,
-		offboard.Field{Label: "Time to revocation (median)", Value: Humanize(p50)},
-		offboard.Field{Label: "Time to revocation (p95)", Value: Humanize(p95)},
-		offboard.Field{Label: "Fastest", Value: fmt.Sprintf("%s (%s)", Humanize(fast.d), fast.id)},
-		offboard.Field{Label: "Slowest", Value: fmt.Sprintf("%s (%s)", Humanize(slow.d), slow.id)})
+		offboard.Field{Label: "Time to revocation (median)", Value: offboard.Humanize(p50)},
+		offboard.Field{Label: "Time to revocation (p95)", Value: offboard.Humanize(p95)},
+		offboard.Field{Label: "Fastest", Value: fmt.Sprintf("%s (%s)", offboard.Humanize(fast.d), fast.id)},
+		offboard.Field{Label: "Slowest", Value: fmt.Sprintf("%s (%s)", offboard.Humanize(slow.d), slow.id)})
 	return offboard.Reply{Text: text, Cards: []offboard.Card{card}}, nil
 }
 
@@ -506,7 +505,3 @@ func deptName(d offboard.Department) string {
 	}
 	return string(d)
 }
-
-// Humanize writes a duration the way people say it; the cards use the
-// same words.
-func Humanize(d time.Duration) string { return bot.Humanize(d) }

@@ -2,13 +2,9 @@ package main
 
 import (
 	"context"
-	"encoding/csv"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/offboard-dev/offboard"
@@ -71,58 +67,7 @@ type auditSource func(ctx context.Context, f offboard.AuditFilter, fn func(*offb
 
 // exportAudit writes events in sequence order and returns how many.
 func exportAudit(ctx context.Context, events auditSource, f offboard.AuditFilter, format string, w io.Writer) (int, error) {
-	n := 0
-	switch format {
-	case "json":
-		enc := json.NewEncoder(w)
-		err := events(ctx, f, func(e *offboard.AuditEvent) error {
-			n++
-			return enc.Encode(e)
-		})
-		return n, err
-	case "csv":
-		cw := csv.NewWriter(w)
-		header := []string{"seq", "time", "case_id", "action", "target", "outcome", "actor_kind", "actor_id", "actor_email", "actor_platform_user", "detail", "evidence", "prev_hash", "hash"}
-		if err := cw.Write(header); err != nil {
-			return 0, err
-		}
-		err := events(ctx, f, func(e *offboard.AuditEvent) error {
-			n++
-			return cw.Write([]string{
-				fmt.Sprint(e.Seq), e.Time.UTC().Format(time.RFC3339Nano), string(e.CaseID), e.Action, e.Target, e.Outcome,
-				string(e.Actor.Kind), e.Actor.ID, e.Actor.Email, e.Actor.PlatformUserID, csvSafe(e.Detail), csvSafe(formatEvidence(e.Evidence)),
-				e.PrevHash, e.Hash,
-			})
-		})
-		cw.Flush()
-		if err == nil {
-			err = cw.Error()
-		}
-		return n, err
-	}
-	return 0, fmt.Errorf("unknown format %q", format)
-}
-
-// csvSafe stops spreadsheet formula injection: case data (names, notes)
-// comes from people and HR systems.
-func csvSafe(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
-}
-
-func formatEvidence(m map[string]string) string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = k + "=" + m[k]
-	}
-	return strings.Join(parts, "; ")
+	return offboard.WriteAudit(w, format, func(fn func(*offboard.AuditEvent) error) error { return events(ctx, f, fn) })
 }
 
 func parseWhen(flagName, s string) (time.Time, error) {

@@ -190,7 +190,7 @@ func (s *server) analytics(w http.ResponseWriter, r *http.Request) {
 	d.Revoked = len(ttrs)
 	d.P50, d.P95 = "n/a", "n/a"
 	if len(ttrs) > 0 {
-		d.P50, d.P95 = humanize(percentile(ttrs, 0.50)), humanize(percentile(ttrs, 0.95))
+		d.P50, d.P95 = offboard.Humanize(percentile(ttrs, 0.50)), offboard.Humanize(percentile(ttrs, 0.95))
 	}
 	counts := make([]int, len(ttrBuckets))
 	for _, t := range ttrs {
@@ -211,7 +211,7 @@ func (s *server) analytics(w http.ResponseWriter, r *http.Request) {
 	for dept, ts := range dg.Overdue {
 		dc := deptCount{Department: dept, Overdue: len(ts)}
 		if len(ts) > 0 {
-			dc.Worst = humanize(ts[0].Overdue)
+			dc.Worst = offboard.Humanize(ts[0].Overdue)
 		}
 		d.Overdue = append(d.Overdue, dc)
 		d.OverdueTotal += len(ts)

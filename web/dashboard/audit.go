@@ -1,23 +1,16 @@
 package dashboard
 
 import (
-	"encoding/csv"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/offboard-dev/offboard"
 )
-
-// AuditCSVHeader are the columns of the CSV export, the same as the
-// command line's `offboard audit export --format csv`.
-var AuditCSVHeader = []string{"seq", "time", "case_id", "action", "target", "outcome", "actor_kind", "actor_id", "actor_email", "actor_platform_user", "detail", "evidence", "prev_hash", "hash"}
 
 // badField is a filter value that does not parse.
 type badField struct{ Field, Msg string }
@@ -201,64 +194,11 @@ func (s *server) auditExport(format string) http.HandlerFunc {
 			h.Set("Content-Type", "text/csv; charset=utf-8")
 			h.Set("Content-Disposition", `attachment; filename="`+name+`.csv"`)
 		}
-		if _, err := WriteAudit(w, format, func(fn func(*offboard.AuditEvent) error) error {
+		if _, err := offboard.WriteAudit(w, format, func(fn func(*offboard.AuditEvent) error) error {
 			return s.o.Audit(r.Context(), f, fn)
 		}); err != nil {
 			// The status is sent; a cut-off download is all we can show.
 			s.o.Logger.ErrorContext(r.Context(), "dashboard: audit export", "format", format, "err", err)
 		}
 	}
-}
-
-// WriteAudit writes the events that each yields as JSON lines ("json")
-// or as CSV with AuditCSVHeader ("csv"), and returns how many it wrote.
-// In CSV, detail and evidence are escaped against spreadsheet formulas.
-func WriteAudit(w interface{ Write([]byte) (int, error) }, format string, each func(func(*offboard.AuditEvent) error) error) (int, error) {
-	n := 0
-	switch format {
-	case "json":
-		enc := json.NewEncoder(w)
-		err := each(func(e *offboard.AuditEvent) error {
-			n++
-			return enc.Encode(e)
-		})
-		return n, err
-	case "csv":
-		cw := csv.NewWriter(w)
-		if err := cw.Write(AuditCSVHeader); err != nil {
-			return 0, err
-		}
-		err := each(func(e *offboard.AuditEvent) error {
-			n++
-			return cw.Write([]string{
-				strconv.FormatUint(e.Seq, 10), e.Time.UTC().Format(time.RFC3339Nano), string(e.CaseID), e.Action, e.Target, e.Outcome,
-				string(e.Actor.Kind), e.Actor.ID, e.Actor.Email, e.Actor.PlatformUserID, csvSafe(e.Detail), csvSafe(formatEvidence(e.Evidence)),
-				e.PrevHash, e.Hash,
-			})
-		})
-		cw.Flush()
-		if err == nil {
-			err = cw.Error()
-		}
-		return n, err
-	}
-	return 0, fmt.Errorf("unknown format %q", format)
-}
-
-// csvSafe stops spreadsheet formula injection: case data comes from
-// people and HR systems.
-func csvSafe(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
-}
-
-func formatEvidence(m map[string]string) string {
-	kvs := sortedKV(m)
-	parts := make([]string, len(kvs))
-	for i, p := range kvs {
-		parts[i] = p.Key + "=" + p.Value
-	}
-	return strings.Join(parts, "; ")
 }

@@ -98,7 +98,7 @@ func New(o Options) (http.Handler, error) {
 	funcs := template.FuncMap{
 		"when":     s.when,
 		"whenp":    s.whenp,
-		"humanize": humanize,
+		"humanize": offboard.Humanize,
 	}
 	for _, p := range []string{"index", "case", "analytics", "audit", "error"} {
 		t, err := template.New(p).Funcs(funcs).ParseFS(assets, "templates/layout.html", "templates/"+p+".html")
@@ -214,33 +214,4 @@ func (s *server) whenp(t *time.Time) string {
 		return ""
 	}
 	return s.when(*t)
-}
-
-// humanize writes a duration the way people say it: "45m", "3h 20m",
-// "2 days 4h", "12 days".
-func humanize(d time.Duration) string {
-	if d < 0 {
-		d = -d
-	}
-	switch {
-	case d < time.Minute:
-		return fmt.Sprintf("%ds", int(d/time.Second))
-	case d < time.Hour:
-		return fmt.Sprintf("%dm", int(d/time.Minute))
-	case d < 24*time.Hour:
-		h, m := int(d/time.Hour), int(d%time.Hour/time.Minute)
-		if m == 0 {
-			return fmt.Sprintf("%dh", h)
-		}
-		return fmt.Sprintf("%dh %dm", h, m)
-	}
-	days, h := int(d/(24*time.Hour)), int(d%(24*time.Hour)/time.Hour)
-	unit := "days"
-	if days == 1 {
-		unit = "day"
-	}
-	if days < 3 && h > 0 {
-		return fmt.Sprintf("%d %s %dh", days, unit, h)
-	}
-	return fmt.Sprintf("%d %s", days, unit)
 }

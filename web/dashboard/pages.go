@@ -40,9 +40,9 @@ func (s *server) row(v *flows.CaseView, now time.Time) caseRow {
 		r.Employee = confidentialName
 	}
 	r.Settled, r.Total = v.Progress()
-	r.SinceClock = humanize(now.Sub(c.ClockStart()))
+	r.SinceClock = offboard.Humanize(now.Sub(c.ClockStart()))
 	if d, ok := c.TimeToRevocation(); ok {
-		r.Revoked, r.TimeToRevoke = true, humanize(d)
+		r.Revoked, r.TimeToRevoke = true, offboard.Humanize(d)
 	}
 	for _, t := range v.Tasks {
 		if !t.Status.Settled() {
