@@ -26,6 +26,21 @@ func Departments() []Department { return slices.Clone(departments) }
 // Valid reports whether d is a known department.
 func (d Department) Valid() bool { return slices.Contains(departments, d) }
 
+// Label names the department for people: "IT", "Finance", ….
+func (d Department) Label() string {
+	switch d {
+	case DeptIT:
+		return "IT"
+	case DeptFinance:
+		return "Finance"
+	case DeptSecurity:
+		return "Security"
+	case DeptHR:
+		return "HR"
+	}
+	return string(d)
+}
+
 // Role returns the role whose members work the department's tasks.
 func (d Department) Role() Role { return Role(d) }
 

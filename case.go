@@ -48,6 +48,23 @@ func ParseDepartureKind(s string) (DepartureKind, error) {
 	return "", Errorf(EINVALID, "unknown departure kind %q: use voluntary, involuntary, retirement or contract_end", s)
 }
 
+// Label names the kind for people: "Voluntary", "Contract end", ….
+func (k DepartureKind) Label() string {
+	switch k {
+	case Voluntary:
+		return "Voluntary"
+	case Involuntary:
+		return "Involuntary"
+	case Retirement:
+		return "Retirement"
+	case ContractEnd:
+		return "Contract end"
+	case "":
+		return "Unknown"
+	}
+	return string(k)
+}
+
 // Immediate reports whether access must go at once, without waiting for
 // the last day or a click.
 func (k DepartureKind) Immediate() bool { return k == Involuntary }

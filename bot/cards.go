@@ -16,7 +16,7 @@ func CaseHeader(v *flows.CaseView, now time.Time, loc *time.Location) offboard.C
 	loc = orUTC(loc)
 	c := v.Case
 	settled, total := v.Progress()
-	sub := kindWords(c.Kind) + " departure"
+	sub := c.Kind.Label() + " departure"
 	if c.Confidential {
 		sub += " · Confidential"
 	}
@@ -30,7 +30,7 @@ func CaseHeader(v *flows.CaseView, now time.Time, loc *time.Location) offboard.C
 	}
 	card.Fields = append(card.Fields,
 		offboard.Field{Label: "Employee", Value: emp},
-		offboard.Field{Label: "Kind", Value: kindWords(c.Kind)},
+		offboard.Field{Label: "Kind", Value: c.Kind.Label()},
 		offboard.Field{Label: "Last day", Value: formatDay(c.LastDay)},
 		offboard.Field{Label: "Status", Value: caseStatusWords(c.Status)},
 		offboard.Field{Label: "Progress", Value: fmt.Sprintf("%d of %d tasks done or skipped", settled, total)},
@@ -141,7 +141,7 @@ func taskCard(v *flows.CaseView, d offboard.Department, now time.Time, loc *time
 				Confirm: fmt.Sprintf("Revoke all of %s's access now, before the last day?", v.Case.Employee.DisplayName())})
 		}
 	}
-	card.Title = fmt.Sprintf("%s tasks · %s", deptName(d), v.Case.Employee.DisplayName())
+	card.Title = fmt.Sprintf("%s tasks · %s", d.Label(), v.Case.Employee.DisplayName())
 	card.Subtitle = fmt.Sprintf("%s · %d of %d done or skipped", v.Case.ID, settled, len(tasks))
 	card.Tone = worstTone(tones...)
 	if settled == len(tasks) {
@@ -178,7 +178,7 @@ func taskSection(c *offboard.Case, approvals []*offboard.Approval, t *offboard.T
 	}
 	if assignee == "" {
 		if t.Manual() {
-			assignee = "Nobody yet (" + deptName(t.Department) + ")"
+			assignee = "Nobody yet (" + t.Department.Label() + ")"
 		} else {
 			assignee = "offboard (automatic)"
 		}
@@ -333,7 +333,7 @@ func orUTC(loc *time.Location) *time.Location {
 func caseLine(v *flows.CaseView) string {
 	c := v.Case
 	settled, total := v.Progress()
-	s := fmt.Sprintf("%s · %s · %s · last day %s · %d/%d done", c.ID, c.Employee.DisplayName(), kindWords(c.Kind), c.LastDay, settled, total)
+	s := fmt.Sprintf("%s · %s · %s · last day %s · %d/%d done", c.ID, c.Employee.DisplayName(), c.Kind.Label(), c.LastDay, settled, total)
 	if c.Status != offboard.CaseOpen {
 		s += " · " + caseStatusWords(c.Status)
 	}
@@ -351,7 +351,7 @@ func remaining(v *flows.CaseView, now time.Time, loc *time.Location) string {
 			}
 		}
 		if len(items) > 0 {
-			lines = append(lines, deptName(d)+": "+strings.Join(items, "; "))
+			lines = append(lines, d.Label()+": "+strings.Join(items, "; "))
 		}
 	}
 	if len(lines) == 0 {

@@ -27,18 +27,6 @@ func formatDay(day string) string {
 	return d.Format("Mon 2 Jan 2006")
 }
 
-// kindWords names a departure kind for people.
-func kindWords(k offboard.DepartureKind) string {
-	switch k {
-	case offboard.ContractEnd:
-		return "Contract end"
-	case "":
-		return "Unknown"
-	}
-	s := string(k)
-	return strings.ToUpper(s[:1]) + s[1:]
-}
-
 // overdue reports whether an unsettled task is past its due time.
 func overdue(t *offboard.Task, now time.Time) bool {
 	return t.Due != nil && !t.Status.Settled() && now.After(*t.Due)
@@ -147,21 +135,6 @@ func actionLabel(action string) string {
 		return "List apps"
 	}
 	return "Run now"
-}
-
-// deptName names a department for people.
-func deptName(d offboard.Department) string {
-	switch d {
-	case offboard.DeptIT:
-		return "IT"
-	case offboard.DeptFinance:
-		return "Finance"
-	case offboard.DeptSecurity:
-		return "Security"
-	case offboard.DeptHR:
-		return "HR"
-	}
-	return string(d)
 }
 
 // personName is how a clicker is named in replies: their name, else

@@ -473,7 +473,7 @@ func (r *Router) submitOpen(ctx context.Context, who offboard.Actor, val func(st
 	switch {
 	case lastDay == "":
 		if kind != "" && !kind.Immediate() {
-			fe["last_day"] = fmt.Sprintf("A %s departure needs a last day.", strings.ToLower(kindWords(kind)))
+			fe["last_day"] = fmt.Sprintf("A %s departure needs a last day.", strings.ToLower(kind.Label()))
 		}
 	default:
 		if _, err := time.Parse(time.DateOnly, lastDay); err != nil {

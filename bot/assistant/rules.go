@@ -156,7 +156,7 @@ func summary(v *flows.CaseView, now time.Time) string {
 	c := v.Case
 	settled, total := v.Progress()
 	s := fmt.Sprintf("%s · %s · %s · last day %s · %d/%d tasks done", c.ID, c.Employee.DisplayName(),
-		kindWords(c.Kind), orDash(c.LastDay), settled, total)
+		c.Kind.Label(), orDash(c.LastDay), settled, total)
 	if c.Status != offboard.CaseOpen {
 		s += " · " + string(c.Status)
 	}
@@ -182,7 +182,7 @@ func (a *Answerer) remaining(v *flows.CaseView, now time.Time, full bool) string
 		for _, t := range v.Tasks {
 			if t.Department == d && !t.Status.Settled() {
 				n++
-				lines = append(lines, fmt.Sprintf("• %s: %s (%s)", deptName(d), t.Title, taskWords(t, now, a.loc)))
+				lines = append(lines, fmt.Sprintf("• %s: %s (%s)", d.Label(), t.Title, taskWords(t, now, a.loc)))
 			}
 		}
 	}
@@ -226,7 +226,7 @@ func (a *Answerer) card(v *flows.CaseView, now time.Time) offboard.Card {
 	c := v.Case
 	settled, total := v.Progress()
 	card := offboard.Card{Title: fmt.Sprintf("%s · %s", c.ID, c.Employee.DisplayName()),
-		Subtitle: kindWords(c.Kind) + " departure", Tone: offboard.ToneInfo}
+		Subtitle: c.Kind.Label() + " departure", Tone: offboard.ToneInfo}
 	if c.Confidential {
 		card.Subtitle += " · Confidential"
 	}
@@ -300,14 +300,14 @@ func (a *Answerer) overdue(ctx context.Context, who offboard.Actor, dept offboar
 			}
 			n++
 			if len(lines) < listLimit {
-				lines = append(lines, fmt.Sprintf("• %s: %s on %s %s, overdue %s", deptName(dp), t.Title,
+				lines = append(lines, fmt.Sprintf("• %s: %s on %s %s, overdue %s", dp.Label(), t.Title,
 					t.CaseID, v.Case.Employee.DisplayName(), offboard.Humanize(t.Overdue)))
 			}
 		}
 	}
 	where := ""
 	if dept != "" {
-		where = " for " + deptName(dept)
+		where = " for " + dept.Label()
 	}
 	if n == 0 {
 		return offboard.Reply{Text: fmt.Sprintf("Nothing is overdue%s on the cases you can see.", where)}, nil
@@ -476,32 +476,4 @@ func orNobody(s string) string {
 		return "nobody"
 	}
 	return s
-}
-
-func kindWords(k offboard.DepartureKind) string {
-	switch k {
-	case offboard.Voluntary:
-		return "Voluntary"
-	case offboard.Involuntary:
-		return "Involuntary"
-	case offboard.Retirement:
-		return "Retirement"
-	case offboard.ContractEnd:
-		return "Contract end"
-	}
-	return string(k)
-}
-
-func deptName(d offboard.Department) string {
-	switch d {
-	case offboard.DeptIT:
-		return "IT"
-	case offboard.DeptHR:
-		return "HR"
-	case offboard.DeptFinance:
-		return "Finance"
-	case offboard.DeptSecurity:
-		return "Security"
-	}
-	return string(d)
 }
