@@ -2,6 +2,7 @@ package slack
 
 import (
 	"context"
+	"errors"
 	"strings"
 
 	"github.com/slack-go/slack"
@@ -9,7 +10,6 @@ import (
 	"github.com/slack-go/slack/socketmode"
 
 	"github.com/offboard-dev/offboard"
-	"github.com/offboard-dev/offboard/bot"
 )
 
 // handle answers one envelope. Parse, hand to the engine (through the
@@ -106,7 +106,7 @@ func (p *Platform) submit(ctx context.Context, cb slack.InteractionCallback) any
 	}
 	reply, err := p.router.Submit(ctx, who, cb.View.CallbackID, state, values)
 	var fe offboard.FieldErrors
-	if asFieldErrors(err, &fe) {
+	if errors.As(err, &fe) {
 		return FieldErrorsResponse(fe)
 	}
 	if channel != "" && (reply.Text != "" || len(reply.Cards) > 0) {
@@ -217,10 +217,8 @@ func stripMentions(s string) string {
 
 func slackErrorText(err error) string {
 	var se slack.SlackErrorResponse
-	if ok := asSlackError(err, &se); ok {
+	if errors.As(err, &se) {
 		return se.Err
 	}
 	return "Slack did not answer"
 }
-
-var _ = bot.FormOpenCase

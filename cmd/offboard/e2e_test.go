@@ -262,8 +262,8 @@ func TestServe_InvoluntaryWithoutOkta(t *testing.T) {
 	}
 }
 
-// A voluntary case waits for the last day; IT may start a revocation
-// early through the engine, and a test action records it ran once.
+// A voluntary case waits for the last day: its revocations are scheduled
+// for 18:00 in the employee's time zone, and nothing runs before.
 func TestServe_VoluntaryScheduled(t *testing.T) {
 	dir := t.TempDir()
 	cfgPath := writeConfig(t, dir, "")
@@ -285,6 +285,17 @@ func TestServe_VoluntaryScheduled(t *testing.T) {
 	if v.Case.Confidential {
 		t.Fatal("voluntary cases are not confidential by default")
 	}
+	// The workers and the scheduler are running; still nothing happens.
+	time.Sleep(300 * time.Millisecond)
+	if st := taskByKey(readCase(t, app, v.Case.ID), "okta_suspend").Status; st != offboard.TaskScheduled {
+		t.Fatalf("okta_suspend became %s before the last day", st)
+	}
+}
+
+// readCase reads a case back through the API.
+func readCase(t *testing.T, app *liveApp, id offboard.CaseID) flows.CaseView {
+	t.Helper()
+	return call(t, "GET", app.url+"/api/v1/cases/"+string(id), hrToken, "").view(t)
 }
 
 func mustLoc(t testing.TB, name string) *time.Location {

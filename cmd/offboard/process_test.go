@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -304,5 +303,3 @@ func TestAuditVerify_TamperNamesEvent(t *testing.T) {
 		t.Fatalf("tampered chain: exit %d %q, want exit 1 naming event %d", code, errOut, victim)
 	}
 }
-
-var _ = io.Discard
