@@ -39,9 +39,18 @@ type app struct {
 	router   *bot.Router
 	// slack is nil unless slack tokens are configured.
 	slack *slackbot.Platform
+	// notifiers are the chat platforms that get notices; digests those
+	// that post the daily digest.
+	notifiers offboard.Notifiers
+	digests   []digestPoster
 	// reconciler is nil when reconciliation is off; reconcileOff says why.
 	reconciler   *runner.Reconciler
 	reconcileOff string
+}
+
+// digestPoster is a chat platform that posts the daily digest.
+type digestPoster interface {
+	PostDigest(ctx context.Context, d flows.Digest) error
 }
 
 // wireOptions let tests replace the clock and add actions.
@@ -175,7 +184,6 @@ func wire(cfg *config.Config, log *slog.Logger, db *store.DB, o wireOptions) (*a
 	if err != nil {
 		return nil, err
 	}
-	var notifier offboard.Notifier
 	if cfg.SlackEnabled() {
 		channels := map[offboard.Department]string{}
 		for d, s := range cfg.Departments {
@@ -192,7 +200,12 @@ func wire(cfg *config.Config, log *slog.Logger, db *store.DB, o wireOptions) (*a
 		if err != nil {
 			return nil, err
 		}
-		notifier = a.slack
+		a.notifiers = append(a.notifiers, a.slack)
+		a.digests = append(a.digests, a.slack)
+	}
+	var notifier offboard.Notifier
+	if len(a.notifiers) > 0 {
+		notifier = a.notifiers
 	}
 	a.runner, err = runner.New(runner.Options{
 		Store: db, Engine: a.engine, Actions: a.actions, Clock: clock, Notifier: notifier,
@@ -220,7 +233,7 @@ func wire(cfg *config.Config, log *slog.Logger, db *store.DB, o wireOptions) (*a
 	if err != nil {
 		return nil, fmt.Errorf("escalation.check: %w", err)
 	}
-	if cfg.Digest.Enabled && a.slack != nil {
+	if cfg.Digest.Enabled && len(a.digests) > 0 {
 		// The digest changes nothing, so it is no engine command: it is
 		// read and posted straight away, in company time.
 		err := a.schedule.AddFunc(cfg.Digest.Cron, "digest", func(ctx context.Context) {
@@ -232,8 +245,10 @@ func wire(cfg *config.Config, log *slog.Logger, db *store.DB, o wireOptions) (*a
 			if d.Empty() {
 				return
 			}
-			if err := a.slack.PostDigest(ctx, d); err != nil {
-				a.log.Warn("digest: posting failed; the next digest tries again", "err", err)
+			for _, p := range a.digests {
+				if err := p.PostDigest(ctx, d); err != nil {
+					a.log.Warn("digest: posting failed; the next digest tries again", "err", err)
+				}
 			}
 		})
 		if err != nil {
