@@ -9,15 +9,26 @@ import (
 
 func TestBusinessHours(t *testing.T) {
 	cfg := config.Default()
-	if businessHours(cfg) != nil {
+	if businessHours(cfg, nil) != nil {
 		t.Fatal("business hours off, but nudges are held")
 	}
 	cfg.Company.TimeZone = "Europe/Berlin"
 	cfg.BusinessHours = config.BusinessHours{Enabled: true, Start: "09:00", End: "17:00", Days: []string{"mon", "TUE", "wed", "thu", "fri"}}
-	in := businessHours(cfg)
+	la, err := time.LoadLocation("America/Los_Angeles")
+	if err != nil {
+		t.Fatal("no time zone data:", err)
+	}
+	// Lou works in Los Angeles, by the directory; nobody else is known.
+	zoneOf := func(email string) *time.Location {
+		if email == "lou@example.com" {
+			return la
+		}
+		return nil
+	}
+	in := businessHours(cfg, zoneOf)
 	berlin, err := time.LoadLocation("Europe/Berlin")
 	if err != nil {
-		t.Skip("no tz data:", err)
+		t.Fatal("no time zone data:", err)
 	}
 	for _, tc := range []struct {
 		at   time.Time
@@ -33,6 +44,23 @@ func TestBusinessHours(t *testing.T) {
 	} {
 		if got := in(tc.at, "someone@example.com"); got != tc.want {
 			t.Errorf("%s: %v, want %v", tc.at, got, tc.want)
+		}
+	}
+	// The approver's own hours: 09:30 in Berlin is half past midnight for
+	// Lou, and 09:30 for Lou is after hours in Berlin.
+	for _, tc := range []struct {
+		at          time.Time
+		who         string
+		want        bool
+		description string
+	}{
+		{time.Date(2026, 11, 25, 9, 30, 0, 0, berlin), "lou@example.com", false, "Berlin morning, LA night"},
+		{time.Date(2026, 11, 25, 9, 30, 0, 0, la), "lou@example.com", true, "LA morning"},
+		{time.Date(2026, 11, 25, 9, 30, 0, 0, la), "someone@example.com", false, "LA morning is Berlin evening"},
+		{time.Date(2026, 11, 25, 9, 30, 0, 0, la), "", false, "a room is told in company hours"},
+	} {
+		if got := in(tc.at, tc.who); got != tc.want {
+			t.Errorf("%s (%s, %s): %v, want %v", tc.description, tc.at, tc.who, got, tc.want)
 		}
 	}
 }

@@ -48,9 +48,10 @@ func startDemo(cfg *config.Config, log *slog.Logger) (stop func(), err error) {
 	for i, p := range people {
 		email := strings.ToLower(p.first + "." + p.last + "@example.com")
 		srv.AddUser(oktatest.User{Login: email, Email: email, FirstName: p.first, LastName: p.last,
-			Factors:  []oktatest.Factor{{FactorType: "push"}, {FactorType: "token:software:totp"}},
-			Grants:   []string{fmt.Sprintf("oag%d", i)},
-			Sessions: 1 + i%3, OAuthTokens: i % 2,
+			ManagerID: p.manager + "@example.com",
+			Factors:   []oktatest.Factor{{FactorType: "push"}, {FactorType: "token:software:totp"}},
+			Grants:    []string{fmt.Sprintf("oag%d", i)},
+			Sessions:  1 + i%3, OAuthTokens: i % 2,
 			Apps: []oktatest.App{{ID: "0oaslack", Label: "Slack", AppName: "slack"},
 				{ID: "0oagoogle", Label: "Google Workspace", AppName: "google"},
 				{ID: "0oagithub", Label: "GitHub", AppName: "github"}},

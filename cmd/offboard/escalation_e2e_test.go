@@ -10,6 +10,7 @@ import (
 
 	"github.com/offboard-dev/offboard"
 	"github.com/offboard-dev/offboard/bot/slack/slacktest"
+	"github.com/offboard-dev/offboard/connectors/okta/oktatest"
 )
 
 // A stalled approval moves on by itself, with the real cron schedule:
@@ -83,5 +84,56 @@ func TestServe_StalledApprovalEscalates(t *testing.T) {
 		if strings.Contains(m.Text, "Reminder") {
 			t.Fatalf("reminded again after a restart: %q", m.Text)
 		}
+	}
+}
+
+// An escalation goes to the approver's own manager when the directory
+// (here Okta's managerId) knows one, and escalation.escalate_to only
+// gets what the directory cannot place.
+func TestServe_EscalatesToApproversManagerFromOkta(t *testing.T) {
+	okta := oktatest.New(t)
+	okta.AddUser(oktatest.User{Email: "omar.lead@example.com", TimeZone: "America/Los_Angeles"})
+	okta.AddUser(oktatest.User{Email: "mona.manager@example.com", ManagerID: "omar.lead@example.com"})
+	okta.AddUser(oktatest.User{Email: "jane.doe@example.com", ManagerID: "mona.manager@example.com"})
+	fake := slacktest.New(t)
+	fake.AddUser(uHR, "Hana HR", "hana.hr@example.com")
+	fake.AddUser(uManager, "Mona Manager", "mona.manager@example.com")
+	const uOmar, uAda = "UOMAR", "UADA"
+	fake.AddUser(uOmar, "Omar Lead", "omar.lead@example.com")
+	fake.AddUser(uAda, "Ada Admin", "ada.lead@example.com")
+	dir := t.TempDir()
+	cfgPath := writeConfig(t, dir, fmt.Sprintf(`slack:
+  app_token: %q
+  bot_token: %q
+  api_url: %q
+okta:
+  org_url: %q
+  api_token: %q
+  insecure_http_for_tests: true
+`, slacktest.AppToken, slacktest.BotToken, fake.APIURL(), okta.URL(), oktatest.Token))
+	raw := strings.Replace(readFile(t, cfgPath), "escalation:\n  check: \"@every 1s\"\n",
+		"escalation:\n  check: \"@every 1s\"\n  remind_after: 1s\n  escalate_after: 2s\n  escalate_to: [ada.lead@example.com]\n  max_level: 1\n", 1)
+	writeFile(t, cfgPath, raw)
+	app := startApp(t, cfgPath, wireOptions{})
+	fake.WaitConnected(t, 1, 10*time.Second)
+	eventually(t, "the directory read from Okta at start", func() bool { return app.app.directory.ManagerOf("mona.manager@example.com") != "" })
+
+	lastDay := time.Now().UTC().AddDate(0, 0, 20).Format("2006-01-02")
+	r := call(t, "POST", app.url+"/api/v1/cases", hrToken, `{"employee":{"email":"jane.doe@example.com","manager_email":"mona.manager@example.com"},"kind":"voluntary","last_day":"`+lastDay+`"}`)
+	if r.status != 201 {
+		t.Fatalf("create = %d %s", r.status, r.body)
+	}
+	eventually(t, "the escalation DM to Mona's manager", func() bool { return len(fake.Messages(uOmar)) > 0 })
+	if dm := fake.Messages(uOmar)[0].Text; !strings.Contains(dm, "Escalated") || !strings.Contains(dm, "OFF-0001") {
+		t.Fatalf("DM to the approver's manager = %q", dm)
+	}
+	v := call(t, "GET", app.url+"/api/v1/cases/OFF-0001", hrToken, "").view(t)
+	for _, a := range v.Approvals {
+		if a.EscalationLevel > 0 && (len(a.EscalatedTo) != 1 || a.EscalatedTo[0] != "omar.lead@example.com") {
+			t.Errorf("approval %s escalated to %v, want the approver's manager only", a.ID, a.EscalatedTo)
+		}
+	}
+	if n := len(fake.Messages(uAda)); n != 0 {
+		t.Errorf("escalate_to got %d messages although the directory knew the approver's manager", n)
 	}
 }

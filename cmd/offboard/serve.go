@@ -88,15 +88,15 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 	}
 	// Reconciliation runs once at start too: lost webhooks from while
 	// offboard was down should not wait an hour.
+	// The directory is read first: escalations need it, and it is quick.
 	reconciled := make(chan struct{})
-	if a.reconciler != nil {
-		go func() {
-			defer close(reconciled)
+	go func() {
+		defer close(reconciled)
+		a.refreshDirectory(platCtx)
+		if a.reconciler != nil {
 			_, _ = a.reconciler.Run(platCtx)
-		}()
-	} else {
-		close(reconciled)
-	}
+		}
+	}()
 	a.log.Info("offboard is up")
 
 	select {

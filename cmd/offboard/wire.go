@@ -30,6 +30,7 @@ import (
 type app struct {
 	cfg      *config.Config
 	log      *slog.Logger
+	clock    offboard.Clock
 	db       *store.DB
 	actions  *connectors.Registry
 	engine   *flows.Engine
@@ -43,6 +44,10 @@ type app struct {
 	// that post the daily digest.
 	notifiers offboard.Notifiers
 	digests   []digestPoster
+	// directory knows who reports to whom and where people work, read
+	// from Okta and BambooHR outside any transaction (directory.go).
+	directory  *offboard.Directory
+	dirSources []namedSource
 	// reconciler is nil when reconciliation is off; reconcileOff says why.
 	reconciler   *runner.Reconciler
 	reconcileOff string
@@ -154,6 +159,7 @@ func wire(cfg *config.Config, log *slog.Logger, db *store.DB, o wireOptions) (*a
 		clock = offboard.WallClock()
 	}
 	hour, minute := cfg.RevocationClock()
+	a.directory, a.clock = offboard.NewDirectory(sourceBambooHR, sourceOkta), clock
 	a.engine, err = flows.New(flows.Options{
 		Store: db, Clock: clock, Roles: cfg.RolesOf, Location: cfg.Location(),
 		RevocationHour: hour, RevocationMinute: minute,
@@ -164,7 +170,8 @@ func wire(cfg *config.Config, log *slog.Logger, db *store.DB, o wireOptions) (*a
 			RemindAfter: cfg.Escalation.RemindAfter.D(), EscalateAfter: cfg.Escalation.EscalateAfter.D(),
 			EscalateTo: cfg.Escalation.EscalateTo, MaxLevel: cfg.Escalation.MaxLevel,
 			DepartmentLead: func(d offboard.Department) string { return cfg.Departments[d].Lead },
-			BusinessHours:  businessHours(cfg),
+			ManagerOf:      a.directory.ManagerOf,
+			BusinessHours:  businessHours(cfg, a.directory.Location),
 		},
 		Logger: log.With("component", "engine"),
 	})
@@ -288,16 +295,23 @@ func wire(cfg *config.Config, log *slog.Logger, db *store.DB, o wireOptions) (*a
 	}
 	a.web.Mount("POST /webhooks/bamboohr", intake.BambooHR())
 	a.web.Mount("POST /webhooks/hris", intake.Generic())
-	if err := a.wireReconcile(okta, clock, o.bamboohrBaseURL); err != nil {
+	bamboo, err := newBambooHRAPI(cfg, clock, o.bamboohrBaseURL)
+	if err != nil {
+		return nil, err
+	}
+	if err := a.wireReconcile(okta, bamboo, clock); err != nil {
+		return nil, err
+	}
+	if err := a.wireDirectory(okta, bamboo); err != nil {
 		return nil, err
 	}
 	return a, nil
 }
 
 // businessHours returns when nudges may go out, or nil (always) when
-// business_hours is off. Hours and days are read in the company's time
-// zone; the approver's own time zone is not used yet.
-func businessHours(cfg *config.Config) func(time.Time, string) bool {
+// business_hours is off. Hours and days are read in the time zone of the
+// person nudged (zoneOf, from the directory), else the company's.
+func businessHours(cfg *config.Config, zoneOf func(email string) *time.Location) func(time.Time, string) bool {
 	b := cfg.BusinessHours
 	if !b.Enabled {
 		return nil
@@ -321,8 +335,14 @@ func businessHours(cfg *config.Config) func(time.Time, string) bool {
 			}
 		}
 	}
-	loc := cfg.Location()
-	return func(t time.Time, _ string) bool {
+	company := cfg.Location()
+	return func(t time.Time, email string) bool {
+		loc := company
+		if email != "" && zoneOf != nil {
+			if z := zoneOf(email); z != nil {
+				loc = z
+			}
+		}
 		t = t.In(loc)
 		m := t.Hour()*60 + t.Minute()
 		return days[t.Weekday()] && m >= start && m < end
@@ -332,10 +352,10 @@ func businessHours(cfg *config.Config) func(time.Time, string) bool {
 // wireReconcile schedules the hourly BambooHR/Okta reconciliation when
 // the BambooHR API and Okta are both configured, and otherwise records
 // why it is off.
-func (a *app) wireReconcile(okta *oktaconn.Client, clock offboard.Clock, baseURL string) error {
+func (a *app) wireReconcile(okta *oktaconn.Client, api *hris.BambooHRAPI, clock offboard.Clock) error {
 	cfg := a.cfg
 	switch {
-	case cfg.HRIS.BambooHR.APIKey == "" || strings.TrimSpace(cfg.HRIS.BambooHR.Subdomain) == "":
+	case api == nil:
 		a.reconcileOff = "not configured: set hris.bamboohr.api_key and hris.bamboohr.subdomain"
 		return nil
 	case !cfg.OktaEnabled():
@@ -345,14 +365,7 @@ func (a *app) wireReconcile(okta *oktaconn.Client, clock offboard.Clock, baseURL
 		a.reconcileOff = "the Okta actions are provided by something other than the Okta connector"
 		return nil
 	}
-	opts := []hris.BambooHRAPIOption{hris.WithClock(clock), hris.WithLocation(cfg.Location())}
-	if baseURL != "" {
-		opts = append(opts, hris.WithBaseURL(baseURL))
-	}
-	api, err := hris.NewBambooHRAPI(cfg.HRIS.BambooHR, opts...)
-	if err != nil {
-		return fmt.Errorf("hris.bamboohr: %w", err)
-	}
+	var err error
 	a.reconciler, err = runner.NewReconciler(runner.ReconcileOptions{
 		Engine: a.engine, HR: api, IdP: okta, Clock: clock, Location: cfg.Location(),
 		Logger: a.log.With("component", "reconcile"), AfterCommand: a.runner.Wake,
@@ -403,6 +416,17 @@ func (a *app) logStartup() {
 		a.log.Info("daily digest off", "why", "Slack is not configured")
 	default:
 		a.log.Info("daily digest on", "cron", cfg.Digest.Cron, "hr_channel", cfg.Slack.HRChannel)
+	}
+	if len(a.dirSources) > 0 {
+		names := make([]string, 0, len(a.dirSources))
+		for _, s := range a.dirSources {
+			names = append(names, s.name)
+		}
+		a.log.Info("directory on: escalations go to the approver's own manager, in the approver's hours",
+			"sources", strings.Join(names, ","), "every", "1h")
+	} else {
+		a.log.Info("directory off: escalations go to escalation.escalate_to",
+			"why", "neither Okta nor the BambooHR API is configured")
 	}
 	if a.reconciler != nil {
 		a.log.Info("reconciliation on", "source", "bamboohr", "idp", "okta", "every", "1h")

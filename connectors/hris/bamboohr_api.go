@@ -239,13 +239,30 @@ func (b *BambooHRAPI) employee(ctx context.Context, id string) (map[string]strin
 
 // get sends one authenticated GET and decodes the JSON answer into v.
 func (b *BambooHRAPI) get(ctx context.Context, path string, q url.Values, what string, v any) error {
+	return b.do(ctx, http.MethodGet, path, q, nil, what, v)
+}
+
+// do sends one authenticated request (with a JSON body when in is not
+// nil) and decodes the JSON answer into v.
+func (b *BambooHRAPI) do(ctx context.Context, method, path string, q url.Values, in any, what string, v any) error {
 	u := b.base + url.PathEscape(b.subdomain) + "/" + path
 	if len(q) > 0 {
 		u += "?" + q.Encode()
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	var reqBody io.Reader
+	if in != nil {
+		raw, err := json.Marshal(in)
+		if err != nil {
+			return fmt.Errorf("bamboohr: %s: %v", what, err)
+		}
+		reqBody = bytes.NewReader(raw)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u, reqBody)
 	if err != nil {
 		return fmt.Errorf("bamboohr: %s: %v", what, err)
+	}
+	if in != nil {
+		req.Header.Set("Content-Type", "application/json")
 	}
 	req.SetBasicAuth(b.key, "x")
 	req.Header.Set("Accept", "application/json")

@@ -1,6 +1,8 @@
-// Package bamboohrtest is a fake of the two BambooHR API endpoints the
-// reconciliation reads: GET /{subdomain}/v1/employees/changed/?since=…
-// and GET /{subdomain}/v1/employees/{id}/?fields=…. It checks HTTP Basic
+// Package bamboohrtest is a fake of the BambooHR API endpoints offboard
+// reads: GET /{subdomain}/v1/employees/changed/?since=…,
+// GET /{subdomain}/v1/employees/{id}/?fields=… (reconciliation) and
+// POST /{subdomain}/v1/reports/custom?format=JSON (the directory of
+// managers). It checks HTTP Basic
 // auth (the API key as the user name, any password) and answers JSON.
 // It imports only the standard library.
 package bamboohrtest
@@ -9,6 +11,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -116,16 +119,23 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) int {
 		http.Error(w, http.StatusText(s.fail), s.fail)
 		return s.fail
 	}
-	if r.Method != http.MethodGet {
-		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
-		return http.StatusMethodNotAllowed
-	}
 	if r.Header.Get("Accept") != "application/json" {
 		// BambooHR answers XML without it; the fake refuses instead.
 		http.Error(w, "send Accept: application/json", http.StatusNotAcceptable)
 		return http.StatusNotAcceptable
 	}
 	parts := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
+	if len(parts) == 4 && parts[0] == Subdomain && parts[1] == "v1" && parts[2] == "reports" && parts[3] == "custom" {
+		if r.Method != http.MethodPost {
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return http.StatusMethodNotAllowed
+		}
+		return s.report(w, r)
+	}
+	if r.Method != http.MethodGet {
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return http.StatusMethodNotAllowed
+	}
 	if len(parts) < 3 || parts[0] != Subdomain || parts[1] != "v1" || parts[2] != "employees" {
 		http.NotFound(w, r)
 		return http.StatusNotFound
@@ -179,4 +189,47 @@ func (s *Server) employee(w http.ResponseWriter, r *http.Request, id string) int
 		}
 	}
 	return writeJSON(w, http.StatusOK, out)
+}
+
+// report answers a custom report: the requested fields of every
+// employee, or only of current (not "Inactive") ones with onlyCurrent.
+func (s *Server) report(w http.ResponseWriter, r *http.Request) int {
+	if r.URL.Query().Get("format") != "JSON" {
+		http.Error(w, "format must be JSON", http.StatusBadRequest)
+		return http.StatusBadRequest
+	}
+	var body struct {
+		Fields []string `json:"fields"`
+	}
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20)).Decode(&body); err != nil || len(body.Fields) == 0 {
+		http.Error(w, "the body must be JSON with a list of fields", http.StatusBadRequest)
+		return http.StatusBadRequest
+	}
+	current := r.URL.Query().Get("onlyCurrent") == "true"
+	ids := make([]string, 0, len(s.employees))
+	for id := range s.employees {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	fields := []map[string]string{}
+	for _, f := range body.Fields {
+		fields = append(fields, map[string]string{"id": f, "type": "text", "name": f})
+	}
+	rows := []map[string]any{}
+	for _, id := range ids {
+		e := s.employees[id]
+		if current && strings.EqualFold(e.Fields["status"], "Inactive") {
+			continue
+		}
+		row := map[string]any{"id": id}
+		for _, f := range body.Fields {
+			if v, ok := e.Fields[f]; ok {
+				row[f] = v
+			} else {
+				row[f] = nil
+			}
+		}
+		rows = append(rows, row)
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"title": "offboard directory", "fields": fields, "employees": rows})
 }

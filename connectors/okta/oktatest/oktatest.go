@@ -28,6 +28,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -49,6 +50,16 @@ type User struct {
 	OAuthTokens                                   int
 	Groups                                        []string // group ids
 	Apps                                          []App
+	// ManagerID, EmployeeNumber and TimeZone are the profile's managerId,
+	// employeeNumber and timezone attributes (empty ones are left out).
+	ManagerID, EmployeeNumber, TimeZone string
+}
+
+// page is one page of a list; next, when set, is the query of the next
+// page, sent back as a Link header the SDK follows.
+type page struct {
+	items []map[string]any
+	next  url.Values
 }
 
 // Factor is an enrolled MFA factor.
@@ -499,6 +510,15 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		h.Set("Content-Type", "application/json")
 		rec.WriteHeader(status)
 		return
+	}
+	if pg, ok := body.(*page); ok {
+		if pg.next != nil {
+			next := *r.URL
+			next.Scheme, next.Host = "http", r.Host
+			next.RawQuery = pg.next.Encode()
+			h.Set("Link", "<"+next.String()+">; rel=\"next\"")
+		}
+		body = pg.items
 	}
 	b, err := json.Marshal(body)
 	if err != nil {

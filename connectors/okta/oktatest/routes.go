@@ -263,15 +263,37 @@ func (s *Server) listUsers(q url.Values) (int, any, *apiError) {
 	default:
 		match = func(*userState) bool { return true }
 	}
-	out := []map[string]any{}
+	// Pages are cut by limit and continue after the last id shown, as
+	// Okta's cursor does.
+	limit, _ := strconv.Atoi(q.Get("limit"))
+	if limit <= 0 {
+		limit = 200
+	}
+	after := q.Get("after")
+	pg := &page{items: []map[string]any{}}
 	for _, id := range s.order {
+		if after != "" {
+			if id == after {
+				after = ""
+			}
+			continue
+		}
 		u, ok := s.users[id]
 		if !ok || (!all && u.Status == "DEPROVISIONED") || !match(u) {
 			continue
 		}
-		out = append(out, userJSON(u))
+		if len(pg.items) == limit {
+			next := url.Values{}
+			for k, v := range q {
+				next[k] = v
+			}
+			next.Set("after", pg.items[limit-1]["id"].(string))
+			pg.next = next
+			break
+		}
+		pg.items = append(pg.items, userJSON(u))
 	}
-	return http.StatusOK, out, nil
+	return http.StatusOK, pg, nil
 }
 
 func fieldOf(u *userState, name string) (string, bool) {
@@ -288,6 +310,10 @@ func fieldOf(u *userState, name string) (string, bool) {
 		return u.FirstName, true
 	case "profile.lastName":
 		return u.LastName, true
+	case "profile.managerId":
+		return u.ManagerID, true
+	case "profile.employeeNumber":
+		return u.EmployeeNumber, true
 	}
 	return "", false
 }
@@ -346,6 +372,17 @@ func parseExpr(expr string) (func(*userState) bool, error) {
 func rfc(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
 
 func userJSON(u *userState) map[string]any {
+	profile := map[string]any{
+		"login":     u.Login,
+		"email":     u.Email,
+		"firstName": u.FirstName,
+		"lastName":  u.LastName,
+	}
+	for k, v := range map[string]string{"managerId": u.ManagerID, "employeeNumber": u.EmployeeNumber, "timezone": u.TimeZone} {
+		if v != "" {
+			profile[k] = v
+		}
+	}
 	return map[string]any{
 		"id":              u.ID,
 		"status":          u.Status,
@@ -356,14 +393,9 @@ func userJSON(u *userState) map[string]any {
 		"lastUpdated":     rfc(u.lastUpdated),
 		"passwordChanged": rfc(u.created),
 		"type":            map[string]any{"id": "oty1"},
-		"profile": map[string]any{
-			"login":     u.Login,
-			"email":     u.Email,
-			"firstName": u.FirstName,
-			"lastName":  u.LastName,
-		},
-		"credentials": map[string]any{},
-		"_links":      map[string]any{},
+		"profile":         profile,
+		"credentials":     map[string]any{},
+		"_links":          map[string]any{},
 	}
 }
 

@@ -1,0 +1,82 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/offboard-dev/offboard"
+	"github.com/offboard-dev/offboard/config"
+	"github.com/offboard-dev/offboard/connectors/hris"
+	oktaconn "github.com/offboard-dev/offboard/connectors/okta"
+)
+
+// The directory's sources, most trusted first: the HRIS owns reporting
+// lines; Okta adds time zones and fills lines the HRIS leaves blank.
+const (
+	sourceBambooHR = "bamboohr"
+	sourceOkta     = "okta"
+)
+
+// directoryRefresh is how often the directory is read again. Reporting
+// lines change slowly; an hour keeps the Okta cost at one list of users
+// (a request per 200 people) an hour.
+const directoryRefresh = "@every 1h"
+
+type namedSource struct {
+	name string
+	src  offboard.DirectorySource
+}
+
+// newBambooHRAPI builds the BambooHR API client when its key and
+// subdomain are set, else nil.
+func newBambooHRAPI(cfg *config.Config, clock offboard.Clock, baseURL string) (*hris.BambooHRAPI, error) {
+	if cfg.HRIS.BambooHR.APIKey == "" || strings.TrimSpace(cfg.HRIS.BambooHR.Subdomain) == "" {
+		return nil, nil
+	}
+	opts := []hris.BambooHRAPIOption{hris.WithClock(clock), hris.WithLocation(cfg.Location())}
+	if baseURL != "" {
+		opts = append(opts, hris.WithBaseURL(baseURL))
+	}
+	api, err := hris.NewBambooHRAPI(cfg.HRIS.BambooHR, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("hris.bamboohr: %w", err)
+	}
+	return api, nil
+}
+
+// wireDirectory names the directory's sources and reads them again every
+// hour; serve reads them once at start. With no source, escalations go
+// to escalation.escalate_to and business hours use the company's zone.
+func (a *app) wireDirectory(okta *oktaconn.Client, bamboo *hris.BambooHRAPI) error {
+	if bamboo != nil {
+		a.dirSources = append(a.dirSources, namedSource{sourceBambooHR, bamboo})
+	}
+	if okta != nil {
+		a.dirSources = append(a.dirSources, namedSource{sourceOkta, okta})
+	}
+	if len(a.dirSources) == 0 {
+		return nil
+	}
+	return a.schedule.AddFunc(directoryRefresh, "directory", a.refreshDirectory)
+}
+
+// refreshDirectory reads every source; a source that fails keeps its last
+// good list, so one outage does not send escalations to the fallback.
+func (a *app) refreshDirectory(ctx context.Context) {
+	for _, s := range a.dirSources {
+		people, err := s.src.People(ctx)
+		if err != nil {
+			a.log.Warn("directory: reading people failed; the last list read is kept", "source", s.name, "err", err)
+			continue
+		}
+		a.directory.Set(s.name, people, a.clock.Now())
+		managers := 0
+		for _, p := range people {
+			if p.ManagerEmail != "" {
+				managers++
+			}
+		}
+		a.log.Info("directory read", "source", s.name, "people", len(people), "with_manager", managers)
+	}
+}

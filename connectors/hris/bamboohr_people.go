@@ -1,0 +1,33 @@
+package hris
+
+import (
+	"context"
+	"net/url"
+	"strings"
+
+	"github.com/offboard-dev/offboard"
+)
+
+// People reads every current employee's work email and supervisor's
+// email in one custom report, for escalations to go to an approver's
+// own manager. BambooHR has no time zone field of its own, so time zones
+// come from Okta. It only reads.
+func (b *BambooHRAPI) People(ctx context.Context) ([]offboard.Person, error) {
+	var body struct {
+		Employees []map[string]any `json:"employees"`
+	}
+	q := url.Values{"format": {"JSON"}, "onlyCurrent": {"true"}}
+	in := map[string]any{"fields": []string{"workEmail", "supervisorEmail"}}
+	if err := b.do(ctx, "POST", "v1/reports/custom", q, in, "read the employee directory", &body); err != nil {
+		return nil, err
+	}
+	out := make([]offboard.Person, 0, len(body.Employees))
+	for _, e := range body.Employees {
+		email := strings.TrimSpace(scalar(e["workEmail"]))
+		if email == "" {
+			continue
+		}
+		out = append(out, offboard.Person{Email: email, ManagerEmail: strings.TrimSpace(scalar(e["supervisorEmail"]))})
+	}
+	return out, nil
+}

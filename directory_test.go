@@ -1,0 +1,47 @@
+package offboard_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/offboard-dev/offboard"
+)
+
+func TestDirectory_Merge(t *testing.T) {
+	at := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
+	d := offboard.NewDirectory("bamboohr", "okta")
+	// Okta is read first, but BambooHR is ranked above it.
+	d.Set("okta", []offboard.Person{
+		{Email: "Mona.Manager@example.com", ManagerEmail: "okta-boss@example.com", TimeZone: "America/Los_Angeles"},
+		{Email: "omar@example.com", ManagerEmail: "ada@example.com", TimeZone: "Not/AZone"},
+		{Email: "self@example.com", ManagerEmail: "SELF@example.com"},
+	}, at)
+	if got := d.ManagerOf("mona.manager@EXAMPLE.com"); got != "okta-boss@example.com" {
+		t.Fatalf("manager from Okta alone = %q", got)
+	}
+	d.Set("bamboohr", []offboard.Person{{Email: "mona.manager@example.com", ManagerEmail: "Ada@example.com"}}, at)
+	if got := d.ManagerOf("mona.manager@example.com"); got != "ada@example.com" {
+		t.Errorf("ranked source lost: manager = %q, want BambooHR's", got)
+	}
+	if loc := d.Location("mona.manager@example.com"); loc == nil || loc.String() != "America/Los_Angeles" {
+		t.Errorf("time zone Okta alone knows = %v", loc)
+	}
+	if loc := d.Location("omar@example.com"); loc != nil {
+		t.Errorf("unknown zone name gave %v, want nil", loc)
+	}
+	if got := d.ManagerOf("self@example.com"); got != "" {
+		t.Errorf("a person is their own manager: %q", got)
+	}
+	if got := d.ManagerOf("nobody@example.com"); got != "" {
+		t.Errorf("unknown person has manager %q", got)
+	}
+	// A source's new list replaces its old one entirely.
+	d.Set("okta", nil, at.Add(time.Hour))
+	if loc := d.Location("mona.manager@example.com"); loc != nil {
+		t.Errorf("zone kept after Okta dropped the person: %v", loc)
+	}
+	st := d.Sources()
+	if len(st) != 2 || st[0].Source != "bamboohr" || st[1].Source != "okta" || st[1].People != 0 || !st[1].ReadAt.Equal(at.Add(time.Hour)) {
+		t.Errorf("sources = %+v", st)
+	}
+}
