@@ -160,11 +160,14 @@ type Case struct {
 	Notes     string     `json:"notes,omitempty"`
 	Status    CaseStatus `json:"status"`
 	// CancelReason is set when Status is cancelled.
-	CancelReason string     `json:"cancel_reason,omitempty"`
-	Rooms        []RoomRef  `json:"rooms,omitempty"`
-	CreatedAt    time.Time  `json:"created_at"`
-	UpdatedAt    time.Time  `json:"updated_at"`
-	ClosedAt     *time.Time `json:"closed_at,omitempty"`
+	CancelReason string    `json:"cancel_reason,omitempty"`
+	Rooms        []RoomRef `json:"rooms,omitempty"`
+	// Summary is kept by the engine for lists; nil on cases stored before
+	// it existed.
+	Summary   *CaseSummary `json:"summary,omitempty"`
+	CreatedAt time.Time    `json:"created_at"`
+	UpdatedAt time.Time    `json:"updated_at"`
+	ClosedAt  *time.Time   `json:"closed_at,omitempty"`
 }
 
 // Room returns the case's room on a platform.

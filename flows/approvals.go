@@ -27,7 +27,7 @@ func (d *decision) createApproval(cs *offboard.Case, t *offboard.Task, question 
 		Params: maps.Clone(params), ParamsHash: offboard.HashParams(params),
 		RequestedBy: d.actorName(), Status: offboard.ApprovalPending, CreatedAt: d.now,
 	}
-	if err := d.tx.PutApproval(a); err != nil {
+	if err := d.putApproval(a); err != nil {
 		return err
 	}
 	detail := fmt.Sprintf("asked %s: %s", orNobody(approver), question)
@@ -134,7 +134,7 @@ func (d *decision) decideApproval(c DecideApproval) (*Result, error) {
 	} else {
 		a.Status = offboard.ApprovalDenied
 	}
-	if err := d.tx.PutApproval(a); err != nil {
+	if err := d.putApproval(a); err != nil {
 		return nil, err
 	}
 	detail := verb + " by " + d.actorName()
@@ -209,7 +209,7 @@ func (d *decision) voidApprovals(id offboard.CaseID, taskKey, why string) error 
 			continue
 		}
 		a.Status = offboard.ApprovalVoid
-		if err := d.tx.PutApproval(a); err != nil {
+		if err := d.putApproval(a); err != nil {
 			return err
 		}
 		if err := d.audit(id, "approval.voided", a.ID, offboard.OutcomeOK, why, nil); err != nil {

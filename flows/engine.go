@@ -125,6 +125,9 @@ func (e *Engine) Apply(ctx context.Context, cmd Command) (*Result, error) {
 		if err != nil {
 			return err
 		}
+		if err := d.resummarize(r); err != nil {
+			return err
+		}
 		if err := d.noticeTouched(); err != nil {
 			return err
 		}
@@ -231,6 +234,8 @@ type decision struct {
 	// opened is the case this command opened: its first notice shows
 	// everything, so no per-department refresh is needed.
 	opened offboard.CaseID
+	// changed are the cases whose summary may need rewriting.
+	changed map[offboard.CaseID]bool
 }
 
 func (d *decision) apply(cmd Command) (*Result, error) {
@@ -301,11 +306,62 @@ func (d *decision) loadTask(c *offboard.Case, key string) (*offboard.Task, error
 
 func (d *decision) putCase(c *offboard.Case) error {
 	c.UpdatedAt = d.now
+	d.mark(c.ID)
 	return d.tx.PutCase(c)
+}
+
+func (d *decision) putApproval(a *offboard.Approval) error {
+	d.mark(a.CaseID)
+	return d.tx.PutApproval(a)
+}
+
+// mark notes a case whose summary may have changed.
+func (d *decision) mark(id offboard.CaseID) {
+	if d.changed == nil {
+		d.changed = map[offboard.CaseID]bool{}
+	}
+	d.changed[id] = true
+}
+
+// resummarize rewrites the summary of every case this command changed,
+// in its transaction, so lists never read a stale one.
+func (d *decision) resummarize(res *Result) error {
+	ids := make([]offboard.CaseID, 0, len(d.changed))
+	for id := range d.changed {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		c, err := d.tx.Case(id)
+		if err != nil {
+			return err
+		}
+		tasks, err := d.tx.Tasks(id)
+		if err != nil {
+			return err
+		}
+		apps, err := d.tx.Approvals(id)
+		if err != nil {
+			return err
+		}
+		sum := offboard.Summarize(tasks, apps)
+		if res != nil && res.Case != nil && res.Case.ID == id {
+			res.Case.Summary = sum
+		}
+		if c.Summary.Equal(sum) {
+			continue
+		}
+		c.Summary = sum
+		if err := d.tx.PutCase(c); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (d *decision) putTask(t *offboard.Task) error {
 	t.UpdatedAt = d.now
+	d.mark(t.CaseID)
 	if d.touched == nil {
 		d.touched = map[offboard.CaseID]map[offboard.Department]bool{}
 	}

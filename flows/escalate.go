@@ -200,7 +200,7 @@ func (d *decision) nudgeApproval(cs *offboard.Case, a *offboard.Approval, t *off
 	if !changed {
 		return nil
 	}
-	return d.tx.PutApproval(a)
+	return d.putApproval(a)
 }
 
 // escalateApproval raises the level by one and adds the next decider: the

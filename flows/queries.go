@@ -3,6 +3,7 @@ package flows
 import (
 	"context"
 	"strings"
+	"time"
 
 	"github.com/offboard-dev/offboard"
 )
@@ -169,4 +170,42 @@ func loadView(tx offboard.Tx, id offboard.CaseID) (*CaseView, error) {
 		return nil, err
 	}
 	return &CaseView{Case: c, Tasks: tasks, Approvals: apps}, nil
+}
+
+// CaseSummaries returns the cases with a status that the actor may see,
+// newest first, each with its Summary filled in — the cheap read behind
+// lists and dashboards, which need no tasks. With since set, it stops at
+// the first case created before since: case ids are handed out in order
+// of creation, so the newest-first walk never needs to go further.
+func (e *Engine) CaseSummaries(ctx context.Context, actor offboard.Actor, status offboard.CaseStatus, since time.Time, limit int) ([]*offboard.Case, error) {
+	actor = e.resolveActor(actor)
+	var out []*offboard.Case
+	err := e.store.View(ctx, func(tx offboard.Tx) error {
+		ids, err := tx.CaseIDsByStatus(status)
+		if err != nil {
+			return err
+		}
+		for i := len(ids) - 1; i >= 0 && (limit <= 0 || len(out) < limit); i-- {
+			c, err := tx.Case(ids[i])
+			if err != nil {
+				return err
+			}
+			if !since.IsZero() && c.CreatedAt.Before(since) {
+				break
+			}
+			if offboard.CanViewCase(actor, c) != nil {
+				continue
+			}
+			if c.Summary == nil { // stored before summaries existed
+				v, err := loadView(tx, c.ID)
+				if err != nil {
+					return err
+				}
+				c.Summary = offboard.Summarize(v.Tasks, v.Approvals)
+			}
+			out = append(out, c)
+		}
+		return nil
+	})
+	return out, err
 }

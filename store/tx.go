@@ -166,21 +166,66 @@ func caseNumber(id offboard.CaseID) (uint64, bool) {
 	return n, err == nil
 }
 
-// compareCaseIDs orders case ids by number, so OFF-9999 comes before
-// OFF-10000; ids without a number come last, by string.
-func compareCaseIDs(a, b offboard.CaseID) int {
-	na, oka := caseNumber(a)
-	nb, okb := caseNumber(b)
-	switch {
-	case oka && okb:
-		return cmp.Or(cmp.Compare(na, nb), cmp.Compare(a, b))
-	case oka:
-		return -1
-	case okb:
-		return 1
+// sortCaseIDs sorts ids oldest first — by number, so OFF-9999 comes
+// before OFF-10000; ids without a number come last, by string. ids come
+// from an index scan in string order, and ids of one length are then
+// already in number order ("OFF-%04d" pads below 10,000 only), so a
+// stable pass by length sorts the store's own ids in linear time: a
+// status index of 100,000 cases is read on every dashboard load.
+func sortCaseIDs(ids []offboard.CaseID) {
+	if !slices.IsSorted(ids) {
+		slices.Sort(ids)
 	}
-	return cmp.Compare(a, b)
+	byLen := map[int][]offboard.CaseID{}
+	for _, id := range ids {
+		if _, ok := caseNumber(id); !ok || paddedBeyondFour(id) {
+			sortCaseIDsSlow(ids)
+			return
+		}
+		byLen[len(id)] = append(byLen[len(id)], id)
+	}
+	lens := make([]int, 0, len(byLen))
+	for l := range byLen {
+		lens = append(lens, l)
+	}
+	slices.Sort(lens)
+	i := 0
+	for _, l := range lens {
+		i += copy(ids[i:], byLen[l])
+	}
 }
 
-// sortCaseIDs sorts ids oldest first.
-func sortCaseIDs(ids []offboard.CaseID) { slices.SortFunc(ids, compareCaseIDs) }
+// sortCaseIDsSlow sorts any ids, parsing each number once.
+func sortCaseIDsSlow(ids []offboard.CaseID) {
+	type keyed struct {
+		n  uint64
+		ok bool
+		id offboard.CaseID
+	}
+	ks := make([]keyed, len(ids))
+	for i, id := range ids {
+		n, ok := caseNumber(id)
+		ks[i] = keyed{n, ok, id}
+	}
+	slices.SortFunc(ks, func(a, b keyed) int {
+		switch {
+		case a.ok && b.ok && a.n != b.n:
+			return cmp.Compare(a.n, b.n)
+		case a.ok && !b.ok:
+			return -1
+		case !a.ok && b.ok:
+			return 1
+		}
+		return cmp.Compare(a.id, b.id)
+	})
+	for i := range ks {
+		ids[i] = ks[i].id
+	}
+}
+
+// paddedBeyondFour reports ids like OFF-00042 whose length says nothing
+// of their number; the store never makes them, but an import might.
+func paddedBeyondFour(id offboard.CaseID) bool {
+	digits := strings.TrimPrefix(string(id), "OFF-")
+	return len(digits) > 4 && digits[0] == '0'
+}

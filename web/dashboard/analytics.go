@@ -65,6 +65,7 @@ type deptCount struct {
 	Department offboard.Department
 	Overdue    int
 	Worst      string
+	worst      time.Duration
 }
 
 type analyticsData struct {
@@ -135,15 +136,19 @@ func (s *server) analytics(w http.ResponseWriter, r *http.Request) {
 	}
 	end := to.AddDate(0, 0, 1) // "to" is inclusive
 	d := analyticsData{From: from.Format("2006-01-02"), To: to.Format("2006-01-02")}
+	// Open cases are all read (overdue tasks and waiting approvals are
+	// "now"); closed ones only back to the period's start.
 	statuses := []offboard.CaseStatus{offboard.CaseOpen, offboard.CaseCompleted, offboard.CaseCancelled}
-	lists := make([][]*flows.CaseView, len(statuses))
-	errs := make([]error, len(statuses)+1)
-	var dg flows.Digest
+	lists := make([][]*offboard.Case, len(statuses))
+	errs := make([]error, len(statuses))
 	var wg sync.WaitGroup
 	for i, st := range statuses {
-		wg.Go(func() { lists[i], errs[i] = s.listCases(r.Context(), st) })
+		since := from
+		if st == offboard.CaseOpen {
+			since = time.Time{}
+		}
+		wg.Go(func() { lists[i], errs[i] = s.summaries(r.Context(), st, since) })
 	}
-	wg.Go(func() { dg, errs[len(statuses)] = s.digest(r.Context(), now) })
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
 		s.failErr(w, r, err)
@@ -151,9 +156,25 @@ func (s *server) analytics(w http.ResponseWriter, r *http.Request) {
 	}
 	var ttrs []time.Duration
 	openTasks := 0
+	overdue := map[offboard.Department]*deptCount{}
+	for _, c := range lists[0] {
+		for _, t := range c.Summary.Overdue(now) {
+			dc := overdue[t.Department]
+			if dc == nil {
+				dc = &deptCount{Department: t.Department}
+				overdue[t.Department] = dc
+			}
+			dc.Overdue++
+			dc.worst = max(dc.worst, now.Sub(t.Due))
+		}
+		for _, p := range c.Summary.Pending {
+			d.Waiting = append(d.Waiting, flows.DigestApproval{ID: p.ID, CaseID: c.ID, TaskKey: p.TaskKey, Department: p.Department,
+				Approver: p.Approver, EscalatedTo: p.EscalatedTo, Since: p.Since, Waiting: now.Sub(p.Since)})
+		}
+	}
+	slices.SortStableFunc(d.Waiting, func(a, b flows.DigestApproval) int { return cmp.Compare(b.Waiting, a.Waiting) })
 	for i, st := range statuses {
-		for _, v := range lists[i] {
-			c := v.Case
+		for _, c := range lists[i] {
 			if c.CreatedAt.Before(from) || !c.CreatedAt.Before(end) {
 				continue
 			}
@@ -161,11 +182,7 @@ func (s *server) analytics(w http.ResponseWriter, r *http.Request) {
 			switch st {
 			case offboard.CaseOpen:
 				d.Open++
-				for _, t := range v.Tasks {
-					if !t.Status.Settled() {
-						openTasks++
-					}
-				}
+				openTasks += c.Summary.Open()
 			case offboard.CaseCompleted:
 				d.Completed++
 			case offboard.CaseCancelled:
@@ -208,13 +225,10 @@ func (s *server) analytics(w http.ResponseWriter, r *http.Request) {
 	itoa := func(n int) string { return fmt.Sprint(n) }
 	d.TTRChart = newChart("ttr", "Time to revocation: cases per duration bucket", labels, counts, itoa)
 
-	for dept, ts := range dg.Overdue {
-		dc := deptCount{Department: dept, Overdue: len(ts)}
-		if len(ts) > 0 {
-			dc.Worst = offboard.Humanize(ts[0].Overdue)
-		}
-		d.Overdue = append(d.Overdue, dc)
-		d.OverdueTotal += len(ts)
+	for _, dc := range overdue {
+		dc.Worst = offboard.Humanize(dc.worst)
+		d.Overdue = append(d.Overdue, *dc)
+		d.OverdueTotal += dc.Overdue
 	}
 	slices.SortFunc(d.Overdue, func(a, b deptCount) int {
 		return cmp.Or(cmp.Compare(b.Overdue, a.Overdue), cmp.Compare(a.Department, b.Department))
@@ -224,6 +238,5 @@ func (s *server) analytics(w http.ResponseWriter, r *http.Request) {
 		dl[i], dv[i] = string(dc.Department), dc.Overdue
 	}
 	d.OverdueChart = newChart("overdue", "Overdue tasks by department", dl, dv, itoa)
-	d.Waiting = dg.Waiting
 	s.render(w, r, http.StatusOK, "analytics", "Analytics", d)
 }

@@ -67,3 +67,48 @@ func BenchmarkIndex_1000Cases(b *testing.B) {
 	b.Run("warm", func(b *testing.B) { benchPage(b, "/", false) })
 	b.Run("cold", func(b *testing.B) { benchPage(b, "/", true) })
 }
+
+// BenchmarkAnalytics_100kHistory is the budget's case: two years of
+// history (100,000 closed cases, one every ten minutes or so) and 50
+// open cases, analytics for the default last 30 days, no cache.
+func BenchmarkAnalytics_100kHistory(b *testing.B) {
+	e := newEnvTTL(b, -1)
+	e.now = base.Add(-2 * 365 * 24 * time.Hour)
+	tpl := e.openCase("Template", "template@example.com", offboard.Voluntary, false).Case
+	const total = 100_000
+	step := 2 * 365 * 24 * time.Hour / total
+	for start := 0; start < total; start += 5000 {
+		err := e.db.Update(context.Background(), func(tx offboard.Tx) error {
+			for i := start; i < min(start+5000, total); i++ {
+				id, err := tx.NextCaseID()
+				if err != nil {
+					return err
+				}
+				c := *tpl
+				at := e.now.Add(time.Duration(i) * step)
+				revoked := at.Add(time.Duration(i%90) * time.Minute)
+				c.ID, c.Status, c.CreatedAt, c.NoticeAt, c.RevokedAt = id, offboard.CaseCompleted, at, at, &revoked
+				c.Employee.Email = fmt.Sprintf("person%d@example.com", i)
+				c.Summary = &offboard.CaseSummary{Tasks: 16, Settled: 16}
+				if err := tx.PutCase(&c); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	e.now = base
+	seed(b, e, 50)
+	var worst time.Duration
+	for b.Loop() {
+		t0 := time.Now()
+		if r := e.get("/analytics"); r.status != 200 {
+			b.Fatalf("analytics: %d", r.status)
+		}
+		worst = max(worst, time.Since(t0))
+	}
+	b.ReportMetric(float64(worst.Microseconds())/1000, "worst-ms")
+}

@@ -6,12 +6,11 @@ import (
 	"time"
 
 	"github.com/offboard-dev/offboard"
-	"github.com/offboard-dev/offboard/flows"
 )
 
-// DefaultCacheTTL is how long the case lists and the digest behind the
-// index and analytics pages are reused. Reading every open case with its
-// tasks costs tens of milliseconds per thousand cases; a wall board
+// DefaultCacheTTL is how long the case lists behind the index and
+// analytics pages are reused. A thousand case summaries cost a few
+// milliseconds to read; a wall board
 // refreshing every few seconds, or several people looking at once, read
 // the store once per TTL. Case pages and the audit trail are never
 // cached.
@@ -57,24 +56,14 @@ func (c *cache) get(key string, load func() (any, error)) (any, error) {
 	return v, nil
 }
 
-// listCases is Engine.ListCases through the cache. The views are shared:
-// callers must not modify them.
-func (s *server) listCases(ctx context.Context, st offboard.CaseStatus) ([]*flows.CaseView, error) {
-	v, err := s.cache.get("list:"+string(st), func() (any, error) {
-		return s.o.Engine.ListCases(ctx, s.o.Viewer, st, listLimit)
+// summaries is Engine.CaseSummaries through the cache. The cases are
+// shared between requests: callers must not change them.
+func (s *server) summaries(ctx context.Context, st offboard.CaseStatus, since time.Time) ([]*offboard.Case, error) {
+	v, err := s.cache.get("sum:"+string(st)+":"+since.UTC().Format(time.RFC3339), func() (any, error) {
+		return s.o.Engine.CaseSummaries(ctx, s.o.Viewer, st, since, listLimit)
 	})
 	if err != nil {
 		return nil, err
 	}
-	return v.([]*flows.CaseView), nil
-}
-
-func (s *server) digest(ctx context.Context, now time.Time) (flows.Digest, error) {
-	v, err := s.cache.get("digest", func() (any, error) {
-		return s.o.Engine.Digest(ctx, now)
-	})
-	if err != nil {
-		return flows.Digest{}, err
-	}
-	return v.(flows.Digest), nil
+	return v.([]*offboard.Case), nil
 }

@@ -26,8 +26,7 @@ var assets embed.FS
 // Engine is the part of flows.Engine the dashboard reads through.
 type Engine interface {
 	GetCase(ctx context.Context, actor offboard.Actor, id offboard.CaseID) (*flows.CaseView, error)
-	ListCases(ctx context.Context, actor offboard.Actor, status offboard.CaseStatus, limit int) ([]*flows.CaseView, error)
-	Digest(ctx context.Context, now time.Time) (flows.Digest, error)
+	CaseSummaries(ctx context.Context, actor offboard.Actor, status offboard.CaseStatus, since time.Time, limit int) ([]*offboard.Case, error)
 }
 
 // Options configure the dashboard.
@@ -58,7 +57,7 @@ type Options struct {
 const (
 	// AuditPageLimit is how many events /audit shows (the latest).
 	AuditPageLimit = 500
-	// listLimit bounds ListCases per status for the index and analytics.
+	// listLimit bounds the cases read per status for the index and analytics.
 	listLimit = 100000
 	// timelineLimit bounds the events shown on a case page.
 	timelineLimit = 2000

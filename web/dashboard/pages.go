@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/offboard-dev/offboard"
-	"github.com/offboard-dev/offboard/flows"
 )
 
 // confidentialName is what pages show instead of a confidential case's
@@ -33,43 +32,32 @@ type caseRow struct {
 	PendingApproval int
 }
 
-func (s *server) row(v *flows.CaseView, now time.Time) caseRow {
-	c := v.Case
+func (s *server) row(c *offboard.Case, now time.Time) caseRow {
 	r := caseRow{ID: c.ID, Employee: c.Employee.DisplayName(), Confidential: c.Confidential, Kind: c.Kind, LastDay: c.LastDay, Status: c.Status}
 	if c.Confidential {
 		r.Employee = confidentialName
 	}
-	r.Settled, r.Total = v.Progress()
 	r.SinceClock = offboard.Humanize(now.Sub(c.ClockStart()))
 	if d, ok := c.TimeToRevocation(); ok {
 		r.Revoked, r.TimeToRevoke = true, offboard.Humanize(d)
 	}
-	for _, t := range v.Tasks {
-		if !t.Status.Settled() {
-			r.OpenTasks++
-			if t.Due != nil && now.After(*t.Due) {
-				r.OverdueTasks++
-			}
-		}
-	}
-	for _, a := range v.Approvals {
-		if a.Status == offboard.ApprovalPending {
-			r.PendingApproval++
-		}
+	if sum := c.Summary; sum != nil {
+		r.Settled, r.Total = sum.Settled, sum.Tasks
+		r.OpenTasks, r.OverdueTasks, r.PendingApproval = sum.Open(), len(sum.Overdue(now)), len(sum.Pending)
 	}
 	return r
 }
 
 func (s *server) index(w http.ResponseWriter, r *http.Request) {
-	views, err := s.listCases(r.Context(), offboard.CaseOpen)
+	cases, err := s.summaries(r.Context(), offboard.CaseOpen, time.Time{})
 	if err != nil {
 		s.failErr(w, r, err)
 		return
 	}
 	now := s.o.Clock.Now()
-	rows := make([]caseRow, 0, len(views))
-	for _, v := range views {
-		rows = append(rows, s.row(v, now))
+	rows := make([]caseRow, 0, len(cases))
+	for _, c := range cases {
+		rows = append(rows, s.row(c, now))
 	}
 	s.render(w, r, http.StatusOK, "index", "Open cases", struct{ Cases []caseRow }{rows})
 }
@@ -144,6 +132,7 @@ func (s *server) casePage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c := v.Case
+	c.Summary = offboard.Summarize(v.Tasks, v.Approvals) // the view at hand is the freshest
 	data := struct {
 		Case      *offboard.Case
 		Row       caseRow
@@ -153,6 +142,6 @@ func (s *server) casePage(w http.ResponseWriter, r *http.Request) {
 		Events    []eventRow
 		More      bool
 		AuditLink string
-	}{c, s.row(v, now), c.Requester.String(), tasks, v.Approvals, events, more, "/audit?" + url.Values{"case": {string(id)}}.Encode()}
+	}{c, s.row(c, now), c.Requester.String(), tasks, v.Approvals, events, more, "/audit?" + url.Values{"case": {string(id)}}.Encode()}
 	s.render(w, r, http.StatusOK, "case", "Case "+string(c.ID), data)
 }

@@ -1,0 +1,77 @@
+package flows_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/offboard-dev/offboard"
+	"github.com/offboard-dev/offboard/flows"
+)
+
+// The summary stored on a case always matches its tasks and approvals,
+// whatever command changed them.
+func TestEngine_SummaryFollowsEveryChange(t *testing.T) {
+	h := newHarness(t)
+	c := h.open(offboard.Voluntary, "2026-12-31")
+	check := func(step string) *offboard.CaseSummary {
+		t.Helper()
+		stored := h.caseOf(c.ID).Summary
+		v, err := h.engine.GetCase(h.ctx, hr, c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := offboard.Summarize(v.Tasks, v.Approvals); !stored.Equal(want) {
+			t.Fatalf("%s: stored summary %+v, want %+v", step, stored, want)
+		}
+		return stored
+	}
+	s := check("opened")
+	if s.Tasks == 0 || s.Settled != 0 || len(s.Pending) == 0 {
+		t.Fatalf("a fresh voluntary case: %+v, want tasks, none settled, approvals pending", s)
+	}
+	pending := len(s.Pending)
+	a := h.approvalFor(c.ID, "transfer_drive", offboard.ApprovalPending)
+	r := h.apply(flows.DecideApproval{By: manager, ApprovalID: a.ID, Approve: true, ParamsHash: a.ParamsHash})
+	if got := len(r.Case.Summary.Pending); got != pending-1 {
+		t.Errorf("the command's result shows %d pending approvals, want %d", got, pending-1)
+	}
+	check("approved")
+	h.apply(flows.CompleteTask{By: it, CaseID: c.ID, TaskKey: "transfer_drive", Note: "done"})
+	if s := check("completed a task"); s.Settled != 1 {
+		t.Errorf("settled = %d after one task, want 1", s.Settled)
+	}
+	h.apply(flows.SkipTask{By: finance, CaseID: c.ID, TaskKey: "cancel_card", Reason: "no card"})
+	check("skipped a task")
+	h.clock.Advance(40 * 24 * time.Hour)
+	h.apply(flows.Tick{By: sched})
+	check("after a tick long past the last day")
+}
+
+func TestEngine_CaseSummariesStopsAtSince(t *testing.T) {
+	h := newHarness(t)
+	var ids []offboard.CaseID
+	for _, email := range []string{"a@example.com", "b@example.com", "c@example.com"} {
+		r := h.apply(flows.OpenCase{By: hr, Kind: offboard.Voluntary, LastDay: "2027-03-01",
+			Employee: offboard.Employee{Email: email, ManagerEmail: manager.Email}})
+		ids = append(ids, r.Case.ID)
+		h.clock.Advance(24 * time.Hour)
+	}
+	all, err := h.engine.CaseSummaries(h.ctx, hr, offboard.CaseOpen, time.Time{}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) != 3 || all[0].ID != ids[2] || all[0].Summary == nil {
+		t.Fatalf("all open = %d cases, first %v, want 3 newest first with summaries", len(all), all)
+	}
+	recent, err := h.engine.CaseSummaries(h.ctx, hr, offboard.CaseOpen, start.Add(24*time.Hour), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recent) != 2 || recent[1].ID != ids[1] {
+		t.Fatalf("since day two = %d cases, want the last two", len(recent))
+	}
+	none, err := h.engine.CaseSummaries(h.ctx, stranger, offboard.CaseOpen, time.Time{}, 0)
+	if err != nil || len(none) != 0 {
+		t.Fatalf("a stranger sees %d cases (%v), want none", len(none), err)
+	}
+}
