@@ -35,6 +35,17 @@ func (d *decision) openCase(c OpenCase) (*Result, error) {
 			return nil, offboard.Errorf(offboard.EINVALID, "the manager cannot be the departing employee")
 		}
 	}
+	// A notice without a manager (a bare `/offboard jane@…`) takes the
+	// one the directory knows, so approvals have someone to ask.
+	managerSource := "notice"
+	if emp.ManagerEmail == "" && d.e.escalation.ManagerOf != nil {
+		if m := normEmail(d.e.escalation.ManagerOf(emp.Email)); m != "" && m != emp.Email && validEmail("manager email", m) == nil {
+			emp.ManagerEmail, managerSource = m, "directory"
+		}
+	}
+	if emp.ManagerEmail == "" {
+		managerSource = "none"
+	}
 	kind, err := offboard.ParseDepartureKind(string(c.Kind))
 	if err != nil {
 		return nil, err
@@ -167,7 +178,7 @@ func (d *decision) openCase(c OpenCase) (*Result, error) {
 			"kind": string(kind), "last_day": lastDay, "time_zone": tzName,
 			"revoke_at": revokeAt.Format(time.RFC3339), "notice_at": d.now.Format(time.RFC3339Nano),
 			"effective_at": formatOptionalTime(cs.EffectiveAt), "confidential": fmt.Sprint(confidential),
-			"tasks": fmt.Sprint(len(pb.Tasks)),
+			"tasks": fmt.Sprint(len(pb.Tasks)), "manager": emp.ManagerEmail, "manager_from": managerSource,
 		}); err != nil {
 		return nil, err
 	}

@@ -75,3 +75,40 @@ func TestEngine_CaseSummariesStopsAtSince(t *testing.T) {
 		t.Fatalf("a stranger sees %d cases (%v), want none", len(none), err)
 	}
 }
+
+// A notice without a manager takes the one the directory knows; a notice
+// that names one keeps it.
+func TestEngine_OpenCaseTakesManagerFromDirectory(t *testing.T) {
+	h := newHarness(t, func(o *flows.Options) {
+		o.Escalation.ManagerOf = func(email string) string {
+			if email == "jane.doe@example.com" {
+				return "Mona.Manager@example.com"
+			}
+			return ""
+		}
+	})
+	r := h.apply(flows.OpenCase{By: hr, Kind: offboard.Voluntary, LastDay: "2026-12-31",
+		Employee: offboard.Employee{Email: jane.Email}})
+	if got := r.Case.Employee.ManagerEmail; got != manager.Email {
+		t.Fatalf("manager = %q, want the directory's %q", got, manager.Email)
+	}
+	if a := h.approvalFor(r.Case.ID, "transfer_drive", offboard.ApprovalPending); a.Approver != manager.Email {
+		t.Errorf("approval asked of %q, want the directory's manager", a.Approver)
+	}
+	var opened *offboard.AuditEvent
+	err := h.db.AuditEvents(h.ctx, offboard.AuditFilter{CaseID: r.Case.ID}, func(e *offboard.AuditEvent) error {
+		if e.Action == "case.opened" {
+			opened = e
+		}
+		return nil
+	})
+	if err != nil || opened == nil || opened.Evidence["manager_from"] != "directory" {
+		t.Fatalf("case.opened evidence = %v (%v), want manager_from=directory", opened, err)
+	}
+
+	r = h.apply(flows.OpenCase{By: hr, Kind: offboard.Voluntary, LastDay: "2026-12-31",
+		Employee: offboard.Employee{Email: "other@example.com", ManagerEmail: "named@example.com"}})
+	if got := r.Case.Employee.ManagerEmail; got != "named@example.com" {
+		t.Errorf("manager = %q, want the one the notice named", got)
+	}
+}
