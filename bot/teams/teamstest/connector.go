@@ -124,13 +124,14 @@ func NewConnector(t testing.TB) *Connector {
 // URL is the service URL activities carry.
 func (c *Connector) URL() string { return c.srv.URL + "/" }
 
-// AddMember makes a person known to the members API, by Teams id and AAD
-// object id.
+// AddMember makes a person known to the members API, by Teams id, AAD
+// object id and user principal name (their email here).
 func (c *Connector) AddMember(m Member) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.members[m.ID] = m
 	c.members[m.AADObjectID] = m
+	c.members[m.Email] = m
 }
 
 // Throttle answers the next n calls with 429 and Retry-After: 7.
