@@ -103,7 +103,7 @@ func (p *Platform) openRoom(ctx context.Context, v *flows.CaseView) (*flows.Case
 	room, ok := v.Case.Room(PlatformName)
 	now := p.clock.Now()
 	if !ok {
-		svc := p.currentServiceURL()
+		svc := p.serviceURLFor(ctx)
 		switch {
 		case p.channelID == "":
 			return nil, offboard.Errorf(offboard.EUNAVAILABLE, "teams: teams.offboarding_channel_id is not set; no thread for %s", v.Case.ID)
@@ -149,6 +149,26 @@ func (p *Platform) openRoom(ctx context.Context, v *flows.CaseView) (*flows.Case
 		return nil, err
 	}
 	return p.engine.GetCase(ctx, self(), v.Case.ID)
+}
+
+// serviceURLFor is the service URL to open a new thread with: the one
+// configured or learned, else the one stored with the newest open case's
+// thread, so a restart does not wait for someone to message the bot.
+func (p *Platform) serviceURLFor(ctx context.Context) string {
+	if svc := p.currentServiceURL(); svc != "" {
+		return svc
+	}
+	views, err := p.engine.ListCases(ctx, self(), offboard.CaseOpen, 50)
+	if err != nil {
+		return ""
+	}
+	for _, v := range views {
+		if room, ok := v.Case.Room(PlatformName); ok && room.Messages[keyServiceURL] != "" {
+			p.learn(room.Messages[keyServiceURL])
+			return room.Messages[keyServiceURL]
+		}
+	}
+	return ""
 }
 
 // header is the case header; a confidential case shows a neutral one,

@@ -75,6 +75,8 @@ type Platform struct {
 	pausedUntil time.Time         // the connector's last Retry-After
 	people      map[string]person // AAD object id (or Teams id) → who
 	byEmail     map[string]person // email → who, for mentions and roles
+	seen        map[string]bool   // inbound activity ids handled lately
+	seenOrder   []string          // the same, oldest first, to forget them
 }
 
 // person is a Teams user as the members API describes them.
@@ -99,7 +101,7 @@ func New(o Options) (*Platform, error) {
 	}
 	p := &Platform{tenantID: o.TenantID, channelID: o.OffboardingChannelID, deptCh: o.DepartmentChannels,
 		router: o.Router, engine: o.Engine, clock: o.Clock, loc: o.Location, log: o.Logger, budget: o.TurnBudget,
-		serviceURL: o.ServiceURL, people: map[string]person{}, byEmail: map[string]person{}}
+		serviceURL: o.ServiceURL, people: map[string]person{}, byEmail: map[string]person{}, seen: map[string]bool{}}
 	if p.clock == nil {
 		p.clock = offboard.WallClock()
 	}
@@ -171,7 +173,7 @@ func (p *Platform) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			p.log.Error("teams: handler panicked", "type", act.Type, "panic", fmt.Sprint(v))
 		}
 	}()
-	if act.Type == schema.Message {
+	if act.Type == schema.Message && !p.duplicate(act.Conversation.ID+"\n"+act.ID) {
 		p.onMessage(ctx, act)
 	}
 	// Other activities (installs, reactions, typing) need no answer.
@@ -315,4 +317,28 @@ func (p *Platform) paused() error {
 		return &offboard.RateLimitError{API: "teams", Reset: until}
 	}
 	return nil
+}
+
+// rememberActivities bounds the memory of handled activity ids; Bot
+// Framework redelivers within seconds when an answer was late.
+const rememberActivities = 4096
+
+// duplicate reports whether an activity was handled already, and
+// remembers it: a redelivered click must act once.
+func (p *Platform) duplicate(key string) bool {
+	if strings.HasSuffix(key, "\n") {
+		return false // no activity id
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.seen[key] {
+		return true
+	}
+	p.seen[key] = true
+	p.seenOrder = append(p.seenOrder, key)
+	if len(p.seenOrder) > rememberActivities {
+		delete(p.seen, p.seenOrder[0])
+		p.seenOrder = p.seenOrder[1:]
+	}
+	return false
 }

@@ -232,3 +232,56 @@ func conversation(cs []teamstest.Conversation, id string) teamstest.Conversation
 }
 
 var _ = http.StatusOK
+
+// After a restart (a new platform on the same store, with no service URL
+// configured and no message yet) cards are still updated in place and
+// new cases still get threads, on the stored service URL.
+func TestPlatform_Restart(t *testing.T) {
+	w := newWorld(t)
+	first, err := w.eng.Apply(t.Context(), openJane())
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.notify(offboard.Notice{Kind: offboard.NoticeCaseOpened, CaseID: first.Case.ID})
+	room, _ := w.view(first.Case.ID).Case.Room("teams")
+
+	p2 := w.restart(t)
+	if _, err := w.eng.Apply(t.Context(), completeTask(first.Case.ID, "exit_interview")); err != nil {
+		t.Fatal(err)
+	}
+	if err := p2.Notify(t.Context(), offboard.Notice{Kind: offboard.NoticeTasksUpdated, CaseID: first.Case.ID, Department: offboard.DeptHR}); err != nil {
+		t.Fatal(err)
+	}
+	if a := find(w.conn.Activities(room.ID), room.Messages["dept:hr"]); a.Updates != 1 {
+		t.Fatalf("the HR card after a restart: %d updates", a.Updates)
+	}
+	cmd := openJane()
+	cmd.Employee = offboard.Employee{Email: "joe@example.com", ManagerEmail: mona.Email}
+	second, err := w.eng.Apply(t.Context(), cmd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p2.Notify(t.Context(), offboard.Notice{Kind: offboard.NoticeCaseOpened, CaseID: second.Case.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(w.conn.Conversations()); n != 2 {
+		t.Fatalf("%d threads, want 2", n)
+	}
+}
+
+// A redelivered click acts once.
+func TestPlatform_RedeliveredActivity(t *testing.T) {
+	w := newWorld(t)
+	act := w.text(hana, "a:hana", "personal", "offboard joe@example.com involuntary")
+	w.mustPost(act)
+	w.mustPost(act)
+	n := 0
+	for _, a := range w.conn.Activities("a:hana") {
+		if strings.Contains(a.Text, "joe@example.com") || strings.Contains(a.Text, "already") {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Fatalf("%d answers to one activity delivered twice", n)
+	}
+}

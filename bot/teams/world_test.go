@@ -170,3 +170,24 @@ type (
 	flowsOpen = flows.OpenCase
 	flowsView = flows.CaseView
 )
+
+// restart builds a second platform on the same engine, as after a
+// restart: no service URL configured, nothing learned.
+func (w *world) restart(t *testing.T) *teams.Platform {
+	t.Helper()
+	router, err := bot.New(bot.Options{Engine: w.eng})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := teams.New(teams.Options{AppID: teamstest.AppID, AppPassword: teamstest.AppPassword, TenantID: teamstest.TenantID,
+		OpenIDMetadataURL: w.issuer.MetadataURL(), LoginURL: w.login.URL(),
+		OffboardingChannelID: teamstest.ChannelID, Router: router, Engine: w.eng})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func completeTask(id offboard.CaseID, key string) flows.CompleteTask {
+	return flows.CompleteTask{By: offboard.Actor{Kind: offboard.ActorPerson, Email: hana.Email}, CaseID: id, TaskKey: key}
+}
