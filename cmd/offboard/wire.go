@@ -223,6 +223,7 @@ func wire(cfg *config.Config, log *slog.Logger, db *store.DB, o wireOptions) (*a
 			return nil, err
 		}
 		a.notifiers = append(a.notifiers, a.teams)
+		a.digests = append(a.digests, a.teams)
 	}
 	var notifier offboard.Notifier
 	if len(a.notifiers) > 0 {
@@ -445,10 +446,11 @@ func (a *app) logStartup() {
 	switch {
 	case !cfg.Digest.Enabled:
 		a.log.Info("daily digest off", "why", "digest.enabled is false")
-	case a.slack == nil:
-		a.log.Info("daily digest off", "why", "Slack is not configured")
+	case len(a.digests) == 0:
+		a.log.Info("daily digest off", "why", "no chat platform is configured")
 	default:
-		a.log.Info("daily digest on", "cron", cfg.Digest.Cron, "hr_channel", cfg.Slack.HRChannel)
+		a.log.Info("daily digest on", "cron", cfg.Digest.Cron, "slack_hr_channel", cfg.Slack.HRChannel,
+			"teams", a.teams != nil)
 	}
 	if a.reconciler != nil {
 		a.log.Info("reconciliation on", "source", "bamboohr", "idp", "okta", "every", "1h")
