@@ -53,13 +53,13 @@ func (p *Platform) text(ctx context.Context, act schema.Activity, who offboard.A
 	default:
 		reply = p.router.Ask(ctx, who, text)
 	}
-	p.answer(ctx, act, reply)
+	p.answer(ctx, act, p.guard(ctx, act, reply))
 }
 
 // click runs a card button. Success redraws the clicked card in place; a
 // form (skip, deny) is sent below it; a refusal goes to the clicker.
 func (p *Platform) click(ctx context.Context, act schema.Activity, who offboard.Actor, value string) {
-	reply := p.router.Click(ctx, who, value)
+	reply := p.guard(ctx, act, p.router.Click(ctx, who, value))
 	switch {
 	case reply.Form != nil:
 		p.send(ctx, act, "", RenderForm(reply.Form, nil, nil))
@@ -81,6 +81,7 @@ func (p *Platform) submit(ctx context.Context, act schema.Activity, who offboard
 		}
 	}
 	reply, err := p.router.Submit(ctx, who, formID, state, values)
+	reply = p.guard(ctx, act, reply)
 	var fe offboard.FieldErrors
 	if errors.As(err, &fe) {
 		form := formFor(formID, state)

@@ -242,8 +242,12 @@ func (p *Platform) postApprovals(ctx context.Context, v *flows.CaseView, room of
 			continue
 		}
 		msg := newMessage("", RenderCard(redact(v.Case, bot.ApprovalCard(v, a))))
-		msg.mention(p.lookup(ctx, svc, room.ID, a.Approver))
-		msg.Text += ", your decision is needed."
+		if a.Approver == "" {
+			msg.Text = "A decision is needed; nobody is named to make it."
+		} else {
+			msg.mention(p.lookup(ctx, svc, room.ID, a.Approver))
+			msg.Text += ", your decision is needed."
+		}
 		id, err := p.post(ctx, svc, room.ID, msg)
 		if err != nil {
 			return err

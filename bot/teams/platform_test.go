@@ -285,3 +285,31 @@ func TestPlatform_RedeliveredActivity(t *testing.T) {
 		t.Fatalf("%d answers to one activity delivered twice", n)
 	}
 }
+
+// In a channel, what the bot answers about a confidential case names
+// nobody: a case opened there, and a click on its card in the thread.
+func TestPlatform_ConfidentialInChannel(t *testing.T) {
+	w := newWorld(t)
+	const channel = "19:general@thread.tacv2;messageid=42"
+	w.mustPost(w.text(hana, channel, "channel", "<at>offboard</at> offboard joe.secret@example.com involuntary"))
+	opened := w.conn.WaitFor(t, "the answer in the channel", func(a teamstest.Activity) bool {
+		return a.ConversationID == channel && strings.Contains(a.Text, "OFF-0001")
+	})
+	if has(strings.ToLower(opened.Text+opened.CardText()), "joe.secret") {
+		t.Fatalf("the channel answer names the employee: %s %s", opened.Text, opened.CardText())
+	}
+	if !w.view("OFF-0001").Case.Confidential {
+		t.Fatal("an involuntary case is not confidential")
+	}
+	w.notify(offboard.Notice{Kind: offboard.NoticeCaseOpened, CaseID: "OFF-0001"})
+	room, _ := w.view("OFF-0001").Case.Room("teams")
+	hrCard := room.Messages["dept:hr"]
+	done := offboard.ActionRef{Verb: offboard.VerbComplete, CaseID: "OFF-0001", TaskKey: "signed_documents"}.Encode()
+	w.mustPost(w.submit(hana, room.ID, "channel", hrCard, map[string]any{"ofb_click": done}))
+	redrawn := w.conn.WaitFor(t, "the HR card redrawn", func(a teamstest.Activity) bool {
+		return a.ID == hrCard && a.Updates == 1
+	})
+	if has(strings.ToLower(redrawn.Text+redrawn.CardText()), "joe.secret") {
+		t.Fatalf("the redrawn card names the employee: %s %s", redrawn.Text, redrawn.CardText())
+	}
+}
