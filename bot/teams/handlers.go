@@ -127,11 +127,11 @@ func (p *Platform) answer(ctx context.Context, act schema.Activity, r offboard.R
 	}
 	text := replyText(r.Text)
 	if r.Ephemeral && act.Conversation.ConversationType == "channel" && r.Form == nil {
-		if err := p.private(ctx, act, text, card); err == nil {
+		err := p.private(ctx, act.ServiceURL, act.Recipient.ID, act.From.ID, newMessage(text, card))
+		if err == nil {
 			return
-		} else {
-			p.log.Warn("teams: a private answer failed; answering with a pointer", "err", err)
 		}
+		p.log.Warn("teams: a private answer failed; answering with a pointer", "err", err)
 		who := act.From.Name
 		if who == "" {
 			who = "you"
@@ -179,18 +179,20 @@ func (p *Platform) replace(ctx context.Context, act schema.Activity, text string
 	}
 }
 
-// private sends text and card to the sender's one-to-one chat with the
-// bot, creating it when needed.
-func (p *Platform) private(ctx context.Context, act schema.Activity, text string, card map[string]any) error {
+// private sends msg to a person's one-to-one chat with the bot (user is
+// their Teams id), creating the chat when needed.
+func (p *Platform) private(ctx context.Context, serviceURL, botID, user string, msg *message) error {
 	var created struct {
 		ID string `json:"id"`
 	}
-	params := map[string]any{"isGroup": false, "bot": map[string]any{"id": act.Recipient.ID},
-		"members": []map[string]any{{"id": act.From.ID}}, "tenantId": p.tenantID,
+	params := map[string]any{"isGroup": false, "members": []map[string]any{{"id": user}}, "tenantId": p.tenantID,
 		"channelData": map[string]any{"tenant": map[string]any{"id": p.tenantID}}}
-	if err := p.conn.do(ctx, http.MethodPost, endpoint(act.ServiceURL, "conversations"), params, &created); err != nil {
+	if botID != "" {
+		params["bot"] = map[string]any{"id": botID}
+	}
+	if err := p.conn.do(ctx, http.MethodPost, endpoint(serviceURL, "conversations"), params, &created); err != nil {
 		return p.chatError(err)
 	}
-	_, err := p.post(ctx, act.ServiceURL, created.ID, newMessage(text, card))
+	_, err := p.post(ctx, serviceURL, created.ID, msg)
 	return err
 }

@@ -89,12 +89,32 @@ func (p *Platform) notifyOnce(ctx context.Context, v *flows.CaseView, room offbo
 	case offboard.NoticeApprovalReminder, offboard.NoticeApprovalEscalated, offboard.NoticeApprovalStuck, offboard.NoticeTaskOverdue:
 		text = "⏰ " + text
 	}
+	svc := room.Messages[keyServiceURL]
 	msg := newMessage(text, nil)
+	var people []person
 	for _, e := range n.To {
-		msg.mention(p.lookup(ctx, room.Messages[keyServiceURL], room.ID, e))
+		who := p.lookup(ctx, svc, room.ID, e)
+		people = append(people, who)
+		msg.mention(who)
 	}
-	_, err := p.post(ctx, room.Messages[keyServiceURL], room.ID, msg)
-	return err
+	if _, err := p.post(ctx, svc, room.ID, msg); err != nil {
+		return err
+	}
+	if n.Kind != offboard.NoticeApprovalReminder && n.Kind != offboard.NoticeApprovalEscalated {
+		return nil
+	}
+	// Reminders and escalations also reach each person in their own chat
+	// with the bot, as on Slack.
+	for _, who := range people {
+		if who.id == "" {
+			continue
+		}
+		dm := newMessage(fmt.Sprintf("%s (%s, in the Offboarding channel)", text, v.Case.ID), nil)
+		if err := p.private(ctx, svc, "", who.id, dm); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // openRoom makes sure the case has its thread in the Offboarding channel

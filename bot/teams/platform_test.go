@@ -313,3 +313,36 @@ func TestPlatform_ConfidentialInChannel(t *testing.T) {
 		t.Fatalf("the redrawn card names the employee: %s %s", redrawn.Text, redrawn.CardText())
 	}
 }
+
+// A reminder mentions the approver in the thread and reaches them in
+// their own chat; delivered again, it posts nothing more.
+func TestPlatform_Reminder(t *testing.T) {
+	w := newWorld(t)
+	res, err := w.eng.Apply(t.Context(), openJane())
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.notify(offboard.Notice{Kind: offboard.NoticeCaseOpened, CaseID: res.Case.ID})
+	room, _ := w.view(res.Case.ID).Case.Room("teams")
+	n := offboard.Notice{ID: "OFF-0001/remind#1", Kind: offboard.NoticeApprovalReminder, CaseID: res.Case.ID,
+		ApprovalID: "OFF-0001-A1", To: []string{mona.Email}, Text: "Still waiting for your approval"}
+	w.notify(n)
+	w.notify(n)
+	var inThread, direct int
+	for _, a := range w.conn.Activities("") {
+		if !strings.Contains(a.Text, "Still waiting") {
+			continue
+		}
+		switch {
+		case a.ConversationID == room.ID && slices.Contains(a.Mentioned, mona.ID):
+			inThread++
+		case conversation(w.conn.Conversations(), a.ConversationID).Members != nil:
+			if c := conversation(w.conn.Conversations(), a.ConversationID); !c.IsGroup && slices.Equal(c.Members, []string{mona.ID}) {
+				direct++
+			}
+		}
+	}
+	if inThread != 1 || direct != 1 {
+		t.Fatalf("reminder posted %d times in the thread and %d times to Mona, want 1 and 1", inThread, direct)
+	}
+}
