@@ -32,7 +32,7 @@ var (
 // world is the real platform behind an HTTP server, against the fake Bot
 // Framework.
 type world struct {
-	t      *testing.T
+	t      testing.TB
 	issuer *teamstest.Issuer
 	login  *teamstest.Login
 	conn   *teamstest.Connector
@@ -42,7 +42,9 @@ type world struct {
 	seq    atomic.Int64
 }
 
-func newWorld(t *testing.T) *world {
+func newWorld(t *testing.T) *world { return newBenchWorld(t) }
+
+func newBenchWorld(t testing.TB) *world {
 	t.Helper()
 	w := &world{t: t, issuer: teamstest.NewIssuer(t), login: teamstest.NewLogin(t), conn: teamstest.NewConnector(t)}
 	for _, m := range []teamstest.Member{hana, ivan, mona, fiona} {
