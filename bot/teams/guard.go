@@ -15,14 +15,16 @@ import (
 
 var caseIDRE = regexp.MustCompile(`\bOFF-\d+\b`)
 
-func inChannel(act schema.Activity) bool {
-	return act.Conversation.ConversationType == "channel"
+// shared reports whether others than the sender read the conversation (a
+// channel or a group chat): only a personal chat is private.
+func shared(act schema.Activity) bool {
+	return act.Conversation.ConversationType != "personal"
 }
 
-// guard redacts a reply shown in a channel for every confidential case it
+// guard redacts a reply shown in a channel or group chat for every confidential case it
 // names.
 func (p *Platform) guard(ctx context.Context, act schema.Activity, r offboard.Reply) offboard.Reply {
-	if !inChannel(act) {
+	if !shared(act) {
 		return r
 	}
 	seen := map[string]bool{}

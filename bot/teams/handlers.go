@@ -115,7 +115,7 @@ func formFor(id, state string) *offboard.Form {
 }
 
 // answer sends a reply in the conversation. Ephemeral replies asked in a
-// channel go to the person's own chat with the bot instead: Teams has no
+// channel or group chat go to the person's own chat with the bot instead: Teams has no
 // message only one person in a channel sees.
 func (p *Platform) answer(ctx context.Context, act schema.Activity, r offboard.Reply) {
 	var card map[string]any
@@ -126,7 +126,7 @@ func (p *Platform) answer(ctx context.Context, act schema.Activity, r offboard.R
 		card = RenderCard(r.Cards[0])
 	}
 	text := replyText(r.Text)
-	if r.Ephemeral && act.Conversation.ConversationType == "channel" && r.Form == nil {
+	if r.Ephemeral && shared(act) && r.Form == nil {
 		err := p.private(ctx, act.ServiceURL, act.Recipient.ID, act.From.ID, newMessage(text, card))
 		if err == nil {
 			return

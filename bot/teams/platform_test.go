@@ -130,6 +130,14 @@ func TestPlatform_Story(t *testing.T) {
 	w.conn.WaitFor(t, "the status answer", func(a teamstest.Activity) bool {
 		return a.ConversationID == hanaChat && strings.Contains(a.Text, "OFF-0001") && strings.Contains(a.Text, "jane.doe")
 	})
+	// help speaks Teams: no slash commands.
+	w.mustPost(w.text(hana, hanaChat, "personal", "help"))
+	help := w.conn.WaitFor(t, "the help", func(a teamstest.Activity) bool {
+		return a.ConversationID == hanaChat && strings.Contains(a.Text, "involuntary")
+	})
+	if strings.Contains(help.Text, "/offboard") {
+		t.Fatalf("help in Teams mentions slash commands: %q", help.Text)
+	}
 	// Bot Framework got single-tenant tokens only, and few of them.
 	if n := w.login.Requests(); n != 1 {
 		t.Fatalf("token requests: %d, want 1 (cached)", n)

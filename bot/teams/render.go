@@ -204,8 +204,11 @@ func attachment(card map[string]any) schema.Attachment {
 	return schema.Attachment{ContentType: AdaptiveCardType, Content: card}
 }
 
-// replyText is a reply's text for Teams: markdown line breaks.
+// replyText is a reply's text for Teams: markdown line breaks, and the
+// router's "/offboard" spelled as Teams users type it (a bot command has
+// no slash there).
 func replyText(s string) string {
+	s = strings.ReplaceAll(s, "/offboard", "offboard")
 	return strings.ReplaceAll(s, "\n", "\n\n")
 }
 
