@@ -129,12 +129,10 @@ func New(o Options) (*Platform, error) {
 		return nil, err
 	}
 	p.conn = newConnector(o.AppID, o.AppPassword, o.LoginURL, o.TenantID, hc, p.clock.Now)
+	// core.NewBotAdapter is not used: it wires the multi-tenant token
+	// endpoint and the library's validator. Each turn builds its adapter
+	// value with ours instead (see adapter).
 	p.setting = core.AdapterSetting{AppID: o.AppID, AppPassword: o.AppPassword, ChannelAuthTenant: o.TenantID}
-	// The library's constructor is used once, to fail early if its
-	// settings change shape; every turn gets its own adapter value (below).
-	if _, err := core.NewBotAdapter(p.setting); err != nil {
-		return nil, fmt.Errorf("teams: %w", err)
-	}
 	return p, nil
 }
 
@@ -181,7 +179,8 @@ func (p *Platform) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // learn remembers the service URL activities come from: Teams may move a
-// tenant, and proactive posts must follow.
+// tenant, and proactive posts must follow. Only authenticated activities
+// teach it, and their serviceUrl matched the signed serviceurl claim.
 func (p *Platform) learn(serviceURL string) {
 	if serviceURL == "" {
 		return
