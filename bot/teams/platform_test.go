@@ -354,3 +354,34 @@ func TestPlatform_Reminder(t *testing.T) {
 		t.Fatalf("reminder posted %d times in the thread and %d times to Mona, want 1 and 1", inThread, direct)
 	}
 }
+
+// Skipping asks why in a form below the card; an empty reason shows the
+// error on the same form, a reason skips the task and the form becomes
+// the redrawn card.
+func TestPlatform_SkipWithReason(t *testing.T) {
+	w := newWorld(t)
+	res, err := w.eng.Apply(t.Context(), openJane())
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.notify(offboard.Notice{Kind: offboard.NoticeCaseOpened, CaseID: res.Case.ID})
+	room, _ := w.view(res.Case.ID).Case.Room("teams")
+	skip := offboard.ActionRef{Verb: offboard.VerbSkip, CaseID: res.Case.ID, TaskKey: "exit_interview"}.Encode()
+	w.mustPost(w.submit(hana, room.ID, "channel", room.Messages["dept:hr"], map[string]any{"ofb_click": skip}))
+	form := w.conn.WaitFor(t, "the skip form", func(a teamstest.Activity) bool {
+		return a.ConversationID == room.ID && strings.Contains(a.CardText(), `"ofb_form":"skip_task"`)
+	})
+	value := map[string]any{"ofb_form": "skip_task", "ofb_state": "skip|OFF-0001|exit_interview|", "reason": ""}
+	w.mustPost(w.submit(hana, room.ID, "channel", form.ID, value))
+	w.conn.WaitFor(t, "the form with its error", func(a teamstest.Activity) bool {
+		return a.ID == form.ID && a.Updates == 1 && strings.Contains(a.CardText(), "Say why the task is skipped.")
+	})
+	value["reason"] = "She declined the interview"
+	w.mustPost(w.submit(hana, room.ID, "channel", form.ID, value))
+	w.conn.WaitFor(t, "the form replaced by the HR card", func(a teamstest.Activity) bool {
+		return a.ID == form.ID && a.Updates == 2 && strings.Contains(a.CardText(), "HR tasks") && strings.Contains(a.Text, "She declined the interview")
+	})
+	if st := taskStatus(w.view(res.Case.ID), "exit_interview"); st != offboard.TaskSkipped {
+		t.Fatalf("exit_interview is %s, want skipped", st)
+	}
+}
