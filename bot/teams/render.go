@@ -127,8 +127,10 @@ func buttons(bs []offboard.Button) []element {
 			continue
 		}
 		submit["title"] = "Yes, " + lowerFirst(b.Label)
+		// A nested card carries neither schema nor Teams width: those
+		// belong to the root card.
 		out = append(out, element{"type": "Action.ShowCard", "title": b.Label,
-			"card": newCard([]element{textBlock(b.Confirm, nil)}, []element{submit})})
+			"card": element{"type": "AdaptiveCard", "body": []element{textBlock(b.Confirm, nil)}, "actions": []element{submit}}})
 	}
 	return out
 }
