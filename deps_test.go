@@ -67,6 +67,21 @@ func TestImportRules(t *testing.T) {
 					}
 				}
 			}
+		case strings.HasPrefix(name, "bot/slack") || strings.HasPrefix(name, "bot/teams"):
+			// Chat platforms are leaves: they reach the engine through bot
+			// and flows' types, never the store or each other.
+			platform := strings.SplitN(name, "/", 3)[1]
+			for _, imp := range p.Imports {
+				r := rel(imp)
+				if !strings.HasPrefix(imp, mod) {
+					continue
+				}
+				for _, banned := range []string{"store", "connectors", "web", "flows/runner", "bot/slack", "bot/teams"} {
+					if (r == banned || strings.HasPrefix(r, banned+"/")) && !strings.HasPrefix(r, "bot/"+platform) {
+						t.Errorf("%s imports %s; chat platforms stay out of the store, connectors, web, the runner and each other", name, r)
+					}
+				}
+			}
 		case strings.HasPrefix(name, "connectors/"):
 			top := strings.SplitN(name, "/", 3)[1]
 			for _, imp := range p.Imports {

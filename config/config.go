@@ -230,6 +230,9 @@ type Teams struct {
 	OpenIDMetadataURL    string `yaml:"openid_metadata_url" json:"openid_metadata_url"`
 	OffboardingChannelID string `yaml:"offboarding_channel_id" json:"offboarding_channel_id"`
 	ServiceURL           string `yaml:"service_url" json:"service_url"`
+	// LoginURL is the Microsoft identity platform base; tokens come from
+	// <login_url>/<tenant_id>/oauth2/v2.0/token. Change only for a test fake.
+	LoginURL string `yaml:"login_url" json:"login_url"`
 }
 
 // Escalation configures reminders and escalation of stalled tasks.
@@ -297,7 +300,8 @@ func Default() *Config {
 			ChannelNameTemplate: "offboard-{first}-{last}-{case_id}",
 			ArchiveOnComplete:   true,
 		},
-		Teams: Teams{OpenIDMetadataURL: "https://login.botframework.com/v1/.well-known/openidconfiguration"},
+		Teams: Teams{OpenIDMetadataURL: "https://login.botframework.com/v1/.well-known/openidconfiguration",
+			LoginURL: "https://login.microsoftonline.com"},
 		Escalation: Escalation{
 			Check:         "@every 1m",
 			RemindAfter:   dur(24 * time.Hour),

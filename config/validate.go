@@ -201,8 +201,8 @@ func (c *Config) validateAccess(v *validator) {
 			continue
 		}
 		for i, e := range c.Roles[r] {
-			if !validEmail(e) {
-				v.add(indexPath(p, i), "want an email address, got %q", e)
+			if !validEmail(e) && !validObjectID(e) {
+				v.add(indexPath(p, i), "want an email address (or a Teams user's AAD object id), got %q", e)
 			}
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"net"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -82,6 +83,7 @@ func (c *Config) validateTeams(v *validator) {
 		v.add("teams.tenant_id", "required when teams.app_id is set")
 	}
 	checkURL(v, "teams.openid_metadata_url", t.OpenIDMetadataURL, true)
+	checkURL(v, "teams.login_url", t.LoginURL, true)
 	if t.ServiceURL != "" {
 		checkURL(v, "teams.service_url", t.ServiceURL, false)
 	}
@@ -220,6 +222,14 @@ func parseClock(s string) (hour, minute int, ok bool) {
 // validEmail is deliberately loose: one @, something on both sides, no
 // spaces. Identity is matched by string, so exotic forms are the admin's
 // business.
+// validObjectID reports whether s looks like an Azure AD object id (a
+// GUID): Teams knows people by it, so roles may name them that way.
+func validObjectID(s string) bool {
+	return len(s) == 36 && guidRE.MatchString(s)
+}
+
+var guidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+
 func validEmail(s string) bool {
 	local, domain, ok := strings.Cut(s, "@")
 	return ok && local != "" && domain != "" && !strings.ContainsAny(s, " \t\r\n<>,;") &&

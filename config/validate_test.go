@@ -94,19 +94,21 @@ okta:
 		{"teams needs password and tenant", `
 teams:
   app_id: "123"
+  login_url: "http://login.example.com"
 `, []string{
 			`config.yaml: teams.app_password: required when teams.app_id is set`,
+			`teams.login_url: must use https (http is allowed only for localhost), got "http://login.example.com"`,
 			`config.yaml: teams.tenant_id: required when teams.app_id is set`,
 		}},
 		{"roles and departments", `
 roles:
-  hr: [hana@example.com, "not an email"]
+  hr: [hana@example.com, "not an email", 0f8fad5b-d9cb-469f-a165-70867728950e]
   admn: [ada@example.com]
 departments:
   it: {lead: ivan}
   legal: {}
 `, []string{
-			`config.yaml:2: roles.hr[1]: want an email address, got "not an email"`,
+			`config.yaml:2: roles.hr[1]: want an email address (or a Teams user's AAD object id), got "not an email"`,
 			`config.yaml:3: roles.admn: unknown role "admn"; want one of hr, it, finance, security, admin — did you mean "admin"?`,
 			`config.yaml:5: departments.it.lead: want an email address, got "ivan"`,
 			`config.yaml:6: departments.legal: unknown department "legal"`,

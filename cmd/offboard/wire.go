@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/offboard-dev/offboard/bot"
 	"github.com/offboard-dev/offboard/bot/assistant"
 	slackbot "github.com/offboard-dev/offboard/bot/slack"
+	teamsbot "github.com/offboard-dev/offboard/bot/teams"
 	"github.com/offboard-dev/offboard/config"
 	"github.com/offboard-dev/offboard/connectors"
 	"github.com/offboard-dev/offboard/connectors/hris"
@@ -40,6 +42,8 @@ type app struct {
 	router   *bot.Router
 	// slack is nil unless slack tokens are configured.
 	slack *slackbot.Platform
+	// teams is nil unless teams.app_id is set.
+	teams *teamsbot.Platform
 	// notifiers are the chat platforms that get notices; digests those
 	// that post the daily digest.
 	notifiers offboard.Notifiers
@@ -161,7 +165,7 @@ func wire(cfg *config.Config, log *slog.Logger, db *store.DB, o wireOptions) (*a
 	hour, minute := cfg.RevocationClock()
 	a.directory, a.clock = offboard.NewDirectory(sourceBambooHR, sourceOkta), clock
 	a.engine, err = flows.New(flows.Options{
-		Store: db, Clock: clock, Roles: cfg.RolesOf, Location: cfg.Location(),
+		Store: db, Clock: clock, Roles: a.rolesOf, Location: cfg.Location(),
 		RevocationHour: hour, RevocationMinute: minute,
 		Playbooks: cfg.Playbooks, KnownAction: a.actions.Known,
 		DeactivateAfter: cfg.Okta.DeactivateAfter.D(), MaxAttempts: cfg.Runner.MaxAttempts,
@@ -184,7 +188,7 @@ func wire(cfg *config.Config, log *slog.Logger, db *store.DB, o wireOptions) (*a
 		}
 	}
 	a.router, err = bot.New(bot.Options{Engine: a.engine, Clock: clock, Location: cfg.Location(),
-		Logger: log.With("component", "bot"), AfterCommand: wake, Roles: cfg.RolesOf,
+		Logger: log.With("component", "bot"), AfterCommand: wake, Roles: a.rolesOf,
 		// Questions get the rule-based answerer; the model-backed one is a
 		// later step.
 		Assistant: assistant.New(a.engine, clock, cfg.Location())})
@@ -209,6 +213,24 @@ func wire(cfg *config.Config, log *slog.Logger, db *store.DB, o wireOptions) (*a
 		}
 		a.notifiers = append(a.notifiers, a.slack)
 		a.digests = append(a.digests, a.slack)
+	}
+	if cfg.TeamsEnabled() {
+		channels := map[offboard.Department]string{}
+		for d, s := range cfg.Departments {
+			channels[d] = s.TeamsChannel
+		}
+		a.teams, err = teamsbot.New(teamsbot.Options{
+			AppID: cfg.Teams.AppID, AppPassword: cfg.Teams.AppPassword.Reveal(), TenantID: cfg.Teams.TenantID,
+			OpenIDMetadataURL: cfg.Teams.OpenIDMetadataURL, LoginURL: cfg.Teams.LoginURL, ServiceURL: cfg.Teams.ServiceURL,
+			OffboardingChannelID: cfg.Teams.OffboardingChannelID, DepartmentChannels: channels,
+			Router: a.router, Engine: a.engine, Clock: clock, Location: cfg.Location(),
+			Logger: log.With("component", "teams"),
+		})
+		if err != nil {
+			return nil, err
+		}
+		a.notifiers = append(a.notifiers, a.teams)
+		a.digests = append(a.digests, a.teams)
 	}
 	var notifier offboard.Notifier
 	if len(a.notifiers) > 0 {
@@ -293,6 +315,9 @@ func wire(cfg *config.Config, log *slog.Logger, db *store.DB, o wireOptions) (*a
 			return nil, err
 		}
 	}
+	if a.teams != nil {
+		a.web.Mount("POST /api/messages", a.teams)
+	}
 	a.web.Mount("POST /webhooks/bamboohr", intake.BambooHR())
 	a.web.Mount("POST /webhooks/hris", intake.Generic())
 	bamboo, err := newBambooHRAPI(cfg, clock, o.bamboohrBaseURL)
@@ -306,6 +331,24 @@ func wire(cfg *config.Config, log *slog.Logger, db *store.DB, o wireOptions) (*a
 		return nil, err
 	}
 	return a, nil
+}
+
+// rolesOf returns a person's configured roles by email, and by their
+// Azure AD object id when Teams has seen them (config may name Teams users
+// either way).
+func (a *app) rolesOf(email string) []offboard.Role {
+	roles := a.cfg.RolesOf(email)
+	if a.teams == nil {
+		return roles
+	}
+	if id := a.teams.AADObjectID(email); id != "" {
+		for _, r := range a.cfg.RolesOf(id) {
+			if !slices.Contains(roles, r) {
+				roles = append(roles, r)
+			}
+		}
+	}
+	return roles
 }
 
 // businessHours returns when nudges may go out, or nil (always) when
@@ -390,7 +433,11 @@ func (a *app) logStartup() {
 		a.log.Info("chat platform off", "platform", "slack", "why", "not configured: set slack.app_token and slack.bot_token")
 	}
 	if cfg.TeamsEnabled() {
-		a.log.Warn("chat platform configured but not part of this build yet", "platform", "teams")
+		a.log.Info("chat platform on", "platform", "teams", "endpoint", "POST /api/messages",
+			"offboarding_channel", cfg.Teams.OffboardingChannelID != "")
+		if cfg.Teams.OffboardingChannelID == "" {
+			a.log.Warn("teams.offboarding_channel_id is not set; case threads cannot be created", "platform", "teams")
+		}
 	} else {
 		a.log.Info("chat platform off", "platform", "teams", "why", "not configured: set teams.app_id, teams.app_password and teams.tenant_id")
 	}
@@ -412,10 +459,11 @@ func (a *app) logStartup() {
 	switch {
 	case !cfg.Digest.Enabled:
 		a.log.Info("daily digest off", "why", "digest.enabled is false")
-	case a.slack == nil:
-		a.log.Info("daily digest off", "why", "Slack is not configured")
+	case len(a.digests) == 0:
+		a.log.Info("daily digest off", "why", "no chat platform is configured")
 	default:
-		a.log.Info("daily digest on", "cron", cfg.Digest.Cron, "hr_channel", cfg.Slack.HRChannel)
+		a.log.Info("daily digest on", "cron", cfg.Digest.Cron, "slack_hr_channel", cfg.Slack.HRChannel,
+			"teams", a.teams != nil)
 	}
 	if len(a.dirSources) > 0 {
 		names := make([]string, 0, len(a.dirSources))

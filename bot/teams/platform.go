@@ -1,0 +1,343 @@
+package teams
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/infracloudio/msbotbuilder-go/core"
+	"github.com/infracloudio/msbotbuilder-go/schema"
+
+	"github.com/offboard-dev/offboard"
+	"github.com/offboard-dev/offboard/bot"
+)
+
+// PlatformName is how Teams appears in actors, rooms and the audit trail.
+const PlatformName = "teams"
+
+// ChannelID is the Bot Framework channel of Microsoft Teams; signing keys
+// must be endorsed for it.
+const ChannelID = "msteams"
+
+// Options configure the Teams platform. AppID, AppPassword, TenantID,
+// Router and Engine are required.
+type Options struct {
+	AppID, AppPassword, TenantID string
+	// OpenIDMetadataURL is where Bot Framework's signing keys are listed.
+	OpenIDMetadataURL string
+	// LoginURL is the token service base (DefaultLoginURL); tests point it
+	// at a fake.
+	LoginURL string
+	// ServiceURL is the Bot Connector address to create case threads with
+	// before any activity has come in; activities teach the real one.
+	ServiceURL string
+	// OffboardingChannelID is the channel ("19:…@thread.tacv2") where each
+	// case gets its thread.
+	OffboardingChannelID string
+	// DepartmentChannels are where each department hears about new cases.
+	DepartmentChannels map[offboard.Department]string
+	Router             *bot.Router
+	Engine             bot.Engine
+	Clock              offboard.Clock
+	Location           *time.Location
+	Logger             *slog.Logger
+	HTTPClient         *http.Client
+	// TurnBudget bounds the handling of one inbound activity (default
+	// 10 s, inside the Bot Service's 15 s).
+	TurnBudget time.Duration
+}
+
+// Platform is offboard on Teams: the handler of /api/messages and the
+// offboard.Notifier that keeps case threads and cards up to date.
+type Platform struct {
+	setting   core.AdapterSetting
+	validator *Validator
+	conn      *connector
+	tenantID  string
+	channelID string
+	deptCh    map[offboard.Department]string
+	router    *bot.Router
+	engine    bot.Engine
+	clock     offboard.Clock
+	loc       *time.Location
+	log       *slog.Logger
+	budget    time.Duration
+
+	caseLocks sync.Map // offboard.CaseID → *sync.Mutex
+
+	mu          sync.Mutex
+	serviceURL  string            // configured, then the latest learned
+	pausedUntil time.Time         // the connector's last Retry-After
+	people      map[string]person // AAD object id (or Teams id) → who
+	byEmail     map[string]person // email → who, for mentions and roles
+	seen        map[string]bool   // inbound activity ids handled lately
+	seenOrder   []string          // the same, oldest first, to forget them
+}
+
+// person is a Teams user as the members API describes them.
+type person struct {
+	id, aad, email, name string
+	at                   time.Time
+}
+
+// peopleTTL is how long a user's email is trusted from cache: a changed
+// email should not keep its old rights for long.
+const peopleTTL = 10 * time.Minute
+
+var _ offboard.Notifier = (*Platform)(nil)
+
+// New builds the platform.
+func New(o Options) (*Platform, error) {
+	switch {
+	case o.AppID == "" || o.AppPassword == "" || o.TenantID == "":
+		return nil, errors.New("teams: app id, app password and tenant id are required")
+	case o.Router == nil || o.Engine == nil:
+		return nil, errors.New("teams: router and engine are required")
+	}
+	p := &Platform{tenantID: o.TenantID, channelID: o.OffboardingChannelID, deptCh: o.DepartmentChannels,
+		router: o.Router, engine: o.Engine, clock: o.Clock, loc: o.Location, log: o.Logger, budget: o.TurnBudget,
+		serviceURL: o.ServiceURL, people: map[string]person{}, byEmail: map[string]person{}, seen: map[string]bool{}}
+	if p.clock == nil {
+		p.clock = offboard.WallClock()
+	}
+	if p.loc == nil {
+		p.loc = time.UTC
+	}
+	if p.log == nil {
+		p.log = slog.New(slog.DiscardHandler)
+	}
+	if p.budget <= 0 {
+		p.budget = 10 * time.Second
+	}
+	hc := o.HTTPClient
+	if hc == nil {
+		hc = &http.Client{Timeout: 10 * time.Second}
+	}
+	if o.OpenIDMetadataURL == "" {
+		o.OpenIDMetadataURL = "https://login.botframework.com/v1/.well-known/openidconfiguration"
+	}
+	if o.LoginURL == "" {
+		o.LoginURL = DefaultLoginURL
+	}
+	var err error
+	if p.validator, err = NewValidator(o.AppID, o.TenantID, o.OpenIDMetadataURL, hc, p.clock.Now); err != nil {
+		return nil, err
+	}
+	p.conn = newConnector(o.AppID, o.AppPassword, o.LoginURL, o.TenantID, hc, p.clock.Now)
+	// core.NewBotAdapter is not used: it wires the multi-tenant token
+	// endpoint and the library's validator. Each turn builds its adapter
+	// value with ours instead (see adapter).
+	p.setting = core.AdapterSetting{AppID: o.AppID, AppPassword: o.AppPassword, ChannelAuthTenant: o.TenantID}
+	return p, nil
+}
+
+// adapter is msbotbuilder-go's adapter with our validator and a connector
+// client bound to ctx: the library's client ignores contexts, and the
+// adapter is a plain struct of exported fields, so a value per turn is
+// cheap and shares nothing mutable.
+func (p *Platform) adapter(ctx context.Context) *core.BotFrameworkAdapter {
+	return &core.BotFrameworkAdapter{AdapterSetting: p.setting, TokenValidator: p.validator,
+		Client: turnClient{ctx: ctx, c: p.conn}}
+}
+
+// ServeHTTP handles POST /api/messages: authenticate, answer within the
+// turn budget, and say 200. Refused tokens get 401 and nothing else.
+func (p *Platform) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
+	ctx, cancel := context.WithTimeout(r.Context(), p.budget)
+	defer cancel()
+	if r.Header.Get("Authorization") == "" {
+		http.Error(w, "unauthorized", http.StatusUnauthorized)
+		return
+	}
+	act, err := p.adapter(ctx).ParseRequest(ctx, r)
+	if err != nil {
+		if errors.Is(err, errUnauthorized) {
+			p.log.Warn("teams: refused an activity", "err", err)
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		http.Error(w, "bad activity", http.StatusBadRequest)
+		return
+	}
+	p.learn(act.ServiceURL)
+	defer func() {
+		if v := recover(); v != nil {
+			p.log.Error("teams: handler panicked", "type", act.Type, "panic", fmt.Sprint(v))
+		}
+	}()
+	if act.Type == schema.Message && !p.duplicate(act.Conversation.ID+"\n"+act.ID) {
+		p.onMessage(ctx, act)
+	}
+	// Other activities (installs, reactions, typing) need no answer.
+	w.WriteHeader(http.StatusOK)
+}
+
+// learn remembers the service URL activities come from: Teams may move a
+// tenant, and proactive posts must follow. Only authenticated activities
+// teach it, and their serviceUrl matched the signed serviceurl claim.
+func (p *Platform) learn(serviceURL string) {
+	if serviceURL == "" {
+		return
+	}
+	p.mu.Lock()
+	p.serviceURL = serviceURL
+	p.mu.Unlock()
+}
+
+func (p *Platform) currentServiceURL() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.serviceURL
+}
+
+// actor resolves the sender to the person offboard knows by email,
+// through the members API (cached). The engine decides what they may do;
+// an unknown email holds no roles.
+func (p *Platform) actor(ctx context.Context, act schema.Activity) offboard.Actor {
+	from := act.From
+	key := from.AadObjectID
+	if key == "" {
+		key = from.ID
+	}
+	a := offboard.Actor{Kind: offboard.ActorPerson, ID: "teams:" + key, Platform: PlatformName, PlatformUserID: key, Name: from.Name}
+	p.mu.Lock()
+	who, ok := p.people[key]
+	p.mu.Unlock()
+	if !ok || p.clock.Now().Sub(who.at) > peopleTTL {
+		m, err := p.member(ctx, act.ServiceURL, act.Conversation.ID, from.ID)
+		if err != nil {
+			p.log.Warn("teams: members lookup failed; acting as an unknown person", "user", key, "err", err)
+			return a
+		}
+		who = m
+		p.remember(who)
+	}
+	if who.email != "" {
+		a.ID, a.Email = who.email, who.email
+	}
+	if who.name != "" {
+		a.Name = who.name
+	}
+	return a
+}
+
+func (p *Platform) remember(who person) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if who.aad != "" {
+		p.people[who.aad] = who
+	}
+	if who.id != "" {
+		p.people[who.id] = who
+	}
+	if who.email != "" {
+		p.byEmail[who.email] = who
+	}
+}
+
+// member reads one member of a conversation: GET
+// /v3/conversations/{id}/members/{user}, where user is a Teams id, an
+// AAD object id or a user principal name.
+func (p *Platform) member(ctx context.Context, serviceURL, conv, user string) (person, error) {
+	var m struct {
+		ID                string `json:"id"`
+		Name              string `json:"name"`
+		AADObjectID       string `json:"aadObjectId"`
+		Email             string `json:"email"`
+		UserPrincipalName string `json:"userPrincipalName"`
+	}
+	if err := p.conn.do(ctx, http.MethodGet, endpoint(serviceURL, "conversations", conv, "members", user), nil, &m); err != nil {
+		return person{}, err
+	}
+	email := m.Email
+	if email == "" {
+		email = m.UserPrincipalName
+	}
+	return person{id: m.ID, aad: m.AADObjectID, email: strings.ToLower(email), name: m.Name, at: p.clock.Now()}, nil
+}
+
+// AADObjectID returns the AAD object id of a person seen in Teams by
+// email ("" when not seen): config roles may name people by either.
+func (p *Platform) AADObjectID(email string) string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.byEmail[strings.ToLower(strings.TrimSpace(email))].aad
+}
+
+// lookup finds a person to mention by email, asking the members API of
+// conv when not seen yet ("" id when not in Teams).
+func (p *Platform) lookup(ctx context.Context, serviceURL, conv, email string) person {
+	email = strings.ToLower(strings.TrimSpace(email))
+	if email == "" {
+		return person{}
+	}
+	p.mu.Lock()
+	who, ok := p.byEmail[email]
+	p.mu.Unlock()
+	if ok && p.clock.Now().Sub(who.at) <= peopleTTL {
+		return who
+	}
+	who, err := p.member(ctx, serviceURL, conv, email)
+	if err != nil {
+		if offboard.ErrorCode(err) != offboard.ENOTFOUND {
+			p.log.Warn("teams: members lookup by email failed", "err", err)
+		}
+		return person{email: email}
+	}
+	p.remember(who)
+	return who
+}
+
+// chatError turns the connector's 429 into the outbox's pause, and
+// remembers it so notices in flight wait too.
+func (p *Platform) chatError(err error) error {
+	var rl *offboard.RateLimitError
+	if errors.As(err, &rl) {
+		p.mu.Lock()
+		if rl.Reset.After(p.pausedUntil) {
+			p.pausedUntil = rl.Reset
+		}
+		p.mu.Unlock()
+	}
+	return err
+}
+
+func (p *Platform) paused() error {
+	p.mu.Lock()
+	until := p.pausedUntil
+	p.mu.Unlock()
+	if p.clock.Now().Before(until) {
+		return &offboard.RateLimitError{API: "teams", Reset: until}
+	}
+	return nil
+}
+
+// rememberActivities bounds the memory of handled activity ids; Bot
+// Framework redelivers within seconds when an answer was late.
+const rememberActivities = 4096
+
+// duplicate reports whether an activity was handled already, and
+// remembers it: a redelivered click must act once.
+func (p *Platform) duplicate(key string) bool {
+	if strings.HasSuffix(key, "\n") {
+		return false // no activity id
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.seen[key] {
+		return true
+	}
+	p.seen[key] = true
+	p.seenOrder = append(p.seenOrder, key)
+	if len(p.seenOrder) > rememberActivities {
+		delete(p.seen, p.seenOrder[0])
+		p.seenOrder = p.seenOrder[1:]
+	}
+	return false
+}

@@ -1,0 +1,356 @@
+package teamstest
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// Credentials the fake token endpoint accepts, and the token it issues.
+const (
+	AppID       = "00000000-0000-0000-0000-00000000b075"
+	AppPassword = "fake-app-secret"
+	TenantID    = "11111111-2222-3333-4444-555555555555"
+	BotToken    = "fake-bot-token"
+	ChannelID   = "19:offboarding@thread.tacv2"
+)
+
+// Activity is one activity the bot sent or updated, as the connector got
+// it.
+type Activity struct {
+	ID             string
+	ConversationID string
+	ReplyToID      string
+	Text           string
+	// Attachments' contents (Adaptive Cards), as JSON objects.
+	Cards []map[string]any
+	// Mentioned are the ids of mention entities.
+	Mentioned []string
+	// Updates counts PUTs of this activity.
+	Updates int
+	Raw     map[string]any
+}
+
+// Conversation is one conversation the bot created.
+type Conversation struct {
+	ID        string
+	ChannelID string // channelData.channel.id, for a channel thread
+	Members   []string
+	TenantID  string
+	IsGroup   bool
+}
+
+// Member is a person the members API knows.
+type Member struct {
+	ID, AADObjectID, Email, Name string
+}
+
+// Login is the tenant token endpoint.
+type Login struct {
+	srv      *httptest.Server
+	mu       sync.Mutex
+	requests []url.Values
+}
+
+// NewLogin starts the token endpoint for TenantID.
+func NewLogin(t testing.TB) *Login {
+	l := &Login{}
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /{tenant}/oauth2/v2.0/token", func(w http.ResponseWriter, r *http.Request) {
+		if err := r.ParseForm(); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		l.mu.Lock()
+		l.requests = append(l.requests, r.PostForm)
+		l.mu.Unlock()
+		if r.PathValue("tenant") != TenantID || r.PostForm.Get("client_id") != AppID ||
+			r.PostForm.Get("client_secret") != AppPassword || r.PostForm.Get("grant_type") != "client_credentials" {
+			w.WriteHeader(http.StatusUnauthorized)
+			writeJSON(w, map[string]any{"error": "invalid_client", "error_description": "AADSTS700016: not found in tenant"})
+			return
+		}
+		writeJSON(w, map[string]any{"token_type": "Bearer", "expires_in": 3600, "access_token": BotToken})
+	})
+	l.srv = httptest.NewServer(mux)
+	t.Cleanup(l.srv.Close)
+	return l
+}
+
+// URL is the login base (teams login URL option).
+func (l *Login) URL() string { return l.srv.URL }
+
+// Requests counts token requests.
+func (l *Login) Requests() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.requests)
+}
+
+// Connector is the Bot Connector service.
+type Connector struct {
+	srv *httptest.Server
+
+	mu         sync.Mutex
+	seq        int
+	convs      []Conversation
+	activities []*Activity
+	members    map[string]Member // by id and by AAD object id
+	throttle   int               // answer this many calls with 429
+	changed    chan struct{}
+}
+
+// NewConnector starts the connector service.
+func NewConnector(t testing.TB) *Connector {
+	c := &Connector{members: map[string]Member{}, changed: make(chan struct{}, 1)}
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /v3/conversations", c.auth(c.create))
+	mux.HandleFunc("POST /v3/conversations/{conv}/activities", c.auth(c.send))
+	mux.HandleFunc("POST /v3/conversations/{conv}/activities/{id}", c.auth(c.send))
+	mux.HandleFunc("PUT /v3/conversations/{conv}/activities/{id}", c.auth(c.update))
+	mux.HandleFunc("GET /v3/conversations/{conv}/members/{user}", c.auth(c.member))
+	c.srv = httptest.NewServer(mux)
+	t.Cleanup(c.srv.Close)
+	return c
+}
+
+// URL is the service URL activities carry.
+func (c *Connector) URL() string { return c.srv.URL + "/" }
+
+// AddMember makes a person known to the members API, by Teams id, AAD
+// object id and user principal name (their email here).
+func (c *Connector) AddMember(m Member) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.members[m.ID] = m
+	c.members[m.AADObjectID] = m
+	c.members[m.Email] = m
+}
+
+// Throttle answers the next n calls with 429 and Retry-After: 7.
+func (c *Connector) Throttle(n int) {
+	c.mu.Lock()
+	c.throttle = n
+	c.mu.Unlock()
+}
+
+func (c *Connector) auth(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer "+BotToken {
+			http.Error(w, `{"error":{"code":"Unauthorized"}}`, http.StatusUnauthorized)
+			return
+		}
+		c.mu.Lock()
+		throttled := c.throttle > 0
+		if throttled {
+			c.throttle--
+		}
+		c.mu.Unlock()
+		if throttled {
+			w.Header().Set("Retry-After", "7")
+			http.Error(w, `{"error":{"code":"TooManyRequests"}}`, http.StatusTooManyRequests)
+			return
+		}
+		h(w, r)
+	}
+}
+
+func (c *Connector) notify() {
+	select {
+	case c.changed <- struct{}{}:
+	default:
+	}
+}
+
+func readBody(r *http.Request) (map[string]any, error) {
+	b, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	if err != nil {
+		return nil, err
+	}
+	var m map[string]any
+	return m, json.Unmarshal(b, &m)
+}
+
+func (c *Connector) create(w http.ResponseWriter, r *http.Request) {
+	body, err := readBody(r)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	conv := Conversation{IsGroup: body["isGroup"] == true}
+	conv.TenantID, _ = body["tenantId"].(string)
+	if cd, ok := body["channelData"].(map[string]any); ok {
+		if ch, ok := cd["channel"].(map[string]any); ok {
+			conv.ChannelID, _ = ch["id"].(string)
+		}
+	}
+	if ms, ok := body["members"].([]any); ok {
+		for _, m := range ms {
+			if mm, ok := m.(map[string]any); ok {
+				id, _ := mm["id"].(string)
+				conv.Members = append(conv.Members, id)
+			}
+		}
+	}
+	c.mu.Lock()
+	c.seq++
+	actID := fmt.Sprintf("%d", 1700000000000+c.seq)
+	if conv.ChannelID != "" {
+		conv.ID = conv.ChannelID + ";messageid=" + actID
+	} else {
+		conv.ID = fmt.Sprintf("a:personal-%d", c.seq)
+	}
+	c.convs = append(c.convs, conv)
+	resp := map[string]any{"id": conv.ID}
+	if act, ok := body["activity"].(map[string]any); ok {
+		c.activities = append(c.activities, parseActivity(act, actID, conv.ID))
+		resp["activityId"] = actID
+	}
+	c.mu.Unlock()
+	c.notify()
+	w.WriteHeader(http.StatusCreated)
+	writeJSON(w, resp)
+}
+
+func (c *Connector) send(w http.ResponseWriter, r *http.Request) {
+	body, err := readBody(r)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	c.mu.Lock()
+	c.seq++
+	id := fmt.Sprintf("%d", 1700000000000+c.seq)
+	a := parseActivity(body, id, r.PathValue("conv"))
+	if a.ReplyToID == "" {
+		a.ReplyToID = r.PathValue("id")
+	}
+	c.activities = append(c.activities, a)
+	c.mu.Unlock()
+	c.notify()
+	w.WriteHeader(http.StatusCreated)
+	writeJSON(w, map[string]any{"id": id})
+}
+
+func (c *Connector) update(w http.ResponseWriter, r *http.Request) {
+	body, err := readBody(r)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	conv, id := r.PathValue("conv"), r.PathValue("id")
+	c.mu.Lock()
+	defer c.notify()
+	defer c.mu.Unlock()
+	for i, a := range c.activities {
+		if a.ID == id && a.ConversationID == conv {
+			n := parseActivity(body, id, conv)
+			n.ReplyToID, n.Updates = a.ReplyToID, a.Updates+1
+			c.activities[i] = n
+			writeJSON(w, map[string]any{"id": id})
+			return
+		}
+	}
+	http.Error(w, `{"error":{"code":"ActivityNotFound"}}`, http.StatusNotFound)
+}
+
+func (c *Connector) member(w http.ResponseWriter, r *http.Request) {
+	c.mu.Lock()
+	m, ok := c.members[r.PathValue("user")]
+	c.mu.Unlock()
+	if !ok {
+		http.Error(w, `{"error":{"code":"MemberNotFoundInConversation"}}`, http.StatusNotFound)
+		return
+	}
+	writeJSON(w, map[string]any{"id": m.ID, "aadObjectId": m.AADObjectID, "email": m.Email,
+		"userPrincipalName": m.Email, "name": m.Name})
+}
+
+func parseActivity(body map[string]any, id, conv string) *Activity {
+	a := &Activity{ID: id, ConversationID: conv, Raw: body}
+	a.Text, _ = body["text"].(string)
+	a.ReplyToID, _ = body["replyToId"].(string)
+	if atts, ok := body["attachments"].([]any); ok {
+		for _, x := range atts {
+			if att, ok := x.(map[string]any); ok {
+				if card, ok := att["content"].(map[string]any); ok {
+					a.Cards = append(a.Cards, card)
+				}
+			}
+		}
+	}
+	if ents, ok := body["entities"].([]any); ok {
+		for _, x := range ents {
+			if e, ok := x.(map[string]any); ok && e["type"] == "mention" {
+				if m, ok := e["mentioned"].(map[string]any); ok {
+					id, _ := m["id"].(string)
+					a.Mentioned = append(a.Mentioned, id)
+				}
+			}
+		}
+	}
+	return a
+}
+
+// Conversations returns the conversations created so far.
+func (c *Connector) Conversations() []Conversation {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]Conversation(nil), c.convs...)
+}
+
+// Activities returns copies of every activity sent to a conversation
+// ("" for all), oldest first.
+func (c *Connector) Activities(conv string) []Activity {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []Activity
+	for _, a := range c.activities {
+		if conv == "" || a.ConversationID == conv {
+			out = append(out, *a)
+		}
+	}
+	return out
+}
+
+// WaitFor polls until an activity matches, or fails the test after 10 s.
+func (c *Connector) WaitFor(t testing.TB, what string, match func(Activity) bool) Activity {
+	t.Helper()
+	deadline := time.After(10 * time.Second)
+	for {
+		for _, a := range c.Activities("") {
+			if match(a) {
+				return a
+			}
+		}
+		select {
+		case <-c.changed:
+		case <-time.After(50 * time.Millisecond):
+		case <-deadline:
+			t.Fatalf("teamstest: no activity %s; got:\n%s", what, c.dump())
+			return Activity{}
+		}
+	}
+}
+
+func (c *Connector) dump() string {
+	var b strings.Builder
+	for _, a := range c.Activities("") {
+		cardJSON, _ := json.Marshal(a.Cards)
+		fmt.Fprintf(&b, "  %s in %s (reply to %s, %d updates): %q %.300s\n", a.ID, a.ConversationID, a.ReplyToID, a.Updates, a.Text, cardJSON)
+	}
+	return b.String()
+}
+
+// CardText flattens every string in an activity's cards, to search.
+func (a Activity) CardText() string {
+	b, _ := json.Marshal(a.Cards)
+	return string(b)
+}
