@@ -182,5 +182,57 @@ func compareCaseIDs(a, b offboard.CaseID) int {
 	return cmp.Compare(a, b)
 }
 
-// sortCaseIDs sorts ids oldest first.
-func sortCaseIDs(ids []offboard.CaseID) { slices.SortFunc(ids, compareCaseIDs) }
+// sortCaseIDs sorts ids oldest first, in compareCaseIDs order.
+//
+// Index keys arrive in string order, in which numbered ids of one length
+// are already in numeric order: a stable counting sort by length puts
+// them right in linear time, and a check of neighbours (parsing only
+// where lengths differ) confirms it before falling back to a full sort.
+// Sorting 100,000 ids by comparison parsed numbers millions of times and
+// took most of a status query.
+func sortCaseIDs(ids []offboard.CaseID) {
+	const other = 32 // the bucket of unnumbered (and absurdly long) ids
+	bucket := func(id offboard.CaseID) int {
+		if !numberedID(id) || len(id) >= other {
+			return other
+		}
+		return len(id)
+	}
+	var start [other + 2]int
+	for _, id := range ids {
+		start[bucket(id)+1]++
+	}
+	for i := 1; i < len(start); i++ {
+		start[i] += start[i-1]
+	}
+	out := make([]offboard.CaseID, len(ids))
+	for _, id := range ids {
+		b := bucket(id)
+		out[start[b]] = id
+		start[b]++
+	}
+	copy(ids, out)
+	for i := 1; i < len(ids); i++ {
+		a, b := ids[i-1], ids[i]
+		// Digits of one length compare as strings as they do as numbers.
+		sameLen := len(a) == len(b) && numberedID(a) && numberedID(b)
+		if sameLen && a > b || !sameLen && compareCaseIDs(a, b) > 0 {
+			slices.SortFunc(ids, compareCaseIDs)
+			return
+		}
+	}
+}
+
+// numberedID reports whether id is "OFF-" and digits.
+func numberedID(id offboard.CaseID) bool {
+	s, ok := strings.CutPrefix(string(id), "OFF-")
+	if !ok || s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
