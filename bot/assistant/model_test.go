@@ -128,6 +128,8 @@ func TestModel_EveryTool(t *testing.T) {
 				openaitest.Call("o", "open_tasks", `{"department":"finance","overdue_only":true}`),
 				openaitest.Call("a", "approvals_waiting", `{}`),
 				openaitest.Call("s", "stats", `{"from":"2026-11-01","to":"2026-11-30"}`),
+				openaitest.Call("d1", "find_cases", `{"status":"any","opened_from":"2026-11-25","opened_to":"2026-11-25"}`),
+				openaitest.Call("d2", "find_cases", `{"opened_to":"2026-11-24"}`),
 			}}
 		}
 		got = req
@@ -135,10 +137,16 @@ func TestModel_EveryTool(t *testing.T) {
 	})
 	m := newModel(t, w, fake)
 	w.askModel(m, boss, "give me an overview")
-	if len(got.ToolResults()) != 5 {
-		t.Fatalf("%d tool results, want 5", len(got.ToolResults()))
-	}
 	res := func(id string) map[string]any { s, _ := got.Result(id); return decode(t, s) }
+	if len(got.ToolResults()) != 7 {
+		t.Fatalf("%d tool results, want 7", len(got.ToolResults()))
+	}
+	if cases := res("d1")["cases"].([]any); len(cases) != 3 {
+		t.Errorf("find_cases opened on the 25th: %d cases, want 3", len(cases))
+	}
+	if cases := res("d2")["cases"].([]any); len(cases) != 0 {
+		t.Errorf("find_cases opened before the 25th: %v", cases)
+	}
 	if cases := res("f")["cases"].([]any); len(cases) != 3 {
 		t.Errorf("find_cases open: %d cases, want 3", len(cases))
 	}

@@ -240,8 +240,14 @@ func (f fakeEngine) ListCases(_ context.Context, _ offboard.Actor, st offboard.C
 	return out, nil
 }
 
-func (f fakeEngine) Digest(context.Context, time.Time) (flows.Digest, error) {
-	return flows.Digest{}, nil
+func (f fakeEngine) CasesOpened(_ context.Context, _ offboard.Actor, from, to time.Time) ([]*offboard.Case, error) {
+	var out []*offboard.Case
+	for _, v := range f.views {
+		if !v.Case.CreatedAt.Before(from) && v.Case.CreatedAt.Before(to) {
+			out = append(out, v.Case)
+		}
+	}
+	return out, nil
 }
 
 func TestAnswer_StatsTimeToRevocation(t *testing.T) {

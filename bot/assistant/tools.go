@@ -266,6 +266,34 @@ func (tb *toolbox) list(ctx context.Context, status string, limit int) ([]*flows
 	return out, nil
 }
 
+// opened returns the views of the cases opened in [from, to) with status,
+// at most limit+1 of them (to tell that there are more). Only the
+// period's case records are read, then the views of those shown.
+func (tb *toolbox) opened(ctx context.Context, from, to time.Time, status string, limit int) ([]*flows.CaseView, error) {
+	if to.IsZero() {
+		to = tb.now.Add(time.Nanosecond)
+	}
+	cases, err := tb.engine.CasesOpened(ctx, tb.who, from, to)
+	if err != nil {
+		return nil, err
+	}
+	var out []*flows.CaseView
+	for _, c := range cases {
+		if status != "any" && string(c.Status) != status {
+			continue
+		}
+		if len(out) > limit {
+			break
+		}
+		views, err := tb.lookup(ctx, string(c.ID))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, views...)
+	}
+	return out, nil
+}
+
 type findArgs struct {
 	Query      string `json:"query"`
 	Status     string `json:"status"`
@@ -295,16 +323,13 @@ func (tb *toolbox) findCases(ctx context.Context, a findArgs) (any, error) {
 		return nil, toolError{fmt.Sprintf("status %q is not one of open, completed, cancelled, any", a.Status)}
 	}
 	var views []*flows.CaseView
-	if a.Query != "" {
+	switch {
+	case a.Query != "":
 		views, err = tb.lookup(ctx, a.Query)
-	} else {
-		// A date filter must see every case of the status, not the newest
-		// few; without one the engine stops at the limit.
-		n := limit + 1
-		if a.OpenedFrom != "" || a.OpenedTo != "" {
-			n = allCases
-		}
-		views, err = tb.list(ctx, status, n)
+	case a.OpenedFrom != "" || a.OpenedTo != "":
+		views, err = tb.opened(ctx, from, to, status, limit)
+	default:
+		views, err = tb.list(ctx, status, limit+1)
 	}
 	if err != nil {
 		return nil, err
@@ -603,7 +628,7 @@ func (tb *toolbox) stats(ctx context.Context, fromS, toS string) (any, error) {
 	if to.IsZero() {
 		to = tomorrow
 	}
-	views, err := tb.list(ctx, "any", allCases)
+	cases, err := tb.engine.CasesOpened(ctx, tb.who, from, to)
 	if err != nil {
 		return nil, err
 	}
@@ -613,11 +638,7 @@ func (tb *toolbox) stats(ctx context.Context, fromS, toS string) (any, error) {
 		d  time.Duration
 	}
 	var ttrs []ttr
-	for _, v := range views {
-		c := v.Case
-		if c.CreatedAt.Before(from) || !c.CreatedAt.Before(to) {
-			continue
-		}
+	for _, c := range cases {
 		count++
 		switch c.Status {
 		case offboard.CaseCompleted:
