@@ -67,6 +67,10 @@ type Model struct {
 // maxReply caps the model's answer: a chat reply, not an essay.
 const maxReply = 3500
 
+// maxQuestion caps what is sent as the question: a chat question is
+// short, and a pasted document is no reason to spend a large prompt.
+const maxQuestion = 2000
+
 // NewModel builds a Model.
 func NewModel(o ModelOptions) (*Model, error) {
 	if o.Engine == nil {
@@ -197,7 +201,7 @@ var errEmpty = errors.New("empty answer")
 func (m *Model) converse(ctx context.Context, tb *toolbox, scope, text string) (offboard.Reply, int, error) {
 	msgs := []openai.ChatCompletionMessage{
 		{Role: openai.ChatMessageRoleSystem, Content: m.systemPrompt(tb.now, scope)},
-		{Role: openai.ChatMessageRoleUser, Content: text},
+		{Role: openai.ChatMessageRoleUser, Content: truncate(strings.TrimSpace(text), maxQuestion)},
 	}
 	for round := 0; ; round++ {
 		req := openai.ChatCompletionRequest{Model: m.o.Model, Messages: msgs, Tools: m.tools, ToolChoice: "auto"}
@@ -244,7 +248,10 @@ func (m *Model) converse(ctx context.Context, tb *toolbox, scope, text string) (
 
 // truncate cuts s to at most n bytes on a rune boundary.
 func truncate(s string, n int) string {
-	for n > 0 && n < len(s) && s[n]&0xC0 == 0x80 {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && s[n]&0xC0 == 0x80 {
 		n--
 	}
 	return s[:n]

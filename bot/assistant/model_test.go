@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/offboard-dev/offboard"
 	"github.com/offboard-dev/offboard/bot/assistant"
@@ -457,4 +458,51 @@ func TestModel_NoKey(t *testing.T) {
 	if a := fake.Requests()[0].Authorization; a != "" {
 		t.Errorf("authorization %q with no key", a)
 	}
+}
+
+// A long question is cut before it is sent, a long answer before it is
+// shown, both on a character boundary.
+func TestModel_Lengths(t *testing.T) {
+	w := newWorld(t)
+	long := strings.Repeat("é", 3000) // 6000 bytes
+	fake := openaitest.New(t, func(int, openaitest.Request) openaitest.Reply { return openaitest.Reply{Content: long} })
+	m := newModel(t, w, fake)
+	r := w.askModel(m, boss, long)
+	q := fake.Requests()[0].Messages[1].Content
+	if len(q) > 2000 || !utf8.ValidString(q) || !strings.HasPrefix(long, q) {
+		t.Errorf("question sent: %d bytes, valid UTF-8 %v", len(q), utf8.ValidString(q))
+	}
+	if len(r.Text) > 3500+len("…") || !utf8.ValidString(r.Text) || !strings.HasSuffix(r.Text, "…") {
+		t.Errorf("answer shown: %d bytes, valid UTF-8 %v", len(r.Text), utf8.ValidString(r.Text))
+	}
+}
+
+// Finance sees the cases that are not confidential: the tools hide a
+// confidential one, whatever the model asks.
+func TestModel_FinanceScope(t *testing.T) {
+	w := newWorld(t)
+	w.open("secret", flows.OpenCase{Kind: offboard.Involuntary, // confidential by default
+		Employee: offboard.Employee{Name: "Cora Fidential", Email: "cora@example.com", ManagerEmail: "max.boss@example.com"}})
+	var got openaitest.Request
+	fake := openaitest.New(t, func(n int, req openaitest.Request) openaitest.Reply {
+		if n == 0 {
+			return openaitest.Reply{ToolCalls: []openaitest.ToolCall{
+				openaitest.Call("s", "case_status", `{"case":"`+string(w.ids["secret"])+`"}`),
+				openaitest.Call("f", "find_cases", `{}`),
+				openaitest.Call("o", "open_tasks", `{"department":"finance"}`),
+			}}
+		}
+		got = req
+		return openaitest.Reply{Content: "ok"}
+	})
+	m := newModel(t, w, fake)
+	w.askModel(m, fiona, "what's open?")
+	if !strings.Contains(fake.Requests()[0].Messages[0].Content, "not confidential") {
+		t.Errorf("the prompt does not state Finance's scope")
+	}
+	for _, tr := range got.ToolResults() {
+		mustNot(t, tr.Content, "Cora", "cora@")
+	}
+	f, _ := got.Result("f")
+	must(t, f, "Jane Doe", "Alex Kim", "Alex Moreau")
 }
