@@ -1,10 +1,16 @@
 // Package assistant answers plain questions about offboarding cases in
 // chat. It reads only through the engine's queries, which apply the
-// asker's visibility, and never changes anything. It imports the root
-// package and flows; bot reaches it through the bot.Assistant interface.
+// asker's visibility, and never changes anything: its Engine interface has
+// no method that could.
 //
-// This file holds the rule-based parser: it works with no language model
-// configured and is pure, so it is table-tested.
+// Two answerers satisfy bot.Assistant: Answerer, rule-based, which needs
+// no model; and Model (model.go), which asks a language model over an
+// OpenAI-compatible API with read-only tools (tools.go) and falls back to
+// Answerer. It imports the root package, flows and go-openai (the only
+// package that may); bot reaches it through the bot.Assistant interface.
+//
+// This file holds the rule-based parser: it is pure, so it is
+// table-tested.
 package assistant
 
 import (
