@@ -7,6 +7,7 @@ require (
 	github.com/infracloudio/msbotbuilder-go v0.2.5
 	github.com/okta/okta-sdk-golang/v2 v2.20.0
 	github.com/robfig/cron/v3 v3.0.1
+	github.com/sashabaranov/go-openai v1.43.0
 	github.com/slack-go/slack v0.35.0
 	go.etcd.io/bbolt v1.5.0
 	go.yaml.in/yaml/v3 v3.0.6

@@ -1,10 +1,16 @@
 // Package assistant answers plain questions about offboarding cases in
 // chat. It reads only through the engine's queries, which apply the
-// asker's visibility, and never changes anything. It imports the root
-// package and flows; bot reaches it through the bot.Assistant interface.
+// asker's visibility, and never changes anything: its Engine interface has
+// no method that could.
 //
-// This file holds the rule-based parser: it works with no language model
-// configured and is pure, so it is table-tested.
+// Two answerers satisfy bot.Assistant: Answerer, rule-based, which needs
+// no model; and Model (model.go), which asks a language model over an
+// OpenAI-compatible API with read-only tools (tools.go) and falls back to
+// Answerer. It imports the root package, flows and go-openai (the only
+// package that may); bot reaches it through the bot.Assistant interface.
+//
+// This file holds the rule-based parser: it is pure, so it is
+// table-tested.
 package assistant
 
 import (
@@ -105,6 +111,8 @@ approval approvals approve approved approver approvers decided decision sign sig
 stats metrics numbers kpi kpis ttr fast quick quickly speed average median long
 revoke revoked revocation revoking access time week month year last this past
 help please thanks thank hi hello hey can could would should will shall
+anything something everything nothing anyone yet now right finish finished complete completed
+cut off removed disabled suspended deactivated next many p50 p90 p95 p99 percentile
 and or but so just then also too very much many some more most
 department departments team teams dept whats wheres hows whos`)
 
@@ -279,7 +287,7 @@ func Parse(text string) Parsed {
 	tooManyWords := len(name) > 3
 
 	statusCue := hasAny(ws, "status", "where", "how", "progress", "update", "updates", "news",
-		"offboarding", "case", "going", "doing")
+		"offboarding", "case", "going", "doing", "access", "finish", "finished", "complete", "completed")
 	// Weak cues ("what about Alex", "tell me about Jane Doe") count only
 	// before a short name.
 	for i, w := range words {
@@ -290,15 +298,16 @@ func Parse(text string) Parsed {
 			}
 		}
 	}
-	leftCue := hasAny(ws, "left", "remaining", "blocking", "blocked", "block", "blocker", "blockers", "todo",
+	leftCue := hasAny(ws, "left", "next", "remaining", "blocking", "blocked", "block", "blocker", "blockers", "todo",
 		"outstanding", "missing", "unfinished", "holding") || hasPhrase(words, "to", "do") || hasPhrase(words, "still", "open")
 	overdueCue := hasAny(ws, "overdue", "late", "behind", "stuck", "slow") || hasPhrase(words, "past", "due")
 	approvalCue := hasAny(ws, "approval", "approvals", "approve", "approved", "approver", "approvers") ||
 		hasPhrase(words, "sign", "off") || hasPhrase(words, "signed", "off")
 	statsCue := hasAny(ws, "stats", "statistics", "metrics", "kpi", "kpis", "ttr", "fast", "quickly", "quick",
-		"speed", "average", "median", "numbers") || hasPhrase(words, "time", "to", "revocation") ||
+		"speed", "average", "median", "numbers", "p50", "p90", "p95", "p99", "percentile") ||
+		hasPhrase(words, "time", "to", "revocation") || hasPhrase(words, "revocation", "time") || hasPhrase(words, "how", "many") ||
 		hasPhrase(words, "how", "long", "did") || hasPhrase(words, "how", "long", "does")
-	openCue := hasAny(ws, "open", "leaving", "departures", "ongoing", "active", "current", "list") ||
+	openCue := hasAny(ws, "open", "leaving", "departures", "ongoing", "active", "current", "currently", "now", "list") ||
 		hasPhrase(words, "in", "progress")
 	helpCue := ws["help"] || hasPhrase(words, "what", "can", "you", "do") || ws["commands"]
 

@@ -13,12 +13,12 @@ import (
 )
 
 // Engine is what the answerer reads; *flows.Engine satisfies it. Every
-// case query filters by the asker; the digest does not, so answers built
-// on it are intersected with the cases the asker can see.
+// query filters by the asker, so an answer holds only cases they may see.
+// Nothing here changes a case: the answerers cannot, by construction.
 type Engine interface {
 	FindCases(ctx context.Context, actor offboard.Actor, query string) ([]*flows.CaseView, error)
 	ListCases(ctx context.Context, actor offboard.Actor, status offboard.CaseStatus, limit int) ([]*flows.CaseView, error)
-	Digest(ctx context.Context, now time.Time) (flows.Digest, error)
+	CasesOpened(ctx context.Context, actor offboard.Actor, from, to time.Time) ([]*offboard.Case, error)
 }
 
 // Answerer answers questions with rules, no language model.
@@ -259,32 +259,45 @@ func (a *Answerer) openCases(ctx context.Context, who offboard.Actor) (offboard.
 	return offboard.Reply{Text: strings.Join(lines, "\n")}, nil
 }
 
-// visible returns the open cases the asker can see, by id.
-func (a *Answerer) visible(ctx context.Context, who offboard.Actor) (map[offboard.CaseID]*flows.CaseView, error) {
+// openViews returns the open cases the asker can see, oldest first: the
+// order in which their tasks fell due. Open cases are few, so this reads
+// no history.
+func (a *Answerer) openViews(ctx context.Context, who offboard.Actor) ([]*flows.CaseView, error) {
 	views, err := a.engine.ListCases(ctx, who, offboard.CaseOpen, allCases)
 	if err != nil {
 		return nil, err
 	}
-	m := make(map[offboard.CaseID]*flows.CaseView, len(views))
-	for _, v := range views {
-		m[v.Case.ID] = v
-	}
-	return m, nil
+	slices.Reverse(views)
+	return views, nil
+}
+
+// isOverdue is the digest's rule (and the overdue nudge's): unsettled,
+// not running, past due.
+func isOverdue(t *offboard.Task, now time.Time) bool {
+	return !t.Status.Settled() && t.Status != offboard.TaskRunning && t.Due != nil && t.Due.Before(now)
 }
 
 func (a *Answerer) overdue(ctx context.Context, who offboard.Actor, dept offboard.Department) (offboard.Reply, error) {
-	vis, err := a.visible(ctx, who)
+	views, err := a.openViews(ctx, who)
 	if err != nil {
 		return offboard.Reply{}, err
 	}
-	d, err := a.engine.Digest(ctx, a.clock.Now())
-	if err != nil {
-		return offboard.Reply{}, err
+	now := a.clock.Now()
+	type late struct {
+		v *flows.CaseView
+		t *offboard.Task
 	}
+	byDept := map[offboard.Department][]late{}
 	depts := offboard.Departments()
-	for k := range d.Overdue {
-		if !slices.Contains(depts, k) {
-			depts = append(depts, k)
+	for _, v := range views {
+		for _, t := range v.Tasks {
+			if !isOverdue(t, now) {
+				continue
+			}
+			byDept[t.Department] = append(byDept[t.Department], late{v, t})
+			if !slices.Contains(depts, t.Department) {
+				depts = append(depts, t.Department)
+			}
 		}
 	}
 	if dept != "" {
@@ -293,15 +306,14 @@ func (a *Answerer) overdue(ctx context.Context, who offboard.Actor, dept offboar
 	var lines []string
 	n := 0
 	for _, dp := range depts {
-		for _, t := range d.Overdue[dp] {
-			v, ok := vis[t.CaseID]
-			if !ok {
-				continue
-			}
+		ts := byDept[dp]
+		// Most overdue first.
+		slices.SortStableFunc(ts, func(x, y late) int { return x.t.Due.Compare(*y.t.Due) })
+		for _, l := range ts {
 			n++
 			if len(lines) < listLimit {
-				lines = append(lines, fmt.Sprintf("• %s: %s on %s %s, overdue %s", dp.Label(), t.Title,
-					t.CaseID, v.Case.Employee.DisplayName(), offboard.Humanize(t.Overdue)))
+				lines = append(lines, fmt.Sprintf("• %s: %s on %s %s, overdue %s", dp.Label(), l.t.Title,
+					l.v.Case.ID, l.v.Case.Employee.DisplayName(), offboard.Humanize(now.Sub(*l.t.Due))))
 			}
 		}
 	}
@@ -317,55 +329,64 @@ func (a *Answerer) overdue(ctx context.Context, who offboard.Actor, dept offboar
 }
 
 func (a *Answerer) approvals(ctx context.Context, who offboard.Actor, p Parsed) (offboard.Reply, error) {
-	vis, err := a.visible(ctx, who)
+	views, err := a.openViews(ctx, who)
 	if err != nil {
 		return offboard.Reply{}, err
 	}
 	if p.Who != "" {
-		views, err := a.find(ctx, who, p.Who)
+		found, err := a.find(ctx, who, p.Who)
 		if err != nil {
 			return offboard.Reply{}, err
 		}
-		only := map[offboard.CaseID]*flows.CaseView{}
-		for _, v := range views {
-			if w, ok := vis[v.Case.ID]; ok {
-				only[v.Case.ID] = w
+		only := map[offboard.CaseID]bool{}
+		for _, v := range found {
+			only[v.Case.ID] = true
+		}
+		views = slices.DeleteFunc(views, func(v *flows.CaseView) bool { return !only[v.Case.ID] })
+	}
+	now := a.clock.Now()
+	type waiting struct {
+		v  *flows.CaseView
+		ap *offboard.Approval
+		t  *offboard.Task
+	}
+	var ws []waiting
+	for _, v := range views {
+		for _, ap := range v.Approvals {
+			if ap.Status != offboard.ApprovalPending {
+				continue
 			}
-		}
-		vis = only
-	}
-	d, err := a.engine.Digest(ctx, a.clock.Now())
-	if err != nil {
-		return offboard.Reply{}, err
-	}
-	var lines []string
-	n := 0
-	for _, ap := range d.Waiting {
-		v, ok := vis[ap.CaseID]
-		if !ok || p.Department != "" && ap.Department != p.Department {
-			continue
-		}
-		n++
-		if len(lines) >= listLimit {
-			continue
-		}
-		title := ap.TaskKey
-		for _, t := range v.Tasks {
-			if t.Key == ap.TaskKey {
-				title = t.Title
+			w := waiting{v: v, ap: ap}
+			for _, t := range v.Tasks {
+				if t.Key == ap.TaskKey {
+					w.t = t
+				}
 			}
+			if p.Department != "" && (w.t == nil || w.t.Department != p.Department) {
+				continue
+			}
+			ws = append(ws, w)
 		}
-		approvers := orNobody(ap.Approver)
-		if len(ap.EscalatedTo) > 0 {
-			approvers += ", " + strings.Join(ap.EscalatedTo, ", ")
-		}
-		lines = append(lines, fmt.Sprintf("• %s %s: %s, waiting %s on %s", ap.CaseID, v.Case.Employee.DisplayName(),
-			title, offboard.Humanize(ap.Waiting), approvers))
 	}
-	if n == 0 {
+	if len(ws) == 0 {
 		return offboard.Reply{Text: "No approvals are waiting on the cases you can see."}, nil
 	}
-	head := fmt.Sprintf("%d approval%s waiting%s:", n, plural(n), more(n > listLimit))
+	// Longest waiting first.
+	slices.SortStableFunc(ws, func(x, y waiting) int { return x.ap.CreatedAt.Compare(y.ap.CreatedAt) })
+	var lines []string
+	for _, w := range ws[:min(len(ws), listLimit)] {
+		title := w.ap.TaskKey
+		if w.t != nil {
+			title = w.t.Title
+		}
+		approvers := orNobody(w.ap.Approver)
+		if len(w.ap.EscalatedTo) > 0 {
+			approvers += ", " + strings.Join(w.ap.EscalatedTo, ", ")
+		}
+		lines = append(lines, fmt.Sprintf("• %s %s: %s, waiting %s on %s", w.v.Case.ID, w.v.Case.Employee.DisplayName(),
+			title, offboard.Humanize(now.Sub(w.ap.CreatedAt)), approvers))
+	}
+	head := fmt.Sprintf("%d approval%s waiting%s:", len(ws), plural(len(ws)), more(len(ws) > listLimit))
 	return offboard.Reply{Text: head + "\n" + strings.Join(lines, "\n")}, nil
 }
 
@@ -384,26 +405,21 @@ func (a *Answerer) stats(ctx context.Context, who offboard.Actor, period string)
 	}
 	var count, completed, cancelled int
 	var ttrs []ttr
-	for _, st := range []offboard.CaseStatus{offboard.CaseOpen, offboard.CaseCompleted, offboard.CaseCancelled} {
-		views, err := a.engine.ListCases(ctx, who, st, allCases)
-		if err != nil {
-			return offboard.Reply{}, err
+	// Only the period's cases are read, not the history.
+	cases, err := a.engine.CasesOpened(ctx, who, since, now.Add(time.Nanosecond))
+	if err != nil {
+		return offboard.Reply{}, err
+	}
+	for _, c := range cases {
+		count++
+		switch c.Status {
+		case offboard.CaseCompleted:
+			completed++
+		case offboard.CaseCancelled:
+			cancelled++
 		}
-		for _, v := range views {
-			c := v.Case
-			if c.CreatedAt.Before(since) || c.CreatedAt.After(now) {
-				continue
-			}
-			count++
-			switch c.Status {
-			case offboard.CaseCompleted:
-				completed++
-			case offboard.CaseCancelled:
-				cancelled++
-			}
-			if d, ok := c.TimeToRevocation(); ok {
-				ttrs = append(ttrs, ttr{c.ID, d})
-			}
+		if d, ok := c.TimeToRevocation(); ok {
+			ttrs = append(ttrs, ttr{c.ID, d})
 		}
 	}
 	if count == 0 {

@@ -57,6 +57,7 @@ type world struct {
 	t      testing.TB
 	ctx    context.Context
 	engine *flows.Engine
+	db     *store.DB
 	clock  *testClock
 	a      *assistant.Answerer
 	ids    map[string]offboard.CaseID
@@ -74,7 +75,7 @@ func newWorld(t testing.TB) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := &world{t: t, ctx: context.Background(), engine: e, clock: clock,
+	w := &world{t: t, ctx: context.Background(), engine: e, db: db, clock: clock,
 		a: assistant.New(e, clock, time.UTC), ids: map[string]offboard.CaseID{}}
 	no := false
 	w.open("jane", flows.OpenCase{Kind: offboard.Voluntary, LastDay: "2026-12-31",
@@ -239,8 +240,14 @@ func (f fakeEngine) ListCases(_ context.Context, _ offboard.Actor, st offboard.C
 	return out, nil
 }
 
-func (f fakeEngine) Digest(context.Context, time.Time) (flows.Digest, error) {
-	return flows.Digest{}, nil
+func (f fakeEngine) CasesOpened(_ context.Context, _ offboard.Actor, from, to time.Time) ([]*offboard.Case, error) {
+	var out []*offboard.Case
+	for _, v := range f.views {
+		if !v.Case.CreatedAt.Before(from) && v.Case.CreatedAt.Before(to) {
+			out = append(out, v.Case)
+		}
+	}
+	return out, nil
 }
 
 func TestAnswer_StatsTimeToRevocation(t *testing.T) {

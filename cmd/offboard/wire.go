@@ -187,11 +187,12 @@ func wire(cfg *config.Config, log *slog.Logger, db *store.DB, o wireOptions) (*a
 			a.runner.Wake()
 		}
 	}
+	asst, err := newAssistant(cfg, log, a.engine, clock)
+	if err != nil {
+		return nil, err
+	}
 	a.router, err = bot.New(bot.Options{Engine: a.engine, Clock: clock, Location: cfg.Location(),
-		Logger: log.With("component", "bot"), AfterCommand: wake, Roles: a.rolesOf,
-		// Questions get the rule-based answerer; the model-backed one is a
-		// later step.
-		Assistant: assistant.New(a.engine, clock, cfg.Location())})
+		Logger: log.With("component", "bot"), AfterCommand: wake, Roles: a.rolesOf, Assistant: asst})
 	if err != nil {
 		return nil, err
 	}
@@ -551,4 +552,22 @@ func (a *app) mountDashboard(clock offboard.Clock) error {
 		a.web.Mount(pattern, h)
 	}
 	return nil
+}
+
+// newAssistant answers questions with the configured language model and
+// the rules as its fallback, or with the rules alone when no model is
+// configured.
+func newAssistant(cfg *config.Config, log *slog.Logger, e *flows.Engine, clock offboard.Clock) (bot.Assistant, error) {
+	rules := assistant.New(e, clock, cfg.Location())
+	if !cfg.AssistantEnabled() {
+		return rules, nil
+	}
+	c := cfg.Assistant
+	m, err := assistant.NewModel(assistant.ModelOptions{Engine: e, Roles: cfg.RolesOf,
+		APIKey: c.APIKey.Reveal(), BaseURL: c.BaseURL, Model: c.Model, MaxToolRounds: c.MaxToolRounds, Timeout: c.Timeout.D(),
+		Fallback: rules, Clock: clock, Location: cfg.Location(), Logger: log.With("component", "assistant")})
+	if err != nil {
+		return nil, fmt.Errorf("assistant: %w", err)
+	}
+	return m, nil
 }
