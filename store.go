@@ -25,6 +25,9 @@ type Store interface {
 type Tx interface {
 	// NextCaseID allocates the next case id.
 	NextCaseID() (CaseID, error)
+	// LastCaseNumber is the number of the newest case id handed out (0
+	// when none): ids count up in the order cases are opened.
+	LastCaseNumber() (uint64, error)
 	Case(id CaseID) (*Case, error)
 	// PutCase writes a case and keeps the email and status indexes.
 	PutCase(c *Case) error

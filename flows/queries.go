@@ -209,12 +209,50 @@ func (e *Engine) CaseSummaries(ctx context.Context, actor offboard.Actor, status
 	return out, err
 }
 
-// newestCases walks the cases with a status that actor may see, newest
-// first, until fn says stop or a case opened before since (when set)
-// comes up: case ids are handed out in order of opening, so nothing
-// older follows it. With 100,000 historical cases a month's figures read
-// a month's cases, not the history.
+// newestCases walks the cases with a status (any status when empty) that
+// actor may see, newest first, until fn says stop or — when since is set
+// — a case opened before since comes up. Case numbers are handed out in
+// order of opening, so with since set (or any status) the walk counts
+// numbers down from the newest and reads only the period's cases,
+// whatever their status: with 100,000 historical cases a month's figures
+// read a month's cases. One status without a start reads its index.
+// clockStepSlack is how far past since the walk by number goes on: numbers
+// follow the engine's clock, which a wall-clock step back can bend a
+// little, never by an hour.
+const clockStepSlack = time.Hour
+
 func newestCases(tx offboard.Tx, actor offboard.Actor, status offboard.CaseStatus, since time.Time, fn func(*offboard.Case) (bool, error)) error {
+	visit := func(c *offboard.Case) (bool, error) {
+		if (status != "" && c.Status != status) || offboard.CanViewCase(actor, c) != nil {
+			return true, nil
+		}
+		return fn(c)
+	}
+	if !since.IsZero() || status == "" {
+		last, err := tx.LastCaseNumber()
+		if err != nil {
+			return err
+		}
+		for n := last; n > 0; n-- {
+			c, err := tx.Case(offboard.FormatCaseID(n))
+			if offboard.ErrorCode(err) == offboard.ENOTFOUND {
+				continue // a number whose case was never stored
+			}
+			if err != nil {
+				return err
+			}
+			if !since.IsZero() && c.CreatedAt.Before(since) {
+				if c.CreatedAt.Before(since.Add(-clockStepSlack)) {
+					return nil
+				}
+				continue
+			}
+			if more, err := visit(c); err != nil || !more {
+				return err
+			}
+		}
+		return nil
+	}
 	ids, err := tx.CaseIDsByStatus(status)
 	if err != nil {
 		return err
@@ -224,13 +262,7 @@ func newestCases(tx offboard.Tx, actor offboard.Actor, status offboard.CaseStatu
 		if err != nil {
 			return err
 		}
-		if !since.IsZero() && c.CreatedAt.Before(since) {
-			return nil
-		}
-		if offboard.CanViewCase(actor, c) != nil {
-			continue
-		}
-		if more, err := fn(c); err != nil || !more {
+		if more, err := visit(c); err != nil || !more {
 			return err
 		}
 	}

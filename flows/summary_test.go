@@ -112,3 +112,29 @@ func TestEngine_OpenCaseTakesManagerFromDirectory(t *testing.T) {
 		t.Errorf("manager = %q, want the one the notice named", got)
 	}
 }
+
+// Case numbers follow the engine's clock; a wall clock stepped back a
+// little must not hide the cases opened before the step.
+func TestEngine_CasesOpenedSurvivesAClockStepBack(t *testing.T) {
+	h := newHarness(t)
+	open := func(email string) offboard.CaseID {
+		return h.apply(flows.OpenCase{By: hr, Kind: offboard.Voluntary, LastDay: "2027-03-01",
+			Employee: offboard.Employee{Email: email, ManagerEmail: manager.Email}}).Case.ID
+	}
+	first := open("a@example.com")
+	h.clock.Advance(10 * time.Minute)
+	second := open("b@example.com")
+	h.clock.Advance(-20 * time.Minute) // the clock steps back past the first case
+	third := open("c@example.com")
+	got, err := h.engine.CasesOpened(h.ctx, hr, start, start.Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []offboard.CaseID
+	for _, c := range got {
+		ids = append(ids, c.ID)
+	}
+	if len(ids) != 2 || ids[0] != second || ids[1] != first {
+		t.Errorf("opened since the first case: %v, want [%s %s] (%s, opened before it by the clock, is left out)", ids, second, first, third)
+	}
+}

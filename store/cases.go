@@ -19,6 +19,9 @@ func (t *tx) NextCaseID() (offboard.CaseID, error) {
 	return offboard.FormatCaseID(n), nil
 }
 
+// LastCaseNumber is the cases bucket's sequence: the newest case number.
+func (t *tx) LastCaseNumber() (uint64, error) { return t.bucket(bucketCases).Sequence(), nil }
+
 // Case returns a copy of a case, or ENOTFOUND.
 func (t *tx) Case(id offboard.CaseID) (*offboard.Case, error) {
 	var c offboard.Case

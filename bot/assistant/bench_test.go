@@ -1,6 +1,7 @@
 package assistant_test
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -10,33 +11,42 @@ import (
 	"github.com/offboard-dev/offboard"
 	"github.com/offboard-dev/offboard/bot/assistant"
 	"github.com/offboard-dev/offboard/bot/assistant/openaitest"
+	"github.com/offboard-dev/offboard/store"
 )
 
 const benchCases = 100_000
 
-// seed100k adds benchCases-1 closed cases to w, copied from a real case
-// and spread over the last five years (about 55 a day), straight through
-// the store in large transactions: opening them one command at a time
-// would take minutes.
-func seed100k(b *testing.B, w *world) {
+// world100k is a world whose store first gets benchCases-1 closed cases,
+// copied from a real case (opened in a scratch world) and spread over the
+// five years before now (about 55 a day), straight through the store in
+// large transactions: opening them one command at a time would take
+// minutes. They get the lower case numbers, as the engine would have
+// handed them out.
+func world100k(b *testing.B) *world {
 	b.Helper()
+	scratch := newWorld(b)
 	var tpl *offboard.Case
 	var tasks []*offboard.Task
-	w.db.View(w.ctx, func(tx offboard.Tx) error {
-		tpl, _ = tx.Case(w.ids["jane"])
-		tasks, _ = tx.Tasks(w.ids["jane"])
+	scratch.db.View(scratch.ctx, func(tx offboard.Tx) error {
+		tpl, _ = tx.Case(scratch.ids["jane"])
+		tasks, _ = tx.Tasks(scratch.ids["jane"])
 		return nil
 	})
-	now := w.clock.Now()
+	return newWorldAfter(b, func(db *store.DB, now time.Time) {
+		seedHistory(b, db, now, tpl, tasks)
+	})
+}
+
+func seedHistory(b *testing.B, db *store.DB, now time.Time, tpl *offboard.Case, tasks []*offboard.Task) {
+	ctx := context.Background()
 	span := 5 * 365 * 24 * time.Hour
 	for start := 1; start < benchCases; start += 5000 {
-		err := w.db.Update(w.ctx, func(tx offboard.Tx) error {
+		err := db.Update(ctx, func(tx offboard.Tx) error {
 			for i := start; i < min(start+5000, benchCases); i++ {
 				id, err := tx.NextCaseID()
 				if err != nil {
 					return err
 				}
-				// Older cases have lower ids, as the engine allocates them.
 				created := now.Add(-span + span/benchCases*time.Duration(i) - 24*time.Hour)
 				revoked := created.Add(time.Duration(1+i%48) * time.Hour)
 				c := *tpl
@@ -47,6 +57,7 @@ func seed100k(b *testing.B, w *world) {
 				c.Employee.Name = fmt.Sprintf("Person %d", i)
 				c.Employee.Email = fmt.Sprintf("person%d@example.com", i)
 				c.Employee.ManagerEmail = fmt.Sprintf("boss%d@example.com", i%500)
+				c.Summary = &offboard.CaseSummary{Tasks: len(tasks), Settled: len(tasks)}
 				if err := tx.PutCase(&c); err != nil {
 					return err
 				}
@@ -70,8 +81,7 @@ func seed100k(b *testing.B, w *world) {
 // with 100,000 stored cases, asked by HR (who sees every case). Budget:
 // < 20 ms per answer.
 func BenchmarkAnswer_100k(b *testing.B) {
-	w := newWorld(b)
-	seed100k(b, w)
+	w := world100k(b)
 	w.clock.Advance(3 * 24 * time.Hour) // some open tasks are overdue
 	for _, q := range []struct {
 		name       string
@@ -115,8 +125,7 @@ func BenchmarkAnswer_100k(b *testing.B) {
 // stored cases: a fake model asks for every tool once, then answers. It
 // measures the tools and two HTTP round trips on loopback, not a model.
 func BenchmarkModel_Tools_100k(b *testing.B) {
-	w := newWorld(b)
-	seed100k(b, w)
+	w := world100k(b)
 	fake := openaitest.New(b, func(n int, req openaitest.Request) openaitest.Reply {
 		if len(req.ToolResults()) == 0 {
 			return openaitest.Reply{ToolCalls: []openaitest.ToolCall{

@@ -63,7 +63,12 @@ type world struct {
 	ids    map[string]offboard.CaseID
 }
 
-func newWorld(t testing.TB) *world {
+func newWorld(t testing.TB) *world { t.Helper(); return newWorldAfter(t, nil) }
+
+// newWorldAfter is newWorld with history written into the store before
+// the world's own cases are opened, so case numbers keep following
+// opening time as the engine hands them out.
+func newWorldAfter(t testing.TB, history func(db *store.DB, now time.Time)) *world {
 	t.Helper()
 	db, err := store.Open(filepath.Join(t.TempDir(), "offboard.db"), store.Options{})
 	if err != nil {
@@ -77,6 +82,9 @@ func newWorld(t testing.TB) *world {
 	}
 	w := &world{t: t, ctx: context.Background(), engine: e, db: db, clock: clock,
 		a: assistant.New(e, clock, time.UTC), ids: map[string]offboard.CaseID{}}
+	if history != nil {
+		history(db, clock.Now())
+	}
 	no := false
 	w.open("jane", flows.OpenCase{Kind: offboard.Voluntary, LastDay: "2026-12-31",
 		Employee: offboard.Employee{Name: "Jane Doe", Email: "jane.doe@example.com", ManagerEmail: mona.Email}})
