@@ -14,6 +14,7 @@ import (
 	"github.com/offboard-dev/offboard"
 	"github.com/offboard-dev/offboard/bot"
 	"github.com/offboard-dev/offboard/bot/assistant"
+	"github.com/offboard-dev/offboard/bot/console"
 	slackbot "github.com/offboard-dev/offboard/bot/slack"
 	"github.com/offboard-dev/offboard/config"
 	"github.com/offboard-dev/offboard/connectors"
@@ -39,6 +40,8 @@ type app struct {
 	router   *bot.Router
 	// slack is nil unless slack tokens are configured.
 	slack *slackbot.Platform
+	// console is nil unless console.enabled.
+	console *console.Console
 	// notifiers are the chat platforms that get notices; digests those
 	// that post the daily digest.
 	notifiers offboard.Notifiers
@@ -203,6 +206,15 @@ func wire(cfg *config.Config, log *slog.Logger, db *store.DB, o wireOptions) (*a
 		a.notifiers = append(a.notifiers, a.slack)
 		a.digests = append(a.digests, a.slack)
 	}
+	if cfg.Console.Enabled {
+		a.console, err = console.New(console.Options{Router: a.router, Engine: a.engine, People: cfg.Roles,
+			Audit: db.AuditEvents, DashboardURL: "/", Banner: a.banner(), Clock: clock, Location: cfg.Location(),
+			Logger: log.With("component", "console")})
+		if err != nil {
+			return nil, err
+		}
+		a.notifiers = append(a.notifiers, a.console)
+	}
 	var notifier offboard.Notifier
 	if len(a.notifiers) > 0 {
 		notifier = a.notifiers
@@ -284,6 +296,10 @@ func wire(cfg *config.Config, log *slog.Logger, db *store.DB, o wireOptions) (*a
 	if cfg.Console.Enabled {
 		if err := a.mountDashboard(clock); err != nil {
 			return nil, err
+		}
+		h := a.guard(a.console.Handler())
+		for _, pattern := range []string{"GET /console", "GET /console/", "POST /console/"} {
+			a.web.Mount(pattern, h)
 		}
 	}
 	a.web.Mount("POST /webhooks/bamboohr", intake.BambooHR())
@@ -412,10 +428,9 @@ func (a *app) logStartup() {
 	// Keys reserved for features that are not built yet: say so rather
 	// than let a setting look like it took effect.
 	if cfg.Console.Enabled {
-		a.log.Info("dashboard on", "url", "http://"+cfg.HTTP.Listen+"/",
-			"why", "console.enabled; the chat console itself is not part of this build yet")
+		a.log.Info("console on", "url", "http://"+cfg.HTTP.Listen+"/console", "dashboard", "http://"+cfg.HTTP.Listen+"/")
 	} else {
-		a.log.Info("dashboard off", "why", "console.enabled is false")
+		a.log.Info("console and dashboard off", "why", "console.enabled is false")
 	}
 	if cfg.AssistantEnabled() {
 		a.log.Warn("assistant is configured but the model-backed assistant is not part of this build yet; questions get the built-in answers")
@@ -446,37 +461,49 @@ func resolvePlaybooks(cfg *config.Config, known func(string) bool) (string, erro
 	return strings.Join(sorted(names), ", "), nil
 }
 
+// banner is the line every console and dashboard page shows, if any.
+func (a *app) banner() string {
+	if a.cfg.Demo {
+		return demoBanner
+	}
+	return ""
+}
+
 // mountDashboard serves the dashboard at the root. It shows every case,
 // so it is on only with console.enabled, and either listens on loopback
 // or asks for console.token (config validation refuses anything else).
 func (a *app) mountDashboard(clock offboard.Clock) error {
 	cfg := a.cfg
-	banner := ""
-	if cfg.Demo {
-		banner = demoBanner
-	}
 	h, err := dashboard.New(dashboard.Options{Engine: a.engine, Audit: a.db.AuditEvents, Verify: a.db.VerifyAudit,
-		Clock: clock, Location: cfg.Location(), Logger: a.log.With("component", "dashboard"), Banner: banner})
+		Clock: clock, Location: cfg.Location(), Logger: a.log.With("component", "dashboard"), Banner: a.banner()})
 	if err != nil {
 		return err
 	}
-	if token := cfg.Console.Token.Reveal(); token != "" {
-		want := sha256.Sum256([]byte(token))
-		next := h
-		h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			_, pass, _ := r.BasicAuth()
-			got := sha256.Sum256([]byte(pass))
-			if subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
-				w.Header().Set("WWW-Authenticate", `Basic realm="offboard", charset="UTF-8"`)
-				http.Error(w, "the dashboard needs console.token as the password", http.StatusUnauthorized)
-				return
-			}
-			next.ServeHTTP(w, r)
-		})
-	}
+	h = a.guard(h)
 	for _, pattern := range []string{"GET /{$}", "GET /cases/{id}", "GET /analytics", "GET /audit", "GET /audit.json",
 		"GET /audit.csv", "POST /audit/verify", "GET /static/"} {
 		a.web.Mount(pattern, h)
 	}
 	return nil
+}
+
+// guard asks every request to the dashboard and the console for
+// console.token (as the Basic auth password) when one is set; without
+// it, config validation has made sure offboard listens on loopback only.
+func (a *app) guard(next http.Handler) http.Handler {
+	token := a.cfg.Console.Token.Reveal()
+	if token == "" {
+		return next
+	}
+	want := sha256.Sum256([]byte(token))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, pass, _ := r.BasicAuth()
+		got := sha256.Sum256([]byte(pass))
+		if subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
+			w.Header().Set("WWW-Authenticate", `Basic realm="offboard", charset="UTF-8"`)
+			http.Error(w, "the dashboard and console need console.token as the password", http.StatusUnauthorized)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
