@@ -42,6 +42,7 @@ var hr = offboard.Actor{Kind: offboard.ActorPerson, Email: "hana.hr@example.com"
 
 type harness struct {
 	t       *testing.T
+	db      *store.DB
 	engine  *flows.Engine
 	console *console.Console
 	srv     *httptest.Server
@@ -71,7 +72,7 @@ func newHarness(t *testing.T) *harness {
 		c.Close()
 		srv.Close()
 	})
-	return &harness{t: t, engine: engine, console: c, srv: srv}
+	return &harness{t: t, db: db, engine: engine, console: c, srv: srv}
 }
 
 // browser is a client with cookies, as a browser keeps them.
@@ -361,6 +362,38 @@ func TestConsole_Notify(t *testing.T) {
 			}
 		case <-time.After(5 * time.Second):
 			t.Fatal("the stream stayed open after Close")
+		}
+	}
+}
+
+// Rooms come from the stored cases: a console started afresh (offboard
+// restarted) shows the same room with its cards.
+func TestConsole_RoomsSurviveRestart(t *testing.T) {
+	h := newHarness(t)
+	if _, err := h.engine.Apply(context.Background(), flows.OpenCase{By: hr, Employee: offboard.Employee{Email: "jane.doe@example.com"},
+		Kind: offboard.Involuntary}); err != nil {
+		t.Fatal(err)
+	}
+	router, err := bot.New(bot.Options{Engine: h.engine, Roles: rolesOf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fresh, err := console.New(console.Options{Router: router, Engine: h.engine, People: people, Audit: h.db.AuditEvents})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(fresh.Handler())
+	defer srv.Close()
+	h.srv = srv
+	b := h.browser()
+	body := b.actAs("hana.hr@example.com")
+	if !strings.Contains(body, `href="/console/rooms/OFF-0001"`) {
+		t.Fatalf("the room list after a restart:\n%.1500s", body)
+	}
+	code, body := b.get("/console/rooms/OFF-0001")
+	for _, want := range []string{"IT tasks", "Suspend the Okta account", "case.opened"} {
+		if code != 200 || !strings.Contains(body, want) {
+			t.Errorf("the room after a restart (%d) lacks %q", code, want)
 		}
 	}
 }

@@ -120,7 +120,24 @@ func toFormView(p *pendingForm, csrf string) *formView {
 	if fv.Submit == "" {
 		fv.Submit = "Send"
 	}
+	// A browser has no person picker: a picker input becomes an email
+	// input, and the "…or their email" input beside it would repeat it.
+	picker := map[string]bool{}
 	for _, in := range f.Inputs {
+		if in.Kind == offboard.InputUser {
+			picker[in.ID] = true
+		}
+	}
+	for _, in := range f.Inputs {
+		if base, ok := strings.CutSuffix(in.ID, "_email"); ok && picker[base] && p.Errors[in.ID] == "" {
+			continue
+		}
+		if in.Kind == offboard.InputUser {
+			in.Hint = ""
+			if in.Placeholder == "" {
+				in.Placeholder = "name@example.com"
+			}
+		}
 		iv := inputView{ID: in.ID, Label: in.Label, Kind: in.Kind, Placeholder: in.Placeholder, Hint: in.Hint,
 			Required: in.Required, Value: in.Initial, Error: p.Errors[in.ID]}
 		if v, ok := p.Values[in.ID]; ok {
@@ -128,7 +145,6 @@ func toFormView(p *pendingForm, csrf string) *formView {
 		}
 		switch iv.Kind {
 		case offboard.InputUser, offboard.InputEmail:
-			// No person picker in a browser: people are their emails.
 			iv.Kind = "email"
 		case offboard.InputText, offboard.InputTextarea, offboard.InputDate, offboard.InputTime, offboard.InputSelect:
 		default:

@@ -212,6 +212,18 @@ func TestConsole_Browser(t *testing.T) {
 
 	b.step("open the console", chromedp.Navigate(app.url+"/console"), chromedp.WaitVisible(chromedp.CSS(`.composer`)))
 	b.actAs("hana.hr@example.com")
+	// The form (a modal) shows its errors beside the fields.
+	b.say("/offboard")
+	b.step("the open-case form opens", waitJS(`!!document.querySelector('.modal [name="form_id"]')`))
+	b.step("sending it empty shows the errors",
+		chromedp.Click(chromedp.CSS(`.modal button.primary`)),
+		waitJS(`document.querySelectorAll('.modal [aria-invalid="true"]').length >= 1 && document.querySelector('.modal').textContent.includes('Say who is leaving')`),
+	)
+	b.screenshotIn(b.ctx, "console-form-errors")
+	b.step("cancel the form",
+		chromedp.Click(chromedp.CSS(`.modal .cancel button`)),
+		waitJS(`!document.querySelector('.modal') && document.readyState === 'complete'`),
+	)
 	b.say("/offboard jane.doe@example.com involuntary")
 	b.step("the case room appears",
 		waitJS(`location.pathname === '/console/rooms/OFF-0001' && !!document.querySelector('body[data-room="OFF-0001"] .card')`),
