@@ -212,6 +212,7 @@ func TestConsole_Browser(t *testing.T) {
 
 	b.step("open the console", chromedp.Navigate(app.url+"/console"), chromedp.WaitVisible(chromedp.CSS(`.composer`)))
 	b.actAs("hana.hr@example.com")
+	b.screenshotIn(b.ctx, "console-lobby")
 	// The form (a modal) shows its errors beside the fields.
 	b.say("/offboard")
 	b.step("the open-case form opens", waitJS(`!!document.querySelector('.modal [name="form_id"]')`))

@@ -12,13 +12,6 @@
     }
   });
 
-  // Picking a person switches at once.
-  document.addEventListener("change", function (ev) {
-    if (ev.target.hasAttribute && ev.target.hasAttribute("data-autosubmit") && ev.target.value) {
-      ev.target.form.submit();
-    }
-  });
-
   function bottom(el) {
     return el.scrollHeight - el.scrollTop - el.clientHeight < 60;
   }
@@ -45,6 +38,7 @@
         if (tl) {
           tl.querySelectorAll("details").forEach(function (d, i) { openDetails[i] = d.open; });
         }
+        var before = tl ? tl.querySelectorAll(".msg").length : 0;
         ["rooms", "timeline"].forEach(function (id) {
           var now = document.getElementById(id), next = doc.getElementById(id);
           if (now && next) now.innerHTML = next.innerHTML;
@@ -55,6 +49,13 @@
             if (i in openDetails) d.open = openDetails[i];
           });
           if (stick) scrollDown(); else tl.scrollTop = keep;
+          // Tell screen readers about new messages only, not the redraw.
+          var msgs = tl.querySelectorAll(".msg");
+          var live = document.getElementById("live");
+          if (live && msgs.length > before) {
+            var last = msgs[msgs.length - 1].querySelector(".text, .ctitle");
+            live.textContent = last ? last.textContent : "New message";
+          }
         }
         document.body.setAttribute("data-refreshed", String(Date.now()));
       })
