@@ -397,3 +397,52 @@ func TestConsole_RoomsSurviveRestart(t *testing.T) {
 		}
 	}
 }
+
+// A manager, who holds no role, acts as themselves to decide the
+// approvals of their report's case: Approve at once, Deny through a form
+// that wants a reason.
+func TestConsole_ManagerApproves(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	res, err := h.engine.Apply(ctx, flows.OpenCase{By: hr, Kind: offboard.Voluntary, LastDay: time.Now().AddDate(0, 0, 10).Format(time.DateOnly),
+		Employee: offboard.Employee{Email: "jane.doe@example.com", ManagerEmail: "mona.manager@example.com"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := string(res.Case.ID)
+	v, err := h.engine.GetCase(ctx, offboard.System("test"), res.Case.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(v.Approvals) < 2 {
+		t.Fatalf("the playbook asked %d approvals, want 2", len(v.Approvals))
+	}
+	first, second := v.Approvals[0].ID, v.Approvals[1].ID
+	b := h.browser()
+	b.actAs("mona.manager@example.com")
+	_, body := b.get("/console/rooms/" + id)
+	approve := offboard.ActionRef{Verb: offboard.VerbApprove, CaseID: res.Case.ID, TaskKey: v.Approvals[0].TaskKey, ApprovalID: first}.Encode()
+	if !strings.Contains(body, `value="`+approve+`"`) {
+		t.Fatalf("no Approve button for the manager:\n%.3000s", body)
+	}
+	b.post("/console/click", url.Values{"room": {id}, "value": {approve}}, nil)
+	deny := offboard.ActionRef{Verb: offboard.VerbDeny, CaseID: res.Case.ID, TaskKey: v.Approvals[1].TaskKey, ApprovalID: second}.Encode()
+	if _, body = b.post("/console/click", url.Values{"room": {id}, "value": {deny}}, nil); !strings.Contains(body, `value="`+bot.FormDeny+`"`) {
+		t.Fatalf("Deny did not open its form:\n%.2000s", body)
+	}
+	if _, body = b.post("/console/submit", url.Values{"room": {id}, "form_id": {bot.FormDeny}, "reason": {""}}, nil); !strings.Contains(body, "Say why you deny this.") {
+		t.Fatalf("an empty reason was not asked for again:\n%.2000s", body)
+	}
+	b.post("/console/submit", url.Values{"room": {id}, "form_id": {bot.FormDeny}, "reason": {"Keep the mail with the team inbox"}}, nil)
+	v, err = h.engine.GetCase(ctx, offboard.System("test"), res.Case.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]offboard.ApprovalStatus{}
+	for _, a := range v.Approvals {
+		got[a.ID] = a.Status
+	}
+	if got[first] != offboard.ApprovalApproved || got[second] != offboard.ApprovalDenied {
+		t.Fatalf("approvals after the manager's decisions: %v", got)
+	}
+}
