@@ -78,6 +78,8 @@ type Console struct {
 	sessions map[string]*session
 	subs     map[chan offboard.CaseID]struct{}
 	closed   bool
+	// digest is the latest daily digest (PostDigest).
+	digest *flows.Digest
 }
 
 var _ offboard.Notifier = (*Console)(nil)

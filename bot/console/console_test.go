@@ -446,3 +446,28 @@ func TestConsole_ManagerApproves(t *testing.T) {
 		t.Fatalf("approvals after the manager's decisions: %v", got)
 	}
 }
+
+// The daily digest waits in the welcome room: all of it for HR, nothing
+// for someone without a role.
+func TestConsole_PostDigest(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	if _, err := h.engine.Apply(ctx, flows.OpenCase{By: hr, Kind: offboard.Voluntary, LastDay: time.Now().AddDate(0, 0, 10).Format(time.DateOnly),
+		Employee: offboard.Employee{Email: "jane.doe@example.com", ManagerEmail: "mona.manager@example.com"}}); err != nil {
+		t.Fatal(err)
+	}
+	d, err := h.engine.Digest(ctx, time.Now())
+	if err != nil || d.Empty() {
+		t.Fatalf("digest: %v (empty %v)", err, d.Empty())
+	}
+	if err := h.console.PostDigest(ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	b := h.browser()
+	if body := b.actAs("hana.hr@example.com"); !strings.Contains(body, "daily digest") || !strings.Contains(body, "OFF-0001") {
+		t.Fatalf("HR's welcome room lacks the digest:\n%.3000s", body)
+	}
+	if body := b.actAs("mona.manager@example.com"); strings.Contains(body, "daily digest") {
+		t.Fatal("someone without a role got the digest")
+	}
+}

@@ -28,6 +28,8 @@ type pageData struct {
 	Flash   []flashView
 	Form    *formView
 	Now     time.Time
+	// Digest is the latest daily digest, as this person reads it.
+	Digest *digestView
 }
 
 // roomItem is a room in the list on the left.
@@ -97,6 +99,7 @@ func (c *Console) render(w http.ResponseWriter, r *http.Request, status int, id 
 	d := pageData{Title: "Console", Banner: c.o.Banner, DashboardURL: c.o.DashboardURL, CSRF: c.csrfToken(sid),
 		People: people, Me: me, Problem: problem, Now: now}
 	if me != nil {
+		d.Digest = c.digestFor(me)
 		var err error
 		if d.Rooms, d.Closed, err = c.roomList(ctx, who, id); err != nil {
 			c.failErr(w, r, err)

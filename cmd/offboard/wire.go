@@ -214,6 +214,7 @@ func wire(cfg *config.Config, log *slog.Logger, db *store.DB, o wireOptions) (*a
 			return nil, err
 		}
 		a.notifiers = append(a.notifiers, a.console)
+		a.digests = append(a.digests, a.console)
 	}
 	var notifier offboard.Notifier
 	if len(a.notifiers) > 0 {
@@ -415,10 +416,10 @@ func (a *app) logStartup() {
 	switch {
 	case !cfg.Digest.Enabled:
 		a.log.Info("daily digest off", "why", "digest.enabled is false")
-	case a.slack == nil:
-		a.log.Info("daily digest off", "why", "Slack is not configured")
+	case len(a.digests) == 0:
+		a.log.Info("daily digest off", "why", "no chat platform posts it: configure Slack or enable the console")
 	default:
-		a.log.Info("daily digest on", "cron", cfg.Digest.Cron, "hr_channel", cfg.Slack.HRChannel)
+		a.log.Info("daily digest on", "cron", cfg.Digest.Cron, "slack_hr_channel", cfg.Slack.HRChannel, "console", a.console != nil)
 	}
 	if a.reconciler != nil {
 		a.log.Info("reconciliation on", "source", "bamboohr", "idp", "okta", "every", "1h")
