@@ -103,9 +103,26 @@ func New(o Options) (*Console, error) {
 	if _, err := rand.Read(c.key); err != nil {
 		return nil, err
 	}
+	t, err := parsePages()
+	if err != nil {
+		return nil, err
+	}
+	c.pages = t.Funcs(template.FuncMap{"when": c.when, "clock": c.clock})
+	if c.css, err = fs.ReadFile(assets, "static/console.css"); err != nil {
+		return nil, err
+	}
+	if c.js, err = fs.ReadFile(assets, "static/console.js"); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// parsePages parses the templates; "when" and "clock" need the console's
+// clock and zone, so New replaces them.
+func parsePages() (*template.Template, error) {
 	t, err := template.New("console").Funcs(template.FuncMap{
-		"when":  c.when,
-		"clock": c.clock,
+		"when":  func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 MST") },
+		"clock": func(t time.Time) string { return t.UTC().Format("15:04") },
 		"initial": func(s string) string {
 			for _, r := range s {
 				return strings.ToUpper(string(r))
@@ -116,14 +133,7 @@ func New(o Options) (*Console, error) {
 	if err != nil {
 		return nil, fmt.Errorf("console: templates: %w", err)
 	}
-	c.pages = t
-	if c.css, err = fs.ReadFile(assets, "static/console.css"); err != nil {
-		return nil, err
-	}
-	if c.js, err = fs.ReadFile(assets, "static/console.js"); err != nil {
-		return nil, err
-	}
-	return c, nil
+	return t, nil
 }
 
 // Handler returns the console's routes, all under /console.

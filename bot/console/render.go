@@ -106,6 +106,8 @@ type inputView struct {
 	Value       string
 	Error       string
 	Options     []optionView
+	// DescribedBy names the hint and error elements, for aria-describedby.
+	DescribedBy string
 }
 
 type optionView struct {
@@ -143,6 +145,14 @@ func toFormView(p *pendingForm, csrf string) *formView {
 		if v, ok := p.Values[in.ID]; ok {
 			iv.Value = v
 		}
+		var ids []string
+		if iv.Hint != "" {
+			ids = append(ids, "h-"+iv.ID)
+		}
+		if iv.Error != "" {
+			ids = append(ids, "e-"+iv.ID)
+		}
+		iv.DescribedBy = strings.Join(ids, " ")
 		switch iv.Kind {
 		case offboard.InputUser, offboard.InputEmail:
 			iv.Kind = "email"
