@@ -56,7 +56,8 @@ func (c *Console) sessionID(w http.ResponseWriter, r *http.Request) string {
 	b := make([]byte, 16)
 	_, _ = rand.Read(b)
 	id := hex.EncodeToString(b)
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: id, Path: "/console", HttpOnly: true, SameSite: http.SameSiteStrictMode})
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: id, Path: "/console", HttpOnly: true, SameSite: http.SameSiteStrictMode,
+		Secure: r.TLS != nil})
 	return id
 }
 
@@ -259,7 +260,7 @@ func (c *Console) actAs(w http.ResponseWriter, r *http.Request, sid string) {
 		return
 	}
 	http.SetCookie(w, &http.Cookie{Name: actAsCookie, Value: url.QueryEscape(email), Path: "/console", HttpOnly: true,
-		SameSite: http.SameSiteStrictMode, MaxAge: 30 * 24 * 3600})
+		SameSite: http.SameSiteStrictMode, MaxAge: 30 * 24 * 3600, Secure: r.TLS != nil})
 	c.withSession(sid, func(s *session) { s.form = nil })
 	http.Redirect(w, r, back, http.StatusSeeOther)
 }

@@ -43,6 +43,12 @@
           var now = document.getElementById(id), next = doc.getElementById(id);
           if (now && next) now.innerHTML = next.innerHTML;
         });
+        // After offboard restarts the session's token changes: keep the
+        // forms outside the redrawn parts (composer, picker) current.
+        var fresh = doc.querySelector('input[name="csrf"]');
+        if (fresh) {
+          document.querySelectorAll('input[name="csrf"]').forEach(function (i) { i.value = fresh.value; });
+        }
         tl = document.getElementById("timeline");
         if (tl) {
           tl.querySelectorAll("details").forEach(function (d, i) {
