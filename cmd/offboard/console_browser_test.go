@@ -207,7 +207,8 @@ func clickInSection(heading, label string) act {
 // time to revocation; the audit CSV downloads and its chain checks out.
 func TestConsole_Browser(t *testing.T) {
 	dir := t.TempDir()
-	app := startApp(t, exampleConfig(t, dir), wireOptions{})
+	cfgPath := exampleConfig(t, dir)
+	app := startApp(t, cfgPath, wireOptions{})
 	b := newBrowser(t, app.url)
 
 	b.step("open the console", chromedp.Navigate(app.url+"/console"), chromedp.WaitVisible(chromedp.CSS(`.composer`)))
@@ -339,6 +340,12 @@ func TestConsole_Browser(t *testing.T) {
 
 	t.Logf("screenshots: %s %s %s", consoleShot, financeShot, dashShot)
 	b.phoneShot(app.url + "/console/rooms/OFF-0002")
+
+	// And the auditor's own check, on the stopped store.
+	app.stop()
+	if code, out, errOut := runCLI("audit", "verify", "--config", cfgPath); code != 0 || !strings.Contains(out, "audit chain OK") {
+		t.Fatalf("audit verify: %d %q %q", code, out, errOut)
+	}
 }
 
 // evalIn evaluates a JavaScript expression in a tab.
