@@ -366,7 +366,7 @@ func (b *browserSession) tallShot(name string) {
 	b.t.Helper()
 	b.step("make the window tall", chromedp.EmulateViewport(1280, 3000))
 	b.screenshotIn(b.ctx, name)
-	b.step("back to the usual size", chromedp.EmulateReset())
+	b.step("back to the usual size", chromedp.EmulateViewport(1280, 900))
 }
 
 // phoneShot saves the console as a phone shows it.
