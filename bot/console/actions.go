@@ -37,11 +37,11 @@ func (c *Console) say(w http.ResponseWriter, r *http.Request, sid string) {
 	case isCmd && (cmd == "" || cmd[0] == ' '):
 		reply = c.o.Router.Command(r.Context(), who, strings.TrimSpace(cmd))
 		// A case opened from the composer: go to its new room.
-		if p := bot.ParseCommand(strings.TrimSpace(cmd)); p.Verb == bot.CmdOpen && !reply.Ephemeral && reply.Form == nil {
-			if id := c.newestCase(r, who, p.Email); id != "" {
+		if parsed := bot.ParseCommand(strings.TrimSpace(cmd)); parsed.Verb == bot.CmdOpen && !reply.Ephemeral && reply.Form == nil {
+			if id := c.newestCase(r, who, parsed.Email); id != "" {
 				// The case_opened notice says it was opened; the command
 				// is what the room did not hear yet.
-				c.addLine(id, line{Time: c.o.Clock.Now(), Author: p2name(who), Text: text})
+				c.addLine(id, line{Time: c.o.Clock.Now(), Author: displayName(who), Text: text})
 				c.publish(id)
 				http.Redirect(w, r, backTo(string(id)), http.StatusSeeOther)
 				return
@@ -56,7 +56,7 @@ func (c *Console) say(w http.ResponseWriter, r *http.Request, sid string) {
 	http.Redirect(w, r, back, http.StatusSeeOther)
 }
 
-func p2name(a offboard.Actor) string {
+func displayName(a offboard.Actor) string {
 	if a.Name != "" {
 		return a.Name
 	}
@@ -84,7 +84,7 @@ func (c *Console) answer(sid string, room offboard.CaseID, who offboard.Actor, s
 		return
 	}
 	if said != "" {
-		c.addLine(room, line{Time: c.o.Clock.Now(), Author: p2name(who), Text: said})
+		c.addLine(room, line{Time: c.o.Clock.Now(), Author: displayName(who), Text: said})
 	}
 	if reply.Text != "" {
 		c.addLine(room, line{Time: c.o.Clock.Now(), Author: "offboard", Bot: true, Text: reply.Text, Tone: offboard.ToneInfo})
