@@ -38,7 +38,7 @@ func TestNewAssistant(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			a, err := newAssistant(cfg, discardLogger(), e, nil)
+			a, err := newAssistant(cfg, discardLogger(), e, nil, cfg.RolesOf)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -62,6 +62,11 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,
 	}
+	if a.console != nil {
+		// Live-update streams stay open; end them so shutdown need not
+		// wait for every browser to leave.
+		srv.RegisterOnShutdown(a.console.Close)
+	}
 	httpErr := make(chan error, 1)
 	go func() { httpErr <- srv.Serve(ln) }()
 	a.log.Info("listening", "url", "http://"+ln.Addr().String(), "health", "http://"+ln.Addr().String()+"/healthz")

@@ -15,6 +15,7 @@ import (
 	"github.com/offboard-dev/offboard"
 	"github.com/offboard-dev/offboard/bot"
 	"github.com/offboard-dev/offboard/bot/assistant"
+	"github.com/offboard-dev/offboard/bot/console"
 	slackbot "github.com/offboard-dev/offboard/bot/slack"
 	teamsbot "github.com/offboard-dev/offboard/bot/teams"
 	"github.com/offboard-dev/offboard/config"
@@ -44,6 +45,8 @@ type app struct {
 	slack *slackbot.Platform
 	// teams is nil unless teams.app_id is set.
 	teams *teamsbot.Platform
+	// console is nil unless console.enabled.
+	console *console.Console
 	// notifiers are the chat platforms that get notices; digests those
 	// that post the daily digest.
 	notifiers offboard.Notifiers
@@ -187,7 +190,7 @@ func wire(cfg *config.Config, log *slog.Logger, db *store.DB, o wireOptions) (*a
 			a.runner.Wake()
 		}
 	}
-	asst, err := newAssistant(cfg, log, a.engine, clock)
+	asst, err := newAssistant(cfg, log, a.engine, clock, a.rolesOf)
 	if err != nil {
 		return nil, err
 	}
@@ -232,6 +235,16 @@ func wire(cfg *config.Config, log *slog.Logger, db *store.DB, o wireOptions) (*a
 		}
 		a.notifiers = append(a.notifiers, a.teams)
 		a.digests = append(a.digests, a.teams)
+	}
+	if cfg.Console.Enabled {
+		a.console, err = console.New(console.Options{Router: a.router, Engine: a.engine, People: cfg.Roles,
+			Audit: db.AuditEvents, DashboardURL: "/", Banner: a.banner(), Clock: clock, Location: cfg.Location(),
+			Logger: log.With("component", "console")})
+		if err != nil {
+			return nil, err
+		}
+		a.notifiers = append(a.notifiers, a.console)
+		a.digests = append(a.digests, a.console)
 	}
 	var notifier offboard.Notifier
 	if len(a.notifiers) > 0 {
@@ -314,6 +327,10 @@ func wire(cfg *config.Config, log *slog.Logger, db *store.DB, o wireOptions) (*a
 	if cfg.Console.Enabled {
 		if err := a.mountDashboard(clock); err != nil {
 			return nil, err
+		}
+		h := a.guard(a.console.Handler())
+		for _, pattern := range []string{"GET /console", "GET /console/", "POST /console/"} {
+			a.web.Mount(pattern, h)
 		}
 	}
 	if a.teams != nil {
@@ -461,10 +478,10 @@ func (a *app) logStartup() {
 	case !cfg.Digest.Enabled:
 		a.log.Info("daily digest off", "why", "digest.enabled is false")
 	case len(a.digests) == 0:
-		a.log.Info("daily digest off", "why", "no chat platform is configured")
+		a.log.Info("daily digest off", "why", "no chat platform posts it: configure Slack or Teams, or enable the console")
 	default:
 		a.log.Info("daily digest on", "cron", cfg.Digest.Cron, "slack_hr_channel", cfg.Slack.HRChannel,
-			"teams", a.teams != nil)
+			"teams", a.teams != nil, "console", a.console != nil)
 	}
 	if len(a.dirSources) > 0 {
 		names := make([]string, 0, len(a.dirSources))
@@ -485,10 +502,9 @@ func (a *app) logStartup() {
 	// Keys reserved for features that are not built yet: say so rather
 	// than let a setting look like it took effect.
 	if cfg.Console.Enabled {
-		a.log.Info("dashboard on", "url", "http://"+cfg.HTTP.Listen+"/",
-			"why", "console.enabled; the chat console itself is not part of this build yet")
+		a.log.Info("console on", "url", "http://"+cfg.HTTP.Listen+"/console", "dashboard", "http://"+cfg.HTTP.Listen+"/")
 	} else {
-		a.log.Info("dashboard off", "why", "console.enabled is false")
+		a.log.Info("console and dashboard off", "why", "console.enabled is false")
 	}
 	if cfg.AssistantEnabled() {
 		a.log.Warn("assistant is configured but the model-backed assistant is not part of this build yet; questions get the built-in answers")
@@ -519,34 +535,25 @@ func resolvePlaybooks(cfg *config.Config, known func(string) bool) (string, erro
 	return strings.Join(sorted(names), ", "), nil
 }
 
+// banner is the line every console and dashboard page shows, if any.
+func (a *app) banner() string {
+	if a.cfg.Demo {
+		return demoBanner
+	}
+	return ""
+}
+
 // mountDashboard serves the dashboard at the root. It shows every case,
 // so it is on only with console.enabled, and either listens on loopback
 // or asks for console.token (config validation refuses anything else).
 func (a *app) mountDashboard(clock offboard.Clock) error {
 	cfg := a.cfg
-	banner := ""
-	if cfg.Demo {
-		banner = demoBanner
-	}
 	h, err := dashboard.New(dashboard.Options{Engine: a.engine, Audit: a.db.AuditEvents, Verify: a.db.VerifyAudit,
-		Clock: clock, Location: cfg.Location(), Logger: a.log.With("component", "dashboard"), Banner: banner})
+		Clock: clock, Location: cfg.Location(), Logger: a.log.With("component", "dashboard"), Banner: a.banner()})
 	if err != nil {
 		return err
 	}
-	if token := cfg.Console.Token.Reveal(); token != "" {
-		want := sha256.Sum256([]byte(token))
-		next := h
-		h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			_, pass, _ := r.BasicAuth()
-			got := sha256.Sum256([]byte(pass))
-			if subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
-				w.Header().Set("WWW-Authenticate", `Basic realm="offboard", charset="UTF-8"`)
-				http.Error(w, "the dashboard needs console.token as the password", http.StatusUnauthorized)
-				return
-			}
-			next.ServeHTTP(w, r)
-		})
-	}
+	h = a.guard(h)
 	for _, pattern := range []string{"GET /{$}", "GET /cases/{id}", "GET /analytics", "GET /audit", "GET /audit.json",
 		"GET /audit.csv", "POST /audit/verify", "GET /static/"} {
 		a.web.Mount(pattern, h)
@@ -557,17 +564,38 @@ func (a *app) mountDashboard(clock offboard.Clock) error {
 // newAssistant answers questions with the configured language model and
 // the rules as its fallback, or with the rules alone when no model is
 // configured.
-func newAssistant(cfg *config.Config, log *slog.Logger, e *flows.Engine, clock offboard.Clock) (bot.Assistant, error) {
+func newAssistant(cfg *config.Config, log *slog.Logger, e *flows.Engine, clock offboard.Clock, roles func(string) []offboard.Role) (bot.Assistant, error) {
 	rules := assistant.New(e, clock, cfg.Location())
 	if !cfg.AssistantEnabled() {
 		return rules, nil
 	}
 	c := cfg.Assistant
-	m, err := assistant.NewModel(assistant.ModelOptions{Engine: e, Roles: cfg.RolesOf,
+	m, err := assistant.NewModel(assistant.ModelOptions{Engine: e, Roles: roles,
 		APIKey: c.APIKey.Reveal(), BaseURL: c.BaseURL, Model: c.Model, MaxToolRounds: c.MaxToolRounds, Timeout: c.Timeout.D(),
 		Fallback: rules, Clock: clock, Location: cfg.Location(), Logger: log.With("component", "assistant")})
 	if err != nil {
 		return nil, fmt.Errorf("assistant: %w", err)
 	}
 	return m, nil
+}
+
+// guard asks every request to the dashboard and the console for
+// console.token (as the Basic auth password) when one is set; without
+// it, config validation has made sure offboard listens on loopback only.
+func (a *app) guard(next http.Handler) http.Handler {
+	token := a.cfg.Console.Token.Reveal()
+	if token == "" {
+		return next
+	}
+	want := sha256.Sum256([]byte(token))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, pass, _ := r.BasicAuth()
+		got := sha256.Sum256([]byte(pass))
+		if subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
+			w.Header().Set("WWW-Authenticate", `Basic realm="offboard", charset="UTF-8"`)
+			http.Error(w, "the dashboard and console need console.token as the password", http.StatusUnauthorized)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }

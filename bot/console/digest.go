@@ -1,0 +1,51 @@
+package console
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"github.com/offboard-dev/offboard"
+	"github.com/offboard-dev/offboard/flows"
+)
+
+// PostDigest keeps the daily digest for the console's welcome room: HR
+// and admins read all of it, a department its own part, as the Slack
+// channels get them. Only the latest digest is kept.
+func (c *Console) PostDigest(ctx context.Context, d flows.Digest) error {
+	c.mu.Lock()
+	c.digest = &d
+	c.mu.Unlock()
+	c.publish("")
+	return nil
+}
+
+// digestView is the digest one person reads, or nil.
+type digestView struct {
+	At   time.Time
+	Text string
+}
+
+func (c *Console) digestFor(p *person) *digestView {
+	c.mu.Lock()
+	d := c.digest
+	c.mu.Unlock()
+	if d == nil || p == nil {
+		return nil
+	}
+	part := flows.Digest{}
+	switch {
+	case slices.Contains(p.Roles, offboard.RoleHR), slices.Contains(p.Roles, offboard.RoleAdmin):
+		part = *d
+	default:
+		for _, dept := range offboard.Departments() {
+			if slices.Contains(p.Roles, dept.Role()) {
+				part = d.ForDepartment(dept)
+			}
+		}
+	}
+	if part.Empty() {
+		return nil
+	}
+	return &digestView{At: d.At, Text: part.Text(c.o.Location)}
+}

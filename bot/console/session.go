@@ -1,0 +1,282 @@
+package console
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/offboard-dev/offboard"
+)
+
+// Cookies. Both are HttpOnly and SameSite=Strict, scoped to /console.
+const (
+	sessionCookie = "offboard_console_session"
+	actAsCookie   = "offboard_console_as"
+)
+
+// session is what the console remembers about one browser between a
+// post and the page it redirects to: answers only this person sees, and
+// a form being filled in.
+type session struct {
+	seen  time.Time
+	flash []flash
+	form  *pendingForm
+}
+
+// flash is a private exchange: what the person said and the answer.
+type flash struct {
+	Time  time.Time
+	Room  offboard.CaseID
+	Said  string
+	Reply offboard.Reply
+}
+
+// pendingForm is a form (a modal) shown over the page until it is sent
+// without errors or dismissed.
+type pendingForm struct {
+	Room   offboard.CaseID
+	Form   *offboard.Form
+	Errors offboard.FieldErrors
+	Values map[string]string
+}
+
+// sessionID returns the browser's session id, giving it one when it has
+// none (only on GET: a post without one fails its CSRF check).
+func (c *Console) sessionID(w http.ResponseWriter, r *http.Request) string {
+	if ck, err := r.Cookie(sessionCookie); err == nil && validID(ck.Value) {
+		return ck.Value
+	}
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	id := hex.EncodeToString(b)
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: id, Path: "/console", HttpOnly: true, SameSite: http.SameSiteStrictMode,
+		Secure: r.TLS != nil})
+	return id
+}
+
+func validID(s string) bool {
+	if len(s) != 32 {
+		return false
+	}
+	_, err := hex.DecodeString(s)
+	return err == nil
+}
+
+// csrfToken binds a form to the browser's session: a page of another
+// site can neither read it nor guess it.
+func (c *Console) csrfToken(sid string) string {
+	m := hmac.New(sha256.New, c.key)
+	m.Write([]byte(sid))
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// sameOrigin refuses a post a browser says came from another origin.
+func sameOrigin(r *http.Request) bool {
+	origin := r.Header.Get("Origin")
+	if origin == "" || origin == "null" {
+		// Browsers send Origin on every cross-site post; the CSRF token
+		// covers clients that send none.
+		return origin == ""
+	}
+	u, err := url.Parse(origin)
+	return err == nil && strings.EqualFold(u.Host, r.Host)
+}
+
+// post wraps a POST handler with the CSRF checks (same origin and the
+// session's token) and a small body limit.
+func (c *Console) post(h func(w http.ResponseWriter, r *http.Request, sid string)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+		if err := r.ParseForm(); err != nil {
+			c.fail(w, r, http.StatusBadRequest, "The form could not be read.")
+			return
+		}
+		ck, err := r.Cookie(sessionCookie)
+		if !sameOrigin(r) || err != nil || !validID(ck.Value) ||
+			!hmac.Equal([]byte(r.PostFormValue("csrf")), []byte(c.csrfToken(ck.Value))) {
+			c.fail(w, r, http.StatusForbidden, "This page was out of date or came from elsewhere, so nothing was done. Go back, reload and try again.")
+			return
+		}
+		h(w, r, ck.Value)
+	}
+}
+
+// withSession runs fn on the session, creating it when missing.
+func (c *Console) withSession(sid string, fn func(s *session)) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s := c.sessions[sid]
+	if s == nil {
+		if len(c.sessions) >= maxSessions {
+			c.evictOldest()
+		}
+		s = &session{}
+		c.sessions[sid] = s
+	}
+	s.seen = time.Now()
+	fn(s)
+}
+
+// evictOldest drops the least recently seen session; c.mu is held.
+func (c *Console) evictOldest() {
+	var oldest string
+	var at time.Time
+	for id, s := range c.sessions {
+		if oldest == "" || s.seen.Before(at) {
+			oldest, at = id, s.seen
+		}
+	}
+	delete(c.sessions, oldest)
+}
+
+// person is someone one may act as.
+type person struct {
+	Email string
+	Name  string
+	Roles []offboard.Role
+	// Manages is set for managers of open cases who hold no role.
+	Manages bool
+}
+
+// RoleLabel says what the person does, for the picker.
+func (p person) RoleLabel() string {
+	if len(p.Roles) == 0 {
+		if p.Manages {
+			return "Manager"
+		}
+		return "No role"
+	}
+	parts := make([]string, len(p.Roles))
+	for i, r := range p.Roles {
+		parts[i] = roleLabel(r)
+	}
+	return strings.Join(parts, ", ")
+}
+
+func roleLabel(r offboard.Role) string {
+	switch r {
+	case offboard.RoleHR, offboard.RoleIT:
+		return strings.ToUpper(string(r))
+	}
+	return strings.ToUpper(string(r[:1])) + string(r[1:])
+}
+
+// nameOf makes a display name from an email: "hana.hr@…" → "Hana Hr".
+func nameOf(email string) string {
+	local, _, _ := strings.Cut(email, "@")
+	words := strings.FieldsFunc(local, func(r rune) bool { return r == '.' || r == '_' || r == '-' || r == '+' })
+	for i, w := range words {
+		words[i] = strings.ToUpper(w[:1]) + w[1:]
+	}
+	if len(words) == 0 {
+		return email
+	}
+	return strings.Join(words, " ")
+}
+
+// people lists who one may act as: everyone configured under roles, and
+// the managers of open cases (so a manager can decide an approval).
+func (c *Console) people(ctx context.Context) []person {
+	byEmail := map[string]*person{}
+	var order []string
+	add := func(email string) *person {
+		e := strings.ToLower(strings.TrimSpace(email))
+		if e == "" {
+			return nil
+		}
+		if p := byEmail[e]; p != nil {
+			return p
+		}
+		p := &person{Email: e, Name: nameOf(e)}
+		byEmail[e] = p
+		order = append(order, e)
+		return p
+	}
+	for _, r := range offboard.ConfigurableRoles() {
+		for _, e := range c.o.People[r] {
+			if p := add(e); p != nil && !slices.Contains(p.Roles, r) {
+				p.Roles = append(p.Roles, r)
+			}
+		}
+	}
+	views, err := c.o.Engine.ListCases(ctx, offboard.System(PlatformName), offboard.CaseOpen, roomLimit)
+	if err != nil {
+		c.o.Logger.WarnContext(ctx, "console: listing managers failed", "err", err)
+	}
+	for _, v := range views {
+		if p := add(v.Case.Employee.ManagerEmail); p != nil && len(p.Roles) == 0 {
+			p.Manages = true
+		}
+	}
+	out := make([]person, 0, len(order))
+	for _, e := range order {
+		out = append(out, *byEmail[e])
+	}
+	return out
+}
+
+// actor returns who the browser acts as: the person in the cookie, if
+// they are still someone one may act as.
+func (c *Console) actor(r *http.Request, people []person) (offboard.Actor, *person) {
+	ck, err := r.Cookie(actAsCookie)
+	if err != nil {
+		return offboard.Actor{}, nil
+	}
+	email, _ := url.QueryUnescape(ck.Value)
+	for i := range people {
+		if people[i].Email == strings.ToLower(email) {
+			p := &people[i]
+			// Roles are not set here: the engine resolves them from
+			// config for every command.
+			return offboard.Actor{Kind: offboard.ActorPerson, ID: p.Email, Email: p.Email, Name: p.Name,
+				Platform: PlatformName, PlatformUserID: p.Email}, p
+		}
+	}
+	return offboard.Actor{}, nil
+}
+
+// actAs sets who the browser acts as.
+func (c *Console) actAs(w http.ResponseWriter, r *http.Request, sid string) {
+	email := strings.ToLower(strings.TrimSpace(r.PostFormValue("as")))
+	ok := false
+	for _, p := range c.people(r.Context()) {
+		if p.Email == email {
+			ok = true
+		}
+	}
+	back := backTo(r.PostFormValue("room"))
+	if !ok {
+		c.withSession(sid, func(s *session) {
+			s.addFlash(flash{Time: c.o.Clock.Now(), Reply: offboard.Reply{Ephemeral: true, Text: "Pick someone from the list."}})
+		})
+		http.Redirect(w, r, back, http.StatusSeeOther)
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: actAsCookie, Value: url.QueryEscape(email), Path: "/console", HttpOnly: true,
+		SameSite: http.SameSiteStrictMode, MaxAge: 30 * 24 * 3600, Secure: r.TLS != nil})
+	c.withSession(sid, func(s *session) { s.form = nil })
+	http.Redirect(w, r, back, http.StatusSeeOther)
+}
+
+func (s *session) addFlash(f flash) {
+	s.flash = append(s.flash, f)
+	if len(s.flash) > maxFlash {
+		s.flash = s.flash[len(s.flash)-maxFlash:]
+	}
+}
+
+// backTo is the page to return to after a post: the room it came from,
+// or the console's home.
+func backTo(room string) string {
+	if id, ok := offboard.ParseCaseID(room); ok {
+		return "/console/rooms/" + string(id)
+	}
+	return "/console"
+}

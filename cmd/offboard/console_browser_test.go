@@ -1,0 +1,452 @@
+package main
+
+import (
+	"context"
+	"encoding/csv"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+)
+
+// artifactsDir holds the browser test's screenshots (git-ignored), at
+// the repository root.
+const artifactsDir = "../../artifacts"
+
+// stepTimeout is generous: under -race on a small shared machine one
+// step can take several seconds.
+const stepTimeout = 60 * time.Second
+
+// chromium finds the browser. The test fails without one, never skips:
+// .ci/run installs it.
+func chromium(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	t.Fatal("the browser test needs Chromium: install the chromium package (.ci/run does)")
+	return ""
+}
+
+// browserSession is one headless Chromium driving the app.
+type act = chromedp.Action[chromedp.Void]
+
+type browserSession struct {
+	t    *testing.T
+	ctx  context.Context
+	base string
+}
+
+func newBrowser(t *testing.T, base string) *browserSession {
+	t.Helper()
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(chromium(t)),
+		chromedp.Flag("headless", true),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-quic", true),
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 900),
+	}
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelCtx := chromedp.NewContext(actx)
+	t.Cleanup(func() {
+		cancelCtx()
+		cancelAlloc()
+	})
+	b := &browserSession{t: t, ctx: ctx, base: base}
+	// The first run starts the browser; it must not carry a timeout
+	// (the browser lives as long as that call's context).
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("starting Chromium: %v", err)
+	}
+	return b
+}
+
+// step runs actions with the step timeout; on failure it saves a
+// screenshot of the page for the report.
+func (b *browserSession) step(name string, actions ...act) {
+	b.t.Helper()
+	b.stepIn(b.ctx, name, actions...)
+}
+
+func (b *browserSession) stepIn(tab context.Context, name string, actions ...act) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(tab, stepTimeout)
+	defer cancel()
+	if err := chromedp.Do(ctx, actions...); err != nil {
+		shot := b.screenshotIn(tab, "failed-"+slug(name))
+		sctx, scancel := context.WithTimeout(tab, 10*time.Second)
+		url, _ := chromedp.Run(sctx, chromedp.Location())
+		text, _ := chromedp.Run(sctx, chromedp.Evaluate[string](`document.body ? document.body.innerText : ""`))
+		scancel()
+		b.t.Fatalf("%s: %v\n(page %s, screenshot %s)\n%.3000s", name, err, url, shot, text)
+	}
+}
+
+func slug(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
+			return r
+		}
+		return '-'
+	}, strings.ToLower(s))
+}
+
+// screenshotIn saves a full-page PNG under artifacts/ and returns its path.
+func (b *browserSession) screenshotIn(tab context.Context, name string) string {
+	if err := os.MkdirAll(artifactsDir, 0o755); err != nil {
+		b.t.Logf("screenshot %s: %v", name, err)
+		return ""
+	}
+	ctx, cancel := context.WithTimeout(tab, 20*time.Second)
+	defer cancel()
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		b.t.Logf("screenshot %s: %v", name, err)
+		return ""
+	}
+	path := filepath.Join(artifactsDir, name+".png")
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		b.t.Logf("screenshot %s: %v", name, err)
+	}
+	return path
+}
+
+// actAs picks who the console acts as from the picker, as a person
+// would (the picker submits its form; one navigation, so the next step
+// cannot type into a page that is about to go away).
+func (b *browserSession) actAs(email string) {
+	b.t.Helper()
+	b.step("act as "+email,
+		chromedp.WaitVisible(chromedp.CSS(`#as`)),
+		chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+			_, err := chromedp.Evaluate[bool](fmt.Sprintf(`(() => { window.__before = 1; const s = document.querySelector('#as'); s.value = %q; s.form.submit(); return true; })()`, email))(ctx, t)
+			return err
+		}),
+		waitJS(fmt.Sprintf(`!window.__before && document.readyState === 'complete' && document.querySelector('#as').value === %q && !document.querySelector('#composer-text').disabled`, email)),
+	)
+}
+
+// say types into the composer and sends it with Enter.
+func (b *browserSession) say(text string) {
+	b.t.Helper()
+	b.step("say "+text,
+		chromedp.WaitEnabled(chromedp.CSS(`#composer-text`)),
+		chromedp.SendKeys(chromedp.CSS(`#composer-text`), text+kb.Enter),
+	)
+}
+
+// waitJS polls a JavaScript expression until it is true. Unlike
+// chromedp.Poll it survives the page navigating while it waits (a form
+// post and its redirect).
+func waitJS(expr string) act {
+	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+		var last error
+		for {
+			ok, err := chromedp.Evaluate[bool](expr)(ctx, t)
+			if err == nil && ok {
+				return chromedp.Void{}, nil
+			}
+			if err != nil {
+				last = err
+			}
+			select {
+			case <-ctx.Done():
+				return chromedp.Void{}, fmt.Errorf("waiting for %s: %w (last error: %v)", expr, ctx.Err(), last)
+			case <-time.After(100 * time.Millisecond):
+			}
+		}
+	}
+}
+
+// sectionJS finds a task section of a card by its heading.
+func sectionJS(heading string) string {
+	return fmt.Sprintf(`[...document.querySelectorAll('.section')].find(s => (s.querySelector('h3')||{}).textContent === %q)`, heading)
+}
+
+// clickInSection clicks the button labelled label in the task section
+// headed heading, accepting its "are you sure?".
+func clickInSection(heading, label string) act {
+	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+		js := fmt.Sprintf(`(() => { window.confirm = () => true; const s = %s; if (!s) return false;
+			const b = [...s.querySelectorAll('button')].find(b => b.textContent.trim() === %q); if (!b) return false; b.click(); return true; })()`,
+			sectionJS(heading), label)
+		ok, err := chromedp.Evaluate[bool](js)(ctx, t)
+		if err != nil {
+			return chromedp.Void{}, err
+		}
+		if !ok {
+			return chromedp.Void{}, fmt.Errorf("no %q button in the section %q", label, heading)
+		}
+		return chromedp.Void{}, nil
+	}
+}
+
+// The whole product in a browser, against the real serve wiring with the
+// example config and the demo Okta: HR opens an involuntary case from the
+// console's composer, the room appears and its Okta card turns done with
+// evidence; Finance is kept out of that confidential room, is refused the
+// Okta button of another case and marks its own task done, which another
+// open tab sees without reloading; the dashboard shows the case and its
+// time to revocation; the audit CSV downloads and its chain checks out.
+func TestConsole_Browser(t *testing.T) {
+	dir := t.TempDir()
+	cfgPath := exampleConfig(t, dir)
+	app := startApp(t, cfgPath, wireOptions{})
+	b := newBrowser(t, app.url)
+
+	b.step("open the console", chromedp.Navigate(app.url+"/console"), chromedp.WaitVisible(chromedp.CSS(`.composer`)))
+	b.actAs("hana.hr@example.com")
+	b.screenshotIn(b.ctx, "console-lobby")
+	// The form (a modal) shows its errors beside the fields.
+	b.say("/offboard")
+	b.step("the open-case form opens", waitJS(`!!document.querySelector('.modal [name="form_id"]')`))
+	b.step("sending it empty shows the errors",
+		chromedp.Click(chromedp.CSS(`.modal button.primary`)),
+		waitJS(`document.querySelectorAll('.modal [aria-invalid="true"]').length >= 1 && document.querySelector('.modal').textContent.includes('Say who is leaving')`),
+	)
+	b.screenshotIn(b.ctx, "console-form-errors")
+	b.step("cancel the form",
+		chromedp.Click(chromedp.CSS(`.modal .cancel button`)),
+		waitJS(`!document.querySelector('.modal') && document.readyState === 'complete'`),
+	)
+	b.say("/offboard jane.doe@example.com involuntary")
+	b.step("the case room appears",
+		waitJS(`location.pathname === '/console/rooms/OFF-0001' && !!document.querySelector('body[data-room="OFF-0001"] .card')`),
+		waitJS(`document.querySelector('#rooms').textContent.includes('OFF-0001')`),
+	)
+	b.step("the Okta suspend card turns done with evidence",
+		waitJS(fmt.Sprintf(`(() => { const s = %s; return !!s && s.querySelector('.badge').textContent.startsWith('Done') && s.textContent.includes('status_after: SUSPENDED') && s.textContent.includes('okta_request_id'); })()`,
+			sectionJS("Suspend the Okta account"))),
+	)
+	b.step("the header tells the time to revocation",
+		waitJS(`document.querySelector('.card').textContent.includes('Access revoked')`))
+	evalIn[int](b, b.ctx, "scroll to the top of the room", `document.querySelector('#timeline').scrollTop = 0`)
+	consoleShot := b.screenshotIn(b.ctx, "console-hr-room")
+	b.tallShot("console-hr-room-whole")
+
+	// Finance may not see the confidential case.
+	b.actAs("fiona.finance@example.com")
+	rooms := evalIn[string](b, b.ctx, "Finance's room list", `document.querySelector('#rooms').innerText`)
+	if strings.Contains(rooms, "OFF-0001") {
+		t.Fatalf("Finance sees the confidential room OFF-0001:\n%s", rooms)
+	}
+	b.step("Finance is not let into the confidential room",
+		chromedp.Navigate(app.url+"/console/rooms/OFF-0001"),
+		waitJS(`document.querySelector('#timeline').textContent.includes('You are not in this room')`))
+
+	// A voluntary case Finance can see.
+	lastDay := time.Now().UTC().AddDate(0, 0, 14).Format(time.DateOnly)
+	b.actAs("hana.hr@example.com")
+	b.say("/offboard alex.kim@example.com voluntary " + lastDay)
+	b.step("the second room appears", waitJS(`location.pathname === '/console/rooms/OFF-0002'`))
+
+	b.actAs("fiona.finance@example.com")
+	b.step("Finance clicks the Okta button and is refused",
+		waitJS(`document.querySelector('#rooms').textContent.includes('OFF-0002')`),
+		clickInSection("Suspend the Okta account", "Suspend in Okta"),
+		waitJS(`[...document.querySelectorAll('.msg.private')].some(m => m.textContent.includes('may not run'))`),
+	)
+	suspendState := evalIn[string](b, b.ctx, "the refused task did not run", sectionJS("Suspend the Okta account")+`.querySelector('.badge').textContent`)
+	if !strings.HasPrefix(suspendState, "Scheduled") {
+		t.Fatalf("after Finance's refused click the Okta suspend is %q, want still scheduled", suspendState)
+	}
+	b.screenshotIn(b.ctx, "console-finance-refused")
+
+	// A second tab marks the task done; this one updates live.
+	evalIn[string](b, b.ctx, "mark this tab", `window.__stay = 'here'`)
+	tab, cancelTab := chromedp.NewContext(b.ctx)
+	defer cancelTab()
+	if err := chromedp.Do(tab); err != nil {
+		t.Fatalf("opening a second tab: %v", err)
+	}
+	b.stepIn(tab, "Finance marks its task done in another tab",
+		chromedp.Navigate(app.url+"/console/rooms/OFF-0002"),
+		waitJS(`!!(`+sectionJS("Settle the final expense report")+`)`),
+		clickInSection("Settle the final expense report", "Mark done"),
+		waitJS(fmt.Sprintf(`(() => { const s = %s; return !!s && s.querySelector('.badge').textContent.startsWith('Done by') && s.querySelector('.badge').textContent.includes('fiona.finance@example.com'); })()`,
+			sectionJS("Settle the final expense report"))),
+	)
+	cancelTab()
+	b.step("the first tab shows it without a reload",
+		waitJS(fmt.Sprintf(`(() => { const s = %s; return window.__stay === 'here' && !!s && s.querySelector('.badge').textContent.startsWith('Done'); })()`,
+			sectionJS("Settle the final expense report"))),
+		waitJS(`document.querySelector('#timeline').textContent.includes('marked “Settle the final expense report” done')`),
+	)
+	financeShot := b.screenshotIn(b.ctx, "console-finance-room")
+
+	// The dashboard: the case and its time to revocation.
+	b.step("open the dashboard", chromedp.Navigate(app.url+"/"), chromedp.WaitVisible(chromedp.CSS(`table`)))
+	row := evalIn[string](b, b.ctx, "the dashboard lists the case with its time to revocation",
+		`[...document.querySelectorAll('tbody tr')].map(r => r.innerText).find(t => t.includes('OFF-0001')) || ''`)
+	cells := strings.Split(row, "\t")
+	if len(cells) < 7 || strings.TrimSpace(cells[6]) == "" || strings.Contains(cells[6], "not yet") {
+		t.Fatalf("dashboard row of OFF-0001 lacks a time to revocation: %q", row)
+	}
+	dashShot := b.screenshotIn(b.ctx, "dashboard")
+
+	// The audit CSV downloads, and its chain checks out.
+	downloads := t.TempDir()
+	done := make(chan string, 1)
+	err := chromedp.ListenBrowser(b.ctx, func(ev any) {
+		if e, ok := ev.(*browser.EventDownloadProgress); ok && e.State == browser.DownloadProgressStateCompleted {
+			select {
+			case done <- e.GUID:
+			default:
+			}
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.step("verify the chain on the audit page",
+		chromedp.Navigate(app.url+"/audit"),
+		chromedp.Click(chromedp.CSS(`form[action="/audit/verify"] button`)),
+		chromedp.WaitVisible(chromedp.CSS(`.result`)),
+	)
+	verified := evalIn[string](b, b.ctx, "read the verification", `document.querySelector('.result').innerText`)
+	if !strings.Contains(verified, "OK") || !strings.Contains(verified, "intact") {
+		t.Fatalf("chain verification on the audit page: %q", verified)
+	}
+	events := true
+	if _, err := chromedp.CallBrowser(b.ctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
+		Behavior: browser.SetDownloadBehaviorBehaviorAllowAndName, DownloadPath: downloads, EventsEnabled: &events}); err != nil {
+		t.Fatalf("allowing downloads: %v", err)
+	}
+	b.step("download the audit CSV", chromedp.Click(chromedp.CSS(`a[href^="/audit.csv"]`)))
+	var guid string
+	select {
+	case guid = <-done:
+	case <-time.After(stepTimeout):
+		t.Fatal("the audit CSV download did not finish")
+	}
+	checkAuditCSV(t, filepath.Join(downloads, guid), verified)
+
+	t.Logf("screenshots: %s %s %s", consoleShot, financeShot, dashShot)
+	b.phoneShot(app.url + "/console/rooms/OFF-0002")
+
+	// And the auditor's own check, on the stopped store.
+	app.stop()
+	if code, out, errOut := runCLI("audit", "verify", "--config", cfgPath); code != 0 || !strings.Contains(out, "audit chain OK") {
+		t.Fatalf("audit verify: %d %q %q", code, out, errOut)
+	}
+}
+
+// evalIn evaluates a JavaScript expression in a tab.
+func evalIn[T any](b *browserSession, tab context.Context, name, expr string) T {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(tab, stepTimeout)
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr))
+	if err != nil {
+		b.t.Fatalf("%s: %v", name, err)
+	}
+	return v
+}
+
+// tallShot saves the page in a window tall enough to show the whole
+// room, then returns to the usual size.
+func (b *browserSession) tallShot(name string) {
+	b.t.Helper()
+	b.step("make the window tall", chromedp.EmulateViewport(1280, 3000))
+	b.screenshotIn(b.ctx, name)
+	b.step("back to the usual size", chromedp.EmulateViewport(1280, 900))
+}
+
+// phoneShot saves the console as a phone shows it.
+func (b *browserSession) phoneShot(url string) {
+	b.t.Helper()
+	b.step("the console on a phone",
+		chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile),
+		chromedp.Navigate(url),
+		chromedp.WaitVisible(chromedp.CSS(`.composer`)),
+	)
+	overflow := evalIn[bool](b, b.ctx, "no sideways scrolling on a phone", `document.documentElement.scrollWidth > window.innerWidth + 1`)
+	b.screenshotIn(b.ctx, "console-phone")
+	if overflow {
+		b.t.Error("the console scrolls sideways on a phone")
+	}
+}
+
+// checkAuditCSV reads the downloaded export: every row links to the one
+// before (prev_hash = the previous hash), the last hash is the head the
+// server verified, and the story of the test is in it.
+func checkAuditCSV(t *testing.T, path, verified string) {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatalf("audit CSV: %v", err)
+	}
+	if len(rows) < 10 || rows[0][0] != "seq" {
+		t.Fatalf("audit CSV has %d rows, header %v", len(rows), rows[0])
+	}
+	col := map[string]int{}
+	for i, name := range rows[0] {
+		col[name] = i
+	}
+	prev := ""
+	var sawOpen, sawRefused, sawDone bool
+	for i, r := range rows[1:] {
+		if r[col["prev_hash"]] != prev {
+			t.Fatalf("audit CSV row %d: prev_hash %q, want %q (the hash of the row before)", i+1, r[col["prev_hash"]], prev)
+		}
+		if len(r[col["hash"]]) != 64 {
+			t.Fatalf("audit CSV row %d: hash %q", i+1, r[col["hash"]])
+		}
+		prev = r[col["hash"]]
+		switch {
+		case r[col["action"]] == "case.opened" && r[col["case_id"]] == "OFF-0001" && r[col["actor_email"]] == "hana.hr@example.com":
+			sawOpen = true
+		case r[col["outcome"]] == "refused" && r[col["actor_email"]] == "fiona.finance@example.com":
+			sawRefused = true
+		case r[col["target"]] == "final_expenses" && r[col["outcome"]] == "ok" && r[col["actor_email"]] == "fiona.finance@example.com":
+			sawDone = true
+		}
+	}
+	if !strings.Contains(verified, prev) {
+		t.Errorf("the CSV's last hash %s is not the head the audit page verified (%q)", prev, verified)
+	}
+	if !sawOpen || !sawRefused || !sawDone {
+		t.Errorf("audit CSV: opened by HR %v, Finance refused %v, Finance's task done %v; want all", sawOpen, sawRefused, sawDone)
+	}
+}
+
+// exampleConfig is config.example.yaml as a newcomer runs it, with only
+// the store and the port moved so tests can run side by side.
+func exampleConfig(t *testing.T, dir string) string {
+	t.Helper()
+	cfg := readFile(t, "../../config.example.yaml")
+	for old, repl := range map[string]string{
+		`path: "offboard.db"`:      fmt.Sprintf("path: %q", filepath.Join(dir, "offboard.db")),
+		`listen: "127.0.0.1:8080"`: `listen: "127.0.0.1:0"`,
+	} {
+		if !strings.Contains(cfg, old) {
+			t.Fatalf("config.example.yaml no longer has %q; update the browser test", old)
+		}
+		cfg = strings.Replace(cfg, old, repl, 1)
+	}
+	path := filepath.Join(dir, "offboard.yaml")
+	writeFile(t, path, cfg)
+	return path
+}
