@@ -82,6 +82,9 @@ func Humanize(d time.Duration) string {
 		d = -d
 	}
 	switch {
+	case d > 0 && d < time.Second:
+		// Revocations often take under a second: "0s" would hide it.
+		return fmt.Sprintf("%dms", max(1, int(d/time.Millisecond)))
 	case d < time.Minute:
 		return fmt.Sprintf("%ds", int(d/time.Second))
 	case d < time.Hour:

@@ -17,6 +17,7 @@ func TestHumanize(t *testing.T) {
 		{30 * time.Second, "30s"}, {5 * time.Minute, "5m"}, {2*time.Hour + 5*time.Minute, "2h 5m"},
 		{3 * time.Hour, "3h"}, {28 * time.Hour, "1 day 4h"}, {72 * time.Hour, "3 days"},
 		{80 * time.Hour, "3 days"}, {-5 * time.Minute, "5m"},
+		{420 * time.Millisecond, "420ms"}, {300 * time.Microsecond, "1ms"}, {0, "0s"}, {1500 * time.Millisecond, "1s"},
 	}
 	for _, tt := range tests {
 		if got := offboard.Humanize(tt.in); got != tt.want {
