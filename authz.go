@@ -36,7 +36,7 @@ func CanRunTask(actor Actor, c *Case, t *Task) error {
 	if actor.Has(t.Department.Role()) || actor.IsAdmin() || actor.Has(RoleSystem) {
 		return nil
 	}
-	return Errorf(EFORBIDDEN, "%s may not run %q; the %s team can", actor, t.Title, t.Department)
+	return Errorf(EFORBIDDEN, "%s may not run %q; the %s team can", actor, t.Title, t.Department.Label())
 }
 
 // CanSkipTask decides whether actor may skip task t: whoever may run it,
@@ -51,7 +51,7 @@ func CanSkipTask(actor Actor, c *Case, t *Task) error {
 	if actor.Has(RoleHR) {
 		return nil
 	}
-	return Errorf(EFORBIDDEN, "%s may not skip %q; the %s team and HR can", actor, t.Title, t.Department)
+	return Errorf(EFORBIDDEN, "%s may not skip %q; the %s team and HR can", actor, t.Title, t.Department.Label())
 }
 
 // CanRequestApproval decides whether actor may ask for (or re-ask with new

@@ -209,8 +209,8 @@ func TestClick_TaskFlow(t *testing.T) {
 				}
 			}},
 		{name: "IT runs suspend again", who: it, value: run.Action.Encode(), ephemeral: true, text: "already running"},
-		{name: "finance may not run IT tasks", who: finance, value: clear.Action.Encode(), ephemeral: true, text: "the it team can"},
-		{name: "forged value on another case", who: stranger, value: "complete|" + string(other) + "|cancel_card|", ephemeral: true, text: "the finance team can"},
+		{name: "finance may not run IT tasks", who: finance, value: clear.Action.Encode(), ephemeral: true, text: "the IT team can"},
+		{name: "forged value on another case", who: stranger, value: "complete|" + string(other) + "|cancel_card|", ephemeral: true, text: "the Finance team can"},
 		{name: "forged value on no case", who: it, value: "start|OFF-0099|okta_suspend|", ephemeral: true, text: "OFF-0099"},
 		{name: "malformed value", who: it, value: "start|nope", ephemeral: true, text: "That button is broken; refresh the card."},
 		{name: "unknown verb", who: it, value: "explode|" + string(id) + "|okta_suspend|", ephemeral: true, text: "That button is broken"},

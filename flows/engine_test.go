@@ -101,7 +101,7 @@ func TestEngine_OpenCase_VoluntarySchedulesAtLastDay(t *testing.T) {
 func TestEngine_StartTask_EarlyByIT(t *testing.T) {
 	h := newHarness(t)
 	c := h.open(offboard.Voluntary, "2026-12-31")
-	h.refuse(flows.StartTask{By: finance, CaseID: c.ID, TaskKey: "okta_suspend"}, offboard.EFORBIDDEN, "the it team can")
+	h.refuse(flows.StartTask{By: finance, CaseID: c.ID, TaskKey: "okta_suspend"}, offboard.EFORBIDDEN, "the IT team can")
 	r := h.apply(flows.StartTask{By: it, CaseID: c.ID, TaskKey: "okta_suspend"})
 	if r.JobsQueued != 1 {
 		t.Fatalf("JobsQueued = %d, want 1", r.JobsQueued)
@@ -207,7 +207,7 @@ func TestEngine_WrongActorRefused(t *testing.T) {
 		{"nobody opens their own case", flows.OpenCase{By: hr, Kind: offboard.Voluntary, LastDay: "2026-12-31", Employee: offboard.Employee{Email: hr.Email}}, offboard.EFORBIDDEN, "for themselves"},
 		{"finance cannot cancel", flows.CancelCase{By: finance, CaseID: c.ID, Reason: "x"}, offboard.EFORBIDDEN, "HR and admins can"},
 		{"the employee cannot skip", flows.SkipTask{By: jane, CaseID: c.ID, TaskKey: "exit_interview", Reason: "no"}, offboard.EFORBIDDEN, "person leaving"},
-		{"security cannot complete finance tasks", flows.CompleteTask{By: security, CaseID: c.ID, TaskKey: "cancel_card"}, offboard.EFORBIDDEN, "finance team"},
+		{"security cannot complete finance tasks", flows.CompleteTask{By: security, CaseID: c.ID, TaskKey: "cancel_card"}, offboard.EFORBIDDEN, "Finance team"},
 		{"a person cannot report action results", flows.ActionSucceeded{By: admin, JobID: "x"}, offboard.EFORBIDDEN, "workers"},
 		{"a person cannot tick", flows.Tick{By: admin}, offboard.EFORBIDDEN, "scheduler"},
 		{"no actor", flows.SkipTask{CaseID: c.ID, TaskKey: "exit_interview", Reason: "x"}, offboard.EFORBIDDEN, "no actor"},
@@ -678,7 +678,7 @@ func TestEngine_SecondNoticeUpdatesOpenCase(t *testing.T) {
 func TestEngine_RevokeNow(t *testing.T) {
 	h := newHarness(t)
 	c := h.open(offboard.Voluntary, "2026-12-31")
-	h.refuse(flows.RevokeNow{By: finance, CaseID: c.ID}, offboard.EFORBIDDEN, "the it team can")
+	h.refuse(flows.RevokeNow{By: finance, CaseID: c.ID}, offboard.EFORBIDDEN, "the IT team can")
 	r := h.apply(flows.RevokeNow{By: it, CaseID: c.ID, Reason: "leaked the roadmap"})
 	if r.JobsQueued != len(revocationKeys) {
 		t.Fatalf("queued %d jobs, want the %d revocations", r.JobsQueued, len(revocationKeys))

@@ -231,7 +231,7 @@ func TestSlack_EndToEnd(t *testing.T) {
 	// Finance clicks an IT task: refused, privately, and nothing changes.
 	start := offboard.ActionRef{Verb: offboard.VerbStart, CaseID: "OFF-0001", TaskKey: "okta_suspend"}.Encode()
 	w.click(uFinance, start, "fin")
-	if got := w.hooks.wait(t, "fin"); !strings.HasPrefix(got, "ephemeral") || !strings.Contains(got, "it team") {
+	if got := w.hooks.wait(t, "fin"); !strings.HasPrefix(got, "ephemeral") || !strings.Contains(got, "IT team") {
 		t.Fatalf("finance click answer = %q", got)
 	}
 	if st := taskByKey(w.view("OFF-0001"), "okta_suspend").Status; st != offboard.TaskScheduled {
