@@ -29,7 +29,7 @@ func OpenCaseForm(initialManager string) *offboard.Form {
 			{ID: "employee_email", Label: "…or their work email", Kind: offboard.InputEmail,
 				Placeholder: "jane@example.com"},
 			{ID: "manager", Label: "Their manager", Kind: offboard.InputUser, Initial: initialManager,
-				Hint: "Approves data transfers; optional"},
+				Hint: "Approves data transfers; optional when Okta or BambooHR knows it"},
 			{ID: "kind", Label: "Departure", Kind: offboard.InputSelect, Required: true, Initial: string(offboard.Voluntary),
 				Options: []offboard.Option{
 					{Value: string(offboard.Voluntary), Label: "Voluntary (resignation)"},
