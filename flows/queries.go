@@ -26,6 +26,17 @@ func (v *CaseView) Progress() (settled, total int) {
 	return settled, total
 }
 
+// TasksIn counts the case's tasks for a department.
+func (v *CaseView) TasksIn(d offboard.Department) int {
+	n := 0
+	for _, t := range v.Tasks {
+		if t.Department == d {
+			n++
+		}
+	}
+	return n
+}
+
 // GetCase returns one case if the actor may see it. Reads go through the
 // engine so that every surface applies the same visibility rule.
 func (e *Engine) GetCase(ctx context.Context, actor offboard.Actor, id offboard.CaseID) (*CaseView, error) {

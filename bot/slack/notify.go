@@ -272,19 +272,14 @@ func (p *Platform) announce(ctx context.Context, v *flows.CaseView, room offboar
 		if ch == "" || room.Messages[key] != "" {
 			continue
 		}
-		n := 0
-		for _, t := range v.Tasks {
-			if t.Department == d {
-				n++
-			}
-		}
+		n := v.TasksIn(d)
 		if n == 0 {
 			continue
 		}
 		text := fmt.Sprintf("A confidential offboarding case needs you: <#%s>", room.ID)
 		if !v.Case.Confidential {
 			text = fmt.Sprintf("New offboarding %s for %s (last day %s): %d %s tasks in <#%s>",
-				v.Case.ID, Escape(v.Case.Employee.DisplayName()), v.Case.LastDay, n, d, room.ID)
+				v.Case.ID, Escape(v.Case.Employee.DisplayName()), v.Case.LastDay, n, d.Label(), room.ID)
 		}
 		_, ts, err := p.api.PostMessageContext(ctx, ch, slack.MsgOptionText(text, false))
 		if err != nil {

@@ -76,12 +76,11 @@ type Platform struct {
 	// caseLocks serializes notices per case (offboard.CaseID → *sync.Mutex).
 	caseLocks sync.Map
 
-	mu          sync.Mutex
-	seen        map[string]bool   // envelope ids handled lately
-	seenOrder   []string          // the same, oldest first, to forget them
-	pausedUntil time.Time         // Slack's last Retry-After
-	people      map[string]person // Slack user id → who they are
-	ids         map[string]string // email → Slack user id ("" when not in Slack)
+	mu        sync.Mutex
+	envelopes *bot.Recent       // envelope ids handled lately
+	pause     bot.Pause         // Slack's last Retry-After
+	people    map[string]person // Slack user id → who they are
+	ids       map[string]string // email → Slack user id ("" when not in Slack)
 }
 
 type person struct {
@@ -116,7 +115,7 @@ func New(o Options) (*Platform, error) {
 		teamID: o.TeamID, appID: o.AppID,
 		tpl: o.ChannelTemplate, archive: o.ArchiveOnComplete, clock: o.Clock, loc: o.Location,
 		log: o.Logger, http: o.HTTPClient, ackWait: o.AckTimeout,
-		people: map[string]person{}, ids: map[string]string{}, seen: map[string]bool{},
+		people: map[string]person{}, ids: map[string]string{}, envelopes: bot.NewRecent(rememberEnvelopes), pause: bot.Pause{API: "chat"},
 	}
 	if p.tpl == "" {
 		p.tpl = "offboard-{first}-{last}-{case_id}"
@@ -295,26 +294,14 @@ func (p *Platform) chatError(op string, err error) error {
 	var rl *slack.RateLimitedError
 	if errors.As(err, &rl) {
 		reset := p.clock.Now().Add(rl.RetryAfter)
-		p.mu.Lock()
-		if reset.After(p.pausedUntil) {
-			p.pausedUntil = reset
-		}
-		p.mu.Unlock()
+		p.pause.Until(reset)
 		return &offboard.RateLimitError{API: "chat", Reset: reset, Err: err}
 	}
 	return fmt.Errorf("slack: %s: %w", op, err)
 }
 
 // paused returns the pause Slack asked for, if it still runs.
-func (p *Platform) paused() error {
-	p.mu.Lock()
-	until := p.pausedUntil
-	p.mu.Unlock()
-	if p.clock.Now().Before(until) {
-		return &offboard.RateLimitError{API: "chat", Reset: until}
-	}
-	return nil
-}
+func (p *Platform) paused() error { return p.pause.Err(p.clock.Now()) }
 
 // rememberEnvelopes bounds the memory of handled envelope ids; Slack
 // retries within minutes, and thousands cover that.
@@ -322,23 +309,7 @@ const rememberEnvelopes = 4096
 
 // duplicate reports whether an envelope was handled already, and
 // remembers it.
-func (p *Platform) duplicate(id string) bool {
-	if id == "" {
-		return false
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.seen[id] {
-		return true
-	}
-	p.seen[id] = true
-	p.seenOrder = append(p.seenOrder, id)
-	if len(p.seenOrder) > rememberEnvelopes {
-		delete(p.seen, p.seenOrder[0])
-		p.seenOrder = p.seenOrder[1:]
-	}
-	return false
-}
+func (p *Platform) duplicate(id string) bool { return p.envelopes.Seen(id) }
 
 // foreign reports whether a payload comes from another workspace or app
 // than the configured one.

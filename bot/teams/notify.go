@@ -289,19 +289,14 @@ func (p *Platform) announce(ctx context.Context, v *flows.CaseView, room offboar
 		if ch == "" || room.Messages[key] != "" {
 			continue
 		}
-		n := 0
-		for _, t := range v.Tasks {
-			if t.Department == d {
-				n++
-			}
-		}
+		n := v.TasksIn(d)
 		if n == 0 {
 			continue
 		}
 		text := fmt.Sprintf("A confidential offboarding case (%s) needs you; see its thread in the Offboarding channel.", v.Case.ID)
 		if !v.Case.Confidential {
 			text = fmt.Sprintf("New offboarding %s for %s (last day %s): %d %s tasks in the Offboarding channel.",
-				v.Case.ID, v.Case.Employee.DisplayName(), v.Case.LastDay, n, d)
+				v.Case.ID, v.Case.Employee.DisplayName(), v.Case.LastDay, n, d.Label())
 		}
 		_, id, err := p.createThread(ctx, room.Messages[keyServiceURL], ch, newMessage(text, nil))
 		if err != nil {

@@ -70,13 +70,12 @@ type Platform struct {
 
 	caseLocks sync.Map // offboard.CaseID → *sync.Mutex
 
-	mu          sync.Mutex
-	serviceURL  string            // configured, then the latest learned
-	pausedUntil time.Time         // the connector's last Retry-After
-	people      map[string]person // AAD object id (or Teams id) → who
-	byEmail     map[string]person // email → who, for mentions and roles
-	seen        map[string]bool   // inbound activity ids handled lately
-	seenOrder   []string          // the same, oldest first, to forget them
+	mu         sync.Mutex
+	serviceURL string            // configured, then the latest learned
+	pause      bot.Pause         // the connector's last Retry-After
+	people     map[string]person // AAD object id (or Teams id) → who
+	byEmail    map[string]person // email → who, for mentions and roles
+	activities *bot.Recent       // inbound activity ids handled lately
 }
 
 // person is a Teams user as the members API describes them.
@@ -101,7 +100,8 @@ func New(o Options) (*Platform, error) {
 	}
 	p := &Platform{tenantID: o.TenantID, channelID: o.OffboardingChannelID, deptCh: o.DepartmentChannels,
 		router: o.Router, engine: o.Engine, clock: o.Clock, loc: o.Location, log: o.Logger, budget: o.TurnBudget,
-		serviceURL: o.ServiceURL, people: map[string]person{}, byEmail: map[string]person{}, seen: map[string]bool{}}
+		serviceURL: o.ServiceURL, people: map[string]person{}, byEmail: map[string]person{},
+		activities: bot.NewRecent(rememberActivities), pause: bot.Pause{API: "teams"}}
 	if p.clock == nil {
 		p.clock = offboard.WallClock()
 	}
@@ -299,24 +299,12 @@ func (p *Platform) lookup(ctx context.Context, serviceURL, conv, email string) p
 func (p *Platform) chatError(err error) error {
 	var rl *offboard.RateLimitError
 	if errors.As(err, &rl) {
-		p.mu.Lock()
-		if rl.Reset.After(p.pausedUntil) {
-			p.pausedUntil = rl.Reset
-		}
-		p.mu.Unlock()
+		p.pause.Until(rl.Reset)
 	}
 	return err
 }
 
-func (p *Platform) paused() error {
-	p.mu.Lock()
-	until := p.pausedUntil
-	p.mu.Unlock()
-	if p.clock.Now().Before(until) {
-		return &offboard.RateLimitError{API: "teams", Reset: until}
-	}
-	return nil
-}
+func (p *Platform) paused() error { return p.pause.Err(p.clock.Now()) }
 
 // rememberActivities bounds the memory of handled activity ids; Bot
 // Framework redelivers within seconds when an answer was late.
@@ -328,16 +316,5 @@ func (p *Platform) duplicate(key string) bool {
 	if strings.HasSuffix(key, "\n") {
 		return false // no activity id
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.seen[key] {
-		return true
-	}
-	p.seen[key] = true
-	p.seenOrder = append(p.seenOrder, key)
-	if len(p.seenOrder) > rememberActivities {
-		delete(p.seen, p.seenOrder[0])
-		p.seenOrder = p.seenOrder[1:]
-	}
-	return false
+	return p.activities.Seen(key)
 }
