@@ -8,6 +8,7 @@ import (
 
 	"github.com/offboard-dev/offboard"
 	"github.com/offboard-dev/offboard/flows"
+	"github.com/offboard-dev/offboard/store/storetest"
 )
 
 // BenchmarkEngine_OpenCase measures one Apply of OpenCase (authorize,
@@ -51,39 +52,15 @@ func BenchmarkEngine_FindCases_100k(b *testing.B) {
 	tpl := h.open(offboard.Voluntary, "2026-12-31") // a real case to copy tasks from
 	var tasks []*offboard.Task
 	h.db.View(h.ctx, func(tx offboard.Tx) error { tasks, _ = tx.Tasks(tpl.ID); return nil })
-	// Seed in large transactions straight through the store: opening
-	// 100,000 cases one command at a time would take minutes.
-	for start := 1; start < total; start += 5000 {
-		err := h.db.Update(h.ctx, func(tx offboard.Tx) error {
-			for i := start; i < min(start+5000, total); i++ {
-				id, err := tx.NextCaseID()
-				if err != nil {
-					return err
-				}
-				c := *tpl
-				c.ID, c.Status = id, offboard.CaseCompleted
-				c.Employee.Email = fmt.Sprintf("person%d@example.com", i)
-				if err := tx.PutCase(&c); err != nil {
-					return err
-				}
-				for _, t := range tasks {
-					tc := *t
-					tc.CaseID, tc.Status, tc.RunAt = id, offboard.TaskDone, nil
-					if err := tx.PutTask(&tc); err != nil {
-						return err
-					}
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			b.Fatal(err)
-		}
+	err := storetest.Write(h.ctx, h.db, storetest.History{Template: tpl, Tasks: tasks, N: total - 1,
+		First: start.Add(-2 * 365 * 24 * time.Hour), Step: 10 * time.Minute})
+	if err != nil {
+		b.Fatal(err)
 	}
 	lat := make([]time.Duration, 0, b.N)
 	b.ResetTimer()
 	for i := range b.N {
-		email := fmt.Sprintf("person%d@example.com", 1+(i*7919)%(total-1))
+		email := fmt.Sprintf("person%d@example.com", (i*7919)%(total-1))
 		t0 := time.Now()
 		views, err := h.engine.FindCases(h.ctx, hr, email)
 		if err != nil || len(views) != 1 || len(views[0].Tasks) != len(tasks) {

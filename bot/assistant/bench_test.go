@@ -12,6 +12,7 @@ import (
 	"github.com/offboard-dev/offboard/bot/assistant"
 	"github.com/offboard-dev/offboard/bot/assistant/openaitest"
 	"github.com/offboard-dev/offboard/store"
+	"github.com/offboard-dev/offboard/store/storetest"
 )
 
 const benchCases = 100_000
@@ -32,49 +33,22 @@ func world100k(b *testing.B) *world {
 		tasks, _ = tx.Tasks(scratch.ids["jane"])
 		return nil
 	})
-	return newWorldAfter(b, func(db *store.DB, now time.Time) {
-		seedHistory(b, db, now, tpl, tasks)
-	})
-}
-
-func seedHistory(b *testing.B, db *store.DB, now time.Time, tpl *offboard.Case, tasks []*offboard.Task) {
-	ctx := context.Background()
 	span := 5 * 365 * 24 * time.Hour
-	for start := 1; start < benchCases; start += 5000 {
-		err := db.Update(ctx, func(tx offboard.Tx) error {
-			for i := start; i < min(start+5000, benchCases); i++ {
-				id, err := tx.NextCaseID()
-				if err != nil {
-					return err
-				}
-				created := now.Add(-span + span/benchCases*time.Duration(i) - 24*time.Hour)
-				revoked := created.Add(time.Duration(1+i%48) * time.Hour)
-				c := *tpl
-				c.ID, c.Status, c.CreatedAt, c.NoticeAt, c.RevokedAt = id, offboard.CaseCompleted, created, created, &revoked
+	return newWorldAfter(b, func(db *store.DB, now time.Time) {
+		err := storetest.Write(context.Background(), db, storetest.History{Template: tpl, Tasks: tasks, N: benchCases - 1,
+			First: now.Add(-span - 24*time.Hour), Step: span / benchCases,
+			Shape: func(i int, c *offboard.Case) {
+				revoked := c.CreatedAt.Add(time.Duration(1+i%48) * time.Hour)
+				c.RevokedAt, c.ClosedAt = &revoked, &revoked
 				if i%10 == 0 {
 					c.Status = offboard.CaseCancelled
 				}
-				c.Employee.Name = fmt.Sprintf("Person %d", i)
-				c.Employee.Email = fmt.Sprintf("person%d@example.com", i)
 				c.Employee.ManagerEmail = fmt.Sprintf("boss%d@example.com", i%500)
-				c.Summary = &offboard.CaseSummary{Tasks: len(tasks), Settled: len(tasks)}
-				if err := tx.PutCase(&c); err != nil {
-					return err
-				}
-				for _, t := range tasks {
-					tc := *t
-					tc.CaseID, tc.Status, tc.RunAt = id, offboard.TaskDone, nil
-					if err := tx.PutTask(&tc); err != nil {
-						return err
-					}
-				}
-			}
-			return nil
-		})
+			}})
 		if err != nil {
 			b.Fatal(err)
 		}
-	}
+	})
 }
 
 // BenchmarkAnswer_100k is the rule-based answer to each kind of question
@@ -104,7 +78,7 @@ func BenchmarkAnswer_100k(b *testing.B) {
 			for b.Loop() {
 				text := q.text
 				if strings.Contains(text, "%d") {
-					text = fmt.Sprintf(text, 1+(i*7919)%(benchCases-1))
+					text = fmt.Sprintf(text, (i*7919)%(benchCases-1))
 				}
 				i++
 				t0 := time.Now()

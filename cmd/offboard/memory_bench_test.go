@@ -15,6 +15,7 @@ import (
 	"github.com/offboard-dev/offboard"
 	"github.com/offboard-dev/offboard/flows"
 	"github.com/offboard-dev/offboard/store"
+	"github.com/offboard-dev/offboard/store/storetest"
 )
 
 // BenchmarkServe_RSS_100kCases measures DESIGN's memory budget (< 60 MB
@@ -74,8 +75,7 @@ func BenchmarkServe_RSS_100kCases(b *testing.B) {
 }
 
 // seedHistory writes closed cases (copies of a real case and its tasks)
-// straight through the store in large transactions, then opens a few
-// cases through the engine.
+// straight through the store, then opens a few cases through the engine.
 func seedHistory(b *testing.B, cfgPath string, closed, open int) {
 	b.Helper()
 	cfg, err := loadConfig(cfgPath)
@@ -98,38 +98,10 @@ func seedHistory(b *testing.B, cfgPath string, closed, open int) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	tpl, tasks := res.Case, res.Tasks
-	began := time.Now().Add(-2 * 365 * 24 * time.Hour)
-	step := 2 * 365 * 24 * time.Hour / time.Duration(closed)
-	for from := 0; from < closed; from += 5000 {
-		err := db.Update(ctx, func(tx offboard.Tx) error {
-			for i := from; i < min(from+5000, closed); i++ {
-				id, err := tx.NextCaseID()
-				if err != nil {
-					return err
-				}
-				c := *tpl
-				at := began.Add(time.Duration(i) * step)
-				revoked := at.Add(time.Duration(i%120) * time.Minute)
-				c.ID, c.Status, c.CreatedAt, c.NoticeAt, c.RevokedAt, c.ClosedAt = id, offboard.CaseCompleted, at, at, &revoked, &revoked
-				c.Employee.Email, c.Employee.Name = fmt.Sprintf("person%d@example.com", i), fmt.Sprintf("Person %d", i)
-				c.Summary = &offboard.CaseSummary{Tasks: len(tasks), Settled: len(tasks)}
-				if err := tx.PutCase(&c); err != nil {
-					return err
-				}
-				for _, t := range tasks {
-					tc := *t
-					tc.CaseID, tc.Status, tc.RunAt, tc.Due = id, offboard.TaskDone, nil, nil
-					if err := tx.PutTask(&tc); err != nil {
-						return err
-					}
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			b.Fatal(err)
-		}
+	err = storetest.Write(ctx, db, storetest.History{Template: res.Case, Tasks: res.Tasks, N: closed,
+		First: time.Now().Add(-2 * 365 * 24 * time.Hour), Step: 2 * 365 * 24 * time.Hour / time.Duration(closed)})
+	if err != nil {
+		b.Fatal(err)
 	}
 	for i := range open {
 		_, err := engine.Apply(ctx, flows.OpenCase{By: hr, Kind: offboard.Voluntary, LastDay: "2027-01-15",

@@ -8,6 +8,7 @@ import (
 
 	"github.com/offboard-dev/offboard"
 	"github.com/offboard-dev/offboard/flows"
+	"github.com/offboard-dev/offboard/store/storetest"
 )
 
 // seed opens n cases through the engine, a tenth of them involuntary
@@ -76,29 +77,10 @@ func BenchmarkAnalytics_100kHistory(b *testing.B) {
 	e.now = base.Add(-2 * 365 * 24 * time.Hour)
 	tpl := e.openCase("Template", "template@example.com", offboard.Voluntary, false).Case
 	const total = 100_000
-	step := 2 * 365 * 24 * time.Hour / total
-	for start := 0; start < total; start += 5000 {
-		err := e.db.Update(context.Background(), func(tx offboard.Tx) error {
-			for i := start; i < min(start+5000, total); i++ {
-				id, err := tx.NextCaseID()
-				if err != nil {
-					return err
-				}
-				c := *tpl
-				at := e.now.Add(time.Duration(i) * step)
-				revoked := at.Add(time.Duration(i%90) * time.Minute)
-				c.ID, c.Status, c.CreatedAt, c.NoticeAt, c.RevokedAt = id, offboard.CaseCompleted, at, at, &revoked
-				c.Employee.Email = fmt.Sprintf("person%d@example.com", i)
-				c.Summary = &offboard.CaseSummary{Tasks: 16, Settled: 16}
-				if err := tx.PutCase(&c); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			b.Fatal(err)
-		}
+	err := storetest.Write(context.Background(), e.db, storetest.History{Template: tpl, N: total,
+		First: e.now, Step: 2 * 365 * 24 * time.Hour / total})
+	if err != nil {
+		b.Fatal(err)
 	}
 	e.now = base
 	seed(b, e, 50)
