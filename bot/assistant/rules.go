@@ -1,7 +1,6 @@
 package assistant
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -399,71 +398,39 @@ func (a *Answerer) stats(ctx context.Context, who offboard.Actor, period string)
 		span, label = 7*24*time.Hour, "the last 7 days"
 	}
 	since := now.Add(-span)
-	type ttr struct {
-		id offboard.CaseID
-		d  time.Duration
-	}
-	var count, completed, cancelled int
-	var ttrs []ttr
 	// Only the period's cases are read, not the history.
 	cases, err := a.engine.CasesOpened(ctx, who, since, now.Add(time.Nanosecond))
 	if err != nil {
 		return offboard.Reply{}, err
 	}
-	for _, c := range cases {
-		count++
-		switch c.Status {
-		case offboard.CaseCompleted:
-			completed++
-		case offboard.CaseCancelled:
-			cancelled++
-		}
-		if d, ok := c.TimeToRevocation(); ok {
-			ttrs = append(ttrs, ttr{c.ID, d})
-		}
-	}
-	if count == 0 {
+	st := offboard.Tally(cases)
+	if st.Cases == 0 {
 		return offboard.Reply{Text: fmt.Sprintf("No cases that you can see were opened in %s.", label)}, nil
 	}
 	card := offboard.Card{Title: "Offboarding stats", Subtitle: "Cases opened in " + label, Tone: offboard.ToneInfo}
 	card.Fields = append(card.Fields,
-		offboard.Field{Label: "Cases", Value: fmt.Sprint(count)},
-		offboard.Field{Label: "Completed", Value: fmt.Sprint(completed)},
-		offboard.Field{Label: "Cancelled", Value: fmt.Sprint(cancelled)},
-		offboard.Field{Label: "Still open", Value: fmt.Sprint(count - completed - cancelled)})
-	text := fmt.Sprintf("In %s: %d case%s, %d completed, %d cancelled, %d still open.", label, count, plural(count),
-		completed, cancelled, count-completed-cancelled)
-	if len(ttrs) == 0 {
+		offboard.Field{Label: "Cases", Value: fmt.Sprint(st.Cases)},
+		offboard.Field{Label: "Completed", Value: fmt.Sprint(st.Completed)},
+		offboard.Field{Label: "Cancelled", Value: fmt.Sprint(st.Cancelled)},
+		offboard.Field{Label: "Still open", Value: fmt.Sprint(st.Open)})
+	text := fmt.Sprintf("In %s: %d case%s, %d completed, %d cancelled, %d still open.", label, st.Cases, plural(st.Cases),
+		st.Completed, st.Cancelled, st.Open)
+	if len(st.Revoked) == 0 {
 		text += " No access has been revoked yet, so there is no time to revocation."
 		return offboard.Reply{Text: text, Cards: []offboard.Card{card}}, nil
 	}
-	slices.SortStableFunc(ttrs, func(x, y ttr) int { return cmp.Compare(x.d, y.d) })
-	ds := make([]time.Duration, len(ttrs))
-	for i, t := range ttrs {
-		ds[i] = t.d
-	}
-	p50, p95 := percentile(ds, 50), percentile(ds, 95)
-	fast, slow := ttrs[0], ttrs[len(ttrs)-1]
+	p50, _ := st.TimeToRevocation(50)
+	p95, _ := st.TimeToRevocation(95)
+	fast, slow := st.Revoked[0], st.Revoked[len(st.Revoked)-1]
 	text += fmt.Sprintf("\nTime to revocation over %d case%s: median %s, p95 %s; fastest %s (%s), slowest %s (%s).",
-		len(ttrs), plural(len(ttrs)), offboard.Humanize(p50), offboard.Humanize(p95), offboard.Humanize(fast.d), fast.id, offboard.Humanize(slow.d), slow.id)
+		len(st.Revoked), plural(len(st.Revoked)), offboard.Humanize(p50), offboard.Humanize(p95),
+		offboard.Humanize(fast.After), fast.CaseID, offboard.Humanize(slow.After), slow.CaseID)
 	card.Fields = append(card.Fields,
 		offboard.Field{Label: "Time to revocation (median)", Value: offboard.Humanize(p50)},
 		offboard.Field{Label: "Time to revocation (p95)", Value: offboard.Humanize(p95)},
-		offboard.Field{Label: "Fastest", Value: fmt.Sprintf("%s (%s)", offboard.Humanize(fast.d), fast.id)},
-		offboard.Field{Label: "Slowest", Value: fmt.Sprintf("%s (%s)", offboard.Humanize(slow.d), slow.id)})
+		offboard.Field{Label: "Fastest", Value: fmt.Sprintf("%s (%s)", offboard.Humanize(fast.After), fast.CaseID)},
+		offboard.Field{Label: "Slowest", Value: fmt.Sprintf("%s (%s)", offboard.Humanize(slow.After), slow.CaseID)})
 	return offboard.Reply{Text: text, Cards: []offboard.Card{card}}, nil
-}
-
-// percentile is the nearest-rank percentile of sorted durations.
-func percentile(sorted []time.Duration, p int) time.Duration {
-	if len(sorted) == 0 {
-		return 0
-	}
-	rank := (p*len(sorted) + 99) / 100 // ceil(p/100 · n)
-	if rank < 1 {
-		rank = 1
-	}
-	return sorted[rank-1]
 }
 
 func plural(n int) string {

@@ -436,42 +436,20 @@ func (tb *toolbox) stats(ctx context.Context, fromS, toS string) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	var count, completed, cancelled, open int
-	type ttr struct {
-		id offboard.CaseID
-		d  time.Duration
+	st := offboard.Tally(cases)
+	res := map[string]any{"from": tb.day(from), "to": tb.day(to.Add(-time.Nanosecond)), "cases_opened": st.Cases,
+		"completed": st.Completed, "cancelled": st.Cancelled, "still_open": st.Open, "access_revoked": len(st.Revoked)}
+	if pct, ok := st.CompletionRate(); ok {
+		res["completion_rate"] = fmt.Sprintf("%.0f%%", pct)
 	}
-	var ttrs []ttr
-	for _, c := range cases {
-		count++
-		switch c.Status {
-		case offboard.CaseCompleted:
-			completed++
-		case offboard.CaseCancelled:
-			cancelled++
-		default:
-			open++
-		}
-		if d, ok := c.TimeToRevocation(); ok {
-			ttrs = append(ttrs, ttr{c.ID, d})
-		}
-	}
-	res := map[string]any{"from": tb.day(from), "to": tb.day(to.Add(-time.Nanosecond)), "cases_opened": count,
-		"completed": completed, "cancelled": cancelled, "still_open": open, "access_revoked": len(ttrs)}
-	if count > 0 {
-		res["completion_rate"] = fmt.Sprintf("%.0f%%", 100*float64(completed)/float64(count))
-	}
-	if len(ttrs) > 0 {
-		slices.SortStableFunc(ttrs, func(x, y ttr) int { return cmp.Compare(x.d, y.d) })
-		ds := make([]time.Duration, len(ttrs))
-		for i, t := range ttrs {
-			ds[i] = t.d
-		}
-		fast, slow := ttrs[0], ttrs[len(ttrs)-1]
+	if len(st.Revoked) > 0 {
+		p50, _ := st.TimeToRevocation(50)
+		p95, _ := st.TimeToRevocation(95)
+		fast, slow := st.Revoked[0], st.Revoked[len(st.Revoked)-1]
 		res["time_to_revocation"] = map[string]string{
-			"median": offboard.Humanize(percentile(ds, 50)), "p95": offboard.Humanize(percentile(ds, 95)),
-			"fastest": fmt.Sprintf("%s (%s)", offboard.Humanize(fast.d), fast.id),
-			"slowest": fmt.Sprintf("%s (%s)", offboard.Humanize(slow.d), slow.id)}
+			"median": offboard.Humanize(p50), "p95": offboard.Humanize(p95),
+			"fastest": fmt.Sprintf("%s (%s)", offboard.Humanize(fast.After), fast.CaseID),
+			"slowest": fmt.Sprintf("%s (%s)", offboard.Humanize(slow.After), slow.CaseID)}
 	}
 	return res, nil
 }

@@ -99,15 +99,6 @@ var ttrBuckets = []struct {
 	{"over 7 days", math.MaxInt64},
 }
 
-// percentile of sorted durations, nearest rank.
-func percentile(ds []time.Duration, p float64) time.Duration {
-	if len(ds) == 0 {
-		return 0
-	}
-	i := int(math.Ceil(p*float64(len(ds)))) - 1
-	return ds[min(max(i, 0), len(ds)-1)]
-}
-
 func (s *server) analytics(w http.ResponseWriter, r *http.Request) {
 	now := s.o.Clock.Now()
 	loc := s.o.Location
@@ -154,7 +145,6 @@ func (s *server) analytics(w http.ResponseWriter, r *http.Request) {
 		s.failErr(w, r, err)
 		return
 	}
-	var ttrs []time.Duration
 	openTasks := 0
 	overdue := map[offboard.Department]*deptCount{}
 	for _, c := range lists[0] {
@@ -173,46 +163,39 @@ func (s *server) analytics(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	slices.SortStableFunc(d.Waiting, func(a, b flows.DigestApproval) int { return cmp.Compare(b.Waiting, a.Waiting) })
-	for i, st := range statuses {
+	var period []*offboard.Case
+	for i := range statuses {
 		for _, c := range lists[i] {
 			if c.CreatedAt.Before(from) || !c.CreatedAt.Before(end) {
 				continue
 			}
-			d.Cases++
-			switch st {
-			case offboard.CaseOpen:
-				d.Open++
+			period = append(period, c)
+			if c.Status == offboard.CaseOpen {
 				openTasks += c.Summary.Open()
-			case offboard.CaseCompleted:
-				d.Completed++
-			case offboard.CaseCancelled:
-				d.Cancelled++
-			}
-			if ttr, ok := c.TimeToRevocation(); ok {
-				ttrs = append(ttrs, ttr)
 			}
 		}
 	}
-	if d.Cases > 0 {
-		d.CompletionRate = fmt.Sprintf("%.0f%%", 100*float64(d.Completed)/float64(d.Cases))
-	} else {
-		d.CompletionRate = "n/a"
+	st := offboard.Tally(period)
+	d.Cases, d.Open, d.Completed, d.Cancelled = st.Cases, st.Open, st.Completed, st.Cancelled
+	d.CompletionRate = "n/a"
+	if pct, ok := st.CompletionRate(); ok {
+		d.CompletionRate = fmt.Sprintf("%.0f%%", pct)
 	}
 	if d.Open > 0 {
 		d.OpenTasksPerCase = fmt.Sprintf("%.1f", float64(openTasks)/float64(d.Open))
 	} else {
 		d.OpenTasksPerCase = "n/a"
 	}
-	slices.Sort(ttrs)
-	d.Revoked = len(ttrs)
+	d.Revoked = len(st.Revoked)
 	d.P50, d.P95 = "n/a", "n/a"
-	if len(ttrs) > 0 {
-		d.P50, d.P95 = offboard.Humanize(percentile(ttrs, 0.50)), offboard.Humanize(percentile(ttrs, 0.95))
+	if p50, ok := st.TimeToRevocation(50); ok {
+		p95, _ := st.TimeToRevocation(95)
+		d.P50, d.P95 = offboard.Humanize(p50), offboard.Humanize(p95)
 	}
 	counts := make([]int, len(ttrBuckets))
-	for _, t := range ttrs {
+	for _, r := range st.Revoked {
 		for i, b := range ttrBuckets {
-			if t < b.Upto {
+			if r.After < b.Upto {
 				counts[i]++
 				break
 			}
