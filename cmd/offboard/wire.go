@@ -2,11 +2,8 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
-	"crypto/subtle"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"os"
 	"slices"
 	"strings"
@@ -14,7 +11,6 @@ import (
 
 	"github.com/offboard-dev/offboard"
 	"github.com/offboard-dev/offboard/bot"
-	"github.com/offboard-dev/offboard/bot/assistant"
 	"github.com/offboard-dev/offboard/bot/console"
 	slackbot "github.com/offboard-dev/offboard/bot/slack"
 	teamsbot "github.com/offboard-dev/offboard/bot/teams"
@@ -26,7 +22,6 @@ import (
 	"github.com/offboard-dev/offboard/flows/runner"
 	"github.com/offboard-dev/offboard/store"
 	"github.com/offboard-dev/offboard/web"
-	"github.com/offboard-dev/offboard/web/dashboard"
 )
 
 // app is every long-lived part of a running offboard, wired together.
@@ -440,82 +435,6 @@ func (a *app) wireReconcile(okta *oktaconn.Client, api *hris.BambooHRAPI, clock 
 	})
 }
 
-// logStartup says what is on, and why everything else is off.
-func (a *app) logStartup() {
-	cfg := a.cfg
-	a.log.Info("offboard starting", "version", offboard.Version, "store", cfg.Store.Path,
-		"listen", cfg.HTTP.Listen, "time_zone", cfg.Location().String())
-	if cfg.SlackEnabled() {
-		a.log.Info("chat platform on", "platform", "slack", "api_url", cfg.Slack.APIURL)
-	} else {
-		a.log.Info("chat platform off", "platform", "slack", "why", "not configured: set slack.app_token and slack.bot_token")
-	}
-	if cfg.TeamsEnabled() {
-		a.log.Info("chat platform on", "platform", "teams", "endpoint", "POST /api/messages",
-			"offboarding_channel", cfg.Teams.OffboardingChannelID != "")
-		if cfg.Teams.OffboardingChannelID == "" {
-			a.log.Warn("teams.offboarding_channel_id is not set; case threads cannot be created", "platform", "teams")
-		}
-	} else {
-		a.log.Info("chat platform off", "platform", "teams", "why", "not configured: set teams.app_id, teams.app_password and teams.tenant_id")
-	}
-	for _, st := range a.actions.Status() {
-		if st.Configured {
-			a.log.Info("connector on", "connector", st.Connector, "actions", len(st.Actions))
-		} else {
-			a.log.Warn("connector off; its tasks will fail visibly", "connector", st.Connector, "why", st.Why)
-		}
-	}
-	if cfg.HRIS.BambooHR.WebhookSecret != "" {
-		a.log.Info("HRIS intake on", "source", "bamboohr", "path", "/webhooks/bamboohr")
-	} else {
-		a.log.Info("HRIS intake off", "source", "bamboohr", "why", "not configured: set hris.bamboohr.webhook_secret")
-	}
-	if cfg.HRIS.Generic.Token != "" {
-		a.log.Info("HRIS intake on", "source", "generic", "path", "/webhooks/hris")
-	}
-	switch {
-	case !cfg.Digest.Enabled:
-		a.log.Info("daily digest off", "why", "digest.enabled is false")
-	case len(a.digests) == 0:
-		a.log.Info("daily digest off", "why", "no chat platform posts it: configure Slack or Teams, or enable the console")
-	default:
-		a.log.Info("daily digest on", "cron", cfg.Digest.Cron, "slack_hr_channel", cfg.Slack.HRChannel,
-			"teams", a.teams != nil, "console", a.console != nil)
-	}
-	if len(a.dirSources) > 0 {
-		names := make([]string, 0, len(a.dirSources))
-		for _, s := range a.dirSources {
-			names = append(names, s.name)
-		}
-		a.log.Info("directory on: escalations go to the approver's own manager, in the approver's hours",
-			"sources", strings.Join(names, ","), "every", "1h")
-	} else {
-		a.log.Info("directory off: escalations go to escalation.escalate_to",
-			"why", "neither Okta nor the BambooHR API is configured")
-	}
-	if a.reconciler != nil {
-		a.log.Info("reconciliation on", "source", "bamboohr", "idp", "okta", "every", "1h")
-	} else {
-		a.log.Info("reconciliation off", "source", "bamboohr", "why", a.reconcileOff)
-	}
-	// Keys reserved for features that are not built yet: say so rather
-	// than let a setting look like it took effect.
-	if cfg.Console.Enabled {
-		a.log.Info("console on", "url", "http://"+cfg.HTTP.Listen+"/console", "dashboard", "http://"+cfg.HTTP.Listen+"/")
-	} else {
-		a.log.Info("console and dashboard off", "why", "console.enabled is false")
-	}
-	if cfg.AssistantEnabled() {
-		a.log.Warn("assistant is configured but the model-backed assistant is not part of this build yet; questions get the built-in answers")
-	}
-	if len(cfg.API.Tokens) == 0 {
-		a.log.Info("REST API off", "why", "no api.tokens configured")
-	} else {
-		a.log.Info("REST API on", "tokens", len(cfg.API.Tokens))
-	}
-}
-
 // shutdownContext bounds how long shutdown steps may take.
 func shutdownContext(d time.Duration) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.Background(), d)
@@ -533,69 +452,4 @@ func resolvePlaybooks(cfg *config.Config, known func(string) bool) (string, erro
 		names = append(names, fmt.Sprintf("%s (%d tasks)", n, len(p.Tasks)))
 	}
 	return strings.Join(sorted(names), ", "), nil
-}
-
-// banner is the line every console and dashboard page shows, if any.
-func (a *app) banner() string {
-	if a.cfg.Demo {
-		return demoBanner
-	}
-	return ""
-}
-
-// mountDashboard serves the dashboard at the root. It shows every case,
-// so it is on only with console.enabled, and either listens on loopback
-// or asks for console.token (config validation refuses anything else).
-func (a *app) mountDashboard(clock offboard.Clock) error {
-	cfg := a.cfg
-	h, err := dashboard.New(dashboard.Options{Engine: a.engine, Audit: a.db.AuditEvents, Verify: a.db.VerifyAudit,
-		Clock: clock, Location: cfg.Location(), Logger: a.log.With("component", "dashboard"), Banner: a.banner()})
-	if err != nil {
-		return err
-	}
-	h = a.guard(h)
-	for _, pattern := range []string{"GET /{$}", "GET /cases/{id}", "GET /analytics", "GET /audit", "GET /audit.json",
-		"GET /audit.csv", "POST /audit/verify", "GET /static/"} {
-		a.web.Mount(pattern, h)
-	}
-	return nil
-}
-
-// newAssistant answers questions with the configured language model and
-// the rules as its fallback, or with the rules alone when no model is
-// configured.
-func newAssistant(cfg *config.Config, log *slog.Logger, e *flows.Engine, clock offboard.Clock, roles func(string) []offboard.Role) (bot.Assistant, error) {
-	rules := assistant.New(e, clock, cfg.Location())
-	if !cfg.AssistantEnabled() {
-		return rules, nil
-	}
-	c := cfg.Assistant
-	m, err := assistant.NewModel(assistant.ModelOptions{Engine: e, Roles: roles,
-		APIKey: c.APIKey.Reveal(), BaseURL: c.BaseURL, Model: c.Model, MaxToolRounds: c.MaxToolRounds, Timeout: c.Timeout.D(),
-		Fallback: rules, Clock: clock, Location: cfg.Location(), Logger: log.With("component", "assistant")})
-	if err != nil {
-		return nil, fmt.Errorf("assistant: %w", err)
-	}
-	return m, nil
-}
-
-// guard asks every request to the dashboard and the console for
-// console.token (as the Basic auth password) when one is set; without
-// it, config validation has made sure offboard listens on loopback only.
-func (a *app) guard(next http.Handler) http.Handler {
-	token := a.cfg.Console.Token.Reveal()
-	if token == "" {
-		return next
-	}
-	want := sha256.Sum256([]byte(token))
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, pass, _ := r.BasicAuth()
-		got := sha256.Sum256([]byte(pass))
-		if subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
-			w.Header().Set("WWW-Authenticate", `Basic realm="offboard", charset="UTF-8"`)
-			http.Error(w, "the dashboard and console need console.token as the password", http.StatusUnauthorized)
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
 }

@@ -1,0 +1,83 @@
+package main
+
+import (
+	"strings"
+
+	"github.com/offboard-dev/offboard"
+)
+
+// logStartup says what is on, and why everything else is off.
+func (a *app) logStartup() {
+	cfg := a.cfg
+	a.log.Info("offboard starting", "version", offboard.Version, "store", cfg.Store.Path,
+		"listen", cfg.HTTP.Listen, "time_zone", cfg.Location().String())
+	if cfg.SlackEnabled() {
+		a.log.Info("chat platform on", "platform", "slack", "api_url", cfg.Slack.APIURL)
+	} else {
+		a.log.Info("chat platform off", "platform", "slack", "why", "not configured: set slack.app_token and slack.bot_token")
+	}
+	if cfg.TeamsEnabled() {
+		a.log.Info("chat platform on", "platform", "teams", "endpoint", "POST /api/messages",
+			"offboarding_channel", cfg.Teams.OffboardingChannelID != "")
+		if cfg.Teams.OffboardingChannelID == "" {
+			a.log.Warn("teams.offboarding_channel_id is not set; case threads cannot be created", "platform", "teams")
+		}
+	} else {
+		a.log.Info("chat platform off", "platform", "teams", "why", "not configured: set teams.app_id, teams.app_password and teams.tenant_id")
+	}
+	for _, st := range a.actions.Status() {
+		if st.Configured {
+			a.log.Info("connector on", "connector", st.Connector, "actions", len(st.Actions))
+		} else {
+			a.log.Warn("connector off; its tasks will fail visibly", "connector", st.Connector, "why", st.Why)
+		}
+	}
+	if cfg.HRIS.BambooHR.WebhookSecret != "" {
+		a.log.Info("HRIS intake on", "source", "bamboohr", "path", "/webhooks/bamboohr")
+	} else {
+		a.log.Info("HRIS intake off", "source", "bamboohr", "why", "not configured: set hris.bamboohr.webhook_secret")
+	}
+	if cfg.HRIS.Generic.Token != "" {
+		a.log.Info("HRIS intake on", "source", "generic", "path", "/webhooks/hris")
+	}
+	switch {
+	case !cfg.Digest.Enabled:
+		a.log.Info("daily digest off", "why", "digest.enabled is false")
+	case len(a.digests) == 0:
+		a.log.Info("daily digest off", "why", "no chat platform posts it: configure Slack or Teams, or enable the console")
+	default:
+		a.log.Info("daily digest on", "cron", cfg.Digest.Cron, "slack_hr_channel", cfg.Slack.HRChannel,
+			"teams", a.teams != nil, "console", a.console != nil)
+	}
+	if len(a.dirSources) > 0 {
+		names := make([]string, 0, len(a.dirSources))
+		for _, s := range a.dirSources {
+			names = append(names, s.name)
+		}
+		a.log.Info("directory on: escalations go to the approver's own manager, in the approver's hours",
+			"sources", strings.Join(names, ","), "every", "1h")
+	} else {
+		a.log.Info("directory off: escalations go to escalation.escalate_to",
+			"why", "neither Okta nor the BambooHR API is configured")
+	}
+	if a.reconciler != nil {
+		a.log.Info("reconciliation on", "source", "bamboohr", "idp", "okta", "every", "1h")
+	} else {
+		a.log.Info("reconciliation off", "source", "bamboohr", "why", a.reconcileOff)
+	}
+	// Keys reserved for features that are not built yet: say so rather
+	// than let a setting look like it took effect.
+	if cfg.Console.Enabled {
+		a.log.Info("console on", "url", "http://"+cfg.HTTP.Listen+"/console", "dashboard", "http://"+cfg.HTTP.Listen+"/")
+	} else {
+		a.log.Info("console and dashboard off", "why", "console.enabled is false")
+	}
+	if cfg.AssistantEnabled() {
+		a.log.Warn("assistant is configured but the model-backed assistant is not part of this build yet; questions get the built-in answers")
+	}
+	if len(cfg.API.Tokens) == 0 {
+		a.log.Info("REST API off", "why", "no api.tokens configured")
+	} else {
+		a.log.Info("REST API on", "tokens", len(cfg.API.Tokens))
+	}
+}
