@@ -1,6 +1,7 @@
 package main
 
 import (
+	"net/url"
 	"strings"
 
 	"github.com/offboard-dev/offboard"
@@ -65,15 +66,20 @@ func (a *app) logStartup() {
 	} else {
 		a.log.Info("reconciliation off", "source", "bamboohr", "why", a.reconcileOff)
 	}
-	// Keys reserved for features that are not built yet: say so rather
-	// than let a setting look like it took effect.
 	if cfg.Console.Enabled {
 		a.log.Info("console on", "url", "http://"+cfg.HTTP.Listen+"/console", "dashboard", "http://"+cfg.HTTP.Listen+"/")
 	} else {
 		a.log.Info("console and dashboard off", "why", "console.enabled is false")
 	}
 	if cfg.AssistantEnabled() {
-		a.log.Warn("assistant is configured but the model-backed assistant is not part of this build yet; questions get the built-in answers")
+		server := "the OpenAI API"
+		if u, err := url.Parse(cfg.Assistant.BaseURL); err == nil && u.Host != "" {
+			server = u.Host
+		}
+		a.log.Info("assistant: a language model answers questions, with read-only tools; the rules answer when it fails",
+			"model", cfg.Assistant.Model, "server", server, "max_tool_rounds", cfg.Assistant.MaxToolRounds)
+	} else {
+		a.log.Info("assistant: the built-in rules answer questions", "why", "no assistant.api_key or assistant.base_url")
 	}
 	if len(cfg.API.Tokens) == 0 {
 		a.log.Info("REST API off", "why", "no api.tokens configured")
