@@ -207,7 +207,7 @@ func (e *Engine) CaseSummaries(ctx context.Context, actor offboard.Actor, status
 	err := e.store.View(ctx, func(tx offboard.Tx) error {
 		return newestCases(tx, actor, status, since, func(c *offboard.Case) (bool, error) {
 			if c.Summary == nil { // stored before summaries existed
-				v, err := loadView(tx, c.ID)
+				v, err := viewOf(tx, c)
 				if err != nil {
 					return false, err
 				}
@@ -220,6 +220,11 @@ func (e *Engine) CaseSummaries(ctx context.Context, actor offboard.Actor, status
 	return out, err
 }
 
+// clockStepSlack is how far past since the walk by number goes on: numbers
+// follow the engine's clock, which a wall-clock step back can bend a
+// little, never by an hour.
+const clockStepSlack = time.Hour
+
 // newestCases walks the cases with a status (any status when empty) that
 // actor may see, newest first, until fn says stop or — when since is set
 // — a case opened before since comes up. Case numbers are handed out in
@@ -227,11 +232,6 @@ func (e *Engine) CaseSummaries(ctx context.Context, actor offboard.Actor, status
 // numbers down from the newest and reads only the period's cases,
 // whatever their status: with 100,000 historical cases a month's figures
 // read a month's cases. One status without a start reads its index.
-// clockStepSlack is how far past since the walk by number goes on: numbers
-// follow the engine's clock, which a wall-clock step back can bend a
-// little, never by an hour.
-const clockStepSlack = time.Hour
-
 func newestCases(tx offboard.Tx, actor offboard.Actor, status offboard.CaseStatus, since time.Time, fn func(*offboard.Case) (bool, error)) error {
 	visit := func(c *offboard.Case) (bool, error) {
 		if (status != "" && c.Status != status) || offboard.CanViewCase(actor, c) != nil {

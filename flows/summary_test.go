@@ -138,3 +138,31 @@ func TestEngine_CasesOpenedSurvivesAClockStepBack(t *testing.T) {
 		t.Errorf("opened since the first case: %v, want [%s %s] (%s, opened before it by the clock, is left out)", ids, second, first, third)
 	}
 }
+
+// A case stored before summaries existed gets one computed when listed.
+func TestEngine_CaseSummariesOfOldCases(t *testing.T) {
+	h := newHarness(t)
+	c := h.open(offboard.Voluntary, "2027-03-01")
+	err := h.db.Update(h.ctx, func(tx offboard.Tx) error {
+		old, err := tx.Case(c.ID)
+		if err != nil {
+			return err
+		}
+		old.Summary = nil
+		return tx.PutCase(old)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := h.engine.CaseSummaries(h.ctx, hr, offboard.CaseOpen, time.Time{}, 0)
+	if err != nil || len(got) != 1 {
+		t.Fatalf("%d cases, %v", len(got), err)
+	}
+	v, err := h.engine.GetCase(h.ctx, hr, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := got[0].Summary; s == nil || s.Tasks == 0 || !s.Equal(offboard.Summarize(v.Tasks, v.Approvals)) {
+		t.Fatalf("summary of an old case = %+v", s)
+	}
+}
