@@ -7,10 +7,12 @@ import (
 	"time"
 )
 
-// Person is what a directory (Okta, an HRIS) says about someone that the
-// escalation rules need: who they report to and where they work.
+// Person is what a directory (Okta, an HRIS) says about someone that
+// cases and escalations need: their name, who they report to and where
+// they work.
 type Person struct {
 	Email        string
+	Name         string
 	ManagerEmail string
 	// TimeZone is an IANA name ("America/Los_Angeles"), or "".
 	TimeZone string
@@ -76,6 +78,9 @@ func (d *Directory) Set(source string, people []Person, at time.Time) {
 			if z := strings.TrimSpace(p.TimeZone); z != "" {
 				cur.TimeZone = z
 			}
+			if n := strings.TrimSpace(p.Name); n != "" {
+				cur.Name = n
+			}
 			merged[key] = cur
 		}
 	}
@@ -87,6 +92,13 @@ func (d *Directory) ManagerOf(email string) string {
 	d.mu.RLock()
 	defer d.mu.RUnlock()
 	return d.people[normalEmail(email)].ManagerEmail
+}
+
+// NameOf returns email's full name, or "".
+func (d *Directory) NameOf(email string) string {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	return d.people[normalEmail(email)].Name
 }
 
 // Location returns email's time zone, or nil when the directory has none

@@ -12,14 +12,17 @@ func TestDirectory_Merge(t *testing.T) {
 	d := offboard.NewDirectory("bamboohr", "okta")
 	// Okta is read first, but BambooHR is ranked above it.
 	d.Set("okta", []offboard.Person{
-		{Email: "Mona.Manager@example.com", ManagerEmail: "okta-boss@example.com", TimeZone: "America/Los_Angeles"},
+		{Email: "Mona.Manager@example.com", Name: "Mona M.", ManagerEmail: "okta-boss@example.com", TimeZone: "America/Los_Angeles"},
 		{Email: "omar@example.com", ManagerEmail: "ada@example.com", TimeZone: "Not/AZone"},
 		{Email: "self@example.com", ManagerEmail: "SELF@example.com"},
 	}, at)
 	if got := d.ManagerOf("mona.manager@EXAMPLE.com"); got != "okta-boss@example.com" {
 		t.Fatalf("manager from Okta alone = %q", got)
 	}
-	d.Set("bamboohr", []offboard.Person{{Email: "mona.manager@example.com", ManagerEmail: "Ada@example.com"}}, at)
+	d.Set("bamboohr", []offboard.Person{{Email: "mona.manager@example.com", Name: "Mona Manager", ManagerEmail: "Ada@example.com"}}, at)
+	if got := d.NameOf("MONA.manager@example.com"); got != "Mona Manager" {
+		t.Errorf("name = %q, want the ranked source's", got)
+	}
 	if got := d.ManagerOf("mona.manager@example.com"); got != "ada@example.com" {
 		t.Errorf("ranked source lost: manager = %q, want BambooHR's", got)
 	}

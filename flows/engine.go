@@ -33,6 +33,9 @@ type Options struct {
 	MaxAttempts int
 	// Delegates returns who may decide approvals addressed to an approver.
 	Delegates func(approver string) []string
+	// NameOf returns a person's name from the directory, for a notice
+	// that gives only an email; nil or "" leaves the name empty.
+	NameOf func(email string) string
 	// Escalation says when Tick reminds, escalates and reports overdue
 	// tasks (see EscalationPolicy for the defaults).
 	Escalation EscalationPolicy
@@ -46,6 +49,7 @@ type Engine struct {
 	clock           offboard.Clock
 	roles           func(string) []offboard.Role
 	delegates       func(string) []string
+	nameOf          func(string) string
 	loc             *time.Location
 	revHour, revMin int
 	playbooks       map[string]*offboard.Playbook
@@ -62,7 +66,7 @@ func New(o Options) (*Engine, error) {
 		return nil, errors.New("flows: no store")
 	}
 	e := &Engine{
-		store: o.Store, clock: o.Clock, roles: o.Roles, delegates: o.Delegates, loc: o.Location,
+		store: o.Store, clock: o.Clock, roles: o.Roles, delegates: o.Delegates, nameOf: o.NameOf, loc: o.Location,
 		revHour: o.RevocationHour, revMin: o.RevocationMinute,
 		deactivateAfter: o.DeactivateAfter, maxAttempts: o.MaxAttempts, log: o.Logger,
 		escalation: o.Escalation.withDefaults(),

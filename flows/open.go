@@ -35,8 +35,9 @@ func (d *decision) openCase(c OpenCase) (*Result, error) {
 			return nil, offboard.Errorf(offboard.EINVALID, "the manager cannot be the departing employee")
 		}
 	}
-	// A notice without a manager (a bare `/offboard jane@…`) takes the
-	// one the directory knows, so approvals have someone to ask.
+	// A notice without a manager or name (a bare `/offboard jane@…`)
+	// takes what the directory knows, so approvals have someone to ask
+	// and rooms a name to show.
 	managerSource := "notice"
 	if emp.ManagerEmail == "" && d.e.escalation.ManagerOf != nil {
 		if m := normEmail(d.e.escalation.ManagerOf(emp.Email)); m != "" && m != emp.Email && validEmail("manager email", m) == nil {
@@ -45,6 +46,9 @@ func (d *decision) openCase(c OpenCase) (*Result, error) {
 	}
 	if emp.ManagerEmail == "" {
 		managerSource = "none"
+	}
+	if emp.Name == "" && d.e.nameOf != nil {
+		emp.Name = strings.TrimSpace(d.e.nameOf(emp.Email))
 	}
 	kind, err := offboard.ParseDepartureKind(string(c.Kind))
 	if err != nil {

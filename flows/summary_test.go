@@ -76,10 +76,16 @@ func TestEngine_CaseSummariesStopsAtSince(t *testing.T) {
 	}
 }
 
-// A notice without a manager takes the one the directory knows; a notice
-// that names one keeps it.
+// A notice without a manager or name takes what the directory knows; a
+// notice that names them keeps its own.
 func TestEngine_OpenCaseTakesManagerFromDirectory(t *testing.T) {
 	h := newHarness(t, func(o *flows.Options) {
+		o.NameOf = func(email string) string {
+			if email == "jane.doe@example.com" {
+				return "Jane Directory"
+			}
+			return ""
+		}
 		o.Escalation.ManagerOf = func(email string) string {
 			if email == "jane.doe@example.com" {
 				return "Mona.Manager@example.com"
@@ -91,6 +97,9 @@ func TestEngine_OpenCaseTakesManagerFromDirectory(t *testing.T) {
 		Employee: offboard.Employee{Email: jane.Email}})
 	if got := r.Case.Employee.ManagerEmail; got != manager.Email {
 		t.Fatalf("manager = %q, want the directory's %q", got, manager.Email)
+	}
+	if got := r.Case.Employee.Name; got != "Jane Directory" {
+		t.Errorf("name = %q, want the directory's", got)
 	}
 	if a := h.approvalFor(r.Case.ID, "transfer_drive", offboard.ApprovalPending); a.Approver != manager.Email {
 		t.Errorf("approval asked of %q, want the directory's manager", a.Approver)
@@ -106,10 +115,14 @@ func TestEngine_OpenCaseTakesManagerFromDirectory(t *testing.T) {
 		t.Fatalf("case.opened evidence = %v (%v), want manager_from=directory", opened, err)
 	}
 
+	h.apply(flows.CancelCase{By: hr, CaseID: r.Case.ID, Reason: "test"})
 	r = h.apply(flows.OpenCase{By: hr, Kind: offboard.Voluntary, LastDay: "2026-12-31",
-		Employee: offboard.Employee{Email: "other@example.com", ManagerEmail: "named@example.com"}})
+		Employee: offboard.Employee{Email: jane.Email, Name: "Jane Doe", ManagerEmail: "named@example.com"}})
 	if got := r.Case.Employee.ManagerEmail; got != "named@example.com" {
 		t.Errorf("manager = %q, want the one the notice named", got)
+	}
+	if got := r.Case.Employee.Name; got != "Jane Doe" {
+		t.Errorf("name = %q, want the one the notice named", got)
 	}
 }
 

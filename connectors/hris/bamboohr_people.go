@@ -8,8 +8,8 @@ import (
 	"github.com/offboard-dev/offboard"
 )
 
-// People reads every current employee's work email and supervisor's
-// email in one custom report, for escalations to go to an approver's
+// People reads every current employee's work email, name and
+// supervisor's email in one custom report, for escalations to go to an approver's
 // own manager. BambooHR has no time zone field of its own, so time zones
 // come from Okta. It only reads.
 func (b *BambooHRAPI) People(ctx context.Context) ([]offboard.Person, error) {
@@ -17,7 +17,7 @@ func (b *BambooHRAPI) People(ctx context.Context) ([]offboard.Person, error) {
 		Employees []map[string]any `json:"employees"`
 	}
 	q := url.Values{"format": {"JSON"}, "onlyCurrent": {"true"}}
-	in := map[string]any{"fields": []string{"workEmail", "supervisorEmail"}}
+	in := map[string]any{"fields": []string{"workEmail", "firstName", "lastName", "supervisorEmail"}}
 	if err := b.do(ctx, "POST", "v1/reports/custom", q, in, "read the employee directory", &body); err != nil {
 		return nil, err
 	}
@@ -27,7 +27,8 @@ func (b *BambooHRAPI) People(ctx context.Context) ([]offboard.Person, error) {
 		if email == "" {
 			continue
 		}
-		out = append(out, offboard.Person{Email: email, ManagerEmail: strings.TrimSpace(scalar(e["supervisorEmail"]))})
+		name := strings.TrimSpace(strings.TrimSpace(scalar(e["firstName"])) + " " + strings.TrimSpace(scalar(e["lastName"])))
+		out = append(out, offboard.Person{Email: email, Name: name, ManagerEmail: strings.TrimSpace(scalar(e["supervisorEmail"]))})
 	}
 	return out, nil
 }

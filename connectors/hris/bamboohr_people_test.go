@@ -13,7 +13,7 @@ import (
 func TestBambooHRAPI_People(t *testing.T) {
 	fake := bamboohrtest.New(t)
 	fake.AddEmployee(bamboohrtest.Employee{ID: "1", Fields: map[string]string{"workEmail": "ada@example.com", "status": "Active"}})
-	fake.AddEmployee(bamboohrtest.Employee{ID: "2", Fields: map[string]string{"workEmail": " mona@example.com ", "supervisorEmail": "ada@example.com", "status": "Active"}})
+	fake.AddEmployee(bamboohrtest.Employee{ID: "2", Fields: map[string]string{"workEmail": " mona@example.com ", "firstName": "Mona", "lastName": "Manager", "supervisorEmail": "ada@example.com", "status": "Active"}})
 	fake.AddEmployee(bamboohrtest.Employee{ID: "3", Fields: map[string]string{"workEmail": "left@example.com", "supervisorEmail": "mona@example.com", "status": "Inactive"}})
 	fake.AddEmployee(bamboohrtest.Employee{ID: "4", Fields: map[string]string{"status": "Active"}}) // no work email: skipped
 
@@ -21,7 +21,7 @@ func TestBambooHRAPI_People(t *testing.T) {
 	if err != nil {
 		t.Fatalf("People: %v", err)
 	}
-	want := []offboard.Person{{Email: "ada@example.com"}, {Email: "mona@example.com", ManagerEmail: "ada@example.com"}}
+	want := []offboard.Person{{Email: "ada@example.com"}, {Email: "mona@example.com", Name: "Mona Manager", ManagerEmail: "ada@example.com"}}
 	if !reflect.DeepEqual(people, want) {
 		t.Errorf("people = %+v, want %+v", people, want)
 	}

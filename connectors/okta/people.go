@@ -15,8 +15,9 @@ import (
 // requests an hour.
 const peoplePage = 200
 
-// People lists Okta's users (all but deprovisioned) with their manager
-// and time zone, for escalations to go to an approver's own manager in
+// People lists Okta's users (all but deprovisioned) with their name,
+// manager and time zone, for cases opened with an email alone and for
+// escalations to go to an approver's own manager in
 // the approver's working hours. It only reads (okta.users.read).
 //
 // Okta's managerId attribute is free text: orgs fill it with the
@@ -56,7 +57,11 @@ func (c *Client) People(ctx context.Context) ([]offboard.Person, error) {
 		if email == "" {
 			continue
 		}
-		p := offboard.Person{Email: email, TimeZone: profileString(u, "timezone")}
+		name := profileString(u, "displayName")
+		if name == "" {
+			name = strings.TrimSpace(profileString(u, "firstName") + " " + profileString(u, "lastName"))
+		}
+		p := offboard.Person{Email: email, Name: name, TimeZone: profileString(u, "timezone")}
 		if ref := profileString(u, "managerId"); ref != "" {
 			if m, ok := emailOf[strings.ToLower(ref)]; ok {
 				p.ManagerEmail = m

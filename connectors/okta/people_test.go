@@ -12,7 +12,7 @@ import (
 
 func TestClient_People(t *testing.T) {
 	e := newEnv(t, nil)
-	boss := e.srv.AddUser(oktatest.User{Email: "ada@example.com", EmployeeNumber: "E1", TimeZone: "Europe/Berlin"})
+	boss := e.srv.AddUser(oktatest.User{Email: "ada@example.com", FirstName: "Ada", LastName: "Lovelace", EmployeeNumber: "E1", TimeZone: "Europe/Berlin"})
 	e.srv.AddUser(oktatest.User{Email: "byid@example.com", ManagerID: boss.ID})
 	e.srv.AddUser(oktatest.User{Email: "bylogin@example.com", ManagerID: "ADA@example.com", TimeZone: "America/Los_Angeles"})
 	e.srv.AddUser(oktatest.User{Email: "bynumber@example.com", ManagerID: "E1"})
@@ -36,7 +36,7 @@ func TestClient_People(t *testing.T) {
 		t.Fatalf("%d people, want %d (all pages, no deprovisioned)", len(got), 6+205)
 	}
 	want := map[string]offboard.Person{
-		"ada@example.com":      {Email: "ada@example.com", TimeZone: "Europe/Berlin"},
+		"ada@example.com":      {Email: "ada@example.com", Name: "Ada Lovelace", TimeZone: "Europe/Berlin"},
 		"byid@example.com":     {Email: "byid@example.com", ManagerEmail: "ada@example.com"},
 		"bylogin@example.com":  {Email: "bylogin@example.com", ManagerEmail: "ada@example.com", TimeZone: "America/Los_Angeles"},
 		"bynumber@example.com": {Email: "bynumber@example.com", ManagerEmail: "ada@example.com"},
