@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -48,6 +49,29 @@ type browserSession struct {
 
 func newBrowser(t *testing.T, base string) *browserSession {
 	t.Helper()
+	// Chromium now and then fails to come up on a busy machine; a fresh
+	// try with a fresh profile is what a person would do too.
+	var errs []error
+	for range 3 {
+		b, err := startBrowser(t, base)
+		if err == nil {
+			return b
+		}
+		errs = append(errs, err)
+		t.Logf("starting Chromium: %v", err)
+	}
+	t.Fatalf("starting Chromium failed three times: %v", errors.Join(errs...))
+	return nil
+}
+
+func startBrowser(t *testing.T, base string) (*browserSession, error) {
+	// The profile is removed on a best-effort basis: Chromium's helper
+	// processes may still be closing files in it when the test ends, and
+	// that is no failure of offboard's.
+	profile, err := os.MkdirTemp("", "offboard-chromium-")
+	if err != nil {
+		return nil, err
+	}
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(chromium(t)),
 		chromedp.Flag("headless", true),
@@ -60,22 +84,24 @@ func newBrowser(t *testing.T, base string) *browserSession {
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.UserDataDir(t.TempDir()),
+		chromedp.UserDataDir(profile),
 		chromedp.WindowSize(1280, 900),
 	}
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(actx)
-	t.Cleanup(func() {
+	stop := func() {
 		cancelCtx()
 		cancelAlloc()
-	})
-	b := &browserSession{t: t, ctx: ctx, base: base}
+		_ = os.RemoveAll(profile)
+	}
 	// The first run starts the browser; it must not carry a timeout
 	// (the browser lives as long as that call's context).
 	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("starting Chromium: %v", err)
+		stop()
+		return nil, err
 	}
-	return b
+	t.Cleanup(stop)
+	return &browserSession{t: t, ctx: ctx, base: base}, nil
 }
 
 // step runs actions with the step timeout; on failure it saves a
