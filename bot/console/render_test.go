@@ -3,11 +3,10 @@ package console
 import (
 	"bytes"
 	"flag"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/offboard-dev/offboard"
+	goldenfile "github.com/offboard-dev/offboard/internal/golden"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -23,24 +22,7 @@ func golden(t *testing.T, name, tmpl string, data any) {
 	if err := pages.ExecuteTemplate(&buf, tmpl, data); err != nil {
 		t.Fatal(err)
 	}
-	got := buf.Bytes()
-	path := filepath.Join("testdata", name+".golden.html")
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./bot/console/ -update)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file; run go test ./bot/console/ -update and review the diff\ngot:\n%s", path, got)
-	}
+	goldenfile.Compare(t, name+".golden.html", buf.Bytes(), *update)
 }
 
 // A card with every part, and text that must be escaped.
