@@ -4,7 +4,6 @@ import (
 	"context"
 	"path/filepath"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -13,25 +12,9 @@ import (
 	"github.com/offboard-dev/offboard"
 	"github.com/offboard-dev/offboard/bot"
 	"github.com/offboard-dev/offboard/flows"
+	"github.com/offboard-dev/offboard/internal/testclock"
 	"github.com/offboard-dev/offboard/store"
 )
-
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
 
 var (
 	hr       = person("hana.hr@example.com", "Hana")
@@ -67,7 +50,7 @@ var start = time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
 type harness struct {
 	t      *testing.T
 	ctx    context.Context
-	clock  *testClock
+	clock  *testclock.Clock
 	loc    *time.Location
 	db     *store.DB
 	engine *flows.Engine
@@ -86,7 +69,7 @@ func newHarness(t *testing.T) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := &harness{t: t, ctx: context.Background(), clock: &testClock{now: start}, loc: loc, db: db}
+	h := &harness{t: t, ctx: context.Background(), clock: testclock.New(start), loc: loc, db: db}
 	h.engine, err = flows.New(flows.Options{Store: db, Clock: h.clock, Roles: testRoles, Location: loc})
 	if err != nil {
 		t.Fatal(err)

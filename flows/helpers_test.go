@@ -5,38 +5,14 @@ import (
 	"errors"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/offboard-dev/offboard"
 	"github.com/offboard-dev/offboard/flows"
+	"github.com/offboard-dev/offboard/internal/testclock"
 	"github.com/offboard-dev/offboard/store"
 )
-
-// testClock is a clock the test moves by hand.
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *testClock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = t
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
 
 // People of the test company.
 var (
@@ -76,7 +52,7 @@ type harness struct {
 	t      testing.TB
 	db     *store.DB
 	engine *flows.Engine
-	clock  *testClock
+	clock  *testclock.Clock
 	ctx    context.Context
 }
 
@@ -90,7 +66,7 @@ func newHarness(t testing.TB, mutate ...func(*flows.Options)) *harness {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	clock := &testClock{now: start}
+	clock := testclock.New(start)
 	o := flows.Options{Store: db, Clock: clock, Roles: testRoles, Location: time.UTC}
 	for _, m := range mutate {
 		m(&o)

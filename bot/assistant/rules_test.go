@@ -5,32 +5,15 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/offboard-dev/offboard"
 	"github.com/offboard-dev/offboard/bot/assistant"
 	"github.com/offboard-dev/offboard/flows"
+	"github.com/offboard-dev/offboard/internal/testclock"
 	"github.com/offboard-dev/offboard/store"
 )
-
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
 
 func person(email string) offboard.Actor {
 	return offboard.Actor{Kind: offboard.ActorPerson, Email: email, Platform: "test"}
@@ -58,7 +41,7 @@ type world struct {
 	ctx    context.Context
 	engine *flows.Engine
 	db     *store.DB
-	clock  *testClock
+	clock  *testclock.Clock
 	a      *assistant.Answerer
 	ids    map[string]offboard.CaseID
 }
@@ -75,7 +58,7 @@ func newWorldAfter(t testing.TB, history func(db *store.DB, now time.Time)) *wor
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	clock := &testClock{now: time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)}
+	clock := testclock.New(time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC))
 	e, err := flows.New(flows.Options{Store: db, Clock: clock, Roles: roles, Location: time.UTC})
 	if err != nil {
 		t.Fatal(err)
