@@ -225,3 +225,55 @@ func TestSecret_FileErrors(t *testing.T) {
 		})
 	}
 }
+
+// A secret file may be read by its owner and, for Kubernetes' fsGroup,
+// by its group; any bit for other users and a group write bit are
+// refused, naming the key, the file and the fix.
+func TestSecret_FileModes(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("file modes")
+	}
+	tests := []struct {
+		mode os.FileMode
+		ok   bool
+	}{
+		{0o400, true},
+		{0o600, true},
+		{0o440, true},
+		{0o640, true},
+		{0o700, true},
+		{0o660, false}, // group-writable
+		{0o620, false},
+		{0o622, false}, // world-writable
+		{0o602, false},
+		{0o644, false}, // world-readable
+		{0o604, false},
+		{0o601, false},
+		{0o666, false},
+		{0o777, false},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("%04o", tt.mode), func(t *testing.T) {
+			dir := t.TempDir()
+			name := writeSecret(t, dir, "token", "console-token-0123456789", tt.mode)
+			src := fmt.Sprintf("console:\n  token_file: %q\n", name)
+			if tt.ok {
+				c := parse(t, src, noEnv)
+				if c.Console.Token.Reveal() != "console-token-0123456789" {
+					t.Fatalf("token = %q", c.Console.Token.Reveal())
+				}
+				return
+			}
+			ve := parseErr(t, src, noEnv)
+			msg := ve.Error()
+			for _, want := range []string{"console.token_file", name, fmt.Sprintf("mode %04o", tt.mode), "chmod 600 " + name} {
+				if !strings.Contains(msg, want) {
+					t.Errorf("error\n%s\ndoes not contain %q", msg, want)
+				}
+			}
+			if len(ve.Problems) != 1 {
+				t.Errorf("%d problems, want 1:\n%s", len(ve.Problems), msg)
+			}
+		})
+	}
+}
