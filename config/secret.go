@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"strings"
 )
@@ -174,4 +175,45 @@ func readSecretFile(name string) (string, error) {
 		return "", fmt.Errorf("secret file %s is empty", name)
 	}
 	return s, nil
+}
+
+// Secrets returns the value of every secret in c, for the redactor that
+// keeps them out of logs, the store, chat and the model. It walks the
+// whole Config, so a Secret field added later is found without a list
+// to keep up to date.
+func (c *Config) Secrets() []string {
+	var out []string
+	collectSecrets(reflect.ValueOf(c).Elem(), &out)
+	return out
+}
+
+var secretType = reflect.TypeFor[Secret]()
+
+func collectSecrets(v reflect.Value, out *[]string) {
+	if v.Type() == secretType {
+		if s := v.String(); s != "" {
+			*out = append(*out, s)
+		}
+		return
+	}
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if !v.IsNil() {
+			collectSecrets(v.Elem(), out)
+		}
+	case reflect.Struct:
+		for i := range v.NumField() {
+			if v.Type().Field(i).IsExported() {
+				collectSecrets(v.Field(i), out)
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		for i := range v.Len() {
+			collectSecrets(v.Index(i), out)
+		}
+	case reflect.Map:
+		for it := v.MapRange(); it.Next(); {
+			collectSecrets(it.Value(), out)
+		}
+	}
 }

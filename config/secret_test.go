@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
@@ -275,5 +276,49 @@ func TestSecret_FileModes(t *testing.T) {
 				t.Errorf("%d problems, want 1:\n%s", len(ve.Problems), msg)
 			}
 		})
+	}
+}
+
+// Every secret key of the config is handed to the redactor.
+func TestConfig_Secrets(t *testing.T) {
+	c := parse(t, `
+api:
+  tokens:
+    - {name: a, role: hr, token: api-token-0123456789}
+okta:
+  org_url: https://example.okta.com
+  api_token: okta-api-token-value
+hris:
+  bamboohr:
+    webhook_secret: bamboo-webhook-secret
+    previous_webhook_secret: bamboo-previous-secret
+    api_key: bamboo-api-key-value
+    subdomain: acme
+  generic:
+    token: generic-token-0123456789
+slack:
+  app_token: xapp-secret-value
+  bot_token: xoxb-secret-value
+teams:
+  app_id: app
+  app_password: teams-password-value
+  tenant_id: tenant
+assistant:
+  api_key: sk-openai-key-value
+  model: m
+console:
+  enabled: true
+  token: console-token-0123456789
+`, noEnv)
+	got := c.Secrets()
+	for _, want := range []string{"api-token-0123456789", "okta-api-token-value", "bamboo-webhook-secret",
+		"bamboo-previous-secret", "bamboo-api-key-value", "generic-token-0123456789", "xapp-secret-value",
+		"xoxb-secret-value", "teams-password-value", "sk-openai-key-value", "console-token-0123456789"} {
+		if !slices.Contains(got, want) {
+			t.Errorf("Secrets() lacks %q: %q", want, got)
+		}
+	}
+	if len(got) != 11 {
+		t.Errorf("Secrets() = %d values, want 11", len(got))
 	}
 }
