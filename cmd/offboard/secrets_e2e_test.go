@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -243,5 +244,21 @@ console: {enabled: true, token: %q}
 		hits, len(sources["log"]), len(raw), len(export), posts.Len(), prompts.Len())
 	if hits > 0 {
 		t.Errorf("%d canary hits, want 0:\n%s", hits, strings.Join(report, "\n"))
+	}
+}
+
+// The error that stops serve is printed without secrets, and keeps its
+// chain (the exit code still comes from it).
+func TestServe_RedactError(t *testing.T) {
+	const secret = "serve-secret-0123456789"
+	r := offboard.NewRedactor(secret)
+	cause := exitError{code: 3, msg: "okta said " + secret}
+	err := redactError(fmt.Errorf("wire: %w", cause), r)
+	var ec exitCoder
+	if strings.Contains(err.Error(), secret) || !strings.Contains(err.Error(), offboard.Redacted) || !errors.As(err, &ec) || ec.ExitCode() != 3 {
+		t.Fatalf("err = %v (exit coder %v)", err, ec)
+	}
+	if plain := errors.New("no secret"); redactError(plain, r) != plain || redactError(nil, r) != nil {
+		t.Error("an error without secrets was changed")
 	}
 }
