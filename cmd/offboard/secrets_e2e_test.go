@@ -2,8 +2,12 @@ package main
 
 import (
 	"bytes"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"net/http"
@@ -21,6 +25,7 @@ import (
 	"github.com/offboard-dev/offboard/bot/slack/slacktest"
 	"github.com/offboard-dev/offboard/bot/teams/teamstest"
 	"github.com/offboard-dev/offboard/connectors/hris/bamboohrtest"
+	oktaconn "github.com/offboard-dev/offboard/connectors/okta"
 	"github.com/offboard-dev/offboard/connectors/okta/oktatest"
 )
 
@@ -72,9 +77,14 @@ func canaryForms(s string) map[string]string {
 // any encoding, reaches the log, the store file, the audit export, a
 // chat post or a prompt sent to the model.
 func TestServe_NoSecretLeaves(t *testing.T) {
+	// Okta takes an API token or a service app's private key, not both.
+	t.Run("okta api token", func(t *testing.T) { noSecretLeaves(t, false) })
+	t.Run("okta private key", func(t *testing.T) { noSecretLeaves(t, true) })
+}
+
+func noSecretLeaves(t *testing.T, oktaKey bool) {
 	secrets := map[string]string{
 		"api_token":       canary("api"),
-		"okta_token":      canary("okta"),
 		"bamboo_key":      canary("bamboo-key"),
 		"bamboo_webhook":  canary("bamboo-webhook"),
 		"bamboo_previous": canary("bamboo-previous"),
@@ -87,7 +97,26 @@ func TestServe_NoSecretLeaves(t *testing.T) {
 	}
 
 	okta := oktatest.New(t)
-	okta.SetToken(secrets["okta_token"])
+	oktaCreds := ""
+	if oktaKey {
+		k, err := rsa.GenerateKey(rand.Reader, 2048)
+		if err != nil {
+			t.Fatal(err)
+		}
+		okta.AddServiceApp("0oacanary", &k.PublicKey, oktaconn.DefaultScopes()...)
+		pemKey := string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(k)}))
+		secrets["okta_private_key"] = pemKey
+		for i, line := range strings.Split(pemKey, "\n") {
+			if line != "" && !strings.HasPrefix(line, "-----") {
+				secrets[fmt.Sprintf("okta_private_key line %d", i)] = line
+			}
+		}
+		oktaCreds = fmt.Sprintf("client_id: 0oacanary, private_key_id: kid1, private_key: %q", pemKey)
+	} else {
+		secrets["okta_token"] = canary("okta")
+		okta.SetToken(secrets["okta_token"])
+		oktaCreds = fmt.Sprintf("api_token: %q", secrets["okta_token"])
+	}
 	okta.AddUser(oktatest.User{Login: "jane.doe@example.com", Email: "jane.doe@example.com", FirstName: "Jane", LastName: "Doe", Sessions: 1})
 	bamboo := bamboohrtest.New(t)
 	bamboo.SetKey(secrets["bamboo_key"])
@@ -121,7 +150,7 @@ roles:
   it: [ivan.it@example.com]
 runner: {workers: 2, max_attempts: 2, backoff_base: 10ms, backoff_max: 50ms, shutdown_grace: 2s}
 escalation: {check: "@every 1s"}
-okta: {org_url: %q, api_token: %q, insecure_http_for_tests: true}
+okta: {org_url: %q, %s, insecure_http_for_tests: true}
 hris:
   bamboohr: {webhook_secret: %q, previous_webhook_secret: %q, api_key: %q, subdomain: %q}
   generic: {token: %q}
@@ -136,7 +165,7 @@ teams:
   service_url: %q
 assistant: {api_key: %q, base_url: %q, model: canary-model, max_tool_rounds: 3, timeout: 5s}
 console: {enabled: true, token: %q}
-`, storePath, secrets["api_token"], okta.URL(), secrets["okta_token"],
+`, storePath, secrets["api_token"], okta.URL(), oktaCreds,
 		secrets["bamboo_webhook"], secrets["bamboo_previous"], secrets["bamboo_key"], bamboohrtest.Subdomain, secrets["generic_token"],
 		secrets["slack_app"], secrets["slack_bot"], slack.APIURL(), slacktest.TeamID,
 		teamstest.AppID, secrets["teams_password"], teamstest.TenantID, issuer.MetadataURL(), login.URL(), teamstest.ChannelID, conn.URL(),
