@@ -130,7 +130,7 @@ func (r *Runner) runAction(ctx context.Context, j *offboard.Job) {
 		return
 	}
 	if panicked {
-		fail(false, "the action panicked: "+truncate(fmt.Sprint(err), 200))
+		fail(false, "the action panicked: "+truncate(r.redactor.String(fmt.Sprint(err)), 200))
 		return
 	}
 	if ctx.Err() != nil {
@@ -248,7 +248,7 @@ func (r *Runner) runNotify(ctx context.Context, j *offboard.Job) {
 	}
 	msg := safeMessage(err)
 	if panicked {
-		msg = "the notifier panicked: " + truncate(err.Error(), 200)
+		msg = "the notifier panicked: " + truncate(r.redactor.String(err.Error()), 200)
 	}
 	msg = r.clean(msg)
 	permanent := panicked || !connectors.Retryable(err)
