@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"strings"
 )
@@ -99,8 +100,8 @@ func (c *Config) secretFields() []secretField {
 const maxSecretFile = 64 << 10
 
 // resolveSecrets reads every *_file secret, relative to baseDir. A key set
-// both ways, a missing or unreadable file, and a world-readable file are
-// problems; the secret stays empty then.
+// both ways, a missing or unreadable file, and a file other users may
+// touch or its group may write are problems; the secret stays empty then.
 func (c *Config) resolveSecrets(baseDir string, v *validator) {
 	for _, f := range c.secretFields() {
 		fileKey := f.path + "_file"
@@ -124,6 +125,25 @@ func (c *Config) resolveSecrets(baseDir string, v *validator) {
 	}
 }
 
+// unsafeSecretBits are the mode bits a secret file must not have: any
+// access by other users, and writing by the group. Group read stays
+// allowed: Kubernetes mounts secrets group-readable for the pod's fsGroup.
+const unsafeSecretBits = 0o027
+
+// unsafeModeReason says which unsafe bits perm has, for the message.
+func unsafeModeReason(perm os.FileMode) string {
+	switch {
+	case perm&0o004 != 0:
+		return "is readable by every user"
+	case perm&0o002 != 0:
+		return "is writable by every user"
+	case perm&0o001 != 0:
+		return "gives other users access"
+	default:
+		return "is writable by its group"
+	}
+}
+
 func readSecretFile(name string) (string, error) {
 	fi, err := os.Stat(name)
 	if err != nil {
@@ -135,8 +155,8 @@ func readSecretFile(name string) (string, error) {
 	if !fi.Mode().IsRegular() {
 		return "", fmt.Errorf("secret file %s is not a regular file", name)
 	}
-	if runtime.GOOS != "windows" && fi.Mode().Perm()&0o004 != 0 {
-		return "", fmt.Errorf("secret file %s is readable by every user (mode %04o); run chmod 600 %s", name, fi.Mode().Perm(), name)
+	if perm := fi.Mode().Perm(); runtime.GOOS != "windows" && perm&unsafeSecretBits != 0 {
+		return "", fmt.Errorf("secret file %s %s (mode %04o); run chmod 600 %s", name, unsafeModeReason(perm), perm, name)
 	}
 	fh, err := os.Open(name)
 	if err != nil {
@@ -155,4 +175,45 @@ func readSecretFile(name string) (string, error) {
 		return "", fmt.Errorf("secret file %s is empty", name)
 	}
 	return s, nil
+}
+
+// Secrets returns the value of every secret in c, for the redactor that
+// keeps them out of logs, the store, chat and the model. It walks the
+// whole Config, so a Secret field added later is found without a list
+// to keep up to date.
+func (c *Config) Secrets() []string {
+	var out []string
+	collectSecrets(reflect.ValueOf(c).Elem(), &out)
+	return out
+}
+
+var secretType = reflect.TypeFor[Secret]()
+
+func collectSecrets(v reflect.Value, out *[]string) {
+	if v.Type() == secretType {
+		if s := v.String(); s != "" {
+			*out = append(*out, s)
+		}
+		return
+	}
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if !v.IsNil() {
+			collectSecrets(v.Elem(), out)
+		}
+	case reflect.Struct:
+		for i := range v.NumField() {
+			if v.Type().Field(i).IsExported() {
+				collectSecrets(v.Field(i), out)
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		for i := range v.Len() {
+			collectSecrets(v.Index(i), out)
+		}
+	case reflect.Map:
+		for it := v.MapRange(); it.Next(); {
+			collectSecrets(it.Value(), out)
+		}
+	}
 }

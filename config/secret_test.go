@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
@@ -223,5 +224,101 @@ func TestSecret_FileErrors(t *testing.T) {
 				t.Errorf("%d problems, want %d:\n%s", len(ve.Problems), len(tt.want), msg)
 			}
 		})
+	}
+}
+
+// A secret file may be read by its owner and, for Kubernetes' fsGroup,
+// by its group; any bit for other users and a group write bit are
+// refused, naming the key, the file and the fix.
+func TestSecret_FileModes(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("file modes")
+	}
+	tests := []struct {
+		mode os.FileMode
+		ok   bool
+	}{
+		{0o400, true},
+		{0o600, true},
+		{0o440, true},
+		{0o640, true},
+		{0o700, true},
+		{0o660, false}, // group-writable
+		{0o620, false},
+		{0o622, false}, // world-writable
+		{0o602, false},
+		{0o644, false}, // world-readable
+		{0o604, false},
+		{0o601, false},
+		{0o666, false},
+		{0o777, false},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("%04o", tt.mode), func(t *testing.T) {
+			dir := t.TempDir()
+			name := writeSecret(t, dir, "token", "console-token-0123456789", tt.mode)
+			src := fmt.Sprintf("console:\n  token_file: %q\n", name)
+			if tt.ok {
+				c := parse(t, src, noEnv)
+				if c.Console.Token.Reveal() != "console-token-0123456789" {
+					t.Fatalf("token = %q", c.Console.Token.Reveal())
+				}
+				return
+			}
+			ve := parseErr(t, src, noEnv)
+			msg := ve.Error()
+			for _, want := range []string{"console.token_file", name, fmt.Sprintf("mode %04o", tt.mode), "chmod 600 " + name} {
+				if !strings.Contains(msg, want) {
+					t.Errorf("error\n%s\ndoes not contain %q", msg, want)
+				}
+			}
+			if len(ve.Problems) != 1 {
+				t.Errorf("%d problems, want 1:\n%s", len(ve.Problems), msg)
+			}
+		})
+	}
+}
+
+// Every secret key of the config is handed to the redactor.
+func TestConfig_Secrets(t *testing.T) {
+	c := parse(t, `
+api:
+  tokens:
+    - {name: a, role: hr, token: api-token-0123456789}
+okta:
+  org_url: https://example.okta.com
+  api_token: okta-api-token-value
+hris:
+  bamboohr:
+    webhook_secret: bamboo-webhook-secret
+    previous_webhook_secret: bamboo-previous-secret
+    api_key: bamboo-api-key-value
+    subdomain: acme
+  generic:
+    token: generic-token-0123456789
+slack:
+  app_token: xapp-secret-value
+  bot_token: xoxb-secret-value
+teams:
+  app_id: app
+  app_password: teams-password-value
+  tenant_id: tenant
+assistant:
+  api_key: sk-openai-key-value
+  model: m
+console:
+  enabled: true
+  token: console-token-0123456789
+`, noEnv)
+	got := c.Secrets()
+	for _, want := range []string{"api-token-0123456789", "okta-api-token-value", "bamboo-webhook-secret",
+		"bamboo-previous-secret", "bamboo-api-key-value", "generic-token-0123456789", "xapp-secret-value",
+		"xoxb-secret-value", "teams-password-value", "sk-openai-key-value", "console-token-0123456789"} {
+		if !slices.Contains(got, want) {
+			t.Errorf("Secrets() lacks %q: %q", want, got)
+		}
+	}
+	if len(got) != 11 {
+		t.Errorf("Secrets() = %d values, want 11", len(got))
 	}
 }

@@ -39,7 +39,11 @@ type Options struct {
 	// Escalation says when Tick reminds, escalates and reports overdue
 	// tasks (see EscalationPolicy for the defaults).
 	Escalation EscalationPolicy
-	Logger     *slog.Logger
+	// Redactor removes the configured secrets from every text the engine
+	// stores, audits or posts (nil: none). The runner redacts errors
+	// already; this is the belt for every other way text comes in.
+	Redactor *offboard.Redactor
+	Logger   *slog.Logger
 }
 
 // Engine applies commands. It is safe for concurrent use: the store
@@ -56,6 +60,7 @@ type Engine struct {
 	deactivateAfter time.Duration
 	maxAttempts     int
 	escalation      EscalationPolicy
+	redactor        *offboard.Redactor
 	log             *slog.Logger
 }
 
@@ -68,7 +73,7 @@ func New(o Options) (*Engine, error) {
 	e := &Engine{
 		store: o.Store, clock: o.Clock, roles: o.Roles, delegates: o.Delegates, nameOf: o.NameOf, loc: o.Location,
 		revHour: o.RevocationHour, revMin: o.RevocationMinute,
-		deactivateAfter: o.DeactivateAfter, maxAttempts: o.MaxAttempts, log: o.Logger,
+		deactivateAfter: o.DeactivateAfter, maxAttempts: o.MaxAttempts, redactor: o.Redactor, log: o.Logger,
 		escalation: o.Escalation.withDefaults(),
 	}
 	if e.clock == nil {
@@ -118,6 +123,7 @@ func (e *Engine) Now() time.Time { return e.clock.Now() }
 // records the attempt.
 func (e *Engine) Apply(ctx context.Context, cmd Command) (*Result, error) {
 	actor := e.resolveActor(cmd.Actor())
+	cmd = e.redact(cmd)
 	now := e.clock.Now().UTC().Round(0)
 	if t, ok := cmd.(Tick); ok && !t.Now.IsZero() {
 		now = t.Now.UTC().Round(0)
@@ -165,7 +171,7 @@ func (e *Engine) auditRefusal(ctx context.Context, cmd Command, actor offboard.A
 		ev := &offboard.AuditEvent{
 			Time: now, Actor: actor, Action: "command.refused", CaseID: caseID, Target: target,
 			Outcome: offboard.OutcomeRefused,
-			Detail:  cmd.Name() + ": " + offboard.ErrorMessage(cause),
+			Detail:  e.redactor.String(cmd.Name() + ": " + offboard.ErrorMessage(cause)),
 		}
 		// A refusal about a case that does not exist must not point the
 		// audit index at it.
@@ -276,14 +282,16 @@ func (d *decision) apply(cmd Command) (*Result, error) {
 }
 
 func (d *decision) audit(c offboard.CaseID, action, target, outcome, detail string, evidence map[string]string) error {
+	r := d.e.redactor
 	return d.tx.AppendAudit(&offboard.AuditEvent{
-		Time: d.now, Actor: d.actor, Action: action, CaseID: c, Target: target,
-		Outcome: outcome, Detail: detail, Evidence: evidence,
+		Time: d.now, Actor: d.actor, Action: action, CaseID: c, Target: r.String(target),
+		Outcome: outcome, Detail: r.String(detail), Evidence: r.Map(evidence),
 	})
 }
 
 // notify queues a chat notice as a low-priority job.
 func (d *decision) notify(n offboard.Notice) error {
+	n.Text = d.e.redactor.String(n.Text)
 	j := &offboard.Job{
 		Kind: offboard.JobNotify, CaseID: n.CaseID, TaskKey: n.TaskKey,
 		Notice: &n, Priority: offboard.PriorityChat, NotBefore: d.now, CreatedAt: d.now,

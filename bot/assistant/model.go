@@ -53,6 +53,9 @@ type ModelOptions struct {
 	Fallback *Answerer
 	Clock    offboard.Clock
 	Location *time.Location
+	// Redactor removes the configured secrets from everything sent to
+	// the model: the question and every tool result (nil: none).
+	Redactor *offboard.Redactor
 	Logger   *slog.Logger
 }
 
@@ -201,7 +204,7 @@ var errEmpty = errors.New("empty answer")
 func (m *Model) converse(ctx context.Context, tb *toolbox, scope, text string) (offboard.Reply, int, error) {
 	msgs := []openai.ChatCompletionMessage{
 		{Role: openai.ChatMessageRoleSystem, Content: m.systemPrompt(tb.now, scope)},
-		{Role: openai.ChatMessageRoleUser, Content: truncate(strings.TrimSpace(text), maxQuestion)},
+		{Role: openai.ChatMessageRoleUser, Content: truncate(m.o.Redactor.String(strings.TrimSpace(text)), maxQuestion)},
 	}
 	for round := 0; ; round++ {
 		req := openai.ChatCompletionRequest{Model: m.o.Model, Messages: msgs, Tools: m.tools, ToolChoice: "auto"}
@@ -236,7 +239,9 @@ func (m *Model) converse(ctx context.Context, tb *toolbox, scope, text string) (
 		// call, as the API requires.
 		msgs = append(msgs, openai.ChatCompletionMessage{Role: openai.ChatMessageRoleAssistant, Content: msg.Content, ToolCalls: msg.ToolCalls})
 		for _, tc := range msg.ToolCalls {
-			result := tb.call(ctx, tc.Function.Name, tc.Function.Arguments)
+			// The tool results hold stored text (task errors, notes), which
+			// the store has redacted; redacting here covers what it missed.
+			result := m.o.Redactor.String(tb.call(ctx, tc.Function.Name, tc.Function.Arguments))
 			msgs = append(msgs, openai.ChatCompletionMessage{Role: openai.ChatMessageRoleTool, ToolCallID: tc.ID,
 				Name: tc.Function.Name, Content: result})
 		}

@@ -348,3 +348,31 @@ func TestModel_Lengths(t *testing.T) {
 		t.Errorf("answer shown: %d bytes, valid UTF-8 %v", len(r.Text), utf8.ValidString(r.Text))
 	}
 }
+
+// Everything sent to the model passes the redactor: a secret pasted into
+// the question, and stored text that reaches a tool result (here the
+// manager's address stands in for a secret the store missed).
+func TestModel_Redactor(t *testing.T) {
+	const pasted = "xoxb-pasted-secret-0123456789"
+	const stored = "mona.manager@example.com"
+	w := newWorld(t)
+	fake := openaitest.New(t, func(n int, req openaitest.Request) openaitest.Reply {
+		if n == 0 {
+			return openaitest.Reply{ToolCalls: []openaitest.ToolCall{openaitest.Call("c1", "case_status", `{"case":"jane"}`)}}
+		}
+		return openaitest.Reply{Content: "Jane's case is underway."}
+	})
+	m := newModel(t, w, fake, func(o *assistant.ModelOptions) { o.Redactor = offboard.NewRedactor(pasted, stored) })
+	w.askModel(m, boss, "is Jane done? my token is "+pasted)
+	reqs := fake.Requests()
+	if len(reqs) != 2 {
+		t.Fatalf("%d requests, want 2", len(reqs))
+	}
+	sent, _ := json.Marshal(reqs[1].Messages)
+	if strings.Contains(string(sent), pasted) || strings.Contains(string(sent), stored) {
+		t.Fatalf("a secret reached the model:\n%s", sent)
+	}
+	if n := strings.Count(string(sent), offboard.Redacted); n < 2 {
+		t.Errorf("%d redactions in what was sent, want the question and the tool result:\n%s", n, sent)
+	}
+}

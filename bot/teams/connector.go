@@ -38,6 +38,9 @@ type connector struct {
 	appID, password, tokenURL string
 	http                      *http.Client
 	now                       func() time.Time
+	// redact removes the password from what the token endpoint says: an
+	// endpoint or proxy that quotes the request quotes the form with it.
+	redact *offboard.Redactor
 
 	mu      sync.Mutex
 	token   string
@@ -45,7 +48,7 @@ type connector struct {
 }
 
 func newConnector(appID, password, loginURL, tenantID string, hc *http.Client, now func() time.Time) *connector {
-	return &connector{appID: appID, password: password, http: hc, now: now,
+	return &connector{appID: appID, password: password, http: hc, now: now, redact: offboard.NewRedactor(password),
 		tokenURL: strings.TrimSuffix(loginURL, "/") + "/" + url.PathEscape(tenantID) + "/oauth2/v2.0/token"}
 }
 
@@ -70,9 +73,12 @@ func (c *connector) bearer(ctx context.Context) (string, error) {
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		// The body may say why (AADSTS…); it carries no secret.
-		b, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
-		return "", offboard.Errorf(offboard.EUNAVAILABLE, "teams: token endpoint answered %s: %s", resp.Status, bytes.TrimSpace(b))
+		// The body says why (AADSTS…), but may quote the request, secret
+		// included: keep the reason only, without the secret (removed
+		// before cutting, so no part of it stays), cut to size.
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 16<<10))
+		why := c.redact.String(tokenError([]byte(c.redact.String(string(b)))))
+		return "", offboard.Errorf(offboard.EUNAVAILABLE, "teams: token endpoint answered %s: %s", resp.Status, why)
 	}
 	var tok struct {
 		AccessToken string `json:"access_token"`
@@ -83,6 +89,22 @@ func (c *connector) bearer(ctx context.Context) (string, error) {
 	}
 	c.token, c.expires = tok.AccessToken, c.now().Add(time.Duration(tok.ExpiresIn)*time.Second)
 	return c.token, nil
+}
+
+// tokenError is the reason in an OAuth error answer ("error:
+// error_description"), or the start of any other answer.
+func tokenError(body []byte) string {
+	var e struct {
+		Error       string `json:"error"`
+		Description string `json:"error_description"`
+	}
+	if json.Unmarshal(body, &e) == nil && e.Error != "" {
+		if e.Description != "" {
+			return offboard.UpstreamText([]byte(e.Error + ": " + e.Description))
+		}
+		return offboard.UpstreamText([]byte(e.Error))
+	}
+	return offboard.UpstreamText(body)
 }
 
 // do sends one REST call; out, when set, receives the JSON answer.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -88,4 +89,31 @@ func TestConnector_Do(t *testing.T) {
 			t.Fatalf("err = %v", err)
 		}
 	})
+}
+
+// A token endpoint that quotes the request in its error (the client
+// secret, URL-encoded, in a form body) gets its reason reported, cut to
+// size, without the secret in any form.
+func TestConnector_BearerEchoedSecret(t *testing.T) {
+	const secret = "pa$$+word/with=specials&more~0123"
+	login := teamstest.NewLogin(t)
+	login.SetPassword(secret)
+	login.EchoFailures(1)
+	c := newConnector(teamstest.AppID, secret, login.URL(), teamstest.TenantID, http.DefaultClient, time.Now)
+	_, err := c.bearer(t.Context())
+	if err == nil {
+		t.Fatal("no error from an echoing token endpoint")
+	}
+	msg := err.Error()
+	for _, form := range []string{secret, url.QueryEscape(secret), url.PathEscape(secret)} {
+		if strings.Contains(msg, form) {
+			t.Fatalf("the error holds the secret as %q: %s", form, msg)
+		}
+	}
+	if !strings.Contains(msg, "AADSTS7000215") || !strings.Contains(msg, offboard.Redacted) || len(msg) > offboard.MaxUpstreamBody+200 {
+		t.Fatalf("err = %s (%d bytes)", msg, len(msg))
+	}
+	if tok, err := c.bearer(t.Context()); err != nil || tok != teamstest.BotToken {
+		t.Fatalf("after the failure: %q, %v", tok, err)
+	}
 }

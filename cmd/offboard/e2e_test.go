@@ -74,11 +74,21 @@ type liveApp struct {
 // startApp runs the real serve wiring on a loopback port.
 func startApp(t testing.TB, cfgPath string, o wireOptions) *liveApp {
 	t.Helper()
+	return startAppLogging(t, cfgPath, o, nil)
+}
+
+// startAppLogging is startApp with serve's own logger writing to logTo
+// (nil: no log).
+func startAppLogging(t testing.TB, cfgPath string, o wireOptions, logTo io.Writer) *liveApp {
+	t.Helper()
 	cfg, err := loadConfig(cfgPath)
 	if err != nil {
 		t.Fatal(err)
 	}
 	log := discardLogger()
+	if logTo != nil {
+		log = newLogger(cfg, logTo)
+	}
 	stopDemo, err := startDemo(cfg, log)
 	if err != nil {
 		t.Fatal(err)

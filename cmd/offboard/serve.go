@@ -9,9 +9,11 @@ import (
 	"net/http"
 	"os"
 	"time"
+
+	"github.com/offboard-dev/offboard"
 )
 
-func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
 	fs, cfgPath := newFlags("serve", "Run the bot: HTTP (health, REST API), the outbox workers and the scheduler.\n"+
 		"Stops cleanly on SIGTERM or Ctrl-C: intake stops, running jobs get runner.shutdown_grace to finish.", stderr)
 	if err := parseFlags(fs, args, 0); err != nil {
@@ -21,6 +23,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	// The error that stops serve is printed, not logged: it passes the
+	// same redactor as the log.
+	defer func() { err = redactError(err, redactorFor(cfg)) }()
 	log := newLogger(cfg, os.Stderr)
 	stopDemo, err := startDemo(cfg, log)
 	if err != nil {
@@ -134,4 +139,23 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 	}
 	a.log.Info("stopped")
 	return nil
+}
+
+// redactedError is an error whose text had secrets removed; it keeps the
+// original in its chain for errors.Is and errors.As.
+type redactedError struct {
+	msg string
+	err error
+}
+
+func (e redactedError) Error() string { return e.msg }
+func (e redactedError) Unwrap() error { return e.err }
+
+// redactError returns err with r's secrets removed from its text (nil
+// stays nil; an error without secrets is returned as it is).
+func redactError(err error, r *offboard.Redactor) error {
+	if err == nil || !r.Contains(err.Error()) {
+		return err
+	}
+	return redactedError{msg: r.String(err.Error()), err: err}
 }

@@ -3,8 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
-	"os"
 	"slices"
 	"strings"
 	"time"
@@ -77,12 +77,21 @@ func loadConfig(path string) (*config.Config, error) {
 	return cfg, nil
 }
 
-func newLogger(cfg *config.Config, w *os.File) *slog.Logger {
+// newLogger writes cfg's log format to w; every record passes the
+// redactor first, so no configured secret is ever written.
+func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: cfg.Log.SlogLevel()}
+	var h slog.Handler = slog.NewTextHandler(w, opts)
 	if cfg.Log.Format == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
+		h = slog.NewJSONHandler(w, opts)
 	}
-	return slog.New(slog.NewTextHandler(w, opts))
+	return slog.New(offboard.RedactingHandler(h, redactorFor(cfg)))
+}
+
+// redactorFor returns the one redaction step, fed with every secret of
+// cfg: logs, the store, chat and the model all go through it.
+func redactorFor(cfg *config.Config) *offboard.Redactor {
+	return offboard.NewRedactor(cfg.Secrets()...)
 }
 
 // openConfiguredStore loads the config and opens its store, or the store
@@ -151,6 +160,7 @@ func newActionsWithOkta(cfg *config.Config, extra func(*connectors.Registry) err
 // and closed outside so the CLI can reuse it).
 func wire(cfg *config.Config, log *slog.Logger, db *store.DB, o wireOptions) (*app, error) {
 	a := &app{cfg: cfg, log: log, db: db}
+	redactor := redactorFor(cfg)
 	var err error
 	var okta *oktaconn.Client
 	if a.actions, okta, err = newActionsWithOkta(cfg, o.actions); err != nil {
@@ -175,7 +185,7 @@ func wire(cfg *config.Config, log *slog.Logger, db *store.DB, o wireOptions) (*a
 			ManagerOf:      a.directory.ManagerOf,
 			BusinessHours:  businessHours(cfg, a.directory.Location),
 		},
-		Logger: log.With("component", "engine"),
+		Redactor: redactor, Logger: log.With("component", "engine"),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("playbooks: %w", err)
@@ -248,7 +258,7 @@ func wire(cfg *config.Config, log *slog.Logger, db *store.DB, o wireOptions) (*a
 	a.runner, err = runner.New(runner.Options{
 		Store: db, Engine: a.engine, Actions: a.actions, Clock: clock, Notifier: notifier,
 		Workers: cfg.Runner.Workers, BackoffBase: cfg.Runner.BackoffBase.D(), BackoffMax: cfg.Runner.BackoffMax.D(),
-		Logger: log.With("component", "runner"),
+		Redactor: redactor, Logger: log.With("component", "runner"),
 	})
 	if err != nil {
 		return nil, err
@@ -261,7 +271,7 @@ func wire(cfg *config.Config, log *slog.Logger, db *store.DB, o wireOptions) (*a
 			err := db.Update(context.Background(), func(tx offboard.Tx) error {
 				return tx.AppendAudit(&offboard.AuditEvent{Time: clock.Now(), Actor: offboard.System("scheduler"),
 					Action: "schedule.panic", Target: job, Outcome: offboard.OutcomeFailed,
-					Detail: fmt.Sprintf("scheduled job %s panicked: %v", job, value)})
+					Detail: redactor.String(fmt.Sprintf("scheduled job %s panicked: %v", job, value))})
 			})
 			if err != nil {
 				log.Error("audit of a scheduled job's panic failed", "job", job, "err", err)
@@ -312,6 +322,7 @@ func wire(cfg *config.Config, log *slog.Logger, db *store.DB, o wireOptions) (*a
 		Audit: func(ctx context.Context, ev offboard.AuditEvent) error {
 			return db.Update(ctx, func(tx offboard.Tx) error {
 				e := ev
+				e.Target, e.Detail, e.Evidence = redactor.String(e.Target), redactor.String(e.Detail), redactor.Map(e.Evidence)
 				return tx.AppendAudit(&e)
 			})
 		},

@@ -313,9 +313,8 @@ func errText(err error) string {
 	return err.Error()
 }
 
+// redact removes the API key from s, in every form (Basic auth sends it
+// base64-encoded).
 func (b *BambooHRAPI) redact(s string) string {
-	if b.key == "" {
-		return s
-	}
-	return strings.ReplaceAll(s, b.key, "[REDACTED]")
+	return offboard.NewRedactor(b.key).String(s)
 }

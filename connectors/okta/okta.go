@@ -45,7 +45,8 @@ type Client struct {
 	pacer    *pacer
 	licenses map[string]float64
 	secrets  []string
-	token    *recorder // last OAuth token endpoint response
+	redactor *offboard.Redactor // built from secrets
+	token    *recorder          // last OAuth token endpoint response
 }
 
 // New validates the configuration and builds the SDK client. It makes no
@@ -152,6 +153,7 @@ func New(ctx context.Context, o Options) (*Client, error) {
 	default:
 		return nil, offboard.Errorf(offboard.EINVALID, "okta: set okta.api_token, or okta.client_id and okta.private_key")
 	}
+	c.redactor = offboard.NewRedactor(c.secrets...)
 	_, sdk, err := okta.NewClient(ctx, setters...)
 	if err != nil {
 		return nil, offboard.Errorf(offboard.EINVALID, "okta: %s", c.redact(err.Error()))
@@ -195,15 +197,10 @@ func (c *Client) Ping(ctx context.Context) error {
 
 func (c *Client) now() time.Time { return c.clock.Now() }
 
-// redact removes the token and private key from s.
-func (c *Client) redact(s string) string {
-	for _, sec := range c.secrets {
-		if sec != "" {
-			s = strings.ReplaceAll(s, sec, "[REDACTED]")
-		}
-	}
-	return s
-}
+// redact removes the token and private key from s, in every form an
+// echoing proxy or the SDK could write them (URL-encoded, base64, PEM
+// lines).
+func (c *Client) redact(s string) string { return c.redactor.String(s) }
 
 // classify turns an SDK error into the connectors error contract.
 func (c *Client) classify(err error, rec *recorder, what string) error {
@@ -223,7 +220,9 @@ func (c *Client) classify(err error, rec *recorder, what string) error {
 	}
 	msg := c.redact(errText(err))
 	if isAPI {
-		msg = c.redact(oktaMessage(oe))
+		// Okta's summary may quote the request; the secrets go before
+		// the cut, so no part of one stays.
+		msg = offboard.UpstreamText([]byte(c.redact(oktaMessage(oe))))
 	}
 	if status == http.StatusTooManyRequests || msg == "too many requests" {
 		// Okta's X-Rate-Limit-Reset says when the bucket refills; without

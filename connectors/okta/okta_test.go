@@ -6,11 +6,13 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
+	"encoding/base64"
 	"encoding/pem"
 	"errors"
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -795,5 +797,35 @@ func TestLifecycleSummaries(t *testing.T) {
 		if err != nil || !strings.HasPrefix(res.Summary, want) {
 			t.Errorf("%s summary %q (%v), want it to start %q", action, res.Summary, err, want)
 		}
+	}
+}
+
+// An Okta (or a proxy in front of it) that quotes the request in its
+// error summary: the token comes back in every form, and the summary is
+// cut to size.
+func TestClient_EchoedTokenRedacted(t *testing.T) {
+	const canary = "CANARY+okta/token=&echo-0123456789"
+	e := newEnv(t, func(o *okta.Options) { o.Config.APIToken = config.Secret(canary) })
+	e.srv.SetToken(canary)
+	u := addJane(e.srv)
+	long := strings.Repeat("x", 2000)
+	e.srv.FailNext("POST", "/api/v1/users/"+u.ID+"/lifecycle/suspend", http.StatusBadRequest,
+		`{"errorCode":"E0000001","errorSummary":"echo `+url.QueryEscape(canary)+` `+base64.StdEncoding.EncodeToString([]byte(canary))+` `+long+`"}`)
+	_, err := e.run("okta.suspend", jane("jane@example.com"))
+	if err == nil {
+		t.Fatal("no error")
+	}
+	msg := err.Error()
+	for _, leak := range []string{canary, url.QueryEscape(canary), base64.StdEncoding.EncodeToString([]byte(canary))[:20]} {
+		if strings.Contains(msg, leak) {
+			t.Errorf("error holds %q: %s", leak, msg)
+		}
+	}
+	if len(msg) > offboard.MaxUpstreamBody+200 {
+		t.Errorf("error is %d bytes, want the summary cut to about %d", len(msg), offboard.MaxUpstreamBody)
+	}
+	e.srv.EchoNext("POST", "/api/v1/users/"+u.ID+"/lifecycle/suspend", http.StatusInternalServerError)
+	if _, err := e.run("okta.suspend", jane("jane@example.com")); err == nil || strings.Contains(err.Error(), canary) || !strings.Contains(err.Error(), "Request rejected") {
+		t.Errorf("echoed 500: %v", err)
 	}
 }

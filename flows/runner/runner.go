@@ -39,8 +39,12 @@ type Options struct {
 	JobTimeout time.Duration
 	// Poll is how often to look for ready jobs when nothing wakes the
 	// runner (default 500ms).
-	Poll   time.Duration
-	Logger *slog.Logger
+	Poll time.Duration
+	// Redactor removes the configured secrets from every error before it
+	// is reported to the engine or stored on a job (nil: none). Upstream
+	// services echo requests, credentials included, in their errors.
+	Redactor *offboard.Redactor
+	Logger   *slog.Logger
 }
 
 // Defaults of Options.
@@ -81,6 +85,7 @@ type Runner struct {
 	max      time.Duration
 	timeout  time.Duration
 	poll     time.Duration
+	redactor *offboard.Redactor
 	log      *slog.Logger
 
 	wake    chan struct{}
@@ -109,7 +114,7 @@ func New(o Options) (*Runner, error) {
 	r := &Runner{
 		store: o.Store, engine: o.Engine, actions: o.Actions, notifier: o.Notifier, clock: o.Clock,
 		workers: o.Workers, base: o.BackoffBase, max: o.BackoffMax, timeout: o.JobTimeout, poll: o.Poll,
-		log:    o.Logger,
+		redactor: o.Redactor, log: o.Logger,
 		wake:   make(chan struct{}, 1),
 		paused: map[string]time.Time{},
 		busy:   map[offboard.CaseID]int{},

@@ -75,7 +75,7 @@ func (r *Runner) runAction(ctx context.Context, j *offboard.Job) {
 		if retryable {
 			r.wakeAt(retryAt)
 		}
-		r.report(ctx, log, flows.ActionFailed{By: runnerActor, JobID: j.ID, Error: msg, Retryable: retryable, RetryAt: retryAt})
+		r.report(ctx, log, flows.ActionFailed{By: runnerActor, JobID: j.ID, Error: r.clean(msg), Retryable: retryable, RetryAt: retryAt})
 	}
 
 	var emp offboard.Employee
@@ -130,7 +130,7 @@ func (r *Runner) runAction(ctx context.Context, j *offboard.Job) {
 		return
 	}
 	if panicked {
-		fail(false, "the action panicked: "+truncate(fmt.Sprint(err), 200))
+		fail(false, "the action panicked: "+truncate(r.redactor.String(fmt.Sprint(err)), 200))
 		return
 	}
 	if ctx.Err() != nil {
@@ -151,7 +151,7 @@ func (r *Runner) runAction(ctx context.Context, j *offboard.Job) {
 			r.pause(j.API(), reset)
 		}
 		log.Warn("action rate limited; deferred", "api", api, "until", reset, "err", err)
-		r.report(ctx, log, flows.ActionFailed{By: runnerActor, JobID: j.ID, Error: err.Error(), RateLimited: true, RetryAt: reset})
+		r.report(ctx, log, flows.ActionFailed{By: runnerActor, JobID: j.ID, Error: r.clean(err.Error()), RateLimited: true, RetryAt: reset})
 		return
 	}
 	retryable := connectors.Retryable(err)
@@ -241,15 +241,16 @@ func (r *Runner) runNotify(ctx context.Context, j *offboard.Job) {
 		r.pause("chat", reset)
 		log.Warn("notice rate limited; deferred", "until", reset, "err", err)
 		_ = r.updateJob(ctx, log, j, func(tx offboard.Tx, s *offboard.Job) error {
-			s.Leased, s.LeasedAt, s.NotBefore, s.LastError = false, time.Time{}, reset, err.Error()
+			s.Leased, s.LeasedAt, s.NotBefore, s.LastError = false, time.Time{}, reset, r.clean(err.Error())
 			return tx.PutJob(s)
 		})
 		return
 	}
 	msg := safeMessage(err)
 	if panicked {
-		msg = "the notifier panicked: " + truncate(err.Error(), 200)
+		msg = "the notifier panicked: " + truncate(r.redactor.String(err.Error()), 200)
 	}
+	msg = r.clean(msg)
 	permanent := panicked || !connectors.Retryable(err)
 	// fn may run more than once (group commit): it only sets these.
 	var dead bool
@@ -319,9 +320,19 @@ func (r *Runner) deadLetter(tx offboard.Tx, j *offboard.Job) error {
 	return tx.DeadLetter(j)
 }
 
+// clean is the text of an error as it may be stored and shown: the
+// configured secrets removed, and at most maxErrorText long.
+func (r *Runner) clean(msg string) string {
+	return truncate(r.redactor.String(msg), maxErrorText)
+}
+
+// maxErrorText bounds an error kept on a job or a task, in runes: an
+// upstream error page is no message for people.
+const maxErrorText = 1000
+
 // safeMessage is the error text recorded for people: the message of an
-// *offboard.Error, or the text of any other error (connectors keep
-// secrets out of their errors).
+// *offboard.Error, or the text of any other error. It may hold what an
+// upstream service echoed; clean removes the secrets.
 func safeMessage(err error) string {
 	if _, ok := errors.AsType[*offboard.Error](err); ok {
 		return offboard.ErrorMessage(err)

@@ -107,6 +107,9 @@ type Reply struct {
 	NoChoices bool
 	// Delay holds the answer back (or until the client gives up).
 	Delay time.Duration
+	// Echo makes an error (Status) quote the request's key, as OpenAI's
+	// "Incorrect API key provided: sk-…" does, and its last message.
+	Echo bool
 }
 
 // Call is a tool call with JSON arguments.
@@ -176,7 +179,18 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprint(w, rep.Raw)
 		return
 	case rep.Status != 0 && rep.Status != http.StatusOK:
-		writeError(w, rep.Status, "server_error", "scripted failure")
+		msg := "scripted failure"
+		if rep.Echo {
+			key := strings.TrimPrefix(req.Authorization, "Bearer ")
+			if key == "" {
+				key = req.APIKey
+			}
+			msg = "Incorrect API key provided: " + key + "."
+			if len(req.Messages) > 0 {
+				msg += " Last message: " + req.Messages[len(req.Messages)-1].Content
+			}
+		}
+		writeError(w, rep.Status, "server_error", msg)
 		return
 	}
 	msg := map[string]any{"role": "assistant", "content": rep.Content}

@@ -76,8 +76,16 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		for k, v := range f.headers {
 			h.Set(k, v)
 		}
+		body := f.body
+		if f.echo && f.status == http.StatusOK {
+			b, _ := json.Marshal(map[string]any{"ok": false, "error": "invalid_auth: token " + c.Token + " was rejected"})
+			body = string(b)
+		} else if f.echo {
+			h.Set("Content-Type", "text/plain; charset=utf-8")
+			body = "Bad gateway; request " + c.Method + " with token " + c.Token + " and form " + c.Form.Encode()
+		}
 		w.WriteHeader(f.status)
-		_, _ = io.WriteString(w, f.body)
+		_, _ = io.WriteString(w, body)
 		return
 	}
 
@@ -86,9 +94,9 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"ok": false, "error": "unknown_method"})
 		return
 	}
-	want := BotToken
+	want := s.botToken
 	if method == "apps.connections.open" {
-		want = AppToken
+		want = s.appToken
 	}
 	if c.Token == "" {
 		writeJSON(w, http.StatusOK, map[string]any{"ok": false, "error": "not_authed"})

@@ -86,6 +86,7 @@ type failure struct {
 	status  int
 	body    string
 	headers map[string]string
+	echo    bool // quote the request's token in the answer
 }
 
 // Server is the fake Slack. Create it with New.
@@ -115,6 +116,8 @@ type Server struct {
 	sentAt      map[string]time.Time // envelope id → when it was sent
 	ackAt       map[string]time.Time // envelope id → when its ack came
 	envelopeSeq int
+	appToken    string // accepted app-level token (default AppToken)
+	botToken    string // accepted bot token (default BotToken)
 }
 
 // New starts a fake Slack; it is closed with t.Cleanup.
@@ -131,6 +134,8 @@ func New(t testing.TB) *Server {
 		fail:     map[string][]failure{},
 		acks:     map[string]json.RawMessage{},
 		ackSeen:  map[string]bool{},
+		appToken: AppToken,
+		botToken: BotToken,
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/api/", s.serveAPI)
@@ -175,6 +180,23 @@ func (s *Server) FailNext(method string, status int, body string, headers map[st
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.fail[method] = append(s.fail[method], failure{status: status, body: body, headers: headers})
+}
+
+// EchoNext makes the next call of method fail with an answer that quotes
+// the token it was sent with: with status 200 as {"ok":false} whose
+// error carries it, otherwise as a plain-text error page.
+func (s *Server) EchoNext(method string, status int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.fail[method] = append(s.fail[method], failure{status: status, echo: true})
+}
+
+// SetTokens makes the fake accept app and bot as its tokens instead of
+// AppToken and BotToken.
+func (s *Server) SetTokens(app, bot string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.appToken, s.botToken = app, bot
 }
 
 // Calls returns the recorded calls of method ("" for all), oldest first.

@@ -57,22 +57,57 @@ type Login struct {
 	srv      *httptest.Server
 	mu       sync.Mutex
 	requests []url.Values
+	password string // accepted client secret (default AppPassword)
+	echo     int    // answer this many requests with an error echoing them
+}
+
+// SetPassword makes the endpoint accept password as the client secret.
+func (l *Login) SetPassword(password string) {
+	l.mu.Lock()
+	l.password = password
+	l.mu.Unlock()
+}
+
+// EchoFailures answers the next n token requests with 401 and an
+// error_description that quotes the request body, as token endpoints
+// and proxies do in some failures: the client secret comes back in it,
+// URL-encoded.
+func (l *Login) EchoFailures(n int) {
+	l.mu.Lock()
+	l.echo = n
+	l.mu.Unlock()
 }
 
 // NewLogin starts the token endpoint for TenantID.
 func NewLogin(t testing.TB) *Login {
-	l := &Login{}
+	l := &Login{password: AppPassword}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /{tenant}/oauth2/v2.0/token", func(w http.ResponseWriter, r *http.Request) {
-		if err := r.ParseForm(); err != nil {
+		raw, err := io.ReadAll(io.LimitReader(r.Body, 1<<16))
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		form, err := url.ParseQuery(string(raw))
+		if err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
 		l.mu.Lock()
-		l.requests = append(l.requests, r.PostForm)
+		l.requests = append(l.requests, form)
+		password, echo := l.password, l.echo > 0
+		if echo {
+			l.echo--
+		}
 		l.mu.Unlock()
-		if r.PathValue("tenant") != TenantID || r.PostForm.Get("client_id") != AppID ||
-			r.PostForm.Get("client_secret") != AppPassword || r.PostForm.Get("grant_type") != "client_credentials" {
+		if echo {
+			w.WriteHeader(http.StatusUnauthorized)
+			writeJSON(w, map[string]any{"error": "invalid_client",
+				"error_description": "AADSTS7000215: Invalid client secret provided. Request body: " + string(raw)})
+			return
+		}
+		if r.PathValue("tenant") != TenantID || form.Get("client_id") != AppID ||
+			form.Get("client_secret") != password || form.Get("grant_type") != "client_credentials" {
 			w.WriteHeader(http.StatusUnauthorized)
 			writeJSON(w, map[string]any{"error": "invalid_client", "error_description": "AADSTS700016: not found in tenant"})
 			return

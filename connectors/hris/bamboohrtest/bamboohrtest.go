@@ -9,6 +9,7 @@ package bamboohrtest
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"sort"
@@ -46,12 +47,14 @@ type Server struct {
 	mu        sync.Mutex
 	employees map[string]*Employee
 	requests  []Request
-	fail      int // status for every request when set
+	fail      int    // status for every request when set
+	echo      bool   // failures quote the request
+	key       string // accepted API key (default Key)
 }
 
 // New starts a fake closed when t's test ends.
 func New(t testing.TB) *Server {
-	s := &Server{employees: map[string]*Employee{}}
+	s := &Server{employees: map[string]*Employee{}, key: Key}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	t.Cleanup(s.srv.Close)
 	return s
@@ -85,6 +88,22 @@ func (s *Server) Fail(status int) {
 	s.mu.Unlock()
 }
 
+// FailEcho is Fail whose answers quote the request, its Authorization
+// header (the API key, base64 in Basic auth) included, as some gateways
+// do in their error pages.
+func (s *Server) FailEcho(status int) {
+	s.mu.Lock()
+	s.fail, s.echo = status, status != 0
+	s.mu.Unlock()
+}
+
+// SetKey makes the fake accept key as the API key instead of Key.
+func (s *Server) SetKey(key string) {
+	s.mu.Lock()
+	s.key = key
+	s.mu.Unlock()
+}
+
 // Requests returns the requests served so far.
 func (s *Server) Requests() []Request {
 	s.mu.Lock()
@@ -107,7 +126,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) int {
 }
 
 func (s *Server) route(w http.ResponseWriter, r *http.Request) int {
-	if user, _, ok := r.BasicAuth(); !ok || user != Key {
+	if user, _, ok := r.BasicAuth(); !ok || user != s.key {
 		w.Header().Set("WWW-Authenticate", `Basic realm="BambooHR"`)
 		http.Error(w, "Unauthorized", http.StatusUnauthorized)
 		return http.StatusUnauthorized
@@ -116,7 +135,11 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) int {
 		if s.fail == http.StatusTooManyRequests {
 			w.Header().Set("Retry-After", "30")
 		}
-		http.Error(w, http.StatusText(s.fail), s.fail)
+		msg := http.StatusText(s.fail)
+		if s.echo {
+			msg += fmt.Sprintf(": %s %s Authorization: %s", r.Method, r.URL.RequestURI(), r.Header.Get("Authorization"))
+		}
+		http.Error(w, msg, s.fail)
 		return s.fail
 	}
 	if r.Header.Get("Accept") != "application/json" {

@@ -26,6 +26,7 @@ package oktatest
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -89,6 +90,7 @@ type failure struct {
 	method, prefix string
 	status         int
 	body           string
+	echo           bool // quote the request in the error summary
 }
 
 // Server is a fake Okta org. All methods are safe for concurrent use.
@@ -115,6 +117,7 @@ type Server struct {
 
 	clients      map[string]oauthClient // OAuth service apps by client id
 	accessTokens map[string]string      // issued token → client id
+	token        string                 // accepted API token (default Token)
 }
 
 // New starts a fake Okta server closed when t's test ends.
@@ -135,6 +138,7 @@ func NewServer() (*Server, error) {
 		users:  map[string]*userState{},
 		groups: map[string]Group{},
 		broken: map[string]bool{},
+		token:  Token,
 	}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
 	return s, nil
@@ -280,6 +284,23 @@ func (s *Server) FailNext(method, pathPrefix string, status int, body string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.fails = append(s.fails, failure{method: method, prefix: pathPrefix, status: status, body: body})
+}
+
+// EchoNext is FailNext with an Okta error body whose summary quotes the
+// request (its Authorization header and body), as a misbehaving proxy or
+// a debugging gateway in front of Okta does: the API token comes back in
+// the answer.
+func (s *Server) EchoNext(method, pathPrefix string, status int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.fails = append(s.fails, failure{method: method, prefix: pathPrefix, status: status, echo: true})
+}
+
+// SetToken makes the fake accept token as the API token instead of Token.
+func (s *Server) SetToken(token string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.token = token
 }
 
 // Latency makes every request wait d before being served (0 = none).
@@ -471,7 +492,10 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	auth := r.Header.Get("Authorization")
-	if auth != "SSWS "+Token && auth != "Bearer "+Token && !s.accessTokenValid(auth) {
+	s.mu.Lock()
+	token := s.token
+	s.mu.Unlock()
+	if auth != "SSWS "+token && auth != "Bearer "+token && !s.accessTokenValid(auth) {
 		writeRaw(rec, http.StatusUnauthorized, defaultErrorBody(http.StatusUnauthorized, seq))
 		return
 	}
@@ -486,6 +510,11 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 				h.Set("X-Rate-Limit-Reset", strconv.FormatInt(now.Unix(), 10))
 			}
 			body := []byte(f.body)
+			if f.echo {
+				sent, _ := io.ReadAll(io.LimitReader(r.Body, 1<<16))
+				body = errorBody(fmt.Sprintf("E%07d", f.status), fmt.Sprintf("Request rejected: %s %s Authorization: %s Body: %s",
+					r.Method, r.URL.RequestURI(), auth, sent), "", seq)
+			}
 			if len(body) == 0 && f.status >= 400 {
 				body = defaultErrorBody(f.status, seq)
 			}
