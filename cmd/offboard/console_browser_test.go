@@ -34,7 +34,7 @@ func chromium(t *testing.T) string {
 			return p
 		}
 	}
-	t.Fatal("the browser test needs Chromium: install the chromium package (.ci/run does)")
+	t.Fatal("the browser test needs Chromium: install the chromium package (scripts/test does)")
 	return ""
 }
 
