@@ -48,3 +48,44 @@ func TestDirectory_Merge(t *testing.T) {
 		t.Errorf("sources = %+v", st)
 	}
 }
+
+func TestDirectory_Lookup(t *testing.T) {
+	at := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
+	d := offboard.NewDirectory("bamboohr", "okta")
+	if p := d.Lookup("jane.doe@example.com"); p.Checked {
+		t.Fatalf("nothing read yet, but checked: %+v", p)
+	}
+	d.Set("okta", []offboard.Person{
+		{Email: "Jane.Doe@example.com", ManagerEmail: "mona.manager@example.com"},
+		{Email: "jane.dole@example.com"},
+		{Email: "alex.kim@example.com"},
+		{Email: "al@example.com"},
+		{Email: "mona.manager@example.com", ManagerEmail: "ada.admin@example.com"},
+	}, at)
+	d.Set("bamboohr", []offboard.Person{{Email: "priya.patel@example.com"}}, at)
+	for _, tc := range []struct {
+		email, nearest string
+		known          bool
+	}{
+		{"JANE.DOE@example.com", "", true},
+		{"ada.admin@example.com", "", true}, // named only as a manager
+		{"jane.doe@exmaple.com", "jane.doe@example.com", false},
+		{"jnae.doe@example.com", "jane.doe@example.com", false},
+		{"janedoe@example.com", "jane.doe@example.com", false},
+		{"jane.doe@example.co", "jane.doe@example.com", false},
+		{"jane.doe@old-name.com", "jane.doe@example.com", false}, // same person, old domain
+		{"priya.patel@exampel.com", "priya.patel@example.com", false},
+		{"ada.admn@example.com", "ada.admin@example.com", false},
+		{"jane.do@example.com", "jane.doe@example.com", false}, // one edit beats jane.dole's two
+		{"bo@example.com", "", false},                          // short: al@ is two edits, too far
+		{"zed.nobody@elsewhere.org", "", false},
+	} {
+		p := d.Lookup(tc.email)
+		if !p.Checked || p.Known != tc.known || p.Nearest != tc.nearest {
+			t.Errorf("Lookup(%q) = %+v, want known %v nearest %q", tc.email, p, tc.known, tc.nearest)
+		}
+	}
+	if p := d.Lookup("x@y.z"); len(p.Sources) != 2 || p.Sources[0] != "BambooHR" || p.Sources[1] != "Okta" {
+		t.Errorf("sources = %v", p.Sources)
+	}
+}
