@@ -98,7 +98,7 @@ type ActionRef struct {
 	TaskKey    string
 	ApprovalID string
 	// Open is the request a VerbOpen button repeats.
-	Open *OpenRequest
+	Open *OpenRequest `json:",omitempty"`
 }
 
 // OpenRequest is what a person typed to open a case, carried by a
