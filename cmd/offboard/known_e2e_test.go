@@ -1,0 +1,102 @@
+package main
+
+import (
+	"html"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// waitForDirectory waits until serve has read the directory (it does so
+// just after start), so the check is on before the test types anything.
+func waitForDirectory(t *testing.T, app *liveApp) {
+	t.Helper()
+	eventually(t, "the directory read from the demo Okta", func() bool { return app.app.directory.Len() > 0 })
+}
+
+var buttonRe = regexp.MustCompile(`name="value" value="([^"]+)">\s*<button type="submit" class="btn[^"]*">([^<]+)</button>`)
+
+// buttons maps the labels of a console page's buttons to their values.
+func buttons(page string) map[string]string {
+	out := map[string]string{}
+	for _, m := range buttonRe.FindAllStringSubmatch(page, -1) {
+		out[html.UnescapeString(m[2])] = html.UnescapeString(m[1])
+	}
+	return out
+}
+
+// The README's quick start with the typo of issue 12, through the real
+// serve wiring in demo mode: the console refuses it with the suggestion,
+// the suggestion's button opens the real Jane's case, and the REST API
+// answers 422.
+func TestServe_DemoRefusesUnknownEmail(t *testing.T) {
+	dir := t.TempDir()
+	app := startApp(t, writeConfig(t, dir, "demo: true\nconsole:\n  enabled: true\n"), wireOptions{})
+	waitForDirectory(t, app)
+
+	hana := newConsoleUser(t, app.url, "hana.hr@example.com")
+	page := hana.ask("/offboard jane.doe@exmaple.com involuntary")
+	if !strings.Contains(page, "No one with the email jane.doe@exmaple.com in Okta; did you mean jane.doe@example.com?") {
+		t.Fatalf("the typo was not refused with the suggestion:\n%.3000s", page)
+	}
+	b := buttons(page)
+	if b["Open the case anyway"] == "" || b["Use jane.doe@example.com"] == "" {
+		t.Fatalf("buttons on the refusal: %v", b)
+	}
+	if r := call(t, "GET", app.url+"/api/v1/cases?email=jane.doe@exmaple.com", hrToken, ""); !strings.Contains(string(r.body), `"cases":[]`) {
+		t.Fatalf("the typo opened a case: %s", r.body)
+	}
+
+	// Ivan (IT) may not open cases: the button gains him nothing.
+	ivan := newConsoleUser(t, app.url, "ivan.it@example.com")
+	if page := html.UnescapeString(ivan.post("/console/click", url.Values{"value": {b["Open the case anyway"]}})); !strings.Contains(page, "Only HR and admins") {
+		t.Fatalf("IT clicking open anyway:\n%.2000s", page)
+	}
+
+	hana.post("/console/click", url.Values{"value": {b["Use jane.doe@example.com"]}})
+	r := call(t, "GET", app.url+"/api/v1/cases/OFF-0001", hrToken, "")
+	if r.status != 200 {
+		t.Fatalf("no case after the suggestion was clicked: %d %s", r.status, r.body)
+	}
+	if v := r.view(t); v.Case.Employee.Email != "jane.doe@example.com" || v.Case.Employee.Name != "Jane Doe" ||
+		v.Case.Employee.ManagerEmail != "mona.manager@example.com" {
+		t.Fatalf("case = %+v", v.Case.Employee)
+	}
+
+	r = call(t, "POST", app.url+"/api/v1/cases", hrToken,
+		`{"employee":{"email":"alex.kim@exmaple.com"},"kind":"involuntary"}`)
+	if r.status != 422 || !strings.Contains(string(r.body), `"suggestion":"alex.kim@example.com"`) {
+		t.Fatalf("REST typo = %d %s", r.status, r.body)
+	}
+	r = call(t, "POST", app.url+"/api/v1/cases", hrToken,
+		`{"employee":{"email":"alex.kim@exmaple.com"},"kind":"involuntary","confirm_unknown":true}`)
+	if r.status != 201 {
+		t.Fatalf("REST confirmed = %d %s", r.status, r.body)
+	}
+}
+
+// cases import refuses rows no directory knows, says how to go on, and
+// opens them with --confirm-unknown.
+func TestCasesImport_ConfirmUnknown(t *testing.T) {
+	dir := t.TempDir()
+	app := startApp(t, writeConfig(t, dir, "demo: true\n"), wireOptions{})
+	waitForDirectory(t, app)
+	csvPath := filepath.Join(dir, "layoff.csv")
+	os.WriteFile(csvPath, []byte("email,kind\nalex.kim@example.com,involuntary\nsam.rivera@exmaple.com,involuntary\n"), 0o600)
+	tokenFile := filepath.Join(dir, "token")
+	os.WriteFile(tokenFile, []byte(hrToken+"\n"), 0o600)
+
+	code, out, errOut := runCLI("cases", "import", csvPath, "--url", app.url, "--token-file", tokenFile)
+	if code != 1 || !strings.Contains(out, "1 opened, 0 already open, 1 failed") ||
+		!strings.Contains(errOut, "line 3 (sam.rivera@exmaple.com)") || !strings.Contains(errOut, "did you mean sam.rivera@example.com?") ||
+		!strings.Contains(errOut, "--confirm-unknown") {
+		t.Fatalf("import with a typo: %d %q %q", code, out, errOut)
+	}
+	code, out, errOut = runCLI("cases", "import", csvPath, "--url", app.url, "--token-file", tokenFile, "--confirm-unknown")
+	if code != 0 || !strings.Contains(out, "1 opened, 1 already open, 0 failed") {
+		t.Fatalf("import --confirm-unknown: %d %q %q", code, out, errOut)
+	}
+}
