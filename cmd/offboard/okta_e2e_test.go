@@ -28,7 +28,7 @@ func TestServe_InvoluntaryRevokedAndVerifiedWithOkta(t *testing.T) {
 	// manager the notice gives.
 	jane := fake.AddUser(oktatest.User{Login: "jane.doe@example.com", Email: "jane.doe@example.com", FirstName: "Jane", LastName: "Doe",
 		ManagerID: "mona.manager@example.com",
-		Factors: []oktatest.Factor{{FactorType: "push"}, {FactorType: "token:software:totp"}}, Grants: []string{"oag1", "oag2"},
+		Factors:   []oktatest.Factor{{FactorType: "push"}, {FactorType: "token:software:totp"}}, Grants: []string{"oag1", "oag2"},
 		Sessions: 3, OAuthTokens: 2, Groups: []string{"00gengineering"},
 		Apps: []oktatest.App{{ID: "0oa1", Label: "Slack", AppName: "slack"}, {ID: "0oa2", Label: "Google Workspace", AppName: "google"}}})
 	dir := t.TempDir()
