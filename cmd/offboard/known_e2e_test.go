@@ -6,8 +6,11 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/offboard-dev/offboard"
 )
 
 // waitForDirectory waits until serve has read the directory (it does so
@@ -98,5 +101,57 @@ func TestCasesImport_ConfirmUnknown(t *testing.T) {
 	code, out, errOut = runCLI("cases", "import", csvPath, "--url", app.url, "--token-file", tokenFile, "--confirm-unknown")
 	if code != 0 || !strings.Contains(out, "1 opened, 1 already open, 0 failed") {
 		t.Fatalf("import --confirm-unknown: %d %q %q", code, out, errOut)
+	}
+}
+
+var slackOpenValueRe = regexp.MustCompile(`"value":"(open\|[^"]*)"`)
+
+// slackOpenButtons finds the open-case buttons in a Slack ack by what
+// they do: the one that confirms, and the one that uses a suggestion.
+func slackOpenButtons(t *testing.T, ack string) (anyway, use string) {
+	t.Helper()
+	for _, m := range slackOpenValueRe.FindAllStringSubmatch(ack, -1) {
+		v, err := strconv.Unquote(`"` + m[1] + `"`)
+		if err != nil {
+			t.Fatalf("button value %q: %v", m[1], err)
+		}
+		if strings.Contains(v, "confirm_unknown=1") {
+			anyway = v
+		} else {
+			use = v
+		}
+	}
+	if anyway == "" || use == "" {
+		t.Fatalf("the refusal lacks its buttons: %s", ack)
+	}
+	return anyway, use
+}
+
+// In Slack: the typo is refused to HR alone with both buttons; a click
+// by Finance is refused; HR's click on the suggestion opens the real
+// Jane's case. The directory here is the Slack workspace itself.
+func TestSlack_UnknownEmailButtons(t *testing.T) {
+	w := newSlackWorld(t)
+	eventually(t, "the directory read from Slack", func() bool { return w.app.app.directory.Len() > 0 })
+
+	ack := string(w.slash(uHR, "jane.doe@exmaple.com involuntary"))
+	if !strings.Contains(ack, "ephemeral") || !strings.Contains(ack, "in Slack; did you mean jane.doe@example.com?") {
+		t.Fatalf("typo ack = %s", ack)
+	}
+	anyway, use := slackOpenButtons(t, ack)
+	if r := call(t, "GET", w.app.url+"/api/v1/cases?email=jane.doe@exmaple.com", hrToken, ""); !strings.Contains(string(r.body), `"cases":[]`) {
+		t.Fatalf("the typo opened a case: %s", r.body)
+	}
+
+	w.click(uFinance, anyway, "finance")
+	if got := w.hooks.wait(t, "finance"); !strings.Contains(got, "Only HR and admins") {
+		t.Fatalf("finance's click answered %q", got)
+	}
+	w.click(uHR, use, "hana")
+	if got := w.hooks.wait(t, "hana"); !strings.Contains(got, "OFF-0001 opened for Jane Doe") {
+		t.Fatalf("HR's click answered %q", got)
+	}
+	if v := w.view("OFF-0001"); v.Case.Employee.Email != "jane.doe@example.com" || v.Case.Kind != offboard.Involuntary {
+		t.Fatalf("case = %+v", v.Case)
 	}
 }
