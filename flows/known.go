@@ -60,6 +60,11 @@ func (d *decision) checkKnown(c OpenCase, emp *offboard.Employee) (managerFrom s
 	if len(unknown) == 0 {
 		return "", nil
 	}
+	for _, u := range unknown {
+		// The email stays out of the log (the audit entry has it).
+		d.e.log.Warn("case refused: an email no directory knows", "field", u.Field,
+			"suggested", u.Suggestion != "", "sources", strings.Join(u.Sources, ","), "actor", d.actor.Kind)
+	}
 	return "", &offboard.Error{Code: offboard.EINVALID, Message: unknownMessage(unknown), Unknown: unknown}
 }
 
