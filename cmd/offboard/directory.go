@@ -13,12 +13,14 @@ import (
 
 // The directory's sources, most trusted first: the HRIS owns reporting
 // lines; Okta adds time zones and fills lines the HRIS leaves blank;
-// Slack's members (emails and names only) rank last: they are people
-// too, so a case for someone in Slack alone is not taken for a typo.
+// Slack's and Teams' members (emails and names only) rank last: they are
+// people too, so a case for someone in chat alone is not taken for a
+// typo.
 const (
 	sourceBambooHR = "bamboohr"
 	sourceOkta     = "okta"
 	sourceSlack    = "slack"
+	sourceTeams    = "teams"
 )
 
 // directoryRefresh is how often the directory is read again. Reporting
@@ -61,6 +63,11 @@ func (a *app) wireDirectory(okta *oktaconn.Client, bamboo *hris.BambooHRAPI) err
 	}
 	if a.slack != nil {
 		a.dirSources = append(a.dirSources, namedSource{sourceSlack, a.slack})
+	}
+	// Teams' roster is the team of the Offboarding channel; without that
+	// channel there is no team to read.
+	if a.teams != nil && a.cfg.Teams.OffboardingChannelID != "" {
+		a.dirSources = append(a.dirSources, namedSource{sourceTeams, a.teams})
 	}
 	if len(a.dirSources) == 0 {
 		return nil

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/offboard-dev/offboard"
+	"github.com/offboard-dev/offboard/bot/teams/teamstest"
 )
 
 // waitForDirectory waits until serve has read the directory (it does so
@@ -154,4 +155,49 @@ func TestSlack_UnknownEmailButtons(t *testing.T) {
 	if v := w.view("OFF-0001"); v.Case.Employee.Email != "jane.doe@example.com" || v.Case.Kind != offboard.Involuntary {
 		t.Fatalf("case = %+v", v.Case)
 	}
+}
+
+var teamsOpenValueRe = regexp.MustCompile(`"ofb_click":"(open\|[^"]*)"`)
+
+// In Teams: once the team's members are read (after Teams has told the
+// bot where its connector is), a typo is refused with the suggestion and
+// the buttons; HR's "Open the case anyway" opens it.
+func TestTeams_UnknownEmailButtons(t *testing.T) {
+	w := newTeamsWorld(t)
+	const hanaChat = "a:hana"
+	w.send(tmHana, hanaChat, "personal", "", "help", nil)
+	w.conn.WaitFor(t, "the help answer", func(a teamstest.Activity) bool {
+		return a.ConversationID == hanaChat && strings.Contains(a.Text, "How to use offboard")
+	})
+	// The hourly read, now: the service URL is known.
+	w.app.app.refreshDirectory(t.Context())
+	if n := w.app.app.directory.Len(); n != 4 {
+		t.Fatalf("directory from the team: %d people, want 4", n)
+	}
+
+	w.send(tmHana, hanaChat, "personal", "", "offboard mona.manger@example.com involuntary", nil)
+	refusal := w.conn.WaitFor(t, "the refusal", func(a teamstest.Activity) bool {
+		return a.ConversationID == hanaChat && strings.Contains(a.Text+a.CardText(), "did you mean mona.manager@example.com?")
+	})
+	var anyway string
+	for _, m := range teamsOpenValueRe.FindAllStringSubmatch(refusal.CardText(), -1) {
+		v, err := strconv.Unquote(`"` + m[1] + `"`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(v, "confirm_unknown=1") {
+			anyway = v
+		}
+	}
+	if anyway == "" {
+		t.Fatalf("no open-anyway button: %s", refusal.CardText())
+	}
+	if views, _ := w.app.app.engine.FindCases(t.Context(), offboard.System("test"), "mona.manger@example.com"); len(views) != 0 {
+		t.Fatal("the typo opened a case")
+	}
+	w.send(tmHana, hanaChat, "personal", refusal.ID, "", map[string]any{"ofb_click": anyway})
+	eventually(t, "the confirmed case", func() bool {
+		views, _ := w.app.app.engine.FindCases(t.Context(), offboard.System("test"), "mona.manger@example.com")
+		return len(views) == 1 && views[0].Case.Kind == offboard.Involuntary
+	})
 }

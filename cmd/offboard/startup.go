@@ -63,7 +63,7 @@ func (a *app) logStartup() {
 		a.log.Info("directory off: escalations go to escalation.escalate_to",
 			"why", "neither Okta nor the BambooHR API is configured")
 		a.log.Warn("directory check off: a mistyped email opens a case for nobody",
-			"why", "none of Okta, the BambooHR API or Slack is configured")
+			"why", "none of Okta, the BambooHR API, Slack or Teams (with its Offboarding channel) is configured")
 	}
 	if a.reconciler != nil {
 		a.log.Info("reconciliation on", "source", "bamboohr", "idp", "okta", "every", "1h")

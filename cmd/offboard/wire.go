@@ -161,7 +161,7 @@ func wire(cfg *config.Config, log *slog.Logger, db *store.DB, o wireOptions) (*a
 		clock = offboard.WallClock()
 	}
 	hour, minute := cfg.RevocationClock()
-	a.directory, a.clock = offboard.NewDirectory(sourceBambooHR, sourceOkta, sourceSlack), clock
+	a.directory, a.clock = offboard.NewDirectory(sourceBambooHR, sourceOkta, sourceSlack, sourceTeams), clock
 	a.engine, err = flows.New(flows.Options{
 		Store: db, Clock: clock, Roles: a.rolesOf, Location: cfg.Location(),
 		RevocationHour: hour, RevocationMinute: minute,
