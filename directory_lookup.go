@@ -67,20 +67,22 @@ func (d *Directory) nearest(key string) string {
 	// the shared domain does not.
 	limit := min(maxTypoDistance, max(1, len(local)/3))
 	best, bestDist := "", maxTypoDistance+1
+	localAt := local + "@"
+	var rows [3][]int
 	consider := func(cand string) {
 		dist := -1
 		if abs(len(cand)-len(key)) <= limit {
-			dist = editDistance(key, cand, limit)
+			dist = editDistance(key, cand, limit, &rows)
 		}
 		if dist < 0 || dist > limit {
 			// The same person at a mistyped or old domain
 			// (jane.doe@exmaple.co, jane.doe@old-name.com).
-			cl, cd, _ := strings.Cut(cand, "@")
-			if cl != local || len(local) < 3 {
+			cd, same := strings.CutPrefix(cand, localAt)
+			if !same || len(local) < 3 {
 				return
 			}
 			dist = maxTypoDistance
-			if dd := editDistance(domain, cd, maxTypoDistance); dd >= 0 && dd < dist {
+			if dd := editDistance(domain, cd, maxTypoDistance, &rows); dd >= 0 && dd < dist {
 				dist = dd
 			}
 		}
@@ -101,28 +103,46 @@ func (d *Directory) nearest(key string) string {
 
 // editDistance is the optimal string alignment distance between a and b
 // (Levenshtein plus swapping two neighbouring characters), or -1 when it
-// exceeds limit: most candidates are far off and are dropped early.
-func editDistance(a, b string, limit int) int {
-	ra, rb := []rune(a), []rune(b)
-	if abs(len(ra)-len(rb)) > limit {
+// exceeds limit. Only the diagonal band of width 2·limit+1 is computed
+// and rows is reused between calls: a refusal compares the typed email
+// with everyone in the directory. It counts bytes, so a non-ASCII letter
+// may count as two edits; emails are almost all ASCII.
+func editDistance(a, b string, limit int, rows *[3][]int) int {
+	n, m := len(a), len(b)
+	if abs(n-m) > limit {
 		return -1
 	}
-	prev2 := make([]int, len(rb)+1)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
+	inf := limit + 1
+	for k := range rows {
+		if cap(rows[k]) < m+1 {
+			rows[k] = make([]int, m+1)
+		}
+		rows[k] = rows[k][:m+1]
 	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		rowMin := cur[0]
-		for j := 1; j <= len(rb); j++ {
+	prev2, prev, cur := rows[0], rows[1], rows[2]
+	for j := range prev {
+		prev[j] = min(j, inf)
+	}
+	for i := 1; i <= n; i++ {
+		lo, hi := max(1, i-limit), min(m, i+limit)
+		// The cells just outside the band are read by this row and the
+		// next: they hold "too far", or the first column's true value.
+		if lo == 1 {
+			cur[0] = min(i, inf)
+		} else {
+			cur[lo-1] = inf
+		}
+		if hi < m {
+			cur[hi+1] = inf
+		}
+		rowMin := inf
+		for j := lo; j <= hi; j++ {
 			cost := 1
-			if ra[i-1] == rb[j-1] {
+			if a[i-1] == b[j-1] {
 				cost = 0
 			}
-			v := min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
+			v := min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost, inf)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
 				v = min(v, prev2[j-2]+1)
 			}
 			cur[j] = v
@@ -133,10 +153,10 @@ func editDistance(a, b string, limit int) int {
 		}
 		prev2, prev, cur = prev, cur, prev2
 	}
-	if prev[len(rb)] > limit {
+	if prev[m] > limit {
 		return -1
 	}
-	return prev[len(rb)]
+	return prev[m]
 }
 
 func abs(n int) int {

@@ -1,6 +1,8 @@
 package offboard_test
 
 import (
+	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 
@@ -87,5 +89,34 @@ func TestDirectory_Lookup(t *testing.T) {
 	}
 	if p := d.Lookup("x@y.z"); len(p.Sources) != 2 || p.Sources[0] != "BambooHR" || p.Sources[1] != "Okta" {
 		t.Errorf("sources = %v", p.Sources)
+	}
+}
+
+// A refusal looks through the whole directory for the nearest email, in
+// the engine's transaction: it must stay cheap for a large company.
+// Names are pseudo-random letters, as different as real ones.
+func BenchmarkDirectory_LookupUnknown(b *testing.B) {
+	d := offboard.NewDirectory("okta")
+	rnd := rand.New(rand.NewPCG(1, 2))
+	word := func() string {
+		w := make([]byte, 3+rnd.IntN(7))
+		for i := range w {
+			w[i] = byte('a' + rnd.IntN(26))
+		}
+		return string(w)
+	}
+	people := make([]offboard.Person, 50_000)
+	for i := range people {
+		people[i] = offboard.Person{Email: word() + "." + word() + "@example.com"}
+	}
+	d.Set("okta", people, time.Now())
+	want := strings.ToLower(people[4242].Email)
+	local, domain, _ := strings.Cut(want, "@")
+	typo := local[:1] + local[2:] + "@" + domain // a dropped letter
+	b.ResetTimer()
+	for b.Loop() {
+		if p := d.Lookup(typo); p.Known || p.Nearest == "" {
+			b.Fatalf("%s: %+v", typo, p)
+		}
 	}
 }
