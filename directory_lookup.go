@@ -112,6 +112,9 @@ func editDistance(a, b string, limit int, rows *[3][]int) int {
 	if abs(n-m) > limit {
 		return -1
 	}
+	if n == 0 || m == 0 {
+		return max(n, m)
+	}
 	inf := limit + 1
 	for k := range rows {
 		if cap(rows[k]) < m+1 {
@@ -135,7 +138,7 @@ func editDistance(a, b string, limit int, rows *[3][]int) int {
 		if hi < m {
 			cur[hi+1] = inf
 		}
-		rowMin := inf
+		rowMin := cur[lo-1]
 		for j := lo; j <= hi; j++ {
 			cost := 1
 			if a[i-1] == b[j-1] {

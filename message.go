@@ -115,10 +115,11 @@ type OpenRequest struct {
 }
 
 // maxActionRef bounds a button value: ids only, or an open request with
-// an email of at most 254 bytes.
+// an email of at most 254 bytes, each of which may take three escaped
+// (Slack allows 2,000).
 const (
 	maxActionRef     = 300
-	maxOpenActionRef = 700
+	maxOpenActionRef = 1500
 )
 
 // Encode packs the reference into a short string for a button value.
@@ -146,8 +147,12 @@ func ParseActionRef(s string) (ActionRef, error) {
 		if err != nil || v.Get("email") == "" || parts[1] != "" || parts[2] != "" || parts[3] != "" {
 			return ActionRef{}, Errorf(EINVALID, "malformed button value")
 		}
-		return ActionRef{Verb: VerbOpen, Open: &OpenRequest{Email: v.Get("email"), Kind: v.Get("kind"),
-			LastDay: v.Get("last_day"), ConfirmUnknown: v.Get("confirm_unknown") == "1"}}, nil
+		a := ActionRef{Verb: VerbOpen, Open: &OpenRequest{Email: v.Get("email"), Kind: v.Get("kind"),
+			LastDay: v.Get("last_day"), ConfirmUnknown: v.Get("confirm_unknown") == "1"}}
+		if len(a.Encode()) > maxOpenActionRef { // unescaped input that escapes longer
+			return ActionRef{}, Errorf(EINVALID, "malformed button value")
+		}
+		return a, nil
 	}
 	if len(parts) != 4 || len(s) > maxActionRef {
 		return ActionRef{}, Errorf(EINVALID, "malformed button value")
