@@ -60,7 +60,12 @@ func TestServe_DemoRefusesUnknownEmail(t *testing.T) {
 		t.Fatalf("IT clicking open anyway:\n%.2000s", page)
 	}
 
-	hana.post("/console/click", url.Values{"value": {b["Use jane.doe@example.com"]}})
+	// The suggestion's button opens the real Jane's case and goes to its
+	// room.
+	page = html.UnescapeString(hana.post("/console/click", url.Values{"value": {b["Use jane.doe@example.com"]}}))
+	if !strings.Contains(page, "OFF-0001 opened for Jane Doe") || !strings.Contains(page, `name="room" value="OFF-0001"`) {
+		t.Fatalf("after the suggestion was clicked:\n%.3000s", page)
+	}
 	r := call(t, "GET", app.url+"/api/v1/cases/OFF-0001", hrToken, "")
 	if r.status != 200 {
 		t.Fatalf("no case after the suggestion was clicked: %d %s", r.status, r.body)
