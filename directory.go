@@ -34,12 +34,16 @@ type DirectorySource interface {
 // configured; Okta fills what the HRIS leaves blank). It is safe for
 // concurrent use.
 type Directory struct {
-	mu      sync.RWMutex
-	order   []string
-	lists   map[string][]Person
-	at      map[string]time.Time
-	people  map[string]Person
-	zoneMem map[string]*time.Location
+	mu     sync.RWMutex
+	order  []string
+	lists  map[string][]Person
+	at     map[string]time.Time
+	people map[string]Person
+	// managers are the emails sources name as someone's manager: people
+	// too, even when no source lists them (an executive, a contractor's
+	// agency lead).
+	managers map[string]bool
+	zoneMem  map[string]*time.Location
 }
 
 // NewDirectory returns an empty directory; rank names the sources from
@@ -47,7 +51,8 @@ type Directory struct {
 // first set).
 func NewDirectory(rank ...string) *Directory {
 	return &Directory{order: append([]string(nil), rank...), lists: map[string][]Person{},
-		at: map[string]time.Time{}, people: map[string]Person{}, zoneMem: map[string]*time.Location{}}
+		at: map[string]time.Time{}, people: map[string]Person{}, managers: map[string]bool{},
+		zoneMem: map[string]*time.Location{}}
 }
 
 // Set replaces what source says, read at at.
@@ -64,6 +69,7 @@ func (d *Directory) Set(source string, people []Person, at time.Time) {
 	d.lists[source] = people
 	d.at[source] = at
 	merged := map[string]Person{}
+	managers := map[string]bool{}
 	for i := len(d.order) - 1; i >= 0; i-- { // least trusted first, so better sources overwrite
 		for _, p := range d.lists[d.order[i]] {
 			key := normalEmail(p.Email)
@@ -74,6 +80,7 @@ func (d *Directory) Set(source string, people []Person, at time.Time) {
 			cur.Email = key
 			if m := normalEmail(p.ManagerEmail); m != "" && m != key {
 				cur.ManagerEmail = m
+				managers[m] = true
 			}
 			if z := strings.TrimSpace(p.TimeZone); z != "" {
 				cur.TimeZone = z
@@ -84,7 +91,7 @@ func (d *Directory) Set(source string, people []Person, at time.Time) {
 			merged[key] = cur
 		}
 	}
-	d.people = merged
+	d.people, d.managers = merged, managers
 }
 
 // ManagerOf returns the email of email's manager, or "".

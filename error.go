@@ -22,6 +22,29 @@ const (
 type Error struct {
 	Code    string
 	Message string
+	// Unknown, on a refusal of emails no directory knows, says which and
+	// what was probably meant, so an intake can offer the suggestion and
+	// a way to confirm (a button, a form field, confirm_unknown).
+	Unknown []UnknownEmail
+}
+
+// UnknownEmail is one email of a command that no directory source knows.
+type UnknownEmail struct {
+	// Field is "employee" or "manager".
+	Field string `json:"field"`
+	Email string `json:"email"`
+	// Suggestion is the closest known email, or "".
+	Suggestion string `json:"suggestion,omitempty"`
+	// Sources are the directories asked ("Okta", "BambooHR").
+	Sources []string `json:"sources"`
+}
+
+// UnknownEmails returns the unknown emails an error refuses, or nil.
+func UnknownEmails(err error) []UnknownEmail {
+	if e, ok := errors.AsType[*Error](err); ok {
+		return e.Unknown
+	}
+	return nil
 }
 
 func (e *Error) Error() string { return e.Message }

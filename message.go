@@ -2,6 +2,7 @@ package offboard
 
 import (
 	"fmt"
+	"net/url"
 	"slices"
 	"strings"
 )
@@ -84,6 +85,10 @@ const (
 	// VerbRevokeNow runs every revocation of a case at once (a voluntary
 	// exit that cannot wait for the last day).
 	VerbRevokeNow = "revoke_now"
+	// VerbOpen repeats a refused /offboard from the refusal's buttons:
+	// "Open the case anyway" (the email is confirmed as outside the
+	// directory) or "Use jane.doe@example.com" (the suggestion).
+	VerbOpen = "open"
 )
 
 // ActionRef names what a click does: a verb and the ids it acts on.
@@ -92,18 +97,64 @@ type ActionRef struct {
 	CaseID     CaseID
 	TaskKey    string
 	ApprovalID string
+	// Open is the request a VerbOpen button repeats.
+	Open *OpenRequest `json:",omitempty"`
 }
+
+// OpenRequest is what a person typed to open a case, carried by a
+// refusal's button so one click repeats it. It carries no right: the
+// engine checks the clicker exactly as it checked the typist, so a forged
+// value opens only what the clicker could open by typing.
+type OpenRequest struct {
+	Email   string
+	Kind    string
+	LastDay string
+	// ConfirmUnknown: the clicker confirms the email is right although no
+	// directory knows it.
+	ConfirmUnknown bool
+}
+
+// maxActionRef bounds a button value: ids only, or an open request with
+// an email of at most 254 bytes, each of which may take three escaped
+// (Slack allows 2,000).
+const (
+	maxActionRef     = 300
+	maxOpenActionRef = 1500
+)
 
 // Encode packs the reference into a short string for a button value.
 func (a ActionRef) Encode() string {
-	return strings.Join([]string{a.Verb, string(a.CaseID), a.TaskKey, a.ApprovalID}, "|")
+	s := strings.Join([]string{a.Verb, string(a.CaseID), a.TaskKey, a.ApprovalID}, "|")
+	if a.Open != nil {
+		v := url.Values{"email": {a.Open.Email}, "kind": {a.Open.Kind}}
+		if a.Open.LastDay != "" {
+			v.Set("last_day", a.Open.LastDay)
+		}
+		if a.Open.ConfirmUnknown {
+			v.Set("confirm_unknown", "1")
+		}
+		s += "|" + v.Encode() // query escaping keeps "|" out of it
+	}
+	return s
 }
 
 // ParseActionRef reverses Encode. It checks shape only; what the click
 // may do is decided by the engine.
 func ParseActionRef(s string) (ActionRef, error) {
 	parts := strings.Split(s, "|")
-	if len(parts) != 4 || len(s) > 300 {
+	if len(parts) == 5 && parts[0] == VerbOpen && len(s) <= maxOpenActionRef {
+		v, err := url.ParseQuery(parts[4])
+		if err != nil || v.Get("email") == "" || parts[1] != "" || parts[2] != "" || parts[3] != "" {
+			return ActionRef{}, Errorf(EINVALID, "malformed button value")
+		}
+		a := ActionRef{Verb: VerbOpen, Open: &OpenRequest{Email: v.Get("email"), Kind: v.Get("kind"),
+			LastDay: v.Get("last_day"), ConfirmUnknown: v.Get("confirm_unknown") == "1"}}
+		if len(a.Encode()) > maxOpenActionRef { // unescaped input that escapes longer
+			return ActionRef{}, Errorf(EINVALID, "malformed button value")
+		}
+		return a, nil
+	}
+	if len(parts) != 4 || len(s) > maxActionRef {
 		return ActionRef{}, Errorf(EINVALID, "malformed button value")
 	}
 	a := ActionRef{Verb: parts[0], TaskKey: parts[2], ApprovalID: parts[3]}

@@ -17,6 +17,9 @@ func (r *Router) Click(ctx context.Context, who offboard.Actor, value string) of
 	if err != nil {
 		return offboard.Reply{Ephemeral: true, Text: brokenButton}
 	}
+	if ref.Verb == offboard.VerbOpen {
+		return r.clickOpen(ctx, who, ref.Open)
+	}
 	switch ref.Verb {
 	case offboard.VerbApprove, offboard.VerbDeny:
 		if ref.ApprovalID == "" {

@@ -15,7 +15,8 @@ const (
 
 // OpenCaseForm asks HR for a new case. Its inputs are employee (a person
 // picker), employee_email (for people not in chat), manager (a person
-// picker), kind, last_day, last_time and notes. Platforms resolve picked
+// picker), kind, last_day, last_time, notes and confirm_unknown (open
+// even when no directory knows the email). Platforms resolve picked
 // people to emails before Submit; one without pickers shows them as
 // email fields.
 func OpenCaseForm(initialManager string) *offboard.Form {
@@ -43,6 +44,12 @@ func OpenCaseForm(initialManager string) *offboard.Form {
 				Hint: "Optional, HH:MM"},
 			{ID: "notes", Label: "Notes", Kind: offboard.InputTextarea,
 				Hint: "Seen by everyone working the case"},
+			{ID: inputConfirmUnknown, Label: "If Okta or the HR system does not know them", Kind: offboard.InputSelect,
+				Initial: "no", Hint: "A typo would open a case for nobody while the real person keeps their access",
+				Options: []offboard.Option{
+					{Value: "no", Label: "Stop and suggest the closest email"},
+					{Value: confirmUnknownYes, Label: "Open anyway: they are not in the directory"},
+				}},
 		},
 	}
 }

@@ -169,6 +169,9 @@ func (r *Router) Command(ctx context.Context, who offboard.Actor, text string) o
 func (r *Router) openCase(ctx context.Context, who offboard.Actor, cmd flows.OpenCase) offboard.Reply {
 	res, err := r.apply(ctx, cmd)
 	if err != nil {
+		if reply, ok := unknownReply(cmd, err); ok {
+			return reply
+		}
 		return r.openFailure(who, cmd.Employee.Email, err)
 	}
 	return offboard.Reply{Text: sentence(res.Message),

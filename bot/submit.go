@@ -120,9 +120,13 @@ func (r *Router) submitOpen(ctx context.Context, who offboard.Actor, val func(st
 	}
 	// employee_name is filled by platforms that know the picked person.
 	cmd := flows.OpenCase{By: who, Employee: offboard.Employee{Email: emp, Name: cleanText(val("employee_name")), ManagerEmail: mgr},
-		Kind: kind, LastDay: lastDay, LastTime: val("last_time"), Source: source(who), Notes: val("notes")}
+		Kind: kind, LastDay: lastDay, LastTime: val("last_time"), Source: source(who), Notes: val("notes"),
+		ConfirmUnknown: val(inputConfirmUnknown) == confirmUnknownYes}
 	res, err := r.apply(ctx, cmd)
 	if err != nil {
+		if fe := unknownFieldErrors(err, empField); fe != nil {
+			return offboard.Reply{}, fe
+		}
 		if field := fieldOf(err); field != "" {
 			return offboard.Reply{}, offboard.FieldErrors{field: sentence(offboard.ErrorMessage(err))}
 		}

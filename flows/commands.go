@@ -37,6 +37,10 @@ type OpenCase struct {
 	// key returns the first case (Result.Duplicate).
 	DedupeKey string
 	Notes     string
+	// ConfirmUnknown: the sender confirms the emails although no
+	// directory knows them (someone outside Okta and the HRIS); without
+	// it such an email is refused with the nearest known one.
+	ConfirmUnknown bool
 }
 
 // CancelCase stops a case; tasks not yet running are skipped.

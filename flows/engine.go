@@ -36,6 +36,9 @@ type Options struct {
 	// NameOf returns a person's name from the directory, for a notice
 	// that gives only an email; nil or "" leaves the name empty.
 	NameOf func(email string) string
+	// Lookup says whether the directory knows an email (see known.go);
+	// nil, or a directory nobody has read yet, checks nothing.
+	Lookup func(email string) offboard.Presence
 	// Escalation says when Tick reminds, escalates and reports overdue
 	// tasks (see EscalationPolicy for the defaults).
 	Escalation EscalationPolicy
@@ -54,6 +57,7 @@ type Engine struct {
 	roles           func(string) []offboard.Role
 	delegates       func(string) []string
 	nameOf          func(string) string
+	lookup          func(string) offboard.Presence
 	loc             *time.Location
 	revHour, revMin int
 	playbooks       map[string]*offboard.Playbook
@@ -71,7 +75,7 @@ func New(o Options) (*Engine, error) {
 		return nil, errors.New("flows: no store")
 	}
 	e := &Engine{
-		store: o.Store, clock: o.Clock, roles: o.Roles, delegates: o.Delegates, nameOf: o.NameOf, loc: o.Location,
+		store: o.Store, clock: o.Clock, roles: o.Roles, delegates: o.Delegates, nameOf: o.NameOf, lookup: o.Lookup, loc: o.Location,
 		revHour: o.RevocationHour, revMin: o.RevocationMinute,
 		deactivateAfter: o.DeactivateAfter, maxAttempts: o.MaxAttempts, redactor: o.Redactor, log: o.Logger,
 		escalation: o.Escalation.withDefaults(),

@@ -39,6 +39,11 @@ func (d *decision) openCase(c OpenCase) (*Result, error) {
 	// takes what the directory knows, so approvals have someone to ask
 	// and rooms a name to show.
 	managerSource := "notice"
+	if from, err := d.checkKnown(c, &emp); err != nil {
+		return nil, err
+	} else if from != "" {
+		managerSource = from
+	}
 	if emp.ManagerEmail == "" && d.e.escalation.ManagerOf != nil {
 		if m := normEmail(d.e.escalation.ManagerOf(emp.Email)); m != "" && m != emp.Email && validEmail("manager email", m) == nil {
 			emp.ManagerEmail, managerSource = m, "directory"

@@ -40,6 +40,10 @@ type createCaseRequest struct {
 	Playbook     string          `json:"playbook"`
 	Notes        string          `json:"notes"`
 	DedupeKey    string          `json:"dedupe_key"`
+	// ConfirmUnknown opens the case although no directory knows an
+	// email (someone outside Okta and the HRIS); without it such an
+	// email answers 422 with the nearest known one.
+	ConfirmUnknown bool `json:"confirm_unknown"`
 }
 
 type employeeRequest struct {
@@ -164,6 +168,7 @@ func (req *createCaseRequest) command(a offboard.Actor, idemKey string) (flows.O
 		SourceRef:    a.ID,
 		Notes:        req.Notes,
 	}
+	cmd.ConfirmUnknown = req.ConfirmUnknown
 	if v := strings.TrimSpace(req.EffectiveAt); v != "" {
 		t, err := time.Parse(time.RFC3339, v)
 		if err != nil {

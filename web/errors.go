@@ -39,6 +39,9 @@ type errorBody struct {
 type errorDetail struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
+	// Unknown lists the emails no directory knows, each with the nearest
+	// known one, when that is why a case was refused.
+	Unknown []offboard.UnknownEmail `json:"unknown,omitempty"`
 }
 
 // statusFor maps an offboard error code to an HTTP status.
@@ -68,6 +71,13 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		writeJSONError(w, http.StatusServiceUnavailable, offboard.EUNAVAILABLE,
 			"the request was cancelled or timed out before it was applied; try again")
+		return
+	}
+	if unknown := offboard.UnknownEmails(err); len(unknown) > 0 {
+		// Well-formed but unusable until the caller fixes the email or
+		// confirms it.
+		writeJSON(w, http.StatusUnprocessableEntity, errorBody{Error: errorDetail{Code: offboard.ErrorCode(err),
+			Message: offboard.ErrorMessage(err) + ` (if the email is right, send "confirm_unknown": true)`, Unknown: unknown}})
 		return
 	}
 	code := offboard.ErrorCode(err)

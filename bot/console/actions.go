@@ -119,7 +119,17 @@ func (c *Console) click(w http.ResponseWriter, r *http.Request, sid string) {
 		http.Redirect(w, r, back, http.StatusSeeOther)
 		return
 	}
-	reply := c.o.Router.Click(r.Context(), who, r.PostFormValue("value"))
+	value := r.PostFormValue("value")
+	reply := c.o.Router.Click(r.Context(), who, value)
+	// A case opened from a refusal's button (an email no directory
+	// knew): go to its new room, as a case opened from the composer does.
+	if ref, err := offboard.ParseActionRef(value); err == nil && ref.Verb == offboard.VerbOpen {
+		if id := c.newestCase(r, who, strings.ToLower(strings.TrimSpace(ref.Open.Email))); id != "" && strings.HasPrefix(reply.Text, string(id)+" opened") {
+			c.answer(sid, id, who, "", reply)
+			http.Redirect(w, r, backTo(string(id)), http.StatusSeeOther)
+			return
+		}
+	}
 	c.answer(sid, room, who, "", reply)
 	http.Redirect(w, r, back, http.StatusSeeOther)
 }

@@ -16,6 +16,10 @@ import (
 func TestSlack_MentionAnsweredByTheModel(t *testing.T) {
 	fake := slacktest.New(t)
 	fake.AddUser(uIT, "Ivan IT", "ivan.it@example.com")
+	// Jane and her manager are in the workspace, so the directory read
+	// from Slack knows the emails the case names.
+	fake.AddUser(uJane, "Jane Doe", "jane.doe@example.com")
+	fake.AddUser(uManager, "Mona Manager", "mona.manager@example.com")
 	var toolResult string
 	model := openaitest.New(t, func(n int, req openaitest.Request) openaitest.Reply {
 		if n == 0 {

@@ -13,6 +13,9 @@ import (
 func TestServe_DigestOnSchedule(t *testing.T) {
 	fake := slacktest.New(t)
 	fake.AddUser(uHR, "Hana HR", "hana.hr@example.com")
+	// In the workspace, so the directory read from Slack knows them.
+	fake.AddUser(uJane, "Jane Doe", "jane.doe@example.com")
+	fake.AddUser(uManager, "Mona Manager", "mona.manager@example.com")
 	dir := t.TempDir()
 	cfgPath := writeConfig(t, dir, fmt.Sprintf(`slack:
   app_token: %q

@@ -12,10 +12,15 @@ import (
 )
 
 // The directory's sources, most trusted first: the HRIS owns reporting
-// lines; Okta adds time zones and fills lines the HRIS leaves blank.
+// lines; Okta adds time zones and fills lines the HRIS leaves blank;
+// Slack's and Teams' members (emails and names only) rank last: they are
+// people too, so a case for someone in chat alone is not taken for a
+// typo.
 const (
 	sourceBambooHR = "bamboohr"
 	sourceOkta     = "okta"
+	sourceSlack    = "slack"
+	sourceTeams    = "teams"
 )
 
 // directoryRefresh is how often the directory is read again. Reporting
@@ -47,13 +52,22 @@ func newBambooHRAPI(cfg *config.Config, clock offboard.Clock, baseURL string) (*
 
 // wireDirectory names the directory's sources and reads them again every
 // hour; serve reads them once at start. With no source, escalations go
-// to escalation.escalate_to and business hours use the company's zone.
+// to escalation.escalate_to, business hours use the company's zone and
+// no typed email is checked.
 func (a *app) wireDirectory(okta *oktaconn.Client, bamboo *hris.BambooHRAPI) error {
 	if bamboo != nil {
 		a.dirSources = append(a.dirSources, namedSource{sourceBambooHR, bamboo})
 	}
 	if okta != nil {
 		a.dirSources = append(a.dirSources, namedSource{sourceOkta, okta})
+	}
+	if a.slack != nil {
+		a.dirSources = append(a.dirSources, namedSource{sourceSlack, a.slack})
+	}
+	// Teams' roster is the team of the Offboarding channel; without that
+	// channel there is no team to read.
+	if a.teams != nil && a.cfg.Teams.OffboardingChannelID != "" {
+		a.dirSources = append(a.dirSources, namedSource{sourceTeams, a.teams})
 	}
 	if len(a.dirSources) == 0 {
 		return nil

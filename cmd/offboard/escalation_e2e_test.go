@@ -23,6 +23,8 @@ func TestServe_StalledApprovalEscalates(t *testing.T) {
 	fake.AddUser(uManager, "Mona Manager", "mona.manager@example.com")
 	const uAda = "UADA"
 	fake.AddUser(uAda, "Ada Admin", "ada.lead@example.com")
+	// Jane is in the workspace, so the directory read from Slack knows her.
+	fake.AddUser(uJane, "Jane Doe", "jane.doe@example.com")
 	dir := t.TempDir()
 	cfgPath := writeConfig(t, dir, fmt.Sprintf(`slack:
   app_token: %q

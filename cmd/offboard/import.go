@@ -28,6 +28,8 @@ func cmdCasesImport(ctx context.Context, args []string, stdout, stderr io.Writer
 	tokenFile := fs.String("token-file", "", "file holding an API token with the hr role (or set OFFBOARD_API_TOKEN)")
 	kind := fs.String("kind", "involuntary", "departure kind for rows that do not say")
 	parallel := fs.Int("parallel", 16, "requests in flight")
+	confirmUnknown := fs.Bool("confirm-unknown", false, "open cases for emails no directory (Okta, BambooHR) knows; without it such rows\n"+
+		"fail with the nearest known email, so a typo opens nothing")
 	if err := parseFlags(fs, args, 1); err != nil {
 		return err
 	}
@@ -49,9 +51,14 @@ func cmdCasesImport(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err != nil {
 		return err
 	}
+	if *confirmUnknown {
+		for _, row := range rows {
+			row.body["confirm_unknown"] = true
+		}
+	}
 	fmt.Fprintf(stderr, "importing %d people from %s\n", len(rows), fs.Arg(0))
 	client := &http.Client{Timeout: 30 * time.Second}
-	var opened, existing, failed atomic.Int32
+	var opened, existing, failed, unknown atomic.Int32
 	var mu sync.Mutex
 	var failures []string
 	sem := make(chan struct{}, max(*parallel, 1))
@@ -68,6 +75,9 @@ func cmdCasesImport(ctx context.Context, args []string, stdout, stderr io.Writer
 				existing.Add(1)
 			default:
 				failed.Add(1)
+				if status == http.StatusUnprocessableEntity && strings.Contains(msg, "confirm_unknown") {
+					unknown.Add(1)
+				}
 				if err != nil {
 					msg = err.Error()
 				}
@@ -81,6 +91,9 @@ func cmdCasesImport(ctx context.Context, args []string, stdout, stderr io.Writer
 	slices.Sort(failures)
 	for _, f := range failures {
 		fmt.Fprintln(stderr, f)
+	}
+	if n := unknown.Load(); n > 0 {
+		fmt.Fprintf(stderr, "%d rows name people no directory knows: fix the emails, or run again with --confirm-unknown if they are right\n", n)
 	}
 	fmt.Fprintf(stdout, "%d opened, %d already open, %d failed\n", opened.Load(), existing.Load(), failed.Load())
 	if failed.Load() > 0 {

@@ -24,8 +24,11 @@ import (
 func TestServe_InvoluntaryRevokedAndVerifiedWithOkta(t *testing.T) {
 	fake := oktatest.New(t)
 	fake.AddGroup(oktatest.Group{ID: "00gengineering", Name: "Engineering", Type: "OKTA_GROUP"})
+	// Okta names Mona as Jane's manager, so the directory knows the
+	// manager the notice gives.
 	jane := fake.AddUser(oktatest.User{Login: "jane.doe@example.com", Email: "jane.doe@example.com", FirstName: "Jane", LastName: "Doe",
-		Factors: []oktatest.Factor{{FactorType: "push"}, {FactorType: "token:software:totp"}}, Grants: []string{"oag1", "oag2"},
+		ManagerID: "mona.manager@example.com",
+		Factors:   []oktatest.Factor{{FactorType: "push"}, {FactorType: "token:software:totp"}}, Grants: []string{"oag1", "oag2"},
 		Sessions: 3, OAuthTokens: 2, Groups: []string{"00gengineering"},
 		Apps: []oktatest.App{{ID: "0oa1", Label: "Slack", AppName: "slack"}, {ID: "0oa2", Label: "Google Workspace", AppName: "google"}}})
 	dir := t.TempDir()

@@ -57,9 +57,13 @@ func (a *app) logStartup() {
 		}
 		a.log.Info("directory on: escalations go to the approver's own manager, in the approver's hours",
 			"sources", strings.Join(names, ","), "every", "1h")
+		a.log.Info("directory check on: a typed email the directory does not know is refused with the nearest known one unless confirmed; nothing is checked until a source has listed people",
+			"sources", strings.Join(names, ","))
 	} else {
 		a.log.Info("directory off: escalations go to escalation.escalate_to",
 			"why", "neither Okta nor the BambooHR API is configured")
+		a.log.Warn("directory check off: a mistyped email opens a case for nobody",
+			"why", "none of Okta, the BambooHR API, Slack or Teams (with its Offboarding channel) is configured")
 	}
 	if a.reconciler != nil {
 		a.log.Info("reconciliation on", "source", "bamboohr", "idp", "okta", "every", "1h")

@@ -171,13 +171,16 @@ func wire(cfg *config.Config, log *slog.Logger, db *store.DB, o wireOptions) (*a
 		clock = offboard.WallClock()
 	}
 	hour, minute := cfg.RevocationClock()
-	a.directory, a.clock = offboard.NewDirectory(sourceBambooHR, sourceOkta), clock
+	a.directory, a.clock = offboard.NewDirectory(sourceBambooHR, sourceOkta, sourceSlack, sourceTeams), clock
 	a.engine, err = flows.New(flows.Options{
 		Store: db, Clock: clock, Roles: a.rolesOf, Location: cfg.Location(),
 		RevocationHour: hour, RevocationMinute: minute,
 		Playbooks: cfg.Playbooks, KnownAction: a.actions.Known,
 		DeactivateAfter: cfg.Okta.DeactivateAfter.D(), MaxAttempts: cfg.Runner.MaxAttempts,
 		Delegates: cfg.DelegatesOf, NameOf: a.directory.NameOf,
+		// A typed email no directory knows is refused with the nearest
+		// known one, until someone confirms it (issue 12).
+		Lookup: a.directory.Lookup,
 		Escalation: flows.EscalationPolicy{
 			RemindAfter: cfg.Escalation.RemindAfter.D(), EscalateAfter: cfg.Escalation.EscalateAfter.D(),
 			EscalateTo: cfg.Escalation.EscalateTo, MaxLevel: cfg.Escalation.MaxLevel,

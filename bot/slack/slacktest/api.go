@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -28,6 +29,7 @@ var methods = map[string]handler{
 	"conversations.archive":  (*Server).conversationsArchive,
 	"users.lookupByEmail":    (*Server).usersLookupByEmail,
 	"users.info":             (*Server).usersInfo,
+	"users.list":             (*Server).usersList,
 	"views.open":             (*Server).viewsOpen,
 	"views.update":           (*Server).viewsUpdate,
 	"apps.connections.open":  (*Server).appsConnectionsOpen,
@@ -373,6 +375,37 @@ func (s *Server) usersInfo(c *Call) (any, apiError) {
 		}
 	}
 	return nil, "user_not_found"
+}
+
+// usersList pages through the members, Slackbot first as in a real
+// workspace (it has no email). The cursor is opaque to callers; a limit
+// above 1000 or below 1 means 1000 here, a bad cursor is invalid_cursor.
+func (s *Server) usersList(c *Call) (any, apiError) {
+	all := append([]map[string]any{{"id": "USLACKBOT", "team_id": TeamID, "name": "slackbot", "real_name": "Slackbot",
+		"deleted": false, "is_bot": false, "profile": map[string]any{"real_name": "Slackbot", "display_name": "Slackbot"}}},
+		make([]map[string]any, 0, len(s.users))...)
+	for _, u := range s.users {
+		all = append(all, userJSON(u))
+	}
+	from := 0
+	if cur := c.param("cursor"); cur != "" {
+		n, err := strconv.Atoi(strings.TrimPrefix(cur, "dXNlcjo"))
+		if err != nil || !strings.HasPrefix(cur, "dXNlcjo") || n < 0 || n > len(all) {
+			return nil, "invalid_cursor"
+		}
+		from = n
+	}
+	limit, _ := strconv.Atoi(c.param("limit"))
+	if limit < 1 || limit > 1000 {
+		limit = 1000
+	}
+	to := min(from+limit, len(all))
+	next := ""
+	if to < len(all) {
+		next = "dXNlcjo" + strconv.Itoa(to)
+	}
+	return map[string]any{"members": all[from:to], "cache_ts": time.Now().Unix(),
+		"response_metadata": map[string]any{"next_cursor": next}}, ""
 }
 
 func viewJSON(v *View) map[string]any {

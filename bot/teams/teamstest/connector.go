@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -151,6 +153,7 @@ func NewConnector(t testing.TB) *Connector {
 	mux.HandleFunc("POST /v3/conversations/{conv}/activities/{id}", c.auth(c.send))
 	mux.HandleFunc("PUT /v3/conversations/{conv}/activities/{id}", c.auth(c.update))
 	mux.HandleFunc("GET /v3/conversations/{conv}/members/{user}", c.auth(c.member))
+	mux.HandleFunc("GET /v3/conversations/{conv}/pagedmembers", c.auth(c.pagedMembers))
 	c.srv = httptest.NewServer(mux)
 	t.Cleanup(c.srv.Close)
 	return c
@@ -306,6 +309,49 @@ func (c *Connector) member(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, map[string]any{"id": m.ID, "aadObjectId": m.AADObjectID, "email": m.Email,
 		"userPrincipalName": m.Email, "name": m.Name})
+}
+
+// pagedMembers lists the team's members a page at a time, as
+// GET /v3/conversations/{id}/pagedmembers does: pageSize is held between
+// 50 and 500 (default 200); continuationToken, absent on the last page,
+// is opaque, and a token it did not give is refused with 400.
+func (c *Connector) pagedMembers(w http.ResponseWriter, r *http.Request) {
+	c.mu.Lock()
+	seen := map[string]bool{}
+	var all []Member
+	for _, m := range c.members {
+		if !seen[m.ID] {
+			seen[m.ID] = true
+			all = append(all, m)
+		}
+	}
+	c.mu.Unlock()
+	slices.SortFunc(all, func(a, b Member) int { return strings.Compare(a.ID, b.ID) })
+	size, err := strconv.Atoi(r.URL.Query().Get("pageSize"))
+	if err != nil || size <= 0 {
+		size = 200
+	}
+	size = min(max(size, 50), 500)
+	from := 0
+	if tok := r.URL.Query().Get("continuationToken"); tok != "" {
+		n, err := strconv.Atoi(strings.TrimPrefix(tok, "page-"))
+		if err != nil || !strings.HasPrefix(tok, "page-") || n <= 0 || n > len(all) {
+			http.Error(w, `{"error":{"code":"BadArgument","message":"invalid continuation token"}}`, http.StatusBadRequest)
+			return
+		}
+		from = n
+	}
+	to := min(from+size, len(all))
+	members := make([]map[string]any, 0, to-from)
+	for _, m := range all[from:to] {
+		members = append(members, map[string]any{"id": m.ID, "aadObjectId": m.AADObjectID, "email": m.Email,
+			"userPrincipalName": m.Email, "name": m.Name})
+	}
+	out := map[string]any{"members": members}
+	if to < len(all) {
+		out["continuationToken"] = "page-" + strconv.Itoa(to)
+	}
+	writeJSON(w, out)
 }
 
 func parseActivity(body map[string]any, id, conv string) *Activity {

@@ -1,0 +1,67 @@
+package teams
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/offboard-dev/offboard"
+)
+
+// membersPage is how many members one pagedmembers call asks for (the
+// Bot Connector allows 50 to 500).
+const membersPage = 500
+
+// maxMemberPages bounds one read: a connector that kept answering with
+// a continuation token would otherwise never let the directory finish.
+const maxMemberPages = 1000
+
+// People lists the members of the team that holds the Offboarding
+// channel, for the directory that catches mistyped emails: someone in
+// Teams but in neither Okta nor the HRIS is still someone. It needs the
+// Bot Connector's address, configured (teams.service_url) or learned
+// from Teams' first activity; until then it fails and the directory
+// keeps what it had.
+func (p *Platform) People(ctx context.Context) ([]offboard.Person, error) {
+	serviceURL := p.currentServiceURL()
+	if serviceURL == "" || p.channelID == "" {
+		return nil, errors.New("teams: the team's members cannot be read before teams.offboarding_channel_id is set and the service URL is known")
+	}
+	var out []offboard.Person
+	token := ""
+	for range maxMemberPages {
+		q := url.Values{"pageSize": {fmt.Sprint(membersPage)}}
+		if token != "" {
+			q.Set("continuationToken", token)
+		}
+		var page struct {
+			ContinuationToken string `json:"continuationToken"`
+			Members           []struct {
+				Name              string `json:"name"`
+				Email             string `json:"email"`
+				UserPrincipalName string `json:"userPrincipalName"`
+			} `json:"members"`
+		}
+		target := endpoint(serviceURL, "conversations", p.channelID, "pagedmembers") + "?" + q.Encode()
+		if err := p.conn.do(ctx, http.MethodGet, target, nil, &page); err != nil {
+			return nil, fmt.Errorf("teams: team members: %w", err)
+		}
+		for _, m := range page.Members {
+			email := m.Email
+			if email == "" {
+				email = m.UserPrincipalName
+			}
+			if email = strings.ToLower(strings.TrimSpace(email)); strings.Contains(email, "@") {
+				out = append(out, offboard.Person{Email: email, Name: m.Name})
+			}
+		}
+		if page.ContinuationToken == "" {
+			return out, nil
+		}
+		token = page.ContinuationToken
+	}
+	return nil, fmt.Errorf("teams: team members: more than %d pages", maxMemberPages)
+}
