@@ -36,6 +36,10 @@ type Options struct {
 	// NameOf returns a person's name from the directory, for a notice
 	// that gives only an email; nil or "" leaves the name empty.
 	NameOf func(email string) string
+	// MaxFuture is how far ahead a last day or an effective time may lie
+	// (default 2 years); MaxPast how far back (default 10 years). Dates
+	// outside are refused as typos, never stored (see checkNoticeDates).
+	MaxFuture, MaxPast time.Duration
 	// Escalation says when Tick reminds, escalates and reports overdue
 	// tasks (see EscalationPolicy for the defaults).
 	Escalation EscalationPolicy
@@ -54,6 +58,8 @@ type Engine struct {
 	revHour, revMin int
 	playbooks       map[string]*offboard.Playbook
 	deactivateAfter time.Duration
+	maxFuture       time.Duration
+	maxPast         time.Duration
 	maxAttempts     int
 	escalation      EscalationPolicy
 	log             *slog.Logger
@@ -68,7 +74,7 @@ func New(o Options) (*Engine, error) {
 	e := &Engine{
 		store: o.Store, clock: o.Clock, roles: o.Roles, delegates: o.Delegates, nameOf: o.NameOf, loc: o.Location,
 		revHour: o.RevocationHour, revMin: o.RevocationMinute,
-		deactivateAfter: o.DeactivateAfter, maxAttempts: o.MaxAttempts, log: o.Logger,
+		deactivateAfter: o.DeactivateAfter, maxFuture: o.MaxFuture, maxPast: o.MaxPast, maxAttempts: o.MaxAttempts, log: o.Logger,
 		escalation: o.Escalation.withDefaults(),
 	}
 	if e.clock == nil {
@@ -88,6 +94,12 @@ func New(o Options) (*Engine, error) {
 	}
 	if e.deactivateAfter <= 0 {
 		e.deactivateAfter = 7 * 24 * time.Hour
+	}
+	if e.maxFuture <= 0 {
+		e.maxFuture = DefaultMaxFuture
+	}
+	if e.maxPast <= 0 {
+		e.maxPast = DefaultMaxPast
 	}
 	if e.maxAttempts <= 0 {
 		e.maxAttempts = 5

@@ -100,6 +100,9 @@ func (d *decision) actionSucceeded(c ActionSucceeded) (*Result, error) {
 	return d.advanceAndResult(cs, fmt.Sprintf("%q %s", t.Title, status))
 }
 
+// MaxRetryDelay is the furthest ahead a failed job is deferred.
+const MaxRetryDelay = 24 * time.Hour
+
 func (d *decision) actionFailed(c ActionFailed) (*Result, error) {
 	if !d.actor.Has(offboard.RoleSystem) {
 		return nil, offboard.Errorf(offboard.EFORBIDDEN, "only offboard's workers report action results")
@@ -115,6 +118,11 @@ func (d *decision) actionFailed(c ActionFailed) (*Result, error) {
 	retryAt := c.RetryAt
 	if retryAt.Before(d.now) {
 		retryAt = d.now
+	}
+	if latest := d.now.Add(MaxRetryDelay); retryAt.After(latest) {
+		// The time comes from a vendor's header; a far one is a broken
+		// header, and a year past 9999 could not even be stored.
+		retryAt = latest
 	}
 	if c.RateLimited {
 		// Deferred, not failed: a rate limit says nothing about the job.

@@ -167,6 +167,7 @@ func wire(cfg *config.Config, log *slog.Logger, db *store.DB, o wireOptions) (*a
 		RevocationHour: hour, RevocationMinute: minute,
 		Playbooks: cfg.Playbooks, KnownAction: a.actions.Known,
 		DeactivateAfter: cfg.Okta.DeactivateAfter.D(), MaxAttempts: cfg.Runner.MaxAttempts,
+		MaxFuture: cfg.Cases.MaxFuture.D(), MaxPast: cfg.Cases.MaxPast.D(),
 		Delegates: cfg.DelegatesOf, NameOf: a.directory.NameOf,
 		Escalation: flows.EscalationPolicy{
 			RemindAfter: cfg.Escalation.RemindAfter.D(), EscalateAfter: cfg.Escalation.EscalateAfter.D(),
