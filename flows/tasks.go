@@ -62,6 +62,9 @@ func (d *decision) startTask(c StartTask) (*Result, error) {
 			return nil, d.needsApproval(cs, t)
 		}
 	}
+	if err := d.checkOrder(cs, t, c); err != nil {
+		return nil, err
+	}
 	detail := "started by " + d.actorName()
 	if d.now.Before(readyAt(cs, t)) {
 		detail += ", ahead of schedule"
@@ -70,6 +73,46 @@ func (d *decision) startTask(c StartTask) (*Result, error) {
 		return nil, err
 	}
 	return d.advanceAndResult(cs, fmt.Sprintf("%q started", t.Title))
+}
+
+// checkOrder keeps the playbook's safe order for a person's click: a
+// task whose After tasks are not settled runs only with an override and
+// a reason, which are audited with what was unsettled. Once its max_wait
+// has run out the playbook itself says run anyway, so no override is
+// needed then.
+func (d *decision) checkOrder(cs *offboard.Case, t *offboard.Task, c StartTask) error {
+	if len(t.After) == 0 {
+		return nil
+	}
+	if t.MaxWait > 0 && !d.now.Before(readyAt(cs, t).Add(t.MaxWait.D())) {
+		return nil
+	}
+	all, err := d.tx.Tasks(cs.ID)
+	if err != nil {
+		return err
+	}
+	unsettled := t.Unsettled(all)
+	if len(unsettled) == 0 {
+		return nil
+	}
+	words := make([]string, len(unsettled))
+	keys := make([]string, len(unsettled))
+	for i, u := range unsettled {
+		words[i] = fmt.Sprintf("%s (%s)", u.Title, u.Status.StatusWords())
+		keys[i] = u.Key
+	}
+	risk := t.OutOfOrderRisk()
+	if !c.Override {
+		return offboard.Errorf(offboard.ECONFLICT, "%q waits for %s: %s; run it before them only with an override and a reason",
+			t.Title, strings.Join(words, ", "), risk)
+	}
+	reason := strings.TrimSpace(c.Reason)
+	if reason == "" {
+		return offboard.Errorf(offboard.EINVALID, "a reason is required to run %q before %s", t.Title, strings.Join(words, ", "))
+	}
+	return d.audit(cs.ID, "task.order_overridden", t.Key, offboard.OutcomeOK,
+		fmt.Sprintf("%s ran %q before %s: %s", d.actorName(), t.Title, strings.Join(words, ", "), reason),
+		map[string]string{"override": "true", "reason": reason, "unsettled": strings.Join(keys, ", "), "risk": risk})
 }
 
 func (d *decision) completeTask(c CompleteTask) (*Result, error) {
