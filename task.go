@@ -76,7 +76,12 @@ type Task struct {
 	// is when the last one went.
 	Nudges      int        `json:"nudges,omitempty"`
 	LastNudgeAt *time.Time `json:"last_nudge_at,omitempty"`
-	UpdatedAt   time.Time  `json:"updated_at"`
+	// Restore marks a task that undoes revocations of a cancelled case;
+	// it is the only kind of task that runs on a closed case. Note says
+	// people what it cannot bring back.
+	Restore   bool      `json:"restore,omitempty"`
+	Note      string    `json:"note,omitempty"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // Manual reports whether a person does the task.

@@ -159,6 +159,9 @@ func taskSection(c *offboard.Case, approvals []*offboard.Approval, t *offboard.T
 	case (t.Status == offboard.TaskFailed || t.Status == offboard.TaskUnverified || t.Status == offboard.TaskWaitingApproval) && t.LastError != "":
 		notes = append(notes, t.LastError)
 	}
+	if t.Note != "" {
+		notes = append(notes, t.Note)
+	}
 	if t.Optional {
 		notes = append(notes, "Optional")
 	}
@@ -190,10 +193,29 @@ func taskSection(c *offboard.Case, approvals []*offboard.Approval, t *offboard.T
 	if len(t.Evidence) > 0 {
 		s.Fields = append(s.Fields, offboard.Field{Label: "Evidence", Value: formatMap(t.Evidence)})
 	}
-	if c.Status == offboard.CaseOpen {
+	// A restore task is what IT still has to do on a cancelled case.
+	if c.Status == offboard.CaseOpen || c.Status == offboard.CaseCancelled && t.Restore {
 		s.Actions = taskButtons(c, t)
 	}
 	return s
+}
+
+// AwaitsRestore reports whether a cancelled case still has access to
+// give back: a restore task not yet settled, or a revocation still
+// running whose success will ask for one. Its room must stay usable.
+func AwaitsRestore(v *flows.CaseView) bool {
+	if v.Case.Status != offboard.CaseCancelled {
+		return false
+	}
+	for _, t := range v.Tasks {
+		if t.Restore && !t.Status.Settled() {
+			return true
+		}
+		if !t.Restore && !t.Manual() && t.Priority == offboard.PriorityRevocation && t.Status == offboard.TaskRunning {
+			return true
+		}
+	}
+	return false
 }
 
 // taskButtons offers only what the task's state allows; the engine still
@@ -216,6 +238,9 @@ func taskButtons(c *offboard.Case, t *offboard.Task) []offboard.Button {
 		if t.Assignee == "" {
 			bs = append(bs, offboard.Button{Label: "Assign to me", Action: ref(offboard.VerbAssign)})
 		}
+	case t.Restore:
+		bs = append(bs, offboard.Button{Label: actionLabel(t.Action), Action: ref(offboard.VerbStart), Style: "primary",
+			Confirm: fmt.Sprintf("Give %s their access back now? The task says what cannot come back.", c.Employee.DisplayName())})
 	default:
 		b := offboard.Button{Label: actionLabel(t.Action), Action: ref(offboard.VerbStart), Style: "primary"}
 		if t.Status == offboard.TaskScheduled || t.Status == offboard.TaskPending {

@@ -61,6 +61,7 @@ type Engine struct {
 	maxFuture       time.Duration
 	maxPast         time.Duration
 	maxAttempts     int
+	knownAction     func(string) bool
 	escalation      EscalationPolicy
 	log             *slog.Logger
 }
@@ -75,7 +76,7 @@ func New(o Options) (*Engine, error) {
 		store: o.Store, clock: o.Clock, roles: o.Roles, delegates: o.Delegates, nameOf: o.NameOf, loc: o.Location,
 		revHour: o.RevocationHour, revMin: o.RevocationMinute,
 		deactivateAfter: o.DeactivateAfter, maxFuture: o.MaxFuture, maxPast: o.MaxPast, maxAttempts: o.MaxAttempts, log: o.Logger,
-		escalation: o.Escalation.withDefaults(),
+		escalation: o.Escalation.withDefaults(), knownAction: o.KnownAction,
 	}
 	if e.clock == nil {
 		e.clock = offboard.WallClock()

@@ -91,6 +91,16 @@ func (d *decision) actionSucceeded(c ActionSucceeded) (*Result, error) {
 	if err := d.audit(cs.ID, action, t.Key, outcome, detail, evidence); err != nil {
 		return nil, err
 	}
+	if cs.Status == offboard.CaseCancelled && !t.Restore {
+		// A revocation that was running when the case was cancelled.
+		tasks, err := d.tx.Tasks(cs.ID)
+		if err != nil {
+			return nil, err
+		}
+		if err := d.ensureRestore(cs, tasks, t); err != nil {
+			return nil, err
+		}
+	}
 	if status == offboard.TaskUnverified {
 		if err := d.notify(offboard.Notice{Kind: "task_unverified", CaseID: cs.ID, TaskKey: t.Key, Department: t.Department,
 			Text: fmt.Sprintf("%q for %s ran but could not be verified; a person must check it", t.Title, cs.Employee.DisplayName())}); err != nil {

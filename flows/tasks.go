@@ -16,7 +16,8 @@ func (d *decision) openCaseAndTask(id offboard.CaseID, key string) (*offboard.Ca
 	if err != nil {
 		return nil, nil, err
 	}
-	if cs.Status.Closed() {
+	// A restore task is the one thing that still runs on a cancelled case.
+	if cs.Status.Closed() && !(t.Restore && cs.Status == offboard.CaseCancelled) {
 		return nil, nil, offboard.Errorf(offboard.ECONFLICT, "%s is %s; nothing more can change on it", cs.ID, cs.Status)
 	}
 	return cs, t, nil
@@ -242,7 +243,11 @@ func (d *decision) cancelCase(c CancelCase) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	var running []string
 	for _, t := range tasks {
+		if inFlight[t.Key] && t.Priority == offboard.PriorityRevocation && !t.Manual() {
+			running = append(running, t.Title)
+		}
 		if t.Status.Settled() || inFlight[t.Key] {
 			continue
 		}
@@ -259,7 +264,15 @@ func (d *decision) cancelCase(c CancelCase) (*Result, error) {
 	if err := d.putCase(cs); err != nil {
 		return nil, err
 	}
-	if err := d.audit(cs.ID, "case.cancelled", "", offboard.OutcomeOK, reason, nil); err != nil {
+	detail := reason
+	if len(running) > 0 {
+		// Its result still comes; if it succeeds, IT gets a restore task.
+		detail += fmt.Sprintf(" (%s is still running; if it succeeds, IT is asked to restore access)", strings.Join(running, ", "))
+	}
+	if err := d.audit(cs.ID, "case.cancelled", "", offboard.OutcomeOK, detail, nil); err != nil {
+		return nil, err
+	}
+	if err := d.ensureRestore(cs, tasks, nil); err != nil {
 		return nil, err
 	}
 	if err := d.notify(offboard.Notice{Kind: "case_cancelled", CaseID: cs.ID,
