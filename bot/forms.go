@@ -79,6 +79,11 @@ func RunOverrideForm(ref offboard.ActionRef, t *offboard.Task, unsettled []*offb
 	for i, u := range unsettled {
 		words[i] = fmt.Sprintf("%s (%s)", u.Title, u.Status.StatusWords())
 	}
+	label := fmt.Sprintf("“%s” waits for: %s. Why run it now?", t.Title, strings.Join(words, "; "))
+	if len(unsettled) == 0 || t.Title == "" {
+		// Shown again with an error by a platform that keeps only ids.
+		label = "Why run this task before the tasks it waits for?"
+	}
 	return &offboard.Form{
 		ID:     FormRunOverride,
 		Title:  "Run out of order?",
@@ -86,7 +91,7 @@ func RunOverrideForm(ref offboard.ActionRef, t *offboard.Task, unsettled []*offb
 		State:  ref.Encode(),
 		Inputs: []offboard.Input{
 			{ID: "reason", Kind: offboard.InputTextarea, Required: true,
-				Label: fmt.Sprintf("“%s” waits for: %s. Why run it now?", t.Title, strings.Join(words, "; ")),
+				Label: label,
 				Hint:  sentence("Risk: "+t.OutOfOrderRisk()) + " Recorded in the audit log."},
 		},
 	}
