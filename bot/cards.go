@@ -126,7 +126,7 @@ func taskCard(v *flows.CaseView, d offboard.Department, now time.Time, loc *time
 			settled++
 		}
 		tones = append(tones, taskTone(t, now))
-		card.Sections = append(card.Sections, taskSection(v.Case, v.Approvals, t, now, loc))
+		card.Sections = append(card.Sections, taskSection(v.Case, v.Approvals, t, len(t.Unsettled(v.Tasks)) > 0, now, loc))
 	}
 	if d == offboard.DeptIT && v.Case.Status == offboard.CaseOpen {
 		waiting := false
@@ -150,7 +150,7 @@ func taskCard(v *flows.CaseView, d offboard.Department, now time.Time, loc *time
 	return card, true
 }
 
-func taskSection(c *offboard.Case, approvals []*offboard.Approval, t *offboard.Task, now time.Time, loc *time.Location) offboard.Section {
+func taskSection(c *offboard.Case, approvals []*offboard.Approval, t *offboard.Task, waits bool, now time.Time, loc *time.Location) offboard.Section {
 	s := offboard.Section{Heading: t.Title, Tone: taskTone(t, now)}
 	var notes []string
 	switch {
@@ -195,7 +195,7 @@ func taskSection(c *offboard.Case, approvals []*offboard.Approval, t *offboard.T
 	}
 	// A restore task is what IT still has to do on a cancelled case.
 	if c.Status == offboard.CaseOpen || c.Status == offboard.CaseCancelled && t.Restore {
-		s.Actions = taskButtons(c, t)
+		s.Actions = taskButtons(c, t, waits)
 	}
 	return s
 }
@@ -219,8 +219,9 @@ func AwaitsRestore(v *flows.CaseView) bool {
 }
 
 // taskButtons offers only what the task's state allows; the engine still
-// decides who may click.
-func taskButtons(c *offboard.Case, t *offboard.Task) []offboard.Button {
+// decides who may click. waits says the task's After tasks are unsettled:
+// its Run then opens the override form, which is the confirmation.
+func taskButtons(c *offboard.Case, t *offboard.Task, waits bool) []offboard.Button {
 	ref := func(verb string) offboard.ActionRef {
 		return offboard.ActionRef{Verb: verb, CaseID: c.ID, TaskKey: t.Key}
 	}
@@ -243,7 +244,7 @@ func taskButtons(c *offboard.Case, t *offboard.Task) []offboard.Button {
 			Confirm: fmt.Sprintf("Give %s their access back now? The task says what cannot come back.", c.Employee.DisplayName())})
 	default:
 		b := offboard.Button{Label: actionLabel(t.Action), Action: ref(offboard.VerbStart), Style: "primary"}
-		if t.Status == offboard.TaskScheduled || t.Status == offboard.TaskPending {
+		if (t.Status == offboard.TaskScheduled || t.Status == offboard.TaskPending) && !waits {
 			b.Confirm = fmt.Sprintf("Run “%s” for %s now, ahead of schedule?", t.Title, c.Employee.DisplayName())
 		}
 		bs = append(bs, b)
