@@ -54,7 +54,7 @@ func (d *decision) openCase(c OpenCase) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := d.checkNoticeDates(c); err != nil {
+	if err := d.checkNoticeDates(c, kind); err != nil {
 		return nil, err
 	}
 
@@ -312,8 +312,9 @@ const (
 // years past 9999 cannot even be stored. The lookback is long on purpose:
 // reconciliation may find a leaver HR terminated years ago who is still
 // active, and that case must open. A last day that does not parse is left
-// to openCase, which says how to write one.
-func (d *decision) checkNoticeDates(c OpenCase) error {
+// to openCase, which says how to write one; so is a past last day of a
+// departure that is not immediate (it may not be in the past at all).
+func (d *decision) checkNoticeDates(c OpenCase, kind offboard.DepartureKind) error {
 	latest, earliest := d.now.Add(d.e.maxFuture), d.now.Add(-d.e.maxPast)
 	ahead, ago := spanWords(d.e.maxFuture), spanWords(d.e.maxPast)
 	if s := strings.TrimSpace(c.LastDay); s != "" {
@@ -323,7 +324,9 @@ func (d *decision) checkNoticeDates(c OpenCase) error {
 			switch {
 			case day.After(latest):
 				return offboard.Errorf(offboard.EINVALID, "last day %s is more than %s ahead", s, ahead)
-			case day.Add(24 * time.Hour).Before(earliest):
+			case kind.Immediate() && day.Add(24*time.Hour).Before(earliest):
+				// Only an immediate exit may have a past last day at all;
+				// openCase tells the others their day is in the past.
 				return offboard.Errorf(offboard.EINVALID, "last day %s is more than %s ago", s, ago)
 			}
 		}
