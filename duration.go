@@ -2,6 +2,7 @@ package offboard
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -11,6 +12,10 @@ import (
 // "36h") and also whole days ("7d", "30d"), because offboarding policies
 // are written in days and "168h" is a trap for a tired admin.
 type Duration time.Duration
+
+// maxDays is the most whole days a time.Duration holds; more would wrap
+// around to a negative duration.
+const maxDays = int(math.MaxInt64 / int64(24*time.Hour))
 
 // ParseDuration parses Go duration syntax, or an integer followed by "d".
 func ParseDuration(s string) (Duration, error) {
@@ -22,6 +27,9 @@ func ParseDuration(s string) (Duration, error) {
 		n, err := strconv.Atoi(days)
 		if err != nil || n < 0 {
 			return 0, fmt.Errorf("invalid duration %q: want Go syntax (90s, 2h) or whole days (7d)", s)
+		}
+		if n > maxDays {
+			return 0, fmt.Errorf("invalid duration %q: at most %dd", s, maxDays)
 		}
 		return Duration(time.Duration(n) * 24 * time.Hour), nil
 	}

@@ -70,6 +70,9 @@ const (
 	NoticeApprovalDenied    = "approval_denied"
 	NoticeTaskFailed        = "task_failed"
 	NoticeTaskUnverified    = "task_unverified"
+	// NoticeRestoreNeeded tells IT that a cancelled case's revocations
+	// took effect and access should be restored (see Task.Restore).
+	NoticeRestoreNeeded = "restore_needed"
 	// Nudges the scheduler sends when nothing moves (see flows/escalate.go).
 	NoticeApprovalReminder  = "approval_reminder"
 	NoticeApprovalEscalated = "approval_escalated"

@@ -2,6 +2,7 @@ package offboard
 
 import (
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -75,7 +76,12 @@ type Task struct {
 	// is when the last one went.
 	Nudges      int        `json:"nudges,omitempty"`
 	LastNudgeAt *time.Time `json:"last_nudge_at,omitempty"`
-	UpdatedAt   time.Time  `json:"updated_at"`
+	// Restore marks a task that undoes revocations of a cancelled case;
+	// it is the only kind of task that runs on a closed case. Note says
+	// people what it cannot bring back.
+	Restore   bool      `json:"restore,omitempty"`
+	Note      string    `json:"note,omitempty"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // Manual reports whether a person does the task.
@@ -87,4 +93,35 @@ func (t *Task) Manual() bool { return t.Action == ActionManual }
 // already gone, so they do not hold the clock.
 func (t *Task) IsRevocation() bool {
 	return t.Priority == PriorityRevocation && !t.Manual() && len(t.After) == 0
+}
+
+// Unsettled returns the tasks t waits for (its After) that are neither
+// done nor skipped, in the order t names them.
+func (t *Task) Unsettled(all []*Task) []*Task {
+	var out []*Task
+	for _, dep := range t.After {
+		for _, o := range all {
+			if o.Key == dep && !o.Status.Settled() {
+				out = append(out, o)
+			}
+		}
+	}
+	return out
+}
+
+// StatusWords says a status for people: "waiting for approval".
+func (s TaskStatus) StatusWords() string {
+	if s == TaskWaitingApproval {
+		return "waiting for approval"
+	}
+	return string(s)
+}
+
+// OutOfOrderRisk says what running t before the tasks it waits for may
+// lose, for the confirmation a person sees and the audit.
+func (t *Task) OutOfOrderRisk() string {
+	if strings.HasSuffix(t.Action, ".deactivate") {
+		return "deactivating the account unassigns every app, and the files and mail those tasks hand over can be deleted with it"
+	}
+	return "those tasks were meant to finish first; running this now may undo or lose what they are there to keep"
 }

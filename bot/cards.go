@@ -126,7 +126,7 @@ func taskCard(v *flows.CaseView, d offboard.Department, now time.Time, loc *time
 			settled++
 		}
 		tones = append(tones, taskTone(t, now))
-		card.Sections = append(card.Sections, taskSection(v.Case, v.Approvals, t, now, loc))
+		card.Sections = append(card.Sections, taskSection(v.Case, v.Approvals, t, len(t.Unsettled(v.Tasks)) > 0, now, loc))
 	}
 	if d == offboard.DeptIT && v.Case.Status == offboard.CaseOpen {
 		waiting := false
@@ -150,7 +150,7 @@ func taskCard(v *flows.CaseView, d offboard.Department, now time.Time, loc *time
 	return card, true
 }
 
-func taskSection(c *offboard.Case, approvals []*offboard.Approval, t *offboard.Task, now time.Time, loc *time.Location) offboard.Section {
+func taskSection(c *offboard.Case, approvals []*offboard.Approval, t *offboard.Task, waits bool, now time.Time, loc *time.Location) offboard.Section {
 	s := offboard.Section{Heading: t.Title, Tone: taskTone(t, now)}
 	var notes []string
 	switch {
@@ -158,6 +158,9 @@ func taskSection(c *offboard.Case, approvals []*offboard.Approval, t *offboard.T
 		notes = append(notes, "Skipped: "+t.SkipReason)
 	case (t.Status == offboard.TaskFailed || t.Status == offboard.TaskUnverified || t.Status == offboard.TaskWaitingApproval) && t.LastError != "":
 		notes = append(notes, t.LastError)
+	}
+	if t.Note != "" {
+		notes = append(notes, t.Note)
 	}
 	if t.Optional {
 		notes = append(notes, "Optional")
@@ -190,15 +193,35 @@ func taskSection(c *offboard.Case, approvals []*offboard.Approval, t *offboard.T
 	if len(t.Evidence) > 0 {
 		s.Fields = append(s.Fields, offboard.Field{Label: "Evidence", Value: formatMap(t.Evidence)})
 	}
-	if c.Status == offboard.CaseOpen {
-		s.Actions = taskButtons(c, t)
+	// A restore task is what IT still has to do on a cancelled case.
+	if c.Status == offboard.CaseOpen || c.Status == offboard.CaseCancelled && t.Restore {
+		s.Actions = taskButtons(c, t, waits)
 	}
 	return s
 }
 
+// AwaitsRestore reports whether a cancelled case still has access to
+// give back: a restore task not yet settled, or a revocation still
+// running whose success will ask for one. Its room must stay usable.
+func AwaitsRestore(v *flows.CaseView) bool {
+	if v.Case.Status != offboard.CaseCancelled {
+		return false
+	}
+	for _, t := range v.Tasks {
+		if t.Restore && !t.Status.Settled() {
+			return true
+		}
+		if !t.Restore && !t.Manual() && t.Priority == offboard.PriorityRevocation && t.Status == offboard.TaskRunning {
+			return true
+		}
+	}
+	return false
+}
+
 // taskButtons offers only what the task's state allows; the engine still
-// decides who may click.
-func taskButtons(c *offboard.Case, t *offboard.Task) []offboard.Button {
+// decides who may click. waits says the task's After tasks are unsettled:
+// its Run then opens the override form, which is the confirmation.
+func taskButtons(c *offboard.Case, t *offboard.Task, waits bool) []offboard.Button {
 	ref := func(verb string) offboard.ActionRef {
 		return offboard.ActionRef{Verb: verb, CaseID: c.ID, TaskKey: t.Key}
 	}
@@ -216,9 +239,12 @@ func taskButtons(c *offboard.Case, t *offboard.Task) []offboard.Button {
 		if t.Assignee == "" {
 			bs = append(bs, offboard.Button{Label: "Assign to me", Action: ref(offboard.VerbAssign)})
 		}
+	case t.Restore:
+		bs = append(bs, offboard.Button{Label: actionLabel(t.Action), Action: ref(offboard.VerbStart), Style: "primary",
+			Confirm: fmt.Sprintf("Give %s their access back now? The task says what cannot come back.", c.Employee.DisplayName())})
 	default:
 		b := offboard.Button{Label: actionLabel(t.Action), Action: ref(offboard.VerbStart), Style: "primary"}
-		if t.Status == offboard.TaskScheduled || t.Status == offboard.TaskPending {
+		if (t.Status == offboard.TaskScheduled || t.Status == offboard.TaskPending) && !waits {
 			b.Confirm = fmt.Sprintf("Run “%s” for %s now, ahead of schedule?", t.Title, c.Employee.DisplayName())
 		}
 		bs = append(bs, b)

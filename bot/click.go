@@ -101,6 +101,9 @@ func (r *Router) Click(ctx context.Context, who offboard.Actor, value string) of
 	}
 	res, err := r.apply(ctx, cmd)
 	if err != nil {
+		if form := r.overrideForm(ctx, who, ref, err); form != nil {
+			return offboard.Reply{Ephemeral: true, Form: form}
+		}
 		return r.failure(err)
 	}
 	return r.taskReply(res, ref.TaskKey, func(title string) string {
@@ -109,6 +112,29 @@ func (r *Router) Click(ctx context.Context, who offboard.Actor, value string) of
 		}
 		return fmt.Sprintf("%s %s “%s”", name, did, title)
 	})
+}
+
+// overrideForm turns the engine's refusal to run a task before the tasks
+// it waits for into the confirmation form; nil for any other refusal. The
+// engine is asked first so that who may run the task, and whether the
+// playbook's max_wait already allows it, are decided in one place.
+func (r *Router) overrideForm(ctx context.Context, who offboard.Actor, ref offboard.ActionRef, err error) *offboard.Form {
+	if offboard.ErrorCode(err) != offboard.ECONFLICT || (ref.Verb != offboard.VerbStart && ref.Verb != offboard.VerbRetry) {
+		return nil
+	}
+	v, gerr := r.engine.GetCase(ctx, who, ref.CaseID)
+	if gerr != nil {
+		return nil
+	}
+	t := findTask(v, ref.TaskKey)
+	if t == nil || t.Manual() {
+		return nil
+	}
+	unsettled := t.Unsettled(v.Tasks)
+	if len(unsettled) == 0 {
+		return nil
+	}
+	return RunOverrideForm(ref, t, unsettled)
 }
 
 func findTask(v *flows.CaseView, key string) *offboard.Task {

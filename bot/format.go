@@ -133,6 +133,8 @@ func actionLabel(action string) string {
 		return "Deactivate in Okta"
 	case "okta.app_report":
 		return "List apps"
+	case "okta.restore":
+		return "Restore in Okta"
 	}
 	return "Run now"
 }

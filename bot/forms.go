@@ -2,6 +2,7 @@ package bot
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/offboard-dev/offboard"
 )
@@ -11,6 +12,9 @@ const (
 	FormOpenCase = "open_case"
 	FormSkipTask = "skip_task"
 	FormDeny     = "deny_approval"
+	// FormRunOverride confirms running a task before the tasks it waits
+	// for are settled.
+	FormRunOverride = "run_override"
 )
 
 // OpenCaseForm asks HR for a new case. Its inputs are employee (a person
@@ -69,6 +73,33 @@ func SkipForm(c offboard.CaseID, taskKey, title string) *offboard.Form {
 		Inputs: []offboard.Input{
 			{ID: "reason", Label: label, Kind: offboard.InputTextarea, Required: true,
 				Hint: "Recorded in the audit log"},
+		},
+	}
+}
+
+// RunOverrideForm confirms running t before the tasks it waits for: it
+// lists them with their status, says what may be lost, and asks why. Its
+// state is the Run button's ActionRef (ids only). The text lives in the
+// input's label and hint, which every platform renders.
+func RunOverrideForm(ref offboard.ActionRef, t *offboard.Task, unsettled []*offboard.Task) *offboard.Form {
+	words := make([]string, len(unsettled))
+	for i, u := range unsettled {
+		words[i] = fmt.Sprintf("%s (%s)", u.Title, u.Status.StatusWords())
+	}
+	label := fmt.Sprintf("“%s” waits for: %s. Why run it now?", t.Title, strings.Join(words, "; "))
+	if len(unsettled) == 0 || t.Title == "" {
+		// Shown again with an error by a platform that keeps only ids.
+		label = "Why run this task before the tasks it waits for?"
+	}
+	return &offboard.Form{
+		ID:     FormRunOverride,
+		Title:  "Run out of order?",
+		Submit: "Run anyway",
+		State:  ref.Encode(),
+		Inputs: []offboard.Input{
+			{ID: "reason", Kind: offboard.InputTextarea, Required: true,
+				Label: label,
+				Hint:  sentence("Risk: "+t.OutOfOrderRisk()) + " Recorded in the audit log."},
 		},
 	}
 }

@@ -42,6 +42,26 @@ func (r *Router) Submit(ctx context.Context, who offboard.Actor, formID, state s
 		return r.taskReply(res, ref.TaskKey, func(title string) string {
 			return fmt.Sprintf("%s skipped “%s”: %s", name, title, reason)
 		}), nil
+	case FormRunOverride:
+		ref, err := offboard.ParseActionRef(state)
+		if err != nil || (ref.Verb != offboard.VerbStart && ref.Verb != offboard.VerbRetry) || ref.CaseID == "" || ref.TaskKey == "" {
+			return offboard.Reply{Ephemeral: true, Text: "That form is out of date; refresh the card and try again."}, nil
+		}
+		reason := val("reason")
+		if reason == "" {
+			return offboard.Reply{}, offboard.FieldErrors{"reason": "Say why it cannot wait."}
+		}
+		res, err := r.apply(ctx, flows.StartTask{By: who, CaseID: ref.CaseID, TaskKey: ref.TaskKey, Override: true, Reason: reason})
+		if err != nil {
+			if offboard.ErrorCode(err) == offboard.EINVALID {
+				return offboard.Reply{}, offboard.FieldErrors{"reason": offboard.ErrorMessage(err)}
+			}
+			return r.failure(err), nil
+		}
+		name := personName(who)
+		return r.taskReply(res, ref.TaskKey, func(title string) string {
+			return fmt.Sprintf("%s ran “%s” before the tasks it waits for: %s", name, title, reason)
+		}), nil
 	case FormDeny:
 		if state == "" || len(state) > 200 {
 			return offboard.Reply{Ephemeral: true, Text: "That form is out of date; refresh the card and try again."}, nil

@@ -23,6 +23,7 @@ type Config struct {
 	Departments   map[offboard.Department]DepartmentSettings `yaml:"departments" json:"departments"`
 	Playbooks     []offboard.Playbook                        `yaml:"playbooks" json:"playbooks"`
 	Runner        Runner                                     `yaml:"runner" json:"runner"`
+	Cases         Cases                                      `yaml:"cases" json:"cases"`
 	Okta          Okta                                       `yaml:"okta" json:"okta"`
 	Licenses      map[string]float64                         `yaml:"licenses" json:"licenses"`
 	HRIS          HRIS                                       `yaml:"hris" json:"hris"`
@@ -112,6 +113,14 @@ type Runner struct {
 	BackoffBase   offboard.Duration `yaml:"backoff_base" json:"backoff_base"`
 	BackoffMax    offboard.Duration `yaml:"backoff_max" json:"backoff_max"`
 	ShutdownGrace offboard.Duration `yaml:"shutdown_grace" json:"shutdown_grace"`
+}
+
+// Cases bounds the dates a termination notice may carry: a last day or
+// effective time further ahead than MaxFuture or further back than
+// MaxPast is refused as a typo or a placeholder (9999-12-31).
+type Cases struct {
+	MaxFuture offboard.Duration `yaml:"max_future" json:"max_future"`
+	MaxPast   offboard.Duration `yaml:"max_past" json:"max_past"`
 }
 
 // Okta configures the Okta connector; it is enabled when OrgURL is set.
@@ -293,6 +302,7 @@ func Default() *Config {
 			BackoffMax:    dur(5 * time.Minute),
 			ShutdownGrace: dur(10 * time.Second),
 		},
+		Cases: Cases{MaxFuture: dur(730 * 24 * time.Hour), MaxPast: dur(3650 * 24 * time.Hour)},
 		Okta: Okta{DeactivateAfter: dur(7 * 24 * time.Hour), RequestTimeout: dur(30 * time.Second), RateShare: 0.5,
 			Scopes: []string{"okta.users.manage", "okta.users.read", "okta.groups.manage", "okta.apps.read"}},
 		Slack: Slack{

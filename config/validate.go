@@ -110,6 +110,7 @@ func (c *Config) validate(v *validator) {
 	c.validateCore(v)
 	c.validateAccess(v)
 	c.validateRunner(v)
+	c.validateCases(v)
 	c.validateOkta(v)
 	c.validateHRIS(v)
 	c.validateSlack(v)
@@ -277,6 +278,19 @@ func (c *Config) validateRunner(v *validator) {
 		if math.IsNaN(price) || math.IsInf(price, 0) || price < 0 {
 			v.add(p, "want a monthly seat price of 0 or more, got %v", price)
 		}
+	}
+}
+
+// validateCases keeps the date window sane: at least a day each way, and
+// a horizon short enough that every date derived from it (a deactivation
+// 30 days later) stays a storable year.
+func (c *Config) validateCases(v *validator) {
+	const day = offboard.Duration(24 * time.Hour)
+	if m := c.Cases.MaxFuture; m < day || m > 3650*day {
+		v.add("cases.max_future", "must be from 1d to 3650d, got %s", m)
+	}
+	if m := c.Cases.MaxPast; m < day || m > 36500*day {
+		v.add("cases.max_past", "must be from 1d to 36500d, got %s", m)
 	}
 }
 

@@ -29,6 +29,12 @@ company:
 company:
   revocation_time: "9:00"
 `, []string{`config.yaml:2: company.revocation_time: want HH:MM`}},
+		{"date window out of range", `
+cases:
+  max_future: 3651d
+  max_past: 0s
+`, []string{`config.yaml:2: cases.max_future: must be from 1d to 3650d, got 3651d`,
+			`config.yaml:3: cases.max_past: must be from 1d to 36500d, got 0s`}},
 		{"slack app token without bot token", `
 slack:
   app_token: xapp-1-abc

@@ -123,7 +123,7 @@ func sorted(s []string) []string {
 
 func TestOktaActionIDs(t *testing.T) {
 	want := []string{"okta.suspend", "okta.clear_sessions", "okta.reset_factors", "okta.revoke_grants",
-		"okta.remove_groups", "okta.deactivate", "okta.app_report"}
+		"okta.remove_groups", "okta.deactivate", "okta.app_report", "okta.restore"}
 	ids := connectors.OktaActionIDs()
 	if !slices.Equal(ids, want) {
 		t.Errorf("OktaActionIDs() = %v, want %v", ids, want)

@@ -13,5 +13,7 @@ func OktaActionIDs() []string {
 		"okta.remove_groups",
 		"okta.deactivate",
 		"okta.app_report",
+		// okta.restore undoes suspend/deactivate on a cancelled case.
+		"okta.restore",
 	}
 }

@@ -56,6 +56,10 @@ type StartTask struct {
 	By      offboard.Actor
 	CaseID  offboard.CaseID
 	TaskKey string
+	// Override runs an automated task before the tasks it waits for
+	// (After) are settled; it needs a Reason, and both are audited.
+	Override bool
+	Reason   string
 }
 
 // RevokeNow runs every revocation of a case that has not run yet, at

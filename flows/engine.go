@@ -39,6 +39,10 @@ type Options struct {
 	// Lookup says whether the directory knows an email (see known.go);
 	// nil, or a directory nobody has read yet, checks nothing.
 	Lookup func(email string) offboard.Presence
+	// MaxFuture is how far ahead a last day or an effective time may lie
+	// (default 2 years); MaxPast how far back (default 10 years). Dates
+	// outside are refused as typos, never stored (see checkNoticeDates).
+	MaxFuture, MaxPast time.Duration
 	// Escalation says when Tick reminds, escalates and reports overdue
 	// tasks (see EscalationPolicy for the defaults).
 	Escalation EscalationPolicy
@@ -62,7 +66,10 @@ type Engine struct {
 	revHour, revMin int
 	playbooks       map[string]*offboard.Playbook
 	deactivateAfter time.Duration
+	maxFuture       time.Duration
+	maxPast         time.Duration
 	maxAttempts     int
+	knownAction     func(string) bool
 	escalation      EscalationPolicy
 	redactor        *offboard.Redactor
 	log             *slog.Logger
@@ -77,8 +84,8 @@ func New(o Options) (*Engine, error) {
 	e := &Engine{
 		store: o.Store, clock: o.Clock, roles: o.Roles, delegates: o.Delegates, nameOf: o.NameOf, lookup: o.Lookup, loc: o.Location,
 		revHour: o.RevocationHour, revMin: o.RevocationMinute,
-		deactivateAfter: o.DeactivateAfter, maxAttempts: o.MaxAttempts, redactor: o.Redactor, log: o.Logger,
-		escalation: o.Escalation.withDefaults(),
+		deactivateAfter: o.DeactivateAfter, maxFuture: o.MaxFuture, maxPast: o.MaxPast, maxAttempts: o.MaxAttempts,
+		redactor: o.Redactor, log: o.Logger, escalation: o.Escalation.withDefaults(), knownAction: o.KnownAction,
 	}
 	if e.clock == nil {
 		e.clock = offboard.WallClock()
@@ -97,6 +104,12 @@ func New(o Options) (*Engine, error) {
 	}
 	if e.deactivateAfter <= 0 {
 		e.deactivateAfter = 7 * 24 * time.Hour
+	}
+	if e.maxFuture <= 0 {
+		e.maxFuture = DefaultMaxFuture
+	}
+	if e.maxPast <= 0 {
+		e.maxPast = DefaultMaxPast
 	}
 	if e.maxAttempts <= 0 {
 		e.maxAttempts = 5

@@ -59,6 +59,9 @@ func (d *decision) openCase(c OpenCase) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := d.checkNoticeDates(c, kind); err != nil {
+		return nil, err
+	}
 
 	if c.DedupeKey != "" {
 		if id, ok, err := d.tx.Dedupe(c.DedupeKey); err != nil {
@@ -298,4 +301,68 @@ func (e *Engine) OpenFromNotice(ctx context.Context, n offboard.TerminationNotic
 		out.CaseID = res.Case.ID
 	}
 	return out, nil
+}
+
+// The default window of dates a notice may carry (Options.MaxFuture and
+// MaxPast, config cases.max_future and cases.max_past).
+const (
+	DefaultMaxFuture = 2 * 365 * 24 * time.Hour
+	DefaultMaxPast   = 10 * 365 * 24 * time.Hour
+)
+
+// checkNoticeDates refuses a last day or effective time outside the
+// window [now − max_past, now + max_future]. Such a date is a typo or a
+// placeholder (9999-12-31, epoch zero), not a plan: accepted, it would
+// schedule a revocation for the year 9999 or poison the case clock, and
+// years past 9999 cannot even be stored. The lookback is long on purpose:
+// reconciliation may find a leaver HR terminated years ago who is still
+// active, and that case must open. A last day that does not parse is left
+// to openCase, which says how to write one; so is a past last day of a
+// departure that is not immediate (it may not be in the past at all).
+func (d *decision) checkNoticeDates(c OpenCase, kind offboard.DepartureKind) error {
+	latest, earliest := d.now.Add(d.e.maxFuture), d.now.Add(-d.e.maxPast)
+	ahead, ago := spanWords(d.e.maxFuture), spanWords(d.e.maxPast)
+	if s := strings.TrimSpace(c.LastDay); s != "" {
+		if day, err := time.Parse(dateLayout, s); err == nil {
+			// Whole days, so the employee's zone cannot tip a day that is
+			// within the window out of it.
+			switch {
+			case day.After(latest):
+				return offboard.Errorf(offboard.EINVALID, "last day %s is more than %s ahead", s, ahead)
+			case kind.Immediate() && day.Add(24*time.Hour).Before(earliest):
+				// Only an immediate exit may have a past last day at all;
+				// openCase tells the others their day is in the past.
+				return offboard.Errorf(offboard.EINVALID, "last day %s is more than %s ago", s, ago)
+			}
+		}
+	}
+	if eff := c.EffectiveAt; !eff.IsZero() {
+		at := eff.UTC().Format(time.RFC3339)
+		switch {
+		case eff.After(latest):
+			return offboard.Errorf(offboard.EINVALID, "effective time %s is more than %s ahead", at, ahead)
+		case eff.Before(earliest):
+			return offboard.Errorf(offboard.EINVALID, "effective time %s is more than %s ago", at, ago)
+		}
+	}
+	return nil
+}
+
+// spanWords says a window for people: "2 years", "90 days", "36h0m0s".
+func spanWords(d time.Duration) string {
+	const day = 24 * time.Hour
+	switch {
+	case d%(365*day) == 0:
+		return plural(int(d/(365*day)), "year")
+	case d%day == 0:
+		return plural(int(d/day), "day")
+	}
+	return d.String()
+}
+
+func plural(n int, unit string) string {
+	if n == 1 {
+		return "1 " + unit
+	}
+	return fmt.Sprintf("%d %ss", n, unit)
 }

@@ -91,6 +91,16 @@ func (d *decision) actionSucceeded(c ActionSucceeded) (*Result, error) {
 	if err := d.audit(cs.ID, action, t.Key, outcome, detail, evidence); err != nil {
 		return nil, err
 	}
+	if cs.Status == offboard.CaseCancelled && !t.Restore {
+		// A revocation that was running when the case was cancelled.
+		tasks, err := d.tx.Tasks(cs.ID)
+		if err != nil {
+			return nil, err
+		}
+		if err := d.ensureRestore(cs, tasks, t); err != nil {
+			return nil, err
+		}
+	}
 	if status == offboard.TaskUnverified {
 		if err := d.notify(offboard.Notice{Kind: "task_unverified", CaseID: cs.ID, TaskKey: t.Key, Department: t.Department,
 			Text: fmt.Sprintf("%q for %s ran but could not be verified; a person must check it", t.Title, cs.Employee.DisplayName())}); err != nil {
@@ -99,6 +109,9 @@ func (d *decision) actionSucceeded(c ActionSucceeded) (*Result, error) {
 	}
 	return d.advanceAndResult(cs, fmt.Sprintf("%q %s", t.Title, status))
 }
+
+// MaxRetryDelay is the furthest ahead a failed job is deferred.
+const MaxRetryDelay = 24 * time.Hour
 
 func (d *decision) actionFailed(c ActionFailed) (*Result, error) {
 	if !d.actor.Has(offboard.RoleSystem) {
@@ -115,6 +128,11 @@ func (d *decision) actionFailed(c ActionFailed) (*Result, error) {
 	retryAt := c.RetryAt
 	if retryAt.Before(d.now) {
 		retryAt = d.now
+	}
+	if latest := d.now.Add(MaxRetryDelay); retryAt.After(latest) {
+		// The time comes from a vendor's header; a far one is a broken
+		// header, and a year past 9999 could not even be stored.
+		retryAt = latest
 	}
 	if c.RateLimited {
 		// Deferred, not failed: a rate limit says nothing about the job.

@@ -16,7 +16,8 @@ func (d *decision) openCaseAndTask(id offboard.CaseID, key string) (*offboard.Ca
 	if err != nil {
 		return nil, nil, err
 	}
-	if cs.Status.Closed() {
+	// A restore task is the one thing that still runs on a cancelled case.
+	if cs.Status.Closed() && !(t.Restore && cs.Status == offboard.CaseCancelled) {
 		return nil, nil, offboard.Errorf(offboard.ECONFLICT, "%s is %s; nothing more can change on it", cs.ID, cs.Status)
 	}
 	return cs, t, nil
@@ -62,6 +63,9 @@ func (d *decision) startTask(c StartTask) (*Result, error) {
 			return nil, d.needsApproval(cs, t)
 		}
 	}
+	if err := d.checkOrder(cs, t, c); err != nil {
+		return nil, err
+	}
 	detail := "started by " + d.actorName()
 	if d.now.Before(readyAt(cs, t)) {
 		detail += ", ahead of schedule"
@@ -70,6 +74,46 @@ func (d *decision) startTask(c StartTask) (*Result, error) {
 		return nil, err
 	}
 	return d.advanceAndResult(cs, fmt.Sprintf("%q started", t.Title))
+}
+
+// checkOrder keeps the playbook's safe order for a person's click: a
+// task whose After tasks are not settled runs only with an override and
+// a reason, which are audited with what was unsettled. Once its max_wait
+// has run out the playbook itself says run anyway, so no override is
+// needed then.
+func (d *decision) checkOrder(cs *offboard.Case, t *offboard.Task, c StartTask) error {
+	if len(t.After) == 0 {
+		return nil
+	}
+	if t.MaxWait > 0 && !d.now.Before(readyAt(cs, t).Add(t.MaxWait.D())) {
+		return nil
+	}
+	all, err := d.tx.Tasks(cs.ID)
+	if err != nil {
+		return err
+	}
+	unsettled := t.Unsettled(all)
+	if len(unsettled) == 0 {
+		return nil
+	}
+	words := make([]string, len(unsettled))
+	keys := make([]string, len(unsettled))
+	for i, u := range unsettled {
+		words[i] = fmt.Sprintf("%s (%s)", u.Title, u.Status.StatusWords())
+		keys[i] = u.Key
+	}
+	risk := t.OutOfOrderRisk()
+	if !c.Override {
+		return offboard.Errorf(offboard.ECONFLICT, "%q waits for %s: %s; run it before them only with an override and a reason",
+			t.Title, strings.Join(words, ", "), risk)
+	}
+	reason := strings.TrimSpace(c.Reason)
+	if reason == "" {
+		return offboard.Errorf(offboard.EINVALID, "a reason is required to run %q before %s", t.Title, strings.Join(words, ", "))
+	}
+	return d.audit(cs.ID, "task.order_overridden", t.Key, offboard.OutcomeOK,
+		fmt.Sprintf("%s ran %q before %s: %s", d.actorName(), t.Title, strings.Join(words, ", "), reason),
+		map[string]string{"override": "true", "reason": reason, "unsettled": strings.Join(keys, ", "), "risk": risk})
 }
 
 func (d *decision) completeTask(c CompleteTask) (*Result, error) {
@@ -199,7 +243,11 @@ func (d *decision) cancelCase(c CancelCase) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	var running []string
 	for _, t := range tasks {
+		if inFlight[t.Key] && t.Priority == offboard.PriorityRevocation && !t.Manual() {
+			running = append(running, t.Title)
+		}
 		if t.Status.Settled() || inFlight[t.Key] {
 			continue
 		}
@@ -216,7 +264,15 @@ func (d *decision) cancelCase(c CancelCase) (*Result, error) {
 	if err := d.putCase(cs); err != nil {
 		return nil, err
 	}
-	if err := d.audit(cs.ID, "case.cancelled", "", offboard.OutcomeOK, reason, nil); err != nil {
+	detail := reason
+	if len(running) > 0 {
+		// Its result still comes; if it succeeds, IT gets a restore task.
+		detail += fmt.Sprintf(" (%s is still running; if it succeeds, IT is asked to restore access)", strings.Join(running, ", "))
+	}
+	if err := d.audit(cs.ID, "case.cancelled", "", offboard.OutcomeOK, detail, nil); err != nil {
+		return nil, err
+	}
+	if err := d.ensureRestore(cs, tasks, nil); err != nil {
 		return nil, err
 	}
 	if err := d.notify(offboard.Notice{Kind: "case_cancelled", CaseID: cs.ID,

@@ -88,7 +88,7 @@ func (p *Platform) notifyOnce(ctx context.Context, v *flows.CaseView, room offbo
 			return err
 		}
 		return p.thread(ctx, room, n.Text)
-	case offboard.NoticeTaskFailed, offboard.NoticeTaskUnverified:
+	case offboard.NoticeTaskFailed, offboard.NoticeTaskUnverified, offboard.NoticeRestoreNeeded:
 		if err := p.updateDepartment(ctx, v, room, n.Department); err != nil {
 			return err
 		}
@@ -102,7 +102,9 @@ func (p *Platform) notifyOnce(ctx context.Context, v *flows.CaseView, room offbo
 		if _, _, err := p.api.PostMessageContext(ctx, room.ID, slack.MsgOptionText(Escape(n.Text), false)); err != nil {
 			return p.chatError("chat.postMessage", err)
 		}
-		if p.archive {
+		// A cancelled case with access still to give back keeps its room:
+		// IT's Restore task is on the card there.
+		if p.archive && !bot.AwaitsRestore(v) {
 			if err := p.api.ArchiveConversationContext(ctx, room.ID); err != nil && !isSlackError(err, "already_archived") {
 				return p.chatError("conversations.archive", err)
 			}

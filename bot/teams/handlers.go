@@ -110,6 +110,10 @@ func formFor(id, state string) *offboard.Form {
 		}
 	case bot.FormDeny:
 		return bot.DenyForm(state, "")
+	case bot.FormRunOverride:
+		if ref, err := offboard.ParseActionRef(state); err == nil {
+			return bot.RunOverrideForm(ref, &offboard.Task{}, nil)
+		}
 	}
 	return nil
 }

@@ -84,7 +84,7 @@ func (p *Platform) notifyOnce(ctx context.Context, v *flows.CaseView, room offbo
 		return err
 	}
 	switch n.Kind {
-	case offboard.NoticeTaskFailed, offboard.NoticeTaskUnverified:
+	case offboard.NoticeTaskFailed, offboard.NoticeTaskUnverified, offboard.NoticeRestoreNeeded:
 		text = "🔴 " + text
 	case offboard.NoticeApprovalReminder, offboard.NoticeApprovalEscalated, offboard.NoticeApprovalStuck, offboard.NoticeTaskOverdue:
 		text = "⏰ " + text

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/offboard-dev/offboard/flows"
 )
@@ -16,7 +17,8 @@ func TestCasesImport(t *testing.T) {
 	csvPath := filepath.Join(dir, "layoff.csv")
 	os.WriteFile(csvPath, []byte("email,name,manager_email,kind,last_day\n"+
 		"a.one@example.com,Ann One,mona@example.com,,\n"+
-		"b.two@example.com,Bob Two,,voluntary,2030-01-31\n"+
+		// Within cases.max_future (2 years by default).
+		"b.two@example.com,Bob Two,,voluntary,"+time.Now().UTC().AddDate(0, 2, 0).Format(time.DateOnly)+"\n"+
 		"c.three@example.com,Cy Three,,,\n"), 0o600)
 	tokenFile := filepath.Join(dir, "token")
 	os.WriteFile(tokenFile, []byte(hrToken+"\n"), 0o600)

@@ -177,6 +177,7 @@ func wire(cfg *config.Config, log *slog.Logger, db *store.DB, o wireOptions) (*a
 		RevocationHour: hour, RevocationMinute: minute,
 		Playbooks: cfg.Playbooks, KnownAction: a.actions.Known,
 		DeactivateAfter: cfg.Okta.DeactivateAfter.D(), MaxAttempts: cfg.Runner.MaxAttempts,
+		MaxFuture: cfg.Cases.MaxFuture.D(), MaxPast: cfg.Cases.MaxPast.D(),
 		Delegates: cfg.DelegatesOf, NameOf: a.directory.NameOf,
 		// A typed email no directory knows is refused with the nearest
 		// known one, until someone confirms it (issue 12).

@@ -44,8 +44,9 @@ func (in *Intake) Generic() http.Handler {
 			return
 		}
 		if len(resp.Cases) == 0 && len(resp.Skipped) == 1 {
-			// The engine refused the one notice (and audited it).
-			writeError(w, http.StatusBadRequest, offboard.EINVALID, resp.Skipped[0].Reason)
+			// The engine refused the one notice (and audited it): the body
+			// is well-formed JSON but cannot be acted on.
+			writeError(w, http.StatusUnprocessableEntity, offboard.EINVALID, resp.Skipped[0].Reason)
 			return
 		}
 		in.answer(w, &resp)

@@ -34,6 +34,7 @@ var now = time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
 type env struct {
 	t      *testing.T
 	engine *flows.Engine
+	db     *store.DB
 	in     *hris.Intake
 	mu     sync.Mutex
 	audits []offboard.AuditEvent
@@ -58,7 +59,7 @@ func newEnv(t testing.TB, mod func(*config.HRIS)) *env {
 	if mod != nil {
 		mod(&cfg)
 	}
-	e := &env{engine: eng}
+	e := &env{engine: eng, db: db}
 	e.in, err = hris.New(hris.Options{Engine: eng, Config: cfg, Clock: clock,
 		Audit: func(_ context.Context, ev offboard.AuditEvent) error {
 			e.mu.Lock()

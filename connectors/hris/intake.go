@@ -228,6 +228,10 @@ type Response struct {
 	Cases    []CaseOut `json:"cases"`
 	Skipped  []Skipped `json:"skipped"`
 	Ignored  []string  `json:"ignored,omitempty"`
+	// Refused counts the terminations the engine refused (a date out of
+	// range, …); they are in Skipped with the reason, and the answer is
+	// 422 so the sender shows HR a failure instead of a silent success.
+	Refused int `json:"refused,omitempty"`
 }
 
 var caseIDRe = regexp.MustCompile(`OFF-\d+`)
@@ -260,7 +264,10 @@ func (in *Intake) apply(w http.ResponseWriter, r *http.Request, source string, t
 			resp.Cases = append(resp.Cases, CaseOut{EmployeeID: t.ref, AlreadyOpen: true,
 				CaseID: caseIDRe.FindString(offboard.ErrorMessage(err)), Message: offboard.ErrorMessage(err)})
 		case offboard.EINVALID, offboard.EFORBIDDEN, offboard.ENOTFOUND:
-			// The engine audited the refusal.
+			// The engine audited the refusal; the answer will be a 422.
+			in.log.Warn("hris: termination refused", "source", source, "employee", t.ref, "code", code,
+				"reason", offboard.ErrorMessage(err))
+			resp.Refused++
 			resp.Skipped = append(resp.Skipped, Skipped{EmployeeID: t.ref, Reason: offboard.ErrorMessage(err)})
 		default:
 			in.log.Error("hris: could not open a case; asking the sender to retry", "source", source, "employee", t.ref, "err", err)
@@ -280,7 +287,13 @@ func (in *Intake) answer(w http.ResponseWriter, resp *Response) {
 	if resp.Skipped == nil {
 		resp.Skipped = []Skipped{}
 	}
-	writeJSON(w, http.StatusAccepted, resp)
+	status := http.StatusAccepted
+	if resp.Refused > 0 {
+		// Cases opened from the same delivery stay opened: a retry finds
+		// them by their dedupe keys and opens nothing twice.
+		status = http.StatusUnprocessableEntity
+	}
+	writeJSON(w, status, resp)
 }
 
 // parseDate accepts "2006-01-02" or an RFC 3339 time (its own date).

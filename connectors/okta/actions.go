@@ -19,6 +19,7 @@ const (
 	statusActive        = "ACTIVE"
 	statusSuspended     = "SUSPENDED"
 	statusDeprovisioned = "DEPROVISIONED"
+	statusProvisioned   = "PROVISIONED"
 )
 
 // maxPages bounds pagination of list calls.

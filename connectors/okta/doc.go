@@ -1,4 +1,4 @@
-// Package okta is offboard's Okta connector. It registers seven actions
+// Package okta is offboard's Okta connector. It registers eight actions
 // (connectors.OktaActionIDs) built on okta-sdk-golang v2:
 //
 //   - okta.suspend: ACTIVE → SUSPENDED (reversible; apps keep their data).
@@ -10,6 +10,12 @@
 //   - okta.deactivate: → DEPROVISIONED, with sendEmail=false.
 //   - okta.app_report: the user's app assignments and, with
 //     config.Licenses, their monthly seat cost (a read).
+//   - okta.restore: for a case cancelled after it revoked access:
+//     SUSPENDED → ACTIVE (unsuspend); DEPROVISIONED → activate with
+//     sendEmail=false (PROVISIONED until the person completes activation
+//     with a link IT hands over; the activation token is dropped). Sessions,
+//     factors, grants, apps and groups do not come back (evidence
+//     not_restored).
 //
 // The safe order is the order above: suspend and clear sessions first (they
 // cut access at once and can be undone), then factors, grants and groups,

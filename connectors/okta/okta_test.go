@@ -192,8 +192,8 @@ func TestRegisterAllActions(t *testing.T) {
 			t.Errorf("%s not registered", id)
 		}
 	}
-	if got := len(e.reg.IDs()); got != 7 {
-		t.Errorf("registered %d actions, want 7", got)
+	if got := len(e.reg.IDs()); got != 8 {
+		t.Errorf("registered %d actions, want 8", got)
 	}
 }
 

@@ -218,8 +218,9 @@ func (s *Server) Deleted() []string {
 	return append([]string(nil), s.deleted...)
 }
 
-// SentEmails returns the ids of users whose deactivation asked Okta to send
-// an email (sendEmail=true; Okta's default is false).
+// SentEmails returns the ids of users Okta emailed: a deactivation with
+// sendEmail=true (its default is false), or an activation without
+// sendEmail=false (its default is true).
 func (s *Server) SentEmails() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -183,6 +183,8 @@ func (s *Server) lifecycle(u *userState, op string, q url.Values, broken bool, n
 		if !broken {
 			s.deactivate(u, q.Get("sendEmail") == "true", now)
 		}
+	case "activate":
+		return s.activate(u, q, broken, now)
 	case "reset_factors":
 		if u.Status == "DEPROVISIONED" {
 			return 0, nil, errValidation("Cannot reset factors of a deprovisioned user")
@@ -194,6 +196,36 @@ func (s *Server) lifecycle(u *userState, op string, q url.Values, broken bool, n
 		return 0, nil, errNotFound("Lifecycle operation", op)
 	}
 	return http.StatusOK, nil, nil
+}
+
+// activate follows POST /lifecycle/activate: only STAGED or DEPROVISIONED
+// users (403 E0000016 otherwise). A user with an enrolled factor becomes
+// ACTIVE; one without completes the welcome flow first (PROVISIONED).
+// sendEmail defaults to true; with false the activation token comes back.
+func (s *Server) activate(u *userState, q url.Values, broken bool, now time.Time) (int, any, *apiError) {
+	if u.Status != "STAGED" && u.Status != "DEPROVISIONED" {
+		summary := "Activation failed because the user is already active"
+		if u.Status != "ACTIVE" {
+			summary = "Activation failed because the user is " + u.Status
+		}
+		return 0, nil, &apiError{http.StatusForbidden, "E0000016", summary, ""}
+	}
+	if !broken {
+		u.Status = "PROVISIONED"
+		if len(u.Factors) > 0 {
+			u.Status = "ACTIVE"
+		}
+		u.statusChanged, u.lastUpdated = now, now
+	}
+	if q.Get("sendEmail") != "false" {
+		s.emails = append(s.emails, u.ID)
+		return http.StatusOK, map[string]any{}, nil
+	}
+	token := fmt.Sprintf("XE6w%s%d", u.ID, now.Unix())
+	return http.StatusOK, map[string]any{
+		"activationToken": token,
+		"activationUrl":   s.srv.URL + "/welcome/" + token,
+	}, nil
 }
 
 func (s *Server) removeFromGroup(gid, uid string, now time.Time) (int, any, *apiError) {
