@@ -63,6 +63,14 @@ func (d *decision) openCase(c OpenCase) (*Result, error) {
 			if err != nil {
 				return nil, err
 			}
+			// An event id deduplicates the same notice about the same
+			// person only: a reused id naming someone else must not
+			// answer "already open" while that person keeps access.
+			if !strings.EqualFold(existing.Employee.Email, emp.Email) {
+				return nil, offboard.Errorf(offboard.ECONFLICT,
+					"notice id %q was already used for %s, a case for another person; %s was not offboarded: send this notice with its own id",
+					c.DedupeKey, existing.ID, emp.Email)
+			}
 			if err := d.audit(existing.ID, "case.duplicate_notice", c.DedupeKey, offboard.OutcomeOK,
 				"the same notice arrived again; nothing changed", nil); err != nil {
 				return nil, err

@@ -44,8 +44,14 @@ func (in *Intake) Generic() http.Handler {
 			return
 		}
 		if len(resp.Cases) == 0 && len(resp.Skipped) == 1 {
-			// The engine refused the one notice (and audited it).
-			writeError(w, http.StatusBadRequest, offboard.EINVALID, resp.Skipped[0].Reason)
+			// The engine refused the one notice (and audited it): a
+			// well-formed body we cannot act on, or one contradicting
+			// what is stored.
+			if resp.Skipped[0].Conflict {
+				writeError(w, http.StatusConflict, offboard.ECONFLICT, resp.Skipped[0].Reason)
+				return
+			}
+			writeError(w, http.StatusUnprocessableEntity, offboard.EINVALID, resp.Skipped[0].Reason)
 			return
 		}
 		in.answer(w, &resp)

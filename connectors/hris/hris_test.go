@@ -434,3 +434,35 @@ func FuzzGenericPayload(f *testing.F) {
 		}
 	})
 }
+
+// A reused event id naming another person must not be answered as a
+// duplicate: the second person would keep their access.
+func TestGeneric_ReusedEventIDOtherPerson(t *testing.T) {
+	e := newEnv(t, nil)
+	w, _ := serve(e.in.Generic(), genericReq(`{"event_id":"ev-1","email":"g10@example.com","kind":"involuntary"}`, token))
+	if w.Code != http.StatusAccepted {
+		t.Fatalf("first: %d %s", w.Code, w.Body)
+	}
+	w, resp := serve(e.in.Generic(), genericReq(`{"event_id":"ev-1","email":"g11@example.com","kind":"involuntary"}`, token))
+	opened := false
+	for _, c := range e.cases(t) {
+		opened = opened || c.Case.Employee.Email == "g11@example.com"
+	}
+	switch {
+	case w.Code == http.StatusConflict:
+		if opened || !strings.Contains(w.Body.String(), "ev-1") || !strings.Contains(w.Body.String(), "g11@example.com") {
+			t.Errorf("409 must name the event id and the person: %s", w.Body)
+		}
+	case w.Code/100 == 2:
+		if !opened || (len(resp.Cases) == 1 && resp.Cases[0].Duplicate) {
+			t.Errorf("2xx without a case for g11: %d %s", w.Code, w.Body)
+		}
+	default:
+		t.Errorf("status %d: %s", w.Code, w.Body)
+	}
+	// The same notice about the same person is still a duplicate.
+	w, resp = serve(e.in.Generic(), genericReq(`{"event_id":"ev-1","email":"g10@example.com","kind":"involuntary"}`, token))
+	if w.Code != http.StatusAccepted || len(resp.Cases) != 1 || !resp.Cases[0].Duplicate {
+		t.Errorf("repeat: %d %s", w.Code, w.Body)
+	}
+}

@@ -15,7 +15,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"regexp"
 	"strings"
 	"time"
 
@@ -211,26 +210,35 @@ type CaseOut struct {
 	EmployeeID string `json:"employee_id"`
 	CaseID     string `json:"case_id"`
 	Duplicate  bool   `json:"duplicate"`
-	// AlreadyOpen is set when the person already had an open case.
-	AlreadyOpen bool   `json:"already_open,omitempty"`
-	Message     string `json:"message,omitempty"`
+	Message    string `json:"message,omitempty"`
 }
 
-// Skipped is a termination that opened no case, and why.
+// Skipped is an employee of a delivery that opened no case, and why.
 type Skipped struct {
 	EmployeeID string `json:"employee_id"`
 	Reason     string `json:"reason"`
+	// Conflict is set when the notice contradicts what is stored (an
+	// event id already used for another person).
+	Conflict bool `json:"conflict,omitempty"`
 }
 
-// Response is the 202 answer.
+// Response is the answer: 202 when every termination in the delivery
+// was acted on, 422 (with Error set) when some or all were not; the
+// cases listed were committed either way.
 type Response struct {
 	Accepted int       `json:"accepted"`
 	Cases    []CaseOut `json:"cases"`
 	Skipped  []Skipped `json:"skipped"`
 	Ignored  []string  `json:"ignored,omitempty"`
+	// Error says, on a 422, why the delivery was not acted on in full.
+	Error *ErrorDetail `json:"error,omitempty"`
 }
 
-var caseIDRe = regexp.MustCompile(`OFF-\d+`)
+// ErrorDetail is the error of a 4xx answer.
+type ErrorDetail struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
 
 // apply opens the cases. It returns false after answering 503 when the
 // engine failed (not refused): the sender retries.
@@ -243,6 +251,7 @@ func (in *Intake) apply(w http.ResponseWriter, r *http.Request, source string, t
 	}()
 	for _, t := range terms {
 		if t.skip != "" {
+			in.log.Warn("hris: termination skipped", "source", source, "employee", t.ref, "reason", t.skipAudit)
 			resp.Skipped = append(resp.Skipped, Skipped{EmployeeID: t.ref, Reason: t.skip})
 			in.record(r.Context(), source, t.ref, "termination skipped: "+t.skipAudit, nil)
 			continue
@@ -256,12 +265,11 @@ func (in *Intake) apply(w http.ResponseWriter, r *http.Request, source string, t
 				changed = true
 			}
 			resp.Cases = append(resp.Cases, out)
-		case offboard.ECONFLICT:
-			resp.Cases = append(resp.Cases, CaseOut{EmployeeID: t.ref, AlreadyOpen: true,
-				CaseID: caseIDRe.FindString(offboard.ErrorMessage(err)), Message: offboard.ErrorMessage(err)})
-		case offboard.EINVALID, offboard.EFORBIDDEN, offboard.ENOTFOUND:
-			// The engine audited the refusal.
-			resp.Skipped = append(resp.Skipped, Skipped{EmployeeID: t.ref, Reason: offboard.ErrorMessage(err)})
+		case offboard.ECONFLICT, offboard.EINVALID, offboard.EFORBIDDEN, offboard.ENOTFOUND:
+			// The engine audited the refusal; the answer names it.
+			in.log.Warn("hris: termination refused", "source", source, "employee", t.ref, "reason", offboard.ErrorMessage(err))
+			resp.Skipped = append(resp.Skipped, Skipped{EmployeeID: t.ref, Reason: offboard.ErrorMessage(err),
+				Conflict: code == offboard.ECONFLICT})
 		default:
 			in.log.Error("hris: could not open a case; asking the sender to retry", "source", source, "employee", t.ref, "err", err)
 			writeError(w, http.StatusServiceUnavailable, offboard.EUNAVAILABLE,
