@@ -64,6 +64,9 @@ type Store struct {
 type HTTP struct {
 	Listen    string `yaml:"listen" json:"listen"`
 	PublicURL string `yaml:"public_url" json:"public_url"`
+	// AllowedHosts are the Host names (name or name:port) served besides
+	// loopback names and PublicURL's host; any other Host gets 421.
+	AllowedHosts []string `yaml:"allowed_hosts" json:"allowed_hosts"`
 }
 
 // Log configures log/slog output.

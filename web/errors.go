@@ -17,6 +17,7 @@ const (
 	codeMethodNotAllowed = "method_not_allowed"
 	codeTooLarge         = "too_large"
 	codeUnsupportedMedia = "unsupported_media_type"
+	codeMisdirected      = "misdirected_request"
 )
 
 // internalMessage is all a caller learns about a bug or a broken store.

@@ -67,6 +67,7 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 		// wait for every browser to leave.
 		srv.RegisterOnShutdown(a.console.Close)
 	}
+	a.web.Listening(ln.Addr().String())
 	httpErr := make(chan error, 1)
 	go func() { httpErr <- srv.Serve(ln) }()
 	a.log.Info("listening", "url", "http://"+ln.Addr().String(), "health", "http://"+ln.Addr().String()+"/healthz")

@@ -234,7 +234,7 @@ func wire(cfg *config.Config, log *slog.Logger, db *store.DB, o wireOptions) (*a
 	if cfg.Console.Enabled {
 		a.console, err = console.New(console.Options{Router: a.router, Engine: a.engine, People: cfg.Roles,
 			Audit: db.AuditEvents, DashboardURL: "/", Banner: a.banner(), Clock: clock, Location: cfg.Location(),
-			Logger: log.With("component", "console")})
+			Logger: log.With("component", "console"), PublicURL: cfg.HTTP.PublicURL})
 		if err != nil {
 			return nil, err
 		}
@@ -300,6 +300,7 @@ func wire(cfg *config.Config, log *slog.Logger, db *store.DB, o wireOptions) (*a
 	a.web, err = web.New(web.Options{
 		Engine: a.engine, Ping: db.Ping, Tokens: tokens, Version: offboard.Version,
 		Logger: log.With("component", "http"), AfterCommand: a.runner.Wake,
+		Listen: cfg.HTTP.Listen, PublicURL: cfg.HTTP.PublicURL, AllowedHosts: cfg.HTTP.AllowedHosts,
 	})
 	if err != nil {
 		return nil, err

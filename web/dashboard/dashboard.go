@@ -51,6 +51,9 @@ type Options struct {
 	CacheTTL time.Duration
 	// Banner, when set, is shown on every page (demo mode says DEMO).
 	Banner string
+	// PublicURL (http.public_url) is an origin posts may come from
+	// besides the one they were sent to (a TLS-terminating proxy).
+	PublicURL string
 }
 
 // Limits of what one page reads or shows.
