@@ -51,9 +51,9 @@ type Options struct {
 	// PublicURL (http.public_url) is an origin posts may come from
 	// besides the one they were sent to (a TLS-terminating proxy).
 	PublicURL string
-	Clock    offboard.Clock
-	Location *time.Location
-	Logger   *slog.Logger
+	Clock     offboard.Clock
+	Location  *time.Location
+	Logger    *slog.Logger
 }
 
 // Limits that keep memory bounded however long offboard runs.
