@@ -124,6 +124,8 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 		a.log.Warn("http shutdown", "err", err)
 	}
 	cancel()
+	// No webhook arrives any more: counted refusals go into the chain.
+	a.intake.FlushRefusals(context.Background(), true)
 	// 2. Stop the scheduler.
 	sctx, cancel = shutdownContext(5 * time.Second)
 	a.schedule.Stop(sctx)

@@ -50,6 +50,8 @@ type app struct {
 	// from Okta and BambooHR outside any transaction (directory.go).
 	directory  *offboard.Directory
 	dirSources []namedSource
+	// intake serves the HR webhooks; serve flushes its refusal summaries.
+	intake *hris.Intake
 	// reconciler is nil when reconciliation is off; reconcileOff says why.
 	reconciler   *runner.Reconciler
 	reconcileOff string
@@ -319,6 +321,14 @@ func wire(cfg *config.Config, log *slog.Logger, db *store.DB, o wireOptions) (*a
 	})
 	if err != nil {
 		return nil, fmt.Errorf("hris: %w", err)
+	}
+	a.intake = intake
+	// Summaries of unauthenticated refusals are written each minute,
+	// not only when the next refusal arrives.
+	if err := a.schedule.AddFunc("@every 1m", "refusal summaries", func(ctx context.Context) {
+		intake.FlushRefusals(ctx, false)
+	}); err != nil {
+		return nil, err
 	}
 	if cfg.Console.Enabled {
 		if err := a.mountDashboard(clock); err != nil {

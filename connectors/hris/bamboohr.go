@@ -28,12 +28,12 @@ func (in *Intake) BambooHR() http.Handler {
 			writeError(w, http.StatusNotFound, offboard.ENOTFOUND, "BambooHR intake is off: set hris.bamboohr.webhook_secret")
 			return
 		}
-		body, ok := in.readBody(w, r, bambooSource)
+		body, ok := in.readBody(w, r, bambooSource, false)
 		if !ok {
 			return
 		}
 		if reason := in.verifyBamboo(r.Header, body); reason != "" {
-			in.reject(w, r, bambooSource, http.StatusUnauthorized, "unauthorized", "signature check failed",
+			in.refuseUnauthenticated(w, r, bambooSource, http.StatusUnauthorized, "unauthorized", "signature check failed",
 				"signature check failed: "+reason)
 			return
 		}

@@ -26,11 +26,11 @@ func (in *Intake) Generic() http.Handler {
 			return
 		}
 		if !bearerOK(r.Header.Get("Authorization"), token) {
-			in.reject(w, r, genericSource, http.StatusUnauthorized, "unauthorized", "token check failed",
+			in.refuseUnauthenticated(w, r, genericSource, http.StatusUnauthorized, "unauthorized", "token check failed",
 				"token check failed: missing or wrong bearer token")
 			return
 		}
-		body, ok := in.readBody(w, r, genericSource)
+		body, ok := in.readBody(w, r, genericSource, true)
 		if !ok {
 			return
 		}

@@ -57,6 +57,8 @@ type Intake struct {
 	after  func()
 	loc    *time.Location
 	types  map[string]offboard.DepartureKind // lower-cased termination types
+	// refused rate-limits and summarises unauthenticated refusals.
+	refused *refusals
 }
 
 // New returns an Intake.
@@ -65,7 +67,7 @@ func New(o Options) (*Intake, error) {
 		return nil, errors.New("hris: no engine")
 	}
 	in := &Intake{engine: o.Engine, cfg: o.Config, clock: o.Clock, log: o.Logger, audit: o.Audit,
-		after: o.AfterCommand, loc: o.Location, types: map[string]offboard.DepartureKind{}}
+		after: o.AfterCommand, loc: o.Location, types: map[string]offboard.DepartureKind{}, refused: newRefusals()}
 	if in.clock == nil {
 		in.clock = offboard.WallClock()
 	}
@@ -158,11 +160,20 @@ func writeError(w http.ResponseWriter, status int, code, msg string) {
 
 // record appends a refused audit event; a failure is logged, not fatal.
 func (in *Intake) record(ctx context.Context, source, target, detail string, evidence map[string]string) {
+	in.recordEvent(ctx, source, "webhook.rejected", target, detail, evidence)
+}
+
+// recordAction appends a refused audit event with its own action.
+func (in *Intake) recordAction(ctx context.Context, source, action, detail string, evidence map[string]string) {
+	in.recordEvent(ctx, source, action, "", detail, evidence)
+}
+
+func (in *Intake) recordEvent(ctx context.Context, source, action, target, detail string, evidence map[string]string) {
 	if in.audit == nil {
 		return
 	}
 	ev := offboard.AuditEvent{
-		Time: in.clock.Now(), Actor: offboard.System(source), Action: "webhook.rejected",
+		Time: in.clock.Now(), Actor: offboard.System(source), Action: action,
 		Target: target, Outcome: offboard.OutcomeRefused, Detail: detail, Evidence: evidence,
 	}
 	if err := in.audit(context.WithoutCancel(ctx), ev); err != nil {
@@ -178,7 +189,13 @@ func (in *Intake) reject(w http.ResponseWriter, r *http.Request, source string, 
 }
 
 // readBody reads at most MaxBody bytes; false means an answer was sent.
-func (in *Intake) readBody(w http.ResponseWriter, r *http.Request, source string) ([]byte, bool) {
+// Before the sender authenticated, its refusals are rate-limited and
+// summarised (refusals.go).
+func (in *Intake) readBody(w http.ResponseWriter, r *http.Request, source string, authenticated bool) ([]byte, bool) {
+	refuse := in.reject
+	if !authenticated {
+		refuse = in.refuseUnauthenticated
+	}
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
 		writeError(w, http.StatusMethodNotAllowed, offboard.EINVALID, "use POST")
@@ -187,11 +204,11 @@ func (in *Intake) readBody(w http.ResponseWriter, r *http.Request, source string
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
 	if err != nil {
 		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-			in.reject(w, r, source, http.StatusRequestEntityTooLarge, offboard.EINVALID,
+			refuse(w, r, source, http.StatusRequestEntityTooLarge, offboard.EINVALID,
 				"body too large: at most 1 MiB", "body over 1 MiB")
 			return nil, false
 		}
-		in.reject(w, r, source, http.StatusBadRequest, offboard.EINVALID, "could not read the body", "unreadable body")
+		refuse(w, r, source, http.StatusBadRequest, offboard.EINVALID, "could not read the body", "unreadable body")
 		return nil, false
 	}
 	return body, true
