@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/offboard-dev/offboard"
 	"github.com/offboard-dev/offboard/flows"
+	"github.com/offboard-dev/offboard/internal/strictjson"
 )
 
 // Limits on what callers send.
@@ -290,7 +292,9 @@ func pathCaseID(r *http.Request) (offboard.CaseID, error) {
 
 // decodeBody decodes one JSON object from r into dst, strictly: the
 // Content-Type must be application/json, the body at most maxBodyBytes,
-// and every field known. An empty body is allowed when optional.
+// every key given once and known in its exact case (encoding/json alone
+// lets the last duplicate win and matches keys case-insensitively). An
+// empty body is allowed when optional.
 func decodeBody(w http.ResponseWriter, r *http.Request, dst any, optional bool) error {
 	ct := r.Header.Get("Content-Type")
 	if optional && ct == "" && r.ContentLength == 0 {
@@ -300,21 +304,45 @@ func decodeBody(w http.ResponseWriter, r *http.Request, dst any, optional bool) 
 		return &httpError{status: http.StatusUnsupportedMediaType, code: codeUnsupportedMedia,
 			message: fmt.Sprintf("Content-Type must be application/json, not %q", ct)}
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBodyBytes))
-	dec.DisallowUnknownFields()
-	err := dec.Decode(dst)
-	if err == io.EOF && optional {
-		return nil
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	if err != nil {
+		return bodyError(err)
 	}
-	if err == nil {
-		// One object only: anything after it but white space is an error.
-		if err = dec.Decode(&struct{}{}); err == io.EOF {
+	if len(bytes.TrimSpace(body)) == 0 {
+		if optional {
 			return nil
-		} else if err == nil || !isBodyError(err) {
-			return invalid("the request body must hold one JSON object and nothing after it")
 		}
+		return bodyError(io.EOF)
 	}
-	return bodyError(err)
+	fields, open := strictjson.Known(reflect.TypeOf(dst))
+	err = strictjson.Walk(body, func(path string) error {
+		if !strictjson.Allowed(path, fields, open) {
+			return invalid("unknown field %q in the request body (field names are case-sensitive)", path)
+		}
+		return nil
+	})
+	if dup, ok := errors.AsType[*strictjson.DuplicateKeyError](err); ok {
+		return invalid("field %q is given twice in the request body; give it once", dup.Path)
+	}
+	if errors.Is(err, strictjson.ErrTrailing) {
+		return invalid("the request body must hold one JSON object and nothing after it")
+	}
+	if err != nil {
+		if offboard.ErrorCode(err) == offboard.EINVALID {
+			return err
+		}
+		// Malformed JSON: the decoder's own error says where, as before.
+		if derr := json.NewDecoder(bytes.NewReader(body)).Decode(&struct{}{}); derr != nil {
+			return bodyError(derr)
+		}
+		return bodyError(err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		return bodyError(err)
+	}
+	return nil
 }
 
 // isBodyError reports whether err is about the size of the body.

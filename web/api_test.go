@@ -159,7 +159,7 @@ func TestServer_CreateCaseValidation(t *testing.T) {
 		{"not an object", post(`["a"]`), 400, "must be a JSON object"},
 		{"two objects", post(`{"kind":"voluntary"} {"kind":"voluntary"}`), 400, "one JSON object"},
 		{"unknown field", with(func(m map[string]any) { m["lastday"] = "2030-01-01" }), 400, `unknown field "lastday"`},
-		{"unknown employee field", with(func(m map[string]any) { m["employee"].(map[string]any)["mail"] = "x" }), 400, `unknown field "mail"`},
+		{"unknown employee field", with(func(m map[string]any) { m["employee"].(map[string]any)["mail"] = "x" }), 400, `unknown field "employee.mail"`},
 		{"wrong type", with(func(m map[string]any) { m["confidential"] = "yes" }), 400, "field confidential must be true or false"},
 		{"missing email", with(func(m map[string]any) { delete(m["employee"].(map[string]any), "email") }), 400, "employee.email is required"},
 		{"bad email", with(func(m map[string]any) { m["employee"].(map[string]any)["email"] = "jane" }), 400, `employee email "jane" is not an email address`},
@@ -192,6 +192,36 @@ func TestServer_CreateCaseValidation(t *testing.T) {
 		body: newCase("val@example.com", "voluntary")})
 	if r.status != http.StatusCreated {
 		t.Errorf("with charset: status %d: %s", r.status, r.body)
+	}
+}
+
+// A key given twice (encoding/json lets the last win) or in another case
+// ("EMAIL" would fill email) is refused, naming the key.
+func TestServer_CreateCaseStrictKeys(t *testing.T) {
+	h := newHarness(t)
+	for _, tt := range []struct{ name, body, want string }{
+		{"duplicate key", `{"employee":{"email":"dup@example.com"},"kind":"voluntary","kind":"involuntary"}`,
+			`field "kind" is given twice`},
+		{"duplicate nested key", `{"employee":{"email":"a@example.com","email":"b@example.com"},"kind":"involuntary"}`,
+			`field "employee.email" is given twice`},
+		{"upper-case key", `{"employee":{"EMAIL":"up@example.com"},"kind":"involuntary"}`,
+			`unknown field "employee.EMAIL"`},
+		{"capitalised key", `{"employee":{"email":"cap@example.com"},"Kind":"involuntary"}`,
+			`unknown field "Kind"`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := h.do(request{method: "POST", path: "/api/v1/cases", token: hrToken, body: tt.body})
+			if r.status != http.StatusBadRequest {
+				t.Fatalf("status %d: %.300s", r.status, r.body)
+			}
+			if e := r.errorBody(t); !strings.Contains(e.Error.Message, tt.want) {
+				t.Errorf("message %q, want %q", e.Error.Message, tt.want)
+			}
+		})
+	}
+	r := h.do(request{method: "GET", path: "/api/v1/cases?status=open", token: hrToken})
+	if !bytes.Contains(r.body, []byte(`"cases":[]`)) {
+		t.Errorf("a refused body opened a case: %.300s", r.body)
 	}
 }
 
