@@ -280,8 +280,11 @@ func TestBambooHR_UnknownTypeAndNoEmail(t *testing.T) {
 	 {"id":"8","fields":{"firstName":"No","lastName":"Mail","employmentHistoryStatus":"Terminated","terminationDate":"2026-12-01"}},
 	 {"id":"9","fields":{"workEmail":"tia@example.com","status":"Inactive","terminationDate":"2026-12-01","terminationType":"Termination (Involuntary)"}}
 	]}`
+	// One termination could not be acted on: 422 naming it, with the two
+	// committed cases listed.
 	w, resp := serve(e.in.BambooHR(), bambooReq([]byte(body), secret, now))
-	if w.Code != http.StatusAccepted || len(resp.Cases) != 2 || len(resp.Skipped) != 1 || resp.Skipped[0].EmployeeID != "8" {
+	if w.Code != http.StatusUnprocessableEntity || len(resp.Cases) != 2 || len(resp.Skipped) != 1 || resp.Skipped[0].EmployeeID != "8" ||
+		resp.Error == nil || !strings.Contains(resp.Error.Message, "8: no work email") {
 		t.Fatalf("%d %s", w.Code, w.Body)
 	}
 	byEmail := map[string]*offboard.Case{}
@@ -366,7 +369,7 @@ func TestGeneric(t *testing.T) {
 	}
 	// Missing email names the field.
 	w, _ = serve(e.in.Generic(), genericReq(`{"data":{"employee":{},"events":[{"date":"2026-12-20"}]}}`, token))
-	if w.Code != http.StatusBadRequest || !strings.Contains(w.Body.String(), "email") ||
+	if w.Code != http.StatusUnprocessableEntity || !strings.Contains(w.Body.String(), "email") ||
 		!strings.Contains(w.Body.String(), "data.employee.work_email") {
 		t.Errorf("missing email: %d %s", w.Code, w.Body)
 	}
@@ -392,7 +395,7 @@ func TestGeneric_FlatDefaultsAndInvoluntaryToday(t *testing.T) {
 		t.Fatalf("cases %+v", cs)
 	}
 	w, _ = serve(e.in.Generic(), genericReq(`{"email":"v@example.com","kind":"voluntary"}`, token))
-	if w.Code != http.StatusBadRequest || !strings.Contains(w.Body.String(), "termination_date") {
+	if w.Code != http.StatusUnprocessableEntity || !strings.Contains(w.Body.String(), "termination_date") {
 		t.Errorf("voluntary without date: %d %s", w.Code, w.Body)
 	}
 }
@@ -413,12 +416,19 @@ func FuzzBambooHRPayload(f *testing.F) {
 	f.Add([]byte(`[]`))
 	e := newEnv(f, nil)
 	f.Fuzz(func(t *testing.T, body []byte) {
-		w, _ := serve(e.in.BambooHR(), bambooReq(body, secret, now))
-		if w.Code != http.StatusAccepted && w.Code != http.StatusBadRequest {
+		w, resp := serve(e.in.BambooHR(), bambooReq(body, secret, now))
+		if w.Code != http.StatusAccepted && w.Code != http.StatusBadRequest && w.Code != http.StatusUnprocessableEntity {
 			t.Fatalf("status %d for %q: %s", w.Code, body, w.Body)
 		}
-		if w.Code != http.StatusAccepted && bytes.Contains(w.Body.Bytes(), []byte(`"case_id"`)) {
+		if w.Code == http.StatusBadRequest && bytes.Contains(w.Body.Bytes(), []byte(`"case_id"`)) {
 			t.Fatalf("case reported on a refusal")
+		}
+		// A 2xx means every termination in it was acted on.
+		if w.Code == http.StatusAccepted && (len(resp.Skipped) > 0 || len(resp.Cases) == 0) {
+			t.Fatalf("2xx with nothing acted on: %s", w.Body)
+		}
+		if w.Code == http.StatusUnprocessableEntity && resp.Error == nil {
+			t.Fatalf("422 without an error: %s", w.Body)
 		}
 	})
 }
@@ -432,10 +442,12 @@ func FuzzGenericPayload(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) {
 		before := len(e.cases(t))
 		w, _ := serve(e.in.Generic(), genericReq(string(body), token))
-		if w.Code != http.StatusAccepted && w.Code != http.StatusBadRequest {
+		switch w.Code {
+		case http.StatusAccepted, http.StatusBadRequest, http.StatusUnprocessableEntity, http.StatusConflict:
+		default:
 			t.Fatalf("status %d for %q: %s", w.Code, body, w.Body)
 		}
-		if w.Code == http.StatusBadRequest && len(e.cases(t)) != before {
+		if w.Code != http.StatusAccepted && len(e.cases(t)) != before {
 			t.Fatalf("a refused body opened a case: %q", body)
 		}
 	})
@@ -470,5 +482,65 @@ func TestGeneric_ReusedEventIDOtherPerson(t *testing.T) {
 	w, resp = serve(e.in.Generic(), genericReq(`{"event_id":"ev-1","email":"g10@example.com","kind":"involuntary"}`, token))
 	if w.Code != http.StatusAccepted || len(resp.Cases) != 1 || !resp.Cases[0].Duplicate {
 		t.Errorf("repeat: %d %s", w.Code, w.Body)
+	}
+}
+
+// A delivery in which no employee is a termination we act on is not a
+// silent 2xx: 422 names why each employee was passed over, audited.
+func TestBambooHR_NoTermination(t *testing.T) {
+	e := newEnv(t, nil)
+	body := `{"employees":[{"id":"103","fields":{"workEmail":"stay@example.com","status":"Active","terminationDate":"0000-00-00"}},
+	 {"id":"104","fields":{"workEmail":"also@example.com","employmentHistoryStatus":"On Leave"}}]}`
+	w, resp := serve(e.in.BambooHR(), bambooReq([]byte(body), secret, now))
+	if w.Code != http.StatusUnprocessableEntity || resp.Error == nil {
+		t.Fatalf("%d %s", w.Code, w.Body)
+	}
+	for _, want := range []string{`103 (not terminated: employmentHistoryStatus not sent, status "Active", terminationDate "0000-00-00")`,
+		`104 (not terminated: employmentHistoryStatus "On Leave"`} {
+		if !strings.Contains(resp.Error.Message, want) {
+			t.Errorf("message %q lacks %q", resp.Error.Message, want)
+		}
+	}
+	if len(e.audits) != 1 || e.audits[0].Action != "webhook.rejected" || !strings.Contains(e.audits[0].Detail, "103") {
+		t.Errorf("audit %+v", e.audits)
+	}
+	if n := len(e.cases(t)); n != 0 {
+		t.Errorf("%d cases", n)
+	}
+	w, resp = serve(e.in.BambooHR(), bambooReq([]byte(`{"employees":[]}`), secret, now))
+	if w.Code != http.StatusUnprocessableEntity || resp.Error == nil || !strings.Contains(resp.Error.Message, "no employees") {
+		t.Errorf("empty delivery: %d %s", w.Code, w.Body)
+	}
+}
+
+// The generic intake takes JSON only, each key once, every key read.
+func TestGeneric_StrictBody(t *testing.T) {
+	e := newEnv(t, func(c *config.HRIS) { c.Generic.IgnoreFields = []string{"meta"} })
+	for _, tt := range []struct {
+		name, ct, body string
+		status         int
+		want           string
+	}{
+		{"text/plain", "text/plain", `{"email":"p@example.com","kind":"involuntary"}`, 415, "application/json"},
+		{"duplicate key", "application/json", `{"email":"a@example.com","email":"b@example.com","kind":"involuntary"}`, 400, "key email is given twice"},
+		{"upper-case key", "application/json", `{"EMAIL":"u@example.com","kind":"involuntary"}`, 422, "unknown field EMAIL"},
+		{"unknown key", "application/json", `{"email":"x@example.com","kind":"involuntary","lastday":"2026-12-30"}`, 422, "unknown field lastday"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := genericReq(tt.body, token)
+			r.Header.Set("Content-Type", tt.ct)
+			w, _ := serve(e.in.Generic(), r)
+			if w.Code != tt.status || !strings.Contains(w.Body.String(), tt.want) {
+				t.Errorf("%d %s, want %d %q", w.Code, w.Body, tt.status, tt.want)
+			}
+		})
+	}
+	if n := len(e.cases(t)); n != 0 {
+		t.Errorf("refused bodies opened %d cases", n)
+	}
+	// Ignored fields may be sent.
+	w, _ := serve(e.in.Generic(), genericReq(`{"email":"ok@example.com","kind":"involuntary","meta":{"trace":"x"}}`, token))
+	if w.Code != http.StatusAccepted {
+		t.Errorf("with an ignored field: %d %s", w.Code, w.Body)
 	}
 }

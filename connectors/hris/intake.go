@@ -332,3 +332,11 @@ func (in *Intake) lastDay(date, tz string, kind offboard.DepartureKind, label st
 	}
 	return date
 }
+
+// truncate shortens s for a log or audit line.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
