@@ -2,10 +2,12 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"mime"
 	"net/http"
 	"reflect"
@@ -88,7 +90,15 @@ func nonNil[T any](s []T) []T {
 	return s
 }
 
+// invalid is a request that is malformed (not JSON, an unknown or
+// repeated key, a value too long or of the wrong type, a bad query): 400.
 func invalid(format string, args ...any) error {
+	return &httpError{status: http.StatusBadRequest, code: offboard.EINVALID, message: fmt.Sprintf(format, args...)}
+}
+
+// unusable is a well-formed request that cannot be acted on (a required
+// value missing, a value the engine refuses): 422, as engine refusals.
+func unusable(format string, args ...any) error {
 	return offboard.Errorf(offboard.EINVALID, format, args...)
 }
 
@@ -96,14 +106,20 @@ func invalid(format string, args ...any) error {
 func (s *Server) createCase(w http.ResponseWriter, r *http.Request, a offboard.Actor) error {
 	var req createCaseRequest
 	if err := decodeBody(w, r, &req, false); err != nil {
-		return err
+		return s.refused(r, a, "", err)
 	}
 	cmd, err := req.command(a, r.Header.Get("Idempotency-Key"))
 	if err != nil {
-		return err
+		return s.refused(r, a, req.Employee.Email, err)
 	}
 	res, err := s.engine.Apply(r.Context(), cmd)
 	if err != nil {
+		if st := statusFor(offboard.ErrorCode(err)); st >= 400 && st < 500 {
+			// The engine audited its refusal; the log says it too.
+			s.log.LogAttrs(r.Context(), slog.LevelWarn, "api: case not opened",
+				slog.String("request_id", RequestID(r.Context())), slog.String("actor", a.String()),
+				slog.Int("status", st), slog.String("reason", offboard.ErrorMessage(err)))
+		}
 		return err
 	}
 	if res.Duplicate {
@@ -121,6 +137,28 @@ func (s *Server) createCase(w http.ResponseWriter, r *http.Request, a offboard.A
 	w.Header().Set("Location", "/api/v1/cases/"+string(res.Case.ID))
 	writeJSON(w, http.StatusCreated, resultResponse(res))
 	return nil
+}
+
+// refused logs and audits a create request refused before the engine
+// saw it (the engine audits its own refusals), and returns err.
+func (s *Server) refused(r *http.Request, a offboard.Actor, email string, err error) error {
+	msg := offboard.ErrorMessage(err)
+	status := http.StatusUnprocessableEntity
+	if he, ok := errors.AsType[*httpError](err); ok {
+		msg, status = he.message, he.status
+	}
+	s.log.LogAttrs(r.Context(), slog.LevelWarn, "api: case not opened",
+		slog.String("request_id", RequestID(r.Context())), slog.String("actor", a.String()),
+		slog.Int("status", status), slog.String("reason", msg))
+	if s.audit != nil {
+		ev := offboard.AuditEvent{Time: time.Now(), Actor: a, Action: "api.rejected", Target: truncate(strings.TrimSpace(email), maxEmail),
+			Outcome: offboard.OutcomeRefused, Detail: "open case: " + msg,
+			Evidence: map[string]string{"status": strconv.Itoa(status), "request_id": RequestID(r.Context())}}
+		if aerr := s.audit(context.WithoutCancel(r.Context()), ev); aerr != nil {
+			s.log.Error("api: could not audit a refused request", "err", aerr)
+		}
+	}
+	return err
 }
 
 // command checks what the engine does not (shape and size) and builds
@@ -145,10 +183,10 @@ func (req *createCaseRequest) command(a offboard.Actor, idemKey string) (flows.O
 		}
 	}
 	if strings.TrimSpace(e.Email) == "" {
-		return flows.OpenCase{}, invalid("employee.email is required")
+		return flows.OpenCase{}, unusable("employee.email is required")
 	}
 	if strings.TrimSpace(req.Kind) == "" {
-		return flows.OpenCase{}, invalid("kind is required: use voluntary, involuntary, retirement or contract_end")
+		return flows.OpenCase{}, unusable("kind is required: use voluntary, involuntary, retirement or contract_end")
 	}
 	cmd := flows.OpenCase{
 		By: a,
@@ -169,7 +207,7 @@ func (req *createCaseRequest) command(a offboard.Actor, idemKey string) (flows.O
 	if v := strings.TrimSpace(req.EffectiveAt); v != "" {
 		t, err := time.Parse(time.RFC3339, v)
 		if err != nil {
-			return flows.OpenCase{}, invalid("effective_at %q is not an RFC 3339 time like 2026-12-31T17:00:00Z", v)
+			return flows.OpenCase{}, unusable("effective_at %q is not an RFC 3339 time like 2026-12-31T17:00:00Z", v)
 		}
 		cmd.EffectiveAt = t
 	}
@@ -214,7 +252,7 @@ func (s *Server) listCases(w http.ResponseWriter, r *http.Request, a offboard.Ac
 	if q.Has("status") {
 		st, err := offboard.ParseCaseStatus(q.Get("status"))
 		if err != nil {
-			return err
+			return invalid("%s", offboard.ErrorMessage(err))
 		}
 		status = st
 	}
@@ -328,7 +366,7 @@ func decodeBody(w http.ResponseWriter, r *http.Request, dst any, optional bool) 
 		return invalid("the request body must hold one JSON object and nothing after it")
 	}
 	if err != nil {
-		if offboard.ErrorCode(err) == offboard.EINVALID {
+		if _, ok := errors.AsType[*httpError](err); ok {
 			return err
 		}
 		// Malformed JSON: the decoder's own error says where, as before.

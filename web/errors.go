@@ -46,7 +46,9 @@ type errorDetail struct {
 func statusFor(code string) int {
 	switch code {
 	case offboard.EINVALID:
-		return http.StatusBadRequest
+		// Malformed requests are answered 400 before this (httpError);
+		// what reaches here was well-formed but cannot be acted on.
+		return http.StatusUnprocessableEntity
 	case offboard.ENOTFOUND:
 		return http.StatusNotFound
 	case offboard.EFORBIDDEN:

@@ -54,6 +54,10 @@ type Options struct {
 	Listen       string
 	PublicURL    string
 	AllowedHosts []string
+	// Audit records requests refused before they reached the engine (a
+	// malformed body, a missing field); the engine audits its own
+	// refusals. Nil records nothing.
+	Audit func(ctx context.Context, ev offboard.AuditEvent) error
 }
 
 // healthTimeout bounds the store check of /healthz.
@@ -68,6 +72,7 @@ type Server struct {
 	log     *slog.Logger
 	version string
 	after   func()
+	audit   func(ctx context.Context, ev offboard.AuditEvent) error
 	mux     *http.ServeMux
 	hosts   *hostPolicy
 	handler http.Handler
@@ -91,7 +96,7 @@ func New(o Options) (*Server, error) {
 	}
 	s := &Server{
 		engine: o.Engine, ping: o.Ping, tokens: tokens, log: o.Logger,
-		version: o.Version, after: o.AfterCommand, mux: http.NewServeMux(), hosts: hosts,
+		version: o.Version, after: o.AfterCommand, audit: o.Audit, mux: http.NewServeMux(), hosts: hosts,
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)

@@ -303,6 +303,7 @@ func wire(cfg *config.Config, log *slog.Logger, db *store.DB, o wireOptions) (*a
 		Engine: a.engine, Ping: db.Ping, Tokens: tokens, Version: offboard.Version,
 		Logger: log.With("component", "http"), AfterCommand: a.runner.Wake,
 		Listen: cfg.HTTP.Listen, PublicURL: cfg.HTTP.PublicURL, AllowedHosts: cfg.HTTP.AllowedHosts,
+		Audit: appendAudit(db),
 	})
 	if err != nil {
 		return nil, err
@@ -312,12 +313,7 @@ func wire(cfg *config.Config, log *slog.Logger, db *store.DB, o wireOptions) (*a
 		Logger: log.With("component", "hris"), AfterCommand: wake,
 		// Rejected deliveries change no case; they are recorded in the
 		// audit chain all the same.
-		Audit: func(ctx context.Context, ev offboard.AuditEvent) error {
-			return db.Update(ctx, func(tx offboard.Tx) error {
-				e := ev
-				return tx.AppendAudit(&e)
-			})
-		},
+		Audit: appendAudit(db),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("hris: %w", err)
@@ -355,6 +351,17 @@ func wire(cfg *config.Config, log *slog.Logger, db *store.DB, o wireOptions) (*a
 		return nil, err
 	}
 	return a, nil
+}
+
+// appendAudit records an event that changes no case (a refused request
+// or delivery) in the audit chain, in its own transaction.
+func appendAudit(db *store.DB) func(ctx context.Context, ev offboard.AuditEvent) error {
+	return func(ctx context.Context, ev offboard.AuditEvent) error {
+		return db.Update(ctx, func(tx offboard.Tx) error {
+			e := ev
+			return tx.AppendAudit(&e)
+		})
+	}
 }
 
 // rolesOf returns a person's configured roles by email, and by their
