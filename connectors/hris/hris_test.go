@@ -544,3 +544,26 @@ func TestGeneric_StrictBody(t *testing.T) {
 		t.Errorf("with an ignored field: %d %s", w.Code, w.Body)
 	}
 }
+
+// BambooHR's dedupe key is the employee id and date: a delivery with the
+// same id naming another email is not "already open" for the first.
+func TestBambooHR_ReusedIDOtherEmail(t *testing.T) {
+	e := newEnv(t, nil)
+	delivery := func(email string) string {
+		return `{"employees":[{"id":"201","fields":{"workEmail":"` + email + `","employmentHistoryStatus":"Terminated",
+		  "terminationDate":"2026-11-26","terminationType":"Dismissal"}}]}`
+	}
+	if w, _ := serve(e.in.BambooHR(), bambooReq([]byte(delivery("first@example.com")), secret, now)); w.Code != http.StatusAccepted {
+		t.Fatalf("first: %d %s", w.Code, w.Body)
+	}
+	w, resp := serve(e.in.BambooHR(), bambooReq([]byte(delivery("second@example.com")), secret, now))
+	if w.Code/100 == 2 || len(resp.Skipped) != 1 || !resp.Skipped[0].Conflict ||
+		!strings.Contains(resp.Skipped[0].Reason, "second@example.com") {
+		t.Fatalf("reused id: %d %s", w.Code, w.Body)
+	}
+	// The same delivery again is still a duplicate, answered 202.
+	w, resp = serve(e.in.BambooHR(), bambooReq([]byte(delivery("first@example.com")), secret, now))
+	if w.Code != http.StatusAccepted || len(resp.Cases) != 1 || !resp.Cases[0].Duplicate {
+		t.Errorf("repeat: %d %s", w.Code, w.Body)
+	}
+}

@@ -1,6 +1,7 @@
 package strictjson
 
 import (
+	"encoding/json"
 	"errors"
 	"reflect"
 	"slices"
@@ -59,4 +60,22 @@ func TestKnown(t *testing.T) {
 			t.Errorf("Allowed(%q) = %v, want %v", path, got, want)
 		}
 	}
+}
+
+// Walk accepts exactly the single JSON values encoding/json accepts,
+// less those with a key given twice in one object.
+func FuzzWalk(f *testing.F) {
+	for _, s := range []string{`{"a":1}`, `{"a":{"b":[1,{"c":2}]}}`, `{"a":1,"a":2}`, `[]`, `"x"`, `{`, `{} {}`, ` {"a":null} `} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		err := Walk(data, func(string) error { return nil })
+		var dup *DuplicateKeyError
+		if errors.As(err, &dup) {
+			return
+		}
+		if valid := json.Valid(data); valid != (err == nil) {
+			t.Fatalf("Walk(%q) = %v, json.Valid = %v", data, err, valid)
+		}
+	})
 }
