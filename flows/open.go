@@ -75,7 +75,18 @@ func (d *decision) openCase(c OpenCase) (*Result, error) {
 				"the same notice arrived again; nothing changed", nil); err != nil {
 				return nil, err
 			}
-			r, err := d.result(existing, fmt.Sprintf("%s is already open for %s", existing.ID, existing.Employee.DisplayName()))
+			// Nothing is being done for a cancelled case: saying
+			// "duplicate" would be a 2xx that acts on nobody.
+			if existing.Status == offboard.CaseCancelled {
+				return nil, offboard.Errorf(offboard.ECONFLICT,
+					"notice id %q opened %s, which was cancelled; nothing was done: send a new notice id to offboard %s again",
+					c.DedupeKey, existing.ID, emp.Email)
+			}
+			msg := fmt.Sprintf("%s is already open for %s", existing.ID, existing.Employee.DisplayName())
+			if existing.Status != offboard.CaseOpen {
+				msg = fmt.Sprintf("this notice already opened %s for %s, now %s", existing.ID, existing.Employee.DisplayName(), existing.Status)
+			}
+			r, err := d.result(existing, msg)
 			if r != nil {
 				r.Duplicate = true
 			}

@@ -567,3 +567,22 @@ func TestBambooHR_ReusedIDOtherEmail(t *testing.T) {
 		t.Errorf("repeat: %d %s", w.Code, w.Body)
 	}
 }
+
+// A notice sent again after its case was cancelled is not a 2xx
+// "duplicate" (nothing is being done): 409 says how to open a new case.
+func TestGeneric_RepeatAfterCancel(t *testing.T) {
+	e := newEnv(t, nil)
+	body := `{"event_id":"ev-9","email":"gone@example.com","kind":"involuntary"}`
+	w, resp := serve(e.in.Generic(), genericReq(body, token))
+	if w.Code != http.StatusAccepted || len(resp.Cases) != 1 {
+		t.Fatalf("%d %s", w.Code, w.Body)
+	}
+	id := offboard.CaseID(resp.Cases[0].CaseID)
+	if _, err := e.engine.Apply(context.Background(), flows.CancelCase{By: offboard.System("test"), CaseID: id, Reason: "HR error"}); err != nil {
+		t.Fatal(err)
+	}
+	w, _ = serve(e.in.Generic(), genericReq(body, token))
+	if w.Code != http.StatusConflict || !strings.Contains(w.Body.String(), "cancelled") || !strings.Contains(w.Body.String(), "new notice id") {
+		t.Errorf("repeat after cancel: %d %s", w.Code, w.Body)
+	}
+}
