@@ -160,7 +160,7 @@ func New(ctx context.Context, o Options) (*Client, error) {
 	return c, nil
 }
 
-// Register registers the okta.* actions (connectors.OktaActionIDs).
+// Register registers the seven okta.* actions.
 func (c *Client) Register(r *connectors.Registry) error {
 	actions := map[string]connectors.ActionFunc{
 		"okta.suspend":        c.suspend,
@@ -170,7 +170,6 @@ func (c *Client) Register(r *connectors.Registry) error {
 		"okta.remove_groups":  c.removeGroups,
 		"okta.deactivate":     c.deactivate,
 		"okta.app_report":     c.appReport,
-		"okta.restore":        c.restore,
 	}
 	for _, id := range connectors.OktaActionIDs() {
 		a, ok := actions[id]
