@@ -2,8 +2,10 @@
 #   docker build --build-arg VERSION=1.0.0 -t offboard .
 #   docker run -p 8080:8080 -v offboard-data:/data \
 #     -v "$PWD/offboard.yaml:/etc/offboard/offboard.yaml:ro" offboard
-# In the mounted config set store.path: /data/offboard.db and
-# http.listen: 0.0.0.0:8080 (the example binds to loopback).
+# In the mounted config set store.path: /data/offboard.db,
+# http.listen: 0.0.0.0:8080 (the example binds to loopback) and
+# http.public_url or http.allowed_hosts (the names clients use; any other
+# Host header gets 421). The HEALTHCHECK probes 127.0.0.1, always allowed.
 FROM golang:1.26 AS build
 WORKDIR /src
 COPY go.mod go.sum ./

@@ -65,6 +65,9 @@ type Store struct {
 type HTTP struct {
 	Listen    string `yaml:"listen" json:"listen"`
 	PublicURL string `yaml:"public_url" json:"public_url"`
+	// AllowedHosts are the Host names (name or name:port) served besides
+	// loopback names and PublicURL's host; any other Host gets 421.
+	AllowedHosts []string `yaml:"allowed_hosts" json:"allowed_hosts"`
 }
 
 // Log configures log/slog output.
@@ -175,6 +178,10 @@ type GenericHRIS struct {
 	// with optional array indexes: "data.employee.work_email",
 	// "data.events[0].date". An empty path means the value is not sent.
 	Fields GenericFields `yaml:"fields" json:"fields"`
+	// IgnoreFields are paths the body may carry that offboard does not
+	// read (with everything below them); any other key not on a path of
+	// Fields is refused with 422.
+	IgnoreFields []string `yaml:"ignore_fields" json:"ignore_fields"`
 }
 
 // GenericFields are the dotted paths of the generic intake's values.

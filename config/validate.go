@@ -151,6 +151,15 @@ func (c *Config) validateCore(v *validator) {
 	if c.HTTP.PublicURL != "" {
 		checkURL(v, "http.public_url", c.HTTP.PublicURL, false)
 	}
+	for i, h := range c.HTTP.AllowedHosts {
+		if !validAllowedHost(h) {
+			v.add(fmt.Sprintf("http.allowed_hosts[%d]", i), "want a host name or host:port such as offboard.example.com, got %q", h)
+		}
+	}
+	if _, _, err := net.SplitHostPort(c.HTTP.Listen); err == nil && !loopbackListen(c.HTTP.Listen) && c.HTTP.PublicURL == "" && len(c.HTTP.AllowedHosts) == 0 {
+		// Otherwise every request from elsewhere would get 421.
+		v.add("http.allowed_hosts", "set it or http.public_url when http.listen (%q) is not a loopback address: name the hosts clients reach offboard at", c.HTTP.Listen)
+	}
 
 	if !slices.Contains([]string{"debug", "info", "warn", "error"}, strings.ToLower(c.Log.Level)) {
 		v.add("log.level", "want debug, info, warn or error, got %q", c.Log.Level)

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/offboard-dev/offboard"
@@ -195,6 +196,19 @@ func isLoopbackHost(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// validAllowedHost accepts "name" or "name:port", nothing with a
+// scheme, path or spaces.
+func validAllowedHost(h string) bool {
+	if h == "" || strings.ContainsAny(h, "/@?# ") {
+		return false
+	}
+	if host, port, err := net.SplitHostPort(h); err == nil {
+		n, err := strconv.Atoi(port)
+		return host != "" && err == nil && n > 0 && n <= 65535
+	}
+	return !strings.Contains(strings.Trim(h, "[]"), ":") || net.ParseIP(strings.Trim(h, "[]")) != nil
 }
 
 func loopbackListen(listen string) bool {

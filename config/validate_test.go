@@ -160,9 +160,20 @@ business_hours:
 		{"console token off loopback", `
 http:
   listen: "0.0.0.0:8080"
+  allowed_hosts: ["offboard.example.com"]
 console:
   enabled: true
 `, []string{`config.yaml: console.token: required when console.enabled is true and http.listen ("0.0.0.0:8080") is not a loopback address`}},
+		{"allowed hosts", `
+http:
+  listen: "0.0.0.0:8080"
+  allowed_hosts: ["offboard.example.com:8443", "https://x.example.com", ""]
+`, []string{`config.yaml:3: http.allowed_hosts[1]: want a host name or host:port such as offboard.example.com, got "https://x.example.com"`,
+			`config.yaml:3: http.allowed_hosts[2]: want a host name or host:port such as offboard.example.com, got ""`}},
+		{"listen off loopback without hosts", `
+http:
+  listen: "0.0.0.0:8080"
+`, []string{`config.yaml: http.allowed_hosts: set it or http.public_url when http.listen ("0.0.0.0:8080") is not a loopback address: name the hosts clients reach offboard at`}},
 		{"channel template", `
 slack:
   app_token: xapp-1

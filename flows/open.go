@@ -71,11 +71,30 @@ func (d *decision) openCase(c OpenCase) (*Result, error) {
 			if err != nil {
 				return nil, err
 			}
+			// An event id deduplicates the same notice about the same
+			// person only: a reused id naming someone else must not
+			// answer "already open" while that person keeps access.
+			if !strings.EqualFold(existing.Employee.Email, emp.Email) {
+				return nil, offboard.Errorf(offboard.ECONFLICT,
+					"notice id %q was already used for %s, a case for another person; %s was not offboarded: send this notice with its own id",
+					c.DedupeKey, existing.ID, emp.Email)
+			}
 			if err := d.audit(existing.ID, "case.duplicate_notice", c.DedupeKey, offboard.OutcomeOK,
 				"the same notice arrived again; nothing changed", nil); err != nil {
 				return nil, err
 			}
-			r, err := d.result(existing, fmt.Sprintf("%s is already open for %s", existing.ID, existing.Employee.DisplayName()))
+			// Nothing is being done for a cancelled case: saying
+			// "duplicate" would be a 2xx that acts on nobody.
+			if existing.Status == offboard.CaseCancelled {
+				return nil, offboard.Errorf(offboard.ECONFLICT,
+					"notice id %q opened %s, which was cancelled; nothing was done: send a new notice id to offboard %s again",
+					c.DedupeKey, existing.ID, emp.Email)
+			}
+			msg := fmt.Sprintf("%s is already open for %s", existing.ID, existing.Employee.DisplayName())
+			if existing.Status != offboard.CaseOpen {
+				msg = fmt.Sprintf("this notice already opened %s for %s, now %s", existing.ID, existing.Employee.DisplayName(), existing.Status)
+			}
+			r, err := d.result(existing, msg)
 			if r != nil {
 				r.Duplicate = true
 			}

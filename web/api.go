@@ -1,10 +1,13 @@
 package web
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"mime"
 	"net/http"
 	"reflect"
@@ -14,6 +17,7 @@ import (
 
 	"github.com/offboard-dev/offboard"
 	"github.com/offboard-dev/offboard/flows"
+	"github.com/offboard-dev/offboard/internal/strictjson"
 )
 
 // Limits on what callers send.
@@ -90,7 +94,15 @@ func nonNil[T any](s []T) []T {
 	return s
 }
 
+// invalid is a request that is malformed (not JSON, an unknown or
+// repeated key, a value too long or of the wrong type, a bad query): 400.
 func invalid(format string, args ...any) error {
+	return &httpError{status: http.StatusBadRequest, code: offboard.EINVALID, message: fmt.Sprintf(format, args...)}
+}
+
+// unusable is a well-formed request that cannot be acted on (a required
+// value missing, a value the engine refuses): 422, as engine refusals.
+func unusable(format string, args ...any) error {
 	return offboard.Errorf(offboard.EINVALID, format, args...)
 }
 
@@ -98,14 +110,20 @@ func invalid(format string, args ...any) error {
 func (s *Server) createCase(w http.ResponseWriter, r *http.Request, a offboard.Actor) error {
 	var req createCaseRequest
 	if err := decodeBody(w, r, &req, false); err != nil {
-		return err
+		return s.refused(r, a, "", err)
 	}
 	cmd, err := req.command(a, r.Header.Get("Idempotency-Key"))
 	if err != nil {
-		return err
+		return s.refused(r, a, req.Employee.Email, err)
 	}
 	res, err := s.engine.Apply(r.Context(), cmd)
 	if err != nil {
+		if st := statusFor(offboard.ErrorCode(err)); st >= 400 && st < 500 {
+			// The engine audited its refusal; the log says it too.
+			s.log.LogAttrs(r.Context(), slog.LevelWarn, "api: case not opened",
+				slog.String("request_id", RequestID(r.Context())), slog.String("actor", a.String()),
+				slog.Int("status", st), slog.String("reason", offboard.ErrorMessage(err)))
+		}
 		return err
 	}
 	if res.Duplicate {
@@ -123,6 +141,28 @@ func (s *Server) createCase(w http.ResponseWriter, r *http.Request, a offboard.A
 	w.Header().Set("Location", "/api/v1/cases/"+string(res.Case.ID))
 	writeJSON(w, http.StatusCreated, resultResponse(res))
 	return nil
+}
+
+// refused logs and audits a create request refused before the engine
+// saw it (the engine audits its own refusals), and returns err.
+func (s *Server) refused(r *http.Request, a offboard.Actor, email string, err error) error {
+	msg := offboard.ErrorMessage(err)
+	status := http.StatusUnprocessableEntity
+	if he, ok := errors.AsType[*httpError](err); ok {
+		msg, status = he.message, he.status
+	}
+	s.log.LogAttrs(r.Context(), slog.LevelWarn, "api: case not opened",
+		slog.String("request_id", RequestID(r.Context())), slog.String("actor", a.String()),
+		slog.Int("status", status), slog.String("reason", msg))
+	if s.audit != nil {
+		ev := offboard.AuditEvent{Time: time.Now(), Actor: a, Action: "api.rejected", Target: truncate(strings.TrimSpace(email), maxEmail),
+			Outcome: offboard.OutcomeRefused, Detail: "open case: " + msg,
+			Evidence: map[string]string{"status": strconv.Itoa(status), "request_id": RequestID(r.Context())}}
+		if aerr := s.audit(context.WithoutCancel(r.Context()), ev); aerr != nil {
+			s.log.Error("api: could not audit a refused request", "err", aerr)
+		}
+	}
+	return err
 }
 
 // command checks what the engine does not (shape and size) and builds
@@ -147,10 +187,10 @@ func (req *createCaseRequest) command(a offboard.Actor, idemKey string) (flows.O
 		}
 	}
 	if strings.TrimSpace(e.Email) == "" {
-		return flows.OpenCase{}, invalid("employee.email is required")
+		return flows.OpenCase{}, unusable("employee.email is required")
 	}
 	if strings.TrimSpace(req.Kind) == "" {
-		return flows.OpenCase{}, invalid("kind is required: use voluntary, involuntary, retirement or contract_end")
+		return flows.OpenCase{}, unusable("kind is required: use voluntary, involuntary, retirement or contract_end")
 	}
 	cmd := flows.OpenCase{
 		By: a,
@@ -172,7 +212,7 @@ func (req *createCaseRequest) command(a offboard.Actor, idemKey string) (flows.O
 	if v := strings.TrimSpace(req.EffectiveAt); v != "" {
 		t, err := time.Parse(time.RFC3339, v)
 		if err != nil {
-			return flows.OpenCase{}, invalid("effective_at %q is not an RFC 3339 time like 2026-12-31T17:00:00Z", v)
+			return flows.OpenCase{}, unusable("effective_at %q is not an RFC 3339 time like 2026-12-31T17:00:00Z", v)
 		}
 		cmd.EffectiveAt = t
 	}
@@ -217,7 +257,7 @@ func (s *Server) listCases(w http.ResponseWriter, r *http.Request, a offboard.Ac
 	if q.Has("status") {
 		st, err := offboard.ParseCaseStatus(q.Get("status"))
 		if err != nil {
-			return err
+			return invalid("%s", offboard.ErrorMessage(err))
 		}
 		status = st
 	}
@@ -295,7 +335,9 @@ func pathCaseID(r *http.Request) (offboard.CaseID, error) {
 
 // decodeBody decodes one JSON object from r into dst, strictly: the
 // Content-Type must be application/json, the body at most maxBodyBytes,
-// and every field known. An empty body is allowed when optional.
+// every key given once and known in its exact case (encoding/json alone
+// lets the last duplicate win and matches keys case-insensitively). An
+// empty body is allowed when optional.
 func decodeBody(w http.ResponseWriter, r *http.Request, dst any, optional bool) error {
 	ct := r.Header.Get("Content-Type")
 	if optional && ct == "" && r.ContentLength == 0 {
@@ -305,21 +347,45 @@ func decodeBody(w http.ResponseWriter, r *http.Request, dst any, optional bool) 
 		return &httpError{status: http.StatusUnsupportedMediaType, code: codeUnsupportedMedia,
 			message: fmt.Sprintf("Content-Type must be application/json, not %q", ct)}
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBodyBytes))
-	dec.DisallowUnknownFields()
-	err := dec.Decode(dst)
-	if err == io.EOF && optional {
-		return nil
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	if err != nil {
+		return bodyError(err)
 	}
-	if err == nil {
-		// One object only: anything after it but white space is an error.
-		if err = dec.Decode(&struct{}{}); err == io.EOF {
+	if len(bytes.TrimSpace(body)) == 0 {
+		if optional {
 			return nil
-		} else if err == nil || !isBodyError(err) {
-			return invalid("the request body must hold one JSON object and nothing after it")
 		}
+		return bodyError(io.EOF)
 	}
-	return bodyError(err)
+	fields, open := strictjson.Known(reflect.TypeOf(dst))
+	err = strictjson.Walk(body, func(path string) error {
+		if !strictjson.Allowed(path, fields, open) {
+			return invalid("unknown field %q in the request body (field names are case-sensitive)", path)
+		}
+		return nil
+	})
+	if dup, ok := errors.AsType[*strictjson.DuplicateKeyError](err); ok {
+		return invalid("field %q is given twice in the request body; give it once", dup.Path)
+	}
+	if errors.Is(err, strictjson.ErrTrailing) {
+		return invalid("the request body must hold one JSON object and nothing after it")
+	}
+	if err != nil {
+		if _, ok := errors.AsType[*httpError](err); ok {
+			return err
+		}
+		// Malformed JSON: the decoder's own error says where, as before.
+		if derr := json.NewDecoder(bytes.NewReader(body)).Decode(&struct{}{}); derr != nil {
+			return bodyError(derr)
+		}
+		return bodyError(err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		return bodyError(err)
+	}
+	return nil
 }
 
 // isBodyError reports whether err is about the size of the body.

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -159,18 +160,18 @@ func TestServer_CreateCaseValidation(t *testing.T) {
 		{"not an object", post(`["a"]`), 400, "must be a JSON object"},
 		{"two objects", post(`{"kind":"voluntary"} {"kind":"voluntary"}`), 400, "one JSON object"},
 		{"unknown field", with(func(m map[string]any) { m["lastday"] = "2030-01-01" }), 400, `unknown field "lastday"`},
-		{"unknown employee field", with(func(m map[string]any) { m["employee"].(map[string]any)["mail"] = "x" }), 400, `unknown field "mail"`},
+		{"unknown employee field", with(func(m map[string]any) { m["employee"].(map[string]any)["mail"] = "x" }), 400, `unknown field "employee.mail"`},
 		{"wrong type", with(func(m map[string]any) { m["confidential"] = "yes" }), 400, "field confidential must be true or false"},
-		{"missing email", with(func(m map[string]any) { delete(m["employee"].(map[string]any), "email") }), 400, "employee.email is required"},
-		{"bad email", with(func(m map[string]any) { m["employee"].(map[string]any)["email"] = "jane" }), 400, `employee email "jane" is not an email address`},
-		{"missing kind", with(func(m map[string]any) { delete(m, "kind") }), 400, "kind is required"},
-		{"bad kind", with(func(m map[string]any) { m["kind"] = "fired" }), 400, `unknown departure kind "fired"`},
-		{"voluntary without last_day", with(func(m map[string]any) { delete(m, "last_day") }), 400, "needs a last day"},
-		{"last day in the past", with(func(m map[string]any) { m["last_day"] = "2001-02-03" }), 400, "last day 2001-02-03 is in the past"},
-		{"last day not a date", with(func(m map[string]any) { m["last_day"] = "soon" }), 400, `last day "soon" is not a date`},
-		{"bad effective_at", with(func(m map[string]any) { m["effective_at"] = "tomorrow" }), 400, "effective_at \"tomorrow\" is not an RFC 3339 time"},
-		{"bad time zone", with(func(m map[string]any) { m["employee"].(map[string]any)["time_zone"] = "Mars/Base" }), 400, `unknown time zone "Mars/Base"`},
-		{"unknown playbook", with(func(m map[string]any) { m["playbook"] = "nope" }), 400, `unknown playbook "nope"`},
+		{"missing email", with(func(m map[string]any) { delete(m["employee"].(map[string]any), "email") }), 422, "employee.email is required"},
+		{"bad email", with(func(m map[string]any) { m["employee"].(map[string]any)["email"] = "jane" }), 422, `employee email "jane" is not an email address`},
+		{"missing kind", with(func(m map[string]any) { delete(m, "kind") }), 422, "kind is required"},
+		{"bad kind", with(func(m map[string]any) { m["kind"] = "fired" }), 422, `unknown departure kind "fired"`},
+		{"voluntary without last_day", with(func(m map[string]any) { delete(m, "last_day") }), 422, "needs a last day"},
+		{"last day in the past", with(func(m map[string]any) { m["last_day"] = "2001-02-03" }), 422, "last day 2001-02-03 is in the past"},
+		{"last day not a date", with(func(m map[string]any) { m["last_day"] = "soon" }), 422, `last day "soon" is not a date`},
+		{"bad effective_at", with(func(m map[string]any) { m["effective_at"] = "tomorrow" }), 422, "effective_at \"tomorrow\" is not an RFC 3339 time"},
+		{"bad time zone", with(func(m map[string]any) { m["employee"].(map[string]any)["time_zone"] = "Mars/Base" }), 422, `unknown time zone "Mars/Base"`},
+		{"unknown playbook", with(func(m map[string]any) { m["playbook"] = "nope" }), 422, `unknown playbook "nope"`},
 		{"long dedupe key", with(func(m map[string]any) { m["dedupe_key"] = strings.Repeat("k", 201) }), 400, "dedupe_key is longer than 200 bytes"},
 		{"body over 1 MiB", with(func(m map[string]any) { m["notes"] = strings.Repeat("n", 1<<20) }), 413, "larger than 1048576 bytes"},
 		{"text/plain", request{method: "POST", path: "/api/v1/cases", token: hrToken, contentType: "text/plain", body: `{}`}, 415, "Content-Type must be application/json"},
@@ -192,6 +193,69 @@ func TestServer_CreateCaseValidation(t *testing.T) {
 		body: newCase("val@example.com", "voluntary")})
 	if r.status != http.StatusCreated {
 		t.Errorf("with charset: status %d: %s", r.status, r.body)
+	}
+}
+
+// A key given twice (encoding/json lets the last win) or in another case
+// ("EMAIL" would fill email) is refused, naming the key.
+func TestServer_CreateCaseStrictKeys(t *testing.T) {
+	h := newHarness(t)
+	for _, tt := range []struct{ name, body, want string }{
+		{"duplicate key", `{"employee":{"email":"dup@example.com"},"kind":"voluntary","kind":"involuntary"}`,
+			`field "kind" is given twice`},
+		{"duplicate nested key", `{"employee":{"email":"a@example.com","email":"b@example.com"},"kind":"involuntary"}`,
+			`field "employee.email" is given twice`},
+		{"upper-case key", `{"employee":{"EMAIL":"up@example.com"},"kind":"involuntary"}`,
+			`unknown field "employee.EMAIL"`},
+		{"capitalised key", `{"employee":{"email":"cap@example.com"},"Kind":"involuntary"}`,
+			`unknown field "Kind"`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := h.do(request{method: "POST", path: "/api/v1/cases", token: hrToken, body: tt.body})
+			if r.status != http.StatusBadRequest {
+				t.Fatalf("status %d: %.300s", r.status, r.body)
+			}
+			if e := r.errorBody(t); !strings.Contains(e.Error.Message, tt.want) {
+				t.Errorf("message %q, want %q", e.Error.Message, tt.want)
+			}
+		})
+	}
+	r := h.do(request{method: "GET", path: "/api/v1/cases?status=open", token: hrToken})
+	if !bytes.Contains(r.body, []byte(`"cases":[]`)) {
+		t.Errorf("a refused body opened a case: %.300s", r.body)
+	}
+}
+
+// A create the API refuses is never quiet: 400 when malformed, 422 when
+// well-formed but unusable, a warning in the log and an audit event
+// (the engine's own, or api.rejected for what web refused first).
+func TestServer_CreateCaseRefusalAudited(t *testing.T) {
+	h := newHarness(t)
+	for _, tt := range []struct {
+		name, body string
+		status     int
+		action     string
+	}{
+		{"malformed", `{"employee":`, 400, "api.rejected"},
+		{"missing email", `{"employee":{"name":"No Mail"},"kind":"involuntary"}`, 422, "api.rejected"},
+		{"engine refusal", `{"employee":{"email":"v@example.com"},"kind":"voluntary"}`, 422, "command.refused"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var before int
+			_ = h.db.AuditEvents(context.Background(), offboard.AuditFilter{}, func(*offboard.AuditEvent) error { before++; return nil })
+			r := h.do(request{method: "POST", path: "/api/v1/cases", token: hrToken, body: tt.body})
+			if r.status != tt.status {
+				t.Fatalf("status %d, want %d: %.300s", r.status, tt.status, r.body)
+			}
+			var evs []offboard.AuditEvent
+			_ = h.db.AuditEvents(context.Background(), offboard.AuditFilter{}, func(e *offboard.AuditEvent) error { evs = append(evs, *e); return nil })
+			if len(evs) != before+1 || evs[len(evs)-1].Action != tt.action || evs[len(evs)-1].Outcome != offboard.OutcomeRefused {
+				t.Errorf("audit after %d: %+v", before, evs)
+			}
+		})
+	}
+	if n := strings.Count(h.logs.String(), "api: case not opened"); n != 3 {
+		t.Errorf("%d warnings in the log, want 3:\n%s", n, h.logs.String())
 	}
 }
 
@@ -289,8 +353,8 @@ func TestServer_Cases(t *testing.T) {
 			wantMsg    string
 		}{
 			{"finance may not", request{method: "POST", path: path, token: financeToken, body: map[string]string{"reason": "x"}}, 403, "may not cancel"},
-			{"without a reason", request{method: "POST", path: path, token: hrToken, body: map[string]string{}}, 400, "a reason is required"},
-			{"with an empty body", request{method: "POST", path: path, token: hrToken}, 400, "a reason is required"},
+			{"without a reason", request{method: "POST", path: path, token: hrToken, body: map[string]string{}}, 422, "a reason is required"},
+			{"with an empty body", request{method: "POST", path: path, token: hrToken}, 422, "a reason is required"},
 			{"unknown field", request{method: "POST", path: path, token: hrToken, body: `{"why":"x"}`}, 400, `unknown field "why"`},
 			{"unknown case", request{method: "POST", path: "/api/v1/cases/OFF-0404/cancel", token: hrToken, body: map[string]string{"reason": "x"}}, 404, "no case OFF-0404"},
 			{"with a reason", request{method: "POST", path: path, token: hrToken, body: map[string]string{"reason": "she stays"}}, 200, ""},

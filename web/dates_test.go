@@ -22,8 +22,9 @@ func TestServer_CreateCasePoisonDates(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			r := h.do(request{method: "POST", path: "/api/v1/cases", token: hrToken,
 				body: newCase("poison@example.com", "voluntary", func(m map[string]any) { m[tt.field] = tt.value })})
-			if r.status != http.StatusBadRequest {
-				t.Fatalf("status %d, want 400: %s", r.status, r.body)
+			// Well-formed JSON the engine refuses: 422, not 400.
+			if r.status != http.StatusUnprocessableEntity {
+				t.Fatalf("status %d, want 422: %s", r.status, r.body)
 			}
 			if e := r.errorBody(t); e.Error.Code != "invalid" || !strings.Contains(e.Error.Message, tt.want) {
 				t.Fatalf("error %+v, want %q", e.Error, tt.want)

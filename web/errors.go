@@ -17,6 +17,7 @@ const (
 	codeMethodNotAllowed = "method_not_allowed"
 	codeTooLarge         = "too_large"
 	codeUnsupportedMedia = "unsupported_media_type"
+	codeMisdirected      = "misdirected_request"
 )
 
 // internalMessage is all a caller learns about a bug or a broken store.
@@ -48,7 +49,9 @@ type errorDetail struct {
 func statusFor(code string) int {
 	switch code {
 	case offboard.EINVALID:
-		return http.StatusBadRequest
+		// Malformed requests are answered 400 before this (httpError);
+		// what reaches here was well-formed but cannot be acted on.
+		return http.StatusUnprocessableEntity
 	case offboard.ENOTFOUND:
 		return http.StatusNotFound
 	case offboard.EFORBIDDEN:

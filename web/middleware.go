@@ -41,7 +41,7 @@ func setActor(ctx context.Context, a offboard.Actor) {
 }
 
 // middleware wraps h, outermost first: request id, security headers,
-// access log with panic recovery.
+// access log with panic recovery, the Host allow-list.
 func (s *Server) middleware(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ri := &requestInfo{id: requestID(r.Header.Get("X-Request-Id"))}
@@ -60,6 +60,10 @@ func (s *Server) middleware(h http.Handler) http.Handler {
 			}
 			s.accessLog(r, ri, sw, time.Since(start))
 		}()
+		if !s.hosts.allows(r) {
+			misdirected(sw, r)
+			return
+		}
 		h.ServeHTTP(sw, r)
 	})
 }

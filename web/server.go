@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"time"
 
@@ -47,6 +48,16 @@ type Options struct {
 	// AfterCommand is called after every command that changed state (the
 	// runner's Wake, so queued jobs start at once). It must not block.
 	AfterCommand func()
+	// Listen, PublicURL and AllowedHosts (http.listen, http.public_url,
+	// http.allowed_hosts) decide which Host headers are served; every
+	// other Host is answered 421. An empty Listen counts as loopback.
+	Listen       string
+	PublicURL    string
+	AllowedHosts []string
+	// Audit records requests refused before they reached the engine (a
+	// malformed body, a missing field); the engine audits its own
+	// refusals. Nil records nothing.
+	Audit func(ctx context.Context, ev offboard.AuditEvent) error
 }
 
 // healthTimeout bounds the store check of /healthz.
@@ -61,7 +72,9 @@ type Server struct {
 	log     *slog.Logger
 	version string
 	after   func()
+	audit   func(ctx context.Context, ev offboard.AuditEvent) error
 	mux     *http.ServeMux
+	hosts   *hostPolicy
 	handler http.Handler
 }
 
@@ -77,9 +90,13 @@ func New(o Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	hosts, err := newHostPolicy(o.Listen, o.PublicURL, o.AllowedHosts)
+	if err != nil {
+		return nil, err
+	}
 	s := &Server{
 		engine: o.Engine, ping: o.Ping, tokens: tokens, log: o.Logger,
-		version: o.Version, after: o.AfterCommand, mux: http.NewServeMux(),
+		version: o.Version, after: o.AfterCommand, audit: o.Audit, mux: http.NewServeMux(), hosts: hosts,
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -103,6 +120,14 @@ func New(o Options) (*Server, error) {
 // headers, access log, panic recovery). Mounted handlers get the same
 // middleware.
 func (s *Server) Handler() http.Handler { return s.handler }
+
+// Listening tells the Host allow-list the address actually listened on
+// (http.listen may ask for port 0).
+func (s *Server) Listening(addr string) {
+	if _, port, err := net.SplitHostPort(addr); err == nil {
+		s.hosts.setPort(port)
+	}
+}
 
 // Mount routes pattern (Go 1.22 ServeMux syntax, e.g. "POST
 // /webhooks/bamboohr" or "/console/") to h, behind the same middleware as

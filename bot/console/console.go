@@ -47,10 +47,13 @@ type Options struct {
 	// DashboardURL, when set, is linked from the top bar.
 	DashboardURL string
 	// Banner, when set, is shown on every page (demo mode says DEMO).
-	Banner   string
-	Clock    offboard.Clock
-	Location *time.Location
-	Logger   *slog.Logger
+	Banner string
+	// PublicURL (http.public_url) is an origin posts may come from
+	// besides the one they were sent to (a TLS-terminating proxy).
+	PublicURL string
+	Clock     offboard.Clock
+	Location  *time.Location
+	Logger    *slog.Logger
 }
 
 // Limits that keep memory bounded however long offboard runs.

@@ -170,6 +170,17 @@ func TestConsole_CSRF(t *testing.T) {
 			t.Fatalf("from another origin: %d", code)
 		}
 	})
+	t.Run("ErrOtherPort", func(t *testing.T) {
+		u, _ := url.Parse(h.srv.URL)
+		if code := say(url.Values{}, http.Header{"Origin": {"http://" + u.Hostname() + ":1"}}); code != http.StatusForbidden {
+			t.Fatalf("from the same host on another port: %d", code)
+		}
+	})
+	t.Run("ErrOtherScheme", func(t *testing.T) {
+		if code := say(url.Values{}, http.Header{"Origin": {strings.Replace(h.srv.URL, "http:", "https:", 1)}}); code != http.StatusForbidden {
+			t.Fatalf("from the same host and port over https: %d", code)
+		}
+	})
 	if n := h.cases(); n != 0 {
 		t.Fatalf("a refused post opened %d cases", n)
 	}

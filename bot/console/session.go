@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/offboard-dev/offboard"
+	"github.com/offboard-dev/offboard/internal/sameorigin"
 )
 
 // Cookies. Both are HttpOnly and SameSite=Strict, scoped to /console.
@@ -77,18 +78,6 @@ func (c *Console) csrfToken(sid string) string {
 	return hex.EncodeToString(m.Sum(nil))
 }
 
-// sameOrigin refuses a post a browser says came from another origin.
-func sameOrigin(r *http.Request) bool {
-	origin := r.Header.Get("Origin")
-	if origin == "" || origin == "null" {
-		// Browsers send Origin on every cross-site post; the CSRF token
-		// covers clients that send none.
-		return origin == ""
-	}
-	u, err := url.Parse(origin)
-	return err == nil && strings.EqualFold(u.Host, r.Host)
-}
-
 // post wraps a POST handler with the CSRF checks (same origin and the
 // session's token) and a small body limit.
 func (c *Console) post(h func(w http.ResponseWriter, r *http.Request, sid string)) http.HandlerFunc {
@@ -99,7 +88,7 @@ func (c *Console) post(h func(w http.ResponseWriter, r *http.Request, sid string
 			return
 		}
 		ck, err := r.Cookie(sessionCookie)
-		if !sameOrigin(r) || err != nil || !validID(ck.Value) ||
+		if !sameorigin.Allowed(r, c.o.PublicURL) || err != nil || !validID(ck.Value) ||
 			!hmac.Equal([]byte(r.PostFormValue("csrf")), []byte(c.csrfToken(ck.Value))) {
 			c.fail(w, r, http.StatusForbidden, "This page was out of date or came from elsewhere, so nothing was done. Go back, reload and try again.")
 			return

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -21,7 +23,7 @@ func cmdCasesList(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fs, cfgPath := newFlags("cases list", "List cases, newest first.", stderr)
 	status := fs.String("status", "open", "open, completed or cancelled")
 	email := fs.String("email", "", "only the cases of this employee email")
-	limit := fs.Int("limit", 50, "at most this many cases")
+	limitFlag := fs.String("limit", "50", "at most this many cases; 0 or all for every one")
 	asJSON := fs.Bool("json", false, "print JSON")
 	if err := parseFlags(fs, args, 0); err != nil {
 		return err
@@ -30,27 +32,58 @@ func cmdCasesList(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err != nil {
 		return fmt.Errorf("%w: --status: %s", errUsage, offboard.ErrorMessage(err))
 	}
+	limit := math.MaxInt
+	if l := strings.TrimSpace(*limitFlag); l != "all" && l != "0" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 0 {
+			return fmt.Errorf("%w: --limit %q: want a number, 0 or all", errUsage, *limitFlag)
+		}
+		limit = n
+	}
 	a, closeApp, err := openForCLI(*cfgPath)
 	if err != nil {
 		return err
 	}
 	defer closeApp()
 	var views []*flows.CaseView
+	total := 0
 	if *email != "" {
 		views, err = a.engine.FindCases(ctx, cliActor(), *email)
+		total = len(views)
+		views = views[:min(len(views), limit)]
 	} else {
-		views, err = a.engine.ListCases(ctx, cliActor(), st, *limit)
+		views, err = a.engine.ListCases(ctx, cliActor(), st, limit)
+		if err == nil {
+			err = a.db.View(ctx, func(tx offboard.Tx) error {
+				ids, err := tx.CaseIDsByStatus(st)
+				total = len(ids)
+				return err
+			})
+		}
 	}
 	if err != nil {
 		return err
 	}
+	// A list cut short says so: the cases past the limit exist.
+	shown := ""
+	if len(views) < total {
+		shown = fmt.Sprintf("%d of %d shown; --limit all shows every one", len(views), total)
+	}
 	if *asJSON {
+		if shown != "" {
+			fmt.Fprintln(stderr, shown)
+		}
 		return writeJSON(stdout, views)
 	}
 	if len(views) == 0 {
 		fmt.Fprintf(stdout, "no %s cases\n", st)
 		return nil
 	}
+	defer func() {
+		if shown != "" {
+			fmt.Fprintln(stdout, shown)
+		}
+	}()
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "CASE\tEMPLOYEE\tKIND\tLAST DAY\tSTATUS\tPROGRESS\tREVOKED")
 	for _, v := range views {

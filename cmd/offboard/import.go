@@ -74,6 +74,9 @@ func cmdCasesImport(ctx context.Context, args []string, stdout, stderr io.Writer
 			case err == nil && status == http.StatusOK:
 				existing.Add(1)
 			default:
+				if err == nil && msg == "" {
+					msg = fmt.Sprintf("HTTP %d", status)
+				}
 				failed.Add(1)
 				if status == http.StatusUnprocessableEntity && strings.Contains(msg, "confirm_unknown") {
 					unknown.Add(1)
@@ -175,6 +178,9 @@ func readImport(path, defaultKind string) ([]importRow, error) {
 	if len(problems) > 0 {
 		return nil, fmt.Errorf("%s: nothing imported:\n  %s", path, strings.Join(problems, "\n  "))
 	}
+	if len(rows) == 0 {
+		return nil, fmt.Errorf("%s: nothing imported: the file has a header but no rows", path)
+	}
 	return rows, nil
 }
 
@@ -197,8 +203,28 @@ func postCase(ctx context.Context, client *http.Client, base, token string, row 
 	defer resp.Body.Close()
 	var out struct {
 		Error struct{ Message string } `json:"error"`
+		Case  *struct {
+			ID       string `json:"id"`
+			Employee struct {
+				Email string `json:"email"`
+			} `json:"employee"`
+		} `json:"case"`
+		Duplicate bool `json:"duplicate"`
 	}
 	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	json.Unmarshal(raw, &out)
+	_ = json.Unmarshal(raw, &out)
+	// A 2xx counts only when it shows this person's case: an answer from
+	// something else at --url must not pass for an import.
+	if resp.StatusCode == http.StatusCreated || resp.StatusCode == http.StatusOK {
+		email := row.body["employee"].(map[string]string)["email"]
+		switch {
+		case out.Case == nil || out.Case.ID == "":
+			return 0, fmt.Sprintf("HTTP %d without a case in the answer; is --url an offboard?", resp.StatusCode), nil
+		case !strings.EqualFold(out.Case.Employee.Email, email):
+			return 0, fmt.Sprintf("the answer shows %s for %s, another person", out.Case.ID, out.Case.Employee.Email), nil
+		case resp.StatusCode == http.StatusOK && !out.Duplicate:
+			return 0, fmt.Sprintf("HTTP 200 for %s without saying it was already open", out.Case.ID), nil
+		}
+	}
 	return resp.StatusCode, out.Error.Message, nil
 }

@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -57,5 +59,30 @@ func TestCasesImport(t *testing.T) {
 	os.WriteFile(bad, []byte("email,kind,last_day\ne@example.com,voluntary,\n"), 0o600)
 	if code, _, errOut = runCLI("cases", "import", bad, "--url", app.url, "--token-file", tokenFile); code != 1 || !strings.Contains(errOut, "line 2 (e@example.com)") || !strings.Contains(errOut, "last day") {
 		t.Fatalf("refused row: %d %q", code, errOut)
+	}
+}
+
+// No import says "done" while opening nothing: a header without rows, or
+// a --url answering 2xx without this person's case, fails loudly.
+func TestCasesImport_NothingSilent(t *testing.T) {
+	dir := t.TempDir()
+	tokenFile := filepath.Join(dir, "token")
+	os.WriteFile(tokenFile, []byte(hrToken+"\n"), 0o600)
+	empty := filepath.Join(dir, "empty.csv")
+	os.WriteFile(empty, []byte("email,kind\n"), 0o600)
+	if code, _, errOut := runCLI("cases", "import", empty, "--url", "http://127.0.0.1:1", "--token-file", tokenFile); code == 0 || !strings.Contains(errOut, "no rows") {
+		t.Errorf("header only: %d %q", code, errOut)
+	}
+	// Something that is not offboard answers 200 to everything.
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"status":"ok"}`))
+	}))
+	defer other.Close()
+	rows := filepath.Join(dir, "rows.csv")
+	os.WriteFile(rows, []byte("email,kind\nx@example.com,involuntary\n"), 0o600)
+	code, out, errOut := runCLI("cases", "import", rows, "--url", other.URL, "--token-file", tokenFile)
+	if code != 1 || !strings.Contains(out, "0 opened, 0 already open, 1 failed") || !strings.Contains(errOut, "line 2 (x@example.com)") {
+		t.Errorf("a 200 without a case: %d %q %q", code, out, errOut)
 	}
 }

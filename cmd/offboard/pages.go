@@ -32,7 +32,7 @@ func (a *app) banner() string {
 func (a *app) mountDashboard(clock offboard.Clock) error {
 	cfg := a.cfg
 	h, err := dashboard.New(dashboard.Options{Engine: a.engine, Audit: a.db.AuditEvents, Verify: a.db.VerifyAudit,
-		Clock: clock, Location: cfg.Location(), Logger: a.log.With("component", "dashboard"), Banner: a.banner()})
+		Clock: clock, Location: cfg.Location(), Logger: a.log.With("component", "dashboard"), Banner: a.banner(), PublicURL: cfg.HTTP.PublicURL})
 	if err != nil {
 		return err
 	}

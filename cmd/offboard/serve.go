@@ -72,6 +72,7 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 		// wait for every browser to leave.
 		srv.RegisterOnShutdown(a.console.Close)
 	}
+	a.web.Listening(ln.Addr().String())
 	httpErr := make(chan error, 1)
 	go func() { httpErr <- srv.Serve(ln) }()
 	a.log.Info("listening", "url", "http://"+ln.Addr().String(), "health", "http://"+ln.Addr().String()+"/healthz")
@@ -128,6 +129,8 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 		a.log.Warn("http shutdown", "err", err)
 	}
 	cancel()
+	// No webhook arrives any more: counted refusals go into the chain.
+	a.intake.FlushRefusals(context.Background(), true)
 	// 2. Stop the scheduler.
 	sctx, cancel = shutdownContext(5 * time.Second)
 	a.schedule.Stop(sctx)

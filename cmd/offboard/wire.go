@@ -50,6 +50,8 @@ type app struct {
 	// from Okta and BambooHR outside any transaction (directory.go).
 	directory  *offboard.Directory
 	dirSources []namedSource
+	// intake serves the HR webhooks; serve flushes its refusal summaries.
+	intake *hris.Intake
 	// reconciler is nil when reconciliation is off; reconcileOff says why.
 	reconciler   *runner.Reconciler
 	reconcileOff string
@@ -248,7 +250,7 @@ func wire(cfg *config.Config, log *slog.Logger, db *store.DB, o wireOptions) (*a
 	if cfg.Console.Enabled {
 		a.console, err = console.New(console.Options{Router: a.router, Engine: a.engine, People: cfg.Roles,
 			Audit: db.AuditEvents, DashboardURL: "/", Banner: a.banner(), Clock: clock, Location: cfg.Location(),
-			Logger: log.With("component", "console")})
+			Logger: log.With("component", "console"), PublicURL: cfg.HTTP.PublicURL})
 		if err != nil {
 			return nil, err
 		}
@@ -314,6 +316,8 @@ func wire(cfg *config.Config, log *slog.Logger, db *store.DB, o wireOptions) (*a
 	a.web, err = web.New(web.Options{
 		Engine: a.engine, Ping: db.Ping, Tokens: tokens, Version: offboard.Version,
 		Logger: log.With("component", "http"), AfterCommand: a.runner.Wake,
+		Listen: cfg.HTTP.Listen, PublicURL: cfg.HTTP.PublicURL, AllowedHosts: cfg.HTTP.AllowedHosts,
+		Audit: appendAudit(db, redactor),
 	})
 	if err != nil {
 		return nil, err
@@ -323,16 +327,18 @@ func wire(cfg *config.Config, log *slog.Logger, db *store.DB, o wireOptions) (*a
 		Logger: log.With("component", "hris"), AfterCommand: wake,
 		// Rejected deliveries change no case; they are recorded in the
 		// audit chain all the same.
-		Audit: func(ctx context.Context, ev offboard.AuditEvent) error {
-			return db.Update(ctx, func(tx offboard.Tx) error {
-				e := ev
-				e.Target, e.Detail, e.Evidence = redactor.String(e.Target), redactor.String(e.Detail), redactor.Map(e.Evidence)
-				return tx.AppendAudit(&e)
-			})
-		},
+		Audit: appendAudit(db, redactor),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("hris: %w", err)
+	}
+	a.intake = intake
+	// Summaries of unauthenticated refusals are written each minute,
+	// not only when the next refusal arrives.
+	if err := a.schedule.AddFunc("@every 1m", "refusal summaries", func(ctx context.Context) {
+		intake.FlushRefusals(ctx, false)
+	}); err != nil {
+		return nil, err
 	}
 	if cfg.Console.Enabled {
 		if err := a.mountDashboard(clock); err != nil {
@@ -359,6 +365,19 @@ func wire(cfg *config.Config, log *slog.Logger, db *store.DB, o wireOptions) (*a
 		return nil, err
 	}
 	return a, nil
+}
+
+// appendAudit records an event that changes no case (a refused request
+// or delivery) in the audit chain, in its own transaction.
+func appendAudit(db *store.DB, redactor *offboard.Redactor) func(ctx context.Context, ev offboard.AuditEvent) error {
+	return func(ctx context.Context, ev offboard.AuditEvent) error {
+		return db.Update(ctx, func(tx offboard.Tx) error {
+			e := ev
+			// Refused requests may quote what the sender sent, secrets included.
+			e.Target, e.Detail, e.Evidence = redactor.String(e.Target), redactor.String(e.Detail), redactor.Map(e.Evidence)
+			return tx.AppendAudit(&e)
+		})
+	}
 }
 
 // rolesOf returns a person's configured roles by email, and by their

@@ -28,12 +28,12 @@ func (in *Intake) BambooHR() http.Handler {
 			writeError(w, http.StatusNotFound, offboard.ENOTFOUND, "BambooHR intake is off: set hris.bamboohr.webhook_secret")
 			return
 		}
-		body, ok := in.readBody(w, r, bambooSource)
+		body, ok := in.readBody(w, r, bambooSource, false)
 		if !ok {
 			return
 		}
 		if reason := in.verifyBamboo(r.Header, body); reason != "" {
-			in.reject(w, r, bambooSource, http.StatusUnauthorized, "unauthorized", "signature check failed",
+			in.refuseUnauthenticated(w, r, bambooSource, http.StatusUnauthorized, "unauthorized", "signature check failed",
 				"signature check failed: "+reason)
 			return
 		}
@@ -44,10 +44,12 @@ func (in *Intake) BambooHR() http.Handler {
 		}
 		var resp Response
 		var terms []termination
+		var notTerminated []string
 		for _, e := range emps {
 			t, isTerm := in.bambooTermination(e)
 			if !isTerm {
 				resp.Ignored = append(resp.Ignored, e.ID)
+				notTerminated = append(notTerminated, e.ID+" ("+notTerminatedReason(e)+")")
 				continue
 			}
 			terms = append(terms, t)
@@ -55,8 +57,55 @@ func (in *Intake) BambooHR() http.Handler {
 		if !in.apply(w, r, bambooSource, terms, &resp) {
 			return
 		}
-		in.answer(w, &resp)
+		// 202 only when every termination was acted on. Otherwise 422,
+		// naming why, with the cases that were committed listed too: a
+		// retry of the whole delivery opens nothing twice (dedupe keys).
+		// Employees that are not terminations in a delivery that also
+		// carries acted-on ones are only listed: nothing was asked of us.
+		var problem string
+		switch {
+		case len(emps) == 0:
+			problem = "the delivery lists no employees"
+		case len(terms) == 0:
+			problem = "no employee in this delivery is a termination offboard acts on: " + strings.Join(notTerminated, "; ")
+		case len(resp.Skipped) > 0:
+			why := make([]string, 0, len(resp.Skipped))
+			for _, sk := range resp.Skipped {
+				why = append(why, sk.EmployeeID+": "+sk.Reason)
+			}
+			problem = fmt.Sprintf("%d of %d terminations opened no case: %s", len(resp.Skipped), len(terms), strings.Join(why, "; "))
+		}
+		if problem == "" {
+			in.answer(w, &resp)
+			return
+		}
+		if len(terms) == 0 {
+			// Skipped terminations were audited one by one; a delivery
+			// with none is audited here.
+			in.log.Warn("hris: delivery has no termination to act on", "source", bambooSource, "reason", problem)
+			in.record(r.Context(), bambooSource, "", problem, map[string]string{"status": http.StatusText(http.StatusUnprocessableEntity)})
+		}
+		resp.Error = &ErrorDetail{Code: offboard.EINVALID, Message: problem}
+		if resp.Cases == nil {
+			resp.Cases = []CaseOut{}
+		}
+		if resp.Skipped == nil {
+			resp.Skipped = []Skipped{}
+		}
+		writeJSON(w, http.StatusUnprocessableEntity, &resp)
 	})
+}
+
+// notTerminatedReason says why an employee is not a termination, from
+// the fields that would have made it one.
+func notTerminatedReason(e bambooEmployee) string {
+	show := func(name string) string {
+		if v := strings.TrimSpace(e.Fields[name]); v != "" {
+			return fmt.Sprintf("%s %q", name, truncate(v, 40))
+		}
+		return name + " not sent"
+	}
+	return "not terminated: " + show("employmentHistoryStatus") + ", " + show("status") + ", " + show("terminationDate")
 }
 
 // verifyBamboo checks the signature and the timestamp, and says what is

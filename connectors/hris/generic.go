@@ -5,13 +5,16 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"mime"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/offboard-dev/offboard"
+	"github.com/offboard-dev/offboard/internal/strictjson"
 )
 
 const genericSource = "hris:generic"
@@ -26,17 +29,27 @@ func (in *Intake) Generic() http.Handler {
 			return
 		}
 		if !bearerOK(r.Header.Get("Authorization"), token) {
-			in.reject(w, r, genericSource, http.StatusUnauthorized, "unauthorized", "token check failed",
+			in.refuseUnauthenticated(w, r, genericSource, http.StatusUnauthorized, "unauthorized", "token check failed",
 				"token check failed: missing or wrong bearer token")
 			return
 		}
-		body, ok := in.readBody(w, r, genericSource)
+		if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+			in.reject(w, r, genericSource, http.StatusUnsupportedMediaType, "unsupported_media_type",
+				"Content-Type must be application/json", fmt.Sprintf("Content-Type %q is not application/json", truncate(r.Header.Get("Content-Type"), 100)))
+			return
+		}
+		body, ok := in.readBody(w, r, genericSource, true)
 		if !ok {
 			return
 		}
 		t, err := in.genericTermination(body)
 		if err != nil {
-			in.reject(w, r, genericSource, http.StatusBadRequest, offboard.EINVALID, err.Error(), "malformed payload: "+err.Error())
+			// Not JSON, or a key twice: 400; JSON we cannot act on: 422.
+			status := http.StatusUnprocessableEntity
+			if pe, ok := errors.AsType[*malformedError](err); ok {
+				status, err = http.StatusBadRequest, pe.err
+			}
+			in.reject(w, r, genericSource, status, offboard.EINVALID, err.Error(), "unusable payload: "+err.Error())
 			return
 		}
 		var resp Response
@@ -44,8 +57,13 @@ func (in *Intake) Generic() http.Handler {
 			return
 		}
 		if len(resp.Cases) == 0 && len(resp.Skipped) == 1 {
-			// The engine refused the one notice (and audited it): the body
-			// is well-formed JSON but cannot be acted on.
+			// The engine refused the one notice (and audited it): a
+			// well-formed body we cannot act on, or one contradicting
+			// what is stored.
+			if resp.Skipped[0].Conflict {
+				writeError(w, http.StatusConflict, offboard.ECONFLICT, resp.Skipped[0].Reason)
+				return
+			}
 			writeError(w, http.StatusUnprocessableEntity, offboard.EINVALID, resp.Skipped[0].Reason)
 			return
 		}
@@ -65,19 +83,25 @@ func bearerOK(header, token string) bool {
 	return subtle.ConstantTimeCompare(a[:], b[:]) == 1
 }
 
+// malformedError is a body that is not one JSON value with each key
+// once (400); other errors are JSON we cannot act on (422).
+type malformedError struct{ err error }
+
+func (e *malformedError) Error() string { return e.err.Error() }
+
 // genericTermination maps a body through the configured paths. Errors
-// name the field and say what is wrong; they become 400 answers.
+// name the field and say what is wrong.
 func (in *Intake) genericTermination(body []byte) (termination, error) {
+	fm := in.cfg.Generic.Fields
+	if err := in.checkGenericKeys(body); err != nil {
+		return termination{}, err
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	var doc any
 	if err := dec.Decode(&doc); err != nil {
-		return termination{}, fmt.Errorf("body is not JSON: %s", jsonErr(err))
+		return termination{}, &malformedError{fmt.Errorf("body is not JSON: %s", jsonErr(err))}
 	}
-	if dec.More() {
-		return termination{}, fmt.Errorf("body has data after the JSON value")
-	}
-	fm := in.cfg.Generic.Fields
 	get := func(name, path string) (string, error) {
 		if path == "" {
 			return "", nil
@@ -163,6 +187,56 @@ func (in *Intake) genericTermination(body []byte) (termination, error) {
 		Kind: kind, LastDay: lastDay, EffectiveAt: effective, Source: genericSource, SourceRef: sourceRef,
 		DedupeKey: dedupe, Notes: strings.Join(notes, "\n"),
 	}}, nil
+}
+
+// checkGenericKeys refuses a key given twice (400) and keys no path of
+// hris.generic.fields or hris.generic.ignore_fields names (422): a field
+// we do not read might be the one that matters ("EMAIL" is not "email").
+func (in *Intake) checkGenericKeys(body []byte) error {
+	fm := in.cfg.Generic.Fields
+	var mapped []string
+	for _, p := range []string{fm.EventID, fm.Email, fm.Name, fm.ManagerEmail, fm.TerminationDate, fm.EffectiveAt,
+		fm.Kind, fm.HRISID, fm.Title, fm.Department, fm.TimeZone} {
+		if p != "" {
+			mapped = append(mapped, p)
+		}
+	}
+	var unknown []string
+	err := strictjson.Walk(body, func(path string) error {
+		for _, m := range mapped {
+			if m == path || strings.HasPrefix(m, path+".") || strings.HasPrefix(m, path+"[") {
+				return nil
+			}
+		}
+		for _, ig := range in.cfg.Generic.IgnoreFields {
+			if ig == path || strings.HasPrefix(path, ig+".") || strings.HasPrefix(path, ig+"[") {
+				return nil
+			}
+		}
+		unknown = append(unknown, path)
+		return nil
+	})
+	if dup, ok := errors.AsType[*strictjson.DuplicateKeyError](err); ok {
+		return &malformedError{fmt.Errorf("%s: give it once", dup.Error())}
+	}
+	if errors.Is(err, strictjson.ErrTrailing) {
+		return &malformedError{fmt.Errorf("body has data after the JSON value")}
+	}
+	if err != nil {
+		var doc any
+		if derr := json.Unmarshal(body, &doc); derr != nil {
+			err = derr
+		}
+		return &malformedError{fmt.Errorf("body is not JSON: %s", jsonErr(err))}
+	}
+	if len(unknown) > 0 {
+		if len(unknown) > 10 {
+			unknown = append(unknown[:10], fmt.Sprintf("and %d more", len(unknown)-10))
+		}
+		return fmt.Errorf("unknown field %s: offboard reads only the paths in hris.generic.fields (names are case-sensitive); list fields it may ignore in hris.generic.ignore_fields",
+			strings.Join(unknown, ", "))
+	}
+	return nil
 }
 
 // lookup follows a dotted path with [n] indexes ("data.events[0].date").

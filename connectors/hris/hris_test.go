@@ -281,8 +281,11 @@ func TestBambooHR_UnknownTypeAndNoEmail(t *testing.T) {
 	 {"id":"8","fields":{"firstName":"No","lastName":"Mail","employmentHistoryStatus":"Terminated","terminationDate":"2026-12-01"}},
 	 {"id":"9","fields":{"workEmail":"tia@example.com","status":"Inactive","terminationDate":"2026-12-01","terminationType":"Termination (Involuntary)"}}
 	]}`
+	// One termination could not be acted on: 422 naming it, with the two
+	// committed cases listed.
 	w, resp := serve(e.in.BambooHR(), bambooReq([]byte(body), secret, now))
-	if w.Code != http.StatusAccepted || len(resp.Cases) != 2 || len(resp.Skipped) != 1 || resp.Skipped[0].EmployeeID != "8" {
+	if w.Code != http.StatusUnprocessableEntity || len(resp.Cases) != 2 || len(resp.Skipped) != 1 || resp.Skipped[0].EmployeeID != "8" ||
+		resp.Error == nil || !strings.Contains(resp.Error.Message, "8: no work email") {
 		t.Fatalf("%d %s", w.Code, w.Body)
 	}
 	byEmail := map[string]*offboard.Case{}
@@ -367,12 +370,18 @@ func TestGeneric(t *testing.T) {
 	}
 	// Missing email names the field.
 	w, _ = serve(e.in.Generic(), genericReq(`{"data":{"employee":{},"events":[{"date":"2026-12-20"}]}}`, token))
-	if w.Code != http.StatusBadRequest || !strings.Contains(w.Body.String(), "email") ||
+	if w.Code != http.StatusUnprocessableEntity || !strings.Contains(w.Body.String(), "email") ||
 		!strings.Contains(w.Body.String(), "data.employee.work_email") {
 		t.Errorf("missing email: %d %s", w.Code, w.Body)
 	}
-	if len(e.audits) != 3 {
-		t.Errorf("%d audit events, want 3", len(e.audits))
+	// The first bad token is audited at once, the second is counted
+	// for the summary (written at the latest when the intake stops).
+	if len(e.audits) != 2 {
+		t.Errorf("%d audit events, want 2", len(e.audits))
+	}
+	e.in.FlushRefusals(context.Background(), true)
+	if len(e.audits) != 3 || e.audits[2].Action != "webhook.rejected.summary" || e.audits[2].Evidence["count"] != "1" {
+		t.Errorf("after the flush: %+v", e.audits)
 	}
 }
 
@@ -387,7 +396,7 @@ func TestGeneric_FlatDefaultsAndInvoluntaryToday(t *testing.T) {
 		t.Fatalf("cases %+v", cs)
 	}
 	w, _ = serve(e.in.Generic(), genericReq(`{"email":"v@example.com","kind":"voluntary"}`, token))
-	if w.Code != http.StatusBadRequest || !strings.Contains(w.Body.String(), "termination_date") {
+	if w.Code != http.StatusUnprocessableEntity || !strings.Contains(w.Body.String(), "termination_date") {
 		t.Errorf("voluntary without date: %d %s", w.Code, w.Body)
 	}
 }
@@ -408,12 +417,19 @@ func FuzzBambooHRPayload(f *testing.F) {
 	f.Add([]byte(`[]`))
 	e := newEnv(f, nil)
 	f.Fuzz(func(t *testing.T, body []byte) {
-		w, _ := serve(e.in.BambooHR(), bambooReq(body, secret, now))
-		if w.Code != http.StatusAccepted && w.Code != http.StatusBadRequest {
+		w, resp := serve(e.in.BambooHR(), bambooReq(body, secret, now))
+		if w.Code != http.StatusAccepted && w.Code != http.StatusBadRequest && w.Code != http.StatusUnprocessableEntity {
 			t.Fatalf("status %d for %q: %s", w.Code, body, w.Body)
 		}
-		if w.Code != http.StatusAccepted && bytes.Contains(w.Body.Bytes(), []byte(`"case_id"`)) {
+		if w.Code == http.StatusBadRequest && bytes.Contains(w.Body.Bytes(), []byte(`"case_id"`)) {
 			t.Fatalf("case reported on a refusal")
+		}
+		// A 2xx means every termination in it was acted on.
+		if w.Code == http.StatusAccepted && (len(resp.Skipped) > 0 || len(resp.Cases) == 0) {
+			t.Fatalf("2xx with nothing acted on: %s", w.Body)
+		}
+		if w.Code == http.StatusUnprocessableEntity && resp.Error == nil {
+			t.Fatalf("422 without an error: %s", w.Body)
 		}
 	})
 }
@@ -427,11 +443,147 @@ func FuzzGenericPayload(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) {
 		before := len(e.cases(t))
 		w, _ := serve(e.in.Generic(), genericReq(string(body), token))
-		if w.Code != http.StatusAccepted && w.Code != http.StatusBadRequest {
+		switch w.Code {
+		case http.StatusAccepted, http.StatusBadRequest, http.StatusUnprocessableEntity, http.StatusConflict:
+		default:
 			t.Fatalf("status %d for %q: %s", w.Code, body, w.Body)
 		}
-		if w.Code == http.StatusBadRequest && len(e.cases(t)) != before {
+		if w.Code != http.StatusAccepted && len(e.cases(t)) != before {
 			t.Fatalf("a refused body opened a case: %q", body)
 		}
 	})
+}
+
+// A reused event id naming another person must not be answered as a
+// duplicate: the second person would keep their access.
+func TestGeneric_ReusedEventIDOtherPerson(t *testing.T) {
+	e := newEnv(t, nil)
+	w, _ := serve(e.in.Generic(), genericReq(`{"event_id":"ev-1","email":"g10@example.com","kind":"involuntary"}`, token))
+	if w.Code != http.StatusAccepted {
+		t.Fatalf("first: %d %s", w.Code, w.Body)
+	}
+	w, resp := serve(e.in.Generic(), genericReq(`{"event_id":"ev-1","email":"g11@example.com","kind":"involuntary"}`, token))
+	opened := false
+	for _, c := range e.cases(t) {
+		opened = opened || c.Case.Employee.Email == "g11@example.com"
+	}
+	switch {
+	case w.Code == http.StatusConflict:
+		if opened || !strings.Contains(w.Body.String(), "ev-1") || !strings.Contains(w.Body.String(), "g11@example.com") {
+			t.Errorf("409 must name the event id and the person: %s", w.Body)
+		}
+	case w.Code/100 == 2:
+		if !opened || (len(resp.Cases) == 1 && resp.Cases[0].Duplicate) {
+			t.Errorf("2xx without a case for g11: %d %s", w.Code, w.Body)
+		}
+	default:
+		t.Errorf("status %d: %s", w.Code, w.Body)
+	}
+	// The same notice about the same person is still a duplicate.
+	w, resp = serve(e.in.Generic(), genericReq(`{"event_id":"ev-1","email":"g10@example.com","kind":"involuntary"}`, token))
+	if w.Code != http.StatusAccepted || len(resp.Cases) != 1 || !resp.Cases[0].Duplicate {
+		t.Errorf("repeat: %d %s", w.Code, w.Body)
+	}
+}
+
+// A delivery in which no employee is a termination we act on is not a
+// silent 2xx: 422 names why each employee was passed over, audited.
+func TestBambooHR_NoTermination(t *testing.T) {
+	e := newEnv(t, nil)
+	body := `{"employees":[{"id":"103","fields":{"workEmail":"stay@example.com","status":"Active","terminationDate":"0000-00-00"}},
+	 {"id":"104","fields":{"workEmail":"also@example.com","employmentHistoryStatus":"On Leave"}}]}`
+	w, resp := serve(e.in.BambooHR(), bambooReq([]byte(body), secret, now))
+	if w.Code != http.StatusUnprocessableEntity || resp.Error == nil {
+		t.Fatalf("%d %s", w.Code, w.Body)
+	}
+	for _, want := range []string{`103 (not terminated: employmentHistoryStatus not sent, status "Active", terminationDate "0000-00-00")`,
+		`104 (not terminated: employmentHistoryStatus "On Leave"`} {
+		if !strings.Contains(resp.Error.Message, want) {
+			t.Errorf("message %q lacks %q", resp.Error.Message, want)
+		}
+	}
+	if len(e.audits) != 1 || e.audits[0].Action != "webhook.rejected" || !strings.Contains(e.audits[0].Detail, "103") {
+		t.Errorf("audit %+v", e.audits)
+	}
+	if n := len(e.cases(t)); n != 0 {
+		t.Errorf("%d cases", n)
+	}
+	w, resp = serve(e.in.BambooHR(), bambooReq([]byte(`{"employees":[]}`), secret, now))
+	if w.Code != http.StatusUnprocessableEntity || resp.Error == nil || !strings.Contains(resp.Error.Message, "no employees") {
+		t.Errorf("empty delivery: %d %s", w.Code, w.Body)
+	}
+}
+
+// The generic intake takes JSON only, each key once, every key read.
+func TestGeneric_StrictBody(t *testing.T) {
+	e := newEnv(t, func(c *config.HRIS) { c.Generic.IgnoreFields = []string{"meta"} })
+	for _, tt := range []struct {
+		name, ct, body string
+		status         int
+		want           string
+	}{
+		{"text/plain", "text/plain", `{"email":"p@example.com","kind":"involuntary"}`, 415, "application/json"},
+		{"duplicate key", "application/json", `{"email":"a@example.com","email":"b@example.com","kind":"involuntary"}`, 400, "key email is given twice"},
+		{"upper-case key", "application/json", `{"EMAIL":"u@example.com","kind":"involuntary"}`, 422, "unknown field EMAIL"},
+		{"unknown key", "application/json", `{"email":"x@example.com","kind":"involuntary","lastday":"2026-12-30"}`, 422, "unknown field lastday"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := genericReq(tt.body, token)
+			r.Header.Set("Content-Type", tt.ct)
+			w, _ := serve(e.in.Generic(), r)
+			if w.Code != tt.status || !strings.Contains(w.Body.String(), tt.want) {
+				t.Errorf("%d %s, want %d %q", w.Code, w.Body, tt.status, tt.want)
+			}
+		})
+	}
+	if n := len(e.cases(t)); n != 0 {
+		t.Errorf("refused bodies opened %d cases", n)
+	}
+	// Ignored fields may be sent.
+	w, _ := serve(e.in.Generic(), genericReq(`{"email":"ok@example.com","kind":"involuntary","meta":{"trace":"x"}}`, token))
+	if w.Code != http.StatusAccepted {
+		t.Errorf("with an ignored field: %d %s", w.Code, w.Body)
+	}
+}
+
+// BambooHR's dedupe key is the employee id and date: a delivery with the
+// same id naming another email is not "already open" for the first.
+func TestBambooHR_ReusedIDOtherEmail(t *testing.T) {
+	e := newEnv(t, nil)
+	delivery := func(email string) string {
+		return `{"employees":[{"id":"201","fields":{"workEmail":"` + email + `","employmentHistoryStatus":"Terminated",
+		  "terminationDate":"2026-11-26","terminationType":"Dismissal"}}]}`
+	}
+	if w, _ := serve(e.in.BambooHR(), bambooReq([]byte(delivery("first@example.com")), secret, now)); w.Code != http.StatusAccepted {
+		t.Fatalf("first: %d %s", w.Code, w.Body)
+	}
+	w, resp := serve(e.in.BambooHR(), bambooReq([]byte(delivery("second@example.com")), secret, now))
+	if w.Code/100 == 2 || len(resp.Skipped) != 1 || !resp.Skipped[0].Conflict ||
+		!strings.Contains(resp.Skipped[0].Reason, "second@example.com") {
+		t.Fatalf("reused id: %d %s", w.Code, w.Body)
+	}
+	// The same delivery again is still a duplicate, answered 202.
+	w, resp = serve(e.in.BambooHR(), bambooReq([]byte(delivery("first@example.com")), secret, now))
+	if w.Code != http.StatusAccepted || len(resp.Cases) != 1 || !resp.Cases[0].Duplicate {
+		t.Errorf("repeat: %d %s", w.Code, w.Body)
+	}
+}
+
+// A notice sent again after its case was cancelled is not a 2xx
+// "duplicate" (nothing is being done): 409 says how to open a new case.
+func TestGeneric_RepeatAfterCancel(t *testing.T) {
+	e := newEnv(t, nil)
+	body := `{"event_id":"ev-9","email":"gone@example.com","kind":"involuntary"}`
+	w, resp := serve(e.in.Generic(), genericReq(body, token))
+	if w.Code != http.StatusAccepted || len(resp.Cases) != 1 {
+		t.Fatalf("%d %s", w.Code, w.Body)
+	}
+	id := offboard.CaseID(resp.Cases[0].CaseID)
+	if _, err := e.engine.Apply(context.Background(), flows.CancelCase{By: offboard.System("test"), CaseID: id, Reason: "HR error"}); err != nil {
+		t.Fatal(err)
+	}
+	w, _ = serve(e.in.Generic(), genericReq(body, token))
+	if w.Code != http.StatusConflict || !strings.Contains(w.Body.String(), "cancelled") || !strings.Contains(w.Body.String(), "new notice id") {
+		t.Errorf("repeat after cancel: %d %s", w.Code, w.Body)
+	}
 }

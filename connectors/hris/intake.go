@@ -15,7 +15,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"regexp"
 	"strings"
 	"time"
 
@@ -58,6 +57,8 @@ type Intake struct {
 	after  func()
 	loc    *time.Location
 	types  map[string]offboard.DepartureKind // lower-cased termination types
+	// refused rate-limits and summarises unauthenticated refusals.
+	refused *refusals
 }
 
 // New returns an Intake.
@@ -66,7 +67,7 @@ func New(o Options) (*Intake, error) {
 		return nil, errors.New("hris: no engine")
 	}
 	in := &Intake{engine: o.Engine, cfg: o.Config, clock: o.Clock, log: o.Logger, audit: o.Audit,
-		after: o.AfterCommand, loc: o.Location, types: map[string]offboard.DepartureKind{}}
+		after: o.AfterCommand, loc: o.Location, types: map[string]offboard.DepartureKind{}, refused: newRefusals()}
 	if in.clock == nil {
 		in.clock = offboard.WallClock()
 	}
@@ -159,11 +160,20 @@ func writeError(w http.ResponseWriter, status int, code, msg string) {
 
 // record appends a refused audit event; a failure is logged, not fatal.
 func (in *Intake) record(ctx context.Context, source, target, detail string, evidence map[string]string) {
+	in.recordEvent(ctx, source, "webhook.rejected", target, detail, evidence)
+}
+
+// recordAction appends a refused audit event with its own action.
+func (in *Intake) recordAction(ctx context.Context, source, action, detail string, evidence map[string]string) {
+	in.recordEvent(ctx, source, action, "", detail, evidence)
+}
+
+func (in *Intake) recordEvent(ctx context.Context, source, action, target, detail string, evidence map[string]string) {
 	if in.audit == nil {
 		return
 	}
 	ev := offboard.AuditEvent{
-		Time: in.clock.Now(), Actor: offboard.System(source), Action: "webhook.rejected",
+		Time: in.clock.Now(), Actor: offboard.System(source), Action: action,
 		Target: target, Outcome: offboard.OutcomeRefused, Detail: detail, Evidence: evidence,
 	}
 	if err := in.audit(context.WithoutCancel(ctx), ev); err != nil {
@@ -179,7 +189,13 @@ func (in *Intake) reject(w http.ResponseWriter, r *http.Request, source string, 
 }
 
 // readBody reads at most MaxBody bytes; false means an answer was sent.
-func (in *Intake) readBody(w http.ResponseWriter, r *http.Request, source string) ([]byte, bool) {
+// Before the sender authenticated, its refusals are rate-limited and
+// summarised (refusals.go).
+func (in *Intake) readBody(w http.ResponseWriter, r *http.Request, source string, authenticated bool) ([]byte, bool) {
+	refuse := in.reject
+	if !authenticated {
+		refuse = in.refuseUnauthenticated
+	}
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
 		writeError(w, http.StatusMethodNotAllowed, offboard.EINVALID, "use POST")
@@ -188,11 +204,11 @@ func (in *Intake) readBody(w http.ResponseWriter, r *http.Request, source string
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
 	if err != nil {
 		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-			in.reject(w, r, source, http.StatusRequestEntityTooLarge, offboard.EINVALID,
+			refuse(w, r, source, http.StatusRequestEntityTooLarge, offboard.EINVALID,
 				"body too large: at most 1 MiB", "body over 1 MiB")
 			return nil, false
 		}
-		in.reject(w, r, source, http.StatusBadRequest, offboard.EINVALID, "could not read the body", "unreadable body")
+		refuse(w, r, source, http.StatusBadRequest, offboard.EINVALID, "could not read the body", "unreadable body")
 		return nil, false
 	}
 	return body, true
@@ -211,30 +227,35 @@ type CaseOut struct {
 	EmployeeID string `json:"employee_id"`
 	CaseID     string `json:"case_id"`
 	Duplicate  bool   `json:"duplicate"`
-	// AlreadyOpen is set when the person already had an open case.
-	AlreadyOpen bool   `json:"already_open,omitempty"`
-	Message     string `json:"message,omitempty"`
+	Message    string `json:"message,omitempty"`
 }
 
-// Skipped is a termination that opened no case, and why.
+// Skipped is an employee of a delivery that opened no case, and why.
 type Skipped struct {
 	EmployeeID string `json:"employee_id"`
 	Reason     string `json:"reason"`
+	// Conflict is set when the notice contradicts what is stored (an
+	// event id already used for another person).
+	Conflict bool `json:"conflict,omitempty"`
 }
 
-// Response is the 202 answer.
+// Response is the answer: 202 when every termination in the delivery
+// was acted on, 422 (with Error set) when some or all were not; the
+// cases listed were committed either way.
 type Response struct {
 	Accepted int       `json:"accepted"`
 	Cases    []CaseOut `json:"cases"`
 	Skipped  []Skipped `json:"skipped"`
 	Ignored  []string  `json:"ignored,omitempty"`
-	// Refused counts the terminations the engine refused (a date out of
-	// range, …); they are in Skipped with the reason, and the answer is
-	// 422 so the sender shows HR a failure instead of a silent success.
-	Refused int `json:"refused,omitempty"`
+	// Error says, on a 422, why the delivery was not acted on in full.
+	Error *ErrorDetail `json:"error,omitempty"`
 }
 
-var caseIDRe = regexp.MustCompile(`OFF-\d+`)
+// ErrorDetail is the error of a 4xx answer.
+type ErrorDetail struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
 
 // apply opens the cases. It returns false after answering 503 when the
 // engine failed (not refused): the sender retries.
@@ -247,6 +268,7 @@ func (in *Intake) apply(w http.ResponseWriter, r *http.Request, source string, t
 	}()
 	for _, t := range terms {
 		if t.skip != "" {
+			in.log.Warn("hris: termination skipped", "source", source, "employee", t.ref, "reason", t.skipAudit)
 			resp.Skipped = append(resp.Skipped, Skipped{EmployeeID: t.ref, Reason: t.skip})
 			in.record(r.Context(), source, t.ref, "termination skipped: "+t.skipAudit, nil)
 			continue
@@ -260,15 +282,11 @@ func (in *Intake) apply(w http.ResponseWriter, r *http.Request, source string, t
 				changed = true
 			}
 			resp.Cases = append(resp.Cases, out)
-		case offboard.ECONFLICT:
-			resp.Cases = append(resp.Cases, CaseOut{EmployeeID: t.ref, AlreadyOpen: true,
-				CaseID: caseIDRe.FindString(offboard.ErrorMessage(err)), Message: offboard.ErrorMessage(err)})
-		case offboard.EINVALID, offboard.EFORBIDDEN, offboard.ENOTFOUND:
-			// The engine audited the refusal; the answer will be a 422.
-			in.log.Warn("hris: termination refused", "source", source, "employee", t.ref, "code", code,
-				"reason", offboard.ErrorMessage(err))
-			resp.Refused++
-			resp.Skipped = append(resp.Skipped, Skipped{EmployeeID: t.ref, Reason: offboard.ErrorMessage(err)})
+		case offboard.ECONFLICT, offboard.EINVALID, offboard.EFORBIDDEN, offboard.ENOTFOUND:
+			// The engine audited the refusal; the answer names it.
+			in.log.Warn("hris: termination refused", "source", source, "employee", t.ref, "reason", offboard.ErrorMessage(err))
+			resp.Skipped = append(resp.Skipped, Skipped{EmployeeID: t.ref, Reason: offboard.ErrorMessage(err),
+				Conflict: code == offboard.ECONFLICT})
 		default:
 			in.log.Error("hris: could not open a case; asking the sender to retry", "source", source, "employee", t.ref, "err", err)
 			writeError(w, http.StatusServiceUnavailable, offboard.EUNAVAILABLE,
@@ -287,13 +305,7 @@ func (in *Intake) answer(w http.ResponseWriter, resp *Response) {
 	if resp.Skipped == nil {
 		resp.Skipped = []Skipped{}
 	}
-	status := http.StatusAccepted
-	if resp.Refused > 0 {
-		// Cases opened from the same delivery stay opened: a retry finds
-		// them by their dedupe keys and opens nothing twice.
-		status = http.StatusUnprocessableEntity
-	}
-	writeJSON(w, status, resp)
+	writeJSON(w, http.StatusAccepted, resp)
 }
 
 // parseDate accepts "2006-01-02" or an RFC 3339 time (its own date).
@@ -319,4 +331,12 @@ func (in *Intake) lastDay(date, tz string, kind offboard.DepartureKind, label st
 		return today
 	}
 	return date
+}
+
+// truncate shortens s for a log or audit line.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
 }

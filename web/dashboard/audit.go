@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/offboard-dev/offboard"
+	"github.com/offboard-dev/offboard/internal/sameorigin"
 )
 
 // badField is a filter value that does not parse.
@@ -148,6 +149,10 @@ func (s *server) audit(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *server) verify(w http.ResponseWriter, r *http.Request) {
+	if !sameorigin.Allowed(r, s.o.PublicURL) {
+		s.fail(w, r, http.StatusForbidden, "This request came from another site, so nothing was done.")
+		return
+	}
 	if err := r.ParseForm(); err != nil {
 		s.fail(w, r, http.StatusBadRequest, "The form could not be read.")
 		return

@@ -51,6 +51,9 @@ type Options struct {
 	CacheTTL time.Duration
 	// Banner, when set, is shown on every page (demo mode says DEMO).
 	Banner string
+	// PublicURL (http.public_url) is an origin posts may come from
+	// besides the one they were sent to (a TLS-terminating proxy).
+	PublicURL string
 }
 
 // Limits of what one page reads or shows.
@@ -133,7 +136,10 @@ func secure(h http.Handler) http.Handler {
 		hd := w.Header()
 		hd.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
 		hd.Set("X-Content-Type-Options", "nosniff")
-		hd.Set("Referrer-Policy", "no-referrer")
+		// same-origin, not no-referrer: under no-referrer browsers send
+		// "Origin: null" on the page's own form posts, which the origin
+		// check of POST /audit/verify must refuse.
+		hd.Set("Referrer-Policy", "same-origin")
 		hd.Set("X-Frame-Options", "DENY")
 		h.ServeHTTP(w, r)
 	})

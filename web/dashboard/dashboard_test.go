@@ -419,3 +419,28 @@ func TestCache_ReusesWithinTTL(t *testing.T) {
 		t.Fatal("case pages must not be cached")
 	}
 }
+
+// The audit check is a form post: one from another origin (another
+// port of the same host included) is refused.
+func TestAuditVerify_Origin(t *testing.T) {
+	e := newEnv(t)
+	for origin, want := range map[string]int{
+		"http://example.com":         200, // httptest's Host
+		"":                           200,
+		"http://example.com:8081":    403,
+		"https://example.com":        403,
+		"http://rebind.evil.example": 403,
+		"null":                       403,
+	} {
+		req := httptest.NewRequest("POST", "/audit/verify", strings.NewReader(""))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		if origin != "" {
+			req.Header.Set("Origin", origin)
+		}
+		w := httptest.NewRecorder()
+		e.h.ServeHTTP(w, req)
+		if w.Code != want {
+			t.Errorf("Origin %q: %d, want %d", origin, w.Code, want)
+		}
+	}
+}
