@@ -43,8 +43,11 @@ type Options struct {
 	Location *time.Location
 	Logger   *slog.Logger
 	// Viewer is who the pages show data to; the zero value means the
-	// system actor "dashboard".
-	Viewer offboard.Actor
+	// system actor "dashboard". ViewerOf, when set, replaces it per
+	// request: the signed-in person (web/signin), whose pages then show
+	// only what CanViewCase lets them see.
+	Viewer   offboard.Actor
+	ViewerOf func(r *http.Request) (offboard.Actor, bool)
 	// CacheTTL is how long the index and analytics pages reuse what they
 	// read from the engine: 0 means DefaultCacheTTL, negative disables
 	// the cache.
@@ -124,7 +127,7 @@ func New(o Options) (http.Handler, error) {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, http.StatusNotFound, "There is no page at this address.")
 	})
-	return secure(mux), nil
+	return secure(s.identified(mux)), nil
 }
 
 // secure sets the headers every response carries.
