@@ -254,10 +254,11 @@ func (c *Config) validateAccess(v *validator) {
 		switch {
 		case c.Console.Token != "" && len(c.Console.Token) < 16:
 			v.add("console.token", "too short: want at least 16 characters")
-		case c.Console.Token == "" && c.Console.TokenFile == "" && !loopbackListen(c.HTTP.Listen):
-			v.add("console.token", "required when console.enabled is true and http.listen (%q) is not a loopback address", c.HTTP.Listen)
+		case c.Console.Token == "" && c.Console.TokenFile == "" && !c.OIDCEnabled() && !loopbackListen(c.HTTP.Listen):
+			v.add("console.token", "required when console.enabled is true, console.oidc.issuer is not set and http.listen (%q) is not a loopback address", c.HTTP.Listen)
 		}
 	}
+	c.validateOIDC(v)
 }
 
 func (c *Config) validateRunner(v *validator) {

@@ -156,7 +156,27 @@ http:
   listen: "0.0.0.0:8080"
 console:
   enabled: true
-`, []string{`config.yaml: console.token: required when console.enabled is true and http.listen ("0.0.0.0:8080") is not a loopback address`}},
+`, []string{`config.yaml: console.token: required when console.enabled is true, console.oidc.issuer is not set and http.listen ("0.0.0.0:8080") is not a loopback address`}},
+		{"oidc incomplete", `
+console:
+  enabled: true
+  oidc:
+    issuer: "http://idp.example.com"
+    scopes: [email]
+    session_ttl: 1m
+`, []string{
+			`config.yaml:4: console.oidc.issuer: must use https`,
+			`config.yaml: console.oidc.client_id: required when console.oidc.issuer is set`,
+			`config.yaml: console.oidc.client_secret: required when console.oidc.issuer is set`,
+			`config.yaml: console.oidc.redirect_url: required when http.public_url is not set`,
+			`config.yaml:5: console.oidc.scopes: must include openid`,
+			`config.yaml:6: console.oidc.session_ttl: want from 5m to 720h`,
+		}},
+		{"oidc without issuer", `
+console:
+  oidc:
+    client_id: abc
+`, []string{`config.yaml: console.oidc.issuer: required when other console.oidc keys are set`}},
 		{"channel template", `
 slack:
   app_token: xapp-1
