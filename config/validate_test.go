@@ -156,7 +156,7 @@ http:
   listen: "0.0.0.0:8080"
 console:
   enabled: true
-`, []string{`config.yaml: console.token: required when console.enabled is true, console.oidc.issuer is not set and http.listen ("0.0.0.0:8080") is not a loopback address`}},
+`, []string{`config.yaml: console.token: required when console.enabled is true, http.listen ("0.0.0.0:8080") is not a loopback address and no one signs in (console.oidc.issuer, outside demo mode)`}},
 		{"oidc incomplete", `
 console:
   enabled: true

@@ -47,6 +47,7 @@ api:
 roles:
   hr: [hana.hr@example.com]
   it: [ivan.it@example.com]
+  finance: [fiona.finance@example.com]
   admin: [ada.admin@example.com]
 runner:
   workers: 2
@@ -74,6 +75,13 @@ type liveApp struct {
 // startApp runs the real serve wiring on a loopback port.
 func startApp(t testing.TB, cfgPath string, o wireOptions) *liveApp {
 	t.Helper()
+	return startAppOn(t, cfgPath, o, nil)
+}
+
+// startAppOn is startApp on a listener the test opened (so that its
+// address can go into the config first); nil opens one.
+func startAppOn(t testing.TB, cfgPath string, o wireOptions, ln net.Listener) *liveApp {
+	t.Helper()
 	cfg, err := loadConfig(cfgPath)
 	if err != nil {
 		t.Fatal(err)
@@ -96,9 +104,10 @@ func startApp(t testing.TB, cfgPath string, o wireOptions) *liveApp {
 		db.Close()
 		t.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	if ln == nil {
+		if ln, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
+			t.Fatal(err)
+		}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)

@@ -22,6 +22,7 @@ import (
 	"github.com/offboard-dev/offboard/flows/runner"
 	"github.com/offboard-dev/offboard/store"
 	"github.com/offboard-dev/offboard/web"
+	"github.com/offboard-dev/offboard/web/signin"
 )
 
 // app is every long-lived part of a running offboard, wired together.
@@ -40,8 +41,13 @@ type app struct {
 	slack *slackbot.Platform
 	// teams is nil unless teams.app_id is set.
 	teams *teamsbot.Platform
-	// console is nil unless console.enabled.
-	console *console.Console
+	// console is nil unless console.enabled (and, outside demo mode, a
+	// way to sign in is configured; consoleOff then says why not).
+	console    *console.Console
+	consoleOff string
+	// signin says who is at the browser outside demo mode; nil in demo
+	// mode (people pick whom they act as) and when the console is off.
+	signin *signin.Auth
 	// notifiers are the chat platforms that get notices; digests those
 	// that post the daily digest.
 	notifiers offboard.Notifiers
@@ -232,14 +238,9 @@ func wire(cfg *config.Config, log *slog.Logger, db *store.DB, o wireOptions) (*a
 		a.digests = append(a.digests, a.teams)
 	}
 	if cfg.Console.Enabled {
-		a.console, err = console.New(console.Options{Router: a.router, Engine: a.engine, People: cfg.Roles,
-			Audit: db.AuditEvents, DashboardURL: "/", Banner: a.banner(), Clock: clock, Location: cfg.Location(),
-			Logger: log.With("component", "console")})
-		if err != nil {
+		if err := a.wireConsole(clock); err != nil {
 			return nil, err
 		}
-		a.notifiers = append(a.notifiers, a.console)
-		a.digests = append(a.digests, a.console)
 	}
 	var notifier offboard.Notifier
 	if len(a.notifiers) > 0 {
@@ -320,12 +321,8 @@ func wire(cfg *config.Config, log *slog.Logger, db *store.DB, o wireOptions) (*a
 		return nil, fmt.Errorf("hris: %w", err)
 	}
 	if cfg.Console.Enabled {
-		if err := a.mountDashboard(clock); err != nil {
+		if err := a.mountPages(clock); err != nil {
 			return nil, err
-		}
-		h := a.guard(a.console.Handler())
-		for _, pattern := range []string{"GET /console", "GET /console/", "POST /console/"} {
-			a.web.Mount(pattern, h)
 		}
 	}
 	if a.teams != nil {
