@@ -98,6 +98,9 @@ func (a *app) mountPages(clock offboard.Clock) error {
 	protect := a.guard
 	if a.signin != nil {
 		o.ViewerOf = signin.Identify
+		if a.signin.OIDC() {
+			o.SignOutURL = signin.SignOutPath
+		}
 		protect = a.signin.Require
 		h := a.signin.Handler()
 		for _, p := range a.signin.Patterns() {

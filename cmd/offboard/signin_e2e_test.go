@@ -208,6 +208,9 @@ func TestServe_SignInShowsOnlyWhatOneMaySee(t *testing.T) {
 	if got := finance.sees(plain); !seesAll(got) {
 		t.Errorf("Finance and the ordinary case: %v", got)
 	}
+	if _, page := finance.get("/"); !strings.Contains(page, "Signed in as fiona.finance@example.com") {
+		t.Errorf("the dashboard does not say who is signed in:\n%.600s", page)
+	}
 	mona := app.signIn(t, "mona.manager@example.com") // manages Jane (OFF-0001) only
 	if got := mona.sees(confidential); !seesAll(got) {
 		t.Errorf("Jane's manager and Jane's case: %v", got)
