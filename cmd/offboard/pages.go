@@ -4,6 +4,7 @@
 package main
 
 import (
+	"context"
 	"crypto/sha256"
 	"crypto/subtle"
 	"fmt"
@@ -59,7 +60,11 @@ func (a *app) wireConsole(clock offboard.Clock) error {
 		oc := cfg.Console.OIDC
 		auth, err := signin.New(signin.Options{Issuer: oc.Issuer, ClientID: oc.ClientID, ClientSecret: oc.ClientSecret.Reveal(),
 			RedirectURL: cfg.OIDCRedirectURL(), Scopes: oc.Scopes, EmailClaim: oc.EmailClaim, SessionTTL: oc.SessionTTL.D(),
-			AdminToken: cfg.Console.Token.Reveal(), Roles: a.rolesOf, Clock: clock, Logger: a.log.With("component", "signin")})
+			AdminToken: cfg.Console.Token.Reveal(), Roles: a.rolesOf, Clock: clock, Logger: a.log.With("component", "signin"),
+			// Sign-ins are evidence too: who could see what, from when.
+			Audit: func(ctx context.Context, ev offboard.AuditEvent) error {
+				return a.db.Update(ctx, func(tx offboard.Tx) error { return tx.AppendAudit(&ev) })
+			}})
 		if err != nil {
 			return err
 		}

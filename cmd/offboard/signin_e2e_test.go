@@ -236,6 +236,10 @@ func TestServe_SignInShowsOnlyWhatOneMaySee(t *testing.T) {
 	if got := admin.sees(confidential); !seesAll(got) {
 		t.Errorf("the admin token and the confidential case: %v", got)
 	}
+	// Each sign-in is in the audit chain, as the person.
+	if code, csv := admin.get("/audit.csv"); code != 200 || !strings.Contains(csv, "signin.ok") || !strings.Contains(csv, "fiona.finance@example.com") {
+		t.Errorf("the audit trail lacks the sign-ins (%d):\n%.800s", code, csv)
+	}
 	// Signing out ends the session.
 	if code, page := hr.do("POST", "/signin/out", url.Values{}); code != 200 || !strings.Contains(page, "signed out") {
 		t.Fatalf("sign-out: %d\n%.300s", code, page)

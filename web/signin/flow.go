@@ -100,6 +100,7 @@ func (a *Auth) finish(w http.ResponseWriter, r *http.Request) {
 			rf = &refusal{status: http.StatusBadGateway, msg: "The sign-in could not be completed; the error was logged.", reason: err.Error()}
 		}
 		a.o.Logger.WarnContext(ctx, "signin: refused", "status", rf.status, "reason", rf.reason)
+		a.recordRefusal(ctx, rf.status, rf.reason)
 		a.page(w, rf.status, "Not signed in", rf.msg)
 		return
 	}
@@ -124,6 +125,8 @@ func (a *Auth) finish(w http.ResponseWriter, r *http.Request) {
 	a.mu.Unlock()
 	http.SetCookie(w, a.cookie(r, sessionCookie, id, "/", int(a.o.SessionTTL.Seconds())))
 	a.o.Logger.InfoContext(ctx, "signin: signed in", "email", actor.Email, "roles", len(a.o.Roles(actor.Email)))
+	a.record(ctx, offboard.AuditEvent{Actor: actor, Action: "signin.ok", Target: actor.Email, Outcome: offboard.OutcomeOK,
+		Evidence: map[string]string{"issuer": a.o.Issuer, "subject": actor.PlatformUserID}})
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 
@@ -241,8 +244,12 @@ func exchangeError(err error) string {
 func (a *Auth) signOut(w http.ResponseWriter, r *http.Request) {
 	if ck, err := r.Cookie(sessionCookie); err == nil {
 		a.mu.Lock()
+		s := a.sessions[ck.Value]
 		delete(a.sessions, ck.Value)
 		a.mu.Unlock()
+		if s != nil {
+			a.record(r.Context(), offboard.AuditEvent{Actor: s.actor, Action: "signin.signed_out", Target: s.actor.Email, Outcome: offboard.OutcomeOK})
+		}
 	}
 	http.SetCookie(w, a.cookie(r, sessionCookie, "", "/", -1))
 	http.Redirect(w, r, SignOutPath, http.StatusSeeOther)

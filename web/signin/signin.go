@@ -83,8 +83,11 @@ type Options struct {
 	// HTTPClient talks to the provider; default a client with a 10 s
 	// timeout.
 	HTTPClient *http.Client
-	Clock      offboard.Clock
-	Logger     *slog.Logger
+	// Audit, when set, appends sign-ins, sign-outs and (rate-limited)
+	// refusals to the audit chain.
+	Audit  func(ctx context.Context, e offboard.AuditEvent) error
+	Clock  offboard.Clock
+	Logger *slog.Logger
 }
 
 // Auth signs people in and tells handlers who they are.
@@ -100,6 +103,11 @@ type Auth struct {
 	mu       sync.Mutex
 	sessions map[string]*session
 	pending  map[string]*pendingLogin
+	// refusals written to the audit chain in the current window, and
+	// those left out.
+	refusalsSince   time.Time
+	refusalsWritten int
+	refusalsDropped int
 }
 
 type session struct {

@@ -1,6 +1,7 @@
 package signin_test
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -39,7 +40,9 @@ func (c *clock) add(d time.Duration) {
 }
 
 type env struct {
-	t     *testing.T
+	mu     sync.Mutex
+	events []offboard.AuditEvent
+	t      *testing.T
 	idp   *oidctest.Server
 	auth  *signin.Auth
 	app   *httptest.Server
@@ -61,6 +64,12 @@ func newEnv(t *testing.T) *env {
 	e.idp = idp
 	e.auth, err = signin.New(signin.Options{Issuer: idp.URL(), ClientID: clientID, ClientSecret: clientSecret, RedirectURL: redirect,
 		AdminToken: adminToken, Clock: e.clock, SessionTTL: time.Hour,
+		Audit: func(_ context.Context, ev offboard.AuditEvent) error {
+			e.mu.Lock()
+			defer e.mu.Unlock()
+			e.events = append(e.events, ev)
+			return nil
+		},
 		Roles: func(email string) []offboard.Role {
 			if email == "hana.hr@example.com" {
 				return []offboard.Role{offboard.RoleHR}
@@ -83,6 +92,19 @@ func newEnv(t *testing.T) *env {
 		fmt.Fprintf(w, "%s|%s|%s|%v", a.Kind, a.Email, a.ID, a.Roles)
 	})))
 	return e
+}
+
+// audited returns the audit events of an action.
+func (e *env) audited(action string) []offboard.AuditEvent {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var out []offboard.AuditEvent
+	for _, ev := range e.events {
+		if ev.Action == action {
+			out = append(out, ev)
+		}
+	}
+	return out
 }
 
 type browser struct {
@@ -123,6 +145,9 @@ func TestAuth_SignIn(t *testing.T) {
 	}
 	if e.idp.Requests("/authorize") != 1 || e.idp.Requests("/token") != 1 {
 		t.Fatalf("authorize %d, token %d times", e.idp.Requests("/authorize"), e.idp.Requests("/token"))
+	}
+	if ok := e.audited("signin.ok"); len(ok) != 1 || ok[0].Actor.Email != "hana.hr@example.com" || ok[0].Evidence["subject"] != "00u1hana" {
+		t.Fatalf("sign-in audit events: %+v", ok)
 	}
 	var session string
 	for _, c := range setCookies {
@@ -222,6 +247,9 @@ func TestAuth_RefusesBadIDTokens(t *testing.T) {
 					t.Fatalf("%s: a session cookie was set", tc.name)
 				}
 			}
+			if n, ok := len(e.audited("signin.refused")), len(e.audited("signin.ok")); n != 1 || ok != 0 {
+				t.Fatalf("%s: %d refusals and %d sign-ins audited, want 1 and 0", tc.name, n, ok)
+			}
 		})
 	}
 }
@@ -294,5 +322,26 @@ func TestAuth_AdminToken(t *testing.T) {
 	}
 	if code, _ := call("", "text/html"); code != http.StatusSeeOther {
 		t.Fatalf("a page without a session: %d", code)
+	}
+}
+
+// Anyone can make a sign-in fail, so refusals reach the audit chain at a
+// bounded rate; the next one written says how many were left out.
+func TestAuth_RefusalsAuditedAtARate(t *testing.T) {
+	e := newEnv(t)
+	b := e.browser()
+	for range 25 {
+		if resp, _ := b.get(e.app.URL + "/signin/callback?state=forged&code=x"); resp.StatusCode != http.StatusBadRequest {
+			t.Fatalf("a forged callback: %d", resp.StatusCode)
+		}
+	}
+	if n := len(e.audited("signin.refused")); n != 20 {
+		t.Fatalf("%d refusals audited within a minute, want 20", n)
+	}
+	e.clock.add(time.Minute)
+	b.get(e.app.URL + "/signin/callback?state=forged&code=x")
+	got := e.audited("signin.refused")
+	if len(got) != 21 || !strings.Contains(got[20].Detail, "and 5 more") {
+		t.Fatalf("after the window: %d events, last %q", len(got), got[len(got)-1].Detail)
 	}
 }
