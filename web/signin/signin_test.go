@@ -43,10 +43,10 @@ type env struct {
 	mu     sync.Mutex
 	events []offboard.AuditEvent
 	t      *testing.T
-	idp   *oidctest.Server
-	auth  *signin.Auth
-	app   *httptest.Server
-	clock *clock
+	idp    *oidctest.Server
+	auth   *signin.Auth
+	app    *httptest.Server
+	clock  *clock
 }
 
 func newEnv(t *testing.T) *env {
