@@ -47,7 +47,6 @@ api:
 roles:
   hr: [hana.hr@example.com]
   it: [ivan.it@example.com]
-  finance: [fiona.finance@example.com]
   admin: [ada.admin@example.com]
 runner:
   workers: 2

@@ -52,6 +52,13 @@ func startOIDCApp(t *testing.T, extra string) *oidcApp {
     client_secret: %q
     redirect_url: %q
 %s`, e2eAdminToken, idp.URL(), e2eClientID, e2eClientSecret, base+"/signin/callback", extra))
+	// Finance too has a person here (the shared config has none).
+	text := readFile(t, cfg)
+	const admins = "  admin: [ada.admin@example.com]\n"
+	if !strings.Contains(text, admins) {
+		t.Fatal("writeConfig no longer names the admin; update startOIDCApp")
+	}
+	writeFile(t, cfg, strings.Replace(text, admins, "  finance: [fiona.finance@example.com]\n"+admins, 1))
 	app := startAppOn(t, cfg, wireOptions{}, ln)
 	if app.url != base {
 		t.Fatalf("app at %s, registered %s", app.url, base)
