@@ -10,8 +10,9 @@
 // HttpOnly cookie; what it stands for stays on the server. Roles are never
 // taken from the provider: they come from config (roles:) by email.
 //
-// It is the only package that imports go-oidc; it may import the root
-// package and the standard library besides.
+// It is the only package that imports go-oidc (TestImportRules keeps it
+// so); besides, it imports golang.org/x/oauth2, the root package and the
+// standard library.
 package signin
 
 import (
