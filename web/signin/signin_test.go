@@ -345,3 +345,37 @@ func TestAuth_RefusalsAuditedAtARate(t *testing.T) {
 		t.Fatalf("after the window: %d events, last %q", len(got), got[len(got)-1].Detail)
 	}
 }
+
+// Entra ID sends no email_verified claim: that is not a "no". And the
+// page to return to after signing in stays on this site.
+func TestAuth_SignInWithoutEmailVerifiedStaysOnSite(t *testing.T) {
+	e := newEnv(t)
+	e.idp.SetUser(oidctest.User{Subject: "entra-1", Email: "ivan.it@example.com"})
+	b := e.browser()
+	resp, _ := b.get(e.app.URL + "/signin?next=" + url.QueryEscape("//evil.example/steal"))
+	if resp.StatusCode != http.StatusNotFound || resp.Request.URL.Host != strings.TrimPrefix(e.app.URL, "http://") || resp.Request.URL.Path != "/" {
+		t.Fatalf("after signing in with next=//evil.example: %d at %s", resp.StatusCode, resp.Request.URL)
+	}
+	if resp, body := b.get(e.app.URL + "/whoami"); resp.StatusCode != 200 || body != "person|ivan.it@example.com|ivan.it@example.com|[]" {
+		t.Fatalf("signed in without email_verified: %d %q", resp.StatusCode, body)
+	}
+}
+
+// A provider that cannot be reached is a clear 502, and the next sign-in
+// tries discovery again.
+func TestAuth_ProviderDown(t *testing.T) {
+	dead := httptest.NewServer(http.NotFoundHandler())
+	deadURL := dead.URL
+	dead.Close()
+	a, err := signin.New(signin.Options{Issuer: deadURL, ClientID: clientID, ClientSecret: clientSecret, RedirectURL: "http://127.0.0.1:1/signin/callback"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		w := httptest.NewRecorder()
+		a.Handler().ServeHTTP(w, httptest.NewRequest("GET", "/signin", nil))
+		if w.Code != http.StatusBadGateway || !strings.Contains(w.Body.String(), "could not be reached") {
+			t.Fatalf("provider down: %d %s", w.Code, w.Body)
+		}
+	}
+}
