@@ -40,6 +40,7 @@ func TestImportRules(t *testing.T) {
 		"github.com/infracloudio/msbotbuilder-go": mod + "/bot/teams",
 		"github.com/okta/okta-sdk-golang/v2":      mod + "/connectors/okta",
 		"github.com/sashabaranov/go-openai":       mod + "/bot/assistant",
+		"github.com/coreos/go-oidc/v3":            mod + "/web/signin",
 	}
 	isStd := func(path string) bool { return !strings.Contains(strings.Split(path, "/")[0], ".") }
 	rel := func(p string) string { return strings.TrimPrefix(strings.TrimPrefix(p, mod), "/") }

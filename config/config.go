@@ -290,6 +290,8 @@ type Console struct {
 	Enabled   bool   `yaml:"enabled" json:"enabled"`
 	Token     Secret `yaml:"token" json:"token"`
 	TokenFile string `yaml:"token_file" json:"token_file,omitempty"`
+	// OIDC signs people in outside demo mode.
+	OIDC OIDC `yaml:"oidc" json:"oidc"`
 }
 
 func dur(d time.Duration) offboard.Duration { return offboard.Duration(d) }
@@ -301,6 +303,7 @@ func Default() *Config {
 		Company: Company{Name: "Example Corp", TimeZone: "UTC", RevocationTime: "18:00"},
 		Store:   Store{Path: "offboard.db", LockTimeout: dur(2 * time.Second)},
 		HTTP:    HTTP{Listen: "127.0.0.1:8080"},
+		Console: Console{OIDC: defaultOIDC()},
 		Log:     Log{Level: "info", Format: "text"},
 		Runner: Runner{
 			Workers:       4,

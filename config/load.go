@@ -60,6 +60,7 @@ func Parse(data []byte, source string, lookupEnv func(string) (string, bool)) (*
 		baseDir = filepath.Dir(source)
 	}
 	c.resolveSecrets(baseDir, v)
+	c.resolveOIDCSecret(baseDir, v)
 	c.validate(v)
 	if err := v.err(source); err != nil {
 		return nil, err

@@ -264,10 +264,13 @@ func (c *Config) validateAccess(v *validator) {
 		switch {
 		case c.Console.Token != "" && len(c.Console.Token) < 16:
 			v.add("console.token", "too short: want at least 16 characters")
-		case c.Console.Token == "" && c.Console.TokenFile == "" && !loopbackListen(c.HTTP.Listen):
-			v.add("console.token", "required when console.enabled is true and http.listen (%q) is not a loopback address", c.HTTP.Listen)
+		case c.Console.Token == "" && c.Console.TokenFile == "" && (c.Demo || !c.OIDCEnabled()) && !loopbackListen(c.HTTP.Listen):
+			// In demo mode anyone who reaches the console may act as
+			// anyone, so only a password keeps it off the network.
+			v.add("console.token", "required when console.enabled is true, http.listen (%q) is not a loopback address and no one signs in (console.oidc.issuer, outside demo mode)", c.HTTP.Listen)
 		}
 	}
+	c.validateOIDC(v)
 }
 
 func (c *Config) validateRunner(v *validator) {

@@ -163,7 +163,7 @@ http:
   allowed_hosts: ["offboard.example.com"]
 console:
   enabled: true
-`, []string{`config.yaml: console.token: required when console.enabled is true and http.listen ("0.0.0.0:8080") is not a loopback address`}},
+`, []string{`config.yaml: console.token: required when console.enabled is true, http.listen ("0.0.0.0:8080") is not a loopback address and no one signs in (console.oidc.issuer, outside demo mode)`}},
 		{"allowed hosts", `
 http:
   listen: "0.0.0.0:8080"
@@ -174,6 +174,26 @@ http:
 http:
   listen: "0.0.0.0:8080"
 `, []string{`config.yaml: http.allowed_hosts: set it or http.public_url when http.listen ("0.0.0.0:8080") is not a loopback address: name the hosts clients reach offboard at`}},
+		{"oidc incomplete", `
+console:
+  enabled: true
+  oidc:
+    issuer: "http://idp.example.com"
+    scopes: [email]
+    session_ttl: 1m
+`, []string{
+			`config.yaml:4: console.oidc.issuer: must use https`,
+			`config.yaml: console.oidc.client_id: required when console.oidc.issuer is set`,
+			`config.yaml: console.oidc.client_secret: required when console.oidc.issuer is set`,
+			`config.yaml: console.oidc.redirect_url: required when http.public_url is not set`,
+			`config.yaml:5: console.oidc.scopes: must include openid`,
+			`config.yaml:6: console.oidc.session_ttl: want from 5m to 720h`,
+		}},
+		{"oidc without issuer", `
+console:
+  oidc:
+    client_id: abc
+`, []string{`config.yaml: console.oidc.issuer: required when other console.oidc keys are set`}},
 		{"channel template", `
 slack:
   app_token: xapp-1

@@ -16,11 +16,12 @@ const maxSay = 2000
 // question.
 func (c *Console) say(w http.ResponseWriter, r *http.Request, sid string) {
 	room := roomOf(r.PostFormValue("room"))
-	who, p := c.actor(r, c.people(r.Context()))
+	who, p := c.actor(r)
+	key := inboxKey(who, sid)
 	text := strings.TrimSpace(r.PostFormValue("text"))
 	back := backTo(string(room))
 	if p == nil {
-		c.private(sid, room, "", "Choose who you are acting as first (top right).")
+		c.private(key, room, "", c.chooseFirst())
 		http.Redirect(w, r, back, http.StatusSeeOther)
 		return
 	}
@@ -52,7 +53,7 @@ func (c *Console) say(w http.ResponseWriter, r *http.Request, sid string) {
 	default:
 		reply = c.o.Router.Ask(r.Context(), who, text)
 	}
-	c.answer(sid, room, who, text, reply)
+	c.answer(key, room, who, text, reply)
 	http.Redirect(w, r, back, http.StatusSeeOther)
 }
 
@@ -64,11 +65,12 @@ func displayName(a offboard.Actor) string {
 }
 
 // answer shows a reply: a form opens as a modal; a private answer goes to
-// this browser only; a public one joins the room's feed (its cards need
-// no copy: the room draws them from the stored case).
-func (c *Console) answer(sid string, room offboard.CaseID, who offboard.Actor, said string, reply offboard.Reply) {
+// the person who acted only (key is their inbox); a public one joins the
+// room's feed (its cards need no copy: the room draws them from the
+// stored case).
+func (c *Console) answer(key string, room offboard.CaseID, who offboard.Actor, said string, reply offboard.Reply) {
 	if reply.Form != nil {
-		c.withSession(sid, func(s *session) {
+		c.withInbox(key, func(s *inbox) {
 			s.form = &pendingForm{Room: room, Form: reply.Form, Values: map[string]string{}}
 		})
 		if reply.Text == "" {
@@ -78,7 +80,7 @@ func (c *Console) answer(sid string, room offboard.CaseID, who offboard.Actor, s
 	if reply.Ephemeral || room == "" {
 		r := reply
 		r.Form = nil
-		c.withSession(sid, func(s *session) {
+		c.withInbox(key, func(s *inbox) {
 			s.addFlash(flash{Time: c.o.Clock.Now(), Room: room, Said: said, Reply: r})
 		})
 		return
@@ -92,9 +94,9 @@ func (c *Console) answer(sid string, room offboard.CaseID, who offboard.Actor, s
 	c.publish(room)
 }
 
-// private adds an exchange only this browser sees.
-func (c *Console) private(sid string, room offboard.CaseID, said, text string) {
-	c.withSession(sid, func(s *session) {
+// private adds an exchange only the owner of the inbox key sees.
+func (c *Console) private(key string, room offboard.CaseID, said, text string) {
+	c.withInbox(key, func(s *inbox) {
 		s.addFlash(flash{Time: c.o.Clock.Now(), Room: room, Said: said, Reply: offboard.Reply{Ephemeral: true, Text: text}})
 	})
 }
@@ -113,9 +115,10 @@ func (c *Console) newestCase(r *http.Request, who offboard.Actor, email string) 
 func (c *Console) click(w http.ResponseWriter, r *http.Request, sid string) {
 	room := roomOf(r.PostFormValue("room"))
 	back := backTo(string(room))
-	who, p := c.actor(r, c.people(r.Context()))
+	who, p := c.actor(r)
+	key := inboxKey(who, sid)
 	if p == nil {
-		c.private(sid, room, "", "Choose who you are acting as first (top right).")
+		c.private(key, room, "", c.chooseFirst())
 		http.Redirect(w, r, back, http.StatusSeeOther)
 		return
 	}
@@ -125,12 +128,12 @@ func (c *Console) click(w http.ResponseWriter, r *http.Request, sid string) {
 	// knew): go to its new room, as a case opened from the composer does.
 	if ref, err := offboard.ParseActionRef(value); err == nil && ref.Verb == offboard.VerbOpen {
 		if id := c.newestCase(r, who, strings.ToLower(strings.TrimSpace(ref.Open.Email))); id != "" && strings.HasPrefix(reply.Text, string(id)+" opened") {
-			c.answer(sid, id, who, "", reply)
+			c.answer(key, id, who, "", reply)
 			http.Redirect(w, r, backTo(string(id)), http.StatusSeeOther)
 			return
 		}
 	}
-	c.answer(sid, room, who, "", reply)
+	c.answer(key, room, who, "", reply)
 	http.Redirect(w, r, back, http.StatusSeeOther)
 }
 
@@ -143,13 +146,14 @@ var formFields = map[string]bool{"csrf": true, "form_id": true, "state": true, "
 func (c *Console) submit(w http.ResponseWriter, r *http.Request, sid string) {
 	room := roomOf(r.PostFormValue("room"))
 	back := backTo(string(room))
-	who, p := c.actor(r, c.people(r.Context()))
+	who, p := c.actor(r)
+	key := inboxKey(who, sid)
 	var pending *pendingForm
-	c.withSession(sid, func(s *session) { pending = s.form })
+	c.withInbox(key, func(s *inbox) { pending = s.form })
 	formID := r.PostFormValue("form_id")
 	if p == nil || pending == nil || pending.Form.ID != formID {
-		c.private(sid, room, "", "That form is out of date; start again.")
-		c.withSession(sid, func(s *session) { s.form = nil })
+		c.private(key, room, "", "That form is out of date; start again.")
+		c.withInbox(key, func(s *inbox) { s.form = nil })
 		http.Redirect(w, r, back, http.StatusSeeOther)
 		return
 	}
@@ -164,13 +168,13 @@ func (c *Console) submit(w http.ResponseWriter, r *http.Request, sid string) {
 	reply, err := c.o.Router.Submit(r.Context(), who, formID, pending.Form.State, values)
 	var fe offboard.FieldErrors
 	if errors.As(err, &fe) {
-		c.withSession(sid, func(s *session) {
+		c.withInbox(key, func(s *inbox) {
 			s.form = &pendingForm{Room: pending.Room, Form: pending.Form, Errors: fe, Values: values}
 		})
 		http.Redirect(w, r, back, http.StatusSeeOther)
 		return
 	}
-	c.withSession(sid, func(s *session) { s.form = nil })
+	c.withInbox(key, func(s *inbox) { s.form = nil })
 	if err != nil {
 		reply = offboard.Reply{Ephemeral: true, Text: offboard.ErrorMessage(err)}
 	}
@@ -185,14 +189,15 @@ func (c *Console) submit(w http.ResponseWriter, r *http.Request, sid string) {
 			return
 		}
 	}
-	c.answer(sid, room, who, "", reply)
+	c.answer(key, room, who, "", reply)
 	http.Redirect(w, r, back, http.StatusSeeOther)
 }
 
 // dismiss closes the open form, or clears the private answers.
 func (c *Console) dismiss(w http.ResponseWriter, r *http.Request, sid string) {
 	what := r.PostFormValue("what")
-	c.withSession(sid, func(s *session) {
+	who, _ := c.actor(r)
+	c.withInbox(inboxKey(who, sid), func(s *inbox) {
 		if what == "flash" {
 			s.flash = nil
 		} else {

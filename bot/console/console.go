@@ -44,6 +44,12 @@ type Options struct {
 	// Audit iterates a case's audit events, oldest first
 	// (store.DB.AuditEvents); nil hides the room's audit trail.
 	Audit func(ctx context.Context, f offboard.AuditFilter, fn func(*offboard.AuditEvent) error) error
+	// Identify, when set, says who signed in (web/signin): the console
+	// then shows and acts for that person only, and "acting as" is off.
+	// Nil means demo mode: the browser picks whom it acts as from People.
+	Identify func(r *http.Request) (offboard.Actor, bool)
+	// SignOutURL, when set with Identify, is where the sign-out form posts.
+	SignOutURL string
 	// DashboardURL, when set, is linked from the top bar.
 	DashboardURL string
 	// Banner, when set, is shown on every page (demo mode says DEMO).
@@ -58,12 +64,12 @@ type Options struct {
 
 // Limits that keep memory bounded however long offboard runs.
 const (
-	maxLines    = 200  // notice lines kept per room
-	maxSessions = 2000 // browser sessions with a pending form or flash
-	maxFlash    = 20   // private answers kept per session
-	roomLimit   = 200  // rooms listed per status
-	auditLimit  = 300  // audit events shown in a room
-	keepAlive   = 20 * time.Second
+	maxLines   = 200  // notice lines kept per room
+	maxInboxes = 2000 // people (or browsers) with a pending form or flash
+	maxFlash   = 20   // private answers kept per person
+	roomLimit  = 200  // rooms listed per status
+	auditLimit = 300  // audit events shown in a room
+	keepAlive  = 20 * time.Second
 )
 
 // Console serves the web chat and receives notices.
@@ -76,11 +82,11 @@ type Console struct {
 	// earlier run are refused (the page is simply loaded again).
 	key []byte
 
-	mu       sync.Mutex
-	rooms    map[offboard.CaseID]*roomLog
-	sessions map[string]*session
-	subs     map[chan offboard.CaseID]struct{}
-	closed   bool
+	mu      sync.Mutex
+	rooms   map[offboard.CaseID]*roomLog
+	inboxes map[string]*inbox
+	subs    map[chan offboard.CaseID]struct{}
+	closed  bool
 	// digest is the latest daily digest (PostDigest).
 	digest *flows.Digest
 }
@@ -101,7 +107,7 @@ func New(o Options) (*Console, error) {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	c := &Console{o: o, rooms: map[offboard.CaseID]*roomLog{}, sessions: map[string]*session{},
+	c := &Console{o: o, rooms: map[offboard.CaseID]*roomLog{}, inboxes: map[string]*inbox{},
 		subs: map[chan offboard.CaseID]struct{}{}, key: make([]byte, 32)}
 	if _, err := rand.Read(c.key); err != nil {
 		return nil, err

@@ -326,8 +326,11 @@ func TestConsole_Notify(t *testing.T) {
 		t.Fatal(err)
 	}
 	id := res.Case.ID
+	// The stream tells only someone who may see the case.
+	b := h.browser()
+	b.actAs("hana.hr@example.com")
 	req, _ := http.NewRequest("GET", h.srv.URL+"/console/events", nil)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := b.client.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -358,8 +361,6 @@ func TestConsole_Notify(t *testing.T) {
 			t.Fatal("no event for the notice")
 		}
 	}
-	b := h.browser()
-	b.actAs("hana.hr@example.com")
 	if _, body := b.get("/console/rooms/" + string(id)); strings.Count(body, "Okta said no") != 1 {
 		t.Fatalf("the notice shows %d times, want once", strings.Count(body, "Okta said no"))
 	}

@@ -9,6 +9,11 @@
 // the stored case on every request, so a restart loses no room; only the
 // notice lines of the room's feed live in memory.
 //
+// Who acts is the signed-in person (Options.Identify, from web/signin)
+// outside demo mode; in demo mode the browser picks whom it acts as.
+// Private answers and open forms belong to that person, never to the
+// browser session.
+//
 // Pages are html/template with embedded CSS and a small script; without
 // the script everything but live updates still works (plain form posts
 // and redirects).

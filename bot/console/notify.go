@@ -140,6 +140,7 @@ func (c *Console) unsubscribe(ch chan offboard.CaseID) {
 // events). The event carries only the case id; the browser then loads
 // the page again through the same visibility rule as any other read.
 func (c *Console) events(w http.ResponseWriter, r *http.Request) {
+	who, me := c.actor(r)
 	ch, ok := c.subscribe()
 	if !ok {
 		http.Error(w, "shutting down", http.StatusServiceUnavailable)
@@ -169,6 +170,11 @@ func (c *Console) events(w http.ResponseWriter, r *http.Request) {
 			if !open {
 				return
 			}
+			// Only cases the person may see: even a bare id of a
+			// confidential case tells an onlooker that one exists.
+			if !c.mayHear(r.Context(), who, me, id) {
+				continue
+			}
 			if _, err := fmt.Fprintf(w, "event: case\ndata: %s\n\n", id); err != nil {
 				return
 			}
@@ -181,4 +187,17 @@ func (c *Console) events(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+}
+
+// mayHear reports whether a stream opened by who may hear that case id
+// changed. "" (the digest) tells nothing about a case.
+func (c *Console) mayHear(ctx context.Context, who offboard.Actor, me *person, id offboard.CaseID) bool {
+	if id == "" {
+		return true
+	}
+	if me == nil {
+		return false
+	}
+	_, err := c.o.Engine.GetCase(ctx, who, id)
+	return err == nil
 }

@@ -20,9 +20,13 @@ type pageData struct {
 	CSRF         string
 	People       []person
 	Me           *person
-	Rooms        []roomItem
-	Closed       []roomItem
-	Room         *roomView
+	// SignedIn is set outside demo mode: the top bar names the person and
+	// offers sign-out instead of the "acting as" picker.
+	SignedIn   bool
+	SignOutURL string
+	Rooms      []roomItem
+	Closed     []roomItem
+	Room       *roomView
 	// Problem is shown instead of a room that cannot be shown.
 	Problem string
 	Flash   []flashView
@@ -93,11 +97,18 @@ func (c *Console) roomPage(w http.ResponseWriter, r *http.Request) {
 func (c *Console) render(w http.ResponseWriter, r *http.Request, status int, id offboard.CaseID, problem string) {
 	ctx := r.Context()
 	sid := c.sessionID(w, r)
-	people := c.people(ctx)
-	who, me := c.actor(r, people)
+	var people []person
+	var who offboard.Actor
+	var me *person
+	if c.o.Identify != nil {
+		who, me = c.signedIn(r)
+	} else {
+		people = c.people(ctx)
+		who, me = c.actingAs(r, people)
+	}
 	now := c.o.Clock.Now()
 	d := pageData{Title: "Console", Banner: c.o.Banner, DashboardURL: c.o.DashboardURL, CSRF: c.csrfToken(sid),
-		People: people, Me: me, Problem: problem, Now: now}
+		People: people, Me: me, Problem: problem, Now: now, SignedIn: c.o.Identify != nil, SignOutURL: c.o.SignOutURL}
 	if me != nil {
 		d.Digest = c.digestFor(me)
 		var err error
@@ -124,8 +135,13 @@ func (c *Console) render(w http.ResponseWriter, r *http.Request, status int, id 
 		}
 	} else if id != "" {
 		d.Problem = "Choose who you are acting as to open this room."
+		if d.SignedIn {
+			d.Problem = "Sign in to open this room."
+		}
 	}
-	c.withSession(sid, func(s *session) {
+	// Only the acting person's own private answers and form: never those
+	// of whoever this browser acted as before.
+	c.withInbox(inboxKey(who, sid), func(s *inbox) {
 		for _, f := range s.flash {
 			if f.Room == id {
 				fv := flashView{Time: f.Time, Said: f.Said, Text: f.Reply.Text}

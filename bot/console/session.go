@@ -22,10 +22,12 @@ const (
 	actAsCookie   = "offboard_console_as"
 )
 
-// session is what the console remembers about one browser between a
-// post and the page it redirects to: answers only this person sees, and
-// a form being filled in.
-type session struct {
+// inbox is what the console keeps for one person between a post and the
+// page it redirects to: answers only this person sees, and a form being
+// filled in. It belongs to the person (the actor), never to the browser:
+// a browser that acts as someone else next, or a shared screen, must not
+// show one person's private answers to another.
+type inbox struct {
 	seen  time.Time
 	flash []flash
 	form  *pendingForm
@@ -97,32 +99,46 @@ func (c *Console) post(h func(w http.ResponseWriter, r *http.Request, sid string
 	}
 }
 
-// withSession runs fn on the session, creating it when missing.
-func (c *Console) withSession(sid string, fn func(s *session)) {
+// inboxKey names whose inbox an exchange goes to: the person acting, or —
+// before anyone is chosen — the browser itself (then only hints such as
+// "choose who you are" land there, never an answer about a case).
+func inboxKey(who offboard.Actor, sid string) string {
+	if who.Kind == "" {
+		return "browser:" + sid
+	}
+	id := who.ID
+	if id == "" {
+		id = who.Email
+	}
+	return string(who.Kind) + ":" + strings.ToLower(id)
+}
+
+// withInbox runs fn on the inbox of key, creating it when missing.
+func (c *Console) withInbox(key string, fn func(s *inbox)) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	s := c.sessions[sid]
+	s := c.inboxes[key]
 	if s == nil {
-		if len(c.sessions) >= maxSessions {
+		if len(c.inboxes) >= maxInboxes {
 			c.evictOldest()
 		}
-		s = &session{}
-		c.sessions[sid] = s
+		s = &inbox{}
+		c.inboxes[key] = s
 	}
 	s.seen = time.Now()
 	fn(s)
 }
 
-// evictOldest drops the least recently seen session; c.mu is held.
+// evictOldest drops the least recently seen inbox; c.mu is held.
 func (c *Console) evictOldest() {
 	var oldest string
 	var at time.Time
-	for id, s := range c.sessions {
+	for id, s := range c.inboxes {
 		if oldest == "" || s.seen.Before(at) {
 			oldest, at = id, s.seen
 		}
 	}
-	delete(c.sessions, oldest)
+	delete(c.inboxes, oldest)
 }
 
 // person is someone one may act as.
@@ -211,9 +227,37 @@ func (c *Console) people(ctx context.Context) []person {
 	return out
 }
 
-// actor returns who the browser acts as: the person in the cookie, if
+// actor returns who is acting: the signed-in person when Options.Identify
+// is set, otherwise (demo mode) the person this browser acts as.
+func (c *Console) actor(r *http.Request) (offboard.Actor, *person) {
+	if c.o.Identify != nil {
+		return c.signedIn(r)
+	}
+	return c.actingAs(r, c.people(r.Context()))
+}
+
+// signedIn is the person Options.Identify vouches for. Their roles come
+// with them for the page; the engine resolves them again for every
+// command and read.
+func (c *Console) signedIn(r *http.Request) (offboard.Actor, *person) {
+	a, ok := c.o.Identify(r)
+	if !ok || a.Kind == "" || a.ID == "" {
+		return offboard.Actor{}, nil
+	}
+	a.Platform = PlatformName
+	p := &person{Email: a.Email, Name: a.Name, Roles: slices.Clone(a.Roles)}
+	if p.Name == "" {
+		p.Name = nameOf(a.Email)
+	}
+	if p.Name == "" {
+		p.Name = a.ID
+	}
+	return a, p
+}
+
+// actingAs returns who the browser acts as: the person in the cookie, if
 // they are still someone one may act as.
-func (c *Console) actor(r *http.Request, people []person) (offboard.Actor, *person) {
+func (c *Console) actingAs(r *http.Request, people []person) (offboard.Actor, *person) {
 	ck, err := r.Cookie(actAsCookie)
 	if err != nil {
 		return offboard.Actor{}, nil
@@ -231,8 +275,21 @@ func (c *Console) actor(r *http.Request, people []person) (offboard.Actor, *pers
 	return offboard.Actor{}, nil
 }
 
+// chooseFirst is the hint for someone who is nobody yet.
+func (c *Console) chooseFirst() string {
+	if c.o.Identify != nil {
+		return "Sign in first."
+	}
+	return "Choose who you are acting as first (top right)."
+}
+
 // actAs sets who the browser acts as.
 func (c *Console) actAs(w http.ResponseWriter, r *http.Request, sid string) {
+	if c.o.Identify != nil {
+		// Signed-in people are who they are: "acting as" is a demo device.
+		c.fail(w, r, http.StatusForbidden, "Outside demo mode you act as yourself; sign in as the person you are.")
+		return
+	}
 	email := strings.ToLower(strings.TrimSpace(r.PostFormValue("as")))
 	ok := false
 	for _, p := range c.people(r.Context()) {
@@ -242,19 +299,18 @@ func (c *Console) actAs(w http.ResponseWriter, r *http.Request, sid string) {
 	}
 	back := backTo(r.PostFormValue("room"))
 	if !ok {
-		c.withSession(sid, func(s *session) {
-			s.addFlash(flash{Time: c.o.Clock.Now(), Reply: offboard.Reply{Ephemeral: true, Text: "Pick someone from the list."}})
-		})
+		c.private(inboxKey(offboard.Actor{}, sid), "", "", "Pick someone from the list.")
 		http.Redirect(w, r, back, http.StatusSeeOther)
 		return
 	}
+	// The person's own answers and open form stay with them; the page
+	// shows the new person's.
 	http.SetCookie(w, &http.Cookie{Name: actAsCookie, Value: url.QueryEscape(email), Path: "/console", HttpOnly: true,
 		SameSite: http.SameSiteStrictMode, MaxAge: 30 * 24 * 3600, Secure: r.TLS != nil})
-	c.withSession(sid, func(s *session) { s.form = nil })
 	http.Redirect(w, r, back, http.StatusSeeOther)
 }
 
-func (s *session) addFlash(f flash) {
+func (s *inbox) addFlash(f flash) {
 	s.flash = append(s.flash, f)
 	if len(s.flash) > maxFlash {
 		s.flash = s.flash[len(s.flash)-maxFlash:]

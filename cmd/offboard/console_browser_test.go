@@ -267,8 +267,22 @@ func TestConsole_Browser(t *testing.T) {
 	consoleShot := b.screenshotIn(b.ctx, "console-hr-room")
 	b.tallShot("console-hr-room-whole")
 
-	// Finance may not see the confidential case.
+	// HR asks about the confidential case in the lobby: the answer is
+	// private, HR's own.
+	b.step("back to the lobby", chromedp.Navigate(app.url+"/console"), chromedp.WaitVisible(chromedp.CSS(`.composer`)))
+	b.say("what's left on OFF-0001?")
+	b.step("HR gets a private answer",
+		waitJS(`[...document.querySelectorAll('.msg.private')].some(m => m.textContent.includes('OFF-0001'))`))
+
+	// Finance may not see the confidential case, nor HR's private answer
+	// about it, though this browser acted as HR a moment ago.
 	b.actAs("fiona.finance@example.com")
+	foreign := evalIn[int](b, b.ctx, "HR's private messages on Finance's page",
+		`[...document.querySelectorAll('.msg.private')].filter(m => m.textContent.includes('OFF-0001')).length`)
+	t.Logf("%d foreign private messages", foreign)
+	if foreign != 0 {
+		t.Fatalf("Finance sees %d of HR's private messages", foreign)
+	}
 	rooms := evalIn[string](b, b.ctx, "Finance's room list", `document.querySelector('#rooms').innerText`)
 	if strings.Contains(rooms, "OFF-0001") {
 		t.Fatalf("Finance sees the confidential room OFF-0001:\n%s", rooms)

@@ -22,22 +22,24 @@ func getPage(t *testing.T, url, password string) (int, string) {
 	return resp.StatusCode, string(b)
 }
 
-// The dashboard is served by serve with console.enabled; the API and
-// health keep their JSON answers beside it.
+// The dashboard is served by serve with console.enabled (here to the
+// admin's console.token); the API and health keep their JSON answers
+// beside it.
 func TestServe_Dashboard(t *testing.T) {
 	dir := t.TempDir()
-	app := startApp(t, writeConfig(t, dir, "console:\n  enabled: true\n"), wireOptions{})
+	const token = "dashboard-token-0123456789"
+	app := startApp(t, writeConfig(t, dir, "console:\n  enabled: true\n  token: \""+token+"\"\n"), wireOptions{})
 	if r := call(t, "POST", app.url+"/api/v1/cases", hrToken, involuntaryJane); r.status != 201 {
 		t.Fatalf("create = %d", r.status)
 	}
-	code, body := getPage(t, app.url+"/", "")
+	code, body := getPage(t, app.url+"/", token)
 	if code != 200 || !strings.Contains(body, "OFF-0001") || !strings.Contains(body, "<html") {
 		t.Fatalf("dashboard / = %d\n%.400s", code, body)
 	}
-	if code, body = getPage(t, app.url+"/cases/OFF-0001", ""); code != 200 || !strings.Contains(body, "case.opened") {
+	if code, body = getPage(t, app.url+"/cases/OFF-0001", token); code != 200 || !strings.Contains(body, "case.opened") {
 		t.Fatalf("case page = %d\n%.400s", code, body)
 	}
-	if code, body = getPage(t, app.url+"/audit.csv", ""); code != 200 || !strings.HasPrefix(body, "seq,time,case_id") {
+	if code, body = getPage(t, app.url+"/audit.csv", token); code != 200 || !strings.HasPrefix(body, "seq,time,case_id") {
 		t.Fatalf("audit.csv = %d\n%.200s", code, body)
 	}
 	if r := call(t, "GET", app.url+"/healthz", "", ""); r.status != 200 {

@@ -37,8 +37,8 @@ func TestServe_DemoRevokesThroughFakeOkta(t *testing.T) {
 // Without demo, nothing fake starts: Okta tasks fail with the reason.
 func TestServe_NoDemoNoFake(t *testing.T) {
 	dir := t.TempDir()
-	app := startApp(t, writeConfig(t, dir, "console:\n  enabled: true\n"), wireOptions{})
-	if code, body := getPage(t, app.url+"/", ""); code != 200 || strings.Contains(body, "DEMO") {
+	app := startApp(t, writeConfig(t, dir, "console:\n  enabled: true\n  token: \"console-token-0123456789\"\n"), wireOptions{})
+	if code, body := getPage(t, app.url+"/", "console-token-0123456789"); code != 200 || strings.Contains(body, "DEMO") {
 		t.Fatalf("a DEMO banner without demo mode (%d)", code)
 	}
 }

@@ -74,12 +74,26 @@ type liveApp struct {
 // startApp runs the real serve wiring on a loopback port.
 func startApp(t testing.TB, cfgPath string, o wireOptions) *liveApp {
 	t.Helper()
-	return startAppLogging(t, cfgPath, o, nil)
+	return startAppWith(t, cfgPath, o, nil, nil)
 }
 
 // startAppLogging is startApp with serve's own logger writing to logTo
 // (nil: no log).
 func startAppLogging(t testing.TB, cfgPath string, o wireOptions, logTo io.Writer) *liveApp {
+	t.Helper()
+	return startAppWith(t, cfgPath, o, logTo, nil)
+}
+
+// startAppOn is startApp on a listener the test opened (so that its
+// address can go into the config first); nil opens one.
+func startAppOn(t testing.TB, cfgPath string, o wireOptions, ln net.Listener) *liveApp {
+	t.Helper()
+	return startAppWith(t, cfgPath, o, nil, ln)
+}
+
+// startAppWith runs the serve wiring with its log going to logTo (nil:
+// no log) on ln (nil: a new loopback listener).
+func startAppWith(t testing.TB, cfgPath string, o wireOptions, logTo io.Writer, ln net.Listener) *liveApp {
 	t.Helper()
 	cfg, err := loadConfig(cfgPath)
 	if err != nil {
@@ -106,9 +120,10 @@ func startAppLogging(t testing.TB, cfgPath string, o wireOptions, logTo io.Write
 		db.Close()
 		t.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	if ln == nil {
+		if ln, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
+			t.Fatal(err)
+		}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)

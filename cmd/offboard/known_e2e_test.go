@@ -2,6 +2,8 @@ package main
 
 import (
 	"html"
+	"net/http"
+	"net/http/cookiejar"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -9,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/offboard-dev/offboard"
 	"github.com/offboard-dev/offboard/bot/teams/teamstest"
@@ -205,4 +208,27 @@ func TestTeams_UnknownEmailButtons(t *testing.T) {
 		views, _ := w.app.app.engine.FindCases(t.Context(), offboard.System("test"), "mona.manger@example.com")
 		return len(views) == 1 && views[0].Case.Kind == offboard.Involuntary
 	})
+}
+
+// newConsoleUser is a browser on a demo console acting as a configured
+// person (demo mode's *acting as*; outside demo, people sign in).
+func newConsoleUser(t *testing.T, base, as string) *person {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	p := &person{t: t, base: base, c: &http.Client{Jar: jar, Timeout: 10 * time.Second}}
+	if code, page := p.get("/console"); code != 200 || p.csrf == "" {
+		t.Fatalf("GET /console = %d, no CSRF token:\n%.400s", code, page)
+	}
+	p.post("/console/as", url.Values{"as": {as}})
+	return p
+}
+
+// post sends a form and returns the page it redirects to.
+func (p *person) post(path string, form url.Values) string {
+	p.t.Helper()
+	code, page := p.do("POST", path, form)
+	if code != 200 {
+		p.t.Fatalf("POST %s = %d\n%.300s", path, code, page)
+	}
+	return page
 }

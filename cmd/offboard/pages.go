@@ -9,13 +9,16 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 
 	"github.com/offboard-dev/offboard"
 	"github.com/offboard-dev/offboard/bot"
 	"github.com/offboard-dev/offboard/bot/assistant"
+	"github.com/offboard-dev/offboard/bot/console"
 	"github.com/offboard-dev/offboard/config"
 	"github.com/offboard-dev/offboard/flows"
 	"github.com/offboard-dev/offboard/web/dashboard"
+	"github.com/offboard-dev/offboard/web/signin"
 )
 
 // banner is the line every console and dashboard page shows, if any.
@@ -26,20 +29,97 @@ func (a *app) banner() string {
 	return ""
 }
 
-// mountDashboard serves the dashboard at the root. It shows every case,
-// so it is on only with console.enabled, and either listens on loopback
-// or asks for console.token (config validation refuses anything else).
-func (a *app) mountDashboard(clock offboard.Clock) error {
+// Routes of the console and the dashboard.
+var (
+	consolePatterns   = []string{"GET /console", "GET /console/", "POST /console/"}
+	dashboardPatterns = []string{"GET /{$}", "GET /cases/{id}", "GET /analytics", "GET /audit", "GET /audit.json",
+		"GET /audit.csv", "POST /audit/verify", "GET /static/"}
+)
+
+// consoleNeeds names what the console and dashboard need outside demo
+// mode, for the log at start and the page shown while they are off.
+const consoleNeeds = "outside demo mode people sign in: set console.oidc.issuer, console.oidc.client_id and " +
+	"console.oidc.client_secret (see Signing in in README.md), or console.token for an admin's password"
+
+// wireConsole builds the console and, outside demo mode, the sign-in.
+// In demo mode people pick whom they act as; outside it they sign in
+// with OIDC (or an admin with console.token), and without either the
+// console and dashboard stay off rather than open to whoever reaches
+// them — loopback included, since anyone on the host reaches that.
+func (a *app) wireConsole(clock offboard.Clock) error {
 	cfg := a.cfg
-	h, err := dashboard.New(dashboard.Options{Engine: a.engine, Audit: a.db.AuditEvents, Verify: a.db.VerifyAudit,
-		Clock: clock, Location: cfg.Location(), Logger: a.log.With("component", "dashboard"), Banner: a.banner(), PublicURL: cfg.HTTP.PublicURL})
+	o := console.Options{Router: a.router, Engine: a.engine, People: cfg.Roles,
+		Audit: a.db.AuditEvents, DashboardURL: "/", Banner: a.banner(), Clock: clock, Location: cfg.Location(),
+		Logger: a.log.With("component", "console"), PublicURL: cfg.HTTP.PublicURL}
+	if !cfg.Demo {
+		if !cfg.OIDCEnabled() && cfg.Console.Token == "" {
+			a.consoleOff = consoleNeeds
+			return nil
+		}
+		oc := cfg.Console.OIDC
+		auth, err := signin.New(signin.Options{Issuer: oc.Issuer, ClientID: oc.ClientID, ClientSecret: oc.ClientSecret.Reveal(),
+			RedirectURL: cfg.OIDCRedirectURL(), Scopes: oc.Scopes, EmailClaim: oc.EmailClaim, SessionTTL: oc.SessionTTL.D(),
+			AdminToken: cfg.Console.Token.Reveal(), Roles: a.rolesOf, Clock: clock, Logger: a.log.With("component", "signin"),
+			// Sign-ins are evidence too: who could see what, from when.
+			Audit: appendAudit(a.db, a.redactor)})
+		if err != nil {
+			return err
+		}
+		a.signin = auth
+		o.Identify = signin.Identify
+		if auth.OIDC() {
+			o.SignOutURL = signin.SignOutPath
+		}
+	}
+	var err error
+	if a.console, err = console.New(o); err != nil {
+		return err
+	}
+	a.notifiers = append(a.notifiers, a.console)
+	a.digests = append(a.digests, a.console)
+	return nil
+}
+
+// mountPages serves the console at /console and the dashboard at the
+// root, behind the sign-in (or, in demo mode, console.token when set);
+// while they are off, their routes say what they need.
+func (a *app) mountPages(clock offboard.Clock) error {
+	if a.console == nil {
+		off := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Cache-Control", "no-store")
+			http.Error(w, "The console and dashboard are off: "+consoleNeeds+".", http.StatusServiceUnavailable)
+		})
+		for _, p := range append(slices.Clone(consolePatterns), dashboardPatterns...) {
+			a.web.Mount(p, off)
+		}
+		return nil
+	}
+	cfg := a.cfg
+	o := dashboard.Options{Engine: a.engine, Audit: a.db.AuditEvents, Verify: a.db.VerifyAudit,
+		Clock: clock, Location: cfg.Location(), Logger: a.log.With("component", "dashboard"), Banner: a.banner(), PublicURL: cfg.HTTP.PublicURL}
+	protect := a.guard
+	if a.signin != nil {
+		o.ViewerOf = signin.Identify
+		if a.signin.OIDC() {
+			o.SignOutURL = signin.SignOutPath
+		}
+		protect = a.signin.Require
+		h := a.signin.Handler()
+		for _, p := range a.signin.Patterns() {
+			a.web.Mount(p, h)
+		}
+	}
+	dash, err := dashboard.New(o)
 	if err != nil {
 		return err
 	}
-	h = a.guard(h)
-	for _, pattern := range []string{"GET /{$}", "GET /cases/{id}", "GET /analytics", "GET /audit", "GET /audit.json",
-		"GET /audit.csv", "POST /audit/verify", "GET /static/"} {
-		a.web.Mount(pattern, h)
+	dash = protect(dash)
+	for _, p := range dashboardPatterns {
+		a.web.Mount(p, dash)
+	}
+	con := protect(a.console.Handler())
+	for _, p := range consolePatterns {
+		a.web.Mount(p, con)
 	}
 	return nil
 }
@@ -62,9 +142,10 @@ func newAssistant(cfg *config.Config, log *slog.Logger, e *flows.Engine, clock o
 	return m, nil
 }
 
-// guard asks every request to the dashboard and the console for
-// console.token (as the Basic auth password) when one is set; without
-// it, config validation has made sure offboard listens on loopback only.
+// guard (demo mode) asks every request to the dashboard and the console
+// for console.token (as the Basic auth password) when one is set;
+// without it, config validation has made sure offboard listens on
+// loopback only.
 func (a *app) guard(next http.Handler) http.Handler {
 	token := a.cfg.Console.Token.Reveal()
 	if token == "" {

@@ -70,9 +70,25 @@ func (a *app) logStartup() {
 	} else {
 		a.log.Info("reconciliation off", "source", "bamboohr", "why", a.reconcileOff)
 	}
-	if cfg.Console.Enabled {
-		a.log.Info("console on", "url", "http://"+cfg.HTTP.Listen+"/console", "dashboard", "http://"+cfg.HTTP.Listen+"/")
-	} else {
+	switch {
+	case cfg.Console.Enabled && a.console == nil:
+		a.log.Warn("console and dashboard off", "why", a.consoleOff)
+	case cfg.Console.Enabled:
+		signIn := "demo: pick whom you act as"
+		switch {
+		case a.signin != nil && a.signin.OIDC() && cfg.Console.Token != "":
+			signIn = "oidc; console.token signs in an admin"
+		case a.signin != nil && a.signin.OIDC():
+			signIn = "oidc"
+		case a.signin != nil:
+			signIn = "console.token only (an admin); set console.oidc.* for people to sign in"
+		}
+		a.log.Info("console on", "url", "http://"+cfg.HTTP.Listen+"/console", "dashboard", "http://"+cfg.HTTP.Listen+"/",
+			"sign_in", signIn, "oidc_issuer", cfg.Console.OIDC.Issuer, "redirect_url", cfg.OIDCRedirectURL())
+		if cfg.Demo && cfg.OIDCEnabled() {
+			a.log.Warn("demo mode: console.oidc is ignored; the console lets you pick whom you act as")
+		}
+	default:
 		a.log.Info("console and dashboard off", "why", "console.enabled is false")
 	}
 	if cfg.AssistantEnabled() {

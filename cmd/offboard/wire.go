@@ -22,6 +22,7 @@ import (
 	"github.com/offboard-dev/offboard/flows/runner"
 	"github.com/offboard-dev/offboard/store"
 	"github.com/offboard-dev/offboard/web"
+	"github.com/offboard-dev/offboard/web/signin"
 )
 
 // app is every long-lived part of a running offboard, wired together.
@@ -40,8 +41,13 @@ type app struct {
 	slack *slackbot.Platform
 	// teams is nil unless teams.app_id is set.
 	teams *teamsbot.Platform
-	// console is nil unless console.enabled.
-	console *console.Console
+	// console is nil unless console.enabled (and, outside demo mode, a
+	// way to sign in is configured; consoleOff then says why not).
+	console    *console.Console
+	consoleOff string
+	// signin says who is at the browser outside demo mode; nil in demo
+	// mode (people pick whom they act as) and when the console is off.
+	signin *signin.Auth
 	// notifiers are the chat platforms that get notices; digests those
 	// that post the daily digest.
 	notifiers offboard.Notifiers
@@ -52,6 +58,9 @@ type app struct {
 	dirSources []namedSource
 	// intake serves the HR webhooks; serve flushes its refusal summaries.
 	intake *hris.Intake
+	// redactor removes every configured secret from what is logged,
+	// stored, posted or sent to the model.
+	redactor *offboard.Redactor
 	// reconciler is nil when reconciliation is off; reconcileOff says why.
 	reconciler   *runner.Reconciler
 	reconcileOff string
@@ -161,8 +170,8 @@ func newActionsWithOkta(cfg *config.Config, extra func(*connectors.Registry) err
 // wire builds the app from a loaded config. The caller owns db (opened
 // and closed outside so the CLI can reuse it).
 func wire(cfg *config.Config, log *slog.Logger, db *store.DB, o wireOptions) (*app, error) {
-	a := &app{cfg: cfg, log: log, db: db}
 	redactor := redactorFor(cfg)
+	a := &app{cfg: cfg, log: log, db: db, redactor: redactor}
 	var err error
 	var okta *oktaconn.Client
 	if a.actions, okta, err = newActionsWithOkta(cfg, o.actions); err != nil {
@@ -248,14 +257,9 @@ func wire(cfg *config.Config, log *slog.Logger, db *store.DB, o wireOptions) (*a
 		a.digests = append(a.digests, a.teams)
 	}
 	if cfg.Console.Enabled {
-		a.console, err = console.New(console.Options{Router: a.router, Engine: a.engine, People: cfg.Roles,
-			Audit: db.AuditEvents, DashboardURL: "/", Banner: a.banner(), Clock: clock, Location: cfg.Location(),
-			Logger: log.With("component", "console"), PublicURL: cfg.HTTP.PublicURL})
-		if err != nil {
+		if err := a.wireConsole(clock); err != nil {
 			return nil, err
 		}
-		a.notifiers = append(a.notifiers, a.console)
-		a.digests = append(a.digests, a.console)
 	}
 	var notifier offboard.Notifier
 	if len(a.notifiers) > 0 {
@@ -341,12 +345,8 @@ func wire(cfg *config.Config, log *slog.Logger, db *store.DB, o wireOptions) (*a
 		return nil, err
 	}
 	if cfg.Console.Enabled {
-		if err := a.mountDashboard(clock); err != nil {
+		if err := a.mountPages(clock); err != nil {
 			return nil, err
-		}
-		h := a.guard(a.console.Handler())
-		for _, pattern := range []string{"GET /console", "GET /console/", "POST /console/"} {
-			a.web.Mount(pattern, h)
 		}
 	}
 	if a.teams != nil {

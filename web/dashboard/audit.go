@@ -115,7 +115,14 @@ func (s *server) auditData(r *http.Request, f offboard.AuditFilter, q auditQuery
 	d := auditData{Query: q, Limit: AuditPageLimit, JSONLink: "/audit.json" + q.encode(), CSVLink: "/audit.csv" + q.encode()}
 	ring := make([]eventRow, 0, AuditPageLimit)
 	next := 0
-	err := s.o.Audit(r.Context(), f, func(e *offboard.AuditEvent) error {
+	visible, err := s.auditScope(r.Context(), f)
+	if err != nil {
+		return d, err
+	}
+	err = s.o.Audit(r.Context(), f, func(e *offboard.AuditEvent) error {
+		if !visible(e) {
+			return nil
+		}
 		d.Total++
 		if len(ring) < AuditPageLimit {
 			ring = append(ring, toEventRow(e))
@@ -162,6 +169,12 @@ func (s *server) verify(w http.ResponseWriter, r *http.Request) {
 		s.failFilter(w, r, err)
 		return
 	}
+	if !seesAll(viewerOf(r.Context())) {
+		// The chain's length and head say how much happened across every
+		// case, including those this person may not see.
+		s.fail(w, r, http.StatusForbidden, "Verifying the whole audit chain is for HR, IT, Security and admins.")
+		return
+	}
 	res, err := s.o.Verify(r.Context())
 	if err != nil {
 		s.failErr(w, r, err)
@@ -185,6 +198,11 @@ func (s *server) auditExport(format string) http.HandlerFunc {
 			s.failFilter(w, r, err)
 			return
 		}
+		visible, err := s.auditScope(r.Context(), f)
+		if err != nil {
+			s.failErr(w, r, err)
+			return
+		}
 		name := "offboard-audit"
 		if f.CaseID != "" {
 			name += "-" + string(f.CaseID)
@@ -200,7 +218,12 @@ func (s *server) auditExport(format string) http.HandlerFunc {
 			h.Set("Content-Disposition", `attachment; filename="`+name+`.csv"`)
 		}
 		if _, err := offboard.WriteAudit(w, format, func(fn func(*offboard.AuditEvent) error) error {
-			return s.o.Audit(r.Context(), f, fn)
+			return s.o.Audit(r.Context(), f, func(e *offboard.AuditEvent) error {
+				if !visible(e) {
+					return nil
+				}
+				return fn(e)
+			})
 		}); err != nil {
 			// The status is sent; a cut-off download is all we can show.
 			s.o.Logger.ErrorContext(r.Context(), "dashboard: audit export", "format", format, "err", err)

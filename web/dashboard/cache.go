@@ -59,8 +59,11 @@ func (c *cache) get(key string, load func() (any, error)) (any, error) {
 // summaries is Engine.CaseSummaries through the cache. The cases are
 // shared between requests: callers must not change them.
 func (s *server) summaries(ctx context.Context, st offboard.CaseStatus, since time.Time) ([]*offboard.Case, error) {
-	v, err := s.cache.get("sum:"+string(st)+":"+since.UTC().Format(time.RFC3339), func() (any, error) {
-		return s.o.Engine.CaseSummaries(ctx, s.o.Viewer, st, since, listLimit)
+	viewer := viewerOf(ctx)
+	// One entry per viewer: what Finance may see is not what HR may.
+	key := "sum:" + viewerKey(viewer) + ":" + string(st) + ":" + since.UTC().Format(time.RFC3339)
+	v, err := s.cache.get(key, func() (any, error) {
+		return s.o.Engine.CaseSummaries(ctx, viewer, st, since, listLimit)
 	})
 	if err != nil {
 		return nil, err

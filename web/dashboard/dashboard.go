@@ -6,6 +6,7 @@ package dashboard
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"embed"
 	"errors"
@@ -43,8 +44,13 @@ type Options struct {
 	Location *time.Location
 	Logger   *slog.Logger
 	// Viewer is who the pages show data to; the zero value means the
-	// system actor "dashboard".
-	Viewer offboard.Actor
+	// system actor "dashboard". ViewerOf, when set, replaces it per
+	// request: the signed-in person (web/signin), whose pages then show
+	// only what CanViewCase lets them see.
+	Viewer   offboard.Actor
+	ViewerOf func(r *http.Request) (offboard.Actor, bool)
+	// SignOutURL, when set with ViewerOf, is where the sign-out form posts.
+	SignOutURL string
 	// CacheTTL is how long the index and analytics pages reuse what they
 	// read from the engine: 0 means DefaultCacheTTL, negative disables
 	// the cache.
@@ -127,7 +133,7 @@ func New(o Options) (http.Handler, error) {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, http.StatusNotFound, "There is no page at this address.")
 	})
-	return secure(mux), nil
+	return secure(s.identified(mux)), nil
 }
 
 // secure sets the headers every response carries.
@@ -158,11 +164,20 @@ type page struct {
 	Now    time.Time
 	Banner string
 	Data   any
+	// Who is the signed-in person's name ("" without sign-in).
+	Who     string
+	SignOut string
 }
 
 func (s *server) render(w http.ResponseWriter, r *http.Request, status int, name, title string, data any) {
 	var buf bytes.Buffer
-	err := s.pages[name].ExecuteTemplate(&buf, "layout", page{Title: title, Nav: name, Now: s.o.Clock.Now(), Banner: s.o.Banner, Data: data})
+	p := page{Title: title, Nav: name, Now: s.o.Clock.Now(), Banner: s.o.Banner, Data: data}
+	if s.o.ViewerOf != nil {
+		if v := viewerOf(r.Context()); v.Kind != "" {
+			p.Who, p.SignOut = cmp.Or(v.Email, v.Name, v.ID), s.o.SignOutURL
+		}
+	}
+	err := s.pages[name].ExecuteTemplate(&buf, "layout", p)
 	if err != nil {
 		s.o.Logger.ErrorContext(r.Context(), "dashboard: render", "page", name, "err", err)
 		if name != "error" {

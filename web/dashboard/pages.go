@@ -102,7 +102,7 @@ func (s *server) casePage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, http.StatusBadRequest, "That is not a case id like OFF-0042.")
 		return
 	}
-	v, err := s.o.Engine.GetCase(r.Context(), s.o.Viewer, id)
+	v, err := s.o.Engine.GetCase(r.Context(), viewerOf(r.Context()), id)
 	if err != nil {
 		if offboard.ErrorCode(err) == offboard.ENOTFOUND {
 			s.fail(w, r, http.StatusNotFound, "There is no case "+string(id)+".")
@@ -119,6 +119,7 @@ func (s *server) casePage(w http.ResponseWriter, r *http.Request) {
 	slices.SortStableFunc(tasks, func(a, b taskRow) int { return cmp.Compare(a.Order, b.Order) })
 	var events []eventRow
 	more := false
+	// The case is visible (GetCase said so), so all its events are.
 	err = s.o.Audit(r.Context(), offboard.AuditFilter{CaseID: id}, func(e *offboard.AuditEvent) error {
 		if len(events) >= timelineLimit {
 			more = true
