@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
+	"os"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -62,6 +64,13 @@ type Options struct {
 	LockTimeout time.Duration
 	// Logger receives store events; nil discards them.
 	Logger *slog.Logger
+	// ReadOnly opens an existing file without writing a byte to it: no
+	// file is created, no schema is written, and the lock is shared, so
+	// it still waits for a running serve. Writes fail.
+	ReadOnly bool
+	// Check reads the whole file before Open returns (see CheckFile) and
+	// refuses a corrupt one. It costs a read of the file.
+	Check bool
 }
 
 // DB is the bbolt-backed store. It implements offboard.Store; the other
@@ -91,8 +100,10 @@ func (e *LockedError) Error() string {
 func (e *LockedError) Unwrap() error { return bolterrors.ErrTimeout }
 
 // Open opens or creates the store file at path (mode 0600), creates the
-// buckets and checks the schema version. If another process holds the
-// file, Open fails with a *LockedError after opts.LockTimeout.
+// buckets and checks the schema version; with opts.ReadOnly it opens an
+// existing file only and changes nothing. If another process holds the
+// file, Open fails with a *LockedError after opts.LockTimeout; a damaged
+// file is a *CorruptError.
 func Open(path string, opts Options) (*DB, error) {
 	timeout := opts.LockTimeout
 	if timeout <= 0 {
@@ -102,36 +113,114 @@ func Open(path string, opts Options) (*DB, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	bdb, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: timeout})
-	if errors.Is(err, bolterrors.ErrTimeout) {
-		return nil, &LockedError{Path: path, Waited: timeout}
+	if opts.ReadOnly {
+		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("no store at %s: %w", path, err)
+		}
 	}
-	if err != nil {
+	var bdb *bolt.DB
+	// bbolt reads the meta pages and the free list while opening; a
+	// damaged file can make it panic or fault there already.
+	err := withFaultsAsPanics(path, func() (err error) {
+		bdb, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: timeout, ReadOnly: opts.ReadOnly, PreLoadFreelist: true})
+		return err
+	})
+	switch {
+	case errors.Is(err, bolterrors.ErrTimeout):
+		return nil, &LockedError{Path: path, Waited: timeout}
+	case errors.Is(err, bolterrors.ErrInvalid), errors.Is(err, bolterrors.ErrChecksum), errors.Is(err, bolterrors.ErrVersionMismatch):
+		return nil, corrupt(path, "bbolt cannot open it: %v", err)
+	case err != nil:
+		if _, ok := errors.AsType[*CorruptError](err); ok {
+			return nil, err
+		}
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
 	db := &DB{bolt: bdb, path: path, logger: logger}
+	fail := func(err error) (*DB, error) {
+		_ = bdb.Close()
+		return nil, err
+	}
+	// Now that the lock is held, nobody is writing the meta pages.
+	if err := checkFileHeader(path); err != nil {
+		return fail(err)
+	}
+	if opts.Check {
+		if err := db.CheckFile(); err != nil {
+			return fail(err)
+		}
+	}
 	// Group commit waits at most this long to gather concurrent writers.
 	bdb.MaxBatchDelay = 2 * time.Millisecond
-	if err := bdb.Update(initSchema); err != nil {
-		_ = bdb.Close()
-		return nil, fmt.Errorf("store %s: %w", path, err)
+	if opts.ReadOnly {
+		err = bdb.View(func(btx *bolt.Tx) error { return checkSchema(path, btx) })
+	} else {
+		err = bdb.Update(func(btx *bolt.Tx) error { return initSchema(path, btx) })
 	}
-	logger.Debug("store opened", "path", path, "schema_version", SchemaVersion)
+	if err != nil {
+		if _, ok := errors.AsType[*CorruptError](err); ok {
+			return fail(err)
+		}
+		return fail(fmt.Errorf("store %s: %w", path, err))
+	}
+	logger.Debug("store opened", "path", path, "schema_version", SchemaVersion, "read_only", opts.ReadOnly)
 	return db, nil
 }
 
-// initSchema checks the schema version, then creates every bucket.
-func initSchema(btx *bolt.Tx) error {
-	if meta := btx.Bucket(bucketMeta); meta != nil {
-		if v := meta.Get(metaSchemaVersionKey); v != nil {
-			n, err := strconv.ParseUint(string(v), 10, 64)
-			if err != nil {
-				return fmt.Errorf("schema version %q is not a number", v)
-			}
-			if n > SchemaVersion {
-				return fmt.Errorf("the file has schema version %d, but this offboard knows schema version %d at most; run a newer offboard", n, SchemaVersion)
-			}
+// checkSchema checks the schema version and that every bucket exists. A
+// file without a version has never been opened by offboard. It returns
+// whether the file has a version.
+func checkSchema(path string, btx *bolt.Tx) error {
+	versioned, err := checkVersion(path, btx)
+	if err != nil {
+		return err
+	}
+	if !versioned {
+		return corrupt(path, "it has no schema version: it is not an offboard store")
+	}
+	return checkBuckets(path, btx)
+}
+
+// checkVersion refuses a file of a newer schema and reports whether the
+// file has a version at all.
+func checkVersion(path string, btx *bolt.Tx) (bool, error) {
+	meta := btx.Bucket(bucketMeta)
+	if meta == nil {
+		return false, nil
+	}
+	v := meta.Get(metaSchemaVersionKey)
+	if v == nil {
+		return false, nil
+	}
+	n, err := strconv.ParseUint(string(v), 10, 64)
+	switch {
+	case err != nil || n == 0:
+		return true, corrupt(path, "its schema version %q is not a version", v)
+	case n > SchemaVersion:
+		return true, fmt.Errorf("the file has schema version %d, but this offboard knows schema version %d at most; run a newer offboard", n, SchemaVersion)
+	}
+	return true, nil
+}
+
+func checkBuckets(path string, btx *bolt.Tx) error {
+	for _, name := range allBuckets() {
+		if btx.Bucket(name) == nil {
+			return corrupt(path, "bucket %s is missing", name)
 		}
+	}
+	return nil
+}
+
+// initSchema checks the schema version, then creates every bucket in a
+// new file. A file that has a version already has every bucket; one
+// missing is damage, not something to paper over with an empty bucket.
+func initSchema(path string, btx *bolt.Tx) error {
+	versioned, err := checkVersion(path, btx)
+	if err != nil {
+		return err
+	}
+	if versioned {
+		return checkBuckets(path, btx)
 	}
 	for _, name := range allBuckets() {
 		if _, err := btx.CreateBucketIfNotExists(name); err != nil {
