@@ -81,28 +81,20 @@ func parseBoltMeta(page []byte) (boltMeta, error) {
 // the older meta page when one is damaged (losing the last commit
 // without a word) and maps pages past the end of a truncated file, where
 // a read kills the process with SIGBUS; both are refused here.
-func checkFileHeader(path string) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return fmt.Errorf("store: %w", err)
-	}
-	defer f.Close()
+func checkFileHeader(path string, f *os.File) (boltMeta, error) {
 	info, err := f.Stat()
 	if err != nil {
-		return fmt.Errorf("store: %s: %w", path, err)
+		return boltMeta{}, fmt.Errorf("store: %s: %w", path, err)
 	}
 	size := info.Size()
-	if size == 0 {
-		return nil // a new file; bbolt writes its first pages
-	}
 	head := make([]byte, 2*boltDefaultPageSz)
 	n, err := f.ReadAt(head, 0)
 	if err != nil && !errors.Is(err, io.EOF) {
-		return fmt.Errorf("store: read %s: %w", path, err)
+		return boltMeta{}, fmt.Errorf("store: read %s: %w", path, err)
 	}
 	head = head[:n]
 	if len(head) < boltPageHeader+boltMetaSize {
-		return corrupt(path, "it is %d bytes long, too short for a store", size)
+		return boltMeta{}, corrupt(path, "it is %d bytes long, too short for a store", size)
 	}
 	m0, err0 := parseBoltMeta(head)
 	pageSize := int64(boltDefaultPageSz)
@@ -110,40 +102,43 @@ func checkFileHeader(path string) error {
 		pageSize = int64(m0.pageSize)
 	}
 	if pageSize < boltMinPageSize || pageSize > boltMaxPageSize || pageSize&(pageSize-1) != 0 {
-		return corrupt(path, "meta page 0 gives an impossible page size %d", pageSize)
+		return boltMeta{}, corrupt(path, "meta page 0 gives an impossible page size %d", pageSize)
 	}
 	page1 := make([]byte, boltPageHeader+boltMetaSize)
 	if _, err := f.ReadAt(page1, pageSize); err != nil {
 		if err0 != nil {
-			return corrupt(path, "meta page 0 is damaged: %v; and the file is too short for meta page 1", err0)
+			return boltMeta{}, corrupt(path, "meta page 0 is damaged: %v; and the file is too short for meta page 1", err0)
 		}
-		return corrupt(path, "it is %d bytes long, too short for its second meta page", size)
+		return boltMeta{}, corrupt(path, "it is %d bytes long, too short for its second meta page", size)
 	}
 	m1, err1 := parseBoltMeta(page1)
 	switch {
 	case err0 != nil && err1 != nil:
-		return corrupt(path, "both meta pages are damaged: page 0: %v; page 1: %v", err0, err1)
+		return boltMeta{}, corrupt(path, "both meta pages are damaged: page 0: %v; page 1: %v", err0, err1)
 	case err0 != nil, err1 != nil:
 		bad, why := 0, err0
 		if err1 != nil {
 			bad, why = 1, err1
 		}
-		return corrupt(path, "meta page %d is damaged: %v (bbolt would fall back to the other one and lose the last write)", bad, why)
+		return boltMeta{}, corrupt(path, "meta page %d is damaged: %v (bbolt would fall back to the other one and lose the last write)", bad, why)
 	case m0.pageSize != m1.pageSize:
-		return corrupt(path, "the meta pages disagree on the page size (%d and %d)", m0.pageSize, m1.pageSize)
+		return boltMeta{}, corrupt(path, "the meta pages disagree on the page size (%d and %d)", m0.pageSize, m1.pageSize)
 	}
 	for i, m := range []boltMeta{m0, m1} {
 		switch {
 		case m.pgid < 2 || m.root < 2 || m.root >= m.pgid:
-			return corrupt(path, "meta page %d points its root at page %d of %d", i, m.root, m.pgid)
+			return boltMeta{}, corrupt(path, "meta page %d points its root at page %d of %d", i, m.root, m.pgid)
 		case m.freelist != boltNoFreelist && (m.freelist < 2 || m.freelist >= m.pgid):
-			return corrupt(path, "meta page %d points its free list at page %d of %d", i, m.freelist, m.pgid)
+			return boltMeta{}, corrupt(path, "meta page %d points its free list at page %d of %d", i, m.freelist, m.pgid)
 		case m.pgid > uint64(size/pageSize):
-			return corrupt(path, "the file is truncated: meta page %d says it holds %d pages (%d bytes), but it is %d bytes long",
+			return boltMeta{}, corrupt(path, "the file is truncated: meta page %d says it holds %d pages (%d bytes), but it is %d bytes long",
 				i, m.pgid, m.pgid*uint64(pageSize), size)
 		}
 	}
-	return nil
+	if m1.txid > m0.txid {
+		return m1, nil
+	}
+	return m0, nil
 }
 
 // withFaultsAsPanics runs fn with memory faults turned into panics, and
@@ -162,18 +157,19 @@ func withFaultsAsPanics(path string, fn func() error) (err error) {
 	return fn()
 }
 
-// CheckFile checks the whole file before it is used: it reads every
+// checkFile checks the whole file before it is used: it reads every
 // page, key and value of every bucket on this goroutine (so a damaged
 // page is a *CorruptError, never a crash), then runs bbolt's consistency
 // check (every page reachable once or free, keys in order) and checks
 // that there is no bucket this package does not write (Open checks that
 // none is missing). It returns nil or a *CorruptError.
-func (db *DB) CheckFile() error {
+func (db *DB) checkFile() error {
 	return withFaultsAsPanics(db.path, func() error {
 		return db.bolt.View(func(btx *bolt.Tx) error {
-			// The walk first: bbolt's check runs on a goroutine of its own,
-			// where a fault could not be caught, so it may only touch pages
-			// the walk has shown to be readable.
+			// Open has checked the page tree without the memory map
+			// (checkPages); this walk reads it through the map, as every
+			// later read will, before bbolt's check runs on a goroutine of
+			// its own, where a fault could not be caught.
 			if err := btx.ForEach(func(name []byte, b *bolt.Bucket) error {
 				if !knownBucket(name) {
 					return corrupt(db.path, "it has an unknown bucket %q", name)

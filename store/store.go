@@ -68,8 +68,9 @@ type Options struct {
 	// file is created, no schema is written, and the lock is shared, so
 	// it still waits for a running serve. Writes fail.
 	ReadOnly bool
-	// Check reads the whole file before Open returns (see CheckFile) and
-	// refuses a corrupt one. It costs a read of the file.
+	// Check reads the whole file before Open returns (see checkFile) and
+	// refuses a corrupt one, first with plain reads (checkPages), then
+	// through bbolt (checkFile). It costs two reads of the file.
 	Check bool
 }
 
@@ -91,9 +92,14 @@ var _ offboard.Store = (*DB)(nil)
 type LockedError struct {
 	Path   string
 	Waited time.Duration
+	// ReadOnly is set when a read-only open was refused.
+	ReadOnly bool
 }
 
 func (e *LockedError) Error() string {
+	if e.ReadOnly {
+		return fmt.Sprintf("store %s is locked by another offboard process (waited %s); stop it, or read a copy of the file (audit commands take --store COPY)", e.Path, e.Waited)
+	}
 	return fmt.Sprintf("store %s is locked by another offboard process (waited %s); stop it or use another store.path", e.Path, e.Waited)
 }
 
@@ -113,27 +119,37 @@ func Open(path string, opts Options) (*DB, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	if opts.ReadOnly {
-		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("no store at %s: %w", path, err)
-		}
+	if err := checkBeforeMapping(path, timeout, opts); err != nil {
+		return nil, err
 	}
 	var bdb *bolt.DB
-	// bbolt reads the meta pages and the free list while opening; a
-	// damaged file can make it panic or fault there already.
+	var file *os.File
+	// bbolt reads the meta pages and the free list while opening; should
+	// the file have changed since the check, it can panic or fault there.
 	err := withFaultsAsPanics(path, func() (err error) {
-		bdb, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: timeout, ReadOnly: opts.ReadOnly, PreLoadFreelist: true})
+		bdb, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: timeout, ReadOnly: opts.ReadOnly, PreLoadFreelist: true,
+			OpenFile: func(name string, flag int, perm os.FileMode) (*os.File, error) {
+				f, err := os.OpenFile(name, flag, perm)
+				file = f
+				return f, err
+			}})
 		return err
 	})
+	_, panicked := errors.AsType[*CorruptError](err)
+	if panicked && file != nil {
+		// bbolt never returned its handle: release the lock it took. (Its
+		// memory map of the file stays until the process ends.)
+		unlockFile(file)
+		_ = file.Close()
+	}
 	switch {
+	case panicked:
+		return nil, err
 	case errors.Is(err, bolterrors.ErrTimeout):
-		return nil, &LockedError{Path: path, Waited: timeout}
-	case errors.Is(err, bolterrors.ErrInvalid), errors.Is(err, bolterrors.ErrChecksum), errors.Is(err, bolterrors.ErrVersionMismatch):
+		return nil, &LockedError{Path: path, Waited: timeout, ReadOnly: opts.ReadOnly}
+	case errors.Is(err, bolterrors.ErrInvalid) || errors.Is(err, bolterrors.ErrChecksum) || errors.Is(err, bolterrors.ErrVersionMismatch):
 		return nil, corrupt(path, "bbolt cannot open it: %v", err)
 	case err != nil:
-		if _, ok := errors.AsType[*CorruptError](err); ok {
-			return nil, err
-		}
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
 	db := &DB{bolt: bdb, path: path, logger: logger}
@@ -141,12 +157,8 @@ func Open(path string, opts Options) (*DB, error) {
 		_ = bdb.Close()
 		return nil, err
 	}
-	// Now that the lock is held, nobody is writing the meta pages.
-	if err := checkFileHeader(path); err != nil {
-		return fail(err)
-	}
 	if opts.Check {
-		if err := db.CheckFile(); err != nil {
+		if err := db.checkFile(); err != nil {
 			return fail(err)
 		}
 	}
@@ -165,6 +177,46 @@ func Open(path string, opts Options) (*DB, error) {
 	}
 	logger.Debug("store opened", "path", path, "schema_version", SchemaVersion, "read_only", opts.ReadOnly)
 	return db, nil
+}
+
+// checkBeforeMapping checks an existing file with plain reads, under a
+// shared lock, before bbolt maps it: the meta pages and the file size
+// always, and with opts.Check the whole page tree and the free list
+// (checkPages). A read-only open of a missing file fails here.
+func checkBeforeMapping(path string, timeout time.Duration, opts Options) error {
+	f, err := os.Open(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist) && opts.ReadOnly:
+		return fmt.Errorf("no store at %s: %w", path, err)
+	case errors.Is(err, fs.ErrNotExist):
+		return nil // Open creates it
+	case err != nil:
+		return fmt.Errorf("store: open %s: %w", path, err)
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("store: open %s: %w", path, err)
+	}
+	if info.Size() == 0 {
+		if opts.ReadOnly {
+			return corrupt(path, "it is empty")
+		}
+		return nil // bbolt writes the first pages
+	}
+	ok, err := lockShared(f, timeout)
+	if err != nil {
+		return fmt.Errorf("store: lock %s: %w", path, err)
+	}
+	if !ok {
+		return &LockedError{Path: path, Waited: timeout, ReadOnly: opts.ReadOnly}
+	}
+	defer unlockFile(f)
+	m, err := checkFileHeader(path, f)
+	if err != nil || !opts.Check {
+		return err
+	}
+	return checkPages(path, f, m)
 }
 
 // checkSchema checks the schema version and that every bucket exists. A

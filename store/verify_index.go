@@ -18,7 +18,8 @@ import (
 // audit chain it is derived from, or a record that disagrees with its
 // own key.
 type IndexProblem struct {
-	// Index is the bucket with the problem ("audit_by_case", "idx_email", …).
+	// Index is the bucket with the problem: an index ("audit_by_case",
+	// "idx_email", …) or a bucket of records ("cases", …).
 	Index string `json:"index"`
 	// CaseID is the case the entry belongs to, when it names one.
 	CaseID offboard.CaseID `json:"case_id,omitempty"`
@@ -27,10 +28,16 @@ type IndexProblem struct {
 }
 
 func (p IndexProblem) String() string {
-	if p.CaseID != "" {
-		return fmt.Sprintf("index %s, case %s: %s", p.Index, p.CaseID, p.Problem)
+	kind := "bucket"
+	switch p.Index {
+	case string(bucketAuditCase), string(bucketApprovalsCase), string(bucketJobQueue), string(bucketJobsCase),
+		string(bucketIdxEmail), string(bucketIdxStatus), string(bucketIdxDue):
+		kind = "index"
 	}
-	return fmt.Sprintf("index %s: %s", p.Index, p.Problem)
+	if p.CaseID != "" {
+		return fmt.Sprintf("%s %s, case %s: %s", kind, p.Index, p.CaseID, p.Problem)
+	}
+	return fmt.Sprintf("%s %s: %s", kind, p.Index, p.Problem)
 }
 
 // maxIndexProblems bounds the list VerifyIndexes returns; one deleted
