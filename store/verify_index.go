@@ -44,16 +44,20 @@ func (p IndexProblem) String() string {
 // bucket would otherwise list every record.
 const maxIndexProblems = 100
 
-// derivedIndex is an index bucket and how to compute its keys from the
-// records of its source bucket.
+// derivedIndex is an index bucket and how to name what its keys stand for.
 type derivedIndex struct {
-	name   []byte
-	source []byte
-	// keys returns the index keys of one source record, or what is wrong
-	// with the record.
-	keys func(k, v []byte) ([][]byte, error)
+	name []byte
 	// describe names the case and the thing an index key stands for.
 	describe func(k []byte) (offboard.CaseID, string)
+}
+
+// indexSource is a bucket of records and the indexes derived from it.
+type indexSource struct {
+	bucket  []byte
+	indexes []derivedIndex
+	// keys returns one record's key in each of indexes (nil: none), or
+	// what is wrong with the record.
+	keys func(k, v []byte) ([][]byte, error)
 }
 
 // VerifyIndexes checks, in one read transaction, that every index holds
@@ -83,8 +87,8 @@ func (db *DB) VerifyIndexes(ctx context.Context) ([]IndexProblem, error) {
 			if err := checkAuditIndex(ctx, btx, report); err != nil {
 				return err
 			}
-			for _, d := range derivedIndexes() {
-				if err := checkDerived(ctx, btx, d, report); err != nil {
+			for _, src := range indexSources() {
+				if err := checkDerived(ctx, btx, src, report); err != nil {
 					return err
 				}
 			}
@@ -99,79 +103,107 @@ func (db *DB) VerifyIndexes(ctx context.Context) ([]IndexProblem, error) {
 	return problems, nil
 }
 
-func derivedIndexes() []derivedIndex {
+// The records as far as the indexes need them: decoding only these
+// fields keeps a check of 100,000 cases fast.
+type (
+	caseRecord struct {
+		ID       offboard.CaseID `json:"id"`
+		Employee struct {
+			Email string `json:"email"`
+		} `json:"employee"`
+		Status offboard.CaseStatus `json:"status"`
+	}
+	jobRecord struct {
+		ID        string            `json:"id"`
+		CaseID    offboard.CaseID   `json:"case_id"`
+		Priority  offboard.Priority `json:"priority"`
+		NotBefore time.Time         `json:"not_before"`
+		Seq       uint64            `json:"seq"`
+		Leased    bool              `json:"leased"`
+	}
+	approvalRecord struct {
+		ID     string          `json:"id"`
+		CaseID offboard.CaseID `json:"case_id"`
+	}
+)
+
+func indexSources() []indexSource {
 	byCase := func(what string) func(k []byte) (offboard.CaseID, string) {
 		return func(k []byte) (offboard.CaseID, string) {
 			id, rest := splitKey(k)
 			return offboard.CaseID(id), what + " " + rest
 		}
 	}
-	return []derivedIndex{
-		{name: bucketIdxEmail, source: bucketCases, keys: func(k, v []byte) ([][]byte, error) {
-			c, err := decodeUnder[offboard.Case](k, v, func(c *offboard.Case) string { return string(c.ID) })
-			if err != nil || normEmail(c.Employee.Email) == "" {
-				return nil, err
-			}
-			return [][]byte{joinKey(normEmail(c.Employee.Email), string(c.ID))}, nil
-		}, describe: func(k []byte) (offboard.CaseID, string) {
-			email, id := splitKey(k)
-			return offboard.CaseID(id), "email " + email
-		}},
-		{name: bucketIdxStatus, source: bucketCases, keys: func(k, v []byte) ([][]byte, error) {
-			c, err := decodeUnder[offboard.Case](k, v, func(c *offboard.Case) string { return string(c.ID) })
+	return []indexSource{
+		{bucket: bucketCases, indexes: []derivedIndex{
+			{name: bucketIdxEmail, describe: func(k []byte) (offboard.CaseID, string) {
+				email, id := splitKey(k)
+				return offboard.CaseID(id), "email " + email
+			}},
+			{name: bucketIdxStatus, describe: func(k []byte) (offboard.CaseID, string) {
+				st, id := splitKey(k)
+				return offboard.CaseID(id), "status " + st
+			}},
+		}, keys: func(k, v []byte) ([][]byte, error) {
+			c, err := decodeUnder(k, v, func(c *caseRecord) string { return string(c.ID) })
 			if err != nil {
 				return nil, err
 			}
-			return [][]byte{joinKey(string(c.Status), string(c.ID))}, nil
-		}, describe: func(k []byte) (offboard.CaseID, string) {
-			st, id := splitKey(k)
-			return offboard.CaseID(id), "status " + st
+			var byEmail []byte
+			if email := normEmail(c.Employee.Email); email != "" {
+				byEmail = joinKey(email, string(c.ID))
+			}
+			return [][]byte{byEmail, joinKey(string(c.Status), string(c.ID))}, nil
 		}},
-		{name: bucketIdxDue, source: bucketTasks, keys: func(k, v []byte) ([][]byte, error) {
-			tk, err := decodeUnder[offboard.Task](k, v, func(tk *offboard.Task) string { return string(joinKey(string(tk.CaseID), tk.Key)) })
+		{bucket: bucketTasks, indexes: []derivedIndex{
+			{name: bucketIdxDue, describe: func(k []byte) (offboard.CaseID, string) {
+				if len(k) < 8 {
+					return "", fmt.Sprintf("key %q", k)
+				}
+				id, task := splitKey(k[8:])
+				at := time.Unix(0, int64(binary.BigEndian.Uint64(k))).UTC().Format(time.RFC3339)
+				return offboard.CaseID(id), fmt.Sprintf("task %s due %s", task, at)
+			}},
+		}, keys: func(k, v []byte) ([][]byte, error) {
+			tk, err := decodeUnder(k, v, func(tk *taskIndexed) string { return string(joinKey(string(tk.CaseID), tk.Key)) })
 			if err != nil {
 				return nil, err
 			}
-			if dk := dueKey(tk); dk != nil {
-				return [][]byte{dk}, nil
-			}
-			return nil, nil
-		}, describe: func(k []byte) (offboard.CaseID, string) {
-			if len(k) < 8 {
-				return "", fmt.Sprintf("key %q", k)
-			}
-			id, task := splitKey(k[8:])
-			at := time.Unix(0, int64(binary.BigEndian.Uint64(k))).UTC().Format(time.RFC3339)
-			return offboard.CaseID(id), fmt.Sprintf("task %s due %s", task, at)
+			return [][]byte{dueKey(&offboard.Task{CaseID: tk.CaseID, Key: tk.Key, Status: tk.Status, RunAt: tk.RunAt})}, nil
 		}},
-		{name: bucketJobQueue, source: bucketJobs, keys: func(k, v []byte) ([][]byte, error) {
-			j, err := decodeUnder[offboard.Job](k, v, func(j *offboard.Job) string { return j.ID })
-			if err != nil || j.Leased {
+		{bucket: bucketJobs, indexes: []derivedIndex{
+			{name: bucketJobQueue, describe: func(k []byte) (offboard.CaseID, string) {
+				if len(k) < queueKeyPrefix {
+					return "", fmt.Sprintf("key %q", k)
+				}
+				id := k[queueKeyPrefix:]
+				caseID, _, _ := bytes.Cut(id, []byte("/"))
+				return offboard.CaseID(caseID), "queued job " + string(id)
+			}},
+			{name: bucketJobsCase, describe: byCase("job")},
+		}, keys: func(k, v []byte) ([][]byte, error) {
+			j, err := decodeUnder(k, v, func(j *jobRecord) string { return j.ID })
+			if err != nil {
 				return nil, err
 			}
-			return [][]byte{queueKey(j)}, nil
-		}, describe: func(k []byte) (offboard.CaseID, string) {
-			if len(k) < queueKeyPrefix {
-				return "", fmt.Sprintf("key %q", k)
+			var queued, byCase []byte
+			if !j.Leased {
+				queued = queueKey(&offboard.Job{ID: j.ID, Priority: j.Priority, NotBefore: j.NotBefore, Seq: j.Seq})
 			}
-			id := string(k[queueKeyPrefix:])
-			caseID, _, _ := bytes.Cut(k[queueKeyPrefix:], []byte("/"))
-			return offboard.CaseID(caseID), "queued job " + id
+			if j.CaseID != "" {
+				byCase = joinKey(string(j.CaseID), j.ID)
+			}
+			return [][]byte{queued, byCase}, nil
 		}},
-		{name: bucketJobsCase, source: bucketJobs, keys: func(k, v []byte) ([][]byte, error) {
-			j, err := decodeUnder[offboard.Job](k, v, func(j *offboard.Job) string { return j.ID })
-			if err != nil || j.CaseID == "" {
-				return nil, err
-			}
-			return [][]byte{joinKey(string(j.CaseID), j.ID)}, nil
-		}, describe: byCase("job")},
-		{name: bucketApprovalsCase, source: bucketApprovals, keys: func(k, v []byte) ([][]byte, error) {
-			a, err := decodeUnder[offboard.Approval](k, v, func(a *offboard.Approval) string { return a.ID })
+		{bucket: bucketApprovals, indexes: []derivedIndex{
+			{name: bucketApprovalsCase, describe: byCase("approval")},
+		}, keys: func(k, v []byte) ([][]byte, error) {
+			a, err := decodeUnder(k, v, func(a *approvalRecord) string { return a.ID })
 			if err != nil {
 				return nil, err
 			}
 			return [][]byte{joinKey(string(a.CaseID), a.ID)}, nil
-		}, describe: byCase("approval")},
+		}},
 	}
 }
 
@@ -191,44 +223,52 @@ func decodeUnder[T any](k, v []byte, keyOf func(*T) string) (*T, error) {
 	return &r, nil
 }
 
-// checkDerived compares an index with the keys its source implies.
-func checkDerived(ctx context.Context, btx *bolt.Tx, d derivedIndex, report func(IndexProblem)) error {
-	want := map[string]bool{}
-	src := btx.Bucket(d.source).Cursor()
+// checkDerived compares the indexes of a source with the keys its
+// records imply.
+func checkDerived(ctx context.Context, btx *bolt.Tx, src indexSource, report func(IndexProblem)) error {
+	want := make([]map[string]bool, len(src.indexes))
+	for i := range want {
+		want[i] = map[string]bool{}
+	}
+	c := btx.Bucket(src.bucket).Cursor()
 	n := 0
-	for k, v := src.First(); k != nil; k, v = src.Next() {
+	for k, v := c.First(); k != nil; k, v = c.Next() {
 		if n++; n%ctxCheckEvery == 0 {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
 		}
-		keys, err := d.keys(k, v)
+		keys, err := src.keys(k, v)
 		if err != nil {
-			report(IndexProblem{Index: string(d.source), Problem: err.Error()})
+			report(IndexProblem{Index: string(src.bucket), Problem: err.Error()})
 			continue
 		}
-		for _, ik := range keys {
-			want[string(ik)] = true
+		for i, ik := range keys {
+			if ik != nil {
+				want[i][string(ik)] = true
+			}
 		}
 	}
-	c := btx.Bucket(d.name).Cursor()
-	for k, v := c.First(); k != nil; k, v = c.Next() {
-		if want[string(k)] && v != nil && len(v) == 0 {
-			delete(want, string(k))
-			continue
+	for i, d := range src.indexes {
+		c := btx.Bucket(d.name).Cursor()
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			if want[i][string(k)] && v != nil && len(v) == 0 {
+				delete(want[i], string(k))
+				continue
+			}
+			id, what := d.describe(k)
+			report(IndexProblem{Index: string(d.name), CaseID: id,
+				Problem: fmt.Sprintf("has an entry for %s that no %s record implies", what, src.bucket)})
 		}
-		id, what := d.describe(k)
-		report(IndexProblem{Index: string(d.name), CaseID: id,
-			Problem: fmt.Sprintf("has an entry for %s that no %s record implies", what, d.source)})
-	}
-	missing := make([]string, 0, len(want))
-	for k := range want {
-		missing = append(missing, k)
-	}
-	slices.Sort(missing)
-	for _, k := range missing {
-		id, what := d.describe([]byte(k))
-		report(IndexProblem{Index: string(d.name), CaseID: id, Problem: fmt.Sprintf("the entry for %s is missing", what)})
+		missing := make([]string, 0, len(want[i]))
+		for k := range want[i] {
+			missing = append(missing, k)
+		}
+		slices.Sort(missing)
+		for _, k := range missing {
+			id, what := d.describe([]byte(k))
+			report(IndexProblem{Index: string(d.name), CaseID: id, Problem: fmt.Sprintf("the entry for %s is missing", what)})
+		}
 	}
 	return nil
 }
