@@ -40,9 +40,9 @@ func (p IndexProblem) String() string {
 	return fmt.Sprintf("%s %s: %s", kind, p.Index, p.Problem)
 }
 
-// maxIndexProblems bounds the list VerifyIndexes returns; one deleted
+// MaxIndexProblems bounds the list VerifyIndexes returns; one deleted
 // bucket would otherwise list every record.
-const maxIndexProblems = 100
+const MaxIndexProblems = 100
 
 // derivedIndex is an index bucket and how to name what its keys stand for.
 type derivedIndex struct {
@@ -78,7 +78,7 @@ func (db *DB) VerifyIndexes(ctx context.Context) ([]IndexProblem, error) {
 	}
 	var problems []IndexProblem
 	report := func(p IndexProblem) {
-		if len(problems) < maxIndexProblems {
+		if len(problems) < MaxIndexProblems {
 			problems = append(problems, p)
 		}
 	}

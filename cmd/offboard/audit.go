@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/offboard-dev/offboard"
+	"github.com/offboard-dev/offboard/store"
 )
 
 func cmdAuditExport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -123,11 +124,14 @@ func cmdAuditVerify(ctx context.Context, args []string, stdout, stderr io.Writer
 			}
 			lines = append(lines, p.String())
 		}
-		count := fmt.Sprint(len(problems))
-		if len(problems) >= 100 {
-			count = "at least 100"
+		count := fmt.Sprintf("%d problems", len(problems))
+		switch {
+		case len(problems) == 1:
+			count = "1 problem"
+		case len(problems) >= store.MaxIndexProblems:
+			count = fmt.Sprintf("at least %d problems", store.MaxIndexProblems)
 		}
-		broken = append(broken, fmt.Sprintf("indexes BROKEN: %s problems; case lists, searches and audit export --case can miss or misplace records:\n  %s",
+		broken = append(broken, fmt.Sprintf("indexes BROKEN: %s; case lists, searches and audit export --case can miss or misplace records:\n  %s",
 			count, strings.Join(lines, "\n  ")))
 	}
 	if len(broken) > 0 {
