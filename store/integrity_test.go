@@ -207,7 +207,7 @@ func TestDB_VerifyAudit_sequenceBehind(t *testing.T) {
 		t.Fatal(err)
 	}
 	writeRaw(t, path, func(btx *bolt.Tx) error { return btx.Bucket([]byte("audit")).SetSequence(42) })
-	db, err := store.Open(path, store.Options{ReadOnly: true})
+	db, err := store.Open(path, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
