@@ -119,6 +119,7 @@ func Open(path string, opts Options) (*DB, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
+	start := time.Now()
 	if err := checkBeforeMapping(path, timeout, opts); err != nil {
 		return nil, err
 	}
@@ -161,6 +162,8 @@ func Open(path string, opts Options) (*DB, error) {
 		if err := db.checkFile(); err != nil {
 			return fail(err)
 		}
+		// A large file takes seconds; say where the start-up time went.
+		logger.Info("store file checked", "path", path, "took", time.Since(start).Round(time.Millisecond))
 	}
 	// Group commit waits at most this long to gather concurrent writers.
 	bdb.MaxBatchDelay = 2 * time.Millisecond
