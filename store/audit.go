@@ -169,7 +169,15 @@ func (db *DB) VerifyAudit(ctx context.Context) (offboard.AuditVerifyResult, erro
 		return offboard.AuditVerifyResult{}, err
 	}
 	var res offboard.AuditVerifyResult
-	err := db.bolt.View(func(btx *bolt.Tx) error {
+	err := withFaultsAsPanics(db.path, func() error { return db.verifyAudit(ctx, &res) })
+	if err != nil {
+		return offboard.AuditVerifyResult{}, fmt.Errorf("store: verify audit: %w", err)
+	}
+	return res, nil
+}
+
+func (db *DB) verifyAudit(ctx context.Context, res *offboard.AuditVerifyResult) error {
+	return db.bolt.View(func(btx *bolt.Tx) error {
 		audit := btx.Bucket(bucketAudit)
 		head := string(btx.Bucket(bucketMeta).Get(metaAuditHeadKey))
 		want := uint64(1)
@@ -225,14 +233,13 @@ func (db *DB) VerifyAudit(ctx context.Context) (offboard.AuditVerifyResult, erro
 		switch {
 		case audit.Sequence() >= want:
 			return fail(want, "the chain head does not match: events were removed from the end (event %d of %d is missing)", want, audit.Sequence())
+		case audit.Sequence() < want-1:
+			// The next append would reuse a number and overwrite an event.
+			return fail(want-1, "the audit sequence counter (%d) is behind the last event (%d)", audit.Sequence(), want-1)
 		case head != prevHash:
 			return fail(want, "the chain head does not match: events were removed from the end, or the recorded head was altered")
 		}
 		res.OK = true
 		return nil
 	})
-	if err != nil {
-		return offboard.AuditVerifyResult{}, fmt.Errorf("store: verify audit: %w", err)
-	}
-	return res, nil
 }

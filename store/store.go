@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
+	"os"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -62,6 +64,14 @@ type Options struct {
 	LockTimeout time.Duration
 	// Logger receives store events; nil discards them.
 	Logger *slog.Logger
+	// ReadOnly opens an existing file without writing a byte to it: no
+	// file is created, no schema is written, and the lock is shared, so
+	// it still waits for a running serve. Writes fail.
+	ReadOnly bool
+	// Check reads the whole file before Open returns (see checkFile) and
+	// refuses a corrupt one, first with plain reads (checkPages), then
+	// through bbolt (checkFile). It costs two reads of the file.
+	Check bool
 }
 
 // DB is the bbolt-backed store. It implements offboard.Store; the other
@@ -82,17 +92,24 @@ var _ offboard.Store = (*DB)(nil)
 type LockedError struct {
 	Path   string
 	Waited time.Duration
+	// ReadOnly is set when a read-only open was refused.
+	ReadOnly bool
 }
 
 func (e *LockedError) Error() string {
+	if e.ReadOnly {
+		return fmt.Sprintf("store %s is locked by another offboard process (waited %s); stop it, or read a copy of the file (audit commands take --store COPY)", e.Path, e.Waited)
+	}
 	return fmt.Sprintf("store %s is locked by another offboard process (waited %s); stop it or use another store.path", e.Path, e.Waited)
 }
 
 func (e *LockedError) Unwrap() error { return bolterrors.ErrTimeout }
 
 // Open opens or creates the store file at path (mode 0600), creates the
-// buckets and checks the schema version. If another process holds the
-// file, Open fails with a *LockedError after opts.LockTimeout.
+// buckets and checks the schema version; with opts.ReadOnly it opens an
+// existing file only and changes nothing. If another process holds the
+// file, Open fails with a *LockedError after opts.LockTimeout; a damaged
+// file is a *CorruptError.
 func Open(path string, opts Options) (*DB, error) {
 	timeout := opts.LockTimeout
 	if timeout <= 0 {
@@ -102,36 +119,163 @@ func Open(path string, opts Options) (*DB, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	bdb, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: timeout})
-	if errors.Is(err, bolterrors.ErrTimeout) {
-		return nil, &LockedError{Path: path, Waited: timeout}
+	start := time.Now()
+	if err := checkBeforeMapping(path, timeout, opts); err != nil {
+		return nil, err
 	}
-	if err != nil {
+	var bdb *bolt.DB
+	var file *os.File
+	// bbolt reads the meta pages and the free list while opening; should
+	// the file have changed since the check, it can panic or fault there.
+	err := withFaultsAsPanics(path, func() (err error) {
+		bdb, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: timeout, ReadOnly: opts.ReadOnly, PreLoadFreelist: true,
+			OpenFile: func(name string, flag int, perm os.FileMode) (*os.File, error) {
+				f, err := os.OpenFile(name, flag, perm)
+				file = f
+				return f, err
+			}})
+		return err
+	})
+	_, panicked := errors.AsType[*CorruptError](err)
+	if panicked && file != nil {
+		// bbolt never returned its handle: release the lock it took. (Its
+		// memory map of the file stays until the process ends.)
+		unlockFile(file)
+		_ = file.Close()
+	}
+	switch {
+	case panicked:
+		return nil, err
+	case errors.Is(err, bolterrors.ErrTimeout):
+		return nil, &LockedError{Path: path, Waited: timeout, ReadOnly: opts.ReadOnly}
+	case errors.Is(err, bolterrors.ErrInvalid) || errors.Is(err, bolterrors.ErrChecksum) || errors.Is(err, bolterrors.ErrVersionMismatch):
+		return nil, corrupt(path, "bbolt cannot open it: %v", err)
+	case err != nil:
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
 	db := &DB{bolt: bdb, path: path, logger: logger}
+	fail := func(err error) (*DB, error) {
+		_ = bdb.Close()
+		return nil, err
+	}
+	if opts.Check {
+		if err := db.checkFile(); err != nil {
+			return fail(err)
+		}
+		// A large file takes seconds; say where the start-up time went.
+		logger.Info("store file checked", "path", path, "took", time.Since(start).Round(time.Millisecond))
+	}
 	// Group commit waits at most this long to gather concurrent writers.
 	bdb.MaxBatchDelay = 2 * time.Millisecond
-	if err := bdb.Update(initSchema); err != nil {
-		_ = bdb.Close()
-		return nil, fmt.Errorf("store %s: %w", path, err)
+	if opts.ReadOnly {
+		err = bdb.View(func(btx *bolt.Tx) error { return checkSchema(path, btx) })
+	} else {
+		err = bdb.Update(func(btx *bolt.Tx) error { return initSchema(path, btx) })
 	}
-	logger.Debug("store opened", "path", path, "schema_version", SchemaVersion)
+	if err != nil {
+		if _, ok := errors.AsType[*CorruptError](err); ok {
+			return fail(err)
+		}
+		return fail(fmt.Errorf("store %s: %w", path, err))
+	}
+	logger.Debug("store opened", "path", path, "schema_version", SchemaVersion, "read_only", opts.ReadOnly)
 	return db, nil
 }
 
-// initSchema checks the schema version, then creates every bucket.
-func initSchema(btx *bolt.Tx) error {
-	if meta := btx.Bucket(bucketMeta); meta != nil {
-		if v := meta.Get(metaSchemaVersionKey); v != nil {
-			n, err := strconv.ParseUint(string(v), 10, 64)
-			if err != nil {
-				return fmt.Errorf("schema version %q is not a number", v)
-			}
-			if n > SchemaVersion {
-				return fmt.Errorf("the file has schema version %d, but this offboard knows schema version %d at most; run a newer offboard", n, SchemaVersion)
-			}
+// checkBeforeMapping checks an existing file with plain reads, under a
+// shared lock, before bbolt maps it: the meta pages and the file size
+// always, and with opts.Check the whole page tree and the free list
+// (checkPages). A read-only open of a missing file fails here.
+func checkBeforeMapping(path string, timeout time.Duration, opts Options) error {
+	f, err := os.Open(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist) && opts.ReadOnly:
+		return fmt.Errorf("no store at %s: %w", path, err)
+	case errors.Is(err, fs.ErrNotExist):
+		return nil // Open creates it
+	case err != nil:
+		return fmt.Errorf("store: open %s: %w", path, err)
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("store: open %s: %w", path, err)
+	}
+	if info.Size() == 0 {
+		if opts.ReadOnly {
+			return corrupt(path, "it is empty")
 		}
+		return nil // bbolt writes the first pages
+	}
+	ok, err := lockShared(f, timeout)
+	if err != nil {
+		return fmt.Errorf("store: lock %s: %w", path, err)
+	}
+	if !ok {
+		return &LockedError{Path: path, Waited: timeout, ReadOnly: opts.ReadOnly}
+	}
+	defer unlockFile(f)
+	m, err := checkFileHeader(path, f)
+	if err != nil || !opts.Check {
+		return err
+	}
+	return checkPages(path, f, m)
+}
+
+// checkSchema checks the schema version and that every bucket exists. A
+// file without a version has never been opened by offboard. It returns
+// whether the file has a version.
+func checkSchema(path string, btx *bolt.Tx) error {
+	versioned, err := checkVersion(path, btx)
+	if err != nil {
+		return err
+	}
+	if !versioned {
+		return corrupt(path, "it has no schema version: it is not an offboard store")
+	}
+	return checkBuckets(path, btx)
+}
+
+// checkVersion refuses a file of a newer schema and reports whether the
+// file has a version at all.
+func checkVersion(path string, btx *bolt.Tx) (bool, error) {
+	meta := btx.Bucket(bucketMeta)
+	if meta == nil {
+		return false, nil
+	}
+	v := meta.Get(metaSchemaVersionKey)
+	if v == nil {
+		return false, nil
+	}
+	n, err := strconv.ParseUint(string(v), 10, 64)
+	switch {
+	case err != nil || n == 0:
+		return true, corrupt(path, "its schema version %q is not a version", v)
+	case n > SchemaVersion:
+		return true, fmt.Errorf("the file has schema version %d, but this offboard knows schema version %d at most; run a newer offboard", n, SchemaVersion)
+	}
+	return true, nil
+}
+
+func checkBuckets(path string, btx *bolt.Tx) error {
+	for _, name := range allBuckets() {
+		if btx.Bucket(name) == nil {
+			return corrupt(path, "bucket %s is missing", name)
+		}
+	}
+	return nil
+}
+
+// initSchema checks the schema version, then creates every bucket in a
+// new file. A file that has a version already has every bucket; one
+// missing is damage, not something to paper over with an empty bucket.
+func initSchema(path string, btx *bolt.Tx) error {
+	versioned, err := checkVersion(path, btx)
+	if err != nil {
+		return err
+	}
+	if versioned {
+		return checkBuckets(path, btx)
 	}
 	for _, name := range allBuckets() {
 		if _, err := btx.CreateBucketIfNotExists(name); err != nil {

@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/offboard-dev/offboard"
+	"github.com/offboard-dev/offboard/store"
 )
 
 func cmdAuditExport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -84,8 +86,9 @@ func parseWhen(flagName, s string) (time.Time, error) {
 }
 
 func cmdAuditVerify(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs, cfgPath := newFlags("audit verify", "Recompute the SHA-256 chain over every audit event.\n"+
-		"Exit 0: the chain is intact. Exit 1: it is broken; the first bad event's sequence number is printed.", stderr)
+	fs, cfgPath := newFlags("audit verify", "Check the store file, recompute the SHA-256 chain over every audit event and check every index against it.\n"+
+		"Exit 0: all intact. Exit 1: the file is corrupt, the chain is broken (the first bad event is named) or an index disagrees (index and case named).\n"+
+		"Opens the file read-only and never changes it.", stderr)
 	storePath := fs.String("store", "", "verify this store file instead of store.path (a backup copy, while serve runs)")
 	if err := parseFlags(fs, args, 0); err != nil {
 		return err
@@ -99,9 +102,40 @@ func cmdAuditVerify(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err != nil {
 		return err
 	}
-	if !res.OK {
-		return exitError{code: 1, msg: fmt.Sprintf("audit chain BROKEN at event %d: %s (%d events checked)", res.BadSeq, res.Problem, res.Events)}
+	problems, err := db.VerifyIndexes(ctx)
+	if err != nil {
+		return err
 	}
-	fmt.Fprintf(stdout, "audit chain OK: %d events, head %s\n", res.Events, res.HeadHash)
+	var broken []string
+	if res.OK {
+		fmt.Fprintf(stdout, "audit chain OK: %d events, head %s\n", res.Events, res.HeadHash)
+	} else {
+		broken = append(broken, fmt.Sprintf("audit chain BROKEN at event %d: %s (%d events checked)", res.BadSeq, res.Problem, res.Events))
+	}
+	if len(problems) == 0 {
+		fmt.Fprintln(stdout, "indexes OK: every index agrees with the audit chain and the records")
+	} else {
+		const shown = 20
+		lines := make([]string, 0, shown+1)
+		for i, p := range problems {
+			if i == shown {
+				lines = append(lines, fmt.Sprintf("… and %d more", len(problems)-shown))
+				break
+			}
+			lines = append(lines, p.String())
+		}
+		count := fmt.Sprintf("%d problems", len(problems))
+		switch {
+		case len(problems) == 1:
+			count = "1 problem"
+		case len(problems) >= store.MaxIndexProblems:
+			count = fmt.Sprintf("at least %d problems", store.MaxIndexProblems)
+		}
+		broken = append(broken, fmt.Sprintf("indexes BROKEN: %s; case lists, searches and audit export --case can miss or misplace records:\n  %s",
+			count, strings.Join(lines, "\n  ")))
+	}
+	if len(broken) > 0 {
+		return exitError{code: 1, msg: strings.Join(broken, "\noffboard: ")}
+	}
 	return nil
 }

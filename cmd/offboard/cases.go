@@ -154,13 +154,13 @@ func cmdCasesShow(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	return nil
 }
 
-// openForCLI opens the store and an engine for read commands.
+// openForCLI opens the store read-only and an engine for read commands.
 func openForCLI(cfgPath string) (*app, func(), error) {
 	cfg, err := loadConfig(cfgPath)
 	if err != nil {
 		return nil, nil, err
 	}
-	db, err := openStore(cfg, nil)
+	db, err := openStoreReadOnly(cfg)
 	if err != nil {
 		return nil, nil, err
 	}

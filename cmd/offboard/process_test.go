@@ -37,6 +37,8 @@ func TestMain(m *testing.M) {
 		os.Exit(code)
 	case "crash":
 		os.Exit(crashChild())
+	case "cli":
+		os.Exit(cliChild())
 	}
 	os.Exit(m.Run())
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -105,8 +106,8 @@ func redactorFor(cfg *config.Config) *offboard.Redactor {
 	return offboard.NewRedactor(cfg.Secrets()...)
 }
 
-// openConfiguredStore loads the config and opens its store, or the store
-// file at override when set.
+// openConfiguredStore loads the config and opens its store read-only, or
+// the store file at override when set.
 func openConfiguredStore(cfgPath, override string) (*store.DB, error) {
 	cfg, err := loadConfig(cfgPath)
 	if err != nil {
@@ -115,12 +116,35 @@ func openConfiguredStore(cfgPath, override string) (*store.DB, error) {
 	if override != "" {
 		cfg.Store.Path = override
 	}
-	return openStore(cfg, nil)
+	return openStoreReadOnly(cfg)
 }
 
-// openStore opens the configured store with its lock timeout.
+// openStore opens the configured store for serve: it waits the lock
+// timeout, creates a new file, and refuses a damaged one before writing
+// to it.
 func openStore(cfg *config.Config, log *slog.Logger) (*store.DB, error) {
-	return store.Open(cfg.Store.Path, store.Options{LockTimeout: cfg.Store.LockTimeout.D(), Logger: log})
+	db, err := store.Open(cfg.Store.Path, store.Options{LockTimeout: cfg.Store.LockTimeout.D(), Logger: log, Check: true})
+	return db, withRestoreAdvice(err)
+}
+
+// openStoreReadOnly opens the configured store for a command that only
+// reads: the file must exist, and it is neither created nor changed.
+func openStoreReadOnly(cfg *config.Config) (*store.DB, error) {
+	db, err := store.Open(cfg.Store.Path, store.Options{LockTimeout: cfg.Store.LockTimeout.D(), ReadOnly: true, Check: true})
+	return db, withRestoreAdvice(err)
+}
+
+// withRestoreAdvice tells the admin what to do about a corrupt store.
+func withRestoreAdvice(err error) error {
+	ce, ok := errors.AsType[*store.CorruptError](err)
+	if !ok {
+		return err
+	}
+	return fmt.Errorf("%w\n  offboard will not use it. Restore the newest backup copy of the file:\n"+
+		"  1. stop offboard;\n"+
+		"  2. check the copy: offboard audit verify --store COPY (it must say OK);\n"+
+		"  3. move the damaged file aside (keep it for investigation) and copy the backup to %s;\n"+
+		"  4. start offboard. Whatever happened after the backup was taken is not in it: check recent cases against chat and the HR system", err, ce.Path)
 }
 
 // newActions builds the action registry: the manual action, and every
