@@ -82,19 +82,32 @@ func parseBoltMeta(page []byte) (boltMeta, error) {
 // without a word) and maps pages past the end of a truncated file, where
 // a read kills the process with SIGBUS; both are refused here.
 func checkFileHeader(path string, f *os.File) (boltMeta, error) {
+	metas, err := checkMetaPages(path, f)
+	if err != nil {
+		return boltMeta{}, err
+	}
+	if metas[1].txid > metas[0].txid {
+		return metas[1], nil
+	}
+	return metas[0], nil
+}
+
+// checkMetaPages validates both meta pages and the file's size against
+// them, and returns both.
+func checkMetaPages(path string, f *os.File) ([2]boltMeta, error) {
 	info, err := f.Stat()
 	if err != nil {
-		return boltMeta{}, fmt.Errorf("store: %s: %w", path, err)
+		return [2]boltMeta{}, fmt.Errorf("store: %s: %w", path, err)
 	}
 	size := info.Size()
 	head := make([]byte, 2*boltDefaultPageSz)
 	n, err := f.ReadAt(head, 0)
 	if err != nil && !errors.Is(err, io.EOF) {
-		return boltMeta{}, fmt.Errorf("store: read %s: %w", path, err)
+		return [2]boltMeta{}, fmt.Errorf("store: read %s: %w", path, err)
 	}
 	head = head[:n]
 	if len(head) < boltPageHeader+boltMetaSize {
-		return boltMeta{}, corrupt(path, "it is %d bytes long, too short for a store", size)
+		return [2]boltMeta{}, corrupt(path, "it is %d bytes long, too short for a store", size)
 	}
 	m0, err0 := parseBoltMeta(head)
 	pageSize := int64(boltDefaultPageSz)
@@ -102,43 +115,40 @@ func checkFileHeader(path string, f *os.File) (boltMeta, error) {
 		pageSize = int64(m0.pageSize)
 	}
 	if pageSize < boltMinPageSize || pageSize > boltMaxPageSize || pageSize&(pageSize-1) != 0 {
-		return boltMeta{}, corrupt(path, "meta page 0 gives an impossible page size %d", pageSize)
+		return [2]boltMeta{}, corrupt(path, "meta page 0 gives an impossible page size %d", pageSize)
 	}
 	page1 := make([]byte, boltPageHeader+boltMetaSize)
 	if _, err := f.ReadAt(page1, pageSize); err != nil {
 		if err0 != nil {
-			return boltMeta{}, corrupt(path, "meta page 0 is damaged: %v; and the file is too short for meta page 1", err0)
+			return [2]boltMeta{}, corrupt(path, "meta page 0 is damaged: %v; and the file is too short for meta page 1", err0)
 		}
-		return boltMeta{}, corrupt(path, "it is %d bytes long, too short for its second meta page", size)
+		return [2]boltMeta{}, corrupt(path, "it is %d bytes long, too short for its second meta page", size)
 	}
 	m1, err1 := parseBoltMeta(page1)
 	switch {
 	case err0 != nil && err1 != nil:
-		return boltMeta{}, corrupt(path, "both meta pages are damaged: page 0: %v; page 1: %v", err0, err1)
+		return [2]boltMeta{}, corrupt(path, "both meta pages are damaged: page 0: %v; page 1: %v", err0, err1)
 	case err0 != nil, err1 != nil:
 		bad, why := 0, err0
 		if err1 != nil {
 			bad, why = 1, err1
 		}
-		return boltMeta{}, corrupt(path, "meta page %d is damaged: %v (bbolt would fall back to the other one and lose the last write)", bad, why)
+		return [2]boltMeta{}, corrupt(path, "meta page %d is damaged: %v (bbolt would fall back to the other one and lose the last write)", bad, why)
 	case m0.pageSize != m1.pageSize:
-		return boltMeta{}, corrupt(path, "the meta pages disagree on the page size (%d and %d)", m0.pageSize, m1.pageSize)
+		return [2]boltMeta{}, corrupt(path, "the meta pages disagree on the page size (%d and %d)", m0.pageSize, m1.pageSize)
 	}
 	for i, m := range []boltMeta{m0, m1} {
 		switch {
 		case m.pgid < 2 || m.root < 2 || m.root >= m.pgid:
-			return boltMeta{}, corrupt(path, "meta page %d points its root at page %d of %d", i, m.root, m.pgid)
+			return [2]boltMeta{}, corrupt(path, "meta page %d points its root at page %d of %d", i, m.root, m.pgid)
 		case m.freelist != boltNoFreelist && (m.freelist < 2 || m.freelist >= m.pgid):
-			return boltMeta{}, corrupt(path, "meta page %d points its free list at page %d of %d", i, m.freelist, m.pgid)
+			return [2]boltMeta{}, corrupt(path, "meta page %d points its free list at page %d of %d", i, m.freelist, m.pgid)
 		case m.pgid > uint64(size/pageSize):
-			return boltMeta{}, corrupt(path, "the file is truncated: meta page %d says it holds %d pages (%d bytes), but it is %d bytes long",
+			return [2]boltMeta{}, corrupt(path, "the file is truncated: meta page %d says it holds %d pages (%d bytes), but it is %d bytes long",
 				i, m.pgid, m.pgid*uint64(pageSize), size)
 		}
 	}
-	if m1.txid > m0.txid {
-		return m1, nil
-	}
-	return m0, nil
+	return [2]boltMeta{m0, m1}, nil
 }
 
 // withFaultsAsPanics runs fn with memory faults turned into panics, and

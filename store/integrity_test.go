@@ -112,7 +112,7 @@ func TestDB_CheckFile(t *testing.T) {
 			t.Fatal(err)
 		}
 		writeRaw(t, path, func(btx *bolt.Tx) error { _, err := btx.CreateBucket([]byte("audiu")); return err })
-		_, err := store.Open(path, store.Options{ReadOnly: true, Check: true})
+		_, err := store.Open(path, store.Options{ReadOnly: true, CheckContents: true})
 		if err == nil || !strings.Contains(err.Error(), `unknown bucket "audiu"`) {
 			t.Fatalf("err = %v", err)
 		}
@@ -213,4 +213,68 @@ func TestDB_VerifyAudit_sequenceBehind(t *testing.T) {
 	}
 	defer db.Close()
 	wantBroken(t, verify(t, db), 50, "the audit sequence counter (42) is behind the last event (50)")
+}
+
+// A store too large to check before starting is opened after its meta
+// pages only; CheckPages then walks the page tree while writes go on,
+// and reports a page damaged under the running process as corruption.
+func TestDB_CheckPages(t *testing.T) {
+	file, _ := chainFile(t, 300)
+	path := tempPath(t)
+	if err := writeFile(path, file); err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.Open(path, store.Options{Check: true, SyncCheckLimit: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if !db.PagesUnchecked() {
+		t.Fatal("a file over the limit had its pages checked before Open returned")
+	}
+	ctx := context.Background()
+	// Writers commit while the check runs: it must see one consistent tree.
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		appendEvents(t, db, 200)
+	}()
+	for range 20 {
+		if err := db.CheckPages(ctx); err != nil {
+			t.Fatalf("CheckPages on a healthy store with writes going on: %v", err)
+		}
+	}
+	<-done
+
+	// Damage every page past the meta pages behind bbolt's back.
+	info, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteAt(make([]byte, info.Size()-2*4096), 2*4096); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	err = db.CheckPages(ctx)
+	var ce *store.CorruptError
+	if !errors.As(err, &ce) || !strings.Contains(err.Error(), "store file is corrupt") {
+		t.Fatalf("CheckPages on a damaged file = %v; want a *CorruptError", err)
+	}
+	// A small file is checked in full before Open returns.
+	small := tempPath(t)
+	if err := writeFile(small, file); err != nil {
+		t.Fatal(err)
+	}
+	db2, err := store.Open(small, store.Options{Check: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db2.Close()
+	if db2.PagesUnchecked() {
+		t.Fatal("a small file's pages were left unchecked")
+	}
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -68,11 +69,27 @@ type Options struct {
 	// file is created, no schema is written, and the lock is shared, so
 	// it still waits for a running serve. Writes fail.
 	ReadOnly bool
-	// Check reads the whole file before Open returns (see checkFile) and
-	// refuses a corrupt one, first with plain reads (checkPages), then
-	// through bbolt (checkFile). It costs two reads of the file.
+	// Check reads the page tree and the free list with plain reads
+	// before bbolt maps the file (checkPages) and refuses a damaged one,
+	// so no later read through the map can fault. Plain reads leave the
+	// file out of the process's resident memory, which serve needs. A
+	// file larger than SyncPageCheckLimit gets only its meta pages and
+	// size checked before Open returns (a large store must not hold up
+	// the start: a second per 50,000 cases); its page tree is left to
+	// CheckPages, which serve runs right after start (PagesUnchecked).
 	Check bool
+	// CheckContents also reads every key and value through bbolt and runs
+	// its consistency check (checkFile) before Open returns: a second
+	// read of the file, through the map, so every page becomes resident.
+	// For the evidence commands, which read everything anyway.
+	CheckContents bool
+	// SyncCheckLimit overrides SyncPageCheckLimit when positive.
+	SyncCheckLimit int64
 }
+
+// SyncPageCheckLimit is the largest file whose page tree Options.Check
+// reads before Open returns; about 10,000 cases with their history.
+const SyncPageCheckLimit = 64 << 20
 
 // DB is the bbolt-backed store. It implements offboard.Store; the other
 // exported methods serve the CLI, the web server and the worker pool. A DB
@@ -83,6 +100,8 @@ type DB struct {
 	logger *slog.Logger
 	// writers counts Update calls in progress; see Update.
 	writers atomic.Int32
+	// pagesUnchecked says Open left the page tree to CheckPages.
+	pagesUnchecked bool
 }
 
 var _ offboard.Store = (*DB)(nil)
@@ -120,14 +139,15 @@ func Open(path string, opts Options) (*DB, error) {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	start := time.Now()
-	if err := checkBeforeMapping(path, timeout, opts); err != nil {
+	pagesUnchecked, err := checkBeforeMapping(path, timeout, opts)
+	if err != nil {
 		return nil, err
 	}
 	var bdb *bolt.DB
 	var file *os.File
 	// bbolt reads the meta pages and the free list while opening; should
 	// the file have changed since the check, it can panic or fault there.
-	err := withFaultsAsPanics(path, func() (err error) {
+	err = withFaultsAsPanics(path, func() (err error) {
 		bdb, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: timeout, ReadOnly: opts.ReadOnly, PreLoadFreelist: true,
 			OpenFile: func(name string, flag int, perm os.FileMode) (*os.File, error) {
 				f, err := os.OpenFile(name, flag, perm)
@@ -153,15 +173,17 @@ func Open(path string, opts Options) (*DB, error) {
 	case err != nil:
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
-	db := &DB{bolt: bdb, path: path, logger: logger}
+	db := &DB{bolt: bdb, path: path, logger: logger, pagesUnchecked: pagesUnchecked}
 	fail := func(err error) (*DB, error) {
 		_ = bdb.Close()
 		return nil, err
 	}
-	if opts.Check {
+	if opts.CheckContents {
 		if err := db.checkFile(); err != nil {
 			return fail(err)
 		}
+	}
+	if opts.Check || opts.CheckContents {
 		// A large file takes seconds; say where the start-up time went.
 		logger.Info("store file checked", "path", path, "took", time.Since(start).Round(time.Millisecond))
 	}
@@ -185,41 +207,88 @@ func Open(path string, opts Options) (*DB, error) {
 // checkBeforeMapping checks an existing file with plain reads, under a
 // shared lock, before bbolt maps it: the meta pages and the file size
 // always, and with opts.Check the whole page tree and the free list
-// (checkPages). A read-only open of a missing file fails here.
-func checkBeforeMapping(path string, timeout time.Duration, opts Options) error {
+// (checkPages), unless the file is too large to check before starting:
+// then it says the pages are unchecked. A read-only open of a missing
+// file fails here.
+func checkBeforeMapping(path string, timeout time.Duration, opts Options) (pagesUnchecked bool, err error) {
 	f, err := os.Open(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist) && opts.ReadOnly:
-		return fmt.Errorf("no store at %s: %w", path, err)
+		return false, fmt.Errorf("no store at %s: %w", path, err)
 	case errors.Is(err, fs.ErrNotExist):
-		return nil // Open creates it
+		return false, nil // Open creates it
 	case err != nil:
-		return fmt.Errorf("store: open %s: %w", path, err)
+		return false, fmt.Errorf("store: open %s: %w", path, err)
 	}
 	defer f.Close()
 	info, err := f.Stat()
 	if err != nil {
-		return fmt.Errorf("store: open %s: %w", path, err)
+		return false, fmt.Errorf("store: open %s: %w", path, err)
 	}
 	if info.Size() == 0 {
 		if opts.ReadOnly {
-			return corrupt(path, "it is empty")
+			return false, corrupt(path, "it is empty")
 		}
-		return nil // bbolt writes the first pages
+		return false, nil // bbolt writes the first pages
 	}
 	ok, err := lockShared(f, timeout)
 	if err != nil {
-		return fmt.Errorf("store: lock %s: %w", path, err)
+		return false, fmt.Errorf("store: lock %s: %w", path, err)
 	}
 	if !ok {
-		return &LockedError{Path: path, Waited: timeout, ReadOnly: opts.ReadOnly}
+		return false, &LockedError{Path: path, Waited: timeout, ReadOnly: opts.ReadOnly}
 	}
 	defer unlockFile(f)
 	m, err := checkFileHeader(path, f)
-	if err != nil || !opts.Check {
-		return err
+	switch {
+	case err != nil || !opts.Check && !opts.CheckContents:
+		return false, err
+	case !opts.CheckContents && info.Size() > cmp.Or(opts.SyncCheckLimit, SyncPageCheckLimit):
+		return true, nil
 	}
-	return checkPages(path, f, m)
+	return false, checkPages(path, f, m)
+}
+
+// PagesUnchecked reports whether Open left the page tree of a large file
+// unchecked; run CheckPages then.
+func (db *DB) PagesUnchecked() bool { return db.pagesUnchecked }
+
+// CheckPages checks the page tree and the free list of the open file
+// with plain reads, as Options.Check does before mapping, while offboard
+// runs: it holds a read transaction, so bbolt reuses none of the pages
+// that transaction sees, and walks the tree of the meta page with that
+// transaction's id. It returns nil or a *CorruptError.
+func (db *DB) CheckPages(ctx context.Context) error {
+	// Two commits between the start of the transaction and the read of
+	// the meta pages overwrite both; the next try sees its own.
+	for try := 0; try < 10; try++ {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		found := false
+		err := db.bolt.View(func(btx *bolt.Tx) error {
+			f, err := os.Open(db.path)
+			if err != nil {
+				return fmt.Errorf("store: check %s: %w", db.path, err)
+			}
+			defer f.Close()
+			metas, err := checkMetaPages(db.path, f)
+			if err != nil {
+				return err
+			}
+			for _, m := range metas {
+				if m.txid == uint64(btx.ID()) {
+					found = true
+					return checkPages(db.path, f, m)
+				}
+			}
+			return nil
+		})
+		if err != nil || found {
+			return err
+		}
+	}
+	return fmt.Errorf("store: check %s: the file changed under every try; writes are too frequent to check it now", db.path)
 }
 
 // checkSchema checks the schema version and that every bucket exists. A

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/offboard-dev/offboard"
+	"github.com/offboard-dev/offboard/store"
 )
 
 func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
@@ -108,8 +109,10 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 			_, _ = a.reconciler.Run(platCtx)
 		}
 	}()
+	storeBad := a.checkLargeStore(platCtx)
 	a.log.Info("offboard is up")
 
+	var fatal error
 	select {
 	case <-ctx.Done():
 		a.log.Info("shutting down", "grace", grace.String())
@@ -117,6 +120,9 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 		stopRunner()
 		<-runnerDone
 		return fmt.Errorf("http server: %w", err)
+	case fatal = <-storeBad:
+		// A damaged file is not worked on: stop as cleanly as it allows.
+		a.log.Error("the store file is corrupt; offboard stops", "err", fatal)
 	}
 	// 1. Stop intake: chat and reconciliation first, then HTTP.
 	stopPlatforms()
@@ -141,7 +147,34 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 		a.log.Warn("runner stopped with an error", "err", err)
 	}
 	a.log.Info("stopped")
-	return nil
+	return fatal
+}
+
+// checkLargeStore checks the page tree of a store too large to check
+// before starting (store.SyncPageCheckLimit) while offboard runs, and
+// sends on the channel it returns if the file is corrupt.
+func (a *app) checkLargeStore(ctx context.Context) <-chan error {
+	bad := make(chan error, 1)
+	if !a.db.PagesUnchecked() {
+		return bad
+	}
+	a.log.Info("checking the store file's pages in the background (it is large)", "path", a.db.Path())
+	go func() {
+		began := time.Now()
+		err := a.db.CheckPages(ctx)
+		if _, corrupt := errors.AsType[*store.CorruptError](err); corrupt {
+			bad <- withRestoreAdvice(err)
+			return
+		}
+		if err != nil {
+			if ctx.Err() == nil {
+				a.log.Warn("the store file's pages could not be checked", "err", err)
+			}
+			return
+		}
+		a.log.Info("store file checked", "path", a.db.Path(), "took", time.Since(began).Round(time.Millisecond))
+	}()
+	return bad
 }
 
 // redactedError is an error whose text had secrets removed; it keeps the

@@ -120,8 +120,10 @@ func openConfiguredStore(cfgPath, override string) (*store.DB, error) {
 }
 
 // openStore opens the configured store for serve: it waits the lock
-// timeout, creates a new file, and refuses a damaged one before writing
-// to it.
+// timeout, creates a new file, and refuses a damaged page structure
+// before writing to it. The contents are not read through the memory
+// map at start: that would make the whole file resident (700 MB for
+// 100,000 cases against a 60 MB budget); audit verify reads them.
 func openStore(cfg *config.Config, log *slog.Logger) (*store.DB, error) {
 	db, err := store.Open(cfg.Store.Path, store.Options{LockTimeout: cfg.Store.LockTimeout.D(), Logger: log, Check: true})
 	return db, withRestoreAdvice(err)
@@ -130,7 +132,7 @@ func openStore(cfg *config.Config, log *slog.Logger) (*store.DB, error) {
 // openStoreReadOnly opens the configured store for a command that only
 // reads: the file must exist, and it is neither created nor changed.
 func openStoreReadOnly(cfg *config.Config) (*store.DB, error) {
-	db, err := store.Open(cfg.Store.Path, store.Options{LockTimeout: cfg.Store.LockTimeout.D(), ReadOnly: true, Check: true})
+	db, err := store.Open(cfg.Store.Path, store.Options{LockTimeout: cfg.Store.LockTimeout.D(), ReadOnly: true, Check: true, CheckContents: true})
 	return db, withRestoreAdvice(err)
 }
 
