@@ -1,10 +1,14 @@
-// Package bamboohrtest is a fake of the BambooHR API endpoints offboard
+// Package bamboohrtest is a fake BambooHR company, written from
+// BambooHR's published contract. Its API serves the endpoints offboard
 // reads: GET /{subdomain}/v1/employees/changed/?since=…,
-// GET /{subdomain}/v1/employees/{id}/?fields=… (reconciliation) and
-// POST /{subdomain}/v1/reports/custom?format=JSON (the directory of
-// managers). It checks HTTP Basic
-// auth (the API key as the user name, any password) and answers JSON.
-// It imports only the standard library.
+// GET /{subdomain}/v1/employees/{id}?fields=… (reconciliation and
+// event-based webhooks) and POST /{subdomain}/v1/reports/custom?format=JSON
+// (the directory of managers). Like BambooHR it takes HTTP Basic auth
+// with the API key as the user name and any password ("x" by
+// convention), refuses another key with 401, answers 404 for an unknown
+// employee, and answers JSON. It also builds signed webhook deliveries
+// as BambooHR sends them (webhook.go). It imports only the standard
+// library.
 package bamboohrtest
 
 import (
@@ -23,6 +27,8 @@ import (
 const (
 	Key       = "test-bamboohr-api-key"
 	Subdomain = "acme"
+	// CompanyID is the company id event-based deliveries carry.
+	CompanyID = "4271"
 )
 
 // Employee is one employee record. Fields are BambooHR field names
@@ -43,6 +49,7 @@ type Request struct {
 // Server is a fake BambooHR company. Its methods are safe for concurrent use.
 type Server struct {
 	srv *httptest.Server
+	t   testing.TB
 
 	mu        sync.Mutex
 	employees map[string]*Employee
@@ -54,7 +61,7 @@ type Server struct {
 
 // New starts a fake closed when t's test ends.
 func New(t testing.TB) *Server {
-	s := &Server{employees: map[string]*Employee{}, key: Key}
+	s := &Server{employees: map[string]*Employee{}, key: Key, t: t}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	t.Cleanup(s.srv.Close)
 	return s
