@@ -75,6 +75,18 @@ func (d *Delivery) Request(target string) *http.Request {
 	return r
 }
 
+// Send posts the delivery to url with hc, as BambooHR would.
+func (d *Delivery) Send(hc *http.Client, url string) (*http.Response, error) {
+	r, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(d.Body))
+	if err != nil {
+		return nil, err
+	}
+	for k, v := range d.Header {
+		r.Header[k] = append([]string(nil), v...)
+	}
+	return hc.Do(r)
+}
+
 // Sign is BambooHR's signature of body sent with timestamp ts.
 func Sign(key string, body []byte, ts string) string {
 	m := hmac.New(sha256.New, []byte(key))
@@ -145,7 +157,9 @@ func (s *Server) FieldBased(c WebhookConfig, at time.Time, changed []string, ids
 		}
 		fields := map[string]string{}
 		for _, f := range post {
-			fields[c.name(f)] = e.Fields[f] // BambooHR posts an unset field as ""
+			// The documentation does not say how an unset field is
+			// posted; the fake posts it empty, which reads as not sent.
+			fields[c.name(f)] = e.Fields[f]
 		}
 		emps = append(emps, employee{Action: "Updated", ChangedFields: changedNames, Fields: fields, ID: id,
 			Timestamp: at.UTC().Format(isoLayout)})
