@@ -9,6 +9,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"time"
 
@@ -78,11 +79,14 @@ func (ev bambooEventDelivery) check() error {
 		return errors.New(`event-based payload has no "type"`)
 	case ev.EmployeeID == "":
 		return errors.New(`event-based payload has no "data.employeeId"`)
-	case len(ev.EmployeeID) > 64:
-		return errors.New(`event-based payload's "data.employeeId" is longer than 64 characters`)
+	case !employeeIDRe.MatchString(ev.EmployeeID):
+		// It becomes part of an API path: BambooHR's ids are numbers.
+		return fmt.Errorf(`event-based payload's "data.employeeId" %q is not a BambooHR employee id`, truncate(ev.EmployeeID, 40))
 	}
 	return nil
 }
+
+var employeeIDRe = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 
 // bambooEvent acts on an event-based delivery: it reads the employee
 // from the BambooHR API and treats them as a field-based delivery of

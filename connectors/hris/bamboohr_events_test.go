@@ -18,7 +18,7 @@ import (
 
 // newEventEnv is newEnv with the intake reading employees from fake's
 // API with key (no API client when key is "").
-func newEventEnv(t *testing.T, fake *bamboohrtest.Server, key string) *env {
+func newEventEnv(t *testing.T, fake *bamboohrtest.Server, key string, opts ...hris.BambooHRAPIOption) *env {
 	t.Helper()
 	db, err := store.Open(filepath.Join(t.TempDir(), "t.db"), store.Options{})
 	if err != nil {
@@ -35,7 +35,7 @@ func newEventEnv(t *testing.T, fake *bamboohrtest.Server, key string) *env {
 	var api *hris.BambooHRAPI
 	if key != "" {
 		cfg.BambooHR.APIKey, cfg.BambooHR.Subdomain = config.Secret(key), bamboohrtest.Subdomain
-		api, err = hris.NewBambooHRAPI(cfg.BambooHR, hris.WithBaseURL(fake.URL()), hris.WithClock(clock))
+		api, err = hris.NewBambooHRAPI(cfg.BambooHR, append([]hris.BambooHRAPIOption{hris.WithBaseURL(fake.URL()), hris.WithClock(clock)}, opts...)...)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -190,5 +190,34 @@ func TestBambooHR_EventBasedForged(t *testing.T) {
 	}
 	if n := len(fake.Requests()); n != 0 {
 		t.Errorf("%d API requests for a forged delivery", n)
+	}
+}
+
+// A hung BambooHR API is a 503 once the client's time runs out, so
+// BambooHR retries; an employee id that is no id is refused before any
+// API call.
+func TestBambooHR_EventBasedAPITimeoutAndBadID(t *testing.T) {
+	fake := bamboohrtest.New(t)
+	fake.AddEmployee(terminatedJane())
+	e := newEventEnv(t, fake, bamboohrtest.Key, hris.WithHTTPClient(&http.Client{Timeout: 50 * time.Millisecond}))
+	fake.Delay(2 * time.Second)
+	cfg := bamboohrtest.WebhookConfig{PrivateKey: secret}
+	w, _ := serve(e.in.BambooHR(), fake.EventBased(cfg, now, "employee.updated", "4012", "status").Request("/webhooks/bamboohr"))
+	if w.Code != http.StatusServiceUnavailable {
+		t.Fatalf("hung API: %d %s", w.Code, w.Body)
+	}
+	fake.Delay(0)
+	n := len(fake.Requests())
+	for _, id := range []string{"..", "4012/../../x", "a b", strings.Repeat("9", 65)} {
+		w, _ := serve(e.in.BambooHR(), fake.EventBased(cfg, now, "employee.updated", id, "status").Request("/webhooks/bamboohr"))
+		if w.Code != http.StatusBadRequest {
+			t.Errorf("id %q: %d %s", id, w.Code, w.Body)
+		}
+	}
+	if len(fake.Requests()) != n {
+		t.Errorf("API called for a bad id: %+v", fake.Requests()[n:])
+	}
+	if c := len(e.cases(t)); c != 0 {
+		t.Errorf("%d cases", c)
 	}
 }

@@ -57,6 +57,7 @@ type Server struct {
 	fail      int    // status for every request when set
 	echo      bool   // failures quote the request
 	key       string // accepted API key (default Key)
+	delay     time.Duration
 }
 
 // New starts a fake closed when t's test ends.
@@ -104,6 +105,14 @@ func (s *Server) FailEcho(status int) {
 	s.mu.Unlock()
 }
 
+// Delay makes every later request wait d before it is answered (0
+// clears it), as a slow or hung API would.
+func (s *Server) Delay(d time.Duration) {
+	s.mu.Lock()
+	s.delay = d
+	s.mu.Unlock()
+}
+
 // SetKey makes the fake accept key as the API key instead of Key.
 func (s *Server) SetKey(key string) {
 	s.mu.Lock()
@@ -119,6 +128,15 @@ func (s *Server) Requests() []Request {
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	delay := s.delay
+	s.mu.Unlock()
+	if delay > 0 {
+		select {
+		case <-time.After(delay):
+		case <-r.Context().Done():
+		}
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	status := s.route(w, r)
