@@ -352,8 +352,14 @@ func wire(cfg *config.Config, log *slog.Logger, db *store.DB, o wireOptions) (*a
 	if err != nil {
 		return nil, err
 	}
+	// The BambooHR API client also serves event-based webhooks, which
+	// carry no field values.
+	bamboo, err := newBambooHRAPI(cfg, clock, o.bamboohrBaseURL)
+	if err != nil {
+		return nil, err
+	}
 	intake, err := hris.New(hris.Options{
-		Engine: a.engine, Config: cfg.HRIS, Clock: clock, Location: cfg.Location(),
+		Engine: a.engine, Config: cfg.HRIS, Clock: clock, Location: cfg.Location(), BambooHRAPI: bamboo,
 		Logger: log.With("component", "hris"), AfterCommand: wake,
 		// Rejected deliveries change no case; they are recorded in the
 		// audit chain all the same.
@@ -380,10 +386,6 @@ func wire(cfg *config.Config, log *slog.Logger, db *store.DB, o wireOptions) (*a
 	}
 	a.web.Mount("POST /webhooks/bamboohr", intake.BambooHR())
 	a.web.Mount("POST /webhooks/hris", intake.Generic())
-	bamboo, err := newBambooHRAPI(cfg, clock, o.bamboohrBaseURL)
-	if err != nil {
-		return nil, err
-	}
 	if err := a.wireReconcile(okta, bamboo, clock); err != nil {
 		return nil, err
 	}

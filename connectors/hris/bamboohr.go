@@ -20,8 +20,9 @@ import (
 
 const bambooSource = "hris:bamboohr"
 
-// BambooHR serves POST /webhooks/bamboohr: field-based webhooks signed
-// with hris.bamboohr.webhook_secret (or the previous secret).
+// BambooHR serves POST /webhooks/bamboohr: BambooHR's field-based and
+// event-based webhooks, signed with hris.bamboohr.webhook_secret (or the
+// previous secret).
 func (in *Intake) BambooHR() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if in.cfg.BambooHR.WebhookSecret == "" {
@@ -35,6 +36,14 @@ func (in *Intake) BambooHR() http.Handler {
 		if reason := in.verifyBamboo(r.Header, body); reason != "" {
 			in.refuseUnauthenticated(w, r, bambooSource, http.StatusUnauthorized, "unauthorized", "signature check failed",
 				"signature check failed: "+reason)
+			return
+		}
+		if ev, isEvent, err := parseBambooEvent(r.Header.Get("Content-Type"), body); isEvent {
+			if err != nil {
+				in.reject(w, r, bambooSource, http.StatusBadRequest, offboard.EINVALID, err.Error(), "malformed payload: "+err.Error())
+				return
+			}
+			in.bambooEvent(w, r, ev)
 			return
 		}
 		emps, err := parseBamboo(r.Header.Get("Content-Type"), body)
@@ -54,53 +63,58 @@ func (in *Intake) BambooHR() http.Handler {
 			}
 			terms = append(terms, t)
 		}
-		if !in.apply(w, r, bambooSource, terms, &resp) {
-			return
-		}
-		// 202 only when every termination was acted on. Otherwise 422,
-		// naming why, with the cases that were committed listed too: a
-		// retry of the whole delivery opens nothing twice (dedupe keys).
-		// Employees that are not terminations in a delivery that also
-		// carries acted-on ones are only listed: nothing was asked of us.
-		var problem string
-		switch {
-		case len(emps) == 0:
-			problem = "the delivery lists no employees"
-		case len(terms) == 0:
-			problem = "no employee in this delivery is a termination offboard acts on: " + strings.Join(notTerminated, "; ")
-		case len(resp.Skipped) > 0:
-			why := make([]string, 0, len(resp.Skipped))
-			for _, sk := range resp.Skipped {
-				why = append(why, sk.EmployeeID+": "+sk.Reason)
-			}
-			problem = fmt.Sprintf("%d of %d terminations opened no case: %s", len(resp.Skipped), len(terms), strings.Join(why, "; "))
-		}
-		if problem == "" {
-			in.answer(w, &resp)
-			return
-		}
-		if len(terms) == 0 {
-			// Skipped terminations were audited one by one; a delivery
-			// with none is audited here.
-			in.log.Warn("hris: delivery has no termination to act on", "source", bambooSource, "reason", problem)
-			in.record(r.Context(), bambooSource, "", problem, map[string]string{"status": http.StatusText(http.StatusUnprocessableEntity)})
-		}
-		resp.Error = &ErrorDetail{Code: offboard.EINVALID, Message: problem}
-		if resp.Cases == nil {
-			resp.Cases = []CaseOut{}
-		}
-		if resp.Skipped == nil {
-			resp.Skipped = []Skipped{}
-		}
-		writeJSON(w, http.StatusUnprocessableEntity, &resp)
+		in.finishBamboo(w, r, len(emps), terms, notTerminated, &resp)
 	})
+}
+
+// finishBamboo opens the cases of terms and answers: 202 only when every
+// termination was acted on. Otherwise 422, naming why, with the cases
+// that were committed listed too: a retry of the whole delivery opens
+// nothing twice (dedupe keys). Employees that are not terminations in a
+// delivery that also carries acted-on ones are only listed: nothing was
+// asked of us.
+func (in *Intake) finishBamboo(w http.ResponseWriter, r *http.Request, employees int, terms []termination, notTerminated []string, resp *Response) {
+	if !in.apply(w, r, bambooSource, terms, resp) {
+		return
+	}
+	var problem string
+	switch {
+	case employees == 0:
+		problem = "the delivery lists no employees"
+	case len(terms) == 0:
+		problem = "no employee in this delivery is a termination offboard acts on: " + strings.Join(notTerminated, "; ")
+	case len(resp.Skipped) > 0:
+		why := make([]string, 0, len(resp.Skipped))
+		for _, sk := range resp.Skipped {
+			why = append(why, sk.EmployeeID+": "+sk.Reason)
+		}
+		problem = fmt.Sprintf("%d of %d terminations opened no case: %s", len(resp.Skipped), len(terms), strings.Join(why, "; "))
+	}
+	if problem == "" {
+		in.answer(w, resp)
+		return
+	}
+	if len(terms) == 0 {
+		// Skipped terminations were audited one by one; a delivery
+		// with none is audited here.
+		in.log.Warn("hris: delivery has no termination to act on", "source", bambooSource, "reason", problem)
+		in.record(r.Context(), bambooSource, "", problem, map[string]string{"status": http.StatusText(http.StatusUnprocessableEntity)})
+	}
+	resp.Error = &ErrorDetail{Code: offboard.EINVALID, Message: problem}
+	if resp.Cases == nil {
+		resp.Cases = []CaseOut{}
+	}
+	if resp.Skipped == nil {
+		resp.Skipped = []Skipped{}
+	}
+	writeJSON(w, http.StatusUnprocessableEntity, resp)
 }
 
 // notTerminatedReason says why an employee is not a termination, from
 // the fields that would have made it one.
 func notTerminatedReason(e bambooEmployee) string {
 	show := func(name string) string {
-		if v := strings.TrimSpace(e.Fields[name]); v != "" {
+		if v := e.field(name); v != "" {
 			return fmt.Sprintf("%s %q", name, truncate(v, 40))
 		}
 		return name + " not sent"
@@ -135,22 +149,44 @@ func (in *Intake) verifyBamboo(h http.Header, body []byte) string {
 	if !match {
 		return "signature does not match"
 	}
-	sec, err := strconv.ParseInt(ts, 10, 64)
-	if err != nil {
-		return "timestamp is not unix seconds"
+	at, ok := parseBambooTimestamp(ts)
+	if !ok {
+		return fmt.Sprintf("timestamp %q is neither unix seconds nor ISO 8601 with a zone", truncate(ts, 40))
 	}
-	skew := in.clock.Now().Sub(time.Unix(sec, 0))
+	skew := in.clock.Now().Sub(at)
 	if skew > MaxSkew || skew < -MaxSkew {
-		return fmt.Sprintf("timestamp %d is %s away from now (max %s)", sec, skew.Round(time.Second), MaxSkew)
+		return fmt.Sprintf("timestamp %s is %s away from now (max %s)", truncate(ts, 40), skew.Round(time.Second), MaxSkew)
 	}
 	return ""
 }
 
-// bambooEmployee is one employee of a field-based delivery.
+// parseBambooTimestamp reads X-BambooHR-Timestamp: unix seconds, or ISO
+// 8601 as BambooHR's samples write it ("2026-01-31T18:42:00+0000",
+// "2026-05-21T14:00:00Z", "…+00:00"). A time without a zone is refused:
+// its instant is unknown, so its skew cannot be checked.
+func parseBambooTimestamp(ts string) (time.Time, bool) {
+	if sec, err := strconv.ParseInt(ts, 10, 64); err == nil {
+		return time.Unix(sec, 0), true
+	}
+	for _, layout := range []string{time.RFC3339, "2006-01-02T15:04:05Z0700"} {
+		if t, err := time.Parse(layout, ts); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// bambooEmployee is one employee of a field-based delivery, or as read
+// from the API for an event-based one.
 type bambooEmployee struct {
 	ID     string
 	Action string
-	Fields map[string]string
+	// norm holds the fields by normalized name (bamboohr_fields.go).
+	norm map[string]string
+}
+
+func newBambooEmployee(id, action string, fields map[string]string) bambooEmployee {
+	return bambooEmployee{ID: id, Action: action, norm: normFields(fields)}
 }
 
 type bambooJSON struct {
@@ -181,25 +217,31 @@ func parseBamboo(contentType string, body []byte) ([]bambooEmployee, error) {
 	}
 	out := make([]bambooEmployee, 0, len(*p.Employees))
 	for i, e := range *p.Employees {
-		be := bambooEmployee{ID: scalar(e.ID), Action: scalar(e.Action), Fields: map[string]string{}}
-		if be.ID == "" {
-			be.ID = fmt.Sprintf("employees[%d]", i)
+		id := scalar(e.ID)
+		if id == "" {
+			id = fmt.Sprintf("employees[%d]", i)
 		}
+		fields := make(map[string]string, len(e.Fields))
 		for k, v := range e.Fields {
-			be.Fields[k] = scalar(v)
+			fields[k] = fieldValue(v)
 		}
-		out = append(out, be)
+		out = append(out, newBambooEmployee(id, scalar(e.Action), fields))
 	}
 	return out, nil
 }
 
-// parseBambooForm reads employees[<id>][fields][<name>]=… posts.
+// parseBambooForm reads employees[<id>][<name>]=… posts (as BambooHR
+// documents them) and employees[<id>][fields][<name>]=….
 func parseBambooForm(body []byte) ([]bambooEmployee, error) {
 	q, err := url.ParseQuery(string(body))
 	if err != nil {
 		return nil, fmt.Errorf("form body does not parse: %v", err)
 	}
-	byID := map[string]*bambooEmployee{}
+	type formEmployee struct {
+		action string
+		fields map[string]string
+	}
+	byID := map[string]*formEmployee{}
 	for key, vals := range q {
 		rest, ok := strings.CutPrefix(key, "employees[")
 		if !ok {
@@ -211,7 +253,7 @@ func parseBambooForm(body []byte) ([]bambooEmployee, error) {
 		}
 		e := byID[id]
 		if e == nil {
-			e = &bambooEmployee{ID: id, Fields: map[string]string{}}
+			e = &formEmployee{fields: map[string]string{}}
 			byID[id] = e
 		}
 		val := ""
@@ -220,9 +262,12 @@ func parseBambooForm(body []byte) ([]bambooEmployee, error) {
 		}
 		switch {
 		case rest == "[action]":
-			e.Action = val
+			e.action = val
 		case strings.HasPrefix(rest, "[fields][") && strings.HasSuffix(rest, "]"):
-			e.Fields[rest[len("[fields]["):len(rest)-1]] = val
+			e.fields[rest[len("[fields]["):len(rest)-1]] = val
+		case strings.HasPrefix(rest, "[changedFields]"), rest == "[timestamp]", rest == "[id]":
+		case strings.HasPrefix(rest, "[") && strings.HasSuffix(rest, "]") && !strings.Contains(rest[1:len(rest)-1], "["):
+			e.fields[rest[1:len(rest)-1]] = val
 		}
 	}
 	if len(byID) == 0 {
@@ -235,7 +280,7 @@ func parseBambooForm(body []byte) ([]bambooEmployee, error) {
 	sort.Strings(ids)
 	out := make([]bambooEmployee, 0, len(ids))
 	for _, id := range ids {
-		out = append(out, *byID[id])
+		out = append(out, newBambooEmployee(id, byID[id].action, byID[id].fields))
 	}
 	return out, nil
 }
@@ -245,7 +290,7 @@ func emptyDate(s string) bool { return s == "" || s == "0000-00-00" }
 
 // bambooTermination maps an employee; false means not a termination.
 func (in *Intake) bambooTermination(e bambooEmployee) (termination, bool) {
-	f := func(name string) string { return strings.TrimSpace(e.Fields[name]) }
+	f := e.field
 	termDate := f("terminationDate")
 	if !strings.EqualFold(f("employmentHistoryStatus"), "Terminated") &&
 		!strings.EqualFold(f("status"), "Inactive") && emptyDate(termDate) {
@@ -257,7 +302,7 @@ func (in *Intake) bambooTermination(e bambooEmployee) (termination, bool) {
 		email = f("email")
 	}
 	if email == "" {
-		t.skip = "no work email in the payload: add workEmail to the webhook's fields, or open the case by hand"
+		t.skip = "no work email in the payload: add Work Email to the webhook's post fields, or open the case by hand"
 		t.skipAudit = "BambooHR employee " + e.ID + " is terminated but has no email"
 		return t, true
 	}
@@ -305,6 +350,15 @@ func (in *Intake) bambooTermination(e bambooEmployee) (termination, bool) {
 		DedupeKey: "bamboohr:" + e.ID + ":" + keyDate, Notes: strings.Join(notes, "\n"),
 	}
 	return t, true
+}
+
+// fieldValue is a posted field's text: a scalar, or the "value" of an
+// object like {"value": "Ashley"}.
+func fieldValue(v any) string {
+	if m, ok := v.(map[string]any); ok {
+		return scalar(m["value"])
+	}
+	return scalar(v)
 }
 
 // scalar turns a JSON scalar into text; objects and arrays give "".

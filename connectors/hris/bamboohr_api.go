@@ -23,8 +23,10 @@ import (
 // DefaultBambooHRBaseURL is BambooHR's API gateway; the subdomain follows.
 const DefaultBambooHRBaseURL = "https://api.bamboohr.com/api/gateway.php/"
 
-// bambooFields are the employee fields Terminated reads.
-const bambooFields = "firstName,lastName,workEmail,status,employmentHistoryStatus,terminationDate,terminationType,supervisorEmail"
+// bambooFields are the employee fields Terminated and event-based
+// webhooks read.
+const bambooFields = "firstName,lastName,workEmail,status,employmentHistoryStatus,terminationDate,terminationType,supervisorEmail," +
+	"jobTitle,department,location"
 
 // maxAPIBody bounds one BambooHR API answer.
 const maxAPIBody = 8 << 20

@@ -415,6 +415,8 @@ func FuzzBambooHRPayload(f *testing.F) {
 	f.Add([]byte(`{"employees":[{"fields":{"terminationDate":"garbage"}}]}`))
 	f.Add([]byte(`{"employees":null}`))
 	f.Add([]byte(`[]`))
+	f.Add([]byte(`{"type":"employee.updated","timestamp":"2026-11-26T10:00:00+0000","data":{"companyId":"1","employeeId":"4012","changedFields":["status"]}}`))
+	f.Add([]byte(`{"employees":[{"id":"5","fields":{"Work Email":"x@example.com","Employment Status":"Terminated","Termination Date":{"value":"2026-12-01"}}}]}`))
 	e := newEnv(f, nil)
 	f.Fuzz(func(t *testing.T, body []byte) {
 		w, resp := serve(e.in.BambooHR(), bambooReq(body, secret, now))

@@ -1,5 +1,5 @@
 // Package hris receives termination notices from HR systems: BambooHR's
-// signed field-based webhooks and a generic JSON webhook with a bearer
+// signed field-based and event-based webhooks and a generic JSON webhook with a bearer
 // token and a configurable field mapping. Each termination becomes an
 // offboard.TerminationNotice for the engine; the answer is sent only after
 // the engine committed it, so a sender that sees 2xx knows the case is
@@ -45,6 +45,10 @@ type Options struct {
 	AfterCommand func()
 	// Location is the company time zone, for "today" (default UTC).
 	Location *time.Location
+	// BambooHRAPI reads the employee an event-based BambooHR delivery
+	// names (it carries no values). Nil: such deliveries get 422 naming
+	// hris.bamboohr.api_key.
+	BambooHRAPI *BambooHRAPI
 }
 
 // Intake serves the HR-system webhooks.
@@ -57,6 +61,7 @@ type Intake struct {
 	after  func()
 	loc    *time.Location
 	types  map[string]offboard.DepartureKind // lower-cased termination types
+	bamboo *BambooHRAPI                      // nil without hris.bamboohr.api_key
 	// refused rate-limits and summarises unauthenticated refusals.
 	refused *refusals
 }
@@ -67,7 +72,8 @@ func New(o Options) (*Intake, error) {
 		return nil, errors.New("hris: no engine")
 	}
 	in := &Intake{engine: o.Engine, cfg: o.Config, clock: o.Clock, log: o.Logger, audit: o.Audit,
-		after: o.AfterCommand, loc: o.Location, types: map[string]offboard.DepartureKind{}, refused: newRefusals()}
+		after: o.AfterCommand, loc: o.Location, types: map[string]offboard.DepartureKind{}, refused: newRefusals(),
+		bamboo: o.BambooHRAPI}
 	if in.clock == nil {
 		in.clock = offboard.WallClock()
 	}

@@ -1,10 +1,14 @@
-// Package bamboohrtest is a fake of the BambooHR API endpoints offboard
+// Package bamboohrtest is a fake BambooHR company, written from
+// BambooHR's published contract. Its API serves the endpoints offboard
 // reads: GET /{subdomain}/v1/employees/changed/?since=…,
-// GET /{subdomain}/v1/employees/{id}/?fields=… (reconciliation) and
-// POST /{subdomain}/v1/reports/custom?format=JSON (the directory of
-// managers). It checks HTTP Basic
-// auth (the API key as the user name, any password) and answers JSON.
-// It imports only the standard library.
+// GET /{subdomain}/v1/employees/{id}?fields=… (reconciliation and
+// event-based webhooks) and POST /{subdomain}/v1/reports/custom?format=JSON
+// (the directory of managers). Like BambooHR it takes HTTP Basic auth
+// with the API key as the user name and any password ("x" by
+// convention), refuses another key with 401, answers 404 for an unknown
+// employee, and answers JSON. It also builds signed webhook deliveries
+// as BambooHR sends them (webhook.go). It imports only the standard
+// library.
 package bamboohrtest
 
 import (
@@ -23,6 +27,8 @@ import (
 const (
 	Key       = "test-bamboohr-api-key"
 	Subdomain = "acme"
+	// CompanyID is the company id event-based deliveries carry.
+	CompanyID = "4271"
 )
 
 // Employee is one employee record. Fields are BambooHR field names
@@ -43,6 +49,7 @@ type Request struct {
 // Server is a fake BambooHR company. Its methods are safe for concurrent use.
 type Server struct {
 	srv *httptest.Server
+	t   testing.TB
 
 	mu        sync.Mutex
 	employees map[string]*Employee
@@ -50,11 +57,12 @@ type Server struct {
 	fail      int    // status for every request when set
 	echo      bool   // failures quote the request
 	key       string // accepted API key (default Key)
+	delay     time.Duration
 }
 
 // New starts a fake closed when t's test ends.
 func New(t testing.TB) *Server {
-	s := &Server{employees: map[string]*Employee{}, key: Key}
+	s := &Server{employees: map[string]*Employee{}, key: Key, t: t}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	t.Cleanup(s.srv.Close)
 	return s
@@ -97,6 +105,14 @@ func (s *Server) FailEcho(status int) {
 	s.mu.Unlock()
 }
 
+// Delay makes every later request wait d before it is answered (0
+// clears it), as a slow or hung API would.
+func (s *Server) Delay(d time.Duration) {
+	s.mu.Lock()
+	s.delay = d
+	s.mu.Unlock()
+}
+
 // SetKey makes the fake accept key as the API key instead of Key.
 func (s *Server) SetKey(key string) {
 	s.mu.Lock()
@@ -112,6 +128,15 @@ func (s *Server) Requests() []Request {
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	delay := s.delay
+	s.mu.Unlock()
+	if delay > 0 {
+		select {
+		case <-time.After(delay):
+		case <-r.Context().Done():
+		}
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	status := s.route(w, r)
