@@ -125,7 +125,7 @@ func TestPlatform_OversizedCard(t *testing.T) {
 			card = a
 		}
 	}
-	if card.Updates == 0 || !has(card.CardText(), "IT tasks", "too long for one Teams message", "status "+string(res.Case.ID)) {
+	if card.Updates == 0 || !has(card.CardText(), "IT tasks", "too long for one Teams message", "`status` with the case id") {
 		t.Fatalf("the IT card was not redrawn with a note (%d updates): %.400s", card.Updates, card.CardText())
 	}
 	if r := w.conn.Refusals(); len(r) != 0 {
