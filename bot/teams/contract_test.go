@@ -106,8 +106,8 @@ func TestPlatform_OversizedCard(t *testing.T) {
 	ivanActor := offboard.Actor{Kind: offboard.ActorPerson, Email: ivan.Email}
 	skipped := 0
 	for _, task := range w.view(res.Case.ID).Tasks {
-		if task.Department != offboard.DeptIT {
-			continue
+		if task.Department != offboard.DeptIT || task.Key == "device_recover" {
+			continue // the laptop stays, for Ivan to click below
 		}
 		reason := strings.Repeat("The laptop was returned to the Berlin office and wiped by the vendor. ", 70)
 		if _, err := w.eng.Apply(t.Context(), flows.SkipTask{By: ivanActor, CaseID: res.Case.ID, TaskKey: task.Key, Reason: reason}); err == nil {
@@ -127,6 +127,16 @@ func TestPlatform_OversizedCard(t *testing.T) {
 	}
 	if card.Updates == 0 || !has(card.CardText(), "IT tasks", "too long for one Teams message", "`status` with the case id") {
 		t.Fatalf("the IT card was not redrawn with a note (%d updates): %.400s", card.Updates, card.CardText())
+	}
+	// Ivan's click redraws the same card through the adapter's reply
+	// path: cut to fit too.
+	done := offboard.ActionRef{Verb: offboard.VerbComplete, CaseID: res.Case.ID, TaskKey: "device_recover"}.Encode()
+	w.mustPost(w.submit(ivan, room.ID, "channel", card.ID, map[string]any{"ofb_click": done}))
+	w.conn.WaitFor(t, "the IT card redrawn after the click", func(a teamstest.Activity) bool {
+		return a.ID == card.ID && a.Updates > card.Updates && has(a.CardText(), "too long for one Teams message")
+	})
+	if st := taskStatus(w.view(res.Case.ID), "device_recover"); st != offboard.TaskDone {
+		t.Fatalf("device_recover is %s, want done", st)
 	}
 	if r := w.conn.Refusals(); len(r) != 0 {
 		t.Fatalf("the connector refused: %+v", r)
