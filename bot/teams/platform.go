@@ -310,10 +310,10 @@ func (p *Platform) lookup(ctx context.Context, serviceURL, conv, email string) p
 		return person{}
 	}
 	p.mu.Lock()
-	who, ok := p.byEmail[email]
+	cached, known := p.byEmail[email]
 	p.mu.Unlock()
-	if ok && p.clock.Now().Sub(who.at) <= peopleTTL {
-		return who
+	if known && p.clock.Now().Sub(cached.at) <= peopleTTL {
+		return cached
 	}
 	who, err := p.member(ctx, serviceURL, conv, email)
 	switch {
@@ -324,8 +324,11 @@ func (p *Platform) lookup(ctx context.Context, serviceURL, conv, email string) p
 		p.log.Warn("teams: members lookup by email failed", "err", err)
 		return person{email: email}
 	}
-	if who, ok := p.scanFor(ctx, serviceURL, conv, email); ok {
-		return who
+	if found, ok := p.scanFor(ctx, serviceURL, conv, email); ok {
+		return found
+	}
+	if known {
+		return cached // the roster was read moments ago: what it said still stands
 	}
 	return person{email: email}
 }
