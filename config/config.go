@@ -277,13 +277,19 @@ type BusinessHours struct {
 // Assistant configures the question-answering assistant; enabled when
 // APIKey or BaseURL is set.
 type Assistant struct {
-	APIKey        Secret            `yaml:"api_key" json:"api_key"`
-	APIKeyFile    string            `yaml:"api_key_file" json:"api_key_file,omitempty"`
-	BaseURL       string            `yaml:"base_url" json:"base_url"`
-	Model         string            `yaml:"model" json:"model"`
+	APIKey     Secret `yaml:"api_key" json:"api_key"`
+	APIKeyFile string `yaml:"api_key_file" json:"api_key_file,omitempty"`
+	BaseURL    string `yaml:"base_url" json:"base_url"`
+	Model      string `yaml:"model" json:"model"`
+	// APIVersion is Azure OpenAI's api-version; only Azure base URLs use it.
+	APIVersion    string            `yaml:"api_version" json:"api_version"`
 	MaxToolRounds int               `yaml:"max_tool_rounds" json:"max_tool_rounds"`
 	Timeout       offboard.Duration `yaml:"timeout" json:"timeout"`
 }
+
+// DefaultAzureAPIVersion is the current GA Azure OpenAI data-plane
+// inference version; it has tool calling (bot/assistant keeps the same).
+const DefaultAzureAPIVersion = "2024-10-21"
 
 // Console configures the built-in web console.
 type Console struct {
@@ -334,7 +340,7 @@ func Default() *Config {
 			End:   "17:00",
 			Days:  []string{"mon", "tue", "wed", "thu", "fri"},
 		},
-		Assistant: Assistant{Model: "gpt-4o-mini", MaxToolRounds: 4, Timeout: dur(20 * time.Second)},
+		Assistant: Assistant{Model: "gpt-4o-mini", APIVersion: DefaultAzureAPIVersion, MaxToolRounds: 4, Timeout: dur(20 * time.Second)},
 		HRIS: HRIS{
 			BambooHR: BambooHR{TerminationTypes: DefaultTerminationTypes()},
 			Generic:  GenericHRIS{Fields: DefaultGenericFields()},

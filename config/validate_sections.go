@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/offboard-dev/offboard"
 )
@@ -158,6 +159,24 @@ func (c *Config) validateAssistant(v *validator) {
 	}
 	inRange(v, "assistant.max_tool_rounds", a.MaxToolRounds, 1, 20)
 	positive(v, "assistant.timeout", a.Timeout)
+	validateAPIVersion(v, a.APIVersion)
+}
+
+// validateAPIVersion checks assistant.api_version: a date (YYYY-MM-DD,
+// with -preview for a preview) from which Azure OpenAI has tool calling:
+// 2024-02-01 and later GA versions, previews from 2023-12-01. Earlier
+// ones (2023-05-15, the GA go-openai would pick) refuse the tools, and
+// every question would fall back to the rules.
+func validateAPIVersion(v *validator, version string) {
+	date, _ := strings.CutSuffix(version, "-preview")
+	if _, err := time.Parse("2006-01-02", date); err != nil || len(date) != len("2006-01-02") {
+		v.add("assistant.api_version", "want an Azure OpenAI api-version such as %s (YYYY-MM-DD, or YYYY-MM-DD-preview), got %q",
+			DefaultAzureAPIVersion, version)
+		return
+	}
+	if date < "2023-12-01" {
+		v.add("assistant.api_version", "%s has no tool calling, which the assistant needs; use %s or later", version, DefaultAzureAPIVersion)
+	}
 }
 
 // --- helpers ---

@@ -194,6 +194,17 @@ console:
   oidc:
     client_id: abc
 `, []string{`config.yaml: console.oidc.issuer: required when other console.oidc keys are set`}},
+		{"azure api version without tools", `
+assistant:
+  api_key: k
+  base_url: https://acme.openai.azure.com
+  api_version: "2023-05-15"
+`, []string{`config.yaml:4: assistant.api_version: 2023-05-15 has no tool calling, which the assistant needs; use 2024-10-21 or later`}},
+		{"azure api version not a date", `
+assistant:
+  api_key: k
+  api_version: "latest"
+`, []string{`config.yaml:3: assistant.api_version: want an Azure OpenAI api-version such as 2024-10-21 (YYYY-MM-DD, or YYYY-MM-DD-preview), got "latest"`}},
 		{"channel template", `
 slack:
   app_token: xapp-1

@@ -38,11 +38,14 @@ type ModelOptions struct {
 	// APIKey may be empty for servers without authentication (Ollama).
 	APIKey string
 	// BaseURL of an OpenAI-compatible API including "/v1"; empty means
-	// OpenAI. An Azure OpenAI resource (https://NAME.openai.azure.com)
-	// is called with Azure's paths and api-key header, Model naming the
-	// deployment.
+	// OpenAI. An Azure OpenAI resource (https://NAME.openai.azure.com or
+	// https://NAME.cognitiveservices.azure.com) is called with Azure's
+	// paths and api-key header, Model naming the deployment.
 	BaseURL string
 	Model   string
+	// APIVersion is Azure's api-version (DefaultAzureAPIVersion when
+	// empty); other servers ignore it.
+	APIVersion string
 	// MaxToolRounds bounds the rounds of tool calls (default 4).
 	MaxToolRounds int
 	// Timeout bounds one question, every round included (default 20s).
@@ -111,6 +114,24 @@ func NewModel(o ModelOptions) (*Model, error) {
 	return &Model{o: o, client: openai.NewClientWithConfig(cfg), fallback: fb, tools: toolDefs()}, nil
 }
 
+// DefaultAzureAPIVersion is the api-version Azure OpenAI is called with
+// unless configured: the current GA data-plane inference version, which
+// has tool calling. go-openai's own default, 2023-05-15, predates tools,
+// so every question would fail over to the rules.
+const DefaultAzureAPIVersion = "2024-10-21"
+
+// IsAzure reports whether baseURL is an Azure OpenAI resource called on
+// its deployment paths (not its OpenAI-style /openai/v1 API).
+func IsAzure(baseURL string) bool {
+	u, err := url.Parse(baseURL)
+	if err != nil {
+		return false
+	}
+	host := strings.ToLower(u.Hostname())
+	return (strings.HasSuffix(host, ".openai.azure.com") || strings.HasSuffix(host, ".cognitiveservices.azure.com")) &&
+		!strings.Contains(u.Path, "/openai/v1")
+}
+
 func clientConfig(o ModelOptions) (openai.ClientConfig, error) {
 	cfg := openai.DefaultConfig(o.APIKey)
 	if o.BaseURL != "" {
@@ -118,8 +139,12 @@ func clientConfig(o ModelOptions) (openai.ClientConfig, error) {
 		if err != nil || u.Host == "" {
 			return cfg, fmt.Errorf("assistant: base url %q is not an absolute URL", o.BaseURL)
 		}
-		if strings.HasSuffix(u.Hostname(), ".openai.azure.com") && !strings.Contains(u.Path, "/openai/v1") {
-			cfg = openai.DefaultAzureConfig(o.APIKey, o.BaseURL)
+		if IsAzure(o.BaseURL) {
+			cfg = openai.DefaultAzureConfig(o.APIKey, strings.TrimSuffix(o.BaseURL, "/"))
+			cfg.APIVersion = o.APIVersion
+			if cfg.APIVersion == "" {
+				cfg.APIVersion = DefaultAzureAPIVersion
+			}
 			// The model name is the deployment name, as configured.
 			cfg.AzureModelMapperFunc = func(model string) string { return model }
 		} else {
@@ -290,6 +315,10 @@ func reasonKey(err error) string {
 		return "timeout"
 	case errors.Is(err, context.Canceled):
 		return "canceled"
+	case errors.As(err, &apiErr) && apiErr.HTTPStatusCode == http.StatusBadRequest &&
+		strings.Contains(apiErr.Message, "Unrecognized request argument") && strings.Contains(apiErr.Message, "tools"):
+		// Azure on an api-version from before tool calling.
+		return "tools_unsupported"
 	case errors.As(err, &apiErr):
 		return fmt.Sprintf("http_%d", apiErr.HTTPStatusCode)
 	case errors.As(err, &reqErr):
@@ -318,6 +347,8 @@ func (m *Model) reason(err error) string {
 		return "did not answer within " + d
 	case k == "canceled":
 		return "was interrupted"
+	case k == "tools_unsupported":
+		return "does not accept tools (for Azure OpenAI, set assistant.api_version to " + DefaultAzureAPIVersion + " or later)"
 	case k == "http_429":
 		return "is busy (rate limited)"
 	case k == "http_401" || k == "http_403":

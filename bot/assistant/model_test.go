@@ -290,22 +290,61 @@ func TestModel_LogsNoBodies(t *testing.T) {
 	mustNot(t, logs.String(), "Jane", "jane", testKey, "secret answer")
 }
 
-// An Azure OpenAI resource gets Azure's path and api-key header.
+// An Azure OpenAI resource gets Azure's path and api-key header, and by
+// default an api-version with tool calling: the question is answered by
+// the model with its tools, not by the rules.
 func TestModel_AzureBaseURL(t *testing.T) {
+	for _, host := range []string{"https://acme.openai.azure.com", "https://acme.cognitiveservices.azure.com/"} {
+		t.Run(host, func(t *testing.T) {
+			w := newWorld(t)
+			fake := openaitest.New(t, func(n int, _ openaitest.Request) openaitest.Reply {
+				if n == 0 {
+					return openaitest.Reply{ToolCalls: []openaitest.ToolCall{openaitest.Call("c1", "case_status", `{"case":"jane"}`)}}
+				}
+				return openaitest.Reply{Content: "Jane's case is open."}
+			})
+			hc := &http.Client{Transport: redirect{to: strings.TrimSuffix(fake.URL, "/v1")}}
+			m := newModel(t, w, fake, func(o *assistant.ModelOptions) {
+				o.BaseURL, o.Model, o.HTTPClient = host, "offboard-gpt4o", hc
+			})
+			if r := w.askModel(m, boss, "where is Jane's offboarding?"); r.Text != "Jane's case is open." {
+				t.Fatalf("reply %q", r.Text)
+			}
+			reqs := fake.Requests()
+			if len(reqs) != 2 {
+				t.Fatalf("%d requests, want 2 (a tool round, then the answer)", len(reqs))
+			}
+			req := reqs[0]
+			if req.Path != "/openai/deployments/offboard-gpt4o/chat/completions" || req.APIKey != testKey || req.Authorization != "" {
+				t.Errorf("path %q, api-key %q, authorization %q", req.Path, req.APIKey, req.Authorization)
+			}
+			if req.APIVersion != assistant.DefaultAzureAPIVersion || len(req.ToolNames()) == 0 {
+				t.Errorf("api-version %q with tools %v", req.APIVersion, req.ToolNames())
+			}
+		})
+	}
+}
+
+// An api-version from before tool calling (go-openai's own default,
+// 2023-05-15) is refused by Azure with 400 for the tools argument: the
+// asker is told why, and the log names the cause.
+func TestModel_AzureOldAPIVersion(t *testing.T) {
 	w := newWorld(t)
+	var logs bytes.Buffer
 	fake := openaitest.New(t, func(int, openaitest.Request) openaitest.Reply { return openaitest.Reply{Content: "hi"} })
-	target := strings.TrimSuffix(fake.URL, "/v1")
-	hc := &http.Client{Transport: redirect{to: target}}
+	hc := &http.Client{Transport: redirect{to: strings.TrimSuffix(fake.URL, "/v1")}}
 	m := newModel(t, w, fake, func(o *assistant.ModelOptions) {
-		o.BaseURL, o.Model, o.HTTPClient = "https://acme.openai.azure.com", "offboard-gpt4o", hc
+		o.BaseURL, o.Model, o.HTTPClient, o.APIVersion = "https://acme.openai.azure.com", "offboard-gpt4o", hc, "2023-05-15"
+		o.Logger = slog.New(slog.NewTextHandler(&logs, nil))
 	})
-	if r := w.askModel(m, boss, "hello"); r.Text != "hi" {
-		t.Fatalf("reply %q", r.Text)
+	r := w.askModel(m, boss, "where is Jane's offboarding?")
+	if !strings.Contains(r.Text, "does not accept tools") || !strings.Contains(r.Text, "api_version") {
+		t.Errorf("reply %q", r.Text)
 	}
-	req := fake.Requests()[0]
-	if req.Path != "/openai/deployments/offboard-gpt4o/chat/completions" || req.APIKey != testKey || req.Authorization != "" {
-		t.Errorf("path %q, api-key %q, authorization %q", req.Path, req.APIKey, req.Authorization)
+	if len(fake.Requests()) != 0 {
+		t.Errorf("the fake answered a request with tools on 2023-05-15")
 	}
+	must(t, logs.String(), "reason=tools_unsupported")
 }
 
 // redirect sends every request to a local server, keeping path and

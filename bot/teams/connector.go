@@ -147,6 +147,9 @@ func (c *connector) do(ctx context.Context, method, target string, body, out any
 		c.token = "" // a revoked or rotated secret: ask again next time
 		c.mu.Unlock()
 		return offboard.Errorf(offboard.EUNAVAILABLE, "teams: %s %s: %s", method, pathOf(target), resp.Status)
+	case resp.StatusCode == http.StatusRequestEntityTooLarge:
+		// MessageSizeTooBig: sending it again cannot help.
+		return offboard.Errorf(offboard.EINVALID, "teams: %s %s: the message is over Teams' size limit (%s)", method, pathOf(target), resp.Status)
 	case resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusForbidden:
 		return offboard.Errorf(offboard.ENOTFOUND, "teams: %s %s: %s", method, pathOf(target), resp.Status)
 	case resp.StatusCode >= 300:

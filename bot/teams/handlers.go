@@ -131,7 +131,7 @@ func (p *Platform) answer(ctx context.Context, act schema.Activity, r offboard.R
 	}
 	text := replyText(r.Text)
 	if r.Ephemeral && shared(act) && r.Form == nil {
-		err := p.private(ctx, act.ServiceURL, act.Recipient.ID, act.From.ID, newMessage(text, card))
+		err := p.private(ctx, act.ServiceURL, act.From.ID, newMessage(text, card))
 		if err == nil {
 			return
 		}
@@ -148,6 +148,7 @@ func (p *Platform) answer(ctx context.Context, act schema.Activity, r offboard.R
 
 // send replies in the conversation of act through the adapter.
 func (p *Platform) send(ctx context.Context, act schema.Activity, text string, card map[string]any) {
+	text, card = fitted(text, card)
 	var opts []activity.MsgOption
 	if text != "" {
 		opts = append(opts, activity.MsgOptionText(text))
@@ -174,6 +175,7 @@ func (p *Platform) replace(ctx context.Context, act schema.Activity, text string
 		p.send(ctx, act, text, card)
 		return
 	}
+	text, card = fitted(text, card)
 	upd := activity.ApplyConversationReference(schema.Activity{Type: schema.Message, Text: text,
 		Attachments: []schema.Attachment{attachment(card)}}, activity.GetCoversationReference(act), false)
 	upd.ID, upd.ReplyToID = act.ReplyToID, ""
@@ -184,19 +186,33 @@ func (p *Platform) replace(ctx context.Context, act schema.Activity, text string
 }
 
 // private sends msg to a person's one-to-one chat with the bot (user is
-// their Teams id), creating the chat when needed.
-func (p *Platform) private(ctx context.Context, serviceURL, botID, user string, msg *message) error {
+// their Teams id), creating the chat when needed: POST /v3/conversations
+// with the bot, the one member and the tenant, as Microsoft documents
+// it; Teams refuses it without the bot.
+func (p *Platform) private(ctx context.Context, serviceURL, user string, msg *message) error {
 	var created struct {
 		ID string `json:"id"`
 	}
-	params := map[string]any{"isGroup": false, "members": []map[string]any{{"id": user}}, "tenantId": p.tenantID,
+	params := map[string]any{"isGroup": false, "bot": map[string]any{"id": p.botID()},
+		"members": []map[string]any{{"id": user}}, "tenantId": p.tenantID,
 		"channelData": map[string]any{"tenant": map[string]any{"id": p.tenantID}}}
-	if botID != "" {
-		params["bot"] = map[string]any{"id": botID}
-	}
 	if err := p.conn.do(ctx, http.MethodPost, endpoint(serviceURL, "conversations"), params, &created); err != nil {
 		return p.chatError(err)
 	}
 	_, err := p.post(ctx, serviceURL, created.ID, msg)
 	return err
+}
+
+// botID is the bot's Teams id: "28:" and the app id, as activities name
+// it in recipient.
+func (p *Platform) botID() string { return "28:" + p.setting.AppID }
+
+// fitted is a reply's text and card cut to fit one Teams message.
+func fitted(text string, card map[string]any) (string, map[string]any) {
+	m := newMessage(text, card)
+	m.fit()
+	if card != nil {
+		card = m.Attachments[0].Content
+	}
+	return m.Text, card
 }

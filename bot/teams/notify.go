@@ -110,7 +110,7 @@ func (p *Platform) notifyOnce(ctx context.Context, v *flows.CaseView, room offbo
 			continue
 		}
 		dm := newMessage(fmt.Sprintf("%s (%s, in the Offboarding channel)", text, v.Case.ID), nil)
-		if err := p.private(ctx, svc, "", who.id, dm); err != nil {
+		if err := p.private(ctx, svc, who.id, dm); err != nil {
 			return err
 		}
 	}
@@ -332,6 +332,7 @@ func (p *Platform) update(ctx context.Context, room offboard.RoomRef, id string,
 	}
 	msg := newMessage("", RenderCard(card))
 	msg.ID = id
+	msg.fit()
 	return p.conn.do(ctx, http.MethodPut, endpoint(room.Messages[keyServiceURL], "conversations", room.ID, "activities", id), msg, nil)
 }
 
@@ -339,6 +340,7 @@ func (p *Platform) update(ctx context.Context, room offboard.RoomRef, id string,
 // with the channel in channelData; it returns the thread's conversation
 // id and the id of its first message.
 func (p *Platform) createThread(ctx context.Context, svc, channel string, first *message) (conv, activityID string, err error) {
+	first.fit()
 	params := map[string]any{"isGroup": true, "tenantId": p.tenantID, "activity": first,
 		"channelData": map[string]any{"channel": map[string]any{"id": channel}, "tenant": map[string]any{"id": p.tenantID}}}
 	var out struct {
@@ -359,6 +361,7 @@ func (p *Platform) post(ctx context.Context, svc, conv string, msg *message) (st
 	if svc == "" {
 		return "", offboard.Errorf(offboard.EUNAVAILABLE, "teams: no service URL for conversation")
 	}
+	msg.fit()
 	var out struct {
 		ID string `json:"id"`
 	}

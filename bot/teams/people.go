@@ -31,6 +31,23 @@ func (p *Platform) People(ctx context.Context) ([]offboard.Person, error) {
 		return nil, errors.New("teams: the team's members cannot be read before teams.offboarding_channel_id is set and the service URL is known")
 	}
 	var out []offboard.Person
+	err := p.pagedMembers(ctx, serviceURL, p.channelID, func(a account) {
+		// Email first: it is what HR and Okta know people by; the UPN
+		// stands in when Teams has no mail address.
+		who := a.person(p.clock.Now())
+		if strings.Contains(who.email, "@") {
+			out = append(out, offboard.Person{Email: who.email, Name: who.name})
+		}
+	})
+	if err != nil {
+		return nil, fmt.Errorf("teams: team members: %w", err)
+	}
+	return out, nil
+}
+
+// pagedMembers pages through GET /v3/conversations/{conv}/pagedmembers,
+// calling fn for each member.
+func (p *Platform) pagedMembers(ctx context.Context, serviceURL, conv string, fn func(account)) error {
 	token := ""
 	for range maxMemberPages {
 		q := url.Values{"pageSize": {fmt.Sprint(membersPage)}}
@@ -38,30 +55,20 @@ func (p *Platform) People(ctx context.Context) ([]offboard.Person, error) {
 			q.Set("continuationToken", token)
 		}
 		var page struct {
-			ContinuationToken string `json:"continuationToken"`
-			Members           []struct {
-				Name              string `json:"name"`
-				Email             string `json:"email"`
-				UserPrincipalName string `json:"userPrincipalName"`
-			} `json:"members"`
+			ContinuationToken string    `json:"continuationToken"`
+			Members           []account `json:"members"`
 		}
-		target := endpoint(serviceURL, "conversations", p.channelID, "pagedmembers") + "?" + q.Encode()
+		target := endpoint(serviceURL, "conversations", conv, "pagedmembers") + "?" + q.Encode()
 		if err := p.conn.do(ctx, http.MethodGet, target, nil, &page); err != nil {
-			return nil, fmt.Errorf("teams: team members: %w", err)
+			return err
 		}
 		for _, m := range page.Members {
-			email := m.Email
-			if email == "" {
-				email = m.UserPrincipalName
-			}
-			if email = strings.ToLower(strings.TrimSpace(email)); strings.Contains(email, "@") {
-				out = append(out, offboard.Person{Email: email, Name: m.Name})
-			}
+			fn(m)
 		}
 		if page.ContinuationToken == "" {
-			return out, nil
+			return nil
 		}
 		token = page.ContinuationToken
 	}
-	return nil, fmt.Errorf("teams: team members: more than %d pages", maxMemberPages)
+	return fmt.Errorf("more than %d pages", maxMemberPages)
 }

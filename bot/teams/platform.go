@@ -71,17 +71,20 @@ type Platform struct {
 	caseLocks sync.Map // offboard.CaseID → *sync.Mutex
 
 	mu         sync.Mutex
-	serviceURL string            // configured, then the latest learned
-	pause      bot.Pause         // the connector's last Retry-After
-	people     map[string]person // AAD object id (or Teams id) → who
-	byEmail    map[string]person // email → who, for mentions and roles
-	activities *bot.Recent       // inbound activity ids handled lately
+	serviceURL string               // configured, then the latest learned
+	pause      bot.Pause            // the connector's last Retry-After
+	people     map[string]person    // AAD object id (or Teams id) → who
+	byEmail    map[string]person    // email and UPN → who, for mentions and roles
+	scanned    map[string]time.Time // conversation → when its roster was last read for a lookup
+	activities *bot.Recent          // inbound activity ids handled lately
 }
 
-// person is a Teams user as the members API describes them.
+// person is a Teams user as the members API describes them. email is
+// their mail address, upn their sign-in name: the two differ in many
+// tenants.
 type person struct {
-	id, aad, email, name string
-	at                   time.Time
+	id, aad, email, upn, name string
+	at                        time.Time
 }
 
 // peopleTTL is how long a user's email is trusted from cache: a changed
@@ -100,7 +103,7 @@ func New(o Options) (*Platform, error) {
 	}
 	p := &Platform{tenantID: o.TenantID, channelID: o.OffboardingChannelID, deptCh: o.DepartmentChannels,
 		router: o.Router, engine: o.Engine, clock: o.Clock, loc: o.Location, log: o.Logger, budget: o.TurnBudget,
-		serviceURL: o.ServiceURL, people: map[string]person{}, byEmail: map[string]person{},
+		serviceURL: o.ServiceURL, people: map[string]person{}, byEmail: map[string]person{}, scanned: map[string]time.Time{},
 		activities: bot.NewRecent(rememberActivities), pause: bot.Pause{API: "teams"}}
 	if p.clock == nil {
 		p.clock = offboard.WallClock()
@@ -215,6 +218,9 @@ func (p *Platform) actor(ctx context.Context, act schema.Activity) offboard.Acto
 			p.log.Warn("teams: members lookup failed; acting as an unknown person", "user", key, "err", err)
 			return a
 		}
+		if m.aad == "" {
+			m.aad = from.AadObjectID // signed activity: Teams says who sent it
+		}
 		who = m
 		p.remember(who)
 	}
@@ -239,27 +245,51 @@ func (p *Platform) remember(who person) {
 	if who.email != "" {
 		p.byEmail[who.email] = who
 	}
+	if who.upn != "" {
+		p.byEmail[who.upn] = who
+	}
+}
+
+// account is a Teams user as the Bot Connector's members API returns
+// them (TeamsChannelAccount): the AAD object id is "objectId" there,
+// while activities' from call it "aadObjectId"; both are read. The name
+// may come only as givenName and surname.
+type account struct {
+	ID                string `json:"id"`
+	Name              string `json:"name"`
+	ObjectID          string `json:"objectId"`
+	AADObjectID       string `json:"aadObjectId"`
+	GivenName         string `json:"givenName"`
+	Surname           string `json:"surname"`
+	Email             string `json:"email"`
+	UserPrincipalName string `json:"userPrincipalName"`
+}
+
+func (a account) person(at time.Time) person {
+	who := person{id: a.ID, aad: a.ObjectID, email: strings.ToLower(strings.TrimSpace(a.Email)),
+		upn: strings.ToLower(strings.TrimSpace(a.UserPrincipalName)), name: a.Name, at: at}
+	if who.aad == "" {
+		who.aad = a.AADObjectID
+	}
+	if who.email == "" {
+		who.email = who.upn
+	}
+	if who.name == "" {
+		who.name = strings.TrimSpace(a.GivenName + " " + a.Surname)
+	}
+	return who
 }
 
 // member reads one member of a conversation: GET
 // /v3/conversations/{id}/members/{user}, where user is a Teams id, an
-// AAD object id or a user principal name.
+// AAD object id or a user principal name (not an email address, when
+// that differs from the UPN).
 func (p *Platform) member(ctx context.Context, serviceURL, conv, user string) (person, error) {
-	var m struct {
-		ID                string `json:"id"`
-		Name              string `json:"name"`
-		AADObjectID       string `json:"aadObjectId"`
-		Email             string `json:"email"`
-		UserPrincipalName string `json:"userPrincipalName"`
-	}
+	var m account
 	if err := p.conn.do(ctx, http.MethodGet, endpoint(serviceURL, "conversations", conv, "members", user), nil, &m); err != nil {
 		return person{}, err
 	}
-	email := m.Email
-	if email == "" {
-		email = m.UserPrincipalName
-	}
-	return person{id: m.ID, aad: m.AADObjectID, email: strings.ToLower(email), name: m.Name, at: p.clock.Now()}, nil
+	return m.person(p.clock.Now()), nil
 }
 
 // AADObjectID returns the AAD object id of a person seen in Teams by
@@ -271,27 +301,68 @@ func (p *Platform) AADObjectID(email string) string {
 }
 
 // lookup finds a person to mention by email, asking the members API of
-// conv when not seen yet ("" id when not in Teams).
+// conv when not seen yet ("" id when not in Teams). The API finds people
+// by UPN, not by email: when that misses, the conversation's roster is
+// read (at most once a minute), matching email or UPN.
 func (p *Platform) lookup(ctx context.Context, serviceURL, conv, email string) person {
 	email = strings.ToLower(strings.TrimSpace(email))
 	if email == "" {
 		return person{}
 	}
 	p.mu.Lock()
-	who, ok := p.byEmail[email]
+	cached, known := p.byEmail[email]
 	p.mu.Unlock()
-	if ok && p.clock.Now().Sub(who.at) <= peopleTTL {
-		return who
+	if known && p.clock.Now().Sub(cached.at) <= peopleTTL {
+		return cached
 	}
 	who, err := p.member(ctx, serviceURL, conv, email)
-	if err != nil {
-		if offboard.ErrorCode(err) != offboard.ENOTFOUND {
-			p.log.Warn("teams: members lookup by email failed", "err", err)
-		}
+	switch {
+	case err == nil:
+		p.remember(who)
+		return who
+	case offboard.ErrorCode(err) != offboard.ENOTFOUND:
+		p.log.Warn("teams: members lookup by email failed", "err", err)
 		return person{email: email}
 	}
-	p.remember(who)
-	return who
+	if found, ok := p.scanFor(ctx, serviceURL, conv, email); ok {
+		return found
+	}
+	if known {
+		return cached // the roster was read moments ago: what it said still stands
+	}
+	return person{email: email}
+}
+
+// rosterScanEvery bounds roster reads for lookups: a case that mentions
+// someone outside Teams must not page the whole team at every notice.
+const rosterScanEvery = time.Minute
+
+// scanFor reads the roster of conv's channel (a thread's id names its
+// channel before ";messageid=") and remembers everyone in it, then
+// answers from what it learned.
+func (p *Platform) scanFor(ctx context.Context, serviceURL, conv, email string) (person, bool) {
+	channel, _, _ := strings.Cut(conv, ";messageid=")
+	p.mu.Lock()
+	last, seen := p.scanned[channel]
+	if seen && p.clock.Now().Sub(last) < rosterScanEvery {
+		p.mu.Unlock()
+		return person{}, false
+	}
+	p.scanned[channel] = p.clock.Now()
+	p.mu.Unlock()
+	err := p.pagedMembers(ctx, serviceURL, channel, func(a account) {
+		if who := a.person(p.clock.Now()); who.id != "" && who.email != "" {
+			p.remember(who)
+		}
+	})
+	if err != nil {
+		p.log.Warn("teams: reading the roster to find someone by email failed", "err", err)
+		return person{}, false
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	who, ok := p.byEmail[email]
+	return who, ok
 }
 
 // chatError turns the connector's 429 into the outbox's pause, and

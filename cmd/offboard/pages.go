@@ -134,7 +134,7 @@ func newAssistant(cfg *config.Config, log *slog.Logger, e *flows.Engine, clock o
 	}
 	c := cfg.Assistant
 	m, err := assistant.NewModel(assistant.ModelOptions{Engine: e, Roles: roles,
-		APIKey: c.APIKey.Reveal(), BaseURL: c.BaseURL, Model: c.Model, MaxToolRounds: c.MaxToolRounds, Timeout: c.Timeout.D(),
+		APIKey: c.APIKey.Reveal(), BaseURL: c.BaseURL, Model: c.Model, APIVersion: c.APIVersion, MaxToolRounds: c.MaxToolRounds, Timeout: c.Timeout.D(),
 		Fallback: rules, Clock: clock, Location: cfg.Location(), Redactor: redactorFor(cfg), Logger: log.With("component", "assistant")})
 	if err != nil {
 		return nil, fmt.Errorf("assistant: %w", err)

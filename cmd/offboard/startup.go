@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/offboard-dev/offboard"
+	"github.com/offboard-dev/offboard/bot/assistant"
 )
 
 // logStartup says what is on, and why everything else is off.
@@ -96,8 +97,16 @@ func (a *app) logStartup() {
 		if u, err := url.Parse(cfg.Assistant.BaseURL); err == nil && u.Host != "" {
 			server = u.Host
 		}
-		a.log.Info("assistant: a language model answers questions, with read-only tools; the rules answer when it fails",
-			"model", cfg.Assistant.Model, "server", server, "max_tool_rounds", cfg.Assistant.MaxToolRounds)
+		why := "assistant.api_key is set"
+		if cfg.Assistant.APIKey == "" {
+			why = "assistant.base_url is set"
+		}
+		attrs := []any{"why", why, "model", cfg.Assistant.Model, "server", server, "max_tool_rounds", cfg.Assistant.MaxToolRounds}
+		if assistant.IsAzure(cfg.Assistant.BaseURL) {
+			// The api-version decides whether Azure accepts the tools.
+			attrs = append(attrs, "azure_api_version", cfg.Assistant.APIVersion)
+		}
+		a.log.Info("assistant: a language model answers questions, with read-only tools; the rules answer when it fails", attrs...)
 	} else {
 		a.log.Info("assistant: the built-in rules answer questions", "why", "no assistant.api_key or assistant.base_url")
 	}

@@ -83,7 +83,7 @@ func (w *teamsWorld) send(m teamstest.Member, conv, convType, replyTo, text stri
 	w.t.Helper()
 	w.n++
 	act := map[string]any{"type": "message", "id": fmt.Sprintf("in-%d", w.n), "channelId": "msteams", "serviceUrl": w.conn.URL(),
-		"from": map[string]any{"id": m.ID, "name": m.Name, "aadObjectId": m.AADObjectID}, "recipient": map[string]any{"id": "28:bot"},
+		"from": map[string]any{"id": m.ID, "name": m.Name, "aadObjectId": m.AADObjectID}, "recipient": map[string]any{"id": "28:" + teamstest.AppID},
 		"conversation": map[string]any{"id": conv, "conversationType": convType, "tenantId": teamstest.TenantID},
 		"channelData":  map[string]any{"tenant": map[string]any{"id": teamstest.TenantID}}, "text": text}
 	if replyTo != "" {

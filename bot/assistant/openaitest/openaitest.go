@@ -30,6 +30,8 @@ type Request struct {
 	Authorization string `json:"-"`
 	APIKey        string `json:"-"`
 	Path          string `json:"-"`
+	// APIVersion is Azure's api-version query parameter.
+	APIVersion string `json:"-"`
 }
 
 // Message is one chat message.
@@ -138,8 +140,8 @@ func New(t testing.TB, script Script) *Server {
 	s := &Server{t: t, script: script}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/chat/completions", s.chat)
-	// Azure OpenAI's deployment path, same body.
-	mux.HandleFunc("POST /openai/deployments/{deployment}/chat/completions", s.chat)
+	// Azure OpenAI's deployment path, same body, held to Azure's rules.
+	mux.HandleFunc("POST /openai/deployments/{deployment}/chat/completions", s.azure)
 	s.srv = httptest.NewServer(mux)
 	s.URL = s.srv.URL + "/v1"
 	t.Cleanup(s.srv.Close)
@@ -153,13 +155,70 @@ func (s *Server) Requests() []Request {
 	return append([]Request(nil), s.reqs...)
 }
 
+// azure serves Azure OpenAI's data-plane path
+// (/openai/deployments/{deployment}/chat/completions?api-version=…) as
+// Azure does: the api-version parameter is required, a key comes in the
+// api-key header (or an Entra ID token as a Bearer), and an api-version
+// from before tool calling (2023-05-15, the last GA without it, or a
+// preview before 2023-12-01) refuses "tools" and "tool_choice" as
+// unrecognized arguments with 400.
+func (s *Server) azure(w http.ResponseWriter, r *http.Request) {
+	version := r.URL.Query().Get("api-version")
+	if version == "" {
+		writeAzureError(w, http.StatusBadRequest, "MissingApiVersionParameter",
+			"The api-version query parameter (?api-version=) is required for all requests.")
+		return
+	}
+	if r.Header.Get("api-key") == "" && !strings.HasPrefix(r.Header.Get("Authorization"), "Bearer ") {
+		writeAzureError(w, http.StatusUnauthorized, "401",
+			"Access denied due to missing subscription key. Make sure to include subscription key when making requests to an API.")
+		return
+	}
+	s.serve(w, r, func(req Request) bool {
+		if !AzureHasTools(version) && (len(req.Tools) > 0 || len(req.ToolChoice) > 0) {
+			writeError(w, http.StatusBadRequest, "invalid_request_error", "Unrecognized request arguments supplied: tool_choice, tools")
+			return false
+		}
+		return true
+	})
+}
+
+// AzureHasTools reports whether an Azure OpenAI api-version accepts
+// tools: 2024-02-01 and later GA versions, previews from 2023-12-01.
+func AzureHasTools(version string) bool {
+	date := strings.TrimSuffix(version, "-preview")
+	if len(date) != len("2006-01-02") {
+		return false
+	}
+	if _, err := time.Parse("2006-01-02", date); err != nil {
+		return false
+	}
+	return date >= "2023-12-01"
+}
+
+func writeAzureError(w http.ResponseWriter, status int, code, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(map[string]any{"error": map[string]any{"code": code, "message": msg}})
+}
+
 func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
+	s.serve(w, r, func(Request) bool { return true })
+}
+
+// serve decodes and records a request, lets accept refuse it, then
+// answers with the script.
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, accept func(Request) bool) {
 	var req Request
 	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
 		writeError(w, http.StatusBadRequest, "invalid_request_error", "the body is not a chat completion request: "+err.Error())
 		return
 	}
 	req.Authorization, req.APIKey, req.Path = r.Header.Get("Authorization"), r.Header.Get("api-key"), r.URL.Path
+	req.APIVersion = r.URL.Query().Get("api-version")
+	if !accept(req) {
+		return
+	}
 	s.mu.Lock()
 	n := len(s.reqs)
 	s.reqs = append(s.reqs, req)

@@ -47,11 +47,51 @@ type Conversation struct {
 	Members   []string
 	TenantID  string
 	IsGroup   bool
+	Bot       string // bot.id
 }
 
-// Member is a person the members API knows.
+// Member is a person the members API knows. Email is their mail address
+// and UPN their sign-in name (Email when empty): in many tenants the two
+// differ (rick.stevens@ vs rstevens@).
 type Member struct {
-	ID, AADObjectID, Email, Name string
+	ID, AADObjectID, Email, UPN, Name string
+}
+
+func (m Member) upn() string {
+	if m.UPN != "" {
+		return m.UPN
+	}
+	return m.Email
+}
+
+// account is the member as the Bot Connector describes a Teams user
+// (TeamsChannelAccount, in the shape Microsoft documents for
+// GET /v3/conversations/{id}/members/{userId} and pagedmembers): the AAD
+// object id is "objectId" (activities' "from" call it "aadObjectId"),
+// and the display name comes as givenName and surname.
+func (m Member) account() map[string]any {
+	given, surname, _ := strings.Cut(m.Name, " ")
+	return map[string]any{"id": m.ID, "objectId": m.AADObjectID, "givenName": given, "surname": surname,
+		"email": m.Email, "userPrincipalName": m.upn(), "tenantId": TenantID, "userRole": "user"}
+}
+
+// MessageLimit is the most an activity may weigh, counted as Teams counts
+// it: the whole JSON payload encoded as UTF-16. Microsoft has published
+// 28 KB (Teams' limits for a post), then 40 KB and 100 KB (bot messages);
+// the fake holds bots to the strictest.
+const MessageLimit = 28 << 10
+
+// utf16Size is the size of s encoded as UTF-16.
+func utf16Size(b []byte) int {
+	n := 0
+	for _, r := range string(b) {
+		if r >= 0x10000 {
+			n += 4
+		} else {
+			n += 2
+		}
+	}
+	return n
 }
 
 // Login is the tenant token endpoint.
@@ -139,9 +179,17 @@ type Connector struct {
 	seq        int
 	convs      []Conversation
 	activities []*Activity
-	members    map[string]Member // by id and by AAD object id
+	members    map[string]Member // by id, AAD object id and UPN (lower case)
 	throttle   int               // answer this many calls with 429
+	refused    []Refusal
 	changed    chan struct{}
+}
+
+// Refusal is a call the connector refused as the real service would.
+type Refusal struct {
+	Method, Path string
+	Status       int
+	Code         string
 }
 
 // NewConnector starts the connector service.
@@ -162,14 +210,34 @@ func NewConnector(t testing.TB) *Connector {
 // URL is the service URL activities carry.
 func (c *Connector) URL() string { return c.srv.URL + "/" }
 
-// AddMember makes a person known to the members API, by Teams id, AAD
-// object id and user principal name (their email here).
+// AddMember makes a person known to the members API. GET
+// .../members/{userId} finds them by Teams id, AAD object id or user
+// principal name, as documented; not by email when it differs from the
+// UPN.
 func (c *Connector) AddMember(m Member) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.members[m.ID] = m
 	c.members[m.AADObjectID] = m
-	c.members[m.Email] = m
+	c.members[strings.ToLower(m.upn())] = m
+}
+
+// Refusals returns the calls refused so far (bad arguments, oversized
+// messages).
+func (c *Connector) Refusals() []Refusal {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]Refusal(nil), c.refused...)
+}
+
+// refuse answers with the Bot Connector's error shape and records it.
+func (c *Connector) refuse(w http.ResponseWriter, r *http.Request, status int, code, msg string) {
+	c.mu.Lock()
+	c.refused = append(c.refused, Refusal{Method: r.Method, Path: r.URL.Path, Status: status, Code: code})
+	c.mu.Unlock()
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	writeJSON(w, map[string]any{"error": map[string]any{"code": code, "message": msg}})
 }
 
 // Throttle answers the next n calls with 429 and Retry-After: 7.
@@ -216,6 +284,18 @@ func readBody(r *http.Request) (map[string]any, error) {
 	return m, json.Unmarshal(b, &m)
 }
 
+// tooBig refuses an activity over MessageLimit with 413
+// RequestEntityTooLarge and the error code MessageSizeTooBig, as Teams
+// does.
+func (c *Connector) tooBig(w http.ResponseWriter, r *http.Request, activity any) bool {
+	b, _ := json.Marshal(activity)
+	if utf16Size(b) <= MessageLimit {
+		return false
+	}
+	c.refuse(w, r, http.StatusRequestEntityTooLarge, "MessageSizeTooBig", "Message size too large.")
+	return true
+}
+
 func (c *Connector) create(w http.ResponseWriter, r *http.Request) {
 	body, err := readBody(r)
 	if err != nil {
@@ -224,10 +304,17 @@ func (c *Connector) create(w http.ResponseWriter, r *http.Request) {
 	}
 	conv := Conversation{IsGroup: body["isGroup"] == true}
 	conv.TenantID, _ = body["tenantId"].(string)
+	channelTenant := ""
 	if cd, ok := body["channelData"].(map[string]any); ok {
 		if ch, ok := cd["channel"].(map[string]any); ok {
 			conv.ChannelID, _ = ch["id"].(string)
 		}
+		if tn, ok := cd["tenant"].(map[string]any); ok {
+			channelTenant, _ = tn["id"].(string)
+		}
+	}
+	if b, ok := body["bot"].(map[string]any); ok {
+		conv.Bot, _ = b["id"].(string)
 	}
 	if ms, ok := body["members"].([]any); ok {
 		for _, m := range ms {
@@ -236,6 +323,25 @@ func (c *Connector) create(w http.ResponseWriter, r *http.Request) {
 				conv.Members = append(conv.Members, id)
 			}
 		}
+	}
+	// A one-to-one chat needs the bot, one member and the tenant
+	// (channelData.tenant.id), as Microsoft documents the call; a channel
+	// thread is named by channelData.channel.
+	if conv.ChannelID == "" {
+		switch {
+		case conv.Bot != "28:"+AppID && conv.Bot != AppID:
+			c.refuse(w, r, http.StatusBadRequest, "BadArgument", "Invalid bot id in conversation parameters")
+			return
+		case len(conv.Members) != 1 || conv.Members[0] == "":
+			c.refuse(w, r, http.StatusBadRequest, "BadArgument", "Incorrect conversation creation parameters")
+			return
+		case channelTenant != TenantID && conv.TenantID != TenantID:
+			c.refuse(w, r, http.StatusBadRequest, "BadSyntax", "Could not parse tenant id")
+			return
+		}
+	}
+	if act, ok := body["activity"]; ok && c.tooBig(w, r, act) {
+		return
 	}
 	c.mu.Lock()
 	c.seq++
@@ -263,6 +369,9 @@ func (c *Connector) send(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
+	if c.tooBig(w, r, body) {
+		return
+	}
 	c.mu.Lock()
 	c.seq++
 	id := fmt.Sprintf("%d", 1700000000000+c.seq)
@@ -281,6 +390,9 @@ func (c *Connector) update(w http.ResponseWriter, r *http.Request) {
 	body, err := readBody(r)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	if c.tooBig(w, r, body) {
 		return
 	}
 	conv, id := r.PathValue("conv"), r.PathValue("id")
@@ -302,13 +414,15 @@ func (c *Connector) update(w http.ResponseWriter, r *http.Request) {
 func (c *Connector) member(w http.ResponseWriter, r *http.Request) {
 	c.mu.Lock()
 	m, ok := c.members[r.PathValue("user")]
+	if !ok {
+		m, ok = c.members[strings.ToLower(r.PathValue("user"))]
+	}
 	c.mu.Unlock()
 	if !ok {
-		http.Error(w, `{"error":{"code":"MemberNotFoundInConversation"}}`, http.StatusNotFound)
+		http.Error(w, `{"error":{"code":"MemberNotFoundInConversation","message":"The member could not be found in the conversation."}}`, http.StatusNotFound)
 		return
 	}
-	writeJSON(w, map[string]any{"id": m.ID, "aadObjectId": m.AADObjectID, "email": m.Email,
-		"userPrincipalName": m.Email, "name": m.Name})
+	writeJSON(w, m.account())
 }
 
 // pagedMembers lists the team's members a page at a time, as
@@ -344,8 +458,7 @@ func (c *Connector) pagedMembers(w http.ResponseWriter, r *http.Request) {
 	to := min(from+size, len(all))
 	members := make([]map[string]any, 0, to-from)
 	for _, m := range all[from:to] {
-		members = append(members, map[string]any{"id": m.ID, "aadObjectId": m.AADObjectID, "email": m.Email,
-			"userPrincipalName": m.Email, "name": m.Name})
+		members = append(members, m.account())
 	}
 	out := map[string]any{"members": members}
 	if to < len(all) {
