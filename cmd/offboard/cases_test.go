@@ -15,18 +15,29 @@ import (
 func TestCasesList_Limit(t *testing.T) {
 	dir := t.TempDir()
 	cfgPath := writeConfig(t, dir, "")
-	a, closeApp, err := openForCLI(cfgPath)
+	// The CLI opens the store read-only: the cases are written as serve
+	// would write them.
+	cfg, err := loadConfig(cfgPath)
 	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := openStore(cfg, discardLogger())
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := wire(cfg, discardLogger(), db, wireOptions{})
+	if err != nil {
+		db.Close()
 		t.Fatal(err)
 	}
 	for i := range 55 {
 		if _, err := a.engine.Apply(context.Background(), flows.OpenCase{By: offboard.System("test"),
 			Employee: offboard.Employee{Email: fmt.Sprintf("p%02d@example.com", i)}, Kind: offboard.Involuntary}); err != nil {
-			closeApp()
+			db.Close()
 			t.Fatal(err)
 		}
 	}
-	closeApp()
+	db.Close()
 	count := func(out string) int { return strings.Count(out, "@example.com") }
 	code, out, errOut := runCLI("cases", "list", "--config", cfgPath)
 	if code != 0 || count(out) != 50 || !strings.Contains(out, "50 of 55 shown") {
