@@ -103,7 +103,8 @@ func New(ctx context.Context, o Options) (*Client, error) {
 		hc.Timeout = timeout
 	}
 	c.token = &recorder{}
-	hc.Transport = &transport{base: base, pacer: c.pacer, token: c.token}
+	paced := &transport{base: base, pacer: c.pacer, token: c.token}
+	hc.Transport = paced
 
 	// Every setting is given explicitly so a stray ~/.okta/okta.yaml or
 	// OKTA_* variable cannot change what the connector does.
@@ -116,39 +117,50 @@ func New(ctx context.Context, o Options) (*Client, error) {
 		okta.WithRateLimitMaxBackOff(1),
 		okta.WithTestingDisableHttpsCheck(u.Scheme == "http"),
 		okta.WithUserAgentExtra("offboard"),
+		okta.WithClientId(""),
+		okta.WithScopes(nil),
+		okta.WithPrivateKey(""),
+		okta.WithPrivateKeyId(""),
 	}
-	key := strings.TrimSpace(cfg.PrivateKey.Reveal())
+	rawKey := cfg.PrivateKey.Reveal()
+	key := strings.TrimSpace(rawKey)
 	token := strings.TrimSpace(cfg.APIToken.Reveal())
+	keyName := "okta.private_key"
+	if cfg.PrivateKeyFile != "" {
+		keyName = "okta.private_key_file"
+	}
 	switch {
 	case cfg.ClientID != "" || key != "":
 		if cfg.ClientID == "" || key == "" {
-			return nil, offboard.Errorf(offboard.EINVALID, "okta: OAuth mode needs both client_id and private_key")
+			return nil, offboard.Errorf(offboard.EINVALID, "okta: OAuth mode needs both okta.client_id and %s", keyName)
 		}
-		if !strings.Contains(key, "PRIVATE KEY") {
-			return nil, offboard.Errorf(offboard.EINVALID, "okta: private_key must be a PEM private key")
+		sk, err := parsePrivateKey(key)
+		if err != nil {
+			return nil, offboard.Errorf(offboard.EINVALID, "okta: %s %s", keyName, err.Error())
+		}
+		mode := strings.ToLower(strings.TrimSpace(cfg.DPoP))
+		switch mode {
+		case "":
+			mode = dpopAuto
+		case dpopAuto, dpopOn, dpopOff:
+		default:
+			return nil, offboard.Errorf(offboard.EINVALID, "okta: okta.dpop must be auto, on or off, not %q", cfg.DPoP)
 		}
 		scopes := cfg.Scopes
 		if len(scopes) == 0 {
 			scopes = DefaultScopes()
 		}
-		setters = append(setters,
-			okta.WithAuthorizationMode("PrivateKey"),
-			okta.WithClientId(cfg.ClientID),
-			okta.WithScopes(scopes),
-			okta.WithPrivateKey(key),
-			okta.WithPrivateKeyId(cfg.PrivateKeyID),
-			okta.WithToken(""),
-		)
-		c.secrets = append(c.secrets, key)
+		src, err := newOAuthSource(orgURL, cfg.ClientID, cfg.PrivateKeyID, scopes, sk, mode)
+		if err != nil {
+			return nil, err
+		}
+		src.next, src.now, src.log, src.redact = paced, c.clock.Now, c.log, c.redact
+		hc.Transport = &oauthTransport{next: paced, src: src}
+		// The SDK sends the placeholder; oauthTransport replaces it.
+		setters = append(setters, okta.WithAuthorizationMode("Bearer"), okta.WithToken(sdkPlaceholder))
+		c.secrets = append(c.secrets, key, rawKey)
 	case token != "":
-		setters = append(setters,
-			okta.WithAuthorizationMode("SSWS"),
-			okta.WithToken(token),
-			okta.WithClientId(""),
-			okta.WithScopes(nil),
-			okta.WithPrivateKey(""),
-			okta.WithPrivateKeyId(""),
-		)
+		setters = append(setters, okta.WithAuthorizationMode("SSWS"), okta.WithToken(token))
 		c.secrets = append(c.secrets, token)
 	default:
 		return nil, offboard.Errorf(offboard.EINVALID, "okta: set okta.api_token, or okta.client_id and okta.private_key")
@@ -210,6 +222,13 @@ func (c *Client) classify(err error, rec *recorder, what string) error {
 	}
 	if pe, ok := errors.AsType[*paceError](err); ok {
 		return &offboard.RateLimitError{API: "okta", Reset: pe.reset, Err: errors.New(pe.Error())}
+	}
+	// The OAuth transport already classified a refused token request.
+	if rl, ok := errors.AsType[*offboard.RateLimitError](err); ok {
+		return rl
+	}
+	if oe, ok := errors.AsType[*offboard.Error](err); ok {
+		return offboard.Errorf(oe.Code, "%s (%s)", oe.Message, what)
 	}
 	status, header, reqID := rec.last()
 	oe, isAPI := errors.AsType[*okta.Error](err)
