@@ -75,6 +75,7 @@ type oauthSource struct {
 	asNonce   string // DPoP nonce of the token endpoint
 	rsNonce   string // DPoP nonce of the API
 	token     accessToken
+	previous  string // the token before, still scrubbed from errors
 	hasCached bool
 }
 
@@ -146,9 +147,25 @@ func (s *oauthSource) get(ctx context.Context) (accessToken, error) {
 		return accessToken{}, err
 	}
 	s.mu.Lock()
+	s.previous = s.token.value
 	s.token, s.hasCached = t, true
 	s.mu.Unlock()
 	return t, nil
+}
+
+// scrub removes the access tokens this source handed out (the current
+// and the one before) from s: an echoing proxy may quote the
+// Authorization header in an error.
+func (s *oauthSource) scrub(text string) string {
+	s.mu.Lock()
+	tokens := []string{s.token.value, s.previous}
+	s.mu.Unlock()
+	for _, t := range tokens {
+		if t != "" {
+			text = strings.ReplaceAll(text, t, "[redacted]")
+		}
+	}
+	return text
 }
 
 // drop forgets the cached token if it is still value (Okta refused it).

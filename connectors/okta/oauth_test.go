@@ -313,3 +313,23 @@ func TestClient_ResetFactorsHiddenPolicy(t *testing.T) {
 		t.Errorf("reported already done: %+v", res)
 	}
 }
+
+// A proxy that quotes the request in its error (Authorization included)
+// must not get the access token into the error, the audit trail or logs.
+func TestClient_EchoedAccessTokenRedacted(t *testing.T) {
+	for _, requireDPoP := range []bool{false, true} {
+		e := newOAuthEnv(t, requireDPoP)
+		reg := e.registry(pkcs8PEM(t, e.key), "auto")
+		if _, err := run(t, reg, "okta.app_report"); err != nil {
+			t.Fatal(err)
+		}
+		e.srv.EchoNext("POST", "/api/v1/users/"+e.u.ID+"/lifecycle/suspend", http.StatusBadRequest)
+		_, err := run(t, reg, "okta.suspend")
+		if err == nil || !strings.Contains(err.Error(), "Request rejected") {
+			t.Fatalf("echo not provoked: %v", err)
+		}
+		if strings.Contains(err.Error(), "fake-access-") {
+			t.Errorf("DPoP %v: the access token is in the error: %v", requireDPoP, err)
+		}
+	}
+}

@@ -46,6 +46,7 @@ type Client struct {
 	licenses map[string]float64
 	secrets  []string
 	redactor *offboard.Redactor // built from secrets
+	oauth    *oauthSource       // nil with an API token
 	token    *recorder          // last OAuth token endpoint response
 }
 
@@ -156,6 +157,7 @@ func New(ctx context.Context, o Options) (*Client, error) {
 		}
 		src.next, src.now, src.log, src.redact = paced, c.clock.Now, c.log, c.redact
 		hc.Transport = &oauthTransport{next: paced, src: src}
+		c.oauth = src
 		// The SDK sends the placeholder; oauthTransport replaces it.
 		setters = append(setters, okta.WithAuthorizationMode("Bearer"), okta.WithToken(sdkPlaceholder))
 		c.secrets = append(c.secrets, key, rawKey)
@@ -213,7 +215,13 @@ func (c *Client) now() time.Time { return c.clock.Now() }
 // redact removes the token and private key from s, in every form an
 // echoing proxy or the SDK could write them (URL-encoded, base64, PEM
 // lines).
-func (c *Client) redact(s string) string { return c.redactor.String(s) }
+func (c *Client) redact(s string) string {
+	s = c.redactor.String(s)
+	if c.oauth != nil {
+		s = c.oauth.scrub(s)
+	}
+	return s
+}
 
 // classify turns an SDK error into the connectors error contract.
 func (c *Client) classify(err error, rec *recorder, what string) error {
@@ -278,9 +286,8 @@ func (c *Client) classify(err error, rec *recorder, what string) error {
 	return fmt.Errorf("okta: %s: HTTP %d: %s", what, status, msg)
 }
 
-// errText is err's text with the query of any URL removed: in PrivateKey
-// mode the SDK puts the signed client assertion in the token request's
-// query, and net/http quotes the URL in its errors.
+// errText is err's text with the query of any URL removed: net/http quotes
+// the URL in its errors, and a search query names people.
 func errText(err error) string {
 	if ue, ok := errors.AsType[*url.Error](err); ok {
 		u := ue.URL

@@ -9,6 +9,19 @@
 // body. Lifecycle calls answer 200 with an empty body (the SDK decodes them
 // into nil, so a non-empty body would break it).
 //
+// It is as strict as Okta where offboard has been caught out before: the
+// token endpoint (oauth.go) checks client assertions (signature, iss = sub,
+// aud = the token endpoint, exp at most an hour ahead, a jti never seen
+// before) and, for apps that require DPoP (ServiceApp.RequireDPoP), DPoP
+// proofs (RFC 9449: typ, signature by the jwk in the header, htm, htu,
+// iat, unique jti, the server nonce, answered 400 use_dpop_nonce with a
+// DPoP-Nonce header otherwise); API calls with a DPoP-bound token need
+// "Authorization: DPoP" and a proof with ath (401 otherwise). GET
+// /factors shows only the factors of the highest-priority enrollment
+// policy (Factor.Policy) while reset_factors removes all. Rate limits are
+// per endpoint family with Okta's documented per-minute figures
+// (ratelimit.go), unless RateLimit sets one org-wide bucket.
+//
 // Choices where Okta's exact behaviour is unverified (documented here so tests
 // do not over-fit):
 //   - suspend on a non-ACTIVE user, unsuspend on a non-SUSPENDED user,
@@ -20,7 +33,12 @@
 //     403 E0000006; removing a non-member from an OKTA_GROUP answers 204.
 //   - sub-resource paths accept an id or a login, like GET /users/{idOrLogin}.
 //   - GET /users without criteria lists non-DEPROVISIONED users; search= and
-//     filter= match users of every status. There is no pagination.
+//     filter= match users of every status.
+//   - reset_factors on a user without factors answers 200 like any other.
+//   - the token endpoint also reads the form from the query, as SDK v2
+//     sends it there and deployed orgs accept it.
+//   - a DPoP proof sent for an app that does not require DPoP binds the
+//     token (RFC 9449 behaviour).
 package oktatest
 
 import (
