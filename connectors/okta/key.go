@@ -179,3 +179,22 @@ func ecFromJWK(j privateJWK) (signingKey, error) {
 	}
 	return fromKey(k)
 }
+
+// jwkSecrets returns the private members of a JWK key text, so each is
+// redacted even when quoted alone; nil for a PEM.
+func jwkSecrets(text string) []string {
+	var j privateJWK
+	if !strings.HasPrefix(strings.TrimSpace(text), "{") || json.Unmarshal([]byte(text), &j) != nil {
+		return nil
+	}
+	if len(j.Keys) == 1 {
+		return jwkSecrets(string(j.Keys[0]))
+	}
+	var out []string
+	for _, v := range []string{j.D, j.P, j.Q, j.Dp, j.Dq, j.Qi} {
+		if len(v) >= 16 {
+			out = append(out, v)
+		}
+	}
+	return out
+}

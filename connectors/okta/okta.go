@@ -161,6 +161,7 @@ func New(ctx context.Context, o Options) (*Client, error) {
 		// The SDK sends the placeholder; oauthTransport replaces it.
 		setters = append(setters, okta.WithAuthorizationMode("Bearer"), okta.WithToken(sdkPlaceholder))
 		c.secrets = append(c.secrets, key, rawKey)
+		c.secrets = append(c.secrets, jwkSecrets(key)...)
 	case token != "":
 		setters = append(setters, okta.WithAuthorizationMode("SSWS"), okta.WithToken(token))
 		c.secrets = append(c.secrets, token)

@@ -10,6 +10,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"math/big"
+	"slices"
 	"strings"
 	"time"
 )
@@ -146,9 +147,9 @@ func (s *Server) nonce() string {
 }
 
 // checkProof verifies a DPoP proof (RFC 9449 §4.3) for a request with
-// method and URL htu. On failure code is invalid_dpop_proof or
-// use_dpop_nonce and desc says why.
-func (s *Server) checkProof(token, method, htu string) (p proof, code, desc string) {
+// method and URL htu (any of its spellings: escaped or not). On failure
+// code is invalid_dpop_proof or use_dpop_nonce and desc says why.
+func (s *Server) checkProof(token, method string, htu ...string) (p proof, code, desc string) {
 	const invalid = "invalid_dpop_proof"
 	if token == "" {
 		return proof{}, invalid, "The DPoP proof JWT header is missing."
@@ -176,7 +177,7 @@ func (s *Server) checkProof(token, method, htu string) (p proof, code, desc stri
 	switch {
 	case c.Htm != method:
 		return proof{}, invalid, "The DPoP proof htm does not match the request method."
-	case c.Htu != htu:
+	case !slices.Contains(htu, c.Htu):
 		return proof{}, invalid, "The DPoP proof htu does not match the request URL."
 	case c.Jti == "":
 		return proof{}, invalid, "The DPoP proof has no jti."

@@ -261,8 +261,8 @@ func (s *Server) authorize(r *http.Request) (ok bool, challenge string) {
 		// A DPoP-bound token presented as a Bearer token.
 		return false, `DPoP error="invalid_token", error_description="The access token is DPoP-bound."`
 	}
-	htu := "http://" + r.Host + r.URL.Path
-	p, code, desc := s.checkProof(r.Header.Get("DPoP"), r.Method, htu)
+	base := "http://" + r.Host
+	p, code, desc := s.checkProof(r.Header.Get("DPoP"), r.Method, base+r.URL.Path, base+r.URL.EscapedPath())
 	switch {
 	case code == "use_dpop_nonce":
 		return false, `DPoP error="use_dpop_nonce", error_description="Resource server requires nonce in DPoP proof."`
