@@ -47,7 +47,6 @@ type Client struct {
 	secrets  []string
 	redactor *offboard.Redactor // built from secrets
 	oauth    *oauthSource       // nil with an API token
-	token    *recorder          // last OAuth token endpoint response
 }
 
 // New validates the configuration and builds the SDK client. It makes no
@@ -103,8 +102,7 @@ func New(ctx context.Context, o Options) (*Client, error) {
 	if hc.Timeout == 0 {
 		hc.Timeout = timeout
 	}
-	c.token = &recorder{}
-	paced := &transport{base: base, pacer: c.pacer, token: c.token}
+	paced := &transport{base: base, pacer: c.pacer}
 	hc.Transport = paced
 
 	// Every setting is given explicitly so a stray ~/.okta/okta.yaml or
@@ -241,12 +239,6 @@ func (c *Client) classify(err error, rec *recorder, what string) error {
 	}
 	status, header, reqID := rec.last()
 	oe, isAPI := errors.AsType[*okta.Error](err)
-	if isAPI && status == 0 {
-		// An API error without a response of this call's own comes from
-		// the OAuth token endpoint (PrivateKey mode).
-		status, header, reqID = c.token.last()
-		what += " (OAuth access token)"
-	}
 	msg := c.redact(errText(err))
 	if isAPI {
 		// Okta's summary may quote the request; the secrets go before
