@@ -182,11 +182,13 @@ type oauthErrorBody struct {
 	Description string `json:"error_description"`
 }
 
-// fetch asks the token endpoint for a token: at most one retry for a new
-// DPoP nonce and one for switching DPoP on (auto), each with a new
-// assertion, as Okta refuses a jti it has seen.
+// fetch asks the token endpoint for a token, retrying at most twice for a
+// DPoP nonce (the first, and a rotation in between) and once for turning
+// DPoP on (auto); each try has a new assertion, as Okta refuses a jti it
+// has seen.
 func (s *oauthSource) fetch(ctx context.Context) (accessToken, error) {
-	for attempt := 0; ; attempt++ {
+	nonceTries, switched := 0, false
+	for {
 		s.mu.Lock()
 		dpop, nonce := s.useDPoP, s.asNonce
 		s.mu.Unlock()
@@ -194,19 +196,22 @@ func (s *oauthSource) fetch(ctx context.Context) (accessToken, error) {
 		if err != nil {
 			return accessToken{}, err
 		}
+		if n := resp.Header.Get("DPoP-Nonce"); n != "" && dpop {
+			s.mu.Lock()
+			s.asNonce = n
+			s.mu.Unlock()
+		}
 		if resp.StatusCode == http.StatusOK {
 			return s.parseToken(body, dpop)
 		}
 		var oe oauthErrorBody
 		_ = json.Unmarshal(body, &oe)
-		retry := attempt < 3
 		switch {
-		case retry && dpop && oe.Error == "use_dpop_nonce" && resp.Header.Get("DPoP-Nonce") != "":
-			s.mu.Lock()
-			s.asNonce = resp.Header.Get("DPoP-Nonce")
-			s.mu.Unlock()
+		case dpop && nonceTries < 2 && oe.Error == "use_dpop_nonce" && resp.Header.Get("DPoP-Nonce") != "":
+			nonceTries++
 			continue
-		case retry && !dpop && oe.Error == "invalid_dpop_proof" && s.mode == dpopAuto:
+		case !dpop && !switched && oe.Error == "invalid_dpop_proof" && s.mode == dpopAuto:
+			switched = true
 			s.log.Info("okta: the service app requires DPoP; sending DPoP proofs from now on", slog.String("client_id", s.clientID))
 			s.mu.Lock()
 			s.useDPoP = true
