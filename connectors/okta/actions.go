@@ -247,7 +247,7 @@ func (c *Client) countFactors(ctx context.Context, t *target) (int, string, erro
 
 func (c *Client) resetFactors(ctx context.Context, req connectors.Request) (connectors.Result, error) {
 	return c.clearAll(ctx, req, clearSpec{
-		key: "factors", readNoun: "factors enrolled", none: "had no factors enrolled",
+		key: "factors", readNoun: "factors listed (Okta lists those of the highest-priority enrollment policy)", none: "had no factors enrolled",
 		op: "reset factors", done: "reset the Okta factors of %[2]s (%[1]d listed)", count: c.countFactors,
 		// ListFactors shows only the factors of the highest-priority
 		// enrollment policy, so an empty list proves nothing.
