@@ -138,6 +138,10 @@ type Okta struct {
 	PrivateKeyFile string   `yaml:"private_key_file" json:"private_key_file,omitempty"`
 	PrivateKeyID   string   `yaml:"private_key_id" json:"private_key_id"`
 	Scopes         []string `yaml:"scopes" json:"scopes"`
+	// DPoP says whether token requests carry a DPoP proof (RFC 9449):
+	// "auto" (default) sends one when the app requires it, "on" always,
+	// "off" never.
+	DPoP string `yaml:"dpop" json:"dpop"`
 	// InsecureHTTPForTests allows an http org_url (a local fake Okta).
 	InsecureHTTPForTests bool `yaml:"insecure_http_for_tests" json:"insecure_http_for_tests"`
 	// RateShare is the part of Okta's remaining rate limit offboard may
@@ -320,7 +324,7 @@ func Default() *Config {
 		},
 		Cases: Cases{MaxFuture: dur(730 * 24 * time.Hour), MaxPast: dur(3650 * 24 * time.Hour)},
 		Okta: Okta{DeactivateAfter: dur(7 * 24 * time.Hour), RequestTimeout: dur(30 * time.Second), RateShare: 0.5,
-			Scopes: []string{"okta.users.manage", "okta.users.read", "okta.groups.manage", "okta.apps.read"}},
+			Scopes: []string{"okta.users.manage", "okta.users.read", "okta.groups.manage", "okta.apps.read"}, DPoP: "auto"},
 		Slack: Slack{
 			APIURL:              "https://slack.com/api/",
 			ChannelNameTemplate: "offboard-{first}-{last}-{case_id}",

@@ -337,6 +337,11 @@ func (c *Config) validateOkta(v *validator) {
 	case !hasToken && !oauth:
 		v.add("okta.client_id", "required when okta.org_url is set: an OAuth service app (client_id + private_key), or okta.api_token")
 	}
+	switch o.DPoP {
+	case "", "auto", "on", "off":
+	default:
+		v.add("okta.dpop", "want auto, on or off, got %q", o.DPoP)
+	}
 	if o.RateShare <= 0 || o.RateShare > 1 {
 		v.add("okta.rate_share", "want a fraction above 0 and at most 1 (0.5 = half of what remains), got %v", o.RateShare)
 	}

@@ -117,7 +117,7 @@ func noSecretLeaves(t *testing.T, oktaKey bool) {
 		okta.SetToken(secrets["okta_token"])
 		oktaCreds = fmt.Sprintf("api_token: %q", secrets["okta_token"])
 	}
-	okta.AddUser(oktatest.User{Login: "jane.doe@example.com", Email: "jane.doe@example.com", FirstName: "Jane", LastName: "Doe", Sessions: 1})
+	janeOkta := okta.AddUser(oktatest.User{Login: "jane.doe@example.com", Email: "jane.doe@example.com", FirstName: "Jane", LastName: "Doe", Sessions: 1})
 	bamboo := bamboohrtest.New(t)
 	bamboo.SetKey(secrets["bamboo_key"])
 	bamboo.FailEcho(http.StatusInternalServerError) // the reconciliation and the directory read at start
@@ -176,8 +176,9 @@ console: {enabled: true, token: %q}
 	}
 	// Okta: suspend fails twice with an echoing 500 (retried, then given
 	// up), clearing sessions with an echoing 403 (not retried).
-	okta.EchoNext("POST", "/users", http.StatusInternalServerError)
-	okta.EchoNext("POST", "/users", http.StatusInternalServerError)
+	// (reset_factors, also a POST under /users, runs concurrently.)
+	okta.EchoNext("POST", "/users/"+janeOkta.ID+"/lifecycle/suspend", http.StatusInternalServerError)
+	okta.EchoNext("POST", "/users/"+janeOkta.ID+"/lifecycle/suspend", http.StatusInternalServerError)
 	okta.EchoNext("DELETE", "/users", http.StatusForbidden)
 
 	logs := &syncBuffer{}

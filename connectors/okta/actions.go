@@ -247,9 +247,12 @@ func (c *Client) countFactors(ctx context.Context, t *target) (int, string, erro
 
 func (c *Client) resetFactors(ctx context.Context, req connectors.Request) (connectors.Result, error) {
 	return c.clearAll(ctx, req, clearSpec{
-		key: "factors", readNoun: "factors enrolled", none: "had no factors enrolled",
-		op: "reset factors", done: "reset %d Okta factors of %s", count: c.countFactors,
-		write: func(ctx context.Context, id string) (*okta.Response, error) { return c.sdk.User.ResetFactors(ctx, id) },
+		key: "factors", readNoun: "factors listed (Okta lists those of the highest-priority enrollment policy)", none: "had no factors enrolled",
+		op: "reset factors", done: "reset the Okta factors of %[2]s (%[1]d listed)", count: c.countFactors,
+		// ListFactors shows only the factors of the highest-priority
+		// enrollment policy, so an empty list proves nothing.
+		alwaysWrite: true,
+		write:       func(ctx context.Context, id string) (*okta.Response, error) { return c.sdk.User.ResetFactors(ctx, id) },
 	})
 }
 
@@ -264,6 +267,9 @@ type clearSpec struct {
 	done     string // summary format: count, login
 	count    func(context.Context, *target) (int, string, error)
 	write    func(ctx context.Context, userID string) (*okta.Response, error)
+	// alwaysWrite writes even when the count is 0: the count is evidence
+	// only, because the list may not show everything the write clears.
+	alwaysWrite bool
 }
 
 func (c *Client) clearAll(ctx context.Context, req connectors.Request, spec clearSpec) (connectors.Result, error) {
@@ -278,7 +284,7 @@ func (c *Client) clearAll(ctx context.Context, req connectors.Request, spec clea
 	ev := t.evidence()
 	ev["status_after"] = t.status
 	ev[spec.key+"_before"] = strconv.Itoa(n)
-	if n == 0 {
+	if n == 0 && !spec.alwaysWrite {
 		ev["okta_request_id"] = readID
 		ev["read_back"] = "0 " + spec.readNoun
 		ev["already_done"] = "true"

@@ -3,7 +3,9 @@
 //
 //   - okta.suspend: ACTIVE → SUSPENDED (reversible; apps keep their data).
 //   - okta.clear_sessions: end every Okta session and revoke OAuth tokens.
-//   - okta.reset_factors: remove every enrolled MFA factor.
+//   - okta.reset_factors: remove every enrolled MFA factor. The reset is
+//     always sent: ListFactors shows only the factors of the user's
+//     highest-priority enrollment policy, so its count is evidence only.
 //   - okta.revoke_grants: revoke every OAuth consent grant.
 //   - okta.remove_groups: remove the user from every OKTA_GROUP (APP_GROUP
 //     and BUILT_IN groups are skipped and named in the evidence).
@@ -71,6 +73,21 @@
 // rate_share (default 0.5) of what the org has and HR, admins and other
 // integrations keep working.
 //
+// # OAuth and DPoP
+//
+// In OAuth mode the connector gets its access tokens itself (oauth.go):
+// SDK v2 parses only PKCS#1 keys, signs client assertions without a jti
+// and has no DPoP. The SDK runs in Bearer mode with a placeholder token
+// that the transport replaces. Each client assertion has a fresh jti and
+// a 2-minute exp; the token is cached until a minute before it expires.
+// okta.dpop auto (default) sends DPoP proofs (RFC 9449, ES256, a key per
+// process) once the token endpoint answers invalid_dpop_proof; on always,
+// off never. A use_dpop_nonce answer (400 from the token endpoint, 401
+// with WWW-Authenticate from the API) is retried once with the nonce
+// from DPoP-Nonce; a 401 invalid_token gets one new token. A refused
+// token request is permanent (EFORBIDDEN for invalid_client, EINVALID
+// for invalid_scope or DPoP misconfiguration) and names the config key.
+//
 // # Least privilege
 //
 // Prefer an OAuth 2.0 API Services app over an SSWS API token: a token
@@ -78,8 +95,11 @@
 // when that admin is deactivated. Set up:
 //
 //  1. An API Services app with client authentication "Public key / Private
-//     key" (private_key_jwt); put its client id, private key (PEM) and key
-//     id in okta.client_id, okta.private_key_file and okta.private_key_id.
+//     key" (private_key_jwt); put its client id, private key and key id in
+//     okta.client_id, okta.private_key_file and okta.private_key_id. The
+//     key may be the PKCS#8 PEM or the private JWK the Admin Console
+//     generates, or a PKCS#1 PEM (RSA or EC P-256); anything else is
+//     refused by New.
 //  2. Grant it only the scopes okta.users.manage (lifecycle, sessions,
 //     factors, grants), okta.users.read (lookups, read-back),
 //     okta.groups.manage (group removal) and okta.apps.read (app report).

@@ -46,7 +46,7 @@ type Client struct {
 	licenses map[string]float64
 	secrets  []string
 	redactor *offboard.Redactor // built from secrets
-	token    *recorder          // last OAuth token endpoint response
+	oauth    *oauthSource       // nil with an API token
 }
 
 // New validates the configuration and builds the SDK client. It makes no
@@ -102,8 +102,8 @@ func New(ctx context.Context, o Options) (*Client, error) {
 	if hc.Timeout == 0 {
 		hc.Timeout = timeout
 	}
-	c.token = &recorder{}
-	hc.Transport = &transport{base: base, pacer: c.pacer, token: c.token}
+	paced := &transport{base: base, pacer: c.pacer}
+	hc.Transport = paced
 
 	// Every setting is given explicitly so a stray ~/.okta/okta.yaml or
 	// OKTA_* variable cannot change what the connector does.
@@ -116,39 +116,52 @@ func New(ctx context.Context, o Options) (*Client, error) {
 		okta.WithRateLimitMaxBackOff(1),
 		okta.WithTestingDisableHttpsCheck(u.Scheme == "http"),
 		okta.WithUserAgentExtra("offboard"),
+		okta.WithClientId(""),
+		okta.WithScopes(nil),
+		okta.WithPrivateKey(""),
+		okta.WithPrivateKeyId(""),
 	}
-	key := strings.TrimSpace(cfg.PrivateKey.Reveal())
+	rawKey := cfg.PrivateKey.Reveal()
+	key := strings.TrimSpace(rawKey)
 	token := strings.TrimSpace(cfg.APIToken.Reveal())
+	keyName := "okta.private_key"
+	if cfg.PrivateKeyFile != "" {
+		keyName = "okta.private_key_file"
+	}
 	switch {
 	case cfg.ClientID != "" || key != "":
 		if cfg.ClientID == "" || key == "" {
-			return nil, offboard.Errorf(offboard.EINVALID, "okta: OAuth mode needs both client_id and private_key")
+			return nil, offboard.Errorf(offboard.EINVALID, "okta: OAuth mode needs both okta.client_id and %s", keyName)
 		}
-		if !strings.Contains(key, "PRIVATE KEY") {
-			return nil, offboard.Errorf(offboard.EINVALID, "okta: private_key must be a PEM private key")
+		sk, err := parsePrivateKey(key)
+		if err != nil {
+			return nil, offboard.Errorf(offboard.EINVALID, "okta: %s %s", keyName, err.Error())
+		}
+		mode := strings.ToLower(strings.TrimSpace(cfg.DPoP))
+		switch mode {
+		case "":
+			mode = dpopAuto
+		case dpopAuto, dpopOn, dpopOff:
+		default:
+			return nil, offboard.Errorf(offboard.EINVALID, "okta: okta.dpop must be auto, on or off, not %q", cfg.DPoP)
 		}
 		scopes := cfg.Scopes
 		if len(scopes) == 0 {
 			scopes = DefaultScopes()
 		}
-		setters = append(setters,
-			okta.WithAuthorizationMode("PrivateKey"),
-			okta.WithClientId(cfg.ClientID),
-			okta.WithScopes(scopes),
-			okta.WithPrivateKey(key),
-			okta.WithPrivateKeyId(cfg.PrivateKeyID),
-			okta.WithToken(""),
-		)
-		c.secrets = append(c.secrets, key)
+		src, err := newOAuthSource(orgURL, cfg.ClientID, cfg.PrivateKeyID, scopes, sk, mode)
+		if err != nil {
+			return nil, err
+		}
+		src.next, src.now, src.log, src.redact = paced, c.clock.Now, c.log, c.redact
+		hc.Transport = &oauthTransport{next: paced, src: src}
+		c.oauth = src
+		// The SDK sends the placeholder; oauthTransport replaces it.
+		setters = append(setters, okta.WithAuthorizationMode("Bearer"), okta.WithToken(sdkPlaceholder))
+		c.secrets = append(c.secrets, key, rawKey)
+		c.secrets = append(c.secrets, jwkSecrets(key)...)
 	case token != "":
-		setters = append(setters,
-			okta.WithAuthorizationMode("SSWS"),
-			okta.WithToken(token),
-			okta.WithClientId(""),
-			okta.WithScopes(nil),
-			okta.WithPrivateKey(""),
-			okta.WithPrivateKeyId(""),
-		)
+		setters = append(setters, okta.WithAuthorizationMode("SSWS"), okta.WithToken(token))
 		c.secrets = append(c.secrets, token)
 	default:
 		return nil, offboard.Errorf(offboard.EINVALID, "okta: set okta.api_token, or okta.client_id and okta.private_key")
@@ -201,7 +214,13 @@ func (c *Client) now() time.Time { return c.clock.Now() }
 // redact removes the token and private key from s, in every form an
 // echoing proxy or the SDK could write them (URL-encoded, base64, PEM
 // lines).
-func (c *Client) redact(s string) string { return c.redactor.String(s) }
+func (c *Client) redact(s string) string {
+	s = c.redactor.String(s)
+	if c.oauth != nil {
+		s = c.oauth.scrub(s)
+	}
+	return s
+}
 
 // classify turns an SDK error into the connectors error contract.
 func (c *Client) classify(err error, rec *recorder, what string) error {
@@ -211,14 +230,15 @@ func (c *Client) classify(err error, rec *recorder, what string) error {
 	if pe, ok := errors.AsType[*paceError](err); ok {
 		return &offboard.RateLimitError{API: "okta", Reset: pe.reset, Err: errors.New(pe.Error())}
 	}
+	// The OAuth transport already classified a refused token request.
+	if rl, ok := errors.AsType[*offboard.RateLimitError](err); ok {
+		return rl
+	}
+	if oe, ok := errors.AsType[*offboard.Error](err); ok {
+		return offboard.Errorf(oe.Code, "%s (%s)", oe.Message, what)
+	}
 	status, header, reqID := rec.last()
 	oe, isAPI := errors.AsType[*okta.Error](err)
-	if isAPI && status == 0 {
-		// An API error without a response of this call's own comes from
-		// the OAuth token endpoint (PrivateKey mode).
-		status, header, reqID = c.token.last()
-		what += " (OAuth access token)"
-	}
 	msg := c.redact(errText(err))
 	if isAPI {
 		// Okta's summary may quote the request; the secrets go before
@@ -259,9 +279,8 @@ func (c *Client) classify(err error, rec *recorder, what string) error {
 	return fmt.Errorf("okta: %s: HTTP %d: %s", what, status, msg)
 }
 
-// errText is err's text with the query of any URL removed: in PrivateKey
-// mode the SDK puts the signed client assertion in the token request's
-// query, and net/http quotes the URL in its errors.
+// errText is err's text with the query of any URL removed: net/http quotes
+// the URL in its errors, and a search query names people.
 func errText(err error) string {
 	if ue, ok := errors.AsType[*url.Error](err); ok {
 		u := ue.URL

@@ -144,10 +144,6 @@ func bucketOf(req *http.Request) string {
 type transport struct {
 	base  http.RoundTripper
 	pacer *pacer
-	// token records responses of the OAuth token endpoint: the SDK asks
-	// for an access token without the caller's context, so those
-	// responses cannot reach the call's recorder.
-	token *recorder
 }
 
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -164,11 +160,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	t.pacer.observe(bucket, resp.Header)
-	rec, ok := req.Context().Value(recorderKey{}).(*recorder)
-	if !ok && strings.HasSuffix(req.URL.Path, "/v1/token") {
-		rec, ok = t.token, t.token != nil
-	}
-	if ok {
+	if rec, ok := req.Context().Value(recorderKey{}).(*recorder); ok {
 		rec.mu.Lock()
 		rec.status = resp.StatusCode
 		rec.header = resp.Header.Clone()

@@ -9,6 +9,19 @@
 // body. Lifecycle calls answer 200 with an empty body (the SDK decodes them
 // into nil, so a non-empty body would break it).
 //
+// It is as strict as Okta where offboard has been caught out before: the
+// token endpoint (oauth.go) checks client assertions (signature, iss = sub,
+// aud = the token endpoint, exp at most an hour ahead, a jti never seen
+// before) and, for apps that require DPoP (ServiceApp.RequireDPoP), DPoP
+// proofs (RFC 9449: typ, signature by the jwk in the header, htm, htu,
+// iat, unique jti, the server nonce, answered 400 use_dpop_nonce with a
+// DPoP-Nonce header otherwise); API calls with a DPoP-bound token need
+// "Authorization: DPoP" and a proof with ath (401 otherwise). GET
+// /factors shows only the factors of the highest-priority enrollment
+// policy (Factor.Policy) while reset_factors removes all. Rate limits are
+// per endpoint family with Okta's documented per-minute figures
+// (ratelimit.go), unless RateLimit sets one org-wide bucket.
+//
 // Choices where Okta's exact behaviour is unverified (documented here so tests
 // do not over-fit):
 //   - suspend on a non-ACTIVE user, unsuspend on a non-SUSPENDED user,
@@ -20,7 +33,12 @@
 //     403 E0000006; removing a non-member from an OKTA_GROUP answers 204.
 //   - sub-resource paths accept an id or a login, like GET /users/{idOrLogin}.
 //   - GET /users without criteria lists non-DEPROVISIONED users; search= and
-//     filter= match users of every status. There is no pagination.
+//     filter= match users of every status.
+//   - reset_factors on a user without factors answers 200 like any other.
+//   - the token endpoint also reads the form from the query, as SDK v2
+//     sends it there and deployed orgs accept it.
+//   - a DPoP proof sent for an app that does not require DPoP binds the
+//     token (RFC 9449 behaviour).
 package oktatest
 
 import (
@@ -63,8 +81,13 @@ type page struct {
 	next  url.Values
 }
 
-// Factor is an enrolled MFA factor.
-type Factor struct{ ID, FactorType string }
+// Factor is an enrolled MFA factor. Okta's GET /users/{id}/factors lists
+// only the factors of the highest-priority authenticator enrollment policy
+// that applies to the user; Policy names another policy the factor was
+// enrolled under ("" = the highest-priority one), which hides it from the
+// list (and from GET/DELETE of the factor) while reset_factors still
+// removes it.
+type Factor struct{ ID, FactorType, Policy string }
 
 // App is an app assignment, reported by GET /users/{id}/appLinks.
 type App struct{ ID, Label, AppName string }
@@ -110,14 +133,18 @@ type Server struct {
 	nextID   int
 	reqSeq   int
 
-	rlLimit       int
-	rlWindow      time.Duration
-	rlWindowStart time.Time
-	rlCount       int
+	rlLimit   int           // org-wide limit set by RateLimit; 0 = per-endpoint buckets
+	rlWindow  time.Duration // of the org-wide limit
+	buckets   map[string]*rateWindow
+	bucketMax map[string]int // per-endpoint limits changed by BucketLimit
 
-	clients      map[string]oauthClient // OAuth service apps by client id
-	accessTokens map[string]string      // issued token → client id
-	token        string                 // accepted API token (default Token)
+	clients       map[string]oauthClient // OAuth service apps by client id
+	accessTokens  map[string]issuedToken // by the token itself
+	assertions    []string               // accepted client assertions
+	assertionJTIs map[string]bool        // jti of every client assertion seen
+	proofJTIs     map[string]bool        // jti of every DPoP proof seen
+	dpopNonce     string
+	token         string // accepted API token (default Token)
 }
 
 // New starts a fake Okta server closed when t's test ends.
@@ -264,15 +291,17 @@ func (s *Server) DeleteUserCalls() int {
 	return n
 }
 
-// RateLimit allows limit requests per fixed window (over all endpoints,
+// RateLimit replaces the per-endpoint buckets with one org-wide bucket
+// that allows limit requests per fixed window (over all endpoints,
 // including rejected ones); further requests in the window get 429
 // E0000047 with X-Rate-Limit-Remaining 0 and X-Rate-Limit-Reset at the end
-// of the window (rounded up to the second). limit <= 0 disables it.
+// of the window (rounded up to the second). limit <= 0 goes back to
+// the per-endpoint buckets (see BucketLimit).
 func (s *Server) RateLimit(limit int, window time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.rlLimit, s.rlWindow = limit, window
-	s.rlWindowStart, s.rlCount = time.Time{}, 0
+	s.buckets = nil
 }
 
 // FailNext makes the next request matching method ("" = any) and
@@ -447,30 +476,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("Date", now.UTC().Format(http.TimeFormat))
 	h.Set("X-Okta-Request-Id", fmt.Sprintf("fakereq-%d-%d", now.UnixNano(), seq))
 
-	// Rate limit (fixed window).
-	limited := false
-	if s.rlLimit > 0 {
-		if s.rlWindowStart.IsZero() || !now.Before(s.rlWindowStart.Add(s.rlWindow)) {
-			// Windows are aligned to the clock, as Okta's per-minute
-			// windows are to the minute, so the reset is exact.
-			s.rlWindowStart, s.rlCount = now.Truncate(s.rlWindow), 0
-		}
-		s.rlCount++
-		end := s.rlWindowStart.Add(s.rlWindow)
-		reset := end.Unix()
-		if end.After(time.Unix(reset, 0)) {
-			reset++ // round up
-		}
-		remaining := max(s.rlLimit-s.rlCount, 0)
-		limited = s.rlCount > s.rlLimit
-		h.Set("X-Rate-Limit-Limit", strconv.Itoa(s.rlLimit))
-		h.Set("X-Rate-Limit-Remaining", strconv.Itoa(remaining))
-		h.Set("X-Rate-Limit-Reset", strconv.FormatInt(reset, 10))
-	} else {
-		h.Set("X-Rate-Limit-Limit", "600")
-		h.Set("X-Rate-Limit-Remaining", "599")
-		h.Set("X-Rate-Limit-Reset", strconv.FormatInt(now.Add(time.Minute).Unix(), 10))
-	}
+	limited := s.spendRate(r, now, h)
 	s.mu.Unlock()
 
 	defer func() {
@@ -493,10 +499,13 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	auth := r.Header.Get("Authorization")
-	s.mu.Lock()
-	token := s.token
-	s.mu.Unlock()
-	if auth != "SSWS "+token && auth != "Bearer "+token && !s.accessTokenValid(auth) {
+	if ok, challenge := s.authorize(r); !ok {
+		if challenge != "" {
+			h.Set("WWW-Authenticate", challenge)
+		}
+		if strings.Contains(challenge, "use_dpop_nonce") {
+			h.Set("DPoP-Nonce", s.nonce())
+		}
 		writeRaw(rec, http.StatusUnauthorized, defaultErrorBody(http.StatusUnauthorized, seq))
 		return
 	}

@@ -78,19 +78,21 @@ func (s *Server) route(r *http.Request, now time.Time) (int, any, *apiError) {
 	case len(seg) == 3 && seg[2] == "factors" && m == http.MethodGet:
 		out := []map[string]any{}
 		for _, f := range u.Factors {
-			out = append(out, factorJSON(u, f))
+			if f.Policy == "" {
+				out = append(out, factorJSON(u, f))
+			}
 		}
 		return http.StatusOK, out, nil
 	case len(seg) == 4 && seg[2] == "factors" && m == http.MethodGet:
 		for _, f := range u.Factors {
-			if f.ID == seg[3] {
+			if f.ID == seg[3] && f.Policy == "" {
 				return http.StatusOK, factorJSON(u, f), nil
 			}
 		}
 		return 0, nil, errNotFound("UserFactor", seg[3])
 	case len(seg) == 4 && seg[2] == "factors" && m == http.MethodDelete:
 		for i, f := range u.Factors {
-			if f.ID == seg[3] {
+			if f.ID == seg[3] && f.Policy == "" {
 				if !broken {
 					u.Factors = append(u.Factors[:i:i], u.Factors[i+1:]...)
 				}

@@ -1,0 +1,46 @@
+package okta_test
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/offboard-dev/offboard"
+	"github.com/offboard-dev/offboard/connectors/okta"
+	"github.com/offboard-dev/offboard/connectors/okta/oktatest"
+)
+
+// Okta's limits differ per endpoint family: when the user-write bucket is
+// used up, the connector pauses until that bucket's reset without
+// sending the write, whatever the other buckets still allow.
+func TestClient_PerEndpointBucket(t *testing.T) {
+	e := newEnv(t, func(o *okta.Options) { o.Config.RateShare = 1 })
+	u := addJane(e.srv)
+	if time.Now().Second() >= 55 { // keep the run inside one clock minute
+		time.Sleep(6 * time.Second)
+	}
+	e.srv.BucketLimit(oktatest.BucketUserWrite, 2)
+	windowEnd := time.Now().Truncate(time.Minute).Add(time.Minute)
+	// Two writes: suspend, then clear sessions, which leaves the bucket
+	// at Remaining 0. Reads have their own, larger bucket.
+	for _, a := range []string{"okta.suspend", "okta.clear_sessions"} {
+		if _, err := e.run(a, jane("jane@example.com")); err != nil {
+			t.Fatalf("%s: %v", a, err)
+		}
+	}
+	sent := len(e.srv.Requests())
+	_, err := e.run("okta.reset_factors", jane("jane@example.com"))
+	var rl *offboard.RateLimitError
+	if !errors.As(err, &rl) || rl.API != "okta" {
+		t.Fatalf("err = %v, want an okta RateLimitError", err)
+	}
+	if d := rl.Reset.Sub(windowEnd); d < -time.Second || d > 2*time.Second {
+		t.Errorf("Reset %v, want the bucket's window end %v", rl.Reset, windowEnd)
+	}
+	if n := len(e.srv.Requests()); n != sent {
+		t.Errorf("%d requests sent into a used-up bucket", n-sent)
+	}
+	if got, _ := e.srv.User(u.ID); got.Status != "SUSPENDED" {
+		t.Errorf("status %s", got.Status)
+	}
+}

@@ -1,0 +1,106 @@
+package oktatest
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// Okta counts requests in per-minute buckets that differ per endpoint
+// family ("Management rate limits", Workforce Identity column), and every
+// response carries the X-Rate-Limit-* headers of the request's own bucket.
+// Families and limits modelled here:
+const (
+	BucketToken     = "/oauth2/v1/token"       // 600 (assumed: not on the management page)
+	BucketUsers     = "/api/v1/users"          // list and create: 600
+	BucketGetUser   = "GET /api/v1/users/{id}" // read one user: 2000
+	BucketUserWrite = "/api/v1/users/{id}"     // everything else under a user: 600
+	BucketGroups    = "/api/v1/groups"         // list and create: 500
+	BucketGroup     = "/api/v1/groups/{id}"    // one group and its members: 1000
+	BucketOther     = "/api/v1"                // most other endpoints: 1200
+)
+
+var documentedLimits = map[string]int{
+	BucketToken: 600, BucketUsers: 600, BucketGetUser: 2000, BucketUserWrite: 600,
+	BucketGroups: 500, BucketGroup: 1000, BucketOther: 1200,
+}
+
+// BucketOf names the rate-limit bucket of a request.
+func BucketOf(method, path string) string {
+	seg := splitPath(path)
+	switch {
+	case len(seg) == 3 && seg[0] == "oauth2" && seg[2] == "token":
+		return BucketToken
+	case len(seg) < 3 || seg[0] != "api" || seg[1] != "v1":
+		return BucketOther
+	case seg[2] == "users" && len(seg) == 3:
+		return BucketUsers
+	case seg[2] == "users" && len(seg) == 4 && method == http.MethodGet:
+		return BucketGetUser
+	case seg[2] == "users":
+		return BucketUserWrite
+	case seg[2] == "groups" && len(seg) == 3:
+		return BucketGroups
+	case seg[2] == "groups":
+		return BucketGroup
+	}
+	return BucketOther
+}
+
+// rateWindow counts the requests of one bucket in its current window.
+type rateWindow struct {
+	start time.Time
+	count int
+}
+
+// BucketLimit sets the per-minute limit of one per-endpoint bucket
+// (Bucket* constants), so tests can run one out without thousands of
+// requests. limit <= 0 restores Okta's documented figure.
+func (s *Server) BucketLimit(bucket string, limit int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.bucketMax == nil {
+		s.bucketMax = map[string]int{}
+	}
+	if limit <= 0 {
+		delete(s.bucketMax, bucket)
+		return
+	}
+	s.bucketMax[bucket] = limit
+}
+
+// spendRate counts r against its bucket, sets the rate-limit headers and
+// reports whether the bucket was already used up; s.mu is held.
+func (s *Server) spendRate(r *http.Request, now time.Time, h http.Header) bool {
+	bucket, limit, window := "org", s.rlLimit, s.rlWindow
+	if limit <= 0 {
+		bucket = BucketOf(r.Method, r.URL.Path)
+		limit, window = documentedLimits[bucket], time.Minute
+		if l, ok := s.bucketMax[bucket]; ok {
+			limit = l
+		}
+	}
+	if s.buckets == nil {
+		s.buckets = map[string]*rateWindow{}
+	}
+	b := s.buckets[bucket]
+	if b == nil {
+		b = &rateWindow{}
+		s.buckets[bucket] = b
+	}
+	if b.start.IsZero() || !now.Before(b.start.Add(window)) {
+		// Windows are aligned to the clock, as Okta's per-minute windows
+		// are to the minute, so the reset is exact.
+		b.start, b.count = now.Truncate(window), 0
+	}
+	b.count++
+	end := b.start.Add(window)
+	reset := end.Unix()
+	if end.After(time.Unix(reset, 0)) {
+		reset++ // round up
+	}
+	h.Set("X-Rate-Limit-Limit", strconv.Itoa(limit))
+	h.Set("X-Rate-Limit-Remaining", strconv.Itoa(max(limit-b.count, 0)))
+	h.Set("X-Rate-Limit-Reset", strconv.FormatInt(reset, 10))
+	return b.count > limit
+}
