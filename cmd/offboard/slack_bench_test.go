@@ -20,7 +20,7 @@ import (
 // engine command, ack). Each iteration is a burst of 50 people clicking
 // at the same moment. Budget: p99 < 50 ms.
 func BenchmarkSlack_Ack(b *testing.B) {
-	fake := slacktest.New(b)
+	fake := newSlackFake(b)
 	fake.AddUser(uHR, "Hana HR", "hana.hr@example.com")
 	fake.AddUser(uIT, "Ivan IT", "ivan.it@example.com")
 	dir := b.TempDir()

@@ -73,7 +73,7 @@ const (
 )
 
 func newSlackWorld(t *testing.T) *slackWorld {
-	fake := slacktest.New(t)
+	fake := newSlackFake(t)
 	fake.AddUser(uHR, "Hana HR", "hana.hr@example.com")
 	fake.AddUser(uIT, "Ivan IT", "ivan.it@example.com")
 	fake.AddUser(uFinance, "Fiona Finance", "fiona.finance@example.com")
