@@ -81,6 +81,10 @@ type Platform struct {
 	pause     bot.Pause         // Slack's last Retry-After
 	people    map[string]person // Slack user id → who they are
 	ids       map[string]string // email → Slack user id ("" when not in Slack)
+	// badChannels are department channels HR was told refuse our posts.
+	badChannels map[string]bool
+	// restrictedTold: the admin heard that private channels are restricted.
+	restrictedTold bool
 }
 
 type person struct {
@@ -115,7 +119,7 @@ func New(o Options) (*Platform, error) {
 		teamID: o.TeamID, appID: o.AppID,
 		tpl: o.ChannelTemplate, archive: o.ArchiveOnComplete, clock: o.Clock, loc: o.Location,
 		log: o.Logger, http: o.HTTPClient, ackWait: o.AckTimeout,
-		people: map[string]person{}, ids: map[string]string{}, envelopes: bot.NewRecent(rememberEnvelopes), pause: bot.Pause{API: "chat"},
+		people: map[string]person{}, ids: map[string]string{}, badChannels: map[string]bool{}, envelopes: bot.NewRecent(rememberEnvelopes), pause: bot.Pause{API: "chat"},
 	}
 	if p.tpl == "" {
 		p.tpl = "offboard-{first}-{last}-{case_id}"
