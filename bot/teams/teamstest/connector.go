@@ -141,6 +141,7 @@ type Connector struct {
 	activities []*Activity
 	members    map[string]Member // by id and by AAD object id
 	throttle   int               // answer this many calls with 429
+	refused    map[string]bool   // channel ids where the app is not installed (refuse.go)
 	changed    chan struct{}
 }
 
@@ -148,7 +149,7 @@ type Connector struct {
 func NewConnector(t testing.TB) *Connector {
 	c := &Connector{members: map[string]Member{}, changed: make(chan struct{}, 1)}
 	mux := http.NewServeMux()
-	mux.HandleFunc("POST /v3/conversations", c.auth(c.create))
+	mux.HandleFunc("POST /v3/conversations", c.auth(c.refuseChannels(c.create)))
 	mux.HandleFunc("POST /v3/conversations/{conv}/activities", c.auth(c.send))
 	mux.HandleFunc("POST /v3/conversations/{conv}/activities/{id}", c.auth(c.send))
 	mux.HandleFunc("PUT /v3/conversations/{conv}/activities/{id}", c.auth(c.update))
