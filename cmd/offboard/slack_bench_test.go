@@ -34,7 +34,7 @@ func BenchmarkSlack_Ack(b *testing.B) {
 	for i := range cases {
 		env := fake.SendSlashCommand(slack.SlashCommand{Command: "/offboard", UserID: uHR, ChannelID: "CHR",
 			Text: fmt.Sprintf("person%d@example.com involuntary", i), TriggerID: fmt.Sprintf("t%d", i)})
-		if ack := string(fake.WaitAck(b, env, 10*time.Second)); !strings.Contains(ack, "OFF-") {
+		if ack := string(fake.WaitAnswer(b, env, 10*time.Second)); !strings.Contains(ack, "OFF-") {
 			b.Fatalf("open %d: %s", i, ack)
 		}
 	}
