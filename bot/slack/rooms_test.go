@@ -186,7 +186,7 @@ func TestNotify_InviteRetriedAfterRateLimit(t *testing.T) {
 // rooms open, the other departments hear, and HR is told once.
 func TestNotify_BadDepartmentChannel(t *testing.T) {
 	w := newRoomWorld(t, map[offboard.Department]string{offboard.DeptIT: "CIT", offboard.DeptFinance: "CFINANCE", offboard.DeptSecurity: "CSEC"})
-	w.s.AddChannel("CFINANCE", "finance", false)
+	w.s.AddPrivateChannel("CFINANCE", "finance", false)
 	ctx := context.Background()
 	for _, email := range []string{"jane@example.com", "john@example.com"} {
 		id := w.open(t, email)

@@ -237,11 +237,24 @@ func (s *Server) isUser(id string) bool {
 	return false
 }
 
-// postable checks a channel for posting as Slack does: a user id opens
-// the bot's direct message with that member; a channel must exist
-// (channel_not_found), have the bot in it (not_in_channel) and not be
-// archived (is_archived).
+// postable checks a channel for chat.postMessage as Slack does: a user
+// id opens the bot's direct message with that member; a channel must
+// exist (channel_not_found), not be archived (is_archived) and have the
+// bot in it (not_in_channel) unless it is public and the token has
+// chat:write.public.
 func (s *Server) postable(ref string) apiError {
+	e := s.memberOf(ref)
+	if e == "not_in_channel" && !s.noWritePublic {
+		if ch := s.channelByRef(ref); ch != nil && !ch.Private {
+			return ""
+		}
+	}
+	return e
+}
+
+// memberOf checks that the bot is in a channel (or ref is a member's id,
+// for a direct message), as chat.update and chat.postEphemeral need.
+func (s *Server) memberOf(ref string) apiError {
 	if ref == "" {
 		return "channel_not_found"
 	}
@@ -294,7 +307,7 @@ func (s *Server) chatPostMessage(c *Call) (any, apiError) {
 
 func (s *Server) chatUpdate(c *Call) (any, apiError) {
 	ch, ts := c.param("channel"), c.param("ts")
-	if e := s.postable(ch); e != "" {
+	if e := s.memberOf(ch); e != "" {
 		return nil, e
 	}
 	ch = s.canonical(ch)
@@ -315,7 +328,7 @@ func (s *Server) chatUpdate(c *Call) (any, apiError) {
 
 func (s *Server) chatPostEphemeral(c *Call) (any, apiError) {
 	ch, u := c.param("channel"), c.param("user")
-	if e := s.postable(ch); e != "" {
+	if e := s.memberOf(ch); e != "" {
 		return nil, e
 	}
 	if u == "" || !s.isUser(u) {

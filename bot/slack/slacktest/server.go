@@ -122,6 +122,7 @@ type Server struct {
 	// Slack's contract, enforced (strict.go).
 	refuse          map[string]string // user id → conversations.invite error
 	restrictPrivate bool              // conversations.create refuses private channels
+	noWritePublic   bool              // the token lacks chat:write.public
 	latency         time.Duration     // added to every Web API answer
 	chatBurst       int
 	chatEvery       time.Duration

@@ -29,14 +29,31 @@ type bucket struct {
 	at     time.Time
 }
 
-// AddChannel declares a channel that exists before the test (a
+// AddChannel declares a public channel that exists before the test (a
 // department's, HR's, the one a slash command came from). member says
-// whether the bot is in it: Slack refuses posts to channels it is not in
-// (not_in_channel) and to ids it does not know (channel_not_found).
-func (s *Server) AddChannel(id, name string, member bool) {
+// whether the bot is in it. Slack refuses posts to ids it does not know
+// (channel_not_found); with chat:write.public, which our manifest
+// grants, the bot may post in public channels it is not in.
+func (s *Server) AddChannel(id, name string, member bool) { s.addChannel(id, name, false, member) }
+
+// AddPrivateChannel declares a private channel: Slack refuses the bot's
+// posts there unless it was invited (not_in_channel).
+func (s *Server) AddPrivateChannel(id, name string, member bool) {
+	s.addChannel(id, name, true, member)
+}
+
+// SetChatWritePublic says whether the bot token has chat:write.public
+// (default: yes, as slack-app-manifest.yaml asks).
+func (s *Server) SetChatWritePublic(on bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	ch := &Channel{ID: id, Name: name}
+	s.noWritePublic = !on
+}
+
+func (s *Server) addChannel(id, name string, private, member bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ch := &Channel{ID: id, Name: name, Private: private}
 	if member {
 		ch.Members = []string{BotUser}
 	}

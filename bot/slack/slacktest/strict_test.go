@@ -15,10 +15,18 @@ func TestServer_PostNeedsMembership(t *testing.T) {
 	s := slacktest.New(t)
 	api := newAPI(s)
 	s.AddChannel("CIN", "it-desk", true)
-	s.AddChannel("COUT", "finance", false)
+	s.AddPrivateChannel("COUT", "finance", false)
+	s.AddChannel("CPUB", "random", false)
 	s.AddUser("U1", "one", "one@example.com")
 	if _, _, err := api.PostMessage("COUT", slack.MsgOptionText("x", false)); !isSlackErr(err, "not_in_channel") {
 		t.Errorf("post where the bot is not = %v", err)
+	}
+	if _, _, err := api.PostMessage("CPUB", slack.MsgOptionText("x", false)); err != nil {
+		t.Errorf("post to a public channel with chat:write.public = %v", err)
+	}
+	s.SetChatWritePublic(false)
+	if _, _, err := api.PostMessage("CPUB", slack.MsgOptionText("x", false)); !isSlackErr(err, "not_in_channel") {
+		t.Errorf("post to a public channel without chat:write.public = %v", err)
 	}
 	if _, _, err := api.PostMessage("CNOPE", slack.MsgOptionText("x", false)); !isSlackErr(err, "channel_not_found") {
 		t.Errorf("post to unknown = %v", err)
