@@ -308,7 +308,8 @@ func (p *Platform) postIn(ctx context.Context, channel, threadTS, text string, c
 	fallback, blocks := RenderReply(offboard.Reply{Cards: []offboard.Card{card}})
 	if text != "" {
 		fallback = text
-		blocks = append([]slack.Block{slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, text, false, false), nil, nil)}, blocks...)
+		// The line above the card counts towards Slack's 50 blocks.
+		blocks = limitBlocks(append([]slack.Block{slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, text, false, false), nil, nil)}, blocks...))
 	}
 	opts := []slack.MsgOption{slack.MsgOptionText(fallback, false), slack.MsgOptionBlocks(blocks...)}
 	if threadTS != "" {

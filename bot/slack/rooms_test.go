@@ -245,3 +245,15 @@ func TestNotify_RestrictedPrivateChannels(t *testing.T) {
 		t.Errorf("IT heard of %d cases, want 2", n)
 	}
 }
+
+// A card at Slack's 50-block limit still posts with a line above it.
+func TestPostIn_StaysWithinBlockLimit(t *testing.T) {
+	w := newRoomWorld(t, nil)
+	card := offboard.Card{Title: "Big"}
+	for i := range 80 {
+		card.Sections = append(card.Sections, offboard.Section{Heading: "Task", Text: strings.Repeat("x", i+1)})
+	}
+	if _, err := w.p.postIn(context.Background(), "CHR", "", "<@UHANA>, your decision is needed.", card); err != nil {
+		t.Fatalf("post: %v", err)
+	}
+}
