@@ -72,6 +72,9 @@ func (p *Platform) wantedEmails(v *flows.CaseView) []string {
 // could still be invited later (a rate limit, Slack unavailable), so the
 // outbox delivers the notice again; the cards are posted meanwhile.
 func (p *Platform) syncInvites(ctx context.Context, v *flows.CaseView, room *offboard.RoomRef) error {
+	if v.Case.Status != offboard.CaseOpen {
+		return nil // a closed case's channel may be archived; nobody new needs in
+	}
 	tries, _ := strconv.Atoi(room.Messages[inviteTriesKey])
 	var todo []string
 	for _, e := range p.wantedEmails(v) {
@@ -106,6 +109,15 @@ func (p *Platform) syncInvites(ctx context.Context, v *flows.CaseView, room *off
 	var inviteErr error
 	for chunk := range slices.Chunk(users, maxInviteBatch) {
 		refused, err := p.inviteBatch(ctx, room.ID, chunk)
+		if code := slackErrorCode(err); permanentInviteError[code] {
+			// The channel itself refuses (archived, gone, a scope
+			// missing): trying again changes nothing.
+			p.log.Warn("slack: Slack refused every invite to a case channel", "case_id", v.Case.ID, "err", code)
+			for _, id := range chunk {
+				refused[id] = code
+			}
+			err = nil
+		}
 		for _, id := range chunk {
 			switch {
 			case err != nil:
@@ -172,15 +184,15 @@ func (p *Platform) lookupUser(ctx context.Context, email string) (string, error)
 // (being in already, or being the bot, is no refusal), or an error when
 // the call as a whole failed.
 func (p *Platform) inviteBatch(ctx context.Context, channel string, users []string) (map[string]string, error) {
+	refused := map[string]string{}
 	_, err := p.api.ForceInviteUsersToConversationContext(ctx, channel, users...)
 	if err == nil {
-		return nil, nil
+		return refused, nil
 	}
 	var se slack.SlackErrorResponse
 	if !errors.As(err, &se) || len(se.Errors) == 0 {
-		return nil, p.chatError("conversations.invite", err)
+		return refused, p.chatError("conversations.invite", err)
 	}
-	refused := map[string]string{}
 	for _, e := range se.Errors {
 		ci := e.ConversationsInviteResponseError
 		if ci == nil || ci.Error == "already_in_channel" || ci.Error == "cant_invite_self" {
@@ -189,6 +201,23 @@ func (p *Platform) inviteBatch(ctx context.Context, channel string, users []stri
 		refused[ci.User] = ci.Error
 	}
 	return refused, nil
+}
+
+// permanentInviteError are conversations.invite's answers about the
+// channel or the app rather than one person: no retry helps.
+var permanentInviteError = map[string]bool{
+	"channel_not_found": true, "is_archived": true, "not_in_channel": true, "missing_scope": true,
+	"method_not_supported_for_channel_type": true, "restricted_action": true,
+	"not_authed": true, "invalid_auth": true, "account_inactive": true,
+}
+
+// slackErrorCode is Slack's error code in err ("" when there is none).
+func slackErrorCode(err error) string {
+	var se slack.SlackErrorResponse
+	if errors.As(err, &se) {
+		return se.Err
+	}
+	return ""
 }
 
 // inviteProblems lists, for the header card, who is not in the channel

@@ -257,3 +257,24 @@ func TestPostIn_StaysWithinBlockLimit(t *testing.T) {
 		t.Fatalf("post: %v", err)
 	}
 }
+
+// A channel that refuses every invite (archived, the bot removed) is
+// recorded once, not retried on every delivery.
+func TestNotify_InviteChannelGone(t *testing.T) {
+	w := newRoomWorld(t, nil)
+	w.s.FailNext("conversations.invite", http.StatusOK, `{"ok":false,"error":"not_in_channel"}`, nil)
+	id := w.open(t, "jane@example.com")
+	ctx := context.Background()
+	if err := w.p.Notify(ctx, offboard.Notice{ID: "n1", Kind: offboard.NoticeCaseOpened, CaseID: id}); err != nil {
+		t.Fatalf("notify: %v", err)
+	}
+	if err := w.p.Notify(ctx, offboard.Notice{ID: "n2", Kind: offboard.NoticeTasksUpdated, CaseID: id, Department: offboard.DeptIT}); err != nil {
+		t.Fatalf("second notice: %v", err)
+	}
+	if n := len(w.s.Calls("conversations.invite")); n != 1 {
+		t.Errorf("%d invite calls, want 1", n)
+	}
+	if h := w.header(t, w.room(t, id)); !strings.Contains(h, "not_in_channel") {
+		t.Errorf("the header card does not say why nobody is in:\n%s", h)
+	}
+}
