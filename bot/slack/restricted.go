@@ -20,9 +20,11 @@ const fallbackKey = "fallback"
 // restrictedAdvice is what a workspace admin changes so the bot can open
 // case channels.
 const restrictedAdvice = "Slack refused to create a private channel for an offboarding case (restricted_action): " +
-	"this workspace limits who may create private channels. A workspace admin can allow it under " +
-	"Settings & Permissions → Permissions → Channel Management → \"People who can create private channels\" " +
-	"(Enterprise Grid: the org-level channel management policy), so that the offboard app's bot user may create them. " +
+	"this workspace lets only admins or owners create private channels, and the offboard app's bot user is neither. " +
+	"A workspace owner can change it: Settings & administration → Workspace settings → Permissions → " +
+	"Channel Management → \"People who can create private channels\" → Everyone, except guests " +
+	"(newer menus: Manage permissions → Account types → Create private channels; Enterprise Grid: " +
+	"Organization settings → Organization policies → Permissions → Channel Management Restrictions). " +
 	"Until then each case's cards are posted here, in the HR channel, and nobody else is invited."
 
 // fallbackRoom keeps a case going when the workspace does not let the
