@@ -14,8 +14,9 @@ import (
 	"github.com/offboard-dev/offboard"
 )
 
-// handle answers one envelope. Parse, hand to the engine (through the
-// router), ack; everything slow (channels, cards) goes through the outbox.
+// handle answers one envelope. Every envelope but a form submission was
+// acked before (ackFirst); a submission is acked here once checked.
+// Everything slow (channels, cards) goes through the outbox.
 func (p *Platform) handle(ctx context.Context, evt socketmode.Event) {
 	switch evt.Type {
 	case socketmode.EventTypeSlashCommand:
@@ -235,18 +236,6 @@ func (p *Platform) respond(ctx context.Context, url string, r offboard.Reply) {
 	if err := slack.PostWebhookCustomHTTPContext(ctx, url, p.http, msg); err != nil {
 		p.log.Warn("slack: response_url failed", "err", err)
 	}
-}
-
-func replyPayload(r offboard.Reply) map[string]any {
-	text, blocks := RenderReply(r)
-	out := map[string]any{"text": text, "response_type": slack.ResponseTypeEphemeral}
-	if !r.Ephemeral {
-		out["response_type"] = slack.ResponseTypeInChannel
-	}
-	if len(blocks) > 0 {
-		out["blocks"] = blocks
-	}
-	return out
 }
 
 func ephemeralReply(text string) offboard.Reply { return offboard.Reply{Text: text, Ephemeral: true} }
