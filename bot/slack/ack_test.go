@@ -81,9 +81,11 @@ func (w *ackWorld) submit(lastDay string) string {
 	return w.s.SendInteraction(cb)
 }
 
-// ackBudget is DESIGN's ack budget; the test allows it twice over for a
-// busy machine, still far below the 1 s every Web API call takes here.
-const ackBudget = 50 * time.Millisecond
+// ackLimit is what the test allows an ack: half the 1 s every Web API
+// call takes here, so an ack that waited for one fails even on a busy
+// machine. DESIGN's 50 ms budget is measured by
+// BenchmarkSlack_AckSlowSlack, not by a timed test.
+const ackLimit = 500 * time.Millisecond
 
 // With every Web API call taking a second, a slash command and a form
 // are still acked at once: the slow calls come after the ack, and the
@@ -94,7 +96,7 @@ func TestSlack_AckBeforeSlowCalls(t *testing.T) {
 
 	env := w.slash("")
 	w.s.WaitAck(t, env, 5*time.Second)
-	if d := w.s.AckLatency(env); d > 2*ackBudget {
+	if d := w.s.AckLatency(env); d > ackLimit {
 		t.Errorf("the slash command was acked after %v", d)
 	}
 	w.s.WaitAnswer(t, env, 5*time.Second)
@@ -108,7 +110,7 @@ func TestSlack_AckBeforeSlowCalls(t *testing.T) {
 	if !strings.Contains(ack, `"response_action":"errors"`) || !strings.Contains(ack, "last_day") {
 		t.Errorf("past last day ack = %s", ack)
 	}
-	if d := w.s.AckLatency(env); d > 2*ackBudget {
+	if d := w.s.AckLatency(env); d > ackLimit {
 		t.Errorf("the refused form was acked after %v", d)
 	}
 
@@ -117,7 +119,7 @@ func TestSlack_AckBeforeSlowCalls(t *testing.T) {
 	if ack := string(w.s.WaitAck(t, env, 5*time.Second)); strings.Contains(ack, "errors") {
 		t.Fatalf("good form refused: %s", ack)
 	}
-	if d := w.s.AckLatency(env); d > 2*ackBudget {
+	if d := w.s.AckLatency(env); d > ackLimit {
 		t.Errorf("the good form was acked after %v", d)
 	}
 	msgs := w.s.WaitMessages(t, "CHR", 1, 5*time.Second)
