@@ -16,6 +16,9 @@ import (
 
 func digestPlatform(t *testing.T, s *slacktest.Server) *Platform {
 	t.Helper()
+	for id, name := range map[string]string{"CHR": "hr", "CIT": "it-desk", "CFIN": "finance", "CSEC": "security"} {
+		s.AddChannel(id, name, true)
+	}
 	db, err := store.Open(filepath.Join(t.TempDir(), "offboard.db"), store.Options{})
 	if err != nil {
 		t.Fatal(err)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
@@ -12,55 +14,75 @@ import (
 	"github.com/offboard-dev/offboard"
 )
 
-// handle answers one envelope. Parse, hand to the engine (through the
-// router), ack; everything slow (channels, cards) goes through the outbox.
+// handle answers one envelope. Every envelope but a form submission was
+// acked before (ackFirst); a submission is acked here once checked.
+// Everything slow (channels, cards) goes through the outbox.
 func (p *Platform) handle(ctx context.Context, evt socketmode.Event) {
 	switch evt.Type {
 	case socketmode.EventTypeSlashCommand:
+		// Acked already (ackFirst): who is asking (users.info) and the
+		// modal (views.open) take Web API calls. The answer goes through
+		// the command's response_url; the trigger id stays valid for 3 s
+		// from the command, ack or not.
 		cmd, ok := evt.Data.(slack.SlashCommand)
 		if !ok || p.foreign(cmd.TeamID, cmd.APIAppID) {
-			p.ack(evt.Request.EnvelopeID, nil)
 			return
 		}
-		p.ack(evt.Request.EnvelopeID, p.slash(ctx, cmd))
+		p.slash(ctx, cmd)
 	case socketmode.EventTypeInteractive:
 		cb, ok := evt.Data.(slack.InteractionCallback)
 		if !ok || p.foreign(cb.Team.ID, cb.APIAppID) {
-			p.ack(evt.Request.EnvelopeID, nil)
+			if ok && cb.Type == slack.InteractionTypeViewSubmission {
+				p.ack(evt.Request.EnvelopeID, nil)
+			}
 			return
 		}
 		switch cb.Type {
 		case slack.InteractionTypeBlockActions:
-			p.ack(evt.Request.EnvelopeID, nil) // block actions answer through response_url
-			p.click(ctx, cb)
+			p.click(ctx, cb) // acked already; answers go through response_url
 		case slack.InteractionTypeViewSubmission:
-			p.ack(evt.Request.EnvelopeID, p.submit(ctx, cb))
-		default:
-			p.ack(evt.Request.EnvelopeID, nil)
+			ack, followUp := p.submit(ctx, cb)
+			p.ack(evt.Request.EnvelopeID, ack)
+			if followUp != nil {
+				followUp()
+			}
 		}
 	case socketmode.EventTypeEventsAPI:
-		p.ack(evt.Request.EnvelopeID, nil)
 		if ev, ok := evt.Data.(slackevents.EventsAPIEvent); ok && !p.foreign(ev.TeamID, ev.APIAppID) {
 			p.event(ctx, ev)
 		}
 	}
 }
 
-// slash handles /offboard; the ack carries the answer.
-func (p *Platform) slash(ctx context.Context, cmd slack.SlashCommand) any {
-	who := p.actor(ctx, cmd.UserID)
+// slash handles /offboard after its ack: a form opens as a modal, any
+// other answer goes to the command's response_url.
+func (p *Platform) slash(ctx context.Context, cmd slack.SlashCommand) {
+	// The trigger id expires 3 s after the command: bound the lookups so
+	// there is time left to open the modal.
+	lookup, cancel := context.WithTimeout(ctx, triggerBudget)
+	who := p.actor(lookup, cmd.UserID)
+	cancel()
 	reply := p.router.Command(ctx, who, cmd.Text)
 	if reply.Form != nil {
 		view := RenderForm(reply.Form)
 		view.PrivateMetadata = packState(cmd.ChannelID, reply.Form.State)
 		if _, err := p.api.OpenViewContext(ctx, cmd.TriggerID, view); err != nil {
 			p.log.Warn("slack: views.open failed", "err", err)
-			return ephemeral("Sorry, I could not open the form (" + slackErrorText(err) + "). Try `/offboard jane@example.com voluntary 2026-12-31` instead.")
+			reply = ephemeralReply("Sorry, I could not open the form (" + slackErrorText(err) + "). Try `/offboard jane@example.com voluntary 2026-12-31` instead.")
+		} else {
+			return
 		}
-		return nil
 	}
-	return replyPayload(reply)
+	p.respond(ctx, cmd.ResponseURL, reply)
 }
+
+// triggerBudget bounds the work between an interaction and views.open,
+// inside the trigger id's 3 s.
+const triggerBudget = 1500 * time.Millisecond
+
+// preAckBudget bounds the Web API lookups a form submission needs before
+// its ack (who submitted, who was picked), well inside Slack's 3 s.
+const preAckBudget = 1500 * time.Millisecond
 
 // click handles a button. Refusals and forms answer the clicker alone;
 // successful changes show up when the outbox redraws the cards.
@@ -87,39 +109,78 @@ func (p *Platform) click(ctx context.Context, cb slack.InteractionCallback) {
 	}
 }
 
-// submit handles a modal: field errors go back in the ack so Slack shows
-// them beside the fields; otherwise the modal closes and the answer goes
-// to the person in the channel they started from.
-func (p *Platform) submit(ctx context.Context, cb slack.InteractionCallback) any {
-	who := p.actor(ctx, cb.User.ID)
+// submit handles a modal. Before the ack: who submitted and who was
+// picked (Web API lookups, bounded by preAckBudget, usually cached from
+// the command that opened the modal), then the router, which validates
+// and applies. Field errors go back in the ack so Slack shows them beside
+// the fields; otherwise the modal closes and followUp, run after the
+// ack, tells the person in the channel they started from.
+func (p *Platform) submit(ctx context.Context, cb slack.InteractionCallback) (ack any, followUp func()) {
+	lookup, cancel := context.WithTimeout(ctx, preAckBudget)
+	defer cancel()
 	channel, state := unpackState(cb.View.PrivateMetadata)
 	values := FormValues(cb.View.State)
-	if id := values["employee"]; id != "" && !strings.Contains(id, "@") {
-		if a := p.actor(ctx, id); a.Name != "" {
-			values["employee_name"] = a.Name
+	var who offboard.Actor
+	picked := map[string]offboard.Actor{}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	wg.Go(func() { who = p.actor(lookup, cb.User.ID) })
+	for _, k := range []string{"employee", "manager"} {
+		if id := values[k]; id != "" && !strings.Contains(id, "@") {
+			wg.Go(func() {
+				a := p.actor(lookup, id)
+				mu.Lock()
+				picked[k] = a
+				mu.Unlock()
+			})
 		}
 	}
-	for _, k := range []string{"employee", "manager"} {
-		if v, ok := values[k]; ok {
-			values[k] = p.emailOf(ctx, v)
+	wg.Wait()
+	slow := offboard.FieldErrors{}
+	for k, a := range picked {
+		if a.Email == "" {
+			if lookup.Err() != nil {
+				slow[k] = "Slack did not say who this is in time; submit again."
+				continue
+			}
 		}
+		if k == "employee" && a.Name != "" {
+			values["employee_name"] = a.Name
+		}
+		if a.Email != "" {
+			values[k] = a.Email
+		}
+	}
+	if len(slow) > 0 {
+		return FieldErrorsResponse(slow), nil
 	}
 	reply, err := p.router.Submit(ctx, who, cb.View.CallbackID, state, values)
 	var fe offboard.FieldErrors
 	if errors.As(err, &fe) {
-		return FieldErrorsResponse(fe)
+		return FieldErrorsResponse(fe), nil
 	}
-	if channel != "" && (reply.Text != "" || len(reply.Cards) > 0) {
-		text, blocks := RenderReply(reply)
-		opts := []slack.MsgOption{slack.MsgOptionText(text, false)}
-		if len(blocks) > 0 {
-			opts = append(opts, slack.MsgOptionBlocks(blocks...))
-		}
-		if _, err := p.api.PostEphemeralContext(ctx, channel, cb.User.ID, opts...); err != nil {
-			p.log.Warn("slack: answer to a form failed", "err", err)
-		}
+	if channel == "" || (reply.Text == "" && len(reply.Cards) == 0) {
+		return nil, nil
 	}
-	return nil
+	return nil, func() { p.answerForm(ctx, channel, cb.User.ID, reply) }
+}
+
+// answerForm posts a form's answer to its submitter alone, in the
+// channel the form came from; where the bot may not post (a channel it
+// is not in), in the bot's direct message with them instead.
+func (p *Platform) answerForm(ctx context.Context, channel, user string, reply offboard.Reply) {
+	text, blocks := RenderReply(reply)
+	opts := []slack.MsgOption{slack.MsgOptionText(text, false)}
+	if len(blocks) > 0 {
+		opts = append(opts, slack.MsgOptionBlocks(blocks...))
+	}
+	_, err := p.api.PostEphemeralContext(ctx, channel, user, opts...)
+	if isSlackError(err, "not_in_channel") || isSlackError(err, "channel_not_found") {
+		_, _, err = p.api.PostMessageContext(ctx, user, opts...)
+	}
+	if err != nil {
+		p.log.Warn("slack: answer to a form failed", "err", slackErrorText(err))
+	}
 }
 
 // event answers mentions and direct messages, only to the asker.
@@ -166,6 +227,9 @@ func (p *Platform) respond(ctx context.Context, url string, r offboard.Reply) {
 	}
 	text, blocks := RenderReply(r)
 	msg := &slack.WebhookMessage{Text: text, ResponseType: slack.ResponseTypeEphemeral}
+	if !r.Ephemeral {
+		msg.ResponseType = slack.ResponseTypeInChannel
+	}
 	if len(blocks) > 0 {
 		msg.Blocks = &slack.Blocks{BlockSet: blocks}
 	}
@@ -173,20 +237,6 @@ func (p *Platform) respond(ctx context.Context, url string, r offboard.Reply) {
 		p.log.Warn("slack: response_url failed", "err", err)
 	}
 }
-
-func replyPayload(r offboard.Reply) map[string]any {
-	text, blocks := RenderReply(r)
-	out := map[string]any{"text": text, "response_type": slack.ResponseTypeEphemeral}
-	if !r.Ephemeral {
-		out["response_type"] = slack.ResponseTypeInChannel
-	}
-	if len(blocks) > 0 {
-		out["blocks"] = blocks
-	}
-	return out
-}
-
-func ephemeral(text string) map[string]any { return replyPayload(ephemeralReply(text)) }
 
 func ephemeralReply(text string) offboard.Reply { return offboard.Reply{Text: text, Ephemeral: true} }
 

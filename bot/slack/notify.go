@@ -2,8 +2,8 @@ package slack
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"sync"
 
@@ -36,9 +36,21 @@ func (p *Platform) Notify(ctx context.Context, n offboard.Notice) error {
 	if err != nil {
 		return err
 	}
-	if v, err = p.openRoom(ctx, v); err != nil {
+	v, pending, err := p.openRoom(ctx, v)
+	if err != nil {
 		return err
 	}
+	// Invites still missing make the outbox deliver the notice again
+	// once its own work is done; everything here is safe to repeat.
+	err = p.deliver(ctx, v, n)
+	if err != nil {
+		return err
+	}
+	return pending
+}
+
+// deliver does what a notice asks once the room is there.
+func (p *Platform) deliver(ctx context.Context, v *flows.CaseView, n offboard.Notice) error {
 	room, _ := v.Case.Room(PlatformName)
 	switch n.Kind {
 	case offboard.NoticeCaseOpened, offboard.NoticeTasksUpdated, offboard.NoticeApprovalRequested:
@@ -104,7 +116,7 @@ func (p *Platform) notifyOnce(ctx context.Context, v *flows.CaseView, room offbo
 		}
 		// A cancelled case with access still to give back keeps its room:
 		// IT's Restore task is on the card there.
-		if p.archive && !bot.AwaitsRestore(v) {
+		if p.archive && !bot.AwaitsRestore(v) && room.Messages[fallbackKey] == "" {
 			if err := p.api.ArchiveConversationContext(ctx, room.ID); err != nil && !isSlackError(err, "already_archived") {
 				return p.chatError("conversations.archive", err)
 			}
@@ -116,36 +128,44 @@ func (p *Platform) notifyOnce(ctx context.Context, v *flows.CaseView, room offbo
 
 // openRoom makes sure the case has its private channel with everyone in
 // it and every card posted, and returns the case as stored after that.
-func (p *Platform) openRoom(ctx context.Context, v *flows.CaseView) (*flows.CaseView, error) {
+// pending is the reason some people are not invited yet (the outbox
+// should deliver again); err means the room itself is not there.
+func (p *Platform) openRoom(ctx context.Context, v *flows.CaseView) (_ *flows.CaseView, pending, err error) {
 	room, ok := v.Case.Room(PlatformName)
 	if !ok {
-		ch, err := p.createChannel(ctx, v.Case)
-		if err != nil {
-			return nil, err
-		}
-		room = offboard.RoomRef{Platform: PlatformName, ID: ch.ID, Name: ch.Name}
-		if err := p.record(ctx, v.Case.ID, room); err != nil {
-			return nil, err
-		}
-		if _, err := p.api.SetTopicOfConversationContext(ctx, ch.ID, topic(v.Case)); err != nil {
-			p.log.Warn("slack: setting the topic failed", "case_id", v.Case.ID, "err", err)
-		}
-		if err := p.invite(ctx, v, ch.ID); err != nil {
-			return nil, err
+		if room, err = p.newRoom(ctx, v); err != nil {
+			return nil, nil, err
 		}
 	}
 	if room.Messages == nil {
 		room.Messages = map[string]string{}
 	}
+	if room.Messages[fallbackKey] == "" {
+		pending = p.syncInvites(ctx, v, &room)
+		if pending != nil && !isPending(pending) {
+			return nil, nil, pending
+		}
+	}
 	now := p.clock.Now()
 	if room.HeaderRef == "" {
-		ts, err := p.post(ctx, room.ID, "", bot.CaseHeader(v, now, p.loc))
+		ts, err := p.post(ctx, room.ID, "", p.header(v, room, now))
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		room.HeaderRef = ts
 		if err := p.record(ctx, v.Case.ID, offboard.RoomRef{Platform: PlatformName, HeaderRef: ts}); err != nil {
-			return nil, err
+			return nil, nil, err
+		}
+	} else if room.Messages[inviteTriesKey] != "" && room.Messages[inviteTriesKey] != room.Messages[headerTriesKey] {
+		// The invites changed since the header was drawn: redraw it.
+		if err := p.update(ctx, room.ID, room.HeaderRef, p.header(v, room, now)); err != nil {
+			return nil, nil, err
+		}
+	}
+	if t := room.Messages[inviteTriesKey]; t != "" && t != room.Messages[headerTriesKey] {
+		room.Messages[headerTriesKey] = t
+		if err := p.record(ctx, v.Case.ID, offboard.RoomRef{Platform: PlatformName, Messages: map[string]string{headerTriesKey: t}}); err != nil {
+			return nil, nil, err
 		}
 	}
 	for _, d := range offboard.Departments() {
@@ -159,21 +179,54 @@ func (p *Platform) openRoom(ctx context.Context, v *flows.CaseView) (*flows.Case
 		}
 		ts, err := p.post(ctx, room.ID, "", card)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		room.Messages[key] = ts
 		if err := p.record(ctx, v.Case.ID, offboard.RoomRef{Platform: PlatformName, Messages: map[string]string{key: ts}}); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	v.Case.Rooms = upsertRoom(v.Case.Rooms, room)
 	if err := p.postApprovals(ctx, v, room); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := p.announce(ctx, v, room); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return p.engine.GetCase(ctx, self(), v.Case.ID)
+	v, err = p.engine.GetCase(ctx, self(), v.Case.ID)
+	return v, pending, err
+}
+
+// headerTriesKey remembers which round of invites the header card shows.
+const headerTriesKey = "header_invites"
+
+// isPending reports whether an invite error means "try again later"
+// rather than a broken room.
+func isPending(err error) bool {
+	if _, ok := errors.AsType[*offboard.RateLimitError](err); ok {
+		return true
+	}
+	return offboard.ErrorCode(err) == offboard.EUNAVAILABLE
+}
+
+// newRoom creates the case channel, or falls back to HR's channel when
+// the workspace does not let the bot create private channels.
+func (p *Platform) newRoom(ctx context.Context, v *flows.CaseView) (offboard.RoomRef, error) {
+	ch, err := p.createChannel(ctx, v.Case)
+	if isSlackError(err, "restricted_action") {
+		return p.fallbackRoom(ctx, v)
+	}
+	if err != nil {
+		return offboard.RoomRef{}, err
+	}
+	room := offboard.RoomRef{Platform: PlatformName, ID: ch.ID, Name: ch.Name}
+	if err := p.record(ctx, v.Case.ID, room); err != nil {
+		return offboard.RoomRef{}, err
+	}
+	if _, err := p.api.SetTopicOfConversationContext(ctx, ch.ID, topic(v.Case)); err != nil {
+		p.log.Warn("slack: setting the topic failed", "case_id", v.Case.ID, "err", err)
+	}
+	return room, nil
 }
 
 func upsertRoom(rooms []offboard.RoomRef, r offboard.RoomRef) []offboard.RoomRef {
@@ -197,48 +250,14 @@ func (p *Platform) createChannel(ctx context.Context, c *offboard.Case) (*slack.
 			return ch, nil
 		}
 		if !isSlackError(err, "name_taken") {
+			if isSlackError(err, "restricted_action") {
+				return nil, err
+			}
 			return nil, p.chatError("conversations.create", err)
 		}
 		name = WithSuffix(base, try+1)
 	}
 	return nil, offboard.Errorf(offboard.ECONFLICT, "slack: every channel name from %s to %s is taken", base, name)
-}
-
-// invite adds the people who work the case, never the person leaving. A
-// confidential case gets only HR, IT, the requester and the manager.
-func (p *Platform) invite(ctx context.Context, v *flows.CaseView, channel string) error {
-	c := v.Case
-	emails := []string{c.Requester.Email, c.Employee.ManagerEmail}
-	roles := []offboard.Role{offboard.RoleHR}
-	if c.Confidential {
-		roles = append(roles, offboard.RoleIT)
-	} else {
-		for _, t := range v.Tasks {
-			if !slices.Contains(roles, t.Department.Role()) {
-				roles = append(roles, t.Department.Role())
-			}
-		}
-	}
-	for _, r := range roles {
-		emails = append(emails, p.members(r)...)
-	}
-	seen := map[string]bool{}
-	for _, e := range emails {
-		e = strings.ToLower(strings.TrimSpace(e))
-		if e == "" || seen[e] || e == strings.ToLower(c.Employee.Email) {
-			continue
-		}
-		seen[e] = true
-		id := p.userID(ctx, e)
-		if id == "" {
-			continue
-		}
-		if _, err := p.api.InviteUsersToConversationContext(ctx, channel, id); err != nil &&
-			!isSlackError(err, "already_in_channel") && !isSlackError(err, "cant_invite_self") {
-			return p.chatError("conversations.invite", err)
-		}
-	}
-	return nil
 }
 
 // postApprovals posts each pending approval as a thread reply under the
@@ -265,38 +284,8 @@ func (p *Platform) postApprovals(ctx context.Context, v *flows.CaseView, room of
 	return nil
 }
 
-// announce tells each department's channel once that a case needs it;
-// a confidential case says nothing about who leaves.
-func (p *Platform) announce(ctx context.Context, v *flows.CaseView, room offboard.RoomRef) error {
-	for _, d := range offboard.Departments() {
-		ch := p.deptCh[d]
-		key := "notice:" + string(d)
-		if ch == "" || room.Messages[key] != "" {
-			continue
-		}
-		n := v.TasksIn(d)
-		if n == 0 {
-			continue
-		}
-		text := fmt.Sprintf("A confidential offboarding case needs you: <#%s>", room.ID)
-		if !v.Case.Confidential {
-			text = fmt.Sprintf("New offboarding %s for %s (last day %s): %d %s tasks in <#%s>",
-				v.Case.ID, Escape(v.Case.Employee.DisplayName()), v.Case.LastDay, n, d.Label(), room.ID)
-		}
-		_, ts, err := p.api.PostMessageContext(ctx, ch, slack.MsgOptionText(text, false))
-		if err != nil {
-			return p.chatError("chat.postMessage", err)
-		}
-		room.Messages[key] = ts
-		if err := p.record(ctx, v.Case.ID, offboard.RoomRef{Platform: PlatformName, Messages: map[string]string{key: ts}}); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 func (p *Platform) updateHeader(ctx context.Context, v *flows.CaseView, room offboard.RoomRef) error {
-	return p.update(ctx, room.ID, room.HeaderRef, bot.CaseHeader(v, p.clock.Now(), p.loc))
+	return p.update(ctx, room.ID, room.HeaderRef, p.header(v, room, p.clock.Now()))
 }
 
 func (p *Platform) updateDepartment(ctx context.Context, v *flows.CaseView, room offboard.RoomRef, d offboard.Department) error {
@@ -319,7 +308,8 @@ func (p *Platform) postIn(ctx context.Context, channel, threadTS, text string, c
 	fallback, blocks := RenderReply(offboard.Reply{Cards: []offboard.Card{card}})
 	if text != "" {
 		fallback = text
-		blocks = append([]slack.Block{slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, text, false, false), nil, nil)}, blocks...)
+		// The line above the card counts towards Slack's 50 blocks.
+		blocks = limitBlocks(append([]slack.Block{slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, text, false, false), nil, nil)}, blocks...))
 	}
 	opts := []slack.MsgOption{slack.MsgOptionText(fallback, false), slack.MsgOptionBlocks(blocks...)}
 	if threadTS != "" {

@@ -81,6 +81,10 @@ type Platform struct {
 	pause     bot.Pause         // Slack's last Retry-After
 	people    map[string]person // Slack user id → who they are
 	ids       map[string]string // email → Slack user id ("" when not in Slack)
+	// badChannels are department channels HR was told refuse our posts.
+	badChannels map[string]bool
+	// restrictedTold: the admin heard that private channels are restricted.
+	restrictedTold bool
 }
 
 type person struct {
@@ -115,7 +119,7 @@ func New(o Options) (*Platform, error) {
 		teamID: o.TeamID, appID: o.AppID,
 		tpl: o.ChannelTemplate, archive: o.ArchiveOnComplete, clock: o.Clock, loc: o.Location,
 		log: o.Logger, http: o.HTTPClient, ackWait: o.AckTimeout,
-		people: map[string]person{}, ids: map[string]string{}, envelopes: bot.NewRecent(rememberEnvelopes), pause: bot.Pause{API: "chat"},
+		people: map[string]person{}, ids: map[string]string{}, badChannels: map[string]bool{}, envelopes: bot.NewRecent(rememberEnvelopes), pause: bot.Pause{API: "chat"},
 	}
 	if p.tpl == "" {
 		p.tpl = "offboard-{first}-{last}-{case_id}"
@@ -147,8 +151,9 @@ func New(o Options) (*Platform, error) {
 }
 
 // Run connects over socket mode and handles events until ctx is done.
-// Each event is handled in its own goroutine, bounded, so a slow handler
-// never stalls the socket (which would miss Slack's pings).
+// Each event is handled in its own goroutine, the slow ones 64 at a
+// time, so a slow handler never stalls the socket (which would miss
+// Slack's pings) nor another envelope's ack.
 func (p *Platform) Run(ctx context.Context) error {
 	runErr := make(chan error, 1)
 	go func() { runErr <- p.sock.RunContext(ctx) }()
@@ -186,13 +191,24 @@ func (p *Platform) Run(ctx context.Context) error {
 					p.ack(evt.Request.EnvelopeID, nil)
 					continue
 				}
-				select {
-				case sem <- struct{}{}:
-				case <-ctx.Done():
-					return nil
+				// Acks that carry nothing go out here, and the loop never
+				// waits for a handler slot: slow Web API work after an ack
+				// must not delay the next envelope's ack. A form
+				// submission needs no slot before its ack either (its
+				// lookups are bounded by preAckBudget).
+				first := ackFirst(evt)
+				if first {
+					p.ack(evt.Request.EnvelopeID, nil)
 				}
 				wg.Go(func() {
-					defer func() { <-sem }()
+					if first {
+						select {
+						case sem <- struct{}{}:
+							defer func() { <-sem }()
+						case <-ctx.Done():
+							return
+						}
+					}
 					defer p.recover(evt)
 					p.handle(ctx, evt)
 				})
@@ -201,10 +217,24 @@ func (p *Platform) Run(ctx context.Context) error {
 	}
 }
 
+// ackFirst reports whether an envelope is acked empty at once: slash
+// commands answer through their response_url, clicks through theirs,
+// events need no answer. Only a form submission's ack carries something
+// (its field errors), so it is acked by its handler.
+func ackFirst(evt socketmode.Event) bool {
+	if evt.Request == nil {
+		return false
+	}
+	if cb, ok := evt.Data.(slack.InteractionCallback); ok && cb.Type == slack.InteractionTypeViewSubmission {
+		return false
+	}
+	return true
+}
+
 func (p *Platform) recover(evt socketmode.Event) {
 	if r := recover(); r != nil {
 		p.log.Error("slack: handler panicked", "type", evt.Type, "panic", fmt.Sprint(r))
-		if evt.Request != nil {
+		if evt.Request != nil && !ackFirst(evt) {
 			p.ack(evt.Request.EnvelopeID, nil)
 		}
 	}
@@ -270,17 +300,6 @@ func (p *Platform) userID(ctx context.Context, email string) string {
 	p.ids[email] = id
 	p.mu.Unlock()
 	return id
-}
-
-// emailOf turns a user picker's value into an email; other values pass.
-func (p *Platform) emailOf(ctx context.Context, v string) string {
-	if v == "" || strings.Contains(v, "@") {
-		return v
-	}
-	if a := p.actor(ctx, v); a.Email != "" {
-		return a.Email
-	}
-	return v
 }
 
 func isSlackError(err error, code string) bool {

@@ -13,6 +13,7 @@ import (
 // The rendered output goes through the real client to the fake and back.
 func TestRender_ThroughClient(t *testing.T) {
 	s := slacktest.New(t)
+	s.AddChannel("C1", "general", true)
 	api := slack.New(slacktest.BotToken, slack.OptionAPIURL(s.APIURL()))
 
 	text, blocks := RenderReply(offboard.Reply{Text: "Case opened", Cards: []offboard.Card{fullCard()}})
@@ -28,7 +29,7 @@ func TestRender_ThroughClient(t *testing.T) {
 		t.Fatalf("stored blocks: %d, %v", len(back.BlockSet), err)
 	}
 
-	resp, err := api.OpenView("trigger-1", RenderForm(testForm()))
+	resp, err := api.OpenView(s.IssueTrigger(), RenderForm(testForm()))
 	if err != nil {
 		t.Fatal(err)
 	}

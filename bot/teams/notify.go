@@ -299,8 +299,12 @@ func (p *Platform) announce(ctx context.Context, v *flows.CaseView, room offboar
 				v.Case.ID, v.Case.Employee.DisplayName(), v.Case.LastDay, n, d.Label())
 		}
 		_, id, err := p.createThread(ctx, room.Messages[keyServiceURL], ch, newMessage(text, nil))
-		if err != nil {
+		if _, limited := err.(*offboard.RateLimitError); limited {
 			return err
+		}
+		if err != nil {
+			// Best-effort: one bad channel never holds up a case.
+			id = p.announceFailed(ctx, v, room, d, ch, err)
 		}
 		room.Messages[key] = id
 		if err := p.record(ctx, v.Case.ID, offboard.RoomRef{Platform: PlatformName, Messages: map[string]string{key: id}}); err != nil {

@@ -69,6 +69,8 @@ type Platform struct {
 	budget    time.Duration
 
 	caseLocks sync.Map // offboard.CaseID → *sync.Mutex
+	// badChannels: department channels HR was told refuse announcements.
+	badChannels sync.Map // channel id → true
 
 	mu         sync.Mutex
 	serviceURL string               // configured, then the latest learned

@@ -14,7 +14,7 @@ import (
 // assistant.base_url: the real wiring, the real go-openai client, the
 // fake chat server, and the case data going to it only as a tool result.
 func TestSlack_MentionAnsweredByTheModel(t *testing.T) {
-	fake := slacktest.New(t)
+	fake := newSlackFake(t)
 	fake.AddUser(uIT, "Ivan IT", "ivan.it@example.com")
 	// Jane and her manager are in the workspace, so the directory read
 	// from Slack knows the emails the case names.

@@ -11,7 +11,7 @@ import (
 
 // The digest fires on its cron schedule and tells HR what is open.
 func TestServe_DigestOnSchedule(t *testing.T) {
-	fake := slacktest.New(t)
+	fake := newSlackFake(t)
 	fake.AddUser(uHR, "Hana HR", "hana.hr@example.com")
 	// In the workspace, so the directory read from Slack knows them.
 	fake.AddUser(uJane, "Jane Doe", "jane.doe@example.com")

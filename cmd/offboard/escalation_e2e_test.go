@@ -18,7 +18,7 @@ import (
 // to escalation.escalate_to, who can decide it; the state survives a
 // restart without sending anything twice.
 func TestServe_StalledApprovalEscalates(t *testing.T) {
-	fake := slacktest.New(t)
+	fake := newSlackFake(t)
 	fake.AddUser(uHR, "Hana HR", "hana.hr@example.com")
 	fake.AddUser(uManager, "Mona Manager", "mona.manager@example.com")
 	const uAda = "UADA"
@@ -97,7 +97,7 @@ func TestServe_EscalatesToApproversManagerFromOkta(t *testing.T) {
 	okta.AddUser(oktatest.User{Email: "omar.lead@example.com", TimeZone: "America/Los_Angeles"})
 	okta.AddUser(oktatest.User{Email: "mona.manager@example.com", ManagerID: "omar.lead@example.com"})
 	okta.AddUser(oktatest.User{Email: "jane.doe@example.com", ManagerID: "mona.manager@example.com"})
-	fake := slacktest.New(t)
+	fake := newSlackFake(t)
 	fake.AddUser(uHR, "Hana HR", "hana.hr@example.com")
 	fake.AddUser(uManager, "Mona Manager", "mona.manager@example.com")
 	const uOmar, uAda = "UOMAR", "UADA"

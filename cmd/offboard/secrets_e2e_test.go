@@ -121,7 +121,7 @@ func noSecretLeaves(t *testing.T, oktaKey bool) {
 	bamboo := bamboohrtest.New(t)
 	bamboo.SetKey(secrets["bamboo_key"])
 	bamboo.FailEcho(http.StatusInternalServerError) // the reconciliation and the directory read at start
-	slack := slacktest.New(t)
+	slack := newSlackFake(t)
 	slack.SetTokens(secrets["slack_app"], secrets["slack_bot"])
 	slack.AddUser(uIT, "Ivan IT", "ivan.it@example.com")
 	slack.EchoNext("conversations.create", http.StatusOK)

@@ -20,7 +20,7 @@ import (
 // engine command, ack). Each iteration is a burst of 50 people clicking
 // at the same moment. Budget: p99 < 50 ms.
 func BenchmarkSlack_Ack(b *testing.B) {
-	fake := slacktest.New(b)
+	fake := newSlackFake(b)
 	fake.AddUser(uHR, "Hana HR", "hana.hr@example.com")
 	fake.AddUser(uIT, "Ivan IT", "ivan.it@example.com")
 	dir := b.TempDir()
@@ -34,7 +34,7 @@ func BenchmarkSlack_Ack(b *testing.B) {
 	for i := range cases {
 		env := fake.SendSlashCommand(slack.SlashCommand{Command: "/offboard", UserID: uHR, ChannelID: "CHR",
 			Text: fmt.Sprintf("person%d@example.com involuntary", i), TriggerID: fmt.Sprintf("t%d", i)})
-		if ack := string(fake.WaitAck(b, env, 10*time.Second)); !strings.Contains(ack, "OFF-") {
+		if ack := string(fake.WaitAnswer(b, env, 10*time.Second)); !strings.Contains(ack, "OFF-") {
 			b.Fatalf("open %d: %s", i, ack)
 		}
 	}

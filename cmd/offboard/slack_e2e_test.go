@@ -73,7 +73,7 @@ const (
 )
 
 func newSlackWorld(t *testing.T) *slackWorld {
-	fake := slacktest.New(t)
+	fake := newSlackFake(t)
 	fake.AddUser(uHR, "Hana HR", "hana.hr@example.com")
 	fake.AddUser(uIT, "Ivan IT", "ivan.it@example.com")
 	fake.AddUser(uFinance, "Fiona Finance", "fiona.finance@example.com")
@@ -100,7 +100,9 @@ func (w *slackWorld) slash(user, text string) json.RawMessage {
 	w.t.Helper()
 	env := w.fake.SendSlashCommand(slack.SlashCommand{Command: "/offboard", Text: text, UserID: user,
 		ChannelID: "CHR", TeamID: slacktest.TeamID, TriggerID: "trig-" + user + "-" + text})
-	return w.fake.WaitAck(w.t, env, 5*time.Second)
+	// The ack is empty; the answer comes through the response_url or as
+	// a modal.
+	return w.fake.WaitAnswer(w.t, env, 5*time.Second)
 }
 
 func (w *slackWorld) click(user, value, hook string) {
@@ -310,7 +312,7 @@ func TestSlack_InlineRateLimitReconnect(t *testing.T) {
 	w.fake.FailNext("chat.postMessage", 429, `{"ok":false,"error":"ratelimited"}`, map[string]string{"Retry-After": "1"})
 	env = w.fake.SendSlashCommand(slack.SlashCommand{Command: "/offboard", Text: "jane.doe@example.com involuntary",
 		UserID: uHR, ChannelID: "CHR", TeamID: slacktest.TeamID, TriggerID: "trig-inline"})
-	ack := string(w.fake.WaitAck(t, env, 5*time.Second))
+	ack := string(w.fake.WaitAnswer(t, env, 5*time.Second))
 	if !strings.Contains(ack, "OFF-0001") || !strings.Contains(ack, "in_channel") {
 		t.Fatalf("inline create ack = %s", ack)
 	}

@@ -17,7 +17,7 @@ import (
 // newSlackOktaWorld is newSlackWorld with a fake Okta, so revocations
 // really happen.
 func newSlackOktaWorld(t *testing.T, okta *oktatest.Server) *slackWorld {
-	fake := slacktest.New(t)
+	fake := newSlackFake(t)
 	fake.AddUser(uHR, "Hana HR", "hana.hr@example.com")
 	fake.AddUser(uIT, "Ivan IT", "ivan.it@example.com")
 	fake.AddUser(uJane, "Jane Doe", "jane.doe@example.com")

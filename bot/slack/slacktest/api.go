@@ -66,6 +66,17 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	}
 
 	s.mu.Lock()
+	delay := s.latency
+	s.mu.Unlock()
+	if delay > 0 && method != "apps.connections.open" {
+		select {
+		case <-time.After(delay):
+		case <-r.Context().Done():
+			return
+		}
+	}
+
+	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.calls = append(s.calls, c)
 	s.notify()
@@ -107,6 +118,13 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	if c.Token != want {
 		writeJSON(w, http.StatusOK, map[string]any{"ok": false, "error": "invalid_auth"})
 		return
+	}
+	if method == "chat.postMessage" {
+		if wait, ok := s.chatAllowed(s.canonical(c.param("channel")), time.Now()); !ok {
+			w.Header().Set("Retry-After", retryAfter(wait))
+			writeJSON(w, http.StatusTooManyRequests, map[string]any{"ok": false, "error": "ratelimited"})
+			return
+		}
 	}
 	resp, errCode := h(s, &c)
 	if errCode != "" {
@@ -187,14 +205,71 @@ func (s *Server) message(channel, ts string) *Message {
 	return nil
 }
 
-// postable checks a channel id for posting: created channels must not be
-// archived; any other id (DMs, public channels the test assumes) is fine.
-func (s *Server) postable(id string) apiError {
-	if id == "" {
+// channelByRef finds a channel by id, or by name ("#name" or "name"),
+// as chat.postMessage accepts both.
+func (s *Server) channelByRef(ref string) *Channel {
+	if ch := s.channel(ref); ch != nil {
+		return ch
+	}
+	name := strings.TrimPrefix(ref, "#")
+	for _, c := range s.channels {
+		if c.Name != "" && c.Name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+// canonical is a channel reference's id when the fake knows it.
+func (s *Server) canonical(ref string) string {
+	if ch := s.channelByRef(ref); ch != nil {
+		return ch.ID
+	}
+	return ref
+}
+
+func (s *Server) isUser(id string) bool {
+	for _, u := range s.users {
+		if u.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
+// postable checks a channel for chat.postMessage as Slack does: a user
+// id opens the bot's direct message with that member; a channel must
+// exist (channel_not_found), not be archived (is_archived) and have the
+// bot in it (not_in_channel) unless it is public and the token has
+// chat:write.public.
+func (s *Server) postable(ref string) apiError {
+	e := s.memberOf(ref)
+	if e == "not_in_channel" && !s.noWritePublic {
+		if ch := s.channelByRef(ref); ch != nil && !ch.Private {
+			return ""
+		}
+	}
+	return e
+}
+
+// memberOf checks that the bot is in a channel (or ref is a member's id,
+// for a direct message), as chat.update and chat.postEphemeral need.
+func (s *Server) memberOf(ref string) apiError {
+	if ref == "" {
 		return "channel_not_found"
 	}
-	if ch := s.channel(id); ch != nil && ch.Archived {
+	ch := s.channelByRef(ref)
+	if ch == nil {
+		if s.isUser(ref) {
+			return ""
+		}
+		return "channel_not_found"
+	}
+	if ch.Archived {
 		return "is_archived"
+	}
+	if !slices.Contains(ch.Members, BotUser) {
+		return "not_in_channel"
 	}
 	return ""
 }
@@ -216,6 +291,10 @@ func (s *Server) chatPostMessage(c *Call) (any, apiError) {
 	if e := s.postable(ch); e != "" {
 		return nil, e
 	}
+	ch = s.canonical(ch)
+	if e := validBlocks(blocksParam(c), maxMessageBlocks); e != "" {
+		return nil, e
+	}
 	m := &Message{TS: s.newTS(), Channel: ch, Text: c.param("text"), Blocks: blocksParam(c), Thread: c.param("thread_ts")}
 	if m.Text == "" && m.Blocks == nil {
 		return nil, "no_text"
@@ -228,12 +307,16 @@ func (s *Server) chatPostMessage(c *Call) (any, apiError) {
 
 func (s *Server) chatUpdate(c *Call) (any, apiError) {
 	ch, ts := c.param("channel"), c.param("ts")
-	if e := s.postable(ch); e != "" {
+	if e := s.memberOf(ch); e != "" {
 		return nil, e
 	}
+	ch = s.canonical(ch)
 	m := s.message(ch, ts)
 	if m == nil || m.User != "" {
 		return nil, "message_not_found"
+	}
+	if e := validBlocks(blocksParam(c), maxMessageBlocks); e != "" {
+		return nil, e
 	}
 	m.Text = c.param("text")
 	m.Blocks = blocksParam(c)
@@ -245,11 +328,15 @@ func (s *Server) chatUpdate(c *Call) (any, apiError) {
 
 func (s *Server) chatPostEphemeral(c *Call) (any, apiError) {
 	ch, u := c.param("channel"), c.param("user")
-	if e := s.postable(ch); e != "" {
+	if e := s.memberOf(ch); e != "" {
 		return nil, e
 	}
-	if u == "" {
+	if u == "" || !s.isUser(u) {
 		return nil, "user_not_found"
+	}
+	ch = s.canonical(ch)
+	if e := validBlocks(blocksParam(c), maxMessageBlocks); e != "" {
+		return nil, e
 	}
 	m := &Message{TS: s.newTS(), Channel: ch, Text: c.param("text"), Blocks: blocksParam(c), Thread: c.param("thread_ts"), User: u}
 	if m.Text == "" && m.Blocks == nil {
@@ -288,16 +375,24 @@ func (s *Server) conversationsCreate(c *Call) (any, apiError) {
 	if e := validName(name); e != "" {
 		return nil, e
 	}
+	private := c.param("is_private") == "true"
+	if private && s.restrictPrivate {
+		return nil, "restricted_action"
+	}
 	for _, ch := range s.channels {
 		if ch.Name == name {
 			return nil, "name_taken"
 		}
 	}
-	ch := &Channel{ID: fmt.Sprintf("C%08d", s.nextSeq()), Name: name, Private: c.param("is_private") == "true", Members: []string{BotUser}}
+	ch := &Channel{ID: fmt.Sprintf("C%08d", s.nextSeq()), Name: name, Private: private, Members: []string{BotUser}}
 	s.channels = append(s.channels, ch)
 	return map[string]any{"channel": channelJSON(ch)}, ""
 }
 
+// conversationsInvite follows Slack's contract: up to 1000 users; the
+// bot must be in the channel; without force one bad user fails the whole
+// call and nobody is added; with force the valid users are added and the
+// answer is still ok:false, with every refused user in errors[].
 func (s *Server) conversationsInvite(c *Call) (any, apiError) {
 	ch := s.channel(c.param("channel"))
 	if ch == nil {
@@ -306,19 +401,46 @@ func (s *Server) conversationsInvite(c *Call) (any, apiError) {
 	if ch.Archived {
 		return nil, "is_archived"
 	}
-	users := splitList(c.param("users"))
-	if len(users) == 0 {
-		return nil, "no_user"
+	if !slices.Contains(ch.Members, BotUser) {
+		return nil, "not_in_channel"
 	}
+	users := splitList(c.param("users"))
+	switch {
+	case len(users) == 0:
+		return nil, "no_user"
+	case len(users) > 1000:
+		return nil, "too_many_users"
+	}
+	force := c.param("force") == "true" || c.param("force") == "1"
+	var failed []map[string]any
+	var ok []string
 	for _, u := range users {
+		var code string
 		switch {
 		case u == BotUser:
-			return nil, "cant_invite_self"
+			code = "cant_invite_self"
+		case !s.isUser(u):
+			code = "user_not_found"
+		case s.refuse[u] != "":
+			code = s.refuse[u]
 		case slices.Contains(ch.Members, u):
-			return nil, "already_in_channel"
+			code = "already_in_channel"
+		}
+		if code != "" {
+			failed = append(failed, map[string]any{"user": u, "ok": false, "error": code})
+			continue
+		}
+		if !slices.Contains(ok, u) {
+			ok = append(ok, u)
 		}
 	}
-	ch.Members = append(ch.Members, users...)
+	if len(failed) > 0 && !force {
+		return nil, apiError(failed[0]["error"].(string))
+	}
+	ch.Members = append(ch.Members, ok...)
+	if len(failed) > 0 {
+		return map[string]any{"ok": false, "error": failed[0]["error"], "errors": failed}, ""
+	}
 	return map[string]any{"channel": channelJSON(ch)}, ""
 }
 
@@ -430,11 +552,17 @@ func (s *Server) viewsOpen(c *Call) (any, apiError) {
 	if json.Unmarshal(c.JSON, &req) != nil || len(req.View) == 0 {
 		return nil, "invalid_arguments"
 	}
+	issued, known := s.issued[req.TriggerID]
 	switch {
-	case req.TriggerID == "":
+	case req.TriggerID == "" || !known:
 		return nil, "invalid_trigger_id"
 	case s.triggers[req.TriggerID]:
 		return nil, "exchanged_trigger_id"
+	case time.Since(issued) > TriggerLifetime:
+		return nil, "expired_trigger_id"
+	}
+	if e := validView(req.View); e != "" {
+		return nil, e
 	}
 	s.triggers[req.TriggerID] = true
 	n := s.nextSeq()
@@ -461,6 +589,9 @@ func (s *Server) viewsUpdate(c *Call) (any, apiError) {
 	}
 	if v == nil {
 		return nil, "not_found"
+	}
+	if e := validView(req.View); e != "" {
+		return nil, e
 	}
 	if req.Hash != "" && req.Hash != v.Hash {
 		return nil, "hash_conflict"

@@ -118,6 +118,18 @@ type Server struct {
 	envelopeSeq int
 	appToken    string // accepted app-level token (default AppToken)
 	botToken    string // accepted bot token (default BotToken)
+
+	// Slack's contract, enforced (strict.go).
+	refuse          map[string]string // user id → conversations.invite error
+	restrictPrivate bool              // conversations.create refuses private channels
+	noWritePublic   bool              // the token lacks chat:write.public
+	latency         time.Duration     // added to every Web API answer
+	chatBurst       int
+	chatEvery       time.Duration
+	buckets         map[string]*bucket           // channel → chat.postMessage bucket
+	issued          map[string]time.Time         // trigger id → when Slack handed it out
+	envTrigger      map[string]string            // envelope id → its trigger id
+	responses       map[string][]json.RawMessage // envelope id → posts to its response_url
 }
 
 // New starts a fake Slack; it is closed with t.Cleanup.
@@ -136,10 +148,19 @@ func New(t testing.TB) *Server {
 		ackSeen:  map[string]bool{},
 		appToken: AppToken,
 		botToken: BotToken,
+
+		refuse:     map[string]string{},
+		chatBurst:  defaultChatBurst,
+		chatEvery:  defaultChatEvery,
+		buckets:    map[string]*bucket{},
+		issued:     map[string]time.Time{},
+		envTrigger: map[string]string{},
+		responses:  map[string][]json.RawMessage{},
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/api/", s.serveAPI)
 	mux.HandleFunc("/ws", s.serveWS)
+	mux.HandleFunc("/response/", s.serveResponse)
 	s.srv = httptest.NewServer(mux)
 	t.Cleanup(s.close)
 	return s

@@ -193,6 +193,8 @@ func TestServer_PingsKeepConnection(t *testing.T) {
 func TestServer_PostAndUpdateMessage(t *testing.T) {
 	s := slacktest.New(t)
 	api := newAPI(s)
+	s.AddChannel("C1", "general", true)
+	s.AddUser("U9", "nine", "nine@example.com")
 
 	ch, ts, err := api.PostMessage("C1", slack.MsgOptionText("hello", false),
 		slack.MsgOptionBlocks(slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, "*hi*", false, false), nil, nil)))
@@ -250,6 +252,8 @@ func TestServer_Conversations(t *testing.T) {
 	if _, err := api.CreateConversation(slack.CreateConversationParams{ChannelName: "Bad Name."}); !isSlackErr(err, "invalid_name_specials") {
 		t.Errorf("bad name err = %v", err)
 	}
+	s.AddUser("U1", "one", "one@example.com")
+	s.AddUser("U2", "two", "two@example.com")
 	if _, err := api.InviteUsersToConversation(ch.ID, "U1", "U2"); err != nil {
 		t.Fatal(err)
 	}
@@ -303,11 +307,12 @@ func TestServer_Views(t *testing.T) {
 		Title:  slack.NewTextBlockObject(slack.PlainTextType, "Open case", false, false),
 		Blocks: slack.Blocks{BlockSet: []slack.Block{slack.NewInputBlock("email", slack.NewTextBlockObject(slack.PlainTextType, "Email", false, false), nil, slack.NewPlainTextInputBlockElement(nil, "email"))}},
 	}
-	resp, err := api.OpenView("trig-1", view)
+	trig := s.IssueTrigger()
+	resp, err := api.OpenView(trig, view)
 	if err != nil || resp.ID != "V1" || resp.CallbackID != "open_case" {
 		t.Fatalf("OpenView = %+v, %v", resp, err)
 	}
-	if _, err := api.OpenView("trig-1", view); !isSlackErr(err, "exchanged_trigger_id") {
+	if _, err := api.OpenView(trig, view); !isSlackErr(err, "exchanged_trigger_id") {
 		t.Errorf("reused trigger err = %v", err)
 	}
 	view.CallbackID = "open_case2"
@@ -325,6 +330,7 @@ func TestServer_Views(t *testing.T) {
 
 func TestServer_Errors(t *testing.T) {
 	s := slacktest.New(t)
+	s.AddChannel("C1", "general", true)
 
 	s.FailNext("chat.postMessage", http.StatusTooManyRequests, `{"ok":false,"error":"ratelimited"}`, map[string]string{"Retry-After": "1"})
 	_, _, err := newAPI(s).PostMessage("C1", slack.MsgOptionText("x", false))

@@ -174,6 +174,7 @@ func (s *Server) send(typ string, payload any, acceptsResponse bool) string {
 	defer s.mu.Unlock()
 	s.envelopeSeq++
 	id := fmt.Sprintf("env-%d", s.envelopeSeq)
+	raw = s.prepareEnvelope(id, typ, raw)
 	env := map[string]any{
 		"type":                     typ,
 		"envelope_id":              id,

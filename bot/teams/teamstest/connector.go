@@ -175,14 +175,15 @@ func (l *Login) Requests() int {
 type Connector struct {
 	srv *httptest.Server
 
-	mu         sync.Mutex
-	seq        int
-	convs      []Conversation
-	activities []*Activity
-	members    map[string]Member // by id, AAD object id and UPN (lower case)
-	throttle   int               // answer this many calls with 429
-	refused    []Refusal
-	changed    chan struct{}
+	mu           sync.Mutex
+	seq          int
+	convs        []Conversation
+	activities   []*Activity
+	members      map[string]Member // by id, AAD object id and UPN (lower case)
+	throttle     int               // answer this many calls with 429
+	refused      []Refusal
+	notInstalled map[string]bool // channel ids where the app is not installed (refuse.go)
+	changed      chan struct{}
 }
 
 // Refusal is a call the connector refused as the real service would.
@@ -196,7 +197,7 @@ type Refusal struct {
 func NewConnector(t testing.TB) *Connector {
 	c := &Connector{members: map[string]Member{}, changed: make(chan struct{}, 1)}
 	mux := http.NewServeMux()
-	mux.HandleFunc("POST /v3/conversations", c.auth(c.create))
+	mux.HandleFunc("POST /v3/conversations", c.auth(c.refuseChannels(c.create)))
 	mux.HandleFunc("POST /v3/conversations/{conv}/activities", c.auth(c.send))
 	mux.HandleFunc("POST /v3/conversations/{conv}/activities/{id}", c.auth(c.send))
 	mux.HandleFunc("PUT /v3/conversations/{conv}/activities/{id}", c.auth(c.update))
