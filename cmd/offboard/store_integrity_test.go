@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -385,18 +386,27 @@ func TestAuditVerify_CorruptStore(t *testing.T) {
 	}
 	const flips = 150
 	rng := rand.New(rand.NewPCG(12, 2026))
+	type flip struct {
+		off int
+		xor byte
+	}
+	plan := make([]flip, flips)
+	for i := range plan {
+		plan[i] = flip{rng.IntN(len(file)), byte(1 + rng.IntN(255))}
+	}
+	var mu sync.Mutex
 	counts := map[string]int{}
-	for i := range flips {
-		off := rng.IntN(len(file))
-		xor := byte(1 + rng.IntN(255))
+	check := func(i int, f flip) {
 		bad := bytes.Clone(file)
-		bad[off] ^= xor
+		bad[f.off] ^= f.xor
 		path := filepath.Join(dir, fmt.Sprintf("flip%03d.db", i))
 		if err := os.WriteFile(path, bad, 0o600); err != nil {
-			t.Fatal(err)
+			t.Error(err)
+			return
 		}
+		defer os.Remove(path)
 		code, out, errOut, timedOut := runChild(t, 30*time.Second, "audit", "verify", "--store", path, "--config", cfgPath)
-		what := fmt.Sprintf("flip %d (byte %d of %d, page %d, xor %#02x)", i, off, len(file), off/4096, xor)
+		what := fmt.Sprintf("flip %d (byte %d of %d, page %d, xor %#02x)", i, f.off, len(file), f.off/4096, f.xor)
 		var kind string
 		switch {
 		case timedOut:
@@ -418,14 +428,31 @@ func TestAuditVerify_CorruptStore(t *testing.T) {
 			kind = "crash"
 			t.Errorf("%s: exit %d\nstdout: %s\nstderr: %.2000s", what, code, out, errOut)
 		}
+		mu.Lock()
 		if counts[kind]++; counts[kind] == 1 {
 			t.Logf("first %s: %s: %.400s%.400s", kind, what, out, errOut)
 		}
+		mu.Unlock()
 		if after, err := os.ReadFile(path); err != nil || !bytes.Equal(after, bad) {
 			t.Errorf("%s: verify changed the file it checked", what)
 		}
-		os.Remove(path)
 	}
+	// Each flip is checked by a child process (a crash must not take the
+	// test down); two at a time, one per core of a small CI machine.
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range 2 {
+		wg.Go(func() {
+			for i := range next {
+				check(i, plan[i])
+			}
+		})
+	}
+	for i := range plan {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
 	t.Logf("%d single-byte flips of a %d-byte store with 3000 audit events: corrupt %d, tampered %d, harmless %d, undetected %d, crash %d",
 		flips, len(file), counts["corrupt"], counts["tampered"], counts["harmless"], counts["undetected"], counts["crash"])
 }
