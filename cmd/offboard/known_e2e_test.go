@@ -19,7 +19,7 @@ import (
 
 // waitForDirectory waits until serve has read the directory (it does so
 // just after start), so the check is on before the test types anything.
-func waitForDirectory(t *testing.T, app *liveApp) {
+func waitForDirectory(t testing.TB, app *liveApp) {
 	t.Helper()
 	eventually(t, "the directory read from the demo Okta", func() bool { return app.app.directory.Len() > 0 })
 }
