@@ -153,14 +153,7 @@ func (c *Client) suspend(ctx context.Context, req connectors.Request) (connector
 		return s.status == statusSuspended || s.status == statusDeprovisioned || s.transitioning == statusDeprovisioned
 	}
 	if suspended(t) {
-		ev["status_after"] = t.status
-		ev["okta_request_id"] = t.readRequestID
-		ev["read_back"] = "user status is " + t.status
-		ev["already_done"] = "true"
-		res := connectors.Result{Verified: true, AlreadyDone: true, Evidence: ev,
-			Summary: fmt.Sprintf("Okta user %s was already %s", t.login, t.status)}
-		c.logDone(req.Action, t, res)
-		return res, nil
+		return c.alreadyInStatus(req, t, ev, fmt.Sprintf("Okta user %s was already %s", t.login, t.status)), nil
 	}
 	if t.status != statusActive {
 		return connectors.Result{}, cannotSuspend(t)
@@ -285,13 +278,7 @@ func (c *Client) clearAll(ctx context.Context, req connectors.Request, spec clea
 	ev["status_after"] = t.status
 	ev[spec.key+"_before"] = strconv.Itoa(n)
 	if n == 0 && !spec.alwaysWrite {
-		ev["okta_request_id"] = readID
-		ev["read_back"] = "0 " + spec.readNoun
-		ev["already_done"] = "true"
-		res := connectors.Result{Verified: true, AlreadyDone: true, Evidence: ev,
-			Summary: fmt.Sprintf("Okta user %s %s", t.login, spec.none)}
-		c.logDone(req.Action, t, res)
-		return res, nil
+		return c.alreadyDone(req, t, ev, readID, "0 "+spec.readNoun, fmt.Sprintf("Okta user %s %s", t.login, spec.none)), nil
 	}
 	reqID, _, err := c.write(ctx, spec.op, func(ctx context.Context) (*okta.Response, error) {
 		return spec.write(ctx, t.id)
@@ -394,13 +381,8 @@ func (c *Client) removeGroups(ctx context.Context, req connectors.Request) (conn
 		ev["skipped"] = strings.Join(skipped, ", ")
 	}
 	if len(removed) == 0 {
-		ev["okta_request_id"] = readID
-		ev["read_back"] = "member of no OKTA_GROUP groups"
-		ev["already_done"] = "true"
-		res := connectors.Result{Verified: true, AlreadyDone: true, Evidence: ev,
-			Summary: fmt.Sprintf("Okta user %s was in no Okta-managed groups", t.login)}
-		c.logDone(req.Action, t, res)
-		return res, nil
+		return c.alreadyDone(req, t, ev, readID, "member of no OKTA_GROUP groups",
+			fmt.Sprintf("Okta user %s was in no Okta-managed groups", t.login)), nil
 	}
 	ev["removed"] = strings.Join(removed, ", ")
 	ev["okta_request_id"] = lastID
@@ -432,14 +414,7 @@ func (c *Client) deactivate(ctx context.Context, req connectors.Request) (connec
 	ev := t.evidence()
 	gone := func(s *target) bool { return s.status == statusDeprovisioned || s.transitioning == statusDeprovisioned }
 	if gone(t) {
-		ev["status_after"] = t.status
-		ev["okta_request_id"] = t.readRequestID
-		ev["read_back"] = "user status is " + t.status
-		ev["already_done"] = "true"
-		res := connectors.Result{Verified: true, AlreadyDone: true, Evidence: ev,
-			Summary: fmt.Sprintf("Okta user %s was already deactivated", t.login)}
-		c.logDone(req.Action, t, res)
-		return res, nil
+		return c.alreadyInStatus(req, t, ev, fmt.Sprintf("Okta user %s was already deactivated", t.login)), nil
 	}
 	// POST /lifecycle/deactivate only; never DELETE /users/{id}, which
 	// deletes a deactivated user for good.
@@ -498,4 +473,23 @@ func (c *Client) appReport(ctx context.Context, req connectors.Request) (connect
 	res := connectors.Result{Verified: true, Evidence: ev, Summary: summary}
 	c.logDone(req.Action, t, res)
 	return res, nil
+}
+
+// alreadyDone is the result of an action whose target the read before
+// the write found in the wanted state: success, verified by that read,
+// with nothing written.
+func (c *Client) alreadyDone(req connectors.Request, t *target, ev map[string]string, requestID, readBack, summary string) connectors.Result {
+	ev["okta_request_id"] = requestID
+	ev["read_back"] = readBack
+	ev["already_done"] = "true"
+	res := connectors.Result{Verified: true, AlreadyDone: true, Evidence: ev, Summary: summary}
+	c.logDone(req.Action, t, res)
+	return res
+}
+
+// alreadyInStatus is alreadyDone for a lifecycle action: the user's
+// status is the one wanted.
+func (c *Client) alreadyInStatus(req connectors.Request, t *target, ev map[string]string, summary string) connectors.Result {
+	ev["status_after"] = t.status
+	return c.alreadyDone(req, t, ev, t.readRequestID, "user status is "+t.status, summary)
 }

@@ -33,14 +33,7 @@ func (c *Client) restore(ctx context.Context, req connectors.Request) (connector
 	ev["not_restored"] = notRestored
 	switch {
 	case t.transitioning == "" && (t.status == statusActive || t.status == statusProvisioned):
-		ev["status_after"] = t.status
-		ev["okta_request_id"] = t.readRequestID
-		ev["read_back"] = "user status is " + t.status
-		ev["already_done"] = "true"
-		res := connectors.Result{Verified: true, AlreadyDone: true, Evidence: ev,
-			Summary: fmt.Sprintf("Okta user %s was already %s", t.login, t.status)}
-		c.logDone(req.Action, t, res)
-		return res, nil
+		return c.alreadyInStatus(req, t, ev, fmt.Sprintf("Okta user %s was already %s", t.login, t.status)), nil
 	case t.status == statusSuspended:
 		back := func(s *target) bool { return s.status == statusActive }
 		return c.lifecycle(ctx, req, t, ev, "unsuspend", "unsuspended", back, func(ctx context.Context) (*okta.Response, error) {
