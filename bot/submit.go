@@ -23,45 +23,17 @@ func (r *Router) Submit(ctx context.Context, who offboard.Actor, formID, state s
 	case FormOpenCase:
 		return r.submitOpen(ctx, who, val)
 	case FormSkipTask:
-		ref, err := offboard.ParseActionRef(state)
-		if err != nil || ref.Verb != offboard.VerbSkip || ref.CaseID == "" || ref.TaskKey == "" {
-			return offboard.Reply{Ephemeral: true, Text: "That form is out of date; refresh the card and try again."}, nil
-		}
-		reason := val("reason")
-		if reason == "" {
-			return offboard.Reply{}, offboard.FieldErrors{"reason": "Say why the task is skipped."}
-		}
-		res, err := r.apply(ctx, flows.SkipTask{By: who, CaseID: ref.CaseID, TaskKey: ref.TaskKey, Reason: reason})
-		if err != nil {
-			if offboard.ErrorCode(err) == offboard.EINVALID {
-				return offboard.Reply{}, offboard.FieldErrors{"reason": offboard.ErrorMessage(err)}
-			}
-			return r.failure(err), nil
-		}
-		name := personName(who)
-		return r.taskReply(res, ref.TaskKey, func(title string) string {
-			return fmt.Sprintf("%s skipped “%s”: %s", name, title, reason)
-		}), nil
+		return r.submitWithReason(ctx, who, state, val("reason"), "Say why the task is skipped.",
+			func(ref offboard.ActionRef) bool { return ref.Verb == offboard.VerbSkip },
+			func(ref offboard.ActionRef, reason string) flows.Command {
+				return flows.SkipTask{By: who, CaseID: ref.CaseID, TaskKey: ref.TaskKey, Reason: reason}
+			}, "%s skipped “%s”: %s")
 	case FormRunOverride:
-		ref, err := offboard.ParseActionRef(state)
-		if err != nil || (ref.Verb != offboard.VerbStart && ref.Verb != offboard.VerbRetry) || ref.CaseID == "" || ref.TaskKey == "" {
-			return offboard.Reply{Ephemeral: true, Text: "That form is out of date; refresh the card and try again."}, nil
-		}
-		reason := val("reason")
-		if reason == "" {
-			return offboard.Reply{}, offboard.FieldErrors{"reason": "Say why it cannot wait."}
-		}
-		res, err := r.apply(ctx, flows.StartTask{By: who, CaseID: ref.CaseID, TaskKey: ref.TaskKey, Override: true, Reason: reason})
-		if err != nil {
-			if offboard.ErrorCode(err) == offboard.EINVALID {
-				return offboard.Reply{}, offboard.FieldErrors{"reason": offboard.ErrorMessage(err)}
-			}
-			return r.failure(err), nil
-		}
-		name := personName(who)
-		return r.taskReply(res, ref.TaskKey, func(title string) string {
-			return fmt.Sprintf("%s ran “%s” before the tasks it waits for: %s", name, title, reason)
-		}), nil
+		return r.submitWithReason(ctx, who, state, val("reason"), "Say why it cannot wait.",
+			func(ref offboard.ActionRef) bool { return ref.Verb == offboard.VerbStart || ref.Verb == offboard.VerbRetry },
+			func(ref offboard.ActionRef, reason string) flows.Command {
+				return flows.StartTask{By: who, CaseID: ref.CaseID, TaskKey: ref.TaskKey, Override: true, Reason: reason}
+			}, "%s ran “%s” before the tasks it waits for: %s")
 	case FormDeny:
 		if state == "" || len(state) > 200 {
 			return offboard.Reply{Ephemeral: true, Text: "That form is out of date; refresh the card and try again."}, nil
@@ -181,3 +153,28 @@ func fieldOf(err error) string {
 }
 
 var mentionRE = regexp.MustCompile(`<@[^>]+>`)
+
+// submitWithReason applies the command of a task form that asks why (a
+// skip, a run out of order): the form's state is the button's action
+// ref; an empty reason, or one the engine finds invalid, is a field
+// error; said words the announcement from the person's name, the task's
+// title and the reason.
+func (r *Router) submitWithReason(ctx context.Context, who offboard.Actor, state, reason, missing string,
+	verbOK func(offboard.ActionRef) bool, command func(offboard.ActionRef, string) flows.Command, said string) (offboard.Reply, error) {
+	ref, err := offboard.ParseActionRef(state)
+	if err != nil || !verbOK(ref) || ref.CaseID == "" || ref.TaskKey == "" {
+		return offboard.Reply{Ephemeral: true, Text: "That form is out of date; refresh the card and try again."}, nil
+	}
+	if reason == "" {
+		return offboard.Reply{}, offboard.FieldErrors{"reason": missing}
+	}
+	res, err := r.apply(ctx, command(ref, reason))
+	if err != nil {
+		if offboard.ErrorCode(err) == offboard.EINVALID {
+			return offboard.Reply{}, offboard.FieldErrors{"reason": offboard.ErrorMessage(err)}
+		}
+		return r.failure(err), nil
+	}
+	name := personName(who)
+	return r.taskReply(res, ref.TaskKey, func(title string) string { return fmt.Sprintf(said, name, title, reason) }), nil
+}
