@@ -30,7 +30,7 @@ func (d *decision) createApproval(cs *offboard.Case, t *offboard.Task, question 
 	if err := d.putApproval(a); err != nil {
 		return err
 	}
-	detail := fmt.Sprintf("asked %s: %s", orNobody(approver), question)
+	detail := fmt.Sprintf("asked %s: %s", offboard.ApproverOrNobody(approver), question)
 	if err := d.audit(cs.ID, "approval.requested", id, offboard.OutcomeOK, detail, params); err != nil {
 		return err
 	}
@@ -40,13 +40,6 @@ func (d *decision) createApproval(cs *offboard.Case, t *offboard.Task, question 
 		n.To = []string{approver}
 	}
 	return d.notify(n)
-}
-
-func orNobody(email string) string {
-	if email == "" {
-		return "nobody yet (no manager known; an admin can decide, or ask someone with new parameters)"
-	}
-	return email
 }
 
 func (d *decision) requestApproval(c RequestApproval) (*Result, error) {
@@ -188,7 +181,7 @@ func (d *decision) needsApproval(cs *offboard.Case, t *offboard.Task) error {
 	}
 	for _, a := range apps {
 		if a.TaskKey == t.Key && a.Status == offboard.ApprovalPending {
-			return offboard.Errorf(offboard.ECONFLICT, "%q waits for approval %s from %s", t.Title, a.ID, orNobody(a.Approver))
+			return offboard.Errorf(offboard.ECONFLICT, "%q waits for approval %s from %s", t.Title, a.ID, offboard.ApproverOrNobody(a.Approver))
 		}
 	}
 	return offboard.Errorf(offboard.ECONFLICT, "%q needs an approval first; ask for one", t.Title)

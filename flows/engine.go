@@ -134,6 +134,9 @@ func (e *Engine) Playbook(name string) (*offboard.Playbook, bool) {
 // Now is the engine's clock.
 func (e *Engine) Now() time.Time { return e.clock.Now() }
 
+// The engine is the case service every other package uses.
+var _ offboard.CaseService = (*Engine)(nil)
+
 // Apply authorizes and applies one command in one store transaction.
 // Errors are *offboard.Error with a code and a message for people. A
 // refused or invalid command changes nothing except an audit entry that

@@ -150,9 +150,9 @@ func (d *decision) nudgeApproval(cs *offboard.Case, a *offboard.Approval, t *off
 		a.Reminders++
 		a.LastNudgeAt = &now
 		changed = true
-		age := waited(now.Sub(a.CreatedAt))
+		age := offboard.Waited(now.Sub(a.CreatedAt))
 		if err := d.audit(cs.ID, "approval.reminded", a.ID, offboard.OutcomeOK,
-			fmt.Sprintf("reminded %s after %s", orNobody(a.Approver), age), nil); err != nil {
+			fmt.Sprintf("reminded %s after %s", offboard.ApproverOrNobody(a.Approver), age), nil); err != nil {
 			return err
 		}
 		n := offboard.Notice{Kind: offboard.NoticeApprovalReminder, CaseID: cs.ID, TaskKey: a.TaskKey, ApprovalID: a.ID,
@@ -182,7 +182,7 @@ func (d *decision) nudgeApproval(cs *offboard.Case, a *offboard.Approval, t *off
 		case !a.Paged:
 			a.Paged = true
 			changed = true
-			age := waited(now.Sub(a.CreatedAt))
+			age := offboard.Waited(now.Sub(a.CreatedAt))
 			if err := d.audit(cs.ID, "approval.stuck", a.ID, offboard.OutcomeOK,
 				fmt.Sprintf("still pending at escalation level %d after %s; HR told", a.EscalationLevel, age), nil); err != nil {
 				return err
@@ -238,7 +238,7 @@ func (d *decision) escalateApproval(cs *offboard.Case, a *offboard.Approval, dep
 	a.EscalationLevel++
 	a.LastNudgeAt = &now
 	a.EscalatedTo = append(a.EscalatedTo, added...)
-	age := waited(now.Sub(a.CreatedAt))
+	age := offboard.Waited(now.Sub(a.CreatedAt))
 	level := strconv.Itoa(a.EscalationLevel)
 	n := offboard.Notice{Kind: offboard.NoticeApprovalEscalated, CaseID: cs.ID, TaskKey: a.TaskKey, ApprovalID: a.ID,
 		Department: dept}
@@ -255,7 +255,7 @@ func (d *decision) escalateApproval(cs *offboard.Case, a *offboard.Approval, dep
 			everyone = append(everyone, a.Approver)
 		}
 		everyone = append(everyone, a.EscalatedTo...)
-		detail = fmt.Sprintf("level %s after %s: nobody new to escalate to; still waiting on %s", level, age, orNobody(strings.Join(everyone, ", ")))
+		detail = fmt.Sprintf("level %s after %s: nobody new to escalate to; still waiting on %s", level, age, offboard.ApproverOrNobody(strings.Join(everyone, ", ")))
 		n.To = everyone
 		n.Text = fmt.Sprintf("Escalated (level %s, waiting %s): %s", level, age, a.Question)
 	}
@@ -277,7 +277,7 @@ func (d *decision) nudgeTask(cs *offboard.Case, t *offboard.Task) error {
 		return nil
 	}
 	now := d.now
-	late := waited(now.Sub(*t.Due))
+	late := offboard.Waited(now.Sub(*t.Due))
 	n := offboard.Notice{Kind: offboard.NoticeTaskOverdue, CaseID: cs.ID, TaskKey: t.Key, Department: t.Department}
 	var detail string
 	switch {
@@ -314,26 +314,4 @@ func whoOrRoom(email string, dept offboard.Department) string {
 		return email
 	}
 	return "the " + string(dept) + " room"
-}
-
-// waited renders a wait for people: "3d 4h", "26m".
-func waited(dur time.Duration) string {
-	if dur < 0 {
-		dur = 0
-	}
-	dur = dur.Round(time.Minute)
-	days := int(dur / (24 * time.Hour))
-	hours := int(dur % (24 * time.Hour) / time.Hour)
-	mins := int(dur % time.Hour / time.Minute)
-	switch {
-	case days > 0 && hours > 0:
-		return fmt.Sprintf("%dd %dh", days, hours)
-	case days > 0:
-		return fmt.Sprintf("%dd", days)
-	case hours > 0 && mins > 0:
-		return fmt.Sprintf("%dh %dm", hours, mins)
-	case hours > 0:
-		return fmt.Sprintf("%dh", hours)
-	}
-	return fmt.Sprintf("%dm", mins)
 }

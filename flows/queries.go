@@ -8,35 +8,6 @@ import (
 	"github.com/offboard-dev/offboard"
 )
 
-// CaseView is a case with its tasks and approvals, as people see it.
-type CaseView struct {
-	Case      *offboard.Case       `json:"case"`
-	Tasks     []*offboard.Task     `json:"tasks"`
-	Approvals []*offboard.Approval `json:"approvals"`
-}
-
-// Progress counts settled tasks out of all.
-func (v *CaseView) Progress() (settled, total int) {
-	for _, t := range v.Tasks {
-		total++
-		if t.Status.Settled() {
-			settled++
-		}
-	}
-	return settled, total
-}
-
-// TasksIn counts the case's tasks for a department.
-func (v *CaseView) TasksIn(d offboard.Department) int {
-	n := 0
-	for _, t := range v.Tasks {
-		if t.Department == d {
-			n++
-		}
-	}
-	return n
-}
-
 // GetCase returns one case if the actor may see it. Reads go through the
 // engine so that every surface applies the same visibility rule.
 func (e *Engine) GetCase(ctx context.Context, actor offboard.Actor, id offboard.CaseID) (*CaseView, error) {

@@ -1,0 +1,30 @@
+package offboard
+
+// CaseView is a case with its tasks and approvals, as people see it.
+type CaseView struct {
+	Case      *Case       `json:"case"`
+	Tasks     []*Task     `json:"tasks"`
+	Approvals []*Approval `json:"approvals"`
+}
+
+// Progress counts settled tasks out of all.
+func (v *CaseView) Progress() (settled, total int) {
+	for _, t := range v.Tasks {
+		total++
+		if t.Status.Settled() {
+			settled++
+		}
+	}
+	return settled, total
+}
+
+// TasksIn counts the case's tasks for a department.
+func (v *CaseView) TasksIn(d Department) int {
+	n := 0
+	for _, t := range v.Tasks {
+		if t.Department == d {
+			n++
+		}
+	}
+	return n
+}

@@ -1,0 +1,192 @@
+package offboard
+
+import "time"
+
+// Command is a request to change state, sent to CaseService.Apply. Every
+// command names its actor. The commands are the domain's verbs; they live
+// here, not with the engine, so that every surface speaks them without
+// importing the engine.
+type Command interface {
+	// Actor is who sends the command.
+	Actor() Actor
+	// Name is the command's audit name ("open_case").
+	Name() string
+}
+
+// OpenCase opens a case for a departing employee.
+type OpenCase struct {
+	By       Actor
+	Employee Employee
+	Kind     DepartureKind
+	// LastDay "2006-01-02" in the employee's time zone. Required for
+	// voluntary exits; an involuntary exit defaults to today.
+	LastDay string
+	// LastTime "15:04" is when access goes on the last day; empty means
+	// the configured revocation time.
+	LastTime string
+	// EffectiveAt is HR's effective termination time, when known.
+	EffectiveAt time.Time
+	// Confidential overrides the default (on for involuntary exits).
+	Confidential *bool
+	// Playbook overrides the playbook chosen by departure kind.
+	Playbook  string
+	Source    string
+	SourceRef string
+	// DedupeKey makes delivery idempotent: a second OpenCase with the same
+	// key returns the first case (Result.Duplicate).
+	DedupeKey string
+	Notes     string
+	// ConfirmUnknown: the sender confirms the emails although no
+	// directory knows them (someone outside Okta and the HRIS); without
+	// it such an email is refused with the nearest known one.
+	ConfirmUnknown bool
+}
+
+// CancelCase stops a case; tasks not yet running are skipped.
+type CancelCase struct {
+	By     Actor
+	CaseID CaseID
+	Reason string
+}
+
+// StartTask runs an automated task now (early, or again after a failure),
+// or claims a manual task for the actor.
+type StartTask struct {
+	By      Actor
+	CaseID  CaseID
+	TaskKey string
+	// Override runs an automated task before the tasks it waits for
+	// (After) are settled; it needs a Reason, and both are audited.
+	Override bool
+	Reason   string
+}
+
+// RevokeNow runs every revocation of a case that has not run yet, at
+// once: IT's answer to a voluntary exit that cannot wait for the last day.
+type RevokeNow struct {
+	By     Actor
+	CaseID CaseID
+	Reason string
+}
+
+// CompleteTask marks a manual task done, or confirms by hand an automated
+// task whose action failed or could not be verified.
+type CompleteTask struct {
+	By      Actor
+	CaseID  CaseID
+	TaskKey string
+	Note    string
+}
+
+// SkipTask marks a task as not needed. A reason is required.
+type SkipTask struct {
+	By      Actor
+	CaseID  CaseID
+	TaskKey string
+	Reason  string
+}
+
+// RequestApproval asks (again) for the approval gating a task, with the
+// given parameters. Any earlier approval for the task becomes void.
+type RequestApproval struct {
+	By      Actor
+	CaseID  CaseID
+	TaskKey string
+	Params  map[string]string
+	// Approver overrides the default approver (the manager), by email.
+	Approver string
+}
+
+// DecideApproval approves or denies an approval.
+type DecideApproval struct {
+	By         Actor
+	ApprovalID string
+	Approve    bool
+	Comment    string
+	// ParamsHash, when set, must match the approval's: the person decided
+	// on exactly what they saw.
+	ParamsHash string
+}
+
+// ActionSucceeded reports that a job's action ran.
+type ActionSucceeded struct {
+	By    Actor
+	JobID string
+	// Verified is true when the connector read the target back and it
+	// agrees; false makes the task "unverified".
+	Verified    bool
+	AlreadyDone bool
+	Summary     string
+	Evidence    map[string]string
+}
+
+// ActionFailed reports that a job's action failed.
+type ActionFailed struct {
+	By    Actor
+	JobID string
+	Error string
+	// Retryable failures run again at RetryAt until attempts run out.
+	Retryable bool
+	RetryAt   time.Time
+	// RateLimited defers the job to RetryAt without counting an attempt.
+	RateLimited bool
+}
+
+// RecordRoom records where a chat platform shows a case: its room and the
+// ids of the messages it posted. Fields left empty keep their stored
+// value; Messages are merged. Only offboard itself sends it.
+type RecordRoom struct {
+	By     Actor
+	CaseID CaseID
+	Room   RoomRef
+}
+
+// Tick runs what has come due: scheduled tasks, and tasks whose wait for
+// others has run out. Now zero means the engine's clock.
+type Tick struct {
+	By  Actor
+	Now time.Time
+}
+
+func (c OpenCase) Actor() Actor        { return c.By }
+func (c CancelCase) Actor() Actor      { return c.By }
+func (c StartTask) Actor() Actor       { return c.By }
+func (c CompleteTask) Actor() Actor    { return c.By }
+func (c SkipTask) Actor() Actor        { return c.By }
+func (c RequestApproval) Actor() Actor { return c.By }
+func (c DecideApproval) Actor() Actor  { return c.By }
+func (c ActionSucceeded) Actor() Actor { return c.By }
+func (c ActionFailed) Actor() Actor    { return c.By }
+func (c Tick) Actor() Actor            { return c.By }
+func (c RecordRoom) Actor() Actor      { return c.By }
+func (c RevokeNow) Actor() Actor       { return c.By }
+
+func (OpenCase) Name() string        { return "open_case" }
+func (CancelCase) Name() string      { return "cancel_case" }
+func (StartTask) Name() string       { return "start_task" }
+func (CompleteTask) Name() string    { return "complete_task" }
+func (SkipTask) Name() string        { return "skip_task" }
+func (RequestApproval) Name() string { return "request_approval" }
+func (DecideApproval) Name() string  { return "decide_approval" }
+func (ActionSucceeded) Name() string { return "action_succeeded" }
+func (ActionFailed) Name() string    { return "action_failed" }
+func (Tick) Name() string            { return "tick" }
+func (RecordRoom) Name() string      { return "record_room" }
+func (RevokeNow) Name() string       { return "revoke_now" }
+
+// Result is what a command did.
+type Result struct {
+	Case      *Case
+	Tasks     []*Task
+	Approvals []*Approval
+	// Duplicate is set when OpenCase matched an earlier delivery.
+	Duplicate bool
+	// Message says in one line what happened, for chat replies.
+	Message string
+	// JobsQueued counts the jobs this command queued.
+	JobsQueued int
+	// Advanced counts the jobs a Tick queued.
+	Advanced int
+	// More is set when a Tick took a full batch of due tasks: tick again.
+	More bool
+}
