@@ -7,12 +7,11 @@ import (
 	"time"
 
 	"github.com/offboard-dev/offboard"
-	"github.com/offboard-dev/offboard/flows"
 )
 
 // CaseHeader is the card at the top of a case room: who, kind, last day,
 // status, progress and the case clock.
-func CaseHeader(v *flows.CaseView, now time.Time, loc *time.Location) offboard.Card {
+func CaseHeader(v *offboard.CaseView, now time.Time, loc *time.Location) offboard.Card {
 	loc = orUTC(loc)
 	c := v.Case
 	settled, total := v.Progress()
@@ -91,7 +90,7 @@ func caseClock(c *offboard.Case, now time.Time, loc *time.Location) string {
 
 // TaskCards returns one card per department that has tasks, in the
 // order IT, Finance, Security, HR.
-func TaskCards(v *flows.CaseView, now time.Time, loc *time.Location) []offboard.Card {
+func TaskCards(v *offboard.CaseView, now time.Time, loc *time.Location) []offboard.Card {
 	var out []offboard.Card
 	for _, d := range offboard.Departments() {
 		if card, ok := taskCard(v, d, now, loc); ok {
@@ -102,11 +101,11 @@ func TaskCards(v *flows.CaseView, now time.Time, loc *time.Location) []offboard.
 }
 
 // DepartmentCard returns the task card of one department, if it has tasks.
-func DepartmentCard(v *flows.CaseView, d offboard.Department, now time.Time, loc *time.Location) (offboard.Card, bool) {
+func DepartmentCard(v *offboard.CaseView, d offboard.Department, now time.Time, loc *time.Location) (offboard.Card, bool) {
 	return taskCard(v, d, now, loc)
 }
 
-func taskCard(v *flows.CaseView, d offboard.Department, now time.Time, loc *time.Location) (offboard.Card, bool) {
+func taskCard(v *offboard.CaseView, d offboard.Department, now time.Time, loc *time.Location) (offboard.Card, bool) {
 	loc = orUTC(loc)
 	var tasks []*offboard.Task
 	for _, t := range v.Tasks {
@@ -203,7 +202,7 @@ func taskSection(c *offboard.Case, approvals []*offboard.Approval, t *offboard.T
 // AwaitsRestore reports whether a cancelled case still has access to
 // give back: a restore task not yet settled, or a revocation still
 // running whose success will ask for one. Its room must stay usable.
-func AwaitsRestore(v *flows.CaseView) bool {
+func AwaitsRestore(v *offboard.CaseView) bool {
 	if v.Case.Status != offboard.CaseCancelled {
 		return false
 	}
@@ -271,7 +270,7 @@ func chasedWords(a *offboard.Approval) string {
 }
 
 // ApprovalCard shows one approval with Approve / Deny while it is pending.
-func ApprovalCard(v *flows.CaseView, a *offboard.Approval) offboard.Card {
+func ApprovalCard(v *offboard.CaseView, a *offboard.Approval) offboard.Card {
 	title := a.TaskKey
 	for _, t := range v.Tasks {
 		if t.Key == a.TaskKey {
@@ -356,7 +355,7 @@ func orUTC(loc *time.Location) *time.Location {
 }
 
 // caseLine is one line about a case for lists.
-func caseLine(v *flows.CaseView) string {
+func caseLine(v *offboard.CaseView) string {
 	c := v.Case
 	settled, total := v.Progress()
 	s := fmt.Sprintf("%s · %s · %s · last day %s · %d/%d done", c.ID, c.Employee.DisplayName(), c.Kind.Label(), c.LastDay, settled, total)
@@ -367,7 +366,7 @@ func caseLine(v *flows.CaseView) string {
 }
 
 // remaining lists the unsettled tasks of a case by department.
-func remaining(v *flows.CaseView, now time.Time, loc *time.Location) string {
+func remaining(v *offboard.CaseView, now time.Time, loc *time.Location) string {
 	var lines []string
 	for _, d := range offboard.Departments() {
 		var items []string

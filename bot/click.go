@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/offboard-dev/offboard"
-	"github.com/offboard-dev/offboard/flows"
 )
 
 const brokenButton = "That button is broken; refresh the card."
@@ -37,7 +36,7 @@ func (r *Router) Click(ctx context.Context, who offboard.Actor, value string) of
 	name := personName(who)
 	switch ref.Verb {
 	case offboard.VerbRevokeNow:
-		res, err := r.apply(ctx, flows.RevokeNow{By: who, CaseID: ref.CaseID, Reason: "Revoke now, clicked in chat"})
+		res, err := r.apply(ctx, offboard.RevokeNow{By: who, CaseID: ref.CaseID, Reason: "Revoke now, clicked in chat"})
 		if err != nil {
 			return r.failure(err)
 		}
@@ -64,7 +63,7 @@ func (r *Router) Click(ctx context.Context, who offboard.Actor, value string) of
 		}
 		return offboard.Reply{Ephemeral: true, Form: DenyForm(ref.ApprovalID, question)}
 	case offboard.VerbApprove:
-		res, err := r.apply(ctx, flows.DecideApproval{By: who, ApprovalID: ref.ApprovalID, Approve: true})
+		res, err := r.apply(ctx, offboard.DecideApproval{By: who, ApprovalID: ref.ApprovalID, Approve: true})
 		if err != nil {
 			return r.failure(err)
 		}
@@ -85,17 +84,17 @@ func (r *Router) Click(ctx context.Context, who offboard.Actor, value string) of
 			return offboard.Reply{Ephemeral: true, Text: fmt.Sprintf("“%s” runs by itself; nobody needs to take it.", t.Title)}
 		}
 	}
-	var cmd flows.Command
+	var cmd offboard.Command
 	var did string
 	switch ref.Verb {
 	case offboard.VerbStart:
-		cmd, did = flows.StartTask{By: who, CaseID: ref.CaseID, TaskKey: ref.TaskKey}, "started"
+		cmd, did = offboard.StartTask{By: who, CaseID: ref.CaseID, TaskKey: ref.TaskKey}, "started"
 	case offboard.VerbRetry:
-		cmd, did = flows.StartTask{By: who, CaseID: ref.CaseID, TaskKey: ref.TaskKey}, "retried"
+		cmd, did = offboard.StartTask{By: who, CaseID: ref.CaseID, TaskKey: ref.TaskKey}, "retried"
 	case offboard.VerbAssign:
-		cmd, did = flows.StartTask{By: who, CaseID: ref.CaseID, TaskKey: ref.TaskKey}, "took"
+		cmd, did = offboard.StartTask{By: who, CaseID: ref.CaseID, TaskKey: ref.TaskKey}, "took"
 	case offboard.VerbComplete:
-		cmd, did = flows.CompleteTask{By: who, CaseID: ref.CaseID, TaskKey: ref.TaskKey}, "marked"
+		cmd, did = offboard.CompleteTask{By: who, CaseID: ref.CaseID, TaskKey: ref.TaskKey}, "marked"
 	default:
 		return offboard.Reply{Ephemeral: true, Text: brokenButton}
 	}
@@ -137,7 +136,7 @@ func (r *Router) overrideForm(ctx context.Context, who offboard.Actor, ref offbo
 	return RunOverrideForm(ref, t, unsettled)
 }
 
-func findTask(v *flows.CaseView, key string) *offboard.Task {
+func findTask(v *offboard.CaseView, key string) *offboard.Task {
 	for _, t := range v.Tasks {
 		if t.Key == key {
 			return t
@@ -146,7 +145,7 @@ func findTask(v *flows.CaseView, key string) *offboard.Task {
 	return nil
 }
 
-func findApproval(v *flows.CaseView, id string) *offboard.Approval {
+func findApproval(v *offboard.CaseView, id string) *offboard.Approval {
 	for _, a := range v.Approvals {
 		if a.ID == id {
 			return a
@@ -156,7 +155,7 @@ func findApproval(v *flows.CaseView, id string) *offboard.Approval {
 }
 
 // taskReply answers a task change with the task's department card.
-func (r *Router) taskReply(res *flows.Result, key string, text func(title string) string) offboard.Reply {
+func (r *Router) taskReply(res *offboard.Result, key string, text func(title string) string) offboard.Reply {
 	v := viewOf(res)
 	t := findTask(v, key)
 	if t == nil {
@@ -170,7 +169,7 @@ func (r *Router) taskReply(res *flows.Result, key string, text func(title string
 }
 
 // approvalReply answers a decision with the approval's card.
-func (r *Router) approvalReply(res *flows.Result, id, who string) offboard.Reply {
+func (r *Router) approvalReply(res *offboard.Result, id, who string) offboard.Reply {
 	v := viewOf(res)
 	a := findApproval(v, id)
 	if a == nil {

@@ -8,7 +8,6 @@ import (
 
 	"github.com/offboard-dev/offboard"
 	"github.com/offboard-dev/offboard/bot"
-	"github.com/offboard-dev/offboard/flows"
 	goldenfile "github.com/offboard-dev/offboard/internal/golden"
 )
 
@@ -33,7 +32,7 @@ func (h *harness) actionJobs() []*offboard.Job {
 	return out
 }
 
-func (h *harness) apply(cmd flows.Command) {
+func (h *harness) apply(cmd offboard.Command) {
 	h.t.Helper()
 	if _, err := h.engine.Apply(h.ctx, cmd); err != nil {
 		h.t.Fatalf("%s: %v", cmd.Name(), err)
@@ -62,10 +61,10 @@ func TestGolden_Cards(t *testing.T) {
 			h.router.Click(h.ctx, it, offboard.ActionRef{Verb: offboard.VerbStart, CaseID: id, TaskKey: "okta_clear_sessions"}.Encode())
 			for _, j := range h.actionJobs() {
 				if j.TaskKey == "okta_suspend" {
-					h.apply(flows.ActionSucceeded{By: runner, JobID: j.ID, Verified: true,
+					h.apply(offboard.ActionSucceeded{By: runner, JobID: j.ID, Verified: true,
 						Evidence: map[string]string{"status_after": "SUSPENDED"}})
 				} else {
-					h.apply(flows.ActionFailed{By: runner, JobID: j.ID, Error: "okta: 403 forbidden"})
+					h.apply(offboard.ActionFailed{By: runner, JobID: j.ID, Error: "okta: 403 forbidden"})
 				}
 			}
 			v := h.view(id)
@@ -83,7 +82,7 @@ func TestGolden_Cards(t *testing.T) {
 			id := h.open("jane.doe@example.com involuntary")
 			h.clock.Advance(4 * time.Minute)
 			for _, j := range h.actionJobs() {
-				h.apply(flows.ActionSucceeded{By: runner, JobID: j.ID, Verified: true,
+				h.apply(offboard.ActionSucceeded{By: runner, JobID: j.ID, Verified: true,
 					Evidence: map[string]string{"status_after": "SUSPENDED"}})
 			}
 			h.clock.Advance(time.Hour)

@@ -109,7 +109,7 @@ func (h *harness) openWithManager() offboard.CaseID {
 	return id
 }
 
-func (h *harness) view(id offboard.CaseID) *flows.CaseView {
+func (h *harness) view(id offboard.CaseID) *offboard.CaseView {
 	h.t.Helper()
 	v, err := h.engine.GetCase(h.ctx, admin, id)
 	if err != nil {

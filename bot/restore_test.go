@@ -6,7 +6,6 @@ import (
 
 	"github.com/offboard-dev/offboard"
 	"github.com/offboard-dev/offboard/bot"
-	"github.com/offboard-dev/offboard/flows"
 )
 
 // TestClick_RestoreAfterCancel: a case cancelled after the suspend ran
@@ -25,7 +24,7 @@ func TestClick_RestoreAfterCancel(t *testing.T) {
 	}
 	for _, j := range jobs {
 		if j.Kind == offboard.JobAction && j.TaskKey == "okta_suspend" {
-			if _, err := h.engine.Apply(h.ctx, flows.ActionSucceeded{By: offboard.System("runner"), JobID: j.ID, Verified: true,
+			if _, err := h.engine.Apply(h.ctx, offboard.ActionSucceeded{By: offboard.System("runner"), JobID: j.ID, Verified: true,
 				Evidence: map[string]string{"okta_user_id": "00ubob"}}); err != nil {
 				t.Fatal(err)
 			}

@@ -13,20 +13,11 @@ import (
 	"time"
 
 	"github.com/offboard-dev/offboard"
-	"github.com/offboard-dev/offboard/flows"
 )
-
-// Engine is what the bot needs of the engine; *flows.Engine satisfies it.
-type Engine interface {
-	Apply(ctx context.Context, cmd flows.Command) (*flows.Result, error)
-	GetCase(ctx context.Context, actor offboard.Actor, id offboard.CaseID) (*flows.CaseView, error)
-	ListCases(ctx context.Context, actor offboard.Actor, status offboard.CaseStatus, limit int) ([]*flows.CaseView, error)
-	FindCases(ctx context.Context, actor offboard.Actor, query string) ([]*flows.CaseView, error)
-}
 
 // Options configure a Router. Engine is required.
 type Options struct {
-	Engine Engine
+	Engine offboard.CaseService
 	Clock  offboard.Clock
 	// Location is the company time zone for cards and form dates.
 	Location *time.Location
@@ -52,7 +43,7 @@ type Assistant interface {
 
 // Router turns chat input into engine commands and chat replies.
 type Router struct {
-	engine Engine
+	engine offboard.CaseService
 	clock  offboard.Clock
 	loc    *time.Location
 	log    *slog.Logger
@@ -83,7 +74,7 @@ func New(o Options) (*Router, error) {
 const listLimit = 20
 
 // apply sends a command and, on success, wakes whoever waits for jobs.
-func (r *Router) apply(ctx context.Context, cmd flows.Command) (*flows.Result, error) {
+func (r *Router) apply(ctx context.Context, cmd offboard.Command) (*offboard.Result, error) {
 	res, err := r.engine.Apply(ctx, cmd)
 	if err != nil {
 		if offboard.ErrorCode(err) == offboard.EINTERNAL || offboard.ErrorCode(err) == offboard.EUNAVAILABLE {
@@ -106,8 +97,8 @@ func (r *Router) failure(err error) offboard.Reply {
 	return offboard.Reply{Ephemeral: true, Text: offboard.ErrorMessage(err)}
 }
 
-func viewOf(res *flows.Result) *flows.CaseView {
-	return &flows.CaseView{Case: res.Case, Tasks: res.Tasks, Approvals: res.Approvals}
+func viewOf(res *offboard.Result) *offboard.CaseView {
+	return &offboard.CaseView{Case: res.Case, Tasks: res.Tasks, Approvals: res.Approvals}
 }
 
 func source(who offboard.Actor) string {
@@ -138,21 +129,21 @@ func (r *Router) Command(ctx context.Context, who offboard.Actor, text string) o
 			probe.Roles = r.roles(who.Email)
 			if offboard.CanOpenCase(probe, "") != nil {
 				// The engine refuses and audits the attempt.
-				return r.openCase(ctx, who, flows.OpenCase{By: who, Source: source(who)})
+				return r.openCase(ctx, who, offboard.OpenCase{By: who, Source: source(who)})
 			}
 		}
 		return offboard.Reply{Ephemeral: true, Text: "Fill in the form to open an offboarding case.", Form: OpenCaseForm("")}
 	case CmdHelp:
 		return Help()
 	case CmdOpen:
-		return r.openCase(ctx, who, flows.OpenCase{By: who, Employee: offboard.Employee{Email: p.Email},
+		return r.openCase(ctx, who, offboard.OpenCase{By: who, Employee: offboard.Employee{Email: p.Email},
 			Kind: p.Kind, LastDay: p.LastDay, Source: source(who)})
 	case CmdStatus:
 		return r.status(ctx, who, p.Query, false)
 	case CmdList:
 		return r.list(ctx, who, p.Status)
 	case CmdCancel:
-		res, err := r.apply(ctx, flows.CancelCase{By: who, CaseID: p.CaseID, Reason: p.Reason})
+		res, err := r.apply(ctx, offboard.CancelCase{By: who, CaseID: p.CaseID, Reason: p.Reason})
 		if err != nil {
 			return r.failure(err)
 		}
@@ -166,7 +157,7 @@ func (r *Router) Command(ctx context.Context, who offboard.Actor, text string) o
 }
 
 // openCase applies an OpenCase and answers with the header card.
-func (r *Router) openCase(ctx context.Context, who offboard.Actor, cmd flows.OpenCase) offboard.Reply {
+func (r *Router) openCase(ctx context.Context, who offboard.Actor, cmd offboard.OpenCase) offboard.Reply {
 	res, err := r.apply(ctx, cmd)
 	if err != nil {
 		if reply, ok := unknownReply(cmd, err); ok {

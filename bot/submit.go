@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/offboard-dev/offboard"
-	"github.com/offboard-dev/offboard/flows"
 )
 
 var timeRE = regexp.MustCompile(`^([01]\d|2[0-3]):[0-5]\d$`)
@@ -25,14 +24,16 @@ func (r *Router) Submit(ctx context.Context, who offboard.Actor, formID, state s
 	case FormSkipTask:
 		return r.submitWithReason(ctx, who, state, val("reason"), "Say why the task is skipped.",
 			func(ref offboard.ActionRef) bool { return ref.Verb == offboard.VerbSkip },
-			func(ref offboard.ActionRef, reason string) flows.Command {
-				return flows.SkipTask{By: who, CaseID: ref.CaseID, TaskKey: ref.TaskKey, Reason: reason}
+			func(ref offboard.ActionRef, reason string) offboard.Command {
+				return offboard.SkipTask{By: who, CaseID: ref.CaseID, TaskKey: ref.TaskKey, Reason: reason}
 			}, "%s skipped “%s”: %s")
 	case FormRunOverride:
 		return r.submitWithReason(ctx, who, state, val("reason"), "Say why it cannot wait.",
-			func(ref offboard.ActionRef) bool { return ref.Verb == offboard.VerbStart || ref.Verb == offboard.VerbRetry },
-			func(ref offboard.ActionRef, reason string) flows.Command {
-				return flows.StartTask{By: who, CaseID: ref.CaseID, TaskKey: ref.TaskKey, Override: true, Reason: reason}
+			func(ref offboard.ActionRef) bool {
+				return ref.Verb == offboard.VerbStart || ref.Verb == offboard.VerbRetry
+			},
+			func(ref offboard.ActionRef, reason string) offboard.Command {
+				return offboard.StartTask{By: who, CaseID: ref.CaseID, TaskKey: ref.TaskKey, Override: true, Reason: reason}
 			}, "%s ran “%s” before the tasks it waits for: %s")
 	case FormDeny:
 		if state == "" || len(state) > 200 {
@@ -42,7 +43,7 @@ func (r *Router) Submit(ctx context.Context, who offboard.Actor, formID, state s
 		if reason == "" {
 			return offboard.Reply{}, offboard.FieldErrors{"reason": "Say why you deny this."}
 		}
-		res, err := r.apply(ctx, flows.DecideApproval{By: who, ApprovalID: state, Approve: false, Comment: reason})
+		res, err := r.apply(ctx, offboard.DecideApproval{By: who, ApprovalID: state, Approve: false, Comment: reason})
 		if err != nil {
 			return r.failure(err), nil
 		}
@@ -111,7 +112,7 @@ func (r *Router) submitOpen(ctx context.Context, who offboard.Actor, val func(st
 		return offboard.Reply{}, fe
 	}
 	// employee_name is filled by platforms that know the picked person.
-	cmd := flows.OpenCase{By: who, Employee: offboard.Employee{Email: emp, Name: cleanText(val("employee_name")), ManagerEmail: mgr},
+	cmd := offboard.OpenCase{By: who, Employee: offboard.Employee{Email: emp, Name: cleanText(val("employee_name")), ManagerEmail: mgr},
 		Kind: kind, LastDay: lastDay, LastTime: val("last_time"), Source: source(who), Notes: val("notes"),
 		ConfirmUnknown: val(inputConfirmUnknown) == confirmUnknownYes}
 	res, err := r.apply(ctx, cmd)
@@ -160,7 +161,7 @@ var mentionRE = regexp.MustCompile(`<@[^>]+>`)
 // error; said words the announcement from the person's name, the task's
 // title and the reason.
 func (r *Router) submitWithReason(ctx context.Context, who offboard.Actor, state, reason, missing string,
-	verbOK func(offboard.ActionRef) bool, command func(offboard.ActionRef, string) flows.Command, said string) (offboard.Reply, error) {
+	verbOK func(offboard.ActionRef) bool, command func(offboard.ActionRef, string) offboard.Command, said string) (offboard.Reply, error) {
 	ref, err := offboard.ParseActionRef(state)
 	if err != nil || !verbOK(ref) || ref.CaseID == "" || ref.TaskKey == "" {
 		return offboard.Reply{Ephemeral: true, Text: "That form is out of date; refresh the card and try again."}, nil

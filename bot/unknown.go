@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/offboard-dev/offboard"
-	"github.com/offboard-dev/offboard/flows"
 )
 
 // inputConfirmUnknown is the open-case form's answer to "no directory
@@ -23,7 +22,7 @@ const (
 // The buttons repeat what was typed. They grant nothing: a click is a
 // new OpenCase from the clicker, authorized by the engine as if they had
 // typed it, so a forged value opens only what its sender could open.
-func unknownReply(cmd flows.OpenCase, err error) (offboard.Reply, bool) {
+func unknownReply(cmd offboard.OpenCase, err error) (offboard.Reply, bool) {
 	unknown := offboard.UnknownEmails(err)
 	if len(unknown) == 0 {
 		return offboard.Reply{}, false
@@ -54,7 +53,7 @@ func unknownReply(cmd flows.OpenCase, err error) (offboard.Reply, bool) {
 // another case's room, and a new (perhaps confidential) case must not be
 // announced there.
 func (r *Router) clickOpen(ctx context.Context, who offboard.Actor, o *offboard.OpenRequest) offboard.Reply {
-	reply := r.openCase(ctx, who, flows.OpenCase{By: who, Employee: offboard.Employee{Email: o.Email},
+	reply := r.openCase(ctx, who, offboard.OpenCase{By: who, Employee: offboard.Employee{Email: o.Email},
 		Kind: offboard.DepartureKind(o.Kind), LastDay: o.LastDay, Source: source(who), ConfirmUnknown: o.ConfirmUnknown})
 	reply.Ephemeral = true
 	return reply

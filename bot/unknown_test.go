@@ -57,7 +57,7 @@ func openButton(t *testing.T, r offboard.Reply, label string) offboard.Button {
 	return offboard.Button{}
 }
 
-func openCases(t *testing.T, h *harness) []*flows.CaseView {
+func openCases(t *testing.T, h *harness) []*offboard.CaseView {
 	t.Helper()
 	cases, err := h.engine.ListCases(h.ctx, admin, offboard.CaseOpen, 0)
 	if err != nil {

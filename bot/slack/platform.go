@@ -32,7 +32,7 @@ type Options struct {
 	// mis-routed workspace or app is ignored.
 	TeamID, AppID string
 	Router        *bot.Router
-	Engine        bot.Engine
+	Engine        offboard.CaseService
 	// Members returns the emails configured for a role, to invite a
 	// department's people into case channels.
 	Members func(offboard.Role) []string
@@ -61,7 +61,7 @@ type Platform struct {
 	teamID  string
 	appID   string
 	router  *bot.Router
-	engine  bot.Engine
+	engine  offboard.CaseService
 	members func(offboard.Role) []string
 	deptCh  map[offboard.Department]string
 	hrCh    string

@@ -42,7 +42,7 @@ type Options struct {
 	// DepartmentChannels are where each department hears about new cases.
 	DepartmentChannels map[offboard.Department]string
 	Router             *bot.Router
-	Engine             bot.Engine
+	Engine             offboard.CaseService
 	Clock              offboard.Clock
 	Location           *time.Location
 	Logger             *slog.Logger
@@ -62,7 +62,7 @@ type Platform struct {
 	channelID string
 	deptCh    map[offboard.Department]string
 	router    *bot.Router
-	engine    bot.Engine
+	engine    offboard.CaseService
 	clock     offboard.Clock
 	loc       *time.Location
 	log       *slog.Logger
