@@ -9,7 +9,6 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/offboard-dev/offboard"
-	"github.com/offboard-dev/offboard/flows"
 )
 
 // announceFailed marks a department notice Slack refused for good, so a
@@ -22,7 +21,7 @@ const announceFailed = "failed:"
 // exist) is skipped and HR is told once per channel, so one bad channel
 // never holds up a case. Only a rate limit is returned, for the outbox to
 // wait out.
-func (p *Platform) announce(ctx context.Context, v *flows.CaseView, room offboard.RoomRef) error {
+func (p *Platform) announce(ctx context.Context, v *offboard.CaseView, room offboard.RoomRef) error {
 	for _, d := range offboard.Departments() {
 		ch := p.deptCh[d]
 		key := "notice:" + string(d)

@@ -7,7 +7,6 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/offboard-dev/offboard"
-	"github.com/offboard-dev/offboard/flows"
 )
 
 // PostDigest posts the daily digest: all of it to the HR channel, and to
@@ -15,12 +14,12 @@ import (
 // are not configured are skipped. It is not a notice from the outbox:
 // the schedule calls it, and a failed post waits for the next digest.
 // Every channel is tried; the errors are returned together.
-func (p *Platform) PostDigest(ctx context.Context, d flows.Digest) error {
+func (p *Platform) PostDigest(ctx context.Context, d offboard.Digest) error {
 	if err := p.paused(); err != nil {
 		return err
 	}
 	var errs []error
-	post := func(channel string, part flows.Digest) {
+	post := func(channel string, part offboard.Digest) {
 		if channel == "" || part.Empty() {
 			return
 		}

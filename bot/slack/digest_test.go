@@ -47,13 +47,13 @@ func TestPostDigest(t *testing.T) {
 	s := slacktest.New(t)
 	p := digestPlatform(t, s)
 	now := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
-	d := flows.Digest{
+	d := offboard.Digest{
 		At: now,
-		Open: []flows.DigestCase{{ID: "OFF-0001", Name: "Jane <Doe>", Kind: offboard.Voluntary, LastDay: "2026-12-31",
+		Open: []offboard.DigestCase{{ID: "OFF-0001", Name: "Jane <Doe>", Kind: offboard.Voluntary, LastDay: "2026-12-31",
 			Settled: 3, Total: 12, Departments: []offboard.Department{offboard.DeptIT, offboard.DeptFinance}}},
-		Overdue: map[offboard.Department][]flows.DigestTask{offboard.DeptFinance: {{CaseID: "OFF-0001", Key: "final_expenses",
+		Overdue: map[offboard.Department][]offboard.DigestTask{offboard.DeptFinance: {{CaseID: "OFF-0001", Key: "final_expenses",
 			Title: "Settle the final expense report", Department: offboard.DeptFinance, Overdue: 26 * time.Hour}}},
-		Waiting: []flows.DigestApproval{{ID: "OFF-0001-A1", CaseID: "OFF-0001", TaskKey: "transfer_drive",
+		Waiting: []offboard.DigestApproval{{ID: "OFF-0001-A1", CaseID: "OFF-0001", TaskKey: "transfer_drive",
 			Department: offboard.DeptIT, Approver: "mona@example.com", Waiting: 2 * time.Hour}},
 	}
 	if err := p.PostDigest(context.Background(), d); err != nil {
@@ -87,7 +87,7 @@ func TestPostDigest(t *testing.T) {
 func TestPostDigest_EmptyPostsNothing(t *testing.T) {
 	s := slacktest.New(t)
 	p := digestPlatform(t, s)
-	if err := p.PostDigest(context.Background(), flows.Digest{At: time.Now()}); err != nil {
+	if err := p.PostDigest(context.Background(), offboard.Digest{At: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
 	if calls := s.Calls("chat.postMessage"); len(calls) != 0 {

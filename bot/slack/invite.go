@@ -12,7 +12,6 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/offboard-dev/offboard"
-	"github.com/offboard-dev/offboard/flows"
 )
 
 // Invite state is kept in the room record, one entry per person
@@ -39,7 +38,7 @@ const maxInviteTries = 10
 // wantedEmails are the people who work the case, never the person
 // leaving. A confidential case gets only HR, IT, the requester and the
 // manager.
-func (p *Platform) wantedEmails(v *flows.CaseView) []string {
+func (p *Platform) wantedEmails(v *offboard.CaseView) []string {
 	c := v.Case
 	emails := []string{c.Requester.Email, c.Employee.ManagerEmail}
 	roles := []offboard.Role{offboard.RoleHR}
@@ -71,7 +70,7 @@ func (p *Platform) wantedEmails(v *flows.CaseView) []string {
 // each person's state on the room. It returns an error while someone
 // could still be invited later (a rate limit, Slack unavailable), so the
 // outbox delivers the notice again; the cards are posted meanwhile.
-func (p *Platform) syncInvites(ctx context.Context, v *flows.CaseView, room *offboard.RoomRef) error {
+func (p *Platform) syncInvites(ctx context.Context, v *offboard.CaseView, room *offboard.RoomRef) error {
 	if v.Case.Status != offboard.CaseOpen {
 		return nil // a closed case's channel may be archived; nobody new needs in
 	}

@@ -11,7 +11,6 @@ import (
 
 	"github.com/offboard-dev/offboard"
 	"github.com/offboard-dev/offboard/bot"
-	"github.com/offboard-dev/offboard/flows"
 )
 
 // self is the actor the platform uses for reads and room bookkeeping.
@@ -50,7 +49,7 @@ func (p *Platform) Notify(ctx context.Context, n offboard.Notice) error {
 }
 
 // deliver does what a notice asks once the room is there.
-func (p *Platform) deliver(ctx context.Context, v *flows.CaseView, n offboard.Notice) error {
+func (p *Platform) deliver(ctx context.Context, v *offboard.CaseView, n offboard.Notice) error {
 	room, _ := v.Case.Room(PlatformName)
 	switch n.Kind {
 	case offboard.NoticeCaseOpened, offboard.NoticeTasksUpdated, offboard.NoticeApprovalRequested:
@@ -86,7 +85,7 @@ func (p *Platform) deliver(ctx context.Context, v *flows.CaseView, n offboard.No
 }
 
 // notifyOnce delivers a notice that posts new messages.
-func (p *Platform) notifyOnce(ctx context.Context, v *flows.CaseView, room offboard.RoomRef, n offboard.Notice) error {
+func (p *Platform) notifyOnce(ctx context.Context, v *offboard.CaseView, room offboard.RoomRef, n offboard.Notice) error {
 	switch n.Kind {
 	case offboard.NoticeApprovalApproved, offboard.NoticeApprovalDenied:
 		for _, a := range v.Approvals {
@@ -130,7 +129,7 @@ func (p *Platform) notifyOnce(ctx context.Context, v *flows.CaseView, room offbo
 // it and every card posted, and returns the case as stored after that.
 // pending is the reason some people are not invited yet (the outbox
 // should deliver again); err means the room itself is not there.
-func (p *Platform) openRoom(ctx context.Context, v *flows.CaseView) (_ *flows.CaseView, pending, err error) {
+func (p *Platform) openRoom(ctx context.Context, v *offboard.CaseView) (_ *offboard.CaseView, pending, err error) {
 	room, ok := v.Case.Room(PlatformName)
 	if !ok {
 		if room, err = p.newRoom(ctx, v); err != nil {
@@ -211,7 +210,7 @@ func isPending(err error) bool {
 
 // newRoom creates the case channel, or falls back to HR's channel when
 // the workspace does not let the bot create private channels.
-func (p *Platform) newRoom(ctx context.Context, v *flows.CaseView) (offboard.RoomRef, error) {
+func (p *Platform) newRoom(ctx context.Context, v *offboard.CaseView) (offboard.RoomRef, error) {
 	ch, err := p.createChannel(ctx, v.Case)
 	if isSlackError(err, "restricted_action") {
 		return p.fallbackRoom(ctx, v)
@@ -262,7 +261,7 @@ func (p *Platform) createChannel(ctx context.Context, c *offboard.Case) (*slack.
 
 // postApprovals posts each pending approval as a thread reply under the
 // header, mentioning the approver.
-func (p *Platform) postApprovals(ctx context.Context, v *flows.CaseView, room offboard.RoomRef) error {
+func (p *Platform) postApprovals(ctx context.Context, v *offboard.CaseView, room offboard.RoomRef) error {
 	for _, a := range v.Approvals {
 		key := "approval:" + a.ID
 		if a.Status != offboard.ApprovalPending || room.Messages[key] != "" {
@@ -284,11 +283,11 @@ func (p *Platform) postApprovals(ctx context.Context, v *flows.CaseView, room of
 	return nil
 }
 
-func (p *Platform) updateHeader(ctx context.Context, v *flows.CaseView, room offboard.RoomRef) error {
+func (p *Platform) updateHeader(ctx context.Context, v *offboard.CaseView, room offboard.RoomRef) error {
 	return p.update(ctx, room.ID, room.HeaderRef, p.header(v, room, p.clock.Now()))
 }
 
-func (p *Platform) updateDepartment(ctx context.Context, v *flows.CaseView, room offboard.RoomRef, d offboard.Department) error {
+func (p *Platform) updateDepartment(ctx context.Context, v *offboard.CaseView, room offboard.RoomRef, d offboard.Department) error {
 	if d == "" {
 		return nil
 	}
@@ -351,7 +350,7 @@ func (p *Platform) thread(ctx context.Context, room offboard.RoomRef, text strin
 }
 
 func (p *Platform) record(ctx context.Context, id offboard.CaseID, room offboard.RoomRef) error {
-	_, err := p.engine.Apply(ctx, flows.RecordRoom{By: self(), CaseID: id, Room: room})
+	_, err := p.engine.Apply(ctx, offboard.RecordRoom{By: self(), CaseID: id, Room: room})
 	return err
 }
 
@@ -373,7 +372,7 @@ func (p *Platform) lockCase(id offboard.CaseID) func() {
 // reply under the case header mentioning the people it is for, a direct
 // message to each of them for reminders and escalations, and a redrawn
 // approval card. A retried notice may post its lines again.
-func (p *Platform) nudge(ctx context.Context, v *flows.CaseView, room offboard.RoomRef, n offboard.Notice) error {
+func (p *Platform) nudge(ctx context.Context, v *offboard.CaseView, room offboard.RoomRef, n offboard.Notice) error {
 	var mentions []string
 	ids := map[string]string{}
 	for _, e := range n.To {

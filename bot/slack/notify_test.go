@@ -7,7 +7,6 @@ import (
 
 	"github.com/offboard-dev/offboard"
 	"github.com/offboard-dev/offboard/bot/slack/slacktest"
-	"github.com/offboard-dev/offboard/flows"
 )
 
 // A notice the outbox delivers again (its first delivery's result was
@@ -16,7 +15,7 @@ func TestNotify_RetriedNoticePostsOnce(t *testing.T) {
 	s := slacktest.New(t)
 	p := digestPlatform(t, s)
 	ctx := context.Background()
-	res, err := p.engine.Apply(ctx, flows.OpenCase{By: offboard.System("test"), Kind: offboard.Involuntary,
+	res, err := p.engine.Apply(ctx, offboard.OpenCase{By: offboard.System("test"), Kind: offboard.Involuntary,
 		Employee: offboard.Employee{Email: "jane@example.com"}})
 	if err != nil {
 		t.Fatal(err)

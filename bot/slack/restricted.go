@@ -10,7 +10,6 @@ import (
 
 	"github.com/offboard-dev/offboard"
 	"github.com/offboard-dev/offboard/bot"
-	"github.com/offboard-dev/offboard/flows"
 )
 
 // fallbackKey marks a room that is HR's channel standing in for a case
@@ -32,7 +31,7 @@ const restrictedAdvice = "Slack refused to create a private channel for an offbo
 // every case, confidential ones too), the admin is told what to change
 // once, and the departments still hear of the case. Without an HR
 // channel there is nowhere safe to post, and the notice is refused.
-func (p *Platform) fallbackRoom(ctx context.Context, v *flows.CaseView) (offboard.RoomRef, error) {
+func (p *Platform) fallbackRoom(ctx context.Context, v *offboard.CaseView) (offboard.RoomRef, error) {
 	p.log.Error("slack: "+restrictedAdvice, "case_id", v.Case.ID)
 	if p.hrCh == "" {
 		return offboard.RoomRef{}, offboard.Errorf(offboard.EINVALID,
@@ -57,7 +56,7 @@ func (p *Platform) fallbackRoom(ctx context.Context, v *flows.CaseView) (offboar
 
 // header is the case header card with what only Slack knows: who could
 // not be brought into the channel, and a stand-in room.
-func (p *Platform) header(v *flows.CaseView, room offboard.RoomRef, now time.Time) offboard.Card {
+func (p *Platform) header(v *offboard.CaseView, room offboard.RoomRef, now time.Time) offboard.Card {
 	card := bot.CaseHeader(v, now, p.loc)
 	if missing := inviteProblems(room); len(missing) > 0 {
 		card.Fields = append(card.Fields, offboard.Field{Label: "Not in this channel", Value: strings.Join(missing, "; ")})

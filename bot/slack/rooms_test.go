@@ -72,7 +72,7 @@ func newRoomWorld(t *testing.T, depts map[offboard.Department]string) *roomWorld
 
 func (w *roomWorld) open(t *testing.T, email string) offboard.CaseID {
 	t.Helper()
-	res, err := w.p.engine.Apply(context.Background(), flows.OpenCase{By: offboard.System("test"), Kind: offboard.Voluntary,
+	res, err := w.p.engine.Apply(context.Background(), offboard.OpenCase{By: offboard.System("test"), Kind: offboard.Voluntary,
 		LastDay: "2026-12-31", Employee: offboard.Employee{Email: email, ManagerEmail: "mona@example.com"}})
 	if err != nil {
 		t.Fatal(err)

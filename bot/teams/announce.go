@@ -6,14 +6,13 @@ import (
 	"strings"
 
 	"github.com/offboard-dev/offboard"
-	"github.com/offboard-dev/offboard/flows"
 )
 
 // announceFailed handles a department channel that refused a case
 // announcement (the app is not installed in its team, the channel is
 // gone): it is logged, HR is told once per channel in the case's thread,
 // and the returned mark is recorded so the case does not try it again.
-func (p *Platform) announceFailed(ctx context.Context, v *flows.CaseView, room offboard.RoomRef, d offboard.Department, channel string, err error) string {
+func (p *Platform) announceFailed(ctx context.Context, v *offboard.CaseView, room offboard.RoomRef, d offboard.Department, channel string, err error) string {
 	msg := offboard.ErrorMessage(err)
 	p.log.Warn("teams: a department channel refused the case announcement; skipped", "case_id", v.Case.ID,
 		"department", string(d), "channel", channel, "err", err)

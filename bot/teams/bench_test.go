@@ -12,7 +12,6 @@ import (
 
 	"github.com/offboard-dev/offboard"
 	"github.com/offboard-dev/offboard/bot/teams/teamstest"
-	"github.com/offboard-dev/offboard/flows"
 )
 
 // BenchmarkPlatform_Click measures the answer to a card click through the
@@ -24,7 +23,7 @@ func BenchmarkPlatform_Click(b *testing.B) {
 	w := newBenchWorld(b)
 	const cases = 50
 	for i := range cases {
-		if _, err := w.eng.Apply(b.Context(), flows.OpenCase{By: offboard.Actor{Kind: offboard.ActorPerson, Email: hana.Email},
+		if _, err := w.eng.Apply(b.Context(), offboard.OpenCase{By: offboard.Actor{Kind: offboard.ActorPerson, Email: hana.Email},
 			Kind: offboard.Involuntary, Employee: offboard.Employee{Email: fmt.Sprintf("person%d@example.com", i)}}); err != nil {
 			b.Fatal(err)
 		}

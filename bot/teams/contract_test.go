@@ -7,7 +7,6 @@ import (
 
 	"github.com/offboard-dev/offboard"
 	"github.com/offboard-dev/offboard/bot/teams/teamstest"
-	"github.com/offboard-dev/offboard/flows"
 )
 
 // The members API names the AAD object id "objectId" (activities' from
@@ -110,7 +109,7 @@ func TestPlatform_OversizedCard(t *testing.T) {
 			continue // the laptop stays, for Ivan to click below
 		}
 		reason := strings.Repeat("The laptop was returned to the Berlin office and wiped by the vendor. ", 70)
-		if _, err := w.eng.Apply(t.Context(), flows.SkipTask{By: ivanActor, CaseID: res.Case.ID, TaskKey: task.Key, Reason: reason}); err == nil {
+		if _, err := w.eng.Apply(t.Context(), offboard.SkipTask{By: ivanActor, CaseID: res.Case.ID, TaskKey: task.Key, Reason: reason}); err == nil {
 			skipped++
 		}
 	}

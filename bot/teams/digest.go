@@ -5,7 +5,6 @@ import (
 	"errors"
 
 	"github.com/offboard-dev/offboard"
-	"github.com/offboard-dev/offboard/flows"
 )
 
 // PostDigest posts the daily digest as new threads: all of it in the
@@ -13,7 +12,7 @@ import (
 // parts and unset channels are skipped. The schedule calls it (it is no
 // outbox notice); a failed post waits for the next digest. The digest
 // text already keeps confidential cases' names out.
-func (p *Platform) PostDigest(ctx context.Context, d flows.Digest) error {
+func (p *Platform) PostDigest(ctx context.Context, d offboard.Digest) error {
 	if err := p.paused(); err != nil {
 		return err
 	}
@@ -22,7 +21,7 @@ func (p *Platform) PostDigest(ctx context.Context, d flows.Digest) error {
 		return offboard.Errorf(offboard.EUNAVAILABLE, "teams: no service URL yet for the digest")
 	}
 	var errs []error
-	post := func(channel string, part flows.Digest) {
+	post := func(channel string, part offboard.Digest) {
 		if channel == "" || part.Empty() {
 			return
 		}

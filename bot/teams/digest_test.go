@@ -9,7 +9,6 @@ import (
 	"github.com/offboard-dev/offboard/bot"
 	"github.com/offboard-dev/offboard/bot/teams"
 	"github.com/offboard-dev/offboard/bot/teams/teamstest"
-	"github.com/offboard-dev/offboard/flows"
 )
 
 func TestPostDigest(t *testing.T) {
@@ -26,13 +25,13 @@ func TestPostDigest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := flows.Digest{
+	d := offboard.Digest{
 		At: time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC),
-		Open: []flows.DigestCase{{ID: "OFF-0001", Name: "Jane Doe", Kind: offboard.Voluntary, LastDay: "2026-12-31",
+		Open: []offboard.DigestCase{{ID: "OFF-0001", Name: "Jane Doe", Kind: offboard.Voluntary, LastDay: "2026-12-31",
 			Settled: 3, Total: 12, Departments: []offboard.Department{offboard.DeptIT, offboard.DeptFinance}}},
-		Overdue: map[offboard.Department][]flows.DigestTask{offboard.DeptFinance: {{CaseID: "OFF-0001", Key: "final_expenses",
+		Overdue: map[offboard.Department][]offboard.DigestTask{offboard.DeptFinance: {{CaseID: "OFF-0001", Key: "final_expenses",
 			Title: "Settle the final expense report", Department: offboard.DeptFinance, Overdue: 26 * time.Hour}}},
-		Waiting: []flows.DigestApproval{{ID: "OFF-0001-A1", CaseID: "OFF-0001", TaskKey: "transfer_drive",
+		Waiting: []offboard.DigestApproval{{ID: "OFF-0001-A1", CaseID: "OFF-0001", TaskKey: "transfer_drive",
 			Department: offboard.DeptIT, Approver: "mona@example.com", Waiting: 2 * time.Hour}},
 	}
 	if err := p.PostDigest(t.Context(), d); err != nil {
@@ -64,7 +63,7 @@ func TestPostDigest(t *testing.T) {
 	}
 	// An empty digest posts nothing.
 	before := len(w.conn.Conversations())
-	if err := p.PostDigest(t.Context(), flows.Digest{At: time.Now()}); err != nil {
+	if err := p.PostDigest(t.Context(), offboard.Digest{At: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
 	if n := len(w.conn.Conversations()); n != before {

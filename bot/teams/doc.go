@@ -12,6 +12,6 @@
 // timeouts, 429 as *offboard.RateLimitError). Conversations and members
 // are created and read with the Bot Connector REST API directly.
 //
-// It may import the root package, bot, flows (types only) and
+// It may import the root package, bot and
 // msbotbuilder-go; nothing else imports msbotbuilder-go.
 package teams

@@ -9,7 +9,6 @@ import (
 
 	"github.com/offboard-dev/offboard"
 	"github.com/offboard-dev/offboard/bot"
-	"github.com/offboard-dev/offboard/flows"
 )
 
 // self is the actor the platform uses for reads and room bookkeeping.
@@ -63,7 +62,7 @@ func (p *Platform) Notify(ctx context.Context, n offboard.Notice) error {
 	return p.record(ctx, v.Case.ID, offboard.RoomRef{Platform: PlatformName, Messages: map[string]string{"sent:" + n.ID: "1"}})
 }
 
-func (p *Platform) notifyOnce(ctx context.Context, v *flows.CaseView, room offboard.RoomRef, n offboard.Notice) error {
+func (p *Platform) notifyOnce(ctx context.Context, v *offboard.CaseView, room offboard.RoomRef, n offboard.Notice) error {
 	text := redactText(v.Case, n.Text)
 	switch n.Kind {
 	case offboard.NoticeApprovalApproved, offboard.NoticeApprovalDenied, offboard.NoticeApprovalReminder,
@@ -119,7 +118,7 @@ func (p *Platform) notifyOnce(ctx context.Context, v *flows.CaseView, room offbo
 
 // openRoom makes sure the case has its thread in the Offboarding channel
 // with every card posted, and returns the case as stored after that.
-func (p *Platform) openRoom(ctx context.Context, v *flows.CaseView) (*flows.CaseView, error) {
+func (p *Platform) openRoom(ctx context.Context, v *offboard.CaseView) (*offboard.CaseView, error) {
 	room, ok := v.Case.Room(PlatformName)
 	now := p.clock.Now()
 	if !ok {
@@ -193,7 +192,7 @@ func (p *Platform) serviceURLFor(ctx context.Context) string {
 
 // header is the case header; a confidential case shows a neutral one,
 // since everyone in the team can read the Offboarding channel.
-func (p *Platform) header(v *flows.CaseView) offboard.Card {
+func (p *Platform) header(v *offboard.CaseView) offboard.Card {
 	h := bot.CaseHeader(v, p.clock.Now(), p.loc)
 	if !v.Case.Confidential {
 		return h
@@ -254,7 +253,7 @@ func redactText(c *offboard.Case, s string) string {
 
 // postApprovals posts each pending approval in the thread, mentioning the
 // approver.
-func (p *Platform) postApprovals(ctx context.Context, v *flows.CaseView, room offboard.RoomRef) error {
+func (p *Platform) postApprovals(ctx context.Context, v *offboard.CaseView, room offboard.RoomRef) error {
 	svc := room.Messages[keyServiceURL]
 	for _, a := range v.Approvals {
 		key := "approval:" + a.ID
@@ -282,7 +281,7 @@ func (p *Platform) postApprovals(ctx context.Context, v *flows.CaseView, room of
 
 // announce tells each department's channel once that a case needs it; a
 // confidential case says nothing about who leaves.
-func (p *Platform) announce(ctx context.Context, v *flows.CaseView, room offboard.RoomRef) error {
+func (p *Platform) announce(ctx context.Context, v *offboard.CaseView, room offboard.RoomRef) error {
 	for _, d := range offboard.Departments() {
 		ch := p.deptCh[d]
 		key := "notice:" + string(d)
@@ -314,11 +313,11 @@ func (p *Platform) announce(ctx context.Context, v *flows.CaseView, room offboar
 	return nil
 }
 
-func (p *Platform) updateHeader(ctx context.Context, v *flows.CaseView, room offboard.RoomRef) error {
+func (p *Platform) updateHeader(ctx context.Context, v *offboard.CaseView, room offboard.RoomRef) error {
 	return p.update(ctx, room, room.HeaderRef, p.header(v))
 }
 
-func (p *Platform) updateDepartment(ctx context.Context, v *flows.CaseView, room offboard.RoomRef, d offboard.Department) error {
+func (p *Platform) updateDepartment(ctx context.Context, v *offboard.CaseView, room offboard.RoomRef, d offboard.Department) error {
 	if d == "" {
 		return nil
 	}
@@ -376,7 +375,7 @@ func (p *Platform) post(ctx context.Context, svc, conv string, msg *message) (st
 }
 
 func (p *Platform) record(ctx context.Context, id offboard.CaseID, room offboard.RoomRef) error {
-	_, err := p.engine.Apply(ctx, flows.RecordRoom{By: self(), CaseID: id, Room: room})
+	_, err := p.engine.Apply(ctx, offboard.RecordRoom{By: self(), CaseID: id, Room: room})
 	return err
 }
 

@@ -143,7 +143,7 @@ func (w *world) mustPost(act map[string]any) {
 	}
 }
 
-func (w *world) view(id offboard.CaseID) *flows.CaseView {
+func (w *world) view(id offboard.CaseID) *offboard.CaseView {
 	w.t.Helper()
 	v, err := w.eng.GetCase(context.Background(), offboard.System("test"), id)
 	if err != nil {
@@ -169,8 +169,8 @@ func has(s string, parts ...string) bool {
 }
 
 type (
-	flowsOpen = flows.OpenCase
-	flowsView = flows.CaseView
+	flowsOpen = offboard.OpenCase
+	flowsView = offboard.CaseView
 )
 
 // restart builds a second platform on the same engine, as after a
@@ -190,6 +190,6 @@ func (w *world) restart(t *testing.T) *teams.Platform {
 	return p
 }
 
-func completeTask(id offboard.CaseID, key string) flows.CompleteTask {
-	return flows.CompleteTask{By: offboard.Actor{Kind: offboard.ActorPerson, Email: hana.Email}, CaseID: id, TaskKey: key}
+func completeTask(id offboard.CaseID, key string) offboard.CompleteTask {
+	return offboard.CompleteTask{By: offboard.Actor{Kind: offboard.ActorPerson, Email: hana.Email}, CaseID: id, TaskKey: key}
 }
