@@ -1,12 +1,12 @@
 // Package assistant answers plain questions about offboarding cases in
 // chat. It reads only through the engine's queries, which apply the
-// asker's visibility, and never changes anything: its Engine interface has
-// no method that could.
+// asker's visibility, and never changes anything: it holds an
+// offboard.CaseReader, which has no method that could.
 //
 // Two answerers satisfy bot.Assistant: Answerer, rule-based, which needs
 // no model; and Model (model.go), which asks a language model over an
 // OpenAI-compatible API with read-only tools (tools.go) and falls back to
-// Answerer. It imports the root package, flows and go-openai (the only
+// Answerer. It imports the root package and go-openai (the only
 // package that may); bot reaches it through the bot.Assistant interface.
 //
 // This file holds the rule-based parser: it is pure, so it is

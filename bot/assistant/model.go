@@ -4,8 +4,8 @@ package assistant
 // OpenAI-compatible API. Safety does not rest on the prompt:
 //   - scope: tools run with the asker's actor through the engine's
 //     queries, which apply offboard.CanViewCase;
-//   - no effects: the tools hold an Engine, which has no method that
-//     changes anything, and a call to any other tool name is refused;
+//   - no effects: the tools hold an offboard.CaseReader, which has no
+//     method that changes anything, and a call to any other tool name is refused;
 //   - injection: case data (names, notes, HRIS fields, errors) reaches the
 //     model only inside tool results, as JSON, never as instructions;
 //   - bounds: at most MaxToolRounds rounds of tool calls and one Timeout
@@ -30,7 +30,7 @@ import (
 // ModelOptions configure a Model.
 type ModelOptions struct {
 	// Engine is read with the asker's actor; required.
-	Engine Engine
+	Engine offboard.CaseReader
 	// Roles returns a person's configured roles; it only shapes the
 	// prompt and tells people with no access so without a model call.
 	// Visibility itself is the engine's.

@@ -8,27 +8,17 @@ import (
 	"time"
 
 	"github.com/offboard-dev/offboard"
-	"github.com/offboard-dev/offboard/flows"
 )
-
-// Engine is what the answerer reads; *flows.Engine satisfies it. Every
-// query filters by the asker, so an answer holds only cases they may see.
-// Nothing here changes a case: the answerers cannot, by construction.
-type Engine interface {
-	FindCases(ctx context.Context, actor offboard.Actor, query string) ([]*flows.CaseView, error)
-	ListCases(ctx context.Context, actor offboard.Actor, status offboard.CaseStatus, limit int) ([]*flows.CaseView, error)
-	CasesOpened(ctx context.Context, actor offboard.Actor, from, to time.Time) ([]*offboard.Case, error)
-}
 
 // Answerer answers questions with rules, no language model.
 type Answerer struct {
-	engine Engine
+	engine offboard.CaseReader
 	clock  offboard.Clock
 	loc    *time.Location
 }
 
 // New builds an Answerer. A nil clock is the wall clock, a nil location UTC.
-func New(e Engine, clock offboard.Clock, loc *time.Location) *Answerer {
+func New(e offboard.CaseReader, clock offboard.Clock, loc *time.Location) *Answerer {
 	if clock == nil {
 		clock = offboard.WallClock()
 	}
@@ -92,7 +82,7 @@ func noCase(q string) offboard.Reply {
 
 // find looks cases up; refusals read as "none" so that nobody learns
 // whether a case they cannot see exists.
-func (a *Answerer) find(ctx context.Context, who offboard.Actor, q string) ([]*flows.CaseView, error) {
+func (a *Answerer) find(ctx context.Context, who offboard.Actor, q string) ([]*offboard.CaseView, error) {
 	views, err := a.engine.FindCases(ctx, who, q)
 	switch offboard.ErrorCode(err) {
 	case "":
@@ -117,7 +107,7 @@ func (a *Answerer) status(ctx context.Context, who offboard.Actor, p Parsed) (of
 		return noCase(p.Who), nil
 	}
 	// Several people match a name: ask which one.
-	var people []*flows.CaseView
+	var people []*offboard.CaseView
 	seen := map[string]bool{}
 	for _, v := range views {
 		k := strings.ToLower(v.Case.Employee.Email)
@@ -151,7 +141,7 @@ func (a *Answerer) status(ctx context.Context, who offboard.Actor, p Parsed) (of
 }
 
 // summary is one line: id, name, kind, last day, progress, clock.
-func summary(v *flows.CaseView, now time.Time) string {
+func summary(v *offboard.CaseView, now time.Time) string {
 	c := v.Case
 	settled, total := v.Progress()
 	s := fmt.Sprintf("%s · %s · %s · last day %s · %d/%d tasks done", c.ID, c.Employee.DisplayName(),
@@ -174,7 +164,7 @@ func clock(c *offboard.Case, now time.Time) string {
 
 // remaining lists the unsettled tasks by department; brief gives a
 // count only.
-func (a *Answerer) remaining(v *flows.CaseView, now time.Time, full bool) string {
+func (a *Answerer) remaining(v *offboard.CaseView, now time.Time, full bool) string {
 	var lines []string
 	n := 0
 	for _, d := range departmentsOf(v) {
@@ -194,7 +184,7 @@ func (a *Answerer) remaining(v *flows.CaseView, now time.Time, full bool) string
 	return "Left to do:\n" + strings.Join(lines, "\n")
 }
 
-func departmentsOf(v *flows.CaseView) []offboard.Department {
+func departmentsOf(v *offboard.CaseView) []offboard.Department {
 	ds := offboard.Departments()
 	for _, t := range v.Tasks {
 		if !slices.Contains(ds, t.Department) {
@@ -221,7 +211,7 @@ func taskWords(t *offboard.Task, now time.Time, loc *time.Location) string {
 }
 
 // card is the neutral case card.
-func (a *Answerer) card(v *flows.CaseView, now time.Time) offboard.Card {
+func (a *Answerer) card(v *offboard.CaseView, now time.Time) offboard.Card {
 	c := v.Case
 	settled, total := v.Progress()
 	card := offboard.Card{Title: fmt.Sprintf("%s · %s", c.ID, c.Employee.DisplayName()),
@@ -261,7 +251,7 @@ func (a *Answerer) openCases(ctx context.Context, who offboard.Actor) (offboard.
 // openViews returns the open cases the asker can see, oldest first: the
 // order in which their tasks fell due. Open cases are few, so this reads
 // no history.
-func (a *Answerer) openViews(ctx context.Context, who offboard.Actor) ([]*flows.CaseView, error) {
+func (a *Answerer) openViews(ctx context.Context, who offboard.Actor) ([]*offboard.CaseView, error) {
 	views, err := a.engine.ListCases(ctx, who, offboard.CaseOpen, allCases)
 	if err != nil {
 		return nil, err
@@ -283,7 +273,7 @@ func (a *Answerer) overdue(ctx context.Context, who offboard.Actor, dept offboar
 	}
 	now := a.clock.Now()
 	type late struct {
-		v *flows.CaseView
+		v *offboard.CaseView
 		t *offboard.Task
 	}
 	byDept := map[offboard.Department][]late{}
@@ -341,11 +331,11 @@ func (a *Answerer) approvals(ctx context.Context, who offboard.Actor, p Parsed) 
 		for _, v := range found {
 			only[v.Case.ID] = true
 		}
-		views = slices.DeleteFunc(views, func(v *flows.CaseView) bool { return !only[v.Case.ID] })
+		views = slices.DeleteFunc(views, func(v *offboard.CaseView) bool { return !only[v.Case.ID] })
 	}
 	now := a.clock.Now()
 	type waiting struct {
-		v  *flows.CaseView
+		v  *offboard.CaseView
 		ap *offboard.Approval
 		t  *offboard.Task
 	}

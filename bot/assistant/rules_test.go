@@ -69,16 +69,16 @@ func newWorldAfter(t testing.TB, history func(db *store.DB, now time.Time)) *wor
 		history(db, clock.Now())
 	}
 	no := false
-	w.open("jane", flows.OpenCase{Kind: offboard.Voluntary, LastDay: "2026-12-31",
+	w.open("jane", offboard.OpenCase{Kind: offboard.Voluntary, LastDay: "2026-12-31",
 		Employee: offboard.Employee{Name: "Jane Doe", Email: "jane.doe@example.com", ManagerEmail: mona.Email}})
-	w.open("alexk", flows.OpenCase{Kind: offboard.Voluntary, LastDay: "2026-12-18",
+	w.open("alexk", offboard.OpenCase{Kind: offboard.Voluntary, LastDay: "2026-12-18",
 		Employee: offboard.Employee{Name: "Alex Kim", Email: "alex.kim@example.com", ManagerEmail: "max.boss@example.com"}})
-	w.open("alexm", flows.OpenCase{Kind: offboard.Involuntary, Confidential: &no,
+	w.open("alexm", offboard.OpenCase{Kind: offboard.Involuntary, Confidential: &no,
 		Employee: offboard.Employee{Name: "Alex Moreau", Email: "alex.moreau@example.com", ManagerEmail: "max.boss@example.com"}})
 	return w
 }
 
-func (w *world) open(key string, c flows.OpenCase) {
+func (w *world) open(key string, c offboard.OpenCase) {
 	w.t.Helper()
 	c.By, c.Source = offboard.System("test"), "test"
 	res, err := w.engine.Apply(w.ctx, c)
@@ -215,14 +215,17 @@ func TestAnswer_NotUnderstood(t *testing.T) {
 
 // fakeEngine serves fixed views, for numbers a real engine reaches only
 // with a runner.
-type fakeEngine struct{ views []*flows.CaseView }
+type fakeEngine struct {
+	offboard.CaseReader // nil: the methods the tests never call
+	views               []*offboard.CaseView
+}
 
-func (f fakeEngine) FindCases(context.Context, offboard.Actor, string) ([]*flows.CaseView, error) {
+func (f fakeEngine) FindCases(context.Context, offboard.Actor, string) ([]*offboard.CaseView, error) {
 	return nil, nil
 }
 
-func (f fakeEngine) ListCases(_ context.Context, _ offboard.Actor, st offboard.CaseStatus, _ int) ([]*flows.CaseView, error) {
-	var out []*flows.CaseView
+func (f fakeEngine) ListCases(_ context.Context, _ offboard.Actor, st offboard.CaseStatus, _ int) ([]*offboard.CaseView, error) {
+	var out []*offboard.CaseView
 	for _, v := range f.views {
 		if v.Case.Status == st {
 			out = append(out, v)
@@ -243,16 +246,16 @@ func (f fakeEngine) CasesOpened(_ context.Context, _ offboard.Actor, from, to ti
 
 func TestAnswer_StatsTimeToRevocation(t *testing.T) {
 	now := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
-	var views []*flows.CaseView
+	var views []*offboard.CaseView
 	for i, h := range []int{1, 2, 3, 4, 50} {
 		notice := now.Add(-time.Duration(i+1) * 24 * time.Hour)
 		rev := notice.Add(time.Duration(h) * time.Hour)
-		views = append(views, &flows.CaseView{Case: &offboard.Case{ID: offboard.FormatCaseID(uint64(i + 1)),
+		views = append(views, &offboard.CaseView{Case: &offboard.Case{ID: offboard.FormatCaseID(uint64(i + 1)),
 			Status: offboard.CaseCompleted, NoticeAt: notice, CreatedAt: notice, RevokedAt: &rev}})
 	}
 	old := now.Add(-60 * 24 * time.Hour)
-	views = append(views, &flows.CaseView{Case: &offboard.Case{ID: "OFF-0099", Status: offboard.CaseCancelled, NoticeAt: old, CreatedAt: old}})
-	a := assistant.New(fakeEngine{views}, offboard.ClockFunc(func() time.Time { return now }), time.UTC)
+	views = append(views, &offboard.CaseView{Case: &offboard.Case{ID: "OFF-0099", Status: offboard.CaseCancelled, NoticeAt: old, CreatedAt: old}})
+	a := assistant.New(fakeEngine{views: views}, offboard.ClockFunc(func() time.Time { return now }), time.UTC)
 	r, ok := a.Answer(context.Background(), boss, "time to revocation")
 	if !ok {
 		t.Fatal("not understood")

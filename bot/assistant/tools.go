@@ -3,8 +3,8 @@ package assistant
 // The tools a language model may call. Every one reads through the
 // engine's queries with the asker's actor, so the engine's visibility
 // rule (offboard.CanViewCase) decides what a tool can return; the prompt
-// only describes the scope. None of them changes anything: Engine has no
-// method that does, so no tool could.
+// only describes the scope. None of them changes anything: offboard.CaseReader
+// has no method that does, so no tool could.
 
 import (
 	"context"
@@ -17,7 +17,6 @@ import (
 	"github.com/sashabaranov/go-openai/jsonschema"
 
 	"github.com/offboard-dev/offboard"
-	"github.com/offboard-dev/offboard/flows"
 )
 
 // Tool names.
@@ -87,13 +86,13 @@ func toolDefs() []openai.Tool {
 
 // toolbox runs tool calls for one asker.
 type toolbox struct {
-	engine Engine
+	engine offboard.CaseReader
 	who    offboard.Actor
 	now    time.Time
 	loc    *time.Location
 	// shown is the case one case_status call returned alone, for the
 	// reply's card; more than one such case clears it.
-	shown    *flows.CaseView
+	shown    *offboard.CaseView
 	multiple bool
 }
 

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/offboard-dev/offboard"
-	"github.com/offboard-dev/offboard/flows"
 )
 
 // caseRow is a case in a list.
@@ -31,7 +30,7 @@ type caseRow struct {
 	Clock        string          `json:"clock"`
 }
 
-func (tb *toolbox) row(v *flows.CaseView) caseRow {
+func (tb *toolbox) row(v *offboard.CaseView) caseRow {
 	c := v.Case
 	done, total := v.Progress()
 	return caseRow{ID: c.ID, Name: c.Employee.DisplayName(), Email: c.Employee.Email, Kind: c.Kind.Label(),
@@ -44,7 +43,7 @@ func (tb *toolbox) when(t time.Time) string { return t.In(tb.loc).Format("2006-0
 
 // lookup finds cases as the rule-based answerer does: refusals read as
 // "none", so a tool never tells whether a hidden case exists.
-func (tb *toolbox) lookup(ctx context.Context, q string) ([]*flows.CaseView, error) {
+func (tb *toolbox) lookup(ctx context.Context, q string) ([]*offboard.CaseView, error) {
 	q = strings.TrimSpace(q)
 	views, err := tb.engine.FindCases(ctx, tb.who, q)
 	switch offboard.ErrorCode(err) {
@@ -58,12 +57,12 @@ func (tb *toolbox) lookup(ctx context.Context, q string) ([]*flows.CaseView, err
 
 // list returns the visible cases with status ("any": every status),
 // newest first.
-func (tb *toolbox) list(ctx context.Context, status string, limit int) ([]*flows.CaseView, error) {
+func (tb *toolbox) list(ctx context.Context, status string, limit int) ([]*offboard.CaseView, error) {
 	sts := []offboard.CaseStatus{offboard.CaseStatus(status)}
 	if status == "any" {
 		sts = []offboard.CaseStatus{offboard.CaseOpen, offboard.CaseCompleted, offboard.CaseCancelled}
 	}
-	var out []*flows.CaseView
+	var out []*offboard.CaseView
 	for _, st := range sts {
 		views, err := tb.engine.ListCases(ctx, tb.who, st, limit)
 		if err != nil {
@@ -71,14 +70,14 @@ func (tb *toolbox) list(ctx context.Context, status string, limit int) ([]*flows
 		}
 		out = append(out, views...)
 	}
-	slices.SortStableFunc(out, func(a, b *flows.CaseView) int { return b.Case.CreatedAt.Compare(a.Case.CreatedAt) })
+	slices.SortStableFunc(out, func(a, b *offboard.CaseView) int { return b.Case.CreatedAt.Compare(a.Case.CreatedAt) })
 	return out, nil
 }
 
 // opened returns the views of the cases opened in [from, to) with status,
 // at most limit+1 of them (to tell that there are more). Only the
 // period's case records are read, then the views of those shown.
-func (tb *toolbox) opened(ctx context.Context, from, to time.Time, status string, limit int) ([]*flows.CaseView, error) {
+func (tb *toolbox) opened(ctx context.Context, from, to time.Time, status string, limit int) ([]*offboard.CaseView, error) {
 	if to.IsZero() {
 		to = tb.now.Add(time.Nanosecond)
 	}
@@ -86,7 +85,7 @@ func (tb *toolbox) opened(ctx context.Context, from, to time.Time, status string
 	if err != nil {
 		return nil, err
 	}
-	var out []*flows.CaseView
+	var out []*offboard.CaseView
 	for _, c := range cases {
 		if status != "any" && string(c.Status) != status {
 			continue
@@ -131,7 +130,7 @@ func (tb *toolbox) findCases(ctx context.Context, a findArgs) (any, error) {
 	default:
 		return nil, toolError{fmt.Sprintf("status %q is not one of open, completed, cancelled, any", a.Status)}
 	}
-	var views []*flows.CaseView
+	var views []*offboard.CaseView
 	switch {
 	case a.Query != "":
 		views, err = tb.lookup(ctx, a.Query)
@@ -240,7 +239,7 @@ func (tb *toolbox) task(t *offboard.Task) taskRow {
 	return r
 }
 
-func (tb *toolbox) approval(v *flows.CaseView, a *offboard.Approval) approvalRow {
+func (tb *toolbox) approval(v *offboard.CaseView, a *offboard.Approval) approvalRow {
 	r := approvalRow{ID: a.ID, Task: a.TaskKey, Question: a.Question, Approver: orNobody(a.Approver),
 		EscalatedTo: a.EscalatedTo, Status: string(a.Status), Since: tb.when(a.CreatedAt)}
 	for _, t := range v.Tasks {
@@ -393,7 +392,7 @@ func (tb *toolbox) approvals(ctx context.Context, dept offboard.Department, q st
 		for _, v := range found {
 			only[v.Case.ID] = true
 		}
-		views = slices.DeleteFunc(views, func(v *flows.CaseView) bool { return !only[v.Case.ID] })
+		views = slices.DeleteFunc(views, func(v *offboard.CaseView) bool { return !only[v.Case.ID] })
 	}
 	type item struct {
 		row   approvalRow

@@ -16,7 +16,6 @@ import (
 
 	"github.com/offboard-dev/offboard"
 	"github.com/offboard-dev/offboard/bot"
-	"github.com/offboard-dev/offboard/flows"
 )
 
 // PlatformName is the platform recorded on actors who act in the console.
@@ -25,19 +24,13 @@ const PlatformName = "console"
 //go:embed templates/*.html static/console.css static/console.js
 var assets embed.FS
 
-// Engine is what the console reads through; *flows.Engine satisfies it.
-// Every read carries the person acting, so the engine's visibility rule
-// decides which rooms they see.
-type Engine interface {
-	GetCase(ctx context.Context, actor offboard.Actor, id offboard.CaseID) (*flows.CaseView, error)
-	ListCases(ctx context.Context, actor offboard.Actor, status offboard.CaseStatus, limit int) ([]*flows.CaseView, error)
-	FindCases(ctx context.Context, actor offboard.Actor, query string) ([]*flows.CaseView, error)
-}
-
 // Options configure a Console. Router and Engine are required.
 type Options struct {
 	Router *bot.Router
-	Engine Engine
+	// Engine is what the console reads through (it acts through Router).
+	// Every read carries the person acting, so the engine's visibility
+	// rule decides which rooms they see.
+	Engine offboard.CaseReader
 	// People are the configured role holders by role (config roles:);
 	// they, and the managers of open cases, are who one may act as.
 	People map[offboard.Role][]string
@@ -88,7 +81,7 @@ type Console struct {
 	subs    map[chan offboard.CaseID]struct{}
 	closed  bool
 	// digest is the latest daily digest (PostDigest).
-	digest *flows.Digest
+	digest *offboard.Digest
 }
 
 var _ offboard.Notifier = (*Console)(nil)

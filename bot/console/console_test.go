@@ -199,7 +199,7 @@ func TestConsole_Escapes(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
 	const evil = `<script>alert(1)</script>`
-	res, err := h.engine.Apply(ctx, flows.OpenCase{By: hr, Employee: offboard.Employee{Email: "eve@example.com", Name: "Eve " + evil},
+	res, err := h.engine.Apply(ctx, offboard.OpenCase{By: hr, Employee: offboard.Employee{Email: "eve@example.com", Name: "Eve " + evil},
 		Kind: offboard.Voluntary, LastDay: time.Now().AddDate(0, 0, 10).Format(time.DateOnly), Notes: evil})
 	if err != nil {
 		t.Fatal(err)
@@ -255,7 +255,7 @@ func TestConsole_FormErrors(t *testing.T) {
 func TestConsole_Click(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
-	res, err := h.engine.Apply(ctx, flows.OpenCase{By: hr, Employee: offboard.Employee{Email: "jane.doe@example.com"},
+	res, err := h.engine.Apply(ctx, offboard.OpenCase{By: hr, Employee: offboard.Employee{Email: "jane.doe@example.com"},
 		Kind: offboard.Voluntary, LastDay: time.Now().AddDate(0, 0, 10).Format(time.DateOnly)})
 	if err != nil {
 		t.Fatal(err)
@@ -298,7 +298,7 @@ func TestConsole_Visibility(t *testing.T) {
 	ctx := context.Background()
 	lastDay := time.Now().AddDate(0, 0, 10).Format(time.DateOnly)
 	for _, e := range []offboard.Employee{{Email: "jane.doe@example.com", ManagerEmail: "mona.manager@example.com"}, {Email: "alex.kim@example.com"}} {
-		if _, err := h.engine.Apply(ctx, flows.OpenCase{By: hr, Employee: e, Kind: offboard.Voluntary, LastDay: lastDay}); err != nil {
+		if _, err := h.engine.Apply(ctx, offboard.OpenCase{By: hr, Employee: e, Kind: offboard.Voluntary, LastDay: lastDay}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -321,7 +321,7 @@ func TestConsole_Visibility(t *testing.T) {
 func TestConsole_Notify(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
-	res, err := h.engine.Apply(ctx, flows.OpenCase{By: hr, Employee: offboard.Employee{Email: "jane.doe@example.com"}, Kind: offboard.Involuntary})
+	res, err := h.engine.Apply(ctx, offboard.OpenCase{By: hr, Employee: offboard.Employee{Email: "jane.doe@example.com"}, Kind: offboard.Involuntary})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -382,7 +382,7 @@ func TestConsole_Notify(t *testing.T) {
 // restarted) shows the same room with its cards.
 func TestConsole_RoomsSurviveRestart(t *testing.T) {
 	h := newHarness(t)
-	if _, err := h.engine.Apply(context.Background(), flows.OpenCase{By: hr, Employee: offboard.Employee{Email: "jane.doe@example.com"},
+	if _, err := h.engine.Apply(context.Background(), offboard.OpenCase{By: hr, Employee: offboard.Employee{Email: "jane.doe@example.com"},
 		Kind: offboard.Involuntary}); err != nil {
 		t.Fatal(err)
 	}
@@ -416,7 +416,7 @@ func TestConsole_RoomsSurviveRestart(t *testing.T) {
 func TestConsole_ManagerApproves(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
-	res, err := h.engine.Apply(ctx, flows.OpenCase{By: hr, Kind: offboard.Voluntary, LastDay: time.Now().AddDate(0, 0, 10).Format(time.DateOnly),
+	res, err := h.engine.Apply(ctx, offboard.OpenCase{By: hr, Kind: offboard.Voluntary, LastDay: time.Now().AddDate(0, 0, 10).Format(time.DateOnly),
 		Employee: offboard.Employee{Email: "jane.doe@example.com", ManagerEmail: "mona.manager@example.com"}})
 	if err != nil {
 		t.Fatal(err)
@@ -464,7 +464,7 @@ func TestConsole_ManagerApproves(t *testing.T) {
 func TestConsole_PostDigest(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
-	if _, err := h.engine.Apply(ctx, flows.OpenCase{By: hr, Kind: offboard.Voluntary, LastDay: time.Now().AddDate(0, 0, 10).Format(time.DateOnly),
+	if _, err := h.engine.Apply(ctx, offboard.OpenCase{By: hr, Kind: offboard.Voluntary, LastDay: time.Now().AddDate(0, 0, 10).Format(time.DateOnly),
 		Employee: offboard.Employee{Email: "jane.doe@example.com", ManagerEmail: "mona.manager@example.com"}}); err != nil {
 		t.Fatal(err)
 	}

@@ -6,13 +6,12 @@ import (
 	"time"
 
 	"github.com/offboard-dev/offboard"
-	"github.com/offboard-dev/offboard/flows"
 )
 
 // PostDigest keeps the daily digest for the console's welcome room: HR
 // and admins read all of it, a department its own part, as the Slack
 // channels get them. Only the latest digest is kept.
-func (c *Console) PostDigest(ctx context.Context, d flows.Digest) error {
+func (c *Console) PostDigest(ctx context.Context, d offboard.Digest) error {
 	c.mu.Lock()
 	c.digest = &d
 	c.mu.Unlock()
@@ -33,7 +32,7 @@ func (c *Console) digestFor(p *person) *digestView {
 	if d == nil || p == nil {
 		return nil
 	}
-	part := flows.Digest{}
+	part := offboard.Digest{}
 	switch {
 	case slices.Contains(p.Roles, offboard.RoleHR), slices.Contains(p.Roles, offboard.RoleAdmin):
 		part = *d

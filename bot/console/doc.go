@@ -18,6 +18,5 @@
 // the script everything but live updates still works (plain form posts
 // and redirects).
 //
-// It may import the root package, bot and flows (for the CaseView the
-// router's engine returns); nothing else of offboard.
+// It may import the root package and bot; nothing else of offboard.
 package console

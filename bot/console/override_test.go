@@ -10,7 +10,6 @@ import (
 
 	"github.com/offboard-dev/offboard"
 	"github.com/offboard-dev/offboard/bot"
-	"github.com/offboard-dev/offboard/flows"
 )
 
 // In the console: Run on "Deactivate the Okta account" while the data
@@ -19,7 +18,7 @@ import (
 func TestConsole_RunBeforeDependencies(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
-	res, err := h.engine.Apply(ctx, flows.OpenCase{By: hr, Kind: offboard.Voluntary, LastDay: time.Now().AddDate(0, 0, 10).Format(time.DateOnly),
+	res, err := h.engine.Apply(ctx, offboard.OpenCase{By: hr, Kind: offboard.Voluntary, LastDay: time.Now().AddDate(0, 0, 10).Format(time.DateOnly),
 		Employee: offboard.Employee{Email: "jane.doe@example.com", ManagerEmail: "mona.manager@example.com"}})
 	if err != nil {
 		t.Fatal(err)

@@ -9,7 +9,6 @@ import (
 
 	"github.com/offboard-dev/offboard"
 	"github.com/offboard-dev/offboard/bot"
-	"github.com/offboard-dev/offboard/flows"
 )
 
 // pageData is what the page template gets.
@@ -171,7 +170,7 @@ func (c *Console) render(w http.ResponseWriter, r *http.Request, status int, id 
 // closed ones. Confidential cases get a neutral name in the list, as
 // their Slack channels do, so a glance over a shoulder tells nothing.
 func (c *Console) roomList(ctx context.Context, who offboard.Actor, current offboard.CaseID) (open, closed []roomItem, err error) {
-	item := func(v *flows.CaseView) roomItem {
+	item := func(v *offboard.CaseView) roomItem {
 		cs := v.Case
 		it := roomItem{ID: cs.ID, Label: cs.Employee.DisplayName(), Sub: string(cs.ID) + " · " + cs.Kind.Label(),
 			Confidential: cs.Confidential, Current: cs.ID == current}
@@ -200,7 +199,7 @@ func (c *Console) roomList(ctx context.Context, who offboard.Actor, current offb
 	return open, closed, nil
 }
 
-func (c *Console) roomView(ctx context.Context, v *flows.CaseView, now time.Time, csrf string) *roomView {
+func (c *Console) roomView(ctx context.Context, v *offboard.CaseView, now time.Time, csrf string) *roomView {
 	cs := v.Case
 	rv := &roomView{ID: cs.ID, Name: cs.Employee.DisplayName(), Confidential: cs.Confidential,
 		Open: cs.Status == offboard.CaseOpen, OpenedAt: cs.NoticeAt,

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/offboard-dev/offboard"
-	"github.com/offboard-dev/offboard/flows"
 )
 
 // privateBlocks returns the private exchanges a page shows.
@@ -34,7 +33,7 @@ func privateBlocks(page string) []string {
 func TestConsole_PrivateRepliesBelongToAPerson(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
-	res, err := h.engine.Apply(ctx, flows.OpenCase{By: hr, Employee: offboard.Employee{Email: "jane.doe@example.com", Name: "Jane Doe"},
+	res, err := h.engine.Apply(ctx, offboard.OpenCase{By: hr, Employee: offboard.Employee{Email: "jane.doe@example.com", Name: "Jane Doe"},
 		Kind: offboard.Involuntary})
 	if err != nil {
 		t.Fatal(err)
