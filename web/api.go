@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/offboard-dev/offboard"
-	"github.com/offboard-dev/offboard/flows"
 	"github.com/offboard-dev/offboard/internal/strictjson"
 )
 
@@ -78,11 +77,11 @@ type listResponse struct {
 	Cases []caseResponse `json:"cases"`
 }
 
-func viewResponse(v *flows.CaseView) caseResponse {
+func viewResponse(v *offboard.CaseView) caseResponse {
 	return caseResponse{Case: v.Case, Tasks: nonNil(v.Tasks), Approvals: nonNil(v.Approvals)}
 }
 
-func resultResponse(res *flows.Result) caseResponse {
+func resultResponse(res *offboard.Result) caseResponse {
 	return caseResponse{Case: res.Case, Tasks: nonNil(res.Tasks), Approvals: nonNil(res.Approvals),
 		Message: res.Message, Duplicate: res.Duplicate}
 }
@@ -167,7 +166,7 @@ func (s *Server) refused(r *http.Request, a offboard.Actor, email string, err er
 
 // command checks what the engine does not (shape and size) and builds
 // the OpenCase; the engine validates the rest and authorizes.
-func (req *createCaseRequest) command(a offboard.Actor, idemKey string) (flows.OpenCase, error) {
+func (req *createCaseRequest) command(a offboard.Actor, idemKey string) (offboard.OpenCase, error) {
 	e := req.Employee
 	for _, f := range []struct {
 		name, value string
@@ -183,16 +182,16 @@ func (req *createCaseRequest) command(a offboard.Actor, idemKey string) (flows.O
 		{"notes", req.Notes, maxNotes},
 	} {
 		if len(f.value) > f.max {
-			return flows.OpenCase{}, invalid("%s is longer than %d bytes", f.name, f.max)
+			return offboard.OpenCase{}, invalid("%s is longer than %d bytes", f.name, f.max)
 		}
 	}
 	if strings.TrimSpace(e.Email) == "" {
-		return flows.OpenCase{}, unusable("employee.email is required")
+		return offboard.OpenCase{}, unusable("employee.email is required")
 	}
 	if strings.TrimSpace(req.Kind) == "" {
-		return flows.OpenCase{}, unusable("kind is required: use voluntary, involuntary, retirement or contract_end")
+		return offboard.OpenCase{}, unusable("kind is required: use voluntary, involuntary, retirement or contract_end")
 	}
-	cmd := flows.OpenCase{
+	cmd := offboard.OpenCase{
 		By: a,
 		Employee: offboard.Employee{
 			HRISID: strings.TrimSpace(e.HRISID), Name: e.Name, Email: e.Email,
@@ -212,7 +211,7 @@ func (req *createCaseRequest) command(a offboard.Actor, idemKey string) (flows.O
 	if v := strings.TrimSpace(req.EffectiveAt); v != "" {
 		t, err := time.Parse(time.RFC3339, v)
 		if err != nil {
-			return flows.OpenCase{}, unusable("effective_at %q is not an RFC 3339 time like 2026-12-31T17:00:00Z", v)
+			return offboard.OpenCase{}, unusable("effective_at %q is not an RFC 3339 time like 2026-12-31T17:00:00Z", v)
 		}
 		cmd.EffectiveAt = t
 	}
@@ -269,7 +268,7 @@ func (s *Server) listCases(w http.ResponseWriter, r *http.Request, a offboard.Ac
 		}
 		limit = n
 	}
-	var views []*flows.CaseView
+	var views []*offboard.CaseView
 	var err error
 	if q.Has("email") {
 		views, err = s.engine.FindCases(r.Context(), a, q.Get("email"))
@@ -314,7 +313,7 @@ func (s *Server) cancelCase(w http.ResponseWriter, r *http.Request, a offboard.A
 	if len(req.Reason) > maxNotes {
 		return invalid("reason is longer than %d bytes", maxNotes)
 	}
-	res, err := s.engine.Apply(r.Context(), flows.CancelCase{By: a, CaseID: id, Reason: req.Reason})
+	res, err := s.engine.Apply(r.Context(), offboard.CancelCase{By: a, CaseID: id, Reason: req.Reason})
 	if err != nil {
 		return err
 	}

@@ -8,11 +8,11 @@
 // to HTTP statuses and JSON error bodies, and the middleware every request
 // passes through (request id, panic recovery, access log, security
 // headers). Every decision about a case is the engine's: a handler turns a
-// request into a flows.Command carrying the caller as an offboard.Actor,
-// hands it to Engine.Apply, and renders the result. Refused commands are
+// request into an offboard.Command carrying the caller as an offboard.Actor,
+// hands it to CaseService.Apply, and renders the result. Refused commands are
 // audited by the engine; web only maps the error.
 //
-// web imports the root package (offboard), flows and the standard library.
+// web imports the root package (offboard) and the standard library.
 // It never imports config, store or a platform SDK: cmd/offboard converts
 // configured API tokens into []Token and passes the store's Ping.
 //

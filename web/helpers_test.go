@@ -21,8 +21,6 @@ import (
 	"github.com/offboard-dev/offboard/web"
 )
 
-var _ web.Engine = (*flows.Engine)(nil)
-
 // API tokens of the test deployment.
 const (
 	hrToken      = "hr-7c1f0a9e3b5d4e2f8a6b"

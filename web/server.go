@@ -11,16 +11,7 @@ import (
 	"time"
 
 	"github.com/offboard-dev/offboard"
-	"github.com/offboard-dev/offboard/flows"
 )
-
-// Engine is what the API needs from the engine; *flows.Engine satisfies it.
-type Engine interface {
-	Apply(ctx context.Context, cmd flows.Command) (*flows.Result, error)
-	GetCase(ctx context.Context, a offboard.Actor, id offboard.CaseID) (*flows.CaseView, error)
-	ListCases(ctx context.Context, a offboard.Actor, st offboard.CaseStatus, limit int) ([]*flows.CaseView, error)
-	FindCases(ctx context.Context, a offboard.Actor, q string) ([]*flows.CaseView, error)
-}
 
 // Token is a resolved API bearer token: config decodes them (reading
 // token files), cmd/offboard converts them. Name is the actor id that the
@@ -34,7 +25,7 @@ type Token struct {
 
 // Options configure a Server. Engine and Ping are required.
 type Options struct {
-	Engine Engine
+	Engine offboard.CaseService
 	// Ping reports whether the store is reachable; /healthz calls it with
 	// a 2 s deadline.
 	Ping func(ctx context.Context) error
@@ -66,7 +57,7 @@ const healthTimeout = 2 * time.Second
 // Server is the HTTP surface. Build it with New, add other surfaces with
 // Mount, then serve Handler.
 type Server struct {
-	engine  Engine
+	engine  offboard.CaseService
 	ping    func(context.Context) error
 	tokens  []token
 	log     *slog.Logger

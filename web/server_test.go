@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/offboard-dev/offboard"
-	"github.com/offboard-dev/offboard/flows"
 	"github.com/offboard-dev/offboard/web"
 )
 
@@ -196,18 +195,26 @@ func TestNew(t *testing.T) {
 // nopEngine answers nothing; for tests that never reach the engine.
 type nopEngine struct{}
 
-func (nopEngine) Apply(context.Context, flows.Command) (*flows.Result, error) {
+func (nopEngine) Apply(context.Context, offboard.Command) (*offboard.Result, error) {
 	return nil, errors.New("nop engine")
 }
 
-func (nopEngine) GetCase(context.Context, offboard.Actor, offboard.CaseID) (*flows.CaseView, error) {
+func (nopEngine) GetCase(context.Context, offboard.Actor, offboard.CaseID) (*offboard.CaseView, error) {
 	return nil, errors.New("nop engine")
 }
 
-func (nopEngine) ListCases(context.Context, offboard.Actor, offboard.CaseStatus, int) ([]*flows.CaseView, error) {
+func (nopEngine) ListCases(context.Context, offboard.Actor, offboard.CaseStatus, int) ([]*offboard.CaseView, error) {
 	return nil, errors.New("nop engine")
 }
 
-func (nopEngine) FindCases(context.Context, offboard.Actor, string) ([]*flows.CaseView, error) {
+func (nopEngine) FindCases(context.Context, offboard.Actor, string) ([]*offboard.CaseView, error) {
+	return nil, errors.New("nop engine")
+}
+
+func (nopEngine) CaseSummaries(context.Context, offboard.Actor, offboard.CaseStatus, time.Time, int) ([]*offboard.Case, error) {
+	return nil, errors.New("nop engine")
+}
+
+func (nopEngine) CasesOpened(context.Context, offboard.Actor, time.Time, time.Time) ([]*offboard.Case, error) {
 	return nil, errors.New("nop engine")
 }

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/offboard-dev/offboard"
-	"github.com/offboard-dev/offboard/flows"
 )
 
 // DefaultPeriod is the analytics period when none is given.
@@ -80,7 +79,7 @@ type analyticsData struct {
 	OpenTasksPerCase string
 	Overdue          []deptCount
 	OverdueTotal     int
-	Waiting          []flows.DigestApproval
+	Waiting          []offboard.DigestApproval
 	OverdueChart     chart
 	TTRChart         chart
 	TTRBuckets       []bar
@@ -158,11 +157,11 @@ func (s *server) analytics(w http.ResponseWriter, r *http.Request) {
 			dc.worst = max(dc.worst, now.Sub(t.Due))
 		}
 		for _, p := range c.Summary.Pending {
-			d.Waiting = append(d.Waiting, flows.DigestApproval{ID: p.ID, CaseID: c.ID, TaskKey: p.TaskKey, Department: p.Department,
+			d.Waiting = append(d.Waiting, offboard.DigestApproval{ID: p.ID, CaseID: c.ID, TaskKey: p.TaskKey, Department: p.Department,
 				Approver: p.Approver, EscalatedTo: p.EscalatedTo, Since: p.Since, Waiting: now.Sub(p.Since)})
 		}
 	}
-	slices.SortStableFunc(d.Waiting, func(a, b flows.DigestApproval) int { return cmp.Compare(b.Waiting, a.Waiting) })
+	slices.SortStableFunc(d.Waiting, func(a, b offboard.DigestApproval) int { return cmp.Compare(b.Waiting, a.Waiting) })
 	var period []*offboard.Case
 	for i := range statuses {
 		for _, c := range lists[i] {

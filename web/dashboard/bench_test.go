@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/offboard-dev/offboard"
-	"github.com/offboard-dev/offboard/flows"
 	"github.com/offboard-dev/offboard/store/storetest"
 )
 
@@ -21,7 +20,7 @@ func seed(b *testing.B, e *env, n int) {
 		if i%10 == 0 {
 			kind, conf = offboard.Involuntary, true
 		}
-		_, err := e.engine.Apply(ctx, flows.OpenCase{
+		_, err := e.engine.Apply(ctx, offboard.OpenCase{
 			By:       offboard.System("bench"),
 			Employee: offboard.Employee{Name: fmt.Sprintf("Person %d", i), Email: fmt.Sprintf("p%d@example.com", i), ManagerEmail: "boss@example.com"},
 			Kind:     kind, LastDay: "2026-11-27", Confidential: &conf, Source: "bench",

@@ -18,21 +18,15 @@ import (
 	"time"
 
 	"github.com/offboard-dev/offboard"
-	"github.com/offboard-dev/offboard/flows"
 )
 
 //go:embed templates/*.html static/style.css
 var assets embed.FS
 
-// Engine is the part of flows.Engine the dashboard reads through.
-type Engine interface {
-	GetCase(ctx context.Context, actor offboard.Actor, id offboard.CaseID) (*flows.CaseView, error)
-	CaseSummaries(ctx context.Context, actor offboard.Actor, status offboard.CaseStatus, since time.Time, limit int) ([]*offboard.Case, error)
-}
-
 // Options configure the dashboard.
 type Options struct {
-	Engine Engine
+	// Engine is what the dashboard reads through; it changes nothing.
+	Engine offboard.CaseReader
 	// Audit iterates the audit events matching a filter, oldest first
 	// (store.DB.AuditEvents).
 	Audit func(ctx context.Context, f offboard.AuditFilter, fn func(*offboard.AuditEvent) error) error

@@ -67,9 +67,9 @@ func (e *env) open() {
 	e.db, e.engine, e.h = db, eng, h
 }
 
-func (e *env) openCase(name, email string, kind offboard.DepartureKind, confidential bool) *flows.Result {
+func (e *env) openCase(name, email string, kind offboard.DepartureKind, confidential bool) *offboard.Result {
 	e.t.Helper()
-	res, err := e.engine.Apply(context.Background(), flows.OpenCase{
+	res, err := e.engine.Apply(context.Background(), offboard.OpenCase{
 		By:       offboard.System("test"),
 		Employee: offboard.Employee{Name: name, Email: email, ManagerEmail: "boss@example.com", Department: "Sales"},
 		Kind:     kind, LastDay: "2026-11-27", Confidential: &confidential, Source: "test",

@@ -45,7 +45,7 @@ func TestDashboard_ViewerSeesOnlyTheirCases(t *testing.T) {
 		t.Fatal(err)
 	}
 	open := func(name, email, manager string, confidential bool) offboard.CaseID {
-		res, err := eng.Apply(context.Background(), flows.OpenCase{By: offboard.System("test"), Kind: offboard.Voluntary, LastDay: "2026-11-27",
+		res, err := eng.Apply(context.Background(), offboard.OpenCase{By: offboard.System("test"), Kind: offboard.Voluntary, LastDay: "2026-11-27",
 			Employee: offboard.Employee{Name: name, Email: email, ManagerEmail: manager}, Confidential: &confidential, Source: "test"})
 		if err != nil {
 			t.Fatal(err)
