@@ -1,7 +1,6 @@
 package flows
 
 import (
-	"context"
 	"fmt"
 	"net/mail"
 	"slices"
@@ -305,21 +304,6 @@ func formatOptionalTime(t time.Time) string {
 		return ""
 	}
 	return t.UTC().Format(time.RFC3339)
-}
-
-// OpenFromNotice implements offboard.CaseOpener: an outside system's
-// termination notice becomes an OpenCase command.
-func (e *Engine) OpenFromNotice(ctx context.Context, n offboard.TerminationNotice) (offboard.TerminationOutcome, error) {
-	res, err := e.Apply(ctx, OpenCase{By: n.By, Employee: n.Employee, Kind: n.Kind, LastDay: n.LastDay,
-		EffectiveAt: n.EffectiveAt, Source: n.Source, SourceRef: n.SourceRef, DedupeKey: n.DedupeKey, Notes: n.Notes})
-	if err != nil {
-		return offboard.TerminationOutcome{}, err
-	}
-	out := offboard.TerminationOutcome{Duplicate: res.Duplicate, Message: res.Message}
-	if res.Case != nil {
-		out.CaseID = res.Case.ID
-	}
-	return out, nil
 }
 
 // The default window of dates a notice may carry (Options.MaxFuture and

@@ -344,7 +344,7 @@ func (in *Intake) bambooTermination(e bambooEmployee) (termination, bool) {
 	if lastDay == "" {
 		lastDay = keyDate
 	}
-	t.notice = offboard.TerminationNotice{
+	t.open = offboard.OpenCase{
 		By: offboard.System(bambooSource), Employee: emp, Kind: kind, LastDay: lastDay,
 		EffectiveAt: effective, Source: bambooSource, SourceRef: e.ID,
 		DedupeKey: "bamboohr:" + e.ID + ":" + keyDate, Notes: strings.Join(notes, "\n"),

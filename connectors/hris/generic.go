@@ -178,7 +178,7 @@ func (in *Intake) genericTermination(body []byte) (termination, error) {
 	if id := vals["event_id"]; id != "" {
 		dedupe, sourceRef = "hris:"+id, id
 	}
-	return termination{ref: ref, notice: offboard.TerminationNotice{
+	return termination{ref: ref, open: offboard.OpenCase{
 		By: offboard.System(genericSource),
 		Employee: offboard.Employee{
 			HRISID: vals["hris_id"], Name: vals["name"], Email: vals["email"], ManagerEmail: vals["manager_email"],

@@ -99,7 +99,7 @@ func serve(h http.Handler, r *http.Request) (*httptest.ResponseRecorder, hris.Re
 	return w, resp
 }
 
-func (e *env) cases(t testing.TB) []*flows.CaseView {
+func (e *env) cases(t testing.TB) []*offboard.CaseView {
 	t.Helper()
 	cs, err := e.engine.ListCases(context.Background(), offboard.System("test"), offboard.CaseOpen, 100)
 	if err != nil {
@@ -581,7 +581,7 @@ func TestGeneric_RepeatAfterCancel(t *testing.T) {
 		t.Fatalf("%d %s", w.Code, w.Body)
 	}
 	id := offboard.CaseID(resp.Cases[0].CaseID)
-	if _, err := e.engine.Apply(context.Background(), flows.CancelCase{By: offboard.System("test"), CaseID: id, Reason: "HR error"}); err != nil {
+	if _, err := e.engine.Apply(context.Background(), offboard.CancelCase{By: offboard.System("test"), CaseID: id, Reason: "HR error"}); err != nil {
 		t.Fatal(err)
 	}
 	w, _ = serve(e.in.Generic(), genericReq(body, token))

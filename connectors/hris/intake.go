@@ -1,7 +1,7 @@
 // Package hris receives termination notices from HR systems: BambooHR's
 // signed field-based and event-based webhooks and a generic JSON webhook with a bearer
 // token and a configurable field mapping. Each termination becomes an
-// offboard.TerminationNotice for the engine; the answer is sent only after
+// offboard.OpenCase command for the engine; the answer is sent only after
 // the engine committed it, so a sender that sees 2xx knows the case is
 // stored, and a sender that sees 5xx retries (the dedupe keys make the
 // retry open nothing twice). It imports the root package, config and the
@@ -28,13 +28,11 @@ const MaxBody = 1 << 20
 // MaxSkew is how far a BambooHR timestamp may be from now.
 const MaxSkew = 5 * time.Minute
 
-// Engine takes termination notices; *flows.Engine implements it (the
-// intake never imports the engine: connectors stay out of flows).
-type Engine = offboard.CaseOpener
-
 // Options configure an Intake.
 type Options struct {
-	Engine Engine
+	// Engine opens the cases (the intake never imports the engine:
+	// connectors stay out of flows).
+	Engine offboard.CaseService
 	Config config.HRIS
 	Clock  offboard.Clock
 	Logger *slog.Logger
@@ -53,7 +51,7 @@ type Options struct {
 
 // Intake serves the HR-system webhooks.
 type Intake struct {
-	engine Engine
+	engine offboard.CaseService
 	cfg    config.HRIS
 	clock  offboard.Clock
 	log    *slog.Logger
@@ -222,9 +220,9 @@ func (in *Intake) readBody(w http.ResponseWriter, r *http.Request, source string
 
 // termination is one departure found in a delivery.
 type termination struct {
-	ref       string // the sender's id for the employee (or the email)
-	notice    offboard.TerminationNotice
-	skip      string // why no case is opened, when set
+	ref       string            // the sender's id for the employee (or the email)
+	open      offboard.OpenCase // the command that opens the case
+	skip      string            // why no case is opened, when set
 	skipAudit string
 }
 
@@ -279,11 +277,13 @@ func (in *Intake) apply(w http.ResponseWriter, r *http.Request, source string, t
 			in.record(r.Context(), source, t.ref, "termination skipped: "+t.skipAudit, nil)
 			continue
 		}
-		res, err := in.engine.OpenFromNotice(r.Context(), t.notice)
+		res, err := in.engine.Apply(r.Context(), t.open)
 		switch code := offboard.ErrorCode(err); code {
 		case "":
 			out := CaseOut{EmployeeID: t.ref, Duplicate: res.Duplicate, Message: res.Message}
-			out.CaseID = string(res.CaseID)
+			if res.Case != nil {
+				out.CaseID = string(res.Case.ID)
+			}
 			if !res.Duplicate {
 				changed = true
 			}
