@@ -10,7 +10,6 @@ import (
 
 	"github.com/offboard-dev/offboard"
 	"github.com/offboard-dev/offboard/connectors"
-	"github.com/offboard-dev/offboard/flows"
 	"github.com/offboard-dev/offboard/flows/runner"
 )
 
@@ -43,7 +42,7 @@ func BenchmarkRunner_InvoluntaryToFirstAction(b *testing.B) {
 	var lat []time.Duration
 	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {
-		res, err := e.engine.Apply(ctx, flows.OpenCase{
+		res, err := e.engine.Apply(ctx, offboard.OpenCase{
 			By:       offboard.System("bench"),
 			Employee: offboard.Employee{Email: fmt.Sprintf("p%d@example.com", i)},
 			Kind:     offboard.Involuntary,

@@ -9,7 +9,7 @@
 // leased, and hands them to a fixed number of workers. A worker runs the
 // job outside any transaction — a connector action for action jobs, the
 // chat Notifier for notices — and reports an action's outcome to the
-// engine as flows.ActionSucceeded or flows.ActionFailed; the engine
+// engine as offboard.ActionSucceeded or offboard.ActionFailed; the engine
 // decides what it means for the task. Notices are the runner's own: it
 // deletes a delivered notice, and retries or dead-letters one that fails.
 //
@@ -37,12 +37,13 @@
 //
 // # Schedule
 //
-// Schedule is the only user of robfig/cron. It calls flows.Tick on a
+// Schedule is the only user of robfig/cron. It applies offboard.Tick on a
 // spec (every minute by default) and once at Start, so work that came
 // due while offboard was down runs at once. Every cron job is wrapped to
 // recover panics and to skip a run while the previous one still runs.
 //
-// runner imports the root package, flows, connectors, robfig/cron and the
-// standard library. It never imports store or bot: the store arrives as
-// offboard.Store, chat as offboard.Notifier.
+// runner imports the root package, connectors, robfig/cron and the
+// standard library. It never imports flows, store or bot: the engine
+// arrives as offboard.CaseService, the store as offboard.Store, chat as
+// offboard.Notifier.
 package runner

@@ -129,9 +129,9 @@ func (e *env) start(o runner.Options) (r *runner.Runner, stop func() time.Durati
 }
 
 // open opens an involuntary case for a new employee.
-func (e *env) open(email string, kind offboard.DepartureKind, lastDay string) *flows.Result {
+func (e *env) open(email string, kind offboard.DepartureKind, lastDay string) *offboard.Result {
 	e.t.Helper()
-	res, err := e.engine.Apply(context.Background(), flows.OpenCase{
+	res, err := e.engine.Apply(context.Background(), offboard.OpenCase{
 		By:       offboard.System("test"),
 		Employee: offboard.Employee{Name: "Jane Doe", Email: email, ManagerEmail: "boss@example.com"},
 		Kind:     kind, LastDay: lastDay, Source: "test",

@@ -10,7 +10,6 @@ import (
 
 	"github.com/offboard-dev/offboard"
 	"github.com/offboard-dev/offboard/connectors/hris"
-	"github.com/offboard-dev/offboard/flows"
 )
 
 // ReconcileSource is the source, and the system actor, of the cases the
@@ -35,7 +34,7 @@ type Directory interface {
 // ReconcileOptions configure a Reconciler. Engine, HR and IdP are
 // required.
 type ReconcileOptions struct {
-	Engine Applier
+	Engine offboard.CaseService
 	HR     Terminations
 	IdP    Directory
 	Clock  offboard.Clock
@@ -53,7 +52,7 @@ type ReconcileOptions struct {
 // in the identity provider, and opens (or flags) their cases: it catches
 // lost webhooks, and it is the diff an auditor runs.
 type Reconciler struct {
-	engine   Applier
+	engine   offboard.CaseService
 	hr       Terminations
 	idp      Directory
 	clock    offboard.Clock
@@ -185,7 +184,7 @@ func (r *Reconciler) one(ctx context.Context, t hris.Termination, today string, 
 	if kind == "" {
 		kind = offboard.Voluntary
 	}
-	res, err := r.engine.Apply(ctx, flows.OpenCase{
+	res, err := r.engine.Apply(ctx, offboard.OpenCase{
 		By: offboard.System(ReconcileSource), Kind: kind,
 		Employee: offboard.Employee{HRISID: t.EmployeeID, Name: t.Name, Email: email, ManagerEmail: t.ManagerEmail},
 		// The termination is past, so the last day is today (the engine

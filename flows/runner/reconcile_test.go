@@ -9,7 +9,6 @@ import (
 
 	"github.com/offboard-dev/offboard"
 	"github.com/offboard-dev/offboard/connectors/hris"
-	"github.com/offboard-dev/offboard/flows"
 	"github.com/offboard-dev/offboard/flows/runner"
 )
 
@@ -161,7 +160,7 @@ func TestReconcile_TwiceOpensOneCase(t *testing.T) {
 func TestReconcile_WebhookCaseIsNotOpenedTwice(t *testing.T) {
 	e := newEnv(t, envOptions{})
 	// The webhook delivered first, with the intake's key.
-	res, err := e.engine.Apply(context.Background(), flows.OpenCase{
+	res, err := e.engine.Apply(context.Background(), offboard.OpenCase{
 		By: offboard.System("hris:bamboohr"), Kind: offboard.Involuntary,
 		Employee: offboard.Employee{HRISID: "4242", Name: "Jane Doe", Email: "jane@example.com", ManagerEmail: "boss@example.com"},
 		LastDay:  "2026-03-02", Source: "hris:bamboohr", SourceRef: "4242", DedupeKey: "bamboohr:4242:2026-02-27",

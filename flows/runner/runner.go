@@ -11,18 +11,12 @@ import (
 
 	"github.com/offboard-dev/offboard"
 	"github.com/offboard-dev/offboard/connectors"
-	"github.com/offboard-dev/offboard/flows"
 )
-
-// Applier applies commands; *flows.Engine is one.
-type Applier interface {
-	Apply(ctx context.Context, cmd flows.Command) (*flows.Result, error)
-}
 
 // Options configure a Runner. Store, Engine and Actions are required.
 type Options struct {
 	Store   offboard.Store
-	Engine  Applier
+	Engine  offboard.CaseService
 	Actions *connectors.Registry
 	// Notifier delivers notices to chat. Nil logs each notice's kind and
 	// case id (never its text) and counts it delivered.
@@ -76,7 +70,7 @@ const (
 // Run.
 type Runner struct {
 	store    offboard.Store
-	engine   Applier
+	engine   offboard.CaseService
 	actions  *connectors.Registry
 	notifier offboard.Notifier
 	clock    offboard.Clock

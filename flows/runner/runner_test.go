@@ -12,7 +12,6 @@ import (
 
 	"github.com/offboard-dev/offboard"
 	"github.com/offboard-dev/offboard/connectors"
-	"github.com/offboard-dev/offboard/flows"
 	"github.com/offboard-dev/offboard/flows/runner"
 )
 
@@ -378,25 +377,25 @@ func TestRunner_Run_panic(t *testing.T) {
 
 // failingReports makes the engine's store fail for ActionSucceeded.
 type failingReports struct {
-	runner.Applier
+	offboard.CaseService
 	fail atomic.Int32 // how many more reports fail
 	code string       // "" for a store error
 }
 
-func (f *failingReports) Apply(ctx context.Context, cmd flows.Command) (*flows.Result, error) {
-	if _, ok := cmd.(flows.ActionSucceeded); ok && f.fail.Add(-1) >= 0 {
+func (f *failingReports) Apply(ctx context.Context, cmd offboard.Command) (*offboard.Result, error) {
+	if _, ok := cmd.(offboard.ActionSucceeded); ok && f.fail.Add(-1) >= 0 {
 		if f.code != "" {
-			return nil, offboard.Errorf(f.code, "no job %s", cmd.(flows.ActionSucceeded).JobID)
+			return nil, offboard.Errorf(f.code, "no job %s", cmd.(offboard.ActionSucceeded).JobID)
 		}
 		return nil, errors.New("flows: action_succeeded: store: disk full")
 	}
-	return f.Applier.Apply(ctx, cmd)
+	return f.CaseService.Apply(ctx, cmd)
 }
 
 func TestRunner_Run_reportFails(t *testing.T) {
 	e := newEnv(t, envOptions{})
 	l := newLedger(e.clock)
-	eng := &failingReports{Applier: e.engine}
+	eng := &failingReports{CaseService: e.engine}
 	eng.fail.Store(1)
 	r, err := runner.New(runner.Options{Store: e.db, Engine: eng, Actions: l.registry(t), Notifier: l, Workers: 1, Clock: e.clock, Logger: e.logger()})
 	if err != nil {
@@ -437,7 +436,7 @@ func TestRunner_Run_reportFails(t *testing.T) {
 func TestRunner_Run_reportRefused(t *testing.T) {
 	e := newEnv(t, envOptions{})
 	l := newLedger(e.clock)
-	eng := &failingReports{Applier: e.engine, code: offboard.ENOTFOUND}
+	eng := &failingReports{CaseService: e.engine, code: offboard.ENOTFOUND}
 	eng.fail.Store(1)
 	r, err := runner.New(runner.Options{Store: e.db, Engine: eng, Actions: l.registry(t), Notifier: l, Workers: 1, Clock: e.clock, Logger: e.logger()})
 	if err != nil {

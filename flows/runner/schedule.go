@@ -12,7 +12,6 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"github.com/offboard-dev/offboard"
-	"github.com/offboard-dev/offboard/flows"
 )
 
 // DefaultTickSpec is how often the engine is ticked.
@@ -26,7 +25,7 @@ var scheduler = offboard.System("scheduler")
 
 // ScheduleOptions configure a Schedule. Engine is required.
 type ScheduleOptions struct {
-	Engine Applier
+	Engine offboard.CaseService
 	// TickSpec is a robfig/cron spec: five fields, or a descriptor such as
 	// "@every 1m" (the default) or "@hourly". "CRON_TZ=Europe/Berlin "
 	// may prefix it.
@@ -38,7 +37,7 @@ type ScheduleOptions struct {
 	// AfterTick is called after every tick that succeeded, with its
 	// result; the serve wiring passes Runner.Wake so jobs the tick queued
 	// run at once. A panic in it is logged and recovered.
-	AfterTick func(res *flows.Result)
+	AfterTick func(res *offboard.Result)
 	// OnPanic is told about a recovered panic in a scheduled job (after it
 	// is logged); the serve wiring records it in the audit chain.
 	OnPanic func(job string, value any)
@@ -49,8 +48,8 @@ type ScheduleOptions struct {
 // while its previous run is still going.
 type Schedule struct {
 	cron    *cron.Cron
-	engine  Applier
-	after   func(*flows.Result)
+	engine  offboard.CaseService
+	after   func(*offboard.Result)
 	onPanic func(string, any)
 	log     *slog.Logger
 	tickID  cron.EntryID
@@ -153,10 +152,10 @@ func (s *Schedule) Stop(ctx context.Context) {
 	})
 }
 
-// tick applies flows.Tick, again at once while batches are full.
+// tick applies offboard.Tick, again at once while batches are full.
 func (s *Schedule) tick() {
 	for range maxTickRounds {
-		res, err := s.engine.Apply(s.ctx, flows.Tick{By: scheduler})
+		res, err := s.engine.Apply(s.ctx, offboard.Tick{By: scheduler})
 		if err != nil {
 			if s.ctx.Err() != nil {
 				s.log.Debug("tick cut off by shutdown", "err", err)
@@ -177,7 +176,7 @@ func (s *Schedule) tick() {
 	s.log.Warn("ticks kept finding full batches; the rest waits for the next tick", "rounds", maxTickRounds)
 }
 
-func (s *Schedule) afterTick(res *flows.Result) {
+func (s *Schedule) afterTick(res *offboard.Result) {
 	if s.after == nil {
 		return
 	}

@@ -15,15 +15,16 @@ import (
 
 // fakeTicks records Tick commands and answers with advanced[i] (then 0).
 type fakeTicks struct {
-	mu       sync.Mutex
-	calls    []flows.Tick
-	advanced []int
-	block    chan struct{} // when set, Apply waits for it or ctx
-	ctxErr   error
+	offboard.CaseService // nil: the schedule only applies Tick
+	mu                   sync.Mutex
+	calls                []offboard.Tick
+	advanced             []int
+	block                chan struct{} // when set, Apply waits for it or ctx
+	ctxErr               error
 }
 
-func (f *fakeTicks) Apply(ctx context.Context, cmd flows.Command) (*flows.Result, error) {
-	tick, ok := cmd.(flows.Tick)
+func (f *fakeTicks) Apply(ctx context.Context, cmd offboard.Command) (*offboard.Result, error) {
+	tick, ok := cmd.(offboard.Tick)
 	if !ok {
 		return nil, offboard.Errorf(offboard.EINVALID, "unexpected %s", cmd.Name())
 	}
@@ -48,7 +49,7 @@ func (f *fakeTicks) Apply(ctx context.Context, cmd flows.Command) (*flows.Result
 		adv = f.advanced[n-1]
 	}
 	f.mu.Unlock()
-	return &flows.Result{Advanced: adv, More: adv >= flows.TickBatch, Message: "tick"}, nil
+	return &offboard.Result{Advanced: adv, More: adv >= flows.TickBatch, Message: "tick"}, nil
 }
 
 func (f *fakeTicks) count() int {
@@ -95,8 +96,8 @@ func TestNewSchedule(t *testing.T) {
 func TestSchedule_Start(t *testing.T) {
 	f := &fakeTicks{}
 	var mu sync.Mutex
-	var after []*flows.Result
-	s := newSchedule(t, runner.ScheduleOptions{Engine: f, TickSpec: "@every 1h", AfterTick: func(res *flows.Result) {
+	var after []*offboard.Result
+	s := newSchedule(t, runner.ScheduleOptions{Engine: f, TickSpec: "@every 1h", AfterTick: func(res *offboard.Result) {
 		mu.Lock()
 		after = append(after, res)
 		mu.Unlock()
@@ -145,7 +146,7 @@ func TestSchedule_AfterTickPanics(t *testing.T) {
 	e := &env{t: t, logs: logs}
 	s := newSchedule(t, runner.ScheduleOptions{
 		Engine: f, TickSpec: "@every 1s", Logger: e.logger(),
-		AfterTick: func(*flows.Result) { panic("after tick blew up") },
+		AfterTick: func(*offboard.Result) { panic("after tick blew up") },
 	})
 	s.Start()
 	// The tick at start panics in AfterTick; the next, a second later,
@@ -236,7 +237,7 @@ func TestSchedule_runsDueTasks(t *testing.T) {
 	e.clock.Advance(9*time.Hour + time.Minute) // 18:01, past the 18:00 revocation time
 
 	s := newSchedule(t, runner.ScheduleOptions{Engine: e.engine, TickSpec: "@every 1h", Logger: e.logger(),
-		AfterTick: func(*flows.Result) { r.Wake() }})
+		AfterTick: func(*offboard.Result) { r.Wake() }})
 	s.Start()
 	e.waitTasks(id, offboard.TaskDone, immediateKeys...)
 	if cs := e.caseOf(id); cs.RevokedAt == nil {

@@ -12,7 +12,6 @@ import (
 
 	"github.com/offboard-dev/offboard"
 	"github.com/offboard-dev/offboard/connectors"
-	"github.com/offboard-dev/offboard/flows"
 )
 
 // runnerActor is who reports results to the engine.
@@ -75,7 +74,7 @@ func (r *Runner) runAction(ctx context.Context, j *offboard.Job) {
 		if retryable {
 			r.wakeAt(retryAt)
 		}
-		r.report(ctx, log, flows.ActionFailed{By: runnerActor, JobID: j.ID, Error: r.clean(msg), Retryable: retryable, RetryAt: retryAt})
+		r.report(ctx, log, offboard.ActionFailed{By: runnerActor, JobID: j.ID, Error: r.clean(msg), Retryable: retryable, RetryAt: retryAt})
 	}
 
 	var emp offboard.Employee
@@ -123,7 +122,7 @@ func (r *Runner) runAction(ctx context.Context, j *offboard.Job) {
 
 	if err == nil {
 		log.Info("action done", "verified", res.Verified, "already_done", res.AlreadyDone, "took", took)
-		r.report(ctx, log, flows.ActionSucceeded{
+		r.report(ctx, log, offboard.ActionSucceeded{
 			By: runnerActor, JobID: j.ID, Verified: res.Verified, AlreadyDone: res.AlreadyDone,
 			Summary: res.Summary, Evidence: res.Evidence,
 		})
@@ -151,7 +150,7 @@ func (r *Runner) runAction(ctx context.Context, j *offboard.Job) {
 			r.pause(j.API(), reset)
 		}
 		log.Warn("action rate limited; deferred", "api", api, "until", reset, "err", err)
-		r.report(ctx, log, flows.ActionFailed{By: runnerActor, JobID: j.ID, Error: r.clean(err.Error()), RateLimited: true, RetryAt: reset})
+		r.report(ctx, log, offboard.ActionFailed{By: runnerActor, JobID: j.ID, Error: r.clean(err.Error()), RateLimited: true, RetryAt: reset})
 		return
 	}
 	retryable := connectors.Retryable(err)
@@ -182,7 +181,7 @@ func (r *Runner) callAction(ctx context.Context, log *slog.Logger, a connectors.
 // happened (or failed) by now, so the report is made even if shutdown has
 // begun. A refusal means the job was already reported; any other error
 // leaves the job leased, to run again after a restart.
-func (r *Runner) report(ctx context.Context, log *slog.Logger, cmd flows.Command) {
+func (r *Runner) report(ctx context.Context, log *slog.Logger, cmd offboard.Command) {
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
 	defer cancel()
 	_, err := r.engine.Apply(rctx, cmd)
