@@ -19,7 +19,8 @@ type Digest struct {
 	Overdue map[Department][]DigestTask
 	// Waiting are the pending approvals, longest waiting first.
 	Waiting []DigestApproval
-	// Revoked are the cases whose access went in the last DigestWindow.
+	// Revoked are the cases whose access went in the last 24 hours
+	// (flows.DigestWindow).
 	Revoked []DigestCase
 }
 

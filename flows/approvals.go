@@ -42,7 +42,7 @@ func (d *decision) createApproval(cs *offboard.Case, t *offboard.Task, question 
 	return d.notify(n)
 }
 
-func (d *decision) requestApproval(c RequestApproval) (*Result, error) {
+func (d *decision) requestApproval(c offboard.RequestApproval) (*offboard.Result, error) {
 	cs, t, err := d.openCaseAndTask(c.CaseID, c.TaskKey)
 	if err != nil {
 		return nil, err
@@ -96,7 +96,7 @@ func (d *decision) requestApproval(c RequestApproval) (*Result, error) {
 	return d.result(cs, fmt.Sprintf("approval for %q requested", t.Title))
 }
 
-func (d *decision) decideApproval(c DecideApproval) (*Result, error) {
+func (d *decision) decideApproval(c offboard.DecideApproval) (*offboard.Result, error) {
 	if c.ApprovalID == "" {
 		return nil, offboard.Errorf(offboard.EINVALID, "no approval given")
 	}

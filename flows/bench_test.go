@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/offboard-dev/offboard"
-	"github.com/offboard-dev/offboard/flows"
 	"github.com/offboard-dev/offboard/store/storetest"
 )
 
@@ -19,7 +18,7 @@ func BenchmarkEngine_OpenCase(b *testing.B) {
 	lat := make([]time.Duration, 0, b.N)
 	b.ResetTimer()
 	for i := range b.N {
-		cmd := flows.OpenCase{By: hr, Kind: offboard.Involuntary,
+		cmd := offboard.OpenCase{By: hr, Kind: offboard.Involuntary,
 			Employee: offboard.Employee{Name: "Bench Person", Email: fmt.Sprintf("p%d@example.com", i), ManagerEmail: manager.Email}}
 		t0 := time.Now()
 		if _, err := h.engine.Apply(h.ctx, cmd); err != nil {

@@ -18,28 +18,28 @@ func TestEngine_OpenCase_DateBounds(t *testing.T) {
 	emp := offboard.Employee{Email: jane.Email, ManagerEmail: manager.Email}
 	cases := []struct {
 		name string
-		cmd  flows.OpenCase
+		cmd  offboard.OpenCase
 		want string // "" accepts
 	}{
-		{"last day 9999-12-31", flows.OpenCase{Kind: offboard.Voluntary, LastDay: "9999-12-31"},
+		{"last day 9999-12-31", offboard.OpenCase{Kind: offboard.Voluntary, LastDay: "9999-12-31"},
 			"last day 9999-12-31 is more than 2 years ahead"},
-		{"last day 9999-12-17", flows.OpenCase{Kind: offboard.Voluntary, LastDay: "9999-12-17"},
+		{"last day 9999-12-17", offboard.OpenCase{Kind: offboard.Voluntary, LastDay: "9999-12-17"},
 			"last day 9999-12-17 is more than 2 years ahead"},
-		{"last day just past the horizon", flows.OpenCase{Kind: offboard.Voluntary, LastDay: "2028-11-26"},
+		{"last day just past the horizon", offboard.OpenCase{Kind: offboard.Voluntary, LastDay: "2028-11-26"},
 			"last day 2028-11-26 is more than 2 years ahead"},
-		{"last day at the horizon", flows.OpenCase{Kind: offboard.Voluntary, LastDay: "2028-11-24"}, ""},
-		{"involuntary, last day long ago", flows.OpenCase{Kind: offboard.Involuntary, LastDay: "1970-01-01"},
+		{"last day at the horizon", offboard.OpenCase{Kind: offboard.Voluntary, LastDay: "2028-11-24"}, ""},
+		{"involuntary, last day long ago", offboard.OpenCase{Kind: offboard.Involuntary, LastDay: "1970-01-01"},
 			"last day 1970-01-01 is more than 10 years ago"},
-		{"involuntary, last day last month", flows.OpenCase{Kind: offboard.Involuntary, LastDay: "2026-10-30"}, ""},
-		{"effective time in year 9999", flows.OpenCase{Kind: offboard.Involuntary,
+		{"involuntary, last day last month", offboard.OpenCase{Kind: offboard.Involuntary, LastDay: "2026-10-30"}, ""},
+		{"effective time in year 9999", offboard.OpenCase{Kind: offboard.Involuntary,
 			EffectiveAt: time.Date(9999, 12, 31, 23, 0, 0, 0, time.FixedZone("", -5*3600))},
 			"effective time 10000-01-01T04:00:00Z is more than 2 years ahead"},
-		{"effective time at epoch zero", flows.OpenCase{Kind: offboard.Involuntary, EffectiveAt: time.Unix(0, 0)},
+		{"effective time at epoch zero", offboard.OpenCase{Kind: offboard.Involuntary, EffectiveAt: time.Unix(0, 0)},
 			"effective time 1970-01-01T00:00:00Z is more than 10 years ago"},
-		{"effective time in year 0", flows.OpenCase{Kind: offboard.Involuntary,
+		{"effective time in year 0", offboard.OpenCase{Kind: offboard.Involuntary,
 			EffectiveAt: time.Date(0, 1, 1, 0, 0, 0, 0, time.FixedZone("", 3600))},
 			"effective time -0001-12-31T23:00:00Z is more than 10 years ago"},
-		{"effective time yesterday", flows.OpenCase{Kind: offboard.Involuntary, EffectiveAt: start.Add(-24 * time.Hour)}, ""},
+		{"effective time yesterday", offboard.OpenCase{Kind: offboard.Involuntary, EffectiveAt: start.Add(-24 * time.Hour)}, ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -79,11 +79,11 @@ func TestEngine_OpenCase_DateBounds(t *testing.T) {
 // options, and a second notice about an open case is held to it too.
 func TestEngine_OpenCase_DateBoundsConfigured(t *testing.T) {
 	h := newHarness(t, func(o *flows.Options) { o.MaxFuture, o.MaxPast = 90*24*time.Hour, 30*24*time.Hour })
-	h.refuse(flows.OpenCase{By: hr, Kind: offboard.Voluntary, LastDay: "2027-03-01", Employee: offboard.Employee{Email: jane.Email}},
+	h.refuse(offboard.OpenCase{By: hr, Kind: offboard.Voluntary, LastDay: "2027-03-01", Employee: offboard.Employee{Email: jane.Email}},
 		offboard.EINVALID, "last day 2027-03-01 is more than 90 days ahead")
 	c := h.open(offboard.Voluntary, "2026-12-31")
 	hris := offboard.System("hris:bamboohr")
-	h.refuse(flows.OpenCase{By: hris, Kind: offboard.Involuntary, Employee: offboard.Employee{Email: jane.Email},
+	h.refuse(offboard.OpenCase{By: hris, Kind: offboard.Involuntary, Employee: offboard.Employee{Email: jane.Email},
 		EffectiveAt: start.Add(-60 * 24 * time.Hour)}, offboard.EINVALID, "effective time 2026-09-26T09:00:00Z is more than 30 days ago")
 	if got := h.caseOf(c.ID); got.Kind != offboard.Voluntary || !got.EffectiveAt.IsZero() {
 		t.Fatalf("a refused second notice changed the case: kind %s effective %v", got.Kind, got.EffectiveAt)
@@ -98,7 +98,7 @@ func TestEngine_ActionFailed_FarRetryClamped(t *testing.T) {
 	c := h.open(offboard.Involuntary, "")
 	job := h.actionJobs()[0]
 	far := time.Unix(999_999_999_999, 0) // year 33658
-	h.apply(flows.ActionFailed{By: runner, JobID: job.ID, Error: "okta rate limit", RateLimited: true, RetryAt: far})
+	h.apply(offboard.ActionFailed{By: runner, JobID: job.ID, Error: "okta rate limit", RateLimited: true, RetryAt: far})
 	var got *offboard.Job
 	if err := h.db.View(h.ctx, func(tx offboard.Tx) error {
 		var err error

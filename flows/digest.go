@@ -19,8 +19,8 @@ const DigestWindow = 24 * time.Hour
 // It walks every closed case for the revocations, which is fine for the
 // hundreds of cases a company has; an index by RevokedAt would make it
 // O(recent).
-func (e *Engine) Digest(ctx context.Context, now time.Time) (Digest, error) {
-	d := Digest{At: now, Overdue: map[offboard.Department][]DigestTask{}}
+func (e *Engine) Digest(ctx context.Context, now time.Time) (offboard.Digest, error) {
+	d := offboard.Digest{At: now, Overdue: map[offboard.Department][]offboard.DigestTask{}}
 	err := e.store.View(ctx, func(tx offboard.Tx) error {
 		for _, st := range []offboard.CaseStatus{offboard.CaseOpen, offboard.CaseCompleted, offboard.CaseCancelled} {
 			ids, err := tx.CaseIDsByStatus(st)
@@ -47,13 +47,13 @@ func (e *Engine) Digest(ctx context.Context, now time.Time) (Digest, error) {
 		return nil
 	})
 	if err != nil {
-		return Digest{}, err
+		return offboard.Digest{}, err
 	}
 	for dept, ts := range d.Overdue {
-		slices.SortStableFunc(ts, func(a, b DigestTask) int { return cmp.Compare(b.Overdue, a.Overdue) })
+		slices.SortStableFunc(ts, func(a, b offboard.DigestTask) int { return cmp.Compare(b.Overdue, a.Overdue) })
 		d.Overdue[dept] = ts
 	}
-	slices.SortStableFunc(d.Waiting, func(a, b DigestApproval) int { return cmp.Compare(b.Waiting, a.Waiting) })
+	slices.SortStableFunc(d.Waiting, func(a, b offboard.DigestApproval) int { return cmp.Compare(b.Waiting, a.Waiting) })
 	return d, nil
 }
 
@@ -62,9 +62,9 @@ func revokedWithin(c *offboard.Case, now time.Time) bool {
 }
 
 // add puts one case's part into the digest.
-func addToDigest(d *Digest, v *CaseView, now time.Time) {
+func addToDigest(d *offboard.Digest, v *offboard.CaseView, now time.Time) {
 	c := v.Case
-	dc := DigestCase{ID: c.ID, Name: c.Employee.DisplayName(), Confidential: c.Confidential, Kind: c.Kind, LastDay: c.LastDay}
+	dc := offboard.DigestCase{ID: c.ID, Name: c.Employee.DisplayName(), Confidential: c.Confidential, Kind: c.Kind, LastDay: c.LastDay}
 	if c.Confidential {
 		dc.Name = "confidential case"
 	}
@@ -92,14 +92,14 @@ func addToDigest(d *Digest, v *CaseView, now time.Time) {
 		if t.Status.Settled() || t.Status == offboard.TaskRunning || t.Due == nil || t.Due.After(now) {
 			continue
 		}
-		d.Overdue[t.Department] = append(d.Overdue[t.Department], DigestTask{CaseID: c.ID, Key: t.Key, Title: t.Title,
+		d.Overdue[t.Department] = append(d.Overdue[t.Department], offboard.DigestTask{CaseID: c.ID, Key: t.Key, Title: t.Title,
 			Department: t.Department, Due: *t.Due, Overdue: now.Sub(*t.Due)})
 	}
 	for _, a := range v.Approvals {
 		if a.Status != offboard.ApprovalPending {
 			continue
 		}
-		d.Waiting = append(d.Waiting, DigestApproval{ID: a.ID, CaseID: c.ID, TaskKey: a.TaskKey, Department: deptOf[a.TaskKey],
+		d.Waiting = append(d.Waiting, offboard.DigestApproval{ID: a.ID, CaseID: c.ID, TaskKey: a.TaskKey, Department: deptOf[a.TaskKey],
 			Approver: a.Approver, EscalatedTo: slices.Clone(a.EscalatedTo), Since: a.CreatedAt, Waiting: now.Sub(a.CreatedAt)})
 	}
 }

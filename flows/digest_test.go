@@ -10,7 +10,7 @@ import (
 	"github.com/offboard-dev/offboard/flows"
 )
 
-func (h *harness) digest() flows.Digest {
+func (h *harness) digest() offboard.Digest {
 	h.t.Helper()
 	d, err := h.engine.Digest(h.ctx, h.clock.Now())
 	if err != nil {
@@ -44,7 +44,7 @@ func TestDigest_Content(t *testing.T) {
 
 	// A confidential involuntary case, revoked 90 s after its notice.
 	h.clock.Set(due.Add(2 * time.Hour))
-	inv := h.apply(flows.OpenCase{By: hr, Kind: offboard.Involuntary,
+	inv := h.apply(offboard.OpenCase{By: hr, Kind: offboard.Involuntary,
 		Employee: offboard.Employee{Name: "John Roe", Email: "john.roe@example.com", ManagerEmail: manager.Email}}).Case
 	if !inv.Confidential {
 		t.Fatal("involuntary case is not confidential")
@@ -71,7 +71,7 @@ func TestDigest_Content(t *testing.T) {
 			t.Fatalf("voluntary case shown as %+v", c)
 		}
 	}
-	var overdue *flows.DigestTask
+	var overdue *offboard.DigestTask
 	for i, tk := range d.Overdue[offboard.DeptFinance] {
 		if tk.CaseID == vol.ID && tk.Key == "final_expenses" {
 			overdue = &d.Overdue[offboard.DeptFinance][i]
@@ -80,7 +80,7 @@ func TestDigest_Content(t *testing.T) {
 	if overdue == nil || overdue.Overdue != 3*time.Hour || overdue.Department != offboard.DeptFinance {
 		t.Fatalf("finance overdue = %+v", d.Overdue[offboard.DeptFinance])
 	}
-	var waiting *flows.DigestApproval
+	var waiting *offboard.DigestApproval
 	for i, a := range d.Waiting {
 		if a.ID == drive.ID {
 			waiting = &d.Waiting[i]

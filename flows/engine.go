@@ -141,14 +141,14 @@ var _ offboard.CaseService = (*Engine)(nil)
 // Errors are *offboard.Error with a code and a message for people. A
 // refused or invalid command changes nothing except an audit entry that
 // records the attempt.
-func (e *Engine) Apply(ctx context.Context, cmd Command) (*Result, error) {
+func (e *Engine) Apply(ctx context.Context, cmd offboard.Command) (*offboard.Result, error) {
 	actor := e.resolveActor(cmd.Actor())
 	cmd = e.redact(cmd)
 	now := e.clock.Now().UTC().Round(0)
-	if t, ok := cmd.(Tick); ok && !t.Now.IsZero() {
+	if t, ok := cmd.(offboard.Tick); ok && !t.Now.IsZero() {
 		now = t.Now.UTC().Round(0)
 	}
-	var res *Result
+	var res *offboard.Result
 	err := e.store.Update(ctx, func(tx offboard.Tx) error {
 		d := &decision{e: e, tx: tx, now: now, actor: actor}
 		r, err := d.apply(cmd)
@@ -185,7 +185,7 @@ func refusal(err error) bool {
 	return false
 }
 
-func (e *Engine) auditRefusal(ctx context.Context, cmd Command, actor offboard.Actor, now time.Time, cause error) {
+func (e *Engine) auditRefusal(ctx context.Context, cmd offboard.Command, actor offboard.Actor, now time.Time, cause error) {
 	caseID, target := commandTarget(cmd)
 	err := e.store.Update(ctx, func(tx offboard.Tx) error {
 		ev := &offboard.AuditEvent{
@@ -208,29 +208,29 @@ func (e *Engine) auditRefusal(ctx context.Context, cmd Command, actor offboard.A
 	}
 }
 
-func commandTarget(cmd Command) (offboard.CaseID, string) {
+func commandTarget(cmd offboard.Command) (offboard.CaseID, string) {
 	switch c := cmd.(type) {
-	case OpenCase:
+	case offboard.OpenCase:
 		return "", c.Employee.Email
-	case CancelCase:
+	case offboard.CancelCase:
 		return c.CaseID, ""
-	case StartTask:
+	case offboard.StartTask:
 		return c.CaseID, c.TaskKey
-	case CompleteTask:
+	case offboard.CompleteTask:
 		return c.CaseID, c.TaskKey
-	case SkipTask:
+	case offboard.SkipTask:
 		return c.CaseID, c.TaskKey
-	case RequestApproval:
+	case offboard.RequestApproval:
 		return c.CaseID, c.TaskKey
-	case DecideApproval:
+	case offboard.DecideApproval:
 		return "", c.ApprovalID
-	case ActionSucceeded:
+	case offboard.ActionSucceeded:
 		return "", c.JobID
-	case ActionFailed:
+	case offboard.ActionFailed:
 		return "", c.JobID
-	case RecordRoom:
+	case offboard.RecordRoom:
 		return c.CaseID, c.Room.Platform
-	case RevokeNow:
+	case offboard.RevokeNow:
 		return c.CaseID, ""
 	}
 	return "", ""
@@ -268,34 +268,34 @@ type decision struct {
 	changed map[offboard.CaseID]bool
 }
 
-func (d *decision) apply(cmd Command) (*Result, error) {
+func (d *decision) apply(cmd offboard.Command) (*offboard.Result, error) {
 	if d.actor.Kind == "" || d.actor.ID == "" {
 		return nil, offboard.Errorf(offboard.EFORBIDDEN, "%s: no actor; every command must say who sends it", cmd.Name())
 	}
 	switch c := cmd.(type) {
-	case OpenCase:
+	case offboard.OpenCase:
 		return d.openCase(c)
-	case CancelCase:
+	case offboard.CancelCase:
 		return d.cancelCase(c)
-	case StartTask:
+	case offboard.StartTask:
 		return d.startTask(c)
-	case CompleteTask:
+	case offboard.CompleteTask:
 		return d.completeTask(c)
-	case SkipTask:
+	case offboard.SkipTask:
 		return d.skipTask(c)
-	case RequestApproval:
+	case offboard.RequestApproval:
 		return d.requestApproval(c)
-	case DecideApproval:
+	case offboard.DecideApproval:
 		return d.decideApproval(c)
-	case ActionSucceeded:
+	case offboard.ActionSucceeded:
 		return d.actionSucceeded(c)
-	case ActionFailed:
+	case offboard.ActionFailed:
 		return d.actionFailed(c)
-	case Tick:
+	case offboard.Tick:
 		return d.tick()
-	case RecordRoom:
+	case offboard.RecordRoom:
 		return d.recordRoom(c)
-	case RevokeNow:
+	case offboard.RevokeNow:
 		return d.revokeNow(c)
 	}
 	return nil, offboard.Errorf(offboard.EINVALID, "unknown command %T", cmd)
@@ -357,7 +357,7 @@ func (d *decision) mark(id offboard.CaseID) {
 
 // resummarize rewrites the summary of every case this command changed,
 // in its transaction, so lists never read a stale one.
-func (d *decision) resummarize(res *Result) error {
+func (d *decision) resummarize(res *offboard.Result) error {
 	ids := make([]offboard.CaseID, 0, len(d.changed))
 	for id := range d.changed {
 		ids = append(ids, id)
@@ -430,7 +430,7 @@ func (d *decision) noticeTouched() error {
 	return nil
 }
 
-func (d *decision) result(c *offboard.Case, msg string) (*Result, error) {
+func (d *decision) result(c *offboard.Case, msg string) (*offboard.Result, error) {
 	tasks, err := d.tx.Tasks(c.ID)
 	if err != nil {
 		return nil, err
@@ -439,5 +439,5 @@ func (d *decision) result(c *offboard.Case, msg string) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Result{Case: c, Tasks: tasks, Approvals: apps, Message: msg}, nil
+	return &offboard.Result{Case: c, Tasks: tasks, Approvals: apps, Message: msg}, nil
 }

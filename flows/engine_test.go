@@ -56,7 +56,7 @@ func TestEngine_OpenCase_InvoluntaryRevokesAtOnce(t *testing.T) {
 
 func TestEngine_OpenCase_VoluntarySchedulesAtLastDay(t *testing.T) {
 	h := newHarness(t)
-	r := h.apply(flows.OpenCase{By: hr, Kind: offboard.Voluntary, LastDay: "2026-12-31",
+	r := h.apply(offboard.OpenCase{By: hr, Kind: offboard.Voluntary, LastDay: "2026-12-31",
 		Employee: offboard.Employee{Name: "Jane Doe", Email: jane.Email, ManagerEmail: manager.Email, TimeZone: "America/Los_Angeles"}})
 	c := r.Case
 	want := time.Date(2026, 12, 31, 18, 0, 0, 0, mustLoc(t, "America/Los_Angeles"))
@@ -76,12 +76,12 @@ func TestEngine_OpenCase_VoluntarySchedulesAtLastDay(t *testing.T) {
 
 	// A tick one minute early does nothing.
 	h.clock.Set(want.Add(-time.Minute))
-	if res := h.apply(flows.Tick{By: sched}); res.Advanced != 0 {
+	if res := h.apply(offboard.Tick{By: sched}); res.Advanced != 0 {
 		t.Fatalf("early tick advanced %d tasks", res.Advanced)
 	}
 	// At 18:00 Pacific the revocations run.
 	h.clock.Set(want)
-	res := h.apply(flows.Tick{By: sched})
+	res := h.apply(offboard.Tick{By: sched})
 	if res.Advanced < len(revocationKeys) {
 		t.Fatalf("tick advanced %d, want at least %d", res.Advanced, len(revocationKeys))
 	}
@@ -92,7 +92,7 @@ func TestEngine_OpenCase_VoluntarySchedulesAtLastDay(t *testing.T) {
 	}
 	// A second tick at the same time queues nothing twice.
 	before := len(h.actionJobs())
-	h.apply(flows.Tick{By: sched})
+	h.apply(offboard.Tick{By: sched})
 	if after := len(h.actionJobs()); after != before {
 		t.Fatalf("second tick queued %d more jobs", after-before)
 	}
@@ -101,15 +101,15 @@ func TestEngine_OpenCase_VoluntarySchedulesAtLastDay(t *testing.T) {
 func TestEngine_StartTask_EarlyByIT(t *testing.T) {
 	h := newHarness(t)
 	c := h.open(offboard.Voluntary, "2026-12-31")
-	h.refuse(flows.StartTask{By: finance, CaseID: c.ID, TaskKey: "okta_suspend"}, offboard.EFORBIDDEN, "the IT team can")
-	r := h.apply(flows.StartTask{By: it, CaseID: c.ID, TaskKey: "okta_suspend"})
+	h.refuse(offboard.StartTask{By: finance, CaseID: c.ID, TaskKey: "okta_suspend"}, offboard.EFORBIDDEN, "the IT team can")
+	r := h.apply(offboard.StartTask{By: it, CaseID: c.ID, TaskKey: "okta_suspend"})
 	if r.JobsQueued != 1 {
 		t.Fatalf("JobsQueued = %d, want 1", r.JobsQueued)
 	}
 	if st := h.task(c.ID, "okta_suspend").Status; st != offboard.TaskRunning {
 		t.Fatalf("status %s, want running", st)
 	}
-	h.refuse(flows.StartTask{By: it, CaseID: c.ID, TaskKey: "okta_suspend"}, offboard.ECONFLICT, "already running")
+	h.refuse(offboard.StartTask{By: it, CaseID: c.ID, TaskKey: "okta_suspend"}, offboard.ECONFLICT, "already running")
 }
 
 func TestEngine_Approvals(t *testing.T) {
@@ -126,16 +126,16 @@ func TestEngine_Approvals(t *testing.T) {
 
 	cases := []struct {
 		name string
-		cmd  flows.Command
+		cmd  offboard.Command
 		code string
 		msg  string
 	}{
-		{"task cannot be done before approval", flows.CompleteTask{By: it, CaseID: c.ID, TaskKey: "transfer_drive"}, offboard.ECONFLICT, "waits for approval"},
-		{"requester cannot approve own request", flows.DecideApproval{By: hr, ApprovalID: a.ID, Approve: true}, offboard.EFORBIDDEN, "own request"},
-		{"departing employee cannot approve", flows.DecideApproval{By: jane, ApprovalID: a.ID, Approve: true}, offboard.EFORBIDDEN, "person leaving"},
-		{"a stranger cannot approve", flows.DecideApproval{By: stranger, ApprovalID: a.ID, Approve: true}, offboard.EFORBIDDEN, "only " + manager.Email},
-		{"unknown approval", flows.DecideApproval{By: manager, ApprovalID: "OFF-0001-A999", Approve: true}, offboard.ENOTFOUND, "OFF-0001-A999"},
-		{"stale view", flows.DecideApproval{By: manager, ApprovalID: a.ID, Approve: true, ParamsHash: "0000"}, offboard.ECONFLICT, "changed since"},
+		{"task cannot be done before approval", offboard.CompleteTask{By: it, CaseID: c.ID, TaskKey: "transfer_drive"}, offboard.ECONFLICT, "waits for approval"},
+		{"requester cannot approve own request", offboard.DecideApproval{By: hr, ApprovalID: a.ID, Approve: true}, offboard.EFORBIDDEN, "own request"},
+		{"departing employee cannot approve", offboard.DecideApproval{By: jane, ApprovalID: a.ID, Approve: true}, offboard.EFORBIDDEN, "person leaving"},
+		{"a stranger cannot approve", offboard.DecideApproval{By: stranger, ApprovalID: a.ID, Approve: true}, offboard.EFORBIDDEN, "only " + manager.Email},
+		{"unknown approval", offboard.DecideApproval{By: manager, ApprovalID: "OFF-0001-A999", Approve: true}, offboard.ENOTFOUND, "OFF-0001-A999"},
+		{"stale view", offboard.DecideApproval{By: manager, ApprovalID: a.ID, Approve: true, ParamsHash: "0000"}, offboard.ECONFLICT, "changed since"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -154,40 +154,40 @@ func TestEngine_Approvals(t *testing.T) {
 	}
 
 	// IT changes the target: the pending approval is void and a new one asked.
-	h.apply(flows.RequestApproval{By: it, CaseID: c.ID, TaskKey: "transfer_drive", Params: map[string]string{"to": "bob.peer@example.com"}})
+	h.apply(offboard.RequestApproval{By: it, CaseID: c.ID, TaskKey: "transfer_drive", Params: map[string]string{"to": "bob.peer@example.com"}})
 	if old := h.approvals(c.ID)[0]; old.ID != a.ID || old.Status != offboard.ApprovalVoid {
 		t.Fatalf("old approval %s is %s, want void", old.ID, old.Status)
 	}
-	h.refuse(flows.DecideApproval{By: manager, ApprovalID: a.ID, Approve: true}, offboard.ECONFLICT, "already void")
+	h.refuse(offboard.DecideApproval{By: manager, ApprovalID: a.ID, Approve: true}, offboard.ECONFLICT, "already void")
 	a2 := h.approvalFor(c.ID, "transfer_drive", offboard.ApprovalPending)
 	if a2.Params["to"] != "bob.peer@example.com" {
 		t.Fatalf("new approval params %v", a2.Params)
 	}
-	h.apply(flows.DecideApproval{By: manager, ApprovalID: a2.ID, Approve: true, Comment: "ok", ParamsHash: a2.ParamsHash})
+	h.apply(offboard.DecideApproval{By: manager, ApprovalID: a2.ID, Approve: true, Comment: "ok", ParamsHash: a2.ParamsHash})
 	if st := h.task(c.ID, "transfer_drive").Status; st != offboard.TaskPending {
 		t.Fatalf("after approval: %s, want pending", st)
 	}
-	h.apply(flows.CompleteTask{By: it, CaseID: c.ID, TaskKey: "transfer_drive", Note: "transferred"})
+	h.apply(offboard.CompleteTask{By: it, CaseID: c.ID, TaskKey: "transfer_drive", Note: "transferred"})
 	done := h.task(c.ID, "transfer_drive")
 	if done.Status != offboard.TaskDone || done.CompletedBy != it.Email {
 		t.Fatalf("transfer_drive = %s by %q", done.Status, done.CompletedBy)
 	}
 	// Approved, then the target changes again: the approval no longer covers it.
-	h.apply(flows.RequestApproval{By: it, CaseID: c.ID, TaskKey: "mail_forwarding", Params: map[string]string{"to": "bob.peer@example.com"}})
+	h.apply(offboard.RequestApproval{By: it, CaseID: c.ID, TaskKey: "mail_forwarding", Params: map[string]string{"to": "bob.peer@example.com"}})
 	a3 := h.approvalFor(c.ID, "mail_forwarding", offboard.ApprovalPending)
-	h.apply(flows.DecideApproval{By: manager, ApprovalID: a3.ID, Approve: true})
-	h.apply(flows.RequestApproval{By: it, CaseID: c.ID, TaskKey: "mail_forwarding", Params: map[string]string{"to": "eve.other@example.com"}})
+	h.apply(offboard.DecideApproval{By: manager, ApprovalID: a3.ID, Approve: true})
+	h.apply(offboard.RequestApproval{By: it, CaseID: c.ID, TaskKey: "mail_forwarding", Params: map[string]string{"to": "eve.other@example.com"}})
 	if st := h.approvals(c.ID); !slices.ContainsFunc(st, func(a *offboard.Approval) bool { return a.ID == a3.ID && a.Status == offboard.ApprovalVoid }) {
 		t.Fatal("changing the target must void the earlier yes")
 	}
-	h.refuse(flows.CompleteTask{By: it, CaseID: c.ID, TaskKey: "mail_forwarding"}, offboard.ECONFLICT, "waits for approval")
+	h.refuse(offboard.CompleteTask{By: it, CaseID: c.ID, TaskKey: "mail_forwarding"}, offboard.ECONFLICT, "waits for approval")
 }
 
 func TestEngine_Deny(t *testing.T) {
 	h := newHarness(t)
 	c := h.open(offboard.Voluntary, "2026-12-31")
 	a := h.approvalFor(c.ID, "transfer_drive", offboard.ApprovalPending)
-	h.apply(flows.DecideApproval{By: manager, ApprovalID: a.ID, Approve: false, Comment: "send it to legal"})
+	h.apply(offboard.DecideApproval{By: manager, ApprovalID: a.ID, Approve: false, Comment: "send it to legal"})
 	tr := h.task(c.ID, "transfer_drive")
 	if tr.Status != offboard.TaskWaitingApproval || !strings.Contains(tr.LastError, "send it to legal") {
 		t.Fatalf("after deny: %s %q", tr.Status, tr.LastError)
@@ -199,19 +199,19 @@ func TestEngine_WrongActorRefused(t *testing.T) {
 	c := h.open(offboard.Involuntary, "")
 	cases := []struct {
 		name string
-		cmd  flows.Command
+		cmd  offboard.Command
 		code string
 		msg  string
 	}{
-		{"finance cannot open cases", flows.OpenCase{By: finance, Kind: offboard.Involuntary, Employee: offboard.Employee{Email: "x@example.com"}}, offboard.EFORBIDDEN, "HR and admins can"},
-		{"nobody opens their own case", flows.OpenCase{By: hr, Kind: offboard.Voluntary, LastDay: "2026-12-31", Employee: offboard.Employee{Email: hr.Email}}, offboard.EFORBIDDEN, "for themselves"},
-		{"finance cannot cancel", flows.CancelCase{By: finance, CaseID: c.ID, Reason: "x"}, offboard.EFORBIDDEN, "HR and admins can"},
-		{"the employee cannot skip", flows.SkipTask{By: jane, CaseID: c.ID, TaskKey: "exit_interview", Reason: "no"}, offboard.EFORBIDDEN, "person leaving"},
-		{"security cannot complete finance tasks", flows.CompleteTask{By: security, CaseID: c.ID, TaskKey: "cancel_card"}, offboard.EFORBIDDEN, "Finance team"},
-		{"a person cannot report action results", flows.ActionSucceeded{By: admin, JobID: "x"}, offboard.EFORBIDDEN, "workers"},
-		{"a person cannot tick", flows.Tick{By: admin}, offboard.EFORBIDDEN, "scheduler"},
-		{"no actor", flows.SkipTask{CaseID: c.ID, TaskKey: "exit_interview", Reason: "x"}, offboard.EFORBIDDEN, "no actor"},
-		{"claimed roles are not trusted", flows.CancelCase{By: offboard.Actor{Kind: offboard.ActorPerson, Email: stranger.Email, Roles: []offboard.Role{offboard.RoleAdmin}}, CaseID: c.ID, Reason: "x"}, offboard.EFORBIDDEN, "may not cancel"},
+		{"finance cannot open cases", offboard.OpenCase{By: finance, Kind: offboard.Involuntary, Employee: offboard.Employee{Email: "x@example.com"}}, offboard.EFORBIDDEN, "HR and admins can"},
+		{"nobody opens their own case", offboard.OpenCase{By: hr, Kind: offboard.Voluntary, LastDay: "2026-12-31", Employee: offboard.Employee{Email: hr.Email}}, offboard.EFORBIDDEN, "for themselves"},
+		{"finance cannot cancel", offboard.CancelCase{By: finance, CaseID: c.ID, Reason: "x"}, offboard.EFORBIDDEN, "HR and admins can"},
+		{"the employee cannot skip", offboard.SkipTask{By: jane, CaseID: c.ID, TaskKey: "exit_interview", Reason: "no"}, offboard.EFORBIDDEN, "person leaving"},
+		{"security cannot complete finance tasks", offboard.CompleteTask{By: security, CaseID: c.ID, TaskKey: "cancel_card"}, offboard.EFORBIDDEN, "Finance team"},
+		{"a person cannot report action results", offboard.ActionSucceeded{By: admin, JobID: "x"}, offboard.EFORBIDDEN, "workers"},
+		{"a person cannot tick", offboard.Tick{By: admin}, offboard.EFORBIDDEN, "scheduler"},
+		{"no actor", offboard.SkipTask{CaseID: c.ID, TaskKey: "exit_interview", Reason: "x"}, offboard.EFORBIDDEN, "no actor"},
+		{"claimed roles are not trusted", offboard.CancelCase{By: offboard.Actor{Kind: offboard.ActorPerson, Email: stranger.Email, Roles: []offboard.Role{offboard.RoleAdmin}}, CaseID: c.ID, Reason: "x"}, offboard.EFORBIDDEN, "may not cancel"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -235,26 +235,26 @@ func TestEngine_BadInput(t *testing.T) {
 	emp := offboard.Employee{Email: "kim@example.com"}
 	cases := []struct {
 		name string
-		cmd  flows.Command
+		cmd  offboard.Command
 		code string
 		msg  string
 	}{
-		{"bad email", flows.OpenCase{By: hr, Kind: offboard.Involuntary, Employee: offboard.Employee{Email: "not-an-email"}}, offboard.EINVALID, "not an email"},
-		{"bad kind", flows.OpenCase{By: hr, Kind: "fired", Employee: emp}, offboard.EINVALID, "unknown departure kind"},
-		{"voluntary without last day", flows.OpenCase{By: hr, Kind: offboard.Voluntary, Employee: emp}, offboard.EINVALID, "needs a last day"},
-		{"last day in the past", flows.OpenCase{By: hr, Kind: offboard.Voluntary, LastDay: "2026-11-01", Employee: emp}, offboard.EINVALID, "in the past"},
-		{"not a date", flows.OpenCase{By: hr, Kind: offboard.Voluntary, LastDay: "31/12/2026", Employee: emp}, offboard.EINVALID, "not a date"},
-		{"bad time zone", flows.OpenCase{By: hr, Kind: offboard.Involuntary, Employee: offboard.Employee{Email: "kim@example.com", TimeZone: "Mars/Olympus"}}, offboard.EINVALID, "unknown time zone"},
-		{"unknown playbook", flows.OpenCase{By: hr, Kind: offboard.Involuntary, Employee: emp, Playbook: "nope"}, offboard.EINVALID, "unknown playbook"},
-		{"second open case", flows.OpenCase{By: hr, Kind: offboard.Involuntary, Employee: offboard.Employee{Email: jane.Email}}, offboard.ECONFLICT, string(c.ID)},
-		{"unknown case", flows.CancelCase{By: hr, CaseID: "OFF-0999", Reason: "x"}, offboard.ENOTFOUND, "OFF-0999"},
-		{"unknown task", flows.SkipTask{By: hr, CaseID: c.ID, TaskKey: "nope", Reason: "x"}, offboard.ENOTFOUND, "nope"},
-		{"skip without reason", flows.SkipTask{By: hr, CaseID: c.ID, TaskKey: "exit_interview"}, offboard.EINVALID, "reason is required"},
-		{"cancel without reason", flows.CancelCase{By: hr, CaseID: c.ID}, offboard.EINVALID, "reason is required"},
-		{"automated task completed by hand", flows.CompleteTask{By: it, CaseID: c.ID, TaskKey: "okta_suspend"}, offboard.ECONFLICT, "runs by itself"},
-		{"transfer to the leaver", flows.RequestApproval{By: it, CaseID: c.ID, TaskKey: "transfer_drive", Params: map[string]string{"to": jane.Email}}, offboard.EINVALID, "person who is leaving"},
-		{"approval on a task without one", flows.RequestApproval{By: it, CaseID: c.ID, TaskKey: "okta_suspend"}, offboard.EINVALID, "needs no approval"},
-		{"unknown job", flows.ActionSucceeded{By: runner, JobID: "OFF-0001/x#1"}, offboard.ENOTFOUND, "OFF-0001/x#1"},
+		{"bad email", offboard.OpenCase{By: hr, Kind: offboard.Involuntary, Employee: offboard.Employee{Email: "not-an-email"}}, offboard.EINVALID, "not an email"},
+		{"bad kind", offboard.OpenCase{By: hr, Kind: "fired", Employee: emp}, offboard.EINVALID, "unknown departure kind"},
+		{"voluntary without last day", offboard.OpenCase{By: hr, Kind: offboard.Voluntary, Employee: emp}, offboard.EINVALID, "needs a last day"},
+		{"last day in the past", offboard.OpenCase{By: hr, Kind: offboard.Voluntary, LastDay: "2026-11-01", Employee: emp}, offboard.EINVALID, "in the past"},
+		{"not a date", offboard.OpenCase{By: hr, Kind: offboard.Voluntary, LastDay: "31/12/2026", Employee: emp}, offboard.EINVALID, "not a date"},
+		{"bad time zone", offboard.OpenCase{By: hr, Kind: offboard.Involuntary, Employee: offboard.Employee{Email: "kim@example.com", TimeZone: "Mars/Olympus"}}, offboard.EINVALID, "unknown time zone"},
+		{"unknown playbook", offboard.OpenCase{By: hr, Kind: offboard.Involuntary, Employee: emp, Playbook: "nope"}, offboard.EINVALID, "unknown playbook"},
+		{"second open case", offboard.OpenCase{By: hr, Kind: offboard.Involuntary, Employee: offboard.Employee{Email: jane.Email}}, offboard.ECONFLICT, string(c.ID)},
+		{"unknown case", offboard.CancelCase{By: hr, CaseID: "OFF-0999", Reason: "x"}, offboard.ENOTFOUND, "OFF-0999"},
+		{"unknown task", offboard.SkipTask{By: hr, CaseID: c.ID, TaskKey: "nope", Reason: "x"}, offboard.ENOTFOUND, "nope"},
+		{"skip without reason", offboard.SkipTask{By: hr, CaseID: c.ID, TaskKey: "exit_interview"}, offboard.EINVALID, "reason is required"},
+		{"cancel without reason", offboard.CancelCase{By: hr, CaseID: c.ID}, offboard.EINVALID, "reason is required"},
+		{"automated task completed by hand", offboard.CompleteTask{By: it, CaseID: c.ID, TaskKey: "okta_suspend"}, offboard.ECONFLICT, "runs by itself"},
+		{"transfer to the leaver", offboard.RequestApproval{By: it, CaseID: c.ID, TaskKey: "transfer_drive", Params: map[string]string{"to": jane.Email}}, offboard.EINVALID, "person who is leaving"},
+		{"approval on a task without one", offboard.RequestApproval{By: it, CaseID: c.ID, TaskKey: "okta_suspend"}, offboard.EINVALID, "needs no approval"},
+		{"unknown job", offboard.ActionSucceeded{By: runner, JobID: "OFF-0001/x#1"}, offboard.ENOTFOUND, "OFF-0001/x#1"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -266,13 +266,13 @@ func TestEngine_BadInput(t *testing.T) {
 		})
 	}
 	// Done twice.
-	h.apply(flows.CompleteTask{By: hr, CaseID: c.ID, TaskKey: "exit_interview"})
-	h.refuse(flows.CompleteTask{By: hr, CaseID: c.ID, TaskKey: "exit_interview"}, offboard.ECONFLICT, "already done")
+	h.apply(offboard.CompleteTask{By: hr, CaseID: c.ID, TaskKey: "exit_interview"})
+	h.refuse(offboard.CompleteTask{By: hr, CaseID: c.ID, TaskKey: "exit_interview"}, offboard.ECONFLICT, "already done")
 }
 
 func TestEngine_DedupeKey(t *testing.T) {
 	h := newHarness(t)
-	cmd := flows.OpenCase{By: offboard.System("hris:bamboohr"), Kind: offboard.Involuntary, DedupeKey: "bamboohr:evt-1",
+	cmd := offboard.OpenCase{By: offboard.System("hris:bamboohr"), Kind: offboard.Involuntary, DedupeKey: "bamboohr:evt-1",
 		Employee: offboard.Employee{Email: jane.Email}}
 	first := h.apply(cmd)
 	second := h.apply(cmd)
@@ -287,8 +287,8 @@ func TestEngine_DedupeKey(t *testing.T) {
 func TestEngine_CancelCase(t *testing.T) {
 	h := newHarness(t)
 	c := h.open(offboard.Voluntary, "2026-12-31")
-	h.apply(flows.StartTask{By: it, CaseID: c.ID, TaskKey: "okta_suspend"})
-	h.apply(flows.CancelCase{By: hr, CaseID: c.ID, Reason: "the employee stays"})
+	h.apply(offboard.StartTask{By: it, CaseID: c.ID, TaskKey: "okta_suspend"})
+	h.apply(offboard.CancelCase{By: hr, CaseID: c.ID, Reason: "the employee stays"})
 	got := h.caseOf(c.ID)
 	if got.Status != offboard.CaseCancelled || got.CancelReason != "the employee stays" || got.ClosedAt == nil {
 		t.Fatalf("case = %s %q", got.Status, got.CancelReason)
@@ -304,11 +304,11 @@ func TestEngine_CancelCase(t *testing.T) {
 			t.Fatalf("approval %s is %s after cancel, want void", a.ID, a.Status)
 		}
 	}
-	h.refuse(flows.CancelCase{By: hr, CaseID: c.ID, Reason: "again"}, offboard.ECONFLICT, "already cancelled")
-	h.refuse(flows.StartTask{By: it, CaseID: c.ID, TaskKey: "okta_clear_sessions"}, offboard.ECONFLICT, "cancelled")
+	h.refuse(offboard.CancelCase{By: hr, CaseID: c.ID, Reason: "again"}, offboard.ECONFLICT, "already cancelled")
+	h.refuse(offboard.StartTask{By: it, CaseID: c.ID, TaskKey: "okta_clear_sessions"}, offboard.ECONFLICT, "cancelled")
 	// Ticks far in the future run nothing on a cancelled case.
 	h.clock.Set(time.Date(2027, 2, 1, 0, 0, 0, 0, time.UTC))
-	h.apply(flows.Tick{By: sched})
+	h.apply(offboard.Tick{By: sched})
 	if n := len(h.actionJobs()); n != 0 {
 		t.Fatalf("tick queued %d jobs on a cancelled case", n)
 	}
@@ -337,8 +337,8 @@ func TestEngine_Completion(t *testing.T) {
 	// Approve and finish the data tasks; deactivation then runs.
 	for _, key := range []string{"transfer_drive", "mail_forwarding"} {
 		a := h.approvalFor(c.ID, key, offboard.ApprovalPending)
-		h.apply(flows.DecideApproval{By: manager, ApprovalID: a.ID, Approve: true})
-		h.apply(flows.CompleteTask{By: it, CaseID: c.ID, TaskKey: key})
+		h.apply(offboard.DecideApproval{By: manager, ApprovalID: a.ID, Approve: true})
+		h.apply(offboard.CompleteTask{By: it, CaseID: c.ID, TaskKey: key})
 	}
 	if st := h.task(c.ID, "okta_deactivate").Status; st != offboard.TaskRunning {
 		t.Fatalf("okta_deactivate: %s, want running once the data tasks are done", st)
@@ -353,9 +353,9 @@ func TestEngine_Completion(t *testing.T) {
 		if h.caseOf(c.ID).Status != offboard.CaseOpen {
 			t.Fatalf("case closed early, before %s", tc.key)
 		}
-		h.apply(flows.CompleteTask{By: tc.by, CaseID: c.ID, TaskKey: tc.key})
+		h.apply(offboard.CompleteTask{By: tc.by, CaseID: c.ID, TaskKey: tc.key})
 	}
-	h.apply(flows.SkipTask{By: hr, CaseID: c.ID, TaskKey: "signed_documents", Reason: "signed at hiring"})
+	h.apply(offboard.SkipTask{By: hr, CaseID: c.ID, TaskKey: "signed_documents", Reason: "signed at hiring"})
 	got = h.caseOf(c.ID)
 	if got.Status != offboard.CaseCompleted {
 		t.Fatalf("status %s, want completed", got.Status)
@@ -384,12 +384,12 @@ func TestEngine_DeactivateWaitsThenRunsAfterMaxWait(t *testing.T) {
 		t.Fatalf("okta_deactivate = %s at %v, want pending with deadline +72h", de.Status, de.RunAt)
 	}
 	h.clock.Set(start.Add(71 * time.Hour))
-	h.apply(flows.Tick{By: sched})
+	h.apply(offboard.Tick{By: sched})
 	if st := h.task(c.ID, "okta_deactivate").Status; st != offboard.TaskPending {
 		t.Fatalf("before max wait: %s", st)
 	}
 	h.clock.Set(start.Add(72 * time.Hour))
-	h.apply(flows.Tick{By: sched})
+	h.apply(offboard.Tick{By: sched})
 	if st := h.task(c.ID, "okta_deactivate").Status; st != offboard.TaskRunning {
 		t.Fatalf("after max wait: %s, want running", st)
 	}
@@ -401,18 +401,18 @@ func TestEngine_ActionFailed(t *testing.T) {
 	job := h.actionJobs()[0]
 
 	// Rate limited: deferred, no attempt counted.
-	h.apply(flows.ActionFailed{By: runner, JobID: job.ID, Error: "okta rate limit", RateLimited: true, RetryAt: start.Add(time.Minute)})
+	h.apply(offboard.ActionFailed{By: runner, JobID: job.ID, Error: "okta rate limit", RateLimited: true, RetryAt: start.Add(time.Minute)})
 	if n := len(h.readyJobs()); slices.ContainsFunc(h.readyJobs(), func(j *offboard.Job) bool { return j.ID == job.ID }) {
 		t.Fatalf("rate-limited job is ready again before its reset (%d ready)", n)
 	}
 	h.clock.Advance(time.Minute)
 	// Retryable failure, then the last attempt fails: dead letter.
-	h.apply(flows.ActionFailed{By: runner, JobID: job.ID, Error: "connection reset", Retryable: true, RetryAt: h.clock.Now()})
+	h.apply(offboard.ActionFailed{By: runner, JobID: job.ID, Error: "connection reset", Retryable: true, RetryAt: h.clock.Now()})
 	tk := h.task(c.ID, job.TaskKey)
 	if tk.Status != offboard.TaskRunning || tk.Attempts != 1 || tk.LastError != "connection reset" {
 		t.Fatalf("after a retryable failure: %s attempts=%d err=%q", tk.Status, tk.Attempts, tk.LastError)
 	}
-	h.apply(flows.ActionFailed{By: runner, JobID: job.ID, Error: "connection reset", Retryable: true, RetryAt: h.clock.Now()})
+	h.apply(offboard.ActionFailed{By: runner, JobID: job.ID, Error: "connection reset", Retryable: true, RetryAt: h.clock.Now()})
 	tk = h.task(c.ID, job.TaskKey)
 	if tk.Status != offboard.TaskFailed {
 		t.Fatalf("after max attempts: %s, want failed", tk.Status)
@@ -422,21 +422,21 @@ func TestEngine_ActionFailed(t *testing.T) {
 		t.Fatalf("dead letters = %v %v", dead, err)
 	}
 	// Reporting the same job again changes nothing.
-	h.refuse(flows.ActionSucceeded{By: runner, JobID: job.ID, Verified: true}, offboard.ENOTFOUND, job.ID)
+	h.refuse(offboard.ActionSucceeded{By: runner, JobID: job.ID, Verified: true}, offboard.ENOTFOUND, job.ID)
 	// A person retries it: a new job with a new id.
-	r := h.apply(flows.StartTask{By: it, CaseID: c.ID, TaskKey: job.TaskKey})
+	r := h.apply(offboard.StartTask{By: it, CaseID: c.ID, TaskKey: job.TaskKey})
 	if r.JobsQueued != 1 || h.task(c.ID, job.TaskKey).Runs != 2 {
 		t.Fatal("retry by IT did not queue a second run")
 	}
 	// Unverified: shown as such, and a person may confirm with a note.
 	j2 := h.actionJobs()[0]
-	h.apply(flows.ActionSucceeded{By: runner, JobID: j2.ID, Verified: false, Summary: "status still ACTIVE"})
+	h.apply(offboard.ActionSucceeded{By: runner, JobID: j2.ID, Verified: false, Summary: "status still ACTIVE"})
 	tk = h.task(c.ID, j2.TaskKey)
 	if tk.Status != offboard.TaskUnverified || !strings.Contains(tk.LastError, "ACTIVE") {
 		t.Fatalf("unverified: %s %q", tk.Status, tk.LastError)
 	}
-	h.refuse(flows.CompleteTask{By: it, CaseID: c.ID, TaskKey: j2.TaskKey}, offboard.EINVALID, "note is required")
-	h.apply(flows.CompleteTask{By: it, CaseID: c.ID, TaskKey: j2.TaskKey, Note: "checked in the Okta admin console"})
+	h.refuse(offboard.CompleteTask{By: it, CaseID: c.ID, TaskKey: j2.TaskKey}, offboard.EINVALID, "note is required")
+	h.apply(offboard.CompleteTask{By: it, CaseID: c.ID, TaskKey: j2.TaskKey, Note: "checked in the Okta admin console"})
 	if st := h.task(c.ID, j2.TaskKey).Status; st != offboard.TaskDone {
 		t.Fatalf("confirmed by hand: %s", st)
 	}
@@ -450,7 +450,7 @@ func TestEngine_ConfiguredPlaybook(t *testing.T) {
 				Remove: []string{"cancel_card", "final_expenses"}},
 		}
 	})
-	r := h.apply(flows.OpenCase{By: hr, Kind: offboard.ContractEnd, LastDay: "2026-12-01", Employee: offboard.Employee{Email: "carl.contract@example.com"}})
+	r := h.apply(offboard.OpenCase{By: hr, Kind: offboard.ContractEnd, LastDay: "2026-12-01", Employee: offboard.Employee{Email: "carl.contract@example.com"}})
 	if r.Case.Playbook != "contractors" {
 		t.Fatalf("playbook = %s", r.Case.Playbook)
 	}
@@ -496,14 +496,14 @@ func TestEngine_Tick_FullBatchAsksForMore(t *testing.T) {
 	// each come due at the same moment, more than one batch.
 	const cases = 110
 	for i := range cases {
-		h.apply(flows.OpenCase{By: hr, Kind: offboard.Voluntary, LastDay: "2026-12-31",
+		h.apply(offboard.OpenCase{By: hr, Kind: offboard.Voluntary, LastDay: "2026-12-31",
 			Employee: offboard.Employee{Email: fmt.Sprintf("p%d@example.com", i), ManagerEmail: manager.Email}})
 	}
 	h.clock.Set(time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC))
 	rounds, total := 0, 0
 	for {
 		rounds++
-		res := h.apply(flows.Tick{By: sched})
+		res := h.apply(offboard.Tick{By: sched})
 		total += res.Advanced
 		if !res.More {
 			break
@@ -535,8 +535,8 @@ func TestEngine_TasksUpdatedNotices(t *testing.T) {
 	if n := noticeKinds()["tasks_updated:it"]; n != 0 {
 		t.Fatalf("opening a case queued %d card refreshes; case_opened covers it", n)
 	}
-	h.apply(flows.StartTask{By: it, CaseID: c.ID, TaskKey: "okta_suspend"})
-	h.apply(flows.CompleteTask{By: finance, CaseID: c.ID, TaskKey: "final_expenses"})
+	h.apply(offboard.StartTask{By: it, CaseID: c.ID, TaskKey: "okta_suspend"})
+	h.apply(offboard.CompleteTask{By: finance, CaseID: c.ID, TaskKey: "final_expenses"})
 	got := noticeKinds()
 	if got["tasks_updated:it"] != 1 || got["tasks_updated:finance"] != 1 || got["tasks_updated:hr"] != 0 {
 		t.Fatalf("card refreshes %v, want one for it and one for finance", got)
@@ -546,11 +546,11 @@ func TestEngine_TasksUpdatedNotices(t *testing.T) {
 func TestEngine_RecordRoom(t *testing.T) {
 	h := newHarness(t)
 	c := h.open(offboard.Involuntary, "")
-	h.refuse(flows.RecordRoom{By: it, CaseID: c.ID, Room: offboard.RoomRef{Platform: "slack", ID: "C1"}}, offboard.EFORBIDDEN, "chat platforms")
-	h.refuse(flows.RecordRoom{By: runner, CaseID: c.ID, Room: offboard.RoomRef{Platform: "slack"}}, offboard.EINVALID, "needs an id")
-	h.apply(flows.RecordRoom{By: runner, CaseID: c.ID, Room: offboard.RoomRef{Platform: "slack", ID: "C1", Name: "ofb-0001", HeaderRef: "1.1"}})
-	h.apply(flows.RecordRoom{By: runner, CaseID: c.ID, Room: offboard.RoomRef{Platform: "slack", Messages: map[string]string{"dept:it": "1.2"}}})
-	h.apply(flows.RecordRoom{By: runner, CaseID: c.ID, Room: offboard.RoomRef{Platform: "slack", Messages: map[string]string{"dept:hr": "1.3"}}})
+	h.refuse(offboard.RecordRoom{By: it, CaseID: c.ID, Room: offboard.RoomRef{Platform: "slack", ID: "C1"}}, offboard.EFORBIDDEN, "chat platforms")
+	h.refuse(offboard.RecordRoom{By: runner, CaseID: c.ID, Room: offboard.RoomRef{Platform: "slack"}}, offboard.EINVALID, "needs an id")
+	h.apply(offboard.RecordRoom{By: runner, CaseID: c.ID, Room: offboard.RoomRef{Platform: "slack", ID: "C1", Name: "ofb-0001", HeaderRef: "1.1"}})
+	h.apply(offboard.RecordRoom{By: runner, CaseID: c.ID, Room: offboard.RoomRef{Platform: "slack", Messages: map[string]string{"dept:it": "1.2"}}})
+	h.apply(offboard.RecordRoom{By: runner, CaseID: c.ID, Room: offboard.RoomRef{Platform: "slack", Messages: map[string]string{"dept:hr": "1.3"}}})
 	r, ok := h.caseOf(c.ID).Room("slack")
 	if !ok || r.ID != "C1" || r.HeaderRef != "1.1" || r.Messages["dept:it"] != "1.2" || r.Messages["dept:hr"] != "1.3" {
 		t.Fatalf("room = %+v", r)
@@ -569,8 +569,8 @@ func TestEngine_RecordRoom(t *testing.T) {
 func TestEngine_FindCases(t *testing.T) {
 	h := newHarness(t)
 	c := h.open(offboard.Voluntary, "2026-12-31")
-	h.apply(flows.OpenCase{By: hr, Kind: offboard.Involuntary, Employee: offboard.Employee{Name: "Alex Kim", Email: "alex.kim@example.com"}})
-	h.apply(flows.OpenCase{By: hr, Kind: offboard.Involuntary, Employee: offboard.Employee{Name: "Alex Moreau", Email: "amoreau@example.com"}})
+	h.apply(offboard.OpenCase{By: hr, Kind: offboard.Involuntary, Employee: offboard.Employee{Name: "Alex Kim", Email: "alex.kim@example.com"}})
+	h.apply(offboard.OpenCase{By: hr, Kind: offboard.Involuntary, Employee: offboard.Employee{Name: "Alex Moreau", Email: "amoreau@example.com"}})
 	cases := []struct {
 		who   offboard.Actor
 		query string
@@ -614,8 +614,8 @@ func TestEngine_DelegateDecides(t *testing.T) {
 	})
 	c := h.open(offboard.Voluntary, "2026-12-31")
 	a := h.approvalFor(c.ID, "transfer_drive", offboard.ApprovalPending)
-	h.refuse(flows.DecideApproval{By: stranger, ApprovalID: a.ID, Approve: true}, offboard.EFORBIDDEN, "their delegate")
-	h.apply(flows.DecideApproval{By: deputy, ApprovalID: a.ID, Approve: true, Comment: "Mona is on leave"})
+	h.refuse(offboard.DecideApproval{By: stranger, ApprovalID: a.ID, Approve: true}, offboard.EFORBIDDEN, "their delegate")
+	h.apply(offboard.DecideApproval{By: deputy, ApprovalID: a.ID, Approve: true, Comment: "Mona is on leave"})
 	got := h.approvalFor(c.ID, "transfer_drive", offboard.ApprovalApproved)
 	if got.Decisions[0].By != deputy.Email {
 		t.Fatalf("decided by %s, want the delegate", got.Decisions[0].By)
@@ -624,27 +624,27 @@ func TestEngine_DelegateDecides(t *testing.T) {
 
 func TestEngine_OpenCase_LastTime(t *testing.T) {
 	h := newHarness(t)
-	r := h.apply(flows.OpenCase{By: hr, Kind: offboard.Voluntary, LastDay: "2026-12-31", LastTime: "12:30",
+	r := h.apply(offboard.OpenCase{By: hr, Kind: offboard.Voluntary, LastDay: "2026-12-31", LastTime: "12:30",
 		Employee: offboard.Employee{Email: jane.Email, TimeZone: "Europe/Berlin"}})
 	want := time.Date(2026, 12, 31, 12, 30, 0, 0, mustLoc(t, "Europe/Berlin"))
 	if !r.Case.RevokeAt.Equal(want) {
 		t.Fatalf("RevokeAt = %v, want %v", r.Case.RevokeAt, want)
 	}
-	h.refuse(flows.OpenCase{By: hr, Kind: offboard.Voluntary, LastDay: "2026-12-31", LastTime: "noon",
+	h.refuse(offboard.OpenCase{By: hr, Kind: offboard.Voluntary, LastDay: "2026-12-31", LastTime: "noon",
 		Employee: offboard.Employee{Email: "kim@example.com"}}, offboard.EINVALID, "not a time")
 }
 
 func TestEngine_SecondNoticeUpdatesOpenCase(t *testing.T) {
 	h := newHarness(t)
 	hris := offboard.System("hris:bamboohr")
-	first := h.apply(flows.OpenCase{By: hris, Kind: offboard.Voluntary, LastDay: "2026-12-31", DedupeKey: "bamboohr:1:2026-12-31",
+	first := h.apply(offboard.OpenCase{By: hris, Kind: offboard.Voluntary, LastDay: "2026-12-31", DedupeKey: "bamboohr:1:2026-12-31",
 		Employee: offboard.Employee{Email: jane.Email, ManagerEmail: manager.Email}})
 	if st := h.task(first.Case.ID, "okta_suspend").Status; st != offboard.TaskScheduled {
 		t.Fatalf("voluntary suspend = %s", st)
 	}
 	// HR walks Jane out: the HRIS says involuntary, effective an hour ago.
 	effective := start.Add(-time.Hour)
-	second := h.apply(flows.OpenCase{By: hris, Kind: offboard.Involuntary, DedupeKey: "bamboohr:1:2026-11-25", EffectiveAt: effective,
+	second := h.apply(offboard.OpenCase{By: hris, Kind: offboard.Involuntary, DedupeKey: "bamboohr:1:2026-11-25", EffectiveAt: effective,
 		Employee: offboard.Employee{Email: jane.Email}})
 	if second.Case.ID != first.Case.ID || !second.Duplicate {
 		t.Fatalf("second notice opened %s (duplicate=%v), want an update of %s", second.Case.ID, second.Duplicate, first.Case.ID)
@@ -662,11 +662,11 @@ func TestEngine_SecondNoticeUpdatesOpenCase(t *testing.T) {
 		t.Error("no case.escalated audit event")
 	}
 	// The same delivery again changes nothing; HR in chat gets a conflict.
-	again := h.apply(flows.OpenCase{By: hris, Kind: offboard.Involuntary, DedupeKey: "bamboohr:1:2026-11-25", Employee: offboard.Employee{Email: jane.Email}})
+	again := h.apply(offboard.OpenCase{By: hris, Kind: offboard.Involuntary, DedupeKey: "bamboohr:1:2026-11-25", Employee: offboard.Employee{Email: jane.Email}})
 	if again.JobsQueued != 0 || !again.Duplicate {
 		t.Fatalf("repeat delivery queued %d jobs", again.JobsQueued)
 	}
-	h.refuse(flows.OpenCase{By: hr, Kind: offboard.Involuntary, Employee: offboard.Employee{Email: jane.Email}}, offboard.ECONFLICT, string(c.ID))
+	h.refuse(offboard.OpenCase{By: hr, Kind: offboard.Involuntary, Employee: offboard.Employee{Email: jane.Email}}, offboard.ECONFLICT, string(c.ID))
 	// The clock counts from HR's effective time.
 	h.clock.Advance(time.Minute)
 	h.succeedAll()
@@ -678,8 +678,8 @@ func TestEngine_SecondNoticeUpdatesOpenCase(t *testing.T) {
 func TestEngine_RevokeNow(t *testing.T) {
 	h := newHarness(t)
 	c := h.open(offboard.Voluntary, "2026-12-31")
-	h.refuse(flows.RevokeNow{By: finance, CaseID: c.ID}, offboard.EFORBIDDEN, "the IT team can")
-	r := h.apply(flows.RevokeNow{By: it, CaseID: c.ID, Reason: "leaked the roadmap"})
+	h.refuse(offboard.RevokeNow{By: finance, CaseID: c.ID}, offboard.EFORBIDDEN, "the IT team can")
+	r := h.apply(offboard.RevokeNow{By: it, CaseID: c.ID, Reason: "leaked the roadmap"})
 	if r.JobsQueued != len(revocationKeys) {
 		t.Fatalf("queued %d jobs, want the %d revocations", r.JobsQueued, len(revocationKeys))
 	}
@@ -691,7 +691,7 @@ func TestEngine_RevokeNow(t *testing.T) {
 	if st := h.task(c.ID, "okta_deactivate").Status; st == offboard.TaskRunning {
 		t.Error("revoke now must not deactivate before the data transfers")
 	}
-	h.refuse(flows.RevokeNow{By: it, CaseID: c.ID}, offboard.ECONFLICT, "already run")
+	h.refuse(offboard.RevokeNow{By: it, CaseID: c.ID}, offboard.ECONFLICT, "already run")
 }
 
 func TestEngine_UnverifiedTaskIsChased(t *testing.T) {
@@ -700,7 +700,7 @@ func TestEngine_UnverifiedTaskIsChased(t *testing.T) {
 	})
 	h.open(offboard.Involuntary, "")
 	job := h.actionJobs()[0]
-	h.apply(flows.ActionSucceeded{By: runner, JobID: job.ID, Verified: false, Summary: "status still ACTIVE"})
+	h.apply(offboard.ActionSucceeded{By: runner, JobID: job.ID, Verified: false, Summary: "status still ACTIVE"})
 	count := func(kind string) int {
 		n := 0
 		for _, j := range h.readyJobs() {
@@ -710,12 +710,12 @@ func TestEngine_UnverifiedTaskIsChased(t *testing.T) {
 		}
 		return n
 	}
-	h.apply(flows.Tick{By: sched})
+	h.apply(offboard.Tick{By: sched})
 	if count(offboard.NoticeTaskOverdue) != 1 {
 		t.Fatalf("an unverified revocation is not chased at once (%d overdue notices)", count(offboard.NoticeTaskOverdue))
 	}
 	h.clock.Advance(time.Hour)
-	h.apply(flows.Tick{By: sched})
+	h.apply(offboard.Tick{By: sched})
 	var toLead bool
 	for _, j := range h.readyJobs() {
 		if j.Kind == offboard.JobNotify && j.Notice.Kind == offboard.NoticeTaskOverdue && slices.Contains(j.Notice.To, "lead@example.com") {

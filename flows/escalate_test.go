@@ -62,7 +62,7 @@ func (h *harness) notices(kind, match string) []*offboard.Notice {
 	return out
 }
 
-func (h *harness) tick() { h.t.Helper(); h.apply(flows.Tick{By: sched}) }
+func (h *harness) tick() { h.t.Helper(); h.apply(offboard.Tick{By: sched}) }
 
 func (h *harness) wantCount(kind, match string, want int) []*offboard.Notice {
 	h.t.Helper()
@@ -128,8 +128,8 @@ func TestEscalation_ToManagerOfApprover(t *testing.T) {
 	}
 
 	// The escalated person may decide; a stranger still may not.
-	h.refuse(flows.DecideApproval{By: stranger, ApprovalID: a.ID, Approve: true}, offboard.EFORBIDDEN, "only")
-	h.apply(flows.DecideApproval{By: boss, ApprovalID: a.ID, Approve: true})
+	h.refuse(offboard.DecideApproval{By: stranger, ApprovalID: a.ID, Approve: true}, offboard.EFORBIDDEN, "only")
+	h.apply(offboard.DecideApproval{By: boss, ApprovalID: a.ID, Approve: true})
 
 	// A decision stops the chain.
 	before := len(h.notices(offboard.NoticeApprovalReminder, a.ID)) + len(h.notices(offboard.NoticeApprovalEscalated, a.ID))
@@ -157,7 +157,7 @@ func TestEscalation_FallsBackToEscalateTo(t *testing.T) {
 	if !slices.Equal(n.To, []string{cto.Email}) {
 		t.Fatalf("escalated to %v, want the escalate_to list", n.To)
 	}
-	h.apply(flows.DecideApproval{By: cto, ApprovalID: a.ID, Approve: false, Comment: "keep it"})
+	h.apply(offboard.DecideApproval{By: cto, ApprovalID: a.ID, Approve: false, Comment: "keep it"})
 }
 
 func TestEscalation_LongDowntimeAndStuck(t *testing.T) {
@@ -210,7 +210,7 @@ func TestEscalation_LongDowntimeAndStuck(t *testing.T) {
 		t.Fatalf("approval = %+v", got)
 	}
 	// Everyone escalated to can decide.
-	h.apply(flows.DecideApproval{By: cto, ApprovalID: a.ID, Approve: true})
+	h.apply(offboard.DecideApproval{By: cto, ApprovalID: a.ID, Approve: true})
 }
 
 func TestEscalation_OverdueTaskOnceThenLead(t *testing.T) {

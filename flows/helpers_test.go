@@ -78,7 +78,7 @@ func newHarness(t testing.TB, mutate ...func(*flows.Options)) *harness {
 	return &harness{t: t, db: db, engine: e, clock: clock, ctx: context.Background()}
 }
 
-func (h *harness) apply(cmd flows.Command) *flows.Result {
+func (h *harness) apply(cmd offboard.Command) *offboard.Result {
 	h.t.Helper()
 	r, err := h.engine.Apply(h.ctx, cmd)
 	if err != nil {
@@ -87,7 +87,7 @@ func (h *harness) apply(cmd flows.Command) *flows.Result {
 	return r
 }
 
-func (h *harness) refuse(cmd flows.Command, code, msgPart string) {
+func (h *harness) refuse(cmd offboard.Command, code, msgPart string) {
 	h.t.Helper()
 	_, err := h.engine.Apply(h.ctx, cmd)
 	if err == nil {
@@ -103,7 +103,7 @@ func (h *harness) refuse(cmd flows.Command, code, msgPart string) {
 
 func (h *harness) open(kind offboard.DepartureKind, lastDay string) *offboard.Case {
 	h.t.Helper()
-	r := h.apply(flows.OpenCase{By: hr, Kind: kind, LastDay: lastDay,
+	r := h.apply(offboard.OpenCase{By: hr, Kind: kind, LastDay: lastDay,
 		Employee: offboard.Employee{Name: "Jane Doe", Email: jane.Email, ManagerEmail: manager.Email}})
 	return r.Case
 }
@@ -189,7 +189,7 @@ func (h *harness) succeedAll() int {
 	h.t.Helper()
 	n := 0
 	for _, j := range h.actionJobs() {
-		h.apply(flows.ActionSucceeded{By: runner, JobID: j.ID, Verified: true,
+		h.apply(offboard.ActionSucceeded{By: runner, JobID: j.ID, Verified: true,
 			Evidence: map[string]string{"status_after": "SUSPENDED"}})
 		n++
 	}

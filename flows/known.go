@@ -22,7 +22,7 @@ import (
 // manager the directory does not know would leave approvals waiting on
 // nobody, so the directory's manager of the employee replaces it when
 // there is one. It returns how the manager was chosen when it changed it.
-func (d *decision) checkKnown(c OpenCase, emp *offboard.Employee) (managerFrom string, err error) {
+func (d *decision) checkKnown(c offboard.OpenCase, emp *offboard.Employee) (managerFrom string, err error) {
 	if d.e.lookup == nil {
 		return "", nil
 	}

@@ -44,7 +44,7 @@ func (h *harness) refusedAudits() []*offboard.AuditEvent {
 // real Jane kept her access.
 func TestEngine_OpenCase_UnknownEmailRefusedWithSuggestion(t *testing.T) {
 	h, _ := knownHarness(t)
-	_, err := h.engine.Apply(h.ctx, flows.OpenCase{By: hr, Kind: offboard.Involuntary,
+	_, err := h.engine.Apply(h.ctx, offboard.OpenCase{By: hr, Kind: offboard.Involuntary,
 		Employee: offboard.Employee{Email: "Jane.Doe@exmaple.com"}})
 	if offboard.ErrorCode(err) != offboard.EINVALID {
 		t.Fatalf("typo opened a case or failed otherwise: %v", err)
@@ -67,7 +67,7 @@ func TestEngine_OpenCase_UnknownEmailRefusedWithSuggestion(t *testing.T) {
 		t.Fatalf("refusal audit = %+v", refused)
 	}
 	// No suggestion when nothing is close: the message says what to do.
-	_, err = h.engine.Apply(h.ctx, flows.OpenCase{By: hr, Kind: offboard.Involuntary,
+	_, err = h.engine.Apply(h.ctx, offboard.OpenCase{By: hr, Kind: offboard.Involuntary,
 		Employee: offboard.Employee{Email: "zed.nobody@elsewhere.org"}})
 	if msg := offboard.ErrorMessage(err); !strings.Contains(msg, "no one with the email zed.nobody@elsewhere.org in Okta; check the spelling") {
 		t.Errorf("far-off email: %q", msg)
@@ -76,22 +76,22 @@ func TestEngine_OpenCase_UnknownEmailRefusedWithSuggestion(t *testing.T) {
 
 func TestEngine_OpenCase_ConfirmUnknownOpens(t *testing.T) {
 	h, _ := knownHarness(t)
-	r := h.apply(flows.OpenCase{By: hr, Kind: offboard.Involuntary, ConfirmUnknown: true,
+	r := h.apply(offboard.OpenCase{By: hr, Kind: offboard.Involuntary, ConfirmUnknown: true,
 		Employee: offboard.Employee{Email: "contractor@agency.example", ManagerEmail: manager.Email}})
 	if r.Case == nil || r.Case.Employee.Email != "contractor@agency.example" {
 		t.Fatalf("confirmed case not opened: %+v", r)
 	}
 	// Confirming does not lift who may open cases.
-	h.refuse(flows.OpenCase{By: stranger, Kind: offboard.Involuntary, ConfirmUnknown: true,
+	h.refuse(offboard.OpenCase{By: stranger, Kind: offboard.Involuntary, ConfirmUnknown: true,
 		Employee: offboard.Employee{Email: "other@agency.example"}}, offboard.EFORBIDDEN, "may not open")
 	// A known person needs no confirmation.
-	h.apply(flows.OpenCase{By: hr, Kind: offboard.Voluntary, LastDay: "2026-12-31",
+	h.apply(offboard.OpenCase{By: hr, Kind: offboard.Voluntary, LastDay: "2026-12-31",
 		Employee: offboard.Employee{Email: "alex.kim@example.com"}})
 }
 
 func TestEngine_OpenCase_UnknownManagerRefused(t *testing.T) {
 	h, _ := knownHarness(t)
-	_, err := h.engine.Apply(h.ctx, flows.OpenCase{By: hr, Kind: offboard.Voluntary, LastDay: "2026-12-31",
+	_, err := h.engine.Apply(h.ctx, offboard.OpenCase{By: hr, Kind: offboard.Voluntary, LastDay: "2026-12-31",
 		Employee: offboard.Employee{Email: jane.Email, ManagerEmail: "mona.manger@example.com"}})
 	u := offboard.UnknownEmails(err)
 	if len(u) != 1 || u[0].Field != "manager" || u[0].Suggestion != manager.Email {
@@ -101,30 +101,30 @@ func TestEngine_OpenCase_UnknownManagerRefused(t *testing.T) {
 		t.Errorf("message = %q", msg)
 	}
 	// Both wrong: both named, employee first.
-	_, err = h.engine.Apply(h.ctx, flows.OpenCase{By: hr, Kind: offboard.Involuntary,
+	_, err = h.engine.Apply(h.ctx, offboard.OpenCase{By: hr, Kind: offboard.Involuntary,
 		Employee: offboard.Employee{Email: "jnae.doe@example.com", ManagerEmail: "mona.manger@example.com"}})
 	if u := offboard.UnknownEmails(err); len(u) != 2 || u[0].Field != "employee" || u[0].Suggestion != jane.Email || u[1].Field != "manager" {
 		t.Fatalf("both wrong: %+v", u)
 	}
 	// A manager the directory knows only as someone's manager is known.
-	h.apply(flows.OpenCase{By: hr, Kind: offboard.Voluntary, LastDay: "2026-12-31",
+	h.apply(offboard.OpenCase{By: hr, Kind: offboard.Voluntary, LastDay: "2026-12-31",
 		Employee: offboard.Employee{Email: jane.Email, ManagerEmail: admin.Email}})
 }
 
 func TestEngine_OpenCase_NoDirectoryNoCheck(t *testing.T) {
 	// No directory at all.
 	h := newHarness(t)
-	h.apply(flows.OpenCase{By: hr, Kind: offboard.Involuntary, Employee: offboard.Employee{Email: "anyone@exmaple.com"}})
+	h.apply(offboard.OpenCase{By: hr, Kind: offboard.Involuntary, Employee: offboard.Employee{Email: "anyone@exmaple.com"}})
 	// A directory configured but not read yet (or read empty): nothing to
 	// check against, so nothing is refused.
 	dir := offboard.NewDirectory("okta")
 	h2 := newHarness(t, func(o *flows.Options) { o.Lookup = dir.Lookup })
-	h2.apply(flows.OpenCase{By: hr, Kind: offboard.Involuntary, Employee: offboard.Employee{Email: "anyone@exmaple.com"}})
+	h2.apply(offboard.OpenCase{By: hr, Kind: offboard.Involuntary, Employee: offboard.Employee{Email: "anyone@exmaple.com"}})
 	dir.Set("okta", nil, start)
-	h2.apply(flows.OpenCase{By: hr, Kind: offboard.Involuntary, Employee: offboard.Employee{Email: "other@exmaple.com"}})
+	h2.apply(offboard.OpenCase{By: hr, Kind: offboard.Involuntary, Employee: offboard.Employee{Email: "other@exmaple.com"}})
 	// Once it lists people, the check is on.
 	dir.Set("okta", []offboard.Person{{Email: jane.Email}}, start)
-	h2.refuse(flows.OpenCase{By: hr, Kind: offboard.Involuntary, Employee: offboard.Employee{Email: "third@exmaple.com"}},
+	h2.refuse(offboard.OpenCase{By: hr, Kind: offboard.Involuntary, Employee: offboard.Employee{Email: "third@exmaple.com"}},
 		offboard.EINVALID, "no one with the email third@exmaple.com in Okta")
 }
 
@@ -134,12 +134,12 @@ func TestEngine_OpenCase_NoDirectoryNoCheck(t *testing.T) {
 func TestEngine_OpenCase_HRISNoticeNotRefused(t *testing.T) {
 	h, _ := knownHarness(t)
 	bamboo := offboard.System("hris:bamboohr")
-	r := h.apply(flows.OpenCase{By: bamboo, Kind: offboard.Involuntary, DedupeKey: "bamboohr:evt-9",
+	r := h.apply(offboard.OpenCase{By: bamboo, Kind: offboard.Involuntary, DedupeKey: "bamboohr:evt-9",
 		Employee: offboard.Employee{Email: "new.hire@example.com", ManagerEmail: manager.Email}})
 	if r.Case == nil {
 		t.Fatal("HRIS notice for someone not yet in the directory refused")
 	}
-	r = h.apply(flows.OpenCase{By: bamboo, Kind: offboard.Involuntary, DedupeKey: "bamboohr:evt-10",
+	r = h.apply(offboard.OpenCase{By: bamboo, Kind: offboard.Involuntary, DedupeKey: "bamboohr:evt-10",
 		Employee: offboard.Employee{Email: "alex.kim@example.com", ManagerEmail: "mona.manger@example.com"}})
 	if got := r.Case.Employee.ManagerEmail; got != manager.Email {
 		t.Errorf("manager = %q, want the directory's %q in place of the unknown one", got, manager.Email)

@@ -12,7 +12,7 @@ import (
 
 const dateLayout = "2006-01-02"
 
-func (d *decision) openCase(c OpenCase) (*Result, error) {
+func (d *decision) openCase(c offboard.OpenCase) (*offboard.Result, error) {
 	emp := c.Employee
 	emp.Email = strings.ToLower(strings.TrimSpace(emp.Email))
 	emp.ManagerEmail = strings.ToLower(strings.TrimSpace(emp.ManagerEmail))
@@ -241,7 +241,7 @@ func (d *decision) openCase(c OpenCase) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Result{Case: cs, Tasks: tasks, Approvals: apps, Message: msg}, nil
+	return &offboard.Result{Case: cs, Tasks: tasks, Approvals: apps, Message: msg}, nil
 }
 
 func (d *decision) newTask(cs *offboard.Case, order int, tpl offboard.TaskTemplate) *offboard.Task {
@@ -322,7 +322,7 @@ const (
 // active, and that case must open. A last day that does not parse is left
 // to openCase, which says how to write one; so is a past last day of a
 // departure that is not immediate (it may not be in the past at all).
-func (d *decision) checkNoticeDates(c OpenCase, kind offboard.DepartureKind) error {
+func (d *decision) checkNoticeDates(c offboard.OpenCase, kind offboard.DepartureKind) error {
 	latest, earliest := d.now.Add(d.e.maxFuture), d.now.Add(-d.e.maxPast)
 	ahead, ago := spanWords(d.e.maxFuture), spanWords(d.e.maxPast)
 	if s := strings.TrimSpace(c.LastDay); s != "" {

@@ -5,13 +5,12 @@ import (
 	"time"
 
 	"github.com/offboard-dev/offboard"
-	"github.com/offboard-dev/offboard/flows"
 )
 
 func TestEngine_CasesOpened(t *testing.T) {
 	h := newHarness(t)
 	openAs := func(email, mgr string) offboard.CaseID {
-		r := h.apply(flows.OpenCase{By: hr, Kind: offboard.Voluntary, LastDay: "2027-01-29",
+		r := h.apply(offboard.OpenCase{By: hr, Kind: offboard.Voluntary, LastDay: "2027-01-29",
 			Employee: offboard.Employee{Name: email, Email: email, ManagerEmail: mgr}})
 		h.clock.Advance(24 * time.Hour)
 		return r.Case.ID
@@ -19,7 +18,7 @@ func TestEngine_CasesOpened(t *testing.T) {
 	openAs("old@example.com", manager.Email)    // day 0: before the period
 	a := openAs("a@example.com", manager.Email) // day 1
 	b := openAs("b@example.com", "other.boss@example.com")
-	h.apply(flows.CancelCase{By: hr, CaseID: a, Reason: "stays"})
+	h.apply(offboard.CancelCase{By: hr, CaseID: a, Reason: "stays"})
 	c := openAs("c@example.com", manager.Email) // day 3
 	openAs("late@example.com", manager.Email)   // day 4: after it
 	from, to := start.Add(24*time.Hour), start.Add(4*24*time.Hour)

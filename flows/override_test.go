@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/offboard-dev/offboard"
-	"github.com/offboard-dev/offboard/flows"
 )
 
 // TestEngine_StartTask_UnsettledDependencies: on a voluntary case IT's
@@ -16,7 +15,7 @@ import (
 func TestEngine_StartTask_UnsettledDependencies(t *testing.T) {
 	h := newHarness(t)
 	c := h.open(offboard.Voluntary, "2026-12-31")
-	start := flows.StartTask{By: it, CaseID: c.ID, TaskKey: "okta_deactivate"}
+	start := offboard.StartTask{By: it, CaseID: c.ID, TaskKey: "okta_deactivate"}
 
 	n := h.auditCount()
 	h.refuse(start, offboard.ECONFLICT, "waits for Suspend the Okta account (scheduled), Clear Okta sessions and OAuth tokens (scheduled), "+
@@ -76,7 +75,7 @@ func TestEngine_StartTask_SettledDependenciesNeedNoOverride(t *testing.T) {
 	c := h.open(offboard.Involuntary, "")
 	h.succeedAll()
 	for _, key := range []string{"transfer_drive", "mail_forwarding"} {
-		h.apply(flows.SkipTask{By: it, CaseID: c.ID, TaskKey: key, Reason: "nothing to keep"})
+		h.apply(offboard.SkipTask{By: it, CaseID: c.ID, TaskKey: key, Reason: "nothing to keep"})
 	}
 	// Skipping settles them: advance already ran deactivation by itself.
 	if st := h.task(c.ID, "okta_deactivate").Status; st != offboard.TaskRunning {
@@ -89,7 +88,7 @@ func TestEngine_StartTask_SettledDependenciesNeedNoOverride(t *testing.T) {
 	h2.clock.Advance(7*24*60*60*1e9 + 1)
 	// Past max_wait the task may run without an override (a Tick would
 	// run it too).
-	h2.apply(flows.StartTask{By: it, CaseID: c2.ID, TaskKey: "okta_deactivate"})
+	h2.apply(offboard.StartTask{By: it, CaseID: c2.ID, TaskKey: "okta_deactivate"})
 	if slices.Contains(h2.auditActions(c2.ID), "task.order_overridden") {
 		t.Fatal("an override was recorded where none was needed")
 	}

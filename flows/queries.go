@@ -10,14 +10,14 @@ import (
 
 // GetCase returns one case if the actor may see it. Reads go through the
 // engine so that every surface applies the same visibility rule.
-func (e *Engine) GetCase(ctx context.Context, actor offboard.Actor, id offboard.CaseID) (*CaseView, error) {
+func (e *Engine) GetCase(ctx context.Context, actor offboard.Actor, id offboard.CaseID) (*offboard.CaseView, error) {
 	actor = e.resolveActor(actor)
 	if norm, ok := offboard.ParseCaseID(string(id)); ok {
 		id = norm
 	} else {
 		return nil, offboard.Errorf(offboard.EINVALID, "%q is not a case id like OFF-0042", id)
 	}
-	var v *CaseView
+	var v *offboard.CaseView
 	err := e.store.View(ctx, func(tx offboard.Tx) error {
 		var err error
 		v, err = loadView(tx, id)
@@ -34,12 +34,12 @@ func (e *Engine) GetCase(ctx context.Context, actor offboard.Actor, id offboard.
 
 // ListCases returns the cases with a status that the actor may see,
 // newest first, at most limit (0 means 100).
-func (e *Engine) ListCases(ctx context.Context, actor offboard.Actor, status offboard.CaseStatus, limit int) ([]*CaseView, error) {
+func (e *Engine) ListCases(ctx context.Context, actor offboard.Actor, status offboard.CaseStatus, limit int) ([]*offboard.CaseView, error) {
 	actor = e.resolveActor(actor)
 	if limit <= 0 {
 		limit = 100
 	}
-	var out []*CaseView
+	var out []*offboard.CaseView
 	err := e.store.View(ctx, func(tx offboard.Tx) error {
 		ids, err := tx.CaseIDsByStatus(status)
 		if err != nil {
@@ -53,7 +53,7 @@ func (e *Engine) ListCases(ctx context.Context, actor offboard.Actor, status off
 
 // FindCases finds cases by case id, by email (every case of that person),
 // or by name (open cases), newest first, that the actor may see.
-func (e *Engine) FindCases(ctx context.Context, actor offboard.Actor, query string) ([]*CaseView, error) {
+func (e *Engine) FindCases(ctx context.Context, actor offboard.Actor, query string) ([]*offboard.CaseView, error) {
 	actor = e.resolveActor(actor)
 	query = strings.TrimSpace(query)
 	if query == "" {
@@ -64,9 +64,9 @@ func (e *Engine) FindCases(ctx context.Context, actor offboard.Actor, query stri
 		if err != nil {
 			return nil, err
 		}
-		return []*CaseView{v}, nil
+		return []*offboard.CaseView{v}, nil
 	}
-	var out []*CaseView
+	var out []*offboard.CaseView
 	err := e.store.View(ctx, func(tx offboard.Tx) error {
 		if !strings.Contains(query, "@") {
 			return e.findByName(tx, actor, query, &out)
@@ -84,7 +84,7 @@ func (e *Engine) FindCases(ctx context.Context, actor offboard.Actor, query stri
 // findByName matches open cases by name: the whole name, a first or last
 // name, or the start of the email ("jane", "Jane Doe", "jane.doe").
 // Open cases only: they are few, and that is what people ask about.
-func (e *Engine) findByName(tx offboard.Tx, actor offboard.Actor, query string, out *[]*CaseView) error {
+func (e *Engine) findByName(tx offboard.Tx, actor offboard.Actor, query string, out *[]*offboard.CaseView) error {
 	q := strings.ToLower(strings.Join(strings.Fields(query), " "))
 	ids, err := tx.CaseIDsByStatus(offboard.CaseOpen)
 	if err != nil {
@@ -124,8 +124,8 @@ func nameMatches(emp offboard.Employee, q string) bool {
 
 // visibleViews loads the cases of ids (oldest first) that actor may see,
 // newest first, at most limit (0: all).
-func visibleViews(tx offboard.Tx, actor offboard.Actor, ids []offboard.CaseID, limit int) ([]*CaseView, error) {
-	var out []*CaseView
+func visibleViews(tx offboard.Tx, actor offboard.Actor, ids []offboard.CaseID, limit int) ([]*offboard.CaseView, error) {
+	var out []*offboard.CaseView
 	for i := len(ids) - 1; i >= 0 && (limit <= 0 || len(out) < limit); i-- {
 		// The case alone decides visibility; tasks and approvals are read
 		// only for cases shown, which matters to a manager among
@@ -146,7 +146,7 @@ func visibleViews(tx offboard.Tx, actor offboard.Actor, ids []offboard.CaseID, l
 	return out, nil
 }
 
-func loadView(tx offboard.Tx, id offboard.CaseID) (*CaseView, error) {
+func loadView(tx offboard.Tx, id offboard.CaseID) (*offboard.CaseView, error) {
 	c, err := tx.Case(id)
 	if err != nil {
 		return nil, err
@@ -155,7 +155,7 @@ func loadView(tx offboard.Tx, id offboard.CaseID) (*CaseView, error) {
 }
 
 // viewOf reads a case's tasks and approvals.
-func viewOf(tx offboard.Tx, c *offboard.Case) (*CaseView, error) {
+func viewOf(tx offboard.Tx, c *offboard.Case) (*offboard.CaseView, error) {
 	id := c.ID
 	tasks, err := tx.Tasks(id)
 	if err != nil {
@@ -165,7 +165,7 @@ func viewOf(tx offboard.Tx, c *offboard.Case) (*CaseView, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &CaseView{Case: c, Tasks: tasks, Approvals: apps}, nil
+	return &offboard.CaseView{Case: c, Tasks: tasks, Approvals: apps}, nil
 }
 
 // CaseSummaries returns the cases with a status that the actor may see,

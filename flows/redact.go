@@ -1,36 +1,38 @@
 package flows
 
+import "github.com/offboard-dev/offboard"
+
 // redact returns cmd with the configured secrets removed from the text
 // it carries into the store: action errors and results from the workers,
 // and what people and HR systems write (notes, reasons, comments).
-func (e *Engine) redact(cmd Command) Command {
+func (e *Engine) redact(cmd offboard.Command) offboard.Command {
 	r := e.redactor
 	if r.Empty() {
 		return cmd
 	}
 	switch c := cmd.(type) {
-	case ActionFailed:
+	case offboard.ActionFailed:
 		c.Error = r.String(c.Error)
 		return c
-	case ActionSucceeded:
+	case offboard.ActionSucceeded:
 		c.Summary, c.Evidence = r.String(c.Summary), r.Map(c.Evidence)
 		return c
-	case OpenCase:
+	case offboard.OpenCase:
 		c.Notes = r.String(c.Notes)
 		return c
-	case CompleteTask:
+	case offboard.CompleteTask:
 		c.Note = r.String(c.Note)
 		return c
-	case SkipTask:
+	case offboard.SkipTask:
 		c.Reason = r.String(c.Reason)
 		return c
-	case CancelCase:
+	case offboard.CancelCase:
 		c.Reason = r.String(c.Reason)
 		return c
-	case RevokeNow:
+	case offboard.RevokeNow:
 		c.Reason = r.String(c.Reason)
 		return c
-	case DecideApproval:
+	case offboard.DecideApproval:
 		c.Comment = r.String(c.Comment)
 		return c
 	}

@@ -17,7 +17,7 @@ func TestEngine_Redact(t *testing.T) {
 	h := newHarness(t, func(o *flows.Options) { o.Redactor = offboard.NewRedactor(secret) })
 	c := h.open(offboard.Involuntary, "")
 	job := h.actionJobs()[0]
-	h.apply(flows.ActionFailed{By: runner, JobID: job.ID, Retryable: false,
+	h.apply(offboard.ActionFailed{By: runner, JobID: job.ID, Retryable: false,
 		Error: "upstream said: client_secret=" + url.QueryEscape(secret) + " key " + secret})
 
 	var texts []string
@@ -36,7 +36,7 @@ func TestEngine_Redact(t *testing.T) {
 			texts = append(texts, j.Notice.Text)
 		}
 	}
-	h.apply(flows.CompleteTask{By: it, CaseID: c.ID, TaskKey: job.TaskKey, Note: "checked by hand with token " + secret})
+	h.apply(offboard.CompleteTask{By: it, CaseID: c.ID, TaskKey: job.TaskKey, Note: "checked by hand with token " + secret})
 	for _, v := range h.task(c.ID, job.TaskKey).Evidence {
 		texts = append(texts, v)
 	}

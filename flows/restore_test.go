@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/offboard-dev/offboard"
-	"github.com/offboard-dev/offboard/flows"
 )
 
 // lease marks a queued action job as held by a worker, as the runner
@@ -31,7 +30,7 @@ func (h *harness) lease(key string) *offboard.Job {
 
 func (h *harness) succeed(j *offboard.Job) {
 	h.t.Helper()
-	h.apply(flows.ActionSucceeded{By: runner, JobID: j.ID, Verified: true,
+	h.apply(offboard.ActionSucceeded{By: runner, JobID: j.ID, Verified: true,
 		Evidence: map[string]string{"okta_user_id": "00ujane", "status_before": "ACTIVE", "status_after": "SUSPENDED"}})
 }
 
@@ -72,7 +71,7 @@ func TestEngine_CancelCase_AfterRevocationLeavesRestoreTask(t *testing.T) {
 	for _, j := range h.actionJobs() {
 		h.succeed(j)
 	}
-	h.apply(flows.CancelCase{By: hr, CaseID: c.ID, Reason: "termination rescinded"})
+	h.apply(offboard.CancelCase{By: hr, CaseID: c.ID, Reason: "termination rescinded"})
 	r := checkRestoreTask(t, h, c.ID)
 	for _, want := range []string{"sessions", "enrol MFA again", "OAuth"} {
 		if !strings.Contains(r.Note, want) {
@@ -81,9 +80,9 @@ func TestEngine_CancelCase_AfterRevocationLeavesRestoreTask(t *testing.T) {
 	}
 
 	// Only IT may run it; other tasks of the cancelled case stay closed.
-	h.refuse(flows.StartTask{By: finance, CaseID: c.ID, TaskKey: "restore_okta"}, offboard.EFORBIDDEN, "the IT team can")
-	h.refuse(flows.StartTask{By: it, CaseID: c.ID, TaskKey: "okta_deactivate"}, offboard.ECONFLICT, "cancelled")
-	res := h.apply(flows.StartTask{By: it, CaseID: c.ID, TaskKey: "restore_okta"})
+	h.refuse(offboard.StartTask{By: finance, CaseID: c.ID, TaskKey: "restore_okta"}, offboard.EFORBIDDEN, "the IT team can")
+	h.refuse(offboard.StartTask{By: it, CaseID: c.ID, TaskKey: "okta_deactivate"}, offboard.ECONFLICT, "cancelled")
+	res := h.apply(offboard.StartTask{By: it, CaseID: c.ID, TaskKey: "restore_okta"})
 	if res.JobsQueued != 1 {
 		t.Fatalf("restore queued %d jobs", res.JobsQueued)
 	}
@@ -91,7 +90,7 @@ func TestEngine_CancelCase_AfterRevocationLeavesRestoreTask(t *testing.T) {
 	if len(jobs) != 1 || jobs[0].Action != "okta.restore" || jobs[0].Params["okta_user"] != "00ujane" {
 		t.Fatalf("jobs after restore click = %+v", jobs)
 	}
-	h.apply(flows.ActionSucceeded{By: runner, JobID: jobs[0].ID, Verified: true,
+	h.apply(offboard.ActionSucceeded{By: runner, JobID: jobs[0].ID, Verified: true,
 		Evidence: map[string]string{"status_before": "SUSPENDED", "status_after": "ACTIVE"}})
 	if got := h.task(c.ID, "restore_okta"); got.Status != offboard.TaskDone || got.Evidence["status_after"] != "ACTIVE" {
 		t.Fatalf("restore after success = %s %v", got.Status, got.Evidence)
@@ -108,9 +107,9 @@ func TestEngine_CancelCase_AfterRevocationLeavesRestoreTask(t *testing.T) {
 func TestEngine_ActionSucceeded_AfterCancelLeavesRestoreTask(t *testing.T) {
 	h := newHarness(t)
 	c := h.open(offboard.Voluntary, "2026-12-31")
-	h.apply(flows.StartTask{By: it, CaseID: c.ID, TaskKey: "okta_suspend"})
+	h.apply(offboard.StartTask{By: it, CaseID: c.ID, TaskKey: "okta_suspend"})
 	j := h.lease("okta_suspend")
-	h.apply(flows.CancelCase{By: hr, CaseID: c.ID, Reason: "termination rescinded"})
+	h.apply(offboard.CancelCase{By: hr, CaseID: c.ID, Reason: "termination rescinded"})
 	if slices.ContainsFunc(h.view(c.ID), func(t *offboard.Task) bool { return t.Restore }) {
 		t.Fatal("a restore task before anything was revoked")
 	}
@@ -122,7 +121,7 @@ func TestEngine_ActionSucceeded_AfterCancelLeavesRestoreTask(t *testing.T) {
 
 	// A second result (a retry after a crash) adds nothing.
 	n := len(h.view(c.ID))
-	h.refuse(flows.ActionSucceeded{By: runner, JobID: j.ID, Verified: true}, offboard.ENOTFOUND, j.ID)
+	h.refuse(offboard.ActionSucceeded{By: runner, JobID: j.ID, Verified: true}, offboard.ENOTFOUND, j.ID)
 	if got := len(h.view(c.ID)); got != n {
 		t.Fatalf("%d tasks after a repeated result, want %d", got, n)
 	}
@@ -133,7 +132,7 @@ func TestEngine_ActionSucceeded_AfterCancelLeavesRestoreTask(t *testing.T) {
 func TestEngine_CancelCase_NothingRevokedNoRestore(t *testing.T) {
 	h := newHarness(t)
 	c := h.open(offboard.Voluntary, "2026-12-31")
-	h.apply(flows.CancelCase{By: hr, CaseID: c.ID, Reason: "stays"})
+	h.apply(offboard.CancelCase{By: hr, CaseID: c.ID, Reason: "stays"})
 	if slices.ContainsFunc(h.view(c.ID), func(t *offboard.Task) bool { return t.Restore }) {
 		t.Fatal("restore task on a case where nothing was revoked")
 	}

@@ -34,7 +34,7 @@ func (d *decision) jobAndTask(jobID string) (*offboard.Job, *offboard.Case, *off
 	return j, cs, t, nil
 }
 
-func (d *decision) actionSucceeded(c ActionSucceeded) (*Result, error) {
+func (d *decision) actionSucceeded(c offboard.ActionSucceeded) (*offboard.Result, error) {
 	if !d.actor.Has(offboard.RoleSystem) {
 		return nil, offboard.Errorf(offboard.EFORBIDDEN, "only offboard's workers report action results")
 	}
@@ -113,7 +113,7 @@ func (d *decision) actionSucceeded(c ActionSucceeded) (*Result, error) {
 // MaxRetryDelay is the furthest ahead a failed job is deferred.
 const MaxRetryDelay = 24 * time.Hour
 
-func (d *decision) actionFailed(c ActionFailed) (*Result, error) {
+func (d *decision) actionFailed(c offboard.ActionFailed) (*offboard.Result, error) {
 	if !d.actor.Has(offboard.RoleSystem) {
 		return nil, offboard.Errorf(offboard.EFORBIDDEN, "only offboard's workers report action results")
 	}

@@ -8,7 +8,7 @@ import (
 	"github.com/offboard-dev/offboard"
 )
 
-func (d *decision) recordRoom(c RecordRoom) (*Result, error) {
+func (d *decision) recordRoom(c offboard.RecordRoom) (*offboard.Result, error) {
 	if !d.actor.Has(offboard.RoleSystem) {
 		return nil, offboard.Errorf(offboard.EFORBIDDEN, "only offboard's chat platforms record rooms")
 	}
@@ -61,5 +61,5 @@ func (d *decision) recordRoom(c RecordRoom) (*Result, error) {
 			return nil, err
 		}
 	}
-	return &Result{Case: cs, Message: "room recorded"}, nil
+	return &offboard.Result{Case: cs, Message: "room recorded"}, nil
 }

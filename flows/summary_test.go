@@ -31,19 +31,19 @@ func TestEngine_SummaryFollowsEveryChange(t *testing.T) {
 	}
 	pending := len(s.Pending)
 	a := h.approvalFor(c.ID, "transfer_drive", offboard.ApprovalPending)
-	r := h.apply(flows.DecideApproval{By: manager, ApprovalID: a.ID, Approve: true, ParamsHash: a.ParamsHash})
+	r := h.apply(offboard.DecideApproval{By: manager, ApprovalID: a.ID, Approve: true, ParamsHash: a.ParamsHash})
 	if got := len(r.Case.Summary.Pending); got != pending-1 {
 		t.Errorf("the command's result shows %d pending approvals, want %d", got, pending-1)
 	}
 	check("approved")
-	h.apply(flows.CompleteTask{By: it, CaseID: c.ID, TaskKey: "transfer_drive", Note: "done"})
+	h.apply(offboard.CompleteTask{By: it, CaseID: c.ID, TaskKey: "transfer_drive", Note: "done"})
 	if s := check("completed a task"); s.Settled != 1 {
 		t.Errorf("settled = %d after one task, want 1", s.Settled)
 	}
-	h.apply(flows.SkipTask{By: finance, CaseID: c.ID, TaskKey: "cancel_card", Reason: "no card"})
+	h.apply(offboard.SkipTask{By: finance, CaseID: c.ID, TaskKey: "cancel_card", Reason: "no card"})
 	check("skipped a task")
 	h.clock.Advance(40 * 24 * time.Hour)
-	h.apply(flows.Tick{By: sched})
+	h.apply(offboard.Tick{By: sched})
 	check("after a tick long past the last day")
 }
 
@@ -51,7 +51,7 @@ func TestEngine_CaseSummariesStopsAtSince(t *testing.T) {
 	h := newHarness(t)
 	var ids []offboard.CaseID
 	for _, email := range []string{"a@example.com", "b@example.com", "c@example.com"} {
-		r := h.apply(flows.OpenCase{By: hr, Kind: offboard.Voluntary, LastDay: "2027-03-01",
+		r := h.apply(offboard.OpenCase{By: hr, Kind: offboard.Voluntary, LastDay: "2027-03-01",
 			Employee: offboard.Employee{Email: email, ManagerEmail: manager.Email}})
 		ids = append(ids, r.Case.ID)
 		h.clock.Advance(24 * time.Hour)
@@ -93,7 +93,7 @@ func TestEngine_OpenCaseTakesManagerFromDirectory(t *testing.T) {
 			return ""
 		}
 	})
-	r := h.apply(flows.OpenCase{By: hr, Kind: offboard.Voluntary, LastDay: "2026-12-31",
+	r := h.apply(offboard.OpenCase{By: hr, Kind: offboard.Voluntary, LastDay: "2026-12-31",
 		Employee: offboard.Employee{Email: jane.Email}})
 	if got := r.Case.Employee.ManagerEmail; got != manager.Email {
 		t.Fatalf("manager = %q, want the directory's %q", got, manager.Email)
@@ -115,8 +115,8 @@ func TestEngine_OpenCaseTakesManagerFromDirectory(t *testing.T) {
 		t.Fatalf("case.opened evidence = %v (%v), want manager_from=directory", opened, err)
 	}
 
-	h.apply(flows.CancelCase{By: hr, CaseID: r.Case.ID, Reason: "test"})
-	r = h.apply(flows.OpenCase{By: hr, Kind: offboard.Voluntary, LastDay: "2026-12-31",
+	h.apply(offboard.CancelCase{By: hr, CaseID: r.Case.ID, Reason: "test"})
+	r = h.apply(offboard.OpenCase{By: hr, Kind: offboard.Voluntary, LastDay: "2026-12-31",
 		Employee: offboard.Employee{Email: jane.Email, Name: "Jane Doe", ManagerEmail: "named@example.com"}})
 	if got := r.Case.Employee.ManagerEmail; got != "named@example.com" {
 		t.Errorf("manager = %q, want the one the notice named", got)
@@ -131,7 +131,7 @@ func TestEngine_OpenCaseTakesManagerFromDirectory(t *testing.T) {
 func TestEngine_CasesOpenedSurvivesAClockStepBack(t *testing.T) {
 	h := newHarness(t)
 	open := func(email string) offboard.CaseID {
-		return h.apply(flows.OpenCase{By: hr, Kind: offboard.Voluntary, LastDay: "2027-03-01",
+		return h.apply(offboard.OpenCase{By: hr, Kind: offboard.Voluntary, LastDay: "2027-03-01",
 			Employee: offboard.Employee{Email: email, ManagerEmail: manager.Email}}).Case.ID
 	}
 	first := open("a@example.com")

@@ -23,7 +23,7 @@ func (d *decision) openCaseAndTask(id offboard.CaseID, key string) (*offboard.Ca
 	return cs, t, nil
 }
 
-func (d *decision) startTask(c StartTask) (*Result, error) {
+func (d *decision) startTask(c offboard.StartTask) (*offboard.Result, error) {
 	cs, t, err := d.openCaseAndTask(c.CaseID, c.TaskKey)
 	if err != nil {
 		return nil, err
@@ -81,7 +81,7 @@ func (d *decision) startTask(c StartTask) (*Result, error) {
 // a reason, which are audited with what was unsettled. Once its max_wait
 // has run out the playbook itself says run anyway, so no override is
 // needed then.
-func (d *decision) checkOrder(cs *offboard.Case, t *offboard.Task, c StartTask) error {
+func (d *decision) checkOrder(cs *offboard.Case, t *offboard.Task, c offboard.StartTask) error {
 	if len(t.After) == 0 {
 		return nil
 	}
@@ -116,7 +116,7 @@ func (d *decision) checkOrder(cs *offboard.Case, t *offboard.Task, c StartTask) 
 		map[string]string{"override": "true", "reason": reason, "unsettled": strings.Join(keys, ", "), "risk": risk})
 }
 
-func (d *decision) completeTask(c CompleteTask) (*Result, error) {
+func (d *decision) completeTask(c offboard.CompleteTask) (*offboard.Result, error) {
 	cs, t, err := d.openCaseAndTask(c.CaseID, c.TaskKey)
 	if err != nil {
 		return nil, err
@@ -162,7 +162,7 @@ func (d *decision) completeTask(c CompleteTask) (*Result, error) {
 	return d.advanceAndResult(cs, fmt.Sprintf("%q is done", t.Title))
 }
 
-func (d *decision) skipTask(c SkipTask) (*Result, error) {
+func (d *decision) skipTask(c offboard.SkipTask) (*offboard.Result, error) {
 	cs, t, err := d.openCaseAndTask(c.CaseID, c.TaskKey)
 	if err != nil {
 		return nil, err
@@ -209,7 +209,7 @@ func (d *decision) finish(cs *offboard.Case, t *offboard.Task, st offboard.TaskS
 	return d.putTask(t)
 }
 
-func (d *decision) cancelCase(c CancelCase) (*Result, error) {
+func (d *decision) cancelCase(c offboard.CancelCase) (*offboard.Result, error) {
 	cs, err := d.loadCase(c.CaseID)
 	if err != nil {
 		return nil, err
@@ -291,14 +291,14 @@ func (d *decision) actorName() string {
 }
 
 // advanceAndResult lets the case move on after a change, then reports it.
-func (d *decision) advanceAndResult(cs *offboard.Case, msg string) (*Result, error) {
+func (d *decision) advanceAndResult(cs *offboard.Case, msg string) (*offboard.Result, error) {
 	if err := d.advance(cs); err != nil {
 		return nil, err
 	}
 	return d.result(cs, msg)
 }
 
-func (d *decision) revokeNow(c RevokeNow) (*Result, error) {
+func (d *decision) revokeNow(c offboard.RevokeNow) (*offboard.Result, error) {
 	cs, err := d.loadCase(c.CaseID)
 	if err != nil {
 		return nil, err

@@ -8,7 +8,7 @@ import (
 // short; the scheduler ticks again while Result.More is set.
 const TickBatch = 500
 
-func (d *decision) tick() (*Result, error) {
+func (d *decision) tick() (*offboard.Result, error) {
 	if !d.actor.Has(offboard.RoleSystem) {
 		return nil, offboard.Errorf(offboard.EFORBIDDEN, "only offboard's scheduler ticks")
 	}
@@ -60,5 +60,5 @@ func (d *decision) tick() (*Result, error) {
 	if err := d.nudge(); err != nil {
 		return nil, err
 	}
-	return &Result{Advanced: advanced, More: len(refs) == TickBatch, Message: "tick"}, nil
+	return &offboard.Result{Advanced: advanced, More: len(refs) == TickBatch, Message: "tick"}, nil
 }

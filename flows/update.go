@@ -13,7 +13,7 @@ import (
 // takes HR's effective time when it was unknown or earlier, and when the
 // new notice says involuntary while the case is voluntary it escalates:
 // access goes now, not at the end of the last day.
-func (d *decision) updateOpenCase(cs *offboard.Case, c OpenCase, kind offboard.DepartureKind) (*Result, error) {
+func (d *decision) updateOpenCase(cs *offboard.Case, c offboard.OpenCase, kind offboard.DepartureKind) (*offboard.Result, error) {
 	var changes []string
 	if c.DedupeKey != "" {
 		if err := d.tx.PutDedupe(c.DedupeKey, cs.ID, d.now); err != nil {

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/offboard-dev/offboard"
-	"github.com/offboard-dev/offboard/flows"
 )
 
 // cliActor is the operator at the console of the machine; holding the
@@ -45,7 +44,7 @@ func cmdCasesList(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return err
 	}
 	defer closeApp()
-	var views []*flows.CaseView
+	var views []*offboard.CaseView
 	total := 0
 	if *email != "" {
 		views, err = a.engine.FindCases(ctx, cliActor(), *email)

@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/offboard-dev/offboard"
-	"github.com/offboard-dev/offboard/flows"
 )
 
 // A list cut at its limit says how many it left out; --limit all (or 0)
@@ -31,7 +30,7 @@ func TestCasesList_Limit(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := range 55 {
-		if _, err := a.engine.Apply(context.Background(), flows.OpenCase{By: offboard.System("test"),
+		if _, err := a.engine.Apply(context.Background(), offboard.OpenCase{By: offboard.System("test"),
 			Employee: offboard.Employee{Email: fmt.Sprintf("p%02d@example.com", i)}, Kind: offboard.Involuntary}); err != nil {
 			db.Close()
 			t.Fatal(err)

@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/offboard-dev/offboard"
-	"github.com/offboard-dev/offboard/flows"
 )
 
 // With demo: true and no real Okta, serve starts a fake Okta with sample
@@ -17,7 +16,7 @@ func TestServe_DemoRevokesThroughFakeOkta(t *testing.T) {
 	if r := call(t, "POST", app.url+"/api/v1/cases", hrToken, involuntaryJane); r.status != 201 {
 		t.Fatalf("create = %d %s", r.status, r.body)
 	}
-	var v flows.CaseView
+	var v offboard.CaseView
 	eventually(t, "the demo revocation verified", func() bool {
 		v = call(t, "GET", app.url+"/api/v1/cases/OFF-0001", hrToken, "").view(t)
 		return v.Case.RevokedAt != nil && taskByKey(v, "reclaim_licenses").Status == offboard.TaskDone

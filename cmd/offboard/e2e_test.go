@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/offboard-dev/offboard"
-	"github.com/offboard-dev/offboard/flows"
 )
 
 const (
@@ -149,9 +148,9 @@ type apiResponse struct {
 	body   []byte
 }
 
-func (r apiResponse) view(t testing.TB) flows.CaseView {
+func (r apiResponse) view(t testing.TB) offboard.CaseView {
 	t.Helper()
-	var v flows.CaseView
+	var v offboard.CaseView
 	if err := json.Unmarshal(r.body, &v); err != nil {
 		t.Fatalf("decode %s: %v", r.body, err)
 	}
@@ -191,7 +190,7 @@ func eventually(t testing.TB, what string, cond func() bool) {
 	}
 }
 
-func taskByKey(v flows.CaseView, key string) *offboard.Task {
+func taskByKey(v offboard.CaseView, key string) *offboard.Task {
 	for _, t := range v.Tasks {
 		if t.Key == key {
 			return t
@@ -225,7 +224,7 @@ func TestServe_InvoluntaryWithoutOkta(t *testing.T) {
 		t.Fatalf("create = %d %s", r.status, r.body)
 	}
 	id := r.view(t).Case.ID
-	var v flows.CaseView
+	var v offboard.CaseView
 	eventually(t, "okta tasks to fail", func() bool {
 		v = call(t, "GET", app.url+"/api/v1/cases/"+string(id), hrToken, "").view(t)
 		for _, key := range []string{"okta_suspend", "okta_clear_sessions", "okta_reset_mfa", "okta_revoke_grants"} {
@@ -318,7 +317,7 @@ func TestServe_VoluntaryScheduled(t *testing.T) {
 }
 
 // readCase reads a case back through the API.
-func readCase(t *testing.T, app *liveApp, id offboard.CaseID) flows.CaseView {
+func readCase(t *testing.T, app *liveApp, id offboard.CaseID) offboard.CaseView {
 	t.Helper()
 	return call(t, "GET", app.url+"/api/v1/cases/"+string(id), hrToken, "").view(t)
 }

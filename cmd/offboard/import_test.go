@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/offboard-dev/offboard/flows"
+	"github.com/offboard-dev/offboard"
 )
 
 func TestCasesImport(t *testing.T) {
@@ -36,7 +36,7 @@ func TestCasesImport(t *testing.T) {
 	}
 	// Rows go in parallel: find Ann's case by her email.
 	r := call(t, "GET", app.url+"/api/v1/cases?email=a.one@example.com", hrToken, "")
-	var list struct{ Cases []flows.CaseView }
+	var list struct{ Cases []offboard.CaseView }
 	if err := json.Unmarshal(r.body, &list); err != nil || len(list.Cases) != 1 {
 		t.Fatalf("Ann's cases: %s", r.body)
 	}

@@ -111,7 +111,7 @@ func seedHistory(b *testing.B, cfgPath string, closed, open int) {
 	}
 	ctx := context.Background()
 	hr := offboard.Actor{Kind: offboard.ActorPerson, Email: "hana.hr@example.com"}
-	res, err := engine.Apply(ctx, flows.OpenCase{By: hr, Kind: offboard.Voluntary, LastDay: "2026-12-31",
+	res, err := engine.Apply(ctx, offboard.OpenCase{By: hr, Kind: offboard.Voluntary, LastDay: "2026-12-31",
 		Employee: offboard.Employee{Name: "Template Person", Email: "template@example.com", ManagerEmail: "mona.manager@example.com"}})
 	if err != nil {
 		b.Fatal(err)
@@ -122,7 +122,7 @@ func seedHistory(b *testing.B, cfgPath string, closed, open int) {
 		b.Fatal(err)
 	}
 	for i := range open {
-		_, err := engine.Apply(ctx, flows.OpenCase{By: hr, Kind: offboard.Voluntary, LastDay: "2027-01-15",
+		_, err := engine.Apply(ctx, offboard.OpenCase{By: hr, Kind: offboard.Voluntary, LastDay: "2027-01-15",
 			Employee: offboard.Employee{Name: fmt.Sprintf("Open %d", i), Email: fmt.Sprintf("open%d@example.com", i), ManagerEmail: "mona.manager@example.com"}})
 		if err != nil {
 			b.Fatal(err)

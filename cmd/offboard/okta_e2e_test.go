@@ -14,7 +14,6 @@ import (
 
 	"github.com/offboard-dev/offboard"
 	"github.com/offboard-dev/offboard/connectors/okta/oktatest"
-	"github.com/offboard-dev/offboard/flows"
 )
 
 // Involuntary means now: a case opened through the API suspends Jane,
@@ -47,7 +46,7 @@ licenses:
 		t.Fatalf("create = %d %s", r.status, r.body)
 	}
 	revocations := []string{"okta_suspend", "okta_clear_sessions", "okta_reset_mfa", "okta_revoke_grants"}
-	var v flows.CaseView
+	var v offboard.CaseView
 	eventually(t, "revocations done", func() bool {
 		v = call(t, "GET", app.url+"/api/v1/cases/OFF-0001", hrToken, "").view(t)
 		for _, k := range append(revocations, "reclaim_licenses") {
@@ -149,7 +148,7 @@ hris:
 	if r := post(""); r.status != 202 || !strings.Contains(string(r.body), `"duplicate":true`) {
 		t.Fatalf("redelivery = %d %s", r.status, r.body)
 	}
-	var v flows.CaseView
+	var v offboard.CaseView
 	eventually(t, "revoked and verified", func() bool {
 		v = call(t, "GET", app.url+"/api/v1/cases/OFF-0001", hrToken, "").view(t)
 		return v.Case.RevokedAt != nil

@@ -14,7 +14,6 @@ import (
 	"github.com/offboard-dev/offboard"
 	oktaconn "github.com/offboard-dev/offboard/connectors/okta"
 	"github.com/offboard-dev/offboard/connectors/okta/oktatest"
-	"github.com/offboard-dev/offboard/flows"
 )
 
 // writePKCS8 saves k as the Admin Console hands it out ("BEGIN PRIVATE
@@ -61,7 +60,7 @@ func TestServe_OktaReadmeServiceApp(t *testing.T) {
 	if r := call(t, "POST", app.url+"/api/v1/cases", hrToken, involuntaryJane); r.status != 201 {
 		t.Fatalf("create = %d %s", r.status, r.body)
 	}
-	var v flows.CaseView
+	var v offboard.CaseView
 	eventually(t, "revocations done", func() bool {
 		v = call(t, "GET", app.url+"/api/v1/cases/OFF-0001", hrToken, "").view(t)
 		for _, key := range oktaRevocations {
@@ -104,7 +103,7 @@ func TestServe_OktaRefusedCredentialsNotRetried(t *testing.T) {
 	if r := call(t, "POST", app.url+"/api/v1/cases", hrToken, body); r.status != 201 {
 		t.Fatalf("create = %d %s", r.status, r.body)
 	}
-	var v flows.CaseView
+	var v offboard.CaseView
 	eventually(t, "Okta tasks failed", func() bool {
 		v = call(t, "GET", app.url+"/api/v1/cases/OFF-0001", hrToken, "").view(t)
 		for _, key := range oktaRevocations {

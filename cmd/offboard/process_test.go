@@ -22,7 +22,6 @@ import (
 
 	"github.com/offboard-dev/offboard"
 	"github.com/offboard-dev/offboard/connectors"
-	"github.com/offboard-dev/offboard/flows"
 )
 
 // TestMain lets the test binary play offboard in a child process, so
@@ -130,7 +129,7 @@ func TestCrash_KilledMidJobCompletesOnceAfterRestart(t *testing.T) {
 		return connectors.Result{Verified: true, Summary: "suspended", Evidence: map[string]string{"status_after": "SUSPENDED"}}, nil
 	})
 	app := startApp(t, cfgPath, wireOptions{actions: func(r *connectors.Registry) error { return r.Register("okta.suspend", ok) }})
-	var v flows.CaseView
+	var v offboard.CaseView
 	eventually(t, "okta_suspend done after restart", func() bool {
 		v = call(t, "GET", app.url+"/api/v1/cases/OFF-0001", hrToken, "").view(t)
 		return taskByKey(v, "okta_suspend").Status == offboard.TaskDone

@@ -10,7 +10,6 @@ import (
 	"github.com/offboard-dev/offboard"
 	"github.com/offboard-dev/offboard/connectors/hris/bamboohrtest"
 	"github.com/offboard-dev/offboard/connectors/okta/oktatest"
-	"github.com/offboard-dev/offboard/flows"
 )
 
 // The webhook was lost: BambooHR says Jane was dismissed yesterday, Okta
@@ -47,7 +46,7 @@ hris:
 
 	// serve reconciles once at start: the lost webhook is caught without
 	// waiting for the hourly run.
-	var v flows.CaseView
+	var v offboard.CaseView
 	eventually(t, "suspended in Okta", func() bool {
 		v = call(t, "GET", live.url+"/api/v1/cases/OFF-0001", hrToken, "").view(t)
 		got, _ := okta.User(jane.ID)

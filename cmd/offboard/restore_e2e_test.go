@@ -9,7 +9,6 @@ import (
 
 	"github.com/offboard-dev/offboard"
 	"github.com/offboard-dev/offboard/connectors/okta/oktatest"
-	"github.com/offboard-dev/offboard/flows"
 )
 
 // HR rescinds a termination while the suspend is already running against
@@ -49,7 +48,7 @@ func TestServe_CancelDuringSuspendThenRestore(t *testing.T) {
 	if r := call(t, "POST", app.url+"/api/v1/cases/OFF-0001/cancel", hrToken, `{"reason":"termination rescinded"}`); r.status != 200 {
 		t.Fatalf("cancel = %d %s", r.status, r.body)
 	}
-	var v flows.CaseView
+	var v offboard.CaseView
 	eventually(t, "the suspend finished after the cancel and IT has a restore task", func() bool {
 		v = call(t, "GET", app.url+"/api/v1/cases/OFF-0001", hrToken, "").view(t)
 		r := taskByKey(v, "restore_okta")

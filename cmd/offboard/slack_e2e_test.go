@@ -16,7 +16,6 @@ import (
 
 	"github.com/offboard-dev/offboard"
 	"github.com/offboard-dev/offboard/bot/slack/slacktest"
-	"github.com/offboard-dev/offboard/flows"
 )
 
 // slackWorld is offboard serving against a fake Slack.
@@ -114,7 +113,7 @@ func (w *slackWorld) click(user, value, hook string) {
 	w.fake.WaitAck(w.t, w.fake.SendInteraction(cb), 5*time.Second)
 }
 
-func (w *slackWorld) view(id offboard.CaseID) flows.CaseView {
+func (w *slackWorld) view(id offboard.CaseID) offboard.CaseView {
 	w.t.Helper()
 	return call(w.t, "GET", w.app.url+"/api/v1/cases/"+string(id), hrToken, "").view(w.t)
 }

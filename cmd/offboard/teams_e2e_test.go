@@ -14,7 +14,6 @@ import (
 
 	"github.com/offboard-dev/offboard"
 	"github.com/offboard-dev/offboard/bot/teams/teamstest"
-	"github.com/offboard-dev/offboard/flows"
 )
 
 // People in the fake Teams tenant. Sam is in roles.security by AAD
@@ -210,7 +209,7 @@ func (l *liveApp) view(t testing.TB, id offboard.CaseID) *viewT {
 	return v
 }
 
-type viewT = flows.CaseView
+type viewT = offboard.CaseView
 
 // serve refuses a Teams app id without its password, naming the key.
 func TestServe_TeamsNeedsPassword(t *testing.T) {

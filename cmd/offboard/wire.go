@@ -69,7 +69,7 @@ type app struct {
 
 // digestPoster is a chat platform that posts the daily digest.
 type digestPoster interface {
-	PostDigest(ctx context.Context, d flows.Digest) error
+	PostDigest(ctx context.Context, d offboard.Digest) error
 }
 
 // wireOptions let tests replace the clock and add actions.
@@ -301,7 +301,7 @@ func wire(cfg *config.Config, log *slog.Logger, db *store.DB, o wireOptions) (*a
 	}
 	a.schedule, err = runner.NewSchedule(runner.ScheduleOptions{
 		Engine: a.engine, TickSpec: cfg.Escalation.Check, Location: cfg.Location(),
-		Logger: log.With("component", "schedule"), AfterTick: func(*flows.Result) { a.runner.Wake() },
+		Logger: log.With("component", "schedule"), AfterTick: func(*offboard.Result) { a.runner.Wake() },
 		OnPanic: func(job string, value any) {
 			// A crash in scheduled work is evidence too: record it.
 			err := db.Update(context.Background(), func(tx offboard.Tx) error {
