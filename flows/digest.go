@@ -61,7 +61,7 @@ func revokedWithin(c *offboard.Case, now time.Time) bool {
 	return c.RevokedAt != nil && !c.RevokedAt.After(now) && now.Sub(*c.RevokedAt) < DigestWindow
 }
 
-// add puts one case's part into the digest.
+// addToDigest puts one case's part into the digest.
 func addToDigest(d *offboard.Digest, v *offboard.CaseView, now time.Time) {
 	c := v.Case
 	dc := offboard.DigestCase{ID: c.ID, Name: c.Employee.DisplayName(), Confidential: c.Confidential, Kind: c.Kind, LastDay: c.LastDay}
