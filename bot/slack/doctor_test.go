@@ -125,3 +125,18 @@ func TestRequiredBotScopes_Manifest(t *testing.T) {
 		t.Errorf("slacktest.DefaultScopes = %v, manifest = %v", fake, want)
 	}
 }
+
+// Slack answers conversations.info with missing_scope for a private
+// channel when the token lacks groups:read; doctor names both scopes.
+func TestDoctor_ChannelReadScopeMissing(t *testing.T) {
+	s := slacktest.New(t)
+	s.AddPrivateChannel("C0SEC", "security", true)
+	s.SetScopes(slices.DeleteFunc(slices.Clone(slacktest.DefaultScopes), func(sc string) bool { return sc == "groups:read" })...)
+	got := doctorOf(t, s, map[offboard.Department]string{"security": "C0SEC"})
+	if r := got["Slack: channel of security (C0SEC)"]; r.Status != offboard.CheckFail || !strings.Contains(r.Fix, "groups:read") {
+		t.Errorf("channel without groups:read = %+v", r)
+	}
+	if r := got["Slack: scopes"]; r.Status != offboard.CheckFail || r.Detail != "missing groups:read" {
+		t.Errorf("scopes = %+v", r)
+	}
+}
