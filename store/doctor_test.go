@@ -3,9 +3,12 @@ package store_test
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	bolt "go.etcd.io/bbolt"
 
 	"github.com/offboard-dev/offboard"
 	"github.com/offboard-dev/offboard/store"
@@ -64,5 +67,20 @@ func TestDoctor_Missing(t *testing.T) {
 	r := doctorByName(t, filepath.Join(t.TempDir(), "none.db"))["Store"]
 	if r.Status != offboard.CheckWarn || !strings.Contains(r.Detail, "does not exist yet") {
 		t.Errorf("missing store = %+v", r)
+	}
+}
+
+func TestDoctor_BrokenChain(t *testing.T) {
+	file, _ := chainFile(t, 20)
+	path := tempPath(t)
+	if err := writeFile(path, file); err != nil {
+		t.Fatal(err)
+	}
+	writeRaw(t, path, func(btx *bolt.Tx) error {
+		return btx.Bucket([]byte("audit")).Delete(binary.BigEndian.AppendUint64(nil, 7))
+	})
+	r := doctorByName(t, path)["Store: audit chain"]
+	if r.Status != offboard.CheckFail || !strings.Contains(r.Detail, "broken at event") || !strings.Contains(r.Fix, "backup") {
+		t.Errorf("broken chain = %+v", r)
 	}
 }

@@ -18,8 +18,9 @@ import (
 	"github.com/offboard-dev/offboard/store"
 )
 
-// doctorTimeout bounds each integration's checks; they run side by side.
-const doctorTimeout = 10 * time.Second
+// doctorTimeout bounds each integration's checks; they run side by side
+// (a variable for the test of a service that does not answer).
+var doctorTimeout = 10 * time.Second
 
 const doctorSynopsis = "Check every configured integration live, read-only, and print a checklist with the fix for each failure:\n" +
 	"Slack (auth.test, scopes, socket mode, department channels), Okta (token, DPoP, user/factor/grant reads),\n" +

@@ -178,3 +178,21 @@ func TestServe_DoctorAtStart(t *testing.T) {
 		t.Errorf("log:\n%s", s)
 	}
 }
+
+// A service that does not answer fails its own check within the
+// timeout; the others are not held up.
+func TestCmdDoctor_Timeout(t *testing.T) {
+	old := doctorTimeout
+	doctorTimeout = 300 * time.Millisecond
+	t.Cleanup(func() { doctorTimeout = old })
+	w := newDoctorWorld(t)
+	w.slack.SetLatency(3 * time.Second)
+	start := time.Now()
+	code, out, _ := runDoctorCmd(t, "--config", w.config(t))
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("doctor took %s", d)
+	}
+	if code != 1 || !strings.Contains(out, "✗ Slack") || !strings.Contains(out, "✓ Teams: token") {
+		t.Errorf("exit %d\n%s", code, out)
+	}
+}
