@@ -222,6 +222,9 @@ func (in *Intake) checkGenericKeys(body []byte) error {
 	if errors.Is(err, strictjson.ErrTrailing) {
 		return &malformedError{fmt.Errorf("body has data after the JSON value")}
 	}
+	if errors.Is(err, strictjson.ErrTooDeep) {
+		return &malformedError{fmt.Errorf("body nests deeper than %d levels", strictjson.MaxDepth)}
+	}
 	if err != nil {
 		var doc any
 		if derr := json.Unmarshal(body, &doc); derr != nil {
