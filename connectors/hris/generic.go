@@ -153,7 +153,7 @@ func (in *Intake) genericTermination(body []byte) (termination, error) {
 	}
 	if raw := vals["effective_at"]; raw != "" {
 		at, err := time.Parse(time.RFC3339, raw)
-		if err != nil {
+		if err != nil || at.IsZero() { // the zero time is a placeholder, not a time
 			return termination{}, fmt.Errorf("effective_at: %q at %q is not an RFC 3339 time like 2026-12-31T17:00:00Z", raw, fm.EffectiveAt)
 		}
 		effective = at
@@ -221,6 +221,9 @@ func (in *Intake) checkGenericKeys(body []byte) error {
 	}
 	if errors.Is(err, strictjson.ErrTrailing) {
 		return &malformedError{fmt.Errorf("body has data after the JSON value")}
+	}
+	if errors.Is(err, strictjson.ErrTooDeep) {
+		return &malformedError{fmt.Errorf("body nests deeper than %d levels", strictjson.MaxDepth)}
 	}
 	if err != nil {
 		var doc any
