@@ -139,7 +139,11 @@ func (in *Intake) genericTermination(body []byte) (termination, error) {
 	var notes []string
 	kind, known := in.resolveKind(vals["kind"])
 	if !known && vals["kind"] != "" {
-		notes = append(notes, fmt.Sprintf("HR system departure kind %s is not mapped; confirm voluntary/involuntary", vals["kind"]))
+		// A kind we cannot read ("fired") must not become a voluntary
+		// exit that keeps access until the last day: the sender, who
+		// chose the value, is told instead.
+		return termination{}, fmt.Errorf("kind: %q at %q is not a departure kind offboard knows: send voluntary, involuntary, retirement or contract_end, or map it under hris.bamboohr.termination_types",
+			vals["kind"], fm.Kind)
 	}
 	date, effective := "", time.Time{}
 	if raw := vals["termination_date"]; raw != "" {
