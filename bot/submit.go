@@ -30,7 +30,9 @@ func (r *Router) Submit(ctx context.Context, who offboard.Actor, formID, state s
 			}, "%s skipped “%s”: %s")
 	case FormRunOverride:
 		return r.submitWithReason(ctx, who, state, val("reason"), "Say why it cannot wait.",
-			func(ref offboard.ActionRef) bool { return ref.Verb == offboard.VerbStart || ref.Verb == offboard.VerbRetry },
+			func(ref offboard.ActionRef) bool {
+				return ref.Verb == offboard.VerbStart || ref.Verb == offboard.VerbRetry
+			},
 			func(ref offboard.ActionRef, reason string) flows.Command {
 				return flows.StartTask{By: who, CaseID: ref.CaseID, TaskKey: ref.TaskKey, Override: true, Reason: reason}
 			}, "%s ran “%s” before the tasks it waits for: %s")
