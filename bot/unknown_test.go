@@ -122,6 +122,24 @@ func TestRouter_UnknownEmail(t *testing.T) {
 	}
 }
 
+// TestRouter_UnknownEmailSentence: the refusal read "did you mean
+// jane.doe@example.com?." — sentence() put a full stop after the
+// question mark. A sentence that ends in "?" or "!" keeps it alone.
+func TestRouter_UnknownEmailSentence(t *testing.T) {
+	h := newDirectoryHarness(t)
+	r := h.router.Command(h.ctx, hr, "jane.doe@exmaple.com involuntary")
+	if !strings.HasSuffix(r.Text, "did you mean jane.doe@example.com?") {
+		t.Fatalf("reply text %q should end with the question", r.Text)
+	}
+	for _, c := range r.Cards {
+		for _, sec := range c.Sections {
+			if strings.Contains(sec.Text, "?.") {
+				t.Errorf("card %q says %q", c.Title, sec.Text)
+			}
+		}
+	}
+}
+
 // The form shows the refusal beside the email with the suggestion, and
 // its "open anyway" choice opens the case.
 func TestSubmit_OpenCaseFormUnknownEmail(t *testing.T) {

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"os"
@@ -26,7 +27,9 @@ const (
 // free list, or loop for ever on a page that points at itself. After this
 // check, every page reachable from the meta page and the free list is
 // inside the file, of the right type, referenced once, and every element
-// lies inside its page.
+// lies inside its page, and the keys of every page are in order and
+// within the range their parent gives them (a damaged key otherwise
+// makes lookups miss records, and writes go to the wrong place).
 type pageChecker struct {
 	path     string
 	f        *os.File
@@ -43,7 +46,7 @@ func checkPages(path string, f *os.File, m boltMeta) error {
 			return err
 		}
 	}
-	return c.tree(m.root, 0)
+	return c.tree(m.root, 0, nil, nil)
 }
 
 // read reads page id and its overflow pages, checking its header.
@@ -124,8 +127,23 @@ func (c *pageChecker) freelist(id uint64) error {
 	return nil
 }
 
-// tree checks the branch or leaf page id and everything below it.
-func (c *pageChecker) tree(id uint64, depth int) error {
+// inOrder checks that key, the i-th of a page, follows prev and lies in
+// [lo, hi) (nil: unbounded), as bbolt's own check requires.
+func (c *pageChecker) inOrder(where string, i int, key, prev, lo, hi []byte) error {
+	switch {
+	case i > 0 && bytes.Compare(key, prev) <= 0:
+		return corrupt(c.path, "%s: key %d is out of order (not after key %d)", where, i, i-1)
+	case i == 0 && lo != nil && bytes.Compare(key, lo) < 0:
+		return corrupt(c.path, "%s: its first key is out of order (before its parent's key)", where)
+	case hi != nil && bytes.Compare(key, hi) >= 0:
+		return corrupt(c.path, "%s: key %d is out of order (not before its parent's next key)", where, i)
+	}
+	return nil
+}
+
+// tree checks the branch or leaf page id and everything below it; its
+// keys must lie in [lo, hi).
+func (c *pageChecker) tree(id uint64, depth int, lo, hi []byte) error {
 	if depth > boltMaxDepth {
 		return corrupt(c.path, "the page tree is more than %d levels deep at page %d", boltMaxDepth, id)
 	}
@@ -137,6 +155,7 @@ func (c *pageChecker) tree(id uint64, depth int) error {
 	count := int(ne.Uint16(buf[10:]))
 	switch ne.Uint16(buf[8:]) {
 	case boltBranchPage:
+		keys := make([][]byte, 0, count)
 		for i := range count {
 			at := boltPageHeader + i*boltElementSize
 			if at+boltElementSize > len(buf) {
@@ -146,21 +165,39 @@ func (c *pageChecker) tree(id uint64, depth int) error {
 			if uint64(at)+pos+ksize > uint64(len(buf)) {
 				return corrupt(c.path, "page %d: the key of element %d lies outside the page", id, i)
 			}
-			if err := c.tree(ne.Uint64(buf[at+8:]), depth+1); err != nil {
+			keys = append(keys, buf[uint64(at)+pos:uint64(at)+pos+ksize])
+		}
+		for i, key := range keys {
+			var prev []byte
+			if i > 0 {
+				prev = keys[i-1]
+			}
+			if err := c.inOrder(fmt.Sprintf("page %d", id), i, key, prev, lo, hi); err != nil {
+				return err
+			}
+		}
+		for i := range count {
+			// A child holds the keys from its element's key to the next one's.
+			next := hi
+			if i+1 < count {
+				next = keys[i+1]
+			}
+			if err := c.tree(ne.Uint64(buf[boltPageHeader+i*boltElementSize+8:]), depth+1, keys[i], next); err != nil {
 				return err
 			}
 		}
 		return nil
 	case boltLeafPage:
-		return c.leaf(fmt.Sprintf("page %d", id), buf, count, depth)
+		return c.leaf(fmt.Sprintf("page %d", id), buf, count, depth, lo, hi)
 	}
 	return corrupt(c.path, "page %d is neither a branch nor a leaf page", id)
 }
 
 // leaf checks the elements of a leaf page (buf starts at its header) and
-// the buckets stored in it.
-func (c *pageChecker) leaf(where string, buf []byte, count, depth int) error {
+// the buckets stored in it; its keys must lie in [lo, hi).
+func (c *pageChecker) leaf(where string, buf []byte, count, depth int, lo, hi []byte) error {
 	ne := binary.NativeEndian
+	var prev []byte
 	for i := range count {
 		at := boltPageHeader + i*boltElementSize
 		if at+boltElementSize > len(buf) {
@@ -172,6 +209,11 @@ func (c *pageChecker) leaf(where string, buf []byte, count, depth int) error {
 		if end > uint64(len(buf)) {
 			return corrupt(c.path, "%s: element %d lies outside the page", where, i)
 		}
+		key := buf[uint64(at)+pos : uint64(at)+pos+ksize]
+		if err := c.inOrder(where, i, key, prev, lo, hi); err != nil {
+			return err
+		}
+		prev = key
 		if flags&boltBucketLeaf == 0 {
 			continue
 		}
@@ -180,7 +222,7 @@ func (c *pageChecker) leaf(where string, buf []byte, count, depth int) error {
 			return corrupt(c.path, "%s: bucket %q has a header of %d bytes", where, buf[uint64(at)+pos:uint64(at)+pos+ksize], len(value))
 		}
 		if root := ne.Uint64(value); root != 0 {
-			if err := c.tree(root, depth+1); err != nil {
+			if err := c.tree(root, depth+1, nil, nil); err != nil {
 				return err
 			}
 			continue
@@ -193,7 +235,7 @@ func (c *pageChecker) leaf(where string, buf []byte, count, depth int) error {
 		if depth+1 > boltMaxDepth {
 			return corrupt(c.path, "%s: buckets are nested more than %d deep", where, boltMaxDepth)
 		}
-		if err := c.leaf(fmt.Sprintf("%s, inline bucket %q", where, buf[uint64(at)+pos:uint64(at)+pos+ksize]), inline, int(ne.Uint16(inline[10:])), depth+1); err != nil {
+		if err := c.leaf(fmt.Sprintf("%s, inline bucket %q", where, buf[uint64(at)+pos:uint64(at)+pos+ksize]), inline, int(ne.Uint16(inline[10:])), depth+1, nil, nil); err != nil {
 			return err
 		}
 	}

@@ -369,6 +369,9 @@ func decodeBody(w http.ResponseWriter, r *http.Request, dst any, optional bool) 
 	if errors.Is(err, strictjson.ErrTrailing) {
 		return invalid("the request body must hold one JSON object and nothing after it")
 	}
+	if errors.Is(err, strictjson.ErrTooDeep) {
+		return invalid("the request body nests deeper than %d levels", strictjson.MaxDepth)
+	}
 	if err != nil {
 		if _, ok := errors.AsType[*httpError](err); ok {
 			return err

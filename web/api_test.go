@@ -209,6 +209,9 @@ func TestServer_CreateCaseStrictKeys(t *testing.T) {
 			`unknown field "employee.EMAIL"`},
 		{"capitalised key", `{"employee":{"email":"cap@example.com"},"Kind":"involuntary"}`,
 			`unknown field "Kind"`},
+		// 1 MB of "[" once took 24 GB in the key check and got offboard killed.
+		{"deep nesting", strings.Repeat("[", 100) + strings.Repeat("]", 100),
+			`nests deeper than 64 levels`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			r := h.do(request{method: "POST", path: "/api/v1/cases", token: hrToken, body: tt.body})

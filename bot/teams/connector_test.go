@@ -85,7 +85,7 @@ func TestConnector_Do(t *testing.T) {
 	t.Run("a wrong secret is refused with the endpoint's reason", func(t *testing.T) {
 		bad := newConnector(teamstest.AppID, "wrong", login.URL(), teamstest.TenantID, api.Client(), time.Now)
 		err := bad.do(t.Context(), http.MethodGet, api.URL+"/v3/x", nil, nil)
-		if offboard.ErrorCode(err) != offboard.EUNAVAILABLE || !strings.Contains(err.Error(), "AADSTS700016") || strings.Contains(err.Error(), "wrong") {
+		if offboard.ErrorCode(err) != offboard.EUNAVAILABLE || !strings.Contains(err.Error(), "AADSTS7000215") || strings.Contains(err.Error(), "wrong") {
 			t.Fatalf("err = %v", err)
 		}
 	})

@@ -41,6 +41,7 @@ Commands:
   audit export   write the audit trail as JSON lines or CSV
   audit verify   recompute the audit hash chain and report the first broken event
   config check   load and validate a config file, naming every problem
+  doctor         check every configured integration live (read-only), with the fix for each failure
   health         probe a running offboard's /healthz (for container health checks)
   version        print the version
 
@@ -73,6 +74,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = sub(ctx, "config", rest, stdout, stderr, map[string]command{"check": cmdConfigCheck})
 	case "health":
 		err = cmdHealth(ctx, rest, stdout, stderr)
+	case "doctor":
+		err = cmdDoctor(ctx, rest, stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintf(stdout, "offboard %s\n", offboard.Version)
 	case "help", "--help", "-h":

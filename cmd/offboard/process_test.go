@@ -27,6 +27,7 @@ import (
 // TestMain lets the test binary play offboard in a child process, so
 // tests can kill it for real.
 func TestMain(m *testing.M) {
+	serveRunsDoctor = false
 	switch os.Getenv("OFFBOARD_TEST_CHILD") {
 	case "serve":
 		// The real entry point: flags, signals, exit code.

@@ -74,6 +74,7 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 		srv.RegisterOnShutdown(a.console.Close)
 	}
 	a.web.Listening(ln.Addr().String())
+	a.doctorAtStart(ctx)
 	httpErr := make(chan error, 1)
 	go func() { httpErr <- srv.Serve(ln) }()
 	a.log.Info("listening", "url", "http://"+ln.Addr().String(), "health", "http://"+ln.Addr().String()+"/healthz")

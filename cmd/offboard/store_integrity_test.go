@@ -166,6 +166,30 @@ func TestAuditVerify_ReadOnly(t *testing.T) {
 	})
 }
 
+// TestAuditVerify_StoreWithoutConfig: "audit verify --store COPY" is what
+// serve's restore advice and the README tell an admin or an auditor to
+// run, often where no offboard.yaml is. It failed with "config: open
+// offboard.yaml: no such file or directory" before reading the copy.
+// With --store the config is optional (only its lock timeout is used).
+func TestAuditVerify_StoreWithoutConfig(t *testing.T) {
+	dir := t.TempDir()
+	cp := filepath.Join(dir, "copy.db")
+	integrityStore(t, cp, 50)
+	t.Setenv("OFFBOARD_CONFIG", filepath.Join(dir, "offboard.yaml")) // not there
+	code, out, errOut := runCLI("audit", "verify", "--store", cp)
+	if code != 0 || !strings.Contains(out, "audit chain OK: 50 events") {
+		t.Fatalf("verify --store without a config: exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
+	}
+	code, _, errOut = runCLI("audit", "export", "--store", cp, "--format", "csv")
+	if code != 0 || !strings.Contains(errOut, "exported 50 audit events") {
+		t.Fatalf("export --store without a config: exit %d: %s", code, errOut)
+	}
+	// Without --store the config says where the store is: still required.
+	if code, _, errOut = runCLI("audit", "verify"); code == 0 || !strings.Contains(errOut, "offboard.yaml") {
+		t.Fatalf("verify without --store or config: exit %d: %s", code, errOut)
+	}
+}
+
 // A read-only command against a store another process holds (serve) waits
 // store.lock_timeout and then says so; it does not hang or read.
 func TestAuditVerify_Locked(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"slices"
 	"strings"
@@ -110,7 +111,13 @@ func redactorFor(cfg *config.Config) *offboard.Redactor {
 // the store file at override when set.
 func openConfiguredStore(cfgPath, override string) (*store.DB, error) {
 	cfg, err := loadConfig(cfgPath)
-	if err != nil {
+	switch {
+	case err != nil && override != "" && errors.Is(err, fs.ErrNotExist):
+		// A named copy is verified where there may be no config (an
+		// auditor's machine, serve's restore advice); only the lock
+		// timeout would come from it.
+		cfg = config.Default()
+	case err != nil:
 		return nil, err
 	}
 	if override != "" {

@@ -82,3 +82,43 @@ func TestGeneric_PoisonEffectiveTime(t *testing.T) {
 		t.Fatalf("%d audited refusals, want 1", n)
 	}
 }
+
+// TestIntake_ZeroDatePlaceholder: 0001-01-01 (the zero date many systems
+// write for "none") was accepted by both intakes: as a time it is Go's
+// zero time, read as "no effective time", so it slipped past the
+// lookback check, and the past last day became today — a revocation
+// tonight from a placeholder. It is refused with 422 naming the field.
+func TestIntake_ZeroDatePlaceholder(t *testing.T) {
+	t.Run("generic termination_date", func(t *testing.T) {
+		e := newEnv(t, nil)
+		w, _ := serve(e.in.Generic(), genericReq(`{"email":"zd@example.com","kind":"voluntary","termination_date":"0001-01-01"}`, token))
+		if w.Code != http.StatusUnprocessableEntity || !strings.Contains(w.Body.String(), "termination_date") {
+			t.Fatalf("%d %s", w.Code, w.Body)
+		}
+		if n := len(e.cases(t)); n != 0 {
+			t.Fatalf("%d cases opened", n)
+		}
+	})
+	t.Run("generic effective_at", func(t *testing.T) {
+		e := newEnv(t, nil)
+		w, _ := serve(e.in.Generic(), genericReq(`{"email":"zd@example.com","kind":"involuntary","effective_at":"0001-01-01T00:00:00Z"}`, token))
+		if w.Code != http.StatusUnprocessableEntity || !strings.Contains(w.Body.String(), "effective_at") {
+			t.Fatalf("%d %s", w.Code, w.Body)
+		}
+		if n := len(e.cases(t)); n != 0 {
+			t.Fatalf("%d cases opened", n)
+		}
+	})
+	t.Run("bamboohr terminationDate", func(t *testing.T) {
+		e := newEnv(t, nil)
+		body := `{"employees":[{"id":"401","fields":{"firstName":"Zed","lastName":"Zero","workEmail":"zd@example.com",
+		   "employmentHistoryStatus":"Terminated","terminationDate":"0001-01-01","terminationType":"Resignation"}}]}`
+		w, resp := serve(e.in.BambooHR(), bambooReq([]byte(body), secret, now))
+		if w.Code != http.StatusUnprocessableEntity || len(resp.Skipped) != 1 || !strings.Contains(resp.Skipped[0].Reason, "terminationDate") {
+			t.Fatalf("%d %s", w.Code, w.Body)
+		}
+		if n := len(e.cases(t)); n != 0 {
+			t.Fatalf("%d cases opened", n)
+		}
+	})
+}

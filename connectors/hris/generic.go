@@ -139,7 +139,11 @@ func (in *Intake) genericTermination(body []byte) (termination, error) {
 	var notes []string
 	kind, known := in.resolveKind(vals["kind"])
 	if !known && vals["kind"] != "" {
-		notes = append(notes, fmt.Sprintf("HR system departure kind %s is not mapped; confirm voluntary/involuntary", vals["kind"]))
+		// A kind we cannot read ("fired") must not become a voluntary
+		// exit that keeps access until the last day: the sender, who
+		// chose the value, is told instead.
+		return termination{}, fmt.Errorf("kind: %q at %q is not a departure kind offboard knows: send voluntary, involuntary, retirement or contract_end, or map it under hris.bamboohr.termination_types",
+			vals["kind"], fm.Kind)
 	}
 	date, effective := "", time.Time{}
 	if raw := vals["termination_date"]; raw != "" {
@@ -153,7 +157,7 @@ func (in *Intake) genericTermination(body []byte) (termination, error) {
 	}
 	if raw := vals["effective_at"]; raw != "" {
 		at, err := time.Parse(time.RFC3339, raw)
-		if err != nil {
+		if err != nil || at.IsZero() { // the zero time is a placeholder, not a time
 			return termination{}, fmt.Errorf("effective_at: %q at %q is not an RFC 3339 time like 2026-12-31T17:00:00Z", raw, fm.EffectiveAt)
 		}
 		effective = at
@@ -221,6 +225,9 @@ func (in *Intake) checkGenericKeys(body []byte) error {
 	}
 	if errors.Is(err, strictjson.ErrTrailing) {
 		return &malformedError{fmt.Errorf("body has data after the JSON value")}
+	}
+	if errors.Is(err, strictjson.ErrTooDeep) {
+		return &malformedError{fmt.Errorf("body nests deeper than %d levels", strictjson.MaxDepth)}
 	}
 	if err != nil {
 		var doc any

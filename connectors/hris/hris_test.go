@@ -528,6 +528,9 @@ func TestGeneric_StrictBody(t *testing.T) {
 		{"duplicate key", "application/json", `{"email":"a@example.com","email":"b@example.com","kind":"involuntary"}`, 400, "key email is given twice"},
 		{"upper-case key", "application/json", `{"EMAIL":"u@example.com","kind":"involuntary"}`, 422, "unknown field EMAIL"},
 		{"unknown key", "application/json", `{"email":"x@example.com","kind":"involuntary","lastday":"2026-12-30"}`, 422, "unknown field lastday"},
+		{"deep nesting", "application/json", `{"email":"d@example.com","meta":` + strings.Repeat("[", 100) + strings.Repeat("]", 100) + `}`, 400, "nests deeper than 64 levels"},
+		// Not a voluntary exit that keeps access until the last day.
+		{"unknown kind", "application/json", `{"email":"f@example.com","kind":"fired","termination_date":"2026-11-26"}`, 422, `kind: \"fired\" at \"kind\" is not a departure kind offboard knows`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			r := genericReq(tt.body, token)

@@ -315,12 +315,15 @@ func (in *Intake) answer(w http.ResponseWriter, resp *Response) {
 }
 
 // parseDate accepts "2006-01-02" or an RFC 3339 time (its own date).
+// 0001-01-01 is not a date but a placeholder: as a time it is the zero
+// time, which reads as "no effective time" and so escaped the engine's
+// lookback check, while the past day became today.
 func parseDate(s string) (day string, at time.Time, ok bool) {
 	s = strings.TrimSpace(s)
-	if t, err := time.Parse(time.DateOnly, s); err == nil {
+	if t, err := time.Parse(time.DateOnly, s); err == nil && !t.IsZero() {
 		return s, t, true
 	}
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
+	if t, err := time.Parse(time.RFC3339, s); err == nil && !t.IsZero() {
 		return t.Format(time.DateOnly), t, true
 	}
 	return "", time.Time{}, false

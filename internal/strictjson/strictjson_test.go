@@ -5,6 +5,7 @@ import (
 	"errors"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -78,4 +79,29 @@ func FuzzWalk(f *testing.F) {
 			t.Fatalf("Walk(%q) = %v, json.Valid = %v", data, err, valid)
 		}
 	})
+}
+
+// TestWalk_DeepNesting: a 1 MB body of nested arrays ("[[[[…]]]]") made
+// Walk keep a path per level ("[0][0]…", three bytes longer each), so
+// memory grew with the square of the depth: one authenticated POST of
+// 500,000 levels to /api/v1/cases took 24 GB and offboard was killed by
+// the kernel. Walk now refuses nesting deeper than MaxDepth, at once.
+func TestWalk_DeepNesting(t *testing.T) {
+	for _, open := range []string{"[", `{"a":`} {
+		const depth = 2000 // enough to show it; 500,000 would take the machine down
+		data := []byte(strings.Repeat(open, depth) + "1" + strings.Repeat(map[string]string{"[": "]", `{"a":`: "}"}[open], depth))
+		visits := 0
+		err := Walk(data, func(string) error { visits++; return nil })
+		if !errors.Is(err, ErrTooDeep) {
+			t.Fatalf("%s×%d: err %v, want ErrTooDeep", open, depth, err)
+		}
+		if visits > MaxDepth {
+			t.Errorf("%s×%d: %d keys visited before refusing, want at most %d", open, depth, visits, MaxDepth)
+		}
+	}
+	// The deepest document allowed still walks.
+	ok := strings.Repeat(`{"a":`, MaxDepth) + "1" + strings.Repeat("}", MaxDepth)
+	if err := Walk([]byte(ok), func(string) error { return nil }); err != nil {
+		t.Fatalf("%d levels: %v", MaxDepth, err)
+	}
 }

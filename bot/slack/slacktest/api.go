@@ -33,6 +33,7 @@ var methods = map[string]handler{
 	"views.open":             (*Server).viewsOpen,
 	"views.update":           (*Server).viewsUpdate,
 	"apps.connections.open":  (*Server).appsConnectionsOpen,
+	"conversations.info":     (*Server).conversationsInfo,
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -125,6 +126,9 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 			writeJSON(w, http.StatusTooManyRequests, map[string]any{"ok": false, "error": "ratelimited"})
 			return
 		}
+	}
+	if method != "apps.connections.open" {
+		w.Header().Set("X-OAuth-Scopes", s.grantedScopes())
 	}
 	resp, errCode := h(s, &c)
 	if errCode != "" {

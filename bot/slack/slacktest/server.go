@@ -123,6 +123,7 @@ type Server struct {
 	refuse          map[string]string // user id → conversations.invite error
 	restrictPrivate bool              // conversations.create refuses private channels
 	noWritePublic   bool              // the token lacks chat:write.public
+	scopes          []string          // granted bot scopes; nil: DefaultScopes
 	latency         time.Duration     // added to every Web API answer
 	chatBurst       int
 	chatEvery       time.Duration

@@ -346,10 +346,10 @@ func TestServer_Errors(t *testing.T) {
 	if _, _, err := bad.PostMessage("C1", slack.MsgOptionText("x", false)); !isSlackErr(err, "invalid_auth") {
 		t.Errorf("wrong token err = %v", err)
 	}
-	if _, err := newAPI(s).GetConversationInfo(&slack.GetConversationInfoInput{ChannelID: "C1"}); !isSlackErr(err, "unknown_method") {
+	if _, err := newAPI(s).GetConversationHistory(&slack.GetConversationHistoryParameters{ChannelID: "C1"}); !isSlackErr(err, "unknown_method") {
 		t.Errorf("unknown method err = %v", err)
 	}
-	if len(s.Calls("conversations.info")) != 1 {
+	if len(s.Calls("conversations.history")) != 1 {
 		t.Error("unknown method not recorded")
 	}
 	// Socket mode with a bad app token stops with invalid_auth.

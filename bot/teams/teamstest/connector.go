@@ -148,6 +148,13 @@ func NewLogin(t testing.TB) *Login {
 				"error_description": "AADSTS7000215: Invalid client secret provided. Request body: " + string(raw)})
 			return
 		}
+		// Entra ID tells a wrong secret (AADSTS7000215) from an app the
+		// tenant does not know (AADSTS700016).
+		if r.PathValue("tenant") == TenantID && form.Get("client_id") == AppID && form.Get("client_secret") != password {
+			w.WriteHeader(http.StatusUnauthorized)
+			writeJSON(w, map[string]any{"error": "invalid_client", "error_description": "AADSTS7000215: Invalid client secret provided."})
+			return
+		}
 		if r.PathValue("tenant") != TenantID || form.Get("client_id") != AppID ||
 			form.Get("client_secret") != password || form.Get("grant_type") != "client_credentials" {
 			w.WriteHeader(http.StatusUnauthorized)
