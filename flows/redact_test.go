@@ -58,3 +58,28 @@ func TestEngine_Redact(t *testing.T) {
 		t.Errorf("%d redactions, want the error in the task, job, notice, audit and the note:\n%s", n, all)
 	}
 }
+
+// The reason given for running a task out of order is text people type
+// and the audit keeps: a secret pasted into it is not stored.
+func TestEngine_RedactOverrideReason(t *testing.T) {
+	const secret = "sk-live+secret/value=0123456789"
+	h := newHarness(t, func(o *flows.Options) { o.Redactor = offboard.NewRedactor(secret) })
+	c := h.open(offboard.Voluntary, "2026-12-31")
+	h.apply(offboard.StartTask{By: it, CaseID: c.ID, TaskKey: "okta_deactivate", Override: true,
+		Reason: "the vault says " + secret})
+	var all []string
+	err := h.db.AuditEvents(h.ctx, offboard.AuditFilter{CaseID: c.ID}, func(ev *offboard.AuditEvent) error {
+		all = append(all, ev.Detail, ev.Target)
+		for _, v := range ev.Evidence {
+			all = append(all, v)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Join(all, "\n")
+	if strings.Contains(text, secret) || !strings.Contains(text, offboard.Redacted) {
+		t.Fatalf("the override's reason was stored with the secret, or not at all:\n%s", text)
+	}
+}
