@@ -8,6 +8,7 @@ import (
 	"html/template"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
@@ -49,22 +50,9 @@ func (a *Auth) start(w http.ResponseWriter, r *http.Request) {
 	state, nonce, verifier := newID(), newID(), oauth2.GenerateVerifier()
 	now := a.o.Clock.Now()
 	a.mu.Lock()
-	for k, pl := range a.pending {
-		if !now.Before(pl.expires) {
-			delete(a.pending, k)
-		}
-	}
-	if len(a.pending) >= maxPending {
-		// Someone is starting sign-ins without finishing them; the
-		// oldest give way rather than memory.
-		var oldest string
-		for k, pl := range a.pending {
-			if oldest == "" || pl.expires.Before(a.pending[oldest].expires) {
-				oldest = k
-			}
-		}
-		delete(a.pending, oldest)
-	}
+	// Someone starting sign-ins without finishing them makes the oldest
+	// give way rather than memory.
+	makeRoom(a.pending, now, maxPending, func(pl *pendingLogin) time.Time { return pl.expires })
 	a.pending[state] = &pendingLogin{nonce: nonce, verifier: verifier, next: localPath(r.URL.Query().Get("next")), expires: now.Add(pendingTTL)}
 	a.mu.Unlock()
 	http.SetCookie(w, a.cookie(r, stateCookie, state, a.callback, int(pendingTTL.Seconds())))
@@ -107,20 +95,7 @@ func (a *Auth) finish(w http.ResponseWriter, r *http.Request) {
 	id := newID()
 	now := a.o.Clock.Now()
 	a.mu.Lock()
-	for k, s := range a.sessions {
-		if !now.Before(s.expires) {
-			delete(a.sessions, k)
-		}
-	}
-	if len(a.sessions) >= maxSessions {
-		var oldest string
-		for k, s := range a.sessions {
-			if oldest == "" || s.expires.Before(a.sessions[oldest].expires) {
-				oldest = k
-			}
-		}
-		delete(a.sessions, oldest)
-	}
+	makeRoom(a.sessions, now, maxSessions, func(s *session) time.Time { return s.expires })
 	a.sessions[id] = &session{actor: actor, expires: now.Add(a.o.SessionTTL)}
 	a.mu.Unlock()
 	http.SetCookie(w, a.cookie(r, sessionCookie, id, "/", int(a.o.SessionTTL.Seconds())))
@@ -280,4 +255,25 @@ func (a *Auth) pageLink(w http.ResponseWriter, status int, title, msg string, li
 		Title, Message string
 		Link           bool
 	}{title, msg, link})
+}
+
+// makeRoom prepares a bounded map for one more entry: it drops the
+// entries expired at now and, if max are still there, the one that
+// expires first.
+func makeRoom[V any](m map[string]V, now time.Time, max int, expires func(V) time.Time) {
+	for k, v := range m {
+		if !now.Before(expires(v)) {
+			delete(m, k)
+		}
+	}
+	if len(m) < max {
+		return
+	}
+	var oldest string
+	for k, v := range m {
+		if oldest == "" || expires(v).Before(expires(m[oldest])) {
+			oldest = k
+		}
+	}
+	delete(m, oldest)
 }
