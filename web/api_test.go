@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
@@ -418,5 +419,28 @@ func TestServer_AccessLogHidesTokens(t *testing.T) {
 		if !strings.Contains(logs, want) {
 			t.Errorf("log lacks %q:\n%s", want, logs)
 		}
+	}
+}
+
+// A flood refused by a rate limit (429) is not logged request by request
+// at the default level: the limiter summarises it. Other answers are.
+func TestServer_AccessLogQuietOn429(t *testing.T) {
+	logs := &syncBuffer{}
+	h := newHarness(t, func(o *web.Options) {
+		o.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	})
+	h.web.Mount("POST /flood", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusTooManyRequests)
+	}))
+	for range 20 {
+		h.do(request{method: "POST", path: "/flood"})
+	}
+	h.do(request{method: "GET", path: "/api/v1/cases", token: hrToken})
+	h.srv.Close()
+	if n := strings.Count(logs.String(), "status=429"); n != 0 {
+		t.Errorf("%d access-log lines for refused requests at info level:\n%s", n, logs)
+	}
+	if !strings.Contains(logs.String(), "status=200") {
+		t.Errorf("the served request was not logged:\n%s", logs)
 	}
 }

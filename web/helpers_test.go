@@ -61,6 +61,7 @@ type harness struct {
 	db    *store.DB
 	logs  *syncBuffer
 	wakes atomic.Int64
+	web   *web.Server
 }
 
 // newHarness starts a server; opts may change the options before New.
@@ -94,6 +95,7 @@ func newHarness(tb testing.TB, opts ...func(*web.Options)) *harness {
 	if err != nil {
 		tb.Fatal(err)
 	}
+	h.web = s
 	h.srv = httptest.NewServer(s.Handler())
 	tb.Cleanup(h.srv.Close)
 	return h

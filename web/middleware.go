@@ -88,8 +88,13 @@ func (s *Server) recovered(sw *statusWriter, r *http.Request, v any) {
 // query string (it may carry an email).
 func (s *Server) accessLog(r *http.Request, ri *requestInfo, sw *statusWriter, d time.Duration) {
 	level := slog.LevelInfo
-	if r.URL.Path == "/healthz" && sw.status == http.StatusOK {
+	switch {
+	case r.URL.Path == "/healthz" && sw.status == http.StatusOK:
 		level = slog.LevelDebug // probes would drown everything else
+	case sw.status == http.StatusTooManyRequests:
+		// A flood refused by a rate limit would drown the log too; the
+		// limiter logs and audits one summary per source a minute.
+		level = slog.LevelDebug
 	}
 	if !s.log.Enabled(r.Context(), level) {
 		return
