@@ -10,14 +10,17 @@ import (
 // CaseID identifies a case: "OFF-0042".
 type CaseID string
 
+// CaseIDPrefix starts every case id the store allocates.
+const CaseIDPrefix = "OFF-"
+
 // FormatCaseID formats the n-th case id.
-func FormatCaseID(n uint64) CaseID { return CaseID(fmt.Sprintf("OFF-%04d", n)) }
+func FormatCaseID(n uint64) CaseID { return CaseID(fmt.Sprintf(CaseIDPrefix+"%04d", n)) }
 
 // ParseCaseID accepts "OFF-0042", "off-42" and "42", and normalizes.
 func ParseCaseID(s string) (CaseID, bool) {
 	s = strings.TrimSpace(s)
-	if len(s) > 4 && strings.EqualFold(s[:4], "OFF-") {
-		s = s[4:]
+	if len(s) > len(CaseIDPrefix) && strings.EqualFold(s[:len(CaseIDPrefix)], CaseIDPrefix) {
+		s = s[len(CaseIDPrefix):]
 	}
 	n, err := strconv.ParseUint(s, 10, 64)
 	if err != nil || n == 0 {
@@ -25,6 +28,37 @@ func ParseCaseID(s string) (CaseID, bool) {
 	}
 	return FormatCaseID(n), true
 }
+
+// Number returns the number of an id spelled exactly as the store writes
+// it, CaseIDPrefix and decimal digits. Unlike ParseCaseID it accepts no
+// other spelling, so that ids stored some other way sort apart.
+func (id CaseID) Number() (uint64, bool) {
+	s, ok := strings.CutPrefix(string(id), CaseIDPrefix)
+	if !ok {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(s, 10, 64)
+	return n, err == nil
+}
+
+// Numbered reports whether id is CaseIDPrefix and decimal digits, of any
+// length. It parses nothing, so sorting many ids can call it cheaply.
+func (id CaseID) Numbered() bool {
+	s, ok := strings.CutPrefix(string(id), CaseIDPrefix)
+	if !ok || s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// Short returns id without CaseIDPrefix ("0042"), or id as it is when it
+// lacks the prefix.
+func (id CaseID) Short() string { return strings.TrimPrefix(string(id), CaseIDPrefix) }
 
 // DepartureKind is why the person leaves. It decides how fast access goes.
 type DepartureKind string

@@ -69,6 +69,17 @@ func ErrorCode(err error) string {
 	return EINTERNAL
 }
 
+// Permanent reports whether err is a refusal that no retry can change:
+// its code is EINVALID, ENOTFOUND, EFORBIDDEN or ECONFLICT. Every other
+// error, nil included, is not permanent.
+func Permanent(err error) bool {
+	switch ErrorCode(err) {
+	case EINVALID, ENOTFOUND, EFORBIDDEN, ECONFLICT:
+		return true
+	}
+	return false
+}
+
 // ErrorMessage returns the message of the first *Error in err's chain, and
 // a generic text for internal errors so their detail stays in the logs.
 func ErrorMessage(err error) string {

@@ -59,31 +59,34 @@ func ActionJobID(c CaseID, taskKey string, run int) string {
 	return fmt.Sprintf("%s/%s#%d", c, taskKey, run)
 }
 
+// NoticeKind says what a notice is about; platforms choose the card by it.
+type NoticeKind string
+
 // Notice kinds.
 const (
-	NoticeCaseOpened        = "case_opened"
-	NoticeCaseCompleted     = "case_completed"
-	NoticeCaseCancelled     = "case_cancelled"
-	NoticeCaseEscalated     = "case_escalated" // became involuntary: access goes now
-	NoticeApprovalRequested = "approval_requested"
-	NoticeApprovalApproved  = "approval_approved"
-	NoticeApprovalDenied    = "approval_denied"
-	NoticeTaskFailed        = "task_failed"
-	NoticeTaskUnverified    = "task_unverified"
+	NoticeCaseOpened        NoticeKind = "case_opened"
+	NoticeCaseCompleted     NoticeKind = "case_completed"
+	NoticeCaseCancelled     NoticeKind = "case_cancelled"
+	NoticeCaseEscalated     NoticeKind = "case_escalated" // became involuntary: access goes now
+	NoticeApprovalRequested NoticeKind = "approval_requested"
+	NoticeApprovalApproved  NoticeKind = "approval_approved"
+	NoticeApprovalDenied    NoticeKind = "approval_denied"
+	NoticeTaskFailed        NoticeKind = "task_failed"
+	NoticeTaskUnverified    NoticeKind = "task_unverified"
 	// NoticeRestoreNeeded tells IT that a cancelled case's revocations
 	// took effect and access should be restored (see Task.Restore).
-	NoticeRestoreNeeded = "restore_needed"
+	NoticeRestoreNeeded NoticeKind = "restore_needed"
 	// Nudges the scheduler sends when nothing moves (see flows/escalate.go).
-	NoticeApprovalReminder  = "approval_reminder"
-	NoticeApprovalEscalated = "approval_escalated"
-	NoticeApprovalStuck     = "approval_stuck" // top level reached and still nobody decided
-	NoticeTaskOverdue       = "task_overdue"
+	NoticeApprovalReminder  NoticeKind = "approval_reminder"
+	NoticeApprovalEscalated NoticeKind = "approval_escalated"
+	NoticeApprovalStuck     NoticeKind = "approval_stuck" // top level reached and still nobody decided
+	NoticeTaskOverdue       NoticeKind = "task_overdue"
 	// NoticeTasksUpdated says one department's tasks on a case changed;
 	// platforms redraw that card and the case header.
-	NoticeTasksUpdated = "tasks_updated"
+	NoticeTasksUpdated NoticeKind = "tasks_updated"
 	// NoticeDigest is the daily digest (see flows/digest.go). It is posted
 	// by the schedule straight to chat, never queued by a command.
-	NoticeDigest = "digest"
+	NoticeDigest NoticeKind = "digest"
 )
 
 // Notice is a neutral chat notification. Platforms render it.
@@ -91,7 +94,7 @@ type Notice struct {
 	// ID is set by the outbox when it delivers the notice (the job's id):
 	// the same on every retry, so a platform can post a message once.
 	ID         string     `json:"id,omitempty"`
-	Kind       string     `json:"kind"` // "case_opened", "task_failed", …
+	Kind       NoticeKind `json:"kind"` // NoticeCaseOpened, NoticeTaskFailed, …
 	CaseID     CaseID     `json:"case_id"`
 	TaskKey    string     `json:"task_key,omitempty"`
 	ApprovalID string     `json:"approval_id,omitempty"`

@@ -64,13 +64,5 @@ func Retryable(err error) bool {
 	if _, ok := errors.AsType[*offboard.RateLimitError](err); ok {
 		return true
 	}
-	e, ok := errors.AsType[*offboard.Error](err)
-	if !ok {
-		return true
-	}
-	switch e.Code {
-	case offboard.EINVALID, offboard.ENOTFOUND, offboard.EFORBIDDEN, offboard.ECONFLICT:
-		return false
-	}
-	return true
+	return !offboard.Permanent(err)
 }

@@ -34,7 +34,7 @@ func (d *decision) createApproval(cs *offboard.Case, t *offboard.Task, question 
 	if err := d.audit(cs.ID, "approval.requested", id, offboard.OutcomeOK, detail, params); err != nil {
 		return err
 	}
-	n := offboard.Notice{Kind: "approval_requested", CaseID: cs.ID, TaskKey: t.Key, ApprovalID: id,
+	n := offboard.Notice{Kind: offboard.NoticeApprovalRequested, CaseID: cs.ID, TaskKey: t.Key, ApprovalID: id,
 		Department: t.Department, Text: question}
 	if approver != "" {
 		n.To = []string{approver}
@@ -121,9 +121,9 @@ func (d *decision) decideApproval(c offboard.DecideApproval) (*offboard.Result, 
 	now := d.now
 	a.Decisions = append(a.Decisions, offboard.Decision{By: d.actorName(), Approve: c.Approve, Comment: comment, At: now})
 	a.DecidedAt = &now
-	verb := "denied"
+	verb, kind := "denied", offboard.NoticeApprovalDenied
 	if c.Approve {
-		a.Status, verb = offboard.ApprovalApproved, "approved"
+		a.Status, verb, kind = offboard.ApprovalApproved, "approved", offboard.NoticeApprovalApproved
 	} else {
 		a.Status = offboard.ApprovalDenied
 	}
@@ -153,7 +153,7 @@ func (d *decision) decideApproval(c offboard.DecideApproval) (*offboard.Result, 
 			return nil, err
 		}
 	}
-	if err := d.notify(offboard.Notice{Kind: "approval_" + verb, CaseID: cs.ID, TaskKey: t.Key, ApprovalID: a.ID,
+	if err := d.notify(offboard.Notice{Kind: kind, CaseID: cs.ID, TaskKey: t.Key, ApprovalID: a.ID,
 		Department: t.Department, Text: fmt.Sprintf("%q for %s was %s", t.Title, cs.Employee.DisplayName(), detail)}); err != nil {
 		return nil, err
 	}

@@ -178,11 +178,7 @@ func (e *Engine) Apply(ctx context.Context, cmd offboard.Command) (*offboard.Res
 // refusal reports whether err is a decision against the command (as
 // opposed to the store failing).
 func refusal(err error) bool {
-	switch offboard.ErrorCode(err) {
-	case offboard.EINVALID, offboard.ENOTFOUND, offboard.EFORBIDDEN, offboard.ECONFLICT:
-		return true
-	}
-	return false
+	return offboard.Permanent(err)
 }
 
 func (e *Engine) auditRefusal(ctx context.Context, cmd offboard.Command, actor offboard.Actor, now time.Time, cause error) {

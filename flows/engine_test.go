@@ -527,7 +527,7 @@ func TestEngine_TasksUpdatedNotices(t *testing.T) {
 		out := map[string]int{}
 		for _, j := range h.readyJobs() {
 			if j.Kind == offboard.JobNotify {
-				out[j.Notice.Kind+":"+string(j.Notice.Department)]++
+				out[string(j.Notice.Kind)+":"+string(j.Notice.Department)]++
 			}
 		}
 		return out
@@ -701,7 +701,7 @@ func TestEngine_UnverifiedTaskIsChased(t *testing.T) {
 	h.open(offboard.Involuntary, "")
 	job := h.actionJobs()[0]
 	h.apply(offboard.ActionSucceeded{By: runner, JobID: job.ID, Verified: false, Summary: "status still ACTIVE"})
-	count := func(kind string) int {
+	count := func(kind offboard.NoticeKind) int {
 		n := 0
 		for _, j := range h.readyJobs() {
 			if j.Kind == offboard.JobNotify && j.Notice.Kind == kind && j.Notice.TaskKey == job.TaskKey {

@@ -53,12 +53,6 @@ type EscalationPolicy struct {
 	BusinessHours func(t time.Time, email string) bool
 }
 
-// DefaultEscalationPolicy returns the defaults: remind after a day,
-// escalate every two days, up to level 3.
-func DefaultEscalationPolicy() EscalationPolicy {
-	return EscalationPolicy{RemindAfter: DefaultRemindAfter, EscalateAfter: DefaultEscalateAfter, MaxLevel: DefaultMaxLevel}
-}
-
 func (p EscalationPolicy) withDefaults() EscalationPolicy {
 	if p.EscalateAfter == 0 {
 		p.EscalateAfter = DefaultEscalateAfter

@@ -46,7 +46,7 @@ func escalationHarness(t *testing.T, mutate func(*flows.EscalationPolicy)) *harn
 
 // notices returns the queued notices of a kind about an approval or task
 // (match is the approval id or task key; "" matches all).
-func (h *harness) notices(kind, match string) []*offboard.Notice {
+func (h *harness) notices(kind offboard.NoticeKind, match string) []*offboard.Notice {
 	h.t.Helper()
 	var out []*offboard.Notice
 	for _, j := range h.readyJobs() {
@@ -64,7 +64,7 @@ func (h *harness) notices(kind, match string) []*offboard.Notice {
 
 func (h *harness) tick() { h.t.Helper(); h.apply(offboard.Tick{By: sched}) }
 
-func (h *harness) wantCount(kind, match string, want int) []*offboard.Notice {
+func (h *harness) wantCount(kind offboard.NoticeKind, match string, want int) []*offboard.Notice {
 	h.t.Helper()
 	got := h.notices(kind, match)
 	if len(got) != want {

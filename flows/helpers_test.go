@@ -2,7 +2,6 @@ package flows_test
 
 import (
 	"context"
-	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -231,9 +230,4 @@ func (h *harness) auditCount() int {
 		h.t.Fatal(err)
 	}
 	return n
-}
-
-func errorsIs(err error, code string) bool {
-	var e *offboard.Error
-	return errors.As(err, &e) && e.Code == code
 }

@@ -202,6 +202,6 @@ func (d *decision) settleCase(cs *offboard.Case, tasks []*offboard.Task) error {
 	if err := d.audit(cs.ID, "case.completed", "", offboard.OutcomeOK, "every required task is done or skipped", nil); err != nil {
 		return err
 	}
-	return d.notify(offboard.Notice{Kind: "case_completed", CaseID: cs.ID,
+	return d.notify(offboard.Notice{Kind: offboard.NoticeCaseCompleted, CaseID: cs.ID,
 		Text: fmt.Sprintf("%s for %s is complete", cs.ID, cs.Employee.DisplayName())})
 }

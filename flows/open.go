@@ -227,7 +227,7 @@ func (d *decision) openCase(c offboard.OpenCase) (*offboard.Result, error) {
 	if err := d.advanceTasks(cs, tasks, true); err != nil {
 		return nil, err
 	}
-	if err := d.notify(offboard.Notice{Kind: "case_opened", CaseID: id,
+	if err := d.notify(offboard.Notice{Kind: offboard.NoticeCaseOpened, CaseID: id,
 		Text: fmt.Sprintf("%s opened for %s (%s, last day %s)", id, emp.DisplayName(), kind, lastDay)}); err != nil {
 		return nil, err
 	}

@@ -102,7 +102,7 @@ func (d *decision) actionSucceeded(c offboard.ActionSucceeded) (*offboard.Result
 		}
 	}
 	if status == offboard.TaskUnverified {
-		if err := d.notify(offboard.Notice{Kind: "task_unverified", CaseID: cs.ID, TaskKey: t.Key, Department: t.Department,
+		if err := d.notify(offboard.Notice{Kind: offboard.NoticeTaskUnverified, CaseID: cs.ID, TaskKey: t.Key, Department: t.Department,
 			Text: fmt.Sprintf("%q for %s ran but could not be verified; a person must check it", t.Title, cs.Employee.DisplayName())}); err != nil {
 			return nil, err
 		}
@@ -194,7 +194,7 @@ func (d *decision) actionFailed(c offboard.ActionFailed) (*offboard.Result, erro
 		fmt.Sprintf("gave up because %s: %s", why, errText), evidence); err != nil {
 		return nil, err
 	}
-	if err := d.notify(offboard.Notice{Kind: "task_failed", CaseID: cs.ID, TaskKey: t.Key, Department: t.Department,
+	if err := d.notify(offboard.Notice{Kind: offboard.NoticeTaskFailed, CaseID: cs.ID, TaskKey: t.Key, Department: t.Department,
 		Text: fmt.Sprintf("%q for %s failed: %s", t.Title, cs.Employee.DisplayName(), errText)}); err != nil {
 		return nil, err
 	}

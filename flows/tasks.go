@@ -275,7 +275,7 @@ func (d *decision) cancelCase(c offboard.CancelCase) (*offboard.Result, error) {
 	if err := d.ensureRestore(cs, tasks, nil); err != nil {
 		return nil, err
 	}
-	if err := d.notify(offboard.Notice{Kind: "case_cancelled", CaseID: cs.ID,
+	if err := d.notify(offboard.Notice{Kind: offboard.NoticeCaseCancelled, CaseID: cs.ID,
 		Text: fmt.Sprintf("%s for %s was cancelled by %s: %s", cs.ID, cs.Employee.DisplayName(), d.actorName(), reason)}); err != nil {
 		return nil, err
 	}

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -156,21 +155,11 @@ func checkKeyPart(what, s string) error {
 // normEmail is the form of an email in idx_email.
 func normEmail(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
 
-// caseNumber is the numeric part of "OFF-0042".
-func caseNumber(id offboard.CaseID) (uint64, bool) {
-	s, ok := strings.CutPrefix(string(id), "OFF-")
-	if !ok {
-		return 0, false
-	}
-	n, err := strconv.ParseUint(s, 10, 64)
-	return n, err == nil
-}
-
 // compareCaseIDs orders case ids by number, so OFF-9999 comes before
 // OFF-10000; ids without a number come last, by string.
 func compareCaseIDs(a, b offboard.CaseID) int {
-	na, oka := caseNumber(a)
-	nb, okb := caseNumber(b)
+	na, oka := a.Number()
+	nb, okb := b.Number()
 	switch {
 	case oka && okb:
 		return cmp.Or(cmp.Compare(na, nb), cmp.Compare(a, b))
@@ -193,7 +182,7 @@ func compareCaseIDs(a, b offboard.CaseID) int {
 func sortCaseIDs(ids []offboard.CaseID) {
 	const other = 32 // the bucket of unnumbered (and absurdly long) ids
 	bucket := func(id offboard.CaseID) int {
-		if !numberedID(id) || len(id) >= other {
+		if !id.Numbered() || len(id) >= other {
 			return other
 		}
 		return len(id)
@@ -215,24 +204,10 @@ func sortCaseIDs(ids []offboard.CaseID) {
 	for i := 1; i < len(ids); i++ {
 		a, b := ids[i-1], ids[i]
 		// Digits of one length compare as strings as they do as numbers.
-		sameLen := len(a) == len(b) && numberedID(a) && numberedID(b)
+		sameLen := len(a) == len(b) && a.Numbered() && b.Numbered()
 		if sameLen && a > b || !sameLen && compareCaseIDs(a, b) > 0 {
 			slices.SortFunc(ids, compareCaseIDs)
 			return
 		}
 	}
-}
-
-// numberedID reports whether id is "OFF-" and digits.
-func numberedID(id offboard.CaseID) bool {
-	s, ok := strings.CutPrefix(string(id), "OFF-")
-	if !ok || s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
 }

@@ -391,7 +391,7 @@ func checkSequences(btx *bolt.Tx, report func(IndexProblem)) {
 		}
 		return top
 	}
-	caseNo := func(k, _ []byte) uint64 { n, _ := caseNumber(offboard.CaseID(k)); return n }
+	caseNo := func(k, _ []byte) uint64 { n, _ := offboard.CaseID(k).Number(); return n }
 	approvalNo := func(k, _ []byte) uint64 { n, _ := approvalNumber(string(k)); return n }
 	jobSeq := func(_, v []byte) uint64 {
 		var j struct {

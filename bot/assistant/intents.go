@@ -246,7 +246,7 @@ func Parse(text string) Parsed {
 	for i, w := range words {
 		switch {
 		case looksLikeEmail(w):
-			if p.Who == "" || !strings.HasPrefix(p.Who, "OFF-") {
+			if p.Who == "" || !isCaseID(p.Who) {
 				p.Who = w
 			}
 			continue
@@ -356,7 +356,7 @@ func caseID(digits string) string {
 	return string(id)
 }
 
-func isCaseID(s string) bool { return strings.HasPrefix(s, "OFF-") }
+func isCaseID(s string) bool { return strings.HasPrefix(s, offboard.CaseIDPrefix) }
 
 func looksLikeEmail(s string) bool {
 	at := strings.IndexByte(s, '@')

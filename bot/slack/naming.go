@@ -39,7 +39,7 @@ func WithSuffix(name string, n int) string {
 }
 
 func shortID(id offboard.CaseID) string {
-	return strings.ToLower(strings.TrimPrefix(string(id), "OFF-"))
+	return strings.ToLower(id.Short())
 }
 
 func splitName(e offboard.Employee) (first, last string) {

@@ -278,8 +278,8 @@ func (in *Intake) apply(w http.ResponseWriter, r *http.Request, source string, t
 			continue
 		}
 		res, err := in.engine.Apply(r.Context(), t.open)
-		switch code := offboard.ErrorCode(err); code {
-		case "":
+		switch {
+		case err == nil:
 			out := CaseOut{EmployeeID: t.ref, Duplicate: res.Duplicate, Message: res.Message}
 			if res.Case != nil {
 				out.CaseID = string(res.Case.ID)
@@ -288,11 +288,11 @@ func (in *Intake) apply(w http.ResponseWriter, r *http.Request, source string, t
 				changed = true
 			}
 			resp.Cases = append(resp.Cases, out)
-		case offboard.ECONFLICT, offboard.EINVALID, offboard.EFORBIDDEN, offboard.ENOTFOUND:
+		case offboard.Permanent(err):
 			// The engine audited the refusal; the answer names it.
 			in.log.Warn("hris: termination refused", "source", source, "employee", t.ref, "reason", offboard.ErrorMessage(err))
 			resp.Skipped = append(resp.Skipped, Skipped{EmployeeID: t.ref, Reason: offboard.ErrorMessage(err),
-				Conflict: code == offboard.ECONFLICT})
+				Conflict: offboard.ErrorCode(err) == offboard.ECONFLICT})
 		default:
 			in.log.Error("hris: could not open a case; asking the sender to retry", "source", source, "employee", t.ref, "err", err)
 			writeError(w, http.StatusServiceUnavailable, offboard.EUNAVAILABLE,

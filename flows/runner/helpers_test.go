@@ -323,7 +323,7 @@ func (l *ledger) registry(t testing.TB) *connectors.Registry {
 func (l *ledger) Notify(_ context.Context, n offboard.Notice) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.events = append(l.events, "notice "+n.Kind)
+	l.events = append(l.events, "notice "+string(n.Kind))
 	l.notices = append(l.notices, n)
 	return nil
 }
@@ -343,7 +343,7 @@ func (l *ledger) noticeKinds() []string {
 	defer l.mu.Unlock()
 	var kinds []string
 	for _, n := range l.notices {
-		kinds = append(kinds, n.Kind)
+		kinds = append(kinds, string(n.Kind))
 	}
 	return kinds
 }

@@ -625,7 +625,7 @@ func TestRunner_Run_noticePermanentAndRateLimited(t *testing.T) {
 	if early.Load() {
 		t.Error("a notice was sent while chat was paused")
 	}
-	got := slices.DeleteFunc(l.noticeKinds(), func(k string) bool { return k == offboard.NoticeTasksUpdated })
+	got := slices.DeleteFunc(l.noticeKinds(), func(k string) bool { return k == string(offboard.NoticeTasksUpdated) })
 	if !slices.Equal(got, []string{"case_opened"}) {
 		t.Errorf("delivered %v, want [case_opened] besides card refreshes", got)
 	}

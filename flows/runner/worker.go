@@ -197,11 +197,7 @@ func (r *Runner) report(ctx context.Context, log *slog.Logger, cmd offboard.Comm
 // refusal reports whether err is the engine deciding against a command
 // rather than the store failing.
 func refusal(err error) bool {
-	switch offboard.ErrorCode(err) {
-	case offboard.EINVALID, offboard.ENOTFOUND, offboard.EFORBIDDEN, offboard.ECONFLICT:
-		return true
-	}
-	return false
+	return offboard.Permanent(err)
 }
 
 // runNotify delivers a notice. Delivered notices are deleted; failed ones
