@@ -139,7 +139,7 @@ func (d *decision) run(cs *offboard.Case, t *offboard.Task, detail string) error
 		CaseID: cs.ID, TaskKey: t.Key, Action: t.Action, Params: t.Params,
 		Priority: t.Priority, NotBefore: d.now, CreatedAt: d.now,
 	}
-	if err := d.tx.PutJob(job); err != nil {
+	if err := d.putJob(job); err != nil {
 		return err
 	}
 	d.jobs++
