@@ -30,10 +30,12 @@ var taskTransitions = map[TaskStatus][]TaskStatus{
 	TaskScheduled:       {TaskPending, TaskWaitingApproval, TaskRunning, TaskSkipped},
 	TaskWaitingApproval: {TaskPending, TaskScheduled, TaskRunning, TaskSkipped, TaskWaitingApproval},
 	TaskRunning:         {TaskDone, TaskUnverified, TaskFailed, TaskRunning, TaskSkipped},
-	TaskUnverified:      {TaskRunning, TaskDone, TaskSkipped},
-	TaskFailed:          {TaskRunning, TaskDone, TaskSkipped},
-	TaskDone:            {},
-	TaskSkipped:         {},
+	// Asking for approval again with new parameters (flows' RequestApproval)
+	// may follow a failed or disputed run, e.g. a transfer to the wrong person.
+	TaskUnverified: {TaskRunning, TaskDone, TaskSkipped, TaskWaitingApproval},
+	TaskFailed:     {TaskRunning, TaskDone, TaskSkipped, TaskWaitingApproval},
+	TaskDone:       {},
+	TaskSkipped:    {},
 }
 
 // CanMove reports whether a task may go from one status to another.

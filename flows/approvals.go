@@ -85,7 +85,10 @@ func (d *decision) requestApproval(c offboard.RequestApproval) (*offboard.Result
 	if err := d.voidApprovals(cs.ID, t.Key, "asked again with new parameters"); err != nil {
 		return nil, err
 	}
-	t.Params, t.Status, t.RunAt = params, offboard.TaskWaitingApproval, nil
+	if err := moveTask(t, offboard.TaskWaitingApproval); err != nil {
+		return nil, err
+	}
+	t.Params, t.RunAt = params, nil
 	if err := d.putTask(t); err != nil {
 		return nil, err
 	}
@@ -142,7 +145,9 @@ func (d *decision) decideApproval(c offboard.DecideApproval) (*offboard.Result, 
 			return nil, offboard.Errorf(offboard.ECONFLICT, "the parameters of %q changed after approval %s was asked; ask again", t.Title, a.ID)
 		}
 		if t.Status == offboard.TaskWaitingApproval {
-			t.Status = offboard.TaskPending
+			if err := moveTask(t, offboard.TaskPending); err != nil {
+				return nil, err
+			}
 			if err := d.putTask(t); err != nil {
 				return nil, err
 			}

@@ -50,7 +50,12 @@ type Options struct {
 	// stores, audits or posts (nil: none). The runner redacts errors
 	// already; this is the belt for every other way text comes in.
 	Redactor *offboard.Redactor
-	Logger   *slog.Logger
+	// AfterCommit runs after a command whose transaction wrote jobs has
+	// committed (the runner's Wake, so they start at once, not at the
+	// next poll). It must not block. One hook here replaces a wake in
+	// every caller of Apply.
+	AfterCommit func()
+	Logger      *slog.Logger
 }
 
 // Engine applies commands. It is safe for concurrent use: the store
@@ -72,6 +77,7 @@ type Engine struct {
 	knownAction     func(string) bool
 	escalation      EscalationPolicy
 	redactor        *offboard.Redactor
+	afterCommit     func()
 	log             *slog.Logger
 }
 
@@ -86,6 +92,7 @@ func New(o Options) (*Engine, error) {
 		revHour: o.RevocationHour, revMin: o.RevocationMinute,
 		deactivateAfter: o.DeactivateAfter, maxFuture: o.MaxFuture, maxPast: o.MaxPast, maxAttempts: o.MaxAttempts,
 		redactor: o.Redactor, log: o.Logger, escalation: o.Escalation.withDefaults(), knownAction: o.KnownAction,
+		afterCommit: o.AfterCommit,
 	}
 	if e.clock == nil {
 		e.clock = offboard.WallClock()
@@ -149,6 +156,7 @@ func (e *Engine) Apply(ctx context.Context, cmd offboard.Command) (*offboard.Res
 		now = t.Now.UTC().Round(0)
 	}
 	var res *offboard.Result
+	wroteJobs := false
 	err := e.store.Update(ctx, func(tx offboard.Tx) error {
 		d := &decision{e: e, tx: tx, now: now, actor: actor}
 		r, err := d.apply(cmd)
@@ -163,9 +171,13 @@ func (e *Engine) Apply(ctx context.Context, cmd offboard.Command) (*offboard.Res
 		}
 		res = r
 		res.JobsQueued = d.jobs
+		wroteJobs = d.wroteJobs
 		return nil
 	})
 	if err == nil {
+		if wroteJobs && e.afterCommit != nil {
+			e.afterCommit()
+		}
 		return res, nil
 	}
 	if refusal(err) {
@@ -254,6 +266,8 @@ type decision struct {
 	now   time.Time
 	actor offboard.Actor
 	jobs  int
+	// wroteJobs: a job was queued or rescheduled, so the runner has work.
+	wroteJobs bool
 	// touched records which departments' tasks changed on which cases, so
 	// chat can refresh those cards once per command.
 	touched map[offboard.CaseID]map[offboard.Department]bool
@@ -312,6 +326,13 @@ func (d *decision) notify(n offboard.Notice) error {
 		Kind: offboard.JobNotify, CaseID: n.CaseID, TaskKey: n.TaskKey,
 		Notice: &n, Priority: offboard.PriorityChat, NotBefore: d.now, CreatedAt: d.now,
 	}
+	return d.putJob(j)
+}
+
+// putJob writes a new or rescheduled job and notes that the runner has
+// work once the transaction commits.
+func (d *decision) putJob(j *offboard.Job) error {
+	d.wroteJobs = true
 	return d.tx.PutJob(j)
 }
 

@@ -73,12 +73,18 @@ func (d *decision) evaluate(cs *offboard.Case, t *offboard.Task, byKey map[strin
 	}
 	setDue(cs, t)
 	if t.Manual() {
-		t.Status, t.RunAt = offboard.TaskPending, nil
+		if err := moveTask(t, offboard.TaskPending); err != nil {
+			return err
+		}
+		t.RunAt = nil
 		return d.putIfChanged(&before, t)
 	}
 	ready := readyAt(cs, t)
 	if d.now.Before(ready) {
-		t.Status, t.RunAt = offboard.TaskScheduled, &ready
+		if err := moveTask(t, offboard.TaskScheduled); err != nil {
+			return err
+		}
+		t.RunAt = &ready
 		return d.putIfChanged(&before, t)
 	}
 	var waiting []string
@@ -92,7 +98,10 @@ func (d *decision) evaluate(cs *offboard.Case, t *offboard.Task, byKey map[strin
 		if t.MaxWait > 0 && !d.now.Before(deadline) {
 			return d.run(cs, t, fmt.Sprintf("waited %s for %s; running as the playbook says", t.MaxWait, strings.Join(waiting, ", ")))
 		}
-		t.Status, t.RunAt = offboard.TaskPending, nil
+		if err := moveTask(t, offboard.TaskPending); err != nil {
+			return err
+		}
+		t.RunAt = nil
 		if t.MaxWait > 0 {
 			t.RunAt = &deadline
 		}
@@ -130,11 +139,14 @@ func (d *decision) run(cs *offboard.Case, t *offboard.Task, detail string) error
 		CaseID: cs.ID, TaskKey: t.Key, Action: t.Action, Params: t.Params,
 		Priority: t.Priority, NotBefore: d.now, CreatedAt: d.now,
 	}
-	if err := d.tx.PutJob(job); err != nil {
+	if err := d.putJob(job); err != nil {
 		return err
 	}
 	d.jobs++
-	t.Status, t.RunAt, t.LastError = offboard.TaskRunning, nil, ""
+	if err := moveTask(t, offboard.TaskRunning); err != nil {
+		return err
+	}
+	t.RunAt, t.LastError = nil, ""
 	if err := d.putTask(t); err != nil {
 		return err
 	}
@@ -185,7 +197,10 @@ func (d *decision) settleCase(cs *offboard.Case, tasks []*offboard.Task) error {
 	}
 	for _, t := range tasks {
 		if t.Optional && !t.Status.Settled() && t.Status != offboard.TaskRunning {
-			t.Status, t.RunAt, t.SkipReason = offboard.TaskSkipped, nil, "optional; the case completed without it"
+			if err := moveTask(t, offboard.TaskSkipped); err != nil {
+				return err
+			}
+			t.RunAt, t.SkipReason = nil, "optional; the case completed without it"
 			if err := d.putTask(t); err != nil {
 				return err
 			}

@@ -218,7 +218,9 @@ func (d *decision) openCase(c offboard.OpenCase) (*offboard.Result, error) {
 		t := d.newTask(cs, i, tpl)
 		tasks = append(tasks, t)
 		if tpl.Approval != "" {
-			t.Status = offboard.TaskWaitingApproval
+			if err := moveTask(t, offboard.TaskWaitingApproval); err != nil {
+				return nil, err
+			}
 			if err := d.createApproval(cs, t, tpl.Question, t.Params, ""); err != nil {
 				return nil, err
 			}

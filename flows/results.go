@@ -137,7 +137,7 @@ func (d *decision) actionFailed(c offboard.ActionFailed) (*offboard.Result, erro
 	if c.RateLimited {
 		// Deferred, not failed: a rate limit says nothing about the job.
 		j.Leased, j.NotBefore, j.LastError = false, retryAt, errText
-		if err := d.tx.PutJob(j); err != nil {
+		if err := d.putJob(j); err != nil {
 			return nil, err
 		}
 		if err := d.audit(cs.ID, "task.deferred", t.Key, offboard.OutcomeRetry, errText,
@@ -155,7 +155,7 @@ func (d *decision) actionFailed(c offboard.ActionFailed) (*offboard.Result, erro
 	evidence := map[string]string{"job": j.ID, "attempt": fmt.Sprint(j.Attempts), "error": errText}
 	if c.Retryable && j.Attempts < d.e.maxAttempts {
 		j.Leased, j.NotBefore = false, retryAt
-		if err := d.tx.PutJob(j); err != nil {
+		if err := d.putJob(j); err != nil {
 			return nil, err
 		}
 		if t.Status == offboard.TaskRunning {

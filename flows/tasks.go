@@ -199,7 +199,10 @@ func (d *decision) finish(cs *offboard.Case, t *offboard.Task, st offboard.TaskS
 		return offboard.Errorf(offboard.ECONFLICT, "%q cannot go from %s to %s", t.Title, t.Status, st)
 	}
 	now := d.now
-	t.Status, t.RunAt = st, nil
+	if err := moveTask(t, st); err != nil {
+		return err
+	}
+	t.RunAt = nil
 	if st == offboard.TaskDone {
 		t.CompletedAt, t.CompletedBy = &now, d.actorName()
 	}
@@ -251,7 +254,10 @@ func (d *decision) cancelCase(c offboard.CancelCase) (*offboard.Result, error) {
 		if t.Status.Settled() || inFlight[t.Key] {
 			continue
 		}
-		t.Status, t.RunAt, t.SkipReason = offboard.TaskSkipped, nil, "case cancelled: "+reason
+		if err := moveTask(t, offboard.TaskSkipped); err != nil {
+			return nil, err
+		}
+		t.RunAt, t.SkipReason = nil, "case cancelled: "+reason
 		if err := d.putTask(t); err != nil {
 			return nil, err
 		}

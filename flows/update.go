@@ -64,7 +64,9 @@ func (d *decision) updateOpenCase(cs *offboard.Case, c offboard.OpenCase, kind o
 		for _, t := range tasks {
 			if t.Status == offboard.TaskScheduled {
 				t.RunAt = nil
-				t.Status = offboard.TaskPending
+				if err := moveTask(t, offboard.TaskPending); err != nil {
+					return nil, err
+				}
 			}
 		}
 		if err := d.advanceTasks(cs, tasks, false); err != nil {

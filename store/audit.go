@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -100,23 +101,52 @@ func chainHash(prev string, canonical []byte) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// AuditEvents calls fn with each event that f matches, in sequence order,
-// inside one read transaction (keep fn quick: a long read stops bbolt
-// reusing pages). With f.CaseID set only that case's events are read. An
+// auditReadBatch bounds the events one read transaction decodes for
+// AuditEvents: fn may write to a slow network client, and a read
+// transaction held open meanwhile stops bbolt reusing pages.
+const auditReadBatch = 1000
+
+// AuditEvents calls fn with each event that f matches, in sequence order.
+// It reads at most auditReadBatch events per read transaction and calls
+// fn only after that transaction is closed, then continues after the last
+// sequence read, so fn may be slow. The log is append-only: events
+// appended during the walk are included when they come after the last
+// batch read. With f.CaseID set only that case's events are read. An
 // error from fn stops the walk and is returned.
 func (db *DB) AuditEvents(ctx context.Context, f offboard.AuditFilter, fn func(*offboard.AuditEvent) error) error {
-	if err := ctx.Err(); err != nil {
-		return err
+	after := uint64(0)
+	batch := make([]*offboard.AuditEvent, 0, auditReadBatch)
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		batch = batch[:0]
+		last, more, err := db.readAuditBatch(f, after, &batch)
+		if err != nil {
+			return err
+		}
+		for _, e := range batch {
+			if err := fn(e); err != nil {
+				return err
+			}
+		}
+		if !more {
+			return nil
+		}
+		after = last
 	}
-	return db.bolt.View(func(btx *bolt.Tx) error {
+}
+
+// readAuditBatch appends to batch the events matching f among the next
+// auditReadBatch sequence numbers after after, in one read transaction.
+// It returns the last sequence number read and whether any may follow.
+func (db *DB) readAuditBatch(f offboard.AuditFilter, after uint64, batch *[]*offboard.AuditEvent) (last uint64, more bool, err error) {
+	err = db.bolt.View(func(btx *bolt.Tx) error {
 		audit := btx.Bucket(bucketAudit)
 		n := 0
 		visit := func(seq, raw []byte) error {
-			if n++; n%ctxCheckEvery == 0 {
-				if err := ctx.Err(); err != nil {
-					return err
-				}
-			}
+			n++
+			last = seqOf(seq)
 			if raw == nil {
 				return fmt.Errorf("store: audit event %d is missing", seqOf(seq))
 			}
@@ -124,24 +154,39 @@ func (db *DB) AuditEvents(ctx context.Context, f offboard.AuditFilter, fn func(*
 			if err := json.Unmarshal(raw, &e); err != nil {
 				return fmt.Errorf("store: audit event %d: %w", seqOf(seq), err)
 			}
-			if !f.Match(&e) {
-				return nil
+			if f.Match(&e) {
+				*batch = append(*batch, &e)
 			}
-			return fn(&e)
+			return nil
 		}
 		if f.CaseID != "" {
-			return scanPrefix(btx.Bucket(bucketAuditCase), prefixKey(string(f.CaseID)), func(seq, _ []byte) error {
-				return visit(seq, audit.Get(seq))
-			})
+			prefix := prefixKey(string(f.CaseID))
+			c := btx.Bucket(bucketAuditCase).Cursor()
+			for k, _ := c.Seek(append(slices.Clip(prefix), u64(after+1)...)); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+				if n == auditReadBatch {
+					more = true
+					return nil
+				}
+				seq := k[len(prefix):]
+				if err := visit(seq, audit.Get(seq)); err != nil {
+					return err
+				}
+			}
+			return nil
 		}
 		c := audit.Cursor()
-		for k, v := c.First(); k != nil; k, v = c.Next() {
+		for k, v := c.Seek(u64(after + 1)); k != nil; k, v = c.Next() {
+			if n == auditReadBatch {
+				more = true
+				return nil
+			}
 			if err := visit(k, v); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
+	return last, more, err
 }
 
 func seqOf(k []byte) uint64 {

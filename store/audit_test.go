@@ -403,3 +403,34 @@ func TestDB_VerifyAudit_everyByte(t *testing.T) {
 	}
 	t.Logf("%d single-byte changes over %d bytes, all reported", changes, len(orig))
 }
+
+// TestDB_AuditEvents_batches checks that fn runs outside any read
+// transaction, across more events than one batch, for the whole log and
+// for one case: a slow export client must not hold bbolt pages.
+func TestDB_AuditEvents_batches(t *testing.T) {
+	db := openDB(t)
+	const n = 2500
+	appendEvents(t, db, n)
+	for _, f := range []offboard.AuditFilter{{}, {CaseID: "OFF-0002"}} {
+		var seqs []uint64
+		err := db.AuditEvents(context.Background(), f, func(e *offboard.AuditEvent) error {
+			if open := db.Bolt().Stats().OpenTxN; open != 0 {
+				return fmt.Errorf("event %d: %d read transactions open while fn runs", e.Seq, open)
+			}
+			seqs = append(seqs, e.Seq)
+			return nil
+		})
+		if err != nil {
+			t.Fatalf("filter %+v: %v", f, err)
+		}
+		var want []uint64
+		for i := 1; i <= n; i++ {
+			if f.CaseID == "" || auditEvent(i).CaseID == f.CaseID {
+				want = append(want, uint64(i))
+			}
+		}
+		if !slices.Equal(seqs, want) {
+			t.Errorf("filter %+v: got %d events (first %v), want %d", f, len(seqs), seqs[:min(3, len(seqs))], len(want))
+		}
+	}
+}

@@ -216,6 +216,13 @@ func wire(cfg *config.Config, log *slog.Logger, db *store.DB, o wireOptions) (*a
 	}
 	hour, minute := cfg.RevocationClock()
 	a.directory, a.clock = offboard.NewDirectory(sourceBambooHR, sourceOkta, sourceSlack, sourceTeams), clock
+	// The engine wakes the runner after every commit that queued jobs;
+	// no caller of Apply wakes it itself.
+	wake := func() {
+		if a.runner != nil {
+			a.runner.Wake()
+		}
+	}
 	a.engine, err = flows.New(flows.Options{
 		Store: db, Clock: clock, Roles: a.rolesOf, Location: cfg.Location(),
 		RevocationHour: hour, RevocationMinute: minute,
@@ -233,22 +240,17 @@ func wire(cfg *config.Config, log *slog.Logger, db *store.DB, o wireOptions) (*a
 			ManagerOf:      a.directory.ManagerOf,
 			BusinessHours:  businessHours(cfg, a.directory.Location),
 		},
-		Redactor: redactor, Logger: log.With("component", "engine"),
+		Redactor: redactor, Logger: log.With("component", "engine"), AfterCommit: wake,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("playbooks: %w", err)
-	}
-	wake := func() {
-		if a.runner != nil {
-			a.runner.Wake()
-		}
 	}
 	asst, err := newAssistant(cfg, log, a.engine, clock, a.rolesOf)
 	if err != nil {
 		return nil, err
 	}
 	a.router, err = bot.New(bot.Options{Engine: a.engine, Clock: clock, Location: cfg.Location(),
-		Logger: log.With("component", "bot"), AfterCommand: wake, Roles: a.rolesOf, Assistant: asst})
+		Logger: log.With("component", "bot"), Roles: a.rolesOf, Assistant: asst})
 	if err != nil {
 		return nil, err
 	}
@@ -308,7 +310,7 @@ func wire(cfg *config.Config, log *slog.Logger, db *store.DB, o wireOptions) (*a
 	}
 	a.schedule, err = runner.NewSchedule(runner.ScheduleOptions{
 		Engine: a.engine, TickSpec: cfg.Escalation.Check, Location: cfg.Location(),
-		Logger: log.With("component", "schedule"), AfterTick: func(*offboard.Result) { a.runner.Wake() },
+		Logger: log.With("component", "schedule"),
 		OnPanic: func(job string, value any) {
 			// A crash in scheduled work is evidence too: record it.
 			err := db.Update(context.Background(), func(tx offboard.Tx) error {
@@ -352,7 +354,7 @@ func wire(cfg *config.Config, log *slog.Logger, db *store.DB, o wireOptions) (*a
 	}
 	a.web, err = web.New(web.Options{
 		Engine: a.engine, Ping: db.Ping, Tokens: tokens, Version: offboard.Version,
-		Logger: log.With("component", "http"), AfterCommand: a.runner.Wake,
+		Logger: log.With("component", "http"),
 		Listen: cfg.HTTP.Listen, PublicURL: cfg.HTTP.PublicURL, AllowedHosts: cfg.HTTP.AllowedHosts,
 		Audit: appendAudit(db, redactor),
 	})
@@ -367,7 +369,7 @@ func wire(cfg *config.Config, log *slog.Logger, db *store.DB, o wireOptions) (*a
 	}
 	intake, err := hris.New(hris.Options{
 		Engine: a.engine, Config: cfg.HRIS, Clock: clock, Location: cfg.Location(), BambooHRAPI: bamboo,
-		Logger: log.With("component", "hris"), AfterCommand: wake,
+		Logger: log.With("component", "hris"),
 		// Rejected deliveries change no case; they are recorded in the
 		// audit chain all the same.
 		Audit: appendAudit(db, redactor),
@@ -493,7 +495,7 @@ func (a *app) wireReconcile(okta *oktaconn.Client, api *hris.BambooHRAPI, clock 
 	var err error
 	a.reconciler, err = runner.NewReconciler(runner.ReconcileOptions{
 		Engine: a.engine, HR: api, IdP: okta, Clock: clock, Location: cfg.Location(),
-		Logger: a.log.With("component", "reconcile"), AfterCommand: a.runner.Wake,
+		Logger: a.log.With("component", "reconcile"),
 	})
 	if err != nil {
 		return err
