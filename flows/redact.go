@@ -26,9 +26,6 @@ func (e *Engine) redact(cmd offboard.Command) offboard.Command {
 	case offboard.SkipTask:
 		c.Reason = r.String(c.Reason)
 		return c
-	case offboard.StartTask:
-		c.Reason = r.String(c.Reason) // an out-of-order run's reason
-		return c
 	case offboard.CancelCase:
 		c.Reason = r.String(c.Reason)
 		return c

@@ -60,7 +60,8 @@ func TestEngine_Redact(t *testing.T) {
 }
 
 // The reason given for running a task out of order is text people type
-// and the audit keeps: a secret pasted into it is not stored.
+// and only the audit keeps it: the engine's audit writer removes a secret
+// pasted into it (no command-level step is needed for it).
 func TestEngine_RedactOverrideReason(t *testing.T) {
 	const secret = "sk-live+secret/value=0123456789"
 	h := newHarness(t, func(o *flows.Options) { o.Redactor = offboard.NewRedactor(secret) })
