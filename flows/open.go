@@ -12,7 +12,46 @@ import (
 
 const dateLayout = "2006-01-02"
 
+// openCase opens a case for a departure notice, or answers with the case
+// the same notice opened before, or updates the open case when an HR
+// system tells us again. Each step is its own function below.
 func (d *decision) openCase(c offboard.OpenCase) (*offboard.Result, error) {
+	emp, managerSource, err := d.noticeEmployee(c)
+	if err != nil {
+		return nil, err
+	}
+	kind, err := offboard.ParseDepartureKind(string(c.Kind))
+	if err != nil {
+		return nil, err
+	}
+	if err := d.checkNoticeDates(c, kind); err != nil {
+		return nil, err
+	}
+	if r, done, err := d.repeatedNotice(c, emp); done || err != nil {
+		return r, err
+	}
+	if r, done, err := d.alreadyOpen(c, emp, kind); done || err != nil {
+		return r, err
+	}
+	when, err := d.revocationPoint(c, emp, kind)
+	if err != nil {
+		return nil, err
+	}
+	pbName := c.Playbook
+	if pbName == "" {
+		pbName = d.e.playbookFor(kind)
+	}
+	pb, ok := d.e.playbooks[pbName]
+	if !ok {
+		return nil, offboard.Errorf(offboard.EINVALID, "unknown playbook %q", pbName)
+	}
+	return d.createCase(c, emp, managerSource, kind, when, pb)
+}
+
+// noticeEmployee normalises the notice's employee, checks who may open a
+// case for them, and fills the manager and name from the directory. It
+// returns where the manager came from, for the audit.
+func (d *decision) noticeEmployee(c offboard.OpenCase) (offboard.Employee, string, error) {
 	emp := c.Employee
 	emp.Email = strings.ToLower(strings.TrimSpace(emp.Email))
 	emp.ManagerEmail = strings.ToLower(strings.TrimSpace(emp.ManagerEmail))
@@ -21,17 +60,17 @@ func (d *decision) openCase(c offboard.OpenCase) (*offboard.Result, error) {
 	// person without the right gets the refusal (audited), not a lesson
 	// in filling the form.
 	if err := offboard.CanOpenCase(d.actor, emp.Email); err != nil {
-		return nil, err
+		return emp, "", err
 	}
 	if err := validEmail("employee email", emp.Email); err != nil {
-		return nil, err
+		return emp, "", err
 	}
 	if emp.ManagerEmail != "" {
 		if err := validEmail("manager email", emp.ManagerEmail); err != nil {
-			return nil, err
+			return emp, "", err
 		}
 		if emp.ManagerEmail == emp.Email {
-			return nil, offboard.Errorf(offboard.EINVALID, "the manager cannot be the departing employee")
+			return emp, "", offboard.Errorf(offboard.EINVALID, "the manager cannot be the departing employee")
 		}
 	}
 	// A notice without a manager or name (a bare `/offboard jane@…`)
@@ -39,7 +78,7 @@ func (d *decision) openCase(c offboard.OpenCase) (*offboard.Result, error) {
 	// and rooms a name to show.
 	managerSource := "notice"
 	if from, err := d.checkKnown(c, &emp); err != nil {
-		return nil, err
+		return emp, "", err
 	} else if from != "" {
 		managerSource = from
 	}
@@ -54,60 +93,66 @@ func (d *decision) openCase(c offboard.OpenCase) (*offboard.Result, error) {
 	if emp.Name == "" && d.e.nameOf != nil {
 		emp.Name = strings.TrimSpace(d.e.nameOf(emp.Email))
 	}
-	kind, err := offboard.ParseDepartureKind(string(c.Kind))
-	if err != nil {
-		return nil, err
-	}
-	if err := d.checkNoticeDates(c, kind); err != nil {
-		return nil, err
-	}
+	return emp, managerSource, nil
+}
 
-	if c.DedupeKey != "" {
-		if id, ok, err := d.tx.Dedupe(c.DedupeKey); err != nil {
-			return nil, err
-		} else if ok {
-			existing, err := d.tx.Case(id)
-			if err != nil {
-				return nil, err
-			}
-			// An event id deduplicates the same notice about the same
-			// person only: a reused id naming someone else must not
-			// answer "already open" while that person keeps access.
-			if !strings.EqualFold(existing.Employee.Email, emp.Email) {
-				return nil, offboard.Errorf(offboard.ECONFLICT,
-					"notice id %q was already used for %s, a case for another person; %s was not offboarded: send this notice with its own id",
-					c.DedupeKey, existing.ID, emp.Email)
-			}
-			if err := d.audit(existing.ID, "case.duplicate_notice", c.DedupeKey, offboard.OutcomeOK,
-				"the same notice arrived again; nothing changed", nil); err != nil {
-				return nil, err
-			}
-			// Nothing is being done for a cancelled case: saying
-			// "duplicate" would be a 2xx that acts on nobody.
-			if existing.Status == offboard.CaseCancelled {
-				return nil, offboard.Errorf(offboard.ECONFLICT,
-					"notice id %q opened %s, which was cancelled; nothing was done: send a new notice id to offboard %s again",
-					c.DedupeKey, existing.ID, emp.Email)
-			}
-			msg := fmt.Sprintf("%s is already open for %s", existing.ID, existing.Employee.DisplayName())
-			if existing.Status != offboard.CaseOpen {
-				msg = fmt.Sprintf("this notice already opened %s for %s, now %s", existing.ID, existing.Employee.DisplayName(), existing.Status)
-			}
-			r, err := d.result(existing, msg)
-			if r != nil {
-				r.Duplicate = true
-			}
-			return r, err
-		}
+// repeatedNotice answers a notice whose dedupe key was seen before: the
+// same notice about the same person gets the case it opened (done is
+// true); a reused key for someone else, or for a cancelled case, is a
+// conflict, never a silent "duplicate".
+func (d *decision) repeatedNotice(c offboard.OpenCase, emp offboard.Employee) (*offboard.Result, bool, error) {
+	if c.DedupeKey == "" {
+		return nil, false, nil
 	}
+	id, ok, err := d.tx.Dedupe(c.DedupeKey)
+	if err != nil || !ok {
+		return nil, false, err
+	}
+	existing, err := d.tx.Case(id)
+	if err != nil {
+		return nil, false, err
+	}
+	// An event id deduplicates the same notice about the same person
+	// only: a reused id naming someone else must not answer "already
+	// open" while that person keeps access.
+	if !strings.EqualFold(existing.Employee.Email, emp.Email) {
+		return nil, false, offboard.Errorf(offboard.ECONFLICT,
+			"notice id %q was already used for %s, a case for another person; %s was not offboarded: send this notice with its own id",
+			c.DedupeKey, existing.ID, emp.Email)
+	}
+	if err := d.audit(existing.ID, "case.duplicate_notice", c.DedupeKey, offboard.OutcomeOK,
+		"the same notice arrived again; nothing changed", nil); err != nil {
+		return nil, false, err
+	}
+	// Nothing is being done for a cancelled case: saying "duplicate"
+	// would be a 2xx that acts on nobody.
+	if existing.Status == offboard.CaseCancelled {
+		return nil, false, offboard.Errorf(offboard.ECONFLICT,
+			"notice id %q opened %s, which was cancelled; nothing was done: send a new notice id to offboard %s again",
+			c.DedupeKey, existing.ID, emp.Email)
+	}
+	msg := fmt.Sprintf("%s is already open for %s", existing.ID, existing.Employee.DisplayName())
+	if existing.Status != offboard.CaseOpen {
+		msg = fmt.Sprintf("this notice already opened %s for %s, now %s", existing.ID, existing.Employee.DisplayName(), existing.Status)
+	}
+	r, err := d.result(existing, msg)
+	if r != nil {
+		r.Duplicate = true
+	}
+	return r, true, err
+}
+
+// alreadyOpen handles a person who has an open case: an HR system's new
+// notice updates it (done is true); a person is told it exists.
+func (d *decision) alreadyOpen(c offboard.OpenCase, emp offboard.Employee, kind offboard.DepartureKind) (*offboard.Result, bool, error) {
 	ids, err := d.tx.CaseIDsByEmail(emp.Email)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	for _, id := range ids {
 		other, err := d.tx.Case(id)
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		if other.Status != offboard.CaseOpen {
 			continue
@@ -115,62 +160,73 @@ func (d *decision) openCase(c offboard.OpenCase) (*offboard.Result, error) {
 		if d.actor.Has(offboard.RoleSystem) {
 			// An HR system telling us again (a new delivery, a changed
 			// termination, reconciliation) updates the open case.
-			return d.updateOpenCase(other, c, kind)
+			r, err := d.updateOpenCase(other, c, kind)
+			return r, true, err
 		}
-		return nil, offboard.Errorf(offboard.ECONFLICT, "%s already has an open offboarding case: %s", emp.DisplayName(), other.ID)
+		return nil, false, offboard.Errorf(offboard.ECONFLICT, "%s already has an open offboarding case: %s", emp.DisplayName(), other.ID)
 	}
+	return nil, false, nil
+}
 
+// revocation is when a new case's access goes, in the person's zone.
+type revocation struct {
+	lastDay  string
+	loc      *time.Location
+	tzName   string
+	revokeAt time.Time
+}
+
+// revocationPoint works out the last day and when access goes: at once
+// for an involuntary exit, else at the revocation time (or the notice's
+// last time) of the last day in the person's time zone.
+func (d *decision) revocationPoint(c offboard.OpenCase, emp offboard.Employee, kind offboard.DepartureKind) (revocation, error) {
 	loc := d.e.loc
 	tzName := loc.String()
 	if emp.TimeZone != "" {
 		l, err := time.LoadLocation(emp.TimeZone)
 		if err != nil {
-			return nil, offboard.Errorf(offboard.EINVALID, "unknown time zone %q for %s", emp.TimeZone, emp.Email)
+			return revocation{}, offboard.Errorf(offboard.EINVALID, "unknown time zone %q for %s", emp.TimeZone, emp.Email)
 		}
 		loc, tzName = l, emp.TimeZone
 	}
 	today := d.now.In(loc).Format(dateLayout)
 	lastDay := strings.TrimSpace(c.LastDay)
-	var revokeAt time.Time
 	if lastDay == "" {
 		if !kind.Immediate() {
-			return nil, offboard.Errorf(offboard.EINVALID, "a %s departure needs a last day (YYYY-MM-DD)", kind)
+			return revocation{}, offboard.Errorf(offboard.EINVALID, "a %s departure needs a last day (YYYY-MM-DD)", kind)
 		}
 		lastDay = today
 	}
 	day, err := time.ParseInLocation(dateLayout, lastDay, loc)
 	if err != nil {
-		return nil, offboard.Errorf(offboard.EINVALID, "last day %q is not a date like 2026-12-31", lastDay)
+		return revocation{}, offboard.Errorf(offboard.EINVALID, "last day %q is not a date like 2026-12-31", lastDay)
 	}
+	r := revocation{lastDay: lastDay, loc: loc, tzName: tzName, revokeAt: d.now}
 	if kind.Immediate() {
-		revokeAt = d.now
-	} else {
-		if lastDay < today {
-			return nil, offboard.Errorf(offboard.EINVALID, "last day %s is in the past (today is %s in %s)", lastDay, today, tzName)
-		}
-		hour, minute := d.e.revHour, d.e.revMin
-		if lt := strings.TrimSpace(c.LastTime); lt != "" {
-			t, err := time.Parse("15:04", lt)
-			if err != nil {
-				return nil, offboard.Errorf(offboard.EINVALID, "last time %q is not a time like 17:30", lt)
-			}
-			hour, minute = t.Hour(), t.Minute()
-		}
-		revokeAt = time.Date(day.Year(), day.Month(), day.Day(), hour, minute, 0, 0, loc).UTC()
-		if revokeAt.Before(d.now) {
-			revokeAt = d.now // the last day is today and its revocation time has passed
-		}
+		return r, nil
 	}
+	if lastDay < today {
+		return revocation{}, offboard.Errorf(offboard.EINVALID, "last day %s is in the past (today is %s in %s)", lastDay, today, tzName)
+	}
+	hour, minute := d.e.revHour, d.e.revMin
+	if lt := strings.TrimSpace(c.LastTime); lt != "" {
+		t, err := time.Parse("15:04", lt)
+		if err != nil {
+			return revocation{}, offboard.Errorf(offboard.EINVALID, "last time %q is not a time like 17:30", lt)
+		}
+		hour, minute = t.Hour(), t.Minute()
+	}
+	r.revokeAt = time.Date(day.Year(), day.Month(), day.Day(), hour, minute, 0, 0, loc).UTC()
+	if r.revokeAt.Before(d.now) {
+		r.revokeAt = d.now // the last day is today and its revocation time has passed
+	}
+	return r, nil
+}
 
-	pbName := c.Playbook
-	if pbName == "" {
-		pbName = d.e.playbookFor(kind)
-	}
-	pb, ok := d.e.playbooks[pbName]
-	if !ok {
-		return nil, offboard.Errorf(offboard.EINVALID, "unknown playbook %q", pbName)
-	}
-
+// createCase writes the new case, its audit event, its tasks and
+// approvals from the playbook, and the notice that opens its rooms.
+func (d *decision) createCase(c offboard.OpenCase, emp offboard.Employee, managerSource string,
+	kind offboard.DepartureKind, when revocation, pb *offboard.Playbook) (*offboard.Result, error) {
 	id, err := d.tx.NextCaseID()
 	if err != nil {
 		return nil, err
@@ -186,6 +242,7 @@ func (d *decision) openCase(c offboard.OpenCase) (*offboard.Result, error) {
 	if source == "" {
 		source = string(d.actor.Kind)
 	}
+	lastDay, tzName, revokeAt := when.lastDay, when.tzName, when.revokeAt
 	cs := &offboard.Case{
 		ID: id, Employee: emp, Kind: kind, Confidential: confidential, Playbook: pb.Name,
 		LastDay: lastDay, TimeZone: tzName, RevokeAt: revokeAt,
@@ -237,7 +294,7 @@ func (d *decision) openCase(c offboard.OpenCase) (*offboard.Result, error) {
 	if kind.Immediate() {
 		msg += "; access revocation started"
 	} else {
-		msg += fmt.Sprintf("; access goes %s", revokeAt.In(loc).Format("Mon 2 Jan 2006 15:04 MST"))
+		msg += fmt.Sprintf("; access goes %s", revokeAt.In(when.loc).Format("Mon 2 Jan 2006 15:04 MST"))
 	}
 	apps, err := d.tx.Approvals(cs.ID)
 	if err != nil {

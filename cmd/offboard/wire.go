@@ -201,21 +201,45 @@ func newActionsWithOkta(cfg *config.Config, extra func(*connectors.Registry) err
 }
 
 // wire builds the app from a loaded config. The caller owns db (opened
-// and closed outside so the CLI can reuse it).
+// and closed outside so the CLI can reuse it). Each step wires one
+// concern; later steps use what earlier ones set on the app.
 func wire(cfg *config.Config, log *slog.Logger, db *store.DB, o wireOptions) (*app, error) {
-	redactor := redactorFor(cfg)
-	a := &app{cfg: cfg, log: log, db: db, redactor: redactor}
+	a := &app{cfg: cfg, log: log, db: db, redactor: redactorFor(cfg), clock: o.clock}
+	if a.clock == nil {
+		a.clock = offboard.WallClock()
+	}
 	var err error
 	var okta *oktaconn.Client
 	if a.actions, okta, err = newActionsWithOkta(cfg, o.actions); err != nil {
 		return nil, err
 	}
-	clock := o.clock
-	if clock == nil {
-		clock = offboard.WallClock()
+	a.directory = offboard.NewDirectory(sourceBambooHR, sourceOkta, sourceSlack, sourceTeams)
+	if err := a.wireEngine(); err != nil {
+		return nil, err
 	}
+	if err := a.wireChat(); err != nil {
+		return nil, err
+	}
+	if err := a.wireRunner(); err != nil {
+		return nil, err
+	}
+	bamboo, err := a.wireHTTP(o.bamboohrBaseURL)
+	if err != nil {
+		return nil, err
+	}
+	if err := a.wireReconcile(okta, bamboo, a.clock); err != nil {
+		return nil, err
+	}
+	if err := a.wireDirectory(okta, bamboo); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// wireEngine builds the one writer and the chat router in front of it.
+func (a *app) wireEngine() error {
+	cfg, log, clock := a.cfg, a.log, a.clock
 	hour, minute := cfg.RevocationClock()
-	a.directory, a.clock = offboard.NewDirectory(sourceBambooHR, sourceOkta, sourceSlack, sourceTeams), clock
 	// The engine wakes the runner after every commit that queued jobs;
 	// no caller of Apply wakes it itself.
 	wake := func() {
@@ -223,8 +247,9 @@ func wire(cfg *config.Config, log *slog.Logger, db *store.DB, o wireOptions) (*a
 			a.runner.Wake()
 		}
 	}
+	var err error
 	a.engine, err = flows.New(flows.Options{
-		Store: db, Clock: clock, Roles: a.rolesOf, Location: cfg.Location(),
+		Store: a.db, Clock: clock, Roles: a.rolesOf, Location: cfg.Location(),
 		RevocationHour: hour, RevocationMinute: minute,
 		Playbooks: cfg.Playbooks, KnownAction: a.actions.Known,
 		DeactivateAfter: cfg.Okta.DeactivateAfter.D(), MaxAttempts: cfg.Runner.MaxAttempts,
@@ -240,20 +265,25 @@ func wire(cfg *config.Config, log *slog.Logger, db *store.DB, o wireOptions) (*a
 			ManagerOf:      a.directory.ManagerOf,
 			BusinessHours:  businessHours(cfg, a.directory.Location),
 		},
-		Redactor: redactor, Logger: log.With("component", "engine"), AfterCommit: wake,
+		Redactor: a.redactor, Logger: log.With("component", "engine"), AfterCommit: wake,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("playbooks: %w", err)
+		return fmt.Errorf("playbooks: %w", err)
 	}
 	asst, err := newAssistant(cfg, log, a.engine, clock, a.rolesOf)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	a.router, err = bot.New(bot.Options{Engine: a.engine, Clock: clock, Location: cfg.Location(),
 		Logger: log.With("component", "bot"), Roles: a.rolesOf, Assistant: asst})
-	if err != nil {
-		return nil, err
-	}
+	return err
+}
+
+// wireChat builds the chat platforms that are configured: Slack, Teams
+// and the built-in console.
+func (a *app) wireChat() error {
+	cfg, log, clock := a.cfg, a.log, a.clock
+	var err error
 	if cfg.SlackEnabled() {
 		channels := map[offboard.Department]string{}
 		for d, s := range cfg.Departments {
@@ -268,7 +298,7 @@ func wire(cfg *config.Config, log *slog.Logger, db *store.DB, o wireOptions) (*a
 			Logger: log.With("component", "slack"),
 		})
 		if err != nil {
-			return nil, err
+			return err
 		}
 		a.notifiers = append(a.notifiers, a.slack)
 		a.digests = append(a.digests, a.slack)
@@ -286,27 +316,33 @@ func wire(cfg *config.Config, log *slog.Logger, db *store.DB, o wireOptions) (*a
 			Logger: log.With("component", "teams"),
 		})
 		if err != nil {
-			return nil, err
+			return err
 		}
 		a.notifiers = append(a.notifiers, a.teams)
 		a.digests = append(a.digests, a.teams)
 	}
 	if cfg.Console.Enabled {
-		if err := a.wireConsole(clock); err != nil {
-			return nil, err
-		}
+		return a.wireConsole(clock)
 	}
+	return nil
+}
+
+// wireRunner builds the outbox worker pool and the cron schedule (the
+// escalation tick and the daily digest).
+func (a *app) wireRunner() error {
+	cfg, log, clock, db, redactor := a.cfg, a.log, a.clock, a.db, a.redactor
 	var notifier offboard.Notifier
 	if len(a.notifiers) > 0 {
 		notifier = a.notifiers
 	}
+	var err error
 	a.runner, err = runner.New(runner.Options{
 		Store: db, Engine: a.engine, Actions: a.actions, Clock: clock, Notifier: notifier,
 		Workers: cfg.Runner.Workers, BackoffBase: cfg.Runner.BackoffBase.D(), BackoffMax: cfg.Runner.BackoffMax.D(),
 		Redactor: redactor, Logger: log.With("component", "runner"),
 	})
 	if err != nil {
-		return nil, err
+		return err
 	}
 	a.schedule, err = runner.NewSchedule(runner.ScheduleOptions{
 		Engine: a.engine, TickSpec: cfg.Escalation.Check, Location: cfg.Location(),
@@ -324,34 +360,44 @@ func wire(cfg *config.Config, log *slog.Logger, db *store.DB, o wireOptions) (*a
 		},
 	})
 	if err != nil {
-		return nil, fmt.Errorf("escalation.check: %w", err)
+		return fmt.Errorf("escalation.check: %w", err)
 	}
-	if cfg.Digest.Enabled && len(a.digests) > 0 {
-		// The digest changes nothing, so it is no engine command: it is
-		// read and posted straight away, in company time.
-		err := a.schedule.AddFunc(cfg.Digest.Cron, "digest", func(ctx context.Context) {
-			d, err := a.engine.Digest(ctx, clock.Now())
-			if err != nil {
-				a.log.Warn("digest: reading the cases failed", "err", err)
-				return
-			}
-			if d.Empty() {
-				return
-			}
-			for _, p := range a.digests {
-				if err := p.PostDigest(ctx, d); err != nil {
-					a.log.Warn("digest: posting failed; the next digest tries again", "err", err)
-				}
-			}
-		})
+	if !cfg.Digest.Enabled || len(a.digests) == 0 {
+		return nil
+	}
+	// The digest changes nothing, so it is no engine command: it is read
+	// and posted straight away, in company time.
+	err = a.schedule.AddFunc(cfg.Digest.Cron, "digest", func(ctx context.Context) {
+		d, err := a.engine.Digest(ctx, clock.Now())
 		if err != nil {
-			return nil, fmt.Errorf("digest.cron: %w", err)
+			a.log.Warn("digest: reading the cases failed", "err", err)
+			return
 		}
+		if d.Empty() {
+			return
+		}
+		for _, p := range a.digests {
+			if err := p.PostDigest(ctx, d); err != nil {
+				a.log.Warn("digest: posting failed; the next digest tries again", "err", err)
+			}
+		}
+	})
+	if err != nil {
+		return fmt.Errorf("digest.cron: %w", err)
 	}
+	return nil
+}
+
+// wireHTTP builds the HTTP server and mounts the API, the console pages,
+// Teams' endpoint and the HR webhooks. It returns the BambooHR API
+// client (nil when not configured) for reconciliation and the directory.
+func (a *app) wireHTTP(bamboohrBaseURL string) (*hris.BambooHRAPI, error) {
+	cfg, log, clock, db, redactor := a.cfg, a.log, a.clock, a.db, a.redactor
 	tokens := make([]web.Token, 0, len(cfg.API.Tokens))
 	for _, t := range cfg.API.Tokens {
 		tokens = append(tokens, web.Token{Name: t.Name, Secret: t.Token.Reveal(), Role: t.Role})
 	}
+	var err error
 	a.web, err = web.New(web.Options{
 		Engine: a.engine, Ping: db.Ping, Tokens: tokens, Version: offboard.Version,
 		Logger: log.With("component", "http"),
@@ -363,7 +409,7 @@ func wire(cfg *config.Config, log *slog.Logger, db *store.DB, o wireOptions) (*a
 	}
 	// The BambooHR API client also serves event-based webhooks, which
 	// carry no field values.
-	bamboo, err := newBambooHRAPI(cfg, clock, o.bamboohrBaseURL)
+	bamboo, err := newBambooHRAPI(cfg, clock, bamboohrBaseURL)
 	if err != nil {
 		return nil, err
 	}
@@ -395,13 +441,7 @@ func wire(cfg *config.Config, log *slog.Logger, db *store.DB, o wireOptions) (*a
 	}
 	a.web.Mount("POST /webhooks/bamboohr", intake.BambooHR())
 	a.web.Mount("POST /webhooks/hris", intake.Generic())
-	if err := a.wireReconcile(okta, bamboo, clock); err != nil {
-		return nil, err
-	}
-	if err := a.wireDirectory(okta, bamboo); err != nil {
-		return nil, err
-	}
-	return a, nil
+	return bamboo, nil
 }
 
 // appendAudit records an event that changes no case (a refused request
