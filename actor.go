@@ -6,54 +6,9 @@ import (
 	"strings"
 )
 
-// Department owns tasks; its members (a role of the same name) run them.
-type Department string
-
-// Departments that receive task cards.
-const (
-	DeptIT       Department = "it"
-	DeptFinance  Department = "finance"
-	DeptSecurity Department = "security"
-	DeptHR       Department = "hr"
-)
-
-// Departments lists every department in display order.
-var departments = []Department{DeptIT, DeptFinance, DeptSecurity, DeptHR}
-
-// Departments returns every department in display order.
-func Departments() []Department { return slices.Clone(departments) }
-
-// Valid reports whether d is a known department.
-func (d Department) Valid() bool { return slices.Contains(departments, d) }
-
-// Label names the department for people: "IT", "Finance", ….
-func (d Department) Label() string {
-	switch d {
-	case DeptIT:
-		return "IT"
-	case DeptFinance:
-		return "Finance"
-	case DeptSecurity:
-		return "Security"
-	case DeptHR:
-		return "HR"
-	}
-	return string(d)
-}
-
-// Role returns the role whose members work the department's tasks.
-func (d Department) Role() Role { return Role(d) }
-
-func joinDepartments() string {
-	s := make([]string, len(departments))
-	for i, d := range departments {
-		s[i] = string(d)
-	}
-	return strings.Join(s, ", ")
-}
-
-// Role is what an actor may do. Department roles share the department's
-// name. Manager is not configured: it is derived per case.
+// Role is what an actor may do. A department's role works its tasks (by
+// default the role shares the department's name). Manager is not
+// configured: it is derived per case.
 type Role string
 
 // Roles.
@@ -62,6 +17,7 @@ const (
 	RoleIT       Role = "it"
 	RoleFinance  Role = "finance"
 	RoleSecurity Role = "security"
+	RoleLegal    Role = "legal"
 	RoleAdmin    Role = "admin"
 	// RoleSystem is held by offboard itself (workers, scheduler) and by
 	// verified intake such as HRIS webhooks.
@@ -70,7 +26,7 @@ const (
 
 // ConfigurableRoles are the roles that config may assign to people.
 func ConfigurableRoles() []Role {
-	return []Role{RoleHR, RoleIT, RoleFinance, RoleSecurity, RoleAdmin}
+	return []Role{RoleHR, RoleIT, RoleFinance, RoleSecurity, RoleLegal, RoleAdmin}
 }
 
 // Valid reports whether r is a role config may assign.

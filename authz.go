@@ -26,23 +26,23 @@ func CanCancelCase(actor Actor, c *Case) error {
 	return Errorf(EFORBIDDEN, "%s may not cancel cases; HR and admins can", actor)
 }
 
-// CanRunTask decides whether actor may start or complete task t: members
-// of the task's department, admins and offboard itself — never the
-// departing employee.
-func CanRunTask(actor Actor, c *Case, t *Task) error {
+// CanRunTask decides whether actor may start or complete task t: holders
+// of the role of the task's department (as depts configures it), admins
+// and offboard itself — never the departing employee.
+func CanRunTask(actor Actor, c *Case, t *Task, depts Departments) error {
 	if actor.SamePerson(c.Employee.Email) {
 		return Errorf(EFORBIDDEN, "%s is the person leaving and cannot act on their own case", actor)
 	}
-	if actor.Has(t.Department.Role()) || actor.IsAdmin() || actor.Has(RoleSystem) {
+	if actor.Has(depts.RoleOf(t.Department)) || actor.IsAdmin() || actor.Has(RoleSystem) {
 		return nil
 	}
-	return Errorf(EFORBIDDEN, "%s may not run %q; the %s team can", actor, t.Title, t.Department.Label())
+	return Errorf(EFORBIDDEN, "%s may not run %q; the %s team can", actor, t.Title, depts.Label(t.Department))
 }
 
 // CanSkipTask decides whether actor may skip task t: whoever may run it,
 // and HR, who own the case.
-func CanSkipTask(actor Actor, c *Case, t *Task) error {
-	if err := CanRunTask(actor, c, t); err == nil {
+func CanSkipTask(actor Actor, c *Case, t *Task, depts Departments) error {
+	if err := CanRunTask(actor, c, t, depts); err == nil {
 		return nil
 	}
 	if actor.SamePerson(c.Employee.Email) {
@@ -51,13 +51,13 @@ func CanSkipTask(actor Actor, c *Case, t *Task) error {
 	if actor.Has(RoleHR) {
 		return nil
 	}
-	return Errorf(EFORBIDDEN, "%s may not skip %q; the %s team and HR can", actor, t.Title, t.Department.Label())
+	return Errorf(EFORBIDDEN, "%s may not skip %q; the %s team and HR can", actor, t.Title, depts.Label(t.Department))
 }
 
 // CanRequestApproval decides whether actor may ask for (or re-ask with new
 // parameters) the approval gating task t.
-func CanRequestApproval(actor Actor, c *Case, t *Task) error {
-	return CanSkipTask(actor, c, t)
+func CanRequestApproval(actor Actor, c *Case, t *Task, depts Departments) error {
+	return CanSkipTask(actor, c, t, depts)
 }
 
 // CanViewCase decides whether actor may see case c: HR, IT, Security,

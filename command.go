@@ -179,6 +179,8 @@ type Result struct {
 	Case      *Case
 	Tasks     []*Task
 	Approvals []*Approval
+	// Departments is the configured set the case's cards are drawn by.
+	Departments Departments
 	// Duplicate is set when OpenCase matched an earlier delivery.
 	Duplicate bool
 	// Message says in one line what happened, for chat replies.

@@ -22,6 +22,9 @@ type Digest struct {
 	// Revoked are the cases whose access went in the last 24 hours
 	// (flows.DigestWindow).
 	Revoked []DigestCase
+	// Departments is the configured set, in display order, that the
+	// digest is split and listed by (empty: StandardDepartments).
+	Departments Departments
 }
 
 // DigestCase is one case in the digest. Name is "confidential case" for
@@ -82,7 +85,7 @@ func (d Digest) Empty() bool {
 // overdue tasks, the approvals its tasks wait on, and the cases (open or
 // revoked) it has tasks on.
 func (d Digest) ForDepartment(dept Department) Digest {
-	out := Digest{At: d.At, Overdue: map[Department][]DigestTask{}}
+	out := Digest{At: d.At, Overdue: map[Department][]DigestTask{}, Departments: d.Departments}
 	if ts := d.Overdue[dept]; len(ts) > 0 {
 		out.Overdue[dept] = slices.Clone(ts)
 	}
@@ -103,6 +106,21 @@ func (d Digest) ForDepartment(dept Department) Digest {
 		}
 	}
 	return out
+}
+
+// Listed returns the departments to split the digest by: the configured
+// ones in display order, then any other that has overdue tasks (sorted),
+// so that a department dropped from config still shows its late work.
+func (d Digest) Listed() []Department {
+	out := d.Departments.Names()
+	var extra []Department
+	for dept, ts := range d.Overdue {
+		if len(ts) > 0 && !slices.Contains(out, dept) {
+			extra = append(extra, dept)
+		}
+	}
+	slices.Sort(extra)
+	return append(out, extra...)
 }
 
 // Text renders the digest as short plain text, times in loc.
@@ -126,22 +144,12 @@ func (d Digest) Text(loc *time.Location) string {
 			fmt.Fprintf(&b, "• %s %s (%s%s): %d/%d tasks done\n", c.ID, c.Name, c.Kind, last, c.Settled, c.Total)
 		}
 	}
-	var depts []Department
-	for _, dept := range Departments() {
-		if len(d.Overdue[dept]) > 0 {
-			depts = append(depts, dept)
-		}
-	}
-	for dept, ts := range d.Overdue { // departments not in the usual list
-		if len(ts) > 0 && !slices.Contains(depts, dept) {
-			depts = append(depts, dept)
-		}
-	}
-	if len(depts) > 0 {
+	depts := d.Listed()
+	if slices.ContainsFunc(depts, func(dept Department) bool { return len(d.Overdue[dept]) > 0 }) {
 		b.WriteString("\nOverdue:\n")
 		for _, dept := range depts {
 			for _, t := range d.Overdue[dept] {
-				fmt.Fprintf(&b, "• %s: %q on %s, overdue %s\n", dept, t.Title, t.CaseID, Waited(t.Overdue))
+				fmt.Fprintf(&b, "• %s: %q on %s, overdue %s\n", d.Departments.Label(dept), t.Title, t.CaseID, Waited(t.Overdue))
 			}
 		}
 	}

@@ -64,8 +64,9 @@ var taskKeyPattern = regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)
 
 // Validate checks a resolved playbook (after Extends was applied). Each
 // problem names the task. knownAction reports whether an action id exists;
-// nil skips that check.
-func (p *Playbook) Validate(knownAction func(string) bool) error {
+// nil skips that check. depts is the configured set a task's department
+// must be in.
+func (p *Playbook) Validate(knownAction func(string) bool, depts Departments) error {
 	var errs []string
 	if p.Name == "" {
 		errs = append(errs, "playbook has no name")
@@ -79,7 +80,7 @@ func (p *Playbook) Validate(knownAction func(string) bool) error {
 		if t.Key == "" {
 			where = fmt.Sprintf("playbook %q task #%d", p.Name, i+1)
 		}
-		for _, msg := range t.problems(knownAction) {
+		for _, msg := range t.problems(knownAction, depts) {
 			errs = append(errs, where+": "+msg)
 		}
 		if seen[t.Key] {
@@ -106,13 +107,13 @@ func (p *Playbook) Validate(knownAction func(string) bool) error {
 	return nil
 }
 
-func (t TaskTemplate) problems(knownAction func(string) bool) []string {
+func (t TaskTemplate) problems(knownAction func(string) bool, depts Departments) []string {
 	var out []string
 	if !taskKeyPattern.MatchString(t.Key) {
 		out = append(out, "key must be lowercase letters, digits and _ (starting with a letter)")
 	}
-	if !t.Department.Valid() {
-		out = append(out, fmt.Sprintf("department %q is not one of %s", t.Department, joinDepartments()))
+	if !depts.Has(t.Department) {
+		out = append(out, fmt.Sprintf("department %q is not one of %s", t.Department, depts.Join()))
 	}
 	if strings.TrimSpace(t.Title) == "" {
 		out = append(out, "title is empty")

@@ -89,10 +89,10 @@ func caseClock(c *offboard.Case, now time.Time, loc *time.Location) string {
 }
 
 // TaskCards returns one card per department that has tasks, in the
-// order IT, Finance, Security, HR.
+// configured order (v.Departments).
 func TaskCards(v *offboard.CaseView, now time.Time, loc *time.Location) []offboard.Card {
 	var out []offboard.Card
-	for _, d := range offboard.Departments() {
+	for _, d := range v.DepartmentsListed() {
 		if card, ok := taskCard(v, d, now, loc); ok {
 			out = append(out, card)
 		}
@@ -125,7 +125,7 @@ func taskCard(v *offboard.CaseView, d offboard.Department, now time.Time, loc *t
 			settled++
 		}
 		tones = append(tones, taskTone(t, now))
-		card.Sections = append(card.Sections, taskSection(v.Case, v.Approvals, t, len(t.Unsettled(v.Tasks)) > 0, now, loc))
+		card.Sections = append(card.Sections, taskSection(v.Case, v.Approvals, t, v.Departments.Label(d), len(t.Unsettled(v.Tasks)) > 0, now, loc))
 	}
 	if d == offboard.DeptIT && v.Case.Status == offboard.CaseOpen {
 		waiting := false
@@ -140,7 +140,7 @@ func taskCard(v *offboard.CaseView, d offboard.Department, now time.Time, loc *t
 				Confirm: fmt.Sprintf("Revoke all of %s's access now, before the last day?", v.Case.Employee.DisplayName())})
 		}
 	}
-	card.Title = fmt.Sprintf("%s tasks · %s", d.Label(), v.Case.Employee.DisplayName())
+	card.Title = fmt.Sprintf("%s tasks · %s", v.Departments.Label(d), v.Case.Employee.DisplayName())
 	card.Subtitle = fmt.Sprintf("%s · %d of %d done or skipped", v.Case.ID, settled, len(tasks))
 	card.Tone = worstTone(tones...)
 	if settled == len(tasks) {
@@ -149,7 +149,7 @@ func taskCard(v *offboard.CaseView, d offboard.Department, now time.Time, loc *t
 	return card, true
 }
 
-func taskSection(c *offboard.Case, approvals []*offboard.Approval, t *offboard.Task, waits bool, now time.Time, loc *time.Location) offboard.Section {
+func taskSection(c *offboard.Case, approvals []*offboard.Approval, t *offboard.Task, deptLabel string, waits bool, now time.Time, loc *time.Location) offboard.Section {
 	s := offboard.Section{Heading: t.Title, Tone: taskTone(t, now)}
 	var notes []string
 	switch {
@@ -180,7 +180,7 @@ func taskSection(c *offboard.Case, approvals []*offboard.Approval, t *offboard.T
 	}
 	if assignee == "" {
 		if t.Manual() {
-			assignee = "Nobody yet (" + t.Department.Label() + ")"
+			assignee = "Nobody yet (" + deptLabel + ")"
 		} else {
 			assignee = "offboard (automatic)"
 		}
@@ -368,7 +368,7 @@ func caseLine(v *offboard.CaseView) string {
 // remaining lists the unsettled tasks of a case by department.
 func remaining(v *offboard.CaseView, now time.Time, loc *time.Location) string {
 	var lines []string
-	for _, d := range offboard.Departments() {
+	for _, d := range v.DepartmentsListed() {
 		var items []string
 		for _, t := range v.Tasks {
 			if t.Department == d && !t.Status.Settled() {
@@ -376,7 +376,7 @@ func remaining(v *offboard.CaseView, now time.Time, loc *time.Location) string {
 			}
 		}
 		if len(items) > 0 {
-			lines = append(lines, d.Label()+": "+strings.Join(items, "; "))
+			lines = append(lines, v.Departments.Label(d)+": "+strings.Join(items, "; "))
 		}
 	}
 	if len(lines) == 0 {

@@ -58,7 +58,11 @@ type harness struct {
 	wakes  atomic.Int32
 }
 
-func newHarness(t *testing.T) *harness {
+func newHarness(t *testing.T) *harness { t.Helper(); return newHarnessWith(t, nil) }
+
+// newHarnessWith lets a test change the engine's options (departments,
+// playbooks) before the engine is built.
+func newHarnessWith(t *testing.T, mutate func(*flows.Options)) *harness {
 	t.Helper()
 	db, err := store.Open(filepath.Join(t.TempDir(), "t.db"), store.Options{})
 	if err != nil {
@@ -70,7 +74,11 @@ func newHarness(t *testing.T) *harness {
 		t.Fatal(err)
 	}
 	h := &harness{t: t, ctx: context.Background(), clock: testclock.New(start), loc: loc, db: db}
-	h.engine, err = flows.New(flows.Options{Store: db, Clock: h.clock, Roles: testRoles, Location: loc})
+	o := flows.Options{Store: db, Clock: h.clock, Roles: testRoles, Location: loc}
+	if mutate != nil {
+		mutate(&o)
+	}
+	h.engine, err = flows.New(o)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -98,7 +98,7 @@ func (r *Router) failure(err error) offboard.Reply {
 }
 
 func viewOf(res *offboard.Result) *offboard.CaseView {
-	return &offboard.CaseView{Case: res.Case, Tasks: res.Tasks, Approvals: res.Approvals}
+	return &offboard.CaseView{Case: res.Case, Tasks: res.Tasks, Approvals: res.Approvals, Departments: res.Departments}
 }
 
 func source(who offboard.Actor) string {

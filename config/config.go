@@ -46,6 +46,9 @@ type meta struct {
 	source string     // file name for messages
 	root   *yaml.Node // parsed document, for line numbers
 	loc    *time.Location
+	// departmentOrder is the order of the departments: keys, as the file
+	// lists them (a map forgets it).
+	departmentOrder []offboard.Department
 }
 
 // Company describes the employer.
@@ -100,13 +103,6 @@ type APIToken struct {
 	Token     Secret        `yaml:"token" json:"token"`
 	TokenFile string        `yaml:"token_file" json:"token_file,omitempty"`
 	Role      offboard.Role `yaml:"role" json:"role"`
-}
-
-// DepartmentSettings says where a department's cards go and who leads it.
-type DepartmentSettings struct {
-	SlackChannel string `yaml:"slack_channel" json:"slack_channel"`
-	TeamsChannel string `yaml:"teams_channel" json:"teams_channel"`
-	Lead         string `yaml:"lead" json:"lead"`
 }
 
 // Runner configures the outbox worker pool.
@@ -310,11 +306,12 @@ func dur(d time.Duration) offboard.Duration { return offboard.Duration(d) }
 // unset. It validates cleanly.
 func Default() *Config {
 	return &Config{
-		Company: Company{Name: "Example Corp", TimeZone: "UTC", RevocationTime: "18:00"},
-		Store:   Store{Path: "offboard.db", LockTimeout: dur(2 * time.Second)},
-		HTTP:    HTTP{Listen: "127.0.0.1:8080"},
-		Console: Console{OIDC: defaultOIDC()},
-		Log:     Log{Level: "info", Format: "text"},
+		Company:     Company{Name: "Example Corp", TimeZone: "UTC", RevocationTime: "18:00"},
+		Store:       Store{Path: "offboard.db", LockTimeout: dur(2 * time.Second)},
+		Departments: DefaultDepartments(),
+		HTTP:        HTTP{Listen: "127.0.0.1:8080"},
+		Console:     Console{OIDC: defaultOIDC()},
+		Log:         Log{Level: "info", Format: "text"},
 		Runner: Runner{
 			Workers:       4,
 			MaxAttempts:   5,
@@ -376,14 +373,14 @@ func (c *Config) RevocationClock() (hour, minute int) {
 }
 
 // RolesOf returns the roles configured for a person, compared by email
-// without regard to case, in the order of offboard.ConfigurableRoles.
+// without regard to case, in the order of AssignableRoles.
 func (c *Config) RolesOf(email string) []offboard.Role {
 	email = strings.TrimSpace(email)
 	if email == "" {
 		return nil
 	}
 	var out []offboard.Role
-	for _, r := range offboard.ConfigurableRoles() {
+	for _, r := range c.AssignableRoles() {
 		if slices.ContainsFunc(c.Roles[r], func(e string) bool {
 			return strings.EqualFold(strings.TrimSpace(e), email)
 		}) {

@@ -46,7 +46,7 @@ func Parse(data []byte, source string, lookupEnv func(string) (string, bool)) (*
 	}
 
 	c := Default()
-	c.meta = &meta{source: source, root: &root}
+	c.meta = &meta{source: source, root: &root, departmentOrder: departmentOrder(&root)}
 	dec := yaml.NewDecoder(bytes.NewReader(expanded))
 	dec.KnownFields(true)
 	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) {

@@ -204,10 +204,12 @@ func (c *Config) validateAccess(v *validator) {
 		}
 	}
 
+	assignable := c.AssignableRoles()
 	for _, r := range sortedKeys(c.Roles) {
 		p := keyPath("roles", string(r))
-		if !r.Valid() {
-			v.add(p, "unknown role %q; want one of %s%s", r, roleList(), didYouMean(string(r), roleNames()))
+		if !slices.Contains(assignable, r) {
+			known := roleNamesOf(assignable)
+			v.add(p, "unknown role %q; want one of %s%s", r, strings.Join(known, ", "), didYouMean(string(r), known))
 			continue
 		}
 		for i, e := range c.Roles[r] {
@@ -232,20 +234,7 @@ func (c *Config) validateAccess(v *validator) {
 		}
 	}
 
-	for _, d := range sortedKeys(c.Departments) {
-		p := keyPath("departments", string(d))
-		if !d.Valid() {
-			var known []string
-			for _, k := range offboard.Departments() {
-				known = append(known, string(k))
-			}
-			v.add(p, "unknown department %q; want one of %s%s", d, strings.Join(known, ", "), didYouMean(string(d), known))
-			continue
-		}
-		if lead := c.Departments[d].Lead; lead != "" && !validEmail(lead) {
-			v.add(p+".lead", "want an email address, got %q", lead)
-		}
-	}
+	c.validateDepartments(v)
 
 	playbooks := map[string]int{}
 	for i, pb := range c.Playbooks {

@@ -47,7 +47,7 @@ func (d *decision) requestApproval(c offboard.RequestApproval) (*offboard.Result
 	if err != nil {
 		return nil, err
 	}
-	if err := offboard.CanRequestApproval(d.actor, cs, t); err != nil {
+	if err := offboard.CanRequestApproval(d.actor, cs, t, d.e.depts); err != nil {
 		return nil, err
 	}
 	if t.Approval == "" {

@@ -11,7 +11,7 @@ import (
 )
 
 // BenchmarkEngine_OpenCase measures one Apply of OpenCase (authorize,
-// playbook, 16 tasks, approvals, audit events and jobs, one fsynced
+// playbook, 17 tasks, approvals, audit events and jobs, one fsynced
 // commit). Budget: p99 < 5 ms.
 func BenchmarkEngine_OpenCase(b *testing.B) {
 	h := newHarness(b)

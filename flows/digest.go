@@ -20,7 +20,7 @@ const DigestWindow = 24 * time.Hour
 // hundreds of cases a company has; an index by RevokedAt would make it
 // O(recent).
 func (e *Engine) Digest(ctx context.Context, now time.Time) (offboard.Digest, error) {
-	d := offboard.Digest{At: now, Overdue: map[offboard.Department][]offboard.DigestTask{}}
+	d := offboard.Digest{At: now, Overdue: map[offboard.Department][]offboard.DigestTask{}, Departments: e.depts}
 	err := e.store.View(ctx, func(tx offboard.Tx) error {
 		for _, st := range []offboard.CaseStatus{offboard.CaseOpen, offboard.CaseCompleted, offboard.CaseCancelled} {
 			ids, err := tx.CaseIDsByStatus(st)

@@ -96,7 +96,7 @@ func TestDigest_Content(t *testing.T) {
 	txt := d.Text(time.UTC)
 	for _, want := range []string{
 		"Jane Doe", "confidential case", string(inv.ID),
-		`finance: "Settle the final expense report" on ` + string(vol.ID) + ", overdue 3h",
+		`Finance: "Settle the final expense report" on ` + string(vol.ID) + ", overdue 3h",
 		drive.ID, "on " + manager.Email,
 		"Access revoked in the last 24h", "2m after notice",
 	} {

@@ -43,6 +43,10 @@ type Options struct {
 	// (default 2 years); MaxPast how far back (default 10 years). Dates
 	// outside are refused as typos, never stored (see checkNoticeDates).
 	MaxFuture, MaxPast time.Duration
+	// Departments is the configured set in display order: a playbook task
+	// must name one, a task's department role may run it, and its lead
+	// hears about overdue tasks (empty: offboard.StandardDepartments).
+	Departments offboard.Departments
 	// Escalation says when Tick reminds, escalates and reports overdue
 	// tasks (see EscalationPolicy for the defaults).
 	Escalation EscalationPolicy
@@ -76,6 +80,7 @@ type Engine struct {
 	maxAttempts     int
 	knownAction     func(string) bool
 	escalation      EscalationPolicy
+	depts           offboard.Departments
 	redactor        *offboard.Redactor
 	afterCommit     func()
 	log             *slog.Logger
@@ -92,7 +97,7 @@ func New(o Options) (*Engine, error) {
 		revHour: o.RevocationHour, revMin: o.RevocationMinute,
 		deactivateAfter: o.DeactivateAfter, maxFuture: o.MaxFuture, maxPast: o.MaxPast, maxAttempts: o.MaxAttempts,
 		redactor: o.Redactor, log: o.Logger, escalation: o.Escalation.withDefaults(), knownAction: o.KnownAction,
-		afterCommit: o.AfterCommit,
+		afterCommit: o.AfterCommit, depts: o.Departments,
 	}
 	if e.clock == nil {
 		e.clock = offboard.WallClock()
@@ -124,7 +129,7 @@ func New(o Options) (*Engine, error) {
 	if e.log == nil {
 		e.log = slog.New(slog.DiscardHandler)
 	}
-	pbs, err := ResolvePlaybooks(o.Playbooks, o.KnownAction)
+	pbs, err := ResolvePlaybooks(o.Playbooks, o.KnownAction, o.Departments)
 	if err != nil {
 		return nil, err
 	}
@@ -434,7 +439,13 @@ func (d *decision) noticeTouched() error {
 		if id == d.opened {
 			continue
 		}
-		for _, dept := range offboard.Departments() {
+		depts := d.e.depts.Names()
+		for dept := range d.touched[id] {
+			if !slices.Contains(depts, dept) {
+				depts = append(depts, dept) // no longer configured: still redraw it
+			}
+		}
+		for _, dept := range depts {
 			if !d.touched[id][dept] {
 				continue
 			}
@@ -456,5 +467,5 @@ func (d *decision) result(c *offboard.Case, msg string) (*offboard.Result, error
 	if err != nil {
 		return nil, err
 	}
-	return &offboard.Result{Case: c, Tasks: tasks, Approvals: apps, Message: msg}, nil
+	return &offboard.Result{Case: c, Tasks: tasks, Approvals: apps, Departments: d.e.depts, Message: msg}, nil
 }

@@ -334,12 +334,17 @@ func TestEngine_Completion(t *testing.T) {
 			t.Fatalf("%s = %s evidence %v", key, tk.Status, tk.Evidence)
 		}
 	}
-	// Approve and finish the data tasks; deactivation then runs.
+	// Approve and finish the data tasks; deactivation still waits for
+	// Legal's hold review, then runs.
 	for _, key := range []string{"transfer_drive", "mail_forwarding"} {
 		a := h.approvalFor(c.ID, key, offboard.ApprovalPending)
 		h.apply(offboard.DecideApproval{By: manager, ApprovalID: a.ID, Approve: true})
 		h.apply(offboard.CompleteTask{By: it, CaseID: c.ID, TaskKey: key})
 	}
+	if st := h.task(c.ID, "okta_deactivate").Status; st == offboard.TaskRunning {
+		t.Fatal("okta_deactivate runs before Legal reviewed the hold")
+	}
+	h.apply(offboard.CompleteTask{By: legal, CaseID: c.ID, TaskKey: "legal_hold"})
 	if st := h.task(c.ID, "okta_deactivate").Status; st != offboard.TaskRunning {
 		t.Fatalf("okta_deactivate: %s, want running once the data tasks are done", st)
 	}
@@ -696,7 +701,11 @@ func TestEngine_RevokeNow(t *testing.T) {
 
 func TestEngine_UnverifiedTaskIsChased(t *testing.T) {
 	h := newHarness(t, func(o *flows.Options) {
-		o.Escalation = flows.EscalationPolicy{RemindAfter: time.Hour, DepartmentLead: func(offboard.Department) string { return "lead@example.com" }}
+		o.Escalation = flows.EscalationPolicy{RemindAfter: time.Hour}
+		o.Departments = offboard.StandardDepartments()
+		for i := range o.Departments {
+			o.Departments[i].Lead = "lead@example.com"
+		}
 	})
 	h.open(offboard.Involuntary, "")
 	job := h.actionJobs()[0]

@@ -42,9 +42,6 @@ type EscalationPolicy struct {
 	// ManagerOf returns a person's manager by email; nil or "" falls back
 	// to EscalateTo.
 	ManagerOf func(email string) string
-	// DepartmentLead returns the email of a department's lead, told about
-	// tasks that stay overdue; nil or "" tells the department's room.
-	DepartmentLead func(offboard.Department) string
 	// BusinessHours says whether people may be nudged at t; email is who
 	// would be told ("" for a room). Reminders, escalations and overdue
 	// notices wait while it returns false and go out on the first tick
@@ -64,11 +61,10 @@ func (p EscalationPolicy) withDefaults() EscalationPolicy {
 	return p
 }
 
-func (p EscalationPolicy) lead(d offboard.Department) string {
-	if p.DepartmentLead == nil {
-		return ""
-	}
-	return normEmail(p.DepartmentLead(d))
+// lead returns the email of a department's lead (Options.Departments),
+// told about tasks that stay overdue; "" tells the department's room.
+func (d *decision) lead(dept offboard.Department) string {
+	return normEmail(d.e.depts.Lead(dept))
 }
 
 // inHours reports whether nudges may go out at now.
@@ -183,7 +179,7 @@ func (d *decision) nudgeApproval(cs *offboard.Case, a *offboard.Approval, t *off
 			}
 			n := offboard.Notice{Kind: offboard.NoticeApprovalStuck, CaseID: cs.ID, TaskKey: a.TaskKey, ApprovalID: a.ID,
 				Department: offboard.DeptHR, Text: fmt.Sprintf("HR: approval %s has waited %s; nobody decided", a.ID, age)}
-			if l := p.lead(offboard.DeptHR); l != "" {
+			if l := d.lead(offboard.DeptHR); l != "" {
 				n.To = []string{l}
 			}
 			if err := d.notify(n); err != nil {
@@ -282,7 +278,7 @@ func (d *decision) nudgeTask(cs *offboard.Case, t *offboard.Task) error {
 		n.Text = fmt.Sprintf("Overdue: %q for %s was due %s ago", t.Title, cs.Employee.DisplayName(), late)
 		detail = fmt.Sprintf("overdue by %s; told %s", late, whoOrRoom(t.Assignee, t.Department))
 	case t.Nudges == 1 && p.RemindAfter > 0 && t.LastNudgeAt != nil && now.Sub(*t.LastNudgeAt) >= p.RemindAfter:
-		lead := p.lead(t.Department)
+		lead := d.lead(t.Department)
 		if lead != "" {
 			n.To = []string{lead}
 		}

@@ -28,15 +28,15 @@ func escalationHarness(t *testing.T, mutate func(*flows.EscalationPolicy)) *harn
 				}
 				return ""
 			},
-			DepartmentLead: func(d offboard.Department) string {
-				switch d {
-				case offboard.DeptFinance:
-					return finLead
-				case offboard.DeptHR:
-					return hrLead
-				}
-				return ""
-			},
+		}
+		o.Departments = offboard.StandardDepartments()
+		for i, d := range o.Departments {
+			switch d.Name {
+			case offboard.DeptFinance:
+				o.Departments[i].Lead = finLead
+			case offboard.DeptHR:
+				o.Departments[i].Lead = hrLead
+			}
 		}
 		if mutate != nil {
 			mutate(&o.Escalation)

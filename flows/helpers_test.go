@@ -19,6 +19,7 @@ var (
 	it       = person("ivan.it@example.com")
 	finance  = person("fiona.finance@example.com")
 	security = person("sam.security@example.com")
+	legal    = person("lena.legal@example.com")
 	admin    = person("ada.admin@example.com")
 	manager  = person("mona.manager@example.com")
 	jane     = person("jane.doe@example.com")
@@ -41,6 +42,8 @@ func testRoles(email string) []offboard.Role {
 		return []offboard.Role{offboard.RoleFinance}
 	case security.Email:
 		return []offboard.Role{offboard.RoleSecurity}
+	case legal.Email:
+		return []offboard.Role{offboard.RoleLegal}
 	case admin.Email:
 		return []offboard.Role{offboard.RoleAdmin}
 	}

@@ -300,7 +300,7 @@ func (d *decision) createCase(c offboard.OpenCase, emp offboard.Employee, manage
 	if err != nil {
 		return nil, err
 	}
-	return &offboard.Result{Case: cs, Tasks: tasks, Approvals: apps, Message: msg}, nil
+	return &offboard.Result{Case: cs, Tasks: tasks, Approvals: apps, Departments: d.e.depts, Message: msg}, nil
 }
 
 func (d *decision) newTask(cs *offboard.Case, order int, tpl offboard.TaskTemplate) *offboard.Task {

@@ -57,7 +57,7 @@ func TestEngine_StartTask_UnsettledDependencies(t *testing.T) {
 	}
 	if ev.Actor.Email != it.Email || ev.Target != "okta_deactivate" || ev.Evidence["override"] != "true" ||
 		ev.Evidence["reason"] != "legal hold: the manager confirmed nothing needs keeping" ||
-		ev.Evidence["unsettled"] != "okta_suspend, okta_clear_sessions, transfer_drive, mail_forwarding" ||
+		ev.Evidence["unsettled"] != "okta_suspend, okta_clear_sessions, transfer_drive, mail_forwarding, legal_hold" ||
 		!strings.Contains(ev.Evidence["risk"], "unassigns every app") {
 		t.Fatalf("override audit = %+v", ev)
 	}
@@ -77,6 +77,7 @@ func TestEngine_StartTask_SettledDependenciesNeedNoOverride(t *testing.T) {
 	for _, key := range []string{"transfer_drive", "mail_forwarding"} {
 		h.apply(offboard.SkipTask{By: it, CaseID: c.ID, TaskKey: key, Reason: "nothing to keep"})
 	}
+	h.apply(offboard.SkipTask{By: hr, CaseID: c.ID, TaskKey: "legal_hold", Reason: "no litigation pending"})
 	// Skipping settles them: advance already ran deactivation by itself.
 	if st := h.task(c.ID, "okta_deactivate").Status; st != offboard.TaskRunning {
 		t.Fatalf("okta_deactivate = %s after its dependencies settled, want running", st)

@@ -38,7 +38,7 @@ func ParsePlaybook(b []byte) (offboard.Playbook, error) {
 // changes the built-in one: its tasks replace tasks with the same key or
 // are added, and Remove drops tasks. Other playbooks start empty or from
 // Extends. Errors name the playbook and the task.
-func ResolvePlaybooks(configured []offboard.Playbook, knownAction func(string) bool) (map[string]*offboard.Playbook, error) {
+func ResolvePlaybooks(configured []offboard.Playbook, knownAction func(string) bool, depts offboard.Departments) (map[string]*offboard.Playbook, error) {
 	builtin, err := DefaultPlaybook()
 	if err != nil {
 		return nil, err
@@ -101,7 +101,7 @@ func ResolvePlaybooks(configured []offboard.Playbook, knownAction func(string) b
 				return !slices.ContainsFunc(merged.Tasks, func(x offboard.TaskTemplate) bool { return x.Key == dep }) && slices.Contains(p.Remove, dep)
 			})
 		}
-		if err := merged.Validate(knownAction); err != nil {
+		if err := merged.Validate(knownAction, depts); err != nil {
 			return nil, err
 		}
 		out[name] = &merged

@@ -29,7 +29,7 @@ func (e *Engine) GetCase(ctx context.Context, actor offboard.Actor, id offboard.
 	if err != nil {
 		return nil, err
 	}
-	return v, nil
+	return e.withDepartments(v)[0], nil
 }
 
 // ListCases returns the cases with a status that the actor may see,
@@ -48,7 +48,7 @@ func (e *Engine) ListCases(ctx context.Context, actor offboard.Actor, status off
 		out, err = visibleViews(tx, actor, ids, limit)
 		return err
 	})
-	return out, err
+	return e.withDepartments(out...), err
 }
 
 // FindCases finds cases by case id, by email (every case of that person),
@@ -78,7 +78,7 @@ func (e *Engine) FindCases(ctx context.Context, actor offboard.Actor, query stri
 		out, err = visibleViews(tx, actor, ids, 0)
 		return err
 	})
-	return out, err
+	return e.withDepartments(out...), err
 }
 
 // findByName matches open cases by name: the whole name, a first or last
@@ -152,6 +152,15 @@ func loadView(tx offboard.Tx, id offboard.CaseID) (*offboard.CaseView, error) {
 		return nil, err
 	}
 	return viewOf(tx, c)
+}
+
+// withDepartments gives views the configured departments that readers
+// list tasks by, and returns the first view (for GetCase) or all.
+func (e *Engine) withDepartments(views ...*offboard.CaseView) []*offboard.CaseView {
+	for _, v := range views {
+		v.Departments = e.depts
+	}
+	return views
 }
 
 // viewOf reads a case's tasks and approvals.

@@ -28,7 +28,7 @@ func (d *decision) startTask(c offboard.StartTask) (*offboard.Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := offboard.CanRunTask(d.actor, cs, t); err != nil {
+	if err := offboard.CanRunTask(d.actor, cs, t, d.e.depts); err != nil {
 		return nil, err
 	}
 	if t.Status.Settled() {
@@ -121,7 +121,7 @@ func (d *decision) completeTask(c offboard.CompleteTask) (*offboard.Result, erro
 	if err != nil {
 		return nil, err
 	}
-	if err := offboard.CanRunTask(d.actor, cs, t); err != nil {
+	if err := offboard.CanRunTask(d.actor, cs, t, d.e.depts); err != nil {
 		return nil, err
 	}
 	note := strings.TrimSpace(c.Note)
@@ -171,7 +171,7 @@ func (d *decision) skipTask(c offboard.SkipTask) (*offboard.Result, error) {
 	if reason == "" {
 		return nil, offboard.Errorf(offboard.EINVALID, "a reason is required to skip %q", t.Title)
 	}
-	if err := offboard.CanSkipTask(d.actor, cs, t); err != nil {
+	if err := offboard.CanSkipTask(d.actor, cs, t, d.e.depts); err != nil {
 		return nil, err
 	}
 	if t.Status.Settled() {
@@ -319,7 +319,7 @@ func (d *decision) revokeNow(c offboard.RevokeNow) (*offboard.Result, error) {
 	var due []*offboard.Task
 	for _, t := range tasks {
 		if t.IsRevocation() && (t.Status == offboard.TaskPending || t.Status == offboard.TaskScheduled) {
-			if err := offboard.CanRunTask(d.actor, cs, t); err != nil {
+			if err := offboard.CanRunTask(d.actor, cs, t, d.e.depts); err != nil {
 				return nil, err
 			}
 			due = append(due, t)

@@ -230,9 +230,26 @@ func hasPhrase(words []string, phrase ...string) bool {
 	return false
 }
 
-// Parse reduces a question to an intent and its subject. An empty
-// Intent means it was not understood.
-func Parse(text string) Parsed {
+// Parse reduces a question to an intent and its subject, knowing the
+// standard departments. An empty Intent means it was not understood.
+func Parse(text string) Parsed { return parse(text, nil) }
+
+// configuredDepartment finds the department a word names by its key or
+// its one-word label ("legal", "facilities"); "it" is handled apart.
+func configuredDepartment(w string, depts offboard.Departments) (offboard.Department, bool) {
+	if w == "it" {
+		return "", false
+	}
+	for _, d := range depts.Names() {
+		if w == string(d) || w == strings.ToLower(depts.Label(d)) {
+			return d, true
+		}
+	}
+	return "", false
+}
+
+// parse is Parse for the configured departments.
+func parse(text string, depts offboard.Departments) Parsed {
 	words, upperIT := normalize(text)
 	ws := map[string]bool{}
 	for _, w := range words {
@@ -257,7 +274,11 @@ func Parse(text string) Parsed {
 			p.Who = caseID(w)
 			continue
 		}
-		if d, ok := departmentWords[w]; ok {
+		d, ok := departmentWords[w]
+		if !ok {
+			d, ok = configuredDepartment(w, depts)
+		}
+		if ok {
 			if p.Department == "" {
 				p.Department = d
 			}

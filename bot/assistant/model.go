@@ -56,6 +56,9 @@ type ModelOptions struct {
 	Fallback *Answerer
 	Clock    offboard.Clock
 	Location *time.Location
+	// Departments is the configured set the tools accept and answers
+	// name (default offboard.StandardDepartments).
+	Departments offboard.Departments
 	// Redactor removes the configured secrets from everything sent to
 	// the model: the question and every tool result (nil: none).
 	Redactor *offboard.Redactor
@@ -105,13 +108,13 @@ func NewModel(o ModelOptions) (*Model, error) {
 	}
 	fb := o.Fallback
 	if fb == nil {
-		fb = New(o.Engine, o.Clock, o.Location)
+		fb = New(o.Engine, o.Clock, o.Location).WithDepartments(o.Departments)
 	}
 	cfg, err := clientConfig(o)
 	if err != nil {
 		return nil, err
 	}
-	return &Model{o: o, client: openai.NewClientWithConfig(cfg), fallback: fb, tools: toolDefs()}, nil
+	return &Model{o: o, client: openai.NewClientWithConfig(cfg), fallback: fb, tools: toolDefs(o.Departments)}, nil
 }
 
 // DefaultAzureAPIVersion is the api-version Azure OpenAI is called with
@@ -170,7 +173,7 @@ func (m *Model) Answer(ctx context.Context, who offboard.Actor, text string) (of
 		return offboard.Reply{Ephemeral: true, Text: "You can see no open offboarding cases, so I have nothing to tell you. " +
 			"HR, IT, Security and admins see every case, Finance the ones that are not confidential, and managers see their reports' cases."}, true
 	}
-	tb := &toolbox{engine: m.o.Engine, who: who, now: m.o.Clock.Now(), loc: m.o.Location}
+	tb := &toolbox{engine: m.o.Engine, depts: m.o.Departments, who: who, now: m.o.Clock.Now(), loc: m.o.Location}
 	qctx, cancel := context.WithTimeout(ctx, m.o.Timeout)
 	defer cancel()
 	reply, rounds, err := m.converse(qctx, tb, scope, text)

@@ -256,7 +256,7 @@ func TestModel_Malformed(t *testing.T) {
 			`{"error":"the arguments of case_status are not valid: invalid character 'j'`,
 			`{"error":"the arguments of find_cases are not valid: json: unknown field \"who\""}`,
 			`{"error":"\"last tuesday\" is not a date like 2026-11-25"}`,
-			`{"error":"department \"marketing\" is not one of it, finance, security, hr"}`,
+			`{"error":"department \"marketing\" is not one of it, finance, security, hr, legal"}`,
 		}},
 	}
 	for _, tt := range tests {

@@ -15,6 +15,7 @@ type Answerer struct {
 	engine offboard.CaseReader
 	clock  offboard.Clock
 	loc    *time.Location
+	depts  offboard.Departments
 }
 
 // New builds an Answerer. A nil clock is the wall clock, a nil location UTC.
@@ -28,6 +29,14 @@ func New(e offboard.CaseReader, clock offboard.Clock, loc *time.Location) *Answe
 	return &Answerer{engine: e, clock: clock, loc: loc}
 }
 
+// WithDepartments sets the configured departments that questions may
+// name and answers list tasks by (default offboard.StandardDepartments).
+// Call it while wiring, before the first question.
+func (a *Answerer) WithDepartments(ds offboard.Departments) *Answerer {
+	a.depts = ds
+	return a
+}
+
 // listLimit caps the lines of one answer.
 const listLimit = 20
 
@@ -38,7 +47,7 @@ const allCases = 1 << 30
 // (the caller then shows its help). Replies are ephemeral: case data may
 // be confidential.
 func (a *Answerer) Answer(ctx context.Context, who offboard.Actor, text string) (offboard.Reply, bool) {
-	p := Parse(text)
+	p := parse(text, a.depts)
 	var r offboard.Reply
 	var err error
 	switch p.Intent {
@@ -167,11 +176,11 @@ func clock(c *offboard.Case, now time.Time) string {
 func (a *Answerer) remaining(v *offboard.CaseView, now time.Time, full bool) string {
 	var lines []string
 	n := 0
-	for _, d := range departmentsOf(v) {
+	for _, d := range v.DepartmentsListed() {
 		for _, t := range v.Tasks {
 			if t.Department == d && !t.Status.Settled() {
 				n++
-				lines = append(lines, fmt.Sprintf("• %s: %s (%s)", d.Label(), t.Title, taskWords(t, now, a.loc)))
+				lines = append(lines, fmt.Sprintf("• %s: %s (%s)", v.Departments.Label(d), t.Title, taskWords(t, now, a.loc)))
 			}
 		}
 	}
@@ -182,16 +191,6 @@ func (a *Answerer) remaining(v *offboard.CaseView, now time.Time, full bool) str
 		return fmt.Sprintf("%d task%s left; ask \"what's left on %s\" for the list.", n, plural(n), v.Case.ID)
 	}
 	return "Left to do:\n" + strings.Join(lines, "\n")
-}
-
-func departmentsOf(v *offboard.CaseView) []offboard.Department {
-	ds := offboard.Departments()
-	for _, t := range v.Tasks {
-		if !slices.Contains(ds, t.Department) {
-			ds = append(ds, t.Department)
-		}
-	}
-	return ds
 }
 
 func taskWords(t *offboard.Task, now time.Time, loc *time.Location) string {
@@ -277,7 +276,7 @@ func (a *Answerer) overdue(ctx context.Context, who offboard.Actor, dept offboar
 		t *offboard.Task
 	}
 	byDept := map[offboard.Department][]late{}
-	depts := offboard.Departments()
+	depts := a.depts.Names()
 	for _, v := range views {
 		for _, t := range v.Tasks {
 			if !isOverdue(t, now) {
@@ -301,14 +300,14 @@ func (a *Answerer) overdue(ctx context.Context, who offboard.Actor, dept offboar
 		for _, l := range ts {
 			n++
 			if len(lines) < listLimit {
-				lines = append(lines, fmt.Sprintf("• %s: %s on %s %s, overdue %s", dp.Label(), l.t.Title,
+				lines = append(lines, fmt.Sprintf("• %s: %s on %s %s, overdue %s", a.depts.Label(dp), l.t.Title,
 					l.v.Case.ID, l.v.Case.Employee.DisplayName(), offboard.Humanize(now.Sub(*l.t.Due))))
 			}
 		}
 	}
 	where := ""
 	if dept != "" {
-		where = " for " + dept.Label()
+		where = " for " + a.depts.Label(dept)
 	}
 	if n == 0 {
 		return offboard.Reply{Text: fmt.Sprintf("Nothing is overdue%s on the cases you can see.", where)}, nil

@@ -34,12 +34,17 @@ const toolLimit = 50
 
 const dateLayout = "2006-01-02"
 
-func toolDefs() []openai.Tool {
+func toolDefs(depts offboard.Departments) []openai.Tool {
 	str := func(desc string) jsonschema.Definition {
 		return jsonschema.Definition{Type: jsonschema.String, Description: desc}
 	}
-	dept := jsonschema.Definition{Type: jsonschema.String, Enum: []string{"it", "finance", "security", "hr"},
-		Description: "Department that owns the tasks."}
+	var names, described []string
+	for _, d := range depts.Names() {
+		names = append(names, string(d))
+		described = append(described, fmt.Sprintf("%s (%s)", d, depts.Label(d)))
+	}
+	dept := jsonschema.Definition{Type: jsonschema.String, Enum: names,
+		Description: "Department that owns the tasks: " + strings.Join(described, ", ") + "."}
 	fn := func(name, desc string, props map[string]jsonschema.Definition, required ...string) openai.Tool {
 		if required == nil {
 			required = []string{}
@@ -87,6 +92,7 @@ func toolDefs() []openai.Tool {
 // toolbox runs tool calls for one asker.
 type toolbox struct {
 	engine offboard.CaseReader
+	depts  offboard.Departments
 	who    offboard.Actor
 	now    time.Time
 	loc    *time.Location
@@ -155,7 +161,7 @@ func (tb *toolbox) dispatch(ctx context.Context, name, args string) (any, error)
 		if err := decode(&a); err != nil {
 			return nil, err
 		}
-		d, err := department(a.Department)
+		d, err := tb.department(a.Department)
 		if err != nil {
 			return nil, err
 		}
@@ -168,7 +174,7 @@ func (tb *toolbox) dispatch(ctx context.Context, name, args string) (any, error)
 		if err := decode(&a); err != nil {
 			return nil, err
 		}
-		d, err := department(a.Department)
+		d, err := tb.department(a.Department)
 		if err != nil {
 			return nil, err
 		}
@@ -193,13 +199,13 @@ func toolNames() []string {
 	return []string{toolFindCases, toolCaseStatus, toolOpenTasks, toolApprovals, toolStats}
 }
 
-func department(s string) (offboard.Department, error) {
+func (tb *toolbox) department(s string) (offboard.Department, error) {
 	if s == "" {
 		return "", nil
 	}
 	d := offboard.Department(strings.ToLower(s))
-	if !d.Valid() {
-		return "", toolError{fmt.Sprintf("department %q is not one of it, finance, security, hr", s)}
+	if !tb.depts.Has(d) {
+		return "", toolError{fmt.Sprintf("department %q is not one of %s", s, tb.depts.Join())}
 	}
 	return d, nil
 }

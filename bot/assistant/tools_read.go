@@ -221,7 +221,7 @@ type approvalRow struct {
 }
 
 func (tb *toolbox) task(t *offboard.Task) taskRow {
-	r := taskRow{Key: t.Key, Title: t.Title, Department: t.Department.Label(), Status: string(t.Status),
+	r := taskRow{Key: t.Key, Title: t.Title, Department: tb.depts.Label(t.Department), Status: string(t.Status),
 		Optional: t.Optional, Assignee: t.Assignee, LastError: t.LastError, Evidence: t.Evidence,
 		SkipReason: t.SkipReason, CompletedBy: t.CompletedBy}
 	if t.Due != nil {
@@ -244,7 +244,7 @@ func (tb *toolbox) approval(v *offboard.CaseView, a *offboard.Approval) approval
 		EscalatedTo: a.EscalatedTo, Status: string(a.Status), Since: tb.when(a.CreatedAt)}
 	for _, t := range v.Tasks {
 		if t.Key == a.TaskKey {
-			r.Task, r.Department = t.Title, t.Department.Label()
+			r.Task, r.Department = t.Title, tb.depts.Label(t.Department)
 		}
 	}
 	if a.Status == offboard.ApprovalPending {
@@ -318,11 +318,11 @@ func (tb *toolbox) caseStatus(ctx context.Context, q string) (any, error) {
 		tasks = append(tasks, tb.task(t))
 		switch {
 		case t.Status == offboard.TaskFailed || t.Status == offboard.TaskUnverified:
-			blockers = append(blockers, fmt.Sprintf("%s (%s): %s", t.Title, t.Department.Label(), t.Status))
+			blockers = append(blockers, fmt.Sprintf("%s (%s): %s", t.Title, tb.depts.Label(t.Department), t.Status))
 		case t.Status == offboard.TaskWaitingApproval:
-			blockers = append(blockers, fmt.Sprintf("%s (%s): waiting for approval", t.Title, t.Department.Label()))
+			blockers = append(blockers, fmt.Sprintf("%s (%s): waiting for approval", t.Title, tb.depts.Label(t.Department)))
 		case isOverdue(t, tb.now):
-			blockers = append(blockers, fmt.Sprintf("%s (%s): overdue %s", t.Title, t.Department.Label(), offboard.Humanize(tb.now.Sub(*t.Due))))
+			blockers = append(blockers, fmt.Sprintf("%s (%s): overdue %s", t.Title, tb.depts.Label(t.Department), offboard.Humanize(tb.now.Sub(*t.Due))))
 		}
 	}
 	detail["tasks"] = tasks
@@ -405,7 +405,7 @@ func (tb *toolbox) approvals(ctx context.Context, dept offboard.Department, q st
 				continue
 			}
 			r := tb.approval(v, a)
-			if dept != "" && r.Department != dept.Label() {
+			if dept != "" && r.Department != tb.depts.Label(dept) {
 				continue
 			}
 			r.CaseID, r.Name = v.Case.ID, v.Case.Employee.DisplayName()

@@ -37,8 +37,8 @@ func (c *Console) digestFor(p *person) *digestView {
 	case slices.Contains(p.Roles, offboard.RoleHR), slices.Contains(p.Roles, offboard.RoleAdmin):
 		part = *d
 	default:
-		for _, dept := range offboard.Departments() {
-			if slices.Contains(p.Roles, dept.Role()) {
+		for _, dept := range d.Listed() {
+			if slices.Contains(p.Roles, d.Departments.RoleOf(dept)) {
 				part = d.ForDepartment(dept)
 			}
 		}

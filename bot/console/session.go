@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -204,7 +205,14 @@ func (c *Console) people(ctx context.Context) []person {
 		order = append(order, e)
 		return p
 	}
-	for _, r := range offboard.ConfigurableRoles() {
+	// The built-in roles first, then departments' own roles (facilities…).
+	roles := offboard.ConfigurableRoles()
+	for _, r := range slices.Sorted(maps.Keys(c.o.People)) {
+		if !slices.Contains(roles, r) {
+			roles = append(roles, r)
+		}
+	}
+	for _, r := range roles {
 		for _, e := range c.o.People[r] {
 			if p := add(e); p != nil && !slices.Contains(p.Roles, r) {
 				p.Roles = append(p.Roles, r)

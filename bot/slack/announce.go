@@ -22,7 +22,7 @@ const announceFailed = "failed:"
 // never holds up a case. Only a rate limit is returned, for the outbox to
 // wait out.
 func (p *Platform) announce(ctx context.Context, v *offboard.CaseView, room offboard.RoomRef) error {
-	for _, d := range offboard.Departments() {
+	for _, d := range v.DepartmentsListed() {
 		ch := p.deptCh[d]
 		key := "notice:" + string(d)
 		if ch == "" || room.Messages[key] != "" {
@@ -39,7 +39,7 @@ func (p *Platform) announce(ctx context.Context, v *offboard.CaseView, room offb
 		text := fmt.Sprintf("A confidential offboarding case needs you: %s", where)
 		if !v.Case.Confidential {
 			text = fmt.Sprintf("New offboarding %s for %s (last day %s): %d %s tasks in %s",
-				v.Case.ID, Escape(v.Case.Employee.DisplayName()), v.Case.LastDay, n, d.Label(), where)
+				v.Case.ID, Escape(v.Case.Employee.DisplayName()), v.Case.LastDay, n, v.Departments.Label(d), where)
 		}
 		ts := ""
 		_, posted, err := p.api.PostMessageContext(ctx, ch, slack.MsgOptionText(text, false))
@@ -51,7 +51,7 @@ func (p *Platform) announce(ctx context.Context, v *offboard.CaseView, room offb
 			code := slackErrorText(err)
 			p.log.Warn("slack: a department channel refused the case announcement; skipped", "case_id", v.Case.ID,
 				"department", string(d), "channel", ch, "err", code)
-			p.reportBadChannel(ctx, d, ch, code, room)
+			p.reportBadChannel(ctx, d, v.Departments.Label(d), ch, code, room)
 			ts = announceFailed + code
 		} else {
 			ts = posted
@@ -67,7 +67,7 @@ func (p *Platform) announce(ctx context.Context, v *offboard.CaseView, room offb
 // reportBadChannel tells HR once per channel (per run) that a department
 // channel does not take the bot's posts, and what to do about it: in the
 // HR channel when there is one, else in the case room.
-func (p *Platform) reportBadChannel(ctx context.Context, d offboard.Department, ch, code string, room offboard.RoomRef) {
+func (p *Platform) reportBadChannel(ctx context.Context, d offboard.Department, label, ch, code string, room offboard.RoomRef) {
 	p.mu.Lock()
 	told := p.badChannels[ch]
 	p.badChannels[ch] = true
@@ -80,7 +80,7 @@ func (p *Platform) reportBadChannel(ctx context.Context, d offboard.Department, 
 		fix = "check the channel id in the configuration"
 	}
 	text := fmt.Sprintf("⚠️ I cannot post case announcements in %s (the %s channel): Slack says %s. Until you %s, %s hears about new cases only in their case rooms. (departments.%s.slack_channel)",
-		channelRef(ch), d.Label(), code, fix, d.Label(), strings.ToLower(string(d)))
+		channelRef(ch), label, code, fix, label, strings.ToLower(string(d)))
 	target := p.hrCh
 	if target == "" || target == ch {
 		target = room.ID

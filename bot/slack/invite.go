@@ -46,8 +46,8 @@ func (p *Platform) wantedEmails(v *offboard.CaseView) []string {
 		roles = append(roles, offboard.RoleIT)
 	} else {
 		for _, t := range v.Tasks {
-			if !slices.Contains(roles, t.Department.Role()) {
-				roles = append(roles, t.Department.Role())
+			if r := v.Departments.RoleOf(t.Department); !slices.Contains(roles, r) {
+				roles = append(roles, r)
 			}
 		}
 	}

@@ -167,7 +167,7 @@ func (p *Platform) openRoom(ctx context.Context, v *offboard.CaseView) (_ *offbo
 			return nil, nil, err
 		}
 	}
-	for _, d := range offboard.Departments() {
+	for _, d := range v.DepartmentsListed() {
 		key := "dept:" + string(d)
 		if room.Messages[key] != "" {
 			continue

@@ -18,7 +18,7 @@ func (p *Platform) announceFailed(ctx context.Context, v *offboard.CaseView, roo
 		"department", string(d), "channel", channel, "err", err)
 	if _, told := p.badChannels.LoadOrStore(channel, true); !told {
 		text := fmt.Sprintf("⚠️ I cannot post case announcements in the %s channel (%s): %s. Add the offboard app to that channel's team, or fix departments.%s.teams_channel; until then %s hears about new cases only here.",
-			d.Label(), channel, msg, strings.ToLower(string(d)), d.Label())
+			v.Departments.Label(d), channel, msg, strings.ToLower(string(d)), v.Departments.Label(d))
 		if _, perr := p.post(ctx, room.Messages[keyServiceURL], room.ID, newMessage(text, nil)); perr != nil {
 			p.log.Warn("teams: telling HR about a bad department channel failed", "channel", channel, "err", perr)
 		}

@@ -30,7 +30,7 @@ func (p *Platform) PostDigest(ctx context.Context, d offboard.Digest) error {
 		}
 	}
 	post(p.channelID, d)
-	for _, dept := range offboard.Departments() {
+	for _, dept := range d.Listed() {
 		post(p.deptCh[dept], d.ForDepartment(dept))
 	}
 	return errors.Join(errs...)

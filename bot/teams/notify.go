@@ -143,7 +143,7 @@ func (p *Platform) openRoom(ctx context.Context, v *offboard.CaseView) (*offboar
 		room.Messages = map[string]string{}
 	}
 	svc := room.Messages[keyServiceURL]
-	for _, d := range offboard.Departments() {
+	for _, d := range v.DepartmentsListed() {
 		key := "dept:" + string(d)
 		if room.Messages[key] != "" {
 			continue
@@ -282,7 +282,7 @@ func (p *Platform) postApprovals(ctx context.Context, v *offboard.CaseView, room
 // announce tells each department's channel once that a case needs it; a
 // confidential case says nothing about who leaves.
 func (p *Platform) announce(ctx context.Context, v *offboard.CaseView, room offboard.RoomRef) error {
-	for _, d := range offboard.Departments() {
+	for _, d := range v.DepartmentsListed() {
 		ch := p.deptCh[d]
 		key := "notice:" + string(d)
 		if ch == "" || room.Messages[key] != "" {
@@ -295,7 +295,7 @@ func (p *Platform) announce(ctx context.Context, v *offboard.CaseView, room offb
 		text := fmt.Sprintf("A confidential offboarding case (%s) needs you; see its thread in the Offboarding channel.", v.Case.ID)
 		if !v.Case.Confidential {
 			text = fmt.Sprintf("New offboarding %s for %s (last day %s): %d %s tasks in the Offboarding channel.",
-				v.Case.ID, v.Case.Employee.DisplayName(), v.Case.LastDay, n, d.Label())
+				v.Case.ID, v.Case.Employee.DisplayName(), v.Case.LastDay, n, v.Departments.Label(d))
 		}
 		_, id, err := p.createThread(ctx, room.Messages[keyServiceURL], ch, newMessage(text, nil))
 		if _, limited := err.(*offboard.RateLimitError); limited {

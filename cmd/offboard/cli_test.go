@@ -41,7 +41,7 @@ func TestRun_Usage(t *testing.T) {
 func TestConfigCheck(t *testing.T) {
 	t.Run("the example config is valid", func(t *testing.T) {
 		code, out, errOut := runCLI("config", "check", "--config", "../../config.example.yaml")
-		if code != 0 || !strings.Contains(out, "OK") || !strings.Contains(out, "default (16 tasks)") {
+		if code != 0 || !strings.Contains(out, "OK") || !strings.Contains(out, "default (17 tasks)") {
 			t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
 		}
 	})

@@ -96,7 +96,7 @@ func (a *app) mountPages(clock offboard.Clock) error {
 	}
 	cfg := a.cfg
 	o := dashboard.Options{Engine: a.engine, Audit: a.db.AuditEvents, Verify: a.db.VerifyAudit,
-		Clock: clock, Location: cfg.Location(), Logger: a.log.With("component", "dashboard"), Banner: a.banner(), PublicURL: cfg.HTTP.PublicURL}
+		Clock: clock, Location: cfg.Location(), Departments: cfg.DepartmentSet(), Logger: a.log.With("component", "dashboard"), Banner: a.banner(), PublicURL: cfg.HTTP.PublicURL}
 	protect := a.guard
 	if a.signin != nil {
 		o.ViewerOf = signin.Identify
@@ -128,14 +128,14 @@ func (a *app) mountPages(clock offboard.Clock) error {
 // the rules as its fallback, or with the rules alone when no model is
 // configured.
 func newAssistant(cfg *config.Config, log *slog.Logger, e *flows.Engine, clock offboard.Clock, roles func(string) []offboard.Role) (bot.Assistant, error) {
-	rules := assistant.New(e, clock, cfg.Location())
+	rules := assistant.New(e, clock, cfg.Location()).WithDepartments(cfg.DepartmentSet())
 	if !cfg.AssistantEnabled() {
 		return rules, nil
 	}
 	c := cfg.Assistant
 	m, err := assistant.NewModel(assistant.ModelOptions{Engine: e, Roles: roles,
 		APIKey: c.APIKey.Reveal(), BaseURL: c.BaseURL, Model: c.Model, APIVersion: c.APIVersion, MaxToolRounds: c.MaxToolRounds, Timeout: c.Timeout.D(),
-		Fallback: rules, Clock: clock, Location: cfg.Location(), Redactor: redactorFor(cfg), Logger: log.With("component", "assistant")})
+		Fallback: rules, Clock: clock, Location: cfg.Location(), Departments: cfg.DepartmentSet(), Redactor: redactorFor(cfg), Logger: log.With("component", "assistant")})
 	if err != nil {
 		return nil, fmt.Errorf("assistant: %w", err)
 	}

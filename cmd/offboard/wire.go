@@ -258,12 +258,14 @@ func (a *app) wireEngine() error {
 		// A typed email no directory knows is refused with the nearest
 		// known one, until someone confirms it (issue 12).
 		Lookup: a.directory.Lookup,
+		// Departments name task owners, their roles and the leads that
+		// tasks staying overdue escalate to.
+		Departments: cfg.DepartmentSet(),
 		Escalation: flows.EscalationPolicy{
 			RemindAfter: cfg.Escalation.RemindAfter.D(), EscalateAfter: cfg.Escalation.EscalateAfter.D(),
 			EscalateTo: cfg.Escalation.EscalateTo, MaxLevel: cfg.Escalation.MaxLevel,
-			DepartmentLead: func(d offboard.Department) string { return cfg.Departments[d].Lead },
-			ManagerOf:      a.directory.ManagerOf,
-			BusinessHours:  businessHours(cfg, a.directory.Location),
+			ManagerOf:     a.directory.ManagerOf,
+			BusinessHours: businessHours(cfg, a.directory.Location),
 		},
 		Redactor: a.redactor, Logger: log.With("component", "engine"), AfterCommit: wake,
 	})
@@ -554,7 +556,7 @@ func shutdownContext(d time.Duration) (context.Context, context.CancelFunc) {
 // resolvePlaybooks validates the configured playbooks and lists them with
 // their task counts.
 func resolvePlaybooks(cfg *config.Config, known func(string) bool) (string, error) {
-	pbs, err := flows.ResolvePlaybooks(cfg.Playbooks, known)
+	pbs, err := flows.ResolvePlaybooks(cfg.Playbooks, known, cfg.DepartmentSet())
 	if err != nil {
 		return "", err
 	}

@@ -62,6 +62,7 @@ func newChart(id, title string, labels []string, values []int, text func(int) st
 
 type deptCount struct {
 	Department offboard.Department
+	Label      string
 	Overdue    int
 	Worst      string
 	worst      time.Duration
@@ -150,7 +151,7 @@ func (s *server) analytics(w http.ResponseWriter, r *http.Request) {
 		for _, t := range c.Summary.Overdue(now) {
 			dc := overdue[t.Department]
 			if dc == nil {
-				dc = &deptCount{Department: t.Department}
+				dc = &deptCount{Department: t.Department, Label: s.o.Departments.Label(t.Department)}
 				overdue[t.Department] = dc
 			}
 			dc.Overdue++
@@ -212,12 +213,21 @@ func (s *server) analytics(w http.ResponseWriter, r *http.Request) {
 		d.Overdue = append(d.Overdue, *dc)
 		d.OverdueTotal += dc.Overdue
 	}
+	// Most overdue first; ties in the configured order, departments no
+	// longer configured last.
+	order := s.o.Departments.Names()
+	rank := func(d offboard.Department) int {
+		if i := slices.Index(order, d); i >= 0 {
+			return i
+		}
+		return len(order)
+	}
 	slices.SortFunc(d.Overdue, func(a, b deptCount) int {
-		return cmp.Or(cmp.Compare(b.Overdue, a.Overdue), cmp.Compare(a.Department, b.Department))
+		return cmp.Or(cmp.Compare(b.Overdue, a.Overdue), cmp.Compare(rank(a.Department), rank(b.Department)), cmp.Compare(a.Department, b.Department))
 	})
 	dl, dv := make([]string, len(d.Overdue)), make([]int, len(d.Overdue))
 	for i, dc := range d.Overdue {
-		dl[i], dv[i] = string(dc.Department), dc.Overdue
+		dl[i], dv[i] = dc.Label, dc.Overdue
 	}
 	d.OverdueChart = newChart("overdue", "Overdue tasks by department", dl, dv, itoa)
 	s.render(w, r, http.StatusOK, "analytics", "Analytics", d)

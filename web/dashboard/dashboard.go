@@ -37,6 +37,9 @@ type Options struct {
 	Clock    offboard.Clock
 	Location *time.Location
 	Logger   *slog.Logger
+	// Departments is the configured set: tables name departments by
+	// label and list them in its order (empty: StandardDepartments).
+	Departments offboard.Departments
 	// Viewer is who the pages show data to; the zero value means the
 	// system actor "dashboard". ViewerOf, when set, replaces it per
 	// request: the signed-in person (web/signin), whose pages then show
@@ -101,6 +104,7 @@ func New(o Options) (http.Handler, error) {
 		"when":     s.when,
 		"whenp":    s.whenp,
 		"humanize": offboard.Humanize,
+		"dept":     func(d offboard.Department) string { return s.o.Departments.Label(d) },
 	}
 	for _, p := range []string{"index", "case", "analytics", "audit", "error"} {
 		t, err := template.New(p).Funcs(funcs).ParseFS(assets, "templates/layout.html", "templates/"+p+".html")
