@@ -95,6 +95,7 @@ var departmentWords = map[string]offboard.Department{
 	"security": offboard.DeptSecurity, "infosec": offboard.DeptSecurity, "secops": offboard.DeptSecurity, "sec": offboard.DeptSecurity,
 	"hr": offboard.DeptHR, "people": offboard.DeptHR,
 	"helpdesk": offboard.DeptIT, "i.t": offboard.DeptIT,
+	"counsel": offboard.DeptLegal, "lawyers": offboard.DeptLegal,
 }
 
 // stopwords never form part of a name.
@@ -274,9 +275,11 @@ func parse(text string, depts offboard.Departments) Parsed {
 			p.Who = caseID(w)
 			continue
 		}
-		d, ok := departmentWords[w]
+		// A configured department's own name wins over a synonym: a
+		// company with a payroll department means it by "payroll".
+		d, ok := configuredDepartment(w, depts)
 		if !ok {
-			d, ok = configuredDepartment(w, depts)
+			d, ok = departmentWords[w]
 		}
 		if ok {
 			if p.Department == "" {
