@@ -171,7 +171,7 @@ func (m *Model) Answer(ctx context.Context, who offboard.Actor, text string) (of
 	scope, ok := m.scope(ctx, who)
 	if !ok {
 		return offboard.Reply{Ephemeral: true, Text: "You can see no open offboarding cases, so I have nothing to tell you. " +
-			"HR, IT, Security and admins see every case, Finance the ones that are not confidential, and managers see their reports' cases."}, true
+			"HR, IT, Security, Legal and admins see every case, Finance and other departments the ones that are not confidential, and managers see their reports' cases."}, true
 	}
 	tb := &toolbox{engine: m.o.Engine, depts: m.o.Departments, who: who, now: m.o.Clock.Now(), loc: m.o.Location}
 	qctx, cancel := context.WithTimeout(ctx, m.o.Timeout)
@@ -211,9 +211,9 @@ func (m *Model) scope(ctx context.Context, who offboard.Actor) (string, bool) {
 		return false
 	}
 	switch {
-	case has(offboard.RoleHR) || has(offboard.RoleIT) || has(offboard.RoleSecurity) || has(offboard.RoleAdmin) || has(offboard.RoleSystem):
+	case has(offboard.RoleHR) || has(offboard.RoleIT) || has(offboard.RoleSecurity) || has(offboard.RoleLegal) || has(offboard.RoleAdmin) || has(offboard.RoleSystem):
 		return "every case", true
-	case has(offboard.RoleFinance):
+	case len(roles) > 0: // Finance, or a department config added
 		return "the cases that are not confidential, and the cases of people who report to them", true
 	}
 	views, err := m.o.Engine.ListCases(ctx, who, offboard.CaseOpen, 1)

@@ -44,7 +44,7 @@ func viewerKey(a offboard.Actor) string {
 }
 
 // seesAll reports whether the viewer may see every case, confidential
-// ones included (HR, IT, Security, admins, offboard itself). Only they see
+// ones included (HR, IT, Security, Legal, admins, offboard itself). Only they see
 // audit events that belong to no case, such as refused deliveries.
 func seesAll(a offboard.Actor) bool {
 	return offboard.CanViewCase(a, &offboard.Case{Confidential: true}) == nil
