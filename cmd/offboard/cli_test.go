@@ -73,6 +73,26 @@ func TestConfigCheck(t *testing.T) {
 			t.Fatalf("serve: exit %d: %s", code, errOut)
 		}
 	})
+	t.Run("a task of an unknown department names the key, a configured one passes", func(t *testing.T) {
+		dir := t.TempDir()
+		task := `playbooks:
+  - name: default
+    tasks:
+      - key: return_badge
+        department: facilities
+        title: Collect the badge
+        action: manual
+`
+		path := writeConfig(t, dir, task)
+		code, _, errOut := runCLI("config", "check", "--config", path)
+		if code != 1 || !strings.Contains(errOut, `task "return_badge"`) || !strings.Contains(errOut, `department "facilities" is not one of it, finance, security, hr, legal`) {
+			t.Fatalf("exit %d: %s", code, errOut)
+		}
+		path = writeConfig(t, t.TempDir(), task+"departments:\n  facilities: {label: Workplace}\n")
+		if code, out, errOut := runCLI("config", "check", "--config", path); code != 0 || !strings.Contains(out, "default (18 tasks)") {
+			t.Fatalf("with facilities configured: exit %d\n%s\n%s", code, out, errOut)
+		}
+	})
 	t.Run("an unset variable names it", func(t *testing.T) {
 		dir := t.TempDir()
 		path := filepath.Join(dir, "c.yaml")
