@@ -16,7 +16,7 @@ import (
 
 func digestPlatform(t *testing.T, s *slacktest.Server) *Platform {
 	t.Helper()
-	for id, name := range map[string]string{"CHR": "hr", "CIT": "it-desk", "CFIN": "finance", "CSEC": "security"} {
+	for id, name := range map[string]string{"CHR": "hr", "CIT": "it-desk", "CFIN": "finance", "CSEC": "security", "CFAC": "facilities"} {
 		s.AddChannel(id, name, true)
 	}
 	db, err := store.Open(filepath.Join(t.TempDir(), "offboard.db"), store.Options{})
@@ -35,7 +35,7 @@ func digestPlatform(t *testing.T, s *slacktest.Server) *Platform {
 	p, err := New(Options{AppToken: slacktest.AppToken, BotToken: slacktest.BotToken, APIURL: s.APIURL(),
 		Router: router, Engine: eng, HRChannel: "CHR",
 		DepartmentChannels: map[offboard.Department]string{
-			offboard.DeptIT: "CIT", offboard.DeptFinance: "CFIN", offboard.DeptSecurity: "CSEC",
+			offboard.DeptIT: "CIT", offboard.DeptFinance: "CFIN", offboard.DeptSecurity: "CSEC", "facilities": "CFAC",
 		}})
 	if err != nil {
 		t.Fatal(err)
@@ -81,6 +81,31 @@ func TestPostDigest(t *testing.T) {
 	}
 	if msgs := s.Messages("CSEC"); len(msgs) != 0 {
 		t.Errorf("security has nothing in the digest but got %+v", msgs)
+	}
+}
+
+// TestPostDigest_ConfiguredDepartment: a department config adds gets its
+// part of the digest in its channel, under its label.
+func TestPostDigest_ConfiguredDepartment(t *testing.T) {
+	s := slacktest.New(t)
+	p := digestPlatform(t, s)
+	d := offboard.Digest{
+		At:          time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC),
+		Departments: append(offboard.StandardDepartments(), offboard.DepartmentInfo{Name: "facilities", Label: "Workplace", Role: "facilities"}),
+		Open: []offboard.DigestCase{{ID: "OFF-0001", Name: "Jane Doe", Kind: offboard.Voluntary, LastDay: "2026-12-31",
+			Settled: 3, Total: 18, Departments: []offboard.Department{offboard.DeptIT, "facilities"}}},
+		Overdue: map[offboard.Department][]offboard.DigestTask{"facilities": {{CaseID: "OFF-0001", Key: "return_desk",
+			Title: "Clear the desk", Department: "facilities", Overdue: 3 * time.Hour}}},
+	}
+	if err := p.PostDigest(context.Background(), d); err != nil {
+		t.Fatal(err)
+	}
+	msgs := s.Messages("CFAC")
+	if len(msgs) != 1 || !strings.Contains(msgs[0].Text, `• Workplace: "Clear the desk" on OFF-0001`) {
+		t.Fatalf("facilities channel got %+v, want its part of the digest under its label", msgs)
+	}
+	if it := s.Messages("CIT"); len(it) != 1 || strings.Contains(it[0].Text, "Clear the desk") {
+		t.Errorf("IT's part of the digest: %+v", it)
 	}
 }
 
