@@ -97,8 +97,8 @@ func (c *Config) AssignableRoles() []offboard.Role {
 	out := offboard.ConfigurableRoles()
 	for _, r := range c.DepartmentSet().Roles() {
 		// A misconfigured department (validateDepartments says so) must
-		// not make its bad role assignable.
-		if offboard.ValidDepartmentName(string(r)) && !slices.Contains(out, r) {
+		// not make its bad role, or offboard's own, assignable.
+		if offboard.ValidDepartmentName(string(r)) && r != offboard.RoleSystem && !slices.Contains(out, r) {
 			out = append(out, r)
 		}
 	}
@@ -141,15 +141,35 @@ func roleNamesOf(roles []offboard.Role) []string {
 	return out
 }
 
-// validateDepartments checks each department's key, lead and role.
+// maxDepartmentLabel bounds a label: it heads cards and digest lines.
+const maxDepartmentLabel = 40
+
+// validateDepartments checks each department's key, label, lead and
+// role. Neither the key nor the role may be admin or system: a
+// department's role is assignable under roles:, and offboard's own role
+// must never be.
 func (c *Config) validateDepartments(v *validator) {
+	labels := map[string]offboard.Department{}
 	for _, d := range sortedKeys(c.Departments) {
 		p := keyPath("departments", string(d))
-		if !offboard.ValidDepartmentName(string(d)) {
+		switch {
+		case !offboard.ValidDepartmentName(string(d)):
 			v.add(p, "department key %q: want lowercase letters, digits and _ (starting with a letter), as playbooks name it", d)
+			continue
+		case offboard.Role(d) == offboard.RoleSystem || offboard.Role(d) == offboard.RoleAdmin:
+			v.add(p, "%q is a role, not a department; name the department otherwise", d)
 			continue
 		}
 		s := c.Departments[d]
+		label := departmentLabel(d, s.Label)
+		switch other, dup := labels[strings.ToLower(label)]; {
+		case len(label) > maxDepartmentLabel || strings.ContainsFunc(label, unicode.IsControl):
+			v.add(p+".label", "want a short name on one line (at most %d characters)", maxDepartmentLabel)
+		case dup:
+			v.add(p+".label", "%q is also the label of departments.%s; people could not tell them apart", label, other)
+		default:
+			labels[strings.ToLower(label)] = d
+		}
 		if s.Lead != "" && !validEmail(s.Lead) {
 			v.add(p+".lead", "want an email address, got %q", s.Lead)
 		}

@@ -114,12 +114,16 @@ departments:
   it: {lead: ivan}
   Legal Team: {}
   facilities: {role: admin}
+  system: {}
+  people: {label: hr}
 `, []string{
 			`config.yaml:2: roles.hr[1]: want an email address (or a Teams user's AAD object id), got "not an email"`,
-			`config.yaml:3: roles.admn: unknown role "admn"; want one of hr, it, finance, security, legal, admin — did you mean "admin"?`,
+			`config.yaml:3: roles.admn: unknown role "admn"; want one of hr, it, finance, security, legal, admin, people — did you mean "admin"?`,
 			`config.yaml:5: departments.it.lead: want an email address, got "ivan"`,
 			`config.yaml:6: departments["Legal Team"]: department key "Legal Team": want lowercase letters, digits and _ (starting with a letter), as playbooks name it`,
 			`config.yaml:7: departments.facilities.role: "admin" cannot work a department's tasks; name a role of its own (default "facilities")`,
+			`config.yaml:9: departments.people.label: "hr" is also the label of departments.hr; people could not tell them apart`,
+			`config.yaml:8: departments.system: "system" is a role, not a department; name the department otherwise`,
 		}},
 		{"ranges and enums", `
 log:
