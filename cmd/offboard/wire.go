@@ -337,7 +337,7 @@ func (a *app) wireRunner() error {
 	}
 	var err error
 	a.runner, err = runner.New(runner.Options{
-		Store: db, Engine: a.engine, Actions: a.actions, Clock: clock, Notifier: notifier,
+		Jobs: db, Engine: a.engine, Actions: a.actions, Clock: clock, Notifier: notifier,
 		Workers: cfg.Runner.Workers, BackoffBase: cfg.Runner.BackoffBase.D(), BackoffMax: cfg.Runner.BackoffMax.D(),
 		Redactor: redactor, Logger: log.With("component", "runner"),
 	})

@@ -4,7 +4,7 @@
 //
 // # Worker pool
 //
-// Runner.Run claims ready jobs from the store in one short transaction
+// Runner.Run claims ready jobs from the queue in one short transaction
 // (most urgent first: revocation, then device, chat, report), marks them
 // leased, and hands them to a fixed number of workers. A worker runs the
 // job outside any transaction — a connector action for action jobs, the
@@ -44,6 +44,7 @@
 //
 // runner imports the root package, connectors, robfig/cron and the
 // standard library. It never imports flows, store or bot: the engine
-// arrives as offboard.CaseService, the store as offboard.Store, chat as
-// offboard.Notifier.
+// arrives as offboard.CaseService, the outbox as the narrow
+// offboard.JobQueue (claim, release, retry, dead-letter, settle; each
+// its own transaction), chat as offboard.Notifier.
 package runner
