@@ -74,11 +74,7 @@ func (r *Runner) runAction(ctx context.Context, j *offboard.Job) {
 		r.report(ctx, log, offboard.ActionFailed{By: runnerActor, JobID: j.ID, Error: r.clean(msg), Retryable: retryable, RetryAt: retryAt})
 	}
 
-	var emp offboard.Employee
-	v, err := r.engine.GetCase(ctx, runnerActor, j.CaseID)
-	if err == nil {
-		emp = v.Case.Employee
-	}
+	target, err := r.target(ctx, j)
 	if err != nil {
 		if ctx.Err() != nil {
 			log.Warn("job cut off by shutdown before it ran; it stays leased")
@@ -102,7 +98,7 @@ func (r *Runner) runAction(ctx context.Context, j *offboard.Job) {
 	}
 	req := connectors.Request{
 		JobID: j.ID, CaseID: j.CaseID, TaskKey: j.TaskKey, Action: j.Action,
-		Params: maps.Clone(j.Params), Employee: emp, Attempt: attempt,
+		Params: maps.Clone(j.Params), Target: target, Attempt: attempt,
 	}
 	log.Debug("action started")
 	started := time.Now()
@@ -114,7 +110,7 @@ func (r *Runner) runAction(ctx context.Context, j *offboard.Job) {
 		log.Info("action done", "verified", res.Verified, "already_done", res.AlreadyDone, "took", took)
 		r.report(ctx, log, offboard.ActionSucceeded{
 			By: runnerActor, JobID: j.ID, Verified: res.Verified, AlreadyDone: res.AlreadyDone,
-			Summary: res.Summary, Evidence: res.Evidence,
+			Summary: res.Summary, Evidence: res.Evidence, UserID: res.UserID,
 		})
 		return
 	}
@@ -146,6 +142,22 @@ func (r *Runner) runAction(ctx context.Context, j *offboard.Job) {
 	retryable := connectors.Retryable(err)
 	log.Warn("action failed", "retryable", retryable, "took", took, "err", err)
 	fail(retryable, safeMessage(err))
+}
+
+// target is who the job's action is for: the snapshot the engine wrote
+// on the job. Only a job queued before jobs carried one (an upgrade with
+// work in the queue) makes the runner ask the engine for its case.
+func (r *Runner) target(ctx context.Context, j *offboard.Job) (offboard.Target, error) {
+	if j.Target != nil {
+		t := *j.Target
+		t.UserIDs = maps.Clone(t.UserIDs)
+		return t, nil
+	}
+	v, err := r.engine.GetCase(ctx, runnerActor, j.CaseID)
+	if err != nil {
+		return offboard.Target{}, err
+	}
+	return *offboard.NewTarget(v.Case), nil
 }
 
 // panicError carries a recovered panic value.
