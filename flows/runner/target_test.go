@@ -1,6 +1,7 @@
 package runner_test
 
 import (
+	"context"
 	"maps"
 	"testing"
 
@@ -33,5 +34,44 @@ func TestRunner_Run_targetCarriesFoundUserID(t *testing.T) {
 	}
 	if ids := e.caseOf(res.Case.ID).UserIDs; ids["okta"] != "00u1jane" {
 		t.Errorf("case user ids = %v", ids)
+	}
+}
+
+// Jobs queued before jobs carried a target (work in the queue across an
+// upgrade) still run for the right person: the runner asks the engine.
+func TestRunner_Run_jobWithoutTarget(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	l := newLedger(e.clock)
+	res := e.open("jane@example.com", offboard.Involuntary, "")
+	id := res.Case.ID
+	stripped := 0
+	err := e.db.Update(context.Background(), func(tx offboard.Tx) error {
+		jobs, err := tx.JobsForCase(id)
+		if err != nil {
+			return err
+		}
+		for _, j := range jobs {
+			if j.Kind == offboard.JobAction {
+				j.Target = nil
+				stripped++
+				if err := tx.PutJob(j); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil || stripped == 0 {
+		t.Fatalf("stripping targets: %d jobs, %v", stripped, err)
+	}
+	r, _ := e.start(runner.Options{Actions: l.registry(t), Notifier: l})
+	r.Wake()
+	e.waitTasks(id, offboard.TaskDone, immediateKeys...)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, a := range []string{"okta.suspend", "okta.clear_sessions"} {
+		if got := l.targets[a]; got.Email != "jane@example.com" || got.Name != "Jane Doe" {
+			t.Errorf("%s without a snapshot got target %+v", a, got)
+		}
 	}
 }
