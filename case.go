@@ -196,6 +196,10 @@ type Case struct {
 	// CancelReason is set when Status is cancelled.
 	CancelReason string    `json:"cancel_reason,omitempty"`
 	Rooms        []RoomRef `json:"rooms,omitempty"`
+	// UserIDs are the employee's user ids by system ("okta" → "00u1…"),
+	// recorded when a connector found them, so later actions carry them
+	// (Target) instead of looking the person up again.
+	UserIDs map[string]string `json:"user_ids,omitempty"`
 	// Summary is kept by the engine for lists; nil on cases stored before
 	// it existed.
 	Summary   *CaseSummary `json:"summary,omitempty"`

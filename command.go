@@ -118,6 +118,11 @@ type ActionSucceeded struct {
 	AlreadyDone bool
 	Summary     string
 	Evidence    map[string]string
+	// UserID is the employee's user id in the action's system when the
+	// connector found them (not when a task parameter named another
+	// user); the engine records it on the case and on the case's queued
+	// jobs of that system.
+	UserID string
 }
 
 // ActionFailed reports that a job's action failed.

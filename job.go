@@ -42,6 +42,11 @@ type Job struct {
 	CreatedAt time.Time `json:"created_at"`
 	// DeadAt is set when the job was moved to the dead letters.
 	DeadAt *time.Time `json:"dead_at,omitempty"`
+
+	// Target is who an action acts on, as the case knew them when the job
+	// was written (the engine refreshes it when a connector finds the
+	// person's user id). Nil on jobs written before jobs carried it.
+	Target *Target `json:"target,omitempty"`
 }
 
 // API is the rate-limit group of the job: the part of the action id

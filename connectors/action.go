@@ -19,8 +19,12 @@ type Request struct {
 	Action string
 	// Params are the task's parameters from the playbook, placeholders
 	// filled in. They are never logged.
-	Params   map[string]string
-	Employee offboard.Employee
+	Params map[string]string
+	// Target is the employee the action is for: email, name and the user
+	// ids found by earlier actions of the case ("okta" → "00u1…"). An id
+	// saves a lookup; a connector whose id is stale (404) looks the person
+	// up by email instead.
+	Target offboard.Target
 	// Attempt counts runs of this job, starting at 1.
 	Attempt int
 }
@@ -38,6 +42,11 @@ type Result struct {
 	// Evidence is what the read-back showed ("status": "SUSPENDED"),
 	// recorded in the audit trail. No secrets.
 	Evidence map[string]string
+	// UserID is the employee's id in the action's system when the
+	// connector found them by the Target (not when a task parameter named
+	// another user). The engine records it on the case, so the case's
+	// later actions carry it.
+	UserID string
 }
 
 // Action performs one effect on an outside system. See the package

@@ -137,7 +137,7 @@ func (d *decision) run(cs *offboard.Case, t *offboard.Task, detail string) error
 	job := &offboard.Job{
 		ID: offboard.ActionJobID(cs.ID, t.Key, t.Runs), Kind: offboard.JobAction,
 		CaseID: cs.ID, TaskKey: t.Key, Action: t.Action, Params: t.Params,
-		Priority: t.Priority, NotBefore: d.now, CreatedAt: d.now,
+		Priority: t.Priority, NotBefore: d.now, CreatedAt: d.now, Target: offboard.NewTarget(cs),
 	}
 	if err := d.putJob(job); err != nil {
 		return err

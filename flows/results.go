@@ -45,6 +45,9 @@ func (d *decision) actionSucceeded(c offboard.ActionSucceeded) (*offboard.Result
 	if err := d.tx.DeleteJob(j.ID); err != nil {
 		return nil, err
 	}
+	if err := d.recordUserID(cs, j, c.UserID); err != nil {
+		return nil, err
+	}
 	evidence := maps.Clone(c.Evidence)
 	if evidence == nil {
 		evidence = map[string]string{}

@@ -4,7 +4,8 @@
 // them. It imports only the root package, go.etcd.io/bbolt and the
 // standard library; no other package touches bbolt.
 //
-// DB implements offboard.Store. The engine does all its reading and
+// DB implements offboard.Store, and offboard.JobQueue for the worker
+// pool, whose methods each own their transaction. The engine does all its reading and
 // writing for one command inside one Update, so the new state, its audit
 // events and the jobs it causes commit together or not at all (a
 // transactional outbox). No network call may happen inside Update: bbolt

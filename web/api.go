@@ -157,7 +157,7 @@ func (s *Server) refused(r *http.Request, a offboard.Actor, email string, err er
 		ev := offboard.AuditEvent{Time: time.Now(), Actor: a, Action: "api.rejected", Target: truncate(strings.TrimSpace(email), maxEmail),
 			Outcome: offboard.OutcomeRefused, Detail: "open case: " + msg,
 			Evidence: map[string]string{"status": strconv.Itoa(status), "request_id": RequestID(r.Context())}}
-		if aerr := s.audit(context.WithoutCancel(r.Context()), ev); aerr != nil {
+		if aerr := s.audit.Append(context.WithoutCancel(r.Context()), ev); aerr != nil {
 			s.log.Error("api: could not audit a refused request", "err", aerr)
 		}
 	}

@@ -84,9 +84,7 @@ func newHarness(tb testing.TB, opts ...func(*web.Options)) *harness {
 		Logger:       slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Version:      "test",
 		AfterCommand: func() { h.wakes.Add(1) },
-		Audit: func(ctx context.Context, ev offboard.AuditEvent) error {
-			return db.Update(ctx, func(tx offboard.Tx) error { e := ev; return tx.AppendAudit(&e) })
-		},
+		Audit:        db.AuditLog(nil),
 	}
 	for _, f := range opts {
 		f(&o)

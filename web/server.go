@@ -48,7 +48,7 @@ type Options struct {
 	// Audit records requests refused before they reached the engine (a
 	// malformed body, a missing field); the engine audits its own
 	// refusals. Nil records nothing.
-	Audit func(ctx context.Context, ev offboard.AuditEvent) error
+	Audit offboard.AuditLog
 }
 
 // healthTimeout bounds the store check of /healthz.
@@ -63,7 +63,7 @@ type Server struct {
 	log     *slog.Logger
 	version string
 	after   func()
-	audit   func(ctx context.Context, ev offboard.AuditEvent) error
+	audit   offboard.AuditLog
 	mux     *http.ServeMux
 	hosts   *hostPolicy
 	handler http.Handler

@@ -61,7 +61,7 @@ func (a *app) wireConsole(clock offboard.Clock) error {
 			RedirectURL: cfg.OIDCRedirectURL(), Scopes: oc.Scopes, EmailClaim: oc.EmailClaim, SessionTTL: oc.SessionTTL.D(),
 			AdminToken: cfg.Console.Token.Reveal(), Roles: a.rolesOf, Clock: clock, Logger: a.log.With("component", "signin"),
 			// Sign-ins are evidence too: who could see what, from when.
-			Audit: appendAudit(a.db, a.redactor)})
+			Audit: a.audit})
 		if err != nil {
 			return err
 		}

@@ -63,6 +63,9 @@ type app struct {
 	// redactor removes every configured secret from what is logged,
 	// stored, posted or sent to the model.
 	redactor *offboard.Redactor
+	// audit appends events that change no case (refusals, sign-ins,
+	// panics in scheduled work) to the chain, redacted by the store.
+	audit offboard.AuditLog
 	// reconciler is nil when reconciliation is off; reconcileOff says why.
 	reconciler   *runner.Reconciler
 	reconcileOff string
@@ -205,6 +208,7 @@ func newActionsWithOkta(cfg *config.Config, extra func(*connectors.Registry) err
 // concern; later steps use what earlier ones set on the app.
 func wire(cfg *config.Config, log *slog.Logger, db *store.DB, o wireOptions) (*app, error) {
 	a := &app{cfg: cfg, log: log, db: db, redactor: redactorFor(cfg), clock: o.clock}
+	a.audit = db.AuditLog(a.redactor)
 	if a.clock == nil {
 		a.clock = offboard.WallClock()
 	}
@@ -339,7 +343,7 @@ func (a *app) wireRunner() error {
 	}
 	var err error
 	a.runner, err = runner.New(runner.Options{
-		Store: db, Engine: a.engine, Actions: a.actions, Clock: clock, Notifier: notifier,
+		Jobs: db, Engine: a.engine, Actions: a.actions, Clock: clock, Notifier: notifier,
 		Workers: cfg.Runner.Workers, BackoffBase: cfg.Runner.BackoffBase.D(), BackoffMax: cfg.Runner.BackoffMax.D(),
 		Redactor: redactor, Logger: log.With("component", "runner"),
 	})
@@ -348,18 +352,7 @@ func (a *app) wireRunner() error {
 	}
 	a.schedule, err = runner.NewSchedule(runner.ScheduleOptions{
 		Engine: a.engine, TickSpec: cfg.Escalation.Check, Location: cfg.Location(),
-		Logger: log.With("component", "schedule"),
-		OnPanic: func(job string, value any) {
-			// A crash in scheduled work is evidence too: record it.
-			err := db.Update(context.Background(), func(tx offboard.Tx) error {
-				return tx.AppendAudit(&offboard.AuditEvent{Time: clock.Now(), Actor: offboard.System("scheduler"),
-					Action: "schedule.panic", Target: job, Outcome: offboard.OutcomeFailed,
-					Detail: redactor.String(fmt.Sprintf("scheduled job %s panicked: %v", job, value))})
-			})
-			if err != nil {
-				log.Error("audit of a scheduled job's panic failed", "job", job, "err", err)
-			}
-		},
+		Logger: log.With("component", "schedule"), Audit: a.audit, Clock: clock,
 	})
 	if err != nil {
 		return fmt.Errorf("escalation.check: %w", err)
@@ -394,7 +387,7 @@ func (a *app) wireRunner() error {
 // Teams' endpoint and the HR webhooks. It returns the BambooHR API
 // client (nil when not configured) for reconciliation and the directory.
 func (a *app) wireHTTP(bamboohrBaseURL string) (*hris.BambooHRAPI, error) {
-	cfg, log, clock, db, redactor := a.cfg, a.log, a.clock, a.db, a.redactor
+	cfg, log, clock, db := a.cfg, a.log, a.clock, a.db
 	tokens := make([]web.Token, 0, len(cfg.API.Tokens))
 	for _, t := range cfg.API.Tokens {
 		tokens = append(tokens, web.Token{Name: t.Name, Secret: t.Token.Reveal(), Role: t.Role})
@@ -404,7 +397,7 @@ func (a *app) wireHTTP(bamboohrBaseURL string) (*hris.BambooHRAPI, error) {
 		Engine: a.engine, Ping: db.Ping, Tokens: tokens, Version: offboard.Version,
 		Logger: log.With("component", "http"),
 		Listen: cfg.HTTP.Listen, PublicURL: cfg.HTTP.PublicURL, AllowedHosts: cfg.HTTP.AllowedHosts,
-		Audit: appendAudit(db, redactor),
+		Audit: a.audit,
 	})
 	if err != nil {
 		return nil, err
@@ -420,7 +413,7 @@ func (a *app) wireHTTP(bamboohrBaseURL string) (*hris.BambooHRAPI, error) {
 		Logger: log.With("component", "hris"),
 		// Rejected deliveries change no case; they are recorded in the
 		// audit chain all the same.
-		Audit: appendAudit(db, redactor),
+		Audit: a.audit,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("hris: %w", err)
@@ -444,19 +437,6 @@ func (a *app) wireHTTP(bamboohrBaseURL string) (*hris.BambooHRAPI, error) {
 	a.web.Mount("POST /webhooks/bamboohr", intake.BambooHR())
 	a.web.Mount("POST /webhooks/hris", intake.Generic())
 	return bamboo, nil
-}
-
-// appendAudit records an event that changes no case (a refused request
-// or delivery) in the audit chain, in its own transaction.
-func appendAudit(db *store.DB, redactor *offboard.Redactor) func(ctx context.Context, ev offboard.AuditEvent) error {
-	return func(ctx context.Context, ev offboard.AuditEvent) error {
-		return db.Update(ctx, func(tx offboard.Tx) error {
-			e := ev
-			// Refused requests may quote what the sender sent, secrets included.
-			e.Target, e.Detail, e.Evidence = redactor.String(e.Target), redactor.String(e.Detail), redactor.Map(e.Evidence)
-			return tx.AppendAudit(&e)
-		})
-	}
 }
 
 // rolesOf returns a person's configured roles by email, and by their

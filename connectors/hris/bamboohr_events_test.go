@@ -42,12 +42,12 @@ func newEventEnv(t *testing.T, fake *bamboohrtest.Server, key string, opts ...hr
 	}
 	e := &env{engine: eng, db: db}
 	e.in, err = hris.New(hris.Options{Engine: eng, Config: cfg, Clock: clock, BambooHRAPI: api,
-		Audit: func(_ context.Context, ev offboard.AuditEvent) error {
+		Audit: offboard.AuditFunc(func(_ context.Context, ev offboard.AuditEvent) error {
 			e.mu.Lock()
 			defer e.mu.Unlock()
 			e.audits = append(e.audits, ev)
 			return nil
-		},
+		}),
 		AfterCommand: func() { e.mu.Lock(); e.wakes++; e.mu.Unlock() },
 	})
 	if err != nil {

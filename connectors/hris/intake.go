@@ -38,7 +38,7 @@ type Options struct {
 	Logger *slog.Logger
 	// Audit records rejected deliveries (bad signature, malformed body,
 	// skipped employees). Nil records nothing.
-	Audit func(ctx context.Context, ev offboard.AuditEvent) error
+	Audit offboard.AuditLog
 	// AfterCommand runs after a delivery changed state (the runner's Wake).
 	AfterCommand func()
 	// Location is the company time zone, for "today" (default UTC).
@@ -55,7 +55,7 @@ type Intake struct {
 	cfg    config.HRIS
 	clock  offboard.Clock
 	log    *slog.Logger
-	audit  func(ctx context.Context, ev offboard.AuditEvent) error
+	audit  offboard.AuditLog
 	after  func()
 	loc    *time.Location
 	types  map[string]offboard.DepartureKind // lower-cased termination types
@@ -180,7 +180,7 @@ func (in *Intake) recordEvent(ctx context.Context, source, action, target, detai
 		Time: in.clock.Now(), Actor: offboard.System(source), Action: action,
 		Target: target, Outcome: offboard.OutcomeRefused, Detail: detail, Evidence: evidence,
 	}
-	if err := in.audit(context.WithoutCancel(ctx), ev); err != nil {
+	if err := in.audit.Append(context.WithoutCancel(ctx), ev); err != nil {
 		in.log.Error("hris: could not record a rejected delivery", "source", source, "err", err)
 	}
 }

@@ -46,9 +46,7 @@ func newFloodEnv(t *testing.T) *floodEnv {
 	cfg.BambooHR.WebhookSecret = secret
 	cfg.Generic.Token = token
 	f.in, err = hris.New(hris.Options{Engine: eng, Config: cfg, Clock: clock,
-		Audit: func(ctx context.Context, ev offboard.AuditEvent) error {
-			return db.Update(ctx, func(tx offboard.Tx) error { e := ev; return tx.AppendAudit(&e) })
-		}})
+		Audit: db.AuditLog(nil)})
 	if err != nil {
 		t.Fatal(err)
 	}

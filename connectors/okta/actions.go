@@ -25,24 +25,59 @@ const (
 // maxPages bounds pagination of list calls.
 const maxPages = 50
 
-// target is the Okta user an action works on, as read before the write.
+// target is the Okta user an action works on, as read before the write;
+// a user known by the id an earlier action found is not read (unread),
+// so only its id is certain.
 type target struct {
 	id, login, status, transitioning string
 	readRequestID                    string
 	foundBy                          string
+	// email is the employee's email, named in summaries when the user
+	// was not read.
+	email  string
+	unread bool
 }
+
+// How the user was found, for the evidence (found_by).
+const (
+	foundByParam  = "okta_user parameter"
+	foundByID     = "user id an earlier action of the case found"
+	foundByLogin  = "email as login"
+	foundBySearch = "profile.email search"
+)
 
 func (t *target) evidence() map[string]string {
 	ev := map[string]string{
-		"okta_user_id":  t.id,
-		"login":         t.login,
-		"status_before": t.status,
-		"found_by":      t.foundBy,
+		"okta_user_id": t.id,
+		"found_by":     t.foundBy,
+	}
+	if !t.unread {
+		ev["login"], ev["status_before"] = t.login, t.status
 	}
 	if t.transitioning != "" {
 		ev["transitioning_to"] = t.transitioning
 	}
 	return ev
+}
+
+// name is how summaries name the user: the login, else (unread) the
+// employee's email, else the id.
+func (t *target) name() string {
+	switch {
+	case t.login != "":
+		return t.login
+	case t.email != "":
+		return t.email
+	}
+	return t.id
+}
+
+// statusAfter records the status read before the action as the status
+// after it, for actions that do not change it; an unread user has none.
+func (t *target) statusAfter(ev map[string]string) {
+	if !t.unread {
+		ev["status_after"] = t.status
+	}
 }
 
 func userTarget(u *okta.User) *target {
@@ -70,9 +105,14 @@ func (c *Client) getUser(ctx context.Context, idOrLogin, what string) (*target, 
 	return t, nil
 }
 
-// find resolves the request's Okta user: Params["okta_user"] (an id or
-// login) if set, else the employee's email as a login, else a search on
-// profile.email that must match exactly one user.
+// system is the key of Okta user ids in offboard.Target.UserIDs.
+const system = "okta"
+
+// find resolves and reads the request's Okta user: Params["okta_user"]
+// (an id or login) if set, else the user id an earlier action of the case
+// found, else the employee's email as a login, else a search on
+// profile.email that must match exactly one user. A recorded id Okta no
+// longer knows (404) falls back to the email.
 func (c *Client) find(ctx context.Context, req connectors.Request) (*target, error) {
 	if ref := strings.TrimSpace(req.Params["okta_user"]); ref != "" {
 		t, err := c.getUser(ctx, ref, "read user")
@@ -80,17 +120,66 @@ func (c *Client) find(ctx context.Context, req connectors.Request) (*target, err
 			return nil, offboard.Errorf(offboard.ENOTFOUND, "no Okta user %s", ref)
 		}
 		if t != nil {
-			t.foundBy = "okta_user parameter"
+			t.foundBy = foundByParam
 		}
 		return t, err
 	}
-	email := strings.TrimSpace(req.Employee.Email)
+	if id := req.Target.UserID(system); id != "" {
+		t, err := c.getUser(ctx, id, "read user")
+		if err == nil {
+			t.foundBy = foundByID
+			return t, nil
+		}
+		if !isNotFound(err) {
+			return nil, err
+		}
+		c.staleID(req, id)
+	}
+	return c.findByEmail(ctx, req)
+}
+
+// staleID logs that the id recorded on the case is gone from Okta (the
+// user was deleted, or recreated under a new id).
+func (c *Client) staleID(req connectors.Request, id string) {
+	c.log.Warn("okta user id recorded on the case is unknown to Okta; looking the user up by email",
+		"action", req.Action, "case_id", req.CaseID, "okta_user_id", id)
+}
+
+// withUser runs fn on the request's user. When an earlier action of the
+// case found the user's id (and no okta_user parameter names another), fn
+// gets it unread, saving a request; if Okta answers that id with 404, fn
+// runs again on the user found by email. Otherwise fn gets the user find
+// reads.
+func (c *Client) withUser(ctx context.Context, req connectors.Request, fn func(*target) (connectors.Result, error)) (connectors.Result, error) {
+	if id := req.Target.UserID(system); id != "" && strings.TrimSpace(req.Params["okta_user"]) == "" {
+		res, err := fn(&target{id: id, foundBy: foundByID, email: strings.TrimSpace(req.Target.Email), unread: true})
+		if !isNotFound(err) {
+			return res, err
+		}
+		c.staleID(req, id)
+		t, ferr := c.findByEmail(ctx, req)
+		if ferr != nil {
+			return connectors.Result{}, ferr
+		}
+		return fn(t)
+	}
+	t, err := c.find(ctx, req)
+	if err != nil {
+		return connectors.Result{}, err
+	}
+	return fn(t)
+}
+
+// findByEmail finds the employee's user by email: as a login, else by an
+// exact profile.email search.
+func (c *Client) findByEmail(ctx context.Context, req connectors.Request) (*target, error) {
+	email := strings.TrimSpace(req.Target.Email)
 	if email == "" {
 		return nil, offboard.Errorf(offboard.EINVALID, "the employee has no email and the task names no okta_user; cannot find the Okta user")
 	}
 	t, err := c.getUser(ctx, email, "read user")
 	if err == nil {
-		t.foundBy = "email as login"
+		t.foundBy = foundByLogin
 		return t, nil
 	}
 	if !isNotFound(err) {
@@ -115,7 +204,7 @@ func (c *Client) find(ctx context.Context, req connectors.Request) (*target, err
 	case 1:
 		t := userTarget(users[0])
 		_, _, t.readRequestID = rec.last()
-		t.foundBy = "profile.email search"
+		t.foundBy = foundBySearch
 		return t, nil
 	default:
 		return nil, offboard.Errorf(offboard.ECONFLICT, "%d Okta users have the email %s; name one with the task parameter okta_user", len(users), email)
@@ -138,9 +227,17 @@ func (c *Client) write(ctx context.Context, what string, fn func(ctx context.Con
 	return requestID, status, nil
 }
 
-func (c *Client) logDone(action string, t *target, res connectors.Result) {
-	c.log.Info("okta action done", "action", action, "okta_user_id", t.id,
+// done logs a successful action and returns its result with the user's
+// id, which the engine records so the case's later actions need not look
+// the user up; not for a user a task parameter named, who may be someone
+// other than the employee.
+func (c *Client) done(req connectors.Request, t *target, res connectors.Result) connectors.Result {
+	if t.foundBy != foundByParam {
+		res.UserID = t.id
+	}
+	c.log.Info("okta action done", "action", req.Action, "okta_user_id", t.id,
 		"verified", res.Verified, "already_done", res.AlreadyDone)
+	return res
 }
 
 func (c *Client) suspend(ctx context.Context, req connectors.Request) (connectors.Result, error) {
@@ -191,8 +288,7 @@ func (c *Client) lifecycle(ctx context.Context, req connectors.Request, t *targe
 	ev["read_back"] = "user status is " + after.status
 	res := connectors.Result{Verified: reached(after), Evidence: ev,
 		Summary: fmt.Sprintf("%s Okta user %s (now %s)", done, t.login, after.status)}
-	c.logDone(req.Action, t, res)
-	return res, nil
+	return c.done(req, t, res), nil
 }
 
 func cannotSuspend(t *target) error {
@@ -208,10 +304,10 @@ func cannotSuspend(t *target) error {
 }
 
 func (c *Client) clearSessions(ctx context.Context, req connectors.Request) (connectors.Result, error) {
-	t, err := c.find(ctx, req)
-	if err != nil {
-		return connectors.Result{}, err
-	}
+	return c.withUser(ctx, req, func(t *target) (connectors.Result, error) { return c.clearSessionsOf(ctx, req, t) })
+}
+
+func (c *Client) clearSessionsOf(ctx context.Context, req connectors.Request, t *target) (connectors.Result, error) {
 	reqID, status, err := c.write(ctx, "clear sessions", func(ctx context.Context) (*okta.Response, error) {
 		return c.sdk.User.ClearUserSessions(ctx, t.id, query.NewQueryParams(query.WithOauthTokens(true)))
 	})
@@ -219,13 +315,12 @@ func (c *Client) clearSessions(ctx context.Context, req connectors.Request) (con
 		return connectors.Result{}, err
 	}
 	ev := t.evidence()
-	ev["status_after"] = t.status
+	t.statusAfter(ev)
 	ev["okta_request_id"] = reqID
 	ev["read_back"] = "sessions endpoint answered " + strconv.Itoa(status) + "; Okta has no session read-back"
 	res := connectors.Result{Verified: status == 204, Evidence: ev,
-		Summary: fmt.Sprintf("cleared Okta sessions and OAuth tokens of %s", t.login)}
-	c.logDone(req.Action, t, res)
-	return res, nil
+		Summary: fmt.Sprintf("cleared Okta sessions and OAuth tokens of %s", t.name())}
+	return c.done(req, t, res), nil
 }
 
 func (c *Client) countFactors(ctx context.Context, t *target) (int, string, error) {
@@ -266,19 +361,19 @@ type clearSpec struct {
 }
 
 func (c *Client) clearAll(ctx context.Context, req connectors.Request, spec clearSpec) (connectors.Result, error) {
-	t, err := c.find(ctx, req)
-	if err != nil {
-		return connectors.Result{}, err
-	}
+	return c.withUser(ctx, req, func(t *target) (connectors.Result, error) { return c.clearAllOf(ctx, req, spec, t) })
+}
+
+func (c *Client) clearAllOf(ctx context.Context, req connectors.Request, spec clearSpec, t *target) (connectors.Result, error) {
 	n, readID, err := spec.count(ctx, t)
 	if err != nil {
 		return connectors.Result{}, err
 	}
 	ev := t.evidence()
-	ev["status_after"] = t.status
+	t.statusAfter(ev)
 	ev[spec.key+"_before"] = strconv.Itoa(n)
 	if n == 0 && !spec.alwaysWrite {
-		return c.alreadyDone(req, t, ev, readID, "0 "+spec.readNoun, fmt.Sprintf("Okta user %s %s", t.login, spec.none)), nil
+		return c.alreadyDone(req, t, ev, readID, "0 "+spec.readNoun, fmt.Sprintf("Okta user %s %s", t.name(), spec.none)), nil
 	}
 	reqID, _, err := c.write(ctx, spec.op, func(ctx context.Context) (*okta.Response, error) {
 		return spec.write(ctx, t.id)
@@ -293,9 +388,8 @@ func (c *Client) clearAll(ctx context.Context, req connectors.Request, spec clea
 	ev["okta_request_id"] = reqID
 	ev[spec.key+"_after"] = strconv.Itoa(after)
 	ev["read_back"] = strconv.Itoa(after) + " " + spec.readNoun
-	res := connectors.Result{Verified: after == 0, Evidence: ev, Summary: fmt.Sprintf(spec.done, n, t.login)}
-	c.logDone(req.Action, t, res)
-	return res, nil
+	res := connectors.Result{Verified: after == 0, Evidence: ev, Summary: fmt.Sprintf(spec.done, n, t.name())}
+	return c.done(req, t, res), nil
 }
 
 func (c *Client) listGrants(ctx context.Context, t *target) (int, string, error) {
@@ -351,16 +445,16 @@ func groupName(g *okta.Group) string {
 }
 
 func (c *Client) removeGroups(ctx context.Context, req connectors.Request) (connectors.Result, error) {
-	t, err := c.find(ctx, req)
-	if err != nil {
-		return connectors.Result{}, err
-	}
+	return c.withUser(ctx, req, func(t *target) (connectors.Result, error) { return c.removeGroupsOf(ctx, req, t) })
+}
+
+func (c *Client) removeGroupsOf(ctx context.Context, req connectors.Request, t *target) (connectors.Result, error) {
 	groups, readID, err := c.listGroups(ctx, t)
 	if err != nil {
 		return connectors.Result{}, err
 	}
 	ev := t.evidence()
-	ev["status_after"] = t.status
+	t.statusAfter(ev)
 	var removed, skipped []string
 	lastID := readID
 	for _, g := range groups {
@@ -382,7 +476,7 @@ func (c *Client) removeGroups(ctx context.Context, req connectors.Request) (conn
 	}
 	if len(removed) == 0 {
 		return c.alreadyDone(req, t, ev, readID, "member of no OKTA_GROUP groups",
-			fmt.Sprintf("Okta user %s was in no Okta-managed groups", t.login)), nil
+			fmt.Sprintf("Okta user %s was in no Okta-managed groups", t.name())), nil
 	}
 	ev["removed"] = strings.Join(removed, ", ")
 	ev["okta_request_id"] = lastID
@@ -401,9 +495,8 @@ func (c *Client) removeGroups(ctx context.Context, req connectors.Request) (conn
 		ev["groups_left"] = strings.Join(left, ", ")
 	}
 	res := connectors.Result{Verified: len(left) == 0, Evidence: ev,
-		Summary: fmt.Sprintf("removed Okta user %s from %d groups", t.login, len(removed))}
-	c.logDone(req.Action, t, res)
-	return res, nil
+		Summary: fmt.Sprintf("removed Okta user %s from %d groups", t.name(), len(removed))}
+	return c.done(req, t, res), nil
 }
 
 func (c *Client) deactivate(ctx context.Context, req connectors.Request) (connectors.Result, error) {
@@ -424,10 +517,10 @@ func (c *Client) deactivate(ctx context.Context, req connectors.Request) (connec
 }
 
 func (c *Client) appReport(ctx context.Context, req connectors.Request) (connectors.Result, error) {
-	t, err := c.find(ctx, req)
-	if err != nil {
-		return connectors.Result{}, err
-	}
+	return c.withUser(ctx, req, func(t *target) (connectors.Result, error) { return c.appReportOf(ctx, req, t) })
+}
+
+func (c *Client) appReportOf(ctx context.Context, req connectors.Request, t *target) (connectors.Result, error) {
 	rctx, rec := withRecorder(ctx)
 	links, _, err := c.sdk.User.ListAppLinks(rctx, t.id)
 	if err != nil {
@@ -455,7 +548,7 @@ func (c *Client) appReport(ctx context.Context, req connectors.Request) (connect
 		}
 	}
 	ev := t.evidence()
-	ev["status_after"] = t.status
+	t.statusAfter(ev)
 	ev["okta_request_id"] = reqID
 	ev["apps"] = strings.Join(labels, ", ")
 	ev["app_count"] = strconv.Itoa(len(labels))
@@ -471,8 +564,7 @@ func (c *Client) appReport(ctx context.Context, req connectors.Request) (connect
 		summary += fmt.Sprintf(" (%.2f a month in seats)", cost)
 	}
 	res := connectors.Result{Verified: true, Evidence: ev, Summary: summary}
-	c.logDone(req.Action, t, res)
-	return res, nil
+	return c.done(req, t, res), nil
 }
 
 // alreadyDone is the result of an action whose target the read before
@@ -483,8 +575,7 @@ func (c *Client) alreadyDone(req connectors.Request, t *target, ev map[string]st
 	ev["read_back"] = readBack
 	ev["already_done"] = "true"
 	res := connectors.Result{Verified: true, AlreadyDone: true, Evidence: ev, Summary: summary}
-	c.logDone(req.Action, t, res)
-	return res
+	return c.done(req, t, res)
 }
 
 // alreadyInStatus is alreadyDone for a lifecycle action: the user's

@@ -28,10 +28,16 @@
 // # Finding the user
 //
 // Every action works on Params["okta_user"] (an Okta id or login) when the
-// task sets it, else on the employee's email: first as a login (GET
-// /api/v1/users/{email}), then by a search on profile.email that must match
-// exactly one user (none is ENOTFOUND, several are ECONFLICT). Writes use the
-// resolved 00u… id, never a login in a path.
+// task sets it; else on the Okta id an earlier action of the case found
+// (Request.Target.UserIDs["okta"]); else on the employee's email: first as a
+// login (GET /api/v1/users/{email}), then by a search on profile.email that
+// must match exactly one user (none is ENOTFOUND, several are ECONFLICT).
+// Writes use the resolved 00u… id, never a login in a path. A result names
+// the id it found by email (Result.UserID) and the engine keeps it on the
+// case, so a case looks its person up once, not once per action. Actions
+// that need the status first (suspend, deactivate, restore) read the user
+// by that id; the others write to it unread. An id Okta answers with 404
+// (the user was deleted or recreated) falls back to the email.
 //
 // # Idempotency and read-back
 //

@@ -148,7 +148,7 @@ func (e *env) mustRun(action string, req connectors.Request) connectors.Result {
 }
 
 func jane(email string) connectors.Request {
-	return connectors.Request{Employee: offboard.Employee{Name: "Jane Doe", Email: email}}
+	return connectors.Request{Target: offboard.Target{Name: "Jane Doe", Email: email}}
 }
 
 func (e *env) user(id string) oktatest.User {

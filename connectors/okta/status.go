@@ -13,7 +13,7 @@ import (
 // search. No such user is found=false with a nil error; several users
 // with the email is an ECONFLICT error. It only reads.
 func (c *Client) UserStatus(ctx context.Context, email string) (status string, found bool, err error) {
-	t, err := c.find(ctx, connectors.Request{Employee: offboard.Employee{Email: email}})
+	t, err := c.find(ctx, connectors.Request{Target: offboard.Target{Email: email}})
 	if isNotFound(err) {
 		return "", false, nil
 	}

@@ -4,11 +4,12 @@
 //
 // # Worker pool
 //
-// Runner.Run claims ready jobs from the store in one short transaction
+// Runner.Run claims ready jobs from the queue in one short transaction
 // (most urgent first: revocation, then device, chat, report), marks them
 // leased, and hands them to a fixed number of workers. A worker runs the
-// job outside any transaction — a connector action for action jobs, the
-// chat Notifier for notices — and reports an action's outcome to the
+// job outside any transaction — a connector action for action jobs, given
+// the target the job carries (the runner never reads the case), the chat
+// Notifier for notices — and reports an action's outcome to the
 // engine as offboard.ActionSucceeded or offboard.ActionFailed; the engine
 // decides what it means for the task. Notices are the runner's own: it
 // deletes a delivered notice, and retries or dead-letters one that fails.
@@ -40,10 +41,12 @@
 // Schedule is the only user of robfig/cron. It applies offboard.Tick on a
 // spec (every minute by default) and once at Start, so work that came
 // due while offboard was down runs at once. Every cron job is wrapped to
-// recover panics and to skip a run while the previous one still runs.
+// recover panics and to skip a run while the previous one still runs; a
+// recovered panic is recorded in the audit chain (ScheduleOptions.Audit).
 //
 // runner imports the root package, connectors, robfig/cron and the
 // standard library. It never imports flows, store or bot: the engine
-// arrives as offboard.CaseService, the store as offboard.Store, chat as
-// offboard.Notifier.
+// arrives as offboard.CaseService, the outbox as the narrow
+// offboard.JobQueue (claim, release, retry, dead-letter, settle; each
+// its own transaction), chat as offboard.Notifier.
 package runner

@@ -95,7 +95,7 @@ func (e *env) logger() *slog.Logger {
 // returns how long Run took to return.
 func (e *env) start(o runner.Options) (r *runner.Runner, stop func() time.Duration) {
 	e.t.Helper()
-	o.Store, o.Engine, o.Clock = e.db, e.engine, e.clock
+	o.Jobs, o.Engine, o.Clock = e.db, e.engine, e.clock
 	if o.Logger == nil {
 		o.Logger = e.logger()
 	}
@@ -274,10 +274,15 @@ type ledger struct {
 	notices []offboard.Notice
 	// fail, when set, decides the outcome of a run before the effect.
 	fail func(req connectors.Request, n int) error
+	// userIDs are the ids the actions report finding, by email; targets
+	// the target each action last got.
+	userIDs map[string]string
+	targets map[string]offboard.Target
 }
 
 func newLedger(clock offboard.Clock) *ledger {
-	return &ledger{clock: clock, starts: map[string]time.Time{}, calls: map[string]int{}, effects: map[string]string{}}
+	return &ledger{clock: clock, starts: map[string]time.Time{}, calls: map[string]int{}, effects: map[string]string{},
+		userIDs: map[string]string{}, targets: map[string]offboard.Target{}}
 }
 
 func (l *ledger) action(id string) connectors.Action {
@@ -287,6 +292,7 @@ func (l *ledger) action(id string) connectors.Action {
 		n := l.calls[id]
 		l.starts[id] = l.clock.Now()
 		l.events = append(l.events, "action "+id)
+		l.targets[id] = req.Target
 		fail := l.fail
 		l.mu.Unlock()
 		if fail != nil {
@@ -296,11 +302,12 @@ func (l *ledger) action(id string) connectors.Action {
 		}
 		l.mu.Lock()
 		defer l.mu.Unlock()
-		already := l.effects[req.Employee.Email+" "+id] == "done"
-		l.effects[req.Employee.Email+" "+id] = "done"
+		already := l.effects[req.Target.Email+" "+id] == "done"
+		l.effects[req.Target.Email+" "+id] = "done"
 		return connectors.Result{
-			Verified: true, AlreadyDone: already, Summary: id + " for " + req.Employee.Email,
-			Evidence: map[string]string{"read_back": id + " confirmed", "okta_user": req.Employee.Email},
+			Verified: true, AlreadyDone: already, Summary: id + " for " + req.Target.Email,
+			Evidence: map[string]string{"read_back": id + " confirmed", "okta_user": req.Target.Email},
+			UserID:   l.userIDs[req.Target.Email],
 		}, nil
 	})
 }

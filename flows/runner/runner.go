@@ -13,9 +13,12 @@ import (
 	"github.com/offboard-dev/offboard/connectors"
 )
 
-// Options configure a Runner. Store, Engine and Actions are required.
+// Options configure a Runner. Jobs, Engine and Actions are required.
 type Options struct {
-	Store   offboard.Store
+	// Jobs is the outbox the engine writes (store.DB): the runner claims,
+	// releases, retries, settles and dead-letters jobs through it, and
+	// reads or writes nothing else there.
+	Jobs    offboard.JobQueue
 	Engine  offboard.CaseService
 	Actions *connectors.Registry
 	// Notifier delivers notices to chat. Nil logs each notice's kind and
@@ -69,7 +72,7 @@ const (
 // Runner is the outbox worker pool. Build it with New and start it with
 // Run.
 type Runner struct {
-	store    offboard.Store
+	jobs     offboard.JobQueue
 	engine   offboard.CaseService
 	actions  *connectors.Registry
 	notifier offboard.Notifier
@@ -98,15 +101,15 @@ type Runner struct {
 // New checks the options and fills in defaults.
 func New(o Options) (*Runner, error) {
 	switch {
-	case o.Store == nil:
-		return nil, errors.New("runner: no store")
+	case o.Jobs == nil:
+		return nil, errors.New("runner: no job queue")
 	case o.Engine == nil:
 		return nil, errors.New("runner: no engine")
 	case o.Actions == nil:
 		return nil, errors.New("runner: no action registry")
 	}
 	r := &Runner{
-		store: o.Store, engine: o.Engine, actions: o.Actions, notifier: o.Notifier, clock: o.Clock,
+		jobs: o.Jobs, engine: o.Engine, actions: o.Actions, notifier: o.Notifier, clock: o.Clock,
 		workers: o.Workers, base: o.BackoffBase, max: o.BackoffMax, timeout: o.JobTimeout, poll: o.Poll,
 		redactor: o.Redactor, log: o.Logger,
 		wake:   make(chan struct{}, 1),
@@ -340,9 +343,8 @@ func (r *Runner) Run(ctx context.Context, grace time.Duration) error {
 	return nil
 }
 
-// claim leases up to n ready jobs of APIs that are not paused, in one
-// transaction. A read-only look comes first so that an idle poll does not
-// write.
+// claim leases up to n ready jobs of APIs that are not paused (an idle
+// poll only reads).
 func (r *Runner) claim(ctx context.Context, n int) ([]*offboard.Job, error) {
 	now := r.clock.Now()
 	paused := r.Paused()
@@ -371,31 +373,7 @@ func (r *Runner) claim(ctx context.Context, n int) ([]*offboard.Job, error) {
 			return false
 		}
 	}
-	ready := false
-	err := r.store.View(ctx, func(tx offboard.Tx) error {
-		jobs, err := tx.ReadyJobs(now, 1, newSkip())
-		ready = len(jobs) > 0
-		return err
-	})
-	if err != nil || !ready {
-		return nil, err
-	}
-	var out []*offboard.Job
-	err = r.store.Update(ctx, func(tx offboard.Tx) error {
-		out = nil
-		jobs, err := tx.ReadyJobs(now, n, newSkip())
-		if err != nil {
-			return err
-		}
-		for _, j := range jobs {
-			j.Leased, j.LeasedAt = true, now
-			if err := tx.PutJob(j); err != nil {
-				return err
-			}
-		}
-		out = jobs
-		return nil
-	})
+	out, err := r.jobs.ClaimJobs(ctx, now, n, newSkip)
 	if err != nil {
 		return nil, err
 	}
@@ -424,33 +402,15 @@ func (r *Runner) done(j *offboard.Job) {
 }
 
 // release puts leased jobs back in the queue, not before notBefore when
-// it is set, in one transaction. Jobs that are gone or no longer leased
-// are left alone.
+// it is set. Jobs that are gone or no longer leased are left alone.
 func (r *Runner) release(ctx context.Context, jobs []*offboard.Job, notBefore time.Time) error {
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
 	defer cancel()
-	return r.store.Update(sctx, func(tx offboard.Tx) error {
-		for _, held := range jobs {
-			j, err := tx.Job(held.ID)
-			if offboard.ErrorCode(err) == offboard.ENOTFOUND {
-				continue
-			}
-			if err != nil {
-				return err
-			}
-			if !j.Leased {
-				continue
-			}
-			j.Leased, j.LeasedAt = false, time.Time{}
-			if notBefore.After(j.NotBefore) {
-				j.NotBefore = notBefore
-			}
-			if err := tx.PutJob(j); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	ids := make([]string, len(jobs))
+	for i, j := range jobs {
+		ids[i] = j.ID
+	}
+	return r.jobs.ReleaseJobs(sctx, ids, notBefore)
 }
 
 // logNotifier stands in when no chat platform is wired: it logs the kind

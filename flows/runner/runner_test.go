@@ -19,15 +19,15 @@ func TestNew(t *testing.T) {
 	e := newEnv(t, envOptions{})
 	reg := connectors.NewRegistry()
 	for name, o := range map[string]runner.Options{
-		"no store":   {Engine: e.engine, Actions: reg},
-		"no engine":  {Store: e.db, Actions: reg},
-		"no actions": {Store: e.db, Engine: e.engine},
+		"no jobs":    {Engine: e.engine, Actions: reg},
+		"no engine":  {Jobs: e.db, Actions: reg},
+		"no actions": {Jobs: e.db, Engine: e.engine},
 	} {
 		if _, err := runner.New(o); err == nil {
 			t.Errorf("%s: no error", name)
 		}
 	}
-	r, err := runner.New(runner.Options{Store: e.db, Engine: e.engine, Actions: reg})
+	r, err := runner.New(runner.Options{Jobs: e.db, Engine: e.engine, Actions: reg})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -397,7 +397,7 @@ func TestRunner_Run_reportFails(t *testing.T) {
 	l := newLedger(e.clock)
 	eng := &failingReports{CaseService: e.engine}
 	eng.fail.Store(1)
-	r, err := runner.New(runner.Options{Store: e.db, Engine: eng, Actions: l.registry(t), Notifier: l, Workers: 1, Clock: e.clock, Logger: e.logger()})
+	r, err := runner.New(runner.Options{Jobs: e.db, Engine: eng, Actions: l.registry(t), Notifier: l, Workers: 1, Clock: e.clock, Logger: e.logger()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -438,7 +438,7 @@ func TestRunner_Run_reportRefused(t *testing.T) {
 	l := newLedger(e.clock)
 	eng := &failingReports{CaseService: e.engine, code: offboard.ENOTFOUND}
 	eng.fail.Store(1)
-	r, err := runner.New(runner.Options{Store: e.db, Engine: eng, Actions: l.registry(t), Notifier: l, Workers: 1, Clock: e.clock, Logger: e.logger()})
+	r, err := runner.New(runner.Options{Jobs: e.db, Engine: eng, Actions: l.registry(t), Notifier: l, Workers: 1, Clock: e.clock, Logger: e.logger()})
 	if err != nil {
 		t.Fatal(err)
 	}

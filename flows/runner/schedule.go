@@ -20,6 +20,9 @@ const DefaultTickSpec = "@every 1m"
 // maxTickRounds bounds the ticks run back to back for full batches.
 const maxTickRounds = 20
 
+// auditTimeout bounds the audit write of a panic.
+const auditTimeout = 10 * time.Second
+
 // scheduler is who sends Tick.
 var scheduler = offboard.System("scheduler")
 
@@ -38,21 +41,25 @@ type ScheduleOptions struct {
 	// result; the serve wiring passes Runner.Wake so jobs the tick queued
 	// run at once. A panic in it is logged and recovered.
 	AfterTick func(res *offboard.Result)
-	// OnPanic is told about a recovered panic in a scheduled job (after it
-	// is logged); the serve wiring records it in the audit chain.
-	OnPanic func(job string, value any)
+	// Audit records a recovered panic in a scheduled job (after it is
+	// logged) in the audit chain: a crash in scheduled work is evidence
+	// too. Nil records nothing.
+	Audit offboard.AuditLog
+	// Clock stamps those records (default the wall clock).
+	Clock offboard.Clock
 }
 
 // Schedule ticks the engine on a cron spec and runs other periodic work
 // added with AddFunc. Every job it runs recovers panics and is skipped
 // while its previous run is still going.
 type Schedule struct {
-	cron    *cron.Cron
-	engine  offboard.CaseService
-	after   func(*offboard.Result)
-	onPanic func(string, any)
-	log     *slog.Logger
-	tickID  cron.EntryID
+	cron   *cron.Cron
+	engine offboard.CaseService
+	after  func(*offboard.Result)
+	audit  offboard.AuditLog
+	clock  offboard.Clock
+	log    *slog.Logger
+	tickID cron.EntryID
 
 	// ctx is the context jobs run under; Stop cancels it when its own
 	// context ends before the jobs do.
@@ -89,7 +96,10 @@ func NewSchedule(o ScheduleOptions) (*Schedule, error) {
 			cron.WithChain(cron.Recover(cl), cron.SkipIfStillRunning(cl)),
 			cron.WithLogger(cl),
 		),
-		engine: o.Engine, after: o.AfterTick, onPanic: o.OnPanic, log: log,
+		engine: o.Engine, after: o.AfterTick, audit: o.Audit, clock: o.Clock, log: log,
+	}
+	if s.clock == nil {
+		s.clock = offboard.WallClock()
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	id, err := s.cron.AddFunc(spec, func() {
@@ -187,12 +197,24 @@ func (s *Schedule) afterTick(res *offboard.Result) {
 func (s *Schedule) recoverPanic(name string) {
 	if p := recover(); p != nil {
 		s.log.Error("scheduled job panicked", "job", name, "err", fmt.Sprint(p), "stack", string(debug.Stack()))
-		if s.onPanic != nil {
-			func() {
-				defer func() { _ = recover() }() // a failing hook must not undo the recovery
-				s.onPanic(name, p)
-			}()
-		}
+		s.auditPanic(name, p)
+	}
+}
+
+// auditPanic records a recovered panic in the audit chain. The store
+// redacts the detail: a panic value may quote a request.
+func (s *Schedule) auditPanic(name string, value any) {
+	if s.audit == nil {
+		return
+	}
+	defer func() { _ = recover() }() // a failing audit must not undo the recovery
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(s.ctx), auditTimeout)
+	defer cancel()
+	err := s.audit.Append(ctx, offboard.AuditEvent{Time: s.clock.Now(), Actor: scheduler,
+		Action: "schedule.panic", Target: name, Outcome: offboard.OutcomeFailed,
+		Detail: fmt.Sprintf("scheduled job %s panicked: %v", name, value)})
+	if err != nil {
+		s.log.Error("audit of a scheduled job's panic failed", "job", name, "err", err)
 	}
 }
 

@@ -2,7 +2,6 @@ package runner_test
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -245,21 +244,35 @@ func TestSchedule_runsDueTasks(t *testing.T) {
 	}
 }
 
-func TestSchedule_OnPanic(t *testing.T) {
+func TestSchedule_panicAudited(t *testing.T) {
+	e := newEnv(t, envOptions{})
 	f := &fakeTicks{}
-	got := make(chan string, 4)
-	s := newSchedule(t, runner.ScheduleOptions{Engine: f, TickSpec: "@every 1h",
-		OnPanic: func(job string, v any) { got <- fmt.Sprintf("%s: %v", job, v) }})
-	if err := s.AddFunc("@every 1s", "digest", func(context.Context) { panic("no channel") }); err != nil {
+	s := newSchedule(t, runner.ScheduleOptions{Engine: f, TickSpec: "@every 1h", Clock: e.clock,
+		Audit: e.db.AuditLog(offboard.NewRedactor("hunter2-token"))})
+	if err := s.AddFunc("@every 1s", "digest", func(context.Context) { panic("no channel for hunter2-token") }); err != nil {
 		t.Fatal(err)
 	}
 	s.Start()
-	select {
-	case g := <-got:
-		if g != "digest: no channel" {
-			t.Fatalf("OnPanic got %q", g)
+	var got []offboard.AuditEvent
+	waitFor(t, "the panic in the audit chain", func() bool {
+		got = nil
+		err := e.db.AuditEvents(context.Background(), offboard.AuditFilter{}, func(ev *offboard.AuditEvent) error {
+			if ev.Action == "schedule.panic" {
+				got = append(got, *ev)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
 		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("OnPanic was not called for a panicking job")
+		return len(got) > 0
+	}, nil)
+	ev := got[0]
+	want := "scheduled job digest panicked: no channel for " + offboard.Redacted
+	if ev.Target != "digest" || ev.Detail != want || ev.Outcome != offboard.OutcomeFailed || ev.Actor.ID != "scheduler" {
+		t.Errorf("audit event = %+v, want target digest, detail %q, failed, by the scheduler", ev, want)
+	}
+	if res, err := e.db.VerifyAudit(context.Background()); err != nil || !res.OK {
+		t.Errorf("chain after the panic: %+v, %v", res, err)
 	}
 }

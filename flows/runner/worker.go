@@ -57,10 +57,7 @@ func (r *Runner) runSafely(ctx context.Context, j *offboard.Job) {
 	default:
 		log := r.log.With("job", j.ID, "case_id", j.CaseID)
 		log.Error("unknown job kind; moved to the dead letters", "kind", j.Kind)
-		_ = r.updateJob(ctx, log, j, func(tx offboard.Tx, s *offboard.Job) error {
-			s.LastError = fmt.Sprintf("unknown job kind %q", j.Kind)
-			return r.deadLetter(tx, s)
-		})
+		r.deadLetter(ctx, log, j, offboard.JobFailure{Error: fmt.Sprintf("unknown job kind %q", j.Kind)})
 	}
 }
 
@@ -77,15 +74,7 @@ func (r *Runner) runAction(ctx context.Context, j *offboard.Job) {
 		r.report(ctx, log, offboard.ActionFailed{By: runnerActor, JobID: j.ID, Error: r.clean(msg), Retryable: retryable, RetryAt: retryAt})
 	}
 
-	var emp offboard.Employee
-	err := r.store.View(ctx, func(tx offboard.Tx) error {
-		cs, err := tx.Case(j.CaseID)
-		if err != nil {
-			return err
-		}
-		emp = cs.Employee
-		return nil
-	})
+	target, err := r.target(ctx, j)
 	if err != nil {
 		if ctx.Err() != nil {
 			log.Warn("job cut off by shutdown before it ran; it stays leased")
@@ -94,10 +83,7 @@ func (r *Runner) runAction(ctx context.Context, j *offboard.Job) {
 		if offboard.ErrorCode(err) == offboard.ENOTFOUND {
 			// The engine cannot take a result for a case that is gone.
 			log.Error("the job's case does not exist; moved to the dead letters", "err", err)
-			_ = r.updateJob(ctx, log, j, func(tx offboard.Tx, s *offboard.Job) error {
-				s.LastError = "its case no longer exists"
-				return r.deadLetter(tx, s)
-			})
+			r.deadLetter(ctx, log, j, offboard.JobFailure{Error: "its case no longer exists"})
 			return
 		}
 		log.Error("reading the case failed", "err", err)
@@ -112,7 +98,7 @@ func (r *Runner) runAction(ctx context.Context, j *offboard.Job) {
 	}
 	req := connectors.Request{
 		JobID: j.ID, CaseID: j.CaseID, TaskKey: j.TaskKey, Action: j.Action,
-		Params: maps.Clone(j.Params), Employee: emp, Attempt: attempt,
+		Params: maps.Clone(j.Params), Target: target, Attempt: attempt,
 	}
 	log.Debug("action started")
 	started := time.Now()
@@ -124,7 +110,7 @@ func (r *Runner) runAction(ctx context.Context, j *offboard.Job) {
 		log.Info("action done", "verified", res.Verified, "already_done", res.AlreadyDone, "took", took)
 		r.report(ctx, log, offboard.ActionSucceeded{
 			By: runnerActor, JobID: j.ID, Verified: res.Verified, AlreadyDone: res.AlreadyDone,
-			Summary: res.Summary, Evidence: res.Evidence,
+			Summary: res.Summary, Evidence: res.Evidence, UserID: res.UserID,
 		})
 		return
 	}
@@ -156,6 +142,22 @@ func (r *Runner) runAction(ctx context.Context, j *offboard.Job) {
 	retryable := connectors.Retryable(err)
 	log.Warn("action failed", "retryable", retryable, "took", took, "err", err)
 	fail(retryable, safeMessage(err))
+}
+
+// target is who the job's action is for: the snapshot the engine wrote
+// on the job. Only a job queued before jobs carried one (an upgrade with
+// work in the queue) makes the runner ask the engine for its case.
+func (r *Runner) target(ctx context.Context, j *offboard.Job) (offboard.Target, error) {
+	if j.Target != nil {
+		t := *j.Target
+		t.UserIDs = maps.Clone(t.UserIDs)
+		return t, nil
+	}
+	v, err := r.engine.GetCase(ctx, runnerActor, j.CaseID)
+	if err != nil {
+		return offboard.Target{}, err
+	}
+	return *offboard.NewTarget(v.Case), nil
 }
 
 // panicError carries a recovered panic value.
@@ -208,10 +210,7 @@ func (r *Runner) runNotify(ctx context.Context, j *offboard.Job) {
 	log := r.log.With("job", j.ID, "case_id", j.CaseID, "attempt", attempt)
 	if j.Notice == nil {
 		log.Error("notice job without a notice; moved to the dead letters")
-		_ = r.updateJob(ctx, log, j, func(tx offboard.Tx, s *offboard.Job) error {
-			s.LastError = "the job has no notice"
-			return r.deadLetter(tx, s)
-		})
+		r.deadLetter(ctx, log, j, offboard.JobFailure{Error: "the job has no notice"})
 		return
 	}
 	n := *j.Notice
@@ -220,7 +219,7 @@ func (r *Runner) runNotify(ctx context.Context, j *offboard.Job) {
 	_, panicked := errors.AsType[panicError](err)
 	if err == nil {
 		log.Debug("notice delivered", "kind", j.Notice.Kind)
-		_ = r.updateJob(ctx, log, j, func(tx offboard.Tx, s *offboard.Job) error { return tx.DeleteJob(s.ID) })
+		_ = r.settle(ctx, log, func(ctx context.Context) error { return r.jobs.SettleJob(ctx, j.ID) })
 		return
 	}
 	if !panicked && ctx.Err() != nil {
@@ -235,9 +234,9 @@ func (r *Runner) runNotify(ctx context.Context, j *offboard.Job) {
 		}
 		r.pause("chat", reset)
 		log.Warn("notice rate limited; deferred", "until", reset, "err", err)
-		_ = r.updateJob(ctx, log, j, func(tx offboard.Tx, s *offboard.Job) error {
-			s.Leased, s.LeasedAt, s.NotBefore, s.LastError = false, time.Time{}, reset, r.clean(err.Error())
-			return tx.PutJob(s)
+		// A rate limit is no failure of the notice: no attempt counted.
+		_ = r.settle(ctx, log, func(ctx context.Context) error {
+			return r.jobs.RetryJob(ctx, j.ID, offboard.JobFailure{Error: r.clean(err.Error())}, reset)
 		})
 		return
 	}
@@ -247,24 +246,19 @@ func (r *Runner) runNotify(ctx context.Context, j *offboard.Job) {
 	}
 	msg = r.clean(msg)
 	permanent := panicked || !connectors.Retryable(err)
-	// fn may run more than once (group commit): it only sets these.
-	var dead bool
-	var retryAt time.Time
-	if r.updateJob(ctx, log, j, func(tx offboard.Tx, s *offboard.Job) error {
-		s.Attempts++
-		s.LastError = msg
-		if permanent || s.Attempts >= MaxNotifyAttempts {
-			dead = true
-			return r.deadLetter(tx, s)
+	// Only the runner changes a leased notice, so the claimed copy's
+	// attempts are the stored ones.
+	failure := offboard.JobFailure{Error: msg, Counted: true}
+	if permanent || attempt >= MaxNotifyAttempts {
+		if r.settle(ctx, log, func(ctx context.Context) error {
+			return r.jobs.DeadLetterJob(ctx, j.ID, failure, r.clock.Now())
+		}) == nil {
+			log.Error("notice failed; moved to the dead letters", "kind", j.Notice.Kind, "err", err)
 		}
-		dead, retryAt = false, now.Add(r.backoff(s.Attempts))
-		s.Leased, s.LeasedAt, s.NotBefore = false, time.Time{}, retryAt
-		return tx.PutJob(s)
-	}) != nil {
 		return
 	}
-	if dead {
-		log.Error("notice failed; moved to the dead letters", "kind", j.Notice.Kind, "err", err)
+	retryAt := now.Add(r.backoff(attempt))
+	if r.settle(ctx, log, func(ctx context.Context) error { return r.jobs.RetryJob(ctx, j.ID, failure, retryAt) }) != nil {
 		return
 	}
 	r.wakeAt(retryAt)
@@ -285,34 +279,26 @@ func (r *Runner) callNotify(ctx context.Context, log *slog.Logger, n offboard.No
 	return r.notifier.Notify(ctx, n)
 }
 
-// updateJob changes the stored copy of a job in one transaction; a job
-// that is gone is left alone. fn may run more than once (the store groups
-// concurrent commits), so it gets a fresh copy each time and must have no
-// side effects but the transaction's. The runner settles notices itself; action
-// jobs only when the engine cannot (unknown kind, case gone).
-func (r *Runner) updateJob(ctx context.Context, log *slog.Logger, j *offboard.Job, fn func(offboard.Tx, *offboard.Job) error) error {
+// settle makes one change to a job through the queue. It is made even
+// if shutdown has begun (the job's run is over), within storeTimeout; a
+// failure leaves the job leased until the next start. The runner settles
+// notices itself, action jobs only when the engine cannot (unknown kind,
+// case gone).
+func (r *Runner) settle(ctx context.Context, log *slog.Logger, change func(context.Context) error) error {
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
 	defer cancel()
-	err := r.store.Update(sctx, func(tx offboard.Tx) error {
-		stored, err := tx.Job(j.ID)
-		if offboard.ErrorCode(err) == offboard.ENOTFOUND {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		return fn(tx, stored)
-	})
+	err := change(sctx)
 	if err != nil {
 		log.Error("updating the job failed; it stays leased until the next start", "err", err)
 	}
 	return err
 }
 
-func (r *Runner) deadLetter(tx offboard.Tx, j *offboard.Job) error {
-	now := r.clock.Now().UTC()
-	j.Leased, j.DeadAt = false, &now
-	return tx.DeadLetter(j)
+// deadLetter moves a job the engine cannot take to the dead letters.
+func (r *Runner) deadLetter(ctx context.Context, log *slog.Logger, j *offboard.Job, f offboard.JobFailure) {
+	_ = r.settle(ctx, log, func(ctx context.Context) error {
+		return r.jobs.DeadLetterJob(ctx, j.ID, f, r.clock.Now())
+	})
 }
 
 // clean is the text of an error as it may be stored and shown: the

@@ -23,7 +23,7 @@ func (a *Auth) record(ctx context.Context, e offboard.AuditEvent) {
 		return
 	}
 	e.Time = a.o.Clock.Now()
-	if err := a.o.Audit(ctx, e); err != nil {
+	if err := a.o.Audit.Append(ctx, e); err != nil {
 		a.o.Logger.ErrorContext(ctx, "signin: writing the audit event failed", "action", e.Action, "err", err)
 	}
 }

@@ -86,7 +86,7 @@ type Options struct {
 	HTTPClient *http.Client
 	// Audit, when set, appends sign-ins, sign-outs and (rate-limited)
 	// refusals to the audit chain.
-	Audit  func(ctx context.Context, e offboard.AuditEvent) error
+	Audit  offboard.AuditLog
 	Clock  offboard.Clock
 	Logger *slog.Logger
 }

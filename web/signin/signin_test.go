@@ -64,12 +64,12 @@ func newEnv(t *testing.T) *env {
 	e.idp = idp
 	e.auth, err = signin.New(signin.Options{Issuer: idp.URL(), ClientID: clientID, ClientSecret: clientSecret, RedirectURL: redirect,
 		AdminToken: adminToken, Clock: e.clock, SessionTTL: time.Hour,
-		Audit: func(_ context.Context, ev offboard.AuditEvent) error {
+		Audit: offboard.AuditFunc(func(_ context.Context, ev offboard.AuditEvent) error {
 			e.mu.Lock()
 			defer e.mu.Unlock()
 			e.events = append(e.events, ev)
 			return nil
-		},
+		}),
 		Roles: func(email string) []offboard.Role {
 			if email == "hana.hr@example.com" {
 				return []offboard.Role{offboard.RoleHR}
