@@ -247,13 +247,14 @@ func TestNotify_RestrictedPrivateChannels(t *testing.T) {
 }
 
 // A card at Slack's 50-block limit still posts with a line above it.
-func TestPostIn_StaysWithinBlockLimit(t *testing.T) {
+func TestConversation_Post_StaysWithinBlockLimit(t *testing.T) {
 	w := newRoomWorld(t, nil)
 	card := offboard.Card{Title: "Big"}
 	for i := range 80 {
 		card.Sections = append(card.Sections, offboard.Section{Heading: "Task", Text: strings.Repeat("x", i+1)})
 	}
-	if _, err := w.p.postIn(context.Background(), "CHR", "", "<@UHANA>, your decision is needed.", card); err != nil {
+	post := bot.Post{Text: ", your decision is needed.", Mentions: []string{"hana@example.com"}, Card: &card}
+	if _, err := (conversation{w.p}).Post(context.Background(), offboard.RoomRef{ID: "CHR"}, post); err != nil {
 		t.Fatalf("post: %v", err)
 	}
 }

@@ -295,7 +295,7 @@ func (a *app) wireChat() error {
 			Router: a.router, Engine: a.engine, Members: func(r offboard.Role) []string { return cfg.Roles[r] },
 			DepartmentChannels: channels, HRChannel: cfg.Slack.HRChannel, ChannelTemplate: cfg.Slack.ChannelNameTemplate,
 			ArchiveOnComplete: cfg.Slack.ArchiveOnComplete, Clock: clock, Location: cfg.Location(),
-			Logger: log.With("component", "slack"),
+			Delivered: a.db, Logger: log.With("component", "slack"),
 		})
 		if err != nil {
 			return err
@@ -313,7 +313,7 @@ func (a *app) wireChat() error {
 			OpenIDMetadataURL: cfg.Teams.OpenIDMetadataURL, LoginURL: cfg.Teams.LoginURL, ServiceURL: cfg.Teams.ServiceURL,
 			OffboardingChannelID: cfg.Teams.OffboardingChannelID, DepartmentChannels: channels,
 			Router: a.router, Engine: a.engine, Clock: clock, Location: cfg.Location(),
-			Logger: log.With("component", "teams"),
+			Delivered: a.db, Logger: log.With("component", "teams"),
 		})
 		if err != nil {
 			return err
