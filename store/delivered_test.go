@@ -2,10 +2,14 @@ package store_test
 
 import (
 	"context"
+	"encoding/json"
 	"testing"
 	"time"
 
+	bolt "go.etcd.io/bbolt"
+
 	"github.com/offboard-dev/offboard"
+	"github.com/offboard-dev/offboard/store"
 )
 
 func TestDB_MarkDelivered(t *testing.T) {
@@ -53,5 +57,49 @@ func TestDB_MarkDelivered_prunes(t *testing.T) {
 	}
 	if ok, _ := db.Delivered(ctx, "teams", "young"); !ok {
 		t.Error("a marker younger than the retention was dropped")
+	}
+}
+
+// A case written before RoomRef had typed fields (its room's ids in one
+// "messages" map) reads with every id in its typed field.
+func TestDB_Case_legacyRoom(t *testing.T) {
+	path := tempPath(t)
+	db, err := store.Open(path, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	update(t, db, func(tx offboard.Tx) error { return tx.PutCase(newCase(1, "jane@example.com", offboard.CaseOpen)) })
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	writeRaw(t, path, func(btx *bolt.Tx) error {
+		b := btx.Bucket([]byte("cases"))
+		var c map[string]any
+		if err := json.Unmarshal(b.Get([]byte("OFF-0001")), &c); err != nil {
+			return err
+		}
+		c["rooms"] = []any{map[string]any{"platform": "teams", "id": "19:t", "header_ref": "h1", "messages": map[string]string{
+			"service_url": "https://smba.example/", "dept:it": "a1", "approval:OFF-0001-A1": "a2", "sent:OFF-0001/notice#3": "1"}}}
+		raw, err := json.Marshal(c)
+		if err != nil {
+			return err
+		}
+		return b.Put([]byte("OFF-0001"), raw)
+	})
+	db, err = store.Open(path, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var c *offboard.Case
+	view(t, db, func(tx offboard.Tx) error {
+		var err error
+		c, err = tx.Case("OFF-0001")
+		return err
+	})
+	r, ok := c.Room("teams")
+	if !ok || r.ID != "19:t" || r.HeaderRef != "h1" || r.ServiceURL != "https://smba.example/" ||
+		r.DepartmentCards[offboard.DeptIT] != "a1" || r.ApprovalCards["OFF-0001-A1"] != "a2" {
+		t.Fatalf("legacy room read as %+v", r)
 	}
 }
