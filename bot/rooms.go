@@ -3,7 +3,6 @@ package bot
 import (
 	"context"
 	"errors"
-	"log/slog"
 	"sync"
 	"time"
 
@@ -18,7 +17,6 @@ type RoomsOptions struct {
 	Delivered offboard.DeliveryLog
 	Clock     offboard.Clock
 	Location  *time.Location
-	Logger    *slog.Logger
 }
 
 // Rooms is the notifier of one chat platform: it keeps each case's room
@@ -32,7 +30,6 @@ type Rooms struct {
 	delivered offboard.DeliveryLog
 	clock     offboard.Clock
 	loc       *time.Location
-	log       *slog.Logger
 	// caseLocks serializes notices per case (offboard.CaseID → *sync.Mutex).
 	caseLocks sync.Map
 }
@@ -41,7 +38,7 @@ var _ offboard.Notifier = (*Rooms)(nil)
 
 // NewRooms builds the driver for one platform.
 func NewRooms(conv Conversation, o RoomsOptions) *Rooms {
-	r := &Rooms{conv: conv, engine: o.Engine, delivered: o.Delivered, clock: o.Clock, loc: o.Location, log: o.Logger}
+	r := &Rooms{conv: conv, engine: o.Engine, delivered: o.Delivered, clock: o.Clock, loc: o.Location}
 	if r.delivered == nil {
 		r.delivered = &memoryDeliveries{seen: map[string]bool{}}
 	}
@@ -50,9 +47,6 @@ func NewRooms(conv Conversation, o RoomsOptions) *Rooms {
 	}
 	if r.loc == nil {
 		r.loc = time.UTC
-	}
-	if r.log == nil {
-		r.log = slog.New(slog.DiscardHandler)
 	}
 	return r
 }

@@ -151,7 +151,7 @@ func New(o Options) (*Platform, error) {
 		slack.OptionHTTPClient(p.http))
 	p.sock = socketmode.New(p.api)
 	p.rooms = bot.NewRooms(conversation{p}, bot.RoomsOptions{Engine: o.Engine, Delivered: o.Delivered,
-		Clock: p.clock, Location: p.loc, Logger: p.log})
+		Clock: p.clock, Location: p.loc})
 	return p, nil
 }
 

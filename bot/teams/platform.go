@@ -142,7 +142,7 @@ func New(o Options) (*Platform, error) {
 	// value with ours instead (see adapter).
 	p.setting = core.AdapterSetting{AppID: o.AppID, AppPassword: o.AppPassword, ChannelAuthTenant: o.TenantID}
 	p.rooms = bot.NewRooms(conversation{p}, bot.RoomsOptions{Engine: o.Engine, Delivered: o.Delivered,
-		Clock: p.clock, Location: p.loc, Logger: p.log})
+		Clock: p.clock, Location: p.loc})
 	return p, nil
 }
 
