@@ -11,9 +11,6 @@ import (
 	"github.com/offboard-dev/offboard/bot"
 )
 
-// self is the actor the platform uses for reads and room bookkeeping.
-func self() offboard.Actor { return offboard.System(PlatformName) }
-
 // maxNameTries bounds the suffixes tried when a channel name is taken.
 const maxNameTries = 20
 

@@ -82,7 +82,7 @@ func (w *roomWorld) open(t *testing.T, email string) offboard.CaseID {
 
 func (w *roomWorld) room(t *testing.T, id offboard.CaseID) offboard.RoomRef {
 	t.Helper()
-	v, err := w.p.engine.GetCase(context.Background(), self(), id)
+	v, err := w.p.engine.GetCase(context.Background(), offboard.System(PlatformName), id)
 	if err != nil {
 		t.Fatal(err)
 	}
