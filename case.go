@@ -155,19 +155,6 @@ func (e Employee) DisplayName() string {
 	return e.Email
 }
 
-// RoomRef points at the chat room of a case on one platform.
-type RoomRef struct {
-	Platform string `json:"platform"` // "slack", "teams", "console"
-	ID       string `json:"id"`       // channel id, conversation id
-	Name     string `json:"name,omitempty"`
-	// HeaderRef is the platform's id of the case header message.
-	HeaderRef string `json:"header_ref,omitempty"`
-	// Messages are the platform's ids of the other cards it posted, by
-	// what they show ("dept:it", "approval:OFF-0042-A1"), so they can be
-	// updated in place.
-	Messages map[string]string `json:"messages,omitempty"`
-}
-
 // Case is one departure and everything that must happen for it.
 type Case struct {
 	ID           CaseID        `json:"id"`

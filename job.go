@@ -20,15 +20,20 @@ const (
 type Job struct {
 	// ID is stable for the effect, so a rerun after a crash is the same
 	// job: "OFF-0042/okta_suspend#1" (#n counts deliberate re-runs).
-	ID        string            `json:"id"`
-	Kind      JobKind           `json:"kind"`
-	CaseID    CaseID            `json:"case_id"`
-	TaskKey   string            `json:"task_key,omitempty"`
-	Action    string            `json:"action,omitempty"`
-	Params    map[string]string `json:"params,omitempty"`
-	Notice    *Notice           `json:"notice,omitempty"`
-	Priority  Priority          `json:"priority"`
-	NotBefore time.Time         `json:"not_before"`
+	ID      string            `json:"id"`
+	Kind    JobKind           `json:"kind"`
+	CaseID  CaseID            `json:"case_id"`
+	TaskKey string            `json:"task_key,omitempty"`
+	Action  string            `json:"action,omitempty"`
+	Params  map[string]string `json:"params,omitempty"`
+	Notice  *Notice           `json:"notice,omitempty"`
+	// Platform is the chat platform a notice job is for ("slack"); each
+	// gets its own job, so one platform's rate limit never holds up
+	// another's. Empty (notices queued before platforms had their own
+	// jobs) goes to every platform.
+	Platform  string    `json:"platform,omitempty"`
+	Priority  Priority  `json:"priority"`
+	NotBefore time.Time `json:"not_before"`
 	// Seq orders jobs with the same priority and NotBefore by creation, so
 	// the revocations of one case run in the playbook's safe order. The
 	// store sets it on first write.
@@ -50,9 +55,13 @@ type Job struct {
 }
 
 // API is the rate-limit group of the job: the part of the action id
-// before the dot ("okta" for "okta.suspend"), or "chat" for notices.
+// before the dot ("okta" for "okta.suspend"), or "chat:" and the
+// platform for notices ("chat:slack"; "chat" for a notice to all).
 func (j *Job) API() string {
 	if j.Kind == JobNotify {
+		if j.Platform != "" {
+			return "chat:" + j.Platform
+		}
 		return "chat"
 	}
 	api, _, _ := strings.Cut(j.Action, ".")

@@ -59,7 +59,12 @@ type Options struct {
 	// next poll). It must not block. One hook here replaces a wake in
 	// every caller of Apply.
 	AfterCommit func()
-	Logger      *slog.Logger
+	// NoticePlatforms names the chat platforms that are wired ("slack",
+	// "teams", "console"); each notice becomes one job per platform. It
+	// is a function because the engine is built before the platforms
+	// (they need it); nil or empty queues one job for all of them.
+	NoticePlatforms func() []string
+	Logger          *slog.Logger
 }
 
 // Engine applies commands. It is safe for concurrent use: the store
@@ -83,6 +88,7 @@ type Engine struct {
 	depts           offboard.Departments
 	redactor        *offboard.Redactor
 	afterCommit     func()
+	noticePlatforms func() []string
 	log             *slog.Logger
 }
 
@@ -97,7 +103,7 @@ func New(o Options) (*Engine, error) {
 		revHour: o.RevocationHour, revMin: o.RevocationMinute,
 		deactivateAfter: o.DeactivateAfter, maxFuture: o.MaxFuture, maxPast: o.MaxPast, maxAttempts: o.MaxAttempts,
 		redactor: o.Redactor, log: o.Logger, escalation: o.Escalation.withDefaults(), knownAction: o.KnownAction,
-		afterCommit: o.AfterCommit, depts: o.Departments,
+		afterCommit: o.AfterCommit, depts: o.Departments, noticePlatforms: o.NoticePlatforms,
 	}
 	if e.clock == nil {
 		e.clock = offboard.WallClock()
@@ -327,11 +333,24 @@ func (d *decision) audit(c offboard.CaseID, action, target, outcome, detail stri
 // notify queues a chat notice as a low-priority job.
 func (d *decision) notify(n offboard.Notice) error {
 	n.Text = d.e.redactor.String(n.Text)
-	j := &offboard.Job{
-		Kind: offboard.JobNotify, CaseID: n.CaseID, TaskKey: n.TaskKey,
-		Notice: &n, Priority: offboard.PriorityChat, NotBefore: d.now, CreatedAt: d.now,
+	platforms := []string{""} // one job for every platform
+	if d.e.noticePlatforms != nil {
+		if ps := d.e.noticePlatforms(); len(ps) > 0 {
+			platforms = ps
+		}
 	}
-	return d.putJob(j)
+	// Each platform gets its own job: a rate limit or an outage on one
+	// never delays the others.
+	for _, p := range platforms {
+		j := &offboard.Job{
+			Kind: offboard.JobNotify, CaseID: n.CaseID, TaskKey: n.TaskKey, Platform: p,
+			Notice: new(n), Priority: offboard.PriorityChat, NotBefore: d.now, CreatedAt: d.now,
+		}
+		if err := d.putJob(j); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // putJob writes a new or rescheduled job and notes that the runner has

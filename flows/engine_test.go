@@ -554,10 +554,10 @@ func TestEngine_RecordRoom(t *testing.T) {
 	h.refuse(offboard.RecordRoom{By: it, CaseID: c.ID, Room: offboard.RoomRef{Platform: "slack", ID: "C1"}}, offboard.EFORBIDDEN, "chat platforms")
 	h.refuse(offboard.RecordRoom{By: runner, CaseID: c.ID, Room: offboard.RoomRef{Platform: "slack"}}, offboard.EINVALID, "needs an id")
 	h.apply(offboard.RecordRoom{By: runner, CaseID: c.ID, Room: offboard.RoomRef{Platform: "slack", ID: "C1", Name: "ofb-0001", HeaderRef: "1.1"}})
-	h.apply(offboard.RecordRoom{By: runner, CaseID: c.ID, Room: offboard.RoomRef{Platform: "slack", Messages: map[string]string{"dept:it": "1.2"}}})
-	h.apply(offboard.RecordRoom{By: runner, CaseID: c.ID, Room: offboard.RoomRef{Platform: "slack", Messages: map[string]string{"dept:hr": "1.3"}}})
+	h.apply(offboard.RecordRoom{By: runner, CaseID: c.ID, Room: offboard.RoomRef{Platform: "slack", DepartmentCards: map[offboard.Department]string{"it": "1.2"}}})
+	h.apply(offboard.RecordRoom{By: runner, CaseID: c.ID, Room: offboard.RoomRef{Platform: "slack", DepartmentCards: map[offboard.Department]string{"hr": "1.3"}}})
 	r, ok := h.caseOf(c.ID).Room("slack")
-	if !ok || r.ID != "C1" || r.HeaderRef != "1.1" || r.Messages["dept:it"] != "1.2" || r.Messages["dept:hr"] != "1.3" {
+	if !ok || r.ID != "C1" || r.HeaderRef != "1.1" || r.DepartmentCards["it"] != "1.2" || r.DepartmentCards["hr"] != "1.3" {
 		t.Fatalf("room = %+v", r)
 	}
 	n := 0

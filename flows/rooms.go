@@ -2,7 +2,6 @@ package flows
 
 import (
 	"fmt"
-	"maps"
 	"strings"
 
 	"github.com/offboard-dev/offboard"
@@ -35,21 +34,7 @@ func (d *decision) recordRoom(c offboard.RecordRoom) (*offboard.Result, error) {
 	}
 	r := &cs.Rooms[i]
 	created := r.ID == ""
-	if c.Room.ID != "" {
-		r.ID = c.Room.ID
-	}
-	if c.Room.Name != "" {
-		r.Name = c.Room.Name
-	}
-	if c.Room.HeaderRef != "" {
-		r.HeaderRef = c.Room.HeaderRef
-	}
-	if len(c.Room.Messages) > 0 {
-		if r.Messages == nil {
-			r.Messages = map[string]string{}
-		}
-		maps.Copy(r.Messages, c.Room.Messages)
-	}
+	r.Merge(c.Room)
 	if err := d.putCase(cs); err != nil {
 		return nil, err
 	}

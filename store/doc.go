@@ -39,6 +39,8 @@
 //	idx_email          <lowercased email>\x00<case id> → empty
 //	idx_status         <status>\x00<case id> → empty
 //	idx_due            <run-at nanos><case id>\x00<task key> → empty
+//	delivered          <platform>\x00<notice id> → {"case_id", "at"}; created by the
+//	                   first marker, dropped 30 days after "at" (delivered.go)
 //
 // The rank byte of jobq is offboard.Priority.Rank (revocation 0 … report
 // 3, unknown 255), so a walk in key order serves revocations first and,

@@ -220,7 +220,7 @@ func walkBucket(b *bolt.Bucket) uint32 {
 }
 
 func knownBucket(name []byte) bool {
-	for _, b := range allBuckets() {
+	for _, b := range append(allBuckets(), lazyBuckets()...) {
 		if string(b) == string(name) {
 			return true
 		}

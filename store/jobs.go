@@ -76,6 +76,9 @@ func (t *tx) PutJob(j *offboard.Job) error {
 			return fmt.Errorf("store: put job: %w", err)
 		}
 		j.ID, j.Seq = fmt.Sprintf("%s/notice#%d", j.CaseID, seq), seq
+		if j.Platform != "" {
+			j.ID += ":" + j.Platform // one job per platform (see Job.Platform)
+		}
 	}
 	if err := checkKeyPart("job id", j.ID); err != nil {
 		return err

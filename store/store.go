@@ -102,6 +102,9 @@ type DB struct {
 	writers atomic.Int32
 	// pagesUnchecked says Open left the page tree to CheckPages.
 	pagesUnchecked bool
+	// deliveredPruned is when MarkDelivered last dropped expired markers
+	// (Unix nanoseconds).
+	deliveredPruned atomic.Int64
 }
 
 var _ offboard.Store = (*DB)(nil)

@@ -11,57 +11,39 @@ import (
 	"github.com/offboard-dev/offboard"
 )
 
-// announceFailed marks a department notice Slack refused for good, so a
-// retried notice does not try the same channel again for this case.
-const announceFailed = "failed:"
-
-// announce tells each department's channel once that a case needs it; a
+// announce tells department d's channel once that a case needs it; a
 // confidential case says nothing about who leaves. Announcements are
 // best-effort: a channel Slack refuses (the bot is not in it, it does not
 // exist) is skipped and HR is told once per channel, so one bad channel
 // never holds up a case. Only a rate limit is returned, for the outbox to
-// wait out.
-func (p *Platform) announce(ctx context.Context, v *offboard.CaseView, room offboard.RoomRef) error {
-	for _, d := range v.DepartmentsListed() {
-		ch := p.deptCh[d]
-		key := "notice:" + string(d)
-		if ch == "" || room.Messages[key] != "" {
-			continue
-		}
-		n := v.TasksIn(d)
-		if n == 0 {
-			continue
-		}
-		where := fmt.Sprintf("<#%s>", room.ID)
-		if room.ID == p.hrCh {
-			where = "HR's channel" // the fallback room: not every department can open it
-		}
-		text := fmt.Sprintf("A confidential offboarding case needs you: %s", where)
-		if !v.Case.Confidential {
-			text = fmt.Sprintf("New offboarding %s for %s (last day %s): %d %s tasks in %s",
-				v.Case.ID, Escape(v.Case.Employee.DisplayName()), v.Case.LastDay, n, v.Departments.Label(d), where)
-		}
-		ts := ""
-		_, posted, err := p.api.PostMessageContext(ctx, ch, slack.MsgOptionText(text, false))
-		if err != nil {
-			err = p.chatError("chat.postMessage", err)
-			if rl, ok := errors.AsType[*offboard.RateLimitError](err); ok {
-				return rl
-			}
-			code := slackErrorText(err)
-			p.log.Warn("slack: a department channel refused the case announcement; skipped", "case_id", v.Case.ID,
-				"department", string(d), "channel", ch, "err", code)
-			p.reportBadChannel(ctx, d, v.Departments.Label(d), ch, code, room)
-			ts = announceFailed + code
-		} else {
-			ts = posted
-		}
-		room.Messages[key] = ts
-		if err := p.record(ctx, v.Case.ID, offboard.RoomRef{Platform: PlatformName, Messages: map[string]string{key: ts}}); err != nil {
-			return err
-		}
+// wait out. It returns "" when d has no channel.
+func (p *Platform) announce(ctx context.Context, v *offboard.CaseView, room offboard.RoomRef, d offboard.Department) (string, error) {
+	ch := p.deptCh[d]
+	if ch == "" {
+		return "", nil
 	}
-	return nil
+	where := fmt.Sprintf("<#%s>", room.ID)
+	if room.ID == p.hrCh {
+		where = "HR's channel" // the fallback room: not every department can open it
+	}
+	text := fmt.Sprintf("A confidential offboarding case needs you: %s", where)
+	if !v.Case.Confidential {
+		text = fmt.Sprintf("New offboarding %s for %s (last day %s): %d %s tasks in %s",
+			v.Case.ID, Escape(v.Case.Employee.DisplayName()), v.Case.LastDay, v.TasksIn(d), v.Departments.Label(d), where)
+	}
+	_, posted, err := p.api.PostMessageContext(ctx, ch, slack.MsgOptionText(text, false))
+	if err == nil {
+		return posted, nil
+	}
+	err = p.chatError("chat.postMessage", err)
+	if rl, ok := errors.AsType[*offboard.RateLimitError](err); ok {
+		return "", rl
+	}
+	code := slackErrorText(err)
+	p.log.Warn("slack: a department channel refused the case announcement; skipped", "case_id", v.Case.ID,
+		"department", string(d), "channel", ch, "err", code)
+	p.reportBadChannel(ctx, d, v.Departments.Label(d), ch, code, room)
+	return offboard.AnnounceFailed + code, nil
 }
 
 // reportBadChannel tells HR once per channel (per run) that a department

@@ -12,6 +12,7 @@ import (
 	"github.com/slack-go/slack/socketmode"
 
 	"github.com/offboard-dev/offboard"
+	"github.com/offboard-dev/offboard/bot"
 )
 
 // handle answers one envelope. Every envelope but a form submission was
@@ -84,8 +85,7 @@ const triggerBudget = 1500 * time.Millisecond
 // its ack (who submitted, who was picked), well inside Slack's 3 s.
 const preAckBudget = 1500 * time.Millisecond
 
-// click handles a button. Refusals and forms answer the clicker alone;
-// successful changes show up when the outbox redraws the cards.
+// click handles a button, answering as bot.AnswerClick says.
 func (p *Platform) click(ctx context.Context, cb slack.InteractionCallback) {
 	if len(cb.ActionCallback.BlockActions) == 0 {
 		return
@@ -96,16 +96,18 @@ func (p *Platform) click(ctx context.Context, cb slack.InteractionCallback) {
 	}
 	who := p.actor(ctx, cb.User.ID)
 	reply := p.router.Click(ctx, who, a.Value)
-	switch {
-	case reply.Form != nil:
+	switch bot.AnswerClick(reply) {
+	case bot.ClickShowForm:
 		view := RenderForm(reply.Form)
 		view.PrivateMetadata = packState(cb.Channel.ID, reply.Form.State)
 		if _, err := p.api.OpenViewContext(ctx, cb.TriggerID, view); err != nil {
 			p.log.Warn("slack: views.open failed", "err", err)
 			p.respond(ctx, cb.ResponseURL, ephemeralReply("Sorry, I could not open the form ("+slackErrorText(err)+")."))
 		}
-	case reply.Ephemeral:
-		p.respond(ctx, cb.ResponseURL, reply)
+	case bot.ClickPrivate, bot.ClickSay:
+		p.respond(ctx, cb.ResponseURL, reply) // ephemeral or in the channel, as the reply says
+	case bot.ClickUpdateInPlace:
+		// The outbox's redraw of this card is the update in place.
 	}
 }
 

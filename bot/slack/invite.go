@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/slack-go/slack"
@@ -14,14 +13,12 @@ import (
 	"github.com/offboard-dev/offboard"
 )
 
-// Invite state is kept in the room record, one entry per person
-// ("invite:jane@example.com"), so the engine stays the only writer and a
-// retried notice knows who is still missing.
+// Invite state is kept in the room record (RoomRef.Invites, one entry
+// per person), so the engine stays the only writer and a retried notice
+// knows who is still missing.
 const (
-	invitePrefix   = "invite:"
-	inviteTriesKey = "invite_tries"
-	inviteIn       = "in"      // in the channel
-	invitePending  = "pending" // not invited yet; tried again later
+	inviteIn      = "in"      // in the channel
+	invitePending = "pending" // not invited yet; tried again later
 	// refused:<code> — Slack will not add them (a guest, a deactivated
 	// account); noAccount — no Slack account has this email.
 	inviteRefused = "refused:"
@@ -66,36 +63,37 @@ func (p *Platform) wantedEmails(v *offboard.CaseView) []string {
 }
 
 // syncInvites invites everyone not yet in the channel, in batches with
-// force so one refused person never keeps the others out, and records
-// each person's state on the room. It returns an error while someone
-// could still be invited later (a rate limit, Slack unavailable), so the
-// outbox delivers the notice again; the cards are posted meanwhile.
-func (p *Platform) syncInvites(ctx context.Context, v *offboard.CaseView, room *offboard.RoomRef) error {
+// force so one refused person never keeps the others out, and returns
+// each person's state for the driver to record on the room. Its error is
+// set while someone could still be invited later (a rate limit, Slack
+// unavailable), so the outbox delivers the notice again; the cards are
+// posted meanwhile.
+func (p *Platform) syncInvites(ctx context.Context, v *offboard.CaseView, room offboard.RoomRef) (offboard.RoomRef, error) {
 	if v.Case.Status != offboard.CaseOpen {
-		return nil // a closed case's channel may be archived; nobody new needs in
+		return offboard.RoomRef{}, nil // a closed case's channel may be archived; nobody new needs in
 	}
-	tries, _ := strconv.Atoi(room.Messages[inviteTriesKey])
+	tries := room.InviteRounds
 	var todo []string
 	for _, e := range p.wantedEmails(v) {
-		st := room.Messages[invitePrefix+e]
+		st := room.Invites[e]
 		if st == "" || st == invitePending {
 			todo = append(todo, e)
 		}
 	}
 	if len(todo) == 0 || tries >= maxInviteTries {
-		return nil
+		return offboard.RoomRef{}, nil
 	}
-	changes := map[string]string{inviteTriesKey: strconv.Itoa(tries + 1)}
+	changes := map[string]string{}
 	ids := map[string]string{} // Slack id → email
 	var lookupErr error
 	for _, e := range todo {
 		id, err := p.lookupUser(ctx, e)
 		switch {
 		case err != nil:
-			changes[invitePrefix+e] = invitePending
+			changes[e] = invitePending
 			lookupErr = err
 		case id == "":
-			changes[invitePrefix+e] = noAccount
+			changes[e] = noAccount
 		default:
 			ids[id] = e
 		}
@@ -120,12 +118,12 @@ func (p *Platform) syncInvites(ctx context.Context, v *offboard.CaseView, room *
 		for _, id := range chunk {
 			switch {
 			case err != nil:
-				changes[invitePrefix+ids[id]] = invitePending
+				changes[ids[id]] = invitePending
 			case refused[id] != "":
-				changes[invitePrefix+ids[id]] = inviteRefused + refused[id]
+				changes[ids[id]] = inviteRefused + refused[id]
 				p.log.Warn("slack: Slack refused to add a person to a case channel", "case_id", v.Case.ID, "user", id, "err", refused[id])
 			default:
-				changes[invitePrefix+ids[id]] = inviteIn
+				changes[ids[id]] = inviteIn
 			}
 		}
 		if err != nil {
@@ -133,26 +131,21 @@ func (p *Platform) syncInvites(ctx context.Context, v *offboard.CaseView, room *
 			break
 		}
 	}
-	for k, val := range changes {
-		room.Messages[k] = val
-	}
-	if err := p.record(ctx, v.Case.ID, offboard.RoomRef{Platform: PlatformName, Messages: changes}); err != nil {
-		return err
-	}
+	changed := offboard.RoomRef{Invites: changes, InviteRounds: tries + 1}
 	if inviteErr == nil {
 		inviteErr = lookupErr
 	}
 	if inviteErr == nil {
-		return nil
+		return changed, nil
 	}
 	if tries+1 >= maxInviteTries {
 		p.log.Warn("slack: gave up inviting people to a case channel; the header card lists them", "case_id", v.Case.ID, "err", inviteErr)
-		return nil
+		return changed, nil
 	}
 	if rl, ok := errors.AsType[*offboard.RateLimitError](inviteErr); ok {
-		return rl
+		return changed, rl
 	}
-	return offboard.Errorf(offboard.EUNAVAILABLE, "slack: invites to %s still pending: %v", room.ID, inviteErr)
+	return changed, offboard.Errorf(offboard.EUNAVAILABLE, "slack: invites to %s still pending: %v", room.ID, inviteErr)
 }
 
 // lookupUser finds a person's Slack id; "" with no error means Slack has
@@ -223,9 +216,8 @@ func slackErrorCode(err error) string {
 // and why, in a stable order.
 func inviteProblems(room offboard.RoomRef) []string {
 	var out []string
-	for k, st := range room.Messages {
-		email, ok := strings.CutPrefix(k, invitePrefix)
-		if !ok || st == inviteIn {
+	for email, st := range room.Invites {
+		if st == inviteIn {
 			continue
 		}
 		out = append(out, fmt.Sprintf("%s (%s)", email, inviteReason(st)))

@@ -27,7 +27,7 @@ func TestNotify_RetriedNoticePostsOnce(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	v, err := p.engine.GetCase(ctx, self(), res.Case.ID)
+	v, err := p.engine.GetCase(ctx, offboard.System(PlatformName), res.Case.ID)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -50,6 +50,9 @@ type Options struct {
 	HTTPClient        *http.Client
 	// AckTimeout bounds an ack (default 2 s, inside Slack's 3 s).
 	AckTimeout time.Duration
+	// Delivered remembers the notices already delivered (the store); nil
+	// keeps them in memory.
+	Delivered offboard.DeliveryLog
 }
 
 // Platform is offboard on Slack: it takes slash commands, clicks, forms
@@ -73,8 +76,8 @@ type Platform struct {
 	http    *http.Client
 	ackWait time.Duration
 
-	// caseLocks serializes notices per case (offboard.CaseID → *sync.Mutex).
-	caseLocks sync.Map
+	// rooms is the room driver: the notifier, written once in bot.
+	rooms *bot.Rooms
 
 	mu        sync.Mutex
 	envelopes *bot.Recent       // envelope ids handled lately
@@ -147,6 +150,8 @@ func New(o Options) (*Platform, error) {
 	p.api = slack.New(o.BotToken, slack.OptionAppLevelToken(o.AppToken), slack.OptionAPIURL(o.APIURL),
 		slack.OptionHTTPClient(p.http))
 	p.sock = socketmode.New(p.api)
+	p.rooms = bot.NewRooms(conversation{p}, bot.RoomsOptions{Engine: o.Engine, Delivered: o.Delivered,
+		Clock: p.clock, Location: p.loc})
 	return p, nil
 }
 

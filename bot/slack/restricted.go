@@ -12,10 +12,6 @@ import (
 	"github.com/offboard-dev/offboard/bot"
 )
 
-// fallbackKey marks a room that is HR's channel standing in for a case
-// channel Slack would not let the bot create.
-const fallbackKey = "fallback"
-
 // restrictedAdvice is what a workspace admin changes so the bot can open
 // case channels.
 const restrictedAdvice = "Slack refused to create a private channel for an offboarding case (restricted_action): " +
@@ -46,12 +42,8 @@ func (p *Platform) fallbackRoom(ctx context.Context, v *offboard.CaseView) (offb
 			return offboard.RoomRef{}, p.chatError("chat.postMessage", err)
 		}
 	}
-	room := offboard.RoomRef{Platform: PlatformName, ID: p.hrCh, Name: "HR channel (private channels restricted)",
-		Messages: map[string]string{fallbackKey: "restricted_action"}}
-	if err := p.record(ctx, v.Case.ID, room); err != nil {
-		return offboard.RoomRef{}, err
-	}
-	return room, nil
+	return offboard.RoomRef{Platform: PlatformName, ID: p.hrCh, Name: "HR channel (private channels restricted)",
+		Fallback: "restricted_action"}, nil
 }
 
 // header is the case header card with what only Slack knows: who could
@@ -61,8 +53,8 @@ func (p *Platform) header(v *offboard.CaseView, room offboard.RoomRef, now time.
 	if missing := inviteProblems(room); len(missing) > 0 {
 		card.Fields = append(card.Fields, offboard.Field{Label: "Not in this channel", Value: strings.Join(missing, "; ")})
 	}
-	if room.Messages[fallbackKey] != "" {
-		card.Fields = append(card.Fields, offboard.Field{Label: "Room", Value: fmt.Sprintf("posted in the HR channel: Slack did not let offboard create a private channel (%s)", room.Messages[fallbackKey])})
+	if room.Fallback != "" {
+		card.Fields = append(card.Fields, offboard.Field{Label: "Room", Value: fmt.Sprintf("posted in the HR channel: Slack did not let offboard create a private channel (%s)", room.Fallback)})
 	}
 	return card
 }

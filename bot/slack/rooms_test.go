@@ -82,7 +82,7 @@ func (w *roomWorld) open(t *testing.T, email string) offboard.CaseID {
 
 func (w *roomWorld) room(t *testing.T, id offboard.CaseID) offboard.RoomRef {
 	t.Helper()
-	v, err := w.p.engine.GetCase(context.Background(), self(), id)
+	v, err := w.p.engine.GetCase(context.Background(), offboard.System(PlatformName), id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -247,13 +247,14 @@ func TestNotify_RestrictedPrivateChannels(t *testing.T) {
 }
 
 // A card at Slack's 50-block limit still posts with a line above it.
-func TestPostIn_StaysWithinBlockLimit(t *testing.T) {
+func TestConversation_Post_StaysWithinBlockLimit(t *testing.T) {
 	w := newRoomWorld(t, nil)
 	card := offboard.Card{Title: "Big"}
 	for i := range 80 {
 		card.Sections = append(card.Sections, offboard.Section{Heading: "Task", Text: strings.Repeat("x", i+1)})
 	}
-	if _, err := w.p.postIn(context.Background(), "CHR", "", "<@UHANA>, your decision is needed.", card); err != nil {
+	post := bot.Post{Text: ", your decision is needed.", Mentions: []string{"hana@example.com"}, Card: &card}
+	if _, err := (conversation{w.p}).Post(context.Background(), offboard.RoomRef{ID: "CHR"}, post); err != nil {
 		t.Fatalf("post: %v", err)
 	}
 }

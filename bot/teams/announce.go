@@ -19,9 +19,9 @@ func (p *Platform) announceFailed(ctx context.Context, v *offboard.CaseView, roo
 	if _, told := p.badChannels.LoadOrStore(channel, true); !told {
 		text := fmt.Sprintf("⚠️ I cannot post case announcements in the %s channel (%s): %s. Add the offboard app to that channel's team, or fix departments.%s.teams_channel; until then %s hears about new cases only here.",
 			v.Departments.Label(d), channel, msg, strings.ToLower(string(d)), v.Departments.Label(d))
-		if _, perr := p.post(ctx, room.Messages[keyServiceURL], room.ID, newMessage(text, nil)); perr != nil {
+		if _, perr := p.post(ctx, room.ServiceURL, room.ID, newMessage(text, nil)); perr != nil {
 			p.log.Warn("teams: telling HR about a bad department channel failed", "channel", channel, "err", perr)
 		}
 	}
-	return "failed"
+	return offboard.AnnounceFailed + "refused"
 }

@@ -51,7 +51,7 @@ func BenchmarkPlatform_Click(b *testing.B) {
 			click++
 			wg.Go(func() {
 				ref := offboard.ActionRef{Verb: offboard.VerbAssign, CaseID: offboard.FormatCaseID(uint64(1 + i%cases)), TaskKey: keys[(i/cases)%len(keys)]}
-				act := w.submit(ivan, room.ID, "channel", room.Messages["dept:it"], map[string]any{"ofb_click": ref.Encode()})
+				act := w.submit(ivan, room.ID, "channel", room.DepartmentCards["it"], map[string]any{"ofb_click": ref.Encode()})
 				body, _ := json.Marshal(act)
 				req, _ := http.NewRequest(http.MethodPost, w.url, bytes.NewReader(body))
 				req.Header.Set("Authorization", auth)

@@ -120,7 +120,7 @@ func TestPlatform_OversizedCard(t *testing.T) {
 	room, _ := w.view(res.Case.ID).Case.Room("teams")
 	var card teamstest.Activity
 	for _, a := range w.conn.Activities(room.ID) {
-		if a.ID == room.Messages["dept:it"] {
+		if a.ID == room.DepartmentCards["it"] {
 			card = a
 		}
 	}

@@ -56,16 +56,15 @@ func (p *Platform) text(ctx context.Context, act schema.Activity, who offboard.A
 	p.answer(ctx, act, p.guard(ctx, act, reply))
 }
 
-// click runs a card button. Success redraws the clicked card in place; a
-// form (skip, deny) is sent below it; a refusal goes to the clicker.
+// click runs a card button, answering as bot.AnswerClick says.
 func (p *Platform) click(ctx context.Context, act schema.Activity, who offboard.Actor, value string) {
 	reply := p.guard(ctx, act, p.router.Click(ctx, who, value))
-	switch {
-	case reply.Form != nil:
+	switch bot.AnswerClick(reply) {
+	case bot.ClickShowForm:
 		p.send(ctx, act, "", RenderForm(reply.Form, nil, nil))
-	case reply.Ephemeral || len(reply.Cards) == 0:
-		p.answer(ctx, act, reply)
-	default:
+	case bot.ClickPrivate, bot.ClickSay:
+		p.answer(ctx, act, reply) // privately when ephemeral (see answer)
+	case bot.ClickUpdateInPlace:
 		p.replace(ctx, act, replyText(reply.Text), RenderCard(reply.Cards[0]))
 	}
 }

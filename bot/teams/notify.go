@@ -2,10 +2,11 @@ package teams
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
-	"sync"
+	"time"
 
 	"github.com/offboard-dev/offboard"
 	"github.com/offboard-dev/offboard/bot"
@@ -14,161 +15,98 @@ import (
 // self is the actor the platform uses for reads and room bookkeeping.
 func self() offboard.Actor { return offboard.System("teams") }
 
-// keyServiceURL stores, among a room's message ids, the service URL the
-// thread lives on: proactive posts after a restart need it.
-const keyServiceURL = "service_url"
-
-// Notify implements offboard.Notifier; the outbox calls it. Each step
-// records what it posted before the next, so a retried notice resumes
-// instead of posting twice; cards are drawn from the stored case.
+// Notify implements offboard.Notifier through the room driver (bot.Rooms):
+// a case gets a thread in the Offboarding channel, and its cards are
+// posted and kept up to date there.
 func (p *Platform) Notify(ctx context.Context, n offboard.Notice) error {
-	unlock := p.lockCase(n.CaseID)
-	defer unlock()
-	if err := p.paused(); err != nil {
-		return err
+	return p.rooms.Notify(ctx, n)
+}
+
+// conversation is Teams as the room driver sees it. Every error goes
+// through chatError, so a rate limit pauses the platform.
+type conversation struct{ p *Platform }
+
+var _ bot.Conversation = conversation{}
+
+func (conversation) Platform() string { return PlatformName }
+
+func (c conversation) Paused() error { return c.p.paused() }
+
+func (c conversation) Header(v *offboard.CaseView, _ offboard.RoomRef, _ time.Time) offboard.Card {
+	return c.p.header(v)
+}
+
+// CreateRoom starts the case's thread in the Offboarding channel with the
+// header as its first message.
+func (c conversation) CreateRoom(ctx context.Context, v *offboard.CaseView, header offboard.Card) (offboard.RoomRef, error) {
+	p := c.p
+	svc := p.serviceURLFor(ctx)
+	switch {
+	case p.channelID == "":
+		return offboard.RoomRef{}, offboard.Errorf(offboard.EUNAVAILABLE, "teams: teams.offboarding_channel_id is not set; no thread for %s", v.Case.ID)
+	case svc == "":
+		return offboard.RoomRef{}, offboard.Errorf(offboard.EUNAVAILABLE, "teams: no service URL yet (set teams.service_url, or wait for the first message to the bot)")
 	}
-	v, err := p.engine.GetCase(ctx, self(), n.CaseID)
+	id, headerID, err := p.createThread(ctx, svc, p.channelID, newMessage("", RenderCard(header)))
 	if err != nil {
-		return err
+		return offboard.RoomRef{}, p.chatError(err)
 	}
-	if v, err = p.openRoom(ctx, v); err != nil {
-		return p.chatError(err)
-	}
-	room, _ := v.Case.Room(PlatformName)
-	switch n.Kind {
-	case offboard.NoticeCaseOpened:
-		return nil // openRoom drew everything
-	case offboard.NoticeTasksUpdated:
-		if err := p.updateDepartment(ctx, v, room, n.Department); err != nil {
-			return p.chatError(err)
-		}
-		return p.chatError(p.updateHeader(ctx, v, room))
-	case offboard.NoticeApprovalRequested:
-		if err := p.postApprovals(ctx, v, room); err != nil {
-			return p.chatError(err)
-		}
-		return p.chatError(p.updateDepartment(ctx, v, room, n.Department))
-	}
-	// The rest post new lines: a retried notice must not post twice.
-	if n.ID != "" && room.Messages["sent:"+n.ID] != "" {
-		return nil
-	}
-	if err := p.notifyOnce(ctx, v, room, n); err != nil {
-		return p.chatError(err)
-	}
-	if n.ID == "" {
-		return nil
-	}
-	return p.record(ctx, v.Case.ID, offboard.RoomRef{Platform: PlatformName, Messages: map[string]string{"sent:" + n.ID: "1"}})
+	return offboard.RoomRef{Platform: PlatformName, ID: id, HeaderRef: headerID, Name: string(v.Case.ID), ServiceURL: svc}, nil
 }
 
-func (p *Platform) notifyOnce(ctx context.Context, v *offboard.CaseView, room offboard.RoomRef, n offboard.Notice) error {
-	text := redactText(v.Case, n.Text)
-	switch n.Kind {
-	case offboard.NoticeApprovalApproved, offboard.NoticeApprovalDenied, offboard.NoticeApprovalReminder,
-		offboard.NoticeApprovalEscalated, offboard.NoticeApprovalStuck:
-		for _, a := range v.Approvals {
-			if a.ID == n.ApprovalID {
-				if err := p.update(ctx, room, room.Messages["approval:"+a.ID], redact(v.Case, bot.ApprovalCard(v, a))); err != nil {
-					return err
-				}
-			}
-		}
-	case offboard.NoticeCaseCompleted, offboard.NoticeCaseCancelled:
-		if err := p.updateHeader(ctx, v, room); err != nil {
-			return err
-		}
-	}
-	if err := p.updateDepartment(ctx, v, room, n.Department); err != nil {
-		return err
-	}
-	switch n.Kind {
-	case offboard.NoticeTaskFailed, offboard.NoticeTaskUnverified, offboard.NoticeRestoreNeeded:
-		text = "🔴 " + text
-	case offboard.NoticeApprovalReminder, offboard.NoticeApprovalEscalated, offboard.NoticeApprovalStuck, offboard.NoticeTaskOverdue:
-		text = "⏰ " + text
-	}
-	svc := room.Messages[keyServiceURL]
-	msg := newMessage(text, nil)
-	var people []person
-	for _, e := range n.To {
-		who := p.lookup(ctx, svc, room.ID, e)
-		people = append(people, who)
-		msg.mention(who)
-	}
-	if _, err := p.post(ctx, svc, room.ID, msg); err != nil {
-		return err
-	}
-	if n.Kind != offboard.NoticeApprovalReminder && n.Kind != offboard.NoticeApprovalEscalated {
-		return nil
-	}
-	// Reminders and escalations also reach each person in their own chat
-	// with the bot, as on Slack.
-	for _, who := range people {
-		if who.id == "" {
-			continue
-		}
-		dm := newMessage(fmt.Sprintf("%s (%s, in the Offboarding channel)", text, v.Case.ID), nil)
-		if err := p.private(ctx, svc, who.id, dm); err != nil {
-			return err
-		}
-	}
-	return nil
+// Invite does nothing: everyone in the team reads the Offboarding channel.
+func (conversation) Invite(context.Context, *offboard.CaseView, offboard.RoomRef) (offboard.RoomRef, error) {
+	return offboard.RoomRef{}, nil
 }
 
-// openRoom makes sure the case has its thread in the Offboarding channel
-// with every card posted, and returns the case as stored after that.
-func (p *Platform) openRoom(ctx context.Context, v *offboard.CaseView) (*offboard.CaseView, error) {
-	room, ok := v.Case.Room(PlatformName)
-	now := p.clock.Now()
-	if !ok {
-		svc := p.serviceURLFor(ctx)
-		switch {
-		case p.channelID == "":
-			return nil, offboard.Errorf(offboard.EUNAVAILABLE, "teams: teams.offboarding_channel_id is not set; no thread for %s", v.Case.ID)
-		case svc == "":
-			return nil, offboard.Errorf(offboard.EUNAVAILABLE, "teams: no service URL yet (set teams.service_url, or wait for the first message to the bot)")
-		}
-		id, header, err := p.createThread(ctx, svc, p.channelID, newMessage("", RenderCard(p.header(v))))
-		if err != nil {
-			return nil, err
-		}
-		room = offboard.RoomRef{Platform: PlatformName, ID: id, HeaderRef: header, Name: string(v.Case.ID),
-			Messages: map[string]string{keyServiceURL: svc}}
-		if err := p.record(ctx, v.Case.ID, room); err != nil {
-			return nil, err
-		}
+// Post posts in the case's thread, mentioning people with their Teams
+// entity; a confidential case's person is named "the employee".
+func (c conversation) Post(ctx context.Context, room offboard.RoomRef, m bot.Post) (string, error) {
+	p := c.p
+	var card map[string]any
+	if m.Card != nil {
+		card = RenderCard(redact(m.Case, *m.Card))
 	}
-	if room.Messages == nil {
-		room.Messages = map[string]string{}
+	msg := newMessage(redactText(m.Case, m.Text), card)
+	people := make([]person, 0, len(m.Mentions))
+	for _, e := range m.Mentions {
+		people = append(people, p.lookup(ctx, room.ServiceURL, room.ID, e))
 	}
-	svc := room.Messages[keyServiceURL]
-	for _, d := range v.DepartmentsListed() {
-		key := "dept:" + string(d)
-		if room.Messages[key] != "" {
-			continue
-		}
-		card, ok := bot.DepartmentCard(v, d, now, p.loc)
-		if !ok {
-			continue
-		}
-		id, err := p.post(ctx, svc, room.ID, newMessage("", RenderCard(redact(v.Case, card))))
-		if err != nil {
-			return nil, err
-		}
-		room.Messages[key] = id
-		if err := p.record(ctx, v.Case.ID, offboard.RoomRef{Platform: PlatformName, Messages: map[string]string{key: id}}); err != nil {
-			return nil, err
-		}
+	// mention puts each name before the text, so the last goes first.
+	for i := len(people) - 1; i >= 0; i-- {
+		msg.mention(people[i])
 	}
-	if err := p.postApprovals(ctx, v, room); err != nil {
-		return nil, err
+	if len(people) > 0 && strings.HasPrefix(m.Text, ",") {
+		msg.Text = strings.Replace(msg.Text, " ,", ",", 1)
 	}
-	if err := p.announce(ctx, v, room); err != nil {
-		return nil, err
-	}
-	return p.engine.GetCase(ctx, self(), v.Case.ID)
+	id, err := p.post(ctx, room.ServiceURL, room.ID, msg)
+	return id, p.chatError(err)
 }
+
+// Update redraws a posted card in place.
+func (c conversation) Update(ctx context.Context, room offboard.RoomRef, id string, cs *offboard.Case, card offboard.Card) error {
+	if id == "" {
+		return nil
+	}
+	msg := newMessage("", RenderCard(redact(cs, card)))
+	msg.ID = id
+	msg.fit()
+	return c.p.chatError(c.p.conn.do(ctx, http.MethodPut, endpoint(room.ServiceURL, "conversations", room.ID, "activities", id), msg, nil))
+}
+
+// Direct messages a person in their own chat with the bot.
+func (c conversation) Direct(ctx context.Context, room offboard.RoomRef, cs *offboard.Case, email, text string) error {
+	p := c.p
+	who := p.lookup(ctx, room.ServiceURL, room.ID, email)
+	if who.id == "" {
+		return nil
+	}
+	dm := newMessage(fmt.Sprintf("%s (%s, in the Offboarding channel)", redactText(cs, text), cs.ID), nil)
+	return p.chatError(p.private(ctx, room.ServiceURL, who.id, dm))
+}
+
+// Closed does nothing: a thread is not archived.
+func (conversation) Closed(context.Context, *offboard.CaseView, offboard.RoomRef) error { return nil }
 
 // serviceURLFor is the service URL to open a new thread with: the one
 // configured or learned, else the one stored with the newest open case's
@@ -182,9 +120,9 @@ func (p *Platform) serviceURLFor(ctx context.Context) string {
 		return ""
 	}
 	for _, v := range views {
-		if room, ok := v.Case.Room(PlatformName); ok && room.Messages[keyServiceURL] != "" {
-			p.learn(room.Messages[keyServiceURL])
-			return room.Messages[keyServiceURL]
+		if room, ok := v.Case.Room(PlatformName); ok && room.ServiceURL != "" {
+			p.learn(room.ServiceURL)
+			return room.ServiceURL
 		}
 	}
 	return ""
@@ -202,141 +140,30 @@ func (p *Platform) header(v *offboard.CaseView) offboard.Card {
 		Fields:   []offboard.Field{{Label: "Status", Value: string(v.Case.Status)}}}
 }
 
-// redact keeps a confidential case's person out of a card posted in the
-// channel thread.
-func redact(c *offboard.Case, card offboard.Card) offboard.Card {
-	if !c.Confidential {
-		return card
+// Announce starts a thread in department d's channel once saying that a
+// case needs it; a confidential case says nothing about who leaves. A
+// channel that refuses is reported (announceFailed); only a rate limit
+// comes back.
+func (c conversation) Announce(ctx context.Context, v *offboard.CaseView, room offboard.RoomRef, d offboard.Department) (string, error) {
+	p := c.p
+	ch := p.deptCh[d]
+	if ch == "" {
+		return "", nil
 	}
-	r := func(s string) string { return redactText(c, s) }
-	out := card
-	out.Title, out.Subtitle, out.Footer = r(card.Title), r(card.Subtitle), r(card.Footer)
-	out.Fields = redactFields(c, card.Fields)
-	out.Sections = make([]offboard.Section, len(card.Sections))
-	for i, s := range card.Sections {
-		s.Heading, s.Text, s.Fields = r(s.Heading), r(s.Text), redactFields(c, s.Fields)
-		s.Actions = redactButtons(c, s.Actions)
-		out.Sections[i] = s
+	text := fmt.Sprintf("A confidential offboarding case (%s) needs you; see its thread in the Offboarding channel.", v.Case.ID)
+	if !v.Case.Confidential {
+		text = fmt.Sprintf("New offboarding %s for %s (last day %s): %d %s tasks in the Offboarding channel.",
+			v.Case.ID, v.Case.Employee.DisplayName(), v.Case.LastDay, v.TasksIn(d), v.Departments.Label(d))
 	}
-	out.Actions = redactButtons(c, card.Actions)
-	return out
-}
-
-func redactFields(c *offboard.Case, fs []offboard.Field) []offboard.Field {
-	out := make([]offboard.Field, len(fs))
-	for i, f := range fs {
-		out[i] = offboard.Field{Label: f.Label, Value: redactText(c, f.Value)}
+	_, id, err := p.createThread(ctx, room.ServiceURL, ch, newMessage(text, nil))
+	if _, limited := errors.AsType[*offboard.RateLimitError](err); limited {
+		return "", p.chatError(err)
 	}
-	return out
-}
-
-func redactButtons(c *offboard.Case, bs []offboard.Button) []offboard.Button {
-	out := make([]offboard.Button, len(bs))
-	for i, b := range bs {
-		b.Confirm = redactText(c, b.Confirm)
-		out[i] = b
+	if err != nil {
+		// Best-effort: one bad channel never holds up a case.
+		return p.announceFailed(ctx, v, room, d, ch, err), nil
 	}
-	return out
-}
-
-func redactText(c *offboard.Case, s string) string {
-	if !c.Confidential || s == "" {
-		return s
-	}
-	for _, who := range []string{c.Employee.Name, c.Employee.Email} {
-		if strings.TrimSpace(who) != "" {
-			s = strings.ReplaceAll(s, who, "the employee")
-		}
-	}
-	return s
-}
-
-// postApprovals posts each pending approval in the thread, mentioning the
-// approver.
-func (p *Platform) postApprovals(ctx context.Context, v *offboard.CaseView, room offboard.RoomRef) error {
-	svc := room.Messages[keyServiceURL]
-	for _, a := range v.Approvals {
-		key := "approval:" + a.ID
-		if a.Status != offboard.ApprovalPending || room.Messages[key] != "" {
-			continue
-		}
-		msg := newMessage("", RenderCard(redact(v.Case, bot.ApprovalCard(v, a))))
-		if a.Approver == "" {
-			msg.Text = "A decision is needed; nobody is named to make it."
-		} else {
-			msg.mention(p.lookup(ctx, svc, room.ID, a.Approver))
-			msg.Text += ", your decision is needed."
-		}
-		id, err := p.post(ctx, svc, room.ID, msg)
-		if err != nil {
-			return err
-		}
-		room.Messages[key] = id
-		if err := p.record(ctx, v.Case.ID, offboard.RoomRef{Platform: PlatformName, Messages: map[string]string{key: id}}); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// announce tells each department's channel once that a case needs it; a
-// confidential case says nothing about who leaves.
-func (p *Platform) announce(ctx context.Context, v *offboard.CaseView, room offboard.RoomRef) error {
-	for _, d := range v.DepartmentsListed() {
-		ch := p.deptCh[d]
-		key := "notice:" + string(d)
-		if ch == "" || room.Messages[key] != "" {
-			continue
-		}
-		n := v.TasksIn(d)
-		if n == 0 {
-			continue
-		}
-		text := fmt.Sprintf("A confidential offboarding case (%s) needs you; see its thread in the Offboarding channel.", v.Case.ID)
-		if !v.Case.Confidential {
-			text = fmt.Sprintf("New offboarding %s for %s (last day %s): %d %s tasks in the Offboarding channel.",
-				v.Case.ID, v.Case.Employee.DisplayName(), v.Case.LastDay, n, v.Departments.Label(d))
-		}
-		_, id, err := p.createThread(ctx, room.Messages[keyServiceURL], ch, newMessage(text, nil))
-		if _, limited := err.(*offboard.RateLimitError); limited {
-			return err
-		}
-		if err != nil {
-			// Best-effort: one bad channel never holds up a case.
-			id = p.announceFailed(ctx, v, room, d, ch, err)
-		}
-		room.Messages[key] = id
-		if err := p.record(ctx, v.Case.ID, offboard.RoomRef{Platform: PlatformName, Messages: map[string]string{key: id}}); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (p *Platform) updateHeader(ctx context.Context, v *offboard.CaseView, room offboard.RoomRef) error {
-	return p.update(ctx, room, room.HeaderRef, p.header(v))
-}
-
-func (p *Platform) updateDepartment(ctx context.Context, v *offboard.CaseView, room offboard.RoomRef, d offboard.Department) error {
-	if d == "" {
-		return nil
-	}
-	card, ok := bot.DepartmentCard(v, d, p.clock.Now(), p.loc)
-	if !ok {
-		return nil
-	}
-	return p.update(ctx, room, room.Messages["dept:"+string(d)], redact(v.Case, card))
-}
-
-// update redraws a posted card in place.
-func (p *Platform) update(ctx context.Context, room offboard.RoomRef, id string, card offboard.Card) error {
-	if id == "" {
-		return nil
-	}
-	msg := newMessage("", RenderCard(card))
-	msg.ID = id
-	msg.fit()
-	return p.conn.do(ctx, http.MethodPut, endpoint(room.Messages[keyServiceURL], "conversations", room.ID, "activities", id), msg, nil)
+	return id, nil
 }
 
 // createThread starts a new thread in a channel: POST /v3/conversations
@@ -372,16 +199,4 @@ func (p *Platform) post(ctx context.Context, svc, conv string, msg *message) (st
 		return "", err
 	}
 	return out.ID, nil
-}
-
-func (p *Platform) record(ctx context.Context, id offboard.CaseID, room offboard.RoomRef) error {
-	_, err := p.engine.Apply(ctx, offboard.RecordRoom{By: self(), CaseID: id, Room: room})
-	return err
-}
-
-func (p *Platform) lockCase(id offboard.CaseID) func() {
-	m, _ := p.caseLocks.LoadOrStore(id, &sync.Mutex{})
-	mu := m.(*sync.Mutex)
-	mu.Lock()
-	return mu.Unlock
 }

@@ -50,6 +50,9 @@ type Options struct {
 	// TurnBudget bounds the handling of one inbound activity (default
 	// 10 s, inside the Bot Service's 15 s).
 	TurnBudget time.Duration
+	// Delivered remembers the notices already delivered (the store); nil
+	// keeps them in memory.
+	Delivered offboard.DeliveryLog
 }
 
 // Platform is offboard on Teams: the handler of /api/messages and the
@@ -68,7 +71,7 @@ type Platform struct {
 	log       *slog.Logger
 	budget    time.Duration
 
-	caseLocks sync.Map // offboard.CaseID → *sync.Mutex
+	rooms *bot.Rooms // the room driver: the notifier, written once in bot
 	// badChannels: department channels HR was told refuse announcements.
 	badChannels sync.Map // channel id → true
 
@@ -138,6 +141,8 @@ func New(o Options) (*Platform, error) {
 	// endpoint and the library's validator. Each turn builds its adapter
 	// value with ours instead (see adapter).
 	p.setting = core.AdapterSetting{AppID: o.AppID, AppPassword: o.AppPassword, ChannelAuthTenant: o.TenantID}
+	p.rooms = bot.NewRooms(conversation{p}, bot.RoomsOptions{Engine: o.Engine, Delivered: o.Delivered,
+		Clock: p.clock, Location: p.loc})
 	return p, nil
 }
 

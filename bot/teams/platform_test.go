@@ -75,7 +75,7 @@ func TestPlatform_Story(t *testing.T) {
 	}
 	// The room survives restarts: it is in the case, service URL and all.
 	room, _ := w.view("OFF-0001").Case.Room("teams")
-	if room.ID != thread || room.HeaderRef != acts[0].ID || room.Messages["service_url"] != w.conn.URL() || room.Messages["dept:it"] != itCard.ID {
+	if room.ID != thread || room.HeaderRef != acts[0].ID || room.ServiceURL != w.conn.URL() || room.DepartmentCards["it"] != itCard.ID {
 		t.Fatalf("recorded room = %+v", room)
 	}
 	// A repeated notice posts nothing new.
@@ -260,7 +260,7 @@ func TestPlatform_Restart(t *testing.T) {
 	if err := p2.Notify(t.Context(), offboard.Notice{Kind: offboard.NoticeTasksUpdated, CaseID: first.Case.ID, Department: offboard.DeptHR}); err != nil {
 		t.Fatal(err)
 	}
-	if a := find(w.conn.Activities(room.ID), room.Messages["dept:hr"]); a.Updates != 1 {
+	if a := find(w.conn.Activities(room.ID), room.DepartmentCards["hr"]); a.Updates != 1 {
 		t.Fatalf("the HR card after a restart: %d updates", a.Updates)
 	}
 	cmd := openJane()
@@ -311,7 +311,7 @@ func TestPlatform_ConfidentialInChannel(t *testing.T) {
 	}
 	w.notify(offboard.Notice{Kind: offboard.NoticeCaseOpened, CaseID: "OFF-0001"})
 	room, _ := w.view("OFF-0001").Case.Room("teams")
-	hrCard := room.Messages["dept:hr"]
+	hrCard := room.DepartmentCards["hr"]
 	done := offboard.ActionRef{Verb: offboard.VerbComplete, CaseID: "OFF-0001", TaskKey: "signed_documents"}.Encode()
 	w.mustPost(w.submit(hana, room.ID, "channel", hrCard, map[string]any{"ofb_click": done}))
 	redrawn := w.conn.WaitFor(t, "the HR card redrawn", func(a teamstest.Activity) bool {
@@ -367,7 +367,7 @@ func TestPlatform_SkipWithReason(t *testing.T) {
 	w.notify(offboard.Notice{Kind: offboard.NoticeCaseOpened, CaseID: res.Case.ID})
 	room, _ := w.view(res.Case.ID).Case.Room("teams")
 	skip := offboard.ActionRef{Verb: offboard.VerbSkip, CaseID: res.Case.ID, TaskKey: "exit_interview"}.Encode()
-	w.mustPost(w.submit(hana, room.ID, "channel", room.Messages["dept:hr"], map[string]any{"ofb_click": skip}))
+	w.mustPost(w.submit(hana, room.ID, "channel", room.DepartmentCards["hr"], map[string]any{"ofb_click": skip}))
 	form := w.conn.WaitFor(t, "the skip form", func(a teamstest.Activity) bool {
 		return a.ConversationID == room.ID && strings.Contains(a.CardText(), `"ofb_form":"skip_task"`)
 	})

@@ -75,7 +75,7 @@ func (a *app) wireConsole(clock offboard.Clock) error {
 	if a.console, err = console.New(o); err != nil {
 		return err
 	}
-	a.notifiers = append(a.notifiers, a.console)
+	a.addNotifier(console.PlatformName, a.console)
 	a.digests = append(a.digests, a.console)
 	return nil
 }

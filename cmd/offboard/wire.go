@@ -54,6 +54,11 @@ type app struct {
 	// that post the daily digest.
 	notifiers offboard.Notifiers
 	digests   []digestPoster
+	// platforms are the same notifiers by platform name, in the order
+	// wired (platformNames): the engine queues a notice once for each,
+	// and the runner hands each job to its own.
+	platforms     map[string]offboard.Notifier
+	platformNames []string
 	// directory knows who reports to whom and where people work, read
 	// from Okta and BambooHR outside any transaction (directory.go).
 	directory  *offboard.Directory
@@ -272,6 +277,8 @@ func (a *app) wireEngine() error {
 			BusinessHours: businessHours(cfg, a.directory.Location),
 		},
 		Redactor: a.redactor, Logger: log.With("component", "engine"), AfterCommit: wake,
+		// Filled by wireChat, which runs before anything applies a command.
+		NoticePlatforms: func() []string { return a.platformNames },
 	})
 	if err != nil {
 		return fmt.Errorf("playbooks: %w", err)
@@ -301,12 +308,12 @@ func (a *app) wireChat() error {
 			Router: a.router, Engine: a.engine, Members: func(r offboard.Role) []string { return cfg.Roles[r] },
 			DepartmentChannels: channels, HRChannel: cfg.Slack.HRChannel, ChannelTemplate: cfg.Slack.ChannelNameTemplate,
 			ArchiveOnComplete: cfg.Slack.ArchiveOnComplete, Clock: clock, Location: cfg.Location(),
-			Logger: log.With("component", "slack"),
+			Delivered: a.db, Logger: log.With("component", "slack"),
 		})
 		if err != nil {
 			return err
 		}
-		a.notifiers = append(a.notifiers, a.slack)
+		a.addNotifier(slackbot.PlatformName, a.slack)
 		a.digests = append(a.digests, a.slack)
 	}
 	if cfg.TeamsEnabled() {
@@ -319,18 +326,28 @@ func (a *app) wireChat() error {
 			OpenIDMetadataURL: cfg.Teams.OpenIDMetadataURL, LoginURL: cfg.Teams.LoginURL, ServiceURL: cfg.Teams.ServiceURL,
 			OffboardingChannelID: cfg.Teams.OffboardingChannelID, DepartmentChannels: channels,
 			Router: a.router, Engine: a.engine, Clock: clock, Location: cfg.Location(),
-			Logger: log.With("component", "teams"),
+			Delivered: a.db, Logger: log.With("component", "teams"),
 		})
 		if err != nil {
 			return err
 		}
-		a.notifiers = append(a.notifiers, a.teams)
+		a.addNotifier(teamsbot.PlatformName, a.teams)
 		a.digests = append(a.digests, a.teams)
 	}
 	if cfg.Console.Enabled {
 		return a.wireConsole(clock)
 	}
 	return nil
+}
+
+// addNotifier wires a chat platform's notifier under its name.
+func (a *app) addNotifier(platform string, n offboard.Notifier) {
+	a.notifiers = append(a.notifiers, n)
+	if a.platforms == nil {
+		a.platforms = map[string]offboard.Notifier{}
+	}
+	a.platforms[platform] = n
+	a.platformNames = append(a.platformNames, platform)
 }
 
 // wireRunner builds the outbox worker pool and the cron schedule (the
@@ -343,7 +360,7 @@ func (a *app) wireRunner() error {
 	}
 	var err error
 	a.runner, err = runner.New(runner.Options{
-		Jobs: db, Engine: a.engine, Actions: a.actions, Clock: clock, Notifier: notifier,
+		Jobs: db, Engine: a.engine, Actions: a.actions, Clock: clock, Notifier: notifier, Platforms: a.platforms,
 		Workers: cfg.Runner.Workers, BackoffBase: cfg.Runner.BackoffBase.D(), BackoffMax: cfg.Runner.BackoffMax.D(),
 		Redactor: redactor, Logger: log.With("component", "runner"),
 	})

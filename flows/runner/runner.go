@@ -24,6 +24,10 @@ type Options struct {
 	// Notifier delivers notices to chat. Nil logs each notice's kind and
 	// case id (never its text) and counts it delivered.
 	Notifier offboard.Notifier
+	// Platforms are the notifiers by platform name: a notice job for one
+	// platform (Job.Platform) goes to that notifier only; a job without
+	// a platform goes to Notifier.
+	Platforms map[string]offboard.Notifier
 	// Clock tells the time (default the wall clock).
 	Clock offboard.Clock
 	// Workers is how many jobs run at once (default 4).
@@ -85,6 +89,9 @@ type Runner struct {
 	redactor *offboard.Redactor
 	log      *slog.Logger
 
+	// platforms are the notifiers by platform (see Options.Platforms).
+	platforms map[string]offboard.Notifier
+
 	wake    chan struct{}
 	running atomic.Bool
 
@@ -109,7 +116,7 @@ func New(o Options) (*Runner, error) {
 		return nil, errors.New("runner: no action registry")
 	}
 	r := &Runner{
-		jobs: o.Jobs, engine: o.Engine, actions: o.Actions, notifier: o.Notifier, clock: o.Clock,
+		jobs: o.Jobs, engine: o.Engine, actions: o.Actions, notifier: o.Notifier, platforms: o.Platforms, clock: o.Clock,
 		workers: o.Workers, base: o.BackoffBase, max: o.BackoffMax, timeout: o.JobTimeout, poll: o.Poll,
 		redactor: o.Redactor, log: o.Logger,
 		wake:   make(chan struct{}, 1),

@@ -213,9 +213,20 @@ func (r *Runner) runNotify(ctx context.Context, j *offboard.Job) {
 		r.deadLetter(ctx, log, j, offboard.JobFailure{Error: "the job has no notice"})
 		return
 	}
+	notifier := r.notifier
+	if j.Platform != "" {
+		var ok bool
+		if notifier, ok = r.platforms[j.Platform]; !ok {
+			// The platform was unwired since the notice was queued:
+			// nothing can deliver it, and the dead letters show it.
+			log.Error("notice for a chat platform that is not wired; moved to the dead letters", "platform", j.Platform)
+			r.deadLetter(ctx, log, j, offboard.JobFailure{Error: fmt.Sprintf("no chat platform %q is wired", j.Platform)})
+			return
+		}
+	}
 	n := *j.Notice
 	n.ID = j.ID // stable across retries: lets a platform post once
-	err := r.callNotify(ctx, log, n)
+	err := r.callNotify(ctx, log, notifier, n)
 	_, panicked := errors.AsType[panicError](err)
 	if err == nil {
 		log.Debug("notice delivered", "kind", j.Notice.Kind)
@@ -232,7 +243,7 @@ func (r *Runner) runNotify(ctx context.Context, j *offboard.Job) {
 		if !reset.After(now) {
 			reset = now.Add(r.backoff(1))
 		}
-		r.pause("chat", reset)
+		r.pause(j.API(), reset) // this platform's notices only
 		log.Warn("notice rate limited; deferred", "until", reset, "err", err)
 		// A rate limit is no failure of the notice: no attempt counted.
 		_ = r.settle(ctx, log, func(ctx context.Context) error {
@@ -267,7 +278,7 @@ func (r *Runner) runNotify(ctx context.Context, j *offboard.Job) {
 
 // callNotify delivers with the job timeout and turns a panic into a
 // panicError.
-func (r *Runner) callNotify(ctx context.Context, log *slog.Logger, n offboard.Notice) (err error) {
+func (r *Runner) callNotify(ctx context.Context, log *slog.Logger, notifier offboard.Notifier, n offboard.Notice) (err error) {
 	ctx, cancel := context.WithTimeout(ctx, r.timeout)
 	defer cancel()
 	defer func() {
@@ -276,7 +287,7 @@ func (r *Runner) callNotify(ctx context.Context, log *slog.Logger, n offboard.No
 			err = panicError{p}
 		}
 	}()
-	return r.notifier.Notify(ctx, n)
+	return notifier.Notify(ctx, n)
 }
 
 // settle makes one change to a job through the queue. It is made even
