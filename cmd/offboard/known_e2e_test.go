@@ -179,8 +179,8 @@ func TestTeams_UnknownEmailButtons(t *testing.T) {
 	})
 	// The hourly read, now: the service URL is known.
 	w.app.app.refreshDirectory(t.Context())
-	if n := w.app.app.directory.Len(); n != 4 {
-		t.Fatalf("directory from the team: %d people, want 4", n)
+	if n := w.app.app.directory.Len(); n != 5 {
+		t.Fatalf("directory from the team: %d people, want 5", n)
 	}
 
 	w.send(tmHana, hanaChat, "personal", "", "offboard mona.manger@example.com involuntary", nil)

@@ -17,8 +17,12 @@ import (
 )
 
 // People in the fake Teams tenant. Sam is in roles.security by AAD
-// object id, not by email.
+// object id, not by email. Jane is the one leaving: she is in the tenant
+// too, so the directory knows her whether or not its first read of the
+// roster (which needs the service URL the first activity teaches) has
+// run when her case is opened.
 var (
+	tmJane = teamstest.Member{ID: "29:jane", AADObjectID: "aad-jane", Email: "jane.doe@example.com", Name: "Jane Doe"}
 	tmHana = teamstest.Member{ID: "29:hana", AADObjectID: "aad-hana", Email: "hana.hr@example.com", Name: "Hana HR"}
 	tmIvan = teamstest.Member{ID: "29:ivan", AADObjectID: "aad-ivan", Email: "ivan.it@example.com", Name: "Ivan IT"}
 	tmMona = teamstest.Member{ID: "29:mona", AADObjectID: "aad-mona", Email: "mona.manager@example.com", Name: "Mona Manager"}
@@ -36,7 +40,7 @@ type teamsWorld struct {
 
 func newTeamsWorld(t *testing.T) *teamsWorld {
 	w := &teamsWorld{t: t, issuer: teamstest.NewIssuer(t), login: teamstest.NewLogin(t), conn: teamstest.NewConnector(t)}
-	for _, m := range []teamstest.Member{tmHana, tmIvan, tmMona, tmSam} {
+	for _, m := range []teamstest.Member{tmHana, tmIvan, tmMona, tmSam, tmJane} {
 		w.conn.AddMember(m)
 	}
 	dir := t.TempDir()
