@@ -18,7 +18,11 @@ import (
 	"github.com/offboard-dev/offboard"
 )
 
-const bambooSource = "hris:bamboohr"
+// bambooName is BambooHR's name in dedupe keys: connectors/bamboohr's
+// System.Name, which reconciliation's keys are made with.
+const bambooName = "bamboohr"
+
+const bambooSource = "hris:" + bambooName
 
 // BambooHR serves POST /webhooks/bamboohr: BambooHR's field-based and
 // event-based webhooks, signed with hris.bamboohr.webhook_secret (or the
@@ -285,7 +289,8 @@ func parseBambooForm(body []byte) ([]bambooEmployee, error) {
 	return out, nil
 }
 
-// emptyDate reports a BambooHR date that means "none".
+// emptyDate reports a BambooHR date that means "none" (as
+// connectors/bamboohr reads it).
 func emptyDate(s string) bool { return s == "" || s == "0000-00-00" }
 
 // bambooTermination maps an employee; false means not a termination.
@@ -309,7 +314,7 @@ func (in *Intake) bambooTermination(e bambooEmployee) (termination, bool) {
 	var notes []string
 	date, effective := "", time.Time{}
 	if !emptyDate(termDate) {
-		d, at, ok := parseDate(termDate)
+		d, at, ok := offboard.ParseHRDate(termDate)
 		if !ok {
 			t.skip = fmt.Sprintf("terminationDate %q is not a date like 2026-12-31", termDate)
 			t.skipAudit = "BambooHR employee " + e.ID + ": " + t.skip
@@ -319,7 +324,7 @@ func (in *Intake) bambooTermination(e bambooEmployee) (termination, bool) {
 	} else {
 		notes = append(notes, "BambooHR sent no termination date; last day set to today")
 	}
-	kind, known := in.resolveKind(f("terminationType"))
+	kind, known := in.kinds.Resolve(f("terminationType"))
 	if !known {
 		typ := f("terminationType")
 		if typ == "" {
@@ -347,7 +352,7 @@ func (in *Intake) bambooTermination(e bambooEmployee) (termination, bool) {
 	t.open = offboard.OpenCase{
 		By: offboard.System(bambooSource), Employee: emp, Kind: kind, LastDay: lastDay,
 		EffectiveAt: effective, Source: bambooSource, SourceRef: e.ID,
-		DedupeKey: "bamboohr:" + e.ID + ":" + keyDate, Notes: strings.Join(notes, "\n"),
+		DedupeKey: offboard.HRDedupeKey(bambooName, e.ID, keyDate), Notes: strings.Join(notes, "\n"),
 	}
 	return t, true
 }

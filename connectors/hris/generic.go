@@ -137,7 +137,7 @@ func (in *Intake) genericTermination(body []byte) (termination, error) {
 		return termination{}, fmt.Errorf("email: required, but the body has no value at %q", fm.Email)
 	}
 	var notes []string
-	kind, known := in.resolveKind(vals["kind"])
+	kind, known := in.kinds.Resolve(vals["kind"])
 	if !known && vals["kind"] != "" {
 		// A kind we cannot read ("fired") must not become a voluntary
 		// exit that keeps access until the last day: the sender, who
@@ -147,7 +147,7 @@ func (in *Intake) genericTermination(body []byte) (termination, error) {
 	}
 	date, effective := "", time.Time{}
 	if raw := vals["termination_date"]; raw != "" {
-		d, at, ok := parseDate(raw)
+		d, at, ok := offboard.ParseHRDate(raw)
 		if !ok {
 			return termination{}, fmt.Errorf("termination_date: %q at %q is not a date like 2026-12-31", raw, fm.TerminationDate)
 		}
@@ -177,7 +177,7 @@ func (in *Intake) genericTermination(body []byte) (termination, error) {
 	if ref == "" {
 		ref = vals["email"]
 	}
-	dedupe := "hris:" + strings.ToLower(vals["email"]) + ":" + keyDate
+	dedupe := offboard.HRDedupeKey("hris", strings.ToLower(vals["email"]), keyDate)
 	sourceRef := vals["hris_id"]
 	if id := vals["event_id"]; id != "" {
 		dedupe, sourceRef = "hris:"+id, id

@@ -1,4 +1,4 @@
-package hris
+package bamboohr
 
 import (
 	"context"
@@ -12,7 +12,7 @@ import (
 // supervisor's email in one custom report, for escalations to go to an approver's
 // own manager. BambooHR has no time zone field of its own, so time zones
 // come from Okta. It only reads.
-func (b *BambooHRAPI) People(ctx context.Context) ([]offboard.Person, error) {
+func (b *Client) People(ctx context.Context) ([]offboard.Person, error) {
 	var body struct {
 		Employees []map[string]any `json:"employees"`
 	}
