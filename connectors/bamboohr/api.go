@@ -23,6 +23,7 @@ import (
 
 	"github.com/offboard-dev/offboard"
 	"github.com/offboard-dev/offboard/config"
+	"github.com/offboard-dev/offboard/internal/jsontext"
 )
 
 // DefaultBaseURL is BambooHR's API gateway; the subdomain follows.
@@ -114,13 +115,9 @@ func New(cfg config.BambooHR, opts ...Option) (*Client, error) {
 	if u, err := url.Parse(b.base); err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
 		return nil, offboard.Errorf(offboard.EINVALID, "bamboohr: base URL %q is not an http(s) URL", b.base)
 	}
-	types := cfg.TerminationTypes
-	if types == nil {
-		types = config.DefaultTerminationTypes()
-	}
-	kinds, err := offboard.NewTerminationTypes(types)
+	kinds, err := cfg.TerminationKinds()
 	if err != nil {
-		return nil, fmt.Errorf("bamboohr: hris.bamboohr.%w", err)
+		return nil, fmt.Errorf("bamboohr: %w", err)
 	}
 	b.kinds = kinds
 	return b, nil
@@ -189,10 +186,10 @@ func (b *Client) changed(ctx context.Context, since time.Time) ([]string, error)
 	}
 	ids := make([]string, 0, len(body.Employees))
 	for key, e := range body.Employees {
-		if strings.EqualFold(scalar(e.Action), "Deleted") {
+		if strings.EqualFold(jsontext.Scalar(e.Action), "Deleted") {
 			continue
 		}
-		id := scalar(e.ID)
+		id := jsontext.Scalar(e.ID)
 		if id == "" {
 			id = key
 		}
@@ -218,7 +215,7 @@ func (b *Client) employee(ctx context.Context, id string) (map[string]string, er
 	}
 	f := make(map[string]string, len(raw))
 	for k, v := range raw {
-		f[k] = strings.TrimSpace(scalar(v))
+		f[k] = strings.TrimSpace(jsontext.Scalar(v))
 	}
 	return f, nil
 }
@@ -282,7 +279,7 @@ func (b *Client) do(ctx context.Context, method, path string, q url.Values, in a
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	if err := dec.Decode(v); err != nil {
-		return fmt.Errorf("bamboohr: %s: the answer is not the expected JSON: %s", what, jsonErr(err))
+		return fmt.Errorf("bamboohr: %s: the answer is not the expected JSON: %s", what, jsontext.ErrorText(err))
 	}
 	return nil
 }

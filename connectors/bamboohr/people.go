@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/offboard-dev/offboard"
+	"github.com/offboard-dev/offboard/internal/jsontext"
 )
 
 // People reads every current employee's work email, name and
@@ -23,12 +24,12 @@ func (b *Client) People(ctx context.Context) ([]offboard.Person, error) {
 	}
 	out := make([]offboard.Person, 0, len(body.Employees))
 	for _, e := range body.Employees {
-		email := strings.TrimSpace(scalar(e["workEmail"]))
+		email := strings.TrimSpace(jsontext.Scalar(e["workEmail"]))
 		if email == "" {
 			continue
 		}
-		name := strings.TrimSpace(strings.TrimSpace(scalar(e["firstName"])) + " " + strings.TrimSpace(scalar(e["lastName"])))
-		out = append(out, offboard.Person{Email: email, Name: name, ManagerEmail: strings.TrimSpace(scalar(e["supervisorEmail"]))})
+		name := strings.TrimSpace(strings.TrimSpace(jsontext.Scalar(e["firstName"])) + " " + strings.TrimSpace(jsontext.Scalar(e["lastName"])))
+		out = append(out, offboard.Person{Email: email, Name: name, ManagerEmail: strings.TrimSpace(jsontext.Scalar(e["supervisorEmail"]))})
 	}
 	return out, nil
 }

@@ -2,9 +2,6 @@ package bamboohr
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/offboard-dev/offboard"
@@ -41,24 +38,3 @@ func (b *Client) HRRecord(ctx context.Context, id string) (offboard.HRRecord, er
 
 // emptyDate reports a BambooHR date that means "none".
 func emptyDate(s string) bool { return s == "" || s == "0000-00-00" }
-
-// scalar turns a JSON scalar into text; objects and arrays give "".
-func scalar(v any) string {
-	switch x := v.(type) {
-	case string:
-		return x
-	case json.Number:
-		return x.String()
-	case bool:
-		return strconv.FormatBool(x)
-	}
-	return ""
-}
-
-// jsonErr shortens a decoding error for people.
-func jsonErr(err error) string {
-	if se, ok := err.(*json.SyntaxError); ok {
-		return fmt.Sprintf("invalid JSON at byte %d: %v", se.Offset, se)
-	}
-	return err.Error()
-}

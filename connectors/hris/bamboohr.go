@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/offboard-dev/offboard"
+	"github.com/offboard-dev/offboard/internal/jsontext"
 )
 
 // bambooName is BambooHR's name in dedupe keys: connectors/bamboohr's
@@ -211,7 +212,7 @@ func parseBamboo(contentType string, body []byte) ([]bambooEmployee, error) {
 	dec.UseNumber()
 	var p bambooJSON
 	if err := dec.Decode(&p); err != nil {
-		return nil, fmt.Errorf("body is not a BambooHR field-based webhook payload: %v", jsonErr(err))
+		return nil, fmt.Errorf("body is not a BambooHR field-based webhook payload: %v", jsontext.ErrorText(err))
 	}
 	if dec.More() {
 		return nil, fmt.Errorf("body has data after the JSON object")
@@ -221,7 +222,7 @@ func parseBamboo(contentType string, body []byte) ([]bambooEmployee, error) {
 	}
 	out := make([]bambooEmployee, 0, len(*p.Employees))
 	for i, e := range *p.Employees {
-		id := scalar(e.ID)
+		id := jsontext.Scalar(e.ID)
 		if id == "" {
 			id = fmt.Sprintf("employees[%d]", i)
 		}
@@ -229,7 +230,7 @@ func parseBamboo(contentType string, body []byte) ([]bambooEmployee, error) {
 		for k, v := range e.Fields {
 			fields[k] = fieldValue(v)
 		}
-		out = append(out, newBambooEmployee(id, scalar(e.Action), fields))
+		out = append(out, newBambooEmployee(id, jsontext.Scalar(e.Action), fields))
 	}
 	return out, nil
 }
@@ -361,28 +362,7 @@ func (in *Intake) bambooTermination(e bambooEmployee) (termination, bool) {
 // object like {"value": "Ashley"}.
 func fieldValue(v any) string {
 	if m, ok := v.(map[string]any); ok {
-		return scalar(m["value"])
+		return jsontext.Scalar(m["value"])
 	}
-	return scalar(v)
-}
-
-// scalar turns a JSON scalar into text; objects and arrays give "".
-func scalar(v any) string {
-	switch x := v.(type) {
-	case string:
-		return x
-	case json.Number:
-		return x.String()
-	case bool:
-		return strconv.FormatBool(x)
-	}
-	return ""
-}
-
-// jsonErr shortens a decoding error for people.
-func jsonErr(err error) string {
-	if se, ok := err.(*json.SyntaxError); ok {
-		return fmt.Sprintf("invalid JSON at byte %d: %v", se.Offset, se)
-	}
-	return err.Error()
+	return jsontext.Scalar(v)
 }

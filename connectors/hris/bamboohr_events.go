@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/offboard-dev/offboard"
+	"github.com/offboard-dev/offboard/internal/jsontext"
 )
 
 // bambooAPITimeout bounds the API read an event-based delivery waits
@@ -64,11 +65,11 @@ func parseBambooEvent(contentType string, body []byte) (ev bambooEventDelivery, 
 		} `json:"data"`
 	}
 	if err := dec.Decode(&p); err != nil {
-		return ev, true, fmt.Errorf("body is not a BambooHR event-based webhook payload: %v", jsonErr(err))
+		return ev, true, fmt.Errorf("body is not a BambooHR event-based webhook payload: %v", jsontext.ErrorText(err))
 	}
-	ev.Type = scalar(p.Type)
+	ev.Type = jsontext.Scalar(p.Type)
 	if p.Data != nil {
-		ev.EmployeeID = scalar(p.Data.EmployeeID)
+		ev.EmployeeID = jsontext.Scalar(p.Data.EmployeeID)
 	}
 	return ev, true, ev.check()
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/offboard-dev/offboard"
+	"github.com/offboard-dev/offboard/internal/jsontext"
 	"github.com/offboard-dev/offboard/internal/strictjson"
 )
 
@@ -100,7 +101,7 @@ func (in *Intake) genericTermination(body []byte) (termination, error) {
 	dec.UseNumber()
 	var doc any
 	if err := dec.Decode(&doc); err != nil {
-		return termination{}, &malformedError{fmt.Errorf("body is not JSON: %s", jsonErr(err))}
+		return termination{}, &malformedError{fmt.Errorf("body is not JSON: %s", jsontext.ErrorText(err))}
 	}
 	get := func(name, path string) (string, error) {
 		if path == "" {
@@ -115,7 +116,7 @@ func (in *Intake) genericTermination(body []byte) (termination, error) {
 		}
 		s, ok := v.(string)
 		if !ok {
-			if s = scalar(v); s == "" {
+			if s = jsontext.Scalar(v); s == "" {
 				return "", fmt.Errorf("%s: the value at %q is not text", name, path)
 			}
 		}
@@ -234,7 +235,7 @@ func (in *Intake) checkGenericKeys(body []byte) error {
 		if derr := json.Unmarshal(body, &doc); derr != nil {
 			err = derr
 		}
-		return &malformedError{fmt.Errorf("body is not JSON: %s", jsonErr(err))}
+		return &malformedError{fmt.Errorf("body is not JSON: %s", jsontext.ErrorText(err))}
 	}
 	if len(unknown) > 0 {
 		if len(unknown) > 10 {

@@ -81,13 +81,9 @@ func New(o Options) (*Intake, error) {
 	if in.loc == nil {
 		in.loc = time.UTC
 	}
-	types := o.Config.BambooHR.TerminationTypes
-	if types == nil {
-		types = config.DefaultTerminationTypes()
-	}
-	kinds, err := offboard.NewTerminationTypes(types)
+	kinds, err := o.Config.BambooHR.TerminationKinds()
 	if err != nil {
-		return nil, fmt.Errorf("hris: hris.bamboohr.%w", err)
+		return nil, fmt.Errorf("hris: %w", err)
 	}
 	in.kinds = kinds
 	return in, nil
