@@ -12,9 +12,6 @@ import (
 // EUNAVAILABLE.
 type CaseService interface {
 	CaseReader
-	// Reconciliation decides what a termination found by reconciliation
-	// asks for; it reads and changes nothing, and returns no error.
-	Reconciliation
 	// Apply authorizes and applies one command in one store transaction.
 	// A refusal — EINVALID, ENOTFOUND, EFORBIDDEN or ECONFLICT — changes
 	// nothing except an audit entry that records the attempt.

@@ -8,6 +8,9 @@ import (
 	"github.com/offboard-dev/offboard"
 )
 
+// The engine decides for reconciliation, which gathers in flows/runner.
+var _ offboard.Reconciliation = (*Engine)(nil)
+
 // ReconcileTermination is the engine's half of reconciliation; it is the
 // pure ReconcileTermination.
 func (e *Engine) ReconcileTermination(f offboard.ReconcileFinding) offboard.ReconcileDecision {

@@ -539,7 +539,7 @@ func (a *app) wireReconcile(okta *oktaconn.Client, api *bamboohr.Client, clock o
 	}
 	var err error
 	a.reconciler, err = runner.NewReconciler(runner.ReconcileOptions{
-		Engine: a.engine, HR: api, IdP: okta, Clock: clock, Location: cfg.Location(),
+		Engine: a.engine, Decide: a.engine, HR: api, IdP: okta, Clock: clock, Location: cfg.Location(),
 		Logger: a.log.With("component", "reconcile"),
 	})
 	if err != nil {

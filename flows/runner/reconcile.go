@@ -14,12 +14,14 @@ import (
 // DefaultLookback is how far back a reconciliation asks for changes.
 const DefaultLookback = 30 * 24 * time.Hour
 
-// ReconcileOptions configure a Reconciler. Engine, HR and IdP are
-// required.
+// ReconcileOptions configure a Reconciler. Engine, Decide, HR and IdP
+// are required.
 type ReconcileOptions struct {
-	// Engine decides what each termination asks for (its pure
-	// ReconcileTermination) and opens the cases.
+	// Engine opens the cases.
 	Engine offboard.CaseService
+	// Decide says what each termination asks for: the engine's pure
+	// ReconcileTermination.
+	Decide offboard.Reconciliation
 	// HR lists the terminations (connectors/bamboohr implements it).
 	HR offboard.TerminationSource
 	// IdP says who can still sign in (connectors/okta implements it).
@@ -41,6 +43,7 @@ type ReconcileOptions struct {
 // two systems say; the engine's pure ReconcileTermination decides.
 type Reconciler struct {
 	engine   offboard.CaseService
+	decide   offboard.Reconciliation
 	hr       offboard.TerminationSource
 	idp      offboard.IdentityStatusSource
 	system   offboard.HRSystem
@@ -68,10 +71,10 @@ type Report struct {
 
 // NewReconciler checks the options.
 func NewReconciler(o ReconcileOptions) (*Reconciler, error) {
-	if o.Engine == nil || o.HR == nil || o.IdP == nil {
-		return nil, errors.New("runner: reconcile: engine, HR and IdP are required")
+	if o.Engine == nil || o.Decide == nil || o.HR == nil || o.IdP == nil {
+		return nil, errors.New("runner: reconcile: engine, decide, HR and IdP are required")
 	}
-	r := &Reconciler{engine: o.Engine, hr: o.HR, idp: o.IdP, clock: o.Clock, log: o.Logger,
+	r := &Reconciler{engine: o.Engine, decide: o.Decide, hr: o.HR, idp: o.IdP, clock: o.Clock, log: o.Logger,
 		lookback: o.Lookback, loc: o.Location, after: o.AfterCommand}
 	r.system = o.HR.HRSystem()
 	r.source = offboard.ReconcileSource(r.system.Name)
@@ -130,7 +133,7 @@ func (r *Reconciler) Run(ctx context.Context) (Report, error) {
 // one checks one termination; true means a case was opened or changed.
 func (r *Reconciler) one(ctx context.Context, t offboard.Termination, today string, rep *Report) bool {
 	f := offboard.ReconcileFinding{HR: r.system, Identity: r.idp.IdentityLabel(), Termination: t, Today: today}
-	d := r.engine.ReconcileTermination(f)
+	d := r.decide.ReconcileTermination(f)
 	if d.Check {
 		email := strings.TrimSpace(t.Email)
 		st, err := r.idp.IdentityStatus(ctx, email)
@@ -140,7 +143,7 @@ func (r *Reconciler) one(ctx context.Context, t offboard.Termination, today stri
 		}
 		rep.Checked++
 		f.Status = &st
-		d = r.engine.ReconcileTermination(f)
+		d = r.decide.ReconcileTermination(f)
 	}
 	if d.Problem != "" {
 		rep.Problems = append(rep.Problems, d.Problem)

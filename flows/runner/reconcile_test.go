@@ -53,7 +53,7 @@ func jane(kind offboard.DepartureKind, date string) offboard.Termination {
 
 func newReconciler(t *testing.T, e *env, hr offboard.TerminationSource, idp offboard.IdentityStatusSource) *runner.Reconciler {
 	t.Helper()
-	r, err := runner.NewReconciler(runner.ReconcileOptions{Engine: e.engine, HR: hr, IdP: idp, Clock: e.clock, Logger: e.logger()})
+	r, err := runner.NewReconciler(runner.ReconcileOptions{Engine: e.engine, Decide: e.engine, HR: hr, IdP: idp, Clock: e.clock, Logger: e.logger()})
 	if err != nil {
 		t.Fatal(err)
 	}
