@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/offboard-dev/offboard"
-	"github.com/offboard-dev/offboard/connectors/hris/bamboohrtest"
+	"github.com/offboard-dev/offboard/connectors/bamboohr/bamboohrtest"
 )
 
 // BambooHR's recommended event-based webhook names only the employee:

@@ -7,7 +7,7 @@ import (
 
 	"github.com/offboard-dev/offboard"
 	"github.com/offboard-dev/offboard/config"
-	"github.com/offboard-dev/offboard/connectors/hris"
+	"github.com/offboard-dev/offboard/connectors/bamboohr"
 	oktaconn "github.com/offboard-dev/offboard/connectors/okta"
 )
 
@@ -35,15 +35,15 @@ type namedSource struct {
 
 // newBambooHRAPI builds the BambooHR API client when its key and
 // subdomain are set, else nil.
-func newBambooHRAPI(cfg *config.Config, clock offboard.Clock, baseURL string) (*hris.BambooHRAPI, error) {
+func newBambooHRAPI(cfg *config.Config, clock offboard.Clock, baseURL string) (*bamboohr.Client, error) {
 	if cfg.HRIS.BambooHR.APIKey == "" || strings.TrimSpace(cfg.HRIS.BambooHR.Subdomain) == "" {
 		return nil, nil
 	}
-	opts := []hris.BambooHRAPIOption{hris.WithClock(clock), hris.WithLocation(cfg.Location())}
+	opts := []bamboohr.Option{bamboohr.WithClock(clock), bamboohr.WithLocation(cfg.Location())}
 	if baseURL != "" {
-		opts = append(opts, hris.WithBaseURL(baseURL))
+		opts = append(opts, bamboohr.WithBaseURL(baseURL))
 	}
-	api, err := hris.NewBambooHRAPI(cfg.HRIS.BambooHR, opts...)
+	api, err := bamboohr.New(cfg.HRIS.BambooHR, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("hris.bamboohr: %w", err)
 	}
@@ -54,7 +54,7 @@ func newBambooHRAPI(cfg *config.Config, clock offboard.Clock, baseURL string) (*
 // hour; serve reads them once at start. With no source, escalations go
 // to escalation.escalate_to, business hours use the company's zone and
 // no typed email is checked.
-func (a *app) wireDirectory(okta *oktaconn.Client, bamboo *hris.BambooHRAPI) error {
+func (a *app) wireDirectory(okta *oktaconn.Client, bamboo *bamboohr.Client) error {
 	if bamboo != nil {
 		a.dirSources = append(a.dirSources, namedSource{sourceBambooHR, bamboo})
 	}

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/offboard-dev/offboard"
-	"github.com/offboard-dev/offboard/connectors/hris/bamboohrtest"
+	"github.com/offboard-dev/offboard/connectors/bamboohr/bamboohrtest"
 	"github.com/offboard-dev/offboard/connectors/okta/oktatest"
 )
 

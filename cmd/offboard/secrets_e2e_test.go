@@ -24,7 +24,7 @@ import (
 	"github.com/offboard-dev/offboard/bot/assistant/openaitest"
 	"github.com/offboard-dev/offboard/bot/slack/slacktest"
 	"github.com/offboard-dev/offboard/bot/teams/teamstest"
-	"github.com/offboard-dev/offboard/connectors/hris/bamboohrtest"
+	"github.com/offboard-dev/offboard/connectors/bamboohr/bamboohrtest"
 	oktaconn "github.com/offboard-dev/offboard/connectors/okta"
 	"github.com/offboard-dev/offboard/connectors/okta/oktatest"
 )

@@ -18,6 +18,7 @@ import (
 	teamsbot "github.com/offboard-dev/offboard/bot/teams"
 	"github.com/offboard-dev/offboard/config"
 	"github.com/offboard-dev/offboard/connectors"
+	"github.com/offboard-dev/offboard/connectors/bamboohr"
 	"github.com/offboard-dev/offboard/connectors/hris"
 	oktaconn "github.com/offboard-dev/offboard/connectors/okta"
 	"github.com/offboard-dev/offboard/flows"
@@ -403,7 +404,7 @@ func (a *app) wireRunner() error {
 // wireHTTP builds the HTTP server and mounts the API, the console pages,
 // Teams' endpoint and the HR webhooks. It returns the BambooHR API
 // client (nil when not configured) for reconciliation and the directory.
-func (a *app) wireHTTP(bamboohrBaseURL string) (*hris.BambooHRAPI, error) {
+func (a *app) wireHTTP(bamboohrBaseURL string) (*bamboohr.Client, error) {
 	cfg, log, clock, db := a.cfg, a.log, a.clock, a.db
 	tokens := make([]web.Token, 0, len(cfg.API.Tokens))
 	for _, t := range cfg.API.Tokens {
@@ -425,8 +426,12 @@ func (a *app) wireHTTP(bamboohrBaseURL string) (*hris.BambooHRAPI, error) {
 	if err != nil {
 		return nil, err
 	}
+	var records offboard.HRRecordReader // a nil *bamboohr.Client must stay a nil interface
+	if bamboo != nil {
+		records = bamboo
+	}
 	intake, err := hris.New(hris.Options{
-		Engine: a.engine, Config: cfg.HRIS, Clock: clock, Location: cfg.Location(), BambooHRAPI: bamboo,
+		Engine: a.engine, Config: cfg.HRIS, Clock: clock, Location: cfg.Location(), BambooHRAPI: records,
 		Logger: log.With("component", "hris"),
 		// Rejected deliveries change no case; they are recorded in the
 		// audit chain all the same.
@@ -515,10 +520,10 @@ func businessHours(cfg *config.Config, zoneOf func(email string) *time.Location)
 	}
 }
 
-// wireReconcile schedules the hourly BambooHR/Okta reconciliation when
-// the BambooHR API and Okta are both configured, and otherwise records
-// why it is off.
-func (a *app) wireReconcile(okta *oktaconn.Client, api *hris.BambooHRAPI, clock offboard.Clock) error {
+// wireReconcile schedules the hourly reconciliation of the HR source
+// (the BambooHR API) against the identity system (Okta) when both are
+// configured, and otherwise records why it is off.
+func (a *app) wireReconcile(okta *oktaconn.Client, api *bamboohr.Client, clock offboard.Clock) error {
 	cfg := a.cfg
 	switch {
 	case api == nil:
@@ -533,7 +538,7 @@ func (a *app) wireReconcile(okta *oktaconn.Client, api *hris.BambooHRAPI, clock 
 	}
 	var err error
 	a.reconciler, err = runner.NewReconciler(runner.ReconcileOptions{
-		Engine: a.engine, HR: api, IdP: okta, Clock: clock, Location: cfg.Location(),
+		Engine: a.engine, Decide: a.engine, HR: api, IdP: okta, Clock: clock, Location: cfg.Location(),
 		Logger: a.log.With("component", "reconcile"),
 	})
 	if err != nil {

@@ -16,9 +16,14 @@ import (
 	"time"
 
 	"github.com/offboard-dev/offboard"
+	"github.com/offboard-dev/offboard/internal/jsontext"
 )
 
-const bambooSource = "hris:bamboohr"
+// bambooName is BambooHR's name in dedupe keys: connectors/bamboohr's
+// System.Name, which reconciliation's keys are made with.
+const bambooName = "bamboohr"
+
+const bambooSource = "hris:" + bambooName
 
 // BambooHR serves POST /webhooks/bamboohr: BambooHR's field-based and
 // event-based webhooks, signed with hris.bamboohr.webhook_secret (or the
@@ -207,7 +212,7 @@ func parseBamboo(contentType string, body []byte) ([]bambooEmployee, error) {
 	dec.UseNumber()
 	var p bambooJSON
 	if err := dec.Decode(&p); err != nil {
-		return nil, fmt.Errorf("body is not a BambooHR field-based webhook payload: %v", jsonErr(err))
+		return nil, fmt.Errorf("body is not a BambooHR field-based webhook payload: %v", jsontext.ErrorText(err))
 	}
 	if dec.More() {
 		return nil, fmt.Errorf("body has data after the JSON object")
@@ -217,7 +222,7 @@ func parseBamboo(contentType string, body []byte) ([]bambooEmployee, error) {
 	}
 	out := make([]bambooEmployee, 0, len(*p.Employees))
 	for i, e := range *p.Employees {
-		id := scalar(e.ID)
+		id := jsontext.Scalar(e.ID)
 		if id == "" {
 			id = fmt.Sprintf("employees[%d]", i)
 		}
@@ -225,7 +230,7 @@ func parseBamboo(contentType string, body []byte) ([]bambooEmployee, error) {
 		for k, v := range e.Fields {
 			fields[k] = fieldValue(v)
 		}
-		out = append(out, newBambooEmployee(id, scalar(e.Action), fields))
+		out = append(out, newBambooEmployee(id, jsontext.Scalar(e.Action), fields))
 	}
 	return out, nil
 }
@@ -285,7 +290,8 @@ func parseBambooForm(body []byte) ([]bambooEmployee, error) {
 	return out, nil
 }
 
-// emptyDate reports a BambooHR date that means "none".
+// emptyDate reports a BambooHR date that means "none" (as
+// connectors/bamboohr reads it).
 func emptyDate(s string) bool { return s == "" || s == "0000-00-00" }
 
 // bambooTermination maps an employee; false means not a termination.
@@ -309,7 +315,7 @@ func (in *Intake) bambooTermination(e bambooEmployee) (termination, bool) {
 	var notes []string
 	date, effective := "", time.Time{}
 	if !emptyDate(termDate) {
-		d, at, ok := parseDate(termDate)
+		d, at, ok := offboard.ParseHRDate(termDate)
 		if !ok {
 			t.skip = fmt.Sprintf("terminationDate %q is not a date like 2026-12-31", termDate)
 			t.skipAudit = "BambooHR employee " + e.ID + ": " + t.skip
@@ -319,7 +325,7 @@ func (in *Intake) bambooTermination(e bambooEmployee) (termination, bool) {
 	} else {
 		notes = append(notes, "BambooHR sent no termination date; last day set to today")
 	}
-	kind, known := in.resolveKind(f("terminationType"))
+	kind, known := in.kinds.Resolve(f("terminationType"))
 	if !known {
 		typ := f("terminationType")
 		if typ == "" {
@@ -347,7 +353,7 @@ func (in *Intake) bambooTermination(e bambooEmployee) (termination, bool) {
 	t.open = offboard.OpenCase{
 		By: offboard.System(bambooSource), Employee: emp, Kind: kind, LastDay: lastDay,
 		EffectiveAt: effective, Source: bambooSource, SourceRef: e.ID,
-		DedupeKey: "bamboohr:" + e.ID + ":" + keyDate, Notes: strings.Join(notes, "\n"),
+		DedupeKey: offboard.HRDedupeKey(bambooName, e.ID, keyDate), Notes: strings.Join(notes, "\n"),
 	}
 	return t, true
 }
@@ -356,28 +362,7 @@ func (in *Intake) bambooTermination(e bambooEmployee) (termination, bool) {
 // object like {"value": "Ashley"}.
 func fieldValue(v any) string {
 	if m, ok := v.(map[string]any); ok {
-		return scalar(m["value"])
+		return jsontext.Scalar(m["value"])
 	}
-	return scalar(v)
-}
-
-// scalar turns a JSON scalar into text; objects and arrays give "".
-func scalar(v any) string {
-	switch x := v.(type) {
-	case string:
-		return x
-	case json.Number:
-		return x.String()
-	case bool:
-		return strconv.FormatBool(x)
-	}
-	return ""
-}
-
-// jsonErr shortens a decoding error for people.
-func jsonErr(err error) string {
-	if se, ok := err.(*json.SyntaxError); ok {
-		return fmt.Sprintf("invalid JSON at byte %d: %v", se.Offset, se)
-	}
-	return err.Error()
+	return jsontext.Scalar(v)
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/offboard-dev/offboard"
+	"github.com/offboard-dev/offboard/internal/jsontext"
 )
 
 // bambooAPITimeout bounds the API read an event-based delivery waits
@@ -64,11 +65,11 @@ func parseBambooEvent(contentType string, body []byte) (ev bambooEventDelivery, 
 		} `json:"data"`
 	}
 	if err := dec.Decode(&p); err != nil {
-		return ev, true, fmt.Errorf("body is not a BambooHR event-based webhook payload: %v", jsonErr(err))
+		return ev, true, fmt.Errorf("body is not a BambooHR event-based webhook payload: %v", jsontext.ErrorText(err))
 	}
-	ev.Type = scalar(p.Type)
+	ev.Type = jsontext.Scalar(p.Type)
 	if p.Data != nil {
-		ev.EmployeeID = scalar(p.Data.EmployeeID)
+		ev.EmployeeID = jsontext.Scalar(p.Data.EmployeeID)
 	}
 	return ev, true, ev.check()
 }
@@ -116,12 +117,12 @@ func (in *Intake) bambooEvent(w http.ResponseWriter, r *http.Request, ev bambooE
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), bambooAPITimeout)
 	defer cancel()
-	fields, err := in.bamboo.employee(ctx, id)
+	rec, err := in.bamboo.HRRecord(ctx, id)
 	if err != nil {
 		in.bambooAPIFailed(w, r, id, err)
 		return
 	}
-	e := newBambooEmployee(id, "Updated", fields)
+	e := newBambooEmployee(id, "Updated", recordFields(rec))
 	var resp Response
 	var terms []termination
 	var notTerminated []string
@@ -165,4 +166,16 @@ func (in *Intake) bambooAPIFailed(w http.ResponseWriter, r *http.Request, id str
 		"source", bambooSource, "employee", id, "err", err)
 	writeError(w, http.StatusServiceUnavailable, offboard.EUNAVAILABLE,
 		"could not read employee "+id+" from BambooHR's API; retry later")
+}
+
+// recordFields are rec's values under BambooHR's API field names, so
+// that an employee read from the API is judged as a field-based delivery
+// of their fields would be.
+func recordFields(rec offboard.HRRecord) map[string]string {
+	return map[string]string{
+		"workEmail": rec.Email, "displayName": rec.Name, "supervisorEmail": rec.ManagerEmail,
+		"jobTitle": rec.Title, "department": rec.Department, "location": rec.Location,
+		"status": rec.Status, "employmentHistoryStatus": rec.EmploymentStatus,
+		"terminationDate": rec.TerminationDate, "terminationType": rec.TerminationType,
+	}
 }

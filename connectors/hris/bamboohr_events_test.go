@@ -10,15 +10,16 @@ import (
 
 	"github.com/offboard-dev/offboard"
 	"github.com/offboard-dev/offboard/config"
+	"github.com/offboard-dev/offboard/connectors/bamboohr"
+	"github.com/offboard-dev/offboard/connectors/bamboohr/bamboohrtest"
 	"github.com/offboard-dev/offboard/connectors/hris"
-	"github.com/offboard-dev/offboard/connectors/hris/bamboohrtest"
 	"github.com/offboard-dev/offboard/flows"
 	"github.com/offboard-dev/offboard/store"
 )
 
 // newEventEnv is newEnv with the intake reading employees from fake's
 // API with key (no API client when key is "").
-func newEventEnv(t *testing.T, fake *bamboohrtest.Server, key string, opts ...hris.BambooHRAPIOption) *env {
+func newEventEnv(t *testing.T, fake *bamboohrtest.Server, key string, opts ...bamboohr.Option) *env {
 	t.Helper()
 	db, err := store.Open(filepath.Join(t.TempDir(), "t.db"), store.Options{})
 	if err != nil {
@@ -32,13 +33,14 @@ func newEventEnv(t *testing.T, fake *bamboohrtest.Server, key string, opts ...hr
 	}
 	cfg := config.Default().HRIS
 	cfg.BambooHR.WebhookSecret = secret
-	var api *hris.BambooHRAPI
+	var api offboard.HRRecordReader
 	if key != "" {
 		cfg.BambooHR.APIKey, cfg.BambooHR.Subdomain = config.Secret(key), bamboohrtest.Subdomain
-		api, err = hris.NewBambooHRAPI(cfg.BambooHR, append([]hris.BambooHRAPIOption{hris.WithBaseURL(fake.URL()), hris.WithClock(clock)}, opts...)...)
+		client, err := bamboohr.New(cfg.BambooHR, append([]bamboohr.Option{bamboohr.WithBaseURL(fake.URL()), bamboohr.WithClock(clock)}, opts...)...)
 		if err != nil {
 			t.Fatal(err)
 		}
+		api = client
 	}
 	e := &env{engine: eng, db: db}
 	e.in, err = hris.New(hris.Options{Engine: eng, Config: cfg, Clock: clock, BambooHRAPI: api,
@@ -199,7 +201,7 @@ func TestBambooHR_EventBasedForged(t *testing.T) {
 func TestBambooHR_EventBasedAPITimeoutAndBadID(t *testing.T) {
 	fake := bamboohrtest.New(t)
 	fake.AddEmployee(terminatedJane())
-	e := newEventEnv(t, fake, bamboohrtest.Key, hris.WithHTTPClient(&http.Client{Timeout: 50 * time.Millisecond}))
+	e := newEventEnv(t, fake, bamboohrtest.Key, bamboohr.WithHTTPClient(&http.Client{Timeout: 50 * time.Millisecond}))
 	fake.Delay(2 * time.Second)
 	cfg := bamboohrtest.WebhookConfig{PrivateKey: secret}
 	w, _ := serve(e.in.BambooHR(), fake.EventBased(cfg, now, "employee.updated", "4012", "status").Request("/webhooks/bamboohr"))

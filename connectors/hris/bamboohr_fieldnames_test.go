@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/offboard-dev/offboard"
-	"github.com/offboard-dev/offboard/connectors/hris/bamboohrtest"
+	"github.com/offboard-dev/offboard/connectors/bamboohr/bamboohrtest"
 )
 
 // terminatedJane is a BambooHR employee whose termination took effect.

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/offboard-dev/offboard"
+	"github.com/offboard-dev/offboard/internal/jsontext"
 	"github.com/offboard-dev/offboard/internal/strictjson"
 )
 
@@ -100,7 +101,7 @@ func (in *Intake) genericTermination(body []byte) (termination, error) {
 	dec.UseNumber()
 	var doc any
 	if err := dec.Decode(&doc); err != nil {
-		return termination{}, &malformedError{fmt.Errorf("body is not JSON: %s", jsonErr(err))}
+		return termination{}, &malformedError{fmt.Errorf("body is not JSON: %s", jsontext.ErrorText(err))}
 	}
 	get := func(name, path string) (string, error) {
 		if path == "" {
@@ -115,7 +116,7 @@ func (in *Intake) genericTermination(body []byte) (termination, error) {
 		}
 		s, ok := v.(string)
 		if !ok {
-			if s = scalar(v); s == "" {
+			if s = jsontext.Scalar(v); s == "" {
 				return "", fmt.Errorf("%s: the value at %q is not text", name, path)
 			}
 		}
@@ -137,7 +138,7 @@ func (in *Intake) genericTermination(body []byte) (termination, error) {
 		return termination{}, fmt.Errorf("email: required, but the body has no value at %q", fm.Email)
 	}
 	var notes []string
-	kind, known := in.resolveKind(vals["kind"])
+	kind, known := in.kinds.Resolve(vals["kind"])
 	if !known && vals["kind"] != "" {
 		// A kind we cannot read ("fired") must not become a voluntary
 		// exit that keeps access until the last day: the sender, who
@@ -147,7 +148,7 @@ func (in *Intake) genericTermination(body []byte) (termination, error) {
 	}
 	date, effective := "", time.Time{}
 	if raw := vals["termination_date"]; raw != "" {
-		d, at, ok := parseDate(raw)
+		d, at, ok := offboard.ParseHRDate(raw)
 		if !ok {
 			return termination{}, fmt.Errorf("termination_date: %q at %q is not a date like 2026-12-31", raw, fm.TerminationDate)
 		}
@@ -177,7 +178,7 @@ func (in *Intake) genericTermination(body []byte) (termination, error) {
 	if ref == "" {
 		ref = vals["email"]
 	}
-	dedupe := "hris:" + strings.ToLower(vals["email"]) + ":" + keyDate
+	dedupe := offboard.HRDedupeKey("hris", strings.ToLower(vals["email"]), keyDate)
 	sourceRef := vals["hris_id"]
 	if id := vals["event_id"]; id != "" {
 		dedupe, sourceRef = "hris:"+id, id
@@ -234,7 +235,7 @@ func (in *Intake) checkGenericKeys(body []byte) error {
 		if derr := json.Unmarshal(body, &doc); derr != nil {
 			err = derr
 		}
-		return &malformedError{fmt.Errorf("body is not JSON: %s", jsonErr(err))}
+		return &malformedError{fmt.Errorf("body is not JSON: %s", jsontext.ErrorText(err))}
 	}
 	if len(unknown) > 0 {
 		if len(unknown) > 10 {

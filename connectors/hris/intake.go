@@ -12,10 +12,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/offboard-dev/offboard"
@@ -44,9 +44,9 @@ type Options struct {
 	// Location is the company time zone, for "today" (default UTC).
 	Location *time.Location
 	// BambooHRAPI reads the employee an event-based BambooHR delivery
-	// names (it carries no values). Nil: such deliveries get 422 naming
-	// hris.bamboohr.api_key.
-	BambooHRAPI *BambooHRAPI
+	// names (it carries no values); connectors/bamboohr implements it.
+	// Nil: such deliveries get 422 naming hris.bamboohr.api_key.
+	BambooHRAPI offboard.HRRecordReader
 }
 
 // Intake serves the HR-system webhooks.
@@ -58,8 +58,8 @@ type Intake struct {
 	audit  offboard.AuditLog
 	after  func()
 	loc    *time.Location
-	types  map[string]offboard.DepartureKind // lower-cased termination types
-	bamboo *BambooHRAPI                      // nil without hris.bamboohr.api_key
+	kinds  *offboard.TerminationTypes
+	bamboo offboard.HRRecordReader // nil without hris.bamboohr.api_key
 	// refused rate-limits and summarises unauthenticated refusals.
 	refused *refusals
 }
@@ -70,7 +70,7 @@ func New(o Options) (*Intake, error) {
 		return nil, errors.New("hris: no engine")
 	}
 	in := &Intake{engine: o.Engine, cfg: o.Config, clock: o.Clock, log: o.Logger, audit: o.Audit,
-		after: o.AfterCommand, loc: o.Location, types: map[string]offboard.DepartureKind{}, refused: newRefusals(),
+		after: o.AfterCommand, loc: o.Location, refused: newRefusals(),
 		bamboo: o.BambooHRAPI}
 	if in.clock == nil {
 		in.clock = offboard.WallClock()
@@ -81,54 +81,12 @@ func New(o Options) (*Intake, error) {
 	if in.loc == nil {
 		in.loc = time.UTC
 	}
-	types := o.Config.BambooHR.TerminationTypes
-	if types == nil {
-		types = config.DefaultTerminationTypes()
+	kinds, err := o.Config.BambooHR.TerminationKinds()
+	if err != nil {
+		return nil, fmt.Errorf("hris: %w", err)
 	}
-	for name, k := range types {
-		kind, err := offboard.ParseDepartureKind(string(k))
-		if err != nil {
-			return nil, errors.New("hris: hris.bamboohr.termination_types[" + name + "]: " + err.Error())
-		}
-		in.types[normType(name)] = kind
-	}
+	in.kinds = kinds
 	return in, nil
-}
-
-func normType(s string) string { return strings.Join(strings.Fields(strings.ToLower(s)), " ") }
-
-// resolveKind maps an HR system's termination type to a departure kind:
-// a departure kind itself, an exact configured type, or the configured
-// types named as whole words in it, when they agree. Anything else is
-// voluntary, with a note for HR.
-func (in *Intake) resolveKind(typ string) (kind offboard.DepartureKind, known bool) {
-	t := normType(typ)
-	if t == "" {
-		return offboard.Voluntary, false
-	}
-	if k, err := offboard.ParseDepartureKind(t); err == nil {
-		return k, true
-	}
-	if k, ok := in.types[t]; ok {
-		return k, true
-	}
-	words := " " + strings.Join(strings.FieldsFunc(t, func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r > 127)
-	}), " ") + " "
-	var found offboard.DepartureKind
-	for name, k := range in.types {
-		if !strings.Contains(words, " "+name+" ") {
-			continue
-		}
-		if found != "" && found != k {
-			return offboard.Voluntary, false
-		}
-		found = k
-	}
-	if found != "" {
-		return found, true
-	}
-	return offboard.Voluntary, false
 }
 
 // today is the date now in the employee's zone, or the company's.
@@ -312,21 +270,6 @@ func (in *Intake) answer(w http.ResponseWriter, resp *Response) {
 		resp.Skipped = []Skipped{}
 	}
 	writeJSON(w, http.StatusAccepted, resp)
-}
-
-// parseDate accepts "2006-01-02" or an RFC 3339 time (its own date).
-// 0001-01-01 is not a date but a placeholder: as a time it is the zero
-// time, which reads as "no effective time" and so escaped the engine's
-// lookback check, while the past day became today.
-func parseDate(s string) (day string, at time.Time, ok bool) {
-	s = strings.TrimSpace(s)
-	if t, err := time.Parse(time.DateOnly, s); err == nil && !t.IsZero() {
-		return s, t, true
-	}
-	if t, err := time.Parse(time.RFC3339, s); err == nil && !t.IsZero() {
-		return t.Format(time.DateOnly), t, true
-	}
-	return "", time.Time{}, false
 }
 
 // lastDay is the date a case gets: a past date of a notice that is not

@@ -30,11 +30,13 @@
 //
 // # Reconciliation
 //
-// A Reconciler compares the HR system with the identity provider: anyone
-// terminated in BambooHR but still active in Okta gets a case (or their
-// open case is flagged), with the same dedupe key the webhook intake uses,
-// so a lost webhook is caught and a delivered one is not doubled. It runs
-// at start and hourly on the schedule.
+// A Reconciler compares an HR source (offboard.TerminationSource, today
+// BambooHR) with an identity system (offboard.IdentityStatusSource, today
+// Okta): anyone terminated but still active gets a case (or their open
+// case is flagged), with the same dedupe key the webhook intake uses
+// (offboard.HRDedupeKey), so a lost webhook is caught and a delivered one
+// is not doubled. It only gathers; the engine's pure ReconcileTermination
+// decides. It runs at start and hourly on the schedule.
 //
 // # Schedule
 //

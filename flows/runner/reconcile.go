@@ -9,34 +9,23 @@ import (
 	"time"
 
 	"github.com/offboard-dev/offboard"
-	"github.com/offboard-dev/offboard/connectors/hris"
 )
-
-// ReconcileSource is the source, and the system actor, of the cases the
-// reconciliation opens.
-const ReconcileSource = "reconcile:bamboohr"
 
 // DefaultLookback is how far back a reconciliation asks for changes.
 const DefaultLookback = 30 * 24 * time.Hour
 
-// Terminations lists employees terminated in the HR system;
-// *hris.BambooHRAPI implements it.
-type Terminations interface {
-	Terminated(ctx context.Context, since time.Time) ([]hris.Termination, error)
-}
-
-// Directory reports a person's identity-provider status;
-// *okta.Client implements it.
-type Directory interface {
-	UserStatus(ctx context.Context, email string) (status string, found bool, err error)
-}
-
-// ReconcileOptions configure a Reconciler. Engine, HR and IdP are
-// required.
+// ReconcileOptions configure a Reconciler. Engine, Decide, HR and IdP
+// are required.
 type ReconcileOptions struct {
+	// Engine opens the cases.
 	Engine offboard.CaseService
-	HR     Terminations
-	IdP    Directory
+	// Decide says what each termination asks for: the engine's pure
+	// ReconcileTermination.
+	Decide offboard.Reconciliation
+	// HR lists the terminations (connectors/bamboohr implements it).
+	HR offboard.TerminationSource
+	// IdP says who can still sign in (connectors/okta implements it).
+	IdP    offboard.IdentityStatusSource
 	Clock  offboard.Clock
 	Logger *slog.Logger
 	// Lookback is how far back changes are read (default 30 days).
@@ -50,11 +39,15 @@ type ReconcileOptions struct {
 
 // Reconciler finds people terminated in the HR system but still active
 // in the identity provider, and opens (or flags) their cases: it catches
-// lost webhooks, and it is the diff an auditor runs.
+// lost webhooks, and it is the diff an auditor runs. It gathers what the
+// two systems say; the engine's pure ReconcileTermination decides.
 type Reconciler struct {
 	engine   offboard.CaseService
-	hr       Terminations
-	idp      Directory
+	decide   offboard.Reconciliation
+	hr       offboard.TerminationSource
+	idp      offboard.IdentityStatusSource
+	system   offboard.HRSystem
+	source   string // the source and actor of the cases it opens
 	clock    offboard.Clock
 	log      *slog.Logger
 	lookback time.Duration
@@ -78,11 +71,13 @@ type Report struct {
 
 // NewReconciler checks the options.
 func NewReconciler(o ReconcileOptions) (*Reconciler, error) {
-	if o.Engine == nil || o.HR == nil || o.IdP == nil {
-		return nil, errors.New("runner: reconcile: engine, HR and IdP are required")
+	if o.Engine == nil || o.Decide == nil || o.HR == nil || o.IdP == nil {
+		return nil, errors.New("runner: reconcile: engine, decide, HR and IdP are required")
 	}
-	r := &Reconciler{engine: o.Engine, hr: o.HR, idp: o.IdP, clock: o.Clock, log: o.Logger,
+	r := &Reconciler{engine: o.Engine, decide: o.Decide, hr: o.HR, idp: o.IdP, clock: o.Clock, log: o.Logger,
 		lookback: o.Lookback, loc: o.Location, after: o.AfterCommand}
+	r.system = o.HR.HRSystem()
+	r.source = offboard.ReconcileSource(r.system.Name)
 	if r.clock == nil {
 		r.clock = offboard.WallClock()
 	}
@@ -105,7 +100,7 @@ func (r *Reconciler) Run(ctx context.Context) (Report, error) {
 	now := r.clock.Now()
 	terms, err := r.hr.Terminated(ctx, now.Add(-r.lookback))
 	if err != nil {
-		r.log.Error("reconcile: could not list terminations", "source", ReconcileSource, "err", err)
+		r.log.Error("reconcile: could not list terminations", "source", r.source, "err", err)
 		return rep, fmt.Errorf("reconcile: list terminations: %w", err)
 	}
 	today := now.In(r.loc).Format(time.DateOnly)
@@ -126,78 +121,43 @@ func (r *Reconciler) Run(ctx context.Context) (Report, error) {
 	if len(rep.Problems) > 0 {
 		level = slog.LevelWarn
 	}
-	r.log.Log(ctx, level, "reconcile: done", "source", ReconcileSource, "terminated", len(terms),
+	r.log.Log(ctx, level, "reconcile: done", "source", r.source, "terminated", len(terms),
 		"checked", rep.Checked, "still_active", rep.StillActive, "opened", rep.Opened,
 		"flagged", rep.Flagged, "problems", len(rep.Problems))
 	for _, p := range rep.Problems {
-		r.log.Warn("reconcile: problem", "source", ReconcileSource, "problem", p)
+		r.log.Warn("reconcile: problem", "source", r.source, "problem", p)
 	}
 	return rep, nil
 }
 
 // one checks one termination; true means a case was opened or changed.
-func (r *Reconciler) one(ctx context.Context, t hris.Termination, today string, rep *Report) bool {
-	ref := "BambooHR employee " + t.EmployeeID
-	email := strings.TrimSpace(t.Email)
-	if email == "" {
-		rep.Problems = append(rep.Problems, ref+" is terminated but has no work email; check Okta by hand")
-		return false
-	}
-	date := t.TerminationDate
-	var effective time.Time
-	if date != "" {
-		d, err := time.Parse(time.DateOnly, date)
+func (r *Reconciler) one(ctx context.Context, t offboard.Termination, today string, rep *Report) bool {
+	f := offboard.ReconcileFinding{HR: r.system, Identity: r.idp.IdentityLabel(), Termination: t, Today: today}
+	d := r.decide.ReconcileTermination(f)
+	if d.Check {
+		email := strings.TrimSpace(t.Email)
+		st, err := r.idp.IdentityStatus(ctx, email)
 		if err != nil {
-			rep.Problems = append(rep.Problems, fmt.Sprintf("%s: termination date %q is not a date", ref, date))
+			rep.Problems = append(rep.Problems, fmt.Sprintf("%s: %s lookup failed: %s", f.Ref(), f.Identity, redactEmail(err.Error(), email)))
 			return false
 		}
-		if date > today {
-			return false // not gone yet: being active is expected
-		}
-		effective = d
+		rep.Checked++
+		f.Status = &st
+		d = r.decide.ReconcileTermination(f)
 	}
-	status, found, err := r.idp.UserStatus(ctx, email)
-	if err != nil {
-		rep.Problems = append(rep.Problems, fmt.Sprintf("%s: Okta lookup failed: %s", ref, redactEmail(err.Error(), email)))
+	if d.Problem != "" {
+		rep.Problems = append(rep.Problems, d.Problem)
 		return false
 	}
-	rep.Checked++
-	if !found || status == "SUSPENDED" || status == "DEPROVISIONED" {
+	if d.Open == nil {
 		return false
 	}
 	rep.StillActive++
-	r.log.Debug("reconcile: terminated but still active", "employee", t.EmployeeID, "email", email, "okta_status", status)
-
-	keyDate, when := date, "on "+date
-	if date == "" {
-		keyDate, when = today, "(no termination date)"
-	}
-	notes := []string{fmt.Sprintf("Reconciliation: terminated in BambooHR %s but still %s in Okta", when, status)}
-	if !t.KindMapped {
-		if t.Type == "" {
-			notes = append(notes, "BambooHR has no termination type; confirm voluntary/involuntary")
-		} else {
-			notes = append(notes, fmt.Sprintf("BambooHR termination type %s is not mapped; confirm voluntary/involuntary", t.Type))
-		}
-	}
-	kind := t.Kind
-	if kind == "" {
-		kind = offboard.Voluntary
-	}
-	res, err := r.engine.Apply(ctx, offboard.OpenCase{
-		By: offboard.System(ReconcileSource), Kind: kind,
-		Employee: offboard.Employee{HRISID: t.EmployeeID, Name: t.Name, Email: email, ManagerEmail: t.ManagerEmail},
-		// The termination is past, so the last day is today (the engine
-		// refuses a past last day for a voluntary exit).
-		LastDay: today, EffectiveAt: effective,
-		Source: ReconcileSource, SourceRef: t.EmployeeID,
-		// The webhook intake's key: webhook and reconciliation open one case.
-		DedupeKey: "bamboohr:" + t.EmployeeID + ":" + keyDate,
-		Notes:     strings.Join(notes, "\n"),
-	})
+	r.log.Debug("reconcile: terminated but still active", "employee", t.EmployeeID, "email", d.Open.Employee.Email, "status", f.Status.Status)
+	res, err := r.engine.Apply(ctx, *d.Open)
 	if err != nil {
-		rep.Problems = append(rep.Problems, fmt.Sprintf("%s: still %s in Okta, but no case was opened: %s",
-			ref, status, redactEmail(offboard.ErrorMessage(err), email)))
+		rep.Problems = append(rep.Problems, fmt.Sprintf("%s: still %s in %s, but no case was opened: %s",
+			f.Ref(), f.Status.Status, f.Identity, redactEmail(offboard.ErrorMessage(err), d.Open.Employee.Email)))
 		if offboard.ErrorCode(err) == offboard.EINTERNAL {
 			r.log.Error("reconcile: could not open a case", "employee", t.EmployeeID, "err", err)
 		}

@@ -8,17 +8,20 @@ import (
 	"time"
 
 	"github.com/offboard-dev/offboard"
-	"github.com/offboard-dev/offboard/connectors/hris"
 	"github.com/offboard-dev/offboard/flows/runner"
 )
 
-// fakeHR stands in for the BambooHR API client (tested in connectors/hris).
+// fakeHR stands in for the BambooHR API client (tested in connectors/bamboohr).
 type fakeHR struct {
-	terms []hris.Termination
+	terms []offboard.Termination
 	since []time.Time
 }
 
-func (f *fakeHR) Terminated(_ context.Context, since time.Time) ([]hris.Termination, error) {
+func (f *fakeHR) HRSystem() offboard.HRSystem {
+	return offboard.HRSystem{Name: "bamboohr", Label: "BambooHR"}
+}
+
+func (f *fakeHR) Terminated(_ context.Context, since time.Time) ([]offboard.Termination, error) {
 	f.since = append(f.since, since)
 	return f.terms, nil
 }
@@ -29,21 +32,28 @@ type fakeIdP struct {
 	status map[string]string // email → status; absent: not found
 }
 
-func (f *fakeIdP) UserStatus(_ context.Context, email string) (string, bool, error) {
+func (f *fakeIdP) IdentityLabel() string { return "Okta" }
+
+// IdentityStatus reads Okta's statuses as connectors/okta does (tested
+// there): SUSPENDED and DEPROVISIONED can no longer sign in.
+func (f *fakeIdP) IdentityStatus(_ context.Context, email string) (offboard.IdentityStatus, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	s, ok := f.status[email]
-	return s, ok, nil
+	if !ok {
+		return offboard.IdentityStatus{}, nil
+	}
+	return offboard.IdentityStatus{Found: true, Status: s, Active: s != "SUSPENDED" && s != "DEPROVISIONED"}, nil
 }
 
-func jane(kind offboard.DepartureKind, date string) hris.Termination {
-	return hris.Termination{EmployeeID: "4242", Email: "jane@example.com", Name: "Jane Doe",
+func jane(kind offboard.DepartureKind, date string) offboard.Termination {
+	return offboard.Termination{EmployeeID: "4242", Email: "jane@example.com", Name: "Jane Doe",
 		ManagerEmail: "boss@example.com", TerminationDate: date, Kind: kind, KindMapped: true, Type: "Dismissal"}
 }
 
-func newReconciler(t *testing.T, e *env, hr runner.Terminations, idp runner.Directory) *runner.Reconciler {
+func newReconciler(t *testing.T, e *env, hr offboard.TerminationSource, idp offboard.IdentityStatusSource) *runner.Reconciler {
 	t.Helper()
-	r, err := runner.NewReconciler(runner.ReconcileOptions{Engine: e.engine, HR: hr, IdP: idp, Clock: e.clock, Logger: e.logger()})
+	r, err := runner.NewReconciler(runner.ReconcileOptions{Engine: e.engine, Decide: e.engine, HR: hr, IdP: idp, Clock: e.clock, Logger: e.logger()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +94,7 @@ func run(t *testing.T, r *runner.Reconciler) runner.Report {
 
 func TestReconcile_TerminatedButActiveOpensCase(t *testing.T) {
 	e := newEnv(t, envOptions{})
-	hr := &fakeHR{terms: []hris.Termination{jane(offboard.Involuntary, "2026-02-27")}}
+	hr := &fakeHR{terms: []offboard.Termination{jane(offboard.Involuntary, "2026-02-27")}}
 	r := newReconciler(t, e, hr, &fakeIdP{status: map[string]string{"jane@example.com": "ACTIVE"}})
 	rep := run(t, r)
 	if rep.Checked != 1 || rep.StillActive != 1 || rep.Opened != 1 || rep.Flagged != 0 || len(rep.Problems) != 0 {
@@ -98,7 +108,7 @@ func TestReconcile_TerminatedButActiveOpensCase(t *testing.T) {
 		t.Fatalf("cases = %d", len(cases))
 	}
 	c := cases[0]
-	if c.Kind != offboard.Involuntary || c.Source != runner.ReconcileSource || c.SourceRef != "4242" ||
+	if c.Kind != offboard.Involuntary || c.Source != offboard.ReconcileSource("bamboohr") || c.SourceRef != "4242" ||
 		!c.EffectiveAt.Equal(time.Date(2026, 2, 27, 0, 0, 0, 0, time.UTC)) ||
 		!strings.Contains(c.Notes, "Reconciliation: terminated in BambooHR on 2026-02-27 but still ACTIVE in Okta") {
 		t.Fatalf("case %+v", c)
@@ -129,7 +139,7 @@ func TestReconcile_SuspendedOrUnknownOpensNothing(t *testing.T) {
 	gone.EmployeeID, gone.Email = "9", "gone@example.com"
 	noEmail := jane(offboard.Involuntary, "2026-02-27")
 	noEmail.EmployeeID, noEmail.Email = "10", ""
-	hr := &fakeHR{terms: []hris.Termination{bob, nobody, gone, noEmail}}
+	hr := &fakeHR{terms: []offboard.Termination{bob, nobody, gone, noEmail}}
 	r := newReconciler(t, e, hr, &fakeIdP{status: map[string]string{"bob@example.com": "SUSPENDED", "gone@example.com": "DEPROVISIONED"}})
 	rep := run(t, r)
 	if rep.Checked != 3 || rep.StillActive != 0 || rep.Opened != 0 || rep.Flagged != 0 || len(rep.Problems) != 1 ||
@@ -145,7 +155,7 @@ func TestReconcile_SuspendedOrUnknownOpensNothing(t *testing.T) {
 
 func TestReconcile_TwiceOpensOneCase(t *testing.T) {
 	e := newEnv(t, envOptions{})
-	hr := &fakeHR{terms: []hris.Termination{jane(offboard.Involuntary, "2026-02-27")}}
+	hr := &fakeHR{terms: []offboard.Termination{jane(offboard.Involuntary, "2026-02-27")}}
 	r := newReconciler(t, e, hr, &fakeIdP{status: map[string]string{"jane@example.com": "ACTIVE"}})
 	run(t, r)
 	rep := run(t, r)
@@ -168,7 +178,7 @@ func TestReconcile_WebhookCaseIsNotOpenedTwice(t *testing.T) {
 	if err != nil || res.Duplicate {
 		t.Fatal(err, res)
 	}
-	r := newReconciler(t, e, &fakeHR{terms: []hris.Termination{jane(offboard.Involuntary, "2026-02-27")}},
+	r := newReconciler(t, e, &fakeHR{terms: []offboard.Termination{jane(offboard.Involuntary, "2026-02-27")}},
 		&fakeIdP{status: map[string]string{"jane@example.com": "ACTIVE"}})
 	rep := run(t, r)
 	if rep.Opened != 0 || rep.Flagged != 1 {
@@ -183,7 +193,7 @@ func TestReconcile_WebhookCaseIsNotOpenedTwice(t *testing.T) {
 func TestReconcile_OpenCaseWithOtherKeyIsFlagged(t *testing.T) {
 	e := newEnv(t, envOptions{})
 	first := e.open("jane@example.com", offboard.Voluntary, "2026-03-20")
-	r := newReconciler(t, e, &fakeHR{terms: []hris.Termination{jane(offboard.Involuntary, "2026-02-27")}},
+	r := newReconciler(t, e, &fakeHR{terms: []offboard.Termination{jane(offboard.Involuntary, "2026-02-27")}},
 		&fakeIdP{status: map[string]string{"jane@example.com": "ACTIVE"}})
 	rep := run(t, r)
 	if rep.Opened != 0 || rep.Flagged != 1 {
@@ -198,7 +208,7 @@ func TestReconcile_OpenCaseWithOtherKeyIsFlagged(t *testing.T) {
 
 func TestReconcile_PastVoluntaryLastDayIsToday(t *testing.T) {
 	e := newEnv(t, envOptions{})
-	r := newReconciler(t, e, &fakeHR{terms: []hris.Termination{jane(offboard.Voluntary, "2026-02-20")}},
+	r := newReconciler(t, e, &fakeHR{terms: []offboard.Termination{jane(offboard.Voluntary, "2026-02-20")}},
 		&fakeIdP{status: map[string]string{"jane@example.com": "ACTIVE"}})
 	rep := run(t, r)
 	if rep.Opened != 1 || len(rep.Problems) != 0 {
@@ -212,7 +222,7 @@ func TestReconcile_PastVoluntaryLastDayIsToday(t *testing.T) {
 
 func TestReconcile_FutureTerminationIsNotChecked(t *testing.T) {
 	e := newEnv(t, envOptions{})
-	r := newReconciler(t, e, &fakeHR{terms: []hris.Termination{jane(offboard.Voluntary, "2026-04-01")}},
+	r := newReconciler(t, e, &fakeHR{terms: []offboard.Termination{jane(offboard.Voluntary, "2026-04-01")}},
 		&fakeIdP{status: map[string]string{"jane@example.com": "ACTIVE"}})
 	if rep := run(t, r); rep.Checked != 0 || rep.Opened != 0 {
 		t.Fatalf("report %+v", rep)

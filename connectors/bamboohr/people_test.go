@@ -1,4 +1,4 @@
-package hris_test
+package bamboohr_test
 
 import (
 	"context"
@@ -7,10 +7,10 @@ import (
 	"testing"
 
 	"github.com/offboard-dev/offboard"
-	"github.com/offboard-dev/offboard/connectors/hris/bamboohrtest"
+	"github.com/offboard-dev/offboard/connectors/bamboohr/bamboohrtest"
 )
 
-func TestBambooHRAPI_People(t *testing.T) {
+func TestClient_People(t *testing.T) {
 	fake := bamboohrtest.New(t)
 	fake.AddEmployee(bamboohrtest.Employee{ID: "1", Fields: map[string]string{"workEmail": "ada@example.com", "status": "Active"}})
 	fake.AddEmployee(bamboohrtest.Employee{ID: "2", Fields: map[string]string{"workEmail": " mona@example.com ", "firstName": "Mona", "lastName": "Manager", "supervisorEmail": "ada@example.com", "status": "Active"}})

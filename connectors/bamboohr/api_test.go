@@ -1,4 +1,4 @@
-package hris_test
+package bamboohr_test
 
 import (
 	"context"
@@ -10,23 +10,23 @@ import (
 
 	"github.com/offboard-dev/offboard"
 	"github.com/offboard-dev/offboard/config"
-	"github.com/offboard-dev/offboard/connectors/hris"
-	"github.com/offboard-dev/offboard/connectors/hris/bamboohrtest"
+	"github.com/offboard-dev/offboard/connectors/bamboohr"
+	"github.com/offboard-dev/offboard/connectors/bamboohr/bamboohrtest"
 )
 
 var apiNow = time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
 
-func newAPI(t *testing.T, fake *bamboohrtest.Server, key string) *hris.BambooHRAPI {
+func newAPI(t *testing.T, fake *bamboohrtest.Server, key string) *bamboohr.Client {
 	t.Helper()
-	api, err := hris.NewBambooHRAPI(config.BambooHR{APIKey: config.Secret(key), Subdomain: bamboohrtest.Subdomain},
-		hris.WithBaseURL(fake.URL()), hris.WithClock(offboard.ClockFunc(func() time.Time { return apiNow })))
+	api, err := bamboohr.New(config.BambooHR{APIKey: config.Secret(key), Subdomain: bamboohrtest.Subdomain},
+		bamboohr.WithBaseURL(fake.URL()), bamboohr.WithClock(offboard.ClockFunc(func() time.Time { return apiNow })))
 	if err != nil {
 		t.Fatal(err)
 	}
 	return api
 }
 
-func TestBambooHRAPI_Terminated(t *testing.T) {
+func TestClient_Terminated(t *testing.T) {
 	fake := bamboohrtest.New(t)
 	fake.AddEmployee(bamboohrtest.Employee{ID: "10", Fields: map[string]string{
 		"firstName": "Jane", "lastName": "Doe", "workEmail": "jane@example.com", "status": "Inactive",
@@ -48,7 +48,7 @@ func TestBambooHRAPI_Terminated(t *testing.T) {
 	if len(got) != 2 {
 		t.Fatalf("terminations = %+v, want employees 10 and 12", got)
 	}
-	want := hris.Termination{EmployeeID: "10", Email: "jane@example.com", Name: "Jane Doe", ManagerEmail: "boss@example.com",
+	want := offboard.Termination{EmployeeID: "10", Email: "jane@example.com", Name: "Jane Doe", ManagerEmail: "boss@example.com",
 		TerminationDate: "2026-03-05", Kind: offboard.Involuntary, KindMapped: true, Type: "Dismissal"}
 	if got[0] != want {
 		t.Errorf("got %+v\nwant %+v", got[0], want)
@@ -63,7 +63,7 @@ func TestBambooHRAPI_Terminated(t *testing.T) {
 	}
 }
 
-func TestBambooHRAPI_Errors(t *testing.T) {
+func TestClient_Errors(t *testing.T) {
 	fake := bamboohrtest.New(t)
 	const wrong = "wrong-key-do-not-leak-42"
 	_, err := newAPI(t, fake, wrong).Terminated(context.Background(), apiNow)
@@ -84,11 +84,11 @@ func TestBambooHRAPI_Errors(t *testing.T) {
 	}
 
 	for _, sub := range []string{"", "acme/../x", "a b"} {
-		if _, err := hris.NewBambooHRAPI(config.BambooHR{APIKey: "k", Subdomain: sub}); err == nil {
+		if _, err := bamboohr.New(config.BambooHR{APIKey: "k", Subdomain: sub}); err == nil {
 			t.Errorf("subdomain %q accepted", sub)
 		}
 	}
-	if _, err := hris.NewBambooHRAPI(config.BambooHR{Subdomain: "acme"}); err == nil {
+	if _, err := bamboohr.New(config.BambooHR{Subdomain: "acme"}); err == nil {
 		t.Error("no key accepted")
 	}
 }

@@ -1,4 +1,4 @@
-package hris_test
+package bamboohr_test
 
 import (
 	"context"
@@ -7,10 +7,10 @@ import (
 	"testing"
 
 	"github.com/offboard-dev/offboard"
-	"github.com/offboard-dev/offboard/connectors/hris/bamboohrtest"
+	"github.com/offboard-dev/offboard/connectors/bamboohr/bamboohrtest"
 )
 
-func TestBambooHRAPI_Doctor(t *testing.T) {
+func TestClient_Doctor(t *testing.T) {
 	fake := bamboohrtest.New(t)
 	res := newAPI(t, fake, bamboohrtest.Key).Doctor(context.Background())
 	if len(res) != 2 || res[0].Status != offboard.CheckOK || res[1].Status != offboard.CheckOK {
@@ -23,7 +23,7 @@ func TestBambooHRAPI_Doctor(t *testing.T) {
 	}
 }
 
-func TestBambooHRAPI_Doctor_Unauthorized(t *testing.T) {
+func TestClient_Doctor_Unauthorized(t *testing.T) {
 	fake := bamboohrtest.New(t)
 	res := newAPI(t, fake, "a-wrong-key").Doctor(context.Background())
 	if len(res) != 1 || res[0].Status != offboard.CheckFail || !strings.Contains(res[0].Detail, "401") ||

@@ -1,4 +1,9 @@
-package hris
+// Package bamboohr is the BambooHR API client: terminations since a time
+// (for reconciliation), one employee by id (for event-based webhooks,
+// which carry no values) and the employee directory. It implements
+// offboard.HRSource; the webhooks themselves are connectors/hris's. It
+// imports the root package, config and the standard library only.
+package bamboohr
 
 import (
 	"bytes"
@@ -18,13 +23,13 @@ import (
 
 	"github.com/offboard-dev/offboard"
 	"github.com/offboard-dev/offboard/config"
+	"github.com/offboard-dev/offboard/internal/jsontext"
 )
 
-// DefaultBambooHRBaseURL is BambooHR's API gateway; the subdomain follows.
-const DefaultBambooHRBaseURL = "https://api.bamboohr.com/api/gateway.php/"
+// DefaultBaseURL is BambooHR's API gateway; the subdomain follows.
+const DefaultBaseURL = "https://api.bamboohr.com/api/gateway.php/"
 
-// bambooFields are the employee fields Terminated and event-based
-// webhooks read.
+// bambooFields are the employee fields Terminated and HRRecord read.
 const bambooFields = "firstName,lastName,workEmail,status,employmentHistoryStatus,terminationDate,terminationType,supervisorEmail," +
 	"jobTitle,department,location"
 
@@ -33,45 +38,29 @@ const maxAPIBody = 8 << 20
 
 var subdomainRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9-]*$`)
 
-// Termination is one terminated employee read from the BambooHR API.
-type Termination struct {
-	EmployeeID   string
-	Email        string
-	Name         string
-	ManagerEmail string
-	// TerminationDate is "2006-01-02", or "" when BambooHR has none.
-	TerminationDate string
-	Kind            offboard.DepartureKind
-	// KindMapped is false when the termination type was missing or not
-	// mapped by hris.bamboohr.termination_types (Kind is then voluntary).
-	KindMapped bool
-	// Type is BambooHR's termination type as sent.
-	Type string
-}
-
-// BambooHRAPI reads employees from the BambooHR REST API. It is safe for
+// Client reads employees from the BambooHR REST API. It is safe for
 // concurrent use.
-type BambooHRAPI struct {
+type Client struct {
 	base      string // ends in "/"
 	subdomain string
 	key       string
 	hc        *http.Client
 	clock     offboard.Clock
 	loc       *time.Location
-	kinds     *Intake // only its termination type mapping is used
+	kinds     *offboard.TerminationTypes
 }
 
-// BambooHRAPIOption changes a BambooHRAPI.
-type BambooHRAPIOption func(*BambooHRAPI)
+// Option changes a Client.
+type Option func(*Client)
 
-// WithBaseURL replaces DefaultBambooHRBaseURL (for tests and proxies).
-func WithBaseURL(u string) BambooHRAPIOption {
-	return func(b *BambooHRAPI) { b.base = strings.TrimRight(u, "/") + "/" }
+// WithBaseURL replaces DefaultBaseURL (for tests and proxies).
+func WithBaseURL(u string) Option {
+	return func(b *Client) { b.base = strings.TrimRight(u, "/") + "/" }
 }
 
 // WithHTTPClient replaces the default client (which has timeouts).
-func WithHTTPClient(hc *http.Client) BambooHRAPIOption {
-	return func(b *BambooHRAPI) {
+func WithHTTPClient(hc *http.Client) Option {
+	return func(b *Client) {
 		if hc != nil {
 			b.hc = hc
 		}
@@ -79,8 +68,8 @@ func WithHTTPClient(hc *http.Client) BambooHRAPIOption {
 }
 
 // WithClock sets the clock "today" is read from.
-func WithClock(c offboard.Clock) BambooHRAPIOption {
-	return func(b *BambooHRAPI) {
+func WithClock(c offboard.Clock) Option {
+	return func(b *Client) {
 		if c != nil {
 			b.clock = c
 		}
@@ -88,17 +77,16 @@ func WithClock(c offboard.Clock) BambooHRAPIOption {
 }
 
 // WithLocation sets the company time zone "today" is read in (default UTC).
-func WithLocation(l *time.Location) BambooHRAPIOption {
-	return func(b *BambooHRAPI) {
+func WithLocation(l *time.Location) Option {
+	return func(b *Client) {
 		if l != nil {
 			b.loc = l
 		}
 	}
 }
 
-// NewBambooHRAPI validates cfg.APIKey and cfg.Subdomain. It makes no
-// network call.
-func NewBambooHRAPI(cfg config.BambooHR, opts ...BambooHRAPIOption) (*BambooHRAPI, error) {
+// New validates cfg.APIKey and cfg.Subdomain. It makes no network call.
+func New(cfg config.BambooHR, opts ...Option) (*Client, error) {
 	key := strings.TrimSpace(cfg.APIKey.Reveal())
 	if key == "" {
 		return nil, offboard.Errorf(offboard.EINVALID, "bamboohr: hris.bamboohr.api_key is required")
@@ -107,8 +95,8 @@ func NewBambooHRAPI(cfg config.BambooHR, opts ...BambooHRAPIOption) (*BambooHRAP
 	if !subdomainRe.MatchString(sub) {
 		return nil, offboard.Errorf(offboard.EINVALID, "bamboohr: hris.bamboohr.subdomain %q is not a BambooHR company subdomain like \"acme\"", sub)
 	}
-	b := &BambooHRAPI{
-		base: DefaultBambooHRBaseURL, subdomain: sub, key: key, clock: offboard.WallClock(), loc: time.UTC,
+	b := &Client{
+		base: DefaultBaseURL, subdomain: sub, key: key, clock: offboard.WallClock(), loc: time.UTC,
 		hc: &http.Client{
 			Timeout: 30 * time.Second,
 			Transport: &http.Transport{
@@ -127,18 +115,11 @@ func NewBambooHRAPI(cfg config.BambooHR, opts ...BambooHRAPIOption) (*BambooHRAP
 	if u, err := url.Parse(b.base); err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
 		return nil, offboard.Errorf(offboard.EINVALID, "bamboohr: base URL %q is not an http(s) URL", b.base)
 	}
-	types := cfg.TerminationTypes
-	if types == nil {
-		types = config.DefaultTerminationTypes()
+	kinds, err := cfg.TerminationKinds()
+	if err != nil {
+		return nil, fmt.Errorf("bamboohr: %w", err)
 	}
-	b.kinds = &Intake{types: map[string]offboard.DepartureKind{}}
-	for name, k := range types {
-		kind, err := offboard.ParseDepartureKind(string(k))
-		if err != nil {
-			return nil, errors.New("bamboohr: hris.bamboohr.termination_types[" + name + "]: " + err.Error())
-		}
-		b.kinds.types[normType(name)] = kind
-	}
+	b.kinds = kinds
 	return b, nil
 }
 
@@ -147,13 +128,13 @@ func NewBambooHRAPI(cfg config.BambooHR, opts ...BambooHRAPIOption) (*BambooHRAP
 // or a termination date on or before today. Employees deleted or gone
 // (404) are skipped. A refused key is a permanent EFORBIDDEN; 429 is a
 // *offboard.RateLimitError; 5xx and network errors are plain (retryable).
-func (b *BambooHRAPI) Terminated(ctx context.Context, since time.Time) ([]Termination, error) {
+func (b *Client) Terminated(ctx context.Context, since time.Time) ([]offboard.Termination, error) {
 	ids, err := b.changed(ctx, since)
 	if err != nil {
 		return nil, err
 	}
 	today := b.clock.Now().In(b.loc).Format(time.DateOnly)
-	var out []Termination
+	var out []offboard.Termination
 	for _, id := range ids {
 		f, err := b.employee(ctx, id)
 		if offboard.ErrorCode(err) == offboard.ENOTFOUND {
@@ -169,20 +150,20 @@ func (b *BambooHRAPI) Terminated(ctx context.Context, since time.Time) ([]Termin
 	return out, nil
 }
 
-func (b *BambooHRAPI) termination(id string, f map[string]string, today string) (Termination, bool) {
+func (b *Client) termination(id string, f map[string]string, today string) (offboard.Termination, bool) {
 	date := f["terminationDate"]
 	if emptyDate(date) {
 		date = ""
-	} else if d, _, ok := parseDate(date); ok {
+	} else if d, _, ok := offboard.ParseHRDate(date); ok {
 		date = d
 	}
 	terminated := strings.EqualFold(f["employmentHistoryStatus"], "Terminated") ||
 		strings.EqualFold(f["status"], "Inactive") || (date != "" && date <= today)
 	if !terminated {
-		return Termination{}, false
+		return offboard.Termination{}, false
 	}
-	kind, mapped := b.kinds.resolveKind(f["terminationType"])
-	return Termination{
+	kind, mapped := b.kinds.Resolve(f["terminationType"])
+	return offboard.Termination{
 		EmployeeID: id, Email: f["workEmail"],
 		Name:         strings.TrimSpace(f["firstName"] + " " + f["lastName"]),
 		ManagerEmail: f["supervisorEmail"], TerminationDate: date,
@@ -191,7 +172,7 @@ func (b *BambooHRAPI) termination(id string, f map[string]string, today string) 
 }
 
 // changed returns the ids of employees changed since since, sorted.
-func (b *BambooHRAPI) changed(ctx context.Context, since time.Time) ([]string, error) {
+func (b *Client) changed(ctx context.Context, since time.Time) ([]string, error) {
 	q := url.Values{"since": {since.UTC().Format(time.RFC3339)}}
 	var body struct {
 		Latest    string `json:"latest"`
@@ -205,10 +186,10 @@ func (b *BambooHRAPI) changed(ctx context.Context, since time.Time) ([]string, e
 	}
 	ids := make([]string, 0, len(body.Employees))
 	for key, e := range body.Employees {
-		if strings.EqualFold(scalar(e.Action), "Deleted") {
+		if strings.EqualFold(jsontext.Scalar(e.Action), "Deleted") {
 			continue
 		}
-		id := scalar(e.ID)
+		id := jsontext.Scalar(e.ID)
 		if id == "" {
 			id = key
 		}
@@ -226,7 +207,7 @@ func (b *BambooHRAPI) changed(ctx context.Context, since time.Time) ([]string, e
 }
 
 // employee reads the fields of one employee, trimmed, nulls as "".
-func (b *BambooHRAPI) employee(ctx context.Context, id string) (map[string]string, error) {
+func (b *Client) employee(ctx context.Context, id string) (map[string]string, error) {
 	var raw map[string]any
 	if err := b.get(ctx, "v1/employees/"+url.PathEscape(id)+"/", url.Values{"fields": {bambooFields}},
 		"read employee "+id, &raw); err != nil {
@@ -234,19 +215,19 @@ func (b *BambooHRAPI) employee(ctx context.Context, id string) (map[string]strin
 	}
 	f := make(map[string]string, len(raw))
 	for k, v := range raw {
-		f[k] = strings.TrimSpace(scalar(v))
+		f[k] = strings.TrimSpace(jsontext.Scalar(v))
 	}
 	return f, nil
 }
 
 // get sends one authenticated GET and decodes the JSON answer into v.
-func (b *BambooHRAPI) get(ctx context.Context, path string, q url.Values, what string, v any) error {
+func (b *Client) get(ctx context.Context, path string, q url.Values, what string, v any) error {
 	return b.do(ctx, http.MethodGet, path, q, nil, what, v)
 }
 
 // do sends one authenticated request (with a JSON body when in is not
 // nil) and decodes the JSON answer into v.
-func (b *BambooHRAPI) do(ctx context.Context, method, path string, q url.Values, in any, what string, v any) error {
+func (b *Client) do(ctx context.Context, method, path string, q url.Values, in any, what string, v any) error {
 	u := b.base + url.PathEscape(b.subdomain) + "/" + path
 	if len(q) > 0 {
 		u += "?" + q.Encode()
@@ -298,7 +279,7 @@ func (b *BambooHRAPI) do(ctx context.Context, method, path string, q url.Values,
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	if err := dec.Decode(v); err != nil {
-		return fmt.Errorf("bamboohr: %s: the answer is not the expected JSON: %s", what, jsonErr(err))
+		return fmt.Errorf("bamboohr: %s: the answer is not the expected JSON: %s", what, jsontext.ErrorText(err))
 	}
 	return nil
 }
@@ -317,6 +298,6 @@ func errText(err error) string {
 
 // redact removes the API key from s, in every form (Basic auth sends it
 // base64-encoded).
-func (b *BambooHRAPI) redact(s string) string {
+func (b *Client) redact(s string) string {
 	return offboard.NewRedactor(b.key).String(s)
 }

@@ -1,4 +1,4 @@
-package hris
+package bamboohr
 
 import (
 	"context"
@@ -6,13 +6,14 @@ import (
 	"strings"
 
 	"github.com/offboard-dev/offboard"
+	"github.com/offboard-dev/offboard/internal/jsontext"
 )
 
 // People reads every current employee's work email, name and
 // supervisor's email in one custom report, for escalations to go to an approver's
 // own manager. BambooHR has no time zone field of its own, so time zones
 // come from Okta. It only reads.
-func (b *BambooHRAPI) People(ctx context.Context) ([]offboard.Person, error) {
+func (b *Client) People(ctx context.Context) ([]offboard.Person, error) {
 	var body struct {
 		Employees []map[string]any `json:"employees"`
 	}
@@ -23,12 +24,12 @@ func (b *BambooHRAPI) People(ctx context.Context) ([]offboard.Person, error) {
 	}
 	out := make([]offboard.Person, 0, len(body.Employees))
 	for _, e := range body.Employees {
-		email := strings.TrimSpace(scalar(e["workEmail"]))
+		email := strings.TrimSpace(jsontext.Scalar(e["workEmail"]))
 		if email == "" {
 			continue
 		}
-		name := strings.TrimSpace(strings.TrimSpace(scalar(e["firstName"])) + " " + strings.TrimSpace(scalar(e["lastName"])))
-		out = append(out, offboard.Person{Email: email, Name: name, ManagerEmail: strings.TrimSpace(scalar(e["supervisorEmail"]))})
+		name := strings.TrimSpace(strings.TrimSpace(jsontext.Scalar(e["firstName"])) + " " + strings.TrimSpace(jsontext.Scalar(e["lastName"])))
+		out = append(out, offboard.Person{Email: email, Name: name, ManagerEmail: strings.TrimSpace(jsontext.Scalar(e["supervisorEmail"]))})
 	}
 	return out, nil
 }

@@ -1,4 +1,4 @@
-package hris
+package bamboohr
 
 import (
 	"context"
@@ -13,7 +13,7 @@ import (
 // employee directory report offboard reads managers from (a custom
 // report is a POST, but only reads), and the changed-employees list
 // reconciliation reads terminations from.
-func (b *BambooHRAPI) Doctor(ctx context.Context) []offboard.CheckResult {
+func (b *Client) Doctor(ctx context.Context) []offboard.CheckResult {
 	const fixKey = "check hris.bamboohr.api_key and hris.bamboohr.subdomain; the key's user needs access to employee status, termination and supervisor fields"
 	var out []offboard.CheckResult
 	people, err := b.People(ctx)
