@@ -70,12 +70,12 @@ func newHarness(t *testing.T) *harness {
 		t.Fatal(err)
 	}
 	h := &harness{t: t, ctx: context.Background(), clock: testclock.New(start), loc: loc, db: db}
-	h.engine, err = flows.New(flows.Options{Store: db, Clock: h.clock, Roles: testRoles, Location: loc})
+	h.engine, err = flows.New(flows.Options{Store: db, Clock: h.clock, Roles: testRoles, Location: loc,
+		AfterCommit: func() { h.wakes.Add(1) }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.router, err = bot.New(bot.Options{Engine: h.engine, Clock: h.clock, Location: loc, Roles: testRoles,
-		AfterCommand: func() { h.wakes.Add(1) }})
+	h.router, err = bot.New(bot.Options{Engine: h.engine, Clock: h.clock, Location: loc, Roles: testRoles})
 	if err != nil {
 		t.Fatal(err)
 	}

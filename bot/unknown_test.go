@@ -29,12 +29,12 @@ func newDirectoryHarness(t *testing.T) *harness {
 	}, start)
 	h := &harness{t: t, ctx: t.Context(), clock: testclock.New(start), loc: nil, db: db}
 	h.engine, err = flows.New(flows.Options{Store: db, Clock: h.clock, Roles: testRoles,
-		Lookup: dir.Lookup, NameOf: dir.NameOf, Escalation: flows.EscalationPolicy{ManagerOf: dir.ManagerOf}})
+		Lookup: dir.Lookup, NameOf: dir.NameOf, Escalation: flows.EscalationPolicy{ManagerOf: dir.ManagerOf},
+		AfterCommit: func() { h.wakes.Add(1) }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.router, err = bot.New(bot.Options{Engine: h.engine, Clock: h.clock, Roles: testRoles,
-		AfterCommand: func() { h.wakes.Add(1) }})
+	h.router, err = bot.New(bot.Options{Engine: h.engine, Clock: h.clock, Roles: testRoles})
 	if err != nil {
 		t.Fatal(err)
 	}

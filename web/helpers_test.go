@@ -72,18 +72,18 @@ func newHarness(tb testing.TB, opts ...func(*web.Options)) *harness {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { _ = db.Close() })
-	eng, err := flows.New(flows.Options{Store: db, Roles: func(string) []offboard.Role { return nil }})
+	h := &harness{tb: tb, db: db, logs: &syncBuffer{}}
+	eng, err := flows.New(flows.Options{Store: db, Roles: func(string) []offboard.Role { return nil },
+		AfterCommit: func() { h.wakes.Add(1) }})
 	if err != nil {
 		tb.Fatal(err)
 	}
-	h := &harness{tb: tb, db: db, logs: &syncBuffer{}}
 	o := web.Options{
-		Engine:       eng,
-		Ping:         db.Ping,
-		Tokens:       testTokens(),
-		Logger:       slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		Version:      "test",
-		AfterCommand: func() { h.wakes.Add(1) },
+		Engine:  eng,
+		Ping:    db.Ping,
+		Tokens:  testTokens(),
+		Logger:  slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Version: "test",
 		Audit: func(ctx context.Context, ev offboard.AuditEvent) error {
 			return db.Update(ctx, func(tx offboard.Tx) error { e := ev; return tx.AppendAudit(&e) })
 		},

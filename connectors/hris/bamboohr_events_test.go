@@ -48,7 +48,6 @@ func newEventEnv(t *testing.T, fake *bamboohrtest.Server, key string, opts ...hr
 			e.audits = append(e.audits, ev)
 			return nil
 		},
-		AfterCommand: func() { e.mu.Lock(); e.wakes++; e.mu.Unlock() },
 	})
 	if err != nil {
 		t.Fatal(err)

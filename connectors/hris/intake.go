@@ -39,8 +39,6 @@ type Options struct {
 	// Audit records rejected deliveries (bad signature, malformed body,
 	// skipped employees). Nil records nothing.
 	Audit func(ctx context.Context, ev offboard.AuditEvent) error
-	// AfterCommand runs after a delivery changed state (the runner's Wake).
-	AfterCommand func()
 	// Location is the company time zone, for "today" (default UTC).
 	Location *time.Location
 	// BambooHRAPI reads the employee an event-based BambooHR delivery
@@ -56,7 +54,6 @@ type Intake struct {
 	clock  offboard.Clock
 	log    *slog.Logger
 	audit  func(ctx context.Context, ev offboard.AuditEvent) error
-	after  func()
 	loc    *time.Location
 	types  map[string]offboard.DepartureKind // lower-cased termination types
 	bamboo *BambooHRAPI                      // nil without hris.bamboohr.api_key
@@ -70,7 +67,7 @@ func New(o Options) (*Intake, error) {
 		return nil, errors.New("hris: no engine")
 	}
 	in := &Intake{engine: o.Engine, cfg: o.Config, clock: o.Clock, log: o.Logger, audit: o.Audit,
-		after: o.AfterCommand, loc: o.Location, types: map[string]offboard.DepartureKind{}, refused: newRefusals(),
+		loc: o.Location, types: map[string]offboard.DepartureKind{}, refused: newRefusals(),
 		bamboo: o.BambooHRAPI}
 	if in.clock == nil {
 		in.clock = offboard.WallClock()
@@ -264,12 +261,6 @@ type ErrorDetail struct {
 // apply opens the cases. It returns false after answering 503 when the
 // engine failed (not refused): the sender retries.
 func (in *Intake) apply(w http.ResponseWriter, r *http.Request, source string, terms []termination, resp *Response) bool {
-	changed := false
-	defer func() {
-		if changed && in.after != nil {
-			in.after()
-		}
-	}()
 	for _, t := range terms {
 		if t.skip != "" {
 			in.log.Warn("hris: termination skipped", "source", source, "employee", t.ref, "reason", t.skipAudit)
@@ -283,9 +274,6 @@ func (in *Intake) apply(w http.ResponseWriter, r *http.Request, source string, t
 			out := CaseOut{EmployeeID: t.ref, Duplicate: res.Duplicate, Message: res.Message}
 			if res.Case != nil {
 				out.CaseID = string(res.Case.ID)
-			}
-			if !res.Duplicate {
-				changed = true
 			}
 			resp.Cases = append(resp.Cases, out)
 		case offboard.Permanent(err):

@@ -57,6 +57,7 @@ type env struct {
 type envOptions struct {
 	maxAttempts int
 	base        time.Time // clock start; zero: 2026-03-02 09:00 UTC
+	afterCommit func()    // the engine's AfterCommit (serve passes the runner's Wake)
 }
 
 func newEnv(t testing.TB, o envOptions) *env {
@@ -75,7 +76,7 @@ func newEnv(t testing.TB, o envOptions) *env {
 		base = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 	}
 	clock := newClock(base)
-	eng, err := flows.New(flows.Options{Store: db, Clock: clock, MaxAttempts: o.maxAttempts})
+	eng, err := flows.New(flows.Options{Store: db, Clock: clock, MaxAttempts: o.maxAttempts, AfterCommit: o.afterCommit})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -43,9 +43,6 @@ type ReconcileOptions struct {
 	Lookback time.Duration
 	// Location is the company time zone, for "today" (default UTC).
 	Location *time.Location
-	// AfterCommand runs after a run opened or changed a case (the
-	// runner's Wake).
-	AfterCommand func()
 }
 
 // Reconciler finds people terminated in the HR system but still active
@@ -59,7 +56,6 @@ type Reconciler struct {
 	log      *slog.Logger
 	lookback time.Duration
 	loc      *time.Location
-	after    func()
 }
 
 // Report is what one run found.
@@ -82,7 +78,7 @@ func NewReconciler(o ReconcileOptions) (*Reconciler, error) {
 		return nil, errors.New("runner: reconcile: engine, HR and IdP are required")
 	}
 	r := &Reconciler{engine: o.Engine, hr: o.HR, idp: o.IdP, clock: o.Clock, log: o.Logger,
-		lookback: o.Lookback, loc: o.Location, after: o.AfterCommand}
+		lookback: o.Lookback, loc: o.Location}
 	if r.clock == nil {
 		r.clock = offboard.WallClock()
 	}
@@ -109,18 +105,12 @@ func (r *Reconciler) Run(ctx context.Context) (Report, error) {
 		return rep, fmt.Errorf("reconcile: list terminations: %w", err)
 	}
 	today := now.In(r.loc).Format(time.DateOnly)
-	changed := false
 	for _, t := range terms {
 		if ctx.Err() != nil {
 			rep.Problems = append(rep.Problems, "stopped before every termination was checked: "+ctx.Err().Error())
 			break
 		}
-		if r.one(ctx, t, today, &rep) {
-			changed = true
-		}
-	}
-	if changed && r.after != nil {
-		r.after()
+		r.one(ctx, t, today, &rep)
 	}
 	level := slog.LevelInfo
 	if len(rep.Problems) > 0 {

@@ -34,10 +34,6 @@ type ScheduleOptions struct {
 	// daylight saving time never skips or doubles a run).
 	Location *time.Location
 	Logger   *slog.Logger
-	// AfterTick is called after every tick that succeeded, with its
-	// result; the serve wiring passes Runner.Wake so jobs the tick queued
-	// run at once. A panic in it is logged and recovered.
-	AfterTick func(res *offboard.Result)
 	// OnPanic is told about a recovered panic in a scheduled job (after it
 	// is logged); the serve wiring records it in the audit chain.
 	OnPanic func(job string, value any)
@@ -49,7 +45,6 @@ type ScheduleOptions struct {
 type Schedule struct {
 	cron    *cron.Cron
 	engine  offboard.CaseService
-	after   func(*offboard.Result)
 	onPanic func(string, any)
 	log     *slog.Logger
 	tickID  cron.EntryID
@@ -89,7 +84,7 @@ func NewSchedule(o ScheduleOptions) (*Schedule, error) {
 			cron.WithChain(cron.Recover(cl), cron.SkipIfStillRunning(cl)),
 			cron.WithLogger(cl),
 		),
-		engine: o.Engine, after: o.AfterTick, onPanic: o.OnPanic, log: log,
+		engine: o.Engine, onPanic: o.OnPanic, log: log,
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	id, err := s.cron.AddFunc(spec, func() {
@@ -168,20 +163,11 @@ func (s *Schedule) tick() {
 			return
 		}
 		s.log.Debug("tick", "advanced", res.Advanced)
-		s.afterTick(res)
 		if !res.More {
 			return
 		}
 	}
 	s.log.Warn("ticks kept finding full batches; the rest waits for the next tick", "rounds", maxTickRounds)
-}
-
-func (s *Schedule) afterTick(res *offboard.Result) {
-	if s.after == nil {
-		return
-	}
-	defer s.recoverPanic("after tick")
-	s.after(res)
 }
 
 func (s *Schedule) recoverPanic(name string) {
