@@ -120,6 +120,7 @@ type OpenRequest struct {
 const (
 	maxActionRef     = 300
 	maxOpenActionRef = 1500
+	maxQuotedVerb    = 32 // of an unknown verb, in the error
 )
 
 // Encode packs the reference into a short string for a button value.
@@ -161,7 +162,12 @@ func ParseActionRef(s string) (ActionRef, error) {
 	switch a.Verb {
 	case VerbStart, VerbComplete, VerbSkip, VerbAssign, VerbRetry, VerbApprove, VerbDeny, VerbRevokeNow:
 	default:
-		return ActionRef{}, Errorf(EINVALID, "unknown button verb %q", a.Verb)
+		// The verb came from outside: quote only a recognisable start of it.
+		verb := a.Verb
+		if len(verb) > maxQuotedVerb {
+			verb = strings.ToValidUTF8(verb[:maxQuotedVerb], "") + "…"
+		}
+		return ActionRef{}, Errorf(EINVALID, "unknown button verb %q", verb)
 	}
 	if parts[1] != "" {
 		id, ok := ParseCaseID(parts[1])
