@@ -14,7 +14,8 @@ import (
 	"github.com/offboard-dev/offboard"
 )
 
-// DefaultTickSpec is how often the engine is ticked.
+// DefaultTickSpec is how often the engine is ticked when TickSpec is
+// empty; serve passes escalation.check (the same by default).
 const DefaultTickSpec = "@every 1m"
 
 // maxTickRounds bounds the ticks run back to back for full batches.
