@@ -4,8 +4,12 @@
 // offboard.OpenCase command for the engine; the answer is sent only after
 // the engine committed it, so a sender that sees 2xx knows the case is
 // stored, and a sender that sees 5xx retries (the dedupe keys make the
-// retry open nothing twice). It imports the root package, config and the
-// standard library: never flows, store, bot or another connector.
+// retry open nothing twice). Unauthenticated refusals are limited and
+// summarised per source (refusals.go). The package also holds the
+// BambooHR API client (bamboohr_api.go) that event-based deliveries and
+// the reconciler read employees with. It imports the root package,
+// config, internal/strictjson, x/time/rate and the standard library:
+// never flows, store, bot or another connector.
 package hris
 
 import (

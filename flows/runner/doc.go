@@ -19,7 +19,8 @@
 // after a capped exponential backoff with jitter (see Options).
 //
 // Wake tells the runner that jobs were just committed, so an involuntary
-// notice reaches Okta in milliseconds rather than at the next poll.
+// notice reaches Okta in milliseconds rather than at the next poll; serve
+// passes it to the engine as Options.AfterCommit, the one caller.
 //
 // On shutdown Run stops claiming, lets running jobs finish within a grace
 // period, then cancels them. Jobs claimed but not started are released;
@@ -42,8 +43,9 @@
 // due while offboard was down runs at once. Every cron job is wrapped to
 // recover panics and to skip a run while the previous one still runs.
 //
-// runner imports the root package, connectors, robfig/cron and the
-// standard library. It never imports flows, store or bot: the engine
-// arrives as offboard.CaseService, the store as offboard.Store, chat as
+// runner imports the root package, connectors, connectors/hris (the
+// reconciler's BambooHR client), robfig/cron and the standard library. It
+// never imports flows, store, bot, web or config: the engine arrives as
+// offboard.CaseService, the store as offboard.Store, chat as
 // offboard.Notifier.
 package runner
