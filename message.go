@@ -82,6 +82,9 @@ const (
 	VerbRetry    = "retry"    // run a failed action again
 	VerbApprove  = "approve"
 	VerbDeny     = "deny" // asks why
+	// VerbAskAgain asks for a denied approval again, with new parameters
+	// or another approver (a form).
+	VerbAskAgain = "ask_again"
 	// VerbRevokeNow runs every revocation of a case at once (a voluntary
 	// exit that cannot wait for the last day).
 	VerbRevokeNow = "revoke_now"
@@ -160,7 +163,7 @@ func ParseActionRef(s string) (ActionRef, error) {
 	}
 	a := ActionRef{Verb: parts[0], TaskKey: parts[2], ApprovalID: parts[3]}
 	switch a.Verb {
-	case VerbStart, VerbComplete, VerbSkip, VerbAssign, VerbRetry, VerbApprove, VerbDeny, VerbRevokeNow:
+	case VerbStart, VerbComplete, VerbSkip, VerbAssign, VerbRetry, VerbApprove, VerbDeny, VerbRevokeNow, VerbAskAgain:
 	default:
 		// The verb came from outside: quote only a recognisable start of it.
 		verb := a.Verb
