@@ -11,7 +11,7 @@ import (
 
 	"github.com/offboard-dev/offboard"
 	"github.com/offboard-dev/offboard/bot"
-	"github.com/offboard-dev/offboard/flows"
+	"github.com/offboard-dev/offboard/flows/flowstest"
 	"github.com/offboard-dev/offboard/internal/testclock"
 	"github.com/offboard-dev/offboard/store"
 )
@@ -53,7 +53,7 @@ type harness struct {
 	clock  *testclock.Clock
 	loc    *time.Location
 	db     *store.DB
-	engine *flows.Engine
+	engine flowstest.Engine
 	router *bot.Router
 	wakes  atomic.Int32
 }
@@ -70,11 +70,8 @@ func newHarness(t *testing.T) *harness {
 		t.Fatal(err)
 	}
 	h := &harness{t: t, ctx: context.Background(), clock: testclock.New(start), loc: loc, db: db}
-	h.engine, err = flows.New(flows.Options{Store: db, Clock: h.clock, Roles: testRoles, Location: loc,
+	h.engine = flowstest.New(t, flowstest.Options{Store: db, Clock: h.clock, Roles: testRoles, Location: loc,
 		AfterCommit: func() { h.wakes.Add(1) }})
-	if err != nil {
-		t.Fatal(err)
-	}
 	h.router, err = bot.New(bot.Options{Engine: h.engine, Clock: h.clock, Location: loc, Roles: testRoles})
 	if err != nil {
 		t.Fatal(err)

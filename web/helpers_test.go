@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"github.com/offboard-dev/offboard"
-	"github.com/offboard-dev/offboard/flows"
+	"github.com/offboard-dev/offboard/flows/flowstest"
 	"github.com/offboard-dev/offboard/store"
 	"github.com/offboard-dev/offboard/web"
 )
@@ -73,11 +73,8 @@ func newHarness(tb testing.TB, opts ...func(*web.Options)) *harness {
 	}
 	tb.Cleanup(func() { _ = db.Close() })
 	h := &harness{tb: tb, db: db, logs: &syncBuffer{}}
-	eng, err := flows.New(flows.Options{Store: db, Roles: func(string) []offboard.Role { return nil },
+	eng := flowstest.New(tb, flowstest.Options{Store: db, Roles: func(string) []offboard.Role { return nil },
 		AfterCommit: func() { h.wakes.Add(1) }})
-	if err != nil {
-		tb.Fatal(err)
-	}
 	o := web.Options{
 		Engine:  eng,
 		Ping:    db.Ping,

@@ -12,7 +12,7 @@ import (
 	"github.com/offboard-dev/offboard/config"
 	"github.com/offboard-dev/offboard/connectors/hris"
 	"github.com/offboard-dev/offboard/connectors/hris/bamboohrtest"
-	"github.com/offboard-dev/offboard/flows"
+	"github.com/offboard-dev/offboard/flows/flowstest"
 	"github.com/offboard-dev/offboard/store"
 )
 
@@ -26,10 +26,7 @@ func newEventEnv(t *testing.T, fake *bamboohrtest.Server, key string, opts ...hr
 	}
 	t.Cleanup(func() { db.Close() })
 	clock := offboard.ClockFunc(func() time.Time { return now })
-	eng, err := flows.New(flows.Options{Store: db, Clock: clock})
-	if err != nil {
-		t.Fatal(err)
-	}
+	eng := flowstest.New(t, flowstest.Options{Store: db, Clock: clock})
 	cfg := config.Default().HRIS
 	cfg.BambooHR.WebhookSecret = secret
 	var api *hris.BambooHRAPI

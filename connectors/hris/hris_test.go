@@ -19,7 +19,7 @@ import (
 	"github.com/offboard-dev/offboard"
 	"github.com/offboard-dev/offboard/config"
 	"github.com/offboard-dev/offboard/connectors/hris"
-	"github.com/offboard-dev/offboard/flows"
+	"github.com/offboard-dev/offboard/flows/flowstest"
 	"github.com/offboard-dev/offboard/store"
 )
 
@@ -33,7 +33,7 @@ var now = time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
 
 type env struct {
 	t      *testing.T
-	engine *flows.Engine
+	engine flowstest.Engine
 	db     *store.DB
 	in     *hris.Intake
 	mu     sync.Mutex
@@ -50,11 +50,8 @@ func newEnv(t testing.TB, mod func(*config.HRIS)) *env {
 	t.Cleanup(func() { db.Close() })
 	clock := offboard.ClockFunc(func() time.Time { return now })
 	e := &env{db: db}
-	eng, err := flows.New(flows.Options{Store: db, Clock: clock,
+	eng := flowstest.New(t, flowstest.Options{Store: db, Clock: clock,
 		AfterCommit: func() { e.mu.Lock(); e.wakes++; e.mu.Unlock() }})
-	if err != nil {
-		t.Fatal(err)
-	}
 	e.engine = eng
 	cfg := config.Default().HRIS
 	cfg.BambooHR.WebhookSecret = secret

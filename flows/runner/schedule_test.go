@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/offboard-dev/offboard"
-	"github.com/offboard-dev/offboard/flows"
+	"github.com/offboard-dev/offboard/flows/flowstest"
 	"github.com/offboard-dev/offboard/flows/runner"
 )
 
@@ -50,7 +50,7 @@ func (f *fakeTicks) Apply(ctx context.Context, cmd offboard.Command) (*offboard.
 		adv = f.advanced[n-1]
 	}
 	f.mu.Unlock()
-	return &offboard.Result{Advanced: adv, More: adv >= flows.TickBatch, Message: "tick"}, nil
+	return &offboard.Result{Advanced: adv, More: adv >= flowstest.TickBatch, Message: "tick"}, nil
 }
 
 func (f *fakeTicks) count() int {

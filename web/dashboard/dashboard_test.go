@@ -19,7 +19,7 @@ import (
 	"time"
 
 	"github.com/offboard-dev/offboard"
-	"github.com/offboard-dev/offboard/flows"
+	"github.com/offboard-dev/offboard/flows/flowstest"
 	"github.com/offboard-dev/offboard/store"
 	"github.com/offboard-dev/offboard/store/storetest"
 	"github.com/offboard-dev/offboard/web/dashboard"
@@ -31,7 +31,7 @@ type env struct {
 	t      testing.TB
 	path   string
 	db     *store.DB
-	engine *flows.Engine
+	engine flowstest.Engine
 	now    time.Time
 	h      http.Handler
 	ttl    time.Duration
@@ -54,10 +54,7 @@ func (e *env) open() {
 	}
 	e.t.Cleanup(func() { db.Close() })
 	clock := offboard.ClockFunc(func() time.Time { return e.now })
-	eng, err := flows.New(flows.Options{Store: db, Clock: clock})
-	if err != nil {
-		e.t.Fatal(err)
-	}
+	eng := flowstest.New(e.t, flowstest.Options{Store: db, Clock: clock})
 	h, err := dashboard.New(dashboard.Options{Engine: eng, Audit: db.AuditEvents, Verify: db.VerifyAudit, Clock: clock, Viewer: offboard.System("dashboard"), CacheTTL: e.ttl})
 	if err != nil {
 		e.t.Fatal(err)
