@@ -29,7 +29,7 @@ func newDirectoryHarness(t *testing.T) *harness {
 	}, start)
 	h := &harness{t: t, ctx: t.Context(), clock: testclock.New(start), loc: nil, db: db}
 	h.engine = flowstest.New(t, flowstest.Options{Store: db, Clock: h.clock, Roles: testRoles,
-		Lookup: dir.Lookup, NameOf: dir.NameOf, ManagerOf: dir.ManagerOf,
+		Lookup: dir.Lookup, NameOf: dir.NameOf, Escalation: flowstest.EscalationPolicy{ManagerOf: dir.ManagerOf},
 		AfterCommit: func() { h.wakes.Add(1) }})
 	h.router, err = bot.New(bot.Options{Engine: h.engine, Clock: h.clock, Roles: testRoles})
 	if err != nil {

@@ -6,7 +6,6 @@ package flowstest
 
 import (
 	"context"
-	"log/slog"
 	"testing"
 	"time"
 
@@ -21,20 +20,16 @@ type Engine interface {
 	Digest(ctx context.Context, now time.Time) (offboard.Digest, error)
 }
 
-// Options are the engine options tests set; see flows.Options for each.
-// Zero values take the engine's defaults.
-type Options struct {
-	Store       offboard.Store
-	Clock       offboard.Clock
-	Roles       func(email string) []offboard.Role
-	Location    *time.Location
-	Lookup      func(email string) offboard.Presence
-	NameOf      func(email string) string
-	ManagerOf   func(email string) string // for escalations
-	MaxAttempts int
-	AfterCommit func()
-	Logger      *slog.Logger
-}
+// Options, EscalationPolicy and DefaultPlaybookName are the engine's own,
+// under this package's name, so that a test sets any engine option
+// without importing flows.
+type (
+	Options          = flows.Options
+	EscalationPolicy = flows.EscalationPolicy
+)
+
+// DefaultPlaybookName names the playbook a case gets unless it says.
+const DefaultPlaybookName = flows.DefaultPlaybookName
 
 // TickBatch is how many due items one Tick advances at most.
 const TickBatch = flows.TickBatch
@@ -42,9 +37,7 @@ const TickBatch = flows.TickBatch
 // New builds the engine over o.Store; the test fails if it cannot.
 func New(tb testing.TB, o Options) Engine {
 	tb.Helper()
-	e, err := flows.New(flows.Options{Store: o.Store, Clock: o.Clock, Roles: o.Roles, Location: o.Location,
-		Lookup: o.Lookup, NameOf: o.NameOf, Escalation: flows.EscalationPolicy{ManagerOf: o.ManagerOf},
-		MaxAttempts: o.MaxAttempts, AfterCommit: o.AfterCommit, Logger: o.Logger})
+	e, err := flows.New(o)
 	if err != nil {
 		tb.Fatalf("flowstest: %v", err)
 	}
