@@ -90,8 +90,11 @@ func (r *Router) submitAskAgain(ctx context.Context, who offboard.Actor, state s
 	params := map[string]string{}
 	missing := offboard.FieldErrors{}
 	for k := range t.Params {
-		if params[k] = val(paramInput(k)); params[k] == "" {
+		switch params[k] = val(paramInput(k)); {
+		case params[k] == "":
 			missing[paramInput(k)] = "Say what it should be."
+		case k == "to" && !validAddress(strings.ToLower(params[k])):
+			missing[paramInput(k)] = "Give an email address, like jane@example.com."
 		}
 	}
 	approver := val("approver")

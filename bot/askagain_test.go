@@ -74,6 +74,7 @@ func TestClick_AskAgain(t *testing.T) {
 		}
 	}
 	fieldErr(it, map[string]string{"param_to": ""}, "param_to", "Say what")
+	fieldErr(it, map[string]string{"param_to": strings.Repeat("x", 3000)}, "param_to", "Give an email address")
 	fieldErr(it, map[string]string{"param_to": jane.Email}, "param_to", "person who is leaving")
 	fieldErr(it, map[string]string{"param_to": "bob.peer@example.com", "approver": "not an email"}, "approver", "email address")
 	fieldErr(it, map[string]string{"param_to": "bob.peer@example.com", "approver": jane.Email}, "approver", "cannot approve")
