@@ -388,12 +388,6 @@ func decodeBody(w http.ResponseWriter, r *http.Request, dst any, optional bool) 
 	return nil
 }
 
-// isBodyError reports whether err is about the size of the body.
-func isBodyError(err error) bool {
-	_, ok := errors.AsType[*http.MaxBytesError](err)
-	return ok
-}
-
 // bodyError turns a decoding error into a message that names the problem.
 func bodyError(err error) error {
 	if e, ok := errors.AsType[*http.MaxBytesError](err); ok {
