@@ -82,6 +82,9 @@ const (
 	VerbRetry    = "retry"    // run a failed action again
 	VerbApprove  = "approve"
 	VerbDeny     = "deny" // asks why
+	// VerbAskAgain asks for a denied approval again, with new parameters
+	// or another approver (a form).
+	VerbAskAgain = "ask_again"
 	// VerbRevokeNow runs every revocation of a case at once (a voluntary
 	// exit that cannot wait for the last day).
 	VerbRevokeNow = "revoke_now"
@@ -120,6 +123,7 @@ type OpenRequest struct {
 const (
 	maxActionRef     = 300
 	maxOpenActionRef = 1500
+	maxQuotedVerb    = 32 // of an unknown verb, in the error
 )
 
 // Encode packs the reference into a short string for a button value.
@@ -159,9 +163,14 @@ func ParseActionRef(s string) (ActionRef, error) {
 	}
 	a := ActionRef{Verb: parts[0], TaskKey: parts[2], ApprovalID: parts[3]}
 	switch a.Verb {
-	case VerbStart, VerbComplete, VerbSkip, VerbAssign, VerbRetry, VerbApprove, VerbDeny, VerbRevokeNow:
+	case VerbStart, VerbComplete, VerbSkip, VerbAssign, VerbRetry, VerbApprove, VerbDeny, VerbRevokeNow, VerbAskAgain:
 	default:
-		return ActionRef{}, Errorf(EINVALID, "unknown button verb %q", a.Verb)
+		// The verb came from outside: quote only a recognisable start of it.
+		verb := a.Verb
+		if len(verb) > maxQuotedVerb {
+			verb = strings.ToValidUTF8(verb[:maxQuotedVerb], "") + "…"
+		}
+		return ActionRef{}, Errorf(EINVALID, "unknown button verb %q", verb)
 	}
 	if parts[1] != "" {
 		id, ok := ParseCaseID(parts[1])

@@ -49,10 +49,20 @@ func FuzzParseActionRef(f *testing.F) {
 	f.Add("start|OFF-0001|okta_suspend|")
 	f.Add("open||||email=jane.doe%40exmaple.com&kind=involuntary&confirm_unknown=1")
 	f.Add("open||||email=a%7Cb%40x.co&kind=voluntary&last_day=2026-12-31")
+	f.Add("bogus|OFF-0001|t|")
+	f.Add(strings.Repeat("\x00", 290) + "|||")
 	f.Fuzz(func(t *testing.T, s string) {
 		a, err := offboard.ParseActionRef(s)
 		if err != nil {
+			// The refusal is shown and logged: it never quotes a value
+			// at length (a pasted token, a page).
+			if offboard.ErrorCode(err) != offboard.EINVALID || len(err.Error()) > 200 {
+				t.Fatalf("%.80q: refused with %.300q (%d bytes)", s, err, len(err.Error()))
+			}
 			return
+		}
+		if len(a.Encode()) > 1500 {
+			t.Fatalf("%.80q parsed into a value of %d bytes", s, len(a.Encode()))
 		}
 		b, err := offboard.ParseActionRef(a.Encode())
 		if err != nil {

@@ -195,6 +195,9 @@ func taskSection(c *offboard.Case, approvals []*offboard.Approval, t *offboard.T
 	// A restore task is what IT still has to do on a cancelled case.
 	if c.Status == offboard.CaseOpen || c.Status == offboard.CaseCancelled && t.Restore {
 		s.Actions = taskButtons(c, t, waits)
+		if b, ok := askAgainButton(c, t, approvals); ok {
+			s.Actions = append([]offboard.Button{b}, s.Actions...)
+		}
 	}
 	return s
 }

@@ -8,7 +8,7 @@ import (
 
 	"github.com/offboard-dev/offboard"
 	"github.com/offboard-dev/offboard/bot"
-	"github.com/offboard-dev/offboard/flows"
+	"github.com/offboard-dev/offboard/flows/flowstest"
 )
 
 const facilities offboard.Department = "facilities"
@@ -28,9 +28,9 @@ func sixDepartments() offboard.Departments {
 	}
 }
 
-func withFacilities(o *flows.Options) {
+func withFacilities(o *flowstest.Options) {
 	o.Departments = sixDepartments()
-	o.Playbooks = []offboard.Playbook{{Name: flows.DefaultPlaybookName, Tasks: []offboard.TaskTemplate{{
+	o.Playbooks = []offboard.Playbook{{Name: flowstest.DefaultPlaybookName, Tasks: []offboard.TaskTemplate{{
 		Key: "return_desk", Department: facilities, Title: "Clear the desk and collect the badge",
 		Action: offboard.ActionManual, When: offboard.WhenAtLastDay, Due: offboard.Duration(24 * time.Hour)}}}}
 	o.Roles = func(email string) []offboard.Role {

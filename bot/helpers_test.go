@@ -11,7 +11,7 @@ import (
 
 	"github.com/offboard-dev/offboard"
 	"github.com/offboard-dev/offboard/bot"
-	"github.com/offboard-dev/offboard/flows"
+	"github.com/offboard-dev/offboard/flows/flowstest"
 	"github.com/offboard-dev/offboard/internal/testclock"
 	"github.com/offboard-dev/offboard/store"
 )
@@ -53,7 +53,7 @@ type harness struct {
 	clock  *testclock.Clock
 	loc    *time.Location
 	db     *store.DB
-	engine *flows.Engine
+	engine flowstest.Engine
 	router *bot.Router
 	wakes  atomic.Int32
 }
@@ -62,7 +62,7 @@ func newHarness(t *testing.T) *harness { t.Helper(); return newHarnessWith(t, ni
 
 // newHarnessWith lets a test change the engine's options (departments,
 // playbooks) before the engine is built.
-func newHarnessWith(t *testing.T, mutate func(*flows.Options)) *harness {
+func newHarnessWith(t *testing.T, mutate func(*flowstest.Options)) *harness {
 	t.Helper()
 	db, err := store.Open(filepath.Join(t.TempDir(), "t.db"), store.Options{})
 	if err != nil {
@@ -74,16 +74,13 @@ func newHarnessWith(t *testing.T, mutate func(*flows.Options)) *harness {
 		t.Fatal(err)
 	}
 	h := &harness{t: t, ctx: context.Background(), clock: testclock.New(start), loc: loc, db: db}
-	o := flows.Options{Store: db, Clock: h.clock, Roles: testRoles, Location: loc}
+	o := flowstest.Options{Store: db, Clock: h.clock, Roles: testRoles, Location: loc,
+		AfterCommit: func() { h.wakes.Add(1) }}
 	if mutate != nil {
 		mutate(&o)
 	}
-	h.engine, err = flows.New(o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h.router, err = bot.New(bot.Options{Engine: h.engine, Clock: h.clock, Location: loc, Roles: testRoles,
-		AfterCommand: func() { h.wakes.Add(1) }})
+	h.engine = flowstest.New(t, o)
+	h.router, err = bot.New(bot.Options{Engine: h.engine, Clock: h.clock, Location: loc, Roles: testRoles})
 	if err != nil {
 		t.Fatal(err)
 	}

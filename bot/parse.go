@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/offboard-dev/offboard"
 )
@@ -115,7 +116,7 @@ func ParseCommand(text string) ParsedCommand {
 		}
 		id, ok := offboard.ParseCaseID(trimPunct(rest[0]))
 		if !ok {
-			return unknown(text, fmt.Sprintf("%q is not a case id like OFF-0042", rest[0]))
+			return unknown(text, fmt.Sprintf("%q is not a case id like OFF-0042", clip(rest[0])))
 		}
 		reason := strings.Join(rest[1:], " ")
 		if reason == "" {
@@ -153,13 +154,13 @@ func parseOpen(text string, words []string) ParsedCommand {
 				return unknown(text, "give one last day")
 			}
 			if _, err := time.Parse(time.DateOnly, t); err != nil {
-				return unknown(text, fmt.Sprintf("%q is not a date like 2026-12-31", t))
+				return unknown(text, fmt.Sprintf("%q is not a date like 2026-12-31", clip(t)))
 			}
 			p.LastDay = t
 		default:
 			k, err := offboard.ParseDepartureKind(t)
 			if err != nil {
-				return unknown(text, fmt.Sprintf("%q is not an email, a departure kind or a date (YYYY-MM-DD)", w))
+				return unknown(text, fmt.Sprintf("%q is not an email, a departure kind or a date (YYYY-MM-DD)", clip(w)))
 			}
 			if p.Kind != "" && p.Kind != k {
 				return unknown(text, "give one departure kind")
@@ -173,11 +174,24 @@ func parseOpen(text string, words []string) ParsedCommand {
 	case p.Kind == "":
 		return unknown(text, "say how they leave: voluntary, involuntary, retirement or contract_end")
 	case !p.Kind.Immediate() && p.LastDay == "":
-		return unknown(text, fmt.Sprintf("a %s departure needs a last day: /offboard %s %s 2026-12-31", p.Kind, p.Email, p.Kind))
+		return unknown(text, fmt.Sprintf("a %s departure needs a last day: /offboard %s %s 2026-12-31", p.Kind, clip(p.Email), p.Kind))
 	}
 	return p
 }
 
 func unknown(text, problem string) ParsedCommand {
-	return ParsedCommand{Verb: CmdUnknown, Problem: fmt.Sprintf("I didn't understand “%s”: %s.", text, problem)}
+	return ParsedCommand{Verb: CmdUnknown, Problem: fmt.Sprintf("I didn't understand “%s”: %s.", clip(text), problem)}
+}
+
+// maxQuoted is how many characters of what was typed an answer quotes:
+// enough to recognise it, while a pasted page (or token) does not come
+// back whole.
+const maxQuoted = 48
+
+// clip cuts s to maxQuoted characters, marking the cut.
+func clip(s string) string {
+	if utf8.RuneCountInString(s) <= maxQuoted {
+		return s
+	}
+	return string([]rune(s)[:maxQuoted]) + "…"
 }

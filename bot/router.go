@@ -22,9 +22,6 @@ type Options struct {
 	// Location is the company time zone for cards and form dates.
 	Location *time.Location
 	Logger   *slog.Logger
-	// AfterCommand runs after each successful command that changed
-	// state (the wiring passes the runner's Wake).
-	AfterCommand func()
 	// Roles returns a person's configured roles by email. With it, a bare
 	// /offboard from someone who may not open cases is refused at once
 	// (through the engine, so the attempt is audited) instead of showing
@@ -47,7 +44,6 @@ type Router struct {
 	clock  offboard.Clock
 	loc    *time.Location
 	log    *slog.Logger
-	after  func()
 	roles  func(string) []offboard.Role
 	asst   Assistant
 }
@@ -57,7 +53,7 @@ func New(o Options) (*Router, error) {
 	if o.Engine == nil {
 		return nil, errors.New("bot: no engine")
 	}
-	r := &Router{engine: o.Engine, clock: o.Clock, loc: o.Location, log: o.Logger, after: o.AfterCommand, roles: o.Roles, asst: o.Assistant}
+	r := &Router{engine: o.Engine, clock: o.Clock, loc: o.Location, log: o.Logger, roles: o.Roles, asst: o.Assistant}
 	if r.clock == nil {
 		r.clock = offboard.WallClock()
 	}
@@ -81,9 +77,6 @@ func (r *Router) apply(ctx context.Context, cmd offboard.Command) (*offboard.Res
 			r.log.Error("bot: command failed", "command", cmd.Name(), "actor", cmd.Actor().String(), "err", err)
 		}
 		return nil, err
-	}
-	if r.after != nil {
-		r.after()
 	}
 	return res, nil
 }

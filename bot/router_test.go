@@ -51,7 +51,7 @@ func TestCommand_OpenCase(t *testing.T) {
 				t.Errorf("case opened = %v, want %v", opened, tt.opened)
 			}
 			if woke := h.wakes.Load() > 0; woke != tt.opened {
-				t.Errorf("AfterCommand called = %v, want %v", woke, tt.opened)
+				t.Errorf("runner woken = %v, want %v", woke, tt.opened)
 			}
 		})
 	}

@@ -35,6 +35,8 @@ func (r *Router) Submit(ctx context.Context, who offboard.Actor, formID, state s
 			func(ref offboard.ActionRef, reason string) offboard.Command {
 				return offboard.StartTask{By: who, CaseID: ref.CaseID, TaskKey: ref.TaskKey, Override: true, Reason: reason}
 			}, "%s ran “%s” before the tasks it waits for: %s")
+	case FormAskAgain:
+		return r.submitAskAgain(ctx, who, state, val)
 	case FormDeny:
 		if state == "" || len(state) > 200 {
 			return offboard.Reply{Ephemeral: true, Text: "That form is out of date; refresh the card and try again."}, nil

@@ -8,7 +8,7 @@ import (
 
 	"github.com/offboard-dev/offboard"
 	"github.com/offboard-dev/offboard/bot"
-	"github.com/offboard-dev/offboard/flows"
+	"github.com/offboard-dev/offboard/flows/flowstest"
 	"github.com/offboard-dev/offboard/internal/testclock"
 	"github.com/offboard-dev/offboard/store"
 )
@@ -28,13 +28,10 @@ func newDirectoryHarness(t *testing.T) *harness {
 		{Email: manager.Email, Name: "Mona Manager"},
 	}, start)
 	h := &harness{t: t, ctx: t.Context(), clock: testclock.New(start), loc: nil, db: db}
-	h.engine, err = flows.New(flows.Options{Store: db, Clock: h.clock, Roles: testRoles,
-		Lookup: dir.Lookup, NameOf: dir.NameOf, Escalation: flows.EscalationPolicy{ManagerOf: dir.ManagerOf}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h.router, err = bot.New(bot.Options{Engine: h.engine, Clock: h.clock, Roles: testRoles,
-		AfterCommand: func() { h.wakes.Add(1) }})
+	h.engine = flowstest.New(t, flowstest.Options{Store: db, Clock: h.clock, Roles: testRoles,
+		Lookup: dir.Lookup, NameOf: dir.NameOf, Escalation: flowstest.EscalationPolicy{ManagerOf: dir.ManagerOf},
+		AfterCommit: func() { h.wakes.Add(1) }})
+	h.router, err = bot.New(bot.Options{Engine: h.engine, Clock: h.clock, Roles: testRoles})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -288,7 +288,8 @@ type Assistant struct {
 }
 
 // DefaultAzureAPIVersion is the current GA Azure OpenAI data-plane
-// inference version; it has tool calling (bot/assistant keeps the same).
+// inference version; it has tool calling. bot/assistant falls back to the
+// same for library use (a test in cmd/offboard keeps them equal).
 const DefaultAzureAPIVersion = "2024-10-21"
 
 // Console configures the built-in web console.

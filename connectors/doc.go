@@ -45,7 +45,9 @@
 //
 // # Imports
 //
-// connectors and its subpackages import the root package, their own
-// vendor SDK and the standard library. Connectors never import each
-// other, flows, bot or store.
+// connectors and its subpackages import the root package, config (their
+// own section), their own vendor SDK, internal helpers and the standard
+// library. Connectors never import each other, flows, bot, store or web
+// (TestImportRules). A connector's fake for tests lives beside it
+// (okta/oktafake with okta/oktatest, hris/bamboohrtest).
 package connectors

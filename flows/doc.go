@@ -11,8 +11,8 @@
 // and send Tick; it reaches the engine as an offboard.CaseService.
 //
 // flows imports the root package, the standard library and a YAML decoder
-// for the embedded default playbook. It never imports store, connectors or
-// bot: those meet it through root interfaces. Only cmd/offboard imports
+// for the embedded default playbook. It never imports store, connectors,
+// bot, web, config or the runner: those meet it through root interfaces. Only cmd/offboard imports
 // flows, to build the engine; the commands and views it takes and returns
 // live in the root package.
 package flows

@@ -10,7 +10,9 @@ import (
 	"github.com/offboard-dev/offboard"
 )
 
-// Defaults of EscalationPolicy.
+// Defaults of EscalationPolicy: fallbacks for a zero option (library
+// use, tests); serve passes config's values, and a test in cmd/offboard
+// keeps the two equal.
 const (
 	DefaultRemindAfter   = 24 * time.Hour
 	DefaultEscalateAfter = 48 * time.Hour

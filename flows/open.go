@@ -366,7 +366,8 @@ func formatOptionalTime(t time.Time) string {
 }
 
 // The default window of dates a notice may carry (Options.MaxFuture and
-// MaxPast, config cases.max_future and cases.max_past).
+// MaxPast): fallbacks for a zero option (library use, tests); serve
+// passes config's values, and a test in cmd/offboard keeps them equal.
 const (
 	DefaultMaxFuture = 2 * 365 * 24 * time.Hour
 	DefaultMaxPast   = 10 * 365 * 24 * time.Hour

@@ -25,7 +25,8 @@ import (
 const SchemaVersion = 1
 
 // DefaultLockTimeout is how long Open waits for another process to release
-// the file lock before giving up.
+// the file lock before giving up, when Options.LockTimeout is zero; serve
+// passes store.lock_timeout (the same by default).
 const DefaultLockTimeout = 2 * time.Second
 
 // Bucket and meta key names. See the package documentation for the layout.

@@ -136,7 +136,6 @@ func (s *Server) createCase(w http.ResponseWriter, r *http.Request, a offboard.A
 		writeJSON(w, http.StatusOK, resultResponse(res))
 		return nil
 	}
-	s.after()
 	w.Header().Set("Location", "/api/v1/cases/"+string(res.Case.ID))
 	writeJSON(w, http.StatusCreated, resultResponse(res))
 	return nil
@@ -317,7 +316,6 @@ func (s *Server) cancelCase(w http.ResponseWriter, r *http.Request, a offboard.A
 	if err != nil {
 		return err
 	}
-	s.after()
 	writeJSON(w, http.StatusOK, resultResponse(res))
 	return nil
 }
@@ -388,12 +386,6 @@ func decodeBody(w http.ResponseWriter, r *http.Request, dst any, optional bool) 
 		return bodyError(err)
 	}
 	return nil
-}
-
-// isBodyError reports whether err is about the size of the body.
-func isBodyError(err error) bool {
-	_, ok := errors.AsType[*http.MaxBytesError](err)
-	return ok
 }
 
 // bodyError turns a decoding error into a message that names the problem.

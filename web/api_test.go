@@ -45,7 +45,7 @@ func TestServer_CreateCase(t *testing.T) {
 			t.Errorf("message %q approvals %v", c.Message, c.Approvals)
 		}
 		if h.wakes.Load() == 0 {
-			t.Error("AfterCommand not called")
+			t.Error("runner not woken")
 		}
 	})
 
@@ -67,7 +67,7 @@ func TestServer_CreateCase(t *testing.T) {
 			t.Errorf("first %s dup=%v, second %s dup=%v", a.Case.ID, a.Duplicate, b.Case.ID, b.Duplicate)
 		}
 		if h.wakes.Load() != wakes {
-			t.Error("AfterCommand called for a duplicate")
+			t.Error("runner woken for a duplicate")
 		}
 		// The same key for someone else is a conflict, not a quiet success.
 		req.body = newCase("other.person@example.com", "voluntary")

@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"github.com/offboard-dev/offboard"
-	"github.com/offboard-dev/offboard/flows"
+	"github.com/offboard-dev/offboard/flows/flowstest"
 	"github.com/offboard-dev/offboard/store"
 	"github.com/offboard-dev/offboard/web"
 )
@@ -72,19 +72,16 @@ func newHarness(tb testing.TB, opts ...func(*web.Options)) *harness {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { _ = db.Close() })
-	eng, err := flows.New(flows.Options{Store: db, Roles: func(string) []offboard.Role { return nil }})
-	if err != nil {
-		tb.Fatal(err)
-	}
 	h := &harness{tb: tb, db: db, logs: &syncBuffer{}}
+	eng := flowstest.New(tb, flowstest.Options{Store: db, Roles: func(string) []offboard.Role { return nil },
+		AfterCommit: func() { h.wakes.Add(1) }})
 	o := web.Options{
-		Engine:       eng,
-		Ping:         db.Ping,
-		Tokens:       testTokens(),
-		Logger:       slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		Version:      "test",
-		AfterCommand: func() { h.wakes.Add(1) },
-		Audit:        db.AuditLog(nil),
+		Engine:  eng,
+		Ping:    db.Ping,
+		Tokens:  testTokens(),
+		Logger:  slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Version: "test",
+		Audit:   db.AuditLog(nil),
 	}
 	for _, f := range opts {
 		f(&o)

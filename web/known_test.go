@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/offboard-dev/offboard"
-	"github.com/offboard-dev/offboard/flows"
+	"github.com/offboard-dev/offboard/flows/flowstest"
 	"github.com/offboard-dev/offboard/store"
 	"github.com/offboard-dev/offboard/web"
 )
@@ -25,10 +25,7 @@ func TestServer_CreateCaseUnknownEmail(t *testing.T) {
 	t.Cleanup(func() { _ = db.Close() })
 	dir := offboard.NewDirectory("okta")
 	dir.Set("okta", []offboard.Person{{Email: "jane.doe@example.com", Name: "Jane Doe", ManagerEmail: "mona.manager@example.com"}}, time.Now())
-	eng, err := flows.New(flows.Options{Store: db, Lookup: dir.Lookup})
-	if err != nil {
-		t.Fatal(err)
-	}
+	eng := flowstest.New(t, flowstest.Options{Store: db, Lookup: dir.Lookup})
 	h := newHarness(t, func(o *web.Options) { o.Engine = eng })
 
 	r := h.do(request{method: "POST", path: "/api/v1/cases", token: hrToken,

@@ -36,9 +36,6 @@ type Options struct {
 	Logger *slog.Logger
 	// Version is reported by /healthz; empty means offboard.Version.
 	Version string
-	// AfterCommand is called after every command that changed state (the
-	// runner's Wake, so queued jobs start at once). It must not block.
-	AfterCommand func()
 	// Listen, PublicURL and AllowedHosts (http.listen, http.public_url,
 	// http.allowed_hosts) decide which Host headers are served; every
 	// other Host is answered 421. An empty Listen counts as loopback.
@@ -62,7 +59,6 @@ type Server struct {
 	tokens  []token
 	log     *slog.Logger
 	version string
-	after   func()
 	audit   offboard.AuditLog
 	mux     *http.ServeMux
 	hosts   *hostPolicy
@@ -87,16 +83,13 @@ func New(o Options) (*Server, error) {
 	}
 	s := &Server{
 		engine: o.Engine, ping: o.Ping, tokens: tokens, log: o.Logger,
-		version: o.Version, after: o.AfterCommand, audit: o.Audit, mux: http.NewServeMux(), hosts: hosts,
+		version: o.Version, audit: o.Audit, mux: http.NewServeMux(), hosts: hosts,
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
 	if s.version == "" {
 		s.version = offboard.Version
-	}
-	if s.after == nil {
-		s.after = func() {}
 	}
 	s.mux.HandleFunc("GET /healthz", s.healthz)
 	s.mux.Handle("POST /api/v1/cases", s.api(s.createCase))

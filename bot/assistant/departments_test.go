@@ -10,7 +10,7 @@ import (
 	"github.com/offboard-dev/offboard"
 	"github.com/offboard-dev/offboard/bot/assistant"
 	"github.com/offboard-dev/offboard/bot/assistant/openaitest"
-	"github.com/offboard-dev/offboard/flows"
+	"github.com/offboard-dev/offboard/flows/flowstest"
 	"github.com/offboard-dev/offboard/internal/testclock"
 	"github.com/offboard-dev/offboard/store"
 )
@@ -38,13 +38,10 @@ func newFacilitiesWorld(t *testing.T) *world {
 	}
 	t.Cleanup(func() { db.Close() })
 	clock := testclock.New(time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC))
-	e, err := flows.New(flows.Options{Store: db, Clock: clock, Roles: roles, Location: time.UTC, Departments: sixDepartments(),
-		Playbooks: []offboard.Playbook{{Name: flows.DefaultPlaybookName, Tasks: []offboard.TaskTemplate{{
+	e := flowstest.New(t, flowstest.Options{Store: db, Clock: clock, Roles: roles, Location: time.UTC, Departments: sixDepartments(),
+		Playbooks: []offboard.Playbook{{Name: flowstest.DefaultPlaybookName, Tasks: []offboard.TaskTemplate{{
 			Key: "return_desk", Department: "facilities", Title: "Clear the desk and collect the badge",
 			Action: offboard.ActionManual, When: offboard.WhenAtLastDay, Due: offboard.Duration(24 * time.Hour)}}}}})
-	if err != nil {
-		t.Fatal(err)
-	}
 	w := &world{t: t, ctx: context.Background(), engine: e, db: db, clock: clock,
 		a: assistant.New(e, clock, time.UTC).WithDepartments(sixDepartments()), ids: map[string]offboard.CaseID{}}
 	no := false

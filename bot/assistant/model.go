@@ -120,7 +120,9 @@ func NewModel(o ModelOptions) (*Model, error) {
 // DefaultAzureAPIVersion is the api-version Azure OpenAI is called with
 // unless configured: the current GA data-plane inference version, which
 // has tool calling. go-openai's own default, 2023-05-15, predates tools,
-// so every question would fail over to the rules.
+// so every question would fail over to the rules. It is the fallback for
+// an empty APIVersion; serve passes assistant.api_version (the same by
+// default).
 const DefaultAzureAPIVersion = "2024-10-21"
 
 // IsAzure reports whether baseURL is an Azure OpenAI resource called on

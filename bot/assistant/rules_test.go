@@ -10,7 +10,7 @@ import (
 
 	"github.com/offboard-dev/offboard"
 	"github.com/offboard-dev/offboard/bot/assistant"
-	"github.com/offboard-dev/offboard/flows"
+	"github.com/offboard-dev/offboard/flows/flowstest"
 	"github.com/offboard-dev/offboard/internal/testclock"
 	"github.com/offboard-dev/offboard/store"
 )
@@ -39,7 +39,7 @@ func roles(email string) []offboard.Role {
 type world struct {
 	t      testing.TB
 	ctx    context.Context
-	engine *flows.Engine
+	engine flowstest.Engine
 	db     *store.DB
 	clock  *testclock.Clock
 	a      *assistant.Answerer
@@ -59,10 +59,7 @@ func newWorldAfter(t testing.TB, history func(db *store.DB, now time.Time)) *wor
 	}
 	t.Cleanup(func() { db.Close() })
 	clock := testclock.New(time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC))
-	e, err := flows.New(flows.Options{Store: db, Clock: clock, Roles: roles, Location: time.UTC})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := flowstest.New(t, flowstest.Options{Store: db, Clock: clock, Roles: roles, Location: time.UTC})
 	w := &world{t: t, ctx: context.Background(), engine: e, db: db, clock: clock,
 		a: assistant.New(e, clock, time.UTC), ids: map[string]offboard.CaseID{}}
 	if history != nil {

@@ -17,7 +17,7 @@ import (
 	"github.com/offboard-dev/offboard"
 	"github.com/offboard-dev/offboard/bot"
 	"github.com/offboard-dev/offboard/bot/console"
-	"github.com/offboard-dev/offboard/flows"
+	"github.com/offboard-dev/offboard/flows/flowstest"
 	"github.com/offboard-dev/offboard/store"
 )
 
@@ -43,7 +43,7 @@ var hr = offboard.Actor{Kind: offboard.ActorPerson, Email: "hana.hr@example.com"
 type harness struct {
 	t       *testing.T
 	db      *store.DB
-	engine  *flows.Engine
+	engine  flowstest.Engine
 	console *console.Console
 	srv     *httptest.Server
 }
@@ -55,10 +55,7 @@ func newHarness(t *testing.T) *harness {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	engine, err := flows.New(flows.Options{Store: db, Roles: rolesOf})
-	if err != nil {
-		t.Fatal(err)
-	}
+	engine := flowstest.New(t, flowstest.Options{Store: db, Roles: rolesOf})
 	router, err := bot.New(bot.Options{Engine: engine, Roles: rolesOf})
 	if err != nil {
 		t.Fatal(err)

@@ -18,5 +18,6 @@
 // the script everything but live updates still works (plain form posts
 // and redirects).
 //
-// It may import the root package and bot; nothing else of offboard.
+// It may import the root package, bot and internal/sameorigin; nothing
+// else of offboard.
 package console

@@ -14,7 +14,7 @@ import (
 	"github.com/offboard-dev/offboard"
 	"github.com/offboard-dev/offboard/bot"
 	"github.com/offboard-dev/offboard/bot/slack/slacktest"
-	"github.com/offboard-dev/offboard/flows"
+	"github.com/offboard-dev/offboard/flows/flowstest"
 	"github.com/offboard-dev/offboard/store"
 )
 
@@ -42,10 +42,7 @@ func newAckWorld(tb testing.TB) *ackWorld {
 		}
 		return nil
 	}
-	eng, err := flows.New(flows.Options{Store: db, Location: time.UTC, Roles: roles})
-	if err != nil {
-		tb.Fatal(err)
-	}
+	eng := flowstest.New(tb, flowstest.Options{Store: db, Location: time.UTC, Roles: roles})
 	router, err := bot.New(bot.Options{Engine: eng, Roles: roles})
 	if err != nil {
 		tb.Fatal(err)

@@ -10,7 +10,7 @@ import (
 	"github.com/offboard-dev/offboard"
 	"github.com/offboard-dev/offboard/bot"
 	"github.com/offboard-dev/offboard/bot/slack/slacktest"
-	"github.com/offboard-dev/offboard/flows"
+	"github.com/offboard-dev/offboard/flows/flowstest"
 	"github.com/offboard-dev/offboard/store"
 )
 
@@ -24,10 +24,7 @@ func digestPlatform(t *testing.T, s *slacktest.Server) *Platform {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	eng, err := flows.New(flows.Options{Store: db, Location: time.UTC})
-	if err != nil {
-		t.Fatal(err)
-	}
+	eng := flowstest.New(t, flowstest.Options{Store: db, Location: time.UTC})
 	router, err := bot.New(bot.Options{Engine: eng})
 	if err != nil {
 		t.Fatal(err)

@@ -13,7 +13,7 @@ import (
 	"github.com/offboard-dev/offboard"
 	"github.com/offboard-dev/offboard/bot"
 	"github.com/offboard-dev/offboard/bot/slack/slacktest"
-	"github.com/offboard-dev/offboard/flows"
+	"github.com/offboard-dev/offboard/flows/flowstest"
 	"github.com/offboard-dev/offboard/internal/testclock"
 	"github.com/offboard-dev/offboard/store"
 )
@@ -53,10 +53,7 @@ func newRoomWorld(t *testing.T, depts map[offboard.Department]string) *roomWorld
 	}
 	t.Cleanup(func() { db.Close() })
 	clock := testclock.New(time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC))
-	eng, err := flows.New(flows.Options{Store: db, Location: time.UTC, Clock: clock})
-	if err != nil {
-		t.Fatal(err)
-	}
+	eng := flowstest.New(t, flowstest.Options{Store: db, Location: time.UTC, Clock: clock})
 	router, err := bot.New(bot.Options{Engine: eng})
 	if err != nil {
 		t.Fatal(err)

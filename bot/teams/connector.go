@@ -21,7 +21,8 @@ import (
 )
 
 // DefaultLoginURL is where a single-tenant bot gets its tokens:
-// <login>/<tenant>/oauth2/v2.0/token.
+// <login>/<tenant>/oauth2/v2.0/token; the fallback for an empty LoginURL,
+// as serve passes teams.login_url (the same by default).
 const DefaultLoginURL = "https://login.microsoftonline.com"
 
 // botScope is the scope of tokens for the Bot Connector service.

@@ -17,7 +17,7 @@ import (
 	"github.com/offboard-dev/offboard/bot"
 	"github.com/offboard-dev/offboard/bot/teams"
 	"github.com/offboard-dev/offboard/bot/teams/teamstest"
-	"github.com/offboard-dev/offboard/flows"
+	"github.com/offboard-dev/offboard/flows/flowstest"
 	"github.com/offboard-dev/offboard/store"
 )
 
@@ -36,7 +36,7 @@ type world struct {
 	issuer *teamstest.Issuer
 	login  *teamstest.Login
 	conn   *teamstest.Connector
-	eng    *flows.Engine
+	eng    flowstest.Engine
 	p      *teams.Platform
 	url    string
 	seq    atomic.Int64
@@ -56,10 +56,7 @@ func newBenchWorld(t testing.TB) *world {
 	}
 	t.Cleanup(func() { db.Close() })
 	roles := map[string][]offboard.Role{hana.Email: {offboard.RoleHR}, ivan.Email: {offboard.RoleIT}, fiona.Email: {offboard.RoleFinance}}
-	w.eng, err = flows.New(flows.Options{Store: db, Location: time.UTC, Roles: func(e string) []offboard.Role { return roles[e] }})
-	if err != nil {
-		t.Fatal(err)
-	}
+	w.eng = flowstest.New(t, flowstest.Options{Store: db, Location: time.UTC, Roles: func(e string) []offboard.Role { return roles[e] }})
 	router, err := bot.New(bot.Options{Engine: w.eng, Roles: func(e string) []offboard.Role { return roles[e] }})
 	if err != nil {
 		t.Fatal(err)

@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"github.com/offboard-dev/offboard/config"
-	"github.com/offboard-dev/offboard/connectors/okta/oktatest"
+	"github.com/offboard-dev/offboard/connectors/okta/oktafake"
 )
 
 // demoBanner is shown on every dashboard page in demo mode.
@@ -27,7 +27,7 @@ func demoLicenses() map[string]float64 {
 	return map[string]float64{"slack": 8.75, "google": 12, "github": 21, "salesforce": 75}
 }
 
-// startDemo runs the fake Okta from connectors/okta/oktatest on loopback,
+// startDemo runs the fake Okta from connectors/okta/oktafake on loopback,
 // seeded with sample employees, and points the real Okta connector at
 // it, so revocations run through the Okta SDK for real. Only with
 // `demo: true` and no real Okta configured; it returns the func that
@@ -40,25 +40,25 @@ func startDemo(cfg *config.Config, log *slog.Logger) (stop func(), err error) {
 		log.Warn("demo is set but okta.org_url is configured: the real Okta is used, no fake is started")
 		return func() {}, nil
 	}
-	srv, err := oktatest.NewServer()
+	srv, err := oktafake.NewServer()
 	if err != nil {
 		return nil, fmt.Errorf("demo: fake Okta: %w", err)
 	}
 	people := demoPeople()
 	for i, p := range people {
 		email := strings.ToLower(p.first + "." + p.last + "@example.com")
-		srv.AddUser(oktatest.User{Login: email, Email: email, FirstName: p.first, LastName: p.last,
+		srv.AddUser(oktafake.User{Login: email, Email: email, FirstName: p.first, LastName: p.last,
 			ManagerID: p.manager + "@example.com",
-			Factors:   []oktatest.Factor{{FactorType: "push"}, {FactorType: "token:software:totp"}},
+			Factors:   []oktafake.Factor{{FactorType: "push"}, {FactorType: "token:software:totp"}},
 			Grants:    []string{fmt.Sprintf("oag%d", i)},
 			Sessions:  1 + i%3, OAuthTokens: i % 2,
-			Apps: []oktatest.App{{ID: "0oaslack", Label: "Slack", AppName: "slack"},
+			Apps: []oktafake.App{{ID: "0oaslack", Label: "Slack", AppName: "slack"},
 				{ID: "0oagoogle", Label: "Google Workspace", AppName: "google"},
 				{ID: "0oagithub", Label: "GitHub", AppName: "github"}},
 		})
 	}
 	cfg.Okta.OrgURL = srv.URL()
-	cfg.Okta.APIToken = config.Secret(oktatest.Token)
+	cfg.Okta.APIToken = config.Secret(oktafake.Token)
 	cfg.Okta.InsecureHTTPForTests = true
 	cfg.Okta.RateShare = 1
 	if len(cfg.Licenses) == 0 {

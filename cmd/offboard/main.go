@@ -3,8 +3,11 @@
 //	offboard serve --config offboard.yaml
 //	offboard audit verify --config offboard.yaml
 //
-// main.go dispatches subcommands; wire.go is the only place where the
-// concrete packages (store, flows, runner, connectors, web) meet.
+// Subcommands: serve, cases, audit, config, health, doctor, version
+// (offboard help lists them). main.go dispatches them; wire.go (with
+// pages.go for the console, dashboard and assistant, and demo.go for the
+// demo's fake Okta) is the only place where the concrete packages (store,
+// flows, runner, connectors, bot, web) meet, and the only importer of flows.
 package main
 
 import (

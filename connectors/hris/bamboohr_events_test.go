@@ -13,7 +13,7 @@ import (
 	"github.com/offboard-dev/offboard/connectors/bamboohr"
 	"github.com/offboard-dev/offboard/connectors/bamboohr/bamboohrtest"
 	"github.com/offboard-dev/offboard/connectors/hris"
-	"github.com/offboard-dev/offboard/flows"
+	"github.com/offboard-dev/offboard/flows/flowstest"
 	"github.com/offboard-dev/offboard/store"
 )
 
@@ -27,10 +27,7 @@ func newEventEnv(t *testing.T, fake *bamboohrtest.Server, key string, opts ...ba
 	}
 	t.Cleanup(func() { db.Close() })
 	clock := offboard.ClockFunc(func() time.Time { return now })
-	eng, err := flows.New(flows.Options{Store: db, Clock: clock})
-	if err != nil {
-		t.Fatal(err)
-	}
+	eng := flowstest.New(t, flowstest.Options{Store: db, Clock: clock})
 	cfg := config.Default().HRIS
 	cfg.BambooHR.WebhookSecret = secret
 	var api offboard.HRRecordReader
@@ -50,7 +47,6 @@ func newEventEnv(t *testing.T, fake *bamboohrtest.Server, key string, opts ...ba
 			e.audits = append(e.audits, ev)
 			return nil
 		}),
-		AfterCommand: func() { e.mu.Lock(); e.wakes++; e.mu.Unlock() },
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -8,7 +8,6 @@ import (
 
 	"github.com/offboard-dev/offboard"
 	"github.com/offboard-dev/offboard/connectors/bamboohr"
-	"github.com/offboard-dev/offboard/flows"
 )
 
 // A BambooHR webhook and a reconciliation run that find the same
@@ -27,7 +26,7 @@ func TestBambooHR_DedupeKeyMatchesReconciliation(t *testing.T) {
 			if w.Code != http.StatusAccepted || len(resp.Cases) != 1 {
 				t.Fatalf("webhook: %d %s", w.Code, w.Body)
 			}
-			d := flows.ReconcileTermination(offboard.ReconcileFinding{
+			d := e.engine.ReconcileTermination(offboard.ReconcileFinding{
 				HR: bamboohr.System, Identity: "Okta", Today: now.Format(time.DateOnly),
 				Termination: offboard.Termination{EmployeeID: "501", Email: "jo@example.com", TerminationDate: date,
 					Kind: offboard.Involuntary, KindMapped: true, Type: "Dismissal"},

@@ -19,7 +19,7 @@ import (
 	"github.com/offboard-dev/offboard"
 	"github.com/offboard-dev/offboard/config"
 	"github.com/offboard-dev/offboard/connectors/hris"
-	"github.com/offboard-dev/offboard/flows"
+	"github.com/offboard-dev/offboard/flows/flowstest"
 	"github.com/offboard-dev/offboard/store"
 )
 
@@ -33,7 +33,7 @@ var now = time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
 
 type env struct {
 	t      *testing.T
-	engine *flows.Engine
+	engine flowstest.Engine
 	db     *store.DB
 	in     *hris.Intake
 	mu     sync.Mutex
@@ -49,17 +49,16 @@ func newEnv(t testing.TB, mod func(*config.HRIS)) *env {
 	}
 	t.Cleanup(func() { db.Close() })
 	clock := offboard.ClockFunc(func() time.Time { return now })
-	eng, err := flows.New(flows.Options{Store: db, Clock: clock})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := &env{db: db}
+	eng := flowstest.New(t, flowstest.Options{Store: db, Clock: clock,
+		AfterCommit: func() { e.mu.Lock(); e.wakes++; e.mu.Unlock() }})
+	e.engine = eng
 	cfg := config.Default().HRIS
 	cfg.BambooHR.WebhookSecret = secret
 	cfg.Generic.Token = token
 	if mod != nil {
 		mod(&cfg)
 	}
-	e := &env{engine: eng, db: db}
 	e.in, err = hris.New(hris.Options{Engine: eng, Config: cfg, Clock: clock,
 		Audit: offboard.AuditFunc(func(_ context.Context, ev offboard.AuditEvent) error {
 			e.mu.Lock()
@@ -67,7 +66,6 @@ func newEnv(t testing.TB, mod func(*config.HRIS)) *env {
 			e.audits = append(e.audits, ev)
 			return nil
 		}),
-		AfterCommand: func() { e.mu.Lock(); e.wakes++; e.mu.Unlock() },
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -151,7 +149,7 @@ func TestBambooHR_GoodDeliveryAndRepeat(t *testing.T) {
 		t.Errorf("val: kind %s last %s effective %v", val.Kind, val.LastDay, val.EffectiveAt)
 	}
 	if e.wakes == 0 {
-		t.Error("AfterCommand not called")
+		t.Error("runner not woken")
 	}
 
 	// The same delivery again (a retry, a new timestamp) opens nothing.

@@ -4,8 +4,12 @@
 // offboard.OpenCase command for the engine; the answer is sent only after
 // the engine committed it, so a sender that sees 2xx knows the case is
 // stored, and a sender that sees 5xx retries (the dedupe keys make the
-// retry open nothing twice). It imports the root package, config and the
-// standard library: never flows, store, bot or another connector.
+// retry open nothing twice). Unauthenticated refusals are limited and
+// summarised per source (refusals.go). The package also holds the
+// BambooHR API client (bamboohr_api.go) that event-based deliveries and
+// the reconciler read employees with. It imports the root package,
+// config, internal/strictjson, x/time/rate and the standard library:
+// never flows, store, bot or another connector.
 package hris
 
 import (
@@ -39,8 +43,6 @@ type Options struct {
 	// Audit records rejected deliveries (bad signature, malformed body,
 	// skipped employees). Nil records nothing.
 	Audit offboard.AuditLog
-	// AfterCommand runs after a delivery changed state (the runner's Wake).
-	AfterCommand func()
 	// Location is the company time zone, for "today" (default UTC).
 	Location *time.Location
 	// BambooHRAPI reads the employee an event-based BambooHR delivery
@@ -56,7 +58,6 @@ type Intake struct {
 	clock  offboard.Clock
 	log    *slog.Logger
 	audit  offboard.AuditLog
-	after  func()
 	loc    *time.Location
 	kinds  *offboard.TerminationTypes
 	bamboo offboard.HRRecordReader // nil without hris.bamboohr.api_key
@@ -70,7 +71,7 @@ func New(o Options) (*Intake, error) {
 		return nil, errors.New("hris: no engine")
 	}
 	in := &Intake{engine: o.Engine, cfg: o.Config, clock: o.Clock, log: o.Logger, audit: o.Audit,
-		after: o.AfterCommand, loc: o.Location, refused: newRefusals(),
+		loc: o.Location, refused: newRefusals(),
 		bamboo: o.BambooHRAPI}
 	if in.clock == nil {
 		in.clock = offboard.WallClock()
@@ -222,12 +223,6 @@ type ErrorDetail struct {
 // apply opens the cases. It returns false after answering 503 when the
 // engine failed (not refused): the sender retries.
 func (in *Intake) apply(w http.ResponseWriter, r *http.Request, source string, terms []termination, resp *Response) bool {
-	changed := false
-	defer func() {
-		if changed && in.after != nil {
-			in.after()
-		}
-	}()
 	for _, t := range terms {
 		if t.skip != "" {
 			in.log.Warn("hris: termination skipped", "source", source, "employee", t.ref, "reason", t.skipAudit)
@@ -241,9 +236,6 @@ func (in *Intake) apply(w http.ResponseWriter, r *http.Request, source string, t
 			out := CaseOut{EmployeeID: t.ref, Duplicate: res.Duplicate, Message: res.Message}
 			if res.Case != nil {
 				out.CaseID = string(res.Case.ID)
-			}
-			if !res.Duplicate {
-				changed = true
 			}
 			resp.Cases = append(resp.Cases, out)
 		case offboard.Permanent(err):

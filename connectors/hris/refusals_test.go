@@ -14,7 +14,7 @@ import (
 	"github.com/offboard-dev/offboard"
 	"github.com/offboard-dev/offboard/config"
 	"github.com/offboard-dev/offboard/connectors/hris"
-	"github.com/offboard-dev/offboard/flows"
+	"github.com/offboard-dev/offboard/flows/flowstest"
 	"github.com/offboard-dev/offboard/store"
 )
 
@@ -38,10 +38,7 @@ func newFloodEnv(t *testing.T) *floodEnv {
 	t.Cleanup(func() { db.Close() })
 	f.db = db
 	clock := offboard.ClockFunc(func() time.Time { f.mu.Lock(); defer f.mu.Unlock(); return f.now })
-	eng, err := flows.New(flows.Options{Store: db, Clock: clock})
-	if err != nil {
-		t.Fatal(err)
-	}
+	eng := flowstest.New(t, flowstest.Options{Store: db, Clock: clock})
 	cfg := config.Default().HRIS
 	cfg.BambooHR.WebhookSecret = secret
 	cfg.Generic.Token = token

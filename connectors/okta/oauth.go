@@ -155,17 +155,14 @@ func (s *oauthSource) get(ctx context.Context) (accessToken, error) {
 
 // scrub removes the access tokens this source handed out (the current
 // and the one before) from s: an echoing proxy may quote the
-// Authorization header in an error.
+// Authorization header in an error. The tokens change, so the Redactor
+// is built per call; it finds them in every form it knows, like the
+// configured secrets.
 func (s *oauthSource) scrub(text string) string {
 	s.mu.Lock()
 	tokens := []string{s.token.value, s.previous}
 	s.mu.Unlock()
-	for _, t := range tokens {
-		if t != "" {
-			text = strings.ReplaceAll(text, t, "[redacted]")
-		}
-	}
-	return text
+	return offboard.NewRedactor(tokens...).String(text)
 }
 
 // drop forgets the cached token if it is still value (Okta refused it).

@@ -19,7 +19,8 @@ import (
 )
 
 // DefaultScopes returns the OAuth scopes the connector needs in
-// PrivateKey mode, used when the configuration names none.
+// PrivateKey mode, used when the configuration names none (config's
+// default okta.scopes are the same).
 func DefaultScopes() []string {
 	return []string{"okta.users.manage", "okta.users.read", "okta.groups.manage", "okta.apps.read"}
 }

@@ -20,7 +20,8 @@
 // after a capped exponential backoff with jitter (see Options).
 //
 // Wake tells the runner that jobs were just committed, so an involuntary
-// notice reaches Okta in milliseconds rather than at the next poll.
+// notice reaches Okta in milliseconds rather than at the next poll; serve
+// passes it to the engine as Options.AfterCommit, the one caller.
 //
 // On shutdown Run stops claiming, lets running jobs finish within a grace
 // period, then cancels them. Jobs claimed but not started are released;
@@ -47,8 +48,9 @@
 // recovered panic is recorded in the audit chain (ScheduleOptions.Audit).
 //
 // runner imports the root package, connectors, robfig/cron and the
-// standard library. It never imports flows, store or bot: the engine
-// arrives as offboard.CaseService, the outbox as the narrow
-// offboard.JobQueue (claim, release, retry, dead-letter, settle; each
-// its own transaction), chat as offboard.Notifier.
+// standard library. It never imports flows, store, bot, web or config: the
+// engine arrives as offboard.CaseService, the outbox as the narrow
+// offboard.JobQueue (claim, release, retry, dead-letter, settle; each its
+// own transaction), chat as offboard.Notifier, HR sources and identity
+// systems as the root capability interfaces.
 package runner

@@ -15,7 +15,7 @@ import (
 
 	"github.com/offboard-dev/offboard"
 	"github.com/offboard-dev/offboard/connectors"
-	"github.com/offboard-dev/offboard/flows"
+	"github.com/offboard-dev/offboard/flows/flowstest"
 	"github.com/offboard-dev/offboard/flows/runner"
 	"github.com/offboard-dev/offboard/store"
 )
@@ -49,7 +49,7 @@ func (c *testClock) Advance(d time.Duration) {
 type env struct {
 	t      testing.TB
 	db     *store.DB
-	engine *flows.Engine
+	engine flowstest.Engine
 	clock  *testClock
 	logs   *syncBuffer
 }
@@ -57,6 +57,7 @@ type env struct {
 type envOptions struct {
 	maxAttempts int
 	base        time.Time // clock start; zero: 2026-03-02 09:00 UTC
+	afterCommit func()    // the engine's AfterCommit (serve passes the runner's Wake)
 }
 
 func newEnv(t testing.TB, o envOptions) *env {
@@ -75,10 +76,7 @@ func newEnv(t testing.TB, o envOptions) *env {
 		base = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 	}
 	clock := newClock(base)
-	eng, err := flows.New(flows.Options{Store: db, Clock: clock, MaxAttempts: o.maxAttempts})
-	if err != nil {
-		t.Fatal(err)
-	}
+	eng := flowstest.New(t, flowstest.Options{Store: db, Clock: clock, MaxAttempts: o.maxAttempts, AfterCommit: o.afterCommit})
 	return &env{t: t, db: db, engine: eng, clock: clock, logs: &syncBuffer{}}
 }
 

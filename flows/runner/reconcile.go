@@ -32,9 +32,6 @@ type ReconcileOptions struct {
 	Lookback time.Duration
 	// Location is the company time zone, for "today" (default UTC).
 	Location *time.Location
-	// AfterCommand runs after a run opened or changed a case (the
-	// runner's Wake).
-	AfterCommand func()
 }
 
 // Reconciler finds people terminated in the HR system but still active
@@ -52,7 +49,6 @@ type Reconciler struct {
 	log      *slog.Logger
 	lookback time.Duration
 	loc      *time.Location
-	after    func()
 }
 
 // Report is what one run found.
@@ -75,7 +71,7 @@ func NewReconciler(o ReconcileOptions) (*Reconciler, error) {
 		return nil, errors.New("runner: reconcile: engine, decide, HR and IdP are required")
 	}
 	r := &Reconciler{engine: o.Engine, decide: o.Decide, hr: o.HR, idp: o.IdP, clock: o.Clock, log: o.Logger,
-		lookback: o.Lookback, loc: o.Location, after: o.AfterCommand}
+		lookback: o.Lookback, loc: o.Location}
 	r.system = o.HR.HRSystem()
 	r.source = offboard.ReconcileSource(r.system.Name)
 	if r.clock == nil {
@@ -104,18 +100,12 @@ func (r *Reconciler) Run(ctx context.Context) (Report, error) {
 		return rep, fmt.Errorf("reconcile: list terminations: %w", err)
 	}
 	today := now.In(r.loc).Format(time.DateOnly)
-	changed := false
 	for _, t := range terms {
 		if ctx.Err() != nil {
 			rep.Problems = append(rep.Problems, "stopped before every termination was checked: "+ctx.Err().Error())
 			break
 		}
-		if r.one(ctx, t, today, &rep) {
-			changed = true
-		}
-	}
-	if changed && r.after != nil {
-		r.after()
+		r.one(ctx, t, today, &rep)
 	}
 	level := slog.LevelInfo
 	if len(rep.Problems) > 0 {

@@ -48,7 +48,9 @@ type Options struct {
 	Logger   *slog.Logger
 }
 
-// Defaults of Options.
+// Defaults of Options, for a zero option (library use, tests). Workers
+// and the backoffs are config's (runner.*), which serve passes on; a test
+// in cmd/offboard keeps the two equal. JobTimeout and Poll have no key.
 const (
 	DefaultWorkers     = 4
 	DefaultBackoffBase = 2 * time.Second

@@ -14,7 +14,8 @@ import (
 	"github.com/offboard-dev/offboard"
 )
 
-// DefaultTickSpec is how often the engine is ticked.
+// DefaultTickSpec is how often the engine is ticked when TickSpec is
+// empty; serve passes escalation.check (the same by default).
 const DefaultTickSpec = "@every 1m"
 
 // maxTickRounds bounds the ticks run back to back for full batches.
@@ -37,10 +38,6 @@ type ScheduleOptions struct {
 	// daylight saving time never skips or doubles a run).
 	Location *time.Location
 	Logger   *slog.Logger
-	// AfterTick is called after every tick that succeeded, with its
-	// result; the serve wiring passes Runner.Wake so jobs the tick queued
-	// run at once. A panic in it is logged and recovered.
-	AfterTick func(res *offboard.Result)
 	// Audit records a recovered panic in a scheduled job (after it is
 	// logged) in the audit chain: a crash in scheduled work is evidence
 	// too. Nil records nothing.
@@ -55,7 +52,6 @@ type ScheduleOptions struct {
 type Schedule struct {
 	cron   *cron.Cron
 	engine offboard.CaseService
-	after  func(*offboard.Result)
 	audit  offboard.AuditLog
 	clock  offboard.Clock
 	log    *slog.Logger
@@ -96,7 +92,7 @@ func NewSchedule(o ScheduleOptions) (*Schedule, error) {
 			cron.WithChain(cron.Recover(cl), cron.SkipIfStillRunning(cl)),
 			cron.WithLogger(cl),
 		),
-		engine: o.Engine, after: o.AfterTick, audit: o.Audit, clock: o.Clock, log: log,
+		engine: o.Engine, audit: o.Audit, clock: o.Clock, log: log,
 	}
 	if s.clock == nil {
 		s.clock = offboard.WallClock()
@@ -178,20 +174,11 @@ func (s *Schedule) tick() {
 			return
 		}
 		s.log.Debug("tick", "advanced", res.Advanced)
-		s.afterTick(res)
 		if !res.More {
 			return
 		}
 	}
 	s.log.Warn("ticks kept finding full batches; the rest waits for the next tick", "rounds", maxTickRounds)
-}
-
-func (s *Schedule) afterTick(res *offboard.Result) {
-	if s.after == nil {
-		return
-	}
-	defer s.recoverPanic("after tick")
-	s.after(res)
 }
 
 func (s *Schedule) recoverPanic(name string) {

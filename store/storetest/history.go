@@ -1,7 +1,8 @@
 // Package storetest writes large case histories for benchmarks: opening
 // 100,000 cases one engine command at a time would take minutes, so they
 // are copied from a real case straight through the store, in large
-// transactions. It imports only the domain package.
+// transactions. TamperAudit breaks the audit chain on disk for tests of
+// verification. It is for tests only and imports the domain and bbolt.
 package storetest
 
 import (

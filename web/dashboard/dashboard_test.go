@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/binary"
 	"encoding/csv"
 	"encoding/json"
 	"encoding/xml"
@@ -19,11 +18,10 @@ import (
 	"testing"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/offboard-dev/offboard"
-	"github.com/offboard-dev/offboard/flows"
+	"github.com/offboard-dev/offboard/flows/flowstest"
 	"github.com/offboard-dev/offboard/store"
+	"github.com/offboard-dev/offboard/store/storetest"
 	"github.com/offboard-dev/offboard/web/dashboard"
 )
 
@@ -33,7 +31,7 @@ type env struct {
 	t      testing.TB
 	path   string
 	db     *store.DB
-	engine *flows.Engine
+	engine flowstest.Engine
 	now    time.Time
 	h      http.Handler
 	ttl    time.Duration
@@ -56,10 +54,7 @@ func (e *env) open() {
 	}
 	e.t.Cleanup(func() { db.Close() })
 	clock := offboard.ClockFunc(func() time.Time { return e.now })
-	eng, err := flows.New(flows.Options{Store: db, Clock: clock})
-	if err != nil {
-		e.t.Fatal(err)
-	}
+	eng := flowstest.New(e.t, flowstest.Options{Store: db, Clock: clock})
 	h, err := dashboard.New(dashboard.Options{Engine: eng, Audit: db.AuditEvents, Verify: db.VerifyAudit, Clock: clock, Viewer: offboard.System("dashboard"), CacheTTL: e.ttl})
 	if err != nil {
 		e.t.Fatal(err)
@@ -335,25 +330,14 @@ func TestAuditVerify(t *testing.T) {
 	if err := e.db.Close(); err != nil {
 		t.Fatal(err)
 	}
-	bdb, err := bolt.Open(e.path, 0o600, &bolt.Options{Timeout: time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = bdb.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket([]byte("audit"))
-		if b == nil {
-			return errors.New("no audit bucket")
-		}
-		key := binary.BigEndian.AppendUint64(nil, victim)
-		v := append([]byte(nil), b.Get(key)...)
+	err := storetest.TamperAudit(e.path, victim, func(v []byte) ([]byte, error) {
 		i := bytes.Index(v, []byte(`"outcome":"ok"`))
 		if i < 0 {
-			return fmt.Errorf("event %d has no ok outcome: %s", victim, v)
+			return nil, fmt.Errorf("event %d has no ok outcome: %s", victim, v)
 		}
 		v[i+len(`"outcome":"`)] = 'x'
-		return b.Put(key, v)
+		return v, nil
 	})
-	bdb.Close()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/offboard-dev/offboard"
-	"github.com/offboard-dev/offboard/flows"
+	"github.com/offboard-dev/offboard/flows/flowstest"
 	"github.com/offboard-dev/offboard/store"
 	"github.com/offboard-dev/offboard/web/dashboard"
 )
@@ -27,10 +27,7 @@ func TestDashboard_ViewerSeesOnlyTheirCases(t *testing.T) {
 	t.Cleanup(func() { db.Close() })
 	roles := map[string][]offboard.Role{"hana.hr@example.com": {offboard.RoleHR}, "fiona.finance@example.com": {offboard.RoleFinance}}
 	clock := offboard.ClockFunc(func() time.Time { return base })
-	eng, err := flows.New(flows.Options{Store: db, Clock: clock, Roles: func(e string) []offboard.Role { return roles[e] }})
-	if err != nil {
-		t.Fatal(err)
-	}
+	eng := flowstest.New(t, flowstest.Options{Store: db, Clock: clock, Roles: func(e string) []offboard.Role { return roles[e] }})
 	person := func(email string) offboard.Actor {
 		return offboard.Actor{Kind: offboard.ActorPerson, ID: email, Email: email, Roles: roles[email]}
 	}

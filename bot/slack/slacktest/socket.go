@@ -259,14 +259,6 @@ func (s *Server) SendEvent(inner any, eventType string) string {
 	return s.send("events_api", outer, false)
 }
 
-// Acked reports whether envelopeID was acked, and with which payload
-// (nil if none).
-func (s *Server) Acked(envelopeID string) (payload json.RawMessage, ok bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.acks[envelopeID], s.ackSeen[envelopeID]
-}
-
 // WaitAck waits for the ack of envelopeID and returns its payload (nil
 // if the ack carried none). It fails the test if no ack comes within d.
 func (s *Server) WaitAck(t testing.TB, envelopeID string, d time.Duration) json.RawMessage {

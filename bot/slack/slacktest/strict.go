@@ -180,14 +180,6 @@ func (s *Server) serveResponse(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"ok": true})
 }
 
-// Responses returns what the app posted to the response_url of
-// envelopeID (when the fake supplied it), oldest first.
-func (s *Server) Responses(envelopeID string) []json.RawMessage {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]json.RawMessage(nil), s.responses[envelopeID]...)
-}
-
 // WaitAnswer waits for the app's answer to an envelope: the ack's
 // payload when it carries one, else the first message posted to its
 // response_url, else nil once a view was opened with its trigger id. It

@@ -1,4 +1,4 @@
-package oktatest_test
+package oktafake_test
 
 import (
 	"encoding/json"
@@ -11,8 +11,20 @@ import (
 	"testing"
 	"time"
 
-	"github.com/offboard-dev/offboard/connectors/okta/oktatest"
+	"github.com/offboard-dev/offboard/connectors/okta/oktafake"
 )
+
+// newFake starts a fake closed when t's test ends (oktatest.New, which
+// imports this package, cannot be used from here).
+func newFake(t *testing.T) *oktafake.Server {
+	t.Helper()
+	s, err := oktafake.NewServer()
+	if err != nil {
+		t.Fatalf("oktafake: %v", err)
+	}
+	t.Cleanup(s.Close)
+	return s
+}
 
 type resp struct {
 	status int
@@ -20,12 +32,12 @@ type resp struct {
 	body   []byte
 }
 
-func do(t *testing.T, s *oktatest.Server, method, path string) resp {
+func do(t *testing.T, s *oktafake.Server, method, path string) resp {
 	t.Helper()
-	return doAuth(t, s, method, path, "SSWS "+oktatest.Token)
+	return doAuth(t, s, method, path, "SSWS "+oktafake.Token)
 }
 
-func doAuth(t *testing.T, s *oktatest.Server, method, path, auth string) resp {
+func doAuth(t *testing.T, s *oktafake.Server, method, path, auth string) resp {
 	t.Helper()
 	req, err := http.NewRequest(method, s.URL()+path, nil)
 	if err != nil {
@@ -85,19 +97,19 @@ func wantStatus(t *testing.T, r resp, status int) {
 	}
 }
 
-func newUser(s *oktatest.Server) *oktatest.User {
-	return s.AddUser(oktatest.User{
+func newUser(s *oktafake.Server) *oktafake.User {
+	return s.AddUser(oktafake.User{
 		Login: "jane@example.com", FirstName: "Jane", LastName: "Doe",
-		Factors:  []oktatest.Factor{{FactorType: "push"}, {ID: "ufsSMS", FactorType: "sms"}},
+		Factors:  []oktafake.Factor{{FactorType: "push"}, {ID: "ufsSMS", FactorType: "sms"}},
 		Grants:   []string{"okta.users.read"},
 		Sessions: 2, OAuthTokens: 3,
 		Groups: []string{"00gEng", "00gApp", "00gEveryone"},
-		Apps:   []oktatest.App{{ID: "0oaSlack", Label: "Slack", AppName: "slack"}},
+		Apps:   []oktafake.App{{ID: "0oaSlack", Label: "Slack", AppName: "slack"}},
 	})
 }
 
 func TestAddUserDefaultsAndGet(t *testing.T) {
-	s := oktatest.New(t)
+	s := newFake(t)
 	u := newUser(s)
 	if len(u.ID) != 20 || !strings.HasPrefix(u.ID, "00u") || u.Status != "ACTIVE" || u.Email != "jane@example.com" {
 		t.Fatalf("defaults: %+v", u)
@@ -134,7 +146,7 @@ func TestAddUserDefaultsAndGet(t *testing.T) {
 }
 
 func TestNotFoundBody(t *testing.T) {
-	s := oktatest.New(t)
+	s := newFake(t)
 	r := do(t, s, "GET", "/api/v1/users/nobody@example.com")
 	e := wantErr(t, r, 404, "E0000007")
 	if e.ErrorSummary != "Not found: Resource not found: nobody@example.com (User)" {
@@ -146,12 +158,12 @@ func TestNotFoundBody(t *testing.T) {
 }
 
 func TestAuthRequired(t *testing.T) {
-	s := oktatest.New(t)
+	s := newFake(t)
 	u := newUser(s)
 	for _, auth := range []string{"", "SSWS wrong", "Bearer nope"} {
 		wantErr(t, doAuth(t, s, "GET", "/api/v1/users/"+u.ID, auth), 401, "E0000011")
 	}
-	wantStatus(t, doAuth(t, s, "GET", "/api/v1/users/"+u.ID, "Bearer "+oktatest.Token), 200)
+	wantStatus(t, doAuth(t, s, "GET", "/api/v1/users/"+u.ID, "Bearer "+oktafake.Token), 200)
 	// An unauthorized lifecycle call changes nothing.
 	doAuth(t, s, "POST", "/api/v1/users/"+u.ID+"/lifecycle/suspend", "")
 	if got, _ := s.User(u.ID); got.Status != "ACTIVE" {
@@ -160,7 +172,7 @@ func TestAuthRequired(t *testing.T) {
 }
 
 func TestHeadersOnEveryResponse(t *testing.T) {
-	s := oktatest.New(t)
+	s := newFake(t)
 	u := newUser(s)
 	seen := map[string]bool{}
 	for _, r := range []resp{
@@ -189,7 +201,7 @@ func TestHeadersOnEveryResponse(t *testing.T) {
 }
 
 func TestLifecycle(t *testing.T) {
-	s := oktatest.New(t)
+	s := newFake(t)
 	u := newUser(s)
 	base := "/api/v1/users/" + u.ID + "/lifecycle/"
 	status := func() string { got, _ := s.User(u.ID); return got.Status }
@@ -227,7 +239,7 @@ func TestLifecycle(t *testing.T) {
 	wantErr(t, do(t, s, "POST", base+"nonsense"), 404, "E0000007")
 	wantErr(t, do(t, s, "POST", "/api/v1/users/missing/lifecycle/suspend"), 404, "E0000007")
 
-	v := s.AddUser(oktatest.User{Login: "v@example.com"})
+	v := s.AddUser(oktafake.User{Login: "v@example.com"})
 	wantStatus(t, do(t, s, "POST", "/api/v1/users/"+v.ID+"/lifecycle/deactivate?sendEmail=true"), 200)
 	if em := s.SentEmails(); len(em) != 1 || em[0] != v.ID {
 		t.Fatalf("emails %v", em)
@@ -235,7 +247,7 @@ func TestLifecycle(t *testing.T) {
 }
 
 func TestSessions(t *testing.T) {
-	s := oktatest.New(t)
+	s := newFake(t)
 	u := newUser(s)
 	wantStatus(t, do(t, s, "DELETE", "/api/v1/users/"+u.ID+"/sessions"), 204)
 	got, _ := s.User(u.ID)
@@ -252,7 +264,7 @@ func TestSessions(t *testing.T) {
 }
 
 func TestFactors(t *testing.T) {
-	s := oktatest.New(t)
+	s := newFake(t)
 	u := newUser(s)
 	var fs []struct{ ID, FactorType, Provider, Status string }
 	do(t, s, "GET", "/api/v1/users/"+u.ID+"/factors").decode(t, &fs)
@@ -278,7 +290,7 @@ func TestFactors(t *testing.T) {
 }
 
 func TestGrants(t *testing.T) {
-	s := oktatest.New(t)
+	s := newFake(t)
 	u := newUser(s)
 	var gs []struct{ ID, ScopeID, UserID, Status string }
 	do(t, s, "GET", "/api/v1/users/"+u.ID+"/grants").decode(t, &gs)
@@ -294,10 +306,10 @@ func TestGrants(t *testing.T) {
 }
 
 func TestGroups(t *testing.T) {
-	s := oktatest.New(t)
-	s.AddGroup(oktatest.Group{ID: "00gEng", Name: "Engineering", Type: "OKTA_GROUP"})
-	s.AddGroup(oktatest.Group{ID: "00gApp", Name: "AD Group", Type: "APP_GROUP"})
-	s.AddGroup(oktatest.Group{ID: "00gEveryone", Name: "Everyone", Type: "BUILT_IN"})
+	s := newFake(t)
+	s.AddGroup(oktafake.Group{ID: "00gEng", Name: "Engineering", Type: "OKTA_GROUP"})
+	s.AddGroup(oktafake.Group{ID: "00gApp", Name: "AD Group", Type: "APP_GROUP"})
+	s.AddGroup(oktafake.Group{ID: "00gEveryone", Name: "Everyone", Type: "BUILT_IN"})
 	u := newUser(s)
 	var gs []struct {
 		ID, Type string
@@ -320,7 +332,7 @@ func TestGroups(t *testing.T) {
 }
 
 func TestAppLinks(t *testing.T) {
-	s := oktatest.New(t)
+	s := newFake(t)
 	u := newUser(s)
 	var ls []struct{ ID, Label, AppName, AppInstanceID, AppAssignmentID, LinkURL string }
 	r := do(t, s, "GET", "/api/v1/users/"+u.ID+"/appLinks")
@@ -334,10 +346,10 @@ func TestAppLinks(t *testing.T) {
 }
 
 func TestSearch(t *testing.T) {
-	s := oktatest.New(t)
+	s := newFake(t)
 	u := newUser(s)
-	s.AddUser(oktatest.User{Login: "bob@example.com", FirstName: "Bob"})
-	gone := s.AddUser(oktatest.User{Login: "old@example.com", Status: "DEPROVISIONED"})
+	s.AddUser(oktafake.User{Login: "bob@example.com", FirstName: "Bob"})
+	gone := s.AddUser(oktafake.User{Login: "old@example.com", Status: "DEPROVISIONED"})
 	ids := func(path string) []string {
 		t.Helper()
 		var us []struct{ ID string }
@@ -374,7 +386,7 @@ func TestSearch(t *testing.T) {
 }
 
 func TestDeleteSemantics(t *testing.T) {
-	s := oktatest.New(t)
+	s := newFake(t)
 	u := newUser(s)
 	wantStatus(t, do(t, s, "DELETE", "/api/v1/users/"+u.ID+"/sessions"), 204)
 	if n := s.DeleteUserCalls(); n != 0 {
@@ -400,7 +412,7 @@ func TestDeleteSemantics(t *testing.T) {
 }
 
 func TestRateLimitWindow(t *testing.T) {
-	s := oktatest.New(t)
+	s := newFake(t)
 	u := newUser(s)
 	s.RateLimit(3, 2*time.Second)
 	// Windows are aligned to the clock: start just after a boundary so
@@ -439,7 +451,7 @@ func TestRateLimitWindow(t *testing.T) {
 }
 
 func TestFailNext(t *testing.T) {
-	s := oktatest.New(t)
+	s := newFake(t)
 	u := newUser(s)
 	s.FailNext("POST", "/users/"+u.ID+"/lifecycle/suspend", 500, "")
 	s.FailNext("GET", "/api/v1/users", 429, "")
@@ -471,8 +483,8 @@ func TestFailNext(t *testing.T) {
 }
 
 func TestBreakReadBack(t *testing.T) {
-	s := oktatest.New(t)
-	s.AddGroup(oktatest.Group{ID: "00gEng", Name: "Engineering"})
+	s := newFake(t)
+	s.AddGroup(oktafake.Group{ID: "00gEng", Name: "Engineering"})
 	u := newUser(s)
 	s.BreakReadBack("jane@example.com")
 	id := u.ID
@@ -496,7 +508,7 @@ func TestBreakReadBack(t *testing.T) {
 }
 
 func TestLatencyAndConcurrency(t *testing.T) {
-	s := oktatest.New(t)
+	s := newFake(t)
 	u := newUser(s)
 	s.Latency(50 * time.Millisecond)
 	start := time.Now()
@@ -506,7 +518,7 @@ func TestLatencyAndConcurrency(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			req, _ := http.NewRequest("GET", s.URL()+"/api/v1/users/"+u.ID, nil)
-			req.Header.Set("Authorization", "SSWS "+oktatest.Token)
+			req.Header.Set("Authorization", "SSWS "+oktafake.Token)
 			r, err := http.DefaultClient.Do(req)
 			if err != nil {
 				t.Error(err)
@@ -525,7 +537,7 @@ func TestLatencyAndConcurrency(t *testing.T) {
 }
 
 func TestNewServerClose(t *testing.T) {
-	s, err := oktatest.NewServer()
+	s, err := oktafake.NewServer()
 	if err != nil {
 		t.Fatal(err)
 	}

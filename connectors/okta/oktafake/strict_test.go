@@ -1,4 +1,4 @@
-package oktatest_test
+package oktafake_test
 
 import (
 	"crypto/ecdsa"
@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/offboard-dev/offboard/connectors/okta/oktatest"
+	"github.com/offboard-dev/offboard/connectors/okta/oktafake"
 )
 
 // es256 signs a compact JWS with an EC P-256 key.
@@ -48,7 +48,7 @@ func jti() string {
 
 type dpopClient struct {
 	t        *testing.T
-	s        *oktatest.Server
+	s        *oktafake.Server
 	appKey   *ecdsa.PrivateKey
 	dpopKey  *ecdsa.PrivateKey
 	clientID string
@@ -105,10 +105,10 @@ func (c *dpopClient) token(assertion, proof string) tokenAnswer {
 }
 
 func newDPoPClient(t *testing.T, requireDPoP bool) *dpopClient {
-	s := oktatest.New(t)
+	s := newFake(t)
 	ak, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	dk, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	s.AddApp(oktatest.ServiceApp{ClientID: "0oaapp", Key: &ak.PublicKey, Scopes: []string{"okta.users.read"}, RequireDPoP: requireDPoP})
+	s.AddApp(oktafake.ServiceApp{ClientID: "0oaapp", Key: &ak.PublicKey, Scopes: []string{"okta.users.read"}, RequireDPoP: requireDPoP})
 	return &dpopClient{t: t, s: s, appKey: ak, dpopKey: dk, clientID: "0oaapp"}
 }
 
@@ -164,7 +164,7 @@ func TestServer_TokenDPoP(t *testing.T) {
 	}
 
 	// API calls with the DPoP-bound token.
-	u := c.s.AddUser(oktatest.User{Login: "jane@example.com"})
+	u := c.s.AddUser(oktafake.User{Login: "jane@example.com"})
 	api := c.s.URL() + "/api/v1/users/" + u.ID
 	call := func(auth, proof string) *http.Response {
 		req, _ := http.NewRequest("GET", api+"?expand=x", nil)
@@ -210,8 +210,8 @@ func TestServer_TokenBearer(t *testing.T) {
 // GET /factors lists only the highest-priority policy's factors;
 // reset_factors removes all.
 func TestServer_FactorsPerPolicy(t *testing.T) {
-	s := oktatest.New(t)
-	u := s.AddUser(oktatest.User{Login: "jane@example.com", Factors: []oktatest.Factor{
+	s := newFake(t)
+	u := s.AddUser(oktafake.User{Login: "jane@example.com", Factors: []oktafake.Factor{
 		{FactorType: "push"}, {FactorType: "sms", Policy: "legacy"}}})
 	var list []map[string]any
 	do(t, s, "GET", "/api/v1/users/"+u.ID+"/factors").decode(t, &list)
@@ -227,9 +227,9 @@ func TestServer_FactorsPerPolicy(t *testing.T) {
 // Each endpoint family has its own bucket and headers: running out of one
 // leaves the others served.
 func TestServer_RateLimitBuckets(t *testing.T) {
-	s := oktatest.New(t)
-	u := s.AddUser(oktatest.User{Login: "jane@example.com"})
-	s.BucketLimit(oktatest.BucketGetUser, 2)
+	s := newFake(t)
+	u := s.AddUser(oktafake.User{Login: "jane@example.com"})
+	s.BucketLimit(oktafake.BucketGetUser, 2)
 	// Windows are per clock minute: keep the requests inside one.
 	if time.Now().Second() >= 58 {
 		time.Sleep(3 * time.Second)
@@ -248,7 +248,7 @@ func TestServer_RateLimitBuckets(t *testing.T) {
 		t.Fatalf("third GET in a bucket of 2: %d", r.status)
 	}
 	wantStatus(t, do(t, s, "POST", "/api/v1/users/"+u.ID+"/lifecycle/suspend"), 200)
-	if b := oktatest.BucketOf("POST", "/api/v1/users/x/lifecycle/suspend"); b != oktatest.BucketUserWrite {
+	if b := oktafake.BucketOf("POST", "/api/v1/users/x/lifecycle/suspend"); b != oktafake.BucketUserWrite {
 		t.Errorf("suspend bucket %s", b)
 	}
 }

@@ -1,6 +1,8 @@
-// Package oktatest is a stateful fake of the Okta management API (the subset
+// Package oktafake is a stateful fake of the Okta management API (the subset
 // offboard uses), for tests of the Okta connector against the real
-// okta-sdk-golang v2 client and for the demo mode.
+// okta-sdk-golang v2 client and for the demo mode. It imports neither
+// testing nor net/http/httptest, so the production binary can carry it for
+// the demo; tests use it through oktatest, which adds New(t).
 //
 // The fake follows the contract the SDK relies on: every response carries
 // X-Okta-Request-Id, X-Rate-Limit-Limit, X-Rate-Limit-Remaining,
@@ -39,20 +41,18 @@
 //     sends it there and deployed orgs accept it.
 //   - a DPoP proof sent for an app that does not require DPoP binds the
 //     token (RFC 9449 behaviour).
-package oktatest
+package oktafake
 
 import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
-	"testing"
 	"time"
 )
 
@@ -118,7 +118,8 @@ type failure struct {
 
 // Server is a fake Okta org. All methods are safe for concurrent use.
 type Server struct {
-	srv *httptest.Server
+	srv *http.Server
+	url string // http://127.0.0.1:port
 
 	mu       sync.Mutex
 	users    map[string]*userState // by id
@@ -147,36 +148,31 @@ type Server struct {
 	token         string // accepted API token (default Token)
 }
 
-// New starts a fake Okta server closed when t's test ends.
-func New(t testing.TB) *Server {
-	t.Helper()
-	s, err := NewServer()
-	if err != nil {
-		t.Fatalf("oktatest: %v", err)
-	}
-	t.Cleanup(s.Close)
-	return s
-}
-
 // NewServer starts a fake Okta server on a loopback port; call Close when
 // done.
 func NewServer() (*Server, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("listen on loopback: %w", err)
+	}
 	s := &Server{
 		users:  map[string]*userState{},
 		groups: map[string]Group{},
 		broken: map[string]bool{},
 		token:  Token,
+		url:    "http://" + ln.Addr().String(),
 	}
-	s.srv = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
+	s.srv = &http.Server{Handler: http.HandlerFunc(s.serveHTTP), ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = s.srv.Serve(ln) }() // Serve returns ErrServerClosed after Close
 	return s, nil
 }
 
-// Close shuts the server down.
-func (s *Server) Close() { s.srv.Close() }
+// Close shuts the server down and its open connections with it.
+func (s *Server) Close() { _ = s.srv.Close() }
 
 // URL is the org URL (http://127.0.0.1:port), to pass to okta.WithOrgUrl
 // together with okta.WithTestingDisableHttpsCheck(true).
-func (s *Server) URL() string { return s.srv.URL }
+func (s *Server) URL() string { return s.url }
 
 // AddUser adds (or replaces, by ID) a user. An empty ID becomes
 // "00ufake" + 13 digits, an empty Status "ACTIVE", an empty Login the Email
@@ -571,16 +567,4 @@ func writeRaw(w http.ResponseWriter, status int, b []byte) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_, _ = w.Write(b)
-}
-
-// Users returns copies of all users, sorted by id.
-func (s *Server) Users() []User {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := make([]User, 0, len(s.users))
-	for _, u := range s.users {
-		out = append(out, cloneUser(u.User))
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
-	return out
 }

@@ -1,4 +1,4 @@
-package oktatest
+package oktafake
 
 import (
 	"fmt"
@@ -226,7 +226,7 @@ func (s *Server) activate(u *userState, q url.Values, broken bool, now time.Time
 	token := fmt.Sprintf("XE6w%s%d", u.ID, now.Unix())
 	return http.StatusOK, map[string]any{
 		"activationToken": token,
-		"activationUrl":   s.srv.URL + "/welcome/" + token,
+		"activationUrl":   s.url + "/welcome/" + token,
 	}, nil
 }
 

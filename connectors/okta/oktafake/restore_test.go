@@ -1,10 +1,10 @@
-package oktatest_test
+package oktafake_test
 
 import (
 	"strings"
 	"testing"
 
-	"github.com/offboard-dev/offboard/connectors/okta/oktatest"
+	"github.com/offboard-dev/offboard/connectors/okta/oktafake"
 )
 
 // TestServer_UnsuspendAndActivate follows Okta's contract for the two
@@ -12,7 +12,7 @@ import (
 // only from STAGED or DEPROVISIONED (else 403 E0000016), with sendEmail
 // defaulting to true and the activation token returned only without it.
 func TestServer_UnsuspendAndActivate(t *testing.T) {
-	s := oktatest.New(t)
+	s := newFake(t)
 	u := newUser(s)
 	base := "/api/v1/users/" + u.ID + "/lifecycle/"
 	status := func() string { got, _ := s.User(u.ID); return got.Status }
@@ -42,7 +42,7 @@ func TestServer_UnsuspendAndActivate(t *testing.T) {
 	wantErr(t, do(t, s, "POST", base+"activate"), 403, "E0000016")
 
 	// A user with factors left becomes ACTIVE; sendEmail defaults to true.
-	v := s.AddUser(oktatest.User{Login: "v@example.com", Factors: []oktatest.Factor{{FactorType: "push"}}})
+	v := s.AddUser(oktafake.User{Login: "v@example.com", Factors: []oktafake.Factor{{FactorType: "push"}}})
 	wantStatus(t, do(t, s, "POST", "/api/v1/users/"+v.ID+"/lifecycle/deactivate?sendEmail=false"), 200)
 	r = do(t, s, "POST", "/api/v1/users/"+v.ID+"/lifecycle/activate")
 	wantStatus(t, r, 200)

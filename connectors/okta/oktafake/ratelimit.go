@@ -1,4 +1,4 @@
-package oktatest
+package oktafake
 
 import (
 	"net/http"

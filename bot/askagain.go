@@ -1,0 +1,125 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/offboard-dev/offboard"
+)
+
+// FormAskAgain asks for a denied approval again: the task's parameters
+// (a transfer's target) and, optionally, another approver.
+const FormAskAgain = "ask_again"
+
+// paramInput is the form input of task parameter key.
+func paramInput(key string) string { return "param_" + key }
+
+// askAgainButton is offered on a task whose approval was denied: the task
+// waits for an approval and none is pending. Without it the only way on
+// would be to skip the task.
+func askAgainButton(c *offboard.Case, t *offboard.Task, approvals []*offboard.Approval) (offboard.Button, bool) {
+	if c.Status != offboard.CaseOpen || t.Status != offboard.TaskWaitingApproval {
+		return offboard.Button{}, false
+	}
+	if slices.ContainsFunc(approvals, func(a *offboard.Approval) bool {
+		return a.TaskKey == t.Key && a.Status == offboard.ApprovalPending
+	}) {
+		return offboard.Button{}, false
+	}
+	ref := offboard.ActionRef{Verb: offboard.VerbAskAgain, CaseID: c.ID, TaskKey: t.Key}
+	return offboard.Button{Label: "Ask again…", Action: ref, Style: "primary"}, true
+}
+
+// AskAgainForm asks for t's approval again. It shows each of the task's
+// parameters to change (a transfer's "to") and an optional approver; its
+// state is the button's ActionRef (ids only).
+func AskAgainForm(c offboard.CaseID, t *offboard.Task) *offboard.Form {
+	f := &offboard.Form{
+		ID:     FormAskAgain,
+		Title:  "Ask again",
+		Submit: "Ask",
+		State:  offboard.ActionRef{Verb: offboard.VerbAskAgain, CaseID: c, TaskKey: t.Key}.Encode(),
+	}
+	keys := make([]string, 0, len(t.Params))
+	for k := range t.Params {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		in := offboard.Input{ID: paramInput(k), Label: k, Kind: offboard.InputText, Initial: t.Params[k], Required: true}
+		if k == "to" {
+			in.Label, in.Kind = fmt.Sprintf("“%s” to", t.Title), offboard.InputEmail
+		}
+		f.Inputs = append(f.Inputs, in)
+	}
+	f.Inputs = append(f.Inputs, offboard.Input{ID: "approver", Label: "Who approves", Kind: offboard.InputEmail,
+		Hint: "Optional: their manager unless you name someone else"})
+	return f
+}
+
+func (r *Router) clickAskAgain(ctx context.Context, who offboard.Actor, ref offboard.ActionRef) offboard.Reply {
+	v, err := r.engine.GetCase(ctx, who, ref.CaseID)
+	if err != nil {
+		return r.failure(err)
+	}
+	t := findTask(v, ref.TaskKey)
+	if t == nil {
+		return offboard.Reply{Ephemeral: true, Text: brokenButton}
+	}
+	return offboard.Reply{Ephemeral: true, Form: AskAgainForm(ref.CaseID, t)}
+}
+
+// submitAskAgain sends RequestApproval with the form's parameters. The
+// engine decides who may ask and checks every value; what it refuses
+// about a value is shown beside that field.
+func (r *Router) submitAskAgain(ctx context.Context, who offboard.Actor, state string, val func(string) string) (offboard.Reply, error) {
+	ref, err := offboard.ParseActionRef(state)
+	if err != nil || ref.Verb != offboard.VerbAskAgain || ref.CaseID == "" || ref.TaskKey == "" {
+		return offboard.Reply{Ephemeral: true, Text: "That form is out of date; refresh the card and try again."}, nil
+	}
+	v, err := r.engine.GetCase(ctx, who, ref.CaseID)
+	if err != nil {
+		return r.failure(err), nil
+	}
+	t := findTask(v, ref.TaskKey)
+	if t == nil {
+		return offboard.Reply{Ephemeral: true, Text: "That form is out of date; refresh the card and try again."}, nil
+	}
+	params := map[string]string{}
+	missing := offboard.FieldErrors{}
+	for k := range t.Params {
+		switch params[k] = val(paramInput(k)); {
+		case params[k] == "":
+			missing[paramInput(k)] = "Say what it should be."
+		case k == "to" && !validAddress(strings.ToLower(params[k])):
+			missing[paramInput(k)] = "Give an email address, like jane@example.com."
+		}
+	}
+	approver := val("approver")
+	if approver != "" && !validAddress(approver) {
+		missing["approver"] = "Give an email address, like jane@example.com."
+	}
+	if len(missing) > 0 {
+		return offboard.Reply{}, missing
+	}
+	res, err := r.apply(ctx, offboard.RequestApproval{By: who, CaseID: ref.CaseID, TaskKey: ref.TaskKey,
+		Params: params, Approver: strings.ToLower(approver)})
+	if err != nil {
+		if offboard.ErrorCode(err) == offboard.EINVALID {
+			msg := offboard.ErrorMessage(err)
+			switch {
+			case strings.Contains(msg, "approve"):
+				return offboard.Reply{}, offboard.FieldErrors{"approver": msg}
+			case t.Params["to"] != "" || params["to"] != "":
+				return offboard.Reply{}, offboard.FieldErrors{paramInput("to"): msg}
+			}
+		}
+		return r.failure(err), nil
+	}
+	name := personName(who)
+	return r.taskReply(res, ref.TaskKey, func(title string) string {
+		return fmt.Sprintf("%s asked again for “%s”", name, title)
+	}), nil
+}
