@@ -3,19 +3,21 @@ package offboard
 import "strings"
 
 // What a cancelled case can undo. Identity systems can lift a suspension
-// or reactivate a deactivated account (the "<vendor>.restore" action);
+// or reactivate a deactivated account (their identity.restore binding);
 // what the other revocations destroyed is gone, and the person must
 // re-create it.
 
-// RestoreAction is the action that undoes a revocation's lifecycle
-// change: "okta.restore" for "okta.suspend" or "okta.deactivate". It is
-// "" for actions that change no lifecycle state.
-func RestoreAction(action string) string {
-	vendor, verb, ok := strings.Cut(action, ".")
-	if !ok || vendor == "" || (verb != "suspend" && verb != "deactivate") {
-		return ""
+// RestoreFor returns the system that owns action and its binding of
+// identity.restore, which undoes the action's lifecycle change (a
+// suspend or a deactivate) on a cancelled case. ok is false when no
+// system owns action or its system cannot restore.
+func (ss Connectors) RestoreFor(action string) (s Connector, restore Binding, ok bool) {
+	s, _, found := ss.Owner(action)
+	if !found {
+		return Connector{}, Binding{}, false
 	}
-	return vendor + ".restore"
+	restore, ok = s.Binding(IdentityRestore)
+	return s, restore, ok
 }
 
 // Irreversible says, for people, what a revocation destroyed that a

@@ -46,17 +46,20 @@ type Task struct {
 	CaseID CaseID `json:"case_id"`
 	Key    string `json:"key"`
 	// Order is the task's place in the playbook, for display.
-	Order      int               `json:"order"`
-	Department Department        `json:"department"`
-	Title      string            `json:"title"`
-	Action     string            `json:"action"`
-	Params     map[string]string `json:"params,omitempty"`
-	Priority   Priority          `json:"priority"`
-	After      []string          `json:"after,omitempty"`
-	Approval   string            `json:"approval,omitempty"`
-	Optional   bool              `json:"optional,omitempty"`
-	Status     TaskStatus        `json:"status"`
-	Assignee   string            `json:"assignee,omitempty"`
+	Order      int        `json:"order"`
+	Department Department `json:"department"`
+	Title      string     `json:"title"`
+	Action     string     `json:"action"`
+	// Button is the run button's label from the connector's binding; ""
+	// (a manual task, or a case opened before bindings) is generic.
+	Button   string            `json:"button,omitempty"`
+	Params   map[string]string `json:"params,omitempty"`
+	Priority Priority          `json:"priority"`
+	After    []string          `json:"after,omitempty"`
+	Approval string            `json:"approval,omitempty"`
+	Optional bool              `json:"optional,omitempty"`
+	Status   TaskStatus        `json:"status"`
+	Assignee string            `json:"assignee,omitempty"`
 	// RunAt is when a scheduled task runs by itself; for a task waiting on
 	// others it is the deadline after which it runs anyway (max_wait).
 	RunAt    *time.Time `json:"run_at,omitempty"`

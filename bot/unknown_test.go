@@ -8,6 +8,7 @@ import (
 
 	"github.com/offboard-dev/offboard"
 	"github.com/offboard-dev/offboard/bot"
+	oktaconn "github.com/offboard-dev/offboard/connectors/okta"
 	"github.com/offboard-dev/offboard/flows"
 	"github.com/offboard-dev/offboard/internal/testclock"
 	"github.com/offboard-dev/offboard/store"
@@ -28,7 +29,7 @@ func newDirectoryHarness(t *testing.T) *harness {
 		{Email: manager.Email, Name: "Mona Manager"},
 	}, start)
 	h := &harness{t: t, ctx: t.Context(), clock: testclock.New(start), loc: nil, db: db}
-	h.engine, err = flows.New(flows.Options{Store: db, Clock: h.clock, Roles: testRoles,
+	h.engine, err = flows.New(flows.Options{Connectors: offboard.Connectors{oktaconn.Declaration()}, Store: db, Clock: h.clock, Roles: testRoles,
 		Lookup: dir.Lookup, NameOf: dir.NameOf, Escalation: flows.EscalationPolicy{ManagerOf: dir.ManagerOf}})
 	if err != nil {
 		t.Fatal(err)

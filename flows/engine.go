@@ -24,6 +24,10 @@ type Options struct {
 	RevocationHour, RevocationMinute int
 	// Playbooks are the configured playbooks (see ResolvePlaybooks).
 	Playbooks []offboard.Playbook
+	// Connectors are the registered connectors' declarations: the default
+	// playbook's capability tasks become theirs, and a cancelled case's
+	// restore uses their identity.restore bindings.
+	Connectors offboard.Connectors
 	// KnownAction reports whether an action id exists; nil accepts all.
 	KnownAction func(string) bool
 	// DeactivateAfter is the max_wait of a task that waits on others and
@@ -75,6 +79,7 @@ type Engine struct {
 	maxPast         time.Duration
 	maxAttempts     int
 	knownAction     func(string) bool
+	connectors      offboard.Connectors
 	escalation      EscalationPolicy
 	redactor        *offboard.Redactor
 	afterCommit     func()
@@ -91,7 +96,7 @@ func New(o Options) (*Engine, error) {
 		store: o.Store, clock: o.Clock, roles: o.Roles, delegates: o.Delegates, nameOf: o.NameOf, lookup: o.Lookup, loc: o.Location,
 		revHour: o.RevocationHour, revMin: o.RevocationMinute,
 		deactivateAfter: o.DeactivateAfter, maxFuture: o.MaxFuture, maxPast: o.MaxPast, maxAttempts: o.MaxAttempts,
-		redactor: o.Redactor, log: o.Logger, escalation: o.Escalation.withDefaults(), knownAction: o.KnownAction,
+		redactor: o.Redactor, log: o.Logger, escalation: o.Escalation.withDefaults(), knownAction: o.KnownAction, connectors: o.Connectors,
 		afterCommit: o.AfterCommit,
 	}
 	if e.clock == nil {
@@ -124,7 +129,7 @@ func New(o Options) (*Engine, error) {
 	if e.log == nil {
 		e.log = slog.New(slog.DiscardHandler)
 	}
-	pbs, err := ResolvePlaybooks(o.Playbooks, o.KnownAction)
+	pbs, err := ResolvePlaybooks(o.Playbooks, o.Connectors, o.KnownAction)
 	if err != nil {
 		return nil, err
 	}

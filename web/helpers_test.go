@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/offboard-dev/offboard"
+	oktaconn "github.com/offboard-dev/offboard/connectors/okta"
 	"github.com/offboard-dev/offboard/flows"
 	"github.com/offboard-dev/offboard/store"
 	"github.com/offboard-dev/offboard/web"
@@ -72,7 +73,7 @@ func newHarness(tb testing.TB, opts ...func(*web.Options)) *harness {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { _ = db.Close() })
-	eng, err := flows.New(flows.Options{Store: db, Roles: func(string) []offboard.Role { return nil }})
+	eng, err := flows.New(flows.Options{Connectors: offboard.Connectors{oktaconn.Declaration()}, Store: db, Roles: func(string) []offboard.Role { return nil }})
 	if err != nil {
 		tb.Fatal(err)
 	}

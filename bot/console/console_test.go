@@ -17,6 +17,7 @@ import (
 	"github.com/offboard-dev/offboard"
 	"github.com/offboard-dev/offboard/bot"
 	"github.com/offboard-dev/offboard/bot/console"
+	oktaconn "github.com/offboard-dev/offboard/connectors/okta"
 	"github.com/offboard-dev/offboard/flows"
 	"github.com/offboard-dev/offboard/store"
 )
@@ -55,7 +56,7 @@ func newHarness(t *testing.T) *harness {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	engine, err := flows.New(flows.Options{Store: db, Roles: rolesOf})
+	engine, err := flows.New(flows.Options{Connectors: offboard.Connectors{oktaconn.Declaration()}, Store: db, Roles: rolesOf})
 	if err != nil {
 		t.Fatal(err)
 	}

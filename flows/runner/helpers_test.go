@@ -15,6 +15,7 @@ import (
 
 	"github.com/offboard-dev/offboard"
 	"github.com/offboard-dev/offboard/connectors"
+	oktaconn "github.com/offboard-dev/offboard/connectors/okta"
 	"github.com/offboard-dev/offboard/flows"
 	"github.com/offboard-dev/offboard/flows/runner"
 	"github.com/offboard-dev/offboard/store"
@@ -75,7 +76,7 @@ func newEnv(t testing.TB, o envOptions) *env {
 		base = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 	}
 	clock := newClock(base)
-	eng, err := flows.New(flows.Options{Store: db, Clock: clock, MaxAttempts: o.maxAttempts})
+	eng, err := flows.New(flows.Options{Store: db, Clock: clock, MaxAttempts: o.maxAttempts, Connectors: offboard.Connectors{oktaconn.Declaration()}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -312,7 +313,7 @@ func (l *ledger) registry(t testing.TB) *connectors.Registry {
 	if err := reg.Register(offboard.ActionManual, connectors.Manual()); err != nil {
 		t.Fatal(err)
 	}
-	for _, id := range connectors.OktaActionIDs() {
+	for _, id := range oktaconn.ActionIDs() {
 		if err := reg.Register(id, l.action(id)); err != nil {
 			t.Fatal(err)
 		}
