@@ -33,6 +33,8 @@ type Options struct {
 	// Assistant, when set, answers plain questions first (Ask); when it
 	// does not understand, Ask falls back to its own few phrasings.
 	Assistant Assistant
+	// Directories name the systems the open-case form says know people.
+	Directories Directories
 }
 
 // Assistant answers a plain question; ok is false when it did not
@@ -50,6 +52,7 @@ type Router struct {
 	after  func()
 	roles  func(string) []offboard.Role
 	asst   Assistant
+	dirs   Directories
 }
 
 // New builds a Router.
@@ -57,7 +60,7 @@ func New(o Options) (*Router, error) {
 	if o.Engine == nil {
 		return nil, errors.New("bot: no engine")
 	}
-	r := &Router{engine: o.Engine, clock: o.Clock, loc: o.Location, log: o.Logger, after: o.AfterCommand, roles: o.Roles, asst: o.Assistant}
+	r := &Router{engine: o.Engine, clock: o.Clock, loc: o.Location, log: o.Logger, after: o.AfterCommand, roles: o.Roles, asst: o.Assistant, dirs: o.Directories}
 	if r.clock == nil {
 		r.clock = offboard.WallClock()
 	}
@@ -68,6 +71,11 @@ func New(o Options) (*Router, error) {
 		r.log = slog.New(slog.DiscardHandler)
 	}
 	return r, nil
+}
+
+// OpenCaseForm is the open-case form naming the router's directories.
+func (r *Router) OpenCaseForm(initialManager string) *offboard.Form {
+	return OpenCaseFormFor(initialManager, r.dirs)
 }
 
 // listLimit caps the cases one list reply shows.
@@ -133,7 +141,7 @@ func (r *Router) Command(ctx context.Context, who offboard.Actor, text string) o
 				return r.openCase(ctx, who, offboard.OpenCase{By: who, Source: source(who)})
 			}
 		}
-		return offboard.Reply{Ephemeral: true, Text: "Fill in the form to open an offboarding case.", Form: OpenCaseForm("")}
+		return offboard.Reply{Ephemeral: true, Text: "Fill in the form to open an offboarding case.", Form: r.OpenCaseForm("")}
 	case CmdHelp:
 		return Help()
 	case CmdOpen:

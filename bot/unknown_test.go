@@ -24,6 +24,7 @@ func newDirectoryHarness(t *testing.T) *harness {
 	}
 	t.Cleanup(func() { db.Close() })
 	dir := offboard.NewDirectory("okta")
+	dir.SetLabel("okta", "Okta")
 	dir.Set("okta", []offboard.Person{
 		{Email: jane.Email, Name: "Jane Doe", ManagerEmail: manager.Email},
 		{Email: manager.Email, Name: "Mona Manager"},

@@ -212,7 +212,7 @@ func wire(cfg *config.Config, log *slog.Logger, db *store.DB, o wireOptions) (*a
 	if a.actions, okta, err = newActionsWithClients(cfg, o.actions); err != nil {
 		return nil, err
 	}
-	a.directory = offboard.NewDirectory(sourceBambooHR, sourceOkta, sourceSlack, sourceTeams)
+	a.directory = newDirectory()
 	if err := a.wireEngine(); err != nil {
 		return nil, err
 	}
@@ -274,8 +274,19 @@ func (a *app) wireEngine() error {
 		return err
 	}
 	a.router, err = bot.New(bot.Options{Engine: a.engine, Clock: clock, Location: cfg.Location(),
-		Logger: log.With("component", "bot"), Roles: a.rolesOf, Assistant: asst})
+		Logger: log.With("component", "bot"), Roles: a.rolesOf, Assistant: asst, Directories: a.formDirectories()})
 	return err
+}
+
+// formDirectories names, on the open-case form, the identity systems
+// (from the connectors' declarations) and the HR system that know people.
+func (a *app) formDirectories() bot.Directories {
+	var d bot.Directories
+	for _, c := range a.actions.Connectors().Implementing(offboard.IdentitySuspend) {
+		d.Identity = append(d.Identity, c.Label)
+	}
+	d.HR = []string{"BambooHR"}
+	return d
 }
 
 // wireChat builds the chat platforms that are configured: Slack, Teams
