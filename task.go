@@ -93,7 +93,7 @@ type Task struct {
 func (t *Task) Manual() bool { return t.Action == ActionManual }
 
 // IsRevocation reports whether the task cuts access; the case clock stops
-// when every such task is done. Tasks that wait for others (Okta
+// when every such task is done. Tasks that wait for others (account
 // deactivation waits for the data transfers) are clean-up after access is
 // already gone, so they do not hold the clock.
 func (t *Task) IsRevocation() bool {
