@@ -21,21 +21,23 @@ func (ss Connectors) RestoreFor(action string) (s Connector, restore Binding, ok
 }
 
 // Irreversible says, for people, what a revocation destroyed that a
-// restore cannot bring back; "" when a restore undoes it.
-func Irreversible(action string) string {
-	_, verb, _ := strings.Cut(action, ".")
-	switch verb {
-	case "suspend":
+// restore cannot bring back; "" when a restore undoes it. c is the
+// capability the action is bound to ("" for an action bound to none,
+// which is then named by its verb).
+func Irreversible(c Capability, action string) string {
+	switch c {
+	case IdentitySuspend:
 		return ""
-	case "deactivate":
+	case IdentityDeactivate:
 		return "app assignments were removed by the deactivation: reassign the apps (and check their data)"
-	case "clear_sessions":
+	case IdentityClearSessions:
 		return "sessions and OAuth tokens were ended: the person signs in again everywhere"
-	case "reset_factors":
+	case IdentityResetMFA:
 		return "MFA factors were reset: the person must enrol MFA again"
-	case "revoke_grants":
+	case IdentityRevokeGrants:
 		return "OAuth consent grants were revoked: apps ask for consent again"
-	case "remove_groups":
+	}
+	if _, verb, _ := strings.Cut(action, "."); verb == "remove_groups" {
 		return "group memberships were removed: add the person back to their groups"
 	}
 	return "what " + action + " changed must be undone by hand"

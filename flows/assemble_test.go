@@ -229,7 +229,13 @@ func TestEngine_CancelCase_RestoresEachSystem(t *testing.T) {
 			t.Errorf("%s = %q (restore %v), want %q", key, got, r.Restore, want)
 		}
 	}
-	if n := h.task(c.ID, "restore_fakeidp").Note; !strings.Contains(n, "in Fake IdP") || !strings.Contains(n, "Suspend the Fake IdP account") {
+	n := h.task(c.ID, "restore_fakeidp").Note
+	if !strings.Contains(n, "in Fake IdP") || !strings.Contains(n, "Suspend the Fake IdP account") {
 		t.Errorf("fakeidp restore note %q", n)
+	}
+	// What cannot come back is known by capability, whatever the
+	// system calls its action (fakeidp.signout clears sessions).
+	if !strings.Contains(n, "sessions and OAuth tokens were ended") || strings.Contains(n, "fakeidp.signout") {
+		t.Errorf("fakeidp restore note %q does not say the sessions are gone", n)
 	}
 }

@@ -144,7 +144,8 @@ func (d *decision) restoreNote(vendor string, revoked []*offboard.Task) string {
 	var did, lost []string
 	for _, r := range revoked {
 		did = append(did, fmt.Sprintf("%s (%s)", r.Title, r.Status))
-		if l := offboard.Irreversible(r.Action); l != "" && !slices.Contains(lost, l) {
+		_, c, _ := d.e.connectors.Owner(r.Action)
+		if l := offboard.Irreversible(c, r.Action); l != "" && !slices.Contains(lost, l) {
 			lost = append(lost, l)
 		}
 	}
