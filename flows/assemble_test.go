@@ -239,3 +239,30 @@ func TestEngine_CancelCase_RestoresEachSystem(t *testing.T) {
 		t.Errorf("fakeidp restore note %q does not say the sessions are gone", n)
 	}
 }
+
+// TestEngine_GetCase_FillsButtonsOfOlderTasks: a task stored before
+// tasks carried their binding's words still shows its button's label.
+func TestEngine_GetCase_FillsButtonsOfOlderTasks(t *testing.T) {
+	h := newHarness(t)
+	c := h.open(offboard.Voluntary, "2026-12-31")
+	old := h.task(c.ID, "okta_deactivate")
+	if old.Button != "Deactivate in Okta" {
+		t.Fatalf("new task's button %q", old.Button)
+	}
+	old.Button = ""
+	if err := h.db.Update(h.ctx, func(tx offboard.Tx) error { return tx.PutTask(old) }); err != nil {
+		t.Fatal(err)
+	}
+	v, err := h.engine.GetCase(h.ctx, hr, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tk := range v.Tasks {
+		if tk.Key == "okta_deactivate" && tk.Button != "Deactivate in Okta" {
+			t.Errorf("older task's button %q, want the binding's", tk.Button)
+		}
+	}
+	if h.task(c.ID, "okta_deactivate").Button != "" {
+		t.Error("reading the case wrote the task")
+	}
+}

@@ -175,6 +175,7 @@ func (e *Engine) Apply(ctx context.Context, cmd offboard.Command) (*offboard.Res
 			return err
 		}
 		res = r
+		e.fillButtons(res.Tasks)
 		res.JobsQueued = d.jobs
 		wroteJobs = d.wroteJobs
 		return nil

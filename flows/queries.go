@@ -29,6 +29,7 @@ func (e *Engine) GetCase(ctx context.Context, actor offboard.Actor, id offboard.
 	if err != nil {
 		return nil, err
 	}
+	e.fillButtons(v.Tasks)
 	return v, nil
 }
 
@@ -48,6 +49,7 @@ func (e *Engine) ListCases(ctx context.Context, actor offboard.Actor, status off
 		out, err = visibleViews(tx, actor, ids, limit)
 		return err
 	})
+	e.fillViews(out)
 	return out, err
 }
 
@@ -78,6 +80,7 @@ func (e *Engine) FindCases(ctx context.Context, actor offboard.Actor, query stri
 		out, err = visibleViews(tx, actor, ids, 0)
 		return err
 	})
+	e.fillViews(out)
 	return out, err
 }
 
@@ -166,6 +169,26 @@ func viewOf(tx offboard.Tx, c *offboard.Case) (*offboard.CaseView, error) {
 		return nil, err
 	}
 	return &offboard.CaseView{Case: c, Tasks: tasks, Approvals: apps}, nil
+}
+
+func (e *Engine) fillViews(views []*offboard.CaseView) {
+	for _, v := range views {
+		e.fillButtons(v.Tasks)
+	}
+}
+
+// fillButtons gives tasks stored before their binding's words were kept
+// on the task (cases opened by an older version) their button's label,
+// for display only; nothing is written.
+func (e *Engine) fillButtons(tasks []*offboard.Task) {
+	for _, t := range tasks {
+		if t.Button != "" || t.Manual() {
+			continue
+		}
+		if s, _, ok := e.connectors.Owner(t.Action); ok {
+			t.Button = buttonOf(s, t.Action)
+		}
+	}
 }
 
 // CaseSummaries returns the cases with a status that the actor may see,
