@@ -262,6 +262,23 @@ func TestEngine_GetCase_FillsButtonsOfOlderTasks(t *testing.T) {
 			t.Errorf("older task's button %q, want the binding's", tk.Button)
 		}
 	}
+	// Every read path: by id, by status, by email and by name.
+	lists := map[string]func() ([]*offboard.CaseView, error){
+		"ListCases":       func() ([]*offboard.CaseView, error) { return h.engine.ListCases(h.ctx, hr, offboard.CaseOpen, 0) },
+		"FindCases email": func() ([]*offboard.CaseView, error) { return h.engine.FindCases(h.ctx, hr, jane.Email) },
+		"FindCases name":  func() ([]*offboard.CaseView, error) { return h.engine.FindCases(h.ctx, hr, "Jane Doe") },
+	}
+	for name, list := range lists {
+		vs, err := list()
+		if err != nil || len(vs) != 1 {
+			t.Fatalf("%s: %d views, %v", name, len(vs), err)
+		}
+		for _, tk := range vs[0].Tasks {
+			if tk.Key == "okta_deactivate" && tk.Button != "Deactivate in Okta" {
+				t.Errorf("%s: older task's button %q", name, tk.Button)
+			}
+		}
+	}
 	if h.task(c.ID, "okta_deactivate").Button != "" {
 		t.Error("reading the case wrote the task")
 	}

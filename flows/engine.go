@@ -96,7 +96,7 @@ func New(o Options) (*Engine, error) {
 		store: o.Store, clock: o.Clock, roles: o.Roles, delegates: o.Delegates, nameOf: o.NameOf, lookup: o.Lookup, loc: o.Location,
 		revHour: o.RevocationHour, revMin: o.RevocationMinute,
 		deactivateAfter: o.DeactivateAfter, maxFuture: o.MaxFuture, maxPast: o.MaxPast, maxAttempts: o.MaxAttempts,
-		redactor: o.Redactor, log: o.Logger, escalation: o.Escalation.withDefaults(), knownAction: o.KnownAction, connectors: o.Connectors,
+		redactor: o.Redactor, log: o.Logger, escalation: o.Escalation.withDefaults(), knownAction: o.KnownAction,
 		afterCommit: o.AfterCommit,
 	}
 	if e.clock == nil {
@@ -129,6 +129,7 @@ func New(o Options) (*Engine, error) {
 	if e.log == nil {
 		e.log = slog.New(slog.DiscardHandler)
 	}
+	e.connectors = o.Connectors
 	pbs, err := ResolvePlaybooks(o.Playbooks, o.Connectors, o.KnownAction)
 	if err != nil {
 		return nil, err

@@ -24,12 +24,12 @@ func (e *Engine) GetCase(ctx context.Context, actor offboard.Actor, id offboard.
 		if err != nil {
 			return err
 		}
+		e.fillButtons(v.Tasks)
 		return offboard.CanViewCase(actor, v.Case)
 	})
 	if err != nil {
 		return nil, err
 	}
-	e.fillButtons(v.Tasks)
 	return v, nil
 }
 
@@ -47,9 +47,9 @@ func (e *Engine) ListCases(ctx context.Context, actor offboard.Actor, status off
 			return err
 		}
 		out, err = visibleViews(tx, actor, ids, limit)
+		e.fillViews(out)
 		return err
 	})
-	e.fillViews(out)
 	return out, err
 }
 
@@ -78,9 +78,9 @@ func (e *Engine) FindCases(ctx context.Context, actor offboard.Actor, query stri
 			return err
 		}
 		out, err = visibleViews(tx, actor, ids, 0)
+		e.fillViews(out)
 		return err
 	})
-	e.fillViews(out)
 	return out, err
 }
 
@@ -97,6 +97,7 @@ func (e *Engine) findByName(tx offboard.Tx, actor offboard.Actor, query string, 
 	if err != nil {
 		return err
 	}
+	e.fillViews(views)
 	for _, v := range views {
 		if nameMatches(v.Case.Employee, q) {
 			*out = append(*out, v)
