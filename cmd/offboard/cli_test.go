@@ -73,6 +73,15 @@ func TestConfigCheck(t *testing.T) {
 			t.Fatalf("serve: exit %d: %s", code, errOut)
 		}
 	})
+	t.Run("an unset variable names it", func(t *testing.T) {
+		dir := t.TempDir()
+		path := filepath.Join(dir, "c.yaml")
+		os.WriteFile(path, []byte("okta:\n  org_url: https://example.okta.com\n  api_token: ${OFFBOARD_TEST_UNSET_TOKEN}\n"), 0o600)
+		code, _, errOut := runCLI("config", "check", "--config", path)
+		if code != 1 || !strings.Contains(errOut, "OFFBOARD_TEST_UNSET_TOKEN") || !strings.Contains(errOut, "c.yaml:3") {
+			t.Fatalf("exit %d: %s", code, errOut)
+		}
+	})
 	t.Run("a playbook may name capabilities", func(t *testing.T) {
 		dir := t.TempDir()
 		path := writeConfig(t, dir, `playbooks:
@@ -88,7 +97,7 @@ func TestConfigCheck(t *testing.T) {
         after: [identity.suspend]
 `)
 		code, out, errOut := runCLI("config", "check", "--config", path)
-		if code != 0 || !strings.Contains(out, "contractors (2 tasks)") || !strings.Contains(out, "default (16 tasks)") {
+		if code != 0 || !strings.Contains(out, "contractors (2 tasks)") {
 			t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
 		}
 	})
@@ -102,15 +111,6 @@ func TestConfigCheck(t *testing.T) {
 `)
 		code, _, errOut := runCLI("config", "check", "--config", path)
 		if code != 1 || !strings.Contains(errOut, `unknown capability "identity.teleport"`) || !strings.Contains(errOut, "identity.suspend") {
-			t.Fatalf("exit %d: %s", code, errOut)
-		}
-	})
-	t.Run("an unset variable names it", func(t *testing.T) {
-		dir := t.TempDir()
-		path := filepath.Join(dir, "c.yaml")
-		os.WriteFile(path, []byte("okta:\n  org_url: https://example.okta.com\n  api_token: ${OFFBOARD_TEST_UNSET_TOKEN}\n"), 0o600)
-		code, _, errOut := runCLI("config", "check", "--config", path)
-		if code != 1 || !strings.Contains(errOut, "OFFBOARD_TEST_UNSET_TOKEN") || !strings.Contains(errOut, "c.yaml:3") {
 			t.Fatalf("exit %d: %s", code, errOut)
 		}
 	})
