@@ -60,7 +60,8 @@ func New(o Options) (*Router, error) {
 	if o.Engine == nil {
 		return nil, errors.New("bot: no engine")
 	}
-	r := &Router{engine: o.Engine, clock: o.Clock, loc: o.Location, log: o.Logger, after: o.AfterCommand, roles: o.Roles, asst: o.Assistant, dirs: o.Directories}
+	r := &Router{engine: o.Engine, clock: o.Clock, loc: o.Location, log: o.Logger, after: o.AfterCommand, roles: o.Roles, asst: o.Assistant}
+	r.dirs = o.Directories
 	if r.clock == nil {
 		r.clock = offboard.WallClock()
 	}
