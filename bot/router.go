@@ -61,7 +61,6 @@ func New(o Options) (*Router, error) {
 		return nil, errors.New("bot: no engine")
 	}
 	r := &Router{engine: o.Engine, clock: o.Clock, loc: o.Location, log: o.Logger, after: o.AfterCommand, roles: o.Roles, asst: o.Assistant}
-	r.dirs = o.Directories
 	if r.clock == nil {
 		r.clock = offboard.WallClock()
 	}
@@ -71,6 +70,7 @@ func New(o Options) (*Router, error) {
 	if r.log == nil {
 		r.log = slog.New(slog.DiscardHandler)
 	}
+	r.dirs = o.Directories
 	return r, nil
 }
 
