@@ -279,6 +279,10 @@ func TestRegistry_DeclareConnector(t *testing.T) {
 	if got := r.Connectors(); len(got) != 1 || got[0].Name != "fakeidp" {
 		t.Errorf("Connectors() = %+v", got)
 	}
+	st := r.Status()
+	if len(st) != 1 || st[0].Configured || st[0].Why != why || fmt.Sprint(st[0].Capabilities) != "[identity.suspend]" {
+		t.Errorf("Status() = %+v, want fakeidp not configured, implementing identity.suspend", st)
+	}
 	if err := r.DeclareConnector(offboard.Connector{Name: "Bad Name"}, why); err == nil {
 		t.Error("an invalid declaration: no error")
 	}

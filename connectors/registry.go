@@ -52,6 +52,9 @@ type ConnectorStatus struct {
 	Why string
 	// Actions are the connector's action ids, sorted.
 	Actions []string
+	// Capabilities are what its declaration says it implements, in the
+	// safe order; none for a connector registered without one (manual).
+	Capabilities []offboard.Capability
 }
 
 // NewRegistry returns an empty registry.
@@ -236,6 +239,12 @@ func (r *Registry) Status() []ConnectorStatus {
 	out := make([]ConnectorStatus, 0, len(byName))
 	for _, s := range byName {
 		slices.Sort(s.Actions)
+		if c, ok := r.declared.Named(s.Connector); ok {
+			for _, b := range c.Bindings {
+				s.Capabilities = append(s.Capabilities, b.Capability)
+			}
+			slices.SortFunc(s.Capabilities, func(a, b offboard.Capability) int { return a.Rank() - b.Rank() })
+		}
 		out = append(out, *s)
 	}
 	slices.SortFunc(out, func(a, b ConnectorStatus) int { return strings.Compare(a.Connector, b.Connector) })
