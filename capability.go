@@ -8,9 +8,9 @@ import (
 
 // Capability is something a connected system can do for an offboarding,
 // named by area and verb ("identity.suspend"). Playbooks, cards and the
-// engine speak of capabilities; a Connector binds each one it implements to
-// one of its action ids, so a new vendor is a new binding, not new code
-// in the engine or the bot.
+// engine speak of capabilities; a Connector binds each one it implements
+// to one of its action ids, so a new vendor is a new declaration, not new
+// code in the engine or the bot.
 type Capability string
 
 // Identity: the accounts a person signs in with.
@@ -114,9 +114,10 @@ type Binding struct {
 	Priority Priority
 }
 
-// Connector is a connected outside system (an identity provider, an MDM, an
-// HR system) as the playbook, the engine and the cards see it. Each
-// connector declares its own; the wiring registers them.
+// Connector is the declaration of a connected outside system (an
+// identity provider, an MDM, an HR system) as the playbook, the engine
+// and the cards see it. Each connector package declares its own; the
+// wiring registers them.
 type Connector struct {
 	// Name prefixes the system's action ids and task keys ("<name>.suspend",
 	// "<name>_suspend"): lowercase letters, digits and _.
@@ -148,7 +149,7 @@ func (s Connector) Owns(action string) bool { return slices.Contains(s.Actions, 
 // actions, with a title.
 func (s Connector) Validate() error {
 	var errs []string
-	if !taskKeyPattern.MatchString(s.Name) || strings.Contains(s.Name, ".") {
+	if !taskKeyPattern.MatchString(s.Name) {
 		errs = append(errs, fmt.Sprintf("name %q must be lowercase letters, digits and _", s.Name))
 	}
 	if strings.TrimSpace(s.Label) == "" {
