@@ -37,7 +37,7 @@ type OpenCase struct {
 	DedupeKey string
 	Notes     string
 	// ConfirmUnknown: the sender confirms the emails although no
-	// directory knows them (someone outside Okta and the HRIS); without
+	// directory knows them (someone outside the identity system and the HRIS); without
 	// it such an email is refused with the nearest known one.
 	ConfirmUnknown bool
 }

@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// Person is what a directory (Okta, an HRIS) says about someone that
+// Person is what a directory (an identity system, an HRIS) says about someone that
 // cases and escalations need: their name, who they report to and where
 // they work.
 type Person struct {
@@ -31,7 +31,7 @@ type DirectorySource interface {
 //
 // Sources are ranked by the order they were first set: an earlier
 // source's non-empty field wins (the HRIS owns reporting lines when it is
-// configured; Okta fills what the HRIS leaves blank). It is safe for
+// configured; the identity system fills what the HRIS leaves blank). It is safe for
 // concurrent use.
 type Directory struct {
 	mu     sync.RWMutex
@@ -44,6 +44,9 @@ type Directory struct {
 	// agency lead).
 	managers map[string]bool
 	zoneMem  map[string]*time.Location
+	// labels name sources for people; the wiring sets them from the
+	// connectors' declarations.
+	labels map[string]string
 }
 
 // NewDirectory returns an empty directory; rank names the sources from
@@ -52,7 +55,15 @@ type Directory struct {
 func NewDirectory(rank ...string) *Directory {
 	return &Directory{order: append([]string(nil), rank...), lists: map[string][]Person{},
 		at: map[string]time.Time{}, people: map[string]Person{}, managers: map[string]bool{},
-		zoneMem: map[string]*time.Location{}}
+		zoneMem: map[string]*time.Location{}, labels: map[string]string{}}
+}
+
+// SetLabel sets how messages name a source ("no one … in <label>");
+// without one they use the source's name.
+func (d *Directory) SetLabel(source, label string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.labels[source] = label
 }
 
 // Set replaces what source says, read at at.

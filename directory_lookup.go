@@ -16,8 +16,8 @@ type Presence struct {
 	// Known: a source lists the person, or names them as someone's
 	// manager.
 	Known bool
-	// Sources are the labels of the sources read ("Okta", "BambooHR"),
-	// most trusted first, for messages like "no one … in Okta".
+	// Sources are the labels of the sources read, most trusted first,
+	// for messages like "no one … in <label>".
 	Sources []string
 	// Nearest is the known email closest to the one asked about, when it
 	// is close enough to be a typo of it; "" otherwise.
@@ -39,7 +39,7 @@ func (d *Directory) Lookup(email string) Presence {
 	var p Presence
 	for _, s := range d.order {
 		if len(d.lists[s]) > 0 {
-			p.Sources = append(p.Sources, sourceLabel(s))
+			p.Sources = append(p.Sources, d.sourceLabel(s))
 		}
 	}
 	if len(p.Sources) == 0 || len(d.people) == 0 {
@@ -169,17 +169,11 @@ func abs(n int) int {
 	return n
 }
 
-// sourceLabel is how a message names a directory source.
-func sourceLabel(name string) string {
-	switch name {
-	case "okta":
-		return "Okta"
-	case "bamboohr":
-		return "BambooHR"
-	case "slack":
-		return "Slack"
-	case "teams":
-		return "Teams"
+// sourceLabel is how a message names a directory source. The caller
+// holds d.mu.
+func (d *Directory) sourceLabel(name string) string {
+	if l := d.labels[name]; l != "" {
+		return l
 	}
 	return name
 }

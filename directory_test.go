@@ -12,6 +12,8 @@ import (
 func TestDirectory_Merge(t *testing.T) {
 	at := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
 	d := offboard.NewDirectory("bamboohr", "okta")
+	d.SetLabel("bamboohr", "BambooHR")
+	d.SetLabel("okta", "Okta")
 	// Okta is read first, but BambooHR is ranked above it.
 	d.Set("okta", []offboard.Person{
 		{Email: "Mona.Manager@example.com", Name: "Mona M.", ManagerEmail: "okta-boss@example.com", TimeZone: "America/Los_Angeles"},
@@ -54,6 +56,8 @@ func TestDirectory_Merge(t *testing.T) {
 func TestDirectory_Lookup(t *testing.T) {
 	at := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
 	d := offboard.NewDirectory("bamboohr", "okta")
+	d.SetLabel("bamboohr", "BambooHR")
+	d.SetLabel("okta", "Okta")
 	if p := d.Lookup("jane.doe@example.com"); p.Checked {
 		t.Fatalf("nothing read yet, but checked: %+v", p)
 	}
@@ -97,6 +101,7 @@ func TestDirectory_Lookup(t *testing.T) {
 // Names are pseudo-random letters, as different as real ones.
 func BenchmarkDirectory_LookupUnknown(b *testing.B) {
 	d := offboard.NewDirectory("okta")
+	d.SetLabel("okta", "Okta")
 	rnd := rand.New(rand.NewPCG(1, 2))
 	word := func() string {
 		w := make([]byte, 3+rnd.IntN(7))

@@ -35,7 +35,7 @@ type UnknownEmail struct {
 	Email string `json:"email"`
 	// Suggestion is the closest known email, or "".
 	Suggestion string `json:"suggestion,omitempty"`
-	// Sources are the directories asked ("Okta", "BambooHR").
+	// Sources are the labels of the directories asked.
 	Sources []string `json:"sources"`
 }
 
@@ -98,7 +98,7 @@ func ErrorMessage(err error) string {
 // RateLimitError says an outside API refused work until Reset. The outbox
 // pauses every job for that API until then instead of burning attempts.
 type RateLimitError struct {
-	API   string    // "okta", "slack", …
+	API   string    // the connector's name, "slack", …
 	Reset time.Time // when the API accepts requests again
 	Err   error
 }

@@ -27,8 +27,15 @@ type TaskTemplate struct {
 	Key        string     `yaml:"key" json:"key"`
 	Department Department `yaml:"department" json:"department"`
 	Title      string     `yaml:"title" json:"title"`
-	// Action is a connector action id ("okta.suspend") or "manual".
-	Action string            `yaml:"action" json:"action"`
+	// Capability names what the task does whatever the system
+	// ("identity.suspend"); the playbook's assembly turns it into one task
+	// per connector implementing it, in the safe order, with the action,
+	// title and priority of the connector's binding. Key may then hold
+	// "{system}" ("{system}_suspend", the default: "<system>_<verb>").
+	Capability Capability `yaml:"capability,omitempty" json:"capability,omitempty"`
+	// Action is a connector action id ("name.verb") or "manual"; a
+	// capability task takes it from the binding.
+	Action string            `yaml:"action,omitempty" json:"action"`
 	Params map[string]string `yaml:"params,omitempty" json:"params,omitempty"`
 	// When the task becomes actionable: "on_open", "at_last_day" (the
 	// revocation point: at once for involuntary exits), or an offset after
@@ -36,7 +43,8 @@ type TaskTemplate struct {
 	When string `yaml:"when,omitempty" json:"when,omitempty"`
 	// After lists tasks that must be done or skipped first. With MaxWait
 	// the task runs anyway once MaxWait has passed since the revocation
-	// point (Okta deactivation waits for the data transfers this way).
+	// point (account deactivation waits for the data transfers this way).
+	// A capability ("identity.suspend") stands for every task of it.
 	After   []string `yaml:"after,omitempty" json:"after,omitempty"`
 	MaxWait Duration `yaml:"max_wait,omitempty" json:"max_wait,omitempty"`
 	// Approval names who must approve before the task may run: "manager".
@@ -49,6 +57,9 @@ type TaskTemplate struct {
 	Due Duration `yaml:"due,omitempty" json:"due,omitempty"`
 	// Optional tasks do not hold the case open.
 	Optional bool `yaml:"optional,omitempty" json:"optional,omitempty"`
+	// Button is the run button's label, from the binding of the task's
+	// action; not configurable.
+	Button string `yaml:"-" json:"-"`
 }
 
 // Task "when" values.
@@ -117,6 +128,9 @@ func (t TaskTemplate) problems(knownAction func(string) bool, depts Departments)
 	}
 	if strings.TrimSpace(t.Title) == "" {
 		out = append(out, "title is empty")
+	}
+	if t.Capability != "" && !t.Capability.Valid() {
+		out = append(out, fmt.Sprintf("unknown capability %q", t.Capability))
 	}
 	if t.Action == "" {
 		out = append(out, `action is empty (use "manual" for a task a person does)`)

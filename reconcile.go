@@ -2,8 +2,8 @@ package offboard
 
 import "context"
 
-// IdentityStatus is what an identity system says about one person.
-type IdentityStatus struct {
+// AccountStatus is what an identity system says about one person.
+type AccountStatus struct {
 	// Found is false when the system has no one with the email.
 	Found bool
 	// Active is true while the person can still sign in.
@@ -17,7 +17,7 @@ type IdentityStatus struct {
 type IdentityStatusSource interface {
 	// IdentityLabel names the system for people ("Okta").
 	IdentityLabel() string
-	IdentityStatus(ctx context.Context, email string) (IdentityStatus, error)
+	AccountStatus(ctx context.Context, email string) (AccountStatus, error)
 }
 
 // ReconcileFinding is what a reconciliation run knows about one
@@ -29,7 +29,7 @@ type ReconcileFinding struct {
 	Termination Termination
 	// Status is the identity system's answer for the termination's
 	// email; nil until it was asked.
-	Status *IdentityStatus
+	Status *AccountStatus
 	// Today is the company's date, "2006-01-02".
 	Today string
 }

@@ -3,37 +3,41 @@ package offboard
 import "strings"
 
 // What a cancelled case can undo. Identity systems can lift a suspension
-// or reactivate a deactivated account (the "<vendor>.restore" action);
+// or reactivate a deactivated account (their identity.restore binding);
 // what the other revocations destroyed is gone, and the person must
 // re-create it.
 
-// RestoreAction is the action that undoes a revocation's lifecycle
-// change: "okta.restore" for "okta.suspend" or "okta.deactivate". It is
-// "" for actions that change no lifecycle state.
-func RestoreAction(action string) string {
-	vendor, verb, ok := strings.Cut(action, ".")
-	if !ok || vendor == "" || (verb != "suspend" && verb != "deactivate") {
-		return ""
+// RestoreFor returns the system that owns action and its binding of
+// identity.restore, which undoes the action's lifecycle change (a
+// suspend or a deactivate) on a cancelled case. ok is false when no
+// system owns action or its system cannot restore.
+func (ss Connectors) RestoreFor(action string) (s Connector, restore Binding, ok bool) {
+	s, _, found := ss.Owner(action)
+	if !found {
+		return Connector{}, Binding{}, false
 	}
-	return vendor + ".restore"
+	restore, ok = s.Binding(IdentityRestore)
+	return s, restore, ok
 }
 
 // Irreversible says, for people, what a revocation destroyed that a
-// restore cannot bring back; "" when a restore undoes it.
-func Irreversible(action string) string {
-	_, verb, _ := strings.Cut(action, ".")
-	switch verb {
-	case "suspend":
+// restore cannot bring back; "" when a restore undoes it. c is the
+// capability the action is bound to ("" for an action bound to none,
+// which is then named by its verb).
+func Irreversible(c Capability, action string) string {
+	switch c {
+	case IdentitySuspend:
 		return ""
-	case "deactivate":
+	case IdentityDeactivate:
 		return "app assignments were removed by the deactivation: reassign the apps (and check their data)"
-	case "clear_sessions":
+	case IdentityClearSessions:
 		return "sessions and OAuth tokens were ended: the person signs in again everywhere"
-	case "reset_factors":
+	case IdentityResetMFA:
 		return "MFA factors were reset: the person must enrol MFA again"
-	case "revoke_grants":
+	case IdentityRevokeGrants:
 		return "OAuth consent grants were revoked: apps ask for consent again"
-	case "remove_groups":
+	}
+	if _, verb, _ := strings.Cut(action, "."); verb == "remove_groups" {
 		return "group memberships were removed: add the person back to their groups"
 	}
 	return "what " + action + " changed must be undone by hand"

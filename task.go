@@ -46,17 +46,20 @@ type Task struct {
 	CaseID CaseID `json:"case_id"`
 	Key    string `json:"key"`
 	// Order is the task's place in the playbook, for display.
-	Order      int               `json:"order"`
-	Department Department        `json:"department"`
-	Title      string            `json:"title"`
-	Action     string            `json:"action"`
-	Params     map[string]string `json:"params,omitempty"`
-	Priority   Priority          `json:"priority"`
-	After      []string          `json:"after,omitempty"`
-	Approval   string            `json:"approval,omitempty"`
-	Optional   bool              `json:"optional,omitempty"`
-	Status     TaskStatus        `json:"status"`
-	Assignee   string            `json:"assignee,omitempty"`
+	Order      int        `json:"order"`
+	Department Department `json:"department"`
+	Title      string     `json:"title"`
+	Action     string     `json:"action"`
+	// Button is the run button's label from the connector's binding; ""
+	// (a manual task, or a case opened before bindings) is generic.
+	Button   string            `json:"button,omitempty"`
+	Params   map[string]string `json:"params,omitempty"`
+	Priority Priority          `json:"priority"`
+	After    []string          `json:"after,omitempty"`
+	Approval string            `json:"approval,omitempty"`
+	Optional bool              `json:"optional,omitempty"`
+	Status   TaskStatus        `json:"status"`
+	Assignee string            `json:"assignee,omitempty"`
 	// RunAt is when a scheduled task runs by itself; for a task waiting on
 	// others it is the deadline after which it runs anyway (max_wait).
 	RunAt    *time.Time `json:"run_at,omitempty"`
@@ -90,7 +93,7 @@ type Task struct {
 func (t *Task) Manual() bool { return t.Action == ActionManual }
 
 // IsRevocation reports whether the task cuts access; the case clock stops
-// when every such task is done. Tasks that wait for others (Okta
+// when every such task is done. Tasks that wait for others (account
 // deactivation waits for the data transfers) are clean-up after access is
 // already gone, so they do not hold the clock.
 func (t *Task) IsRevocation() bool {

@@ -242,10 +242,10 @@ func taskButtons(c *offboard.Case, t *offboard.Task, waits bool) []offboard.Butt
 			bs = append(bs, offboard.Button{Label: "Assign to me", Action: ref(offboard.VerbAssign)})
 		}
 	case t.Restore:
-		bs = append(bs, offboard.Button{Label: actionLabel(t.Action), Action: ref(offboard.VerbStart), Style: "primary",
+		bs = append(bs, offboard.Button{Label: runLabel(t), Action: ref(offboard.VerbStart), Style: "primary",
 			Confirm: fmt.Sprintf("Give %s their access back now? The task says what cannot come back.", c.Employee.DisplayName())})
 	default:
-		b := offboard.Button{Label: actionLabel(t.Action), Action: ref(offboard.VerbStart), Style: "primary"}
+		b := offboard.Button{Label: runLabel(t), Action: ref(offboard.VerbStart), Style: "primary"}
 		if (t.Status == offboard.TaskScheduled || t.Status == offboard.TaskPending) && !waits {
 			b.Confirm = fmt.Sprintf("Run “%s” for %s now, ahead of schedule?", t.Title, c.Employee.DisplayName())
 		}

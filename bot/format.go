@@ -118,23 +118,12 @@ func formatMap(m map[string]string) string {
 	return strings.Join(lines, "\n")
 }
 
-// actionLabel is the run button's label for a task's action.
-func actionLabel(action string) string {
-	switch action {
-	case "okta.suspend":
-		return "Suspend in Okta"
-	case "okta.clear_sessions":
-		return "Clear sessions"
-	case "okta.reset_factors":
-		return "Reset MFA"
-	case "okta.revoke_grants":
-		return "Revoke grants"
-	case "okta.deactivate":
-		return "Deactivate in Okta"
-	case "okta.app_report":
-		return "List apps"
-	case "okta.restore":
-		return "Restore in Okta"
+// runLabel is the run button's label for a task: the words of its
+// connector's binding ("Suspend in …"), carried on the task since the
+// playbook was assembled, else a generic one.
+func runLabel(t *offboard.Task) string {
+	if t.Button != "" {
+		return t.Button
 	}
 	return "Run now"
 }

@@ -17,13 +17,35 @@ const (
 	FormRunOverride = "run_override"
 )
 
-// OpenCaseForm asks HR for a new case. Its inputs are employee (a person
+// Directories names, for the open-case form, the systems that know who
+// works here: the identity systems and the HR systems, by their labels
+// (the wiring takes them from the connectors' declarations).
+type Directories struct {
+	Identity []string
+	HR       []string
+}
+
+// OpenCaseForm is OpenCaseFormFor with no directories named: the form
+// speaks of "the identity system" and "the HR system".
+func OpenCaseForm(initialManager string) *offboard.Form {
+	return OpenCaseFormFor(initialManager, Directories{})
+}
+
+// OpenCaseFormFor asks HR for a new case. Its inputs are employee (a person
 // picker), employee_email (for people not in chat), manager (a person
 // picker), kind, last_day, last_time, notes and confirm_unknown (open
 // even when no directory knows the email). Platforms resolve picked
 // people to emails before Submit; one without pickers shows them as
 // email fields.
-func OpenCaseForm(initialManager string) *offboard.Form {
+func OpenCaseFormFor(initialManager string, dirs Directories) *offboard.Form {
+	identity := append([]string(nil), dirs.Identity...)
+	if len(identity) == 0 {
+		identity = []string{"the identity system"}
+	}
+	known := offboard.JoinOr(append(append([]string(nil), dirs.Identity...), dirs.HR...))
+	if known == "" {
+		known = "the identity or the HR system"
+	}
 	return &offboard.Form{
 		ID:     FormOpenCase,
 		Title:  "Offboard someone",
@@ -34,7 +56,7 @@ func OpenCaseForm(initialManager string) *offboard.Form {
 			{ID: "employee_email", Label: "…or their work email", Kind: offboard.InputEmail,
 				Placeholder: "jane@example.com"},
 			{ID: "manager", Label: "Their manager", Kind: offboard.InputUser, Initial: initialManager,
-				Hint: "Approves data transfers; optional when Okta or BambooHR knows it"},
+				Hint: "Approves data transfers; optional when " + known + " knows it"},
 			{ID: "kind", Label: "Departure", Kind: offboard.InputSelect, Required: true, Initial: string(offboard.Voluntary),
 				Options: []offboard.Option{
 					{Value: string(offboard.Voluntary), Label: "Voluntary (resignation)"},
@@ -48,7 +70,7 @@ func OpenCaseForm(initialManager string) *offboard.Form {
 				Hint: "Optional, HH:MM"},
 			{ID: "notes", Label: "Notes", Kind: offboard.InputTextarea,
 				Hint: "Seen by everyone working the case"},
-			{ID: inputConfirmUnknown, Label: "If Okta or the HR system does not know them", Kind: offboard.InputSelect,
+			{ID: inputConfirmUnknown, Label: "If " + offboard.JoinOr(append(identity, "the HR system")) + " does not know them", Kind: offboard.InputSelect,
 				Initial: "no", Hint: "A typo would open a case for nobody while the real person keeps their access",
 				Options: []offboard.Option{
 					{Value: "no", Label: "Stop and suggest the closest email"},

@@ -11,6 +11,7 @@ import (
 
 	"github.com/offboard-dev/offboard"
 	"github.com/offboard-dev/offboard/bot"
+	oktaconn "github.com/offboard-dev/offboard/connectors/okta"
 	"github.com/offboard-dev/offboard/flows/flowstest"
 	"github.com/offboard-dev/offboard/internal/testclock"
 	"github.com/offboard-dev/offboard/store"
@@ -74,7 +75,7 @@ func newHarnessWith(t *testing.T, mutate func(*flowstest.Options)) *harness {
 		t.Fatal(err)
 	}
 	h := &harness{t: t, ctx: context.Background(), clock: testclock.New(start), loc: loc, db: db}
-	o := flowstest.Options{Store: db, Clock: h.clock, Roles: testRoles, Location: loc,
+	o := flowstest.Options{Connectors: offboard.Connectors{oktaconn.Declaration()}, Store: db, Clock: h.clock, Roles: testRoles, Location: loc,
 		AfterCommit: func() { h.wakes.Add(1) }}
 	if mutate != nil {
 		mutate(&o)

@@ -30,6 +30,8 @@ type Options struct {
 	// Assistant, when set, answers plain questions first (Ask); when it
 	// does not understand, Ask falls back to its own few phrasings.
 	Assistant Assistant
+	// Directories name the systems the open-case form says know people.
+	Directories Directories
 }
 
 // Assistant answers a plain question; ok is false when it did not
@@ -46,6 +48,7 @@ type Router struct {
 	log    *slog.Logger
 	roles  func(string) []offboard.Role
 	asst   Assistant
+	dirs   Directories
 }
 
 // New builds a Router.
@@ -63,7 +66,13 @@ func New(o Options) (*Router, error) {
 	if r.log == nil {
 		r.log = slog.New(slog.DiscardHandler)
 	}
+	r.dirs = o.Directories
 	return r, nil
+}
+
+// OpenCaseForm is the open-case form naming the router's directories.
+func (r *Router) OpenCaseForm(initialManager string) *offboard.Form {
+	return OpenCaseFormFor(initialManager, r.dirs)
 }
 
 // listLimit caps the cases one list reply shows.
@@ -126,7 +135,7 @@ func (r *Router) Command(ctx context.Context, who offboard.Actor, text string) o
 				return r.openCase(ctx, who, offboard.OpenCase{By: who, Source: source(who)})
 			}
 		}
-		return offboard.Reply{Ephemeral: true, Text: "Fill in the form to open an offboarding case.", Form: OpenCaseForm("")}
+		return offboard.Reply{Ephemeral: true, Text: "Fill in the form to open an offboarding case.", Form: r.OpenCaseForm("")}
 	case CmdHelp:
 		return Help()
 	case CmdOpen:

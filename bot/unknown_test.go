@@ -8,6 +8,7 @@ import (
 
 	"github.com/offboard-dev/offboard"
 	"github.com/offboard-dev/offboard/bot"
+	oktaconn "github.com/offboard-dev/offboard/connectors/okta"
 	"github.com/offboard-dev/offboard/flows/flowstest"
 	"github.com/offboard-dev/offboard/internal/testclock"
 	"github.com/offboard-dev/offboard/store"
@@ -23,12 +24,13 @@ func newDirectoryHarness(t *testing.T) *harness {
 	}
 	t.Cleanup(func() { db.Close() })
 	dir := offboard.NewDirectory("okta")
+	dir.SetLabel("okta", "Okta")
 	dir.Set("okta", []offboard.Person{
 		{Email: jane.Email, Name: "Jane Doe", ManagerEmail: manager.Email},
 		{Email: manager.Email, Name: "Mona Manager"},
 	}, start)
 	h := &harness{t: t, ctx: t.Context(), clock: testclock.New(start), loc: nil, db: db}
-	h.engine = flowstest.New(t, flowstest.Options{Store: db, Clock: h.clock, Roles: testRoles,
+	h.engine = flowstest.New(t, flowstest.Options{Connectors: offboard.Connectors{oktaconn.Declaration()}, Store: db, Clock: h.clock, Roles: testRoles,
 		Lookup: dir.Lookup, NameOf: dir.NameOf, Escalation: flowstest.EscalationPolicy{ManagerOf: dir.ManagerOf},
 		AfterCommit: func() { h.wakes.Add(1) }})
 	h.router, err = bot.New(bot.Options{Engine: h.engine, Clock: h.clock, Roles: testRoles})

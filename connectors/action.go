@@ -9,13 +9,13 @@ import (
 
 // Request is one run of an action for one task of one case.
 type Request struct {
-	// JobID is the outbox job's stable id ("OFF-0042/okta_suspend#1"). It
+	// JobID is the outbox job's stable id ("OFF-0042/<system>_suspend#1"). It
 	// is the same on every attempt, so a connector may use it as an
 	// idempotency key with the outside API.
 	JobID   string
 	CaseID  offboard.CaseID
 	TaskKey string
-	// Action is the action id ("okta.suspend").
+	// Action is the action id ("<system>.suspend").
 	Action string
 	// Params are the task's parameters from the playbook, placeholders
 	// filled in. They are never logged.

@@ -64,8 +64,8 @@ func TestRegistry_RegisterUnconfigured(t *testing.T) {
 	if err := r.Register(offboard.ActionManual, connectors.Manual()); err != nil {
 		t.Fatal(err)
 	}
-	r.RegisterUnconfigured("okta", connectors.OktaActionIDs(), why)
-	for _, id := range connectors.OktaActionIDs() {
+	r.RegisterUnconfigured("okta", oktaIDs, why)
+	for _, id := range oktaIDs {
 		if !r.Known(id) {
 			t.Fatalf("%s not known", id)
 		}
@@ -91,7 +91,7 @@ func TestRegistry_RegisterUnconfigured(t *testing.T) {
 	got := r.Status()
 	want := []connectors.ConnectorStatus{
 		{Connector: "manual", Configured: true, Actions: []string{"manual"}},
-		{Connector: "okta", Configured: false, Why: why, Actions: sorted(connectors.OktaActionIDs())},
+		{Connector: "okta", Configured: false, Why: why, Actions: sorted(oktaIDs)},
 	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("Status() = %+v\nwant %+v", got, want)
@@ -115,23 +115,15 @@ func TestRegistry_RegisterUnconfigured_panics(t *testing.T) {
 	}
 }
 
+// oktaIDs are the ids an Okta-like connector registers; the registry
+// tests need names, not the connector (connectors/okta declares its own).
+var oktaIDs = []string{"okta.suspend", "okta.clear_sessions", "okta.reset_factors", "okta.revoke_grants",
+	"okta.remove_groups", "okta.deactivate", "okta.app_report", "okta.restore"}
+
 func sorted(s []string) []string {
 	s = slices.Clone(s)
 	slices.Sort(s)
 	return s
-}
-
-func TestOktaActionIDs(t *testing.T) {
-	want := []string{"okta.suspend", "okta.clear_sessions", "okta.reset_factors", "okta.revoke_grants",
-		"okta.remove_groups", "okta.deactivate", "okta.app_report", "okta.restore"}
-	ids := connectors.OktaActionIDs()
-	if !slices.Equal(ids, want) {
-		t.Errorf("OktaActionIDs() = %v, want %v", ids, want)
-	}
-	ids[0] = "changed"
-	if connectors.OktaActionIDs()[0] != "okta.suspend" {
-		t.Error("OktaActionIDs shares its slice")
-	}
 }
 
 func TestRetryable(t *testing.T) {
@@ -203,7 +195,7 @@ func TestValidActionID(t *testing.T) {
 func ExampleRegistry() {
 	reg := connectors.NewRegistry()
 	_ = reg.Register(offboard.ActionManual, connectors.Manual())
-	reg.RegisterUnconfigured("okta", connectors.OktaActionIDs(), "Okta is not configured: set okta.org_url and okta.api_token")
+	reg.RegisterUnconfigured("okta", oktaIDs, "Okta is not configured: set okta.org_url and okta.api_token")
 	for _, s := range reg.Status() {
 		if s.Configured {
 			fmt.Println(s.Connector, "configured:", s.Actions)
@@ -214,4 +206,84 @@ func ExampleRegistry() {
 	// Output:
 	// manual configured: [manual]
 	// okta not configured: Okta is not configured: set okta.org_url and okta.api_token
+}
+
+// fakeIdP is a test-only connector declaration.
+var fakeIdP = offboard.Connector{
+	Name: "fakeidp", Label: "Fake IdP",
+	Bindings: []offboard.Binding{
+		{Capability: offboard.IdentitySuspend, Action: "fakeidp.suspend", Title: "Suspend the Fake IdP account"},
+	},
+	Actions: []string{"fakeidp.suspend", "fakeidp.extra"},
+}
+
+func TestRegistry_RegisterConnector(t *testing.T) {
+	r := connectors.NewRegistry()
+	actions := map[string]connectors.Action{"fakeidp.suspend": connectors.ActionFunc(ok), "fakeidp.extra": connectors.ActionFunc(ok)}
+	if err := r.RegisterConnector(fakeIdP, actions); err != nil {
+		t.Fatal(err)
+	}
+	if !r.Declared("fakeidp") || !r.Known("fakeidp.suspend") || !r.Known("fakeidp.extra") {
+		t.Fatalf("registered: declared %v, ids %v", r.Declared("fakeidp"), r.IDs())
+	}
+	if got := r.Connectors(); len(got) != 1 || got[0].Label != "Fake IdP" {
+		t.Errorf("Connectors() = %+v", got)
+	}
+	if err := r.RegisterConnector(fakeIdP, actions); err == nil {
+		t.Error("registering the connector twice: no error")
+	}
+
+	bad := []struct {
+		name    string
+		decl    offboard.Connector
+		actions map[string]connectors.Action
+	}{
+		{"missing action", fakeIdP, map[string]connectors.Action{"fakeidp.suspend": connectors.ActionFunc(ok)}},
+		{"undeclared action", fakeIdP, map[string]connectors.Action{"fakeidp.suspend": connectors.ActionFunc(ok),
+			"fakeidp.extra": connectors.ActionFunc(ok), "fakeidp.other": connectors.ActionFunc(ok)}},
+		{"binding to another's action", offboard.Connector{Name: "x", Label: "X", Actions: []string{"x.a"},
+			Bindings: []offboard.Binding{{Capability: offboard.IdentitySuspend, Action: "y.a", Title: "t"}}},
+			map[string]connectors.Action{"x.a": connectors.ActionFunc(ok)}},
+		{"unknown capability", offboard.Connector{Name: "x", Label: "X", Actions: []string{"x.a"},
+			Bindings: []offboard.Binding{{Capability: "identity.teleport", Action: "x.a", Title: "t"}}},
+			map[string]connectors.Action{"x.a": connectors.ActionFunc(ok)}},
+	}
+	for _, tt := range bad {
+		if err := connectors.NewRegistry().RegisterConnector(tt.decl, tt.actions); err == nil {
+			t.Errorf("%s: no error", tt.name)
+		}
+	}
+}
+
+func TestRegistry_DeclareConnector(t *testing.T) {
+	const why = "Fake IdP is not configured: set fakeidp.url"
+	r := connectors.NewRegistry()
+	// A test's fake registered one action by id; the rest fail saying why.
+	if err := r.Register("fakeidp.suspend", connectors.ActionFunc(ok)); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.DeclareConnector(fakeIdP, why); err != nil {
+		t.Fatal(err)
+	}
+	a, _ := r.Lookup("fakeidp.suspend")
+	if _, err := a.Run(context.Background(), connectors.Request{}); err != nil {
+		t.Errorf("the registered fake was replaced: %v", err)
+	}
+	a, known := r.Lookup("fakeidp.extra")
+	if !known {
+		t.Fatal("fakeidp.extra not registered as unconfigured")
+	}
+	if _, err := a.Run(context.Background(), connectors.Request{}); offboard.ErrorMessage(err) != why || connectors.Retryable(err) {
+		t.Errorf("unconfigured action: %v, want the permanent %q", err, why)
+	}
+	if got := r.Connectors(); len(got) != 1 || got[0].Name != "fakeidp" {
+		t.Errorf("Connectors() = %+v", got)
+	}
+	st := r.Status()
+	if len(st) != 1 || st[0].Configured || st[0].Why != why || fmt.Sprint(st[0].Capabilities) != "[identity.suspend]" {
+		t.Errorf("Status() = %+v, want fakeidp not configured, implementing identity.suspend", st)
+	}
+	if err := r.DeclareConnector(offboard.Connector{Name: "Bad Name"}, why); err == nil {
+		t.Error("an invalid declaration: no error")
+	}
 }

@@ -1,7 +1,7 @@
 // Package connectors defines how offboard acts on outside systems: the
 // Action interface every connector implements, the error contract the
 // outbox worker pool in flows/runner relies on, and the Registry that maps
-// playbook action ids ("okta.suspend") to actions.
+// playbook action ids ("name.verb") to actions.
 //
 // # Actions
 //
@@ -38,10 +38,15 @@
 // # Registry
 //
 // There are no package globals and no init registration: cmd/offboard's
-// wiring builds a Registry, registers the configured connectors' actions,
-// and registers the actions of connectors that are not configured with
-// RegisterUnconfigured, so a playbook that names them still validates and
-// its tasks fail with a message saying what to configure.
+// wiring builds a Registry and registers each configured connector with
+// RegisterConnector: its declaration (an offboard.Connector: the
+// capabilities it implements, each bound to one of its action ids with
+// the task title and button people see) and its actions. A connector
+// that is not configured is declared with DeclareConnector, which
+// registers its actions as failing permanently with a message saying what
+// to configure, so the playbook still gets its tasks and they fail
+// visibly. The engine assembles the default playbook from the
+// declarations (Registry.Connectors).
 //
 // # Imports
 //

@@ -19,8 +19,8 @@ func ValidActionID(id string) bool {
 	return id == offboard.ActionManual || actionIDPattern.MatchString(id)
 }
 
-// ConnectorOf returns the connector part of an action id: "okta" for
-// "okta.suspend", "manual" for "manual".
+// ConnectorOf returns the connector part of an action id: "name" for
+// "name.verb", "manual" for "manual".
 func ConnectorOf(id string) string {
 	name, _, _ := strings.Cut(id, ".")
 	return name
@@ -31,6 +31,9 @@ func ConnectorOf(id string) string {
 type Registry struct {
 	mu      sync.RWMutex
 	actions map[string]entry
+	// declared are the connectors' declarations, in registration order:
+	// the playbook is assembled from them.
+	declared offboard.Connectors
 }
 
 type entry struct {
@@ -49,6 +52,9 @@ type ConnectorStatus struct {
 	Why string
 	// Actions are the connector's action ids, sorted.
 	Actions []string
+	// Capabilities are what its declaration says it implements, in the
+	// safe order; none for a connector registered without one (manual).
+	Capabilities []offboard.Capability
 }
 
 // NewRegistry returns an empty registry.
@@ -77,8 +83,8 @@ func (r *Registry) Register(id string, a Action) error {
 
 // RegisterUnconfigured registers the actions of a connector that is not
 // configured. Each id resolves to an action that fails permanently
-// (EINVALID) with the message why, such as "Okta is not configured: set
-// okta.org_url and okta.api_token", so playbooks naming the actions still
+// (EINVALID) with the message why, such as "X is not configured: set
+// x.url and x.api_token", so playbooks naming the actions still
 // validate and their tasks fail saying what to do.
 //
 // A wiring mistake is a programming error: RegisterUnconfigured panics if
@@ -102,6 +108,86 @@ func (r *Registry) RegisterUnconfigured(connector string, ids []string, why stri
 		}
 		r.actions[id] = entry{action: fail, connector: connector, why: msg}
 	}
+}
+
+// RegisterConnector registers a configured connector: its declaration
+// (what it implements) and an action for each of its action ids. A
+// declaration that does not validate, an action missing or not declared,
+// or a connector or action registered before, is an error.
+func (r *Registry) RegisterConnector(c offboard.Connector, actions map[string]Action) error {
+	if err := c.Validate(); err != nil {
+		return fmt.Errorf("connectors: %w", err)
+	}
+	for id := range actions {
+		if !c.Owns(id) {
+			return fmt.Errorf("connectors: %s: action %q is not declared", c.Name, id)
+		}
+	}
+	for _, id := range c.Actions {
+		if actions[id] == nil {
+			return fmt.Errorf("connectors: %s: no action for %q", c.Name, id)
+		}
+	}
+	if err := r.declare(c); err != nil {
+		return err
+	}
+	for _, id := range c.Actions {
+		if err := r.Register(id, actions[id]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// DeclareConnector records the declaration of a connector whose actions
+// are registered some other way (a test's fakes) or not at all: every
+// declared action id not registered yet fails permanently with why, as
+// RegisterUnconfigured does. The connector's capabilities stay in the
+// playbook either way, so an unconfigured connector's tasks fail saying
+// what to configure instead of silently vanishing.
+func (r *Registry) DeclareConnector(c offboard.Connector, why string) error {
+	if err := c.Validate(); err != nil {
+		return fmt.Errorf("connectors: %w", err)
+	}
+	if err := r.declare(c); err != nil {
+		return err
+	}
+	var missing []string
+	for _, id := range c.Actions {
+		if !r.Known(id) {
+			missing = append(missing, id)
+		}
+	}
+	if len(missing) > 0 {
+		r.RegisterUnconfigured(c.Name, missing, why)
+	}
+	return nil
+}
+
+func (r *Registry) declare(c offboard.Connector) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, dup := r.declared.Named(c.Name); dup {
+		return fmt.Errorf("connectors: connector %q is declared twice", c.Name)
+	}
+	r.declared = append(r.declared, c)
+	return nil
+}
+
+// Declared reports whether a connector called name was declared.
+func (r *Registry) Declared(name string) bool {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	_, ok := r.declared.Named(name)
+	return ok
+}
+
+// Connectors returns the declarations, in registration order. It fits
+// flows.Options.Connectors.
+func (r *Registry) Connectors() offboard.Connectors {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return slices.Clone(r.declared)
 }
 
 // Lookup returns the action registered under id.
@@ -153,6 +239,12 @@ func (r *Registry) Status() []ConnectorStatus {
 	out := make([]ConnectorStatus, 0, len(byName))
 	for _, s := range byName {
 		slices.Sort(s.Actions)
+		if c, ok := r.declared.Named(s.Connector); ok {
+			for _, b := range c.Bindings {
+				s.Capabilities = append(s.Capabilities, b.Capability)
+			}
+			slices.SortFunc(s.Capabilities, func(a, b offboard.Capability) int { return a.Rank() - b.Rank() })
+		}
 		out = append(out, *s)
 	}
 	slices.SortFunc(out, func(a, b ConnectorStatus) int { return strings.Compare(a.Connector, b.Connector) })

@@ -24,6 +24,10 @@ type Options struct {
 	RevocationHour, RevocationMinute int
 	// Playbooks are the configured playbooks (see ResolvePlaybooks).
 	Playbooks []offboard.Playbook
+	// Connectors are the registered connectors' declarations: the default
+	// playbook's capability tasks become theirs, and a cancelled case's
+	// restore uses their identity.restore bindings.
+	Connectors offboard.Connectors
 	// KnownAction reports whether an action id exists; nil accepts all.
 	KnownAction func(string) bool
 	// DeactivateAfter is the max_wait of a task that waits on others and
@@ -84,6 +88,7 @@ type Engine struct {
 	maxPast         time.Duration
 	maxAttempts     int
 	knownAction     func(string) bool
+	connectors      offboard.Connectors
 	escalation      EscalationPolicy
 	depts           offboard.Departments
 	redactor        *offboard.Redactor
@@ -135,7 +140,8 @@ func New(o Options) (*Engine, error) {
 	if e.log == nil {
 		e.log = slog.New(slog.DiscardHandler)
 	}
-	pbs, err := ResolvePlaybooks(o.Playbooks, o.KnownAction, o.Departments)
+	e.connectors = o.Connectors
+	pbs, err := ResolvePlaybooks(o.Playbooks, o.Connectors, o.KnownAction, o.Departments)
 	if err != nil {
 		return nil, err
 	}
@@ -181,6 +187,7 @@ func (e *Engine) Apply(ctx context.Context, cmd offboard.Command) (*offboard.Res
 			return err
 		}
 		res = r
+		e.fillButtons(res.Tasks)
 		res.JobsQueued = d.jobs
 		wroteJobs = d.wroteJobs
 		return nil

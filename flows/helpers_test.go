@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/offboard-dev/offboard"
+	oktaconn "github.com/offboard-dev/offboard/connectors/okta"
 	"github.com/offboard-dev/offboard/flows"
 	"github.com/offboard-dev/offboard/internal/testclock"
 	"github.com/offboard-dev/offboard/store"
@@ -69,7 +70,7 @@ func newHarness(t testing.TB, mutate ...func(*flows.Options)) *harness {
 	}
 	t.Cleanup(func() { db.Close() })
 	clock := testclock.New(start)
-	o := flows.Options{Store: db, Clock: clock, Roles: testRoles, Location: time.UTC}
+	o := flows.Options{Store: db, Clock: clock, Roles: testRoles, Location: time.UTC, Connectors: offboard.Connectors{oktaconn.Declaration()}}
 	for _, m := range mutate {
 		m(&o)
 	}

@@ -18,7 +18,7 @@ import (
 // HRIS is the authority on its own people, nobody is there to click
 // "confirm", and refusing a real termination would keep a leaver's
 // access, the worse mistake. A wrong email there still fails loudly,
-// task by task ("no Okta user"). Their manager is another matter: a
+// task by task (no such user in the identity system). Their manager is another matter: a
 // manager the directory does not know would leave approvals waiting on
 // nobody, so the directory's manager of the employee replaces it when
 // there is one. It returns how the manager was chosen when it changed it.
@@ -69,7 +69,7 @@ func (d *decision) checkKnown(c offboard.OpenCase, emp *offboard.Employee) (mana
 }
 
 // unknownMessage says which emails no directory knows and what was
-// probably meant: "no one with the email jane.doe@exmaple.com in Okta;
+// probably meant: "no one with the email jane.doe@exmaple.com in <directory>;
 // did you mean jane.doe@example.com?".
 func unknownMessage(unknown []offboard.UnknownEmail) string {
 	parts := make([]string, 0, len(unknown))

@@ -13,6 +13,8 @@ import (
 func knownHarness(t *testing.T) (*harness, *offboard.Directory) {
 	t.Helper()
 	dir := offboard.NewDirectory("bamboohr", "okta")
+	dir.SetLabel("bamboohr", "BambooHR")
+	dir.SetLabel("okta", "Okta")
 	dir.Set("okta", []offboard.Person{
 		{Email: jane.Email, Name: "Jane Doe", ManagerEmail: manager.Email},
 		{Email: manager.Email, Name: "Mona Manager", ManagerEmail: admin.Email},
@@ -118,6 +120,7 @@ func TestEngine_OpenCase_NoDirectoryNoCheck(t *testing.T) {
 	// A directory configured but not read yet (or read empty): nothing to
 	// check against, so nothing is refused.
 	dir := offboard.NewDirectory("okta")
+	dir.SetLabel("okta", "Okta")
 	h2 := newHarness(t, func(o *flows.Options) { o.Lookup = dir.Lookup })
 	h2.apply(offboard.OpenCase{By: hr, Kind: offboard.Involuntary, Employee: offboard.Employee{Email: "anyone@exmaple.com"}})
 	dir.Set("okta", nil, start)

@@ -37,10 +37,15 @@ func ParsePlaybook(b []byte) (offboard.Playbook, error) {
 // and validates the result. A configured playbook named "default"
 // changes the built-in one: its tasks replace tasks with the same key or
 // are added, and Remove drops tasks. Other playbooks start empty or from
-// Extends. Errors name the playbook and the task.
-func ResolvePlaybooks(configured []offboard.Playbook, knownAction func(string) bool, depts offboard.Departments) (map[string]*offboard.Playbook, error) {
+// Extends. Capability tasks become one task per connector implementing
+// them (see assemble.go) before the merge, so overrides and removals
+// work on the keys people see. Errors name the playbook and the task.
+func ResolvePlaybooks(configured []offboard.Playbook, connectors offboard.Connectors, knownAction func(string) bool, depts offboard.Departments) (map[string]*offboard.Playbook, error) {
 	builtin, err := DefaultPlaybook()
 	if err != nil {
+		return nil, err
+	}
+	if builtin.Tasks, err = expandCapabilities(builtin.Name, builtin.Tasks, connectors); err != nil {
 		return nil, err
 	}
 	byName := map[string]offboard.Playbook{}
@@ -81,7 +86,11 @@ func ResolvePlaybooks(configured []offboard.Playbook, knownAction func(string) b
 				merged.Kinds = base.Kinds
 			}
 		}
-		for _, t := range p.Tasks {
+		tasks, err := expandCapabilities(name, p.Tasks, connectors)
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range tasks {
 			if i := slices.IndexFunc(merged.Tasks, func(x offboard.TaskTemplate) bool { return x.Key == t.Key }); i >= 0 {
 				merged.Tasks[i] = t
 			} else {
@@ -101,6 +110,7 @@ func ResolvePlaybooks(configured []offboard.Playbook, knownAction func(string) b
 				return !slices.ContainsFunc(merged.Tasks, func(x offboard.TaskTemplate) bool { return x.Key == dep }) && slices.Contains(p.Remove, dep)
 			})
 		}
+		resolveAfter(merged.Tasks, connectors)
 		if err := merged.Validate(knownAction, depts); err != nil {
 			return nil, err
 		}

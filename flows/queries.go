@@ -24,6 +24,7 @@ func (e *Engine) GetCase(ctx context.Context, actor offboard.Actor, id offboard.
 		if err != nil {
 			return err
 		}
+		e.fillButtons(v.Tasks)
 		return offboard.CanViewCase(actor, v.Case)
 	})
 	if err != nil {
@@ -46,6 +47,7 @@ func (e *Engine) ListCases(ctx context.Context, actor offboard.Actor, status off
 			return err
 		}
 		out, err = visibleViews(tx, actor, ids, limit)
+		e.fillViews(out)
 		return err
 	})
 	return e.withDepartments(out...), err
@@ -76,6 +78,7 @@ func (e *Engine) FindCases(ctx context.Context, actor offboard.Actor, query stri
 			return err
 		}
 		out, err = visibleViews(tx, actor, ids, 0)
+		e.fillViews(out)
 		return err
 	})
 	return e.withDepartments(out...), err
@@ -94,6 +97,7 @@ func (e *Engine) findByName(tx offboard.Tx, actor offboard.Actor, query string, 
 	if err != nil {
 		return err
 	}
+	e.fillViews(views)
 	for _, v := range views {
 		if nameMatches(v.Case.Employee, q) {
 			*out = append(*out, v)
@@ -175,6 +179,26 @@ func viewOf(tx offboard.Tx, c *offboard.Case) (*offboard.CaseView, error) {
 		return nil, err
 	}
 	return &offboard.CaseView{Case: c, Tasks: tasks, Approvals: apps}, nil
+}
+
+func (e *Engine) fillViews(views []*offboard.CaseView) {
+	for _, v := range views {
+		e.fillButtons(v.Tasks)
+	}
+}
+
+// fillButtons gives tasks stored before their binding's words were kept
+// on the task (cases opened by an older version) their button's label,
+// for display only; nothing is written.
+func (e *Engine) fillButtons(tasks []*offboard.Task) {
+	for _, t := range tasks {
+		if t.Button != "" || t.Manual() {
+			continue
+		}
+		if s, _, ok := e.connectors.Owner(t.Action); ok {
+			t.Button = buttonOf(s, t.Action)
+		}
+	}
 }
 
 // CaseSummaries returns the cases with a status that the actor may see,

@@ -16,13 +16,13 @@ func TestReconcileTermination(t *testing.T) {
 		return offboard.Termination{EmployeeID: "4242", Email: " jane@example.com ", Name: "Jane Doe", ManagerEmail: "boss@example.com",
 			TerminationDate: date, Kind: offboard.Involuntary, KindMapped: true, Type: "Dismissal"}
 	}
-	active := &offboard.IdentityStatus{Found: true, Active: true, Status: "ACTIVE"}
+	active := &offboard.AccountStatus{Found: true, Active: true, Status: "ACTIVE"}
 	for _, tc := range []struct {
 		name   string
 		hr     offboard.HRSystem
 		idp    string
 		term   func() offboard.Termination
-		status *offboard.IdentityStatus
+		status *offboard.AccountStatus
 		// want: "check", "nothing", "problem:<text>" or "open"
 		want string
 		// for "open": the case's dedupe key, kind and notes it holds
@@ -39,9 +39,9 @@ func TestReconcileTermination(t *testing.T) {
 		{name: "date is no date", term: func() offboard.Termination { return jane("27/02/2026") },
 			want: `problem:BambooHR employee 4242: termination date "27/02/2026" is not a date`},
 		{name: "suspended", term: func() offboard.Termination { return jane("2026-02-27") },
-			status: &offboard.IdentityStatus{Found: true, Status: "SUSPENDED"}, want: "nothing"},
+			status: &offboard.AccountStatus{Found: true, Status: "SUSPENDED"}, want: "nothing"},
 		{name: "not in the identity system", term: func() offboard.Termination { return jane("2026-02-27") },
-			status: &offboard.IdentityStatus{}, want: "nothing"},
+			status: &offboard.AccountStatus{}, want: "nothing"},
 		{name: "terminated and still active", term: func() offboard.Termination { return jane("2026-02-27") }, status: active,
 			want: "open", key: "bamboohr:4242:2026-02-27", kind: offboard.Involuntary,
 			notes: []string{"Reconciliation: terminated in BambooHR on 2026-02-27 but still ACTIVE in Okta"}},
@@ -61,7 +61,7 @@ func TestReconcileTermination(t *testing.T) {
 		}, status: active, want: "open", key: "bamboohr:4242:2026-02-27", kind: offboard.Voluntary,
 			notes: []string{"BambooHR has no termination type; confirm voluntary/involuntary"}},
 		{name: "other systems' names", hr: offboard.HRSystem{Name: "workday", Label: "Workday"}, idp: "Entra ID",
-			term: func() offboard.Termination { return jane("2026-02-27") }, status: &offboard.IdentityStatus{Found: true, Active: true, Status: "enabled"},
+			term: func() offboard.Termination { return jane("2026-02-27") }, status: &offboard.AccountStatus{Found: true, Active: true, Status: "enabled"},
 			want: "open", key: "workday:4242:2026-02-27", kind: offboard.Involuntary,
 			notes: []string{"Reconciliation: terminated in Workday on 2026-02-27 but still enabled in Entra ID"}},
 	} {

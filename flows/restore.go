@@ -95,13 +95,13 @@ func (d *decision) ensureRestore(cs *offboard.Case, tasks []*offboard.Task, trig
 			keys[i] = r.Key
 		}
 		if err := d.audit(cs.ID, "task.restore_needed", t.Key, offboard.OutcomeOK,
-			fmt.Sprintf("%s was cancelled after access was revoked in %s; IT must restore it", cs.ID, vendorLabel(v)),
+			fmt.Sprintf("%s was cancelled after access was revoked in %s; IT must restore it", cs.ID, d.vendorLabel(v)),
 			map[string]string{"revoked": strings.Join(keys, ", "), "action": t.Action, "note": note}); err != nil {
 			return err
 		}
 		if err := d.notify(offboard.Notice{Kind: offboard.NoticeRestoreNeeded, CaseID: cs.ID, TaskKey: t.Key, Department: offboard.DeptIT,
 			Text: fmt.Sprintf("%s for %s was cancelled after access was revoked in %s: IT, restore it (%q on the IT card)",
-				cs.ID, cs.Employee.DisplayName(), vendorLabel(v), t.Title)}); err != nil {
+				cs.ID, cs.Employee.DisplayName(), d.vendorLabel(v), t.Title)}); err != nil {
 			return err
 		}
 	}
@@ -109,10 +109,14 @@ func (d *decision) ensureRestore(cs *offboard.Case, tasks []*offboard.Task, trig
 }
 
 func (d *decision) newRestoreTask(cs *offboard.Case, vendor, key string, order int, revoked []*offboard.Task, note string) *offboard.Task {
-	action := vendor + ".restore"
-	title := fmt.Sprintf("Restore %s access", vendorLabel(vendor))
-	if d.e.knownAction != nil && !d.e.knownAction(action) {
-		action, title = offboard.ActionManual, fmt.Sprintf("Restore %s access by hand", vendorLabel(vendor))
+	// The identity.restore binding of the system whose revocations it
+	// undoes; a system that cannot restore (or is not registered) gets a
+	// task a person does by hand.
+	var action, title, button string
+	if _, b, ok := d.e.connectors.RestoreFor(revoked[0].Action); ok && (d.e.knownAction == nil || d.e.knownAction(b.Action)) {
+		action, title, button = b.Action, b.Title, b.Button
+	} else {
+		action, title = offboard.ActionManual, fmt.Sprintf("Restore %s access by hand", d.vendorLabel(vendor))
 	}
 	params := map[string]string{}
 	// The account the revocations acted on, so the restore finds the same
@@ -129,7 +133,7 @@ func (d *decision) newRestoreTask(cs *offboard.Case, vendor, key string, order i
 	}
 	return &offboard.Task{
 		CaseID: cs.ID, Key: key, Order: order, Department: offboard.DeptIT, Title: title,
-		Action: action, Params: params, Priority: offboard.PriorityRevocation,
+		Action: action, Button: button, Params: params, Priority: offboard.PriorityRevocation,
 		Status: offboard.TaskPending, Restore: true, Note: note,
 	}
 }
@@ -140,19 +144,25 @@ func (d *decision) restoreNote(vendor string, revoked []*offboard.Task) string {
 	var did, lost []string
 	for _, r := range revoked {
 		did = append(did, fmt.Sprintf("%s (%s)", r.Title, r.Status))
-		if l := offboard.Irreversible(r.Action); l != "" && !slices.Contains(lost, l) {
+		_, c, _ := d.e.connectors.Owner(r.Action)
+		if l := offboard.Irreversible(c, r.Action); l != "" && !slices.Contains(lost, l) {
 			lost = append(lost, l)
 		}
 	}
 	note := fmt.Sprintf("The case was cancelled after these took effect in %s: %s. Restoring lifts the suspension, or reactivates a deactivated account without emailing the person (IT hands over the activation).",
-		vendorLabel(vendor), strings.Join(did, ", "))
+		d.vendorLabel(vendor), strings.Join(did, ", "))
 	if len(lost) > 0 {
 		note += " It cannot bring back: " + strings.Join(lost, "; ") + "."
 	}
 	return note
 }
 
-func vendorLabel(v string) string {
+// vendorLabel names a system for people: its declared label, else its
+// name capitalised.
+func (d *decision) vendorLabel(v string) string {
+	if s, ok := d.e.connectors.Named(v); ok {
+		return s.Label
+	}
 	if v == "" {
 		return "the identity system"
 	}

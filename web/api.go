@@ -44,7 +44,7 @@ type createCaseRequest struct {
 	Notes        string          `json:"notes"`
 	DedupeKey    string          `json:"dedupe_key"`
 	// ConfirmUnknown opens the case although no directory knows an
-	// email (someone outside Okta and the HRIS); without it such an
+	// email (someone outside the identity system and the HRIS); without it such an
 	// email answers 422 with the nearest known one.
 	ConfirmUnknown bool `json:"confirm_unknown"`
 }

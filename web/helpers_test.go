@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/offboard-dev/offboard"
+	oktaconn "github.com/offboard-dev/offboard/connectors/okta"
 	"github.com/offboard-dev/offboard/flows/flowstest"
 	"github.com/offboard-dev/offboard/store"
 	"github.com/offboard-dev/offboard/web"
@@ -73,7 +74,7 @@ func newHarness(tb testing.TB, opts ...func(*web.Options)) *harness {
 	}
 	tb.Cleanup(func() { _ = db.Close() })
 	h := &harness{tb: tb, db: db, logs: &syncBuffer{}}
-	eng := flowstest.New(tb, flowstest.Options{Store: db, Roles: func(string) []offboard.Role { return nil },
+	eng := flowstest.New(tb, flowstest.Options{Connectors: offboard.Connectors{oktaconn.Declaration()}, Store: db, Roles: func(string) []offboard.Role { return nil },
 		AfterCommit: func() { h.wakes.Add(1) }})
 	o := web.Options{
 		Engine:  eng,

@@ -24,6 +24,7 @@ func TestServer_CreateCaseUnknownEmail(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = db.Close() })
 	dir := offboard.NewDirectory("okta")
+	dir.SetLabel("okta", "Okta")
 	dir.Set("okta", []offboard.Person{{Email: "jane.doe@example.com", Name: "Jane Doe", ManagerEmail: "mona.manager@example.com"}}, time.Now())
 	eng := flowstest.New(t, flowstest.Options{Store: db, Lookup: dir.Lookup})
 	h := newHarness(t, func(o *web.Options) { o.Engine = eng })

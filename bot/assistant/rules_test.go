@@ -10,6 +10,7 @@ import (
 
 	"github.com/offboard-dev/offboard"
 	"github.com/offboard-dev/offboard/bot/assistant"
+	oktaconn "github.com/offboard-dev/offboard/connectors/okta"
 	"github.com/offboard-dev/offboard/flows/flowstest"
 	"github.com/offboard-dev/offboard/internal/testclock"
 	"github.com/offboard-dev/offboard/store"
@@ -59,7 +60,7 @@ func newWorldAfter(t testing.TB, history func(db *store.DB, now time.Time)) *wor
 	}
 	t.Cleanup(func() { db.Close() })
 	clock := testclock.New(time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC))
-	e := flowstest.New(t, flowstest.Options{Store: db, Clock: clock, Roles: roles, Location: time.UTC})
+	e := flowstest.New(t, flowstest.Options{Connectors: offboard.Connectors{oktaconn.Declaration()}, Store: db, Clock: clock, Roles: roles, Location: time.UTC})
 	w := &world{t: t, ctx: context.Background(), engine: e, db: db, clock: clock,
 		a: assistant.New(e, clock, time.UTC), ids: map[string]offboard.CaseID{}}
 	if history != nil {

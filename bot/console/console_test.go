@@ -17,6 +17,7 @@ import (
 	"github.com/offboard-dev/offboard"
 	"github.com/offboard-dev/offboard/bot"
 	"github.com/offboard-dev/offboard/bot/console"
+	oktaconn "github.com/offboard-dev/offboard/connectors/okta"
 	"github.com/offboard-dev/offboard/flows/flowstest"
 	"github.com/offboard-dev/offboard/store"
 )
@@ -55,7 +56,7 @@ func newHarness(t *testing.T) *harness {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	engine := flowstest.New(t, flowstest.Options{Store: db, Roles: rolesOf})
+	engine := flowstest.New(t, flowstest.Options{Connectors: offboard.Connectors{oktaconn.Declaration()}, Store: db, Roles: rolesOf})
 	router, err := bot.New(bot.Options{Engine: engine, Roles: rolesOf})
 	if err != nil {
 		t.Fatal(err)

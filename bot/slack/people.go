@@ -15,8 +15,8 @@ import (
 const usersPage = 200
 
 // People lists the workspace's members with an email, for the directory
-// that catches mistyped emails: someone in Slack but in neither Okta nor
-// the HRIS is still someone. Bots, apps, deleted accounts and Slackbot
+// that catches mistyped emails: someone in Slack but in neither the
+// identity system nor the HRIS is still someone. Bots, apps, deleted accounts and Slackbot
 // are left out. It waits out Slack's rate limit (it runs on the
 // directory's hourly schedule, outside the outbox, so it fights no
 // retry of the workers).

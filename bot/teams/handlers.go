@@ -83,7 +83,7 @@ func (p *Platform) submit(ctx context.Context, act schema.Activity, who offboard
 	reply = p.guard(ctx, act, reply)
 	var fe offboard.FieldErrors
 	if errors.As(err, &fe) {
-		form := formFor(formID, state)
+		form := p.formFor(formID, state)
 		if form == nil {
 			p.answer(ctx, act, offboard.Reply{Text: "That form is out of date; start again."})
 			return
@@ -99,10 +99,10 @@ func (p *Platform) submit(ctx context.Context, act schema.Activity, who offboard
 }
 
 // formFor rebuilds a form from its id and state, to show it again.
-func formFor(id, state string) *offboard.Form {
+func (p *Platform) formFor(id, state string) *offboard.Form {
 	switch id {
 	case bot.FormOpenCase:
-		return bot.OpenCaseForm("")
+		return p.router.OpenCaseForm("")
 	case bot.FormSkipTask:
 		if ref, err := offboard.ParseActionRef(state); err == nil {
 			return bot.SkipForm(ref.CaseID, ref.TaskKey, "")

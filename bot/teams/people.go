@@ -21,8 +21,8 @@ const maxMemberPages = 1000
 
 // People lists the members of the team that holds the Offboarding
 // channel, for the directory that catches mistyped emails: someone in
-// Teams but in neither Okta nor the HRIS is still someone. It needs the
-// Bot Connector's address, configured (teams.service_url) or learned
+// Teams but in neither the identity system nor the HRIS is still
+// someone. It needs the Bot Connector's address, configured (teams.service_url) or learned
 // from Teams' first activity; until then it fails and the directory
 // keeps what it had.
 func (p *Platform) People(ctx context.Context) ([]offboard.Person, error) {
@@ -32,7 +32,7 @@ func (p *Platform) People(ctx context.Context) ([]offboard.Person, error) {
 	}
 	var out []offboard.Person
 	err := p.pagedMembers(ctx, serviceURL, p.channelID, func(a account) {
-		// Email first: it is what HR and Okta know people by; the UPN
+		// Email first: it is what HR and the identity system know people by; the UPN
 		// stands in when Teams has no mail address.
 		who := a.person(p.clock.Now())
 		if strings.Contains(who.email, "@") {

@@ -62,8 +62,8 @@ func TestRenderCard(t *testing.T) {
 }
 
 func TestRenderForm(t *testing.T) {
-	golden(t, "TestRenderForm", RenderForm(bot.OpenCaseForm(""), nil, nil))
-	withErrors := RenderForm(bot.OpenCaseForm(""), map[string]string{"employee_email": "jane@example.com", "last_day": "2020-01-01"},
+	golden(t, "TestRenderForm", RenderForm(bot.OpenCaseFormFor("", bot.Directories{Identity: []string{"Okta"}, HR: []string{"BambooHR"}}), nil, nil))
+	withErrors := RenderForm(bot.OpenCaseFormFor("", bot.Directories{Identity: []string{"Okta"}, HR: []string{"BambooHR"}}), map[string]string{"employee_email": "jane@example.com", "last_day": "2020-01-01"},
 		offboard.FieldErrors{"last_day": "The last day is in the past (today is 2026-11-26)."})
 	golden(t, "TestRenderForm_Errors", withErrors)
 	raw, _ := json.Marshal(withErrors)

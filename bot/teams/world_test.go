@@ -17,6 +17,7 @@ import (
 	"github.com/offboard-dev/offboard/bot"
 	"github.com/offboard-dev/offboard/bot/teams"
 	"github.com/offboard-dev/offboard/bot/teams/teamstest"
+	oktaconn "github.com/offboard-dev/offboard/connectors/okta"
 	"github.com/offboard-dev/offboard/flows/flowstest"
 	"github.com/offboard-dev/offboard/store"
 )
@@ -56,7 +57,7 @@ func newBenchWorld(t testing.TB) *world {
 	}
 	t.Cleanup(func() { db.Close() })
 	roles := map[string][]offboard.Role{hana.Email: {offboard.RoleHR}, ivan.Email: {offboard.RoleIT}, fiona.Email: {offboard.RoleFinance}}
-	w.eng = flowstest.New(t, flowstest.Options{Store: db, Location: time.UTC, Roles: func(e string) []offboard.Role { return roles[e] }})
+	w.eng = flowstest.New(t, flowstest.Options{Connectors: offboard.Connectors{oktaconn.Declaration()}, Store: db, Location: time.UTC, Roles: func(e string) []offboard.Role { return roles[e] }})
 	router, err := bot.New(bot.Options{Engine: w.eng, Roles: func(e string) []offboard.Role { return roles[e] }})
 	if err != nil {
 		t.Fatal(err)

@@ -102,4 +102,36 @@ func TestConfigCheck(t *testing.T) {
 			t.Fatalf("exit %d: %s", code, errOut)
 		}
 	})
+	t.Run("a playbook may name capabilities", func(t *testing.T) {
+		dir := t.TempDir()
+		path := writeConfig(t, dir, `playbooks:
+  - name: contractors
+    kinds: [contract_end]
+    tasks:
+      - capability: identity.suspend
+        department: it
+        when: at_last_day
+      - key: "{system}_close"
+        capability: identity.deactivate
+        department: it
+        after: [identity.suspend]
+`)
+		code, out, errOut := runCLI("config", "check", "--config", path)
+		if code != 0 || !strings.Contains(out, "contractors (2 tasks)") {
+			t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+		}
+	})
+	t.Run("an unknown capability names it", func(t *testing.T) {
+		dir := t.TempDir()
+		path := writeConfig(t, dir, `playbooks:
+  - name: contractors
+    tasks:
+      - capability: identity.teleport
+        department: it
+`)
+		code, _, errOut := runCLI("config", "check", "--config", path)
+		if code != 1 || !strings.Contains(errOut, `unknown capability "identity.teleport"`) || !strings.Contains(errOut, "identity.suspend") {
+			t.Fatalf("exit %d: %s", code, errOut)
+		}
+	})
 }

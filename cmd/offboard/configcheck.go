@@ -22,7 +22,7 @@ func cmdConfigCheck(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err != nil {
 		return err
 	}
-	pbs, err := resolvePlaybooks(cfg, reg.Known)
+	pbs, err := resolvePlaybooks(cfg, reg)
 	if err != nil {
 		return exitError{code: 1, msg: fmt.Sprintf("%s: playbooks: %v", *cfgPath, err)}
 	}

@@ -23,6 +23,19 @@ const (
 	sourceTeams    = "teams"
 )
 
+// newDirectory returns the empty directory with its sources ranked and
+// named for messages ("no one … in <label>"); the identity system's name
+// comes from its connector's declaration.
+func newDirectory() *offboard.Directory {
+	d := offboard.NewDirectory(sourceBambooHR, sourceOkta, sourceSlack, sourceTeams)
+	for source, label := range map[string]string{
+		sourceBambooHR: "BambooHR", sourceOkta: oktaconn.Declaration().Label, sourceSlack: "Slack", sourceTeams: "Teams",
+	} {
+		d.SetLabel(source, label)
+	}
+	return d
+}
+
 // directoryRefresh is how often the directory is read again. Reporting
 // lines change slowly; an hour keeps the Okta cost at one list of users
 // (a request per 200 people) an hour.

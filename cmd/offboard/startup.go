@@ -29,7 +29,7 @@ func (a *app) logStartup() {
 	}
 	for _, st := range a.actions.Status() {
 		if st.Configured {
-			a.log.Info("connector on", "connector", st.Connector, "actions", len(st.Actions))
+			a.log.Info("connector on", "connector", st.Connector, "actions", len(st.Actions), "capabilities", st.Capabilities)
 		} else {
 			a.log.Warn("connector off; its tasks will fail visibly", "connector", st.Connector, "why", st.Why)
 		}

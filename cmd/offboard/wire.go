@@ -166,16 +166,19 @@ func withRestoreAdvice(err error) error {
 }
 
 // newActions builds the action registry: the manual action, and every
-// connector either configured or registered as "not configured" so that
+// connector either configured or declared as "not configured" so that
 // its tasks fail visibly with the reason instead of pretending success.
 func newActions(cfg *config.Config, extra func(*connectors.Registry) error) (*connectors.Registry, error) {
-	reg, _, err := newActionsWithOkta(cfg, extra)
+	reg, _, err := newActionsWithClients(cfg, extra)
 	return reg, err
 }
 
-// newActionsWithOkta is newActions that also returns the Okta client it
-// built (nil when Okta is off or extra registered the Okta actions).
-func newActionsWithOkta(cfg *config.Config, extra func(*connectors.Registry) error) (*connectors.Registry, *oktaconn.Client, error) {
+// newActionsWithClients is newActions that also returns the Okta client
+// it built for reconciliation and the directory (nil when Okta is off or
+// extra registered its actions). Each connector is registered with its
+// declaration, so the playbook gets its capabilities; one whose actions
+// extra registered (tests' fakes) is only declared.
+func newActionsWithClients(cfg *config.Config, extra func(*connectors.Registry) error) (*connectors.Registry, *oktaconn.Client, error) {
 	reg := connectors.NewRegistry()
 	if err := reg.Register(offboard.ActionManual, connectors.Manual()); err != nil {
 		return nil, nil, err
@@ -186,25 +189,21 @@ func newActionsWithOkta(cfg *config.Config, extra func(*connectors.Registry) err
 		}
 	}
 	var client *oktaconn.Client
-	if cfg.OktaEnabled() && !reg.Known("okta.suspend") {
+	okta := oktaconn.Declaration()
+	if cfg.OktaEnabled() && !reg.Declared(okta.Name) && !reg.Known(okta.Actions[0]) {
 		var err error
 		client, err = oktaconn.New(context.Background(), oktaconn.Options{Config: cfg.Okta, Licenses: cfg.Licenses})
 		if err != nil {
-			return nil, nil, fmt.Errorf("okta: %w", err)
+			return nil, nil, fmt.Errorf("%s: %w", okta.Name, err)
 		}
 		if err := client.Register(reg); err != nil {
 			return nil, nil, err
 		}
 	}
-	okta := "Okta is not configured: set okta.org_url and okta.client_id with okta.private_key (or okta.api_token)"
-	var missing []string
-	for _, id := range connectors.OktaActionIDs() {
-		if !reg.Known(id) {
-			missing = append(missing, id)
+	if !reg.Declared(okta.Name) {
+		if err := reg.DeclareConnector(okta, oktaconn.NotConfigured); err != nil {
+			return nil, nil, err
 		}
-	}
-	if len(missing) > 0 {
-		reg.RegisterUnconfigured("okta", missing, okta)
 	}
 	return reg, client, nil
 }
@@ -220,10 +219,10 @@ func wire(cfg *config.Config, log *slog.Logger, db *store.DB, o wireOptions) (*a
 	}
 	var err error
 	var okta *oktaconn.Client
-	if a.actions, okta, err = newActionsWithOkta(cfg, o.actions); err != nil {
+	if a.actions, okta, err = newActionsWithClients(cfg, o.actions); err != nil {
 		return nil, err
 	}
-	a.directory = offboard.NewDirectory(sourceBambooHR, sourceOkta, sourceSlack, sourceTeams)
+	a.directory = newDirectory()
 	if err := a.wireEngine(); err != nil {
 		return nil, err
 	}
@@ -261,7 +260,7 @@ func (a *app) wireEngine() error {
 	a.engine, err = flows.New(flows.Options{
 		Store: a.db, Clock: clock, Roles: a.rolesOf, Location: cfg.Location(),
 		RevocationHour: hour, RevocationMinute: minute,
-		Playbooks: cfg.Playbooks, KnownAction: a.actions.Known,
+		Playbooks: cfg.Playbooks, Connectors: a.actions.Connectors(), KnownAction: a.actions.Known,
 		DeactivateAfter: cfg.Okta.DeactivateAfter.D(), MaxAttempts: cfg.Runner.MaxAttempts,
 		MaxFuture: cfg.Cases.MaxFuture.D(), MaxPast: cfg.Cases.MaxPast.D(),
 		Delegates: cfg.DelegatesOf, NameOf: a.directory.NameOf,
@@ -289,8 +288,19 @@ func (a *app) wireEngine() error {
 		return err
 	}
 	a.router, err = bot.New(bot.Options{Engine: a.engine, Clock: clock, Location: cfg.Location(),
-		Logger: log.With("component", "bot"), Roles: a.rolesOf, Assistant: asst})
+		Logger: log.With("component", "bot"), Roles: a.rolesOf, Assistant: asst, Directories: a.formDirectories()})
 	return err
+}
+
+// formDirectories names, on the open-case form, the identity systems
+// (from the connectors' declarations) and the HR system that know people.
+func (a *app) formDirectories() bot.Directories {
+	var d bot.Directories
+	for _, c := range a.actions.Connectors().Implementing(offboard.IdentitySuspend) {
+		d.Identity = append(d.Identity, c.Label)
+	}
+	d.HR = []string{"BambooHR"}
+	return d
 }
 
 // wireChat builds the chat platforms that are configured: Slack, Teams
@@ -557,8 +567,8 @@ func shutdownContext(d time.Duration) (context.Context, context.CancelFunc) {
 
 // resolvePlaybooks validates the configured playbooks and lists them with
 // their task counts.
-func resolvePlaybooks(cfg *config.Config, known func(string) bool) (string, error) {
-	pbs, err := flows.ResolvePlaybooks(cfg.Playbooks, known, cfg.DepartmentSet())
+func resolvePlaybooks(cfg *config.Config, reg *connectors.Registry) (string, error) {
+	pbs, err := flows.ResolvePlaybooks(cfg.Playbooks, reg.Connectors(), reg.Known, cfg.DepartmentSet())
 	if err != nil {
 		return "", err
 	}

@@ -30,7 +30,7 @@ func TestBambooHR_DedupeKeyMatchesReconciliation(t *testing.T) {
 				HR: bamboohr.System, Identity: "Okta", Today: now.Format(time.DateOnly),
 				Termination: offboard.Termination{EmployeeID: "501", Email: "jo@example.com", TerminationDate: date,
 					Kind: offboard.Involuntary, KindMapped: true, Type: "Dismissal"},
-				Status: &offboard.IdentityStatus{Found: true, Active: true, Status: "ACTIVE"},
+				Status: &offboard.AccountStatus{Found: true, Active: true, Status: "ACTIVE"},
 			})
 			if d.Open == nil {
 				t.Fatalf("reconciliation opens nothing: %+v", d)

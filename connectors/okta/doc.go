@@ -1,5 +1,5 @@
 // Package okta is offboard's Okta connector. It registers eight actions
-// (connectors.OktaActionIDs) built on okta-sdk-golang v2:
+// (ActionIDs, declared in system.go) built on okta-sdk-golang v2:
 //
 //   - okta.suspend: ACTIVE → SUSPENDED (reversible; apps keep their data).
 //   - okta.clear_sessions: end every Okta session and revoke OAuth tokens.

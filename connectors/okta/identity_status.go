@@ -12,14 +12,14 @@ var _ offboard.IdentityStatusSource = (*Client)(nil)
 // IdentityLabel names Okta for people.
 func (c *Client) IdentityLabel() string { return "Okta" }
 
-// IdentityStatus is UserStatus for reconciliation: a user who is neither
+// AccountStatus is UserStatus for reconciliation: a user who is neither
 // SUSPENDED nor DEPROVISIONED can still sign in (or be reactivated by
 // anyone with a pending activation link), so counts as active.
-func (c *Client) IdentityStatus(ctx context.Context, email string) (offboard.IdentityStatus, error) {
+func (c *Client) AccountStatus(ctx context.Context, email string) (offboard.AccountStatus, error) {
 	status, found, err := c.UserStatus(ctx, email)
 	if err != nil || !found {
-		return offboard.IdentityStatus{}, err
+		return offboard.AccountStatus{}, err
 	}
-	return offboard.IdentityStatus{Found: true, Status: status,
+	return offboard.AccountStatus{Found: true, Status: status,
 		Active: status != "SUSPENDED" && status != "DEPROVISIONED"}, nil
 }

@@ -19,21 +19,21 @@ func TestClient_IdentityStatus(t *testing.T) {
 	ctx := context.Background()
 	for _, tc := range []struct {
 		email string
-		want  offboard.IdentityStatus
+		want  offboard.AccountStatus
 	}{
-		{"active@example.com", offboard.IdentityStatus{Found: true, Active: true, Status: "ACTIVE"}},
-		{"locked@example.com", offboard.IdentityStatus{Found: true, Active: true, Status: "LOCKED_OUT"}},
-		{"staged@example.com", offboard.IdentityStatus{Found: true, Active: true, Status: "STAGED"}},
-		{"suspended@example.com", offboard.IdentityStatus{Found: true, Status: "SUSPENDED"}},
-		{"gone@example.com", offboard.IdentityStatus{Found: true, Status: "DEPROVISIONED"}},
-		{"nobody@example.com", offboard.IdentityStatus{}},
+		{"active@example.com", offboard.AccountStatus{Found: true, Active: true, Status: "ACTIVE"}},
+		{"locked@example.com", offboard.AccountStatus{Found: true, Active: true, Status: "LOCKED_OUT"}},
+		{"staged@example.com", offboard.AccountStatus{Found: true, Active: true, Status: "STAGED"}},
+		{"suspended@example.com", offboard.AccountStatus{Found: true, Status: "SUSPENDED"}},
+		{"gone@example.com", offboard.AccountStatus{Found: true, Status: "DEPROVISIONED"}},
+		{"nobody@example.com", offboard.AccountStatus{}},
 	} {
-		got, err := e.c.IdentityStatus(ctx, tc.email)
+		got, err := e.c.AccountStatus(ctx, tc.email)
 		if err != nil || got != tc.want {
-			t.Errorf("IdentityStatus(%s) = %+v, %v; want %+v", tc.email, got, err, tc.want)
+			t.Errorf("AccountStatus(%s) = %+v, %v; want %+v", tc.email, got, err, tc.want)
 		}
 	}
-	if _, err := e.c.IdentityStatus(ctx, "twin@example.com"); offboard.ErrorCode(err) != offboard.ECONFLICT {
+	if _, err := e.c.AccountStatus(ctx, "twin@example.com"); offboard.ErrorCode(err) != offboard.ECONFLICT {
 		t.Errorf("two users with one email: %v, want ECONFLICT", err)
 	}
 	if e.c.IdentityLabel() != "Okta" {

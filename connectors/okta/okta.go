@@ -15,7 +15,6 @@ import (
 
 	"github.com/offboard-dev/offboard"
 	"github.com/offboard-dev/offboard/config"
-	"github.com/offboard-dev/offboard/connectors"
 )
 
 // DefaultScopes returns the OAuth scopes the connector needs in
@@ -174,30 +173,6 @@ func New(ctx context.Context, o Options) (*Client, error) {
 	}
 	c.sdk = sdk
 	return c, nil
-}
-
-// Register registers the okta.* actions (connectors.OktaActionIDs).
-func (c *Client) Register(r *connectors.Registry) error {
-	actions := map[string]connectors.ActionFunc{
-		"okta.suspend":        c.suspend,
-		"okta.clear_sessions": c.clearSessions,
-		"okta.reset_factors":  c.resetFactors,
-		"okta.revoke_grants":  c.revokeGrants,
-		"okta.remove_groups":  c.removeGroups,
-		"okta.deactivate":     c.deactivate,
-		"okta.app_report":     c.appReport,
-		"okta.restore":        c.restore,
-	}
-	for _, id := range connectors.OktaActionIDs() {
-		a, ok := actions[id]
-		if !ok {
-			return fmt.Errorf("okta: no action for %q", id)
-		}
-		if err := r.Register(id, a); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // Ping checks the credentials with a cheap read (one user).

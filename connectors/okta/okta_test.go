@@ -187,7 +187,7 @@ func addJane(srv *oktatest.Server) *oktatest.User {
 
 func TestRegisterAllActions(t *testing.T) {
 	e := newEnv(t, nil)
-	for _, id := range connectors.OktaActionIDs() {
+	for _, id := range okta.ActionIDs() {
 		if _, ok := e.reg.Lookup(id); !ok {
 			t.Errorf("%s not registered", id)
 		}
@@ -543,7 +543,7 @@ func TestCanaryTokenNeverLeaks(t *testing.T) {
 	const canary = "CANARY-okta-token-d41d8cd98f00b204"
 	e := newEnv(t, func(o *okta.Options) { o.Config.APIToken = config.Secret(canary) })
 	addJane(e.srv)
-	for _, a := range connectors.OktaActionIDs() {
+	for _, a := range okta.ActionIDs() {
 		_, err := e.run(a, jane("jane@example.com"))
 		if offboard.ErrorCode(err) != offboard.EFORBIDDEN {
 			t.Errorf("%s with a bad token: %v", a, err)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/offboard-dev/offboard"
 	"github.com/offboard-dev/offboard/connectors"
+	oktaconn "github.com/offboard-dev/offboard/connectors/okta"
 	"github.com/offboard-dev/offboard/flows/runner"
 )
 
@@ -26,7 +27,7 @@ func BenchmarkRunner_InvoluntaryToFirstAction(b *testing.B) {
 	}
 	starts := make(chan start, 64)
 	reg := connectors.NewRegistry()
-	for _, id := range connectors.OktaActionIDs() {
+	for _, id := range oktaconn.ActionIDs() {
 		if err := reg.Register(id, connectors.ActionFunc(func(ctx context.Context, req connectors.Request) (connectors.Result, error) {
 			select {
 			case starts <- start{req.CaseID, time.Now()}:

@@ -15,6 +15,7 @@ import (
 
 	"github.com/offboard-dev/offboard"
 	"github.com/offboard-dev/offboard/connectors"
+	oktaconn "github.com/offboard-dev/offboard/connectors/okta"
 	"github.com/offboard-dev/offboard/flows/flowstest"
 	"github.com/offboard-dev/offboard/flows/runner"
 	"github.com/offboard-dev/offboard/store"
@@ -76,7 +77,7 @@ func newEnv(t testing.TB, o envOptions) *env {
 		base = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 	}
 	clock := newClock(base)
-	eng := flowstest.New(t, flowstest.Options{Store: db, Clock: clock, MaxAttempts: o.maxAttempts, AfterCommit: o.afterCommit})
+	eng := flowstest.New(t, flowstest.Options{Connectors: offboard.Connectors{oktaconn.Declaration()}, Store: db, Clock: clock, MaxAttempts: o.maxAttempts, AfterCommit: o.afterCommit})
 	return &env{t: t, db: db, engine: eng, clock: clock, logs: &syncBuffer{}}
 }
 
@@ -317,7 +318,7 @@ func (l *ledger) registry(t testing.TB) *connectors.Registry {
 	if err := reg.Register(offboard.ActionManual, connectors.Manual()); err != nil {
 		t.Fatal(err)
 	}
-	for _, id := range connectors.OktaActionIDs() {
+	for _, id := range oktaconn.ActionIDs() {
 		if err := reg.Register(id, l.action(id)); err != nil {
 			t.Fatal(err)
 		}

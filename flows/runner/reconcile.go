@@ -126,7 +126,7 @@ func (r *Reconciler) one(ctx context.Context, t offboard.Termination, today stri
 	d := r.decide.ReconcileTermination(f)
 	if d.Check {
 		email := strings.TrimSpace(t.Email)
-		st, err := r.idp.IdentityStatus(ctx, email)
+		st, err := r.idp.AccountStatus(ctx, email)
 		if err != nil {
 			rep.Problems = append(rep.Problems, fmt.Sprintf("%s: %s lookup failed: %s", f.Ref(), f.Identity, redactEmail(err.Error(), email)))
 			return false

@@ -34,16 +34,16 @@ type fakeIdP struct {
 
 func (f *fakeIdP) IdentityLabel() string { return "Okta" }
 
-// IdentityStatus reads Okta's statuses as connectors/okta does (tested
+// AccountStatus reads Okta's statuses as connectors/okta does (tested
 // there): SUSPENDED and DEPROVISIONED can no longer sign in.
-func (f *fakeIdP) IdentityStatus(_ context.Context, email string) (offboard.IdentityStatus, error) {
+func (f *fakeIdP) AccountStatus(_ context.Context, email string) (offboard.AccountStatus, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	s, ok := f.status[email]
 	if !ok {
-		return offboard.IdentityStatus{}, nil
+		return offboard.AccountStatus{}, nil
 	}
-	return offboard.IdentityStatus{Found: true, Status: s, Active: s != "SUSPENDED" && s != "DEPROVISIONED"}, nil
+	return offboard.AccountStatus{Found: true, Status: s, Active: s != "SUSPENDED" && s != "DEPROVISIONED"}, nil
 }
 
 func jane(kind offboard.DepartureKind, date string) offboard.Termination {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/offboard-dev/offboard"
 	"github.com/offboard-dev/offboard/connectors"
+	oktaconn "github.com/offboard-dev/offboard/connectors/okta"
 	"github.com/offboard-dev/offboard/flows/runner"
 )
 
@@ -319,7 +320,7 @@ func TestRunner_Run_unconfigured(t *testing.T) {
 	if err := reg.Register(offboard.ActionManual, connectors.Manual()); err != nil {
 		t.Fatal(err)
 	}
-	reg.RegisterUnconfigured("okta", connectors.OktaActionIDs(), why)
+	reg.RegisterUnconfigured("okta", oktaconn.ActionIDs(), why)
 	l := newLedger(e.clock)
 	r, _ := e.start(runner.Options{Actions: reg, Notifier: l})
 	res := e.open("jane@example.com", offboard.Involuntary, "")
@@ -467,7 +468,7 @@ func TestRunner_Run_shutdown(t *testing.T) {
 		return connectors.Result{}, ctx.Err()
 	})
 	reg := connectors.NewRegistry()
-	for _, id := range connectors.OktaActionIDs() {
+	for _, id := range oktaconn.ActionIDs() {
 		a := l.action(id)
 		if id == "okta.suspend" {
 			a = blocking

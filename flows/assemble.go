@@ -1,0 +1,146 @@
+package flows
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/offboard-dev/offboard"
+)
+
+// Assembling a playbook from the registered connectors. A playbook names
+// what must happen by capability ("identity.suspend"); each capability
+// task becomes one task per connector implementing it, in registration
+// order, so with the capability tasks listed in the safe order (as the
+// built-in playbook does) every identity system is suspended before any
+// system's sessions are cleared. A capability nobody implements is
+// absent. Keys are "<system>_<verb>" unless the playbook says otherwise,
+// so configs that override or remove tasks by key keep working.
+
+// systemPlaceholder in a capability task's key is the connector's name.
+const systemPlaceholder = "{system}"
+
+// expandCapabilities returns tasks with each capability task replaced by
+// its connectors' tasks. A task that names both a capability and an
+// action is refused: which one would run is not obvious.
+func expandCapabilities(playbook string, tasks []offboard.TaskTemplate, cs offboard.Connectors) ([]offboard.TaskTemplate, error) {
+	var out []offboard.TaskTemplate
+	for _, t := range tasks {
+		if t.Capability == "" {
+			if s, _, ok := cs.Owner(t.Action); ok && t.Button == "" {
+				// A task naming a connector's action directly (a config
+				// playbook) gets the binding's words too.
+				t.Button = buttonOf(s, t.Action)
+			}
+			out = append(out, t)
+			continue
+		}
+		if !t.Capability.Valid() {
+			return nil, offboard.Errorf(offboard.EINVALID, "playbook %q task %q: unknown capability %q (want one of %s)",
+				playbook, t.Key, t.Capability, capabilityList())
+		}
+		if t.Action != "" {
+			return nil, offboard.Errorf(offboard.EINVALID, "playbook %q task %q: set capability or action, not both (the capability's connectors bring their actions)",
+				playbook, t.Key)
+		}
+		impl := cs.Implementing(t.Capability)
+		for _, s := range impl {
+			b, _ := s.Binding(t.Capability)
+			x := t
+			x.Key = capabilityKey(t, s.Name, len(impl))
+			x.Action, x.Button = b.Action, b.Button
+			if b.Title != "" {
+				x.Title = b.Title
+			}
+			if b.Priority != "" {
+				x.Priority = b.Priority
+			}
+			x.After = slices.Clone(t.After)
+			x.Params = cloneParams(t.Params)
+			out = append(out, x)
+		}
+	}
+	return out, nil
+}
+
+// capabilityKey is the key of a capability task's copy for one system:
+// the key with {system} filled in; "<system>_<verb>" without a key; a
+// plain key as it is while one system implements the capability, and
+// prefixed with the system's name once several do (keys stay unique).
+func capabilityKey(t offboard.TaskTemplate, system string, implementers int) string {
+	switch {
+	case t.Key == "":
+		return system + "_" + t.Capability.Verb()
+	case strings.Contains(t.Key, systemPlaceholder):
+		return strings.ReplaceAll(t.Key, systemPlaceholder, system)
+	case implementers > 1:
+		return system + "_" + t.Key
+	}
+	return t.Key
+}
+
+// resolveAfter replaces each capability in the tasks' after lists by the
+// keys of the tasks doing it (deactivation waits for every system's
+// suspend), and drops a capability no task does. Tasks named by key stay.
+func resolveAfter(tasks []offboard.TaskTemplate, cs offboard.Connectors) {
+	capOf := func(t offboard.TaskTemplate) offboard.Capability {
+		if t.Capability != "" {
+			return t.Capability
+		}
+		_, c, _ := cs.Owner(t.Action)
+		return c
+	}
+	for i, t := range tasks {
+		if !slices.ContainsFunc(t.After, func(dep string) bool { return offboard.Capability(dep).Valid() }) {
+			continue
+		}
+		var after []string
+		for _, dep := range t.After {
+			if !offboard.Capability(dep).Valid() {
+				after = appendNew(after, dep)
+				continue
+			}
+			for _, o := range tasks {
+				if o.Key != t.Key && capOf(o) == offboard.Capability(dep) {
+					after = appendNew(after, o.Key)
+				}
+			}
+		}
+		tasks[i].After = after
+	}
+}
+
+func appendNew(list []string, s string) []string {
+	if slices.Contains(list, s) {
+		return list
+	}
+	return append(list, s)
+}
+
+func buttonOf(s offboard.Connector, action string) string {
+	for _, b := range s.Bindings {
+		if b.Action == action {
+			return b.Button
+		}
+	}
+	return ""
+}
+
+func cloneParams(m map[string]string) map[string]string {
+	if m == nil {
+		return nil
+	}
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+func capabilityList() string {
+	cs := offboard.Capabilities()
+	words := make([]string, len(cs))
+	for i, c := range cs {
+		words[i] = string(c)
+	}
+	return strings.Join(words, ", ")
+}
