@@ -3,6 +3,8 @@ package offboard
 import (
 	"errors"
 	"fmt"
+	"net/url"
+	"strings"
 	"time"
 )
 
@@ -108,3 +110,17 @@ func (e *RateLimitError) Error() string {
 }
 
 func (e *RateLimitError) Unwrap() error { return e.Err }
+
+// TransportErrorText is err's text with the query and fragment of any
+// URL in it removed: net/http quotes the URL in its errors, and a query
+// may name people (a search by email) or carry a key.
+func TransportErrorText(err error) string {
+	if ue, ok := errors.AsType[*url.Error](err); ok {
+		u := ue.URL
+		if i := strings.IndexAny(u, "?#"); i >= 0 {
+			u = u[:i]
+		}
+		return fmt.Sprintf("%s %q: %v", ue.Op, u, ue.Err)
+	}
+	return err.Error()
+}

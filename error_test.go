@@ -3,6 +3,8 @@ package offboard_test
 import (
 	"errors"
 	"fmt"
+	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -30,5 +32,16 @@ func TestPermanent(t *testing.T) {
 		if got := offboard.Permanent(tt.err); got != tt.want {
 			t.Errorf("Permanent(%s) = %v, want %v", tt.name, got, tt.want)
 		}
+	}
+}
+
+func TestTransportErrorText(t *testing.T) {
+	err := &url.Error{Op: "Get", URL: "https://example.okta.com/api/v1/users?search=profile.email+eq+%22jane%40example.com%22#x", Err: errors.New("connection refused")}
+	got := offboard.TransportErrorText(err)
+	if strings.Contains(got, "jane") || strings.Contains(got, "search") || !strings.Contains(got, `"https://example.okta.com/api/v1/users"`) || !strings.Contains(got, "connection refused") {
+		t.Errorf("TransportErrorText = %q", got)
+	}
+	if got := offboard.TransportErrorText(errors.New("plain")); got != "plain" {
+		t.Errorf("plain error = %q", got)
 	}
 }

@@ -9,7 +9,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -252,7 +251,7 @@ func (b *Client) do(ctx context.Context, method, path string, q url.Values, in a
 	req.Header.Set("User-Agent", "offboard")
 	resp, err := b.hc.Do(req)
 	if err != nil {
-		return fmt.Errorf("bamboohr: %s: %s", what, b.redact(errText(err)))
+		return fmt.Errorf("bamboohr: %s: %s", what, b.redact(offboard.TransportErrorText(err)))
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxAPIBody))
@@ -282,18 +281,6 @@ func (b *Client) do(ctx context.Context, method, path string, q url.Values, in a
 		return fmt.Errorf("bamboohr: %s: the answer is not the expected JSON: %s", what, jsontext.ErrorText(err))
 	}
 	return nil
-}
-
-// errText is err's text with any URL's query removed.
-func errText(err error) string {
-	if ue, ok := errors.AsType[*url.Error](err); ok {
-		u := ue.URL
-		if i := strings.IndexAny(u, "?#"); i >= 0 {
-			u = u[:i]
-		}
-		return fmt.Sprintf("%s %q: %v", ue.Op, u, ue.Err)
-	}
-	return err.Error()
 }
 
 // redact removes the API key from s, in every form (Basic auth sends it

@@ -215,7 +215,7 @@ func (c *Client) classify(err error, rec *recorder, what string) error {
 	}
 	status, header, reqID := rec.last()
 	oe, isAPI := errors.AsType[*okta.Error](err)
-	msg := c.redact(errText(err))
+	msg := c.redact(offboard.TransportErrorText(err))
 	if isAPI {
 		// Okta's summary may quote the request; the secrets go before
 		// the cut, so no part of one stays.
@@ -253,19 +253,6 @@ func (c *Client) classify(err error, rec *recorder, what string) error {
 		return offboard.Errorf(offboard.EINVALID, "Okta rejected %s: HTTP %d: %s%s", what, status, msg, suffix)
 	}
 	return fmt.Errorf("okta: %s: HTTP %d: %s", what, status, msg)
-}
-
-// errText is err's text with the query of any URL removed: net/http quotes
-// the URL in its errors, and a search query names people.
-func errText(err error) string {
-	if ue, ok := errors.AsType[*url.Error](err); ok {
-		u := ue.URL
-		if i := strings.IndexAny(u, "?#"); i >= 0 {
-			u = u[:i]
-		}
-		return fmt.Sprintf("%s %q: %v", ue.Op, u, ue.Err)
-	}
-	return err.Error()
 }
 
 func oktaMessage(e *okta.Error) string {
