@@ -123,10 +123,10 @@ func New(o Options) (*Engine, error) {
 		e.loc = time.UTC
 	}
 	if e.revHour == 0 && e.revMin == 0 {
-		e.revHour = 18
+		e.revHour = DefaultRevocationHour
 	}
 	if e.deactivateAfter <= 0 {
-		e.deactivateAfter = 7 * 24 * time.Hour
+		e.deactivateAfter = DefaultDeactivateAfter
 	}
 	if e.maxFuture <= 0 {
 		e.maxFuture = DefaultMaxFuture
@@ -135,7 +135,7 @@ func New(o Options) (*Engine, error) {
 		e.maxPast = DefaultMaxPast
 	}
 	if e.maxAttempts <= 0 {
-		e.maxAttempts = 5
+		e.maxAttempts = DefaultMaxAttempts
 	}
 	if e.log == nil {
 		e.log = slog.New(slog.DiscardHandler)
@@ -495,3 +495,16 @@ func (d *decision) result(c *offboard.Case, msg string) (*offboard.Result, error
 	}
 	return &offboard.Result{Case: c, Tasks: tasks, Approvals: apps, Departments: d.e.depts, Message: msg}, nil
 }
+
+// Fallbacks for a zero Options field; the product's defaults are config's
+// (a test keeps them equal).
+const (
+	// DefaultRevocationHour is when access goes on a voluntary leaver's
+	// last day, local time (18:00).
+	DefaultRevocationHour = 18
+	// DefaultDeactivateAfter is how long account deactivation waits for
+	// the data tasks after the revocation point.
+	DefaultDeactivateAfter = 7 * 24 * time.Hour
+	// DefaultMaxAttempts is how often an action runs before its task fails.
+	DefaultMaxAttempts = 5
+)

@@ -89,10 +89,10 @@ func NewModel(o ModelOptions) (*Model, error) {
 		return nil, errors.New("assistant: a model name is required")
 	}
 	if o.MaxToolRounds <= 0 {
-		o.MaxToolRounds = 4
+		o.MaxToolRounds = DefaultMaxToolRounds
 	}
 	if o.Timeout <= 0 {
-		o.Timeout = 20 * time.Second
+		o.Timeout = DefaultModelTimeout
 	}
 	if o.Clock == nil {
 		o.Clock = offboard.WallClock()
@@ -376,3 +376,13 @@ func (m *Model) fallBack(ctx context.Context, who offboard.Actor, text string, e
 	return offboard.Reply{Ephemeral: true, Text: why + " I could not answer that without it; try again later, or ask " +
 		"something like \"where is Jane's offboarding?\" or \"what's overdue for Finance?\"."}
 }
+
+// Fallbacks for a zero ModelOptions field; the product's defaults are
+// config's (a test keeps them equal).
+const (
+	// DefaultMaxToolRounds bounds how often the model may call tools for
+	// one question.
+	DefaultMaxToolRounds = 4
+	// DefaultModelTimeout bounds one answer, tool calls included.
+	DefaultModelTimeout = 20 * time.Second
+)

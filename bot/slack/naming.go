@@ -97,3 +97,7 @@ func sanitizeChannelName(s string) string {
 	}
 	return out
 }
+
+// DefaultChannelTemplate names a case's channel when Options leave it
+// empty; the product's default is config's (a test keeps them equal).
+const DefaultChannelTemplate = "offboard-{first}-{last}-{case_id}"

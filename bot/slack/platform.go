@@ -125,7 +125,7 @@ func New(o Options) (*Platform, error) {
 		people: map[string]person{}, ids: map[string]string{}, badChannels: map[string]bool{}, envelopes: bot.NewRecent(rememberEnvelopes), pause: bot.Pause{API: "chat"},
 	}
 	if p.tpl == "" {
-		p.tpl = "offboard-{first}-{last}-{case_id}"
+		p.tpl = DefaultChannelTemplate
 	}
 	if p.clock == nil {
 		p.clock = offboard.WallClock()

@@ -25,6 +25,10 @@ import (
 // as serve passes teams.login_url (the same by default).
 const DefaultLoginURL = "https://login.microsoftonline.com"
 
+// DefaultOpenIDMetadataURL is where the Bot Framework publishes the keys
+// that sign the activities Teams sends.
+const DefaultOpenIDMetadataURL = "https://login.botframework.com/v1/.well-known/openidconfiguration"
+
 // botScope is the scope of tokens for the Bot Connector service.
 const botScope = "https://api.botframework.com/.default"
 

@@ -127,7 +127,7 @@ func New(o Options) (*Platform, error) {
 		hc = &http.Client{Timeout: 10 * time.Second}
 	}
 	if o.OpenIDMetadataURL == "" {
-		o.OpenIDMetadataURL = "https://login.botframework.com/v1/.well-known/openidconfiguration"
+		o.OpenIDMetadataURL = DefaultOpenIDMetadataURL
 	}
 	if o.LoginURL == "" {
 		o.LoginURL = DefaultLoginURL

@@ -1,11 +1,13 @@
 package main
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/offboard-dev/offboard/bot/assistant"
+	"github.com/offboard-dev/offboard/bot/slack"
 	"github.com/offboard-dev/offboard/bot/teams"
 	"github.com/offboard-dev/offboard/config"
 	"github.com/offboard-dev/offboard/connectors/okta"
@@ -31,6 +33,9 @@ func TestConfigDefault_packageFallbacks(t *testing.T) {
 		{"cases.max_past", c.Cases.MaxPast.D(), flows.DefaultMaxPast},
 		{"escalation.remind_after", c.Escalation.RemindAfter.D(), flows.DefaultRemindAfter},
 		{"escalation.escalate_after", c.Escalation.EscalateAfter.D(), flows.DefaultEscalateAfter},
+		{"okta.deactivate_after", c.Okta.DeactivateAfter.D(), flows.DefaultDeactivateAfter},
+		{"okta.request_timeout", c.Okta.RequestTimeout.D(), okta.DefaultRequestTimeout},
+		{"assistant.timeout", c.Assistant.Timeout.D(), assistant.DefaultModelTimeout},
 	}
 	for _, d := range durations {
 		if d.config != d.fallback {
@@ -46,6 +51,12 @@ func TestConfigDefault_packageFallbacks(t *testing.T) {
 		{"escalation.check", c.Escalation.Check, runner.DefaultTickSpec},
 		{"teams.login_url", c.Teams.LoginURL, teams.DefaultLoginURL},
 		{"assistant.api_version", c.Assistant.APIVersion, assistant.DefaultAzureAPIVersion},
+		{"assistant.max_tool_rounds", c.Assistant.MaxToolRounds, assistant.DefaultMaxToolRounds},
+		{"runner.max_attempts", c.Runner.MaxAttempts, flows.DefaultMaxAttempts},
+		{"okta.rate_share", c.Okta.RateShare, okta.DefaultRateShare},
+		{"slack.channel_name_template", c.Slack.ChannelNameTemplate, slack.DefaultChannelTemplate},
+		{"teams.openid_metadata_url", c.Teams.OpenIDMetadataURL, teams.DefaultOpenIDMetadataURL},
+		{"company.revocation_time", c.Company.RevocationTime, fmt.Sprintf("%02d:00", flows.DefaultRevocationHour)},
 	}
 	for _, o := range others {
 		if o.config != o.fallback {

@@ -49,6 +49,16 @@ type Client struct {
 	oauth    *oauthSource       // nil with an API token
 }
 
+// Fallbacks for a zero Config field; the product's defaults are config's
+// (a test keeps them equal).
+const (
+	// DefaultRateShare is the part of Okta's remaining rate limit offboard
+	// may use, leaving the rest to HR, admins and other integrations.
+	DefaultRateShare = 0.5
+	// DefaultRequestTimeout bounds one request to Okta.
+	DefaultRequestTimeout = 30 * time.Second
+)
+
 // New validates the configuration and builds the SDK client. It makes no
 // network call.
 func New(ctx context.Context, o Options) (*Client, error) {
@@ -66,14 +76,14 @@ func New(ctx context.Context, o Options) (*Client, error) {
 	}
 	share := cfg.RateShare
 	if share == 0 {
-		share = 0.5
+		share = DefaultRateShare
 	}
 	if share < 0 || share > 1 {
 		return nil, offboard.Errorf(offboard.EINVALID, "okta: rate_share must be between 0 and 1, not %v", cfg.RateShare)
 	}
 	timeout := cfg.RequestTimeout.D()
 	if timeout <= 0 {
-		timeout = 30 * time.Second
+		timeout = DefaultRequestTimeout
 	}
 	timeoutSecs := int64((timeout + time.Second - 1) / time.Second)
 
