@@ -54,5 +54,5 @@
 // own section), their own vendor SDK, internal helpers and the standard
 // library. Connectors never import each other, flows, bot, store or web
 // (TestImportRules). A connector's fake for tests lives beside it
-// (okta/oktafake with okta/oktatest, hris/bamboohrtest).
+// (okta/oktafake with okta/oktatest, bamboohr/bamboohrtest).
 package connectors
