@@ -20,6 +20,7 @@ import (
 	"github.com/offboard-dev/offboard/connectors"
 	"github.com/offboard-dev/offboard/connectors/bamboohr"
 	"github.com/offboard-dev/offboard/connectors/hris"
+	msconn "github.com/offboard-dev/offboard/connectors/microsoft"
 	oktaconn "github.com/offboard-dev/offboard/connectors/okta"
 	"github.com/offboard-dev/offboard/flows"
 	"github.com/offboard-dev/offboard/flows/runner"
@@ -200,12 +201,39 @@ func newActionsWithClients(cfg *config.Config, extra func(*connectors.Registry) 
 			return nil, nil, err
 		}
 	}
-	if !reg.Declared(okta.Name) {
+	if err := registerEntra(cfg, reg); err != nil {
+		return nil, nil, err
+	}
+	// Okta unconfigured is declared so a fresh install's playbook says
+	// what to configure; a company on Entra ID alone gets no Okta tasks
+	// that could only fail.
+	if !reg.Declared(okta.Name) && !cfg.EntraEnabled() {
 		if err := reg.DeclareConnector(okta, oktaconn.NotConfigured); err != nil {
 			return nil, nil, err
 		}
 	}
 	return reg, client, nil
+}
+
+// registerEntra registers Microsoft Entra ID when entra.tenant_id is set
+// (and extra did not provide its actions). Not configured, it is not
+// declared at all: unlike Okta, the historic default, its tasks would
+// only add failures to every Okta company's cases.
+func registerEntra(cfg *config.Config, reg *connectors.Registry) error {
+	entra := msconn.Declaration()
+	if !cfg.EntraEnabled() || reg.Declared(entra.Name) || reg.Known(entra.Actions[0]) {
+		return nil
+	}
+	e := cfg.Entra
+	client, err := msconn.New(msconn.Options{
+		TenantID: e.TenantID, ClientID: e.ClientID, ClientSecret: string(e.ClientSecret),
+		Certificate: []byte(e.Certificate), PrivateKey: []byte(e.PrivateKey),
+		GraphURL: e.GraphURL, LoginURL: e.LoginURL, Timeout: e.RequestTimeout.D(), Redactor: redactorFor(cfg),
+	})
+	if err != nil {
+		return fmt.Errorf("%s: %w", entra.Name, err)
+	}
+	return msconn.NewEntra(client).Register(reg)
 }
 
 // wire builds the app from a loaded config. The caller owns db (opened
