@@ -52,10 +52,18 @@ func (e *Entra) setEnabled(ctx context.Context, req connectors.Request, enabled 
 		body: map[string]bool{"accountEnabled": enabled}, what: "set accountEnabled=" + strconv.FormatBool(enabled) + " on " + u.UserPrincipalName,
 		perm: "User.EnableDisableAccount.All"})
 	if offboard.ErrorCode(err) == offboard.EFORBIDDEN {
-		if roles, rerr := e.c.directoryRoles(ctx, u.ID); rerr == nil && len(roles) > 0 {
+		roles, rerr := e.c.directoryRoles(ctx, u.ID)
+		switch {
+		case rerr == nil && len(roles) > 0:
 			return connectors.Result{}, offboard.Errorf(offboard.EFORBIDDEN,
 				"Microsoft Entra ID: %s is a privileged user (%s); changing the account needs a privileged role offboard does not hold: do it by hand and mark the task done",
 				u.UserPrincipalName, strings.Join(roles, ", "))
+		case rerr != nil:
+			// Unable to tell a privileged user from a missing permission:
+			// say both.
+			return connectors.Result{}, offboard.Errorf(offboard.EFORBIDDEN,
+				"%s; or %s is a privileged user, which Microsoft refuses to apps without a privileged role (grant Directory.Read.All so offboard can tell): if so, do it by hand and mark the task done",
+				offboard.ErrorMessage(err), u.UserPrincipalName)
 		}
 	}
 	if err != nil {

@@ -136,6 +136,15 @@ func TestEntra_SuspendPrivileged(t *testing.T) {
 	if u, _ := s.User(id); !u.AccountEnabled {
 		t.Fatal("the fake disabled a privileged user for an app without a privileged role")
 	}
+	// Without the roles read, both causes are named.
+	s.SetPermissions("User.Read.All", "User.EnableDisableAccount.All")
+	_, err = run(t, reg, "entra.suspend", janeTarget)
+	for _, want := range []string{"User.EnableDisableAccount.All", "privileged user", "Directory.Read.All"} {
+		if offboard.ErrorCode(err) != offboard.EFORBIDDEN || !strings.Contains(err.Error(), want) {
+			t.Fatalf("without Directory.Read.All: %v lacks %q", err, want)
+		}
+	}
+	s.SetPermissions(graphtest.LeastPrivilege...)
 	// With a privileged role the same call works.
 	s.SetPrivilegedRole(true)
 	if res, err := run(t, reg, "entra.suspend", janeTarget); err != nil || !res.Verified {
@@ -291,5 +300,20 @@ func TestEntra_AccountStatus(t *testing.T) {
 	st, err = e.AccountStatus(context.Background(), "nobody@example.com")
 	if err != nil || st.Found {
 		t.Fatalf("unknown = %+v, %v", st, err)
+	}
+}
+
+func TestEntra_Unavailable(t *testing.T) {
+	s := graphtest.New(t)
+	jane(s)
+	reg := newRegistry(t, s, microsoft.Options{})
+	s.Unavailable(1, 0)
+	_, err := run(t, reg, "entra.suspend", janeTarget)
+	if isRateLimit(err) || !connectors.Retryable(err) || !strings.Contains(err.Error(), "503") {
+		t.Fatalf("503 without Retry-After: %v, want a retryable error", err)
+	}
+	s.Unavailable(1, 3*time.Second)
+	if _, err := run(t, reg, "entra.suspend", janeTarget); !isRateLimit(err) {
+		t.Fatalf("503 with Retry-After: %v, want a rate limit", err)
 	}
 }

@@ -104,6 +104,14 @@ func (s *Server) graph(w http.ResponseWriter, r *http.Request) {
 		graphError(w, http.StatusTooManyRequests, "TooManyRequests", "Too many requests.")
 		return
 	}
+	if s.unavailable > 0 {
+		s.unavailable--
+		if s.unavailRA > 0 {
+			w.Header().Set("Retry-After", strconv.Itoa(s.unavailRA))
+		}
+		graphError(w, http.StatusServiceUnavailable, "serviceNotAvailable", "The service is temporarily unavailable.")
+		return
+	}
 	p := r.URL.Path
 	switch {
 	case p == "/v1.0/users" && r.Method == http.MethodGet:

@@ -99,6 +99,8 @@ type Server struct {
 	jtis        map[string]bool
 	throttle    int
 	retryAfter  int
+	unavailable int
+	unavailRA   int
 	requests    []Request
 	tokenIssued int
 }
@@ -159,6 +161,14 @@ func (s *Server) Throttle(n int, retryAfter time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.throttle, s.retryAfter = n, int(retryAfter/time.Second)
+}
+
+// Unavailable makes the next n Graph requests answer 503, with
+// Retry-After when retryAfter is positive.
+func (s *Server) Unavailable(n int, retryAfter time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.unavailable, s.unavailRA = n, int(retryAfter/time.Second)
 }
 
 // AddUser adds u (a copy); an empty ID gets a new one. It returns the id.
