@@ -70,6 +70,11 @@ func TestServe_InvoluntaryRevokedWithEntra(t *testing.T) {
 	if ev := taskByKey(v, "entra_clear_sessions").Evidence; !strings.Contains(ev["note"], "few minutes") {
 		t.Errorf("sessions evidence %v", ev)
 	}
+	// Deactivation (app assignments, groups, licenses) waits for the
+	// data transfers, as Okta's does.
+	if st := taskByKey(v, "entra_deactivate").Status; st != offboard.TaskPending {
+		t.Fatalf("entra_deactivate = %s, want pending behind the data transfers", st)
+	}
 	for _, task := range v.Tasks {
 		if strings.HasPrefix(task.Key, "okta_") {
 			t.Errorf("an Entra-only company's case has the Okta task %s", task.Key)

@@ -233,7 +233,7 @@ func registerEntra(cfg *config.Config, reg *connectors.Registry) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", entra.Name, err)
 	}
-	return msconn.NewEntra(client).Register(reg)
+	return msconn.NewEntra(client, cfg.Licenses).Register(reg)
 }
 
 // wire builds the app from a loaded config. The caller owns db (opened

@@ -23,10 +23,22 @@ const sessionsNote = "refresh tokens and browser session cookies are invalidated
 const sessionsSkew = 2 * time.Minute
 
 // Entra is the Microsoft Entra ID identity system on a Graph client.
-type Entra struct{ c *Client }
+type Entra struct {
+	c *Client
+	// licenses are monthly seat prices by lower-case SKU part number
+	// ("spe_e3"), for the license report.
+	licenses map[string]float64
+}
 
-// NewEntra returns the Entra ID system on c.
-func NewEntra(c *Client) *Entra { return &Entra{c: c} }
+// NewEntra returns the Entra ID system on c; licenses are the monthly
+// seat prices by SKU part number (config's licenses:).
+func NewEntra(c *Client, licenses map[string]float64) *Entra {
+	e := &Entra{c: c, licenses: map[string]float64{}}
+	for k, v := range licenses {
+		e.licenses[strings.ToLower(strings.TrimSpace(k))] = v
+	}
+	return e
+}
 
 func baseEvidence(u *User) map[string]string {
 	return map[string]string{"user_id": u.ID, "user_principal_name": u.UserPrincipalName,
@@ -91,8 +103,8 @@ func (e *Entra) suspend(ctx context.Context, req connectors.Request) (connectors
 func (e *Entra) restore(ctx context.Context, req connectors.Request) (connectors.Result, error) {
 	res, err := e.setEnabled(ctx, req, true)
 	if err == nil {
-		res.Evidence["not_restored"] = "sign-in sessions, authentication methods and consent grants removed earlier are not " +
-			"brought back: the person signs in again, registers MFA again and re-consents to apps"
+		res.Evidence["not_restored"] = "sign-in sessions, authentication methods, consent grants, and app assignments, groups and " +
+			"licenses removed earlier are not brought back: the person signs in again, registers MFA again and re-consents; IT reassigns the rest"
 	}
 	return res, err
 }

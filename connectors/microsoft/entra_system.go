@@ -9,9 +9,9 @@ import (
 )
 
 // Declaration is what the Entra ID connector implements, with the words
-// people see. identity.deactivate (groups, licenses, app role
-// assignments, delete) is not implemented yet, so it is not bound: the
-// playbook has no Entra deactivation task rather than one that pretends.
+// people see. Deactivation removes app assignments, groups and licenses;
+// it does not delete the user (not implemented yet, and said so in its
+// evidence).
 func Declaration() offboard.Connector {
 	return offboard.Connector{
 		Name:  System,
@@ -25,6 +25,8 @@ func Declaration() offboard.Connector {
 				Title: "Remove Microsoft Entra ID authentication methods", Button: "Remove MFA methods", Priority: offboard.PriorityRevocation},
 			{Capability: offboard.IdentityRevokeGrants, Action: "entra.revoke_grants",
 				Title: "Revoke Microsoft Entra ID consent grants", Button: "Revoke grants", Priority: offboard.PriorityRevocation},
+			{Capability: offboard.IdentityDeactivate, Action: "entra.deactivate",
+				Title: "Remove Microsoft Entra ID app assignments, groups and licenses", Button: "Deactivate in Entra ID", Priority: offboard.PriorityRevocation},
 			{Capability: offboard.IdentityRestore, Action: "entra.restore",
 				Title: "Re-enable the Microsoft Entra ID account", Button: "Re-enable in Entra ID", Priority: offboard.PriorityRevocation},
 		},
@@ -34,7 +36,7 @@ func Declaration() offboard.Connector {
 
 // ActionIDs are the connector's action ids in the safe order.
 func ActionIDs() []string {
-	return []string{"entra.suspend", "entra.clear_sessions", "entra.reset_mfa", "entra.revoke_grants", "entra.restore"}
+	return []string{"entra.suspend", "entra.clear_sessions", "entra.reset_mfa", "entra.revoke_grants", "entra.deactivate", "entra.restore"}
 }
 
 // Register registers the Entra ID actions and declaration.
@@ -44,6 +46,7 @@ func (e *Entra) Register(r *connectors.Registry) error {
 		"entra.clear_sessions": connectors.ActionFunc(e.clearSessions),
 		"entra.reset_mfa":      connectors.ActionFunc(e.resetMFA),
 		"entra.revoke_grants":  connectors.ActionFunc(e.revokeGrants),
+		"entra.deactivate":     connectors.ActionFunc(e.deactivate),
 		"entra.restore":        connectors.ActionFunc(e.restore),
 	}
 	if len(actions) != len(ActionIDs()) {

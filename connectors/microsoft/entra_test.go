@@ -27,7 +27,7 @@ func newRegistry(t *testing.T, s *graphtest.Server, o microsoft.Options) *connec
 		t.Fatal(err)
 	}
 	reg := connectors.NewRegistry()
-	if err := microsoft.NewEntra(c).Register(reg); err != nil {
+	if err := microsoft.NewEntra(c, map[string]float64{"SPE_E3": 36, "ems": 10.6}).Register(reg); err != nil {
 		t.Fatal(err)
 	}
 	return reg
@@ -292,7 +292,7 @@ func TestEntra_AccountStatus(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := microsoft.NewEntra(c)
+	e := microsoft.NewEntra(c, nil)
 	st, err := e.AccountStatus(context.Background(), "jane@example.com")
 	if err != nil || !st.Found || !st.Active || st.Status != "enabled" {
 		t.Fatalf("status = %+v, %v", st, err)

@@ -113,6 +113,9 @@ func (s *Server) graph(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := r.URL.Path
+	if s.directory(w, r) {
+		return
+	}
 	switch {
 	case p == "/v1.0/users" && r.Method == http.MethodGet:
 		s.listUsers(w, r)
@@ -197,6 +200,15 @@ func (s *Server) findUser(w http.ResponseWriter, key string) *User {
 func userJSON(u *User) map[string]any {
 	out := map[string]any{"id": u.ID, "userPrincipalName": u.UserPrincipalName, "mail": u.Mail,
 		"displayName": u.DisplayName, "accountEnabled": u.AccountEnabled}
+	states := []map[string]any{}
+	for _, l := range u.Licenses {
+		var by any
+		if l.AssignedByGroup != "" {
+			by = l.AssignedByGroup
+		}
+		states = append(states, map[string]any{"skuId": l.SkuID, "assignedByGroup": by, "state": "Active"})
+	}
+	out["licenseAssignmentStates"] = states
 	if !u.SessionsValidFrom.IsZero() {
 		out["signInSessionsValidFromDateTime"] = u.SessionsValidFrom.UTC().Format(time.RFC3339)
 	}

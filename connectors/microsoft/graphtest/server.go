@@ -36,6 +36,7 @@ const (
 var LeastPrivilege = []string{
 	"User.Read.All", "User.EnableDisableAccount.All", "User.RevokeSessions.All",
 	"UserAuthenticationMethod.ReadWrite.All", "DelegatedPermissionGrant.ReadWrite.All", "Directory.Read.All",
+	"GroupMember.ReadWrite.All", "LicenseAssignment.ReadWrite.All", "AppRoleAssignment.ReadWrite.All",
 }
 
 // User is a user of the fake tenant.
@@ -51,6 +52,36 @@ type User struct {
 	// Roles are directory roles ("Global Administrator"): such a user is
 	// privileged.
 	Roles []string
+	// Groups are the ids of the groups the user is a direct member of.
+	Groups   []string
+	Licenses []License
+	AppRoles []AppRole
+}
+
+// Group is a group of the fake tenant.
+type Group struct {
+	ID          string
+	DisplayName string
+	// Dynamic groups have a membership rule; Graph cannot remove members.
+	Dynamic bool
+	// OnPremises groups are synced from Active Directory.
+	OnPremises bool
+	// License is the SKU the group assigns its members ("" none).
+	License License
+}
+
+// License is a license a user holds; AssignedByGroup is the group id
+// when it comes with a group membership.
+type License struct {
+	SkuID           string
+	SkuPartNumber   string
+	AssignedByGroup string
+}
+
+// AppRole is an app role assignment (an enterprise app).
+type AppRole struct {
+	ID       string
+	Resource string
 }
 
 // Method is an authentication method; Type is the @odata.type without
@@ -95,6 +126,7 @@ type Server struct {
 	privileged  bool
 	users       map[string]*User
 	grants      map[string]*Grant
+	groups      map[string]*Group
 	tokens      map[string]time.Time
 	jtis        map[string]bool
 	throttle    int
@@ -123,7 +155,7 @@ func NewServer() (*Server, error) {
 		CertificatePEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
 		KeyPEM:         pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)}),
 		cert:           cert, now: time.Now,
-		perms: map[string]bool{}, users: map[string]*User{}, grants: map[string]*Grant{},
+		perms: map[string]bool{}, users: map[string]*User{}, grants: map[string]*Grant{}, groups: map[string]*Group{},
 		tokens: map[string]time.Time{}, jtis: map[string]bool{},
 	}
 	for _, p := range LeastPrivilege {
@@ -183,8 +215,32 @@ func (s *Server) AddUser(u User) string {
 			u.Methods[i].ID = newID()
 		}
 	}
+	for i := range u.AppRoles {
+		if u.AppRoles[i].ID == "" {
+			u.AppRoles[i].ID = newID()
+		}
+	}
+	// A group that assigns a license gives it to its members.
+	for _, gid := range u.Groups {
+		if g, ok := s.groups[gid]; ok && g.License.SkuID != "" {
+			l := g.License
+			l.AssignedByGroup = gid
+			u.Licenses = append(u.Licenses, l)
+		}
+	}
 	s.users[u.ID] = &u
 	return u.ID
+}
+
+// AddGroup adds a group and returns its id.
+func (s *Server) AddGroup(g Group) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if g.ID == "" {
+		g.ID = newID()
+	}
+	s.groups[g.ID] = &g
+	return g.ID
 }
 
 // AddGrant adds a delegated permission grant and returns its id.
@@ -208,6 +264,9 @@ func (s *Server) User(id string) (User, bool) {
 	}
 	c := *u
 	c.Methods = append([]Method(nil), u.Methods...)
+	c.Groups = append([]string(nil), u.Groups...)
+	c.Licenses = append([]License(nil), u.Licenses...)
+	c.AppRoles = append([]AppRole(nil), u.AppRoles...)
 	return c, true
 }
 
