@@ -6,8 +6,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/offboard-dev/offboard"
+	"github.com/offboard-dev/offboard/connectors/bamboohr/bamboohrtest"
 	"github.com/offboard-dev/offboard/connectors/microsoft/graphtest"
 )
 
@@ -96,5 +98,45 @@ func TestServe_InvoluntaryRevokedWithEntra(t *testing.T) {
 	}
 	if code, out, errOut := runCLI("audit", "verify", "--config", cfgPath); code != 0 || !strings.Contains(out, "audit chain OK") {
 		t.Fatalf("audit verify = %d %s %s", code, out, errOut)
+	}
+}
+
+// The webhook was lost and the company is on Entra ID: BambooHR says
+// Jane was dismissed yesterday, her Entra account is still enabled. The
+// reconciliation reads her status from Entra ID, opens the case, and the
+// runner disables her account.
+func TestServe_ReconcileWithEntra(t *testing.T) {
+	fake := graphtest.New(t)
+	id := fake.AddUser(graphtest.User{UserPrincipalName: "jane.doe@example.com", Mail: "jane.doe@example.com", AccountEnabled: true})
+	bamboo := bamboohrtest.New(t)
+	yesterday := time.Now().UTC().AddDate(0, 0, -1).Format(time.DateOnly)
+	bamboo.AddEmployee(bamboohrtest.Employee{ID: "4242", Fields: map[string]string{
+		"firstName": "Jane", "lastName": "Doe", "workEmail": "jane.doe@example.com", "status": "Inactive",
+		"employmentHistoryStatus": "Terminated", "terminationDate": yesterday, "terminationType": "Dismissal",
+	}})
+	cfgPath := writeConfig(t, t.TempDir(), fmt.Sprintf(`entra:
+  tenant_id: %q
+  client_id: %q
+  client_secret: %q
+  graph_url: %q
+  login_url: %q
+hris:
+  bamboohr:
+    api_key: %q
+    subdomain: %q
+`, graphtest.TenantID, graphtest.ClientID, graphtest.ClientSecret, fake.URL, fake.URL, bamboohrtest.Key, bamboohrtest.Subdomain))
+	live := startApp(t, cfgPath, wireOptions{bamboohrBaseURL: bamboo.URL()})
+	if live.app.reconciler == nil {
+		t.Fatalf("reconciliation is off: %s", live.app.reconcileOff)
+	}
+	var v offboard.CaseView
+	eventually(t, "disabled in Entra ID", func() bool {
+		v = call(t, "GET", live.url+"/api/v1/cases/OFF-0001", hrToken, "").view(t)
+		u, _ := fake.User(id)
+		task := taskByKey(v, "entra_suspend")
+		return !u.AccountEnabled && task != nil && task.Status == offboard.TaskDone
+	})
+	if v.Case.Source != "reconcile:bamboohr" || !strings.Contains(v.Case.Notes, "Microsoft Entra ID") {
+		t.Fatalf("case %+v", v.Case)
 	}
 }
