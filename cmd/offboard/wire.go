@@ -225,17 +225,25 @@ func registerEntra(cfg *config.Config, reg *connectors.Registry) (*msconn.Entra,
 	if !cfg.EntraEnabled() || reg.Declared(entra.Name) || reg.Known(entra.Actions[0]) {
 		return nil, nil
 	}
-	e := cfg.Entra
-	client, err := msconn.New(msconn.Options{
-		TenantID: e.TenantID, ClientID: e.ClientID, ClientSecret: string(e.ClientSecret),
-		Certificate: []byte(e.Certificate), PrivateKey: []byte(e.PrivateKey),
-		GraphURL: e.GraphURL, LoginURL: e.LoginURL, Timeout: e.RequestTimeout.D(), Redactor: redactorFor(cfg),
-	})
+	system, err := newEntra(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", entra.Name, err)
 	}
-	system := msconn.NewEntra(client, cfg.Licenses)
 	return system, system.Register(reg)
+}
+
+// newEntra builds the Entra ID system from the entra section.
+func newEntra(cfg *config.Config) (*msconn.Entra, error) {
+	e := cfg.Entra
+	client, err := msconn.New(msconn.Options{
+		TenantID: e.TenantID, ClientID: e.ClientID, ClientSecret: e.ClientSecret.Reveal(),
+		Certificate: []byte(e.Certificate), PrivateKey: []byte(e.PrivateKey.Reveal()),
+		GraphURL: e.GraphURL, LoginURL: e.LoginURL, Timeout: e.RequestTimeout.D(), Redactor: redactorFor(cfg),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return msconn.NewEntra(client, cfg.Licenses), nil
 }
 
 // wire builds the app from a loaded config. The caller owns db (opened

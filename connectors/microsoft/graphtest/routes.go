@@ -219,16 +219,28 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) {
 	if !s.allowed(w, permReadUser) {
 		return
 	}
-	filter := r.URL.Query().Get("$filter")
+	q := r.URL.Query()
+	filter := q.Get("$filter")
 	m := reMailFilter.FindStringSubmatch(filter)
-	if m == nil {
+	if filter != "" && m == nil {
 		graphError(w, http.StatusBadRequest, "Request_UnsupportedQuery", "Unsupported or invalid query filter clause specified.")
 		return
 	}
-	mail := strings.ReplaceAll(m[1], "''", "'")
+	top := len(s.users)
+	if v := q.Get("$top"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 999 {
+			graphError(w, http.StatusBadRequest, "Request_BadRequest", "Invalid page size specified.")
+			return
+		}
+		top = n
+	}
 	list := []map[string]any{}
 	for _, u := range s.users {
-		if strings.EqualFold(u.Mail, mail) {
+		if len(list) == top {
+			break
+		}
+		if m == nil || strings.EqualFold(u.Mail, strings.ReplaceAll(m[1], "''", "'")) {
 			list = append(list, userJSON(u))
 		}
 	}
