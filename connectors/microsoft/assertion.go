@@ -121,3 +121,9 @@ func (s *assertionSigner) sign() (string, error) {
 	}
 	return input + "." + base64.RawURLEncoding.EncodeToString(sig), nil
 }
+
+// keyMatches reports whether the certificate holds key's public half.
+func keyMatches(cert *x509.Certificate, key *rsa.PrivateKey) bool {
+	pub, ok := cert.PublicKey.(*rsa.PublicKey)
+	return ok && pub.Equal(&key.PublicKey)
+}

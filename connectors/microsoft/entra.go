@@ -57,7 +57,7 @@ func (e *Entra) setEnabled(ctx context.Context, req connectors.Request, enabled 
 	verb := map[bool]string{false: "disabled", true: "enabled"}[enabled]
 	if u.Enabled() == enabled {
 		ev["account_enabled_after"] = strconv.FormatBool(enabled)
-		return connectors.Result{Verified: true, AlreadyDone: true, UserID: userID(u), Evidence: ev,
+		return connectors.Result{Verified: true, AlreadyDone: true, UserID: u.ID, Evidence: ev,
 			Summary: fmt.Sprintf("Microsoft Entra ID account %s was already %s", u.UserPrincipalName, verb)}, nil
 	}
 	err = e.c.do(ctx, call{method: http.MethodPatch, path: "/users/" + url.PathEscape(u.ID),
@@ -86,7 +86,7 @@ func (e *Entra) setEnabled(ctx context.Context, req connectors.Request, enabled 
 		return connectors.Result{}, fmt.Errorf("read back: %w", err)
 	}
 	ev["account_enabled_after"] = strconv.FormatBool(back.Enabled())
-	res := connectors.Result{Verified: back.Enabled() == enabled, UserID: userID(u), Evidence: ev,
+	res := connectors.Result{Verified: back.Enabled() == enabled, UserID: u.ID, Evidence: ev,
 		Summary: fmt.Sprintf("Microsoft Entra ID account %s %s", u.UserPrincipalName, verb)}
 	if !res.Verified {
 		res.Summary = fmt.Sprintf("Microsoft Entra ID accepted the change but %s reads back accountEnabled=%t", u.UserPrincipalName, back.Enabled())
@@ -137,7 +137,7 @@ func (e *Entra) clearSessions(ctx context.Context, req connectors.Request) (conn
 		ev["sessions_valid_from"] = valid.UTC().Format(time.RFC3339)
 	}
 	verified := answer.Value && valid != nil && !valid.Before(started.Add(-sessionsSkew))
-	res := connectors.Result{Verified: verified, UserID: userID(u), Evidence: ev,
+	res := connectors.Result{Verified: verified, UserID: u.ID, Evidence: ev,
 		Summary: fmt.Sprintf("Microsoft Entra ID sign-in sessions of %s revoked (may take a few minutes to reach every app)", u.UserPrincipalName)}
 	if !verified {
 		res.Summary = fmt.Sprintf("Microsoft Entra ID accepted the revocation for %s but signInSessionsValidFromDateTime does not show it", u.UserPrincipalName)

@@ -3,8 +3,6 @@ package microsoft
 import (
 	"bytes"
 	"context"
-	"crypto/rsa"
-	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -359,9 +357,3 @@ func parseRetryAfter(v string) (time.Duration, bool) {
 
 // quote makes s a string literal of an OData $filter.
 func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
-
-// keyMatches reports whether the certificate holds key's public half.
-func keyMatches(cert *x509.Certificate, key *rsa.PrivateKey) bool {
-	pub, ok := cert.PublicKey.(*rsa.PublicKey)
-	return ok && pub.Equal(&key.PublicKey)
-}

@@ -96,7 +96,3 @@ func (c *Client) directoryRoles(ctx context.Context, userID string) ([]string, e
 	}
 	return names, nil
 }
-
-// userID is what Result.UserID reports: the Graph id when the user was
-// found for the case's employee.
-func userID(u *User) string { return u.ID }
