@@ -25,6 +25,7 @@ type Config struct {
 	Runner        Runner                                     `yaml:"runner" json:"runner"`
 	Cases         Cases                                      `yaml:"cases" json:"cases"`
 	Okta          Okta                                       `yaml:"okta" json:"okta"`
+	Entra         Entra                                      `yaml:"entra" json:"entra"`
 	Licenses      map[string]float64                         `yaml:"licenses" json:"licenses"`
 	HRIS          HRIS                                       `yaml:"hris" json:"hris"`
 	Slack         Slack                                      `yaml:"slack" json:"slack"`
@@ -321,6 +322,7 @@ func Default() *Config {
 			ShutdownGrace: dur(10 * time.Second),
 		},
 		Cases: Cases{MaxFuture: dur(730 * 24 * time.Hour), MaxPast: dur(3650 * 24 * time.Hour)},
+		Entra: Entra{RequestTimeout: dur(30 * time.Second)},
 		Okta: Okta{DeactivateAfter: dur(7 * 24 * time.Hour), RequestTimeout: dur(30 * time.Second), RateShare: 0.5,
 			Scopes: []string{"okta.users.manage", "okta.users.read", "okta.groups.manage", "okta.apps.read"}, DPoP: "auto"},
 		Slack: Slack{

@@ -61,6 +61,7 @@ func Parse(data []byte, source string, lookupEnv func(string) (string, bool)) (*
 	}
 	c.resolveSecrets(baseDir, v)
 	c.resolveOIDCSecret(baseDir, v)
+	c.resolveEntraCertificate(baseDir, v)
 	c.validate(v)
 	if err := v.err(source); err != nil {
 		return nil, err

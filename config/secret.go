@@ -78,6 +78,8 @@ func (c *Config) secretFields() []secretField {
 	fields := []secretField{
 		{"okta.api_token", &c.Okta.APIToken, &c.Okta.APITokenFile},
 		{"okta.private_key", &c.Okta.PrivateKey, &c.Okta.PrivateKeyFile},
+		{"entra.client_secret", &c.Entra.ClientSecret, &c.Entra.ClientSecretFile},
+		{"entra.private_key", &c.Entra.PrivateKey, &c.Entra.PrivateKeyFile},
 		{"hris.bamboohr.webhook_secret", &c.HRIS.BambooHR.WebhookSecret, &c.HRIS.BambooHR.WebhookSecretFile},
 		{"hris.bamboohr.previous_webhook_secret", &c.HRIS.BambooHR.PreviousWebhookSecret, &c.HRIS.BambooHR.PreviousWebhookSecretFile},
 		{"hris.bamboohr.api_key", &c.HRIS.BambooHR.APIKey, &c.HRIS.BambooHR.APIKeyFile},

@@ -112,6 +112,7 @@ func (c *Config) validate(v *validator) {
 	c.validateRunner(v)
 	c.validateCases(v)
 	c.validateOkta(v)
+	c.validateEntra(v)
 	c.validateHRIS(v)
 	c.validateSlack(v)
 	c.validateTeams(v)

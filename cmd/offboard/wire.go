@@ -20,6 +20,7 @@ import (
 	"github.com/offboard-dev/offboard/connectors"
 	"github.com/offboard-dev/offboard/connectors/bamboohr"
 	"github.com/offboard-dev/offboard/connectors/hris"
+	msconn "github.com/offboard-dev/offboard/connectors/microsoft"
 	oktaconn "github.com/offboard-dev/offboard/connectors/okta"
 	"github.com/offboard-dev/offboard/flows"
 	"github.com/offboard-dev/offboard/flows/runner"
@@ -169,23 +170,23 @@ func withRestoreAdvice(err error) error {
 // connector either configured or declared as "not configured" so that
 // its tasks fail visibly with the reason instead of pretending success.
 func newActions(cfg *config.Config, extra func(*connectors.Registry) error) (*connectors.Registry, error) {
-	reg, _, err := newActionsWithClients(cfg, extra)
+	reg, _, _, err := newActionsWithClients(cfg, extra)
 	return reg, err
 }
 
 // newActionsWithClients is newActions that also returns the Okta client
-// it built for reconciliation and the directory (nil when Okta is off or
-// extra registered its actions). Each connector is registered with its
+// and the Entra ID system it built for reconciliation and the directory
+// (nil when off or when extra registered their actions). Each connector is registered with its
 // declaration, so the playbook gets its capabilities; one whose actions
 // extra registered (tests' fakes) is only declared.
-func newActionsWithClients(cfg *config.Config, extra func(*connectors.Registry) error) (*connectors.Registry, *oktaconn.Client, error) {
+func newActionsWithClients(cfg *config.Config, extra func(*connectors.Registry) error) (*connectors.Registry, *oktaconn.Client, *msconn.Entra, error) {
 	reg := connectors.NewRegistry()
 	if err := reg.Register(offboard.ActionManual, connectors.Manual()); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if extra != nil {
 		if err := extra(reg); err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 	}
 	var client *oktaconn.Client
@@ -194,18 +195,55 @@ func newActionsWithClients(cfg *config.Config, extra func(*connectors.Registry) 
 		var err error
 		client, err = oktaconn.New(context.Background(), oktaconn.Options{Config: cfg.Okta, Licenses: cfg.Licenses})
 		if err != nil {
-			return nil, nil, fmt.Errorf("%s: %w", okta.Name, err)
+			return nil, nil, nil, fmt.Errorf("%s: %w", okta.Name, err)
 		}
 		if err := client.Register(reg); err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 	}
-	if !reg.Declared(okta.Name) {
+	entra, err := registerEntra(cfg, reg)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	// Okta unconfigured is declared so a fresh install's playbook says
+	// what to configure; a company on Entra ID alone gets no Okta tasks
+	// that could only fail.
+	if !reg.Declared(okta.Name) && !cfg.EntraEnabled() {
 		if err := reg.DeclareConnector(okta, oktaconn.NotConfigured); err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 	}
-	return reg, client, nil
+	return reg, client, entra, nil
+}
+
+// registerEntra registers Microsoft Entra ID when entra.tenant_id is set
+// (and extra did not provide its actions). Not configured, it is not
+// declared at all: unlike Okta, the historic default, its tasks would
+// only add failures to every Okta company's cases.
+func registerEntra(cfg *config.Config, reg *connectors.Registry) (*msconn.Entra, error) {
+	entra := msconn.Declaration()
+	if !cfg.EntraEnabled() || reg.Declared(entra.Name) || reg.Known(entra.Actions[0]) {
+		return nil, nil
+	}
+	system, err := newEntra(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", entra.Name, err)
+	}
+	return system, system.Register(reg)
+}
+
+// newEntra builds the Entra ID system from the entra section.
+func newEntra(cfg *config.Config) (*msconn.Entra, error) {
+	e := cfg.Entra
+	client, err := msconn.New(msconn.Options{
+		TenantID: e.TenantID, ClientID: e.ClientID, ClientSecret: e.ClientSecret.Reveal(),
+		Certificate: []byte(e.Certificate), PrivateKey: []byte(e.PrivateKey.Reveal()),
+		GraphURL: e.GraphURL, LoginURL: e.LoginURL, Timeout: e.RequestTimeout.D(), Redactor: redactorFor(cfg),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return msconn.NewEntra(client, cfg.Licenses), nil
 }
 
 // wire builds the app from a loaded config. The caller owns db (opened
@@ -219,7 +257,8 @@ func wire(cfg *config.Config, log *slog.Logger, db *store.DB, o wireOptions) (*a
 	}
 	var err error
 	var okta *oktaconn.Client
-	if a.actions, okta, err = newActionsWithClients(cfg, o.actions); err != nil {
+	var entra *msconn.Entra
+	if a.actions, okta, entra, err = newActionsWithClients(cfg, o.actions); err != nil {
 		return nil, err
 	}
 	a.directory = newDirectory()
@@ -236,7 +275,7 @@ func wire(cfg *config.Config, log *slog.Logger, db *store.DB, o wireOptions) (*a
 	if err != nil {
 		return nil, err
 	}
-	if err := a.wireReconcile(okta, bamboo, a.clock); err != nil {
+	if err := a.wireReconcile(okta, entra, bamboo, a.clock); err != nil {
 		return nil, err
 	}
 	if err := a.wireDirectory(okta, bamboo); err != nil {
@@ -531,24 +570,29 @@ func businessHours(cfg *config.Config, zoneOf func(email string) *time.Location)
 }
 
 // wireReconcile schedules the hourly reconciliation of the HR source
-// (the BambooHR API) against the identity system (Okta) when both are
-// configured, and otherwise records why it is off.
-func (a *app) wireReconcile(okta *oktaconn.Client, api *bamboohr.Client, clock offboard.Clock) error {
+// (the BambooHR API) against the identity system (Okta, else Entra ID)
+// when both are configured, and otherwise records why it is off.
+func (a *app) wireReconcile(okta *oktaconn.Client, entra *msconn.Entra, api *bamboohr.Client, clock offboard.Clock) error {
 	cfg := a.cfg
+	var idp offboard.IdentityStatusSource
 	switch {
 	case api == nil:
 		a.reconcileOff = "not configured: set hris.bamboohr.api_key and hris.bamboohr.subdomain"
 		return nil
-	case !cfg.OktaEnabled():
-		a.reconcileOff = "Okta is not configured: set okta.org_url and its credentials"
+	case okta != nil:
+		idp = okta
+	case entra != nil:
+		idp = entra
+	case !cfg.OktaEnabled() && !cfg.EntraEnabled():
+		a.reconcileOff = "no identity system is configured: set okta.org_url or entra.tenant_id and their credentials"
 		return nil
-	case okta == nil:
-		a.reconcileOff = "the Okta actions are provided by something other than the Okta connector"
+	default:
+		a.reconcileOff = "the identity actions are provided by something other than the Okta or Entra ID connector"
 		return nil
 	}
 	var err error
 	a.reconciler, err = runner.NewReconciler(runner.ReconcileOptions{
-		Engine: a.engine, Decide: a.engine, HR: api, IdP: okta, Clock: clock, Location: cfg.Location(),
+		Engine: a.engine, Decide: a.engine, HR: api, IdP: idp, Clock: clock, Location: cfg.Location(),
 		Logger: a.log.With("component", "reconcile"),
 	})
 	if err != nil {

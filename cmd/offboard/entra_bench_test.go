@@ -1,0 +1,74 @@
+package main
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/offboard-dev/offboard/connectors/microsoft/graphtest"
+)
+
+// BenchmarkEntraExit opens involuntary exits one after another against
+// the fake Graph and reports, internally (loopback, no Graph latency),
+// the time from the notice to the Entra account disabled (p50, p99) and
+// the Graph requests per exit until the four revocations are done.
+// OFFBOARD_ENTRA_EXITS changes the count (default 50).
+func BenchmarkEntraExit(b *testing.B) {
+	exits := envInt("OFFBOARD_ENTRA_EXITS", 50)
+	for range b.N {
+		fake := graphtest.New(b)
+		ids := make([]string, exits)
+		for i := range exits {
+			ids[i] = fake.AddUser(graphtest.User{UserPrincipalName: fmt.Sprintf("p%d@example.com", i), Mail: fmt.Sprintf("p%d@example.com", i),
+				AccountEnabled: true, Methods: []graphtest.Method{{Type: "microsoftAuthenticatorAuthenticationMethod"}, {Type: "phoneAuthenticationMethod"}}})
+			fake.AddGrant(graphtest.Grant{PrincipalID: ids[i], ClientID: "app", Scope: "Mail.Read"})
+		}
+		cfg := writeConfig(b, b.TempDir(), fmt.Sprintf("entra:\n  tenant_id: %q\n  client_id: %q\n  client_secret: %q\n  graph_url: %q\n  login_url: %q\n",
+			graphtest.TenantID, graphtest.ClientID, graphtest.ClientSecret, fake.URL, fake.URL))
+		app := startApp(b, cfg, wireOptions{})
+		b.ResetTimer()
+		var lat []time.Duration
+		for i := range exits {
+			began := time.Now()
+			body := fmt.Sprintf(`{"employee":{"email":"p%d@example.com"},"kind":"involuntary"}`, i)
+			if r := call(b, "POST", app.url+"/api/v1/cases", hrToken, body); r.status != 201 {
+				b.Fatalf("create %d: %d %s", i, r.status, r.body)
+			}
+			for {
+				if u, _ := fake.User(ids[i]); !u.AccountEnabled {
+					break
+				}
+				if time.Since(began) > 10*time.Second {
+					b.Fatalf("exit %d: not disabled after 10s", i)
+				}
+				time.Sleep(100 * time.Microsecond)
+			}
+			lat = append(lat, time.Since(began))
+		}
+		// Wait until every exit's four revocations are done, then count.
+		eventually(b, "every revocation done", func() bool {
+			for _, id := range ids {
+				u, _ := fake.User(id)
+				if len(u.Methods) != 0 || len(fake.GrantsOf(id)) != 0 || u.SessionsValidFrom.IsZero() {
+					return false
+				}
+			}
+			return true
+		})
+		b.StopTimer()
+		graph := 0
+		for _, r := range fake.Requests() {
+			if strings.HasPrefix(r.Path, "/v1.0/") {
+				graph++
+			}
+		}
+		slices.Sort(lat)
+		b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "ms-p50-disabled")
+		b.ReportMetric(float64(lat[(len(lat)*99)/100].Microseconds())/1000, "ms-p99-disabled")
+		b.ReportMetric(float64(graph)/float64(exits), "graph-requests/exit")
+		b.ReportMetric(float64(fake.TokensIssued()), "tokens")
+		app.stop()
+	}
+}

@@ -1,0 +1,47 @@
+package microsoft_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/offboard-dev/offboard"
+	"github.com/offboard-dev/offboard/connectors/microsoft"
+	"github.com/offboard-dev/offboard/connectors/microsoft/graphtest"
+)
+
+func newEntra(t *testing.T, s *graphtest.Server, secret string) *microsoft.Entra {
+	t.Helper()
+	c, err := microsoft.New(microsoft.Options{TenantID: graphtest.TenantID, ClientID: graphtest.ClientID,
+		ClientSecret: secret, GraphURL: s.URL, LoginURL: s.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return microsoft.NewEntra(c, nil)
+}
+
+func TestEntra_Doctor(t *testing.T) {
+	s := graphtest.New(t)
+	jane(s)
+	ctx := context.Background()
+	for _, r := range newEntra(t, s, graphtest.ClientSecret).Doctor(ctx) {
+		if r.Status != offboard.CheckOK {
+			t.Fatalf("check %+v", r)
+		}
+	}
+	s.SetPermissions("User.Read.All")
+	got := newEntra(t, s, graphtest.ClientSecret).Doctor(ctx)
+	last := got[len(got)-1]
+	if last.Status != offboard.CheckFail || !strings.Contains(last.Detail, "UserAuthenticationMethod.Read.All") || !strings.Contains(last.Fix, "README") {
+		t.Fatalf("missing permission: %+v", last)
+	}
+	got = newEntra(t, s, "wrong-secret-value").Doctor(ctx)
+	if len(got) != 1 || got[0].Status != offboard.CheckFail || !strings.Contains(got[0].Detail, "invalid_client") {
+		t.Fatalf("bad secret: %+v", got)
+	}
+	for _, req := range s.Requests() {
+		if req.Method != "GET" && !strings.HasSuffix(req.Path, "/token") {
+			t.Fatalf("the doctor wrote: %s %s", req.Method, req.Path)
+		}
+	}
+}
