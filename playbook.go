@@ -47,7 +47,9 @@ type TaskTemplate struct {
 	// A capability ("identity.suspend") stands for every task of it.
 	After   []string `yaml:"after,omitempty" json:"after,omitempty"`
 	MaxWait Duration `yaml:"max_wait,omitempty" json:"max_wait,omitempty"`
-	// Approval names who must approve before the task may run: "manager".
+	// Approval names who must approve before the task may run: "manager"
+	// (the departing person's manager), or "it_two" (two distinct people
+	// of IT, neither the requester nor the person leaving: a wipe).
 	Approval string `yaml:"approval,omitempty" json:"approval,omitempty"`
 	// Question is what the approver is asked.
 	Question string `yaml:"question,omitempty" json:"question,omitempty"`
@@ -140,8 +142,8 @@ func (t TaskTemplate) problems(knownAction func(string) bool, depts Departments)
 	if _, err := ParseWhen(t.When); err != nil {
 		out = append(out, err.Error())
 	}
-	if t.Approval != "" && t.Approval != ApproverManager {
-		out = append(out, fmt.Sprintf("approval %q is not supported (want %q)", t.Approval, ApproverManager))
+	if t.Approval != "" && !slices.Contains(ApprovalKinds, t.Approval) {
+		out = append(out, fmt.Sprintf("approval %q is not supported (want %s)", t.Approval, strings.Join(ApprovalKinds, " or ")))
 	}
 	if t.Priority != "" && !t.Priority.Valid() {
 		out = append(out, fmt.Sprintf("priority %q is not one of revocation, device, chat, report", t.Priority))

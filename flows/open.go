@@ -278,6 +278,14 @@ func (d *decision) createCase(c offboard.OpenCase, emp offboard.Employee, manage
 			if err := moveTask(t, offboard.TaskWaitingApproval); err != nil {
 				return nil, err
 			}
+			if role, needed := offboard.ApprovalRule(tpl.Approval); role != "" {
+				if k := missingParam(t.Params); k != "" {
+					// A wipe names its device once IT has seen the list:
+					// the approval is asked then, through Ask again.
+					t.LastError = fmt.Sprintf("set %s and ask for approval: %d people of %s must approve", k, needed, role)
+					continue
+				}
+			}
 			if err := d.createApproval(cs, t, tpl.Question, t.Params, ""); err != nil {
 				return nil, err
 			}
