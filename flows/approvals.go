@@ -272,8 +272,8 @@ func formatParams(p map[string]string) string {
 }
 
 // checkRoleApprovalParams refuses to ask a role approval (a wipe's two
-// IT people) for parameters that are not all set: approving "wipe the
-// device ''" binds nothing. keep_* parameters are yes/no switches.
+// IT people) for parameters that are not all set: approving a wipe of
+// no device binds nothing. keep_* parameters are yes/no switches.
 func checkRoleApprovalParams(t *offboard.Task, params map[string]string) error {
 	for k, v := range params {
 		if strings.HasPrefix(k, "keep_") && v != "true" && v != "false" {
