@@ -87,7 +87,9 @@ type DeviceReader interface {
 // DeviceSnapshot is a device read kept as the evidence the cards draw
 // from: the list as the system said it at ReadAt.
 type DeviceSnapshot struct {
+	// System is the connector's name, Label its name for people.
 	System  string    `json:"system"`
+	Label   string    `json:"label,omitempty"`
 	ReadAt  time.Time `json:"read_at"`
 	Devices []Device  `json:"devices"`
 }
