@@ -59,6 +59,9 @@ type TaskTemplate struct {
 	Due Duration `yaml:"due,omitempty" json:"due,omitempty"`
 	// Optional tasks do not hold the case open.
 	Optional bool `yaml:"optional,omitempty" json:"optional,omitempty"`
+	// Track names what a manual task records in a form before it is done:
+	// "device_return" (shipping reference, received, wiped).
+	Track string `yaml:"track,omitempty" json:"track,omitempty"`
 	// Button is the run button's label, from the binding of the task's
 	// action; not configurable.
 	Button string `yaml:"-" json:"-"`
@@ -147,6 +150,12 @@ func (t TaskTemplate) problems(knownAction func(string) bool, depts Departments)
 	}
 	if t.Priority != "" && !t.Priority.Valid() {
 		out = append(out, fmt.Sprintf("priority %q is not one of revocation, device, chat, report", t.Priority))
+	}
+	if t.Track != "" && t.Track != TrackDeviceReturn {
+		out = append(out, fmt.Sprintf("track %q is not supported (want %q)", t.Track, TrackDeviceReturn))
+	}
+	if t.Track != "" && t.Action != ActionManual {
+		out = append(out, "track needs a manual task (a person records what happened)")
 	}
 	if t.MaxWait > 0 && len(t.After) == 0 {
 		out = append(out, "max_wait needs after")

@@ -197,6 +197,9 @@ func taskSection(c *offboard.Case, approvals []*offboard.Approval, t *offboard.T
 	if t.Due != nil {
 		s.Fields = append(s.Fields, offboard.Field{Label: "Due", Value: formatTime(*t.Due, now, loc)})
 	}
+	if t.Track == offboard.TrackDeviceReturn {
+		s.Fields = append(s.Fields, offboard.Field{Label: "Return", Value: offboard.DeviceReturnOf(t).Words()})
+	}
 	if ev := evidenceShown(t.Evidence); len(ev) > 0 {
 		s.Fields = append(s.Fields, offboard.Field{Label: "Evidence", Value: formatMap(ev)})
 	}
@@ -244,6 +247,12 @@ func taskButtons(c *offboard.Case, t *offboard.Task, waits bool) []offboard.Butt
 		bs = append(bs, offboard.Button{Label: "Retry", Action: ref(offboard.VerbRetry), Style: "primary"})
 	case t.Status == offboard.TaskWaitingApproval:
 		// Nothing to run until the approval is decided.
+	case t.Track == offboard.TrackDeviceReturn:
+		// Done comes from recording the device received and wiped.
+		bs = append(bs, offboard.Button{Label: "Record the return…", Action: ref(offboard.VerbRecordReturn), Style: "primary"})
+		if t.Assignee == "" {
+			bs = append(bs, offboard.Button{Label: "Assign to me", Action: ref(offboard.VerbAssign)})
+		}
 	case t.Manual():
 		bs = append(bs, offboard.Button{Label: "Mark done", Action: ref(offboard.VerbComplete), Style: "primary"})
 		if t.Assignee == "" {

@@ -35,14 +35,14 @@ func deviceSections(tasks []*offboard.Task, now time.Time, loc *time.Location) [
 	return out
 }
 
-// evidenceShown is a task's evidence without the device list, which the
-// card shows as its own lines.
+// evidenceShown is a task's evidence without the device list and the
+// device return, which the card shows as their own lines.
 func evidenceShown(ev map[string]string) map[string]string {
-	if _, ok := ev[offboard.EvidenceDevices]; !ok {
-		return ev
-	}
 	out := maps.Clone(ev)
-	delete(out, offboard.EvidenceDevices)
+	maps.DeleteFunc(out, func(k, _ string) bool {
+		// The device list and the return have their own lines.
+		return k == offboard.EvidenceDevices || strings.HasPrefix(k, "return.") && k != "return.recorded_by"
+	})
 	return out
 }
 

@@ -1,6 +1,7 @@
 package bot_test
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -154,4 +155,94 @@ func fieldValue(fs []offboard.Field, label string) string {
 		}
 	}
 	return ""
+}
+
+// TestRouter_DeviceReturnForm: the laptop task is done through its form
+// once it is received and wiped; each field is checked where it is typed.
+func TestRouter_DeviceReturnForm(t *testing.T) {
+	h := newHarness(t)
+	id := h.open("jane.doe@example.com involuntary")
+	ref := offboard.ActionRef{Verb: offboard.VerbRecordReturn, CaseID: id, TaskKey: "device_recover"}
+	r := h.router.Click(h.ctx, it, ref.Encode())
+	if r.Form == nil || r.Form.ID != bot.FormDeviceReturn || !r.Ephemeral {
+		t.Fatalf("click: %+v, want the return form", r)
+	}
+	submit := func(who offboard.Actor, values map[string]string) (offboard.Reply, error) {
+		return h.router.Submit(h.ctx, who, bot.FormDeviceReturn, r.Form.State, values)
+	}
+	today := h.clock.Now().In(h.loc).Format("2006-01-02")
+	tomorrow := h.clock.Now().In(h.loc).AddDate(0, 0, 1).Format("2006-01-02")
+	for _, tc := range []struct {
+		values map[string]string
+		field  string
+	}{
+		{map[string]string{"received_on": "30/11/2026", "wiped": "no"}, "received_on"},
+		{map[string]string{"received_on": tomorrow, "wiped": "no"}, "received_on"},
+		{map[string]string{"wiped": "yes", "wiped_by": "not an email"}, "wiped_by"},
+		{map[string]string{"wiped": "no", "wiped_by": "tom@example.com"}, "wiped_by"},
+		{map[string]string{"wiped": "perhaps"}, "wiped"},
+		{map[string]string{"shipping_ref": strings.Repeat("1Z", 40), "wiped": "no"}, "shipping_ref"},
+		{map[string]string{"wiped": "no"}, "shipping_ref"},
+	} {
+		_, err := submit(it, tc.values)
+		var fe offboard.FieldErrors
+		if !errors.As(err, &fe) || fe[tc.field] == "" {
+			t.Errorf("%v: err %v, want a field error on %s", tc.values, err, tc.field)
+		}
+	}
+	before := len(h.view(id).Tasks)
+	if r, err := submit(finance, map[string]string{"shipping_ref": "1Z999", "wiped": "no"}); err != nil || !strings.Contains(r.Text, "may not") {
+		t.Errorf("finance records a return: %+v %v, want refused", r, err)
+	}
+	if _, err := submit(it, map[string]string{"shipping_ref": "1Z999AA1", "wiped": "no"}); err != nil {
+		t.Fatal(err)
+	}
+	task := findTaskIn(h.view(id), "device_recover")
+	if task.Status.Settled() || offboard.DeviceReturnOf(task).ShippingRef != "1Z999AA1" {
+		t.Fatalf("after the reference: %s %v", task.Status, task.Evidence)
+	}
+	card, _ := bot.DepartmentCard(h.view(id), offboard.DeptIT, h.clock.Now(), h.loc)
+	shown := false
+	for _, s := range card.Sections {
+		if s.Heading == task.Title && fieldValue(s.Fields, "Return") == "shipping reference 1Z999AA1 · not received yet · not wiped yet" {
+			shown = true
+		}
+	}
+	if !shown {
+		t.Errorf("the card does not show the return: %+v", card.Sections)
+	}
+	// Received and wiped (by the submitter, unless named): done, and the
+	// reference recorded before is kept.
+	if _, err := submit(it, map[string]string{"received_on": today, "wiped": "yes"}); err != nil {
+		t.Fatal(err)
+	}
+	task = findTaskIn(h.view(id), "device_recover")
+	got := offboard.DeviceReturnOf(task)
+	if task.Status != offboard.TaskDone || got.ShippingRef != "1Z999AA1" || got.WipedBy != it.Email || got.ReceivedOn != today {
+		t.Fatalf("after received and wiped: %s %+v", task.Status, got)
+	}
+	if len(h.view(id).Tasks) != before {
+		t.Error("recording the return changed the tasks")
+	}
+	var acts []string
+	if err := h.db.AuditEvents(h.ctx, offboard.AuditFilter{CaseID: id}, func(e *offboard.AuditEvent) error {
+		if e.Target == "device_recover" {
+			acts = append(acts, e.Action+": "+e.Detail)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(acts) < 2 || !strings.Contains(acts[len(acts)-2], "task.device_return") || !strings.Contains(acts[len(acts)-1], "task.done: "+it.Email+" recorded the return: shipping reference 1Z999AA1 · received "+today) {
+		t.Errorf("audit %q", acts)
+	}
+}
+
+func findTaskIn(v *offboard.CaseView, key string) *offboard.Task {
+	for _, t := range v.Tasks {
+		if t.Key == key {
+			return t
+		}
+	}
+	return nil
 }

@@ -217,3 +217,31 @@ func TestDecideApproval_WipeNeedsTwoDistinctIT(t *testing.T) {
 		t.Fatalf("wipe job %+v, want the approved parameters", job)
 	}
 }
+
+// TestRecordDeviceReturn_Validated: the engine checks a return again
+// whatever sent it, and only on a task that tracks one.
+func TestRecordDeviceReturn_Validated(t *testing.T) {
+	h := newHarness(t)
+	cs := h.open(offboard.Involuntary, "")
+	rec := func(by offboard.Actor, key string, r offboard.DeviceReturn) offboard.RecordDeviceReturn {
+		return offboard.RecordDeviceReturn{By: by, CaseID: cs.ID, TaskKey: key, Return: r}
+	}
+	today := h.clock.Now().Format("2006-01-02")
+	h.refuse(rec(finance, "cancel_card", offboard.DeviceReturn{ShippingRef: "1Z"}), offboard.EINVALID, "does not track a device return")
+	h.refuse(rec(finance, "device_recover", offboard.DeviceReturn{ShippingRef: "1Z"}), offboard.EFORBIDDEN, "may not")
+	h.refuse(rec(jane, "device_recover", offboard.DeviceReturn{ShippingRef: "1Z"}), offboard.EFORBIDDEN, "person leaving")
+	h.refuse(rec(it, "device_recover", offboard.DeviceReturn{ReceivedOn: "2999-01-01"}), offboard.EINVALID, "received_on")
+	h.refuse(rec(it, "device_recover", offboard.DeviceReturn{Wiped: true}), offboard.EINVALID, "wiped_by")
+	h.refuse(rec(it, "device_recover", offboard.DeviceReturn{Wiped: true, WipedBy: jane.Email}), offboard.EINVALID, "person leaving")
+	h.refuse(rec(it, "device_recover", offboard.DeviceReturn{}), offboard.EINVALID, "nothing to record")
+	h.apply(rec(it, "device_recover", offboard.DeviceReturn{ReceivedOn: today}))
+	if st := h.task(cs.ID, "device_recover").Status; st.Settled() {
+		t.Fatalf("received but not wiped: %s, want still open", st)
+	}
+	h.apply(rec(it, "device_recover", offboard.DeviceReturn{Wiped: true, WipedBy: tom.Email}))
+	got := h.task(cs.ID, "device_recover")
+	if got.Status != offboard.TaskDone || got.Evidence[offboard.EvidenceReceivedOn] != today || got.Evidence[offboard.EvidenceWipedBy] != tom.Email {
+		t.Fatalf("received then wiped: %s %v", got.Status, got.Evidence)
+	}
+	h.refuse(rec(it, "device_recover", offboard.DeviceReturn{ShippingRef: "late"}), offboard.ECONFLICT, "already done")
+}
