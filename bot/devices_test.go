@@ -46,20 +46,24 @@ func devicesCase(h *harness) offboard.CaseID {
 	h.clock.Advance(4 * time.Minute)
 	now := h.clock.Now()
 	for _, j := range h.actionJobs() {
-		if j.TaskKey != "fakemdm_lock" {
+		switch j.TaskKey {
+		case "fakemdm_devices": // the read when the case opened
+			snap := offboard.DeviceSnapshot{System: "fakemdm", Label: "Fake MDM", ReadAt: now, Devices: []offboard.Device{
+				{ID: "d1", Model: "MacBook Pro 14", Serial: "C02XK1", OS: "macOS", OSVersion: "14.5", LastCheckIn: now.Add(-time.Minute), Compliance: offboard.Compliant, ManagedBy: "fakemdm"},
+				{ID: "d2", Model: "iPhone 15", Serial: "F2LZQ9", OS: "iOS", OSVersion: "17.4", LastCheckIn: now.Add(-72 * time.Hour), Compliance: offboard.NonCompliant, ManagedBy: "fakemdm"},
+			}}
+			h.apply(offboard.ActionSucceeded{By: runner, JobID: j.ID, Verified: true, Summary: "2 devices",
+				Evidence: map[string]string{offboard.EvidenceDevices: snap.Encode()}})
+		case "fakemdm_lock":
+			ack := now.Add(-time.Minute)
+			out := offboard.SettleDeviceActions([]offboard.DeviceAction{
+				{DeviceID: "d1", Action: "lock", State: offboard.DeviceDone, AcknowledgedAt: &ack},
+				{DeviceID: "d2", Action: "lock", State: offboard.DevicePending},
+			})
+			h.apply(offboard.ActionSucceeded{By: runner, JobID: j.ID, Verified: out.Verified, Summary: out.Summary, Evidence: out.Evidence})
+		default:
 			h.apply(offboard.ActionSucceeded{By: runner, JobID: j.ID, Verified: true, Evidence: map[string]string{"status_after": "SUSPENDED"}})
-			continue
 		}
-		ack := now.Add(-time.Minute)
-		out := offboard.SettleDeviceActions([]offboard.DeviceAction{
-			{DeviceID: "d1", Action: "lock", State: offboard.DeviceDone, AcknowledgedAt: &ack},
-			{DeviceID: "d2", Action: "lock", State: offboard.DevicePending},
-		})
-		out.Evidence[offboard.EvidenceDevices] = offboard.DeviceSnapshot{System: "fakemdm", Label: "Fake MDM", ReadAt: now, Devices: []offboard.Device{
-			{ID: "d1", Model: "MacBook Pro 14", Serial: "C02XK1", OS: "macOS", OSVersion: "14.5", LastCheckIn: now.Add(-time.Minute), Compliance: offboard.Compliant, ManagedBy: "fakemdm"},
-			{ID: "d2", Model: "iPhone 15", Serial: "F2LZQ9", OS: "iOS", OSVersion: "17.4", LastCheckIn: now.Add(-72 * time.Hour), Compliance: offboard.NonCompliant, ManagedBy: "fakemdm"},
-		}}.Encode()
-		h.apply(offboard.ActionSucceeded{By: runner, JobID: j.ID, Verified: out.Verified, Summary: out.Summary, Evidence: out.Evidence})
 	}
 	h.apply(offboard.RequestApproval{By: it, CaseID: id, TaskKey: "fakemdm_wipe", Params: map[string]string{"device_id": "d1"}})
 	for _, a := range h.view(id).Approvals {
@@ -83,7 +87,7 @@ func TestTaskCards_DevicesAndTwoApprovals(t *testing.T) {
 	if !ok {
 		t.Fatal("no IT card")
 	}
-	var devices, wipe, lock *offboard.Section
+	var devices, wipe, lock, read *offboard.Section
 	for i, s := range itCard.Sections {
 		switch s.Heading {
 		case "Devices in Fake MDM":
@@ -92,9 +96,11 @@ func TestTaskCards_DevicesAndTwoApprovals(t *testing.T) {
 			wipe = &itCard.Sections[i]
 		case "Lock the Fake MDM devices":
 			lock = &itCard.Sections[i]
+		case "Read the person's managed devices":
+			read = &itCard.Sections[i]
 		}
 	}
-	if devices == nil || wipe == nil || lock == nil {
+	if devices == nil || wipe == nil || lock == nil || read == nil {
 		t.Fatalf("IT card sections %+v", itCard.Sections)
 	}
 	wantLines := "• MacBook Pro 14 · serial C02XK1 · macOS 14.5 · checked in 1h 1m ago · compliant\n" +
@@ -102,10 +108,13 @@ func TestTaskCards_DevicesAndTwoApprovals(t *testing.T) {
 	if devices.Text != wantLines || devices.Tone != offboard.ToneWarning {
 		t.Errorf("device lines (tone %s):\n%s\nwant:\n%s", devices.Tone, devices.Text, wantLines)
 	}
-	for _, f := range lock.Fields {
+	for _, f := range read.Fields {
 		if f.Label == "Evidence" && strings.Contains(f.Value, "serial") {
 			t.Errorf("the device list is dumped into the evidence: %s", f.Value)
 		}
+	}
+	if lock.Tone != offboard.ToneDanger || !strings.Contains(lock.Text, "1 of 2 devices have not acknowledged: d2") {
+		t.Errorf("unacknowledged lock: tone %s, %q", lock.Tone, lock.Text)
 	}
 	if st := fieldValue(wipe.Fields, "Status"); !strings.Contains(st, "from 2 different people of IT · 1 of 2 approvals") {
 		t.Errorf("wipe status %q", st)

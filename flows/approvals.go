@@ -38,7 +38,7 @@ func (d *decision) createApproval(cs *offboard.Case, t *offboard.Task, question 
 	}
 	detail := fmt.Sprintf("asked %s: %s", offboard.ApproverOrNobody(approver), question)
 	if role != "" {
-		detail = fmt.Sprintf("asked %d distinct people of %s: %s", needed, role, question)
+		detail = fmt.Sprintf("asked %d different people of %s: %s", needed, d.roleWords(role), question)
 	}
 	if err := d.audit(cs.ID, "approval.requested", id, offboard.OutcomeOK, detail, params); err != nil {
 		return err
@@ -87,7 +87,7 @@ func (d *decision) requestApproval(c offboard.RequestApproval) (*offboard.Result
 	}
 	approver := strings.ToLower(strings.TrimSpace(c.Approver))
 	if role, _ := offboard.ApprovalRule(t.Approval); role != "" && approver != "" {
-		return nil, offboard.Errorf(offboard.EINVALID, "%q is approved by people of %s, not by one person named", t.Title, role)
+		return nil, offboard.Errorf(offboard.EINVALID, "%q is approved by people of %s, not by one person named", t.Title, d.roleWords(role))
 	}
 	if approver != "" {
 		if err := validEmail("approver", approver); err != nil {
@@ -103,7 +103,7 @@ func (d *decision) requestApproval(c offboard.RequestApproval) (*offboard.Result
 	if err := moveTask(t, offboard.TaskWaitingApproval); err != nil {
 		return nil, err
 	}
-	t.Params, t.RunAt = params, nil
+	t.Params, t.RunAt, t.LastError = params, nil, ""
 	if err := d.putTask(t); err != nil {
 		return nil, err
 	}
@@ -173,7 +173,7 @@ func (d *decision) decideApproval(c offboard.DecideApproval) (*offboard.Result, 
 	if partial {
 		if err := d.notify(offboard.Notice{Kind: kind, CaseID: cs.ID, TaskKey: t.Key, ApprovalID: a.ID, Department: t.Department,
 			Text: fmt.Sprintf("%q for %s was %s; %d more of %s must approve", t.Title, cs.Employee.DisplayName(), detail,
-				a.Required()-a.Yeses(), a.Role)}); err != nil {
+				a.Required()-a.Yeses(), d.roleWords(a.Role))}); err != nil {
 			return nil, err
 		}
 		return d.result(cs, fmt.Sprintf("%q %s; waiting for %d more", t.Title, detail, a.Required()-a.Yeses()))
@@ -221,7 +221,7 @@ func (d *decision) needsApproval(cs *offboard.Case, t *offboard.Task) error {
 	}
 	for _, a := range apps {
 		if a.TaskKey == t.Key && a.Status == offboard.ApprovalPending && a.Role != "" {
-			return offboard.Errorf(offboard.ECONFLICT, "%q waits for approval %s: %d of %d people of %s approved", t.Title, a.ID, a.Yeses(), a.Required(), a.Role)
+			return offboard.Errorf(offboard.ECONFLICT, "%q waits for approval %s: %d of %d people of %s approved", t.Title, a.ID, a.Yeses(), a.Required(), d.roleWords(a.Role))
 		}
 		if a.TaskKey == t.Key && a.Status == offboard.ApprovalPending {
 			return offboard.Errorf(offboard.ECONFLICT, "%q waits for approval %s from %s", t.Title, a.ID, offboard.ApproverOrNobody(a.Approver))
@@ -298,4 +298,15 @@ func missingParam(params map[string]string) string {
 		}
 	}
 	return ""
+}
+
+// roleWords names a role for people by the label of the department that
+// holds it ("IT"), else as it is.
+func (d *decision) roleWords(r offboard.Role) string {
+	for _, dept := range d.e.depts.Names() {
+		if d.e.depts.RoleOf(dept) == r {
+			return d.e.depts.Label(dept)
+		}
+	}
+	return string(r)
 }

@@ -282,7 +282,7 @@ func (d *decision) createCase(c offboard.OpenCase, emp offboard.Employee, manage
 				if k := missingParam(t.Params); k != "" {
 					// A wipe names its device once IT has seen the list:
 					// the approval is asked then, through Ask again.
-					t.LastError = fmt.Sprintf("set %s and ask for approval: %d people of %s must approve", k, needed, role)
+					t.LastError = fmt.Sprintf("set %s and ask for approval: %d different people of %s must approve", k, needed, d.roleWords(role))
 					continue
 				}
 			}
