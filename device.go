@@ -40,12 +40,15 @@ type Device struct {
 	// reaches the device only at its next check-in.
 	LastCheckIn time.Time  `json:"last_check_in,omitzero"`
 	Compliance  Compliance `json:"compliance,omitempty"`
+	// Encrypted is the disk encryption (FileVault, BitLocker) when the
+	// system reports it; nil when it does not.
+	Encrypted *bool `json:"encrypted,omitempty"`
 	// ManagedBy is the connector name of the system that manages it.
 	ManagedBy string `json:"managed_by"`
 }
 
 // Line says the device in one line for a card: model, serial, OS, last
-// check-in and compliance.
+// check-in, disk encryption when known, and compliance.
 func (d Device) Line(now time.Time) string {
 	name := d.Model
 	if name == "" {
@@ -65,6 +68,11 @@ func (d Device) Line(now time.Time) string {
 		parts = append(parts, "never checked in")
 	} else {
 		parts = append(parts, "checked in "+Humanize(now.Sub(d.LastCheckIn))+" ago")
+	}
+	if d.Encrypted != nil && *d.Encrypted {
+		parts = append(parts, "encrypted")
+	} else if d.Encrypted != nil {
+		parts = append(parts, "NOT encrypted")
 	}
 	switch d.Compliance {
 	case Compliant:

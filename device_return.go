@@ -22,6 +22,8 @@ type DeviceReturn struct {
 	// finish), by WipedBy (an email).
 	Wiped   bool
 	WipedBy string
+	// Condition is how it arrived ("screen cracked"), in one line.
+	Condition string
 }
 
 // Evidence keys a device return is kept under on its task.
@@ -29,23 +31,31 @@ const (
 	EvidenceShippingRef = "return.shipping_ref"
 	EvidenceReceivedOn  = "return.received_on"
 	EvidenceWipedBy     = "return.wiped_by"
+	EvidenceCondition   = "return.condition"
 )
 
 // maxShippingRef is longer than any carrier's reference; more is a paste
 // of something else.
 const maxShippingRef = 64
 
+// maxCondition keeps the condition a line on the card.
+const maxCondition = 200
+
 // Complete reports whether the return is finished: received and wiped.
 func (r DeviceReturn) Complete() bool { return r.ReceivedOn != "" && r.Wiped }
 
 // Validate checks a return against today in loc: a date that is a day
-// and not in the future, a wiper who is an email, a reference that fits.
-// Problems are keyed by field (shipping_ref, received_on, wiped_by), so
+// and not in the future, a wiper who is an email, a reference and a
+// condition that fit. Problems are keyed by field (shipping_ref,
+// received_on, wiped_by, condition), so
 // a form can show each beside its input.
 func (r DeviceReturn) Validate(now time.Time, loc *time.Location) map[string]string {
 	fe := map[string]string{}
 	if len(r.ShippingRef) > maxShippingRef || strings.ContainsAny(r.ShippingRef, "\n\r\t") {
 		fe["shipping_ref"] = fmt.Sprintf("A shipping reference is one line of at most %d characters.", maxShippingRef)
+	}
+	if len(r.Condition) > maxCondition || strings.ContainsAny(r.Condition, "\n\r\t") {
+		fe["condition"] = fmt.Sprintf("Say the condition in one line of at most %d characters.", maxCondition)
 	}
 	if r.ReceivedOn != "" {
 		if loc == nil {
@@ -86,6 +96,9 @@ func (r DeviceReturn) Merge(other DeviceReturn) DeviceReturn {
 	if other.Wiped {
 		r.Wiped, r.WipedBy = true, other.WipedBy
 	}
+	if other.Condition != "" {
+		r.Condition = other.Condition
+	}
 	return r
 }
 
@@ -101,13 +114,17 @@ func (r DeviceReturn) Evidence() map[string]string {
 	if r.Wiped {
 		ev[EvidenceWipedBy] = r.WipedBy
 	}
+	if r.Condition != "" {
+		ev[EvidenceCondition] = r.Condition
+	}
 	return ev
 }
 
 // DeviceReturnOf reads a task's recorded return from its evidence.
 func DeviceReturnOf(t *Task) DeviceReturn {
 	by, wiped := t.Evidence[EvidenceWipedBy]
-	return DeviceReturn{ShippingRef: t.Evidence[EvidenceShippingRef], ReceivedOn: t.Evidence[EvidenceReceivedOn], Wiped: wiped, WipedBy: by}
+	return DeviceReturn{ShippingRef: t.Evidence[EvidenceShippingRef], ReceivedOn: t.Evidence[EvidenceReceivedOn], Wiped: wiped, WipedBy: by,
+		Condition: t.Evidence[EvidenceCondition]}
 }
 
 // Words says the return in one line: "shipped (ref 1Z999) · received
@@ -119,6 +136,9 @@ func (r DeviceReturn) Words() string {
 	}
 	if r.ReceivedOn != "" {
 		parts = append(parts, "received "+r.ReceivedOn)
+		if r.Condition != "" {
+			parts = append(parts, "condition: "+r.Condition)
+		}
 	} else {
 		parts = append(parts, "not received yet")
 	}

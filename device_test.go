@@ -58,6 +58,10 @@ func TestDevice_Line(t *testing.T) {
 	if got := d.Line(now); got != want {
 		t.Errorf("line %q, want %q", got, want)
 	}
+	yes := true
+	if got := (offboard.Device{ID: "d8", Encrypted: &yes, Compliance: offboard.Compliant}).Line(now); got != "device d8 · never checked in · encrypted · compliant" {
+		t.Errorf("encrypted device line %q", got)
+	}
 	if got := (offboard.Device{ID: "d9"}).Line(now); got != "device d9 · never checked in · compliance unknown" {
 		t.Errorf("bare device line %q", got)
 	}
@@ -119,5 +123,42 @@ func TestCanApprove_TwoDistinctIT(t *testing.T) {
 	}
 	if (&offboard.Approval{}).Required() != 1 {
 		t.Error("an approval without Needed needs one yes")
+	}
+}
+
+func TestDeviceReturn_Validate(t *testing.T) {
+	now := time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
+	ok := offboard.DeviceReturn{ShippingRef: "1Z999", ReceivedOn: "2026-03-02", Wiped: true, WipedBy: "tom@example.com", Condition: "scratched lid"}
+	if fe := ok.Validate(now, time.UTC); len(fe) != 0 || !ok.Complete() {
+		t.Fatalf("a good return: %v complete %v", fe, ok.Complete())
+	}
+	for _, tc := range []struct {
+		r     offboard.DeviceReturn
+		field string
+	}{
+		{offboard.DeviceReturn{ReceivedOn: "2026-03-03"}, "received_on"},
+		{offboard.DeviceReturn{ReceivedOn: "2 March"}, "received_on"},
+		{offboard.DeviceReturn{Wiped: true}, "wiped_by"},
+		{offboard.DeviceReturn{WipedBy: "tom@example.com"}, "wiped_by"},
+		{offboard.DeviceReturn{Wiped: true, WipedBy: "Tom <tom@example.com>"}, "wiped_by"},
+		{offboard.DeviceReturn{ShippingRef: "1Z\n2"}, "shipping_ref"},
+		{offboard.DeviceReturn{Condition: strings.Repeat("x", 201)}, "condition"},
+	} {
+		if fe := tc.r.Validate(now, time.UTC); fe[tc.field] == "" {
+			t.Errorf("%+v: errors %v, want one on %s", tc.r, fe, tc.field)
+		}
+	}
+	// A later record adds to what was known.
+	first := offboard.DeviceReturn{ShippingRef: "1Z999"}
+	got := first.Merge(offboard.DeviceReturn{ReceivedOn: "2026-03-02", Condition: "good"})
+	if got.ShippingRef != "1Z999" || got.ReceivedOn != "2026-03-02" || got.Complete() {
+		t.Errorf("merged %+v", got)
+	}
+	task := &offboard.Task{Evidence: got.Evidence()}
+	if back := offboard.DeviceReturnOf(task); back != got {
+		t.Errorf("evidence round trip %+v, want %+v", back, got)
+	}
+	if w := got.Words(); w != "shipping reference 1Z999 · received 2026-03-02 · condition: good · not wiped yet" {
+		t.Errorf("words %q", w)
 	}
 }

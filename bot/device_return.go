@@ -18,7 +18,7 @@ const (
 )
 
 // DeviceReturnForm asks what is known of the device's return: the
-// shipping reference, the day it arrived, and whether (and by whom) it
+// shipping reference, the day it arrived and its condition, and whether (and by whom) it
 // was wiped, starting from what is already recorded. Its state is the
 // button's ActionRef (ids only); t may be nil when a platform rebuilds
 // the form from its state alone.
@@ -42,6 +42,8 @@ func DeviceReturnForm(ref offboard.ActionRef, t *offboard.Task) *offboard.Form {
 				Hint: "The carrier's tracking number or the return label, for " + title},
 			{ID: "received_on", Label: "Received on", Kind: offboard.InputDate, Initial: r.ReceivedOn,
 				Hint: "Leave empty until it has arrived"},
+			{ID: "condition", Label: "Condition", Kind: offboard.InputText, Initial: r.Condition,
+				Placeholder: "Good; screen cracked; missing charger…"},
 			{ID: "wiped", Label: "Wiped", Kind: offboard.InputSelect, Initial: wiped, Required: true,
 				Options: []offboard.Option{{Value: wipedNo, Label: "Not yet"}, {Value: wipedYes, Label: "Yes, wiped"}}},
 			{ID: "wiped_by", Label: "Wiped by", Kind: offboard.InputEmail, Initial: r.WipedBy,
@@ -73,6 +75,7 @@ func (r *Router) submitDeviceReturn(ctx context.Context, who offboard.Actor, sta
 		ShippingRef: cleanText(val("shipping_ref")),
 		ReceivedOn:  val("received_on"),
 		WipedBy:     strings.ToLower(val("wiped_by")),
+		Condition:   cleanText(val("condition")),
 	}
 	fe := offboard.FieldErrors{}
 	switch val("wiped") {
@@ -98,7 +101,7 @@ func (r *Router) submitDeviceReturn(ctx context.Context, who offboard.Actor, sta
 	if err != nil {
 		if offboard.ErrorCode(err) == offboard.EINVALID {
 			msg := offboard.ErrorMessage(err)
-			for _, k := range []string{"shipping_ref", "received_on", "wiped_by"} {
+			for _, k := range []string{"shipping_ref", "received_on", "wiped_by", "condition"} {
 				if strings.Contains(msg, k+":") {
 					return offboard.Reply{}, offboard.FieldErrors{k: msg[strings.Index(msg, k+":")+len(k)+2:]}
 				}
