@@ -2,6 +2,7 @@ package offboard
 
 import (
 	"crypto/sha256"
+	"fmt"
 	"encoding/hex"
 	"slices"
 	"strings"
@@ -103,6 +104,16 @@ func HashParams(p map[string]string) string {
 // exactly these parameters.
 func (a *Approval) CoversParams(p map[string]string) bool {
 	return a.Status == ApprovalApproved && a.ParamsHash == HashParams(p)
+}
+
+// Deciders says who decides, for lists: the approver's email, or for an
+// approval a role decides "2 different people with the it role (1 of 2
+// approved)"; "" when nobody is named (see ApproverOrNobody).
+func (a *Approval) Deciders() string {
+	if a.Role == "" {
+		return a.Approver
+	}
+	return fmt.Sprintf("%d different people with the %s role (%d of %d approved)", a.Required(), a.Role, a.Yeses(), a.Required())
 }
 
 // Required is how many distinct yeses the approval needs.

@@ -162,3 +162,13 @@ func TestDeviceReturn_Validate(t *testing.T) {
 		t.Errorf("words %q", w)
 	}
 }
+
+func TestApproval_Deciders(t *testing.T) {
+	a := &offboard.Approval{Role: offboard.RoleIT, Needed: 2, Decisions: []offboard.Decision{{By: "tom@example.com", Approve: true}}}
+	if got := a.Deciders(); got != "2 different people with the it role (1 of 2 approved)" {
+		t.Errorf("deciders %q", got)
+	}
+	if got := (&offboard.Approval{Approver: "mona@example.com"}).Deciders(); got != "mona@example.com" {
+		t.Errorf("named approver %q", got)
+	}
+}
