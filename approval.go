@@ -2,8 +2,8 @@ package offboard
 
 import (
 	"crypto/sha256"
-	"fmt"
 	"encoding/hex"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
