@@ -255,3 +255,47 @@ func findTaskIn(v *offboard.CaseView, key string) *offboard.Task {
 	}
 	return nil
 }
+
+// TestClick_AskAgainWipe: IT names the device to wipe in the Ask again
+// form; the switches are selects, nobody is named as approver, and a
+// missing device is a field error beside it.
+func TestClick_AskAgainWipe(t *testing.T) {
+	h := newHarnessWith(t, withFakeMDM)
+	id := h.open("jane.doe@example.com involuntary")
+	ask, ok := button([]offboard.Card{h.taskCard(id, "fakemdm_wipe")}, offboard.VerbAskAgain, "fakemdm_wipe")
+	if !ok {
+		t.Fatal("no Ask again on the wipe waiting for a device")
+	}
+	r := h.router.Click(h.ctx, it, ask.Action.Encode())
+	if r.Form == nil {
+		t.Fatalf("click: %+v", r)
+	}
+	kinds := map[string]string{}
+	for _, in := range r.Form.Inputs {
+		kinds[in.ID] = in.Kind + ":" + in.Initial
+	}
+	if kinds["param_device_id"] != offboard.InputText+":" || kinds["param_keep_enrollment"] != offboard.InputSelect+":false" ||
+		kinds["param_keep_user_data"] != offboard.InputSelect+":false" {
+		t.Errorf("inputs %v", kinds)
+	}
+	if _, named := kinds["approver"]; named {
+		t.Error("the wipe's form asks for an approver; two people of IT decide")
+	}
+	submit := func(values map[string]string) error {
+		_, err := h.router.Submit(h.ctx, it, bot.FormAskAgain, r.Form.State, values)
+		return err
+	}
+	var fe offboard.FieldErrors
+	if err := submit(map[string]string{"param_device_id": "d1", "param_keep_enrollment": "maybe", "param_keep_user_data": "false"}); !errors.As(err, &fe) ||
+		!strings.Contains(fe["param_keep_enrollment"], "true or false") {
+		t.Errorf("a bad switch: %v", err)
+	}
+	if err := submit(map[string]string{"param_device_id": "d1", "param_keep_enrollment": "false", "param_keep_user_data": "true"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range h.view(id).Approvals {
+		if a.TaskKey == "fakemdm_wipe" && (a.Status != offboard.ApprovalPending || a.Params["device_id"] != "d1" || a.Params["keep_user_data"] != "true" || a.Role != offboard.RoleIT) {
+			t.Errorf("wipe approval %+v", a)
+		}
+	}
+}
