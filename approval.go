@@ -3,6 +3,7 @@ package offboard
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -23,6 +24,24 @@ const (
 // ApproverManager is the approval kind "the departing person's manager".
 const ApproverManager = "manager"
 
+// ApproverITTwo is the approval kind "two distinct people of IT": a
+// device wipe destroys what cannot come back, so one person's click is not
+// enough. Neither may be the person who asked nor the person leaving.
+const ApproverITTwo = "it_two"
+
+// ApprovalKinds are the approval kinds a playbook task may name.
+var ApprovalKinds = []string{ApproverManager, ApproverITTwo}
+
+// ApprovalRule is who decides an approval of a kind: a role whose holders
+// decide (none for the manager kind, where one named person does) and
+// how many distinct yeses it needs.
+func ApprovalRule(kind string) (role Role, needed int) {
+	if kind == ApproverITTwo {
+		return RoleIT, 2
+	}
+	return "", 1
+}
+
 // Decision is one person's answer to an approval.
 type Decision struct {
 	By      string    `json:"by"`
@@ -38,6 +57,11 @@ type Approval struct {
 	TaskKey string `json:"task_key"`
 	// Approver is the email of the person asked.
 	Approver string `json:"approver"`
+	// Role, when set, is the role whose holders decide (any of them, not
+	// one named person), and Needed how many distinct yeses it takes;
+	// zero means one. Each yes is a Decision.
+	Role     Role   `json:"role,omitempty"`
+	Needed   int    `json:"needed,omitempty"`
 	Question string `json:"question"`
 	// Params are what is approved (e.g. transfer_to); ParamsHash binds the
 	// approval to them so a changed target needs a new yes.
@@ -82,16 +106,52 @@ func (a *Approval) CoversParams(p map[string]string) bool {
 	return a.Status == ApprovalApproved && a.ParamsHash == HashParams(p)
 }
 
+// Deciders says who decides, for lists: the approver's email, or for an
+// approval a role decides "2 different people with the it role (1 of 2
+// approved)"; "" when nobody is named (see ApproverOrNobody).
+func (a *Approval) Deciders() string {
+	if a.Role == "" {
+		return a.Approver
+	}
+	return fmt.Sprintf("%d different people with the %s role (%d of %d approved)", a.Required(), a.Role, a.Yeses(), a.Required())
+}
+
+// Required is how many distinct yeses the approval needs.
+func (a *Approval) Required() int { return max(a.Needed, 1) }
+
+// Yeses counts the distinct people who approved.
+func (a *Approval) Yeses() int {
+	var seen []string
+	for _, d := range a.Decisions {
+		if d.Approve && !slices.Contains(seen, strings.ToLower(d.By)) {
+			seen = append(seen, strings.ToLower(d.By))
+		}
+	}
+	return len(seen)
+}
+
+// DecidedBy reports whether actor already gave a decision.
+func (a *Approval) DecidedBy(actor Actor) bool {
+	return slices.ContainsFunc(a.Decisions, func(d Decision) bool {
+		return actor.SamePerson(d.By) || strings.EqualFold(d.By, actor.ID)
+	})
+}
+
 // CanApprove decides whether actor may decide approval a on case c: the
 // named approver, one of their delegates, anyone the approval was
-// escalated to (a.EscalatedTo), or an admin — never the person who asked
-// for it and never the departing employee, whatever else holds.
+// escalated to (a.EscalatedTo), or an admin; for an approval a role
+// decides (a.Role: a wipe's two people of IT), a holder of the role who
+// has not decided it yet — never the person who asked for it and never
+// the departing employee, whatever else holds.
 func CanApprove(actor Actor, c *Case, a *Approval, delegates []string) error {
 	if actor.SamePerson(c.Employee.Email) {
 		return Errorf(EFORBIDDEN, "%s is the person leaving and cannot decide approvals on their own case", actor)
 	}
 	if strings.EqualFold(actor.ID, a.RequestedBy) || actor.SamePerson(a.RequestedBy) {
 		return Errorf(EFORBIDDEN, "%s asked for this approval and cannot approve their own request", actor)
+	}
+	if a.Role != "" {
+		return canApproveAsRole(actor, a)
 	}
 	if actor.SamePerson(a.Approver) || actor.IsAdmin() {
 		return nil
@@ -107,4 +167,18 @@ func CanApprove(actor Actor, c *Case, a *Approval, delegates []string) error {
 		}
 	}
 	return Errorf(EFORBIDDEN, "only %s (or their delegate, or an admin) can decide this approval", a.Approver)
+}
+
+// canApproveAsRole is CanApprove for an approval its role's holders
+// decide: holders of the role, each once. An admin or someone escalation
+// reached counts only if they hold the role too, so "two of IT" stays
+// two of IT; escalation still chases them to find one.
+func canApproveAsRole(actor Actor, a *Approval) error {
+	if a.DecidedBy(actor) {
+		return Errorf(EFORBIDDEN, "%s already decided this approval; it needs %d different people", actor, a.Required())
+	}
+	if actor.Has(a.Role) {
+		return nil
+	}
+	return Errorf(EFORBIDDEN, "only people with the %s role can decide this approval (%d of them, each once)", a.Role, a.Required())
 }

@@ -108,6 +108,16 @@ type DecideApproval struct {
 	ParamsHash string
 }
 
+// RecordDeviceReturn records how a device comes back, on a task that
+// tracks a return (TrackDeviceReturn): what is known so far; the task is
+// done once Received and Wiped are both recorded.
+type RecordDeviceReturn struct {
+	By      Actor
+	CaseID  CaseID
+	TaskKey string
+	Return  DeviceReturn
+}
+
 // ActionSucceeded reports that a job's action ran.
 type ActionSucceeded struct {
 	By    Actor
@@ -153,31 +163,33 @@ type Tick struct {
 	Now time.Time
 }
 
-func (c OpenCase) Actor() Actor        { return c.By }
-func (c CancelCase) Actor() Actor      { return c.By }
-func (c StartTask) Actor() Actor       { return c.By }
-func (c CompleteTask) Actor() Actor    { return c.By }
-func (c SkipTask) Actor() Actor        { return c.By }
-func (c RequestApproval) Actor() Actor { return c.By }
-func (c DecideApproval) Actor() Actor  { return c.By }
-func (c ActionSucceeded) Actor() Actor { return c.By }
-func (c ActionFailed) Actor() Actor    { return c.By }
-func (c Tick) Actor() Actor            { return c.By }
-func (c RecordRoom) Actor() Actor      { return c.By }
-func (c RevokeNow) Actor() Actor       { return c.By }
+func (c OpenCase) Actor() Actor           { return c.By }
+func (c CancelCase) Actor() Actor         { return c.By }
+func (c StartTask) Actor() Actor          { return c.By }
+func (c CompleteTask) Actor() Actor       { return c.By }
+func (c SkipTask) Actor() Actor           { return c.By }
+func (c RequestApproval) Actor() Actor    { return c.By }
+func (c DecideApproval) Actor() Actor     { return c.By }
+func (c ActionSucceeded) Actor() Actor    { return c.By }
+func (c ActionFailed) Actor() Actor       { return c.By }
+func (c Tick) Actor() Actor               { return c.By }
+func (c RecordRoom) Actor() Actor         { return c.By }
+func (c RevokeNow) Actor() Actor          { return c.By }
+func (c RecordDeviceReturn) Actor() Actor { return c.By }
 
-func (OpenCase) Name() string        { return "open_case" }
-func (CancelCase) Name() string      { return "cancel_case" }
-func (StartTask) Name() string       { return "start_task" }
-func (CompleteTask) Name() string    { return "complete_task" }
-func (SkipTask) Name() string        { return "skip_task" }
-func (RequestApproval) Name() string { return "request_approval" }
-func (DecideApproval) Name() string  { return "decide_approval" }
-func (ActionSucceeded) Name() string { return "action_succeeded" }
-func (ActionFailed) Name() string    { return "action_failed" }
-func (Tick) Name() string            { return "tick" }
-func (RecordRoom) Name() string      { return "record_room" }
-func (RevokeNow) Name() string       { return "revoke_now" }
+func (OpenCase) Name() string           { return "open_case" }
+func (CancelCase) Name() string         { return "cancel_case" }
+func (StartTask) Name() string          { return "start_task" }
+func (CompleteTask) Name() string       { return "complete_task" }
+func (SkipTask) Name() string           { return "skip_task" }
+func (RequestApproval) Name() string    { return "request_approval" }
+func (DecideApproval) Name() string     { return "decide_approval" }
+func (ActionSucceeded) Name() string    { return "action_succeeded" }
+func (ActionFailed) Name() string       { return "action_failed" }
+func (Tick) Name() string               { return "tick" }
+func (RecordRoom) Name() string         { return "record_room" }
+func (RevokeNow) Name() string          { return "revoke_now" }
+func (RecordDeviceReturn) Name() string { return "record_device_return" }
 
 // Result is what a command did.
 type Result struct {

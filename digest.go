@@ -61,7 +61,9 @@ type DigestApproval struct {
 	CaseID     CaseID
 	TaskKey    string
 	Department Department
-	Approver   string
+	// Approver says who decides (Approval.Deciders): an email, or the
+	// people of a role and how many of them said yes.
+	Approver string
 	// EscalatedTo are the people escalation added, who can decide too.
 	EscalatedTo []string
 	Since       time.Time

@@ -88,6 +88,9 @@ const (
 	// VerbRevokeNow runs every revocation of a case at once (a voluntary
 	// exit that cannot wait for the last day).
 	VerbRevokeNow = "revoke_now"
+	// VerbRecordReturn opens the form that records a device's return
+	// (shipping reference, received, wiped) on a task that tracks one.
+	VerbRecordReturn = "record_return"
 	// VerbOpen repeats a refused /offboard from the refusal's buttons:
 	// "Open the case anyway" (the email is confirmed as outside the
 	// directory) or "Use jane.doe@example.com" (the suggestion).
@@ -163,7 +166,7 @@ func ParseActionRef(s string) (ActionRef, error) {
 	}
 	a := ActionRef{Verb: parts[0], TaskKey: parts[2], ApprovalID: parts[3]}
 	switch a.Verb {
-	case VerbStart, VerbComplete, VerbSkip, VerbAssign, VerbRetry, VerbApprove, VerbDeny, VerbRevokeNow, VerbAskAgain:
+	case VerbStart, VerbComplete, VerbSkip, VerbAssign, VerbRetry, VerbApprove, VerbDeny, VerbRevokeNow, VerbAskAgain, VerbRecordReturn:
 	default:
 		// The verb came from outside: quote only a recognisable start of it.
 		verb := a.Verb

@@ -47,7 +47,9 @@ type TaskTemplate struct {
 	// A capability ("identity.suspend") stands for every task of it.
 	After   []string `yaml:"after,omitempty" json:"after,omitempty"`
 	MaxWait Duration `yaml:"max_wait,omitempty" json:"max_wait,omitempty"`
-	// Approval names who must approve before the task may run: "manager".
+	// Approval names who must approve before the task may run: "manager"
+	// (the departing person's manager), or "it_two" (two distinct people
+	// of IT, neither the requester nor the person leaving: a wipe).
 	Approval string `yaml:"approval,omitempty" json:"approval,omitempty"`
 	// Question is what the approver is asked.
 	Question string `yaml:"question,omitempty" json:"question,omitempty"`
@@ -57,6 +59,9 @@ type TaskTemplate struct {
 	Due Duration `yaml:"due,omitempty" json:"due,omitempty"`
 	// Optional tasks do not hold the case open.
 	Optional bool `yaml:"optional,omitempty" json:"optional,omitempty"`
+	// Track names what a manual task records in a form before it is done:
+	// "device_return" (shipping reference, received, wiped).
+	Track string `yaml:"track,omitempty" json:"track,omitempty"`
 	// Button is the run button's label, from the binding of the task's
 	// action; not configurable.
 	Button string `yaml:"-" json:"-"`
@@ -140,11 +145,17 @@ func (t TaskTemplate) problems(knownAction func(string) bool, depts Departments)
 	if _, err := ParseWhen(t.When); err != nil {
 		out = append(out, err.Error())
 	}
-	if t.Approval != "" && t.Approval != ApproverManager {
-		out = append(out, fmt.Sprintf("approval %q is not supported (want %q)", t.Approval, ApproverManager))
+	if t.Approval != "" && !slices.Contains(ApprovalKinds, t.Approval) {
+		out = append(out, fmt.Sprintf("approval %q is not supported (want %s)", t.Approval, strings.Join(ApprovalKinds, " or ")))
 	}
 	if t.Priority != "" && !t.Priority.Valid() {
 		out = append(out, fmt.Sprintf("priority %q is not one of revocation, device, chat, report", t.Priority))
+	}
+	if t.Track != "" && t.Track != TrackDeviceReturn {
+		out = append(out, fmt.Sprintf("track %q is not supported (want %q)", t.Track, TrackDeviceReturn))
+	}
+	if t.Track != "" && t.Action != ActionManual {
+		out = append(out, "track needs a manual task (a person records what happened)")
 	}
 	if t.MaxWait > 0 && len(t.After) == 0 {
 		out = append(out, "max_wait needs after")

@@ -58,8 +58,10 @@ type Task struct {
 	After    []string          `json:"after,omitempty"`
 	Approval string            `json:"approval,omitempty"`
 	Optional bool              `json:"optional,omitempty"`
-	Status   TaskStatus        `json:"status"`
-	Assignee string            `json:"assignee,omitempty"`
+	// Track is what the task records before it is done (TaskTemplate.Track).
+	Track    string     `json:"track,omitempty"`
+	Status   TaskStatus `json:"status"`
+	Assignee string     `json:"assignee,omitempty"`
 	// RunAt is when a scheduled task runs by itself; for a task waiting on
 	// others it is the deadline after which it runs anyway (max_wait).
 	RunAt    *time.Time `json:"run_at,omitempty"`

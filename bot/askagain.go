@@ -49,10 +49,23 @@ func AskAgainForm(c offboard.CaseID, t *offboard.Task) *offboard.Form {
 	slices.Sort(keys)
 	for _, k := range keys {
 		in := offboard.Input{ID: paramInput(k), Label: k, Kind: offboard.InputText, Initial: t.Params[k], Required: true}
-		if k == "to" {
+		switch {
+		case k == "to":
 			in.Label, in.Kind = fmt.Sprintf("“%s” to", t.Title), offboard.InputEmail
+		case strings.HasPrefix(k, "keep_"):
+			// A wipe's switches: the engine takes only true or false.
+			in.Kind = offboard.InputSelect
+			in.Options = []offboard.Option{{Value: "false", Label: "No"}, {Value: "true", Label: "Yes"}}
+			if in.Initial != "true" {
+				in.Initial = "false"
+			}
 		}
 		f.Inputs = append(f.Inputs, in)
+	}
+	if role, needed := offboard.ApprovalRule(t.Approval); role != "" {
+		// Nobody is named: any people of the role decide.
+		f.Inputs[0].Hint = fmt.Sprintf("%d different people with the %s role approve exactly these values; changing one later asks them again", needed, role)
+		return f
 	}
 	f.Inputs = append(f.Inputs, offboard.Input{ID: "approver", Label: "Who approves", Kind: offboard.InputEmail,
 		Hint: "Optional: their manager unless you name someone else"})
@@ -109,6 +122,12 @@ func (r *Router) submitAskAgain(ctx context.Context, who offboard.Actor, state s
 	if err != nil {
 		if offboard.ErrorCode(err) == offboard.EINVALID {
 			msg := offboard.ErrorMessage(err)
+			for k := range t.Params {
+				// "device_id must be set …": beside the parameter it names.
+				if strings.HasPrefix(msg, k+" ") {
+					return offboard.Reply{}, offboard.FieldErrors{paramInput(k): msg}
+				}
+			}
 			switch {
 			case strings.Contains(msg, "approve"):
 				return offboard.Reply{}, offboard.FieldErrors{"approver": msg}

@@ -125,7 +125,10 @@ func taskCard(v *offboard.CaseView, d offboard.Department, now time.Time, loc *t
 			settled++
 		}
 		tones = append(tones, taskTone(t, now))
-		card.Sections = append(card.Sections, taskSection(v.Case, v.Approvals, t, v.Departments.Label(d), len(t.Unsettled(v.Tasks)) > 0, now, loc))
+		card.Sections = append(card.Sections, taskSection(v.Case, v.Approvals, t, v.Departments, len(t.Unsettled(v.Tasks)) > 0, now, loc))
+	}
+	if d == offboard.DeptIT {
+		card.Sections = append(card.Sections, deviceSections(v.Tasks, now, loc)...)
 	}
 	if d == offboard.DeptIT && v.Case.Status == offboard.CaseOpen {
 		waiting := false
@@ -149,7 +152,8 @@ func taskCard(v *offboard.CaseView, d offboard.Department, now time.Time, loc *t
 	return card, true
 }
 
-func taskSection(c *offboard.Case, approvals []*offboard.Approval, t *offboard.Task, deptLabel string, waits bool, now time.Time, loc *time.Location) offboard.Section {
+func taskSection(c *offboard.Case, approvals []*offboard.Approval, t *offboard.Task, depts offboard.Departments, waits bool, now time.Time, loc *time.Location) offboard.Section {
+	deptLabel := depts.Label(t.Department)
 	s := offboard.Section{Heading: t.Title, Tone: taskTone(t, now)}
 	var notes []string
 	switch {
@@ -168,7 +172,11 @@ func taskSection(c *offboard.Case, approvals []*offboard.Approval, t *offboard.T
 	status := taskStatusWords(t, now, loc)
 	if t.Status == offboard.TaskWaitingApproval {
 		for _, a := range approvals {
-			if a.TaskKey == t.Key && a.Status == offboard.ApprovalPending {
+			switch {
+			case a.TaskKey != t.Key || a.Status != offboard.ApprovalPending:
+			case a.Role != "":
+				status += fmt.Sprintf(" from %s · %s", roleDeciders(a, depts), approvalCount(a))
+			default:
 				status += " from " + orDash(a.Approver, "an admin (no manager known)")
 			}
 		}
@@ -189,8 +197,11 @@ func taskSection(c *offboard.Case, approvals []*offboard.Approval, t *offboard.T
 	if t.Due != nil {
 		s.Fields = append(s.Fields, offboard.Field{Label: "Due", Value: formatTime(*t.Due, now, loc)})
 	}
-	if len(t.Evidence) > 0 {
-		s.Fields = append(s.Fields, offboard.Field{Label: "Evidence", Value: formatMap(t.Evidence)})
+	if t.Track == offboard.TrackDeviceReturn {
+		s.Fields = append(s.Fields, offboard.Field{Label: "Return", Value: offboard.DeviceReturnOf(t).Words()})
+	}
+	if ev := evidenceShown(t.Evidence); len(ev) > 0 {
+		s.Fields = append(s.Fields, offboard.Field{Label: "Evidence", Value: formatMap(ev)})
 	}
 	// A restore task is what IT still has to do on a cancelled case.
 	if c.Status == offboard.CaseOpen || c.Status == offboard.CaseCancelled && t.Restore {
@@ -236,6 +247,12 @@ func taskButtons(c *offboard.Case, t *offboard.Task, waits bool) []offboard.Butt
 		bs = append(bs, offboard.Button{Label: "Retry", Action: ref(offboard.VerbRetry), Style: "primary"})
 	case t.Status == offboard.TaskWaitingApproval:
 		// Nothing to run until the approval is decided.
+	case t.Track == offboard.TrackDeviceReturn:
+		// Done comes from recording the device received and wiped.
+		bs = append(bs, offboard.Button{Label: "Record the return…", Action: ref(offboard.VerbRecordReturn), Style: "primary"})
+		if t.Assignee == "" {
+			bs = append(bs, offboard.Button{Label: "Assign to me", Action: ref(offboard.VerbAssign)})
+		}
 	case t.Manual():
 		bs = append(bs, offboard.Button{Label: "Mark done", Action: ref(offboard.VerbComplete), Style: "primary"})
 		if t.Assignee == "" {
@@ -288,6 +305,10 @@ func ApprovalCard(v *offboard.CaseView, a *offboard.Approval) offboard.Card {
 			{Label: "Approver", Value: orDash(a.Approver, "nobody yet (an admin can decide)")},
 			{Label: "Status", Value: approvalStatusWords(a.Status)},
 		},
+	}
+	if a.Role != "" {
+		card.Fields[1].Value = roleDeciders(a, v.Departments) + ", neither " + a.RequestedBy + " (who asked) nor the person leaving"
+		card.Fields = append(card.Fields, offboard.Field{Label: "Approvals", Value: approvalCount(a)})
 	}
 	if len(a.Params) > 0 {
 		card.Fields = append(card.Fields, offboard.Field{Label: "Parameters", Value: formatMap(a.Params)})

@@ -37,6 +37,8 @@ func (r *Router) Submit(ctx context.Context, who offboard.Actor, formID, state s
 			}, "%s ran “%s” before the tasks it waits for: %s")
 	case FormAskAgain:
 		return r.submitAskAgain(ctx, who, state, val)
+	case FormDeviceReturn:
+		return r.submitDeviceReturn(ctx, who, state, val)
 	case FormDeny:
 		if state == "" || len(state) > 200 {
 			return offboard.Reply{Ephemeral: true, Text: "That form is out of date; refresh the card and try again."}, nil

@@ -12,7 +12,10 @@ import (
 // createApproval asks the approver (the manager unless overridden) to
 // approve task t with params.
 func (d *decision) createApproval(cs *offboard.Case, t *offboard.Task, question string, params map[string]string, approver string) error {
-	if approver == "" {
+	role, needed := offboard.ApprovalRule(t.Approval)
+	if role != "" {
+		approver = "" // a role decides, not a named person
+	} else if approver == "" {
 		approver = cs.Employee.ManagerEmail
 	}
 	if question == "" {
@@ -27,10 +30,16 @@ func (d *decision) createApproval(cs *offboard.Case, t *offboard.Task, question 
 		Params: maps.Clone(params), ParamsHash: offboard.HashParams(params),
 		RequestedBy: d.actorName(), Status: offboard.ApprovalPending, CreatedAt: d.now,
 	}
+	if role != "" {
+		a.Role, a.Needed = role, needed
+	}
 	if err := d.putApproval(a); err != nil {
 		return err
 	}
 	detail := fmt.Sprintf("asked %s: %s", offboard.ApproverOrNobody(approver), question)
+	if role != "" {
+		detail = fmt.Sprintf("asked %d different people of %s: %s", needed, d.roleWords(role), question)
+	}
 	if err := d.audit(cs.ID, "approval.requested", id, offboard.OutcomeOK, detail, params); err != nil {
 		return err
 	}
@@ -73,7 +82,13 @@ func (d *decision) requestApproval(c offboard.RequestApproval) (*offboard.Result
 		}
 		params[k] = v
 	}
+	if err := checkRoleApprovalParams(t, params); err != nil {
+		return nil, err
+	}
 	approver := strings.ToLower(strings.TrimSpace(c.Approver))
+	if role, _ := offboard.ApprovalRule(t.Approval); role != "" && approver != "" {
+		return nil, offboard.Errorf(offboard.EINVALID, "%q is approved by people of %s, not by one person named", t.Title, d.roleWords(role))
+	}
 	if approver != "" {
 		if err := validEmail("approver", approver); err != nil {
 			return nil, err
@@ -88,7 +103,7 @@ func (d *decision) requestApproval(c offboard.RequestApproval) (*offboard.Result
 	if err := moveTask(t, offboard.TaskWaitingApproval); err != nil {
 		return nil, err
 	}
-	t.Params, t.RunAt = params, nil
+	t.Params, t.RunAt, t.LastError = params, nil, ""
 	if err := d.putTask(t); err != nil {
 		return nil, err
 	}
@@ -120,30 +135,50 @@ func (d *decision) decideApproval(c offboard.DecideApproval) (*offboard.Result, 
 	if err := offboard.CanApprove(d.actor, cs, a, d.e.delegates(a.Approver)); err != nil {
 		return nil, err
 	}
+	if c.Approve && offboard.HashParams(t.Params) != a.ParamsHash {
+		// Checked before a yes counts: a yes given to other parameters
+		// than the task now has must not be recorded as one of two.
+		return nil, offboard.Errorf(offboard.ECONFLICT, "the parameters of %q changed after approval %s was asked; ask again", t.Title, a.ID)
+	}
 	comment := strings.TrimSpace(c.Comment)
 	now := d.now
 	a.Decisions = append(a.Decisions, offboard.Decision{By: d.actorName(), Approve: c.Approve, Comment: comment, At: now})
-	a.DecidedAt = &now
 	verb, kind := "denied", offboard.NoticeApprovalDenied
-	if c.Approve {
+	partial := c.Approve && a.Yeses() < a.Required()
+	switch {
+	case partial:
+		// One of several yeses: the approval stays pending for the next
+		// distinct person; the audit and the cards count them.
+		verb, kind = "approved", offboard.NoticeApprovalApproved
+	case c.Approve:
 		a.Status, verb, kind = offboard.ApprovalApproved, "approved", offboard.NoticeApprovalApproved
-	} else {
+		a.DecidedAt = &now
+	default:
 		a.Status = offboard.ApprovalDenied
+		a.DecidedAt = &now
 	}
 	if err := d.putApproval(a); err != nil {
 		return nil, err
 	}
 	detail := verb + " by " + d.actorName()
+	if a.Required() > 1 && c.Approve {
+		detail += fmt.Sprintf(" (%d of %d)", a.Yeses(), a.Required())
+	}
 	if comment != "" {
 		detail += ": " + comment
 	}
 	if err := d.audit(cs.ID, "approval."+verb, a.ID, offboard.OutcomeOK, detail, a.Params); err != nil {
 		return nil, err
 	}
-	if c.Approve {
-		if offboard.HashParams(t.Params) != a.ParamsHash {
-			return nil, offboard.Errorf(offboard.ECONFLICT, "the parameters of %q changed after approval %s was asked; ask again", t.Title, a.ID)
+	if partial {
+		if err := d.notify(offboard.Notice{Kind: kind, CaseID: cs.ID, TaskKey: t.Key, ApprovalID: a.ID, Department: t.Department,
+			Text: fmt.Sprintf("%q for %s was %s; %d more of %s must approve", t.Title, cs.Employee.DisplayName(), detail,
+				a.Required()-a.Yeses(), d.roleWords(a.Role))}); err != nil {
+			return nil, err
 		}
+		return d.result(cs, fmt.Sprintf("%q %s; waiting for %d more", t.Title, detail, a.Required()-a.Yeses()))
+	}
+	if c.Approve {
 		if t.Status == offboard.TaskWaitingApproval {
 			if err := moveTask(t, offboard.TaskPending); err != nil {
 				return nil, err
@@ -185,6 +220,9 @@ func (d *decision) needsApproval(cs *offboard.Case, t *offboard.Task) error {
 		return err
 	}
 	for _, a := range apps {
+		if a.TaskKey == t.Key && a.Status == offboard.ApprovalPending && a.Role != "" {
+			return offboard.Errorf(offboard.ECONFLICT, "%q waits for approval %s: %d of %d people of %s approved", t.Title, a.ID, a.Yeses(), a.Required(), d.roleWords(a.Role))
+		}
 		if a.TaskKey == t.Key && a.Status == offboard.ApprovalPending {
 			return offboard.Errorf(offboard.ECONFLICT, "%q waits for approval %s from %s", t.Title, a.ID, offboard.ApproverOrNobody(a.Approver))
 		}
@@ -231,4 +269,44 @@ func formatParams(p map[string]string) string {
 		parts[i] = k + "=" + p[k]
 	}
 	return strings.Join(parts, ", ")
+}
+
+// checkRoleApprovalParams refuses to ask a role approval (a wipe's two
+// IT people) for parameters that are not all set: approving a wipe of
+// no device binds nothing. keep_* parameters are yes/no switches.
+func checkRoleApprovalParams(t *offboard.Task, params map[string]string) error {
+	for k, v := range params {
+		if strings.HasPrefix(k, "keep_") && v != "true" && v != "false" {
+			return offboard.Errorf(offboard.EINVALID, "%s must be true or false", k)
+		}
+	}
+	if role, _ := offboard.ApprovalRule(t.Approval); role == "" {
+		return nil
+	}
+	if k := missingParam(params); k != "" {
+		return offboard.Errorf(offboard.EINVALID, "%s must be set before %q can be approved", k, t.Title)
+	}
+	return nil
+}
+
+// missingParam names the first empty parameter, in key order.
+func missingParam(params map[string]string) string {
+	keys := slices.Sorted(maps.Keys(params))
+	for _, k := range keys {
+		if strings.TrimSpace(params[k]) == "" {
+			return k
+		}
+	}
+	return ""
+}
+
+// roleWords names a role for people by the label of the department that
+// holds it ("IT"), else as it is.
+func (d *decision) roleWords(r offboard.Role) string {
+	for _, dept := range d.e.depts.Names() {
+		if d.e.depts.RoleOf(dept) == r {
+			return d.e.depts.Label(dept)
+		}
+	}
+	return string(r)
 }

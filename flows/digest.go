@@ -100,6 +100,6 @@ func addToDigest(d *offboard.Digest, v *offboard.CaseView, now time.Time) {
 			continue
 		}
 		d.Waiting = append(d.Waiting, offboard.DigestApproval{ID: a.ID, CaseID: c.ID, TaskKey: a.TaskKey, Department: deptOf[a.TaskKey],
-			Approver: a.Approver, EscalatedTo: slices.Clone(a.EscalatedTo), Since: a.CreatedAt, Waiting: now.Sub(a.CreatedAt)})
+			Approver: a.Deciders(), EscalatedTo: slices.Clone(a.EscalatedTo), Since: a.CreatedAt, Waiting: now.Sub(a.CreatedAt)})
 	}
 }

@@ -258,6 +258,8 @@ func commandTarget(cmd offboard.Command) (offboard.CaseID, string) {
 		return c.CaseID, c.Room.Platform
 	case offboard.RevokeNow:
 		return c.CaseID, ""
+	case offboard.RecordDeviceReturn:
+		return c.CaseID, c.TaskKey
 	}
 	return "", ""
 }
@@ -325,6 +327,8 @@ func (d *decision) apply(cmd offboard.Command) (*offboard.Result, error) {
 		return d.recordRoom(c)
 	case offboard.RevokeNow:
 		return d.revokeNow(c)
+	case offboard.RecordDeviceReturn:
+		return d.recordDeviceReturn(c)
 	}
 	return nil, offboard.Errorf(offboard.EINVALID, "unknown command %T", cmd)
 }

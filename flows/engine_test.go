@@ -349,11 +349,15 @@ func TestEngine_Completion(t *testing.T) {
 		t.Fatalf("okta_deactivate: %s, want running once the data tasks are done", st)
 	}
 	h.succeedAll()
-	// People finish the rest; one task is skipped with a reason.
+	// The laptop is done once it is recorded received and wiped; people
+	// finish the rest; one task is skipped with a reason.
+	h.refuse(offboard.CompleteTask{By: it, CaseID: c.ID, TaskKey: "device_recover"}, offboard.ECONFLICT, "record the return")
+	h.apply(offboard.RecordDeviceReturn{By: it, CaseID: c.ID, TaskKey: "device_recover",
+		Return: offboard.DeviceReturn{ReceivedOn: h.clock.Now().Format("2006-01-02"), Wiped: true, WipedBy: it.Email}})
 	for _, tc := range []struct {
 		by  offboard.Actor
 		key string
-	}{{it, "device_recover"}, {finance, "cancel_card"}, {finance, "final_expenses"}, {security, "rotate_shared_credentials"},
+	}{{finance, "cancel_card"}, {finance, "final_expenses"}, {security, "rotate_shared_credentials"},
 		{security, "review_access_logs"}, {security, "remove_from_vault"}} {
 		if h.caseOf(c.ID).Status != offboard.CaseOpen {
 			t.Fatalf("case closed early, before %s", tc.key)

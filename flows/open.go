@@ -278,6 +278,14 @@ func (d *decision) createCase(c offboard.OpenCase, emp offboard.Employee, manage
 			if err := moveTask(t, offboard.TaskWaitingApproval); err != nil {
 				return nil, err
 			}
+			if role, needed := offboard.ApprovalRule(tpl.Approval); role != "" {
+				if k := missingParam(t.Params); k != "" {
+					// A wipe names its device once IT has seen the list:
+					// the approval is asked then, through Ask again.
+					t.LastError = fmt.Sprintf("set %s and ask for approval: %d different people of %s must approve", k, needed, d.roleWords(role))
+					continue
+				}
+			}
 			if err := d.createApproval(cs, t, tpl.Question, t.Params, ""); err != nil {
 				return nil, err
 			}
@@ -319,7 +327,7 @@ func (d *decision) newTask(cs *offboard.Case, order int, tpl offboard.TaskTempla
 	return &offboard.Task{
 		CaseID: cs.ID, Key: tpl.Key, Order: order, Department: tpl.Department, Title: tpl.Title,
 		Action: tpl.Action, Button: tpl.Button, Params: params, Priority: prio, After: slices.Clone(tpl.After),
-		Approval: tpl.Approval, Optional: tpl.Optional, Status: offboard.TaskPending,
+		Approval: tpl.Approval, Optional: tpl.Optional, Track: tpl.Track, Status: offboard.TaskPending,
 		When: tpl.When, MaxWait: maxWait, DueAfter: tpl.Due,
 	}
 }

@@ -80,6 +80,9 @@ func (d *decision) actionSucceeded(c offboard.ActionSucceeded) (*offboard.Result
 	if status == offboard.TaskUnverified {
 		d.dueNow(t)
 		t.LastError = "the action ran but reading the account back did not confirm it"
+		if t.Priority == offboard.PriorityDevice {
+			t.LastError = "the command was sent but the device has not confirmed it"
+		}
 		if c.Summary != "" {
 			t.LastError += ": " + c.Summary
 		}

@@ -136,6 +136,10 @@ func (d *decision) completeTask(c offboard.CompleteTask) (*offboard.Result, erro
 		return nil, offboard.Errorf(offboard.ECONFLICT, "%q runs by itself; run it now or skip it instead", t.Title)
 	case !t.Manual() && note == "":
 		return nil, offboard.Errorf(offboard.EINVALID, "say how you checked %q by hand (a note is required)", t.Title)
+	case t.Track == offboard.TrackDeviceReturn && !offboard.DeviceReturnOf(t).Complete():
+		// Done means the device is back and wiped; a click cannot say so.
+		return nil, offboard.Errorf(offboard.ECONFLICT, "%q is done once the device is recorded received and wiped (%s); record the return",
+			t.Title, offboard.DeviceReturnOf(t).Words())
 	}
 	if t.Approval != "" {
 		ok, err := d.approved(cs, t)

@@ -367,7 +367,7 @@ func (a *Answerer) approvals(ctx context.Context, who offboard.Actor, p Parsed) 
 		if w.t != nil {
 			title = w.t.Title
 		}
-		approvers := orNobody(w.ap.Approver)
+		approvers := orNobody(w.ap.Deciders())
 		if len(w.ap.EscalatedTo) > 0 {
 			approvers += ", " + strings.Join(w.ap.EscalatedTo, ", ")
 		}

@@ -240,7 +240,7 @@ func (tb *toolbox) task(t *offboard.Task) taskRow {
 }
 
 func (tb *toolbox) approval(v *offboard.CaseView, a *offboard.Approval) approvalRow {
-	r := approvalRow{ID: a.ID, Task: a.TaskKey, Question: a.Question, Approver: orNobody(a.Approver),
+	r := approvalRow{ID: a.ID, Task: a.TaskKey, Question: a.Question, Approver: orNobody(a.Deciders()),
 		EscalatedTo: a.EscalatedTo, Status: string(a.Status), Since: tb.when(a.CreatedAt)}
 	for _, t := range v.Tasks {
 		if t.Key == a.TaskKey {

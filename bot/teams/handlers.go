@@ -113,6 +113,10 @@ func (p *Platform) formFor(id, state string) *offboard.Form {
 		if ref, err := offboard.ParseActionRef(state); err == nil {
 			return bot.RunOverrideForm(ref, &offboard.Task{}, nil)
 		}
+	case bot.FormDeviceReturn:
+		if ref, err := offboard.ParseActionRef(state); err == nil {
+			return bot.DeviceReturnForm(ref, nil)
+		}
 	}
 	return nil
 }

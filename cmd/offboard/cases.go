@@ -148,7 +148,7 @@ func cmdCasesShow(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return err
 	}
 	for _, ap := range v.Approvals {
-		fmt.Fprintf(stdout, "approval %s (%s): %s — asked %s, %s\n", ap.ID, ap.TaskKey, ap.Question, orDash(ap.Approver), ap.Status)
+		fmt.Fprintf(stdout, "approval %s (%s): %s — asked %s, %s\n", ap.ID, ap.TaskKey, ap.Question, orDash(ap.Deciders()), ap.Status)
 	}
 	return nil
 }

@@ -57,8 +57,9 @@ type env struct {
 
 type envOptions struct {
 	maxAttempts int
-	base        time.Time // clock start; zero: 2026-03-02 09:00 UTC
-	afterCommit func()    // the engine's AfterCommit (serve passes the runner's Wake)
+	base        time.Time           // clock start; zero: 2026-03-02 09:00 UTC
+	afterCommit func()              // the engine's AfterCommit (serve passes the runner's Wake)
+	connectors  offboard.Connectors // nil: Okta alone
 }
 
 func newEnv(t testing.TB, o envOptions) *env {
@@ -77,7 +78,11 @@ func newEnv(t testing.TB, o envOptions) *env {
 		base = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 	}
 	clock := newClock(base)
-	eng := flowstest.New(t, flowstest.Options{Connectors: offboard.Connectors{oktaconn.Declaration()}, Store: db, Clock: clock, MaxAttempts: o.maxAttempts, AfterCommit: o.afterCommit})
+	systems := o.connectors
+	if systems == nil {
+		systems = offboard.Connectors{oktaconn.Declaration()}
+	}
+	eng := flowstest.New(t, flowstest.Options{Connectors: systems, Store: db, Clock: clock, MaxAttempts: o.maxAttempts, AfterCommit: o.afterCommit})
 	return &env{t: t, db: db, engine: eng, clock: clock, logs: &syncBuffer{}}
 }
 
