@@ -113,7 +113,7 @@ func (s *Server) graph(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := r.URL.Path
-	if s.directory(w, r) {
+	if s.directory(w, r) || s.intune(w, r) {
 		return
 	}
 	switch {

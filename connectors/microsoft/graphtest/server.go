@@ -20,6 +20,7 @@ import (
 	"math/big"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"sync"
 	"time"
 )
@@ -127,6 +128,7 @@ type Server struct {
 	users       map[string]*User
 	grants      map[string]*Grant
 	groups      map[string]*Group
+	devices     map[string]*ManagedDevice
 	tokens      map[string]time.Time
 	jtis        map[string]bool
 	throttle    int
@@ -158,7 +160,7 @@ func NewServer() (*Server, error) {
 		perms: map[string]bool{}, users: map[string]*User{}, grants: map[string]*Grant{}, groups: map[string]*Group{},
 		tokens: map[string]time.Time{}, jtis: map[string]bool{},
 	}
-	for _, p := range LeastPrivilege {
+	for _, p := range append(slices.Clone(LeastPrivilege), IntuneLeastPrivilege...) {
 		s.perms[p] = true
 	}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
