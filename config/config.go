@@ -26,6 +26,7 @@ type Config struct {
 	Cases         Cases                                      `yaml:"cases" json:"cases"`
 	Okta          Okta                                       `yaml:"okta" json:"okta"`
 	Entra         Entra                                      `yaml:"entra" json:"entra"`
+	Intune        Intune                                     `yaml:"intune" json:"intune"`
 	Licenses      map[string]float64                         `yaml:"licenses" json:"licenses"`
 	HRIS          HRIS                                       `yaml:"hris" json:"hris"`
 	Slack         Slack                                      `yaml:"slack" json:"slack"`

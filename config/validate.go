@@ -113,6 +113,7 @@ func (c *Config) validate(v *validator) {
 	c.validateCases(v)
 	c.validateOkta(v)
 	c.validateEntra(v)
+	c.validateIntune(v)
 	c.validateHRIS(v)
 	c.validateSlack(v)
 	c.validateTeams(v)

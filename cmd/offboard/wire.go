@@ -217,33 +217,52 @@ func newActionsWithClients(cfg *config.Config, extra func(*connectors.Registry) 
 }
 
 // registerEntra registers Microsoft Entra ID when entra.tenant_id is set
-// (and extra did not provide its actions). Not configured, it is not
-// declared at all: unlike Okta, the historic default, its tasks would
-// only add failures to every Okta company's cases.
+// (and extra did not provide its actions), and Microsoft Intune on the
+// same Graph client when intune.enabled is set, so both share one token
+// and one throttling pause. Not configured, it is not declared at all:
+// unlike Okta, the historic default, its tasks would only add failures to
+// every Okta company's cases.
 func registerEntra(cfg *config.Config, reg *connectors.Registry) (*msconn.Entra, error) {
 	entra := msconn.Declaration()
-	if !cfg.EntraEnabled() || reg.Declared(entra.Name) || reg.Known(entra.Actions[0]) {
+	intune := msconn.IntuneDeclaration()
+	wantEntra := cfg.EntraEnabled() && !reg.Declared(entra.Name) && !reg.Known(entra.Actions[0])
+	wantIntune := cfg.IntuneEnabled() && !reg.Declared(intune.Name) && !reg.Known(intune.Actions[0])
+	if !wantEntra && !wantIntune {
 		return nil, nil
 	}
-	system, err := newEntra(cfg)
+	client, err := newGraphClient(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", entra.Name, err)
 	}
+	if wantIntune {
+		if err := msconn.NewIntune(client).Register(reg); err != nil {
+			return nil, err
+		}
+	}
+	if !wantEntra {
+		return nil, nil
+	}
+	system := msconn.NewEntra(client, cfg.Licenses)
 	return system, system.Register(reg)
 }
 
 // newEntra builds the Entra ID system from the entra section.
 func newEntra(cfg *config.Config) (*msconn.Entra, error) {
-	e := cfg.Entra
-	client, err := msconn.New(msconn.Options{
-		TenantID: e.TenantID, ClientID: e.ClientID, ClientSecret: e.ClientSecret.Reveal(),
-		Certificate: []byte(e.Certificate), PrivateKey: []byte(e.PrivateKey.Reveal()),
-		GraphURL: e.GraphURL, LoginURL: e.LoginURL, Timeout: e.RequestTimeout.D(), Redactor: redactorFor(cfg),
-	})
+	client, err := newGraphClient(cfg)
 	if err != nil {
 		return nil, err
 	}
 	return msconn.NewEntra(client, cfg.Licenses), nil
+}
+
+// newGraphClient is the Microsoft Graph client of the entra section.
+func newGraphClient(cfg *config.Config) (*msconn.Client, error) {
+	e := cfg.Entra
+	return msconn.New(msconn.Options{
+		TenantID: e.TenantID, ClientID: e.ClientID, ClientSecret: e.ClientSecret.Reveal(),
+		Certificate: []byte(e.Certificate), PrivateKey: []byte(e.PrivateKey.Reveal()),
+		GraphURL: e.GraphURL, LoginURL: e.LoginURL, Timeout: e.RequestTimeout.D(), Redactor: redactorFor(cfg),
+	})
 }
 
 // wire builds the app from a loaded config. The caller owns db (opened
