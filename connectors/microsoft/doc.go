@@ -2,8 +2,8 @@
 // v1.0 REST: a small client (graph.go) that authenticates as an app
 // registration with the OAuth 2.0 client credentials grant (a client
 // secret, or a client assertion signed with the app's certificate,
-// assertion.go), and the Entra ID identity system built on it (entra*.go).
-// Intune devices are meant to share the same client.
+// assertion.go), and the Entra ID identity system built on it (entra*.go),
+// and the Intune device system on the same client (intune*.go).
 //
 // Not the generated Graph SDK: it is enormous and slow to build, and a few
 // typed calls are clearer.
