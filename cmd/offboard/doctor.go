@@ -14,6 +14,7 @@ import (
 	slackbot "github.com/offboard-dev/offboard/bot/slack"
 	teamsbot "github.com/offboard-dev/offboard/bot/teams"
 	"github.com/offboard-dev/offboard/config"
+	msconn "github.com/offboard-dev/offboard/connectors/microsoft"
 	oktaconn "github.com/offboard-dev/offboard/connectors/okta"
 	"github.com/offboard-dev/offboard/store"
 )
@@ -127,6 +128,16 @@ func runDoctor(ctx context.Context, cfg *config.Config, o doctorOptions) []offbo
 				return []offboard.CheckResult{offboard.CheckFailed("Entra ID", err.Error(), "fix the entra section of the config (offboard config check)")}
 			}
 			return e.Doctor(ctx)
+		}},
+		{"Intune", func(ctx context.Context) []offboard.CheckResult {
+			if !cfg.IntuneEnabled() {
+				return skipped("Intune", "intune.enabled is off (or entra is not configured)")
+			}
+			c, err := newGraphClient(cfg)
+			if err != nil {
+				return []offboard.CheckResult{offboard.CheckFailed("Intune", err.Error(), "fix the entra section of the config (offboard config check)")}
+			}
+			return msconn.NewIntune(c).Doctor(ctx)
 		}},
 		{"Teams", func(ctx context.Context) []offboard.CheckResult {
 			if !cfg.TeamsEnabled() {

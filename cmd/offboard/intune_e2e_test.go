@@ -230,3 +230,32 @@ func countActions(d graphtest.ManagedDevice, name string) int {
 	}
 	return n
 }
+
+// doctor checks Intune read-only on the entra credentials, and says the
+// privileged permission could not be tried; with intune off it is skipped.
+func TestCmdDoctor_Intune(t *testing.T) {
+	graph := graphtest.New(t)
+	entra := fmt.Sprintf(`entra:
+  tenant_id: %q
+  client_id: %q
+  client_secret: %q
+  graph_url: %q
+  login_url: %q
+`, graphtest.TenantID, graphtest.ClientID, graphtest.ClientSecret, graph.URL, graph.URL)
+	code, out, errOut := runDoctorCmd(t, "--config", writeConfig(t, t.TempDir(), entra+"intune:\n  enabled: true\n"))
+	if code != 0 || !strings.Contains(out, "✓ Intune: read managed devices") || !strings.Contains(out, "! Intune: lock, retire and wipe") {
+		t.Fatalf("exit %d %s\n%s", code, errOut, out)
+	}
+	if strings.Contains(out+errOut, graphtest.ClientSecret) {
+		t.Fatal("the client secret is in the doctor's output")
+	}
+	_, out, _ = runDoctorCmd(t, "--config", writeConfig(t, t.TempDir(), entra))
+	if !strings.Contains(out, "– Intune: not configured") {
+		t.Fatalf("intune off:\n%s", out)
+	}
+	for _, req := range graph.Requests() {
+		if req.Method != "GET" && !strings.HasSuffix(req.Path, "/token") {
+			t.Fatalf("the doctor wrote: %s %s", req.Method, req.Path)
+		}
+	}
+}

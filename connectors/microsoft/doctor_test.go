@@ -45,3 +45,24 @@ func TestEntra_Doctor(t *testing.T) {
 		}
 	}
 }
+
+func TestIntune_Doctor(t *testing.T) {
+	s := graphtest.New(t)
+	c, err := microsoft.New(microsoft.Options{TenantID: graphtest.TenantID, ClientID: graphtest.ClientID,
+		ClientSecret: graphtest.ClientSecret, GraphURL: s.URL, LoginURL: s.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := microsoft.NewIntune(c)
+	got := in.Doctor(context.Background())
+	if len(got) != 2 || got[0].Status != offboard.CheckOK || got[1].Status != offboard.CheckWarn ||
+		!strings.Contains(got[1].Detail, "PrivilegedOperations.All") {
+		t.Fatalf("checks %+v", got)
+	}
+	s.SetPermissions(graphtest.LeastPrivilege...)
+	got = in.Doctor(context.Background())
+	if len(got) != 1 || got[0].Status != offboard.CheckFail || !strings.Contains(got[0].Detail, "DeviceManagementManagedDevices.Read.All") ||
+		!strings.Contains(got[0].Fix, "Microsoft Intune") {
+		t.Fatalf("missing permission: %+v", got)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"regexp"
 	"slices"
+	"strconv"
 	"time"
 )
 
@@ -57,7 +58,8 @@ var (
 	reUserDevices = regexp.MustCompile(`^/v1\.0/users/([^/]+)/managedDevices$`)
 	reDevice      = regexp.MustCompile(`^/v1\.0/deviceManagement/managedDevices/([^/]+)$`)
 	reDeviceCmd   = regexp.MustCompile(`^/v1\.0/deviceManagement/managedDevices/([^/]+)/(remoteLock|retire|wipe)$`)
-	intunePaths   = []*regexp.Regexp{reUserDevices, reDevice, reDeviceCmd}
+	reAllDevices  = regexp.MustCompile(`^/v1\.0/deviceManagement/managedDevices$`)
+	intunePaths   = []*regexp.Regexp{reUserDevices, reDevice, reDeviceCmd, reAllDevices}
 )
 
 // AddDevice adds a managed device (a copy) for its UserID; an empty ID
@@ -126,6 +128,17 @@ func (s *Server) intune(w http.ResponseWriter, r *http.Request) bool {
 				}
 				writeJSON(w, http.StatusOK, map[string]any{"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#users('" + u.ID + "')/managedDevices", "value": list})
 			}
+		}
+	case reAllDevices.MatchString(p) && r.Method == http.MethodGet:
+		if s.allowed(w, permDevicesRead) {
+			list := []map[string]any{}
+			for _, d := range s.sortedDevices() {
+				list = append(list, deviceJSON(d, s.users[d.UserID]))
+			}
+			if top, err := strconv.Atoi(r.URL.Query().Get("$top")); err == nil && top >= 0 && top < len(list) {
+				list = list[:top]
+			}
+			writeJSON(w, http.StatusOK, map[string]any{"value": list})
 		}
 	case reDevice.MatchString(p) && r.Method == http.MethodGet:
 		if s.allowed(w, permDevicesRead) {
