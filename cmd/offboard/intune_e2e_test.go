@@ -211,6 +211,14 @@ intune:
 		t.Fatalf("the retry wiped again: %+v", d.Actions)
 	}
 
+	graphCalls := 0
+	for _, r := range graph.Requests() {
+		if strings.HasPrefix(r.Path, "/v1.0/") {
+			graphCalls++
+		}
+	}
+	t.Logf("Graph requests for the whole exit (Entra ID and Intune, one device, lock and wipe each re-run once): %d", graphCalls)
+
 	w.app.stop()
 	code, out, _ := runCLI("audit", "export", "--config", cfgPath, "--case", "OFF-0001")
 	if code != 0 || !strings.Contains(out, `"account_enabled_after":"false"`) || !strings.Contains(out, "wipe done at") {

@@ -139,34 +139,44 @@ func (in *Intune) listDevices(ctx context.Context, userID string) ([]managedDevi
 // Devices implements offboard.DeviceReader: the person's managed devices.
 func (in *Intune) Devices(ctx context.Context, t offboard.Target) ([]offboard.Device, error) {
 	list, _, err := in.userDevices(ctx, t)
-	if err != nil {
-		return nil, err
-	}
+	return devices(list), err
+}
+
+func devices(list []managedDevice) []offboard.Device {
 	out := make([]offboard.Device, len(list))
 	for i, d := range list {
 		out[i] = d.device()
 	}
-	return out, nil
+	return out
 }
 
-// status is devices.status: the read as the IT card's snapshot, with the
-// user id for the case.
+// readerFunc adapts a function to offboard.DeviceReader.
+type readerFunc func(ctx context.Context, t offboard.Target) ([]offboard.Device, error)
+
+func (f readerFunc) Devices(ctx context.Context, t offboard.Target) ([]offboard.Device, error) {
+	return f(ctx, t)
+}
+
+// status is devices.status through the shared adapter (the snapshot the
+// IT card draws), with the user id it found for the case.
 func (in *Intune) status(ctx context.Context, req connectors.Request) (connectors.Result, error) {
-	list, userID, err := in.userDevices(ctx, req.Target)
+	var userID string
+	read := readerFunc(func(ctx context.Context, t offboard.Target) ([]offboard.Device, error) {
+		list, id, err := in.userDevices(ctx, t)
+		userID = id
+		return devices(list), err
+	})
+	res, err := connectors.DeviceStatus(IntuneSystem, IntuneLabel, read, in.c.now).Run(ctx, req)
 	if err != nil {
-		return connectors.Result{}, fmt.Errorf("read the devices of %s in %s: %w", req.Target.Email, IntuneLabel, err)
+		return connectors.Result{}, err
 	}
-	snap := in.snapshot(list)
-	return connectors.Result{Verified: true, UserID: userID, Summary: fmt.Sprintf("%d managed devices in %s", len(list), IntuneLabel),
-		Evidence: map[string]string{offboard.EvidenceDevices: snap.Encode(), "user_id": userID}}, nil
+	res.UserID = userID
+	res.Evidence["user_id"] = userID
+	return res, nil
 }
 
 func (in *Intune) snapshot(list []managedDevice) offboard.DeviceSnapshot {
-	devices := make([]offboard.Device, len(list))
-	for i, d := range list {
-		devices[i] = d.device()
-	}
-	return connectors.DeviceSnapshot(IntuneSystem, IntuneLabel, devices, in.c.now())
+	return connectors.DeviceSnapshot(IntuneSystem, IntuneLabel, devices(list), in.c.now())
 }
 
 // command is one remote action: the verb people read, the Graph action
