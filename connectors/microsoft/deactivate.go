@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/offboard-dev/offboard"
 	"github.com/offboard-dev/offboard/connectors"
 )
 
@@ -133,33 +132,31 @@ func (e *Entra) deactivate(ctx context.Context, req connectors.Request) (connect
 	if err != nil {
 		return connectors.Result{}, err
 	}
-	var appNames []string
-	for _, a := range apps {
-		appNames = append(appNames, a.ResourceDisplayName)
-		err := e.c.do(ctx, call{method: http.MethodDelete, path: "/users/" + url.PathEscape(u.ID) + "/appRoleAssignments/" + url.PathEscape(a.ID),
-			what: "remove the assignment to " + a.ResourceDisplayName, perm: "AppRoleAssignment.ReadWrite.All"})
-		if err != nil && offboard.ErrorCode(err) != offboard.ENOTFOUND {
-			return connectors.Result{}, err
-		}
-	}
-	ev["app_assignments_removed"] = strings.Join(appNames, ", ")
-
 	groups, err := e.c.groupsOf(ctx, u.ID)
 	if err != nil {
 		return connectors.Result{}, err
 	}
+	// The removals go as JSON batches: one request for up to 20.
+	var removals []call
+	var appNames []string
+	for _, a := range apps {
+		appNames = append(appNames, a.ResourceDisplayName)
+		removals = append(removals, call{method: http.MethodDelete, path: "/users/" + url.PathEscape(u.ID) + "/appRoleAssignments/" + url.PathEscape(a.ID),
+			what: "remove the assignment to " + a.ResourceDisplayName, perm: "AppRoleAssignment.ReadWrite.All"})
+	}
+	ev["app_assignments_removed"] = strings.Join(appNames, ", ")
 	var removed, kept []string
 	for _, g := range groups {
 		if ok, why := g.removable(); !ok {
 			kept = append(kept, g.DisplayName+" ("+why+")")
 			continue
 		}
-		err := e.c.do(ctx, call{method: http.MethodDelete, path: "/groups/" + url.PathEscape(g.ID) + "/members/" + url.PathEscape(u.ID) + "/$ref",
+		removals = append(removals, call{method: http.MethodDelete, path: "/groups/" + url.PathEscape(g.ID) + "/members/" + url.PathEscape(u.ID) + "/$ref",
 			what: "remove the user from the group " + g.DisplayName, perm: "GroupMember.ReadWrite.All"})
-		if err != nil && offboard.ErrorCode(err) != offboard.ENOTFOUND {
-			return connectors.Result{}, err
-		}
 		removed = append(removed, g.DisplayName)
+	}
+	if err := firstError(e.c.batch(ctx, removals)); err != nil {
+		return connectors.Result{}, err
 	}
 	ev["groups_removed"] = strings.Join(removed, ", ")
 	if len(kept) > 0 {

@@ -72,6 +72,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		tokenError(rec, http.StatusBadRequest, "invalid_request", "AADSTS90002: Tenant not found.")
 		return
 	}
+	if r.URL.Path == "/v1.0/$batch" {
+		s.batch(rec, r)
+		return
+	}
 	s.graph(rec, r)
 }
 
