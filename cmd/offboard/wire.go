@@ -278,7 +278,7 @@ func wire(cfg *config.Config, log *slog.Logger, db *store.DB, o wireOptions) (*a
 	if err := a.wireReconcile(okta, entra, bamboo, a.clock); err != nil {
 		return nil, err
 	}
-	if err := a.wireDirectory(okta, bamboo); err != nil {
+	if err := a.wireDirectory(okta, entra, bamboo); err != nil {
 		return nil, err
 	}
 	return a, nil

@@ -3,23 +3,13 @@ package microsoft_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/offboard-dev/offboard"
-	"github.com/offboard-dev/offboard/connectors/microsoft"
 	"github.com/offboard-dev/offboard/connectors/microsoft/graphtest"
 )
-
-func entraOn(t *testing.T, s *graphtest.Server) *microsoft.Entra {
-	t.Helper()
-	c, err := microsoft.New(microsoft.Options{TenantID: graphtest.TenantID, ClientID: graphtest.ClientID,
-		ClientSecret: graphtest.ClientSecret, GraphURL: s.URL, LoginURL: s.URL})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return microsoft.NewEntra(c, nil)
-}
 
 // tenant adds a boss, a disabled former manager, 246 staff reporting to
 // the boss (every tenth to the former manager), a user with no mail, a
@@ -49,7 +39,7 @@ func TestEntra_People(t *testing.T) {
 	s.SetPermissions(append(graphtest.LeastPrivilege, "MailboxSettings.Read")...)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	people, err := entraOn(t, s).People(ctx)
+	people, err := newEntra(t, s, graphtest.ClientSecret).People(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +80,7 @@ func TestEntra_People(t *testing.T) {
 func TestEntra_PeopleWithoutMailboxSettings(t *testing.T) {
 	s := graphtest.New(t)
 	tenant(s)
-	people, err := entraOn(t, s).People(context.Background())
+	people, err := newEntra(t, s, graphtest.ClientSecret).People(context.Background())
 	if err != nil || len(people) != 249 {
 		t.Fatalf("%d people, %v", len(people), err)
 	}
@@ -118,8 +108,34 @@ func TestEntra_PeopleRefused(t *testing.T) {
 	s := graphtest.New(t)
 	tenant(s)
 	s.SetPermissions("MailboxSettings.Read")
-	_, err := entraOn(t, s).People(context.Background())
+	_, err := newEntra(t, s, graphtest.ClientSecret).People(context.Background())
 	if offboard.ErrorCode(err) != offboard.EFORBIDDEN {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestEntra_DirectoryDoctor(t *testing.T) {
+	s := graphtest.New(t)
+	s.AddUser(graphtest.User{ID: "a", UserPrincipalName: "boss@example.com", Mail: "boss@example.com", TimeZone: "UTC"})
+	ctx := context.Background()
+	e := newEntra(t, s, graphtest.ClientSecret)
+	status := func() []offboard.CheckStatus {
+		var out []offboard.CheckStatus
+		for _, r := range e.DirectoryDoctor(ctx) {
+			out = append(out, r.Status)
+		}
+		return out
+	}
+	// Without MailboxSettings.Read: a warning, not a failure.
+	if got := status(); len(got) != 2 || got[0] != offboard.CheckOK || got[1] != offboard.CheckWarn {
+		t.Fatalf("least privilege: %v", got)
+	}
+	s.SetPermissions(append(graphtest.LeastPrivilege, "MailboxSettings.Read")...)
+	if got := status(); len(got) != 2 || got[1] != offboard.CheckOK {
+		t.Fatalf("with MailboxSettings.Read: %v", got)
+	}
+	s.SetPermissions("MailboxSettings.Read")
+	if got := e.DirectoryDoctor(ctx); len(got) != 1 || got[0].Status != offboard.CheckFail || !strings.Contains(got[0].Detail, "User.Read.All") {
+		t.Fatalf("without User.Read.All: %+v", got)
 	}
 }
