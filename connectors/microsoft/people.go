@@ -166,3 +166,45 @@ func ianaZone(name string) string {
 	}
 	return name
 }
+
+// PersonByObjectID names the enabled user with the object id (what Teams
+// calls aadObjectId): mail, else user principal name, and display name.
+// An id that is not a GUID is EINVALID (a UPN would otherwise be looked
+// up as one); a disabled account EFORBIDDEN, so its roles go with it.
+func (e *Entra) PersonByObjectID(ctx context.Context, objectID string) (offboard.Person, error) {
+	if !isGUID(objectID) {
+		return offboard.Person{}, offboard.Errorf(offboard.EINVALID, "%q is not a Microsoft Entra ID object id", objectID)
+	}
+	u, err := e.c.GetUser(ctx, objectID)
+	if err != nil {
+		return offboard.Person{}, err
+	}
+	if !u.Enabled() {
+		return offboard.Person{}, offboard.Errorf(offboard.EFORBIDDEN, "the Microsoft Entra ID account %s is disabled", u.UserPrincipalName)
+	}
+	email := address(u.Mail, u.UserPrincipalName)
+	if email == "" {
+		return offboard.Person{}, offboard.Errorf(offboard.ENOTFOUND, "the Microsoft Entra ID user %s has no mail and a guest name", objectID)
+	}
+	return offboard.Person{Email: email, Name: strings.TrimSpace(u.DisplayName)}, nil
+}
+
+// isGUID reports whether s is 8-4-4-4-12 hexadecimal digits.
+func isGUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i, r := range s {
+		switch i {
+		case 8, 13, 18, 23:
+			if r != '-' {
+				return false
+			}
+		default:
+			if !strings.ContainsRune("0123456789abcdefABCDEF", r) {
+				return false
+			}
+		}
+	}
+	return true
+}

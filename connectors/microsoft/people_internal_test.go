@@ -22,3 +22,12 @@ func TestIanaZone(t *testing.T) {
 		}
 	}
 }
+
+func TestIsGUID(t *testing.T) {
+	for s, want := range map[string]bool{"0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d": true, "jane@example.com": false,
+		"0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4g": false, "0a1b2c3d4e5f-4a6b-8c7d-9e0f1a2b3c4d0": false, "": false} {
+		if isGUID(s) != want {
+			t.Errorf("isGUID(%q) = %t", s, !want)
+		}
+	}
+}
