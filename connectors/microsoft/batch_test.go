@@ -97,10 +97,21 @@ func TestEntra_DeactivateBatchesRemovals(t *testing.T) {
 	if _, err := run(t, reg, "entra.deactivate", janeTarget); err != nil {
 		t.Fatal(err)
 	}
-	// Two app assignments and one removable group: one batch of three.
+	// The four reads, the three removals (two app assignments and one
+	// removable group) and the three read-backs: three batches. With the
+	// user's lookup and assignLicense, 5 HTTP requests instead of 13.
 	items, batches := s.BatchedCount()
-	if items != 3 || batches != 1 {
+	if items != 10 || batches != 3 {
 		t.Fatalf("%d items in %d batches", items, batches)
+	}
+	requests := 0
+	for _, r := range s.Requests() {
+		if strings.HasPrefix(r.Path, "/v1.0/") && !r.Batched {
+			requests++
+		}
+	}
+	if requests != 5 {
+		t.Fatalf("%d Graph requests for one deactivation", requests)
 	}
 	if d := unbatchedDeletes(s); len(d) != 0 {
 		t.Fatalf("deletes sent alone: %v", d)
