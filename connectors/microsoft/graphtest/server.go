@@ -6,7 +6,9 @@
 // one is 403 Authorization_RequestDenied); errors are
 // {"error":{"code","message","innerError"}}; throttling can be injected
 // (429 with Retry-After); a user holding a directory role cannot be
-// disabled unless the app holds a privileged role.
+// disabled unless the app holds a privileged role. JSON batching
+// (batch_routes.go) and the directory's reads (people_routes.go: users
+// paged with their managers, mailbox time zones) follow the same rules.
 package graphtest
 
 import (
