@@ -82,6 +82,7 @@ type Platform struct {
 	byEmail    map[string]person    // email and UPN → who, for mentions and roles
 	scanned    map[string]time.Time // conversation → when its roster was last read for a lookup
 	activities *bot.Recent          // inbound activity ids handled lately
+	resolver   PersonResolver       // Entra ID, when configured (see UsePeople)
 }
 
 // person is a Teams user as the members API describes them. email is
@@ -222,11 +223,25 @@ func (p *Platform) actor(ctx context.Context, act schema.Activity) offboard.Acto
 	if !ok || p.clock.Now().Sub(who.at) > peopleTTL {
 		m, err := p.member(ctx, act.ServiceURL, act.Conversation.ID, from.ID)
 		if err != nil {
-			p.log.Warn("teams: members lookup failed; acting as an unknown person", "user", key, "err", err)
-			return a
+			d, found := p.fromDirectory(ctx, from.AadObjectID)
+			if !found {
+				p.log.Warn("teams: members lookup failed; acting as an unknown person", "user", key, "err", err)
+				return a
+			}
+			m = d
 		}
 		if m.aad == "" {
 			m.aad = from.AadObjectID // signed activity: Teams says who sent it
+		}
+		if m.email == "" {
+			// Teams' roster may lack an email (guests, some tenants): the
+			// identity system knows the object id.
+			if d, found := p.fromDirectory(ctx, m.aad); found {
+				m.email = d.email
+				if m.name == "" {
+					m.name = d.name
+				}
+			}
 		}
 		who = m
 		p.remember(who)

@@ -56,7 +56,9 @@ func newBenchWorld(t testing.TB) *world {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	roles := map[string][]offboard.Role{hana.Email: {offboard.RoleHR}, ivan.Email: {offboard.RoleIT}, fiona.Email: {offboard.RoleFinance}}
+	// Omar is HR by the email only Entra ID knows (see entra_test.go).
+	roles := map[string][]offboard.Role{hana.Email: {offboard.RoleHR}, ivan.Email: {offboard.RoleIT}, fiona.Email: {offboard.RoleFinance},
+		omarEmail: {offboard.RoleHR}}
 	w.eng = flowstest.New(t, flowstest.Options{Connectors: offboard.Connectors{oktaconn.Declaration()}, Store: db, Location: time.UTC, Roles: func(e string) []offboard.Role { return roles[e] }})
 	router, err := bot.New(bot.Options{Engine: w.eng, Roles: func(e string) []offboard.Role { return roles[e] }})
 	if err != nil {

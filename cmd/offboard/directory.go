@@ -8,17 +8,20 @@ import (
 	"github.com/offboard-dev/offboard"
 	"github.com/offboard-dev/offboard/config"
 	"github.com/offboard-dev/offboard/connectors/bamboohr"
+	msconn "github.com/offboard-dev/offboard/connectors/microsoft"
 	oktaconn "github.com/offboard-dev/offboard/connectors/okta"
 )
 
 // The directory's sources, most trusted first: the HRIS owns reporting
-// lines; Okta adds time zones and fills lines the HRIS leaves blank;
+// lines; the identity system (Okta, Entra ID) adds time zones and fills
+// lines the HRIS leaves blank;
 // Slack's and Teams' members (emails and names only) rank last: they are
 // people too, so a case for someone in chat alone is not taken for a
 // typo.
 const (
 	sourceBambooHR = "bamboohr"
 	sourceOkta     = "okta"
+	sourceEntra    = "entra"
 	sourceSlack    = "slack"
 	sourceTeams    = "teams"
 )
@@ -27,9 +30,10 @@ const (
 // named for messages ("no one … in <label>"); the identity system's name
 // comes from its connector's declaration.
 func newDirectory() *offboard.Directory {
-	d := offboard.NewDirectory(sourceBambooHR, sourceOkta, sourceSlack, sourceTeams)
+	d := offboard.NewDirectory(sourceBambooHR, sourceOkta, sourceEntra, sourceSlack, sourceTeams)
 	for source, label := range map[string]string{
-		sourceBambooHR: "BambooHR", sourceOkta: oktaconn.Declaration().Label, sourceSlack: "Slack", sourceTeams: "Teams",
+		sourceBambooHR: "BambooHR", sourceOkta: oktaconn.Declaration().Label,
+		sourceEntra: msconn.Declaration().Label, sourceSlack: "Slack", sourceTeams: "Teams",
 	} {
 		d.SetLabel(source, label)
 	}
@@ -67,12 +71,15 @@ func newBambooHRAPI(cfg *config.Config, clock offboard.Clock, baseURL string) (*
 // hour; serve reads them once at start. With no source, escalations go
 // to escalation.escalate_to, business hours use the company's zone and
 // no typed email is checked.
-func (a *app) wireDirectory(okta *oktaconn.Client, bamboo *bamboohr.Client) error {
+func (a *app) wireDirectory(okta *oktaconn.Client, entra *msconn.Entra, bamboo *bamboohr.Client) error {
 	if bamboo != nil {
 		a.dirSources = append(a.dirSources, namedSource{sourceBambooHR, bamboo})
 	}
 	if okta != nil {
 		a.dirSources = append(a.dirSources, namedSource{sourceOkta, okta})
+	}
+	if entra != nil {
+		a.dirSources = append(a.dirSources, namedSource{sourceEntra, entra})
 	}
 	if a.slack != nil {
 		a.dirSources = append(a.dirSources, namedSource{sourceSlack, a.slack})

@@ -25,7 +25,7 @@ var doctorTimeout = 10 * time.Second
 
 const doctorSynopsis = "Check every configured integration live, read-only, and print a checklist with the fix for each failure:\n" +
 	"Slack (auth.test, scopes, socket mode, department channels), Okta (token, DPoP, user/factor/grant reads),\n" +
-	"Entra ID (token, user/method/grant reads),\n" +
+	"Entra ID (token, user/method/grant reads, users with managers, mailbox time zones),\n" +
 	"Teams (bot token), BambooHR (API key), the model (one tool-call round trip), the store (file, audit chain,\n" +
 	"indexes, free disk space). Nothing is written anywhere. Exit 0: every configured check passed (warnings\n" +
 	"allowed). Exit 1: a check failed."
@@ -127,7 +127,7 @@ func runDoctor(ctx context.Context, cfg *config.Config, o doctorOptions) []offbo
 			if err != nil {
 				return []offboard.CheckResult{offboard.CheckFailed("Entra ID", err.Error(), "fix the entra section of the config (offboard config check)")}
 			}
-			return e.Doctor(ctx)
+			return append(e.Doctor(ctx), e.DirectoryDoctor(ctx)...)
 		}},
 		{"Intune", func(ctx context.Context) []offboard.CheckResult {
 			if !cfg.IntuneEnabled() {

@@ -41,6 +41,12 @@ func TestServe_TeamsEntraIntune(t *testing.T) {
 	w := &teamsWorld{t: t, issuer: teamstest.NewIssuer(t), login: teamstest.NewLogin(t), conn: teamstest.NewConnector(t)}
 	for _, m := range []teamstest.Member{tmHana, tmIvan, tmIris, tmOmar, tmLena, tmMona, tmJane} {
 		w.conn.AddMember(m)
+		// Everyone in the team is in the tenant: Entra is also the
+		// directory, and once serve's first read of it has run, an email it
+		// does not know (the manager's) is rightly refused.
+		if m.Email != tmJane.Email {
+			graph.AddUser(graphtest.User{UserPrincipalName: m.Email, Mail: m.Email, DisplayName: m.Name, AccountEnabled: true})
+		}
 	}
 	dir := t.TempDir()
 	cfg := fmt.Sprintf(`company:

@@ -62,9 +62,9 @@ func (a *app) logStartup() {
 			"sources", strings.Join(names, ","))
 	} else {
 		a.log.Info("directory off: escalations go to escalation.escalate_to",
-			"why", "neither Okta nor the BambooHR API is configured")
+			"why", "none of Okta, Microsoft Entra ID or the BambooHR API is configured")
 		a.log.Warn("directory check off: a mistyped email opens a case for nobody",
-			"why", "none of Okta, the BambooHR API, Slack or Teams (with its Offboarding channel) is configured")
+			"why", "none of Okta, Microsoft Entra ID, the BambooHR API, Slack or Teams (with its Offboarding channel) is configured")
 	}
 	if a.reconciler != nil {
 		a.log.Info("reconciliation on", "source", "bamboohr", "idp", "okta", "every", "1h")

@@ -287,6 +287,11 @@ func wire(cfg *config.Config, log *slog.Logger, db *store.DB, o wireOptions) (*a
 	if err := a.wireChat(); err != nil {
 		return nil, err
 	}
+	if a.teams != nil && entra != nil {
+		// A Teams sender's object id names the Entra user when Teams'
+		// roster gives no email: roles and the directory then agree.
+		a.teams.UsePeople(entra)
+	}
 	if err := a.wireRunner(); err != nil {
 		return nil, err
 	}
@@ -297,7 +302,7 @@ func wire(cfg *config.Config, log *slog.Logger, db *store.DB, o wireOptions) (*a
 	if err := a.wireReconcile(okta, entra, bamboo, a.clock); err != nil {
 		return nil, err
 	}
-	if err := a.wireDirectory(okta, bamboo); err != nil {
+	if err := a.wireDirectory(okta, entra, bamboo); err != nil {
 		return nil, err
 	}
 	return a, nil

@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/offboard-dev/offboard"
 	"github.com/offboard-dev/offboard/connectors"
 )
 
@@ -59,41 +58,50 @@ type appRoleAssignment struct {
 	ResourceDisplayName string `json:"resourceDisplayName"`
 }
 
-func (c *Client) groupsOf(ctx context.Context, userID string) ([]group, error) {
-	var list struct {
-		Value []group `json:"value"`
-	}
-	err := c.do(ctx, call{method: http.MethodGet,
-		path: "/users/" + url.PathEscape(userID) + "/memberOf/microsoft.graph.group?$select=id,displayName,groupTypes,onPremisesSyncEnabled,membershipRule,mailEnabled,securityEnabled",
-		out:  &list, what: "list the user's groups", perm: "GroupMember.Read.All"})
-	return list.Value, err
+// holdings are what deactivation removes and reads back.
+type holdings struct {
+	licenses []license // nil unless asked for
+	states   []licenseState
+	apps     []appRoleAssignment
+	groups   []group
 }
 
-func (c *Client) licensesOf(ctx context.Context, userID string) ([]license, []licenseState, error) {
-	var details struct {
-		Value []license `json:"value"`
-	}
-	if err := c.do(ctx, call{method: http.MethodGet, path: "/users/" + url.PathEscape(userID) + "/licenseDetails",
-		out: &details, what: "list the user's licenses", perm: "User.Read.All"}); err != nil {
-		return nil, nil, err
-	}
-	var u struct {
-		States []licenseState `json:"licenseAssignmentStates"`
-	}
-	if err := c.do(ctx, call{method: http.MethodGet, path: "/users/" + url.PathEscape(userID) + "?$select=licenseAssignmentStates",
-		out: &u, what: "read how the user's licenses were assigned", perm: "User.Read.All"}); err != nil {
-		return nil, nil, err
-	}
-	return details.Value, u.States, nil
-}
-
-func (c *Client) appRoleAssignments(ctx context.Context, userID string) ([]appRoleAssignment, error) {
-	var list struct {
+// holdingsOf reads the user's app role assignments, groups and license
+// assignment states, and with details the licenses' SKU names, in one
+// JSON batch.
+func (c *Client) holdingsOf(ctx context.Context, userID string, details bool) (holdings, error) {
+	user := "/users/" + url.PathEscape(userID)
+	var apps struct {
 		Value []appRoleAssignment `json:"value"`
 	}
-	err := c.do(ctx, call{method: http.MethodGet, path: "/users/" + url.PathEscape(userID) + "/appRoleAssignments",
-		out: &list, what: "list the user's app role assignments", perm: "Directory.Read.All"})
-	return list.Value, err
+	var groups struct {
+		Value []group `json:"value"`
+	}
+	var states struct {
+		States []licenseState `json:"licenseAssignmentStates"`
+	}
+	var lic struct {
+		Value []license `json:"value"`
+	}
+	calls := []call{
+		{method: http.MethodGet, path: user + "/appRoleAssignments", out: &apps,
+			what: "list the user's app role assignments", perm: "Directory.Read.All"},
+		{method: http.MethodGet,
+			path: user + "/memberOf/microsoft.graph.group?$select=id,displayName,groupTypes,onPremisesSyncEnabled,membershipRule,mailEnabled,securityEnabled",
+			out:  &groups, what: "list the user's groups", perm: "GroupMember.Read.All"},
+		{method: http.MethodGet, path: user + "?$select=licenseAssignmentStates", out: &states,
+			what: "read how the user's licenses were assigned", perm: "User.Read.All"},
+	}
+	if details {
+		calls = append(calls, call{method: http.MethodGet, path: user + "/licenseDetails", out: &lic,
+			what: "list the user's licenses", perm: "User.Read.All"})
+	}
+	for _, err := range c.batch(ctx, calls) {
+		if err != nil {
+			return holdings{}, err
+		}
+	}
+	return holdings{licenses: lic.Value, states: states.States, apps: apps.Value, groups: groups.Value}, nil
 }
 
 // directLicenses are the SKU ids assigned to the user directly (a
@@ -124,42 +132,33 @@ func (e *Entra) deactivate(ctx context.Context, req connectors.Request) (connect
 	var problems []string
 
 	// The report first: group-based licenses go with the groups.
-	held, states, err := e.c.licensesOf(ctx, u.ID)
+	before, err := e.c.holdingsOf(ctx, u.ID, true)
 	if err != nil {
 		return connectors.Result{}, err
 	}
+	held, states, apps, groups := before.licenses, before.states, before.apps, before.groups
 	e.licenseReport(held, ev)
-	apps, err := e.c.appRoleAssignments(ctx, u.ID)
-	if err != nil {
-		return connectors.Result{}, err
-	}
+	// The removals go as JSON batches: one request for up to 20.
+	var removals []call
 	var appNames []string
 	for _, a := range apps {
 		appNames = append(appNames, a.ResourceDisplayName)
-		err := e.c.do(ctx, call{method: http.MethodDelete, path: "/users/" + url.PathEscape(u.ID) + "/appRoleAssignments/" + url.PathEscape(a.ID),
+		removals = append(removals, call{method: http.MethodDelete, path: "/users/" + url.PathEscape(u.ID) + "/appRoleAssignments/" + url.PathEscape(a.ID),
 			what: "remove the assignment to " + a.ResourceDisplayName, perm: "AppRoleAssignment.ReadWrite.All"})
-		if err != nil && offboard.ErrorCode(err) != offboard.ENOTFOUND {
-			return connectors.Result{}, err
-		}
 	}
 	ev["app_assignments_removed"] = strings.Join(appNames, ", ")
-
-	groups, err := e.c.groupsOf(ctx, u.ID)
-	if err != nil {
-		return connectors.Result{}, err
-	}
 	var removed, kept []string
 	for _, g := range groups {
 		if ok, why := g.removable(); !ok {
 			kept = append(kept, g.DisplayName+" ("+why+")")
 			continue
 		}
-		err := e.c.do(ctx, call{method: http.MethodDelete, path: "/groups/" + url.PathEscape(g.ID) + "/members/" + url.PathEscape(u.ID) + "/$ref",
+		removals = append(removals, call{method: http.MethodDelete, path: "/groups/" + url.PathEscape(g.ID) + "/members/" + url.PathEscape(u.ID) + "/$ref",
 			what: "remove the user from the group " + g.DisplayName, perm: "GroupMember.ReadWrite.All"})
-		if err != nil && offboard.ErrorCode(err) != offboard.ENOTFOUND {
-			return connectors.Result{}, err
-		}
 		removed = append(removed, g.DisplayName)
+	}
+	if err := firstError(e.c.batch(ctx, removals)); err != nil {
+		return connectors.Result{}, err
 	}
 	ev["groups_removed"] = strings.Join(removed, ", ")
 	if len(kept) > 0 {
@@ -176,18 +175,11 @@ func (e *Entra) deactivate(ctx context.Context, req connectors.Request) (connect
 	}
 
 	// Read back.
-	appsAfter, err := e.c.appRoleAssignments(ctx, u.ID)
+	after, err := e.c.holdingsOf(ctx, u.ID, false)
 	if err != nil {
 		return connectors.Result{}, fmt.Errorf("read back: %w", err)
 	}
-	groupsAfter, err := e.c.groupsOf(ctx, u.ID)
-	if err != nil {
-		return connectors.Result{}, fmt.Errorf("read back: %w", err)
-	}
-	_, statesAfter, err := e.c.licensesOf(ctx, u.ID)
-	if err != nil {
-		return connectors.Result{}, fmt.Errorf("read back: %w", err)
-	}
+	appsAfter, groupsAfter, statesAfter := after.apps, after.groups, after.states
 	if len(appsAfter) > 0 {
 		problems = append(problems, fmt.Sprintf("%d app role assignments remain", len(appsAfter)))
 	}

@@ -259,7 +259,13 @@ func (c *Client) statusError(cl call, resp *http.Response, data []byte) error {
 	}
 	msg = c.redactor.String(offboard.UpstreamText([]byte(msg)))
 	detail := strings.TrimSpace(code + ": " + msg)
-	c.log.Warn("microsoft graph refused a request", "what", cl.what, "status", resp.StatusCode, "code", code)
+	// A 404 is an answer callers expect (gone already; no mailbox for a
+	// time zone): logged for debugging only, not warned once per person.
+	level := slog.LevelWarn
+	if resp.StatusCode == http.StatusNotFound {
+		level = slog.LevelDebug
+	}
+	c.log.Log(context.Background(), level, "microsoft graph refused a request", "what", cl.what, "status", resp.StatusCode, "code", code)
 	retryAfter, hasRetryAfter := parseRetryAfter(resp.Header.Get("Retry-After"))
 	switch {
 	case resp.StatusCode == http.StatusTooManyRequests || (resp.StatusCode == http.StatusServiceUnavailable && hasRetryAfter):

@@ -83,17 +83,21 @@ func (e *Entra) resetMFA(ctx context.Context, req connectors.Request) (connector
 			Summary: fmt.Sprintf("%s had no Microsoft Entra ID authentication method besides the password", u.UserPrincipalName)}, nil
 	}
 	ev["methods_before"] = kinds(todo)
+	// The deletes go as JSON batches: one request for up to 20 methods.
 	var skipped []AuthMethod
-	removed := 0
+	var calls []call
 	for _, m := range todo {
 		seg, ok := methodEndpoints[m.Type]
 		if !ok {
 			skipped = append(skipped, m)
 			continue
 		}
-		err := e.c.do(ctx, call{method: http.MethodDelete,
+		calls = append(calls, call{method: http.MethodDelete,
 			path: "/users/" + url.PathEscape(u.ID) + "/authentication/" + seg + "/" + url.PathEscape(m.ID),
 			what: "delete the " + m.kind() + " method of " + u.UserPrincipalName, perm: "UserAuthenticationMethod.ReadWrite.All"})
+	}
+	removed := 0
+	for _, err := range e.c.batch(ctx, calls) {
 		if offboard.ErrorCode(err) == offboard.ENOTFOUND {
 			continue // gone since the list: what we want
 		}
@@ -161,12 +165,13 @@ func (e *Entra) revokeGrants(ctx context.Context, req connectors.Request) (conne
 		return connectors.Result{Verified: true, AlreadyDone: true, UserID: u.ID, Evidence: ev,
 			Summary: fmt.Sprintf("%s had no delegated permission grants in Microsoft Entra ID", u.UserPrincipalName)}, nil
 	}
-	for _, g := range grants {
-		err := e.c.do(ctx, call{method: http.MethodDelete, path: "/oauth2PermissionGrants/" + url.PathEscape(g.ID),
-			what: "delete a delegated permission grant of " + u.UserPrincipalName, perm: "DelegatedPermissionGrant.ReadWrite.All"})
-		if err != nil && offboard.ErrorCode(err) != offboard.ENOTFOUND {
-			return connectors.Result{}, err
-		}
+	calls := make([]call, len(grants))
+	for i, g := range grants {
+		calls[i] = call{method: http.MethodDelete, path: "/oauth2PermissionGrants/" + url.PathEscape(g.ID),
+			what: "delete a delegated permission grant of " + u.UserPrincipalName, perm: "DelegatedPermissionGrant.ReadWrite.All"}
+	}
+	if err := firstError(e.c.batch(ctx, calls)); err != nil {
+		return connectors.Result{}, err
 	}
 	after, err := e.c.Grants(ctx, u.ID)
 	if err != nil {

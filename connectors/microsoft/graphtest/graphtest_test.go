@@ -12,6 +12,7 @@ import (
 	"encoding/pem"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -106,5 +107,93 @@ func TestServer_GraphRequiresToken(t *testing.T) {
 	_ = json.NewDecoder(resp.Body).Decode(&body)
 	if resp.StatusCode != http.StatusUnauthorized || body.Error.Code != "InvalidAuthenticationToken" {
 		t.Fatalf("%d %+v", resp.StatusCode, body)
+	}
+}
+
+// secretToken gets an access token with the client secret.
+func secretToken(t *testing.T, s *graphtest.Server) string {
+	t.Helper()
+	code, body := postToken(t, s, url.Values{"grant_type": {"client_credentials"}, "client_id": {graphtest.ClientID},
+		"client_secret": {graphtest.ClientSecret}, "scope": {"https://graph.microsoft.com/.default"}})
+	tok, _ := body["access_token"].(string)
+	if code != 200 || tok == "" {
+		t.Fatalf("token: %d %v", code, body)
+	}
+	return tok
+}
+
+func postBatch(t *testing.T, s *graphtest.Server, tok string, requests []map[string]any) (int, map[string]any) {
+	t.Helper()
+	b, _ := json.Marshal(map[string]any{"requests": requests})
+	req, _ := http.NewRequest(http.MethodPost, s.URL+"/v1.0/$batch", strings.NewReader(string(b)))
+	req.Header.Set("Authorization", "Bearer "+tok)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	_ = json.NewDecoder(resp.Body).Decode(&out)
+	return resp.StatusCode, out
+}
+
+func TestServer_Batch(t *testing.T) {
+	s := graphtest.New(t)
+	id := s.AddUser(graphtest.User{UserPrincipalName: "jane@example.com", AccountEnabled: true})
+	tok := secretToken(t, s)
+	get := func(n int) []map[string]any {
+		var out []map[string]any
+		for i := range n {
+			out = append(out, map[string]any{"id": strconv.Itoa(i + 1), "method": "GET", "url": "/users/" + id})
+		}
+		return out
+	}
+	if code, body := postBatch(t, s, tok, get(21)); code != http.StatusBadRequest {
+		t.Fatalf("21 requests: %d %v", code, body)
+	}
+	if code, _ := postBatch(t, s, "made-up", get(1)); code != http.StatusUnauthorized {
+		t.Fatalf("bad token: %d", code)
+	}
+	if code, _ := postBatch(t, s, tok, append(get(1), get(1)...)); code != http.StatusBadRequest {
+		t.Fatalf("duplicate ids: %d", code)
+	}
+	reqs := get(1)
+	reqs = append(reqs,
+		map[string]any{"id": "b", "method": "PATCH", "url": "users/" + id, "body": map[string]any{"accountEnabled": false}},
+		map[string]any{"id": "c", "method": "GET", "url": "/users/nobody@example.com"})
+	s.SetPermissions("User.Read.All")
+	code, body := postBatch(t, s, tok, reqs)
+	if code != http.StatusOK {
+		t.Fatalf("batch: %d %v", code, body)
+	}
+	status := map[string]float64{}
+	for _, r := range body["responses"].([]any) {
+		m := r.(map[string]any)
+		status[m["id"].(string)] = m["status"].(float64)
+	}
+	// A body without Content-Type is refused; a missing user is 404;
+	// each request is checked on its own.
+	if status["1"] != 200 || status["b"] != 400 || status["c"] != 404 {
+		t.Fatalf("statuses %v", status)
+	}
+	reqs[1]["headers"] = map[string]string{"Content-Type": "application/json"}
+	_, body = postBatch(t, s, tok, reqs[1:2])
+	if st := body["responses"].([]any)[0].(map[string]any)["status"].(float64); st != 403 {
+		t.Fatalf("PATCH without User.EnableDisableAccount.All: %v", st)
+	}
+	s.SetPermissions(graphtest.LeastPrivilege...)
+	s.ThrottleBatched(1, 5*time.Second)
+	code, body = postBatch(t, s, tok, reqs[1:2])
+	item := body["responses"].([]any)[0].(map[string]any)
+	if code != 200 || item["status"].(float64) != 429 || item["headers"].(map[string]any)["Retry-After"] != "5" {
+		t.Fatalf("throttled item: %d %v", code, item)
+	}
+	if u, _ := s.User(id); !u.AccountEnabled {
+		t.Fatal("a throttled request changed the user")
+	}
+	postBatch(t, s, tok, reqs[1:2])
+	if u, _ := s.User(id); u.AccountEnabled {
+		t.Fatal("the batched PATCH did not disable the user")
 	}
 }

@@ -72,6 +72,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		tokenError(rec, http.StatusBadRequest, "invalid_request", "AADSTS90002: Tenant not found.")
 		return
 	}
+	if r.URL.Path == "/v1.0/$batch" {
+		s.batch(rec, r)
+		return
+	}
 	s.graph(rec, r)
 }
 
@@ -113,7 +117,7 @@ func (s *Server) graph(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := r.URL.Path
-	if s.directory(w, r) || s.intune(w, r) {
+	if s.directory(w, r) || s.people(w, r) || s.intune(w, r) {
 		return
 	}
 	switch {
@@ -226,25 +230,7 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) {
 		graphError(w, http.StatusBadRequest, "Request_UnsupportedQuery", "Unsupported or invalid query filter clause specified.")
 		return
 	}
-	top := len(s.users)
-	if v := q.Get("$top"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 999 {
-			graphError(w, http.StatusBadRequest, "Request_BadRequest", "Invalid page size specified.")
-			return
-		}
-		top = n
-	}
-	list := []map[string]any{}
-	for _, u := range s.users {
-		if len(list) == top {
-			break
-		}
-		if m == nil || strings.EqualFold(u.Mail, strings.ReplaceAll(m[1], "''", "'")) {
-			list = append(list, userJSON(u))
-		}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"value": list})
+	s.userPage(w, r, m)
 }
 
 func (s *Server) patchUser(w http.ResponseWriter, r *http.Request, key string) {

@@ -6,7 +6,9 @@
 // one is 403 Authorization_RequestDenied); errors are
 // {"error":{"code","message","innerError"}}; throttling can be injected
 // (429 with Retry-After); a user holding a directory role cannot be
-// disabled unless the app holds a privileged role.
+// disabled unless the app holds a privileged role. JSON batching
+// (batch_routes.go) and the directory's reads (people_routes.go: users
+// paged with their managers, mailbox time zones) follow the same rules.
 package graphtest
 
 import (
@@ -57,6 +59,11 @@ type User struct {
 	Groups   []string
 	Licenses []License
 	AppRoles []AppRole
+	// ManagerID is the manager's object id ("" none); TimeZone is the
+	// mailbox's time zone as Outlook stores it (Windows name by default,
+	// "" no mailbox).
+	ManagerID string
+	TimeZone  string
 }
 
 // Group is a group of the fake tenant.
@@ -107,6 +114,8 @@ type Request struct {
 	Path   string
 	Query  string
 	Status int
+	// Batched is a request that came inside a POST /v1.0/$batch.
+	Batched bool
 }
 
 // Server is the fake. Its URL serves both the token endpoint
@@ -121,22 +130,26 @@ type Server struct {
 	srv  *httptest.Server
 	cert *x509.Certificate
 
-	mu          sync.Mutex
-	now         func() time.Time
-	perms       map[string]bool
-	privileged  bool
-	users       map[string]*User
-	grants      map[string]*Grant
-	groups      map[string]*Group
-	devices     map[string]*ManagedDevice
-	tokens      map[string]time.Time
-	jtis        map[string]bool
-	throttle    int
-	retryAfter  int
-	unavailable int
-	unavailRA   int
-	requests    []Request
-	tokenIssued int
+	mu         sync.Mutex
+	now        func() time.Time
+	perms      map[string]bool
+	privileged bool
+	users      map[string]*User
+	grants     map[string]*Grant
+	groups     map[string]*Group
+	devices    map[string]*ManagedDevice
+	tokens     map[string]time.Time
+	jtis       map[string]bool
+	throttle   int
+	retryAfter int
+	// batchThrottle items of the next batches answer 429 (see
+	// ThrottleBatched).
+	batchThrottle   int
+	batchRetryAfter int
+	unavailable     int
+	unavailRA       int
+	requests        []Request
+	tokenIssued     int
 }
 
 // NewServer starts a fake with LeastPrivilege granted and no users.
