@@ -1,0 +1,98 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/offboard-dev/offboard"
+	"github.com/offboard-dev/offboard/config"
+	"github.com/offboard-dev/offboard/connectors/microsoft/graphfake"
+)
+
+// Sample SKUs of the Microsoft demo, priced in demoMicrosoftLicenses.
+const (
+	demoSkuE3        = "SPE_E3"
+	demoSkuVisio     = "VISIOCLIENT"
+	demoOfflineFirst = "Sam" // whose laptop is off, so its lock stays pending
+	demoSecondIT     = "iris.it@example.com"
+)
+
+// demoMicrosoftLicenses price the demo SKUs for the license report
+// (`licenses:` keys are SKU part numbers, lower case).
+func demoMicrosoftLicenses() map[string]float64 {
+	return map[string]float64{strings.ToLower(demoSkuE3): 36, strings.ToLower(demoSkuVisio): 15}
+}
+
+// startMicrosoftDemo runs the fake Microsoft Graph from
+// connectors/microsoft/graphfake on loopback, seeded with the demo
+// people (each with two MFA methods, a delegated grant, groups, a
+// license and one managed laptop), and points entra and intune at it,
+// so revocations and device commands run through the real Graph client.
+// Okta stays off. Only with `demo_flavour: microsoft` and no real Entra
+// ID configured; it returns the func that stops it.
+func startMicrosoftDemo(cfg *config.Config, log *slog.Logger) (stop func(), err error) {
+	if cfg.EntraEnabled() {
+		log.Warn("demo_flavour is microsoft but entra.tenant_id is configured: the real Entra ID is used, no fake is started")
+		return func() {}, nil
+	}
+	srv, err := graphfake.NewServer()
+	if err != nil {
+		return nil, fmt.Errorf("demo: fake Microsoft Graph: %w", err)
+	}
+	seedMicrosoftDemo(srv, time.Now())
+	cfg.Entra = config.Entra{TenantID: graphfake.TenantID, ClientID: graphfake.ClientID,
+		ClientSecret: config.Secret(graphfake.ClientSecret), GraphURL: srv.URL, LoginURL: srv.URL,
+		RequestTimeout: cfg.Entra.RequestTimeout}
+	cfg.Intune.Enabled = true
+	if len(cfg.Licenses) == 0 {
+		cfg.Licenses = demoMicrosoftLicenses()
+	}
+	// The wipe needs two distinct IT approvers; the demo lets you act as
+	// anyone under roles:, so make sure there are two to pick.
+	if it := cfg.Roles[offboard.RoleIT]; len(it) < 2 && !slices.Contains(it, demoSecondIT) {
+		if cfg.Roles == nil {
+			cfg.Roles = map[offboard.Role][]string{}
+		}
+		cfg.Roles[offboard.RoleIT] = append(slices.Clone(it), demoSecondIT)
+		log.Warn("demo: a second IT person is added so that a wipe can get its two IT approvers", "it", demoSecondIT)
+	}
+	log.Warn("DEMO mode: a fake Microsoft Graph (Entra ID and Intune) with sample people runs on loopback; "+
+		"revocations and device commands go through the real Graph client to it",
+		"graph_url", srv.URL, "people", len(demoPeople()), "try", "jane.doe@example.com",
+		"offline_laptop", strings.ToLower(demoOfflineFirst)+".rivera@example.com")
+	return srv.Close, nil
+}
+
+// seedMicrosoftDemo adds the demo people to the fake tenant.
+func seedMicrosoftDemo(srv *graphfake.Server, now time.Time) {
+	allStaff := srv.AddGroup(graphfake.Group{DisplayName: "All staff",
+		License: graphfake.License{SkuID: "05e9a617-0261-4cee-bb44-138d3ef5d965", SkuPartNumber: demoSkuE3}})
+	engineering := srv.AddGroup(graphfake.Group{DisplayName: "Engineering"})
+	for i, p := range demoPeople() {
+		email := strings.ToLower(p.first + "." + p.last + "@example.com")
+		u := graphfake.User{UserPrincipalName: email, Mail: email, DisplayName: p.first + " " + p.last,
+			AccountEnabled: true,
+			Methods: []graphfake.Method{{Type: "microsoftAuthenticatorAuthenticationMethod"},
+				{Type: "phoneAuthenticationMethod"}},
+			Groups:   []string{allStaff, engineering},
+			AppRoles: []graphfake.AppRole{{Resource: "Salesforce"}},
+		}
+		if i%2 == 0 {
+			// A direct license too, so the report prices more than one SKU.
+			u.Licenses = []graphfake.License{{SkuID: "c5928f49-12ba-48f7-ada3-0d743a3601d5", SkuPartNumber: demoSkuVisio}}
+		}
+		id := srv.AddUser(u)
+		srv.AddGrant(graphfake.Grant{PrincipalID: id, ClientID: fmt.Sprintf("demo-app-%d", i), Scope: "Mail.Read Files.Read"})
+		online := p.first != demoOfflineFirst
+		lastSync := now.Add(-time.Duration(1+i%4) * time.Hour)
+		if !online {
+			lastSync = now.Add(-72 * time.Hour)
+		}
+		srv.AddDevice(graphfake.ManagedDevice{UserID: id, DeviceName: strings.ToUpper(p.first) + "-LAPTOP",
+			Model: "MacBook Pro", Manufacturer: "Apple", Serial: fmt.Sprintf("C02DEMO%02d", i), OS: "macOS",
+			OSVersion: "14.5", LastSync: lastSync, Compliance: "compliant", Encrypted: true, Online: online})
+	}
+}
