@@ -73,3 +73,16 @@ func TestStartDemo_MicrosoftWithRealEntra(t *testing.T) {
 		t.Fatalf("the demo replaced a real entra section: %+v intune %v", cfg.Entra, cfg.Intune.Enabled)
 	}
 }
+
+// config check says which demo runs, and names a misspelt flavour.
+func TestConfigCheck_MicrosoftDemo(t *testing.T) {
+	dir := t.TempDir()
+	code, out, errOut := runCLI("config", "check", "--config", writeConfig(t, dir, "demo: true\ndemo_flavour: microsoft\n"))
+	if code != 0 || !strings.Contains(out, "demo on (microsoft") {
+		t.Fatalf("config check = %d %s %s", code, out, errOut)
+	}
+	code, _, errOut = runCLI("config", "check", "--config", writeConfig(t, dir, "demo: true\ndemo_flavour: azure\n"))
+	if code == 0 || !strings.Contains(errOut, "demo_flavour") {
+		t.Fatalf("a misspelt flavour: code %d %s", code, errOut)
+	}
+}
