@@ -17,8 +17,11 @@ const (
 	demoSkuE3        = "SPE_E3"
 	demoSkuVisio     = "VISIOCLIENT"
 	demoOfflineFirst = "Sam" // whose laptop is off, so its lock stays pending
-	demoSecondIT     = "iris.it@example.com"
 )
+
+// demoExtraIT join roles: it when fewer than three are configured: a wipe
+// needs two IT approvers besides the IT person who asks for it.
+var demoExtraIT = []string{"iris.it@example.com", "owen.it@example.com"}
 
 // demoMicrosoftLicenses price the demo SKUs for the license report
 // (`licenses:` keys are SKU part numbers, lower case).
@@ -50,15 +53,19 @@ func startMicrosoftDemo(cfg *config.Config, log *slog.Logger) (stop func(), err 
 	if len(cfg.Licenses) == 0 {
 		cfg.Licenses = demoMicrosoftLicenses()
 	}
-	// The wipe needs two distinct IT approvers; the demo lets you act as
-	// anyone under roles:, so make sure there are two to pick.
-	if it := cfg.Roles[offboard.RoleIT]; len(it) < 2 && !slices.Contains(it, demoSecondIT) {
-		if cfg.Roles == nil {
-			cfg.Roles = map[offboard.Role][]string{}
+	// The demo lets you act as anyone under roles:, so make sure a wipe
+	// can be asked for by one IT person and approved by two others.
+	it := slices.Clone(cfg.Roles[offboard.RoleIT])
+	for _, extra := range demoExtraIT {
+		if len(it) < 3 && !slices.Contains(it, extra) {
+			it = append(it, extra)
+			log.Warn("demo: an IT person is added so that a wipe can get its two IT approvers", "it", extra)
 		}
-		cfg.Roles[offboard.RoleIT] = append(slices.Clone(it), demoSecondIT)
-		log.Warn("demo: a second IT person is added so that a wipe can get its two IT approvers", "it", demoSecondIT)
 	}
+	if cfg.Roles == nil {
+		cfg.Roles = map[offboard.Role][]string{}
+	}
+	cfg.Roles[offboard.RoleIT] = it
 	log.Warn("DEMO mode: a fake Microsoft Graph (Entra ID and Intune) with sample people runs on loopback; "+
 		"revocations and device commands go through the real Graph client to it",
 		"graph_url", srv.URL, "people", len(demoPeople()), "try", "jane.doe@example.com",

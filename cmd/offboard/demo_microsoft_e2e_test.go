@@ -1,10 +1,14 @@
 package main
 
 import (
+	"net/url"
+	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/offboard-dev/offboard"
+	"github.com/offboard-dev/offboard/bot"
 )
 
 // With demo: true and demo_flavour: microsoft, serve starts a fake
@@ -77,4 +81,70 @@ func TestServe_MicrosoftDemoRevokesThroughFakeGraph(t *testing.T) {
 	if code, body := getPage(t, app.url+"/", ""); code != 200 || !strings.Contains(body, "DEMO") {
 		t.Fatalf("dashboard without the DEMO banner: %d", code)
 	}
+}
+
+// The README's Microsoft walk-through in the console: Hana opens Jane's
+// case, Lena reviews the legal hold, Ivan asks to wipe Jane's laptop and
+// Iris and Owen (whom the demo adds to IT) approve; one approval is not
+// enough, and the wipe reaches the fake Intune only after the second.
+func TestConsole_MicrosoftDemoWipe(t *testing.T) {
+	dir := t.TempDir()
+	cfgPath := writeConfig(t, dir, "demo: true\ndemo_flavour: microsoft\nconsole:\n  enabled: true\n")
+	data, err := os.ReadFile(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Legal reviews the hold before a wipe; the test config has no one.
+	data = []byte(strings.Replace(string(data), "roles:\n", "roles:\n  legal: [lena.legal@example.com]\n", 1))
+	if err := os.WriteFile(cfgPath, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	app := startApp(t, cfgPath, wireOptions{})
+	hana := newConsoleUser(t, app.url, "hana.hr@example.com")
+	if page := hana.ask("/offboard jane.doe@example.com involuntary"); !strings.Contains(page, "OFF-0001") {
+		t.Fatalf("the case did not open:\n%.2000s", page)
+	}
+	var v offboard.CaseView
+	eventually(t, "the lock done", func() bool {
+		v = call(t, "GET", app.url+"/api/v1/cases/OFF-0001", hrToken, "").view(t)
+		lock := taskByKey(v, "intune_lock")
+		return lock != nil && lock.Status == offboard.TaskDone
+	})
+	snaps := offboard.LatestDevices(v.Tasks)
+	if len(snaps) == 0 || len(snaps[0].Devices) != 1 {
+		t.Fatalf("Jane's devices %+v", snaps)
+	}
+	laptop := snaps[0].Devices[0].ID
+
+	lena := newConsoleUser(t, app.url, "lena.legal@example.com")
+	lena.post("/console/click", url.Values{"room": {"OFF-0001"},
+		"value": {offboard.ActionRef{Verb: offboard.VerbComplete, CaseID: "OFF-0001", TaskKey: "legal_hold"}.Encode()}})
+	ivan := newConsoleUser(t, app.url, "ivan.it@example.com")
+	page := ivan.post("/console/click", url.Values{"room": {"OFF-0001"},
+		"value": {offboard.ActionRef{Verb: offboard.VerbAskAgain, CaseID: "OFF-0001", TaskKey: "intune_wipe"}.Encode()}})
+	if !strings.Contains(page, `name="param_device_id"`) {
+		t.Fatalf("Ask again did not open the wipe's form:\n%.3000s", page)
+	}
+	ivan.post("/console/submit", url.Values{"room": {"OFF-0001"}, "form_id": {bot.FormAskAgain},
+		"param_device_id": {laptop}, "param_keep_enrollment": {"false"}, "param_keep_user_data": {"false"}})
+	var approvalID string
+	eventually(t, "the wipe's approval requested", func() bool {
+		for _, a := range call(t, "GET", app.url+"/api/v1/cases/OFF-0001", hrToken, "").view(t).Approvals {
+			if a.TaskKey == "intune_wipe" && a.Status == offboard.ApprovalPending {
+				approvalID = a.ID
+			}
+		}
+		return approvalID != ""
+	})
+	approve := url.Values{"room": {"OFF-0001"},
+		"value": {offboard.ActionRef{Verb: offboard.VerbApprove, CaseID: "OFF-0001", ApprovalID: approvalID}.Encode()}}
+	newConsoleUser(t, app.url, "iris.it@example.com").post("/console/click", approve)
+	time.Sleep(300 * time.Millisecond) // the runner would have sent the wipe by now, were it allowed
+	if st := taskByKey(call(t, "GET", app.url+"/api/v1/cases/OFF-0001", hrToken, "").view(t), "intune_wipe").Status; st == offboard.TaskDone || st == offboard.TaskRunning {
+		t.Fatalf("the wipe is %s after one approval", st)
+	}
+	newConsoleUser(t, app.url, "owen.it@example.com").post("/console/click", approve)
+	eventually(t, "the wipe done on the online laptop", func() bool {
+		return taskByKey(call(t, "GET", app.url+"/api/v1/cases/OFF-0001", hrToken, "").view(t), "intune_wipe").Status == offboard.TaskDone
+	})
 }

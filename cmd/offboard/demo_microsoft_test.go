@@ -13,8 +13,9 @@ import (
 )
 
 // The Microsoft demo points entra and intune at a live fake on loopback,
-// leaves Okta off, prices the demo SKUs, gives IT a second approver for
-// the wipe and logs what runs without the client secret.
+// leaves Okta off, prices the demo SKUs, gives IT two approvers for the
+// wipe besides whoever asks for it, and logs what runs without the client
+// secret.
 func TestStartDemo_Microsoft(t *testing.T) {
 	cfg, err := loadConfig(writeConfig(t, t.TempDir(), "demo: true\ndemo_flavour: microsoft\n"))
 	if err != nil {
@@ -43,8 +44,8 @@ func TestStartDemo_Microsoft(t *testing.T) {
 	if cfg.Licenses["spe_e3"] == 0 {
 		t.Errorf("licenses %v", cfg.Licenses)
 	}
-	if it := cfg.Roles[offboard.RoleIT]; len(it) != 2 || !slices.Contains(it, "ivan.it@example.com") {
-		t.Errorf("IT %v, want Ivan and a second approver", it)
+	if it := cfg.Roles[offboard.RoleIT]; len(it) != 3 || !slices.Contains(it, "ivan.it@example.com") {
+		t.Errorf("IT %v, want Ivan and two approvers", it)
 	}
 	out := logged.String()
 	if !strings.Contains(out, "DEMO mode: a fake Microsoft Graph") || !strings.Contains(out, "try=jane.doe@example.com") ||
