@@ -37,6 +37,9 @@ type Config struct {
 	Assistant     Assistant                                  `yaml:"assistant" json:"assistant"`
 	Console       Console                                    `yaml:"console" json:"console"`
 	Demo          bool                                       `yaml:"demo" json:"demo"`
+	// DemoFlavour picks which identity system the demo fakes: "okta"
+	// (the default) or "microsoft" (Entra ID and Intune).
+	DemoFlavour string `yaml:"demo_flavour" json:"demo_flavour,omitempty"`
 
 	// meta is a pointer so that fmt prints an address, never the parsed
 	// document (which holds the expanded secret values).

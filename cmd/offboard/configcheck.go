@@ -35,9 +35,13 @@ func cmdConfigCheck(ctx context.Context, args []string, stdout, stderr io.Writer
 		}
 		return "off"
 	}
+	demo := on(cfg.Demo)
+	if cfg.MicrosoftDemo() {
+		demo = "on (microsoft: a fake Graph for entra and intune)"
+	}
 	fmt.Fprintf(stdout, "  slack %s, teams %s, okta %s, assistant %s, console %s, demo %s, api tokens %d\n",
 		on(cfg.SlackEnabled()), on(cfg.TeamsEnabled()), on(cfg.OktaEnabled()), on(cfg.AssistantEnabled()),
-		on(cfg.Console.Enabled), on(cfg.Demo), len(cfg.API.Tokens))
+		on(cfg.Console.Enabled), demo, len(cfg.API.Tokens))
 	return nil
 }
 

@@ -10,7 +10,7 @@ import (
 )
 
 // demoBanner is shown on every dashboard page in demo mode.
-const demoBanner = "DEMO — the Okta here is a fake with sample people; nothing real is touched"
+const demoBanner = "DEMO — the identity and device systems here are fakes with sample people; nothing real is touched"
 
 // demoPeople are the sample employees of the demo directory.
 func demoPeople() []struct{ first, last, manager string } {
@@ -31,10 +31,13 @@ func demoLicenses() map[string]float64 {
 // seeded with sample employees, and points the real Okta connector at
 // it, so revocations run through the Okta SDK for real. Only with
 // `demo: true` and no real Okta configured; it returns the func that
-// stops it.
+// stops it. `demo_flavour: microsoft` fakes Microsoft Graph instead.
 func startDemo(cfg *config.Config, log *slog.Logger) (stop func(), err error) {
 	if !cfg.Demo {
 		return func() {}, nil
+	}
+	if cfg.MicrosoftDemo() {
+		return startMicrosoftDemo(cfg, log)
 	}
 	if cfg.OktaEnabled() {
 		log.Warn("demo is set but okta.org_url is configured: the real Okta is used, no fake is started")

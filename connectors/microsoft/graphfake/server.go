@@ -1,5 +1,6 @@
-// Package graphtest is a fake Microsoft Graph v1.0 and Microsoft identity
-// platform token endpoint for tests, written from Microsoft's documented
+// Package graphfake is a fake Microsoft Graph v1.0 and Microsoft identity
+// platform token endpoint, for tests (through graphtest) and the demo,
+// written from Microsoft's documented
 // shapes: the token endpoint verifies the client secret or the signed
 // client assertion; every Graph route requires a token from it and one of
 // the application permissions Microsoft documents for the call (a missing
@@ -9,7 +10,7 @@
 // disabled unless the app holds a privileged role. JSON batching
 // (batch_routes.go) and the directory's reads (people_routes.go: users
 // paged with their managers, mailbox time zones) follow the same rules.
-package graphtest
+package graphfake
 
 import (
 	"crypto/rand"
@@ -20,8 +21,8 @@ import (
 	"encoding/pem"
 	"fmt"
 	"math/big"
+	"net"
 	"net/http"
-	"net/http/httptest"
 	"slices"
 	"sync"
 	"time"
@@ -127,7 +128,7 @@ type Server struct {
 	CertificatePEM []byte
 	KeyPEM         []byte
 
-	srv  *httptest.Server
+	srv  *http.Server
 	cert *x509.Certificate
 
 	mu         sync.Mutex
@@ -157,13 +158,13 @@ type Server struct {
 func NewServer() (*Server, error) {
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
-		return nil, fmt.Errorf("graphtest: key: %w", err)
+		return nil, fmt.Errorf("graphfake: key: %w", err)
 	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "offboard graphtest"},
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "offboard graphfake"},
 		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour)}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
 	if err != nil {
-		return nil, fmt.Errorf("graphtest: certificate: %w", err)
+		return nil, fmt.Errorf("graphfake: certificate: %w", err)
 	}
 	cert, _ := x509.ParseCertificate(der)
 	s := &Server{
@@ -176,13 +177,20 @@ func NewServer() (*Server, error) {
 	for _, p := range append(slices.Clone(LeastPrivilege), IntuneLeastPrivilege...) {
 		s.perms[p] = true
 	}
-	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
-	s.URL = s.srv.URL
+	// Its own loopback listener rather than httptest, so that the demo can
+	// run the fake without linking package testing into the binary.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("graphfake: listen on loopback: %w", err)
+	}
+	s.URL = "http://" + ln.Addr().String()
+	s.srv = &http.Server{Handler: http.HandlerFunc(s.serve), ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = s.srv.Serve(ln) }() // Serve returns ErrServerClosed after Close
 	return s, nil
 }
 
 // Close stops the server.
-func (s *Server) Close() { s.srv.Close() }
+func (s *Server) Close() { _ = s.srv.Close() }
 
 // SetPermissions replaces the application permissions granted to the app.
 func (s *Server) SetPermissions(perms ...string) {

@@ -1,4 +1,4 @@
-package graphtest
+package graphfake
 
 import (
 	"encoding/json"

@@ -1,11 +1,10 @@
-package graphtest
+package graphfake
 
 import (
 	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"strconv"
 	"strings"
 	"time"
@@ -98,7 +97,7 @@ func (s *Server) batchItem(outer *http.Request, id, method, rel string, headers 
 		}
 	}
 	if hasBody && contentType == "" {
-		rec := httptest.NewRecorder()
+		rec := newRecorder()
 		graphError(rec, http.StatusBadRequest, "BadRequest", "Content-Type header must be specified when a body is present.")
 		return answer(rec.Code, rec.Header(), rec.Body.Bytes())
 	}
@@ -111,12 +110,17 @@ func (s *Server) batchItem(outer *http.Request, id, method, rel string, headers 
 	} else {
 		rd = bytes.NewReader(nil)
 	}
-	req := httptest.NewRequestWithContext(outer.Context(), method, "/v1.0"+rel, rd)
+	req, err := http.NewRequestWithContext(outer.Context(), method, "/v1.0"+rel, rd)
+	if err != nil {
+		rec := newRecorder()
+		graphError(rec, http.StatusBadRequest, "BadRequest", "Invalid request URL.")
+		return answer(rec.Code, rec.Header(), rec.Body.Bytes())
+	}
 	req.Header.Set("Authorization", outer.Header.Get("Authorization"))
 	for k, v := range headers {
 		req.Header.Set(k, v)
 	}
-	rec := httptest.NewRecorder()
+	rec := newRecorder()
 	s.mu.Lock()
 	throttled := s.batchThrottle > 0
 	if throttled {
@@ -157,4 +161,29 @@ func (s *Server) BatchedCount() (items, batches int) {
 		}
 	}
 	return items, batches
+}
+
+// recorder keeps what a batched item's handler wrote, so it can go into
+// the batch's answer. The fake runs in the demo too, so it cannot use
+// net/http/httptest (no test code in the binary).
+type recorder struct {
+	header http.Header
+	Code   int
+	Body   bytes.Buffer
+	wrote  bool
+}
+
+func newRecorder() *recorder { return &recorder{header: http.Header{}, Code: http.StatusOK} }
+
+func (r *recorder) Header() http.Header { return r.header }
+
+func (r *recorder) WriteHeader(code int) {
+	if !r.wrote {
+		r.Code, r.wrote = code, true
+	}
+}
+
+func (r *recorder) Write(b []byte) (int, error) {
+	r.wrote = true
+	return r.Body.Write(b)
 }
