@@ -65,32 +65,7 @@ roles:
   hr: [hana.hr@example.com]
   it: [ivan.it@example.com, iris.it@example.com, omar.it@example.com]
   legal: [lena.legal@example.com]
-runner:
-  workers: 2
-  max_attempts: 3
-  backoff_base: 10ms
-  backoff_max: 50ms
-  shutdown_grace: 2s
-escalation:
-  check: "@every 1s"
-teams:
-  app_id: %q
-  app_password: %q
-  tenant_id: %q
-  openid_metadata_url: %q
-  login_url: %q
-  offboarding_channel_id: %q
-entra:
-  tenant_id: %q
-  client_id: %q
-  client_secret: %q
-  graph_url: %q
-  login_url: %q
-intune:
-  enabled: true
-`, filepath.Join(dir, "offboard.db"), hrToken, teamstest.AppID, teamstest.AppPassword, teamstest.TenantID,
-		w.issuer.MetadataURL(), w.login.URL(), teamstest.ChannelID,
-		graphtest.TenantID, graphtest.ClientID, graphtest.ClientSecret, graph.URL, graph.URL)
+`, filepath.Join(dir, "offboard.db"), hrToken) + fastRunnerYAML + w.teamsYAML() + entraSecretYAML(graph.URL) + "intune:\n  enabled: true\n"
 	cfgPath := filepath.Join(dir, "offboard.yaml")
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
@@ -249,13 +224,7 @@ func countActions(d graphtest.ManagedDevice, name string) int {
 // privileged permission could not be tried; with intune off it is skipped.
 func TestCmdDoctor_Intune(t *testing.T) {
 	graph := graphtest.New(t)
-	entra := fmt.Sprintf(`entra:
-  tenant_id: %q
-  client_id: %q
-  client_secret: %q
-  graph_url: %q
-  login_url: %q
-`, graphtest.TenantID, graphtest.ClientID, graphtest.ClientSecret, graph.URL, graph.URL)
+	entra := entraSecretYAML(graph.URL)
 	code, out, errOut := runDoctorCmd(t, "--config", writeConfig(t, t.TempDir(), entra+"intune:\n  enabled: true\n"))
 	if code != 0 || !strings.Contains(out, "✓ Intune: read managed devices") || !strings.Contains(out, "! Intune: lock, retire and wipe") {
 		t.Fatalf("exit %d %s\n%s", code, errOut, out)

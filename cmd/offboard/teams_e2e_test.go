@@ -14,6 +14,7 @@ import (
 
 	"github.com/offboard-dev/offboard"
 	"github.com/offboard-dev/offboard/bot/teams/teamstest"
+	"github.com/offboard-dev/offboard/connectors/microsoft/graphtest"
 )
 
 // People in the fake Teams tenant. Sam is in roles.security by AAD
@@ -56,23 +57,7 @@ roles:
   hr: [hana.hr@example.com]
   it: [ivan.it@example.com]
   security: [%s]
-runner:
-  workers: 2
-  max_attempts: 3
-  backoff_base: 10ms
-  backoff_max: 50ms
-  shutdown_grace: 2s
-escalation:
-  check: "@every 1s"
-teams:
-  app_id: %q
-  app_password: %q
-  tenant_id: %q
-  openid_metadata_url: %q
-  login_url: %q
-  offboarding_channel_id: %q
-`, filepath.Join(dir, "offboard.db"), tmSam.AADObjectID, teamstest.AppID, teamstest.AppPassword, teamstest.TenantID,
-		w.issuer.MetadataURL(), w.login.URL(), teamstest.ChannelID)
+`, filepath.Join(dir, "offboard.db"), tmSam.AADObjectID) + fastRunnerYAML + w.teamsYAML()
 	path := filepath.Join(dir, "offboard.yaml")
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
@@ -223,4 +208,41 @@ func TestServe_TeamsNeedsPassword(t *testing.T) {
 	if code != 1 || !strings.Contains(errOut, "teams.app_password") {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
+}
+
+// fastRunnerYAML makes a served app retry and escalate within a test's
+// patience.
+const fastRunnerYAML = `runner:
+  workers: 2
+  max_attempts: 3
+  backoff_base: 10ms
+  backoff_max: 50ms
+  shutdown_grace: 2s
+escalation:
+  check: "@every 1s"
+`
+
+// teamsYAML is the teams: section pointing serve at w's fake Bot
+// Framework (no service_url: the bot learns it from the first activity).
+func (w *teamsWorld) teamsYAML() string {
+	return fmt.Sprintf(`teams:
+  app_id: %q
+  app_password: %q
+  tenant_id: %q
+  openid_metadata_url: %q
+  login_url: %q
+  offboarding_channel_id: %q
+`, teamstest.AppID, teamstest.AppPassword, teamstest.TenantID, w.issuer.MetadataURL(), w.login.URL(), teamstest.ChannelID)
+}
+
+// entraSecretYAML is the entra: section pointing serve at a fake Graph,
+// signing in with the client secret.
+func entraSecretYAML(graphURL string) string {
+	return fmt.Sprintf(`entra:
+  tenant_id: %q
+  client_id: %q
+  client_secret: %q
+  graph_url: %q
+  login_url: %q
+`, graphtest.TenantID, graphtest.ClientID, graphtest.ClientSecret, graphURL, graphURL)
 }

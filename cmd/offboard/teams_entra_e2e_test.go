@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -27,21 +26,7 @@ func TestServe_TeamsSenderNamedByEntra(t *testing.T) {
 	for _, m := range []teamstest.Member{tmHana, tmJane, omar} {
 		w.conn.AddMember(m)
 	}
-	path := writeConfig(t, t.TempDir(), fmt.Sprintf(`teams:
-  app_id: %q
-  app_password: %q
-  tenant_id: %q
-  openid_metadata_url: %q
-  login_url: %q
-  offboarding_channel_id: %q
-entra:
-  tenant_id: %q
-  client_id: %q
-  client_secret: %q
-  graph_url: %q
-  login_url: %q
-`, teamstest.AppID, teamstest.AppPassword, teamstest.TenantID, w.issuer.MetadataURL(), w.login.URL(), teamstest.ChannelID,
-		graphtest.TenantID, graphtest.ClientID, graphtest.ClientSecret, graph.URL, graph.URL))
+	path := writeConfig(t, t.TempDir(), w.teamsYAML()+entraSecretYAML(graph.URL))
 	writeFile(t, path, strings.Replace(readFile(t, path), "  admin: [ada.admin@example.com]\n",
 		"  admin: [ada.admin@example.com]\n  security: [\""+omarID+"\"]\n", 1))
 	w.app = startApp(t, path, wireOptions{})
