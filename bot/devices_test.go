@@ -12,23 +12,10 @@ import (
 	"github.com/offboard-dev/offboard/flows/flowstest"
 )
 
-// fakeMDM is a test-only device system declared as a connector, as
-// Intune and Jamf will be.
-var fakeMDM = offboard.Connector{
-	Name: "fakemdm", Label: "Fake MDM",
-	Bindings: []offboard.Binding{
-		{Capability: offboard.DevicesLock, Action: "fakemdm.lock", Title: "Lock the Fake MDM devices", Button: "Lock now"},
-		{Capability: offboard.DevicesRetire, Action: "fakemdm.retire", Title: "Retire the Fake MDM devices"},
-		{Capability: offboard.DevicesWipe, Action: "fakemdm.wipe", Title: "Wipe a Fake MDM device", Button: "Wipe"},
-		{Capability: offboard.DevicesStatus, Action: "fakemdm.status"},
-	},
-	Actions: []string{"fakemdm.lock", "fakemdm.retire", "fakemdm.wipe", "fakemdm.status"},
-}
-
 var tom = person("tom.it@example.com", "Tom")
 
 func withFakeMDM(o *flowstest.Options) {
-	o.Connectors = offboard.Connectors{oktaconn.Declaration(), fakeMDM}
+	o.Connectors = offboard.Connectors{oktaconn.Declaration(), flowstest.FakeMDM}
 	o.Roles = func(email string) []offboard.Role {
 		if email == tom.Email {
 			return []offboard.Role{offboard.RoleIT}

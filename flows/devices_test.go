@@ -7,21 +7,8 @@ import (
 	"github.com/offboard-dev/offboard"
 	oktaconn "github.com/offboard-dev/offboard/connectors/okta"
 	"github.com/offboard-dev/offboard/flows"
+	"github.com/offboard-dev/offboard/flows/flowstest"
 )
-
-// fakeMDM is a test-only device system (an MDM) declared as a connector:
-// it locks, retires, wipes and reads devices. Intune and Jamf declare
-// the same bindings.
-var fakeMDM = offboard.Connector{
-	Name: "fakemdm", Label: "Fake MDM",
-	Bindings: []offboard.Binding{
-		{Capability: offboard.DevicesLock, Action: "fakemdm.lock", Title: "Lock the Fake MDM devices", Button: "Lock now"},
-		{Capability: offboard.DevicesRetire, Action: "fakemdm.retire", Title: "Retire the Fake MDM devices"},
-		{Capability: offboard.DevicesWipe, Action: "fakemdm.wipe", Title: "Wipe a Fake MDM device", Button: "Wipe"},
-		{Capability: offboard.DevicesStatus, Action: "fakemdm.status"},
-	},
-	Actions: []string{"fakemdm.lock", "fakemdm.retire", "fakemdm.wipe", "fakemdm.status"},
-}
 
 // More IT people: a wipe needs two of them.
 var (
@@ -32,7 +19,7 @@ var (
 // withDevices registers Okta and the fake MDM, and gives Tom, Tina and
 // (to prove the rule beats the role) Jane the IT role.
 func withDevices(o *flows.Options) {
-	o.Connectors = offboard.Connectors{oktaconn.Declaration(), fakeMDM}
+	o.Connectors = offboard.Connectors{oktaconn.Declaration(), flowstest.FakeMDM}
 	o.Roles = func(email string) []offboard.Role {
 		switch email {
 		case tom.Email, tina.Email, jane.Email:
@@ -47,7 +34,7 @@ func withDevices(o *flows.Options) {
 // deactivation, and retires and wipes only after the lock and Legal's
 // hold review; the wipe asks two of IT.
 func TestResolvePlaybooks_DeviceTasksInSafeOrder(t *testing.T) {
-	cs := offboard.Connectors{oktaconn.Declaration(), fakeMDM}
+	cs := offboard.Connectors{oktaconn.Declaration(), flowstest.FakeMDM}
 	pbs, err := flows.ResolvePlaybooks(nil, cs, nil, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -44,3 +44,17 @@ func New(tb testing.TB, o Options) Engine {
 	}
 	return e
 }
+
+// FakeMDM is a test-only device system (an MDM) declared as a connector:
+// it locks, retires, wipes and reads devices, as Intune and Jamf do. Its
+// actions are the test's to register.
+var FakeMDM = offboard.Connector{
+	Name: "fakemdm", Label: "Fake MDM",
+	Bindings: []offboard.Binding{
+		{Capability: offboard.DevicesLock, Action: "fakemdm.lock", Title: "Lock the Fake MDM devices", Button: "Lock now"},
+		{Capability: offboard.DevicesRetire, Action: "fakemdm.retire", Title: "Retire the Fake MDM devices"},
+		{Capability: offboard.DevicesWipe, Action: "fakemdm.wipe", Title: "Wipe a Fake MDM device", Button: "Wipe"},
+		{Capability: offboard.DevicesStatus, Action: "fakemdm.status"},
+	},
+	Actions: []string{"fakemdm.lock", "fakemdm.retire", "fakemdm.wipe", "fakemdm.status"},
+}
