@@ -136,13 +136,15 @@ type Server struct {
 	perms      map[string]bool
 	privileged bool
 	users      map[string]*User
-	grants     map[string]*Grant
-	groups     map[string]*Group
-	devices    map[string]*ManagedDevice
-	tokens     map[string]time.Time
-	jtis       map[string]bool
-	throttle   int
-	retryAfter int
+	// deletedUsers are the directory's deleted items (users only).
+	deletedUsers map[string]*deletedUser
+	grants       map[string]*Grant
+	groups       map[string]*Group
+	devices      map[string]*ManagedDevice
+	tokens       map[string]time.Time
+	jtis         map[string]bool
+	throttle     int
+	retryAfter   int
 	// batchThrottle items of the next batches answer 429 (see
 	// ThrottleBatched).
 	batchThrottle   int
@@ -171,7 +173,7 @@ func NewServer() (*Server, error) {
 		CertificatePEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
 		KeyPEM:         pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)}),
 		cert:           cert, now: time.Now,
-		perms: map[string]bool{}, users: map[string]*User{}, grants: map[string]*Grant{}, groups: map[string]*Group{},
+		perms: map[string]bool{}, users: map[string]*User{}, deletedUsers: map[string]*deletedUser{}, grants: map[string]*Grant{}, groups: map[string]*Group{},
 		tokens: map[string]time.Time{}, jtis: map[string]bool{},
 	}
 	for _, p := range append(slices.Clone(LeastPrivilege), IntuneLeastPrivilege...) {
