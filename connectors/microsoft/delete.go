@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/offboard-dev/offboard"
@@ -92,8 +93,18 @@ func (e *Entra) deleteUser(ctx context.Context, req connectors.Request) (connect
 		return connectors.Result{}, offboard.Errorf(offboard.ECONFLICT,
 			"Microsoft Entra ID account %s is still enabled: disable it first (deletion waits for the account to be disabled)", u.UserPrincipalName)
 	}
-	if err := e.c.do(ctx, call{method: http.MethodDelete, path: "/users/" + url.PathEscape(u.ID),
-		what: "delete the user " + u.UserPrincipalName, perm: "User.ReadWrite.All"}); err != nil {
+	err = e.c.do(ctx, call{method: http.MethodDelete, path: "/users/" + url.PathEscape(u.ID),
+		what: "delete the user " + u.UserPrincipalName, perm: "User.ReadWrite.All"})
+	if offboard.ErrorCode(err) == offboard.EFORBIDDEN {
+		// Microsoft documents User.ReadWrite.All as not enough for a user
+		// holding a privileged administrator role: say which it is.
+		if roles, rerr := e.c.directoryRoles(ctx, u.ID); rerr == nil && len(roles) > 0 {
+			return connectors.Result{}, offboard.Errorf(offboard.EFORBIDDEN,
+				"Microsoft Entra ID: %s is a privileged user (%s); deleting it needs a privileged role offboard does not hold: do it by hand and mark the task done",
+				u.UserPrincipalName, strings.Join(roles, ", "))
+		}
+	}
+	if err != nil {
 		return connectors.Result{}, err
 	}
 	_, err = e.c.GetUser(ctx, u.ID)

@@ -158,3 +158,16 @@ func TestEntra_RestoreDeletedMissingPermission(t *testing.T) {
 		t.Fatal("the user left deleted items without the permission")
 	}
 }
+
+func TestEntra_DeletePrivileged(t *testing.T) {
+	s := graphtest.New(t)
+	id := s.AddUser(graphtest.User{UserPrincipalName: "jane@example.com", Mail: "jane@example.com", Roles: []string{"Global Administrator"}})
+	reg := deletingRegistry(t, s)
+	_, err := run(t, reg, "entra.delete", janeTarget)
+	if offboard.ErrorCode(err) != offboard.EFORBIDDEN || !strings.Contains(err.Error(), "privileged user (Global Administrator)") {
+		t.Fatalf("err = %v, want the privileged-user refusal", err)
+	}
+	if _, ok := s.User(id); !ok {
+		t.Fatal("a privileged user was deleted without a privileged role")
+	}
+}
