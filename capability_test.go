@@ -134,3 +134,12 @@ func TestConnectors_RestoreFor(t *testing.T) {
 		}
 	}
 }
+
+func TestIrreversible_Delete(t *testing.T) {
+	if got := offboard.Irreversible(offboard.IdentityDelete, "entra.delete"); !strings.Contains(got, "deleted") || !strings.Contains(got, "30 days") {
+		t.Fatalf("Irreversible(identity.delete) = %q, want the deletion and its restore window named", got)
+	}
+	if got := offboard.Irreversible(offboard.IdentitySuspend, "x.suspend"); got != "" {
+		t.Fatalf("a suspend is undone by a restore, got %q", got)
+	}
+}
