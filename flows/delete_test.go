@@ -94,4 +94,13 @@ func TestEngine_EntraDeleteWaitsForApprovalAndHold(t *testing.T) {
 	if !hasDeleteJob() {
 		t.Fatalf("entra_delete %s after the hold review, want queued", h.task(cs.ID, "entra_delete").Status)
 	}
+	h.succeedAll()
+
+	// Rescinded after the deletion: IT's restore is Entra's own, and its
+	// note says the deletion is undone only within the 30 days.
+	h.apply(offboard.CancelCase{By: hr, CaseID: cs.ID, Reason: "termination rescinded"})
+	r := h.task(cs.ID, "restore_entra")
+	if r.Action != "entra.restore" || !strings.Contains(r.Note, "30 days") {
+		t.Fatalf("restore task %s note %q", r.Action, r.Note)
+	}
 }
