@@ -34,6 +34,9 @@ func (c *Client) deletedUser(ctx context.Context, id string) (*deletedItem, erro
 		out: &d, what: "read the deleted user " + id, perm: "User.Read.All"}); err != nil {
 		return nil, err
 	}
+	// Entra renames a deleted user: its object id without hyphens, then
+	// the name it had. People know the name.
+	d.UserPrincipalName = strings.TrimPrefix(d.UserPrincipalName, strings.ReplaceAll(d.ID, "-", ""))
 	return &d, nil
 }
 
@@ -124,9 +127,7 @@ func (e *Entra) deleteUser(ctx context.Context, req connectors.Request) (connect
 	if err != nil {
 		return connectors.Result{}, fmt.Errorf("read back deleted items: %w", err)
 	}
-	if d.UserPrincipalName == "" {
-		d.UserPrincipalName = u.UserPrincipalName
-	}
+	d.UserPrincipalName = u.UserPrincipalName
 	return connectors.Result{Verified: true, UserID: u.ID, Evidence: deletedEvidence(d), Summary: deletedSummary(d, "deleted")}, nil
 }
 

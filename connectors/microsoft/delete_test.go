@@ -56,6 +56,9 @@ func TestEntra_Delete(t *testing.T) {
 	if want := at.Add(30 * 24 * time.Hour).Format(time.RFC3339); res.Evidence["restorable_until"] != want {
 		t.Fatalf("restorable_until = %q, want %q", res.Evidence["restorable_until"], want)
 	}
+	if res.Evidence["user_principal_name"] != "jane@example.com" || !strings.Contains(res.Summary, "jane@example.com deleted") {
+		t.Fatalf("evidence names %q, summary %q: want the name people know", res.Evidence["user_principal_name"], res.Summary)
+	}
 	if !strings.Contains(res.Summary, "restorable from deleted items until "+at.Add(30*24*time.Hour).Format("2006-01-02")) ||
 		!strings.Contains(res.Evidence["note"], "30 days") {
 		t.Fatalf("summary %q / note %q do not say it is restorable for 30 days", res.Summary, res.Evidence["note"])
@@ -71,7 +74,8 @@ func TestEntra_Delete(t *testing.T) {
 
 	// Again, with the id the first run found: already done, same evidence.
 	again, err := run(t, reg, "entra.delete", offboard.Target{Email: "jane@example.com", UserIDs: map[string]string{"entra": id}})
-	if err != nil || !again.AlreadyDone || !again.Verified || again.Evidence["deleted_at"] != res.Evidence["deleted_at"] {
+	if err != nil || !again.AlreadyDone || !again.Verified || again.Evidence["deleted_at"] != res.Evidence["deleted_at"] ||
+		again.Evidence["user_principal_name"] != "jane@example.com" {
 		t.Fatalf("second run = %+v, %v", again, err)
 	}
 }
@@ -134,7 +138,7 @@ func TestEntra_RestoreDeleted(t *testing.T) {
 		t.Fatal(err)
 	}
 	u, ok := s.User(id)
-	if !ok || s.Deleted(id) || !u.AccountEnabled {
+	if !ok || s.Deleted(id) || !u.AccountEnabled || u.UserPrincipalName != "jane@example.com" {
 		t.Fatalf("after restore: user=%t enabled=%t still deleted=%t", ok, u.AccountEnabled, s.Deleted(id))
 	}
 	if !res.Verified || res.AlreadyDone || res.Evidence["restored_from_deleted_items"] != "true" || res.Evidence["account_enabled_after"] != "true" {

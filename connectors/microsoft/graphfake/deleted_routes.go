@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"strings"
 	"time"
 )
 
@@ -55,6 +56,9 @@ func (s *Server) deleted(w http.ResponseWriter, r *http.Request) bool {
 		}
 		delete(s.users, u.ID)
 		s.deletedUsers[u.ID] = &deletedUser{user: u, at: s.now().UTC().Truncate(time.Second)}
+		// Entra frees a deleted user's name by prefixing it with the
+		// object id without hyphens; a restore gives it back.
+		u.UserPrincipalName = strings.ReplaceAll(u.ID, "-", "") + u.UserPrincipalName
 		w.WriteHeader(http.StatusNoContent)
 	case reDeletedItem.MatchString(p) && r.Method == http.MethodGet:
 		if !s.allowed(w, permReadDeleted) {
@@ -81,6 +85,7 @@ func (s *Server) deleted(w http.ResponseWriter, r *http.Request) bool {
 			return true
 		}
 		delete(s.deletedUsers, id)
+		d.user.UserPrincipalName = strings.TrimPrefix(d.user.UserPrincipalName, strings.ReplaceAll(id, "-", ""))
 		s.users[id] = d.user
 		body := userJSON(d.user)
 		body["@odata.type"] = "#microsoft.graph.user"

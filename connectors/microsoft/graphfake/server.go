@@ -9,7 +9,10 @@
 // (429 with Retry-After); a user holding a directory role cannot be
 // disabled unless the app holds a privileged role. JSON batching
 // (batch_routes.go) and the directory's reads (people_routes.go: users
-// paged with their managers, mailbox time zones) follow the same rules.
+// paged with their managers, mailbox time zones) follow the same rules,
+// as do deletion and deleted items (deleted_routes.go: a deleted user is
+// renamed and restorable until restored; DeletePermission is not granted
+// by default).
 package graphfake
 
 import (
