@@ -20,6 +20,9 @@ const (
 	IdentityResetMFA      Capability = "identity.reset_mfa"
 	IdentityRevokeGrants  Capability = "identity.revoke_grants"
 	IdentityDeactivate    Capability = "identity.deactivate"
+	// IdentityDelete deletes the deactivated account, after Legal's hold
+	// review and an approval (see WaitsForAll).
+	IdentityDelete Capability = "identity.delete"
 	// IdentityRestore undoes suspend and deactivate on a cancelled case.
 	IdentityRestore Capability = "identity.restore"
 	// IdentityStatus reads an account's state (reconciliation).
@@ -69,6 +72,7 @@ var safeOrder = []Capability{
 	DevicesRetire,
 	DevicesWipe,
 	IdentityDeactivate,
+	IdentityDelete,
 	LicensesReport,
 	LicensesReclaim,
 	IdentityRestore,
@@ -77,6 +81,11 @@ var safeOrder = []Capability{
 	HRTerminations,
 	HRPeople,
 }
+
+// WaitsForAll reports whether a task of c runs only once every task it
+// waits for is settled, never "anyway" after a max_wait: deleting an
+// account must not outrun Legal's hold review.
+func (c Capability) WaitsForAll() bool { return c == IdentityDelete }
 
 // Capabilities returns every capability in the safe order.
 func Capabilities() []Capability { return slices.Clone(safeOrder) }
@@ -112,6 +121,9 @@ type Binding struct {
 	Button string
 	// Priority orders the task's jobs; "" keeps the playbook's.
 	Priority Priority
+	// When overrides the playbook's when ("30d"): a delay the system's
+	// own configuration sets; "" keeps the playbook's.
+	When string
 }
 
 // Connector is the declaration of a connected outside system (an
@@ -174,6 +186,11 @@ func (s Connector) Validate() error {
 		}
 		if strings.TrimSpace(b.Title) == "" && b.Capability.Area() != "hr" && !strings.HasSuffix(string(b.Capability), ".status") {
 			errs = append(errs, fmt.Sprintf("%s has no title", b.Capability))
+		}
+		if b.When != "" {
+			if _, err := ParseWhen(b.When); err != nil {
+				errs = append(errs, fmt.Sprintf("%s: %v", b.Capability, err))
+			}
 		}
 		if b.Priority != "" && !b.Priority.Valid() {
 			errs = append(errs, fmt.Sprintf("%s: priority %q is not one of revocation, device, chat, report", b.Capability, b.Priority))

@@ -13,7 +13,10 @@ import (
 func TestCapabilities_SafeOrder(t *testing.T) {
 	order := []offboard.Capability{
 		offboard.IdentitySuspend, offboard.IdentityClearSessions, offboard.IdentityResetMFA, offboard.IdentityRevokeGrants,
-		offboard.DataFiles, offboard.DataMail, offboard.DevicesLock, offboard.IdentityDeactivate,
+		offboard.DataFiles, offboard.DataMail, offboard.DevicesLock, offboard.DevicesWipe, offboard.IdentityDeactivate,
+		// Deletion comes after deactivation, and after everything that
+		// changes something.
+		offboard.IdentityDelete, offboard.LicensesReclaim, offboard.IdentityRestore,
 	}
 	for i := 1; i < len(order); i++ {
 		if order[i-1].Rank() >= order[i].Rank() {
@@ -34,6 +37,11 @@ func TestCapabilities_SafeOrder(t *testing.T) {
 	all[0] = "changed"
 	if offboard.Capabilities()[0] != offboard.IdentitySuspend {
 		t.Error("Capabilities shares its slice")
+	}
+	for _, c := range all {
+		if c.WaitsForAll() != (c == offboard.IdentityDelete) {
+			t.Errorf("%s waits for all: %t", c, c.WaitsForAll())
+		}
 	}
 	if offboard.Capability("identity.teleport").Valid() || offboard.Capability("").Rank() != -1 {
 		t.Error("an unknown capability is valid")
@@ -81,6 +89,8 @@ func TestConnector_Validate(t *testing.T) {
 			Bindings: []offboard.Binding{{Capability: offboard.DevicesLock, Action: "x.a"}}}, "no title"},
 		{"bad priority", offboard.Connector{Name: "x", Label: "X", Actions: []string{"x.a"},
 			Bindings: []offboard.Binding{{Capability: offboard.DevicesLock, Action: "x.a", Title: "t", Priority: "now"}}}, "priority"},
+		{"bad when", offboard.Connector{Name: "x", Label: "X", Actions: []string{"x.a"},
+			Bindings: []offboard.Binding{{Capability: offboard.IdentityDelete, Action: "x.a", Title: "t", When: "soon"}}}, `when "soon"`},
 	}
 	for _, tt := range tests {
 		err := tt.c.Validate()
@@ -122,5 +132,14 @@ func TestConnectors_RestoreFor(t *testing.T) {
 		if _, _, ok := cs.RestoreFor(action); ok {
 			t.Errorf("RestoreFor(%s) found a restore", action)
 		}
+	}
+}
+
+func TestIrreversible_Delete(t *testing.T) {
+	if got := offboard.Irreversible(offboard.IdentityDelete, "entra.delete"); !strings.Contains(got, "deleted") || !strings.Contains(got, "30 days") {
+		t.Fatalf("Irreversible(identity.delete) = %q, want the deletion and its restore window named", got)
+	}
+	if got := offboard.Irreversible(offboard.IdentitySuspend, "x.suspend"); got != "" {
+		t.Fatalf("a suspend is undone by a restore, got %q", got)
 	}
 }

@@ -36,6 +36,8 @@ func Irreversible(c Capability, action string) string {
 		return "MFA factors were reset: the person must enrol MFA again"
 	case IdentityRevokeGrants:
 		return "OAuth consent grants were revoked: apps ask for consent again"
+	case IdentityDelete:
+		return "the account was deleted: a restore brings it back only while the system keeps deleted accounts (30 days in Microsoft Entra ID)"
 	}
 	if _, verb, _ := strings.Cut(action, "."); verb == "remove_groups" {
 		return "group memberships were removed: add the person back to their groups"

@@ -32,6 +32,10 @@ type Entra struct {
 	GraphURL       string            `yaml:"graph_url" json:"graph_url"`
 	LoginURL       string            `yaml:"login_url" json:"login_url"`
 	RequestTimeout offboard.Duration `yaml:"request_timeout" json:"request_timeout"`
+	// DeleteAfter, when set, deletes the user this long after the
+	// revocation point, once deactivated, reviewed by Legal and approved
+	// by two people of IT; empty or 0 never deletes (the default).
+	DeleteAfter offboard.Duration `yaml:"delete_after" json:"delete_after"`
 }
 
 // EntraEnabled reports whether entra.tenant_id is set.
@@ -109,4 +113,7 @@ func (c *Config) validateEntra(v *validator) {
 		checkURL(v, "entra.login_url", e.LoginURL, true)
 	}
 	positive(v, "entra.request_timeout", e.RequestTimeout)
+	if e.DeleteAfter < 0 {
+		v.add("entra.delete_after", "want a delay such as 30d, or 0 to never delete, got %s", e.DeleteAfter)
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/offboard-dev/offboard/config"
 )
@@ -23,6 +24,8 @@ func TestValidate_Entra(t *testing.T) {
 		{"entra:\n  tenant_id: a/b\n  client_id: c\n  client_secret: s\n", "entra.tenant_id: want the directory"},
 		{base + "  client_id: c\n  client_secret: s\n  request_timeout: 0s\n", "entra.request_timeout"},
 		{base + "  client_id: c\n  client_secrt: s\n", "client_secrt"},
+		{base + "  client_id: c\n  client_secret: s\n  delete_after: -1d\n", "entra.delete_after"},
+		{base + "  client_id: c\n  client_secret: s\n  delete_after: soon\n", "delete_after"},
 	}
 	for _, tc := range cases {
 		_, err := config.Parse([]byte(tc.src), "c.yaml", nil)
@@ -34,7 +37,7 @@ func TestValidate_Entra(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !cfg.EntraEnabled() || cfg.Entra.RequestTimeout.D() <= 0 {
+	if !cfg.EntraEnabled() || cfg.Entra.RequestTimeout.D() <= 0 || cfg.Entra.DeleteAfter != 0 {
 		t.Fatalf("entra = %+v", cfg.Entra)
 	}
 	if got := cfg.Secrets(); !strings.Contains(strings.Join(got, " "), "the-secret") {
@@ -68,5 +71,15 @@ func TestParse_EntraFiles(t *testing.T) {
 	}
 	if _, err := config.Parse([]byte(src+"  certificate: x\n"), filepath.Join(dir, "offboard.yaml"), nil); err == nil || !strings.Contains(err.Error(), "not both") {
 		t.Fatalf("both certificate keys: %v", err)
+	}
+}
+
+func TestParse_EntraDeleteAfter(t *testing.T) {
+	cfg, err := config.Parse([]byte("entra:\n  tenant_id: contoso.onmicrosoft.com\n  client_id: c\n  client_secret: s\n  delete_after: 30d\n"), "c.yaml", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cfg.Entra.DeleteAfter.D(); got != 30*24*time.Hour {
+		t.Fatalf("delete_after = %s, want 30 days", got)
 	}
 }

@@ -54,6 +54,9 @@ func expandCapabilities(playbook string, tasks []offboard.TaskTemplate, cs offbo
 			if b.Priority != "" {
 				x.Priority = b.Priority
 			}
+			if b.When != "" {
+				x.When = b.When
+			}
 			x.After = slices.Clone(t.After)
 			x.Params = cloneParams(t.Params)
 			out = append(out, x)

@@ -321,7 +321,7 @@ func (d *decision) newTask(cs *offboard.Case, order int, tpl offboard.TaskTempla
 		prio = offboard.PriorityReport
 	}
 	maxWait := tpl.MaxWait
-	if maxWait == 0 && len(tpl.After) > 0 {
+	if maxWait == 0 && len(tpl.After) > 0 && !tpl.Capability.WaitsForAll() {
 		maxWait = offboard.Duration(d.e.deactivateAfter)
 	}
 	return &offboard.Task{

@@ -242,7 +242,7 @@ func registerEntra(cfg *config.Config, reg *connectors.Registry) (*msconn.Entra,
 	if !wantEntra {
 		return nil, nil
 	}
-	system := msconn.NewEntra(client, cfg.Licenses)
+	system := msconn.NewEntra(client, cfg.Licenses).DeleteAfter(cfg.Entra.DeleteAfter.D())
 	return system, system.Register(reg)
 }
 
@@ -252,7 +252,7 @@ func newEntra(cfg *config.Config) (*msconn.Entra, error) {
 	if err != nil {
 		return nil, err
 	}
-	return msconn.NewEntra(client, cfg.Licenses), nil
+	return msconn.NewEntra(client, cfg.Licenses).DeleteAfter(cfg.Entra.DeleteAfter.D()), nil
 }
 
 // newGraphClient is the Microsoft Graph client of the entra section.

@@ -39,5 +39,12 @@ func (e *Entra) Doctor(ctx context.Context) []offboard.CheckResult {
 	if _, err := e.c.Grants(ctx, id); err != nil {
 		return append(out, offboard.CheckFailed("Entra ID: read consent grants", offboard.ErrorMessage(err), fixPermissions))
 	}
-	return append(out, offboard.CheckOf("Entra ID: read methods and grants", "one user's authentication methods and consent grants answered"))
+	out = append(out, offboard.CheckOf("Entra ID: read methods and grants", "one user's authentication methods and consent grants answered"))
+	if e.deleteAfter > 0 {
+		// Deleting is the only way to try the delete permission: say so
+		// rather than call it checked.
+		out = append(out, offboard.CheckResult{Name: "Entra ID: delete and restore users", Status: offboard.CheckWarn,
+			Detail: "entra.delete_after is set; not checked: User.ReadWrite.All (delete) and User.DeleteRestore.All (restore) can only be tried by deleting a user; make sure they are granted"})
+	}
+	return out
 }

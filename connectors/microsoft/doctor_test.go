@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/offboard-dev/offboard"
 	"github.com/offboard-dev/offboard/connectors/microsoft"
@@ -29,8 +30,12 @@ func TestEntra_Doctor(t *testing.T) {
 			t.Fatalf("check %+v", r)
 		}
 	}
+	got := newEntra(t, s, graphtest.ClientSecret).DeleteAfter(720 * time.Hour).Doctor(ctx)
+	if last := got[len(got)-1]; last.Status != offboard.CheckWarn || !strings.Contains(last.Detail, "User.ReadWrite.All") {
+		t.Fatalf("with delete_after, last check %+v, want a warning that the delete permission is not checked", last)
+	}
 	s.SetPermissions("User.Read.All")
-	got := newEntra(t, s, graphtest.ClientSecret).Doctor(ctx)
+	got = newEntra(t, s, graphtest.ClientSecret).Doctor(ctx)
 	last := got[len(got)-1]
 	if last.Status != offboard.CheckFail || !strings.Contains(last.Detail, "UserAuthenticationMethod.Read.All") || !strings.Contains(last.Fix, "README") {
 		t.Fatalf("missing permission: %+v", last)

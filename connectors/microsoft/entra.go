@@ -28,6 +28,16 @@ type Entra struct {
 	// licenses are monthly seat prices by lower-case SKU part number
 	// ("spe_e3"), for the license report.
 	licenses map[string]float64
+	// deleteAfter is when the user is deleted after the revocation point
+	// (0: never).
+	deleteAfter time.Duration
+}
+
+// DeleteAfter makes the connector delete users d after the revocation
+// point, behind the playbook's approval (0: never). Call before Register.
+func (e *Entra) DeleteAfter(d time.Duration) *Entra {
+	e.deleteAfter = d
+	return e
 }
 
 // NewEntra returns the Entra ID system on c; licenses are the monthly
@@ -101,7 +111,18 @@ func (e *Entra) suspend(ctx context.Context, req connectors.Request) (connectors
 // restore re-enables a cancelled case's account. What other actions
 // removed is not brought back, and the evidence says so.
 func (e *Entra) restore(ctx context.Context, req connectors.Request) (connectors.Result, error) {
+	undeleted, err := e.restoreDeleted(ctx, req.Target)
+	if err != nil {
+		return connectors.Result{}, fmt.Errorf("restore from deleted items: %w", err)
+	}
 	res, err := e.setEnabled(ctx, req, true)
+	if err == nil && undeleted {
+		// The re-enabling was not already done: the user came back
+		// from deleted items first.
+		res.AlreadyDone = false
+		res.Evidence["restored_from_deleted_items"] = "true"
+		res.Summary = "Microsoft Entra ID user restored from deleted items; " + res.Summary
+	}
 	if err == nil {
 		res.Evidence["not_restored"] = "sign-in sessions, authentication methods, consent grants, and app assignments, groups and " +
 			"licenses removed earlier are not brought back: the person signs in again, registers MFA again and re-consents; IT reassigns the rest"

@@ -3,17 +3,22 @@ package microsoft
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/offboard-dev/offboard"
 	"github.com/offboard-dev/offboard/connectors"
 )
 
 // Declaration is what the Entra ID connector implements, with the words
-// people see. Deactivation removes app assignments, groups and licenses;
-// it does not delete the user (not implemented yet, and said so in its
-// evidence).
-func Declaration() offboard.Connector {
-	return offboard.Connector{
+// people see, when it does not delete users (entra.delete_after unset).
+func Declaration() offboard.Connector { return DeclarationFor(0) }
+
+// DeclarationFor is the declaration with deletion deleteAfter after the
+// revocation point (0: never, the default). Deactivation removes app
+// assignments, groups and licenses; deletion is its own task, behind an
+// approval.
+func DeclarationFor(deleteAfter time.Duration) offboard.Connector {
+	d := offboard.Connector{
 		Name:  System,
 		Label: "Microsoft Entra ID",
 		Bindings: []offboard.Binding{
@@ -32,6 +37,13 @@ func Declaration() offboard.Connector {
 		},
 		Actions: ActionIDs(),
 	}
+	if deleteAfter > 0 {
+		d.Bindings = append(d.Bindings, offboard.Binding{Capability: offboard.IdentityDelete, Action: "entra.delete",
+			Title: "Delete the Microsoft Entra ID user (restorable for 30 days from deleted items)", Button: "Delete in Entra ID",
+			Priority: offboard.PriorityRevocation, When: offboard.Duration(deleteAfter).String()})
+		d.Actions = append(d.Actions, "entra.delete")
+	}
+	return d
 }
 
 // ActionIDs are the connector's action ids in the safe order.
@@ -52,7 +64,12 @@ func (e *Entra) Register(r *connectors.Registry) error {
 	if len(actions) != len(ActionIDs()) {
 		return fmt.Errorf("entra: %d actions for %d ids", len(actions), len(ActionIDs()))
 	}
-	return r.RegisterConnector(Declaration(), actions)
+	// Deletion is registered only when configured, so that no playbook
+	// can name it otherwise.
+	if e.deleteAfter > 0 {
+		actions["entra.delete"] = connectors.ActionFunc(e.deleteUser)
+	}
+	return r.RegisterConnector(DeclarationFor(e.deleteAfter), actions)
 }
 
 // Entra says who can still sign in, for reconciliation.

@@ -117,7 +117,7 @@ func (s *Server) graph(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := r.URL.Path
-	if s.directory(w, r) || s.people(w, r) || s.intune(w, r) {
+	if s.directory(w, r) || s.people(w, r) || s.intune(w, r) || s.deleted(w, r) {
 		return
 	}
 	switch {

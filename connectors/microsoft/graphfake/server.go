@@ -9,7 +9,10 @@
 // (429 with Retry-After); a user holding a directory role cannot be
 // disabled unless the app holds a privileged role. JSON batching
 // (batch_routes.go) and the directory's reads (people_routes.go: users
-// paged with their managers, mailbox time zones) follow the same rules.
+// paged with their managers, mailbox time zones) follow the same rules,
+// as do deletion and deleted items (deleted_routes.go: a deleted user is
+// renamed and restorable until restored; DeletePermission is not granted
+// by default).
 package graphfake
 
 import (
@@ -136,13 +139,15 @@ type Server struct {
 	perms      map[string]bool
 	privileged bool
 	users      map[string]*User
-	grants     map[string]*Grant
-	groups     map[string]*Group
-	devices    map[string]*ManagedDevice
-	tokens     map[string]time.Time
-	jtis       map[string]bool
-	throttle   int
-	retryAfter int
+	// deletedUsers are the directory's deleted items (users only).
+	deletedUsers map[string]*deletedUser
+	grants       map[string]*Grant
+	groups       map[string]*Group
+	devices      map[string]*ManagedDevice
+	tokens       map[string]time.Time
+	jtis         map[string]bool
+	throttle     int
+	retryAfter   int
 	// batchThrottle items of the next batches answer 429 (see
 	// ThrottleBatched).
 	batchThrottle   int
@@ -171,7 +176,7 @@ func NewServer() (*Server, error) {
 		CertificatePEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
 		KeyPEM:         pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)}),
 		cert:           cert, now: time.Now,
-		perms: map[string]bool{}, users: map[string]*User{}, grants: map[string]*Grant{}, groups: map[string]*Group{},
+		perms: map[string]bool{}, users: map[string]*User{}, deletedUsers: map[string]*deletedUser{}, grants: map[string]*Grant{}, groups: map[string]*Group{},
 		tokens: map[string]time.Time{}, jtis: map[string]bool{},
 	}
 	for _, p := range append(slices.Clone(LeastPrivilege), IntuneLeastPrivilege...) {

@@ -29,6 +29,8 @@ const (
 	TenantID     = graphfake.TenantID
 	ClientID     = graphfake.ClientID
 	ClientSecret = graphfake.ClientSecret
+	// DeletePermission is what entra.delete needs beyond LeastPrivilege.
+	DeletePermission = graphfake.DeletePermission
 )
 
 // The application permissions the fake grants by default.
