@@ -108,6 +108,9 @@ func (s *Server) graph(w http.ResponseWriter, r *http.Request) {
 		graphError(w, http.StatusTooManyRequests, "TooManyRequests", "Too many requests.")
 		return
 	}
+	if !s.chargeIdentity(w, r) {
+		return
+	}
 	if s.unavailable > 0 {
 		s.unavailable--
 		if s.unavailRA > 0 {

@@ -153,9 +153,11 @@ type Server struct {
 	batchThrottle   int
 	batchRetryAfter int
 	unavailable     int
-	unavailRA       int
-	requests        []Request
-	tokenIssued     int
+	// ruLimit is the identity service's budget (LimitIdentity); nil off.
+	ruLimit     *ruBucket
+	unavailRA   int
+	requests    []Request
+	tokenIssued int
 }
 
 // NewServer starts a fake with LeastPrivilege granted and no users.
