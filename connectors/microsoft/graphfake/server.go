@@ -12,7 +12,8 @@
 // paged with their managers, mailbox time zones) follow the same rules,
 // as do deletion and deleted items (deleted_routes.go: a deleted user is
 // renamed and restorable until restored; DeletePermission is not granted
-// by default).
+// by default). LimitIdentity (limit.go) adds the identity service's
+// ResourceUnit budget; it is off by default.
 package graphfake
 
 import (
