@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -354,6 +355,11 @@ func parseRetryAfter(v string) (time.Duration, bool) {
 	}
 	if n, err := strconv.Atoi(v); err == nil && n >= 0 {
 		return time.Duration(n) * time.Second, true
+	}
+	// Microsoft's throttling guide shows fractions ("2.128"): wait them
+	// out to the millisecond rather than fall back to the long default.
+	if f, err := strconv.ParseFloat(v, 64); err == nil && f >= 0 && f < 86400 {
+		return time.Duration(math.Ceil(f*1000)) * time.Millisecond, true
 	}
 	if t, err := http.ParseTime(v); err == nil {
 		return max(time.Until(t), 0), true
