@@ -104,6 +104,12 @@ func New(o Options) (*Client, error) {
 		}
 		c.http = &http.Client{Timeout: timeout}
 	}
+	// Graph's v1.0 calls offboard makes never redirect. Following one would
+	// send the bearer token on (Go keeps it for the same host name on
+	// another port) and take another server's answer as Graph's read-back.
+	noRedirect := *c.http
+	noRedirect.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	c.http = &noRedirect
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
 	}
@@ -287,6 +293,8 @@ func (c *Client) statusError(cl call, resp *http.Response, data []byte) error {
 		return offboard.Errorf(offboard.EFORBIDDEN, "Microsoft Graph refused to %s (%s)%s", cl.what, detail, hint)
 	case resp.StatusCode == http.StatusUnauthorized:
 		return offboard.Errorf(offboard.EFORBIDDEN, "Microsoft Graph refused offboard's token to %s (%s): check entra.tenant_id and the app registration", cl.what, detail)
+	case resp.StatusCode/100 == 3:
+		return fmt.Errorf("microsoft graph: %s: answered with a redirect (HTTP %d), which offboard does not follow", cl.what, resp.StatusCode)
 	case resp.StatusCode == http.StatusConflict:
 		return offboard.Errorf(offboard.ECONFLICT, "Microsoft Graph: %s: conflict (%s)", cl.what, detail)
 	case resp.StatusCode >= 400 && resp.StatusCode < 500:
