@@ -240,11 +240,15 @@ func (c *Client) do(ctx context.Context, cl call) error {
 		return fmt.Errorf("microsoft graph: %s: %s", cl.what, c.redactor.String(err.Error()))
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
 	if err != nil {
 		return fmt.Errorf("microsoft graph: %s: read answer: %w", cl.what, err)
 	}
 	if resp.StatusCode/100 == 2 {
+		if len(data) > maxBody {
+			// Cut short it would only read as broken JSON.
+			return fmt.Errorf("microsoft graph: %s: the answer is larger than %d bytes; refusing it", cl.what, maxBody)
+		}
 		if cl.out == nil || len(bytes.TrimSpace(data)) == 0 {
 			return nil
 		}
