@@ -108,3 +108,31 @@ func TestClient_DoWrongTypes(t *testing.T) {
 		t.Fatalf("wrong types: %v, want a decode error naming the call", err)
 	}
 }
+
+// TestClient_ListWithoutValue: a read-back list whose answer has no
+// "value" array (an empty body, {}) is an error, never "none remain":
+// reset MFA and revoke grants would otherwise report done on a
+// non-answer.
+func TestClient_ListWithoutValue(t *testing.T) {
+	for _, answer := range []string{``, `{}`, `{"value":null}`} {
+		graph := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			if strings.HasSuffix(r.URL.Path, "/oauth2/v2.0/token") {
+				_, _ = w.Write([]byte(`{"access_token":"tok","token_type":"Bearer","expires_in":3600}`))
+				return
+			}
+			_, _ = w.Write([]byte(answer))
+		}))
+		c, err := New(Options{TenantID: "t1", ClientID: "app", ClientSecret: "s3cret", GraphURL: graph.URL, LoginURL: graph.URL})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ms, err := c.Methods(t.Context(), "u1"); err == nil {
+			t.Errorf("methods answer %q: %v, nil error; want an error, not an empty list", answer, ms)
+		}
+		if gs, err := c.Grants(t.Context(), "u1"); err == nil {
+			t.Errorf("grants answer %q: %v, nil error; want an error, not an empty list", answer, gs)
+		}
+		graph.Close()
+	}
+}

@@ -42,12 +42,26 @@ func (m AuthMethod) kind() string {
 
 // Methods lists the user's authentication methods.
 func (c *Client) Methods(ctx context.Context, userID string) ([]AuthMethod, error) {
-	var list struct {
-		Value []AuthMethod `json:"value"`
+	var list listAnswer[AuthMethod]
+	const what = "list the user's authentication methods"
+	if err := c.do(ctx, call{method: http.MethodGet, path: "/users/" + url.PathEscape(userID) + "/authentication/methods",
+		out: &list, what: what, perm: "UserAuthenticationMethod.Read.All"}); err != nil {
+		return nil, err
 	}
-	err := c.do(ctx, call{method: http.MethodGet, path: "/users/" + url.PathEscape(userID) + "/authentication/methods",
-		out: &list, what: "list the user's authentication methods", perm: "UserAuthenticationMethod.Read.All"})
-	return list.Value, err
+	return list.items(what)
+}
+
+// listAnswer is a Graph collection. Its Value stays nil when the answer
+// has no "value" array, which a read-back must not take as "none remain".
+type listAnswer[T any] struct {
+	Value *[]T `json:"value"`
+}
+
+func (l listAnswer[T]) items(what string) ([]T, error) {
+	if l.Value == nil {
+		return nil, fmt.Errorf("microsoft graph: %s: the answer holds no list (no \"value\"); not taken as an empty one", what)
+	}
+	return *l.Value, nil
 }
 
 // removable is the methods other than the password.
@@ -138,13 +152,14 @@ type Grant struct {
 
 // Grants lists the delegated permission grants the user consented to.
 func (c *Client) Grants(ctx context.Context, userID string) ([]Grant, error) {
-	var list struct {
-		Value []Grant `json:"value"`
-	}
+	var list listAnswer[Grant]
+	const what = "list the user's delegated permission grants"
 	q := url.Values{"$filter": {"principalId eq " + quote(userID)}}
-	err := c.do(ctx, call{method: http.MethodGet, path: "/oauth2PermissionGrants?" + q.Encode(), out: &list,
-		what: "list the user's delegated permission grants", perm: "DelegatedPermissionGrant.ReadWrite.All"})
-	return list.Value, err
+	if err := c.do(ctx, call{method: http.MethodGet, path: "/oauth2PermissionGrants?" + q.Encode(), out: &list,
+		what: what, perm: "DelegatedPermissionGrant.ReadWrite.All"}); err != nil {
+		return nil, err
+	}
+	return list.items(what)
 }
 
 // revokeGrants deletes the user's delegated permission grants (apps the
