@@ -136,3 +136,26 @@ func TestClient_ListWithoutValue(t *testing.T) {
 		graph.Close()
 	}
 }
+
+// TestIntune_ListDevicesWithoutValue: a device list answer without a
+// "value" array is an error, not "no devices" (a lock would be done on
+// nothing).
+func TestIntune_ListDevicesWithoutValue(t *testing.T) {
+	graph := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if strings.HasSuffix(r.URL.Path, "/oauth2/v2.0/token") {
+			_, _ = w.Write([]byte(`{"access_token":"tok","token_type":"Bearer","expires_in":3600}`))
+			return
+		}
+		_, _ = w.Write([]byte(`{}`))
+	}))
+	defer graph.Close()
+	c, err := New(Options{TenantID: "t1", ClientID: "app", ClientSecret: "s3cret", GraphURL: graph.URL, LoginURL: graph.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := &Intune{c: c}
+	if list, err := in.listDevices(t.Context(), "u1"); err == nil {
+		t.Fatalf("devices %v, nil error; want an error for an answer without a list", list)
+	}
+}

@@ -121,11 +121,12 @@ func (in *Intune) userDevices(ctx context.Context, t offboard.Target) ([]managed
 
 func (in *Intune) listDevices(ctx context.Context, userID string) ([]managedDevice, error) {
 	var list struct {
-		Value    []managedDevice `json:"value"`
-		NextLink string          `json:"@odata.nextLink"`
+		listAnswer[managedDevice]
+		NextLink string `json:"@odata.nextLink"`
 	}
+	const what = "list the user's Intune managed devices"
 	if err := in.c.do(ctx, call{method: http.MethodGet, path: "/users/" + url.PathEscape(userID) + "/managedDevices?$select=" + deviceFields,
-		out: &list, what: "list the user's Intune managed devices", perm: permDevicesRead}); err != nil {
+		out: &list, what: what, perm: permDevicesRead}); err != nil {
 		return nil, err
 	}
 	if list.NextLink != "" {
@@ -133,7 +134,7 @@ func (in *Intune) listDevices(ctx context.Context, userID string) ([]managedDevi
 		// offboarding should act on partially.
 		return nil, offboard.Errorf(offboard.EINVALID, "Microsoft Intune lists more managed devices for the user than one page; act on them in the Intune admin center")
 	}
-	return list.Value, nil
+	return list.items(what)
 }
 
 // Devices implements offboard.DeviceReader: the person's managed devices.
