@@ -159,3 +159,26 @@ func TestIntune_ListDevicesWithoutValue(t *testing.T) {
 		t.Fatalf("devices %v, nil error; want an error for an answer without a list", list)
 	}
 }
+
+// TestClient_GetUserWithoutID: a user answer without an id is an error:
+// the actions would otherwise act on "/users/" and read back nothing.
+func TestClient_GetUserWithoutID(t *testing.T) {
+	for _, answer := range []string{``, `{}`, `{"accountEnabled":false}`} {
+		graph := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			if strings.HasSuffix(r.URL.Path, "/oauth2/v2.0/token") {
+				_, _ = w.Write([]byte(`{"access_token":"tok","token_type":"Bearer","expires_in":3600}`))
+				return
+			}
+			_, _ = w.Write([]byte(answer))
+		}))
+		c, err := New(Options{TenantID: "t1", ClientID: "app", ClientSecret: "s3cret", GraphURL: graph.URL, LoginURL: graph.URL})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if u, err := c.GetUser(t.Context(), "jane@example.com"); err == nil {
+			t.Errorf("user answer %q: %+v, nil error; want an error for a user without an id", answer, u)
+		}
+		graph.Close()
+	}
+}

@@ -2,8 +2,10 @@ package microsoft
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/offboard-dev/offboard"
@@ -37,6 +39,10 @@ func (c *Client) GetUser(ctx context.Context, idOrUPN string) (*User, error) {
 		out: &u, what: "read the user " + idOrUPN, perm: "User.Read.All"})
 	if err != nil {
 		return nil, err
+	}
+	if strings.TrimSpace(u.ID) == "" {
+		// Without an id the actions would act on "/users/" itself.
+		return nil, fmt.Errorf("microsoft graph: read the user %s: the answer has no id", idOrUPN)
 	}
 	return &u, nil
 }
