@@ -144,7 +144,7 @@ func (a *Approval) DecidedBy(actor Actor) bool {
 // has not decided it yet — never the person who asked for it and never
 // the departing employee, whatever else holds.
 func CanApprove(actor Actor, c *Case, a *Approval, delegates []string) error {
-	if actor.SamePerson(c.Employee.Email) {
+	if actor.SamePerson(c.Employee.Email) || isLeaverByUserID(actor, c) {
 		return Errorf(EFORBIDDEN, "%s is the person leaving and cannot decide approvals on their own case", actor)
 	}
 	if strings.EqualFold(actor.ID, a.RequestedBy) || actor.SamePerson(a.RequestedBy) {
@@ -167,6 +167,21 @@ func CanApprove(actor Actor, c *Case, a *Approval, delegates []string) error {
 		}
 	}
 	return Errorf(EFORBIDDEN, "only %s (or their delegate, or an admin) can decide this approval", a.Approver)
+}
+
+// isLeaverByUserID reports whether the actor's chat platform id is one
+// of the leaver's user ids the case's connectors found (a Teams sender's
+// Entra object id): the leaver clicking under another address.
+func isLeaverByUserID(actor Actor, c *Case) bool {
+	if actor.PlatformUserID == "" {
+		return false
+	}
+	for _, id := range c.UserIDs {
+		if strings.EqualFold(id, actor.PlatformUserID) {
+			return true
+		}
+	}
+	return false
 }
 
 // canApproveAsRole is CanApprove for an approval its role's holders

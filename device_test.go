@@ -172,3 +172,23 @@ func TestApproval_Deciders(t *testing.T) {
 		t.Errorf("named approver %q", got)
 	}
 }
+
+// The leaver under another address: Jane clicks in Teams with her Entra
+// object id (the one the case's Entra tasks found) while the roster gives
+// an alias IT holds. A platform id the case knows as the leaver's is the
+// leaver.
+func TestCanApprove_LeaverByPlatformID(t *testing.T) {
+	c := &offboard.Case{Employee: offboard.Employee{Email: "jane@example.com"},
+		UserIDs: map[string]string{"entra": "0f1e2d3c-0000-4000-8000-00000000000a"}}
+	a := &offboard.Approval{Role: offboard.RoleIT, Needed: 2, RequestedBy: "rita@example.com"}
+	alias := offboard.Actor{Kind: offboard.ActorPerson, ID: "jdoe.it@example.com", Email: "jdoe.it@example.com",
+		Platform: "teams", PlatformUserID: "0F1E2D3C-0000-4000-8000-00000000000A", Roles: []offboard.Role{offboard.RoleIT}}
+	if err := offboard.CanApprove(alias, c, a, nil); offboard.ErrorCode(err) != offboard.EFORBIDDEN {
+		t.Fatalf("the leaver under an alias: err %v, want forbidden", err)
+	}
+	other := alias
+	other.Email, other.ID, other.PlatformUserID = "ivan@example.com", "ivan@example.com", "11111111-0000-4000-8000-00000000000b"
+	if err := offboard.CanApprove(other, c, a, nil); err != nil {
+		t.Fatalf("another IT person: %v", err)
+	}
+}
