@@ -133,7 +133,7 @@ func (a *Approval) Yeses() int {
 // DecidedBy reports whether actor already gave a decision.
 func (a *Approval) DecidedBy(actor Actor) bool {
 	return slices.ContainsFunc(a.Decisions, func(d Decision) bool {
-		return actor.SamePerson(d.By) || strings.EqualFold(d.By, actor.ID)
+		return recordedAs(actor, d.By)
 	})
 }
 
@@ -147,7 +147,7 @@ func CanApprove(actor Actor, c *Case, a *Approval, delegates []string) error {
 	if actor.SamePerson(c.Employee.Email) || isLeaverByUserID(actor, c) {
 		return Errorf(EFORBIDDEN, "%s is the person leaving and cannot decide approvals on their own case", actor)
 	}
-	if strings.EqualFold(actor.ID, a.RequestedBy) || actor.SamePerson(a.RequestedBy) {
+	if recordedAs(actor, a.RequestedBy) {
 		return Errorf(EFORBIDDEN, "%s asked for this approval and cannot approve their own request", actor)
 	}
 	if a.Role != "" {
@@ -167,6 +167,14 @@ func CanApprove(actor Actor, c *Case, a *Approval, delegates []string) error {
 		}
 	}
 	return Errorf(EFORBIDDEN, "only %s (or their delegate, or an admin) can decide this approval", a.Approver)
+}
+
+// recordedAs reports whether by, as an approval records who asked or
+// decided, is actor: their email, their id, or for an actor without an
+// email "kind:id" (as the engine records them).
+func recordedAs(actor Actor, by string) bool {
+	return actor.SamePerson(by) || strings.EqualFold(by, actor.ID) ||
+		actor.Email == "" && strings.EqualFold(by, string(actor.Kind)+":"+actor.ID)
 }
 
 // isLeaverByUserID reports whether the actor's chat platform id is one

@@ -192,3 +192,28 @@ func TestCanApprove_LeaverByPlatformID(t *testing.T) {
 		t.Fatalf("another IT person: %v", err)
 	}
 }
+
+// An actor without an email is recorded as "kind:id" (flows' actorName);
+// DecidedBy must know that record as theirs, or they could decide twice.
+func TestApproval_DecidedByWithoutEmail(t *testing.T) {
+	tok := offboard.Actor{Kind: offboard.ActorAPI, ID: "it-sync", Roles: []offboard.Role{offboard.RoleIT}}
+	a := &offboard.Approval{Role: offboard.RoleIT, Needed: 2, Decisions: []offboard.Decision{{By: "api:it-sync", Approve: true}}}
+	if !a.DecidedBy(tok) {
+		t.Fatal("an email-less actor's own decision is not recognised as theirs")
+	}
+	c := &offboard.Case{Employee: offboard.Employee{Email: "jane@example.com"}}
+	if err := offboard.CanApprove(tok, c, a, nil); offboard.ErrorCode(err) != offboard.EFORBIDDEN {
+		t.Fatalf("deciding twice: err %v, want forbidden", err)
+	}
+}
+
+// An email-less requester (recorded "kind:id") cannot approve their own
+// request.
+func TestCanApprove_RequesterWithoutEmail(t *testing.T) {
+	tok := offboard.Actor{Kind: offboard.ActorAPI, ID: "it-sync", Roles: []offboard.Role{offboard.RoleIT}}
+	a := &offboard.Approval{Role: offboard.RoleIT, Needed: 2, RequestedBy: "api:it-sync"}
+	c := &offboard.Case{Employee: offboard.Employee{Email: "jane@example.com"}}
+	if err := offboard.CanApprove(tok, c, a, nil); offboard.ErrorCode(err) != offboard.EFORBIDDEN {
+		t.Fatalf("the requester approving: err %v, want forbidden", err)
+	}
+}
