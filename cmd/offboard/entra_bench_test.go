@@ -30,8 +30,7 @@ func BenchmarkEntraExit(b *testing.B) {
 				fake.AddGrant(graphtest.Grant{PrincipalID: ids[i], ClientID: "app", Scope: "Mail.Read"})
 			}
 		}
-		cfg := writeConfig(b, b.TempDir(), fmt.Sprintf("entra:\n  tenant_id: %q\n  client_id: %q\n  client_secret: %q\n  graph_url: %q\n  login_url: %q\n",
-			graphtest.TenantID, graphtest.ClientID, graphtest.ClientSecret, fake.URL, fake.URL))
+		cfg := writeConfig(b, b.TempDir(), entraSecretYAML(fake.URL))
 		app := startApp(b, cfg, wireOptions{})
 		b.ResetTimer()
 		var lat []time.Duration

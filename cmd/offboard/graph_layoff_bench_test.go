@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -41,27 +40,14 @@ func BenchmarkGraphLayoff(b *testing.B) {
 				AccountEnabled: true, Methods: []graphtest.Method{{Type: "microsoftAuthenticatorAuthenticationMethod"}, {Type: "phoneAuthenticationMethod"}}})
 			fake.AddGrant(graphtest.Grant{PrincipalID: ids[i], ClientID: "app", Scope: "Mail.Read"})
 		}
-		cfg := writeConfig(b, b.TempDir(), fmt.Sprintf("entra:\n  tenant_id: %q\n  client_id: %q\n  client_secret: %q\n  graph_url: %q\n  login_url: %q\n",
-			graphtest.TenantID, graphtest.ClientID, graphtest.ClientSecret, fake.URL, fake.URL))
+		cfg := writeConfig(b, b.TempDir(), entraSecretYAML(fake.URL))
 		app := startApp(b, cfg, wireOptions{})
 		before := len(fake.Requests())
 		fake.LimitIdentity(budget)
 
 		b.ResetTimer()
 		began := time.Now()
-		var wg sync.WaitGroup
-		sem := make(chan struct{}, 16)
-		for i := range exits {
-			sem <- struct{}{}
-			wg.Go(func() {
-				defer func() { <-sem }()
-				body := fmt.Sprintf(`{"employee":{"email":"p%d@example.com"},"kind":"involuntary"}`, i)
-				if r := call(b, "POST", app.url+"/api/v1/cases", hrToken, body); r.status != 201 {
-					b.Errorf("create %d: %d %s", i, r.status, r.body)
-				}
-			})
-		}
-		wg.Wait()
+		postLayoff(b, app.url, exits)
 		revoked := func() int {
 			n := 0
 			for _, id := range ids {

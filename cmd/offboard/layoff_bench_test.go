@@ -42,19 +42,7 @@ func BenchmarkMassLayoff(b *testing.B) {
 
 		b.ResetTimer()
 		began := time.Now()
-		var wg sync.WaitGroup
-		sem := make(chan struct{}, 16)
-		for i := range exits {
-			sem <- struct{}{}
-			wg.Go(func() {
-				defer func() { <-sem }()
-				body := fmt.Sprintf(`{"employee":{"email":"p%d@example.com"},"kind":"involuntary"}`, i)
-				if r := call(b, "POST", app.url+"/api/v1/cases", hrToken, body); r.status != 201 {
-					b.Errorf("create %d: %d %s", i, r.status, r.body)
-				}
-			})
-		}
-		wg.Wait()
+		postLayoff(b, app.url, exits)
 		intake := time.Since(began)
 		revoked := func() int {
 			n := 0
@@ -106,4 +94,23 @@ func envInt(name string, def int) int {
 		return n
 	}
 	return def
+}
+
+// postLayoff sends the involuntary notices of p0 … p(n-1)@example.com
+// through the REST API, 16 at a time, as an HR system during a layoff.
+func postLayoff(b *testing.B, url string, n int) {
+	b.Helper()
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 16)
+	for i := range n {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			body := fmt.Sprintf(`{"employee":{"email":"p%d@example.com"},"kind":"involuntary"}`, i)
+			if r := call(b, "POST", url+"/api/v1/cases", hrToken, body); r.status != 201 {
+				b.Errorf("create %d: %d %s", i, r.status, r.body)
+			}
+		})
+	}
+	wg.Wait()
 }

@@ -56,28 +56,18 @@ func TestClient_DoRefusesRedirect(t *testing.T) {
 // TestClient_DoOversizedAnswer: an answer past maxBody is refused as too
 // large, not cut and then misreported as broken JSON.
 func TestClient_DoOversizedAnswer(t *testing.T) {
-	graph := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		if strings.HasSuffix(r.URL.Path, "/oauth2/v2.0/token") {
-			_, _ = w.Write([]byte(`{"access_token":"tok","token_type":"Bearer","expires_in":3600}`))
-			return
-		}
+	c := hostileGraph(t, func(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write([]byte(`{"value":[`))
 		item := []byte(`{"id":"00000000-0000-0000-0000-000000000000","deviceName":"x"},`)
 		for n := 0; n < maxBody/len(item)+10; n++ {
 			_, _ = w.Write(item)
 		}
 		_, _ = w.Write([]byte(`{"id":"last"}]}`))
-	}))
-	defer graph.Close()
-	c, err := New(Options{TenantID: "t1", ClientID: "app", ClientSecret: "s3cret", GraphURL: graph.URL, LoginURL: graph.URL})
-	if err != nil {
-		t.Fatal(err)
-	}
+	})
 	var out struct {
 		Value []map[string]any `json:"value"`
 	}
-	err = c.do(t.Context(), call{method: http.MethodGet, path: "/users/u1/managedDevices", out: &out, what: "list devices"})
+	err := c.do(t.Context(), call{method: http.MethodGet, path: "/users/u1/managedDevices", out: &out, what: "list devices"})
 	if err == nil || !strings.Contains(err.Error(), "larger than") {
 		t.Fatalf("an oversized answer: %v, want an error saying it is too large", err)
 	}
@@ -86,24 +76,14 @@ func TestClient_DoOversizedAnswer(t *testing.T) {
 // TestClient_DoWrongTypes: an answer with the wrong JSON types is a clear
 // decode error naming the call, not a crash or a zero value taken as data.
 func TestClient_DoWrongTypes(t *testing.T) {
-	graph := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		if strings.HasSuffix(r.URL.Path, "/oauth2/v2.0/token") {
-			_, _ = w.Write([]byte(`{"access_token":"tok","token_type":"Bearer","expires_in":3600}`))
-			return
-		}
+	c := hostileGraph(t, func(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write([]byte(`{"accountEnabled":"no","id":42}`))
-	}))
-	defer graph.Close()
-	c, err := New(Options{TenantID: "t1", ClientID: "app", ClientSecret: "s3cret", GraphURL: graph.URL, LoginURL: graph.URL})
-	if err != nil {
-		t.Fatal(err)
-	}
+	})
 	var out struct {
 		ID             string `json:"id"`
 		AccountEnabled *bool  `json:"accountEnabled"`
 	}
-	err = c.do(t.Context(), call{method: http.MethodGet, path: "/users/u1", out: &out, what: "read the account"})
+	err := c.do(t.Context(), call{method: http.MethodGet, path: "/users/u1", out: &out, what: "read the account"})
 	if err == nil || !strings.Contains(err.Error(), "read the account: decode answer") {
 		t.Fatalf("wrong types: %v, want a decode error naming the call", err)
 	}
@@ -115,25 +95,15 @@ func TestClient_DoWrongTypes(t *testing.T) {
 // non-answer.
 func TestClient_ListWithoutValue(t *testing.T) {
 	for _, answer := range []string{``, `{}`, `{"value":null}`} {
-		graph := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("Content-Type", "application/json")
-			if strings.HasSuffix(r.URL.Path, "/oauth2/v2.0/token") {
-				_, _ = w.Write([]byte(`{"access_token":"tok","token_type":"Bearer","expires_in":3600}`))
-				return
-			}
+		c := hostileGraph(t, func(w http.ResponseWriter, r *http.Request) {
 			_, _ = w.Write([]byte(answer))
-		}))
-		c, err := New(Options{TenantID: "t1", ClientID: "app", ClientSecret: "s3cret", GraphURL: graph.URL, LoginURL: graph.URL})
-		if err != nil {
-			t.Fatal(err)
-		}
+		})
 		if ms, err := c.Methods(t.Context(), "u1"); err == nil {
 			t.Errorf("methods answer %q: %v, nil error; want an error, not an empty list", answer, ms)
 		}
 		if gs, err := c.Grants(t.Context(), "u1"); err == nil {
 			t.Errorf("grants answer %q: %v, nil error; want an error, not an empty list", answer, gs)
 		}
-		graph.Close()
 	}
 }
 
@@ -141,19 +111,9 @@ func TestClient_ListWithoutValue(t *testing.T) {
 // "value" array is an error, not "no devices" (a lock would be done on
 // nothing).
 func TestIntune_ListDevicesWithoutValue(t *testing.T) {
-	graph := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		if strings.HasSuffix(r.URL.Path, "/oauth2/v2.0/token") {
-			_, _ = w.Write([]byte(`{"access_token":"tok","token_type":"Bearer","expires_in":3600}`))
-			return
-		}
+	c := hostileGraph(t, func(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write([]byte(`{}`))
-	}))
-	defer graph.Close()
-	c, err := New(Options{TenantID: "t1", ClientID: "app", ClientSecret: "s3cret", GraphURL: graph.URL, LoginURL: graph.URL})
-	if err != nil {
-		t.Fatal(err)
-	}
+	})
 	in := &Intune{c: c}
 	if list, err := in.listDevices(t.Context(), "u1"); err == nil {
 		t.Fatalf("devices %v, nil error; want an error for an answer without a list", list)
@@ -164,21 +124,31 @@ func TestIntune_ListDevicesWithoutValue(t *testing.T) {
 // the actions would otherwise act on "/users/" and read back nothing.
 func TestClient_GetUserWithoutID(t *testing.T) {
 	for _, answer := range []string{``, `{}`, `{"accountEnabled":false}`} {
-		graph := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("Content-Type", "application/json")
-			if strings.HasSuffix(r.URL.Path, "/oauth2/v2.0/token") {
-				_, _ = w.Write([]byte(`{"access_token":"tok","token_type":"Bearer","expires_in":3600}`))
-				return
-			}
+		c := hostileGraph(t, func(w http.ResponseWriter, r *http.Request) {
 			_, _ = w.Write([]byte(answer))
-		}))
-		c, err := New(Options{TenantID: "t1", ClientID: "app", ClientSecret: "s3cret", GraphURL: graph.URL, LoginURL: graph.URL})
-		if err != nil {
-			t.Fatal(err)
-		}
+		})
 		if u, err := c.GetUser(t.Context(), "jane@example.com"); err == nil {
 			t.Errorf("user answer %q: %+v, nil error; want an error for a user without an id", answer, u)
 		}
-		graph.Close()
 	}
+}
+
+// hostileGraph is a Graph that hands out a token and answers every other
+// request with answer, and a client of it; both end with the test.
+func hostileGraph(t *testing.T, answer http.HandlerFunc) *Client {
+	t.Helper()
+	graph := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if strings.HasSuffix(r.URL.Path, "/oauth2/v2.0/token") {
+			_, _ = w.Write([]byte(`{"access_token":"tok","token_type":"Bearer","expires_in":3600}`))
+			return
+		}
+		answer(w, r)
+	}))
+	t.Cleanup(graph.Close)
+	c, err := New(Options{TenantID: "t1", ClientID: "app", ClientSecret: "s3cret", GraphURL: graph.URL, LoginURL: graph.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
