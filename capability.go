@@ -37,6 +37,13 @@ const (
 	DevicesStatus Capability = "devices.status"
 )
 
+// Legal: holds that keep a person's data from deletion.
+const (
+	// LegalHold places a hold on the person's mail and files (Google
+	// Vault) when Legal says one applies.
+	LegalHold Capability = "legal.hold"
+)
+
 // Data handover: what the person owned goes to someone else.
 const (
 	DataFiles Capability = "data.files"
@@ -66,6 +73,7 @@ var safeOrder = []Capability{
 	IdentityClearSessions,
 	IdentityResetMFA,
 	IdentityRevokeGrants,
+	LegalHold,
 	DataFiles,
 	DataMail,
 	DevicesLock,

@@ -86,6 +86,7 @@ func TestImportRules(t *testing.T) {
 		"github.com/okta/okta-sdk-golang/v2":      "connectors/okta",
 		"github.com/sashabaranov/go-openai":       "bot/assistant",
 		"github.com/coreos/go-oidc/v3":            "web/signin",
+		"google.golang.org/api":                   "connectors/google",
 	}
 	// Layers: a package under the key never imports (in its non-test
 	// files) a package under any of the values.

@@ -27,6 +27,7 @@ type Config struct {
 	Okta          Okta                                       `yaml:"okta" json:"okta"`
 	Entra         Entra                                      `yaml:"entra" json:"entra"`
 	Intune        Intune                                     `yaml:"intune" json:"intune"`
+	Google        Google                                     `yaml:"google" json:"google"`
 	Licenses      map[string]float64                         `yaml:"licenses" json:"licenses"`
 	HRIS          HRIS                                       `yaml:"hris" json:"hris"`
 	Slack         Slack                                      `yaml:"slack" json:"slack"`
@@ -327,6 +328,8 @@ func Default() *Config {
 		},
 		Cases: Cases{MaxFuture: dur(730 * 24 * time.Hour), MaxPast: dur(3650 * 24 * time.Hour)},
 		Entra: Entra{RequestTimeout: dur(30 * time.Second)},
+		Google: Google{Customer: "my_customer", RequestTimeout: dur(30 * time.Second),
+			TransferCheckEvery: dur(time.Minute)},
 		Okta: Okta{DeactivateAfter: dur(7 * 24 * time.Hour), RequestTimeout: dur(30 * time.Second), RateShare: 0.5,
 			Scopes: []string{"okta.users.manage", "okta.users.read", "okta.groups.manage", "okta.apps.read"}, DPoP: "auto"},
 		Slack: Slack{

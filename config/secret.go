@@ -80,6 +80,7 @@ func (c *Config) secretFields() []secretField {
 		{"okta.private_key", &c.Okta.PrivateKey, &c.Okta.PrivateKeyFile},
 		{"entra.client_secret", &c.Entra.ClientSecret, &c.Entra.ClientSecretFile},
 		{"entra.private_key", &c.Entra.PrivateKey, &c.Entra.PrivateKeyFile},
+		{"google.service_account_key", &c.Google.ServiceAccountKey, &c.Google.ServiceAccountKeyFile},
 		{"hris.bamboohr.webhook_secret", &c.HRIS.BambooHR.WebhookSecret, &c.HRIS.BambooHR.WebhookSecretFile},
 		{"hris.bamboohr.previous_webhook_secret", &c.HRIS.BambooHR.PreviousWebhookSecret, &c.HRIS.BambooHR.PreviousWebhookSecretFile},
 		{"hris.bamboohr.api_key", &c.HRIS.BambooHR.APIKey, &c.HRIS.BambooHR.APIKeyFile},

@@ -114,6 +114,7 @@ func (c *Config) validate(v *validator) {
 	c.validateOkta(v)
 	c.validateEntra(v)
 	c.validateIntune(v)
+	c.validateGoogle(v)
 	c.validateDemo(v)
 	c.validateHRIS(v)
 	c.validateSlack(v)

@@ -1,0 +1,4 @@
+package googlefake
+
+// securityRoutes registers the routes of this API (not modelled yet).
+func (s *Server) securityRoutes() {}
