@@ -13,14 +13,6 @@ func notYet(what string) error {
 	return offboard.Errorf(offboard.EINVALID, "offboard cannot %s in Google Workspace yet; do it in the Google Admin console and mark the task done", what)
 }
 
-func (g *Google) resetMFA(ctx context.Context, req connectors.Request) (connectors.Result, error) {
-	return connectors.Result{}, notYet("invalidate backup codes and app passwords")
-}
-
-func (g *Google) revokeGrants(ctx context.Context, req connectors.Request) (connectors.Result, error) {
-	return connectors.Result{}, notYet("revoke OAuth tokens")
-}
-
 func (g *Google) hold(ctx context.Context, req connectors.Request) (connectors.Result, error) {
 	return connectors.Result{}, notYet("place a Vault hold")
 }
