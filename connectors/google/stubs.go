@@ -29,9 +29,5 @@ func (g *Google) deactivate(ctx context.Context, req connectors.Request) (connec
 	return connectors.Result{}, notYet("remove licenses")
 }
 
-func (g *Google) deleteUser(ctx context.Context, req connectors.Request) (connectors.Result, error) {
-	return connectors.Result{}, notYet("delete the user")
-}
-
 // DefaultLicenses are the common Google Workspace SKUs.
 func DefaultLicenses() []License { return nil }

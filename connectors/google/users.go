@@ -57,20 +57,38 @@ func (g *Google) setSuspended(ctx context.Context, req connectors.Request, suspe
 	if err != nil {
 		return connectors.Result{}, err
 	}
-	verb := "suspend"
-	if !suspend {
-		verb = "unsuspend"
-	}
-	cl := call{what: verb + " the Google Workspace user " + req.Target.Email, scope: ScopeUser, subject: g.c.admin}
-	// ForceSendFields: false is a value Google must see, not an absence.
-	change := &directory.User{Suspended: suspend, ForceSendFields: []string{"Suspended"}}
-	u, err := svc.Users.Update(userKey(req.Target), change).Context(ctx).Do()
+	cl := suspendCall(g, req.Target, suspend)
+	u, err := updateSuspended(ctx, svc, userKey(req.Target), suspend)
 	if err != nil && req.Target.UserID(System) != "" && offboard.ErrorCode(g.c.fail(cl, err)) == offboard.ENOTFOUND {
-		u, err = svc.Users.Update(req.Target.Email, change).Context(ctx).Do()
+		u, err = updateSuspended(ctx, svc, req.Target.Email, suspend)
 	}
 	if err != nil {
 		return connectors.Result{}, g.c.fail(cl, err)
 	}
+	return suspendedResult(u, suspend), nil
+}
+
+func suspendVerb(suspend bool) string {
+	if suspend {
+		return "suspend"
+	}
+	return "unsuspend"
+}
+
+func suspendCall(g *Google, t offboard.Target, suspend bool) call {
+	return call{what: suspendVerb(suspend) + " the Google Workspace user " + t.Email, scope: ScopeUser, subject: g.c.admin}
+}
+
+// updateSuspended is one users.update of the suspension (Google's error
+// unmapped: callers decide on a 404).
+func updateSuspended(ctx context.Context, svc *directory.Service, key string, suspend bool) (*directory.User, error) {
+	// ForceSendFields: false is a value Google must see, not an absence.
+	change := &directory.User{Suspended: suspend, ForceSendFields: []string{"Suspended"}}
+	return svc.Users.Update(key, change).Context(ctx).Do()
+}
+
+// suspendedResult reads the update's answer back.
+func suspendedResult(u *directory.User, suspend bool) connectors.Result {
 	ev := map[string]string{"user_id": u.Id, "primary_email": u.PrimaryEmail, "suspended": strconv.FormatBool(u.Suspended)}
 	if u.SuspensionReason != "" {
 		ev["suspension_reason"] = u.SuspensionReason
@@ -82,17 +100,13 @@ func (g *Google) setSuspended(ctx context.Context, req connectors.Request, suspe
 	case res.Verified:
 		res.Summary = "Google Workspace account unsuspended"
 	default:
-		res.Summary = "Google answered the " + verb + " with the account " + accountState(u)
+		res.Summary = "Google answered the " + suspendVerb(suspend) + " with the account " + accountState(u)
 	}
-	return res, nil
+	return res
 }
 
 func (g *Google) suspend(ctx context.Context, req connectors.Request) (connectors.Result, error) {
 	return g.setSuspended(ctx, req, true)
-}
-
-func (g *Google) restore(ctx context.Context, req connectors.Request) (connectors.Result, error) {
-	return g.setSuspended(ctx, req, false)
 }
 
 // signOut ends every web and device session (users.signOut). Google

@@ -2,7 +2,10 @@ package googlefake
 
 import (
 	"net/http"
+	"slices"
+	"strconv"
 	"strings"
+	"time"
 )
 
 const (
@@ -12,11 +15,23 @@ const (
 
 // userJSON is a Directory API User resource, the fields offboard reads.
 func userJSON(u *User) map[string]any {
-	return map[string]any{
+	j := map[string]any{
 		"kind": "admin#directory#user", "id": u.ID, "primaryEmail": u.PrimaryEmail,
 		"name":      map[string]string{"givenName": u.GivenName, "familyName": u.FamilyName, "fullName": strings.TrimSpace(u.GivenName + " " + u.FamilyName)},
 		"suspended": u.Suspended, "archived": u.Archived, "isAdmin": u.IsAdmin, "customerId": CustomerID,
+		"orgUnitPath": orgUnit(u),
 	}
+	if u.Deleted {
+		j["deletionTime"] = u.DeletedAt.UTC().Format(time.RFC3339Nano)
+	}
+	return j
+}
+
+func orgUnit(u *User) string {
+	if u.OrgUnitPath == "" {
+		return "/"
+	}
+	return u.OrgUnitPath
 }
 
 // userOr404 finds the path's {userKey} (id or primary email), answering
@@ -72,5 +87,123 @@ func (s *Server) directoryRoutes() {
 		u.SignOuts++
 		u.SignedOutAt = s.now()
 		w.WriteHeader(http.StatusNoContent)
+	})
+	s.deletionRoutes()
+}
+
+// RestorableFor is how long Google keeps a deleted user restorable
+// (users.undelete, the Admin console's "Recently deleted"): 20 days,
+// after which the fake, like Google, forgets the user.
+const RestorableFor = 20 * 24 * time.Hour
+
+// restorableLocked says whether a deleted user can still be undeleted.
+func (s *Server) restorableLocked(u *User) bool {
+	return u.Deleted && s.now().Before(u.DeletedAt.Add(RestorableFor))
+}
+
+// maxListResults is users.list's largest page (its maxResults is 1–500).
+const maxListResults = 500
+
+// deletionRoutes are users.delete, users.undelete and users.list (which
+// lists deleted users with showDeleted=true).
+func (s *Server) deletionRoutes() {
+	s.route("DELETE /admin/directory/v1/users/{userKey}", scopeUser, true, func(w http.ResponseWriter, r *http.Request, actor *User) {
+		u := s.userOr404(w, r)
+		if u == nil || !emptyBody(w, r) {
+			return
+		}
+		// Guessed: Google's docs are silent on an admin deleting itself;
+		// the fake refuses it as it refuses self-suspension.
+		if u.ID == actor.ID {
+			apiError(w, http.StatusBadRequest, "invalid", "Admin cannot delete self.")
+			return
+		}
+		u.Deleted, u.DeletedAt = true, s.now()
+		w.WriteHeader(http.StatusNoContent)
+	})
+	// users.undelete takes "the immutable id of the user" (a deleted user
+	// has no address to be found by) and the organizational unit to put
+	// it in. Google restores a user suspended at deletion as suspended.
+	s.route("POST /admin/directory/v1/users/{userKey}/undelete", scopeUser, true, func(w http.ResponseWriter, r *http.Request, _ *User) {
+		u := s.users[r.PathValue("userKey")]
+		if u == nil || !s.restorableLocked(u) {
+			apiError(w, http.StatusNotFound, "notFound", "Resource Not Found: userKey")
+			return
+		}
+		var in struct {
+			OrgUnitPath string `json:"orgUnitPath"`
+		}
+		if !decodeStrict(w, r, &in) {
+			return
+		}
+		// Guessed from the Admin console's rules: an organizational unit
+		// is required, and a username given to someone else since cannot
+		// be restored (Google's status for it is undocumented).
+		if !strings.HasPrefix(in.OrgUnitPath, "/") {
+			apiError(w, http.StatusBadRequest, "invalid", "Invalid Input: orgUnitPath")
+			return
+		}
+		if other := s.findLocked(u.PrimaryEmail, false); other != nil {
+			apiError(w, http.StatusConflict, "duplicate", "Entity already exists.")
+			return
+		}
+		u.Deleted, u.DeletedAt, u.OrgUnitPath = false, time.Time{}, in.OrgUnitPath
+		w.WriteHeader(http.StatusNoContent)
+	})
+	s.route("GET /admin/directory/v1/users", scopeUser, true, func(w http.ResponseWriter, r *http.Request, _ *User) {
+		q := r.URL.Query()
+		customer, domain := q.Get("customer"), q.Get("domain")
+		switch {
+		case customer == "" && domain == "":
+			apiError(w, http.StatusBadRequest, "badRequest", "Bad Request")
+			return
+		case customer != "" && customer != "my_customer" && customer != CustomerID,
+			domain != "" && !strings.EqualFold(domain, Domain):
+			apiError(w, http.StatusForbidden, "forbidden", "Not Authorized to access this resource/api")
+			return
+		case q.Get("query") != "":
+			// Not modelled: Google's search language is large; the fake
+			// refuses rather than answer a filter it ignored.
+			apiError(w, http.StatusBadRequest, "invalid", "googlefake: users.list query is not modelled")
+			return
+		}
+		size := 100
+		if v := q.Get("maxResults"); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 || n > maxListResults {
+				apiError(w, http.StatusBadRequest, "invalid", "Invalid value for maxResults: "+v)
+				return
+			}
+			size = n
+		}
+		from := 0
+		if v := q.Get("pageToken"); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 {
+				apiError(w, http.StatusBadRequest, "invalid", "Invalid page token")
+				return
+			}
+			from = n
+		}
+		deleted := q.Get("showDeleted") == "true"
+		var all []*User
+		for _, u := range s.users {
+			if (deleted && s.restorableLocked(u)) || (!deleted && !u.Deleted) {
+				all = append(all, u)
+			}
+		}
+		slices.SortFunc(all, func(a, b *User) int { return strings.Compare(a.PrimaryEmail, b.PrimaryEmail) })
+		out := map[string]any{"kind": "admin#directory#users", "etag": `"fake-etag"`}
+		page := []map[string]any{}
+		for i := from; i < len(all) && i < from+size; i++ {
+			page = append(page, userJSON(all[i]))
+		}
+		if len(page) > 0 {
+			out["users"] = page
+		}
+		if from+size < len(all) {
+			out["nextPageToken"] = strconv.Itoa(from + size)
+		}
+		writeJSON(w, http.StatusOK, out)
 	})
 }

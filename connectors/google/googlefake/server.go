@@ -86,6 +86,9 @@ type User struct {
 	// Deleted users answer 404 but can be undeleted.
 	Deleted   bool
 	DeletedAt time.Time
+	// OrgUnitPath is the user's organizational unit ("" is the root, "/");
+	// users.undelete puts the user back into the one it names.
+	OrgUnitPath string
 }
 
 // Token is an OAuth token a user granted to an app.
