@@ -258,3 +258,61 @@ func TestGoogle_TransferFilesNamesAMissingScope(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+func TestGoogle_TransferFilesReadsEveryPageOfThePairsTransfers(t *testing.T) {
+	g, fake := handover(t)
+	fake.SetTransferPolls(10)
+	jane, _ := fake.User("jane@example.com")
+	bob, _ := fake.User("bob@example.com")
+	old := time.Now().Add(-40 * 24 * time.Hour)
+	// 150 old transfers (two pages of Google's 100), then a running one.
+	for i := range 150 {
+		fake.AddTransfer(googlefake.Transfer{OldOwnerID: jane.ID, NewOwnerID: bob.ID, Status: googlefake.TransferCompleted,
+			RequestTime: old.Add(time.Duration(i) * time.Minute)})
+	}
+	running := fake.AddTransfer(googlefake.Transfer{OldOwnerID: jane.ID, NewOwnerID: bob.ID, Status: googlefake.TransferInProgress,
+		Apps: []googlefake.TransferApp{{ID: googlefake.AppDriveID, Status: googlefake.TransferInProgress}}})
+	res, err, n := runJob(t, g, fake, "OFF-0001/google_transfer_files#1", "google.transfer_files", toBob)
+	if err != nil || !res.InProgress || res.Evidence["transfer_id"] != running || res.Evidence["drive_and_docs"] != "inProgress" {
+		t.Fatalf("%+v %v", res, err)
+	}
+	if n != 4 { // receiver, leaver, two pages
+		t.Errorf("%d API requests, want 4", n)
+	}
+	if got := len(fake.Transfers()); got != 151 {
+		t.Fatalf("%d transfers, want no new one", got)
+	}
+}
+
+// A completed transfer between the same two people from long ago is not
+// this task's: a new one moves what the leaver owns since.
+func TestGoogle_TransferFilesStartsAnewAfterAnOldCompletedOne(t *testing.T) {
+	g, fake := handover(t)
+	jane, _ := fake.User("jane@example.com")
+	bob, _ := fake.User("bob@example.com")
+	old := fake.AddTransfer(googlefake.Transfer{OldOwnerID: jane.ID, NewOwnerID: bob.ID, Status: googlefake.TransferCompleted,
+		RequestTime: time.Now().Add(-30 * 24 * time.Hour)})
+	res, err, _ := runJob(t, g, fake, "OFF-0001/google_transfer_files#1", "google.transfer_files", toBob)
+	if err != nil || !res.InProgress || res.Evidence["transfer_id"] == old || len(fake.Transfers()) != 2 {
+		t.Fatalf("%+v %v, %d transfers", res, err, len(fake.Transfers()))
+	}
+}
+
+// Google throttling a check pauses the API; the job still follows its
+// transfer afterwards.
+func TestGoogle_TransferFilesThrottledCheck(t *testing.T) {
+	g, fake := handover(t)
+	fake.SetTransferPolls(1)
+	if _, err, _ := runJob(t, g, fake, "OFF-0001/google_transfer_files#1", "google.transfer_files", toBob); err != nil {
+		t.Fatal(err)
+	}
+	fake.Throttle(1, http.StatusForbidden, "userRateLimitExceeded", 0)
+	_, err, _ := runJob(t, g, fake, "OFF-0001/google_transfer_files#1", "google.transfer_files", toBob)
+	if rl, ok := errors.AsType[*offboard.RateLimitError](err); !ok || rl.API != "google" {
+		t.Fatalf("err = %v, want a rate-limit pause", err)
+	}
+	res, err, n := runJob(t, g, fake, "OFF-0001/google_transfer_files#1", "google.transfer_files", toBob)
+	if err != nil || !res.Verified || n != 1 || len(fake.Transfers()) != 1 {
+		t.Fatalf("after the pause: %+v %v, %d requests", res, err, n)
+	}
+}

@@ -100,6 +100,26 @@ func (s *Server) FailNextTransfer() {
 	s.transfersLocked().failNext = true
 }
 
+// AddTransfer adds a transfer as if inserted earlier (a test's or the
+// demo's history) and returns its id; an empty Status is new, a zero
+// RequestTime now.
+func (s *Server) AddTransfer(t Transfer) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := s.transfersLocked()
+	st.next++
+	t.ID = fmt.Sprintf("AKrEtIfake%06d", st.next)
+	if t.Status == "" {
+		t.Status = TransferNew
+	}
+	if t.RequestTime.IsZero() {
+		t.RequestTime = s.now()
+	}
+	t.Apps = slices.Clone(t.Apps)
+	st.transfers = append(st.transfers, &t)
+	return t.ID
+}
+
 // Transfers are copies of the transfers inserted so far, oldest first.
 func (s *Server) Transfers() []Transfer {
 	s.mu.Lock()
