@@ -80,12 +80,12 @@ func (g *Google) delegateMail(ctx context.Context, req connectors.Request) (conn
 	if err != nil {
 		return connectors.Result{}, g.c.fail(cl, err)
 	}
-	ev["verification_status"] = d.VerificationStatus
+	ev["verification_status"] = upstream(d.VerificationStatus)
 	res := connectors.Result{UserID: leaver.id, Evidence: ev,
 		Verified: strings.EqualFold(d.DelegateEmail, to.PrimaryEmail) && d.VerificationStatus == "accepted",
 		Summary:  to.PrimaryEmail + " can now read and send from the mailbox " + leaver.email}
 	if !res.Verified {
-		res.Summary = "Google answered the delegation of " + leaver.email + " with " + d.DelegateEmail + " " + d.VerificationStatus + ", not " + to.PrimaryEmail + " accepted"
+		res.Summary = "Google answered the delegation of " + leaver.email + " with " + upstream(d.DelegateEmail) + " " + ev["verification_status"] + ", not " + to.PrimaryEmail + " accepted"
 	}
 	return res, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -228,5 +229,35 @@ func TestServer_GmailDelegates(t *testing.T) {
 	}
 	if u, _ := fake.User("jane@example.com"); len(u.Delegates) != 0 {
 		t.Fatalf("delegates after delete = %v", u.Delegates)
+	}
+}
+
+// pendingDelegate rewrites Gmail's answer to a delegate it has not
+// accepted, as a mailbox whose delegation still waits for the delegate
+// would show.
+type pendingDelegate struct{}
+
+func (pendingDelegate) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := http.DefaultTransport.RoundTrip(r)
+	if err != nil || r.Method != http.MethodPost || !strings.HasPrefix(r.URL.Path, "/gmail/") {
+		return resp, err
+	}
+	_ = resp.Body.Close()
+	resp.Body = io.NopCloser(strings.NewReader(`{"delegateEmail":"bob@example.com","verificationStatus":"pending"}`))
+	resp.ContentLength = -1
+	resp.Header.Del("Content-Length")
+	return resp, nil
+}
+
+func TestGoogle_MailNotAcceptedIsNotVerified(t *testing.T) {
+	_, fake := handover(t)
+	c, err := google.New(google.Options{ServiceAccountKey: fake.ServiceAccountKey(), AdminEmail: googletest.Admin, APIURL: fake.URL,
+		Transport: pendingDelegate{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err, _ := runJob(t, google.NewGoogle(c, google.Settings{}), fake, mailJob, "google.mail", toBob)
+	if err != nil || res.Verified || res.Evidence["verification_status"] != "pending" || !strings.Contains(res.Summary, "pending") {
+		t.Fatalf("%+v %v", res, err)
 	}
 }

@@ -180,11 +180,16 @@ func (g *Google) transferFiles(ctx context.Context, req connectors.Request) (con
 		return connectors.Result{}, g.c.fail(call{what: "start the Data Transfer of Drive and Calendar from " + from.PrimaryEmail + " to " + to.PrimaryEmail,
 			scope: ScopeDataTransfer, subject: g.c.admin}, err)
 	}
+	if t.Id == "" {
+		// Nothing to follow: the next run finds it by the pair, if Google
+		// started it.
+		return connectors.Result{}, fmt.Errorf("google: Data Transfer from %s to %s answered without a transfer id", from.PrimaryEmail, to.PrimaryEmail)
+	}
 	f.id = t.Id
 	g.follow(req.JobID, f)
 	res, err := g.transferState(req, f, t)
 	if err == nil && latest != nil && latest.OverallTransferStatusCode == transferFailed {
-		res.Evidence["previous_transfer"] = latest.Id + " failed"
+		res.Evidence["previous_transfer"] = upstream(latest.Id) + " failed"
 	}
 	return res, err
 }
@@ -309,9 +314,9 @@ func (g *Google) appName(id int64) string {
 // result: completed is done, failed a permanent error, anything else
 // still in progress.
 func (g *Google) transferState(req connectors.Request, f followed, t *datatransfer.DataTransfer) (connectors.Result, error) {
-	status := t.OverallTransferStatusCode
-	ev := map[string]string{"transfer_id": t.Id, "status": status, "old_owner": f.leaverEmail, "new_owner": f.receiverEmail,
-		"requested_at": t.RequestTime,
+	status := upstream(t.OverallTransferStatusCode)
+	ev := map[string]string{"transfer_id": upstream(t.Id), "status": status, "old_owner": f.leaverEmail, "new_owner": f.receiverEmail,
+		"requested_at": upstream(t.RequestTime),
 		// Google's DataTransfer resource carries statuses, not counts:
 		// the numbers are in the email Google sends the admin and both
 		// owners when it ends.
@@ -322,9 +327,9 @@ func (g *Google) transferState(req connectors.Request, f followed, t *datatransf
 		if a == nil {
 			continue
 		}
-		name := g.appName(a.ApplicationId)
-		ev[name] = a.ApplicationTransferStatus
-		apps = append(apps, name+" "+a.ApplicationTransferStatus)
+		name, st := g.appName(a.ApplicationId), upstream(a.ApplicationTransferStatus)
+		ev[name] = st
+		apps = append(apps, name+" "+st)
 		allDone = allDone && a.ApplicationTransferStatus == transferCompleted
 	}
 	switch status {
@@ -340,8 +345,12 @@ func (g *Google) transferState(req connectors.Request, f followed, t *datatransf
 		g.unfollow(req.JobID)
 		return connectors.Result{}, offboard.Errorf(offboard.EINVALID,
 			"Google's Data Transfer %s of Drive and Calendar from %s to %s ended %s (%s): Google emails the reason to the admin (a full Drive of the receiver is the usual one); fix it and Retry, which starts a new transfer",
-			t.Id, f.leaverEmail, f.receiverEmail, status, strings.Join(apps, ", "))
+			ev["transfer_id"], f.leaverEmail, f.receiverEmail, status, strings.Join(apps, ", "))
 	}
 	return connectors.Result{InProgress: true, CheckAfter: g.checkEvery, Evidence: ev, UserID: f.leaverID,
-		Summary: fmt.Sprintf("Drive and Calendar transfer to %s in progress (id %s, Google says %s)", f.receiverEmail, t.Id, status)}, nil
+		Summary: fmt.Sprintf("Drive and Calendar transfer to %s in progress (id %s, Google says %s)", f.receiverEmail, ev["transfer_id"], status)}, nil
 }
+
+// upstream is a value of Google's answer fit for evidence and messages:
+// bounded, whatever Google sent.
+func upstream(s string) string { return offboard.UpstreamText([]byte(s)) }

@@ -316,3 +316,17 @@ func TestGoogle_TransferFilesThrottledCheck(t *testing.T) {
 		t.Fatalf("after the pause: %+v %v, %d requests", res, err, n)
 	}
 }
+
+// Completed overall but not for every application is not verified: the
+// task goes to a person rather than claiming the calendars moved.
+func TestGoogle_TransferFilesCompletedButNotForEveryApplication(t *testing.T) {
+	g, fake := handover(t)
+	jane, _ := fake.User("jane@example.com")
+	bob, _ := fake.User("bob@example.com")
+	fake.AddTransfer(googlefake.Transfer{OldOwnerID: jane.ID, NewOwnerID: bob.ID, Status: googlefake.TransferCompleted,
+		Apps: []googlefake.TransferApp{{ID: googlefake.AppDriveID, Status: googlefake.TransferCompleted}, {ID: googlefake.AppCalendarID, Status: googlefake.TransferFailed}}})
+	res, err, _ := runJob(t, g, fake, "OFF-0001/google_transfer_files#1", "google.transfer_files", toBob)
+	if err != nil || res.Verified || res.AlreadyDone || res.InProgress || res.Evidence["calendar"] != "failed" || !strings.Contains(res.Summary, "calendar failed") {
+		t.Fatalf("%+v %v", res, err)
+	}
+}
