@@ -68,9 +68,20 @@ var following = struct {
 	m map[followKey]followed
 }{m: map[followKey]followed{}}
 
+// maxFollowed bounds the memory: a job whose case was cancelled mid-
+// transfer never ends its entry. Past it an entry is forgotten, and its
+// job finds its transfer again by the pair.
+const maxFollowed = 10000
+
 func (g *Google) follow(job string, f followed) {
 	following.Lock()
 	defer following.Unlock()
+	if len(following.m) >= maxFollowed {
+		for k := range following.m {
+			delete(following.m, k)
+			break
+		}
+	}
 	following.m[followKey{g, job}] = f
 }
 
