@@ -175,7 +175,9 @@ func TestGoogle_MailNamesAMissingScope(t *testing.T) {
 // gmail.settings.sharing is not.
 func TestServer_GmailDelegates(t *testing.T) {
 	_, fake := handover(t)
-	fake.UpdateUser("bob@example.com", func(u *googlefake.User) { u.Aliases = []string{"robert@example.com"} })
+	if !fake.SetAliases("bob@example.com", "Robert@example.com") {
+		t.Fatal("no bob")
+	}
 	c, err := google.New(google.Options{ServiceAccountKey: fake.ServiceAccountKey(), AdminEmail: googletest.Admin, APIURL: fake.URL})
 	if err != nil {
 		t.Fatal(err)

@@ -26,9 +26,9 @@ const (
 // mailboxOr403 is the path's {userId}: "me" or the acting user's own
 // address. Gmail settings calls act as the mailbox owner; naming another
 // mailbox is refused as Google refuses it ("Delegation denied").
-func mailboxOr403(w http.ResponseWriter, r *http.Request, actor *User) bool {
+func (s *Server) mailboxOr403(w http.ResponseWriter, r *http.Request, actor *User) bool {
 	id := strings.ToLower(r.PathValue("userId"))
-	if id == "me" || id == actor.PrimaryEmail || slices.Contains(actor.Aliases, id) {
+	if id == "me" || id == actor.PrimaryEmail || slices.Contains(s.aliasesLocked()[actor.ID], id) {
 		return true
 	}
 	apiError(w, http.StatusForbidden, "forbidden", "Delegation denied for "+actor.PrimaryEmail)
@@ -41,10 +41,37 @@ func delegateJSON(email string) map[string]string {
 	return map[string]string{"delegateEmail": email, "verificationStatus": "accepted"}
 }
 
+// SetAliases gives the user with the email or id other addresses, which
+// Gmail refuses as a delegate (a delegate is named by its primary
+// address). They live beside User, in the state of this file.
+func (s *Server) SetAliases(key string, aliases ...string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u := s.findLocked(key, true)
+	if u == nil {
+		return false
+	}
+	var lowered []string
+	for _, a := range aliases {
+		lowered = append(lowered, strings.ToLower(strings.TrimSpace(a)))
+	}
+	s.aliasesLocked()[u.ID] = lowered
+	return true
+}
+
+func (s *Server) aliasesLocked() map[string][]string {
+	m, ok := s.ext["aliases"].(map[string][]string)
+	if !ok {
+		m = map[string][]string{}
+		s.ext["aliases"] = m
+	}
+	return m
+}
+
 // aliasOwnerLocked is the user whose alias email is, or nil.
 func (s *Server) aliasOwnerLocked(email string) *User {
-	for _, u := range s.users {
-		if !u.Deleted && slices.Contains(u.Aliases, email) {
+	for id, as := range s.aliasesLocked() {
+		if u := s.users[id]; u != nil && !u.Deleted && slices.Contains(as, email) {
 			return u
 		}
 	}
@@ -56,7 +83,7 @@ func (s *Server) aliasOwnerLocked(email string) *User {
 func (s *Server) gmailRoutes() {
 	s.route("POST /gmail/v1/users/{userId}/settings/delegates", scopeGmailSharing, false, s.createDelegate)
 	s.route("GET /gmail/v1/users/{userId}/settings/delegates", scopeGmailBasic, false, func(w http.ResponseWriter, r *http.Request, actor *User) {
-		if !mailboxOr403(w, r, actor) {
+		if !s.mailboxOr403(w, r, actor) {
 			return
 		}
 		// Google leaves the field out when there are none.
@@ -71,7 +98,7 @@ func (s *Server) gmailRoutes() {
 		writeJSON(w, http.StatusOK, body)
 	})
 	s.route("GET /gmail/v1/users/{userId}/settings/delegates/{delegateEmail}", scopeGmailBasic, false, func(w http.ResponseWriter, r *http.Request, actor *User) {
-		if !mailboxOr403(w, r, actor) {
+		if !s.mailboxOr403(w, r, actor) {
 			return
 		}
 		email := strings.ToLower(r.PathValue("delegateEmail"))
@@ -82,7 +109,7 @@ func (s *Server) gmailRoutes() {
 		writeJSON(w, http.StatusOK, delegateJSON(email))
 	})
 	s.route("DELETE /gmail/v1/users/{userId}/settings/delegates/{delegateEmail}", scopeGmailSharing, false, func(w http.ResponseWriter, r *http.Request, actor *User) {
-		if !mailboxOr403(w, r, actor) {
+		if !s.mailboxOr403(w, r, actor) {
 			return
 		}
 		email := strings.ToLower(r.PathValue("delegateEmail"))
@@ -102,7 +129,7 @@ func (s *Server) gmailRoutes() {
 // Google's answers carry in practice (alreadyExists 409, invalidArgument
 // and failedPrecondition 400), the texts are the fake's.
 func (s *Server) createDelegate(w http.ResponseWriter, r *http.Request, actor *User) {
-	if !mailboxOr403(w, r, actor) {
+	if !s.mailboxOr403(w, r, actor) {
 		return
 	}
 	var in struct {

@@ -86,9 +86,6 @@ type User struct {
 	// Deleted users answer 404 but can be undeleted.
 	Deleted   bool
 	DeletedAt time.Time
-	// Aliases are other addresses of the user; Gmail refuses one as a
-	// delegate (a delegate is named by its primary address).
-	Aliases []string
 }
 
 // Token is an OAuth token a user granted to an app.
