@@ -17,14 +17,6 @@ func (g *Google) hold(ctx context.Context, req connectors.Request) (connectors.R
 	return connectors.Result{}, notYet("place a Vault hold")
 }
 
-func (g *Google) transferFiles(ctx context.Context, req connectors.Request) (connectors.Result, error) {
-	return connectors.Result{}, notYet("transfer Drive and Calendar")
-}
-
-func (g *Google) delegateMail(ctx context.Context, req connectors.Request) (connectors.Result, error) {
-	return connectors.Result{}, notYet("delegate the mailbox")
-}
-
 func (g *Google) deactivate(ctx context.Context, req connectors.Request) (connectors.Result, error) {
 	return connectors.Result{}, notYet("remove licenses")
 }
