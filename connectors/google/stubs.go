@@ -21,10 +21,6 @@ func (g *Google) revokeGrants(ctx context.Context, req connectors.Request) (conn
 	return connectors.Result{}, notYet("revoke OAuth tokens")
 }
 
-func (g *Google) hold(ctx context.Context, req connectors.Request) (connectors.Result, error) {
-	return connectors.Result{}, notYet("place a Vault hold")
-}
-
 func (g *Google) transferFiles(ctx context.Context, req connectors.Request) (connectors.Result, error) {
 	return connectors.Result{}, notYet("transfer Drive and Calendar")
 }
@@ -33,13 +29,6 @@ func (g *Google) delegateMail(ctx context.Context, req connectors.Request) (conn
 	return connectors.Result{}, notYet("delegate the mailbox")
 }
 
-func (g *Google) deactivate(ctx context.Context, req connectors.Request) (connectors.Result, error) {
-	return connectors.Result{}, notYet("remove licenses")
-}
-
 func (g *Google) deleteUser(ctx context.Context, req connectors.Request) (connectors.Result, error) {
 	return connectors.Result{}, notYet("delete the user")
 }
-
-// DefaultLicenses are the common Google Workspace SKUs.
-func DefaultLicenses() []License { return nil }

@@ -86,6 +86,9 @@ type User struct {
 	// Deleted users answer 404 but can be undeleted.
 	Deleted   bool
 	DeletedAt time.Time
+	// VaultDenied users have no Vault license or no Vault role (Manage
+	// Matters and Manage Holds): Vault answers them 403 PERMISSION_DENIED.
+	VaultDenied bool
 }
 
 // Token is an OAuth token a user granted to an app.
