@@ -72,7 +72,7 @@ func (c *Client) tokenFor(ctx context.Context, scope string) error {
 		return errors.New("google: the client carries no token source")
 	}
 	if _, err := t.Source.Token(); err != nil {
-		return c.fail(call{what: "get a token for the " + scopeName(scope) + " scope", scope: scope, subject: c.admin}, err)
+		return c.fail(call{what: "act as " + c.admin + " with the " + scopeName(scope) + " scope", scope: scope, subject: c.admin}, err)
 	}
 	return nil
 }
@@ -85,9 +85,9 @@ func (c *Client) tokenFix(err error, scope string) string {
 	}
 	id := c.clientID()
 	if id == "" {
-		id = "the service account's client id"
+		id = "the service account"
 	}
-	return fmt.Sprintf("%s: give %s the scope %s", delegationPath, id, scope)
+	return fmt.Sprintf("%s: give client id %s the scope %s", delegationPath, id, scope)
 }
 
 // clientID is the service account's OAuth client id from its key: the
