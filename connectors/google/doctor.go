@@ -83,11 +83,11 @@ func (c *Client) tokenFix(err error, scope string) string {
 	if strings.Contains(offboard.ErrorMessage(err), "invalid_grant") {
 		return "google.admin_email must be an active (not suspended) administrator of the Workspace, and the service account key current"
 	}
-	id := c.clientID()
-	if id == "" {
-		id = "the service account"
+	who := "the service account's client id"
+	if id := c.clientID(); id != "" {
+		who = "client id " + id
 	}
-	return fmt.Sprintf("%s: give client id %s the scope %s", delegationPath, id, scope)
+	return fmt.Sprintf("%s: give %s the scope %s", delegationPath, who, scope)
 }
 
 // clientID is the service account's OAuth client id from its key: the

@@ -138,21 +138,38 @@ func (g *Google) deactivate(ctx context.Context, req connectors.Request) (connec
 	return res, nil
 }
 
-// licenseReport puts the license names and, where the prices name them
-// (by SKU id, configured name or Google's SKU name), their monthly cost
-// in the evidence.
+// priceKey is a price's key in the form YAML keys are usually written:
+// "Google Workspace Business Plus" is also google_workspace_business_plus.
+var priceKey = strings.NewReplacer(" ", "_", "-", "_")
+
+// price is the monthly seat price of a license, by SKU id, configured
+// name or Google's SKU name (any case, spaces or underscores).
+func (g *Google) price(l heldLicense) (float64, bool) {
+	for _, k := range []string{l.SKUID, l.Name, l.skuName} {
+		if k == "" {
+			continue
+		}
+		if p, ok := g.prices[lower(k)]; ok {
+			return p, true
+		}
+		if p, ok := g.prices[priceKey.Replace(lower(k))]; ok {
+			return p, true
+		}
+	}
+	return 0, false
+}
+
+// licenseReport puts the license names and, where the prices name them,
+// their monthly cost in the evidence.
 func (g *Google) licenseReport(held []heldLicense, ev map[string]string) {
 	var names []string
 	var cost float64
 	priced := false
 	for _, l := range held {
 		names = append(names, l.label())
-		for _, k := range []string{l.SKUID, l.Name, l.skuName} {
-			if p, ok := g.prices[lower(k)]; ok && k != "" {
-				cost += p
-				priced = true
-				break
-			}
+		if p, ok := g.price(l); ok {
+			cost += p
+			priced = true
 		}
 	}
 	ev["licenses"] = strings.Join(names, ", ")

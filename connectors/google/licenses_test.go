@@ -89,7 +89,7 @@ func TestGoogle_DeactivateNothingHeld(t *testing.T) {
 }
 
 func TestGoogle_DeactivateDefaultsCoverWorkspaceEditions(t *testing.T) {
-	g, fake := newGoogleWith(t, google.Settings{Prices: map[string]float64{"google workspace business plus": 22}}, "Google-Apps/1010020025")
+	g, fake := newGoogleWith(t, google.Settings{Prices: map[string]float64{"google_workspace_business_plus": 22}}, "Google-Apps/1010020025")
 	res, err := run(t, g, "google.deactivate", offboard.Target{Email: "jane@example.com"})
 	if err != nil || !res.Verified || res.Evidence["licenses"] != "Google Workspace Business Plus" || res.Evidence["monthly_seat_cost"] != "22.00" {
 		t.Fatalf("%+v %v", res, err)
