@@ -278,3 +278,44 @@ func (g *Google) heldNow(ctx context.Context, svc *vault.Service, matterID, hold
 	}
 	return false, "", nil
 }
+
+// caseHolds are the ids of the holds of the case's Vault matter that hold
+// the person, with what was checked for the evidence. Vault stops holding
+// an account whose license goes, so deactivation asks first. When Vault
+// cannot be asked (the ediscovery scope not delegated, or no Vault
+// license or role: then offboard placed no hold either) the note says
+// so and no error is returned; holds placed by hand in other matters are
+// not looked for (each matter is a request).
+func (g *Google) caseHolds(ctx context.Context, caseID offboard.CaseID, person offboard.Target) (ids []string, note string, err error) {
+	if caseID == "" {
+		return nil, "not checked: the job has no case id", nil
+	}
+	name := MatterName(caseID, person.Email)
+	svc, err := g.c.Vault(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	matter, err := g.findMatter(ctx, svc, name)
+	if offboard.ErrorCode(err) == offboard.EFORBIDDEN {
+		return nil, "not checked: " + offboard.ErrorMessage(err), nil
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	if matter == nil {
+		return nil, "no open Vault matter " + name, nil
+	}
+	holds, err := g.listHolds(ctx, svc, matter.MatterId)
+	if err != nil {
+		return nil, "", err
+	}
+	for _, h := range holds {
+		for _, a := range h.Accounts {
+			if heldBy(a, person) {
+				ids = append(ids, h.HoldId)
+				break
+			}
+		}
+	}
+	return ids, fmt.Sprintf("the Vault matter %s holds the account in %d holds", name, len(ids)), nil
+}

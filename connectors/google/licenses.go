@@ -84,8 +84,10 @@ func (l License) label() string {
 // deactivate removes the configured Workspace licenses the user holds,
 // with the license report (names and monthly cost from the prices), and
 // reads each back (get answers 404 once it is gone). Nothing held is
-// AlreadyDone. Requests: one users.get, one get per configured SKU, and
-// a delete and a get per held one.
+// AlreadyDone. A person the case's Vault matter holds keeps the licenses
+// (a permanent error says why). Requests: one users.get, one get per
+// configured SKU, and with something held the Vault check (one or two)
+// and a delete and a get per held license.
 func (g *Google) deactivate(ctx context.Context, req connectors.Request) (connectors.Result, error) {
 	// The Licensing API names the user by primary email: an alias or a
 	// stale address would read as "holds nothing".
@@ -104,6 +106,21 @@ func (g *Google) deactivate(ctx context.Context, req connectors.Request) (connec
 	if len(held) == 0 {
 		return connectors.Result{Verified: true, AlreadyDone: true, UserID: u.Id, Evidence: ev,
 			Summary: fmt.Sprintf("%s holds none of the %d Google Workspace licenses offboard removes", email, len(g.licenses))}, nil
+	}
+	// Google: "Without a license, the user is no longer on hold." A
+	// person the case put on hold keeps their licenses until Legal
+	// releases the hold.
+	person := offboard.Target{Email: email, UserIDs: map[string]string{System: u.Id}}
+	holds, note, err := g.caseHolds(ctx, req.CaseID, person)
+	if err != nil {
+		return connectors.Result{}, err
+	}
+	ev["vault_hold_check"] = note
+	if len(holds) > 0 {
+		return connectors.Result{}, offboard.Errorf(offboard.ECONFLICT,
+			"%s is on a Google Vault hold (matter %q): removing the Workspace license would release the hold, as Google drops unlicensed accounts from holds. "+
+				"Keep the licenses (or assign an Archived User license in the Admin console) and mark the task done, or retry once Legal has released the hold",
+			email, MatterName(req.CaseID, email))
 	}
 	svc, err := g.c.Licensing(ctx)
 	if err != nil {

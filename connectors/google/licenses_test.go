@@ -35,7 +35,7 @@ func TestGoogle_DeactivateRemovesHeldLicenses(t *testing.T) {
 	}
 	// Gemini Security is held but not configured: it stays.
 	g, fake := newGoogleWith(t, settings, "Google-Apps/1010020028", "101068/1010680001", "101047/1010470006")
-	res, err := run(t, g, "google.deactivate", offboard.Target{Email: "Jane@Example.com"})
+	res, err := runCase(t, g, "google.deactivate", "OFF-0001", offboard.Target{Email: "Jane@Example.com"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,10 +48,15 @@ func TestGoogle_DeactivateRemovesHeldLicenses(t *testing.T) {
 		ev["license_count"] != "2" || ev["monthly_seat_cost"] != "35.60" || ev["read_back"] != "0 of 2 removed licenses still assigned" {
 		t.Fatalf("result %+v", res)
 	}
-	// users.get, a get per configured SKU, a delete and a get per held one.
+	if res.Evidence["vault_hold_check"] != "no open Vault matter offboard OFF-0001 jane@example.com" {
+		t.Fatalf("vault check %q", res.Evidence["vault_hold_check"])
+	}
+	// users.get, a get per configured SKU, the case's Vault matter, a
+	// delete and a get per held one.
 	var deletes, gets int
 	for _, c := range apiCalls(fake, 1) {
 		switch {
+		case c == "GET /v1/matters":
 		case strings.HasPrefix(c, "DELETE /apps/licensing/v1/product/") && strings.HasSuffix(c, "/user/jane@example.com"):
 			deletes++
 		case strings.HasPrefix(c, "GET /apps/licensing/v1/product/"):
@@ -60,7 +65,7 @@ func TestGoogle_DeactivateRemovesHeldLicenses(t *testing.T) {
 			t.Fatalf("unexpected request %s", c)
 		}
 	}
-	if n := fake.APIRequests(); n != 8 || deletes != 2 || gets != 5 {
+	if n := fake.APIRequests(); n != 9 || deletes != 2 || gets != 5 {
 		t.Fatalf("%d requests (%d deletes, %d gets): %q", n, deletes, gets, apiCalls(fake, 0))
 	}
 
@@ -119,5 +124,28 @@ func TestGoogle_DeactivateRefusals(t *testing.T) {
 	}
 	if jane, _ := fake.User("jane@example.com"); len(jane.Licenses) != 1 {
 		t.Fatal("a license went without the scope")
+	}
+}
+
+// Google drops an unlicensed account from its holds: a person the case
+// put on hold keeps their licenses.
+func TestGoogle_DeactivateKeepsLicensesUnderHold(t *testing.T) {
+	g, fake := newGoogleWith(t, google.Settings{}, "Google-Apps/1010020025")
+	if _, err := runCase(t, g, "google.hold", "OFF-0001", offboard.Target{Email: "jane@example.com"}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := runCase(t, g, "google.deactivate", "OFF-0001", offboard.Target{Email: "jane@example.com"})
+	if offboard.ErrorCode(err) != offboard.ECONFLICT || !strings.Contains(err.Error(), "Vault hold") || !strings.Contains(err.Error(), "Archived User") {
+		t.Fatalf("err = %v", err)
+	}
+	if jane, _ := fake.User("jane@example.com"); len(jane.Licenses) != 1 {
+		t.Fatalf("licenses removed under a hold: %v", jane.Licenses)
+	}
+	// Without Vault (no license or role for the admin) there can be no
+	// hold of the case: the removal goes on and the evidence says so.
+	fake.UpdateUser(googletest.Admin, func(u *googlefake.User) { u.VaultDenied = true })
+	res, err := runCase(t, g, "google.deactivate", "OFF-0002", offboard.Target{Email: "jane@example.com"})
+	if err != nil || !res.Verified || !strings.HasPrefix(res.Evidence["vault_hold_check"], "not checked: ") {
+		t.Fatalf("%+v %v", res, err)
 	}
 }
