@@ -56,13 +56,31 @@ func heldBy(a *vault.HeldAccount, t offboard.Target) bool {
 	return a.Email != "" && lower(a.Email) == lower(t.Email)
 }
 
-// heldAccount names the person for Vault: the Directory id when a
-// previous action found it, else the email (Vault takes either).
-func heldAccount(t offboard.Target) *vault.HeldAccount {
+// heldAccounts name the person for Vault, in the order to try: the
+// Directory id when a previous action found it, then the email (Vault
+// takes either; a stale id is refused as invalid).
+func heldAccounts(t offboard.Target) []*vault.HeldAccount {
+	byEmail := &vault.HeldAccount{Email: lower(t.Email)}
 	if id := t.UserID(System); id != "" {
-		return &vault.HeldAccount{AccountId: id}
+		return []*vault.HeldAccount{{AccountId: id}, byEmail}
 	}
-	return &vault.HeldAccount{Email: lower(t.Email)}
+	return []*vault.HeldAccount{byEmail}
+}
+
+// eachAccount runs f with each way of naming the person until one is not
+// refused as invalid, and returns the last error mapped.
+func (g *Google) eachAccount(t offboard.Target, cl call, f func(*vault.HeldAccount) error) error {
+	var ferr error
+	for _, a := range heldAccounts(t) {
+		err := f(a)
+		if err == nil {
+			return nil
+		}
+		if ferr = g.c.vaultFail(cl, err); offboard.ErrorCode(ferr) != offboard.EINVALID {
+			return ferr
+		}
+	}
+	return ferr
 }
 
 // holdPlan is what hold found or did for one corpus.
@@ -185,30 +203,36 @@ func (g *Google) holdCorpus(ctx context.Context, svc *vault.Service, req connect
 		}
 	}
 	p.changed = true
-	what := "place a Vault " + corpus + " hold on " + req.Target.Email
+	cl := call{what: "place a Vault " + corpus + " hold on " + req.Target.Email, scope: ScopeVault, subject: g.c.admin}
 	if target != nil {
 		p.holdID = target.HoldId
-		a, err := svc.Matters.Holds.Accounts.Create(matterID, target.HoldId, heldAccount(req.Target)).Context(ctx).Do()
-		if err != nil {
-			// A conflict is an account already held: the read-back decides.
-			if ferr := g.c.vaultFail(call{what: what, scope: ScopeVault, subject: g.c.admin}, err); offboard.ErrorCode(ferr) != offboard.ECONFLICT {
-				return p, ferr
+		err := g.eachAccount(req.Target, cl, func(in *vault.HeldAccount) error {
+			a, err := svc.Matters.Holds.Accounts.Create(matterID, target.HoldId, in).Context(ctx).Do()
+			if err == nil {
+				p.accountID = a.AccountId
 			}
-		}
-		if a != nil {
-			p.accountID = a.AccountId
+			return err
+		})
+		// A conflict is an account already held: the read-back decides.
+		if err != nil && offboard.ErrorCode(err) != offboard.ECONFLICT {
+			return p, err
 		}
 		return p, nil
 	}
-	h := &vault.Hold{Name: "offboard " + string(req.CaseID) + " " + strings.ToLower(corpus), Corpus: corpus,
-		Accounts: []*vault.HeldAccount{heldAccount(req.Target)}}
+	h := &vault.Hold{Name: "offboard " + string(req.CaseID) + " " + strings.ToLower(corpus), Corpus: corpus}
 	if corpus == "DRIVE" {
 		// Files the person keeps in shared drives are theirs to lose too.
 		h.Query = &vault.CorpusQuery{DriveQuery: &vault.HeldDriveQuery{IncludeSharedDriveFiles: true}}
 	}
-	out, err := svc.Matters.Holds.Create(matterID, h).Context(ctx).Do()
+	var out *vault.Hold
+	err := g.eachAccount(req.Target, cl, func(in *vault.HeldAccount) error {
+		h.Accounts = []*vault.HeldAccount{in}
+		var err error
+		out, err = svc.Matters.Holds.Create(matterID, h).Context(ctx).Do()
+		return err
+	})
 	if err != nil {
-		return p, g.c.vaultFail(call{what: what, scope: ScopeVault, subject: g.c.admin}, err)
+		return p, err
 	}
 	if out.HoldId == "" {
 		return p, fmt.Errorf("google: Vault created the %s hold without an id", corpus)

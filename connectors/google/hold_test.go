@@ -90,9 +90,11 @@ func TestGoogle_HoldPlacesAndRerunReuses(t *testing.T) {
 		t.Fatalf("%d matters after the rerun", n)
 	}
 
-	// Another case of the same person has its own matter.
-	if _, err := runCase(t, g, "google.hold", "OFF-0008", offboard.Target{Email: "jane@example.com"}); err != nil {
-		t.Fatal(err)
+	// Another case of the same person has its own matter; a stale id
+	// (Vault refuses it) falls back to the email.
+	res, err = runCase(t, g, "google.hold", "OFF-0008", offboard.Target{Email: "jane@example.com", UserIDs: map[string]string{"google": "999"}})
+	if err != nil || !res.Verified || res.UserID != jane.ID {
+		t.Fatalf("stale id: %+v %v", res, err)
 	}
 	if n := len(fake.Matters()); n != 2 {
 		t.Fatalf("%d matters, want one per case", n)
