@@ -173,9 +173,9 @@ func (s *Server) holdJSON(h *VaultHold, full bool) map[string]any {
 	return out
 }
 
-// page is one page of a list: pageSize (0 is the maximum) and the opaque
-// pageToken the previous page gave (here an offset).
-func page(w http.ResponseWriter, r *http.Request, n int) (start, end int, next string, ok bool) {
+// vaultPage is one page of a Vault list: pageSize (0 is the maximum)
+// and the opaque pageToken the previous page gave (here an offset).
+func vaultPage(w http.ResponseWriter, r *http.Request, n int) (start, end int, next string, ok bool) {
 	size := vaultMaxPage
 	if v := r.URL.Query().Get("pageSize"); v != "" {
 		p, err := strconv.Atoi(v)
@@ -248,7 +248,7 @@ func (s *Server) vaultRoutes() {
 				mine = append(mine, m)
 			}
 		}
-		start, end, next, ok := page(w, r, len(mine))
+		start, end, next, ok := vaultPage(w, r, len(mine))
 		if !ok {
 			return
 		}
@@ -319,7 +319,7 @@ func (s *Server) vaultRoutes() {
 		if m == nil {
 			return
 		}
-		start, end, next, ok := page(w, r, len(m.Holds))
+		start, end, next, ok := vaultPage(w, r, len(m.Holds))
 		if !ok {
 			return
 		}
