@@ -13,8 +13,8 @@ import (
 	"github.com/offboard-dev/offboard/connectors/google/googletest"
 )
 
-// client acts as admin against a fake with jane@example.com.
-func client(t *testing.T, admin string) (*google.Client, *googletest.Server, string) {
+// vaultClient acts as admin against a fake with jane@example.com.
+func vaultClient(t *testing.T, admin string) (*google.Client, *googletest.Server, string) {
 	t.Helper()
 	fake := googletest.New(t)
 	jane := fake.AddUser(googletest.User{PrimaryEmail: "jane@example.com", GivenName: "Jane", FamilyName: "Doe"})
@@ -33,7 +33,7 @@ func status(err error) int {
 }
 
 func TestServer_VaultHolds(t *testing.T) {
-	c, fake, jane := client(t, googletest.Admin)
+	c, fake, jane := vaultClient(t, googletest.Admin)
 	ctx := context.Background()
 	svc, err := c.Vault(ctx)
 	if err != nil {
@@ -90,7 +90,7 @@ func TestServer_VaultHolds(t *testing.T) {
 }
 
 func TestServer_VaultMattersPage(t *testing.T) {
-	c, fake, _ := client(t, googletest.Admin)
+	c, fake, _ := vaultClient(t, googletest.Admin)
 	for range 150 {
 		fake.AddMatter(googlefake.VaultMatter{Name: "m"}, googletest.Admin)
 	}
@@ -110,7 +110,7 @@ func TestServer_VaultMattersPage(t *testing.T) {
 }
 
 func TestServer_Licensing(t *testing.T) {
-	c, fake, _ := client(t, googletest.Admin)
+	c, fake, _ := vaultClient(t, googletest.Admin)
 	fake.UpdateUser("jane@example.com", func(u *googlefake.User) { u.Licenses = []string{"Google-Apps/1010020025"} })
 	svc, _ := c.Licensing(context.Background())
 	a, err := svc.LicenseAssignments.Get("Google-Apps", "1010020025", "jane@example.com").Do()
