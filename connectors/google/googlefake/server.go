@@ -89,6 +89,9 @@ type User struct {
 	// OrgUnitPath is the user's organizational unit ("" is the root, "/");
 	// users.undelete puts the user back into the one it names.
 	OrgUnitPath string
+	// VaultDenied users have no Vault license or no Vault role (Manage
+	// Matters and Manage Holds): Vault answers them 403 PERMISSION_DENIED.
+	VaultDenied bool
 }
 
 // Token is an OAuth token a user granted to an app.
