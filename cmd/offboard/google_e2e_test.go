@@ -1,0 +1,127 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/offboard-dev/offboard"
+	"github.com/offboard-dev/offboard/connectors/google/googletest"
+	"github.com/offboard-dev/offboard/internal/testclock"
+)
+
+// googleConsoleToken signs the console in as an admin in the Google tests.
+const googleConsoleToken = "console-token-google-0123456789"
+
+// A company on Google Workspace alone (no Okta) offboards Jane, who
+// resigned: nothing touches her Google account before her last day; at
+// the revocation point serve suspends her account and signs her out of
+// every Google session in the fake through Google's client libraries,
+// each task done with Google's answer as evidence, the case holds no Okta
+// task, and the console's card shows both done.
+func TestServe_GoogleLastDay(t *testing.T) {
+	fake := googletest.New(t)
+	// Everyone the case names is in the Workspace before serve starts.
+	for _, p := range []struct{ email, given, family string }{
+		{"mona.manager@example.com", "Mona", "Manager"}, {"hana.hr@example.com", "Hana", "HR"},
+		{"ivan.it@example.com", "Ivan", "IT"}, {"ada.admin@example.com", "Ada", "Admin"},
+	} {
+		fake.AddUser(googletest.User{PrimaryEmail: p.email, GivenName: p.given, FamilyName: p.family})
+	}
+	janeID := fake.AddUser(googletest.User{PrimaryEmail: "jane.doe@example.com", GivenName: "Jane", FamilyName: "Doe",
+		DriveFiles: 12, CalendarEvents: 3})
+
+	start := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	clock := testclock.New(start)
+	dir := t.TempDir()
+	cfgPath := writeConfig(t, dir, googleSectionYAML(t, dir, fake)+
+		"console:\n  enabled: true\n  token: \""+googleConsoleToken+"\"\n")
+	app := startApp(t, cfgPath, wireOptions{clock: clock})
+
+	lastDay := start.AddDate(0, 0, 3)
+	body := fmt.Sprintf(`{"employee":{"email":"jane.doe@example.com","name":"Jane Doe","manager_email":"mona.manager@example.com"},"kind":"voluntary","last_day":%q}`,
+		lastDay.Format(time.DateOnly))
+	r := call(t, "POST", app.url+"/api/v1/cases", hrToken, body)
+	if r.status != 201 {
+		t.Fatalf("create = %d %s", r.status, r.body)
+	}
+	v := r.view(t)
+	for _, k := range []string{"google_suspend", "google_clear_sessions"} {
+		task := taskByKey(v, k)
+		if task == nil || task.Status != offboard.TaskScheduled || task.RunAt == nil {
+			t.Fatalf("%s = %+v, want scheduled for the last day", k, task)
+		}
+		if got := task.RunAt.UTC().Format("2006-01-02 15:04"); got != lastDay.Format(time.DateOnly)+" 18:00" {
+			t.Fatalf("%s runs at %s, want the last day's 18:00", k, got)
+		}
+	}
+	for _, task := range v.Tasks {
+		if strings.HasPrefix(task.Key, "okta_") || strings.HasPrefix(task.Key, "entra_") {
+			t.Errorf("a Google-only company's case has the task %s", task.Key)
+		}
+	}
+	// The workers poll; still nothing reaches Google before the last day.
+	time.Sleep(700 * time.Millisecond)
+	if n := fake.APIRequests(); n != 0 {
+		t.Fatalf("%d requests reached Google before the last day: %+v", n, fake.Requests())
+	}
+
+	clock.Set(time.Date(lastDay.Year(), lastDay.Month(), lastDay.Day(), 18, 1, 0, 0, time.UTC))
+	eventually(t, "suspended and signed out in Google", func() bool {
+		v = readCase(t, app, "OFF-0001")
+		for _, k := range []string{"google_suspend", "google_clear_sessions"} {
+			if taskByKey(v, k).Status != offboard.TaskDone {
+				return false
+			}
+		}
+		return true
+	})
+	jane, _ := fake.User(janeID)
+	if !jane.Suspended || jane.SignOuts != 1 {
+		t.Fatalf("Jane in Google after the last day: suspended %v, sign-outs %d", jane.Suspended, jane.SignOuts)
+	}
+	if ev := taskByKey(v, "google_suspend").Evidence; ev["user_id"] != janeID || ev["suspended"] != "true" ||
+		ev["primary_email"] != "jane.doe@example.com" {
+		t.Errorf("suspend evidence %v", ev)
+	}
+	if ev := taskByKey(v, "google_clear_sessions").Evidence; !strings.Contains(ev["signed_out"], "users.signOut") {
+		t.Errorf("sign-out evidence %v", ev)
+	}
+	if v.Case.UserIDs["google"] != janeID {
+		t.Errorf("case user ids %v, want google → Jane's Directory id", v.Case.UserIDs)
+	}
+	// The suspension was Google's first write, as the safe order wants; the
+	// service account acted as the configured admin.
+	for _, req := range fake.Requests() {
+		if req.Path == "/token" || req.Method == "GET" {
+			continue
+		}
+		if req.Method != "PUT" || !strings.HasSuffix(req.Path, "/users/"+janeID) && !strings.HasSuffix(req.Path, "/users/jane.doe@example.com") {
+			t.Errorf("first write to Google = %s %s, want the suspension", req.Method, req.Path)
+		}
+		if req.Subject != googletest.Admin {
+			t.Errorf("the suspension acted as %q, want %s", req.Subject, googletest.Admin)
+		}
+		break
+	}
+
+	// The IT card in the console shows both done, with Google's evidence.
+	code, page := getPage(t, app.url+"/console/rooms/OFF-0001", googleConsoleToken)
+	if code != 200 {
+		t.Fatalf("console room = %d", code)
+	}
+	_, itCard, found := strings.Cut(page, `aria-label="IT tasks · Jane Doe"`)
+	itCard, _, _ = strings.Cut(itCard, "</section>")
+	if !found {
+		t.Fatalf("no IT card in the room:\n%.2000s", page)
+	}
+	for _, title := range []string{"Suspend the Google Workspace account", "Sign out of every Google session"} {
+		if !strings.Contains(itCard, "<h3>"+title+`</h3><span class="badge tone-good">Done`) {
+			t.Errorf("the IT card does not show %q done:\n%s", title, itCard)
+		}
+	}
+	if !strings.Contains(itCard, "Evidence: Google Workspace account suspended") {
+		t.Errorf("the IT card lacks the suspension's evidence:\n%s", itCard)
+	}
+}
