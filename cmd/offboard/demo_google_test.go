@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/offboard-dev/offboard"
 	googleconn "github.com/offboard-dev/offboard/connectors/google"
 	"github.com/offboard-dev/offboard/connectors/google/googlefake"
 	"github.com/offboard-dev/offboard/connectors/google/googletest"
@@ -130,4 +131,36 @@ func googleSectionYAML(t testing.TB, dir string, fake *googletest.Server) string
 	}
 	return fmt.Sprintf("google:\n  service_account_key_file: google-key.json\n  admin_email: %q\n  api_url: %q\n",
 		googletest.Admin, fake.URL)
+}
+
+// With demo: true and demo_flavour: google, serve starts the fake Google
+// APIs with the demo people: Jane's involuntary case suspends her Google
+// account and signs her out through Google's client libraries at once,
+// with the fake's answers as evidence, and has no Okta task.
+func TestServe_GoogleDemoRevokes(t *testing.T) {
+	app := startApp(t, writeConfig(t, t.TempDir(), "demo: true\ndemo_flavour: google\nconsole:\n  enabled: true\n"), wireOptions{})
+	if r := call(t, "POST", app.url+"/api/v1/cases", hrToken, involuntaryJane); r.status != 201 {
+		t.Fatalf("create = %d %s", r.status, r.body)
+	}
+	var v offboard.CaseView
+	eventually(t, "the demo's Google suspension and sign-out done", func() bool {
+		v = readCase(t, app, "OFF-0001")
+		for _, k := range []string{"google_suspend", "google_clear_sessions"} {
+			if task := taskByKey(v, k); task == nil || task.Status != offboard.TaskDone {
+				return false
+			}
+		}
+		return true
+	})
+	if ev := taskByKey(v, "google_suspend").Evidence; ev["primary_email"] != "jane.doe@example.com" || ev["suspended"] != "true" {
+		t.Errorf("suspend evidence %v", ev)
+	}
+	for _, task := range v.Tasks {
+		if strings.HasPrefix(task.Key, "okta_") {
+			t.Errorf("the Google demo's case has the Okta task %s", task.Key)
+		}
+	}
+	if code, body := getPage(t, app.url+"/", ""); code != 200 || !strings.Contains(body, "DEMO") {
+		t.Fatalf("dashboard without the DEMO banner: %d", code)
+	}
 }

@@ -1,12 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/offboard-dev/offboard"
+	"github.com/offboard-dev/offboard/connectors/bamboohr/bamboohrtest"
 	"github.com/offboard-dev/offboard/connectors/google/googletest"
 	"github.com/offboard-dev/offboard/internal/testclock"
 )
@@ -123,5 +125,67 @@ func TestServe_GoogleLastDay(t *testing.T) {
 	}
 	if !strings.Contains(itCard, "Evidence: Google Workspace account suspended") {
 		t.Errorf("the IT card lacks the suspension's evidence:\n%s", itCard)
+	}
+}
+
+// The webhook was lost and the company is on Google Workspace alone:
+// BambooHR says Jane was dismissed yesterday, her Google account is still
+// active. The reconciliation reads her status from Google, opens the
+// case, and the runner suspends her account.
+func TestServe_ReconcileWithGoogle(t *testing.T) {
+	fake := googletest.New(t)
+	janeID := fake.AddUser(googletest.User{PrimaryEmail: "jane.doe@example.com", GivenName: "Jane", FamilyName: "Doe"})
+	bamboo := bamboohrtest.New(t)
+	yesterday := time.Now().UTC().AddDate(0, 0, -1).Format(time.DateOnly)
+	bamboo.AddEmployee(bamboohrtest.Employee{ID: "4242", Fields: map[string]string{
+		"firstName": "Jane", "lastName": "Doe", "workEmail": "jane.doe@example.com", "status": "Inactive",
+		"employmentHistoryStatus": "Terminated", "terminationDate": yesterday, "terminationType": "Dismissal",
+	}})
+	dir := t.TempDir()
+	cfgPath := writeConfig(t, dir, googleSectionYAML(t, dir, fake)+fmt.Sprintf("hris:\n  bamboohr:\n    api_key: %q\n    subdomain: %q\n",
+		bamboohrtest.Key, bamboohrtest.Subdomain))
+	live := startApp(t, cfgPath, wireOptions{bamboohrBaseURL: bamboo.URL()})
+	if live.app.reconciler == nil || live.app.reconcileIdP != "google" {
+		t.Fatalf("reconciliation against %q, off because %q", live.app.reconcileIdP, live.app.reconcileOff)
+	}
+	var v offboard.CaseView
+	eventually(t, "suspended in Google", func() bool {
+		v = readCase(t, live, "OFF-0001")
+		u, _ := fake.User(janeID)
+		task := taskByKey(v, "google_suspend")
+		return u.Suspended && task != nil && task.Status == offboard.TaskDone
+	})
+	if v.Case.Source != "reconcile:bamboohr" || !strings.Contains(v.Case.Notes, "Google Workspace") {
+		t.Fatalf("case source %q notes %q", v.Case.Source, v.Case.Notes)
+	}
+}
+
+// The startup log says Google Workspace is on, whom it acts as and that
+// it is the identity system; without a google section it says how to turn
+// it on. The service account key never reaches the log.
+func TestLogStartup_Google(t *testing.T) {
+	fake := googletest.New(t)
+	dir := t.TempDir()
+	var logs bytes.Buffer
+	app := startAppLogging(t, writeConfig(t, dir, googleSectionYAML(t, dir, fake)), wireOptions{}, &logs)
+	app.app.logStartup() // as serve does after wiring
+	app.stop()
+	out := logs.String()
+	for _, want := range []string{"identity systems on", "systems=google", "Google Workspace on", "admin_email=" + googletest.Admin,
+		`connector on" connector=google`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the startup log lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "PRIVATE KEY") || strings.Contains(out, "connector=okta") {
+		t.Errorf("the startup log has the key or an Okta connector:\n%s", out)
+	}
+
+	logs.Reset()
+	app = startAppLogging(t, writeConfig(t, t.TempDir(), ""), wireOptions{}, &logs)
+	app.app.logStartup()
+	app.stop()
+	if out := logs.String(); !strings.Contains(out, "Google Workspace off") || !strings.Contains(out, "google.service_account_key") {
+		t.Errorf("the startup log without Google:\n%s", out)
 	}
 }
