@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -162,5 +163,31 @@ func TestServe_GoogleDemoRevokes(t *testing.T) {
 	}
 	if code, body := getPage(t, app.url+"/", ""); code != 200 || !strings.Contains(body, "DEMO") {
 		t.Fatalf("dashboard without the DEMO banner: %d", code)
+	}
+}
+
+// The redactor hides the service account's private key in every form:
+// the key file as configured, and the PEM inside it decoded, line by line.
+func TestRedactorFor_GoogleKey(t *testing.T) {
+	fake := googletest.New(t)
+	dir := t.TempDir()
+	cfg, err := loadConfig(writeConfig(t, dir, googleSectionYAML(t, dir, fake)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var k struct {
+		PrivateKey string `json:"private_key"`
+	}
+	if err := json.Unmarshal(fake.ServiceAccountKey(), &k); err != nil || !strings.Contains(k.PrivateKey, "PRIVATE KEY") {
+		t.Fatalf("key: %v", err)
+	}
+	r := redactorFor(cfg)
+	lines := strings.Split(strings.TrimSpace(k.PrivateKey), "\n")
+	body := lines[len(lines)/2]
+	for what, s := range map[string]string{"the key file": string(fake.ServiceAccountKey()), "the PEM": k.PrivateKey,
+		"one line of the PEM": "err: " + body} {
+		if got := r.String(s); strings.Contains(got, body) {
+			t.Errorf("%s is not redacted: %.200s", what, got)
+		}
 	}
 }

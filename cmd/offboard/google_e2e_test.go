@@ -108,6 +108,20 @@ func TestServe_GoogleLastDay(t *testing.T) {
 		break
 	}
 
+	// One request each: the suspension's answer is its read-back, and
+	// nothing is sent twice.
+	puts, signOuts := 0, 0
+	for _, req := range fake.Requests() {
+		switch {
+		case req.Method == "PUT" && strings.Contains(req.Path, "/admin/directory/v1/users/"):
+			puts++
+		case req.Method == "POST" && strings.HasSuffix(req.Path, "/signOut"):
+			signOuts++
+		}
+	}
+	if puts != 1 || signOuts != 1 {
+		t.Errorf("users.update sent %d times, users.signOut %d times; want once each", puts, signOuts)
+	}
 	// The IT card in the console shows both done, with Google's evidence.
 	code, page := getPage(t, app.url+"/console/rooms/OFF-0001", googleConsoleToken)
 	if code != 200 {

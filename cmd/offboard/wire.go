@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -117,7 +118,20 @@ func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
 // redactorFor returns the one redaction step, fed with every secret of
 // cfg: logs, the store, chat and the model all go through it.
 func redactorFor(cfg *config.Config) *offboard.Redactor {
-	return offboard.NewRedactor(cfg.Secrets()...)
+	return offboard.NewRedactor(append(cfg.Secrets(), googleKeySecrets(cfg)...)...)
+}
+
+// googleKeySecrets is the private key inside Google's service account
+// key: the JSON file is one secret, but its key decoded (a PEM, line by
+// line) is the part worth stealing wherever it shows up.
+func googleKeySecrets(cfg *config.Config) []string {
+	var k struct {
+		PrivateKey string `json:"private_key"`
+	}
+	if cfg.Google.ServiceAccountKey == "" || json.Unmarshal([]byte(cfg.Google.ServiceAccountKey.Reveal()), &k) != nil || k.PrivateKey == "" {
+		return nil
+	}
+	return []string{k.PrivateKey}
 }
 
 // openConfiguredStore loads the config and opens its store read-only, or
