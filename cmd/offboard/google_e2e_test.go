@@ -70,6 +70,7 @@ func TestServe_GoogleLastDay(t *testing.T) {
 	}
 
 	clock.Set(time.Date(lastDay.Year(), lastDay.Month(), lastDay.Day(), 18, 1, 0, 0, time.UTC))
+	due := time.Now()
 	eventually(t, "suspended and signed out in Google", func() bool {
 		v = readCase(t, app, "OFF-0001")
 		for _, k := range []string{"google_suspend", "google_clear_sessions"} {
@@ -80,6 +81,8 @@ func TestServe_GoogleLastDay(t *testing.T) {
 		return true
 	})
 	jane, _ := fake.User(janeID)
+	t.Logf("revocation time → suspended and signed out in Google: %s wall (the runner polls every 500 ms); %d API and %d token requests",
+		jane.SignedOutAt.Sub(due).Round(time.Millisecond), fake.APIRequests(), len(fake.Requests())-fake.APIRequests())
 	if !jane.Suspended || jane.SignOuts != 1 {
 		t.Fatalf("Jane in Google after the last day: suspended %v, sign-outs %d", jane.Suspended, jane.SignOuts)
 	}
