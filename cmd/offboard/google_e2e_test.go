@@ -143,6 +143,10 @@ func TestServe_GoogleLastDay(t *testing.T) {
 	if !strings.Contains(itCard, "Evidence: Google Workspace account suspended") {
 		t.Errorf("the IT card lacks the suspension's evidence:\n%s", itCard)
 	}
+	app.stop()
+	if code, out, errOut := runCLI("audit", "verify", "--config", cfgPath); code != 0 || !strings.Contains(out, "audit chain OK") {
+		t.Fatalf("audit verify = %d %s %s", code, out, errOut)
+	}
 }
 
 // The webhook was lost and the company is on Google Workspace alone:
@@ -189,7 +193,7 @@ func TestLogStartup_Google(t *testing.T) {
 	app.stop()
 	out := logs.String()
 	for _, want := range []string{"identity systems on", "systems=google", "Google Workspace on", "admin_email=" + googletest.Admin,
-		`connector on" connector=google`} {
+		`connector on" connector=google`, "Google Workspace is no directory source yet"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the startup log lacks %q:\n%s", want, out)
 		}

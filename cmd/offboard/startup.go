@@ -63,8 +63,11 @@ func (a *app) logStartup() {
 		a.log.Info("directory check on: a typed email the directory does not know is refused with the nearest known one unless confirmed; nothing is checked until a source has listed people",
 			"sources", strings.Join(names, ","))
 	} else {
-		a.log.Info("directory off: escalations go to escalation.escalate_to",
-			"why", "none of Okta, Microsoft Entra ID or the BambooHR API is configured")
+		why := "none of Okta, Microsoft Entra ID or the BambooHR API is configured"
+		if cfg.GoogleEnabled() {
+			why += " (Google Workspace is no directory source yet)"
+		}
+		a.log.Info("directory off: escalations go to escalation.escalate_to", "why", why)
 		a.log.Warn("directory check off: a mistyped email opens a case for nobody",
 			"why", "none of Okta, Microsoft Entra ID, the BambooHR API, Slack or Teams (with its Offboarding channel) is configured")
 	}
