@@ -210,3 +210,32 @@ func TestLogStartup_Google(t *testing.T) {
 		t.Errorf("the startup log without Google:\n%s", out)
 	}
 }
+
+// The google section registers Google Workspace with its deletion only
+// when delete_after is set, and no Okta declaration beside it.
+func TestNewActions_Google(t *testing.T) {
+	fake := googletest.New(t)
+	for _, tt := range []struct {
+		extra      string
+		wantDelete bool
+	}{{"", false}, {"  delete_after: 30d\n", true}} {
+		dir := t.TempDir()
+		cfg, err := loadConfig(writeConfig(t, dir, googleSectionYAML(t, dir, fake)+tt.extra))
+		if err != nil {
+			t.Fatal(err)
+		}
+		reg, ids, err := newActionsWithClients(cfg, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ids.google == nil || ids.okta != nil || ids.entra != nil {
+			t.Fatalf("identity systems %+v", ids)
+		}
+		if !reg.Known("google.suspend") || reg.Known("google.delete") != tt.wantDelete {
+			t.Errorf("delete_after %q: google.suspend known %v, google.delete known %v", tt.extra, reg.Known("google.suspend"), reg.Known("google.delete"))
+		}
+		if reg.Declared("okta") {
+			t.Error("Okta is declared beside Google alone")
+		}
+	}
+}
