@@ -39,7 +39,8 @@ type Config struct {
 	Console       Console                                    `yaml:"console" json:"console"`
 	Demo          bool                                       `yaml:"demo" json:"demo"`
 	// DemoFlavour picks which identity system the demo fakes: "okta"
-	// (the default) or "microsoft" (Entra ID and Intune).
+	// (the default), "microsoft" (Entra ID and Intune) or "google"
+	// (Google Workspace).
 	DemoFlavour string `yaml:"demo_flavour" json:"demo_flavour,omitempty"`
 
 	// meta is a pointer so that fmt prints an address, never the parsed

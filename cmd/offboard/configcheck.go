@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
+
+	googleconn "github.com/offboard-dev/offboard/connectors/google"
 )
 
 func cmdConfigCheck(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -39,9 +42,16 @@ func cmdConfigCheck(ctx context.Context, args []string, stdout, stderr io.Writer
 	if cfg.MicrosoftDemo() {
 		demo = "on (microsoft: a fake Graph for entra and intune)"
 	}
-	fmt.Fprintf(stdout, "  slack %s, teams %s, okta %s, assistant %s, console %s, demo %s, api tokens %d\n",
-		on(cfg.SlackEnabled()), on(cfg.TeamsEnabled()), on(cfg.OktaEnabled()), on(cfg.AssistantEnabled()),
-		on(cfg.Console.Enabled), demo, len(cfg.API.Tokens))
+	if cfg.GoogleDemo() {
+		demo = "on (google: fake Google Workspace APIs)"
+	}
+	fmt.Fprintf(stdout, "  slack %s, teams %s, okta %s, entra %s, google %s, assistant %s, console %s, demo %s, api tokens %d\n",
+		on(cfg.SlackEnabled()), on(cfg.TeamsEnabled()), on(cfg.OktaEnabled()), on(cfg.EntraEnabled()), on(cfg.GoogleEnabled()),
+		on(cfg.AssistantEnabled()), on(cfg.Console.Enabled), demo, len(cfg.API.Tokens))
+	if cfg.GoogleEnabled() {
+		fmt.Fprintf(stdout, "  google: acts as %s (customer %s); grant the service account's client id these scopes under domain-wide delegation: %s\n",
+			cfg.Google.AdminEmail, cfg.Google.Customer, strings.Join(googleconn.Scopes(), ","))
+	}
 	return nil
 }
 

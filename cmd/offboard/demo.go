@@ -31,13 +31,17 @@ func demoLicenses() map[string]float64 {
 // seeded with sample employees, and points the real Okta connector at
 // it, so revocations run through the Okta SDK for real. Only with
 // `demo: true` and no real Okta configured; it returns the func that
-// stops it. `demo_flavour: microsoft` fakes Microsoft Graph instead.
+// stops it. `demo_flavour: microsoft` fakes Microsoft Graph instead, and
+// `demo_flavour: google` Google Workspace.
 func startDemo(cfg *config.Config, log *slog.Logger) (stop func(), err error) {
 	if !cfg.Demo {
 		return func() {}, nil
 	}
 	if cfg.MicrosoftDemo() {
 		return startMicrosoftDemo(cfg, log)
+	}
+	if cfg.GoogleDemo() {
+		return startGoogleDemo(cfg, log)
 	}
 	if cfg.OktaEnabled() {
 		log.Warn("demo is set but okta.org_url is configured: the real Okta is used, no fake is started")

@@ -71,15 +71,15 @@ func newBambooHRAPI(cfg *config.Config, clock offboard.Clock, baseURL string) (*
 // hour; serve reads them once at start. With no source, escalations go
 // to escalation.escalate_to, business hours use the company's zone and
 // no typed email is checked.
-func (a *app) wireDirectory(okta *oktaconn.Client, entra *msconn.Entra, bamboo *bamboohr.Client) error {
+func (a *app) wireDirectory(ids identitySystems, bamboo *bamboohr.Client) error {
 	if bamboo != nil {
 		a.dirSources = append(a.dirSources, namedSource{sourceBambooHR, bamboo})
 	}
-	if okta != nil {
-		a.dirSources = append(a.dirSources, namedSource{sourceOkta, okta})
+	if ids.okta != nil {
+		a.dirSources = append(a.dirSources, namedSource{sourceOkta, ids.okta})
 	}
-	if entra != nil {
-		a.dirSources = append(a.dirSources, namedSource{sourceEntra, entra})
+	if ids.entra != nil {
+		a.dirSources = append(a.dirSources, namedSource{sourceEntra, ids.entra})
 	}
 	if a.slack != nil {
 		a.dirSources = append(a.dirSources, namedSource{sourceSlack, a.slack})

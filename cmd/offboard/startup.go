@@ -2,6 +2,7 @@ package main
 
 import (
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/offboard-dev/offboard"
@@ -34,6 +35,7 @@ func (a *app) logStartup() {
 			a.log.Warn("connector off; its tasks will fail visibly", "connector", st.Connector, "why", st.Why)
 		}
 	}
+	a.logIdentitySystems()
 	if cfg.HRIS.BambooHR.WebhookSecret != "" {
 		a.log.Info("HRIS intake on", "source", "bamboohr", "path", "/webhooks/bamboohr")
 	} else {
@@ -61,13 +63,16 @@ func (a *app) logStartup() {
 		a.log.Info("directory check on: a typed email the directory does not know is refused with the nearest known one unless confirmed; nothing is checked until a source has listed people",
 			"sources", strings.Join(names, ","))
 	} else {
-		a.log.Info("directory off: escalations go to escalation.escalate_to",
-			"why", "none of Okta, Microsoft Entra ID or the BambooHR API is configured")
+		why := "none of Okta, Microsoft Entra ID or the BambooHR API is configured"
+		if cfg.GoogleEnabled() {
+			why += " (Google Workspace is no directory source yet)"
+		}
+		a.log.Info("directory off: escalations go to escalation.escalate_to", "why", why)
 		a.log.Warn("directory check off: a mistyped email opens a case for nobody",
 			"why", "none of Okta, Microsoft Entra ID, the BambooHR API, Slack or Teams (with its Offboarding channel) is configured")
 	}
 	if a.reconciler != nil {
-		a.log.Info("reconciliation on", "source", "bamboohr", "idp", "okta", "every", "1h")
+		a.log.Info("reconciliation on", "source", "bamboohr", "idp", a.reconcileIdP, "every", "1h")
 	} else {
 		a.log.Info("reconciliation off", "source", "bamboohr", "why", a.reconcileOff)
 	}
@@ -115,4 +120,34 @@ func (a *app) logStartup() {
 	} else {
 		a.log.Info("REST API on", "tokens", len(cfg.API.Tokens))
 	}
+}
+
+// logIdentitySystems says which identity systems revoke access (those
+// configured whose connector suspends accounts), and how Google Workspace
+// acts when it is one of them.
+func (a *app) logIdentitySystems() {
+	cfg := a.cfg
+	var on []string
+	for _, st := range a.actions.Status() {
+		if st.Configured && slices.Contains(st.Capabilities, offboard.IdentitySuspend) {
+			on = append(on, st.Connector)
+		}
+	}
+	if len(on) == 0 {
+		a.log.Warn("no identity system is on: nothing suspends accounts",
+			"why", "set okta.org_url, entra.tenant_id or google.service_account_key and their credentials")
+	} else {
+		a.log.Info("identity systems on", "systems", strings.Join(on, ","))
+	}
+	if !cfg.GoogleEnabled() {
+		a.log.Info("Google Workspace off", "why", "not configured: set google.service_account_key (or its _file) and google.admin_email")
+		return
+	}
+	api := cfg.Google.APIURL
+	if api == "" {
+		api = "Google's endpoints"
+	}
+	a.log.Info("Google Workspace on: the service account acts as admin_email through domain-wide delegation; Gmail delegation acts as the leaver",
+		"admin_email", cfg.Google.AdminEmail, "customer", cfg.Google.Customer, "api", api,
+		"delete_after", cfg.Google.DeleteAfter.String(), "transfer_check_every", cfg.Google.TransferCheckEvery.String())
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -19,6 +20,7 @@ import (
 	"github.com/offboard-dev/offboard/config"
 	"github.com/offboard-dev/offboard/connectors"
 	"github.com/offboard-dev/offboard/connectors/bamboohr"
+	googleconn "github.com/offboard-dev/offboard/connectors/google"
 	"github.com/offboard-dev/offboard/connectors/hris"
 	msconn "github.com/offboard-dev/offboard/connectors/microsoft"
 	oktaconn "github.com/offboard-dev/offboard/connectors/okta"
@@ -76,6 +78,8 @@ type app struct {
 	// reconciler is nil when reconciliation is off; reconcileOff says why.
 	reconciler   *runner.Reconciler
 	reconcileOff string
+	// reconcileIdP names the identity system reconciliation reads.
+	reconcileIdP string
 }
 
 // digestPoster is a chat platform that posts the daily digest.
@@ -114,7 +118,20 @@ func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
 // redactorFor returns the one redaction step, fed with every secret of
 // cfg: logs, the store, chat and the model all go through it.
 func redactorFor(cfg *config.Config) *offboard.Redactor {
-	return offboard.NewRedactor(cfg.Secrets()...)
+	return offboard.NewRedactor(append(cfg.Secrets(), googleKeySecrets(cfg)...)...)
+}
+
+// googleKeySecrets is the private key inside Google's service account
+// key: the JSON file is one secret, but its key decoded (a PEM, line by
+// line) is the part worth stealing wherever it shows up.
+func googleKeySecrets(cfg *config.Config) []string {
+	var k struct {
+		PrivateKey string `json:"private_key"`
+	}
+	if cfg.Google.ServiceAccountKey == "" || json.Unmarshal([]byte(cfg.Google.ServiceAccountKey.Reveal()), &k) != nil || k.PrivateKey == "" {
+		return nil
+	}
+	return []string{k.PrivateKey}
 }
 
 // openConfiguredStore loads the config and opens its store read-only, or
@@ -170,50 +187,61 @@ func withRestoreAdvice(err error) error {
 // connector either configured or declared as "not configured" so that
 // its tasks fail visibly with the reason instead of pretending success.
 func newActions(cfg *config.Config, extra func(*connectors.Registry) error) (*connectors.Registry, error) {
-	reg, _, _, err := newActionsWithClients(cfg, extra)
+	reg, _, err := newActionsWithClients(cfg, extra)
 	return reg, err
 }
 
-// newActionsWithClients is newActions that also returns the Okta client
-// and the Entra ID system it built for reconciliation and the directory
-// (nil when off or when extra registered their actions). Each connector is registered with its
-// declaration, so the playbook gets its capabilities; one whose actions
-// extra registered (tests' fakes) is only declared.
-func newActionsWithClients(cfg *config.Config, extra func(*connectors.Registry) error) (*connectors.Registry, *oktaconn.Client, *msconn.Entra, error) {
+// identitySystems are the identity connectors newActionsWithClients built,
+// for reconciliation and the directory; each is nil when off or when
+// extra registered its actions.
+type identitySystems struct {
+	okta   *oktaconn.Client
+	entra  *msconn.Entra
+	google *googleconn.Google
+}
+
+// newActionsWithClients is newActions that also returns the identity
+// systems it built. Each connector is registered with its declaration, so
+// the playbook gets its capabilities; one whose actions extra registered
+// (tests' fakes) is only declared.
+func newActionsWithClients(cfg *config.Config, extra func(*connectors.Registry) error) (*connectors.Registry, identitySystems, error) {
+	var ids identitySystems
 	reg := connectors.NewRegistry()
 	if err := reg.Register(offboard.ActionManual, connectors.Manual()); err != nil {
-		return nil, nil, nil, err
+		return nil, ids, err
 	}
 	if extra != nil {
 		if err := extra(reg); err != nil {
-			return nil, nil, nil, err
+			return nil, ids, err
 		}
 	}
-	var client *oktaconn.Client
 	okta := oktaconn.Declaration()
 	if cfg.OktaEnabled() && !reg.Declared(okta.Name) && !reg.Known(okta.Actions[0]) {
-		var err error
-		client, err = oktaconn.New(context.Background(), oktaconn.Options{Config: cfg.Okta, Licenses: cfg.Licenses})
+		client, err := oktaconn.New(context.Background(), oktaconn.Options{Config: cfg.Okta, Licenses: cfg.Licenses})
 		if err != nil {
-			return nil, nil, nil, fmt.Errorf("%s: %w", okta.Name, err)
+			return nil, ids, fmt.Errorf("%s: %w", okta.Name, err)
 		}
 		if err := client.Register(reg); err != nil {
-			return nil, nil, nil, err
+			return nil, ids, err
 		}
+		ids.okta = client
 	}
-	entra, err := registerEntra(cfg, reg)
-	if err != nil {
-		return nil, nil, nil, err
+	var err error
+	if ids.entra, err = registerEntra(cfg, reg); err != nil {
+		return nil, ids, err
+	}
+	if ids.google, err = registerGoogle(cfg, reg); err != nil {
+		return nil, ids, err
 	}
 	// Okta unconfigured is declared so a fresh install's playbook says
-	// what to configure; a company on Entra ID alone gets no Okta tasks
-	// that could only fail.
-	if !reg.Declared(okta.Name) && !cfg.EntraEnabled() {
+	// what to configure; a company on Entra ID or Google Workspace alone
+	// gets no Okta tasks that could only fail.
+	if !reg.Declared(okta.Name) && !cfg.EntraEnabled() && !cfg.GoogleEnabled() {
 		if err := reg.DeclareConnector(okta, oktaconn.NotConfigured); err != nil {
-			return nil, nil, nil, err
+			return nil, ids, err
 		}
 	}
-	return reg, client, entra, nil
+	return reg, ids, nil
 }
 
 // registerEntra registers Microsoft Entra ID when entra.tenant_id is set
@@ -265,6 +293,44 @@ func newGraphClient(cfg *config.Config) (*msconn.Client, error) {
 	})
 }
 
+// registerGoogle registers Google Workspace when
+// google.service_account_key is set (and extra did not provide its
+// actions). Not configured, it is not declared at all, like Entra ID.
+func registerGoogle(cfg *config.Config, reg *connectors.Registry) (*googleconn.Google, error) {
+	decl := googleconn.Declaration()
+	if !cfg.GoogleEnabled() || reg.Declared(decl.Name) || reg.Known(decl.Actions[0]) {
+		return nil, nil
+	}
+	g, err := newGoogle(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", decl.Name, err)
+	}
+	return g, g.Register(reg)
+}
+
+// newGoogle builds the Google Workspace connector from the google
+// section, with the top-level licenses prices for the license report.
+func newGoogle(cfg *config.Config) (*googleconn.Google, error) {
+	c, err := newGoogleClient(cfg)
+	if err != nil {
+		return nil, err
+	}
+	g := cfg.Google
+	licenses := make([]googleconn.License, 0, len(g.Licenses))
+	for _, l := range g.Licenses {
+		licenses = append(licenses, googleconn.License{ProductID: l.ProductID, SKUID: l.SKUID, Name: l.Name})
+	}
+	return googleconn.NewGoogle(c, googleconn.Settings{DeleteAfter: g.DeleteAfter.D(), Licenses: licenses,
+		Prices: cfg.Licenses, TransferCheckEvery: g.TransferCheckEvery.D()}), nil
+}
+
+// newGoogleClient is the Google API client of the google section.
+func newGoogleClient(cfg *config.Config) (*googleconn.Client, error) {
+	g := cfg.Google
+	return googleconn.New(googleconn.Options{ServiceAccountKey: []byte(g.ServiceAccountKey.Reveal()),
+		AdminEmail: g.AdminEmail, Customer: g.Customer, APIURL: g.APIURL, Timeout: g.RequestTimeout.D()})
+}
+
 // wire builds the app from a loaded config. The caller owns db (opened
 // and closed outside so the CLI can reuse it). Each step wires one
 // concern; later steps use what earlier ones set on the app.
@@ -275,9 +341,8 @@ func wire(cfg *config.Config, log *slog.Logger, db *store.DB, o wireOptions) (*a
 		a.clock = offboard.WallClock()
 	}
 	var err error
-	var okta *oktaconn.Client
-	var entra *msconn.Entra
-	if a.actions, okta, entra, err = newActionsWithClients(cfg, o.actions); err != nil {
+	var ids identitySystems
+	if a.actions, ids, err = newActionsWithClients(cfg, o.actions); err != nil {
 		return nil, err
 	}
 	a.directory = newDirectory()
@@ -287,10 +352,10 @@ func wire(cfg *config.Config, log *slog.Logger, db *store.DB, o wireOptions) (*a
 	if err := a.wireChat(); err != nil {
 		return nil, err
 	}
-	if a.teams != nil && entra != nil {
+	if a.teams != nil && ids.entra != nil {
 		// A Teams sender's object id names the Entra user when Teams'
 		// roster gives no email: roles and the directory then agree.
-		a.teams.UsePeople(entra)
+		a.teams.UsePeople(ids.entra)
 	}
 	if err := a.wireRunner(); err != nil {
 		return nil, err
@@ -299,10 +364,10 @@ func wire(cfg *config.Config, log *slog.Logger, db *store.DB, o wireOptions) (*a
 	if err != nil {
 		return nil, err
 	}
-	if err := a.wireReconcile(okta, entra, bamboo, a.clock); err != nil {
+	if err := a.wireReconcile(ids, bamboo, a.clock); err != nil {
 		return nil, err
 	}
-	if err := a.wireDirectory(okta, entra, bamboo); err != nil {
+	if err := a.wireDirectory(ids, bamboo); err != nil {
 		return nil, err
 	}
 	return a, nil
@@ -594,24 +659,27 @@ func businessHours(cfg *config.Config, zoneOf func(email string) *time.Location)
 }
 
 // wireReconcile schedules the hourly reconciliation of the HR source
-// (the BambooHR API) against the identity system (Okta, else Entra ID)
-// when both are configured, and otherwise records why it is off.
-func (a *app) wireReconcile(okta *oktaconn.Client, entra *msconn.Entra, api *bamboohr.Client, clock offboard.Clock) error {
+// (the BambooHR API) against the identity system (Okta, else Entra ID,
+// else Google Workspace) when both are configured, and otherwise records
+// why it is off.
+func (a *app) wireReconcile(ids identitySystems, api *bamboohr.Client, clock offboard.Clock) error {
 	cfg := a.cfg
 	var idp offboard.IdentityStatusSource
 	switch {
 	case api == nil:
 		a.reconcileOff = "not configured: set hris.bamboohr.api_key and hris.bamboohr.subdomain"
 		return nil
-	case okta != nil:
-		idp = okta
-	case entra != nil:
-		idp = entra
-	case !cfg.OktaEnabled() && !cfg.EntraEnabled():
-		a.reconcileOff = "no identity system is configured: set okta.org_url or entra.tenant_id and their credentials"
+	case ids.okta != nil:
+		idp, a.reconcileIdP = ids.okta, oktaconn.Declaration().Name
+	case ids.entra != nil:
+		idp, a.reconcileIdP = ids.entra, msconn.Declaration().Name
+	case ids.google != nil:
+		idp, a.reconcileIdP = ids.google, googleconn.System
+	case !cfg.OktaEnabled() && !cfg.EntraEnabled() && !cfg.GoogleEnabled():
+		a.reconcileOff = "no identity system is configured: set okta.org_url, entra.tenant_id or google.service_account_key and their credentials"
 		return nil
 	default:
-		a.reconcileOff = "the identity actions are provided by something other than the Okta or Entra ID connector"
+		a.reconcileOff = "the identity actions are provided by something other than the Okta, Entra ID or Google Workspace connector"
 		return nil
 	}
 	var err error
