@@ -26,6 +26,7 @@ var doctorTimeout = 10 * time.Second
 const doctorSynopsis = "Check every configured integration live, read-only, and print a checklist with the fix for each failure:\n" +
 	"Slack (auth.test, scopes, socket mode, department channels), Okta (token, DPoP, user/factor/grant reads),\n" +
 	"Entra ID (token, user/method/grant reads, users with managers, mailbox time zones),\n" +
+	"Google Workspace (a token per scope of the domain-wide delegation, user, Data Transfer, Vault and license reads),\n" +
 	"Teams (bot token), BambooHR (API key), the model (one tool-call round trip), the store (file, audit chain,\n" +
 	"indexes, free disk space). Nothing is written anywhere. Exit 0: every configured check passed (warnings\n" +
 	"allowed). Exit 1: a check failed."
@@ -138,6 +139,16 @@ func runDoctor(ctx context.Context, cfg *config.Config, o doctorOptions) []offbo
 				return []offboard.CheckResult{offboard.CheckFailed("Intune", err.Error(), "fix the entra section of the config (offboard config check)")}
 			}
 			return msconn.NewIntune(c).Doctor(ctx)
+		}},
+		{"Google Workspace", func(ctx context.Context) []offboard.CheckResult {
+			if !cfg.GoogleEnabled() {
+				return skipped("Google Workspace", "google.service_account_key is empty")
+			}
+			c, err := newGoogleClient(cfg)
+			if err != nil {
+				return []offboard.CheckResult{offboard.CheckFailed("Google Workspace", err.Error(), "fix the google section of the config (offboard config check)")}
+			}
+			return c.Doctor(ctx, "")
 		}},
 		{"Teams", func(ctx context.Context) []offboard.CheckResult {
 			if !cfg.TeamsEnabled() {

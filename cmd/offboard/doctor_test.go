@@ -14,6 +14,8 @@ import (
 	"github.com/offboard-dev/offboard/bot/assistant/openaitest"
 	"github.com/offboard-dev/offboard/bot/slack/slacktest"
 	"github.com/offboard-dev/offboard/bot/teams/teamstest"
+	"github.com/offboard-dev/offboard/connectors/google/googlefake"
+	"github.com/offboard-dev/offboard/connectors/google/googletest"
 	"github.com/offboard-dev/offboard/connectors/okta/oktatest"
 	"github.com/offboard-dev/offboard/store"
 )
@@ -194,5 +196,32 @@ func TestCmdDoctor_Timeout(t *testing.T) {
 	}
 	if code != 1 || !strings.Contains(out, "✗ Slack") || !strings.Contains(out, "✓ Teams: token") {
 		t.Errorf("exit %d\n%s", code, out)
+	}
+}
+
+func TestCmdDoctor_Google(t *testing.T) {
+	fake := googletest.New(t)
+	dir := t.TempDir()
+	cfg := writeConfig(t, dir, googleSectionYAML(t, dir, fake))
+	code, out, errOut := runDoctorCmd(t, "--config", cfg)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	for _, want := range []string{"✓ Google: token for admin.directory.user", "✓ Google: token for ediscovery",
+		"✓ Google: read a user", "✓ Google: Data Transfer applications", "✓ Google: Vault matters", "✓ Google: license assignments"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("missing %q in\n%s", want, out)
+		}
+	}
+	for _, r := range fake.Requests() {
+		if r.Method != "GET" && r.Path != "/token" {
+			t.Errorf("doctor wrote to Google: %s %s", r.Method, r.Path)
+		}
+	}
+	// A scope the delegation lacks is named with where to grant it.
+	fake.Delegate(googlefake.LeastPrivilege[:5]...)
+	code, out, _ = runDoctorCmd(t, "--config", cfg)
+	if code != 1 || !strings.Contains(out, "✗ Google: token for ediscovery") || !strings.Contains(out, "Domain Wide Delegation") {
+		t.Fatalf("exit %d\n%s", code, out)
 	}
 }
