@@ -158,7 +158,7 @@ type throttle struct {
 // NewServer starts a fake with LeastPrivilege delegated and no users.
 // Close it when done.
 func NewServer() (*Server, error) {
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	key, err := serviceAccountKey()
 	if err != nil {
 		return nil, fmt.Errorf("googlefake: key: %w", err)
 	}
@@ -183,6 +183,13 @@ func NewServer() (*Server, error) {
 	go func() { _ = s.srv.Serve(ln) }() // Serve returns ErrServerClosed after Close
 	return s, nil
 }
+
+// serviceAccountKey is the fake service account's RSA key, made once per
+// process: a 2048-bit key takes a noticeable part of a second, and every
+// test starts a fake. Each fake still checks signatures against it.
+var serviceAccountKey = sync.OnceValues(func() (*rsa.PrivateKey, error) {
+	return rsa.GenerateKey(rand.Reader, 2048)
+})
 
 // Close stops the server.
 func (s *Server) Close() { _ = s.srv.Close() }
