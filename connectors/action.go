@@ -3,6 +3,7 @@ package connectors
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/offboard-dev/offboard"
 )
@@ -47,6 +48,17 @@ type Result struct {
 	// another user). The engine records it on the case, so the case's
 	// later actions carry it.
 	UserID string
+	// InProgress says the action started something the outside system
+	// finishes later (a Drive transfer that takes hours): not done yet,
+	// not failed. The task stays running with Summary shown as its
+	// progress, and the runner runs the same job again after CheckAfter
+	// (zero: offboard.DefaultCheckAfter; at most offboard.MaxCheckAfter)
+	// without counting an attempt. The next run must find what the first
+	// one started rather than start it twice, and answer done, in
+	// progress again, or an error. Verified and AlreadyDone are ignored
+	// while InProgress is set.
+	InProgress bool
+	CheckAfter time.Duration
 }
 
 // Action performs one effect on an outside system. See the package

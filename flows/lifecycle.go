@@ -146,7 +146,7 @@ func (d *decision) run(cs *offboard.Case, t *offboard.Task, detail string) error
 	if err := moveTask(t, offboard.TaskRunning); err != nil {
 		return err
 	}
-	t.RunAt, t.LastError = nil, ""
+	t.RunAt, t.LastError, t.Progress = nil, "", ""
 	if err := d.putTask(t); err != nil {
 		return err
 	}
