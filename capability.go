@@ -124,6 +124,13 @@ type Binding struct {
 	// When overrides the playbook's when ("30d"): a delay the system's
 	// own configuration sets; "" keeps the playbook's.
 	When string
+	// NeedsActiveAccount says the action only works while the person's
+	// account in this system is not suspended yet (a mailbox delegation
+	// the vendor refuses for a suspended mailbox). The assembly then makes
+	// the system's identity.suspend task wait for it softly (see
+	// TaskTemplate.AfterIfReady): access still goes at once when the
+	// action is not approved or not due.
+	NeedsActiveAccount bool
 }
 
 // Connector is the declaration of a connected outside system (an

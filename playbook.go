@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Playbook is the list of tasks a case gets when it opens. The embedded
@@ -47,6 +48,13 @@ type TaskTemplate struct {
 	// A capability ("identity.suspend") stands for every task of it.
 	After   []string `yaml:"after,omitempty" json:"after,omitempty"`
 	MaxWait Duration `yaml:"max_wait,omitempty" json:"max_wait,omitempty"`
+	// AfterIfReady lists tasks this one lets go first only when they are
+	// about to run anyway: approved (or needing no approval) and due now,
+	// their job queued or running. It never waits for a pending approval,
+	// and at most MaxReadyWait after it became ready. A suspend waits
+	// this way for a mail handover the vendor refuses once the account is
+	// suspended, without letting an unanswered approval delay revocation.
+	AfterIfReady []string `yaml:"after_if_ready,omitempty" json:"after_if_ready,omitempty"`
 	// Approval names who must approve before the task may run: "manager"
 	// (the departing person's manager), or "it_two" (two distinct people
 	// of IT, neither the requester nor the person leaving: a wipe).
@@ -72,6 +80,11 @@ const (
 	WhenOnOpen    = "on_open"
 	WhenAtLastDay = "at_last_day"
 )
+
+// MaxReadyWait is the longest a task waits for the tasks of its
+// AfterIfReady: long enough for one vendor call (a mail delegation takes
+// about a second), short enough that revocation is never really delayed.
+const MaxReadyWait = 2 * time.Minute
 
 // ActionManual is the action of a task a person does and marks done.
 const ActionManual = "manual"
@@ -105,12 +118,18 @@ func (p *Playbook) Validate(knownAction func(string) bool, depts Departments) er
 		seen[t.Key] = true
 	}
 	for _, t := range p.Tasks {
-		for _, dep := range t.After {
-			if !seen[dep] {
-				errs = append(errs, fmt.Sprintf("playbook %q task %q: after names unknown task %q", p.Name, t.Key, dep))
-			}
-			if dep == t.Key {
-				errs = append(errs, fmt.Sprintf("playbook %q task %q: waits for itself", p.Name, t.Key))
+		for _, list := range []struct {
+			field string
+			deps  []string
+		}{{"after", t.After}, {"after_if_ready", t.AfterIfReady}} {
+			field := list.field
+			for _, dep := range list.deps {
+				if !seen[dep] {
+					errs = append(errs, fmt.Sprintf("playbook %q task %q: %s names unknown task %q", p.Name, t.Key, field, dep))
+				}
+				if dep == t.Key {
+					errs = append(errs, fmt.Sprintf("playbook %q task %q: waits for itself", p.Name, t.Key))
+				}
 			}
 		}
 	}
@@ -166,7 +185,9 @@ func (t TaskTemplate) problems(knownAction func(string) bool, depts Departments)
 func (p *Playbook) cycle() string {
 	deps := map[string][]string{}
 	for _, t := range p.Tasks {
-		deps[t.Key] = t.After
+		// A soft wait (after_if_ready) in a circle would still hold each
+		// task up to its limit for nothing: refused like a hard one.
+		deps[t.Key] = append(slices.Clone(t.After), t.AfterIfReady...)
 	}
 	const (
 		unvisited = 0

@@ -56,8 +56,11 @@ type Task struct {
 	Params   map[string]string `json:"params,omitempty"`
 	Priority Priority          `json:"priority"`
 	After    []string          `json:"after,omitempty"`
-	Approval string            `json:"approval,omitempty"`
-	Optional bool              `json:"optional,omitempty"`
+	// AfterIfReady are tasks this one waits for only while they are about
+	// to run (TaskTemplate.AfterIfReady).
+	AfterIfReady []string `json:"after_if_ready,omitempty"`
+	Approval     string   `json:"approval,omitempty"`
+	Optional     bool     `json:"optional,omitempty"`
 	// Track is what the task records before it is done (TaskTemplate.Track).
 	Track    string     `json:"track,omitempty"`
 	Status   TaskStatus `json:"status"`

@@ -58,6 +58,7 @@ func expandCapabilities(playbook string, tasks []offboard.TaskTemplate, cs offbo
 				x.When = b.When
 			}
 			x.After = slices.Clone(t.After)
+			x.AfterIfReady = slices.Clone(t.AfterIfReady)
 			x.Params = cloneParams(t.Params)
 			out = append(out, x)
 		}
@@ -81,9 +82,10 @@ func capabilityKey(t offboard.TaskTemplate, system string, implementers int) str
 	return t.Key
 }
 
-// resolveAfter replaces each capability in the tasks' after lists by the
-// keys of the tasks doing it (deactivation waits for every system's
-// suspend), and drops a capability no task does. Tasks named by key stay.
+// resolveAfter replaces each capability in the tasks' after (and
+// after_if_ready) lists by the keys of the tasks doing it (deactivation
+// waits for every system's suspend), and drops a capability no task does.
+// Tasks named by key stay.
 func resolveAfter(tasks []offboard.TaskTemplate, cs offboard.Connectors) {
 	capOf := func(t offboard.TaskTemplate) offboard.Capability {
 		if t.Capability != "" {
@@ -92,23 +94,62 @@ func resolveAfter(tasks []offboard.TaskTemplate, cs offboard.Connectors) {
 		_, c, _ := cs.Owner(t.Action)
 		return c
 	}
-	for i, t := range tasks {
-		if !slices.ContainsFunc(t.After, func(dep string) bool { return offboard.Capability(dep).Valid() }) {
-			continue
+	resolve := func(self string, deps []string) []string {
+		if !slices.ContainsFunc(deps, func(dep string) bool { return offboard.Capability(dep).Valid() }) {
+			return deps
 		}
-		var after []string
-		for _, dep := range t.After {
+		var out []string
+		for _, dep := range deps {
 			if !offboard.Capability(dep).Valid() {
-				after = appendNew(after, dep)
+				out = appendNew(out, dep)
 				continue
 			}
 			for _, o := range tasks {
-				if o.Key != t.Key && capOf(o) == offboard.Capability(dep) {
-					after = appendNew(after, o.Key)
+				if o.Key != self && capOf(o) == offboard.Capability(dep) {
+					out = appendNew(out, o.Key)
 				}
 			}
 		}
-		tasks[i].After = after
+		return out
+	}
+	for i, t := range tasks {
+		tasks[i].After = resolve(t.Key, t.After)
+		tasks[i].AfterIfReady = resolve(t.Key, t.AfterIfReady)
+	}
+}
+
+// linkActiveAccountNeeds makes each system's identity.suspend task let
+// the system's actions that need the account active (a binding with
+// NeedsActiveAccount: a mail delegation) go first when they are about to
+// run anyway, through after_if_ready. It links one system's tasks only:
+// another system's suspend does not touch this system's account.
+func linkActiveAccountNeeds(tasks []offboard.TaskTemplate, cs offboard.Connectors) {
+	for _, s := range cs {
+		suspend, ok := s.Binding(offboard.IdentitySuspend)
+		if !ok {
+			continue
+		}
+		var needs []string
+		for _, b := range s.Bindings {
+			if !b.NeedsActiveAccount {
+				continue
+			}
+			for _, t := range tasks {
+				if t.Action == b.Action {
+					needs = appendNew(needs, t.Key)
+				}
+			}
+		}
+		for i, t := range tasks {
+			if t.Action != suspend.Action {
+				continue
+			}
+			for _, k := range needs {
+				if k != t.Key {
+					tasks[i].AfterIfReady = appendNew(slices.Clone(tasks[i].AfterIfReady), k)
+				}
+			}
+		}
 	}
 }
 

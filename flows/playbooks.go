@@ -105,12 +105,15 @@ func ResolvePlaybooks(configured []offboard.Playbook, connectors offboard.Connec
 			merged.Tasks = slices.Delete(merged.Tasks, i, i+1)
 		}
 		// Tasks that waited on a removed task no longer wait for it.
+		removed := func(dep string) bool {
+			return !slices.ContainsFunc(merged.Tasks, func(x offboard.TaskTemplate) bool { return x.Key == dep }) && slices.Contains(p.Remove, dep)
+		}
 		for i, t := range merged.Tasks {
-			merged.Tasks[i].After = slices.DeleteFunc(slices.Clone(t.After), func(dep string) bool {
-				return !slices.ContainsFunc(merged.Tasks, func(x offboard.TaskTemplate) bool { return x.Key == dep }) && slices.Contains(p.Remove, dep)
-			})
+			merged.Tasks[i].After = slices.DeleteFunc(slices.Clone(t.After), removed)
+			merged.Tasks[i].AfterIfReady = slices.DeleteFunc(slices.Clone(t.AfterIfReady), removed)
 		}
 		resolveAfter(merged.Tasks, connectors)
+		linkActiveAccountNeeds(merged.Tasks, connectors)
 		if err := merged.Validate(knownAction, depts); err != nil {
 			return nil, err
 		}
