@@ -37,6 +37,14 @@ const (
 	DevicesStatus Capability = "devices.status"
 )
 
+// Legal: keeping what a legal matter may need before anything is moved
+// or deleted.
+const (
+	// LegalHold places a hold on the person's mail and files (a vault
+	// matter); a person of Legal says whether one applies.
+	LegalHold Capability = "legal.hold"
+)
+
 // Data handover: what the person owned goes to someone else.
 const (
 	DataFiles Capability = "data.files"
@@ -57,7 +65,8 @@ const (
 
 // safeOrder is every capability in the order that is safe across
 // systems: cut access everywhere first (every identity system's suspend
-// before any system's sessions), keep the data, destroy last. Account
+// before any system's sessions), place a legal hold before any data is
+// moved, keep the data, destroy last. Account
 // deactivation can remove app assignments and with them data, so it comes
 // after the handover and the devices. Reads and HR sources change nothing
 // and come last.
@@ -66,6 +75,7 @@ var safeOrder = []Capability{
 	IdentityClearSessions,
 	IdentityResetMFA,
 	IdentityRevokeGrants,
+	LegalHold,
 	DataFiles,
 	DataMail,
 	DevicesLock,

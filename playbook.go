@@ -56,8 +56,10 @@ type TaskTemplate struct {
 	// suspended, without letting an unanswered approval delay revocation.
 	AfterIfReady []string `yaml:"after_if_ready,omitempty" json:"after_if_ready,omitempty"`
 	// Approval names who must approve before the task may run: "manager"
-	// (the departing person's manager), or "it_two" (two distinct people
-	// of IT, neither the requester nor the person leaving: a wipe).
+	// (the departing person's manager), "it_two" (two distinct people of
+	// IT, neither the requester nor the person leaving: a wipe), or
+	// "legal" (one person of Legal, neither the requester nor the person
+	// leaving; a no skips the task: a legal hold).
 	Approval string `yaml:"approval,omitempty" json:"approval,omitempty"`
 	// Question is what the approver is asked.
 	Question string `yaml:"question,omitempty" json:"question,omitempty"`
@@ -165,7 +167,7 @@ func (t TaskTemplate) problems(knownAction func(string) bool, depts Departments)
 		out = append(out, err.Error())
 	}
 	if t.Approval != "" && !slices.Contains(ApprovalKinds, t.Approval) {
-		out = append(out, fmt.Sprintf("approval %q is not supported (want %s)", t.Approval, strings.Join(ApprovalKinds, " or ")))
+		out = append(out, fmt.Sprintf("approval %q is not supported (want %s)", t.Approval, strings.Join(ApprovalKinds, ", ")))
 	}
 	if t.Priority != "" && !t.Priority.Valid() {
 		out = append(out, fmt.Sprintf("priority %q is not one of revocation, device, chat, report", t.Priority))
