@@ -34,6 +34,12 @@ type TaskTemplate struct {
 	// title and priority of the connector's binding. Key may then hold
 	// "{system}" ("{system}_suspend", the default: "<system>_<verb>").
 	Capability Capability `yaml:"capability,omitempty" json:"capability,omitempty"`
+	// Fallback "manual" keeps a capability task as a manual task, under
+	// Key and Title, while no configured system implements the capability
+	// (the data handover: IT moves the files by hand). Once a system
+	// implements it, the system's task replaces the manual one, keyed
+	// "<system>_<verb>"; Key then names only the manual task.
+	Fallback string `yaml:"fallback,omitempty" json:"fallback,omitempty"`
 	// Action is a connector action id ("name.verb") or "manual"; a
 	// capability task takes it from the binding.
 	Action string            `yaml:"action,omitempty" json:"action"`
@@ -90,6 +96,10 @@ const MaxReadyWait = 2 * time.Minute
 
 // ActionManual is the action of a task a person does and marks done.
 const ActionManual = "manual"
+
+// FallbackManual is the one TaskTemplate.Fallback: a person does the task
+// while no system can.
+const FallbackManual = "manual"
 
 var taskKeyPattern = regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)
 
@@ -157,6 +167,12 @@ func (t TaskTemplate) problems(knownAction func(string) bool, depts Departments)
 	}
 	if t.Capability != "" && !t.Capability.Valid() {
 		out = append(out, fmt.Sprintf("unknown capability %q", t.Capability))
+	}
+	if t.Fallback != "" && t.Fallback != FallbackManual {
+		out = append(out, fmt.Sprintf("fallback %q is not supported (want %q)", t.Fallback, FallbackManual))
+	}
+	if t.Fallback != "" && t.Capability == "" {
+		out = append(out, "fallback needs a capability (it is what happens while no system implements one)")
 	}
 	if t.Action == "" {
 		out = append(out, `action is empty (use "manual" for a task a person does)`)

@@ -20,10 +20,12 @@ import (
 const systemPlaceholder = "{system}"
 
 // expandCapabilities returns tasks with each capability task replaced by
-// its connectors' tasks. A task that names both a capability and an
-// action is refused: which one would run is not obvious.
-func expandCapabilities(playbook string, tasks []offboard.TaskTemplate, cs offboard.Connectors) ([]offboard.TaskTemplate, error) {
-	var out []offboard.TaskTemplate
+// its connectors' tasks, or by its manual fallback while no connector
+// implements it. A task that names both a capability and an action is
+// refused: which one would run is not obvious. replaced maps the key of
+// each manual fallback a system took over to the system tasks' keys.
+func expandCapabilities(playbook string, tasks []offboard.TaskTemplate, cs offboard.Connectors) (out []offboard.TaskTemplate, replaced map[string][]string, err error) {
+	replaced = map[string][]string{}
 	for _, t := range tasks {
 		if t.Capability == "" {
 			if s, _, ok := cs.Owner(t.Action); ok && t.Button == "" {
@@ -35,18 +37,36 @@ func expandCapabilities(playbook string, tasks []offboard.TaskTemplate, cs offbo
 			continue
 		}
 		if !t.Capability.Valid() {
-			return nil, offboard.Errorf(offboard.EINVALID, "playbook %q task %q: unknown capability %q (want one of %s)",
+			return nil, nil, offboard.Errorf(offboard.EINVALID, "playbook %q task %q: unknown capability %q (want one of %s)",
 				playbook, t.Key, t.Capability, capabilityList())
 		}
 		if t.Action != "" {
-			return nil, offboard.Errorf(offboard.EINVALID, "playbook %q task %q: set capability or action, not both (the capability's connectors bring their actions)",
+			return nil, nil, offboard.Errorf(offboard.EINVALID, "playbook %q task %q: set capability or action, not both (the capability's connectors bring their actions)",
 				playbook, t.Key)
 		}
+		if err := checkFallback(playbook, t); err != nil {
+			return nil, nil, err
+		}
 		impl := cs.Implementing(t.Capability)
+		if len(impl) == 0 && t.Fallback == offboard.FallbackManual {
+			// Nobody can: a person does it, as before the capability
+			// existed (same key and title, so configs keep working). It
+			// keeps its capability, so "after: [data.files]" waits for it.
+			x := t
+			x.Action = offboard.ActionManual
+			x.After, x.AfterIfReady = slices.Clone(t.After), slices.Clone(t.AfterIfReady)
+			x.Params = cloneParams(t.Params)
+			out = append(out, x)
+			continue
+		}
 		for _, s := range impl {
 			b, _ := s.Binding(t.Capability)
 			x := t
 			x.Key = capabilityKey(t, s.Name, len(impl))
+			if t.Fallback != "" {
+				x.Key = s.Name + "_" + t.Capability.Verb()
+				replaced[t.Key] = append(replaced[t.Key], x.Key)
+			}
 			x.Action, x.Button = b.Action, b.Button
 			if b.Title != "" {
 				x.Title = b.Title
@@ -63,7 +83,24 @@ func expandCapabilities(playbook string, tasks []offboard.TaskTemplate, cs offbo
 			out = append(out, x)
 		}
 	}
-	return out, nil
+	return out, replaced, nil
+}
+
+// checkFallback refuses a fallback that is not "manual", or a manual
+// fallback without a plain key and a title of its own: it is the task
+// people see while no system implements the capability.
+func checkFallback(playbook string, t offboard.TaskTemplate) error {
+	switch {
+	case t.Fallback == "":
+		return nil
+	case t.Fallback != offboard.FallbackManual:
+		return offboard.Errorf(offboard.EINVALID, "playbook %q task %q: fallback %q is not supported (want %q)", playbook, t.Key, t.Fallback, offboard.FallbackManual)
+	case t.Key == "" || strings.Contains(t.Key, systemPlaceholder):
+		return offboard.Errorf(offboard.EINVALID, "playbook %q task for %s: a manual fallback needs a key of its own (not %q)", playbook, t.Capability, t.Key)
+	case strings.TrimSpace(t.Title) == "":
+		return offboard.Errorf(offboard.EINVALID, "playbook %q task %q: a manual fallback needs a title", playbook, t.Key)
+	}
+	return nil
 }
 
 // capabilityKey is the key of a capability task's copy for one system:
