@@ -113,7 +113,7 @@ func ResolvePlaybooks(configured []offboard.Playbook, connectors offboard.Connec
 					name, t.Key, t.Key, strings.Join(keys, ", "), capabilityOfKey(merged.Tasks, keys[0]), strings.Join(keys, ", "))
 			}
 			if i := slices.IndexFunc(merged.Tasks, func(x offboard.TaskTemplate) bool { return x.Key == t.Key }); i >= 0 {
-				if old := merged.Tasks[i]; old.Fallback != "" && t.Capability == "" {
+				if old := merged.Tasks[i]; old.Capability != "" && old.Action == offboard.ActionManual && t.Capability == "" {
 					// A manual task replacing the manual fallback still
 					// stands for its capability in after lists.
 					if _, _, owned := connectors.Owner(t.Action); !owned {
