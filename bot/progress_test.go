@@ -6,6 +6,8 @@ import (
 
 	"github.com/offboard-dev/offboard"
 	"github.com/offboard-dev/offboard/bot"
+	oktaconn "github.com/offboard-dev/offboard/connectors/okta"
+	"github.com/offboard-dev/offboard/flows/flowstest"
 )
 
 // TestDepartmentCard_inProgress: an action the outside system is still
@@ -52,5 +54,55 @@ func TestDepartmentCard_inProgress(t *testing.T) {
 	}
 	if s := section(); strings.Contains(s.Text, "In progress") {
 		t.Errorf("done task still shows progress: %q", s.Text)
+	}
+}
+
+// TestDepartmentCard_softWait: a suspend letting the mail handover of its
+// own system go first says so, and by when it runs, not "To do".
+func TestDepartmentCard_softWait(t *testing.T) {
+	mailSys := offboard.Connector{
+		Name: "fakemail", Label: "Fake Mail",
+		Bindings: []offboard.Binding{
+			{Capability: offboard.IdentitySuspend, Action: "fakemail.suspend", Title: "Suspend the Fake Mail account"},
+			{Capability: offboard.DataMail, Action: "fakemail.delegate", Title: "Delegate the Fake Mail mailbox",
+				When: offboard.WhenAtLastDay, NeedsActiveAccount: true},
+		},
+		Actions: []string{"fakemail.suspend", "fakemail.delegate"},
+	}
+	h := newHarnessWith(t, func(o *flowstest.Options) {
+		o.Connectors = offboard.Connectors{oktaconn.Declaration(), mailSys}
+	})
+	id := h.openWithManager()
+	var mailApproval string
+	for _, a := range h.view(id).Approvals {
+		if a.TaskKey == "fakemail_mail" {
+			mailApproval = a.ID
+		}
+	}
+	if mailApproval == "" {
+		t.Fatal("no approval asked for fakemail_mail")
+	}
+	if _, err := h.engine.Apply(h.ctx, offboard.DecideApproval{By: manager, ApprovalID: mailApproval, Approve: true}); err != nil {
+		t.Fatal(err)
+	}
+	h.clock.Set(h.view(id).Case.RevokeAt)
+	if _, err := h.engine.Apply(h.ctx, offboard.Tick{By: offboard.System("scheduler")}); err != nil {
+		t.Fatal(err)
+	}
+	if st := h.task(id, "fakemail_suspend").Status; st != offboard.TaskPending {
+		t.Fatalf("fakemail_suspend = %s, want pending behind the delegation", st)
+	}
+	var status string
+	for _, s := range h.taskCard(id, "fakemail_suspend").Sections {
+		if s.Heading == "Suspend the Fake Mail account" {
+			for _, f := range s.Fields {
+				if f.Label == "Status" {
+					status = f.Value
+				}
+			}
+		}
+	}
+	if !strings.HasPrefix(status, "Letting fakemail_mail go first; runs by ") {
+		t.Errorf("status %q, want it to say the suspend lets the delegation go first", status)
 	}
 }
