@@ -64,7 +64,7 @@ func expandCapabilities(playbook string, tasks []offboard.TaskTemplate, cs offbo
 			x := t
 			x.Key = capabilityKey(t, s.Name, len(impl))
 			if t.Fallback != "" {
-				x.Key = s.Name + "_" + t.Capability.Verb()
+				x.Key, x.Fallback = s.Name+"_"+t.Capability.Verb(), ""
 				replaced[t.Key] = append(replaced[t.Key], x.Key)
 			}
 			x.Action, x.Button = b.Action, b.Button
