@@ -29,18 +29,34 @@ const ApproverManager = "manager"
 // enough. Neither may be the person who asked nor the person leaving.
 const ApproverITTwo = "it_two"
 
+// ApproverLegal is the approval kind "one person of Legal": whether a
+// legal hold applies is Legal's call. Neither the person who asked nor
+// the person leaving may answer it, and a no skips the task (no hold is
+// needed) rather than leaving it waiting.
+const ApproverLegal = "legal"
+
 // ApprovalKinds are the approval kinds a playbook task may name.
-var ApprovalKinds = []string{ApproverManager, ApproverITTwo}
+var ApprovalKinds = []string{ApproverManager, ApproverITTwo, ApproverLegal}
 
 // ApprovalRule is who decides an approval of a kind: a role whose holders
 // decide (none for the manager kind, where one named person does) and
-// how many distinct yeses it needs.
+// how many distinct yeses it needs. For the legal kind the role is the
+// standard one; the engine uses the configured Legal department's role.
 func ApprovalRule(kind string) (role Role, needed int) {
-	if kind == ApproverITTwo {
+	switch kind {
+	case ApproverITTwo:
 		return RoleIT, 2
+	case ApproverLegal:
+		return RoleLegal, 1
 	}
 	return "", 1
 }
+
+// DeniedSkips reports whether a no to an approval of kind settles its
+// task as skipped: "is there a legal hold?" answered no means nothing is
+// to be done, where a manager's no leaves the task for people to resolve
+// (ask someone else, or skip it).
+func DeniedSkips(kind string) bool { return kind == ApproverLegal }
 
 // Decision is one person's answer to an approval.
 type Decision struct {
@@ -112,6 +128,9 @@ func (a *Approval) CoversParams(p map[string]string) bool {
 func (a *Approval) Deciders() string {
 	if a.Role == "" {
 		return a.Approver
+	}
+	if a.Required() == 1 {
+		return fmt.Sprintf("one person with the %s role", a.Role)
 	}
 	return fmt.Sprintf("%d different people with the %s role (%d of %d approved)", a.Required(), a.Role, a.Yeses(), a.Required())
 }

@@ -37,10 +37,11 @@ const (
 	DevicesStatus Capability = "devices.status"
 )
 
-// Legal: holds that keep a person's data from deletion.
+// Legal: keeping what a legal matter may need before anything is moved
+// or deleted.
 const (
-	// LegalHold places a hold on the person's mail and files (Google
-	// Vault) when Legal says one applies.
+	// LegalHold places a hold on the person's mail and files (a vault
+	// matter); a person of Legal says whether one applies.
 	LegalHold Capability = "legal.hold"
 )
 
@@ -64,7 +65,8 @@ const (
 
 // safeOrder is every capability in the order that is safe across
 // systems: cut access everywhere first (every identity system's suspend
-// before any system's sessions), keep the data, destroy last. Account
+// before any system's sessions), place a legal hold before any data is
+// moved, keep the data, destroy last. Account
 // deactivation can remove app assignments and with them data, so it comes
 // after the handover and the devices. Reads and HR sources change nothing
 // and come last.
@@ -132,6 +134,13 @@ type Binding struct {
 	// When overrides the playbook's when ("30d"): a delay the system's
 	// own configuration sets; "" keeps the playbook's.
 	When string
+	// NeedsActiveAccount says the action only works while the person's
+	// account in this system is not suspended yet (a mailbox delegation
+	// the vendor refuses for a suspended mailbox). The assembly then makes
+	// the system's identity.suspend task wait for it softly (see
+	// TaskTemplate.AfterIfReady): access still goes at once when the
+	// action is not approved or not due.
+	NeedsActiveAccount bool
 }
 
 // Connector is the declaration of a connected outside system (an

@@ -13,7 +13,8 @@ import (
 func TestCapabilities_SafeOrder(t *testing.T) {
 	order := []offboard.Capability{
 		offboard.IdentitySuspend, offboard.IdentityClearSessions, offboard.IdentityResetMFA, offboard.IdentityRevokeGrants,
-		offboard.DataFiles, offboard.DataMail, offboard.DevicesLock, offboard.DevicesWipe, offboard.IdentityDeactivate,
+		// A hold before anything is moved.
+		offboard.LegalHold, offboard.DataFiles, offboard.DataMail, offboard.DevicesLock, offboard.DevicesWipe, offboard.IdentityDeactivate,
 		// Deletion comes after deactivation, and after everything that
 		// changes something.
 		offboard.IdentityDelete, offboard.LicensesReclaim, offboard.IdentityRestore,

@@ -133,6 +133,29 @@ type ActionSucceeded struct {
 	// user); the engine records it on the case and on the case's queued
 	// jobs of that system.
 	UserID string
+	// InProgress says the action started something the outside system
+	// finishes later (a data transfer): the task stays running, Summary
+	// shows as its progress, and the same job runs again after
+	// CheckAfter (see CheckDelay) without counting an attempt.
+	InProgress bool
+	CheckAfter time.Duration
+}
+
+// How soon an action in progress is checked again: CheckAfter, or
+// DefaultCheckAfter when it is not set, and never later than
+// MaxCheckAfter, so a connector's odd answer cannot park a task for days.
+const (
+	DefaultCheckAfter = time.Minute
+	MaxCheckAfter     = time.Hour
+)
+
+// CheckDelay is when an action in progress runs again: d, with the
+// default for zero or less and the cap applied.
+func CheckDelay(d time.Duration) time.Duration {
+	if d <= 0 {
+		return DefaultCheckAfter
+	}
+	return min(d, MaxCheckAfter)
 }
 
 // ActionFailed reports that a job's action failed.

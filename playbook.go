@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Playbook is the list of tasks a case gets when it opens. The embedded
@@ -33,6 +34,12 @@ type TaskTemplate struct {
 	// title and priority of the connector's binding. Key may then hold
 	// "{system}" ("{system}_suspend", the default: "<system>_<verb>").
 	Capability Capability `yaml:"capability,omitempty" json:"capability,omitempty"`
+	// Fallback "manual" keeps a capability task as a manual task, under
+	// Key and Title, while no configured system implements the capability
+	// (the data handover: IT moves the files by hand). Once a system
+	// implements it, the system's task replaces the manual one, keyed
+	// "<system>_<verb>"; Key then names only the manual task.
+	Fallback string `yaml:"fallback,omitempty" json:"fallback,omitempty"`
 	// Action is a connector action id ("name.verb") or "manual"; a
 	// capability task takes it from the binding.
 	Action string            `yaml:"action,omitempty" json:"action"`
@@ -47,9 +54,18 @@ type TaskTemplate struct {
 	// A capability ("identity.suspend") stands for every task of it.
 	After   []string `yaml:"after,omitempty" json:"after,omitempty"`
 	MaxWait Duration `yaml:"max_wait,omitempty" json:"max_wait,omitempty"`
+	// AfterIfReady lists tasks this one lets go first only when they are
+	// about to run anyway: approved (or needing no approval) and due now,
+	// their job queued or running. It never waits for a pending approval,
+	// and at most MaxReadyWait after it became ready. A suspend waits
+	// this way for a mail handover the vendor refuses once the account is
+	// suspended, without letting an unanswered approval delay revocation.
+	AfterIfReady []string `yaml:"after_if_ready,omitempty" json:"after_if_ready,omitempty"`
 	// Approval names who must approve before the task may run: "manager"
-	// (the departing person's manager), or "it_two" (two distinct people
-	// of IT, neither the requester nor the person leaving: a wipe).
+	// (the departing person's manager), "it_two" (two distinct people of
+	// IT, neither the requester nor the person leaving: a wipe), or
+	// "legal" (one person of Legal, neither the requester nor the person
+	// leaving; a no skips the task: a legal hold).
 	Approval string `yaml:"approval,omitempty" json:"approval,omitempty"`
 	// Question is what the approver is asked.
 	Question string `yaml:"question,omitempty" json:"question,omitempty"`
@@ -73,8 +89,17 @@ const (
 	WhenAtLastDay = "at_last_day"
 )
 
+// MaxReadyWait is the longest a task waits for the tasks of its
+// AfterIfReady: long enough for one vendor call (a mail delegation takes
+// about a second), short enough that revocation is never really delayed.
+const MaxReadyWait = 2 * time.Minute
+
 // ActionManual is the action of a task a person does and marks done.
 const ActionManual = "manual"
+
+// FallbackManual is the one TaskTemplate.Fallback: a person does the task
+// while no system can.
+const FallbackManual = "manual"
 
 var taskKeyPattern = regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)
 
@@ -105,12 +130,18 @@ func (p *Playbook) Validate(knownAction func(string) bool, depts Departments) er
 		seen[t.Key] = true
 	}
 	for _, t := range p.Tasks {
-		for _, dep := range t.After {
-			if !seen[dep] {
-				errs = append(errs, fmt.Sprintf("playbook %q task %q: after names unknown task %q", p.Name, t.Key, dep))
-			}
-			if dep == t.Key {
-				errs = append(errs, fmt.Sprintf("playbook %q task %q: waits for itself", p.Name, t.Key))
+		for _, list := range []struct {
+			field string
+			deps  []string
+		}{{"after", t.After}, {"after_if_ready", t.AfterIfReady}} {
+			field := list.field
+			for _, dep := range list.deps {
+				if !seen[dep] {
+					errs = append(errs, fmt.Sprintf("playbook %q task %q: %s names unknown task %q", p.Name, t.Key, field, dep))
+				}
+				if dep == t.Key {
+					errs = append(errs, fmt.Sprintf("playbook %q task %q: waits for itself", p.Name, t.Key))
+				}
 			}
 		}
 	}
@@ -137,6 +168,12 @@ func (t TaskTemplate) problems(knownAction func(string) bool, depts Departments)
 	if t.Capability != "" && !t.Capability.Valid() {
 		out = append(out, fmt.Sprintf("unknown capability %q", t.Capability))
 	}
+	if t.Fallback != "" && t.Fallback != FallbackManual {
+		out = append(out, fmt.Sprintf("fallback %q is not supported (want %q)", t.Fallback, FallbackManual))
+	}
+	if t.Fallback != "" && t.Capability == "" {
+		out = append(out, "fallback needs a capability (it is what happens while no system implements one)")
+	}
 	if t.Action == "" {
 		out = append(out, `action is empty (use "manual" for a task a person does)`)
 	} else if knownAction != nil && !knownAction(t.Action) {
@@ -146,7 +183,7 @@ func (t TaskTemplate) problems(knownAction func(string) bool, depts Departments)
 		out = append(out, err.Error())
 	}
 	if t.Approval != "" && !slices.Contains(ApprovalKinds, t.Approval) {
-		out = append(out, fmt.Sprintf("approval %q is not supported (want %s)", t.Approval, strings.Join(ApprovalKinds, " or ")))
+		out = append(out, fmt.Sprintf("approval %q is not supported (want %s)", t.Approval, strings.Join(ApprovalKinds, ", ")))
 	}
 	if t.Priority != "" && !t.Priority.Valid() {
 		out = append(out, fmt.Sprintf("priority %q is not one of revocation, device, chat, report", t.Priority))
@@ -166,7 +203,9 @@ func (t TaskTemplate) problems(knownAction func(string) bool, depts Departments)
 func (p *Playbook) cycle() string {
 	deps := map[string][]string{}
 	for _, t := range p.Tasks {
-		deps[t.Key] = t.After
+		// A soft wait (after_if_ready) in a circle would still hold each
+		// task up to its limit for nothing: refused like a hard one.
+		deps[t.Key] = append(slices.Clone(t.After), t.AfterIfReady...)
 	}
 	const (
 		unvisited = 0

@@ -56,8 +56,11 @@ type Task struct {
 	Params   map[string]string `json:"params,omitempty"`
 	Priority Priority          `json:"priority"`
 	After    []string          `json:"after,omitempty"`
-	Approval string            `json:"approval,omitempty"`
-	Optional bool              `json:"optional,omitempty"`
+	// AfterIfReady are tasks this one waits for only while they are about
+	// to run (TaskTemplate.AfterIfReady).
+	AfterIfReady []string `json:"after_if_ready,omitempty"`
+	Approval     string   `json:"approval,omitempty"`
+	Optional     bool     `json:"optional,omitempty"`
 	// Track is what the task records before it is done (TaskTemplate.Track).
 	Track    string     `json:"track,omitempty"`
 	Status   TaskStatus `json:"status"`
@@ -70,10 +73,14 @@ type Task struct {
 	// Runs counts the jobs created for the task; it numbers job ids.
 	Runs int `json:"runs"`
 	// MaxWait and When come from the playbook; see TaskTemplate.
-	When        string            `json:"when,omitempty"`
-	MaxWait     Duration          `json:"max_wait,omitempty"`
-	DueAfter    Duration          `json:"due_after,omitempty"`
-	LastError   string            `json:"last_error,omitempty"`
+	When      string   `json:"when,omitempty"`
+	MaxWait   Duration `json:"max_wait,omitempty"`
+	DueAfter  Duration `json:"due_after,omitempty"`
+	LastError string   `json:"last_error,omitempty"`
+	// Progress is what a running action that the outside system finishes
+	// later last said ("Drive transfer in progress: 40 of 120 files"),
+	// shown on the card until the task settles.
+	Progress    string            `json:"progress,omitempty"`
 	Evidence    map[string]string `json:"evidence,omitempty"`
 	SkipReason  string            `json:"skip_reason,omitempty"`
 	CompletedBy string            `json:"completed_by,omitempty"`

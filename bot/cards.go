@@ -161,6 +161,9 @@ func taskSection(c *offboard.Case, approvals []*offboard.Approval, t *offboard.T
 		notes = append(notes, "Skipped: "+t.SkipReason)
 	case (t.Status == offboard.TaskFailed || t.Status == offboard.TaskUnverified || t.Status == offboard.TaskWaitingApproval) && t.LastError != "":
 		notes = append(notes, t.LastError)
+	case t.Status == offboard.TaskRunning && t.Progress != "":
+		// The outside system is still at work (a transfer): say how far.
+		notes = append(notes, "In progress: "+t.Progress)
 	}
 	if t.Note != "" {
 		notes = append(notes, t.Note)

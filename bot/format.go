@@ -38,8 +38,12 @@ func taskStatusWords(t *offboard.Task, now time.Time, loc *time.Location) string
 	switch t.Status {
 	case offboard.TaskPending:
 		s = "To do"
-		if len(t.After) > 0 && !t.Manual() {
+		switch {
+		case len(t.After) > 0 && !t.Manual():
 			s = "Waiting for " + strings.Join(t.After, ", ")
+		case len(t.AfterIfReady) > 0 && !t.Manual() && t.RunAt != nil:
+			// A soft wait of a couple of minutes (after_if_ready).
+			s = "Letting " + strings.Join(t.AfterIfReady, ", ") + " go first; runs by " + formatTime(*t.RunAt, now, loc)
 		}
 	case offboard.TaskScheduled:
 		s = "Scheduled"

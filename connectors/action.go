@@ -26,7 +26,8 @@ type Request struct {
 	// saves a lookup; a connector whose id is stale (404) looks the person
 	// up by email instead.
 	Target offboard.Target
-	// Attempt counts runs of this job, starting at 1.
+	// Attempt counts runs of this job, starting at 1; a run that checks
+	// on an action in progress (Result.InProgress) is not a new attempt.
 	Attempt int
 }
 

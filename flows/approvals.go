@@ -13,6 +13,11 @@ import (
 // approve task t with params.
 func (d *decision) createApproval(cs *offboard.Case, t *offboard.Task, question string, params map[string]string, approver string) error {
 	role, needed := offboard.ApprovalRule(t.Approval)
+	if t.Approval == offboard.ApproverLegal {
+		// Departments are configuration: the Legal department's role
+		// decides, whatever it is called here.
+		role = d.e.depts.RoleOf(offboard.DeptLegal)
+	}
 	if role != "" {
 		approver = "" // a role decides, not a named person
 	} else if approver == "" {
@@ -186,6 +191,19 @@ func (d *decision) decideApproval(c offboard.DecideApproval) (*offboard.Result, 
 			if err := d.putTask(t); err != nil {
 				return nil, err
 			}
+		}
+	} else if offboard.DeniedSkips(t.Approval) && t.Status == offboard.TaskWaitingApproval {
+		// "Is there a legal hold?" answered no: nothing to do, and what
+		// waits for the task (a deletion) may go on.
+		if err := moveTask(t, offboard.TaskSkipped); err != nil {
+			return nil, err
+		}
+		t.RunAt, t.SkipReason = nil, "no legal hold: "+detail
+		if err := d.putTask(t); err != nil {
+			return nil, err
+		}
+		if err := d.audit(cs.ID, "task.skipped", t.Key, offboard.OutcomeOK, t.SkipReason, nil); err != nil {
+			return nil, err
 		}
 	} else {
 		t.LastError = detail

@@ -2,6 +2,7 @@ package flows
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -111,7 +112,50 @@ func (d *decision) evaluate(cs *offboard.Case, t *offboard.Task, byKey map[strin
 	if cs.Kind.Immediate() && t.IsRevocation() {
 		detail = "involuntary exit: revoked at once"
 	}
+	if about := aboutToRun(cs, t.AfterIfReady, byKey, d.now); len(about) > 0 {
+		deadline := ready.Add(offboard.MaxReadyWait)
+		if d.now.Before(deadline) {
+			// Let them go first (a mail handover the vendor refuses once
+			// the account is suspended); their results advance this task.
+			if err := moveTask(t, offboard.TaskPending); err != nil {
+				return err
+			}
+			t.RunAt = &deadline
+			return d.putIfChanged(&before, t)
+		}
+		detail += fmt.Sprintf("; waited %s for %s, which did not finish", offboard.MaxReadyWait, strings.Join(about, ", "))
+	}
 	return d.run(cs, t, detail)
+}
+
+// aboutToRun returns the tasks of keys that are about to run or running:
+// approved or needing no approval (a task waiting for approval is not),
+// actionable now and not waiting for others, or with a job queued or in
+// flight. These are the ones an after_if_ready lets go first.
+func aboutToRun(cs *offboard.Case, keys []string, byKey map[string]*offboard.Task, now time.Time) []string {
+	var out []string
+	for _, k := range keys {
+		o, ok := byKey[k]
+		if !ok {
+			continue
+		}
+		switch o.Status {
+		case offboard.TaskRunning:
+			out = append(out, k)
+		case offboard.TaskPending, offboard.TaskScheduled:
+			if o.Manual() || now.Before(readyAt(cs, o)) {
+				continue
+			}
+			blocked := slices.ContainsFunc(o.After, func(dep string) bool {
+				x, ok := byKey[dep]
+				return ok && !x.Status.Settled()
+			})
+			if !blocked {
+				out = append(out, k)
+			}
+		}
+	}
+	return out
 }
 
 func (d *decision) putIfChanged(before, t *offboard.Task) error {
@@ -146,7 +190,7 @@ func (d *decision) run(cs *offboard.Case, t *offboard.Task, detail string) error
 	if err := moveTask(t, offboard.TaskRunning); err != nil {
 		return err
 	}
-	t.RunAt, t.LastError = nil, ""
+	t.RunAt, t.LastError, t.Progress = nil, "", ""
 	if err := d.putTask(t); err != nil {
 		return err
 	}

@@ -326,7 +326,7 @@ func (d *decision) newTask(cs *offboard.Case, order int, tpl offboard.TaskTempla
 	}
 	return &offboard.Task{
 		CaseID: cs.ID, Key: tpl.Key, Order: order, Department: tpl.Department, Title: tpl.Title,
-		Action: tpl.Action, Button: tpl.Button, Params: params, Priority: prio, After: slices.Clone(tpl.After),
+		Action: tpl.Action, Button: tpl.Button, Params: params, Priority: prio, After: slices.Clone(tpl.After), AfterIfReady: slices.Clone(tpl.AfterIfReady),
 		Approval: tpl.Approval, Optional: tpl.Optional, Track: tpl.Track, Status: offboard.TaskPending,
 		When: tpl.When, MaxWait: maxWait, DueAfter: tpl.Due,
 	}

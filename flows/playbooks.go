@@ -5,6 +5,7 @@ import (
 	_ "embed"
 	"fmt"
 	"slices"
+	"strings"
 
 	"go.yaml.in/yaml/v3"
 
@@ -45,7 +46,9 @@ func ResolvePlaybooks(configured []offboard.Playbook, connectors offboard.Connec
 	if err != nil {
 		return nil, err
 	}
-	if builtin.Tasks, err = expandCapabilities(builtin.Name, builtin.Tasks, connectors); err != nil {
+	var replaced map[string][]string
+	builtin.Tasks, replaced, err = expandCapabilities(builtin.Name, builtin.Tasks, connectors)
+	if err != nil {
 		return nil, err
 	}
 	byName := map[string]offboard.Playbook{}
@@ -86,31 +89,72 @@ func ResolvePlaybooks(configured []offboard.Playbook, connectors offboard.Connec
 				merged.Kinds = base.Kinds
 			}
 		}
-		tasks, err := expandCapabilities(name, p.Tasks, connectors)
+		tasks, ownReplaced, err := expandCapabilities(name, p.Tasks, connectors)
 		if err != nil {
 			return nil, err
 		}
+		has := func(key string) bool {
+			return slices.ContainsFunc(merged.Tasks, func(x offboard.TaskTemplate) bool { return x.Key == key })
+		}
+		// takenOver is the system tasks that replaced an inherited manual
+		// fallback called key, when they are in this playbook.
+		takenOver := func(key string) []string {
+			if has(key) {
+				return nil
+			}
+			return slices.DeleteFunc(slices.Clone(replaced[key]), func(k string) bool { return !has(k) })
+		}
 		for _, t := range tasks {
+			if keys := takenOver(t.Key); len(keys) > 0 {
+				// An override of the manual handover now a system does it:
+				// which of the two people meant is not obvious.
+				return nil, offboard.Errorf(offboard.EINVALID,
+					"playbook %q task %q: the built-in %q is done by %s now that a configured system implements %s; override or remove %s instead",
+					name, t.Key, t.Key, strings.Join(keys, ", "), capabilityOfKey(merged.Tasks, keys[0]), strings.Join(keys, ", "))
+			}
 			if i := slices.IndexFunc(merged.Tasks, func(x offboard.TaskTemplate) bool { return x.Key == t.Key }); i >= 0 {
+				if old := merged.Tasks[i]; old.Capability != "" && old.Action == offboard.ActionManual && t.Capability == "" {
+					// A manual task replacing the manual fallback still
+					// stands for its capability in after lists.
+					if _, _, owned := connectors.Owner(t.Action); !owned {
+						t.Capability = old.Capability
+					}
+				}
 				merged.Tasks[i] = t
 			} else {
 				merged.Tasks = append(merged.Tasks, t)
 			}
 		}
+		for k, v := range ownReplaced {
+			replaced[k] = v
+		}
+		var removedKeys []string
 		for _, key := range p.Remove {
-			i := slices.IndexFunc(merged.Tasks, func(x offboard.TaskTemplate) bool { return x.Key == key })
-			if i < 0 {
-				return nil, offboard.Errorf(offboard.EINVALID, "playbook %q: remove names unknown task %q", name, key)
+			keys := []string{key}
+			if over := takenOver(key); len(over) > 0 {
+				// Removing the manual handover removes what took it over:
+				// "no Drive transfer" whoever would have done it.
+				keys = over
 			}
-			merged.Tasks = slices.Delete(merged.Tasks, i, i+1)
+			for _, k := range keys {
+				i := slices.IndexFunc(merged.Tasks, func(x offboard.TaskTemplate) bool { return x.Key == k })
+				if i < 0 {
+					return nil, offboard.Errorf(offboard.EINVALID, "playbook %q: remove names unknown task %q", name, key)
+				}
+				merged.Tasks = slices.Delete(merged.Tasks, i, i+1)
+				removedKeys = append(removedKeys, k)
+			}
 		}
 		// Tasks that waited on a removed task no longer wait for it.
+		removed := func(dep string) bool {
+			return !has(dep) && slices.Contains(removedKeys, dep)
+		}
 		for i, t := range merged.Tasks {
-			merged.Tasks[i].After = slices.DeleteFunc(slices.Clone(t.After), func(dep string) bool {
-				return !slices.ContainsFunc(merged.Tasks, func(x offboard.TaskTemplate) bool { return x.Key == dep }) && slices.Contains(p.Remove, dep)
-			})
+			merged.Tasks[i].After = slices.DeleteFunc(slices.Clone(t.After), removed)
+			merged.Tasks[i].AfterIfReady = slices.DeleteFunc(slices.Clone(t.AfterIfReady), removed)
 		}
 		resolveAfter(merged.Tasks, connectors)
+		linkActiveAccountNeeds(merged.Tasks, connectors)
 		if err := merged.Validate(knownAction, depts); err != nil {
 			return nil, err
 		}
@@ -126,4 +170,14 @@ func ResolvePlaybooks(configured []offboard.Playbook, connectors offboard.Connec
 		}
 	}
 	return out, nil
+}
+
+// capabilityOfKey is the capability of the task called key.
+func capabilityOfKey(tasks []offboard.TaskTemplate, key string) offboard.Capability {
+	for _, t := range tasks {
+		if t.Key == key {
+			return t.Capability
+		}
+	}
+	return ""
 }

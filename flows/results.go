@@ -42,6 +42,9 @@ func (d *decision) actionSucceeded(c offboard.ActionSucceeded) (*offboard.Result
 	if err != nil {
 		return nil, err
 	}
+	if c.InProgress && t.Status == offboard.TaskRunning {
+		return d.actionInProgress(c, j, cs, t)
+	}
 	if err := d.tx.DeleteJob(j.ID); err != nil {
 		return nil, err
 	}
@@ -63,8 +66,12 @@ func (d *decision) actionSucceeded(c offboard.ActionSucceeded) (*offboard.Result
 	if t.Status != offboard.TaskRunning {
 		// The task moved on while the action ran (the case was cancelled,
 		// or a person settled it); the effect still happened, so record it.
-		if err := d.audit(cs.ID, "task.action_result", t.Key, offboard.OutcomeOK,
-			fmt.Sprintf("%s finished after the task became %s", t.Action, t.Status), evidence); err != nil {
+		what := fmt.Sprintf("%s finished after the task became %s", t.Action, t.Status)
+		if c.InProgress {
+			// Nobody follows it any more: say so rather than let it look done.
+			what = fmt.Sprintf("%s was still in progress when the task became %s; offboard no longer follows it", t.Action, t.Status)
+		}
+		if err := d.audit(cs.ID, "task.action_result", t.Key, offboard.OutcomeOK, what, evidence); err != nil {
 			return nil, err
 		}
 		return d.result(cs, fmt.Sprintf("%q result recorded", t.Title))
@@ -114,6 +121,48 @@ func (d *decision) actionSucceeded(c offboard.ActionSucceeded) (*offboard.Result
 		}
 	}
 	return d.advanceAndResult(cs, fmt.Sprintf("%q %s", t.Title, status))
+}
+
+// actionInProgress keeps a running task running while the outside system
+// finishes what its action started: the same job runs again after the
+// check delay, with no attempt counted (a slow transfer is no failure)
+// and no API paused. The audit gets one "task.progress" entry per
+// distinct summary, not one per check, so a day-long transfer checked
+// every minute does not flood the chain.
+func (d *decision) actionInProgress(c offboard.ActionSucceeded, j *offboard.Job, cs *offboard.Case, t *offboard.Task) (*offboard.Result, error) {
+	if err := d.recordUserID(cs, j, c.UserID); err != nil {
+		return nil, err
+	}
+	summary := strings.TrimSpace(c.Summary)
+	if summary == "" {
+		summary = t.Action + " started; the outside system is still working on it"
+	}
+	checkAt := d.now.Add(offboard.CheckDelay(c.CheckAfter))
+	j.Leased, j.NotBefore = false, checkAt
+	if err := d.putJob(j); err != nil {
+		return nil, err
+	}
+	evidence := maps.Clone(c.Evidence)
+	if evidence == nil {
+		evidence = map[string]string{}
+	}
+	evidence["job"] = j.ID
+	evidence["summary"] = summary
+	if t.Progress != summary || !maps.Equal(t.Evidence, evidence) {
+		news := t.Progress != summary
+		t.Progress, t.Evidence = summary, evidence
+		if err := d.putTask(t); err != nil {
+			return nil, err
+		}
+		if news {
+			audited := maps.Clone(evidence)
+			audited["check_at"] = checkAt.Format(time.RFC3339)
+			if err := d.audit(cs.ID, "task.progress", t.Key, offboard.OutcomeOK, "in progress: "+summary, audited); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return d.result(cs, fmt.Sprintf("%q in progress: %s; checked again at %s", t.Title, summary, checkAt.Format(time.RFC3339)))
 }
 
 // MaxRetryDelay is the furthest ahead a failed job is deferred.

@@ -206,7 +206,7 @@ func (d *decision) finish(cs *offboard.Case, t *offboard.Task, st offboard.TaskS
 	if err := moveTask(t, st); err != nil {
 		return err
 	}
-	t.RunAt = nil
+	t.RunAt, t.Progress = nil, ""
 	if st == offboard.TaskDone {
 		t.CompletedAt, t.CompletedBy = &now, d.actorName()
 	}

@@ -199,6 +199,7 @@ type taskRow struct {
 	OverdueBy   string            `json:"overdue_by,omitempty"`
 	WaitsFor    []string          `json:"waits_for,omitempty"`
 	LastError   string            `json:"last_error,omitempty"`
+	Progress    string            `json:"progress,omitempty"`
 	Evidence    map[string]string `json:"evidence,omitempty"`
 	SkipReason  string            `json:"skip_reason,omitempty"`
 	CompletedBy string            `json:"completed_by,omitempty"`
@@ -222,7 +223,7 @@ type approvalRow struct {
 
 func (tb *toolbox) task(t *offboard.Task) taskRow {
 	r := taskRow{Key: t.Key, Title: t.Title, Department: tb.depts.Label(t.Department), Status: string(t.Status),
-		Optional: t.Optional, Assignee: t.Assignee, LastError: t.LastError, Evidence: t.Evidence,
+		Optional: t.Optional, Assignee: t.Assignee, LastError: t.LastError, Progress: t.Progress, Evidence: t.Evidence,
 		SkipReason: t.SkipReason, CompletedBy: t.CompletedBy}
 	if t.Due != nil {
 		r.Due = tb.when(*t.Due)

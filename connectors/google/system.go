@@ -93,7 +93,7 @@ func DeclarationFor(deleteAfter time.Duration) offboard.Connector {
 			// account's suspension waits for this when it is ready to run.
 			{Capability: offboard.DataMail, Action: "google.mail",
 				Title: "Delegate the Gmail mailbox to the person the manager chose", Button: "Delegate the mailbox",
-				Priority: offboard.PriorityRevocation, When: offboard.WhenAtLastDay},
+				Priority: offboard.PriorityRevocation, When: offboard.WhenAtLastDay, NeedsActiveAccount: true},
 			{Capability: offboard.IdentityDeactivate, Action: "google.deactivate",
 				Title: "Remove the Google Workspace licenses", Button: "Remove Google licenses", Priority: offboard.PriorityRevocation},
 			{Capability: offboard.IdentityRestore, Action: "google.restore",

@@ -106,6 +106,18 @@ func (r *Runner) runAction(ctx context.Context, j *offboard.Job) {
 	took := time.Since(started)
 	_, panicked := errors.AsType[panicError](err)
 
+	if err == nil && res.InProgress {
+		// Started, not finished: the engine keeps the job for another
+		// look; no attempt is counted and the API is not paused.
+		checkAt := r.clock.Now().Add(offboard.CheckDelay(res.CheckAfter))
+		log.Info("action in progress; checked again later", "check_at", checkAt, "took", took)
+		r.report(ctx, log, offboard.ActionSucceeded{
+			By: runnerActor, JobID: j.ID, Summary: res.Summary, Evidence: res.Evidence, UserID: res.UserID,
+			InProgress: true, CheckAfter: res.CheckAfter,
+		})
+		r.wakeAt(checkAt)
+		return
+	}
 	if err == nil {
 		log.Info("action done", "verified", res.Verified, "already_done", res.AlreadyDone, "took", took)
 		r.report(ctx, log, offboard.ActionSucceeded{
