@@ -28,17 +28,23 @@ func newGoogle(t *testing.T) (*google.Google, *googletest.Server) {
 
 func run(t *testing.T, g *google.Google, action string, target offboard.Target) (connectors.Result, error) {
 	t.Helper()
+	return runRequest(t, g, connectors.Request{JobID: "OFF-0001/x#1", Action: action, Target: target, Attempt: 1})
+}
+
+// runRequest runs req's action through the registry, as the runner does.
+func runRequest(t *testing.T, g *google.Google, req connectors.Request) (connectors.Result, error) {
+	t.Helper()
 	reg := connectors.NewRegistry()
 	if err := g.Register(reg); err != nil {
 		t.Fatal(err)
 	}
-	a, ok := reg.Lookup(action)
+	a, ok := reg.Lookup(req.Action)
 	if !ok {
-		t.Fatalf("no action %s", action)
+		t.Fatalf("no action %s", req.Action)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	return a.Run(ctx, connectors.Request{JobID: "OFF-0001/x#1", Action: action, Target: target, Attempt: 1})
+	return a.Run(ctx, req)
 }
 
 func TestNew_RefusesABadKeyWithoutQuotingIt(t *testing.T) {

@@ -1,12 +1,10 @@
 package google_test
 
 import (
-	"context"
 	"fmt"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/offboard-dev/offboard"
 	"github.com/offboard-dev/offboard/connectors"
@@ -18,17 +16,7 @@ import (
 // runCase runs action for a case, as the runner does.
 func runCase(t *testing.T, g *google.Google, action string, caseID offboard.CaseID, target offboard.Target) (connectors.Result, error) {
 	t.Helper()
-	reg := connectors.NewRegistry()
-	if err := g.Register(reg); err != nil {
-		t.Fatal(err)
-	}
-	a, ok := reg.Lookup(action)
-	if !ok {
-		t.Fatalf("no action %s", action)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	return a.Run(ctx, connectors.Request{JobID: string(caseID) + "/x#1", CaseID: caseID, Action: action, Target: target, Attempt: 1})
+	return runRequest(t, g, connectors.Request{JobID: string(caseID) + "/x#1", CaseID: caseID, Action: action, Target: target, Attempt: 1})
 }
 
 // apiCalls are the API requests (method and path) served after the

@@ -44,18 +44,8 @@ func connectorOn(t *testing.T, fake *googletest.Server) *google.Google {
 // it made.
 func runJob(t *testing.T, g *google.Google, fake *googletest.Server, job, action string, params map[string]string) (connectors.Result, error, int) {
 	t.Helper()
-	reg := connectors.NewRegistry()
-	if err := g.Register(reg); err != nil {
-		t.Fatal(err)
-	}
-	a, ok := reg.Lookup(action)
-	if !ok {
-		t.Fatalf("no action %s", action)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
 	before := fake.APIRequests()
-	res, err := a.Run(ctx, connectors.Request{JobID: job, Action: action, Params: params, Attempt: 1,
+	res, err := runRequest(t, g, connectors.Request{JobID: job, Action: action, Params: params, Attempt: 1,
 		Target: offboard.Target{Email: "jane@example.com"}})
 	return res, err, fake.APIRequests() - before
 }

@@ -252,18 +252,11 @@ func (s *Server) vaultRoutes() {
 		if !ok {
 			return
 		}
-		out := map[string]any{}
 		var list []map[string]any
 		for _, m := range mine[start:end] {
 			list = append(list, matterJSON(m, view == "FULL"))
 		}
-		if len(list) > 0 {
-			out["matters"] = list
-		}
-		if next != "" {
-			out["nextPageToken"] = next
-		}
-		writeJSON(w, http.StatusOK, out)
+		writePage(w, "matters", list, next)
 	})
 	s.route("POST /v1/matters", scopeVault, false, func(w http.ResponseWriter, r *http.Request, actor *User) {
 		if !vaultAccess(w, actor) {
@@ -323,18 +316,11 @@ func (s *Server) vaultRoutes() {
 		if !ok {
 			return
 		}
-		out := map[string]any{}
 		var list []map[string]any
 		for i := start; i < end; i++ {
 			list = append(list, s.holdJSON(&m.Holds[i], full))
 		}
-		if len(list) > 0 {
-			out["holds"] = list
-		}
-		if next != "" {
-			out["nextPageToken"] = next
-		}
-		writeJSON(w, http.StatusOK, out)
+		writePage(w, "holds", list, next)
 	})
 	s.route("GET /v1/matters/{matterId}/holds/{holdId}", scopeVault, false, func(w http.ResponseWriter, r *http.Request, actor *User) {
 		if !vaultAccess(w, actor) {
@@ -471,4 +457,17 @@ func (s *Server) vaultRoutes() {
 		h.UpdateTime = s.now()
 		writeJSON(w, http.StatusOK, s.heldAccountJSON(u.ID, h.UpdateTime))
 	})
+}
+
+// writePage answers one page of a Vault list: the items under key
+// (absent when empty, as Vault omits it) and the next page's token.
+func writePage(w http.ResponseWriter, key string, list []map[string]any, next string) {
+	out := map[string]any{}
+	if len(list) > 0 {
+		out[key] = list
+	}
+	if next != "" {
+		out["nextPageToken"] = next
+	}
+	writeJSON(w, http.StatusOK, out)
 }
