@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -105,6 +106,7 @@ func New(o Options) (*Client, error) {
 	if c.base == nil {
 		c.base = http.DefaultTransport
 	}
+	c.base = boundedTransport{c.base}
 	if c.now == nil {
 		c.now = time.Now
 	}
@@ -142,6 +144,48 @@ func (c *Client) httpClient(subject, scope string) (*http.Client, error) {
 	c.clients[k] = hc
 	return hc, nil
 }
+
+// maxResponseBody bounds what offboard reads of one answer. Google's
+// client libraries read an error body whole (googleapi.CheckResponse) and
+// decode a success unbounded: a broken or hostile endpoint streaming
+// without end would fill the memory until the request timeout. offboard's
+// largest answer (a page of transfers, tokens or holds) is far smaller.
+const maxResponseBody = 8 << 20
+
+// errAnswerTooLarge ends the read of an answer past maxResponseBody.
+var errAnswerTooLarge = fmt.Errorf("google: the answer is larger than %d MiB; offboard refused to read on", maxResponseBody>>20)
+
+// boundedTransport cuts every answer's body at maxResponseBody.
+type boundedTransport struct{ base http.RoundTripper }
+
+func (t boundedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := t.base.RoundTrip(r)
+	if err == nil && resp.Body != nil {
+		resp.Body = &boundedBody{rc: resp.Body}
+	}
+	return resp, err
+}
+
+type boundedBody struct {
+	rc io.ReadCloser
+	n  int64
+}
+
+func (b *boundedBody) Read(p []byte) (int, error) {
+	if b.n > maxResponseBody {
+		return 0, errAnswerTooLarge
+	}
+	if left := maxResponseBody + 1 - b.n; int64(len(p)) > left {
+		p = p[:left]
+	}
+	n, err := b.rc.Read(p)
+	if b.n += int64(n); b.n > maxResponseBody {
+		return n, errAnswerTooLarge
+	}
+	return n, err
+}
+
+func (b *boundedBody) Close() error { return b.rc.Close() }
 
 // refuseRedirect keeps a token from following a redirect off Google.
 func refuseRedirect(req *http.Request, via []*http.Request) error {
