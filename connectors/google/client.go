@@ -18,6 +18,8 @@ import (
 	"google.golang.org/api/licensing/v1"
 	"google.golang.org/api/option"
 	"google.golang.org/api/vault/v1"
+
+	"github.com/offboard-dev/offboard"
 )
 
 // System names Google Workspace in action ids ("google.suspend"), task
@@ -79,6 +81,56 @@ type Client struct {
 
 	mu      sync.Mutex
 	clients map[tokenKey]*http.Client
+
+	// tokens are the access tokens Google gave, oldest first, so that an
+	// error echoing one (an upstream that quotes the request) is cleaned.
+	tokMu  sync.Mutex
+	tokens []string
+}
+
+// maxRemembered bounds the tokens remembered: one per user acted as and
+// scope within the hour a token lives.
+const maxRemembered = 512
+
+// recordingSource remembers each token its source hands out.
+type recordingSource struct {
+	c   *Client
+	src oauth2.TokenSource
+}
+
+func (s recordingSource) Token() (*oauth2.Token, error) {
+	t, err := s.src.Token()
+	if err == nil && t != nil {
+		s.c.remember(t.AccessToken)
+	}
+	return t, err
+}
+
+func (c *Client) remember(tok string) {
+	if len(tok) < 8 {
+		return
+	}
+	c.tokMu.Lock()
+	defer c.tokMu.Unlock()
+	for i := len(c.tokens) - 1; i >= 0; i-- {
+		if c.tokens[i] == tok {
+			return
+		}
+	}
+	if len(c.tokens) >= maxRemembered {
+		c.tokens = c.tokens[1:]
+	}
+	c.tokens = append(c.tokens, tok)
+}
+
+// scrub replaces every access token Google gave in s.
+func (c *Client) scrub(s string) string {
+	c.tokMu.Lock()
+	defer c.tokMu.Unlock()
+	for _, t := range c.tokens {
+		s = strings.ReplaceAll(s, t, offboard.Redacted)
+	}
+	return s
 }
 
 // tokenKey is one impersonated user with one scope: Google mints a token
@@ -137,7 +189,7 @@ func (c *Client) httpClient(subject, scope string) (*http.Client, error) {
 	// The token request goes through the same transport and timeout.
 	ctx := context.WithValue(context.Background(), oauth2.HTTPClient, plain)
 	hc := &http.Client{
-		Transport:     &oauth2.Transport{Source: conf.TokenSource(ctx), Base: c.base},
+		Transport:     &oauth2.Transport{Source: recordingSource{c, conf.TokenSource(ctx)}, Base: c.base},
 		Timeout:       c.timeout,
 		CheckRedirect: refuseRedirect,
 	}

@@ -1,6 +1,8 @@
 package google_test
 
 import (
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -16,7 +18,8 @@ import (
 // Hostile or broken answers through Google's own client libraries: a body
 // without end is cut (the libraries read error bodies whole), a redirect
 // is not followed with the token, an HTML error page is mapped by its
-// status; no error carries the access token or the page.
+// status; no error carries the access token (not even an upstream that
+// echoes it) or the page.
 func TestGoogle_HostileAnswers(t *testing.T) {
 	fake := googletest.New(t) // the token endpoint (the key's token_uri)
 	fake.AddUser(googletest.User{PrimaryEmail: "jane@example.com"})
@@ -58,6 +61,18 @@ func TestGoogle_HostileAnswers(t *testing.T) {
 			w.Header().Set("Content-Type", "text/html")
 			w.WriteHeader(http.StatusBadRequest)
 			w.Write([]byte("<html><body><h1>Error 400 (Bad Request)!!1</h1></body></html>"))
+		case "echo":
+			// An upstream that echoes the request in its error.
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusBadRequest)
+			msg, _ := json.Marshal("Invalid request: Authorization: " + r.Header.Get("Authorization"))
+			fmt.Fprintf(w, `{"error":{"code":400,"message":%s,"errors":[{"reason":"invalid","message":%s}]}}`, msg, msg)
+		case "echo long":
+			// The token past the 512 bytes kept of an upstream's words.
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusBadRequest)
+			msg, _ := json.Marshal(strings.Repeat("x", 490) + " " + r.Header.Get("Authorization"))
+			fmt.Fprintf(w, `{"error":{"code":400,"message":%s,"errors":[{"reason":"invalid","message":%s}]}}`, msg, msg)
 		case "html 503":
 			w.Header().Set("Content-Type", "text/html")
 			w.WriteHeader(http.StatusServiceUnavailable)
@@ -81,6 +96,8 @@ func TestGoogle_HostileAnswers(t *testing.T) {
 		{"redirect", "", "refused a redirect"},
 		{"html 400", offboard.EINVALID, "Bad Request"},
 		{"html 503", "", "503 Service Unavailable"},
+		{"echo", offboard.EINVALID, "Invalid request"},
+		{"echo long", offboard.EINVALID, "xxxx"},
 	} {
 		mu.Lock()
 		mode = tc.mode
@@ -105,6 +122,9 @@ func TestGoogle_HostileAnswers(t *testing.T) {
 			}
 		}
 		mu.Unlock()
+		if strings.Contains(err.Error(), "ya29.") {
+			t.Errorf("%s: a piece of the token is in the error: %v", tc.mode, err)
+		}
 		if strings.Contains(err.Error(), "<html") || len(err.Error()) > 1000 {
 			t.Errorf("%s: the error quotes the page: %.300s", tc.mode, err)
 		}
