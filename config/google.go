@@ -71,7 +71,12 @@ func (c *Config) validateGoogle(v *validator) {
 	}
 	if g.ServiceAccountKey != "" {
 		if msg := serviceAccountKeyProblem([]byte(g.ServiceAccountKey)); msg != "" {
-			v.add("google.service_account_key", "%s", msg)
+			// The key the person wrote: the file when the key came from one.
+			at := "google.service_account_key"
+			if g.ServiceAccountKeyFile != "" {
+				at, msg = "google.service_account_key_file", g.ServiceAccountKeyFile+": "+msg
+			}
+			v.add(at, "%s", msg)
 		}
 	}
 	if g.AdminEmail == "" {

@@ -52,6 +52,13 @@ func TestConfig_GoogleServiceAccountKey(t *testing.T) {
 			}
 		})
 	}
+	// From a file: the problem is the file's, at its line.
+	file := writeSecret(t, t.TempDir(), "key.json", key("service_account", "a@b.iam.gserviceaccount.com", secret), 0o600)
+	msg := parseErr(t, "google:\n  admin_email: admin@example.com\n  service_account_key_file: "+file+"\n", noEnv).Error()
+	if !strings.Contains(msg, "config.yaml:3: google.service_account_key_file: "+file+": the key's private_key is not a PEM RSA private key") ||
+		strings.Contains(msg, secret) {
+		t.Errorf("from a file: %q", msg)
+	}
 	if c := parse(t, section(key("service_account", "a@b.iam.gserviceaccount.com", goodPEM)), noEnv); !c.GoogleEnabled() {
 		t.Error("a good key: google not enabled")
 	}
