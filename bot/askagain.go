@@ -18,14 +18,26 @@ func paramInput(key string) string { return "param_" + key }
 
 // askAgainButton is offered on a task whose approval was denied: the task
 // waits for an approval and none is pending. Without it the only way on
-// would be to skip the task.
+// would be to skip the task. A handover (a task with a "to") is offered
+// it too while its question is pending with no receiver (no manager was
+// known, as with Google Workspace alone: no yes can make it work), and
+// once it failed (no, or an unusable receiver: a Retry would ask about
+// the same person again).
 func askAgainButton(c *offboard.Case, t *offboard.Task, approvals []*offboard.Approval) (offboard.Button, bool) {
-	if c.Status != offboard.CaseOpen || t.Status != offboard.TaskWaitingApproval {
+	if c.Status != offboard.CaseOpen {
 		return offboard.Button{}, false
 	}
-	if slices.ContainsFunc(approvals, func(a *offboard.Approval) bool {
+	to, handover := t.Params["to"]
+	handover = handover && t.Approval != ""
+	noReceiver := handover && strings.TrimSpace(to) == ""
+	switch {
+	case t.Status == offboard.TaskFailed && handover:
+	case t.Status != offboard.TaskWaitingApproval:
+		return offboard.Button{}, false
+	case noReceiver:
+	case slices.ContainsFunc(approvals, func(a *offboard.Approval) bool {
 		return a.TaskKey == t.Key && a.Status == offboard.ApprovalPending
-	}) {
+	}):
 		return offboard.Button{}, false
 	}
 	ref := offboard.ActionRef{Verb: offboard.VerbAskAgain, CaseID: c.ID, TaskKey: t.Key}

@@ -111,3 +111,47 @@ func TestClick_AskAgain(t *testing.T) {
 		t.Error("Ask again still offered once asked")
 	}
 }
+
+// A handover with no receiver (no manager known: Google Workspace alone
+// is no directory) offers Ask again while its question is pending, since
+// no yes can make it work; once a receiver is named the question waits
+// as any other. A failed handover offers it too: Retry would ask about
+// the same receiver again.
+func TestAskAgain_HandoverWithoutReceiver(t *testing.T) {
+	h := newHarness(t)
+	id := h.open("jane.doe@example.com voluntary 2026-12-31")
+	if to := h.task(id, "transfer_drive").Params["to"]; to != "" {
+		t.Fatalf("to = %q, want none (no manager)", to)
+	}
+	ask, ok := button([]offboard.Card{h.taskCard(id, "transfer_drive")}, offboard.VerbAskAgain, "transfer_drive")
+	if !ok {
+		t.Fatal("no Ask again on a pending handover with no receiver")
+	}
+	r := h.router.Click(h.ctx, it, ask.Action.Encode())
+	if r.Form == nil || r.Form.ID != bot.FormAskAgain {
+		t.Fatalf("click: %+v", r)
+	}
+	if _, err := h.router.Submit(h.ctx, it, r.Form.ID, r.Form.State, map[string]string{"param_to": "bob.peer@example.com"}); err != nil {
+		t.Fatal(err)
+	}
+	if to := h.task(id, "transfer_drive").Params["to"]; to != "bob.peer@example.com" {
+		t.Fatalf("to = %q after Ask again", to)
+	}
+	if _, ok := button([]offboard.Card{h.taskCard(id, "transfer_drive")}, offboard.VerbAskAgain, "transfer_drive"); ok {
+		t.Error("Ask again still offered while the question about bob is pending")
+	}
+
+	v := h.view(id)
+	for _, tk := range v.Tasks {
+		if tk.Key == "transfer_drive" {
+			tk.Status = offboard.TaskFailed
+		}
+	}
+	card, _ := bot.DepartmentCard(v, offboard.DeptIT, h.clock.Now(), h.loc)
+	if _, ok := button([]offboard.Card{card}, offboard.VerbAskAgain, "transfer_drive"); !ok {
+		t.Error("no Ask again on a failed handover")
+	}
+	if _, ok := button([]offboard.Card{card}, offboard.VerbAskAgain, "okta_suspend"); ok {
+		t.Error("Ask again offered on a task that is no handover")
+	}
+}

@@ -1,7 +1,10 @@
 package config
 
 import (
+	"crypto/rsa"
+	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
 	"net/mail"
 	"regexp"
@@ -68,7 +71,12 @@ func (c *Config) validateGoogle(v *validator) {
 	}
 	if g.ServiceAccountKey != "" {
 		if msg := serviceAccountKeyProblem([]byte(g.ServiceAccountKey)); msg != "" {
-			v.add("google.service_account_key", "%s", msg)
+			// The key the person wrote: the file when the key came from one.
+			at := "google.service_account_key"
+			if g.ServiceAccountKeyFile != "" {
+				at, msg = "google.service_account_key_file", g.ServiceAccountKeyFile+": "+msg
+			}
+			v.add(at, "%s", msg)
 		}
 	}
 	if g.AdminEmail == "" {
@@ -113,6 +121,25 @@ func serviceAccountKeyProblem(data []byte) string {
 		return "the key has no client_email"
 	case k.PrivateKey == "":
 		return "the key has no private_key"
+	case !rsaPrivateKey(k.PrivateKey):
+		// Google's client signs with it only at the first token request:
+		// without this check every Google task would fail, not the start.
+		return "the key's private_key is not a PEM RSA private key (download a new JSON key)"
 	}
 	return ""
+}
+
+// rsaPrivateKey reports whether s is a PEM PKCS#8 or PKCS#1 RSA private
+// key, as Google's JWT signer wants it.
+func rsaPrivateKey(s string) bool {
+	b, _ := pem.Decode([]byte(s))
+	if b == nil {
+		return false
+	}
+	if k, err := x509.ParsePKCS8PrivateKey(b.Bytes); err == nil {
+		_, ok := k.(*rsa.PrivateKey)
+		return ok
+	}
+	_, err := x509.ParsePKCS1PrivateKey(b.Bytes)
+	return err == nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -17,6 +18,8 @@ import (
 	"google.golang.org/api/licensing/v1"
 	"google.golang.org/api/option"
 	"google.golang.org/api/vault/v1"
+
+	"github.com/offboard-dev/offboard"
 )
 
 // System names Google Workspace in action ids ("google.suspend"), task
@@ -78,6 +81,56 @@ type Client struct {
 
 	mu      sync.Mutex
 	clients map[tokenKey]*http.Client
+
+	// tokens are the access tokens Google gave, oldest first, so that an
+	// error echoing one (an upstream that quotes the request) is cleaned.
+	tokMu  sync.Mutex
+	tokens []string
+}
+
+// maxRemembered bounds the tokens remembered: one per user acted as and
+// scope within the hour a token lives.
+const maxRemembered = 512
+
+// recordingSource remembers each token its source hands out.
+type recordingSource struct {
+	c   *Client
+	src oauth2.TokenSource
+}
+
+func (s recordingSource) Token() (*oauth2.Token, error) {
+	t, err := s.src.Token()
+	if err == nil && t != nil {
+		s.c.remember(t.AccessToken)
+	}
+	return t, err
+}
+
+func (c *Client) remember(tok string) {
+	if len(tok) < 8 {
+		return
+	}
+	c.tokMu.Lock()
+	defer c.tokMu.Unlock()
+	for i := len(c.tokens) - 1; i >= 0; i-- {
+		if c.tokens[i] == tok {
+			return
+		}
+	}
+	if len(c.tokens) >= maxRemembered {
+		c.tokens = c.tokens[1:]
+	}
+	c.tokens = append(c.tokens, tok)
+}
+
+// scrub replaces every access token Google gave in s.
+func (c *Client) scrub(s string) string {
+	c.tokMu.Lock()
+	defer c.tokMu.Unlock()
+	for _, t := range c.tokens {
+		s = strings.ReplaceAll(s, t, offboard.Redacted)
+	}
+	return s
 }
 
 // tokenKey is one impersonated user with one scope: Google mints a token
@@ -105,6 +158,7 @@ func New(o Options) (*Client, error) {
 	if c.base == nil {
 		c.base = http.DefaultTransport
 	}
+	c.base = boundedTransport{c.base}
 	if c.now == nil {
 		c.now = time.Now
 	}
@@ -135,13 +189,55 @@ func (c *Client) httpClient(subject, scope string) (*http.Client, error) {
 	// The token request goes through the same transport and timeout.
 	ctx := context.WithValue(context.Background(), oauth2.HTTPClient, plain)
 	hc := &http.Client{
-		Transport:     &oauth2.Transport{Source: conf.TokenSource(ctx), Base: c.base},
+		Transport:     &oauth2.Transport{Source: recordingSource{c, conf.TokenSource(ctx)}, Base: c.base},
 		Timeout:       c.timeout,
 		CheckRedirect: refuseRedirect,
 	}
 	c.clients[k] = hc
 	return hc, nil
 }
+
+// maxResponseBody bounds what offboard reads of one answer. Google's
+// client libraries read an error body whole (googleapi.CheckResponse) and
+// decode a success unbounded: a broken or hostile endpoint streaming
+// without end would fill the memory until the request timeout. offboard's
+// largest answer (a page of transfers, tokens or holds) is far smaller.
+const maxResponseBody = 8 << 20
+
+// errAnswerTooLarge ends the read of an answer past maxResponseBody.
+var errAnswerTooLarge = fmt.Errorf("google: the answer is larger than %d MiB; offboard refused to read on", maxResponseBody>>20)
+
+// boundedTransport cuts every answer's body at maxResponseBody.
+type boundedTransport struct{ base http.RoundTripper }
+
+func (t boundedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := t.base.RoundTrip(r)
+	if err == nil && resp.Body != nil {
+		resp.Body = &boundedBody{rc: resp.Body}
+	}
+	return resp, err
+}
+
+type boundedBody struct {
+	rc io.ReadCloser
+	n  int64
+}
+
+func (b *boundedBody) Read(p []byte) (int, error) {
+	if b.n > maxResponseBody {
+		return 0, errAnswerTooLarge
+	}
+	if left := maxResponseBody + 1 - b.n; int64(len(p)) > left {
+		p = p[:left]
+	}
+	n, err := b.rc.Read(p)
+	if b.n += int64(n); b.n > maxResponseBody {
+		return n, errAnswerTooLarge
+	}
+	return n, err
+}
+
+func (b *boundedBody) Close() error { return b.rc.Close() }
 
 // refuseRedirect keeps a token from following a redirect off Google.
 func refuseRedirect(req *http.Request, via []*http.Request) error {

@@ -72,10 +72,12 @@ func (c *Client) fail(cl call, err error) error {
 	}
 	var gerr *googleapi.Error
 	if !errors.As(err, &gerr) {
-		return fmt.Errorf("google: %s: %s", cl.what, offboard.TransportErrorText(err))
+		return fmt.Errorf("google: %s: %s", cl.what, c.scrub(offboard.TransportErrorText(err)))
 	}
-	reason := firstReason(gerr)
-	msg := offboard.UpstreamText([]byte(gerr.Message))
+	// Google's words, cleaned of any token an upstream echoed before they
+	// are cut (a cut token would no longer be found).
+	reason := offboard.UpstreamText([]byte(c.scrub(firstReason(gerr))))
+	msg := offboard.UpstreamText([]byte(c.scrub(gerr.Message)))
 	if msg == "" {
 		msg = http.StatusText(gerr.Code)
 	}

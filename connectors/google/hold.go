@@ -41,7 +41,7 @@ func (c *Client) vaultFail(cl call, err error) error {
 		reason := firstReason(gerr)
 		if !rateLimitReasons[reason] && reason != "insufficientPermissions" && reason != "ACCESS_TOKEN_SCOPE_INSUFFICIENT" {
 			return offboard.Errorf(offboard.EFORBIDDEN, "Google Vault refused to %s (%s): %s %s",
-				cl.what, offboard.UpstreamText([]byte(gerr.Message)), cl.subject, fixVault)
+				cl.what, offboard.UpstreamText([]byte(c.scrub(gerr.Message))), cl.subject, fixVault)
 		}
 	}
 	return c.fail(cl, err)

@@ -113,6 +113,13 @@ func (g *Google) receiver(ctx context.Context, req connectors.Request, what stri
 		return nil, offboard.Errorf(offboard.EINVALID,
 			"%s is not a user of this Google Workspace: Google hands %s over only to an active user of the same organisation; the manager must choose someone else", to, what)
 	}
+	if offboard.ErrorCode(err) == offboard.EFORBIDDEN && domainOf(to) != domainOf(req.Target.Email) {
+		// Google answers 403 forbidden, not 404, for an address of a
+		// domain the customer does not have: not a missing scope.
+		return nil, offboard.Errorf(offboard.EINVALID,
+			"%s is not a user of this Google Workspace (Google refuses to read it: another organisation's address, or outside what %s administers): Google hands %s over only to an active user of the same organisation; the manager must choose someone else",
+			to, g.c.admin, what)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -121,6 +128,12 @@ func (g *Google) receiver(ctx context.Context, req connectors.Request, what stri
 			"%s's Google account is %s: Google hands %s over only to an active user; unsuspend them or choose someone else", u.PrimaryEmail, accountState(u), what)
 	}
 	return u, nil
+}
+
+// domainOf is the domain of an email address, lower case.
+func domainOf(email string) string {
+	_, d, _ := strings.Cut(lower(email), "@")
+	return d
 }
 
 // transferFiles moves the leaver's Drive files and calendars to the

@@ -34,14 +34,37 @@ func orgUnit(u *User) string {
 	return u.OrgUnitPath
 }
 
-// userOr404 finds the path's {userKey} (id or primary email), answering
-// Google's 404 when there is none.
+// userOr404 finds the path's {userKey}: the id, the primary email or an
+// alias, as Google's reference says of userKey. None is Google's 404
+// within the customer's domains; an address of a domain the customer
+// does not have is Google's 403 forbidden (an administrator administers
+// only its own organisation's domains).
 func (s *Server) userOr404(w http.ResponseWriter, r *http.Request) *User {
-	u := s.findLocked(r.PathValue("userKey"), false)
-	if u == nil {
-		apiError(w, http.StatusNotFound, "notFound", "Resource Not Found: userKey")
+	key := strings.ToLower(r.PathValue("userKey"))
+	u := s.findLocked(key, false)
+	if u == nil && strings.Contains(key, "@") {
+		u = s.aliasOwnerLocked(key)
 	}
-	return u
+	if u != nil {
+		return u
+	}
+	if at := strings.LastIndexByte(key, '@'); at >= 0 && !s.hasDomainLocked(key[at+1:]) {
+		apiError(w, http.StatusForbidden, "forbidden", "Not Authorized to access this resource/api")
+		return nil
+	}
+	apiError(w, http.StatusNotFound, "notFound", "Resource Not Found: userKey")
+	return nil
+}
+
+// hasDomainLocked says whether domain is one of the customer's: the
+// domain of any user's primary address.
+func (s *Server) hasDomainLocked(domain string) bool {
+	for _, u := range s.users {
+		if strings.HasSuffix(u.PrimaryEmail, "@"+domain) {
+			return true
+		}
+	}
+	return false
 }
 
 // directoryRoutes are the Admin SDK Directory API's user routes.
