@@ -145,6 +145,16 @@ func (d *decision) decideApproval(c offboard.DecideApproval) (*offboard.Result, 
 		// than the task now has must not be recorded as one of two.
 		return nil, offboard.Errorf(offboard.ECONFLICT, "the parameters of %q changed after approval %s was asked; ask again", t.Title, a.ID)
 	}
+	if c.Approve {
+		// A yes to a request with a blank parameter (a handover with no
+		// receiver: the case knew no manager) would let the task run and
+		// fail for good; the parameter is named first.
+		for _, k := range slices.Sorted(maps.Keys(a.Params)) {
+			if strings.TrimSpace(a.Params[k]) == "" {
+				return nil, offboard.Errorf(offboard.EINVALID, "%q has no %s yet: use Ask again… to name it, then decide", t.Title, paramWords(k))
+			}
+		}
+	}
 	comment := strings.TrimSpace(c.Comment)
 	now := d.now
 	a.Decisions = append(a.Decisions, offboard.Decision{By: d.actorName(), Approve: c.Approve, Comment: comment, At: now})
@@ -327,4 +337,12 @@ func (d *decision) roleWords(r offboard.Role) string {
 		}
 	}
 	return string(r)
+}
+
+// paramWords names a task parameter for people.
+func paramWords(k string) string {
+	if k == "to" {
+		return "receiver"
+	}
+	return strings.ReplaceAll(k, "_", " ")
 }

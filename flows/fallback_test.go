@@ -189,3 +189,23 @@ func TestEngine_deactivateWaitsForHandover(t *testing.T) {
 		})
 	}
 }
+
+// TestEngine_DecideApproval_blankReceiverRefused: a case that knew no
+// manager asks about a handover with no receiver; a yes to it would let
+// the task fail for good, so it is refused until Ask again names one.
+func TestEngine_DecideApproval_blankReceiverRefused(t *testing.T) {
+	h := newHarness(t)
+	c := h.apply(offboard.OpenCase{By: hr, Kind: offboard.Voluntary, LastDay: "2026-12-31",
+		Employee: offboard.Employee{Name: "Jane Doe", Email: jane.Email}}).Case
+	a := h.approvalFor(c.ID, "transfer_drive", offboard.ApprovalPending)
+	if a.Params["to"] != "" {
+		t.Fatalf("approval params %v, want no receiver", a.Params)
+	}
+	h.refuse(offboard.DecideApproval{By: admin, ApprovalID: a.ID, Approve: true}, offboard.EINVALID, "no receiver yet")
+	h.apply(offboard.RequestApproval{By: it, CaseID: c.ID, TaskKey: "transfer_drive", Params: map[string]string{"to": "bob.peer@example.com"}})
+	next := h.approvalFor(c.ID, "transfer_drive", offboard.ApprovalPending)
+	h.apply(offboard.DecideApproval{By: admin, ApprovalID: next.ID, Approve: true})
+	if got := h.approvalFor(c.ID, "transfer_drive", offboard.ApprovalApproved); got.ID != next.ID || got.Params["to"] != "bob.peer@example.com" {
+		t.Fatalf("approved %+v", got)
+	}
+}

@@ -24,6 +24,7 @@ type Google struct {
 	prices   map[string]float64
 	// checkEvery is how often a running transfer is asked about.
 	checkEvery time.Duration
+	transfers  transferMemory
 }
 
 // License is one Workspace product SKU the Licensing API is asked about.

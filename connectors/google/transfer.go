@@ -42,13 +42,6 @@ const recentTransfer = 7 * 24 * time.Hour
 // transferApps are the application ids of one customer.
 type transferApps struct{ drive, calendar int64 }
 
-// appIDs caches the application ids per Client: they are fixed per
-// customer, and the lookup would cost a request per poll.
-var appIDs = struct {
-	sync.Mutex
-	m map[*Client]transferApps
-}{m: map[*Client]transferApps{}}
-
 // followed is the transfer a job started or found, so its next checks
 // ask Google about that transfer alone (one request) and a failure it
 // ends with is reported to that job, while a Retry (a new job) starts a
@@ -58,15 +51,20 @@ type followed struct {
 	id, leaverID, leaverEmail, receiverID, receiverEmail string
 }
 
-type followKey struct {
-	g   *Google
-	job string
+// transferMemory is what the connector remembers between runs of its
+// transfer jobs (memory only, per connector): the application ids, fixed
+// per customer (the lookup would cost a request per check), and the
+// transfer each job follows.
+type transferMemory struct {
+	mu        sync.Mutex
+	apps      transferApps
+	haveApps  bool
+	following map[string]followed
 }
 
-var following = struct {
-	sync.Mutex
-	m map[followKey]followed
-}{m: map[followKey]followed{}}
+// maxListPages bounds a list Google pages through: a server that keeps
+// answering a next page token must not hold a job until its timeout.
+const maxListPages = 100
 
 // maxFollowed bounds the memory: a job whose case was cancelled mid-
 // transfer never ends its entry. Past it an entry is forgotten, and its
@@ -74,28 +72,34 @@ var following = struct {
 const maxFollowed = 10000
 
 func (g *Google) follow(job string, f followed) {
-	following.Lock()
-	defer following.Unlock()
-	if len(following.m) >= maxFollowed {
-		for k := range following.m {
-			delete(following.m, k)
+	m := &g.transfers
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.following == nil {
+		m.following = map[string]followed{}
+	}
+	if len(m.following) >= maxFollowed {
+		for k := range m.following {
+			delete(m.following, k)
 			break
 		}
 	}
-	following.m[followKey{g, job}] = f
+	m.following[job] = f
 }
 
 func (g *Google) followedBy(job string) (followed, bool) {
-	following.Lock()
-	defer following.Unlock()
-	f, ok := following.m[followKey{g, job}]
+	m := &g.transfers
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	f, ok := m.following[job]
 	return f, ok
 }
 
 func (g *Google) unfollow(job string) {
-	following.Lock()
-	defer following.Unlock()
-	delete(following.m, followKey{g, job})
+	m := &g.transfers
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.following, job)
 }
 
 // receiver reads the person a handover goes to: a user of this Workspace
@@ -237,6 +241,7 @@ func requestTime(t *datatransfer.DataTransfer) time.Time {
 // newest pending one, and the newest of all.
 func (g *Google) pairTransfers(ctx context.Context, svc *datatransfer.Service, f followed) (pending, latest *datatransfer.DataTransfer, err error) {
 	var all []*datatransfer.DataTransfer
+	pages := 0
 	err = svc.Transfers.List().OldOwnerUserId(f.leaverID).NewOwnerUserId(f.receiverID).Context(ctx).
 		Pages(ctx, func(p *datatransfer.DataTransfersListResponse) error {
 			for _, t := range p.DataTransfers {
@@ -246,8 +251,9 @@ func (g *Google) pairTransfers(ctx context.Context, svc *datatransfer.Service, f
 					all = append(all, t)
 				}
 			}
-			if len(all) > 1000 {
-				return fmt.Errorf("google: more than 1,000 transfers from %s to %s", f.leaverEmail, f.receiverEmail)
+			pages++
+			if len(all) > 1000 || pages > maxListPages {
+				return fmt.Errorf("google: more than 1,000 transfers (or %d pages) from %s to %s", maxListPages, f.leaverEmail, f.receiverEmail)
 			}
 			return nil
 		})
@@ -272,9 +278,9 @@ func (g *Google) pairTransfers(ctx context.Context, svc *datatransfer.Service, f
 // applications finds the ids of Drive and Calendar in applications.list,
 // once per Client.
 func (g *Google) applications(ctx context.Context, svc *datatransfer.Service) (transferApps, error) {
-	appIDs.Lock()
-	apps, ok := appIDs.m[g.c]
-	appIDs.Unlock()
+	g.transfers.mu.Lock()
+	apps, ok := g.transfers.apps, g.transfers.haveApps
+	g.transfers.mu.Unlock()
 	if ok {
 		return apps, nil
 	}
@@ -285,7 +291,11 @@ func (g *Google) applications(ctx context.Context, svc *datatransfer.Service) (t
 		// admin's own customer is meant.
 		list = list.CustomerId(g.c.customer)
 	}
+	pages := 0
 	err := list.Context(ctx).Pages(ctx, func(p *datatransfer.ApplicationsListResponse) error {
+		if pages++; pages > maxListPages {
+			return fmt.Errorf("google: more than %d pages of Data Transfer applications", maxListPages)
+		}
 		for _, a := range p.Applications {
 			switch {
 			case a == nil:
@@ -312,17 +322,17 @@ func (g *Google) applications(ctx context.Context, svc *datatransfer.Service) (t
 			"Google's Data Transfer API lists no %s application for this Workspace: transfer the files in the Admin console (Apps, Google Workspace, Drive and Docs, Transfer ownership) and mark the task done",
 			strings.Join(missing, " or "))
 	}
-	appIDs.Lock()
-	appIDs.m[g.c] = apps
-	appIDs.Unlock()
+	g.transfers.mu.Lock()
+	g.transfers.apps, g.transfers.haveApps = apps, true
+	g.transfers.mu.Unlock()
 	return apps, nil
 }
 
 // appName names a Data Transfer application for evidence.
 func (g *Google) appName(id int64) string {
-	appIDs.Lock()
-	a := appIDs.m[g.c]
-	appIDs.Unlock()
+	g.transfers.mu.Lock()
+	a := g.transfers.apps
+	g.transfers.mu.Unlock()
 	// The ids Google's "Transfer parameters" page lists, for a transfer
 	// found before this Client looked the applications up.
 	switch id {
