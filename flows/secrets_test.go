@@ -219,3 +219,19 @@ func TestEngine_SettleCase_DropsSecrets(t *testing.T) {
 	}
 	h.refuse(offboard.RevealSecrets{By: tom, CaseID: cs.ID, TaskKey: "fakemdm_lock"}, offboard.ENOTFOUND, "completed")
 }
+
+// TestEngine_CancelCase_KeepsSecrets: a cancelled case keeps its PINs —
+// the person stays, and their locked laptop needs its PIN — and IT can
+// still see them, audited.
+func TestEngine_CancelCase_KeepsSecrets(t *testing.T) {
+	h := newHarness(t, withDevices)
+	cs := lockWithPIN(t, h, offboard.Secrets{"device_pin:d1": pin})
+	h.apply(offboard.CancelCase{By: hr, CaseID: cs.ID, Reason: "termination rescinded"})
+	if st := h.caseOf(cs.ID).Status; st != offboard.CaseCancelled {
+		t.Fatalf("case %s, want cancelled", st)
+	}
+	if res := h.apply(offboard.RevealSecrets{By: tom, CaseID: cs.ID, TaskKey: "fakemdm_lock"}); res.Secrets["device_pin:d1"] != pin {
+		t.Errorf("after the cancellation IT got %d secrets", len(res.Secrets))
+	}
+	h.refuse(offboard.RevealSecrets{By: hr, CaseID: cs.ID, TaskKey: "fakemdm_lock"}, offboard.EFORBIDDEN, "may not run")
+}
