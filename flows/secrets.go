@@ -102,7 +102,7 @@ func (d *decision) revealSecrets(c offboard.RevealSecrets) (*offboard.Result, er
 		return nil, err
 	}
 	if err := offboard.CanRunTask(d.actor, cs, t, d.e.depts); err != nil {
-		return nil, offboard.Errorf(offboard.EFORBIDDEN, "%s; only they may see the secrets of %q", offboard.ErrorMessage(err), t.Title)
+		return nil, offboard.Errorf(offboard.EFORBIDDEN, "%s (the secrets of %q are shown only to those who may run it)", offboard.ErrorMessage(err), t.Title)
 	}
 	if len(t.Secrets) == 0 {
 		why := "it holds none"
