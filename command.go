@@ -139,6 +139,21 @@ type ActionSucceeded struct {
 	// CheckAfter (see CheckDelay) without counting an attempt.
 	InProgress bool
 	CheckAfter time.Duration
+	// Secrets are values only those who may run the task may see (a lock
+	// PIN), by name. The engine keeps them on the task, merged by name
+	// (a new value replaces the old one), and never puts them in the audit
+	// chain or a view; a value found in Summary or Evidence is blanked.
+	Secrets Secrets
+}
+
+// RevealSecrets asks for the secrets a task holds (a lock PIN). Only those
+// who may run the task get them (CanRunTask), each name audited as
+// "secret.viewed" without its value; the values come back in
+// Result.Secrets, for a private answer to the person who asked.
+type RevealSecrets struct {
+	By      Actor
+	CaseID  CaseID
+	TaskKey string
 }
 
 // How soon an action in progress is checked again: CheckAfter, or
@@ -199,6 +214,7 @@ func (c Tick) Actor() Actor               { return c.By }
 func (c RecordRoom) Actor() Actor         { return c.By }
 func (c RevokeNow) Actor() Actor          { return c.By }
 func (c RecordDeviceReturn) Actor() Actor { return c.By }
+func (c RevealSecrets) Actor() Actor      { return c.By }
 
 func (OpenCase) Name() string           { return "open_case" }
 func (CancelCase) Name() string         { return "cancel_case" }
@@ -213,6 +229,7 @@ func (Tick) Name() string               { return "tick" }
 func (RecordRoom) Name() string         { return "record_room" }
 func (RevokeNow) Name() string          { return "revoke_now" }
 func (RecordDeviceReturn) Name() string { return "record_device_return" }
+func (RevealSecrets) Name() string      { return "reveal_secrets" }
 
 // Result is what a command did.
 type Result struct {
@@ -231,4 +248,7 @@ type Result struct {
 	Advanced int
 	// More is set when a Tick took a full batch of due tasks: tick again.
 	More bool
+	// Secrets are the values RevealSecrets asked for, only on its result;
+	// printed or marshalled they show their names only.
+	Secrets Secrets
 }

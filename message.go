@@ -91,6 +91,9 @@ const (
 	// VerbRecordReturn opens the form that records a device's return
 	// (shipping reference, received, wiped) on a task that tracks one.
 	VerbRecordReturn = "record_return"
+	// VerbRevealSecret shows the secrets a task holds (a lock PIN) to the
+	// person who clicked, privately, if they may run the task.
+	VerbRevealSecret = "reveal_secret"
 	// VerbOpen repeats a refused /offboard from the refusal's buttons:
 	// "Open the case anyway" (the email is confirmed as outside the
 	// directory) or "Use jane.doe@example.com" (the suggestion).
@@ -166,7 +169,7 @@ func ParseActionRef(s string) (ActionRef, error) {
 	}
 	a := ActionRef{Verb: parts[0], TaskKey: parts[2], ApprovalID: parts[3]}
 	switch a.Verb {
-	case VerbStart, VerbComplete, VerbSkip, VerbAssign, VerbRetry, VerbApprove, VerbDeny, VerbRevokeNow, VerbAskAgain, VerbRecordReturn:
+	case VerbStart, VerbComplete, VerbSkip, VerbAssign, VerbRetry, VerbApprove, VerbDeny, VerbRevokeNow, VerbAskAgain, VerbRecordReturn, VerbRevealSecret:
 	default:
 		// The verb came from outside: quote only a recognisable start of it.
 		verb := a.Verb

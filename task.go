@@ -80,11 +80,16 @@ type Task struct {
 	// Progress is what a running action that the outside system finishes
 	// later last said ("Drive transfer in progress: 40 of 120 files"),
 	// shown on the card until the task settles.
-	Progress    string            `json:"progress,omitempty"`
-	Evidence    map[string]string `json:"evidence,omitempty"`
-	SkipReason  string            `json:"skip_reason,omitempty"`
-	CompletedBy string            `json:"completed_by,omitempty"`
-	CompletedAt *time.Time        `json:"completed_at,omitempty"`
+	Progress string            `json:"progress,omitempty"`
+	Evidence map[string]string `json:"evidence,omitempty"`
+	// Secrets are what the task's action handed over that only those who
+	// may run the task may see (a lock PIN). Outside the engine each value
+	// is SecretSet; RevealSecrets gives them out, audited. They are kept
+	// until the case completes.
+	Secrets     Secrets    `json:"secrets,omitempty"`
+	SkipReason  string     `json:"skip_reason,omitempty"`
+	CompletedBy string     `json:"completed_by,omitempty"`
+	CompletedAt *time.Time `json:"completed_at,omitempty"`
 	// Nudges counts the overdue notices sent for the task (1: to the
 	// assignee or department, 2: also to the department lead); LastNudgeAt
 	// is when the last one went.

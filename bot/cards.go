@@ -206,12 +206,19 @@ func taskSection(c *offboard.Case, approvals []*offboard.Approval, t *offboard.T
 	if ev := evidenceShown(t.Evidence); len(ev) > 0 {
 		s.Fields = append(s.Fields, offboard.Field{Label: "Evidence", Value: formatMap(ev)})
 	}
+	secretButton, hasSecret := revealButton(c, t, depts)
+	if hasSecret {
+		s.Fields = append(s.Fields, secretField(t, depts))
+	}
 	// A restore task is what IT still has to do on a cancelled case.
 	if c.Status == offboard.CaseOpen || c.Status == offboard.CaseCancelled && t.Restore {
 		s.Actions = taskButtons(c, t, waits)
 		if b, ok := askAgainButton(c, t, approvals); ok {
 			s.Actions = append([]offboard.Button{b}, s.Actions...)
 		}
+	}
+	if hasSecret {
+		s.Actions = append(s.Actions, secretButton)
 	}
 	return s
 }

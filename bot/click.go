@@ -66,6 +66,8 @@ func (r *Router) Click(ctx context.Context, who offboard.Actor, value string) of
 		return r.clickAskAgain(ctx, who, ref)
 	case offboard.VerbRecordReturn:
 		return r.clickRecordReturn(ctx, who, ref)
+	case offboard.VerbRevealSecret:
+		return r.clickRevealSecret(ctx, who, ref)
 	case offboard.VerbApprove:
 		res, err := r.apply(ctx, offboard.DecideApproval{By: who, ApprovalID: ref.ApprovalID, Approve: true})
 		if err != nil {

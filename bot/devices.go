@@ -35,13 +35,14 @@ func deviceSections(tasks []*offboard.Task, now time.Time, loc *time.Location) [
 	return out
 }
 
-// evidenceShown is a task's evidence without the device list and the
-// device return, which the card shows as their own lines.
+// evidenceShown is a task's evidence without the device list, the
+// device return and the names of the task's secrets, which the card
+// shows as their own lines.
 func evidenceShown(ev map[string]string) map[string]string {
 	out := maps.Clone(ev)
 	maps.DeleteFunc(out, func(k, _ string) bool {
 		// The device list and the return have their own lines.
-		return k == offboard.EvidenceDevices || strings.HasPrefix(k, "return.") && k != "return.recorded_by"
+		return k == offboard.EvidenceDevices || k == "secrets" || strings.HasPrefix(k, "return.") && k != "return.recorded_by"
 	})
 	return out
 }

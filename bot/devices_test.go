@@ -24,9 +24,12 @@ func withFakeMDM(o *flowstest.Options) {
 	}
 }
 
+// PINs the devices of devicesCase were locked with.
+const pinD1, pinD2 = "482913", "605127"
+
 // devicesCase is an involuntary exit with a device system: the lock ran
-// and read two laptops (one never acknowledged), and IT asked to wipe one;
-// Tom gave the first of two yeses.
+// with a PIN per device and read two laptops (one never acknowledged),
+// and IT asked to wipe one; Tom gave the first of two yeses.
 func devicesCase(h *harness) offboard.CaseID {
 	runner := offboard.System("runner")
 	id := h.open("jane.doe@example.com involuntary")
@@ -47,7 +50,8 @@ func devicesCase(h *harness) offboard.CaseID {
 				{DeviceID: "d1", Action: "lock", State: offboard.DeviceDone, AcknowledgedAt: &ack},
 				{DeviceID: "d2", Action: "lock", State: offboard.DevicePending},
 			})
-			h.apply(offboard.ActionSucceeded{By: runner, JobID: j.ID, Verified: out.Verified, Summary: out.Summary, Evidence: out.Evidence})
+			h.apply(offboard.ActionSucceeded{By: runner, JobID: j.ID, Verified: out.Verified, Summary: out.Summary, Evidence: out.Evidence,
+				Secrets: offboard.Secrets{"device_pin:d1": pinD1, "device_pin:d2": pinD2}})
 		default:
 			h.apply(offboard.ActionSucceeded{By: runner, JobID: j.ID, Verified: true, Evidence: map[string]string{"status_after": "SUSPENDED"}})
 		}

@@ -187,6 +187,7 @@ func (e *Engine) Apply(ctx context.Context, cmd offboard.Command) (*offboard.Res
 			return err
 		}
 		res = r
+		hideSecrets(res.Tasks)
 		e.fillButtons(res.Tasks)
 		res.JobsQueued = d.jobs
 		wroteJobs = d.wroteJobs
@@ -260,6 +261,8 @@ func commandTarget(cmd offboard.Command) (offboard.CaseID, string) {
 		return c.CaseID, ""
 	case offboard.RecordDeviceReturn:
 		return c.CaseID, c.TaskKey
+	case offboard.RevealSecrets:
+		return c.CaseID, c.TaskKey
 	}
 	return "", ""
 }
@@ -329,6 +332,8 @@ func (d *decision) apply(cmd offboard.Command) (*offboard.Result, error) {
 		return d.revokeNow(c)
 	case offboard.RecordDeviceReturn:
 		return d.recordDeviceReturn(c)
+	case offboard.RevealSecrets:
+		return d.revealSecrets(c)
 	}
 	return nil, offboard.Errorf(offboard.EINVALID, "unknown command %T", cmd)
 }

@@ -253,6 +253,9 @@ func (d *decision) settleCase(cs *offboard.Case, tasks []*offboard.Task) error {
 	if err := d.voidApprovals(cs.ID, "", "the case completed"); err != nil {
 		return err
 	}
+	if err := d.dropSecrets(cs, tasks); err != nil {
+		return err
+	}
 	now := d.now
 	cs.Status, cs.ClosedAt = offboard.CaseCompleted, &now
 	if err := d.putCase(cs); err != nil {

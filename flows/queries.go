@@ -178,6 +178,7 @@ func viewOf(tx offboard.Tx, c *offboard.Case) (*offboard.CaseView, error) {
 	if err != nil {
 		return nil, err
 	}
+	hideSecrets(tasks)
 	return &offboard.CaseView{Case: c, Tasks: tasks, Approvals: apps}, nil
 }
 

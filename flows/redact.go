@@ -6,6 +6,9 @@ import "github.com/offboard-dev/offboard"
 // it carries into the store: action errors and results from the workers,
 // and what people and HR systems write (notes, reasons, comments).
 func (e *Engine) redact(cmd offboard.Command) offboard.Command {
+	if c, ok := cmd.(offboard.ActionSucceeded); ok {
+		cmd = blankSecrets(c)
+	}
 	r := e.redactor
 	if r.Empty() {
 		return cmd

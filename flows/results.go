@@ -42,6 +42,9 @@ func (d *decision) actionSucceeded(c offboard.ActionSucceeded) (*offboard.Result
 	if err != nil {
 		return nil, err
 	}
+	if err := c.Secrets.Check(); err != nil {
+		return nil, err
+	}
 	if c.InProgress && t.Status == offboard.TaskRunning {
 		return d.actionInProgress(c, j, cs, t)
 	}
@@ -62,6 +65,18 @@ func (d *decision) actionSucceeded(c offboard.ActionSucceeded) (*offboard.Result
 	}
 	if c.Summary != "" {
 		evidence["summary"] = c.Summary
+	}
+	if len(c.Secrets) > 0 {
+		// Which secrets the action handed over, never their values.
+		evidence["secrets"] = secretNames(c.Secrets)
+	}
+	// Kept whatever the task's status: a device locked after a person
+	// settled the task, or the case was cancelled, still needs its PIN,
+	// unless the case completed (dropSecrets).
+	if cs.Status != offboard.CaseCompleted && keepSecrets(t, c.Secrets) {
+		if err := d.putTask(t); err != nil {
+			return nil, err
+		}
 	}
 	if t.Status != offboard.TaskRunning {
 		// The task moved on while the action ran (the case was cancelled,
@@ -148,7 +163,13 @@ func (d *decision) actionInProgress(c offboard.ActionSucceeded, j *offboard.Job,
 	}
 	evidence["job"] = j.ID
 	evidence["summary"] = summary
-	if t.Progress != summary || !maps.Equal(t.Evidence, evidence) {
+	if len(c.Secrets) > 0 {
+		evidence["secrets"] = secretNames(c.Secrets)
+	}
+	// A lock still pending at the device already has its PIN: IT may need
+	// it the moment the device checks in.
+	newSecrets := keepSecrets(t, c.Secrets)
+	if t.Progress != summary || !maps.Equal(t.Evidence, evidence) || newSecrets {
 		news := t.Progress != summary
 		t.Progress, t.Evidence = summary, evidence
 		if err := d.putTask(t); err != nil {

@@ -16,11 +16,11 @@ import (
 func (t *tx) Tasks(id offboard.CaseID) ([]*offboard.Task, error) {
 	var tasks []*offboard.Task
 	err := scanPrefix(t.bucket(bucketTasks), prefixKey(string(id)), func(k, v []byte) error {
-		var tk offboard.Task
-		if err := json.Unmarshal(v, &tk); err != nil {
+		var rec taskRecord
+		if err := json.Unmarshal(v, &rec); err != nil {
 			return fmt.Errorf("store: task %q on case %s: %w", k, id, err)
 		}
-		tasks = append(tasks, &tk)
+		tasks = append(tasks, rec.task())
 		return nil
 	})
 	if err != nil {
@@ -34,15 +34,36 @@ func (t *tx) Tasks(id offboard.CaseID) ([]*offboard.Task, error) {
 
 // Task returns a copy of one task, or ENOTFOUND.
 func (t *tx) Task(id offboard.CaseID, key string) (*offboard.Task, error) {
-	var tk offboard.Task
-	ok, err := getJSON(t.bucket(bucketTasks), joinKey(string(id), key), &tk)
+	var rec taskRecord
+	ok, err := getJSON(t.bucket(bucketTasks), joinKey(string(id), key), &rec)
 	if err != nil {
 		return nil, fmt.Errorf("store: task %q on case %s: %w", key, id, err)
 	}
 	if !ok {
 		return nil, offboard.Errorf(offboard.ENOTFOUND, "no task %q on case %s", key, id)
 	}
-	return &tk, nil
+	return rec.task(), nil
+}
+
+// taskRecord is a task as stored. offboard.Secrets marshals as "set" so
+// that no task printed elsewhere carries a value; the store alone keeps
+// the values, in a plain map whose field, being shallower, takes the
+// task's "secrets" key.
+type taskRecord struct {
+	*offboard.Task
+	Secrets map[string]string `json:"secrets,omitempty"`
+}
+
+func recordOf(tk *offboard.Task) taskRecord {
+	return taskRecord{Task: tk, Secrets: tk.Secrets}
+}
+
+func (r taskRecord) task() *offboard.Task {
+	if r.Task == nil {
+		r.Task = &offboard.Task{}
+	}
+	r.Task.Secrets = r.Secrets
+	return r.Task
 }
 
 // dueStatus reports whether a task with RunAt set belongs in idx_due:
@@ -98,7 +119,7 @@ func (t *tx) PutTask(tk *offboard.Task) error {
 			}
 		}
 	}
-	if err := putJSON(tasks, key, tk); err != nil {
+	if err := putJSON(tasks, key, recordOf(tk)); err != nil {
 		return fmt.Errorf("store: put task %q on case %s: %w", tk.Key, tk.CaseID, err)
 	}
 	if newDue != nil {

@@ -4,11 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -38,6 +40,9 @@ type mdmCommand struct {
 	Action string     `json:"action"`
 	State  string     `json:"state"` // pending, done, failed
 	At     *time.Time `json:"ackedAt,omitempty"`
+	// PIN is what the lock was sent with; the device shows it, the API
+	// never gives it back.
+	PIN string `json:"-"`
 }
 
 type fakeMDMServer struct {
@@ -66,7 +71,9 @@ func (f *fakeMDMServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, `{"error":"device not found"}`, http.StatusNotFound)
 			return
 		}
-		c := mdmCommand{Action: "lock", State: "pending"}
+		var body struct{ PIN string }
+		_ = json.NewDecoder(r.Body).Decode(&body) // a lock without a PIN has no body
+		c := mdmCommand{Action: "lock", State: "pending", PIN: body.PIN}
 		if f.devices[i].online {
 			at := f.now()
 			c.State, c.At = "done", &at
@@ -86,6 +93,9 @@ func (f *fakeMDMServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 type mdmClient struct {
 	base string
 	now  func() time.Time
+	// pins, when set, makes each lock carry a new PIN from it, handed
+	// over as a secret.
+	pins func() string
 }
 
 func (c *mdmClient) get(ctx context.Context, path string, v any) error {
@@ -124,8 +134,15 @@ func (c *mdmClient) lock() connectors.Action {
 			return connectors.Result{}, err
 		}
 		var acts []offboard.DeviceAction
+		secrets := map[string]string{}
 		for _, d := range devices {
-			r, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+"/devices/"+d.ID+"/lock", nil)
+			var body io.Reader
+			if c.pins != nil {
+				pin := c.pins()
+				secrets[offboard.SecretDevicePIN+d.ID] = pin
+				body = strings.NewReader(`{"pin":"` + pin + `"}`)
+			}
+			r, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+"/devices/"+d.ID+"/lock", body)
 			if err != nil {
 				return connectors.Result{}, err
 			}
@@ -142,7 +159,11 @@ func (c *mdmClient) lock() connectors.Action {
 			acts = append(acts, offboard.DeviceAction{DeviceID: d.ID, Action: "lock", State: offboard.DeviceActionState(last.State), AcknowledgedAt: last.At})
 		}
 		snap := connectors.DeviceSnapshot("fakemdm", "Fake MDM", devices, c.now())
-		return connectors.DeviceResult(acts, &snap)
+		res, err := connectors.DeviceResult(acts, &snap)
+		if len(secrets) > 0 {
+			res.Secrets = secrets
+		}
+		return res, err
 	})
 }
 
@@ -212,5 +233,60 @@ func TestRunner_Run_deviceLockUnacknowledged(t *testing.T) {
 	}
 	if !slices.Contains(l.noticeKinds(), string(offboard.NoticeTaskUnverified)) {
 		t.Errorf("notices %v: IT was not told the lock is unverified", l.noticeKinds())
+	}
+}
+
+// TestRunner_Run_lockSecretsPassThrough: the PIN each lock was sent with
+// reaches the task through the runner — the same PIN the device got —
+// while the runner's log and the case view carry its name only.
+func TestRunner_Run_lockSecretsPassThrough(t *testing.T) {
+	e := newEnv(t, envOptions{connectors: offboard.Connectors{oktaconn.Declaration(), fakeMDMDecl}})
+	l := newLedger(e.clock)
+	mdm := &fakeMDMServer{commands: map[string][]mdmCommand{}, now: e.clock.Now, devices: []*mdmDevice{
+		{ID: "mac1", Owner: "jane@example.com", Model: "MacBook Pro", Serial: "C02XK1", online: true},
+		{ID: "mac2", Owner: "jane@example.com", Model: "MacBook Air", Serial: "C02XK2", online: true},
+	}}
+	srv := httptest.NewServer(mdm)
+	t.Cleanup(srv.Close)
+	// Distinctive PINs, so that finding one in the log is no accident.
+	var next atomic.Int32
+	next.Store(730519)
+	client := &mdmClient{base: srv.URL, now: e.clock.Now, pins: func() string { return fmt.Sprint(next.Add(1)) }}
+	reg := l.registry(t)
+	if err := reg.Register("fakemdm.lock", client.lock()); err != nil {
+		t.Fatal(err)
+	}
+	if err := reg.Register("fakemdm.status", connectors.DeviceStatus("fakemdm", "Fake MDM", client, e.clock.Now)); err != nil {
+		t.Fatal(err)
+	}
+	r, _ := e.start(runner.Options{Actions: reg, Notifier: l, Workers: 1})
+	res := e.open("jane@example.com", offboard.Involuntary, "")
+	r.Wake()
+	id := res.Case.ID
+	shown := e.waitTasks(id, offboard.TaskDone, "fakemdm_lock")["fakemdm_lock"]
+	e.waitIdle(id)
+
+	var stored *offboard.Task
+	if err := e.db.View(context.Background(), func(tx offboard.Tx) error {
+		var err error
+		stored, err = tx.Task(id, "fakemdm_lock")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	mdm.mu.Lock()
+	defer mdm.mu.Unlock()
+	for _, dev := range []string{"mac1", "mac2"} {
+		sent := mdm.commands[dev][0].PIN
+		name := offboard.SecretDevicePIN + dev
+		if len(sent) != 6 || stored.Secrets[name] != sent {
+			t.Errorf("%s: the device got PIN %q, the task holds %q", dev, sent, stored.Secrets[name])
+		}
+		if shown.Secrets[name] != offboard.SecretSet {
+			t.Errorf("%s: the case view shows %q, want %q", dev, shown.Secrets[name], offboard.SecretSet)
+		}
+		if strings.Contains(e.logs.String(), sent) {
+			t.Errorf("%s: the runner logged the PIN", dev)
+		}
 	}
 }

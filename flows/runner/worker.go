@@ -113,7 +113,7 @@ func (r *Runner) runAction(ctx context.Context, j *offboard.Job) {
 		log.Info("action in progress; checked again later", "check_at", checkAt, "took", took)
 		r.report(ctx, log, offboard.ActionSucceeded{
 			By: runnerActor, JobID: j.ID, Summary: res.Summary, Evidence: res.Evidence, UserID: res.UserID,
-			InProgress: true, CheckAfter: res.CheckAfter,
+			InProgress: true, CheckAfter: res.CheckAfter, Secrets: res.Secrets,
 		})
 		r.wakeAt(checkAt)
 		return
@@ -122,7 +122,7 @@ func (r *Runner) runAction(ctx context.Context, j *offboard.Job) {
 		log.Info("action done", "verified", res.Verified, "already_done", res.AlreadyDone, "took", took)
 		r.report(ctx, log, offboard.ActionSucceeded{
 			By: runnerActor, JobID: j.ID, Verified: res.Verified, AlreadyDone: res.AlreadyDone,
-			Summary: res.Summary, Evidence: res.Evidence, UserID: res.UserID,
+			Summary: res.Summary, Evidence: res.Evidence, UserID: res.UserID, Secrets: res.Secrets,
 		})
 		return
 	}
