@@ -109,6 +109,11 @@ func (d *decision) askWriteOffs() error {
 		if cs.Status.Closed() || cs.RevokeAt.IsZero() || d.now.Before(cs.RevokeAt.Add(after)) {
 			continue
 		}
+		// A question to people, like a reminder: it waits for the
+		// manager's business hours (a revocation would not).
+		if !d.e.escalation.inHours(d.now, cs.Employee.ManagerEmail) {
+			continue
+		}
 		tasks, err := d.tx.Tasks(id)
 		if err != nil {
 			return err

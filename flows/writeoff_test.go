@@ -254,6 +254,30 @@ func TestTick_NoWriteOffOnceReceived(t *testing.T) {
 	}
 }
 
+// TestTick_WriteOffWaitsForBusinessHours: the question goes out on the
+// first tick inside the manager's hours, not at night.
+func TestTick_WriteOffWaitsForBusinessHours(t *testing.T) {
+	h := newHarness(t, withWriteOff, func(o *flows.Options) {
+		o.Escalation.BusinessHours = func(at time.Time, email string) bool {
+			return email == manager.Email && at.Hour() >= 9 && at.Hour() < 17
+		}
+	})
+	cs := openWithLaptop(h, manager.Email)
+	due := h.caseOf(cs.ID).RevokeAt.Add(30 * day)
+	night := time.Date(due.Year(), due.Month(), due.Day(), 22, 0, 0, 0, time.UTC)
+	if night.Before(due) {
+		night = night.Add(day)
+	}
+	h.tickAt(night)
+	if got := h.writeOffApprovals(cs.ID); len(got) != 0 {
+		t.Fatalf("write-off asked at night: %+v", got[0])
+	}
+	h.tickAt(night.Add(11 * time.Hour)) // 09:00 the next morning
+	if n := len(h.writeOffApprovals(cs.ID)); n != 1 {
+		t.Fatalf("%d write-off approvals in the morning, want 1", n)
+	}
+}
+
 // TestTick_WriteOffDisabled: a negative WriteOffAfter (config's 0) never
 // asks.
 func TestTick_WriteOffDisabled(t *testing.T) {
