@@ -35,8 +35,21 @@ const ApproverITTwo = "it_two"
 // needed) rather than leaving it waiting.
 const ApproverLegal = "legal"
 
+// ApproverManagerFinance is the approval kind "the departing person's
+// manager AND one person of Finance": writing off equipment that never
+// came back is a loss the manager vouches for and Finance books. Two
+// yeses from two people, one of each side; neither the person who asked
+// nor the person leaving may give one.
+const ApproverManagerFinance = "manager_finance"
+
+// Sides of a manager_finance approval, recorded on each Decision.
+const (
+	SideManager = "manager"
+	SideFinance = "finance"
+)
+
 // ApprovalKinds are the approval kinds a playbook task may name.
-var ApprovalKinds = []string{ApproverManager, ApproverITTwo, ApproverLegal}
+var ApprovalKinds = []string{ApproverManager, ApproverITTwo, ApproverLegal, ApproverManagerFinance}
 
 // ApprovalRule is who decides an approval of a kind: a role whose holders
 // decide (none for the manager kind, where one named person does) and
@@ -48,6 +61,9 @@ func ApprovalRule(kind string) (role Role, needed int) {
 		return RoleIT, 2
 	case ApproverLegal:
 		return RoleLegal, 1
+	case ApproverManagerFinance:
+		// The role is Finance's half; the manager is named on the approval.
+		return RoleFinance, 2
 	}
 	return "", 1
 }
@@ -64,6 +80,9 @@ type Decision struct {
 	Approve bool      `json:"approve"`
 	Comment string    `json:"comment,omitempty"`
 	At      time.Time `json:"at"`
+	// As is the side the person decided for on a manager_finance approval
+	// (SideManager or SideFinance); empty for every other kind.
+	As string `json:"as,omitempty"`
 }
 
 // Approval gates a task on a person's yes, bound to exact parameters.
@@ -71,6 +90,10 @@ type Approval struct {
 	ID      string `json:"id"`
 	CaseID  CaseID `json:"case_id"`
 	TaskKey string `json:"task_key"`
+	// Kind is set for a manager_finance approval (ApproverManagerFinance),
+	// where a named manager and a role decide together; for every other
+	// kind Role and Approver say it all.
+	Kind string `json:"kind,omitempty"`
 	// Approver is the email of the person asked.
 	Approver string `json:"approver"`
 	// Role, when set, is the role whose holders decide (any of them, not
@@ -126,6 +149,9 @@ func (a *Approval) CoversParams(p map[string]string) bool {
 // approval a role decides "2 different people with the it role (1 of 2
 // approved)"; "" when nobody is named (see ApproverOrNobody).
 func (a *Approval) Deciders() string {
+	if a.Kind == ApproverManagerFinance {
+		return fmt.Sprintf("%s and one person with the %s role (%d of 2 approved)", ApproverOrNobody(a.Approver), a.Role, a.Yeses())
+	}
 	if a.Role == "" {
 		return a.Approver
 	}
@@ -149,6 +175,21 @@ func (a *Approval) Yeses() int {
 	return len(seen)
 }
 
+// Granted reports whether the yeses given are enough: for a
+// manager_finance approval one yes of each side (by two people, which
+// CanApprove enforces), otherwise Required distinct yeses.
+func (a *Approval) Granted() bool {
+	if a.Kind == ApproverManagerFinance {
+		return a.sideApproved(SideManager) && a.sideApproved(SideFinance)
+	}
+	return a.Yeses() >= a.Required()
+}
+
+// sideApproved reports whether someone said yes for side.
+func (a *Approval) sideApproved(side string) bool {
+	return slices.ContainsFunc(a.Decisions, func(d Decision) bool { return d.Approve && d.As == side })
+}
+
 // DecidedBy reports whether actor already gave a decision.
 func (a *Approval) DecidedBy(actor Actor) bool {
 	return slices.ContainsFunc(a.Decisions, func(d Decision) bool {
@@ -169,23 +210,83 @@ func CanApprove(actor Actor, c *Case, a *Approval, delegates []string) error {
 	if recordedAs(actor, a.RequestedBy) {
 		return Errorf(EFORBIDDEN, "%s asked for this approval and cannot approve their own request", actor)
 	}
+	if a.Kind == ApproverManagerFinance {
+		_, err := managerFinanceSide(actor, a, delegates)
+		return err
+	}
 	if a.Role != "" {
 		return canApproveAsRole(actor, a)
 	}
-	if actor.SamePerson(a.Approver) || actor.IsAdmin() {
+	if speaksForApprover(actor, a, delegates) {
 		return nil
+	}
+	return Errorf(EFORBIDDEN, "only %s (or their delegate, or an admin) can decide this approval", a.Approver)
+}
+
+// ApprovalSide is the side actor decides a manager_finance approval for
+// (SideManager or SideFinance), after CanApprove's checks; "" for every
+// other kind.
+func ApprovalSide(actor Actor, c *Case, a *Approval, delegates []string) (string, error) {
+	if err := CanApprove(actor, c, a, delegates); err != nil {
+		return "", err
+	}
+	if a.Kind != ApproverManagerFinance {
+		return "", nil
+	}
+	return managerFinanceSide(actor, a, delegates)
+}
+
+// speaksForApprover reports whether actor may answer for the named
+// approver: the approver, an admin, a delegate, or someone escalation
+// reached.
+func speaksForApprover(actor Actor, a *Approval, delegates []string) bool {
+	if actor.SamePerson(a.Approver) || actor.IsAdmin() {
+		return true
 	}
 	for _, d := range delegates {
 		if actor.SamePerson(d) {
-			return nil
+			return true
 		}
 	}
 	for _, e := range a.EscalatedTo {
 		if actor.SamePerson(e) {
-			return nil
+			return true
 		}
 	}
-	return Errorf(EFORBIDDEN, "only %s (or their delegate, or an admin) can decide this approval", a.Approver)
+	return false
+}
+
+// managerFinanceSide picks the side actor answers a manager_finance
+// approval for: the manager's (the manager, a delegate, someone
+// escalation reached, an admin) while it has no yes, else Finance's
+// (holders of a.Role) while it has none. Each person decides once, so a
+// manager who is also in Finance cannot fill both sides.
+func managerFinanceSide(actor Actor, a *Approval, delegates []string) (string, error) {
+	if a.DecidedBy(actor) {
+		return "", Errorf(EFORBIDDEN, "%s already decided this approval; it needs the manager and one person of %s, two different people", actor, a.Role)
+	}
+	manager, finance := speaksForApprover(actor, a, delegates), actor.Has(a.Role)
+	switch {
+	case manager && !a.sideApproved(SideManager):
+		return SideManager, nil
+	case finance && !a.sideApproved(SideFinance):
+		return SideFinance, nil
+	case manager || finance:
+		return "", Errorf(EFORBIDDEN, "the side %s can decide for already approved; it waits for %s", actor, a.Awaiting())
+	}
+	return "", Errorf(EFORBIDDEN, "only %s (or their delegate, or an admin) and one person with the %s role can decide this approval", ApproverOrNobody(a.Approver), a.Role)
+}
+
+// Awaiting says who a manager_finance approval still waits for: "the
+// manager b@x", "one person with the finance role", or both.
+func (a *Approval) Awaiting() string {
+	switch {
+	case !a.sideApproved(SideManager) && !a.sideApproved(SideFinance):
+		return fmt.Sprintf("%s and one person with the %s role", ApproverOrNobody(a.Approver), a.Role)
+	case !a.sideApproved(SideManager):
+		return "the manager " + ApproverOrNobody(a.Approver)
+	}
+	return fmt.Sprintf("one person with the %s role", a.Role)
 }
 
 // recordedAs reports whether by, as an approval records who asked or

@@ -45,6 +45,9 @@ type Device struct {
 	Encrypted *bool `json:"encrypted,omitempty"`
 	// ManagedBy is the connector name of the system that manages it.
 	ManagedBy string `json:"managed_by"`
+	// Value is the asset's purchase value with its currency ("1,899.00
+	// USD") when the system records it; a write-off approval shows it.
+	Value string `json:"value,omitempty"`
 }
 
 // Line says the device in one line for a card: model, serial, OS, last

@@ -149,3 +149,45 @@ func (r DeviceReturn) Words() string {
 	}
 	return strings.Join(parts, " · ")
 }
+
+// Evidence keys of a device's write-off: a device still missing long
+// after the revocation point is written off once the manager and Finance
+// approve (flows asks them on Tick).
+const (
+	// EvidenceWriteOff is "asked" while the approval waits and "written
+	// off" once it is granted.
+	EvidenceWriteOff = "return.write_off"
+	// EvidenceWrittenOffBy are who approved, comma separated; EvidenceWrittenOffAt
+	// when the last of them did (RFC 3339).
+	EvidenceWrittenOffBy = "return.written_off_by"
+	EvidenceWrittenOffAt = "return.written_off_at"
+	// EvidenceWriteOffValue is the devices' value as the device system
+	// reported it, or "unknown".
+	EvidenceWriteOffValue = "return.write_off_value"
+)
+
+// Write-off states kept under EvidenceWriteOff.
+const (
+	WriteOffAsked      = "asked"
+	WriteOffDenied     = "denied"
+	WriteOffWrittenOff = "written off"
+)
+
+// WriteOffWords says a device return task's write-off for a card line:
+// "write-off asked", "written off by a@x, b@x (value 1,899.00 USD)", or
+// "" when none was asked.
+func WriteOffWords(t *Task) string {
+	switch t.Evidence[EvidenceWriteOff] {
+	case WriteOffAsked:
+		return "write-off asked"
+	case WriteOffDenied:
+		return "write-off denied"
+	case WriteOffWrittenOff:
+		s := "written off by " + t.Evidence[EvidenceWrittenOffBy]
+		if v := t.Evidence[EvidenceWriteOffValue]; v != "" {
+			s += " (value " + v + ")"
+		}
+		return s
+	}
+	return ""
+}

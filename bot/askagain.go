@@ -74,6 +74,12 @@ func AskAgainForm(c offboard.CaseID, t *offboard.Task) *offboard.Form {
 		}
 		f.Inputs = append(f.Inputs, in)
 	}
+	if t.Approval == offboard.ApproverManagerFinance {
+		// The manager is named (or someone instead); Finance decides too.
+		f.Inputs = append(f.Inputs, offboard.Input{ID: "approver", Label: "Who approves for the manager", Kind: offboard.InputEmail,
+			Hint: "Optional: the manager unless you name someone else; one person of Finance approves too"})
+		return f
+	}
 	if role, needed := offboard.ApprovalRule(t.Approval); role != "" {
 		// Nobody is named: any people of the role decide.
 		f.Inputs[0].Hint = fmt.Sprintf("%d different people with the %s role approve exactly these values; changing one later asks them again", needed, role)

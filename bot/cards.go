@@ -130,6 +130,9 @@ func taskCard(v *offboard.CaseView, d offboard.Department, now time.Time, loc *t
 	if d == offboard.DeptIT {
 		card.Sections = append(card.Sections, deviceSections(v.Tasks, now, loc)...)
 	}
+	if d == offboard.DeptFinance {
+		card.Sections = append(card.Sections, writeOffSections(v)...)
+	}
 	if d == offboard.DeptIT && v.Case.Status == offboard.CaseOpen {
 		waiting := false
 		for _, t := range tasks {
@@ -177,6 +180,8 @@ func taskSection(c *offboard.Case, approvals []*offboard.Approval, t *offboard.T
 		for _, a := range approvals {
 			switch {
 			case a.TaskKey != t.Key || a.Status != offboard.ApprovalPending:
+			case a.Kind == offboard.ApproverManagerFinance:
+				status += fmt.Sprintf(" from %s · %s", managerFinanceDeciders(a, depts), approvalCount(a))
 			case a.Role != "":
 				status += fmt.Sprintf(" from %s · %s", roleDeciders(a, depts), approvalCount(a))
 			default:
@@ -201,7 +206,7 @@ func taskSection(c *offboard.Case, approvals []*offboard.Approval, t *offboard.T
 		s.Fields = append(s.Fields, offboard.Field{Label: "Due", Value: formatTime(*t.Due, now, loc)})
 	}
 	if t.Track == offboard.TrackDeviceReturn {
-		s.Fields = append(s.Fields, offboard.Field{Label: "Return", Value: offboard.DeviceReturnOf(t).Words()})
+		s.Fields = append(s.Fields, offboard.Field{Label: "Return", Value: returnWords(t)})
 	}
 	if ev := evidenceShown(t.Evidence); len(ev) > 0 {
 		s.Fields = append(s.Fields, offboard.Field{Label: "Evidence", Value: formatMap(ev)})
@@ -255,14 +260,15 @@ func taskButtons(c *offboard.Case, t *offboard.Task, waits bool) []offboard.Butt
 	switch {
 	case t.Status == offboard.TaskFailed || t.Status == offboard.TaskUnverified:
 		bs = append(bs, offboard.Button{Label: "Retry", Action: ref(offboard.VerbRetry), Style: "primary"})
-	case t.Status == offboard.TaskWaitingApproval:
-		// Nothing to run until the approval is decided.
 	case t.Track == offboard.TrackDeviceReturn:
-		// Done comes from recording the device received and wiped.
+		// Done comes from recording the device received and wiped, also
+		// while a write-off waits: a device that turns up ends it.
 		bs = append(bs, offboard.Button{Label: "Record the return…", Action: ref(offboard.VerbRecordReturn), Style: "primary"})
 		if t.Assignee == "" {
 			bs = append(bs, offboard.Button{Label: "Assign to me", Action: ref(offboard.VerbAssign)})
 		}
+	case t.Status == offboard.TaskWaitingApproval:
+		// Nothing to run until the approval is decided.
 	case t.Manual():
 		bs = append(bs, offboard.Button{Label: "Mark done", Action: ref(offboard.VerbComplete), Style: "primary"})
 		if t.Assignee == "" {
@@ -316,7 +322,11 @@ func ApprovalCard(v *offboard.CaseView, a *offboard.Approval) offboard.Card {
 			{Label: "Status", Value: approvalStatusWords(a.Status)},
 		},
 	}
-	if a.Role != "" {
+	switch {
+	case a.Kind == offboard.ApproverManagerFinance:
+		card.Fields[1].Value = managerFinanceDeciders(a, v.Departments) + ", two different people, " + notWho(a)
+		card.Fields = append(card.Fields, offboard.Field{Label: "Approvals", Value: approvalCount(a) + " · waiting for " + a.Awaiting()})
+	case a.Role != "":
 		card.Fields[1].Value = roleDeciders(a, v.Departments) + ", neither " + a.RequestedBy + " (who asked) nor the person leaving"
 		card.Fields = append(card.Fields, offboard.Field{Label: "Approvals", Value: approvalCount(a)})
 	}

@@ -67,3 +67,65 @@ func roleDeciders(a *offboard.Approval, depts offboard.Departments) string {
 func approvalCount(a *offboard.Approval) string {
 	return fmt.Sprintf("%d of %d approvals", a.Yeses(), a.Required())
 }
+
+// managerFinanceDeciders says who decides a write-off: "mona@x (the
+// manager) and someone of Finance".
+func managerFinanceDeciders(a *offboard.Approval, depts offboard.Departments) string {
+	manager := orDash(a.Approver, "an admin (no manager known)")
+	if a.Approver != "" {
+		manager += " (the manager)"
+	}
+	return manager + " and someone of " + departmentOfRole(depts, a.Role)
+}
+
+// departmentOfRole names the department whose role r is ("Finance"),
+// else the role.
+func departmentOfRole(depts offboard.Departments, r offboard.Role) string {
+	for _, d := range depts.Names() {
+		if depts.RoleOf(d) == r {
+			return depts.Label(d)
+		}
+	}
+	return string(r)
+}
+
+// notWho says who may not decide an approval: never the person leaving,
+// nor who asked when a person asked (offboard asks for write-offs).
+func notWho(a *offboard.Approval) string {
+	if strings.HasPrefix(a.RequestedBy, string(offboard.ActorSystem)+":") {
+		return "never the person leaving"
+	}
+	return "neither " + a.RequestedBy + " (who asked) nor the person leaving"
+}
+
+// returnWords is a device return's card line, with its write-off when
+// one was asked: "not received yet · not wiped yet · write-off asked".
+func returnWords(t *offboard.Task) string {
+	s := offboard.DeviceReturnOf(t).Words()
+	if w := offboard.WriteOffWords(t); w != "" {
+		s += " · " + w
+	}
+	return s
+}
+
+// writeOffSections are Finance's card lines about the case's device
+// write-offs (the tasks are IT's): asked, denied, or written off and for
+// what value.
+func writeOffSections(v *offboard.CaseView) []offboard.Section {
+	var out []offboard.Section
+	for _, t := range v.Tasks {
+		w := offboard.WriteOffWords(t)
+		if t.Track != offboard.TrackDeviceReturn || w == "" {
+			continue
+		}
+		s := offboard.Section{Heading: "Device write-off: " + t.Title, Text: w, Tone: offboard.ToneWarning}
+		if t.Evidence[offboard.EvidenceWriteOff] == offboard.WriteOffWrittenOff {
+			s.Tone = offboard.ToneInfo
+		}
+		if val := t.Evidence[offboard.EvidenceWriteOffValue]; val != "" {
+			s.Fields = append(s.Fields, offboard.Field{Label: "Value", Value: val})
+		}
+		out = append(out, s)
+	}
+	return out
+}

@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 
@@ -271,6 +272,13 @@ func (r *Rooms) postApprovals(ctx context.Context, v *offboard.CaseView, room of
 		p := Post{Case: v.Case, Card: &card, Thread: true, Text: "A decision is needed; nobody is named to make it."}
 		if a.Approver != "" {
 			p.Text, p.Mentions = ", your decision is needed.", []string{a.Approver}
+		}
+		if a.Kind == offboard.ApproverManagerFinance {
+			// Finance is a role, not a person to mention: the line says so.
+			p.Text = fmt.Sprintf(", your decision is needed, with one person of %s.", departmentOfRole(v.Departments, a.Role))
+			if a.Approver == "" {
+				p.Text = fmt.Sprintf("A decision is needed from an admin (no manager known) and one person of %s.", departmentOfRole(v.Departments, a.Role))
+			}
 		}
 		id, err := r.conv.Post(ctx, room, p)
 		if err != nil {

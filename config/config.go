@@ -29,6 +29,7 @@ type Config struct {
 	Intune        Intune                                     `yaml:"intune" json:"intune"`
 	Google        Google                                     `yaml:"google" json:"google"`
 	Licenses      map[string]float64                         `yaml:"licenses" json:"licenses"`
+	Devices       Devices                                    `yaml:"devices" json:"devices"`
 	HRIS          HRIS                                       `yaml:"hris" json:"hris"`
 	Slack         Slack                                      `yaml:"slack" json:"slack"`
 	Teams         Teams                                      `yaml:"teams" json:"teams"`
@@ -328,7 +329,10 @@ func Default() *Config {
 			ShutdownGrace: dur(10 * time.Second),
 		},
 		Cases: Cases{MaxFuture: dur(730 * 24 * time.Hour), MaxPast: dur(3650 * 24 * time.Hour)},
-		Entra: Entra{RequestTimeout: dur(30 * time.Second)},
+		// A laptop not back a month after access went is put to the
+		// manager and Finance to write off.
+		Devices: Devices{WriteOffAfter: dur(30 * 24 * time.Hour)},
+		Entra:   Entra{RequestTimeout: dur(30 * time.Second)},
 		Google: Google{Customer: "my_customer", RequestTimeout: dur(30 * time.Second),
 			TransferCheckEvery: dur(time.Minute)},
 		Okta: Okta{DeactivateAfter: dur(7 * 24 * time.Hour), RequestTimeout: dur(30 * time.Second), RateShare: 0.5,

@@ -111,6 +111,7 @@ func (c *Config) validate(v *validator) {
 	c.validateAccess(v)
 	c.validateRunner(v)
 	c.validateCases(v)
+	c.validateDevices(v)
 	c.validateOkta(v)
 	c.validateEntra(v)
 	c.validateIntune(v)

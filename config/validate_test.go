@@ -57,6 +57,10 @@ slack:
   bot_token: xoxb-1
   api_url: "http://127.0.0.1:9999/api"
 `, []string{`config.yaml:4: slack.api_url: must end with /`}},
+		{"write-off after hours, not days", `
+devices:
+  write_off_after: 30m
+`, []string{`config.yaml:2: devices.write_off_after: must be 0 (never ask) or at least 1d, got 30m0s`}},
 		{"escalate_after not after remind_after", `
 escalation:
   remind_after: 2d

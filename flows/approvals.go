@@ -13,12 +13,18 @@ import (
 // approve task t with params.
 func (d *decision) createApproval(cs *offboard.Case, t *offboard.Task, question string, params map[string]string, approver string) error {
 	role, needed := offboard.ApprovalRule(t.Approval)
-	if t.Approval == offboard.ApproverLegal {
-		// Departments are configuration: the Legal department's role
-		// decides, whatever it is called here.
+	// Departments are configuration: the Legal (Finance) department's
+	// role decides, whatever it is called here.
+	switch t.Approval {
+	case offboard.ApproverLegal:
 		role = d.e.depts.RoleOf(offboard.DeptLegal)
+	case offboard.ApproverManagerFinance:
+		role = d.e.depts.RoleOf(offboard.DeptFinance)
 	}
-	if role != "" {
+	// A manager_finance approval has both: the manager named, and
+	// Finance's role.
+	named := role == "" || t.Approval == offboard.ApproverManagerFinance
+	if !named {
 		approver = "" // a role decides, not a named person
 	} else if approver == "" {
 		approver = cs.Employee.ManagerEmail
@@ -38,11 +44,17 @@ func (d *decision) createApproval(cs *offboard.Case, t *offboard.Task, question 
 	if role != "" {
 		a.Role, a.Needed = role, needed
 	}
+	if t.Approval == offboard.ApproverManagerFinance {
+		a.Kind = t.Approval
+	}
 	if err := d.putApproval(a); err != nil {
 		return err
 	}
 	detail := fmt.Sprintf("asked %s: %s", offboard.ApproverOrNobody(approver), question)
-	if role != "" {
+	switch {
+	case a.Kind == offboard.ApproverManagerFinance:
+		detail = fmt.Sprintf("asked %s and one person of %s: %s", offboard.ApproverOrNobody(approver), d.roleWords(role), question)
+	case role != "":
 		detail = fmt.Sprintf("asked %d different people of %s: %s", needed, d.roleWords(role), question)
 	}
 	if err := d.audit(cs.ID, "approval.requested", id, offboard.OutcomeOK, detail, params); err != nil {
@@ -91,7 +103,7 @@ func (d *decision) requestApproval(c offboard.RequestApproval) (*offboard.Result
 		return nil, err
 	}
 	approver := strings.ToLower(strings.TrimSpace(c.Approver))
-	if role, _ := offboard.ApprovalRule(t.Approval); role != "" && approver != "" {
+	if role, _ := offboard.ApprovalRule(t.Approval); role != "" && approver != "" && t.Approval != offboard.ApproverManagerFinance {
 		return nil, offboard.Errorf(offboard.EINVALID, "%q is approved by people of %s, not by one person named", t.Title, d.roleWords(role))
 	}
 	if approver != "" {
@@ -104,6 +116,17 @@ func (d *decision) requestApproval(c offboard.RequestApproval) (*offboard.Result
 	}
 	if err := d.voidApprovals(cs.ID, t.Key, "asked again with new parameters"); err != nil {
 		return nil, err
+	}
+	if t.Approval == offboard.ApproverManagerFinance && t.Track == offboard.TrackDeviceReturn {
+		// A write-off asked again: the same question, from today's device list.
+		tasks, err := d.tx.Tasks(cs.ID)
+		if err != nil {
+			return nil, err
+		}
+		if err := d.askWriteOff(cs, t, tasks, approver); err != nil {
+			return nil, err
+		}
+		return d.result(cs, fmt.Sprintf("write-off of %q asked again", t.Title))
 	}
 	if err := moveTask(t, offboard.TaskWaitingApproval); err != nil {
 		return nil, err
@@ -137,7 +160,8 @@ func (d *decision) decideApproval(c offboard.DecideApproval) (*offboard.Result, 
 	if c.ParamsHash != "" && c.ParamsHash != a.ParamsHash {
 		return nil, offboard.Errorf(offboard.ECONFLICT, "approval %s changed since it was shown; look again", a.ID)
 	}
-	if err := offboard.CanApprove(d.actor, cs, a, d.e.delegates(a.Approver)); err != nil {
+	side, err := offboard.ApprovalSide(d.actor, cs, a, d.e.delegates(a.Approver))
+	if err != nil {
 		return nil, err
 	}
 	if c.Approve && offboard.HashParams(t.Params) != a.ParamsHash {
@@ -157,9 +181,9 @@ func (d *decision) decideApproval(c offboard.DecideApproval) (*offboard.Result, 
 	}
 	comment := strings.TrimSpace(c.Comment)
 	now := d.now
-	a.Decisions = append(a.Decisions, offboard.Decision{By: d.actorName(), Approve: c.Approve, Comment: comment, At: now})
+	a.Decisions = append(a.Decisions, offboard.Decision{By: d.actorName(), Approve: c.Approve, Comment: comment, At: now, As: side})
 	verb, kind := "denied", offboard.NoticeApprovalDenied
-	partial := c.Approve && a.Yeses() < a.Required()
+	partial := c.Approve && !a.Granted()
 	switch {
 	case partial:
 		// One of several yeses: the approval stays pending for the next
@@ -176,6 +200,9 @@ func (d *decision) decideApproval(c offboard.DecideApproval) (*offboard.Result, 
 		return nil, err
 	}
 	detail := verb + " by " + d.actorName()
+	if side != "" {
+		detail += " for the " + side
+	}
 	if a.Required() > 1 && c.Approve {
 		detail += fmt.Sprintf(" (%d of %d)", a.Yeses(), a.Required())
 	}
@@ -186,14 +213,21 @@ func (d *decision) decideApproval(c offboard.DecideApproval) (*offboard.Result, 
 		return nil, err
 	}
 	if partial {
+		more := fmt.Sprintf("%d more of %s must approve", a.Required()-a.Yeses(), d.roleWords(a.Role))
+		if a.Kind == offboard.ApproverManagerFinance {
+			more = "waiting for " + a.Awaiting()
+		}
 		if err := d.notify(offboard.Notice{Kind: kind, CaseID: cs.ID, TaskKey: t.Key, ApprovalID: a.ID, Department: t.Department,
-			Text: fmt.Sprintf("%q for %s was %s; %d more of %s must approve", t.Title, cs.Employee.DisplayName(), detail,
-				a.Required()-a.Yeses(), d.roleWords(a.Role))}); err != nil {
+			Text: fmt.Sprintf("%q for %s was %s; %s", t.Title, cs.Employee.DisplayName(), detail, more)}); err != nil {
 			return nil, err
 		}
 		return d.result(cs, fmt.Sprintf("%q %s; waiting for %d more", t.Title, detail, a.Required()-a.Yeses()))
 	}
-	if c.Approve {
+	if a.Kind == offboard.ApproverManagerFinance && t.Track == offboard.TrackDeviceReturn {
+		if err := d.writeOffDecided(cs, t, a, detail); err != nil {
+			return nil, err
+		}
+	} else if c.Approve {
 		if t.Status == offboard.TaskWaitingApproval {
 			if err := moveTask(t, offboard.TaskPending); err != nil {
 				return nil, err

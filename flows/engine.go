@@ -54,6 +54,10 @@ type Options struct {
 	// Escalation says when Tick reminds, escalates and reports overdue
 	// tasks (see EscalationPolicy for the defaults).
 	Escalation EscalationPolicy
+	// WriteOffAfter is how long after the revocation point a device not
+	// yet received makes Tick ask the manager and Finance to write it off
+	// (zero: DefaultWriteOffAfter; negative: never).
+	WriteOffAfter time.Duration
 	// Redactor removes the configured secrets from every text the engine
 	// stores, audits or posts (nil: none). The runner redacts errors
 	// already; this is the belt for every other way text comes in.
@@ -90,6 +94,7 @@ type Engine struct {
 	knownAction     func(string) bool
 	connectors      offboard.Connectors
 	escalation      EscalationPolicy
+	writeOffAfter   time.Duration
 	depts           offboard.Departments
 	redactor        *offboard.Redactor
 	afterCommit     func()
@@ -109,6 +114,7 @@ func New(o Options) (*Engine, error) {
 		deactivateAfter: o.DeactivateAfter, maxFuture: o.MaxFuture, maxPast: o.MaxPast, maxAttempts: o.MaxAttempts,
 		redactor: o.Redactor, log: o.Logger, escalation: o.Escalation.withDefaults(), knownAction: o.KnownAction,
 		afterCommit: o.AfterCommit, depts: o.Departments, noticePlatforms: o.NoticePlatforms,
+		writeOffAfter: o.WriteOffAfter,
 	}
 	if e.clock == nil {
 		e.clock = offboard.WallClock()
@@ -133,6 +139,9 @@ func New(o Options) (*Engine, error) {
 	}
 	if e.maxPast <= 0 {
 		e.maxPast = DefaultMaxPast
+	}
+	if e.writeOffAfter == 0 {
+		e.writeOffAfter = DefaultWriteOffAfter
 	}
 	if e.maxAttempts <= 0 {
 		e.maxAttempts = DefaultMaxAttempts

@@ -55,6 +55,11 @@ func (d *decision) tick() (*offboard.Result, error) {
 		}
 		advanced += d.jobs - before
 	}
+	// A device still not back long after access went is put to the
+	// manager and Finance to write off.
+	if err := d.askWriteOffs(); err != nil {
+		return nil, err
+	}
 	// Nothing stalls: reminders, escalations and overdue notices, derived
 	// from stored state and now alone.
 	if err := d.nudge(); err != nil {

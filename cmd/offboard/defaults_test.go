@@ -34,6 +34,7 @@ func TestConfigDefault_packageFallbacks(t *testing.T) {
 		{"escalation.remind_after", c.Escalation.RemindAfter.D(), flows.DefaultRemindAfter},
 		{"escalation.escalate_after", c.Escalation.EscalateAfter.D(), flows.DefaultEscalateAfter},
 		{"okta.deactivate_after", c.Okta.DeactivateAfter.D(), flows.DefaultDeactivateAfter},
+		{"devices.write_off_after", c.Devices.WriteOffAfter.D(), flows.DefaultWriteOffAfter},
 		{"okta.request_timeout", c.Okta.RequestTimeout.D(), okta.DefaultRequestTimeout},
 		{"assistant.timeout", c.Assistant.Timeout.D(), assistant.DefaultModelTimeout},
 	}

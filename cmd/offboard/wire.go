@@ -407,6 +407,9 @@ func (a *app) wireEngine() error {
 		Redactor: a.redactor, Logger: log.With("component", "engine"), AfterCommit: wake,
 		// Filled by wireChat, which runs before anything applies a command.
 		NoticePlatforms: func() []string { return a.platformNames },
+		// A device not back this long after access went asks the manager
+		// and Finance for a write-off (0 in config: never).
+		WriteOffAfter: cfg.WriteOffAfter(),
 	})
 	if err != nil {
 		return fmt.Errorf("playbooks: %w", err)
