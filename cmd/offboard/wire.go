@@ -80,6 +80,8 @@ type app struct {
 	reconcileOff string
 	// reconcileIdP names the identity system reconciliation reads.
 	reconcileIdP string
+	// backups is nil unless store.backup.dir is set.
+	backups *backups
 }
 
 // digestPoster is a chat platform that posts the daily digest.
@@ -340,6 +342,7 @@ func wire(cfg *config.Config, log *slog.Logger, db *store.DB, o wireOptions) (*a
 	if a.clock == nil {
 		a.clock = offboard.WallClock()
 	}
+	a.backups = newBackups(cfg.Store.Backup, db, a.audit, log, a.clock)
 	var err error
 	var ids identitySystems
 	if a.actions, ids, err = newActionsWithClients(cfg, o.actions); err != nil {
@@ -549,12 +552,16 @@ func (a *app) wireHTTP(bamboohrBaseURL string) (*bamboohr.Client, error) {
 		tokens = append(tokens, web.Token{Name: t.Name, Secret: t.Token.Reveal(), Role: t.Role})
 	}
 	var err error
-	a.web, err = web.New(web.Options{
+	o := web.Options{
 		Engine: a.engine, Ping: db.Ping, Tokens: tokens, Version: offboard.Version,
 		Logger: log.With("component", "http"),
 		Listen: cfg.HTTP.Listen, PublicURL: cfg.HTTP.PublicURL, AllowedHosts: cfg.HTTP.AllowedHosts,
 		Audit: a.audit,
-	})
+	}
+	if a.backups != nil {
+		o.Backup = a.backups.take
+	}
+	a.web, err = web.New(o)
 	if err != nil {
 		return nil, err
 	}
