@@ -180,9 +180,8 @@ func withRestoreAdvice(err error) error {
 	}
 	return fmt.Errorf("%w\n  offboard will not use it. Restore the newest backup copy of the file:\n"+
 		"  1. stop offboard;\n"+
-		"  2. check the copy: offboard audit verify --store COPY (it must say OK);\n"+
-		"  3. move the damaged file aside (keep it for investigation) and copy the backup to %s;\n"+
-		"  4. start offboard. Whatever happened after the backup was taken is not in it: check recent cases against chat and the HR system", err, ce.Path)
+		"  2. offboard restore --from COPY (the newest file in store.backup.dir): it checks the copy, keeps the damaged file beside %s and puts the copy in place;\n"+
+		"  3. start offboard. Whatever happened after the backup was taken is not in it: check recent cases against chat and the HR system", err, ce.Path)
 }
 
 // newActions builds the action registry: the manual action, and every
