@@ -259,3 +259,29 @@ func TestRestore_refusesBadBackup(t *testing.T) {
 		t.Errorf("Restore of the store onto itself = %v, want refused", err)
 	}
 }
+
+// The store file is gone (a lost volume): restore puts the backup in
+// place and keeps nothing.
+func TestRestore_missingStore(t *testing.T) {
+	ctx := context.Background()
+	db := storeWithCases(t, tempPath(t), 2)
+	backup, _, err := db.WriteBackup(ctx, t.TempDir(), t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "offboard.db")
+	res, err := store.Restore(ctx, backup, path, time.Second, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.KeptAs != "" || res.Restored.Cases != 2 {
+		t.Errorf("restore into a missing store = %+v, want 2 cases and nothing kept", res)
+	}
+	c, err := store.CheckBackup(ctx, path)
+	if err != nil || c.ChainHead != res.Restored.ChainHead {
+		t.Errorf("the restored store checks %+v, %v; want head %s", c, err, res.Restored.ChainHead)
+	}
+	if entries, _ := os.ReadDir(filepath.Dir(path)); len(entries) != 1 {
+		t.Errorf("the store's dir holds %d files, want only the store (no temporary file)", len(entries))
+	}
+}
