@@ -252,3 +252,32 @@ func TestBackups_run(t *testing.T) {
 		t.Errorf("backup.failed events %+v, want one saying the copy failed", failed)
 	}
 }
+
+func TestBackupDoctor(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "backups")
+	cfg := config.Backup{Dir: dir, Every: offboard.Duration(time.Hour), Keep: 3}
+	if r := backupDoctor(config.Backup{Keep: 3}, time.Now()); r.Status != offboard.CheckSkip || !strings.Contains(r.Detail, "only copy") {
+		t.Errorf("no dir: %+v, want skipped, saying the store is the only copy", r)
+	}
+	if r := backupDoctor(cfg, time.Now()); r.Status != offboard.CheckWarn || !strings.Contains(r.Detail, "no backup") {
+		t.Errorf("no backup yet: %+v, want a warning", r)
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	newest := filepath.Join(dir, "offboard-20261206T120000Z.db")
+	writeFile(t, filepath.Join(dir, "offboard-20261206T060000Z.db"), "x")
+	writeFile(t, newest, "x")
+	taken := time.Now().Add(-30 * time.Minute)
+	if err := os.Chtimes(newest, taken, taken); err != nil {
+		t.Fatal(err)
+	}
+	r := backupDoctor(cfg, time.Now())
+	if r.Status != offboard.CheckOK || !strings.Contains(r.Detail, "newest offboard-20261206T120000Z.db, 30m0s old; 2 kept") {
+		t.Errorf("fresh: %+v", r)
+	}
+	r = backupDoctor(cfg, time.Now().Add(3*time.Hour))
+	if r.Status != offboard.CheckWarn || !strings.Contains(r.Detail, "not being made") || !strings.Contains(r.Fix, "BACKUP FAILED") {
+		t.Errorf("3h30m old with every 1h: %+v, want a warning that scheduled backups are not made", r)
+	}
+}

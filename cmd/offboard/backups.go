@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -123,4 +125,35 @@ func (b *backups) run(ctx context.Context) {
 		_, _ = b.take(ctx, backupActor) // failures are logged and audited
 		t.Reset(every)
 	}
+}
+
+// backupDoctor says whether backups are being made: the newest one's
+// age against store.backup.every. It reads names and file times only;
+// each backup was checked when it was made.
+func backupDoctor(b config.Backup, now time.Time) offboard.CheckResult {
+	const name = "Backups"
+	if b.Dir == "" {
+		return offboard.CheckResult{Name: name, Status: offboard.CheckSkip,
+			Detail: "not configured (store.backup.dir is empty: no backups are taken; the store file is the only copy)"}
+	}
+	names, err := store.ListBackups(b.Dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist) || err == nil && len(names) == 0:
+		return offboard.CheckResult{Name: name, Status: offboard.CheckWarn, Detail: "no backup in " + b.Dir + " yet",
+			Fix: "set store.backup.every (serve then takes one at start), or POST /api/v1/admin/backup with an admin token"}
+	case err != nil:
+		return offboard.CheckFailed(name, err.Error(), "let offboard's user read and write "+b.Dir)
+	}
+	info, err := os.Stat(filepath.Join(b.Dir, names[0]))
+	if err != nil {
+		return offboard.CheckFailed(name, err.Error(), "let offboard's user read and write "+b.Dir)
+	}
+	age := now.Sub(info.ModTime()).Round(time.Minute)
+	every := b.Every.D()
+	if every > 0 && age > 2*every {
+		return offboard.CheckResult{Name: name, Status: offboard.CheckWarn,
+			Detail: fmt.Sprintf("the newest backup, %s, is %s old although store.backup.every is %s: scheduled backups are not being made", names[0], age, b.Every),
+			Fix:    "check that serve runs, and its log for BACKUP FAILED (the audit trail has backup.failed with the reason)"}
+	}
+	return offboard.CheckOf(name, fmt.Sprintf("newest %s, %s old; %d kept in %s (keep %d)", names[0], age, len(names), b.Dir, b.Keep))
 }
