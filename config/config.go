@@ -70,7 +70,23 @@ type Company struct {
 type Store struct {
 	Path        string            `yaml:"path" json:"path"`
 	LockTimeout offboard.Duration `yaml:"lock_timeout" json:"lock_timeout"`
+	Backup      Backup            `yaml:"backup" json:"backup"`
 }
+
+// Backup configures hot backups of the store while serve runs.
+type Backup struct {
+	// Dir receives the backup files; empty turns backups off (the admin
+	// API's on-demand backup then says so).
+	Dir string `yaml:"dir" json:"dir"`
+	// Every is the interval of scheduled backups; zero: on demand only.
+	Every offboard.Duration `yaml:"every" json:"every"`
+	// Keep is how many checked backups stay in Dir; older ones go.
+	Keep int `yaml:"keep" json:"keep"`
+}
+
+// MinBackupEvery is the shortest store.backup.every: each backup copies
+// the whole file.
+const MinBackupEvery = time.Minute
 
 // HTTP configures the one HTTP server.
 type HTTP struct {
@@ -316,7 +332,7 @@ func dur(d time.Duration) offboard.Duration { return offboard.Duration(d) }
 func Default() *Config {
 	return &Config{
 		Company:     Company{Name: "Example Corp", TimeZone: "UTC", RevocationTime: "18:00"},
-		Store:       Store{Path: "offboard.db", LockTimeout: dur(2 * time.Second)},
+		Store:       Store{Path: "offboard.db", LockTimeout: dur(2 * time.Second), Backup: Backup{Keep: 14}},
 		Departments: DefaultDepartments(),
 		HTTP:        HTTP{Listen: "127.0.0.1:8080"},
 		Console:     Console{OIDC: defaultOIDC()},

@@ -147,6 +147,7 @@ func (c *Config) validateCore(v *validator) {
 		v.add("store.path", "required")
 	}
 	positive(v, "store.lock_timeout", c.Store.LockTimeout)
+	validateBackup(v, c.Store.Backup)
 
 	if _, port, err := net.SplitHostPort(c.HTTP.Listen); err != nil {
 		v.add("http.listen", "want host:port such as 127.0.0.1:8080, got %q", c.HTTP.Listen)

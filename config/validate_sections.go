@@ -307,3 +307,19 @@ func sortedKeys[K cmp.Ordered, V any](m map[K]V) []K {
 	slices.Sort(keys)
 	return keys
 }
+
+// validateBackup checks store.backup: a schedule needs a directory, and
+// a directory keeps at least one backup.
+func validateBackup(v *validator, b Backup) {
+	switch {
+	case b.Every < 0:
+		v.add("store.backup.every", "must not be negative, got %s; 0 (or unset) takes backups on demand only", b.Every)
+	case b.Every > 0 && b.Every.D() < MinBackupEvery:
+		v.add("store.backup.every", "must be at least 1m (each backup copies the whole store), got %s", b.Every)
+	case b.Every > 0 && strings.TrimSpace(b.Dir) == "":
+		v.add("store.backup.dir", "required when store.backup.every is set (%s)", b.Every)
+	}
+	if b.Keep < 1 {
+		v.add("store.backup.keep", "must be at least 1, got %d", b.Keep)
+	}
+}

@@ -147,6 +147,21 @@ store:
 			`config.yaml:6: runner.max_attempts:`, `config.yaml:8: escalation.max_level:`, `config.yaml:10: http.listen:`,
 			`config.yaml:12: store.lock_timeout: must be longer than 0`,
 		}},
+		{"backups need a directory and a sane schedule", `
+store:
+  backup:
+    every: 6h
+    keep: 0
+`, []string{
+			`config.yaml: store.backup.dir: required when store.backup.every is set (6h`,
+			`config.yaml:4: store.backup.keep: must be at least 1, got 0`,
+		}},
+		{"backups every few seconds", `
+store:
+  backup:
+    dir: backups
+    every: 10s
+`, []string{`config.yaml:4: store.backup.every: must be at least 1m (each backup`}},
 		{"playbook names", `
 playbooks:
   - name: a

@@ -23,7 +23,7 @@ const (
 )
 
 // restoreFix is the short form of the restore advice in the README.
-const restoreFix = "stop offboard, check the newest backup with offboard audit verify --store COPY, put it in place of the damaged file (keep that one) and start offboard (README → Commands)"
+const restoreFix = "stop offboard, run offboard restore --from COPY with the newest backup (it checks the copy and keeps the damaged file) and start offboard (README → Backups and restore)"
 
 // Doctor checks the store read-only: the file's pages and contents,
 // the audit chain, the indexes, and the free space of its volume. When

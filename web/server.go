@@ -46,6 +46,9 @@ type Options struct {
 	// malformed body, a missing field); the engine audits its own
 	// refusals. Nil records nothing.
 	Audit offboard.AuditLog
+	// Backup takes a checked backup of the store for POST
+	// /api/v1/admin/backup; nil when store.backup.dir is not set.
+	Backup func(ctx context.Context, by offboard.Actor) (offboard.BackupReport, error)
 }
 
 // healthTimeout bounds the store check of /healthz.
@@ -60,6 +63,7 @@ type Server struct {
 	log     *slog.Logger
 	version string
 	audit   offboard.AuditLog
+	backup  func(context.Context, offboard.Actor) (offboard.BackupReport, error)
 	mux     *http.ServeMux
 	hosts   *hostPolicy
 	handler http.Handler
@@ -83,7 +87,7 @@ func New(o Options) (*Server, error) {
 	}
 	s := &Server{
 		engine: o.Engine, ping: o.Ping, tokens: tokens, log: o.Logger,
-		version: o.Version, audit: o.Audit, mux: http.NewServeMux(), hosts: hosts,
+		version: o.Version, audit: o.Audit, backup: o.Backup, mux: http.NewServeMux(), hosts: hosts,
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -96,6 +100,7 @@ func New(o Options) (*Server, error) {
 	s.mux.Handle("GET /api/v1/cases", s.api(s.listCases))
 	s.mux.Handle("GET /api/v1/cases/{id}", s.api(s.getCase))
 	s.mux.Handle("POST /api/v1/cases/{id}/cancel", s.api(s.cancelCase))
+	s.mux.Handle("POST /api/v1/admin/backup", s.api(s.takeBackup))
 	s.handler = s.middleware(http.HandlerFunc(s.route))
 	return s, nil
 }

@@ -28,7 +28,7 @@ const doctorSynopsis = "Check every configured integration live, read-only, and 
 	"Entra ID (token, user/method/grant reads, users with managers, mailbox time zones),\n" +
 	"Google Workspace (a token per scope of the domain-wide delegation, user, Data Transfer, Vault and license reads),\n" +
 	"Teams (bot token), BambooHR (API key), the model (one tool-call round trip), the store (file, audit chain,\n" +
-	"indexes, free disk space). Nothing is written anywhere. Exit 0: every configured check passed (warnings\n" +
+	"indexes, free disk space), backups (the newest one's age). Nothing is written anywhere. Exit 0: every configured check passed (warnings\n" +
 	"allowed). Exit 1: a check failed."
 
 // doctorOptions let tests point integrations without an address in the
@@ -179,6 +179,12 @@ func runDoctor(ctx context.Context, cfg *config.Config, o doctorOptions) []offbo
 				return []offboard.CheckResult{store.DiskCheck(cfg.Store.Path)}
 			}
 			return store.Doctor(ctx, cfg.Store.Path)
+		}},
+		{"Backups", func(context.Context) []offboard.CheckResult {
+			if o.skipStore {
+				return nil // serve logs its own backups
+			}
+			return []offboard.CheckResult{backupDoctor(cfg.Store.Backup, time.Now())}
 		}},
 	}
 	per := make([][]offboard.CheckResult, len(groups))

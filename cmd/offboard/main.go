@@ -3,7 +3,7 @@
 //	offboard serve --config offboard.yaml
 //	offboard audit verify --config offboard.yaml
 //
-// Subcommands: serve, cases, audit, config, health, doctor, version
+// Subcommands: serve, cases, audit, restore, config, health, doctor, version
 // (offboard help lists them). main.go dispatches them; wire.go (with
 // pages.go for the console, dashboard and assistant, and demo.go for the
 // demo's fake Okta) is the only place where the concrete packages (store,
@@ -43,6 +43,7 @@ Commands:
   cases import F open a case for every row of a CSV (a mass layoff) through a running offboard
   audit export   write the audit trail as JSON lines or CSV
   audit verify   recompute the audit hash chain and report the first broken event
+  restore        replace the store with a checked backup (serve must be stopped)
   config check   load and validate a config file, naming every problem
   doctor         check every configured integration live (read-only), with the fix for each failure
   health         probe a running offboard's /healthz (for container health checks)
@@ -73,6 +74,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = sub(ctx, "cases", rest, stdout, stderr, map[string]command{"list": cmdCasesList, "show": cmdCasesShow, "import": cmdCasesImport})
 	case "audit":
 		err = sub(ctx, "audit", rest, stdout, stderr, map[string]command{"export": cmdAuditExport, "verify": cmdAuditVerify})
+	case "restore":
+		err = cmdRestore(ctx, rest, stdout, stderr)
 	case "config":
 		err = sub(ctx, "config", rest, stdout, stderr, map[string]command{"check": cmdConfigCheck})
 	case "health":

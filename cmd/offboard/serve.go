@@ -85,6 +85,14 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 	grace := a.cfg.Runner.ShutdownGrace.D()
 	go func() { runnerDone <- a.runner.Run(runCtx, grace) }()
 	a.schedule.Start()
+	backupCtx, stopBackups := context.WithCancel(context.Background())
+	defer stopBackups()
+	backupsDone := make(chan struct{})
+	if a.backups != nil && a.cfg.Store.Backup.Every > 0 {
+		go func() { defer close(backupsDone); a.backups.run(backupCtx) }()
+	} else {
+		close(backupsDone)
+	}
 	platCtx, stopPlatforms := context.WithCancel(context.Background())
 	defer stopPlatforms()
 	platformDone := make(chan error, 1)
@@ -120,6 +128,8 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 	case err := <-httpErr:
 		stopRunner()
 		<-runnerDone
+		stopBackups()
+		<-backupsDone
 		return fmt.Errorf("http server: %w", err)
 	case fatal = <-storeBad:
 		// A damaged file is not worked on: stop as cleanly as it allows.
@@ -142,6 +152,9 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 	sctx, cancel = shutdownContext(5 * time.Second)
 	a.schedule.Stop(sctx)
 	cancel()
+	// A backup in progress finishes: the store closes after serve returns.
+	stopBackups()
+	<-backupsDone
 	// 3. Let running jobs finish, up to the grace period.
 	stopRunner()
 	if err := <-runnerDone; err != nil {

@@ -36,6 +36,12 @@ func (a *app) logStartup() {
 		}
 	}
 	a.logIdentitySystems()
+	switch b := cfg.Store.Backup; {
+	case b.Dir == "":
+		a.log.Warn("backups off", "why", "store.backup.dir is not set; the store file is the only copy of the audit trail")
+	case b.Every == 0:
+		a.log.Info("backups on demand only", "dir", b.Dir, "endpoint", "POST /api/v1/admin/backup", "why", "store.backup.every is not set")
+	}
 	if cfg.HRIS.BambooHR.WebhookSecret != "" {
 		a.log.Info("HRIS intake on", "source", "bamboohr", "path", "/webhooks/bamboohr")
 	} else {

@@ -80,6 +80,8 @@ type app struct {
 	reconcileOff string
 	// reconcileIdP names the identity system reconciliation reads.
 	reconcileIdP string
+	// backups is nil unless store.backup.dir is set.
+	backups *backups
 }
 
 // digestPoster is a chat platform that posts the daily digest.
@@ -178,9 +180,8 @@ func withRestoreAdvice(err error) error {
 	}
 	return fmt.Errorf("%w\n  offboard will not use it. Restore the newest backup copy of the file:\n"+
 		"  1. stop offboard;\n"+
-		"  2. check the copy: offboard audit verify --store COPY (it must say OK);\n"+
-		"  3. move the damaged file aside (keep it for investigation) and copy the backup to %s;\n"+
-		"  4. start offboard. Whatever happened after the backup was taken is not in it: check recent cases against chat and the HR system", err, ce.Path)
+		"  2. offboard restore --from COPY (the newest file in store.backup.dir): it checks the copy, keeps the damaged file beside %s and puts the copy in place;\n"+
+		"  3. start offboard. Whatever happened after the backup was taken is not in it: check recent cases against chat and the HR system", err, ce.Path)
 }
 
 // newActions builds the action registry: the manual action, and every
@@ -340,6 +341,7 @@ func wire(cfg *config.Config, log *slog.Logger, db *store.DB, o wireOptions) (*a
 	if a.clock == nil {
 		a.clock = offboard.WallClock()
 	}
+	a.backups = newBackups(cfg.Store.Backup, db, a.audit, log, a.clock)
 	var err error
 	var ids identitySystems
 	if a.actions, ids, err = newActionsWithClients(cfg, o.actions); err != nil {
@@ -552,12 +554,16 @@ func (a *app) wireHTTP(bamboohrBaseURL string) (*bamboohr.Client, error) {
 		tokens = append(tokens, web.Token{Name: t.Name, Secret: t.Token.Reveal(), Role: t.Role})
 	}
 	var err error
-	a.web, err = web.New(web.Options{
+	o := web.Options{
 		Engine: a.engine, Ping: db.Ping, Tokens: tokens, Version: offboard.Version,
 		Logger: log.With("component", "http"),
 		Listen: cfg.HTTP.Listen, PublicURL: cfg.HTTP.PublicURL, AllowedHosts: cfg.HTTP.AllowedHosts,
 		Audit: a.audit,
-	})
+	}
+	if a.backups != nil {
+		o.Backup = a.backups.take
+	}
+	a.web, err = web.New(o)
 	if err != nil {
 		return nil, err
 	}

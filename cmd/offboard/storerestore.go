@@ -1,0 +1,79 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/offboard-dev/offboard"
+	"github.com/offboard-dev/offboard/store"
+)
+
+func cmdRestore(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, cfgPath := newFlags("restore", "Replace the store (store.path) with a backup copy, after checking the copy as serve checks its backups:\n"+
+		"bbolt consistency, the audit chain end to end, every index. Refused while offboard serve holds the store: stop it first.\n"+
+		"The replaced store is kept beside it as <store.path>.before-restore-<time>. The restore is recorded in the audit chain.", stderr)
+	from := fs.String("from", "", "the backup file to restore (required), e.g. backups/offboard-20261206T180000Z.db")
+	if err := parseFlags(fs, args, 0); err != nil {
+		return err
+	}
+	if *from == "" {
+		return fmt.Errorf("%w: restore needs --from FILE, the backup to restore", errUsage)
+	}
+	cfg, err := loadConfig(*cfgPath)
+	if err != nil {
+		return err
+	}
+	res, err := store.Restore(ctx, *from, cfg.Store.Path, cfg.Store.LockTimeout.D(), time.Now())
+	if _, locked := errors.AsType[*store.LockedError](err); locked {
+		return fmt.Errorf("restore refused, nothing was changed: %w", err)
+	}
+	if err != nil {
+		return err
+	}
+	r := res.Restored
+	fmt.Fprintf(stdout, "restored %s into %s\n", *from, cfg.Store.Path)
+	fmt.Fprintf(stdout, "  audit chain OK: %d events, head %s\n", r.AuditEvents, r.ChainHead)
+	fmt.Fprintf(stdout, "  cases: %d, jobs: %d, %d bytes\n", r.Cases, r.Jobs, r.SizeBytes)
+	if res.KeptAs != "" {
+		fmt.Fprintf(stdout, "  the store it replaced is kept at %s\n", res.KeptAs)
+	}
+	seq, err := recordRestore(ctx, cfg.Store.Path, cfg.Store.LockTimeout.D(), *from, res)
+	if err != nil {
+		// The files are in place; only the record of the restore failed.
+		return fmt.Errorf("restored, but the restore could not be recorded in the audit chain: %w", err)
+	}
+	fmt.Fprintf(stdout, "  recorded as audit event %d (store.restored)\n", seq)
+	fmt.Fprintln(stdout, "Whatever happened after the backup was taken is not in it: check recent cases against chat and the HR system, then start offboard.")
+	return nil
+}
+
+// recordRestore appends store.restored to the restored chain, so the
+// audit trail itself says from which backup it continues, and returns
+// the event's sequence number.
+func recordRestore(ctx context.Context, path string, lockTimeout time.Duration, from string, res store.RestoreResult) (uint64, error) {
+	db, err := store.Open(path, store.Options{LockTimeout: lockTimeout, Check: true})
+	if err != nil {
+		return 0, err
+	}
+	defer db.Close()
+	r := res.Restored
+	ev := offboard.AuditEvent{Time: time.Now(), Actor: offboard.System("restore"), Action: "store.restored", Target: filepath.Base(from),
+		Outcome: offboard.OutcomeOK,
+		Detail: fmt.Sprintf("store restored from backup %s: %d cases, audit chain of %d events with head %s; what happened after the backup was taken is not in this store",
+			filepath.Base(from), r.Cases, r.AuditEvents, r.ChainHead),
+		Evidence: map[string]string{"backup": filepath.Base(from), "chain_head": r.ChainHead,
+			"audit_events": strconv.FormatUint(r.AuditEvents, 10), "cases": strconv.Itoa(r.Cases), "kept_as": filepath.Base(res.KeptAs)}}
+	if err := db.AuditLog(nil).Append(ctx, ev); err != nil {
+		return 0, err
+	}
+	st, err := db.Stats(ctx)
+	if err != nil {
+		return 0, err
+	}
+	return st.AuditEvents, nil
+}
