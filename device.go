@@ -45,6 +45,11 @@ type Device struct {
 	Encrypted *bool `json:"encrypted,omitempty"`
 	// ManagedBy is the connector name of the system that manages it.
 	ManagedBy string `json:"managed_by"`
+	// Value is what the asset is worth as its system records it, with
+	// the currency when known ("1,899.00 USD"); "" when not recorded. It
+	// is shown only where money is decided (a write-off approval), not on
+	// the device's line.
+	Value string `json:"value,omitempty"`
 }
 
 // Line says the device in one line for a card: model, serial, OS, last

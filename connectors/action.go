@@ -60,6 +60,9 @@ type Result struct {
 	// while InProgress is set.
 	InProgress bool
 	CheckAfter time.Duration
+	// Secrets are values only the people who run the task may see (a lock
+	// PIN), by name; never in Evidence, Summary, logs or the audit chain.
+	Secrets map[string]string
 }
 
 // Action performs one effect on an outside system. See the package
