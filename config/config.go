@@ -28,6 +28,7 @@ type Config struct {
 	Entra         Entra                                      `yaml:"entra" json:"entra"`
 	Intune        Intune                                     `yaml:"intune" json:"intune"`
 	Google        Google                                     `yaml:"google" json:"google"`
+	Jamf          Jamf                                       `yaml:"jamf" json:"jamf"`
 	Licenses      map[string]float64                         `yaml:"licenses" json:"licenses"`
 	HRIS          HRIS                                       `yaml:"hris" json:"hris"`
 	Slack         Slack                                      `yaml:"slack" json:"slack"`
@@ -329,6 +330,7 @@ func Default() *Config {
 		},
 		Cases: Cases{MaxFuture: dur(730 * 24 * time.Hour), MaxPast: dur(3650 * 24 * time.Hour)},
 		Entra: Entra{RequestTimeout: dur(30 * time.Second)},
+		Jamf:  Jamf{RequestTimeout: dur(30 * time.Second)},
 		Google: Google{Customer: "my_customer", RequestTimeout: dur(30 * time.Second),
 			TransferCheckEvery: dur(time.Minute)},
 		Okta: Okta{DeactivateAfter: dur(7 * 24 * time.Hour), RequestTimeout: dur(30 * time.Second), RateShare: 0.5,
