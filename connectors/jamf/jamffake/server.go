@@ -102,6 +102,8 @@ type Request struct {
 	Query  string
 	Body   string
 	Status int
+	// At is when the request arrived.
+	At time.Time
 }
 
 // injected is an error answered instead of the next requests.
@@ -316,21 +318,22 @@ func (w *statusWriter) WriteHeader(code int) {
 // an API route.
 func (s *Server) record(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		at := time.Now()
 		body := readBody(r)
 		sw := &statusWriter{ResponseWriter: w, status: 200}
 		if !strings.HasSuffix(r.URL.Path, "/oauth/token") && s.injectedAnswer(sw) {
-			s.keep(r, body, sw.status)
+			s.keep(r, body, sw.status, at)
 			return
 		}
 		next.ServeHTTP(sw, r)
-		s.keep(r, body, sw.status)
+		s.keep(r, body, sw.status, at)
 	})
 }
 
-func (s *Server) keep(r *http.Request, body string, status int) {
+func (s *Server) keep(r *http.Request, body string, status int, at time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.requests = append(s.requests, Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Body: body, Status: status})
+	s.requests = append(s.requests, Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Body: body, Status: status, At: at})
 }
 
 func (s *Server) injectedAnswer(w http.ResponseWriter) bool {
