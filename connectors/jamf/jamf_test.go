@@ -436,3 +436,26 @@ func TestNew_Refuses(t *testing.T) {
 		}
 	}
 }
+
+// When one Mac refuses the lock and another took its PIN, the run keeps
+// the PIN (an error could not carry it, and the pending lock is not sent
+// again): the task is unverified, naming the failed Mac.
+func TestJamf_LockKeepsPINsWhenOneFails(t *testing.T) {
+	s := jamftest.New(t)
+	mac := janesMac(s)
+	second := s.AddComputer(jamftest.Computer{Model: "MacBook Air", Serial: "C02JANE2", Email: janeEmail})
+	s.FailOnSend(second.ManagementID, "DEVICE_LOCK")
+	res, err := run(t, newClient(t, s, jamftest.ClientSecret), "jamf.lock", nil)
+	if err != nil {
+		t.Fatalf("err = %v", err)
+	}
+	if res.Verified || !strings.Contains(res.Summary, "failed: "+second.ManagementID) {
+		t.Fatalf("result %+v", res)
+	}
+	if pin := res.Secrets["device_pin:"+mac.ManagementID]; pin == "" || pin != s.Commands(mac.ManagementID)[0].PIN || len(res.Secrets) != 1 {
+		t.Fatalf("secrets %v", res.Secrets)
+	}
+	if res.Evidence["pin."+second.ManagementID] != "" || !strings.Contains(res.Evidence["device."+second.ManagementID], "lock failed") {
+		t.Fatalf("evidence %v", res.Evidence)
+	}
+}
