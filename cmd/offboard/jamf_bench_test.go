@@ -52,12 +52,21 @@ func BenchmarkJamfExit(b *testing.B) {
 			}
 		}
 		b.StopTimer()
-		// Let the device reads and lock read-backs finish before counting:
-		// until no request arrived for half a second.
-		for n := -1; n != len(jamf.Requests()); {
-			n = len(jamf.Requests())
-			time.Sleep(500 * time.Millisecond)
-		}
+		// Count once every exit's device read (a report, queued after the
+		// revocations and the lock) and lock read-back have reached Jamf:
+		// two inventory reads and two command reads per exit.
+		eventually(b, "every device read and lock read-back done", func() bool {
+			inventory, reads := 0, 0
+			for _, r := range jamf.Requests() {
+				switch {
+				case r.Method == "GET" && r.Path == "/api/v1/computers-inventory":
+					inventory++
+				case r.Method == "GET" && r.Path == "/api/v2/mdm/commands":
+					reads++
+				}
+			}
+			return inventory >= 2*exits && reads >= 2*exits
+		})
 		requests, commands := 0, 0
 		for _, r := range jamf.Requests() {
 			if strings.HasPrefix(r.Path, "/api/v") {
