@@ -45,10 +45,8 @@ type Device struct {
 	Encrypted *bool `json:"encrypted,omitempty"`
 	// ManagedBy is the connector name of the system that manages it.
 	ManagedBy string `json:"managed_by"`
-	// Value is what the asset is worth as its system records it, with
-	// the currency when known ("1,899.00 USD"); "" when not recorded. It
-	// is shown only where money is decided (a write-off approval), not on
-	// the device's line.
+	// Value is the asset's purchase value with its currency ("1,899.00
+	// USD") when the system records it; a write-off approval shows it.
 	Value string `json:"value,omitempty"`
 }
 
