@@ -330,9 +330,9 @@ func Default() *Config {
 		},
 		Cases: Cases{MaxFuture: dur(730 * 24 * time.Hour), MaxPast: dur(3650 * 24 * time.Hour)},
 		Entra: Entra{RequestTimeout: dur(30 * time.Second)},
-		Jamf:  Jamf{RequestTimeout: dur(30 * time.Second)},
 		Google: Google{Customer: "my_customer", RequestTimeout: dur(30 * time.Second),
 			TransferCheckEvery: dur(time.Minute)},
+		Jamf: Jamf{RequestTimeout: dur(30 * time.Second)},
 		Okta: Okta{DeactivateAfter: dur(7 * 24 * time.Hour), RequestTimeout: dur(30 * time.Second), RateShare: 0.5,
 			Scopes: []string{"okta.users.manage", "okta.users.read", "okta.groups.manage", "okta.apps.read"}, DPoP: "auto"},
 		Slack: Slack{
