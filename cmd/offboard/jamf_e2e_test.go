@@ -184,3 +184,32 @@ func TestServe_OktaJamf(t *testing.T) {
 		t.Fatalf("audit verify = %d %s %s", code, out, errOut)
 	}
 }
+
+// doctor checks Jamf Pro read-only and says the lock and wipe privileges
+// could not be tried; a missing privilege fails naming it; with jamf off
+// it is skipped.
+func TestCmdDoctor_Jamf(t *testing.T) {
+	jamf := jamftest.New(t)
+	code, out, errOut := runDoctorCmd(t, "--config", writeConfig(t, t.TempDir(), jamfYAML(jamf)))
+	if code != 0 || !strings.Contains(out, "✓ Jamf Pro: read computers") || !strings.Contains(out, "✓ Jamf Pro: read MDM commands") ||
+		!strings.Contains(out, "! Jamf Pro: lock and wipe") {
+		t.Fatalf("exit %d %s\n%s", code, errOut, out)
+	}
+	if strings.Contains(out+errOut, jamftest.ClientSecret) {
+		t.Fatal("the client secret is in the doctor's output")
+	}
+	for _, req := range jamf.Requests() {
+		if req.Method != "GET" && !strings.HasSuffix(req.Path, "/oauth/token") {
+			t.Fatalf("the doctor wrote: %s %s", req.Method, req.Path)
+		}
+	}
+	jamf.SetPrivileges("Read Computers")
+	code, out, _ = runDoctorCmd(t, "--config", writeConfig(t, t.TempDir(), jamfYAML(jamf)))
+	if code == 0 || !strings.Contains(out, "Read Mobile Devices") {
+		t.Fatalf("a missing privilege: exit %d\n%s", code, out)
+	}
+	_, out, _ = runDoctorCmd(t, "--config", writeConfig(t, t.TempDir(), ""))
+	if !strings.Contains(out, "– Jamf Pro: not configured") {
+		t.Fatalf("jamf off:\n%s", out)
+	}
+}

@@ -305,13 +305,22 @@ func registerJamf(cfg *config.Config, reg *connectors.Registry) error {
 	if !cfg.JamfEnabled() || reg.Declared(decl.Name) || reg.Known(decl.Actions[0]) {
 		return nil
 	}
+	j, err := newJamf(cfg)
+	if err != nil {
+		return fmt.Errorf("%s: %w", decl.Name, err)
+	}
+	return j.Register(reg)
+}
+
+// newJamf builds the Jamf Pro system from the jamf section.
+func newJamf(cfg *config.Config) (*jamfconn.Jamf, error) {
 	j := cfg.Jamf
 	client, err := jamfconn.New(jamfconn.Options{URL: j.URL, ClientID: j.ClientID, ClientSecret: j.ClientSecret.Reveal(),
 		Timeout: j.RequestTimeout.D(), Redactor: redactorFor(cfg)})
 	if err != nil {
-		return fmt.Errorf("%s: %w", decl.Name, err)
+		return nil, err
 	}
-	return jamfconn.NewJamf(client).Register(reg)
+	return jamfconn.NewJamf(client), nil
 }
 
 // registerGoogle registers Google Workspace when
