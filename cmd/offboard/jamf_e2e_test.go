@@ -135,7 +135,7 @@ func TestServe_OktaJamf(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, err := app.app.engine.Apply(t.Context(), offboard.RequestApproval{By: ivan, CaseID: "OFF-0001", TaskKey: "jamf_wipe",
-		Params: map[string]string{"device_id": mac.ManagementID}}); err != nil {
+		Params: map[string]string{"device_id": "C02JANE1"}}); err != nil { // the serial the card shows
 		t.Fatal(err)
 	}
 	var approvalID string

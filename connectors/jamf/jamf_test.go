@@ -242,9 +242,17 @@ func TestJamf_Wipe(t *testing.T) {
 		t.Fatalf("commands %+v, secrets %v", cmds, res.Secrets)
 	}
 	s.CheckIn("C02JANE1")
-	res, err = run(t, c, "jamf.wipe", map[string]string{"device_id": mac.ManagementID})
-	if err != nil || !res.Verified || len(s.Commands(mac.ManagementID)) != 1 {
+	// Named by the serial the card shows (lower case, as typed): the same
+	// Mac, its erase found acknowledged, nothing sent again.
+	res, err = run(t, c, "jamf.wipe", map[string]string{"device_id": "c02jane1"})
+	if err != nil || !res.Verified || len(s.Commands(mac.ManagementID)) != 1 || res.Evidence["device."+mac.ManagementID] == "" {
 		t.Fatalf("after check-in: %+v, %v", res, err)
+	}
+	// A serial two of her devices share is refused rather than guessed.
+	s.AddComputer(jamftest.Computer{Model: "MacBook Pro", Serial: "C02JANE1", Email: janeEmail})
+	if _, err := run(t, c, "jamf.wipe", map[string]string{"device_id": "C02JANE1"}); offboard.ErrorCode(err) != offboard.EINVALID ||
+		!strings.Contains(err.Error(), "management id") {
+		t.Fatalf("shared serial: %v", err)
 	}
 }
 

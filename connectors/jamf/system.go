@@ -177,22 +177,46 @@ func (j *Jamf) lock(ctx context.Context, req connectors.Request) (connectors.Res
 // of someone else's is refused. An erase Jamf already has pending, or
 // acknowledged recently, is not sent again.
 func (j *Jamf) wipe(ctx context.Context, req connectors.Request) (connectors.Result, error) {
-	deviceID := strings.TrimSpace(req.Params["device_id"])
-	if deviceID == "" {
-		return connectors.Result{}, offboard.Errorf(offboard.EINVALID, "device_id must name the Jamf Pro device to wipe (its management id, as the IT card lists it)")
+	named := strings.TrimSpace(req.Params["device_id"])
+	if named == "" {
+		return connectors.Result{}, offboard.Errorf(offboard.EINVALID,
+			"device_id must name the Jamf Pro device to wipe: its serial number, as the IT card shows it, or its management id")
 	}
 	list, err := j.c.personDevices(ctx, req.Target)
 	if err != nil {
 		return connectors.Result{}, err
 	}
-	i := slices.IndexFunc(list, func(d device) bool { return d.managementID == deviceID })
-	if i < 0 {
-		return connectors.Result{}, offboard.Errorf(offboard.EINVALID,
-			"device %s is not one of %s's devices in Jamf Pro; nothing was wiped", deviceID, req.Target.Email)
-	}
-	o, err := j.c.sendOnce(ctx, cmdErase, list[i], commandData{}, true)
+	d, err := pick(list, named, req.Target.Email)
 	if err != nil {
 		return connectors.Result{}, err
 	}
-	return result([]offboard.DeviceAction{o.action}, j.snapshot(list), map[string]outcome{deviceID: o})
+	o, err := j.c.sendOnce(ctx, cmdErase, d, commandData{}, true)
+	if err != nil {
+		return connectors.Result{}, err
+	}
+	return result([]offboard.DeviceAction{o.action}, j.snapshot(list), map[string]outcome{d.managementID: o})
+}
+
+// pick is the one device of the person that named names: its management
+// id, or its serial number (what the IT card shows people). A serial two
+// of the person's devices share is refused rather than guessed.
+func pick(list []device, named, email string) (device, error) {
+	if i := slices.IndexFunc(list, func(d device) bool { return d.managementID == named }); i >= 0 {
+		return list[i], nil
+	}
+	var found []device
+	for _, d := range list {
+		if d.d.Serial != "" && strings.EqualFold(d.d.Serial, named) {
+			found = append(found, d)
+		}
+	}
+	switch len(found) {
+	case 1:
+		return found[0], nil
+	case 0:
+		return device{}, offboard.Errorf(offboard.EINVALID,
+			"device %s is not one of %s's devices in Jamf Pro; nothing was wiped", named, email)
+	}
+	return device{}, offboard.Errorf(offboard.EINVALID,
+		"%d of %s's devices in Jamf Pro have the serial number %s; name the one to wipe by its management id. Nothing was wiped", len(found), email, named)
 }
