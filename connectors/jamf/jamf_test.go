@@ -467,3 +467,29 @@ func TestJamf_LockKeepsPINsWhenOneFails(t *testing.T) {
 		t.Fatalf("evidence %v", res.Evidence)
 	}
 }
+
+// Jamf throttling the lock of a second Mac after the first took its PIN:
+// the run keeps the first PIN and says the second was not locked; the
+// retry locks the second without sending the first a second lock.
+func TestJamf_LockThrottledMidway(t *testing.T) {
+	s := jamftest.New(t)
+	mac := janesMac(s)
+	second := s.AddComputer(jamftest.Computer{Model: "MacBook Air", Serial: "C02JANE2", Email: janeEmail})
+	// Three inventory reads, then the first Mac's lookup, lock and
+	// read-back; the second Mac's lookup is throttled.
+	s.InjectAfter(6, http.StatusServiceUnavailable, 1, "0")
+	c := newClient(t, s, jamftest.ClientSecret)
+	res, err := run(t, c, "jamf.lock", nil)
+	if err != nil {
+		t.Fatalf("err = %v", err)
+	}
+	pin := res.Secrets["device_pin:"+mac.ManagementID]
+	if res.Verified || pin == "" || len(s.Commands(second.ManagementID)) != 0 || !strings.Contains(res.Summary, second.ManagementID) {
+		t.Fatalf("result %+v", res)
+	}
+	res, err = run(t, c, "jamf.lock", nil)
+	if err != nil || len(s.Commands(mac.ManagementID)) != 1 || len(s.Commands(second.ManagementID)) != 1 ||
+		res.Secrets["device_pin:"+second.ManagementID] == "" || res.Secrets["device_pin:"+mac.ManagementID] != "" {
+		t.Fatalf("retry: %+v, %v", res, err)
+	}
+}

@@ -106,8 +106,10 @@ type Request struct {
 	At time.Time
 }
 
-// injected is an error answered instead of the next requests.
+// injected is an error answered instead of the next requests, after
+// skip requests pass.
 type injected struct {
+	skip       int
 	status     int
 	retryAfter string
 	left       int
@@ -193,10 +195,14 @@ func (s *Server) TokensIssued() int {
 
 // Inject answers the next n API requests (not the token endpoint) with
 // status, and Retry-After when retryAfter is not empty.
-func (s *Server) Inject(status, n int, retryAfter string) {
+func (s *Server) Inject(status, n int, retryAfter string) { s.InjectAfter(0, status, n, retryAfter) }
+
+// InjectAfter is Inject once skip more API requests have been answered
+// normally.
+func (s *Server) InjectAfter(skip, status, n int, retryAfter string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.inject = append(s.inject, injected{status: status, retryAfter: retryAfter, left: n})
+	s.inject = append(s.inject, injected{skip: skip, status: status, retryAfter: retryAfter, left: n})
 }
 
 // AddComputer adds a computer and returns it with its ids.
@@ -343,6 +349,11 @@ func (s *Server) injectedAnswer(w http.ResponseWriter) bool {
 		return false
 	}
 	in := &s.inject[0]
+	if in.skip > 0 {
+		in.skip--
+		s.mu.Unlock()
+		return false
+	}
 	status, retryAfter := in.status, in.retryAfter
 	if in.left--; in.left <= 0 {
 		s.inject = s.inject[1:]
