@@ -28,6 +28,7 @@ type Config struct {
 	Entra         Entra                                      `yaml:"entra" json:"entra"`
 	Intune        Intune                                     `yaml:"intune" json:"intune"`
 	Google        Google                                     `yaml:"google" json:"google"`
+	Jamf          Jamf                                       `yaml:"jamf" json:"jamf"`
 	Licenses      map[string]float64                         `yaml:"licenses" json:"licenses"`
 	Devices       Devices                                    `yaml:"devices" json:"devices"`
 	HRIS          HRIS                                       `yaml:"hris" json:"hris"`
@@ -351,6 +352,7 @@ func Default() *Config {
 		Entra:   Entra{RequestTimeout: dur(30 * time.Second)},
 		Google: Google{Customer: "my_customer", RequestTimeout: dur(30 * time.Second),
 			TransferCheckEvery: dur(time.Minute)},
+		Jamf: Jamf{RequestTimeout: dur(30 * time.Second)},
 		Okta: Okta{DeactivateAfter: dur(7 * 24 * time.Hour), RequestTimeout: dur(30 * time.Second), RateShare: 0.5,
 			Scopes: []string{"okta.users.manage", "okta.users.read", "okta.groups.manage", "okta.apps.read"}, DPoP: "auto"},
 		Slack: Slack{

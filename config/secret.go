@@ -81,6 +81,7 @@ func (c *Config) secretFields() []secretField {
 		{"entra.client_secret", &c.Entra.ClientSecret, &c.Entra.ClientSecretFile},
 		{"entra.private_key", &c.Entra.PrivateKey, &c.Entra.PrivateKeyFile},
 		{"google.service_account_key", &c.Google.ServiceAccountKey, &c.Google.ServiceAccountKeyFile},
+		{"jamf.client_secret", &c.Jamf.ClientSecret, &c.Jamf.ClientSecretFile},
 		{"hris.bamboohr.webhook_secret", &c.HRIS.BambooHR.WebhookSecret, &c.HRIS.BambooHR.WebhookSecretFile},
 		{"hris.bamboohr.previous_webhook_secret", &c.HRIS.BambooHR.PreviousWebhookSecret, &c.HRIS.BambooHR.PreviousWebhookSecretFile},
 		{"hris.bamboohr.api_key", &c.HRIS.BambooHR.APIKey, &c.HRIS.BambooHR.APIKeyFile},

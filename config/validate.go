@@ -116,6 +116,7 @@ func (c *Config) validate(v *validator) {
 	c.validateEntra(v)
 	c.validateIntune(v)
 	c.validateGoogle(v)
+	c.validateJamf(v)
 	c.validateDemo(v)
 	c.validateHRIS(v)
 	c.validateSlack(v)

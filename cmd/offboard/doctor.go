@@ -140,6 +140,16 @@ func runDoctor(ctx context.Context, cfg *config.Config, o doctorOptions) []offbo
 			}
 			return msconn.NewIntune(c).Doctor(ctx)
 		}},
+		{"Jamf Pro", func(ctx context.Context) []offboard.CheckResult {
+			if !cfg.JamfEnabled() {
+				return skipped("Jamf Pro", "jamf.url is empty")
+			}
+			j, err := newJamf(cfg)
+			if err != nil {
+				return []offboard.CheckResult{offboard.CheckFailed("Jamf Pro", err.Error(), "fix the jamf section of the config (offboard config check)")}
+			}
+			return j.Doctor(ctx)
+		}},
 		{"Google Workspace", func(ctx context.Context) []offboard.CheckResult {
 			if !cfg.GoogleEnabled() {
 				return skipped("Google Workspace", "google.service_account_key is empty")

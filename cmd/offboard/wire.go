@@ -22,6 +22,7 @@ import (
 	"github.com/offboard-dev/offboard/connectors/bamboohr"
 	googleconn "github.com/offboard-dev/offboard/connectors/google"
 	"github.com/offboard-dev/offboard/connectors/hris"
+	jamfconn "github.com/offboard-dev/offboard/connectors/jamf"
 	msconn "github.com/offboard-dev/offboard/connectors/microsoft"
 	oktaconn "github.com/offboard-dev/offboard/connectors/okta"
 	"github.com/offboard-dev/offboard/flows"
@@ -234,6 +235,9 @@ func newActionsWithClients(cfg *config.Config, extra func(*connectors.Registry) 
 	if ids.google, err = registerGoogle(cfg, reg); err != nil {
 		return nil, ids, err
 	}
+	if err := registerJamf(cfg, reg); err != nil {
+		return nil, ids, err
+	}
 	// Okta unconfigured is declared so a fresh install's playbook says
 	// what to configure; a company on Entra ID or Google Workspace alone
 	// gets no Okta tasks that could only fail.
@@ -292,6 +296,32 @@ func newGraphClient(cfg *config.Config) (*msconn.Client, error) {
 		Certificate: []byte(e.Certificate), PrivateKey: []byte(e.PrivateKey.Reveal()),
 		GraphURL: e.GraphURL, LoginURL: e.LoginURL, Timeout: e.RequestTimeout.D(), Redactor: redactorFor(cfg),
 	})
+}
+
+// registerJamf registers Jamf Pro when jamf.url is set (and extra did
+// not provide its actions). Not configured, it is not declared at all,
+// like Intune: its device tasks would only fail.
+func registerJamf(cfg *config.Config, reg *connectors.Registry) error {
+	decl := jamfconn.Declaration()
+	if !cfg.JamfEnabled() || reg.Declared(decl.Name) || reg.Known(decl.Actions[0]) {
+		return nil
+	}
+	j, err := newJamf(cfg)
+	if err != nil {
+		return fmt.Errorf("%s: %w", decl.Name, err)
+	}
+	return j.Register(reg)
+}
+
+// newJamf builds the Jamf Pro system from the jamf section.
+func newJamf(cfg *config.Config) (*jamfconn.Jamf, error) {
+	j := cfg.Jamf
+	client, err := jamfconn.New(jamfconn.Options{URL: j.URL, ClientID: j.ClientID, ClientSecret: j.ClientSecret.Reveal(),
+		Timeout: j.RequestTimeout.D(), Redactor: redactorFor(cfg)})
+	if err != nil {
+		return nil, err
+	}
+	return jamfconn.NewJamf(client), nil
 }
 
 // registerGoogle registers Google Workspace when

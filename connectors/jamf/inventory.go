@@ -1,0 +1,250 @@
+package jamf
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/offboard-dev/offboard"
+)
+
+// The API role privileges each call needs, as Jamf Pro names them.
+const (
+	PrivReadComputers     = "Read Computers"
+	PrivReadMobileDevices = "Read Mobile Devices"
+	PrivReadCommands      = "View MDM command information in Jamf Pro API"
+	PrivComputerLock      = "Send Computer Remote Lock Command"
+	PrivComputerWipe      = "Send Computer Remote Wipe Command"
+	PrivMobileLock        = "Send Mobile Device Remote Lock Command"
+	PrivMobileWipe        = "Send Mobile Device Remote Wipe Command"
+)
+
+// pageSize is how many devices one inventory page asks for; a person with
+// more is not something an offboarding acts on partially.
+const pageSize = 100
+
+// Kind tells computers from mobile devices: they are read from different
+// inventories and need different privileges for the same command.
+type Kind string
+
+// Device kinds.
+const (
+	KindComputer Kind = "computer"
+	KindMobile   Kind = "mobile"
+)
+
+// device is one of the person's devices in Jamf, as offboard acts on it.
+type device struct {
+	kind Kind
+	// inventoryID is Jamf's inventory id ("17"); managementID is the MDM
+	// client's id, what commands name and what offboard calls the
+	// device's ID (it is unique across computers and mobile devices).
+	inventoryID  string
+	managementID string
+	d            offboard.Device
+}
+
+func (d device) label() string {
+	name := d.d.Name
+	if name == "" {
+		name = d.d.Model
+	}
+	if name == "" {
+		return string(d.kind) + " " + d.inventoryID
+	}
+	return fmt.Sprintf("%s (%s %s)", name, d.kind, d.inventoryID)
+}
+
+// computer is the part of Jamf's computers-inventory record offboard
+// reads (sections GENERAL, HARDWARE, USER_AND_LOCATION, DISK_ENCRYPTION,
+// OPERATING_SYSTEM, PURCHASING).
+type computer struct {
+	ID      string `json:"id"`
+	General struct {
+		Name            string     `json:"name"`
+		LastContactTime *time.Time `json:"lastContactTime"`
+		ReportDate      *time.Time `json:"reportDate"`
+		ManagementID    string     `json:"managementId"`
+	} `json:"general"`
+	Hardware struct {
+		Model        string `json:"model"`
+		SerialNumber string `json:"serialNumber"`
+	} `json:"hardware"`
+	UserAndLocation struct {
+		Username string `json:"username"`
+		Email    string `json:"email"`
+	} `json:"userAndLocation"`
+	DiskEncryption struct {
+		BootPartitionEncryptionDetails struct {
+			PartitionFileVault2State string `json:"partitionFileVault2State"`
+		} `json:"bootPartitionEncryptionDetails"`
+	} `json:"diskEncryption"`
+	OperatingSystem struct {
+		Name    string `json:"name"`
+		Version string `json:"version"`
+	} `json:"operatingSystem"`
+	Purchasing struct {
+		PurchasePrice string `json:"purchasePrice"`
+	} `json:"purchasing"`
+}
+
+// mobileDevice is the part of Jamf's mobile-devices/detail record
+// offboard reads (sections GENERAL, HARDWARE, USER_AND_LOCATION,
+// PURCHASING).
+type mobileDevice struct {
+	ID         string `json:"mobileDeviceId"`
+	DeviceType string `json:"deviceType"`
+	General    struct {
+		DisplayName             string     `json:"displayName"`
+		ManagementID            string     `json:"managementId"`
+		LastInventoryUpdateDate *time.Time `json:"lastInventoryUpdateDate"`
+		OSVersion               string     `json:"osVersion"`
+	} `json:"general"`
+	Hardware struct {
+		Model        string `json:"model"`
+		SerialNumber string `json:"serialNumber"`
+	} `json:"hardware"`
+	UserAndLocation struct {
+		Username     string `json:"username"`
+		EmailAddress string `json:"emailAddress"`
+	} `json:"userAndLocation"`
+	Purchasing struct {
+		PurchasePrice string `json:"purchasePrice"`
+	} `json:"purchasing"`
+}
+
+type page[T any] struct {
+	TotalCount int `json:"totalCount"`
+	Results    []T `json:"results"`
+}
+
+func (c computer) device() device {
+	d := offboard.Device{ID: c.General.ManagementID, Name: c.General.Name, Model: c.Hardware.Model,
+		Serial: c.Hardware.SerialNumber, OS: c.OperatingSystem.Name, OSVersion: c.OperatingSystem.Version,
+		Compliance: offboard.ComplianceUnknown, Value: strings.TrimSpace(c.Purchasing.PurchasePrice)}
+	if d.OS == "" {
+		d.OS = "macOS"
+	}
+	// Last contact is the device talking to Jamf (what a lock waits for);
+	// the inventory report date is the fallback when Jamf has none.
+	switch {
+	case c.General.LastContactTime != nil:
+		d.LastCheckIn = c.General.LastContactTime.UTC()
+	case c.General.ReportDate != nil:
+		d.LastCheckIn = c.General.ReportDate.UTC()
+	}
+	d.Encrypted = fileVault(c.DiskEncryption.BootPartitionEncryptionDetails.PartitionFileVault2State)
+	return device{kind: KindComputer, inventoryID: c.ID, managementID: c.General.ManagementID, d: d}
+}
+
+// fileVault reads Jamf's FileVault 2 state of the boot partition: nil
+// when Jamf does not know, so the card does not claim either way.
+func fileVault(state string) *bool {
+	var v bool
+	switch strings.ToUpper(state) {
+	case "ENCRYPTED":
+		v = true
+	case "UNENCRYPTED", "DECRYPTED", "INELIGIBLE", "DECRYPTING", "ENCRYPTING", "ENCRYPTING_PAUSED", "DECRYPTING_PAUSED", "OPTIMIZING", "RESTART_REQUIRED":
+		// Only a finished encryption protects the disk of a lost laptop.
+		v = false
+	default:
+		return nil
+	}
+	return &v
+}
+
+func (m mobileDevice) device() device {
+	os := "iOS"
+	if strings.EqualFold(m.DeviceType, "tvOS") {
+		os = "tvOS"
+	}
+	d := offboard.Device{ID: m.General.ManagementID, Name: m.General.DisplayName, Model: m.Hardware.Model,
+		Serial: m.Hardware.SerialNumber, OS: os, OSVersion: m.General.OSVersion, Compliance: offboard.ComplianceUnknown,
+		Value: strings.TrimSpace(m.Purchasing.PurchasePrice)}
+	if m.General.LastInventoryUpdateDate != nil {
+		d.LastCheckIn = m.General.LastInventoryUpdateDate.UTC()
+	}
+	return device{kind: KindMobile, inventoryID: m.ID, managementID: m.General.ManagementID, d: d}
+}
+
+// personDevices finds the person's computers and mobile devices by email,
+// and by username (the email's local part) when the email finds none of a
+// kind: Jamf's user and location fields come from inventory or an LDAP
+// lookup, and many sites fill only the username.
+func (c *Client) personDevices(ctx context.Context, t offboard.Target) ([]device, error) {
+	email := strings.TrimSpace(t.Email)
+	if email == "" {
+		return nil, offboard.Errorf(offboard.EINVALID, "jamf: the person has no email to look their devices up by")
+	}
+	local, _, _ := strings.Cut(email, "@")
+	comps, err := c.computersBy(ctx, "userAndLocation.email", email)
+	if err == nil && len(comps) == 0 && local != "" {
+		comps, err = c.computersBy(ctx, "userAndLocation.username", local)
+	}
+	if err != nil {
+		return nil, err
+	}
+	mobiles, err := c.mobilesBy(ctx, "userAndLocation.emailAddress", email)
+	if err == nil && len(mobiles) == 0 && local != "" {
+		mobiles, err = c.mobilesBy(ctx, "userAndLocation.username", local)
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := make([]device, 0, len(comps)+len(mobiles))
+	for _, cm := range comps {
+		out = append(out, cm.device())
+	}
+	for _, m := range mobiles {
+		out = append(out, m.device())
+	}
+	for _, d := range out {
+		if d.managementID == "" {
+			// Without one no command can reach it; Jamf lists devices that
+			// were never enrolled in MDM (imported inventory) this way.
+			return nil, offboard.Errorf(offboard.EINVALID,
+				"Jamf Pro lists %s for %s without an MDM management id (not enrolled?); offboard cannot act on it: check it in Jamf Pro", d.label(), email)
+		}
+	}
+	return out, nil
+}
+
+func (c *Client) computersBy(ctx context.Context, field, value string) ([]computer, error) {
+	q := url.Values{}
+	for _, s := range []string{"GENERAL", "HARDWARE", "USER_AND_LOCATION", "DISK_ENCRYPTION", "OPERATING_SYSTEM", "PURCHASING"} {
+		q.Add("section", s)
+	}
+	q.Set("page", "0")
+	q.Set("page-size", fmt.Sprint(pageSize))
+	q.Set("filter", field+"=="+rsqlString(value))
+	var p page[computer]
+	if err := c.do(ctx, call{method: "GET", path: "/v1/computers-inventory?" + q.Encode(), out: &p,
+		what: "read the computers of " + value, priv: PrivReadComputers}); err != nil {
+		return nil, err
+	}
+	if p.TotalCount > len(p.Results) {
+		return nil, offboard.Errorf(offboard.EINVALID, "Jamf Pro lists %d computers for %s, more than one page; act on them in Jamf Pro", p.TotalCount, value)
+	}
+	return p.Results, nil
+}
+
+func (c *Client) mobilesBy(ctx context.Context, field, value string) ([]mobileDevice, error) {
+	q := url.Values{}
+	for _, s := range []string{"GENERAL", "HARDWARE", "USER_AND_LOCATION", "PURCHASING"} {
+		q.Add("section", s)
+	}
+	q.Set("page", "0")
+	q.Set("page-size", fmt.Sprint(pageSize))
+	q.Set("filter", field+"=="+rsqlString(value))
+	var p page[mobileDevice]
+	if err := c.do(ctx, call{method: "GET", path: "/v2/mobile-devices/detail?" + q.Encode(), out: &p,
+		what: "read the mobile devices of " + value, priv: PrivReadMobileDevices}); err != nil {
+		return nil, err
+	}
+	if p.TotalCount > len(p.Results) {
+		return nil, offboard.Errorf(offboard.EINVALID, "Jamf Pro lists %d mobile devices for %s, more than one page; act on them in Jamf Pro", p.TotalCount, value)
+	}
+	return p.Results, nil
+}
