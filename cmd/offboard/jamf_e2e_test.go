@@ -114,6 +114,13 @@ func TestServe_OktaJamf(t *testing.T) {
 		t.Fatal("the lock PIN is in the API's case view")
 	}
 
+	res, err := app.app.engine.Apply(t.Context(), offboard.RevealSecrets{By: personActor("ivan.it@example.com"), CaseID: "OFF-0001", TaskKey: "jamf_lock"})
+	if err != nil || res.Secrets[offboard.SecretDevicePIN+mac.ManagementID] != pin {
+		t.Fatalf("IT's reveal: %v, %v", res, err)
+	}
+	if _, err := app.app.engine.Apply(t.Context(), offboard.RevealSecrets{By: personActor("hana.hr@example.com"), CaseID: "OFF-0001", TaskKey: "jamf_lock"}); err == nil {
+		t.Fatal("HR saw the PIN")
+	}
 	// The Mac checks in; IT retries the lock, which finds it acknowledged.
 	if n := jamf.CheckIn("C02JANE1"); n != 1 {
 		t.Fatalf("check-in settled %d commands", n)
@@ -125,6 +132,9 @@ func TestServe_OktaJamf(t *testing.T) {
 	eventually(t, "the lock done", func() bool {
 		return taskByKey(readCase(t, app, "OFF-0001"), "jamf_lock").Status == offboard.TaskDone
 	})
+	if res, err := app.app.engine.Apply(t.Context(), offboard.RevealSecrets{By: ivan, CaseID: "OFF-0001", TaskKey: "jamf_lock"}); err != nil || res.Secrets[offboard.SecretDevicePIN+mac.ManagementID] != pin {
+		t.Fatalf("the PIN after the retry: %v, %v", res, err)
+	}
 	if n := len(jamf.Commands(mac.ManagementID)); n != 1 {
 		t.Fatalf("%d commands to the Mac after the retry, want the one lock", n)
 	}

@@ -17,10 +17,6 @@ const System = "jamf"
 // Label names Jamf Pro for people.
 const Label = "Jamf Pro"
 
-// SecretPINPrefix names a lock PIN in connectors.Result.Secrets:
-// "device_pin:<device id>".
-const SecretPINPrefix = "device_pin:"
-
 // Declaration is what the Jamf Pro connector implements. Its commands are
 // done only when the device acknowledged them. Macs are not retired in
 // this version: lock and wipe only.
@@ -113,7 +109,7 @@ func result(actions []offboard.DeviceAction, snap offboard.DeviceSnapshot, outs 
 			if secrets == nil {
 				secrets = map[string]string{}
 			}
-			secrets[SecretPINPrefix+id] = o.pin
+			secrets[offboard.SecretDevicePIN+id] = o.pin
 			if res.Evidence != nil {
 				res.Evidence["pin."+id] = "set"
 			}
