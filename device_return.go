@@ -8,7 +8,8 @@ import (
 )
 
 // TrackDeviceReturn is the Track of a task that follows a device back to
-// the company: shipped (a reference), received (a date), wiped (by whom).
+// the company: shipped (a reference), received (a date), then wiped (by
+// whom) or handed on to someone else as it is (to whom).
 const TrackDeviceReturn = "device_return"
 
 // DeviceReturn is what is known of a device's way back. Zero fields are
@@ -24,6 +25,9 @@ type DeviceReturn struct {
 	WipedBy string
 	// Condition is how it arrived ("screen cracked"), in one line.
 	Condition string
+	// ReassignedTo is who the received device was handed on to (an
+	// email), the other way a return ends besides a wipe.
+	ReassignedTo string
 }
 
 // Evidence keys a device return is kept under on its task.
@@ -32,6 +36,8 @@ const (
 	EvidenceReceivedOn  = "return.received_on"
 	EvidenceWipedBy     = "return.wiped_by"
 	EvidenceCondition   = "return.condition"
+	// EvidenceReassignedTo is who the device was handed on to.
+	EvidenceReassignedTo = "return.reassigned_to"
 )
 
 // maxShippingRef is longer than any carrier's reference; more is a paste
@@ -41,8 +47,9 @@ const maxShippingRef = 64
 // maxCondition keeps the condition a line on the card.
 const maxCondition = 200
 
-// Complete reports whether the return is finished: received and wiped.
-func (r DeviceReturn) Complete() bool { return r.ReceivedOn != "" && r.Wiped }
+// Complete reports whether the return is finished: received, and wiped
+// or handed on to someone.
+func (r DeviceReturn) Complete() bool { return r.ReceivedOn != "" && (r.Wiped || r.ReassignedTo != "") }
 
 // Validate checks a return against today in loc: a date that is a day
 // and not in the future, a wiper who is an email, a reference and a
@@ -81,6 +88,12 @@ func (r DeviceReturn) Validate(now time.Time, loc *time.Location) map[string]str
 	if !r.Wiped && r.WipedBy != "" {
 		fe["wiped_by"] = "Only say who wiped it once it is wiped."
 	}
+	if r.ReassignedTo != "" {
+		a, err := mail.ParseAddress(r.ReassignedTo)
+		if err != nil || a.Address != r.ReassignedTo {
+			fe["reassigned_to"] = "Give the email of who has the device now."
+		}
+	}
 	return fe
 }
 
@@ -98,6 +111,9 @@ func (r DeviceReturn) Merge(other DeviceReturn) DeviceReturn {
 	}
 	if other.Condition != "" {
 		r.Condition = other.Condition
+	}
+	if other.ReassignedTo != "" {
+		r.ReassignedTo = other.ReassignedTo
 	}
 	return r
 }
@@ -117,6 +133,9 @@ func (r DeviceReturn) Evidence() map[string]string {
 	if r.Condition != "" {
 		ev[EvidenceCondition] = r.Condition
 	}
+	if r.ReassignedTo != "" {
+		ev[EvidenceReassignedTo] = r.ReassignedTo
+	}
 	return ev
 }
 
@@ -124,7 +143,7 @@ func (r DeviceReturn) Evidence() map[string]string {
 func DeviceReturnOf(t *Task) DeviceReturn {
 	by, wiped := t.Evidence[EvidenceWipedBy]
 	return DeviceReturn{ShippingRef: t.Evidence[EvidenceShippingRef], ReceivedOn: t.Evidence[EvidenceReceivedOn], Wiped: wiped, WipedBy: by,
-		Condition: t.Evidence[EvidenceCondition]}
+		Condition: t.Evidence[EvidenceCondition], ReassignedTo: t.Evidence[EvidenceReassignedTo]}
 }
 
 // Words says the return in one line: "shipped (ref 1Z999) · received
@@ -142,10 +161,14 @@ func (r DeviceReturn) Words() string {
 	} else {
 		parts = append(parts, "not received yet")
 	}
-	if r.Wiped {
+	switch {
+	case r.Wiped:
 		parts = append(parts, "wiped by "+r.WipedBy)
-	} else {
+	case r.ReassignedTo == "":
 		parts = append(parts, "not wiped yet")
+	}
+	if r.ReassignedTo != "" {
+		parts = append(parts, "handed on to "+r.ReassignedTo)
 	}
 	return strings.Join(parts, " · ")
 }

@@ -47,7 +47,9 @@ func DeviceReturnForm(ref offboard.ActionRef, t *offboard.Task) *offboard.Form {
 			{ID: "wiped", Label: "Wiped", Kind: offboard.InputSelect, Initial: wiped, Required: true,
 				Options: []offboard.Option{{Value: wipedNo, Label: "Not yet"}, {Value: wipedYes, Label: "Yes, wiped"}}},
 			{ID: "wiped_by", Label: "Wiped by", Kind: offboard.InputEmail, Initial: r.WipedBy,
-				Hint: "Their email; you, when left empty. The task is done once it is received and wiped."},
+				Hint: "Their email; you, when left empty. The task is done once it is received and wiped, or handed on."},
+			{ID: "reassigned_to", Label: "Handed on to", Kind: offboard.InputEmail, Initial: r.ReassignedTo,
+				Hint: "Instead of a wipe: who has the received device now"},
 		},
 	}
 }
@@ -76,6 +78,8 @@ func (r *Router) submitDeviceReturn(ctx context.Context, who offboard.Actor, sta
 		ReceivedOn:  val("received_on"),
 		WipedBy:     strings.ToLower(val("wiped_by")),
 		Condition:   cleanText(val("condition")),
+		// Handing on is the other way a received device's return ends.
+		ReassignedTo: strings.ToLower(strings.TrimSpace(val("reassigned_to"))),
 	}
 	fe := offboard.FieldErrors{}
 	switch val("wiped") {
@@ -101,7 +105,7 @@ func (r *Router) submitDeviceReturn(ctx context.Context, who offboard.Actor, sta
 	if err != nil {
 		if offboard.ErrorCode(err) == offboard.EINVALID {
 			msg := offboard.ErrorMessage(err)
-			for _, k := range []string{"shipping_ref", "received_on", "wiped_by", "condition"} {
+			for _, k := range []string{"shipping_ref", "received_on", "wiped_by", "condition", "reassigned_to"} {
 				if strings.Contains(msg, k+":") {
 					return offboard.Reply{}, offboard.FieldErrors{k: msg[strings.Index(msg, k+":")+len(k)+2:]}
 				}

@@ -31,6 +31,7 @@ func (d *decision) recordDeviceReturn(c offboard.RecordDeviceReturn) (*offboard.
 	r.ShippingRef = strings.TrimSpace(r.ShippingRef)
 	r.ReceivedOn = strings.TrimSpace(r.ReceivedOn)
 	r.WipedBy = strings.ToLower(strings.TrimSpace(r.WipedBy))
+	r.ReassignedTo = strings.ToLower(strings.TrimSpace(r.ReassignedTo))
 	if fe := r.Validate(d.now, d.e.loc); len(fe) > 0 {
 		keys := slices.Sorted(maps.Keys(fe))
 		msgs := make([]string, len(keys))
@@ -41,6 +42,12 @@ func (d *decision) recordDeviceReturn(c offboard.RecordDeviceReturn) (*offboard.
 	}
 	if r.Wiped && strings.EqualFold(r.WipedBy, cs.Employee.Email) {
 		return nil, offboard.Errorf(offboard.EINVALID, "device return: wiped_by: the person leaving cannot be who wiped it")
+	}
+	if strings.EqualFold(r.ReassignedTo, cs.Employee.Email) {
+		return nil, offboard.Errorf(offboard.EINVALID, "device return: reassigned_to: the device cannot be handed back to the person leaving")
+	}
+	if r.ReassignedTo != "" && r.ReceivedOn == "" && offboard.DeviceReturnOf(t).ReceivedOn == "" {
+		return nil, offboard.Errorf(offboard.EINVALID, "device return: reassigned_to: record the day it was received first")
 	}
 	if r == (offboard.DeviceReturn{}) {
 		return nil, offboard.Errorf(offboard.EINVALID, "device return: nothing to record")

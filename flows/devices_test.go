@@ -2,6 +2,7 @@ package flows_test
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/offboard-dev/offboard"
@@ -233,4 +234,25 @@ func TestRecordDeviceReturn_Validated(t *testing.T) {
 		t.Fatalf("received then wiped: %s %v", got.Status, got.Evidence)
 	}
 	h.refuse(rec(it, "device_recover", offboard.DeviceReturn{ShippingRef: "late"}), offboard.ECONFLICT, "already done")
+}
+
+// TestRecordDeviceReturn_HandedOn: a received device may be handed on to
+// someone as it is instead of wiped; that ends the return too, but never
+// back to the person leaving, and only once it has arrived.
+func TestRecordDeviceReturn_HandedOn(t *testing.T) {
+	h := newHarness(t)
+	cs := h.open(offboard.Involuntary, "")
+	rec := func(r offboard.DeviceReturn) offboard.RecordDeviceReturn {
+		return offboard.RecordDeviceReturn{By: it, CaseID: cs.ID, TaskKey: "device_recover", Return: r}
+	}
+	today := h.clock.Now().Format("2006-01-02")
+	h.refuse(rec(offboard.DeviceReturn{ReassignedTo: tom.Email}), offboard.EINVALID, "received first")
+	h.refuse(rec(offboard.DeviceReturn{ReceivedOn: today, ReassignedTo: "not an email"}), offboard.EINVALID, "reassigned_to")
+	h.refuse(rec(offboard.DeviceReturn{ReceivedOn: today, ReassignedTo: jane.Email}), offboard.EINVALID, "person leaving")
+	h.apply(rec(offboard.DeviceReturn{ReceivedOn: today}))
+	h.apply(rec(offboard.DeviceReturn{ReassignedTo: " Tom.IT@example.com "}))
+	got := h.task(cs.ID, "device_recover")
+	if got.Status != offboard.TaskDone || got.Evidence[offboard.EvidenceReassignedTo] != strings.ToLower(tom.Email) || got.Evidence[offboard.EvidenceWipedBy] != "" {
+		t.Fatalf("received then handed on: %s %v", got.Status, got.Evidence)
+	}
 }
