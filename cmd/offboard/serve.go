@@ -85,6 +85,8 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 	grace := a.cfg.Runner.ShutdownGrace.D()
 	go func() { runnerDone <- a.runner.Run(runCtx, grace) }()
 	a.schedule.Start()
+	stopAnchor := a.startAnchor()
+	defer stopAnchor()
 	platCtx, stopPlatforms := context.WithCancel(context.Background())
 	defer stopPlatforms()
 	platformDone := make(chan error, 1)
@@ -147,6 +149,8 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 	if err := <-runnerDone; err != nil {
 		a.log.Warn("runner stopped with an error", "err", err)
 	}
+	// 4. Anchor the chain as it is left.
+	stopAnchor()
 	a.log.Info("stopped")
 	return fatal
 }

@@ -1,0 +1,71 @@
+package main
+
+import (
+	"context"
+	"crypto/ed25519"
+	"fmt"
+	"sync"
+
+	"github.com/offboard-dev/offboard"
+	"github.com/offboard-dev/offboard/anchor"
+)
+
+// wireAnchor builds the checkpoint writer when audit.signing_key and
+// audit.checkpoint_file are set, and schedules the periodic checkpoint on
+// the runner's cron. Config validated the key; it is parsed again here
+// so the writer holds it as a key, never as text.
+func (a *app) wireAnchor() error {
+	cfg := a.cfg.Audit
+	if !cfg.Anchored() {
+		return nil
+	}
+	key, err := offboard.ParseSigningKey(cfg.SigningKey.Reveal())
+	if err != nil {
+		return fmt.Errorf("audit.signing_key: %w", err)
+	}
+	a.checkpointer, err = anchor.New(anchor.Options{
+		Head: a.db.AuditHead, Key: key, File: cfg.CheckpointFile, Clock: a.clock,
+		Logger: a.log.With("component", "anchor"),
+	})
+	if err != nil {
+		return err
+	}
+	a.log.Info("audit anchoring on", "checkpoint_file", cfg.CheckpointFile, "every", cfg.CheckpointEvery.D().String(),
+		"key_id", offboard.CheckpointKeyID(key.Public().(ed25519.PublicKey)))
+	return a.schedule.AddFunc("@every "+cfg.CheckpointEvery.D().String(), "audit checkpoint", func(ctx context.Context) {
+		a.checkpointer.TryCheckpoint(ctx, "scheduled")
+	})
+}
+
+// nudgeCheckpoint asks for a checkpoint soon; it never blocks the command
+// that closed a case.
+func (a *app) nudgeCheckpoint() {
+	if a.checkpointer != nil {
+		a.checkpointer.Nudge()
+	}
+}
+
+// startAnchor runs the checkpoint writer until the returned stop, which
+// writes the last checkpoint (at shutdown, after the workers stopped, so
+// it covers everything they recorded); stop may be called again. A checkpoint at start covers what
+// an earlier run appended after its last one (a crash).
+func (a *app) startAnchor() (stop func()) {
+	if a.checkpointer == nil {
+		return func() {}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		a.checkpointer.TryCheckpoint(ctx, "start")
+		a.checkpointer.Run(ctx)
+	}()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			cancel()
+			<-done
+			a.checkpointer.TryCheckpoint(context.Background(), "shutdown")
+		})
+	}
+}
