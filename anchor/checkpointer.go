@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"sync"
+	"time"
 
 	"github.com/offboard-dev/offboard"
 )
@@ -28,7 +29,16 @@ type Options struct {
 	File   string
 	Clock  offboard.Clock
 	Logger *slog.Logger
+	// Post, when set, sends each checkpoint written as a chat message
+	// (Message) to the audit channel: a second copy in a system the
+	// store's host does not control. A failed post is logged, not
+	// retried: the file holds every checkpoint.
+	Post func(ctx context.Context, text string) error
 }
+
+// postTimeout bounds one post, so a chat outage never holds up the next
+// checkpoint or shutdown for long.
+const postTimeout = 10 * time.Second
 
 // Checkpointer appends a signed checkpoint to its file whenever the chain
 // head has moved since the last one. It is safe for concurrent use.
@@ -101,7 +111,36 @@ func (c *Checkpointer) TryCheckpoint(ctx context.Context, why string) {
 		c.o.Logger.Error("audit checkpoint NOT written; the next one tries again", "why", why, "file", c.o.File, "err", err)
 	case cp != nil:
 		c.o.Logger.Info("audit checkpoint written", "why", why, "seq", cp.Seq, "head", cp.Head, "key_id", cp.KeyID)
+		c.post(ctx, *cp)
 	}
+}
+
+// post sends cp to the audit channel, when one is configured.
+func (c *Checkpointer) post(ctx context.Context, cp offboard.Checkpoint) {
+	if c.o.Post == nil {
+		return
+	}
+	text, err := Message(cp)
+	if err == nil {
+		pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), postTimeout)
+		err = c.o.Post(pctx, text)
+		cancel()
+	}
+	if err != nil {
+		c.o.Logger.Error("audit checkpoint written to the file but NOT posted to the audit channel", "seq", cp.Seq, "err", err)
+	}
+}
+
+// Message is the chat message for cp: a line for people, then the
+// checkpoint's exact file line, so the channel alone can rebuild the
+// file for audit verify --checkpoints.
+func Message(cp offboard.Checkpoint) (string, error) {
+	line, err := cp.MarshalLine()
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("Audit checkpoint: event %d, head %s, signed by key %s at %s\n```\n%s```",
+		cp.Seq, cp.Head, cp.KeyID, cp.Time.UTC().Format(time.RFC3339), line), nil
 }
 
 // Checkpoint appends a signed checkpoint of the current head and returns

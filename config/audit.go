@@ -22,6 +22,17 @@ type Audit struct {
 	// chain moves; one is also written when a case closes and at
 	// shutdown.
 	CheckpointEvery offboard.Duration `yaml:"checkpoint_every" json:"checkpoint_every"`
+	// CheckpointChannel, when set, also posts each checkpoint to a chat
+	// channel: a second copy that the store's host does not control.
+	CheckpointChannel CheckpointChannel `yaml:"checkpoint_channel" json:"checkpoint_channel"`
+}
+
+// CheckpointChannel names the audit channel on each chat platform.
+type CheckpointChannel struct {
+	// Slack is a Slack channel id (C…) the bot is a member of.
+	Slack string `yaml:"slack" json:"slack"`
+	// Teams is a Teams channel id (19:…@thread.tacv2) in the app's team.
+	Teams string `yaml:"teams" json:"teams"`
 }
 
 // DefaultCheckpointEvery is audit.checkpoint_every's default.
@@ -35,6 +46,9 @@ func (a Audit) Anchored() bool { return a.SigningKey != "" || a.CheckpointFile !
 func (c *Config) validateAudit(v *validator) {
 	a := c.Audit
 	if !a.Anchored() && a.SigningKeyFile == "" {
+		if a.CheckpointChannel != (CheckpointChannel{}) {
+			v.add("audit.checkpoint_channel", "needs audit.signing_key_file and audit.checkpoint_file: the channel gets a copy of the file's checkpoints")
+		}
 		return
 	}
 	keyPath := "audit.signing_key"
@@ -55,4 +69,10 @@ func (c *Config) validateAudit(v *validator) {
 		v.add("audit.checkpoint_file", "must not be store.path: checkpoints anchor the store from outside it")
 	}
 	positive(v, "audit.checkpoint_every", a.CheckpointEvery)
+	if a.CheckpointChannel.Slack != "" && !c.SlackEnabled() {
+		v.add("audit.checkpoint_channel.slack", "needs Slack configured (slack.app_token and slack.bot_token)")
+	}
+	if a.CheckpointChannel.Teams != "" && !c.TeamsEnabled() {
+		v.add("audit.checkpoint_channel.teams", "needs Teams configured (teams.app_id)")
+	}
 }

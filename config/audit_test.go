@@ -98,3 +98,22 @@ func TestAudit_Validate(t *testing.T) {
 		})
 	}
 }
+
+func TestAudit_CheckpointChannel(t *testing.T) {
+	dir := t.TempDir()
+	key := writeSecret(t, dir, "audit.key", signingKeyPEM(t), 0o600)
+	msg := parseErr(t, fmt.Sprintf("audit:\n  signing_key_file: %q\n  checkpoint_file: cp.jsonl\n  checkpoint_channel:\n    slack: C123\n    teams: \"19:x@thread.tacv2\"\n", key), noEnv).Error()
+	for _, w := range []string{"audit.checkpoint_channel.slack", "needs Slack configured", "audit.checkpoint_channel.teams", "needs Teams configured"} {
+		if !strings.Contains(msg, w) {
+			t.Errorf("error\n%s\ndoes not contain %q", msg, w)
+		}
+	}
+	msg = parseErr(t, "slack:\n  app_token: xapp-1\n  bot_token: xoxb-1\naudit:\n  checkpoint_channel:\n    slack: C123\n", noEnv).Error()
+	if !strings.Contains(msg, "audit.checkpoint_channel") || !strings.Contains(msg, "needs audit.signing_key_file") {
+		t.Errorf("a channel without anchoring: %s", msg)
+	}
+	c := parse(t, fmt.Sprintf("slack:\n  app_token: xapp-1\n  bot_token: xoxb-1\naudit:\n  signing_key_file: %q\n  checkpoint_file: cp.jsonl\n  checkpoint_channel:\n    slack: C123\n", key), noEnv)
+	if c.Audit.CheckpointChannel.Slack != "C123" {
+		t.Fatalf("channel = %q", c.Audit.CheckpointChannel.Slack)
+	}
+}

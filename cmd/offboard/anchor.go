@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/ed25519"
+	"errors"
 	"fmt"
 	"sync"
 
@@ -25,7 +26,7 @@ func (a *app) wireAnchor() error {
 	}
 	a.checkpointer, err = anchor.New(anchor.Options{
 		Head: a.db.AuditHead, Key: key, File: cfg.CheckpointFile, Clock: a.clock,
-		Logger: a.log.With("component", "anchor"),
+		Logger: a.log.With("component", "anchor"), Post: a.checkpointPoster(),
 	})
 	if err != nil {
 		return err
@@ -35,6 +36,36 @@ func (a *app) wireAnchor() error {
 	return a.schedule.AddFunc("@every "+cfg.CheckpointEvery.D().String(), "audit checkpoint", func(ctx context.Context) {
 		a.checkpointer.TryCheckpoint(ctx, "scheduled")
 	})
+}
+
+// checkpointPoster posts a checkpoint to audit.checkpoint_channel on
+// each platform that has one (nil: none). Config made sure the platform
+// is configured.
+func (a *app) checkpointPoster() func(ctx context.Context, text string) error {
+	ch := a.cfg.Audit.CheckpointChannel
+	type poster struct {
+		channel string
+		post    func(ctx context.Context, channel, text string) error
+	}
+	var posters []poster
+	if ch.Slack != "" && a.slack != nil {
+		posters = append(posters, poster{ch.Slack, a.slack.PostText})
+	}
+	if ch.Teams != "" && a.teams != nil {
+		posters = append(posters, poster{ch.Teams, a.teams.PostText})
+	}
+	if len(posters) == 0 {
+		return nil
+	}
+	return func(ctx context.Context, text string) error {
+		var errs []error
+		for _, p := range posters {
+			if err := p.post(ctx, p.channel, text); err != nil {
+				errs = append(errs, fmt.Errorf("post to %s: %w", p.channel, err))
+			}
+		}
+		return errors.Join(errs...)
+	}
 }
 
 // nudgeCheckpoint asks for a checkpoint soon; it never blocks the command

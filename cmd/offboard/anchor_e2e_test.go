@@ -8,8 +8,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/offboard-dev/offboard"
+	"github.com/offboard-dev/offboard/bot/slack/slacktest"
 	"github.com/offboard-dev/offboard/store/storetest"
 )
 
@@ -277,5 +279,97 @@ func TestAuditKeygen(t *testing.T) {
 	}
 	if code, _, errOut := runCLI("audit", "keygen"); code != exitUsage || !strings.Contains(errOut, "--out") {
 		t.Fatalf("keygen without --out: exit %d %s", code, errOut)
+	}
+}
+
+// With audit.checkpoint_channel, each checkpoint also goes to the audit
+// channel, carrying its exact file line: the channel alone rebuilds a
+// file that verifies.
+func TestServe_AuditCheckpointsPostedToSlack(t *testing.T) {
+	fake := newSlackFake(t)
+	fake.AddChannel("CAUDIT", "offboard-audit", true)
+	fake.AddUser(uHR, "Hana HR", "hana.hr@example.com")
+	fake.AddUser(uJane, "Jane Doe", "jane.doe@example.com")
+	fake.AddUser(uManager, "Mona Manager", "mona.manager@example.com")
+	dir := t.TempDir()
+	keyFile := filepath.Join(dir, "audit.key")
+	if code, out, errOut := runCLI("audit", "keygen", "--out", keyFile); code != 0 {
+		t.Fatalf("keygen: %s %s", out, errOut)
+	}
+	cpFile := filepath.Join(t.TempDir(), "checkpoints.jsonl")
+	cfgPath := writeConfig(t, dir, fmt.Sprintf(`slack:
+  app_token: %q
+  bot_token: %q
+  api_url: %q
+audit:
+  signing_key_file: %q
+  checkpoint_file: %q
+  checkpoint_channel:
+    slack: CAUDIT
+`, slacktest.AppToken, slacktest.BotToken, fake.APIURL(), keyFile, cpFile))
+	var log syncBuffer
+	app := startAppLogging(t, cfgPath, wireOptions{}, &log)
+	fake.WaitConnected(t, 1, 10*time.Second)
+	defer func() {
+		if t.Failed() {
+			t.Log(log.String())
+		}
+	}()
+	r := call(t, "POST", app.url+"/api/v1/cases", hrToken, involuntaryJane)
+	if r.status != http.StatusCreated {
+		t.Fatalf("create = %d %s", r.status, r.body)
+	}
+	id := r.view(t).Case.ID
+	if r := call(t, "POST", app.url+"/api/v1/cases/"+string(id)+"/cancel", hrToken, `{"reason":"test"}`); r.status != http.StatusOK {
+		t.Fatalf("cancel = %d %s", r.status, r.body)
+	}
+	eventually(t, "a checkpoint in the audit channel", func() bool { return len(fake.Messages("CAUDIT")) > 0 })
+	app.stop()
+
+	fileLines := strings.Split(strings.TrimSpace(readFile(t, cpFile)), "\n")
+	var rebuilt []string
+	for _, m := range fake.Messages("CAUDIT") {
+		_, rest, ok := strings.Cut(m.Text, "```\n")
+		if !ok || !strings.HasPrefix(m.Text, "Audit checkpoint: event ") {
+			t.Fatalf("message %q carries no checkpoint line", m.Text)
+		}
+		rebuilt = append(rebuilt, strings.TrimSpace(strings.TrimSuffix(rest, "```")))
+	}
+	if strings.Join(rebuilt, "\n") != strings.Join(fileLines, "\n") {
+		t.Fatalf("the channel holds\n%s\nthe file\n%s", strings.Join(rebuilt, "\n"), strings.Join(fileLines, "\n"))
+	}
+	fromChannel := filepath.Join(t.TempDir(), "from-channel.jsonl")
+	writeFile(t, fromChannel, strings.Join(rebuilt, "\n")+"\n")
+	if code, out, errOut := runCLI("audit", "verify", "--config", cfgPath, "--checkpoints", fromChannel); code != 0 || !strings.Contains(out, "checkpoints OK") {
+		t.Fatalf("verify with the channel's copy: %d\n%s\n%s", code, out, errOut)
+	}
+}
+
+// A checkpoint that cannot be written never fails or holds up a command:
+// the case opens and closes, and the log says loudly what was not done.
+func TestServe_AuditCheckpointFailureDoesNotFailCommands(t *testing.T) {
+	dir := t.TempDir()
+	keyFile := filepath.Join(dir, "audit.key")
+	if code, out, errOut := runCLI("audit", "keygen", "--out", keyFile); code != 0 {
+		t.Fatalf("keygen: %s %s", out, errOut)
+	}
+	cpFile := filepath.Join(dir, "no-such-volume", "checkpoints.jsonl")
+	cfgPath := writeConfig(t, dir, fmt.Sprintf("audit:\n  signing_key_file: %q\n  checkpoint_file: %q\n", keyFile, cpFile))
+	var log syncBuffer
+	app := startAppLogging(t, cfgPath, wireOptions{}, &log)
+	r := call(t, "POST", app.url+"/api/v1/cases", hrToken, involuntaryJane)
+	if r.status != http.StatusCreated {
+		t.Fatalf("create = %d %s", r.status, r.body)
+	}
+	id := r.view(t).Case.ID
+	if r := call(t, "POST", app.url+"/api/v1/cases/"+string(id)+"/cancel", hrToken, `{"reason":"test"}`); r.status != http.StatusOK {
+		t.Fatalf("cancel = %d %s", r.status, r.body)
+	}
+	eventually(t, "the failed checkpoint in the log", func() bool {
+		return strings.Contains(log.String(), "level=ERROR") && strings.Contains(log.String(), "audit checkpoint NOT written")
+	})
+	app.stop()
+	if _, err := os.Stat(cpFile); !os.IsNotExist(err) {
+		t.Fatalf("checkpoint file: %v", err)
 	}
 }
