@@ -122,9 +122,14 @@ func TestServe_AuditCheckpoints(t *testing.T) {
 	}
 
 	t.Run("intact", func(t *testing.T) {
+		storeSum, cpSum := fileSHA(t, dbPath), fileSHA(t, cpFile)
 		code, out, errOut := runCLI("audit", "verify", "--config", cfgPath, "--checkpoints", cpFile, "--public-key", pub)
 		if code != 0 || !strings.Contains(out, fmt.Sprintf("checkpoints OK: %d signed checkpoints", len(cps))) {
 			t.Fatalf("verify: %d\n%s\n%s", code, out, errOut)
+		}
+		// Evidence tools only read.
+		if fileSHA(t, dbPath) != storeSum || fileSHA(t, cpFile) != cpSum {
+			t.Fatal("audit verify --checkpoints changed the store or the checkpoint file")
 		}
 	})
 	t.Run("key from the server's config", func(t *testing.T) {
@@ -145,7 +150,7 @@ func TestServe_AuditCheckpoints(t *testing.T) {
 		}, []string{fmt.Sprintf("checkpoints BROKEN at event %d", first), "truncated", fmt.Sprintf("the chain ends at event %d", first-1)}},
 		{"re-chained from an edited event", func(path string) error {
 			return storetest.RechainAudit(path, 2, func(e *offboard.AuditEvent) { e.Detail = "nothing happened here" })
-		}, []string{fmt.Sprintf("checkpoints BROKEN at event %d: the first altered event is after event 0", first), "rewritten"}},
+		}, []string{fmt.Sprintf("checkpoints BROKEN at event %d: the first altered event is at or before event %d (no earlier checkpoint", first, first), "rewritten"}},
 		{"re-chained after the first checkpoint", func(path string) error {
 			return storetest.RechainAudit(path, first+1, func(e *offboard.AuditEvent) { e.Detail += " (edited)" })
 		}, []string{fmt.Sprintf("the first altered event is after event %d", first), "rewritten"}},

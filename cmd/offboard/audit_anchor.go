@@ -144,7 +144,11 @@ func verifyCheckpoints(ctx context.Context, db *store.DB, name string, key check
 		lines = append(lines[:shown:shown], fmt.Sprintf("… and %d more", len(res.Problems)-shown))
 	}
 	head := fmt.Sprintf("checkpoints BROKEN (%d of %d checkpoints valid)", res.Valid, res.Checkpoints)
-	if res.BadSeq != 0 {
+	switch {
+	case res.BadSeq != 0 && res.GoodSeq == 0:
+		head = fmt.Sprintf("checkpoints BROKEN at event %d: the first altered event is at or before event %d (no earlier checkpoint to narrow it; %d of %d checkpoints valid)",
+			res.BadSeq, res.BadSeq, res.Valid, res.Checkpoints)
+	case res.BadSeq != 0:
 		head = fmt.Sprintf("checkpoints BROKEN at event %d: the first altered event is after event %d and at or before event %d (%d of %d checkpoints valid)",
 			res.BadSeq, res.GoodSeq, res.BadSeq, res.Valid, res.Checkpoints)
 	}
