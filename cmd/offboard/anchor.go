@@ -18,6 +18,7 @@ import (
 func (a *app) wireAnchor() error {
 	cfg := a.cfg.Audit
 	if !cfg.Anchored() {
+		a.log.Info("audit anchoring off", "why", "not configured: set audit.signing_key_file (offboard audit keygen) and audit.checkpoint_file")
 		return nil
 	}
 	key, err := offboard.ParseSigningKey(cfg.SigningKey.Reveal())
