@@ -5,6 +5,8 @@ import (
 	"crypto/ed25519"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"sync"
 
 	"github.com/offboard-dev/offboard"
@@ -31,6 +33,12 @@ func (a *app) wireAnchor() error {
 	})
 	if err != nil {
 		return err
+	}
+	// A missing volume does not stop offboard (revocations matter more
+	// than their anchor), but it is said at start, not at the first close.
+	if fi, err := os.Stat(filepath.Dir(cfg.CheckpointFile)); err != nil || !fi.IsDir() {
+		a.log.Error("audit.checkpoint_file's directory is missing: checkpoints will NOT be written until it exists",
+			"checkpoint_file", cfg.CheckpointFile)
 	}
 	a.log.Info("audit anchoring on", "checkpoint_file", cfg.CheckpointFile, "every", cfg.CheckpointEvery.D().String(),
 		"key_id", offboard.CheckpointKeyID(key.Public().(ed25519.PublicKey)))

@@ -370,6 +370,9 @@ func TestServe_AuditCheckpointFailureDoesNotFailCommands(t *testing.T) {
 	if r := call(t, "POST", app.url+"/api/v1/cases/"+string(id)+"/cancel", hrToken, `{"reason":"test"}`); r.status != http.StatusOK {
 		t.Fatalf("cancel = %d %s", r.status, r.body)
 	}
+	if !strings.Contains(log.String(), "directory is missing") {
+		t.Errorf("the missing directory was not reported at start:\n%s", log.String())
+	}
 	eventually(t, "the failed checkpoint in the log", func() bool {
 		return strings.Contains(log.String(), "level=ERROR") && strings.Contains(log.String(), "audit checkpoint NOT written")
 	})
