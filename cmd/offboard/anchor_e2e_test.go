@@ -381,3 +381,38 @@ func TestServe_AuditCheckpointFailureDoesNotFailCommands(t *testing.T) {
 		t.Fatalf("checkpoint file: %v", err)
 	}
 }
+
+// Without any case closing, the chain is still anchored on
+// audit.checkpoint_every (hourly by default; a second here).
+func TestServe_AuditCheckpointOnSchedule(t *testing.T) {
+	dir := t.TempDir()
+	keyFile := filepath.Join(dir, "audit.key")
+	if code, out, errOut := runCLI("audit", "keygen", "--out", keyFile); code != 0 {
+		t.Fatalf("keygen: %s %s", out, errOut)
+	}
+	cpFile := filepath.Join(t.TempDir(), "checkpoints.jsonl")
+	cfgPath := writeConfig(t, dir, fmt.Sprintf("audit:\n  signing_key_file: %q\n  checkpoint_file: %q\n  checkpoint_every: 1s\n", keyFile, cpFile))
+	var log syncBuffer
+	app := startAppLogging(t, cfgPath, wireOptions{}, &log)
+	r := call(t, "POST", app.url+"/api/v1/cases", hrToken, involuntaryJane)
+	if r.status != http.StatusCreated {
+		t.Fatalf("create = %d %s", r.status, r.body)
+	}
+	opened, _, err := app.app.db.AuditHead(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The log names the schedule as the writer (no case closes here).
+	eventually(t, "a scheduled checkpoint covering the opened case", func() bool {
+		b, _ := os.ReadFile(cpFile)
+		if len(b) == 0 {
+			return false
+		}
+		cps := checkpointLines(t, cpFile)
+		return cps[len(cps)-1].Seq >= opened && strings.Contains(log.String(), `"audit checkpoint written" component=anchor why=scheduled`)
+	})
+	app.stop()
+	if code, out, errOut := runCLI("audit", "verify", "--config", cfgPath, "--checkpoints", cpFile); code != 0 {
+		t.Fatalf("verify: %d\n%s\n%s", code, out, errOut)
+	}
+}
