@@ -58,6 +58,14 @@ func checkpointLines(t *testing.T, name string) []offboard.Checkpoint {
 func TestServe_AuditCheckpoints(t *testing.T) {
 	dir := t.TempDir()
 	cfgPath, cpFile, pub := anchoredConfig(t, dir)
+	pubKey, err := offboard.ParsePublicKey(pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errOut := runCLI("config", "check", "--config", cfgPath); code != 0 ||
+		!strings.Contains(out, "audit anchoring on: key id "+offboard.CheckpointKeyID(pubKey)) {
+		t.Fatalf("config check: %d\n%s\n%s", code, out, errOut)
+	}
 	app := startApp(t, cfgPath, wireOptions{})
 
 	r := call(t, "POST", app.url+"/api/v1/cases", hrToken, involuntaryJane)
@@ -73,7 +81,7 @@ func TestServe_AuditCheckpoints(t *testing.T) {
 	}
 	// The close is anchored at once, without waiting for the hour.
 	var cancelled uint64
-	err := app.app.db.AuditEvents(t.Context(), offboard.AuditFilter{CaseID: id}, func(e *offboard.AuditEvent) error {
+	err = app.app.db.AuditEvents(t.Context(), offboard.AuditFilter{CaseID: id}, func(e *offboard.AuditEvent) error {
 		if e.Action == "case.cancelled" {
 			cancelled = e.Seq
 		}
