@@ -15,6 +15,7 @@ import (
 type Config struct {
 	Company       Company                                    `yaml:"company" json:"company"`
 	Store         Store                                      `yaml:"store" json:"store"`
+	Audit         Audit                                      `yaml:"audit" json:"audit"`
 	HTTP          HTTP                                       `yaml:"http" json:"http"`
 	Log           Log                                        `yaml:"log" json:"log"`
 	API           API                                        `yaml:"api" json:"api"`
@@ -334,6 +335,7 @@ func Default() *Config {
 	return &Config{
 		Company:     Company{Name: "Example Corp", TimeZone: "UTC", RevocationTime: "18:00"},
 		Store:       Store{Path: "offboard.db", LockTimeout: dur(2 * time.Second), Backup: Backup{Keep: 14}},
+		Audit:       Audit{CheckpointEvery: dur(DefaultCheckpointEvery)},
 		Departments: DefaultDepartments(),
 		HTTP:        HTTP{Listen: "127.0.0.1:8080"},
 		Console:     Console{OIDC: defaultOIDC()},

@@ -123,6 +123,7 @@ func (c *Config) validate(v *validator) {
 	c.validateTeams(v)
 	c.validateSchedule(v)
 	c.validateAssistant(v)
+	c.validateAudit(v)
 }
 
 func (c *Config) validateCore(v *validator) {

@@ -31,3 +31,26 @@ func TestEngine_AfterCommit(t *testing.T) {
 		t.Errorf("AfterCommit called for a refused command (%d calls)", len(calls))
 	}
 }
+
+// TestEngine_AfterClose checks that AfterClose runs once after a command
+// that closed a case (serve anchors the audit chain then), after the
+// commit, and for no other command.
+func TestEngine_AfterClose(t *testing.T) {
+	var h *harness
+	var statuses []offboard.CaseStatus
+	var id offboard.CaseID
+	h = newHarness(t, func(o *flows.Options) {
+		o.AfterClose = func() { statuses = append(statuses, h.caseOf(id).Status) }
+	})
+	c := h.open(offboard.Involuntary, "2026-11-25")
+	id = c.ID
+	h.succeedAll()
+	h.refuse(offboard.CancelCase{By: stranger, CaseID: c.ID, Reason: "x"}, offboard.EFORBIDDEN, "may not cancel")
+	if len(statuses) != 0 {
+		t.Fatalf("AfterClose ran %d times before any case closed", len(statuses))
+	}
+	h.apply(offboard.CancelCase{By: hr, CaseID: c.ID, Reason: "opened by mistake"})
+	if len(statuses) != 1 || statuses[0] != offboard.CaseCancelled {
+		t.Fatalf("AfterClose saw %v, want one call after the cancellation committed", statuses)
+	}
+}

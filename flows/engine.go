@@ -67,6 +67,10 @@ type Options struct {
 	// next poll). It must not block. One hook here replaces a wake in
 	// every caller of Apply.
 	AfterCommit func()
+	// AfterClose runs after a command that completed or cancelled a case
+	// has committed (serve writes an audit checkpoint then). It must not
+	// block.
+	AfterClose func()
 	// NoticePlatforms names the chat platforms that are wired ("slack",
 	// "teams", "console"); each notice becomes one job per platform. It
 	// is a function because the engine is built before the platforms
@@ -98,6 +102,7 @@ type Engine struct {
 	depts           offboard.Departments
 	redactor        *offboard.Redactor
 	afterCommit     func()
+	afterClose      func()
 	noticePlatforms func() []string
 	log             *slog.Logger
 }
@@ -113,7 +118,7 @@ func New(o Options) (*Engine, error) {
 		revHour: o.RevocationHour, revMin: o.RevocationMinute,
 		deactivateAfter: o.DeactivateAfter, maxFuture: o.MaxFuture, maxPast: o.MaxPast, maxAttempts: o.MaxAttempts,
 		redactor: o.Redactor, log: o.Logger, escalation: o.Escalation.withDefaults(), knownAction: o.KnownAction,
-		afterCommit: o.AfterCommit, depts: o.Departments, noticePlatforms: o.NoticePlatforms,
+		afterCommit: o.AfterCommit, afterClose: o.AfterClose, depts: o.Departments, noticePlatforms: o.NoticePlatforms,
 		writeOffAfter: o.WriteOffAfter,
 	}
 	if e.clock == nil {
@@ -182,7 +187,7 @@ func (e *Engine) Apply(ctx context.Context, cmd offboard.Command) (*offboard.Res
 		now = t.Now.UTC().Round(0)
 	}
 	var res *offboard.Result
-	wroteJobs := false
+	wroteJobs, closed := false, false
 	err := e.store.Update(ctx, func(tx offboard.Tx) error {
 		d := &decision{e: e, tx: tx, now: now, actor: actor}
 		r, err := d.apply(cmd)
@@ -199,12 +204,15 @@ func (e *Engine) Apply(ctx context.Context, cmd offboard.Command) (*offboard.Res
 		hideSecrets(res.Tasks)
 		e.fillButtons(res.Tasks)
 		res.JobsQueued = d.jobs
-		wroteJobs = d.wroteJobs
+		wroteJobs, closed = d.wroteJobs, d.closed
 		return nil
 	})
 	if err == nil {
 		if wroteJobs && e.afterCommit != nil {
 			e.afterCommit()
+		}
+		if closed && e.afterClose != nil {
+			e.afterClose()
 		}
 		return res, nil
 	}
@@ -308,6 +316,8 @@ type decision struct {
 	opened offboard.CaseID
 	// changed are the cases whose summary may need rewriting.
 	changed map[offboard.CaseID]bool
+	// closed: a case was completed or cancelled.
+	closed bool
 }
 
 func (d *decision) apply(cmd offboard.Command) (*offboard.Result, error) {
@@ -349,6 +359,9 @@ func (d *decision) apply(cmd offboard.Command) (*offboard.Result, error) {
 
 func (d *decision) audit(c offboard.CaseID, action, target, outcome, detail string, evidence map[string]string) error {
 	r := d.e.redactor
+	if action == "case.completed" || action == "case.cancelled" {
+		d.closed = true
+	}
 	return d.tx.AppendAudit(&offboard.AuditEvent{
 		Time: d.now, Actor: d.actor, Action: action, CaseID: c, Target: r.String(target),
 		Outcome: outcome, Detail: r.String(detail), Evidence: r.Map(evidence),

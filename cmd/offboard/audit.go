@@ -87,11 +87,24 @@ func parseWhen(flagName, s string) (time.Time, error) {
 
 func cmdAuditVerify(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, cfgPath := newFlags("audit verify", "Check the store file, recompute the SHA-256 chain over every audit event and check every index against it.\n"+
+		"With --checkpoints, also check every signed checkpoint and that the chain still holds each signed head.\n"+
 		"Exit 0: all intact. Exit 1: the file is corrupt, the chain is broken (the first bad event is named) or an index disagrees (index and case named).\n"+
 		"Opens the file read-only and never changes it.", stderr)
 	storePath := fs.String("store", "", "verify this store file instead of store.path (a backup copy, while serve runs)")
+	checkpoints := fs.String("checkpoints", "", "also check the chain against this signed checkpoint file (audit.checkpoint_file): detects a chain cut short or re-chained")
+	publicKey := fs.String("public-key", "", "the checkpoints' public key: a PEM file, or the base64 key that audit keygen printed (default: derived from audit.signing_key_file)")
 	if err := parseFlags(fs, args, 0); err != nil {
 		return err
+	}
+	var anchorKey *checkpointKey
+	if *checkpoints != "" {
+		k, err := loadCheckpointKey(*cfgPath, *publicKey)
+		if err != nil {
+			return err
+		}
+		anchorKey = &k
+	} else if *publicKey != "" {
+		return fmt.Errorf("%w: --public-key needs --checkpoints FILE", errUsage)
 	}
 	db, err := openConfiguredStore(*cfgPath, *storePath)
 	if err != nil {
@@ -111,6 +124,15 @@ func cmdAuditVerify(ctx context.Context, args []string, stdout, stderr io.Writer
 		fmt.Fprintf(stdout, "audit chain OK: %d events, head %s\n", res.Events, res.HeadHash)
 	} else {
 		broken = append(broken, fmt.Sprintf("audit chain BROKEN at event %d: %s (%d events checked)", res.BadSeq, res.Problem, res.Events))
+	}
+	if anchorKey != nil {
+		msg, err := verifyCheckpoints(ctx, db, *checkpoints, *anchorKey, stdout)
+		if err != nil {
+			return err
+		}
+		if msg != "" {
+			broken = append(broken, msg)
+		}
 	}
 	if len(problems) == 0 {
 		fmt.Fprintln(stdout, "indexes OK: every index agrees with the audit chain and the records")

@@ -2,11 +2,13 @@ package main
 
 import (
 	"context"
+	"crypto/ed25519"
 	"fmt"
 	"io"
 	"log/slog"
 	"strings"
 
+	"github.com/offboard-dev/offboard"
 	googleconn "github.com/offboard-dev/offboard/connectors/google"
 )
 
@@ -48,6 +50,15 @@ func cmdConfigCheck(ctx context.Context, args []string, stdout, stderr io.Writer
 	fmt.Fprintf(stdout, "  slack %s, teams %s, okta %s, entra %s, google %s, assistant %s, console %s, demo %s, api tokens %d\n",
 		on(cfg.SlackEnabled()), on(cfg.TeamsEnabled()), on(cfg.OktaEnabled()), on(cfg.EntraEnabled()), on(cfg.GoogleEnabled()),
 		on(cfg.AssistantEnabled()), on(cfg.Console.Enabled), demo, len(cfg.API.Tokens))
+	if cfg.Audit.Anchored() {
+		// Validation parsed the key; this names it for the auditors.
+		if key, err := offboard.ParseSigningKey(cfg.Audit.SigningKey.Reveal()); err == nil {
+			fmt.Fprintf(stdout, "  audit anchoring on: key id %s, checkpoints to %s every %s\n",
+				offboard.CheckpointKeyID(key.Public().(ed25519.PublicKey)), cfg.Audit.CheckpointFile, cfg.Audit.CheckpointEvery.D())
+		}
+	} else {
+		fmt.Fprintln(stdout, "  audit anchoring off (audit.signing_key_file, audit.checkpoint_file)")
+	}
 	if cfg.GoogleEnabled() {
 		fmt.Fprintf(stdout, "  google: acts as %s (customer %s); grant the service account's client id these scopes under domain-wide delegation: %s\n",
 			cfg.Google.AdminEmail, cfg.Google.Customer, strings.Join(googleconn.Scopes(), ","))

@@ -43,6 +43,8 @@ Commands:
   cases import F open a case for every row of a CSV (a mass layoff) through a running offboard
   audit export   write the audit trail as JSON lines or CSV
   audit verify   recompute the audit hash chain and report the first broken event
+                 (--checkpoints FILE: also against the signed checkpoints)
+  audit keygen   write a key that signs audit checkpoints; print its public key
   restore        replace the store with a checked backup (serve must be stopped)
   config check   load and validate a config file, naming every problem
   doctor         check every configured integration live (read-only), with the fix for each failure
@@ -73,7 +75,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case "cases":
 		err = sub(ctx, "cases", rest, stdout, stderr, map[string]command{"list": cmdCasesList, "show": cmdCasesShow, "import": cmdCasesImport})
 	case "audit":
-		err = sub(ctx, "audit", rest, stdout, stderr, map[string]command{"export": cmdAuditExport, "verify": cmdAuditVerify})
+		err = sub(ctx, "audit", rest, stdout, stderr, map[string]command{"export": cmdAuditExport, "verify": cmdAuditVerify, "keygen": cmdAuditKeygen})
 	case "restore":
 		err = cmdRestore(ctx, rest, stdout, stderr)
 	case "config":

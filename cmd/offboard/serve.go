@@ -93,6 +93,8 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 	} else {
 		close(backupsDone)
 	}
+	stopAnchor := a.startAnchor()
+	defer stopAnchor()
 	platCtx, stopPlatforms := context.WithCancel(context.Background())
 	defer stopPlatforms()
 	platformDone := make(chan error, 1)
@@ -160,6 +162,8 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 	if err := <-runnerDone; err != nil {
 		a.log.Warn("runner stopped with an error", "err", err)
 	}
+	// 4. Anchor the chain as it is left.
+	stopAnchor()
 	a.log.Info("stopped")
 	return fatal
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/offboard-dev/offboard"
+	"github.com/offboard-dev/offboard/anchor"
 	"github.com/offboard-dev/offboard/bot"
 	"github.com/offboard-dev/offboard/bot/console"
 	slackbot "github.com/offboard-dev/offboard/bot/slack"
@@ -83,6 +84,9 @@ type app struct {
 	reconcileIdP string
 	// backups is nil unless store.backup.dir is set.
 	backups *backups
+	// checkpointer signs the audit chain's head into audit.checkpoint_file;
+	// nil when anchoring is off (anchor.go).
+	checkpointer *anchor.Checkpointer
 }
 
 // digestPoster is a chat platform that posts the daily digest.
@@ -392,6 +396,9 @@ func wire(cfg *config.Config, log *slog.Logger, db *store.DB, o wireOptions) (*a
 	if err := a.wireRunner(); err != nil {
 		return nil, err
 	}
+	if err := a.wireAnchor(); err != nil {
+		return nil, err
+	}
 	bamboo, err := a.wireHTTP(o.bamboohrBaseURL)
 	if err != nil {
 		return nil, err
@@ -437,6 +444,8 @@ func (a *app) wireEngine() error {
 			BusinessHours: businessHours(cfg, a.directory.Location),
 		},
 		Redactor: a.redactor, Logger: log.With("component", "engine"), AfterCommit: wake,
+		// A closed case is anchored at once (a no-op when anchoring is off).
+		AfterClose: func() { a.nudgeCheckpoint() },
 		// Filled by wireChat, which runs before anything applies a command.
 		NoticePlatforms: func() []string { return a.platformNames },
 		// A device not back this long after access went asks the manager
