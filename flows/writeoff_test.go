@@ -288,3 +288,28 @@ func TestTick_WriteOffDisabled(t *testing.T) {
 		t.Fatalf("write-off asked while disabled: %+v", got[0])
 	}
 }
+
+// TestGetCase_DeciderSeesConfidentialCase: an involuntary exit is
+// confidential, so Finance does not see it — except a person of Finance
+// while a write-off waits for Finance's yes: they must open the case to
+// decide. Lists still leave it out, and once decided it is hidden again.
+func TestGetCase_DeciderSeesConfidentialCase(t *testing.T) {
+	h := newHarness(t, withWriteOff)
+	cs := openWithLaptop(h, manager.Email)
+	if _, err := h.engine.GetCase(h.ctx, felix, cs.ID); offboard.ErrorCode(err) != offboard.EFORBIDDEN {
+		t.Fatalf("Finance sees the confidential case before any write-off: %v", err)
+	}
+	h.tickAt(h.caseOf(cs.ID).RevokeAt.Add(30 * day))
+	if _, err := h.engine.GetCase(h.ctx, felix, cs.ID); err != nil {
+		t.Fatalf("Finance cannot open the case to decide the write-off: %v", err)
+	}
+	if list, _ := h.engine.ListCases(h.ctx, felix, offboard.CaseOpen, 0); len(list) != 0 {
+		t.Errorf("the confidential case is listed for Finance")
+	}
+	a := h.writeOffApprovals(cs.ID)[0]
+	h.apply(offboard.DecideApproval{By: felix, ApprovalID: a.ID, Approve: true})
+	h.apply(offboard.DecideApproval{By: manager, ApprovalID: a.ID, Approve: true})
+	if _, err := h.engine.GetCase(h.ctx, felix, cs.ID); offboard.ErrorCode(err) != offboard.EFORBIDDEN {
+		t.Fatalf("Finance still sees the case once the write-off is decided: %v", err)
+	}
+}
