@@ -109,6 +109,7 @@ type ChainProof struct {
 	// Anchoring says why there is no checkpoint, when there is none.
 	Anchoring     string
 	VerifyCommand string
+	ExportCommand string
 }
 
 // Record is one leaver.
@@ -204,6 +205,7 @@ func Build(ctx context.Context, src Source, o Options) (*Pack, error) {
 		r.Exceptions = exceptions(r.Case.ID, r.Proof.Events)
 		r.Proof.Checkpoint, r.Proof.Anchoring = covering(cps, o.CheckpointFile, r.Proof.Events)
 		r.Proof.VerifyCommand = verifyCommand(o)
+		r.Proof.ExportCommand = "offboard audit export --case " + string(r.Case.ID) + " --store " + storeName(o)
 		r.Controls = controlsFor(r)
 		p.Records = append(p.Records, r)
 		if strings.HasPrefix(r.Case.Source, "reconcile:") {
@@ -426,11 +428,17 @@ func covering(cps []offboard.Checkpoint, file string, evs []*offboard.AuditEvent
 	return best, ""
 }
 
-func verifyCommand(o Options) string {
-	store := o.StorePath
-	if store == "" {
-		store = "STORE_COPY.db"
+// storeName is the store the printed commands read: a copy, since serve
+// holds the lock on the live file.
+func storeName(o Options) string {
+	if o.StorePath == "" {
+		return "STORE_COPY.db"
 	}
+	return o.StorePath
+}
+
+func verifyCommand(o Options) string {
+	store := storeName(o)
 	if o.CheckpointFile == "" {
 		return "offboard audit verify --store " + store
 	}
