@@ -164,29 +164,7 @@ func Build(ctx context.Context, src Source, o Options) (*Pack, error) {
 	if err != nil {
 		return nil, err
 	}
-	var recs []*Record
-	err = src.View(ctx, func(tx offboard.Tx) error {
-		ids, err := pickCases(tx, o)
-		if err != nil {
-			return err
-		}
-		for _, id := range ids {
-			c, err := tx.Case(id)
-			if err != nil {
-				return fmt.Errorf("evidence: read case %s: %w", id, err)
-			}
-			tasks, err := tx.Tasks(id)
-			if err != nil {
-				return fmt.Errorf("evidence: read tasks of %s: %w", id, err)
-			}
-			apps, err := tx.Approvals(id)
-			if err != nil {
-				return fmt.Errorf("evidence: read approvals of %s: %w", id, err)
-			}
-			recs = append(recs, newRecord(c, tasks, apps, o))
-		}
-		return nil
-	})
+	recs, err := readRecords(ctx, src, o)
 	if err != nil {
 		return nil, err
 	}
@@ -215,45 +193,80 @@ func Build(ctx context.Context, src Source, o Options) (*Pack, error) {
 	return p, nil
 }
 
-// pickCases returns the cases whose clock started in the period, or the
-// named ones, refusing a named case that is missing or out of period.
-func pickCases(tx offboard.Tx, o Options) ([]offboard.CaseID, error) {
+// batch is how many case numbers one read transaction covers: a long
+// read transaction keeps bbolt from reusing pages while serve writes.
+const batch = 200
+
+// readRecords reads the named cases, or every case whose clock started
+// in the period, refusing a named case that is missing or out of period.
+func readRecords(ctx context.Context, src Source, o Options) ([]*Record, error) {
 	inPeriod := func(c *offboard.Case) bool {
 		t := c.ClockStart()
 		return !t.Before(o.From) && t.Before(o.To)
 	}
-	if len(o.Cases) > 0 {
-		for _, id := range o.Cases {
-			c, err := tx.Case(id)
-			if err != nil {
-				return nil, fmt.Errorf("evidence: case %s: %w", id, err)
-			}
-			if !inPeriod(c) {
-				return nil, offboard.Errorf(offboard.EINVALID, "case %s started %s, outside the period %s to %s",
+	var recs []*Record
+	read := func(tx offboard.Tx, id offboard.CaseID, named bool) error {
+		c, err := tx.Case(id)
+		if !named && offboard.ErrorCode(err) == offboard.ENOTFOUND {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("evidence: read case %s: %w", id, err)
+		}
+		if !inPeriod(c) {
+			if named {
+				return offboard.Errorf(offboard.EINVALID, "case %s started %s, outside the period %s to %s",
 					id, c.ClockStart().In(o.Zone).Format("2006-01-02 15:04"), o.From.In(o.Zone).Format("2006-01-02"), o.To.Add(-time.Nanosecond).In(o.Zone).Format("2006-01-02"))
 			}
+			return nil
 		}
-		return o.Cases, nil
+		tasks, err := tx.Tasks(id)
+		if err != nil {
+			return fmt.Errorf("evidence: read tasks of %s: %w", id, err)
+		}
+		apps, err := tx.Approvals(id)
+		if err != nil {
+			return fmt.Errorf("evidence: read approvals of %s: %w", id, err)
+		}
+		recs = append(recs, newRecord(c, tasks, apps, o))
+		return nil
 	}
-	last, err := tx.LastCaseNumber()
+	if len(o.Cases) > 0 {
+		err := src.View(ctx, func(tx offboard.Tx) error {
+			for _, id := range o.Cases {
+				if err := read(tx, id, true); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		return recs, err
+	}
+	var last uint64
+	err := src.View(ctx, func(tx offboard.Tx) (err error) {
+		last, err = tx.LastCaseNumber()
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("evidence: %w", err)
 	}
-	var ids []offboard.CaseID
-	for n := uint64(1); n <= last; n++ {
-		id := offboard.FormatCaseID(n)
-		c, err := tx.Case(id)
-		if offboard.ErrorCode(err) == offboard.ENOTFOUND {
-			continue
+	for first := uint64(1); first <= last; first += batch {
+		if err := ctx.Err(); err != nil {
+			return nil, err
 		}
+		err := src.View(ctx, func(tx offboard.Tx) error {
+			for n := first; n < first+batch && n <= last; n++ {
+				if err := read(tx, offboard.FormatCaseID(n), false); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
 		if err != nil {
-			return nil, fmt.Errorf("evidence: read case %s: %w", id, err)
-		}
-		if inPeriod(c) {
-			ids = append(ids, id)
+			return nil, err
 		}
 	}
-	return ids, nil
+	return recs, nil
 }
 
 func newRecord(c *offboard.Case, tasks []*offboard.Task, apps []*offboard.Approval, o Options) *Record {

@@ -13,6 +13,7 @@ import (
 	"github.com/offboard-dev/offboard"
 	"github.com/offboard-dev/offboard/config"
 	"github.com/offboard-dev/offboard/evidence"
+	"github.com/offboard-dev/offboard/web/dashboard"
 )
 
 // caseList collects repeated or comma-separated --case flags.
@@ -114,4 +115,12 @@ func parseDay(flagName, s string, loc *time.Location) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("%w: %s %q: use a date like 2026-11-25", errUsage, flagName, s)
 	}
 	return t, nil
+}
+
+// evidencePack builds the dashboard's download from the serving store: it
+// reads in View transactions only, like the command on a copy.
+func (a *app) evidencePack(ctx context.Context, from, to time.Time) (dashboard.EvidencePack, error) {
+	cfg := a.cfg
+	return evidence.Build(ctx, a.db, evidence.Options{From: from, To: to, SLA: cfg.Evidence.SLAPolicy(), Zone: cfg.Location(),
+		CheckpointFile: cfg.Audit.CheckpointFile, Redactor: redactorFor(cfg), Now: time.Now()})
 }
