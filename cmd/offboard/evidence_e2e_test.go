@@ -48,9 +48,9 @@ func TestEvidence_Pack(t *testing.T) {
 	if err != nil || len(rows) != 2 || rows[1][0] != string(id) || rows[1][3] != "involuntary" {
 		t.Fatalf("index.csv = %q (%v)", rows, err)
 	}
-	// Not revoked: no verdict of within; still open within the hour, so pending.
-	if v := rows[1][10]; v != "pending" && v != "outside" {
-		t.Errorf("verdict = %q, want pending or outside for an unrevoked case", v)
+	// Not revoked, and the hour of the involuntary SLA has not passed.
+	if v := rows[1][10]; v != "pending" {
+		t.Errorf("verdict = %q, want pending for an unrevoked case inside its hour", v)
 	}
 	page := files["cases/"+string(id)+".html"]
 	cps := checkpointLines(t, cpFile)
