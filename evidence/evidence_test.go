@@ -46,13 +46,14 @@ func fixture(t *testing.T, path string) {
 	ctx := context.Background()
 	runner := offboard.System("runner")
 	err = db.Update(ctx, func(tx offboard.Tx) error {
+		source := "slack"
 		put := func(kind offboard.DepartureKind, name, lastDay string, notice, revoked time.Time, tasks []*offboard.Task, events []*offboard.AuditEvent) error {
 			id, err := tx.NextCaseID()
 			if err != nil {
 				return err
 			}
 			c := &offboard.Case{ID: id, Kind: kind, LastDay: lastDay, TimeZone: "UTC", NoticeAt: notice, EffectiveAt: notice,
-				RevokedAt: &revoked, Status: offboard.CaseCompleted, Source: "slack", Requester: it, CreatedAt: notice, UpdatedAt: revoked,
+				RevokedAt: &revoked, Status: offboard.CaseCompleted, Source: source, Requester: it, CreatedAt: notice, UpdatedAt: revoked,
 				Employee: offboard.Employee{Name: name, Email: strings.ToLower(strings.Fields(name)[0]) + "@example.com"}}
 			if err := tx.PutCase(c); err != nil {
 				return err
@@ -89,7 +90,9 @@ func fixture(t *testing.T, path string) {
 			[]*offboard.AuditEvent{{Action: "task.done", Target: "okta_suspend", Actor: runner, Outcome: offboard.OutcomeOK, Time: r1}}); err != nil {
 			return err
 		}
-		// 2: voluntary, last day 2026-11-05, revoked on the 6th at 10:00.
+		// 2: voluntary, last day 2026-11-05, revoked on the 6th at 10:00:
+		// reconciliation found them terminated in HR but still active.
+		source = "reconcile:bamboohr"
 		n2 := day1.Add(24 * time.Hour)
 		r2 := time.Date(2026, 11, 6, 10, 0, 0, 0, time.UTC)
 		if err := put(offboard.Voluntary, "Victor Vance", "2026-11-05", n2, r2, []*offboard.Task{suspend(r2, "req-okta-2")},
@@ -97,6 +100,7 @@ func fixture(t *testing.T, path string) {
 			return err
 		}
 		// 3: voluntary, in time, with a skip, a failure and a retry.
+		source = "slack"
 		n3 := day1.Add(48 * time.Hour)
 		r3 := time.Date(2026, 11, 6, 17, 0, 0, 0, time.UTC)
 		skipped := &offboard.Task{Key: "slack_deactivate", Title: "Deactivate Slack", Action: "slack.deactivate", Priority: offboard.PriorityRevocation,
@@ -258,16 +262,25 @@ func TestPack_Write(t *testing.T) {
 		}
 	}
 	sum := files["summary.html"]
-	for _, s := range []string{"66.7% (2 of 3)", "not run in this period", "OFF-0003"} {
+	for _, s := range []string{"66.7% (2 of 3)", "OFF-0003", `<li><a href="cases/OFF-0002.html">OFF-0002</a> Victor Vance (reconcile:bamboohr): outside</li>`} {
 		if !strings.Contains(sum, s) {
 			t.Errorf("summary lacks %q", s)
 		}
+	}
+	if strings.Contains(sum, "not run in this period") {
+		t.Error("summary says reconciliation did not run, with a finding in the period")
 	}
 	ctl := files["controls.html"]
 	for _, s := range []string{"Termination procedures", "Access rights", "Responsibilities after termination or change of employment", evidence.TitleNotConfirmed, "8.2.5", "CC6.3"} {
 		if !strings.Contains(ctl, s) {
 			t.Errorf("controls.html lacks %q", s)
 		}
+	}
+
+	// One named leaver: only that one, and no reconciliation finding.
+	one := buildPack(t, dbPath, evidence.Options{From: day1.Add(-9 * time.Hour), To: day1.Add(30 * 24 * time.Hour), Cases: []offboard.CaseID{"OFF-0001"}, Now: day1})
+	if _, ok := one["cases/OFF-0002.html"]; ok || strings.Count(one["index.csv"], "\n") != 2 || !strings.Contains(one["summary.html"], "not run in this period") {
+		t.Errorf("pack of OFF-0001 alone: %d files, index %q", len(one), one["index.csv"])
 	}
 
 	golden := filepath.Join("testdata", "OFF-0003.html")

@@ -43,6 +43,9 @@ func (s *server) evidence(w http.ResponseWriter, r *http.Request) {
 	loc := s.o.Location
 	from, errFrom := time.ParseInLocation("2006-01-02", strings.TrimSpace(q.Get("from")), loc)
 	to, errTo := time.ParseInLocation("2006-01-02", strings.TrimSpace(q.Get("to")), loc)
+	if errFrom != nil || errTo != nil || to.Before(from) {
+		s.o.Logger.WarnContext(r.Context(), "dashboard: evidence period refused", "viewer", viewer.String(), "from", q.Get("from"), "to", q.Get("to"))
+	}
 	switch {
 	case errFrom != nil:
 		s.fail(w, r, http.StatusBadRequest, "Bad value for from: pick a date like 2026-11-01.")
