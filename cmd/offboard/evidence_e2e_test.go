@@ -106,3 +106,39 @@ func unzip(t *testing.T, name string) map[string]string {
 	}
 	return files
 }
+
+// TestServe_DashboardEvidence: serve's dashboard streams the pack of the
+// running store to the admin, behind the same guard as every page.
+func TestServe_DashboardEvidence(t *testing.T) {
+	dir := t.TempDir()
+	const token = "dashboard-token-0123456789"
+	app := startApp(t, writeConfig(t, dir, "console:\n  enabled: true\n  token: \""+token+"\"\n"), wireOptions{})
+	r := call(t, "POST", app.url+"/api/v1/cases", hrToken, involuntaryJane)
+	if r.status != http.StatusCreated {
+		t.Fatalf("create = %d %s", r.status, r.body)
+	}
+	id := r.view(t).Case.ID
+	today := time.Now().UTC()
+	target := app.url + "/evidence.zip?from=" + today.AddDate(0, 0, -1).Format("2006-01-02") + "&to=" + today.AddDate(0, 0, 1).Format("2006-01-02")
+	if code, _ := getPage(t, target, ""); code != http.StatusUnauthorized {
+		t.Fatalf("without the token: %d", code)
+	}
+	code, body := getPage(t, target, token)
+	if code != http.StatusOK {
+		t.Fatalf("evidence.zip = %d %.200s", code, body)
+	}
+	zr, err := zip.NewReader(strings.NewReader(body), int64(len(body)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, f := range zr.File {
+		found = found || f.Name == "cases/"+string(id)+".html"
+	}
+	if !found {
+		t.Errorf("the downloaded pack has no page for %s", id)
+	}
+	if code, page := getPage(t, app.url+"/audit", token); code != 200 || !strings.Contains(page, "Download evidence") {
+		t.Errorf("audit page: %d, no Download evidence form", code)
+	}
+}
