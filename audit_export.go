@@ -52,6 +52,9 @@ func WriteAudit(w io.Writer, format string, each func(func(*AuditEvent) error) e
 	return 0, fmt.Errorf("unknown audit export format %q: use json or csv", format)
 }
 
+// CSVSafe is csvSafe for the other CSV writers (the evidence index).
+func CSVSafe(s string) string { return csvSafe(s) }
+
 // csvSafe stops spreadsheet formula injection: case data (names, notes)
 // comes from people and HR systems.
 func csvSafe(s string) string {

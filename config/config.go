@@ -16,6 +16,7 @@ type Config struct {
 	Company       Company                                    `yaml:"company" json:"company"`
 	Store         Store                                      `yaml:"store" json:"store"`
 	Audit         Audit                                      `yaml:"audit" json:"audit"`
+	Evidence      Evidence                                   `yaml:"evidence" json:"evidence"`
 	HTTP          HTTP                                       `yaml:"http" json:"http"`
 	Log           Log                                        `yaml:"log" json:"log"`
 	API           API                                        `yaml:"api" json:"api"`

@@ -124,6 +124,7 @@ func (c *Config) validate(v *validator) {
 	c.validateSchedule(v)
 	c.validateAssistant(v)
 	c.validateAudit(v)
+	c.validateEvidence(v)
 }
 
 func (c *Config) validateCore(v *validator) {

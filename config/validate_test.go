@@ -35,6 +35,12 @@ cases:
   max_past: 0s
 `, []string{`config.yaml:2: cases.max_future: must be from 1d to 3650d, got 3651d`,
 			`config.yaml:3: cases.max_past: must be from 1d to 36500d, got 0s`}},
+		{"evidence sla with an unknown kind and a bad rule", `
+evidence:
+  sla:
+    fired: 1h
+    voluntary: tomorrow
+`, []string{`evidence.sla.fired: unknown departure kind`, `evidence.sla.voluntary: "tomorrow" is neither end_of_last_day nor a positive duration`}},
 		{"slack app token without bot token", `
 slack:
   app_token: xapp-1-abc

@@ -45,6 +45,7 @@ Commands:
   audit verify   recompute the audit hash chain and report the first broken event
                  (--checkpoints FILE: also against the signed checkpoints)
   audit keygen   write a key that signs audit checkpoints; print its public key
+  evidence       write the evidence pack (zip) of the leavers in a period, for auditors
   restore        replace the store with a checked backup (serve must be stopped)
   config check   load and validate a config file, naming every problem
   doctor         check every configured integration live (read-only), with the fix for each failure
@@ -76,6 +77,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = sub(ctx, "cases", rest, stdout, stderr, map[string]command{"list": cmdCasesList, "show": cmdCasesShow, "import": cmdCasesImport})
 	case "audit":
 		err = sub(ctx, "audit", rest, stdout, stderr, map[string]command{"export": cmdAuditExport, "verify": cmdAuditVerify, "keygen": cmdAuditKeygen})
+	case "evidence":
+		err = cmdEvidence(ctx, rest, stdout, stderr)
 	case "restore":
 		err = cmdRestore(ctx, rest, stdout, stderr)
 	case "config":

@@ -33,7 +33,7 @@ func (a *app) banner() string {
 var (
 	consolePatterns   = []string{"GET /console", "GET /console/", "POST /console/"}
 	dashboardPatterns = []string{"GET /{$}", "GET /cases/{id}", "GET /analytics", "GET /audit", "GET /audit.json",
-		"GET /audit.csv", "POST /audit/verify", "GET /static/"}
+		"GET /audit.csv", "POST /audit/verify", "GET /evidence.zip", "GET /static/"}
 )
 
 // consoleNeeds names what the console and dashboard need outside demo
@@ -96,7 +96,8 @@ func (a *app) mountPages(clock offboard.Clock) error {
 	}
 	cfg := a.cfg
 	o := dashboard.Options{Engine: a.engine, Audit: a.db.AuditEvents, Verify: a.db.VerifyAudit,
-		Clock: clock, Location: cfg.Location(), Departments: cfg.DepartmentSet(), Logger: a.log.With("component", "dashboard"), Banner: a.banner(), PublicURL: cfg.HTTP.PublicURL}
+		Clock: clock, Location: cfg.Location(), Departments: cfg.DepartmentSet(), Logger: a.log.With("component", "dashboard"), Banner: a.banner(), PublicURL: cfg.HTTP.PublicURL,
+		Evidence: a.evidencePack}
 	protect := a.guard
 	if a.signin != nil {
 		o.ViewerOf = signin.Identify

@@ -99,6 +99,8 @@ type auditData struct {
 	JSONLink string
 	CSVLink  string
 	Verify   *verifyView
+	// Evidence shows the evidence download form.
+	Evidence bool
 }
 
 func (s *server) failFilter(w http.ResponseWriter, r *http.Request, err error) {
@@ -112,7 +114,8 @@ func (s *server) failFilter(w http.ResponseWriter, r *http.Request, err error) {
 
 // auditPage reads the latest AuditPageLimit events of f, newest first.
 func (s *server) auditData(r *http.Request, f offboard.AuditFilter, q auditQuery) (auditData, error) {
-	d := auditData{Query: q, Limit: AuditPageLimit, JSONLink: "/audit.json" + q.encode(), CSVLink: "/audit.csv" + q.encode()}
+	d := auditData{Query: q, Limit: AuditPageLimit, JSONLink: "/audit.json" + q.encode(), CSVLink: "/audit.csv" + q.encode(),
+		Evidence: s.o.Evidence != nil && mayDownloadEvidence(viewerOf(r.Context()))}
 	ring := make([]eventRow, 0, AuditPageLimit)
 	next := 0
 	visible, err := s.auditScope(r.Context(), f)

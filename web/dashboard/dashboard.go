@@ -54,6 +54,9 @@ type Options struct {
 	CacheTTL time.Duration
 	// Banner, when set, is shown on every page (demo mode says DEMO).
 	Banner string
+	// Evidence, when set, serves the evidence pack at /evidence.zip to
+	// admins and Security (package evidence builds it).
+	Evidence EvidenceFunc
 	// PublicURL (http.public_url) is an origin posts may come from
 	// besides the one they were sent to (a TLS-terminating proxy).
 	PublicURL string
@@ -127,6 +130,7 @@ func New(o Options) (http.Handler, error) {
 	mux.HandleFunc("GET /audit.json", s.auditExport("json"))
 	mux.HandleFunc("GET /audit.csv", s.auditExport("csv"))
 	mux.HandleFunc("POST /audit/verify", s.verify)
+	mux.HandleFunc("GET /evidence.zip", s.evidence)
 	mux.HandleFunc("GET /static/style.css", s.style)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, http.StatusNotFound, "There is no page at this address.")

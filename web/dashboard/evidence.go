@@ -1,0 +1,75 @@
+package dashboard
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/offboard-dev/offboard"
+)
+
+// EvidencePack is a built evidence pack (evidence.Pack): Write streams it
+// as a zip.
+type EvidencePack interface {
+	Write(w io.Writer) error
+}
+
+// EvidenceFunc builds the evidence pack of the leavers whose case clock
+// started in [from, to). It only reads.
+type EvidenceFunc func(ctx context.Context, from, to time.Time) (EvidencePack, error)
+
+// mayDownloadEvidence: the pack names every leaver, confidential ones
+// included, so it is for admins and Security (the role auditors are
+// given), and for the dashboard's own viewer when no one signs in (then
+// console.token or demo mode guards every page).
+func mayDownloadEvidence(a offboard.Actor) bool {
+	return a.IsAdmin() || a.Has(offboard.RoleSecurity) || (a.Kind == offboard.ActorSystem && a.Has(offboard.RoleSystem))
+}
+
+func (s *server) evidence(w http.ResponseWriter, r *http.Request) {
+	viewer := viewerOf(r.Context())
+	if s.o.Evidence == nil {
+		s.fail(w, r, http.StatusNotFound, "The evidence download is not available on this server; run offboard evidence on a copy of the store.")
+		return
+	}
+	if !mayDownloadEvidence(viewer) {
+		s.o.Logger.WarnContext(r.Context(), "dashboard: evidence download refused", "viewer", viewer.String())
+		s.fail(w, r, http.StatusForbidden, "The evidence pack is for admins and Security: it names every leaver.")
+		return
+	}
+	q := r.URL.Query()
+	loc := s.o.Location
+	from, errFrom := time.ParseInLocation("2006-01-02", strings.TrimSpace(q.Get("from")), loc)
+	to, errTo := time.ParseInLocation("2006-01-02", strings.TrimSpace(q.Get("to")), loc)
+	if errFrom != nil || errTo != nil || to.Before(from) {
+		s.o.Logger.WarnContext(r.Context(), "dashboard: evidence period refused", "viewer", viewer.String(), "from", q.Get("from"), "to", q.Get("to"))
+	}
+	switch {
+	case errFrom != nil:
+		s.fail(w, r, http.StatusBadRequest, "Bad value for from: pick a date like 2026-11-01.")
+		return
+	case errTo != nil:
+		s.fail(w, r, http.StatusBadRequest, "Bad value for to: pick a date like 2026-11-30.")
+		return
+	case to.Before(from):
+		s.fail(w, r, http.StatusUnprocessableEntity, "The period ends before it starts: to must be on or after from.")
+		return
+	}
+	pack, err := s.o.Evidence(r.Context(), from, to.AddDate(0, 0, 1))
+	if err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	name := "offboard-evidence-" + from.Format("2006-01-02") + "-to-" + to.Format("2006-01-02") + ".zip"
+	h := w.Header()
+	h.Set("Cache-Control", "no-store")
+	h.Set("Content-Type", "application/zip")
+	h.Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	s.o.Logger.InfoContext(r.Context(), "dashboard: evidence pack downloaded", "viewer", viewer.String(), "from", from.Format("2006-01-02"), "to", to.Format("2006-01-02"))
+	if err := pack.Write(w); err != nil {
+		// The status is sent; a cut-off download is all we can show.
+		s.o.Logger.ErrorContext(r.Context(), "dashboard: evidence pack", "err", err)
+	}
+}
