@@ -82,7 +82,8 @@ type mdmCommand struct {
 		ManagementID string `json:"managementId"`
 		ClientType   string `json:"clientType"`
 	} `json:"client"`
-	// CommandState is PENDING, ACKNOWLEDGED, NOT_NOW or ERROR.
+	// CommandState is PENDING, ACKNOWLEDGED, NOT_NOW, ERROR or (Jamf Pro
+	// 11.30 and later) COMMAND_FORMAT_ERROR.
 	CommandState  string     `json:"commandState"`
 	CommandType   string     `json:"commandType"`
 	DateSent      *time.Time `json:"dateSent"`
@@ -149,18 +150,26 @@ func settle(cmd command, deviceID string, m *mdmCommand) offboard.DeviceAction {
 	if m == nil {
 		return a
 	}
-	switch strings.ToUpper(m.CommandState) {
-	case "ACKNOWLEDGED":
+	switch state := strings.ToUpper(m.CommandState); {
+	case state == "ACKNOWLEDGED":
 		a.State = offboard.DeviceDone
 		if m.DateCompleted != nil {
 			at := m.DateCompleted.UTC()
 			a.AcknowledgedAt = &at
 		}
-	case "ERROR":
+	case failedState(state):
+		// COMMAND_FORMAT_ERROR: Jamf refused the command; the device never
+		// gets it, so it must not wait as pending.
 		a.State = offboard.DeviceFailed
-		a.Error = fmt.Sprintf("Jamf Pro reports the %s command as ERROR", m.CommandType)
+		a.Error = fmt.Sprintf("Jamf Pro reports the %s command as %s", m.CommandType, state)
 	}
 	return a
+}
+
+// failedState reports whether Jamf says a command failed: the device
+// answered ERROR, or Jamf refused its format (COMMAND_FORMAT_ERROR).
+func failedState(state string) bool {
+	return strings.EqualFold(state, "ERROR") || strings.EqualFold(state, "COMMAND_FORMAT_ERROR")
 }
 
 // recentCommand is how old an acknowledged command may be and still count
@@ -198,10 +207,10 @@ func (c *Client) sendOnce(ctx context.Context, cmd command, d device, data comma
 		}
 	}
 	var note string
-	if prev := newest(list, ""); prev != nil && strings.EqualFold(prev.CommandState, "ERROR") {
+	if prev := newest(list, ""); prev != nil && failedState(prev.CommandState) {
 		// The device reported the last one failed (seen at its check-in):
 		// sending again is the retry; the failure stays in the evidence.
-		note = fmt.Sprintf("the previous %s failed on the device (Jamf Pro: ERROR); sent again", prev.CommandType)
+		note = fmt.Sprintf("the previous %s failed (Jamf Pro: %s); sent again", prev.CommandType, prev.CommandState)
 	}
 	var pin string
 	if withPIN && d.kind == KindComputer {

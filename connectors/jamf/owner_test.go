@@ -2,12 +2,14 @@ package jamf_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/offboard-dev/offboard"
+	"github.com/offboard-dev/offboard/connectors"
 	"github.com/offboard-dev/offboard/connectors/jamf"
 	"github.com/offboard-dev/offboard/connectors/jamf/jamftest"
 )
@@ -59,5 +61,44 @@ func TestJamf_DevicesWildcardEmail(t *testing.T) {
 	list, err := jamf.NewJamf(c).Devices(context.Background(), offboard.Target{Email: "*@example.com"})
 	if err != nil || len(list) != 0 {
 		t.Fatalf("devices of *@example.com: %+v, %v", list, err)
+	}
+}
+
+// Jamf Pro 11.30 added COMMAND_FORMAT_ERROR: Jamf refused the command and
+// the device never gets it, so the lock fails instead of waiting as
+// pending, where every retry would send another lock with a new PIN.
+func TestJamf_LockCommandFormatError(t *testing.T) {
+	posted := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		switch {
+		case strings.HasSuffix(r.URL.Path, "/oauth/token"):
+			_, _ = w.Write([]byte(`{"access_token":"t","token_type":"Bearer","expires_in":600}`))
+		case strings.HasSuffix(r.URL.Path, "/computers-inventory"):
+			_, _ = w.Write([]byte(`{"totalCount":1,"results":[{"id":"1","general":{"name":"Jane's Mac","managementId":"m-jane"},
+				"hardware":{"serialNumber":"C02JANE1"},"userAndLocation":{"username":"jane.doe","email":"jane.doe@example.com"}}]}`))
+		case r.URL.Path == "/api/v2/mdm/commands" && r.Method == "POST":
+			posted++
+			w.WriteHeader(http.StatusCreated)
+			_, _ = w.Write([]byte(`[{"id":"cmd-1","href":"/api/v2/mdm/commands/cmd-1"}]`))
+		case r.URL.Path == "/api/v2/mdm/commands":
+			if posted == 0 {
+				_, _ = w.Write([]byte(`{"totalCount":0,"results":[]}`))
+				return
+			}
+			_, _ = w.Write([]byte(`{"totalCount":1,"results":[{"uuid":"cmd-1","client":{"managementId":"m-jane","clientType":"COMPUTER"},
+				"commandState":"COMMAND_FORMAT_ERROR","commandType":"DEVICE_LOCK","dateSent":"2026-12-06T10:00:00Z"}]}`))
+		default:
+			_, _ = w.Write([]byte(`{"totalCount":0,"results":[]}`))
+		}
+	}))
+	defer srv.Close()
+	c, err := jamf.New(jamf.Options{URL: srv.URL, ClientID: "id", ClientSecret: "secret"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := run(t, c, "jamf.lock", nil)
+	if !errors.Is(err, connectors.ErrDeviceFailed) || !strings.Contains(err.Error(), "COMMAND_FORMAT_ERROR") {
+		t.Fatalf("lock = %+v, %v; want the device failed with Jamf's state", res, err)
 	}
 }
