@@ -166,6 +166,16 @@ func settle(cmd command, deviceID string, m *mdmCommand) offboard.DeviceAction {
 	return a
 }
 
+// stillLocked reports whether d has not been in contact with Jamf since it
+// acknowledged the lock m (a minute's grace for the acknowledgement's own
+// contact), so the lock still holds.
+func stillLocked(d device, m *mdmCommand) bool {
+	if m.DateCompleted == nil {
+		return false
+	}
+	return !d.d.LastCheckIn.After(m.DateCompleted.Add(time.Minute))
+}
+
 // failedState reports whether Jamf says a command failed: the device
 // answered ERROR, or Jamf refused its format (COMMAND_FORMAT_ERROR).
 func failedState(state string) bool {
@@ -198,6 +208,13 @@ func (c *Client) sendOnce(ctx context.Context, cmd command, d device, data comma
 	if prev := newest(list, ""); prev != nil {
 		state := strings.ToUpper(prev.CommandState)
 		recent := prev.DateSent != nil && now.Sub(*prev.DateSent) < recentCommand
+		if state == "ACKNOWLEDGED" && cmd == cmdLock && stillLocked(d, prev) {
+			// However old: a Mac that took a lock and has not talked to
+			// Jamf since is still locked with that PIN. A second lock
+			// would wait forever, and its new PIN would replace the one
+			// IT holds for the task.
+			recent = true
+		}
 		if state == "PENDING" || state == "NOT_NOW" || (state == "ACKNOWLEDGED" && recent) {
 			note := fmt.Sprintf("Jamf Pro already had a %s %s for the device", prev.CommandType, prev.CommandState)
 			if prev.DateSent != nil {

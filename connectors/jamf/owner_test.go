@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/offboard-dev/offboard"
 	"github.com/offboard-dev/offboard/connectors"
@@ -100,5 +101,38 @@ func TestJamf_LockCommandFormatError(t *testing.T) {
 	res, err := run(t, c, "jamf.lock", nil)
 	if !errors.Is(err, connectors.ErrDeviceFailed) || !strings.Contains(err.Error(), "COMMAND_FORMAT_ERROR") {
 		t.Fatalf("lock = %+v, %v; want the device failed with Jamf's state", res, err)
+	}
+}
+
+// A Mac that acknowledged the lock and never checked in since is still
+// locked with the PIN IT holds: a retry more than a week later (another
+// device of the person still pending) sends it no second lock, and hands
+// over no new PIN that would replace the one that unlocks it.
+func TestJamf_LockRetryAfterAWeekKeepsAckedPIN(t *testing.T) {
+	s := jamftest.New(t)
+	mac := janesMac(s)
+	other := s.AddComputer(jamftest.Computer{Model: "MacBook Air", Serial: "C02JANE2", Email: janeEmail})
+	res, err := run(t, newClient(t, s, jamftest.ClientSecret), "jamf.lock", nil)
+	if err != nil || len(res.Secrets) != 2 {
+		t.Fatalf("first lock: %+v, %v", res, err)
+	}
+	s.CheckIn("C02JANE1") // the first Mac takes the lock; the second stays off
+	later, err := jamf.New(jamf.Options{URL: s.URL, ClientID: jamftest.ClientID, ClientSecret: jamftest.ClientSecret,
+		Now: func() time.Time { return time.Now().Add(8 * 24 * time.Hour) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err = run(t, later, "jamf.lock", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(s.Commands(mac.ManagementID)); n != 1 {
+		t.Fatalf("%d locks to the locked Mac, want the one it acknowledged", n)
+	}
+	if _, ok := res.Secrets[offboard.SecretDevicePIN+mac.ManagementID]; ok {
+		t.Fatal("a new PIN for the locked Mac would replace the one that unlocks it")
+	}
+	if n := len(s.Commands(other.ManagementID)); n != 1 {
+		t.Fatalf("%d locks to the Mac still pending, want 1", n)
 	}
 }
