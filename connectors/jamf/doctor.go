@@ -36,7 +36,7 @@ func (j *Jamf) Doctor(ctx context.Context) []offboard.CheckResult {
 	// not three missing privileges.
 	if _, err := j.c.tokens.token(ctx); err != nil {
 		return []offboard.CheckResult{offboard.CheckFailed("Jamf Pro: API client token", offboard.ErrorMessage(j.c.tokenError(err)),
-			"check jamf.url, jamf.client_id and the client secret, and that the API client is enabled in Jamf Pro"), lockWipe}
+			"make sure the API client is enabled in Jamf Pro (Settings → API roles and clients) and jamf.url is the server's address"), lockWipe}
 	}
 	var out []offboard.CheckResult
 	for _, ch := range checks {
