@@ -140,14 +140,17 @@ func (c computer) device() device {
 	return device{kind: KindComputer, inventoryID: c.ID, managementID: c.General.ManagementID, d: d}
 }
 
-// fileVault reads Jamf's FileVault 2 state of the boot partition: nil
+// fileVault reads Jamf's FileVault 2 state of the boot partition (enum
+// ComputerPartitionFileVault2State: UNKNOWN, UNENCRYPTED, INELIGIBLE,
+// DECRYPTED, DECRYPTING, ENCRYPTED, ENCRYPTING, RESTART_NEEDED,
+// OPTIMIZING, DECRYPTING_PAUSED, ENCRYPTING_PAUSED): nil
 // when Jamf does not know, so the card does not claim either way.
 func fileVault(state string) *bool {
 	var v bool
 	switch strings.ToUpper(state) {
 	case "ENCRYPTED":
 		v = true
-	case "UNENCRYPTED", "DECRYPTED", "INELIGIBLE", "DECRYPTING", "ENCRYPTING", "ENCRYPTING_PAUSED", "DECRYPTING_PAUSED", "OPTIMIZING", "RESTART_REQUIRED":
+	case "UNENCRYPTED", "DECRYPTED", "INELIGIBLE", "DECRYPTING", "ENCRYPTING", "ENCRYPTING_PAUSED", "DECRYPTING_PAUSED", "OPTIMIZING", "RESTART_NEEDED":
 		// Only a finished encryption protects the disk of a lost laptop.
 		v = false
 	default:

@@ -136,3 +136,14 @@ func TestJamf_LockRetryAfterAWeekKeepsAckedPIN(t *testing.T) {
 		t.Fatalf("%d locks to the Mac still pending, want 1", n)
 	}
 }
+
+// Jamf's FileVault state RESTART_NEEDED (encryption waits for a restart)
+// is a disk not yet encrypted: the card says so rather than "unknown".
+func TestJamf_FileVaultRestartNeeded(t *testing.T) {
+	s := jamftest.New(t)
+	s.AddComputer(jamftest.Computer{Model: "MacBook Air", Serial: "C02FV", Email: janeEmail, FileVault: "RESTART_NEEDED"})
+	list, err := jamf.NewJamf(newClient(t, s, jamftest.ClientSecret)).Devices(context.Background(), offboard.Target{Email: janeEmail})
+	if err != nil || len(list) != 1 || list[0].Encrypted == nil || *list[0].Encrypted {
+		t.Fatalf("devices %+v, %v: want encrypted=false", list, err)
+	}
+}
