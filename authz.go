@@ -30,7 +30,10 @@ func CanCancelCase(actor Actor, c *Case) error {
 // of the role of the task's department (as depts configures it), admins
 // and offboard itself — never the departing employee.
 func CanRunTask(actor Actor, c *Case, t *Task, depts Departments) error {
-	if actor.SamePerson(c.Employee.Email) {
+	// The leaver under another address too (a Teams sender's object id
+	// the case knows as theirs), as for approvals: a leaver in IT must not
+	// read their own Mac's lock PIN.
+	if actor.SamePerson(c.Employee.Email) || isLeaverByUserID(actor, c) {
 		return Errorf(EFORBIDDEN, "%s is the person leaving and cannot act on their own case", actor)
 	}
 	if actor.Has(depts.RoleOf(t.Department)) || actor.IsAdmin() || actor.Has(RoleSystem) {
@@ -45,7 +48,7 @@ func CanSkipTask(actor Actor, c *Case, t *Task, depts Departments) error {
 	if err := CanRunTask(actor, c, t, depts); err == nil {
 		return nil
 	}
-	if actor.SamePerson(c.Employee.Email) {
+	if actor.SamePerson(c.Employee.Email) || isLeaverByUserID(actor, c) {
 		return Errorf(EFORBIDDEN, "%s is the person leaving and cannot act on their own case", actor)
 	}
 	if actor.Has(RoleHR) {

@@ -193,6 +193,27 @@ func TestCanApprove_LeaverByPlatformID(t *testing.T) {
 	}
 }
 
+// The same leaver under an alias may not run a task of their own case
+// either: the lock's PIN is revealed to whoever may run the lock task.
+func TestCanRunTask_LeaverByPlatformID(t *testing.T) {
+	c := &offboard.Case{Employee: offboard.Employee{Email: "jane@example.com"},
+		UserIDs: map[string]string{"entra": "0f1e2d3c-0000-4000-8000-00000000000a"}}
+	lock := &offboard.Task{Key: "jamf_lock", Title: "Lock", Department: offboard.DeptIT}
+	alias := offboard.Actor{Kind: offboard.ActorPerson, ID: "jdoe.it@example.com", Email: "jdoe.it@example.com",
+		Platform: "teams", PlatformUserID: "0F1E2D3C-0000-4000-8000-00000000000A", Roles: []offboard.Role{offboard.RoleIT, offboard.RoleHR}}
+	if err := offboard.CanRunTask(alias, c, lock, offboard.Departments{}); offboard.ErrorCode(err) != offboard.EFORBIDDEN {
+		t.Fatalf("the leaver under an alias runs their own lock: err %v, want forbidden", err)
+	}
+	if err := offboard.CanSkipTask(alias, c, lock, offboard.Departments{}); offboard.ErrorCode(err) != offboard.EFORBIDDEN {
+		t.Fatalf("the leaver under an alias skips their own lock: err %v, want forbidden", err)
+	}
+	other := alias
+	other.Email, other.ID, other.PlatformUserID = "ivan@example.com", "ivan@example.com", "11111111-0000-4000-8000-00000000000b"
+	if err := offboard.CanRunTask(other, c, lock, offboard.Departments{}); err != nil {
+		t.Fatalf("another IT person: %v", err)
+	}
+}
+
 // An actor without an email is recorded as "kind:id" (flows' actorName);
 // DecidedBy must know that record as theirs, or they could decide twice.
 func TestApproval_DecidedByWithoutEmail(t *testing.T) {

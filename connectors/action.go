@@ -62,7 +62,9 @@ type Result struct {
 	CheckAfter time.Duration
 	// Secrets are values only the people who run the task may see (a lock
 	// PIN), by name; never in Evidence, Summary, logs or the audit chain.
-	Secrets map[string]string
+	// offboard.Secrets prints names only (fmt, slog, JSON), so a Result
+	// that reaches a log by mistake carries no value.
+	Secrets offboard.Secrets
 }
 
 // Action performs one effect on an outside system. See the package

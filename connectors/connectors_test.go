@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -285,5 +287,18 @@ func TestRegistry_DeclareConnector(t *testing.T) {
 	}
 	if err := r.DeclareConnector(offboard.Connector{Name: "Bad Name"}, why); err == nil {
 		t.Error("an invalid declaration: no error")
+	}
+}
+
+// A Result printed or logged by mistake shows its secrets' names, never
+// their values.
+func TestResult_SecretsNeverPrinted(t *testing.T) {
+	res := connectors.Result{Summary: "locked", Secrets: offboard.Secrets{offboard.SecretDevicePIN + "d1": "123456"}}
+	var buf strings.Builder
+	slog.New(slog.NewTextHandler(&buf, nil)).Info("done", "result", res, "secrets", res.Secrets)
+	for _, s := range []string{fmt.Sprintf("%v", res), fmt.Sprintf("%+v", res), fmt.Sprintf("%#v", res), buf.String()} {
+		if strings.Contains(s, "123456") || !strings.Contains(s, "device_pin:d1") {
+			t.Fatalf("printed: %s", s)
+		}
 	}
 }

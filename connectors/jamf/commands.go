@@ -82,7 +82,8 @@ type mdmCommand struct {
 		ManagementID string `json:"managementId"`
 		ClientType   string `json:"clientType"`
 	} `json:"client"`
-	// CommandState is PENDING, ACKNOWLEDGED, NOT_NOW or ERROR.
+	// CommandState is PENDING, ACKNOWLEDGED, NOT_NOW, ERROR or (Jamf Pro
+	// 11.30 and later) COMMAND_FORMAT_ERROR.
 	CommandState  string     `json:"commandState"`
 	CommandType   string     `json:"commandType"`
 	DateSent      *time.Time `json:"dateSent"`
@@ -149,18 +150,36 @@ func settle(cmd command, deviceID string, m *mdmCommand) offboard.DeviceAction {
 	if m == nil {
 		return a
 	}
-	switch strings.ToUpper(m.CommandState) {
-	case "ACKNOWLEDGED":
+	switch state := strings.ToUpper(m.CommandState); {
+	case state == "ACKNOWLEDGED":
 		a.State = offboard.DeviceDone
 		if m.DateCompleted != nil {
 			at := m.DateCompleted.UTC()
 			a.AcknowledgedAt = &at
 		}
-	case "ERROR":
+	case failedState(state):
+		// COMMAND_FORMAT_ERROR: Jamf refused the command; the device never
+		// gets it, so it must not wait as pending.
 		a.State = offboard.DeviceFailed
-		a.Error = fmt.Sprintf("Jamf Pro reports the %s command as ERROR", m.CommandType)
+		a.Error = fmt.Sprintf("Jamf Pro reports the %s command as %s", m.CommandType, state)
 	}
 	return a
+}
+
+// stillLocked reports whether d has not been in contact with Jamf since it
+// acknowledged the lock m (a minute's grace for the acknowledgement's own
+// contact), so the lock still holds.
+func stillLocked(d device, m *mdmCommand) bool {
+	if m.DateCompleted == nil {
+		return false
+	}
+	return !d.d.LastCheckIn.After(m.DateCompleted.Add(time.Minute))
+}
+
+// failedState reports whether Jamf says a command failed: the device
+// answered ERROR, or Jamf refused its format (COMMAND_FORMAT_ERROR).
+func failedState(state string) bool {
+	return strings.EqualFold(state, "ERROR") || strings.EqualFold(state, "COMMAND_FORMAT_ERROR")
 }
 
 // recentCommand is how old an acknowledged command may be and still count
@@ -189,6 +208,13 @@ func (c *Client) sendOnce(ctx context.Context, cmd command, d device, data comma
 	if prev := newest(list, ""); prev != nil {
 		state := strings.ToUpper(prev.CommandState)
 		recent := prev.DateSent != nil && now.Sub(*prev.DateSent) < recentCommand
+		if state == "ACKNOWLEDGED" && cmd == cmdLock && stillLocked(d, prev) {
+			// However old: a Mac that took a lock and has not talked to
+			// Jamf since is still locked with that PIN. A second lock
+			// would wait forever, and its new PIN would replace the one
+			// IT holds for the task.
+			recent = true
+		}
 		if state == "PENDING" || state == "NOT_NOW" || (state == "ACKNOWLEDGED" && recent) {
 			note := fmt.Sprintf("Jamf Pro already had a %s %s for the device", prev.CommandType, prev.CommandState)
 			if prev.DateSent != nil {
@@ -198,10 +224,10 @@ func (c *Client) sendOnce(ctx context.Context, cmd command, d device, data comma
 		}
 	}
 	var note string
-	if prev := newest(list, ""); prev != nil && strings.EqualFold(prev.CommandState, "ERROR") {
+	if prev := newest(list, ""); prev != nil && failedState(prev.CommandState) {
 		// The device reported the last one failed (seen at its check-in):
 		// sending again is the retry; the failure stays in the evidence.
-		note = fmt.Sprintf("the previous %s failed on the device (Jamf Pro: ERROR); sent again", prev.CommandType)
+		note = fmt.Sprintf("the previous %s failed (Jamf Pro: %s); sent again", prev.CommandType, prev.CommandState)
 	}
 	var pin string
 	if withPIN && d.kind == KindComputer {

@@ -30,6 +30,14 @@ func (j *Jamf) Doctor(ctx context.Context) []offboard.CheckResult {
 		{"Jamf Pro: read mobile devices", "/v2/mobile-devices/detail?" + q.Encode(), PrivReadMobileDevices},
 		{"Jamf Pro: read MDM commands", "/v2/mdm/commands?" + cmdQ.Encode(), PrivReadCommands},
 	}
+	lockWipe := offboard.CheckResult{Name: "Jamf Pro: lock and wipe", Status: offboard.CheckWarn,
+		Detail: "not checked: " + PrivComputerLock + " and " + PrivComputerWipe + " (and the mobile device ones) can only be tried by sending a command to a device; make sure the API role holds them"}
+	// The token first: refused credentials are one problem with one fix,
+	// not three missing privileges.
+	if _, err := j.c.tokens.token(ctx); err != nil {
+		return []offboard.CheckResult{offboard.CheckFailed("Jamf Pro: API client token", offboard.ErrorMessage(j.c.tokenError(err)),
+			"make sure the API client is enabled in Jamf Pro (Settings → API roles and clients) and jamf.url is the server's address"), lockWipe}
+	}
 	var out []offboard.CheckResult
 	for _, ch := range checks {
 		var p page[struct{}]
@@ -40,6 +48,5 @@ func (j *Jamf) Doctor(ctx context.Context) []offboard.CheckResult {
 		path, _, _ := strings.Cut(ch.path, "?")
 		out = append(out, offboard.CheckOf(ch.name, "GET /api"+path+" answered"))
 	}
-	return append(out, offboard.CheckResult{Name: "Jamf Pro: lock and wipe", Status: offboard.CheckWarn,
-		Detail: "not checked: " + PrivComputerLock + " and " + PrivComputerWipe + " (and the mobile device ones) can only be tried by sending a command to a device; make sure the API role holds them"})
+	return append(out, lockWipe)
 }

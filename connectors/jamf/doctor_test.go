@@ -29,7 +29,10 @@ func TestJamf_Doctor(t *testing.T) {
 		t.Fatalf("checks with Read Computers only %+v", got)
 	}
 	got = jamf.NewJamf(newClient(t, s, "wrong")).Doctor(context.Background())
-	if got[0].Status != offboard.CheckFail || !strings.Contains(got[0].Detail, "client secret") {
+	// One failure, the token's, with the credentials' fix: not three
+	// reads blamed on missing privileges.
+	if len(got) != 2 || got[0].Name != "Jamf Pro: API client token" || got[0].Status != offboard.CheckFail ||
+		!strings.Contains(got[0].Detail, "client secret") || strings.Contains(got[0].Fix, "privileges") || got[1].Status != offboard.CheckWarn {
 		t.Fatalf("checks with a wrong secret %+v", got)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -139,14 +140,17 @@ func (c computer) device() device {
 	return device{kind: KindComputer, inventoryID: c.ID, managementID: c.General.ManagementID, d: d}
 }
 
-// fileVault reads Jamf's FileVault 2 state of the boot partition: nil
+// fileVault reads Jamf's FileVault 2 state of the boot partition (enum
+// ComputerPartitionFileVault2State: UNKNOWN, UNENCRYPTED, INELIGIBLE,
+// DECRYPTED, DECRYPTING, ENCRYPTED, ENCRYPTING, RESTART_NEEDED,
+// OPTIMIZING, DECRYPTING_PAUSED, ENCRYPTING_PAUSED): nil
 // when Jamf does not know, so the card does not claim either way.
 func fileVault(state string) *bool {
 	var v bool
 	switch strings.ToUpper(state) {
 	case "ENCRYPTED":
 		v = true
-	case "UNENCRYPTED", "DECRYPTED", "INELIGIBLE", "DECRYPTING", "ENCRYPTING", "ENCRYPTING_PAUSED", "DECRYPTING_PAUSED", "OPTIMIZING", "RESTART_REQUIRED":
+	case "UNENCRYPTED", "DECRYPTED", "INELIGIBLE", "DECRYPTING", "ENCRYPTING", "ENCRYPTING_PAUSED", "DECRYPTING_PAUSED", "OPTIMIZING", "RESTART_NEEDED":
 		// Only a finished encryption protects the disk of a lost laptop.
 		v = false
 	default:
@@ -180,15 +184,27 @@ func (c *Client) personDevices(ctx context.Context, t offboard.Target) ([]device
 	}
 	local, _, _ := strings.Cut(email, "@")
 	comps, err := c.computersBy(ctx, "userAndLocation.email", email)
+	comps = slices.DeleteFunc(comps, func(cm computer) bool {
+		return !owned(cm.UserAndLocation.Email, cm.UserAndLocation.Username, email, "")
+	})
 	if err == nil && len(comps) == 0 && local != "" {
 		comps, err = c.computersBy(ctx, "userAndLocation.username", local)
+		comps = slices.DeleteFunc(comps, func(cm computer) bool {
+			return !owned(cm.UserAndLocation.Email, cm.UserAndLocation.Username, email, local)
+		})
 	}
 	if err != nil {
 		return nil, err
 	}
 	mobiles, err := c.mobilesBy(ctx, "userAndLocation.emailAddress", email)
+	mobiles = slices.DeleteFunc(mobiles, func(m mobileDevice) bool {
+		return !owned(m.UserAndLocation.EmailAddress, m.UserAndLocation.Username, email, "")
+	})
 	if err == nil && len(mobiles) == 0 && local != "" {
 		mobiles, err = c.mobilesBy(ctx, "userAndLocation.username", local)
+		mobiles = slices.DeleteFunc(mobiles, func(m mobileDevice) bool {
+			return !owned(m.UserAndLocation.EmailAddress, m.UserAndLocation.Username, email, local)
+		})
 	}
 	if err != nil {
 		return nil, err
@@ -209,6 +225,21 @@ func (c *Client) personDevices(ctx context.Context, t offboard.Target) ([]device
 		}
 	}
 	return out, nil
+}
+
+// owned reports whether a device Jamf listed for the person is theirs:
+// its inventory email is theirs, or (username, the second try) its
+// username is the email's local part and it names no other email. Jamf's
+// RSQL == matches * as a wildcard, so an email such as *@example.com
+// would otherwise list every Mac, and a username alone is shared by
+// alex@example.com and alex@subsidiary.example: offboard locks only what
+// the inventory says is the person's.
+func owned(invEmail, invUsername, email, username string) bool {
+	invEmail, invUsername = strings.TrimSpace(invEmail), strings.TrimSpace(invUsername)
+	if username == "" {
+		return strings.EqualFold(invEmail, email)
+	}
+	return strings.EqualFold(invUsername, username) && (invEmail == "" || strings.EqualFold(invEmail, email))
 }
 
 func (c *Client) computersBy(ctx context.Context, field, value string) ([]computer, error) {
