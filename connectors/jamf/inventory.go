@@ -177,6 +177,15 @@ func (m mobileDevice) device() device {
 // and by username (the email's local part) when the email finds none of a
 // kind: Jamf's user and location fields come from inventory or an LDAP
 // lookup, and many sites fill only the username.
+// unenrolledPrefix names a device without an MDM management id by its
+// inventory id ("inventory:17").
+const unenrolledPrefix = "inventory:"
+
+// notEnrolled is the words for a device no command can reach.
+func notEnrolled(d device) string {
+	return "Jamf Pro lists " + d.label() + " without an MDM management id (not enrolled?): no command reaches it; lock or recover it by hand"
+}
+
 func (c *Client) personDevices(ctx context.Context, t offboard.Target) ([]device, error) {
 	email := strings.TrimSpace(t.Email)
 	if email == "" {
@@ -216,12 +225,14 @@ func (c *Client) personDevices(ctx context.Context, t offboard.Target) ([]device
 	for _, m := range mobiles {
 		out = append(out, m.device())
 	}
-	for _, d := range out {
-		if d.managementID == "" {
-			// Without one no command can reach it; Jamf lists devices that
-			// were never enrolled in MDM (imported inventory) this way.
-			return nil, offboard.Errorf(offboard.EINVALID,
-				"Jamf Pro lists %s for %s without an MDM management id (not enrolled?); offboard cannot act on it: check it in Jamf Pro", d.label(), email)
+	for i := range out {
+		if out[i].managementID == "" {
+			// Jamf lists devices never enrolled in MDM (imported inventory)
+			// without one: no command reaches them, but they are still the
+			// person's and shown; they are named by their inventory id, and
+			// the lock and the wipe report them instead of failing the
+			// enrolled ones.
+			out[i].d.ID = unenrolledPrefix + out[i].inventoryID
 		}
 	}
 	return out, nil

@@ -493,3 +493,32 @@ func TestJamf_LockThrottledMidway(t *testing.T) {
 		t.Fatalf("retry: %+v, %v", res, err)
 	}
 }
+
+// TestJamf_LockSkipsAnUnenrolledMac: an old Mac Jamf knows only from
+// inventory (no management id) does not stop the enrolled one being
+// locked: it is shown, reported as beyond reach, and a wipe of it is
+// refused with what to do.
+func TestJamf_LockSkipsAnUnenrolledMac(t *testing.T) {
+	s := jamftest.New(t)
+	mac := janesMac(s)
+	old := s.AddComputer(jamftest.Computer{Name: "Jane's old iMac", Model: "iMac", Serial: "C02OLD", Email: janeEmail, Unenrolled: true})
+	c := newClient(t, s, jamftest.ClientSecret)
+
+	res, err := run(t, c, "jamf.lock", nil)
+	if err != nil {
+		t.Fatalf("one unenrolled Mac failed the whole lock: %v", err)
+	}
+	if res.Verified || !strings.Contains(res.Summary, "not enrolled") || !sixDigits.MatchString(res.Secrets["device_pin:"+mac.ManagementID]) {
+		t.Fatalf("lock = %+v, want unverified naming the unenrolled Mac, with the enrolled Mac's PIN kept", res)
+	}
+	if cmds := s.Commands(mac.ManagementID); len(cmds) != 1 || cmds[0].Type != "DEVICE_LOCK" {
+		t.Fatalf("the enrolled Mac's commands %+v", cmds)
+	}
+	if !strings.Contains(res.Evidence[offboard.EvidenceDevices], "inventory:"+old.ID) {
+		t.Errorf("the unenrolled Mac is not on the card: %s", res.Evidence[offboard.EvidenceDevices])
+	}
+	_, err = run(t, c, "jamf.wipe", map[string]string{"device_id": "C02OLD"})
+	if offboard.ErrorCode(err) != offboard.EINVALID || !strings.Contains(err.Error(), "not enrolled") {
+		t.Fatalf("wipe of the unenrolled Mac: %v", err)
+	}
+}

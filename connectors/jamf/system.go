@@ -153,6 +153,11 @@ func (j *Jamf) lock(ctx context.Context, req connectors.Request) (connectors.Res
 	var actions []offboard.DeviceAction
 	outs := map[string]outcome{}
 	for _, d := range list {
+		if d.managementID == "" {
+			actions = append(actions, offboard.DeviceAction{DeviceID: d.d.ID, Action: cmdLock.verb,
+				State: offboard.DeviceFailed, Error: notEnrolled(d)})
+			continue
+		}
 		o, err := j.c.sendOnce(ctx, cmdLock, d, commandData{Message: lockMessage}, true)
 		if err != nil {
 			if len(outs) > 0 {
@@ -185,6 +190,9 @@ func (j *Jamf) wipe(ctx context.Context, req connectors.Request) (connectors.Res
 	d, err := pick(list, named, req.Target.Email)
 	if err != nil {
 		return connectors.Result{}, err
+	}
+	if d.managementID == "" {
+		return connectors.Result{}, offboard.Errorf(offboard.EINVALID, "%s", notEnrolled(d))
 	}
 	o, err := j.c.sendOnce(ctx, cmdErase, d, commandData{}, true)
 	if err != nil {

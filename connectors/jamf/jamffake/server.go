@@ -52,13 +52,16 @@ type Computer struct {
 	// ID and ManagementID are assigned by AddComputer when empty.
 	ID           string
 	ManagementID string
-	Name         string
-	Model        string
-	Serial       string
-	Username     string
-	Email        string
-	OSVersion    string
-	LastContact  time.Time
+	// Unenrolled computers are inventory only (imported, never enrolled
+	// in MDM): Jamf lists them without a management id.
+	Unenrolled  bool
+	Name        string
+	Model       string
+	Serial      string
+	Username    string
+	Email       string
+	OSVersion   string
+	LastContact time.Time
 	// FileVault is the boot partition's partitionFileVault2State
 	// ("ENCRYPTED"); "" omits it.
 	FileVault     string
@@ -213,7 +216,7 @@ func (s *Server) AddComputer(c Computer) Computer {
 	if c.ID == "" {
 		c.ID = fmt.Sprint(s.seq)
 	}
-	if c.ManagementID == "" {
+	if c.ManagementID == "" && !c.Unenrolled {
 		c.ManagementID = fmt.Sprintf("c0ffee00-0000-4000-8000-%012d", s.seq)
 	}
 	s.computers = append(s.computers, c)
