@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -19,6 +18,7 @@ import (
 	"golang.org/x/oauth2/clientcredentials"
 
 	"github.com/offboard-dev/offboard"
+	"github.com/offboard-dev/offboard/internal/throttle"
 )
 
 // API names Jamf Pro in rate-limit pauses.
@@ -56,8 +56,9 @@ type Client struct {
 	now      func() time.Time
 	tokens   *tokenSource
 
-	mu          sync.Mutex
-	pausedUntil time.Time
+	mu sync.Mutex
+	// gate is the client-wide pause a throttled answer sets.
+	gate throttle.Gate
 }
 
 // New checks o and returns a client. It makes no request: the first call
@@ -164,7 +165,7 @@ type call struct {
 // do runs cl against Jamf and maps its errors (see the package doc). A
 // 401 drops the token and runs cl once more with a new one.
 func (c *Client) do(ctx context.Context, cl call) error {
-	if until, paused := c.paused(); paused {
+	if until, paused := c.gate.Until(c.now()); paused {
 		return &offboard.RateLimitError{API: API, Reset: until,
 			Err: fmt.Errorf("jamf pro: %s: paused by throttling until %s", cl.what, until.UTC().Format(time.RFC3339))}
 	}
@@ -266,7 +267,7 @@ func (c *Client) statusError(cl call, status int, header http.Header, data []byt
 		level = slog.LevelDebug
 	}
 	c.log.Log(context.Background(), level, "jamf pro refused a request", "what", cl.what, "status", status, "code", code)
-	retryAfter, hasRetryAfter := parseRetryAfter(header.Get("Retry-After"), c.now())
+	retryAfter, hasRetryAfter := throttle.RetryAfter(header.Get("Retry-After"), c.now())
 	switch {
 	case status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable:
 		// Jamf Cloud answers 503 while a server restarts or is overloaded:
@@ -275,7 +276,7 @@ func (c *Client) statusError(cl call, status int, header http.Header, data []byt
 			retryAfter = defaultRetryAfter
 		}
 		reset := c.now().Add(retryAfter)
-		c.pause(reset)
+		c.gate.Extend(reset)
 		return &offboard.RateLimitError{API: API, Reset: reset,
 			Err: fmt.Errorf("jamf pro: %s: HTTP %d (%s), retry after %s", cl.what, status, detail, retryAfter)}
 	case status == http.StatusNotFound:
@@ -321,47 +322,18 @@ func (c *Client) tokenError(err error) error {
 	c.log.Warn("jamf pro refused the token request", "status", status, "code", re.ErrorCode)
 	switch {
 	case status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable:
-		d, ok := parseRetryAfter(re.Response.Header.Get("Retry-After"), c.now())
+		d, ok := throttle.RetryAfter(re.Response.Header.Get("Retry-After"), c.now())
 		if !ok {
 			d = defaultRetryAfter
 		}
 		reset := c.now().Add(d)
-		c.pause(reset)
+		c.gate.Extend(reset)
 		return &offboard.RateLimitError{API: API, Reset: reset, Err: fmt.Errorf("jamf pro: token request throttled: %s", desc)}
 	case status >= 500 || status == 0:
 		return fmt.Errorf("jamf pro: token request: HTTP %d: %s", status, desc)
 	}
 	return offboard.Errorf(offboard.EFORBIDDEN,
 		"Jamf Pro refused offboard's API client credentials (%s): check jamf.url, jamf.client_id and the client secret", desc)
-}
-
-func (c *Client) paused() (time.Time, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.pausedUntil, c.pausedUntil.After(c.now())
-}
-
-func (c *Client) pause(until time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if until.After(c.pausedUntil) {
-		c.pausedUntil = until
-	}
-}
-
-// parseRetryAfter reads Retry-After in seconds or as an HTTP date.
-func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0, false
-	}
-	if n, err := strconv.Atoi(v); err == nil && n >= 0 && n < 86400 {
-		return time.Duration(n) * time.Second, true
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		return max(t.Sub(now), 0), true
-	}
-	return 0, false
 }
 
 // rsqlString quotes s as an RSQL string value: double quotes, with the

@@ -8,10 +8,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -20,6 +18,7 @@ import (
 	"golang.org/x/oauth2/clientcredentials"
 
 	"github.com/offboard-dev/offboard"
+	"github.com/offboard-dev/offboard/internal/throttle"
 )
 
 // API names Microsoft Graph in rate-limit pauses.
@@ -75,8 +74,9 @@ type Client struct {
 	now      func() time.Time
 	tokens   *tokenSource
 
-	mu          sync.Mutex
-	pausedUntil time.Time
+	mu sync.Mutex
+	// gate is the client-wide pause a throttled answer sets.
+	gate throttle.Gate
 }
 
 // New checks o and returns a client. It makes no request: the first call
@@ -209,7 +209,7 @@ type call struct {
 
 // do runs c against Graph and maps its errors (see the package doc).
 func (c *Client) do(ctx context.Context, cl call) error {
-	if until, paused := c.paused(); paused {
+	if until, paused := c.gate.Until(c.now()); paused {
 		return &offboard.RateLimitError{API: API, Reset: until,
 			Err: fmt.Errorf("microsoft graph: %s: paused by throttling until %s", cl.what, until.UTC().Format(time.RFC3339))}
 	}
@@ -277,14 +277,14 @@ func (c *Client) statusError(cl call, resp *http.Response, data []byte) error {
 		level = slog.LevelDebug
 	}
 	c.log.Log(context.Background(), level, "microsoft graph refused a request", "what", cl.what, "status", resp.StatusCode, "code", code)
-	retryAfter, hasRetryAfter := parseRetryAfter(resp.Header.Get("Retry-After"))
+	retryAfter, hasRetryAfter := throttle.RetryAfter(resp.Header.Get("Retry-After"), c.now())
 	switch {
 	case resp.StatusCode == http.StatusTooManyRequests || (resp.StatusCode == http.StatusServiceUnavailable && hasRetryAfter):
 		if !hasRetryAfter {
 			retryAfter = defaultRetryAfter
 		}
 		reset := c.now().Add(retryAfter)
-		c.pause(reset)
+		c.gate.Extend(reset)
 		return &offboard.RateLimitError{API: API, Reset: reset,
 			Err: fmt.Errorf("microsoft graph: %s: HTTP %d (%s), retry after %s", cl.what, resp.StatusCode, detail, retryAfter)}
 	case resp.StatusCode == http.StatusNotFound:
@@ -332,51 +332,16 @@ func (c *Client) tokenError(err error) error {
 	switch {
 	case status == http.StatusTooManyRequests:
 		reset := c.now().Add(defaultRetryAfter)
-		if d, ok := parseRetryAfter(re.Response.Header.Get("Retry-After")); ok {
+		if d, ok := throttle.RetryAfter(re.Response.Header.Get("Retry-After"), c.now()); ok {
 			reset = c.now().Add(d)
 		}
-		c.pause(reset)
+		c.gate.Extend(reset)
 		return &offboard.RateLimitError{API: API, Reset: reset, Err: fmt.Errorf("microsoft: token request throttled: %s", desc)}
 	case status >= 500 || status == 0:
 		return fmt.Errorf("microsoft: token request: HTTP %d: %s", status, desc)
 	}
 	return offboard.Errorf(offboard.EFORBIDDEN,
 		"the Microsoft identity platform refused offboard's credentials (%s): check entra.tenant_id, entra.client_id and the client secret or certificate", desc)
-}
-
-func (c *Client) paused() (time.Time, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.pausedUntil, c.pausedUntil.After(c.now())
-}
-
-func (c *Client) pause(until time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if until.After(c.pausedUntil) {
-		c.pausedUntil = until
-	}
-}
-
-// parseRetryAfter reads Retry-After in seconds (what Graph sends) or as
-// an HTTP date.
-func parseRetryAfter(v string) (time.Duration, bool) {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0, false
-	}
-	if n, err := strconv.Atoi(v); err == nil && n >= 0 {
-		return time.Duration(n) * time.Second, true
-	}
-	// Microsoft's throttling guide shows fractions ("2.128"): wait them
-	// out to the millisecond rather than fall back to the long default.
-	if f, err := strconv.ParseFloat(v, 64); err == nil && f >= 0 && f < 86400 {
-		return time.Duration(math.Ceil(f*1000)) * time.Millisecond, true
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		return max(time.Until(t), 0), true
-	}
-	return 0, false
 }
 
 // quote makes s a string literal of an OData $filter.
