@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -13,6 +12,7 @@ import (
 	"google.golang.org/api/googleapi"
 
 	"github.com/offboard-dev/offboard"
+	"github.com/offboard-dev/offboard/internal/throttle"
 )
 
 // defaultBackoff is the pause when Google throttles without a
@@ -83,7 +83,7 @@ func (c *Client) fail(cl call, err error) error {
 	}
 	switch {
 	case gerr.Code == http.StatusTooManyRequests || (gerr.Code == http.StatusForbidden && rateLimitReasons[reason]):
-		return &offboard.RateLimitError{API: API, Reset: c.now().Add(retryAfter(gerr.Header)),
+		return &offboard.RateLimitError{API: API, Reset: c.now().Add(retryAfter(gerr.Header, c.now())),
 			Err: fmt.Errorf("google: %s: %s (%s)", cl.what, msg, reason)}
 	case gerr.Code == http.StatusUnauthorized:
 		return offboard.Errorf(offboard.EFORBIDDEN, "Google refused offboard's token to %s (%s): check the service account key and google.admin_email", cl.what, msg)
@@ -122,7 +122,7 @@ func (c *Client) tokenError(cl call, e *oauth2.RetrieveError) error {
 	}
 	desc := offboard.UpstreamText([]byte(descText))
 	if e.Response != nil && e.Response.StatusCode == http.StatusTooManyRequests {
-		return &offboard.RateLimitError{API: API, Reset: c.now().Add(retryAfter(e.Response.Header)),
+		return &offboard.RateLimitError{API: API, Reset: c.now().Add(retryAfter(e.Response.Header, c.now())),
 			Err: fmt.Errorf("google: token request throttled: %s", desc)}
 	}
 	switch code {
@@ -159,20 +159,15 @@ func scopeName(scope string) string {
 	return strings.TrimPrefix(scope, "https://www.googleapis.com/auth/")
 }
 
-// retryAfter reads Retry-After in seconds, bounded; absent or odd, the
-// default backoff.
-func retryAfter(h http.Header) time.Duration {
+// retryAfter reads Retry-After (seconds or an HTTP date), bounded;
+// absent, zero or odd, the default backoff.
+func retryAfter(h http.Header, now time.Time) time.Duration {
 	if h == nil {
 		return defaultBackoff
 	}
-	v := strings.TrimSpace(h.Get("Retry-After"))
-	if v == "" {
+	d, ok := throttle.RetryAfter(h.Get("Retry-After"), now)
+	if !ok || d <= 0 {
 		return defaultBackoff
 	}
-	secs, err := strconv.ParseFloat(v, 64)
-	if err != nil || secs <= 0 {
-		return defaultBackoff
-	}
-	d := time.Duration(secs * float64(time.Second))
 	return min(d, maxRetryAfter)
 }
