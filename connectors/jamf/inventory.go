@@ -253,40 +253,47 @@ func owned(invEmail, invUsername, email, username string) bool {
 	return strings.EqualFold(invUsername, username) && (invEmail == "" || strings.EqualFold(invEmail, email))
 }
 
-func (c *Client) computersBy(ctx context.Context, field, value string) ([]computer, error) {
-	q := url.Values{}
-	for _, s := range []string{"GENERAL", "HARDWARE", "USER_AND_LOCATION", "DISK_ENCRYPTION", "OPERATING_SYSTEM", "PURCHASING"} {
-		q.Add("section", s)
+// inventoryQuery is one inventory list of Jamf's: where, which sections,
+// what to call its devices and the privilege it needs.
+type inventoryQuery struct {
+	path     string
+	sections []string
+	noun     string
+	priv     string
+}
+
+var (
+	computersQuery = inventoryQuery{path: "/v1/computers-inventory", noun: "computers", priv: PrivReadComputers,
+		sections: []string{"GENERAL", "HARDWARE", "USER_AND_LOCATION", "DISK_ENCRYPTION", "OPERATING_SYSTEM", "PURCHASING"}}
+	mobilesQuery = inventoryQuery{path: "/v2/mobile-devices/detail", noun: "mobile devices", priv: PrivReadMobileDevices,
+		sections: []string{"GENERAL", "HARDWARE", "USER_AND_LOCATION", "PURCHASING"}}
+)
+
+// inventoryBy reads one page of q's devices whose field equals value; more
+// than a page is refused rather than acted on in part.
+func inventoryBy[T any](ctx context.Context, c *Client, q inventoryQuery, field, value string) ([]T, error) {
+	v := url.Values{}
+	for _, s := range q.sections {
+		v.Add("section", s)
 	}
-	q.Set("page", "0")
-	q.Set("page-size", fmt.Sprint(pageSize))
-	q.Set("filter", field+"=="+rsqlString(value))
-	var p page[computer]
-	if err := c.do(ctx, call{method: "GET", path: "/v1/computers-inventory?" + q.Encode(), out: &p,
-		what: "read the computers of " + value, priv: PrivReadComputers}); err != nil {
+	v.Set("page", "0")
+	v.Set("page-size", fmt.Sprint(pageSize))
+	v.Set("filter", field+"=="+rsqlString(value))
+	var p page[T]
+	if err := c.do(ctx, call{method: "GET", path: q.path + "?" + v.Encode(), out: &p,
+		what: "read the " + q.noun + " of " + value, priv: q.priv}); err != nil {
 		return nil, err
 	}
 	if p.TotalCount > len(p.Results) {
-		return nil, offboard.Errorf(offboard.EINVALID, "Jamf Pro lists %d computers for %s, more than one page; act on them in Jamf Pro", p.TotalCount, value)
+		return nil, offboard.Errorf(offboard.EINVALID, "Jamf Pro lists %d %s for %s, more than one page; act on them in Jamf Pro", p.TotalCount, q.noun, value)
 	}
 	return p.Results, nil
 }
 
+func (c *Client) computersBy(ctx context.Context, field, value string) ([]computer, error) {
+	return inventoryBy[computer](ctx, c, computersQuery, field, value)
+}
+
 func (c *Client) mobilesBy(ctx context.Context, field, value string) ([]mobileDevice, error) {
-	q := url.Values{}
-	for _, s := range []string{"GENERAL", "HARDWARE", "USER_AND_LOCATION", "PURCHASING"} {
-		q.Add("section", s)
-	}
-	q.Set("page", "0")
-	q.Set("page-size", fmt.Sprint(pageSize))
-	q.Set("filter", field+"=="+rsqlString(value))
-	var p page[mobileDevice]
-	if err := c.do(ctx, call{method: "GET", path: "/v2/mobile-devices/detail?" + q.Encode(), out: &p,
-		what: "read the mobile devices of " + value, priv: PrivReadMobileDevices}); err != nil {
-		return nil, err
-	}
-	if p.TotalCount > len(p.Results) {
-		return nil, offboard.Errorf(offboard.EINVALID, "Jamf Pro lists %d mobile devices for %s, more than one page; act on them in Jamf Pro", p.TotalCount, value)
-	}
-	return p.Results, nil
+	return inventoryBy[mobileDevice](ctx, c, mobilesQuery, field, value)
 }
