@@ -62,25 +62,36 @@ func ts(t time.Time) any {
 	return t.UTC().Format(time.RFC3339)
 }
 
-// listComputers is GET /api/v1/computers-inventory.
-func (s *Server) listComputers(w http.ResponseWriter, r *http.Request) {
-	secs, bad := sections(r, computerSections)
+// listQuery reads an inventory list's sections, paging and RSQL filter
+// (on fields only), answering Jamf's 400 for anything else; ok is false
+// once it has answered.
+func listQuery(w http.ResponseWriter, r *http.Request, known []string, fields ...string) (secs map[string]bool, page, size int, clauses []clause, ok bool) {
+	secs, bad := sections(r, known)
 	if bad != "" {
 		writeError(w, http.StatusBadRequest, "INVALID_FIELD", "section", "unknown section "+bad)
-		return
+		return nil, 0, 0, nil, false
 	}
-	page, size, ok := paging(r)
+	page, size, ok = paging(r)
 	if !ok {
 		writeError(w, http.StatusBadRequest, "INVALID_FIELD", "page-size", "bad paging")
-		return
+		return nil, 0, 0, nil, false
 	}
-	var clauses []clause
 	if f := r.URL.Query().Get("filter"); f != "" {
 		var err error
-		if clauses, err = parseRSQL(f, "userAndLocation.email", "userAndLocation.username", "hardware.serialNumber", "general.name"); err != nil {
+		if clauses, err = parseRSQL(f, fields...); err != nil {
 			writeError(w, http.StatusBadRequest, "INVALID_FIELD", "filter", err.Error())
-			return
+			return nil, 0, 0, nil, false
 		}
+	}
+	return secs, page, size, clauses, true
+}
+
+// listComputers is GET /api/v1/computers-inventory.
+func (s *Server) listComputers(w http.ResponseWriter, r *http.Request) {
+	secs, page, size, clauses, ok := listQuery(w, r, computerSections,
+		"userAndLocation.email", "userAndLocation.username", "hardware.serialNumber", "general.name")
+	if !ok {
+		return
 	}
 	s.mu.Lock()
 	var match []map[string]any
@@ -125,23 +136,10 @@ func computerJSON(c Computer, secs map[string]bool) map[string]any {
 
 // listMobiles is GET /api/v2/mobile-devices/detail.
 func (s *Server) listMobiles(w http.ResponseWriter, r *http.Request) {
-	secs, bad := sections(r, mobileSections)
-	if bad != "" {
-		writeError(w, http.StatusBadRequest, "INVALID_FIELD", "section", "unknown section "+bad)
-		return
-	}
-	page, size, ok := paging(r)
+	secs, page, size, clauses, ok := listQuery(w, r, mobileSections,
+		"userAndLocation.emailAddress", "userAndLocation.username", "serialNumber", "displayName")
 	if !ok {
-		writeError(w, http.StatusBadRequest, "INVALID_FIELD", "page-size", "bad paging")
 		return
-	}
-	var clauses []clause
-	if f := r.URL.Query().Get("filter"); f != "" {
-		var err error
-		if clauses, err = parseRSQL(f, "userAndLocation.emailAddress", "userAndLocation.username", "serialNumber", "displayName"); err != nil {
-			writeError(w, http.StatusBadRequest, "INVALID_FIELD", "filter", err.Error())
-			return
-		}
 	}
 	s.mu.Lock()
 	var match []map[string]any
