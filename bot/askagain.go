@@ -91,6 +91,13 @@ func AskAgainForm(c offboard.CaseID, t *offboard.Task) *offboard.Form {
 }
 
 func (r *Router) clickAskAgain(ctx context.Context, who offboard.Actor, ref offboard.ActionRef) offboard.Reply {
+	return r.taskForm(ctx, who, ref, func(t *offboard.Task) *offboard.Form { return AskAgainForm(ref.CaseID, t) })
+}
+
+// taskForm answers a click that opens a form about one task of the
+// case, privately; form returns nil for a task the button cannot be
+// about (an out-of-date card).
+func (r *Router) taskForm(ctx context.Context, who offboard.Actor, ref offboard.ActionRef, form func(*offboard.Task) *offboard.Form) offboard.Reply {
 	v, err := r.engine.GetCase(ctx, who, ref.CaseID)
 	if err != nil {
 		return r.failure(err)
@@ -99,7 +106,11 @@ func (r *Router) clickAskAgain(ctx context.Context, who offboard.Actor, ref offb
 	if t == nil {
 		return offboard.Reply{Ephemeral: true, Text: brokenButton}
 	}
-	return offboard.Reply{Ephemeral: true, Form: AskAgainForm(ref.CaseID, t)}
+	f := form(t)
+	if f == nil {
+		return offboard.Reply{Ephemeral: true, Text: brokenButton}
+	}
+	return offboard.Reply{Ephemeral: true, Form: f}
 }
 
 // submitAskAgain sends RequestApproval with the form's parameters. The

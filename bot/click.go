@@ -43,15 +43,7 @@ func (r *Router) Click(ctx context.Context, who offboard.Actor, value string) of
 		card, _ := DepartmentCard(viewOf(res), offboard.DeptIT, r.clock.Now(), r.loc)
 		return offboard.Reply{Text: sentence(fmt.Sprintf("%s: %s", name, res.Message)), Cards: []offboard.Card{card}}
 	case offboard.VerbSkip:
-		v, err := r.engine.GetCase(ctx, who, ref.CaseID)
-		if err != nil {
-			return r.failure(err)
-		}
-		t := findTask(v, ref.TaskKey)
-		if t == nil {
-			return offboard.Reply{Ephemeral: true, Text: brokenButton}
-		}
-		return offboard.Reply{Ephemeral: true, Form: SkipForm(ref.CaseID, t.Key, t.Title)}
+		return r.taskForm(ctx, who, ref, func(t *offboard.Task) *offboard.Form { return SkipForm(ref.CaseID, t.Key, t.Title) })
 	case offboard.VerbDeny:
 		question := ""
 		if ref.CaseID != "" {

@@ -55,15 +55,12 @@ func DeviceReturnForm(ref offboard.ActionRef, t *offboard.Task) *offboard.Form {
 }
 
 func (r *Router) clickRecordReturn(ctx context.Context, who offboard.Actor, ref offboard.ActionRef) offboard.Reply {
-	v, err := r.engine.GetCase(ctx, who, ref.CaseID)
-	if err != nil {
-		return r.failure(err)
-	}
-	t := findTask(v, ref.TaskKey)
-	if t == nil || t.Track != offboard.TrackDeviceReturn {
-		return offboard.Reply{Ephemeral: true, Text: brokenButton}
-	}
-	return offboard.Reply{Ephemeral: true, Form: DeviceReturnForm(ref, t)}
+	return r.taskForm(ctx, who, ref, func(t *offboard.Task) *offboard.Form {
+		if t.Track != offboard.TrackDeviceReturn {
+			return nil
+		}
+		return DeviceReturnForm(ref, t)
+	})
 }
 
 // submitDeviceReturn checks the form field by field, then sends
