@@ -335,29 +335,26 @@ func (c *Client) countFactors(ctx context.Context, t *target) (int, string, erro
 
 func (c *Client) resetFactors(ctx context.Context, req connectors.Request) (connectors.Result, error) {
 	return c.clearAll(ctx, req, clearSpec{
-		key: "factors", readNoun: "factors listed (Okta lists those of the highest-priority enrollment policy)", none: "had no factors enrolled",
-		op: "reset factors", done: "reset the Okta factors of %[2]s (%[1]d listed)", count: c.countFactors,
-		// ListFactors shows only the factors of the highest-priority
-		// enrollment policy, so an empty list proves nothing.
-		alwaysWrite: true,
-		write:       func(ctx context.Context, id string) (*okta.Response, error) { return c.sdk.User.ResetFactors(ctx, id) },
+		key: "factors", readNoun: "factors listed (Okta lists those of the highest-priority enrollment policy)",
+		op: "reset factors", done: "reset the Okta factors of %s", count: c.countFactors,
+		write: func(ctx context.Context, id string) (*okta.Response, error) { return c.sdk.User.ResetFactors(ctx, id) },
 	})
 }
 
 // clearSpec describes an action that empties a list on the user (MFA
-// factors, consent grants): count, and if nothing is there it is already
-// done; else one write, count again, verified when the list is empty.
+// factors, consent grants): one write, then the list is read back,
+// verified when it is empty. There is no read before the write: Okta's
+// write clears what is there and is harmless on an empty list, and a
+// count before it would cost a request per exit for evidence only (the
+// factor list shows only the highest-priority enrollment policy's
+// factors anyway).
 type clearSpec struct {
-	key      string // evidence prefix: "factors" → factors_before/_after
+	key      string // evidence prefix: "factors" → factors_after
 	readNoun string // "%d <readNoun>" is the read-back
-	none     string // "Okta user X <none>" when there was nothing
 	op       string // names the write in errors
-	done     string // summary format: count, login
+	done     string // summary format: the user's name
 	count    func(context.Context, *target) (int, string, error)
 	write    func(ctx context.Context, userID string) (*okta.Response, error)
-	// alwaysWrite writes even when the count is 0: the count is evidence
-	// only, because the list may not show everything the write clears.
-	alwaysWrite bool
 }
 
 func (c *Client) clearAll(ctx context.Context, req connectors.Request, spec clearSpec) (connectors.Result, error) {
@@ -365,16 +362,6 @@ func (c *Client) clearAll(ctx context.Context, req connectors.Request, spec clea
 }
 
 func (c *Client) clearAllOf(ctx context.Context, req connectors.Request, spec clearSpec, t *target) (connectors.Result, error) {
-	n, readID, err := spec.count(ctx, t)
-	if err != nil {
-		return connectors.Result{}, err
-	}
-	ev := t.evidence()
-	t.statusAfter(ev)
-	ev[spec.key+"_before"] = strconv.Itoa(n)
-	if n == 0 && !spec.alwaysWrite {
-		return c.alreadyDone(req, t, ev, readID, "0 "+spec.readNoun, fmt.Sprintf("Okta user %s %s", t.name(), spec.none)), nil
-	}
 	reqID, _, err := c.write(ctx, spec.op, func(ctx context.Context) (*okta.Response, error) {
 		return spec.write(ctx, t.id)
 	})
@@ -385,10 +372,12 @@ func (c *Client) clearAllOf(ctx context.Context, req connectors.Request, spec cl
 	if err != nil {
 		return connectors.Result{}, err
 	}
+	ev := t.evidence()
+	t.statusAfter(ev)
 	ev["okta_request_id"] = reqID
 	ev[spec.key+"_after"] = strconv.Itoa(after)
 	ev["read_back"] = strconv.Itoa(after) + " " + spec.readNoun
-	res := connectors.Result{Verified: after == 0, Evidence: ev, Summary: fmt.Sprintf(spec.done, n, t.name())}
+	res := connectors.Result{Verified: after == 0, Evidence: ev, Summary: fmt.Sprintf(spec.done, t.name())}
 	return c.done(req, t, res), nil
 }
 
@@ -412,8 +401,8 @@ func (c *Client) listGrants(ctx context.Context, t *target) (int, string, error)
 
 func (c *Client) revokeGrants(ctx context.Context, req connectors.Request) (connectors.Result, error) {
 	return c.clearAll(ctx, req, clearSpec{
-		key: "grants", readNoun: "consent grants", none: "had no consent grants",
-		op: "revoke grants", done: "revoked %d Okta consent grants of %s", count: c.listGrants,
+		key: "grants", readNoun: "consent grants",
+		op: "revoke grants", done: "revoked the Okta consent grants of %s", count: c.listGrants,
 		write: func(ctx context.Context, id string) (*okta.Response, error) {
 			return c.sdk.User.RevokeUserGrants(ctx, id)
 		},
