@@ -8,6 +8,7 @@ import (
 	"crypto/sha256"
 	"encoding/csv"
 	"flag"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -297,5 +298,51 @@ func TestPack_Write(t *testing.T) {
 	}
 	if normal(page) != string(g) {
 		t.Errorf("OFF-0003 page differs from %s (run with -update after checking the change)", golden)
+	}
+}
+
+// Summary is the one computation of the summary: its rows are index.csv's
+// rows, its figures the summary page's.
+func TestPack_Summary(t *testing.T) {
+	dbPath := filepath.Join(t.TempDir(), "offboard.db")
+	fixture(t, dbPath)
+	o := evidence.Options{From: day1.Add(-9 * time.Hour), To: day1.Add(30 * 24 * time.Hour), Zone: time.UTC, Now: day1.Add(40 * 24 * time.Hour)}
+	files := buildPack(t, dbPath, o)
+	db, err := store.Open(dbPath, store.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	p, err := evidence.Build(context.Background(), db, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := p.Summary()
+	if s.Within != 2 || s.Judged != 3 || s.WithinPercent != "66.7% (2 of 3)" || len(s.Exceptions) != 3 || s.Period != "2026-11-02 to 2026-12-02" {
+		t.Errorf("summary figures: %d of %d, %q, %d exceptions, period %q", s.Within, s.Judged, s.WithinPercent, len(s.Exceptions), s.Period)
+	}
+	if len(s.Reconciled) != 1 || s.Reconciled[0].CaseID != "OFF-0002" || s.Reconciled[0].Source != "reconcile:bamboohr" {
+		t.Errorf("reconciled: %+v", s.Reconciled)
+	}
+	rows, err := csv.NewReader(strings.NewReader(files["index.csv"])).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows)-1 != len(s.Rows) {
+		t.Fatalf("index.csv has %d rows, the summary %d", len(rows)-1, len(s.Rows))
+	}
+	for i, r := range s.Rows {
+		got := []string{string(r.CaseID), r.Name, string(r.Kind), r.TimeToRevocationText, r.SLA.String(), r.Verdict, strings.Join(r.SystemsRevoked, ";")}
+		idx := rows[i+1]
+		want := []string{idx[0], idx[1], idx[3], idx[7], idx[8], idx[10], idx[11]}
+		if strings.Join(got, "|") != strings.Join(want, "|") || fmt.Sprint(r.Exceptions) != idx[12] {
+			t.Errorf("row %d: summary %q, index %q", i, got, want)
+		}
+	}
+	if !strings.Contains(files["summary.html"], s.WithinPercent) || !strings.Contains(files["summary.html"], `<a href="cases/OFF-0002.html">OFF-0002</a> Victor Vance (reconcile:bamboohr): outside`) {
+		t.Error("summary.html does not show the summary's figures")
+	}
+	if evidence.VerdictLabel(evidence.VerdictOutside) != "Outside SLA" || evidence.ExceptionLabel(evidence.ExceptionSkip) != "Skipped" {
+		t.Error("labels")
 	}
 }

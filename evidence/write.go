@@ -54,7 +54,7 @@ func (p *Pack) Write(w io.Writer) error {
 			return err
 		}
 	}
-	if err := p.writePage(z, "summary.html", "summary.html", pageData{Pack: p}); err != nil {
+	if err := p.writePage(z, "summary.html", "summary.html", pageData{Pack: p, Summary: p.Summary()}); err != nil {
 		return err
 	}
 	if err := p.writePage(z, "controls.html", "controls.html", pageData{Pack: p}); err != nil {
@@ -67,8 +67,9 @@ func (p *Pack) Write(w io.Writer) error {
 }
 
 type pageData struct {
-	Pack   *Pack
-	Record *Record
+	Pack    *Pack
+	Record  *Record
+	Summary Summary
 }
 
 func (p *Pack) create(z *zip.Writer, name string) (io.Writer, error) {
@@ -99,22 +100,20 @@ func (p *Pack) writeIndex(z *zip.Writer) error {
 	if err := cw.Write(IndexHeader); err != nil {
 		return fmt.Errorf("evidence: write index: %w", err)
 	}
-	for _, r := range p.Records {
-		c := r.Case
-		effective := ""
-		if !c.EffectiveAt.IsZero() {
-			effective = c.EffectiveAt.UTC().Format(time.RFC3339)
+	for _, r := range p.Summary().Rows {
+		effective, revoked, deadline := "", "", ""
+		if !r.EffectiveAt.IsZero() {
+			effective = r.EffectiveAt.UTC().Format(time.RFC3339)
 		}
-		revoked, deadline := "", ""
-		if c.RevokedAt != nil {
-			revoked = c.RevokedAt.UTC().Format(time.RFC3339)
+		if r.RevokedAt != nil {
+			revoked = r.RevokedAt.UTC().Format(time.RFC3339)
 		}
 		if r.Deadline != nil {
 			deadline = r.Deadline.UTC().Format(time.RFC3339)
 		}
-		row := []string{string(c.ID), c.Employee.Name, c.Employee.Email, string(c.Kind), effective,
-			c.NoticeAt.UTC().Format(time.RFC3339), revoked, r.TimeToRevoc, r.SLA.String(), deadline, r.Verdict,
-			strings.Join(r.Revoked(), ";"), strconv.Itoa(len(r.Exceptions))}
+		row := []string{string(r.CaseID), r.Name, r.Email, string(r.Kind), effective,
+			r.NoticeAt.UTC().Format(time.RFC3339), revoked, r.TimeToRevocationText, r.SLA.String(), deadline, r.Verdict,
+			strings.Join(r.SystemsRevoked, ";"), strconv.Itoa(r.Exceptions)}
 		for i := range row {
 			row[i] = offboard.CSVSafe(row[i])
 		}

@@ -33,7 +33,7 @@ func (a *app) banner() string {
 var (
 	consolePatterns   = []string{"GET /console", "GET /console/", "POST /console/"}
 	dashboardPatterns = []string{"GET /{$}", "GET /cases/{id}", "GET /analytics", "GET /audit", "GET /audit.json",
-		"GET /audit.csv", "POST /audit/verify", "GET /evidence.zip", "GET /static/"}
+		"GET /audit.csv", "POST /audit/verify", "GET /evidence", "GET /evidence.zip", "GET /static/"}
 )
 
 // consoleNeeds names what the console and dashboard need outside demo

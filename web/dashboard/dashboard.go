@@ -109,7 +109,7 @@ func New(o Options) (http.Handler, error) {
 		"humanize": offboard.Humanize,
 		"dept":     func(d offboard.Department) string { return s.o.Departments.Label(d) },
 	}
-	for _, p := range []string{"index", "case", "analytics", "audit", "error"} {
+	for _, p := range []string{"index", "case", "analytics", "audit", "evidence", "error"} {
 		t, err := template.New(p).Funcs(funcs).ParseFS(assets, "templates/layout.html", "templates/"+p+".html")
 		if err != nil {
 			return nil, fmt.Errorf("dashboard: templates: %w", err)
@@ -131,6 +131,7 @@ func New(o Options) (http.Handler, error) {
 	mux.HandleFunc("GET /audit.csv", s.auditExport("csv"))
 	mux.HandleFunc("POST /audit/verify", s.verify)
 	mux.HandleFunc("GET /evidence.zip", s.evidence)
+	mux.HandleFunc("GET /evidence", s.evidencePage)
 	mux.HandleFunc("GET /static/style.css", s.style)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, http.StatusNotFound, "There is no page at this address.")
@@ -169,11 +170,14 @@ type page struct {
 	// Who is the signed-in person's name ("" without sign-in).
 	Who     string
 	SignOut string
+	// Evidence shows the Evidence link to those who may use the page.
+	Evidence bool
 }
 
 func (s *server) render(w http.ResponseWriter, r *http.Request, status int, name, title string, data any) {
 	var buf bytes.Buffer
 	p := page{Title: title, Nav: name, Now: s.o.Clock.Now(), Banner: s.o.Banner, Data: data}
+	p.Evidence = s.o.Evidence != nil && mayDownloadEvidence(viewerOf(r.Context()))
 	if s.o.ViewerOf != nil {
 		if v := viewerOf(r.Context()); v.Kind != "" {
 			p.Who, p.SignOut = cmp.Or(v.Email, v.Name, v.ID), s.o.SignOutURL

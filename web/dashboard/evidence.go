@@ -8,12 +8,15 @@ import (
 	"time"
 
 	"github.com/offboard-dev/offboard"
+	"github.com/offboard-dev/offboard/evidence"
 )
 
 // EvidencePack is a built evidence pack (evidence.Pack): Write streams it
-// as a zip.
+// as a zip, Summary gives the figures and rows the Evidence page shows
+// (the same ones index.csv holds).
 type EvidencePack interface {
 	Write(w io.Writer) error
+	Summary() evidence.Summary
 }
 
 // EvidenceFunc builds the evidence pack of the leavers whose case clock
@@ -39,22 +42,9 @@ func (s *server) evidence(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, http.StatusForbidden, "The evidence pack is for admins and Security: it names every leaver.")
 		return
 	}
-	q := r.URL.Query()
-	loc := s.o.Location
-	from, errFrom := time.ParseInLocation("2006-01-02", strings.TrimSpace(q.Get("from")), loc)
-	to, errTo := time.ParseInLocation("2006-01-02", strings.TrimSpace(q.Get("to")), loc)
-	if errFrom != nil || errTo != nil || to.Before(from) {
-		s.o.Logger.WarnContext(r.Context(), "dashboard: evidence period refused", "viewer", viewer.String(), "from", q.Get("from"), "to", q.Get("to"))
-	}
-	switch {
-	case errFrom != nil:
-		s.fail(w, r, http.StatusBadRequest, "Bad value for from: pick a date like 2026-11-01.")
-		return
-	case errTo != nil:
-		s.fail(w, r, http.StatusBadRequest, "Bad value for to: pick a date like 2026-11-30.")
-		return
-	case to.Before(from):
-		s.fail(w, r, http.StatusUnprocessableEntity, "The period ends before it starts: to must be on or after from.")
+	from, to, status, msg := s.evidencePeriod(r, false)
+	if status != 0 {
+		s.fail(w, r, status, msg)
 		return
 	}
 	pack, err := s.o.Evidence(r.Context(), from, to.AddDate(0, 0, 1))
@@ -72,4 +62,36 @@ func (s *server) evidence(w http.ResponseWriter, r *http.Request) {
 		// The status is sent; a cut-off download is all we can show.
 		s.o.Logger.ErrorContext(r.Context(), "dashboard: evidence pack", "err", err)
 	}
+}
+
+// evidencePeriod reads the from and to dates (to inclusive) in the
+// company's zone. A bad date is 400 naming the field, a reversed period
+// 422; both are warned in the log. With defaults, an empty field means
+// the last 90 days up to today.
+func (s *server) evidencePeriod(r *http.Request, defaults bool) (from, to time.Time, status int, msg string) {
+	q := r.URL.Query()
+	loc := s.o.Location
+	now := s.o.Clock.Now().In(loc)
+	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, loc)
+	parse := func(name string, def time.Time) (time.Time, error) {
+		v := strings.TrimSpace(q.Get(name))
+		if v == "" && defaults {
+			return def, nil
+		}
+		return time.ParseInLocation("2006-01-02", v, loc)
+	}
+	from, errFrom := parse("from", today.AddDate(0, 0, -evidenceDefaultDays))
+	to, errTo := parse("to", today)
+	if errFrom != nil || errTo != nil || to.Before(from) {
+		s.o.Logger.WarnContext(r.Context(), "dashboard: evidence period refused", "viewer", viewerOf(r.Context()).String(), "from", q.Get("from"), "to", q.Get("to"))
+	}
+	switch {
+	case errFrom != nil:
+		return from, to, http.StatusBadRequest, "Bad value for from: pick a date like 2026-11-01."
+	case errTo != nil:
+		return from, to, http.StatusBadRequest, "Bad value for to: pick a date like 2026-11-30."
+	case to.Before(from):
+		return from, to, http.StatusUnprocessableEntity, "The period ends before it starts: to must be on or after from."
+	}
+	return from, to, 0, ""
 }
