@@ -21,7 +21,7 @@ func revealButton(c *offboard.Case, t *offboard.Task, depts offboard.Departments
 	}
 	label := "Show the secret"
 	if t.Secrets.HasDevicePIN() {
-		label = "Show lock PIN"
+		label = "Show " + pinWord(t)
 	}
 	return offboard.Button{Label: label,
 		Action: offboard.ActionRef{Verb: offboard.VerbRevealSecret, CaseID: c.ID, TaskKey: t.Key}}, true
@@ -37,7 +37,7 @@ func secretField(t *offboard.Task, depts offboard.Departments) offboard.Field {
 	}
 	who := depts.Label(t.Department)
 	if pins == len(t.Secrets) {
-		return offboard.Field{Label: "Lock PIN", Value: fmt.Sprintf("set for %s; only %s can show it", counted(pins, "device"), who)}
+		return offboard.Field{Label: strings.ToUpper(pinWord(t)[:1]) + pinWord(t)[1:], Value: fmt.Sprintf("set for %s; only %s can show it", counted(pins, "device"), who)}
 	}
 	return offboard.Field{Label: "Secrets", Value: fmt.Sprintf("%s set; only %s can show them", counted(len(t.Secrets), "secret"), who)}
 }
@@ -63,14 +63,18 @@ func (r *Router) clickRevealSecret(ctx context.Context, who offboard.Actor, ref 
 	}
 	lines := []string{fmt.Sprintf("“%s” for %s — only you see this, and offboard has noted that you looked:",
 		title, v.Case.Employee.DisplayName())}
+	word := "lock PIN"
+	if t := findTask(v, ref.TaskKey); t != nil {
+		word = pinWord(t)
+	}
 	for _, name := range res.Secrets.Names() {
 		value := res.Secrets[name]
 		id, isPIN := strings.CutPrefix(name, offboard.SecretDevicePIN)
 		switch d, known := devices[id]; {
 		case isPIN && known:
-			lines = append(lines, fmt.Sprintf("• %s · serial %s — lock PIN %s", orDash(d.Model, "device "+id), orDash(d.Serial, "unknown"), value))
+			lines = append(lines, fmt.Sprintf("• %s · serial %s — %s %s", orDash(d.Model, "device "+id), orDash(d.Serial, "unknown"), word, value))
 		case isPIN:
-			lines = append(lines, fmt.Sprintf("• device %s — lock PIN %s", id, value))
+			lines = append(lines, fmt.Sprintf("• device %s — %s %s", id, word, value))
 		default:
 			lines = append(lines, fmt.Sprintf("• %s: %s", name, value))
 		}
@@ -84,4 +88,13 @@ func counted(n int, noun string) string {
 		return "1 " + noun
 	}
 	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// pinWord names a task's device PIN for people, in a sentence: what
+// unlocks the device after an erase (a wipe's) or after a lock.
+func pinWord(t *offboard.Task) string {
+	if _, verb, _ := strings.Cut(t.Action, "."); verb == "wipe" {
+		return "erase PIN"
+	}
+	return "lock PIN"
 }

@@ -102,6 +102,9 @@ func (d *decision) requestApproval(c offboard.RequestApproval) (*offboard.Result
 	if err := checkRoleApprovalParams(t, params); err != nil {
 		return nil, err
 	}
+	if err := d.checkDeviceParam(cs, t, params["device_id"]); err != nil {
+		return nil, err
+	}
 	approver := strings.ToLower(strings.TrimSpace(c.Approver))
 	if role, _ := offboard.ApprovalRule(t.Approval); role != "" && approver != "" && t.Approval != offboard.ApproverManagerFinance {
 		return nil, offboard.Errorf(offboard.EINVALID, "%q is approved by people of %s, not by one person named", t.Title, d.roleWords(role))
@@ -379,4 +382,34 @@ func paramWords(k string) string {
 		return "receiver"
 	}
 	return strings.ReplaceAll(k, "_", " ")
+}
+
+// checkDeviceParam refuses, when the approval is asked, a device_id that
+// is none of the person's devices in the task's system's newest device
+// read (by id or serial): two people must not approve a wipe the
+// connector would refuse only when it runs. Without a read yet it is
+// left to the connector.
+func (d *decision) checkDeviceParam(cs *offboard.Case, t *offboard.Task, deviceID string) error {
+	deviceID = strings.TrimSpace(deviceID)
+	if deviceID == "" {
+		return nil
+	}
+	tasks, err := d.tx.Tasks(cs.ID)
+	if err != nil {
+		return err
+	}
+	system := offboard.ActionSystem(t.Action)
+	for _, snap := range offboard.LatestDevices(tasks) {
+		if snap.System != system {
+			continue
+		}
+		for _, dev := range snap.Devices {
+			if dev.ID == deviceID || (dev.Serial != "" && strings.EqualFold(dev.Serial, deviceID)) {
+				return nil
+			}
+		}
+		return offboard.Errorf(offboard.EINVALID, "device_id %q is none of %s's devices in %s (read %s); pick one from the IT card",
+			deviceID, cs.Employee.DisplayName(), snap.Label, snap.ReadAt.Format("2006-01-02 15:04"))
+	}
+	return nil
 }

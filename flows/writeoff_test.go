@@ -313,3 +313,22 @@ func TestGetCase_DeciderSeesConfidentialCase(t *testing.T) {
 		t.Fatalf("Finance still sees the case once the write-off is decided: %v", err)
 	}
 }
+
+// TestRequestApproval_WipeOfAnUnknownDevice: once the person's devices
+// were read, a wipe naming a device that is none of them is refused when
+// it is asked, before two people approve what the connector would refuse;
+// the serial the card shows is accepted as well as the id.
+func TestRequestApproval_WipeOfAnUnknownDevice(t *testing.T) {
+	h := newHarness(t, withWriteOff)
+	cs := openWithLaptop(h, manager.Email)
+	ask := func(dev string) offboard.RequestApproval {
+		return offboard.RequestApproval{By: it, CaseID: cs.ID, TaskKey: "fakemdm_wipe",
+			Params: map[string]string{"device_id": dev, "keep_enrollment": "false", "keep_user_data": "false"}}
+	}
+	h.refuse(ask("someone-elses-mac"), offboard.EINVALID, "none of Jane Doe's devices")
+	h.apply(ask("c02woff"))
+	if a := h.approvalFor(cs.ID, "fakemdm_wipe", offboard.ApprovalPending); a.Params["device_id"] != "c02woff" {
+		t.Fatalf("approval params %v", a.Params)
+	}
+	h.apply(ask("d1"))
+}
