@@ -95,9 +95,11 @@ func (a *app) startAnchor() (stop func()) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
+	// The start checkpoint is taken before serve accepts work, so it is
+	// the chain as the last run left it, never a race with new events.
+	a.checkpointer.TryCheckpoint(ctx, "start")
 	go func() {
 		defer close(done)
-		a.checkpointer.TryCheckpoint(ctx, "start")
 		a.checkpointer.Run(ctx)
 	}()
 	var once sync.Once

@@ -75,6 +75,10 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 	}
 	a.web.Listening(ln.Addr().String())
 	a.doctorAtStart(ctx)
+	// The chain is anchored as found before anything can add to it (a
+	// crash may have left events after the last checkpoint).
+	stopAnchor := a.startAnchor()
+	defer stopAnchor()
 	httpErr := make(chan error, 1)
 	go func() { httpErr <- srv.Serve(ln) }()
 	a.log.Info("listening", "url", "http://"+ln.Addr().String(), "health", "http://"+ln.Addr().String()+"/healthz")
@@ -93,8 +97,6 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 	} else {
 		close(backupsDone)
 	}
-	stopAnchor := a.startAnchor()
-	defer stopAnchor()
 	platCtx, stopPlatforms := context.WithCancel(context.Background())
 	defer stopPlatforms()
 	platformDone := make(chan error, 1)
