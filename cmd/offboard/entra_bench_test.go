@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -33,24 +32,10 @@ func BenchmarkEntraExit(b *testing.B) {
 		cfg := writeConfig(b, b.TempDir(), entraSecretYAML(fake.URL))
 		app := startApp(b, cfg, wireOptions{})
 		b.ResetTimer()
-		var lat []time.Duration
-		for i := range exits {
-			began := time.Now()
-			body := fmt.Sprintf(`{"employee":{"email":"p%d@example.com"},"kind":"involuntary"}`, i)
-			if r := call(b, "POST", app.url+"/api/v1/cases", hrToken, body); r.status != 201 {
-				b.Fatalf("create %d: %d %s", i, r.status, r.body)
-			}
-			for {
-				if u, _ := fake.User(ids[i]); !u.AccountEnabled {
-					break
-				}
-				if time.Since(began) > 10*time.Second {
-					b.Fatalf("exit %d: not disabled after 10s", i)
-				}
-				time.Sleep(100 * time.Microsecond)
-			}
-			lat = append(lat, time.Since(began))
-		}
+		lat := timeExits(b, app, exits, "disabled", func(i int) (time.Time, bool) {
+			u, _ := fake.User(ids[i])
+			return time.Time{}, !u.AccountEnabled
+		})
 		// Wait until every exit's four revocations are done, then count.
 		eventually(b, "every revocation done", func() bool {
 			for _, id := range ids {
@@ -77,9 +62,7 @@ func BenchmarkEntraExit(b *testing.B) {
 				ops++
 			}
 		}
-		slices.Sort(lat)
-		b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "ms-p50-disabled")
-		b.ReportMetric(float64(lat[(len(lat)*99)/100].Microseconds())/1000, "ms-p99-disabled")
+		reportLatency(b, lat, "disabled")
 		b.ReportMetric(float64(graph)/float64(exits), "graph-requests/exit")
 		b.ReportMetric(float64(ops)/float64(exits), "graph-operations/exit")
 		b.ReportMetric(float64(fake.TokensIssued()), "tokens")

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"slices"
 	"testing"
 	"time"
 
@@ -31,24 +30,10 @@ func BenchmarkGoogleExit(b *testing.B) {
 		cfg := writeConfig(b, dir, googleSectionYAML(b, dir, fake))
 		app := startApp(b, cfg, wireOptions{})
 		b.ResetTimer()
-		var lat []time.Duration
-		for i := range exits {
-			began := time.Now()
-			body := fmt.Sprintf(`{"employee":{"email":"p%d@example.com"},"kind":"involuntary"}`, i)
-			if r := call(b, "POST", app.url+"/api/v1/cases", hrToken, body); r.status != 201 {
-				b.Fatalf("create %d: %d %s", i, r.status, r.body)
-			}
-			for {
-				if u, _ := fake.User(ids[i]); u.SignOuts > 0 {
-					break
-				}
-				if time.Since(began) > 10*time.Second {
-					b.Fatalf("exit %d: not signed out after 10s", i)
-				}
-				time.Sleep(100 * time.Microsecond)
-			}
-			lat = append(lat, time.Since(began))
-		}
+		lat := timeExits(b, app, exits, "signed out", func(i int) (time.Time, bool) {
+			u, _ := fake.User(ids[i])
+			return time.Time{}, u.SignOuts > 0
+		})
 		eventually(b, "every revocation done", func() bool {
 			for _, id := range ids {
 				u, _ := fake.User(id)
@@ -61,9 +46,7 @@ func BenchmarkGoogleExit(b *testing.B) {
 		b.StopTimer()
 		api := fake.APIRequests()
 		tokens := len(fake.Requests()) - api
-		slices.Sort(lat)
-		b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "ms-p50-signed-out")
-		b.ReportMetric(float64(lat[(len(lat)*99)/100].Microseconds())/1000, "ms-p99-signed-out")
+		reportLatency(b, lat, "signed-out")
 		b.ReportMetric(float64(api)/float64(exits), "google-requests/exit")
 		b.ReportMetric(float64(tokens), "token-requests")
 		app.stop()
