@@ -19,6 +19,9 @@ const (
 	RoleSecurity Role = "security"
 	RoleLegal    Role = "legal"
 	RoleAdmin    Role = "admin"
+	// RoleAuditor reads every case, the audit chain and the evidence
+	// pack, and does nothing else: an external auditor's seat.
+	RoleAuditor Role = "auditor"
 	// RoleSystem is held by offboard itself (workers, scheduler) and by
 	// verified intake such as HRIS webhooks.
 	RoleSystem Role = "system"
@@ -26,7 +29,7 @@ const (
 
 // ConfigurableRoles are the roles that config may assign to people.
 func ConfigurableRoles() []Role {
-	return []Role{RoleHR, RoleIT, RoleFinance, RoleSecurity, RoleLegal, RoleAdmin}
+	return []Role{RoleHR, RoleIT, RoleFinance, RoleSecurity, RoleLegal, RoleAdmin, RoleAuditor}
 }
 
 // Valid reports whether r is a role config may assign.

@@ -64,11 +64,11 @@ func CanRequestApproval(actor Actor, c *Case, t *Task, depts Departments) error 
 }
 
 // CanViewCase decides whether actor may see case c: HR, IT, Security,
-// Legal, admins and offboard itself see every case; the manager sees
+// Legal, auditors, admins and offboard itself see every case; the manager sees
 // their report's case; Finance and the members of any department config
 // adds see the cases that are not confidential; anyone else sees nothing.
 func CanViewCase(actor Actor, c *Case) error {
-	if actor.Has(RoleHR) || actor.Has(RoleIT) || actor.Has(RoleSecurity) || actor.Has(RoleLegal) || actor.IsAdmin() || actor.Has(RoleSystem) {
+	if actor.Has(RoleHR) || actor.Has(RoleIT) || actor.Has(RoleSecurity) || actor.Has(RoleLegal) || actor.Has(RoleAuditor) || actor.IsAdmin() || actor.Has(RoleSystem) {
 		return nil
 	}
 	if actor.SamePerson(c.Employee.ManagerEmail) {

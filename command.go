@@ -156,6 +156,20 @@ type RevealSecrets struct {
 	TaskKey string
 }
 
+// RecordReconciliation records one reconciliation run in the audit chain,
+// clean or not, so evidence can tell "ran and found nothing" from "never
+// ran". Only offboard itself sends it. It holds counts, never names or
+// emails: problems are counted, their texts stay in the log.
+type RecordReconciliation struct {
+	By Actor
+	// HR and Identity are the systems compared, by label ("BambooHR", "Okta").
+	HR, Identity string
+	// The run's figures (runner.Report).
+	Terminated, Checked, StillActive, Opened, Flagged, Problems int
+	// Failed says why the HR system could not be read; nothing was checked.
+	Failed string
+}
+
 // How soon an action in progress is checked again: CheckAfter, or
 // DefaultCheckAfter when it is not set, and never later than
 // MaxCheckAfter, so a connector's odd answer cannot park a task for days.
@@ -215,6 +229,9 @@ func (c RecordRoom) Actor() Actor         { return c.By }
 func (c RevokeNow) Actor() Actor          { return c.By }
 func (c RecordDeviceReturn) Actor() Actor { return c.By }
 func (c RevealSecrets) Actor() Actor      { return c.By }
+func (c RecordReconciliation) Actor() Actor {
+	return c.By
+}
 
 func (OpenCase) Name() string           { return "open_case" }
 func (CancelCase) Name() string         { return "cancel_case" }
@@ -230,6 +247,9 @@ func (RecordRoom) Name() string         { return "record_room" }
 func (RevokeNow) Name() string          { return "revoke_now" }
 func (RecordDeviceReturn) Name() string { return "record_device_return" }
 func (RevealSecrets) Name() string      { return "reveal_secrets" }
+func (RecordReconciliation) Name() string {
+	return "record_reconciliation"
+}
 
 // Result is what a command did.
 type Result struct {

@@ -64,3 +64,7 @@ type Reconciliation interface {
 // Ref names the finding's employee for problems and logs: by HR id,
 // never by email ("BambooHR employee 4242").
 func (f ReconcileFinding) Ref() string { return f.HR.Label + " employee " + f.Termination.EmployeeID }
+
+// ActionReconcileRan is the audit action of one reconciliation run
+// (RecordReconciliation).
+const ActionReconcileRan = "reconcile.ran"

@@ -156,7 +156,7 @@ func (c *Config) validateDepartments(v *validator) {
 		case !offboard.ValidDepartmentName(string(d)):
 			v.add(p, "department key %q: want lowercase letters, digits and _ (starting with a letter), as playbooks name it", d)
 			continue
-		case offboard.Role(d) == offboard.RoleSystem || offboard.Role(d) == offboard.RoleAdmin:
+		case offboard.Role(d) == offboard.RoleSystem || offboard.Role(d) == offboard.RoleAdmin || offboard.Role(d) == offboard.RoleAuditor:
 			v.add(p, "%q is a role, not a department; name the department otherwise", d)
 			continue
 		}
@@ -175,7 +175,8 @@ func (c *Config) validateDepartments(v *validator) {
 		}
 		switch r := s.Role; {
 		case r == "":
-		case r == offboard.RoleSystem || r == offboard.RoleAdmin:
+		case r == offboard.RoleSystem || r == offboard.RoleAdmin || r == offboard.RoleAuditor:
+			// An auditor only reads; a department's role works tasks.
 			v.add(p+".role", "%q cannot work a department's tasks; name a role of its own (default %q)", r, d)
 		case !offboard.ValidDepartmentName(string(r)):
 			v.add(p+".role", "role %q: want lowercase letters, digits and _ (starting with a letter)", r)

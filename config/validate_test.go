@@ -128,7 +128,7 @@ departments:
   people: {label: hr}
 `, []string{
 			`config.yaml:2: roles.hr[1]: want an email address (or a Teams user's AAD object id), got "not an email"`,
-			`config.yaml:3: roles.admn: unknown role "admn"; want one of hr, it, finance, security, legal, admin, people — did you mean "admin"?`,
+			`config.yaml:3: roles.admn: unknown role "admn"; want one of hr, it, finance, security, legal, admin, auditor, people — did you mean "admin"?`,
 			`config.yaml:5: departments.it.lead: want an email address, got "ivan"`,
 			`config.yaml:6: departments["Legal Team"]: department key "Legal Team": want lowercase letters, digits and _ (starting with a letter), as playbooks name it`,
 			`config.yaml:7: departments.facilities.role: "admin" cannot work a department's tasks; name a role of its own (default "facilities")`,
@@ -318,7 +318,7 @@ func TestConfig_Validate_InCode(t *testing.T) {
 	if !ok {
 		t.Fatalf("Validate() = %v, want *ValidationError", err)
 	}
-	want := "company.time_zone: unknown time zone \"Bad/Zone\"; want an IANA name such as \"Europe/Berlin\"\napi.tokens[0].role: unknown role \"root\"; want one of hr, it, finance, security, legal, admin"
+	want := "company.time_zone: unknown time zone \"Bad/Zone\"; want an IANA name such as \"Europe/Berlin\"\napi.tokens[0].role: unknown role \"root\"; want one of hr, it, finance, security, legal, admin, auditor"
 	if ve.Error() != want {
 		t.Errorf("Error() =\n%s\nwant\n%s", ve.Error(), want)
 	}

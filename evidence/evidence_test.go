@@ -117,6 +117,18 @@ func fixture(t *testing.T, path string) {
 			}); err != nil {
 			return err
 		}
+		// Two reconciliation runs: one found Victor, one could not read HR.
+		rec := offboard.System("reconcile:bamboohr")
+		for _, e := range []*offboard.AuditEvent{
+			{Action: offboard.ActionReconcileRan, Actor: rec, Outcome: offboard.OutcomeOK, Time: n2.Add(time.Hour), Detail: "Compared 3 terminations",
+				Evidence: map[string]string{"hr": "BambooHR", "identity": "Okta", "terminated": "3", "checked": "3", "still_active": "1", "opened": "1", "flagged": "0", "problems": "0"}},
+			{Action: offboard.ActionReconcileRan, Actor: rec, Outcome: offboard.OutcomeFailed, Time: n2.Add(2 * time.Hour), Detail: "Could not read terminations from BambooHR",
+				Evidence: map[string]string{"hr": "BambooHR", "identity": "Okta", "terminated": "0", "checked": "0", "still_active": "0", "opened": "0", "flagged": "0", "problems": "0"}},
+		} {
+			if err := tx.AppendAudit(e); err != nil {
+				return err
+			}
+		}
 		return nil
 	})
 	if err != nil {
@@ -268,8 +280,13 @@ func TestPack_Write(t *testing.T) {
 			t.Errorf("summary lacks %q", s)
 		}
 	}
-	if strings.Contains(sum, "not run in this period") {
-		t.Error("summary says reconciliation did not run, with a finding in the period")
+	for _, s := range []string{"(BambooHR → Okta) <b>2</b> times", "<b>1</b> of those runs could not read HR", "found 1 people still active (opening 1 cases"} {
+		if !strings.Contains(sum, s) {
+			t.Errorf("summary lacks the reconciliation runs: %q", s)
+		}
+	}
+	if strings.Contains(sum, "No reconciliation run is recorded") {
+		t.Error("summary says reconciliation did not run, with runs in the period")
 	}
 	ctl := files["controls.html"]
 	for _, s := range []string{"Termination procedures", "Access rights", "Responsibilities after termination or change of employment", evidence.TitleNotConfirmed, "8.2.5", "CC6.3"} {
@@ -280,7 +297,7 @@ func TestPack_Write(t *testing.T) {
 
 	// One named leaver: only that one, and no reconciliation finding.
 	one := buildPack(t, dbPath, evidence.Options{From: day1.Add(-9 * time.Hour), To: day1.Add(30 * 24 * time.Hour), Cases: []offboard.CaseID{"OFF-0001"}, Now: day1})
-	if _, ok := one["cases/OFF-0002.html"]; ok || strings.Count(one["index.csv"], "\n") != 2 || !strings.Contains(one["summary.html"], "not run in this period") {
+	if _, ok := one["cases/OFF-0002.html"]; ok || strings.Count(one["index.csv"], "\n") != 2 || !strings.Contains(one["summary.html"], "no case in this period was opened by reconciliation") {
 		t.Errorf("pack of OFF-0001 alone: %d files, index %q", len(one), one["index.csv"])
 	}
 

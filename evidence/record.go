@@ -147,6 +147,8 @@ type Pack struct {
 	// Reconciled are leavers found terminated in HR but still active
 	// (cases reconciliation opened) in the period.
 	Reconciled []*Record
+	// Runs are the reconciliation runs recorded in the period.
+	Runs ReconcileRuns
 }
 
 // Build reads the leavers and their evidence.
@@ -169,6 +171,9 @@ func Build(ctx context.Context, src Source, o Options) (*Pack, error) {
 		return nil, err
 	}
 	p := &Pack{Options: o, Generated: o.Now}
+	if p.Runs, err = readReconcileRuns(ctx, src, o); err != nil {
+		return nil, err
+	}
 	for _, r := range recs {
 		err := src.AuditEvents(ctx, offboard.AuditFilter{CaseID: r.Case.ID}, func(e *offboard.AuditEvent) error {
 			ev := *e

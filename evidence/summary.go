@@ -45,12 +45,13 @@ type Summary struct {
 	Rows           []Row
 	Exceptions     []Exception
 	Reconciled     []Row
+	Runs           ReconcileRuns
 }
 
 // Summary computes the summary rows and figures once, for the index,
 // the summary page and the dashboard.
 func (p *Pack) Summary() Summary {
-	s := Summary{From: p.Options.From, To: p.Options.To, Period: p.Period(), Exceptions: p.Exceptions()}
+	s := Summary{From: p.Options.From, To: p.Options.To, Period: p.Period(), Exceptions: p.Exceptions(), Runs: p.Runs}
 	s.Within, s.Judged = p.Within()
 	s.WithinPercent = p.WithinPercent()
 	for _, r := range p.Records {

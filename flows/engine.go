@@ -353,6 +353,8 @@ func (d *decision) apply(cmd offboard.Command) (*offboard.Result, error) {
 		return d.recordDeviceReturn(c)
 	case offboard.RevealSecrets:
 		return d.revealSecrets(c)
+	case offboard.RecordReconciliation:
+		return d.recordReconciliation(c)
 	}
 	return nil, offboard.Errorf(offboard.EINVALID, "unknown command %T", cmd)
 }

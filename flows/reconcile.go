@@ -2,6 +2,7 @@ package flows
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -75,4 +76,35 @@ func ReconcileTermination(f offboard.ReconcileFinding) offboard.ReconcileDecisio
 		DedupeKey: offboard.HRDedupeKey(f.HR.Name, t.EmployeeID, keyDate),
 		Notes:     strings.Join(notes, "\n"),
 	}}
+}
+
+// recordReconciliation appends one "reconcile.ran" event: the run's
+// figures, outcome failed when the HR system could not be read. Clean runs
+// are recorded too; they are what lets an auditor see the check ran.
+func (d *decision) recordReconciliation(c offboard.RecordReconciliation) (*offboard.Result, error) {
+	if !d.actor.Has(offboard.RoleSystem) {
+		return nil, offboard.Errorf(offboard.EFORBIDDEN, "only offboard's reconciliation records its runs")
+	}
+	if c.HR == "" || c.Identity == "" {
+		return nil, offboard.Errorf(offboard.EINVALID, "a reconciliation run names the HR and identity systems it compared")
+	}
+	outcome := offboard.OutcomeOK
+	var detail string
+	if c.Failed != "" {
+		outcome = offboard.OutcomeFailed
+		detail = fmt.Sprintf("Could not read terminations from %s, so nothing was checked: %s", c.HR, c.Failed)
+	} else {
+		detail = fmt.Sprintf("Compared %d terminations in %s with %s: %d still active, %d cases opened, %d flagged, %d problems",
+			c.Terminated, c.HR, c.Identity, c.StillActive, c.Opened, c.Flagged, c.Problems)
+	}
+	ev := map[string]string{
+		"hr": c.HR, "identity": c.Identity,
+		"terminated": strconv.Itoa(c.Terminated), "checked": strconv.Itoa(c.Checked),
+		"still_active": strconv.Itoa(c.StillActive), "opened": strconv.Itoa(c.Opened),
+		"flagged": strconv.Itoa(c.Flagged), "problems": strconv.Itoa(c.Problems),
+	}
+	if err := d.audit("", offboard.ActionReconcileRan, "", outcome, detail, ev); err != nil {
+		return nil, err
+	}
+	return &offboard.Result{}, nil
 }

@@ -213,7 +213,7 @@ func (m *Model) scope(ctx context.Context, who offboard.Actor) (string, bool) {
 		return false
 	}
 	switch {
-	case has(offboard.RoleHR) || has(offboard.RoleIT) || has(offboard.RoleSecurity) || has(offboard.RoleLegal) || has(offboard.RoleAdmin) || has(offboard.RoleSystem):
+	case has(offboard.RoleHR) || has(offboard.RoleIT) || has(offboard.RoleSecurity) || has(offboard.RoleLegal) || has(offboard.RoleAuditor) || has(offboard.RoleAdmin) || has(offboard.RoleSystem):
 		return "every case", true
 	case len(roles) > 0: // Finance, or a department config added
 		return "the cases that are not confidential, and the cases of people who report to them", true

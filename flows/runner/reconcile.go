@@ -97,6 +97,7 @@ func (r *Reconciler) Run(ctx context.Context) (Report, error) {
 	terms, err := r.hr.Terminated(ctx, now.Add(-r.lookback))
 	if err != nil {
 		r.log.Error("reconcile: could not list terminations", "source", r.source, "err", err)
+		r.record(ctx, len(terms), rep, offboard.ErrorMessage(err))
 		return rep, fmt.Errorf("reconcile: list terminations: %w", err)
 	}
 	today := now.In(r.loc).Format(time.DateOnly)
@@ -117,7 +118,22 @@ func (r *Reconciler) Run(ctx context.Context) (Report, error) {
 	for _, p := range rep.Problems {
 		r.log.Warn("reconcile: problem", "source", r.source, "problem", p)
 	}
+	r.record(ctx, len(terms), rep, "")
 	return rep, nil
+}
+
+// record puts the run in the audit chain, clean runs included, so the
+// evidence pack can say when the diff ran and what it found. A run that
+// cannot be recorded is logged; the cases it opened stand either way.
+func (r *Reconciler) record(ctx context.Context, terminated int, rep Report, failed string) {
+	_, err := r.engine.Apply(ctx, offboard.RecordReconciliation{
+		By: offboard.System(r.source), HR: r.system.Label, Identity: r.idp.IdentityLabel(),
+		Terminated: terminated, Checked: rep.Checked, StillActive: rep.StillActive,
+		Opened: rep.Opened, Flagged: rep.Flagged, Problems: len(rep.Problems), Failed: failed,
+	})
+	if err != nil {
+		r.log.Error("reconcile: could not record the run in the audit log", "source", r.source, "err", err)
+	}
 }
 
 // one checks one termination; true means a case was opened or changed.

@@ -228,3 +228,61 @@ func TestReconcile_FutureTerminationIsNotChecked(t *testing.T) {
 		t.Fatalf("report %+v", rep)
 	}
 }
+
+// failingHR cannot list terminations.
+type failingHR struct{ fakeHR }
+
+func (f *failingHR) Terminated(context.Context, time.Time) ([]offboard.Termination, error) {
+	return nil, offboard.Errorf(offboard.EUNAVAILABLE, "BambooHR answered 503")
+}
+
+// Every run is in the audit chain, a clean one too, with its figures and
+// no email; a run that could not read HR is recorded as failed.
+func TestReconcile_RunsAreRecorded(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	idp := &fakeIdP{status: map[string]string{"jane@example.com": "SUSPENDED"}}
+	run(t, newReconciler(t, e, &fakeHR{terms: []offboard.Termination{jane(offboard.Involuntary, "2026-02-27")}}, idp))
+	if _, err := newReconciler(t, e, &failingHR{}, idp).Run(context.Background()); err == nil {
+		t.Fatal("a run that could not read HR reported no error")
+	}
+	var runs []offboard.AuditEvent
+	err := e.db.AuditEvents(context.Background(), offboard.AuditFilter{}, func(ev *offboard.AuditEvent) error {
+		if ev.Action == offboard.ActionReconcileRan {
+			runs = append(runs, *ev)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(runs) != 2 {
+		t.Fatalf("recorded runs = %d, want 2", len(runs))
+	}
+	clean, failed := runs[0], runs[1]
+	if clean.Outcome != offboard.OutcomeOK || clean.Evidence["terminated"] != "1" || clean.Evidence["checked"] != "1" ||
+		clean.Evidence["still_active"] != "0" || clean.Evidence["identity"] != "Okta" || clean.Actor.Kind != offboard.ActorSystem {
+		t.Errorf("clean run: %+v", clean)
+	}
+	if failed.Outcome != offboard.OutcomeFailed || !strings.Contains(failed.Detail, "503") {
+		t.Errorf("failed run: %+v", failed)
+	}
+	for _, ev := range runs {
+		if strings.Contains(ev.Detail+ev.Target+strings.Join(mapValues(ev.Evidence), " "), "jane@example.com") {
+			t.Errorf("a recorded run names the leaver: %+v", ev)
+		}
+	}
+	// Only offboard records runs.
+	_, err = e.engine.Apply(context.Background(), offboard.RecordReconciliation{
+		By: offboard.Actor{Kind: offboard.ActorPerson, ID: "eve@example.com", Email: "eve@example.com"}, HR: "BambooHR", Identity: "Okta"})
+	if offboard.ErrorCode(err) != offboard.EFORBIDDEN {
+		t.Errorf("a person recorded a run: %v", err)
+	}
+}
+
+func mapValues(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for _, v := range m {
+		out = append(out, v)
+	}
+	return out
+}

@@ -175,7 +175,7 @@ func (s *server) verify(w http.ResponseWriter, r *http.Request) {
 	if !seesAll(viewerOf(r.Context())) {
 		// The chain's length and head say how much happened across every
 		// case, including those this person may not see.
-		s.fail(w, r, http.StatusForbidden, "Verifying the whole audit chain is for HR, IT, Security and admins.")
+		s.fail(w, r, http.StatusForbidden, "Verifying the whole audit chain is for HR, IT, Security, Legal, auditors and admins.")
 		return
 	}
 	res, err := s.o.Verify(r.Context())

@@ -24,11 +24,10 @@ type EvidencePack interface {
 type EvidenceFunc func(ctx context.Context, from, to time.Time) (EvidencePack, error)
 
 // mayDownloadEvidence: the pack names every leaver, confidential ones
-// included, so it is for admins and Security (the role auditors are
-// given), and for the dashboard's own viewer when no one signs in (then
+// included, so it is for admins, Security and auditors, and for the dashboard's own viewer when no one signs in (then
 // console.token or demo mode guards every page).
 func mayDownloadEvidence(a offboard.Actor) bool {
-	return a.IsAdmin() || a.Has(offboard.RoleSecurity) || (a.Kind == offboard.ActorSystem && a.Has(offboard.RoleSystem))
+	return a.IsAdmin() || a.Has(offboard.RoleSecurity) || a.Has(offboard.RoleAuditor) || (a.Kind == offboard.ActorSystem && a.Has(offboard.RoleSystem))
 }
 
 func (s *server) evidence(w http.ResponseWriter, r *http.Request) {
@@ -39,7 +38,7 @@ func (s *server) evidence(w http.ResponseWriter, r *http.Request) {
 	}
 	if !mayDownloadEvidence(viewer) {
 		s.o.Logger.WarnContext(r.Context(), "dashboard: evidence download refused", "viewer", viewer.String())
-		s.fail(w, r, http.StatusForbidden, "The evidence pack is for admins and Security: it names every leaver.")
+		s.fail(w, r, http.StatusForbidden, "The evidence pack is for admins, Security and auditors: it names every leaver.")
 		return
 	}
 	from, to, status, msg := s.evidencePeriod(r, false)

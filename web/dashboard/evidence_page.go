@@ -37,8 +37,10 @@ type evidencePageData struct {
 	Rows          []evidenceRow
 	Exceptions    []exceptionRow
 	Reconciled    int
-	DownloadLink  string
-	Shown         bool
+	// Runs are the reconciliation runs recorded in the period.
+	Runs, RunsFailed int
+	DownloadLink     string
+	Shown            bool
 }
 
 // evidencePage shows the evidence pack of a period as a page: the same
@@ -52,7 +54,7 @@ func (s *server) evidencePage(w http.ResponseWriter, r *http.Request) {
 	}
 	if !mayDownloadEvidence(viewer) {
 		s.o.Logger.WarnContext(r.Context(), "dashboard: evidence page refused", "viewer", viewer.String())
-		s.fail(w, r, http.StatusForbidden, "The Evidence page is for admins and Security: it names every leaver.")
+		s.fail(w, r, http.StatusForbidden, "The Evidence page is for admins, Security and auditors: it names every leaver.")
 		return
 	}
 	from, to, status, msg := s.evidencePeriod(r, true)
@@ -72,6 +74,7 @@ func (s *server) evidencePage(w http.ResponseWriter, r *http.Request) {
 	data.Shown = true
 	data.Period, data.Leavers, data.Within, data.Judged, data.WithinPercent = sum.Period, len(sum.Rows), sum.Within, sum.Judged, sum.WithinPercent
 	data.Reconciled = len(sum.Reconciled)
+	data.Runs, data.RunsFailed = sum.Runs.Runs, sum.Runs.Failed
 	data.DownloadLink = "/evidence.zip?" + url.Values{"from": {data.From}, "to": {data.To}}.Encode()
 	for _, row := range sum.Rows {
 		er := evidenceRow{Row: row, Name: row.Name, KindLabel: row.Kind.Label(), VerdictLabel: evidence.VerdictLabel(row.Verdict), SLA: row.SLA.Words()}

@@ -199,7 +199,7 @@ func TestDashboard_EvidencePage(t *testing.T) {
 		}
 		for _, want := range []string{"Leavers in the period: <b>4</b>", "Skipped", "contractor has no Slack account", "Failure", "Okta answered 500",
 			"Outside SLA", "Within SLA", "Pending (deadline not reached)", `href="/evidence.zip?from=2026-11-01&amp;to=2026-11-30"`,
-			`<a href="/evidence" aria-current="page">Evidence</a>`, "20m"} {
+			`<a href="/evidence" aria-current="page">Evidence</a>`, "20m", "No reconciliation run is recorded in this period"} {
 			if !strings.Contains(r.body, want) {
 				t.Errorf("%s: the page lacks %q", as, want)
 			}

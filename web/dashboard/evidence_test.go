@@ -18,7 +18,7 @@ import (
 	"github.com/offboard-dev/offboard/web/dashboard"
 )
 
-// The evidence download: admins and Security get the zip of the period's
+// The evidence download: admins, Security and auditors get the zip of the period's
 // leavers (the same pack as offboard evidence), HR is refused, bad dates
 // say which field is wrong, and the form shows only to those who may use it.
 func TestDashboard_Evidence(t *testing.T) {
@@ -27,7 +27,8 @@ func TestDashboard_Evidence(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	roles := map[string][]offboard.Role{"ada.admin@example.com": {offboard.RoleAdmin}, "sam.sec@example.com": {offboard.RoleSecurity}, "hana.hr@example.com": {offboard.RoleHR}}
+	roles := map[string][]offboard.Role{"ada.admin@example.com": {offboard.RoleAdmin}, "sam.sec@example.com": {offboard.RoleSecurity}, "hana.hr@example.com": {offboard.RoleHR},
+		"audrey.auditor@example.com": {offboard.RoleAuditor}}
 	clock := offboard.ClockFunc(func() time.Time { return base })
 	eng := flowstest.New(t, flowstest.Options{Store: db, Clock: clock, Roles: func(e string) []offboard.Role { return roles[e] }})
 	h, err := dashboard.New(dashboard.Options{Engine: eng, Audit: db.AuditEvents, Verify: db.VerifyAudit, Clock: clock, CacheTTL: -1,
@@ -54,7 +55,7 @@ func TestDashboard_Evidence(t *testing.T) {
 		h.ServeHTTP(w, req)
 		return w
 	}
-	for _, as := range []string{"ada.admin@example.com", "sam.sec@example.com"} {
+	for _, as := range []string{"ada.admin@example.com", "sam.sec@example.com", "audrey.auditor@example.com"} {
 		w := get(as, "/evidence.zip?from=2026-11-01&to=2026-11-30")
 		if w.Code != http.StatusOK || w.Header().Get("Content-Type") != "application/zip" ||
 			!strings.Contains(w.Header().Get("Content-Disposition"), "offboard-evidence-2026-11-01-to-2026-11-30.zip") {
