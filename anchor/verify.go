@@ -34,6 +34,11 @@ type Result struct {
 	GoodSeq uint64
 	// Problems say what is wrong, in file order, then chain order.
 	Problems []string
+	// Beyond counts the valid checkpoints that anchor events after the
+	// chain's end, which VerifyPrefix accepts (a backup is older than the
+	// newest checkpoints); BeyondSeq is the newest such event.
+	Beyond    int
+	BeyondSeq uint64
 }
 
 // OK reports whether the file and the chain agree completely.
@@ -53,6 +58,18 @@ type checkpointLine struct {
 // re-chained shows. chainLen is the chain's last sequence number, for
 // the messages. It reads only.
 func Verify(ctx context.Context, r io.Reader, pub ed25519.PublicKey, hashes HashesFunc, chainLen uint64) (Result, error) {
+	return verify(ctx, r, pub, hashes, chainLen, false)
+}
+
+// VerifyPrefix is Verify for a chain that may legitimately end before the
+// newest checkpoints: a backup, taken before them. Every checkpoint up to
+// the chain's end must match it exactly; those after it are counted in
+// Beyond (the events a restore of this copy would lose), not problems.
+func VerifyPrefix(ctx context.Context, r io.Reader, pub ed25519.PublicKey, hashes HashesFunc, chainLen uint64) (Result, error) {
+	return verify(ctx, r, pub, hashes, chainLen, true)
+}
+
+func verify(ctx context.Context, r io.Reader, pub ed25519.PublicKey, hashes HashesFunc, chainLen uint64, prefix bool) (Result, error) {
 	var res Result
 	problem := func(format string, args ...any) { res.Problems = append(res.Problems, fmt.Sprintf(format, args...)) }
 	var valid []checkpointLine
@@ -115,6 +132,10 @@ func Verify(ctx context.Context, r io.Reader, pub ed25519.PublicKey, hashes Hash
 		h, ok := got[v.cp.Seq]
 		bad := ""
 		switch {
+		case !ok && prefix && v.cp.Seq > chainLen:
+			res.Beyond++
+			res.BeyondSeq = max(res.BeyondSeq, v.cp.Seq)
+			continue
 		case !ok:
 			bad = fmt.Sprintf("the chain ends at event %d but checkpoint line %d anchors event %d: events were removed from the end (truncated)", chainLen, v.line, v.cp.Seq)
 		case h != v.cp.Head:

@@ -83,4 +83,29 @@ func TestVerify(t *testing.T) {
 			}
 		})
 	}
+
+	// A backup: the chain as it was at event 8. Checkpoints 3 and 6 must
+	// match it; 10 lies beyond it and is what a restore would lose.
+	prefix := func(hashes []string) anchor.Result {
+		t.Helper()
+		cc := &chain{hashes: hashes}
+		res, err := anchor.VerifyPrefix(context.Background(), strings.NewReader(encode(good)), pub, cc.lookup, uint64(len(hashes)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	if res := prefix(c.hashes[:8]); !res.OK() || res.Beyond != 1 || res.BeyondSeq != 10 || res.LastSeq != 6 {
+		t.Errorf("backup at 8: ok %v beyond %d (%d) last %d: %q", res.OK(), res.Beyond, res.BeyondSeq, res.LastSeq, res.Problems)
+	}
+	// A backup of a rewritten chain is not a prefix of the signed one.
+	rewritten := append(append([]string(nil), c.hashes[:4]...), strings.Repeat("9", 64), strings.Repeat("9", 64), strings.Repeat("9", 64), strings.Repeat("9", 64))
+	if res := prefix(rewritten); res.OK() || res.BadSeq != 6 || res.Beyond != 1 {
+		t.Errorf("rewritten backup: ok %v bad %d beyond %d", res.OK(), res.BadSeq, res.Beyond)
+	}
+	// Verify itself never accepts a chain shorter than its checkpoints.
+	cc := &chain{hashes: c.hashes[:8]}
+	if res, _ := anchor.Verify(context.Background(), strings.NewReader(encode(good)), pub, cc.lookup, 8); res.OK() || res.Beyond != 0 {
+		t.Errorf("Verify accepted a cut chain: beyond %d", res.Beyond)
+	}
 }

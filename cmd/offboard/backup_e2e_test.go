@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"os"
@@ -16,6 +18,7 @@ import (
 	"github.com/offboard-dev/offboard"
 	"github.com/offboard-dev/offboard/config"
 	"github.com/offboard-dev/offboard/store"
+	"github.com/offboard-dev/offboard/store/storetest"
 )
 
 const adminAPIToken = "adm-token-0123456789abcdef"
@@ -199,7 +202,7 @@ func TestBackups_run(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "backups")
 	var logs bytes.Buffer
 	log := slog.New(slog.NewTextHandler(&logs, nil))
-	b := newBackups(config.Backup{Dir: dir, Every: offboard.Duration(150 * time.Millisecond), Keep: 2}, db, audit, log, offboard.WallClock())
+	b := newBackups(config.Backup{Dir: dir, Every: offboard.Duration(150 * time.Millisecond), Keep: 2}, config.Audit{}, db, audit, log, offboard.WallClock())
 	runCtx, stop := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() { defer close(done); b.run(runCtx) }()
@@ -234,7 +237,7 @@ func TestBackups_run(t *testing.T) {
 	if err := os.WriteFile(blocked, []byte("x"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	bad := newBackups(config.Backup{Dir: filepath.Join(blocked, "backups"), Keep: 1}, db, audit, log, offboard.WallClock())
+	bad := newBackups(config.Backup{Dir: filepath.Join(blocked, "backups"), Keep: 1}, config.Audit{}, db, audit, log, offboard.WallClock())
 	if _, err := bad.take(ctx, backupActor); err == nil || offboard.ErrorCode(err) != offboard.EINTERNAL {
 		t.Fatalf("backup into an impossible dir = %v, want an internal error", err)
 	}
@@ -280,4 +283,70 @@ func TestBackupDoctor(t *testing.T) {
 	if r.Status != offboard.CheckWarn || !strings.Contains(r.Detail, "not being made") || !strings.Contains(r.Fix, "BACKUP FAILED") {
 		t.Errorf("3h30m old with every 1h: %+v, want a warning that scheduled backups are not made", r)
 	}
+}
+
+// TestServe_BackupAgainstCheckpoints: with signed checkpoints configured,
+// a backup counts only when it holds every signed head up to its end; a
+// copy whose chain was rewritten is refused by restore, nothing changed;
+// restoring an older copy says which signed events it loses and that a
+// new checkpoint file must start.
+func TestServe_BackupAgainstCheckpoints(t *testing.T) {
+	dir := t.TempDir()
+	backups := filepath.Join(dir, "backups")
+	cfgPath, cpFile, _ := anchoredConfig(t, dir)
+	s := readFile(t, cfgPath)
+	s = strings.Replace(s, "  lock_timeout: 300ms\n", "  lock_timeout: 300ms\n  backup:\n    dir: "+backups+"\n    keep: 3\n", 1)
+	s = strings.Replace(s, "  tokens:\n", "  tokens:\n    - name: ops\n      token: \""+adminAPIToken+"\"\n      role: admin\n", 1)
+	writeFile(t, cfgPath, s)
+
+	app := startApp(t, cfgPath, wireOptions{})
+	openVoluntary(t, app, "anna.a@example.com")
+	app.stop() // a checkpoint at shutdown, and another at the next start
+	app = startApp(t, cfgPath, wireOptions{})
+	r := call(t, "POST", app.url+"/api/v1/admin/backup", adminAPIToken, "")
+	var rep offboard.BackupReport
+	if r.status != http.StatusCreated || json.Unmarshal(r.body, &rep) != nil {
+		t.Fatalf("backup = %d %s", r.status, r.body)
+	}
+	if !slices.ContainsFunc(rep.Checks, func(c string) bool {
+		return strings.HasPrefix(c, "signed checkpoints: the copy holds every signed head")
+	}) {
+		t.Fatalf("the backup was not checked against the checkpoints: %q", rep.Checks)
+	}
+	openVoluntary(t, app, "ben.b@example.com")
+	app.stop() // signs a head beyond the backup
+	backup := filepath.Join(backups, rep.Name)
+
+	// A copy of the backup with its history rewritten and re-chained.
+	forged := filepath.Join(dir, "forged.db")
+	copyFile(t, backup, forged)
+	if err := storetest.RechainAudit(forged, 2, func(e *offboard.AuditEvent) { e.Detail = "nothing happened here" }); err != nil {
+		t.Fatal(err)
+	}
+	before := fileHashOf(t, filepath.Join(dir, "offboard.db"))
+	code, out, errOut := runCLI("restore", "--config", cfgPath, "--from", forged)
+	if code != 1 || !strings.Contains(errOut, "disagrees with the signed checkpoints") || !strings.Contains(errOut, "nothing was changed") {
+		t.Fatalf("restore of a re-chained copy: %d %q %q", code, out, errOut)
+	}
+	if fileHashOf(t, filepath.Join(dir, "offboard.db")) != before {
+		t.Fatal("the refused restore changed the store")
+	}
+
+	code, out, errOut = runCLI("restore", "--config", cfgPath, "--from", backup)
+	if code != 0 {
+		t.Fatalf("restore: %d %q %q", code, out, errOut)
+	}
+	cps := checkpointLines(t, cpFile)
+	newest := cps[len(cps)-1].Seq
+	for _, want := range []string{"signed checkpoints: the copy holds every signed head",
+		fmt.Sprintf("signs events up to %d; the backup ended at event %d", newest, rep.AuditEvents), "move that file aside"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("restore output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func fileHashOf(t *testing.T, path string) [32]byte {
+	t.Helper()
+	return sha256.Sum256([]byte(readFile(t, path)))
 }

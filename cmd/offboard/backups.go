@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -25,22 +26,24 @@ var backupActor = offboard.System("backup")
 // counts only once it passed store.CheckBackup; one that failed is
 // deleted. Both outcomes go into the audit chain.
 type backups struct {
-	db    *store.DB
-	cfg   config.Backup
-	audit offboard.AuditLog
-	log   *slog.Logger
-	clock offboard.Clock
+	db  *store.DB
+	cfg config.Backup
+	// anchoring is audit: a copy must agree with its signed checkpoints.
+	anchoring config.Audit
+	audit     offboard.AuditLog
+	log       *slog.Logger
+	clock     offboard.Clock
 	// mu lets one backup run at a time: two would race on names and on
 	// pruning, and copying the file twice at once helps nobody.
 	mu sync.Mutex
 }
 
 // newBackups returns nil when store.backup.dir is not set.
-func newBackups(cfg config.Backup, db *store.DB, audit offboard.AuditLog, log *slog.Logger, clock offboard.Clock) *backups {
+func newBackups(cfg config.Backup, anchoring config.Audit, db *store.DB, audit offboard.AuditLog, log *slog.Logger, clock offboard.Clock) *backups {
 	if cfg.Dir == "" {
 		return nil
 	}
-	return &backups{db: db, cfg: cfg, audit: audit, log: log.With("component", "backup"), clock: clock}
+	return &backups{db: db, cfg: cfg, anchoring: anchoring, audit: audit, log: log.With("component", "backup"), clock: clock}
 }
 
 // take makes one backup for by, checks it, audits the outcome and
@@ -57,6 +60,10 @@ func (b *backups) take(ctx context.Context, by offboard.Actor) (offboard.BackupR
 		return offboard.BackupReport{}, b.failed(ctx, by, "", size, fmt.Errorf("copying the store: %w", err))
 	}
 	check, err := store.CheckBackup(ctx, path)
+	var anchored backupAnchoring
+	if err == nil {
+		anchored, err = checkBackupAnchoring(ctx, path, b.anchoring)
+	}
 	if err != nil {
 		if rerr := os.Remove(path); rerr != nil {
 			b.log.Error("a backup that failed its check could not be deleted; delete it by hand, it must not be restored", "file", path, "err", rerr)
@@ -65,14 +72,14 @@ func (b *backups) take(ctx context.Context, by offboard.Actor) (offboard.BackupR
 	}
 	rep := offboard.BackupReport{
 		Name: filepath.Base(path), SizeBytes: check.SizeBytes, AuditEvents: check.AuditEvents, ChainHead: check.ChainHead,
-		Cases: check.Cases, Jobs: check.Jobs, Checks: store.BackupChecks, TookMS: time.Since(began).Milliseconds(),
+		Cases: check.Cases, Jobs: check.Jobs, Checks: append(slices.Clone(store.BackupChecks), anchored.Check()), TookMS: time.Since(began).Milliseconds(),
 	}
 	ev := offboard.AuditEvent{Time: b.clock.Now(), Actor: by, Action: "backup.made", Target: rep.Name, Outcome: offboard.OutcomeOK,
 		Detail: fmt.Sprintf("checked backup %s: %d bytes, %d cases, %d jobs, audit chain of %d events with head %s",
 			rep.Name, rep.SizeBytes, rep.Cases, rep.Jobs, rep.AuditEvents, rep.ChainHead),
 		Evidence: map[string]string{"file": rep.Name, "size_bytes": strconv.FormatInt(rep.SizeBytes, 10),
 			"chain_head": rep.ChainHead, "audit_events": strconv.FormatUint(rep.AuditEvents, 10),
-			"cases": strconv.Itoa(rep.Cases), "jobs": strconv.Itoa(rep.Jobs)}}
+			"cases": strconv.Itoa(rep.Cases), "jobs": strconv.Itoa(rep.Jobs), "checkpoints": anchored.Check()}}
 	if err := b.audit.Append(ctx, ev); err != nil {
 		// The copy is good; only its record is missing. Say so loudly.
 		b.log.Error("backup made but not audited", "file", rep.Name, "err", err)

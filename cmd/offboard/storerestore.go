@@ -28,6 +28,12 @@ func cmdRestore(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
+	// A copy of a truncated or re-chained store must not come back as
+	// the record: check it against the signed checkpoints first.
+	anchored, err := checkBackupAnchoring(ctx, *from, cfg.Audit)
+	if err != nil {
+		return fmt.Errorf("restore refused, nothing was changed: %w", err)
+	}
 	res, err := store.Restore(ctx, *from, cfg.Store.Path, cfg.Store.LockTimeout.D(), time.Now())
 	if _, locked := errors.AsType[*store.LockedError](err); locked {
 		return fmt.Errorf("restore refused, nothing was changed: %w", err)
@@ -39,6 +45,7 @@ func cmdRestore(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fmt.Fprintf(stdout, "restored %s into %s\n", *from, cfg.Store.Path)
 	fmt.Fprintf(stdout, "  audit chain OK: %d events, head %s\n", r.AuditEvents, r.ChainHead)
 	fmt.Fprintf(stdout, "  cases: %d, jobs: %d, %d bytes\n", r.Cases, r.Jobs, r.SizeBytes)
+	fmt.Fprintf(stdout, "  %s\n", anchored.Check())
 	if res.KeptAs != "" {
 		fmt.Fprintf(stdout, "  the store it replaced is kept at %s\n", res.KeptAs)
 	}
@@ -49,6 +56,14 @@ func cmdRestore(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	fmt.Fprintf(stdout, "  recorded as audit event %d (store.restored)\n", seq)
 	fmt.Fprintln(stdout, "Whatever happened after the backup was taken is not in it: check recent cases against chat and the HR system, then start offboard.")
+	if anchored.Beyond > 0 {
+		// serve refuses to sign a head behind the file's last checkpoint,
+		// and audit verify --checkpoints would report the cut for ever.
+		fmt.Fprintf(stdout, "The checkpoint file %s signs events up to %d; the backup ended at event %d, so events %d to %d are gone with the restore.\n"+
+			"Before starting offboard, move that file aside (keep it with the incident notes: it proves what was lost) so a new one starts;\n"+
+			"an auditor verifies the old file against %s, the store as it was before the restore.\n",
+			cfg.Audit.CheckpointFile, anchored.BeyondSeq, anchored.ChainLen, anchored.ChainLen+1, anchored.BeyondSeq, displayKept(res.KeptAs))
+	}
 	return nil
 }
 
@@ -76,4 +91,12 @@ func recordRestore(ctx context.Context, path string, lockTimeout time.Duration, 
 		return 0, err
 	}
 	return st.AuditEvents, nil
+}
+
+// displayKept names the replaced store for a message.
+func displayKept(keptAs string) string {
+	if keptAs == "" {
+		return "no copy (there was no store to replace)"
+	}
+	return keptAs
 }

@@ -375,7 +375,7 @@ func wire(cfg *config.Config, log *slog.Logger, db *store.DB, o wireOptions) (*a
 	if a.clock == nil {
 		a.clock = offboard.WallClock()
 	}
-	a.backups = newBackups(cfg.Store.Backup, db, a.audit, log, a.clock)
+	a.backups = newBackups(cfg.Store.Backup, cfg.Audit, db, a.audit, log, a.clock)
 	var err error
 	var ids identitySystems
 	if a.actions, ids, err = newActionsWithClients(cfg, o.actions); err != nil {
