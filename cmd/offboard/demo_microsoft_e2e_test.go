@@ -38,8 +38,10 @@ func TestServe_MicrosoftDemoRevokesThroughFakeGraph(t *testing.T) {
 		}
 		return v.Case.RevokedAt != nil
 	})
+	// The actions after the first use the id it found without reading
+	// the user again, so they name the user by the case's email.
 	for _, k := range revocations[:4] {
-		if ev := taskByKey(v, k).Evidence; ev["user_id"] == "" || ev["user_principal_name"] != "jane.doe@example.com" {
+		if ev := taskByKey(v, k).Evidence; ev["user_id"] == "" || (ev["user_principal_name"] != "jane.doe@example.com" && ev["email"] != "jane.doe@example.com") {
 			t.Errorf("%s evidence %v", k, ev)
 		}
 	}

@@ -130,14 +130,37 @@ func (e *Entra) restore(ctx context.Context, req connectors.Request) (connectors
 	return res, err
 }
 
+// withUser runs act on the person's user. When the job's target carries
+// the Entra object id an earlier action found, act gets it as it is, with
+// no read of the user first (the actions that follow suspend need only the
+// id, so that read would be a request per action for nothing); only when
+// Graph no longer knows that id (deleted and re-created) is the user found
+// again by email. Without an id the user is found first. known tells act
+// whether u was read (false: only ID is set, UserPrincipalName holds the
+// case's email).
+func (e *Entra) withUser(ctx context.Context, t offboard.Target, act func(u *User, known bool) (connectors.Result, error)) (connectors.Result, error) {
+	if id := t.UserID(System); id != "" {
+		res, err := act(&User{ID: id, UserPrincipalName: t.Email}, true)
+		if offboard.ErrorCode(err) != offboard.ENOTFOUND {
+			return res, err
+		}
+		t = offboard.Target{Email: t.Email, Name: t.Name}
+	}
+	u, err := e.c.FindUser(ctx, t)
+	if err != nil {
+		return connectors.Result{}, err
+	}
+	return act(u, false)
+}
+
 // clearSessions revokes the user's refresh tokens and session cookies and
 // reads back signInSessionsValidFromDateTime, which Graph sets to the
 // time of the revocation.
 func (e *Entra) clearSessions(ctx context.Context, req connectors.Request) (connectors.Result, error) {
-	u, err := e.c.FindUser(ctx, req.Target)
-	if err != nil {
-		return connectors.Result{}, err
-	}
+	return e.withUser(ctx, req.Target, func(u *User, _ bool) (connectors.Result, error) { return e.clearSessionsOf(ctx, u) })
+}
+
+func (e *Entra) clearSessionsOf(ctx context.Context, u *User) (connectors.Result, error) {
 	started := e.c.now()
 	var answer struct {
 		Value bool `json:"value"`
@@ -150,6 +173,8 @@ func (e *Entra) clearSessions(ctx context.Context, req connectors.Request) (conn
 	if err != nil {
 		return connectors.Result{}, fmt.Errorf("read back: %w", err)
 	}
+	// The read-back names the user as Graph has them.
+	u.UserPrincipalName = back.UserPrincipalName
 	ev := baseEvidence(u)
 	delete(ev, "account_enabled_before")
 	ev["note"] = sessionsNote

@@ -317,3 +317,47 @@ func TestEntra_Unavailable(t *testing.T) {
 		t.Fatalf("503 with Retry-After: %v, want a rate limit", err)
 	}
 }
+
+// The actions after suspend get the Entra id on their target: they act on
+// it without reading the user first, and a stale id (the user deleted
+// and re-created) falls back to the email.
+func TestEntra_KnownIDIsNotReadAgain(t *testing.T) {
+	s := graphtest.New(t)
+	id := jane(s)
+	s.AddGrant(graphtest.Grant{PrincipalID: id, ClientID: "app-1", Scope: "Mail.Read"})
+	reg := newRegistry(t, s, microsoft.Options{})
+	known := offboard.Target{Email: "jane@example.com", UserIDs: map[string]string{"entra": id}}
+	for _, action := range []string{"entra.clear_sessions", "entra.reset_mfa", "entra.revoke_grants"} {
+		n := len(s.Requests())
+		res, err := run(t, reg, action, known)
+		if err != nil || !res.Verified || res.UserID != id {
+			t.Fatalf("%s: %+v, %v", action, res, err)
+		}
+		for _, r := range s.Requests()[n:] {
+			if r.Method == "GET" && r.Path == "/v1.0/users/"+id && action != "entra.clear_sessions" {
+				t.Errorf("%s read the user it already knew: %s %s", action, r.Method, r.Path)
+			}
+		}
+		if res.Evidence["user_id"] != id {
+			t.Errorf("%s evidence %v", action, res.Evidence)
+		}
+	}
+	// clear_sessions reads the user once: its read-back, not a lookup.
+	gets := 0
+	for _, r := range s.Requests() {
+		if r.Method == "GET" && strings.HasPrefix(r.Path, "/v1.0/users/"+id) && !strings.Contains(r.Path, "/authentication/") {
+			gets++
+		}
+	}
+	if gets != 1 {
+		t.Errorf("%d reads of the user, want the one read-back of clear_sessions", gets)
+	}
+	// A stale id: found again by email (Graph lists no grant for an
+	// unknown principal id, which must not pass for "none left").
+	for _, action := range []string{"entra.clear_sessions", "entra.reset_mfa", "entra.revoke_grants"} {
+		res, err := run(t, reg, action, offboard.Target{Email: "jane@example.com", UserIDs: map[string]string{"entra": "gone"}})
+		if err != nil || res.UserID != id || !res.Verified {
+			t.Fatalf("%s with a stale id: %+v, %v", action, res, err)
+		}
+	}
+}

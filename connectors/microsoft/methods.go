@@ -81,15 +81,15 @@ func kinds(ms []AuthMethod) string {
 // and reads back that none remains. A type Graph v1.0 cannot delete is
 // left, named, and the task is unverified.
 func (e *Entra) resetMFA(ctx context.Context, req connectors.Request) (connectors.Result, error) {
-	u, err := e.c.FindUser(ctx, req.Target)
-	if err != nil {
-		return connectors.Result{}, err
-	}
+	return e.withUser(ctx, req.Target, func(u *User, known bool) (connectors.Result, error) { return e.resetMFAOf(ctx, u, known) })
+}
+
+func (e *Entra) resetMFAOf(ctx context.Context, u *User, known bool) (connectors.Result, error) {
 	before, err := e.c.Methods(ctx, u.ID)
 	if err != nil {
 		return connectors.Result{}, err
 	}
-	ev := map[string]string{"user_id": u.ID, "user_principal_name": u.UserPrincipalName}
+	ev := userEvidence(u, known)
 	todo := removable(before)
 	if len(todo) == 0 {
 		ev["methods_after"] = "password only"
@@ -166,15 +166,22 @@ func (c *Client) Grants(ctx context.Context, userID string) ([]Grant, error) {
 // person consented to) and reads back that none remains. Existing access
 // tokens live until they expire, as Microsoft documents.
 func (e *Entra) revokeGrants(ctx context.Context, req connectors.Request) (connectors.Result, error) {
-	u, err := e.c.FindUser(ctx, req.Target)
-	if err != nil {
-		return connectors.Result{}, err
-	}
+	return e.withUser(ctx, req.Target, func(u *User, known bool) (connectors.Result, error) { return e.revokeGrantsOf(ctx, u, known) })
+}
+
+func (e *Entra) revokeGrantsOf(ctx context.Context, u *User, known bool) (connectors.Result, error) {
 	grants, err := e.c.Grants(ctx, u.ID)
 	if err != nil {
 		return connectors.Result{}, err
 	}
-	ev := map[string]string{"user_id": u.ID, "user_principal_name": u.UserPrincipalName}
+	if len(grants) == 0 && known {
+		// Graph answers a filter on an id it does not know with an empty
+		// list, not a 404: "none" proves nothing until the user is read.
+		if _, err := e.c.GetUser(ctx, u.ID); err != nil {
+			return connectors.Result{}, err
+		}
+	}
+	ev := userEvidence(u, known)
 	if len(grants) == 0 {
 		ev["grants_after"] = "0"
 		return connectors.Result{Verified: true, AlreadyDone: true, UserID: u.ID, Evidence: ev,
@@ -201,4 +208,14 @@ func (e *Entra) revokeGrants(ctx context.Context, req connectors.Request) (conne
 		res.Summary = fmt.Sprintf("%s still has %d delegated permission grants after the deletes", u.UserPrincipalName, len(after))
 	}
 	return res, nil
+}
+
+// userEvidence names the user an action acted on: by the object id, and
+// by the user principal name when the user was read, else by the case's
+// email (an id from an earlier action is used without a read).
+func userEvidence(u *User, known bool) map[string]string {
+	if known {
+		return map[string]string{"user_id": u.ID, "email": u.UserPrincipalName}
+	}
+	return map[string]string{"user_id": u.ID, "user_principal_name": u.UserPrincipalName}
 }
