@@ -8,13 +8,14 @@ import (
 	"github.com/offboard-dev/offboard"
 	"github.com/offboard-dev/offboard/config"
 	"github.com/offboard-dev/offboard/connectors/bamboohr"
+	googleconn "github.com/offboard-dev/offboard/connectors/google"
 	msconn "github.com/offboard-dev/offboard/connectors/microsoft"
 	oktaconn "github.com/offboard-dev/offboard/connectors/okta"
 )
 
 // The directory's sources, most trusted first: the HRIS owns reporting
-// lines; the identity system (Okta, Entra ID) adds time zones and fills
-// lines the HRIS leaves blank;
+// lines; the identity system (Okta, Entra ID, Google Workspace) adds time
+// zones and fills lines the HRIS leaves blank;
 // Slack's and Teams' members (emails and names only) rank last: they are
 // people too, so a case for someone in chat alone is not taken for a
 // typo.
@@ -22,6 +23,7 @@ const (
 	sourceBambooHR = "bamboohr"
 	sourceOkta     = "okta"
 	sourceEntra    = "entra"
+	sourceGoogle   = "google"
 	sourceSlack    = "slack"
 	sourceTeams    = "teams"
 )
@@ -30,10 +32,10 @@ const (
 // named for messages ("no one … in <label>"); the identity system's name
 // comes from its connector's declaration.
 func newDirectory() *offboard.Directory {
-	d := offboard.NewDirectory(sourceBambooHR, sourceOkta, sourceEntra, sourceSlack, sourceTeams)
+	d := offboard.NewDirectory(sourceBambooHR, sourceOkta, sourceEntra, sourceGoogle, sourceSlack, sourceTeams)
 	for source, label := range map[string]string{
 		sourceBambooHR: "BambooHR", sourceOkta: oktaconn.Declaration().Label,
-		sourceEntra: msconn.Declaration().Label, sourceSlack: "Slack", sourceTeams: "Teams",
+		sourceEntra: msconn.Declaration().Label, sourceGoogle: googleconn.Label, sourceSlack: "Slack", sourceTeams: "Teams",
 	} {
 		d.SetLabel(source, label)
 	}
@@ -80,6 +82,9 @@ func (a *app) wireDirectory(ids identitySystems, bamboo *bamboohr.Client) error 
 	}
 	if ids.entra != nil {
 		a.dirSources = append(a.dirSources, namedSource{sourceEntra, ids.entra})
+	}
+	if ids.google != nil {
+		a.dirSources = append(a.dirSources, namedSource{sourceGoogle, ids.google})
 	}
 	if a.slack != nil {
 		a.dirSources = append(a.dirSources, namedSource{sourceSlack, a.slack})

@@ -32,7 +32,7 @@ func TestServe_GoogleLastDay(t *testing.T) {
 		fake.AddUser(googletest.User{PrimaryEmail: p.email, GivenName: p.given, FamilyName: p.family})
 	}
 	janeID := fake.AddUser(googletest.User{PrimaryEmail: "jane.doe@example.com", GivenName: "Jane", FamilyName: "Doe",
-		DriveFiles: 12, CalendarEvents: 3})
+		DriveFiles: 12, CalendarEvents: 3, Manager: "mona.manager@example.com"})
 
 	start := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 	clock := testclock.New(start)
@@ -40,6 +40,13 @@ func TestServe_GoogleLastDay(t *testing.T) {
 	cfgPath := writeConfig(t, dir, googleSectionYAML(t, dir, fake)+
 		"console:\n  enabled: true\n  token: \""+googleConsoleToken+"\"\n")
 	app := startApp(t, cfgPath, wireOptions{clock: clock})
+	// Google Workspace is the directory too: names and managers.
+	eventually(t, "the directory read from Google Workspace at start", func() bool {
+		return app.app.directory.ManagerOf("jane.doe@example.com") == "mona.manager@example.com"
+	})
+	if got := app.app.directory.NameOf("mona.manager@example.com"); got != "Mona Manager" {
+		t.Errorf("Mona's name from Google Workspace = %q", got)
+	}
 
 	lastDay := start.AddDate(0, 0, 3)
 	body := fmt.Sprintf(`{"employee":{"email":"jane.doe@example.com","name":"Jane Doe","manager_email":"mona.manager@example.com"},"kind":"voluntary","last_day":%q}`,
@@ -63,10 +70,13 @@ func TestServe_GoogleLastDay(t *testing.T) {
 			t.Errorf("a Google-only company's case has the task %s", task.Key)
 		}
 	}
-	// The workers poll; still nothing reaches Google before the last day.
+	// The workers poll; still nothing but the directory's read reaches
+	// Google before the last day.
 	time.Sleep(700 * time.Millisecond)
-	if n := fake.APIRequests(); n != 0 {
-		t.Fatalf("%d requests reached Google before the last day: %+v", n, fake.Requests())
+	for _, r := range fake.Requests() {
+		if r.Path != "/token" && !(r.Method == "GET" && r.Path == "/admin/directory/v1/users") {
+			t.Fatalf("a request reached Google before the last day: %+v", r)
+		}
 	}
 
 	clock.Set(time.Date(lastDay.Year(), lastDay.Month(), lastDay.Day(), 18, 1, 0, 0, time.UTC))
@@ -193,7 +203,7 @@ func TestLogStartup_Google(t *testing.T) {
 	app.stop()
 	out := logs.String()
 	for _, want := range []string{"identity systems on", "systems=google", "Google Workspace on", "admin_email=" + googletest.Admin,
-		`connector on" connector=google`, "Google Workspace is no directory source yet"} {
+		`connector on" connector=google`, "directory on", "sources=google"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the startup log lacks %q:\n%s", want, out)
 		}

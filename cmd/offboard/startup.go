@@ -69,13 +69,10 @@ func (a *app) logStartup() {
 		a.log.Info("directory check on: a typed email the directory does not know is refused with the nearest known one unless confirmed; nothing is checked until a source has listed people",
 			"sources", strings.Join(names, ","))
 	} else {
-		why := "none of Okta, Microsoft Entra ID or the BambooHR API is configured"
-		if cfg.GoogleEnabled() {
-			why += " (Google Workspace is no directory source yet)"
-		}
-		a.log.Info("directory off: escalations go to escalation.escalate_to", "why", why)
+		a.log.Info("directory off: escalations go to escalation.escalate_to",
+			"why", "none of Okta, Microsoft Entra ID, Google Workspace or the BambooHR API is configured")
 		a.log.Warn("directory check off: a mistyped email opens a case for nobody",
-			"why", "none of Okta, Microsoft Entra ID, the BambooHR API, Slack or Teams (with its Offboarding channel) is configured")
+			"why", "none of Okta, Microsoft Entra ID, Google Workspace, the BambooHR API, Slack or Teams (with its Offboarding channel) is configured")
 	}
 	if a.reconciler != nil {
 		a.log.Info("reconciliation on", "source", "bamboohr", "idp", a.reconcileIdP, "every", "1h")

@@ -24,6 +24,9 @@ func userJSON(u *User) map[string]any {
 	if u.Deleted {
 		j["deletionTime"] = u.DeletedAt.UTC().Format(time.RFC3339Nano)
 	}
+	if u.Manager != "" {
+		j["relations"] = []map[string]string{{"type": "manager", "value": u.Manager}}
+	}
 	return j
 }
 

@@ -64,6 +64,9 @@ type User struct {
 	FamilyName   string
 	Suspended    bool
 	Archived     bool
+	// Manager is the "manager" relation's value, as the Admin console's
+	// "Manager's email" sets it ("" for none).
+	Manager string
 	// IsAdmin users may be acted as for the Admin SDK, Data Transfer,
 	// Licensing and Vault.
 	IsAdmin bool
