@@ -17,11 +17,23 @@ import (
 // Load reads the file at path and parses it with the process environment.
 // *_file paths in it are relative to the file's directory.
 func Load(path string) (*Config, error) {
+	return LoadChecked(path, nil)
+}
+
+// A Check finds the problems of a configuration that need more than this
+// package knows (cron specs, playbooks against this build's connectors).
+// It runs after validation, also when validation found problems, so that
+// every problem is reported at once; each problem without a line gets the
+// line of its path.
+type Check func(*Config) []Problem
+
+// LoadChecked is Load with check's problems reported with the others.
+func LoadChecked(path string, check Check) (*Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}
-	return Parse(data, path, os.LookupEnv)
+	return ParseChecked(data, path, os.LookupEnv, check)
 }
 
 // Parse turns the text of a configuration file into a validated Config.
@@ -32,6 +44,11 @@ func Load(path string) (*Config, error) {
 // stages stop each other: a missing variable stops before decoding, a
 // syntax error or an unknown key stops before validation.
 func Parse(data []byte, source string, lookupEnv func(string) (string, bool)) (*Config, error) {
+	return ParseChecked(data, source, lookupEnv, nil)
+}
+
+// ParseChecked is Parse with check's problems reported with the others.
+func ParseChecked(data []byte, source string, lookupEnv func(string) (string, bool), check Check) (*Config, error) {
 	expanded, problems := expandEnv(data, lookupEnv)
 	if len(problems) > 0 {
 		return nil, newValidationError(source, problems)
@@ -63,6 +80,14 @@ func Parse(data []byte, source string, lookupEnv func(string) (string, bool)) (*
 	c.resolveOIDCSecret(baseDir, v)
 	c.resolveEntraCertificate(baseDir, v)
 	c.validate(v)
+	if check != nil {
+		for _, p := range check(c) {
+			if p.Line == 0 {
+				p.Line = lineOf(&root, p.Path)
+			}
+			v.problems = append(v.problems, p)
+		}
+	}
 	if err := v.err(source); err != nil {
 		return nil, err
 	}
