@@ -58,17 +58,25 @@ func ParseChecked(data []byte, source string, lookupEnv func(string) (string, bo
 	if err := yaml.Unmarshal(expanded, &root); err != nil {
 		return nil, newValidationError(source, yamlProblems(err))
 	}
-	if problems := checkDocument(&root); len(problems) > 0 {
-		return nil, newValidationError(source, problems)
-	}
+	// The document's own problems (unknown keys, values of the wrong
+	// type) do not stop validation: the rest of the file is checked too,
+	// so that problems do not come in rounds. Only its sections that are
+	// whole are: a section with a misspelt key would add noise.
+	docProblems := checkDocument(&root)
 
 	c := Default()
 	c.meta = &meta{source: source, root: &root, departmentOrder: departmentOrder(&root)}
 	dec := yaml.NewDecoder(bytes.NewReader(expanded))
-	dec.KnownFields(true)
+	dec.KnownFields(len(docProblems) == 0)
 	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) {
-		// checkDocument should have found it; this keeps the line anyway.
-		return nil, newValidationError(source, yamlProblems(err))
+		_, partial := errors.AsType[*yaml.TypeError](err)
+		switch {
+		case len(docProblems) == 0:
+			// checkDocument should have found it; this keeps the line anyway.
+			return nil, newValidationError(source, yamlProblems(err))
+		case !partial:
+			return nil, newValidationError(source, docProblems)
+		}
 	}
 
 	v := &validator{root: &root}
@@ -88,10 +96,37 @@ func ParseChecked(data []byte, source string, lookupEnv func(string) (string, bo
 			v.problems = append(v.problems, p)
 		}
 	}
+	if len(docProblems) > 0 {
+		return nil, newValidationError(source, append(docProblems, outsideSections(v.problems, docProblems)...))
+	}
 	if err := v.err(source); err != nil {
 		return nil, err
 	}
 	return c, nil
+}
+
+// outsideSections keeps the problems whose top-level section has none of
+// the document's problems.
+func outsideSections(problems, docProblems []Problem) []Problem {
+	broken := map[string]bool{}
+	for _, p := range docProblems {
+		broken[section(p.Path)] = true
+	}
+	var out []Problem
+	for _, p := range problems {
+		if !broken[section(p.Path)] {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// section is the top-level key of a dotted path.
+func section(path string) string {
+	if i := strings.IndexAny(path, ".["); i >= 0 {
+		return path[:i]
+	}
+	return path
 }
 
 var (
