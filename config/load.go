@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -89,7 +90,9 @@ func ParseChecked(data []byte, source string, lookupEnv func(string) (string, bo
 	c.resolveEntraCertificate(baseDir, v)
 	c.validate(v)
 	if check != nil {
-		for _, p := range check(c) {
+		// A section validation found wrong is not reported twice.
+		found := slices.Clone(v.problems)
+		for _, p := range outsideSections(check(c), found) {
 			if p.Line == 0 {
 				p.Line = lineOf(&root, p.Path)
 			}
@@ -106,10 +109,10 @@ func ParseChecked(data []byte, source string, lookupEnv func(string) (string, bo
 }
 
 // outsideSections keeps the problems whose top-level section has none of
-// the document's problems.
-func outsideSections(problems, docProblems []Problem) []Problem {
+// the problems found before.
+func outsideSections(problems, before []Problem) []Problem {
 	broken := map[string]bool{}
-	for _, p := range docProblems {
+	for _, p := range before {
 		broken[section(p.Path)] = true
 	}
 	var out []Problem

@@ -31,8 +31,13 @@ func loadForServe(path string) (*config.Config, error) {
 // build and the departments. Every problem is returned, not the first.
 func servePreflight(cfg *config.Config) []config.Problem {
 	var problems []config.Problem
+	// A client's refusal may quote what it was given: no secret of cfg
+	// leaves in it (the config is not loaded yet, so serve's own
+	// redaction of its error does not apply).
+	redactor := redactorFor(cfg)
 	add := func(path string, err error) {
-		problems = append(problems, config.Problem{Path: path, Message: err.Error()})
+		msg := strings.TrimPrefix(err.Error(), path+": ") // "okta: okta: …" says it twice
+		problems = append(problems, config.Problem{Path: path, Message: redactor.String(msg)})
 	}
 	if spec := cfg.Escalation.Check; strings.TrimSpace(spec) != "" {
 		if err := runner.CheckSpec(spec); err != nil {
@@ -94,7 +99,11 @@ func servePreflight(cfg *config.Config) []config.Problem {
 		add("", fmt.Errorf("connectors: %w", err))
 		return problems
 	}
-	return append(problems, playbookProblems(cfg, reg)...)
+	for _, p := range playbookProblems(cfg, reg) {
+		p.Message = redactor.String(p.Message)
+		problems = append(problems, p)
+	}
+	return problems
 }
 
 // playbookProblems resolves the playbooks as the engine does and, when

@@ -36,8 +36,10 @@ func TestServePreflight_ServeAndConfigCheckAgree(t *testing.T) {
 			[]string{`offboard.yaml:9: escalation.check: not a cron spec`}},
 		{"a playbook with an unknown action", "playbooks:\n  - name: default\n    tasks:\n      - key: wipe_laptop\n        department: it\n        title: Wipe\n        action: jamf.wipe\n",
 			[]string{`offboard.yaml:9: playbooks[0]: `, `unknown action "jamf.wipe"`}},
-		{"a connector its client refuses", "okta:\n  org_url: \"http://example.okta.com\"\n  api_token: abc123abc123abc123\n",
-			[]string{`offboard.yaml:8: okta: `, `https://`}},
+		{"a connector's settings", "okta:\n  org_url: \"http://example.okta.com\"\n  api_token: abc123abc123abc123\n",
+			[]string{`offboard.yaml:9: okta.org_url: must be https`}},
+		{"a misspelt key and a bad cron at once", "slak:\n  app_token: x\ndigest:\n  cron: \"0 9 * * 8\"\n",
+			[]string{`offboard.yaml:8: slak: unknown key "slak" in (root) — did you mean "slack"?`, `offboard.yaml:11: digest.cron: not a cron spec`}},
 		{"several problems at once", "digest:\n  cron: \"61 * * * *\"\nescalation:\n  check: \"@every soon\"\nplaybooks:\n" +
 			"  - name: contractors\n    tasks:\n      - key: a\n        department: it\n        title: A\n        action: nope.a\n" +
 			"  - name: interns\n    tasks:\n      - key: b\n        department: facilities\n        title: B\n        action: manual\n",
@@ -81,5 +83,23 @@ func TestServePreflight_ValidPasses(t *testing.T) {
 	path, _ := preflightConfig(t, "digest:\n  cron: \"30 8 * * 1-5\"\nescalation:\n  check: \"@every 5m\"\n")
 	if code, out, errOut := runCLI("config", "check", "--config", path); code != 0 || !strings.Contains(out, "OK") {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+}
+
+// A client's refusal is reported with the section's path, once, and with
+// no secret of the config in it.
+func TestServePreflight_ConnectorRefusalRedacted(t *testing.T) {
+	path, _ := preflightConfig(t, "okta:\n  org_url: https://example.okta.com\n  api_token: notaurl-secret-123456\n")
+	cfg, err := loadForServe(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// What validation would refuse, set behind its back: the client's
+	// own check must still stop serve.
+	cfg.Okta.OrgURL = "notaurl-secret-123456"
+	problems := servePreflight(cfg)
+	if len(problems) != 1 || problems[0].Path != "okta" || strings.Contains(problems[0].Message, "notaurl-secret") ||
+		!strings.HasPrefix(problems[0].Message, `org_url "[REDACTED]" is not a URL`) {
+		t.Fatalf("problems = %+v", problems)
 	}
 }
