@@ -293,3 +293,43 @@ func TestParse_Durations(t *testing.T) {
 		})
 	}
 }
+
+// A misspelt key or a value of the wrong type does not hide the other
+// sections' problems: one run lists them all. The broken section itself
+// reports only what is wrong in the text, not what follows from it.
+func TestParse_OneRound(t *testing.T) {
+	ve := parseErr(t, `
+company:
+  name: x
+  time_zone: Mars/Base
+runner:
+  workers: many
+  max_attempts: 0
+okta:
+  org_ulr: https://example.okta.com
+  client_id: c
+log:
+  level: loud
+`, noEnv)
+	msg := ve.Error()
+	for _, w := range []string{
+		`config.yaml:3: company.time_zone: unknown time zone "Mars/Base"`,
+		`config.yaml:5: runner.workers: want a whole number, got "many"`,
+		`config.yaml:8: okta.org_ulr: unknown key "org_ulr" in okta — did you mean "org_url"?`,
+		`config.yaml:11: log.level: want debug, info, warn or error, got "loud"`,
+	} {
+		if !strings.Contains(msg, w) {
+			t.Errorf("missing %q in\n%s", w, msg)
+		}
+	}
+	if strings.Contains(msg, "runner.max_attempts") || strings.Count(msg, "okta.") != 1 {
+		t.Errorf("a section with a problem in its text reported more:\n%s", msg)
+	}
+	var check config.Check = func(*config.Config) []config.Problem {
+		return []config.Problem{{Path: "log.level", Message: "from the check"}}
+	}
+	_, err := config.ParseChecked([]byte("runner:\n  workers: many\nlog:\n  level: info\n"), "config.yaml", noEnv, check)
+	if err == nil || !strings.Contains(err.Error(), "config.yaml:4: log.level: from the check") || !strings.Contains(err.Error(), "runner.workers") {
+		t.Errorf("a check's problem with the document's: %v", err)
+	}
+}

@@ -18,14 +18,14 @@ func cmdConfigCheck(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err := parseFlags(fs, args, 0); err != nil {
 		return err
 	}
-	cfg, err := loadConfig(*cfgPath)
+	// The very checks serve makes before it accepts work.
+	cfg, err := loadForServe(*cfgPath)
 	if err != nil {
 		return exitError{code: 1, msg: err.Error()}
 	}
-	// Playbooks are checked against the actions this build knows.
 	reg, err := newActions(cfg, nil)
 	if err != nil {
-		return err
+		return exitError{code: 1, msg: err.Error()}
 	}
 	pbs, err := resolvePlaybooks(cfg, reg)
 	if err != nil {

@@ -1,230 +1,270 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/csv"
-	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"io/fs"
+	"net"
 	"net/http"
 	"os"
-	"slices"
+	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
+	"text/tabwriter"
 	"time"
+
+	"github.com/offboard-dev/offboard"
+	"github.com/offboard-dev/offboard/config"
+	"github.com/offboard-dev/offboard/flows"
 )
 
-// importColumns are the columns a layoff CSV may have; email is required.
-var importColumns = []string{"email", "name", "manager_email", "kind", "last_day", "time_zone", "effective_at", "notes", "title", "department"}
+const importHelp = `Open a case for every row of a CSV file (a mass layoff) through the REST API
+of a running offboard. The first row names the columns:
+  ` + "email, name, manager_email, kind, last_day, time_zone, effective_at, notes, title, department" + `
+email is required; kind defaults to --kind; last_day is YYYY-MM-DD (needed unless involuntary).
+Other columns are ignored, with a notice. Excel's "CSV UTF-8" files are read as they are.
+
+Every row is checked before anything is sent; a file with a problem sends nothing and names each
+problem with its line. Re-running the same file opens nothing twice. The server address and an API
+token (role hr or admin) come from --config (http.listen, api.tokens) unless --url, --token-file or
+OFFBOARD_API_TOKEN say otherwise. Which row became which case is printed, and with --out written.
+
+Example:
+  offboard cases import layoff.csv --config offboard.yaml --dry-run
+  offboard cases import layoff.csv --config offboard.yaml --out layoff-cases.csv`
 
 func cmdCasesImport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs, _ := newFlags("cases import [flags] layoff.csv", "Open a case for every row of a CSV file (a mass layoff) through the REST API\n"+
-		"of a running offboard. The first row names the columns: "+strings.Join(importColumns, ", ")+"\n"+
-		"(email required; kind defaults to --kind). Re-running the same file opens nothing twice.", stderr)
-	url := fs.String("url", "http://127.0.0.1:8080", "base URL of the running offboard")
-	tokenFile := fs.String("token-file", "", "file holding an API token with the hr role (or set OFFBOARD_API_TOKEN)")
-	kind := fs.String("kind", "involuntary", "departure kind for rows that do not say")
-	parallel := fs.Int("parallel", 16, "requests in flight")
-	confirmUnknown := fs.Bool("confirm-unknown", false, "open cases for emails no directory (Okta, BambooHR) knows; without it such rows\n"+
+	fset, cfgPath := newFlags("cases import [flags] layoff.csv", importHelp, stderr)
+	url := fset.String("url", "", "base URL of the running offboard (default: from --config's http.listen, else http://127.0.0.1:8080)")
+	tokenFile := fset.String("token-file", "", "file holding an API token with the hr role (or set OFFBOARD_API_TOKEN; default: from --config's api.tokens)")
+	tokenName := fset.String("token-name", "", "which of --config's api.tokens to use (default: the first with role hr, else admin)")
+	kindFlag := fset.String("kind", "involuntary", "departure kind for rows that do not say")
+	parallel := fset.Int("parallel", 16, "requests in flight")
+	outPath := fset.String("out", "", "also write which row became which case to this CSV file")
+	dryRun := fset.Bool("dry-run", false, "check the file and show what would be sent; send nothing")
+	confirmUnknown := fset.Bool("confirm-unknown", false, "open cases for emails no directory (Okta, BambooHR) knows; without it such rows\n"+
 		"fail with the nearest known email, so a typo opens nothing")
-	if err := parseFlags(fs, args, 1); err != nil {
+	if err := parseFlags(fset, args, 1); err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
+	if fset.NArg() != 1 {
 		return fmt.Errorf("%w: say which file: offboard cases import layoff.csv", errUsage)
 	}
-	token := os.Getenv("OFFBOARD_API_TOKEN")
-	if *tokenFile != "" {
-		b, err := os.ReadFile(*tokenFile)
-		if err != nil {
-			return err
+	kind, err := offboard.ParseDepartureKind(*kindFlag)
+	if err != nil {
+		return fmt.Errorf("%w: --kind: %v", errUsage, err)
+	}
+	set := map[string]bool{}
+	fset.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	cfg, err := importConfig(*cfgPath, set["config"] || os.Getenv("OFFBOARD_CONFIG") != "", stderr)
+	if err != nil {
+		return err
+	}
+	rules := importRules{defaultKind: kind, now: time.Now(), maxFuture: flows.DefaultMaxFuture}
+	if cfg != nil {
+		rules.zone = cfg.Location()
+		if d := cfg.Cases.MaxFuture.D(); d > 0 {
+			rules.maxFuture = d
 		}
-		token = strings.TrimSpace(string(b))
 	}
-	if token == "" {
-		return fmt.Errorf("%w: an API token is needed: --token-file or OFFBOARD_API_TOKEN", errUsage)
+	file, err := readImport(fset.Arg(0), rules)
+	if err != nil {
+		return err
 	}
-	rows, err := readImport(fs.Arg(0), *kind)
+	if len(file.ignored) > 0 {
+		fmt.Fprintf(stderr, "notice: ignoring columns offboard does not use: %s\n", strings.Join(file.ignored, ", "))
+	}
+	if *dryRun {
+		printDryRun(stdout, file.rows)
+		fmt.Fprintf(stdout, "dry run: %d rows are valid; nothing was sent\n", len(file.rows))
+		return nil
+	}
+	base, token, err := importTarget(cfg, *url, *tokenFile, *tokenName)
 	if err != nil {
 		return err
 	}
 	if *confirmUnknown {
-		for _, row := range rows {
+		for _, row := range file.rows {
 			row.body["confirm_unknown"] = true
 		}
 	}
-	fmt.Fprintf(stderr, "importing %d people from %s\n", len(rows), fs.Arg(0))
+	fmt.Fprintf(stderr, "importing %d people from %s to %s\n", len(file.rows), fset.Arg(0), base)
+	// The bar goes where the person looks; plain lines go with the notices.
+	bar := newProgress(stderr, false, len(file.rows), time.Now)
+	if isTerminal(stdout) {
+		bar = newProgress(stdout, true, len(file.rows), time.Now)
+	}
 	client := &http.Client{Timeout: 30 * time.Second}
-	var opened, existing, failed, unknown atomic.Int32
-	var mu sync.Mutex
-	var failures []string
-	sem := make(chan struct{}, max(*parallel, 1))
-	var wg sync.WaitGroup
-	for _, row := range rows {
-		sem <- struct{}{}
-		wg.Go(func() {
-			defer func() { <-sem }()
-			status, msg, err := postCase(ctx, client, *url, token, row)
-			switch {
-			case err == nil && status == http.StatusCreated:
-				opened.Add(1)
-			case err == nil && status == http.StatusOK:
-				existing.Add(1)
-			default:
-				if err == nil && msg == "" {
-					msg = fmt.Sprintf("HTTP %d", status)
-				}
-				failed.Add(1)
-				if status == http.StatusUnprocessableEntity && strings.Contains(msg, "confirm_unknown") {
-					unknown.Add(1)
-				}
-				if err != nil {
-					msg = err.Error()
-				}
-				mu.Lock()
-				failures = append(failures, fmt.Sprintf("line %d (%s): %s", row.line, row.body["employee"].(map[string]string)["email"], msg))
-				mu.Unlock()
-			}
-		})
+	results := sendImport(ctx, client, base, token, file.rows, *parallel, func(importResult) { bar.add() })
+	bar.finish()
+	return reportImport(results, *outPath, stdout, stderr)
+}
+
+// importConfig loads the config when it was named, or when the default
+// file is there; a default file that is absent is no error.
+func importConfig(path string, named bool, stderr io.Writer) (*config.Config, error) {
+	cfg, err := loadConfig(path)
+	switch {
+	case err == nil:
+		return cfg, nil
+	case !named && errors.Is(err, fs.ErrNotExist):
+		return nil, nil
+	case !named:
+		fmt.Fprintf(stderr, "notice: %s not used: %v\n", path, err)
+		return nil, nil
 	}
-	wg.Wait()
-	slices.Sort(failures)
-	for _, f := range failures {
-		fmt.Fprintln(stderr, f)
+	return nil, err
+}
+
+// importTarget is the server's address and the API token: flags and the
+// environment first, then the config.
+func importTarget(cfg *config.Config, url, tokenFile, tokenName string) (base, token string, err error) {
+	base = url
+	if base == "" && cfg != nil {
+		if base, err = listenURL(cfg.HTTP.Listen); err != nil {
+			return "", "", err
+		}
 	}
-	if n := unknown.Load(); n > 0 {
-		fmt.Fprintf(stderr, "%d rows name people no directory knows: fix the emails, or run again with --confirm-unknown if they are right\n", n)
+	if base == "" {
+		base = "http://127.0.0.1:8080"
 	}
-	fmt.Fprintf(stdout, "%d opened, %d already open, %d failed\n", opened.Load(), existing.Load(), failed.Load())
-	if failed.Load() > 0 {
-		return exitError{code: 1, msg: fmt.Sprintf("%d rows failed", failed.Load())}
+	token = os.Getenv("OFFBOARD_API_TOKEN")
+	if tokenFile != "" {
+		b, err := os.ReadFile(tokenFile)
+		if err != nil {
+			return "", "", err
+		}
+		token = strings.TrimSpace(string(b))
+	}
+	if token == "" && cfg != nil {
+		if token, err = configToken(cfg, tokenName); err != nil {
+			return "", "", err
+		}
+	}
+	if token == "" {
+		return "", "", fmt.Errorf("%w: an API token is needed: --config with api.tokens, --token-file or OFFBOARD_API_TOKEN", errUsage)
+	}
+	return base, token, nil
+}
+
+// listenURL is where this machine reaches a server listening on listen:
+// a wildcard address is reached on loopback.
+func listenURL(listen string) (string, error) {
+	host, port, err := net.SplitHostPort(listen)
+	if err != nil {
+		return "", fmt.Errorf("http.listen %q: %w", listen, err)
+	}
+	if port == "0" {
+		return "", fmt.Errorf("http.listen %q has no fixed port: give --url", listen)
+	}
+	switch ip := net.ParseIP(host); {
+	case host == "" || ip != nil && ip.IsUnspecified() && ip.To4() != nil:
+		host = "127.0.0.1"
+	case ip != nil && ip.IsUnspecified():
+		host = "::1"
+	}
+	return "http://" + net.JoinHostPort(host, port), nil
+}
+
+// configToken picks the API token to open cases with: the one named, else
+// the first with role hr, else the first admin.
+func configToken(cfg *config.Config, name string) (string, error) {
+	var admin string
+	for _, t := range cfg.API.Tokens {
+		switch {
+		case name != "" && t.Name == name:
+			return t.Token.Reveal(), nil
+		case name != "":
+		case t.Role == offboard.RoleHR:
+			return t.Token.Reveal(), nil
+		case t.Role == offboard.RoleAdmin && admin == "":
+			admin = t.Token.Reveal()
+		}
+	}
+	if name != "" {
+		return "", fmt.Errorf("%w: --token-name %q: no such entry in api.tokens", errUsage, name)
+	}
+	if admin == "" {
+		return "", fmt.Errorf("%w: the config's api.tokens has no token with role hr or admin: add one (README → REST API), or give --token-file", errUsage)
+	}
+	return admin, nil
+}
+
+func printDryRun(w io.Writer, rows []importRow) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "line\temail\tkind\tlast day\twould send")
+	for _, r := range rows {
+		day, _ := r.body["last_day"].(string)
+		if day == "" {
+			day = "today (immediate)"
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\tPOST /api/v1/cases\n", r.line, r.email, r.kind, day)
+	}
+	tw.Flush()
+}
+
+// reportImport prints which row became which case, the failures with
+// their lines, and the totals; it writes the map to out when set.
+func reportImport(results []importResult, out string, stdout, stderr io.Writer) error {
+	counts := map[importOutcome]int{}
+	unknown := 0
+	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "line\temail\tcase\tresult")
+	for _, r := range results {
+		counts[r.outcome]++
+		id := r.caseID
+		if id == "" {
+			id = "-"
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\n", r.row.line, r.row.email, id, r.outcome)
+		if r.unknown {
+			unknown++
+		}
+	}
+	tw.Flush()
+	for _, r := range results {
+		if r.outcome == importFailed {
+			fmt.Fprintf(stderr, "line %d (%s): %s\n", r.row.line, r.row.email, r.message)
+		}
+	}
+	if unknown > 0 {
+		fmt.Fprintf(stderr, "%d rows name people no directory knows: fix the emails, or run again with --confirm-unknown if they are right\n", unknown)
+	}
+	var writeErr error
+	if out != "" {
+		if writeErr = writeImportMap(out, results); writeErr == nil {
+			fmt.Fprintf(stderr, "wrote which row became which case to %s\n", out)
+		}
+	}
+	fmt.Fprintf(stdout, "%d opened, %d already open, %d failed\n", counts[importOpened], counts[importAlreadyOpen], counts[importFailed])
+	switch {
+	case writeErr != nil:
+		return fmt.Errorf("--out: %w (the import itself is done: the table above is its result)", writeErr)
+	case counts[importFailed] > 0:
+		return exitError{code: 1, msg: fmt.Sprintf("%d rows failed", counts[importFailed])}
 	}
 	return nil
 }
 
-type importRow struct {
-	line int
-	key  string
-	body map[string]any
-}
-
-// readImport reads and checks the whole file before anything is sent, so
-// a typo in row 900 does not leave a half-done import.
-func readImport(path, defaultKind string) ([]importRow, error) {
-	f, err := os.Open(path)
+// writeImportMap writes line, email, case id, result and message, one
+// row of the import a line.
+func writeImportMap(path string, results []importResult) error {
+	f, err := os.Create(path)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	defer f.Close()
-	r := csv.NewReader(f)
-	r.TrimLeadingSpace = true
-	header, err := r.Read()
-	if err != nil {
-		return nil, fmt.Errorf("%s: no header row: %w", path, err)
+	w := csv.NewWriter(f)
+	_ = w.Write([]string{"line", "email", "case_id", "result", "message"})
+	for _, r := range results {
+		_ = w.Write([]string{strconv.Itoa(r.row.line), r.row.email, r.caseID, string(r.outcome), r.message})
 	}
-	col := map[string]int{}
-	for i, h := range header {
-		h = strings.ToLower(strings.TrimSpace(h))
-		if !slices.Contains(importColumns, h) {
-			return nil, fmt.Errorf("%s: unknown column %q; known: %s", path, h, strings.Join(importColumns, ", "))
-		}
-		col[h] = i
+	w.Flush()
+	if err := w.Error(); err != nil {
+		f.Close()
+		return err
 	}
-	if _, ok := col["email"]; !ok {
-		return nil, fmt.Errorf("%s: the header has no email column", path)
-	}
-	var rows []importRow
-	var problems []string
-	seen := map[string]int{}
-	for line := 2; ; line++ {
-		rec, err := r.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
-		}
-		get := func(name string) string {
-			if i, ok := col[name]; ok && i < len(rec) {
-				return strings.TrimSpace(rec[i])
-			}
-			return ""
-		}
-		email := strings.ToLower(get("email"))
-		if email == "" || !strings.Contains(email, "@") {
-			problems = append(problems, fmt.Sprintf("line %d: %q is not an email", line, get("email")))
-			continue
-		}
-		if prev, dup := seen[email]; dup {
-			problems = append(problems, fmt.Sprintf("line %d: %s is also on line %d", line, email, prev))
-			continue
-		}
-		seen[email] = line
-		k := get("kind")
-		if k == "" {
-			k = defaultKind
-		}
-		emp := map[string]string{"email": email, "name": get("name"), "manager_email": get("manager_email"),
-			"time_zone": get("time_zone"), "title": get("title"), "department": get("department")}
-		body := map[string]any{"employee": emp, "kind": k, "last_day": get("last_day"), "notes": get("notes")}
-		if eff := get("effective_at"); eff != "" {
-			body["effective_at"] = eff
-		}
-		rows = append(rows, importRow{line: line, key: "import:" + email + ":" + get("last_day"), body: body})
-	}
-	if len(problems) > 0 {
-		return nil, fmt.Errorf("%s: nothing imported:\n  %s", path, strings.Join(problems, "\n  "))
-	}
-	if len(rows) == 0 {
-		return nil, fmt.Errorf("%s: nothing imported: the file has a header but no rows", path)
-	}
-	return rows, nil
-}
-
-func postCase(ctx context.Context, client *http.Client, base, token string, row importRow) (int, string, error) {
-	b, err := json.Marshal(row.body)
-	if err != nil {
-		return 0, "", err
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(base, "/")+"/api/v1/cases", bytes.NewReader(b))
-	if err != nil {
-		return 0, "", err
-	}
-	req.Header.Set("Authorization", "Bearer "+token)
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Idempotency-Key", row.key)
-	resp, err := client.Do(req)
-	if err != nil {
-		return 0, "", err
-	}
-	defer resp.Body.Close()
-	var out struct {
-		Error struct{ Message string } `json:"error"`
-		Case  *struct {
-			ID       string `json:"id"`
-			Employee struct {
-				Email string `json:"email"`
-			} `json:"employee"`
-		} `json:"case"`
-		Duplicate bool `json:"duplicate"`
-	}
-	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	_ = json.Unmarshal(raw, &out)
-	// A 2xx counts only when it shows this person's case: an answer from
-	// something else at --url must not pass for an import.
-	if resp.StatusCode == http.StatusCreated || resp.StatusCode == http.StatusOK {
-		email := row.body["employee"].(map[string]string)["email"]
-		switch {
-		case out.Case == nil || out.Case.ID == "":
-			return 0, fmt.Sprintf("HTTP %d without a case in the answer; is --url an offboard?", resp.StatusCode), nil
-		case !strings.EqualFold(out.Case.Employee.Email, email):
-			return 0, fmt.Sprintf("the answer shows %s for %s, another person", out.Case.ID, out.Case.Employee.Email), nil
-		case resp.StatusCode == http.StatusOK && !out.Duplicate:
-			return 0, fmt.Sprintf("HTTP 200 for %s without saying it was already open", out.Case.ID), nil
-		}
-	}
-	return resp.StatusCode, out.Error.Message, nil
+	return f.Close()
 }

@@ -20,7 +20,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) (err
 	if err := parseFlags(fs, args, 0); err != nil {
 		return err
 	}
-	cfg, err := loadConfig(*cfgPath)
+	cfg, err := loadForServe(*cfgPath)
 	if err != nil {
 		return err
 	}

@@ -221,3 +221,13 @@ func (l cronLogger) Info(msg string, keysAndValues ...any) {
 func (l cronLogger) Error(err error, msg string, keysAndValues ...any) {
 	l.log.Error("cron: "+msg, append(keysAndValues, "err", err)...)
 }
+
+// CheckSpec reports whether the schedule accepts spec, with the parser
+// cron.New uses, so that a bad spec is refused when the configuration is
+// checked and not first when serve starts.
+func CheckSpec(spec string) error {
+	if _, err := cron.ParseStandard(spec); err != nil {
+		return fmt.Errorf("not a cron spec (5 fields such as \"0 9 * * 1-5\", or \"@every 1m\"): %w", err)
+	}
+	return nil
+}
