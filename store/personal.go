@@ -88,6 +88,9 @@ func (t *tx) keepPersonal(c *offboard.Case, existed bool) error {
 	}
 	changed := false
 	for _, s := range offboard.PersonalStrings(c.Employee) {
+		if existed && hasValue(rec.Values, s) {
+			continue // the common case: no HMAC on every write
+		}
 		tok := personalToken(rec.Key, s)
 		if _, ok := rec.Values[tok]; !ok {
 			rec.Values[tok] = s
@@ -169,4 +172,13 @@ func (r *revealer) reveal(e *offboard.AuditEvent) *offboard.AuditEvent {
 		return e
 	}
 	return offboard.RevealEvent(e, rec.Values, rec.ErasedAt)
+}
+
+func hasValue(values map[string]string, s string) bool {
+	for _, v := range values {
+		if v == s {
+			return true
+		}
+	}
+	return false
 }
