@@ -191,7 +191,9 @@ func TestTx_ErasePersonal(t *testing.T) {
 // erasing it is refused, and its events stay as they were.
 func TestTx_ErasePersonal_legacyCase(t *testing.T) {
 	db := openDB(t)
-	update(t, db, func(tx offboard.Tx) error { return tx.PutCase(newCase(1, "jane.doe@example.com", offboard.CaseCompleted)) })
+	update(t, db, func(tx offboard.Tx) error {
+		return tx.PutCase(newCase(1, "jane.doe@example.com", offboard.CaseCompleted))
+	})
 	// What an older offboard wrote: no personal record.
 	if err := db.Bolt().Update(func(btx *bolt.Tx) error { return btx.Bucket([]byte("personal")).Delete([]byte("OFF-0001")) }); err != nil {
 		t.Fatal(err)
