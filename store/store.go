@@ -110,6 +110,10 @@ type DB struct {
 	// swap is held shared by every transaction and exclusively by Compact
 	// while it replaces bolt (compact.go).
 	swap sync.RWMutex
+	// commits counts write transactions begun; compacting serializes
+	// Compact calls (compact.go).
+	commits    atomic.Uint64
+	compacting sync.Mutex
 }
 
 var _ offboard.Store = (*DB)(nil)
