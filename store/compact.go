@@ -1,11 +1,13 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -145,7 +147,7 @@ func (db *DB) compactCopy() (*bolt.DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: compact %s: %w", db.path, err)
 	}
-	if err := withFaultsAsPanics(db.path, func() error { return bolt.Compact(dst, db.bolt, compactTxSize) }); err != nil {
+	if err := withFaultsAsPanics(db.path, func() error { return copyLive(dst, db.bolt) }); err != nil {
 		db.discardCopy(dst)
 		return nil, fmt.Errorf("store: compact %s: %w", db.path, err)
 	}
@@ -181,4 +183,67 @@ func (db *DB) swapIn(dst *bolt.DB) error {
 		db.logger.Warn("store compacted but the old file did not close", "path", db.path, "err", err)
 	}
 	return nil
+}
+
+// copyLive copies every bucket, key, value and bucket sequence of src
+// into dst from one read transaction of src, committing dst every
+// compactTxSize bytes. bbolt's own Compact is not used: it commits its
+// last batch after its read transaction of src has ended, with keys and
+// values still pointing into src's memory map, which a concurrent writer
+// growing the file unmaps (a crash seen under test). Here every key and
+// value is cloned, and src's transaction stays open throughout.
+func copyLive(dst, src *bolt.DB) error {
+	return src.View(func(stx *bolt.Tx) error {
+		dtx, err := dst.Begin(true)
+		if err != nil {
+			return err
+		}
+		defer func() { _ = dtx.Rollback() }()
+		size := 0
+		var copyBucket func(from *bolt.Bucket, path [][]byte) error
+		copyBucket = func(from *bolt.Bucket, path [][]byte) error {
+			return from.ForEach(func(k, v []byte) error {
+				if size > compactTxSize {
+					if err := dtx.Commit(); err != nil {
+						return err
+					}
+					if dtx, err = dst.Begin(true); err != nil {
+						return err
+					}
+					size = 0
+				}
+				to := dtx.Bucket(path[0])
+				for _, name := range path[1:] {
+					to = to.Bucket(name)
+				}
+				to.FillPercent = 1.0
+				if v != nil {
+					size += len(k) + len(v)
+					return to.Put(bytes.Clone(k), bytes.Clone(v))
+				}
+				sub := from.Bucket(k)
+				nb, err := to.CreateBucket(bytes.Clone(k))
+				if err != nil {
+					return err
+				}
+				if err := nb.SetSequence(sub.Sequence()); err != nil {
+					return err
+				}
+				return copyBucket(sub, append(slices.Clone(path), bytes.Clone(k)))
+			})
+		}
+		if err := stx.ForEach(func(name []byte, b *bolt.Bucket) error {
+			nb, err := dtx.CreateBucket(bytes.Clone(name))
+			if err != nil {
+				return err
+			}
+			if err := nb.SetSequence(b.Sequence()); err != nil {
+				return err
+			}
+			return copyBucket(b, [][]byte{bytes.Clone(name)})
+		}); err != nil {
+			return err
+		}
+		return dtx.Commit()
+	})
 }
