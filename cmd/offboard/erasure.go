@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"slices"
 	"strings"
 	"time"
@@ -130,11 +131,9 @@ func (a *app) startErasures(ctx context.Context) <-chan struct{} {
 	return done
 }
 
-func (a *app) eraseDue(ctx context.Context, retention time.Duration, log interface {
-	Info(string, ...any)
-	Warn(string, ...any)
-	Error(string, ...any)
-}) {
+// eraseDue erases every case due now and compacts once; what it did, or
+// could not do, goes to the log (each erasure is audited by the engine).
+func (a *app) eraseDue(ctx context.Context, retention time.Duration, log *slog.Logger) {
 	due, legacy, err := dueErasures(ctx, a.db, retention, a.clock.Now())
 	if err != nil {
 		log.Error("cases due for erasure could not be listed", "err", err)
