@@ -193,6 +193,9 @@ type Case struct {
 	CreatedAt time.Time    `json:"created_at"`
 	UpdatedAt time.Time    `json:"updated_at"`
 	ClosedAt  *time.Time   `json:"closed_at,omitempty"`
+	// ErasedAt is when the leaver's personal data was erased (erase.go);
+	// the fields it held then read ErasedText(ErasedAt).
+	ErasedAt *time.Time `json:"erased_at,omitempty"`
 }
 
 // Room returns the case's room on a platform.

@@ -258,8 +258,11 @@ type Result struct {
 	Approvals []*Approval
 	// Departments is the configured set the case's cards are drawn by.
 	Departments Departments
-	// Duplicate is set when OpenCase matched an earlier delivery.
+	// Duplicate is set when OpenCase matched an earlier delivery, and
+	// when EraseCase found the case erased already (nothing was done).
 	Duplicate bool
+	// Erasure is what EraseCase did.
+	Erasure *Erasure
 	// Message says in one line what happened, for chat replies.
 	Message string
 	// JobsQueued counts the jobs this command queued.

@@ -71,6 +71,14 @@ type Tx interface {
 	// Dedupe returns the case recorded under key (a source event id).
 	Dedupe(key string) (CaseID, bool, error)
 	PutDedupe(key string, id CaseID, at time.Time) error
+
+	// PersonalKeyed reports whether a case's audit events tokenise its
+	// personal data (cases opened before that have it in plaintext in the
+	// chain, which erasure cannot take out without breaking it).
+	PersonalKeyed(id CaseID) (bool, error)
+	// ErasePersonal deletes a case's key and personal plaintext, rewrites
+	// its records and drops its indexes (see store/erase.go).
+	ErasePersonal(id CaseID, at time.Time) (Erasure, error)
 }
 
 // TaskRef names a task.

@@ -17,6 +17,7 @@ type Config struct {
 	Store         Store                                      `yaml:"store" json:"store"`
 	Audit         Audit                                      `yaml:"audit" json:"audit"`
 	Evidence      Evidence                                   `yaml:"evidence" json:"evidence"`
+	Retention     Retention                                  `yaml:"retention" json:"retention"`
 	HTTP          HTTP                                       `yaml:"http" json:"http"`
 	Log           Log                                        `yaml:"log" json:"log"`
 	API           API                                        `yaml:"api" json:"api"`
@@ -86,6 +87,19 @@ type Backup struct {
 	// Keep is how many checked backups stay in Dir; older ones go.
 	Keep int `yaml:"keep" json:"keep"`
 }
+
+// Retention says how long personal data is kept (retention.go in the
+// store, README "Retention of personal data").
+type Retention struct {
+	// PersonalData is how long after a case closes its leaver's name and
+	// email are kept; serve erases them after. Zero: kept for ever.
+	PersonalData offboard.Duration `yaml:"personal_data" json:"personal_data"`
+}
+
+// MinPersonalDataRetention is the shortest retention.personal_data: a
+// case's records must outlive any retry, dispute or reconciliation of
+// its exit.
+const MinPersonalDataRetention = 30 * 24 * time.Hour
 
 // MinBackupEvery is the shortest store.backup.every: each backup copies
 // the whole file.

@@ -151,6 +151,7 @@ func (c *Config) validateCore(v *validator) {
 	}
 	positive(v, "store.lock_timeout", c.Store.LockTimeout)
 	validateBackup(v, c.Store.Backup)
+	validateRetention(v, c.Retention)
 
 	if _, port, err := net.SplitHostPort(c.HTTP.Listen); err != nil {
 		v.add("http.listen", "want host:port such as 127.0.0.1:8080, got %q", c.HTTP.Listen)

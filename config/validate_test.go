@@ -430,3 +430,25 @@ func TestValidate_OktaCredentials(t *testing.T) {
 		t.Fatalf("defaults: share %v scopes %v", cfg.Okta.RateShare, cfg.Okta.Scopes)
 	}
 }
+
+func TestValidate_retention(t *testing.T) {
+	for _, tc := range []struct {
+		yaml, want string
+	}{
+		{"retention:\n  personal_data: 2190d\n", ""},
+		{"retention:\n  personal_data: 0\n", ""},
+		{"retention:\n  personal_data: 7d\n", "retention.personal_data: must be at least 30d"},
+		{"retention:\n  personal_data: -1h\n", "retention.personal_data: invalid duration"},
+	} {
+		c, err := config.Parse([]byte(tc.yaml), "config.yaml", func(string) (string, bool) { return "", false })
+		if err == nil {
+			err = c.Validate()
+		}
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%q: %v", tc.yaml, err)
+		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+			t.Errorf("%q: error %v, want %q", tc.yaml, err, tc.want)
+		}
+	}
+}

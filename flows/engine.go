@@ -76,7 +76,11 @@ type Options struct {
 	// is a function because the engine is built before the platforms
 	// (they need it); nil or empty queues one job for all of them.
 	NoticePlatforms func() []string
-	Logger          *slog.Logger
+	// Retention is how long after a case closes its leaver's personal
+	// data is kept (retention.personal_data); zero keeps it for ever and
+	// refuses EraseCase.
+	Retention time.Duration
+	Logger    *slog.Logger
 }
 
 // Engine applies commands. It is safe for concurrent use: the store
@@ -104,6 +108,7 @@ type Engine struct {
 	afterCommit     func()
 	afterClose      func()
 	noticePlatforms func() []string
+	retention       time.Duration
 	log             *slog.Logger
 }
 
@@ -119,7 +124,7 @@ func New(o Options) (*Engine, error) {
 		deactivateAfter: o.DeactivateAfter, maxFuture: o.MaxFuture, maxPast: o.MaxPast, maxAttempts: o.MaxAttempts,
 		redactor: o.Redactor, log: o.Logger, escalation: o.Escalation.withDefaults(), knownAction: o.KnownAction,
 		afterCommit: o.AfterCommit, afterClose: o.AfterClose, depts: o.Departments, noticePlatforms: o.NoticePlatforms,
-		writeOffAfter: o.WriteOffAfter,
+		writeOffAfter: o.WriteOffAfter, retention: o.Retention,
 	}
 	if e.clock == nil {
 		e.clock = offboard.WallClock()
@@ -280,6 +285,8 @@ func commandTarget(cmd offboard.Command) (offboard.CaseID, string) {
 		return c.CaseID, c.TaskKey
 	case offboard.RevealSecrets:
 		return c.CaseID, c.TaskKey
+	case offboard.EraseCase:
+		return c.CaseID, ""
 	}
 	return "", ""
 }
@@ -355,6 +362,8 @@ func (d *decision) apply(cmd offboard.Command) (*offboard.Result, error) {
 		return d.revealSecrets(c)
 	case offboard.RecordReconciliation:
 		return d.recordReconciliation(c)
+	case offboard.EraseCase:
+		return d.eraseCase(c)
 	}
 	return nil, offboard.Errorf(offboard.EINVALID, "unknown command %T", cmd)
 }

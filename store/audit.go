@@ -33,6 +33,9 @@ func (t *tx) AppendAudit(e *offboard.AuditEvent) error {
 	// append that the caller commits anyway leaves no gap.
 	seq := audit.Sequence() + 1
 
+	if err := t.tokenise(e); err != nil {
+		return fmt.Errorf("store: append audit %s: %w", e.Action, err)
+	}
 	e.Seq = seq
 	e.PrevHash = string(meta.Get(metaAuditHeadKey))
 	e.Time = e.Time.UTC()
@@ -113,7 +116,22 @@ const auditReadBatch = 1000
 // appended during the walk are included when they come after the last
 // batch read. With f.CaseID set only that case's events are read. An
 // error from fn stops the walk and is returned.
+//
+// Events come with the plaintext of their case's personal data put back
+// (or "[erased on …]" once erased; see personal.go), for people to read:
+// their hashes do not cover that text. AuditEventsChained gives them as
+// the chain holds them.
 func (db *DB) AuditEvents(ctx context.Context, f offboard.AuditFilter, fn func(*offboard.AuditEvent) error) error {
+	return db.auditEvents(ctx, f, true, fn)
+}
+
+// AuditEventsChained is AuditEvents with each event exactly as the chain
+// hashes it: personal data as tokens. Exports meant for verifying use it.
+func (db *DB) AuditEventsChained(ctx context.Context, f offboard.AuditFilter, fn func(*offboard.AuditEvent) error) error {
+	return db.auditEvents(ctx, f, false, fn)
+}
+
+func (db *DB) auditEvents(ctx context.Context, f offboard.AuditFilter, reveal bool, fn func(*offboard.AuditEvent) error) error {
 	after := uint64(0)
 	batch := make([]*offboard.AuditEvent, 0, auditReadBatch)
 	for {
@@ -121,7 +139,7 @@ func (db *DB) AuditEvents(ctx context.Context, f offboard.AuditFilter, fn func(*
 			return err
 		}
 		batch = batch[:0]
-		last, more, err := db.readAuditBatch(f, after, &batch)
+		last, more, err := db.readAuditBatch(f, after, reveal, &batch)
 		if err != nil {
 			return err
 		}
@@ -140,9 +158,13 @@ func (db *DB) AuditEvents(ctx context.Context, f offboard.AuditFilter, fn func(*
 // readAuditBatch appends to batch the events matching f among the next
 // auditReadBatch sequence numbers after after, in one read transaction.
 // It returns the last sequence number read and whether any may follow.
-func (db *DB) readAuditBatch(f offboard.AuditFilter, after uint64, batch *[]*offboard.AuditEvent) (last uint64, more bool, err error) {
-	err = db.bolt.View(func(btx *bolt.Tx) error {
+func (db *DB) readAuditBatch(f offboard.AuditFilter, after uint64, reveal bool, batch *[]*offboard.AuditEvent) (last uint64, more bool, err error) {
+	err = db.view(func(btx *bolt.Tx) error {
 		audit := btx.Bucket(bucketAudit)
+		var rv *revealer
+		if reveal {
+			rv = newRevealer(btx)
+		}
 		n := 0
 		visit := func(seq, raw []byte) error {
 			n++
@@ -155,7 +177,11 @@ func (db *DB) readAuditBatch(f offboard.AuditFilter, after uint64, batch *[]*off
 				return fmt.Errorf("store: audit event %d: %w", seqOf(seq), err)
 			}
 			if f.Match(&e) {
-				*batch = append(*batch, &e)
+				ev := &e
+				if rv != nil {
+					ev = rv.reveal(ev)
+				}
+				*batch = append(*batch, ev)
 			}
 			return nil
 		}
@@ -222,7 +248,7 @@ func (db *DB) VerifyAudit(ctx context.Context) (offboard.AuditVerifyResult, erro
 }
 
 func (db *DB) verifyAudit(ctx context.Context, res *offboard.AuditVerifyResult) error {
-	return db.bolt.View(func(btx *bolt.Tx) error {
+	return db.view(func(btx *bolt.Tx) error {
 		audit := btx.Bucket(bucketAudit)
 		head := string(btx.Bucket(bucketMeta).Get(metaAuditHeadKey))
 		want := uint64(1)

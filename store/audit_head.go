@@ -15,7 +15,7 @@ func (db *DB) AuditHead(ctx context.Context) (seq uint64, head string, err error
 	if err := ctx.Err(); err != nil {
 		return 0, "", err
 	}
-	err = db.bolt.View(func(btx *bolt.Tx) error {
+	err = db.view(func(btx *bolt.Tx) error {
 		seq = btx.Bucket(bucketAudit).Sequence()
 		head = string(btx.Bucket(bucketMeta).Get(metaAuditHeadKey))
 		return nil
@@ -36,7 +36,7 @@ func (db *DB) AuditHashes(ctx context.Context, seqs []uint64) (map[uint64]string
 	}
 	out := make(map[uint64]string, len(seqs))
 	err := withFaultsAsPanics(db.path, func() error {
-		return db.bolt.View(func(btx *bolt.Tx) error {
+		return db.view(func(btx *bolt.Tx) error {
 			audit := btx.Bucket(bucketAudit)
 			for i, seq := range seqs {
 				if i%ctxCheckEvery == 0 {

@@ -155,7 +155,7 @@ func CheckBackup(ctx context.Context, path string) (BackupCheck, error) {
 	}
 	c := BackupCheck{AuditEvents: res.Events, ChainHead: res.HeadHash, SizeBytes: info.Size()}
 	err = withFaultsAsPanics(path, func() error {
-		return db.bolt.View(func(btx *bolt.Tx) error {
+		return db.view(func(btx *bolt.Tx) error {
 			c.Cases = countKeys(btx.Bucket(bucketCases))
 			c.Jobs = countKeys(btx.Bucket(bucketJobs)) + countKeys(btx.Bucket(bucketDead))
 			return nil

@@ -88,7 +88,7 @@ func (t *tx) PutCase(c *offboard.Case) error {
 	if err := byStatus.Put(joinKey(string(c.Status), string(c.ID)), nil); err != nil {
 		return fmt.Errorf("store: put case %s: %w", c.ID, err)
 	}
-	return nil
+	return t.keepPersonal(c, existed)
 }
 
 // CaseIDsByEmail returns the cases of an email (any case, surrounding

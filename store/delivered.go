@@ -18,7 +18,7 @@ var bucketDelivered = []byte("delivered")
 
 // lazyBuckets are created when first written, not by Open: a file
 // without them is complete.
-func lazyBuckets() [][]byte { return [][]byte{bucketDelivered} }
+func lazyBuckets() [][]byte { return [][]byte{bucketDelivered, bucketPersonal} }
 
 // pruneEvery is how often marking a delivery also drops expired markers.
 const pruneEvery = time.Hour
@@ -38,7 +38,7 @@ func (db *DB) Delivered(ctx context.Context, platform, id string) (bool, error) 
 		return false, err
 	}
 	var found bool
-	err := db.bolt.View(func(btx *bolt.Tx) error {
+	err := db.view(func(btx *bolt.Tx) error {
 		if b := btx.Bucket(bucketDelivered); b != nil {
 			found = b.Get(deliveredKey(platform, id)) != nil
 		}
@@ -63,7 +63,7 @@ func (db *DB) MarkDelivered(ctx context.Context, platform, id string, c offboard
 	}
 	last := time.Unix(0, db.deliveredPruned.Load())
 	prune := at.Sub(last) >= pruneEvery
-	err := db.bolt.Update(func(btx *bolt.Tx) error {
+	err := db.update(func(btx *bolt.Tx) error {
 		b, err := btx.CreateBucketIfNotExists(bucketDelivered)
 		if err != nil {
 			return err

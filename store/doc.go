@@ -41,6 +41,9 @@
 //	idx_due            <run-at nanos><case id>\x00<task key> → empty
 //	delivered          <platform>\x00<notice id> → {"case_id", "at"}; created by the
 //	                   first marker, dropped 30 days after "at" (delivered.go)
+//	personal           case id → {"key", "values": token → name or email} until the
+//	                   case is erased, then {"erased_at"}; created by the first case
+//	                   (personal.go, erase.go)
 //
 // The rank byte of jobq is offboard.Priority.Rank (revocation 0 … report
 // 3, unknown 255), so a walk in key order serves revocations first and,

@@ -128,9 +128,10 @@ func ExampleDB_VerifyAudit() {
 		return
 	}
 
-	// Someone with write access to the file changes who was offboarded.
+	// Someone with write access to the file changes what happened. (The
+	// event holds no email to change: personal data is tokenised.)
 	err = storetest.TamperAudit(path, 2, func(v []byte) ([]byte, error) {
-		return bytes.Replace(v, []byte("sam@"), []byte("tom@"), 1), nil
+		return bytes.Replace(v, []byte("case.opened"), []byte("case.skipped"), 1), nil
 	})
 	if err != nil {
 		fmt.Println(err)

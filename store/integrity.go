@@ -175,7 +175,7 @@ func withFaultsAsPanics(path string, fn func() error) (err error) {
 // none is missing). It returns nil or a *CorruptError.
 func (db *DB) checkFile() error {
 	return withFaultsAsPanics(db.path, func() error {
-		return db.bolt.View(func(btx *bolt.Tx) error {
+		return db.view(func(btx *bolt.Tx) error {
 			// Open has checked the page tree without the memory map
 			// (checkPages); this walk reads it through the map, as every
 			// later read will, before bbolt's check runs on a goroutine of

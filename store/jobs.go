@@ -265,7 +265,7 @@ func (db *DB) RecoverLeases(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	n := 0
-	err := db.bolt.Update(func(btx *bolt.Tx) error {
+	err := db.update(func(btx *bolt.Tx) error {
 		t := &tx{btx: btx}
 		defer t.end()
 		var leased []*offboard.Job
@@ -308,7 +308,7 @@ func (db *DB) DeadJobs(ctx context.Context) ([]*offboard.Job, error) {
 		return nil, err
 	}
 	var out []*offboard.Job
-	err := db.bolt.View(func(btx *bolt.Tx) error {
+	err := db.view(func(btx *bolt.Tx) error {
 		return btx.Bucket(bucketDead).ForEach(func(k, v []byte) error {
 			var j offboard.Job
 			if err := json.Unmarshal(v, &j); err != nil {

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -106,6 +107,13 @@ type DB struct {
 	// deliveredPruned is when MarkDelivered last dropped expired markers
 	// (Unix nanoseconds).
 	deliveredPruned atomic.Int64
+	// swap is held shared by every transaction and exclusively by Compact
+	// while it replaces bolt (compact.go).
+	swap sync.RWMutex
+	// commits counts write transactions begun; compacting serializes
+	// Compact calls (compact.go).
+	commits    atomic.Uint64
+	compacting sync.Mutex
 }
 
 var _ offboard.Store = (*DB)(nil)
@@ -270,7 +278,7 @@ func (db *DB) CheckPages(ctx context.Context) error {
 			return err
 		}
 		found := false
-		err := db.bolt.View(func(btx *bolt.Tx) error {
+		err := db.view(func(btx *bolt.Tx) error {
 			f, err := os.Open(db.path)
 			if err != nil {
 				return fmt.Errorf("store: check %s: %w", db.path, err)
@@ -360,6 +368,8 @@ func initSchema(path string, btx *bolt.Tx) error {
 
 // Close releases the file and its lock.
 func (db *DB) Close() error {
+	db.swap.Lock()
+	defer db.swap.Unlock()
 	if err := db.bolt.Close(); err != nil {
 		return fmt.Errorf("store: close %s: %w", db.path, err)
 	}
@@ -393,9 +403,9 @@ func (db *DB) Update(ctx context.Context, fn func(offboard.Tx) error) error {
 	busy := db.writers.Add(1) > 1
 	defer db.writers.Add(-1)
 	if busy {
-		return db.bolt.Batch(run)
+		return db.batch(run)
 	}
-	return db.bolt.Update(run)
+	return db.update(run)
 }
 
 // View runs fn in a read-only transaction; the Tx's write methods return
@@ -404,7 +414,7 @@ func (db *DB) View(ctx context.Context, fn func(offboard.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return db.bolt.View(func(btx *bolt.Tx) error {
+	return db.view(func(btx *bolt.Tx) error {
 		t := &tx{btx: btx}
 		defer t.end()
 		return fn(t)
@@ -416,7 +426,7 @@ func (db *DB) Ping(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return db.bolt.View(func(btx *bolt.Tx) error {
+	return db.view(func(btx *bolt.Tx) error {
 		meta := btx.Bucket(bucketMeta)
 		if meta == nil || meta.Get(metaSchemaVersionKey) == nil {
 			return fmt.Errorf("store %s: meta bucket is missing its schema version", db.path)
@@ -432,7 +442,7 @@ func (db *DB) Backup(ctx context.Context, w io.Writer) (int64, error) {
 		return 0, err
 	}
 	var n int64
-	err := db.bolt.View(func(btx *bolt.Tx) error {
+	err := db.view(func(btx *bolt.Tx) error {
 		var err error
 		n, err = btx.WriteTo(w)
 		return err
@@ -467,7 +477,7 @@ func (db *DB) Stats(ctx context.Context) (Stats, error) {
 		return Stats{}, err
 	}
 	s := Stats{Cases: map[offboard.CaseStatus]int{}}
-	err := db.bolt.View(func(btx *bolt.Tx) error {
+	err := db.view(func(btx *bolt.Tx) error {
 		// Keys are grouped by status: count each run without allocating.
 		c := btx.Bucket(bucketIdxStatus).Cursor()
 		var prefix []byte

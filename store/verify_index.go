@@ -83,7 +83,7 @@ func (db *DB) VerifyIndexes(ctx context.Context) ([]IndexProblem, error) {
 		}
 	}
 	err := withFaultsAsPanics(db.path, func() error {
-		return db.bolt.View(func(btx *bolt.Tx) error {
+		return db.view(func(btx *bolt.Tx) error {
 			if err := checkAuditIndex(ctx, btx, report); err != nil {
 				return err
 			}

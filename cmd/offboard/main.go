@@ -47,6 +47,8 @@ Commands:
   audit keygen   write a key that signs audit checkpoints; print its public key
   evidence       write the evidence pack (zip) of the leavers in a period, for auditors
   restore        replace the store with a checked backup (serve must be stopped)
+  erase          erase the personal data of closed cases past retention.personal_data
+                 (--case ID --reason R, or --due; --dry-run lists what is due)
   config check   load and validate a config file, naming every problem
   doctor         check every configured integration live (read-only), with the fix for each failure
   health         probe a running offboard's /healthz (for container health checks)
@@ -81,6 +83,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdEvidence(ctx, rest, stdout, stderr)
 	case "restore":
 		err = cmdRestore(ctx, rest, stdout, stderr)
+	case "erase":
+		err = cmdErase(ctx, rest, stdout, stderr)
 	case "config":
 		err = sub(ctx, "config", rest, stdout, stderr, map[string]command{"check": cmdConfigCheck})
 	case "health":

@@ -97,6 +97,7 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 	} else {
 		close(backupsDone)
 	}
+	erasuresDone := a.startErasures(backupCtx)
 	platCtx, stopPlatforms := context.WithCancel(context.Background())
 	defer stopPlatforms()
 	platformDone := make(chan error, 1)
@@ -134,6 +135,7 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 		<-runnerDone
 		stopBackups()
 		<-backupsDone
+		<-erasuresDone
 		return fmt.Errorf("http server: %w", err)
 	case fatal = <-storeBad:
 		// A damaged file is not worked on: stop as cleanly as it allows.
@@ -159,6 +161,7 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 	// A backup in progress finishes: the store closes after serve returns.
 	stopBackups()
 	<-backupsDone
+	<-erasuresDone
 	// 3. Let running jobs finish, up to the grace period.
 	stopRunner()
 	if err := <-runnerDone; err != nil {

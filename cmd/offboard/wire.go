@@ -451,6 +451,9 @@ func (a *app) wireEngine() error {
 		// A device not back this long after access went asks the manager
 		// and Finance for a write-off (0 in config: never).
 		WriteOffAfter: cfg.WriteOffAfter(),
+		// A closed case's leaver's name and email go this long after it
+		// closed (erasure.go; 0: kept).
+		Retention: cfg.Retention.PersonalData.D(),
 	})
 	if err != nil {
 		return fmt.Errorf("playbooks: %w", err)

@@ -1,0 +1,217 @@
+package store
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/offboard-dev/offboard"
+)
+
+// ErasePersonal erases a keyed case's personal data: the key and the
+// plaintext go (the audit tokens can no longer be read or confirmed), the
+// case's name, email, HR id, title, location and notes read erased, and
+// every other record of the case (tasks, approvals, queued and dead jobs)
+// has the personal strings replaced by offboard.ErasedMark and task
+// secrets dropped. Its email index entry, dedupe keys and delivery
+// markers are deleted. What an auditor needs stays: ids, dates, kind,
+// statuses, outcomes, system names and user ids, request ids, hashes.
+//
+// The old bytes stay in the file's free pages until the file is
+// compacted (DB.Compact), which the caller must do after the commit.
+// A case stored before keys existed is refused (EINVALID): its events
+// hold the plaintext, which cannot leave the chain without breaking it.
+func (t *tx) ErasePersonal(id offboard.CaseID, at time.Time) (offboard.Erasure, error) {
+	var out offboard.Erasure
+	if err := t.writable("erase personal data"); err != nil {
+		return out, err
+	}
+	c, err := t.Case(id)
+	if err != nil {
+		return out, err
+	}
+	rec, err := t.personal(id)
+	switch {
+	case err != nil:
+		return out, err
+	case rec == nil:
+		return out, offboard.Errorf(offboard.EINVALID, "%s was opened before offboard kept personal data apart from the audit chain: "+
+			"its audit events hold the leaver's name and email in plaintext, and taking them out would break the chain, so it is not erased", id)
+	case rec.ErasedAt != nil:
+		return out, offboard.Errorf(offboard.ECONFLICT, "%s was erased on %s already", id, rec.ErasedAt.UTC().Format("2006-01-02"))
+	}
+	at = at.UTC()
+	strs := erasableStrings(c.Employee, rec)
+	out.Tokens = len(rec.Values)
+	if err := t.putPersonal(id, &personalRecord{ErasedAt: &at}); err != nil {
+		return out, err
+	}
+
+	// The case, through PutCase, so its email index entry goes.
+	gone := offboard.ErasedText(at)
+	c.Employee.Name, c.Employee.Email, c.Employee.HRISID = gone, "", ""
+	c.Employee.Title, c.Employee.Location = "", ""
+	c.ErasedAt = &at
+	raw, err := json.Marshal(c)
+	if err != nil {
+		return out, fmt.Errorf("store: erase %s: %w", id, err)
+	}
+	var erased offboard.Case
+	if err := json.Unmarshal(scrub(raw, strs), &erased); err != nil {
+		return out, fmt.Errorf("store: erase %s: %w", id, err)
+	}
+	if err := t.PutCase(&erased); err != nil {
+		return out, err
+	}
+	out.Records++
+
+	rewrite := func(b *bolt.Bucket, key []byte) error {
+		v := b.Get(key)
+		if v == nil {
+			return nil
+		}
+		nv, err := scrubRecord(v, strs)
+		if err != nil {
+			return fmt.Errorf("store: erase %s: %s %q: %w", id, b.Tx().DB().Path(), key, err)
+		}
+		out.Records++
+		return b.Put(bytes.Clone(key), nv)
+	}
+	prefix := prefixKey(string(id))
+	tasks := t.bucket(bucketTasks)
+	if err := eachPrefix(tasks, prefix, func(k []byte) error { return rewrite(tasks, k) }); err != nil {
+		return out, err
+	}
+	approvals := t.bucket(bucketApprovals)
+	if err := eachPrefix(t.bucket(bucketApprovalsCase), prefix, func(k []byte) error {
+		return rewrite(approvals, k[len(prefix):])
+	}); err != nil {
+		return out, err
+	}
+	jobs := t.bucket(bucketJobs)
+	if err := eachPrefix(t.bucket(bucketJobsCase), prefix, func(k []byte) error {
+		return rewrite(jobs, k[len(prefix):])
+	}); err != nil {
+		return out, err
+	}
+	// Dead letters, dedupe keys and delivery markers are not indexed by
+	// case: a walk of each finds the case's own.
+	dead := t.bucket(bucketDead)
+	if err := eachOfCase(dead, id, func(k []byte) error { return rewrite(dead, k) }); err != nil {
+		return out, err
+	}
+	for _, name := range [][]byte{bucketDedupe, bucketDelivered} {
+		b := t.btx.Bucket(name)
+		if b == nil {
+			continue
+		}
+		var keys [][]byte
+		if err := eachOfCase(b, id, func(k []byte) error { keys = append(keys, bytes.Clone(k)); return nil }); err != nil {
+			return out, err
+		}
+		for _, k := range keys {
+			if err := b.Delete(k); err != nil {
+				return out, fmt.Errorf("store: erase %s: %w", id, err)
+			}
+			out.Removed++
+		}
+	}
+	return out, nil
+}
+
+// erasableStrings are the personal strings to take out of the case's
+// records: every one the case's events were tokenised with, and the
+// case's current name and email.
+func erasableStrings(e offboard.Employee, rec *personalRecord) []string {
+	strs := offboard.PersonalStrings(e)
+	for _, v := range rec.Values {
+		if !containsFoldStr(strs, v) {
+			strs = append(strs, v)
+		}
+	}
+	return strs
+}
+
+func containsFoldStr(list []string, s string) bool {
+	for _, x := range list {
+		if strings.EqualFold(x, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// scrub replaces each string, as JSON writes it inside a string, with
+// offboard.ErasedMark in a JSON document.
+func scrub(raw []byte, strs []string) []byte {
+	s := string(raw)
+	for _, p := range strs {
+		enc, err := json.Marshal(p)
+		if err != nil || len(enc) < 2 {
+			continue
+		}
+		s = offboard.ReplaceFold(s, string(enc[1:len(enc)-1]), offboard.ErasedMark)
+	}
+	return []byte(s)
+}
+
+// scrubRecord scrubs a JSON object and drops its "secrets" (a task's
+// values only IT may see), checking that the result still decodes.
+func scrubRecord(raw []byte, strs []string) ([]byte, error) {
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &obj); err != nil {
+		return nil, err
+	}
+	delete(obj, "secrets")
+	b, err := json.Marshal(obj)
+	if err != nil {
+		return nil, err
+	}
+	b = scrub(b, strs)
+	if !json.Valid(b) {
+		return nil, fmt.Errorf("scrubbed record is not JSON")
+	}
+	return b, nil
+}
+
+// eachPrefix calls fn with each key under prefix; fn may rewrite values
+// of other buckets, or of this one at the same key.
+func eachPrefix(b *bolt.Bucket, prefix []byte, fn func(k []byte) error) error {
+	var keys [][]byte
+	c := b.Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		keys = append(keys, bytes.Clone(k))
+	}
+	for _, k := range keys {
+		if err := fn(k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// eachOfCase calls fn with each key whose JSON value has "case_id" id.
+func eachOfCase(b *bolt.Bucket, id offboard.CaseID, fn func(k []byte) error) error {
+	var keys [][]byte
+	c := b.Cursor()
+	var rec struct {
+		CaseID offboard.CaseID `json:"case_id"`
+	}
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		rec.CaseID = ""
+		if v == nil || !bytes.Contains(v, []byte(id)) || json.Unmarshal(v, &rec) != nil || rec.CaseID != id {
+			continue
+		}
+		keys = append(keys, bytes.Clone(k))
+	}
+	for _, k := range keys {
+		if err := fn(k); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,287 @@
+package store_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/offboard-dev/offboard"
+	"github.com/offboard-dev/offboard/store"
+)
+
+// keyedCase writes case n for email with a task holding a secret, a job
+// and a dead letter naming the email, a dedupe key and a delivery
+// marker, and two audit events quoting the name and the email.
+func keyedCase(t *testing.T, db *store.DB, n uint64, email string) offboard.CaseID {
+	t.Helper()
+	c := newCase(n, email, offboard.CaseCompleted)
+	if !strings.HasPrefix(email, "jane") {
+		c.Employee.Name = "Someone Else"
+	}
+	update(t, db, func(tx offboard.Tx) error {
+		var err error
+		c.ID, err = tx.NextCaseID()
+		return err
+	})
+	closed := t0
+	c.ClosedAt, c.Notes = &closed, c.Employee.Name+" said bye from "+email
+	update(t, db, func(tx offboard.Tx) error {
+		if err := tx.PutCase(c); err != nil {
+			return err
+		}
+		tk := newTask(c.ID, "lock", 0, offboard.TaskDone, nil)
+		tk.Progress, tk.Secrets = "locked the Mac of "+email, offboard.Secrets{"pin": fmt.Sprintf("48291%d", n+2)}
+		if err := tx.PutTask(tk); err != nil {
+			return err
+		}
+		j := newJob(string(c.ID)+"/lock#1", offboard.PriorityRevocation, t0)
+		j.CaseID, j.Target = c.ID, &offboard.Target{Email: strings.ToUpper(email)}
+		if err := tx.PutJob(j); err != nil {
+			return err
+		}
+		dj := newJob(string(c.ID)+"/notice#1", offboard.PriorityChat, t0)
+		dj.CaseID, dj.LastError = c.ID, "no channel for "+c.Employee.Name
+		if err := tx.PutJob(dj); err != nil {
+			return err
+		}
+		if err := tx.DeadLetter(dj); err != nil {
+			return err
+		}
+		if err := tx.PutDedupe("hris:"+string(c.ID), c.ID, t0); err != nil {
+			return err
+		}
+		for _, ev := range []*offboard.AuditEvent{
+			{Time: t0, Actor: offboard.System("test"), Action: "case.opened", CaseID: c.ID, Target: email, Outcome: offboard.OutcomeOK,
+				Detail: "voluntary departure of " + c.Employee.Name, Evidence: map[string]string{"login": strings.ToUpper(email)}},
+			{Time: t0, Actor: offboard.Actor{Kind: offboard.ActorPerson, ID: email, Email: email}, Action: "task.done", CaseID: c.ID, Outcome: offboard.OutcomeOK, Detail: "done"},
+		} {
+			if err := tx.AppendAudit(ev); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err := db.MarkDelivered(context.Background(), "slack", string(c.ID)+"/opened", c.ID, t0); err != nil {
+		t.Fatal(err)
+	}
+	return c.ID
+}
+
+func TestTx_AppendAudit_tokenisesPersonalData(t *testing.T) {
+	db := openDB(t)
+	ctx := context.Background()
+	id := keyedCase(t, db, 1, "jane.doe@example.com")
+	var chained []string
+	if err := db.AuditEventsChained(ctx, offboard.AuditFilter{CaseID: id}, func(e *offboard.AuditEvent) error {
+		b, _ := json.Marshal(e)
+		chained = append(chained, string(b))
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if s := strings.ToLower(strings.Join(chained, "\n")); strings.Contains(s, "jane") || strings.Count(s, "[pd:") != 5 {
+		t.Fatalf("chained events:\n%s", s)
+	}
+	var opened *offboard.AuditEvent
+	if err := db.AuditEvents(ctx, offboard.AuditFilter{CaseID: id}, func(e *offboard.AuditEvent) error {
+		if opened == nil {
+			opened = e
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if opened.Target != "jane.doe@example.com" || opened.Detail != "voluntary departure of Jane Doe" || opened.Evidence["login"] != "jane.doe@example.com" {
+		t.Fatalf("revealed event = %+v", opened)
+	}
+	// An event of no case is as it was written.
+	update(t, db, func(tx offboard.Tx) error {
+		return tx.AppendAudit(&offboard.AuditEvent{Time: t0, Actor: offboard.System("test"), Action: "command.refused", Target: "jane.doe@example.com", Outcome: offboard.OutcomeRefused})
+	})
+	var last offboard.AuditEvent
+	_ = db.AuditEventsChained(ctx, offboard.AuditFilter{}, func(e *offboard.AuditEvent) error { last = *e; return nil })
+	if last.Target != "jane.doe@example.com" {
+		t.Fatalf("an event of no case was changed: %+v", last)
+	}
+}
+
+func TestTx_ErasePersonal(t *testing.T) {
+	db := openDB(t)
+	ctx := context.Background()
+	id := keyedCase(t, db, 1, "jane.doe@example.com")
+	bob := keyedCase(t, db, 2, "bob.roe@example.com")
+	when := t0.Add(2190 * 24 * time.Hour)
+	update(t, db, func(tx offboard.Tx) error {
+		er, err := tx.ErasePersonal(id, when)
+		if err != nil {
+			return err
+		}
+		if er.Tokens != 2 || er.Removed != 2 || er.Records < 4 {
+			t.Errorf("erasure = %+v", er)
+		}
+		return nil
+	})
+	view(t, db, func(tx offboard.Tx) error {
+		c, err := tx.Case(id)
+		if err != nil {
+			return err
+		}
+		if c.ErasedAt == nil || c.Employee.Name != "erased on 2032-02-29" || c.Employee.Email != "" || strings.Contains(c.Notes, "Jane") {
+			t.Errorf("erased case = %+v notes %q", c.Employee, c.Notes)
+		}
+		tk, err := tx.Task(id, "lock")
+		if err != nil {
+			return err
+		}
+		if len(tk.Secrets) != 0 || tk.Progress != "locked the Mac of [erased]" {
+			t.Errorf("erased task = %q %v", tk.Progress, tk.Secrets)
+		}
+		if _, ok, _ := tx.Dedupe("hris:" + string(id)); ok {
+			t.Error("the dedupe key of the erased case is kept")
+		}
+		if _, ok, _ := tx.Dedupe("hris:" + string(bob)); !ok {
+			t.Error("Bob's dedupe key went too")
+		}
+		b, err := tx.Case(bob)
+		if err != nil || b.Employee.Email != "bob.roe@example.com" {
+			t.Errorf("Bob's case = %+v, %v", b, err)
+		}
+		return nil
+	})
+	if ok, _ := db.Delivered(ctx, "slack", string(id)+"/opened"); ok {
+		t.Error("the delivery marker of the erased case is kept")
+	}
+	update(t, db, func(tx offboard.Tx) error {
+		_, err := tx.ErasePersonal(id, when)
+		wantCode(t, err, offboard.ECONFLICT)
+		return nil
+	})
+	if _, err := db.Compact(ctx); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(db.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"jane", "482913"} {
+		if i := bytes.Index(bytes.ToLower(raw), []byte(s)); i >= 0 {
+			t.Errorf("the compacted file still holds %q: %q", s, raw[max(i-200, 0):min(i+100, len(raw))])
+		}
+	}
+	if !bytes.Contains(raw, []byte("bob.roe@example.com")) {
+		t.Error("Bob's case lost its email")
+	}
+	if v, err := db.VerifyAudit(ctx); err != nil || !v.OK {
+		t.Fatalf("verify = %+v, %v", v, err)
+	}
+	if probs, err := db.VerifyIndexes(ctx); err != nil || len(probs) > 0 {
+		t.Fatalf("indexes after erasure: %v, %v", probs, err)
+	}
+}
+
+// A case stored before keys existed has the plaintext in its events:
+// erasing it is refused, and its events stay as they were.
+func TestTx_ErasePersonal_legacyCase(t *testing.T) {
+	db := openDB(t)
+	update(t, db, func(tx offboard.Tx) error {
+		return tx.PutCase(newCase(1, "jane.doe@example.com", offboard.CaseCompleted))
+	})
+	// What an older offboard wrote: no personal record.
+	if err := db.Bolt().Update(func(btx *bolt.Tx) error { return btx.Bucket([]byte("personal")).Delete([]byte("OFF-0001")) }); err != nil {
+		t.Fatal(err)
+	}
+	update(t, db, func(tx offboard.Tx) error {
+		return tx.AppendAudit(&offboard.AuditEvent{Time: t0, Actor: offboard.System("test"), Action: "case.opened", CaseID: "OFF-0001", Target: "jane.doe@example.com", Outcome: offboard.OutcomeOK})
+	})
+	update(t, db, func(tx offboard.Tx) error {
+		keyed, err := tx.PersonalKeyed("OFF-0001")
+		if err != nil || keyed {
+			t.Errorf("PersonalKeyed = %v, %v", keyed, err)
+		}
+		_, err = tx.ErasePersonal("OFF-0001", t0)
+		wantCode(t, err, offboard.EINVALID)
+		if err == nil || !strings.Contains(err.Error(), "opened before") {
+			t.Errorf("refusal = %v", err)
+		}
+		return nil
+	})
+	var target string
+	_ = db.AuditEventsChained(context.Background(), offboard.AuditFilter{CaseID: "OFF-0001"}, func(e *offboard.AuditEvent) error { target = e.Target; return nil })
+	if target != "jane.doe@example.com" {
+		t.Fatalf("legacy event target = %q", target)
+	}
+}
+
+// Compact swaps the file while other goroutines read and write; nothing
+// written is lost and the chain still verifies.
+func TestDB_Compact(t *testing.T) {
+	db := openDB(t)
+	ctx := context.Background()
+	for n := uint64(1); n <= 50; n++ {
+		keyedCase(t, db, n, "p"+strings.Repeat("x", int(n%7))+"@example.com")
+	}
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	var appended int
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			err := db.Update(ctx, func(tx offboard.Tx) error {
+				return tx.AppendAudit(&offboard.AuditEvent{Time: t0, Actor: offboard.System("test"), Action: "tick", Outcome: offboard.OutcomeOK})
+			})
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			appended++
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if _, err := db.Stats(ctx); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	}()
+	for range 3 {
+		if _, err := db.Compact(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(stop)
+	wg.Wait()
+	st, err := db.Stats(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := uint64(50*2 + appended); st.AuditEvents != want {
+		t.Fatalf("audit events = %d, want %d", st.AuditEvents, want)
+	}
+	if v, err := db.VerifyAudit(ctx); err != nil || !v.OK {
+		t.Fatalf("verify = %+v, %v", v, err)
+	}
+	if _, err := os.Stat(db.Path() + ".compact"); !os.IsNotExist(err) {
+		t.Errorf("the temporary file is left: %v", err)
+	}
+}
