@@ -77,7 +77,9 @@ func evidenceLines(text string) (lines, details []evidenceLine) {
 			continue
 		}
 		el := evidenceLine{Label: offboard.EvidenceLabel(k), Value: v}
-		if offboard.IsRequestID(k) {
+		// The vendor's request id, the job and its attempt are for whoever
+		// follows the case up with the vendor or in the logs.
+		if offboard.IsRequestID(k) || k == "job" || k == "attempt" {
 			details = append(details, el)
 		} else {
 			lines = append(lines, el)
