@@ -73,7 +73,7 @@ type closedFilter struct {
 }
 
 // closedShown bounds the closed cases listed; the search narrows them.
-const closedShown = 50
+const closedShown = 20
 
 type indexData struct {
 	Summary     summaryRow
