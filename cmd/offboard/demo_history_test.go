@@ -112,4 +112,3 @@ func lastCase(t *testing.T, db *store.DB) uint64 {
 	}
 	return n
 }
-
