@@ -32,8 +32,10 @@ type DueTask struct {
 
 // PendingApproval is an undecided approval.
 type PendingApproval struct {
-	ID          string     `json:"id"`
-	TaskKey     string     `json:"task_key"`
+	ID      string `json:"id"`
+	TaskKey string `json:"task_key"`
+	// TaskTitle is the task's words (empty in summaries stored before it).
+	TaskTitle   string     `json:"task_title,omitempty"`
 	Department  Department `json:"department"`
 	Approver    string     `json:"approver"`
 	EscalatedTo []string   `json:"escalated_to,omitempty"`
@@ -44,8 +46,9 @@ type PendingApproval struct {
 func Summarize(tasks []*Task, approvals []*Approval) *CaseSummary {
 	s := &CaseSummary{Tasks: len(tasks)}
 	dept := map[string]Department{}
+	title := map[string]string{}
 	for _, t := range tasks {
-		dept[t.Key] = t.Department
+		dept[t.Key], title[t.Key] = t.Department, t.Title
 		if t.Status.Settled() {
 			s.Settled++
 			continue
@@ -59,7 +62,7 @@ func Summarize(tasks []*Task, approvals []*Approval) *CaseSummary {
 		if a.Status != ApprovalPending {
 			continue
 		}
-		s.Pending = append(s.Pending, PendingApproval{ID: a.ID, TaskKey: a.TaskKey, Department: dept[a.TaskKey],
+		s.Pending = append(s.Pending, PendingApproval{ID: a.ID, TaskKey: a.TaskKey, TaskTitle: title[a.TaskKey], Department: dept[a.TaskKey],
 			Approver: a.Approver, EscalatedTo: slices.Clone(a.EscalatedTo), Since: a.CreatedAt.UTC()})
 	}
 	slices.SortStableFunc(s.Pending, func(a, b PendingApproval) int { return a.Since.Compare(b.Since) })

@@ -16,6 +16,7 @@ import (
 
 	"github.com/offboard-dev/offboard"
 	"github.com/offboard-dev/offboard/bot"
+	"github.com/offboard-dev/offboard/internal/theme"
 )
 
 // PlatformName is the platform recorded on actors who act in the console.
@@ -110,9 +111,11 @@ func New(o Options) (*Console, error) {
 		return nil, err
 	}
 	c.pages = t.Funcs(template.FuncMap{"when": c.when, "clock": c.clock})
-	if c.css, err = fs.ReadFile(assets, "static/console.css"); err != nil {
+	own, err := fs.ReadFile(assets, "static/console.css")
+	if err != nil {
 		return nil, err
 	}
+	c.css = theme.With(own)
 	if c.js, err = fs.ReadFile(assets, "static/console.js"); err != nil {
 		return nil, err
 	}

@@ -263,6 +263,9 @@ func TestConsole_Browser(t *testing.T) {
 	)
 	b.step("the header tells the time to revocation",
 		waitJS(`document.querySelector('.card').textContent.includes('Access revoked')`))
+	// A phone with one room open: nothing wider than the screen.
+	b.phoneFits("the console with 1 room", app.url+"/console/rooms/OFF-0001", `.composer`)
+	b.step("back to the desktop size", chromedp.EmulateViewport(1280, 900))
 	evalIn[int](b, b.ctx, "scroll to the top of the room", `document.querySelector('#timeline').scrollTop = 0`)
 	consoleShot := b.screenshotIn(b.ctx, "console-hr-room")
 	b.tallShot("console-hr-room-whole")
@@ -298,11 +301,19 @@ func TestConsole_Browser(t *testing.T) {
 	b.step("the second room appears", waitJS(`location.pathname === '/console/rooms/OFF-0002'`))
 
 	b.actAs("fiona.finance@example.com")
+	// The click is made at the top of the room: the page that comes back
+	// stays there instead of jumping to the bottom.
 	b.step("Finance clicks the Okta button and is refused",
 		waitJS(`document.querySelector('#rooms').textContent.includes('OFF-0002')`),
+		waitJS(`(document.querySelector('#timeline').scrollTop = 0) === 0`),
 		clickInSection("Suspend the Okta account", "Suspend in Okta"),
 		waitJS(`[...document.querySelectorAll('.msg.private')].some(m => m.textContent.includes('may not run'))`),
 	)
+	kept := evalIn[string](b, b.ctx, "where the room is scrolled after the click",
+		`(() => { const tl = document.querySelector('#timeline'); return tl.scrollTop + ' of ' + (tl.scrollHeight - tl.clientHeight); })()`)
+	if top, bottom, _ := strings.Cut(kept, " of "); top != "0" || bottom == "0" {
+		t.Errorf("after a click the room is scrolled to %s px of %s; want it where the click was (0)", top, bottom)
+	}
 	suspendState := evalIn[string](b, b.ctx, "the refused task did not run", sectionJS("Suspend the Okta account")+`.querySelector('.badge').textContent`)
 	if !strings.HasPrefix(suspendState, "Scheduled") {
 		t.Fatalf("after Finance's refused click the Okta suspend is %q, want still scheduled", suspendState)
@@ -381,6 +392,30 @@ func TestConsole_Browser(t *testing.T) {
 	t.Logf("screenshots: %s %s %s", consoleShot, financeShot, dashShot)
 	b.phoneShot(app.url + "/console/rooms/OFF-0002")
 
+	// Six rooms: the room strip scrolls inside a phone's screen instead of
+	// widening the page (it laid out 645 px wide on a 390 px phone), and
+	// so does every dashboard page.
+	b.step("back to the desktop size", chromedp.EmulateViewport(1280, 900))
+	b.step("back to the console", chromedp.Navigate(app.url+"/console"), chromedp.WaitVisible(chromedp.CSS(`.composer`)))
+	b.actAs("hana.hr@example.com")
+	for i, who := range []string{"sam.rivera", "priya.patel", "lee.chen", "maria.garcia"} {
+		b.say("/offboard " + who + "@example.com voluntary " + lastDay)
+		b.step("room "+who+" appears", waitJS(fmt.Sprintf(`location.pathname === '/console/rooms/OFF-%04d' && document.readyState === 'complete' && !!document.querySelector('body[data-room="OFF-%04d"] .card')`, i+3, i+3)))
+	}
+	if n := evalIn[int](b, b.ctx, "count the rooms", `document.querySelectorAll('.roomlist:not(.closed) li').length`); n != 6 {
+		t.Fatalf("HR sees %d rooms, want 6", n)
+	}
+	b.phoneFits("the console with 6 rooms", app.url+"/console/rooms/OFF-0006", `.composer`)
+	switchVisible := evalIn[bool](b, b.ctx, "the Switch button is on the screen",
+		`(() => { const r = document.querySelector('.actas button').getBoundingClientRect(); return r.right <= 390 && r.width > 0; })()`)
+	if !switchVisible {
+		t.Error("on a phone the Switch button is cut off")
+	}
+	for _, p := range []string{"/", "/?q=alex", "/cases/OFF-0001", "/cases/OFF-0002", "/analytics", "/audit", "/evidence"} {
+		b.phoneFits("the dashboard "+p, app.url+p, `main`)
+	}
+	b.step("back to the desktop size", chromedp.EmulateViewport(1280, 900))
+
 	// And the auditor's own check, on the stopped store.
 	app.stop()
 	if code, out, errOut := runCLI("audit", "verify", "--config", cfgPath); code != 0 || !strings.Contains(out, "audit chain OK") {
@@ -417,11 +452,55 @@ func (b *browserSession) phoneShot(url string) {
 		chromedp.Navigate(url),
 		chromedp.WaitVisible(chromedp.CSS(`.composer`)),
 	)
-	overflow := evalIn[bool](b, b.ctx, "no sideways scrolling on a phone", `document.documentElement.scrollWidth > window.innerWidth + 1`)
+	overflow := evalIn[bool](b, b.ctx, "no sideways scrolling on a phone", fmt.Sprintf(`document.documentElement.scrollWidth > %d`, phoneWidth))
 	b.screenshotIn(b.ctx, "console-phone")
 	if overflow {
 		b.t.Error("the console scrolls sideways on a phone")
 	}
+}
+
+// phoneWidth is the phone the layout checks use (CSS pixels).
+const phoneWidth = 390
+
+// phoneFits opens url as a 390×844 phone shows it and fails the test when
+// the document is wider than the screen (it would scroll sideways). Under
+// mobile emulation innerWidth grows with the content, so the width is
+// compared with the phone's, not with innerWidth.
+func (b *browserSession) phoneFits(name, url, ready string) {
+	b.t.Helper()
+	b.step(name+" on a phone",
+		chromedp.EmulateViewport(phoneWidth, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile),
+		chromedp.Navigate(url),
+		chromedp.WaitVisible(chromedp.CSS(ready)),
+		waitJS(`document.readyState === 'complete'`),
+	)
+	width := evalIn[int](b, b.ctx, name+": the document's width", `document.documentElement.scrollWidth`)
+	shot := b.viewportShot("phone-" + slug(name))
+	if width > phoneWidth {
+		wide := evalIn[string](b, b.ctx, name+": what is too wide",
+			fmt.Sprintf(`[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > %d).slice(0, 5).map(e => e.tagName + '.' + e.className).join(', ')`, phoneWidth+1))
+		b.t.Errorf("%s: the page is %d px wide on a %d px phone (%s; screenshot %s)", name, width, phoneWidth, wide, shot)
+	}
+}
+
+// viewportShot saves what the screen shows (a long page on a phone is
+// too slow to capture whole) under artifacts/ and returns its path.
+func (b *browserSession) viewportShot(name string) string {
+	ctx, cancel := context.WithTimeout(b.ctx, 20*time.Second)
+	defer cancel()
+	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	if err == nil {
+		err = os.MkdirAll(artifactsDir, 0o755)
+	}
+	path := filepath.Join(artifactsDir, name+".png")
+	if err == nil {
+		err = os.WriteFile(path, png, 0o644)
+	}
+	if err != nil {
+		b.t.Logf("screenshot %s: %v", name, err)
+		return ""
+	}
+	return path
 }
 
 // checkAuditCSV reads the downloaded export: every row links to the one

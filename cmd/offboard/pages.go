@@ -4,6 +4,8 @@
 package main
 
 import (
+	"time"
+
 	"crypto/sha256"
 	"crypto/subtle"
 	"fmt"
@@ -97,7 +99,7 @@ func (a *app) mountPages(clock offboard.Clock) error {
 	cfg := a.cfg
 	o := dashboard.Options{Engine: a.engine, Audit: a.db.AuditEvents, Verify: a.db.VerifyAudit,
 		Clock: clock, Location: cfg.Location(), Departments: cfg.DepartmentSet(), Logger: a.log.With("component", "dashboard"), Banner: a.banner(), PublicURL: cfg.HTTP.PublicURL,
-		Evidence: a.evidencePack}
+		Evidence: a.evidencePack, SLA: cfg.Evidence.SLAPolicy(), Cards: dashboardCards(cfg.Location())}
 	protect := a.guard
 	if a.signin != nil {
 		o.ViewerOf = signin.Identify
@@ -163,4 +165,17 @@ func (a *app) guard(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// dashboardCards draws a case for the dashboard's case page with the
+// cards its console room shows, so both say the same in the same words.
+func dashboardCards(loc *time.Location) func(v *offboard.CaseView, now time.Time) []offboard.Card {
+	return func(v *offboard.CaseView, now time.Time) []offboard.Card {
+		cards := []offboard.Card{bot.CaseHeader(v, now, loc)}
+		cards = append(cards, bot.TaskCards(v, now, loc)...)
+		for _, a := range v.Approvals {
+			cards = append(cards, bot.ApprovalCard(v, a))
+		}
+		return cards
+	}
 }

@@ -42,6 +42,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) (err
 	if err != nil {
 		return err
 	}
+	if err := seedDemoHistory(ctx, cfg, db, time.Now(), log); err != nil {
+		return err
+	}
 	a, err := wire(cfg, log, db, wireOptions{})
 	if err != nil {
 		return err

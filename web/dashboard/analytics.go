@@ -60,6 +60,15 @@ func newChart(id, title string, labels []string, values []int, text func(int) st
 	return c
 }
 
+// waitingRow is an approval nobody has decided yet.
+type waitingRow struct {
+	CaseID     offboard.CaseID
+	Task       string
+	Department offboard.Department
+	Approver   string
+	Waiting    time.Duration
+}
+
 type deptCount struct {
 	Department offboard.Department
 	Label      string
@@ -80,7 +89,9 @@ type analyticsData struct {
 	OpenTasksPerCase string
 	Overdue          []deptCount
 	OverdueTotal     int
-	Waiting          []offboard.DigestApproval
+	Waiting          []waitingRow
+	WaitingChart     chart
+	Weekly           weekChart
 	OverdueChart     chart
 	TTRChart         chart
 	TTRBuckets       []bar
@@ -158,11 +169,22 @@ func (s *server) analytics(w http.ResponseWriter, r *http.Request) {
 			dc.worst = max(dc.worst, now.Sub(t.Due))
 		}
 		for _, p := range c.Summary.Pending {
-			d.Waiting = append(d.Waiting, offboard.DigestApproval{ID: p.ID, CaseID: c.ID, TaskKey: p.TaskKey, Department: p.Department,
-				Approver: p.Approver, EscalatedTo: p.EscalatedTo, Since: p.Since, Waiting: now.Sub(p.Since)})
+			d.Waiting = append(d.Waiting, waitingRow{CaseID: c.ID, Task: cmp.Or(p.TaskTitle, "a task"), Department: p.Department,
+				Approver: p.Approver, Waiting: now.Sub(p.Since)})
 		}
 	}
-	slices.SortStableFunc(d.Waiting, func(a, b offboard.DigestApproval) int { return cmp.Compare(b.Waiting, a.Waiting) })
+	slices.SortStableFunc(d.Waiting, func(a, b waitingRow) int { return cmp.Compare(b.Waiting, a.Waiting) })
+	ages := make([]time.Duration, len(d.Waiting))
+	for i, w := range d.Waiting {
+		ages[i] = w.Waiting
+	}
+	d.WaitingChart = waitingChart(ages)
+	weekly, err := s.weekly(r.Context(), now)
+	if err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	d.Weekly = weekly
 	var period []*offboard.Case
 	for i := range statuses {
 		for _, c := range lists[i] {

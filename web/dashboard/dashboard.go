@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/offboard-dev/offboard"
+	"github.com/offboard-dev/offboard/internal/theme"
 )
 
 //go:embed templates/*.html static/style.css
@@ -60,6 +61,13 @@ type Options struct {
 	// PublicURL (http.public_url) is an origin posts may come from
 	// besides the one they were sent to (a TLS-terminating proxy).
 	PublicURL string
+	// Cards draws a case as the console's room shows it (bot.CaseHeader,
+	// TaskCards, ApprovalCard); the case page shows them without their
+	// buttons. Nil: the page shows its facts and tables only.
+	Cards func(v *offboard.CaseView, now time.Time) []offboard.Card
+	// SLA is the revocation deadline per departure kind (evidence.sla);
+	// nil means offboard.DefaultSLAPolicy.
+	SLA offboard.SLAPolicy
 }
 
 // Limits of what one page reads or shows.
@@ -99,6 +107,9 @@ func New(o Options) (http.Handler, error) {
 	if o.Viewer.Kind == "" {
 		o.Viewer = offboard.System("dashboard")
 	}
+	if o.SLA == nil {
+		o.SLA = offboard.DefaultSLAPolicy()
+	}
 	if o.CacheTTL == 0 {
 		o.CacheTTL = DefaultCacheTTL
 	}
@@ -108,6 +119,8 @@ func New(o Options) (http.Handler, error) {
 		"whenp":    s.whenp,
 		"humanize": offboard.Humanize,
 		"dept":     func(d offboard.Department) string { return s.o.Departments.Label(d) },
+		"plural":   plural,
+		"evlabel":  offboard.EvidenceLabel,
 	}
 	for _, p := range []string{"index", "case", "analytics", "audit", "evidence", "error"} {
 		t, err := template.New(p).Funcs(funcs).ParseFS(assets, "templates/layout.html", "templates/"+p+".html")
@@ -120,7 +133,7 @@ func New(o Options) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.css = css
+	s.css = theme.With(css)
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", s.index)
@@ -233,6 +246,14 @@ func (s *server) when(t time.Time) string {
 		return ""
 	}
 	return t.In(s.o.Location).Format("2006-01-02 15:04 MST")
+}
+
+// plural is "1 case", "2 cases".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 func (s *server) whenp(t *time.Time) string {

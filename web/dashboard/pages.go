@@ -3,6 +3,7 @@ package dashboard
 import (
 	"cmp"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -21,21 +22,28 @@ type caseRow struct {
 	Employee        string
 	Confidential    bool
 	Kind            offboard.DepartureKind
+	KindLabel       string
 	LastDay         string
 	Settled, Total  int
 	SinceClock      string
 	TimeToRevoke    string
 	Revoked         bool
 	Status          offboard.CaseStatus
+	StatusLabel     string
+	Closed          string
 	OpenTasks       int
 	OverdueTasks    int
 	PendingApproval int
 }
 
 func (s *server) row(c *offboard.Case, now time.Time) caseRow {
-	r := caseRow{ID: c.ID, Employee: c.Employee.DisplayName(), Confidential: c.Confidential, Kind: c.Kind, LastDay: c.LastDay, Status: c.Status}
+	r := caseRow{ID: c.ID, Employee: c.Employee.DisplayName(), Confidential: c.Confidential, Kind: c.Kind, KindLabel: c.Kind.Label(),
+		LastDay: c.LastDay, Status: c.Status, StatusLabel: c.Status.Label()}
 	if c.Confidential {
 		r.Employee = confidentialName
+	}
+	if c.ClosedAt != nil {
+		r.Closed = s.when(*c.ClosedAt)
 	}
 	r.SinceClock = offboard.Humanize(now.Sub(c.ClockStart()))
 	if d, ok := c.TimeToRevocation(); ok {
@@ -48,18 +56,148 @@ func (s *server) row(c *offboard.Case, now time.Time) caseRow {
 	return r
 }
 
+// summaryRow is the row of figures at the top of the index.
+type summaryRow struct {
+	Open, Overdue, Waiting, RevokedToday int
+	// WithinSLA is the share of the cases revoked in the last 30 days
+	// that were revoked by their deadline ("" when none was).
+	WithinSLA   string
+	SLAMeasured int
+}
+
+// closedFilter is the closed cases' search form.
+type closedFilter struct {
+	Q      string
+	Kind   string
+	Status string
+}
+
+// closedShown bounds the closed cases listed; the search narrows them.
+const closedShown = 20
+
+type indexData struct {
+	Summary     summaryRow
+	Cases       []caseRow
+	Closed      []caseRow
+	ClosedTotal int
+	ClosedMore  bool
+	Filter      closedFilter
+	Kinds       []kindOption
+	Filtered    bool
+}
+
+type kindOption struct{ Value, Label string }
+
 func (s *server) index(w http.ResponseWriter, r *http.Request) {
-	cases, err := s.summaries(r.Context(), offboard.CaseOpen, time.Time{})
-	if err != nil {
-		s.failErr(w, r, err)
+	q := r.URL.Query()
+	f := closedFilter{Q: strings.TrimSpace(q.Get("q")), Kind: q.Get("kind"), Status: q.Get("status")}
+	if f.Kind != "" {
+		if _, err := offboard.ParseDepartureKind(f.Kind); err != nil {
+			s.fail(w, r, http.StatusBadRequest, "kind: "+offboard.ErrorMessage(err))
+			return
+		}
+	}
+	if f.Status != "" && f.Status != string(offboard.CaseCompleted) && f.Status != string(offboard.CaseCancelled) {
+		s.fail(w, r, http.StatusBadRequest, "status: choose completed or cancelled.")
 		return
 	}
-	now := s.o.Clock.Now()
-	rows := make([]caseRow, 0, len(cases))
-	for _, c := range cases {
-		rows = append(rows, s.row(c, now))
+	lists := make([][]*offboard.Case, 3)
+	for i, st := range []offboard.CaseStatus{offboard.CaseOpen, offboard.CaseCompleted, offboard.CaseCancelled} {
+		cases, err := s.summaries(r.Context(), st, time.Time{})
+		if err != nil {
+			s.failErr(w, r, err)
+			return
+		}
+		lists[i] = cases
 	}
-	s.render(w, r, http.StatusOK, "index", "Open cases", struct{ Cases []caseRow }{rows})
+	now := s.o.Clock.Now()
+	d := indexData{Filter: f, Filtered: f.Q != "" || f.Kind != "" || f.Status != ""}
+	for _, k := range []offboard.DepartureKind{offboard.Voluntary, offboard.Involuntary, offboard.Retirement, offboard.ContractEnd} {
+		d.Kinds = append(d.Kinds, kindOption{string(k), k.Label()})
+	}
+	for _, c := range lists[0] {
+		row := s.row(c, now)
+		d.Cases = append(d.Cases, row)
+		d.Summary.Overdue += row.OverdueTasks
+		d.Summary.Waiting += row.PendingApproval
+	}
+	d.Summary.Open = len(lists[0])
+	loc := s.o.Location
+	y, m, day := now.In(loc).Date()
+	today := time.Date(y, m, day, 0, 0, 0, 0, loc)
+	within, measured := 0, 0
+	var closed []*offboard.Case
+	for i, list := range lists {
+		for _, c := range list {
+			if i > 0 {
+				closed = append(closed, c)
+			}
+			if c.RevokedAt == nil {
+				continue
+			}
+			if !c.RevokedAt.Before(today) {
+				d.Summary.RevokedToday++
+			}
+			if now.Sub(*c.RevokedAt) > 30*24*time.Hour {
+				continue
+			}
+			if deadline, ok := s.o.SLA.Rule(c.Kind).Deadline(c, loc); ok {
+				measured++
+				if c.RevokedAt.Before(deadline) {
+					within++
+				}
+			}
+		}
+	}
+	if measured > 0 {
+		d.Summary.WithinSLA = fmt.Sprintf("%.0f%%", float64(within)/float64(measured)*100)
+	}
+	d.Summary.SLAMeasured = measured
+	slices.SortFunc(closed, func(a, b *offboard.Case) int {
+		return cmp.Or(cmp.Compare(closedAt(b).UnixNano(), closedAt(a).UnixNano()), strings.Compare(string(b.ID), string(a.ID)))
+	})
+	for _, c := range closed {
+		if !f.matches(c) {
+			continue
+		}
+		d.ClosedTotal++
+		if len(d.Closed) < closedShown {
+			d.Closed = append(d.Closed, s.row(c, now))
+		}
+	}
+	d.ClosedMore = d.ClosedTotal > len(d.Closed)
+	s.render(w, r, http.StatusOK, "index", "Cases", d)
+}
+
+func closedAt(c *offboard.Case) time.Time {
+	if c.ClosedAt != nil {
+		return *c.ClosedAt
+	}
+	return c.UpdatedAt
+}
+
+// matches reports whether a closed case passes the filter. A
+// confidential case is found by its id only: its name must not leak
+// through a search that finds it.
+func (f closedFilter) matches(c *offboard.Case) bool {
+	if f.Kind != "" && string(c.Kind) != f.Kind {
+		return false
+	}
+	if f.Status != "" && string(c.Status) != f.Status {
+		return false
+	}
+	if f.Q == "" {
+		return true
+	}
+	q := strings.ToLower(f.Q)
+	if strings.Contains(strings.ToLower(string(c.ID)), q) {
+		return true
+	}
+	if c.Confidential {
+		return false
+	}
+	return strings.Contains(strings.ToLower(c.Employee.DisplayName()), q) || strings.Contains(strings.ToLower(c.Employee.Email), q) ||
+		strings.Contains(strings.ToLower(c.Employee.Department), q)
 }
 
 type taskRow struct {
@@ -134,15 +272,29 @@ func (s *server) casePage(w http.ResponseWriter, r *http.Request) {
 	}
 	c := v.Case
 	c.Summary = offboard.Summarize(v.Tasks, v.Approvals) // the view at hand is the freshest
+	titles := map[string]string{}
+	for _, t := range v.Tasks {
+		titles[t.Key] = t.Title
+	}
+	var cards []cardView
+	if s.o.Cards != nil {
+		cards = toCardViews(s.o.Cards(v, now), titles)
+	}
+	for i := range events {
+		if t, ok := titles[events[i].Target]; ok {
+			events[i].Target = t
+		}
+	}
 	data := struct {
 		Case      *offboard.Case
 		Row       caseRow
 		Requester string
+		Cards     []cardView
 		Tasks     []taskRow
 		Approvals []*offboard.Approval
 		Events    []eventRow
 		More      bool
 		AuditLink string
-	}{c, s.row(c, now), c.Requester.String(), tasks, v.Approvals, events, more, "/audit?" + url.Values{"case": {string(id)}}.Encode()}
+	}{c, s.row(c, now), c.Requester.String(), cards, tasks, v.Approvals, events, more, "/audit?" + url.Values{"case": {string(id)}}.Encode()}
 	s.render(w, r, http.StatusOK, "case", "Case "+string(c.ID), data)
 }

@@ -3,14 +3,44 @@
 (function () {
   "use strict";
 
+  // Where the room was scrolled when a button posted its form: the page
+  // that comes back shows the same place, not the bottom of the room.
+  var keepKey = "offboard.scroll";
+
   // "Are you sure?" for buttons whose card asks for it.
   document.addEventListener("submit", function (ev) {
     var f = ev.target;
     var q = f.getAttribute && f.getAttribute("data-confirm");
     if (q && !window.confirm(q)) {
       ev.preventDefault();
+      return;
+    }
+    var tl = document.getElementById("timeline");
+    // Sending a message wants its answer in view (the bottom); every
+    // other form (a card's button, the picker, a dismissal) keeps the place.
+    if (tl && f.id !== "composer") {
+      try {
+        sessionStorage.setItem(keepKey, JSON.stringify({ path: location.pathname, top: tl.scrollTop, at: Date.now() }));
+      } catch (e) { /* storage off: the page opens at the bottom */ }
     }
   });
+
+  // restoreScroll puts the room back where the last click left it, and
+  // reports whether it did.
+  function restoreScroll() {
+    var raw = null;
+    try {
+      raw = sessionStorage.getItem(keepKey);
+      sessionStorage.removeItem(keepKey);
+    } catch (e) { return false; }
+    if (!raw) return false;
+    var kept;
+    try { kept = JSON.parse(raw); } catch (e) { return false; }
+    var tl = document.getElementById("timeline");
+    if (!tl || !kept || kept.path !== location.pathname || Date.now() - kept.at > 60000) return false;
+    tl.scrollTop = kept.top;
+    return true;
+  }
 
   function bottom(el) {
     return el.scrollHeight - el.scrollTop - el.clientHeight < 60;
@@ -83,7 +113,7 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () {
-    scrollDown();
+    if (!restoreScroll()) scrollDown();
     var input = document.getElementById("composer-text");
     var modal = document.querySelector(".modal input, .modal select, .modal textarea");
     if (modal) {
