@@ -18,6 +18,16 @@ func formatTime(t, now time.Time, loc *time.Location) string {
 	return t.Format("Mon 2 Jan 15:04 MST")
 }
 
+// atTime is a moment for "… at 15:08 UTC": the time alone on the same
+// day, the whole date (formatTime) otherwise.
+func atTime(t, now time.Time, loc *time.Location) string {
+	t, n := t.In(loc), now.In(loc)
+	if t.Year() == n.Year() && t.YearDay() == n.YearDay() {
+		return t.Format("15:04 MST")
+	}
+	return formatTime(t, now, loc)
+}
+
 // formatDay shows a "2006-01-02" date as "Thu 31 Dec 2026".
 func formatDay(day string) string {
 	d, err := time.Parse(time.DateOnly, day)
