@@ -298,9 +298,18 @@ func TestConsole_Browser(t *testing.T) {
 	b.step("the second room appears", waitJS(`location.pathname === '/console/rooms/OFF-0002'`))
 
 	b.actAs("fiona.finance@example.com")
-	b.step("Finance clicks the Okta button and is refused",
+	// Buttons fit the person: Finance sees IT's task and its status, not
+	// its button; a click forged with Finance's own token is still refused
+	// by the engine.
+	b.step("Finance sees the Okta suspend without its button",
 		waitJS(`document.querySelector('#rooms').textContent.includes('OFF-0002')`),
-		clickInSection("Suspend the Okta account", "Suspend in Okta"),
+		waitJS(`(() => { const s = `+sectionJS("Suspend the Okta account")+`; return !!s && !!s.querySelector('.badge') && s.querySelectorAll('button').length === 0; })()`),
+		waitJS(`[...document.querySelectorAll('.card')].some(c => c.textContent.includes('Waiting for'))`),
+	)
+	b.step("Finance's forged click is refused",
+		waitJS(`(() => { const src = document.querySelector('form[action="/console/click"]'); if (!src) return false;
+			const f = src.cloneNode(true); f.querySelector('input[name="value"]').value = 'start|OFF-0002|okta_suspend|';
+			f.removeAttribute('data-confirm'); document.body.appendChild(f); f.submit(); return true; })()`),
 		waitJS(`[...document.querySelectorAll('.msg.private')].some(m => m.textContent.includes('may not run'))`),
 	)
 	suspendState := evalIn[string](b, b.ctx, "the refused task did not run", sectionJS("Suspend the Okta account")+`.querySelector('.badge').textContent`)
