@@ -21,7 +21,7 @@ import (
 // PlatformName is the platform recorded on actors who act in the console.
 const PlatformName = "console"
 
-//go:embed templates/*.html static/console.css static/console.js
+//go:embed templates/*.html static/console.css static/console.js static/people.js
 var assets embed.FS
 
 // Options configure a Console. Router and Engine are required.
@@ -71,6 +71,8 @@ type Console struct {
 	pages *template.Template
 	css   []byte
 	js    []byte
+	// peopleJS is the person pickers' script (static/people.js).
+	peopleJS []byte
 	// key signs CSRF tokens; a new one each start, so tokens of an
 	// earlier run are refused (the page is simply loaded again).
 	key []byte
@@ -116,6 +118,9 @@ func New(o Options) (*Console, error) {
 	if c.js, err = fs.ReadFile(assets, "static/console.js"); err != nil {
 		return nil, err
 	}
+	if c.peopleJS, err = fs.ReadFile(assets, "static/people.js"); err != nil {
+		return nil, err
+	}
 	return c, nil
 }
 
@@ -147,6 +152,8 @@ func (c *Console) Handler() http.Handler {
 	mux.HandleFunc("GET /console/events", c.events)
 	mux.HandleFunc("GET /console/static/console.css", c.static("text/css; charset=utf-8", c.css))
 	mux.HandleFunc("GET /console/static/console.js", c.static("text/javascript; charset=utf-8", c.js))
+	mux.HandleFunc("GET /console/static/people.js", c.static("text/javascript; charset=utf-8", c.peopleJS))
+	mux.HandleFunc("GET /console/people", c.peopleSearch)
 	mux.HandleFunc("POST /console/as", c.post(c.actAs))
 	mux.HandleFunc("POST /console/say", c.post(c.say))
 	mux.HandleFunc("POST /console/click", c.post(c.click))

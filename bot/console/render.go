@@ -108,6 +108,9 @@ type inputView struct {
 	Options     []optionView
 	// DescribedBy names the hint and error elements, for aria-describedby.
 	DescribedBy string
+	// Picker: a person field, which suggests people of the directory as
+	// one types (static/people.js).
+	Picker bool
 }
 
 type optionView struct {
@@ -137,11 +140,11 @@ func toFormView(p *pendingForm, csrf string) *formView {
 		if in.Kind == offboard.InputUser {
 			in.Hint = ""
 			if in.Placeholder == "" {
-				in.Placeholder = "name@example.com"
+				in.Placeholder = "Type a name or an email"
 			}
 		}
 		iv := inputView{ID: in.ID, Label: in.Label, Kind: in.Kind, Placeholder: in.Placeholder, Hint: in.Hint,
-			Required: in.Required, Value: in.Initial, Error: p.Errors[in.ID]}
+			Required: in.Required, Value: in.Initial, Error: p.Errors[in.ID], Picker: in.Kind == offboard.InputUser}
 		if v, ok := p.Values[in.ID]; ok {
 			iv.Value = v
 		}
