@@ -248,6 +248,13 @@ func TestConsole_Browser(t *testing.T) {
 		waitJS(`document.querySelectorAll('.modal [aria-invalid="true"]').length >= 1 && document.querySelector('.modal').textContent.includes('Say who is leaving')`),
 	)
 	b.screenshotIn(b.ctx, "console-form-errors")
+	// The manager field is a person picker: typing a name offers the
+	// directory's people (the demo Okta's), name and email.
+	b.step("typing a name in the manager field suggests the directory's people",
+		waitJS(`(() => { const i = document.querySelector('.modal input[name="manager"][data-people]'); if (!i) return false;
+			i.focus(); i.value = 'mona'; i.dispatchEvent(new Event('input', { bubbles: true })); return true; })()`),
+		waitJS(`[...document.querySelectorAll('#people-manager option')].some(o => o.value === 'mona.manager@example.com' && o.label.includes('Mona Manager'))`),
+	)
 	b.step("cancel the form",
 		chromedp.Click(chromedp.CSS(`.modal .cancel button`)),
 		waitJS(`!document.querySelector('.modal') && document.readyState === 'complete'`),
