@@ -31,6 +31,8 @@ type sectionView struct {
 	// folded away under its summary: it is long, and it is for auditors.
 	Evidence        []string
 	EvidenceSummary string
+	// EvidenceItems counts the lines: "1 item", "4 items".
+	EvidenceItems string
 }
 
 type buttonView struct {
@@ -64,6 +66,7 @@ func toCardView(card offboard.Card, csrf string, room offboard.CaseID) cardView 
 			}
 			if f.Label == "Evidence" && sv.Evidence == nil {
 				sv.Evidence = strings.Split(f.Value, "\n")
+				sv.EvidenceItems = offboard.Count(len(sv.Evidence), "item", "")
 				for _, l := range sv.Evidence {
 					if v, ok := strings.CutPrefix(l, "summary: "); ok {
 						sv.EvidenceSummary = v
