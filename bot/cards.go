@@ -420,7 +420,7 @@ func orUTC(loc *time.Location) *time.Location {
 func caseLine(v *offboard.CaseView) string {
 	c := v.Case
 	settled, total := v.Progress()
-	s := fmt.Sprintf("%s · %s · %s · last day %s · %d/%d done", c.ID, c.Employee.DisplayName(), c.Kind.Label(), c.LastDay, settled, total)
+	s := fmt.Sprintf("%s · %s · %s · last day %s · %d/%d done", c.ID, c.Employee.DisplayName(), c.Kind.Label(), formatDay(c.LastDay), settled, total)
 	if c.Status != offboard.CaseOpen {
 		s += " · " + caseStatusWords(c.Status)
 	}

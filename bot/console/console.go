@@ -205,7 +205,7 @@ func (c *Console) when(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.In(c.o.Location).Format("2006-01-02 15:04 MST")
+	return offboard.FormatTime(t, c.o.Clock.Now(), c.o.Location)
 }
 
 // clock is the short time beside a chat line.
@@ -218,5 +218,5 @@ func (c *Console) clock(t time.Time) string {
 	if t.YearDay() == now.YearDay() && t.Year() == now.Year() {
 		return t.Format("15:04")
 	}
-	return t.Format("Jan 2, 15:04")
+	return t.Format("Mon 2 Jan 15:04")
 }

@@ -203,7 +203,7 @@ func (c *Console) roomView(ctx context.Context, v *offboard.CaseView, now time.T
 	cs := v.Case
 	rv := &roomView{ID: cs.ID, Name: cs.Employee.DisplayName(), Confidential: cs.Confidential,
 		Open: cs.Status == offboard.CaseOpen, OpenedAt: cs.NoticeAt,
-		Topic: cs.Kind.Label() + " departure · last day " + cs.LastDay}
+		Topic: cs.Kind.Label() + " departure · last day " + offboard.FormatDay(cs.LastDay)}
 	if cs.Confidential {
 		rv.Topic = "Confidential · share nothing about this case outside this room"
 	}
