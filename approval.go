@@ -94,8 +94,11 @@ type Approval struct {
 	// where a named manager and a role decide together; for every other
 	// kind Role and Approver say it all.
 	Kind string `json:"kind,omitempty"`
-	// Approver is the email of the person asked.
-	Approver string `json:"approver"`
+	// Approver is the email of the person asked; ApproverName their name
+	// as the directory knew it when they were asked ("" when unknown), so
+	// cards and refusals name a person, not an address.
+	Approver     string `json:"approver"`
+	ApproverName string `json:"approver_name,omitempty"`
 	// Role, when set, is the role whose holders decide (any of them, not
 	// one named person), and Needed how many distinct yeses it takes;
 	// zero means one. Each yes is a Decision.
@@ -208,7 +211,7 @@ func CanApprove(actor Actor, c *Case, a *Approval, delegates []string) error {
 		return Errorf(EFORBIDDEN, "%s is the person leaving and cannot decide approvals on their own case", actor)
 	}
 	if recordedAs(actor, a.RequestedBy) {
-		return Errorf(EFORBIDDEN, "%s asked for this approval and cannot approve their own request", actor)
+		return Errorf(EFORBIDDEN, "%s asked for this approval, so someone else decides it: %s", actor, a.WhoDecides())
 	}
 	if a.Kind == ApproverManagerFinance {
 		_, err := managerFinanceSide(actor, a, delegates)
@@ -220,7 +223,31 @@ func CanApprove(actor Actor, c *Case, a *Approval, delegates []string) error {
 	if speaksForApprover(actor, a, delegates) {
 		return nil
 	}
-	return Errorf(EFORBIDDEN, "only %s (or their delegate, or an admin) can decide this approval", a.Approver)
+	return Errorf(EFORBIDDEN, "%s", a.WhoDecides())
+}
+
+// WhoDecides says who may decide a, for a refusal: "only Mona Manager or
+// their delegates can decide this (or an admin)".
+func (a *Approval) WhoDecides() string {
+	switch {
+	case a.Kind == ApproverManagerFinance:
+		return fmt.Sprintf("only %s or their delegates, together with one person with the %s role, can decide this (or an admin)",
+			a.ApproverWords(), a.Role)
+	case a.Role != "":
+		return fmt.Sprintf("only people with the %s role can decide this (%s, each once)", a.Role, Count(a.Required(), "person", "people"))
+	case a.Approver == "":
+		return "only an admin can decide this: no manager is known (or ask someone with Ask again…)"
+	}
+	return fmt.Sprintf("only %s or their delegates can decide this (or an admin)", a.ApproverWords())
+}
+
+// ApproverWords names the approver for people: their name when known,
+// else their email, else "nobody yet …" (ApproverOrNobody).
+func (a *Approval) ApproverWords() string {
+	if a.Approver == "" {
+		return ApproverOrNobody("")
+	}
+	return PersonWords(a.ApproverName, a.Approver)
 }
 
 // ApprovalSide is the side actor decides a manager_finance approval for
@@ -274,7 +301,7 @@ func managerFinanceSide(actor Actor, a *Approval, delegates []string) (string, e
 	case manager || finance:
 		return "", Errorf(EFORBIDDEN, "the side %s can decide for already approved; it waits for %s", actor, a.Awaiting())
 	}
-	return "", Errorf(EFORBIDDEN, "only %s (or their delegate, or an admin) and one person with the %s role can decide this approval", ApproverOrNobody(a.Approver), a.Role)
+	return "", Errorf(EFORBIDDEN, "%s", a.WhoDecides())
 }
 
 // Awaiting says who a manager_finance approval still waits for: "the
@@ -323,5 +350,5 @@ func canApproveAsRole(actor Actor, a *Approval) error {
 	if actor.Has(a.Role) {
 		return nil
 	}
-	return Errorf(EFORBIDDEN, "only people with the %s role can decide this approval (%d of them, each once)", a.Role, a.Required())
+	return Errorf(EFORBIDDEN, "%s", a.WhoDecides())
 }

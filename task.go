@@ -86,8 +86,18 @@ type Task struct {
 	// may run the task may see (a lock PIN). Outside the engine each value
 	// is SecretSet; RevealSecrets gives them out, audited. They are kept
 	// until the case completes.
-	Secrets     Secrets    `json:"secrets,omitempty"`
-	SkipReason  string     `json:"skip_reason,omitempty"`
+	Secrets    Secrets `json:"secrets,omitempty"`
+	SkipReason string  `json:"skip_reason,omitempty"`
+	// StartedBy is who last ran an automated task by hand (Run, Retry,
+	// Revoke now): their email or "kind:id", StartedByName their name
+	// when known, StartedAt when. Empty when offboard ran it by itself,
+	// so a card can say "Run by Ian (IT) at 15:08" or "Runs by itself".
+	StartedBy     string `json:"started_by,omitempty"`
+	StartedByName string `json:"started_by_name,omitempty"`
+	// StartedAs is why they could: the label of the task's department
+	// whose role they hold, "admin", or "" (an API token).
+	StartedAs   string     `json:"started_as,omitempty"`
+	StartedAt   *time.Time `json:"started_at,omitempty"`
 	CompletedBy string     `json:"completed_by,omitempty"`
 	CompletedAt *time.Time `json:"completed_at,omitempty"`
 	// Nudges counts the overdue notices sent for the task (1: to the

@@ -185,23 +185,12 @@ func taskSection(c *offboard.Case, approvals []*offboard.Approval, t *offboard.T
 			case a.Role != "":
 				status += fmt.Sprintf(" from %s · %s", roleDeciders(a, depts), approvalCount(a))
 			default:
-				status += " from " + orDash(a.Approver, "an admin (no manager known)")
+				status += " from " + orDash(offboard.PersonWords(a.ApproverName, a.Approver), "an admin (no manager known)")
 			}
 		}
 	}
 	s.Fields = append(s.Fields, offboard.Field{Label: "Status", Value: status})
-	assignee := t.Assignee
-	if assignee == "" && t.CompletedBy != "" && !strings.HasPrefix(t.CompletedBy, string(offboard.ActorSystem)+":") {
-		assignee = t.CompletedBy
-	}
-	if assignee == "" {
-		if t.Manual() {
-			assignee = "Nobody yet (" + deptLabel + ")"
-		} else {
-			assignee = "offboard (automatic)"
-		}
-	}
-	s.Fields = append(s.Fields, offboard.Field{Label: "Assignee", Value: assignee})
+	s.Fields = append(s.Fields, whoField(t, deptLabel, now, loc))
 	if t.Due != nil {
 		s.Fields = append(s.Fields, offboard.Field{Label: "Due", Value: formatTime(*t.Due, now, loc)})
 	}
@@ -318,7 +307,7 @@ func ApprovalCard(v *offboard.CaseView, a *offboard.Approval) offboard.Card {
 		Subtitle: fmt.Sprintf("%s · %s", a.CaseID, v.Case.Employee.DisplayName()),
 		Fields: []offboard.Field{
 			{Label: "Question", Value: a.Question},
-			{Label: "Approver", Value: orDash(a.Approver, "nobody yet (an admin can decide)")},
+			{Label: "Approver", Value: approverField(a)},
 			{Label: "Status", Value: approvalStatusWords(a.Status)},
 		},
 	}
@@ -329,6 +318,9 @@ func ApprovalCard(v *offboard.CaseView, a *offboard.Approval) offboard.Card {
 	case a.Role != "":
 		card.Fields[1].Value = roleDeciders(a, v.Departments) + ", neither " + a.RequestedBy + " (who asked) nor the person leaving"
 		card.Fields = append(card.Fields, offboard.Field{Label: "Approvals", Value: approvalCount(a)})
+	}
+	if a.Status == offboard.ApprovalPending {
+		card.Fields[2].Value = "Waiting for " + waitingFor(a, v.Departments)
 	}
 	if len(a.Params) > 0 {
 		card.Fields = append(card.Fields, offboard.Field{Label: "Parameters", Value: formatMap(a.Params)})
@@ -370,6 +362,32 @@ func ApprovalCard(v *offboard.CaseView, a *offboard.Approval) offboard.Card {
 	return card
 }
 
+// approverField names a named approver with their email: "Mona Manager
+// (mona@example.com)", or the email alone when the directory has no name.
+func approverField(a *offboard.Approval) string {
+	switch {
+	case a.Approver == "":
+		return "nobody yet (an admin can decide)"
+	case a.ApproverName == "":
+		return a.Approver
+	}
+	return a.ApproverName + " (" + a.Approver + ")"
+}
+
+// waitingFor says whom a pending approval waits for: "Mona Manager",
+// "2 different people of IT", "one person of Finance".
+func waitingFor(a *offboard.Approval, depts offboard.Departments) string {
+	switch {
+	case a.Kind == offboard.ApproverManagerFinance:
+		return a.Awaiting()
+	case a.Role != "":
+		return roleDeciders(a, depts)
+	case a.Approver == "":
+		return "an admin (no manager known)"
+	}
+	return a.ApproverWords()
+}
+
 func approvalStatusWords(s offboard.ApprovalStatus) string {
 	switch s {
 	case offboard.ApprovalPending:
@@ -402,7 +420,7 @@ func orUTC(loc *time.Location) *time.Location {
 func caseLine(v *offboard.CaseView) string {
 	c := v.Case
 	settled, total := v.Progress()
-	s := fmt.Sprintf("%s · %s · %s · last day %s · %d/%d done", c.ID, c.Employee.DisplayName(), c.Kind.Label(), c.LastDay, settled, total)
+	s := fmt.Sprintf("%s · %s · %s · last day %s · %d/%d done", c.ID, c.Employee.DisplayName(), c.Kind.Label(), formatDay(c.LastDay), settled, total)
 	if c.Status != offboard.CaseOpen {
 		s += " · " + caseStatusWords(c.Status)
 	}
@@ -427,4 +445,28 @@ func remaining(v *offboard.CaseView, now time.Time, loc *time.Location) string {
 		return "Nothing is left: every task is done or skipped."
 	}
 	return "Left to do:\n" + strings.Join(lines, "\n")
+}
+
+// whoField says who does or did a task: for a person's task its assignee
+// (or who marked it done); for an automated one who ran it and when
+// ("Run by Ian IT (IT) at 15:08 UTC"), or that offboard runs it by itself.
+func whoField(t *offboard.Task, deptLabel string, now time.Time, loc *time.Location) offboard.Field {
+	if !t.Manual() {
+		if t.StartedBy == "" || t.StartedAt == nil {
+			return offboard.Field{Label: "Run by", Value: "offboard, by itself"}
+		}
+		who := offboard.PersonWords(t.StartedByName, t.StartedBy)
+		if t.StartedAs != "" {
+			who += " (" + t.StartedAs + ")"
+		}
+		return offboard.Field{Label: "Run by", Value: who + " at " + atTime(*t.StartedAt, now, loc)}
+	}
+	assignee := t.Assignee
+	if assignee == "" && t.CompletedBy != "" && !strings.HasPrefix(t.CompletedBy, string(offboard.ActorSystem)+":") {
+		assignee = t.CompletedBy
+	}
+	if assignee == "" {
+		assignee = "Nobody yet (" + deptLabel + ")"
+	}
+	return offboard.Field{Label: "Assignee", Value: assignee}
 }

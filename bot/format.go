@@ -8,24 +8,21 @@ import (
 	"github.com/offboard-dev/offboard"
 )
 
-// formatTime shows a time in loc: "Tue 31 Dec 18:00 CET", with the year
-// when it is not now's year.
-func formatTime(t, now time.Time, loc *time.Location) string {
-	t = t.In(loc)
-	if t.Year() != now.In(loc).Year() {
-		return t.Format("Mon 2 Jan 2006 15:04 MST")
+// formatTime shows a time in loc (offboard.FormatTime).
+func formatTime(t, now time.Time, loc *time.Location) string { return offboard.FormatTime(t, now, loc) }
+
+// atTime is a moment for "… at 15:08 UTC": the time alone on the same
+// day, the whole date (formatTime) otherwise.
+func atTime(t, now time.Time, loc *time.Location) string {
+	t, n := t.In(loc), now.In(loc)
+	if t.Year() == n.Year() && t.YearDay() == n.YearDay() {
+		return t.Format("15:04 MST")
 	}
-	return t.Format("Mon 2 Jan 15:04 MST")
+	return formatTime(t, now, loc)
 }
 
-// formatDay shows a "2006-01-02" date as "Thu 31 Dec 2026".
-func formatDay(day string) string {
-	d, err := time.Parse(time.DateOnly, day)
-	if err != nil {
-		return day
-	}
-	return d.Format("Mon 2 Jan 2006")
-}
+// formatDay shows a "2006-01-02" date as "Thu 31 Dec 2026" (offboard.FormatDay).
+func formatDay(day string) string { return offboard.FormatDay(day) }
 
 // overdue reports whether an unsettled task is past its due time.
 func overdue(t *offboard.Task, now time.Time) bool {

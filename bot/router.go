@@ -32,6 +32,9 @@ type Options struct {
 	Assistant Assistant
 	// Directories name the systems the open-case form says know people.
 	Directories Directories
+	// People, when set, answers person pickers' typeahead (FindPeople):
+	// the merged directory (Okta, Entra ID, BambooHR, the demo's people).
+	People PeopleFinder
 }
 
 // Assistant answers a plain question; ok is false when it did not
@@ -49,6 +52,8 @@ type Router struct {
 	roles  func(string) []offboard.Role
 	asst   Assistant
 	dirs   Directories
+	people PeopleFinder
+	search peopleSearch
 }
 
 // New builds a Router.
@@ -66,7 +71,7 @@ func New(o Options) (*Router, error) {
 	if r.log == nil {
 		r.log = slog.New(slog.DiscardHandler)
 	}
-	r.dirs = o.Directories
+	r.dirs, r.people = o.Directories, o.People
 	return r, nil
 }
 

@@ -71,6 +71,12 @@ func (r *Router) submitOpen(ctx context.Context, who offboard.Actor, val func(st
 		empField, emp = "employee_email", typed
 	}
 	mgr := strings.ToLower(cleanText(val("manager")))
+	mgrField := "manager"
+	// A platform whose picker lists only the directory adds a typed
+	// manager_email beside it (Teams); typed wins, as for the leaver.
+	if typed := strings.ToLower(cleanText(val("manager_email"))); typed != "" {
+		mgr, mgrField = typed, "manager_email"
+	}
 	switch {
 	case emp == "":
 		fe["employee"] = "Say who is leaving: pick them, or type their email below."
@@ -82,9 +88,9 @@ func (r *Router) submitOpen(ctx context.Context, who offboard.Actor, val func(st
 	if mgr != "" {
 		switch {
 		case !validAddress(mgr):
-			fe["manager"] = "That is not an email address."
+			fe[mgrField] = "That is not an email address."
 		case mgr == emp:
-			fe["manager"] = "The manager cannot be the person leaving."
+			fe[mgrField] = "The manager cannot be the person leaving."
 		}
 	}
 	var kind offboard.DepartureKind

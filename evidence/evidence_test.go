@@ -242,7 +242,7 @@ func TestPack_Write(t *testing.T) {
 		return -1
 	}
 	want := []struct{ id, kind, ttr, sla, verdict, systems, exceptions string }{
-		{"OFF-0001", "involuntary", "20m0s", "1h0m0s", "within", "okta", "0"},
+		{"OFF-0001", "involuntary", "20m", "1h0m0s", "within", "okta", "0"},
 		{"OFF-0002", "voluntary", "", "end_of_last_day", "outside", "okta", "0"},
 		{"OFF-0003", "voluntary", "", "end_of_last_day", "within", "okta", "3"},
 	}

@@ -277,7 +277,7 @@ func readRecords(ctx context.Context, src Source, o Options) ([]*Record, error) 
 func newRecord(c *offboard.Case, tasks []*offboard.Task, apps []*offboard.Approval, o Options) *Record {
 	r := &Record{Case: c, SLA: o.SLA.Rule(c.Kind)}
 	if d, ok := c.TimeToRevocation(); ok {
-		r.TimeToRevoc = d.Round(time.Second).String()
+		r.TimeToRevoc = offboard.Humanize(d)
 	}
 	r.Verdict = verdict(c, r, o)
 	for _, t := range tasks {

@@ -32,12 +32,13 @@ func (d *decision) createApproval(cs *offboard.Case, t *offboard.Task, question 
 	if question == "" {
 		question = fmt.Sprintf("Approve %q for %s?", t.Title, cs.Employee.DisplayName())
 	}
+	question = d.expandQuestion(question, cs, params)
 	id, err := d.tx.NextApprovalID(cs.ID)
 	if err != nil {
 		return err
 	}
 	a := &offboard.Approval{
-		ID: id, CaseID: cs.ID, TaskKey: t.Key, Approver: approver, Question: question,
+		ID: id, CaseID: cs.ID, TaskKey: t.Key, Approver: approver, ApproverName: d.personName(approver), Question: question,
 		Params: maps.Clone(params), ParamsHash: offboard.HashParams(params),
 		RequestedBy: d.actorName(), Status: offboard.ApprovalPending, CreatedAt: d.now,
 	}
@@ -374,6 +375,31 @@ func (d *decision) roleWords(r offboard.Role) string {
 		}
 	}
 	return string(r)
+}
+
+// expandQuestion fills the placeholders a playbook's question may use,
+// so the approver reads whom it is about: {employee} is the person
+// leaving, {to} whoever the "to" parameter names (by name when the
+// directory knows it).
+func (d *decision) expandQuestion(q string, cs *offboard.Case, params map[string]string) string {
+	if !strings.Contains(q, "{") {
+		return q
+	}
+	to := params["to"]
+	if to == "" {
+		to = "someone (nobody named yet)"
+	} else {
+		to = offboard.PersonWords(d.personName(to), to)
+	}
+	return strings.NewReplacer("{employee}", cs.Employee.DisplayName(), "{to}", to).Replace(q)
+}
+
+// personName is email's name from the directory, or "".
+func (d *decision) personName(email string) string {
+	if email == "" || d.e.nameOf == nil {
+		return ""
+	}
+	return strings.TrimSpace(d.e.nameOf(email))
 }
 
 // paramWords names a task parameter for people.

@@ -325,6 +325,9 @@ type decision struct {
 	changed map[offboard.CaseID]bool
 	// closed: a case was completed or cancelled.
 	closed bool
+	// byHand: the command is a person's Run, Retry or Revoke now, so the
+	// tasks it runs record who started them (recordStarter).
+	byHand bool
 }
 
 func (d *decision) apply(cmd offboard.Command) (*offboard.Result, error) {

@@ -131,7 +131,7 @@ func TestEngine_Approvals(t *testing.T) {
 		msg  string
 	}{
 		{"task cannot be done before approval", offboard.CompleteTask{By: it, CaseID: c.ID, TaskKey: "transfer_drive"}, offboard.ECONFLICT, "waits for approval"},
-		{"requester cannot approve own request", offboard.DecideApproval{By: hr, ApprovalID: a.ID, Approve: true}, offboard.EFORBIDDEN, "own request"},
+		{"requester cannot approve own request", offboard.DecideApproval{By: hr, ApprovalID: a.ID, Approve: true}, offboard.EFORBIDDEN, "so someone else decides it: only mona.manager@example.com or their delegates can decide this"},
 		{"departing employee cannot approve", offboard.DecideApproval{By: jane, ApprovalID: a.ID, Approve: true}, offboard.EFORBIDDEN, "person leaving"},
 		{"a stranger cannot approve", offboard.DecideApproval{By: stranger, ApprovalID: a.ID, Approve: true}, offboard.EFORBIDDEN, "only " + manager.Email},
 		{"unknown approval", offboard.DecideApproval{By: manager, ApprovalID: "OFF-0001-A999", Approve: true}, offboard.ENOTFOUND, "OFF-0001-A999"},

@@ -63,7 +63,7 @@ func TestResolvePlaybooks_CapabilityReplacesFallback(t *testing.T) {
 	files := taskOf(t, p, "fakedrive_files")
 	if files.Action != "fakedrive.transfer" || files.Title != "Transfer the Fake Drive files" || files.Button != "Transfer now" ||
 		files.Approval != offboard.ApproverManager || files.Params["to"] != "{manager_email}" ||
-		files.Question != "Transfer the departing person's Drive files to this person?" || files.Due.D() == 0 {
+		files.Question != "Transfer {employee}'s Drive files to {to}?" || files.Due.D() == 0 {
 		t.Errorf("fakedrive_files = %+v", files)
 	}
 	if taskOf(t, p, "mail_forwarding").Action != offboard.ActionManual {

@@ -38,7 +38,7 @@ func TestResolvePlaybooks_LegalHold(t *testing.T) {
 	p := pbs[flows.DefaultPlaybookName]
 	hold := taskOf(t, p, "fakevault_hold")
 	if hold.Department != offboard.DeptLegal || hold.Approval != offboard.ApproverLegal || hold.When != offboard.WhenOnOpen ||
-		!strings.HasPrefix(hold.Question, "Is this person under a legal hold?") {
+		!strings.HasPrefix(hold.Question, "Is {employee} under a legal hold?") {
 		t.Errorf("hold task = %+v", hold)
 	}
 	keys := keysOf(p)
@@ -89,7 +89,7 @@ func TestEngine_DecideApproval_legal(t *testing.T) {
 	h.refuse(offboard.DecideApproval{By: it, ApprovalID: a.ID, Approve: true}, offboard.EFORBIDDEN, "legal role")
 	h.refuse(offboard.DecideApproval{By: manager, ApprovalID: a.ID, Approve: true}, offboard.EFORBIDDEN, "legal role")
 	h.refuse(offboard.DecideApproval{By: jane, ApprovalID: a.ID, Approve: true}, offboard.EFORBIDDEN, "person leaving")
-	h.refuse(offboard.DecideApproval{By: lex, ApprovalID: a.ID, Approve: true}, offboard.EFORBIDDEN, "own request")
+	h.refuse(offboard.DecideApproval{By: lex, ApprovalID: a.ID, Approve: true}, offboard.EFORBIDDEN, "someone else decides it: only people with the legal role")
 
 	h.apply(offboard.DecideApproval{By: legal, ApprovalID: a.ID, Approve: true})
 	if st := h.task(cs.ID, "fakevault_hold").Status; st != offboard.TaskRunning {

@@ -191,6 +191,7 @@ func (d *decision) run(cs *offboard.Case, t *offboard.Task, detail string) error
 		return err
 	}
 	t.RunAt, t.LastError, t.Progress = nil, "", ""
+	d.recordStarter(t)
 	if err := d.putTask(t); err != nil {
 		return err
 	}
@@ -266,4 +267,28 @@ func (d *decision) settleCase(cs *offboard.Case, tasks []*offboard.Task) error {
 	}
 	return d.notify(offboard.Notice{Kind: offboard.NoticeCaseCompleted, CaseID: cs.ID,
 		Text: fmt.Sprintf("%s for %s is complete", cs.ID, cs.Employee.DisplayName())})
+}
+
+// recordStarter notes on t who made it run now: a person or an API token
+// clicking Run, Retry or Revoke now; offboard's own runs (the schedule, a
+// wait that ended, an involuntary case opening) clear it, so the card
+// never credits a person with what ran by itself.
+func (d *decision) recordStarter(t *offboard.Task) {
+	if !d.byHand || d.actor.Kind == offboard.ActorSystem {
+		t.StartedBy, t.StartedByName, t.StartedAs, t.StartedAt = "", "", "", nil
+		return
+	}
+	now := d.now
+	name := strings.TrimSpace(d.actor.Name)
+	if name == "" && d.actor.Email != "" && d.e.nameOf != nil {
+		name = strings.TrimSpace(d.e.nameOf(d.actor.Email))
+	}
+	as := ""
+	switch {
+	case d.actor.Has(d.e.depts.RoleOf(t.Department)):
+		as = d.e.depts.Label(t.Department)
+	case d.actor.IsAdmin():
+		as = "admin"
+	}
+	t.StartedBy, t.StartedByName, t.StartedAs, t.StartedAt = d.actorName(), name, as, &now
 }

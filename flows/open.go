@@ -298,7 +298,7 @@ func (d *decision) createCase(c offboard.OpenCase, emp offboard.Employee, manage
 		Text: fmt.Sprintf("%s opened for %s (%s, last day %s)", id, emp.DisplayName(), kind, lastDay)}); err != nil {
 		return nil, err
 	}
-	msg := fmt.Sprintf("%s opened for %s: %d tasks", id, emp.DisplayName(), len(tasks))
+	msg := fmt.Sprintf("%s opened for %s: %s", id, emp.DisplayName(), offboard.Count(len(tasks), "task", ""))
 	if kind.Immediate() {
 		msg += "; access revocation started"
 	} else {

@@ -28,6 +28,7 @@ func (e *Engine) GetCase(ctx context.Context, actor offboard.Actor, id offboard.
 		if err := offboard.CanViewCase(actor, v.Case); err != nil && !e.decidesPending(actor, v) {
 			return err
 		}
+		v.Viewer = e.viewer(actor, v)
 		return nil
 	})
 	if err != nil {
@@ -47,6 +48,30 @@ func (e *Engine) decidesPending(actor offboard.Actor, v *offboard.CaseView) bool
 		}
 	}
 	return false
+}
+
+// viewer works out what actor may click on v, by the rules a click meets.
+func (e *Engine) viewer(actor offboard.Actor, v *offboard.CaseView) *offboard.Viewer {
+	w := &offboard.Viewer{Decide: map[string]bool{}, Run: map[string]bool{}, Skip: map[string]bool{}}
+	for _, a := range v.Approvals {
+		if a.Status != offboard.ApprovalPending {
+			continue
+		}
+		_, err := offboard.ApprovalSide(actor, v.Case, a, e.delegates(a.Approver))
+		w.Decide[a.ID] = err == nil
+	}
+	// Revoke now runs every revocation still waiting; one the actor may
+	// not run refuses it all, as revokeNow does.
+	waiting, mayAll := false, true
+	for _, t := range v.Tasks {
+		w.Run[t.Key] = offboard.CanRunTask(actor, v.Case, t, e.depts) == nil
+		w.Skip[t.Key] = offboard.CanSkipTask(actor, v.Case, t, e.depts) == nil
+		if t.IsRevocation() && (t.Status == offboard.TaskPending || t.Status == offboard.TaskScheduled) {
+			waiting, mayAll = true, mayAll && w.Run[t.Key]
+		}
+	}
+	w.RevokeNow = waiting && mayAll
+	return w
 }
 
 // ListCases returns the cases with a status that the actor may see,

@@ -118,7 +118,7 @@ func (d *decision) revealSecrets(c offboard.RevealSecrets) (*offboard.Result, er
 			return nil, err
 		}
 	}
-	res, err := d.result(cs, fmt.Sprintf("%d secret(s) of %q shown to %s", len(t.Secrets), t.Title, d.actor))
+	res, err := d.result(cs, fmt.Sprintf("%s of %q shown to %s", offboard.Count(len(t.Secrets), "secret", ""), t.Title, d.actor))
 	if err != nil {
 		return nil, err
 	}

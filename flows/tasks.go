@@ -70,7 +70,11 @@ func (d *decision) startTask(c offboard.StartTask) (*offboard.Result, error) {
 	if d.now.Before(readyAt(cs, t)) {
 		detail += ", ahead of schedule"
 	}
-	if err := d.run(cs, t, detail); err != nil {
+	// Only this task is the person's doing, not what runs after it.
+	d.byHand = true
+	err = d.run(cs, t, detail)
+	d.byHand = false
+	if err != nil {
 		return nil, err
 	}
 	return d.advanceAndResult(cs, fmt.Sprintf("%q started", t.Title))
@@ -340,10 +344,12 @@ func (d *decision) revokeNow(c offboard.RevokeNow) (*offboard.Result, error) {
 		fmt.Sprintf("%s revoked access ahead of the last day: %s", d.actorName(), why), nil); err != nil {
 		return nil, err
 	}
+	d.byHand = true
 	for _, t := range due {
 		if err := d.run(cs, t, "revoke now, by "+d.actorName()); err != nil {
 			return nil, err
 		}
 	}
-	return d.advanceAndResult(cs, fmt.Sprintf("access of %s is being revoked now (%d tasks)", cs.Employee.DisplayName(), len(due)))
+	d.byHand = false
+	return d.advanceAndResult(cs, fmt.Sprintf("access of %s is being revoked now (%s)", cs.Employee.DisplayName(), offboard.Count(len(due), "task", "")))
 }

@@ -22,7 +22,7 @@ import (
 // PlatformName is the platform recorded on actors who act in the console.
 const PlatformName = "console"
 
-//go:embed templates/*.html static/console.css static/console.js
+//go:embed templates/*.html static/console.css static/console.js static/people.js
 var assets embed.FS
 
 // Options configure a Console. Router and Engine are required.
@@ -72,6 +72,8 @@ type Console struct {
 	pages *template.Template
 	css   []byte
 	js    []byte
+	// peopleJS is the person pickers' script (static/people.js).
+	peopleJS []byte
 	// key signs CSRF tokens; a new one each start, so tokens of an
 	// earlier run are refused (the page is simply loaded again).
 	key []byte
@@ -119,6 +121,9 @@ func New(o Options) (*Console, error) {
 	if c.js, err = fs.ReadFile(assets, "static/console.js"); err != nil {
 		return nil, err
 	}
+	if c.peopleJS, err = fs.ReadFile(assets, "static/people.js"); err != nil {
+		return nil, err
+	}
 	return c, nil
 }
 
@@ -150,6 +155,8 @@ func (c *Console) Handler() http.Handler {
 	mux.HandleFunc("GET /console/events", c.events)
 	mux.HandleFunc("GET /console/static/console.css", c.static("text/css; charset=utf-8", c.css))
 	mux.HandleFunc("GET /console/static/console.js", c.static("text/javascript; charset=utf-8", c.js))
+	mux.HandleFunc("GET /console/static/people.js", c.static("text/javascript; charset=utf-8", c.peopleJS))
+	mux.HandleFunc("GET /console/people", c.peopleSearch)
 	mux.HandleFunc("POST /console/as", c.post(c.actAs))
 	mux.HandleFunc("POST /console/say", c.post(c.say))
 	mux.HandleFunc("POST /console/click", c.post(c.click))
@@ -201,7 +208,7 @@ func (c *Console) when(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.In(c.o.Location).Format("2006-01-02 15:04 MST")
+	return offboard.FormatTime(t, c.o.Clock.Now(), c.o.Location)
 }
 
 // clock is the short time beside a chat line.
@@ -214,5 +221,5 @@ func (c *Console) clock(t time.Time) string {
 	if t.YearDay() == now.YearDay() && t.Year() == now.Year() {
 		return t.Format("15:04")
 	}
-	return t.Format("Jan 2, 15:04")
+	return t.Format("Mon 2 Jan 15:04")
 }

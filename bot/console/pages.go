@@ -203,16 +203,17 @@ func (c *Console) roomView(ctx context.Context, v *offboard.CaseView, now time.T
 	cs := v.Case
 	rv := &roomView{ID: cs.ID, Name: cs.Employee.DisplayName(), Confidential: cs.Confidential,
 		Open: cs.Status == offboard.CaseOpen, OpenedAt: cs.NoticeAt,
-		Topic: cs.Kind.Label() + " departure · last day " + cs.LastDay}
+		Topic: cs.Kind.Label() + " departure · last day " + offboard.FormatDay(cs.LastDay)}
 	if cs.Confidential {
 		rv.Topic = "Confidential · share nothing about this case outside this room"
 	}
-	rv.Header = toCardView(bot.CaseHeader(v, now, c.o.Location), csrf, cs.ID)
+	// The page is drawn for one person: only their buttons (bot.ForViewer).
+	rv.Header = toCardView(bot.ForViewer(bot.CaseHeader(v, now, c.o.Location), v), csrf, cs.ID)
 	for _, a := range v.Approvals {
-		rv.Approvals = append(rv.Approvals, toCardView(bot.ApprovalCard(v, a), csrf, cs.ID))
+		rv.Approvals = append(rv.Approvals, toCardView(bot.ForViewer(bot.ApprovalCard(v, a), v), csrf, cs.ID))
 	}
 	for _, card := range bot.TaskCards(v, now, c.o.Location) {
-		rv.Cards = append(rv.Cards, toCardView(card, csrf, cs.ID))
+		rv.Cards = append(rv.Cards, toCardView(bot.ForViewer(card, v), csrf, cs.ID))
 	}
 	rv.Lines = c.linesOf(cs.ID)
 	if c.o.Audit != nil {

@@ -31,6 +31,8 @@ type sectionView struct {
 	// folded away under its summary: it is long, and it is for auditors.
 	Evidence        []string
 	EvidenceSummary string
+	// EvidenceItems counts the lines: "1 item", "4 items".
+	EvidenceItems string
 }
 
 type buttonView struct {
@@ -64,6 +66,7 @@ func toCardView(card offboard.Card, csrf string, room offboard.CaseID) cardView 
 			}
 			if f.Label == "Evidence" && sv.Evidence == nil {
 				sv.Evidence = strings.Split(f.Value, "\n")
+				sv.EvidenceItems = offboard.Count(len(sv.Evidence), "item", "")
 				for _, l := range sv.Evidence {
 					if v, ok := strings.CutPrefix(l, "summary: "); ok {
 						sv.EvidenceSummary = v
@@ -108,6 +111,9 @@ type inputView struct {
 	Options     []optionView
 	// DescribedBy names the hint and error elements, for aria-describedby.
 	DescribedBy string
+	// Picker: a person field, which suggests people of the directory as
+	// one types (static/people.js).
+	Picker bool
 }
 
 type optionView struct {
@@ -137,11 +143,11 @@ func toFormView(p *pendingForm, csrf string) *formView {
 		if in.Kind == offboard.InputUser {
 			in.Hint = ""
 			if in.Placeholder == "" {
-				in.Placeholder = "name@example.com"
+				in.Placeholder = "Type a name or an email"
 			}
 		}
 		iv := inputView{ID: in.ID, Label: in.Label, Kind: in.Kind, Placeholder: in.Placeholder, Hint: in.Hint,
-			Required: in.Required, Value: in.Initial, Error: p.Errors[in.ID]}
+			Required: in.Required, Value: in.Initial, Error: p.Errors[in.ID], Picker: in.Kind == offboard.InputUser}
 		if v, ok := p.Values[in.ID]; ok {
 			iv.Value = v
 		}

@@ -182,6 +182,11 @@ func (p *Platform) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			p.log.Error("teams: handler panicked", "type", act.Type, "panic", fmt.Sprint(v))
 		}
 	}()
+	if act.Type == schema.Invoke && act.Name == invokeSearch {
+		// Answered in the response itself: Teams waits for the choices.
+		p.searchInvoke(ctx, w, act)
+		return
+	}
 	if act.Type == schema.Message && !p.duplicate(act.Conversation.ID+"\n"+act.ID) {
 		p.onMessage(ctx, act)
 	}

@@ -143,6 +143,10 @@ func RenderForm(f *offboard.Form, values map[string]string, errs offboard.FieldE
 	if len(errs) > 0 {
 		body = append(body, textBlock("Please fix the fields marked below.", element{"color": "Attention"}))
 	}
+	has := map[string]bool{}
+	for _, in := range f.Inputs {
+		has[in.ID] = true
+	}
 	for _, in := range f.Inputs {
 		body = append(body, input(in, values[in.ID], errs[in.ID]))
 		if in.Hint != "" {
@@ -150,6 +154,12 @@ func RenderForm(f *offboard.Form, values map[string]string, errs offboard.FieldE
 		}
 		if msg := errs[in.ID]; msg != "" {
 			body = append(body, textBlock(msg, element{"color": "Attention", "size": "Small", "spacing": "None"}))
+		}
+		if id := in.ID + "_email"; in.Kind == offboard.InputUser && !has[id] {
+			// A picker offers only the directory's people; someone it
+			// does not list is typed.
+			body = append(body, input(offboard.Input{ID: id, Label: "…or their email", Kind: offboard.InputEmail,
+				Placeholder: "name@example.com"}, values[id], errs[id]))
 		}
 	}
 	submit := element{"type": "Action.Submit", "title": f.Submit, "style": "positive",
@@ -187,14 +197,24 @@ func input(in offboard.Input, value, errMsg string) element {
 	case offboard.InputTextarea:
 		e["type"] = "Input.Text"
 		e["isMultiline"] = true
-	case offboard.InputEmail, offboard.InputUser:
-		// Plain Adaptive Cards have no people picker: people are typed
-		// as emails.
+	case offboard.InputUser:
+		// Teams' dynamic typeahead: as one types, Teams asks the bot
+		// (an application/search invoke for the dataset, answered from
+		// the directory by searchInvoke) and lists what it answers.
+		e["type"] = "Input.ChoiceSet"
+		e["style"] = "filtered"
+		choices := []element{}
+		if value != "" {
+			choices = append(choices, element{"title": value, "value": value})
+		}
+		e["choices"] = choices
+		e["choices.data"] = element{"type": "Data.Query", "dataset": PeopleDataset}
+		if in.Placeholder == "" {
+			e["placeholder"] = "Type a name"
+		}
+	case offboard.InputEmail:
 		e["type"] = "Input.Text"
 		e["style"] = "Email"
-		if in.Kind == offboard.InputUser && in.Placeholder == "" {
-			e["placeholder"] = "name@example.com"
-		}
 	default:
 		e["type"] = "Input.Text"
 	}

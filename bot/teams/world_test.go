@@ -60,7 +60,11 @@ func newBenchWorld(t testing.TB) *world {
 	roles := map[string][]offboard.Role{hana.Email: {offboard.RoleHR}, ivan.Email: {offboard.RoleIT}, fiona.Email: {offboard.RoleFinance},
 		omarEmail: {offboard.RoleHR}}
 	w.eng = flowstest.New(t, flowstest.Options{Connectors: offboard.Connectors{oktaconn.Declaration()}, Store: db, Location: time.UTC, Roles: func(e string) []offboard.Role { return roles[e] }})
-	router, err := bot.New(bot.Options{Engine: w.eng, Roles: func(e string) []offboard.Role { return roles[e] }})
+	// The directory behind the person pickers' typeahead (search_test.go).
+	dir := offboard.NewDirectory("entra")
+	dir.Set("entra", []offboard.Person{{Email: mona.Email, Name: mona.Name}, {Email: ivan.Email, Name: ivan.Name},
+		{Email: "jane.doe@example.com", Name: "Jane Doe", ManagerEmail: mona.Email}}, time.Now())
+	router, err := bot.New(bot.Options{Engine: w.eng, Roles: func(e string) []offboard.Role { return roles[e] }, People: dir})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -89,7 +89,7 @@ func cmdCasesList(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		done, total := v.Progress()
 		revoked := "no"
 		if d, ok := v.Case.TimeToRevocation(); ok {
-			revoked = "after " + d.Round(time.Second).String()
+			revoked = offboard.Humanize(d)
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d/%d\t%s\n", v.Case.ID, v.Case.Employee.DisplayName(), v.Case.Kind,
 			v.Case.LastDay, v.Case.Status, done, total, revoked)
@@ -129,7 +129,7 @@ func cmdCasesShow(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		map[bool]string{true: " (confidential)", false: ""}[c.Confidential], c.LastDay, c.TimeZone, c.Status, done, total)
 	fmt.Fprintf(stdout, "  notice %s, access goes %s", c.NoticeAt.Format(time.RFC3339), c.RevokeAt.Format(time.RFC3339))
 	if d, ok := c.TimeToRevocation(); ok {
-		fmt.Fprintf(stdout, ", revoked %s after the notice", d.Round(time.Second))
+		fmt.Fprintf(stdout, ", revoked %s after the notice", offboard.Humanize(d))
 	}
 	fmt.Fprintln(stdout)
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)

@@ -248,6 +248,13 @@ func TestConsole_Browser(t *testing.T) {
 		waitJS(`document.querySelectorAll('.modal [aria-invalid="true"]').length >= 1 && document.querySelector('.modal').textContent.includes('Say who is leaving')`),
 	)
 	b.screenshotIn(b.ctx, "console-form-errors")
+	// The manager field is a person picker: typing a name offers the
+	// directory's people (the demo Okta's), name and email.
+	b.step("typing a name in the manager field suggests the directory's people",
+		waitJS(`(() => { const i = document.querySelector('.modal input[name="manager"][data-people]'); if (!i) return false;
+			i.focus(); i.value = 'mona'; i.dispatchEvent(new Event('input', { bubbles: true })); return true; })()`),
+		waitJS(`[...document.querySelectorAll('#people-manager option')].some(o => o.value === 'mona.manager@example.com' && o.label.includes('Mona Manager'))`),
+	)
 	b.step("cancel the form",
 		chromedp.Click(chromedp.CSS(`.modal .cancel button`)),
 		waitJS(`!document.querySelector('.modal') && document.readyState === 'complete'`),
@@ -301,12 +308,21 @@ func TestConsole_Browser(t *testing.T) {
 	b.step("the second room appears", waitJS(`location.pathname === '/console/rooms/OFF-0002'`))
 
 	b.actAs("fiona.finance@example.com")
-	// The click is made at the top of the room: the page that comes back
-	// stays there instead of jumping to the bottom.
-	b.step("Finance clicks the Okta button and is refused",
+	// Buttons fit the person: Finance sees IT's task and its status, not
+	// its button; a click forged with Finance's own token is still refused
+	// by the engine. The forged click is made at the top of the room (and
+	// submitted as a click submits, so the console's script sees it): the
+	// page that comes back stays there instead of jumping to the bottom.
+	b.step("Finance sees the Okta suspend without its button",
 		waitJS(`document.querySelector('#rooms').textContent.includes('OFF-0002')`),
+		waitJS(`(() => { const s = `+sectionJS("Suspend the Okta account")+`; return !!s && !!s.querySelector('.badge') && s.querySelectorAll('button').length === 0; })()`),
+		waitJS(`[...document.querySelectorAll('.card')].some(c => c.textContent.includes('Waiting for'))`),
+	)
+	b.step("Finance's forged click is refused",
 		waitJS(`(document.querySelector('#timeline').scrollTop = 0) === 0`),
-		clickInSection("Suspend the Okta account", "Suspend in Okta"),
+		waitJS(`(() => { const src = document.querySelector('form[action="/console/click"]'); if (!src) return false;
+			const f = src.cloneNode(true); f.querySelector('input[name="value"]').value = 'start|OFF-0002|okta_suspend|';
+			f.removeAttribute('data-confirm'); document.body.appendChild(f); f.requestSubmit(); return true; })()`),
 		waitJS(`[...document.querySelectorAll('.msg.private')].some(m => m.textContent.includes('may not run'))`),
 	)
 	kept := evalIn[string](b, b.ctx, "where the room is scrolled after the click",

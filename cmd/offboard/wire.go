@@ -463,7 +463,8 @@ func (a *app) wireEngine() error {
 		return err
 	}
 	a.router, err = bot.New(bot.Options{Engine: a.engine, Clock: clock, Location: cfg.Location(),
-		Logger: log.With("component", "bot"), Roles: a.rolesOf, Assistant: asst, Directories: a.formDirectories()})
+		Logger: log.With("component", "bot"), Roles: a.rolesOf, Assistant: asst, Directories: a.formDirectories(),
+		People: a.directory})
 	return err
 }
 
