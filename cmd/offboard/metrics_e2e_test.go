@@ -49,6 +49,10 @@ metrics:
 	app := startApp(t, cfgPath, wireOptions{})
 
 	eventually(t, "readyz", func() bool { return call(t, "GET", app.url+"/readyz", "", "").status == http.StatusOK })
+	// docker-compose.yaml's health check is this command line.
+	if code, _, stderr := runCLI("health", "--url", app.url+"/readyz"); code != 0 {
+		t.Errorf("offboard health on /readyz: exit %d %s", code, stderr)
+	}
 	for _, token := range []string{"", "wrong-token-0123456789abcdef"} {
 		if r := scrapeMetrics(t, app.url, token); r.status != http.StatusUnauthorized || strings.Contains(string(r.body), "offboard_cases") {
 			t.Fatalf("scrape with token %q: %d %s", token, r.status, r.body)
