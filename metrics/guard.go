@@ -1,13 +1,17 @@
 package metrics
 
 import (
+	"context"
 	"crypto/subtle"
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/offboard-dev/offboard"
 )
 
 // guard decides who may scrape. The figures carry no names, but case
@@ -21,11 +25,13 @@ import (
 //     (X-Forwarded-For, X-Real-IP, Forwarded) is refused: it came from
 //     somewhere else.
 //
-// Refusals are logged as warnings, at most one a minute with a count, so
-// a misconfigured scraper every 15 s does not drown the log.
+// Refusals are logged as warnings and audited (metrics.refused), at most
+// once a minute with a count, so a misconfigured scraper every 15 s drowns
+// neither the log nor the chain.
 type guard struct {
 	token []byte
 	log   *slog.Logger
+	audit offboard.AuditLog
 	now   func() time.Time
 
 	mu       sync.Mutex
@@ -36,8 +42,8 @@ type guard struct {
 // refusalLogEvery spaces the warnings about refused scrapes.
 const refusalLogEvery = time.Minute
 
-func newGuard(token string, log *slog.Logger, now func() time.Time) *guard {
-	g := &guard{log: log, now: now}
+func newGuard(token string, log *slog.Logger, audit offboard.AuditLog, now func() time.Time) *guard {
+	g := &guard{log: log, audit: audit, now: now}
 	if token != "" {
 		g.token = []byte(token)
 	}
@@ -94,6 +100,15 @@ func (g *guard) refuse(r *http.Request, why string) {
 	// The address is the scraper's, never a person's data; no header is
 	// logged (the Authorization header may hold a near-miss token).
 	g.log.Warn("metrics: refused a scrape", "remote", r.RemoteAddr, "reason", why, "refused", n)
+	if g.audit == nil {
+		return
+	}
+	ev := offboard.AuditEvent{Time: now, Actor: offboard.System("metrics"), Action: "metrics.refused",
+		Outcome: offboard.OutcomeRefused, Detail: why,
+		Evidence: map[string]string{"remote": r.RemoteAddr, "refused": strconv.Itoa(n)}}
+	if err := g.audit.Append(context.WithoutCancel(r.Context()), ev); err != nil {
+		g.log.Error("metrics: could not audit a refused scrape", "err", err)
+	}
 }
 
 func loopback(remoteAddr string) bool {

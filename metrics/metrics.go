@@ -49,7 +49,10 @@ type Options struct {
 	// Token, when set, is the bearer token a scraper must present (from
 	// any address). Unset, only loopback scrapes that came through no
 	// proxy are served (guard.go).
-	Token  string
+	Token string
+	// Audit records refused scrapes, one event a minute at most with a
+	// count (nil: logged only).
+	Audit  offboard.AuditLog
 	Now    func() time.Time
 	Logger *slog.Logger
 }
@@ -117,7 +120,7 @@ func New(o Options) (*Metrics, error) {
 			Help:    "Time from a chat platform's input reaching offboard until it was acknowledged, by platform.",
 			Buckets: ackBuckets,
 		}, []string{"platform"}),
-		guard: newGuard(o.Token, o.Logger, o.Now),
+		guard: newGuard(o.Token, o.Logger, o.Audit, o.Now),
 	}
 	state := &storeCollector{counts: o.CaseCounts, queue: o.Queue, now: o.Now, log: o.Logger, dirty: true}
 	for _, c := range []prometheus.Collector{

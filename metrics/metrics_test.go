@@ -3,6 +3,7 @@ package metrics_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -179,4 +180,47 @@ func TestMetrics_Guard(t *testing.T) {
 			t.Errorf("remote scrape with the token: %d", w.Code)
 		}
 	})
+}
+
+// A scraper refused every 15 s leaves one warning and one audit event a
+// minute, counting the refusals since the last.
+func TestMetrics_GuardAudit(t *testing.T) {
+	var events []offboard.AuditEvent
+	now := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
+	fs := &fakeStore{}
+	m, err := metrics.New(metrics.Options{CaseCounts: fs.counts, Queue: fs.queue, Token: "s3cret-scrape-0123",
+		Now: func() time.Time { return now },
+		Audit: offboard.AuditFunc(func(_ context.Context, e offboard.AuditEvent) error {
+			events = append(events, e)
+			return nil
+		})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	refuse := func() {
+		r := httptest.NewRequest(http.MethodGet, "/metrics", nil)
+		r.Header.Set("Authorization", "Bearer near-miss")
+		w := httptest.NewRecorder()
+		m.Handler().ServeHTTP(w, r)
+		if w.Code != http.StatusUnauthorized {
+			t.Fatalf("refused scrape answered %d", w.Code)
+		}
+	}
+	for range 3 {
+		refuse()
+		now = now.Add(15 * time.Second)
+	}
+	if len(events) != 1 || events[0].Action != "metrics.refused" || events[0].Outcome != offboard.OutcomeRefused || events[0].Evidence["refused"] != "1" {
+		t.Fatalf("after 3 refusals in 45 s: %+v", events)
+	}
+	now = now.Add(time.Minute)
+	refuse()
+	if len(events) != 2 || events[1].Evidence["refused"] != "3" {
+		t.Fatalf("a minute later: %+v, want a second event counting 3", events)
+	}
+	for _, e := range events {
+		if strings.Contains(fmt.Sprint(e), "near-miss") {
+			t.Errorf("the audit event quotes the presented token: %+v", e)
+		}
+	}
 }

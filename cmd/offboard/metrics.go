@@ -16,7 +16,7 @@ import (
 // newMetrics builds the Prometheus adapter over the store's counts, or
 // returns nil when metrics.enabled is off. Its guard is metrics.token or
 // loopback (metrics/guard.go).
-func newMetrics(cfg *config.Config, db *store.DB, log *slog.Logger) (*metrics.Metrics, error) {
+func newMetrics(cfg *config.Config, db *store.DB, audit offboard.AuditLog, log *slog.Logger) (*metrics.Metrics, error) {
 	if !cfg.Metrics.Enabled {
 		return nil, nil
 	}
@@ -30,6 +30,7 @@ func newMetrics(cfg *config.Config, db *store.DB, log *slog.Logger) (*metrics.Me
 			return metrics.Queue{Queued: f.Queued, Leased: f.Leased, Dead: f.Dead, OldestDue: f.OldestDue}, err
 		},
 		Token:  cfg.Metrics.Token.Reveal(),
+		Audit:  audit,
 		Logger: log.With("component", "metrics"),
 	})
 }

@@ -395,7 +395,7 @@ func wire(cfg *config.Config, log *slog.Logger, db *store.DB, o wireOptions) (*a
 	}
 	a.backups = newBackups(cfg.Store.Backup, db, a.audit, log, a.clock)
 	var err error
-	if a.metrics, err = newMetrics(cfg, db, log); err != nil {
+	if a.metrics, err = newMetrics(cfg, db, a.audit, log); err != nil {
 		return nil, err
 	}
 	if a.metrics != nil {
