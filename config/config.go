@@ -42,6 +42,7 @@ type Config struct {
 	BusinessHours BusinessHours                              `yaml:"business_hours" json:"business_hours"`
 	Assistant     Assistant                                  `yaml:"assistant" json:"assistant"`
 	Console       Console                                    `yaml:"console" json:"console"`
+	Metrics       Metrics                                    `yaml:"metrics" json:"metrics"`
 	Demo          bool                                       `yaml:"demo" json:"demo"`
 	// DemoFlavour picks which identity system the demo fakes: "okta"
 	// (the default), "microsoft" (Entra ID and Intune) or "google"
@@ -354,6 +355,7 @@ func Default() *Config {
 		Departments: DefaultDepartments(),
 		HTTP:        HTTP{Listen: "127.0.0.1:8080"},
 		Console:     Console{OIDC: defaultOIDC()},
+		Metrics:     Metrics{Enabled: true},
 		Log:         Log{Level: "info", Format: "text"},
 		Runner: Runner{
 			Workers:       4,

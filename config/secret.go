@@ -91,6 +91,7 @@ func (c *Config) secretFields() []secretField {
 		{"teams.app_password", &c.Teams.AppPassword, &c.Teams.AppPasswordFile},
 		{"assistant.api_key", &c.Assistant.APIKey, &c.Assistant.APIKeyFile},
 		{"console.token", &c.Console.Token, &c.Console.TokenFile},
+		{"metrics.token", &c.Metrics.Token, &c.Metrics.TokenFile},
 		{"audit.signing_key", &c.Audit.SigningKey, &c.Audit.SigningKeyFile},
 	}
 	for i := range c.API.Tokens {

@@ -125,6 +125,7 @@ func (c *Config) validate(v *validator) {
 	c.validateAssistant(v)
 	c.validateAudit(v)
 	c.validateEvidence(v)
+	c.validateMetrics(v)
 }
 
 func (c *Config) validateCore(v *validator) {

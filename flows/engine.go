@@ -80,7 +80,11 @@ type Options struct {
 	// data is kept (retention.personal_data); zero keeps it for ever and
 	// refuses EraseCase.
 	Retention time.Duration
-	Logger    *slog.Logger
+	// Metrics hears, after each commit, that case counts may have changed
+	// and each case's time to revocation when its access went (nil:
+	// nobody). It must not block.
+	Metrics offboard.Metrics
+	Logger  *slog.Logger
 }
 
 // Engine applies commands. It is safe for concurrent use: the store
@@ -109,6 +113,7 @@ type Engine struct {
 	afterClose      func()
 	noticePlatforms func() []string
 	retention       time.Duration
+	metrics         offboard.Metrics
 	log             *slog.Logger
 }
 
@@ -124,7 +129,7 @@ func New(o Options) (*Engine, error) {
 		deactivateAfter: o.DeactivateAfter, maxFuture: o.MaxFuture, maxPast: o.MaxPast, maxAttempts: o.MaxAttempts,
 		redactor: o.Redactor, log: o.Logger, escalation: o.Escalation.withDefaults(), knownAction: o.KnownAction,
 		afterCommit: o.AfterCommit, afterClose: o.AfterClose, depts: o.Departments, noticePlatforms: o.NoticePlatforms,
-		writeOffAfter: o.WriteOffAfter, retention: o.Retention,
+		writeOffAfter: o.WriteOffAfter, retention: o.Retention, metrics: o.Metrics,
 	}
 	if e.clock == nil {
 		e.clock = offboard.WallClock()
@@ -193,6 +198,7 @@ func (e *Engine) Apply(ctx context.Context, cmd offboard.Command) (*offboard.Res
 	}
 	var res *offboard.Result
 	wroteJobs, closed := false, false
+	var revoked []time.Duration
 	err := e.store.Update(ctx, func(tx offboard.Tx) error {
 		d := &decision{e: e, tx: tx, now: now, actor: actor}
 		r, err := d.apply(cmd)
@@ -209,10 +215,16 @@ func (e *Engine) Apply(ctx context.Context, cmd offboard.Command) (*offboard.Res
 		hideSecrets(res.Tasks)
 		e.fillButtons(res.Tasks)
 		res.JobsQueued = d.jobs
-		wroteJobs, closed = d.wroteJobs, d.closed
+		wroteJobs, closed, revoked = d.wroteJobs, d.closed, d.revoked
 		return nil
 	})
 	if err == nil {
+		if e.metrics != nil {
+			e.metrics.CasesChanged()
+			for _, ttr := range revoked {
+				e.metrics.Revoked(ttr)
+			}
+		}
 		if wroteJobs && e.afterCommit != nil {
 			e.afterCommit()
 		}
@@ -328,6 +340,8 @@ type decision struct {
 	// byHand: the command is a person's Run, Retry or Revoke now, so the
 	// tasks it runs record who started them (recordStarter).
 	byHand bool
+	// revoked are the times to revocation of cases whose access went.
+	revoked []time.Duration
 }
 
 func (d *decision) apply(cmd offboard.Command) (*offboard.Result, error) {

@@ -226,6 +226,7 @@ func (d *decision) settleCase(cs *offboard.Case, tasks []*offboard.Task) error {
 				return err
 			}
 			ttr := now.Sub(cs.ClockStart())
+			d.revoked = append(d.revoked, ttr)
 			if err := d.audit(cs.ID, "case.access_revoked", "", offboard.OutcomeOK,
 				fmt.Sprintf("every revocation task is done and verified, %s after the notice", ttr.Round(time.Second)),
 				map[string]string{"notice_at": cs.NoticeAt.Format(time.RFC3339Nano), "clock_start": cs.ClockStart().Format(time.RFC3339Nano),

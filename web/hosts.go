@@ -113,13 +113,17 @@ func (p *hostPolicy) allows(r *http.Request) bool {
 			return true
 		}
 	}
-	// A probe by IP (Kubernetes sends the pod IP as Host) sees only
-	// "ok" and the version; an IP literal cannot be rebound.
-	if r.URL.Path == "/healthz" && (r.Method == http.MethodGet || r.Method == http.MethodHead) && net.ParseIP(host) != nil {
+	// A probe or a scrape by IP (Kubernetes sends the pod IP as Host)
+	// sees only "ok" and the version, or counts behind the metrics
+	// guard; an IP literal cannot be rebound.
+	if probePath(r.URL.Path) && (r.Method == http.MethodGet || r.Method == http.MethodHead) && net.ParseIP(host) != nil {
 		return true
 	}
 	return false
 }
+
+// probePath is a path machines fetch by IP: health, readiness, metrics.
+func probePath(p string) bool { return p == "/healthz" || p == "/readyz" || p == "/metrics" }
 
 // misdirected answers a Host we do not serve.
 func misdirected(w http.ResponseWriter, r *http.Request) {

@@ -45,6 +45,7 @@ func TestServer_HostAllowList(t *testing.T) {
 				t.Fatal(err)
 			}
 			s.Mount("GET /hello", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("hi")) }))
+			s.Mount("GET /metrics", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("# counts")) }))
 			check := func(path string, hosts map[string]bool) {
 				for host, ok := range hosts {
 					r := httptest.NewRequest(http.MethodGet, path, nil)
@@ -58,7 +59,11 @@ func TestServer_HostAllowList(t *testing.T) {
 			}
 			check("/hello", c.hosts)
 			check("/api/v1/cases", c.hosts)
-			check("/healthz", c.health)
+			// Readiness probes and scrapes by IP are served as health
+			// probes are (the metrics guard then decides who scrapes).
+			for _, p := range []string{"/healthz", "/readyz", "/metrics"} {
+				check(p, c.health)
+			}
 		})
 	}
 	// The port actually listened on, when http.listen asks for port 0.

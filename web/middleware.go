@@ -49,7 +49,7 @@ func (s *Server) middleware(h http.Handler) http.Handler {
 		hdr := w.Header()
 		hdr.Set("X-Request-Id", ri.id)
 		hdr.Set("X-Content-Type-Options", "nosniff")
-		if r.URL.Path == "/healthz" || strings.HasPrefix(r.URL.Path, "/api/") {
+		if r.URL.Path == "/healthz" || r.URL.Path == "/readyz" || strings.HasPrefix(r.URL.Path, "/api/") {
 			hdr.Set("Cache-Control", "no-store")
 		}
 		sw := &statusWriter{ResponseWriter: w}
@@ -85,16 +85,14 @@ func (s *Server) recovered(sw *statusWriter, r *http.Request, v any) {
 }
 
 // accessLog writes one line per request: never bodies, headers or the
-// query string (it may carry an email).
+// query string (it may carry an email). Lines are at debug: every chat
+// click, console redraw, probe and scrape is a request, and at info they
+// drowned what an operator needs (log.level: debug shows them). A server
+// error (5xx) stays a warning: that one someone must see.
 func (s *Server) accessLog(r *http.Request, ri *requestInfo, sw *statusWriter, d time.Duration) {
-	level := slog.LevelInfo
-	switch {
-	case r.URL.Path == "/healthz" && sw.status == http.StatusOK:
-		level = slog.LevelDebug // probes would drown everything else
-	case sw.status == http.StatusTooManyRequests:
-		// A flood refused by a rate limit would drown the log too; the
-		// limiter logs and audits one summary per source a minute.
-		level = slog.LevelDebug
+	level := slog.LevelDebug
+	if sw.status >= http.StatusInternalServerError {
+		level = slog.LevelWarn
 	}
 	if !s.log.Enabled(r.Context(), level) {
 		return

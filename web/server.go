@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/offboard-dev/offboard"
@@ -67,6 +68,8 @@ type Server struct {
 	mux     *http.ServeMux
 	hosts   *hostPolicy
 	handler http.Handler
+	// phase is where serve is in its life, for /readyz (readiness.go).
+	phase atomic.Int32
 }
 
 // New checks the options and builds a Server with its routes.
@@ -96,6 +99,7 @@ func New(o Options) (*Server, error) {
 		s.version = offboard.Version
 	}
 	s.mux.HandleFunc("GET /healthz", s.healthz)
+	s.mux.HandleFunc("GET /readyz", s.readyz)
 	s.mux.Handle("POST /api/v1/cases", s.api(s.createCase))
 	s.mux.Handle("GET /api/v1/cases", s.api(s.listCases))
 	s.mux.Handle("GET /api/v1/cases/{id}", s.api(s.getCase))

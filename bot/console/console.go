@@ -54,6 +54,9 @@ type Options struct {
 	Clock     offboard.Clock
 	Location  *time.Location
 	Logger    *slog.Logger
+	// Metrics hears how long each accepted post (a message, a click, a
+	// form) took to be answered (nil: nobody).
+	Metrics offboard.Metrics
 }
 
 // Limits that keep memory bounded however long offboard runs.

@@ -49,7 +49,7 @@ type harness struct {
 	srv     *httptest.Server
 }
 
-func newHarness(t *testing.T) *harness {
+func newHarness(t *testing.T, mutate ...func(*console.Options)) *harness {
 	t.Helper()
 	db, err := store.Open(filepath.Join(t.TempDir(), "t.db"), store.Options{})
 	if err != nil {
@@ -61,7 +61,11 @@ func newHarness(t *testing.T) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := console.New(console.Options{Router: router, Engine: engine, People: people, Audit: db.AuditEvents})
+	o := console.Options{Router: router, Engine: engine, People: people, Audit: db.AuditEvents}
+	for _, m := range mutate {
+		m(&o)
+	}
+	c, err := console.New(o)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -85,6 +85,7 @@ func (c *Console) csrfToken(sid string) string {
 // session's token) and a small body limit.
 func (c *Console) post(h func(w http.ResponseWriter, r *http.Request, sid string)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		received := time.Now() // ack latency is real time, not the injectable clock
 		r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 		if err := r.ParseForm(); err != nil {
 			c.fail(w, r, http.StatusBadRequest, "The form could not be read.")
@@ -97,6 +98,9 @@ func (c *Console) post(h func(w http.ResponseWriter, r *http.Request, sid string
 			return
 		}
 		h(w, r, ck.Value)
+		if c.o.Metrics != nil {
+			c.o.Metrics.ChatAck(PlatformName, time.Since(received))
+		}
 	}
 }
 

@@ -26,7 +26,7 @@ type ackWorld struct {
 
 const ackHR = "UHANA"
 
-func newAckWorld(tb testing.TB) *ackWorld {
+func newAckWorld(tb testing.TB, mutate ...func(*Options)) *ackWorld {
 	tb.Helper()
 	s := slacktest.New(tb)
 	s.AddUser(ackHR, "Hana HR", "hana@example.com")
@@ -47,8 +47,12 @@ func newAckWorld(tb testing.TB) *ackWorld {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	p, err := New(Options{AppToken: slacktest.AppToken, BotToken: slacktest.BotToken, APIURL: s.APIURL(),
-		Router: router, Engine: eng, HRChannel: "CHR"})
+	o := Options{AppToken: slacktest.AppToken, BotToken: slacktest.BotToken, APIURL: s.APIURL(),
+		Router: router, Engine: eng, HRChannel: "CHR"}
+	for _, m := range mutate {
+		m(&o)
+	}
+	p, err := New(o)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -178,4 +182,46 @@ func p99ms(lat []time.Duration) float64 {
 	}
 	slices.Sort(lat)
 	return float64(lat[(len(lat)*99)/100]) / float64(time.Millisecond)
+}
+
+// acks is an offboard.Metrics that keeps the acks it hears.
+type acks struct {
+	mu   sync.Mutex
+	took map[string][]time.Duration
+}
+
+func (a *acks) CasesChanged()                 {}
+func (a *acks) Revoked(time.Duration)         {}
+func (a *acks) APIRequest(string, int, error) {}
+func (a *acks) ChatAck(platform string, d time.Duration) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.took[platform] = append(a.took[platform], d)
+}
+
+func (a *acks) count(platform string) int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return len(a.took[platform])
+}
+
+// Every ack is measured once, the slash command's and the form's (acked
+// by its handler) alike.
+func TestSlack_AckMetrics(t *testing.T) {
+	m := &acks{took: map[string][]time.Duration{}}
+	w := newAckWorld(t, func(o *Options) { o.Metrics = m })
+	w.s.WaitAck(t, w.slash("help"), 5*time.Second)
+	w.s.WaitAck(t, w.submit("2020-01-01"), 5*time.Second)
+	deadline := time.Now().Add(5 * time.Second)
+	for m.count(PlatformName) < 2 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := m.count(PlatformName); n != 2 {
+		t.Fatalf("%d acks measured, want 2", n)
+	}
+	for _, d := range m.took[PlatformName] {
+		if d <= 0 || d > 5*time.Second {
+			t.Errorf("ack measured as %s", d)
+		}
+	}
 }

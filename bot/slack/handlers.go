@@ -18,7 +18,7 @@ import (
 // handle answers one envelope. Every envelope but a form submission was
 // acked before (ackFirst); a submission is acked here once checked.
 // Everything slow (channels, cards) goes through the outbox.
-func (p *Platform) handle(ctx context.Context, evt socketmode.Event) {
+func (p *Platform) handle(ctx context.Context, evt socketmode.Event, received time.Time) {
 	switch evt.Type {
 	case socketmode.EventTypeSlashCommand:
 		// Acked already (ackFirst): who is asking (users.info) and the
@@ -34,7 +34,7 @@ func (p *Platform) handle(ctx context.Context, evt socketmode.Event) {
 		cb, ok := evt.Data.(slack.InteractionCallback)
 		if !ok || p.foreign(cb.Team.ID, cb.APIAppID) {
 			if ok && cb.Type == slack.InteractionTypeViewSubmission {
-				p.ack(evt.Request.EnvelopeID, nil)
+				p.ack(evt.Request.EnvelopeID, nil, received)
 			}
 			return
 		}
@@ -43,7 +43,7 @@ func (p *Platform) handle(ctx context.Context, evt socketmode.Event) {
 			p.click(ctx, cb) // acked already; answers go through response_url
 		case slack.InteractionTypeViewSubmission:
 			ack, followUp := p.submit(ctx, cb)
-			p.ack(evt.Request.EnvelopeID, ack)
+			p.ack(evt.Request.EnvelopeID, ack, received)
 			if followUp != nil {
 				followUp()
 			}

@@ -53,6 +53,8 @@ type Options struct {
 	// Delivered remembers the notices already delivered (the store); nil
 	// keeps them in memory.
 	Delivered offboard.DeliveryLog
+	// Metrics hears how long each envelope took to be acked (nil: nobody).
+	Metrics offboard.Metrics
 }
 
 // Platform is offboard on Slack: it takes slash commands, clicks, forms
@@ -75,6 +77,7 @@ type Platform struct {
 	log     *slog.Logger
 	http    *http.Client
 	ackWait time.Duration
+	metrics offboard.Metrics
 
 	// rooms is the room driver: the notifier, written once in bot.
 	rooms *bot.Rooms
@@ -121,7 +124,7 @@ func New(o Options) (*Platform, error) {
 		router: o.Router, engine: o.Engine, members: o.Members, deptCh: o.DepartmentChannels, hrCh: o.HRChannel,
 		teamID: o.TeamID, appID: o.AppID,
 		tpl: o.ChannelTemplate, archive: o.ArchiveOnComplete, clock: o.Clock, loc: o.Location,
-		log: o.Logger, http: o.HTTPClient, ackWait: o.AckTimeout,
+		log: o.Logger, http: o.HTTPClient, ackWait: o.AckTimeout, metrics: o.Metrics,
 		people: map[string]person{}, ids: map[string]string{}, badChannels: map[string]bool{}, envelopes: bot.NewRecent(rememberEnvelopes), pause: bot.Pause{API: "chat"},
 	}
 	if p.tpl == "" {
@@ -190,10 +193,12 @@ func (p *Platform) Run(ctx context.Context) error {
 			case socketmode.EventTypeDisconnect:
 				p.log.Info("slack: disconnected by Slack; reconnecting")
 			case socketmode.EventTypeSlashCommand, socketmode.EventTypeInteractive, socketmode.EventTypeEventsAPI:
+				// Ack latency is real time, not the injectable clock.
+				received := time.Now()
 				if evt.Request != nil && p.duplicate(evt.Request.EnvelopeID) {
 					// Slack delivers again when an ack got lost (a
 					// reconnect): answer, but act once.
-					p.ack(evt.Request.EnvelopeID, nil)
+					p.ack(evt.Request.EnvelopeID, nil, received)
 					continue
 				}
 				// Acks that carry nothing go out here, and the loop never
@@ -203,7 +208,7 @@ func (p *Platform) Run(ctx context.Context) error {
 				// lookups are bounded by preAckBudget).
 				first := ackFirst(evt)
 				if first {
-					p.ack(evt.Request.EnvelopeID, nil)
+					p.ack(evt.Request.EnvelopeID, nil, received)
 				}
 				wg.Go(func() {
 					if first {
@@ -214,8 +219,8 @@ func (p *Platform) Run(ctx context.Context) error {
 							return
 						}
 					}
-					defer p.recover(evt)
-					p.handle(ctx, evt)
+					defer p.recover(evt, received)
+					p.handle(ctx, evt, received)
 				})
 			}
 		}
@@ -236,22 +241,26 @@ func ackFirst(evt socketmode.Event) bool {
 	return true
 }
 
-func (p *Platform) recover(evt socketmode.Event) {
+func (p *Platform) recover(evt socketmode.Event, received time.Time) {
 	if r := recover(); r != nil {
 		p.log.Error("slack: handler panicked", "type", evt.Type, "panic", fmt.Sprint(r))
 		if evt.Request != nil && !ackFirst(evt) {
-			p.ack(evt.Request.EnvelopeID, nil)
+			p.ack(evt.Request.EnvelopeID, nil, received)
 		}
 	}
 }
 
-// ack answers an envelope; Slack retries envelopes it does not hear back
-// about within 3 s.
-func (p *Platform) ack(envelopeID string, payload any) {
+// ack answers an envelope received at received; Slack retries envelopes
+// it does not hear back about within 3 s. A failed ack is not measured.
+func (p *Platform) ack(envelopeID string, payload any, received time.Time) {
 	ctx, cancel := context.WithTimeout(context.Background(), p.ackWait)
 	defer cancel()
 	if err := p.sock.AckCtx(ctx, envelopeID, payload); err != nil {
 		p.log.Warn("slack: ack failed", "envelope", envelopeID, "err", err)
+		return
+	}
+	if p.metrics != nil {
+		p.metrics.ChatAck(PlatformName, time.Since(received))
 	}
 }
 

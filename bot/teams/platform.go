@@ -46,7 +46,10 @@ type Options struct {
 	Clock              offboard.Clock
 	Location           *time.Location
 	Logger             *slog.Logger
-	HTTPClient         *http.Client
+	// Metrics hears how long each message took to be answered (nil:
+	// nobody).
+	Metrics    offboard.Metrics
+	HTTPClient *http.Client
 	// TurnBudget bounds the handling of one inbound activity (default
 	// 10 s, inside the Bot Service's 15 s).
 	TurnBudget time.Duration
@@ -69,6 +72,7 @@ type Platform struct {
 	clock     offboard.Clock
 	loc       *time.Location
 	log       *slog.Logger
+	metrics   offboard.Metrics
 	budget    time.Duration
 
 	rooms *bot.Rooms // the room driver: the notifier, written once in bot
@@ -108,7 +112,7 @@ func New(o Options) (*Platform, error) {
 		return nil, errors.New("teams: router and engine are required")
 	}
 	p := &Platform{tenantID: o.TenantID, channelID: o.OffboardingChannelID, deptCh: o.DepartmentChannels,
-		router: o.Router, engine: o.Engine, clock: o.Clock, loc: o.Location, log: o.Logger, budget: o.TurnBudget,
+		router: o.Router, engine: o.Engine, clock: o.Clock, loc: o.Location, log: o.Logger, budget: o.TurnBudget, metrics: o.Metrics,
 		serviceURL: o.ServiceURL, people: map[string]person{}, byEmail: map[string]person{}, scanned: map[string]time.Time{},
 		activities: bot.NewRecent(rememberActivities), pause: bot.Pause{API: "teams"}}
 	if p.clock == nil {
@@ -159,6 +163,7 @@ func (p *Platform) adapter(ctx context.Context) *core.BotFrameworkAdapter {
 // ServeHTTP handles POST /api/messages: authenticate, answer within the
 // turn budget, and say 200. Refused tokens get 401 and nothing else.
 func (p *Platform) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	received := time.Now() // ack latency is real time, not the injectable clock
 	r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
 	ctx, cancel := context.WithTimeout(r.Context(), p.budget)
 	defer cancel()
@@ -192,6 +197,10 @@ func (p *Platform) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	// Other activities (installs, reactions, typing) need no answer.
 	w.WriteHeader(http.StatusOK)
+	// Only a person's message is measured: that is what someone waits on.
+	if act.Type == schema.Message && p.metrics != nil {
+		p.metrics.ChatAck(PlatformName, time.Since(received))
+	}
 }
 
 // learn remembers the service URL activities come from: Teams may move a

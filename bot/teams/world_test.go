@@ -45,7 +45,7 @@ type world struct {
 
 func newWorld(t *testing.T) *world { return newBenchWorld(t) }
 
-func newBenchWorld(t testing.TB) *world {
+func newBenchWorld(t testing.TB, mutate ...func(*teams.Options)) *world {
 	t.Helper()
 	w := &world{t: t, issuer: teamstest.NewIssuer(t), login: teamstest.NewLogin(t), conn: teamstest.NewConnector(t)}
 	for _, m := range []teamstest.Member{hana, ivan, mona, fiona} {
@@ -68,9 +68,13 @@ func newBenchWorld(t testing.TB) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.p, err = teams.New(teams.Options{AppID: teamstest.AppID, AppPassword: teamstest.AppPassword, TenantID: teamstest.TenantID,
+	o := teams.Options{AppID: teamstest.AppID, AppPassword: teamstest.AppPassword, TenantID: teamstest.TenantID,
 		OpenIDMetadataURL: w.issuer.MetadataURL(), LoginURL: w.login.URL(), ServiceURL: w.conn.URL(),
-		OffboardingChannelID: teamstest.ChannelID, Router: router, Engine: w.eng})
+		OffboardingChannelID: teamstest.ChannelID, Router: router, Engine: w.eng}
+	for _, m := range mutate {
+		m(&o)
+	}
+	w.p, err = teams.New(o)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -573,8 +573,8 @@ func exampleConfig(t *testing.T, dir string) string {
 	t.Helper()
 	cfg := readFile(t, "../../config.example.yaml")
 	for old, repl := range map[string]string{
-		`path: "offboard.db"`:      fmt.Sprintf("path: %q", filepath.Join(dir, "offboard.db")),
-		`listen: "127.0.0.1:8080"`: `listen: "127.0.0.1:0"`,
+		`path: "offboard.db"`:                          fmt.Sprintf("path: %q", filepath.Join(dir, "offboard.db")),
+		`listen: "${OFFBOARD_LISTEN:-127.0.0.1:8080}"`: `listen: "127.0.0.1:0"`,
 	} {
 		if !strings.Contains(cfg, old) {
 			t.Fatalf("config.example.yaml no longer has %q; update the browser test", old)

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"strings"
 
 	"github.com/offboard-dev/offboard"
@@ -11,6 +12,7 @@ import (
 	googleconn "github.com/offboard-dev/offboard/connectors/google"
 	msconn "github.com/offboard-dev/offboard/connectors/microsoft"
 	oktaconn "github.com/offboard-dev/offboard/connectors/okta"
+	"github.com/offboard-dev/offboard/internal/metered"
 )
 
 // The directory's sources, most trusted first: the HRIS owns reporting
@@ -54,13 +56,18 @@ type namedSource struct {
 
 // newBambooHRAPI builds the BambooHR API client when its key and
 // subdomain are set, else nil.
-func newBambooHRAPI(cfg *config.Config, clock offboard.Clock, baseURL string) (*bamboohr.Client, error) {
+func newBambooHRAPI(cfg *config.Config, clock offboard.Clock, baseURL string, m offboard.Metrics) (*bamboohr.Client, error) {
 	if cfg.HRIS.BambooHR.APIKey == "" || strings.TrimSpace(cfg.HRIS.BambooHR.Subdomain) == "" {
 		return nil, nil
 	}
 	opts := []bamboohr.Option{bamboohr.WithClock(clock), bamboohr.WithLocation(cfg.Location())}
 	if baseURL != "" {
 		opts = append(opts, bamboohr.WithBaseURL(baseURL))
+	}
+	if m != nil {
+		opts = append(opts, bamboohr.WithTransport(func(rt http.RoundTripper) http.RoundTripper {
+			return metered.Transport(rt, "bamboohr", m)
+		}))
 	}
 	api, err := bamboohr.New(cfg.HRIS.BambooHR, opts...)
 	if err != nil {

@@ -134,7 +134,7 @@ func runDoctor(ctx context.Context, cfg *config.Config, o doctorOptions) []offbo
 			if !cfg.IntuneEnabled() {
 				return skipped("Intune", "intune.enabled is off (or entra is not configured)")
 			}
-			c, err := newGraphClient(cfg)
+			c, err := newGraphClient(cfg, nil)
 			if err != nil {
 				return []offboard.CheckResult{offboard.CheckFailed("Intune", err.Error(), "fix the entra section of the config (offboard config check)")}
 			}
@@ -144,7 +144,7 @@ func runDoctor(ctx context.Context, cfg *config.Config, o doctorOptions) []offbo
 			if !cfg.JamfEnabled() {
 				return skipped("Jamf Pro", "jamf.url is empty")
 			}
-			j, err := newJamf(cfg)
+			j, err := newJamf(cfg, nil)
 			if err != nil {
 				return []offboard.CheckResult{offboard.CheckFailed("Jamf Pro", err.Error(), "fix the jamf section of the config (offboard config check)")}
 			}
@@ -154,7 +154,7 @@ func runDoctor(ctx context.Context, cfg *config.Config, o doctorOptions) []offbo
 			if !cfg.GoogleEnabled() {
 				return skipped("Google Workspace", "google.service_account_key is empty")
 			}
-			c, err := newGoogleClient(cfg)
+			c, err := newGoogleClient(cfg, nil)
 			if err != nil {
 				return []offboard.CheckResult{offboard.CheckFailed("Google Workspace", err.Error(), "fix the google section of the config (offboard config check)")}
 			}
@@ -168,7 +168,7 @@ func runDoctor(ctx context.Context, cfg *config.Config, o doctorOptions) []offbo
 				TenantID: cfg.Teams.TenantID, LoginURL: cfg.Teams.LoginURL})
 		}},
 		{"BambooHR", func(ctx context.Context) []offboard.CheckResult {
-			api, err := newBambooHRAPI(cfg, offboard.WallClock(), o.bamboohrBaseURL)
+			api, err := newBambooHRAPI(cfg, offboard.WallClock(), o.bamboohrBaseURL, nil)
 			switch {
 			case err != nil:
 				return []offboard.CheckResult{offboard.CheckFailed("BambooHR", err.Error(), "fix hris.bamboohr (offboard config check)")}

@@ -234,7 +234,7 @@ func TestNewActions_Google(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		reg, ids, err := newActionsWithClients(cfg, nil)
+		reg, ids, err := newActionsWithClients(cfg, nil, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

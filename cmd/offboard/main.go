@@ -3,7 +3,8 @@
 //	offboard serve --config offboard.yaml
 //	offboard audit verify --config offboard.yaml
 //
-// Subcommands: serve, cases, audit, restore, config, health, doctor, version
+// Subcommands: serve, cases, audit, restore, config, health, doctor,
+// teams-package, version
 // (offboard help lists them). main.go dispatches them; wire.go (with
 // pages.go for the console, dashboard and assistant, and demo.go for the
 // demo's fake Okta) is the only place where the concrete packages (store,
@@ -52,6 +53,7 @@ Commands:
   config check   load and validate a config file, naming every problem
   doctor         check every configured integration live (read-only), with the fix for each failure
   health         probe a running offboard's /healthz (for container health checks)
+  teams-package  write the Teams app package (--app-id GUID --out app.zip)
   version        print the version
 
 Every command takes --config FILE (default: $OFFBOARD_CONFIG, else offboard.yaml).
@@ -91,6 +93,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdHealth(ctx, rest, stdout, stderr)
 	case "doctor":
 		err = cmdDoctor(ctx, rest, stdout, stderr)
+	case "teams-package":
+		err = cmdTeamsPackage(ctx, rest, stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintf(stdout, "offboard %s\n", offboard.Version)
 	case "help", "--help", "-h":

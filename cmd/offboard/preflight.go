@@ -62,7 +62,7 @@ func servePreflight(cfg *config.Config) []config.Problem {
 		}
 	}
 	if cfg.EntraEnabled() || cfg.IntuneEnabled() {
-		if _, err := newGraphClient(cfg); err != nil {
+		if _, err := newGraphClient(cfg, nil); err != nil {
 			var decls []offboard.Connector
 			if cfg.EntraEnabled() {
 				decls = append(decls, msconn.Declaration())
@@ -74,16 +74,16 @@ func servePreflight(cfg *config.Config) []config.Problem {
 		}
 	}
 	if cfg.JamfEnabled() {
-		if _, err := newJamf(cfg); err != nil {
+		if _, err := newJamf(cfg, nil); err != nil {
 			refuse("jamf", err, jamfconn.Declaration())
 		}
 	}
 	if cfg.GoogleEnabled() {
-		if _, err := newGoogle(cfg); err != nil {
+		if _, err := newGoogle(cfg, nil); err != nil {
 			refuse("google", err, googleconn.Declaration())
 		}
 	}
-	if _, err := newBambooHRAPI(cfg, offboard.WallClock(), ""); err != nil {
+	if _, err := newBambooHRAPI(cfg, offboard.WallClock(), "", nil); err != nil {
 		add("hris.bamboohr", err)
 	}
 	reg, err := newActions(cfg, func(reg *connectors.Registry) error {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/offboard-dev/offboard"
 	"github.com/offboard-dev/offboard/store"
+	"github.com/offboard-dev/offboard/web"
 )
 
 func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
@@ -84,7 +85,8 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 	defer stopAnchor()
 	httpErr := make(chan error, 1)
 	go func() { httpErr <- srv.Serve(ln) }()
-	a.log.Info("listening", "url", "http://"+ln.Addr().String(), "health", "http://"+ln.Addr().String()+"/healthz")
+	a.log.Info("listening", "url", "http://"+ln.Addr().String(), "health", "http://"+ln.Addr().String()+"/healthz",
+		"ready", "http://"+ln.Addr().String()+"/readyz")
 
 	runCtx, stopRunner := context.WithCancel(context.Background())
 	defer stopRunner()
@@ -127,6 +129,9 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 		}
 	}()
 	storeBad := a.checkLargeStore(platCtx)
+	// The store is open and the workers and the schedule run: /readyz
+	// says so from here until shutdown begins.
+	a.web.SetPhase(web.Ready)
 	a.log.Info("offboard is up")
 
 	var fatal error
@@ -134,6 +139,7 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 	case <-ctx.Done():
 		a.log.Info("shutting down", "grace", grace.String())
 	case err := <-httpErr:
+		a.web.SetPhase(web.Stopping)
 		stopRunner()
 		<-runnerDone
 		stopBackups()
@@ -144,6 +150,8 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 		// A damaged file is not worked on: stop as cleanly as it allows.
 		a.log.Error("the store file is corrupt; offboard stops", "err", fatal)
 	}
+	// 0. A load balancer stops sending work while intake closes.
+	a.web.SetPhase(web.Stopping)
 	// 1. Stop intake: chat and reconciliation first, then HTTP.
 	stopPlatforms()
 	<-reconciled

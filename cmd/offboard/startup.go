@@ -42,6 +42,14 @@ func (a *app) logStartup() {
 	case b.Every == 0:
 		a.log.Info("backups on demand only", "dir", b.Dir, "endpoint", "POST /api/v1/admin/backup", "why", "store.backup.every is not set")
 	}
+	switch {
+	case !cfg.Metrics.Enabled:
+		a.log.Info("metrics off", "why", "metrics.enabled is false")
+	case cfg.Metrics.Token != "":
+		a.log.Info("metrics on", "path", "/metrics", "scrapers", "any address with the bearer token metrics.token")
+	default:
+		a.log.Info("metrics on", "path", "/metrics", "scrapers", "loopback only, not through a proxy; set metrics.token to scrape from elsewhere")
+	}
 	if cfg.HRIS.BambooHR.WebhookSecret != "" {
 		a.log.Info("HRIS intake on", "source", "bamboohr", "path", "/webhooks/bamboohr")
 	} else {

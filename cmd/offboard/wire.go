@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"net/http"
 	"slices"
 	"strings"
 	"time"
@@ -28,6 +29,8 @@ import (
 	oktaconn "github.com/offboard-dev/offboard/connectors/okta"
 	"github.com/offboard-dev/offboard/flows"
 	"github.com/offboard-dev/offboard/flows/runner"
+	"github.com/offboard-dev/offboard/internal/metered"
+	"github.com/offboard-dev/offboard/metrics"
 	"github.com/offboard-dev/offboard/store"
 	"github.com/offboard-dev/offboard/web"
 	"github.com/offboard-dev/offboard/web/signin"
@@ -87,6 +90,11 @@ type app struct {
 	// checkpointer signs the audit chain's head into audit.checkpoint_file;
 	// nil when anchoring is off (anchor.go).
 	checkpointer *anchor.Checkpointer
+	// metrics serves /metrics; nil when metrics.enabled is off. meter is
+	// the same as the port the parts report to (nil then too: a nil
+	// *metrics.Metrics must not become a non-nil interface).
+	metrics *metrics.Metrics
+	meter   offboard.Metrics
 }
 
 // digestPoster is a chat platform that posts the daily digest.
@@ -193,7 +201,7 @@ func withRestoreAdvice(err error) error {
 // connector either configured or declared as "not configured" so that
 // its tasks fail visibly with the reason instead of pretending success.
 func newActions(cfg *config.Config, extra func(*connectors.Registry) error) (*connectors.Registry, error) {
-	reg, _, err := newActionsWithClients(cfg, extra)
+	reg, _, err := newActionsWithClients(cfg, extra, nil)
 	return reg, err
 }
 
@@ -210,7 +218,9 @@ type identitySystems struct {
 // systems it built. Each connector is registered with its declaration, so
 // the playbook gets its capabilities; one whose actions extra registered
 // (tests' fakes) is only declared.
-func newActionsWithClients(cfg *config.Config, extra func(*connectors.Registry) error) (*connectors.Registry, identitySystems, error) {
+// Each client's requests are counted under its system in m (nil: not
+// counted).
+func newActionsWithClients(cfg *config.Config, extra func(*connectors.Registry) error, m offboard.Metrics) (*connectors.Registry, identitySystems, error) {
 	var ids identitySystems
 	reg := connectors.NewRegistry()
 	if err := reg.Register(offboard.ActionManual, connectors.Manual()); err != nil {
@@ -223,7 +233,8 @@ func newActionsWithClients(cfg *config.Config, extra func(*connectors.Registry) 
 	}
 	okta := oktaconn.Declaration()
 	if cfg.OktaEnabled() && !reg.Declared(okta.Name) && !reg.Known(okta.Actions[0]) {
-		client, err := oktaconn.New(context.Background(), oktaconn.Options{Config: cfg.Okta, Licenses: cfg.Licenses})
+		client, err := oktaconn.New(context.Background(), oktaconn.Options{Config: cfg.Okta, Licenses: cfg.Licenses,
+			HTTPClient: meteredHTTP(cfg.Okta.RequestTimeout.D(), okta.Name, m)})
 		if err != nil {
 			return nil, ids, fmt.Errorf("%s: %w", okta.Name, err)
 		}
@@ -233,13 +244,13 @@ func newActionsWithClients(cfg *config.Config, extra func(*connectors.Registry) 
 		ids.okta = client
 	}
 	var err error
-	if ids.entra, err = registerEntra(cfg, reg); err != nil {
+	if ids.entra, err = registerEntra(cfg, reg, m); err != nil {
 		return nil, ids, err
 	}
-	if ids.google, err = registerGoogle(cfg, reg); err != nil {
+	if ids.google, err = registerGoogle(cfg, reg, m); err != nil {
 		return nil, ids, err
 	}
-	if err := registerJamf(cfg, reg); err != nil {
+	if err := registerJamf(cfg, reg, m); err != nil {
 		return nil, ids, err
 	}
 	// Okta unconfigured is declared so a fresh install's playbook says
@@ -259,7 +270,7 @@ func newActionsWithClients(cfg *config.Config, extra func(*connectors.Registry) 
 // and one throttling pause. Not configured, it is not declared at all:
 // unlike Okta, the historic default, its tasks would only add failures to
 // every Okta company's cases.
-func registerEntra(cfg *config.Config, reg *connectors.Registry) (*msconn.Entra, error) {
+func registerEntra(cfg *config.Config, reg *connectors.Registry, m offboard.Metrics) (*msconn.Entra, error) {
 	entra := msconn.Declaration()
 	intune := msconn.IntuneDeclaration()
 	wantEntra := cfg.EntraEnabled() && !reg.Declared(entra.Name) && !reg.Known(entra.Actions[0])
@@ -267,7 +278,7 @@ func registerEntra(cfg *config.Config, reg *connectors.Registry) (*msconn.Entra,
 	if !wantEntra && !wantIntune {
 		return nil, nil
 	}
-	client, err := newGraphClient(cfg)
+	client, err := newGraphClient(cfg, m)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", entra.Name, err)
 	}
@@ -285,17 +296,18 @@ func registerEntra(cfg *config.Config, reg *connectors.Registry) (*msconn.Entra,
 
 // newEntra builds the Entra ID system from the entra section.
 func newEntra(cfg *config.Config) (*msconn.Entra, error) {
-	client, err := newGraphClient(cfg)
+	client, err := newGraphClient(cfg, nil)
 	if err != nil {
 		return nil, err
 	}
 	return msconn.NewEntra(client, cfg.Licenses).DeleteAfter(cfg.Entra.DeleteAfter.D()), nil
 }
 
-// newGraphClient is the Microsoft Graph client of the entra section.
-func newGraphClient(cfg *config.Config) (*msconn.Client, error) {
+// newGraphClient is the Microsoft Graph client of the entra section,
+// its requests counted in m (nil: not counted).
+func newGraphClient(cfg *config.Config, m offboard.Metrics) (*msconn.Client, error) {
 	e := cfg.Entra
-	return msconn.New(msconn.Options{
+	return msconn.New(msconn.Options{HTTPClient: meteredHTTP(e.RequestTimeout.D(), msconn.API, m),
 		TenantID: e.TenantID, ClientID: e.ClientID, ClientSecret: e.ClientSecret.Reveal(),
 		Certificate: []byte(e.Certificate), PrivateKey: []byte(e.PrivateKey.Reveal()),
 		GraphURL: e.GraphURL, LoginURL: e.LoginURL, Timeout: e.RequestTimeout.D(), Redactor: redactorFor(cfg),
@@ -305,22 +317,23 @@ func newGraphClient(cfg *config.Config) (*msconn.Client, error) {
 // registerJamf registers Jamf Pro when jamf.url is set (and extra did
 // not provide its actions). Not configured, it is not declared at all,
 // like Intune: its device tasks would only fail.
-func registerJamf(cfg *config.Config, reg *connectors.Registry) error {
+func registerJamf(cfg *config.Config, reg *connectors.Registry, m offboard.Metrics) error {
 	decl := jamfconn.Declaration()
 	if !cfg.JamfEnabled() || reg.Declared(decl.Name) || reg.Known(decl.Actions[0]) {
 		return nil
 	}
-	j, err := newJamf(cfg)
+	j, err := newJamf(cfg, m)
 	if err != nil {
 		return fmt.Errorf("%s: %w", decl.Name, err)
 	}
 	return j.Register(reg)
 }
 
-// newJamf builds the Jamf Pro system from the jamf section.
-func newJamf(cfg *config.Config) (*jamfconn.Jamf, error) {
+// newJamf builds the Jamf Pro system from the jamf section, its requests
+// counted in m (nil: not counted).
+func newJamf(cfg *config.Config, m offboard.Metrics) (*jamfconn.Jamf, error) {
 	j := cfg.Jamf
-	client, err := jamfconn.New(jamfconn.Options{URL: j.URL, ClientID: j.ClientID, ClientSecret: j.ClientSecret.Reveal(),
+	client, err := jamfconn.New(jamfconn.Options{HTTPClient: meteredHTTP(j.RequestTimeout.D(), jamfconn.API, m), URL: j.URL, ClientID: j.ClientID, ClientSecret: j.ClientSecret.Reveal(),
 		Timeout: j.RequestTimeout.D(), Redactor: redactorFor(cfg)})
 	if err != nil {
 		return nil, err
@@ -331,12 +344,12 @@ func newJamf(cfg *config.Config) (*jamfconn.Jamf, error) {
 // registerGoogle registers Google Workspace when
 // google.service_account_key is set (and extra did not provide its
 // actions). Not configured, it is not declared at all, like Entra ID.
-func registerGoogle(cfg *config.Config, reg *connectors.Registry) (*googleconn.Google, error) {
+func registerGoogle(cfg *config.Config, reg *connectors.Registry, m offboard.Metrics) (*googleconn.Google, error) {
 	decl := googleconn.Declaration()
 	if !cfg.GoogleEnabled() || reg.Declared(decl.Name) || reg.Known(decl.Actions[0]) {
 		return nil, nil
 	}
-	g, err := newGoogle(cfg)
+	g, err := newGoogle(cfg, m)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", decl.Name, err)
 	}
@@ -345,8 +358,8 @@ func registerGoogle(cfg *config.Config, reg *connectors.Registry) (*googleconn.G
 
 // newGoogle builds the Google Workspace connector from the google
 // section, with the top-level licenses prices for the license report.
-func newGoogle(cfg *config.Config) (*googleconn.Google, error) {
-	c, err := newGoogleClient(cfg)
+func newGoogle(cfg *config.Config, m offboard.Metrics) (*googleconn.Google, error) {
+	c, err := newGoogleClient(cfg, m)
 	if err != nil {
 		return nil, err
 	}
@@ -359,10 +372,15 @@ func newGoogle(cfg *config.Config) (*googleconn.Google, error) {
 		Prices: cfg.Licenses, TransferCheckEvery: g.TransferCheckEvery.D()}), nil
 }
 
-// newGoogleClient is the Google API client of the google section.
-func newGoogleClient(cfg *config.Config) (*googleconn.Client, error) {
+// newGoogleClient is the Google API client of the google section, its
+// requests counted in m (nil: not counted).
+func newGoogleClient(cfg *config.Config, m offboard.Metrics) (*googleconn.Client, error) {
 	g := cfg.Google
-	return googleconn.New(googleconn.Options{ServiceAccountKey: []byte(g.ServiceAccountKey.Reveal()),
+	var transport http.RoundTripper
+	if m != nil {
+		transport = metered.Transport(nil, googleconn.API, m)
+	}
+	return googleconn.New(googleconn.Options{Transport: transport, ServiceAccountKey: []byte(g.ServiceAccountKey.Reveal()),
 		AdminEmail: g.AdminEmail, Customer: g.Customer, APIURL: g.APIURL, Timeout: g.RequestTimeout.D()})
 }
 
@@ -377,8 +395,14 @@ func wire(cfg *config.Config, log *slog.Logger, db *store.DB, o wireOptions) (*a
 	}
 	a.backups = newBackups(cfg.Store.Backup, cfg.Audit, db, a.audit, log, a.clock)
 	var err error
+	if a.metrics, err = newMetrics(cfg, db, a.audit, log); err != nil {
+		return nil, err
+	}
+	if a.metrics != nil {
+		a.meter = a.metrics
+	}
 	var ids identitySystems
-	if a.actions, ids, err = newActionsWithClients(cfg, o.actions); err != nil {
+	if a.actions, ids, err = newActionsWithClients(cfg, o.actions, a.meter); err != nil {
 		return nil, err
 	}
 	a.directory = newDirectory()
@@ -454,6 +478,8 @@ func (a *app) wireEngine() error {
 		// A closed case's leaver's name and email go this long after it
 		// closed (erasure.go; 0: kept).
 		Retention: cfg.Retention.PersonalData.D(),
+		// Case counts and times to revocation for /metrics (nil: off).
+		Metrics: a.meter,
 	})
 	if err != nil {
 		return fmt.Errorf("playbooks: %w", err)
@@ -495,7 +521,7 @@ func (a *app) wireChat() error {
 			Router: a.router, Engine: a.engine, Members: func(r offboard.Role) []string { return cfg.Roles[r] },
 			DepartmentChannels: channels, HRChannel: cfg.Slack.HRChannel, ChannelTemplate: cfg.Slack.ChannelNameTemplate,
 			ArchiveOnComplete: cfg.Slack.ArchiveOnComplete, Clock: clock, Location: cfg.Location(),
-			Delivered: a.db, Logger: log.With("component", "slack"),
+			Delivered: a.db, Logger: log.With("component", "slack"), Metrics: a.meter,
 		})
 		if err != nil {
 			return err
@@ -513,7 +539,7 @@ func (a *app) wireChat() error {
 			OpenIDMetadataURL: cfg.Teams.OpenIDMetadataURL, LoginURL: cfg.Teams.LoginURL, ServiceURL: cfg.Teams.ServiceURL,
 			OffboardingChannelID: cfg.Teams.OffboardingChannelID, DepartmentChannels: channels,
 			Router: a.router, Engine: a.engine, Clock: clock, Location: cfg.Location(),
-			Delivered: a.db, Logger: log.With("component", "teams"),
+			Delivered: a.db, Logger: log.With("component", "teams"), Metrics: a.meter,
 		})
 		if err != nil {
 			return err
@@ -612,7 +638,7 @@ func (a *app) wireHTTP(bamboohrBaseURL string) (*bamboohr.Client, error) {
 	}
 	// The BambooHR API client also serves event-based webhooks, which
 	// carry no field values.
-	bamboo, err := newBambooHRAPI(cfg, clock, bamboohrBaseURL)
+	bamboo, err := newBambooHRAPI(cfg, clock, bamboohrBaseURL, a.meter)
 	if err != nil {
 		return nil, err
 	}
@@ -645,6 +671,9 @@ func (a *app) wireHTTP(bamboohrBaseURL string) (*bamboohr.Client, error) {
 	}
 	if a.teams != nil {
 		a.web.Mount("POST /api/messages", a.teams)
+	}
+	if a.metrics != nil {
+		a.web.Mount("GET /metrics", a.metrics.Handler())
 	}
 	a.web.Mount("POST /webhooks/bamboohr", intake.BambooHR())
 	a.web.Mount("POST /webhooks/hris", intake.Generic())

@@ -66,6 +66,18 @@ func WithHTTPClient(hc *http.Client) Option {
 	}
 }
 
+// WithTransport wraps the default client's transport (its timeouts stay):
+// serve counts the requests for its metrics this way.
+func WithTransport(wrap func(http.RoundTripper) http.RoundTripper) Option {
+	return func(b *Client) {
+		if wrap != nil && b.hc != nil {
+			hc := *b.hc
+			hc.Transport = wrap(hc.Transport)
+			b.hc = &hc
+		}
+	}
+}
+
 // WithClock sets the clock "today" is read from.
 func WithClock(c offboard.Clock) Option {
 	return func(b *Client) {
