@@ -4,8 +4,9 @@ import (
 	"github.com/offboard-dev/offboard"
 )
 
-// TickBatch bounds the due tasks one Tick takes, so one transaction stays
-// short; the scheduler ticks again while Result.More is set.
+// TickBatch bounds the due tasks, and the due cases, one Tick takes, so
+// one transaction stays short; the scheduler ticks again while
+// Result.More is set.
 const TickBatch = 500
 
 func (d *decision) tick() (*offboard.Result, error) {
@@ -55,15 +56,20 @@ func (d *decision) tick() (*offboard.Result, error) {
 		}
 		advanced += d.jobs - before
 	}
+	// The cases whose wake time came: the rest owe nothing now.
+	woken, full, err := d.wakeCases()
+	if err != nil {
+		return nil, err
+	}
 	// A device still not back long after access went is put to the
 	// manager and Finance to write off.
-	if err := d.askWriteOffs(); err != nil {
+	if err := d.askWriteOffs(woken); err != nil {
 		return nil, err
 	}
 	// Nothing stalls: reminders, escalations and overdue notices, derived
 	// from stored state and now alone.
-	if err := d.nudge(); err != nil {
+	if err := d.nudge(woken); err != nil {
 		return nil, err
 	}
-	return &offboard.Result{Advanced: advanced, More: len(refs) == TickBatch, Message: "tick"}, nil
+	return &offboard.Result{Advanced: advanced, More: len(refs) == TickBatch || full, Message: "tick"}, nil
 }
