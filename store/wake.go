@@ -2,6 +2,7 @@ package store
 
 import (
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -161,4 +162,40 @@ func (db *DB) TxID() (uint64, error) {
 		return 0, fmt.Errorf("store: txid: %w", err)
 	}
 	return id, nil
+}
+
+// checkWakes reports wake entries that disagree: an idx_wake key without
+// its wake_by_case record or the other way round, or a wake for a case
+// that is missing or closed (the engine clears it when a case closes).
+func checkWakes(btx *bolt.Tx, report func(IndexProblem)) {
+	idx, byCase := btx.Bucket(bucketIdxWake), btx.Bucket(bucketWakeByCase)
+	cases := btx.Bucket(bucketCases)
+	if idx != nil {
+		c := idx.Cursor()
+		for k, _ := c.First(); k != nil; k, _ = c.Next() {
+			if len(k) <= 8 {
+				report(IndexProblem{Index: string(bucketIdxWake), Problem: fmt.Sprintf("key %q is too short", k)})
+				continue
+			}
+			id := offboard.CaseID(k[8:])
+			if byCase == nil || string(byCase.Get(k[8:])) != string(k[:8]) {
+				report(IndexProblem{Index: string(bucketIdxWake), CaseID: id, Problem: "has an entry wake_by_case does not record"})
+			}
+		}
+	}
+	if byCase == nil {
+		return
+	}
+	c := byCase.Cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		id := offboard.CaseID(k)
+		if idx == nil || len(v) != 8 || idx.Get(append(append([]byte(nil), v...), k...)) == nil {
+			report(IndexProblem{Index: string(bucketWakeByCase), CaseID: id, Problem: "records a wake idx_wake does not hold"})
+		}
+		var rec caseRecord
+		raw := cases.Get(k)
+		if raw == nil || json.Unmarshal(raw, &rec) != nil || rec.Status.Closed() {
+			report(IndexProblem{Index: string(bucketWakeByCase), CaseID: id, Problem: "wakes a case that is missing or closed"})
+		}
+	}
 }
