@@ -41,6 +41,9 @@
 //	idx_due            <run-at nanos><case id>\x00<task key> → empty
 //	delivered          <platform>\x00<notice id> → {"case_id", "at"}; created by the
 //	                   first marker, dropped 30 days after "at" (delivered.go)
+//	idx_wake           <wake nanos><case id> → empty; created by the first wake (wake.go)
+//	wake_by_case       case id → <wake nanos>: where each case sits in idx_wake
+//	meta "wake_policy" → the engine's fingerprint of the rules the wake times follow
 //
 // The rank byte of jobq is offboard.Priority.Rank (revocation 0 … report
 // 3, unknown 255), so a walk in key order serves revocations first and,

@@ -1,0 +1,120 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"os/exec"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// BenchmarkServe_Start measures the budget for a long history (start
+// < 2 s, RSS < 100 MB, status by email < 5 ms with 1,000,000 closed
+// cases): a store of closed cases with all their tasks (plus 20 open
+// ones) is served by a real `offboard serve` child process. It reports
+// the time from exec to "offboard is up", the child's RSS once up and
+// its peak, and the p50/p99 of `GET /api/v1/cases?email=` (status by
+// email, over loopback HTTP), plus how long seeding took and the file's
+// size. OFFBOARD_BENCH_CLOSED overrides the sizes (comma-separated):
+// the million-case store takes long to write on a small machine.
+func BenchmarkServe_Start(b *testing.B) {
+	sizes := []int{100_000, 1_000_000}
+	if env := os.Getenv("OFFBOARD_BENCH_CLOSED"); env != "" {
+		sizes = nil
+		for _, f := range strings.Split(env, ",") {
+			n, err := strconv.Atoi(strings.TrimSpace(f))
+			if err != nil || n <= 0 {
+				b.Fatalf("OFFBOARD_BENCH_CLOSED: %q is not a count", f)
+			}
+			sizes = append(sizes, n)
+		}
+	}
+	for _, n := range sizes {
+		b.Run(fmt.Sprintf("closed=%d", n), func(b *testing.B) { benchStart(b, n) })
+	}
+}
+
+func benchStart(b *testing.B, closed int) {
+	dir := b.TempDir()
+	cfgPath := writeConfig(b, dir, "")
+	seeded := time.Now()
+	seedHistory(b, cfgPath, closed, 20)
+	seedTook := time.Since(seeded)
+	cfg, err := loadConfig(cfgPath)
+	if err != nil {
+		b.Fatal(err)
+	}
+	info, err := os.Stat(cfg.Store.Path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	// The file is not in the page cache as after a reboot, but neither is
+	// it cold: what is measured is offboard's own work at start.
+	child := exec.Command(os.Args[0], "-test.run=^$", "-test.bench=^$")
+	child.Env = append(os.Environ(), "OFFBOARD_TEST_CHILD=serve", "OFFBOARD_TEST_CONFIG="+cfgPath)
+	stderr, err := child.StderrPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	began := time.Now()
+	if err := child.Start(); err != nil {
+		b.Fatal(err)
+	}
+	defer func() { _ = child.Process.Kill(); _ = child.Wait() }()
+	urlRe := regexp.MustCompile(`msg=listening url=(http://\S+)`)
+	upRe := regexp.MustCompile(`msg="offboard is up"`)
+	found, up := make(chan string, 1), make(chan time.Duration, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		sc.Buffer(make([]byte, 1<<20), 1<<20)
+		for sc.Scan() {
+			if m := urlRe.FindStringSubmatch(sc.Text()); m != nil {
+				found <- m[1]
+			}
+			if upRe.MatchString(sc.Text()) {
+				up <- time.Since(began)
+			}
+		}
+	}()
+	var url string
+	var startup time.Duration
+	for url == "" || startup == 0 {
+		select {
+		case url = <-found:
+		case startup = <-up:
+		case <-time.After(120 * time.Second):
+			b.Fatal("the child never said it is up")
+		}
+	}
+	_, rssUp := procRSS(b, child.Process.Pid)
+	lat := make([]time.Duration, 0, 200)
+	i := 0
+	for b.Loop() {
+		email := fmt.Sprintf("person%d@example.com", (i*7919)%closed)
+		i++
+		t0 := time.Now()
+		r := call(b, "GET", url+"/api/v1/cases?status=completed&email="+email, hrToken, "")
+		lat = append(lat, time.Since(t0))
+		if r.status != 200 || !strings.Contains(string(r.body), email) {
+			b.Fatalf("status of %s = %d %.200s", email, r.status, r.body)
+		}
+	}
+	peak, now := procRSS(b, child.Process.Pid)
+	slices.Sort(lat)
+	pct := func(p float64) float64 {
+		return float64(lat[min(len(lat)-1, int(float64(len(lat))*p))].Microseconds()) / 1000
+	}
+	b.ReportMetric(startup.Seconds(), "start-s")
+	b.ReportMetric(rssUp, "rss-up-MB")
+	b.ReportMetric(now, "rss-MB")
+	b.ReportMetric(peak, "peak-rss-MB")
+	b.ReportMetric(pct(0.5), "status-p50-ms")
+	b.ReportMetric(pct(0.99), "status-p99-ms")
+	b.ReportMetric(seedTook.Seconds(), "seed-s")
+	b.ReportMetric(float64(info.Size())/(1<<20), "store-MB")
+}
