@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -11,6 +12,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/offboard-dev/offboard"
+	"github.com/offboard-dev/offboard/flows"
+	"github.com/offboard-dev/offboard/store"
 )
 
 // BenchmarkServe_Start measures the budget for a long history (start
@@ -92,6 +97,7 @@ func benchStart(b *testing.B, closed int) {
 		}
 	}
 	_, rssUp := procRSS(b, child.Process.Pid)
+	upMem := procMem(b, child.Process.Pid)
 	lat := make([]time.Duration, 0, 200)
 	i := 0
 	for b.Loop() {
@@ -105,6 +111,7 @@ func benchStart(b *testing.B, closed int) {
 		}
 	}
 	peak, now := procRSS(b, child.Process.Pid)
+	endMem := procMem(b, child.Process.Pid)
 	slices.Sort(lat)
 	pct := func(p float64) float64 {
 		return float64(lat[min(len(lat)-1, int(float64(len(lat))*p))].Microseconds()) / 1000
@@ -115,6 +122,67 @@ func benchStart(b *testing.B, closed int) {
 	b.ReportMetric(peak, "peak-rss-MB")
 	b.ReportMetric(pct(0.5), "status-p50-ms")
 	b.ReportMetric(pct(0.99), "status-p99-ms")
+	// Anonymous memory is offboard's heap; file memory is pages of the
+	// store file bbolt's map has touched, which the kernel can drop.
+	b.ReportMetric(upMem["RssAnon:"], "anon-up-MB")
+	b.ReportMetric(endMem["RssAnon:"], "anon-MB")
+	b.ReportMetric(endMem["RssFile:"], "file-MB")
 	b.ReportMetric(seedTook.Seconds(), "seed-s")
+	// The same lookup in process, without HTTP and JSON: the engine's
+	// index read, after the child has gone.
+	_ = child.Process.Kill()
+	_ = child.Wait()
+	find := findLatencies(b, cfgPath, closed, len(lat))
+	b.ReportMetric(find[len(find)/2].Seconds()*1000, "find-p50-ms")
+	b.ReportMetric(find[min(len(find)-1, len(find)*99/100)].Seconds()*1000, "find-p99-ms")
 	b.ReportMetric(float64(info.Size())/(1<<20), "store-MB")
+}
+
+// procMem reads a process's /proc status lines measured in kB, in MB by
+// name ("RssAnon:", "RssFile:").
+func procMem(b *testing.B, pid int) map[string]float64 {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		b.Fatalf("reading the child's memory: %v", err)
+	}
+	out := map[string]float64{}
+	for _, line := range strings.Split(string(raw), "\n") {
+		f := strings.Fields(line)
+		if len(f) == 3 && f[2] == "kB" {
+			kb, _ := strconv.ParseFloat(f[1], 64)
+			out[f[0]] = kb / 1024
+		}
+	}
+	return out
+}
+
+// findLatencies times Engine.FindCases by email n times on the store,
+// opened read-only, and returns the sorted latencies.
+func findLatencies(b *testing.B, cfgPath string, closed, n int) []time.Duration {
+	cfg, err := loadConfig(cfgPath)
+	if err != nil {
+		b.Fatal(err)
+	}
+	db, err := store.Open(cfg.Store.Path, store.Options{ReadOnly: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	engine, err := flows.New(flows.Options{Store: db, Roles: cfg.RolesOf, Location: cfg.Location()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	hr := offboard.Actor{Kind: offboard.ActorPerson, Email: "hana.hr@example.com"}
+	lat := make([]time.Duration, 0, n)
+	for i := range max(n, 1) {
+		email := fmt.Sprintf("person%d@example.com", (i*104729)%closed)
+		t0 := time.Now()
+		views, err := engine.FindCases(context.Background(), hr, email)
+		lat = append(lat, time.Since(t0))
+		if err != nil || len(views) != 1 {
+			b.Fatalf("find %s: %d cases, %v", email, len(views), err)
+		}
+	}
+	slices.Sort(lat)
+	return lat
 }
