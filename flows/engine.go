@@ -347,6 +347,9 @@ type decision struct {
 	changed map[offboard.CaseID]bool
 	// closed: a case was completed or cancelled.
 	closed bool
+	// audits counts the audit events this command appended: a tick
+	// counts the woken cases that did something by it.
+	audits int
 }
 
 func (d *decision) apply(cmd offboard.Command) (*offboard.Result, error) {
@@ -388,6 +391,7 @@ func (d *decision) apply(cmd offboard.Command) (*offboard.Result, error) {
 
 func (d *decision) audit(c offboard.CaseID, action, target, outcome, detail string, evidence map[string]string) error {
 	r := d.e.redactor
+	d.audits++
 	if action == "case.completed" || action == "case.cancelled" {
 		d.closed = true
 	}

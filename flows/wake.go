@@ -86,34 +86,35 @@ func later(a, b time.Time) time.Time {
 	return b
 }
 
-// wakeCases returns the open cases whose wake time has come (up to
-// TickBatch), and clears the entries of cases closed or gone meanwhile.
-// Each case returned is marked, so resummarize sets its next wake time.
-func (d *decision) wakeCases() (ids []offboard.CaseID, full bool, err error) {
-	due, err := d.tx.DueWakes(d.now, TickBatch)
+// wakeCases returns the open cases whose wake time has come, earliest
+// first (the tick stops after TickBatch of them act, or maxHeldCases are
+// read), and clears the entries of cases closed or gone meanwhile. Each
+// case returned is marked, so resummarize sets its next wake time.
+func (d *decision) wakeCases() ([]offboard.CaseID, error) {
+	due, err := d.tx.DueWakes(d.now, maxHeldCases+TickBatch)
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
+	var ids []offboard.CaseID
 	for _, id := range due {
 		cs, err := d.tx.Case(id)
 		switch {
 		case offboard.ErrorCode(err) == offboard.ENOTFOUND:
 			if err := d.tx.SetWake(id, time.Time{}); err != nil {
-				return nil, false, err
+				return nil, err
 			}
 			continue
 		case err != nil:
-			return nil, false, err
+			return nil, err
 		case cs.Status.Closed():
 			if err := d.tx.SetWake(id, time.Time{}); err != nil {
-				return nil, false, err
+				return nil, err
 			}
 			continue
 		}
 		ids = append(ids, id)
-		d.mark(id)
 	}
-	return ids, len(due) == TickBatch, nil
+	return ids, nil
 }
 
 // prepareWakes computes the wake time of every open case once, when the

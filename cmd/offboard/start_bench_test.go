@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -26,7 +27,9 @@ import (
 // its peak, and the p50/p99 of `GET /api/v1/cases?email=` (status by
 // email, over loopback HTTP), plus how long seeding took and the file's
 // size. OFFBOARD_BENCH_CLOSED overrides the sizes (comma-separated):
-// the million-case store takes long to write on a small machine.
+// the million-case store takes long to write on a small machine, so
+// OFFBOARD_BENCH_KEEP names a directory to keep the stores in between
+// runs.
 func BenchmarkServe_Start(b *testing.B) {
 	sizes := []int{100_000, 1_000_000}
 	if env := os.Getenv("OFFBOARD_BENCH_CLOSED"); env != "" {
@@ -46,9 +49,21 @@ func BenchmarkServe_Start(b *testing.B) {
 
 func benchStart(b *testing.B, closed int) {
 	dir := b.TempDir()
+	if keep := os.Getenv("OFFBOARD_BENCH_KEEP"); keep != "" {
+		// The store is kept there and written only once per size.
+		dir = filepath.Join(keep, fmt.Sprintf("closed-%d", closed))
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			b.Fatal(err)
+		}
+	}
 	cfgPath := writeConfig(b, dir, "")
 	seeded := time.Now()
-	seedHistory(b, cfgPath, closed, 20)
+	if _, err := os.Stat(filepath.Join(dir, "seeded")); err != nil {
+		seedHistory(b, cfgPath, closed, 20)
+		if err := os.WriteFile(filepath.Join(dir, "seeded"), nil, 0o600); err != nil {
+			b.Fatal(err)
+		}
+	}
 	seedTook := time.Since(seeded)
 	cfg, err := loadConfig(cfgPath)
 	if err != nil {
