@@ -62,7 +62,9 @@ func (d *decision) tick() (*offboard.Result, error) {
 		advanced += d.jobs - before
 	}
 	// The cases whose wake time came: the rest owe nothing now.
-	woken, err := d.wakeCases()
+	// The tick stops after TickBatch of them act, or maxHeldCases were
+	// read.
+	woken, err := d.tx.DueWakes(d.now, maxHeldCases+TickBatch)
 	if err != nil {
 		return nil, err
 	}
@@ -71,6 +73,13 @@ func (d *decision) tick() (*offboard.Result, error) {
 		if acted == TickBatch {
 			more = true
 			break
+		}
+		open, err := d.wakeCase(id)
+		if err != nil {
+			return nil, err
+		}
+		if !open {
+			continue
 		}
 		before := d.audits
 		d.mark(id) // its wake time moves on (resummarize)

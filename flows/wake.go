@@ -86,35 +86,19 @@ func later(a, b time.Time) time.Time {
 	return b
 }
 
-// wakeCases returns the open cases whose wake time has come, earliest
-// first (the tick stops after TickBatch of them act, or maxHeldCases are
-// read), and clears the entries of cases closed or gone meanwhile. Each
-// case returned is marked, so resummarize sets its next wake time.
-func (d *decision) wakeCases() ([]offboard.CaseID, error) {
-	due, err := d.tx.DueWakes(d.now, maxHeldCases+TickBatch)
-	if err != nil {
-		return nil, err
+// wakeCase reports whether due case id is open, and clears the wake
+// entry of a case closed or gone meanwhile.
+func (d *decision) wakeCase(id offboard.CaseID) (bool, error) {
+	cs, err := d.tx.Case(id)
+	switch {
+	case offboard.ErrorCode(err) == offboard.ENOTFOUND:
+		return false, d.tx.SetWake(id, time.Time{})
+	case err != nil:
+		return false, err
+	case cs.Status.Closed():
+		return false, d.tx.SetWake(id, time.Time{})
 	}
-	var ids []offboard.CaseID
-	for _, id := range due {
-		cs, err := d.tx.Case(id)
-		switch {
-		case offboard.ErrorCode(err) == offboard.ENOTFOUND:
-			if err := d.tx.SetWake(id, time.Time{}); err != nil {
-				return nil, err
-			}
-			continue
-		case err != nil:
-			return nil, err
-		case cs.Status.Closed():
-			if err := d.tx.SetWake(id, time.Time{}); err != nil {
-				return nil, err
-			}
-			continue
-		}
-		ids = append(ids, id)
-	}
-	return ids, nil
+	return true, nil
 }
 
 // prepareWakes computes the wake time of every open case once, when the
