@@ -45,6 +45,20 @@ type Tx interface {
 	// DueTasks returns (case, key) of tasks whose RunAt <= now.
 	DueTasks(now time.Time, limit int) ([]TaskRef, error)
 
+	// Wake is when Tick must next look at a case (zero: never): the
+	// earliest reminder, escalation, overdue notice or write-off it can
+	// owe. The engine sets it in the transaction of every change.
+	Wake(id CaseID) (time.Time, error)
+	// SetWake records it; zero clears it, and the time already stored
+	// is no write.
+	SetWake(id CaseID, at time.Time) error
+	// DueWakes returns cases whose wake time <= now, earliest first.
+	DueWakes(now time.Time, limit int) ([]CaseID, error)
+	// WakePolicy is the engine's fingerprint of the rules the stored
+	// wake times follow ("" in a file from before them).
+	WakePolicy() (string, error)
+	SetWakePolicy(p string) error
+
 	Approvals(id CaseID) ([]*Approval, error)
 	Approval(id string) (*Approval, error)
 	// NextApprovalID allocates an approval id for a case ("OFF-0042-A1").

@@ -94,19 +94,15 @@ func (d *decision) recordDeviceReturn(c offboard.RecordDeviceReturn) (*offboard.
 const DefaultWriteOffAfter = 30 * 24 * time.Hour
 
 // askWriteOffs asks, on Tick, for the write-off of every device return
-// that is still not received WriteOffAfter past its case's revocation
-// point. The ask is recorded on the task (its approval kind and the
+// of the cases ids (those whose wake time came) that is still not
+// received WriteOffAfter past its case's revocation point. The ask is recorded on the task (its approval kind and the
 // write-off evidence), so it happens once: a later tick, a restart or a
 // denial never asks again by itself (people can, with Ask again). It
 // reads only, and writes nothing, when nothing is due.
-func (d *decision) askWriteOffs() error {
+func (d *decision) askWriteOffs(ids []offboard.CaseID) error {
 	after := d.e.writeOffAfter
 	if after <= 0 {
 		return nil
-	}
-	ids, err := d.tx.CaseIDsByStatus(offboard.CaseOpen)
-	if err != nil {
-		return err
 	}
 	for _, id := range ids {
 		cs, err := d.tx.Case(id)

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/offboard-dev/offboard"
@@ -106,6 +108,10 @@ type Engine struct {
 	knownAction     func(string) bool
 	connectors      offboard.Connectors
 	escalation      EscalationPolicy
+	// wakesReady: the stored wake times follow this engine's rules
+	// (prepareWakes); wakesMu makes one caller build them.
+	wakesReady      atomic.Bool
+	wakesMu         sync.Mutex
 	writeOffAfter   time.Duration
 	depts           offboard.Departments
 	redactor        *offboard.Redactor
@@ -196,25 +202,28 @@ func (e *Engine) Apply(ctx context.Context, cmd offboard.Command) (*offboard.Res
 	if t, ok := cmd.(offboard.Tick); ok && !t.Now.IsZero() {
 		now = t.Now.UTC().Round(0)
 	}
+	if _, ok := cmd.(offboard.Tick); ok {
+		if err := e.prepareWakes(ctx); err != nil {
+			return nil, fmt.Errorf("flows: %s: %w", cmd.Name(), err)
+		}
+		// Most ticks find nothing due: decide in a read transaction first,
+		// and take the writer's lock (and a commit, an fsync) only when
+		// the decision would write. Any other outcome, errors included, is
+		// left to the ordinary path below.
+		if res, err := e.tickReadOnly(ctx, cmd, actor, now); err == nil {
+			return res, nil
+		}
+	}
 	var res *offboard.Result
 	wroteJobs, closed := false, false
 	var revoked []time.Duration
 	err := e.store.Update(ctx, func(tx offboard.Tx) error {
 		d := &decision{e: e, tx: tx, now: now, actor: actor}
-		r, err := d.apply(cmd)
+		r, err := d.decide(cmd)
 		if err != nil {
 			return err
 		}
-		if err := d.resummarize(r); err != nil {
-			return err
-		}
-		if err := d.noticeTouched(); err != nil {
-			return err
-		}
 		res = r
-		hideSecrets(res.Tasks)
-		e.fillButtons(res.Tasks)
-		res.JobsQueued = d.jobs
 		wroteJobs, closed, revoked = d.wroteJobs, d.closed, d.revoked
 		return nil
 	})
@@ -238,6 +247,26 @@ func (e *Engine) Apply(ctx context.Context, cmd offboard.Command) (*offboard.Res
 		return nil, err
 	}
 	return nil, fmt.Errorf("flows: %s: %w", cmd.Name(), err)
+}
+
+// decide applies cmd in d's transaction and completes what every command
+// owes: the summaries and wake times of the cases it changed, and the
+// redraw notices of the cards it touched.
+func (d *decision) decide(cmd offboard.Command) (*offboard.Result, error) {
+	r, err := d.apply(cmd)
+	if err != nil {
+		return nil, err
+	}
+	if err := d.resummarize(r); err != nil {
+		return nil, err
+	}
+	if err := d.noticeTouched(); err != nil {
+		return nil, err
+	}
+	hideSecrets(r.Tasks)
+	d.e.fillButtons(r.Tasks)
+	r.JobsQueued = d.jobs
+	return r, nil
 }
 
 // refusal reports whether err is a decision against the command (as
@@ -342,6 +371,9 @@ type decision struct {
 	byHand bool
 	// revoked are the times to revocation of cases whose access went.
 	revoked []time.Duration
+	// audits counts the audit events this command appended: a tick
+	// counts the woken cases that did something by it.
+	audits int
 }
 
 func (d *decision) apply(cmd offboard.Command) (*offboard.Result, error) {
@@ -387,6 +419,7 @@ func (d *decision) apply(cmd offboard.Command) (*offboard.Result, error) {
 
 func (d *decision) audit(c offboard.CaseID, action, target, outcome, detail string, evidence map[string]string) error {
 	r := d.e.redactor
+	d.audits++
 	if action == "case.completed" || action == "case.cancelled" {
 		d.closed = true
 	}
@@ -462,8 +495,9 @@ func (d *decision) mark(id offboard.CaseID) {
 	d.changed[id] = true
 }
 
-// resummarize rewrites the summary of every case this command changed,
-// in its transaction, so lists never read a stale one.
+// resummarize rewrites the summary and the wake time of every case this
+// command changed, in its transaction, so lists never read a stale
+// summary and Tick never misses what came due.
 func (d *decision) resummarize(res *offboard.Result) error {
 	ids := make([]offboard.CaseID, 0, len(d.changed))
 	for id := range d.changed {
@@ -481,6 +515,9 @@ func (d *decision) resummarize(res *offboard.Result) error {
 		}
 		apps, err := d.tx.Approvals(id)
 		if err != nil {
+			return err
+		}
+		if err := d.tx.SetWake(id, d.wakeAt(c, tasks, apps)); err != nil {
 			return err
 		}
 		sum := offboard.Summarize(tasks, apps)

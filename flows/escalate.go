@@ -76,16 +76,10 @@ func (p EscalationPolicy) inHours(now time.Time, email string) bool {
 
 func normEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
 
-// nudge reminds, escalates and reports overdue tasks on every open case.
-//
-// It walks all open cases in the tick's transaction, which is fine for
-// the few dozen open cases a company has; an index of pending approvals
-// and of due dates in the store would make it O(pending).
-func (d *decision) nudge() error {
-	ids, err := d.tx.CaseIDsByStatus(offboard.CaseOpen)
-	if err != nil {
-		return err
-	}
+// nudge reminds, escalates and reports overdue tasks on the cases whose
+// wake time has come (wakeCases): the wake index, not a walk of every
+// open case, finds them.
+func (d *decision) nudge(ids []offboard.CaseID) error {
 	for _, id := range ids {
 		cs, err := d.tx.Case(id)
 		if err != nil {
@@ -291,7 +285,9 @@ func (d *decision) nudgeTask(cs *offboard.Case, t *offboard.Task) error {
 	}
 	t.Nudges++
 	t.LastNudgeAt = &now
-	// Bookkeeping only: the card does not change, so no tasks_updated.
+	// Bookkeeping only: the card does not change, so no tasks_updated;
+	// but the case's wake time moves on.
+	d.mark(cs.ID)
 	if err := d.tx.PutTask(t); err != nil {
 		return err
 	}

@@ -17,7 +17,7 @@ var (
 	hrLead  = "hedy.lead@example.com"
 )
 
-func escalationHarness(t *testing.T, mutate func(*flows.EscalationPolicy)) *harness {
+func escalationHarness(t testing.TB, mutate func(*flows.EscalationPolicy)) *harness {
 	t.Helper()
 	return newHarness(t, func(o *flows.Options) {
 		o.Escalation = flows.EscalationPolicy{

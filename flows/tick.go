@@ -4,9 +4,15 @@ import (
 	"github.com/offboard-dev/offboard"
 )
 
-// TickBatch bounds the due tasks one Tick takes, so one transaction stays
-// short; the scheduler ticks again while Result.More is set.
+// TickBatch bounds the due tasks, and the woken cases that act, one Tick
+// takes, so one transaction stays short; the scheduler ticks again while
+// Result.More is set.
 const TickBatch = 500
+
+// maxHeldCases bounds the woken cases one Tick reads: a case whose nudge
+// waits for business hours stays due and is read again each tick, but
+// never keeps a later case waiting behind a batch of held ones.
+const maxHeldCases = 20 * TickBatch
 
 func (d *decision) tick() (*offboard.Result, error) {
 	if !d.actor.Has(offboard.RoleSystem) {
@@ -55,15 +61,46 @@ func (d *decision) tick() (*offboard.Result, error) {
 		}
 		advanced += d.jobs - before
 	}
-	// A device still not back long after access went is put to the
-	// manager and Finance to write off.
-	if err := d.askWriteOffs(); err != nil {
+	// The cases whose wake time came: the rest owe nothing now.
+	// The tick stops after TickBatch of them act, or maxHeldCases were
+	// read.
+	woken, err := d.tx.DueWakes(d.now, maxHeldCases+TickBatch)
+	if err != nil {
 		return nil, err
 	}
-	// Nothing stalls: reminders, escalations and overdue notices, derived
-	// from stored state and now alone.
-	if err := d.nudge(); err != nil {
-		return nil, err
+	acted, more := 0, false
+	for i, id := range woken {
+		if acted == TickBatch {
+			more = true
+			break
+		}
+		open, err := d.wakeCase(id)
+		if err != nil {
+			return nil, err
+		}
+		if !open {
+			continue
+		}
+		before := d.audits
+		d.mark(id) // its wake time moves on (resummarize)
+		// A device still not back long after access went is put to the
+		// manager and Finance to write off.
+		if err := d.askWriteOffs([]offboard.CaseID{id}); err != nil {
+			return nil, err
+		}
+		// Nothing stalls: reminders, escalations and overdue notices,
+		// derived from stored state and now alone.
+		if err := d.nudge([]offboard.CaseID{id}); err != nil {
+			return nil, err
+		}
+		if d.audits > before {
+			acted++
+		} else if i >= maxHeldCases {
+			// Cases held by business hours cost a read each; past this
+			// many the rest wait for the next tick.
+			more = true
+			break
+		}
 	}
-	return &offboard.Result{Advanced: advanced, More: len(refs) == TickBatch, Message: "tick"}, nil
+	return &offboard.Result{Advanced: advanced, More: len(refs) == TickBatch || more, Message: "tick"}, nil
 }

@@ -18,7 +18,9 @@ var bucketDelivered = []byte("delivered")
 
 // lazyBuckets are created when first written, not by Open: a file
 // without them is complete.
-func lazyBuckets() [][]byte { return [][]byte{bucketDelivered, bucketPersonal} }
+func lazyBuckets() [][]byte {
+	return [][]byte{bucketDelivered, bucketPersonal, bucketIdxWake, bucketWakeByCase}
+}
 
 // pruneEvery is how often marking a delivery also drops expired markers.
 const pruneEvery = time.Hour

@@ -44,6 +44,9 @@
 //	personal           case id → {"key", "values": token → name or email} until the
 //	                   case is erased, then {"erased_at"}; created by the first case
 //	                   (personal.go, erase.go)
+//	idx_wake           <wake nanos><case id> → empty; created by the first wake (wake.go)
+//	wake_by_case       case id → <wake nanos>: where each case sits in idx_wake
+//	meta "wake_policy" → the engine's fingerprint of the rules the wake times follow
 //
 // The rank byte of jobq is offboard.Priority.Rank (revocation 0 … report
 // 3, unknown 255), so a walk in key order serves revocations first and,

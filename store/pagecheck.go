@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"fmt"
 	"os"
@@ -31,6 +32,11 @@ const (
 // within the range their parent gives them (a damaged key otherwise
 // makes lookups miss records, and writes go to the wrong place).
 type pageChecker struct {
+	// ctx ends a check of a running store early (shutdown); the walk of
+	// a million-case file takes a minute and holds a read transaction,
+	// which Close waits for.
+	ctx      context.Context
+	reads    int
 	path     string
 	f        *os.File
 	pageSize uint64
@@ -39,8 +45,8 @@ type pageChecker struct {
 }
 
 // checkPages runs the checks on the file f with current meta m.
-func checkPages(path string, f *os.File, m boltMeta) error {
-	c := &pageChecker{path: path, f: f, pageSize: uint64(m.pageSize), hwm: m.pgid, seen: make([]uint64, m.pgid/64+1)}
+func checkPages(ctx context.Context, path string, f *os.File, m boltMeta) error {
+	c := &pageChecker{ctx: ctx, path: path, f: f, pageSize: uint64(m.pageSize), hwm: m.pgid, seen: make([]uint64, m.pgid/64+1)}
 	if m.freelist != boltNoFreelist {
 		if err := c.freelist(m.freelist); err != nil {
 			return err
@@ -51,6 +57,11 @@ func checkPages(path string, f *os.File, m boltMeta) error {
 
 // read reads page id and its overflow pages, checking its header.
 func (c *pageChecker) read(id uint64, want uint16) ([]byte, error) {
+	if c.reads++; c.reads%ctxCheckEvery == 1 { // the first, then every ctxCheckEvery
+		if err := c.ctx.Err(); err != nil {
+			return nil, err
+		}
+	}
 	if id < 2 || id >= c.hwm {
 		return nil, corrupt(c.path, "a reference to page %d, outside the %d pages in use", id, c.hwm)
 	}

@@ -258,7 +258,7 @@ func checkBeforeMapping(path string, timeout time.Duration, opts Options) (pages
 	case !opts.CheckContents && info.Size() > cmp.Or(opts.SyncCheckLimit, SyncPageCheckLimit):
 		return true, nil
 	}
-	return false, checkPages(path, f, m)
+	return false, checkPages(context.Background(), path, f, m)
 }
 
 // PagesUnchecked reports whether Open left the page tree of a large file
@@ -291,7 +291,7 @@ func (db *DB) CheckPages(ctx context.Context) error {
 			for _, m := range metas {
 				if m.txid == uint64(btx.ID()) {
 					found = true
-					return checkPages(db.path, f, m)
+					return checkPages(ctx, db.path, f, m)
 				}
 			}
 			return nil

@@ -93,6 +93,7 @@ func (db *DB) VerifyIndexes(ctx context.Context) ([]IndexProblem, error) {
 				}
 			}
 			checkDedupe(btx, report)
+			checkWakes(btx, report)
 			checkSequences(btx, report)
 			return nil
 		})
