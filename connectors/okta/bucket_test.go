@@ -29,6 +29,7 @@ func TestClient_PerEndpointBucket(t *testing.T) {
 		}
 	}
 	sent := len(e.srv.Requests())
+	gets := e.srv.Count("GET", "/api/v1/users/jane@example.com")
 	_, err := e.run("okta.reset_factors", jane("jane@example.com"))
 	var rl *offboard.RateLimitError
 	if !errors.As(err, &rl) || rl.API != "okta" {
@@ -37,8 +38,17 @@ func TestClient_PerEndpointBucket(t *testing.T) {
 	if d := rl.Reset.Sub(windowEnd); d < -time.Second || d > 2*time.Second {
 		t.Errorf("Reset %v, want the bucket's window end %v", rl.Reset, windowEnd)
 	}
-	if n := len(e.srv.Requests()); n != sent {
-		t.Errorf("%d requests sent into a used-up bucket", n-sent)
+	// The reset's lookup of the user went out: its bucket is another.
+	if n := e.srv.Count("GET", "/api/v1/users/jane@example.com"); n != gets+1 {
+		t.Errorf("%d lookups of the user, want %d: a spent bucket held back another", n, gets+1)
+	}
+	for _, r := range e.srv.Requests()[sent:] {
+		if oktatest.BucketOf(r.Method, r.Path) == oktatest.BucketUserWrite {
+			t.Errorf("%s %s sent into the used-up bucket", r.Method, r.Path)
+		}
+	}
+	if e.srv.Violations() != 0 {
+		t.Errorf("%d requests reached a bucket before the reset its 429 gave", e.srv.Violations())
 	}
 	if got, _ := e.srv.User(u.ID); got.Status != "SUSPENDED" {
 		t.Errorf("status %s", got.Status)
