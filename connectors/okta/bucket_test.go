@@ -54,3 +54,38 @@ func TestClient_PerEndpointBucket(t *testing.T) {
 		t.Errorf("status %s", got.Status)
 	}
 }
+
+// With the user-update bucket spent, a new access token is still fetched
+// and the user still looked up: the token endpoint and the reads of one
+// user are buckets of their own.
+func TestClient_SpentBucketLeavesTokenEndpoint(t *testing.T) {
+	e := newOAuthEnv(t, false)
+	reg := e.registry(pkcs8PEM(t, e.key), "auto")
+	windowEnd := clearOfMinute()
+	e.srv.BucketLimit(oktatest.BucketUserWrite, 1)
+	if _, err := run(t, reg, "okta.suspend"); err != nil { // spends the one user update
+		t.Fatalf("suspend: %v", err)
+	}
+	e.srv.ExpireTokens()
+	sent := len(e.srv.Requests())
+	_, err := run(t, reg, "okta.clear_sessions")
+	var rl *offboard.RateLimitError
+	if !errors.As(err, &rl) {
+		t.Fatalf("clear_sessions: %v, want a rate limit from the spent bucket", err)
+	}
+	if d := rl.Reset.Sub(windowEnd); d < -time.Second || d > 2*time.Second {
+		t.Errorf("Reset %v, want the bucket's window end %v", rl.Reset, windowEnd)
+	}
+	if n := e.srv.TokensIssued(); n != 2 {
+		t.Errorf("tokens issued %d, want 2: the spent user bucket held back the token endpoint", n)
+	}
+	buckets := map[string]int{}
+	for _, r := range e.srv.Requests()[sent:] {
+		buckets[oktatest.BucketOf(r.Method, r.Path)]++
+	}
+	// The expired token's first read is answered 401 and sent again with
+	// the new token: two reads.
+	if buckets[oktatest.BucketToken] != 1 || buckets[oktatest.BucketGetUser] == 0 || buckets[oktatest.BucketUserWrite] != 0 {
+		t.Errorf("requests by bucket after the user bucket was spent: %v, want a token request, the user read, no update", buckets)
+	}
+}
