@@ -345,7 +345,7 @@ func Default() *Config {
 		Console:     Console{OIDC: defaultOIDC()},
 		Log:         Log{Level: "info", Format: "text"},
 		Runner: Runner{
-			Workers:       4,
+			Workers:       16,
 			MaxAttempts:   5,
 			BackoffBase:   dur(2 * time.Second),
 			BackoffMax:    dur(5 * time.Minute),

@@ -141,3 +141,7 @@ func (s *Server) spendRate(r *http.Request, now time.Time, h http.Header) bool {
 	}
 	return false
 }
+
+// DocumentedLimit is the per-minute limit of a bucket (Bucket*) in Okta's
+// documentation, as the fake applies it unless BucketLimit changed it.
+func DocumentedLimit(bucket string) int { return documentedLimits[bucket] }
