@@ -1,9 +1,29 @@
 package okta
 
 import (
+	"context"
 	"net/http"
 	"strings"
+
+	"github.com/offboard-dev/offboard/connectors"
 )
+
+// bucketUserUpdate is the bucket of a user's updates and sub-resources,
+// which every revocation writes to.
+const bucketUserUpdate = "users: update, delete, sub-resources"
+
+// updatesUser runs an action that writes to the user-update bucket only
+// when that bucket is open (or opens within maxPaceWait): otherwise its
+// lookup of the user would be spent for nothing, and made again when the
+// deferred job runs.
+func (c *Client) updatesUser(fn connectors.ActionFunc) connectors.ActionFunc {
+	return func(ctx context.Context, req connectors.Request) (connectors.Result, error) {
+		if until, ok := c.pacer.blocked(bucketUserUpdate); ok && until.Sub(c.now()) > maxPaceWait {
+			return connectors.Result{}, c.classify(&paceError{reset: until, bucket: bucketUserUpdate}, nil, req.Action)
+		}
+		return fn(ctx, req)
+	}
+}
 
 // bucketOf names the rate-limit bucket a request counts against, after
 // Okta's "Management rate limits" page: its endpoint families are the
@@ -31,7 +51,7 @@ func bucketOf(req *http.Request) string {
 		case len(rest) == 2 && get:
 			return "users: get one"
 		}
-		return "users: update, delete, sub-resources"
+		return bucketUserUpdate
 	case "groups":
 		if len(rest) == 1 {
 			return "groups: create, list"

@@ -1,11 +1,13 @@
 package okta_test
 
 import (
+	"context"
 	"errors"
 	"testing"
 	"time"
 
 	"github.com/offboard-dev/offboard"
+	"github.com/offboard-dev/offboard/connectors"
 	"github.com/offboard-dev/offboard/connectors/okta"
 	"github.com/offboard-dev/offboard/connectors/okta/oktatest"
 )
@@ -30,7 +32,8 @@ func TestClient_PerEndpointBucket(t *testing.T) {
 	}
 	sent := len(e.srv.Requests())
 	gets := e.srv.Count("GET", "/api/v1/users/jane@example.com")
-	_, err := e.run("okta.reset_factors", jane("jane@example.com"))
+	var err error
+	_, err = e.run("okta.reset_factors", jane("jane@example.com"))
 	var rl *offboard.RateLimitError
 	if !errors.As(err, &rl) || rl.API != "okta" {
 		t.Fatalf("err = %v, want an okta RateLimitError", err)
@@ -38,14 +41,18 @@ func TestClient_PerEndpointBucket(t *testing.T) {
 	if d := rl.Reset.Sub(windowEnd); d < -time.Second || d > 2*time.Second {
 		t.Errorf("Reset %v, want the bucket's window end %v", rl.Reset, windowEnd)
 	}
-	// The reset's lookup of the user went out: its bucket is another.
+	// The action needs the spent bucket: not even its lookup went out,
+	// which would be made again when the deferred job runs.
+	if n := len(e.srv.Requests()); n != sent {
+		t.Errorf("%d requests sent by an action whose bucket is used up", n-sent)
+	}
+	// A read of the user is another bucket: it goes out.
+	st, err := e.c.AccountStatus(context.Background(), "jane@example.com")
+	if err != nil || st.Status != "SUSPENDED" {
+		t.Errorf("status read with the update bucket spent: %+v, %v", st, err)
+	}
 	if n := e.srv.Count("GET", "/api/v1/users/jane@example.com"); n != gets+1 {
 		t.Errorf("%d lookups of the user, want %d: a spent bucket held back another", n, gets+1)
-	}
-	for _, r := range e.srv.Requests()[sent:] {
-		if oktatest.BucketOf(r.Method, r.Path) == oktatest.BucketUserWrite {
-			t.Errorf("%s %s sent into the used-up bucket", r.Method, r.Path)
-		}
 	}
 	if e.srv.Violations() != 0 {
 		t.Errorf("%d requests reached a bucket before the reset its 429 gave", e.srv.Violations())
@@ -60,21 +67,37 @@ func TestClient_PerEndpointBucket(t *testing.T) {
 // user are buckets of their own.
 func TestClient_SpentBucketLeavesTokenEndpoint(t *testing.T) {
 	e := newOAuthEnv(t, false)
-	reg := e.registry(pkcs8PEM(t, e.key), "auto")
+	c, err := e.client(pkcs8PEM(t, e.key), "auto")
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg := connectors.NewRegistry()
+	if err := c.Register(reg); err != nil {
+		t.Fatal(err)
+	}
 	windowEnd := clearOfMinute()
 	e.srv.BucketLimit(oktatest.BucketUserWrite, 1)
 	if _, err := run(t, reg, "okta.suspend"); err != nil { // spends the one user update
 		t.Fatalf("suspend: %v", err)
 	}
-	e.srv.ExpireTokens()
 	sent := len(e.srv.Requests())
-	_, err := run(t, reg, "okta.clear_sessions")
+	_, err = run(t, reg, "okta.clear_sessions")
 	var rl *offboard.RateLimitError
 	if !errors.As(err, &rl) {
 		t.Fatalf("clear_sessions: %v, want a rate limit from the spent bucket", err)
 	}
 	if d := rl.Reset.Sub(windowEnd); d < -time.Second || d > 2*time.Second {
 		t.Errorf("Reset %v, want the bucket's window end %v", rl.Reset, windowEnd)
+	}
+	if n := len(e.srv.Requests()); n != sent {
+		t.Errorf("%d requests sent by an action whose bucket is used up", n-sent)
+	}
+	// The reconciler's read of the user needs a new token and a read of
+	// one user: neither bucket is the spent one.
+	e.srv.ExpireTokens()
+	st, err := c.AccountStatus(context.Background(), "jane@example.com")
+	if err != nil || st.Status != "SUSPENDED" {
+		t.Fatalf("status read with the update bucket spent: %+v, %v", st, err)
 	}
 	if n := e.srv.TokensIssued(); n != 2 {
 		t.Errorf("tokens issued %d, want 2: the spent user bucket held back the token endpoint", n)
