@@ -83,8 +83,9 @@
 // holds back a request to another; a revocation whose user-update bucket
 // is spent is deferred before its lookup. At most okta.max_concurrent
 // requests are in flight; a 429 for Okta's concurrent limit (its headers
-// then carry that limit, not the bucket's) is retried once after Okta's
-// short estimate and never closes the bucket.
+// then carry that limit, not the bucket's) never closes the bucket: a
+// request without a body is retried once after Okta's short estimate,
+// else it is a RateLimitError until that estimate.
 //
 // # OAuth and DPoP
 //

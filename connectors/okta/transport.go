@@ -219,12 +219,13 @@ func (t *transport) send(req *http.Request, bucket string) (*http.Response, bool
 	}
 	t.pacer.spend(bucket)
 	resp, err := t.base.RoundTrip(req)
+	// Okta has done its work once the answer's headers are here; holding
+	// the slot until the body is closed would lose it to any caller that
+	// never closes one (the SDK leaves some 401 bodies open).
+	t.release()
 	if err != nil {
-		t.release()
 		return nil, false, err
 	}
-	// The request is in flight until its answer is read.
-	resp.Body = &releasingBody{ReadCloser: resp.Body, release: t.release}
 	concurrent := t.pacer.observe(bucket, resp.StatusCode, resp.Header)
 	if rec, ok := req.Context().Value(recorderKey{}).(*recorder); ok {
 		rec.mu.Lock()
@@ -265,20 +266,6 @@ func (t *transport) wait(ctx context.Context, until time.Time) bool {
 	case <-ctx.Done():
 		return false
 	}
-}
-
-// releasingBody gives the request's concurrency slot back once, when the
-// answer's body is closed.
-type releasingBody struct {
-	io.ReadCloser
-	once    sync.Once
-	release func()
-}
-
-func (b *releasingBody) Close() error {
-	err := b.ReadCloser.Close()
-	b.once.Do(b.release)
-	return err
 }
 
 func closeBody(req *http.Request) {
