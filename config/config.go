@@ -184,7 +184,10 @@ type Okta struct {
 	InsecureHTTPForTests bool `yaml:"insecure_http_for_tests" json:"insecure_http_for_tests"`
 	// RateShare is the part of Okta's remaining rate limit offboard may
 	// use; the limits are shared by the whole org.
-	RateShare       float64           `yaml:"rate_share" json:"rate_share"`
+	RateShare float64 `yaml:"rate_share" json:"rate_share"`
+	// MaxConcurrent caps offboard's Okta requests in flight; Okta limits
+	// the whole org's (75 for Workforce orgs).
+	MaxConcurrent   int               `yaml:"max_concurrent" json:"max_concurrent"`
 	DeactivateAfter offboard.Duration `yaml:"deactivate_after" json:"deactivate_after"`
 	RequestTimeout  offboard.Duration `yaml:"request_timeout" json:"request_timeout"`
 }
@@ -358,7 +361,7 @@ func Default() *Config {
 		Metrics:     Metrics{Enabled: true},
 		Log:         Log{Level: "info", Format: "text"},
 		Runner: Runner{
-			Workers:       4,
+			Workers:       16,
 			MaxAttempts:   5,
 			BackoffBase:   dur(2 * time.Second),
 			BackoffMax:    dur(5 * time.Minute),
@@ -372,7 +375,7 @@ func Default() *Config {
 		Google: Google{Customer: "my_customer", RequestTimeout: dur(30 * time.Second),
 			TransferCheckEvery: dur(time.Minute)},
 		Jamf: Jamf{RequestTimeout: dur(30 * time.Second)},
-		Okta: Okta{DeactivateAfter: dur(7 * 24 * time.Hour), RequestTimeout: dur(30 * time.Second), RateShare: 0.5,
+		Okta: Okta{DeactivateAfter: dur(7 * 24 * time.Hour), RequestTimeout: dur(30 * time.Second), RateShare: 0.5, MaxConcurrent: 16,
 			Scopes: []string{"okta.users.manage", "okta.users.read", "okta.groups.manage", "okta.apps.read"}, DPoP: "auto"},
 		Slack: Slack{
 			APIURL:              "https://slack.com/api/",

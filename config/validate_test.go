@@ -413,6 +413,8 @@ func TestValidate_OktaCredentials(t *testing.T) {
 		{"okta:\n  org_url: https://x.okta.com\n  client_id: c\n", "okta.private_key: required with okta.client_id"},
 		{"okta:\n  org_url: https://x.okta.com\n  private_key: k\n", "okta.client_id: required with okta.private_key"},
 		{"okta:\n  org_url: https://x.okta.com\n  api_token: t\n  rate_share: 1.5\n", "okta.rate_share"},
+		{"okta:\n  org_url: https://x.okta.com\n  api_token: t\n  max_concurrent: 0\n", "okta.max_concurrent"},
+		{"okta:\n  org_url: https://x.okta.com\n  api_token: t\n  max_concurrent: 1001\n", "okta.max_concurrent"},
 		{"okta:\n  org_url: https://x.okta.com\n  client_id: c\n  private_key: k\n  dpop: yes\n", "okta.dpop: want auto, on or off"},
 		{"okta:\n  client_id: c\n", "okta.org_url: required"},
 	}

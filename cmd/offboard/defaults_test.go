@@ -55,6 +55,7 @@ func TestConfigDefault_packageFallbacks(t *testing.T) {
 		{"assistant.max_tool_rounds", c.Assistant.MaxToolRounds, assistant.DefaultMaxToolRounds},
 		{"runner.max_attempts", c.Runner.MaxAttempts, flows.DefaultMaxAttempts},
 		{"okta.rate_share", c.Okta.RateShare, okta.DefaultRateShare},
+		{"okta.max_concurrent", c.Okta.MaxConcurrent, okta.DefaultMaxConcurrent},
 		{"slack.channel_name_template", c.Slack.ChannelNameTemplate, slack.DefaultChannelTemplate},
 		{"teams.openid_metadata_url", c.Teams.OpenIDMetadataURL, teams.DefaultOpenIDMetadataURL},
 		{"company.revocation_time", c.Company.RevocationTime, fmt.Sprintf("%02d:00", flows.DefaultRevocationHour)},

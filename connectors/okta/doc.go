@@ -71,13 +71,21 @@
 // plain errors and retried. Error texts, evidence and logs never contain
 // the API token, the private key or the signed client assertion.
 //
-// Okta's rate limits are shared by the whole org. The connector reads
-// X-Rate-Limit-Limit, -Remaining and -Reset from every response, per
-// bucket (method and path template), and once Remaining ≤
-// Limit × (1 − rate_share) in any bucket it returns a RateLimitError until
-// that bucket's Reset instead of calling Okta, so offboard uses at most
-// rate_share (default 0.5) of what the org has and HR, admins and other
-// integrations keep working.
+// Okta's rate limits are shared by the whole org and kept per endpoint
+// family (bucket.go names them after Okta's "Management rate limits").
+// The connector reads X-Rate-Limit-Limit, -Remaining and -Reset from every
+// response into the request's own bucket (transport.go), and once
+// Remaining ≤ Limit × (1 − rate_share) there, or the bucket answered 429,
+// it sends nothing more to that bucket before its Reset: a reset within
+// maxPaceWait is waited out, a later one is a RateLimitError without a
+// call to Okta. Other buckets stay open, so offboard uses at most
+// rate_share (default 0.5) of what the org has and a spent bucket never
+// holds back a request to another; a revocation whose user-update bucket
+// is spent is deferred before its lookup. At most okta.max_concurrent
+// requests are in flight; a 429 for Okta's concurrent limit (its headers
+// then carry that limit, not the bucket's) never closes the bucket: a
+// request without a body is retried once after Okta's short estimate,
+// else it is a RateLimitError until that estimate.
 //
 // # OAuth and DPoP
 //

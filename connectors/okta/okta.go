@@ -57,6 +57,13 @@ const (
 	DefaultRateShare = 0.5
 	// DefaultRequestTimeout bounds one request to Okta.
 	DefaultRequestTimeout = 30 * time.Second
+	// DefaultMaxConcurrent caps offboard's Okta requests in flight, well
+	// below the 75 Okta allows a Workforce org at once, which HR, admins
+	// and every other integration share (Okta: even large bulk loads
+	// rarely need more than 10).
+	DefaultMaxConcurrent = 16
+	// maxConcurrentCeiling refuses a cap no Okta org has.
+	maxConcurrentCeiling = 1000
 )
 
 // New validates the configuration and builds the SDK client. It makes no
@@ -80,6 +87,13 @@ func New(ctx context.Context, o Options) (*Client, error) {
 	}
 	if share < 0 || share > 1 {
 		return nil, offboard.Errorf(offboard.EINVALID, "okta: rate_share must be between 0 and 1, not %v", cfg.RateShare)
+	}
+	maxConcurrent := cfg.MaxConcurrent
+	if maxConcurrent == 0 {
+		maxConcurrent = DefaultMaxConcurrent
+	}
+	if maxConcurrent < 0 || maxConcurrent > maxConcurrentCeiling {
+		return nil, offboard.Errorf(offboard.EINVALID, "okta: max_concurrent must be between 1 and %d, not %d", maxConcurrentCeiling, cfg.MaxConcurrent)
 	}
 	timeout := cfg.RequestTimeout.D()
 	if timeout <= 0 {
@@ -112,7 +126,7 @@ func New(ctx context.Context, o Options) (*Client, error) {
 	if hc.Timeout == 0 {
 		hc.Timeout = timeout
 	}
-	paced := &transport{base: base, pacer: c.pacer}
+	paced := &transport{base: base, pacer: c.pacer, slots: make(chan struct{}, maxConcurrent)}
 	hc.Transport = paced
 
 	// Every setting is given explicitly so a stray ~/.okta/okta.yaml or
@@ -224,6 +238,15 @@ func (c *Client) classify(err error, rec *recorder, what string) error {
 		return offboard.Errorf(oe.Code, "%s (%s)", oe.Message, what)
 	}
 	status, header, reqID := rec.last()
+	if status == http.StatusTooManyRequests && rec.wasConcurrent() {
+		// Okta's limit on requests at once, not a spent bucket: wait
+		// Okta's estimate (a second or two), not a window.
+		reset, ok := resetOf(header)
+		if !ok || !reset.After(c.now()) {
+			reset = c.now().Add(time.Second)
+		}
+		return &offboard.RateLimitError{API: "okta", Reset: reset, Err: fmt.Errorf("okta: %s: too many concurrent requests in the Okta org", what)}
+	}
 	oe, isAPI := errors.AsType[*okta.Error](err)
 	msg := c.redact(offboard.TransportErrorText(err))
 	if isAPI {

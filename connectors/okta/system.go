@@ -62,14 +62,14 @@ const NotConfigured = "Okta is not configured: set okta.org_url and okta.client_
 // Register registers the connector's actions and its declaration.
 func (c *Client) Register(r *connectors.Registry) error {
 	actions := map[string]connectors.Action{
-		"okta.suspend":        connectors.ActionFunc(c.suspend),
-		"okta.clear_sessions": connectors.ActionFunc(c.clearSessions),
-		"okta.reset_factors":  connectors.ActionFunc(c.resetFactors),
-		"okta.revoke_grants":  connectors.ActionFunc(c.revokeGrants),
+		"okta.suspend":        c.updatesUser(c.suspend),
+		"okta.clear_sessions": c.updatesUser(c.clearSessions),
+		"okta.reset_factors":  c.updatesUser(c.resetFactors),
+		"okta.revoke_grants":  c.updatesUser(c.revokeGrants),
 		"okta.remove_groups":  connectors.ActionFunc(c.removeGroups),
-		"okta.deactivate":     connectors.ActionFunc(c.deactivate),
+		"okta.deactivate":     c.updatesUser(c.deactivate),
 		"okta.app_report":     connectors.ActionFunc(c.appReport),
-		"okta.restore":        connectors.ActionFunc(c.restore),
+		"okta.restore":        c.updatesUser(c.restore),
 	}
 	if len(actions) != len(ActionIDs()) {
 		return fmt.Errorf("okta: %d actions for %d ids", len(actions), len(ActionIDs()))

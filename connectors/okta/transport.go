@@ -3,6 +3,7 @@ package okta
 import (
 	"context"
 	"fmt"
+	"io"
 	"math"
 	"net/http"
 	"strconv"
@@ -21,12 +22,21 @@ type recorder struct {
 	header    http.Header
 	requestID string
 	requests  int
+	// concurrent says the last 429 was Okta's concurrent limit, not a
+	// spent bucket.
+	concurrent bool
 }
 
 func (r *recorder) last() (status int, header http.Header, requestID string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.status, r.header, r.requestID
+}
+
+func (r *recorder) wasConcurrent() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.concurrent
 }
 
 type recorderKey struct{}
@@ -37,7 +47,7 @@ func withRecorder(ctx context.Context) (context.Context, *recorder) {
 }
 
 // paceError is returned by the transport, without calling Okta, when
-// offboard has used its share of a rate-limit bucket.
+// offboard has used its share of the request's rate-limit bucket.
 type paceError struct {
 	reset  time.Time
 	bucket string
@@ -47,14 +57,15 @@ func (e *paceError) Error() string {
 	return fmt.Sprintf("offboard's share of the Okta rate limit for %s is used up until %s", e.bucket, e.reset.UTC().Format(time.RFC3339))
 }
 
-// bucketState is the last X-Rate-Limit-* reading of one bucket.
+// bucketState is the reading of one bucket in its current window.
 type bucketState struct {
 	limit, remaining int
 	reset            time.Time
 }
 
-// pacer tracks Okta's rate-limit headers per bucket (method and path
-// template) and refuses requests once offboard's share is used.
+// pacer tracks Okta's rate-limit headers per bucket and holds a request
+// back once offboard's share of its own bucket is used: a spent bucket
+// never holds back a request to another one.
 type pacer struct {
 	share float64
 	now   func() time.Time
@@ -63,26 +74,24 @@ type pacer struct {
 	buckets map[string]*bucketState
 }
 
-// blocked reports whether any bucket is over offboard's share and until
-// when. All buckets are checked, not only the request's own, because the
-// outbox pauses every Okta job on a rate limit anyway.
-func (p *pacer) blocked() (time.Time, string, bool) {
+// blocked reports whether bucket is over offboard's share, and until
+// when.
+func (p *pacer) blocked(bucket string) (time.Time, bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	now := p.now()
-	var until time.Time
-	var which string
-	for k, b := range p.buckets {
-		if !now.Before(b.reset) {
-			delete(p.buckets, k)
-			continue
-		}
-		floor := int(math.Ceil(float64(b.limit) * (1 - p.share)))
-		if b.remaining <= floor && b.reset.After(until) {
-			until, which = b.reset, k
-		}
+	b, ok := p.buckets[bucket]
+	if !ok {
+		return time.Time{}, false
 	}
-	return until, which, !until.IsZero()
+	if !p.now().Before(b.reset) {
+		delete(p.buckets, bucket)
+		return time.Time{}, false
+	}
+	floor := int(math.Ceil(float64(b.limit) * (1 - p.share)))
+	if b.remaining <= floor {
+		return b.reset, true
+	}
+	return time.Time{}, false
 }
 
 // spend counts a request against its bucket before the response says
@@ -95,16 +104,42 @@ func (p *pacer) spend(bucket string) {
 	}
 }
 
-func (p *pacer) observe(bucket string, h http.Header) {
+// observe takes a response's X-Rate-Limit-* reading for its bucket. It
+// reports whether a 429 was Okta's concurrent limit rather than the
+// bucket: Okta then reports the concurrent limit in the same headers
+// ("Rate limit best practices"), so a 429 whose limit differs from a live
+// reading of the bucket that still had requests left is not the bucket's.
+// Such a 429 leaves the bucket's reading alone; without a reading, a 429
+// is taken as the bucket's (the safe side: it waits for the reset).
+func (p *pacer) observe(bucket string, status int, h http.Header) (concurrent bool) {
 	limit, err1 := strconv.Atoi(strings.TrimSpace(h.Get("X-Rate-Limit-Limit")))
 	remaining, err2 := strconv.Atoi(strings.TrimSpace(h.Get("X-Rate-Limit-Remaining")))
 	reset, ok := resetOf(h)
 	if err1 != nil || err2 != nil || !ok || limit <= 0 {
-		return
+		return false
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.buckets[bucket] = &bucketState{limit: limit, remaining: remaining, reset: reset}
+	b, known := p.buckets[bucket]
+	live := known && p.now().Before(b.reset)
+	if status == http.StatusTooManyRequests {
+		if live && b.limit != limit && b.remaining > 0 {
+			return true
+		}
+		remaining = 0
+	}
+	switch {
+	case !live || reset.After(b.reset):
+		// A new window (or the first reading).
+		p.buckets[bucket] = &bucketState{limit: limit, remaining: remaining, reset: reset}
+	case reset.Equal(b.reset):
+		// Answers of one window arrive out of order; the fewest left is
+		// the latest count.
+		b.remaining = min(b.remaining, remaining)
+		b.limit = limit
+	}
+	// An answer from an earlier window than the reading is stale.
+	return false
 }
 
 // resetOf reads X-Rate-Limit-Reset (UTC epoch seconds).
@@ -120,53 +155,126 @@ func resetOf(h http.Header) (time.Time, bool) {
 	return time.Unix(n, 0), true
 }
 
-// idSegments are path segments followed by an id in Okta's API.
-var idSegments = map[string]bool{"users": true, "groups": true, "apps": true, "factors": true, "grants": true, "clients": true}
+// maxPaceWait is the longest the transport holds a request back for its
+// bucket's reset (or a concurrent-limit retry) itself; a longer wait is
+// returned as a rate limit, so that the outbox releases the worker.
+const maxPaceWait = 2 * time.Second
 
-// bucketOf names the rate-limit bucket of a request: GETs and writes of
-// the same path template are separate buckets in Okta.
-func bucketOf(req *http.Request) string {
-	segs := strings.Split(strings.Trim(req.URL.Path, "/"), "/")
-	for i := 1; i < len(segs); i++ {
-		if idSegments[segs[i-1]] && segs[i] != "me" {
-			segs[i] = "{id}"
-		}
-	}
-	method := "GET"
-	if req.Method != http.MethodGet && req.Method != http.MethodHead {
-		method = "WRITE"
-	}
-	return method + " /" + strings.Join(segs, "/")
-}
-
-// transport wraps the HTTP transport: it paces requests and records each
-// response's headers for the call that sent it.
+// transport wraps the HTTP transport: it caps the requests in flight,
+// paces each request by its bucket and records each response's headers
+// for the call that sent it.
 type transport struct {
 	base  http.RoundTripper
 	pacer *pacer
+	// slots holds one token per request in flight (okta.max_concurrent).
+	slots chan struct{}
 }
 
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	bucket := bucketOf(req)
-	if until, which, ok := t.pacer.blocked(); ok {
-		if req.Body != nil {
-			_ = req.Body.Close()
+	for attempt := 0; ; attempt++ {
+		if until, ok := t.pacer.blocked(bucket); ok {
+			if attempt > 0 || !t.wait(req.Context(), until) {
+				closeBody(req)
+				return nil, &paceError{reset: until, bucket: bucket}
+			}
+			// The reset has passed: look again, as another request may
+			// have opened a new window.
+			continue
 		}
-		return nil, &paceError{reset: until, bucket: which}
+		resp, concurrent, err := t.send(req, bucket)
+		if err != nil || !concurrent {
+			return resp, err
+		}
+		// Okta's concurrent limit: others in the org fill it. One retry
+		// after Okta's estimate, when short and the body can be sent
+		// again; else the caller gets the 429.
+		reset, ok := resetOf(resp.Header)
+		if attempt > 0 || !ok || (req.Body != nil && req.GetBody == nil) || !t.wait(req.Context(), reset) {
+			return resp, nil
+		}
+		again := req.Clone(req.Context())
+		if req.GetBody != nil {
+			body, err := req.GetBody()
+			if err != nil {
+				return resp, nil
+			}
+			again.Body = body
+		}
+		drain(resp)
+		resp, _, err = t.send(again, bucket)
+		return resp, err
+	}
+}
+
+// send makes one request in a concurrency slot and records its answer.
+func (t *transport) send(req *http.Request, bucket string) (*http.Response, bool, error) {
+	if t.slots != nil {
+		select {
+		case t.slots <- struct{}{}:
+		case <-req.Context().Done():
+			closeBody(req)
+			return nil, false, req.Context().Err()
+		}
 	}
 	t.pacer.spend(bucket)
 	resp, err := t.base.RoundTrip(req)
+	// Okta has done its work once the answer's headers are here; holding
+	// the slot until the body is closed would lose it to any caller that
+	// never closes one (the SDK leaves some 401 bodies open).
+	t.release()
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	t.pacer.observe(bucket, resp.Header)
+	concurrent := t.pacer.observe(bucket, resp.StatusCode, resp.Header)
 	if rec, ok := req.Context().Value(recorderKey{}).(*recorder); ok {
 		rec.mu.Lock()
 		rec.status = resp.StatusCode
 		rec.header = resp.Header.Clone()
 		rec.requestID = resp.Header.Get("X-Okta-Request-Id")
+		rec.concurrent = concurrent
 		rec.requests++
 		rec.mu.Unlock()
 	}
-	return resp, nil
+	return resp, concurrent, nil
+}
+
+func (t *transport) release() {
+	if t.slots != nil {
+		<-t.slots
+	}
+}
+
+// wait sleeps until until when that is at most maxPaceWait away and
+// before ctx's deadline; false means the caller should not wait.
+func (t *transport) wait(ctx context.Context, until time.Time) bool {
+	d := until.Sub(t.pacer.now())
+	if d > maxPaceWait {
+		return false
+	}
+	if dl, ok := ctx.Deadline(); ok && dl.Before(time.Now().Add(d)) {
+		return false
+	}
+	if d <= 0 {
+		return true
+	}
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+func closeBody(req *http.Request) {
+	if req.Body != nil {
+		_ = req.Body.Close()
+	}
+}
+
+func drain(resp *http.Response) {
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
+	_ = resp.Body.Close()
 }

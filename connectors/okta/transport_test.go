@@ -10,12 +10,17 @@ import (
 
 func TestBucketOf(t *testing.T) {
 	for _, c := range []struct{ method, path, want string }{
-		{"GET", "/api/v1/users/00u1", "GET /api/v1/users/{id}"},
-		{"GET", "/api/v1/users/jane@example.com", "GET /api/v1/users/{id}"},
-		{"POST", "/api/v1/users/00u1/lifecycle/suspend", "WRITE /api/v1/users/{id}/lifecycle/suspend"},
-		{"DELETE", "/api/v1/groups/00g1/users/00u1", "WRITE /api/v1/groups/{id}/users/{id}"},
-		{"GET", "/api/v1/users", "GET /api/v1/users"},
-		{"GET", "/api/v1/users/00u1/factors", "GET /api/v1/users/{id}/factors"},
+		{"GET", "/api/v1/users/00u1", "users: get one"},
+		{"GET", "/api/v1/users/jane@example.com", "users: get one"},
+		{"POST", "/api/v1/users/00u1/lifecycle/suspend", "users: update, delete, sub-resources"},
+		{"DELETE", "/api/v1/users/00u1/sessions", "users: update, delete, sub-resources"},
+		{"GET", "/api/v1/users/00u1/factors", "users: update, delete, sub-resources"},
+		{"GET", "/api/v1/users", "users: create, list"},
+		{"DELETE", "/api/v1/groups/00g1/users/00u1", "groups: one group"},
+		{"GET", "/api/v1/groups", "groups: create, list"},
+		{"POST", "/oauth2/v1/token", "token"},
+		{"GET", "/api/v1/apps/0oa1", "apps: one app"},
+		{"GET", "/api/v1/apps", "apps: create, list, other"},
 	} {
 		r := httptest.NewRequest(c.method, c.path, nil)
 		if got := bucketOf(r); got != c.want {
@@ -24,37 +29,77 @@ func TestBucketOf(t *testing.T) {
 	}
 }
 
-func TestPacerShare(t *testing.T) {
+func rateHeader(limit, remaining int, reset time.Time) http.Header {
+	h := http.Header{}
+	h.Set("X-Rate-Limit-Limit", strconv.Itoa(limit))
+	h.Set("X-Rate-Limit-Remaining", strconv.Itoa(remaining))
+	h.Set("X-Rate-Limit-Reset", strconv.FormatInt(reset.Unix(), 10))
+	return h
+}
+
+func TestPacer_Share(t *testing.T) {
 	now := time.Unix(1_800_000_000, 0)
 	p := &pacer{share: 0.5, now: func() time.Time { return now }, buckets: map[string]*bucketState{}}
-	h := http.Header{}
-	h.Set("X-Rate-Limit-Limit", "100")
-	h.Set("X-Rate-Limit-Reset", strconv.FormatInt(now.Add(30*time.Second).Unix(), 10))
-	h.Set("X-Rate-Limit-Remaining", "51")
-	p.observe("GET /a", h)
-	if _, _, blocked := p.blocked(); blocked {
+	reset := now.Add(30 * time.Second)
+	p.observe("a", 200, rateHeader(100, 51, reset))
+	if _, blocked := p.blocked("a"); blocked {
 		t.Fatal("blocked with 51 of 100 left and share 0.5")
 	}
-	p.spend("GET /a") // 50 left: offboard's half is used
-	until, which, blocked := p.blocked()
-	if !blocked || which != "GET /a" || !until.Equal(now.Add(30*time.Second)) {
-		t.Fatalf("blocked = %v %q %v", blocked, which, until)
+	p.spend("a") // 50 left: offboard's half is used
+	until, blocked := p.blocked("a")
+	if !blocked || !until.Equal(reset) {
+		t.Fatalf("blocked = %v %v", blocked, until)
 	}
-	// Another bucket with room does not unblock: the outbox pauses all
-	// Okta jobs anyway.
-	h.Set("X-Rate-Limit-Remaining", "99")
-	p.observe("GET /b", h)
-	if _, _, blocked := p.blocked(); !blocked {
-		t.Fatal("a fresh bucket unblocked the used one")
+	// Another bucket is paced by its own reading only.
+	p.observe("b", 200, rateHeader(100, 99, reset))
+	if _, blocked := p.blocked("b"); blocked {
+		t.Fatal("a spent bucket held back another")
+	}
+	if _, blocked := p.blocked("never-seen"); blocked {
+		t.Fatal("a bucket without a reading is held back")
+	}
+	// A late answer of the same window with more left does not reopen it.
+	p.observe("a", 200, rateHeader(100, 80, reset))
+	if _, blocked := p.blocked("a"); !blocked {
+		t.Fatal("an out-of-order answer reopened a spent bucket")
 	}
 	// After the reset the reading expires.
 	now = now.Add(31 * time.Second)
-	if _, _, blocked := p.blocked(); blocked {
+	if _, blocked := p.blocked("a"); blocked {
 		t.Fatal("still blocked after the reset")
 	}
 	// Missing headers are ignored.
-	p.observe("GET /c", http.Header{})
-	if len(p.buckets) != 0 {
+	p.observe("c", 200, http.Header{})
+	if _, ok := p.buckets["c"]; ok {
 		t.Fatalf("buckets = %v", p.buckets)
+	}
+}
+
+// A 429 closes the bucket until its reset, whatever the share; a 429
+// reporting another limit while the bucket's live reading has requests
+// left is Okta's concurrent limit and leaves the bucket open.
+func TestPacer_Observe429(t *testing.T) {
+	now := time.Unix(1_800_000_000, 0)
+	p := &pacer{share: 1, now: func() time.Time { return now }, buckets: map[string]*bucketState{}}
+	reset := now.Add(40 * time.Second)
+	p.observe("w", 200, rateHeader(600, 300, reset))
+	if concurrent := p.observe("w", 429, rateHeader(75, 0, now.Add(time.Second))); !concurrent {
+		t.Fatal("a 429 with the concurrent limit taken for the bucket")
+	}
+	if _, blocked := p.blocked("w"); blocked {
+		t.Fatal("a concurrent-limit 429 closed the bucket")
+	}
+	if concurrent := p.observe("w", 429, rateHeader(600, 0, reset)); concurrent {
+		t.Fatal("the bucket's own 429 taken for the concurrent limit")
+	}
+	if until, blocked := p.blocked("w"); !blocked || !until.Equal(reset) {
+		t.Fatalf("after the bucket's 429: blocked %v until %v, want %v", blocked, until, reset)
+	}
+	// Without a reading a 429 is the bucket's: safe, it waits.
+	if concurrent := p.observe("x", 429, rateHeader(75, 0, now.Add(2*time.Second))); concurrent {
+		t.Fatal("a 429 without a reading taken for the concurrent limit")
+	}
+	if _, blocked := p.blocked("x"); !blocked {
+		t.Fatal("a 429 without a reading left the bucket open")
 	}
 }

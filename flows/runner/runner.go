@@ -30,7 +30,8 @@ type Options struct {
 	Platforms map[string]offboard.Notifier
 	// Clock tells the time (default the wall clock).
 	Clock offboard.Clock
-	// Workers is how many jobs run at once (default 4).
+	// Workers is how many jobs run at once (default 16: a job mostly
+	// waits for Okta or a commit, and a layoff needs many in flight).
 	Workers int
 	// BackoffBase and BackoffMax shape the delay before a failed job runs
 	// again: min(BackoffMax, BackoffBase·2^(attempt-1)), jittered to
@@ -52,7 +53,7 @@ type Options struct {
 // and the backoffs are config's (runner.*), which serve passes on; a test
 // in cmd/offboard keeps the two equal. JobTimeout and Poll have no key.
 const (
-	DefaultWorkers     = 4
+	DefaultWorkers     = 16
 	DefaultBackoffBase = 2 * time.Second
 	DefaultBackoffMax  = 5 * time.Minute
 	DefaultJobTimeout  = 60 * time.Second

@@ -22,7 +22,10 @@
 // /factors shows only the factors of the highest-priority enrollment
 // policy (Factor.Policy) while reset_factors removes all. Rate limits are
 // per endpoint family with Okta's documented per-minute figures
-// (ratelimit.go), unless RateLimit sets one org-wide bucket.
+// (ratelimit.go), unless RateLimit sets one org-wide bucket; requests to
+// a bucket between its 429 and the reset it gave are counted (Violations).
+// Beyond Okta's concurrent limit (75 at once, Concurrency) requests are
+// answered 429 at once (concurrency.go).
 //
 // Choices where Okta's exact behaviour is unverified (documented here so tests
 // do not over-fit):
@@ -124,6 +127,7 @@ type Server struct {
 	mu       sync.Mutex
 	users    map[string]*userState // by id
 	order    []string              // ids in insertion order
+	logins   map[string]string     // lower-case login → id of the first user with it
 	groups   map[string]Group
 	deleted  []string
 	emails   []string
@@ -138,6 +142,14 @@ type Server struct {
 	rlWindow  time.Duration // of the org-wide limit
 	buckets   map[string]*rateWindow
 	bucketMax map[string]int // per-endpoint limits changed by BucketLimit
+	// bucketWindow compresses the per-endpoint minute (BucketWindow).
+	bucketWindow time.Duration
+	violations   int // requests to a bucket before the reset its 429 gave
+
+	concMax      int // concurrent limit (Concurrency); 0 = DefaultConcurrency
+	inFlight     int
+	maxInFlight  int
+	concRejected int
 
 	clients       map[string]oauthClient // OAuth service apps by client id
 	accessTokens  map[string]issuedToken // by the token itself
@@ -204,6 +216,14 @@ func (s *Server) AddUser(u User) *User {
 	now := time.Now().UTC().Truncate(time.Second)
 	if _, ok := s.users[u.ID]; !ok {
 		s.order = append(s.order, u.ID)
+	}
+	if s.logins == nil {
+		s.logins = map[string]string{}
+	}
+	if key := strings.ToLower(u.Login); key != "" {
+		if _, taken := s.logins[key]; !taken {
+			s.logins[key] = u.ID
+		}
 	}
 	s.users[u.ID] = &userState{User: u, created: now.Add(-24 * time.Hour), statusChanged: now.Add(-24 * time.Hour), lastUpdated: now}
 	out := cloneUser(u)
@@ -364,6 +384,13 @@ func (s *Server) lookup(idOrLogin string) *userState {
 	if u, ok := s.users[idOrLogin]; ok {
 		return u
 	}
+	// The index is a fast path for a layoff's thousands of users; a login
+	// changed by replacing its user falls through to the walk.
+	if id, ok := s.logins[strings.ToLower(idOrLogin)]; ok {
+		if u, ok := s.users[id]; ok && strings.EqualFold(u.Login, idOrLogin) {
+			return u
+		}
+	}
 	for _, id := range s.order {
 		if u, ok := s.users[id]; ok && u.Login != "" && strings.EqualFold(u.Login, idOrLogin) {
 			return u
@@ -452,9 +479,23 @@ func defaultErrorBody(status, seq int) []byte {
 
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	rec := &recorder{ResponseWriter: w}
+	arrived := time.Now()
 	s.mu.Lock()
 	latency := s.latency
+	overConcurrent := s.enter(arrived, w.Header())
+	if overConcurrent {
+		s.reqSeq++
+		seq := s.reqSeq
+		s.requests = append(s.requests, Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, At: arrived, Status: http.StatusTooManyRequests})
+		s.mu.Unlock()
+		defer s.leave()
+		w.Header().Set("Date", arrived.UTC().Format(http.TimeFormat))
+		w.Header().Set("X-Okta-Request-Id", fmt.Sprintf("fakereq-%d-%d", arrived.UnixNano(), seq))
+		writeRaw(rec, http.StatusTooManyRequests, defaultErrorBody(http.StatusTooManyRequests, seq))
+		return
+	}
 	s.mu.Unlock()
+	defer s.leave()
 	if latency > 0 {
 		t := time.NewTimer(latency)
 		select {

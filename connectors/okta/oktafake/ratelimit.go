@@ -48,9 +48,40 @@ func BucketOf(method, path string) string {
 }
 
 // rateWindow counts the requests of one bucket in its current window.
+// refusedUntil is the reset a 429 of this bucket announced: a request to
+// the bucket before it is a violation (the client did not wait).
 type rateWindow struct {
-	start time.Time
-	count int
+	start        time.Time
+	count        int
+	refusedUntil time.Time
+}
+
+// BucketWindow compresses time for the per-endpoint buckets: each allows
+// its per-minute figure per d instead (windows aligned to multiples of d
+// on the clock). d <= 0 restores the minute.
+func (s *Server) BucketWindow(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.bucketWindow = d
+	s.buckets = nil
+}
+
+// Violations counts requests that reached a bucket after a 429 of that
+// bucket and before the X-Rate-Limit-Reset the 429 announced: requests a
+// client should have held back.
+func (s *Server) Violations() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.violations
+}
+
+// ceilUnix is t in epoch seconds, rounded up.
+func ceilUnix(t time.Time) int64 {
+	n := t.Unix()
+	if t.After(time.Unix(n, 0)) {
+		n++
+	}
+	return n
 }
 
 // BucketLimit sets the per-minute limit of one per-endpoint bucket
@@ -76,6 +107,9 @@ func (s *Server) spendRate(r *http.Request, now time.Time, h http.Header) bool {
 	if limit <= 0 {
 		bucket = BucketOf(r.Method, r.URL.Path)
 		limit, window = documentedLimits[bucket], time.Minute
+		if s.bucketWindow > 0 {
+			window = s.bucketWindow
+		}
 		if l, ok := s.bucketMax[bucket]; ok {
 			limit = l
 		}
@@ -93,14 +127,21 @@ func (s *Server) spendRate(r *http.Request, now time.Time, h http.Header) bool {
 		// are to the minute, so the reset is exact.
 		b.start, b.count = now.Truncate(window), 0
 	}
-	b.count++
-	end := b.start.Add(window)
-	reset := end.Unix()
-	if end.After(time.Unix(reset, 0)) {
-		reset++ // round up
+	if now.Before(b.refusedUntil) {
+		s.violations++
 	}
+	b.count++
+	reset := ceilUnix(b.start.Add(window))
 	h.Set("X-Rate-Limit-Limit", strconv.Itoa(limit))
 	h.Set("X-Rate-Limit-Remaining", strconv.Itoa(max(limit-b.count, 0)))
 	h.Set("X-Rate-Limit-Reset", strconv.FormatInt(reset, 10))
-	return b.count > limit
+	if b.count > limit {
+		b.refusedUntil = time.Unix(reset, 0)
+		return true
+	}
+	return false
 }
+
+// DocumentedLimit is the per-minute limit of a bucket (Bucket*) in Okta's
+// documentation, as the fake applies it unless BucketLimit changed it.
+func DocumentedLimit(bucket string) int { return documentedLimits[bucket] }

@@ -35,6 +35,9 @@ const (
 	BucketOther     = oktafake.BucketOther
 )
 
+// DocumentedLimit is a bucket's per-minute limit in Okta's documentation.
+func DocumentedLimit(bucket string) int { return oktafake.DocumentedLimit(bucket) }
+
 // BucketOf names the rate-limit bucket a request falls in.
 func BucketOf(method, path string) string { return oktafake.BucketOf(method, path) }
 
