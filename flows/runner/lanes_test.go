@@ -2,8 +2,10 @@ package runner_test
 
 import (
 	"context"
+	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/offboard-dev/offboard"
 	"github.com/offboard-dev/offboard/flows/runner"
@@ -58,5 +60,51 @@ func TestRunner_Run_chatNeverDelaysRevocation(t *testing.T) {
 	}
 	if chat.waiting.Load() != 1 {
 		t.Errorf("%d notices in flight, want the one chat worker's", chat.waiting.Load())
+	}
+}
+
+// heldChannel refuses the notices of one case as a chat platform does
+// when that case's channel is held by its own rate limit.
+type heldChannel struct {
+	held      offboard.CaseID
+	until     time.Time
+	mu        sync.Mutex
+	delivered map[offboard.CaseID]int
+}
+
+func (h *heldChannel) Notify(_ context.Context, n offboard.Notice) error {
+	if n.CaseID == h.held {
+		return &offboard.RateLimitError{API: "chat/channel:C1", Reset: h.until}
+	}
+	h.mu.Lock()
+	h.delivered[n.CaseID]++
+	h.mu.Unlock()
+	return nil
+}
+
+// A rate limit that names one part of a platform (a channel) defers that
+// notice alone: the platform is not paused and other cases' notices go.
+func TestRunner_Run_scopedRateLimitDefersOneNotice(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	l := newLedger(e.clock)
+	a := e.open("a@example.com", offboard.Voluntary, "2026-03-20").Case.ID
+	b := e.open("b@example.com", offboard.Voluntary, "2026-03-20").Case.ID
+	chat := &heldChannel{held: a, until: e.clock.Now().Add(time.Hour), delivered: map[offboard.CaseID]int{}}
+	r, _ := e.start(runner.Options{Actions: l.registry(t), Notifier: chat, Workers: 1, ChatWorkers: 1})
+	r.Wake()
+	e.waitIdle(b)
+	chat.mu.Lock()
+	got := chat.delivered[b]
+	chat.mu.Unlock()
+	if got == 0 {
+		t.Error("no notice of the other case was delivered")
+	}
+	if p := r.Paused(); len(p) != 0 {
+		t.Errorf("paused %v; one channel's limit paused the platform", p)
+	}
+	for _, j := range e.jobs(a) {
+		if j.Kind == offboard.JobNotify && j.NotBefore.Before(chat.until) {
+			t.Errorf("%s runs again at %s, before the channel's reset %s", j.ID, j.NotBefore, chat.until)
+		}
 	}
 }
