@@ -39,7 +39,7 @@ type chatLayoff struct {
 // chatLayoffFigures are what a chat layoff measured.
 type chatLayoffFigures struct {
 	Exits, RevokedIn60s, Posts, Limited, Early, TopLevelIT, Creates int
-	AllRevoked, AllVisible                                         time.Duration
+	AllRevoked, AllVisible                                          time.Duration
 }
 
 func startChatLayoff(t testing.TB, exits, compress int, latency time.Duration) *chatLayoff {
