@@ -234,7 +234,8 @@ func BenchmarkLayoff_Chat(b *testing.B) {
 	exits := envInt("OFFBOARD_CHAT_EXITS", 1000)
 	compress := envInt("OFFBOARD_CHAT_COMPRESS", 20)
 	for range b.N {
-		l := startChatLayoff(b, exits, compress, 20*time.Millisecond)
+		// A Slack call takes 100 ms, compressed as its limits are.
+		l := startChatLayoff(b, exits, compress, 100*time.Millisecond/time.Duration(compress))
 		b.ResetTimer()
 		l.post(b)
 		var wg sync.WaitGroup
