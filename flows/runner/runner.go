@@ -79,6 +79,9 @@ const (
 	// maxWakeups bounds the remembered retry and pause-end times; beyond
 	// it the poll interval covers.
 	maxWakeups = 1024
+	// chatBacklog is how many notices per chat worker the chat lane
+	// claims ahead.
+	chatBacklog = 8
 )
 
 // Runner is the outbox worker pool. Build it with New and start it with
@@ -261,9 +264,12 @@ func (r *Runner) backoff(attempt int) time.Duration {
 type pool struct {
 	lane    lane
 	workers int
-	busy    int
-	work    chan *offboard.Job
-	done    chan struct{}
+	// capacity is how many claimed jobs the lane holds, running or
+	// waiting for a worker; busy counts them.
+	capacity int
+	busy     int
+	work     chan *offboard.Job
+	done     chan struct{}
 
 	mu        *sync.Mutex
 	unstarted *[]*offboard.Job
@@ -321,11 +327,14 @@ func (r *Runner) Run(ctx context.Context, grace time.Duration) error {
 		wg        sync.WaitGroup
 	)
 	pools := []*pool{
-		{lane: actionLane, workers: r.workers},
-		{lane: chatLane, workers: r.chatWork},
+		{lane: actionLane, workers: r.workers, capacity: r.workers},
+		// Notices queue behind every pending action in the outbox, so a
+		// claim for them walks past all of a layoff's revocations: the
+		// chat lane claims a backlog at a time, not one notice per walk.
+		{lane: chatLane, workers: r.chatWork, capacity: r.chatWork * chatBacklog},
 	}
 	for _, p := range pools {
-		p.work, p.done = make(chan *offboard.Job, p.workers), make(chan struct{}, p.workers)
+		p.work, p.done = make(chan *offboard.Job, p.capacity), make(chan struct{}, p.capacity)
 		p.mu, p.unstarted = &mu, &unstarted
 		for range p.workers {
 			wg.Go(func() { r.worker(ctx, hard, p) })
@@ -351,8 +360,10 @@ func (r *Runner) Run(ctx context.Context, grace time.Duration) error {
 		// Actions first: a claim is one short transaction, and the
 		// revocations must not queue behind the notices' claim.
 		for _, p := range pools {
-			free := p.workers - p.busy
-			if free <= 0 {
+			free := p.capacity - p.busy
+			if free <= 0 || (p.lane == chatLane && p.busy > 0 && free < p.capacity/2) {
+				// The chat lane, with notices in hand, claims again once
+				// half of its backlog is free: fewer walks of the queue.
 				continue
 			}
 			jobs, err := r.claim(ctx, p.lane, free)
