@@ -43,8 +43,8 @@ type chatLayoff struct {
 
 // chatLayoffFigures are what a chat layoff measured.
 type chatLayoffFigures struct {
-	Exits, RevokedIn60s, Posts, Limited, Early, TopLevelIT, Creates int
-	AllRevoked, AllVisible                                          time.Duration
+	Exits, Revoked, RevokedIn60s, Posts, Limited, Early, TopLevelIT, Creates int
+	AllRevoked, AllVisible                                                   time.Duration
 }
 
 func startChatLayoff(t testing.TB, exits, compress int, latency time.Duration, batch string) *chatLayoff {
@@ -124,7 +124,7 @@ func (l *chatLayoff) watchRevoked(d time.Duration) {
 		if done {
 			return
 		}
-		time.Sleep(25 * time.Millisecond)
+		time.Sleep(100 * time.Millisecond)
 	}
 }
 
@@ -156,7 +156,7 @@ func (l *chatLayoff) watchVisible(t testing.TB, d time.Duration) {
 			l.mu.Unlock()
 			return
 		}
-		time.Sleep(100 * time.Millisecond)
+		time.Sleep(250 * time.Millisecond)
 	}
 }
 
@@ -187,6 +187,7 @@ func (l *chatLayoff) figures() chatLayoffFigures {
 	defer l.mu.Unlock()
 	f := chatLayoffFigures{Exits: l.exits, Posts: len(l.slack.Calls("chat.postMessage")), Limited: l.slack.Limited(),
 		Early: l.slack.EarlySends(), Creates: len(l.slack.Channels()) - len(chatLayoffChannels) - 5}
+	f.Revoked = len(l.revoked)
 	for _, at := range l.revoked {
 		if at <= time.Minute/time.Duration(l.compress) {
 			f.RevokedIn60s++
@@ -215,8 +216,8 @@ func (f chatLayoffFigures) String() string {
 		}
 		return d.Round(time.Millisecond).String()
 	}
-	return fmt.Sprintf("%d exits: %d revoked within 60 s (all by %v); Slack: %d posts, %d answered 429, %d sent before Retry-After, %d top-level posts in #it, %d channels created; every case visible to its departments by %v",
-		f.Exits, f.RevokedIn60s, by(f.AllRevoked), f.Posts, f.Limited, f.Early, f.TopLevelIT, f.Creates, by(f.AllVisible))
+	return fmt.Sprintf("%d exits: %d revoked, %d within 60 s (all by %v); Slack: %d posts, %d answered 429, %d sent before Retry-After, %d top-level posts in #it, %d channels created; every case visible to its departments by %v",
+		f.Exits, f.Revoked, f.RevokedIn60s, by(f.AllRevoked), f.Posts, f.Limited, f.Early, f.TopLevelIT, f.Creates, by(f.AllVisible))
 }
 
 // A 50-person layoff while Slack is throttled (its documented limits
