@@ -20,7 +20,7 @@ import (
 const (
 	// DefaultPostEvery and DefaultPostBurst pace posts to one channel.
 	DefaultPostEvery = time.Second
-	DefaultPostBurst = 10 // a new room's header, cards and approvals at once
+	DefaultPostBurst = 20 // a new room's header, cards, approvals and first lines at once
 	// DefaultCreateEvery and DefaultCreateBurst pace channel creation
 	// (Tier 2) for the workspace.
 	DefaultCreateEvery = time.Minute / 20
@@ -137,7 +137,7 @@ func (p *pacer) take(ctx context.Context, s scope) error {
 }
 
 // limited records Slack's Retry-After for s: nothing goes there before
-// it has passed, and then one at a time (no burst right after a 429).
+// it has passed; then the scope's pace resumes.
 func (p *pacer) limited(s scope, retryAfter time.Duration) time.Time {
 	until := p.now().Add(max(retryAfter, time.Second))
 	p.mu.Lock()
@@ -148,9 +148,7 @@ func (p *pacer) limited(s scope, retryAfter time.Duration) time.Time {
 		p.paces[s] = c
 	}
 	c.blocked = maxTime(c.blocked, until)
-	if r, ok := p.ruleOf(s); ok {
-		c.tat = maxTime(c.tat, until.Add(time.Duration(r.burst-1)*r.every))
-	}
+	c.tat = maxTime(c.tat, until)
 	return c.blocked
 }
 
