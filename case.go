@@ -175,8 +175,10 @@ type Case struct {
 	NoticeAt    time.Time  `json:"notice_at"`
 	RevokedAt   *time.Time `json:"revoked_at,omitempty"`
 	// Source is where the notice came from: "slack", "api", "hris:bamboohr", ….
-	Source    string     `json:"source"`
-	SourceRef string     `json:"source_ref,omitempty"`
+	Source    string `json:"source"`
+	SourceRef string `json:"source_ref,omitempty"`
+	// Batch is the delivery the case came in with others (OpenCase.Batch).
+	Batch     string     `json:"batch,omitempty"`
 	Requester Actor      `json:"requester"`
 	Notes     string     `json:"notes,omitempty"`
 	Status    CaseStatus `json:"status"`

@@ -32,6 +32,10 @@ type OpenCase struct {
 	Playbook  string
 	Source    string
 	SourceRef string
+	// Batch names the delivery the notice came in with others (one
+	// `cases import`, one API client's batch): chat announces a batch
+	// once per department instead of once per case.
+	Batch string
 	// DedupeKey makes delivery idempotent: a second OpenCase with the same
 	// key returns the first case (Result.Duplicate).
 	DedupeKey string

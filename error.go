@@ -100,7 +100,10 @@ func ErrorMessage(err error) string {
 // RateLimitError says an outside API refused work until Reset. The outbox
 // pauses every job for that API until then instead of burning attempts.
 type RateLimitError struct {
-	API   string    // the connector's name, "slack", …
+	// API is the connector's name ("okta"), or a chat platform's API
+	// with one part of it after a slash ("chat:slack/channel:C1"): a
+	// notice held by that part alone is deferred, not its platform.
+	API   string
 	Reset time.Time // when the API accepts requests again
 	Err   error
 }

@@ -33,6 +33,9 @@ type Rooms struct {
 	loc       *time.Location
 	// caseLocks serializes notices per case (offboard.CaseID → *sync.Mutex).
 	caseLocks sync.Map
+	// batches are the department summaries of batches (Case.Batch →
+	// *batchState), kept while the process runs (batch.go).
+	batches sync.Map
 }
 
 var _ offboard.Notifier = (*Rooms)(nil)
@@ -67,7 +70,13 @@ func (r *Rooms) Notify(ctx context.Context, n offboard.Notice) error {
 	if err != nil {
 		return err
 	}
-	v, pending, err := r.openRoom(ctx, v)
+	// A batch's departments hear of the case before its room is made:
+	// rooms wait on the platform's channel-creation limit.
+	summaries, err := r.summaries(ctx, v)
+	if err != nil {
+		return err
+	}
+	v, pending, err := r.openRoom(ctx, v, summaries)
 	if err != nil {
 		return err
 	}
@@ -174,7 +183,7 @@ func NoticeLine(n offboard.Notice) string {
 // every card posted, and returns the case as stored after that. pending
 // is why some people are not invited yet (the outbox should deliver
 // again); err means the room itself is not there.
-func (r *Rooms) openRoom(ctx context.Context, v *offboard.CaseView) (_ *offboard.CaseView, pending, err error) {
+func (r *Rooms) openRoom(ctx context.Context, v *offboard.CaseView, summaries map[offboard.Department]string) (_ *offboard.CaseView, pending, err error) {
 	now := r.clock.Now()
 	room, ok := v.Case.Room(r.conv.Platform())
 	if !ok {
@@ -220,11 +229,29 @@ func (r *Rooms) openRoom(ctx context.Context, v *offboard.CaseView) (_ *offboard
 	if err := r.postApprovals(ctx, v, room); err != nil {
 		return nil, nil, err
 	}
-	if err := r.announce(ctx, v, room); err != nil {
+	if err := r.announce(ctx, v, room, summaries); err != nil {
 		return nil, nil, err
 	}
 	v, err = r.engine.GetCase(ctx, r.self(), v.Case.ID)
 	return v, pending, err
+}
+
+// summaries counts a batch's case in its departments' summaries, when
+// the platform keeps them, and returns their ids by department: the
+// case's announcements there. nil for a case outside a batch, or one
+// whose departments all heard of it already.
+func (r *Rooms) summaries(ctx context.Context, v *offboard.CaseView) (map[offboard.Department]string, error) {
+	ba, ok := r.conv.(BatchAnnouncer)
+	if !ok || v.Case.Batch == "" {
+		return nil, nil
+	}
+	room, _ := v.Case.Room(r.conv.Platform())
+	for _, d := range v.DepartmentsListed() {
+		if v.TasksIn(d) > 0 && room.Announcements[d] == "" {
+			return r.announceBatch(ctx, ba, v)
+		}
+	}
+	return nil, nil
 }
 
 // drawHeader posts the case header once, and redraws it when a new round
@@ -296,14 +323,17 @@ func (r *Rooms) postApprovals(ctx context.Context, v *offboard.CaseView, room of
 // announce tells each department's channel once that a case needs it.
 // Announcements are best-effort: the platform reports a channel that
 // refuses, and only a rate limit comes back, for the outbox to wait out.
-func (r *Rooms) announce(ctx context.Context, v *offboard.CaseView, room offboard.RoomRef) error {
+func (r *Rooms) announce(ctx context.Context, v *offboard.CaseView, room offboard.RoomRef, summaries map[offboard.Department]string) error {
 	for _, d := range v.DepartmentsListed() {
 		if room.Announcements[d] != "" || v.TasksIn(d) == 0 {
 			continue
 		}
-		id, err := r.conv.Announce(ctx, v, room, d)
-		if err != nil {
-			return err
+		id, batched := summaries[d]
+		if !batched {
+			var err error
+			if id, err = r.conv.Announce(ctx, v, room, d); err != nil {
+				return err
+			}
 		}
 		if id == "" {
 			continue // no channel for d

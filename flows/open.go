@@ -247,7 +247,7 @@ func (d *decision) createCase(c offboard.OpenCase, emp offboard.Employee, manage
 		ID: id, Employee: emp, Kind: kind, Confidential: confidential, Playbook: pb.Name,
 		LastDay: lastDay, TimeZone: tzName, RevokeAt: revokeAt,
 		EffectiveAt: c.EffectiveAt.UTC(), NoticeAt: d.now,
-		Source: source, SourceRef: c.SourceRef, Requester: d.actor, Notes: c.Notes,
+		Source: source, SourceRef: c.SourceRef, Batch: c.Batch, Requester: d.actor, Notes: c.Notes,
 		Status: offboard.CaseOpen, CreatedAt: d.now,
 	}
 	if err := d.putCase(cs); err != nil {

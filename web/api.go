@@ -43,6 +43,9 @@ type createCaseRequest struct {
 	Playbook     string          `json:"playbook"`
 	Notes        string          `json:"notes"`
 	DedupeKey    string          `json:"dedupe_key"`
+	// Batch marks cases sent together (a layoff): chat announces them
+	// once per department, as one batch.
+	Batch string `json:"batch"`
 	// ConfirmUnknown opens the case although no directory knows an
 	// email (someone outside the identity system and the HRIS); without it such an
 	// email answers 422 with the nearest known one.
@@ -178,6 +181,7 @@ func (req *createCaseRequest) command(a offboard.Actor, idemKey string) (offboar
 		{"kind", req.Kind, maxField}, {"last_day", req.LastDay, maxField},
 		{"effective_at", req.EffectiveAt, maxField}, {"playbook", req.Playbook, maxField},
 		{"dedupe_key", req.DedupeKey, maxField}, {"Idempotency-Key header", idemKey, maxField},
+		{"batch", req.Batch, maxField},
 		{"notes", req.Notes, maxNotes},
 	} {
 		if len(f.value) > f.max {
@@ -204,6 +208,7 @@ func (req *createCaseRequest) command(a offboard.Actor, idemKey string) (offboar
 		Playbook:     strings.TrimSpace(req.Playbook),
 		Source:       "api",
 		SourceRef:    a.ID,
+		Batch:        strings.TrimSpace(req.Batch),
 		Notes:        req.Notes,
 	}
 	cmd.ConfirmUnknown = req.ConfirmUnknown

@@ -87,6 +87,14 @@ func TestServer_CreateCase(t *testing.T) {
 		}
 	})
 
+	t.Run("batch is kept on the case", func(t *testing.T) {
+		body := newCase("bo.batch@example.com", "involuntary", func(m map[string]any) { m["batch"] = " layoff-7 " })
+		r := h.do(request{method: "POST", path: "/api/v1/cases", token: hrToken, body: body})
+		if r.status != http.StatusCreated || r.caseBody(t).Case.Batch != "layoff-7" {
+			t.Errorf("status %d: %s", r.status, r.body)
+		}
+	})
+
 	t.Run("a second open case for a person conflicts", func(t *testing.T) {
 		r := h.do(request{method: "POST", path: "/api/v1/cases", token: hrToken, body: newCase("jane.doe@example.com", "voluntary")})
 		if r.status != http.StatusConflict || r.errorBody(t).Error.Code != offboard.ECONFLICT {
@@ -174,6 +182,7 @@ func TestServer_CreateCaseValidation(t *testing.T) {
 		{"bad time zone", with(func(m map[string]any) { m["employee"].(map[string]any)["time_zone"] = "Mars/Base" }), 422, `unknown time zone "Mars/Base"`},
 		{"unknown playbook", with(func(m map[string]any) { m["playbook"] = "nope" }), 422, `unknown playbook "nope"`},
 		{"long dedupe key", with(func(m map[string]any) { m["dedupe_key"] = strings.Repeat("k", 201) }), 400, "dedupe_key is longer than 200 bytes"},
+		{"long batch", with(func(m map[string]any) { m["batch"] = strings.Repeat("b", 201) }), 400, "batch is longer than 200 bytes"},
 		{"body over 1 MiB", with(func(m map[string]any) { m["notes"] = strings.Repeat("n", 1<<20) }), 413, "larger than 1048576 bytes"},
 		{"text/plain", request{method: "POST", path: "/api/v1/cases", token: hrToken, contentType: "text/plain", body: `{}`}, 415, "Content-Type must be application/json"},
 		{"no content type", request{method: "POST", path: "/api/v1/cases", token: hrToken, contentType: " ", body: `{}`}, 415, "Content-Type must be application/json"},

@@ -31,11 +31,10 @@ func (p *Platform) announce(ctx context.Context, v *offboard.CaseView, room offb
 		text = fmt.Sprintf("New offboarding %s for %s (last day %s): %d %s tasks in %s",
 			v.Case.ID, Escape(v.Case.Employee.DisplayName()), v.Case.LastDay, v.TasksIn(d), v.Departments.Label(d), where)
 	}
-	_, posted, err := p.api.PostMessageContext(ctx, ch, slack.MsgOptionText(text, false))
+	posted, err := p.postMessage(ctx, ch, slack.MsgOptionText(text, false))
 	if err == nil {
 		return posted, nil
 	}
-	err = p.chatError("chat.postMessage", err)
 	if rl, ok := errors.AsType[*offboard.RateLimitError](err); ok {
 		return "", rl
 	}
@@ -67,7 +66,7 @@ func (p *Platform) reportBadChannel(ctx context.Context, d offboard.Department, 
 	if target == "" || target == ch {
 		target = room.ID
 	}
-	if _, _, err := p.api.PostMessageContext(ctx, target, slack.MsgOptionText(text, false)); err != nil {
+	if _, err := p.postMessage(ctx, target, slack.MsgOptionText(text, false)); err != nil {
 		p.log.Warn("slack: telling HR about a bad department channel failed", "channel", ch, "err", slackErrorText(err))
 	}
 }

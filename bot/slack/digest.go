@@ -15,16 +15,13 @@ import (
 // the schedule calls it, and a failed post waits for the next digest.
 // Every channel is tried; the errors are returned together.
 func (p *Platform) PostDigest(ctx context.Context, d offboard.Digest) error {
-	if err := p.paused(); err != nil {
-		return err
-	}
 	var errs []error
 	post := func(channel string, part offboard.Digest) {
 		if channel == "" || part.Empty() {
 			return
 		}
-		if _, _, err := p.api.PostMessageContext(ctx, channel, slack.MsgOptionText(Escape(part.Text(p.loc)), false)); err != nil {
-			errs = append(errs, p.chatError("chat.postMessage", err))
+		if _, err := p.postMessage(ctx, channel, slack.MsgOptionText(Escape(part.Text(p.loc)), false)); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	post(p.hrCh, d)

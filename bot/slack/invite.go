@@ -157,7 +157,12 @@ func (p *Platform) lookupUser(ctx context.Context, email string) (string, error)
 	if ok {
 		return id, nil
 	}
-	u, err := p.api.GetUserByEmailContext(ctx, email)
+	var u *slack.User
+	err := p.paced(ctx, methodScope("users.lookupByEmail"), "users.lookupByEmail", func() error {
+		var err error
+		u, err = p.api.GetUserByEmailContext(ctx, email)
+		return err
+	})
 	switch {
 	case isSlackError(err, "users_not_found"):
 	case err != nil:
@@ -177,7 +182,10 @@ func (p *Platform) lookupUser(ctx context.Context, email string) (string, error)
 // the call as a whole failed.
 func (p *Platform) inviteBatch(ctx context.Context, channel string, users []string) (map[string]string, error) {
 	refused := map[string]string{}
-	_, err := p.api.ForceInviteUsersToConversationContext(ctx, channel, users...)
+	err := p.paced(ctx, methodScope("conversations.invite"), "conversations.invite", func() error {
+		_, err := p.api.ForceInviteUsersToConversationContext(ctx, channel, users...)
+		return err
+	})
 	if err == nil {
 		return refused, nil
 	}

@@ -28,7 +28,9 @@ var _ bot.Conversation = conversation{}
 
 func (conversation) Platform() string { return PlatformName }
 
-func (c conversation) Paused() error { return c.p.paused() }
+// Paused is never Slack as a whole: its limits are per channel and per
+// method, and the pacer holds each (pace.go).
+func (c conversation) Paused() error { return nil }
 
 func (c conversation) Header(v *offboard.CaseView, room offboard.RoomRef, now time.Time) offboard.Card {
 	return c.p.header(v, room, now)
@@ -46,7 +48,10 @@ func (c conversation) CreateRoom(ctx context.Context, v *offboard.CaseView, _ of
 	if err != nil {
 		return offboard.RoomRef{}, err
 	}
-	if _, err := p.api.SetTopicOfConversationContext(ctx, ch.ID, topic(v.Case)); err != nil {
+	if err := p.paced(ctx, methodScope("conversations.setTopic"), "conversations.setTopic", func() error {
+		_, err := p.api.SetTopicOfConversationContext(ctx, ch.ID, topic(v.Case))
+		return err
+	}); err != nil {
 		p.log.Warn("slack: setting the topic failed", "case_id", v.Case.ID, "err", err)
 	}
 	return offboard.RoomRef{Platform: PlatformName, ID: ch.ID, Name: ch.Name}, nil
@@ -80,11 +85,7 @@ func (c conversation) Post(ctx context.Context, room offboard.RoomRef, m bot.Pos
 	if m.Thread && room.HeaderRef != "" {
 		opts = append(opts, slack.MsgOptionTS(room.HeaderRef))
 	}
-	_, ts, err := p.api.PostMessageContext(ctx, room.ID, opts...)
-	if err != nil {
-		return "", p.chatError("chat.postMessage", err)
-	}
-	return ts, nil
+	return p.postMessage(ctx, room.ID, opts...)
 }
 
 // Update redraws a posted card in place.
@@ -93,7 +94,10 @@ func (c conversation) Update(ctx context.Context, room offboard.RoomRef, ts stri
 		return nil
 	}
 	fallback, blocks := RenderReply(offboard.Reply{Cards: []offboard.Card{card}})
-	_, _, _, err := c.p.api.UpdateMessageContext(ctx, room.ID, ts, slack.MsgOptionText(fallback, false), slack.MsgOptionBlocks(blocks...))
+	err := c.p.paced(ctx, methodScope("chat.update"), "chat.update", func() error {
+		_, _, _, err := c.p.api.UpdateMessageContext(ctx, room.ID, ts, slack.MsgOptionText(fallback, false), slack.MsgOptionBlocks(blocks...))
+		return err
+	})
 	if err != nil {
 		return c.p.chatError("chat.update", err)
 	}
@@ -108,10 +112,8 @@ func (c conversation) Direct(ctx context.Context, room offboard.RoomRef, cs *off
 		return nil
 	}
 	dm := fmt.Sprintf("%s (%s, <#%s>)", Escape(text), cs.ID, room.ID)
-	if _, _, err := c.p.api.PostMessageContext(ctx, id, slack.MsgOptionText(dm, false)); err != nil {
-		return c.p.chatError("chat.postMessage", err)
-	}
-	return nil
+	_, err := c.p.postMessage(ctx, id, slack.MsgOptionText(dm, false))
+	return err
 }
 
 func (c conversation) Announce(ctx context.Context, v *offboard.CaseView, room offboard.RoomRef, d offboard.Department) (string, error) {
@@ -126,7 +128,10 @@ func (c conversation) Closed(ctx context.Context, v *offboard.CaseView, room off
 	if !p.archive || bot.AwaitsRestore(v) || room.Fallback != "" {
 		return nil
 	}
-	if err := p.api.ArchiveConversationContext(ctx, room.ID); err != nil && !isSlackError(err, "already_archived") {
+	err := p.paced(ctx, methodScope("conversations.archive"), "conversations.archive", func() error {
+		return p.api.ArchiveConversationContext(ctx, room.ID)
+	})
+	if err != nil && !isSlackError(err, "already_archived") {
 		return p.chatError("conversations.archive", err)
 	}
 	return nil
@@ -152,7 +157,12 @@ func (p *Platform) createChannel(ctx context.Context, c *offboard.Case) (*slack.
 	base := ChannelName(p.tpl, c)
 	name := base
 	for try := 1; try <= maxNameTries; try++ {
-		ch, err := p.api.CreateConversationContext(ctx, slack.CreateConversationParams{ChannelName: name, IsPrivate: true})
+		var ch *slack.Channel
+		err := p.paced(ctx, methodScope("conversations.create"), "conversations.create", func() error {
+			var err error
+			ch, err = p.api.CreateConversationContext(ctx, slack.CreateConversationParams{ChannelName: name, IsPrivate: true})
+			return err
+		})
 		if err == nil {
 			return ch, nil
 		}

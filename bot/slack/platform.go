@@ -55,6 +55,12 @@ type Options struct {
 	Delivered offboard.DeliveryLog
 	// Metrics hears how long each envelope took to be acked (nil: nobody).
 	Metrics offboard.Metrics
+	// PostEvery and PostBurst pace posts per channel, CreateEvery and
+	// CreateBurst channel creation for the workspace, PaceWait bounds how
+	// long a notice waits in line (defaults: DefaultPostEvery, …).
+	PostEvery, CreateEvery time.Duration
+	PostBurst, CreateBurst int
+	PaceWait               time.Duration
 }
 
 // Platform is offboard on Slack: it takes slash commands, clicks, forms
@@ -84,7 +90,7 @@ type Platform struct {
 
 	mu        sync.Mutex
 	envelopes *bot.Recent       // envelope ids handled lately
-	pause     bot.Pause         // Slack's last Retry-After
+	pace      *pacer            // Slack's limits, per channel and per method
 	people    map[string]person // Slack user id → who they are
 	ids       map[string]string // email → Slack user id ("" when not in Slack)
 	// badChannels are department channels HR was told refuse our posts.
@@ -125,7 +131,7 @@ func New(o Options) (*Platform, error) {
 		teamID: o.TeamID, appID: o.AppID,
 		tpl: o.ChannelTemplate, archive: o.ArchiveOnComplete, clock: o.Clock, loc: o.Location,
 		log: o.Logger, http: o.HTTPClient, ackWait: o.AckTimeout, metrics: o.Metrics,
-		people: map[string]person{}, ids: map[string]string{}, badChannels: map[string]bool{}, envelopes: bot.NewRecent(rememberEnvelopes), pause: bot.Pause{API: "chat"},
+		people: map[string]person{}, ids: map[string]string{}, badChannels: map[string]bool{}, envelopes: bot.NewRecent(rememberEnvelopes),
 	}
 	if p.tpl == "" {
 		p.tpl = DefaultChannelTemplate
@@ -142,14 +148,26 @@ func New(o Options) (*Platform, error) {
 	if p.http == nil {
 		p.http = &http.Client{Timeout: 15 * time.Second}
 	}
+	if o.PostEvery <= 0 {
+		o.PostEvery, o.PostBurst = DefaultPostEvery, max(o.PostBurst, DefaultPostBurst)
+	}
+	if o.CreateEvery <= 0 {
+		o.CreateEvery, o.CreateBurst = DefaultCreateEvery, max(o.CreateBurst, DefaultCreateBurst)
+	}
+	o.PostBurst, o.CreateBurst = max(o.PostBurst, 1), max(o.CreateBurst, 1)
+	if o.PaceWait <= 0 {
+		o.PaceWait = DefaultPaceWait
+	}
 	if p.ackWait <= 0 {
 		p.ackWait = 2 * time.Second
 	}
+	p.pace = newPacer(p.clock.Now, rule{every: o.PostEvery, burst: o.PostBurst}, rule{every: o.CreateEvery, burst: o.CreateBurst}, o.PaceWait)
 	if p.members == nil {
 		p.members = func(offboard.Role) []string { return nil }
 	}
 	// Retries stay off: a rate limit comes back to the outbox, which
-	// pauses all chat work until Slack's Retry-After.
+	// defers that notice until Slack's Retry-After for its channel or
+	// method (pace.go).
 	p.api = slack.New(o.BotToken, slack.OptionAppLevelToken(o.AppToken), slack.OptionAPIURL(o.APIURL),
 		slack.OptionHTTPClient(p.http))
 	p.sock = socketmode.New(p.api)
@@ -321,20 +339,21 @@ func isSlackError(err error, code string) bool {
 	return errors.As(err, &se) && se.Err == code
 }
 
-// chatError turns Slack's rate limit into the outbox's pause, and
-// remembers it so notices already in flight wait too.
+// chatError is a failed call's error: a rate limit as the outbox's
+// *offboard.RateLimitError for the call's channel or method alone (see
+// pace.go), anything else wrapped with the method's name.
 func (p *Platform) chatError(op string, err error) error {
+	if _, ok := errors.AsType[*offboard.RateLimitError](err); ok {
+		return err
+	}
 	var rl *slack.RateLimitedError
 	if errors.As(err, &rl) {
-		reset := p.clock.Now().Add(rl.RetryAfter)
-		p.pause.Until(reset)
-		return &offboard.RateLimitError{API: "chat", Reset: reset, Err: err}
+		s := methodScope(op)
+		until := p.pace.limited(s, rl.RetryAfter)
+		return &offboard.RateLimitError{API: ScopedAPI(string(s)), Reset: until, Err: err}
 	}
 	return fmt.Errorf("slack: %s: %w", op, err)
 }
-
-// paused returns the pause Slack asked for, if it still runs.
-func (p *Platform) paused() error { return p.pause.Err(p.clock.Now()) }
 
 // rememberEnvelopes bounds the memory of handled envelope ids; Slack
 // retries within minutes, and thousands cover that.

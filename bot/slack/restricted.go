@@ -38,8 +38,8 @@ func (p *Platform) fallbackRoom(ctx context.Context, v *offboard.CaseView) (offb
 	p.restrictedTold = true
 	p.mu.Unlock()
 	if !told {
-		if _, _, err := p.api.PostMessageContext(ctx, p.hrCh, slack.MsgOptionText("⚠️ "+restrictedAdvice, false)); err != nil {
-			return offboard.RoomRef{}, p.chatError("chat.postMessage", err)
+		if _, err := p.postMessage(ctx, p.hrCh, slack.MsgOptionText("⚠️ "+restrictedAdvice, false)); err != nil {
+			return offboard.RoomRef{}, err
 		}
 	}
 	return offboard.RoomRef{Platform: PlatformName, ID: p.hrCh, Name: "HR channel (private channels restricted)",

@@ -86,8 +86,11 @@ func cmdCasesImport(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err != nil {
 		return err
 	}
-	if *confirmUnknown {
-		for _, row := range file.rows {
+	// One file is one batch: chat announces it once per department.
+	batch := fmt.Sprintf("import:%s", time.Now().UTC().Format("20060102T150405.000Z"))
+	for _, row := range file.rows {
+		row.body["batch"] = batch
+		if *confirmUnknown {
 			row.body["confirm_unknown"] = true
 		}
 	}

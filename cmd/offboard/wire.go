@@ -50,6 +50,8 @@ type app struct {
 	router   *bot.Router
 	// slack is nil unless slack tokens are configured.
 	slack *slackbot.Platform
+	// slackPace compresses Slack's paces (wireOptions.slackPace).
+	slackPace int
 	// teams is nil unless teams.app_id is set.
 	teams *teamsbot.Platform
 	// console is nil unless console.enabled (and, outside demo mode, a
@@ -109,6 +111,9 @@ type wireOptions struct {
 	actions func(*connectors.Registry) error
 	// bamboohrBaseURL replaces the BambooHR API address (tests).
 	bamboohrBaseURL string
+	// slackPace, when set, divides Slack's paces (a benchmark against a
+	// fake Slack whose limits run that many times faster).
+	slackPace int
 }
 
 func loadConfig(path string) (*config.Config, error) {
@@ -388,7 +393,7 @@ func newGoogleClient(cfg *config.Config, m offboard.Metrics) (*googleconn.Client
 // and closed outside so the CLI can reuse it). Each step wires one
 // concern; later steps use what earlier ones set on the app.
 func wire(cfg *config.Config, log *slog.Logger, db *store.DB, o wireOptions) (*app, error) {
-	a := &app{cfg: cfg, log: log, db: db, redactor: redactorFor(cfg), clock: o.clock}
+	a := &app{cfg: cfg, log: log, db: db, redactor: redactorFor(cfg), clock: o.clock, slackPace: o.slackPace}
 	a.audit = db.AuditLog(a.redactor)
 	if a.clock == nil {
 		a.clock = offboard.WallClock()
@@ -522,7 +527,7 @@ func (a *app) wireChat() error {
 			DepartmentChannels: channels, HRChannel: cfg.Slack.HRChannel, ChannelTemplate: cfg.Slack.ChannelNameTemplate,
 			ArchiveOnComplete: cfg.Slack.ArchiveOnComplete, Clock: clock, Location: cfg.Location(),
 			Delivered: a.db, Logger: log.With("component", "slack"), Metrics: a.meter,
-		})
+		}.Compressed(a.slackPace))
 		if err != nil {
 			return err
 		}

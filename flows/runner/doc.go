@@ -6,7 +6,10 @@
 //
 // Runner.Run claims ready jobs from the queue in one short transaction
 // (most urgent first: revocation, then device, chat, report), marks them
-// leased, and hands them to a fixed number of workers. A worker runs the
+// leased, and hands them to workers in two lanes: Workers run actions,
+// ChatWorkers run notices. A notice waits on a chat platform (its pace,
+// its rate limits, a case's room being drawn) in its own lane, so chat
+// never holds a worker that a revocation needs. A worker runs the
 // job outside any transaction — a connector action for action jobs, given
 // the target the job carries (the runner never reads the case), the chat
 // Notifier for notices — and reports an action's outcome to the

@@ -30,9 +30,14 @@ type Options struct {
 	Platforms map[string]offboard.Notifier
 	// Clock tells the time (default the wall clock).
 	Clock offboard.Clock
-	// Workers is how many jobs run at once (default 16: a job mostly
-	// waits for Okta or a commit, and a layoff needs many in flight).
+	// Workers is how many action jobs (revocations, devices, reports) run
+	// at once (default 16: a job mostly waits for Okta or a commit, and a
+	// layoff needs many in flight).
 	Workers int
+	// ChatWorkers is how many notices run at once (default 4), in their
+	// own lane: a notice never takes a worker an action could use, so a
+	// slow or rate-limited chat never delays a revocation.
+	ChatWorkers int
 	// BackoffBase and BackoffMax shape the delay before a failed job runs
 	// again: min(BackoffMax, BackoffBase·2^(attempt-1)), jittered to
 	// between half of that and all of it (default 2s and 5m).
@@ -54,6 +59,7 @@ type Options struct {
 // in cmd/offboard keeps the two equal. JobTimeout and Poll have no key.
 const (
 	DefaultWorkers     = 16
+	DefaultChatWorkers = 4
 	DefaultBackoffBase = 2 * time.Second
 	DefaultBackoffMax  = 5 * time.Minute
 	DefaultJobTimeout  = 60 * time.Second
@@ -74,6 +80,9 @@ const (
 	// maxWakeups bounds the remembered retry and pause-end times; beyond
 	// it the poll interval covers.
 	maxWakeups = 1024
+	// chatBacklog is how many notices per chat worker the chat lane
+	// claims ahead.
+	chatBacklog = 8
 )
 
 // Runner is the outbox worker pool. Build it with New and start it with
@@ -85,6 +94,7 @@ type Runner struct {
 	notifier offboard.Notifier
 	clock    offboard.Clock
 	workers  int
+	chatWork int
 	base     time.Duration
 	max      time.Duration
 	timeout  time.Duration
@@ -120,7 +130,7 @@ func New(o Options) (*Runner, error) {
 	}
 	r := &Runner{
 		jobs: o.Jobs, engine: o.Engine, actions: o.Actions, notifier: o.Notifier, platforms: o.Platforms, clock: o.Clock,
-		workers: o.Workers, base: o.BackoffBase, max: o.BackoffMax, timeout: o.JobTimeout, poll: o.Poll,
+		workers: o.Workers, chatWork: o.ChatWorkers, base: o.BackoffBase, max: o.BackoffMax, timeout: o.JobTimeout, poll: o.Poll,
 		redactor: o.Redactor, log: o.Logger,
 		wake:   make(chan struct{}, 1),
 		paused: map[string]time.Time{},
@@ -137,6 +147,9 @@ func New(o Options) (*Runner, error) {
 	}
 	if r.workers <= 0 {
 		r.workers = DefaultWorkers
+	}
+	if r.chatWork <= 0 {
+		r.chatWork = DefaultChatWorkers
 	}
 	if r.base <= 0 {
 		r.base = DefaultBackoffBase
@@ -246,20 +259,51 @@ func (r *Runner) backoff(attempt int) time.Duration {
 	return half + rand.N(d-half+1)
 }
 
-// pool is one Run's channels. work holds at most Workers jobs and done
-// gets one token per finished job, so neither send ever blocks while the
-// dispatcher keeps busy ≤ Workers.
+// pool is one lane's channels. work holds at most the lane's workers
+// and done gets one token per finished job, so neither send ever blocks
+// while the dispatcher keeps the lane's busy count ≤ its workers.
 type pool struct {
-	work chan *offboard.Job
-	done chan struct{}
+	lane    lane
+	workers int
+	// capacity is how many claimed jobs the lane holds, running or
+	// waiting for a worker; busy counts them.
+	capacity int
+	busy     int
+	work     chan *offboard.Job
+	done     chan struct{}
 
-	mu        sync.Mutex
-	unstarted []*offboard.Job
+	mu        *sync.Mutex
+	unstarted *[]*offboard.Job
+}
+
+// lane says which jobs a pool runs. Actions and notices have separate
+// workers: a notice waiting on a chat platform (its pace, its 429s, a
+// slow answer) holds a chat worker, never one a revocation needs.
+type lane int
+
+const (
+	actionLane lane = iota // connector actions, and any job that is not a notice
+	chatLane               // notices
+)
+
+func (l lane) String() string {
+	if l == chatLane {
+		return "chat"
+	}
+	return "actions"
+}
+
+// laneOf is the lane a job runs in.
+func laneOf(j *offboard.Job) lane {
+	if j.Kind == offboard.JobNotify {
+		return chatLane
+	}
+	return actionLane
 }
 
 func (p *pool) addUnstarted(j *offboard.Job) {
 	p.mu.Lock()
-	p.unstarted = append(p.unstarted, j)
+	*p.unstarted = append(*p.unstarted, j)
 	p.mu.Unlock()
 }
 
@@ -278,33 +322,57 @@ func (r *Runner) Run(ctx context.Context, grace time.Duration) error {
 	// hard is cancelled when the grace period ends; jobs run under it.
 	hard, cancelHard := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelHard()
-	p := &pool{work: make(chan *offboard.Job, r.workers), done: make(chan struct{}, r.workers)}
-	var wg sync.WaitGroup
-	for range r.workers {
-		wg.Go(func() { r.worker(ctx, hard, p) })
+	var (
+		mu        sync.Mutex
+		unstarted []*offboard.Job
+		wg        sync.WaitGroup
+	)
+	pools := []*pool{
+		{lane: actionLane, workers: r.workers, capacity: r.workers},
+		// Notices queue behind every pending action in the outbox, so a
+		// claim for them walks past all of a layoff's revocations: the
+		// chat lane claims a backlog at a time, not one notice per walk.
+		{lane: chatLane, workers: r.chatWork, capacity: r.chatWork * chatBacklog},
 	}
-	r.log.Info("runner started", "workers", r.workers)
+	for _, p := range pools {
+		p.work, p.done = make(chan *offboard.Job, p.capacity), make(chan struct{}, p.capacity)
+		p.mu, p.unstarted = &mu, &unstarted
+		for range p.workers {
+			wg.Go(func() { r.worker(ctx, hard, p) })
+		}
+	}
+	actions, chat := pools[0], pools[1]
+	r.log.Info("runner started", "workers", r.workers, "chat_workers", r.chatWork)
 
-	busy := 0
 	timer := time.NewTimer(r.poll)
 	defer timer.Stop()
 	for ctx.Err() == nil {
-	drain:
-		for {
-			select {
-			case <-p.done:
-				busy--
-			default:
-				break drain
+		for _, p := range pools {
+		drain:
+			for {
+				select {
+				case <-p.done:
+					p.busy--
+				default:
+					break drain
+				}
 			}
 		}
-		if free := r.workers - busy; free > 0 {
-			jobs, err := r.claim(ctx, free)
+		// Actions first: a claim is one short transaction, and the
+		// revocations must not queue behind the notices' claim.
+		for _, p := range pools {
+			free := p.capacity - p.busy
+			if free <= 0 || (p.lane == chatLane && p.busy > 0 && free < p.capacity/2) {
+				// The chat lane, with notices in hand, claims again once
+				// half of its backlog is free: fewer walks of the queue.
+				continue
+			}
+			jobs, err := r.claim(ctx, p.lane, free)
 			if err != nil && ctx.Err() == nil {
-				r.log.Error("claiming jobs failed", "err", err)
+				r.log.Error("claiming jobs failed", "lane", p.lane.String(), "err", err)
 			}
 			for _, j := range jobs {
-				busy++
+				p.busy++
 				p.work <- j
 			}
 		}
@@ -312,14 +380,18 @@ func (r *Runner) Run(ctx context.Context, grace time.Duration) error {
 		select {
 		case <-ctx.Done():
 		case <-r.wake:
-		case <-p.done:
-			busy--
+		case <-actions.done:
+			actions.busy--
+		case <-chat.done:
+			chat.busy--
 		case <-timer.C:
 		}
 	}
 
 	// Shutdown: workers take what is left in work and set it aside.
-	close(p.work)
+	for _, p := range pools {
+		close(p.work)
+	}
 	finished := make(chan struct{})
 	go func() { wg.Wait(); close(finished) }()
 	graceTimer := time.NewTimer(max(grace, 0))
@@ -335,27 +407,29 @@ func (r *Runner) Run(ctx context.Context, grace time.Duration) error {
 			r.log.Error("jobs ignored cancellation; returning without them")
 		}
 	}
-	for j := range p.work { // left if every worker was stuck
-		p.addUnstarted(j)
+	for _, p := range pools {
+		for j := range p.work { // left if every worker was stuck
+			p.addUnstarted(j)
+		}
 	}
-	p.mu.Lock()
-	unstarted := p.unstarted
-	p.unstarted = nil
-	p.mu.Unlock()
-	if len(unstarted) > 0 {
-		if err := r.release(ctx, unstarted, time.Time{}); err != nil {
+	mu.Lock()
+	left := unstarted
+	unstarted = nil
+	mu.Unlock()
+	if len(left) > 0 {
+		if err := r.release(ctx, left, time.Time{}); err != nil {
 			r.log.Error("releasing unstarted jobs failed; they run after the next start", "err", err)
 		} else {
-			r.log.Info("released jobs claimed but not started", "jobs", len(unstarted))
+			r.log.Info("released jobs claimed but not started", "jobs", len(left))
 		}
 	}
 	r.log.Info("runner stopped")
 	return nil
 }
 
-// claim leases up to n ready jobs of APIs that are not paused (an idle
-// poll only reads).
-func (r *Runner) claim(ctx context.Context, n int) ([]*offboard.Job, error) {
+// claim leases up to n ready jobs of one lane whose APIs are not paused
+// (an idle poll only reads).
+func (r *Runner) claim(ctx context.Context, l lane, n int) ([]*offboard.Job, error) {
 	now := r.clock.Now()
 	paused := r.Paused()
 	r.mu.Lock()
@@ -370,6 +444,9 @@ func (r *Runner) claim(ctx context.Context, n int) ([]*offboard.Job, error) {
 	newSkip := func() func(*offboard.Job) bool {
 		taken := map[offboard.CaseID]bool{}
 		return func(j *offboard.Job) bool {
+			if laneOf(j) != l {
+				return true
+			}
 			if until, ok := paused[j.API()]; ok && until.After(now) {
 				return true
 			}

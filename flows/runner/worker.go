@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"maps"
 	"runtime/debug"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -255,8 +256,16 @@ func (r *Runner) runNotify(ctx context.Context, j *offboard.Job) {
 		if !reset.After(now) {
 			reset = now.Add(r.backoff(1))
 		}
-		r.pause(j.API(), reset) // this platform's notices only
-		log.Warn("notice rate limited; deferred", "until", reset, "err", err)
+		if scoped := strings.HasPrefix(rl.API, j.API()+"/"); scoped {
+			// One channel or method of the platform is held (Slack's
+			// limits are per channel and per method): this notice waits,
+			// the platform's others go on.
+			r.wakeAt(reset)
+			log.Info("notice deferred by a channel's or method's rate limit", "scope", rl.API, "until", reset)
+		} else {
+			r.pause(j.API(), reset) // this platform's notices only
+			log.Warn("notice rate limited; deferred", "until", reset, "err", err)
+		}
 		// A rate limit is no failure of the notice: no attempt counted.
 		_ = r.settle(ctx, log, func(ctx context.Context) error {
 			return r.jobs.RetryJob(ctx, j.ID, offboard.JobFailure{Error: r.clean(err.Error())}, reset)

@@ -120,12 +120,8 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"ok": false, "error": "invalid_auth"})
 		return
 	}
-	if method == "chat.postMessage" {
-		if wait, ok := s.chatAllowed(s.canonical(c.param("channel")), time.Now()); !ok {
-			w.Header().Set("Retry-After", retryAfter(wait))
-			writeJSON(w, http.StatusTooManyRequests, map[string]any{"ok": false, "error": "ratelimited"})
-			return
-		}
+	if s.limit(w, &c, time.Now()) {
+		return
 	}
 	if method != "apps.connections.open" {
 		w.Header().Set("X-OAuth-Scopes", s.grantedScopes())

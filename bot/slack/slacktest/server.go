@@ -127,7 +127,10 @@ type Server struct {
 	latency         time.Duration     // added to every Web API answer
 	chatBurst       int
 	chatEvery       time.Duration
-	buckets         map[string]*bucket           // channel → chat.postMessage bucket
+	buckets         map[string]*bucket           // "chat:" channel or "method:" name → its bucket
+	tiers           map[string]tierLimit         // method → workspace-wide limit
+	retryAt         map[string]time.Time         // bucket key → the end of the last Retry-After given
+	limited, early  int                          // 429s answered; requests sent before their Retry-After
 	issued          map[string]time.Time         // trigger id → when Slack handed it out
 	envTrigger      map[string]string            // envelope id → its trigger id
 	responses       map[string][]json.RawMessage // envelope id → posts to its response_url
@@ -154,6 +157,8 @@ func New(t testing.TB) *Server {
 		chatBurst:  defaultChatBurst,
 		chatEvery:  defaultChatEvery,
 		buckets:    map[string]*bucket{},
+		tiers:      defaultTiers(),
+		retryAt:    map[string]time.Time{},
 		issued:     map[string]time.Time{},
 		envTrigger: map[string]string{},
 		responses:  map[string][]json.RawMessage{},

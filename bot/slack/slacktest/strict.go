@@ -23,7 +23,7 @@ const (
 	defaultChatEvery = time.Second
 )
 
-// bucket is a token bucket for one channel's posts.
+// bucket is a token bucket: one channel's posts, or one method's calls.
 type bucket struct {
 	tokens float64
 	at     time.Time
@@ -92,7 +92,11 @@ func (s *Server) SetChatLimit(burst int, every time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.chatBurst, s.chatEvery = burst, every
-	s.buckets = map[string]*bucket{}
+	for k := range s.buckets {
+		if strings.HasPrefix(k, "chat:") {
+			delete(s.buckets, k)
+		}
+	}
 }
 
 // IssueTrigger returns a fresh trigger id, as Slack hands out with an
@@ -103,27 +107,6 @@ func (s *Server) IssueTrigger() string {
 	id := fmt.Sprintf("%d.%d.trigger", s.nextSeq(), time.Now().UnixNano())
 	s.issued[id] = time.Now()
 	return id
-}
-
-// chatAllowed takes a token from channel's bucket; when none is left it
-// returns how long until one is. The caller holds s.mu.
-func (s *Server) chatAllowed(channel string, now time.Time) (time.Duration, bool) {
-	if s.chatBurst <= 0 {
-		return 0, true
-	}
-	b := s.buckets[channel]
-	if b == nil {
-		b = &bucket{tokens: float64(s.chatBurst), at: now}
-		s.buckets[channel] = b
-	}
-	b.tokens = min(float64(s.chatBurst), b.tokens+float64(now.Sub(b.at))/float64(s.chatEvery))
-	b.at = now
-	if b.tokens >= 1 {
-		b.tokens--
-		return 0, true
-	}
-	wait := time.Duration((1 - b.tokens) * float64(s.chatEvery))
-	return wait, false
 }
 
 // retryAfter is Slack's Retry-After: whole seconds, at least one.

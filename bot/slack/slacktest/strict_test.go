@@ -2,6 +2,7 @@ package slacktest_test
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -112,6 +113,56 @@ func TestServer_ChatRateLimit(t *testing.T) {
 	}
 	if _, _, err := api.PostMessage("C2", slack.MsgOptionText("x", false)); err != nil {
 		t.Errorf("another channel has its own limit: %v", err)
+	}
+}
+
+// A post to a limited channel before the Retry-After passed is counted
+// early; one after it is not, and another channel was never limited.
+func TestServer_EarlySends(t *testing.T) {
+	s := slacktest.New(t)
+	api := newAPI(s)
+	s.AddChannel("C1", "general", true)
+	s.SetChatLimit(1, 500*time.Millisecond)
+	if _, _, err := api.PostMessage("C1", slack.MsgOptionText("x", false)); err != nil {
+		t.Fatal(err)
+	}
+	var rl *slack.RateLimitedError
+	if _, _, err := api.PostMessage("C1", slack.MsgOptionText("x", false)); !errors.As(err, &rl) || rl.RetryAfter != time.Second {
+		t.Fatalf("second post = %v, want 429 with Retry-After 1 s", err)
+	}
+	if _, _, err := api.PostMessage("C1", slack.MsgOptionText("x", false)); err == nil {
+		t.Fatal("a post before the Retry-After was accepted")
+	}
+	if s.EarlySends() != 1 || s.Limited() != 2 {
+		t.Fatalf("early = %d, limited = %d; want 1 and 2", s.EarlySends(), s.Limited())
+	}
+	time.Sleep(rl.RetryAfter + 50*time.Millisecond)
+	if _, _, err := api.PostMessage("C1", slack.MsgOptionText("x", false)); err != nil {
+		t.Fatalf("a post after the Retry-After: %v", err)
+	}
+	if s.EarlySends() != 1 {
+		t.Errorf("early = %d after waiting, want 1", s.EarlySends())
+	}
+}
+
+// conversations.create is Tier 2: about 20 a minute for the workspace,
+// whatever the channel.
+func TestServer_CreateTier2(t *testing.T) {
+	s := slacktest.New(t)
+	api := newAPI(s)
+	for i := range slacktest.Tier2PerMinute {
+		if _, err := api.CreateConversation(slack.CreateConversationParams{ChannelName: fmt.Sprintf("ofb-%d", i), IsPrivate: true}); err != nil {
+			t.Fatalf("create %d: %v", i, err)
+		}
+	}
+	_, err := api.CreateConversation(slack.CreateConversationParams{ChannelName: "ofb-over", IsPrivate: true})
+	var rl *slack.RateLimitedError
+	if !errors.As(err, &rl) || rl.RetryAfter < time.Second || rl.RetryAfter > 3*time.Second {
+		t.Fatalf("create past the burst = %v, want 429 with Retry-After about 3 s", err)
+	}
+	s.SetMethodLimit("conversations.create", 0, 0)
+	if _, err := api.CreateConversation(slack.CreateConversationParams{ChannelName: "ofb-lifted", IsPrivate: true}); err != nil {
+		t.Errorf("create with the limit lifted: %v", err)
 	}
 }
 

@@ -1,0 +1,158 @@
+package bot
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/offboard-dev/offboard"
+)
+
+// A layoff arrives as a batch: cases opened by one delivery carry the same
+// Case.Batch. A department's channel hears of the batch once, in one
+// summary updated in place as its cases come, instead of one announcement
+// per case (a thousand posts in #it at Slack's one a second is seventeen
+// minutes). The summary counts cases and never names a person, so it
+// keeps confidential cases as quiet as their own announcement does. It is
+// posted before the case's room is created: rooms wait on the platform's
+// channel-creation limit, the departments' first sight of the batch does
+// not.
+
+// BatchAnnouncer is a Conversation that can keep a batch's summary in a
+// department's channel. A platform without it announces every case.
+type BatchAnnouncer interface {
+	// PostSummary posts department d's summary of a batch and returns its
+	// id; "" when d has no channel. Like Announce, a channel that refuses
+	// is the platform's to report, and only a rate limit is returned.
+	PostSummary(ctx context.Context, d offboard.Department, s BatchSummary) (string, error)
+	// UpdateSummary redraws a posted summary in place.
+	UpdateSummary(ctx context.Context, d offboard.Department, id string, s BatchSummary) error
+}
+
+// BatchSummary is what a department's summary of a batch says.
+type BatchSummary struct {
+	Department offboard.Department
+	Label      string    // the department's label
+	Since      time.Time // when the batch's first case reached chat
+	Cases      int       // cases of the batch with tasks for the department
+	// Confidential of them: counted, never named.
+	Confidential int
+}
+
+// summaryEvery bounds how often a summary is redrawn: chat.update is a
+// Tier 3 method (about 50 a minute), and a thousand cases must not mean
+// a thousand redraws. The last change is always drawn.
+const summaryEvery = 2 * time.Second
+
+// batchState is the summaries of one batch, by department.
+type batchState struct {
+	mu    sync.Mutex
+	since time.Time
+	depts map[offboard.Department]*deptSummary
+}
+
+type deptSummary struct {
+	id        string // the posted summary; "" before it is
+	none      bool   // the department has no channel
+	cases     map[offboard.CaseID]bool
+	confid    int
+	drawn     int // cases counted in the summary as last drawn
+	drawnAt   time.Time
+	scheduled bool
+}
+
+// batch returns the state of a batch, made on first use.
+func (r *Rooms) batch(key string) *batchState {
+	st, _ := r.batches.LoadOrStore(key, &batchState{since: r.clock.Now(), depts: map[offboard.Department]*deptSummary{}})
+	return st.(*batchState)
+}
+
+// announceBatch counts the case in its batch's summary in every
+// department channel it has tasks for: the first case of the batch posts
+// the summary, later ones redraw it (at most every summaryEvery, and the
+// last change always). It returns the summary ids by department, for the
+// case's room to record once it exists.
+func (r *Rooms) announceBatch(ctx context.Context, ba BatchAnnouncer, v *offboard.CaseView) (map[offboard.Department]string, error) {
+	st := r.batch(v.Case.Batch)
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	out := map[offboard.Department]string{}
+	for _, d := range v.DepartmentsListed() {
+		if v.TasksIn(d) == 0 {
+			continue
+		}
+		ds := st.depts[d]
+		if ds == nil {
+			ds = &deptSummary{cases: map[offboard.CaseID]bool{}}
+			st.depts[d] = ds
+		}
+		if ds.none {
+			continue
+		}
+		if !ds.cases[v.Case.ID] {
+			ds.cases[v.Case.ID] = true
+			if v.Case.Confidential {
+				ds.confid++
+			}
+		}
+		if ds.id == "" {
+			id, err := ba.PostSummary(ctx, d, st.summary(v.Departments, d, ds))
+			if err != nil {
+				delete(ds.cases, v.Case.ID) // counted again on the retry
+				if v.Case.Confidential {
+					ds.confid--
+				}
+				return nil, err
+			}
+			if id == "" {
+				ds.none = true
+				continue
+			}
+			ds.id, ds.drawn, ds.drawnAt = id, len(ds.cases), r.clock.Now()
+		} else {
+			r.redraw(ctx, ba, st, v.Departments, d, ds)
+		}
+		out[d] = ds.id
+	}
+	return out, nil
+}
+
+func (st *batchState) summary(depts offboard.Departments, d offboard.Department, ds *deptSummary) BatchSummary {
+	return BatchSummary{Department: d, Label: depts.Label(d), Since: st.since, Cases: len(ds.cases), Confidential: ds.confid}
+}
+
+// redraw updates a summary now when the last redraw is old enough, else
+// once summaryEvery after it. st.mu is held.
+func (r *Rooms) redraw(ctx context.Context, ba BatchAnnouncer, st *batchState, depts offboard.Departments, d offboard.Department, ds *deptSummary) {
+	if ds.drawn == len(ds.cases) {
+		return
+	}
+	wait := summaryEvery - r.clock.Now().Sub(ds.drawnAt)
+	if wait <= 0 {
+		r.drawSummary(ctx, ba, st, depts, d, ds)
+		return
+	}
+	if ds.scheduled {
+		return
+	}
+	ds.scheduled = true
+	time.AfterFunc(wait, func() {
+		st.mu.Lock()
+		defer st.mu.Unlock()
+		ds.scheduled = false
+		if ds.drawn != len(ds.cases) {
+			r.drawSummary(context.WithoutCancel(ctx), ba, st, depts, d, ds)
+		}
+	})
+}
+
+// drawSummary redraws a summary; a failure leaves it for the next case
+// or the scheduled redraw. st.mu is held.
+func (r *Rooms) drawSummary(ctx context.Context, ba BatchAnnouncer, st *batchState, depts offboard.Departments, d offboard.Department, ds *deptSummary) {
+	s := st.summary(depts, d, ds)
+	if err := ba.UpdateSummary(ctx, d, ds.id, s); err != nil {
+		ds.drawnAt = r.clock.Now() // try again with a later case, not at once
+		return
+	}
+	ds.drawn, ds.drawnAt = s.Cases, r.clock.Now()
+}

@@ -1,0 +1,120 @@
+package slack
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/offboard-dev/offboard"
+	"github.com/offboard-dev/offboard/bot"
+	"github.com/offboard-dev/offboard/bot/slack/slacktest"
+	"github.com/offboard-dev/offboard/flows/flowstest"
+	"github.com/offboard-dev/offboard/store"
+)
+
+// pacedPlatform is a platform on the wall clock (pacing is Slack's
+// time) against a fake Slack with channels C1 and C2.
+func pacedPlatform(t *testing.T, o Options) (*Platform, *slacktest.Server) {
+	t.Helper()
+	s := slacktest.New(t)
+	s.AddChannel("C1", "it", true)
+	s.AddChannel("C2", "finance", true)
+	db, err := store.Open(filepath.Join(t.TempDir(), "offboard.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	eng := flowstest.New(t, flowstest.Options{Store: db})
+	router, err := bot.New(bot.Options{Engine: eng})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.AppToken, o.BotToken, o.APIURL, o.Router, o.Engine = slacktest.AppToken, slacktest.BotToken, s.APIURL(), router, eng
+	p, err := New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p, s
+}
+
+func text(s string) slack.MsgOption { return slack.MsgOptionText(s, false) }
+
+// A 429 on one channel holds that channel alone, until Slack's
+// Retry-After: a post to another goes at once, and nothing is sent to the
+// limited one before its time.
+func TestPlatform_postMessage_limitHoldsOneChannel(t *testing.T) {
+	p, s := pacedPlatform(t, Options{})
+	s.SetChatLimit(1, 5*time.Second)
+	ctx := context.Background()
+	if _, err := p.postMessage(ctx, "C1", text("one")); err != nil {
+		t.Fatal(err)
+	}
+	_, err := p.postMessage(ctx, "C1", text("two"))
+	rl, ok := errors.AsType[*offboard.RateLimitError](err)
+	if !ok || rl.API != ScopedAPI("channel:C1") || rl.Reset.Sub(time.Now()) < 4*time.Second {
+		t.Fatalf("second post to C1 = %v, want C1 held about 5 s", err)
+	}
+	began := time.Now()
+	if _, err := p.postMessage(ctx, "C2", text("elsewhere")); err != nil {
+		t.Fatalf("a post to C2 while C1 is held: %v", err)
+	}
+	if took := time.Since(began); took > time.Second {
+		t.Errorf("the post to C2 waited %v for C1's limit", took)
+	}
+	calls := len(s.Calls("chat.postMessage"))
+	if _, err := p.postMessage(ctx, "C1", text("three")); !errors.As(err, &rl) {
+		t.Fatalf("a post to C1 inside its Retry-After = %v, want it held", err)
+	}
+	if n := len(s.Calls("chat.postMessage")); n != calls {
+		t.Errorf("%d posts went to Slack inside the Retry-After", n-calls)
+	}
+	if s.EarlySends() != 0 {
+		t.Errorf("the fake counted %d early sends", s.EarlySends())
+	}
+}
+
+// Posts to one channel go at its pace: a burst, then one every
+// PostEvery, without a single 429 from a Slack that enforces the same.
+func TestPlatform_postMessage_paced(t *testing.T) {
+	p, s := pacedPlatform(t, Options{PostEvery: 100 * time.Millisecond, PostBurst: 2})
+	s.SetChatLimit(2, 100*time.Millisecond)
+	ctx := context.Background()
+	began := time.Now()
+	for i := range 8 {
+		if _, err := p.postMessage(ctx, "C1", text("x")); err != nil {
+			t.Fatalf("post %d: %v", i, err)
+		}
+	}
+	if took := time.Since(began); took < 500*time.Millisecond {
+		t.Errorf("8 posts took %v; the pace allows 2 and then one each 100 ms", took)
+	}
+	if s.Limited() != 0 || s.EarlySends() != 0 {
+		t.Errorf("Slack answered %d 429s, %d early sends", s.Limited(), s.EarlySends())
+	}
+}
+
+// A slot further than PaceWait is not waited for: the notice goes back to
+// the outbox until then, holding no worker.
+func TestPlatform_postMessage_deferredPastWait(t *testing.T) {
+	p, s := pacedPlatform(t, Options{PostEvery: time.Second, PostBurst: 1, PaceWait: 100 * time.Millisecond})
+	ctx := context.Background()
+	if _, err := p.postMessage(ctx, "C1", text("x")); err != nil {
+		t.Fatal(err)
+	}
+	began := time.Now()
+	_, err := p.postMessage(ctx, "C1", text("y"))
+	rl, ok := errors.AsType[*offboard.RateLimitError](err)
+	if !ok || rl.Reset.Before(began.Add(800*time.Millisecond)) {
+		t.Fatalf("second post = %v, want it deferred about 1 s", err)
+	}
+	if took := time.Since(began); took > 50*time.Millisecond {
+		t.Errorf("the deferral took %v", took)
+	}
+	if n := len(s.Calls("chat.postMessage")); n != 1 {
+		t.Errorf("%d posts reached Slack, want 1", n)
+	}
+}

@@ -1,0 +1,110 @@
+package runner_test
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/offboard-dev/offboard"
+	"github.com/offboard-dev/offboard/flows/runner"
+)
+
+// stuckChat is a chat platform that never answers until the test ends:
+// Slack throttled for good.
+type stuckChat struct {
+	gate    chan struct{}
+	waiting atomic.Int32
+}
+
+func (s *stuckChat) Notify(ctx context.Context, _ offboard.Notice) error {
+	s.waiting.Add(1)
+	defer s.waiting.Add(-1)
+	select {
+	case <-s.gate:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Notices run in their own lane: with every chat worker stuck on a
+// platform that does not answer, every case's revocations still run to
+// the end. One action worker: in the old single pool a notice claimed
+// while no action was ready held it, and the next exits waited on chat.
+func TestRunner_Run_chatNeverDelaysRevocation(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	l := newLedger(e.clock)
+	chat := &stuckChat{gate: make(chan struct{})}
+	t.Cleanup(func() { close(chat.gate) })
+	r, stop := e.start(runner.Options{Actions: l.registry(t), Notifier: chat, Workers: 1, ChatWorkers: 1})
+	t.Cleanup(func() { stop() })
+
+	// The first exit's revocations leave the action worker idle, so its
+	// notices are claimed and hang; the rest of the batch arrives then.
+	first := e.open("a@example.com", offboard.Involuntary, "").Case.ID
+	r.Wake()
+	e.waitTasks(first, offboard.TaskDone, revocationKeys...)
+	waitFor(t, "a notice stuck in chat", func() bool { return chat.waiting.Load() > 0 }, nil)
+	ids := []offboard.CaseID{first}
+	for _, email := range []string{"b@example.com", "c@example.com", "d@example.com"} {
+		ids = append(ids, e.open(email, offboard.Involuntary, "").Case.ID)
+		r.Wake()
+	}
+	for _, id := range ids {
+		e.waitTasks(id, offboard.TaskDone, revocationKeys...)
+		if e.caseOf(id).RevokedAt == nil {
+			t.Errorf("%s: the clock did not stop", id)
+		}
+	}
+	if chat.waiting.Load() != 1 {
+		t.Errorf("%d notices in flight, want the one chat worker's", chat.waiting.Load())
+	}
+}
+
+// heldChannel refuses the notices of one case as a chat platform does
+// when that case's channel is held by its own rate limit.
+type heldChannel struct {
+	held      offboard.CaseID
+	until     time.Time
+	mu        sync.Mutex
+	delivered map[offboard.CaseID]int
+}
+
+func (h *heldChannel) Notify(_ context.Context, n offboard.Notice) error {
+	if n.CaseID == h.held {
+		return &offboard.RateLimitError{API: "chat/channel:C1", Reset: h.until}
+	}
+	h.mu.Lock()
+	h.delivered[n.CaseID]++
+	h.mu.Unlock()
+	return nil
+}
+
+// A rate limit that names one part of a platform (a channel) defers that
+// notice alone: the platform is not paused and other cases' notices go.
+func TestRunner_Run_scopedRateLimitDefersOneNotice(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	l := newLedger(e.clock)
+	a := e.open("a@example.com", offboard.Voluntary, "2026-03-20").Case.ID
+	b := e.open("b@example.com", offboard.Voluntary, "2026-03-20").Case.ID
+	chat := &heldChannel{held: a, until: e.clock.Now().Add(time.Hour), delivered: map[offboard.CaseID]int{}}
+	r, _ := e.start(runner.Options{Actions: l.registry(t), Notifier: chat, Workers: 1, ChatWorkers: 1})
+	r.Wake()
+	e.waitIdle(b)
+	chat.mu.Lock()
+	got := chat.delivered[b]
+	chat.mu.Unlock()
+	if got == 0 {
+		t.Error("no notice of the other case was delivered")
+	}
+	if p := r.Paused(); len(p) != 0 {
+		t.Errorf("paused %v; one channel's limit paused the platform", p)
+	}
+	for _, j := range e.jobs(a) {
+		if j.Kind == offboard.JobNotify && j.NotBefore.Before(chat.until) {
+			t.Errorf("%s runs again at %s, before the channel's reset %s", j.ID, j.NotBefore, chat.until)
+		}
+	}
+}
