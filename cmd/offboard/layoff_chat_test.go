@@ -43,7 +43,7 @@ type chatLayoff struct {
 	// visible: rooms come at Tier 2's pace, so fewer than the exits means
 	// neither waited for the rooms.
 	roomsAtRevoked, roomsAtVisible int
-	batch      string                // the batch the cases are sent as; "" one by one
+	batch                          string // the batch the cases are sent as; "" one by one
 }
 
 // chatLayoffFigures are what a chat layoff measured.
