@@ -64,7 +64,7 @@ func (t *tx) seq(key string) (uint64, error) {
 }
 
 // join builds "<a>\x00<b>"; prefixOf builds the scan prefix "<a>\x00".
-func join(a, b string) string { return a + "\x00" + b }
+func join(a, b string) string  { return a + "\x00" + b }
 func prefixOf(a string) string { return a + "\x00" }
 
 // u64 encodes n big-endian, so byte order is numeric order.

@@ -74,12 +74,12 @@ type Options struct {
 // Store is offboard.Store over etcd. It is safe for concurrent use, and
 // any number of Stores (in any number of processes) may share a prefix.
 type Store struct {
-	cli         *clientv3.Client
-	prefix      string
-	maxTxnOps int
-	maxRetries  int
-	logger      *slog.Logger
-	conflicts   atomic.Uint64
+	cli        *clientv3.Client
+	prefix     string
+	maxTxnOps  int
+	maxRetries int
+	logger     *slog.Logger
+	conflicts  atomic.Uint64
 }
 
 var _ offboard.Store = (*Store)(nil)
