@@ -51,7 +51,7 @@ func tryStartEtcd(t *testing.T) (*embed.Etcd, error) {
 	cfg := embed.NewConfig()
 	cfg.Name = "test"
 	cfg.Dir = t.TempDir()
-	cfg.LogLevel = "error"
+	cfg.LogLevel = "panic" // its shutdown logs errors about closed listeners
 	cfg.MaxTxnOps = testMaxTxnOps
 	client, peer := freePort(t), freePort(t)
 	cu, _ := url.Parse("http://" + client)
