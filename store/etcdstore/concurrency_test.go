@@ -372,3 +372,45 @@ func TestNew_refusesNewerSchema(t *testing.T) {
 		t.Errorf("New on an empty prefix: %v", err)
 	}
 }
+
+// TestStore_View_oneRevision: a View sees one moment, even when another
+// replica commits between two of its reads.
+func TestStore_View_oneRevision(t *testing.T) {
+	a, b, _ := replicas(t, "view/")
+	ctx := context.Background()
+	id := offboard.FormatCaseID(1)
+	if err := a.Update(ctx, func(tx offboard.Tx) error { return tx.PutCase(storetest.NewCase(id, "dana@example.com")) }); err != nil {
+		t.Fatal(err)
+	}
+	err := a.View(ctx, func(tx offboard.Tx) error {
+		if _, err := tx.Case(id); err != nil {
+			return err
+		}
+		err := b.Update(ctx, func(tx offboard.Tx) error {
+			c, err := tx.Case(id)
+			if err != nil {
+				return err
+			}
+			c.Status = offboard.CaseCancelled
+			return tx.PutCase(c)
+		})
+		if err != nil {
+			return err
+		}
+		open, err := tx.CaseIDsByStatus(offboard.CaseOpen)
+		if err != nil {
+			return err
+		}
+		c, err := tx.Case(id)
+		if err != nil {
+			return err
+		}
+		if len(open) != 1 || c.Status != offboard.CaseOpen {
+			t.Errorf("the View saw open cases %v and status %s after another replica's commit; want its first moment", open, c.Status)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -50,8 +50,10 @@
 // # Not yet (issue 21, items 2–5)
 //
 // serve does not use this package yet; leader election, job leases held
-// by etcd leases (ClaimJobs marks jobs leased as bbolt does: a replica
-// that dies holding some leaves them leased until RecoverLeases), the
+// by etcd leases (ClaimJobs marks jobs leased as bbolt does, and a
+// replica that dies holding some leaves them leased: nothing requeues
+// them yet, since the bbolt store's RecoverLeases at start would take
+// the live replicas' jobs too), the
 // migrate command and the delivery markers, backups and compaction of
 // the bbolt store have no etcd counterpart here.
 package etcdstore

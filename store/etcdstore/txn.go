@@ -200,6 +200,10 @@ func (t *tx) commit() (bool, error) {
 		ops = append(ops, clientv3.OpPut(t.s.prefix+k, string(*w)))
 	}
 	for k := range t.purge {
+		// Purging is housekeeping: it never pushes a commit over the limit.
+		if len(ops)+2 > t.s.maxTxnOps {
+			break
+		}
 		if _, written := t.writes[k]; !written {
 			ops = append(ops, clientv3.OpDelete(t.s.prefix+k))
 			deletes = true
