@@ -80,6 +80,7 @@ func TestImportRules(t *testing.T) {
 	// it, in code and in tests. cmd/offboard wires them all.
 	owners := map[string]string{
 		"go.etcd.io/bbolt":                        "store",
+		"go.etcd.io/etcd":                         "store/etcdstore",
 		"github.com/robfig/cron/v3":               "flows/runner",
 		"github.com/slack-go/slack":               "bot/slack",
 		"github.com/infracloudio/msbotbuilder-go": "bot/teams",

@@ -1,0 +1,62 @@
+// Package etcdstore is offboard's second store backend: offboard.Store,
+// offboard.Tx, the audit chain and the job queue over etcd, so that
+// several replicas can share one store (issue 21, first step).
+//
+// # Guarantees
+//
+// One Update is one etcd transaction. fn runs against a snapshot: every
+// read is served at one revision R and remembered. The commit is a Txn
+// whose compares say "nothing I read changed since R" — the ModRevision
+// of each key read is what it was, and no key in a range read has a
+// ModRevision after R — and whose success branch holds every write. A
+// failed compare means another writer won; fn runs again on a fresh
+// snapshot (offboard.Store allows fn to run more than once). So two
+// replicas never both commit on the same state: the audit chain, whose
+// head key every append reads, never forks, and two commands opening a
+// case under one dedupe key open one case.
+//
+// A key deleted from a range that another transaction read would not
+// fail that transaction's range compare (a missing key has nothing to
+// compare), so keys that live in scanned ranges are never deleted by a
+// command: they are overwritten with an empty value, a tombstone that
+// reads as absent and that does move the range's ModRevision. Later
+// commits purge a few tombstones they saw unchanged (purge.go).
+//
+// # Layout
+//
+// Every key starts with Options.Prefix ("offboard/" by default), then a
+// kind, as the bbolt store's buckets: values are JSON, index entries
+// hold "1", numbers in keys are big-endian so byte order is numeric.
+//
+//	meta/schema_version          "1"
+//	meta/seq/{cases,approvals,jobs}  decimal counters
+//	meta/audit_head              {"seq":n,"hash":"…"}
+//	cases/<id>                   offboard.Case
+//	idx/email/<email>\x00<id>    index
+//	idx/status/<status>\x00<id>  index
+//	tasks/<id>\x00<key>          task record (with its secrets)
+//	idx/due/<u64 runat><id>\x00<key>  index
+//	idx/wake/<u64 wake><id>      index: when Tick must next look at a case
+//	wake_by_case/<id>            <u64 wake>, where the case sits in idx/wake
+//	meta/wake_policy             the engine's fingerprint of the wake rules
+//	approvals/<approval id>      offboard.Approval
+//	approvals_case/<id>\x00<aid> index
+//	audit/<u64 seq>              offboard.AuditEvent, canonical bytes
+//	audit_case/<id>\x00<u64 seq> index
+//	jobs/<job id>                offboard.Job
+//	jobq/<rank><u64 notbefore><u64 seq><job id>  index of unleased jobs
+//	jobs_case/<id>\x00<job id>   index
+//	dead/<job id>                dead-lettered offboard.Job
+//	dedupe/<key>                 {"case_id":…,"at":…}
+//	personal/<id>                the case's token key and plaintext
+//
+// # Not yet (issue 21, items 2–5)
+//
+// serve does not use this package yet; leader election, job leases held
+// by etcd leases (ClaimJobs marks jobs leased as bbolt does, and a
+// replica that dies holding some leaves them leased: nothing requeues
+// them yet, since the bbolt store's RecoverLeases at start would take
+// the live replicas' jobs too), the
+// migrate command and the delivery markers, backups and compaction of
+// the bbolt store have no etcd counterpart here.
+package etcdstore
