@@ -55,6 +55,12 @@ func (t *tx) ErasePersonal(id offboard.CaseID, at time.Time) (offboard.Erasure, 
 	gone := offboard.ErasedText(at)
 	c.Employee.Name, c.Employee.Email, c.Employee.HRISID = gone, "", ""
 	c.Employee.Title, c.Employee.Location = "", ""
+	// Notes are free text about the leaver ("Jane keeps her badge"): a
+	// first name or a detail in them is not found by the strings, so
+	// they go whole.
+	if c.Notes != "" {
+		c.Notes = offboard.ErasedMark
+	}
 	c.ErasedAt = &at
 	raw, err := json.Marshal(c)
 	if err != nil {

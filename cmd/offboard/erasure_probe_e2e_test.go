@@ -1,0 +1,79 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/offboard-dev/offboard"
+	"github.com/offboard-dev/offboard/connectors/okta/oktatest"
+	"github.com/offboard-dev/offboard/internal/testclock"
+)
+
+// TestServe_ErasureAfterRevocation: a case whose Okta revocations ran
+// (so vendor read-backs, evidence and jobs name the leaver) is erased;
+// nothing of the leaver's name, email, HR id, title or location is left
+// in the store file, and the chain still verifies.
+func TestServe_ErasureAfterRevocation(t *testing.T) {
+	fake := oktatest.New(t)
+	fake.AddUser(oktatest.User{Login: "jane.doe@example.com", Email: "jane.doe@example.com", FirstName: "Janelle", LastName: "Doemeyer",
+		Factors: []oktatest.Factor{{FactorType: "push"}}, Grants: []string{"oag1"}, Sessions: 2, OAuthTokens: 1,
+		Apps: []oktatest.App{{ID: "0oa1", Label: "Slack", AppName: "slack"}}})
+	dir := t.TempDir()
+	cfgPath := writeConfig(t, dir, fmt.Sprintf(`okta:
+  org_url: %q
+  api_token: %q
+  insecure_http_for_tests: true
+retention:
+  personal_data: 30d
+`, fake.URL(), oktatest.Token))
+	clock := testclock.New(time.Now().UTC().Truncate(time.Second))
+	app := startApp(t, cfgPath, wireOptions{clock: clock})
+
+	r := call(t, "POST", app.url+"/api/v1/cases", hrToken,
+		`{"employee":{"email":"Jane.Doe@example.com","name":"Janelle Doemeyer","hris_id":"EMP-77341","title":"Principal Zymurgist","location":"Quahogville","manager_email":"mona.manager@example.com"},"kind":"involuntary","confirm_unknown":true,"notes":"Janelle asked to keep her Zymurgist badge"}`)
+	if r.status != http.StatusCreated {
+		t.Fatalf("create = %d %s", r.status, r.body)
+	}
+	id := r.view(t).Case.ID
+	eventually(t, "revocations done", func() bool {
+		v := readCase(t, app, id)
+		return v.Case.RevokedAt != nil && taskByKey(v, "okta_suspend").Status == offboard.TaskDone
+	})
+	if r := call(t, "POST", app.url+"/api/v1/cases/"+string(id)+"/cancel", hrToken, `{"reason":"Janelle Doemeyer handled by hand"}`); r.status != http.StatusOK {
+		t.Fatalf("cancel = %d %s", r.status, r.body)
+	}
+	clock.Advance(31 * 24 * time.Hour)
+	app.app.eraseDue(context.Background(), 30*24*time.Hour, app.app.log)
+	if v := readCase(t, app, id); v.Case.ErasedAt == nil {
+		t.Fatalf("not erased: %+v", v.Case.Employee)
+	}
+	app.stop()
+
+	raw, err := os.ReadFile(filepath.Join(dir, "offboard.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	low := bytes.ToLower(raw)
+	for _, s := range []string{"jane.doe", "janelle", "doemeyer", "emp-77341", "zymurgist", "quahogville"} {
+		for from := 0; ; {
+			i := bytes.Index(low[from:], []byte(s))
+			if i < 0 {
+				break
+			}
+			i += from
+			lo, hi := max(0, i-120), min(len(raw), i+80)
+			t.Errorf("the store file still holds %q: …%s…", s, strings.ToValidUTF8(string(raw[lo:hi]), "?"))
+			from = i + len(s)
+		}
+	}
+	if code, out, errOut := runCLI("audit", "verify", "--config", cfgPath); code != 0 {
+		t.Fatalf("verify: %d %s %s", code, out, errOut)
+	}
+}
