@@ -61,6 +61,9 @@ func (t *tx) ErasePersonal(id offboard.CaseID, at time.Time) (offboard.Erasure, 
 	if c.Notes != "" {
 		c.Notes = offboard.ErasedMark
 	}
+	// The source's reference is the HR system's employee id for a notice
+	// from HR; the source itself stays.
+	c.SourceRef = ""
 	c.ErasedAt = &at
 	raw, err := json.Marshal(c)
 	if err != nil {

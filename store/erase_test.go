@@ -33,6 +33,7 @@ func keyedCase(t *testing.T, db *store.DB, n uint64, email string) offboard.Case
 	})
 	closed := t0
 	c.ClosedAt, c.Notes = &closed, c.Employee.Name+" said bye from "+email
+	c.Source, c.SourceRef = "bamboohr", fmt.Sprintf("EMP-9%d31", n)
 	update(t, db, func(tx offboard.Tx) error {
 		if err := tx.PutCase(c); err != nil {
 			return err
@@ -137,6 +138,9 @@ func TestTx_ErasePersonal(t *testing.T) {
 		if c.ErasedAt == nil || c.Employee.Name != "erased on 2032-02-29" || c.Employee.Email != "" || c.Notes != offboard.ErasedMark {
 			t.Errorf("erased case = %+v notes %q", c.Employee, c.Notes)
 		}
+		if c.SourceRef != "" || c.Source != "bamboohr" {
+			t.Errorf("erased case's source = %q ref %q, want the source kept and the HR id gone", c.Source, c.SourceRef)
+		}
 		tk, err := tx.Task(id, "lock")
 		if err != nil {
 			return err
@@ -171,7 +175,7 @@ func TestTx_ErasePersonal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, s := range []string{"jane", "482913"} {
+	for _, s := range []string{"jane", "482913", "emp-9131"} {
 		if i := bytes.Index(bytes.ToLower(raw), []byte(s)); i >= 0 {
 			t.Errorf("the compacted file still holds %q: %q", s, raw[max(i-200, 0):min(i+100, len(raw))])
 		}
