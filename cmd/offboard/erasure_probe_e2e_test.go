@@ -77,3 +77,61 @@ retention:
 		t.Fatalf("verify: %d %s %s", code, out, errOut)
 	}
 }
+
+// TestRestore_BackupBeforeErasure: restoring a backup taken before an
+// erasure brings the leaver's data back; restore says so and names the
+// cases, the chain verifies, and erase --due takes the data out again.
+func TestRestore_BackupBeforeErasure(t *testing.T) {
+	dir := t.TempDir()
+	cfgPath := writeConfig(t, dir, "retention:\n  personal_data: 30d\n")
+	// The case closes 40 days ago, so it is due at the real time the CLI reads.
+	clock := testclock.New(time.Now().UTC().Add(-40 * 24 * time.Hour).Truncate(time.Second))
+	app := startApp(t, cfgPath, wireOptions{clock: clock})
+	lastDay := clock.Now().AddDate(0, 0, 14).Format("2006-01-02")
+	r := call(t, "POST", app.url+"/api/v1/cases", hrToken,
+		`{"employee":{"email":"jane.doe@example.com","name":"Jane Doe","manager_email":"mona.manager@example.com"},"kind":"voluntary","last_day":"`+lastDay+`"}`)
+	if r.status != http.StatusCreated {
+		t.Fatalf("create = %d %s", r.status, r.body)
+	}
+	id := r.view(t).Case.ID
+	if r := call(t, "POST", app.url+"/api/v1/cases/"+string(id)+"/cancel", hrToken, `{"reason":"mistake"}`); r.status != http.StatusOK {
+		t.Fatalf("cancel = %d %s", r.status, r.body)
+	}
+	app.stop()
+	dbPath := filepath.Join(dir, "offboard.db")
+	backup := filepath.Join(t.TempDir(), "offboard-before-erasure.db")
+	writeFile(t, backup, readFile(t, dbPath))
+
+	clock.Advance(31 * 24 * time.Hour)
+	app = startApp(t, cfgPath, wireOptions{clock: clock})
+	app.app.eraseDue(context.Background(), 30*24*time.Hour, app.app.log)
+	if v := readCase(t, app, id); v.Case.ErasedAt == nil {
+		t.Fatalf("not erased: %+v", v.Case.Employee)
+	}
+	app.stop()
+
+	code, out, errOut := runCLI("restore", "--config", cfgPath, "--from", backup)
+	if code != 0 {
+		t.Fatalf("restore: %d %s %s", code, out, errOut)
+	}
+	if !strings.Contains(out, "holding the leaver's personal data again") || !strings.Contains(out, "1 case, first "+string(id)) {
+		t.Errorf("restore does not say the erased case's data is back:\n%s", out)
+	}
+	if code, out, errOut := runCLI("audit", "verify", "--config", cfgPath); code != 0 {
+		t.Fatalf("verify after restore: %d %s %s", code, out, errOut)
+	}
+	if code, out, errOut := runCLI("erase", "--config", cfgPath, "--due", "--reason", "erased again after a restore"); code != 0 || !strings.Contains(out, "personal data erased") {
+		t.Fatalf("erase --due: %d %s %s", code, out, errOut)
+	}
+	if raw := readFile(t, dbPath); strings.Contains(strings.ToLower(raw), "jane") {
+		t.Error("the store file holds Jane after erase --due")
+	}
+	if code, out, errOut := runCLI("audit", "verify", "--config", cfgPath); code != 0 {
+		t.Fatalf("verify after the second erasure: %d %s %s", code, out, errOut)
+	}
+	// Nothing due any more: restore's note is not printed again for it.
+	code, out, _ = runCLI("erase", "--config", cfgPath, "--dry-run")
+	if code != 0 || !strings.Contains(out, "due for erasure (closed more than 30d ago): 0") {
+		t.Errorf("dry run after erase --due: %d %s", code, out)
+	}
+}
