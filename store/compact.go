@@ -91,7 +91,7 @@ func (db *DB) Compact(ctx context.Context) (CompactReport, error) {
 			db.swap.RLock()
 		}
 		held := time.Now()
-		commits := db.commits.Load()
+		commits, erasures := db.commits.Load(), db.erasures.Load()
 		dst, err := db.compactCopy()
 		rep.Copies++
 		if exclusive {
@@ -113,6 +113,9 @@ func (db *DB) Compact(ctx context.Context) (CompactReport, error) {
 			continue
 		}
 		err = db.swapIn(dst)
+		if err == nil {
+			db.compactedErasures.Store(erasures)
+		}
 		rep.Held = time.Since(held)
 		if !exclusive {
 			db.swap.Unlock()

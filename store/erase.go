@@ -45,6 +45,11 @@ func (t *tx) ErasePersonal(id offboard.CaseID, at time.Time) (offboard.Erasure, 
 		return out, offboard.Errorf(offboard.ECONFLICT, "%s was erased on %s already", id, rec.ErasedAt.UTC().Format("2006-01-02"))
 	}
 	at = at.UTC()
+	if t.db != nil {
+		// Counted before the commit, under the shared swap lock: a Compact
+		// whose copy missed this erasure sees the commit count move too.
+		t.db.erasures.Add(1)
+	}
 	strs := erasableStrings(c.Employee, rec)
 	out.Tokens = len(rec.Values)
 	if err := t.putPersonal(id, &personalRecord{ErasedAt: &at}); err != nil {

@@ -289,3 +289,46 @@ func TestDB_Compact(t *testing.T) {
 		t.Errorf("the temporary file is left: %v", err)
 	}
 }
+
+// TestDB_Backup_afterErasure: a backup is a copy of the file's pages, free
+// ones included; one taken after an erasure that no compaction followed
+// yet (serve's backup between its erasure and its compaction) holds
+// nothing of the erased leaver, and the backup still checks.
+func TestDB_Backup_afterErasure(t *testing.T) {
+	db := openDB(t)
+	ctx := context.Background()
+	id := keyedCase(t, db, 1, "jane.doe@example.com")
+	keyedCase(t, db, 2, "bob.roe@example.com")
+	update(t, db, func(tx offboard.Tx) error {
+		_, err := tx.ErasePersonal(id, t0.Add(2190*24*time.Hour))
+		return err
+	})
+	dir := t.TempDir()
+	name, _, err := db.WriteBackup(ctx, dir, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"jane", "482913"} {
+		if i := bytes.Index(bytes.ToLower(raw), []byte(s)); i >= 0 {
+			t.Errorf("the backup holds %q of the erased case: %q", s, raw[max(i-100, 0):min(i+60, len(raw))])
+		}
+	}
+	if !bytes.Contains(raw, []byte("bob.roe@example.com")) {
+		t.Error("the backup lost Bob")
+	}
+	if _, err := store.CheckBackup(ctx, name); err != nil {
+		t.Fatalf("check of the backup: %v", err)
+	}
+	// Nothing erased since: the next backup copies at once.
+	before, _ := os.Stat(db.Path())
+	if _, _, err := db.WriteBackup(ctx, dir, t0.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if after, _ := os.Stat(db.Path()); !os.SameFile(before, after) {
+		t.Error("a backup with no erasure since the last compaction compacted the store again")
+	}
+}
