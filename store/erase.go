@@ -69,6 +69,11 @@ func (t *tx) ErasePersonal(id offboard.CaseID, at time.Time) (offboard.Erasure, 
 	// The source's reference is the HR system's employee id for a notice
 	// from HR; the source itself stays.
 	c.SourceRef = ""
+	// A room's name may be made from the leaver's ("offboard-jane-doe-…");
+	// its id stays.
+	for i := range c.Rooms {
+		c.Rooms[i].Name = ""
+	}
 	c.ErasedAt = &at
 	raw, err := json.Marshal(c)
 	if err != nil {
