@@ -5,7 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -330,5 +332,64 @@ func TestDB_Backup_afterErasure(t *testing.T) {
 	}
 	if after, _ := os.Stat(db.Path()); !os.SameFile(before, after) {
 		t.Error("a backup with no erasure since the last compaction compacted the store again")
+	}
+}
+
+// TestTx_AppendAudit_accountNames: an Entra user principal name or an
+// Okta login that is not the work email, in a vendor's evidence, is
+// tokenised in that event and every later one, read back as written,
+// and erased with the name and email.
+func TestTx_AppendAudit_accountNames(t *testing.T) {
+	db := openDB(t)
+	ctx := context.Background()
+	id := keyedCase(t, db, 1, "jane.doe@example.com")
+	update(t, db, func(tx offboard.Tx) error {
+		for _, ev := range []*offboard.AuditEvent{
+			{Time: t0, Actor: offboard.System("runner"), Action: "task.done", CaseID: id, Target: "entra_suspend", Outcome: offboard.OutcomeOK,
+				Detail: "suspended", Evidence: map[string]string{"user_principal_name": "JDoe7@corp.onmicrosoft.example", "login": "jdoe7x", "user_id": "9f1c"}},
+			{Time: t0, Actor: offboard.System("runner"), Action: "task.failed", CaseID: id, Target: "okta_deactivate", Outcome: offboard.OutcomeFailed,
+				Detail: "Okta: no user jdoe7x; Graph: jdoe7@corp.onmicrosoft.example not found"},
+		} {
+			if err := tx.AppendAudit(ev); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	var chained, revealed strings.Builder
+	if err := db.AuditEventsChained(ctx, offboard.AuditFilter{CaseID: id}, func(e *offboard.AuditEvent) error {
+		chained.WriteString(e.Detail + " " + strings.Join(slices.Sorted(maps.Values(e.Evidence)), " ") + "\n")
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if s := strings.ToLower(chained.String()); strings.Contains(s, "jdoe7") || !strings.Contains(s, "9f1c") {
+		t.Fatalf("the chain holds the account names, or lost the user id:\n%s", chained.String())
+	}
+	if err := db.AuditEvents(ctx, offboard.AuditFilter{CaseID: id}, func(e *offboard.AuditEvent) error {
+		revealed.WriteString(e.Detail + " " + e.Evidence["user_principal_name"] + "\n")
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if s := revealed.String(); !strings.Contains(s, "JDoe7@corp.onmicrosoft.example") || !strings.Contains(s, "no user jdoe7x") {
+		t.Fatalf("read back:\n%s", s)
+	}
+	update(t, db, func(tx offboard.Tx) error {
+		_, err := tx.ErasePersonal(id, t0.Add(2190*24*time.Hour))
+		return err
+	})
+	if _, err := db.Compact(ctx); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(db.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if i := bytes.Index(bytes.ToLower(raw), []byte("jdoe7")); i >= 0 {
+		t.Errorf("the erased store still holds an account name: %q", raw[max(i-100, 0):min(i+60, len(raw))])
+	}
+	if v, err := db.VerifyAudit(ctx); err != nil || !v.OK {
+		t.Fatalf("verify = %+v, %v", v, err)
 	}
 }
