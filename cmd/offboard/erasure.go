@@ -151,6 +151,12 @@ func (a *app) eraseDue(ctx context.Context, retention time.Duration, log *slog.L
 	if err != nil {
 		log.Error("erasure of personal data failed for some cases", "erased", len(erased), "due", len(due), "err", err)
 	}
+	if a.console != nil {
+		// The console's rooms remember what they heard since start.
+		for _, id := range erased {
+			a.console.Forget(id)
+		}
+	}
 	log.Info("personal data erased", "cases", len(erased))
 }
 

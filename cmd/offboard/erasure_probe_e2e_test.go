@@ -21,6 +21,7 @@ import (
 // nothing of the leaver's name, email, HR id, title or location is left
 // in the store file, and the chain still verifies.
 func TestServe_ErasureAfterRevocation(t *testing.T) {
+	const consoleToken = "console-token-0123456789"
 	fake := oktatest.New(t)
 	fake.AddUser(oktatest.User{Login: "jane.doe@example.com", Email: "jane.doe@example.com", FirstName: "Janelle", LastName: "Doemeyer",
 		Factors: []oktatest.Factor{{FactorType: "push"}}, Grants: []string{"oag1"}, Sessions: 2, OAuthTokens: 1,
@@ -32,7 +33,10 @@ func TestServe_ErasureAfterRevocation(t *testing.T) {
   insecure_http_for_tests: true
 retention:
   personal_data: 30d
-`, fake.URL(), oktatest.Token))
+console:
+  enabled: true
+  token: %q
+`, fake.URL(), oktatest.Token, consoleToken))
 	clock := testclock.New(time.Now().UTC().Truncate(time.Second))
 	app := startApp(t, cfgPath, wireOptions{clock: clock})
 
@@ -53,6 +57,46 @@ retention:
 	app.app.eraseDue(context.Background(), 30*24*time.Hour, app.app.log)
 	if v := readCase(t, app, id); v.Case.ErasedAt == nil {
 		t.Fatalf("not erased: %+v", v.Case.Employee)
+	}
+	// Every reader: the dashboard's pages and downloads, the console, the API.
+	day := clock.Now().AddDate(0, 0, -31)
+	period := "from=" + day.AddDate(0, 0, -1).Format("2006-01-02") + "&to=" + day.AddDate(0, 0, 1).Format("2006-01-02")
+	readers := map[string]string{}
+	for _, path := range []string{"/", "/cases/" + string(id), "/?q=Janelle", "/audit", "/audit.csv", "/audit.json",
+		"/evidence?" + period, "/console", "/console/rooms/" + string(id)} {
+		code, body := getPage(t, app.url+path, consoleToken)
+		if code != http.StatusOK {
+			t.Errorf("GET %s = %d", path, code)
+		}
+		readers[path] = body
+	}
+	for _, path := range []string{"/api/v1/cases/" + string(id), "/api/v1/cases?email=jane.doe@example.com"} {
+		readers[path] = string(call(t, "GET", app.url+path, hrToken, "").body)
+	}
+	code, zipBody := getPage(t, app.url+"/evidence.zip?"+period, consoleToken)
+	if code != http.StatusOK {
+		t.Fatalf("GET /evidence.zip = %d", code)
+	}
+	zipPath := filepath.Join(dir, "dashboard-pack.zip")
+	writeFile(t, zipPath, zipBody)
+	for name, body := range unzip(t, zipPath) {
+		readers["pack:"+name] = body
+	}
+	if !strings.Contains(readers["/cases/"+string(id)], "erased on") || !strings.Contains(readers["pack:cases/"+string(id)+".html"], "erased on") {
+		t.Error("the case page or the pack does not say erased on")
+	}
+	// The console's start page shows "/offboard jane.doe@example.com
+	// involuntary" as an example; its rooms must not.
+	readers["/console"] = strings.ReplaceAll(readers["/console"], "/offboard jane.doe@example.com", "")
+	// The search form shows what was searched for; the results must not.
+	readers["/?q=Janelle"] = strings.ReplaceAll(readers["/?q=Janelle"], `value="Janelle"`, "")
+	for where, body := range readers {
+		low := strings.ToLower(body)
+		for _, s := range []string{"jane.doe", "janelle", "doemeyer", "emp-77341", "zymurgist", "quahogville"} {
+			if i := strings.Index(low, s); i >= 0 {
+				t.Errorf("%s shows %q after erasure: …%s…", where, s, body[max(0, i-100):min(len(body), i+60)])
+			}
+		}
 	}
 	app.stop()
 
