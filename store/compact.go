@@ -91,7 +91,7 @@ func (db *DB) Compact(ctx context.Context) (CompactReport, error) {
 			db.swap.RLock()
 		}
 		held := time.Now()
-		commits, erasures := db.commits.Load(), db.erasures.Load()
+		commits := db.commits.Load()
 		dst, err := db.compactCopy()
 		rep.Copies++
 		if exclusive {
@@ -113,9 +113,6 @@ func (db *DB) Compact(ctx context.Context) (CompactReport, error) {
 			continue
 		}
 		err = db.swapIn(dst)
-		if err == nil {
-			db.compactedErasures.Store(erasures)
-		}
 		rep.Held = time.Since(held)
 		if !exclusive {
 			db.swap.Unlock()
@@ -220,6 +217,9 @@ func copyLive(dst, src *bolt.DB) error {
 					to = to.Bucket(name)
 				}
 				to.FillPercent = 1.0
+				if len(path) == 1 && bytes.Equal(path[0], bucketMeta) && bytes.Equal(k, metaErasedUncompacted) {
+					return nil // the copy holds no erased bytes
+				}
 				if v != nil {
 					size += len(k) + len(v)
 					return to.Put(bytes.Clone(k), bytes.Clone(v))

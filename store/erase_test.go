@@ -393,3 +393,48 @@ func TestTx_AppendAudit_accountNames(t *testing.T) {
 		t.Fatalf("verify = %+v, %v", v, err)
 	}
 }
+
+// TestDB_NeedsCompaction: an erasure marks the file until a compaction,
+// across a restart (a crash between the erasure and its compaction), so
+// a backup then compacts first and holds nothing of the leaver.
+func TestDB_NeedsCompaction(t *testing.T) {
+	db := openDB(t)
+	ctx := context.Background()
+	id := keyedCase(t, db, 1, "jane.doe@example.com")
+	if need, err := db.NeedsCompaction(ctx); err != nil || need {
+		t.Fatalf("before any erasure: %v, %v", need, err)
+	}
+	update(t, db, func(tx offboard.Tx) error {
+		_, err := tx.ErasePersonal(id, t0.Add(2190*24*time.Hour))
+		return err
+	})
+	path := db.Path()
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.Open(path, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if need, err := db.NeedsCompaction(ctx); err != nil || !need {
+		t.Fatalf("after an erasure and a restart: %v, %v", need, err)
+	}
+	name, _, err := db.WriteBackup(ctx, t.TempDir(), t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if i := bytes.Index(bytes.ToLower(raw), []byte("482913")); i >= 0 {
+		t.Errorf("the backup holds the erased case's secret: %q", raw[max(i-100, 0):min(i+60, len(raw))])
+	}
+	if need, err := db.NeedsCompaction(ctx); err != nil || need {
+		t.Fatalf("after the backup's compaction: %v, %v", need, err)
+	}
+	if v, err := db.VerifyAudit(ctx); err != nil || !v.OK {
+		t.Fatalf("verify = %+v, %v", v, err)
+	}
+}

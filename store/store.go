@@ -114,11 +114,6 @@ type DB struct {
 	// Compact calls (compact.go).
 	commits    atomic.Uint64
 	compacting sync.Mutex
-	// erasures counts write transactions that erased personal data;
-	// compactedErasures is its value when the last Compact's copy began.
-	// While they differ, erased bytes may sit in free pages, which a raw
-	// copy (Backup) would carry along (compact.go).
-	erasures, compactedErasures atomic.Uint64
 }
 
 var _ offboard.Store = (*DB)(nil)
@@ -401,7 +396,7 @@ func (db *DB) Update(ctx context.Context, fn func(offboard.Tx) error) error {
 		return err
 	}
 	run := func(btx *bolt.Tx) error {
-		t := &tx{btx: btx, db: db}
+		t := &tx{btx: btx}
 		defer t.end()
 		return fn(t)
 	}
@@ -448,24 +443,16 @@ func (db *DB) Ping(ctx context.Context) error {
 // bytes along: then the store is compacted first, and the backup is
 // refused if that fails.
 func (db *DB) Backup(ctx context.Context, w io.Writer) (int64, error) {
+	errErased := errors.New("erased, not compacted")
 	for try := 0; ; try++ {
 		if err := ctx.Err(); err != nil {
 			return 0, err
 		}
-		if db.erasures.Load() != db.compactedErasures.Load() {
-			if try == compactTries {
-				return 0, fmt.Errorf("store: backup %s: personal data keeps being erased while the backup waits for a compaction; try again", db.path)
-			}
-			if _, err := db.Compact(ctx); err != nil {
-				return 0, fmt.Errorf("store: backup %s: erased personal data is still in the file's free pages and compacting it failed, so no copy is made: %w", db.path, err)
-			}
-		}
 		var n int64
-		errErased := errors.New("erased meanwhile")
 		err := db.view(func(btx *bolt.Tx) error {
-			// An erasure that committed before this snapshot but after
-			// the compaction left its old bytes in free pages.
-			if db.erasures.Load() != db.compactedErasures.Load() {
+			// The mark is in the snapshot exactly when an erasure it
+			// holds has left old bytes in its free pages.
+			if btx.Bucket(bucketMeta).Get(metaErasedUncompacted) != nil {
 				return errErased
 			}
 			var err error
@@ -473,6 +460,12 @@ func (db *DB) Backup(ctx context.Context, w io.Writer) (int64, error) {
 			return err
 		})
 		if errors.Is(err, errErased) {
+			if try == compactTries {
+				return 0, fmt.Errorf("store: backup %s: personal data keeps being erased while the backup waits for a compaction; try again", db.path)
+			}
+			if _, err := db.Compact(ctx); err != nil {
+				return 0, fmt.Errorf("store: backup %s: erased personal data is still in the file's free pages and compacting it failed, so no copy is made: %w", db.path, err)
+			}
 			continue
 		}
 		if err != nil {

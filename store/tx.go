@@ -21,8 +21,6 @@ import (
 type tx struct {
 	btx   *bolt.Tx
 	ended bool
-	// db is set for write transactions: ErasePersonal counts itself there.
-	db *DB
 }
 
 var _ offboard.Tx = (*tx)(nil)

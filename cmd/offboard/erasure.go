@@ -91,7 +91,13 @@ func eraseCases(ctx context.Context, engine offboard.CaseService, db *store.DB, 
 			fmt.Fprintln(out, res.Message)
 		}
 	}
-	if len(erased) > 0 {
+	// An earlier run that erased and then failed to compact (or stopped
+	// before it could) left old bytes behind: compact for it too.
+	pending, perr := db.NeedsCompaction(ctx)
+	if perr != nil {
+		errs = append(errs, perr)
+	}
+	if len(erased) > 0 || pending {
 		rep, cerr := db.Compact(ctx)
 		if cerr != nil {
 			errs = append(errs, fmt.Errorf("erased %d case(s), but the store was not compacted, so their old bytes are still in its free pages: %w", len(erased), cerr))
@@ -143,9 +149,6 @@ func (a *app) eraseDue(ctx context.Context, retention time.Duration, log *slog.L
 		// Not tried: each try would only add a refusal to the chain.
 		log.Warn("cases past retention cannot be erased: opened before personal data was kept apart from the audit chain", "cases", len(legacy), "first", string(legacy[0]))
 	}
-	if len(due) == 0 {
-		return
-	}
 	var sb strings.Builder
 	erased, err := eraseCases(ctx, a.engine, a.db, retentionActor, "", due, &sb)
 	if err != nil {
@@ -157,7 +160,9 @@ func (a *app) eraseDue(ctx context.Context, retention time.Duration, log *slog.L
 			a.console.Forget(id)
 		}
 	}
-	log.Info("personal data erased", "cases", len(erased))
+	if len(erased) > 0 {
+		log.Info("personal data erased", "cases", len(erased))
+	}
 }
 
 func cmdErase(ctx context.Context, args []string, stdout, stderr io.Writer) error {
