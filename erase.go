@@ -129,6 +129,14 @@ func isASCII(s string) bool {
 	return true
 }
 
+// PersonalEvidenceKeys are the evidence keys whose values name the
+// leaver's own account in a vendor's words: an Entra user principal name
+// or an Okta login is often not the work email (jdoe@corp.onmicrosoft.com,
+// jdoe). Their values become personal strings of the case when an event
+// carries them, so they are tokenised in the chain and erased with the
+// rest. Keys naming other people (a receiver, a manager) are not here.
+var PersonalEvidenceKeys = []string{"user_principal_name", "login", "primary_email", "old_owner"}
+
 // PersonalStrings are the strings of a case that are the leaver's
 // personal data and are tokenised in its audit events: the name and the
 // work email (the only ones a case holds; Employee has no private email).

@@ -65,7 +65,7 @@ func (d *decision) eraseCase(c offboard.EraseCase) (*offboard.Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	res, err := d.result(erased, fmt.Sprintf("%s: personal data erased (%d records rewritten, %d values shredded); compact the store file to drop the old bytes",
+	res, err := d.result(erased, fmt.Sprintf("%s: personal data erased (%d records rewritten, %d values shredded); the old bytes leave the file when it is compacted",
 		cs.ID, er.Records, er.Tokens))
 	if err != nil {
 		return nil, err

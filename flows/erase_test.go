@@ -166,3 +166,43 @@ func mapValues(m map[string]string) []string {
 	}
 	return out
 }
+
+// TestEngine_EraseCase_roomNamedAfterLeaver: a Slack channel named from
+// channel_name_template ("offboard-jane-doe-off-0001") spells the name in
+// a form the tokens do not match; neither the chain nor the erased store
+// keeps it.
+func TestEngine_EraseCase_roomNamedAfterLeaver(t *testing.T) {
+	h := newHarness(t, func(o *flows.Options) { o.Retention = sixYears })
+	c := h.open(offboard.Voluntary, "2026-12-18")
+	room := "offboard-jane-doe-" + strings.ToLower(string(c.ID))
+	h.apply(offboard.RecordRoom{By: sched, CaseID: c.ID, Room: offboard.RoomRef{Platform: "slack", ID: "C0JANE1", Name: room}})
+	h.apply(offboard.CancelCase{By: hr, CaseID: c.ID, Reason: "stays"})
+	var chained strings.Builder
+	if err := h.db.AuditEventsChained(h.ctx, offboard.AuditFilter{CaseID: c.ID}, func(e *offboard.AuditEvent) error {
+		chained.WriteString(e.Action + " " + e.Target + " " + e.Detail + " " + strings.Join(mapValues(e.Evidence), " ") + "\n")
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if s := chained.String(); strings.Contains(s, "jane-doe") || !strings.Contains(s, "C0JANE1") {
+		t.Fatalf("the chain holds the room's name, or not its id:\n%s", s)
+	}
+	h.clock.Advance(sixYears + 24*time.Hour)
+	h.apply(offboard.EraseCase{By: sched, CaseID: c.ID})
+	if _, err := h.db.Compact(h.ctx); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(h.db.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if i := bytes.Index(raw, []byte("jane-doe")); i >= 0 {
+		t.Errorf("the store file still holds the room's name: %q", raw[max(i-150, 0):min(i+40, len(raw))])
+	}
+	if got := h.caseOf(c.ID); len(got.Rooms) != 1 || got.Rooms[0].ID != "C0JANE1" {
+		t.Errorf("the erased case lost its room: %+v", got.Rooms)
+	}
+	if v, err := h.db.VerifyAudit(h.ctx); err != nil || !v.OK {
+		t.Fatalf("verify after erasure = %+v, %v", v, err)
+	}
+}

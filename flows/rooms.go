@@ -39,10 +39,12 @@ func (d *decision) recordRoom(c offboard.RecordRoom) (*offboard.Result, error) {
 		return nil, err
 	}
 	// Only the room itself is worth an audit entry; message ids are
-	// bookkeeping.
+	// bookkeeping. The room is named by its id: a Slack channel's name
+	// spells the leaver's ("offboard-jane-doe-…") in a form the personal
+	// data tokens do not match, and the chain could never forget it.
 	if created {
 		if err := d.audit(cs.ID, "case.room_created", platform, offboard.OutcomeOK,
-			fmt.Sprintf("%s room %s", platform, r.Name), map[string]string{"room_id": r.ID}); err != nil {
+			fmt.Sprintf("%s room %s", platform, r.ID), map[string]string{"room_id": r.ID}); err != nil {
 			return nil, err
 		}
 	}

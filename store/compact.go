@@ -217,6 +217,9 @@ func copyLive(dst, src *bolt.DB) error {
 					to = to.Bucket(name)
 				}
 				to.FillPercent = 1.0
+				if len(path) == 1 && bytes.Equal(path[0], bucketMeta) && bytes.Equal(k, metaErasedUncompacted) {
+					return nil // the copy holds no erased bytes
+				}
 				if v != nil {
 					size += len(k) + len(v)
 					return to.Put(bytes.Clone(k), bytes.Clone(v))

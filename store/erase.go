@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -45,6 +46,12 @@ func (t *tx) ErasePersonal(id offboard.CaseID, at time.Time) (offboard.Erasure, 
 		return out, offboard.Errorf(offboard.ECONFLICT, "%s was erased on %s already", id, rec.ErasedAt.UTC().Format("2006-01-02"))
 	}
 	at = at.UTC()
+	// Until a compaction, the erased bytes sit in free pages; the mark
+	// says so to Backup and to the next erasure run, even after a crash.
+	// The compacted copy leaves it out (copyLive).
+	if err := t.bucket(bucketMeta).Put(metaErasedUncompacted, []byte(at.Format(time.RFC3339))); err != nil {
+		return out, fmt.Errorf("store: erase %s: %w", id, err)
+	}
 	strs := erasableStrings(c.Employee, rec)
 	out.Tokens = len(rec.Values)
 	if err := t.putPersonal(id, &personalRecord{ErasedAt: &at}); err != nil {
@@ -55,6 +62,20 @@ func (t *tx) ErasePersonal(id offboard.CaseID, at time.Time) (offboard.Erasure, 
 	gone := offboard.ErasedText(at)
 	c.Employee.Name, c.Employee.Email, c.Employee.HRISID = gone, "", ""
 	c.Employee.Title, c.Employee.Location = "", ""
+	// Notes are free text about the leaver ("Jane keeps her badge"): a
+	// first name or a detail in them is not found by the strings, so
+	// they go whole.
+	if c.Notes != "" {
+		c.Notes = offboard.ErasedMark
+	}
+	// The source's reference is the HR system's employee id for a notice
+	// from HR; the source itself stays.
+	c.SourceRef = ""
+	// A room's name may be made from the leaver's ("offboard-jane-doe-…");
+	// its id stays.
+	for i := range c.Rooms {
+		c.Rooms[i].Name = ""
+	}
 	c.ErasedAt = &at
 	raw, err := json.Marshal(c)
 	if err != nil {
@@ -121,6 +142,24 @@ func (t *tx) ErasePersonal(id offboard.CaseID, at time.Time) (offboard.Erasure, 
 		}
 	}
 	return out, nil
+}
+
+// metaErasedUncompacted marks a file in which personal data was erased
+// and that was not compacted since.
+var metaErasedUncompacted = []byte("erased_uncompacted")
+
+// NeedsCompaction reports whether personal data was erased in the store
+// and its old bytes may still sit in the file's free pages.
+func (db *DB) NeedsCompaction(ctx context.Context) (bool, error) {
+	if err := ctx.Err(); err != nil {
+		return false, err
+	}
+	var marked bool
+	err := db.view(func(btx *bolt.Tx) error {
+		marked = btx.Bucket(bucketMeta).Get(metaErasedUncompacted) != nil
+		return nil
+	})
+	return marked, err
 }
 
 // erasableStrings are the personal strings to take out of the case's

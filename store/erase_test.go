@@ -5,7 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -33,6 +35,7 @@ func keyedCase(t *testing.T, db *store.DB, n uint64, email string) offboard.Case
 	})
 	closed := t0
 	c.ClosedAt, c.Notes = &closed, c.Employee.Name+" said bye from "+email
+	c.Source, c.SourceRef = "bamboohr", fmt.Sprintf("EMP-9%d31", n)
 	update(t, db, func(tx offboard.Tx) error {
 		if err := tx.PutCase(c); err != nil {
 			return err
@@ -134,8 +137,11 @@ func TestTx_ErasePersonal(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		if c.ErasedAt == nil || c.Employee.Name != "erased on 2032-02-29" || c.Employee.Email != "" || strings.Contains(c.Notes, "Jane") {
+		if c.ErasedAt == nil || c.Employee.Name != "erased on 2032-02-29" || c.Employee.Email != "" || c.Notes != offboard.ErasedMark {
 			t.Errorf("erased case = %+v notes %q", c.Employee, c.Notes)
+		}
+		if c.SourceRef != "" || c.Source != "bamboohr" {
+			t.Errorf("erased case's source = %q ref %q, want the source kept and the HR id gone", c.Source, c.SourceRef)
 		}
 		tk, err := tx.Task(id, "lock")
 		if err != nil {
@@ -171,7 +177,7 @@ func TestTx_ErasePersonal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, s := range []string{"jane", "482913"} {
+	for _, s := range []string{"jane", "482913", "emp-9131"} {
 		if i := bytes.Index(bytes.ToLower(raw), []byte(s)); i >= 0 {
 			t.Errorf("the compacted file still holds %q: %q", s, raw[max(i-200, 0):min(i+100, len(raw))])
 		}
@@ -283,5 +289,152 @@ func TestDB_Compact(t *testing.T) {
 	}
 	if _, err := os.Stat(db.Path() + ".compact"); !os.IsNotExist(err) {
 		t.Errorf("the temporary file is left: %v", err)
+	}
+}
+
+// TestDB_Backup_afterErasure: a backup is a copy of the file's pages, free
+// ones included; one taken after an erasure that no compaction followed
+// yet (serve's backup between its erasure and its compaction) holds
+// nothing of the erased leaver, and the backup still checks.
+func TestDB_Backup_afterErasure(t *testing.T) {
+	db := openDB(t)
+	ctx := context.Background()
+	id := keyedCase(t, db, 1, "jane.doe@example.com")
+	keyedCase(t, db, 2, "bob.roe@example.com")
+	update(t, db, func(tx offboard.Tx) error {
+		_, err := tx.ErasePersonal(id, t0.Add(2190*24*time.Hour))
+		return err
+	})
+	dir := t.TempDir()
+	name, _, err := db.WriteBackup(ctx, dir, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"jane", "482913"} {
+		if i := bytes.Index(bytes.ToLower(raw), []byte(s)); i >= 0 {
+			t.Errorf("the backup holds %q of the erased case: %q", s, raw[max(i-100, 0):min(i+60, len(raw))])
+		}
+	}
+	if !bytes.Contains(raw, []byte("bob.roe@example.com")) {
+		t.Error("the backup lost Bob")
+	}
+	if _, err := store.CheckBackup(ctx, name); err != nil {
+		t.Fatalf("check of the backup: %v", err)
+	}
+	// Nothing erased since: the next backup copies at once.
+	before, _ := os.Stat(db.Path())
+	if _, _, err := db.WriteBackup(ctx, dir, t0.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if after, _ := os.Stat(db.Path()); !os.SameFile(before, after) {
+		t.Error("a backup with no erasure since the last compaction compacted the store again")
+	}
+}
+
+// TestTx_AppendAudit_accountNames: an Entra user principal name or an
+// Okta login that is not the work email, in a vendor's evidence, is
+// tokenised in that event and every later one, read back as written,
+// and erased with the name and email.
+func TestTx_AppendAudit_accountNames(t *testing.T) {
+	db := openDB(t)
+	ctx := context.Background()
+	id := keyedCase(t, db, 1, "jane.doe@example.com")
+	update(t, db, func(tx offboard.Tx) error {
+		for _, ev := range []*offboard.AuditEvent{
+			{Time: t0, Actor: offboard.System("runner"), Action: "task.done", CaseID: id, Target: "entra_suspend", Outcome: offboard.OutcomeOK,
+				Detail: "suspended", Evidence: map[string]string{"user_principal_name": "JDoe7@corp.onmicrosoft.example", "login": "jdoe7x", "user_id": "9f1c"}},
+			{Time: t0, Actor: offboard.System("runner"), Action: "task.failed", CaseID: id, Target: "okta_deactivate", Outcome: offboard.OutcomeFailed,
+				Detail: "Okta: no user jdoe7x; Graph: jdoe7@corp.onmicrosoft.example not found"},
+		} {
+			if err := tx.AppendAudit(ev); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	var chained, revealed strings.Builder
+	if err := db.AuditEventsChained(ctx, offboard.AuditFilter{CaseID: id}, func(e *offboard.AuditEvent) error {
+		chained.WriteString(e.Detail + " " + strings.Join(slices.Sorted(maps.Values(e.Evidence)), " ") + "\n")
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if s := strings.ToLower(chained.String()); strings.Contains(s, "jdoe7") || !strings.Contains(s, "9f1c") {
+		t.Fatalf("the chain holds the account names, or lost the user id:\n%s", chained.String())
+	}
+	if err := db.AuditEvents(ctx, offboard.AuditFilter{CaseID: id}, func(e *offboard.AuditEvent) error {
+		revealed.WriteString(e.Detail + " " + e.Evidence["user_principal_name"] + "\n")
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if s := revealed.String(); !strings.Contains(s, "JDoe7@corp.onmicrosoft.example") || !strings.Contains(s, "no user jdoe7x") {
+		t.Fatalf("read back:\n%s", s)
+	}
+	update(t, db, func(tx offboard.Tx) error {
+		_, err := tx.ErasePersonal(id, t0.Add(2190*24*time.Hour))
+		return err
+	})
+	if _, err := db.Compact(ctx); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(db.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if i := bytes.Index(bytes.ToLower(raw), []byte("jdoe7")); i >= 0 {
+		t.Errorf("the erased store still holds an account name: %q", raw[max(i-100, 0):min(i+60, len(raw))])
+	}
+	if v, err := db.VerifyAudit(ctx); err != nil || !v.OK {
+		t.Fatalf("verify = %+v, %v", v, err)
+	}
+}
+
+// TestDB_NeedsCompaction: an erasure marks the file until a compaction,
+// across a restart (a crash between the erasure and its compaction), so
+// a backup then compacts first and holds nothing of the leaver.
+func TestDB_NeedsCompaction(t *testing.T) {
+	db := openDB(t)
+	ctx := context.Background()
+	id := keyedCase(t, db, 1, "jane.doe@example.com")
+	if need, err := db.NeedsCompaction(ctx); err != nil || need {
+		t.Fatalf("before any erasure: %v, %v", need, err)
+	}
+	update(t, db, func(tx offboard.Tx) error {
+		_, err := tx.ErasePersonal(id, t0.Add(2190*24*time.Hour))
+		return err
+	})
+	path := db.Path()
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.Open(path, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if need, err := db.NeedsCompaction(ctx); err != nil || !need {
+		t.Fatalf("after an erasure and a restart: %v, %v", need, err)
+	}
+	name, _, err := db.WriteBackup(ctx, t.TempDir(), t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if i := bytes.Index(bytes.ToLower(raw), []byte("482913")); i >= 0 {
+		t.Errorf("the backup holds the erased case's secret: %q", raw[max(i-100, 0):min(i+60, len(raw))])
+	}
+	if need, err := db.NeedsCompaction(ctx); err != nil || need {
+		t.Fatalf("after the backup's compaction: %v, %v", need, err)
+	}
+	if v, err := db.VerifyAudit(ctx); err != nil || !v.OK {
+		t.Fatalf("verify = %+v, %v", v, err)
 	}
 }

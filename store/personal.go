@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -114,6 +115,9 @@ func (t *tx) tokenise(e *offboard.AuditEvent) error {
 	if err != nil || rec == nil || rec.ErasedAt != nil || len(rec.Values) == 0 {
 		return err
 	}
+	if err := t.keepAccountNames(e.CaseID, rec, e.Evidence); err != nil {
+		return err
+	}
 	toks := slices.Collect(maps.Keys(rec.Values))
 	slices.SortFunc(toks, func(a, b string) int {
 		return cmp.Or(cmp.Compare(len(rec.Values[b]), len(rec.Values[a])), cmp.Compare(a, b))
@@ -134,6 +138,34 @@ func (t *tx) tokenise(e *offboard.AuditEvent) error {
 		e.Evidence = ev
 	}
 	return nil
+}
+
+// keepAccountNames adds the values of evidence that names the leaver's
+// account (offboard.PersonalEvidenceKeys) to the case's personal strings,
+// so this event and every later one hold them as tokens.
+func (t *tx) keepAccountNames(id offboard.CaseID, rec *personalRecord, ev map[string]string) error {
+	changed := false
+	for _, k := range offboard.PersonalEvidenceKeys {
+		v := strings.TrimSpace(ev[k])
+		if len(v) < 3 || hasValueFold(rec.Values, v) {
+			continue
+		}
+		rec.Values[personalToken(rec.Key, v)] = v
+		changed = true
+	}
+	if !changed {
+		return nil
+	}
+	return t.putPersonal(id, rec)
+}
+
+func hasValueFold(values map[string]string, s string) bool {
+	for _, v := range values {
+		if strings.EqualFold(v, s) {
+			return true
+		}
+	}
+	return false
 }
 
 // PersonalKeyed reports whether the case's events tokenise its personal

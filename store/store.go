@@ -437,20 +437,42 @@ func (db *DB) Ping(ctx context.Context) error {
 
 // Backup writes a consistent copy of the whole file to w without blocking
 // writers, and returns the number of bytes written.
+//
+// The copy is of the file's pages, free ones included, so after an
+// erasure that no Compact has followed yet it would carry the erased
+// bytes along: then the store is compacted first, and the backup is
+// refused if that fails.
 func (db *DB) Backup(ctx context.Context, w io.Writer) (int64, error) {
-	if err := ctx.Err(); err != nil {
-		return 0, err
+	errErased := errors.New("erased, not compacted")
+	for try := 0; ; try++ {
+		if err := ctx.Err(); err != nil {
+			return 0, err
+		}
+		var n int64
+		err := db.view(func(btx *bolt.Tx) error {
+			// The mark is in the snapshot exactly when an erasure it
+			// holds has left old bytes in its free pages.
+			if btx.Bucket(bucketMeta).Get(metaErasedUncompacted) != nil {
+				return errErased
+			}
+			var err error
+			n, err = btx.WriteTo(w)
+			return err
+		})
+		if errors.Is(err, errErased) {
+			if try == compactTries {
+				return 0, fmt.Errorf("store: backup %s: personal data keeps being erased while the backup waits for a compaction; try again", db.path)
+			}
+			if _, err := db.Compact(ctx); err != nil {
+				return 0, fmt.Errorf("store: backup %s: erased personal data is still in the file's free pages and compacting it failed, so no copy is made: %w", db.path, err)
+			}
+			continue
+		}
+		if err != nil {
+			return n, fmt.Errorf("store: backup %s: %w", db.path, err)
+		}
+		return n, nil
 	}
-	var n int64
-	err := db.view(func(btx *bolt.Tx) error {
-		var err error
-		n, err = btx.WriteTo(w)
-		return err
-	})
-	if err != nil {
-		return n, fmt.Errorf("store: backup %s: %w", db.path, err)
-	}
-	return n, nil
 }
 
 // Stats are counts for /healthz, the dashboard and the CLI.

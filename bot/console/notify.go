@@ -93,6 +93,15 @@ func (c *Console) addLine(id offboard.CaseID, l line) {
 	}
 }
 
+// Forget drops what a room has heard: its lines quote the leaver's name
+// and email as they were, so a case whose personal data was erased keeps
+// none in memory either.
+func (c *Console) Forget(id offboard.CaseID) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.rooms, id)
+}
+
 func (c *Console) linesOf(id offboard.CaseID) []line {
 	c.mu.Lock()
 	defer c.mu.Unlock()

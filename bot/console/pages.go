@@ -215,6 +215,10 @@ func (c *Console) roomView(ctx context.Context, v *offboard.CaseView, now time.T
 	for _, card := range bot.TaskCards(v, now, c.o.Location) {
 		rv.Cards = append(rv.Cards, toCardView(bot.ForViewer(card, v), csrf, cs.ID))
 	}
+	if cs.ErasedAt != nil {
+		// Erased while serve ran: the lines heard before name the leaver.
+		c.Forget(cs.ID)
+	}
 	rv.Lines = c.linesOf(cs.ID)
 	if c.o.Audit != nil {
 		var rows []auditRow

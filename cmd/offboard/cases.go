@@ -124,7 +124,11 @@ func cmdCasesShow(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	c := v.Case
 	done, total := v.Progress()
-	fmt.Fprintf(stdout, "%s  %s <%s>\n", c.ID, c.Employee.DisplayName(), c.Employee.Email)
+	if c.Employee.Email == "" { // erased, or never known
+		fmt.Fprintf(stdout, "%s  %s\n", c.ID, c.Employee.DisplayName())
+	} else {
+		fmt.Fprintf(stdout, "%s  %s <%s>\n", c.ID, c.Employee.DisplayName(), c.Employee.Email)
+	}
 	fmt.Fprintf(stdout, "  kind %s%s, last day %s (%s), status %s, %d/%d tasks settled\n", c.Kind,
 		map[bool]string{true: " (confidential)", false: ""}[c.Confidential], c.LastDay, c.TimeZone, c.Status, done, total)
 	fmt.Fprintf(stdout, "  notice %s, access goes %s", c.NoticeAt.Format(time.RFC3339), c.RevokeAt.Format(time.RFC3339))

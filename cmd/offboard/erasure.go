@@ -91,7 +91,13 @@ func eraseCases(ctx context.Context, engine offboard.CaseService, db *store.DB, 
 			fmt.Fprintln(out, res.Message)
 		}
 	}
-	if len(erased) > 0 {
+	// An earlier run that erased and then failed to compact (or stopped
+	// before it could) left old bytes behind: compact for it too.
+	pending, perr := db.NeedsCompaction(ctx)
+	if perr != nil {
+		errs = append(errs, perr)
+	}
+	if len(erased) > 0 || pending {
 		rep, cerr := db.Compact(ctx)
 		if cerr != nil {
 			errs = append(errs, fmt.Errorf("erased %d case(s), but the store was not compacted, so their old bytes are still in its free pages: %w", len(erased), cerr))
@@ -143,15 +149,20 @@ func (a *app) eraseDue(ctx context.Context, retention time.Duration, log *slog.L
 		// Not tried: each try would only add a refusal to the chain.
 		log.Warn("cases past retention cannot be erased: opened before personal data was kept apart from the audit chain", "cases", len(legacy), "first", string(legacy[0]))
 	}
-	if len(due) == 0 {
-		return
-	}
 	var sb strings.Builder
 	erased, err := eraseCases(ctx, a.engine, a.db, retentionActor, "", due, &sb)
 	if err != nil {
 		log.Error("erasure of personal data failed for some cases", "erased", len(erased), "due", len(due), "err", err)
 	}
-	log.Info("personal data erased", "cases", len(erased))
+	if a.console != nil {
+		// The console's rooms remember what they heard since start.
+		for _, id := range erased {
+			a.console.Forget(id)
+		}
+	}
+	if len(erased) > 0 {
+		log.Info("personal data erased", "cases", len(erased))
+	}
 }
 
 func cmdErase(ctx context.Context, args []string, stdout, stderr io.Writer) error {

@@ -105,7 +105,8 @@ func cmdEvidence(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err := os.Rename(tmp.Name(), *out); err != nil {
 		return fmt.Errorf("evidence: %w", err)
 	}
-	fmt.Fprintf(stderr, "wrote %s: %d leavers, %s within SLA, %d exceptions\n", *out, len(pack.Records), pack.WithinPercent(), len(pack.Exceptions()))
+	fmt.Fprintf(stderr, "wrote %s: %s, %s within SLA, %s\n", *out, offboard.Count(len(pack.Records), "leaver", ""), pack.WithinPercent(),
+		offboard.Count(len(pack.Exceptions()), "exception", ""))
 	return nil
 }
 

@@ -37,7 +37,7 @@ func TestEvidence_Pack(t *testing.T) {
 	from, to := today.AddDate(0, 0, -1).Format("2006-01-02"), today.AddDate(0, 0, 1).Format("2006-01-02")
 	out := filepath.Join(dir, "pack.zip")
 	code, stdout, stderr := runCLI("evidence", "--config", cfgPath, "--from", from, "--to", to, "--out", out)
-	if code != 0 || !strings.Contains(stderr, "1 leavers") {
+	if code != 0 || !strings.Contains(stderr, "1 leaver,") {
 		t.Fatalf("evidence: %d\n%s\n%s", code, stdout, stderr)
 	}
 	if fileSHA(t, dbPath) != before {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/offboard-dev/offboard"
+	"github.com/offboard-dev/offboard/config"
 	"github.com/offboard-dev/offboard/store"
 )
 
@@ -56,6 +57,9 @@ func cmdRestore(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	fmt.Fprintf(stdout, "  recorded as audit event %d (store.restored)\n", seq)
 	fmt.Fprintln(stdout, "Whatever happened after the backup was taken is not in it: check recent cases against chat and the HR system, then start offboard.")
+	if err := reportErasuresDue(ctx, cfg, stdout); err != nil {
+		fmt.Fprintf(stderr, "offboard: restored, but the cases due for erasure could not be listed: %v\n", err)
+	}
 	if anchored.Beyond > 0 {
 		// serve refuses to sign a head behind the file's last checkpoint,
 		// and audit verify --checkpoints would report the cut for ever.
@@ -64,6 +68,31 @@ func cmdRestore(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			"an auditor verifies the old file against %s, the store as it was before the restore.\n",
 			cfg.Audit.CheckpointFile, anchored.BeyondSeq, anchored.ChainLen, anchored.ChainLen+1, anchored.BeyondSeq, displayKept(res.KeptAs))
 	}
+	return nil
+}
+
+// reportErasuresDue says which restored cases hold personal data past
+// retention: a backup taken before an erasure brings the leaver's name and
+// email back, and the case.erased events after it are gone with the
+// restore. serve erases them again at its first check; the admin should
+// know that the data is back until then.
+func reportErasuresDue(ctx context.Context, cfg *config.Config, stdout io.Writer) error {
+	retention := cfg.Retention.PersonalData.D()
+	if retention <= 0 {
+		return nil
+	}
+	db, err := openStoreReadOnly(cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	due, _, err := dueErasures(ctx, db, retention, time.Now())
+	if err != nil || len(due) == 0 {
+		return err
+	}
+	fmt.Fprintf(stdout, "Past retention.personal_data (%s) and holding the leaver's personal data again (erased after this backup was taken, or due since): %s, first %s.\n"+
+		"serve erases them a minute after it starts; `offboard erase --due --reason R` does it now.\n",
+		cfg.Retention.PersonalData.String(), offboard.Count(len(due), "case", "cases"), due[0])
 	return nil
 }
 
