@@ -1,16 +1,9 @@
 package store
 
 import (
-	"cmp"
-	"crypto/hmac"
 	"crypto/rand"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"maps"
-	"slices"
-	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -36,13 +29,8 @@ type personalRecord struct {
 	ErasedAt *time.Time        `json:"erased_at,omitempty"`
 }
 
-// personalToken is HMAC-SHA256(key, value) cut to 128 bits, as it sits in
-// an audit event. An email is hashed lowercased, as it is matched.
-func personalToken(key []byte, value string) string {
-	m := hmac.New(sha256.New, key)
-	m.Write([]byte(normEmail(value)))
-	return "[pd:" + hex.EncodeToString(m.Sum(nil)[:16]) + "]"
-}
+// personalToken is offboard.PersonalToken: both backends hash alike.
+func personalToken(key []byte, value string) string { return offboard.PersonalToken(key, value) }
 
 func (t *tx) personal(id offboard.CaseID) (*personalRecord, error) {
 	b := t.btx.Bucket(bucketPersonal)
@@ -115,57 +103,13 @@ func (t *tx) tokenise(e *offboard.AuditEvent) error {
 	if err != nil || rec == nil || rec.ErasedAt != nil || len(rec.Values) == 0 {
 		return err
 	}
-	if err := t.keepAccountNames(e.CaseID, rec, e.Evidence); err != nil {
-		return err
-	}
-	toks := slices.Collect(maps.Keys(rec.Values))
-	slices.SortFunc(toks, func(a, b string) int {
-		return cmp.Or(cmp.Compare(len(rec.Values[b]), len(rec.Values[a])), cmp.Compare(a, b))
-	})
-	swap := func(s string) string {
-		for _, tok := range toks {
-			s = offboard.ReplaceFold(s, rec.Values[tok], tok)
+	if offboard.AddAccountNames(rec.Values, rec.Key, e.Evidence) {
+		if err := t.putPersonal(e.CaseID, rec); err != nil {
+			return err
 		}
-		return s
 	}
-	e.Target, e.Detail = swap(e.Target), swap(e.Detail)
-	e.Actor.ID, e.Actor.Email, e.Actor.Name = swap(e.Actor.ID), swap(e.Actor.Email), swap(e.Actor.Name)
-	if len(e.Evidence) > 0 {
-		ev := make(map[string]string, len(e.Evidence))
-		for k, v := range e.Evidence {
-			ev[k] = swap(v)
-		}
-		e.Evidence = ev
-	}
+	offboard.TokeniseEvent(e, rec.Values)
 	return nil
-}
-
-// keepAccountNames adds the values of evidence that names the leaver's
-// account (offboard.PersonalEvidenceKeys) to the case's personal strings,
-// so this event and every later one hold them as tokens.
-func (t *tx) keepAccountNames(id offboard.CaseID, rec *personalRecord, ev map[string]string) error {
-	changed := false
-	for _, k := range offboard.PersonalEvidenceKeys {
-		v := strings.TrimSpace(ev[k])
-		if len(v) < 3 || hasValueFold(rec.Values, v) {
-			continue
-		}
-		rec.Values[personalToken(rec.Key, v)] = v
-		changed = true
-	}
-	if !changed {
-		return nil
-	}
-	return t.putPersonal(id, rec)
-}
-
-func hasValueFold(values map[string]string, s string) bool {
-	for _, v := range values {
-		if strings.EqualFold(v, s) {
-			return true
-		}
-	}
-	return false
 }
 
 // PersonalKeyed reports whether the case's events tokenise its personal

@@ -1,14 +1,8 @@
 package etcdstore
 
 import (
-	"cmp"
-	"crypto/hmac"
 	"crypto/rand"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"maps"
-	"slices"
 	"time"
 
 	"github.com/offboard-dev/offboard"
@@ -23,13 +17,8 @@ type personalRecord struct {
 	ErasedAt *time.Time        `json:"erased_at,omitempty"`
 }
 
-// personalToken is HMAC-SHA256(key, value) cut to 128 bits; an email is
-// hashed lowercased, as it is matched.
-func personalToken(key []byte, value string) string {
-	m := hmac.New(sha256.New, key)
-	m.Write([]byte(normEmail(value)))
-	return "[pd:" + hex.EncodeToString(m.Sum(nil)[:16]) + "]"
-}
+// personalToken is offboard.PersonalToken: both backends hash alike.
+func personalToken(key []byte, value string) string { return offboard.PersonalToken(key, value) }
 
 func (t *tx) personal(id offboard.CaseID) (*personalRecord, error) {
 	var rec personalRecord
@@ -84,25 +73,12 @@ func (t *tx) tokenise(e *offboard.AuditEvent) error {
 	if err != nil || rec == nil || rec.ErasedAt != nil || len(rec.Values) == 0 {
 		return err
 	}
-	toks := slices.Collect(maps.Keys(rec.Values))
-	slices.SortFunc(toks, func(a, b string) int {
-		return cmp.Or(cmp.Compare(len(rec.Values[b]), len(rec.Values[a])), cmp.Compare(a, b))
-	})
-	swap := func(s string) string {
-		for _, tok := range toks {
-			s = offboard.ReplaceFold(s, rec.Values[tok], tok)
+	if offboard.AddAccountNames(rec.Values, rec.Key, e.Evidence) {
+		if err := t.putJSON(kindPersonal+string(e.CaseID), rec); err != nil {
+			return err
 		}
-		return s
 	}
-	e.Target, e.Detail = swap(e.Target), swap(e.Detail)
-	e.Actor.ID, e.Actor.Email, e.Actor.Name = swap(e.Actor.ID), swap(e.Actor.Email), swap(e.Actor.Name)
-	if len(e.Evidence) > 0 {
-		ev := make(map[string]string, len(e.Evidence))
-		for k, v := range e.Evidence {
-			ev[k] = swap(v)
-		}
-		e.Evidence = ev
-	}
+	offboard.TokeniseEvent(e, rec.Values)
 	return nil
 }
 
