@@ -241,7 +241,7 @@ func (c *Client) classify(err error, rec *recorder, what string) error {
 	if status == http.StatusTooManyRequests && rec.wasConcurrent() {
 		// Okta's limit on requests at once, not a spent bucket: wait
 		// Okta's estimate (a second or two), not a window.
-		reset, ok := resetOf(header)
+		reset, ok := c.pacer.localReset(header)
 		if !ok || !reset.After(c.now()) {
 			reset = c.now().Add(time.Second)
 		}
@@ -257,7 +257,7 @@ func (c *Client) classify(err error, rec *recorder, what string) error {
 	if status == http.StatusTooManyRequests || msg == "too many requests" {
 		// Okta's X-Rate-Limit-Reset says when the bucket refills; without
 		// it, wait a minute (Okta's windows are per minute).
-		reset, ok := resetOf(header)
+		reset, ok := c.pacer.localReset(header)
 		if !ok {
 			reset = c.now().Add(60 * time.Second)
 		} else if !reset.After(c.now()) {
