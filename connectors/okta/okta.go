@@ -178,6 +178,7 @@ func New(ctx context.Context, o Options) (*Client, error) {
 			return nil, err
 		}
 		src.next, src.now, src.log, src.redact = paced, c.clock.Now, c.log, c.redact
+		src.resetOf = c.pacer.localReset
 		hc.Transport = &oauthTransport{next: paced, src: src}
 		c.oauth = src
 		// The SDK sends the placeholder; oauthTransport replaces it.
