@@ -229,7 +229,7 @@ func (c *Client) classify(err error, rec *recorder, what string) error {
 		return nil
 	}
 	if pe, ok := errors.AsType[*paceError](err); ok {
-		return &offboard.RateLimitError{API: "okta", Reset: pe.reset, Err: errors.New(pe.Error())}
+		return &offboard.RateLimitError{API: BucketAPI(pe.bucket), Reset: pe.reset, Err: errors.New(pe.Error())}
 	}
 	// The OAuth transport already classified a refused token request.
 	if rl, ok := errors.AsType[*offboard.RateLimitError](err); ok {
@@ -264,7 +264,7 @@ func (c *Client) classify(err error, rec *recorder, what string) error {
 		} else if !reset.After(c.now()) {
 			reset = c.now().Add(time.Second)
 		}
-		return &offboard.RateLimitError{API: "okta", Reset: reset, Err: fmt.Errorf("okta: %s: %s", what, msg)}
+		return &offboard.RateLimitError{API: BucketAPI(rec.lastBucket()), Reset: reset, Err: fmt.Errorf("okta: %s: %s", what, msg)}
 	}
 	// An error without an HTTP status is a network error or a timeout.
 	if !isAPI || status == 0 {

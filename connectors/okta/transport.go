@@ -22,6 +22,7 @@ type recorder struct {
 	header    http.Header
 	requestID string
 	requests  int
+	bucket    string // of the last request
 	// concurrent says the last 429 was Okta's concurrent limit, not a
 	// spent bucket.
 	concurrent bool
@@ -31,6 +32,12 @@ func (r *recorder) last() (status int, header http.Header, requestID string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.status, r.header, r.requestID
+}
+
+func (r *recorder) lastBucket() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.bucket
 }
 
 func (r *recorder) wasConcurrent() bool {
@@ -295,6 +302,7 @@ func (t *transport) send(req *http.Request, bucket string) (*http.Response, bool
 		rec.header = resp.Header.Clone()
 		rec.requestID = resp.Header.Get("X-Okta-Request-Id")
 		rec.concurrent = concurrent
+		rec.bucket = bucket
 		rec.requests++
 		rec.mu.Unlock()
 	}
