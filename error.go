@@ -100,9 +100,10 @@ func ErrorMessage(err error) string {
 // RateLimitError says an outside API refused work until Reset. The outbox
 // pauses every job for that API until then instead of burning attempts.
 type RateLimitError struct {
-	// API is the connector's name ("okta"), or a chat platform's API
-	// with one part of it after a slash ("chat:slack/channel:C1"): a
-	// notice held by that part alone is deferred, not its platform.
+	// API is the connector's name ("okta"), or an API with one part of
+	// it after a slash ("chat:slack/channel:C1", "okta/<bucket>"): a
+	// notice held by that part alone is deferred, not its platform, and
+	// an action held by it pauses only the actions that met that part.
 	API   string
 	Reset time.Time // when the API accepts requests again
 	Err   error

@@ -25,6 +25,17 @@ func (c *Client) updatesUser(fn connectors.ActionFunc) connectors.ActionFunc {
 	}
 }
 
+// BucketAPI is the RateLimitError.API of a spent bucket: "okta/<bucket>",
+// so the runner holds back the actions that meet that bucket and lets
+// Okta's others go on. An org-wide limit (the concurrent limit, the
+// token endpoint) is plain "okta"; so is a 429 of no known bucket.
+func BucketAPI(bucket string) string {
+	if bucket == "" {
+		return "okta"
+	}
+	return "okta/" + bucket
+}
+
 // bucketOf names the rate-limit bucket a request counts against, after
 // Okta's "Management rate limits" page: its endpoint families are the
 // buckets, each answering with its own X-Rate-Limit-* headers. A request

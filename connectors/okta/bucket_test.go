@@ -35,7 +35,7 @@ func TestClient_PerEndpointBucket(t *testing.T) {
 	var err error
 	_, err = e.run("okta.reset_factors", jane("jane@example.com"))
 	var rl *offboard.RateLimitError
-	if !errors.As(err, &rl) || rl.API != "okta" {
+	if !errors.As(err, &rl) || rl.API != userWriteAPI {
 		t.Fatalf("err = %v, want an okta RateLimitError", err)
 	}
 	if d := rl.Reset.Sub(windowEnd); d < -time.Second || d > 2*time.Second {
@@ -112,3 +112,7 @@ func TestClient_SpentBucketLeavesTokenEndpoint(t *testing.T) {
 		t.Errorf("requests by bucket after the user bucket was spent: %v, want a token request, the user read, no update", buckets)
 	}
 }
+
+// userWriteAPI is the RateLimitError.API of the connector's user-update
+// bucket.
+var userWriteAPI = okta.BucketAPI("users: update, delete, sub-resources")

@@ -64,8 +64,12 @@
 // The SDK's own 429 retries are off (the outbox retries), its cache is off
 // (it returns stale users after writes), and every setting is passed
 // explicitly so ~/.okta/okta.yaml and OKTA_* variables cannot change it.
-// A 429 becomes *offboard.RateLimitError{API: "okta"} with Reset from
-// X-Rate-Limit-Reset (a minute when absent), which pauses every Okta job;
+// A 429 becomes *offboard.RateLimitError{API: "okta/<bucket>"} with Reset
+// from X-Rate-Limit-Reset (a minute when absent), which pauses the Okta
+// actions that met that bucket (the concurrent limit and the token
+// endpoint: API "okta", every Okta job). Resets are in Okta's clock: the
+// pacer places them in ours by the Date header of Okta's answers, so a
+// host clock off by seconds neither sends early nor waits the skew;
 // 401 and 403 are permanent EFORBIDDEN; a missing user is ENOTFOUND; other
 // 4xx are EINVALID (409 ECONFLICT); 5xx, network errors and timeouts are
 // plain errors and retried. Error texts, evidence and logs never contain

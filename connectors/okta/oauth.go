@@ -65,8 +65,10 @@ type oauthSource struct {
 	dpopKey  signingKey // per process, ES256
 	dpopJWK  map[string]any
 	now      func() time.Time
-	log      *slog.Logger
-	redact   func(string) string
+	// resetOf reads X-Rate-Limit-Reset in our clock (the pacer's).
+	resetOf func(http.Header) (time.Time, bool)
+	log     *slog.Logger
+	redact  func(string) string
 
 	fetchMu sync.Mutex // one token request at a time
 
@@ -292,7 +294,11 @@ func (s *oauthSource) tokenError(resp *http.Response, oe oauthErrorBody, dpop bo
 	}
 	switch {
 	case resp.StatusCode == http.StatusTooManyRequests:
-		reset, ok := resetOf(resp.Header)
+		read := s.resetOf
+		if read == nil {
+			read = resetOf
+		}
+		reset, ok := read(resp.Header)
 		if !ok || !reset.After(s.now()) {
 			reset = s.now().Add(time.Minute)
 		}

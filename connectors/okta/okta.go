@@ -178,6 +178,7 @@ func New(ctx context.Context, o Options) (*Client, error) {
 			return nil, err
 		}
 		src.next, src.now, src.log, src.redact = paced, c.clock.Now, c.log, c.redact
+		src.resetOf = c.pacer.localReset
 		hc.Transport = &oauthTransport{next: paced, src: src}
 		c.oauth = src
 		// The SDK sends the placeholder; oauthTransport replaces it.
@@ -228,7 +229,7 @@ func (c *Client) classify(err error, rec *recorder, what string) error {
 		return nil
 	}
 	if pe, ok := errors.AsType[*paceError](err); ok {
-		return &offboard.RateLimitError{API: "okta", Reset: pe.reset, Err: errors.New(pe.Error())}
+		return &offboard.RateLimitError{API: BucketAPI(pe.bucket), Reset: pe.reset, Err: errors.New(pe.Error())}
 	}
 	// The OAuth transport already classified a refused token request.
 	if rl, ok := errors.AsType[*offboard.RateLimitError](err); ok {
@@ -241,7 +242,7 @@ func (c *Client) classify(err error, rec *recorder, what string) error {
 	if status == http.StatusTooManyRequests && rec.wasConcurrent() {
 		// Okta's limit on requests at once, not a spent bucket: wait
 		// Okta's estimate (a second or two), not a window.
-		reset, ok := resetOf(header)
+		reset, ok := c.pacer.localReset(header)
 		if !ok || !reset.After(c.now()) {
 			reset = c.now().Add(time.Second)
 		}
@@ -257,13 +258,13 @@ func (c *Client) classify(err error, rec *recorder, what string) error {
 	if status == http.StatusTooManyRequests || msg == "too many requests" {
 		// Okta's X-Rate-Limit-Reset says when the bucket refills; without
 		// it, wait a minute (Okta's windows are per minute).
-		reset, ok := resetOf(header)
+		reset, ok := c.pacer.localReset(header)
 		if !ok {
 			reset = c.now().Add(60 * time.Second)
 		} else if !reset.After(c.now()) {
 			reset = c.now().Add(time.Second)
 		}
-		return &offboard.RateLimitError{API: "okta", Reset: reset, Err: fmt.Errorf("okta: %s: %s", what, msg)}
+		return &offboard.RateLimitError{API: BucketAPI(rec.lastBucket()), Reset: reset, Err: fmt.Errorf("okta: %s: %s", what, msg)}
 	}
 	// An error without an HTTP status is a network error or a timeout.
 	if !isAPI || status == 0 {

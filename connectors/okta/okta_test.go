@@ -382,7 +382,7 @@ func TestRateLimit429(t *testing.T) {
 	before := time.Now()
 	_, err := e.run("okta.suspend", jane("jane@example.com"))
 	var rl *offboard.RateLimitError
-	if !errors.As(err, &rl) || rl.API != "okta" {
+	if !errors.As(err, &rl) || rl.API != userWriteAPI {
 		t.Fatalf("err = %v, want an okta RateLimitError", err)
 	}
 	if rl.Reset.Before(before.Add(-2*time.Second)) || rl.Reset.After(before.Add(5*time.Second)) {
@@ -412,7 +412,8 @@ func TestRateLimit429(t *testing.T) {
 		resp.Body.Close()
 	}
 	_, err = e2.run("okta.app_report", jane("jane@example.com"))
-	if !errors.As(err, &rl) || rl.API != "okta" {
+	// app_report's first request is the lookup of the user.
+	if !errors.As(err, &rl) || rl.API != okta.BucketAPI("users: get one") {
 		t.Fatalf("err = %v, want an okta RateLimitError", err)
 	}
 	if d := rl.Reset.Sub(windowEnd); d < -time.Second || d > 2*time.Second {
@@ -450,7 +451,7 @@ func TestPacing(t *testing.T) {
 		runs++
 	}
 	var rl *offboard.RateLimitError
-	if !errors.As(err, &rl) || rl.API != "okta" {
+	if !errors.As(err, &rl) || rl.API != userWriteAPI {
 		t.Fatalf("after %d runs err = %v, want an okta RateLimitError from pacing", runs, err)
 	}
 	sent := 0

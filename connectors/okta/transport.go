@@ -22,6 +22,7 @@ type recorder struct {
 	header    http.Header
 	requestID string
 	requests  int
+	bucket    string // of the last request
 	// concurrent says the last 429 was Okta's concurrent limit, not a
 	// spent bucket.
 	concurrent bool
@@ -31,6 +32,12 @@ func (r *recorder) last() (status int, header http.Header, requestID string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.status, r.header, r.requestID
+}
+
+func (r *recorder) lastBucket() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.bucket
 }
 
 func (r *recorder) wasConcurrent() bool {
@@ -57,11 +64,17 @@ func (e *paceError) Error() string {
 	return fmt.Sprintf("offboard's share of the Okta rate limit for %s is used up until %s", e.bucket, e.reset.UTC().Format(time.RFC3339))
 }
 
-// bucketState is the reading of one bucket in its current window.
+// bucketState is the reading of one bucket in its current window; reset
+// is in Okta's clock, as the header gave it, so that readings of one
+// window compare equal whatever the skew estimate did in between.
 type bucketState struct {
 	limit, remaining int
 	reset            time.Time
 }
+
+// noResetWait is how long a bucket is closed after a 429 that gave no
+// readable reset: Okta's windows are per minute.
+const noResetWait = time.Minute
 
 // pacer tracks Okta's rate-limit headers per bucket and holds a request
 // back once offboard's share of its own bucket is used: a spent bucket
@@ -72,6 +85,46 @@ type pacer struct {
 
 	mu      sync.Mutex
 	buckets map[string]*bucketState
+	// skew estimates how far Okta's clock is ahead of ours, from the
+	// Date header of its answers (see observeDate).
+	skew      time.Duration
+	skewKnown bool
+}
+
+// maxSkewDrop is how far a Date reading may fall below the estimate
+// before it is taken as our clock having stepped: readings of a steady
+// clock lie within the header's second (plus the answer's latency).
+const maxSkewDrop = 2 * time.Second
+
+// observeDate updates the skew estimate from an answer's Date header,
+// read at now; p.mu is held. Date is truncated to the second and stamped
+// before we read it, so each reading is at most the true skew: the
+// largest reading is the closest, and using it never places a reset
+// before Okta's.
+func (p *pacer) observeDate(h http.Header, now time.Time) {
+	date, err := http.ParseTime(h.Get("Date"))
+	if err != nil {
+		return
+	}
+	reading := date.Sub(now)
+	if !p.skewKnown || reading > p.skew || reading < p.skew-maxSkewDrop {
+		p.skew, p.skewKnown = reading, true
+	}
+}
+
+// local turns a time in Okta's clock into ours; p.mu is held.
+func (p *pacer) local(okta time.Time) time.Time { return okta.Add(-p.skew) }
+
+// localReset reads X-Rate-Limit-Reset in our clock.
+func (p *pacer) localReset(h http.Header) (time.Time, bool) {
+	reset, ok := resetOf(h)
+	if !ok {
+		return time.Time{}, false
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.observeDate(h, p.now())
+	return p.local(reset), true
 }
 
 // blocked reports whether bucket is over offboard's share, and until
@@ -83,13 +136,14 @@ func (p *pacer) blocked(bucket string) (time.Time, bool) {
 	if !ok {
 		return time.Time{}, false
 	}
-	if !p.now().Before(b.reset) {
+	until := p.local(b.reset)
+	if !p.now().Before(until) {
 		delete(p.buckets, bucket)
 		return time.Time{}, false
 	}
 	floor := int(math.Ceil(float64(b.limit) * (1 - p.share)))
 	if b.remaining <= floor {
-		return b.reset, true
+		return until, true
 	}
 	return time.Time{}, false
 }
@@ -110,23 +164,38 @@ func (p *pacer) spend(bucket string) {
 // ("Rate limit best practices"), so a 429 whose limit differs from a live
 // reading of the bucket that still had requests left is not the bucket's.
 // Such a 429 leaves the bucket's reading alone; without a reading, a 429
-// is taken as the bucket's (the safe side: it waits for the reset).
+// is taken as the bucket's (the safe side: it waits for the reset). A
+// 429 whose headers are missing, or whose reset has passed by our clock,
+// still closes the bucket (for noResetWait, or a second): else every
+// other job would send into it at once.
 func (p *pacer) observe(bucket string, status int, h http.Header) (concurrent bool) {
 	limit, err1 := strconv.Atoi(strings.TrimSpace(h.Get("X-Rate-Limit-Limit")))
 	remaining, err2 := strconv.Atoi(strings.TrimSpace(h.Get("X-Rate-Limit-Remaining")))
 	reset, ok := resetOf(h)
-	if err1 != nil || err2 != nil || !ok || limit <= 0 {
-		return false
-	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	now := p.now()
+	p.observeDate(h, now)
 	b, known := p.buckets[bucket]
-	live := known && p.now().Before(b.reset)
-	if status == http.StatusTooManyRequests {
+	live := known && now.Before(p.local(b.reset))
+	refused := status == http.StatusTooManyRequests
+	if err1 != nil || err2 != nil || !ok || limit <= 0 {
+		switch {
+		case refused && live:
+			b.remaining = 0
+		case refused:
+			p.buckets[bucket] = &bucketState{reset: now.Add(noResetWait + p.skew)}
+		}
+		return false
+	}
+	if refused {
 		if live && b.limit != limit && b.remaining > 0 {
 			return true
 		}
 		remaining = 0
+		if !now.Before(p.local(reset)) {
+			reset = now.Add(time.Second + p.skew)
+		}
 	}
 	switch {
 	case !live || reset.After(b.reset):
@@ -189,7 +258,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		// Okta's concurrent limit: others in the org fill it. One retry
 		// after Okta's estimate, when short and the body can be sent
 		// again; else the caller gets the 429.
-		reset, ok := resetOf(resp.Header)
+		reset, ok := t.pacer.localReset(resp.Header)
 		if attempt > 0 || !ok || (req.Body != nil && req.GetBody == nil) || !t.wait(req.Context(), reset) {
 			return resp, nil
 		}
@@ -233,6 +302,7 @@ func (t *transport) send(req *http.Request, bucket string) (*http.Response, bool
 		rec.header = resp.Header.Clone()
 		rec.requestID = resp.Header.Get("X-Okta-Request-Id")
 		rec.concurrent = concurrent
+		rec.bucket = bucket
 		rec.requests++
 		rec.mu.Unlock()
 	}

@@ -103,3 +103,64 @@ func TestPacer_Observe429(t *testing.T) {
 		t.Fatal("a 429 without a reading left the bucket open")
 	}
 }
+
+// A 429 Okta answers without rate-limit headers, or with a reset that
+// has already passed by our clock, still closes the bucket: else every
+// other job sends into it at once.
+func TestPacer_Observe429WithoutReset(t *testing.T) {
+	now := time.Unix(1_800_000_000, 0)
+	p := &pacer{share: 1, now: func() time.Time { return now }, buckets: map[string]*bucketState{}}
+	p.observe("bare", 429, http.Header{})
+	if until, blocked := p.blocked("bare"); !blocked || !until.Equal(now.Add(noResetWait)) {
+		t.Fatalf("after a 429 without headers: blocked %v until %v, want %v", blocked, until, now.Add(noResetWait))
+	}
+	// With a live reading, a bare 429 spends the rest of its window.
+	reset := now.Add(20 * time.Second)
+	p.observe("live", 200, rateHeader(600, 300, reset))
+	p.observe("live", 429, http.Header{})
+	if until, blocked := p.blocked("live"); !blocked || !until.Equal(reset) {
+		t.Fatalf("after a bare 429 with a live reading: blocked %v until %v, want %v", blocked, until, reset)
+	}
+	p.observe("past", 429, rateHeader(600, 0, now.Add(-5*time.Second)))
+	if until, blocked := p.blocked("past"); !blocked || !until.Equal(now.Add(time.Second)) {
+		t.Fatalf("after a 429 whose reset has passed: blocked %v until %v, want a second", blocked, until)
+	}
+	now = now.Add(61 * time.Second)
+	for _, b := range []string{"bare", "live", "past"} {
+		if _, blocked := p.blocked(b); blocked {
+			t.Errorf("%s still blocked after its wait", b)
+		}
+	}
+}
+
+// The skew estimate is the largest Date reading (Date is truncated to
+// the second, so readings lie at or below the true skew), and follows a
+// step of our clock.
+func TestPacer_ObserveDate(t *testing.T) {
+	now := time.Unix(1_800_000_000, 600_000_000)
+	p := &pacer{now: func() time.Time { return now }, buckets: map[string]*bucketState{}}
+	h := http.Header{}
+	date := func(t time.Time) { h.Set("Date", t.UTC().Format(http.TimeFormat)) }
+	date(now.Add(30 * time.Second)) // Okta 30.x s ahead, truncated
+	p.observeDate(h, now)
+	if p.skew != 30*time.Second-600*time.Millisecond {
+		t.Fatalf("skew %v", p.skew)
+	}
+	now = now.Add(400 * time.Millisecond) // at a whole second
+	date(now.Add(30 * time.Second))
+	p.observeDate(h, now)
+	if p.skew != 30*time.Second {
+		t.Fatalf("skew %v, want the larger reading", p.skew)
+	}
+	// Our clock steps 10 s forward: the estimate follows down.
+	now = now.Add(10 * time.Second)
+	date(now.Add(20 * time.Second))
+	p.observeDate(h, now)
+	if p.skew != 20*time.Second {
+		t.Fatalf("skew %v after our clock stepped", p.skew)
+	}
+	reset := now.Add(25 * time.Second) // Okta's clock
+	if got := p.local(reset); !got.Equal(now.Add(5 * time.Second)) {
+		t.Fatalf("local reset %v", got)
+	}
+}

@@ -19,7 +19,9 @@
 //
 // When an outside API answers with *offboard.RateLimitError, the runner
 // pauses every job of that API (Job.API) until the reset time, in memory,
-// without counting an attempt. Other failures are retried by the engine
+// without counting an attempt. A limit of one part of the API
+// ("okta/<bucket>") pauses only the actions that met that part, so a
+// spent Okta bucket does not hold back actions that use another. Other failures are retried by the engine
 // after a capped exponential backoff with jitter (see Options).
 //
 // Wake tells the runner that jobs were just committed, so an involuntary

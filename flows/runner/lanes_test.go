@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/offboard-dev/offboard"
+	"github.com/offboard-dev/offboard/connectors"
 	"github.com/offboard-dev/offboard/flows/runner"
 )
 
@@ -106,5 +107,71 @@ func TestRunner_Run_scopedRateLimitDefersOneNotice(t *testing.T) {
 		if j.Kind == offboard.JobNotify && j.NotBefore.Before(chat.until) {
 			t.Errorf("%s runs again at %s, before the channel's reset %s", j.ID, j.NotBefore, chat.until)
 		}
+	}
+}
+
+// A rate limit scoped to one part of an API (an Okta bucket,
+// "okta/<bucket>") holds back the jobs of the action that met it, not
+// every job of the API: the other Okta actions run during the pause, and
+// no job of the limited action starts before its reset.
+func TestRunner_Run_scopedRateLimitPausesOneAction(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	l := newLedger(e.clock)
+	const scope = "okta/users: update"
+	type start struct {
+		action string
+		at     time.Time
+	}
+	var (
+		mu     sync.Mutex
+		starts []start
+		reset  time.Time
+		seen   map[string]time.Time
+	)
+	var r *runner.Runner
+	l.fail = func(req connectors.Request, _ int) error {
+		mu.Lock()
+		defer mu.Unlock()
+		now := e.clock.Now()
+		starts = append(starts, start{req.Action, now})
+		if reset.IsZero() && req.Action == "okta.suspend" {
+			reset = now.Add(2 * time.Second)
+			return &offboard.RateLimitError{API: scope, Reset: reset}
+		}
+		if !reset.IsZero() && now.Before(reset) && seen == nil {
+			seen = r.Paused()
+		}
+		return nil
+	}
+	r, _ = e.start(runner.Options{Actions: l.registry(t), Notifier: l, Workers: 2})
+	a := e.open("a@example.com", offboard.Involuntary, "").Case.ID
+	r.Wake()
+	waitFor(t, "the rate limit", func() bool { mu.Lock(); defer mu.Unlock(); return !reset.IsZero() }, nil)
+	b := e.open("b@example.com", offboard.Involuntary, "").Case.ID
+	r.Wake()
+	for _, id := range []offboard.CaseID{a, b} {
+		e.waitTasks(id, offboard.TaskDone, immediateKeys...)
+	}
+
+	mu.Lock()
+	defer mu.Unlock()
+	during := 0
+	for _, s := range starts[1:] {
+		if !s.at.Before(reset) {
+			continue
+		}
+		if s.action == "okta.suspend" {
+			t.Errorf("okta.suspend started at %s, before its scope's reset at %s", s.at.Format(time.StampMilli), reset.Format(time.StampMilli))
+		}
+		during++
+	}
+	if during == 0 {
+		t.Errorf("no other Okta action ran while one scope was paused: the whole API waited (runs %v)", starts)
+	}
+	if _, ok := seen[scope]; !ok {
+		t.Errorf("Paused() during the pause = %v, want the scope %q", seen, scope)
+	}
+	if _, ok := seen["okta"]; ok {
+		t.Errorf("Paused() during the pause = %v: all of okta paused", seen)
 	}
 }

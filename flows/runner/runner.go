@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"maps"
 	"math/rand/v2"
 	"sync"
 	"sync/atomic"
@@ -109,8 +110,12 @@ type Runner struct {
 	running atomic.Bool
 
 	mu      sync.Mutex
-	paused  map[string]time.Time // api → until
+	paused  map[string]time.Time // api, or a scope of one → until
 	wakeups []time.Time          // times when a job becomes ready
+	// scopes are, per action, the scopes of its API (an Okta rate-limit
+	// bucket: "okta/<bucket>") that rate-limited it: while one is paused
+	// the action's jobs wait, and the API's other actions go on.
+	scopes map[string]map[string]bool
 	// busy counts the action jobs in flight per case. A case's actions run
 	// one at a time, in queue order, so its revocations keep the
 	// playbook's safe order (suspend before clearing sessions …) while
@@ -134,6 +139,7 @@ func New(o Options) (*Runner, error) {
 		redactor: o.Redactor, log: o.Logger,
 		wake:   make(chan struct{}, 1),
 		paused: map[string]time.Time{},
+		scopes: map[string]map[string]bool{},
 		busy:   map[offboard.CaseID]int{},
 	}
 	if r.log == nil {
@@ -205,13 +211,50 @@ func (r *Runner) pause(api string, until time.Time) {
 	r.log.Warn("api paused by a rate limit", "api", api, "until", until)
 }
 
-// pausedUntil returns when api may be used again, or false if it is not
-// paused at now.
-func (r *Runner) pausedUntil(api string, now time.Time) (time.Time, bool) {
+// pausedUntil returns when job j may run again, or false if neither its
+// API nor a scope that rate-limited its action is paused at now.
+func (r *Runner) pausedUntil(j *offboard.Job, now time.Time) (time.Time, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	until, ok := r.paused[api]
-	return until, ok && until.After(now)
+	return jobPaused(r.paused, r.scopes, j, now)
+}
+
+// jobPaused is pausedUntil over a copy of the paused APIs and scopes.
+func jobPaused(paused map[string]time.Time, scopes map[string]map[string]bool, j *offboard.Job, now time.Time) (time.Time, bool) {
+	until, ok := paused[j.API()]
+	ok = ok && until.After(now)
+	if j.Kind != offboard.JobAction {
+		return until, ok
+	}
+	for scope := range scopes[j.Action] {
+		if u, p := paused[scope]; p && u.After(now) && (!ok || u.After(until)) {
+			until, ok = u, true
+		}
+	}
+	return until, ok
+}
+
+// pauseScope pauses one scope of an API (an Okta bucket) and notes that
+// action meets it, so the action's other jobs wait for it too.
+func (r *Runner) pauseScope(action, scope string, until time.Time) {
+	r.mu.Lock()
+	if r.scopes[action] == nil {
+		r.scopes[action] = map[string]bool{}
+	}
+	r.scopes[action][scope] = true
+	r.mu.Unlock()
+	r.pause(scope, until)
+}
+
+// actionScopes copies the scopes each action met.
+func (r *Runner) actionScopes() map[string]map[string]bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make(map[string]map[string]bool, len(r.scopes))
+	for a, s := range r.scopes {
+		out[a] = maps.Clone(s)
+	}
+	return out
 }
 
 // wakeAt asks the dispatcher to look for jobs at t, when a retry or the
@@ -432,6 +475,7 @@ func (r *Runner) Run(ctx context.Context, grace time.Duration) error {
 func (r *Runner) claim(ctx context.Context, l lane, n int) ([]*offboard.Job, error) {
 	now := r.clock.Now()
 	paused := r.Paused()
+	scopes := r.actionScopes()
 	r.mu.Lock()
 	busy := make(map[offboard.CaseID]bool, len(r.busy))
 	for id := range r.busy {
@@ -447,7 +491,7 @@ func (r *Runner) claim(ctx context.Context, l lane, n int) ([]*offboard.Job, err
 			if laneOf(j) != l {
 				return true
 			}
-			if until, ok := paused[j.API()]; ok && until.After(now) {
+			if _, ok := jobPaused(paused, scopes, j, now); ok {
 				return true
 			}
 			if j.Kind != offboard.JobAction {

@@ -43,7 +43,7 @@ func (r *Runner) runSafely(ctx context.Context, j *offboard.Job) {
 		}
 	}()
 	now := r.clock.Now()
-	if until, ok := r.pausedUntil(j.API(), now); ok {
+	if until, ok := r.pausedUntil(j, now); ok {
 		// The API was paused after the job was claimed: put it back.
 		if err := r.release(ctx, []*offboard.Job{j}, until); err != nil {
 			r.log.Error("releasing a job of a paused api failed", "job", j.ID, "case_id", j.CaseID, "err", err)
@@ -144,9 +144,16 @@ func (r *Runner) runAction(ctx context.Context, j *offboard.Job) {
 		if now := r.clock.Now(); !reset.After(now) {
 			reset = now.Add(r.backoff(1))
 		}
-		r.pause(api, reset)
-		if api != j.API() {
+		switch {
+		case strings.HasPrefix(api, j.API()+"/"):
+			// One scope of the API is spent (an Okta bucket): the jobs of
+			// actions that meet it wait, the API's others go on.
+			r.pauseScope(j.Action, api, reset)
+		case api != j.API():
+			r.pause(api, reset)
 			r.pause(j.API(), reset)
+		default:
+			r.pause(api, reset)
 		}
 		log.Warn("action rate limited; deferred", "api", api, "until", reset, "err", err)
 		r.report(ctx, log, offboard.ActionFailed{By: runnerActor, JobID: j.ID, Error: r.clean(err.Error()), RateLimited: true, RetryAt: reset})

@@ -61,7 +61,7 @@ func (s *Server) enter(now time.Time, h http.Header) bool {
 	s.concRejected++
 	h.Set("X-Rate-Limit-Limit", strconv.Itoa(limit))
 	h.Set("X-Rate-Limit-Remaining", "0")
-	h.Set("X-Rate-Limit-Reset", strconv.FormatInt(ceilUnix(now.Add(time.Second)), 10))
+	h.Set("X-Rate-Limit-Reset", strconv.FormatInt(ceilUnix(now.Add(time.Second+s.skew)), 10))
 	return true
 }
 

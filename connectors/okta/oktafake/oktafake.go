@@ -145,6 +145,9 @@ type Server struct {
 	// bucketWindow compresses the per-endpoint minute (BucketWindow).
 	bucketWindow time.Duration
 	violations   int // requests to a bucket before the reset its 429 gave
+	// skew is how far Okta's clock is from the machine's (ClockSkew):
+	// Date and X-Rate-Limit-Reset are in Okta's time.
+	skew time.Duration
 
 	concMax      int // concurrent limit (Concurrency); 0 = DefaultConcurrency
 	inFlight     int
@@ -487,9 +490,10 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		s.reqSeq++
 		seq := s.reqSeq
 		s.requests = append(s.requests, Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, At: arrived, Status: http.StatusTooManyRequests})
+		skew := s.skew
 		s.mu.Unlock()
 		defer s.leave()
-		w.Header().Set("Date", arrived.UTC().Format(http.TimeFormat))
+		w.Header().Set("Date", arrived.Add(skew).UTC().Format(http.TimeFormat))
 		w.Header().Set("X-Okta-Request-Id", fmt.Sprintf("fakereq-%d-%d", arrived.UnixNano(), seq))
 		writeRaw(rec, http.StatusTooManyRequests, defaultErrorBody(http.StatusTooManyRequests, seq))
 		return
@@ -510,7 +514,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	s.reqSeq++
 	seq := s.reqSeq
 	h := w.Header()
-	h.Set("Date", now.UTC().Format(http.TimeFormat))
+	h.Set("Date", now.Add(s.skew).UTC().Format(http.TimeFormat))
 	h.Set("X-Okta-Request-Id", fmt.Sprintf("fakereq-%d-%d", now.UnixNano(), seq))
 
 	limited := s.spendRate(r, now, h)
@@ -554,7 +558,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 			s.mu.Unlock()
 			if f.status == http.StatusTooManyRequests {
 				h.Set("X-Rate-Limit-Remaining", "0")
-				h.Set("X-Rate-Limit-Reset", strconv.FormatInt(now.Unix(), 10))
+				h.Set("X-Rate-Limit-Reset", strconv.FormatInt(now.Add(s.clockSkew()).Unix(), 10))
 			}
 			body := []byte(f.body)
 			if f.echo {

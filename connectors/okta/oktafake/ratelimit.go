@@ -66,6 +66,22 @@ func (s *Server) BucketWindow(d time.Duration) {
 	s.buckets = nil
 }
 
+// ClockSkew sets Okta's clock d ahead of the machine's (behind when
+// negative): the Date and X-Rate-Limit-Reset headers are in Okta's time,
+// as a real org's are when the host running offboard has drifted.
+// Violations are still counted in real time.
+func (s *Server) ClockSkew(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.skew = d
+}
+
+func (s *Server) clockSkew() time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.skew
+}
+
 // Violations counts requests that reached a bucket after a 429 of that
 // bucket and before the X-Rate-Limit-Reset the 429 announced: requests a
 // client should have held back.
@@ -134,7 +150,7 @@ func (s *Server) spendRate(r *http.Request, now time.Time, h http.Header) bool {
 	reset := ceilUnix(b.start.Add(window))
 	h.Set("X-Rate-Limit-Limit", strconv.Itoa(limit))
 	h.Set("X-Rate-Limit-Remaining", strconv.Itoa(max(limit-b.count, 0)))
-	h.Set("X-Rate-Limit-Reset", strconv.FormatInt(reset, 10))
+	h.Set("X-Rate-Limit-Reset", strconv.FormatInt(ceilUnix(b.start.Add(window+s.skew)), 10))
 	if b.count > limit {
 		b.refusedUntil = time.Unix(reset, 0)
 		return true
