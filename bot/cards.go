@@ -120,12 +120,13 @@ func taskCard(v *offboard.CaseView, d offboard.Department, now time.Time, loc *t
 	settled := 0
 	var tones []offboard.Tone
 	card := offboard.Card{}
+	titles := titlesOf(v.Tasks)
 	for _, t := range tasks {
 		if t.Status.Settled() {
 			settled++
 		}
 		tones = append(tones, taskTone(t, now))
-		card.Sections = append(card.Sections, taskSection(v.Case, v.Approvals, t, v.Departments, len(t.Unsettled(v.Tasks)) > 0, now, loc))
+		card.Sections = append(card.Sections, taskSection(v.Case, v.Approvals, t, v.Departments, titles, len(t.Unsettled(v.Tasks)) > 0, now, loc))
 	}
 	if d == offboard.DeptIT {
 		card.Sections = append(card.Sections, deviceSections(v.Tasks, now, loc)...)
@@ -155,7 +156,7 @@ func taskCard(v *offboard.CaseView, d offboard.Department, now time.Time, loc *t
 	return card, true
 }
 
-func taskSection(c *offboard.Case, approvals []*offboard.Approval, t *offboard.Task, depts offboard.Departments, waits bool, now time.Time, loc *time.Location) offboard.Section {
+func taskSection(c *offboard.Case, approvals []*offboard.Approval, t *offboard.Task, depts offboard.Departments, titles map[string]string, waits bool, now time.Time, loc *time.Location) offboard.Section {
 	deptLabel := depts.Label(t.Department)
 	s := offboard.Section{Heading: t.Title, Tone: taskTone(t, now)}
 	var notes []string
@@ -175,7 +176,7 @@ func taskSection(c *offboard.Case, approvals []*offboard.Approval, t *offboard.T
 		notes = append(notes, "Optional")
 	}
 	s.Text = strings.Join(notes, "\n")
-	status := taskStatusWords(t, now, loc)
+	status := taskStatusWords(t, titles, now, loc)
 	if t.Status == offboard.TaskWaitingApproval {
 		for _, a := range approvals {
 			switch {
@@ -197,8 +198,13 @@ func taskSection(c *offboard.Case, approvals []*offboard.Approval, t *offboard.T
 	if t.Track == offboard.TrackDeviceReturn {
 		s.Fields = append(s.Fields, offboard.Field{Label: "Return", Value: returnWords(t)})
 	}
-	if ev := evidenceShown(t.Evidence); len(ev) > 0 {
-		s.Fields = append(s.Fields, offboard.Field{Label: "Evidence", Value: formatMap(ev)})
+	if ev, details := evidenceWords(evidenceShown(t.Evidence)); ev != "" || details != "" {
+		if ev != "" {
+			s.Fields = append(s.Fields, offboard.Field{Label: offboard.FieldEvidence, Value: ev})
+		}
+		if details != "" {
+			s.Fields = append(s.Fields, offboard.Field{Label: offboard.FieldDetails, Value: details})
+		}
 	}
 	secretButton, hasSecret := revealButton(c, t, depts)
 	if hasSecret {
@@ -430,11 +436,12 @@ func caseLine(v *offboard.CaseView) string {
 // remaining lists the unsettled tasks of a case by department.
 func remaining(v *offboard.CaseView, now time.Time, loc *time.Location) string {
 	var lines []string
+	titles := titlesOf(v.Tasks)
 	for _, d := range v.DepartmentsListed() {
 		var items []string
 		for _, t := range v.Tasks {
 			if t.Department == d && !t.Status.Settled() {
-				items = append(items, fmt.Sprintf("%s (%s)", t.Title, taskStatusWords(t, now, orUTC(loc))))
+				items = append(items, fmt.Sprintf("%s (%s)", t.Title, taskStatusWords(t, titles, now, orUTC(loc))))
 			}
 		}
 		if len(items) > 0 {

@@ -155,7 +155,19 @@ func renderSection(s offboard.Section) []slack.Block {
 	if text != "" {
 		head = mrkdwn(text)
 	}
-	blocks := fieldSections(head, s.Fields)
+	var fields []offboard.Field
+	var details string
+	for _, f := range s.Fields {
+		if f.Label == offboard.FieldDetails {
+			details = f.Value // small print under the fields
+			continue
+		}
+		fields = append(fields, f)
+	}
+	blocks := fieldSections(head, fields)
+	if details != "" {
+		blocks = append(blocks, slack.NewContextBlock("", mrkdwn(escapeTrunc(details, maxSectionText))))
+	}
 	return append(blocks, actionBlocks(s.Actions)...)
 }
 

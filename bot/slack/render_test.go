@@ -442,3 +442,33 @@ func TestFieldErrorsResponse(t *testing.T) {
 		t.Error("response shares the caller's map")
 	}
 }
+
+// TestRenderCard_Details: a section's details (the vendor's request id)
+// are small print in a context block after its fields, not a field.
+func TestRenderCard_Details(t *testing.T) {
+	c := offboard.Card{Title: "IT tasks", Sections: []offboard.Section{{Heading: "Suspend", Fields: []offboard.Field{
+		{Label: "Status", Value: "Done"},
+		{Label: offboard.FieldEvidence, Value: "Status afterwards: SUSPENDED"},
+		{Label: offboard.FieldDetails, Value: "Okta request id: req<1>"},
+	}}}}
+	blocks := RenderCard(c)
+	var fields, context []string
+	for _, b := range blocks {
+		switch b := b.(type) {
+		case *slack.SectionBlock:
+			for _, f := range b.Fields {
+				fields = append(fields, f.Text)
+			}
+		case *slack.ContextBlock:
+			for _, e := range b.ContextElements.Elements {
+				context = append(context, e.(*slack.TextBlockObject).Text)
+			}
+		}
+	}
+	if strings.Contains(strings.Join(fields, "\n"), "req") {
+		t.Errorf("the request id is a field: %q", fields)
+	}
+	if len(context) != 1 || context[0] != "Okta request id: req&lt;1&gt;" {
+		t.Errorf("context blocks %q, want the request id as small print", context)
+	}
+}
