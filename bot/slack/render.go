@@ -376,9 +376,15 @@ func renderInput(in offboard.Input) *slack.InputBlock {
 		}
 		el = e
 	case offboard.InputUser:
-		e := slack.NewOptionsSelectBlockElement(slack.OptTypeUser, placeholder, in.ID)
+		// A person picker offers offboard's directory (Okta, Entra ID,
+		// the HRIS…), not Slack's members: the leaver may have no Slack
+		// account. Slack asks for the options as one types
+		// (block_suggestion, answered by suggest).
+		e := slack.NewOptionsSelectBlockElement(slack.OptTypeExternal, placeholder, in.ID)
+		minQuery := pickerMinQuery
+		e.MinQueryLength = &minQuery
 		if in.Initial != "" {
-			e = e.WithInitialUser(in.Initial)
+			e = e.WithInitialOption(slack.NewOptionBlockObject(truncate(in.Initial, maxOptionValue), plain(in.Initial, maxOptionText), nil))
 		}
 		el = e
 	default: // text, email, textarea and anything unknown
@@ -404,7 +410,7 @@ func renderInput(in offboard.Input) *slack.InputBlock {
 
 // FormValues reads a modal submission back: input ID → value. Dates are
 // "YYYY-MM-DD", times "HH:MM", a user picker gives the user id and a
-// select the chosen option's value. Inputs left empty are absent.
+// select or a person picker the chosen option's value (the email). Inputs left empty are absent.
 func FormValues(state *slack.ViewState) map[string]string {
 	out := map[string]string{}
 	if state == nil {
@@ -434,7 +440,7 @@ func actionValue(a slack.BlockAction) string {
 		return a.SelectedTime
 	case string(slack.OptTypeUser):
 		return a.SelectedUser
-	case string(slack.OptTypeStatic):
+	case string(slack.OptTypeStatic), string(slack.OptTypeExternal):
 		return a.SelectedOption.Value
 	case string(slack.METPlainTextInput), string(slack.METEmailTextInput):
 		return a.Value

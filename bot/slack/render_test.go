@@ -326,7 +326,7 @@ func testForm() *offboard.Form {
 			{ID: "kind", Label: "Kind", Kind: offboard.InputSelect, Required: true, Initial: "involuntary", Options: []offboard.Option{
 				{Value: "voluntary", Label: "Voluntary"}, {Value: "involuntary", Label: "Involuntary"},
 			}},
-			{ID: "manager", Label: "Manager", Kind: offboard.InputUser, Initial: "U42"},
+			{ID: "manager", Label: "Manager", Kind: offboard.InputUser, Initial: "mona@example.com"},
 		},
 	}
 }
@@ -348,7 +348,7 @@ func TestRenderForm(t *testing.T) {
 	}
 	wantTypes := map[string]string{
 		"employee": "plain_text_input", "name": "plain_text_input", "reason": "plain_text_input",
-		"last_day": "datepicker", "at": "timepicker", "kind": "static_select", "manager": "users_select",
+		"last_day": "datepicker", "at": "timepicker", "kind": "static_select", "manager": "external_select",
 	}
 	for _, b := range v.Blocks.BlockSet {
 		in := b.(*slack.InputBlock)
