@@ -31,7 +31,7 @@ func CaseHeader(v *offboard.CaseView, now time.Time, loc *time.Location) offboar
 		offboard.Field{Label: "Employee", Value: emp},
 		offboard.Field{Label: "Kind", Value: c.Kind.Label()},
 		offboard.Field{Label: "Last day", Value: formatDay(c.LastDay)},
-		offboard.Field{Label: "Status", Value: caseStatusWords(c.Status)},
+		offboard.Field{Label: "Status", Value: c.Status.Label()},
 		offboard.Field{Label: "Progress", Value: fmt.Sprintf("%d of %d tasks done or skipped", settled, total)},
 		offboard.Field{Label: "Case clock", Value: caseClock(c, now, loc)},
 	)
@@ -58,18 +58,6 @@ func CaseHeader(v *offboard.CaseView, now time.Time, loc *time.Location) offboar
 	}
 	card.Footer = fmt.Sprintf("Opened by %s via %s, %s", c.Requester, c.Source, formatTime(c.NoticeAt, now, loc))
 	return card
-}
-
-func caseStatusWords(s offboard.CaseStatus) string {
-	switch s {
-	case offboard.CaseOpen:
-		return "Open"
-	case offboard.CaseCompleted:
-		return "Completed"
-	case offboard.CaseCancelled:
-		return "Cancelled"
-	}
-	return string(s)
 }
 
 // caseClock is notice → now (or → revocation once access is gone).
@@ -314,7 +302,7 @@ func ApprovalCard(v *offboard.CaseView, a *offboard.Approval) offboard.Card {
 		Fields: []offboard.Field{
 			{Label: "Question", Value: a.Question},
 			{Label: "Approver", Value: approverField(a)},
-			{Label: "Status", Value: approvalStatusWords(a.Status)},
+			{Label: "Status", Value: a.Status.Label()},
 		},
 	}
 	switch {
@@ -394,20 +382,6 @@ func waitingFor(a *offboard.Approval, depts offboard.Departments) string {
 	return a.ApproverWords()
 }
 
-func approvalStatusWords(s offboard.ApprovalStatus) string {
-	switch s {
-	case offboard.ApprovalPending:
-		return "Waiting for a decision"
-	case offboard.ApprovalApproved:
-		return "Approved"
-	case offboard.ApprovalDenied:
-		return "Denied"
-	case offboard.ApprovalVoid:
-		return "Void (no longer applies)"
-	}
-	return string(s)
-}
-
 func orDash(s, dflt string) string {
 	if s == "" {
 		return dflt
@@ -428,7 +402,7 @@ func caseLine(v *offboard.CaseView) string {
 	settled, total := v.Progress()
 	s := fmt.Sprintf("%s · %s · %s · last day %s · %d/%d done", c.ID, c.Employee.DisplayName(), c.Kind.Label(), formatDay(c.LastDay), settled, total)
 	if c.Status != offboard.CaseOpen {
-		s += " · " + caseStatusWords(c.Status)
+		s += " · " + c.Status.Label()
 	}
 	return s
 }

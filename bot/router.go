@@ -227,7 +227,7 @@ func (r *Router) list(ctx context.Context, who offboard.Actor, st offboard.CaseS
 	if len(views) == 0 {
 		return offboard.Reply{Ephemeral: true, Text: fmt.Sprintf("No %s cases that you can see.", st)}
 	}
-	card := offboard.Card{Title: fmt.Sprintf("%s cases", caseStatusWords(st)), Tone: offboard.ToneInfo}
+	card := offboard.Card{Title: fmt.Sprintf("%s cases", st.Label()), Tone: offboard.ToneInfo}
 	lines := make([]string, 0, len(views))
 	for _, v := range views {
 		line := caseLine(v)

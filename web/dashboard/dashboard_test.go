@@ -451,4 +451,8 @@ func TestDashboard_Dates(t *testing.T) {
 			t.Errorf("%s shows a time as ISO: %q", page, iso.FindString(r.body))
 		}
 	}
+	r := e.do("GET", "/analytics?from=2026-11-01&to=2026-11-30", nil)
+	if !strings.Contains(r.body, "Cases created Sun 1 Nov 2026 to Mon 30 Nov 2026") {
+		t.Errorf("the analytics period is not in words: %d", r.status)
+	}
 }
