@@ -147,7 +147,8 @@ func evidenceWords(ev map[string]string) (evidence, details string) {
 	return strings.Join(lines, "\n"), strings.Join(small, "\n")
 }
 
-// formatMap is a short "key: value" list, keys sorted.
+// formatMap is a short "Label: value" list (offboard.EvidenceLabel),
+// keys sorted: "Device id: d1".
 func formatMap(m map[string]string) string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
@@ -160,7 +161,7 @@ func formatMap(m map[string]string) string {
 		if len(v) > 120 {
 			v = v[:117] + "…"
 		}
-		lines = append(lines, k+": "+v)
+		lines = append(lines, offboard.EvidenceLabel(k)+": "+v)
 	}
 	return strings.Join(lines, "\n")
 }
