@@ -26,11 +26,7 @@ type ackWorld struct {
 
 const ackHR = "UHANA"
 
-func newAckWorld(tb testing.TB) *ackWorld { return newAckWorldWith(tb, nil) }
-
-// newAckWorldWith runs the platform with people as the directory that
-// answers person pickers (nil: none).
-func newAckWorldWith(tb testing.TB, people bot.PeopleFinder) *ackWorld {
+func newAckWorld(tb testing.TB) *ackWorld {
 	tb.Helper()
 	s := slacktest.New(tb)
 	s.AddUser(ackHR, "Hana HR", "hana@example.com")
@@ -47,7 +43,7 @@ func newAckWorldWith(tb testing.TB, people bot.PeopleFinder) *ackWorld {
 		return nil
 	}
 	eng := flowstest.New(tb, flowstest.Options{Store: db, Location: time.UTC, Roles: roles})
-	router, err := bot.New(bot.Options{Engine: eng, Roles: roles, People: people})
+	router, err := bot.New(bot.Options{Engine: eng, Roles: roles})
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -1,13 +1,55 @@
 package slack
 
 import (
+	"context"
 	"encoding/json"
+	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/offboard-dev/offboard"
 	"github.com/offboard-dev/offboard/bot"
+	"github.com/offboard-dev/offboard/bot/slack/slacktest"
+	"github.com/offboard-dev/offboard/flows/flowstest"
+	"github.com/offboard-dev/offboard/store"
 )
+
+// newSuggestWorld runs the platform over socket mode against a fake
+// Slack, with people as the directory that answers person pickers (nil:
+// none); Hana (ackHR) is HR.
+func newSuggestWorld(tb testing.TB, people bot.PeopleFinder) *ackWorld {
+	tb.Helper()
+	s := slacktest.New(tb)
+	s.AddUser(ackHR, "Hana HR", "hana@example.com")
+	s.AddChannel("CHR", "hr", true)
+	db, err := store.Open(filepath.Join(tb.TempDir(), "offboard.db"), store.Options{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	roles := func(e string) []offboard.Role {
+		if e == "hana@example.com" {
+			return []offboard.Role{offboard.RoleHR}
+		}
+		return nil
+	}
+	eng := flowstest.New(tb, flowstest.Options{Store: db, Location: time.UTC, Roles: roles})
+	router, err := bot.New(bot.Options{Engine: eng, Roles: roles, People: people})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	p, err := New(Options{AppToken: slacktest.AppToken, BotToken: slacktest.BotToken, APIURL: s.APIURL(),
+		Router: router, Engine: eng, HRChannel: "CHR"})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); _ = p.Run(ctx) }()
+	tb.Cleanup(func() { cancel(); <-done })
+	s.WaitConnected(tb, 1, 10*time.Second)
+	return &ackWorld{s: s, p: p}
+}
 
 type suggestion struct {
 	Options []struct {
@@ -39,7 +81,7 @@ func TestPlatform_Suggest(t *testing.T) {
 		{Email: "mona.manager@example.com", Name: "Mona Manager"},
 		{Email: "jane.doe@example.com", Name: "Jane Doe"},
 	}, time.Now())
-	w := newAckWorldWith(t, dir)
+	w := newSuggestWorld(t, dir)
 	w.s.AddUser("UIVAN", "Ivan IT", "ivan@example.com")
 
 	got := w.suggest(t, ackHR, "mon")
@@ -59,7 +101,7 @@ func TestPlatform_Suggest(t *testing.T) {
 // TestPlatform_SuggestEmptyDirectory: with no directory the picker still
 // takes a typed email, and nothing else.
 func TestPlatform_SuggestEmptyDirectory(t *testing.T) {
-	w := newAckWorldWith(t, nil)
+	w := newSuggestWorld(t, nil)
 	if got := w.suggest(t, ackHR, "jane"); len(got.Options) != 0 {
 		t.Errorf("no directory, but %+v", got.Options)
 	}
