@@ -47,9 +47,10 @@ func IsRequestID(key string) bool {
 	return key == "request_id" || strings.HasSuffix(key, "_request_id")
 }
 
-// humanKey turns a snake_case key into words with a capital first letter.
+// humanKey turns a snake_case key into words with a capital first letter;
+// a dotted one ("device.d1") reads "Device d1".
 func humanKey(k string) string {
-	w := strings.ReplaceAll(k, "_", " ")
+	w := strings.NewReplacer("_", " ", ".", " ").Replace(k)
 	if w == "" {
 		return w
 	}

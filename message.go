@@ -61,6 +61,15 @@ type Field struct {
 	Value string
 }
 
+// The labels of a task section's evidence fields, which renderers show
+// apart: the evidence ("Status afterwards: SUSPENDED", a line each) folds
+// away, and the details (the vendor's request id, the job) are small
+// print for whoever follows the case up with the vendor.
+const (
+	FieldEvidence = "Evidence"
+	FieldDetails  = "Details"
+)
+
 // Button is something a person can click. It carries ids only: the engine
 // re-checks who clicked against the case, so a forged value grants
 // nothing.

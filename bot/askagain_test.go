@@ -104,6 +104,10 @@ func TestClick_AskAgain(t *testing.T) {
 	if pending == nil || pending.Params["to"] != "bob.peer@example.com" || pending.Approver != "ada.admin@example.com" {
 		t.Fatalf("new approval = %+v", pending)
 	}
+	// The question names the receiver as a person, not as "to=…".
+	if q := pending.Question; !strings.HasSuffix(q, ", to bob.peer@example.com?") || strings.Contains(q, "to=") {
+		t.Errorf("question %q, want it to name the receiver", q)
+	}
 	if st := h.task(id, "mail_forwarding").Status; st != offboard.TaskWaitingApproval {
 		t.Errorf("mail_forwarding = %s, want waiting for the new approval", st)
 	}

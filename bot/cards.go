@@ -31,7 +31,7 @@ func CaseHeader(v *offboard.CaseView, now time.Time, loc *time.Location) offboar
 		offboard.Field{Label: "Employee", Value: emp},
 		offboard.Field{Label: "Kind", Value: c.Kind.Label()},
 		offboard.Field{Label: "Last day", Value: formatDay(c.LastDay)},
-		offboard.Field{Label: "Status", Value: caseStatusWords(c.Status)},
+		offboard.Field{Label: "Status", Value: c.Status.Label()},
 		offboard.Field{Label: "Progress", Value: fmt.Sprintf("%d of %d tasks done or skipped", settled, total)},
 		offboard.Field{Label: "Case clock", Value: caseClock(c, now, loc)},
 	)
@@ -58,18 +58,6 @@ func CaseHeader(v *offboard.CaseView, now time.Time, loc *time.Location) offboar
 	}
 	card.Footer = fmt.Sprintf("Opened by %s via %s, %s", c.Requester, c.Source, formatTime(c.NoticeAt, now, loc))
 	return card
-}
-
-func caseStatusWords(s offboard.CaseStatus) string {
-	switch s {
-	case offboard.CaseOpen:
-		return "Open"
-	case offboard.CaseCompleted:
-		return "Completed"
-	case offboard.CaseCancelled:
-		return "Cancelled"
-	}
-	return string(s)
 }
 
 // caseClock is notice → now (or → revocation once access is gone).
@@ -120,12 +108,13 @@ func taskCard(v *offboard.CaseView, d offboard.Department, now time.Time, loc *t
 	settled := 0
 	var tones []offboard.Tone
 	card := offboard.Card{}
+	titles := titlesOf(v.Tasks)
 	for _, t := range tasks {
 		if t.Status.Settled() {
 			settled++
 		}
 		tones = append(tones, taskTone(t, now))
-		card.Sections = append(card.Sections, taskSection(v.Case, v.Approvals, t, v.Departments, len(t.Unsettled(v.Tasks)) > 0, now, loc))
+		card.Sections = append(card.Sections, taskSection(v.Case, v.Approvals, t, v.Departments, titles, len(t.Unsettled(v.Tasks)) > 0, now, loc))
 	}
 	if d == offboard.DeptIT {
 		card.Sections = append(card.Sections, deviceSections(v.Tasks, now, loc)...)
@@ -155,7 +144,7 @@ func taskCard(v *offboard.CaseView, d offboard.Department, now time.Time, loc *t
 	return card, true
 }
 
-func taskSection(c *offboard.Case, approvals []*offboard.Approval, t *offboard.Task, depts offboard.Departments, waits bool, now time.Time, loc *time.Location) offboard.Section {
+func taskSection(c *offboard.Case, approvals []*offboard.Approval, t *offboard.Task, depts offboard.Departments, titles map[string]string, waits bool, now time.Time, loc *time.Location) offboard.Section {
 	deptLabel := depts.Label(t.Department)
 	s := offboard.Section{Heading: t.Title, Tone: taskTone(t, now)}
 	var notes []string
@@ -175,7 +164,7 @@ func taskSection(c *offboard.Case, approvals []*offboard.Approval, t *offboard.T
 		notes = append(notes, "Optional")
 	}
 	s.Text = strings.Join(notes, "\n")
-	status := taskStatusWords(t, now, loc)
+	status := taskStatusWords(t, titles, now, loc)
 	if t.Status == offboard.TaskWaitingApproval {
 		for _, a := range approvals {
 			switch {
@@ -197,8 +186,13 @@ func taskSection(c *offboard.Case, approvals []*offboard.Approval, t *offboard.T
 	if t.Track == offboard.TrackDeviceReturn {
 		s.Fields = append(s.Fields, offboard.Field{Label: "Return", Value: returnWords(t)})
 	}
-	if ev := evidenceShown(t.Evidence); len(ev) > 0 {
-		s.Fields = append(s.Fields, offboard.Field{Label: "Evidence", Value: formatMap(ev)})
+	if ev, details := evidenceWords(evidenceShown(t.Evidence)); ev != "" || details != "" {
+		if ev != "" {
+			s.Fields = append(s.Fields, offboard.Field{Label: offboard.FieldEvidence, Value: ev})
+		}
+		if details != "" {
+			s.Fields = append(s.Fields, offboard.Field{Label: offboard.FieldDetails, Value: details})
+		}
 	}
 	secretButton, hasSecret := revealButton(c, t, depts)
 	if hasSecret {
@@ -308,7 +302,7 @@ func ApprovalCard(v *offboard.CaseView, a *offboard.Approval) offboard.Card {
 		Fields: []offboard.Field{
 			{Label: "Question", Value: a.Question},
 			{Label: "Approver", Value: approverField(a)},
-			{Label: "Status", Value: approvalStatusWords(a.Status)},
+			{Label: "Status", Value: a.Status.Label()},
 		},
 	}
 	switch {
@@ -388,20 +382,6 @@ func waitingFor(a *offboard.Approval, depts offboard.Departments) string {
 	return a.ApproverWords()
 }
 
-func approvalStatusWords(s offboard.ApprovalStatus) string {
-	switch s {
-	case offboard.ApprovalPending:
-		return "Waiting for a decision"
-	case offboard.ApprovalApproved:
-		return "Approved"
-	case offboard.ApprovalDenied:
-		return "Denied"
-	case offboard.ApprovalVoid:
-		return "Void (no longer applies)"
-	}
-	return string(s)
-}
-
 func orDash(s, dflt string) string {
 	if s == "" {
 		return dflt
@@ -422,7 +402,7 @@ func caseLine(v *offboard.CaseView) string {
 	settled, total := v.Progress()
 	s := fmt.Sprintf("%s · %s · %s · last day %s · %d/%d done", c.ID, c.Employee.DisplayName(), c.Kind.Label(), formatDay(c.LastDay), settled, total)
 	if c.Status != offboard.CaseOpen {
-		s += " · " + caseStatusWords(c.Status)
+		s += " · " + c.Status.Label()
 	}
 	return s
 }
@@ -430,11 +410,12 @@ func caseLine(v *offboard.CaseView) string {
 // remaining lists the unsettled tasks of a case by department.
 func remaining(v *offboard.CaseView, now time.Time, loc *time.Location) string {
 	var lines []string
+	titles := titlesOf(v.Tasks)
 	for _, d := range v.DepartmentsListed() {
 		var items []string
 		for _, t := range v.Tasks {
 			if t.Department == d && !t.Status.Settled() {
-				items = append(items, fmt.Sprintf("%s (%s)", t.Title, taskStatusWords(t, now, orUTC(loc))))
+				items = append(items, fmt.Sprintf("%s (%s)", t.Title, taskStatusWords(t, titles, now, orUTC(loc))))
 			}
 		}
 		if len(items) > 0 {

@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -29,18 +30,19 @@ func overdue(t *offboard.Task, now time.Time) bool {
 	return t.Due != nil && !t.Status.Settled() && now.After(*t.Due)
 }
 
-// taskStatusWords and taskTone say where a task stands.
-func taskStatusWords(t *offboard.Task, now time.Time, loc *time.Location) string {
+// taskStatusWords and taskTone say where a task stands. titles maps the
+// case's task keys to their titles: a wait names the tasks by title.
+func taskStatusWords(t *offboard.Task, titles map[string]string, now time.Time, loc *time.Location) string {
 	var s string
 	switch t.Status {
 	case offboard.TaskPending:
 		s = "To do"
 		switch {
 		case len(t.After) > 0 && !t.Manual():
-			s = "Waiting for " + strings.Join(t.After, ", ")
+			s = "Waiting for " + taskTitles(t.After, titles)
 		case len(t.AfterIfReady) > 0 && !t.Manual() && t.RunAt != nil:
 			// A soft wait of a couple of minutes (after_if_ready).
-			s = "Letting " + strings.Join(t.AfterIfReady, ", ") + " go first; runs by " + formatTime(*t.RunAt, now, loc)
+			s = "Letting " + taskTitles(t.AfterIfReady, titles) + " go first; runs by " + formatTime(*t.RunAt, now, loc)
 		}
 	case offboard.TaskScheduled:
 		s = "Scheduled"
@@ -101,7 +103,52 @@ func worstTone(tones ...offboard.Tone) offboard.Tone {
 	return best
 }
 
-// formatMap is a short "key: value" list, keys sorted.
+// titlesOf maps a case's task keys to their titles.
+func titlesOf(tasks []*offboard.Task) map[string]string {
+	m := make(map[string]string, len(tasks))
+	for _, t := range tasks {
+		m[t.Key] = t.Title
+	}
+	return m
+}
+
+// taskTitles lists tasks by title ("Suspend the account, Sign out
+// everywhere"), by key when a task is not known (a playbook's typo).
+func taskTitles(keys []string, titles map[string]string) string {
+	out := make([]string, len(keys))
+	for i, k := range keys {
+		out[i] = k
+		if t := titles[k]; t != "" {
+			out[i] = t
+		}
+	}
+	return strings.Join(out, ", ")
+}
+
+// evidenceWords splits a task's evidence into what a reader needs
+// ("Status afterwards: SUSPENDED", a line each, by key) and the details
+// that are for whoever follows the case up with the vendor or in the
+// logs: the vendor's request id, the job and its attempt.
+func evidenceWords(ev map[string]string) (evidence, details string) {
+	keys := slices.Sorted(maps.Keys(ev))
+	var lines, small []string
+	for _, k := range keys {
+		v := ev[k]
+		if len(v) > 120 {
+			v = v[:117] + "…"
+		}
+		l := offboard.EvidenceLabel(k) + ": " + v
+		if offboard.IsRequestID(k) || k == "job" || k == "attempt" {
+			small = append(small, l)
+		} else {
+			lines = append(lines, l)
+		}
+	}
+	return strings.Join(lines, "\n"), strings.Join(small, "\n")
+}
+
+// formatMap is a short "Label: value" list (offboard.EvidenceLabel),
+// keys sorted: "Device id: d1".
 func formatMap(m map[string]string) string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
@@ -114,7 +161,7 @@ func formatMap(m map[string]string) string {
 		if len(v) > 120 {
 			v = v[:117] + "…"
 		}
-		lines = append(lines, k+": "+v)
+		lines = append(lines, offboard.EvidenceLabel(k)+": "+v)
 	}
 	return strings.Join(lines, "\n")
 }

@@ -28,11 +28,67 @@ const (
 	maxQueryLen   = 100
 )
 
-// peopleSearch holds the per-person limiters of FindPeople.
+// peopleSearch holds the per-person limiters of FindPeople, and when
+// each person's refused search was last audited.
 type peopleSearch struct {
-	mu   sync.Mutex
-	lim  map[string]*rate.Limiter
-	seen map[string]time.Time
+	mu      sync.Mutex
+	lim     map[string]*rate.Limiter
+	seen    map[string]time.Time
+	audited map[string]time.Time
+}
+
+// refusalAuditEvery: a picker asks on every keystroke, so a refused
+// person's searches are audited once a minute, not once a letter.
+const refusalAuditEvery = time.Minute
+
+// auditSearchRefusal records a refused people search in the audit chain,
+// once per person per refusalAuditEvery. What was typed is left out: it
+// may be a name, and the refusal is about who asked.
+func (r *Router) auditSearchRefusal(ctx context.Context, who offboard.Actor, cause error) {
+	now := r.clock.Now()
+	key := who.ID
+	if who.Email != "" {
+		key = strings.ToLower(who.Email)
+	}
+	if !r.search.firstRefusal(key, now) {
+		return
+	}
+	status := "403"
+	if offboard.ErrorCode(cause) == offboard.EUNAVAILABLE {
+		status = "429"
+	}
+	r.log.Warn("bot: people search refused", "actor", who.String(), "status", status)
+	if r.audit == nil {
+		return
+	}
+	ev := offboard.AuditEvent{Time: now, Actor: who, Action: "people_search.refused", Target: "directory",
+		Outcome: offboard.OutcomeRefused, Detail: "people search: " + offboard.ErrorMessage(cause),
+		Evidence: map[string]string{"status": status, "platform": who.Platform}}
+	if err := r.audit.Append(context.WithoutCancel(ctx), ev); err != nil {
+		r.log.Error("bot: could not audit a refused people search", "err", err)
+	}
+}
+
+// firstRefusal reports whether key's refusal is the first in the
+// current window (and starts one).
+func (s *peopleSearch) firstRefusal(key string, now time.Time) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.audited == nil {
+		s.audited = map[string]time.Time{}
+	}
+	if len(s.audited) >= searchPersons {
+		for k, at := range s.audited {
+			if now.Sub(at) >= refusalAuditEvery {
+				delete(s.audited, k)
+			}
+		}
+	}
+	if at, ok := s.audited[key]; ok && now.Sub(at) < refusalAuditEvery {
+		return false
+	}
+	s.audited[key] = now
+	return true
 }
 
 // FindPeople answers a person picker's typeahead (the console's leaver
@@ -48,10 +104,14 @@ func (r *Router) FindPeople(ctx context.Context, who offboard.Actor, query strin
 		probe.Roles = r.roles(who.Email)
 	}
 	if who.Kind != offboard.ActorPerson || who.Email == "" || offboard.CanOpenCase(probe, "") != nil {
-		return nil, offboard.Errorf(offboard.EFORBIDDEN, "only people who may open cases (HR, admins) can search the directory")
+		err := offboard.Errorf(offboard.EFORBIDDEN, "only people who may open cases (HR, admins) can search the directory")
+		r.auditSearchRefusal(ctx, who, err)
+		return nil, err
 	}
 	if !r.search.allow(strings.ToLower(who.Email), r.clock.Now()) {
-		return nil, offboard.Errorf(offboard.EUNAVAILABLE, "too many searches; wait a moment")
+		err := offboard.Errorf(offboard.EUNAVAILABLE, "too many searches; wait a moment")
+		r.auditSearchRefusal(ctx, who, err)
+		return nil, err
 	}
 	if r.people == nil {
 		return nil, nil

@@ -102,7 +102,7 @@ func TestDepartmentCard_softWait(t *testing.T) {
 			}
 		}
 	}
-	if !strings.HasPrefix(status, "Letting fakemail_mail go first; runs by ") {
+	if !strings.HasPrefix(status, "Letting Delegate the Fake Mail mailbox go first; runs by ") {
 		t.Errorf("status %q, want it to say the suspend lets the delegation go first", status)
 	}
 }

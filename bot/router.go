@@ -35,6 +35,9 @@ type Options struct {
 	// People, when set, answers person pickers' typeahead (FindPeople):
 	// the merged directory (Okta, Entra ID, BambooHR, the demo's people).
 	People PeopleFinder
+	// Audit records refused people searches (FindPeople), which reach no
+	// engine; nil records nothing.
+	Audit offboard.AuditLog
 }
 
 // Assistant answers a plain question; ok is false when it did not
@@ -54,6 +57,7 @@ type Router struct {
 	dirs   Directories
 	people PeopleFinder
 	search peopleSearch
+	audit  offboard.AuditLog
 }
 
 // New builds a Router.
@@ -71,7 +75,7 @@ func New(o Options) (*Router, error) {
 	if r.log == nil {
 		r.log = slog.New(slog.DiscardHandler)
 	}
-	r.dirs, r.people = o.Directories, o.People
+	r.dirs, r.people, r.audit = o.Directories, o.People, o.Audit
 	return r, nil
 }
 
@@ -223,7 +227,7 @@ func (r *Router) list(ctx context.Context, who offboard.Actor, st offboard.CaseS
 	if len(views) == 0 {
 		return offboard.Reply{Ephemeral: true, Text: fmt.Sprintf("No %s cases that you can see.", st)}
 	}
-	card := offboard.Card{Title: fmt.Sprintf("%s cases", caseStatusWords(st)), Tone: offboard.ToneInfo}
+	card := offboard.Card{Title: fmt.Sprintf("%s cases", st.Label()), Tone: offboard.ToneInfo}
 	lines := make([]string, 0, len(views))
 	for _, v := range views {
 		line := caseLine(v)

@@ -139,7 +139,7 @@ func (d *decision) requestApproval(c offboard.RequestApproval) (*offboard.Result
 	if err := d.putTask(t); err != nil {
 		return nil, err
 	}
-	question := fmt.Sprintf("Approve %q for %s with %s?", t.Title, cs.Employee.DisplayName(), formatParams(params))
+	question := askAgainQuestion(t, cs, params)
 	if err := d.createApproval(cs, t, question, params, approver); err != nil {
 		return nil, err
 	}
@@ -319,6 +319,23 @@ func (d *decision) voidApprovals(id offboard.CaseID, taskKey, why string) error 
 		}
 	}
 	return nil
+}
+
+// askAgainQuestion is the question of an approval asked again. A
+// handover names its receiver as the approver knows them ("… for Jane
+// Doe, to Mona Manager?", filled in by expandQuestion), not as a
+// parameter ("to=mona@…"); other parameters are listed.
+func askAgainQuestion(t *offboard.Task, cs *offboard.Case, params map[string]string) string {
+	to, ok := params["to"]
+	if !ok || to == "" {
+		return fmt.Sprintf("Approve %q for %s with %s?", t.Title, cs.Employee.DisplayName(), formatParams(params))
+	}
+	q := fmt.Sprintf("Approve %q for %s, to {to}", t.Title, cs.Employee.DisplayName())
+	if rest := maps.Clone(params); len(rest) > 1 {
+		delete(rest, "to")
+		q += " with " + formatParams(rest)
+	}
+	return q + "?"
 }
 
 func formatParams(p map[string]string) string {

@@ -304,7 +304,8 @@ func (m *Model) systemPrompt(now time.Time, scope string) string {
 		"does. When someone wants something done, tell them to use the buttons on the task cards in the case's room, " +
 		"or the /offboard command.\n" +
 		"The person asking may see " + scope + "; the tools already show only those.\n" +
-		"Answer in a few short lines of plain text for chat. Name cases by id and person (OFF-0042 Jane Doe)."
+		"Answer in a few short lines of plain text for chat. Name cases by id and person (OFF-0042 Jane Doe). " +
+		"Write dates as the tools give them (Thu 31 Dec 2026); give tools dates as YYYY-MM-DD."
 }
 
 // reasonKey classifies a failure for logs and people.

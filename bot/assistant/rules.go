@@ -154,9 +154,9 @@ func summary(v *offboard.CaseView, now time.Time) string {
 	c := v.Case
 	settled, total := v.Progress()
 	s := fmt.Sprintf("%s · %s · %s · last day %s · %d/%d tasks done", c.ID, c.Employee.DisplayName(),
-		c.Kind.Label(), orDash(c.LastDay), settled, total)
+		c.Kind.Label(), orDash(offboard.FormatDay(c.LastDay)), settled, total)
 	if c.Status != offboard.CaseOpen {
-		s += " · " + string(c.Status)
+		s += " · " + c.Status.Label()
 	}
 	return s + " · " + clock(c, now)
 }
@@ -219,8 +219,8 @@ func (a *Answerer) card(v *offboard.CaseView, now time.Time) offboard.Card {
 		card.Subtitle += " · Confidential"
 	}
 	card.Fields = []offboard.Field{
-		{Label: "Last day", Value: orDash(c.LastDay)},
-		{Label: "Status", Value: string(c.Status)},
+		{Label: "Last day", Value: orDash(offboard.FormatDay(c.LastDay))},
+		{Label: "Status", Value: c.Status.Label()},
 		{Label: "Progress", Value: fmt.Sprintf("%d of %d tasks done or skipped", settled, total)},
 		{Label: "Case clock", Value: clock(c, now)},
 	}

@@ -119,7 +119,7 @@ func mustNot(t *testing.T, text string, hasnt ...string) {
 func TestAnswer_Status(t *testing.T) {
 	w := newWorld(t)
 	got := w.ask(boss, "where is Jane's offboarding?")
-	must(t, got, string(w.ids["jane"]), "Jane Doe", "Voluntary", "last day 2026-12-31", "tasks done", "clock running")
+	must(t, got, string(w.ids["jane"]), "Jane Doe", "Voluntary", "last day Thu 31 Dec 2026", "tasks done", "clock running")
 	mustNot(t, got, "Left to do")
 	must(t, w.ask(boss, "wheres janes offbaording"), "Jane Doe")
 	must(t, w.ask(boss, "status of jane.doe@example.com"), "Jane Doe")

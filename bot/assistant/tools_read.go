@@ -34,12 +34,16 @@ func (tb *toolbox) row(v *offboard.CaseView) caseRow {
 	c := v.Case
 	done, total := v.Progress()
 	return caseRow{ID: c.ID, Name: c.Employee.DisplayName(), Email: c.Employee.Email, Kind: c.Kind.Label(),
-		Confidential: c.Confidential, Status: string(c.Status), LastDay: c.LastDay, Opened: tb.day(c.CreatedAt),
+		Confidential: c.Confidential, Status: string(c.Status), LastDay: offboard.FormatDay(c.LastDay), Opened: tb.day(c.CreatedAt),
 		TasksDone: done, TasksTotal: total, Clock: clock(c, tb.now)}
 }
 
-func (tb *toolbox) day(t time.Time) string  { return t.In(tb.loc).Format(dateLayout) }
-func (tb *toolbox) when(t time.Time) string { return t.In(tb.loc).Format("2006-01-02 15:04 MST") }
+// day and when show dates as people read them everywhere else
+// (offboard.FormatDay/FormatTime), so the model's answer repeats them so:
+// "Thu 31 Dec 2026", "Thu 31 Dec 18:00 CET". The tools still take
+// YYYY-MM-DD (dateLayout).
+func (tb *toolbox) day(t time.Time) string  { return t.In(tb.loc).Format(offboard.DayLayout) }
+func (tb *toolbox) when(t time.Time) string { return offboard.FormatTime(t, tb.now, tb.loc) }
 
 // lookup finds cases as the rule-based answerer does: refusals read as
 // "none", so a tool never tells whether a hidden case exists.

@@ -27,12 +27,16 @@ type sectionView struct {
 	Status  string
 	Fields  []offboard.Field
 	Actions []buttonView
-	// Evidence is what the connector read back, one "key: value" a line,
-	// folded away under its summary: it is long, and it is for auditors.
+	// Evidence is what the connector read back, one "Label: value" a
+	// line, folded away under its summary: it is long, and it is for
+	// auditors.
 	Evidence        []string
 	EvidenceSummary string
 	// EvidenceItems counts the lines: "1 item", "4 items".
 	EvidenceItems string
+	// Details are the vendor's request ids and the job: small print
+	// inside the evidence, for whoever asks the vendor.
+	Details []string
 }
 
 type buttonView struct {
@@ -64,14 +68,18 @@ func toCardView(card offboard.Card, csrf string, room offboard.CaseID) cardView 
 				sv.Status = f.Value
 				continue
 			}
-			if f.Label == "Evidence" && sv.Evidence == nil {
+			if f.Label == offboard.FieldEvidence && sv.Evidence == nil {
 				sv.Evidence = strings.Split(f.Value, "\n")
 				sv.EvidenceItems = offboard.Count(len(sv.Evidence), "item", "")
 				for _, l := range sv.Evidence {
-					if v, ok := strings.CutPrefix(l, "summary: "); ok {
+					if v, ok := strings.CutPrefix(l, offboard.EvidenceLabel("summary")+": "); ok {
 						sv.EvidenceSummary = v
 					}
 				}
+				continue
+			}
+			if f.Label == offboard.FieldDetails && sv.Details == nil {
+				sv.Details = strings.Split(f.Value, "\n")
 				continue
 			}
 			sv.Fields = append(sv.Fields, f)

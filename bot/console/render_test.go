@@ -33,7 +33,8 @@ func TestRenderCard(t *testing.T) {
 		Sections: []offboard.Section{
 			{Heading: "Suspend the Okta account", Tone: offboard.ToneGood, Fields: []offboard.Field{
 				{Label: "Status", Value: "Done, Thu 26 Nov 09:00 UTC"}, {Label: "Assignee", Value: "offboard (automatic)"},
-				{Label: "Evidence", Value: "status_after: SUSPENDED\nsummary: suspended <jane>"}}},
+				{Label: offboard.FieldEvidence, Value: "Status afterwards: SUSPENDED\nSummary: suspended <jane>"},
+				{Label: offboard.FieldDetails, Value: "Okta request id: req<1>"}}},
 			{Heading: "Lock the laptop", Text: "Jamf said \"no\"", Tone: offboard.ToneDanger,
 				Fields: []offboard.Field{{Label: "Status", Value: "Failed"}},
 				Actions: []offboard.Button{{Label: "Retry", Style: "primary", Action: offboard.ActionRef{Verb: offboard.VerbRetry, CaseID: "OFF-0007", TaskKey: "lock_laptop"}},

@@ -99,7 +99,7 @@ func FuzzFormValues_roundTrip(f *testing.F) {
 			a.SelectedTime = value
 		case slack.MessageElementType(slack.OptTypeUser):
 			a.SelectedUser = value
-		case slack.MessageElementType(slack.OptTypeStatic):
+		case slack.MessageElementType(slack.OptTypeStatic), slack.MessageElementType(slack.OptTypeExternal):
 			a.SelectedOption.Value = value
 		default:
 			a.Value = value

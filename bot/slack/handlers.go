@@ -33,7 +33,7 @@ func (p *Platform) handle(ctx context.Context, evt socketmode.Event, received ti
 	case socketmode.EventTypeInteractive:
 		cb, ok := evt.Data.(slack.InteractionCallback)
 		if !ok || p.foreign(cb.Team.ID, cb.APIAppID) {
-			if ok && cb.Type == slack.InteractionTypeViewSubmission {
+			if ok && (cb.Type == slack.InteractionTypeViewSubmission || cb.Type == slack.InteractionTypeBlockSuggestion) {
 				p.ack(evt.Request.EnvelopeID, nil, received)
 			}
 			return
@@ -41,6 +41,8 @@ func (p *Platform) handle(ctx context.Context, evt socketmode.Event, received ti
 		switch cb.Type {
 		case slack.InteractionTypeBlockActions:
 			p.click(ctx, cb) // acked already; answers go through response_url
+		case slack.InteractionTypeBlockSuggestion:
+			p.ack(evt.Request.EnvelopeID, p.suggest(ctx, cb), received)
 		case slack.InteractionTypeViewSubmission:
 			ack, followUp := p.submit(ctx, cb)
 			p.ack(evt.Request.EnvelopeID, ack, received)

@@ -253,7 +253,8 @@ func ackFirst(evt socketmode.Event) bool {
 	if evt.Request == nil {
 		return false
 	}
-	if cb, ok := evt.Data.(slack.InteractionCallback); ok && cb.Type == slack.InteractionTypeViewSubmission {
+	if cb, ok := evt.Data.(slack.InteractionCallback); ok &&
+		(cb.Type == slack.InteractionTypeViewSubmission || cb.Type == slack.InteractionTypeBlockSuggestion) {
 		return false
 	}
 	return true

@@ -155,7 +155,19 @@ func renderSection(s offboard.Section) []slack.Block {
 	if text != "" {
 		head = mrkdwn(text)
 	}
-	blocks := fieldSections(head, s.Fields)
+	var fields []offboard.Field
+	var details string
+	for _, f := range s.Fields {
+		if f.Label == offboard.FieldDetails {
+			details = f.Value // small print under the fields
+			continue
+		}
+		fields = append(fields, f)
+	}
+	blocks := fieldSections(head, fields)
+	if details != "" {
+		blocks = append(blocks, slack.NewContextBlock("", mrkdwn(escapeTrunc(details, maxSectionText))))
+	}
 	return append(blocks, actionBlocks(s.Actions)...)
 }
 
@@ -364,9 +376,15 @@ func renderInput(in offboard.Input) *slack.InputBlock {
 		}
 		el = e
 	case offboard.InputUser:
-		e := slack.NewOptionsSelectBlockElement(slack.OptTypeUser, placeholder, in.ID)
+		// A person picker offers offboard's directory (Okta, Entra ID,
+		// the HRIS…), not Slack's members: the leaver may have no Slack
+		// account. Slack asks for the options as one types
+		// (block_suggestion, answered by suggest).
+		e := slack.NewOptionsSelectBlockElement(slack.OptTypeExternal, placeholder, in.ID)
+		minQuery := pickerMinQuery
+		e.MinQueryLength = &minQuery
 		if in.Initial != "" {
-			e = e.WithInitialUser(in.Initial)
+			e = e.WithInitialOption(slack.NewOptionBlockObject(truncate(in.Initial, maxOptionValue), plain(in.Initial, maxOptionText), nil))
 		}
 		el = e
 	default: // text, email, textarea and anything unknown
@@ -392,7 +410,7 @@ func renderInput(in offboard.Input) *slack.InputBlock {
 
 // FormValues reads a modal submission back: input ID → value. Dates are
 // "YYYY-MM-DD", times "HH:MM", a user picker gives the user id and a
-// select the chosen option's value. Inputs left empty are absent.
+// select or a person picker the chosen option's value (the email). Inputs left empty are absent.
 func FormValues(state *slack.ViewState) map[string]string {
 	out := map[string]string{}
 	if state == nil {
@@ -422,7 +440,7 @@ func actionValue(a slack.BlockAction) string {
 		return a.SelectedTime
 	case string(slack.OptTypeUser):
 		return a.SelectedUser
-	case string(slack.OptTypeStatic):
+	case string(slack.OptTypeStatic), string(slack.OptTypeExternal):
 		return a.SelectedOption.Value
 	case string(slack.METPlainTextInput), string(slack.METEmailTextInput):
 		return a.Value

@@ -326,7 +326,7 @@ func testForm() *offboard.Form {
 			{ID: "kind", Label: "Kind", Kind: offboard.InputSelect, Required: true, Initial: "involuntary", Options: []offboard.Option{
 				{Value: "voluntary", Label: "Voluntary"}, {Value: "involuntary", Label: "Involuntary"},
 			}},
-			{ID: "manager", Label: "Manager", Kind: offboard.InputUser, Initial: "U42"},
+			{ID: "manager", Label: "Manager", Kind: offboard.InputUser, Initial: "mona@example.com"},
 		},
 	}
 }
@@ -348,7 +348,7 @@ func TestRenderForm(t *testing.T) {
 	}
 	wantTypes := map[string]string{
 		"employee": "plain_text_input", "name": "plain_text_input", "reason": "plain_text_input",
-		"last_day": "datepicker", "at": "timepicker", "kind": "static_select", "manager": "users_select",
+		"last_day": "datepicker", "at": "timepicker", "kind": "static_select", "manager": "external_select",
 	}
 	for _, b := range v.Blocks.BlockSet {
 		in := b.(*slack.InputBlock)
@@ -440,5 +440,35 @@ func TestFieldErrorsResponse(t *testing.T) {
 	r.Errors["x"] = "y"
 	if _, ok := fe["x"]; ok {
 		t.Error("response shares the caller's map")
+	}
+}
+
+// TestRenderCard_Details: a section's details (the vendor's request id)
+// are small print in a context block after its fields, not a field.
+func TestRenderCard_Details(t *testing.T) {
+	c := offboard.Card{Title: "IT tasks", Sections: []offboard.Section{{Heading: "Suspend", Fields: []offboard.Field{
+		{Label: "Status", Value: "Done"},
+		{Label: offboard.FieldEvidence, Value: "Status afterwards: SUSPENDED"},
+		{Label: offboard.FieldDetails, Value: "Okta request id: req<1>"},
+	}}}}
+	blocks := RenderCard(c)
+	var fields, context []string
+	for _, b := range blocks {
+		switch b := b.(type) {
+		case *slack.SectionBlock:
+			for _, f := range b.Fields {
+				fields = append(fields, f.Text)
+			}
+		case *slack.ContextBlock:
+			for _, e := range b.ContextElements.Elements {
+				context = append(context, e.(*slack.TextBlockObject).Text)
+			}
+		}
+	}
+	if strings.Contains(strings.Join(fields, "\n"), "req") {
+		t.Errorf("the request id is a field: %q", fields)
+	}
+	if len(context) != 1 || context[0] != "Okta request id: req&lt;1&gt;" {
+		t.Errorf("context blocks %q, want the request id as small print", context)
 	}
 }

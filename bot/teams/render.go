@@ -82,8 +82,12 @@ func RenderCard(c offboard.Card) map[string]any {
 		if s.Text != "" {
 			items = append(items, textBlock(s.Text, nil))
 		}
-		if fs := facts(s.Fields); fs != nil {
+		fields, details := splitDetails(s.Fields)
+		if fs := facts(fields); fs != nil {
 			items = append(items, fs)
+		}
+		if details != "" {
+			items = append(items, textBlock(details, element{"size": "Small", "isSubtle": true, "spacing": "Small"}))
 		}
 		if len(s.Actions) > 0 {
 			items = append(items, element{"type": "ActionSet", "actions": buttons(s.Actions)})
@@ -96,6 +100,21 @@ func RenderCard(c offboard.Card) map[string]any {
 		body = append(body, textBlock(c.Footer, element{"size": "Small", "isSubtle": true}))
 	}
 	return newCard(body, buttons(c.Actions))
+}
+
+// splitDetails takes a section's details field (the vendor's request
+// ids) out of its facts: they are small print under them.
+func splitDetails(fields []offboard.Field) ([]offboard.Field, string) {
+	var out []offboard.Field
+	var details string
+	for _, f := range fields {
+		if f.Label == offboard.FieldDetails {
+			details = f.Value
+			continue
+		}
+		out = append(out, f)
+	}
+	return out, details
 }
 
 func facts(fields []offboard.Field) element {

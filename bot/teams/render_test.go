@@ -79,3 +79,43 @@ func TestRenderForm(t *testing.T) {
 		t.Errorf("skip form = %s", raw)
 	}
 }
+
+// TestRenderCard_Details: a section's details (the vendor's request id)
+// are a small, subtle line under its facts, not a fact.
+func TestRenderCard_Details(t *testing.T) {
+	card := RenderCard(offboard.Card{Title: "IT tasks", Sections: []offboard.Section{{Heading: "Suspend", Fields: []offboard.Field{
+		{Label: "Status", Value: "Done"},
+		{Label: offboard.FieldEvidence, Value: "Status afterwards: SUSPENDED"},
+		{Label: offboard.FieldDetails, Value: "Okta request id: req-1"},
+	}}}})
+	raw, _ := json.Marshal(card)
+	var doc struct {
+		Body []struct {
+			Items []map[string]any `json:"items"`
+		} `json:"body"`
+	}
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	var facts, small []string
+	for _, b := range doc.Body {
+		for _, it := range b.Items {
+			switch it["type"] {
+			case "FactSet":
+				for _, f := range it["facts"].([]any) {
+					facts = append(facts, f.(map[string]any)["title"].(string))
+				}
+			case "TextBlock":
+				if it["size"] == "Small" && it["isSubtle"] == true {
+					small = append(small, it["text"].(string))
+				}
+			}
+		}
+	}
+	if strings.Join(facts, ",") != "Status,Evidence" {
+		t.Errorf("facts %q, want the details left out", facts)
+	}
+	if len(small) != 1 || small[0] != "Okta request id: req-1" {
+		t.Errorf("small print %q, want the request id", small)
+	}
+}

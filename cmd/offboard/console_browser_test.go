@@ -265,7 +265,7 @@ func TestConsole_Browser(t *testing.T) {
 		waitJS(`document.querySelector('#rooms').textContent.includes('OFF-0001')`),
 	)
 	b.step("the Okta suspend card turns done with evidence",
-		waitJS(fmt.Sprintf(`(() => { const s = %s; return !!s && s.querySelector('.badge').textContent.startsWith('Done') && s.textContent.includes('status_after: SUSPENDED') && s.textContent.includes('okta_request_id'); })()`,
+		waitJS(fmt.Sprintf(`(() => { const s = %s; return !!s && s.querySelector('.badge').textContent.startsWith('Done') && s.textContent.includes('Status afterwards: SUSPENDED') && [...s.querySelectorAll('.evidence .detail')].some(d => d.textContent.startsWith('Okta request id: ')) && !s.textContent.includes('status_after'); })()`,
 			sectionJS("Suspend the Okta account"))),
 	)
 	b.step("the header tells the time to revocation",

@@ -172,9 +172,31 @@ func TestSlack_EndToEnd(t *testing.T) {
 		t.Fatalf("past last day ack = %s", ack)
 	}
 	lastDay := time.Now().UTC().AddDate(0, 0, 10).Format("2006-01-02")
-	// Picked from the person pickers: offboard maps Slack users to emails.
+	// The leaver's picker is answered from offboard's directory (here
+	// the workspace's members) as HR types: a block_suggestion whose ack
+	// carries the options.
+	var picked string
+	eventually(t, "the picker suggests Jane from the directory", func() bool {
+		var opts struct {
+			Options []struct {
+				Value string `json:"value"`
+			} `json:"options"`
+		}
+		raw := w.fake.WaitAck(t, w.fake.SendBlockSuggestion(uHR, "employee", "employee", "Jane D", "open_case", meta), 5*time.Second)
+		if json.Unmarshal(raw, &opts) != nil || len(opts.Options) == 0 {
+			return false
+		}
+		picked = opts.Options[0].Value
+		return true
+	})
+	if picked != "jane.doe@example.com" {
+		t.Fatalf("the picker suggested %q, want Jane's email", picked)
+	}
+	// Picked from the person pickers: the leaver's option is her email;
+	// a modal opened before the upgrade still sends a Slack user, which
+	// offboard maps to an email.
 	ack = string(w.submit(uHR, "open_case", meta, map[string]slack.BlockAction{
-		"employee": {Type: "users_select", SelectedUser: uJane},
+		"employee": {Type: "external_select", SelectedOption: slack.OptionBlockObject{Value: picked}},
 		"manager":  {Type: "users_select", SelectedUser: uManager},
 		"kind":     {Type: "static_select", SelectedOption: slack.OptionBlockObject{Value: "voluntary"}},
 		"last_day": {Type: "datepicker", SelectedDate: lastDay},

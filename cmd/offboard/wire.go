@@ -495,7 +495,7 @@ func (a *app) wireEngine() error {
 	}
 	a.router, err = bot.New(bot.Options{Engine: a.engine, Clock: clock, Location: cfg.Location(),
 		Logger: log.With("component", "bot"), Roles: a.rolesOf, Assistant: asst, Directories: a.formDirectories(),
-		People: a.directory})
+		People: a.directory, Audit: a.audit})
 	return err
 }
 

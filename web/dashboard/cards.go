@@ -34,7 +34,7 @@ func toCardViews(cards []offboard.Card, titles map[string]string) []cardView {
 	for _, c := range cards {
 		v := cardView{Title: c.Title, Subtitle: c.Subtitle, Tone: toneClass(c.Tone), Footer: c.Footer}
 		for _, f := range c.Fields {
-			if f.Label == "Evidence" {
+			if f.Label == offboard.FieldEvidence || f.Label == offboard.FieldDetails {
 				continue // a header card has none; a task's is in its section
 			}
 			v.Fields = append(v.Fields, f)
@@ -45,8 +45,14 @@ func toCardViews(cards []offboard.Card, titles map[string]string) []cardView {
 				switch f.Label {
 				case "Status":
 					sv.Status = taskKeysToTitles(f.Value, titles)
-				case "Evidence":
-					sv.Evidence, sv.Details = evidenceLines(f.Value)
+				case offboard.FieldEvidence:
+					lines, details := evidenceLines(f.Value)
+					sv.Evidence = append(sv.Evidence, lines...)
+					sv.Details = append(sv.Details, details...)
+				case offboard.FieldDetails:
+					// Small print however it reads: the card put it apart.
+					lines, details := evidenceLines(f.Value)
+					sv.Details = append(sv.Details, append(lines, details...)...)
 				default:
 					sv.Fields = append(sv.Fields, f)
 				}
@@ -65,8 +71,8 @@ func toneClass(t offboard.Tone) string {
 	return string(t)
 }
 
-// evidenceLines reads a card's evidence ("key: value" a line) into
-// labelled lines, the vendor's request ids apart.
+// evidenceLines reads a card's evidence ("Label: value" a line; older
+// cards "key: value") into labelled lines, the vendor's request ids apart.
 func evidenceLines(text string) (lines, details []evidenceLine) {
 	for l := range strings.SplitSeq(text, "\n") {
 		k, v, ok := strings.Cut(l, ": ")

@@ -118,6 +118,7 @@ func New(o Options) (http.Handler, error) {
 		"when":     s.when,
 		"whenp":    s.whenp,
 		"humanize": offboard.Humanize,
+		"day":      offboard.FormatDay,
 		"dept":     func(d offboard.Department) string { return s.o.Departments.Label(d) },
 		"plural":   plural,
 		"evlabel":  offboard.EvidenceLabel,
@@ -245,7 +246,7 @@ func (s *server) when(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.In(s.o.Location).Format("2006-01-02 15:04 MST")
+	return offboard.FormatTime(t, s.o.Clock.Now(), s.o.Location)
 }
 
 // plural is "1 case", "2 cases".

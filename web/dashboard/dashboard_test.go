@@ -14,6 +14,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -426,5 +427,32 @@ func TestAuditVerify_Origin(t *testing.T) {
 		if w.Code != want {
 			t.Errorf("Origin %q: %d, want %d", origin, w.Code, want)
 		}
+	}
+}
+
+// Dates read as everywhere else ("Fri 27 Nov 2026", "Wed 25 Nov 10:04
+// UTC"), not ISO, on the list and on the case page. (The audit trail
+// quotes its records as they were written.)
+func TestDashboard_Dates(t *testing.T) {
+	e := newEnv(t)
+	e.openCase("Jane Doe", "jane@example.com", offboard.Voluntary, false)
+	for page, want := range map[string]string{
+		"/":               `<td data-label="Last day">Fri 27 Nov 2026</td>`,
+		"/cases/OFF-0001": `<dt>Last day</dt><dd>Fri 27 Nov 2026`,
+	} {
+		r := e.do("GET", page, nil)
+		if r.status != 200 {
+			t.Fatalf("%s: %d", page, r.status)
+		}
+		if !strings.Contains(r.body, want) {
+			t.Errorf("%s lacks %s", page, want)
+		}
+		if iso := regexp.MustCompile(`\d{4}-\d\d-\d\d \d\d:\d\d`); iso.MatchString(r.body) {
+			t.Errorf("%s shows a time as ISO: %q", page, iso.FindString(r.body))
+		}
+	}
+	r := e.do("GET", "/analytics?from=2026-11-01&to=2026-11-30", nil)
+	if !strings.Contains(r.body, "Cases created Sun 1 Nov 2026 to Mon 30 Nov 2026") {
+		t.Errorf("the analytics period is not in words: %d", r.status)
 	}
 }

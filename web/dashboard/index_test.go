@@ -108,7 +108,11 @@ func TestCasePage_Cards(t *testing.T) {
 			return []offboard.Card{{Title: "IT tasks · " + v.Case.Employee.DisplayName(), Tone: offboard.ToneGood,
 				Sections: []offboard.Section{{Heading: "Suspend the Okta account", Tone: offboard.ToneGood,
 					Fields:  []offboard.Field{{Label: "Status", Value: "Waiting for " + v.Tasks[0].Key}, {Label: "Evidence", Value: "okta_request_id: req-123\nstatus_after: SUSPENDED"}},
-					Actions: []offboard.Button{{Label: "Run it now"}}}}}}
+					Actions: []offboard.Button{{Label: "Run it now"}}},
+					// The bot's cards now label the evidence and put the
+					// request ids in a details field.
+					{Heading: "Transfer Drive ownership", Fields: []offboard.Field{{Label: offboard.FieldEvidence, Value: "Summary: 3 files moved"},
+						{Label: offboard.FieldDetails, Value: "Google request id: g-9"}}}}}}
 		}})
 	if err != nil {
 		t.Fatal(err)
@@ -119,7 +123,8 @@ func TestCasePage_Cards(t *testing.T) {
 	if rec.Code != 200 {
 		t.Fatalf("status %d: %s", rec.Code, body)
 	}
-	for _, want := range []string{"IT tasks · Jane Doe", "<b>Status afterwards:</b> SUSPENDED", "Okta request id: <code>req-123</code>", "Waiting for "} {
+	for _, want := range []string{"IT tasks · Jane Doe", "<b>Status afterwards:</b> SUSPENDED", "Okta request id: <code>req-123</code>", "Waiting for ",
+		"<b>Summary:</b> 3 files moved", "Google request id: <code>g-9</code>"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("case page lacks %q", want)
 		}

@@ -48,6 +48,10 @@ type element struct {
 	Placeholder *textObject     `json:"placeholder"`
 	Options     []option        `json:"options"`
 	AltText     string          `json:"alt_text"`
+	// InitialOption and MinQueryLength: a select's preselected option
+	// and, for an external one, the letters typed before Slack asks.
+	InitialOption  *option `json:"initial_option"`
+	MinQueryLength *int    `json:"min_query_length"`
 }
 
 // textOf reads an element's text object (nil when it is a string or absent).
@@ -163,6 +167,13 @@ func validElement(e element) bool {
 		t := e.textOf()
 		return t != nil && t.Type == "plain_text" && !tooLong(t, maxButtonText) &&
 			runes(e.Value) <= maxButtonValue && runes(e.URL) <= maxURL
+	case "external_select", "multi_external_select":
+		// The options come from the app as one types; an initial option
+		// is one of them, with the same limits.
+		if e.InitialOption != nil && (e.InitialOption.Text == nil || tooLong(e.InitialOption.Text, maxOptionText) || runes(e.InitialOption.Value) > maxOptionValue) {
+			return false
+		}
+		return e.MinQueryLength == nil || *e.MinQueryLength >= 0
 	case "static_select", "multi_static_select", "radio_buttons", "checkboxes", "overflow":
 		if len(e.Options) > maxOptions {
 			return false

@@ -230,6 +230,31 @@ func (s *Server) SendInteraction(cb any) string {
 	return s.send("interactive", cb, true)
 }
 
+// SendBlockSuggestion sends what Slack sends as someone types into an
+// external_select of an open modal: an "interactive" envelope with a
+// block_suggestion payload naming the user, the input (block_id and
+// action_id), what was typed (value) and the view. Its ack carries the
+// options (WaitAck); Slack shows at most 100 of them.
+func (s *Server) SendBlockSuggestion(userID, blockID, actionID, typed, callbackID, privateMetadata string) string {
+	s.mu.Lock()
+	n := s.nextSeq()
+	s.mu.Unlock()
+	payload := map[string]any{
+		"type":       "block_suggestion",
+		"user":       map[string]any{"id": userID, "team_id": TeamID},
+		"team":       map[string]any{"id": TeamID},
+		"api_app_id": APIAppID,
+		"token":      "",
+		"container":  map[string]any{"type": "view", "view_id": fmt.Sprintf("V%08d", n)},
+		"action_id":  actionID,
+		"block_id":   blockID,
+		"value":      typed,
+		"view": map[string]any{"id": fmt.Sprintf("V%08d", n), "type": "modal", "callback_id": callbackID,
+			"private_metadata": privateMetadata, "team_id": TeamID, "app_id": APIAppID},
+	}
+	return s.send("interactive", payload, true)
+}
+
 // SendEvent sends an "events_api" envelope whose inner event is inner
 // (e.g. slackevents.AppMentionEvent or a map) with its "type" set to
 // eventType ("app_mention", "message").

@@ -129,7 +129,8 @@ func (s *Server) prepareEnvelope(id, typ string, raw json.RawMessage) json.RawMe
 		}
 		s.envTrigger[id] = t
 	}
-	if typ == "slash_commands" || typ == "interactive" {
+	// A block_suggestion is answered in its ack and has no response_url.
+	if t, _ := m["type"].(string); (typ == "slash_commands" || typ == "interactive") && t != "block_suggestion" {
 		if u, _ := m["response_url"].(string); u == "" {
 			m["response_url"] = s.srv.URL + "/response/" + id
 			if b, err := json.Marshal(m); err == nil {
