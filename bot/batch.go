@@ -2,6 +2,8 @@ package bot
 
 import (
 	"context"
+	"errors"
+	"log/slog"
 	"sync"
 	"time"
 
@@ -46,6 +48,7 @@ const summaryEvery = 2 * time.Second
 
 // batchState is the summaries of one batch, by department.
 type batchState struct {
+	key   string // Case.Batch
 	mu    sync.Mutex
 	since time.Time
 	depts map[offboard.Department]*deptSummary
@@ -59,11 +62,12 @@ type deptSummary struct {
 	drawn     int // cases counted in the summary as last drawn
 	drawnAt   time.Time
 	scheduled bool
+	failures  int // redraws failed in a row, rate limits aside
 }
 
 // batch returns the state of a batch, made on first use.
 func (r *Rooms) batch(key string) *batchState {
-	st, _ := r.batches.LoadOrStore(key, &batchState{since: r.clock.Now(), depts: map[offboard.Department]*deptSummary{}})
+	st, _ := r.batches.LoadOrStore(key, &batchState{key: key, since: r.clock.Now(), depts: map[offboard.Department]*deptSummary{}})
 	return st.(*batchState)
 }
 
@@ -132,6 +136,12 @@ func (r *Rooms) redraw(ctx context.Context, ba BatchAnnouncer, st *batchState, d
 		r.drawSummary(ctx, ba, st, depts, d, ds)
 		return
 	}
+	r.scheduleRedraw(ctx, ba, st, depts, d, ds, wait)
+}
+
+// scheduleRedraw redraws the summary after wait, unless a redraw is
+// scheduled already. st.mu is held.
+func (r *Rooms) scheduleRedraw(ctx context.Context, ba BatchAnnouncer, st *batchState, depts offboard.Departments, d offboard.Department, ds *deptSummary, wait time.Duration) {
 	if ds.scheduled {
 		return
 	}
@@ -146,13 +156,31 @@ func (r *Rooms) redraw(ctx context.Context, ba BatchAnnouncer, st *batchState, d
 	})
 }
 
-// drawSummary redraws a summary; a failure leaves it for the next case
-// or the scheduled redraw. st.mu is held.
+// maxRedrawFailures bounds the redraws tried in a row that fail other
+// than by a rate limit (the summary deleted, the channel archived): the
+// next case of the batch tries again.
+const maxRedrawFailures = 5
+
+// drawSummary redraws a summary. A failed redraw is tried again later
+// (at a rate limit's reset, or summaryEvery on), so the last count is
+// drawn even when no case of the batch follows. st.mu is held.
 func (r *Rooms) drawSummary(ctx context.Context, ba BatchAnnouncer, st *batchState, depts offboard.Departments, d offboard.Department, ds *deptSummary) {
 	s := st.summary(depts, d, ds)
-	if err := ba.UpdateSummary(ctx, d, ds.id, s); err != nil {
-		ds.drawnAt = r.clock.Now() // try again with a later case, not at once
+	err := ba.UpdateSummary(ctx, d, ds.id, s)
+	now := r.clock.Now()
+	if err == nil {
+		ds.drawn, ds.drawnAt, ds.failures = s.Cases, now, 0
 		return
 	}
-	ds.drawn, ds.drawnAt = s.Cases, r.clock.Now()
+	ds.drawnAt = now
+	wait := summaryEvery
+	if rl, ok := errors.AsType[*offboard.RateLimitError](err); ok {
+		wait = max(rl.Reset.Sub(now), summaryEvery)
+	} else if ds.failures++; ds.failures >= maxRedrawFailures {
+		ds.failures = 0
+		slog.Warn("a batch summary could not be redrawn; the next case of the batch tries again",
+			"batch", st.key, "department", string(d), "err", err)
+		return
+	}
+	r.scheduleRedraw(ctx, ba, st, depts, d, ds, wait)
 }

@@ -60,3 +60,35 @@ func TestNotify_BatchSummary(t *testing.T) {
 
 // summaryEveryForTest is the bot's redraw bound, as the test waits it.
 const summaryEveryForTest = 2 * time.Second
+
+// A redraw that Slack refuses (a 429 on chat.update) is tried again, so
+// the summary ends with the batch's last count even when no case follows
+// to redraw it (before, the scheduled redraw gave up and the summary kept
+// the count of the first case).
+func TestNotify_BatchSummaryRedrawRetried(t *testing.T) {
+	w := newRoomWorld(t, map[offboard.Department]string{offboard.DeptIT: "CIT"})
+	ctx := context.Background()
+	for i, email := range []string{"jane@example.com", "john@example.com"} {
+		res, err := w.p.engine.Apply(ctx, offboard.OpenCase{By: offboard.System("test"), Kind: offboard.Involuntary,
+			Employee: offboard.Employee{Email: email, Name: "Leaver " + email, ManagerEmail: "mona@example.com"}, Batch: "layoff-1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == 1 {
+			w.s.FailNext("chat.update", 429, `{"ok":false,"error":"ratelimited"}`, map[string]string{"Retry-After": "1"})
+		}
+		if err := w.p.Notify(ctx, offboard.Notice{ID: "open-" + email, Kind: offboard.NoticeCaseOpened, CaseID: res.Case.ID}); err != nil {
+			t.Fatalf("notify %d: %v", i, err)
+		}
+	}
+	deadline := time.Now().Add(4 * summaryEveryForTest)
+	for !strings.Contains(w.s.Messages("CIT")[0].Text, "2 offboarding cases") && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if got := w.s.Messages("CIT")[0].Text; !strings.Contains(got, "2 offboarding cases need IT") {
+		t.Errorf("summary = %q after a refused redraw, want the batch's 2 cases", got)
+	}
+	if n := len(w.s.Calls("chat.update")); n < 2 {
+		t.Errorf("%d chat.update calls, want the refused one and its retry", n)
+	}
+}
