@@ -56,6 +56,7 @@ type batchState struct {
 
 type deptSummary struct {
 	id        string // the posted summary; "" before it is
+	saved     bool   // id is in the BatchLog
 	none      bool   // the department has no channel
 	cases     map[offboard.CaseID]bool
 	confid    int
@@ -65,34 +66,88 @@ type deptSummary struct {
 	failures  int // redraws failed in a row, rate limits aside
 }
 
-// batch returns the state of a batch, made on first use.
-func (r *Rooms) batch(key string) *batchState {
-	st, _ := r.batches.LoadOrStore(key, &batchState{key: key, since: r.clock.Now(), depts: map[offboard.Department]*deptSummary{}})
-	return st.(*batchState)
+// batch returns the state of a batch, made on first use from what the
+// BatchLog recorded of it (a restart goes on with the same summaries and
+// counts instead of posting new ones).
+func (r *Rooms) batch(ctx context.Context, key string) (*batchState, error) {
+	if st, ok := r.batches.Load(key); ok {
+		return st.(*batchState), nil
+	}
+	r.batchLoad.Lock()
+	defer r.batchLoad.Unlock()
+	if st, ok := r.batches.Load(key); ok {
+		return st.(*batchState), nil
+	}
+	st := &batchState{key: key, since: r.clock.Now(), depts: map[offboard.Department]*deptSummary{}}
+	if r.batchLog != nil {
+		rec, err := r.batchLog.LoadBatch(ctx, r.conv.Platform(), key)
+		if err != nil {
+			return nil, err
+		}
+		if !rec.Since.IsZero() {
+			st.since = rec.Since
+		}
+		for d, id := range rec.Summaries {
+			// drawn unknown: the next change redraws it.
+			st.dept(d).id, st.dept(d).saved, st.dept(d).drawn = id, true, -1
+		}
+		for _, c := range rec.Cases {
+			for _, d := range c.Departments {
+				ds := st.dept(d)
+				ds.cases[c.CaseID] = true
+				if c.Confidential {
+					ds.confid++
+				}
+			}
+		}
+	}
+	r.batches.Store(key, st)
+	return st, nil
+}
+
+// dept is d's summary state, made on first use. st.mu is held, or st is
+// not shared yet.
+func (st *batchState) dept(d offboard.Department) *deptSummary {
+	ds := st.depts[d]
+	if ds == nil {
+		ds = &deptSummary{cases: map[offboard.CaseID]bool{}}
+		st.depts[d] = ds
+	}
+	return ds
 }
 
 // announceBatch counts the case in its batch's summary in every
 // department channel it has tasks for: the first case of the batch posts
 // the summary, later ones redraw it (at most every summaryEvery, and the
 // last change always). It returns the summary ids by department, for the
-// case's room to record once it exists.
-func (r *Rooms) announceBatch(ctx context.Context, ba BatchAnnouncer, v *offboard.CaseView) (map[offboard.Department]string, error) {
-	st := r.batch(v.Case.Batch)
+// case's room to record once it exists, and whether this call counted
+// the case where it was not counted before.
+func (r *Rooms) announceBatch(ctx context.Context, ba BatchAnnouncer, v *offboard.CaseView) (map[offboard.Department]string, bool, error) {
+	st, err := r.batch(ctx, v.Case.Batch)
+	if err != nil {
+		return nil, false, err
+	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	out := map[offboard.Department]string{}
+	var depts []offboard.Department
+	fresh := false
 	for _, d := range v.DepartmentsListed() {
-		if v.TasksIn(d) == 0 {
+		if v.TasksIn(d) == 0 || st.dept(d).none {
 			continue
 		}
-		ds := st.depts[d]
-		if ds == nil {
-			ds = &deptSummary{cases: map[offboard.CaseID]bool{}}
-			st.depts[d] = ds
+		depts = append(depts, d)
+		fresh = fresh || !st.dept(d).cases[v.Case.ID]
+	}
+	if fresh && r.batchLog != nil {
+		// Recorded before it is counted: a restart counts it once.
+		c := offboard.BatchCase{CaseID: v.Case.ID, Departments: depts, Confidential: v.Case.Confidential}
+		if err := r.batchLog.SaveBatchCase(ctx, r.conv.Platform(), st.key, c, r.clock.Now()); err != nil {
+			return nil, false, err
 		}
-		if ds.none {
-			continue
-		}
+	}
+	out := map[offboard.Department]string{}
+	for _, d := range depts {
+		ds := st.dept(d)
 		if !ds.cases[v.Case.ID] {
 			ds.cases[v.Case.ID] = true
 			if v.Case.Confidential {
@@ -106,7 +161,7 @@ func (r *Rooms) announceBatch(ctx context.Context, ba BatchAnnouncer, v *offboar
 				if v.Case.Confidential {
 					ds.confid--
 				}
-				return nil, err
+				return nil, false, err
 			}
 			if id == "" {
 				ds.none = true
@@ -116,9 +171,19 @@ func (r *Rooms) announceBatch(ctx context.Context, ba BatchAnnouncer, v *offboar
 		} else {
 			r.redraw(ctx, ba, st, v.Departments, d, ds)
 		}
+		if !ds.saved && r.batchLog != nil {
+			// Without the record a restart would post a second summary;
+			// a failure here is tried again with the batch's next case.
+			if err := r.batchLog.SaveBatchSummary(ctx, r.conv.Platform(), st.key, d, ds.id, st.since); err != nil {
+				slog.Warn("recording a batch summary failed; a restart before it is recorded posts another",
+					"batch", st.key, "department", string(d), "err", err)
+			} else {
+				ds.saved = true
+			}
+		}
 		out[d] = ds.id
 	}
-	return out, nil
+	return out, fresh, nil
 }
 
 func (st *batchState) summary(depts offboard.Departments, d offboard.Department, ds *deptSummary) BatchSummary {
