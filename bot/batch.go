@@ -128,7 +128,6 @@ func (r *Rooms) announceBatch(ctx context.Context, ba BatchAnnouncer, v *offboar
 		return nil, false, err
 	}
 	st.mu.Lock()
-	defer st.mu.Unlock()
 	var depts []offboard.Department
 	fresh := false
 	for _, d := range v.DepartmentsListed() {
@@ -138,13 +137,18 @@ func (r *Rooms) announceBatch(ctx context.Context, ba BatchAnnouncer, v *offboar
 		depts = append(depts, d)
 		fresh = fresh || !st.dept(d).cases[v.Case.ID]
 	}
+	st.mu.Unlock()
 	if fresh && r.batchLog != nil {
-		// Recorded before it is counted: a restart counts it once.
+		// Recorded before it is counted: a restart counts it once. Outside
+		// st.mu, so the batch's cases share group commits (the case's own
+		// lock keeps its notices apart).
 		c := offboard.BatchCase{CaseID: v.Case.ID, Departments: depts, Confidential: v.Case.Confidential}
 		if err := r.batchLog.SaveBatchCase(ctx, r.conv.Platform(), st.key, c, r.clock.Now()); err != nil {
 			return nil, false, err
 		}
 	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
 	out := map[offboard.Department]string{}
 	for _, d := range depts {
 		ds := st.dept(d)

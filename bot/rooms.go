@@ -41,6 +41,7 @@ type Rooms struct {
 	batches   sync.Map
 	batchLoad sync.Mutex // one load of a batch from batchLog at a time
 	batchLog  offboard.BatchLog
+	roomTurns roomTurns // when each batch case may open its room (roomturns.go)
 }
 
 var _ offboard.Notifier = (*Rooms)(nil)
@@ -89,9 +90,19 @@ func (r *Rooms) Notify(ctx context.Context, n offboard.Notice) error {
 		// holds a chat worker; the room is made on its next turn.
 		return &offboard.RateLimitError{API: "chat:" + r.conv.Platform() + "/batch-summaries", Reset: r.clock.Now().Add(time.Millisecond)}
 	}
+	_, hasRoom := v.Case.Room(r.conv.Platform())
+	began := r.clock.Now()
+	if !hasRoom && v.Case.Batch != "" {
+		if at := r.roomTurns.turn(v.Case.ID, began); at.After(began) {
+			return &offboard.RateLimitError{API: "chat:" + r.conv.Platform() + "/batch-rooms", Reset: at}
+		}
+	}
 	v, pending, err := r.openRoom(ctx, v, summaries)
 	if err != nil {
 		return err
+	}
+	if !hasRoom && v.Case.Batch != "" {
+		r.roomTurns.opened(v.Case.ID, r.clock.Now().Sub(began))
 	}
 	// Invites still missing make the outbox deliver the notice again
 	// once its own work is done; everything here is safe to repeat.
