@@ -22,6 +22,10 @@ import (
 // once; the runner has 4 by default, the rest stay free.
 const roomLanes = 2
 
+// staleTurn is how long past its time a turn is kept for a case whose
+// room was not opened.
+const staleTurn = 10 * time.Minute
+
 // roomTurns schedules the opening of a batch's rooms.
 type roomTurns struct {
 	mu    sync.Mutex
@@ -40,6 +44,11 @@ func (q *roomTurns) turn(id offboard.CaseID, now time.Time) time.Time {
 	}
 	if q.turns == nil {
 		q.turns = map[offboard.CaseID]time.Time{}
+	}
+	for k, t := range q.turns {
+		if now.Sub(t) > staleTurn { // its room was never opened here (the case closed, a restart)
+			delete(q.turns, k)
+		}
 	}
 	at := maxTime(q.next, now)
 	q.next = at.Add(q.every)

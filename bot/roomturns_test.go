@@ -31,4 +31,8 @@ func TestRoomTurns_turn(t *testing.T) {
 	if _, waiting := q.turns["OFF-3"]; waiting {
 		t.Error("OFF-3's turn is kept after its room opened")
 	}
+	q.turn("OFF-5", now.Add(time.Hour))
+	if _, kept := q.turns["OFF-4"]; kept {
+		t.Error("OFF-4's turn, an hour old and never used, is still kept")
+	}
 }
