@@ -2,6 +2,8 @@ package bot
 
 import (
 	"context"
+	"errors"
+	"log/slog"
 	"sync"
 	"time"
 
@@ -46,6 +48,7 @@ const summaryEvery = 2 * time.Second
 
 // batchState is the summaries of one batch, by department.
 type batchState struct {
+	key   string // Case.Batch
 	mu    sync.Mutex
 	since time.Time
 	depts map[offboard.Department]*deptSummary
@@ -53,42 +56,102 @@ type batchState struct {
 
 type deptSummary struct {
 	id        string // the posted summary; "" before it is
+	saved     bool   // id is in the BatchLog
 	none      bool   // the department has no channel
 	cases     map[offboard.CaseID]bool
 	confid    int
 	drawn     int // cases counted in the summary as last drawn
 	drawnAt   time.Time
 	scheduled bool
+	failures  int // redraws failed in a row, rate limits aside
 }
 
-// batch returns the state of a batch, made on first use.
-func (r *Rooms) batch(key string) *batchState {
-	st, _ := r.batches.LoadOrStore(key, &batchState{since: r.clock.Now(), depts: map[offboard.Department]*deptSummary{}})
-	return st.(*batchState)
+// batch returns the state of a batch, made on first use from what the
+// BatchLog recorded of it (a restart goes on with the same summaries and
+// counts instead of posting new ones).
+func (r *Rooms) batch(ctx context.Context, key string) (*batchState, error) {
+	if st, ok := r.batches.Load(key); ok {
+		return st.(*batchState), nil
+	}
+	r.batchLoad.Lock()
+	defer r.batchLoad.Unlock()
+	if st, ok := r.batches.Load(key); ok {
+		return st.(*batchState), nil
+	}
+	st := &batchState{key: key, since: r.clock.Now(), depts: map[offboard.Department]*deptSummary{}}
+	if r.batchLog != nil {
+		rec, err := r.batchLog.LoadBatch(ctx, r.conv.Platform(), key)
+		if err != nil {
+			return nil, err
+		}
+		if !rec.Since.IsZero() {
+			st.since = rec.Since
+		}
+		for d, id := range rec.Summaries {
+			// drawn unknown: the next change redraws it.
+			st.dept(d).id, st.dept(d).saved, st.dept(d).drawn = id, true, -1
+		}
+		for _, c := range rec.Cases {
+			for _, d := range c.Departments {
+				ds := st.dept(d)
+				ds.cases[c.CaseID] = true
+				if c.Confidential {
+					ds.confid++
+				}
+			}
+		}
+	}
+	r.batches.Store(key, st)
+	return st, nil
+}
+
+// dept is d's summary state, made on first use. st.mu is held, or st is
+// not shared yet.
+func (st *batchState) dept(d offboard.Department) *deptSummary {
+	ds := st.depts[d]
+	if ds == nil {
+		ds = &deptSummary{cases: map[offboard.CaseID]bool{}}
+		st.depts[d] = ds
+	}
+	return ds
 }
 
 // announceBatch counts the case in its batch's summary in every
 // department channel it has tasks for: the first case of the batch posts
 // the summary, later ones redraw it (at most every summaryEvery, and the
 // last change always). It returns the summary ids by department, for the
-// case's room to record once it exists.
-func (r *Rooms) announceBatch(ctx context.Context, ba BatchAnnouncer, v *offboard.CaseView) (map[offboard.Department]string, error) {
-	st := r.batch(v.Case.Batch)
+// case's room to record once it exists, and whether this call counted
+// the case where it was not counted before.
+func (r *Rooms) announceBatch(ctx context.Context, ba BatchAnnouncer, v *offboard.CaseView) (map[offboard.Department]string, bool, error) {
+	st, err := r.batch(ctx, v.Case.Batch)
+	if err != nil {
+		return nil, false, err
+	}
+	st.mu.Lock()
+	var depts []offboard.Department
+	fresh := false
+	for _, d := range v.DepartmentsListed() {
+		if v.TasksIn(d) == 0 || st.dept(d).none {
+			continue
+		}
+		depts = append(depts, d)
+		fresh = fresh || !st.dept(d).cases[v.Case.ID]
+	}
+	st.mu.Unlock()
+	if fresh && r.batchLog != nil {
+		// Recorded before it is counted: a restart counts it once. Outside
+		// st.mu, so the batch's cases share group commits (the case's own
+		// lock keeps its notices apart).
+		c := offboard.BatchCase{CaseID: v.Case.ID, Departments: depts, Confidential: v.Case.Confidential}
+		if err := r.batchLog.SaveBatchCase(ctx, r.conv.Platform(), st.key, c, r.clock.Now()); err != nil {
+			return nil, false, err
+		}
+	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	out := map[offboard.Department]string{}
-	for _, d := range v.DepartmentsListed() {
-		if v.TasksIn(d) == 0 {
-			continue
-		}
-		ds := st.depts[d]
-		if ds == nil {
-			ds = &deptSummary{cases: map[offboard.CaseID]bool{}}
-			st.depts[d] = ds
-		}
-		if ds.none {
-			continue
-		}
+	for _, d := range depts {
+		ds := st.dept(d)
 		if !ds.cases[v.Case.ID] {
 			ds.cases[v.Case.ID] = true
 			if v.Case.Confidential {
@@ -102,7 +165,7 @@ func (r *Rooms) announceBatch(ctx context.Context, ba BatchAnnouncer, v *offboar
 				if v.Case.Confidential {
 					ds.confid--
 				}
-				return nil, err
+				return nil, false, err
 			}
 			if id == "" {
 				ds.none = true
@@ -112,9 +175,19 @@ func (r *Rooms) announceBatch(ctx context.Context, ba BatchAnnouncer, v *offboar
 		} else {
 			r.redraw(ctx, ba, st, v.Departments, d, ds)
 		}
+		if !ds.saved && r.batchLog != nil {
+			// Without the record a restart would post a second summary;
+			// a failure here is tried again with the batch's next case.
+			if err := r.batchLog.SaveBatchSummary(ctx, r.conv.Platform(), st.key, d, ds.id, st.since); err != nil {
+				slog.Warn("recording a batch summary failed; a restart before it is recorded posts another",
+					"batch", st.key, "department", string(d), "err", err)
+			} else {
+				ds.saved = true
+			}
+		}
 		out[d] = ds.id
 	}
-	return out, nil
+	return out, fresh, nil
 }
 
 func (st *batchState) summary(depts offboard.Departments, d offboard.Department, ds *deptSummary) BatchSummary {
@@ -132,6 +205,12 @@ func (r *Rooms) redraw(ctx context.Context, ba BatchAnnouncer, st *batchState, d
 		r.drawSummary(ctx, ba, st, depts, d, ds)
 		return
 	}
+	r.scheduleRedraw(ctx, ba, st, depts, d, ds, wait)
+}
+
+// scheduleRedraw redraws the summary after wait, unless a redraw is
+// scheduled already. st.mu is held.
+func (r *Rooms) scheduleRedraw(ctx context.Context, ba BatchAnnouncer, st *batchState, depts offboard.Departments, d offboard.Department, ds *deptSummary, wait time.Duration) {
 	if ds.scheduled {
 		return
 	}
@@ -146,13 +225,31 @@ func (r *Rooms) redraw(ctx context.Context, ba BatchAnnouncer, st *batchState, d
 	})
 }
 
-// drawSummary redraws a summary; a failure leaves it for the next case
-// or the scheduled redraw. st.mu is held.
+// maxRedrawFailures bounds the redraws tried in a row that fail other
+// than by a rate limit (the summary deleted, the channel archived): the
+// next case of the batch tries again.
+const maxRedrawFailures = 5
+
+// drawSummary redraws a summary. A failed redraw is tried again later
+// (at a rate limit's reset, or summaryEvery on), so the last count is
+// drawn even when no case of the batch follows. st.mu is held.
 func (r *Rooms) drawSummary(ctx context.Context, ba BatchAnnouncer, st *batchState, depts offboard.Departments, d offboard.Department, ds *deptSummary) {
 	s := st.summary(depts, d, ds)
-	if err := ba.UpdateSummary(ctx, d, ds.id, s); err != nil {
-		ds.drawnAt = r.clock.Now() // try again with a later case, not at once
+	err := ba.UpdateSummary(ctx, d, ds.id, s)
+	now := r.clock.Now()
+	if err == nil {
+		ds.drawn, ds.drawnAt, ds.failures = s.Cases, now, 0
 		return
 	}
-	ds.drawn, ds.drawnAt = s.Cases, r.clock.Now()
+	ds.drawnAt = now
+	wait := summaryEvery
+	if rl, ok := errors.AsType[*offboard.RateLimitError](err); ok {
+		wait = max(rl.Reset.Sub(now), summaryEvery)
+	} else if ds.failures++; ds.failures >= maxRedrawFailures {
+		ds.failures = 0
+		slog.Warn("a batch summary could not be redrawn; the next case of the batch tries again",
+			"batch", st.key, "department", string(d), "err", err)
+		return
+	}
+	r.scheduleRedraw(ctx, ba, st, depts, d, ds, wait)
 }

@@ -18,6 +18,9 @@ type RoomsOptions struct {
 	Delivered offboard.DeliveryLog
 	Clock     offboard.Clock
 	Location  *time.Location
+	// Batches keeps batch summaries across restarts (the store); nil
+	// keeps them in memory (a restart mid-batch posts a new summary).
+	Batches offboard.BatchLog
 }
 
 // Rooms is the notifier of one chat platform: it keeps each case's room
@@ -35,14 +38,17 @@ type Rooms struct {
 	caseLocks sync.Map
 	// batches are the department summaries of batches (Case.Batch →
 	// *batchState), kept while the process runs (batch.go).
-	batches sync.Map
+	batches   sync.Map
+	batchLoad sync.Mutex // one load of a batch from batchLog at a time
+	batchLog  offboard.BatchLog
+	roomTurns roomTurns // when each batch case may open its room (roomturns.go)
 }
 
 var _ offboard.Notifier = (*Rooms)(nil)
 
 // NewRooms builds the driver for one platform.
 func NewRooms(conv Conversation, o RoomsOptions) *Rooms {
-	r := &Rooms{conv: conv, engine: o.Engine, delivered: o.Delivered, clock: o.Clock, loc: o.Location}
+	r := &Rooms{conv: conv, engine: o.Engine, delivered: o.Delivered, clock: o.Clock, loc: o.Location, batchLog: o.Batches}
 	if r.delivered == nil {
 		r.delivered = &memoryDeliveries{seen: map[string]bool{}}
 	}
@@ -72,13 +78,31 @@ func (r *Rooms) Notify(ctx context.Context, n offboard.Notice) error {
 	}
 	// A batch's departments hear of the case before its room is made:
 	// rooms wait on the platform's channel-creation limit.
-	summaries, err := r.summaries(ctx, v)
+	summaries, fresh, err := r.summaries(ctx, v)
 	if err != nil {
 		return err
+	}
+	if _, hasRoom := v.Case.Room(r.conv.Platform()); fresh && !hasRoom {
+		// Counting a case is quick, its room is not (a dozen calls, at
+		// the platform's channel-creation pace). The notice goes back
+		// behind the other cases' notices waiting to be counted, so a
+		// batch is visible to its departments before any of its rooms
+		// holds a chat worker; the room is made on its next turn.
+		return &offboard.RateLimitError{API: "chat:" + r.conv.Platform() + "/batch-summaries", Reset: r.clock.Now().Add(time.Millisecond)}
+	}
+	_, hasRoom := v.Case.Room(r.conv.Platform())
+	began := r.clock.Now()
+	if !hasRoom && v.Case.Batch != "" {
+		if at := r.roomTurns.turn(v.Case.ID, began); at.After(began) {
+			return &offboard.RateLimitError{API: "chat:" + r.conv.Platform() + "/batch-rooms", Reset: at}
+		}
 	}
 	v, pending, err := r.openRoom(ctx, v, summaries)
 	if err != nil {
 		return err
+	}
+	if !hasRoom && v.Case.Batch != "" {
+		r.roomTurns.opened(v.Case.ID, r.clock.Now().Sub(began))
 	}
 	// Invites still missing make the outbox deliver the notice again
 	// once its own work is done; everything here is safe to repeat.
@@ -239,11 +263,12 @@ func (r *Rooms) openRoom(ctx context.Context, v *offboard.CaseView, summaries ma
 // summaries counts a batch's case in its departments' summaries, when
 // the platform keeps them, and returns their ids by department: the
 // case's announcements there. nil for a case outside a batch, or one
-// whose departments all heard of it already.
-func (r *Rooms) summaries(ctx context.Context, v *offboard.CaseView) (map[offboard.Department]string, error) {
+// whose departments all heard of it already. fresh is whether the case
+// was counted now for the first time.
+func (r *Rooms) summaries(ctx context.Context, v *offboard.CaseView) (map[offboard.Department]string, bool, error) {
 	ba, ok := r.conv.(BatchAnnouncer)
 	if !ok || v.Case.Batch == "" {
-		return nil, nil
+		return nil, false, nil
 	}
 	room, _ := v.Case.Room(r.conv.Platform())
 	for _, d := range v.DepartmentsListed() {
@@ -251,7 +276,7 @@ func (r *Rooms) summaries(ctx context.Context, v *offboard.CaseView) (map[offboa
 			return r.announceBatch(ctx, ba, v)
 		}
 	}
-	return nil, nil
+	return nil, false, nil
 }
 
 // drawHeader posts the case header once, and redraws it when a new round

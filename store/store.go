@@ -107,6 +107,8 @@ type DB struct {
 	// deliveredPruned is when MarkDelivered last dropped expired markers
 	// (Unix nanoseconds).
 	deliveredPruned atomic.Int64
+	// batchesPruned is the same for SaveBatchSummary (batches.go).
+	batchesPruned atomic.Int64
 	// swap is held shared by every transaction and exclusively by Compact
 	// while it replaces bolt (compact.go).
 	swap sync.RWMutex

@@ -158,7 +158,14 @@ func (p *Platform) createChannel(ctx context.Context, c *offboard.Case) (*slack.
 	name := base
 	for try := 1; try <= maxNameTries; try++ {
 		var ch *slack.Channel
-		err := p.paced(ctx, methodScope("conversations.create"), "conversations.create", func() error {
+		// The first try is the case's own: a slot not free now is held
+		// for the case and the notice comes back for it, so no chat
+		// worker sleeps on Tier 2. A renamed retry waits as any call.
+		key := ""
+		if try == 1 {
+			key = string(c.ID)
+		}
+		err := p.pacedFor(ctx, methodScope("conversations.create"), key, "conversations.create", func() error {
 			var err error
 			ch, err = p.api.CreateConversationContext(ctx, slack.CreateConversationParams{ChannelName: name, IsPrivate: true})
 			return err

@@ -47,6 +47,9 @@ func ScopedAPI(s string) string { return "chat:" + PlatformName + "/" + s }
 type pace struct {
 	tat     time.Time
 	blocked time.Time
+	// held are slots reserved for a caller told to come back (a case's
+	// room, by case id): the slot is its own when it does.
+	held map[string]time.Time
 }
 
 // pacer holds every scope's pace, on the platform's clock (the wall
@@ -95,6 +98,21 @@ func (p *pacer) ruleOf(s scope) (rule, bool) {
 // than the pacer's wait it reserves nothing and returns the scope's
 // *offboard.RateLimitError, for the outbox to try again then.
 func (p *pacer) take(ctx context.Context, s scope) error {
+	return p.takeFor(ctx, s, "")
+}
+
+// heldStale is how long past its time a held slot is kept for a caller
+// that never came back (its notice dead-lettered, the case deleted).
+const heldStale = 10 * time.Minute
+
+// takeFor is take for a caller with a key (a case's room): it never
+// waits for a slot that is not free now. It reserves the next one for the
+// key and returns the scope's *offboard.RateLimitError with that slot as
+// Reset; when the key comes back, the slot is its own. A chat worker
+// therefore never sleeps on Tier 2's pace while other notices — a batch
+// summary's count among them — wait for a worker, and the returning
+// notices come back one slot apart, not all at once.
+func (p *pacer) takeFor(ctx context.Context, s scope, key string) error {
 	now := p.now()
 	p.mu.Lock()
 	c := p.paces[s]
@@ -102,6 +120,16 @@ func (p *pacer) take(ctx context.Context, s scope) error {
 		c = &pace{}
 		p.paces[s] = c
 	}
+	if at, ok := c.held[key]; ok && key != "" && !c.blocked.After(at) {
+		if at.Sub(now) > p.wait {
+			p.mu.Unlock()
+			return &offboard.RateLimitError{API: ScopedAPI(string(s)), Reset: at}
+		}
+		delete(c.held, key)
+		p.mu.Unlock()
+		return sleepUntil(ctx, now, at)
+	}
+	delete(c.held, key)
 	at := now
 	r, paced := p.ruleOf(s)
 	if paced {
@@ -116,6 +144,22 @@ func (p *pacer) take(ctx context.Context, s scope) error {
 	if c.blocked.After(at) {
 		at = c.blocked
 	}
+	if key != "" && at.After(now) {
+		if paced {
+			c.tat = maxTime(c.tat, at).Add(r.every)
+		}
+		if c.held == nil {
+			c.held = map[string]time.Time{}
+		}
+		for k, t := range c.held {
+			if now.Sub(t) > heldStale {
+				delete(c.held, k)
+			}
+		}
+		c.held[key] = at
+		p.mu.Unlock()
+		return &offboard.RateLimitError{API: ScopedAPI(string(s)), Reset: at}
+	}
 	if at.Sub(now) > p.wait {
 		p.mu.Unlock()
 		return &offboard.RateLimitError{API: ScopedAPI(string(s)), Reset: at}
@@ -124,6 +168,11 @@ func (p *pacer) take(ctx context.Context, s scope) error {
 		c.tat = maxTime(c.tat, at).Add(r.every)
 	}
 	p.mu.Unlock()
+	return sleepUntil(ctx, now, at)
+}
+
+// sleepUntil waits from now until at, or until ctx is done.
+func sleepUntil(ctx context.Context, now, at time.Time) error {
 	if d := at.Sub(now); d > 0 {
 		t := time.NewTimer(d)
 		defer t.Stop()
@@ -163,7 +212,13 @@ func maxTime(a, b time.Time) time.Time {
 // and turns Slack's 429 into the scope's RateLimitError, remembered so
 // that nothing is sent there before the Retry-After has passed.
 func (p *Platform) paced(ctx context.Context, s scope, op string, call func() error) error {
-	if err := p.pace.take(ctx, s); err != nil {
+	return p.pacedFor(ctx, s, "", op, call)
+}
+
+// pacedFor is paced for a keyed caller (pacer.takeFor): a slot not free
+// now is reserved for key and returned as the scope's RateLimitError.
+func (p *Platform) pacedFor(ctx context.Context, s scope, key, op string, call func() error) error {
+	if err := p.pace.takeFor(ctx, s, key); err != nil {
 		return err
 	}
 	err := call()

@@ -118,3 +118,58 @@ func TestPlatform_postMessage_deferredPastWait(t *testing.T) {
 		t.Errorf("%d posts reached Slack, want 1", n)
 	}
 }
+
+// A case's room waits on Tier 2 without holding a chat worker: a create
+// slot that is not free now is held for the case and the notice is sent
+// back at once with that slot as its Reset (before, the worker slept for
+// it, and a layoff's other notices — the batch summary's count among
+// them — queued behind the rooms). Each case gets its own slot, one pace
+// apart; a case that asks again early is told the same slot, and one
+// that comes back at its slot (or just before) creates its room without
+// a 429.
+func TestPlatform_createChannel_heldSlotFreesWorker(t *testing.T) {
+	const every = 400 * time.Millisecond
+	p, s := pacedPlatform(t, Options{CreateEvery: every, CreateBurst: 1, PaceWait: 50 * time.Millisecond})
+	s.SetMethodLimit("conversations.create", int(time.Minute/every), 1)
+	ctx := context.Background()
+	cases := []*offboard.Case{
+		{ID: "OFF-1", Employee: offboard.Employee{Email: "a@example.com"}},
+		{ID: "OFF-2", Employee: offboard.Employee{Email: "b@example.com"}},
+		{ID: "OFF-3", Employee: offboard.Employee{Email: "c@example.com"}},
+	}
+	if _, err := p.createChannel(ctx, cases[0]); err != nil {
+		t.Fatal(err)
+	}
+	began := time.Now()
+	var resets []time.Time
+	for _, c := range cases[1:] {
+		_, err := p.createChannel(ctx, c)
+		rl, ok := errors.AsType[*offboard.RateLimitError](err)
+		if !ok || rl.API != ScopedAPI("method:conversations.create") {
+			t.Fatalf("create for %s while Tier 2 is spent = %v, want it sent back with a held slot", c.ID, err)
+		}
+		resets = append(resets, rl.Reset)
+	}
+	if took := time.Since(began); took > 100*time.Millisecond {
+		t.Errorf("sending two rooms back took %v: the worker waited for Tier 2", took)
+	}
+	if gap := resets[1].Sub(resets[0]); gap < every {
+		t.Errorf("the held slots are %v apart, want at least the pace %v", gap, every)
+	}
+	_, err := p.createChannel(ctx, cases[1])
+	if rl, ok := errors.AsType[*offboard.RateLimitError](err); !ok || !rl.Reset.Equal(resets[0]) {
+		t.Fatalf("asking again early = %v, want the same slot %v", err, resets[0])
+	}
+	for i, c := range cases[1:] {
+		time.Sleep(time.Until(resets[i]) - 10*time.Millisecond)
+		if _, err := p.createChannel(ctx, c); err != nil {
+			t.Fatalf("create for %s at its slot: %v", c.ID, err)
+		}
+	}
+	if n := len(s.Calls("conversations.create")); n != 3 {
+		t.Errorf("%d creates reached Slack, want 3", n)
+	}
+	if s.Limited() != 0 || s.EarlySends() != 0 {
+		t.Errorf("Slack answered %d 429s, %d early sends", s.Limited(), s.EarlySends())
+	}
+}

@@ -53,6 +53,9 @@ type Options struct {
 	// Delivered remembers the notices already delivered (the store); nil
 	// keeps them in memory.
 	Delivered offboard.DeliveryLog
+	// Batches keeps batch summaries across restarts (the store); nil
+	// keeps them in memory.
+	Batches offboard.BatchLog
 	// Metrics hears how long each envelope took to be acked (nil: nobody).
 	Metrics offboard.Metrics
 	// PostEvery and PostBurst pace posts per channel, CreateEvery and
@@ -172,7 +175,7 @@ func New(o Options) (*Platform, error) {
 		slack.OptionHTTPClient(p.http))
 	p.sock = socketmode.New(p.api)
 	p.rooms = bot.NewRooms(conversation{p}, bot.RoomsOptions{Engine: o.Engine, Delivered: o.Delivered,
-		Clock: p.clock, Location: p.loc})
+		Batches: o.Batches, Clock: p.clock, Location: p.loc})
 	return p, nil
 }
 

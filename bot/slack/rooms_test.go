@@ -24,6 +24,18 @@ type roomWorld struct {
 	s     *slacktest.Server
 	p     *Platform
 	clock *testclock.Clock
+	opts  Options // p's, for restart
+}
+
+// restart replaces the platform with a new one on the same store and
+// Slack, as a restart of serve does: nothing kept in memory survives.
+func (w *roomWorld) restart(t *testing.T) {
+	t.Helper()
+	p, err := New(w.opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.p = p
 }
 
 var roomPeople = map[offboard.Role][]string{
@@ -58,13 +70,15 @@ func newRoomWorld(t *testing.T, depts map[offboard.Department]string) *roomWorld
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := New(Options{AppToken: slacktest.AppToken, BotToken: slacktest.BotToken, APIURL: s.APIURL(),
+	o := Options{AppToken: slacktest.AppToken, BotToken: slacktest.BotToken, APIURL: s.APIURL(),
 		Router: router, Engine: eng, HRChannel: "CHR", DepartmentChannels: depts, Clock: clock,
-		Members: func(r offboard.Role) []string { return roomPeople[r] }})
+		Delivered: db, Batches: db,
+		Members: func(r offboard.Role) []string { return roomPeople[r] }}
+	p, err := New(o)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &roomWorld{s: s, p: p, clock: clock}
+	return &roomWorld{s: s, p: p, clock: clock, opts: o}
 }
 
 func (w *roomWorld) open(t *testing.T, email string) offboard.CaseID {

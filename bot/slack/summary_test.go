@@ -2,6 +2,7 @@ package slack
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -11,22 +12,37 @@ import (
 
 // Cases of one batch are announced once per department channel: one
 // summary, redrawn in place with the count, naming nobody; each case
-// records it as its announcement there. A case outside the batch is
-// announced on its own as before.
+// records it as its announcement there. A case's first notice only counts
+// it and goes back to the outbox, so the batch is counted before any room
+// is created (a room is a dozen calls at Tier 2's pace). A case outside
+// the batch is announced on its own as before.
 func TestNotify_BatchSummary(t *testing.T) {
 	w := newRoomWorld(t, map[offboard.Department]string{offboard.DeptIT: "CIT"})
 	ctx := context.Background()
 	var ids []offboard.CaseID
-	for i, email := range []string{"jane@example.com", "john@example.com", "joan@example.com"} {
+	emails := []string{"jane@example.com", "john@example.com", "joan@example.com"}
+	for i, email := range emails {
 		res, err := w.p.engine.Apply(ctx, offboard.OpenCase{By: offboard.System("test"), Kind: offboard.Involuntary,
 			Employee: offboard.Employee{Email: email, Name: "Leaver " + email, ManagerEmail: "mona@example.com"}, Batch: "layoff-1"})
 		if err != nil {
 			t.Fatal(err)
 		}
 		ids = append(ids, res.Case.ID)
-		if err := w.p.Notify(ctx, offboard.Notice{ID: "open-" + email, Kind: offboard.NoticeCaseOpened, CaseID: res.Case.ID}); err != nil {
-			t.Fatalf("notify %d: %v", i, err)
+		err = w.p.Notify(ctx, offboard.Notice{ID: "open-" + email, Kind: offboard.NoticeCaseOpened, CaseID: res.Case.ID})
+		if rl, ok := errors.AsType[*offboard.RateLimitError](err); !ok || rl.API != ScopedAPI("batch-summaries") {
+			t.Fatalf("first notify of case %d = %v, want it counted and sent back for its room", i, err)
 		}
+	}
+	if n := len(w.s.Calls("conversations.create")); n != 0 {
+		t.Errorf("%d rooms created before the batch was counted", n)
+	}
+	for i, id := range ids {
+		if err := w.p.Notify(ctx, offboard.Notice{ID: "open-" + emails[i], Kind: offboard.NoticeCaseOpened, CaseID: id}); err != nil {
+			t.Fatalf("notify %d again: %v", i, err)
+		}
+	}
+	if n := len(w.s.Calls("conversations.create")); n != 3 {
+		t.Errorf("%d rooms created on the notices' second turn, want 3", n)
 	}
 	msgs := w.s.Messages("CIT")
 	if len(msgs) != 1 {
@@ -60,3 +76,97 @@ func TestNotify_BatchSummary(t *testing.T) {
 
 // summaryEveryForTest is the bot's redraw bound, as the test waits it.
 const summaryEveryForTest = 2 * time.Second
+
+// A redraw that Slack refuses (a 429 on chat.update) is tried again, so
+// the summary ends with the batch's last count even when no case follows
+// to redraw it (before, the scheduled redraw gave up and the summary kept
+// the count of the first case).
+func TestNotify_BatchSummaryRedrawRetried(t *testing.T) {
+	w := newRoomWorld(t, map[offboard.Department]string{offboard.DeptIT: "CIT"})
+	ctx := context.Background()
+	for i, email := range []string{"jane@example.com", "john@example.com"} {
+		res, err := w.p.engine.Apply(ctx, offboard.OpenCase{By: offboard.System("test"), Kind: offboard.Involuntary,
+			Employee: offboard.Employee{Email: email, Name: "Leaver " + email, ManagerEmail: "mona@example.com"}, Batch: "layoff-1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == 1 {
+			w.s.FailNext("chat.update", 429, `{"ok":false,"error":"ratelimited"}`, map[string]string{"Retry-After": "1"})
+		}
+		err = w.p.Notify(ctx, offboard.Notice{ID: "open-" + email, Kind: offboard.NoticeCaseOpened, CaseID: res.Case.ID})
+		if _, ok := errors.AsType[*offboard.RateLimitError](err); !ok {
+			t.Fatalf("notify %d = %v, want it counted and sent back for its room", i, err)
+		}
+	}
+	deadline := time.Now().Add(4 * summaryEveryForTest)
+	for !strings.Contains(w.s.Messages("CIT")[0].Text, "2 offboarding cases") && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if got := w.s.Messages("CIT")[0].Text; !strings.Contains(got, "2 offboarding cases need IT") {
+		t.Errorf("summary = %q after a refused redraw, want the batch's 2 cases", got)
+	}
+	if n := len(w.s.Calls("chat.update")); n < 2 {
+		t.Errorf("%d chat.update calls, want the refused one and its retry", n)
+	}
+}
+
+// A restart in the middle of a batch keeps its summary: the cases counted
+// before it stay counted, the next case redraws the same summary (no
+// second one is posted), and a case counted before the restart is not
+// counted twice when its notice comes back.
+func TestNotify_BatchSummarySurvivesRestart(t *testing.T) {
+	w := newRoomWorld(t, map[offboard.Department]string{offboard.DeptIT: "CIT"})
+	ctx := context.Background()
+	open := func(email string) offboard.CaseID {
+		res, err := w.p.engine.Apply(ctx, offboard.OpenCase{By: offboard.System("test"), Kind: offboard.Involuntary,
+			Employee: offboard.Employee{Email: email, Name: "Leaver " + email, ManagerEmail: "mona@example.com"}, Batch: "layoff-1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.Case.ID
+	}
+	notify := func(id offboard.CaseID) {
+		for range 3 {
+			err := w.p.Notify(ctx, offboard.Notice{ID: "open-" + string(id), Kind: offboard.NoticeCaseOpened, CaseID: id})
+			if err == nil {
+				return
+			}
+			if _, ok := errors.AsType[*offboard.RateLimitError](err); !ok {
+				t.Fatalf("notify %s: %v", id, err)
+			}
+		}
+		t.Fatalf("notify %s never finished", id)
+	}
+	first, second := open("jane@example.com"), open("john@example.com")
+	notify(first)
+	// The second case is counted, and the process stops before its room.
+	if err := w.p.Notify(ctx, offboard.Notice{ID: "open-" + string(second), Kind: offboard.NoticeCaseOpened, CaseID: second}); err == nil {
+		t.Fatal("the second case's first notice made its room; want it counted and sent back")
+	}
+	w.restart(t)
+	notify(second)
+	third := open("joan@example.com")
+	notify(third)
+	top := 0
+	for _, m := range w.s.Messages("CIT") {
+		if m.Thread == "" {
+			top++
+		}
+	}
+	if top != 1 {
+		t.Fatalf("%d top-level posts in IT's channel after a restart mid-batch, want the one summary", top)
+	}
+	deadline := time.Now().Add(3 * summaryEveryForTest)
+	for !strings.Contains(w.s.Messages("CIT")[0].Text, "3 offboarding cases") && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	sum := w.s.Messages("CIT")[0]
+	if !strings.Contains(sum.Text, "3 offboarding cases need IT") {
+		t.Errorf("summary after the restart = %q, want the batch's 3 cases, each counted once", sum.Text)
+	}
+	for _, id := range []offboard.CaseID{first, second, third} {
+		if got := w.room(t, id).Announcements[offboard.DeptIT]; got != sum.TS {
+			t.Errorf("%s: announcement %q, want the summary %q", id, got, sum.TS)
+		}
+	}
+}

@@ -526,7 +526,7 @@ func (a *app) wireChat() error {
 			Router: a.router, Engine: a.engine, Members: func(r offboard.Role) []string { return cfg.Roles[r] },
 			DepartmentChannels: channels, HRChannel: cfg.Slack.HRChannel, ChannelTemplate: cfg.Slack.ChannelNameTemplate,
 			ArchiveOnComplete: cfg.Slack.ArchiveOnComplete, Clock: clock, Location: cfg.Location(),
-			Delivered: a.db, Logger: log.With("component", "slack"), Metrics: a.meter,
+			Delivered: a.db, Batches: a.db, Logger: log.With("component", "slack"), Metrics: a.meter,
 		}.Compressed(a.slackPace))
 		if err != nil {
 			return err

@@ -1,0 +1,78 @@
+package bot
+
+import (
+	"sync"
+	"time"
+
+	"github.com/offboard-dev/offboard"
+)
+
+// A batch's rooms are opened in turns. Opening a room is a dozen calls
+// and holds a chat worker for as long as they take; a thousand of them
+// at once would hold every worker, and the notices behind them — the
+// next cases to count in the batch's summaries, updates of rooms already
+// open — would wait for all the rooms. Each case of a batch without a
+// room gets a turn when first seen, one roomShare of a room's measured
+// opening time after the previous turn, so rooms keep at most about
+// roomLanes workers busy; a notice that comes before its case's turn goes
+// back to the outbox until then (one write, no worker held), and comes
+// back once, not in a herd.
+
+// roomLanes is how many chat workers a batch's rooms may keep busy at
+// once; the runner has 4 by default, the rest stay free.
+const roomLanes = 2
+
+// staleTurn is how long past its time a turn is kept for a case whose
+// room was not opened.
+const staleTurn = 10 * time.Minute
+
+// roomTurns schedules the opening of a batch's rooms.
+type roomTurns struct {
+	mu    sync.Mutex
+	next  time.Time                     // the next free turn
+	every time.Duration                 // a room's opening time ÷ roomLanes (moving average)
+	turns map[offboard.CaseID]time.Time // cases waiting for their turn
+}
+
+// turn returns when case id may open its room: its turn, given on
+// first call. A time not after now means now.
+func (q *roomTurns) turn(id offboard.CaseID, now time.Time) time.Time {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if at, ok := q.turns[id]; ok {
+		return at
+	}
+	if q.turns == nil {
+		q.turns = map[offboard.CaseID]time.Time{}
+	}
+	for k, t := range q.turns {
+		if now.Sub(t) > staleTurn { // its room was never opened here (the case closed, a restart)
+			delete(q.turns, k)
+		}
+	}
+	at := maxTime(q.next, now)
+	q.next = at.Add(q.every)
+	q.turns[id] = at
+	return at
+}
+
+// opened records that case id's room took took to open: its turn is
+// used, and the pace of turns follows the rooms' measured time.
+func (q *roomTurns) opened(id offboard.CaseID, took time.Duration) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	delete(q.turns, id)
+	share := took / roomLanes
+	if q.every == 0 {
+		q.every = share
+	} else {
+		q.every = (q.every*7 + share) / 8
+	}
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
