@@ -130,7 +130,7 @@ func TestIndex_ListsOpenCasesHidingConfidentialNames(t *testing.T) {
 		t.Fatalf("status %d", r.status)
 	}
 	wellFormed(t, r)
-	for _, want := range []string{"Jane Doe", `href="/cases/OFF-0001"`, "OFF-0002", "confidential case", "<progress", `scope="col"`} {
+	for _, want := range []string{"Jane Doe", `href="/cases/OFF-0001"`, "OFF-0002", "Confidential case", "<progress", `scope="col"`} {
 		if !strings.Contains(r.body, want) {
 			t.Errorf("index lacks %q", want)
 		}

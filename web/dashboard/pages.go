@@ -14,8 +14,8 @@ import (
 )
 
 // confidentialName is what pages show instead of a confidential case's
-// employee in lists.
-const confidentialName = "confidential case"
+// employee in lists, spelt as the console's room list spells it.
+const confidentialName = "Confidential case"
 
 type caseRow struct {
 	ID              offboard.CaseID
