@@ -348,6 +348,9 @@ func TestAuditVerify(t *testing.T) {
 		t.Fatalf("intact chain:\n%s", r.body)
 	}
 	res, _ := e.db.VerifyAudit(context.Background())
+	if want := fmt.Sprintf("the chain of %d events is intact", res.Events); res.Events < 2 || !strings.Contains(r.body, want) {
+		t.Errorf("verify page lacks %q", want)
+	}
 	if !strings.Contains(r.body, res.HeadHash) || res.HeadHash == "" {
 		t.Error("head hash not shown")
 	}
