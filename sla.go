@@ -38,12 +38,13 @@ func (r SLARule) String() string {
 	return r.Within.String()
 }
 
-// Words says the rule for people: "within 1h", "by 23:59 of the last day".
+// Words says the rule for people: "within 1h of the notice", "by 23:59
+// local time of the last day" (Humanize, not Go's "1h0m0s").
 func (r SLARule) Words() string {
 	if r.EndOfLastDay {
 		return "by 23:59 local time of the last day"
 	}
-	return "within " + r.Within.String() + " of the notice"
+	return "within " + Humanize(r.Within.D()) + " of the notice"
 }
 
 // Deadline is when c's access must be gone under the rule. ok is false

@@ -34,3 +34,20 @@ func TestSLARule_Deadline(t *testing.T) {
 		}
 	}
 }
+
+func TestSLARule_Words(t *testing.T) {
+	tests := []struct {
+		rule offboard.SLARule
+		want string
+	}{
+		{offboard.SLARule{Within: offboard.Duration(time.Hour)}, "within 1h of the notice"},
+		{offboard.SLARule{Within: offboard.Duration(90 * time.Minute)}, "within 1h 30m of the notice"},
+		{offboard.SLARule{Within: offboard.Duration(48 * time.Hour)}, "within 2 days of the notice"},
+		{offboard.SLARule{EndOfLastDay: true}, "by 23:59 local time of the last day"},
+	}
+	for _, tt := range tests {
+		if got := tt.rule.Words(); got != tt.want {
+			t.Errorf("Words() = %q, want %q (Go's 1h0m0s is for config files, not people)", got, tt.want)
+		}
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"io"
 	"regexp"
 	"strings"
+	"time"
 )
 
 //go:embed manifest.json color.png outline.png
@@ -83,6 +84,9 @@ func Manifest(ids IDs) ([]byte, error) {
 	return append(out, '\n'), nil
 }
 
+// entryTime is the modification time of every entry of the package.
+var entryTime = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
 // Build writes the zip of the manifest with ids and the icons to w.
 func Build(w io.Writer, ids IDs) error {
 	manifest, err := Manifest(ids)
@@ -98,7 +102,9 @@ func Build(w io.Writer, ids IDs) error {
 				return err
 			}
 		}
-		f, err := z.Create(name)
+		// A fixed, valid date keeps the zip the same from build to build;
+		// with none, the entries said 1980-00-00, a date that does not exist.
+		f, err := z.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Deflate, Modified: entryTime})
 		if err != nil {
 			return err
 		}

@@ -69,6 +69,17 @@ func TestBuild(t *testing.T) {
 				t.Fatal(err)
 			}
 			files := unzip(t, buf.Bytes())
+			zr, err := zip.NewReader(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range zr.File {
+				// DOS dates: a zero one reads 1980-00-00, which unzip and
+				// some uploaders show as invalid.
+				if f.ModifiedDate>>5&0xf == 0 || f.ModifiedDate&0x1f == 0 {
+					t.Errorf("%s: DOS date %#x has month or day 0", f.Name, f.ModifiedDate)
+				}
+			}
 			var m manifest
 			if err := json.Unmarshal(files["manifest.json"], &m); err != nil {
 				t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -68,6 +69,9 @@ type Server struct {
 	mux     *http.ServeMux
 	hosts   *hostPolicy
 	handler http.Handler
+	// pageNotFound answers a browser's GET of an unknown address with a
+	// page (the dashboard's 404) instead of the API's JSON; nil keeps JSON.
+	pageNotFound http.Handler
 	// phase is where serve is in its life, for /readyz (readiness.go).
 	phase atomic.Int32
 }
@@ -129,6 +133,18 @@ func (s *Server) Listening(addr string) {
 // with a route already registered.
 func (s *Server) Mount(pattern string, h http.Handler) { s.mux.Handle(pattern, h) }
 
+// PageNotFound makes h answer a browser's GET or HEAD of an address no
+// route knows (one that asks for HTML): a person who mistypes a case's
+// address meets a page, not the API's JSON. Call it while wiring.
+func (s *Server) PageNotFound(h http.Handler) { s.pageNotFound = h }
+
+// wantsHTML is true for a browser's page load: a GET or HEAD that
+// accepts text/html (API clients ask for JSON or anything).
+func wantsHTML(r *http.Request) bool {
+	return (r.Method == http.MethodGet || r.Method == http.MethodHead) &&
+		strings.Contains(r.Header.Get("Accept"), "text/html")
+}
+
 // route serves the mux, answering unknown routes (404) and wrong methods
 // (405, with Allow) in JSON instead of the mux's plain text.
 func (s *Server) route(w http.ResponseWriter, r *http.Request) {
@@ -140,6 +156,10 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 	s.mux.ServeHTTP(rec, r)
 	switch rec.status {
 	case http.StatusNotFound:
+		if s.pageNotFound != nil && wantsHTML(r) && !strings.HasPrefix(r.URL.Path, "/api/") {
+			s.pageNotFound.ServeHTTP(w, r)
+			return
+		}
 		writeJSONError(w, http.StatusNotFound, offboard.ENOTFOUND,
 			fmt.Sprintf("no such endpoint: %s %s", r.Method, r.URL.Path))
 	case http.StatusMethodNotAllowed:

@@ -159,6 +159,42 @@ func TestServer_Mount(t *testing.T) {
 	}
 }
 
+func TestServer_PageNotFound(t *testing.T) {
+	s, err := web.New(web.Options{Engine: nopEngine{}, Ping: func(context.Context) error { return nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.PageNotFound(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.WriteHeader(http.StatusNotFound)
+		_, _ = w.Write([]byte("<h1>404 Not Found</h1>"))
+	}))
+	h := serve(t, s.Handler())
+	browser := map[string]string{"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+	tests := []struct {
+		name     string
+		req      request
+		wantHTML bool
+	}{
+		{"a browser's unknown page", request{method: "GET", path: "/cases-typo", header: browser}, true},
+		{"an API client's unknown route", request{method: "GET", path: "/cases-typo"}, false},
+		{"a browser under /api/", request{method: "GET", path: "/api/v1/people", header: browser}, false},
+		{"a browser's post", request{method: "POST", path: "/cases-typo", header: browser}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := h.do(tt.req)
+			if r.status != http.StatusNotFound {
+				t.Fatalf("status %d, want 404: %s", r.status, r.body)
+			}
+			html := strings.HasPrefix(r.header.Get("Content-Type"), "text/html")
+			if html != tt.wantHTML {
+				t.Errorf("Content-Type %q, want the page: %v (%s)", r.header.Get("Content-Type"), tt.wantHTML, r.body)
+			}
+		})
+	}
+}
+
 func TestNew(t *testing.T) {
 	ping := func(context.Context) error { return nil }
 	tests := []struct {

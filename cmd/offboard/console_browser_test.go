@@ -429,6 +429,7 @@ func TestConsole_Browser(t *testing.T) {
 	}
 	for _, p := range []string{"/", "/?q=alex", "/cases/OFF-0001", "/cases/OFF-0002", "/analytics", "/audit", "/evidence"} {
 		b.phoneFits("the dashboard "+p, app.url+p, `main`)
+		b.phoneStacked("the dashboard " + p)
 	}
 	b.step("back to the desktop size", chromedp.EmulateViewport(1280, 900))
 
@@ -496,6 +497,29 @@ func (b *browserSession) phoneFits(name, url, ready string) {
 		wide := evalIn[string](b, b.ctx, name+": what is too wide",
 			fmt.Sprintf(`[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > %d).slice(0, 5).map(e => e.tagName + '.' + e.className).join(', ')`, phoneWidth+1))
 		b.t.Errorf("%s: the page is %d px wide on a %d px phone (%s; screenshot %s)", name, width, phoneWidth, wide, shot)
+	}
+}
+
+// phoneStacked checks, on the page a phone shows, that every stacked
+// table names each cell's column beside its value (a bare "0" or "2m"
+// means nothing, and the name above the value made a row a screenful)
+// and that its caption spans the table (it wrapped a word a line).
+func (b *browserSession) phoneStacked(name string) {
+	b.t.Helper()
+	bad := evalIn[string](b, b.ctx, name+": stacked tables", `(() => {
+		const bad = [];
+		for (const t of document.querySelectorAll('table.stack')) {
+			const c = t.querySelector('caption');
+			if (c && c.getBoundingClientRect().width < t.getBoundingClientRect().width * 0.9) bad.push('caption "' + c.textContent.slice(0, 30) + '" is narrower than its table');
+			for (const cell of t.querySelectorAll('tbody td, tbody th')) {
+				const s = getComputedStyle(cell, '::before');
+				if (s.content === 'none' || s.content === '""' || s.float !== 'left') { bad.push('cell "' + cell.textContent.trim().slice(0, 30) + '" shows no column name beside it'); break; }
+			}
+		}
+		return bad.join('; ');
+	})()`)
+	if bad != "" {
+		b.t.Errorf("%s on a phone: %s", name, bad)
 	}
 }
 

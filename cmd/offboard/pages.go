@@ -120,6 +120,9 @@ func (a *app) mountPages(clock offboard.Clock) error {
 	for _, p := range dashboardPatterns {
 		a.web.Mount(p, dash)
 	}
+	// The dashboard's catch-all draws its 404 page for any address no
+	// route knows, so a browser never meets the API's JSON.
+	a.web.PageNotFound(dash)
 	con := protect(a.console.Handler())
 	for _, p := range consolePatterns {
 		a.web.Mount(p, con)

@@ -155,7 +155,41 @@ func (s *server) audit(w http.ResponseWriter, r *http.Request) {
 		s.failErr(w, r, err)
 		return
 	}
+	s.taskTitles(r, d.Events)
 	s.render(w, r, http.StatusOK, "audit", "Audit trail", d)
+}
+
+// maxTitleCases bounds the case reads one audit page makes to name tasks.
+const maxTitleCases = 64
+
+// taskTitles says the task an event is about by its title ("Suspend the
+// Okta account"), as the case page does, instead of the playbook's key
+// (okta_suspend). A case the viewer may not read, or past the bound,
+// keeps its keys.
+func (s *server) taskTitles(r *http.Request, events []eventRow) {
+	titles := map[offboard.CaseID]map[string]string{}
+	for i := range events {
+		e := &events[i]
+		if e.CaseID == "" || e.Target == "" {
+			continue
+		}
+		m, seen := titles[e.CaseID]
+		if !seen {
+			if len(titles) >= maxTitleCases {
+				continue
+			}
+			if v, err := s.o.Engine.GetCase(r.Context(), viewerOf(r.Context()), e.CaseID); err == nil {
+				m = make(map[string]string, len(v.Tasks))
+				for _, t := range v.Tasks {
+					m[t.Key] = t.Title
+				}
+			}
+			titles[e.CaseID] = m
+		}
+		if t, ok := m[e.Target]; ok {
+			e.Target = t
+		}
+	}
 }
 
 func (s *server) verify(w http.ResponseWriter, r *http.Request) {

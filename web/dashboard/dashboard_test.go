@@ -131,7 +131,7 @@ func TestIndex_ListsOpenCasesHidingConfidentialNames(t *testing.T) {
 		t.Fatalf("status %d", r.status)
 	}
 	wellFormed(t, r)
-	for _, want := range []string{"Jane Doe", `href="/cases/OFF-0001"`, "OFF-0002", "confidential case", "<progress", `scope="col"`} {
+	for _, want := range []string{"Jane Doe", `href="/cases/OFF-0001"`, "OFF-0002", "Confidential case", "<progress", `scope="col"`} {
 		if !strings.Contains(r.body, want) {
 			t.Errorf("index lacks %q", want)
 		}
@@ -240,6 +240,11 @@ func TestAuditPageAndExports(t *testing.T) {
 	e := newEnv(t)
 	e.openCase("Jane Doe", "jane@example.com", offboard.Voluntary, false)
 	e.openCase("=HYPERLINK(\"x\")", "bob@example.com", offboard.Voluntary, false)
+	sam := e.openCase("Sam Lee", "sam@example.com", offboard.Involuntary, false)
+	if _, err := e.engine.Apply(context.Background(), offboard.SkipTask{By: offboard.System("test"), CaseID: sam.Case.ID,
+		TaskKey: sam.Tasks[len(sam.Tasks)-1].Key, Reason: "not needed here"}); err != nil {
+		t.Fatal(err)
+	}
 	total := e.auditCount(offboard.AuditFilter{})
 
 	r := e.get("/audit")
@@ -251,6 +256,27 @@ func TestAuditPageAndExports(t *testing.T) {
 		if !strings.Contains(r.body, want) {
 			t.Errorf("audit page lacks %q", want)
 		}
+	}
+	// Events about a task name it by its title, as the case page does,
+	// not by the playbook's key.
+	titles := map[string]string{}
+	for _, tk := range sam.Tasks {
+		titles[tk.Key] = tk.Title
+	}
+	named := 0
+	if err := e.db.AuditEvents(context.Background(), offboard.AuditFilter{CaseID: sam.Case.ID}, func(ev *offboard.AuditEvent) error {
+		if title, ok := titles[ev.Target]; ok {
+			named++
+			if strings.Contains(r.body, `<span class="muted">`+ev.Target+`</span>`) || !strings.Contains(r.body, `<span class="muted">`+title+`</span>`) {
+				t.Errorf("event #%d %s: the page shows the key %q, not the title %q", ev.Seq, ev.Action, ev.Target, title)
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if named == 0 || !strings.Contains(r.body, ">Case opened<") {
+		t.Errorf("audit page: %d events about a task; words for case.opened: %v", named, strings.Contains(r.body, ">Case opened<"))
 	}
 	r = e.get("/audit?case=off-2&since=2026-11-01&until=2026-11-20")
 	if r.status != 200 || !strings.Contains(r.body, "/audit.csv?case=OFF-0002&amp;since=2026-11-01&amp;until=2026-11-20") {
@@ -323,6 +349,9 @@ func TestAuditVerify(t *testing.T) {
 		t.Fatalf("intact chain:\n%s", r.body)
 	}
 	res, _ := e.db.VerifyAudit(context.Background())
+	if want := fmt.Sprintf("the chain of %d events is intact", res.Events); res.Events < 2 || !strings.Contains(r.body, want) {
+		t.Errorf("verify page lacks %q", want)
+	}
 	if !strings.Contains(r.body, res.HeadHash) || res.HeadHash == "" {
 		t.Error("head hash not shown")
 	}

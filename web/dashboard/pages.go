@@ -14,8 +14,8 @@ import (
 )
 
 // confidentialName is what pages show instead of a confidential case's
-// employee in lists.
-const confidentialName = "confidential case"
+// employee in lists, spelt as the console's room list spells it.
+const confidentialName = "Confidential case"
 
 type caseRow struct {
 	ID              offboard.CaseID
@@ -218,18 +218,22 @@ func sortedKV(m map[string]string) []kv {
 }
 
 type eventRow struct {
-	Seq     uint64
-	Time    time.Time
-	CaseID  offboard.CaseID
-	Actor   string
-	Action  string
-	Target  string
-	Outcome string
-	Detail  string
+	Seq    uint64
+	Time   time.Time
+	CaseID offboard.CaseID
+	Actor  string
+	// Action and Outcome are in words; ActionCode and OutcomeCode are
+	// what the chain and its exports record.
+	Action, ActionCode   string
+	Target               string
+	Outcome, OutcomeCode string
+	Detail               string
 }
 
 func toEventRow(e *offboard.AuditEvent) eventRow {
-	return eventRow{Seq: e.Seq, Time: e.Time, CaseID: e.CaseID, Actor: e.Actor.String(), Action: e.Action, Target: e.Target, Outcome: e.Outcome, Detail: e.Detail}
+	return eventRow{Seq: e.Seq, Time: e.Time, CaseID: e.CaseID, Actor: actorWords(e.Actor),
+		Action: actionWords(e.Action), ActionCode: e.Action, Target: e.Target,
+		Outcome: outcomeWords(e.Outcome), OutcomeCode: e.Outcome, Detail: e.Detail}
 }
 
 var errEnough = errors.New("enough")

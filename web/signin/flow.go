@@ -5,7 +5,6 @@ import (
 	"crypto/subtle"
 	"errors"
 	"fmt"
-	"html/template"
 	"net/http"
 	"strings"
 	"time"
@@ -235,26 +234,6 @@ func (a *Auth) signOut(w http.ResponseWriter, r *http.Request) {
 func (a *Auth) signedOut(w http.ResponseWriter, r *http.Request) {
 	msg := "You are signed out of offboard."
 	a.pageLink(w, http.StatusOK, "Signed out", msg, a.OIDC())
-}
-
-var pageTmpl = template.Must(template.New("p").Parse(`<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{.Title}} · offboard</title></head>
-<body><main><h1>{{.Title}}</h1><p>{{.Message}}</p>{{if .Link}}<p><a href="/signin">Sign in</a></p>{{end}}</main></body></html>
-`))
-
-func (a *Auth) page(w http.ResponseWriter, status int, title, msg string) {
-	a.pageLink(w, status, title, msg, a.OIDC())
-}
-
-func (a *Auth) pageLink(w http.ResponseWriter, status int, title, msg string, link bool) {
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Content-Security-Policy", "default-src 'none'; base-uri 'none'; frame-ancestors 'none'")
-	w.WriteHeader(status)
-	_ = pageTmpl.Execute(w, struct {
-		Title, Message string
-		Link           bool
-	}{title, msg, link})
 }
 
 // makeRoom prepares a bounded map for one more entry: it drops the
