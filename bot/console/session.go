@@ -292,7 +292,7 @@ func (c *Console) chooseFirst() string {
 	if c.o.Identify != nil {
 		return "Sign in first."
 	}
-	return "Choose who you are acting as first (top right)."
+	return "Choose who you are acting as first (“Acting as”, in the top bar)."
 }
 
 // actAs sets who the browser acts as.
