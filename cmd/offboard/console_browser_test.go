@@ -308,6 +308,14 @@ func TestConsole_Browser(t *testing.T) {
 	b.step("the second room appears", waitJS(`location.pathname === '/console/rooms/OFF-0002'`))
 
 	b.actAs("fiona.finance@example.com")
+	// Enough in the room that it scrolls, for the scroll check below.
+	b.step("Finance opens the room", chromedp.Navigate(app.url+"/console/rooms/OFF-0002"), chromedp.WaitVisible(chromedp.CSS(`.composer`)))
+	for range 4 {
+		n := evalIn[int](b, b.ctx, "messages in the room", `document.querySelectorAll('.msg').length`)
+		b.say("what's left on OFF-0002?")
+		b.step("the answer is in", waitJS(fmt.Sprintf(`document.querySelectorAll('.msg').length > %d`, n)))
+	}
+	b.step("the room scrolls", waitJS(`(() => { const tl = document.querySelector('#timeline'); return tl.scrollHeight > tl.clientHeight + 100; })()`))
 	// Buttons fit the person: Finance sees IT's task and its status, not
 	// its button; a click forged with Finance's own token is still refused
 	// by the engine. The forged click is made at the top of the room (and
