@@ -295,7 +295,7 @@ func (d *decision) createCase(c offboard.OpenCase, emp offboard.Employee, manage
 		return nil, err
 	}
 	if err := d.notify(offboard.Notice{Kind: offboard.NoticeCaseOpened, CaseID: id,
-		Text: fmt.Sprintf("%s opened for %s (%s, last day %s)", id, emp.DisplayName(), kind, lastDay)}); err != nil {
+		Text: fmt.Sprintf("%s opened for %s (%s, last day %s)", id, emp.DisplayName(), strings.ToLower(kind.Label()), offboard.FormatDay(lastDay))}); err != nil {
 		return nil, err
 	}
 	msg := fmt.Sprintf("%s opened for %s: %s", id, emp.DisplayName(), offboard.Count(len(tasks), "task", ""))

@@ -29,7 +29,7 @@ func (p *Platform) announce(ctx context.Context, v *offboard.CaseView, room offb
 	text := fmt.Sprintf("A confidential offboarding case needs you: %s", where)
 	if !v.Case.Confidential {
 		text = fmt.Sprintf("New offboarding %s for %s (last day %s): %d %s tasks in %s",
-			v.Case.ID, Escape(v.Case.Employee.DisplayName()), v.Case.LastDay, v.TasksIn(d), v.Departments.Label(d), where)
+			v.Case.ID, Escape(v.Case.Employee.DisplayName()), offboard.FormatDay(v.Case.LastDay), v.TasksIn(d), v.Departments.Label(d), where)
 	}
 	posted, err := p.postMessage(ctx, ch, slack.MsgOptionText(text, false))
 	if err == nil {

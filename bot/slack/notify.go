@@ -188,5 +188,5 @@ func topic(c *offboard.Case) string {
 	if c.Confidential {
 		return fmt.Sprintf("%s · confidential offboarding · do not share", c.ID)
 	}
-	return fmt.Sprintf("%s · %s · %s · last day %s", c.ID, c.Employee.DisplayName(), c.Kind, c.LastDay)
+	return fmt.Sprintf("%s · %s · %s · last day %s", c.ID, c.Employee.DisplayName(), c.Kind.Label(), offboard.FormatDay(c.LastDay))
 }

@@ -153,7 +153,7 @@ func (c conversation) Announce(ctx context.Context, v *offboard.CaseView, room o
 	text := fmt.Sprintf("A confidential offboarding case (%s) needs you; see its thread in the Offboarding channel.", v.Case.ID)
 	if !v.Case.Confidential {
 		text = fmt.Sprintf("New offboarding %s for %s (last day %s): %d %s tasks in the Offboarding channel.",
-			v.Case.ID, v.Case.Employee.DisplayName(), v.Case.LastDay, v.TasksIn(d), v.Departments.Label(d))
+			v.Case.ID, v.Case.Employee.DisplayName(), offboard.FormatDay(v.Case.LastDay), v.TasksIn(d), v.Departments.Label(d))
 	}
 	_, id, err := p.createThread(ctx, room.ServiceURL, ch, newMessage(text, nil))
 	if _, limited := errors.AsType[*offboard.RateLimitError](err); limited {
