@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/offboard-dev/offboard"
 	"github.com/offboard-dev/offboard/internal/testclock"
 )
 
@@ -26,16 +27,7 @@ func TestServe_Erasure(t *testing.T) {
 	clock := testclock.New(time.Now().UTC().Truncate(time.Second))
 	app := startApp(t, cfgPath, wireOptions{clock: clock})
 
-	lastDay := clock.Now().AddDate(0, 0, 14).Format("2006-01-02")
-	r := call(t, "POST", app.url+"/api/v1/cases", hrToken,
-		`{"employee":{"email":"jane.doe@example.com","name":"Jane Doe","manager_email":"mona.manager@example.com"},"kind":"voluntary","last_day":"`+lastDay+`"}`)
-	if r.status != http.StatusCreated {
-		t.Fatalf("create = %d %s", r.status, r.body)
-	}
-	id := r.view(t).Case.ID
-	if r := call(t, "POST", app.url+"/api/v1/cases/"+string(id)+"/cancel", hrToken, `{"reason":"Jane Doe stays"}`); r.status != http.StatusOK {
-		t.Fatalf("cancel = %d %s", r.status, r.body)
-	}
+	id := closedJaneCase(t, app, clock, "Jane Doe stays")
 
 	// Not due yet: the job finds nothing.
 	ctx := context.Background()
@@ -153,4 +145,22 @@ func appendFile(t *testing.T, name, text string) {
 	if _, err := f.WriteString(text); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// closedJaneCase opens a voluntary case for Jane Doe, her last day two
+// weeks after clock's now, and cancels it with reason, so it is closed
+// and its retention runs from now.
+func closedJaneCase(t *testing.T, app *liveApp, clock *testclock.Clock, reason string) offboard.CaseID {
+	t.Helper()
+	lastDay := clock.Now().AddDate(0, 0, 14).Format("2006-01-02")
+	r := call(t, "POST", app.url+"/api/v1/cases", hrToken,
+		`{"employee":{"email":"jane.doe@example.com","name":"Jane Doe","manager_email":"mona.manager@example.com"},"kind":"voluntary","last_day":"`+lastDay+`"}`)
+	if r.status != http.StatusCreated {
+		t.Fatalf("create = %d %s", r.status, r.body)
+	}
+	id := r.view(t).Case.ID
+	if r := call(t, "POST", app.url+"/api/v1/cases/"+string(id)+"/cancel", hrToken, `{"reason":"`+reason+`"}`); r.status != http.StatusOK {
+		t.Fatalf("cancel = %d %s", r.status, r.body)
+	}
+	return id
 }

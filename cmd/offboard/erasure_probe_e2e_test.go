@@ -131,16 +131,7 @@ func TestRestore_BackupBeforeErasure(t *testing.T) {
 	// The case closes 40 days ago, so it is due at the real time the CLI reads.
 	clock := testclock.New(time.Now().UTC().Add(-40 * 24 * time.Hour).Truncate(time.Second))
 	app := startApp(t, cfgPath, wireOptions{clock: clock})
-	lastDay := clock.Now().AddDate(0, 0, 14).Format("2006-01-02")
-	r := call(t, "POST", app.url+"/api/v1/cases", hrToken,
-		`{"employee":{"email":"jane.doe@example.com","name":"Jane Doe","manager_email":"mona.manager@example.com"},"kind":"voluntary","last_day":"`+lastDay+`"}`)
-	if r.status != http.StatusCreated {
-		t.Fatalf("create = %d %s", r.status, r.body)
-	}
-	id := r.view(t).Case.ID
-	if r := call(t, "POST", app.url+"/api/v1/cases/"+string(id)+"/cancel", hrToken, `{"reason":"mistake"}`); r.status != http.StatusOK {
-		t.Fatalf("cancel = %d %s", r.status, r.body)
-	}
+	id := closedJaneCase(t, app, clock, "mistake")
 	app.stop()
 	dbPath := filepath.Join(dir, "offboard.db")
 	backup := filepath.Join(t.TempDir(), "offboard-before-erasure.db")
