@@ -119,3 +119,20 @@ func (f ClockFunc) Now() time.Time { return f() }
 
 // WallClock returns the real clock.
 func WallClock() Clock { return ClockFunc(time.Now) }
+
+// RevokedIndex is a Tx whose store keeps cases ordered by RevokedAt, so
+// a report of the last day's revocations reads that day's cases instead
+// of every closed case. It is optional: a store without it is walked.
+type RevokedIndex interface {
+	// CaseIDsRevokedBetween returns the cases whose RevokedAt is in
+	// [from, to], earliest first. ready is false while the index does
+	// not yet cover every case (a file written before it).
+	CaseIDsRevokedBetween(from, to time.Time) (ids []CaseID, ready bool, err error)
+}
+
+// RevokedIndexBuilder is a Store that builds its RevokedIndex for a file
+// written before it. It returns the cases read and whether it built
+// anything (false: the index was complete).
+type RevokedIndexBuilder interface {
+	BuildRevokedIndex(ctx context.Context) (cases int, built bool, err error)
+}

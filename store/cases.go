@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/offboard-dev/offboard"
 )
@@ -40,11 +41,12 @@ type caseIndexed struct {
 	Employee struct {
 		Email string `json:"email"`
 	} `json:"employee"`
-	Status offboard.CaseStatus `json:"status"`
+	Status    offboard.CaseStatus `json:"status"`
+	RevokedAt *time.Time          `json:"revoked_at"`
 }
 
-// PutCase writes a case and moves its idx_email and idx_status entries
-// when the email or status changed.
+// PutCase writes a case and moves its idx_email, idx_status and
+// idx_revoked entries when the email, status or revocation time changed.
 func (t *tx) PutCase(c *offboard.Case) error {
 	if err := t.writable("put case"); err != nil {
 		return err
@@ -87,6 +89,9 @@ func (t *tx) PutCase(c *offboard.Case) error {
 	}
 	if err := byStatus.Put(joinKey(string(c.Status), string(c.ID)), nil); err != nil {
 		return fmt.Errorf("store: put case %s: %w", c.ID, err)
+	}
+	if err := t.keepRevoked(c.ID, old.RevokedAt, c.RevokedAt); err != nil {
+		return err
 	}
 	return t.keepPersonal(c, existed)
 }

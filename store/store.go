@@ -116,6 +116,9 @@ type DB struct {
 	// Compact calls (compact.go).
 	commits    atomic.Uint64
 	compacting sync.Mutex
+	// readCursors counts the cursors View transactions opened
+	// (ReadCursors).
+	readCursors atomic.Uint64
 }
 
 var _ offboard.Store = (*DB)(nil)
@@ -365,6 +368,9 @@ func initSchema(path string, btx *bolt.Tx) error {
 			return fmt.Errorf("create bucket %s: %w", name, err)
 		}
 	}
+	if err := initRevoked(btx); err != nil {
+		return err
+	}
 	return btx.Bucket(bucketMeta).Put(metaSchemaVersionKey, []byte(strconv.Itoa(SchemaVersion)))
 }
 
@@ -419,9 +425,17 @@ func (db *DB) View(ctx context.Context, fn func(offboard.Tx) error) error {
 	return db.view(func(btx *bolt.Tx) error {
 		t := &tx{btx: btx}
 		defer t.end()
+		defer func() { st := btx.Stats(); db.readCursors.Add(uint64(st.GetCursorCount())) }()
 		return fn(t)
 	})
 }
+
+// ReadCursors counts the B-tree descents (bbolt cursors: one per Get,
+// range or bucket lookup) that View transactions made since Open. Each
+// descent reads pages of the map, which count in the process's resident
+// memory, so tests bound what a query reads with it rather than with a
+// time.
+func (db *DB) ReadCursors() uint64 { return db.readCursors.Load() }
 
 // Ping reads the schema version: a cheap liveness check for /healthz.
 func (db *DB) Ping(ctx context.Context) error {
