@@ -87,6 +87,11 @@ type Options struct {
 	CheckContents bool
 	// SyncCheckLimit overrides SyncPageCheckLimit when positive.
 	SyncCheckLimit int64
+	// MapResidentBudget is how far the process's file-backed resident
+	// memory may grow with reads of the store file before the store
+	// releases the map's pages (maprelease.go): zero means
+	// DefaultMapResidentBudget, negative never.
+	MapResidentBudget int64
 }
 
 // SyncPageCheckLimit is the largest file whose page tree Options.Check
@@ -119,6 +124,15 @@ type DB struct {
 	// readCursors counts the cursors View transactions opened
 	// (ReadCursors).
 	readCursors atomic.Uint64
+	// The map's resident pages (maprelease.go): the budget (0: never
+	// release), transactions since the last look, the file-backed
+	// resident bytes after the last release, releases made, and whether
+	// one is under way.
+	mapBudget    atomic.Int64
+	txSinceCheck atomic.Uint64
+	mapBaseline  atomic.Int64
+	mapReleases  atomic.Uint64
+	releasing    atomic.Bool
 }
 
 var _ offboard.Store = (*DB)(nil)
@@ -191,6 +205,10 @@ func Open(path string, opts Options) (*DB, error) {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
 	db := &DB{bolt: bdb, path: path, logger: logger, pagesUnchecked: pagesUnchecked}
+	db.mapBudget.Store(cmp.Or(opts.MapResidentBudget, DefaultMapResidentBudget))
+	if resident, ok := fileResident(); ok {
+		db.mapBaseline.Store(resident)
+	}
 	fail := func(err error) (*DB, error) {
 		_ = bdb.Close()
 		return nil, err
@@ -408,6 +426,7 @@ func (db *DB) Update(ctx context.Context, fn func(offboard.Tx) error) error {
 		defer t.end()
 		return fn(t)
 	}
+	defer db.afterTx()
 	busy := db.writers.Add(1) > 1
 	defer db.writers.Add(-1)
 	if busy {
@@ -422,6 +441,7 @@ func (db *DB) View(ctx context.Context, fn func(offboard.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	defer db.afterTx()
 	return db.view(func(btx *bolt.Tx) error {
 		t := &tx{btx: btx}
 		defer t.end()
