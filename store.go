@@ -130,9 +130,10 @@ type RevokedIndex interface {
 	CaseIDsRevokedBetween(from, to time.Time) (ids []CaseID, ready bool, err error)
 }
 
-// RevokedIndexBuilder is a Store that builds its RevokedIndex for a file
-// written before it. It returns the cases read and whether it built
-// anything (false: the index was complete).
-type RevokedIndexBuilder interface {
-	BuildRevokedIndex(ctx context.Context) (cases int, built bool, err error)
+// TimeIndexBuilder is a Store that builds its indexes of cases by time
+// (RevokedIndex among them) for a file written before them, once. It
+// returns the cases read and whether it built anything (false: the
+// indexes were complete).
+type TimeIndexBuilder interface {
+	BuildTimeIndexes(ctx context.Context) (cases int, built bool, err error)
 }

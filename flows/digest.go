@@ -84,12 +84,12 @@ func closedRevokedSince(tx offboard.Tx, from, to time.Time) ([]offboard.CaseID, 
 	return ids, nil
 }
 
-// prepareRevoked builds the store's revocation index once, for a file
-// written before it (a full read of the cases, logged), so later digests
+// prepareRevoked builds the store's time indexes once, for a file
+// written before them (a full read of the cases, logged), so later digests
 // read only the period's cases. A failure is logged and the digest walks
 // the cases as before; the next call tries again.
 func (e *Engine) prepareRevoked(ctx context.Context) {
-	b, ok := e.store.(offboard.RevokedIndexBuilder)
+	b, ok := e.store.(offboard.TimeIndexBuilder)
 	if !ok || e.revokedReady.Load() {
 		return
 	}
@@ -99,13 +99,13 @@ func (e *Engine) prepareRevoked(ctx context.Context) {
 		return
 	}
 	began := time.Now()
-	n, built, err := b.BuildRevokedIndex(ctx)
+	n, built, err := b.BuildTimeIndexes(ctx)
 	if err != nil {
 		e.log.Warn("revocation index not built; the digest reads every closed case", "err", err)
 		return
 	}
 	if built {
-		e.log.Info("revocation index built for a store written before it (once)", "cases", n,
+		e.log.Info("revocation and closing indexes built for a store written before them (once)", "cases", n,
 			"took", time.Since(began).Round(time.Millisecond))
 	}
 	e.revokedReady.Store(true)

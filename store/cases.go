@@ -2,7 +2,6 @@ package store
 
 import (
 	"fmt"
-	"time"
 
 	"github.com/offboard-dev/offboard"
 )
@@ -41,12 +40,12 @@ type caseIndexed struct {
 	Employee struct {
 		Email string `json:"email"`
 	} `json:"employee"`
-	Status    offboard.CaseStatus `json:"status"`
-	RevokedAt *time.Time          `json:"revoked_at"`
+	Status offboard.CaseStatus `json:"status"`
+	timeRecord
 }
 
-// PutCase writes a case and moves its idx_email, idx_status and
-// idx_revoked entries when the email, status or revocation time changed.
+// PutCase writes a case and moves its idx_email, idx_status, idx_revoked
+// and idx_closed entries when the email, status or times changed.
 func (t *tx) PutCase(c *offboard.Case) error {
 	if err := t.writable("put case"); err != nil {
 		return err
@@ -90,7 +89,8 @@ func (t *tx) PutCase(c *offboard.Case) error {
 	if err := byStatus.Put(joinKey(string(c.Status), string(c.ID)), nil); err != nil {
 		return fmt.Errorf("store: put case %s: %w", c.ID, err)
 	}
-	if err := t.keepRevoked(c.ID, old.RevokedAt, c.RevokedAt); err != nil {
+	now := timeRecord{ID: c.ID, RevokedAt: c.RevokedAt, ClosedAt: c.ClosedAt, ErasedAt: c.ErasedAt}
+	if err := t.keepTimeIndexes(c.ID, &old.timeRecord, &now); err != nil {
 		return err
 	}
 	return t.keepPersonal(c, existed)

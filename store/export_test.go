@@ -6,10 +6,10 @@ import bolt "go.etcd.io/bbolt"
 // file while the store holds its lock.
 func (db *DB) Bolt() *bolt.DB { return db.bolt }
 
-// SetRevokedBuildBatch makes BuildRevokedIndex's batches small, so a
-// test sees several without writing tens of thousands of cases.
-func SetRevokedBuildBatch(n int) (restore func()) {
-	old := revokedBuildBatch
-	revokedBuildBatch = n
-	return func() { revokedBuildBatch = old }
+// SetTimeBuildBatch makes BuildTimeIndexes' batches small, so a test
+// sees several without writing tens of thousands of cases.
+func SetTimeBuildBatch(n int) (restore func()) {
+	old := timeBuildBatch
+	timeBuildBatch = n
+	return func() { timeBuildBatch = old }
 }

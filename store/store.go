@@ -386,7 +386,7 @@ func initSchema(path string, btx *bolt.Tx) error {
 			return fmt.Errorf("create bucket %s: %w", name, err)
 		}
 	}
-	if err := initRevoked(btx); err != nil {
+	if err := initTimeIndexes(btx); err != nil {
 		return err
 	}
 	return btx.Bucket(bucketMeta).Put(metaSchemaVersionKey, []byte(strconv.Itoa(SchemaVersion)))

@@ -96,7 +96,7 @@ func TestDB_BuildRevokedIndex(t *testing.T) {
 	}
 	ctx := context.Background()
 	base := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
-	defer store.SetRevokedBuildBatch(40)()
+	defer store.SetTimeBuildBatch(40)()
 	const n = 250 // several batches, the last one short
 	update(t, db, func(tx offboard.Tx) error {
 		if err := allocate(tx, n); err != nil {
@@ -134,7 +134,7 @@ func TestDB_BuildRevokedIndex(t *testing.T) {
 	}
 	// A change before the build is kept by the build, not lost.
 	putRevoked(t, db, 7, nil)
-	cases, built, err := db.BuildRevokedIndex(ctx)
+	cases, built, err := db.BuildTimeIndexes(ctx)
 	if err != nil || !built || cases != n {
 		t.Fatalf("build = %d cases, built %v, %v; want %d, true", cases, built, err, n)
 	}
@@ -146,7 +146,7 @@ func TestDB_BuildRevokedIndex(t *testing.T) {
 	if ids, _ := revokedBetween(t, db, base, base.Add(n*time.Minute)); len(ids) != n-n/5-1 {
 		t.Fatalf("the built index holds %d cases, want %d", len(ids), n-n/5-1)
 	}
-	if cases, built, err := db.BuildRevokedIndex(ctx); err != nil || built || cases != 0 {
+	if cases, built, err := db.BuildTimeIndexes(ctx); err != nil || built || cases != 0 {
 		t.Fatalf("a second build = %d, %v, %v; want nothing done", cases, built, err)
 	}
 	if probs, err := db.VerifyIndexes(ctx); err != nil || len(probs) != 0 {
@@ -191,7 +191,7 @@ func TestDB_VerifyIndexes_Revoked(t *testing.T) {
 		t.Fatalf("verify = %v, %v; want two problems", probs, err)
 	}
 	got := probs[0].String() + "; " + probs[1].String()
-	for _, want := range []string{"index idx_revoked, case OFF-0009: has an entry", "index idx_revoked, case OFF-0001: the entry for revocation at 2026-12-01T09:00:00Z is missing"} {
+	for _, want := range []string{"index idx_revoked, case OFF-0009: has an entry", "index idx_revoked, case OFF-0001: the entry for 2026-12-01T09:00:00Z is missing"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("problems %q do not say %q", got, want)
 		}
@@ -207,5 +207,58 @@ func TestDB_VerifyIndexes_Revoked(t *testing.T) {
 	defer db.Close()
 	if probs, err := db.VerifyIndexes(context.Background()); err != nil || len(probs) != 0 {
 		t.Fatalf("an index under construction was checked: %v, %v", probs, err)
+	}
+}
+
+// TestTx_ClosedUnerasedBefore: closed cases are found by when they
+// closed until their personal data is erased; open ones never.
+func TestTx_ClosedUnerasedBefore(t *testing.T) {
+	db := openDB(t)
+	base := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	day := func(d int) *time.Time { at := base.AddDate(0, 0, d); return &at }
+	put := func(n uint64, closed, erased *time.Time) {
+		t.Helper()
+		update(t, db, func(tx offboard.Tx) error {
+			if err := allocate(tx, n); err != nil {
+				return err
+			}
+			st := offboard.CaseOpen
+			if closed != nil {
+				st = offboard.CaseCompleted
+			}
+			c := newCase(n, "p@example.com", st)
+			c.ClosedAt, c.ErasedAt = closed, erased
+			return tx.PutCase(c)
+		})
+	}
+	before := func(at time.Time) []offboard.CaseID {
+		t.Helper()
+		var ids []offboard.CaseID
+		view(t, db, func(tx offboard.Tx) error {
+			var ready bool
+			var err error
+			ids, ready, err = tx.(interface {
+				ClosedUnerasedBefore(time.Time) ([]offboard.CaseID, bool, error)
+			}).ClosedUnerasedBefore(at)
+			if err == nil && !ready {
+				t.Error("a new file's closing index is not ready")
+			}
+			return err
+		})
+		return ids
+	}
+	put(1, day(3), nil)
+	put(2, day(1), nil)
+	put(3, nil, nil)
+	put(4, day(10), nil)
+	if got := before(*day(5)); !slices.Equal(got, []offboard.CaseID{"OFF-0002", "OFF-0001"}) {
+		t.Fatalf("closed by day 5 = %v, want OFF-0002, OFF-0001", got)
+	}
+	put(2, day(1), day(6)) // erased
+	if got := before(*day(20)); !slices.Equal(got, []offboard.CaseID{"OFF-0001", "OFF-0004"}) {
+		t.Fatalf("closed by day 20 after OFF-0002's erasure = %v, want OFF-0001, OFF-0004", got)
+	}
+	if probs, err := db.VerifyIndexes(context.Background()); err != nil || len(probs) != 0 {
+		t.Fatalf("verify = %v, %v", probs, err)
 	}
 }
