@@ -13,3 +13,7 @@ func SetTimeBuildBatch(n int) (restore func()) {
 	timeBuildBatch = n
 	return func() { timeBuildBatch = old }
 }
+
+// WaitMapRelease waits for a release of the map's pages under way, so a
+// test measures resident memory after it rather than racing it.
+func (db *DB) WaitMapRelease() { db.releaseWG.Wait() }

@@ -133,6 +133,7 @@ type DB struct {
 	mapBaseline  atomic.Int64
 	mapReleases  atomic.Uint64
 	releasing    atomic.Bool
+	releaseWG    sync.WaitGroup
 }
 
 var _ offboard.Store = (*DB)(nil)
@@ -394,6 +395,7 @@ func initSchema(path string, btx *bolt.Tx) error {
 
 // Close releases the file and its lock.
 func (db *DB) Close() error {
+	db.releaseWG.Wait()
 	db.swap.Lock()
 	defer db.swap.Unlock()
 	if err := db.bolt.Close(); err != nil {
