@@ -256,8 +256,9 @@ func (c *Client) classify(err error, rec *recorder, what string) error {
 		msg = offboard.UpstreamText([]byte(c.redact(oktaMessage(oe))))
 	}
 	if status == http.StatusTooManyRequests || msg == "too many requests" {
-		// Okta's X-Rate-Limit-Reset says when the bucket refills; without
-		// it, wait a minute (Okta's windows are per minute).
+		// Okta's X-Rate-Limit-Reset says when the bucket refills (bounded:
+		// see maxResetAhead); without it, wait a minute (Okta's windows
+		// are per minute).
 		reset, ok := c.pacer.localReset(header)
 		if !ok {
 			reset = c.now().Add(60 * time.Second)

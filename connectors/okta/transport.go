@@ -115,16 +115,55 @@ func (p *pacer) observeDate(h http.Header, now time.Time) {
 // local turns a time in Okta's clock into ours; p.mu is held.
 func (p *pacer) local(okta time.Time) time.Time { return okta.Add(-p.skew) }
 
-// localReset reads X-Rate-Limit-Reset in our clock.
-func (p *pacer) localReset(h http.Header) (time.Time, bool) {
-	reset, ok := resetOf(h)
-	if !ok {
-		return time.Time{}, false
+// maxResetAhead bounds how far ahead a reset is believed. Okta's windows
+// are per minute, so a reset further away is no window's: a broken proxy,
+// a hostile answer, or a Date header far in the past (which makes every
+// reset look far ahead in our clock). Believed, it would pause revocation
+// for as long as it says; past this bound a request finds out again.
+const maxResetAhead = 2 * time.Minute
+
+// bounded is reset (Okta's clock) no further than maxResetAhead from
+// Okta's now by the skew estimate; p.mu is held.
+func (p *pacer) bounded(reset, now time.Time) time.Time {
+	if limit := now.Add(p.skew + maxResetAhead); reset.After(limit) {
+		return limit
 	}
+	return reset
+}
+
+// localReset reads X-Rate-Limit-Reset in our clock, bounded by
+// maxResetAhead; without it, a Retry-After (seconds or an HTTP date, as
+// RFC 9110 allows; Okta documents neither, a proxy in front may send one).
+func (p *pacer) localReset(h http.Header) (time.Time, bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.observeDate(h, p.now())
-	return p.local(reset), true
+	now := p.now()
+	p.observeDate(h, now)
+	if reset, ok := resetOf(h); ok {
+		return p.local(p.bounded(reset, now)), true
+	}
+	return p.retryAfter(h, now)
+}
+
+// retryAfter reads a Retry-After header in our clock, bounded by
+// maxResetAhead; p.mu is held.
+func (p *pacer) retryAfter(h http.Header, now time.Time) (time.Time, bool) {
+	v := strings.TrimSpace(h.Get("Retry-After"))
+	if v == "" {
+		return time.Time{}, false
+	}
+	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if secs < 0 {
+			return time.Time{}, false
+		}
+		return now.Add(min(time.Duration(min(secs, 1<<30))*time.Second, maxResetAhead)), true
+	}
+	date, err := http.ParseTime(v)
+	if err != nil {
+		return time.Time{}, false
+	}
+	// An HTTP date is in the sender's clock, as the Date header is.
+	return p.local(p.bounded(date, now)), true
 }
 
 // blocked reports whether bucket is over offboard's share, and until
@@ -184,10 +223,15 @@ func (p *pacer) observe(bucket string, status int, h http.Header) (concurrent bo
 		case refused && live:
 			b.remaining = 0
 		case refused:
-			p.buckets[bucket] = &bucketState{reset: now.Add(noResetWait + p.skew)}
+			wait := now.Add(noResetWait)
+			if at, ok := p.retryAfter(h, now); ok {
+				wait = maxTime(at, now.Add(time.Second))
+			}
+			p.buckets[bucket] = &bucketState{reset: wait.Add(p.skew)}
 		}
 		return false
 	}
+	reset = p.bounded(reset, now)
 	if refused {
 		if live && b.limit != limit && b.remaining > 0 {
 			return true
@@ -336,6 +380,13 @@ func (t *transport) wait(ctx context.Context, until time.Time) bool {
 	case <-ctx.Done():
 		return false
 	}
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
 
 func closeBody(req *http.Request) {

@@ -164,3 +164,67 @@ func TestPacer_ObserveDate(t *testing.T) {
 		t.Fatalf("local reset %v", got)
 	}
 }
+
+// A 429 from a broken or hostile upstream cannot pause a bucket for
+// longer than maxResetAhead: a reset a day or centuries ahead, or an
+// honest one read through a Date header far in the past, is bounded; a
+// negative one is no reset; a Retry-After stands in for a missing reset,
+// in seconds or as an HTTP date, bounded alike and never less than a
+// second (a 0 must not make every job send at once).
+func TestPacer_HostileReset(t *testing.T) {
+	now := time.Unix(1_800_000_000, 0)
+	p := &pacer{share: 1, now: func() time.Time { return now }, buckets: map[string]*bucketState{}}
+	check := func(bucket string, want time.Time) {
+		t.Helper()
+		if until, blocked := p.blocked(bucket); !blocked || !until.Equal(want) {
+			t.Errorf("%s: blocked %v until %v, want until %v", bucket, blocked, until, want)
+		}
+	}
+	p.observe("day", 429, rateHeader(600, 0, now.Add(24*time.Hour)))
+	check("day", now.Add(maxResetAhead))
+	h := rateHeader(600, 0, now)
+	h.Set("X-Rate-Limit-Reset", "99999999999") // the year 5138
+	p.observe("far", 429, h)
+	check("far", now.Add(maxResetAhead))
+	// A spent share with a far reset is bounded too.
+	p.observe("share", 200, rateHeader(600, 0, now.Add(365*24*time.Hour)))
+	check("share", now.Add(maxResetAhead))
+	h = rateHeader(600, 0, now)
+	h.Set("X-Rate-Limit-Reset", "-5")
+	p.observe("negative", 429, h)
+	check("negative", now.Add(noResetWait))
+
+	for _, c := range []struct {
+		name, retryAfter string
+		want             time.Duration
+	}{
+		{"seconds", "7", 7 * time.Second},
+		{"zero", "0", time.Second},
+		{"hour", "3600", maxResetAhead},
+		{"date", now.Add(20 * time.Second).UTC().Format(http.TimeFormat), 20 * time.Second},
+		{"garbage", "soon", noResetWait},
+		{"minus", "-3", noResetWait},
+	} {
+		h := http.Header{}
+		h.Set("Retry-After", c.retryAfter)
+		p.observe("retry-"+c.name, 429, h)
+		check("retry-"+c.name, now.Add(c.want))
+	}
+
+	// Okta's Date far in the past makes an honest reset look decades
+	// ahead in our clock: bounded, and the next honest Date heals it.
+	q := &pacer{share: 1, now: func() time.Time { return now }, buckets: map[string]*bucketState{}}
+	h = rateHeader(600, 0, now.Add(30*time.Second))
+	h.Set("Date", time.Unix(0, 0).UTC().Format(http.TimeFormat))
+	q.observe("w", 429, h)
+	if until, blocked := q.blocked("w"); !blocked || until.After(now.Add(maxResetAhead)) {
+		t.Errorf("with a 1970 Date: blocked %v until %v, want at most %v", blocked, until, now.Add(maxResetAhead))
+	}
+	if reset, ok := q.localReset(h); !ok || reset.After(now.Add(maxResetAhead)) {
+		t.Errorf("localReset with a 1970 Date = %v, %v; want at most %v", reset, ok, now.Add(maxResetAhead))
+	}
+	h = rateHeader(600, 0, now.Add(24*time.Hour))
+	if reset, ok := p.localReset(h); !ok || !reset.Equal(now.Add(maxResetAhead)) {
+		t.Errorf("localReset of a reset a day ahead = %v, %v; want %v", reset, ok, now.Add(maxResetAhead))
+	}
+}
