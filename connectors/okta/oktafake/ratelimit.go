@@ -11,18 +11,27 @@ import (
 // response carries the X-Rate-Limit-* headers of the request's own bucket.
 // Families and limits modelled here:
 const (
-	BucketToken     = "/oauth2/v1/token"       // 600 (assumed: not on the management page)
+	// The org authorization server's /oauth2/v1 ("Authentication/End-user
+	// rate limits", Workforce Identity): 2,000.
+	BucketToken     = "/oauth2/v1/token"
 	BucketUsers     = "/api/v1/users"          // list and create: 600
 	BucketGetUser   = "GET /api/v1/users/{id}" // read one user: 2000
 	BucketUserWrite = "/api/v1/users/{id}"     // everything else under a user: 600
 	BucketGroups    = "/api/v1/groups"         // list and create: 500
 	BucketGroup     = "/api/v1/groups/{id}"    // one group and its members: 1000
-	BucketOther     = "/api/v1"                // most other endpoints: 1200
+	// Apps: /api/v1/apps and every /api/v1/apps/* but the app itself,
+	// /api/v1/apps/{id}/* included: 100; exactly /api/v1/apps/{id}: 500.
+	BucketApps   = "/api/v1/apps"
+	BucketApp    = "/api/v1/apps/{id}"
+	BucketLogs   = "/api/v1/logs"   // the System Log: 120
+	BucketEvents = "/api/v1/events" // the old events API: 100
+	BucketOther  = "/api/v1"        // most other endpoints: 1200
 )
 
 var documentedLimits = map[string]int{
-	BucketToken: 600, BucketUsers: 600, BucketGetUser: 2000, BucketUserWrite: 600,
-	BucketGroups: 500, BucketGroup: 1000, BucketOther: 1200,
+	BucketToken: 2000, BucketUsers: 600, BucketGetUser: 2000, BucketUserWrite: 600,
+	BucketGroups: 500, BucketGroup: 1000, BucketApps: 100, BucketApp: 500,
+	BucketLogs: 120, BucketEvents: 100, BucketOther: 1200,
 }
 
 // BucketOf names the rate-limit bucket of a request.
@@ -43,6 +52,14 @@ func BucketOf(method, path string) string {
 		return BucketGroups
 	case seg[2] == "groups":
 		return BucketGroup
+	case seg[2] == "apps" && len(seg) == 4:
+		return BucketApp
+	case seg[2] == "apps":
+		return BucketApps
+	case seg[2] == "logs" && len(seg) == 3:
+		return BucketLogs
+	case seg[2] == "events" && len(seg) == 3:
+		return BucketEvents
 	}
 	return BucketOther
 }

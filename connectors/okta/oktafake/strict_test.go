@@ -252,3 +252,32 @@ func TestServer_RateLimitBuckets(t *testing.T) {
 		t.Errorf("suspend bucket %s", b)
 	}
 }
+
+// The buckets and limits follow Okta's "Management rate limits" page
+// (Workforce Identity): the apps families are their own, 100 a minute
+// but 500 for the app itself; the System Log and events likewise.
+func TestBucketOf_DocumentedFamilies(t *testing.T) {
+	for _, c := range []struct {
+		method, path, bucket string
+		limit                int
+	}{
+		{"GET", "/api/v1/apps", oktafake.BucketApps, 100},
+		{"POST", "/api/v1/apps", oktafake.BucketApps, 100},
+		{"GET", "/api/v1/apps/0oa1/users", oktafake.BucketApps, 100},
+		{"GET", "/api/v1/apps/0oa1", oktafake.BucketApp, 500},
+		{"GET", "/api/v1/logs", oktafake.BucketLogs, 120},
+		{"GET", "/api/v1/events", oktafake.BucketEvents, 100},
+		{"GET", "/api/v1/users/00u1", oktafake.BucketGetUser, 2000},
+		{"POST", "/api/v1/users/00u1", oktafake.BucketUserWrite, 600},
+		{"GET", "/api/v1/users", oktafake.BucketUsers, 600},
+		{"GET", "/api/v1/groups", oktafake.BucketGroups, 500},
+		{"GET", "/api/v1/groups/00g1", oktafake.BucketGroup, 1000},
+		{"GET", "/api/v1/policies", oktafake.BucketOther, 1200},
+		{"POST", "/oauth2/v1/token", oktafake.BucketToken, 2000},
+	} {
+		b := oktafake.BucketOf(c.method, c.path)
+		if b != c.bucket || oktafake.DocumentedLimit(b) != c.limit {
+			t.Errorf("%s %s: bucket %s limit %d, want %s limit %d", c.method, c.path, b, oktafake.DocumentedLimit(b), c.bucket, c.limit)
+		}
+	}
+}

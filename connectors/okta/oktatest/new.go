@@ -32,6 +32,10 @@ const (
 	BucketUserWrite = oktafake.BucketUserWrite
 	BucketGroups    = oktafake.BucketGroups
 	BucketGroup     = oktafake.BucketGroup
+	BucketApps      = oktafake.BucketApps
+	BucketApp       = oktafake.BucketApp
+	BucketLogs      = oktafake.BucketLogs
+	BucketEvents    = oktafake.BucketEvents
 	BucketOther     = oktafake.BucketOther
 )
 
