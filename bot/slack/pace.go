@@ -2,7 +2,6 @@ package slack
 
 import (
 	"context"
-	"errors"
 	"sync"
 	"time"
 
@@ -225,9 +224,8 @@ func (p *Platform) pacedFor(ctx context.Context, s scope, key, op string, call f
 	if err == nil {
 		return nil
 	}
-	var rl *slack.RateLimitedError
-	if errors.As(err, &rl) {
-		until := p.pace.limited(s, rl.RetryAfter)
+	if retryAfter, ok := rateLimited(err, p.pace.now()); ok {
+		until := p.pace.limited(s, retryAfter)
 		p.log.Warn("slack: rate limited; holding this channel or method until Slack's Retry-After", "scope", string(s), "until", until)
 		return &offboard.RateLimitError{API: ScopedAPI(string(s)), Reset: until, Err: err}
 	}

@@ -3,6 +3,8 @@ package slack
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net/http"
 	"path/filepath"
 	"testing"
 	"time"
@@ -171,5 +173,41 @@ func TestPlatform_createChannel_heldSlotFreesWorker(t *testing.T) {
 	}
 	if s.Limited() != 0 || s.EarlySends() != 0 {
 		t.Errorf("Slack answered %d 429s, %d early sends", s.Limited(), s.EarlySends())
+	}
+}
+
+// A 429 whose Retry-After is missing, an HTTP date, unreadable, 0 or an
+// hour is still a rate limit of that channel alone (not a failure that
+// counts against the notice's attempts), held for what it asked, at
+// least a second, and no more than an hour.
+func TestPlatform_postMessage_oddRetryAfter(t *testing.T) {
+	p, s := pacedPlatform(t, Options{})
+	ctx := context.Background()
+	for i, c := range []struct {
+		name       string
+		headers    map[string]string
+		want, slop time.Duration
+	}{
+		{"missing", nil, noRetryAfterWait, 2 * time.Second},
+		{"date", map[string]string{"Retry-After": time.Now().Add(20 * time.Second).UTC().Format(http.TimeFormat)}, 20 * time.Second, 2 * time.Second},
+		{"unreadable", map[string]string{"Retry-After": "soon"}, noRetryAfterWait, 2 * time.Second},
+		{"zero", map[string]string{"Retry-After": "0"}, time.Second, 500 * time.Millisecond},
+		{"negative", map[string]string{"Retry-After": "-5"}, time.Second, 500 * time.Millisecond},
+		{"hour", map[string]string{"Retry-After": "3600"}, time.Hour, 2 * time.Second},
+		{"decades", map[string]string{"Retry-After": "999999999999"}, time.Hour, 2 * time.Second},
+	} {
+		ch := fmt.Sprintf("C%d", 10+i)
+		s.AddChannel(ch, "odd-"+c.name, true)
+		s.FailNext("chat.postMessage", http.StatusTooManyRequests, `{"ok":false,"error":"ratelimited"}`, c.headers)
+		began := time.Now()
+		_, err := p.postMessage(ctx, ch, text("one"))
+		rl, ok := errors.AsType[*offboard.RateLimitError](err)
+		if !ok || rl.API != ScopedAPI("channel:"+ch) {
+			t.Errorf("%s: post = %v, want a rate limit of %s alone", c.name, err, ch)
+			continue
+		}
+		if d := rl.Reset.Sub(began); d < c.want-c.slop || d > c.want+c.slop {
+			t.Errorf("%s: held %v, want about %v", c.name, d, c.want)
+		}
 	}
 }

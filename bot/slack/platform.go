@@ -350,10 +350,9 @@ func (p *Platform) chatError(op string, err error) error {
 	if _, ok := errors.AsType[*offboard.RateLimitError](err); ok {
 		return err
 	}
-	var rl *slack.RateLimitedError
-	if errors.As(err, &rl) {
+	if retryAfter, ok := rateLimited(err, p.pace.now()); ok {
 		s := methodScope(op)
-		until := p.pace.limited(s, rl.RetryAfter)
+		until := p.pace.limited(s, retryAfter)
 		return &offboard.RateLimitError{API: ScopedAPI(string(s)), Reset: until, Err: err}
 	}
 	return fmt.Errorf("slack: %s: %w", op, err)
