@@ -123,7 +123,7 @@ func (st *batchState) dept(d offboard.Department) *deptSummary {
 // case's room to record once it exists, and whether this call counted
 // the case where it was not counted before.
 func (r *Rooms) announceBatch(ctx context.Context, ba BatchAnnouncer, v *offboard.CaseView) (map[offboard.Department]string, bool, error) {
-	st, err := r.batch(ctx, v.Case.Batch)
+	st, err := r.batch(ctx, v.Case.BatchKey())
 	if err != nil {
 		return nil, false, err
 	}

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/offboard-dev/offboard"
 	"github.com/offboard-dev/offboard/internal/strictjson"
@@ -188,6 +189,10 @@ func (req *createCaseRequest) command(a offboard.Actor, idemKey string) (offboar
 			return offboard.OpenCase{}, invalid("%s is longer than %d bytes", f.name, f.max)
 		}
 	}
+	batch, err := batchName(req.Batch)
+	if err != nil {
+		return offboard.OpenCase{}, err
+	}
 	if strings.TrimSpace(e.Email) == "" {
 		return offboard.OpenCase{}, unusable("employee.email is required")
 	}
@@ -208,7 +213,7 @@ func (req *createCaseRequest) command(a offboard.Actor, idemKey string) (offboar
 		Playbook:     strings.TrimSpace(req.Playbook),
 		Source:       "api",
 		SourceRef:    a.ID,
-		Batch:        strings.TrimSpace(req.Batch),
+		Batch:        batch,
 		Notes:        req.Notes,
 	}
 	cmd.ConfirmUnknown = req.ConfirmUnknown
@@ -442,4 +447,15 @@ func jsonKind(t reflect.Type) string {
 		return "a number"
 	}
 	return "a " + t.Kind().String()
+}
+
+// batchName is the client's "batch", trimmed; a control character is
+// refused (the name is part of the batch's key in the store, and is
+// shown). Batches are kept apart per API token: see Case.BatchKey.
+func batchName(name string) (string, error) {
+	name = strings.TrimSpace(name)
+	if strings.ContainsFunc(name, unicode.IsControl) {
+		return "", invalid("batch has a control character")
+	}
+	return name, nil
 }

@@ -458,3 +458,16 @@ func TestServer_AccessLogAtDebug(t *testing.T) {
 		t.Errorf("the server error was not logged as a warning:\n%s", logs)
 	}
 }
+
+// A batch name with a control character is refused (it is part of the
+// batch's key in the store, and shown), as is one past 200 bytes.
+func TestServer_CreateCaseBatchName(t *testing.T) {
+	h := newHarness(t)
+	for _, batch := range []string{"lay\x00off", "lay\noff", strings.Repeat("b", 201)} {
+		r := h.do(request{method: "POST", path: "/api/v1/cases", token: hrToken,
+			body: newCase("jane.doe@example.com", "involuntary", func(b map[string]any) { b["batch"] = batch })})
+		if r.status != http.StatusBadRequest {
+			t.Errorf("batch %q: %d %s, want 400", batch, r.status, r.body)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package slack
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -168,5 +169,37 @@ func TestNotify_BatchSummarySurvivesRestart(t *testing.T) {
 		if got := w.room(t, id).Announcements[offboard.DeptIT]; got != sum.TS {
 			t.Errorf("%s: announcement %q, want the summary %q", id, got, sum.TS)
 		}
+	}
+}
+
+// Two API tokens naming the same batch get a summary each: one sender's
+// cases never count in another's (the summary is per sender and name).
+func TestNotify_BatchSummaryPerSender(t *testing.T) {
+	w := newRoomWorld(t, map[offboard.Department]string{offboard.DeptIT: "CIT"})
+	ctx := context.Background()
+	for i, sender := range []string{"hr-sync", "other-token", "hr-sync"} {
+		email := fmt.Sprintf("p%d@example.com", i)
+		res, err := w.p.engine.Apply(ctx, offboard.OpenCase{By: offboard.System("test"), Kind: offboard.Involuntary,
+			Employee: offboard.Employee{Email: email, Name: "Leaver " + email, ManagerEmail: "mona@example.com"},
+			Source:   "api", SourceRef: sender, Batch: "layoff"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = w.p.Notify(ctx, offboard.Notice{ID: "open-" + email, Kind: offboard.NoticeCaseOpened, CaseID: res.Case.ID})
+		if _, ok := errors.AsType[*offboard.RateLimitError](err); !ok {
+			t.Fatalf("first notify of case %d = %v, want it counted", i, err)
+		}
+	}
+	msgs := w.s.Messages("CIT")
+	if len(msgs) != 2 {
+		t.Fatalf("%d summaries in IT's channel for two senders' batches of one name, want 2: %+v", len(msgs), msgs)
+	}
+	deadline := time.Now().Add(3 * summaryEveryForTest)
+	for !strings.Contains(w.s.Messages("CIT")[0].Text, "2 offboarding cases") && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	first, second := w.s.Messages("CIT")[0].Text, w.s.Messages("CIT")[1].Text
+	if !strings.Contains(first, "2 offboarding cases") || strings.Contains(second, "2 offboarding cases") {
+		t.Errorf("summaries %q and %q: want hr-sync's 2 cases and the other token's 1 apart", first, second)
 	}
 }
