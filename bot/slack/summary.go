@@ -16,12 +16,17 @@ var _ bot.BatchAnnouncer = conversation{}
 // summaryText is a department's summary of a batch: counts only, so a
 // confidential case is never named in a channel many can read.
 func summaryText(s bot.BatchSummary) string {
-	noun := "offboarding cases"
+	text := fmt.Sprintf("Batch of offboardings since %s UTC: %d offboarding cases need %s.", s.Since.UTC().Format("15:04"), s.Cases, s.Label)
 	if s.Cases == 1 {
-		noun = "offboarding case"
+		text = fmt.Sprintf("Batch of offboardings since %s UTC: 1 offboarding case needs %s.", s.Since.UTC().Format("15:04"), s.Label)
 	}
-	text := fmt.Sprintf("Batch of offboardings since %s UTC: %d %s need %s.", s.Since.UTC().Format("15:04"), s.Cases, noun, s.Label)
-	if s.Confidential > 0 {
+	switch {
+	case s.Confidential == 0:
+	case s.Cases == 1:
+		text += " It is confidential, so nobody is named here."
+	case s.Confidential == 1:
+		text += " 1 of them is confidential, so nobody is named here."
+	default:
 		text += fmt.Sprintf(" %d of them are confidential, so nobody is named here.", s.Confidential)
 	}
 	return text + " Each case's tasks are in its own private channel, opened at Slack's pace."

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/offboard-dev/offboard"
+	"github.com/offboard-dev/offboard/bot"
 )
 
 // Cases of one batch are announced once per department channel: one
@@ -201,5 +202,24 @@ func TestNotify_BatchSummaryPerSender(t *testing.T) {
 	first, second := w.s.Messages("CIT")[0].Text, w.s.Messages("CIT")[1].Text
 	if !strings.Contains(first, "2 offboarding cases") || strings.Contains(second, "2 offboarding cases") {
 		t.Errorf("summaries %q and %q: want hr-sync's 2 cases and the other token's 1 apart", first, second)
+	}
+}
+
+// The summary reads as English for one case and one confidential case.
+func TestSummaryText(t *testing.T) {
+	since := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		cases, confidential int
+		want, not           string
+	}{
+		{1, 1, "1 offboarding case needs IT. It is confidential", "are confidential"},
+		{1, 0, "1 offboarding case needs IT.", "confidential"},
+		{3, 1, "3 offboarding cases need IT. 1 of them is confidential", "are confidential"},
+		{3, 2, "3 offboarding cases need IT. 2 of them are confidential", "is confidential"},
+	} {
+		got := summaryText(bot.BatchSummary{Label: "IT", Since: since, Cases: c.cases, Confidential: c.confidential})
+		if !strings.Contains(got, c.want) || strings.Contains(got, c.not) {
+			t.Errorf("%d cases, %d confidential: %q, want %q and no %q", c.cases, c.confidential, got, c.want, c.not)
+		}
 	}
 }
