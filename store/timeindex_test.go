@@ -262,3 +262,108 @@ func TestTx_ClosedUnerasedBefore(t *testing.T) {
 		t.Fatalf("verify = %v, %v", probs, err)
 	}
 }
+
+// errAfter is a context whose Err reports cancellation from its
+// (after+1)th call: BuildTimeIndexes checks it before each batch, so it
+// stops between batches as a process killed there would (each batch is
+// its own committed transaction).
+type errAfter struct {
+	context.Context
+	calls *int
+	after int
+}
+
+func (c errAfter) Err() error {
+	if *c.calls++; *c.calls > c.after {
+		return context.Canceled
+	}
+	return nil
+}
+
+// TestDB_BuildTimeIndexes_Interrupted: a build stopped after its first
+// batch leaves the indexes unready (readers walk the cases, VerifyIndexes
+// does not check them); changes meanwhile to cases already read and not
+// yet read are kept; the next start builds them complete and consistent.
+func TestDB_BuildTimeIndexes_Interrupted(t *testing.T) {
+	path := tempPath(t)
+	db, err := store.Open(path, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	base := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	defer store.SetTimeBuildBatch(40)()
+	const n = 130
+	update(t, db, func(tx offboard.Tx) error {
+		if err := allocate(tx, n); err != nil {
+			return err
+		}
+		for i := uint64(1); i <= n; i++ {
+			c := newCase(i, "p@example.com", offboard.CaseCompleted)
+			if i%3 != 0 {
+				at := base.Add(time.Duration(i) * time.Minute)
+				c.RevokedAt, c.ClosedAt = &at, &at
+			}
+			if err := tx.PutCase(c); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	writeRaw(t, path, func(btx *bolt.Tx) error {
+		for _, b := range []string{"idx_revoked", "idx_closed"} {
+			if err := btx.DeleteBucket([]byte(b)); err != nil {
+				return err
+			}
+		}
+		for _, k := range []string{"revoked_index", "closed_index"} {
+			if err := btx.Bucket([]byte("meta")).Delete([]byte(k)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if db, err = store.Open(path, store.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	calls := 0
+	cases, built, err := db.BuildTimeIndexes(errAfter{Context: ctx, calls: &calls, after: 1})
+	if err == nil || built || cases != 40 {
+		t.Fatalf("interrupted build = %d cases, built %v, %v; want 40, false and the cancellation", cases, built, err)
+	}
+	if err := db.Close(); err != nil { // the process dies between batches
+		t.Fatal(err)
+	}
+	if db, err = store.Open(path, store.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if ids, ready := revokedBetween(t, db, base, base.Add(time.Hour)); ready || ids != nil {
+		t.Fatalf("a half-built index reads as ready (%v, %v)", ids, ready)
+	}
+	if probs, err := db.VerifyIndexes(ctx); err != nil || len(probs) != 0 {
+		t.Fatalf("verify of a half-built index = %v, %v; want it skipped", probs, err)
+	}
+	// Changes while half built: case 2 was read (its entry moves), case 3
+	// was read unrevoked (gains one), case 100 was not read yet.
+	moved, gained, later := base.Add(500*time.Minute), base.Add(501*time.Minute), base.Add(502*time.Minute)
+	putRevoked(t, db, 2, &moved)
+	putRevoked(t, db, 3, &gained)
+	putRevoked(t, db, 100, &later)
+	if cases, built, err := db.BuildTimeIndexes(ctx); err != nil || !built || cases != n {
+		t.Fatalf("build after the restart = %d cases, built %v, %v; want %d, true", cases, built, err, n)
+	}
+	ids, ready := revokedBetween(t, db, moved, later)
+	if want := []offboard.CaseID{"OFF-0002", "OFF-0003", "OFF-0100"}; !ready || !slices.Equal(ids, want) {
+		t.Errorf("revoked after the changes = %v (ready %v), want %v", ids, ready, want)
+	}
+	if ids, _ := revokedBetween(t, db, base.Add(2*time.Minute), base.Add(2*time.Minute)); len(ids) != 0 {
+		t.Errorf("case 2's old entry is still there: %v", ids)
+	}
+	if probs, err := db.VerifyIndexes(ctx); err != nil || len(probs) != 0 {
+		t.Errorf("verify after the build = %v, %v", probs, err)
+	}
+}
