@@ -157,6 +157,10 @@ func layoffAction(r oktatest.Request) string {
 	switch {
 	case len(segs) == 4 && r.Method == "GET":
 		return "okta.suspend" // find, and the read-back
+	case len(segs) == 3 && r.Method == "GET" && strings.Contains(r.Query, "search="):
+		// The search by profile.email when the login is not the email:
+		// the first action's lookup, counted with the revocations.
+		return "okta.suspend"
 	case len(segs) < 5:
 		return "other"
 	}

@@ -256,6 +256,13 @@ func TestLayoff_ChatNeverDelaysRevocation(t *testing.T) {
 	if l.roomsAtRevoked >= exits {
 		t.Errorf("every case room (%d) was created before the last exit was revoked: revocation waited for chat", l.roomsAtRevoked)
 	}
+	// The issue's own measure: 50 exits need about 400 Okta requests, well
+	// under a minute's quota, so every one is revoked within 60 s whatever
+	// Slack does (the order above alone passes a revocation that waited
+	// for most rooms but not the last).
+	if f.RevokedIn60s != exits {
+		t.Errorf("%d of %d exits revoked within 60 s: revocation waited for chat", f.RevokedIn60s, exits)
+	}
 	if f.Early != 0 {
 		t.Errorf("%d Slack requests were sent before their Retry-After had passed", f.Early)
 	}
