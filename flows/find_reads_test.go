@@ -13,6 +13,7 @@ import (
 // cases, no audit), and no more than that.
 func TestEngine_FindCases_ReadsOnlyThePersonsCase(t *testing.T) {
 	var reads []uint64
+	var allocs []float64
 	for _, n := range []int{100, 1000} {
 		h := newHarness(t)
 		writeHistory(t, h, n)
@@ -30,6 +31,19 @@ func TestEngine_FindCases_ReadsOnlyThePersonsCase(t *testing.T) {
 			t.Fatalf("%d closed: found %d cases for person42", n, len(views))
 		}
 		reads = append(reads, h.db.ReadCursors()-before)
+		// A cursor counts once however far it walks, so a walk of every
+		// case on one cursor would pass the bound above: the allocations
+		// of a lookup (a walk decodes what it reads) must not grow with
+		// the closed cases either.
+		allocs = append(allocs, testing.AllocsPerRun(5, func() {
+			if _, err := h.engine.FindCases(h.ctx, hr, "person42@example.com"); err != nil {
+				t.Fatal(err)
+			}
+		}))
+	}
+	t.Logf("allocations per lookup: %.0f with 100 closed cases, %.0f with 1,000", allocs[0], allocs[1])
+	if allocs[1] > allocs[0]*1.1+20 {
+		t.Errorf("a lookup by email allocates %.0f times with 1,000 closed cases and %.0f with 100: it reads more than the person's case", allocs[1], allocs[0])
 	}
 	// Four into the records (the email index range, the case, its tasks'
 	// range, its approvals' range) and five bucket lookups in the file's

@@ -36,6 +36,9 @@ func BenchmarkEngine_Tick(b *testing.B) {
 			b.StopTimer()
 			reportPercentiles(b, lat)
 			b.ReportMetric(float64(h.txid()-before), "wrote-txs")
+			if wrote := h.txid() - before; wrote != 0 {
+				b.Errorf("%d write transactions by ticks with nothing due (budget: none)", wrote)
+			}
 			b.ReportMetric(float64(build.Milliseconds()), "build-wakes-ms")
 			// Every reminder comes due at once: one full batch.
 			h.clock.Advance(24 * time.Hour)
