@@ -138,3 +138,28 @@ func TestCasePage_Cards(t *testing.T) {
 		}
 	}
 }
+
+// Cases that came together (one import, one API client's batch) say so
+// in the open cases list, with how many of the batch are open; a case
+// outside a batch says nothing.
+func TestIndex_Batch(t *testing.T) {
+	e := newEnv(t)
+	for _, email := range []string{"a@example.com", "b@example.com"} {
+		confidential := true
+		if _, err := e.engine.Apply(context.Background(), offboard.OpenCase{By: offboard.System("test"),
+			Employee: offboard.Employee{Name: "Leaver", Email: email, ManagerEmail: "boss@example.com"},
+			Kind:     offboard.Involuntary, Confidential: &confidential, Source: "api", SourceRef: "hr",
+			Batch: "import:20261207T032324.474Z"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.openCase("Jane Doe", "jane@example.com", offboard.Voluntary, false)
+	r := e.get("/")
+	wellFormed(t, r)
+	if n := strings.Count(r.body, "batch of 2 open · import Mon 7 Dec 03:23"); n != 2 {
+		t.Errorf("%d rows say they are in the batch of 2, want 2:\n%s", n, r.body)
+	}
+	if n := strings.Count(r.body, `class="batch"`); n != 2 {
+		t.Errorf("%d rows carry a batch label, want the batch's 2", n)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -34,6 +35,9 @@ type caseRow struct {
 	OpenTasks       int
 	OverdueTasks    int
 	PendingApproval int
+	// Batch says the case came with others (a layoff): "batch of 20 ·
+	// import Mon 7 Dec 03:23"; "" outside a batch.
+	Batch string
 }
 
 func (s *server) row(c *offboard.Case, now time.Time) caseRow {
@@ -115,8 +119,15 @@ func (s *server) index(w http.ResponseWriter, r *http.Request) {
 	for _, k := range []offboard.DepartureKind{offboard.Voluntary, offboard.Involuntary, offboard.Retirement, offboard.ContractEnd} {
 		d.Kinds = append(d.Kinds, kindOption{string(k), k.Label()})
 	}
+	inBatch := map[string]int{}
+	for _, c := range lists[0] {
+		inBatch[c.BatchKey()]++
+	}
 	for _, c := range lists[0] {
 		row := s.row(c, now)
+		if c.Batch != "" {
+			row.Batch = batchLabel(c.Batch, inBatch[c.BatchKey()], s.o.Location)
+		}
 		d.Cases = append(d.Cases, row)
 		d.Summary.Overdue += row.OverdueTasks
 		d.Summary.Waiting += row.PendingApproval
@@ -301,4 +312,23 @@ func (s *server) casePage(w http.ResponseWriter, r *http.Request) {
 		AuditLink string
 	}{c, s.row(c, now), c.Requester.String(), cards, tasks, v.Approvals, events, more, "/audit?" + url.Values{"case": {string(id)}}.Encode()}
 	s.render(w, r, http.StatusOK, "case", "Case "+string(c.ID), data)
+}
+
+// importBatch is how `cases import` names its batch: "import:" and the
+// time it began (UTC).
+const importBatch = "import:20060102T150405.000Z"
+
+// batchLabel tells an IT admin that a case came with others, how many of
+// them are open, and which delivery it was: an import by its time, an
+// API client's batch by its name.
+func batchLabel(name string, open int, loc *time.Location) string {
+	if t, err := time.Parse(importBatch, name); err == nil {
+		name = "import " + t.In(loc).Format("Mon 2 Jan 15:04")
+	} else {
+		name = strconv.Quote(name)
+	}
+	if open < 2 {
+		return "batch " + name
+	}
+	return fmt.Sprintf("batch of %d open · %s", open, name)
 }
