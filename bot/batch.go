@@ -41,10 +41,10 @@ type BatchSummary struct {
 	Confidential int
 }
 
-// summaryEvery bounds how often a summary is redrawn: chat.update is a
-// Tier 3 method (about 50 a minute), and a thousand cases must not mean
-// a thousand redraws. The last change is always drawn.
-const summaryEvery = 2 * time.Second
+// DefaultSummaryEvery bounds how often a summary is redrawn: chat.update
+// is a Tier 3 method (about 50 a minute), and a thousand cases must not
+// mean a thousand redraws. The last change is always drawn.
+const DefaultSummaryEvery = 2 * time.Second
 
 // batchState is the summaries of one batch, by department.
 type batchState struct {
@@ -120,12 +120,11 @@ func (st *batchState) dept(d offboard.Department) *deptSummary {
 // department channel it has tasks for: the first case of the batch posts
 // the summary, later ones redraw it (at most every summaryEvery, and the
 // last change always). It returns the summary ids by department, for the
-// case's room to record once it exists, and whether this call counted
-// the case where it was not counted before.
-func (r *Rooms) announceBatch(ctx context.Context, ba BatchAnnouncer, v *offboard.CaseView) (map[offboard.Department]string, bool, error) {
+// case's room to record once it exists.
+func (r *Rooms) announceBatch(ctx context.Context, ba BatchAnnouncer, v *offboard.CaseView) (map[offboard.Department]string, error) {
 	st, err := r.batch(ctx, v.Case.Batch)
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	st.mu.Lock()
 	var depts []offboard.Department
@@ -144,7 +143,7 @@ func (r *Rooms) announceBatch(ctx context.Context, ba BatchAnnouncer, v *offboar
 		// lock keeps its notices apart).
 		c := offboard.BatchCase{CaseID: v.Case.ID, Departments: depts, Confidential: v.Case.Confidential}
 		if err := r.batchLog.SaveBatchCase(ctx, r.conv.Platform(), st.key, c, r.clock.Now()); err != nil {
-			return nil, false, err
+			return nil, err
 		}
 	}
 	st.mu.Lock()
@@ -165,7 +164,7 @@ func (r *Rooms) announceBatch(ctx context.Context, ba BatchAnnouncer, v *offboar
 				if v.Case.Confidential {
 					ds.confid--
 				}
-				return nil, false, err
+				return nil, err
 			}
 			if id == "" {
 				ds.none = true
@@ -187,7 +186,7 @@ func (r *Rooms) announceBatch(ctx context.Context, ba BatchAnnouncer, v *offboar
 		}
 		out[d] = ds.id
 	}
-	return out, fresh, nil
+	return out, nil
 }
 
 func (st *batchState) summary(depts offboard.Departments, d offboard.Department, ds *deptSummary) BatchSummary {
@@ -200,7 +199,7 @@ func (r *Rooms) redraw(ctx context.Context, ba BatchAnnouncer, st *batchState, d
 	if ds.drawn == len(ds.cases) {
 		return
 	}
-	wait := summaryEvery - r.clock.Now().Sub(ds.drawnAt)
+	wait := r.summaryEvery - r.clock.Now().Sub(ds.drawnAt)
 	if wait <= 0 {
 		r.drawSummary(ctx, ba, st, depts, d, ds)
 		return
@@ -242,9 +241,9 @@ func (r *Rooms) drawSummary(ctx context.Context, ba BatchAnnouncer, st *batchSta
 		return
 	}
 	ds.drawnAt = now
-	wait := summaryEvery
+	wait := r.summaryEvery
 	if rl, ok := errors.AsType[*offboard.RateLimitError](err); ok {
-		wait = max(rl.Reset.Sub(now), summaryEvery)
+		wait = max(rl.Reset.Sub(now), r.summaryEvery)
 	} else if ds.failures++; ds.failures >= maxRedrawFailures {
 		ds.failures = 0
 		slog.Warn("a batch summary could not be redrawn; the next case of the batch tries again",

@@ -21,6 +21,10 @@ type RoomsOptions struct {
 	// Batches keeps batch summaries across restarts (the store); nil
 	// keeps them in memory (a restart mid-batch posts a new summary).
 	Batches offboard.BatchLog
+	// SummaryEvery bounds how often a batch summary is redrawn (default
+	// DefaultSummaryEvery); a benchmark against compressed limits
+	// compresses it too.
+	SummaryEvery time.Duration
 }
 
 // Rooms is the notifier of one chat platform: it keeps each case's room
@@ -42,13 +46,19 @@ type Rooms struct {
 	batchLoad sync.Mutex // one load of a batch from batchLog at a time
 	batchLog  offboard.BatchLog
 	roomTurns roomTurns // when each batch case may open its room (roomturns.go)
+	// summaryEvery bounds a summary's redraws (batch.go).
+	summaryEvery time.Duration
 }
 
 var _ offboard.Notifier = (*Rooms)(nil)
 
 // NewRooms builds the driver for one platform.
 func NewRooms(conv Conversation, o RoomsOptions) *Rooms {
-	r := &Rooms{conv: conv, engine: o.Engine, delivered: o.Delivered, clock: o.Clock, loc: o.Location, batchLog: o.Batches}
+	r := &Rooms{conv: conv, engine: o.Engine, delivered: o.Delivered, clock: o.Clock, loc: o.Location, batchLog: o.Batches,
+		summaryEvery: o.SummaryEvery}
+	if r.summaryEvery <= 0 {
+		r.summaryEvery = DefaultSummaryEvery
+	}
 	if r.delivered == nil {
 		r.delivered = &memoryDeliveries{seen: map[string]bool{}}
 	}
@@ -77,23 +87,25 @@ func (r *Rooms) Notify(ctx context.Context, n offboard.Notice) error {
 		return err
 	}
 	// A batch's departments hear of the case before its room is made:
-	// rooms wait on the platform's channel-creation limit.
-	summaries, fresh, err := r.summaries(ctx, v)
+	// rooms wait on the platform's channel-creation limit. Counting is
+	// quick; the room waits for its turn below.
+	summaries, err := r.summaries(ctx, v)
 	if err != nil {
 		return err
-	}
-	if _, hasRoom := v.Case.Room(r.conv.Platform()); fresh && !hasRoom {
-		// Counting a case is quick, its room is not (a dozen calls, at
-		// the platform's channel-creation pace). The notice goes back
-		// behind the other cases' notices waiting to be counted, so a
-		// batch is visible to its departments before any of its rooms
-		// holds a chat worker; the room is made on its next turn.
-		return &offboard.RateLimitError{API: "chat:" + r.conv.Platform() + "/batch-summaries", Reset: r.clock.Now().Add(time.Millisecond)}
 	}
 	_, hasRoom := v.Case.Room(r.conv.Platform())
 	began := r.clock.Now()
 	if !hasRoom && v.Case.Batch != "" {
 		if at := r.roomTurns.turn(v.Case.ID, began); at.After(began) {
+			if r.roomTurns.waiting(v.Case.ID) && drawnByRoom(n.Kind) {
+				// Another notice of the case waits in the outbox for its
+				// turn and will draw the room from the stored case then,
+				// which this notice would only redraw: it is done. One
+				// outbox write per case, not one per notice, and no herd
+				// of redraws when the room opens.
+				return nil
+			}
+			r.roomTurns.wait(v.Case.ID)
 			return &offboard.RateLimitError{API: "chat:" + r.conv.Platform() + "/batch-rooms", Reset: at}
 		}
 	}
@@ -104,12 +116,26 @@ func (r *Rooms) Notify(ctx context.Context, n offboard.Notice) error {
 	if !hasRoom && v.Case.Batch != "" {
 		r.roomTurns.opened(v.Case.ID, r.clock.Now().Sub(began))
 	}
+	if !hasRoom && drawnByRoom(n.Kind) {
+		return pending // the room was drawn from the stored case just now
+	}
 	// Invites still missing make the outbox deliver the notice again
 	// once its own work is done; everything here is safe to repeat.
 	if err := r.deliver(ctx, v, n); err != nil {
 		return err
 	}
 	return pending
+}
+
+// drawnByRoom reports whether a notice of kind k only redraws what
+// opening the case's room draws from the stored case: its header, cards
+// and approvals. Other notices post a line of their own.
+func drawnByRoom(k offboard.NoticeKind) bool {
+	switch k {
+	case offboard.NoticeCaseOpened, offboard.NoticeTasksUpdated, offboard.NoticeApprovalRequested:
+		return true
+	}
+	return false
 }
 
 // deliver does what a notice asks once the room is there.
@@ -263,12 +289,11 @@ func (r *Rooms) openRoom(ctx context.Context, v *offboard.CaseView, summaries ma
 // summaries counts a batch's case in its departments' summaries, when
 // the platform keeps them, and returns their ids by department: the
 // case's announcements there. nil for a case outside a batch, or one
-// whose departments all heard of it already. fresh is whether the case
-// was counted now for the first time.
-func (r *Rooms) summaries(ctx context.Context, v *offboard.CaseView) (map[offboard.Department]string, bool, error) {
+// whose departments all heard of it already.
+func (r *Rooms) summaries(ctx context.Context, v *offboard.CaseView) (map[offboard.Department]string, error) {
 	ba, ok := r.conv.(BatchAnnouncer)
 	if !ok || v.Case.Batch == "" {
-		return nil, false, nil
+		return nil, nil
 	}
 	room, _ := v.Case.Room(r.conv.Platform())
 	for _, d := range v.DepartmentsListed() {
@@ -276,7 +301,7 @@ func (r *Rooms) summaries(ctx context.Context, v *offboard.CaseView) (map[offboa
 			return r.announceBatch(ctx, ba, v)
 		}
 	}
-	return nil, false, nil
+	return nil, nil
 }
 
 // drawHeader posts the case header once, and redraws it when a new round

@@ -16,7 +16,9 @@ import (
 // opening time after the previous turn, so rooms keep at most about
 // roomLanes workers busy; a notice that comes before its case's turn goes
 // back to the outbox until then (one write, no worker held), and comes
-// back once, not in a herd.
+// back once, not in a herd. Only one notice per case waits so: a later
+// one that would only redraw what the room draws when it opens is done
+// at once (rooms.go, drawnByRoom).
 
 // roomLanes is how many chat workers a batch's rooms may keep busy at
 // once; the runner has 4 by default, the rest stay free.
@@ -29,9 +31,16 @@ const staleTurn = 10 * time.Minute
 // roomTurns schedules the opening of a batch's rooms.
 type roomTurns struct {
 	mu    sync.Mutex
-	next  time.Time                     // the next free turn
-	every time.Duration                 // a room's opening time ÷ roomLanes (moving average)
-	turns map[offboard.CaseID]time.Time // cases waiting for their turn
+	next  time.Time                 // the next free turn
+	every time.Duration             // a room's opening time ÷ roomLanes (moving average)
+	turns map[offboard.CaseID]*turn // cases waiting for their turn
+}
+
+// turn is a case's turn, and whether a notice of the case waits in the
+// outbox for it.
+type turn struct {
+	at      time.Time
+	waiting bool
 }
 
 // turn returns when case id may open its room: its turn, given on
@@ -39,21 +48,41 @@ type roomTurns struct {
 func (q *roomTurns) turn(id offboard.CaseID, now time.Time) time.Time {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	if at, ok := q.turns[id]; ok {
-		return at
+	if t, ok := q.turns[id]; ok {
+		return t.at
 	}
 	if q.turns == nil {
-		q.turns = map[offboard.CaseID]time.Time{}
+		q.turns = map[offboard.CaseID]*turn{}
 	}
 	for k, t := range q.turns {
-		if now.Sub(t) > staleTurn { // its room was never opened here (the case closed, a restart)
+		if now.Sub(t.at) > staleTurn { // its room was never opened here (the case closed, a restart)
 			delete(q.turns, k)
 		}
 	}
 	at := maxTime(q.next, now)
 	q.next = at.Add(q.every)
-	q.turns[id] = at
+	q.turns[id] = &turn{at: at}
 	return at
+}
+
+// wait records that a notice of case id was sent back to the outbox
+// until its turn.
+func (q *roomTurns) wait(id offboard.CaseID) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if t, ok := q.turns[id]; ok {
+		t.waiting = true
+	}
+}
+
+// waiting reports whether a notice of case id waits in the outbox for
+// its turn. After a restart none is known to, though one may: the next
+// notice waits too, and whichever comes first opens the room.
+func (q *roomTurns) waiting(id offboard.CaseID) bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	t, ok := q.turns[id]
+	return ok && t.waiting
 }
 
 // opened records that case id's room took took to open: its turn is
