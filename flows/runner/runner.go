@@ -312,8 +312,14 @@ type pool struct {
 	// waiting for a worker; busy counts them.
 	capacity int
 	busy     int
-	work     chan *offboard.Job
-	done     chan struct{}
+	// looked is set when the lane's last claim took every job it could:
+	// the lane claims again only once something may have made a job
+	// ready for it (new jobs, a timer, one of its own jobs finished).
+	// A claim walks the queue, and during a layoff a walk is thousands
+	// of jobs; the other lane finishing a job is no reason to walk it.
+	looked bool
+	work   chan *offboard.Job
+	done   chan struct{}
 
 	mu        *sync.Mutex
 	unstarted *[]*offboard.Job
@@ -396,6 +402,7 @@ func (r *Runner) Run(ctx context.Context, grace time.Duration) error {
 				select {
 				case <-p.done:
 					p.busy--
+					p.looked = false
 				default:
 					break drain
 				}
@@ -405,7 +412,7 @@ func (r *Runner) Run(ctx context.Context, grace time.Duration) error {
 		// revocations must not queue behind the notices' claim.
 		for _, p := range pools {
 			free := p.capacity - p.busy
-			if free <= 0 || (p.lane == chatLane && p.busy > 0 && free < p.capacity/2) {
+			if free <= 0 || p.looked || (p.lane == chatLane && p.busy > 0 && free < p.capacity/2) {
 				// The chat lane, with notices in hand, claims again once
 				// half of its backlog is free: fewer walks of the queue.
 				continue
@@ -414,6 +421,7 @@ func (r *Runner) Run(ctx context.Context, grace time.Duration) error {
 			if err != nil && ctx.Err() == nil {
 				r.log.Error("claiming jobs failed", "lane", p.lane.String(), "err", err)
 			}
+			p.looked = err == nil && len(jobs) < free
 			for _, j := range jobs {
 				p.busy++
 				p.work <- j
@@ -423,11 +431,15 @@ func (r *Runner) Run(ctx context.Context, grace time.Duration) error {
 		select {
 		case <-ctx.Done():
 		case <-r.wake:
+			actions.looked, chat.looked = false, false
 		case <-actions.done:
 			actions.busy--
+			actions.looked = false
 		case <-chat.done:
 			chat.busy--
+			chat.looked = false
 		case <-timer.C:
+			actions.looked, chat.looked = false, false
 		}
 	}
 
