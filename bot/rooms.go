@@ -77,7 +77,16 @@ func (r *Rooms) self() offboard.Actor { return offboard.System(r.conv.Platform()
 func (r *Rooms) Notify(ctx context.Context, n offboard.Notice) error {
 	// Notices of one case run one at a time: workers deliver them in
 	// parallel, and two of them must not both create the case's room.
-	unlock := r.lockCase(n.CaseID)
+	unlock, ok := r.tryLockCase(n.CaseID)
+	if !ok {
+		if until, opening := r.roomTurns.openingUntil(n.CaseID, r.clock.Now()); opening {
+			// Another worker is opening the case's room, a dozen calls at
+			// the platform's pace: this notice comes back once it is open
+			// rather than hold a worker the batch's next cases need.
+			return &offboard.RateLimitError{API: "chat:" + r.conv.Platform() + "/room-opening", Reset: until}
+		}
+		unlock = r.lockCase(n.CaseID)
+	}
 	defer unlock()
 	if err := r.conv.Paused(); err != nil {
 		return err
@@ -109,12 +118,19 @@ func (r *Rooms) Notify(ctx context.Context, n offboard.Notice) error {
 			return &offboard.RateLimitError{API: "chat:" + r.conv.Platform() + "/batch-rooms", Reset: at}
 		}
 	}
+	batch := v.Case.Batch
+	if !hasRoom {
+		r.roomTurns.opening(n.CaseID, began)
+	}
 	v, pending, err := r.openRoom(ctx, v, summaries)
+	if !hasRoom {
+		r.roomTurns.doneOpening(n.CaseID)
+	}
 	if err != nil {
 		return err
 	}
-	if !hasRoom && v.Case.Batch != "" {
-		r.roomTurns.opened(v.Case.ID, r.clock.Now().Sub(began))
+	if !hasRoom && batch != "" {
+		r.roomTurns.opened(n.CaseID, r.clock.Now().Sub(began))
 	}
 	if !hasRoom && drawnByRoom(n.Kind) {
 		return pending // the room was drawn from the stored case just now
@@ -427,4 +443,14 @@ func (r *Rooms) lockCase(id offboard.CaseID) func() {
 	mu := m.(*sync.Mutex)
 	mu.Lock()
 	return mu.Unlock
+}
+
+// tryLockCase takes the case's lock if it is free.
+func (r *Rooms) tryLockCase(id offboard.CaseID) (func(), bool) {
+	m, _ := r.caseLocks.LoadOrStore(id, &sync.Mutex{})
+	mu := m.(*sync.Mutex)
+	if !mu.TryLock() {
+		return nil, false
+	}
+	return mu.Unlock, true
 }

@@ -34,6 +34,8 @@ type roomTurns struct {
 	next  time.Time                 // the next free turn
 	every time.Duration             // a room's opening time ÷ roomLanes (moving average)
 	turns map[offboard.CaseID]*turn // cases waiting for their turn
+	// busy are the cases whose rooms are being opened, since when.
+	busy map[offboard.CaseID]time.Time
 }
 
 // turn is a case's turn, and whether a notice of the case waits in the
@@ -97,6 +99,40 @@ func (q *roomTurns) opened(id offboard.CaseID, took time.Duration) {
 	} else {
 		q.every = (q.every*7 + share) / 8
 	}
+}
+
+// opening records that case id's room is being opened from at.
+func (q *roomTurns) opening(id offboard.CaseID, at time.Time) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.busy == nil {
+		q.busy = map[offboard.CaseID]time.Time{}
+	}
+	q.busy[id] = at
+}
+
+// doneOpening records that the opening of case id's room is over, done
+// or not.
+func (q *roomTurns) doneOpening(id offboard.CaseID) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	delete(q.busy, id)
+}
+
+// minOpeningWait is how long a notice of a case whose room is being
+// opened waits at least, before the opening time is measured.
+const minOpeningWait = 100 * time.Millisecond
+
+// openingUntil returns when the room case id is opening should be open,
+// by the measured opening time, and false when it is not being opened.
+func (q *roomTurns) openingUntil(id offboard.CaseID, now time.Time) (time.Time, bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	began, ok := q.busy[id]
+	if !ok {
+		return time.Time{}, false
+	}
+	return maxTime(began.Add(q.every*roomLanes), now.Add(minOpeningWait)), true
 }
 
 func maxTime(a, b time.Time) time.Time {

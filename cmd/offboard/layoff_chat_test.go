@@ -164,7 +164,7 @@ func (l *chatLayoff) watchVisible(t testing.TB, d time.Duration) {
 			all = all && n >= l.exits
 		}
 		if os.Getenv("OFFBOARD_CHAT_TRACE") != "" {
-			t.Logf("%v: every department shows %d cases; %d rooms", time.Since(l.began).Round(time.Millisecond), least, l.rooms())
+			fmt.Fprintf(os.Stderr, "%v: every department shows %d cases; %d rooms\n", time.Since(l.began).Round(time.Millisecond), least, l.rooms())
 		}
 		if all {
 			l.mu.Lock()

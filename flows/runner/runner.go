@@ -108,6 +108,10 @@ type Runner struct {
 
 	wake    chan struct{}
 	running atomic.Bool
+	// settling are the notices' outcomes being written (worker.go,
+	// settleLater); settleSlots bounds them.
+	settling    sync.WaitGroup
+	settleSlots chan struct{}
 
 	mu      sync.Mutex
 	paused  map[string]time.Time // api, or a scope of one → until
@@ -157,6 +161,7 @@ func New(o Options) (*Runner, error) {
 	if r.chatWork <= 0 {
 		r.chatWork = DefaultChatWorkers
 	}
+	r.settleSlots = make(chan struct{}, r.chatWork*chatBacklog)
 	if r.base <= 0 {
 		r.base = DefaultBackoffBase
 	}
@@ -462,6 +467,7 @@ func (r *Runner) Run(ctx context.Context, grace time.Duration) error {
 			r.log.Error("jobs ignored cancellation; returning without them")
 		}
 	}
+	r.settling.Wait() // each within storeTimeout
 	for _, p := range pools {
 		for j := range p.work { // left if every worker was stuck
 			p.addUnstarted(j)
