@@ -52,6 +52,10 @@ type batchState struct {
 	mu    sync.Mutex
 	since time.Time
 	depts map[offboard.Department]*deptSummary
+	// unsaved are the cases counted here and not yet in the BatchLog;
+	// saving is whether a goroutine is writing them (saveCounted).
+	unsaved map[offboard.CaseID]offboard.BatchCase
+	saving  bool
 }
 
 type deptSummary struct {
@@ -136,18 +140,22 @@ func (r *Rooms) announceBatch(ctx context.Context, ba BatchAnnouncer, v *offboar
 		depts = append(depts, d)
 		fresh = fresh || !st.dept(d).cases[v.Case.ID]
 	}
-	st.mu.Unlock()
+	defer st.mu.Unlock()
 	if fresh && r.batchLog != nil {
-		// Recorded before it is counted: a restart counts it once. Outside
-		// st.mu, so the batch's cases share group commits (the case's own
-		// lock keeps its notices apart).
-		c := offboard.BatchCase{CaseID: v.Case.ID, Departments: depts, Confidential: v.Case.Confidential}
-		if err := r.batchLog.SaveBatchCase(ctx, r.conv.Platform(), st.key, c, r.clock.Now()); err != nil {
-			return nil, err
+		// Counted now and written soon, with the other cases counted
+		// meanwhile (saveCounted): a worker waiting for each case's
+		// commit counted a few dozen cases a second. A restart before the
+		// write counts the case again, once: its room records the
+		// summary as its announcement only after the write (saveCase).
+		if st.unsaved == nil {
+			st.unsaved = map[offboard.CaseID]offboard.BatchCase{}
+		}
+		st.unsaved[v.Case.ID] = offboard.BatchCase{CaseID: v.Case.ID, Departments: depts, Confidential: v.Case.Confidential}
+		if !st.saving {
+			st.saving = true
+			go r.saveCounted(context.WithoutCancel(ctx), st)
 		}
 	}
-	st.mu.Lock()
-	defer st.mu.Unlock()
 	out := map[offboard.Department]string{}
 	for _, d := range depts {
 		ds := st.dept(d)
@@ -187,6 +195,72 @@ func (r *Rooms) announceBatch(ctx context.Context, ba BatchAnnouncer, v *offboar
 		out[d] = ds.id
 	}
 	return out, nil
+}
+
+// saveConcurrency bounds the writes of counted cases made side by side;
+// the store commits them together.
+const saveConcurrency = 64
+
+// maxSaveRounds bounds the rounds of failed writes saveCounted tries;
+// the cases left are written by the batch's next count, or by their
+// rooms (saveCase).
+const maxSaveRounds = 5
+
+// saveCounted writes the batch's counted cases to the BatchLog until none
+// is left, a failed write tried again summaryEvery later.
+func (r *Rooms) saveCounted(ctx context.Context, st *batchState) {
+	for round := 0; ; round++ {
+		st.mu.Lock()
+		cases := make([]offboard.BatchCase, 0, len(st.unsaved))
+		for _, c := range st.unsaved {
+			cases = append(cases, c)
+		}
+		if len(cases) == 0 || round == maxSaveRounds {
+			st.saving = false
+			st.mu.Unlock()
+			return
+		}
+		st.mu.Unlock()
+		var wg sync.WaitGroup
+		slots := make(chan struct{}, saveConcurrency)
+		var failed error
+		var failedMu sync.Mutex
+		for _, c := range cases {
+			slots <- struct{}{}
+			wg.Go(func() {
+				defer func() { <-slots }()
+				if err := r.saveCase(ctx, st, c.CaseID); err != nil {
+					failedMu.Lock()
+					failed = err
+					failedMu.Unlock()
+				}
+			})
+		}
+		wg.Wait()
+		if failed != nil {
+			slog.Warn("recording counted cases of a batch failed; tried again", "batch", st.key, "err", failed)
+			time.Sleep(r.summaryEvery)
+		}
+	}
+}
+
+// saveCase writes case id's count to the BatchLog if it is not there
+// yet. A case's room records the summary as its announcement only after
+// it: a restart then never forgets a case it drew.
+func (r *Rooms) saveCase(ctx context.Context, st *batchState, id offboard.CaseID) error {
+	st.mu.Lock()
+	c, ok := st.unsaved[id]
+	st.mu.Unlock()
+	if !ok || r.batchLog == nil {
+		return nil
+	}
+	if err := r.batchLog.SaveBatchCase(ctx, r.conv.Platform(), st.key, c, r.clock.Now()); err != nil {
+		return err
+	}
+	st.mu.Lock()
+	delete(st.unsaved, id)
+	st.mu.Unlock()
+	return nil
 }
 
 func (st *batchState) summary(depts offboard.Departments, d offboard.Department, ds *deptSummary) BatchSummary {

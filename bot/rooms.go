@@ -390,6 +390,15 @@ func (r *Rooms) postApprovals(ctx context.Context, v *offboard.CaseView, room of
 // Announcements are best-effort: the platform reports a channel that
 // refuses, and only a rate limit comes back, for the outbox to wait out.
 func (r *Rooms) announce(ctx context.Context, v *offboard.CaseView, room offboard.RoomRef, summaries map[offboard.Department]string) error {
+	if len(summaries) > 0 {
+		st, err := r.batch(ctx, v.Case.Batch)
+		if err != nil {
+			return err
+		}
+		if err := r.saveCase(ctx, st, v.Case.ID); err != nil {
+			return err
+		}
+	}
 	for _, d := range v.DepartmentsListed() {
 		if room.Announcements[d] != "" || v.TasksIn(d) == 0 {
 			continue
