@@ -105,8 +105,14 @@ func (r *Rooms) Notify(ctx context.Context, n offboard.Notice) error {
 	_, hasRoom := v.Case.Room(r.conv.Platform())
 	began := r.clock.Now()
 	if !hasRoom && v.Case.Batch != "" {
-		if at := r.roomTurns.turn(v.Case.ID, began); at.After(began) {
-			if r.roomTurns.waiting(v.Case.ID) && drawnByRoom(n.Kind) {
+		at := r.roomTurns.turn(v.Case.ID, began)
+		if needsPeople(n.Kind) {
+			// Someone must act (a failure, a decision): the case's room
+			// goes ahead of the batch's rooms that only show progress.
+			at = r.roomTurns.hurry(v.Case.ID, began)
+		}
+		if at.After(began) {
+			if r.roomTurns.waiting(v.Case.ID) && drawnByRoom(n.Kind) && !needsPeople(n.Kind) {
 				// Another notice of the case waits in the outbox for its
 				// turn and will draw the room from the stored case then,
 				// which this notice would only redraw: it is done. One
@@ -149,6 +155,18 @@ func (r *Rooms) Notify(ctx context.Context, n offboard.Notice) error {
 func drawnByRoom(k offboard.NoticeKind) bool {
 	switch k {
 	case offboard.NoticeCaseOpened, offboard.NoticeTasksUpdated, offboard.NoticeApprovalRequested:
+		return true
+	}
+	return false
+}
+
+// needsPeople reports whether a notice of kind k asks someone to act:
+// a case's room is where they are named.
+func needsPeople(k offboard.NoticeKind) bool {
+	switch k {
+	case offboard.NoticeTaskFailed, offboard.NoticeTaskUnverified, offboard.NoticeRestoreNeeded,
+		offboard.NoticeApprovalRequested, offboard.NoticeApprovalReminder, offboard.NoticeApprovalEscalated,
+		offboard.NoticeApprovalStuck, offboard.NoticeTaskOverdue:
 		return true
 	}
 	return false

@@ -36,6 +36,9 @@ type roomTurns struct {
 	turns map[offboard.CaseID]*turn // cases waiting for their turn
 	// busy are the cases whose rooms are being opened, since when.
 	busy map[offboard.CaseID]time.Time
+	// nextUrgent is the next free turn of the cases someone must act on
+	// (hurry): they have a line of their own, at the same pace.
+	nextUrgent time.Time
 }
 
 // turn is a case's turn, and whether a notice of the case waits in the
@@ -43,6 +46,7 @@ type roomTurns struct {
 type turn struct {
 	at      time.Time
 	waiting bool
+	urgent  bool // moved ahead by hurry
 }
 
 // turn returns when case id may open its room: its turn, given on
@@ -65,6 +69,29 @@ func (q *roomTurns) turn(id offboard.CaseID, now time.Time) time.Time {
 	q.next = at.Add(q.every)
 	q.turns[id] = &turn{at: at}
 	return at
+}
+
+// hurry moves case id's turn ahead of the batch's other cases, in the
+// line of the cases someone must act on, and returns it.
+func (q *roomTurns) hurry(id offboard.CaseID, now time.Time) time.Time {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	t, ok := q.turns[id]
+	if !ok || !t.at.After(now) {
+		if ok {
+			return t.at
+		}
+		return now
+	}
+	if t.urgent {
+		return t.at
+	}
+	at := maxTime(q.nextUrgent, now)
+	if at.Before(t.at) {
+		q.nextUrgent = at.Add(q.every)
+		t.at, t.urgent = at, true
+	}
+	return t.at
 }
 
 // wait records that a notice of case id was sent back to the outbox

@@ -3,6 +3,8 @@ package bot
 import (
 	"testing"
 	"time"
+
+	"github.com/offboard-dev/offboard"
 )
 
 // Rooms of a batch get turns a share of the measured opening time apart:
@@ -71,5 +73,30 @@ func TestRoomTurns_opening(t *testing.T) {
 	q.opened("OFF-3", time.Second)
 	if q.waiting("OFF-3") {
 		t.Error("OFF-3 still waits after its room opened")
+	}
+}
+
+// A case someone must act on goes ahead of the batch's other rooms, in a
+// line of its own at the same pace; a turn already due stays.
+func TestRoomTurns_hurry(t *testing.T) {
+	var q roomTurns
+	now := time.Date(2026, 12, 7, 1, 0, 0, 0, time.UTC)
+	q.turn("OFF-1", now)
+	q.opened("OFF-1", 2*time.Second) // a turn a second
+	for _, id := range []string{"OFF-2", "OFF-3", "OFF-4", "OFF-5"} {
+		q.turn(offboard.CaseID(id), now)
+	}
+	late := q.turn("OFF-5", now)
+	if at := q.hurry("OFF-5", now); !at.Equal(now) {
+		t.Errorf("the first hurried case's turn = %v, want now (was %v)", at, late)
+	}
+	if at := q.hurry("OFF-4", now); !at.Equal(now.Add(time.Second)) {
+		t.Errorf("the second hurried case's turn = %v, want a second on", at)
+	}
+	if at := q.hurry("OFF-4", now); !at.Equal(now.Add(time.Second)) {
+		t.Errorf("hurrying OFF-4 again = %v, want its hurried turn", at)
+	}
+	if at := q.hurry("OFF-2", now); !at.Equal(now) {
+		t.Errorf("OFF-2, due now, hurried = %v, want now", at)
 	}
 }

@@ -188,9 +188,9 @@ func (c *fastClock) skip(d time.Duration) {
 // A batch's rooms open in turns, a share of a room's measured opening
 // time apart. A case counted before its turn sends one notice back to
 // the outbox for the turn; its later notices that only redraw what the
-// room will draw are done at once, without a Slack call, while one that
-// posts a line waits for the room too. At its turn the room opens with
-// the summary as its announcement.
+// room will draw are done at once, without a Slack call. A failure,
+// which needs people, opens the room ahead of its turn, with the summary
+// as its announcement.
 func TestNotify_BatchRoomTurns(t *testing.T) {
 	w := newRoomWorld(t, map[offboard.Department]string{offboard.DeptIT: "CIT"})
 	clock := &fastClock{start: time.Now(), base: w.clock.Now(), k: 1000}
@@ -239,22 +239,25 @@ func TestNotify_BatchRoomTurns(t *testing.T) {
 	if now := len(w.s.Calls("chat.postMessage")) + len(w.s.Calls("chat.update")) + len(w.s.Calls("conversations.create")); now != calls {
 		t.Errorf("the redraw of a case without its room made %d Slack calls", now-calls)
 	}
-	line := offboard.Notice{ID: "failed-3", Kind: offboard.NoticeTaskFailed, CaseID: ids[2], Text: "Okta said no"}
-	if _, ok := errors.AsType[*offboard.RateLimitError](p.Notify(ctx, line)); !ok {
-		t.Error("a line for the waiting case did not wait for its room")
-	}
 	if n := len(w.s.Calls("conversations.create")); n != creates {
 		t.Fatalf("%d rooms created before the third case's turn", n-creates)
 	}
+	// A failure needs people: the case's room goes ahead of its turn
+	// (no other case is in that line), and the line is posted in it.
+	line := offboard.Notice{ID: "failed-3", Kind: offboard.NoticeTaskFailed, CaseID: ids[2], Text: "Okta said no"}
+	if err := p.Notify(ctx, line); err != nil {
+		t.Fatalf("a failure of the waiting case = %v, want its room opened ahead of its turn", err)
+	}
+	if n := len(w.s.Calls("conversations.create")); n != creates+1 {
+		t.Errorf("%d rooms created for the failure, want 1", n-creates)
+	}
+	// The notice that waited for the turn finds the room open.
 	clock.skip(rl.Reset.Sub(clock.Now()) + time.Second)
 	if err := p.Notify(ctx, opened(ids[2])); err != nil {
 		t.Fatalf("the third case at its turn: %v", err)
 	}
 	if n := len(w.s.Calls("conversations.create")); n != creates+1 {
-		t.Errorf("%d rooms created at the third case's turn, want 1", n-creates)
-	}
-	if err := p.Notify(ctx, line); err != nil {
-		t.Errorf("the line once the room is open: %v", err)
+		t.Errorf("%d rooms created at the third case's turn, want the one", n-creates)
 	}
 	sum := w.s.Messages("CIT")
 	if len(sum) != 1 {
