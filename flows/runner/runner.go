@@ -83,10 +83,10 @@ const (
 	maxWakeups = 1024
 	// chatBacklog is how many notices per chat worker the chat lane
 	// claims ahead. A claim walks the queue past every ready action
-	// (thousands during a layoff, each decoded): measured at 1,000 exits
-	// with 8, the chat lane's claims took most of the CPU and a third of
-	// the store's write lock, and revocation waited on them.
-	chatBacklog = 64
+	// (thousands during a layoff, each decoded), so fewer, larger claims;
+	// not much larger: a notice back for its room's turn waits behind
+	// the backlog (at 64 a worker, rooms opened at half the pace).
+	chatBacklog = 16
 	// chatClaimGap is the least time between two claims of the chat
 	// lane, on the wall clock. Measured at 300 exits, the chat lane
 	// claimed 891 times for 2,162 notices — each wake found a few ready —
