@@ -83,10 +83,13 @@ const (
 	maxWakeups = 1024
 	// chatBacklog is how many notices per chat worker the chat lane
 	// claims ahead. A claim walks the queue past every ready action
-	// (thousands during a layoff, each decoded), so fewer, larger claims;
-	// not much larger: a notice back for its room's turn waits behind
-	// the backlog (at 64 a worker, rooms opened at half the pace).
-	chatBacklog = 16
+	// (thousands during a layoff, each decoded), so fewer, larger claims:
+	// with chatClaimGap, half the backlog every gap bounds how fast a
+	// batch is counted (at 16 a worker, 1,000 cases were counted 13 s
+	// after the last was taken in; at 64, 1 s). The cost: a notice back
+	// for its room's turn waits behind up to the backlog (a second or
+	// two of chat work; rooms wait on Slack's Tier 2, 3 s each, anyway).
+	chatBacklog = 64
 	// chatClaimGap is the least time between two claims of the chat
 	// lane, on the wall clock. Measured at 300 exits, the chat lane
 	// claimed 891 times for 2,162 notices — each wake found a few ready —
