@@ -291,6 +291,10 @@ func TestLayoff_ChatNeverDelaysRevocation(t *testing.T) {
 // OFFBOARD_CHAT_EXITS (default 1000) sets its size and
 // OFFBOARD_CHAT_COMPRESS (default 20) how many times faster Slack's and
 // Okta's limits run than real time: real time is the figure times it.
+// Our own work (intake through the API, the store) is not compressed, so
+// intake-real-s is reported too: visibility's floor is the last case's
+// intake plus one summary redraw at Slack's pace. OFFBOARD_CHAT_TRACE=1
+// prints how many cases every department shows as it goes.
 func BenchmarkLayoff_Chat(b *testing.B) {
 	exits := envInt("OFFBOARD_CHAT_EXITS", 1000)
 	compress := envInt("OFFBOARD_CHAT_COMPRESS", 20)
