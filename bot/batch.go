@@ -267,35 +267,24 @@ func (st *batchState) summary(depts offboard.Departments, d offboard.Department,
 	return BatchSummary{Department: d, Label: depts.Label(d), Since: st.since, Cases: len(ds.cases), Confidential: ds.confid}
 }
 
-// redraw updates a summary now when the last redraw is old enough, else
-// once summaryEvery after it. st.mu is held.
+// redraw updates a summary as soon as the last redraw is old enough:
+// at once, or summaryEvery after it. st.mu is held; the redraw is made
+// without it (drawSummary).
 func (r *Rooms) redraw(ctx context.Context, ba BatchAnnouncer, st *batchState, depts offboard.Departments, d offboard.Department, ds *deptSummary) {
 	if ds.drawn == len(ds.cases) {
 		return
 	}
-	wait := r.summaryEvery - r.clock.Now().Sub(ds.drawnAt)
-	if wait <= 0 {
-		r.drawSummary(ctx, ba, st, depts, d, ds)
-		return
-	}
-	r.scheduleRedraw(ctx, ba, st, depts, d, ds, wait)
+	r.scheduleRedraw(ctx, ba, st, depts, d, ds, max(r.summaryEvery-r.clock.Now().Sub(ds.drawnAt), 0))
 }
 
 // scheduleRedraw redraws the summary after wait, unless a redraw is
-// scheduled already. st.mu is held.
+// scheduled or under way already. st.mu is held.
 func (r *Rooms) scheduleRedraw(ctx context.Context, ba BatchAnnouncer, st *batchState, depts offboard.Departments, d offboard.Department, ds *deptSummary, wait time.Duration) {
 	if ds.scheduled {
 		return
 	}
 	ds.scheduled = true
-	time.AfterFunc(wait, func() {
-		st.mu.Lock()
-		defer st.mu.Unlock()
-		ds.scheduled = false
-		if ds.drawn != len(ds.cases) {
-			r.drawSummary(context.WithoutCancel(ctx), ba, st, depts, d, ds)
-		}
-	})
+	time.AfterFunc(wait, func() { r.drawSummary(context.WithoutCancel(ctx), ba, st, depts, d, ds) })
 }
 
 // maxRedrawFailures bounds the redraws tried in a row that fail other
@@ -303,19 +292,35 @@ func (r *Rooms) scheduleRedraw(ctx context.Context, ba BatchAnnouncer, st *batch
 // next case of the batch tries again.
 const maxRedrawFailures = 5
 
-// drawSummary redraws a summary. A failed redraw is tried again later
-// (at a rate limit's reset, or summaryEvery on), so the last count is
-// drawn even when no case of the batch follows. st.mu is held.
+// drawSummary redraws a summary with the count as it is now. The call to
+// the platform is made without st.mu: at Slack's latency, five
+// departments' redraws held every worker counting the batch. Cases
+// counted meanwhile, and a failed redraw (at a rate limit's reset, or
+// summaryEvery on), are drawn by the next one, so the last count is
+// drawn even when no case of the batch follows.
 func (r *Rooms) drawSummary(ctx context.Context, ba BatchAnnouncer, st *batchState, depts offboard.Departments, d offboard.Department, ds *deptSummary) {
-	s := st.summary(depts, d, ds)
-	err := ba.UpdateSummary(ctx, d, ds.id, s)
-	now := r.clock.Now()
-	if err == nil {
-		ds.drawn, ds.drawnAt, ds.failures = s.Cases, now, 0
+	st.mu.Lock()
+	if ds.drawn == len(ds.cases) {
+		ds.scheduled = false
+		st.mu.Unlock()
 		return
 	}
+	s, id := st.summary(depts, d, ds), ds.id
+	st.mu.Unlock()
+	err := ba.UpdateSummary(ctx, d, id, s)
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	ds.scheduled = false
+	now := r.clock.Now()
 	ds.drawnAt = now
 	wait := r.summaryEvery
+	if err == nil {
+		ds.drawn, ds.failures = s.Cases, 0
+		if ds.drawn != len(ds.cases) {
+			r.scheduleRedraw(ctx, ba, st, depts, d, ds, wait)
+		}
+		return
+	}
 	if rl, ok := errors.AsType[*offboard.RateLimitError](err); ok {
 		wait = max(rl.Reset.Sub(now), r.summaryEvery)
 	} else if ds.failures++; ds.failures >= maxRedrawFailures {
