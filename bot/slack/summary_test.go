@@ -213,8 +213,10 @@ func TestNotify_BatchRoomTurns(t *testing.T) {
 	opened := func(id offboard.CaseID) offboard.Notice {
 		return offboard.Notice{ID: "open-" + string(id), Kind: offboard.NoticeCaseOpened, CaseID: id}
 	}
-	// The first room is slow (minutes of the clock): it sets the pace.
-	w.s.SetLatency(20 * time.Millisecond)
+	// The first room is slow (minutes of the clock): it sets the pace, so
+	// slow that the second room's opening on a loaded machine stays well
+	// inside the third case's wait.
+	w.s.SetLatency(150 * time.Millisecond)
 	if err := p.Notify(ctx, opened(ids[0])); err != nil {
 		t.Fatalf("the first case: %v", err)
 	}
@@ -230,6 +232,12 @@ func TestNotify_BatchRoomTurns(t *testing.T) {
 	}
 	if !rl.Reset.After(clock.Now()) {
 		t.Errorf("its turn %v is not after now %v", rl.Reset, clock.Now())
+	}
+	// The summary's redraw counting the third case runs in the background:
+	// let it land before counting calls.
+	deadline := time.Now().Add(10 * summaryEveryForTest)
+	for !strings.Contains(w.s.Messages("CIT")[0].Text, "3 offboarding cases") && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
 	}
 	calls := len(w.s.Calls("chat.postMessage")) + len(w.s.Calls("chat.update")) + len(w.s.Calls("conversations.create"))
 	redraw := offboard.Notice{ID: "tasks-3", Kind: offboard.NoticeTasksUpdated, CaseID: ids[2], Department: offboard.DeptIT}
