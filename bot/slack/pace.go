@@ -8,6 +8,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/offboard-dev/offboard"
+	"github.com/offboard-dev/offboard/bot"
 )
 
 // Slack's limits are per channel (chat.postMessage: about one message a
@@ -255,5 +256,6 @@ func (o Options) Compressed(k int) Options {
 	d := time.Duration(k)
 	o.PostEvery, o.CreateEvery = DefaultPostEvery/d, DefaultCreateEvery/d
 	o.PostBurst, o.CreateBurst = DefaultPostBurst, DefaultCreateBurst
+	o.SummaryEvery = bot.DefaultSummaryEvery / d
 	return o
 }

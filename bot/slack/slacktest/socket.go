@@ -300,6 +300,14 @@ func (s *Server) WaitAck(t testing.TB, envelopeID string, d time.Duration) json.
 
 // AckLatency is the time from sending an envelope to reading its ack (0
 // when not acked yet): what Slack's 3-second rule measures.
+// AckTimes returns when the envelope was sent and when it was acked
+// (zero when it was not).
+func (s *Server) AckTimes(envelopeID string) (sent, acked time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.sentAt[envelopeID], s.ackAt[envelopeID]
+}
+
 func (s *Server) AckLatency(envelopeID string) time.Duration {
 	s.mu.Lock()
 	defer s.mu.Unlock()
