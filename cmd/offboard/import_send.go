@@ -95,6 +95,11 @@ func postCase(ctx context.Context, client *http.Client, base, token string, row 
 			res.message = fmt.Sprintf("HTTP %d", resp.StatusCode)
 		}
 		res.unknown = resp.StatusCode == http.StatusUnprocessableEntity && strings.Contains(res.message, "confirm_unknown")
+		if res.unknown {
+			// The API's advice names its JSON field; here the flag is the
+			// way on.
+			res.message = strings.Replace(res.message, `send "confirm_unknown": true`, "run again with --confirm-unknown", 1)
+		}
 		return res
 	}
 	// A 2xx counts only when it shows this person's case: an answer from
