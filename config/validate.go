@@ -346,7 +346,7 @@ func (c *Config) validateOkta(v *validator) {
 		v.add("okta.rate_share", "want a fraction above 0 and at most 1 (0.5 = half of what remains), got %v", o.RateShare)
 	}
 	if o.MaxConcurrent < 1 || o.MaxConcurrent > 1000 {
-		v.add("okta.max_concurrent", "want a number of requests from 1 to 1000 (Okta allows a Workforce org 75 at once, shared by everyone), got %d", o.MaxConcurrent)
+		v.add("okta.max_concurrent", "want a number of requests from 1 to 1000 (Okta allows a Workforce org 75 at once, shared by everyone, and one app half of that by default), got %d", o.MaxConcurrent)
 	}
 	positive(v, "okta.request_timeout", o.RequestTimeout)
 }
