@@ -83,6 +83,9 @@ type Store struct {
 	maxRetries int
 	logger     *slog.Logger
 	conflicts  atomic.Uint64
+	// pruned: when expired delivery markers and batch records were
+	// last dropped (delivered.go).
+	pruned pruned
 }
 
 var _ offboard.Store = (*Store)(nil)
