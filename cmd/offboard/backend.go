@@ -10,6 +10,7 @@ import (
 
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	clientv3 "go.etcd.io/etcd/client/v3"
+	"go.uber.org/zap"
 
 	"github.com/offboard-dev/offboard"
 	"github.com/offboard-dev/offboard/config"
@@ -47,6 +48,12 @@ var (
 // (README: Store backends): opening a case with a full playbook writes
 // a few hundred keys in one transaction, past etcd's default of 128.
 const etcdMaxTxnOps = 1024
+
+// etcdCallTimeout bounds each store call on etcd. A healthy cluster
+// commits in milliseconds and elects a new leader in about a second (its
+// default election timeout); past this the cluster is gone, and a
+// command, a worker or a shutdown step gets an error instead of waiting.
+const etcdCallTimeout = 5 * time.Second
 
 // etcdToolsAdvice says what takes the place of offboard's file duties on
 // etcd; serve logs it once and the bbolt-only commands refuse with it.
@@ -101,7 +108,8 @@ func openEtcd(ctx context.Context, cfg *config.Config, log *slog.Logger, readOnl
 	}
 	dctx, cancel := context.WithTimeout(ctx, e.DialTimeout.D())
 	defer cancel()
-	s, err := etcdstore.New(dctx, cli, etcdstore.Options{Prefix: e.Prefix, MaxTxnOps: etcdMaxTxnOps, Logger: log})
+	s, err := etcdstore.New(dctx, cli, etcdstore.Options{Prefix: e.Prefix, MaxTxnOps: etcdMaxTxnOps, Logger: log,
+		CallTimeout: etcdCallTimeout})
 	if err != nil {
 		return fail(fmt.Errorf("%s: %w", etcdWhere(e), err))
 	}
@@ -122,7 +130,10 @@ func dialEtcd(ctx context.Context, e config.Etcd) (*clientv3.Client, bool, error
 	cc := clientv3.Config{Endpoints: e.Endpoints, DialTimeout: e.DialTimeout.D(), Username: e.Username, Password: e.Password.Reveal(),
 		// A dead connection is noticed within the dial timeout; the
 		// client reconnects by itself when a member is back.
-		DialKeepAliveTime: 10 * time.Second, DialKeepAliveTimeout: e.DialTimeout.D()}
+		DialKeepAliveTime: 10 * time.Second, DialKeepAliveTimeout: e.DialTimeout.D(),
+		// The client's own retry warnings would go to stderr as JSON,
+		// past the redacting log; its errors reach ours in its calls.
+		Logger: zap.NewNop()}
 	if e.TLS.Enabled() {
 		tc, err := e.TLS.Config()
 		if err != nil {

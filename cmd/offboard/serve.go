@@ -57,10 +57,6 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) (err
 		return err
 	}
 	a.logStartup()
-	if cfg.EtcdBackend() {
-		log.Info("store on etcd; offboard takes no backups, compactions or page checks of it", "endpoints", strings.Join(cfg.Store.Etcd.Endpoints, ","),
-			"prefix", cfg.Store.Etcd.Prefix, "instead", etcdToolsAdvice)
-	}
 	if recovered > 0 {
 		log.Warn("jobs cut off by an earlier crash will run again", "jobs", recovered)
 	}
@@ -89,6 +85,11 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 	}
 	a.web.Listening(ln.Addr().String())
 	a.doctorAtStart(ctx)
+	if a.cfg.EtcdBackend() {
+		e := a.cfg.Store.Etcd
+		a.log.Info("store on etcd; offboard takes no backups, compactions or page checks of it", "endpoints", strings.Join(e.Endpoints, ","),
+			"prefix", e.Prefix, "instead", etcdToolsAdvice)
+	}
 	// The chain is anchored as found before anything can add to it (a
 	// crash may have left events after the last checkpoint).
 	stopAnchor := a.startAnchor()

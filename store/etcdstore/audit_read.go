@@ -66,6 +66,8 @@ func (s *Store) auditEvents(ctx context.Context, f offboard.AuditFilter, reveal 
 // auditPage returns the next sequence numbers after after, all events'
 // or those of case id (from its index), at most auditReadPage of them.
 func (s *Store) auditPage(ctx context.Context, id offboard.CaseID, after uint64) ([]uint64, bool, error) {
+	ctx, cancel := s.bounded(ctx)
+	defer cancel()
 	kind := kindAudit
 	if id != "" {
 		kind = kindAuditCase + prefixOf(string(id))
@@ -90,6 +92,8 @@ func (s *Store) auditPage(ctx context.Context, id offboard.CaseID, after uint64)
 // consecutive (the whole log), else one transaction of gets per
 // maxTxnOps of them; a missing event is an error, as in bbolt.
 func (s *Store) auditRecords(ctx context.Context, seqs []uint64) ([]*offboard.AuditEvent, error) {
+	ctx, cancel := s.bounded(ctx)
+	defer cancel()
 	raws, err := s.getMany(ctx, kindAudit, seqs)
 	if err != nil {
 		return nil, err

@@ -33,6 +33,8 @@ func batchPrefix(kind, platform, batch string) string {
 
 // LoadBatch returns what platform recorded of batch, read at one revision.
 func (s *Store) LoadBatch(ctx context.Context, platform, batch string) (offboard.BatchRecord, error) {
+	ctx, cancel := s.bounded(ctx)
+	defer cancel()
 	out := offboard.BatchRecord{Summaries: map[offboard.Department]string{}}
 	rev, err := s.each(ctx, batchPrefix("s", platform, batch), 0, func(rest string, v []byte) error {
 		var r batchSummaryRecord
@@ -65,6 +67,8 @@ func (s *Store) LoadBatch(ctx context.Context, platform, batch string) (offboard
 // per pruneEvery it also drops the records older than
 // offboard.DeliveredRetention.
 func (s *Store) SaveBatchSummary(ctx context.Context, platform, batch string, d offboard.Department, id string, since time.Time) error {
+	ctx, cancel := s.bounded(ctx)
+	defer cancel()
 	if platform == "" || batch == "" || d == "" || id == "" {
 		return offboard.Errorf(offboard.EINVALID, "a batch summary record needs a platform, a batch, a department and an id")
 	}
@@ -91,6 +95,8 @@ func (s *Store) SaveBatchSummary(ctx context.Context, platform, batch string, d 
 // SaveBatchCase records that case c of batch is counted in its
 // departments' summaries.
 func (s *Store) SaveBatchCase(ctx context.Context, platform, batch string, c offboard.BatchCase, at time.Time) error {
+	ctx, cancel := s.bounded(ctx)
+	defer cancel()
 	if platform == "" || batch == "" || c.CaseID == "" {
 		return offboard.Errorf(offboard.EINVALID, "a batch case record needs a platform, a batch and a case id")
 	}

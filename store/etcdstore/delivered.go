@@ -36,6 +36,8 @@ type pruned struct{ delivered, batches atomic.Int64 }
 
 // Delivered reports whether platform delivered notice id already.
 func (s *Store) Delivered(ctx context.Context, platform, id string) (bool, error) {
+	ctx, cancel := s.bounded(ctx)
+	defer cancel()
 	resp, err := s.cli.Get(ctx, s.prefix+kindDelivered+join(platform, id), clientv3.WithCountOnly())
 	if err != nil {
 		return false, fmt.Errorf("etcdstore: delivered %s %s: %w", platform, id, err)
@@ -47,6 +49,8 @@ func (s *Store) Delivered(ctx context.Context, platform, id string) (bool, error
 // time at. At most once per pruneEvery it also drops the markers older
 // than offboard.DeliveredRetention before at.
 func (s *Store) MarkDelivered(ctx context.Context, platform, id string, c offboard.CaseID, at time.Time) error {
+	ctx, cancel := s.bounded(ctx)
+	defer cancel()
 	if platform == "" || id == "" {
 		return offboard.Errorf(offboard.EINVALID, "a delivery marker needs a platform and a notice id")
 	}

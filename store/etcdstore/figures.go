@@ -14,6 +14,8 @@ import (
 // CaseCounts counts cases by status from the status index, at one
 // revision, for /metrics and the dashboard.
 func (s *Store) CaseCounts(ctx context.Context) (map[offboard.CaseStatus]int, error) {
+	ctx, cancel := s.bounded(ctx)
+	defer cancel()
 	counts := map[offboard.CaseStatus]int{}
 	_, err := s.each(ctx, kindIdxStatus, 0, func(rest string, _ []byte) error {
 		st, _, _ := strings.Cut(rest, "\x00")
@@ -31,6 +33,8 @@ func (s *Store) CaseCounts(ctx context.Context) (map[offboard.CaseStatus]int, er
 // ordered by when a job becomes due, so each priority's first key holds
 // its longest wait.
 func (s *Store) QueueFigures(ctx context.Context, now time.Time) (offboard.QueueFigures, error) {
+	ctx, cancel := s.bounded(ctx)
+	defer cancel()
 	var f offboard.QueueFigures
 	var firstOfRank []string
 	lastRank := -1

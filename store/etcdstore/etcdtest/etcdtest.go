@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"sync"
 	"testing"
 	"time"
 
@@ -21,6 +22,7 @@ const MaxTxnOps = 1024
 // Member is one running etcd member.
 type Member struct {
 	etcd *embed.Etcd
+	stop sync.Once
 }
 
 // Endpoint is the member's client address (host:port).
@@ -28,7 +30,7 @@ func (m *Member) Endpoint() string { return m.etcd.Config().ListenClientUrls[0].
 
 // Stop closes the member; its clients' calls then fail. Safe to call
 // more than once (the test's cleanup calls it again).
-func (m *Member) Stop() { m.etcd.Close() }
+func (m *Member) Stop() { m.stop.Do(m.etcd.Close) }
 
 // Start runs a single-member etcd on free ports of 127.0.0.1 with its
 // data in a temporary directory; it is closed when the test ends.
@@ -45,8 +47,9 @@ func Start(t testing.TB) *Member {
 	if err != nil {
 		t.Fatalf("start etcd: %v", err)
 	}
-	t.Cleanup(e.Close)
-	return &Member{etcd: e}
+	m := &Member{etcd: e}
+	t.Cleanup(m.Stop)
+	return m
 }
 
 // Client returns a client of m, closed when the test ends.
