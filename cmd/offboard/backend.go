@@ -223,3 +223,9 @@ func etcdDoctor(ctx context.Context, cfg *config.Config) offboard.CheckResult {
 	}
 	return offboard.CheckOf("Store", detail)
 }
+
+// refuseFileBackup answers POST /api/v1/admin/backup on etcd: offboard
+// copies the bbolt file only, and says what to use instead.
+func refuseFileBackup(context.Context, offboard.Actor) (offboard.BackupReport, error) {
+	return offboard.BackupReport{}, offboard.Errorf(offboard.ECONFLICT, "offboard backs up the bbolt store file only; %s", etcdToolsAdvice)
+}

@@ -18,7 +18,8 @@ import (
 func writeEtcdConfig(t testing.TB, dir, endpoint, extra string) string {
 	t.Helper()
 	path := writeConfig(t, dir, extra)
-	cfg := strings.Replace(readFile(t, path), "store:\n", fmt.Sprintf("store:\n  backend: etcd\n  etcd:\n    endpoints: [%q]\n    prefix: \"acme/\"\n    dial_timeout: 2s\n", endpoint), 1)
+	cfg := strings.Replace(readFile(t, path), "  tokens:\n", "  tokens:\n    - name: ops\n      token: \""+adminAPIToken+"\"\n      role: admin\n", 1)
+	cfg = strings.Replace(cfg, "store:\n", fmt.Sprintf("store:\n  backend: etcd\n  etcd:\n    endpoints: [%q]\n    prefix: \"acme/\"\n    dial_timeout: 2s\n", endpoint), 1)
 	writeFile(t, path, cfg)
 	return path
 }
@@ -66,6 +67,9 @@ func TestServe_OnEtcd(t *testing.T) {
 	m := call(t, "GET", app.url+"/metrics", "", "")
 	if m.status != http.StatusOK || !strings.Contains(string(m.body), `offboard_cases{status="open"} 1`) {
 		t.Errorf("/metrics = %d; want one open case counted from etcd:\n%.2000s", m.status, m.body)
+	}
+	if b := call(t, "POST", app.url+"/api/v1/admin/backup", adminAPIToken, ""); b.status != http.StatusConflict || !strings.Contains(string(b.body), "etcdctl snapshot save") {
+		t.Errorf("admin backup on etcd = %d %s; want 409 naming etcdctl snapshot save", b.status, b.body)
 	}
 	if !strings.Contains(logs.String(), "etcdctl snapshot save") {
 		t.Errorf("serve did not say that etcd's tools take the backups:\n%s", logs.String())
@@ -127,5 +131,16 @@ func TestRestore_RefusedOnEtcd(t *testing.T) {
 	code, _, errOut := runCLI("restore", "--config", cfgPath, "--from", "copy.db")
 	if code != exitUsage || !strings.Contains(errOut, "etcdctl snapshot save") || !strings.Contains(errOut, "bbolt store file only") {
 		t.Fatalf("restore on etcd: %d %q; want exit 2 with etcd's tools named", code, errOut)
+	}
+}
+
+// A cluster left at etcd's default --max-txn-ops (128) would refuse
+// offboard's larger commands mid-work: config check says so up front.
+func TestConfigCheck_EtcdMaxTxnOps(t *testing.T) {
+	member := etcdtest.StartMaxTxnOps(t, 128)
+	cfgPath := writeEtcdConfig(t, t.TempDir(), member.Endpoint(), "")
+	code, out, errOut := runCLI("config", "check", "--config", cfgPath)
+	if code != 1 || !strings.Contains(errOut, "run them with --max-txn-ops 1024") || !strings.Contains(errOut, member.Endpoint()) {
+		t.Fatalf("config check against a 128-op member: %d %q %q; want exit 1 asking for --max-txn-ops 1024", code, out, errOut)
 	}
 }

@@ -640,6 +640,9 @@ func (a *app) wireHTTP(bamboohrBaseURL string) (*bamboohr.Client, error) {
 	if a.backups != nil {
 		o.Backup = a.backups.take
 	}
+	if cfg.EtcdBackend() {
+		o.Backup = refuseFileBackup
+	}
 	a.web, err = web.New(o)
 	if err != nil {
 		return nil, err

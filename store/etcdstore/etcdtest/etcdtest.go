@@ -13,6 +13,7 @@ import (
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.etcd.io/etcd/server/v3/embed"
+	"go.uber.org/zap"
 )
 
 // MaxTxnOps is the --max-txn-ops the members run with, as a deployment
@@ -33,14 +34,22 @@ func (m *Member) Endpoint() string { return m.etcd.Config().ListenClientUrls[0].
 func (m *Member) Stop() { m.stop.Do(m.etcd.Close) }
 
 // Start runs a single-member etcd on free ports of 127.0.0.1 with its
-// data in a temporary directory; it is closed when the test ends.
+// data in a temporary directory, with --max-txn-ops MaxTxnOps; it is
+// closed when the test ends.
 func Start(t testing.TB) *Member {
+	t.Helper()
+	return StartMaxTxnOps(t, MaxTxnOps)
+}
+
+// StartMaxTxnOps is Start with the member's --max-txn-ops at n (etcd's
+// default is 128), for tests of what a cluster set up so answers.
+func StartMaxTxnOps(t testing.TB, n int) *Member {
 	t.Helper()
 	var e *embed.Etcd
 	var err error
 	// A free port found here may be taken before etcd binds it: try again.
 	for try := 0; try < 3; try++ {
-		if e, err = tryStart(t); err == nil {
+		if e, err = tryStart(t, n); err == nil {
 			break
 		}
 	}
@@ -55,7 +64,8 @@ func Start(t testing.TB) *Member {
 // Client returns a client of m, closed when the test ends.
 func (m *Member) Client(t testing.TB) *clientv3.Client {
 	t.Helper()
-	cli, err := clientv3.New(clientv3.Config{Endpoints: []string{m.Endpoint()}, DialTimeout: 5 * time.Second})
+	// The client's retry warnings after Stop are expected: not logged.
+	cli, err := clientv3.New(clientv3.Config{Endpoints: []string{m.Endpoint()}, DialTimeout: 5 * time.Second, Logger: zap.NewNop()})
 	if err != nil {
 		t.Fatalf("etcd client: %v", err)
 	}
@@ -69,12 +79,12 @@ func StartClient(t testing.TB) *clientv3.Client {
 	return Start(t).Client(t)
 }
 
-func tryStart(t testing.TB) (*embed.Etcd, error) {
+func tryStart(t testing.TB, maxTxnOps int) (*embed.Etcd, error) {
 	cfg := embed.NewConfig()
 	cfg.Name = "test"
 	cfg.Dir = t.TempDir()
 	cfg.LogLevel = "panic" // its shutdown logs errors about closed listeners
-	cfg.MaxTxnOps = MaxTxnOps
+	cfg.MaxTxnOps = uint(maxTxnOps)
 	client, peer := FreePort(t), FreePort(t)
 	cu, _ := url.Parse("http://" + client)
 	pu, _ := url.Parse("http://" + peer)
