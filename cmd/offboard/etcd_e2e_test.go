@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -9,8 +11,13 @@ import (
 	"testing"
 	"time"
 
+	"go.etcd.io/etcd/api/v3/mvccpb"
+	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
+	clientv3 "go.etcd.io/etcd/client/v3"
+
 	"github.com/offboard-dev/offboard"
 	"github.com/offboard-dev/offboard/connectors/okta/oktatest"
+	"github.com/offboard-dev/offboard/internal/testclock"
 	"github.com/offboard-dev/offboard/store/etcdstore/etcdtest"
 )
 
@@ -142,5 +149,67 @@ func TestConfigCheck_EtcdMaxTxnOps(t *testing.T) {
 	code, out, errOut := runCLI("config", "check", "--config", cfgPath)
 	if code != 1 || !strings.Contains(errOut, "run them with --max-txn-ops 1024") || !strings.Contains(errOut, member.Endpoint()) {
 		t.Fatalf("config check against a 128-op member: %d %q %q; want exit 1 asking for --max-txn-ops 1024", code, out, errOut)
+	}
+}
+
+// Erasure on etcd: the retention job erases Jane's case, nothing at the
+// current revision holds her name or email, the chain verifies; her data
+// stays in etcd's older revisions until the cluster compacts them, as
+// the README says, and is gone from them after.
+func TestServe_ErasureOnEtcd(t *testing.T) {
+	member := etcdtest.Start(t)
+	dir := t.TempDir()
+	cfgPath := writeEtcdConfig(t, dir, member.Endpoint(), "retention:\n  personal_data: 30d\n")
+	clock := testclock.New(time.Now().UTC().Truncate(time.Second))
+	app := startApp(t, cfgPath, wireOptions{clock: clock})
+	id := closedJaneCase(t, app, clock, "Jane Doe stays")
+	cli := member.Client(t)
+	ctx := context.Background()
+	before, err := cli.Get(ctx, "acme/", clientv3.WithPrefix())
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(31 * 24 * time.Hour)
+	app.app.eraseDue(ctx, 30*24*time.Hour, app.app.log)
+	if v := readCase(t, app, id); v.Case.ErasedAt == nil || v.Case.Employee.Email != "" {
+		t.Fatalf("after the retention job: %+v", v.Case.Employee)
+	}
+	app.stop()
+
+	holdsJane := func(kvs []*mvccpb.KeyValue) []string {
+		var keys []string
+		for _, kv := range kvs {
+			if v := strings.ToLower(string(kv.Value)); strings.Contains(v, "jane") {
+				keys = append(keys, string(kv.Key))
+			}
+		}
+		return keys
+	}
+	now, err := cli.Get(ctx, "acme/", clientv3.WithPrefix())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if keys := holdsJane(now.Kvs); len(keys) > 0 {
+		t.Errorf("after erasure these keys still hold Jane: %v", keys)
+	}
+	old, err := cli.Get(ctx, "acme/", clientv3.WithPrefix(), clientv3.WithRev(before.Header.Revision))
+	if err != nil || len(holdsJane(old.Kvs)) == 0 {
+		t.Fatalf("the revision before the erasure: %v, %d keys with Jane; want her there until compaction", err, len(holdsJane(old.Kvs)))
+	}
+	if _, err := cli.Compact(ctx, now.Header.Revision); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cli.Get(ctx, "acme/", clientv3.WithPrefix(), clientv3.WithRev(before.Header.Revision)); !errors.Is(err, rpctypes.ErrCompacted) {
+		t.Errorf("reading the old revision after compaction: %v; want it compacted away", err)
+	}
+	if code, out, errOut := runCLI("audit", "verify", "--config", cfgPath); code != 0 || !strings.Contains(out, "audit chain OK") {
+		t.Fatalf("verify after erasure: %d %s %s", code, out, errOut)
+	}
+	if code, out, errOut := runCLI("cases", "show", "--config", cfgPath, string(id)); code != 0 || !strings.Contains(out, "erased on") || strings.Contains(strings.ToLower(out), "jane") {
+		t.Errorf("cases show: %d\n%s%s", code, out, errOut)
+	}
+	code, out, errOut := runCLI("erase", "--config", cfgPath, "--case", string(id), "--reason", "asked twice")
+	if code != 0 || !strings.Contains(out, "already") || strings.Contains(out, "compacted") {
+		t.Fatalf("second erase on etcd: %d %s %s", code, out, errOut)
 	}
 }
