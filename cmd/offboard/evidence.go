@@ -81,9 +81,13 @@ func cmdEvidence(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 	defer closeStore()
+	storeFile := cfg.Store.Path
+	if cfg.EtcdBackend() {
+		storeFile = "" // no file to name: the pack's commands show a placeholder
+	}
 	pack, err := evidence.Build(ctx, db, evidence.Options{
 		From: start, To: last.AddDate(0, 0, 1), Cases: cases, SLA: cfg.Evidence.SLAPolicy(), Zone: loc,
-		CheckpointFile: cfg.Audit.CheckpointFile, StorePath: cfg.Store.Path, Redactor: redactorFor(cfg), Now: time.Now(),
+		CheckpointFile: cfg.Audit.CheckpointFile, StorePath: storeFile, Redactor: redactorFor(cfg), Now: time.Now(),
 	})
 	if err != nil {
 		return err
