@@ -122,7 +122,9 @@ func (s *Store) getMany(ctx context.Context, kind string, seqs []uint64) ([][]by
 		for _, seq := range seqs[:n] {
 			ops = append(ops, clientv3.OpGet(s.prefix+kind+u64(seq)))
 		}
-		resp, err := s.cli.Txn(ctx).Then(ops...).Commit()
+		bctx, cancel := s.bounded(ctx)
+		resp, err := s.cli.Txn(bctx).Then(ops...).Commit()
+		cancel()
 		if err != nil {
 			return nil, err
 		}

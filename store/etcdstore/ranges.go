@@ -7,6 +7,14 @@ import (
 	clientv3 "go.etcd.io/etcd/client/v3"
 )
 
+// get is one Get bounded by Options.CallTimeout: walks of many pages
+// (VerifyAudit, each) bound each page, not the whole walk.
+func (s *Store) get(ctx context.Context, key string, opts ...clientv3.OpOption) (*clientv3.GetResponse, error) {
+	ctx, cancel := s.bounded(ctx)
+	defer cancel()
+	return s.cli.Get(ctx, key, opts...)
+}
+
 // rangePage is how many keys one request of each returns, so a large
 // kind (100,000 cases' index entries) is never one huge response.
 const rangePage = 5000
@@ -22,7 +30,7 @@ func (s *Store) each(ctx context.Context, kind string, rev int64, fn func(rest s
 		if rev != 0 {
 			opts = append(opts, clientv3.WithRev(rev))
 		}
-		resp, err := s.cli.Get(ctx, from, opts...)
+		resp, err := s.get(ctx, from, opts...)
 		if err != nil {
 			return rev, fmt.Errorf("range %s: %w", kind, err)
 		}

@@ -36,6 +36,14 @@ func TestStore_CallTimeout(t *testing.T) {
 			_, err := s.Delivered(context.Background(), "slack", "n1")
 			return err
 		},
+		"VerifyAudit": func() error {
+			_, err := s.VerifyAudit(context.Background())
+			return err
+		},
+		"AuditHashes": func() error {
+			_, err := s.AuditHashes(context.Background(), []uint64{1})
+			return err
+		},
 		"CaseCounts": func() error {
 			_, err := s.CaseCounts(context.Background())
 			return err
