@@ -27,7 +27,7 @@ const erasureCheckEvery = time.Hour
 // dueErasures lists the closed, not yet erased cases whose retention has
 // passed at now: those it can erase, and those opened before per-case
 // keys existed, which it cannot (their events hold the plaintext).
-func dueErasures(ctx context.Context, db *store.DB, retention time.Duration, now time.Time) (due, legacy []offboard.CaseID, err error) {
+func dueErasures(ctx context.Context, db offboard.Store, retention time.Duration, now time.Time) (due, legacy []offboard.CaseID, err error) {
 	if retention <= 0 {
 		return nil, nil, nil
 	}
@@ -77,7 +77,7 @@ func compareCaseIDs(a, b offboard.CaseID) int {
 // store once if anything was erased, so the old bytes leave the file.
 // It returns the cases erased; a refusal of one case does not stop the
 // others and is returned joined with the rest.
-func eraseCases(ctx context.Context, engine offboard.CaseService, db *store.DB, by offboard.Actor, reason string, ids []offboard.CaseID, out io.Writer) (erased []offboard.CaseID, err error) {
+func eraseCases(ctx context.Context, engine offboard.CaseService, db storeBackend, by offboard.Actor, reason string, ids []offboard.CaseID, out io.Writer) (erased []offboard.CaseID, err error) {
 	var errs []error
 	for _, id := range ids {
 		res, aerr := engine.Apply(ctx, offboard.EraseCase{By: by, CaseID: id, Reason: reason})
@@ -91,14 +91,20 @@ func eraseCases(ctx context.Context, engine offboard.CaseService, db *store.DB, 
 			fmt.Fprintln(out, res.Message)
 		}
 	}
+	// On etcd deleting the keys is the erasure: the old values stay in
+	// the cluster's history until its compaction (README: Store backends).
+	file, ok := db.(fileStore)
+	if !ok {
+		return erased, errors.Join(errs...)
+	}
 	// An earlier run that erased and then failed to compact (or stopped
 	// before it could) left old bytes behind: compact for it too.
-	pending, perr := db.NeedsCompaction(ctx)
+	pending, perr := file.NeedsCompaction(ctx)
 	if perr != nil {
 		errs = append(errs, perr)
 	}
 	if len(erased) > 0 || pending {
-		rep, cerr := db.Compact(ctx)
+		rep, cerr := file.Compact(ctx)
 		if cerr != nil {
 			errs = append(errs, fmt.Errorf("erased %d case(s), but the store was not compacted, so their old bytes are still in its free pages: %w", len(erased), cerr))
 		} else {
@@ -184,11 +190,11 @@ func cmdErase(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	retention := cfg.Retention.PersonalData.D()
 	if *dryRun {
-		db, err := openStoreReadOnly(cfg)
+		db, closeStore, err := openBackend(ctx, cfg, discardLogger(), true)
 		if err != nil {
 			return err
 		}
-		defer db.Close()
+		defer closeStore()
 		if retention <= 0 {
 			fmt.Fprintln(stdout, "retention.personal_data is off: personal data is kept, nothing is due")
 			return nil
@@ -215,11 +221,22 @@ func cmdErase(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if strings.TrimSpace(*reason) == "" {
 		return fmt.Errorf("%w: erase needs --reason, which goes into the audit trail", errUsage)
 	}
-	db, err := store.Open(cfg.Store.Path, store.Options{LockTimeout: cfg.Store.LockTimeout.D(), Check: true})
-	if err != nil {
-		return withRestoreAdvice(err)
+	var db storeBackend
+	if cfg.EtcdBackend() {
+		// Opened as to read: a prefix without a store is refused, not begun.
+		var closeStore func()
+		if db, closeStore, err = openBackend(ctx, cfg, discardLogger(), true); err != nil {
+			return err
+		}
+		defer closeStore()
+	} else {
+		file, err := store.Open(cfg.Store.Path, store.Options{LockTimeout: cfg.Store.LockTimeout.D(), Check: true})
+		if err != nil {
+			return withRestoreAdvice(err)
+		}
+		defer file.Close()
+		db = file
 	}
-	defer db.Close()
 	a, err := wire(cfg, discardLogger(), db, wireOptions{})
 	if err != nil {
 		return err

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/offboard-dev/offboard"
@@ -34,17 +35,22 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) (err
 		return err
 	}
 	defer stopDemo()
-	db, err := openStore(cfg, log)
+	db, closeStore, err := openBackend(ctx, cfg, log, false)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	recovered, err := db.RecoverLeases(ctx)
+	defer closeStore()
+	recovered, err := recoverLeasesAtStart(ctx, db)
 	if err != nil {
 		return err
 	}
-	if err := seedDemoHistory(ctx, cfg, db, time.Now(), log); err != nil {
-		return err
+	if file, ok := db.(*store.DB); ok {
+		if err := seedDemoHistory(ctx, cfg, file, time.Now(), log); err != nil {
+			return err
+		}
+	} else if cfg.Demo {
+		// A year of cases is one command, far past one etcd transaction.
+		log.Info("demo history not written: it is seeded into a bbolt store only")
 	}
 	a, err := wire(cfg, log, db, wireOptions{})
 	if err != nil {
@@ -79,6 +85,11 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 	}
 	a.web.Listening(ln.Addr().String())
 	a.doctorAtStart(ctx)
+	if a.cfg.EtcdBackend() {
+		e := a.cfg.Store.Etcd
+		a.log.Info("store on etcd; offboard takes no backups, compactions or page checks of it", "endpoints", strings.Join(e.Endpoints, ","),
+			"prefix", e.Prefix, "instead", etcdToolsAdvice)
+	}
 	// The chain is anchored as found before anything can add to it (a
 	// crash may have left events after the last checkpoint).
 	stopAnchor := a.startAnchor()
@@ -189,13 +200,14 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 // sends on the channel it returns if the file is corrupt.
 func (a *app) checkLargeStore(ctx context.Context) <-chan error {
 	bad := make(chan error, 1)
-	if !a.db.PagesUnchecked() {
+	file, ok := a.db.(fileStore)
+	if !ok || !file.PagesUnchecked() {
 		return bad
 	}
-	a.log.Info("checking the store file's pages in the background (it is large)", "path", a.db.Path())
+	a.log.Info("checking the store file's pages in the background (it is large)", "path", file.Path())
 	go func() {
 		began := time.Now()
-		err := a.db.CheckPages(ctx)
+		err := file.CheckPages(ctx)
 		if _, corrupt := errors.AsType[*store.CorruptError](err); corrupt {
 			bad <- withRestoreAdvice(err)
 			return
@@ -206,7 +218,7 @@ func (a *app) checkLargeStore(ctx context.Context) <-chan error {
 			}
 			return
 		}
-		a.log.Info("store file checked", "path", a.db.Path(), "took", time.Since(began).Round(time.Millisecond))
+		a.log.Info("store file checked", "path", file.Path(), "took", time.Since(began).Round(time.Millisecond))
 	}()
 	return bad
 }

@@ -41,7 +41,7 @@ type app struct {
 	cfg      *config.Config
 	log      *slog.Logger
 	clock    offboard.Clock
-	db       *store.DB
+	db       storeBackend
 	actions  *connectors.Registry
 	engine   *flows.Engine
 	runner   *runner.Runner
@@ -392,13 +392,16 @@ func newGoogleClient(cfg *config.Config, m offboard.Metrics) (*googleconn.Client
 // wire builds the app from a loaded config. The caller owns db (opened
 // and closed outside so the CLI can reuse it). Each step wires one
 // concern; later steps use what earlier ones set on the app.
-func wire(cfg *config.Config, log *slog.Logger, db *store.DB, o wireOptions) (*app, error) {
+func wire(cfg *config.Config, log *slog.Logger, db storeBackend, o wireOptions) (*app, error) {
 	a := &app{cfg: cfg, log: log, db: db, redactor: redactorFor(cfg), clock: o.clock, slackPace: o.slackPace}
 	a.audit = db.AuditLog(a.redactor)
 	if a.clock == nil {
 		a.clock = offboard.WallClock()
 	}
-	a.backups = newBackups(cfg.Store.Backup, cfg.Audit, db, a.audit, log, a.clock)
+	if file, ok := db.(*store.DB); ok {
+		// etcd's snapshots take the place of file backups (etcdToolsAdvice).
+		a.backups = newBackups(cfg.Store.Backup, cfg.Audit, file, a.audit, log, a.clock)
+	}
 	var err error
 	if a.metrics, err = newMetrics(cfg, db, a.audit, log); err != nil {
 		return nil, err
@@ -636,6 +639,9 @@ func (a *app) wireHTTP(bamboohrBaseURL string) (*bamboohr.Client, error) {
 	}
 	if a.backups != nil {
 		o.Backup = a.backups.take
+	}
+	if cfg.EtcdBackend() {
+		o.Backup = refuseFileBackup
 	}
 	a.web, err = web.New(o)
 	if err != nil {

@@ -49,14 +49,16 @@
 //	dead/<job id>                dead-lettered offboard.Job
 //	dedupe/<key>                 {"case_id":…,"at":…}
 //	personal/<id>                the case's token key and plaintext
+//	delivered/<platform>\x00<notice id>  a chat notice delivered (outside commands)
+//	batches/{s,c}\x00<platform>\x00<batch>\x00<dept or case>  a chat batch's records
 //
 // # Not yet (issue 21, items 2–5)
 //
-// serve does not use this package yet; leader election, job leases held
+// Leader election, job leases held
 // by etcd leases (ClaimJobs marks jobs leased as bbolt does, and a
 // replica that dies holding some leaves them leased: nothing requeues
 // them yet, since the bbolt store's RecoverLeases at start would take
-// the live replicas' jobs too), the
-// migrate command and the delivery markers, backups and compaction of
-// the bbolt store have no etcd counterpart here.
+// the live replicas' jobs too) and the migrate command are not here yet.
+// Backups and compaction of the bbolt store are etcd's own tools' work
+// (etcdctl snapshot save, defrag, --auto-compaction-retention).
 package etcdstore

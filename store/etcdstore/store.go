@@ -72,6 +72,11 @@ type Options struct {
 	MaxRetries int
 	// Logger receives store events; nil discards them.
 	Logger *slog.Logger
+	// CallTimeout bounds each run of Update and View, and each request
+	// outside them, when ctx ends no sooner: with the cluster gone the
+	// client waits for a connection as long as its context lets it, and
+	// a shutdown or a scheduled job must not wait for ever. 0: no bound.
+	CallTimeout time.Duration
 }
 
 // Store is offboard.Store over etcd. It is safe for concurrent use, and
@@ -82,7 +87,12 @@ type Store struct {
 	maxTxnOps  int
 	maxRetries int
 	logger     *slog.Logger
-	conflicts  atomic.Uint64
+	// callTimeout is Options.CallTimeout.
+	callTimeout time.Duration
+	conflicts   atomic.Uint64
+	// pruned: when expired delivery markers and batch records were
+	// last dropped (delivered.go).
+	pruned pruned
 }
 
 var _ offboard.Store = (*Store)(nil)
@@ -91,7 +101,7 @@ var _ offboard.Store = (*Store)(nil)
 // writing the schema version if the prefix is empty and refusing one of
 // a newer schema. The caller owns cli and closes it after the store.
 func New(ctx context.Context, cli *clientv3.Client, opts Options) (*Store, error) {
-	s := &Store{cli: cli, prefix: opts.Prefix, maxTxnOps: opts.MaxTxnOps, maxRetries: opts.MaxRetries, logger: opts.Logger}
+	s := &Store{cli: cli, prefix: opts.Prefix, maxTxnOps: opts.MaxTxnOps, maxRetries: opts.MaxRetries, logger: opts.Logger, callTimeout: opts.CallTimeout}
 	if s.prefix == "" {
 		s.prefix = DefaultPrefix
 	}
@@ -143,18 +153,12 @@ func (s *Store) Update(ctx context.Context, fn func(offboard.Tx) error) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		t := newTx(ctx, s, true)
-		err := fn(t)
-		t.ended = true
+		ok, err := s.run(ctx, fn)
+		if err == nil && ok {
+			return nil
+		}
 		if err == nil {
-			var ok bool
-			ok, err = t.commit()
-			if err == nil && ok {
-				return nil
-			}
-			if err == nil {
-				s.conflicts.Add(1)
-			}
+			s.conflicts.Add(1)
 		}
 		if err != nil && !retryable(err) {
 			return err
@@ -167,6 +171,28 @@ func (s *Store) Update(ctx context.Context, fn func(offboard.Tx) error) error {
 			return err
 		}
 	}
+}
+
+// run is one run of fn and its commit, bounded by Options.CallTimeout;
+// ok is false when the commit lost a race.
+func (s *Store) run(ctx context.Context, fn func(offboard.Tx) error) (ok bool, err error) {
+	ctx, cancel := s.bounded(ctx)
+	defer cancel()
+	t := newTx(ctx, s, true)
+	err = fn(t)
+	t.ended = true
+	if err != nil {
+		return false, err
+	}
+	return t.commit()
+}
+
+// bounded is ctx ending after Options.CallTimeout at the latest.
+func (s *Store) bounded(ctx context.Context) (context.Context, context.CancelFunc) {
+	if s.callTimeout <= 0 {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, s.callTimeout)
 }
 
 // backoff spreads the retries of writers that collided, so they do not
@@ -194,20 +220,30 @@ func (s *Store) View(ctx context.Context, fn func(offboard.Tx) error) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		t := newTx(ctx, s, false)
-		err := fn(t)
-		t.ended = true
-		if err == nil && t.err != nil {
-			err = t.err
-		}
+		err := s.view(ctx, fn)
 		if !retryable(err) || attempt >= s.maxRetries {
 			return err
 		}
 	}
 }
 
+// view is one run of a View, bounded by Options.CallTimeout.
+func (s *Store) view(ctx context.Context, fn func(offboard.Tx) error) error {
+	ctx, cancel := s.bounded(ctx)
+	defer cancel()
+	t := newTx(ctx, s, false)
+	err := fn(t)
+	t.ended = true
+	if err == nil && t.err != nil {
+		err = t.err
+	}
+	return err
+}
+
 // Ping reads the schema version: a liveness check for /healthz.
 func (s *Store) Ping(ctx context.Context) error {
+	ctx, cancel := s.bounded(ctx)
+	defer cancel()
 	resp, err := s.cli.Get(ctx, s.prefix+keySchemaVersion)
 	if err != nil {
 		return fmt.Errorf("etcdstore: ping: %w", err)
