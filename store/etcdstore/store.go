@@ -83,6 +83,9 @@ type Store struct {
 	maxRetries int
 	logger     *slog.Logger
 	conflicts  atomic.Uint64
+	// leases, when set (NewLeader), is the session lease job claims live
+	// under; nil: claims outlive the process, as bbolt's leases do.
+	leases func() clientv3.LeaseID
 }
 
 var _ offboard.Store = (*Store)(nil)
