@@ -173,13 +173,19 @@ func (l *Leader) campaign(ctx context.Context, sess *concurrency.Session) {
 	defer stop()
 	l.log.Info("campaigning for the lead", "replica", l.name, "lease_ttl_s", l.ttl)
 	err := el.Campaign(cctx, l.name)
+	var keyGone clientv3.WatchChan
 	if err == nil {
 		// Campaign also returns once the older candidates are gone even if
-		// this session's own key went with its lease: check it is there.
+		// this session's own key went with its lease: check it is there,
+		// and watch it. The server deletes it the moment the lease ends,
+		// which the keep-alive would tell only at its next beat.
 		var resp *clientv3.GetResponse
 		resp, err = l.s.cli.Get(cctx, el.Key())
 		if err == nil && len(resp.Kvs) == 0 {
 			err = fmt.Errorf("this replica's election key vanished with its lease")
+		}
+		if err == nil {
+			keyGone = l.s.cli.Watch(cctx, el.Key(), clientv3.WithRev(resp.Header.Revision+1), clientv3.WithFilterPut())
 		}
 	}
 	if err != nil {
@@ -198,8 +204,12 @@ func (l *Leader) campaign(ctx context.Context, sess *concurrency.Session) {
 	l.log.Info("this replica leads now: it runs the outbox workers and the schedule", "replica", l.name)
 	l.record("leader.elected", offboard.OutcomeOK, fmt.Sprintf("replica %s leads: it runs the outbox workers and the schedule", l.name))
 
+	lost := sess.Done()
+	if ended := watchDeleted(keyGone); ended != nil {
+		lost = ended
+	}
 	select {
-	case <-sess.Done():
+	case <-lost:
 		// Stop the work before anything else: another replica may lead
 		// already.
 		endTerm()
@@ -222,6 +232,24 @@ func (l *Leader) campaign(ctx context.Context, sess *concurrency.Session) {
 			"held_s", time.Since(began).Round(time.Millisecond).Seconds())
 		l.close(sess)
 	}
+}
+
+// watchDeleted closes the channel it returns when the watched key is
+// deleted or the watch ends; nil for no watch.
+func watchDeleted(wch clientv3.WatchChan) <-chan struct{} {
+	if wch == nil {
+		return nil
+	}
+	gone := make(chan struct{})
+	go func() {
+		defer close(gone)
+		for wr := range wch {
+			if wr.Err() != nil || len(wr.Events) > 0 {
+				return // only deletions pass the filter
+			}
+		}
+	}()
+	return gone
 }
 
 func (l *Leader) setTerm(term context.Context) {
