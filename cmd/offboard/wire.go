@@ -49,8 +49,8 @@ type app struct {
 	// leadership says when this replica runs the runner and the schedule
 	// (leader.go).
 	leadership offboard.Leadership
-	web      *web.Server
-	router   *bot.Router
+	web        *web.Server
+	router     *bot.Router
 	// slack is nil unless slack tokens are configured.
 	slack *slackbot.Platform
 	// slackPace compresses Slack's paces (wireOptions.slackPace).
