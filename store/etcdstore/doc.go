@@ -44,19 +44,28 @@
 //	audit/<u64 seq>              offboard.AuditEvent, canonical bytes
 //	audit_case/<id>\x00<u64 seq> index
 //	jobs/<job id>                offboard.Job
-//	jobq/<rank><u64 notbefore><u64 seq><job id>  index of unleased jobs
+//	jobq/<rank><u64 notbefore><u64 seq><job id>  index of queued jobs
+//	claims/<job id>              lease id (hex): the job is leased; bound to that lease
+//	leader/<lease id>            election candidates (concurrency.Election)
 //	jobs_case/<id>\x00<job id>   index
 //	dead/<job id>                dead-lettered offboard.Job
 //	dedupe/<key>                 {"case_id":…,"at":…}
 //	personal/<id>                the case's token key and plaintext
 //
-// # Not yet (issue 21, items 2–5)
+// # Leadership and claims
 //
-// serve does not use this package yet; leader election, job leases held
-// by etcd leases (ClaimJobs marks jobs leased as bbolt does, and a
-// replica that dies holding some leaves them leased: nothing requeues
-// them yet, since the bbolt store's RecoverLeases at start would take
-// the live replicas' jobs too), the
-// migrate command and the delivery markers, backups and compaction of
-// the bbolt store have no etcd counterpart here.
+// Leader (leader.go) is the replica's etcd session and its campaign on
+// leader/; it is offboard.Leadership, so the runner and the schedule run
+// only on the leader and stop the moment its session ends. A job is
+// leased while its claims/ key exists; ClaimJobs writes it bound to the
+// session lease, only if absent, so the claims of a replica that dies
+// vanish with its lease and its jobs are ready again. A run's result is
+// written only while the claim is still this session's (claims.go:
+// fence), so a replica that lost its lease cannot record a result over
+// the new holder's: it gets *offboard.ClaimLostError.
+//
+// # Not yet (issue 21, items 3–5)
+//
+// The migrate command and the delivery markers, backups and compaction
+// of the bbolt store have no etcd counterpart here.
 package etcdstore
