@@ -216,7 +216,7 @@ func (l *Leader) campaign(ctx context.Context, sess *concurrency.Session) {
 		l.setTerm(nil)
 		held := time.Since(began).Round(time.Millisecond)
 		l.log.Warn("this replica lost the lead: its etcd lease ended (etcd unreachable or too slow); it stopped the workers and the schedule and campaigns again",
-			"replica", l.name, "held_s", held.Seconds())
+			"replica", l.name, "held", held.String())
 		l.record("leader.lost", offboard.OutcomeFailed,
 			fmt.Sprintf("replica %s lost the lead after %s: its etcd lease ended; its running jobs' results are refused and the next leader runs them again", l.name, held))
 		l.close(sess)
@@ -228,8 +228,9 @@ func (l *Leader) campaign(ctx context.Context, sess *concurrency.Session) {
 			l.log.Warn("resigning the lead failed; another replica leads when the lease expires", "err", err)
 		}
 		rcancel()
-		l.log.Info("this replica gave up the lead (shutting down)", "replica", l.name,
-			"held_s", time.Since(began).Round(time.Millisecond).Seconds())
+		held := time.Since(began).Round(time.Millisecond)
+		l.log.Info("this replica gave up the lead (shutting down)", "replica", l.name, "held", held.String())
+		l.record("leader.resigned", offboard.OutcomeOK, fmt.Sprintf("replica %s gave up the lead after %s (shutting down)", l.name, held))
 		l.close(sess)
 	}
 }
