@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -60,9 +61,18 @@ func (a *app) startLeadership() (stop func()) {
 		return func() {}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); c.Run(ctx) }()
-	return func() { cancel(); <-done }
+	var wg sync.WaitGroup
+	wg.Go(func() { c.Run(ctx) })
+	if w, ok := c.(queueWatcher); ok {
+		// Jobs committed on another replica wake this one's runner.
+		wg.Go(func() { w.WatchQueue(ctx, a.runner.Wake) })
+	}
+	return func() { cancel(); wg.Wait() }
+}
+
+// queueWatcher tells of jobs any replica queues (etcdstore.Leader).
+type queueWatcher interface {
+	WatchQueue(ctx context.Context, wake func())
 }
 
 // replicaName tells this process apart in the election, the log and the

@@ -283,3 +283,24 @@ func (l *Leader) record(action, outcome, detail string) {
 		}
 	})
 }
+
+// WatchQueue calls wake each time any replica queues a job, until ctx is
+// done: intake on a follower commits a revocation, and the leader's
+// runner claims it at once instead of at its next poll.
+func (l *Leader) WatchQueue(ctx context.Context, wake func()) {
+	for ctx.Err() == nil {
+		wch := l.s.cli.Watch(clientv3.WithRequireLeader(ctx), l.s.prefix+kindJobQueue, clientv3.WithPrefix(), clientv3.WithFilterDelete())
+		for wr := range wch {
+			if wr.Err() != nil {
+				break
+			}
+			for _, ev := range wr.Events {
+				if len(ev.Kv.Value) > 0 { // not a tombstone
+					wake()
+					break
+				}
+			}
+		}
+		_ = sleep(ctx, sessionRetry) // the watch broke: etcd unreachable
+	}
+}

@@ -3,6 +3,7 @@ package etcdstore_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
@@ -374,4 +375,42 @@ func TestLeader_schedule_oneAtATime(t *testing.T) {
 	}
 	_ = a.cli.Close()
 	waitUntil(t, testTTL+5*time.Second, "b's job ran twice", func() bool { return ran("b") >= 2 })
+}
+
+// TestLeader_WatchQueue: a job queued through another replica's store
+// wakes the watcher at once.
+func TestLeader_WatchQueue(t *testing.T) {
+	cli := startEtcd(t)
+	a := newReplica(t, cli.Endpoints(), "watch/", "a")
+	b := newReplica(t, cli.Endpoints(), "watch/", "b")
+	woken := make(chan struct{}, 16)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		a.leader.WatchQueue(ctx, func() {
+			select {
+			case woken <- struct{}{}:
+			default:
+			}
+		})
+	}()
+	t.Cleanup(func() { cancel(); <-done })
+	time.Sleep(200 * time.Millisecond) // the watch is open
+	select {
+	case <-woken:
+		t.Fatal("woken before any job was queued")
+	default:
+	}
+	// A job queued before the watch was open is not its to see: queue
+	// until one wakes it.
+	for i := range 10 {
+		putJobs(t, b.store, fmt.Sprintf("j%d", i))
+		select {
+		case <-woken:
+			return
+		case <-time.After(300 * time.Millisecond):
+		}
+	}
+	t.Fatal("jobs queued on b did not wake a's watcher")
 }
