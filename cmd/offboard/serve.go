@@ -99,6 +99,10 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 	a.log.Info("listening", "url", "http://"+ln.Addr().String(), "health", "http://"+ln.Addr().String()+"/healthz",
 		"ready", "http://"+ln.Addr().String()+"/readyz")
 
+	// The runner and the schedule work only while this replica leads;
+	// the election ends after them (leader.go).
+	stopLeading := a.startLeadership()
+	defer stopLeading()
 	runCtx, stopRunner := context.WithCancel(context.Background())
 	defer stopRunner()
 	runnerDone := make(chan error, 1)
@@ -189,6 +193,8 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 	if err := <-runnerDone; err != nil {
 		a.log.Warn("runner stopped with an error", "err", err)
 	}
+	// Give up the lead (and the lease holding this replica's job claims).
+	stopLeading()
 	// 4. Anchor the chain as it is left.
 	stopAnchor()
 	a.log.Info("stopped")

@@ -46,8 +46,11 @@ type app struct {
 	engine   *flows.Engine
 	runner   *runner.Runner
 	schedule *runner.Schedule
-	web      *web.Server
-	router   *bot.Router
+	// leadership says when this replica runs the runner and the schedule
+	// (leader.go).
+	leadership offboard.Leadership
+	web        *web.Server
+	router     *bot.Router
 	// slack is nil unless slack tokens are configured.
 	slack *slackbot.Platform
 	// slackPace compresses Slack's paces (wireOptions.slackPace).
@@ -114,6 +117,9 @@ type wireOptions struct {
 	// slackPace, when set, divides Slack's paces (a benchmark against a
 	// fake Slack whose limits run that many times faster).
 	slackPace int
+	// leadership is the election of replicas sharing a store (etcd); nil:
+	// this process alone runs the workers and the schedule.
+	leadership offboard.Leadership
 }
 
 func loadConfig(path string) (*config.Config, error) {
@@ -425,6 +431,9 @@ func wire(cfg *config.Config, log *slog.Logger, db storeBackend, o wireOptions) 
 		// roster gives no email: roles and the directory then agree.
 		a.teams.UsePeople(ids.entra)
 	}
+	if err := a.wireLeadership(o.leadership); err != nil {
+		return nil, err
+	}
 	if err := a.wireRunner(); err != nil {
 		return nil, err
 	}
@@ -584,13 +593,14 @@ func (a *app) wireRunner() error {
 		Jobs: db, Engine: a.engine, Actions: a.actions, Clock: clock, Notifier: notifier, Platforms: a.platforms,
 		Workers: cfg.Runner.Workers, BackoffBase: cfg.Runner.BackoffBase.D(), BackoffMax: cfg.Runner.BackoffMax.D(),
 		Redactor: redactor, Logger: log.With("component", "runner"),
+		Leadership: a.leadership, Audit: a.audit,
 	})
 	if err != nil {
 		return err
 	}
 	a.schedule, err = runner.NewSchedule(runner.ScheduleOptions{
 		Engine: a.engine, TickSpec: cfg.Escalation.Check, Location: cfg.Location(),
-		Logger: log.With("component", "schedule"), Audit: a.audit, Clock: clock,
+		Logger: log.With("component", "schedule"), Audit: a.audit, Clock: clock, Leadership: a.leadership,
 	})
 	if err != nil {
 		return fmt.Errorf("escalation.check: %w", err)
@@ -669,8 +679,9 @@ func (a *app) wireHTTP(bamboohrBaseURL string) (*bamboohr.Client, error) {
 	}
 	a.intake = intake
 	// Summaries of unauthenticated refusals are written each minute,
-	// not only when the next refusal arrives.
-	if err := a.schedule.AddFunc("@every 1m", "refusal summaries", func(ctx context.Context) {
+	// not only when the next refusal arrives: on every replica, each
+	// counting its own.
+	if err := a.schedule.AddReplicaFunc("@every 1m", "refusal summaries", func(ctx context.Context) {
 		intake.FlushRefusals(ctx, false)
 	}); err != nil {
 		return nil, err

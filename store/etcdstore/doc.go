@@ -44,7 +44,9 @@
 //	audit/<u64 seq>              offboard.AuditEvent, canonical bytes
 //	audit_case/<id>\x00<u64 seq> index
 //	jobs/<job id>                offboard.Job
-//	jobq/<rank><u64 notbefore><u64 seq><job id>  index of unleased jobs
+//	jobq/<rank><u64 notbefore><u64 seq><job id>  index of queued jobs
+//	claims/<job id>              lease id (hex): the job is leased; bound to that lease
+//	leader/<lease id>            election candidates (concurrency.Election)
 //	jobs_case/<id>\x00<job id>   index
 //	dead/<job id>                dead-lettered offboard.Job
 //	dedupe/<key>                 {"case_id":…,"at":…}
@@ -52,13 +54,20 @@
 //	delivered/<platform>\x00<notice id>  a chat notice delivered (outside commands)
 //	batches/{s,c}\x00<platform>\x00<batch>\x00<dept or case>  a chat batch's records
 //
-// # Not yet (issue 21, items 2–5)
+// # Leadership and claims
 //
-// Leader election, job leases held
-// by etcd leases (ClaimJobs marks jobs leased as bbolt does, and a
-// replica that dies holding some leaves them leased: nothing requeues
-// them yet, since the bbolt store's RecoverLeases at start would take
-// the live replicas' jobs too) and the migrate command are not here yet.
+// Leader (leader.go) is the replica's etcd session and its campaign on
+// leader/; it is offboard.Leadership, so the runner and the schedule run
+// only on the leader and stop the moment its session ends. A job is
+// leased while its claims/ key exists; ClaimJobs writes it bound to the
+// session lease, only if absent, so the claims of a replica that dies
+// vanish with its lease and its jobs are ready again. A run's result is
+// written only while the claim is still this session's (claims.go:
+// fence), so a replica that lost its lease cannot record a result over
+// the new holder's: it gets *offboard.ClaimLostError.
+//
+// # Not here
+//
 // Backups and compaction of the bbolt store are etcd's own tools' work
 // (etcdctl snapshot save, defrag, --auto-compaction-retention).
 package etcdstore

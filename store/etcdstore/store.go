@@ -93,6 +93,9 @@ type Store struct {
 	// pruned: when expired delivery markers and batch records were
 	// last dropped (delivered.go).
 	pruned pruned
+	// leases, when set (NewLeader), is the session lease job claims live
+	// under; nil: claims outlive the process, as bbolt's leases do.
+	leases func() clientv3.LeaseID
 }
 
 var _ offboard.Store = (*Store)(nil)
