@@ -139,6 +139,10 @@ func (s *Store) Conflicts() uint64 { return s.conflicts.Load() }
 // error from fn discards its writes. fn must make no network calls and
 // keep no state outside itself between runs.
 func (s *Store) Update(ctx context.Context, fn func(offboard.Tx) error) error {
+	return s.explain(s.update(ctx, fn))
+}
+
+func (s *Store) update(ctx context.Context, fn func(offboard.Tx) error) error {
 	for attempt := 0; ; attempt++ {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -190,6 +194,10 @@ func sleep(ctx context.Context, d time.Duration) error {
 // View runs fn against one consistent snapshot (every read at one
 // revision); write methods return an error.
 func (s *Store) View(ctx context.Context, fn func(offboard.Tx) error) error {
+	return s.explain(s.view(ctx, fn))
+}
+
+func (s *Store) view(ctx context.Context, fn func(offboard.Tx) error) error {
 	for attempt := 0; ; attempt++ {
 		if err := ctx.Err(); err != nil {
 			return err

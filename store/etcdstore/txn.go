@@ -213,8 +213,8 @@ func (t *tx) commit() (bool, error) {
 		ops = append(ops, clientv3.OpPut(t.s.prefix+deletedMarker, "1"))
 	}
 	if len(ops) > t.s.maxTxnOps {
-		return false, fmt.Errorf("etcdstore: the command writes %d keys, more than the %d one etcd transaction may hold: "+
-			"raise the etcd members' --max-txn-ops and the store's limit with it", len(ops), t.s.maxTxnOps)
+		return false, fmt.Errorf("etcdstore: %w: the command writes %d keys, more than the %d one etcd transaction may hold: "+
+			"raise the etcd members' --max-txn-ops and the store's limit with it", ErrTooManyOps, len(ops), t.s.maxTxnOps)
 	}
 	resp, err := t.s.cli.Txn(t.ctx).If(t.compares()...).Then(ops...).Commit()
 	if err != nil {
