@@ -26,6 +26,14 @@ const DefaultPrefix = "offboard/"
 // that writes more keys fails with a message that says to raise both.
 const DefaultMaxTxnOps = 128
 
+// TickBatch is the engine's Options.TickBatch for a store on etcd: a
+// Tick takes the due tasks of a few cases at a time, so that a layoff
+// whose revocations fall due at once commits in several transactions of
+// a few hundred operations each, instead of one of thousands that no
+// --max-txn-ops (nor etcd's 1.5 MiB request limit) would take. A due
+// task costs about ten operations; see TestStore_largestCommands.
+const TickBatch = 20
+
 // DefaultMaxRetries bounds how often Update runs fn again after losing
 // a race to another writer.
 const DefaultMaxRetries = 50
@@ -83,6 +91,8 @@ type Store struct {
 	maxRetries int
 	logger     *slog.Logger
 	conflicts  atomic.Uint64
+	// largestCommit is the most operations one commit has needed.
+	largestCommit atomic.Int64
 }
 
 var _ offboard.Store = (*Store)(nil)
@@ -132,6 +142,20 @@ func New(ctx context.Context, cli *clientv3.Client, opts Options) (*Store, error
 
 // Conflicts counts the runs of fn that lost a race and ran again.
 func (s *Store) Conflicts() uint64 { return s.conflicts.Load() }
+
+// LargestCommit is the most operations (writes, deletes and markers)
+// one commit of this Store has needed, refused ones included: what the
+// etcd members' --max-txn-ops must allow.
+func (s *Store) LargestCommit() int { return int(s.largestCommit.Load()) }
+
+func (s *Store) noteCommitOps(n int) {
+	for {
+		old := s.largestCommit.Load()
+		if int64(n) <= old || s.largestCommit.CompareAndSwap(old, int64(n)) {
+			return
+		}
+	}
+}
 
 // Update runs fn against a snapshot and commits its writes in one etcd
 // transaction that holds only if nothing fn read has changed; otherwise

@@ -212,6 +212,7 @@ func (t *tx) commit() (bool, error) {
 	if deletes {
 		ops = append(ops, clientv3.OpPut(t.s.prefix+deletedMarker, "1"))
 	}
+	t.s.noteCommitOps(len(ops))
 	if len(ops) > t.s.maxTxnOps {
 		return false, fmt.Errorf("etcdstore: %w: the command writes %d keys, more than the %d one etcd transaction may hold: "+
 			"raise the etcd members' --max-txn-ops and the store's limit with it", ErrTooManyOps, len(ops), t.s.maxTxnOps)
