@@ -30,13 +30,22 @@ var noQuorum = []error{
 
 // explain gives err the words an operator needs: a cluster without a
 // quorum, or a server limit to raise. Other errors pass unchanged.
-func (s *Store) explain(err error) error {
+func (s *Store) explain(err error) error { return explainLimit(err, s.maxTxnOps) }
+
+// explainErr is explain where no store's limit is known.
+func explainErr(err error) error { return explainLimit(err, 0) }
+
+func explainLimit(err error, assumed int) error {
 	if err == nil || errors.Is(err, ErrUnavailable) || errors.Is(err, ErrTooManyOps) {
 		return err
 	}
 	if errors.Is(err, rpctypes.ErrTooManyOps) {
-		return fmt.Errorf("%w: the etcd server refused a transaction of more operations than its --max-txn-ops allows "+
-			"(this store assumes %d): raise --max-txn-ops on every member to at least %d: %v", ErrTooManyOps, s.maxTxnOps, s.maxTxnOps, err)
+		want := "the operations a command needs (1024 for the default playbooks)"
+		if assumed > 0 {
+			want = fmt.Sprintf("at least %d, the limit this offboard was told", assumed)
+		}
+		return fmt.Errorf("%w: the etcd server refused a transaction of more operations than its --max-txn-ops allows: "+
+			"raise --max-txn-ops on every member to %s: %v", ErrTooManyOps, want, err)
 	}
 	if !unavailable(err) {
 		return err
