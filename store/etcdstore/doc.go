@@ -49,14 +49,31 @@
 //	dead/<job id>                dead-lettered offboard.Job
 //	dedupe/<key>                 {"case_id":…,"at":…}
 //	personal/<id>                the case's token key and plaintext
+//	delivered/<platform>\x00<id>  copied from bbolt by a migration
+//	batches/…                    copied from bbolt by a migration
 //
-// # Not yet (issue 21, items 2–5)
+// # Limits
 //
-// serve does not use this package yet; leader election, job leases held
-// by etcd leases (ClaimJobs marks jobs leased as bbolt does, and a
-// replica that dies holding some leaves them leased: nothing requeues
-// them yet, since the bbolt store's RecoverLeases at start would take
-// the live replicas' jobs too), the
-// migrate command and the delivery markers, backups and compaction of
-// the bbolt store have no etcd counterpart here.
+// A commit holds at most Options.MaxTxnOps operations, and the members'
+// --max-txn-ops must allow as many: opening a case with every system
+// configured takes about 160, so members run with 1024; the engine on
+// etcd takes TickBatch due tasks per tick so that a layoff's T-0 fits
+// too. A cluster without a quorum fails a command with ErrUnavailable
+// within its context's deadline; too large a command fails with
+// ErrTooManyOps, saying which limit to raise.
+//
+// # Migration
+//
+// Import copies a bbolt store's records (store.DB.Export) into an empty
+// prefix, key for key (the key bytes after the kind are the same in both
+// layouts), in transactions of at most MaxImportBatch operations, and
+// writes the schema version last; New refuses a prefix with keys but no
+// version, so an unfinished copy is never served.
+//
+// # Not yet (issue 21)
+//
+// Leader election and job leases held by etcd leases are another
+// step's; the delivery markers and batch summaries are copied by a
+// migration but not yet read or written here, and backups, stats and
+// compaction of the bbolt store have no etcd counterpart.
 package etcdstore
