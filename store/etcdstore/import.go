@@ -53,8 +53,9 @@ var fromBbolt = map[string]bboltKind{
 	"idx_wake":          {kindIdxWake, true},
 	"wake_by_case":      {kindWakeByCase, false},
 	"personal":          {kindPersonal, false},
-	"delivered":         {kindDelivered, false},
-	"batches":           {kindBatches, false},
+	// The layout of delivered.go and batches.go, which is bbolt's too.
+	"delivered": {"delivered/", false},
+	"batches":   {"batches/", false},
 }
 
 // ImportKinds are the bbolt buckets an import copies, for counting.

@@ -26,14 +26,6 @@ const DefaultPrefix = "offboard/"
 // that writes more keys fails with a message that says to raise both.
 const DefaultMaxTxnOps = 128
 
-// TickBatch is the engine's Options.TickBatch for a store on etcd: a
-// Tick takes the due tasks of a few cases at a time, so that a layoff
-// whose revocations fall due at once commits in several transactions of
-// a few hundred operations each, instead of one of thousands that no
-// --max-txn-ops (nor etcd's 1.5 MiB request limit) would take. A due
-// task costs about ten operations; see TestStore_largestCommands.
-const TickBatch = 20
-
 // DefaultMaxRetries bounds how often Update runs fn again after losing
 // a race to another writer.
 const DefaultMaxRetries = 50
@@ -57,16 +49,12 @@ const (
 	kindIdxDue        = "idx/due/"
 	kindIdxWake       = "idx/wake/"
 	kindWakeByCase    = "wake_by_case/"
-	// Copied by a migration from bbolt, not yet read here (see the
-	// package documentation).
-	kindDelivered    = "delivered/"
-	kindBatches      = "batches/"
-	keySchemaVersion = "meta/schema_version"
-	keyAuditHead     = "meta/audit_head"
-	keySeqCases      = "meta/seq/cases"
-	keySeqApprovals  = "meta/seq/approvals"
-	keySeqJobs       = "meta/seq/jobs"
-	keyWakePolicy    = "meta/wake_policy"
+	keySchemaVersion  = "meta/schema_version"
+	keyAuditHead      = "meta/audit_head"
+	keySeqCases       = "meta/seq/cases"
+	keySeqApprovals   = "meta/seq/approvals"
+	keySeqJobs        = "meta/seq/jobs"
+	keyWakePolicy     = "meta/wake_policy"
 )
 
 // Options configure New.
@@ -95,8 +83,6 @@ type Store struct {
 	maxRetries int
 	logger     *slog.Logger
 	conflicts  atomic.Uint64
-	// largestCommit is the most operations one commit has needed.
-	largestCommit atomic.Int64
 }
 
 var _ offboard.Store = (*Store)(nil)
@@ -135,7 +121,7 @@ func New(ctx context.Context, cli *clientv3.Client, opts Options) (*Store, error
 		kvs := resp.Responses[0].GetResponseRange().Kvs
 		if len(kvs) == 0 {
 			return nil, fmt.Errorf("etcdstore: open %s: the prefix holds keys but no schema version: "+
-				"an `offboard migrate` that did not finish? Run it again into an empty prefix", s.prefix)
+				"an `offboard migrate` that did not finish? Remove them and run it again into an empty prefix", s.prefix)
 		}
 		n, err := strconv.Atoi(string(kvs[0].Value))
 		switch {
@@ -151,30 +137,12 @@ func New(ctx context.Context, cli *clientv3.Client, opts Options) (*Store, error
 // Conflicts counts the runs of fn that lost a race and ran again.
 func (s *Store) Conflicts() uint64 { return s.conflicts.Load() }
 
-// LargestCommit is the most operations (writes, deletes and markers)
-// one commit of this Store has needed, refused ones included: what the
-// etcd members' --max-txn-ops must allow.
-func (s *Store) LargestCommit() int { return int(s.largestCommit.Load()) }
-
-func (s *Store) noteCommitOps(n int) {
-	for {
-		old := s.largestCommit.Load()
-		if int64(n) <= old || s.largestCommit.CompareAndSwap(old, int64(n)) {
-			return
-		}
-	}
-}
-
 // Update runs fn against a snapshot and commits its writes in one etcd
 // transaction that holds only if nothing fn read has changed; otherwise
 // fn runs again on a fresh snapshot, up to Options.MaxRetries times. An
 // error from fn discards its writes. fn must make no network calls and
 // keep no state outside itself between runs.
 func (s *Store) Update(ctx context.Context, fn func(offboard.Tx) error) error {
-	return s.explain(s.update(ctx, fn))
-}
-
-func (s *Store) update(ctx context.Context, fn func(offboard.Tx) error) error {
 	for attempt := 0; ; attempt++ {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -226,10 +194,6 @@ func sleep(ctx context.Context, d time.Duration) error {
 // View runs fn against one consistent snapshot (every read at one
 // revision); write methods return an error.
 func (s *Store) View(ctx context.Context, fn func(offboard.Tx) error) error {
-	return s.explain(s.view(ctx, fn))
-}
-
-func (s *Store) view(ctx context.Context, fn func(offboard.Tx) error) error {
 	for attempt := 0; ; attempt++ {
 		if err := ctx.Err(); err != nil {
 			return err

@@ -10,7 +10,7 @@ import (
 	"google.golang.org/grpc/status"
 )
 
-// ErrUnavailable is wrapped by the errors of Update and View when the
+// ErrUnavailable is wrapped by the errors of reads and commits when the
 // cluster did not answer: a majority of its members is down or cut off
 // (no quorum, so no leader), or none of the endpoints can be reached.
 // Nothing of the command was written: a commit is one transaction.
@@ -45,13 +45,13 @@ func explainLimit(err error, assumed int) error {
 			want = fmt.Sprintf("at least %d, the limit this offboard was told", assumed)
 		}
 		return fmt.Errorf("%w: the etcd server refused a transaction of more operations than its --max-txn-ops allows: "+
-			"raise --max-txn-ops on every member to %s: %v", ErrTooManyOps, want, err)
+			"raise --max-txn-ops on every member to %s: %w", ErrTooManyOps, want, err)
 	}
 	if !unavailable(err) {
 		return err
 	}
 	return fmt.Errorf("%w: no quorum of members answered before the deadline, so nothing was written "+
-		"(are most members down or cut off from each other?): %v", ErrUnavailable, err)
+		"(are most members down or cut off from each other?): %w", ErrUnavailable, err)
 }
 
 func unavailable(err error) bool {
