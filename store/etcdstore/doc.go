@@ -70,4 +70,22 @@
 //
 // Backups and compaction of the bbolt store are etcd's own tools' work
 // (etcdctl snapshot save, defrag, --auto-compaction-retention).
+//
+// # Limits
+//
+// A commit holds at most Options.MaxTxnOps operations, and the members'
+// --max-txn-ops must allow as many: opening a case with every system
+// configured takes about 160, so members run with 1024; the engine on
+// etcd takes TickBatch due tasks per tick so that a layoff's T-0 fits
+// too. A cluster without a quorum fails a command with ErrUnavailable
+// within its context's deadline; too large a command fails with
+// ErrTooManyOps, saying which limit to raise.
+//
+// # Migration
+//
+// Import copies a bbolt store's records (store.DB.Export) into an empty
+// prefix, key for key (the key bytes after the kind are the same in both
+// layouts), in transactions of at most MaxImportBatch operations, and
+// writes the schema version last; New refuses a prefix with keys but no
+// version, so an unfinished copy is never served.
 package etcdstore

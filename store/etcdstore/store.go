@@ -120,17 +120,21 @@ func New(ctx context.Context, cli *clientv3.Client, opts Options) (*Store, error
 	key := s.prefix + keySchemaVersion
 	// Create the version only if it is absent: two replicas starting at
 	// once both succeed, one of them writing it.
+	// Only into an empty prefix: keys without a version are an import
+	// that has not finished (Import writes the version last).
 	resp, err := cli.Txn(ctx).
-		If(clientv3.Compare(clientv3.CreateRevision(key), "=", 0)).
+		If(clientv3.Compare(clientv3.CreateRevision(key), "=", 0),
+			clientv3.Compare(clientv3.CreateRevision(s.prefix), "=", 0).WithRange(prefixEnd(s.prefix))).
 		Then(clientv3.OpPut(key, strconv.Itoa(SchemaVersion))).
 		Else(clientv3.OpGet(key)).Commit()
 	if err != nil {
-		return nil, fmt.Errorf("etcdstore: open %s: %w", s.prefix, err)
+		return nil, s.explain(fmt.Errorf("etcdstore: open %s: %w", s.prefix, err))
 	}
 	if !resp.Succeeded {
 		kvs := resp.Responses[0].GetResponseRange().Kvs
 		if len(kvs) == 0 {
-			return nil, fmt.Errorf("etcdstore: open %s: the schema version vanished while reading it", s.prefix)
+			return nil, fmt.Errorf("etcdstore: open %s: the prefix holds keys but no schema version: "+
+				"an `offboard migrate` that did not finish? Remove them and run it again into an empty prefix", s.prefix)
 		}
 		n, err := strconv.Atoi(string(kvs[0].Value))
 		switch {

@@ -95,7 +95,7 @@ func (t *tx) get(key string) ([]byte, error) {
 	}
 	resp, err := t.s.cli.Get(t.ctx, t.s.prefix+key, t.revOpts()...)
 	if err != nil {
-		return nil, t.fail(fmt.Errorf("etcdstore: get %q: %w", key, err))
+		return nil, t.fail(t.s.explain(fmt.Errorf("etcdstore: get %q: %w", key, err)))
 	}
 	t.setRev(resp.Header.Revision)
 	var mod int64
@@ -117,7 +117,7 @@ func (t *tx) scan(start, end string) ([]kv, error) {
 	t.check()
 	resp, err := t.s.cli.Get(t.ctx, t.s.prefix+start, append(t.revOpts(), clientv3.WithRange(t.s.prefix+end))...)
 	if err != nil {
-		return nil, t.fail(fmt.Errorf("etcdstore: range %q: %w", start, err))
+		return nil, t.fail(t.s.explain(fmt.Errorf("etcdstore: range %q: %w", start, err)))
 	}
 	t.setRev(resp.Header.Revision)
 	t.ranges = append(t.ranges, [2]string{start, end})
@@ -233,12 +233,12 @@ func (t *tx) commit() (bool, error) {
 		ops = append(ops, clientv3.OpPut(t.s.prefix+deletedMarker, "1"))
 	}
 	if len(ops) > t.s.maxTxnOps {
-		return false, fmt.Errorf("etcdstore: the command writes %d keys, more than the %d one etcd transaction may hold: "+
-			"raise the etcd members' --max-txn-ops and the store's limit with it", len(ops), t.s.maxTxnOps)
+		return false, fmt.Errorf("etcdstore: %w: the command writes %d keys, more than the %d one etcd transaction may hold: "+
+			"raise the etcd members' --max-txn-ops and the store's limit with it", ErrTooManyOps, len(ops), t.s.maxTxnOps)
 	}
 	resp, err := t.s.cli.Txn(t.ctx).If(t.compares()...).Then(ops...).Commit()
 	if err != nil {
-		return false, fmt.Errorf("etcdstore: commit %d writes: %w", len(ops), err)
+		return false, t.s.explain(fmt.Errorf("etcdstore: commit %d writes: %w", len(ops), err))
 	}
 	return resp.Succeeded, nil
 }
