@@ -102,6 +102,9 @@ func TestServe_OnEtcd(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "prefix acme/ (reachable, holds a store)") {
 		t.Fatalf("config check on etcd: %d %q %q", code, out, errOut)
 	}
+	if _, out, _ = runCLI("doctor", "--config", cfgPath); !strings.Contains(out, "Store: etcd answers at "+member.Endpoint()+"; prefix acme/ holds a store") {
+		t.Errorf("doctor on etcd:\n%s", out)
+	}
 
 	member.Stop()
 	eventually(t, "/readyz to fail with etcd gone", func() bool {
@@ -129,6 +132,10 @@ func TestConfigCheck_EtcdUnreachable(t *testing.T) {
 	code, _, errOut = runCLI("cases", "list", "--config", cfgPath)
 	if code != 1 || !strings.Contains(errOut, dead) {
 		t.Errorf("cases list against no etcd: %d %q", code, errOut)
+	}
+	code, out, errOut = runCLI("doctor", "--config", cfgPath)
+	if code != 1 || !strings.Contains(out, "✗ Store: store.etcd.endpoints "+dead) || !strings.Contains(out, "Backups: not offboard's") {
+		t.Errorf("doctor against no etcd: %d\n%s%s", code, out, errOut)
 	}
 }
 
