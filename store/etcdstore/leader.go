@@ -207,29 +207,29 @@ func (l *Leader) campaign(ctx context.Context, sess *concurrency.Session) {
 	lost := anyOf(cctx, sess.Done(), watchDeleted(keyGone), l.leaseGuard(cctx, sess.Lease()))
 	select {
 	case <-lost:
-		// Stop the work before anything else: another replica may lead
-		// already.
-		endTerm()
-		l.setTerm(nil)
-		held := time.Since(began).Round(time.Millisecond)
+	case <-ctx.Done():
+	}
+	// Stop the work before anything else: another replica may lead
+	// already.
+	endTerm()
+	l.setTerm(nil)
+	held := time.Since(began).Round(time.Millisecond)
+	if ctx.Err() == nil {
 		l.log.Warn("this replica lost the lead: its etcd lease ended or could not be confirmed in time (etcd unreachable or too slow); it stopped the workers and the schedule and campaigns again",
 			"replica", l.name, "held", held.String())
 		l.record("leader.lost", offboard.OutcomeFailed,
-			fmt.Sprintf("replica %s lost the lead after %s: its etcd lease ended; its running jobs' results are refused and the next leader runs them again", l.name, held))
+			fmt.Sprintf("replica %s lost the lead after %s: its etcd lease ended or could not be confirmed; the results of its running jobs are refused and the next leader runs them again", l.name, held))
 		l.close(sess)
-	case <-ctx.Done():
-		endTerm()
-		l.setTerm(nil)
-		rctx, rcancel := context.WithTimeout(context.WithoutCancel(ctx), leaderAuditTimeout)
-		if err := el.Resign(rctx); err != nil {
-			l.log.Warn("resigning the lead failed; another replica leads when the lease expires", "err", err)
-		}
-		rcancel()
-		held := time.Since(began).Round(time.Millisecond)
-		l.log.Info("this replica gave up the lead (shutting down)", "replica", l.name, "held", held.String())
-		l.record("leader.resigned", offboard.OutcomeOK, fmt.Sprintf("replica %s gave up the lead after %s (shutting down)", l.name, held))
-		l.close(sess)
+		return
 	}
+	rctx, rcancel := context.WithTimeout(context.WithoutCancel(ctx), leaderAuditTimeout)
+	if err := el.Resign(rctx); err != nil {
+		l.log.Warn("resigning the lead failed; another replica leads when the lease expires", "err", err)
+	}
+	rcancel()
+	l.log.Info("this replica gave up the lead (shutting down)", "replica", l.name, "held", held.String())
+	l.record("leader.resigned", offboard.OutcomeOK, fmt.Sprintf("replica %s gave up the lead after %s (shutting down)", l.name, held))
+	l.close(sess)
 }
 
 // watchDeleted closes the channel it returns when the watched key is
