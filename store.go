@@ -119,3 +119,21 @@ func (f ClockFunc) Now() time.Time { return f() }
 
 // WallClock returns the real clock.
 func WallClock() Clock { return ClockFunc(time.Now) }
+
+// RevokedIndex is a Tx whose store keeps cases ordered by RevokedAt, so
+// a report of the last day's revocations reads that day's cases instead
+// of every closed case. It is optional: a store without it is walked.
+type RevokedIndex interface {
+	// CaseIDsRevokedBetween returns the cases whose RevokedAt is in
+	// [from, to], earliest first. ready is false while the index does
+	// not yet cover every case (a file written before it).
+	CaseIDsRevokedBetween(from, to time.Time) (ids []CaseID, ready bool, err error)
+}
+
+// TimeIndexBuilder is a Store that builds its indexes of cases by time
+// (RevokedIndex among them) for a file written before them, once. It
+// returns the cases read and whether it built anything (false: the
+// indexes were complete).
+type TimeIndexBuilder interface {
+	BuildTimeIndexes(ctx context.Context) (cases int, built bool, err error)
+}

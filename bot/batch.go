@@ -41,10 +41,10 @@ type BatchSummary struct {
 	Confidential int
 }
 
-// summaryEvery bounds how often a summary is redrawn: chat.update is a
-// Tier 3 method (about 50 a minute), and a thousand cases must not mean
-// a thousand redraws. The last change is always drawn.
-const summaryEvery = 2 * time.Second
+// DefaultSummaryEvery bounds how often a summary is redrawn: chat.update
+// is a Tier 3 method (about 50 a minute), and a thousand cases must not
+// mean a thousand redraws. The last change is always drawn.
+const DefaultSummaryEvery = 2 * time.Second
 
 // batchState is the summaries of one batch, by department.
 type batchState struct {
@@ -52,6 +52,10 @@ type batchState struct {
 	mu    sync.Mutex
 	since time.Time
 	depts map[offboard.Department]*deptSummary
+	// unsaved are the cases counted here and not yet in the BatchLog;
+	// saving is whether a goroutine is writing them (saveCounted).
+	unsaved map[offboard.CaseID]offboard.BatchCase
+	saving  bool
 }
 
 type deptSummary struct {
@@ -120,12 +124,11 @@ func (st *batchState) dept(d offboard.Department) *deptSummary {
 // department channel it has tasks for: the first case of the batch posts
 // the summary, later ones redraw it (at most every summaryEvery, and the
 // last change always). It returns the summary ids by department, for the
-// case's room to record once it exists, and whether this call counted
-// the case where it was not counted before.
-func (r *Rooms) announceBatch(ctx context.Context, ba BatchAnnouncer, v *offboard.CaseView) (map[offboard.Department]string, bool, error) {
+// case's room to record once it exists.
+func (r *Rooms) announceBatch(ctx context.Context, ba BatchAnnouncer, v *offboard.CaseView) (map[offboard.Department]string, error) {
 	st, err := r.batch(ctx, v.Case.Batch)
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	st.mu.Lock()
 	var depts []offboard.Department
@@ -137,18 +140,22 @@ func (r *Rooms) announceBatch(ctx context.Context, ba BatchAnnouncer, v *offboar
 		depts = append(depts, d)
 		fresh = fresh || !st.dept(d).cases[v.Case.ID]
 	}
-	st.mu.Unlock()
+	defer st.mu.Unlock()
 	if fresh && r.batchLog != nil {
-		// Recorded before it is counted: a restart counts it once. Outside
-		// st.mu, so the batch's cases share group commits (the case's own
-		// lock keeps its notices apart).
-		c := offboard.BatchCase{CaseID: v.Case.ID, Departments: depts, Confidential: v.Case.Confidential}
-		if err := r.batchLog.SaveBatchCase(ctx, r.conv.Platform(), st.key, c, r.clock.Now()); err != nil {
-			return nil, false, err
+		// Counted now and written soon, with the other cases counted
+		// meanwhile (saveCounted): a worker waiting for each case's
+		// commit counted a few dozen cases a second. A restart before the
+		// write counts the case again, once: its room records the
+		// summary as its announcement only after the write (saveCase).
+		if st.unsaved == nil {
+			st.unsaved = map[offboard.CaseID]offboard.BatchCase{}
+		}
+		st.unsaved[v.Case.ID] = offboard.BatchCase{CaseID: v.Case.ID, Departments: depts, Confidential: v.Case.Confidential}
+		if !st.saving {
+			st.saving = true
+			go r.saveCounted(context.WithoutCancel(ctx), st)
 		}
 	}
-	st.mu.Lock()
-	defer st.mu.Unlock()
 	out := map[offboard.Department]string{}
 	for _, d := range depts {
 		ds := st.dept(d)
@@ -165,7 +172,7 @@ func (r *Rooms) announceBatch(ctx context.Context, ba BatchAnnouncer, v *offboar
 				if v.Case.Confidential {
 					ds.confid--
 				}
-				return nil, false, err
+				return nil, err
 			}
 			if id == "" {
 				ds.none = true
@@ -187,42 +194,97 @@ func (r *Rooms) announceBatch(ctx context.Context, ba BatchAnnouncer, v *offboar
 		}
 		out[d] = ds.id
 	}
-	return out, fresh, nil
+	return out, nil
+}
+
+// saveConcurrency bounds the writes of counted cases made side by side;
+// the store commits them together.
+const saveConcurrency = 64
+
+// maxSaveRounds bounds the rounds of failed writes saveCounted tries;
+// the cases left are written by the batch's next count, or by their
+// rooms (saveCase).
+const maxSaveRounds = 5
+
+// saveCounted writes the batch's counted cases to the BatchLog until none
+// is left, a failed write tried again summaryEvery later.
+func (r *Rooms) saveCounted(ctx context.Context, st *batchState) {
+	for round := 0; ; round++ {
+		st.mu.Lock()
+		cases := make([]offboard.BatchCase, 0, len(st.unsaved))
+		for _, c := range st.unsaved {
+			cases = append(cases, c)
+		}
+		if len(cases) == 0 || round == maxSaveRounds {
+			st.saving = false
+			st.mu.Unlock()
+			return
+		}
+		st.mu.Unlock()
+		var wg sync.WaitGroup
+		slots := make(chan struct{}, saveConcurrency)
+		var failed error
+		var failedMu sync.Mutex
+		for _, c := range cases {
+			slots <- struct{}{}
+			wg.Go(func() {
+				defer func() { <-slots }()
+				if err := r.saveCase(ctx, st, c.CaseID); err != nil {
+					failedMu.Lock()
+					failed = err
+					failedMu.Unlock()
+				}
+			})
+		}
+		wg.Wait()
+		if failed != nil {
+			slog.Warn("recording counted cases of a batch failed; tried again", "batch", st.key, "err", failed)
+			time.Sleep(r.summaryEvery)
+		}
+	}
+}
+
+// saveCase writes case id's count to the BatchLog if it is not there
+// yet. A case's room records the summary as its announcement only after
+// it: a restart then never forgets a case it drew.
+func (r *Rooms) saveCase(ctx context.Context, st *batchState, id offboard.CaseID) error {
+	st.mu.Lock()
+	c, ok := st.unsaved[id]
+	st.mu.Unlock()
+	if !ok || r.batchLog == nil {
+		return nil
+	}
+	if err := r.batchLog.SaveBatchCase(ctx, r.conv.Platform(), st.key, c, r.clock.Now()); err != nil {
+		return err
+	}
+	st.mu.Lock()
+	delete(st.unsaved, id)
+	st.mu.Unlock()
+	return nil
 }
 
 func (st *batchState) summary(depts offboard.Departments, d offboard.Department, ds *deptSummary) BatchSummary {
 	return BatchSummary{Department: d, Label: depts.Label(d), Since: st.since, Cases: len(ds.cases), Confidential: ds.confid}
 }
 
-// redraw updates a summary now when the last redraw is old enough, else
-// once summaryEvery after it. st.mu is held.
+// redraw updates a summary as soon as the last redraw is old enough:
+// at once, or summaryEvery after it. st.mu is held; the redraw is made
+// without it (drawSummary).
 func (r *Rooms) redraw(ctx context.Context, ba BatchAnnouncer, st *batchState, depts offboard.Departments, d offboard.Department, ds *deptSummary) {
 	if ds.drawn == len(ds.cases) {
 		return
 	}
-	wait := summaryEvery - r.clock.Now().Sub(ds.drawnAt)
-	if wait <= 0 {
-		r.drawSummary(ctx, ba, st, depts, d, ds)
-		return
-	}
-	r.scheduleRedraw(ctx, ba, st, depts, d, ds, wait)
+	r.scheduleRedraw(ctx, ba, st, depts, d, ds, max(r.summaryEvery-r.clock.Now().Sub(ds.drawnAt), 0))
 }
 
 // scheduleRedraw redraws the summary after wait, unless a redraw is
-// scheduled already. st.mu is held.
+// scheduled or under way already. st.mu is held.
 func (r *Rooms) scheduleRedraw(ctx context.Context, ba BatchAnnouncer, st *batchState, depts offboard.Departments, d offboard.Department, ds *deptSummary, wait time.Duration) {
 	if ds.scheduled {
 		return
 	}
 	ds.scheduled = true
-	time.AfterFunc(wait, func() {
-		st.mu.Lock()
-		defer st.mu.Unlock()
-		ds.scheduled = false
-		if ds.drawn != len(ds.cases) {
-			r.drawSummary(context.WithoutCancel(ctx), ba, st, depts, d, ds)
-		}
-	})
+	time.AfterFunc(wait, func() { r.drawSummary(context.WithoutCancel(ctx), ba, st, depts, d, ds) })
 }
 
 // maxRedrawFailures bounds the redraws tried in a row that fail other
@@ -230,21 +292,37 @@ func (r *Rooms) scheduleRedraw(ctx context.Context, ba BatchAnnouncer, st *batch
 // next case of the batch tries again.
 const maxRedrawFailures = 5
 
-// drawSummary redraws a summary. A failed redraw is tried again later
-// (at a rate limit's reset, or summaryEvery on), so the last count is
-// drawn even when no case of the batch follows. st.mu is held.
+// drawSummary redraws a summary with the count as it is now. The call to
+// the platform is made without st.mu: at Slack's latency, five
+// departments' redraws held every worker counting the batch. Cases
+// counted meanwhile, and a failed redraw (at a rate limit's reset, or
+// summaryEvery on), are drawn by the next one, so the last count is
+// drawn even when no case of the batch follows.
 func (r *Rooms) drawSummary(ctx context.Context, ba BatchAnnouncer, st *batchState, depts offboard.Departments, d offboard.Department, ds *deptSummary) {
-	s := st.summary(depts, d, ds)
-	err := ba.UpdateSummary(ctx, d, ds.id, s)
-	now := r.clock.Now()
-	if err == nil {
-		ds.drawn, ds.drawnAt, ds.failures = s.Cases, now, 0
+	st.mu.Lock()
+	if ds.drawn == len(ds.cases) {
+		ds.scheduled = false
+		st.mu.Unlock()
 		return
 	}
+	s, id := st.summary(depts, d, ds), ds.id
+	st.mu.Unlock()
+	err := ba.UpdateSummary(ctx, d, id, s)
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	ds.scheduled = false
+	now := r.clock.Now()
 	ds.drawnAt = now
-	wait := summaryEvery
+	wait := r.summaryEvery
+	if err == nil {
+		ds.drawn, ds.failures = s.Cases, 0
+		if ds.drawn != len(ds.cases) {
+			r.scheduleRedraw(ctx, ba, st, depts, d, ds, wait)
+		}
+		return
+	}
 	if rl, ok := errors.AsType[*offboard.RateLimitError](err); ok {
-		wait = max(rl.Reset.Sub(now), summaryEvery)
+		wait = max(rl.Reset.Sub(now), r.summaryEvery)
 	} else if ds.failures++; ds.failures >= maxRedrawFailures {
 		ds.failures = 0
 		slog.Warn("a batch summary could not be redrawn; the next case of the batch tries again",

@@ -21,6 +21,10 @@ type RoomsOptions struct {
 	// Batches keeps batch summaries across restarts (the store); nil
 	// keeps them in memory (a restart mid-batch posts a new summary).
 	Batches offboard.BatchLog
+	// SummaryEvery bounds how often a batch summary is redrawn (default
+	// DefaultSummaryEvery); a benchmark against compressed limits
+	// compresses it too.
+	SummaryEvery time.Duration
 }
 
 // Rooms is the notifier of one chat platform: it keeps each case's room
@@ -42,13 +46,19 @@ type Rooms struct {
 	batchLoad sync.Mutex // one load of a batch from batchLog at a time
 	batchLog  offboard.BatchLog
 	roomTurns roomTurns // when each batch case may open its room (roomturns.go)
+	// summaryEvery bounds a summary's redraws (batch.go).
+	summaryEvery time.Duration
 }
 
 var _ offboard.Notifier = (*Rooms)(nil)
 
 // NewRooms builds the driver for one platform.
 func NewRooms(conv Conversation, o RoomsOptions) *Rooms {
-	r := &Rooms{conv: conv, engine: o.Engine, delivered: o.Delivered, clock: o.Clock, loc: o.Location, batchLog: o.Batches}
+	r := &Rooms{conv: conv, engine: o.Engine, delivered: o.Delivered, clock: o.Clock, loc: o.Location, batchLog: o.Batches,
+		summaryEvery: o.SummaryEvery}
+	if r.summaryEvery <= 0 {
+		r.summaryEvery = DefaultSummaryEvery
+	}
 	if r.delivered == nil {
 		r.delivered = &memoryDeliveries{seen: map[string]bool{}}
 	}
@@ -67,7 +77,16 @@ func (r *Rooms) self() offboard.Actor { return offboard.System(r.conv.Platform()
 func (r *Rooms) Notify(ctx context.Context, n offboard.Notice) error {
 	// Notices of one case run one at a time: workers deliver them in
 	// parallel, and two of them must not both create the case's room.
-	unlock := r.lockCase(n.CaseID)
+	unlock, ok := r.tryLockCase(n.CaseID)
+	if !ok {
+		if until, opening := r.roomTurns.openingUntil(n.CaseID, r.clock.Now()); opening {
+			// Another worker is opening the case's room, a dozen calls at
+			// the platform's pace: this notice comes back once it is open
+			// rather than hold a worker the batch's next cases need.
+			return &offboard.RateLimitError{API: "chat:" + r.conv.Platform() + "/room-opening", Reset: until}
+		}
+		unlock = r.lockCase(n.CaseID)
+	}
 	defer unlock()
 	if err := r.conv.Paused(); err != nil {
 		return err
@@ -77,32 +96,50 @@ func (r *Rooms) Notify(ctx context.Context, n offboard.Notice) error {
 		return err
 	}
 	// A batch's departments hear of the case before its room is made:
-	// rooms wait on the platform's channel-creation limit.
-	summaries, fresh, err := r.summaries(ctx, v)
+	// rooms wait on the platform's channel-creation limit. Counting is
+	// quick; the room waits for its turn below.
+	summaries, err := r.summaries(ctx, v)
 	if err != nil {
 		return err
-	}
-	if _, hasRoom := v.Case.Room(r.conv.Platform()); fresh && !hasRoom {
-		// Counting a case is quick, its room is not (a dozen calls, at
-		// the platform's channel-creation pace). The notice goes back
-		// behind the other cases' notices waiting to be counted, so a
-		// batch is visible to its departments before any of its rooms
-		// holds a chat worker; the room is made on its next turn.
-		return &offboard.RateLimitError{API: "chat:" + r.conv.Platform() + "/batch-summaries", Reset: r.clock.Now().Add(time.Millisecond)}
 	}
 	_, hasRoom := v.Case.Room(r.conv.Platform())
 	began := r.clock.Now()
 	if !hasRoom && v.Case.Batch != "" {
-		if at := r.roomTurns.turn(v.Case.ID, began); at.After(began) {
+		at := r.roomTurns.turn(v.Case.ID, began)
+		if needsPeople(n.Kind) {
+			// Someone must act (a failure, a decision): the case's room
+			// goes ahead of the batch's rooms that only show progress.
+			at = r.roomTurns.hurry(v.Case.ID, began)
+		}
+		if at.After(began) {
+			if r.roomTurns.waiting(v.Case.ID) && drawnByRoom(n.Kind) && !needsPeople(n.Kind) {
+				// Another notice of the case waits in the outbox for its
+				// turn and will draw the room from the stored case then,
+				// which this notice would only redraw: it is done. One
+				// outbox write per case, not one per notice, and no herd
+				// of redraws when the room opens.
+				return nil
+			}
+			r.roomTurns.wait(v.Case.ID)
 			return &offboard.RateLimitError{API: "chat:" + r.conv.Platform() + "/batch-rooms", Reset: at}
 		}
 	}
+	batch := v.Case.Batch
+	if !hasRoom {
+		r.roomTurns.opening(n.CaseID, began)
+	}
 	v, pending, err := r.openRoom(ctx, v, summaries)
+	if !hasRoom {
+		r.roomTurns.doneOpening(n.CaseID)
+	}
 	if err != nil {
 		return err
 	}
-	if !hasRoom && v.Case.Batch != "" {
-		r.roomTurns.opened(v.Case.ID, r.clock.Now().Sub(began))
+	if !hasRoom && batch != "" {
+		r.roomTurns.opened(n.CaseID, r.clock.Now().Sub(began))
+	}
+	if !hasRoom && drawnByRoom(n.Kind) {
+		return pending // the room was drawn from the stored case just now
 	}
 	// Invites still missing make the outbox deliver the notice again
 	// once its own work is done; everything here is safe to repeat.
@@ -110,6 +147,29 @@ func (r *Rooms) Notify(ctx context.Context, n offboard.Notice) error {
 		return err
 	}
 	return pending
+}
+
+// drawnByRoom reports whether a notice of kind k only redraws what
+// opening the case's room draws from the stored case: its header, cards
+// and approvals. Other notices post a line of their own.
+func drawnByRoom(k offboard.NoticeKind) bool {
+	switch k {
+	case offboard.NoticeCaseOpened, offboard.NoticeTasksUpdated, offboard.NoticeApprovalRequested:
+		return true
+	}
+	return false
+}
+
+// needsPeople reports whether a notice of kind k asks someone to act:
+// a case's room is where they are named.
+func needsPeople(k offboard.NoticeKind) bool {
+	switch k {
+	case offboard.NoticeTaskFailed, offboard.NoticeTaskUnverified, offboard.NoticeRestoreNeeded,
+		offboard.NoticeApprovalRequested, offboard.NoticeApprovalReminder, offboard.NoticeApprovalEscalated,
+		offboard.NoticeApprovalStuck, offboard.NoticeTaskOverdue:
+		return true
+	}
+	return false
 }
 
 // deliver does what a notice asks once the room is there.
@@ -263,12 +323,11 @@ func (r *Rooms) openRoom(ctx context.Context, v *offboard.CaseView, summaries ma
 // summaries counts a batch's case in its departments' summaries, when
 // the platform keeps them, and returns their ids by department: the
 // case's announcements there. nil for a case outside a batch, or one
-// whose departments all heard of it already. fresh is whether the case
-// was counted now for the first time.
-func (r *Rooms) summaries(ctx context.Context, v *offboard.CaseView) (map[offboard.Department]string, bool, error) {
+// whose departments all heard of it already.
+func (r *Rooms) summaries(ctx context.Context, v *offboard.CaseView) (map[offboard.Department]string, error) {
 	ba, ok := r.conv.(BatchAnnouncer)
 	if !ok || v.Case.Batch == "" {
-		return nil, false, nil
+		return nil, nil
 	}
 	room, _ := v.Case.Room(r.conv.Platform())
 	for _, d := range v.DepartmentsListed() {
@@ -276,7 +335,7 @@ func (r *Rooms) summaries(ctx context.Context, v *offboard.CaseView) (map[offboa
 			return r.announceBatch(ctx, ba, v)
 		}
 	}
-	return nil, false, nil
+	return nil, nil
 }
 
 // drawHeader posts the case header once, and redraws it when a new round
@@ -349,6 +408,15 @@ func (r *Rooms) postApprovals(ctx context.Context, v *offboard.CaseView, room of
 // Announcements are best-effort: the platform reports a channel that
 // refuses, and only a rate limit comes back, for the outbox to wait out.
 func (r *Rooms) announce(ctx context.Context, v *offboard.CaseView, room offboard.RoomRef, summaries map[offboard.Department]string) error {
+	if len(summaries) > 0 {
+		st, err := r.batch(ctx, v.Case.Batch)
+		if err != nil {
+			return err
+		}
+		if err := r.saveCase(ctx, st, v.Case.ID); err != nil {
+			return err
+		}
+	}
 	for _, d := range v.DepartmentsListed() {
 		if room.Announcements[d] != "" || v.TasksIn(d) == 0 {
 			continue
@@ -402,4 +470,14 @@ func (r *Rooms) lockCase(id offboard.CaseID) func() {
 	mu := m.(*sync.Mutex)
 	mu.Lock()
 	return mu.Unlock
+}
+
+// tryLockCase takes the case's lock if it is free.
+func (r *Rooms) tryLockCase(id offboard.CaseID) (func(), bool) {
+	m, _ := r.caseLocks.LoadOrStore(id, &sync.Mutex{})
+	mu := m.(*sync.Mutex)
+	if !mu.TryLock() {
+		return nil, false
+	}
+	return mu.Unlock, true
 }

@@ -13,36 +13,42 @@ import (
 const DigestWindow = 24 * time.Hour
 
 // Digest builds the digest at now from the stored state. Open cases are
-// read in full; completed and cancelled cases are read only to find the
-// revocations of the last day.
-//
-// It walks every closed case for the revocations, which is fine for the
-// hundreds of cases a company has; an index by RevokedAt would make it
-// O(recent).
+// read in full; of the completed and cancelled cases only those revoked
+// in the last day are read, found through the store's revocation index
+// (offboard.RevokedIndex). A store without one, or a file from before it
+// whose index could not be built, has every closed case read instead.
 func (e *Engine) Digest(ctx context.Context, now time.Time) (offboard.Digest, error) {
+	e.prepareRevoked(ctx)
 	d := offboard.Digest{At: now, Overdue: map[offboard.Department][]offboard.DigestTask{}, Departments: e.depts}
 	err := e.store.View(ctx, func(tx offboard.Tx) error {
-		for _, st := range []offboard.CaseStatus{offboard.CaseOpen, offboard.CaseCompleted, offboard.CaseCancelled} {
-			ids, err := tx.CaseIDsByStatus(st)
+		open, err := tx.CaseIDsByStatus(offboard.CaseOpen)
+		if err != nil {
+			return err
+		}
+		for _, id := range open {
+			v, err := loadView(tx, id)
 			if err != nil {
 				return err
 			}
-			for _, id := range ids {
-				if st != offboard.CaseOpen {
-					c, err := tx.Case(id)
-					if err != nil {
-						return err
-					}
-					if !revokedWithin(c, now) {
-						continue
-					}
-				}
-				v, err := loadView(tx, id)
-				if err != nil {
-					return err
-				}
-				addToDigest(&d, v, now)
+			addToDigest(&d, v, now)
+		}
+		closed, err := closedRevokedSince(tx, now.Add(-DigestWindow), now)
+		if err != nil {
+			return err
+		}
+		for _, id := range closed {
+			c, err := tx.Case(id)
+			if err != nil {
+				return err
 			}
+			if !c.Status.Closed() || !revokedWithin(c, now) {
+				continue
+			}
+			v, err := viewOf(tx, c)
+			if err != nil {
+				return err
+			}
+			addToDigest(&d, v, now)
 		}
 		return nil
 	})
@@ -55,6 +61,54 @@ func (e *Engine) Digest(ctx context.Context, now time.Time) (offboard.Digest, er
 	}
 	slices.SortStableFunc(d.Waiting, func(a, b offboard.DigestApproval) int { return cmp.Compare(b.Waiting, a.Waiting) })
 	return d, nil
+}
+
+// closedRevokedSince returns the cases to read for revocations in [from,
+// to]: those the revocation index holds for the period, or every closed
+// case when the store has no ready index. The caller checks each case.
+func closedRevokedSince(tx offboard.Tx, from, to time.Time) ([]offboard.CaseID, error) {
+	if ri, ok := tx.(offboard.RevokedIndex); ok {
+		ids, ready, err := ri.CaseIDsRevokedBetween(from, to)
+		if err != nil || ready {
+			return ids, err
+		}
+	}
+	var ids []offboard.CaseID
+	for _, st := range []offboard.CaseStatus{offboard.CaseCompleted, offboard.CaseCancelled} {
+		some, err := tx.CaseIDsByStatus(st)
+		if err != nil {
+			return nil, err
+		}
+		ids = append(ids, some...)
+	}
+	return ids, nil
+}
+
+// prepareRevoked builds the store's time indexes once, for a file
+// written before them (a full read of the cases, logged), so later digests
+// read only the period's cases. A failure is logged and the digest walks
+// the cases as before; the next call tries again.
+func (e *Engine) prepareRevoked(ctx context.Context) {
+	b, ok := e.store.(offboard.TimeIndexBuilder)
+	if !ok || e.revokedReady.Load() {
+		return
+	}
+	e.revokedMu.Lock()
+	defer e.revokedMu.Unlock()
+	if e.revokedReady.Load() {
+		return
+	}
+	began := time.Now()
+	n, built, err := b.BuildTimeIndexes(ctx)
+	if err != nil {
+		e.log.Warn("revocation index not built; the digest reads every closed case", "err", err)
+		return
+	}
+	if built {
+		e.log.Info("revocation and closing indexes built for a store written before them (once)", "cases", n,
+			"took", time.Since(began).Round(time.Millisecond))
+	}
+	e.revokedReady.Store(true)
 }
 
 func revokedWithin(c *offboard.Case, now time.Time) bool {

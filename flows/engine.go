@@ -115,8 +115,12 @@ type Engine struct {
 	escalation      EscalationPolicy
 	// wakesReady: the stored wake times follow this engine's rules
 	// (prepareWakes); wakesMu makes one caller build them.
-	wakesReady      atomic.Bool
-	wakesMu         sync.Mutex
+	wakesReady atomic.Bool
+	wakesMu    sync.Mutex
+	// revokedReady: the store's revocation index is complete
+	// (prepareRevoked); revokedMu makes one caller build it.
+	revokedReady    atomic.Bool
+	revokedMu       sync.Mutex
 	writeOffAfter   time.Duration
 	depts           offboard.Departments
 	redactor        *offboard.Redactor

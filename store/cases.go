@@ -41,10 +41,11 @@ type caseIndexed struct {
 		Email string `json:"email"`
 	} `json:"employee"`
 	Status offboard.CaseStatus `json:"status"`
+	timeRecord
 }
 
-// PutCase writes a case and moves its idx_email and idx_status entries
-// when the email or status changed.
+// PutCase writes a case and moves its idx_email, idx_status, idx_revoked
+// and idx_closed entries when the email, status or times changed.
 func (t *tx) PutCase(c *offboard.Case) error {
 	if err := t.writable("put case"); err != nil {
 		return err
@@ -87,6 +88,10 @@ func (t *tx) PutCase(c *offboard.Case) error {
 	}
 	if err := byStatus.Put(joinKey(string(c.Status), string(c.ID)), nil); err != nil {
 		return fmt.Errorf("store: put case %s: %w", c.ID, err)
+	}
+	now := timeRecord{ID: c.ID, RevokedAt: c.RevokedAt, ClosedAt: c.ClosedAt, ErasedAt: c.ErasedAt}
+	if err := t.keepTimeIndexes(c.ID, &old.timeRecord, &now); err != nil {
+		return err
 	}
 	return t.keepPersonal(c, existed)
 }

@@ -19,7 +19,7 @@ var bucketDelivered = []byte("delivered")
 // lazyBuckets are created when first written, not by Open: a file
 // without them is complete.
 func lazyBuckets() [][]byte {
-	return [][]byte{bucketDelivered, bucketPersonal, bucketIdxWake, bucketWakeByCase, bucketBatches}
+	return [][]byte{bucketDelivered, bucketPersonal, bucketIdxWake, bucketWakeByCase, bucketBatches, bucketIdxRevoked, bucketIdxClosed}
 }
 
 // pruneEvery is how often marking a delivery also drops expired markers.

@@ -47,6 +47,11 @@
 //	idx_wake           <wake nanos><case id> → empty; created by the first wake (wake.go)
 //	wake_by_case       case id → <wake nanos>: where each case sits in idx_wake
 //	meta "wake_policy" → the engine's fingerprint of the rules the wake times follow
+//	idx_revoked        <revoked nanos><case id> → empty; made by a new file, or filled
+//	                   once by BuildTimeIndexes for a file from before it (timeindex.go)
+//	idx_closed         <closed nanos><case id> → empty, for closed cases not yet erased;
+//	                   made and filled as idx_revoked
+//	meta "revoked_index", "closed_index" → present once that index covers every case
 //
 // The rank byte of jobq is offboard.Priority.Rank (revocation 0 … report
 // 3, unknown 255), so a walk in key order serves revocations first and,

@@ -87,6 +87,11 @@ type Options struct {
 	CheckContents bool
 	// SyncCheckLimit overrides SyncPageCheckLimit when positive.
 	SyncCheckLimit int64
+	// MapResidentBudget is how far the process's file-backed resident
+	// memory may grow with reads of the store file before the store
+	// releases the map's pages (maprelease.go): zero means
+	// DefaultMapResidentBudget, negative never.
+	MapResidentBudget int64
 }
 
 // SyncPageCheckLimit is the largest file whose page tree Options.Check
@@ -116,6 +121,19 @@ type DB struct {
 	// Compact calls (compact.go).
 	commits    atomic.Uint64
 	compacting sync.Mutex
+	// readCursors counts the cursors View transactions opened
+	// (ReadCursors).
+	readCursors atomic.Uint64
+	// The map's resident pages (maprelease.go): the budget (0: never
+	// release), transactions since the last look, the file-backed
+	// resident bytes after the last release, releases made, and whether
+	// one is under way.
+	mapBudget    atomic.Int64
+	txSinceCheck atomic.Uint64
+	mapBaseline  atomic.Int64
+	mapReleases  atomic.Uint64
+	releasing    atomic.Bool
+	releaseWG    sync.WaitGroup
 }
 
 var _ offboard.Store = (*DB)(nil)
@@ -188,6 +206,10 @@ func Open(path string, opts Options) (*DB, error) {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
 	db := &DB{bolt: bdb, path: path, logger: logger, pagesUnchecked: pagesUnchecked}
+	db.mapBudget.Store(cmp.Or(opts.MapResidentBudget, DefaultMapResidentBudget))
+	if resident, ok := fileResident(); ok {
+		db.mapBaseline.Store(resident)
+	}
 	fail := func(err error) (*DB, error) {
 		_ = bdb.Close()
 		return nil, err
@@ -365,11 +387,15 @@ func initSchema(path string, btx *bolt.Tx) error {
 			return fmt.Errorf("create bucket %s: %w", name, err)
 		}
 	}
+	if err := initTimeIndexes(btx); err != nil {
+		return err
+	}
 	return btx.Bucket(bucketMeta).Put(metaSchemaVersionKey, []byte(strconv.Itoa(SchemaVersion)))
 }
 
 // Close releases the file and its lock.
 func (db *DB) Close() error {
+	db.releaseWG.Wait()
 	db.swap.Lock()
 	defer db.swap.Unlock()
 	if err := db.bolt.Close(); err != nil {
@@ -402,6 +428,7 @@ func (db *DB) Update(ctx context.Context, fn func(offboard.Tx) error) error {
 		defer t.end()
 		return fn(t)
 	}
+	defer db.afterTx()
 	busy := db.writers.Add(1) > 1
 	defer db.writers.Add(-1)
 	if busy {
@@ -416,12 +443,21 @@ func (db *DB) View(ctx context.Context, fn func(offboard.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	defer db.afterTx()
 	return db.view(func(btx *bolt.Tx) error {
 		t := &tx{btx: btx}
 		defer t.end()
+		defer func() { st := btx.Stats(); db.readCursors.Add(uint64(st.GetCursorCount())) }()
 		return fn(t)
 	})
 }
+
+// ReadCursors counts the B-tree descents (bbolt cursors: one per Get,
+// range or bucket lookup) that View transactions made since Open. Each
+// descent reads pages of the map, which count in the process's resident
+// memory, so tests bound what a query reads with it rather than with a
+// time.
+func (db *DB) ReadCursors() uint64 { return db.readCursors.Load() }
 
 // Ping reads the schema version: a cheap liveness check for /healthz.
 func (db *DB) Ping(ctx context.Context) error {

@@ -31,7 +31,7 @@ func (p IndexProblem) String() string {
 	kind := "bucket"
 	switch p.Index {
 	case string(bucketAuditCase), string(bucketApprovalsCase), string(bucketJobQueue), string(bucketJobsCase),
-		string(bucketIdxEmail), string(bucketIdxStatus), string(bucketIdxDue):
+		string(bucketIdxEmail), string(bucketIdxStatus), string(bucketIdxDue), string(bucketIdxRevoked), string(bucketIdxClosed):
 		kind = "index"
 	}
 	if p.CaseID != "" {
@@ -62,9 +62,9 @@ type indexSource struct {
 
 // VerifyIndexes checks, in one read transaction, that every index holds
 // exactly the entries its source implies: audit_by_case against the audit
-// chain; idx_email and idx_status against the cases; idx_due against the
-// tasks; jobq and jobs_by_case against the jobs; approvals_by_case against
-// the approvals. It also checks that records sit under their own key,
+// chain; idx_email, idx_status, idx_revoked and idx_closed (once built)
+// against the cases; idx_due against the tasks; jobq and jobs_by_case against the
+// jobs; approvals_by_case against the approvals. It also checks that records sit under their own key,
 // that dedupe records name existing cases, and that bucket sequences are
 // not behind the numbers they handed out. A missing or extra entry would
 // make a case's audit export or a query silently incomplete while the
@@ -91,6 +91,9 @@ func (db *DB) VerifyIndexes(ctx context.Context) ([]IndexProblem, error) {
 				if err := checkDerived(ctx, btx, src, report); err != nil {
 					return err
 				}
+			}
+			if err := checkTimeIndexes(ctx, btx, report); err != nil {
+				return err
 			}
 			checkDedupe(btx, report)
 			checkWakes(btx, report)

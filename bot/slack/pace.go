@@ -9,6 +9,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/offboard-dev/offboard"
+	"github.com/offboard-dev/offboard/bot"
 )
 
 // Slack's limits are per channel (chat.postMessage: about one message a
@@ -257,5 +258,6 @@ func (o Options) Compressed(k int) Options {
 	d := time.Duration(k)
 	o.PostEvery, o.CreateEvery = DefaultPostEvery/d, DefaultCreateEvery/d
 	o.PostBurst, o.CreateBurst = DefaultPostBurst, DefaultCreateBurst
+	o.SummaryEvery = bot.DefaultSummaryEvery / d
 	return o
 }

@@ -64,6 +64,9 @@ type Options struct {
 	PostEvery, CreateEvery time.Duration
 	PostBurst, CreateBurst int
 	PaceWait               time.Duration
+	// SummaryEvery bounds how often a batch summary is redrawn (default
+	// bot.DefaultSummaryEvery: chat.update is Tier 3).
+	SummaryEvery time.Duration
 }
 
 // Platform is offboard on Slack: it takes slash commands, clicks, forms
@@ -175,7 +178,7 @@ func New(o Options) (*Platform, error) {
 		slack.OptionHTTPClient(p.http))
 	p.sock = socketmode.New(p.api)
 	p.rooms = bot.NewRooms(conversation{p}, bot.RoomsOptions{Engine: o.Engine, Delivered: o.Delivered,
-		Batches: o.Batches, Clock: p.clock, Location: p.loc})
+		Batches: o.Batches, Clock: p.clock, Location: p.loc, SummaryEvery: o.SummaryEvery})
 	return p, nil
 }
 

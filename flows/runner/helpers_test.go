@@ -99,7 +99,10 @@ func (e *env) logger() *slog.Logger {
 // returns how long Run took to return.
 func (e *env) start(o runner.Options) (r *runner.Runner, stop func() time.Duration) {
 	e.t.Helper()
-	o.Jobs, o.Engine, o.Clock = e.db, e.engine, e.clock
+	if o.Jobs == nil {
+		o.Jobs = e.db
+	}
+	o.Engine, o.Clock = e.engine, e.clock
 	if o.Logger == nil {
 		o.Logger = e.logger()
 	}

@@ -2,6 +2,7 @@ package runner_test
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -174,4 +175,56 @@ func TestRunner_Run_scopedRateLimitPausesOneAction(t *testing.T) {
 	if _, ok := seen["okta"]; ok {
 		t.Errorf("Paused() during the pause = %v: all of okta paused", seen)
 	}
+}
+
+// walkCounter counts the claims of each lane: a claim walks the queue,
+// which during a layoff is thousands of jobs.
+type walkCounter struct {
+	offboard.JobQueue
+	actions, chat atomic.Int32
+}
+
+func (w *walkCounter) ClaimJobs(ctx context.Context, now time.Time, limit int, newSkip func() func(*offboard.Job) bool) ([]*offboard.Job, error) {
+	// A lane's filter passes its own jobs only: a notice tells which.
+	if newSkip != nil && newSkip()(&offboard.Job{Kind: offboard.JobNotify, Notice: &offboard.Notice{}}) {
+		w.actions.Add(1)
+	} else {
+		w.chat.Add(1)
+	}
+	return w.JobQueue.ClaimJobs(ctx, now, limit, newSkip)
+}
+
+// A lane that found no work claims again only when something may have
+// made work for it: a notice finishing is no reason for the action lane
+// to walk the queue (during a layoff it walked thousands of jobs for
+// every notice delivered, under the store's write lock).
+func TestRunner_Run_idleLaneDoesNotWalkPerOtherLanesJob(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	l := newLedger(e.clock)
+	id := e.open("a@example.com", offboard.Involuntary, "").Case.ID
+	const notices = 120
+	err := e.db.Update(context.Background(), func(tx offboard.Tx) error {
+		for i := range notices {
+			n := offboard.Notice{Kind: offboard.NoticeTasksUpdated, CaseID: id, Department: offboard.DeptIT}
+			j := &offboard.Job{ID: fmt.Sprintf("n%03d", i), Kind: offboard.JobNotify, CaseID: id, Notice: &n,
+				Priority: offboard.PriorityChat, NotBefore: e.clock.Now(), CreatedAt: e.clock.Now()}
+			if err := tx.PutJob(j); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	walks := &walkCounter{JobQueue: e.db}
+	// The case's few revocations run at once; then the action lane has
+	// nothing to run while the notices go.
+	_, stop := e.start(runner.Options{Jobs: walks, Actions: l.registry(t), Notifier: l, Poll: time.Hour})
+	waitFor(t, "every notice delivered", func() bool { return len(l.noticeKinds()) >= notices }, nil)
+	stop()
+	if n := walks.actions.Load(); n > notices/4 {
+		t.Errorf("the action lane claimed %d times while %d notices were delivered, want a few", n, notices)
+	}
+	t.Logf("claims: %d by the action lane, %d by the chat lane, for %d notices", walks.actions.Load(), walks.chat.Load(), notices)
 }

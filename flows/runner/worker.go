@@ -253,7 +253,7 @@ func (r *Runner) runNotify(ctx context.Context, j *offboard.Job) {
 	_, panicked := errors.AsType[panicError](err)
 	if err == nil {
 		log.Debug("notice delivered", "kind", j.Notice.Kind)
-		_ = r.settle(ctx, log, j.ID, func(ctx context.Context) error { return r.jobs.SettleJob(ctx, j.ID) })
+		r.settleLater(ctx, log, j.ID, func(ctx context.Context) error { return r.jobs.SettleJob(ctx, j.ID) })
 		return
 	}
 	if !panicked && ctx.Err() != nil {
@@ -277,7 +277,7 @@ func (r *Runner) runNotify(ctx context.Context, j *offboard.Job) {
 			log.Warn("notice rate limited; deferred", "until", reset, "err", err)
 		}
 		// A rate limit is no failure of the notice: no attempt counted.
-		_ = r.settle(ctx, log, j.ID, func(ctx context.Context) error {
+		r.settleLater(ctx, log, j.ID, func(ctx context.Context) error {
 			return r.jobs.RetryJob(ctx, j.ID, offboard.JobFailure{Error: r.clean(err.Error())}, reset)
 		})
 		return
@@ -359,6 +359,21 @@ func (r *Runner) auditClaimLost(jobID string, err error) {
 		Action: "job.claim_lost", Target: jobID, Outcome: offboard.OutcomeRefused, Detail: offboard.ErrorMessage(err)}); aerr != nil {
 		r.log.Error("audit of a refused job result failed", "job", jobID, "err", aerr)
 	}
+}
+
+// settleLater makes a notice's settle in the background, and the chat
+// worker goes on to the next notice: during a layoff most notices are a
+// quick count or a deferral, and a worker waiting for each one's commit
+// counted a few dozen cases a second; settles made side by side share
+// the store's group commits. The job stays leased until its settle is
+// written, so no one runs it again meanwhile; Run waits for them all.
+func (r *Runner) settleLater(ctx context.Context, log *slog.Logger, jobID string, change func(context.Context) error) {
+	r.settleSlots <- struct{}{}
+	r.settling.Add(1)
+	go func() {
+		defer func() { <-r.settleSlots; r.settling.Done() }()
+		_ = r.settle(ctx, log, jobID, change)
+	}()
 }
 
 // deadLetter moves a job the engine cannot take to the dead letters.
