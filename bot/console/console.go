@@ -57,6 +57,11 @@ type Options struct {
 	// Metrics hears how long each accepted post (a message, a click, a
 	// form) took to be answered (nil: nobody).
 	Metrics offboard.Metrics
+	// CSRFSecret, when set (console.token), keys the forms' CSRF tokens,
+	// so every replica sharing it accepts a page another served, and a
+	// page open across a restart still posts. Empty: a random key per
+	// start.
+	CSRFSecret string
 }
 
 // Limits that keep memory bounded however long offboard runs.
@@ -77,8 +82,9 @@ type Console struct {
 	js    []byte
 	// peopleJS is the person pickers' script (static/people.js).
 	peopleJS []byte
-	// key signs CSRF tokens; a new one each start, so tokens of an
-	// earlier run are refused (the page is simply loaded again).
+	// key signs CSRF tokens: derived from Options.CSRFSecret, else a
+	// new one each start (tokens of an earlier run are then refused and
+	// the page is simply loaded again).
 	key []byte
 
 	mu      sync.Mutex
@@ -107,9 +113,12 @@ func New(o Options) (*Console, error) {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	c := &Console{o: o, rooms: map[offboard.CaseID]*roomLog{}, inboxes: map[string]*inbox{},
-		subs: map[chan offboard.CaseID]struct{}{}, key: make([]byte, 32)}
-	if _, err := rand.Read(c.key); err != nil {
-		return nil, err
+		subs: map[chan offboard.CaseID]struct{}{}, key: csrfKey(o.CSRFSecret)}
+	if c.key == nil {
+		c.key = make([]byte, 32)
+		if _, err := rand.Read(c.key); err != nil {
+			return nil, err
+		}
 	}
 	t, err := parsePages()
 	if err != nil {

@@ -196,6 +196,52 @@ func TestConsole_CSRF(t *testing.T) {
 	})
 }
 
+// Two replicas of one offboard share console.token: a page one served
+// posts to the other (a load balancer without sticky sessions, or the
+// replica that served it gone). Without a shared secret, or with another,
+// the form is refused as out of date and nothing happens.
+func TestConsole_CSRFSecret(t *testing.T) {
+	const secret = "shared-console-token-0123"
+	for _, tc := range []struct {
+		name         string
+		first, other string
+		want         int
+		cases        int
+	}{
+		{"Shared", secret, secret, http.StatusOK, 1},
+		{"ErrRandomPerStart", "", "", http.StatusForbidden, 0},
+		{"ErrOtherSecret", secret, "another-console-token-456", http.StatusForbidden, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, func(o *console.Options) { o.CSRFSecret = tc.first })
+			router, err := bot.New(bot.Options{Engine: h.engine, Roles: rolesOf})
+			if err != nil {
+				t.Fatal(err)
+			}
+			other, err := console.New(console.Options{Router: router, Engine: h.engine, People: people, Audit: h.db.AuditEvents,
+				CSRFSecret: tc.other})
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv := httptest.NewServer(other.Handler())
+			defer srv.Close()
+			b := h.browser()
+			b.actAs("hana.hr@example.com")
+			// The same browser (its cookies, the first page's token) posts
+			// to the other replica.
+			b.h = &harness{t: t, db: h.db, engine: h.engine, console: other, srv: srv}
+			code, body := b.post("/console/say", url.Values{"text": {"/offboard jane.doe@example.com involuntary"}},
+				http.Header{"Origin": {srv.URL}})
+			if code != tc.want {
+				t.Fatalf("a post of the first replica's page to the other: %d, want %d\n%.600s", code, tc.want, body)
+			}
+			if n := h.cases(); n != tc.cases {
+				t.Fatalf("%d cases open, want %d", n, tc.cases)
+			}
+		})
+	}
+}
+
 // Everything people typed is escaped: names, notes, notices.
 func TestConsole_Escapes(t *testing.T) {
 	h := newHarness(t)

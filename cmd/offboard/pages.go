@@ -52,7 +52,10 @@ func (a *app) wireConsole(clock offboard.Clock) error {
 	cfg := a.cfg
 	o := console.Options{Router: a.router, Engine: a.engine, People: cfg.Roles,
 		Audit: a.db.AuditEvents, DashboardURL: "/", Banner: a.banner(), Clock: clock, Location: cfg.Location(),
-		Logger: a.log.With("component", "console"), PublicURL: cfg.HTTP.PublicURL, Metrics: a.meter}
+		Logger: a.log.With("component", "console"), PublicURL: cfg.HTTP.PublicURL, Metrics: a.meter,
+		// Replicas on one store share console.token, so any of them
+		// accepts a form another served (README: High availability).
+		CSRFSecret: cfg.Console.Token.Reveal()}
 	if !cfg.Demo {
 		if !cfg.OIDCEnabled() && cfg.Console.Token == "" {
 			a.consoleOff = consoleNeeds
