@@ -249,6 +249,7 @@ func checkEtcdMember(t *testing.T, root, name string, svc haService, testedVersi
 		}
 		text := string(df)
 		for _, want := range []string{"ARG ETCD_VERSION=" + testedVersion, "go.etcd.io/etcd/server/v3/etcdmain@${ETCD_VERSION}",
+			"go.etcd.io/etcd/etcdctl/v3@${ETCD_VERSION}",
 			"FROM scratch", "COPY go.mod go.sum ./"} {
 			if !strings.Contains(text, want) {
 				t.Errorf("%s: %s lacks %q", name, svc.Build.Dockerfile, want)
