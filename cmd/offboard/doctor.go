@@ -198,7 +198,7 @@ func runDoctor(ctx context.Context, cfg *config.Config, o doctorOptions) []offbo
 				return nil // serve logs its own backups
 			}
 			if cfg.EtcdBackend() {
-				return skipped("Backups", etcdToolsAdvice)
+				return []offboard.CheckResult{{Name: "Backups", Status: offboard.CheckSkip, Detail: "not offboard's: " + etcdToolsAdvice}}
 			}
 			return []offboard.CheckResult{backupDoctor(cfg.Store.Backup, time.Now())}
 		}},

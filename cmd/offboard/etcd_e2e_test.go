@@ -78,6 +78,10 @@ func TestServe_OnEtcd(t *testing.T) {
 	if b := call(t, "POST", app.url+"/api/v1/admin/backup", adminAPIToken, ""); b.status != http.StatusConflict || !strings.Contains(string(b.body), "etcdctl snapshot save") {
 		t.Errorf("admin backup on etcd = %d %s; want 409 naming etcdctl snapshot save", b.status, b.body)
 	}
+	// serve campaigned through the store's election and, alone, leads.
+	if !strings.Contains(logs.String(), "this replica leads now") {
+		t.Errorf("serve on etcd did not lead through the election:\n%s", logs.String())
+	}
 	if !strings.Contains(logs.String(), "etcdctl snapshot save") {
 		t.Errorf("serve did not say that etcd's tools take the backups:\n%s", logs.String())
 	}
@@ -101,6 +105,9 @@ func TestServe_OnEtcd(t *testing.T) {
 	code, out, errOut = runCLI("config", "check", "--config", cfgPath)
 	if code != 0 || !strings.Contains(out, "prefix acme/ (reachable, holds a store)") {
 		t.Fatalf("config check on etcd: %d %q %q", code, out, errOut)
+	}
+	if _, out, _ = runCLI("doctor", "--config", cfgPath); !strings.Contains(out, "Store: etcd answers at "+member.Endpoint()+"; prefix acme/ holds a store") {
+		t.Errorf("doctor on etcd:\n%s", out)
 	}
 
 	member.Stop()
@@ -129,6 +136,10 @@ func TestConfigCheck_EtcdUnreachable(t *testing.T) {
 	code, _, errOut = runCLI("cases", "list", "--config", cfgPath)
 	if code != 1 || !strings.Contains(errOut, dead) {
 		t.Errorf("cases list against no etcd: %d %q", code, errOut)
+	}
+	code, out, errOut = runCLI("doctor", "--config", cfgPath)
+	if code != 1 || !strings.Contains(out, "✗ Store: store.etcd.endpoints "+dead) || !strings.Contains(out, "Backups: not offboard's") {
+		t.Errorf("doctor against no etcd: %d\n%s%s", code, out, errOut)
 	}
 }
 

@@ -2,6 +2,8 @@ package runner_test
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -179,4 +181,52 @@ func TestSchedule_Leadership(t *testing.T) {
 
 	lead.grant()
 	waitFor(t, "a tick in the new term and a leader job", func() bool { return f.count() == 2 && leaderRuns.Load() >= 1 }, nil)
+}
+
+// lostClaims is the bbolt queue with one difference: a notice's result is
+// refused as a store that lost the claim refuses it (etcd, after this
+// replica's lease ended and another replica claimed the job).
+type lostClaims struct{ offboard.JobQueue }
+
+func (q lostClaims) SettleJob(_ context.Context, id string) error {
+	return fmt.Errorf("etcdstore: settle job %s: %w", id, &offboard.ClaimLostError{JobID: id})
+}
+
+// TestRunner_Run_claimLostNotice: a delivered notice whose settle the
+// store refuses for a lost claim is logged as such and audited, not
+// reported as a store failure.
+func TestRunner_Run_claimLostNotice(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	l := newLedger(e.clock)
+	r, err := runner.New(runner.Options{Jobs: lostClaims{e.db}, Engine: e.engine, Actions: l.registry(t), Notifier: l,
+		Clock: e.clock, Audit: e.db.AuditLog(nil), Poll: 20 * time.Millisecond, Logger: e.logger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- r.Run(ctx, time.Second) }()
+	t.Cleanup(func() { cancel(); <-done })
+
+	e.open("jane@example.com", offboard.Involuntary, "")
+	var lost []offboard.AuditEvent
+	waitFor(t, "a job.claim_lost audit event", func() bool {
+		lost = nil
+		err := e.db.AuditEvents(context.Background(), offboard.AuditFilter{}, func(ev *offboard.AuditEvent) error {
+			if ev.Action == "job.claim_lost" {
+				lost = append(lost, *ev)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(lost) > 0
+	}, nil)
+	if ev := lost[0]; ev.Outcome != offboard.OutcomeRefused || !strings.Contains(ev.Target, "/notice#") || !strings.Contains(ev.Detail, "no longer holds the job") {
+		t.Errorf("audit event = %+v; want the refused notice and why", ev)
+	}
+	if logs := e.logs.String(); !strings.Contains(logs, "lost the job's claim") || strings.Contains(logs, "updating the job failed") {
+		t.Errorf("the log does not say the claim was lost, or calls it a store failure:\n%s", logs)
+	}
 }

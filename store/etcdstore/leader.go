@@ -122,6 +122,9 @@ func (l *Leader) lease() clientv3.LeaseID {
 // the term or with ctx.
 func (l *Leader) Lead(ctx context.Context) (context.Context, error) {
 	for {
+		if err := ctx.Err(); err != nil {
+			return nil, err // even while the term lasts
+		}
 		l.mu.Lock()
 		term, changed := l.term, l.changed
 		l.mu.Unlock()
@@ -204,35 +207,32 @@ func (l *Leader) campaign(ctx context.Context, sess *concurrency.Session) {
 	l.log.Info("this replica leads now: it runs the outbox workers and the schedule", "replica", l.name)
 	l.record("leader.elected", offboard.OutcomeOK, fmt.Sprintf("replica %s leads: it runs the outbox workers and the schedule", l.name))
 
-	lost := sess.Done()
-	if ended := watchDeleted(keyGone); ended != nil {
-		lost = ended
-	}
+	lost := anyOf(cctx, sess.Done(), watchDeleted(keyGone), l.leaseGuard(cctx, sess.Lease()))
 	select {
 	case <-lost:
-		// Stop the work before anything else: another replica may lead
-		// already.
-		endTerm()
-		l.setTerm(nil)
-		held := time.Since(began).Round(time.Millisecond)
-		l.log.Warn("this replica lost the lead: its etcd lease ended (etcd unreachable or too slow); it stopped the workers and the schedule and campaigns again",
+	case <-ctx.Done():
+	}
+	// Stop the work before anything else: another replica may lead
+	// already.
+	endTerm()
+	l.setTerm(nil)
+	held := time.Since(began).Round(time.Millisecond)
+	if ctx.Err() == nil {
+		l.log.Warn("this replica lost the lead: its etcd lease ended or could not be confirmed in time (etcd unreachable or too slow); it stopped the workers and the schedule and campaigns again",
 			"replica", l.name, "held", held.String())
 		l.record("leader.lost", offboard.OutcomeFailed,
-			fmt.Sprintf("replica %s lost the lead after %s: its etcd lease ended; its running jobs' results are refused and the next leader runs them again", l.name, held))
+			fmt.Sprintf("replica %s lost the lead after %s: its etcd lease ended or could not be confirmed; the results of its running jobs are refused and the next leader runs them again", l.name, held))
 		l.close(sess)
-	case <-ctx.Done():
-		endTerm()
-		l.setTerm(nil)
-		rctx, rcancel := context.WithTimeout(context.WithoutCancel(ctx), leaderAuditTimeout)
-		if err := el.Resign(rctx); err != nil {
-			l.log.Warn("resigning the lead failed; another replica leads when the lease expires", "err", err)
-		}
-		rcancel()
-		held := time.Since(began).Round(time.Millisecond)
-		l.log.Info("this replica gave up the lead (shutting down)", "replica", l.name, "held", held.String())
-		l.record("leader.resigned", offboard.OutcomeOK, fmt.Sprintf("replica %s gave up the lead after %s (shutting down)", l.name, held))
-		l.close(sess)
+		return
 	}
+	rctx, rcancel := context.WithTimeout(context.WithoutCancel(ctx), leaderAuditTimeout)
+	if err := el.Resign(rctx); err != nil {
+		l.log.Warn("resigning the lead failed; another replica leads when the lease expires", "err", err)
+	}
+	rcancel()
+	l.log.Info("this replica gave up the lead (shutting down)", "replica", l.name, "held", held.String())
+	l.record("leader.resigned", offboard.OutcomeOK, fmt.Sprintf("replica %s gave up the lead after %s (shutting down)", l.name, held))
+	l.close(sess)
 }
 
 // watchDeleted closes the channel it returns when the watched key is
@@ -251,6 +251,81 @@ func watchDeleted(wch clientv3.WatchChan) <-chan struct{} {
 		}
 	}()
 	return gone
+}
+
+// guardMargin is how long before the lease's last confirmed end a
+// replica stops leading: the server's clock and ours may tick a little
+// apart.
+const guardMargin = 100 * time.Millisecond
+
+// leaseGuard closes the channel it returns when this replica can no
+// longer be sure the server still holds its lease: etcd's answer to
+// TimeToLive (the seconds left, rounded down, counted from when it was
+// asked, so never later than the server's expiry) has run out without a
+// newer one. The keep-alive would tell only after the expiry, when
+// another replica may lead already; so a replica cut off from etcd stops
+// its workers and schedule before anyone else can start them.
+func (l *Leader) leaseGuard(ctx context.Context, id clientv3.LeaseID) <-chan struct{} {
+	lost := make(chan struct{})
+	every := time.Duration(l.ttl) * time.Second / 4
+	go func() {
+		// The campaign has just seen the key: the lease lived then.
+		deadline := time.Now().Add(every)
+		for {
+			asked := time.Now()
+			// The question may hang (etcd cut off): it must not outlast
+			// the deadline.
+			limit := min(every, time.Until(deadline)-guardMargin)
+			if limit <= 0 {
+				close(lost)
+				return
+			}
+			cctx, cancel := context.WithTimeout(ctx, limit)
+			resp, err := l.s.cli.TimeToLive(cctx, id)
+			cancel()
+			if ctx.Err() != nil {
+				return
+			}
+			switch {
+			case err == nil && resp.TTL < 0: // expired
+				close(lost)
+				return
+			case err == nil:
+				if d := asked.Add(time.Duration(resp.TTL) * time.Second); d.After(deadline) {
+					deadline = d
+				}
+			}
+			wait := min(every, time.Until(deadline)-guardMargin)
+			if wait <= 0 {
+				close(lost)
+				return
+			}
+			if sleep(ctx, wait) != nil {
+				return
+			}
+		}
+	}()
+	return lost
+}
+
+// anyOf closes the channel it returns when one of chans closes (nil ones
+// never do), or never once ctx is done.
+func anyOf(ctx context.Context, chans ...<-chan struct{}) <-chan struct{} {
+	out := make(chan struct{})
+	var once sync.Once
+	for _, c := range chans {
+		if c == nil {
+			continue
+		}
+		go func() {
+			select {
+			case <-c:
+				once.Do(func() { close(out) })
+			case <-ctx.Done():
+			}
+		}()
+	}
+	return out
 }
 
 func (l *Leader) setTerm(term context.Context) {

@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
+	"net"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -22,9 +24,10 @@ import (
 	"github.com/offboard-dev/offboard/store/etcdstore"
 )
 
-// testTTL is the session lease of the test replicas: etcd's shortest
-// with its default election timeout.
-const testTTL = 2 * time.Second
+// testTTL is the session lease of the test replicas: short, yet long
+// enough that a replica starved of CPU (tests run with -race on a busy
+// machine) still confirms its lease in time and does not step down.
+const testTTL = 3 * time.Second
 
 // replica is one offboard process as the election sees it: its own etcd
 // client, store and Leader.
@@ -97,12 +100,63 @@ func hasEvent(evs []offboard.AuditEvent, action, target, detail string) bool {
 	return false
 }
 
-// TestLeader_Run_takeover: two replicas campaign, one leads; closing the
-// leader's client (its process gone) hands the lead to the other within
-// the lease time, and never are both leading.
+// cutter forwards TCP to etcd until cut, when every connection through
+// it drops: a replica's host gone or cut off, with no chance to revoke
+// its lease on the way out.
+type cutter struct {
+	ln    net.Listener
+	mu    sync.Mutex
+	conns []net.Conn
+}
+
+func newCutter(t *testing.T, target string) *cutter {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &cutter{ln: ln}
+	go func() {
+		for {
+			in, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			out, err := net.Dial("tcp", target)
+			if err != nil {
+				_ = in.Close()
+				continue
+			}
+			c.mu.Lock()
+			c.conns = append(c.conns, in, out)
+			c.mu.Unlock()
+			go func() { _, _ = io.Copy(out, in); _ = out.Close() }()
+			go func() { _, _ = io.Copy(in, out); _ = in.Close() }()
+		}
+	}()
+	t.Cleanup(c.cut)
+	return c
+}
+
+func (c *cutter) addr() string { return c.ln.Addr().String() }
+
+func (c *cutter) cut() {
+	_ = c.ln.Close()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, conn := range c.conns {
+		_ = conn.Close()
+	}
+}
+
+// TestLeader_Run_takeover: two replicas campaign, one leads; when the
+// leader is cut off from etcd (its host gone), it stops leading before
+// its lease ends, the other leads within the lease time, and never are
+// both leading.
 func TestLeader_Run_takeover(t *testing.T) {
 	cli := startEtcd(t)
-	a := newReplica(t, cli.Endpoints(), "ha/", "a")
+	link := newCutter(t, strings.TrimPrefix(cli.Endpoints()[0], "http://"))
+	a := newReplica(t, []string{link.addr()}, "ha/", "a")
 	a.campaign(t)
 	waitUntil(t, 5*time.Second, "a leads", a.leader.Leading)
 	b := newReplica(t, cli.Endpoints(), "ha/", "b")
@@ -113,8 +167,7 @@ func TestLeader_Run_takeover(t *testing.T) {
 	}
 
 	killed := time.Now()
-	_ = a.cli.Close()
-	waitUntil(t, time.Second, "a knows it no longer leads", func() bool { return !a.leader.Leading() })
+	link.cut()
 	waitUntil(t, testTTL+3*time.Second, "b leads", func() bool {
 		if a.leader.Leading() && b.leader.Leading() {
 			t.Error("both replicas lead")
@@ -122,7 +175,7 @@ func TestLeader_Run_takeover(t *testing.T) {
 		return b.leader.Leading()
 	})
 	took := time.Since(killed)
-	t.Logf("takeover time after the leader's client closed: %s (lease %s)", took.Round(time.Millisecond), testTTL)
+	t.Logf("takeover time after the leader was cut off: %s (lease %s)", took.Round(time.Millisecond), testTTL)
 	// etcd expires a lease at most one TTL after its last keep-alive,
 	// checking every 500ms; the watch then hands the lead over.
 	if took > testTTL+time.Second {
@@ -315,7 +368,7 @@ func waitStarted(t *testing.T, started <-chan int) int {
 
 // TestLeader_schedule_oneAtATime: two replicas' schedules share one
 // election; a scheduled job runs only on the leader, and when the leader
-// dies the other's runs start after its last one ended.
+// is cut off from etcd the other's runs start after its last one ended.
 func TestLeader_schedule_oneAtATime(t *testing.T) {
 	cli := startEtcd(t)
 	var (
@@ -362,7 +415,8 @@ func TestLeader_schedule_oneAtATime(t *testing.T) {
 			s.Stop(ctx)
 		})
 	}
-	a := newReplica(t, cli.Endpoints(), "sched/", "a")
+	link := newCutter(t, strings.TrimPrefix(cli.Endpoints()[0], "http://"))
+	a := newReplica(t, []string{link.addr()}, "sched/", "a")
 	b := newReplica(t, cli.Endpoints(), "sched/", "b")
 	startSchedule(a)
 	startSchedule(b)
@@ -373,7 +427,7 @@ func TestLeader_schedule_oneAtATime(t *testing.T) {
 	if ran("b") != 0 {
 		t.Fatalf("b's job ran %d times while a led", ran("b"))
 	}
-	_ = a.cli.Close()
+	link.cut() // a's host is cut off from etcd: it must stop before b starts
 	waitUntil(t, testTTL+5*time.Second, "b's job ran twice", func() bool { return ran("b") >= 2 })
 }
 
