@@ -428,6 +428,74 @@ func TestConsole_Notify(t *testing.T) {
 
 // Rooms come from the stored cases: a console started afresh (offboard
 // restarted) shows the same room with its cards.
+// A case another replica changed (the leader ran its revocation) reaches
+// the browsers on this one through Options.Changes, and Close ends the
+// watch.
+func TestConsole_Changes(t *testing.T) {
+	changes := make(chan offboard.CaseID)
+	stopped := make(chan struct{})
+	h := newHarness(t, func(o *console.Options) {
+		o.Changes = func(ctx context.Context, changed func(offboard.CaseID)) {
+			defer close(stopped)
+			for {
+				select {
+				case id := <-changes:
+					changed(id)
+				case <-ctx.Done():
+					return
+				}
+			}
+		}
+	})
+	res, err := h.engine.Apply(context.Background(), offboard.OpenCase{By: hr, Employee: offboard.Employee{Email: "jane.doe@example.com"}, Kind: offboard.Involuntary})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := h.browser()
+	b.actAs("hana.hr@example.com")
+	resp, err := b.client.Get(h.srv.URL + "/console/events")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	events := make(chan string, 10)
+	go func() {
+		sc := bufio.NewScanner(resp.Body)
+		for sc.Scan() {
+			events <- sc.Text()
+		}
+		close(events)
+	}()
+	// The stream is subscribed once it says so.
+	for l := range events {
+		if l == ": connected" {
+			break
+		}
+	}
+	select {
+	case changes <- res.Case.ID:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the console does not watch Options.Changes")
+	}
+	select {
+	case l := <-events:
+		for l == "" || strings.HasPrefix(l, "event:") {
+			l = <-events
+		}
+		if l != "data: "+string(res.Case.ID) {
+			t.Fatalf("the stream said %q, want the changed case", l)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("a case changed elsewhere did not reach the browser")
+	}
+	h.console.Close()
+	select {
+	case <-stopped:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Close did not end the watch")
+	}
+}
+
 func TestConsole_RoomsSurviveRestart(t *testing.T) {
 	h := newHarness(t)
 	if _, err := h.engine.Apply(context.Background(), offboard.OpenCase{By: hr, Employee: offboard.Employee{Email: "jane.doe@example.com"},
