@@ -180,15 +180,27 @@ var _ fileStore = (*store.DB)(nil)
 
 // recoverLeasesAtStart puts back the jobs an earlier crash left leased,
 // and returns how many. On bbolt one process owns the file, so every
-// lease found at start is a dead process's. On etcd other replicas may
-// hold live leases that this would steal: the jobs of a replica that
-// died come back when its etcd lease expires (issue 21 item 2, the
-// leader's job claims), so nothing is done here.
+// lease found at start is a dead process's. On etcd a claim under a
+// lease is a live replica's or ends with its lease, and is left alone;
+// only claims made without a session (no lease ends them) are released.
 func recoverLeasesAtStart(ctx context.Context, db storeBackend) (int, error) {
-	if bolt, ok := db.(*store.DB); ok {
-		return bolt.RecoverLeases(ctx)
+	switch s := db.(type) {
+	case *store.DB:
+		return s.RecoverLeases(ctx)
+	case *etcdstore.Store:
+		return s.RecoverLeases(ctx)
 	}
 	return 0, nil
+}
+
+// tickBatchFor is the engine's Options.TickBatch for the store: etcd's
+// transactions are bounded (etcdstore.TickBatch), bbolt's are not (0:
+// the engine's default).
+func tickBatchFor(db storeBackend) int {
+	if _, ok := db.(*etcdstore.Store); ok {
+		return etcdstore.TickBatch
+	}
+	return 0
 }
 
 // openConfiguredBackend is openConfiguredStore for the commands that

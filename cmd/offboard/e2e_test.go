@@ -111,6 +111,10 @@ func startAppWith(t testing.TB, cfgPath string, o wireOptions, logTo io.Writer, 
 	if err != nil {
 		t.Fatal(err)
 	}
+	if o.leadership == nil {
+		// As serve: the store's election on etcd (nil on bbolt).
+		o.leadership = electionFor(cfg, db, log)
+	}
 	if _, err := recoverLeasesAtStart(context.Background(), db); err != nil {
 		t.Fatal(err)
 	}

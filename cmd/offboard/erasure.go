@@ -140,7 +140,7 @@ func eraseCases(ctx context.Context, engine offboard.CaseService, db storeBacken
 }
 
 // startErasures runs the erasure of due cases every erasureCheckEvery
-// until ctx is done; the channel closes when it has stopped. Off when
+// while this replica leads, until ctx is done; the channel closes when it has stopped. Off when
 // retention.personal_data is zero.
 func (a *app) startErasures(ctx context.Context) <-chan struct{} {
 	done := make(chan struct{})
@@ -153,17 +153,21 @@ func (a *app) startErasures(ctx context.Context) <-chan struct{} {
 	log.Info("erasure of personal data on", "retention", a.cfg.Retention.PersonalData.String(), "check_every", erasureCheckEvery.String())
 	go func() {
 		defer close(done)
-		t := time.NewTimer(time.Minute) // not during start-up
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
+		// Only the leading replica erases: two replicas erasing the same
+		// case would only add refusals to the chain.
+		a.eachTerm(ctx, func(term context.Context) {
+			t := time.NewTimer(time.Minute) // not during start-up
+			defer t.Stop()
+			for {
+				select {
+				case <-term.Done():
+					return
+				case <-t.C:
+				}
+				a.eraseDue(term, retention, log)
+				t.Reset(erasureCheckEvery)
 			}
-			a.eraseDue(ctx, retention, log)
-			t.Reset(erasureCheckEvery)
-		}
+		})
 	}()
 	return done
 }

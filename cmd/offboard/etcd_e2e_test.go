@@ -78,6 +78,10 @@ func TestServe_OnEtcd(t *testing.T) {
 	if b := call(t, "POST", app.url+"/api/v1/admin/backup", adminAPIToken, ""); b.status != http.StatusConflict || !strings.Contains(string(b.body), "etcdctl snapshot save") {
 		t.Errorf("admin backup on etcd = %d %s; want 409 naming etcdctl snapshot save", b.status, b.body)
 	}
+	// serve campaigned through the store's election and, alone, leads.
+	if !strings.Contains(logs.String(), "this replica leads now") {
+		t.Errorf("serve on etcd did not lead through the election:\n%s", logs.String())
+	}
 	if !strings.Contains(logs.String(), "etcdctl snapshot save") {
 		t.Errorf("serve did not say that etcd's tools take the backups:\n%s", logs.String())
 	}

@@ -3,13 +3,49 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/offboard-dev/offboard"
+	"github.com/offboard-dev/offboard/config"
+	"github.com/offboard-dev/offboard/store/etcdstore"
 )
+
+// electionFor is serve's leadership on store.backend etcd: the store's
+// election, whose session lease is store.etcd.lease. It binds the
+// store's job claims to that lease, so it is built before anything
+// claims a job. On bbolt it is nil: wire makes this process the sole
+// replica.
+func electionFor(cfg *config.Config, db storeBackend, log *slog.Logger) offboard.Leadership {
+	s, ok := db.(*etcdstore.Store)
+	if !ok {
+		return nil
+	}
+	return etcdstore.NewLeader(s, etcdstore.LeaderOptions{
+		TTL: cfg.Store.Etcd.Lease.D(), Name: replicaName(), Logger: log.With("component", "leader"),
+		Audit: s.AuditLog(redactorFor(cfg)),
+	})
+}
+
+// eachTerm runs fn once for each term this replica leads, with the
+// term's context, until ctx is done: work that must run on one replica
+// at a time and is no cron job of the schedule (the reconciliation at
+// start, the erasure loop). A sole replica has one term, all of ctx.
+func (a *app) eachTerm(ctx context.Context, fn func(term context.Context)) {
+	// A Lead asked while the term lasts may return it even once ctx is
+	// done: ctx is checked first.
+	for ctx.Err() == nil {
+		term, err := a.leadership.Lead(ctx)
+		if err != nil {
+			return
+		}
+		fn(term)
+		<-term.Done()
+	}
+}
 
 // campaigner is a Leadership that campaigns while it runs: the etcd
 // store's election (etcdstore.Leader). Every replica serves intake; the

@@ -126,7 +126,7 @@ func TestMigrate_copiesAndVerifies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	es, err := etcdstore.New(ctx, cli, etcdstore.Options{Prefix: etcdstore.DefaultPrefix, MaxTxnOps: etcdtest.ClusterMaxTxnOps})
+	es, err := etcdstore.New(ctx, cli, etcdstore.Options{Prefix: etcdstore.DefaultPrefix, MaxTxnOps: etcdtest.MaxTxnOps})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,6 +141,21 @@ func TestMigrate_copiesAndVerifies(t *testing.T) {
 	for _, kind := range []string{"cases", "tasks", "approvals", "audit", "jobs", "jobq", "dedupe", "personal", "delivered", "batches", "idx_wake", "wake_by_case"} {
 		if counts[kind] == 0 {
 			t.Errorf("no %s records in etcd", kind)
+		}
+	}
+	// The chat platforms' bookkeeping reads back through the etcd store's
+	// own ports: the import's kinds are the ones they read.
+	if ok, err := es.Delivered(ctx, "slack", "notice-1"); err != nil || !ok {
+		t.Errorf("the migrated delivery marker: delivered %v, %v", ok, err)
+	}
+	if b, err := es.LoadBatch(ctx, "slack", "layoff-1"); err != nil || b.Summaries[offboard.DeptIT] != "msg-1" {
+		t.Errorf("the migrated batch record: %+v, %v", b, err)
+	}
+	// A copy holds no replica's claims nor an election: the jobs leased in
+	// the file are queued, and the replicas campaign afresh.
+	for _, kind := range []string{"claims/", "leader"} {
+		if n, err := etcdstore.KeysUnder(ctx, cli, etcdstore.DefaultPrefix+kind); err != nil || n != 0 {
+			t.Errorf("%d keys under %s after migrate (%v)", n, kind, err)
 		}
 	}
 	// Erasure dropped the erased case's dedupe key (it named the person).

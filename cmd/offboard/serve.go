@@ -40,6 +40,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) (err
 		return err
 	}
 	defer closeStore()
+	// Before anything claims a job: the election binds the claims to
+	// this replica's lease (etcd; nil on bbolt).
+	leadership := electionFor(cfg, db, log)
 	recovered, err := recoverLeasesAtStart(ctx, db)
 	if err != nil {
 		return err
@@ -52,7 +55,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) (err
 		// A year of cases is one command, far past one etcd transaction.
 		log.Info("demo history not written: it is seeded into a bbolt store only")
 	}
-	a, err := wire(cfg, log, db, wireOptions{})
+	a, err := wire(cfg, log, db, wireOptions{leadership: leadership})
 	if err != nil {
 		return err
 	}
@@ -132,15 +135,17 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 	} else {
 		platformDone <- nil
 	}
-	// Reconciliation runs once at start too: lost webhooks from while
-	// offboard was down should not wait an hour.
-	// The directory is read first: escalations need it, and it is quick.
+	// Reconciliation runs once at start too (on etcd: each time this
+	// replica begins to lead, as only the leader reconciles): lost
+	// webhooks from while offboard was down should not wait an hour.
+	// The directory is read first, on every replica: escalations and
+	// intake need it, and it is quick.
 	reconciled := make(chan struct{})
 	go func() {
 		defer close(reconciled)
 		a.refreshDirectory(platCtx)
 		if a.reconciler != nil {
-			_, _ = a.reconciler.Run(platCtx)
+			a.eachTerm(platCtx, func(term context.Context) { _, _ = a.reconciler.Run(term) })
 		}
 	}()
 	storeBad := a.checkLargeStore(platCtx)

@@ -497,6 +497,9 @@ func (a *app) wireEngine() error {
 		Retention: cfg.Retention.PersonalData.D(),
 		// Case counts and times to revocation for /metrics (nil: off).
 		Metrics: a.meter,
+		// etcd bounds a transaction's operations: a layoff's due tasks
+		// are ticked a few cases at a time (0: the engine's default).
+		TickBatch: tickBatchFor(a.db),
 	})
 	if err != nil {
 		return fmt.Errorf("playbooks: %w", err)

@@ -34,7 +34,7 @@ func clusterRoles(email string) []offboard.Role {
 // transaction limit.
 func clusterStore(t testing.TB, cli *clientv3.Client, prefix string) *etcdstore.Store {
 	t.Helper()
-	s, err := etcdstore.New(context.Background(), cli, etcdstore.Options{Prefix: prefix, MaxTxnOps: etcdtest.ClusterMaxTxnOps})
+	s, err := etcdstore.New(context.Background(), cli, etcdstore.Options{Prefix: prefix, MaxTxnOps: etcdtest.MaxTxnOps})
 	if err != nil {
 		t.Fatalf("etcdstore.New: %v", err)
 	}

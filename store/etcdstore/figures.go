@@ -29,29 +29,34 @@ func (s *Store) CaseCounts(ctx context.Context) (map[offboard.CaseStatus]int, er
 }
 
 // QueueFigures counts the outbox (queued, leased, dead) and finds its
-// longest wait, every range at one revision. Within a priority jobq is
-// ordered by when a job becomes due, so each priority's first key holds
-// its longest wait.
+// longest wait, every range at one revision. A job stays in jobq while
+// it is leased: it is leased exactly while its claims/ key exists
+// (claims.go). Within a priority jobq is ordered by when a job becomes
+// due, so each priority's first unclaimed key holds its longest wait.
 func (s *Store) QueueFigures(ctx context.Context, now time.Time) (offboard.QueueFigures, error) {
 	ctx, cancel := s.bounded(ctx)
 	defer cancel()
 	var f offboard.QueueFigures
+	claimed := map[string]bool{}
+	rev, err := s.each(ctx, kindClaims, 0, func(id string, _ []byte) error { claimed[id] = true; return nil })
 	var firstOfRank []string
 	lastRank := -1
-	rev, err := s.each(ctx, kindJobQueue, 0, func(rest string, _ []byte) error {
-		if len(rest) < queueKeyPrefix {
-			return fmt.Errorf("job queue key %x is too short", rest)
-		}
-		f.Queued++
-		if int(rest[0]) != lastRank {
-			lastRank = int(rest[0])
-			firstOfRank = append(firstOfRank, rest)
-		}
-		return nil
-	})
-	jobs := 0
 	if err == nil {
-		_, err = s.each(ctx, kindJobs, rev, func(string, []byte) error { jobs++; return nil })
+		_, err = s.each(ctx, kindJobQueue, rev, func(rest string, _ []byte) error {
+			if len(rest) < queueKeyPrefix {
+				return fmt.Errorf("job queue key %x is too short", rest)
+			}
+			if claimed[rest[queueKeyPrefix:]] {
+				f.Leased++
+				return nil
+			}
+			f.Queued++
+			if int(rest[0]) != lastRank {
+				lastRank = int(rest[0])
+				firstOfRank = append(firstOfRank, rest)
+			}
+			return nil
+		})
 	}
 	if err == nil {
 		_, err = s.each(ctx, kindDead, rev, func(string, []byte) error { f.Dead++; return nil })
@@ -59,7 +64,6 @@ func (s *Store) QueueFigures(ctx context.Context, now time.Time) (offboard.Queue
 	if err != nil {
 		return offboard.QueueFigures{}, fmt.Errorf("etcdstore: queue figures: %w", err)
 	}
-	f.Leased = max(jobs-f.Queued, 0)
 	for _, k := range firstOfRank {
 		nb := binary.BigEndian.Uint64([]byte(k[1:9]))
 		due := time.Unix(0, int64(nb))

@@ -54,8 +54,8 @@ var fromBbolt = map[string]bboltKind{
 	"wake_by_case":      {kindWakeByCase, false},
 	"personal":          {kindPersonal, false},
 	// The layout of delivered.go and batches.go, which is bbolt's too.
-	"delivered": {"delivered/", false},
-	"batches":   {"batches/", false},
+	"delivered": {kindDelivered, false},
+	"batches":   {kindBatches, false},
 }
 
 // ImportKinds are the bbolt buckets an import copies, for counting.

@@ -122,6 +122,9 @@ func (l *Leader) lease() clientv3.LeaseID {
 // the term or with ctx.
 func (l *Leader) Lead(ctx context.Context) (context.Context, error) {
 	for {
+		if err := ctx.Err(); err != nil {
+			return nil, err // even while the term lasts
+		}
 		l.mu.Lock()
 		term, changed := l.term, l.changed
 		l.mu.Unlock()

@@ -56,7 +56,7 @@ const layoffSize = 50
 // TestStore_largestCommands runs the biggest commands a default playbook
 // produces — opening a case with every system, a layoff's cases coming
 // due in one Tick, cancelling, erasing — on members with the
-// --max-txn-ops production needs (etcdtest.ClusterMaxTxnOps), and
+// --max-txn-ops production needs (etcdtest.MaxTxnOps), and
 // reports how many operations each needed.
 func TestStore_largestCommands(t *testing.T) {
 	c := etcdtest.StartCluster(t, 1)
@@ -77,8 +77,8 @@ func TestStore_largestCommands(t *testing.T) {
 		}
 		n := int(largest.Load())
 		t.Logf("%-40s %4d operations in one transaction", name, n)
-		if n > etcdtest.ClusterMaxTxnOps {
-			t.Errorf("%s needed %d operations, more than %d", name, n, etcdtest.ClusterMaxTxnOps)
+		if n > etcdtest.MaxTxnOps {
+			t.Errorf("%s needed %d operations, more than %d", name, n, etcdtest.MaxTxnOps)
 		}
 		if _, tick := cmd.(offboard.Tick); !tick && n < 10 {
 			t.Errorf("%s: %d operations measured; the measure is broken", name, n)
@@ -207,7 +207,7 @@ func TestStore_Update_tooManyOps(t *testing.T) {
 		limit int
 	}{
 		{"the store knows the server's limit", 0},
-		{"the store was told a higher limit", etcdtest.ClusterMaxTxnOps},
+		{"the store was told a higher limit", etcdtest.MaxTxnOps},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			prefix := fmt.Sprintf("small-%d/", tc.limit)

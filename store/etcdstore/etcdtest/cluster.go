@@ -13,14 +13,9 @@ import (
 	"go.uber.org/zap"
 )
 
-// ClusterMaxTxnOps is the --max-txn-ops a cluster's members run with
-// unless ClusterOptions say otherwise: what production needs for a
-// default playbook (etcd's own default, 128, is too few).
-const ClusterMaxTxnOps = 1024
-
 // ClusterOptions tune StartClusterWith; the zero value is StartCluster's.
 type ClusterOptions struct {
-	// MaxTxnOps is each member's --max-txn-ops; 0 means ClusterMaxTxnOps.
+	// MaxTxnOps is each member's --max-txn-ops; 0 means MaxTxnOps.
 	MaxTxnOps uint
 	// Fsync keeps etcd's fsyncs. Tests leave them off (a test's data dir
 	// dies with it, and fsyncs on a shared machine cost seconds);
@@ -48,7 +43,7 @@ type clusterMember struct {
 	everJoined bool
 }
 
-// StartCluster starts an n-member cluster with ClusterMaxTxnOps and
+// StartCluster starts an n-member cluster with MaxTxnOps and
 // returns once it has a leader. It is closed when the test ends.
 func StartCluster(t testing.TB, n int) *Cluster {
 	t.Helper()
@@ -62,7 +57,7 @@ func StartClusterWith(t testing.TB, n int, opts ClusterOptions) *Cluster {
 		t.Fatalf("etcdtest: a cluster needs a member, not %d", n)
 	}
 	if opts.MaxTxnOps == 0 {
-		opts.MaxTxnOps = ClusterMaxTxnOps
+		opts.MaxTxnOps = MaxTxnOps
 	}
 	began := time.Now()
 	var err error
