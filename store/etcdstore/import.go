@@ -25,6 +25,12 @@ type Record struct {
 // MaxImportBatch bounds the operations of one import transaction.
 const MaxImportBatch = 500
 
+// MaxImportBytes bounds the keys and values of one import transaction,
+// well under etcd's default --max-request-bytes (1.5 MiB): five hundred
+// records of a few KiB each (tasks with their evidence, audit events)
+// would pass it. A single record larger than this goes alone.
+const MaxImportBytes = 1 << 20
+
 // bboltKind says where a bbolt bucket's keys go: the etcd kind, and
 // whether they are index entries (empty in bbolt, indexMark here, since
 // an empty value is a tombstone in this store).
@@ -83,6 +89,8 @@ type Import struct {
 	prefix string
 	batch  int
 	ops    []clientv3.Op
+	// bytes is the keys' and values' size in ops.
+	bytes int
 
 	// Copied counts the records added per bbolt kind.
 	Copied map[string]int
@@ -219,7 +227,14 @@ func (im *Import) unlease(r Record) (string, error) {
 }
 
 func (im *Import) put(key, val string) error {
+	size := len(im.prefix) + len(key) + len(val)
+	if len(im.ops) > 0 && im.bytes+size > MaxImportBytes {
+		if err := im.flush(); err != nil {
+			return err
+		}
+	}
 	im.ops = append(im.ops, clientv3.OpPut(im.prefix+key, val))
+	im.bytes += size
 	if len(im.ops) >= im.batch {
 		return im.flush()
 	}
@@ -231,10 +246,10 @@ func (im *Import) flush() error {
 		return nil
 	}
 	if _, err := im.cli.Txn(im.ctx).Then(im.ops...).Commit(); err != nil {
-		return explainErr(fmt.Errorf("etcdstore: import: write %d keys (after %d): %w", len(im.ops), im.Written, err))
+		return explainErr(fmt.Errorf("etcdstore: import: write %d keys of %d bytes (after %d): %w", len(im.ops), im.bytes, im.Written, err))
 	}
 	im.Written += len(im.ops)
-	im.ops = im.ops[:0]
+	im.ops, im.bytes = im.ops[:0], 0
 	if im.Progress != nil {
 		im.Progress(im.Written)
 	}
