@@ -121,16 +121,32 @@ func NewImport(ctx context.Context, cli *clientv3.Client, prefix string, maxTxnO
 	if maxTxnOps <= 0 {
 		maxTxnOps = DefaultMaxTxnOps
 	}
+	if err := refuseNested(ctx, cli, prefix); err != nil {
+		return nil, err
+	}
 	n, err := KeysUnder(ctx, cli, prefix)
 	if err != nil {
 		return nil, err
 	}
 	if n > 0 {
-		return nil, fmt.Errorf("etcdstore: import: the prefix %q already holds %d keys; migrate only into an empty prefix "+
-			"(pick another --prefix, or remove the old data first with etcdctl del --prefix %q)", prefix, n, prefix)
+		return nil, nonEmptyTarget(ctx, cli, prefix, n)
 	}
 	return &Import{ctx: ctx, cli: cli, prefix: prefix, batch: min(MaxImportBatch, maxTxnOps),
 		Copied: map[string]int{}, seqs: map[string]uint64{}}, nil
+}
+
+// nonEmptyTarget refuses an import into a prefix that holds n keys,
+// saying whether they are a store (perhaps this migration's, done
+// before: removing it would remove a store in use) or an unfinished copy.
+func nonEmptyTarget(ctx context.Context, cli *clientv3.Client, prefix string, n int64) error {
+	resp, err := cli.Get(ctx, prefix+keySchemaVersion, clientv3.WithCountOnly())
+	if err == nil && resp.Count > 0 {
+		return fmt.Errorf("etcdstore: import: the prefix %q already holds an offboard store (%d keys): migrated before? "+
+			"migrate only into an empty prefix; pick another --prefix, and remove that store only if no offboard uses it", prefix, n)
+	}
+	return fmt.Errorf("etcdstore: import: the prefix %q holds %d keys but no store (an import that did not finish, or "+
+		"someone else's keys): migrate only into an empty prefix; pick another --prefix, or remove them first with "+
+		"etcdctl del --prefix %q if they are an unfinished copy", prefix, n, prefix)
 }
 
 // KeysUnder counts the keys under prefix, tombstones included.
