@@ -235,12 +235,25 @@ func TestMigrate_refuses(t *testing.T) {
 			t.Fatal(err)
 		}
 		code, _, errs := runMigrate("--from", "bbolt:"+path, "--to", to, "--prefix", "busy/")
-		if code != 1 || !strings.Contains(errs, `"busy/" already holds 1 keys`) {
+		if code != 1 || !strings.Contains(errs, `"busy/" holds 1 keys but no store`) {
 			t.Errorf("exit %d: %s", code, errs)
 		}
 		// Nor does serve's store open such a prefix as new.
 		if _, err := etcdstore.New(ctx, cli, etcdstore.Options{Prefix: "busy/"}); err == nil || !strings.Contains(err.Error(), "no schema version") {
 			t.Errorf("etcdstore.New on keys without a schema version: %v", err)
+		}
+	})
+
+	t.Run("members below --max-txn-ops 1024", func(t *testing.T) {
+		path, _ := migrateSource(t)
+		small := etcdtest.StartMaxTxnOps(t, 128)
+		code, out, errs := runMigrate("--from", "bbolt:"+path, "--to", "etcd:"+small.Endpoint(), "--prefix", "small/")
+		if code != 1 || !strings.Contains(errs, "run them with --max-txn-ops 1024") || !strings.Contains(errs, "nothing was copied") ||
+			strings.Contains(out, "Copying") {
+			t.Errorf("exit %d\n%s%s", code, out, errs)
+		}
+		if n, _ := etcdstore.KeysUnder(ctx, small.Client(t), "small/"); n != 0 {
+			t.Errorf("%d keys written to members that refuse the import's transactions", n)
 		}
 	})
 
