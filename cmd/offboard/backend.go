@@ -168,6 +168,12 @@ func dialEtcd(ctx context.Context, e config.Etcd) (*clientv3.Client, bool, error
 		}
 		return nil, false, fmt.Errorf("%s: %w", where, explained)
 	}
+	// A prefix inside another offboard's, or holding an unfinished
+	// migration, is refused here too, not only when serve opens it.
+	if err := etcdstore.CheckPrefix(dctx, cli, e.Prefix); err != nil {
+		_ = cli.Close()
+		return nil, false, fmt.Errorf("%s: %w", where, err)
+	}
 	return cli, resp.Responses[0].GetResponseRange().Count > 0, nil
 }
 

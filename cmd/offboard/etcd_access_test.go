@@ -107,3 +107,31 @@ func writeCAFile(t *testing.T, path string) {
 		t.Fatal(err)
 	}
 }
+
+// config check refuses what serve would: a prefix inside another
+// offboard's store, and one holding an unfinished migration.
+func TestConfigCheck_EtcdPrefix(t *testing.T) {
+	member := etcdtest.Start(t)
+	cli := member.Client(t)
+	ctx := context.Background()
+	// A store at acme/ (its schema version), an unfinished copy at half/.
+	if _, err := cli.Put(ctx, "acme/meta/schema_version", "1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cli.Put(ctx, "half/cases/OFF-0001", "{}"); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	cfgPath := writeEtcdConfig(t, dir, member.Endpoint(), "")
+	base := readFile(t, cfgPath)
+	for prefix, want := range map[string]string{
+		"acme/inner/": `lies inside the offboard store at "acme/"`,
+		"half/":       "did not finish",
+	} {
+		writeFile(t, cfgPath, strings.Replace(base, `prefix: "acme/"`, `prefix: "`+prefix+`"`, 1))
+		code, out, errOut := runCLI("config", "check", "--config", cfgPath)
+		if code != 1 || !strings.Contains(errOut, want) {
+			t.Errorf("config check with prefix %s: %d %q %q; want %q", prefix, code, out, errOut, want)
+		}
+	}
+}

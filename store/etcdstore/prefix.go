@@ -80,3 +80,25 @@ func isKindRoot(part string) bool {
 	}
 	return false
 }
+
+// CheckPrefix reports, writing nothing, whether a store may open at
+// prefix: not inside another offboard store's, and holding a store or
+// nothing (not an unfinished import, not someone else's keys). New
+// refuses the same; config check and doctor say so before serve starts.
+func CheckPrefix(ctx context.Context, cli *clientv3.Client, prefix string) error {
+	if err := refuseNested(ctx, cli, prefix); err != nil {
+		return err
+	}
+	resp, err := cli.Get(ctx, prefix+keySchemaVersion, clientv3.WithCountOnly())
+	if err != nil {
+		return explainErr(fmt.Errorf("etcdstore: check %s: %w", prefix, err))
+	}
+	if resp.Count > 0 {
+		return nil
+	}
+	n, err := KeysUnder(ctx, cli, prefix)
+	if err != nil || n == 0 {
+		return err
+	}
+	return explainStrayKeys(ctx, cli, prefix)
+}
