@@ -18,6 +18,7 @@ import (
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.uber.org/zap"
 
+	"github.com/offboard-dev/offboard/config"
 	"github.com/offboard-dev/offboard/store"
 	"github.com/offboard-dev/offboard/store/etcdstore"
 )
@@ -119,9 +120,17 @@ func etcdClientConfig(eps []string, dial time.Duration, caFile, certFile, keyFil
 			}
 		}
 		if certFile != "" {
-			pair, err := tls.LoadX509KeyPair(certFile, keyFile)
+			cert, err := os.ReadFile(certFile)
 			if err != nil {
-				return cfg, fmt.Errorf("load --cert and --key: %w", err)
+				return cfg, fmt.Errorf("read --cert: %w", err)
+			}
+			key, err := config.ReadSecretFile(keyFile)
+			if err != nil {
+				return cfg, fmt.Errorf("read --key: %w", err)
+			}
+			pair, err := tls.X509KeyPair(cert, []byte(key))
+			if err != nil {
+				return cfg, fmt.Errorf("--cert and --key are no key pair: %w", err)
 			}
 			tc.Certificates = []tls.Certificate{pair}
 		}
@@ -131,11 +140,11 @@ func etcdClientConfig(eps []string, dial time.Duration, caFile, certFile, keyFil
 		return cfg, fmt.Errorf("%w: --user and --password-file go together", errUsage)
 	}
 	if user != "" {
-		raw, err := os.ReadFile(passwordFile)
+		password, err := config.ReadSecretFile(passwordFile)
 		if err != nil {
 			return cfg, fmt.Errorf("read --password-file: %w", err)
 		}
-		cfg.Username, cfg.Password = user, strings.TrimRight(string(raw), "\r\n")
+		cfg.Username, cfg.Password = user, password
 	}
 	return cfg, nil
 }

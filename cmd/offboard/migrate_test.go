@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -254,6 +255,21 @@ func TestMigrate_refuses(t *testing.T) {
 		}
 		if n, _ := etcdstore.KeysUnder(ctx, small.Client(t), "small/"); n != 0 {
 			t.Errorf("%d keys written to members that refuse the import's transactions", n)
+		}
+	})
+
+	t.Run("secret files others may read", func(t *testing.T) {
+		path, _ := migrateSource(t)
+		pw := filepath.Join(t.TempDir(), "etcd-password")
+		if err := os.WriteFile(pw, []byte("hunter2-etcd\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		code, out, errs := runMigrate("--from", "bbolt:"+path, "--to", to, "--prefix", "readable/", "--user", "offboard", "--password-file", pw)
+		if code != 1 || !strings.Contains(errs, "run chmod 600 "+pw) || strings.Contains(out+errs, "hunter2") {
+			t.Errorf("exit %d\n%s%s", code, out, errs)
+		}
+		if n, _ := etcdstore.KeysUnder(ctx, cli, "readable/"); n != 0 {
+			t.Errorf("%d keys written", n)
 		}
 	})
 
