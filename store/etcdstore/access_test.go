@@ -9,6 +9,8 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"errors"
+	"io"
+	"log"
 	"math/big"
 	"net"
 	"net/http"
@@ -28,13 +30,21 @@ import (
 // that wants one, TLS on one side only, nothing listening.
 func TestExplainAccess_tls(t *testing.T) {
 	ok := http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})
-	member := httptest.NewTLSServer(ok)
+	// quiet is a server that does not log the handshakes the test fails.
+	quiet := func() *httptest.Server {
+		s := httptest.NewUnstartedServer(ok)
+		s.Config.ErrorLog = log.New(io.Discard, "", 0)
+		return s
+	}
+	member := quiet()
+	member.StartTLS()
 	defer member.Close()
-	wantsCert := httptest.NewUnstartedServer(ok)
+	wantsCert := quiet()
 	wantsCert.TLS = &tls.Config{ClientAuth: tls.RequireAnyClientCert}
 	wantsCert.StartTLS()
 	defer wantsCert.Close()
-	plain := httptest.NewServer(ok)
+	plain := quiet()
+	plain.Start()
 	defer plain.Close()
 	gone := closedAddr(t)
 
