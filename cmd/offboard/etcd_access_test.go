@@ -37,7 +37,8 @@ func TestConfigCheck_EtcdTLSMismatch(t *testing.T) {
 }
 
 // With authentication on in etcd, a wrong password is refused naming the
-// user and the file, never the password; the right one serves.
+// user and the file, never the password; the right one, with a role on
+// the prefix alone, passes.
 func TestConfigCheck_EtcdAuth(t *testing.T) {
 	member := etcdtest.Start(t)
 	cli := member.Client(t)
@@ -48,7 +49,7 @@ func TestConfigCheck_EtcdAuth(t *testing.T) {
 		func() error { _, err := cli.UserGrantRole(ctx, "root", "root"); return err },
 		func() error { _, err := cli.RoleAdd(ctx, "offboard"); return err },
 		func() error {
-			_, err := cli.RoleGrantPermission(ctx, "offboard", "acme/", "acme0", clientv3.PermissionType(clientv3.PermReadWrite))
+			_, err := cli.RoleGrantPermission(ctx, "offboard", "team/acme/", "team/acme0", clientv3.PermissionType(clientv3.PermReadWrite))
 			return err
 		},
 		func() error { _, err := cli.UserAdd(ctx, "offboard", "right-password-123"); return err },
@@ -61,7 +62,9 @@ func TestConfigCheck_EtcdAuth(t *testing.T) {
 	}
 	dir := t.TempDir()
 	cfgPath := writeEtcdConfig(t, dir, member.Endpoint(), "")
-	base := readFile(t, cfgPath)
+	// The role reaches its prefix only: the check for a store around it
+	// (at team/) cannot read there, and must not refuse for that.
+	base := strings.Replace(readFile(t, cfgPath), `prefix: "acme/"`, `prefix: "team/acme/"`, 1)
 	check := func(user, password string) (int, string) {
 		t.Helper()
 		if err := os.WriteFile(filepath.Join(dir, "etcd-password"), []byte(password+"\n"), 0o600); err != nil {
@@ -84,7 +87,7 @@ func TestConfigCheck_EtcdAuth(t *testing.T) {
 	if code, out := check("", "unused-password-789"); code != 1 || !strings.Contains(out, "authentication on and no user was given") {
 		t.Errorf("no user: %d %q", code, out)
 	}
-	if code, out := check("offboard", "right-password-123"); code != 0 || !strings.Contains(out, "prefix acme/ (reachable, empty") {
+	if code, out := check("offboard", "right-password-123"); code != 0 || !strings.Contains(out, "prefix team/acme/ (reachable, empty") {
 		t.Errorf("right password: %d %q", code, out)
 	}
 }
