@@ -213,3 +213,8 @@ func checkEndpoint(ep string, tlsOn bool) string {
 	}
 	return ""
 }
+
+// ReadSecretFile reads a secret as store.etcd.password_file and
+// tls.key_file are read, refusing a file others may read: offboard
+// migrate's --password-file and --key hold the same secrets.
+func ReadSecretFile(name string) (string, error) { return readSecretFile(name) }

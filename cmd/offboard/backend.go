@@ -141,9 +141,12 @@ func dialEtcd(ctx context.Context, e config.Etcd) (*clientv3.Client, bool, error
 		}
 		cc.TLS = tc
 	}
+	// The client reports a failing TLS handshake as a deadline, and
+	// auth errors in etcd's words: say which setting to look at.
+	access := etcdstore.Access{Endpoints: e.Endpoints, TLS: cc.TLS, User: e.Username, Prefix: e.Prefix, Timeout: e.DialTimeout.D()}
 	cli, err := clientv3.New(cc)
 	if err != nil {
-		return nil, false, fmt.Errorf("%s: %w", where, err)
+		return nil, false, fmt.Errorf("%s: %w", where, etcdstore.ExplainAccess(ctx, err, access))
 	}
 	dctx, cancel := context.WithTimeout(ctx, e.DialTimeout.D())
 	defer cancel()
@@ -158,9 +161,17 @@ func dialEtcd(ctx context.Context, e config.Etcd) (*clientv3.Client, bool, error
 	switch {
 	case errors.Is(err, rpctypes.ErrTooManyOps):
 		return nil, false, fmt.Errorf("%s: the etcd members refuse transactions of %d operations: run them with --max-txn-ops %d (offboard's commands need it)", where, etcdMaxTxnOps, etcdMaxTxnOps)
-	case err != nil && dctx.Err() != nil:
-		return nil, false, fmt.Errorf("%s: no answer within store.etcd.dial_timeout (%s): %w", where, e.DialTimeout, err)
 	case err != nil:
+		explained := etcdstore.ExplainAccess(ctx, err, access)
+		if dctx.Err() != nil {
+			return nil, false, fmt.Errorf("%s: no answer within store.etcd.dial_timeout (%s): %w", where, e.DialTimeout, explained)
+		}
+		return nil, false, fmt.Errorf("%s: %w", where, explained)
+	}
+	// A prefix inside another offboard's, or holding an unfinished
+	// migration, is refused here too, not only when serve opens it.
+	if err := etcdstore.CheckPrefix(dctx, cli, e.Prefix); err != nil {
+		_ = cli.Close()
 		return nil, false, fmt.Errorf("%s: %w", where, err)
 	}
 	return cli, resp.Responses[0].GetResponseRange().Count > 0, nil

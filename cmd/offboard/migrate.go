@@ -14,9 +14,11 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.uber.org/zap"
 
+	"github.com/offboard-dev/offboard/config"
 	"github.com/offboard-dev/offboard/store"
 	"github.com/offboard-dev/offboard/store/etcdstore"
 )
@@ -118,9 +120,17 @@ func etcdClientConfig(eps []string, dial time.Duration, caFile, certFile, keyFil
 			}
 		}
 		if certFile != "" {
-			pair, err := tls.LoadX509KeyPair(certFile, keyFile)
+			cert, err := os.ReadFile(certFile)
 			if err != nil {
-				return cfg, fmt.Errorf("load --cert and --key: %w", err)
+				return cfg, fmt.Errorf("read --cert: %w", err)
+			}
+			key, err := config.ReadSecretFile(keyFile)
+			if err != nil {
+				return cfg, fmt.Errorf("read --key: %w", err)
+			}
+			pair, err := tls.X509KeyPair(cert, []byte(key))
+			if err != nil {
+				return cfg, fmt.Errorf("--cert and --key are no key pair: %w", err)
 			}
 			tc.Certificates = []tls.Certificate{pair}
 		}
@@ -130,11 +140,11 @@ func etcdClientConfig(eps []string, dial time.Duration, caFile, certFile, keyFil
 		return cfg, fmt.Errorf("%w: --user and --password-file go together", errUsage)
 	}
 	if user != "" {
-		raw, err := os.ReadFile(passwordFile)
+		password, err := config.ReadSecretFile(passwordFile)
 		if err != nil {
 			return cfg, fmt.Errorf("read --password-file: %w", err)
 		}
-		cfg.Username, cfg.Password = user, strings.TrimRight(string(raw), "\r\n")
+		cfg.Username, cfg.Password = user, password
 	}
 	return cfg, nil
 }
@@ -186,11 +196,15 @@ func (m *migration) run(ctx context.Context) error {
 	m.say("  indexes agree with the records")
 
 	m.say("Target: etcd %s, prefix %q", strings.Join(m.endpoints, ","), m.prefix)
+	access := etcdstore.Access{Endpoints: m.endpoints, TLS: m.cfg.TLS, User: m.cfg.Username, Prefix: m.prefix, Timeout: m.cfg.DialTimeout}
 	cli, err := clientv3.New(m.cfg)
 	if err != nil {
-		return fmt.Errorf("connect to etcd %s: %w", strings.Join(m.endpoints, ","), err)
+		return fmt.Errorf("connect to etcd %s: %w", strings.Join(m.endpoints, ","), etcdstore.ExplainAccess(ctx, err, access))
 	}
 	defer cli.Close()
+	if err := m.probe(ctx, cli, access); err != nil {
+		return err
+	}
 	im, err := etcdstore.NewImport(ctx, cli, m.prefix, m.maxTxnOps)
 	if err != nil {
 		return err
@@ -268,6 +282,27 @@ func (m *migration) run(ctx context.Context) error {
 	m.say("Next: point every replica at it (store.backend: etcd, the same endpoints and prefix) and start them;")
 	m.say("keep %s, unchanged, as the backup of this moment.", m.path)
 	return nil
+}
+
+// probe sends one transaction of --max-txn-ops reads before anything is
+// written, so that a cluster that refuses the import's transactions, or
+// this user, or the TLS settings, is refused with nothing copied.
+func (m *migration) probe(ctx context.Context, cli *clientv3.Client, access etcdstore.Access) error {
+	pctx, cancel := context.WithTimeout(ctx, m.cfg.DialTimeout)
+	defer cancel()
+	ops := make([]clientv3.Op, m.maxTxnOps)
+	for i := range ops {
+		ops[i] = clientv3.OpGet(m.prefix+"meta/schema_version", clientv3.WithCountOnly())
+	}
+	_, err := cli.Txn(pctx).Then(ops...).Commit()
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, rpctypes.ErrTooManyOps):
+		return fmt.Errorf("the etcd members refuse transactions of %d operations (--max-txn-ops): run them with --max-txn-ops %d, "+
+			"which serve needs too; nothing was copied", m.maxTxnOps, etcdMaxTxnOps)
+	}
+	return fmt.Errorf("etcd %s: %w; nothing was copied", strings.Join(m.endpoints, ","), etcdstore.ExplainAccess(ctx, err, access))
 }
 
 // table prints the records per kind (source, and target when known) and

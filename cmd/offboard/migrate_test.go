@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -250,12 +251,40 @@ func TestMigrate_refuses(t *testing.T) {
 			t.Fatal(err)
 		}
 		code, _, errs := runMigrate("--from", "bbolt:"+path, "--to", to, "--prefix", "busy/")
-		if code != 1 || !strings.Contains(errs, `"busy/" already holds 1 keys`) {
+		if code != 1 || !strings.Contains(errs, `"busy/" holds 1 keys but no store`) {
 			t.Errorf("exit %d: %s", code, errs)
 		}
 		// Nor does serve's store open such a prefix as new.
 		if _, err := etcdstore.New(ctx, cli, etcdstore.Options{Prefix: "busy/"}); err == nil || !strings.Contains(err.Error(), "no schema version") {
 			t.Errorf("etcdstore.New on keys without a schema version: %v", err)
+		}
+	})
+
+	t.Run("members below --max-txn-ops 1024", func(t *testing.T) {
+		path, _ := migrateSource(t)
+		small := etcdtest.StartMaxTxnOps(t, 128)
+		code, out, errs := runMigrate("--from", "bbolt:"+path, "--to", "etcd:"+small.Endpoint(), "--prefix", "small/")
+		if code != 1 || !strings.Contains(errs, "run them with --max-txn-ops 1024") || !strings.Contains(errs, "nothing was copied") ||
+			strings.Contains(out, "Copying") {
+			t.Errorf("exit %d\n%s%s", code, out, errs)
+		}
+		if n, _ := etcdstore.KeysUnder(ctx, small.Client(t), "small/"); n != 0 {
+			t.Errorf("%d keys written to members that refuse the import's transactions", n)
+		}
+	})
+
+	t.Run("secret files others may read", func(t *testing.T) {
+		path, _ := migrateSource(t)
+		pw := filepath.Join(t.TempDir(), "etcd-password")
+		if err := os.WriteFile(pw, []byte("hunter2-etcd\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		code, out, errs := runMigrate("--from", "bbolt:"+path, "--to", to, "--prefix", "readable/", "--user", "offboard", "--password-file", pw)
+		if code != 1 || !strings.Contains(errs, "run chmod 600 "+pw) || strings.Contains(out+errs, "hunter2") {
+			t.Errorf("exit %d\n%s%s", code, out, errs)
+		}
+		if n, _ := etcdstore.KeysUnder(ctx, cli, "readable/"); n != 0 {
+			t.Errorf("%d keys written", n)
 		}
 	})
 

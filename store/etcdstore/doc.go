@@ -24,9 +24,10 @@
 //
 // # Layout
 //
-// Every key starts with Options.Prefix ("offboard/" by default), then a
-// kind, as the bbolt store's buckets: values are JSON, index entries
-// hold "1", numbers in keys are big-endian so byte order is numeric.
+// Every key starts with Options.Prefix ("offboard/" by default; New
+// refuses one inside another store's, prefix.go), then a kind, as the
+// bbolt store's buckets: values are JSON, index entries hold "1",
+// numbers in keys are big-endian so byte order is numeric.
 //
 //	meta/schema_version          "1"
 //	meta/seq/{cases,approvals,jobs}  decimal counters

@@ -25,6 +25,12 @@ type Record struct {
 // MaxImportBatch bounds the operations of one import transaction.
 const MaxImportBatch = 500
 
+// MaxImportBytes bounds the keys and values of one import transaction,
+// well under etcd's default --max-request-bytes (1.5 MiB): five hundred
+// records of a few KiB each (tasks with their evidence, audit events)
+// would pass it. A single record larger than this goes alone.
+const MaxImportBytes = 1 << 20
+
 // bboltKind says where a bbolt bucket's keys go: the etcd kind, and
 // whether they are index entries (empty in bbolt, indexMark here, since
 // an empty value is a tombstone in this store).
@@ -83,6 +89,8 @@ type Import struct {
 	prefix string
 	batch  int
 	ops    []clientv3.Op
+	// bytes is the keys' and values' size in ops.
+	bytes int
 
 	// Copied counts the records added per bbolt kind.
 	Copied map[string]int
@@ -113,16 +121,32 @@ func NewImport(ctx context.Context, cli *clientv3.Client, prefix string, maxTxnO
 	if maxTxnOps <= 0 {
 		maxTxnOps = DefaultMaxTxnOps
 	}
+	if err := refuseNested(ctx, cli, prefix); err != nil {
+		return nil, err
+	}
 	n, err := KeysUnder(ctx, cli, prefix)
 	if err != nil {
 		return nil, err
 	}
 	if n > 0 {
-		return nil, fmt.Errorf("etcdstore: import: the prefix %q already holds %d keys; migrate only into an empty prefix "+
-			"(pick another --prefix, or remove the old data first with etcdctl del --prefix %q)", prefix, n, prefix)
+		return nil, nonEmptyTarget(ctx, cli, prefix, n)
 	}
 	return &Import{ctx: ctx, cli: cli, prefix: prefix, batch: min(MaxImportBatch, maxTxnOps),
 		Copied: map[string]int{}, seqs: map[string]uint64{}}, nil
+}
+
+// nonEmptyTarget refuses an import into a prefix that holds n keys,
+// saying whether they are a store (perhaps this migration's, done
+// before: removing it would remove a store in use) or an unfinished copy.
+func nonEmptyTarget(ctx context.Context, cli *clientv3.Client, prefix string, n int64) error {
+	resp, err := cli.Get(ctx, prefix+keySchemaVersion, clientv3.WithCountOnly())
+	if err == nil && resp.Count > 0 {
+		return fmt.Errorf("etcdstore: import: the prefix %q already holds an offboard store (%d keys): migrated before? "+
+			"migrate only into an empty prefix; pick another --prefix, and remove that store only if no offboard uses it", prefix, n)
+	}
+	return fmt.Errorf("etcdstore: import: the prefix %q holds %d keys but no store (an import that did not finish, or "+
+		"someone else's keys): migrate only into an empty prefix; pick another --prefix, or remove them first with "+
+		"etcdctl del --prefix %q if they are an unfinished copy", prefix, n, prefix)
 }
 
 // KeysUnder counts the keys under prefix, tombstones included.
@@ -219,7 +243,14 @@ func (im *Import) unlease(r Record) (string, error) {
 }
 
 func (im *Import) put(key, val string) error {
+	size := len(im.prefix) + len(key) + len(val)
+	if len(im.ops) > 0 && im.bytes+size > MaxImportBytes {
+		if err := im.flush(); err != nil {
+			return err
+		}
+	}
 	im.ops = append(im.ops, clientv3.OpPut(im.prefix+key, val))
+	im.bytes += size
 	if len(im.ops) >= im.batch {
 		return im.flush()
 	}
@@ -231,10 +262,10 @@ func (im *Import) flush() error {
 		return nil
 	}
 	if _, err := im.cli.Txn(im.ctx).Then(im.ops...).Commit(); err != nil {
-		return explainErr(fmt.Errorf("etcdstore: import: write %d keys (after %d): %w", len(im.ops), im.Written, err))
+		return explainErr(fmt.Errorf("etcdstore: import: write %d keys of %d bytes (after %d): %w", len(im.ops), im.bytes, im.Written, err))
 	}
 	im.Written += len(im.ops)
-	im.ops = im.ops[:0]
+	im.ops, im.bytes = im.ops[:0], 0
 	if im.Progress != nil {
 		im.Progress(im.Written)
 	}

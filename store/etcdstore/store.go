@@ -117,6 +117,9 @@ func New(ctx context.Context, cli *clientv3.Client, opts Options) (*Store, error
 	if s.logger == nil {
 		s.logger = slog.New(slog.DiscardHandler)
 	}
+	if err := refuseNested(ctx, cli, s.prefix); err != nil {
+		return nil, err
+	}
 	key := s.prefix + keySchemaVersion
 	// Create the version only if it is absent: two replicas starting at
 	// once both succeed, one of them writing it.
@@ -133,8 +136,7 @@ func New(ctx context.Context, cli *clientv3.Client, opts Options) (*Store, error
 	if !resp.Succeeded {
 		kvs := resp.Responses[0].GetResponseRange().Kvs
 		if len(kvs) == 0 {
-			return nil, fmt.Errorf("etcdstore: open %s: the prefix holds keys but no schema version: "+
-				"an `offboard migrate` that did not finish? Remove them and run it again into an empty prefix", s.prefix)
+			return nil, explainStrayKeys(ctx, cli, s.prefix)
 		}
 		n, err := strconv.Atoi(string(kvs[0].Value))
 		switch {

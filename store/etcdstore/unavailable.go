@@ -20,6 +20,11 @@ var ErrUnavailable = errors.New("etcd cluster unavailable")
 // transaction than the etcd server's --max-txn-ops allows.
 var ErrTooManyOps = errors.New("etcd transaction too large")
 
+// ErrRequestTooLarge is wrapped when a transaction's bytes pass the etcd
+// server's --max-request-bytes (1.5 MiB by default) or the client's 2 MiB
+// send limit: the server refuses it whole, so nothing was written.
+var ErrRequestTooLarge = errors.New("etcd request too large")
+
 // noQuorum are the server's answers when it has no leader to order a
 // request, or lost it while waiting.
 var noQuorum = []error{
@@ -36,8 +41,12 @@ func (s *Store) explain(err error) error { return explainLimit(err, s.maxTxnOps)
 func explainErr(err error) error { return explainLimit(err, 0) }
 
 func explainLimit(err error, assumed int) error {
-	if err == nil || errors.Is(err, ErrUnavailable) || errors.Is(err, ErrTooManyOps) {
+	if err == nil || errors.Is(err, ErrUnavailable) || errors.Is(err, ErrTooManyOps) || errors.Is(err, ErrRequestTooLarge) {
 		return err
+	}
+	if tooLarge(err) {
+		return fmt.Errorf("%w: the transaction is larger than the etcd members accept (--max-request-bytes, 1.5 MiB by default), "+
+			"so nothing of it was written: %w", ErrRequestTooLarge, err)
 	}
 	if errors.Is(err, rpctypes.ErrTooManyOps) {
 		want := "the operations a command needs (1024 for the default playbooks)"
@@ -52,6 +61,16 @@ func explainLimit(err error, assumed int) error {
 	}
 	return fmt.Errorf("%w: no quorum of members answered before the deadline, so nothing was written "+
 		"(are most members down or cut off from each other?): %w", ErrUnavailable, err)
+}
+
+// tooLarge reports a request refused for its size, by the server or by
+// the client before sending.
+func tooLarge(err error) bool {
+	if errors.Is(err, rpctypes.ErrRequestTooLarge) {
+		return true
+	}
+	var st interface{ GRPCStatus() *status.Status }
+	return errors.As(err, &st) && st.GRPCStatus().Code() == codes.ResourceExhausted
 }
 
 func unavailable(err error) bool {
