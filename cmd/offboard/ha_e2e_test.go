@@ -137,3 +137,118 @@ func TestHA_LeaderKilledDuringLayoff(t *testing.T) {
 func oktaExtra(url string) string {
 	return "okta:\n  org_url: \"" + url + "\"\n  api_token: \"" + oktatest.Token + "\"\n  insecure_http_for_tests: true\n"
 }
+
+// Two replicas receive the same person's exit at the same instant
+// through the REST API: one case opens; the other caller is told of it
+// (409 naming the case), never given a second one.
+func TestHA_SameExitOnTwoReplicas(t *testing.T) {
+	const people = 5
+	c := etcdtest.StartCluster(t, 3)
+	fake := haOkta(t, people, 0)
+	cfgPath := writeHAConfig(t, t.TempDir(), c, oktaExtra(fake.URL()))
+	apps := []*liveApp{startApp(t, cfgPath, wireOptions{}), startApp(t, cfgPath, wireOptions{})}
+	for i := range people {
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		resps := make([]apiResponse, len(apps))
+		for k, a := range apps {
+			wg.Go(func() {
+				<-start
+				resps[k] = call(t, "POST", a.url+"/api/v1/cases", hrToken, haExit(i))
+			})
+		}
+		close(start)
+		wg.Wait()
+		created, refused := -1, -1
+		for k, r := range resps {
+			switch r.status {
+			case http.StatusCreated:
+				created = k
+			case http.StatusConflict:
+				refused = k
+			}
+		}
+		if created < 0 || refused < 0 {
+			t.Fatalf("%s on both replicas at once: %d %s / %d %s; want one 201 and one 409", haEmail(i),
+				resps[0].status, resps[0].body, resps[1].status, resps[1].body)
+		}
+		id := resps[created].view(t).Case.ID
+		if !strings.Contains(string(resps[refused].body), string(id)) {
+			t.Errorf("the refusal does not name the open case %s: %s", id, resps[refused].body)
+		}
+	}
+	s := haStore(t, c)
+	err := s.View(context.Background(), func(tx offboard.Tx) error {
+		ids, err := tx.CaseIDsByStatus(offboard.CaseOpen)
+		if err != nil {
+			return err
+		}
+		seen := map[string]bool{}
+		for _, id := range ids {
+			cs, err := tx.Case(id)
+			if err != nil {
+				return err
+			}
+			if seen[cs.Employee.Email] {
+				t.Errorf("a second case for %s: %s", cs.Employee.Email, id)
+			}
+			seen[cs.Employee.Email] = true
+		}
+		if len(ids) != people {
+			t.Errorf("%d open cases, want %d", len(ids), people)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// One etcd member (the raft leader) stops during intake: the replicas'
+// clients move to the other two, every command still commits, the
+// revocations run and the chain verifies.
+func TestHA_MemberStoppedDuringIntake(t *testing.T) {
+	const exits = 10
+	c := etcdtest.StartCluster(t, 3)
+	fake := haOkta(t, exits, 0)
+	cfgPath := writeHAConfig(t, t.TempDir(), c, oktaExtra(fake.URL()))
+	apps := []*liveApp{startApp(t, cfgPath, wireOptions{}), startApp(t, cfgPath, wireOptions{})}
+	// The exits arrive one every 20 ms, so that the member stops while
+	// commands are in flight.
+	var wg sync.WaitGroup
+	for i := range exits {
+		if i == exits/2 {
+			stopped := c.Leader()
+			if stopped < 0 {
+				t.Fatal("the cluster has no leader")
+			}
+			c.Stop(stopped)
+			t.Logf("etcd member %d (the raft leader) stopped after %d exits were sent", stopped, i)
+		}
+		wg.Go(func() {
+			if r := call(t, "POST", apps[i%2].url+"/api/v1/cases", hrToken, haExit(i)); r.status != http.StatusCreated {
+				t.Errorf("exit %d with a member stopping: %d %s", i, r.status, r.body)
+			}
+		})
+		time.Sleep(20 * time.Millisecond)
+	}
+	wg.Wait()
+	if t.Failed() {
+		t.FailNow()
+	}
+	waitFor(t, "every exit revoked with a member down", 60*time.Second, func() bool { return haRevoked(fake, exits) == exits })
+	s := haStore(t, c)
+	waitFor(t, "every revocation recorded", 30*time.Second, func() bool {
+		done, _ := tasksDone(t, s)
+		n := 0
+		for _, tasks := range done {
+			if tasks["okta_suspend"] == 1 && tasks["okta_revoke_grants"] == 1 && tasks["okta_reset_mfa"] == 1 && tasks["okta_clear_sessions"] == 1 {
+				n++
+			}
+		}
+		return n == exits
+	})
+	if code, out, errOut := runCLI("audit", "verify", "--config", cfgPath); code != 0 || !strings.Contains(out, "audit chain OK") {
+		t.Fatalf("audit verify with a member down: %d %s %s", code, out, errOut)
+	}
+}
