@@ -112,3 +112,44 @@ metrics:
 		t.Errorf("offboard_leader on the leader = %q, want 1", got)
 	}
 }
+
+// eachTerm (the reconciliation at start, the erasure loop) runs its work
+// only once this replica leads, again for each new term, and returns when
+// its context ends, even while a term lasts.
+func TestApp_eachTerm(t *testing.T) {
+	election := newHeldElection()
+	a := &app{leadership: election}
+	ctx, cancel := context.WithCancel(context.Background())
+	terms := make(chan context.Context, 4)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		a.eachTerm(ctx, func(term context.Context) { terms <- term })
+	}()
+	select {
+	case <-terms:
+		t.Fatal("work ran before this replica led")
+	case <-time.After(200 * time.Millisecond):
+	}
+	for i := range 2 {
+		election.grant()
+		var term context.Context
+		select {
+		case term = <-terms:
+		case <-time.After(5 * time.Second):
+			t.Fatalf("term %d: the work did not run", i+1)
+		}
+		election.mu.Lock()
+		election.end()
+		election.mu.Unlock()
+		<-term.Done()
+	}
+	election.grant()
+	<-terms
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("eachTerm did not return once its context ended during a term")
+	}
+}

@@ -96,6 +96,12 @@ type Store struct {
 	// leases, when set (NewLeader), is the session lease job claims live
 	// under; nil: claims outlive the process, as bbolt's leases do.
 	leases func() clientv3.LeaseID
+	// writer admits one Update of this process at a time. Every command
+	// appends to the audit chain, whose head key each commit compares:
+	// writers of one process racing each other would all but one lose
+	// and run again, work wasted at best and, under a layoff's intake,
+	// past MaxRetries. Only other replicas' commits can conflict now.
+	writer chan struct{}
 }
 
 var _ offboard.Store = (*Store)(nil)
@@ -104,7 +110,8 @@ var _ offboard.Store = (*Store)(nil)
 // writing the schema version if the prefix is empty and refusing one of
 // a newer schema. The caller owns cli and closes it after the store.
 func New(ctx context.Context, cli *clientv3.Client, opts Options) (*Store, error) {
-	s := &Store{cli: cli, prefix: opts.Prefix, maxTxnOps: opts.MaxTxnOps, maxRetries: opts.MaxRetries, logger: opts.Logger, callTimeout: opts.CallTimeout}
+	s := &Store{cli: cli, prefix: opts.Prefix, maxTxnOps: opts.MaxTxnOps, maxRetries: opts.MaxRetries, logger: opts.Logger, callTimeout: opts.CallTimeout,
+		writer: make(chan struct{}, 1)}
 	if s.prefix == "" {
 		s.prefix = DefaultPrefix
 	}
@@ -158,6 +165,12 @@ func (s *Store) Conflicts() uint64 { return s.conflicts.Load() }
 // error from fn discards its writes. fn must make no network calls and
 // keep no state outside itself between runs.
 func (s *Store) Update(ctx context.Context, fn func(offboard.Tx) error) error {
+	select {
+	case s.writer <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-s.writer }()
 	for attempt := 0; ; attempt++ {
 		if err := ctx.Err(); err != nil {
 			return err
