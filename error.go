@@ -68,6 +68,9 @@ func ErrorCode(err error) string {
 	if _, ok := errors.AsType[*RateLimitError](err); ok {
 		return EUNAVAILABLE
 	}
+	if _, ok := errors.AsType[*ClaimLostError](err); ok {
+		return ECONFLICT // another replica owns the job now
+	}
 	return EINTERNAL
 }
 
@@ -92,6 +95,9 @@ func ErrorMessage(err error) string {
 		return e.Message
 	}
 	if e, ok := errors.AsType[*RateLimitError](err); ok {
+		return e.Error()
+	}
+	if e, ok := errors.AsType[*ClaimLostError](err); ok {
 		return e.Error()
 	}
 	return "internal error; see the offboard log"

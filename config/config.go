@@ -71,8 +71,12 @@ type Company struct {
 	RevocationTime string `yaml:"revocation_time" json:"revocation_time"`
 }
 
-// Store configures the bbolt database.
+// Store configures the store: the bbolt file (the default) or etcd.
 type Store struct {
+	// Backend is "bbolt" (one process, one file) or "etcd" (replicas
+	// sharing one cluster; Etcd then).
+	Backend     string            `yaml:"backend" json:"backend"`
+	Etcd        Etcd              `yaml:"etcd" json:"etcd"`
 	Path        string            `yaml:"path" json:"path"`
 	LockTimeout offboard.Duration `yaml:"lock_timeout" json:"lock_timeout"`
 	Backup      Backup            `yaml:"backup" json:"backup"`
@@ -353,7 +357,7 @@ func dur(d time.Duration) offboard.Duration { return offboard.Duration(d) }
 func Default() *Config {
 	return &Config{
 		Company:     Company{Name: "Example Corp", TimeZone: "UTC", RevocationTime: "18:00"},
-		Store:       Store{Path: "offboard.db", LockTimeout: dur(2 * time.Second), Backup: Backup{Keep: 14}},
+		Store:       Store{Backend: BackendBbolt, Etcd: defaultEtcd(), Path: "offboard.db", LockTimeout: dur(2 * time.Second), Backup: Backup{Keep: 14}},
 		Audit:       Audit{CheckpointEvery: dur(DefaultCheckpointEvery)},
 		Departments: DefaultDepartments(),
 		HTTP:        HTTP{Listen: "127.0.0.1:8080"},

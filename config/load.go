@@ -88,6 +88,7 @@ func ParseChecked(data []byte, source string, lookupEnv func(string) (string, bo
 	c.resolveSecrets(baseDir, v)
 	c.resolveOIDCSecret(baseDir, v)
 	c.resolveEntraCertificate(baseDir, v)
+	c.resolveEtcdTLS(baseDir, v)
 	c.validate(v)
 	if check != nil {
 		// A section validation found wrong is not reported twice.

@@ -93,6 +93,8 @@ func (c *Config) secretFields() []secretField {
 		{"console.token", &c.Console.Token, &c.Console.TokenFile},
 		{"metrics.token", &c.Metrics.Token, &c.Metrics.TokenFile},
 		{"audit.signing_key", &c.Audit.SigningKey, &c.Audit.SigningKeyFile},
+		// Only the file: store.etcd.password has no yaml key.
+		{"store.etcd.password", &c.Store.Etcd.Password, &c.Store.Etcd.PasswordFile},
 	}
 	for i := range c.API.Tokens {
 		t := &c.API.Tokens[i]

@@ -147,9 +147,7 @@ func (c *Config) validateCore(v *validator) {
 		v.add("company.revocation_time", "want HH:MM on a 24-hour clock, got %q", c.Company.RevocationTime)
 	}
 
-	if strings.TrimSpace(c.Store.Path) == "" {
-		v.add("store.path", "required")
-	}
+	c.validateStoreBackend(v)
 	positive(v, "store.lock_timeout", c.Store.LockTimeout)
 	validateBackup(v, c.Store.Backup)
 	validateRetention(v, c.Retention)

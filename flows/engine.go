@@ -86,7 +86,12 @@ type Options struct {
 	// and each case's time to revocation when its access went (nil:
 	// nobody). It must not block.
 	Metrics offboard.Metrics
-	Logger  *slog.Logger
+	// TickBatch bounds the due tasks, and the woken cases that act, one
+	// Tick takes (0: TickBatch). A store whose transactions are bounded
+	// in operations (etcd's --max-txn-ops) needs fewer: a due task costs
+	// about ten writes.
+	TickBatch int
+	Logger    *slog.Logger
 }
 
 // Engine applies commands. It is safe for concurrent use: the store
@@ -124,6 +129,7 @@ type Engine struct {
 	noticePlatforms func() []string
 	retention       time.Duration
 	metrics         offboard.Metrics
+	tickBatch       int
 	log             *slog.Logger
 }
 
@@ -139,7 +145,10 @@ func New(o Options) (*Engine, error) {
 		deactivateAfter: o.DeactivateAfter, maxFuture: o.MaxFuture, maxPast: o.MaxPast, maxAttempts: o.MaxAttempts,
 		redactor: o.Redactor, log: o.Logger, escalation: o.Escalation.withDefaults(), knownAction: o.KnownAction,
 		afterCommit: o.AfterCommit, afterClose: o.AfterClose, depts: o.Departments, noticePlatforms: o.NoticePlatforms,
-		writeOffAfter: o.WriteOffAfter, retention: o.Retention, metrics: o.Metrics,
+		writeOffAfter: o.WriteOffAfter, retention: o.Retention, metrics: o.Metrics, tickBatch: o.TickBatch,
+	}
+	if e.tickBatch <= 0 {
+		e.tickBatch = TickBatch
 	}
 	if e.clock == nil {
 		e.clock = offboard.WallClock()

@@ -739,3 +739,36 @@ func TestEngine_UnverifiedTaskIsChased(t *testing.T) {
 		t.Fatal("the unverified revocation did not escalate to the department lead")
 	}
 }
+
+// TestEngine_Tick_OptionBatch: Options.TickBatch (what a store on etcd
+// sets, its transactions being bounded) makes each tick take fewer due
+// tasks, and the ticks still drain them all.
+func TestEngine_Tick_OptionBatch(t *testing.T) {
+	const batch = 5
+	h := newHarness(t, func(o *flows.Options) { o.TickBatch = batch })
+	const cases = 4
+	for i := range cases {
+		h.apply(offboard.OpenCase{By: hr, Kind: offboard.Voluntary, LastDay: "2026-12-31",
+			Employee: offboard.Employee{Email: fmt.Sprintf("p%d@example.com", i), ManagerEmail: manager.Email}})
+	}
+	h.clock.Set(time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC))
+	rounds, total := 0, 0
+	for {
+		rounds++
+		res := h.apply(offboard.Tick{By: sched})
+		total += res.Advanced
+		if !res.More {
+			break
+		}
+		if rounds > 50 {
+			t.Fatal("ticks never drained the due tasks")
+		}
+	}
+	due := cases * len(revocationKeys)
+	if rounds < due/batch {
+		t.Errorf("%d ticks for %d due tasks in batches of %d", rounds, due, batch)
+	}
+	if n := len(h.actionJobs()); n != total || n < due {
+		t.Errorf("%d action jobs queued (ticks reported %d), want every due task of every case", n, total)
+	}
+}

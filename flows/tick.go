@@ -6,7 +6,7 @@ import (
 
 // TickBatch bounds the due tasks, and the woken cases that act, one Tick
 // takes, so one transaction stays short; the scheduler ticks again while
-// Result.More is set.
+// Result.More is set. It is the default of Options.TickBatch.
 const TickBatch = 500
 
 // maxHeldCases bounds the woken cases one Tick reads: a case whose nudge
@@ -18,7 +18,8 @@ func (d *decision) tick() (*offboard.Result, error) {
 	if !d.actor.Has(offboard.RoleSystem) {
 		return nil, offboard.Errorf(offboard.EFORBIDDEN, "only offboard's scheduler ticks")
 	}
-	refs, err := d.tx.DueTasks(d.now, TickBatch)
+	batch := d.e.tickBatch
+	refs, err := d.tx.DueTasks(d.now, batch)
 	if err != nil {
 		return nil, err
 	}
@@ -62,15 +63,15 @@ func (d *decision) tick() (*offboard.Result, error) {
 		advanced += d.jobs - before
 	}
 	// The cases whose wake time came: the rest owe nothing now.
-	// The tick stops after TickBatch of them act, or maxHeldCases were
+	// The tick stops after a batch of them act, or maxHeldCases were
 	// read.
-	woken, err := d.tx.DueWakes(d.now, maxHeldCases+TickBatch)
+	woken, err := d.tx.DueWakes(d.now, maxHeldCases+batch)
 	if err != nil {
 		return nil, err
 	}
 	acted, more := 0, false
 	for i, id := range woken {
-		if acted == TickBatch {
+		if acted == batch {
 			more = true
 			break
 		}
@@ -102,5 +103,5 @@ func (d *decision) tick() (*offboard.Result, error) {
 			break
 		}
 	}
-	return &offboard.Result{Advanced: advanced, More: len(refs) == TickBatch || more, Message: "tick"}, nil
+	return &offboard.Result{Advanced: advanced, More: len(refs) == batch || more, Message: "tick"}, nil
 }

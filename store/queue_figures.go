@@ -7,16 +7,13 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/offboard-dev/offboard"
 )
 
-// QueueFigures are the outbox's counts and its longest wait, for the
-// operator's metrics.
-type QueueFigures struct {
-	Queued, Leased, Dead int
-	// OldestDue is how long the job due longest has waited since it
-	// became due (zero when none is due).
-	OldestDue time.Duration
-}
+// QueueFigures are the outbox's counts and its longest wait (one type
+// for both backends).
+type QueueFigures = offboard.QueueFigures
 
 // QueueFigures counts the outbox and finds its longest wait in one read
 // transaction. Within a priority the queue index is ordered by when a

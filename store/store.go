@@ -578,3 +578,9 @@ func countKeys(b *bolt.Bucket) int {
 	}
 	return n
 }
+
+// CaseCounts counts cases by status (Stats' Cases), for /metrics.
+func (db *DB) CaseCounts(ctx context.Context) (map[offboard.CaseStatus]int, error) {
+	s, err := db.Stats(ctx)
+	return s.Cases, err
+}

@@ -57,6 +57,17 @@ type Options struct {
 	// Metrics hears how long each accepted post (a message, a click, a
 	// form) took to be answered (nil: nobody).
 	Metrics offboard.Metrics
+	// Changes, when set, tells of cases changed by any replica sharing
+	// the store (etcdstore.Store.WatchCases) until its ctx ends, at
+	// Close: open rooms redraw from the store then. Notices reach only
+	// the leader's console, so without it a follower's rooms redraw only
+	// on reload.
+	Changes func(ctx context.Context, changed func(offboard.CaseID))
+	// CSRFSecret, when set (console.token), keys the forms' CSRF tokens,
+	// so every replica sharing it accepts a page another served, and a
+	// page open across a restart still posts. Empty: a random key per
+	// start.
+	CSRFSecret string
 }
 
 // Limits that keep memory bounded however long offboard runs.
@@ -77,8 +88,9 @@ type Console struct {
 	js    []byte
 	// peopleJS is the person pickers' script (static/people.js).
 	peopleJS []byte
-	// key signs CSRF tokens; a new one each start, so tokens of an
-	// earlier run are refused (the page is simply loaded again).
+	// key signs CSRF tokens: derived from Options.CSRFSecret, else a
+	// new one each start (tokens of an earlier run are then refused and
+	// the page is simply loaded again).
 	key []byte
 
 	mu      sync.Mutex
@@ -88,6 +100,8 @@ type Console struct {
 	closed  bool
 	// digest is the latest daily digest (PostDigest).
 	digest *offboard.Digest
+	// stopChanges ends the Options.Changes watch.
+	stopChanges context.CancelFunc
 }
 
 var _ offboard.Notifier = (*Console)(nil)
@@ -107,9 +121,12 @@ func New(o Options) (*Console, error) {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	c := &Console{o: o, rooms: map[offboard.CaseID]*roomLog{}, inboxes: map[string]*inbox{},
-		subs: map[chan offboard.CaseID]struct{}{}, key: make([]byte, 32)}
-	if _, err := rand.Read(c.key); err != nil {
-		return nil, err
+		subs: map[chan offboard.CaseID]struct{}{}, key: csrfKey(o.CSRFSecret)}
+	if c.key == nil {
+		c.key = make([]byte, 32)
+		if _, err := rand.Read(c.key); err != nil {
+			return nil, err
+		}
 	}
 	t, err := parsePages()
 	if err != nil {
@@ -126,6 +143,12 @@ func New(o Options) (*Console, error) {
 	}
 	if c.peopleJS, err = fs.ReadFile(assets, "static/people.js"); err != nil {
 		return nil, err
+	}
+	c.stopChanges = func() {}
+	if o.Changes != nil { // last: nothing after it may fail and leak the watch
+		ctx, cancel := context.WithCancel(context.Background())
+		c.stopChanges = cancel
+		go o.Changes(ctx, c.publish)
 	}
 	return c, nil
 }
@@ -201,6 +224,7 @@ func (c *Console) Close() {
 		return
 	}
 	c.closed = true
+	c.stopChanges()
 	for ch := range c.subs {
 		close(ch)
 		delete(c.subs, ch)

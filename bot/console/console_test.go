@@ -196,6 +196,52 @@ func TestConsole_CSRF(t *testing.T) {
 	})
 }
 
+// Two replicas of one offboard share console.token: a page one served
+// posts to the other (a load balancer without sticky sessions, or the
+// replica that served it gone). Without a shared secret, or with another,
+// the form is refused as out of date and nothing happens.
+func TestConsole_CSRFSecret(t *testing.T) {
+	const secret = "shared-console-token-0123"
+	for _, tc := range []struct {
+		name         string
+		first, other string
+		want         int
+		cases        int
+	}{
+		{"Shared", secret, secret, http.StatusOK, 1},
+		{"ErrRandomPerStart", "", "", http.StatusForbidden, 0},
+		{"ErrOtherSecret", secret, "another-console-token-456", http.StatusForbidden, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, func(o *console.Options) { o.CSRFSecret = tc.first })
+			router, err := bot.New(bot.Options{Engine: h.engine, Roles: rolesOf})
+			if err != nil {
+				t.Fatal(err)
+			}
+			other, err := console.New(console.Options{Router: router, Engine: h.engine, People: people, Audit: h.db.AuditEvents,
+				CSRFSecret: tc.other})
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv := httptest.NewServer(other.Handler())
+			defer srv.Close()
+			b := h.browser()
+			b.actAs("hana.hr@example.com")
+			// The same browser (its cookies, the first page's token) posts
+			// to the other replica.
+			b.h = &harness{t: t, db: h.db, engine: h.engine, console: other, srv: srv}
+			code, body := b.post("/console/say", url.Values{"text": {"/offboard jane.doe@example.com involuntary"}},
+				http.Header{"Origin": {srv.URL}})
+			if code != tc.want {
+				t.Fatalf("a post of the first replica's page to the other: %d, want %d\n%.600s", code, tc.want, body)
+			}
+			if n := h.cases(); n != tc.cases {
+				t.Fatalf("%d cases open, want %d", n, tc.cases)
+			}
+		})
+	}
+}
+
 // Everything people typed is escaped: names, notes, notices.
 func TestConsole_Escapes(t *testing.T) {
 	h := newHarness(t)
@@ -382,6 +428,74 @@ func TestConsole_Notify(t *testing.T) {
 
 // Rooms come from the stored cases: a console started afresh (offboard
 // restarted) shows the same room with its cards.
+// A case another replica changed (the leader ran its revocation) reaches
+// the browsers on this one through Options.Changes, and Close ends the
+// watch.
+func TestConsole_Changes(t *testing.T) {
+	changes := make(chan offboard.CaseID)
+	stopped := make(chan struct{})
+	h := newHarness(t, func(o *console.Options) {
+		o.Changes = func(ctx context.Context, changed func(offboard.CaseID)) {
+			defer close(stopped)
+			for {
+				select {
+				case id := <-changes:
+					changed(id)
+				case <-ctx.Done():
+					return
+				}
+			}
+		}
+	})
+	res, err := h.engine.Apply(context.Background(), offboard.OpenCase{By: hr, Employee: offboard.Employee{Email: "jane.doe@example.com"}, Kind: offboard.Involuntary})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := h.browser()
+	b.actAs("hana.hr@example.com")
+	resp, err := b.client.Get(h.srv.URL + "/console/events")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	events := make(chan string, 10)
+	go func() {
+		sc := bufio.NewScanner(resp.Body)
+		for sc.Scan() {
+			events <- sc.Text()
+		}
+		close(events)
+	}()
+	// The stream is subscribed once it says so.
+	for l := range events {
+		if l == ": connected" {
+			break
+		}
+	}
+	select {
+	case changes <- res.Case.ID:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the console does not watch Options.Changes")
+	}
+	select {
+	case l := <-events:
+		for l == "" || strings.HasPrefix(l, "event:") {
+			l = <-events
+		}
+		if l != "data: "+string(res.Case.ID) {
+			t.Fatalf("the stream said %q, want the changed case", l)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("a case changed elsewhere did not reach the browser")
+	}
+	h.console.Close()
+	select {
+	case <-stopped:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Close did not end the watch")
+	}
+}
+
 func TestConsole_RoomsSurviveRestart(t *testing.T) {
 	h := newHarness(t)
 	if _, err := h.engine.Apply(context.Background(), offboard.OpenCase{By: hr, Employee: offboard.Employee{Email: "jane.doe@example.com"},

@@ -73,6 +73,18 @@ func validID(s string) bool {
 	return err == nil
 }
 
+// csrfKey derives the CSRF key from a secret the replicas share, or nil
+// for none. The secret itself (the admin's password) never keys anything
+// a page shows: a token reveals nothing of it.
+func csrfKey(secret string) []byte {
+	if secret == "" {
+		return nil
+	}
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write([]byte("offboard console csrf key v1"))
+	return m.Sum(nil)
+}
+
 // csrfToken binds a form to the browser's session: a page of another
 // site can neither read it nor guess it.
 func (c *Console) csrfToken(sid string) string {

@@ -15,7 +15,6 @@ import (
 	"github.com/offboard-dev/offboard"
 	"github.com/offboard-dev/offboard/anchor"
 	"github.com/offboard-dev/offboard/config"
-	"github.com/offboard-dev/offboard/store"
 )
 
 // cmdAuditKeygen writes a new checkpoint signing key and prints its
@@ -113,7 +112,7 @@ func loadCheckpointKey(cfgPath, flagValue string) (checkpointKey, error) {
 
 // verifyCheckpoints checks the checkpoint file against db and prints what
 // holds; it returns what is broken ("" when nothing is).
-func verifyCheckpoints(ctx context.Context, db *store.DB, name string, key checkpointKey, stdout io.Writer) (string, error) {
+func verifyCheckpoints(ctx context.Context, db storeBackend, name string, key checkpointKey, stdout io.Writer) (string, error) {
 	f, err := os.Open(name)
 	if err != nil {
 		return "", fmt.Errorf("--checkpoints: %w", err)

@@ -163,17 +163,17 @@ func openForCLI(cfgPath string) (*app, func(), error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	db, err := openStoreReadOnly(cfg)
+	log := discardLogger()
+	db, closeStore, err := openBackend(context.Background(), cfg, log, true)
 	if err != nil {
 		return nil, nil, err
 	}
-	log := discardLogger()
 	a, err := wire(cfg, log, db, wireOptions{})
 	if err != nil {
-		db.Close()
+		closeStore()
 		return nil, nil, err
 	}
-	return a, func() { db.Close() }, nil
+	return a, closeStore, nil
 }
 
 func writeJSON(w io.Writer, v any) error {

@@ -31,8 +31,23 @@ func cmdConfigCheck(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err != nil {
 		return exitError{code: 1, msg: fmt.Sprintf("%s: playbooks: %v", *cfgPath, err)}
 	}
+	where := cfg.Store.Path
+	if cfg.EtcdBackend() {
+		// The one check that needs the network: a cluster serve could not
+		// reach is named now, within the dial timeout.
+		cli, found, err := dialEtcd(ctx, cfg.Store.Etcd)
+		if err != nil {
+			return exitError{code: 1, msg: fmt.Sprintf("%s: %v", *cfgPath, redactorFor(cfg).String(err.Error()))}
+		}
+		_ = cli.Close()
+		state := "empty: serve starts a store there"
+		if found {
+			state = "holds a store"
+		}
+		where = fmt.Sprintf("etcd %s, prefix %s (reachable, %s)", strings.Join(cfg.Store.Etcd.Endpoints, ","), cfg.Store.Etcd.Prefix, state)
+	}
 	fmt.Fprintf(stdout, "%s: OK\n", *cfgPath)
-	fmt.Fprintf(stdout, "  store %s, http %s, time zone %s\n", cfg.Store.Path, cfg.HTTP.Listen, cfg.Location())
+	fmt.Fprintf(stdout, "  store %s, http %s, time zone %s\n", where, cfg.HTTP.Listen, cfg.Location())
 	fmt.Fprintf(stdout, "  playbooks: %s\n", pbs)
 	on := func(b bool) string {
 		if b {

@@ -104,7 +104,8 @@ func (a *app) wireDirectory(ids identitySystems, bamboo *bamboohr.Client) error 
 	if len(a.dirSources) == 0 {
 		return nil
 	}
-	return a.schedule.AddFunc(directoryRefresh, "directory", a.refreshDirectory)
+	// Every replica keeps its own copy: intake on a follower needs it too.
+	return a.schedule.AddReplicaFunc(directoryRefresh, "directory", a.refreshDirectory)
 }
 
 // refreshDirectory reads every source; a source that fails keeps its last

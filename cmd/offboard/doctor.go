@@ -185,6 +185,9 @@ func runDoctor(ctx context.Context, cfg *config.Config, o doctorOptions) []offbo
 			return assistant.Doctor(ctx, assistant.ModelOptions{APIKey: c.APIKey.Reveal(), BaseURL: c.BaseURL, Model: c.Model, APIVersion: c.APIVersion})
 		}},
 		{"Store", func(ctx context.Context) []offboard.CheckResult {
+			if cfg.EtcdBackend() {
+				return []offboard.CheckResult{etcdDoctor(ctx, cfg)}
+			}
 			if o.skipStore {
 				return []offboard.CheckResult{store.DiskCheck(cfg.Store.Path)}
 			}
@@ -193,6 +196,9 @@ func runDoctor(ctx context.Context, cfg *config.Config, o doctorOptions) []offbo
 		{"Backups", func(context.Context) []offboard.CheckResult {
 			if o.skipStore {
 				return nil // serve logs its own backups
+			}
+			if cfg.EtcdBackend() {
+				return []offboard.CheckResult{{Name: "Backups", Status: offboard.CheckSkip, Detail: "not offboard's: " + etcdToolsAdvice}}
 			}
 			return []offboard.CheckResult{backupDoctor(cfg.Store.Backup, time.Now())}
 		}},

@@ -107,16 +107,20 @@ func startAppWith(t testing.TB, cfgPath string, o wireOptions, logTo io.Writer, 
 		t.Fatal(err)
 	}
 	t.Cleanup(stopDemo)
-	db, err := openStore(cfg, log)
+	db, closeStore, err := openBackend(context.Background(), cfg, log, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.RecoverLeases(context.Background()); err != nil {
+	if o.leadership == nil {
+		// As serve: the store's election on etcd (nil on bbolt).
+		o.leadership = electionFor(cfg, db, log)
+	}
+	if _, err := recoverLeasesAtStart(context.Background(), db); err != nil {
 		t.Fatal(err)
 	}
 	a, err := wire(cfg, log, db, o)
 	if err != nil {
-		db.Close()
+		closeStore()
 		t.Fatal(err)
 	}
 	if ln == nil {
@@ -137,7 +141,7 @@ func startAppWith(t testing.TB, cfgPath string, o wireOptions, logTo io.Writer, 
 		if err := <-done; err != nil {
 			t.Errorf("serve: %v", err)
 		}
-		db.Close()
+		closeStore()
 	}
 	t.Cleanup(stop)
 	return &liveApp{url: "http://" + ln.Addr().String(), stop: stop, app: a}

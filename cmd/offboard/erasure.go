@@ -30,7 +30,7 @@ const erasureCheckEvery = time.Hour
 // reads the cases the store's closing index holds as closed before now
 // minus retention and not erased; a file whose index is not built yet
 // has every closed case read.
-func dueErasures(ctx context.Context, db *store.DB, retention time.Duration, now time.Time) (due, legacy []offboard.CaseID, err error) {
+func dueErasures(ctx context.Context, db offboard.Store, retention time.Duration, now time.Time) (due, legacy []offboard.CaseID, err error) {
 	if retention <= 0 {
 		return nil, nil, nil
 	}
@@ -102,7 +102,7 @@ func compareCaseIDs(a, b offboard.CaseID) int {
 // store once if anything was erased, so the old bytes leave the file.
 // It returns the cases erased; a refusal of one case does not stop the
 // others and is returned joined with the rest.
-func eraseCases(ctx context.Context, engine offboard.CaseService, db *store.DB, by offboard.Actor, reason string, ids []offboard.CaseID, out io.Writer) (erased []offboard.CaseID, err error) {
+func eraseCases(ctx context.Context, engine offboard.CaseService, db storeBackend, by offboard.Actor, reason string, ids []offboard.CaseID, out io.Writer) (erased []offboard.CaseID, err error) {
 	var errs []error
 	for _, id := range ids {
 		res, aerr := engine.Apply(ctx, offboard.EraseCase{By: by, CaseID: id, Reason: reason})
@@ -116,14 +116,20 @@ func eraseCases(ctx context.Context, engine offboard.CaseService, db *store.DB, 
 			fmt.Fprintln(out, res.Message)
 		}
 	}
+	// On etcd deleting the keys is the erasure: the old values stay in
+	// the cluster's history until its compaction (README: Store backends).
+	file, ok := db.(fileStore)
+	if !ok {
+		return erased, errors.Join(errs...)
+	}
 	// An earlier run that erased and then failed to compact (or stopped
 	// before it could) left old bytes behind: compact for it too.
-	pending, perr := db.NeedsCompaction(ctx)
+	pending, perr := file.NeedsCompaction(ctx)
 	if perr != nil {
 		errs = append(errs, perr)
 	}
 	if len(erased) > 0 || pending {
-		rep, cerr := db.Compact(ctx)
+		rep, cerr := file.Compact(ctx)
 		if cerr != nil {
 			errs = append(errs, fmt.Errorf("erased %d case(s), but the store was not compacted, so their old bytes are still in its free pages: %w", len(erased), cerr))
 		} else {
@@ -134,7 +140,7 @@ func eraseCases(ctx context.Context, engine offboard.CaseService, db *store.DB, 
 }
 
 // startErasures runs the erasure of due cases every erasureCheckEvery
-// until ctx is done; the channel closes when it has stopped. Off when
+// while this replica leads, until ctx is done; the channel closes when it has stopped. Off when
 // retention.personal_data is zero.
 func (a *app) startErasures(ctx context.Context) <-chan struct{} {
 	done := make(chan struct{})
@@ -147,17 +153,21 @@ func (a *app) startErasures(ctx context.Context) <-chan struct{} {
 	log.Info("erasure of personal data on", "retention", a.cfg.Retention.PersonalData.String(), "check_every", erasureCheckEvery.String())
 	go func() {
 		defer close(done)
-		t := time.NewTimer(time.Minute) // not during start-up
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
+		// Only the leading replica erases: two replicas erasing the same
+		// case would only add refusals to the chain.
+		a.eachTerm(ctx, func(term context.Context) {
+			t := time.NewTimer(time.Minute) // not during start-up
+			defer t.Stop()
+			for {
+				select {
+				case <-term.Done():
+					return
+				case <-t.C:
+				}
+				a.eraseDue(term, retention, log)
+				t.Reset(erasureCheckEvery)
 			}
-			a.eraseDue(ctx, retention, log)
-			t.Reset(erasureCheckEvery)
-		}
+		})
 	}()
 	return done
 }
@@ -167,12 +177,15 @@ func (a *app) startErasures(ctx context.Context) <-chan struct{} {
 func (a *app) eraseDue(ctx context.Context, retention time.Duration, log *slog.Logger) {
 	// A file from before the closing index gets it once; until then each
 	// check reads every closed case.
+	// (The etcd store keeps no time indexes yet: it reads every closed case.)
 	began := time.Now()
-	if n, built, err := a.db.BuildTimeIndexes(ctx); err != nil {
-		log.Warn("case time indexes not built; the erasure check reads every closed case", "err", err)
-	} else if built {
-		log.Info("revocation and closing indexes built for a store written before them (once)", "cases", n,
-			"took", time.Since(began).Round(time.Millisecond))
+	if b, ok := a.db.(offboard.TimeIndexBuilder); ok {
+		if n, built, err := b.BuildTimeIndexes(ctx); err != nil {
+			log.Warn("case time indexes not built; the erasure check reads every closed case", "err", err)
+		} else if built {
+			log.Info("revocation and closing indexes built for a store written before them (once)", "cases", n,
+				"took", time.Since(began).Round(time.Millisecond))
+		}
 	}
 	due, legacy, err := dueErasures(ctx, a.db, retention, a.clock.Now())
 	if err != nil {
@@ -218,11 +231,11 @@ func cmdErase(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	retention := cfg.Retention.PersonalData.D()
 	if *dryRun {
-		db, err := openStoreReadOnly(cfg)
+		db, closeStore, err := openBackend(ctx, cfg, discardLogger(), true)
 		if err != nil {
 			return err
 		}
-		defer db.Close()
+		defer closeStore()
 		if retention <= 0 {
 			fmt.Fprintln(stdout, "retention.personal_data is off: personal data is kept, nothing is due")
 			return nil
@@ -249,11 +262,22 @@ func cmdErase(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if strings.TrimSpace(*reason) == "" {
 		return fmt.Errorf("%w: erase needs --reason, which goes into the audit trail", errUsage)
 	}
-	db, err := store.Open(cfg.Store.Path, store.Options{LockTimeout: cfg.Store.LockTimeout.D(), Check: true})
-	if err != nil {
-		return withRestoreAdvice(err)
+	var db storeBackend
+	if cfg.EtcdBackend() {
+		// Opened as to read: a prefix without a store is refused, not begun.
+		var closeStore func()
+		if db, closeStore, err = openBackend(ctx, cfg, discardLogger(), true); err != nil {
+			return err
+		}
+		defer closeStore()
+	} else {
+		file, err := store.Open(cfg.Store.Path, store.Options{LockTimeout: cfg.Store.LockTimeout.D(), Check: true})
+		if err != nil {
+			return withRestoreAdvice(err)
+		}
+		defer file.Close()
+		db = file
 	}
-	defer db.Close()
 	a, err := wire(cfg, discardLogger(), db, wireOptions{})
 	if err != nil {
 		return err

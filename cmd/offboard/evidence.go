@@ -62,7 +62,7 @@ func cmdEvidence(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 	if *storePath != "" {
-		cfg.Store.Path = *storePath
+		cfg.Store.Path, cfg.Store.Backend = *storePath, config.BackendBbolt
 	}
 	loc := cfg.Location()
 	start, err := parseDay("--from", *from, loc)
@@ -76,14 +76,18 @@ func cmdEvidence(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if last.Before(start) {
 		return fmt.Errorf("%w: --to %s is before --from %s", errUsage, *to, *from)
 	}
-	db, err := openStoreReadOnly(cfg)
+	db, closeStore, err := openBackend(ctx, cfg, discardLogger(), true)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
+	defer closeStore()
+	storeFile := cfg.Store.Path
+	if cfg.EtcdBackend() {
+		storeFile = "" // no file to name: the pack's commands show a placeholder
+	}
 	pack, err := evidence.Build(ctx, db, evidence.Options{
 		From: start, To: last.AddDate(0, 0, 1), Cases: cases, SLA: cfg.Evidence.SLAPolicy(), Zone: loc,
-		CheckpointFile: cfg.Audit.CheckpointFile, StorePath: cfg.Store.Path, Redactor: redactorFor(cfg), Now: time.Now(),
+		CheckpointFile: cfg.Audit.CheckpointFile, StorePath: storeFile, Redactor: redactorFor(cfg), Now: time.Now(),
 	})
 	if err != nil {
 		return err

@@ -48,6 +48,7 @@ Commands:
   audit keygen   write a key that signs audit checkpoints; print its public key
   evidence       write the evidence pack (zip) of the leavers in a period, for auditors
   restore        replace the store with a checked backup (serve must be stopped)
+  migrate        copy the store file into etcd and verify it (--from bbolt:PATH --to etcd:ENDPOINTS)
   erase          erase the personal data of closed cases past retention.personal_data
                  (--case ID --reason R, or --due; --dry-run lists what is due)
   config check   load and validate a config file, naming every problem
@@ -87,6 +88,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdRestore(ctx, rest, stdout, stderr)
 	case "erase":
 		err = cmdErase(ctx, rest, stdout, stderr)
+	case "migrate":
+		err = cmdMigrate(ctx, rest, stdout, stderr)
 	case "config":
 		err = sub(ctx, "config", rest, stdout, stderr, map[string]command{"check": cmdConfigCheck})
 	case "health":

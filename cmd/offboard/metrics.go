@@ -10,20 +10,18 @@ import (
 	"github.com/offboard-dev/offboard/config"
 	"github.com/offboard-dev/offboard/internal/metered"
 	"github.com/offboard-dev/offboard/metrics"
-	"github.com/offboard-dev/offboard/store"
 )
 
 // newMetrics builds the Prometheus adapter over the store's counts, or
 // returns nil when metrics.enabled is off. Its guard is metrics.token or
 // loopback (metrics/guard.go).
-func newMetrics(cfg *config.Config, db *store.DB, audit offboard.AuditLog, log *slog.Logger) (*metrics.Metrics, error) {
+func newMetrics(cfg *config.Config, db storeBackend, audit offboard.AuditLog, log *slog.Logger) (*metrics.Metrics, error) {
 	if !cfg.Metrics.Enabled {
 		return nil, nil
 	}
 	return metrics.New(metrics.Options{
 		CaseCounts: func(ctx context.Context) (map[offboard.CaseStatus]int, error) {
-			s, err := db.Stats(ctx)
-			return s.Cases, err
+			return db.CaseCounts(ctx)
 		},
 		Queue: func(ctx context.Context, now time.Time) (metrics.Queue, error) {
 			f, err := db.QueueFigures(ctx, now)

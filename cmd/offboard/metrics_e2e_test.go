@@ -74,6 +74,9 @@ metrics:
 	if got := metricValue(body, `offboard_cases{status="open"}`); got != "1" {
 		t.Errorf("open cases = %q, want 1", got)
 	}
+	if got := metricValue(body, "offboard_leader"); got != "1" {
+		t.Errorf("offboard_leader = %q, want 1 (one process on a bbolt file always leads)", got)
+	}
 	if got := metricValue(body, `offboard_connector_throttled_total{system="okta"}`); got != "1" {
 		t.Errorf("Okta 429s = %q, want 1", got)
 	}

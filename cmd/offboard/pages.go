@@ -6,6 +6,7 @@ package main
 import (
 	"time"
 
+	"context"
 	"crypto/sha256"
 	"crypto/subtle"
 	"fmt"
@@ -43,6 +44,11 @@ var (
 const consoleNeeds = "outside demo mode people sign in: set console.oidc.issuer, console.oidc.client_id and " +
 	"console.oidc.client_secret (see Signing in in README.md), or console.token for an admin's password"
 
+// caseWatcher tells of cases changed by any replica (etcdstore.Store).
+type caseWatcher interface {
+	WatchCases(ctx context.Context, changed func(offboard.CaseID))
+}
+
 // wireConsole builds the console and, outside demo mode, the sign-in.
 // In demo mode people pick whom they act as; outside it they sign in
 // with OIDC (or an admin with console.token), and without either the
@@ -52,7 +58,15 @@ func (a *app) wireConsole(clock offboard.Clock) error {
 	cfg := a.cfg
 	o := console.Options{Router: a.router, Engine: a.engine, People: cfg.Roles,
 		Audit: a.db.AuditEvents, DashboardURL: "/", Banner: a.banner(), Clock: clock, Location: cfg.Location(),
-		Logger: a.log.With("component", "console"), PublicURL: cfg.HTTP.PublicURL, Metrics: a.meter}
+		Logger: a.log.With("component", "console"), PublicURL: cfg.HTTP.PublicURL, Metrics: a.meter,
+		// Replicas on one store share console.token, so any of them
+		// accepts a form another served (README: High availability).
+		CSRFSecret: cfg.Console.Token.Reveal()}
+	if w, ok := a.db.(caseWatcher); ok {
+		// Replicas on etcd: rooms redraw when the leader (or any replica)
+		// changes a case, not only on this replica's own notices.
+		o.Changes = w.WatchCases
+	}
 	if !cfg.Demo {
 		if !cfg.OIDCEnabled() && cfg.Console.Token == "" {
 			a.consoleOff = consoleNeeds

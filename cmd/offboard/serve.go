@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/offboard-dev/offboard"
@@ -34,19 +35,27 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) (err
 		return err
 	}
 	defer stopDemo()
-	db, err := openStore(cfg, log)
+	db, closeStore, err := openBackend(ctx, cfg, log, false)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	recovered, err := db.RecoverLeases(ctx)
+	defer closeStore()
+	// Before anything claims a job: the election binds the claims to
+	// this replica's lease (etcd; nil on bbolt).
+	leadership := electionFor(cfg, db, log)
+	recovered, err := recoverLeasesAtStart(ctx, db)
 	if err != nil {
 		return err
 	}
-	if err := seedDemoHistory(ctx, cfg, db, time.Now(), log); err != nil {
-		return err
+	if file, ok := db.(*store.DB); ok {
+		if err := seedDemoHistory(ctx, cfg, file, time.Now(), log); err != nil {
+			return err
+		}
+	} else if cfg.Demo {
+		// A year of cases is one command, far past one etcd transaction.
+		log.Info("demo history not written: it is seeded into a bbolt store only")
 	}
-	a, err := wire(cfg, log, db, wireOptions{})
+	a, err := wire(cfg, log, db, wireOptions{leadership: leadership})
 	if err != nil {
 		return err
 	}
@@ -79,6 +88,11 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 	}
 	a.web.Listening(ln.Addr().String())
 	a.doctorAtStart(ctx)
+	if a.cfg.EtcdBackend() {
+		e := a.cfg.Store.Etcd
+		a.log.Info("store on etcd; offboard takes no backups, compactions or page checks of it", "endpoints", strings.Join(e.Endpoints, ","),
+			"prefix", e.Prefix, "instead", etcdToolsAdvice)
+	}
 	// The chain is anchored as found before anything can add to it (a
 	// crash may have left events after the last checkpoint).
 	stopAnchor := a.startAnchor()
@@ -88,6 +102,10 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 	a.log.Info("listening", "url", "http://"+ln.Addr().String(), "health", "http://"+ln.Addr().String()+"/healthz",
 		"ready", "http://"+ln.Addr().String()+"/readyz")
 
+	// The runner and the schedule work only while this replica leads;
+	// the election ends after them (leader.go).
+	stopLeading := a.startLeadership()
+	defer stopLeading()
 	runCtx, stopRunner := context.WithCancel(context.Background())
 	defer stopRunner()
 	runnerDone := make(chan error, 1)
@@ -117,15 +135,17 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 	} else {
 		platformDone <- nil
 	}
-	// Reconciliation runs once at start too: lost webhooks from while
-	// offboard was down should not wait an hour.
-	// The directory is read first: escalations need it, and it is quick.
+	// Reconciliation runs once at start too (on etcd: each time this
+	// replica begins to lead, as only the leader reconciles): lost
+	// webhooks from while offboard was down should not wait an hour.
+	// The directory is read first, on every replica: escalations and
+	// intake need it, and it is quick.
 	reconciled := make(chan struct{})
 	go func() {
 		defer close(reconciled)
 		a.refreshDirectory(platCtx)
 		if a.reconciler != nil {
-			_, _ = a.reconciler.Run(platCtx)
+			a.eachTerm(platCtx, func(term context.Context) { _, _ = a.reconciler.Run(term) })
 		}
 	}()
 	storeBad := a.checkLargeStore(platCtx)
@@ -178,6 +198,8 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 	if err := <-runnerDone; err != nil {
 		a.log.Warn("runner stopped with an error", "err", err)
 	}
+	// Give up the lead (and the lease holding this replica's job claims).
+	stopLeading()
 	// 4. Anchor the chain as it is left.
 	stopAnchor()
 	a.log.Info("stopped")
@@ -189,13 +211,14 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 // sends on the channel it returns if the file is corrupt.
 func (a *app) checkLargeStore(ctx context.Context) <-chan error {
 	bad := make(chan error, 1)
-	if !a.db.PagesUnchecked() {
+	file, ok := a.db.(fileStore)
+	if !ok || !file.PagesUnchecked() {
 		return bad
 	}
-	a.log.Info("checking the store file's pages in the background (it is large)", "path", a.db.Path())
+	a.log.Info("checking the store file's pages in the background (it is large)", "path", file.Path())
 	go func() {
 		began := time.Now()
-		err := a.db.CheckPages(ctx)
+		err := file.CheckPages(ctx)
 		if _, corrupt := errors.AsType[*store.CorruptError](err); corrupt {
 			bad <- withRestoreAdvice(err)
 			return
@@ -206,7 +229,7 @@ func (a *app) checkLargeStore(ctx context.Context) <-chan error {
 			}
 			return
 		}
-		a.log.Info("store file checked", "path", a.db.Path(), "took", time.Since(began).Round(time.Millisecond))
+		a.log.Info("store file checked", "path", file.Path(), "took", time.Since(began).Round(time.Millisecond))
 	}()
 	return bad
 }

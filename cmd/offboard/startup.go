@@ -12,7 +12,11 @@ import (
 // logStartup says what is on, and why everything else is off.
 func (a *app) logStartup() {
 	cfg := a.cfg
-	a.log.Info("offboard starting", "version", offboard.Version, "store", cfg.Store.Path,
+	where := cfg.Store.Path
+	if cfg.EtcdBackend() {
+		where = "etcd " + strings.Join(cfg.Store.Etcd.Endpoints, ",") + " " + cfg.Store.Etcd.Prefix
+	}
+	a.log.Info("offboard starting", "version", offboard.Version, "store", where,
 		"listen", cfg.HTTP.Listen, "time_zone", cfg.Location().String())
 	if cfg.SlackEnabled() {
 		a.log.Info("chat platform on", "platform", "slack", "api_url", cfg.Slack.APIURL)
@@ -37,6 +41,8 @@ func (a *app) logStartup() {
 	}
 	a.logIdentitySystems()
 	switch b := cfg.Store.Backup; {
+	case cfg.EtcdBackend():
+		// serve logs etcd's tools in their place.
 	case b.Dir == "":
 		a.log.Warn("backups off", "why", "store.backup.dir is not set; the store file is the only copy of the audit trail")
 	case b.Every == 0:

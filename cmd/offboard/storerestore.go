@@ -29,6 +29,9 @@ func cmdRestore(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
+	if cfg.EtcdBackend() {
+		return errEtcdFileDuty("offboard restore")
+	}
 	// A copy of a truncated or re-chained store must not come back as
 	// the record: check it against the signed checkpoints first.
 	anchored, err := checkBackupAnchoring(ctx, *from, cfg.Audit)

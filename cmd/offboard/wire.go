@@ -41,13 +41,16 @@ type app struct {
 	cfg      *config.Config
 	log      *slog.Logger
 	clock    offboard.Clock
-	db       *store.DB
+	db       storeBackend
 	actions  *connectors.Registry
 	engine   *flows.Engine
 	runner   *runner.Runner
 	schedule *runner.Schedule
-	web      *web.Server
-	router   *bot.Router
+	// leadership says when this replica runs the runner and the schedule
+	// (leader.go).
+	leadership offboard.Leadership
+	web        *web.Server
+	router     *bot.Router
 	// slack is nil unless slack tokens are configured.
 	slack *slackbot.Platform
 	// slackPace compresses Slack's paces (wireOptions.slackPace).
@@ -114,6 +117,9 @@ type wireOptions struct {
 	// slackPace, when set, divides Slack's paces (a benchmark against a
 	// fake Slack whose limits run that many times faster).
 	slackPace int
+	// leadership is the election of replicas sharing a store (etcd); nil:
+	// this process alone runs the workers and the schedule.
+	leadership offboard.Leadership
 }
 
 func loadConfig(path string) (*config.Config, error) {
@@ -392,13 +398,16 @@ func newGoogleClient(cfg *config.Config, m offboard.Metrics) (*googleconn.Client
 // wire builds the app from a loaded config. The caller owns db (opened
 // and closed outside so the CLI can reuse it). Each step wires one
 // concern; later steps use what earlier ones set on the app.
-func wire(cfg *config.Config, log *slog.Logger, db *store.DB, o wireOptions) (*app, error) {
+func wire(cfg *config.Config, log *slog.Logger, db storeBackend, o wireOptions) (*app, error) {
 	a := &app{cfg: cfg, log: log, db: db, redactor: redactorFor(cfg), clock: o.clock, slackPace: o.slackPace}
 	a.audit = db.AuditLog(a.redactor)
 	if a.clock == nil {
 		a.clock = offboard.WallClock()
 	}
-	a.backups = newBackups(cfg.Store.Backup, cfg.Audit, db, a.audit, log, a.clock)
+	if file, ok := db.(*store.DB); ok {
+		// etcd's snapshots take the place of file backups (etcdToolsAdvice).
+		a.backups = newBackups(cfg.Store.Backup, cfg.Audit, file, a.audit, log, a.clock)
+	}
 	var err error
 	if a.metrics, err = newMetrics(cfg, db, a.audit, log); err != nil {
 		return nil, err
@@ -421,6 +430,9 @@ func wire(cfg *config.Config, log *slog.Logger, db *store.DB, o wireOptions) (*a
 		// A Teams sender's object id names the Entra user when Teams'
 		// roster gives no email: roles and the directory then agree.
 		a.teams.UsePeople(ids.entra)
+	}
+	if err := a.wireLeadership(o.leadership); err != nil {
+		return nil, err
 	}
 	if err := a.wireRunner(); err != nil {
 		return nil, err
@@ -485,6 +497,9 @@ func (a *app) wireEngine() error {
 		Retention: cfg.Retention.PersonalData.D(),
 		// Case counts and times to revocation for /metrics (nil: off).
 		Metrics: a.meter,
+		// etcd bounds a transaction's operations: a layoff's due tasks
+		// are ticked a few cases at a time (0: the engine's default).
+		TickBatch: tickBatchFor(a.db),
 	})
 	if err != nil {
 		return fmt.Errorf("playbooks: %w", err)
@@ -581,13 +596,14 @@ func (a *app) wireRunner() error {
 		Jobs: db, Engine: a.engine, Actions: a.actions, Clock: clock, Notifier: notifier, Platforms: a.platforms,
 		Workers: cfg.Runner.Workers, BackoffBase: cfg.Runner.BackoffBase.D(), BackoffMax: cfg.Runner.BackoffMax.D(),
 		Redactor: redactor, Logger: log.With("component", "runner"),
+		Leadership: a.leadership, Audit: a.audit,
 	})
 	if err != nil {
 		return err
 	}
 	a.schedule, err = runner.NewSchedule(runner.ScheduleOptions{
 		Engine: a.engine, TickSpec: cfg.Escalation.Check, Location: cfg.Location(),
-		Logger: log.With("component", "schedule"), Audit: a.audit, Clock: clock,
+		Logger: log.With("component", "schedule"), Audit: a.audit, Clock: clock, Leadership: a.leadership,
 	})
 	if err != nil {
 		return fmt.Errorf("escalation.check: %w", err)
@@ -637,6 +653,9 @@ func (a *app) wireHTTP(bamboohrBaseURL string) (*bamboohr.Client, error) {
 	if a.backups != nil {
 		o.Backup = a.backups.take
 	}
+	if cfg.EtcdBackend() {
+		o.Backup = refuseFileBackup
+	}
 	a.web, err = web.New(o)
 	if err != nil {
 		return nil, err
@@ -663,8 +682,9 @@ func (a *app) wireHTTP(bamboohrBaseURL string) (*bamboohr.Client, error) {
 	}
 	a.intake = intake
 	// Summaries of unauthenticated refusals are written each minute,
-	// not only when the next refusal arrives.
-	if err := a.schedule.AddFunc("@every 1m", "refusal summaries", func(ctx context.Context) {
+	// not only when the next refusal arrives: on every replica, each
+	// counting its own.
+	if err := a.schedule.AddReplicaFunc("@every 1m", "refusal summaries", func(ctx context.Context) {
 		intake.FlushRefusals(ctx, false)
 	}); err != nil {
 		return nil, err

@@ -34,6 +34,16 @@
 // by the store's RecoverLeases (actions are idempotent, so a rerun is
 // safe).
 //
+// # Leadership
+//
+// With several replicas on one store (etcd) only the leader runs jobs,
+// the tick and the cron jobs added with AddFunc (Options.Leadership,
+// ScheduleOptions.Leadership; nil is offboard.SoleReplica). When the lead
+// is lost the running jobs are cancelled at once; a call that completes
+// anyway reports a result the store refuses (offboard.ClaimLostError),
+// and the next leader runs the job again. AddReplicaFunc's jobs run on
+// every replica (their own memory: refusal counts, the directory).
+//
 // # Reconciliation
 //
 // A Reconciler compares an HR source (offboard.TerminationSource, today

@@ -53,6 +53,15 @@ type Options struct {
 	// services echo requests, credentials included, in their errors.
 	Redactor *offboard.Redactor
 	Logger   *slog.Logger
+	// Leadership says when this replica runs jobs: only while it leads
+	// (nil: offboard.SoleReplica, always). When the lead is lost the
+	// running jobs are cancelled at once, not after a grace period:
+	// another replica may run them already.
+	Leadership offboard.Leadership
+	// Audit records a notice whose result was refused because this
+	// replica lost the job's claim (nil: logged only). An action's
+	// refused result is audited by the engine.
+	Audit offboard.AuditLog
 }
 
 // Defaults of Options, for a zero option (library use, tests). Workers
@@ -114,6 +123,8 @@ type Runner struct {
 	poll     time.Duration
 	redactor *offboard.Redactor
 	log      *slog.Logger
+	lead     offboard.Leadership
+	audit    offboard.AuditLog
 
 	// platforms are the notifiers by platform (see Options.Platforms).
 	platforms map[string]offboard.Notifier
@@ -152,7 +163,7 @@ func New(o Options) (*Runner, error) {
 	r := &Runner{
 		jobs: o.Jobs, engine: o.Engine, actions: o.Actions, notifier: o.Notifier, platforms: o.Platforms, clock: o.Clock,
 		workers: o.Workers, chatWork: o.ChatWorkers, base: o.BackoffBase, max: o.BackoffMax, timeout: o.JobTimeout, poll: o.Poll,
-		redactor: o.Redactor, log: o.Logger,
+		redactor: o.Redactor, log: o.Logger, lead: o.Leadership, audit: o.Audit,
 		wake:   make(chan struct{}, 1),
 		paused: map[string]time.Time{},
 		scopes: map[string]map[string]bool{},
@@ -160,6 +171,9 @@ func New(o Options) (*Runner, error) {
 	}
 	if r.log == nil {
 		r.log = slog.New(slog.DiscardHandler)
+	}
+	if r.lead == nil {
+		r.lead = offboard.SoleReplica{}
 	}
 	if r.notifier == nil {
 		r.notifier = logNotifier{r.log}
@@ -375,18 +389,36 @@ func (p *pool) addUnstarted(j *offboard.Job) {
 	p.mu.Unlock()
 }
 
-// Run claims and runs jobs until ctx is done. Then it stops claiming,
-// lets running jobs finish for up to grace, cancels those still running,
-// releases the jobs it claimed but did not start, and returns nil. Jobs
-// cut off by the grace period stay leased; the store's RecoverLeases
-// queues them again at the next start. Run may not be called twice at
-// once.
+// Run claims and runs jobs while this replica leads, until ctx is done.
+// Then it stops claiming, lets running jobs finish for up to grace,
+// cancels those still running, releases the jobs it claimed but did not
+// start, and returns nil. Jobs cut off by the grace period stay leased;
+// the store's RecoverLeases queues them again at the next start (etcd:
+// they come back when this replica's lease ends). When the lead is lost
+// the same happens without a grace period, and Run waits to lead again.
+// Run may not be called twice at once.
 func (r *Runner) Run(ctx context.Context, grace time.Duration) error {
 	if !r.running.CompareAndSwap(false, true) {
 		return errors.New("runner: already running")
 	}
 	defer r.running.Store(false)
+	for ctx.Err() == nil {
+		term, err := r.lead.Lead(ctx)
+		if err != nil {
+			if ctx.Err() == nil {
+				r.log.Error("waiting for the lead failed; trying again", "err", err)
+				_ = sleepCtx(ctx, r.poll)
+			}
+			continue
+		}
+		r.runTerm(ctx, term, grace)
+	}
+	return nil
+}
 
+// runTerm runs the pool for one term of this replica's lead: until term
+// ends (the lead lost, or ctx done: shutdown).
+func (r *Runner) runTerm(parent, ctx context.Context, grace time.Duration) {
 	// hard is cancelled when the grace period ends; jobs run under it.
 	hard, cancelHard := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelHard()
@@ -481,12 +513,21 @@ func (r *Runner) Run(ctx context.Context, grace time.Duration) error {
 	}
 	finished := make(chan struct{})
 	go func() { wg.Wait(); close(finished) }()
+	if parent.Err() == nil {
+		// The lead is lost, not shutdown: another replica may run these
+		// jobs now, so they stop at once. A call that completes anyway
+		// reports a result the store refuses (the claim is gone).
+		r.log.Warn("this replica lost the lead: cancelling its running jobs; the next leader runs them again")
+		grace = 0
+	}
 	graceTimer := time.NewTimer(max(grace, 0))
 	defer graceTimer.Stop()
 	select {
 	case <-finished:
 	case <-graceTimer.C:
-		r.log.Warn("cancelling jobs still running after the grace period; they stay leased and run again at the next start", "grace", grace)
+		if grace > 0 {
+			r.log.Warn("cancelling jobs still running after the grace period; they stay leased and run again at the next start", "grace", grace)
+		}
 		cancelHard()
 		select {
 		case <-finished:
@@ -512,7 +553,6 @@ func (r *Runner) Run(ctx context.Context, grace time.Duration) error {
 		}
 	}
 	r.log.Info("runner stopped")
-	return nil
 }
 
 // claim leases up to n ready jobs of one lane whose APIs are not paused
@@ -596,4 +636,16 @@ type logNotifier struct{ log *slog.Logger }
 func (n logNotifier) Notify(_ context.Context, no offboard.Notice) error {
 	n.log.Info("notice not sent: no chat platform configured", "kind", no.Kind, "case_id", no.CaseID)
 	return nil
+}
+
+// sleepCtx waits d or until ctx is done.
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }

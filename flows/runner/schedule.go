@@ -44,6 +44,11 @@ type ScheduleOptions struct {
 	Audit offboard.AuditLog
 	// Clock stamps those records (default the wall clock).
 	Clock offboard.Clock
+	// Leadership says when this replica runs the tick and the jobs added
+	// with AddFunc: only while it leads, cancelled the moment it stops
+	// (nil: offboard.SoleReplica, always). AddReplicaFunc's jobs run on
+	// every replica.
+	Leadership offboard.Leadership
 }
 
 // Schedule ticks the engine on a cron spec and runs other periodic work
@@ -56,6 +61,14 @@ type Schedule struct {
 	clock  offboard.Clock
 	log    *slog.Logger
 	tickID cron.EntryID
+	lead   offboard.Leadership
+
+	// term is the context of this replica's current lead (nil: it does
+	// not lead); leader-only jobs run under it.
+	termMu   sync.Mutex
+	term     context.Context
+	stopping bool          // set by Stop: no first tick starts after it
+	terms    chan struct{} // closed when the term loop returns
 
 	// ctx is the context jobs run under; Stop cancels it when its own
 	// context ends before the jobs do.
@@ -92,16 +105,17 @@ func NewSchedule(o ScheduleOptions) (*Schedule, error) {
 			cron.WithChain(cron.Recover(cl), cron.SkipIfStillRunning(cl)),
 			cron.WithLogger(cl),
 		),
-		engine: o.Engine, audit: o.Audit, clock: o.Clock, log: log,
+		engine: o.Engine, audit: o.Audit, clock: o.Clock, log: log, lead: o.Leadership,
+		terms: make(chan struct{}),
+	}
+	if s.lead == nil {
+		s.lead = offboard.SoleReplica{}
 	}
 	if s.clock == nil {
 		s.clock = offboard.WallClock()
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
-	id, err := s.cron.AddFunc(spec, func() {
-		defer s.recoverPanic("tick")
-		s.tick()
-	})
+	id, err := s.cron.AddFunc(spec, s.leaderOnly("tick", s.tick))
 	if err != nil {
 		return nil, fmt.Errorf("runner: schedule: invalid tick spec %q: %w", spec, err)
 	}
@@ -109,10 +123,21 @@ func NewSchedule(o ScheduleOptions) (*Schedule, error) {
 	return s, nil
 }
 
-// AddFunc runs fn on spec, wrapped like the tick: panics are recovered
-// and logged with name, and a run is skipped while the last one runs. fn
-// gets a context that ends when Stop gives up waiting.
+// AddFunc runs fn on spec while this replica leads, wrapped like the
+// tick: panics are recovered and logged with name, and a run is skipped
+// while the last one runs. fn gets a context that ends when the lead is
+// lost or Stop gives up waiting.
 func (s *Schedule) AddFunc(spec string, name string, fn func(ctx context.Context)) error {
+	if _, err := s.cron.AddFunc(spec, s.leaderOnly(name, fn)); err != nil {
+		return fmt.Errorf("runner: schedule %s: invalid spec %q: %w", name, spec, err)
+	}
+	return nil
+}
+
+// AddReplicaFunc runs fn on spec on every replica, leader or not: work on
+// the replica's own memory (its intake's refusal counts, its directory
+// cache). Otherwise it is AddFunc.
+func (s *Schedule) AddReplicaFunc(spec string, name string, fn func(ctx context.Context)) error {
 	_, err := s.cron.AddFunc(spec, func() {
 		defer s.recoverPanic(name)
 		fn(s.ctx)
@@ -123,16 +148,59 @@ func (s *Schedule) AddFunc(spec string, name string, fn func(ctx context.Context
 	return nil
 }
 
-// Start runs one tick at once, so work that came due while offboard was
-// down runs now, then ticks on the spec. It does not block; a second call
-// does nothing.
-func (s *Schedule) Start() {
-	s.startOnce.Do(func() {
-		s.cron.Start()
+// leaderOnly wraps fn to run under the current term, and not at all
+// while this replica does not lead.
+func (s *Schedule) leaderOnly(name string, fn func(ctx context.Context)) func() {
+	return func() {
+		defer s.recoverPanic(name)
+		s.termMu.Lock()
+		term := s.term
+		s.termMu.Unlock()
+		if term == nil || term.Err() != nil {
+			s.log.Debug("scheduled job skipped: this replica does not lead", "job", name)
+			return
+		}
+		fn(term)
+	}
+}
+
+// followTerms keeps s.term: for each term this replica leads, it runs a
+// tick at once (work that came due while no replica led runs now) and
+// clears the term when it ends.
+func (s *Schedule) followTerms() {
+	defer close(s.terms)
+	for s.ctx.Err() == nil {
+		term, err := s.lead.Lead(s.ctx)
+		if err != nil {
+			if s.ctx.Err() == nil {
+				s.log.Warn("waiting for the lead failed; trying again", "err", err)
+				_ = sleepCtx(s.ctx, time.Second)
+			}
+			continue
+		}
 		// The wrapped job shares the entry's skip-if-running guard, so a
 		// scheduled tick never overlaps this one.
 		job := s.cron.Entry(s.tickID).WrappedJob
-		s.wg.Go(job.Run)
+		s.termMu.Lock()
+		s.term = term
+		if !s.stopping {
+			s.wg.Go(job.Run)
+		}
+		s.termMu.Unlock()
+		<-term.Done()
+		s.termMu.Lock()
+		s.term = nil
+		s.termMu.Unlock()
+	}
+}
+
+// Start runs one tick at once when this replica leads (at once for a
+// sole replica), so work that came due while offboard was down runs now,
+// then ticks on the spec. It does not block; a second call does nothing.
+func (s *Schedule) Start() {
+	s.startOnce.Do(func() {
+		s.cron.Start()
+		go s.followTerms()
 		s.log.Info("schedule started", "next_tick", s.cron.Entry(s.tickID).Next)
 	})
 }
@@ -141,6 +209,9 @@ func (s *Schedule) Start() {
 // then the jobs' context is cancelled. A second call does nothing.
 func (s *Schedule) Stop(ctx context.Context) {
 	s.stopOnce.Do(func() {
+		s.termMu.Lock()
+		s.stopping = true
+		s.termMu.Unlock()
 		cronDone := s.cron.Stop()
 		done := make(chan struct{})
 		go func() {
@@ -154,16 +225,18 @@ func (s *Schedule) Stop(ctx context.Context) {
 			s.log.Warn("schedule stopped before its running jobs finished")
 		}
 		s.cancel()
+		s.startOnce.Do(func() { close(s.terms) }) // never started: no loop to wait for
+		<-s.terms
 		s.log.Info("schedule stopped")
 	})
 }
 
 // tick applies offboard.Tick, again at once while batches are full.
-func (s *Schedule) tick() {
+func (s *Schedule) tick(ctx context.Context) {
 	for range maxTickRounds {
-		res, err := s.engine.Apply(s.ctx, offboard.Tick{By: scheduler})
+		res, err := s.engine.Apply(ctx, offboard.Tick{By: scheduler})
 		if err != nil {
-			if s.ctx.Err() != nil {
+			if ctx.Err() != nil {
 				s.log.Debug("tick cut off by shutdown", "err", err)
 			} else {
 				s.log.Error("tick failed", "err", err)

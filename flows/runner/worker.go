@@ -72,7 +72,7 @@ func (r *Runner) runAction(ctx context.Context, j *offboard.Job) {
 		if retryable {
 			r.wakeAt(retryAt)
 		}
-		r.report(ctx, log, offboard.ActionFailed{By: runnerActor, JobID: j.ID, Error: r.clean(msg), Retryable: retryable, RetryAt: retryAt})
+		r.report(ctx, log, j.ID, offboard.ActionFailed{By: runnerActor, JobID: j.ID, Error: r.clean(msg), Retryable: retryable, RetryAt: retryAt})
 	}
 
 	target, err := r.target(ctx, j)
@@ -112,7 +112,7 @@ func (r *Runner) runAction(ctx context.Context, j *offboard.Job) {
 		// look; no attempt is counted and the API is not paused.
 		checkAt := r.clock.Now().Add(offboard.CheckDelay(res.CheckAfter))
 		log.Info("action in progress; checked again later", "check_at", checkAt, "took", took)
-		r.report(ctx, log, offboard.ActionSucceeded{
+		r.report(ctx, log, j.ID, offboard.ActionSucceeded{
 			By: runnerActor, JobID: j.ID, Summary: res.Summary, Evidence: res.Evidence, UserID: res.UserID,
 			InProgress: true, CheckAfter: res.CheckAfter, Secrets: res.Secrets,
 		})
@@ -121,7 +121,7 @@ func (r *Runner) runAction(ctx context.Context, j *offboard.Job) {
 	}
 	if err == nil {
 		log.Info("action done", "verified", res.Verified, "already_done", res.AlreadyDone, "took", took)
-		r.report(ctx, log, offboard.ActionSucceeded{
+		r.report(ctx, log, j.ID, offboard.ActionSucceeded{
 			By: runnerActor, JobID: j.ID, Verified: res.Verified, AlreadyDone: res.AlreadyDone,
 			Summary: res.Summary, Evidence: res.Evidence, UserID: res.UserID, Secrets: res.Secrets,
 		})
@@ -156,7 +156,7 @@ func (r *Runner) runAction(ctx context.Context, j *offboard.Job) {
 			r.pause(api, reset)
 		}
 		log.Warn("action rate limited; deferred", "api", api, "until", reset, "err", err)
-		r.report(ctx, log, offboard.ActionFailed{By: runnerActor, JobID: j.ID, Error: r.clean(err.Error()), RateLimited: true, RetryAt: reset})
+		r.report(ctx, log, j.ID, offboard.ActionFailed{By: runnerActor, JobID: j.ID, Error: r.clean(err.Error()), RateLimited: true, RetryAt: reset})
 		return
 	}
 	retryable := connectors.Retryable(err)
@@ -201,14 +201,17 @@ func (r *Runner) callAction(ctx context.Context, log *slog.Logger, a connectors.
 
 // report records an action's outcome with the engine. The effect has
 // happened (or failed) by now, so the report is made even if shutdown has
-// begun. A refusal means the job was already reported; any other error
+// begun. A refusal means the job was already reported, or that this
+// replica no longer holds it (the engine audits both); any other error
 // leaves the job leased, to run again after a restart.
-func (r *Runner) report(ctx context.Context, log *slog.Logger, cmd offboard.Command) {
-	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
+func (r *Runner) report(ctx context.Context, log *slog.Logger, jobID string, cmd offboard.Command) {
+	rctx, cancel := context.WithTimeout(offboard.WithJobResult(context.WithoutCancel(ctx), jobID), storeTimeout)
 	defer cancel()
 	_, err := r.engine.Apply(rctx, cmd)
 	switch {
 	case err == nil:
+	case claimLost(err):
+		log.Warn("result not recorded: this replica lost the job's claim (its lease ended); the action ran, and the replica holding the job runs it again (actions are idempotent)", "err", err)
 	case refusal(err):
 		log.Warn("the engine refused the result; it was probably reported already", "err", err)
 	default:
@@ -250,7 +253,7 @@ func (r *Runner) runNotify(ctx context.Context, j *offboard.Job) {
 	_, panicked := errors.AsType[panicError](err)
 	if err == nil {
 		log.Debug("notice delivered", "kind", j.Notice.Kind)
-		r.settleLater(ctx, log, func(ctx context.Context) error { return r.jobs.SettleJob(ctx, j.ID) })
+		r.settleLater(ctx, log, j.ID, func(ctx context.Context) error { return r.jobs.SettleJob(ctx, j.ID) })
 		return
 	}
 	if !panicked && ctx.Err() != nil {
@@ -274,7 +277,7 @@ func (r *Runner) runNotify(ctx context.Context, j *offboard.Job) {
 			log.Warn("notice rate limited; deferred", "until", reset, "err", err)
 		}
 		// A rate limit is no failure of the notice: no attempt counted.
-		r.settleLater(ctx, log, func(ctx context.Context) error {
+		r.settleLater(ctx, log, j.ID, func(ctx context.Context) error {
 			return r.jobs.RetryJob(ctx, j.ID, offboard.JobFailure{Error: r.clean(err.Error())}, reset)
 		})
 		return
@@ -289,7 +292,7 @@ func (r *Runner) runNotify(ctx context.Context, j *offboard.Job) {
 	// attempts are the stored ones.
 	failure := offboard.JobFailure{Error: msg, Counted: true}
 	if permanent || attempt >= MaxNotifyAttempts {
-		if r.settle(ctx, log, func(ctx context.Context) error {
+		if r.settle(ctx, log, j.ID, func(ctx context.Context) error {
 			return r.jobs.DeadLetterJob(ctx, j.ID, failure, r.clock.Now())
 		}) == nil {
 			log.Error("notice failed; moved to the dead letters", "kind", j.Notice.Kind, "err", err)
@@ -297,7 +300,7 @@ func (r *Runner) runNotify(ctx context.Context, j *offboard.Job) {
 		return
 	}
 	retryAt := now.Add(r.backoff(attempt))
-	if r.settle(ctx, log, func(ctx context.Context) error { return r.jobs.RetryJob(ctx, j.ID, failure, retryAt) }) != nil {
+	if r.settle(ctx, log, j.ID, func(ctx context.Context) error { return r.jobs.RetryJob(ctx, j.ID, failure, retryAt) }) != nil {
 		return
 	}
 	r.wakeAt(retryAt)
@@ -323,14 +326,39 @@ func (r *Runner) callNotify(ctx context.Context, log *slog.Logger, notifier offb
 // failure leaves the job leased until the next start. The runner settles
 // notices itself, action jobs only when the engine cannot (unknown kind,
 // case gone).
-func (r *Runner) settle(ctx context.Context, log *slog.Logger, change func(context.Context) error) error {
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
+func (r *Runner) settle(ctx context.Context, log *slog.Logger, jobID string, change func(context.Context) error) error {
+	sctx, cancel := context.WithTimeout(offboard.WithJobResult(context.WithoutCancel(ctx), jobID), storeTimeout)
 	defer cancel()
 	err := change(sctx)
-	if err != nil {
+	switch {
+	case err == nil:
+	case claimLost(err):
+		log.Warn("result not recorded: this replica lost the job's claim (its lease ended); the replica holding the job runs it again", "err", err)
+		r.auditClaimLost(jobID, err)
+	default:
 		log.Error("updating the job failed; it stays leased until the next start", "err", err)
 	}
 	return err
+}
+
+// claimLost reports whether the store refused a result because this
+// replica no longer holds the job.
+func claimLost(err error) bool {
+	_, ok := errors.AsType[*offboard.ClaimLostError](err)
+	return ok
+}
+
+// auditClaimLost records a notice's refused result in the audit chain.
+func (r *Runner) auditClaimLost(jobID string, err error) {
+	if r.audit == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+	defer cancel()
+	if aerr := r.audit.Append(ctx, offboard.AuditEvent{Time: r.clock.Now(), Actor: runnerActor,
+		Action: "job.claim_lost", Target: jobID, Outcome: offboard.OutcomeRefused, Detail: offboard.ErrorMessage(err)}); aerr != nil {
+		r.log.Error("audit of a refused job result failed", "job", jobID, "err", aerr)
+	}
 }
 
 // settleLater makes a notice's settle in the background, and the chat
@@ -339,18 +367,18 @@ func (r *Runner) settle(ctx context.Context, log *slog.Logger, change func(conte
 // counted a few dozen cases a second; settles made side by side share
 // the store's group commits. The job stays leased until its settle is
 // written, so no one runs it again meanwhile; Run waits for them all.
-func (r *Runner) settleLater(ctx context.Context, log *slog.Logger, change func(context.Context) error) {
+func (r *Runner) settleLater(ctx context.Context, log *slog.Logger, jobID string, change func(context.Context) error) {
 	r.settleSlots <- struct{}{}
 	r.settling.Add(1)
 	go func() {
 		defer func() { <-r.settleSlots; r.settling.Done() }()
-		_ = r.settle(ctx, log, change)
+		_ = r.settle(ctx, log, jobID, change)
 	}()
 }
 
 // deadLetter moves a job the engine cannot take to the dead letters.
 func (r *Runner) deadLetter(ctx context.Context, log *slog.Logger, j *offboard.Job, f offboard.JobFailure) {
-	_ = r.settle(ctx, log, func(ctx context.Context) error {
+	_ = r.settle(ctx, log, j.ID, func(ctx context.Context) error {
 		return r.jobs.DeadLetterJob(ctx, j.ID, f, r.clock.Now())
 	})
 }

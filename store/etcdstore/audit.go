@@ -110,7 +110,7 @@ const verifyPage = 1000
 // the result has OK false, BadSeq and Problem.
 func (s *Store) VerifyAudit(ctx context.Context) (offboard.AuditVerifyResult, error) {
 	var res offboard.AuditVerifyResult
-	headResp, err := s.cli.Get(ctx, s.prefix+keyAuditHead)
+	headResp, err := s.get(ctx, s.prefix+keyAuditHead)
 	if err != nil {
 		return res, fmt.Errorf("etcdstore: verify audit: %w", err)
 	}
@@ -131,7 +131,7 @@ func (s *Store) VerifyAudit(ctx context.Context) (offboard.AuditVerifyResult, er
 	prevHash := ""
 	from, end := s.prefix+kindAudit, s.prefix+prefixEnd(kindAudit)
 	for {
-		resp, err := s.cli.Get(ctx, from, clientv3.WithRange(end), clientv3.WithRev(rev), clientv3.WithLimit(verifyPage))
+		resp, err := s.get(ctx, from, clientv3.WithRange(end), clientv3.WithRev(rev), clientv3.WithLimit(verifyPage))
 		if err != nil {
 			return offboard.AuditVerifyResult{}, fmt.Errorf("etcdstore: verify audit: %w", err)
 		}

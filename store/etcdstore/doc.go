@@ -24,9 +24,10 @@
 //
 // # Layout
 //
-// Every key starts with Options.Prefix ("offboard/" by default), then a
-// kind, as the bbolt store's buckets: values are JSON, index entries
-// hold "1", numbers in keys are big-endian so byte order is numeric.
+// Every key starts with Options.Prefix ("offboard/" by default; New
+// refuses one inside another store's, prefix.go), then a kind, as the
+// bbolt store's buckets: values are JSON, index entries hold "1",
+// numbers in keys are big-endian so byte order is numeric.
 //
 //	meta/schema_version          "1"
 //	meta/seq/{cases,approvals,jobs}  decimal counters
@@ -44,19 +45,48 @@
 //	audit/<u64 seq>              offboard.AuditEvent, canonical bytes
 //	audit_case/<id>\x00<u64 seq> index
 //	jobs/<job id>                offboard.Job
-//	jobq/<rank><u64 notbefore><u64 seq><job id>  index of unleased jobs
+//	jobq/<rank><u64 notbefore><u64 seq><job id>  index of queued jobs
+//	claims/<job id>              lease id (hex): the job is leased; bound to that lease
+//	leader/<lease id>            election candidates (concurrency.Election)
 //	jobs_case/<id>\x00<job id>   index
 //	dead/<job id>                dead-lettered offboard.Job
 //	dedupe/<key>                 {"case_id":…,"at":…}
 //	personal/<id>                the case's token key and plaintext
+//	delivered/<platform>\x00<notice id>  a chat notice delivered (outside commands)
+//	batches/{s,c}\x00<platform>\x00<batch>\x00<dept or case>  a chat batch's records
 //
-// # Not yet (issue 21, items 2–5)
+// # Leadership and claims
 //
-// serve does not use this package yet; leader election, job leases held
-// by etcd leases (ClaimJobs marks jobs leased as bbolt does, and a
-// replica that dies holding some leaves them leased: nothing requeues
-// them yet, since the bbolt store's RecoverLeases at start would take
-// the live replicas' jobs too), the
-// migrate command and the delivery markers, backups and compaction of
-// the bbolt store have no etcd counterpart here.
+// Leader (leader.go) is the replica's etcd session and its campaign on
+// leader/; it is offboard.Leadership, so the runner and the schedule run
+// only on the leader and stop the moment its session ends. A job is
+// leased while its claims/ key exists; ClaimJobs writes it bound to the
+// session lease, only if absent, so the claims of a replica that dies
+// vanish with its lease and its jobs are ready again. A run's result is
+// written only while the claim is still this session's (claims.go:
+// fence), so a replica that lost its lease cannot record a result over
+// the new holder's: it gets *offboard.ClaimLostError.
+//
+// # Not here
+//
+// Backups and compaction of the bbolt store are etcd's own tools' work
+// (etcdctl snapshot save, defrag, --auto-compaction-retention).
+//
+// # Limits
+//
+// A commit holds at most Options.MaxTxnOps operations, and the members'
+// --max-txn-ops must allow as many: opening a case with every system
+// configured takes about 160, so members run with 1024; the engine on
+// etcd takes TickBatch due tasks per tick so that a layoff's T-0 fits
+// too. A cluster without a quorum fails a command with ErrUnavailable
+// within its context's deadline; too large a command fails with
+// ErrTooManyOps, saying which limit to raise.
+//
+// # Migration
+//
+// Import copies a bbolt store's records (store.DB.Export) into an empty
+// prefix, key for key (the key bytes after the kind are the same in both
+// layouts), in transactions of at most MaxImportBatch operations, and
+// writes the schema version last; New refuses a prefix with keys but no
+// version, so an unfinished copy is never served.
 package etcdstore

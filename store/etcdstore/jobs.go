@@ -48,11 +48,22 @@ func (t *tx) storedJob(id string) (*offboard.Job, error) {
 	if !ok {
 		return nil, nil
 	}
+	// A job is leased while its claim exists (claims.go): a claim that
+	// ended with its lease leaves the job ready again.
+	c, err := t.claimOf(id)
+	if err != nil {
+		return nil, err
+	}
+	if j.Leased = c.held; !c.held {
+		j.LeasedAt = time.Time{}
+	}
 	return &j, nil
 }
 
-// PutJob writes a job, keeps it in jobq while it is not leased, and keeps
-// the jobs_case index. A notice without an id is numbered.
+// PutJob writes a job, keeps it in jobq and the jobs_case index, and
+// takes or drops its claim as j.Leased says. A notice without an id is
+// numbered. Writing a job another replica holds, or the result of a run
+// whose claim this replica lost, is refused (fence).
 func (t *tx) PutJob(j *offboard.Job) error {
 	if err := t.mustWrite("put job"); err != nil {
 		return err
@@ -88,13 +99,23 @@ func (t *tx) PutJob(j *offboard.Job) error {
 			return fmt.Errorf("etcdstore: put job %s: %w", j.ID, err)
 		}
 	}
+	c, err := t.fence(j.ID)
+	if err != nil {
+		return fmt.Errorf("etcdstore: put job %s: %w", j.ID, err)
+	}
+	switch {
+	case j.Leased && !c.held:
+		if err := t.takeClaim(j.ID); err != nil {
+			return err
+		}
+	case !j.Leased && c.held:
+		t.dropClaim(j.ID)
+	}
 	t.unindexJob(old, j)
 	if err := t.putJSON(kindJobs+j.ID, j); err != nil {
 		return fmt.Errorf("etcdstore: put job %s: %w", j.ID, err)
 	}
-	if !j.Leased {
-		t.put(queueKey(j), indexMark)
-	}
+	t.put(queueKey(j), indexMark)
 	if j.CaseID != "" {
 		t.put(kindJobsCase+join(string(j.CaseID), j.ID), indexMark)
 	}
@@ -107,10 +128,8 @@ func (t *tx) unindexJob(old, next *offboard.Job) {
 	if old == nil {
 		return
 	}
-	if !old.Leased {
-		if k := queueKey(old); next == nil || next.Leased || k != queueKey(next) {
-			t.del(k)
-		}
+	if k := queueKey(old); next == nil || k != queueKey(next) {
+		t.del(k)
 	}
 	if old.CaseID != "" && (next == nil || next.CaseID != old.CaseID) {
 		t.del(kindJobsCase + join(string(old.CaseID), old.ID))
@@ -132,6 +151,13 @@ func (t *tx) deleteJob(id string) error {
 	old, err := t.storedJob(id)
 	if err != nil || old == nil {
 		return err
+	}
+	c, err := t.fence(id)
+	if err != nil {
+		return err
+	}
+	if c.held {
+		t.dropClaim(id)
 	}
 	t.unindexJob(old, nil)
 	t.del(kindJobs + id)
@@ -169,11 +195,15 @@ func (t *tx) DeadLetter(j *offboard.Job) error {
 
 // ReadyJobs returns up to limit (all if limit <= 0) unleased jobs with
 // NotBefore <= now that skip does not reject, most urgent first. It
-// reads the whole queue range, so any change to the queue conflicts
-// with a claim: two replicas never lease one job.
+// reads the whole queue range and the claims, so any change to the queue
+// and any new claim conflicts with a claim: two replicas never lease one
+// job (and a claim is taken only if absent besides).
 func (t *tx) ReadyJobs(now time.Time, limit int, skip func(*offboard.Job) bool) ([]*offboard.Job, error) {
 	kvs, err := t.scanPrefix(kindJobQueue)
 	if err != nil {
+		return nil, err
+	}
+	if err := t.scanClaims(); err != nil {
 		return nil, err
 	}
 	until := timeKey(now)
@@ -197,6 +227,9 @@ func (t *tx) ReadyJobs(now time.Time, limit int, skip func(*offboard.Job) bool) 
 		}
 		if j == nil {
 			return nil, fmt.Errorf("etcdstore: job queue names missing job %s", id)
+		}
+		if j.Leased {
+			continue
 		}
 		if skip == nil || !skip(j) {
 			out = append(out, j)

@@ -22,6 +22,9 @@ func (s *Store) ClaimJobs(ctx context.Context, now time.Time, limit int, newSkip
 		}
 		return newSkip()
 	}
+	if s.leases != nil && s.currentLease() == noLease {
+		return nil, fmt.Errorf("etcdstore: claim jobs: this replica has no session (it does not lead)")
+	}
 	ready := false
 	err := s.View(ctx, func(tx offboard.Tx) error {
 		jobs, err := tx.ReadyJobs(now, 1, skip())
@@ -57,15 +60,22 @@ func (s *Store) ClaimJobs(ctx context.Context, now time.Time, limit int, newSkip
 }
 
 // ReleaseJobs puts leased jobs back in the queue, not before notBefore
-// when that is later than their own NotBefore.
+// when that is later than their own NotBefore: it deletes their claims.
+// Jobs this replica no longer holds (its lease ended) are left alone.
 func (s *Store) ReleaseJobs(ctx context.Context, ids []string, notBefore time.Time) error {
-	err := s.Update(ctx, func(tx offboard.Tx) error {
+	err := s.Update(ctx, func(otx offboard.Tx) error {
+		tx := otx.(*tx)
 		for _, id := range ids {
 			j, err := jobOrNil(tx, id)
 			if err != nil {
 				return err
 			}
 			if j == nil || !j.Leased {
+				continue
+			}
+			if c, err := tx.claimOf(id); err != nil {
+				return err
+			} else if s.leases != nil && c.lease != tx.lease {
 				continue
 			}
 			j.Leased, j.LeasedAt = false, time.Time{}
@@ -112,8 +122,11 @@ func (s *Store) SettleJob(ctx context.Context, id string) error {
 
 // updateJob runs fn on the stored copy of a job in one transaction; a job
 // that is gone is left alone. fn may run more than once (conflict),
-// and gets a fresh copy each time.
+// and gets a fresh copy each time. Each op records a run's result, so it
+// commits only while this replica's claim on the job lasts
+// (*offboard.ClaimLostError otherwise).
 func (s *Store) updateJob(ctx context.Context, op, id string, fn func(offboard.Tx, *offboard.Job) error) error {
+	ctx = offboard.WithJobResult(ctx, id)
 	err := s.Update(ctx, func(tx offboard.Tx) error {
 		j, err := jobOrNil(tx, id)
 		if err != nil || j == nil {

@@ -72,6 +72,11 @@ type Options struct {
 	MaxRetries int
 	// Logger receives store events; nil discards them.
 	Logger *slog.Logger
+	// CallTimeout bounds each run of Update and View, and each request
+	// outside them, when ctx ends no sooner: with the cluster gone the
+	// client waits for a connection as long as its context lets it, and
+	// a shutdown or a scheduled job must not wait for ever. 0: no bound.
+	CallTimeout time.Duration
 }
 
 // Store is offboard.Store over etcd. It is safe for concurrent use, and
@@ -82,7 +87,21 @@ type Store struct {
 	maxTxnOps  int
 	maxRetries int
 	logger     *slog.Logger
-	conflicts  atomic.Uint64
+	// callTimeout is Options.CallTimeout.
+	callTimeout time.Duration
+	conflicts   atomic.Uint64
+	// pruned: when expired delivery markers and batch records were
+	// last dropped (delivered.go).
+	pruned pruned
+	// leases, when set (NewLeader), is the session lease job claims live
+	// under; nil: claims outlive the process, as bbolt's leases do.
+	leases func() clientv3.LeaseID
+	// writer admits one Update of this process at a time. Every command
+	// appends to the audit chain, whose head key each commit compares:
+	// writers of one process racing each other would all but one lose
+	// and run again, work wasted at best and, under a layoff's intake,
+	// past MaxRetries. Only other replicas' commits can conflict now.
+	writer chan struct{}
 }
 
 var _ offboard.Store = (*Store)(nil)
@@ -91,7 +110,8 @@ var _ offboard.Store = (*Store)(nil)
 // writing the schema version if the prefix is empty and refusing one of
 // a newer schema. The caller owns cli and closes it after the store.
 func New(ctx context.Context, cli *clientv3.Client, opts Options) (*Store, error) {
-	s := &Store{cli: cli, prefix: opts.Prefix, maxTxnOps: opts.MaxTxnOps, maxRetries: opts.MaxRetries, logger: opts.Logger}
+	s := &Store{cli: cli, prefix: opts.Prefix, maxTxnOps: opts.MaxTxnOps, maxRetries: opts.MaxRetries, logger: opts.Logger, callTimeout: opts.CallTimeout,
+		writer: make(chan struct{}, 1)}
 	if s.prefix == "" {
 		s.prefix = DefaultPrefix
 	}
@@ -104,20 +124,26 @@ func New(ctx context.Context, cli *clientv3.Client, opts Options) (*Store, error
 	if s.logger == nil {
 		s.logger = slog.New(slog.DiscardHandler)
 	}
+	if err := refuseNested(ctx, cli, s.prefix); err != nil {
+		return nil, err
+	}
 	key := s.prefix + keySchemaVersion
 	// Create the version only if it is absent: two replicas starting at
 	// once both succeed, one of them writing it.
+	// Only into an empty prefix: keys without a version are an import
+	// that has not finished (Import writes the version last).
 	resp, err := cli.Txn(ctx).
-		If(clientv3.Compare(clientv3.CreateRevision(key), "=", 0)).
+		If(clientv3.Compare(clientv3.CreateRevision(key), "=", 0),
+			clientv3.Compare(clientv3.CreateRevision(s.prefix), "=", 0).WithRange(prefixEnd(s.prefix))).
 		Then(clientv3.OpPut(key, strconv.Itoa(SchemaVersion))).
 		Else(clientv3.OpGet(key)).Commit()
 	if err != nil {
-		return nil, fmt.Errorf("etcdstore: open %s: %w", s.prefix, err)
+		return nil, s.explain(fmt.Errorf("etcdstore: open %s: %w", s.prefix, err))
 	}
 	if !resp.Succeeded {
 		kvs := resp.Responses[0].GetResponseRange().Kvs
 		if len(kvs) == 0 {
-			return nil, fmt.Errorf("etcdstore: open %s: the schema version vanished while reading it", s.prefix)
+			return nil, explainStrayKeys(ctx, cli, s.prefix)
 		}
 		n, err := strconv.Atoi(string(kvs[0].Value))
 		switch {
@@ -139,22 +165,22 @@ func (s *Store) Conflicts() uint64 { return s.conflicts.Load() }
 // error from fn discards its writes. fn must make no network calls and
 // keep no state outside itself between runs.
 func (s *Store) Update(ctx context.Context, fn func(offboard.Tx) error) error {
+	select {
+	case s.writer <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-s.writer }()
 	for attempt := 0; ; attempt++ {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		t := newTx(ctx, s, true)
-		err := fn(t)
-		t.ended = true
+		ok, err := s.run(ctx, fn)
+		if err == nil && ok {
+			return nil
+		}
 		if err == nil {
-			var ok bool
-			ok, err = t.commit()
-			if err == nil && ok {
-				return nil
-			}
-			if err == nil {
-				s.conflicts.Add(1)
-			}
+			s.conflicts.Add(1)
 		}
 		if err != nil && !retryable(err) {
 			return err
@@ -167,6 +193,28 @@ func (s *Store) Update(ctx context.Context, fn func(offboard.Tx) error) error {
 			return err
 		}
 	}
+}
+
+// run is one run of fn and its commit, bounded by Options.CallTimeout;
+// ok is false when the commit lost a race.
+func (s *Store) run(ctx context.Context, fn func(offboard.Tx) error) (ok bool, err error) {
+	ctx, cancel := s.bounded(ctx)
+	defer cancel()
+	t := newTx(ctx, s, true)
+	err = fn(t)
+	t.ended = true
+	if err != nil {
+		return false, err
+	}
+	return t.commit()
+}
+
+// bounded is ctx ending after Options.CallTimeout at the latest.
+func (s *Store) bounded(ctx context.Context) (context.Context, context.CancelFunc) {
+	if s.callTimeout <= 0 {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, s.callTimeout)
 }
 
 // backoff spreads the retries of writers that collided, so they do not
@@ -194,20 +242,30 @@ func (s *Store) View(ctx context.Context, fn func(offboard.Tx) error) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		t := newTx(ctx, s, false)
-		err := fn(t)
-		t.ended = true
-		if err == nil && t.err != nil {
-			err = t.err
-		}
+		err := s.view(ctx, fn)
 		if !retryable(err) || attempt >= s.maxRetries {
 			return err
 		}
 	}
 }
 
+// view is one run of a View, bounded by Options.CallTimeout.
+func (s *Store) view(ctx context.Context, fn func(offboard.Tx) error) error {
+	ctx, cancel := s.bounded(ctx)
+	defer cancel()
+	t := newTx(ctx, s, false)
+	err := fn(t)
+	t.ended = true
+	if err == nil && t.err != nil {
+		err = t.err
+	}
+	return err
+}
+
 // Ping reads the schema version: a liveness check for /healthz.
 func (s *Store) Ping(ctx context.Context) error {
+	ctx, cancel := s.bounded(ctx)
+	defer cancel()
 	resp, err := s.cli.Get(ctx, s.prefix+keySchemaVersion)
 	if err != nil {
 		return fmt.Errorf("etcdstore: ping: %w", err)

@@ -33,12 +33,23 @@ type tx struct {
 	purge map[string]bool
 	// err is the first failed read: the commit refuses to go on without it.
 	err error
+	// lease is the session lease claims are made under (noLease: none).
+	lease clientv3.LeaseID
+	// claims are the job claims ReadyJobs scanned, by job id (nil: not scanned).
+	claims map[string]clientv3.LeaseID
+	// leased are written keys bound to a lease; creates are keys the
+	// commit requires to be absent (claims taken by this transaction).
+	leased  map[string]clientv3.LeaseID
+	creates []string
+	// claimSeen caches the claims point-read at the snapshot.
+	claimSeen map[string]*claim
 }
 
 var _ offboard.Tx = (*tx)(nil)
 
 func newTx(ctx context.Context, s *Store, writable bool) *tx {
-	return &tx{ctx: ctx, s: s, writable: writable, reads: map[string]int64{}, writes: map[string]*[]byte{}, purge: map[string]bool{}}
+	return &tx{ctx: ctx, s: s, writable: writable, reads: map[string]int64{}, writes: map[string]*[]byte{}, purge: map[string]bool{},
+		lease: s.currentLease(), leased: map[string]clientv3.LeaseID{}, claimSeen: map[string]*claim{}}
 }
 
 // maxPurge bounds the tombstones one commit drops, so a commit stays small.
@@ -84,7 +95,7 @@ func (t *tx) get(key string) ([]byte, error) {
 	}
 	resp, err := t.s.cli.Get(t.ctx, t.s.prefix+key, t.revOpts()...)
 	if err != nil {
-		return nil, t.fail(fmt.Errorf("etcdstore: get %q: %w", key, err))
+		return nil, t.fail(t.s.explain(fmt.Errorf("etcdstore: get %q: %w", key, err)))
 	}
 	t.setRev(resp.Header.Revision)
 	var mod int64
@@ -106,7 +117,7 @@ func (t *tx) scan(start, end string) ([]kv, error) {
 	t.check()
 	resp, err := t.s.cli.Get(t.ctx, t.s.prefix+start, append(t.revOpts(), clientv3.WithRange(t.s.prefix+end))...)
 	if err != nil {
-		return nil, t.fail(fmt.Errorf("etcdstore: range %q: %w", start, err))
+		return nil, t.fail(t.s.explain(fmt.Errorf("etcdstore: range %q: %w", start, err)))
 	}
 	t.setRev(resp.Header.Revision)
 	t.ranges = append(t.ranges, [2]string{start, end})
@@ -174,8 +185,13 @@ func (t *tx) del(key string) {
 }
 
 // scannedKind reports whether keys like key are read by range inside a
-// transaction. Job records are read by id only.
-func scannedKind(key string) bool { return !strings.HasPrefix(key, kindJobs) }
+// transaction and need a tombstone to be deleted. Job records are read by
+// id only.
+// Claims are deleted outright too: their leases delete them so anyway,
+// and a claim must be absent (not a tombstone) to be taken again.
+func scannedKind(key string) bool {
+	return !strings.HasPrefix(key, kindJobs) && !strings.HasPrefix(key, kindClaims)
+}
 
 // deletedMarker is written by every commit that deletes a key outright,
 // so the whole-store compare (see compares) notices deletions too.
@@ -197,6 +213,10 @@ func (t *tx) commit() (bool, error) {
 			deletes = true
 			continue
 		}
+		if l, ok := t.leased[k]; ok {
+			ops = append(ops, clientv3.OpPut(t.s.prefix+k, string(*w), clientv3.WithLease(l)))
+			continue
+		}
 		ops = append(ops, clientv3.OpPut(t.s.prefix+k, string(*w)))
 	}
 	for k := range t.purge {
@@ -213,12 +233,12 @@ func (t *tx) commit() (bool, error) {
 		ops = append(ops, clientv3.OpPut(t.s.prefix+deletedMarker, "1"))
 	}
 	if len(ops) > t.s.maxTxnOps {
-		return false, fmt.Errorf("etcdstore: the command writes %d keys, more than the %d one etcd transaction may hold: "+
-			"raise the etcd members' --max-txn-ops and the store's limit with it", len(ops), t.s.maxTxnOps)
+		return false, fmt.Errorf("etcdstore: %w: the command writes %d keys, more than the %d one etcd transaction may hold: "+
+			"raise the etcd members' --max-txn-ops and the store's limit with it", ErrTooManyOps, len(ops), t.s.maxTxnOps)
 	}
 	resp, err := t.s.cli.Txn(t.ctx).If(t.compares()...).Then(ops...).Commit()
 	if err != nil {
-		return false, fmt.Errorf("etcdstore: commit %d writes: %w", len(ops), err)
+		return false, t.s.explain(fmt.Errorf("etcdstore: commit %d writes: %w", len(ops), err))
 	}
 	return resp.Succeeded, nil
 }
@@ -230,14 +250,18 @@ func (t *tx) commit() (bool, error) {
 // compare over the whole store stands for them all: stricter, so more
 // commits retry, never wrong (outright deletions write deletedMarker).
 func (t *tx) compares() []clientv3.Cmp {
+	// A claim is taken only if absent: two replicas never hold one job.
+	cmps := make([]clientv3.Cmp, 0, len(t.creates)+len(t.reads)+len(t.ranges))
+	for _, k := range t.creates {
+		cmps = append(cmps, clientv3.Compare(clientv3.CreateRevision(t.s.prefix+k), "=", 0))
+	}
 	if t.rev == 0 {
-		return nil
+		return cmps
 	}
 	n := len(t.reads) + len(t.ranges)
 	if n > t.s.maxTxnOps {
-		return []clientv3.Cmp{clientv3.Compare(clientv3.ModRevision(t.s.prefix), "<", t.rev+1).WithRange(prefixEnd(t.s.prefix))}
+		return append(cmps, clientv3.Compare(clientv3.ModRevision(t.s.prefix), "<", t.rev+1).WithRange(prefixEnd(t.s.prefix)))
 	}
-	cmps := make([]clientv3.Cmp, 0, n)
 	for k, mod := range t.reads {
 		cmps = append(cmps, clientv3.Compare(clientv3.ModRevision(t.s.prefix+k), "=", mod))
 	}

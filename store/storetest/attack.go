@@ -102,6 +102,28 @@ func RechainAudit(path string, seq uint64, edit func(*offboard.AuditEvent)) erro
 	})
 }
 
+// EditAuditEvent changes audit event seq with edit and stores it as it
+// is, without re-chaining: the careless tampering the chain itself
+// detects (tools that must refuse a broken chain test with it).
+func EditAuditEvent(path string, seq uint64, edit func(*offboard.AuditEvent)) error {
+	return updateFile(path, func(tx *bolt.Tx) error {
+		audit := tx.Bucket([]byte("audit"))
+		if audit == nil {
+			return errors.New("missing audit bucket")
+		}
+		var e offboard.AuditEvent
+		if err := json.Unmarshal(audit.Get(seqKey(seq)), &e); err != nil {
+			return fmt.Errorf("audit event %d: %w", seq, err)
+		}
+		edit(&e)
+		raw, err := json.Marshal(e)
+		if err != nil {
+			return err
+		}
+		return audit.Put(seqKey(seq), raw)
+	})
+}
+
 func seqKey(n uint64) []byte { return binary.BigEndian.AppendUint64(nil, n) }
 
 // deleteWhere deletes the keys of b that match (collected first: a

@@ -37,6 +37,10 @@ func TxContract(t *testing.T, open Opener) {
 	t.Run("ViewIsReadOnly", func(t *testing.T) { contractView(t, open(t)) })
 	t.Run("ErasePersonal", func(t *testing.T) { contractErase(t, open(t)) })
 	t.Run("Wakes", func(t *testing.T) { contractWakes(t, open(t)) })
+	t.Run("Delivered", func(t *testing.T) { contractDelivered(t, open(t)) })
+	t.Run("Batches", func(t *testing.T) { contractBatches(t, open(t)) })
+	t.Run("AuditReading", func(t *testing.T) { contractAuditReading(t, open(t)) })
+	t.Run("Figures", func(t *testing.T) { contractFigures(t, open(t)) })
 }
 
 var t0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
