@@ -64,6 +64,12 @@ var fromBbolt = map[string]bboltKind{
 	"batches":   {kindBatches, false},
 }
 
+// bboltOnly are bbolt buckets derived from the cases that this store does
+// not keep, so an import leaves them out: the indexes of cases by
+// revocation and closing time (store/timeindex.go), which on etcd the
+// digest and the retention check replace by reading the closed cases.
+var bboltOnly = map[string]bool{"idx_revoked": true, "idx_closed": true}
+
 // ImportKinds are the bbolt buckets an import copies, for counting.
 func ImportKinds() []string {
 	out := make([]string, 0, len(fromBbolt))
@@ -178,6 +184,9 @@ func (im *Import) Add(r Record) error {
 		}
 		return fmt.Errorf("etcdstore: import: the bbolt bucket %q has a counter (%d) this offboard does not know", r.Key, n)
 	}
+	if bboltOnly[r.Kind] {
+		return nil
+	}
 	k, ok := fromBbolt[r.Kind]
 	if !ok {
 		return fmt.Errorf("etcdstore: import: the bbolt bucket %q is not one this offboard knows; refusing to leave it behind", r.Kind)
@@ -215,6 +224,9 @@ func (im *Import) meta(r Record) error {
 	case "erased_uncompacted":
 		// bbolt housekeeping: erased bytes wait in free pages for a
 		// compaction. The import copies only live values.
+	case "revoked_index", "closed_index":
+		// The bbolt file's time indexes are complete; this store keeps
+		// none (bbolt only, below).
 	default:
 		return fmt.Errorf("etcdstore: import: the bbolt meta key %q is not one this offboard knows", r.Key)
 	}

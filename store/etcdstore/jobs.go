@@ -207,7 +207,8 @@ func (t *tx) ReadyJobs(now time.Time, limit int, skip func(*offboard.Job) bool) 
 		return nil, err
 	}
 	until := timeKey(now)
-	var out []*offboard.Job
+	// The ready entries, in queue order.
+	var ready []string
 	for i := 0; i < len(kvs); i++ {
 		k := strings.TrimPrefix(kvs[i].key, kindJobQueue)
 		if len(k) < queueKeyPrefix {
@@ -220,7 +221,20 @@ func (t *tx) ReadyJobs(now time.Time, limit int, skip func(*offboard.Job) bool) 
 			}
 			continue
 		}
-		id := k[queueKeyPrefix:]
+		ready = append(ready, k[queueKeyPrefix:])
+	}
+	var out []*offboard.Job
+	for n, id := range ready {
+		if n%prefetchJobs == 0 {
+			// The next jobs in one round trip, not one each.
+			keys := make([]string, 0, prefetchJobs)
+			for _, next := range ready[n:min(n+prefetchJobs, len(ready))] {
+				keys = append(keys, kindJobs+next)
+			}
+			if err := t.prefetch(keys); err != nil {
+				return nil, err
+			}
+		}
 		j, err := t.storedJob(id)
 		if err != nil {
 			return nil, err
@@ -240,6 +254,11 @@ func (t *tx) ReadyJobs(now time.Time, limit int, skip func(*offboard.Job) bool) 
 	}
 	return out, nil
 }
+
+// prefetchJobs is how many jobs the queue's walk reads in one round trip:
+// well under etcd's default --max-txn-ops (128), since a read-ahead
+// transaction counts its gets.
+const prefetchJobs = 64
 
 // JobsForCase returns a case's queued and leased jobs, by id.
 func (t *tx) JobsForCase(id offboard.CaseID) ([]*offboard.Job, error) {

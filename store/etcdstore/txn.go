@@ -43,6 +43,15 @@ type tx struct {
 	creates []string
 	// claimSeen caches the claims point-read at the snapshot.
 	claimSeen map[string]*claim
+	// fetched are point keys read ahead at the snapshot (prefetch), not
+	// yet read by get: a key joins reads only when get takes it.
+	fetched map[string]fetchedKV
+}
+
+// fetchedKV is a key read ahead: its value and ModRevision (0: absent).
+type fetchedKV struct {
+	val []byte
+	mod int64
 }
 
 var _ offboard.Tx = (*tx)(nil)
@@ -83,6 +92,48 @@ func (t *tx) fail(err error) error {
 	return err
 }
 
+// prefetch reads keys ahead in one round trip (a transaction of gets at
+// the snapshot), for a walk that would otherwise get them one by one:
+// the job queue's walk reads a job per queued entry, and a round trip
+// each made a layoff's claims the replicas' bottleneck. Keys already
+// read or written are left out. The keys join the transaction's reads
+// only as get takes them, so what the walk never looked at is not
+// compared at commit.
+func (t *tx) prefetch(keys []string) error {
+	t.check()
+	var want []string
+	var ops []clientv3.Op
+	for _, k := range keys {
+		_, written := t.writes[k]
+		_, read := t.reads[k]
+		_, fetched := t.fetched[k]
+		if written || read || fetched {
+			continue
+		}
+		want = append(want, k)
+		ops = append(ops, clientv3.OpGet(t.s.prefix+k, t.revOpts()...))
+	}
+	if len(ops) == 0 {
+		return nil
+	}
+	resp, err := t.s.cli.Txn(t.ctx).Then(ops...).Commit()
+	if err != nil {
+		return t.fail(t.s.explain(fmt.Errorf("etcdstore: get %d keys: %w", len(ops), err)))
+	}
+	t.setRev(resp.Header.Revision)
+	if t.fetched == nil {
+		t.fetched = make(map[string]fetchedKV, len(want))
+	}
+	for i, r := range resp.Responses {
+		var f fetchedKV
+		if rr := r.GetResponseRange(); rr != nil && len(rr.Kvs) > 0 {
+			f.val, f.mod = rr.Kvs[0].Value, rr.Kvs[0].ModRevision
+		}
+		t.fetched[want[i]] = f
+	}
+	return nil
+}
+
 // get returns the value at key (the store prefix is added), or nil when
 // it is absent or a tombstone; it sees the transaction's own writes.
 func (t *tx) get(key string) ([]byte, error) {
@@ -92,6 +143,15 @@ func (t *tx) get(key string) ([]byte, error) {
 			return nil, nil
 		}
 		return *w, nil
+	}
+	if f, ok := t.fetched[key]; ok {
+		delete(t.fetched, key)
+		t.reads[key] = f.mod
+		if len(f.val) == 0 {
+			t.notePurge(key, f.mod)
+			return nil, nil
+		}
+		return f.val, nil
 	}
 	resp, err := t.s.cli.Get(t.ctx, t.s.prefix+key, t.revOpts()...)
 	if err != nil {
