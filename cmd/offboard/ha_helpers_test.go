@@ -24,7 +24,9 @@ var revocationKeys = []string{"okta_suspend", "okta_clear_sessions", "okta_reset
 
 // writeHAConfig is writeConfig for replicas sharing the store on the
 // cluster c, with a 2 s lease (a killed leader's claims end quickly) and
-// /metrics on (offboard_leader says which replica leads).
+// /metrics on (offboard_leader says which replica leads). The dial
+// timeout is long: a fresh cluster on a loaded machine under -race takes
+// seconds to answer the first 1024-operation transaction.
 func writeHAConfig(t testing.TB, dir string, c *etcdtest.Cluster, extra string) string {
 	t.Helper()
 	path := writeConfig(t, dir, fmt.Sprintf("metrics:\n  token: %q\n", metricsToken)+extra)
@@ -32,7 +34,7 @@ func writeHAConfig(t testing.TB, dir string, c *etcdtest.Cluster, extra string) 
 	for _, e := range c.Endpoints() {
 		eps = append(eps, fmt.Sprintf("%q", e))
 	}
-	cfg := strings.Replace(readFile(t, path), "store:\n", fmt.Sprintf("store:\n  backend: etcd\n  etcd:\n    endpoints: [%s]\n    prefix: %q\n    dial_timeout: 2s\n    lease: 2s\n",
+	cfg := strings.Replace(readFile(t, path), "store:\n", fmt.Sprintf("store:\n  backend: etcd\n  etcd:\n    endpoints: [%s]\n    prefix: %q\n    dial_timeout: 10s\n    lease: 2s\n",
 		strings.Join(eps, ", "), haPrefix), 1)
 	// The default debug level would log every request of a layoff.
 	cfg = strings.Replace(cfg, "  level: debug\n", "  level: info\n", 1)
@@ -123,6 +125,22 @@ func leads(t testing.TB, url string) bool {
 	t.Helper()
 	m := call(t, "GET", url+"/metrics", metricsToken, "")
 	return m.status == 200 && metricValue(string(m.body), "offboard_leader") == "1"
+}
+
+// leaderOf returns the one of two replicas that says it leads, and the
+// other; ok is false while neither does. Both leading fails the test.
+func leaderOf(t testing.TB, replicas []*childReplica) (leader, other *childReplica, ok bool) {
+	t.Helper()
+	a, b := leads(t, replicas[0].url), leads(t, replicas[1].url)
+	switch {
+	case a && b:
+		t.Fatal("both replicas say they lead")
+	case a:
+		return replicas[0], replicas[1], true
+	case b:
+		return replicas[1], replicas[0], true
+	}
+	return nil, nil, false
 }
 
 // waitFor is eventually with a deadline of its own: a layoff on a loaded
@@ -221,7 +239,10 @@ func takeoverTime(fake *oktatest.Server, survivor *childReplica, killed time.Tim
 		return 0, fmt.Errorf("the survivor's log time: %w", err)
 	}
 	first := firstJobRequestAfter(fake, led)
-	if first.IsZero() || led.Before(killed) {
+	if led.Before(killed) {
+		return 0, fmt.Errorf("the survivor led since %s, before the kill at %s: the killed replica was not the leader", led, killed)
+	}
+	if first.IsZero() {
 		return 0, fmt.Errorf("no job of the survivor reached Okta after it led at %s (killed %s)", led, killed)
 	}
 	return first.Sub(killed), nil
