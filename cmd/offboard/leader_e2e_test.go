@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/offboard-dev/offboard"
 	"github.com/offboard-dev/offboard/connectors/okta/oktatest"
 )
 
@@ -15,16 +16,15 @@ import (
 // election would: serve starts its Run, and its runner and schedule wait
 // on Lead.
 type heldElection struct {
+	offboard.Terms
 	mu      sync.Mutex
-	term    context.Context
 	end     context.CancelFunc
-	changed chan struct{}
 	running chan struct{} // closed once serve runs the campaign
 	once    sync.Once
 }
 
 func newHeldElection() *heldElection {
-	return &heldElection{changed: make(chan struct{}), running: make(chan struct{})}
+	return &heldElection{running: make(chan struct{})}
 }
 
 func (h *heldElection) Run(ctx context.Context) {
@@ -37,36 +37,12 @@ func (h *heldElection) Run(ctx context.Context) {
 	}
 }
 
-func (h *heldElection) Lead(ctx context.Context) (context.Context, error) {
-	for {
-		h.mu.Lock()
-		term, changed := h.term, h.changed
-		h.mu.Unlock()
-		if term != nil && term.Err() == nil {
-			c, cancel := context.WithCancel(ctx)
-			context.AfterFunc(term, cancel)
-			return c, nil
-		}
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-changed:
-		}
-	}
-}
-
-func (h *heldElection) Leading() bool {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.term != nil && h.term.Err() == nil
-}
-
 func (h *heldElection) grant() {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.term, h.end = context.WithCancel(context.Background())
-	close(h.changed)
-	h.changed = make(chan struct{})
+	var term context.Context
+	term, h.end = context.WithCancel(context.Background())
+	h.Set(term)
 }
 
 // A follower serves intake (ready, cases open through the API) but runs

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -18,45 +17,21 @@ import (
 // switchLead is an offboard.Leadership the test grants and takes away,
 // as an election would.
 type switchLead struct {
-	mu      sync.Mutex
-	term    context.Context
-	end     context.CancelFunc
-	changed chan struct{}
+	offboard.Terms
+	end context.CancelFunc
 }
 
-func newSwitchLead() *switchLead { return &switchLead{changed: make(chan struct{})} }
-
-func (s *switchLead) Lead(ctx context.Context) (context.Context, error) {
-	for {
-		s.mu.Lock()
-		term, changed := s.term, s.changed
-		s.mu.Unlock()
-		if term != nil && term.Err() == nil {
-			c, cancel := context.WithCancel(ctx)
-			context.AfterFunc(term, cancel)
-			return c, nil
-		}
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-changed:
-		}
-	}
-}
+func newSwitchLead() *switchLead { return &switchLead{} }
 
 func (s *switchLead) grant() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.term, s.end = context.WithCancel(context.Background())
-	close(s.changed)
-	s.changed = make(chan struct{})
+	var term context.Context
+	term, s.end = context.WithCancel(context.Background())
+	s.Set(term)
 }
 
 func (s *switchLead) revoke() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	s.end()
-	s.term = nil
+	s.Set(nil)
 }
 
 // TestRunner_Run_onlyWhileLeading: a replica that does not lead claims

@@ -64,8 +64,7 @@ type Leader struct {
 
 	mu      sync.Mutex
 	session *concurrency.Session
-	term    context.Context // nil while not leading
-	changed chan struct{}   // closed and replaced when term changes
+	terms   offboard.Terms
 	leading atomic.Bool
 	audits  sync.WaitGroup
 }
@@ -82,7 +81,6 @@ func NewLeader(s *Store, o LeaderOptions) *Leader {
 	}
 	l := &Leader{
 		s: s, ttl: int(math.Ceil(ttl.Seconds())), name: o.Name, audit: o.Audit, clock: o.Clock, log: o.Logger,
-		changed: make(chan struct{}),
 	}
 	if l.name == "" {
 		l.name = "replica"
@@ -120,26 +118,7 @@ func (l *Leader) lease() clientv3.LeaseID {
 
 // Lead blocks until this replica leads; the context it returns ends with
 // the term or with ctx.
-func (l *Leader) Lead(ctx context.Context) (context.Context, error) {
-	for {
-		if err := ctx.Err(); err != nil {
-			return nil, err // even while the term lasts
-		}
-		l.mu.Lock()
-		term, changed := l.term, l.changed
-		l.mu.Unlock()
-		if term != nil && term.Err() == nil {
-			c, cancel := context.WithCancel(ctx)
-			context.AfterFunc(term, cancel)
-			return c, nil
-		}
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-changed:
-		}
-	}
-}
+func (l *Leader) Lead(ctx context.Context) (context.Context, error) { return l.terms.Lead(ctx) }
 
 // Run campaigns until ctx is done: a session (a lease kept alive), then
 // the election; while leading it waits for the session to end, then
@@ -329,11 +308,7 @@ func anyOf(ctx context.Context, chans ...<-chan struct{}) <-chan struct{} {
 }
 
 func (l *Leader) setTerm(term context.Context) {
-	l.mu.Lock()
-	l.term = term
-	close(l.changed)
-	l.changed = make(chan struct{})
-	l.mu.Unlock()
+	l.terms.Set(term)
 	l.leading.Store(term != nil)
 }
 
