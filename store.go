@@ -130,6 +130,20 @@ type RevokedIndex interface {
 	CaseIDsRevokedBetween(from, to time.Time) (ids []CaseID, ready bool, err error)
 }
 
+// ClosedCaseIDs returns every completed and cancelled case: what a
+// report falls back to reading when the store keeps no ready time index.
+func ClosedCaseIDs(tx Tx) ([]CaseID, error) {
+	var ids []CaseID
+	for _, st := range []CaseStatus{CaseCompleted, CaseCancelled} {
+		some, err := tx.CaseIDsByStatus(st)
+		if err != nil {
+			return nil, err
+		}
+		ids = append(ids, some...)
+	}
+	return ids, nil
+}
+
 // TimeIndexBuilder is a Store that builds its indexes of cases by time
 // (RevokedIndex among them) for a file written before them, once. It
 // returns the cases read and whether it built anything (false: the

@@ -73,15 +73,7 @@ func closedRevokedSince(tx offboard.Tx, from, to time.Time) ([]offboard.CaseID, 
 			return ids, err
 		}
 	}
-	var ids []offboard.CaseID
-	for _, st := range []offboard.CaseStatus{offboard.CaseCompleted, offboard.CaseCancelled} {
-		some, err := tx.CaseIDsByStatus(st)
-		if err != nil {
-			return nil, err
-		}
-		ids = append(ids, some...)
-	}
-	return ids, nil
+	return offboard.ClosedCaseIDs(tx)
 }
 
 // prepareRevoked builds the store's time indexes once, for a file

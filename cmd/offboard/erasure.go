@@ -80,15 +80,7 @@ func closedUnerased(tx offboard.Tx, before time.Time) ([]offboard.CaseID, error)
 			return ids, err
 		}
 	}
-	var ids []offboard.CaseID
-	for _, st := range []offboard.CaseStatus{offboard.CaseCompleted, offboard.CaseCancelled} {
-		some, err := tx.CaseIDsByStatus(st)
-		if err != nil {
-			return nil, err
-		}
-		ids = append(ids, some...)
-	}
-	return ids, nil
+	return offboard.ClosedCaseIDs(tx)
 }
 
 // compareCaseIDs orders case ids by number (OFF-9999 before OFF-10000).
