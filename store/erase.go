@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -82,7 +81,7 @@ func (t *tx) ErasePersonal(id offboard.CaseID, at time.Time) (offboard.Erasure, 
 		return out, fmt.Errorf("store: erase %s: %w", id, err)
 	}
 	var erased offboard.Case
-	if err := json.Unmarshal(scrub(raw, strs), &erased); err != nil {
+	if err := json.Unmarshal(offboard.ScrubJSON(raw, strs), &erased); err != nil {
 		return out, fmt.Errorf("store: erase %s: %w", id, err)
 	}
 	if err := t.PutCase(&erased); err != nil {
@@ -95,7 +94,7 @@ func (t *tx) ErasePersonal(id offboard.CaseID, at time.Time) (offboard.Erasure, 
 		if v == nil {
 			return nil
 		}
-		nv, err := scrubRecord(v, strs)
+		nv, err := offboard.ScrubRecord(v, strs)
 		if err != nil {
 			return fmt.Errorf("store: erase %s: %s %q: %w", id, b.Tx().DB().Path(), key, err)
 		}
@@ -166,55 +165,7 @@ func (db *DB) NeedsCompaction(ctx context.Context) (bool, error) {
 // records: every one the case's events were tokenised with, and the
 // case's current name and email.
 func erasableStrings(e offboard.Employee, rec *personalRecord) []string {
-	strs := offboard.PersonalStrings(e)
-	for _, v := range rec.Values {
-		if !containsFoldStr(strs, v) {
-			strs = append(strs, v)
-		}
-	}
-	return strs
-}
-
-func containsFoldStr(list []string, s string) bool {
-	for _, x := range list {
-		if strings.EqualFold(x, s) {
-			return true
-		}
-	}
-	return false
-}
-
-// scrub replaces each string, as JSON writes it inside a string, with
-// offboard.ErasedMark in a JSON document.
-func scrub(raw []byte, strs []string) []byte {
-	s := string(raw)
-	for _, p := range strs {
-		enc, err := json.Marshal(p)
-		if err != nil || len(enc) < 2 {
-			continue
-		}
-		s = offboard.ReplaceFold(s, string(enc[1:len(enc)-1]), offboard.ErasedMark)
-	}
-	return []byte(s)
-}
-
-// scrubRecord scrubs a JSON object and drops its "secrets" (a task's
-// values only IT may see), checking that the result still decodes.
-func scrubRecord(raw []byte, strs []string) ([]byte, error) {
-	var obj map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &obj); err != nil {
-		return nil, err
-	}
-	delete(obj, "secrets")
-	b, err := json.Marshal(obj)
-	if err != nil {
-		return nil, err
-	}
-	b = scrub(b, strs)
-	if !json.Valid(b) {
-		return nil, fmt.Errorf("scrubbed record is not JSON")
-	}
-	return b, nil
+	return offboard.ErasableStrings(e, rec.Values)
 }
 
 // eachPrefix calls fn with each key under prefix; fn may rewrite values

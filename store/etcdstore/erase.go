@@ -36,12 +36,7 @@ func (t *tx) ErasePersonal(id offboard.CaseID, at time.Time) (offboard.Erasure, 
 		return out, offboard.Errorf(offboard.ECONFLICT, "%s was erased on %s already", id, rec.ErasedAt.UTC().Format("2006-01-02"))
 	}
 	at = at.UTC()
-	strs := offboard.PersonalStrings(c.Employee)
-	for _, v := range rec.Values {
-		if !containsFold(strs, v) {
-			strs = append(strs, v)
-		}
-	}
+	strs := offboard.ErasableStrings(c.Employee, rec.Values)
 	out.Tokens = len(rec.Values)
 	if err := t.putJSON(kindPersonal+string(id), &personalRecord{ErasedAt: &at}); err != nil {
 		return out, err
@@ -56,7 +51,7 @@ func (t *tx) ErasePersonal(id offboard.CaseID, at time.Time) (offboard.Erasure, 
 		return out, fmt.Errorf("etcdstore: erase %s: %w", id, err)
 	}
 	var erased offboard.Case
-	if err := json.Unmarshal(scrub(raw, strs), &erased); err != nil {
+	if err := json.Unmarshal(offboard.ScrubJSON(raw, strs), &erased); err != nil {
 		return out, fmt.Errorf("etcdstore: erase %s: %w", id, err)
 	}
 	if err := t.PutCase(&erased); err != nil {
@@ -69,7 +64,7 @@ func (t *tx) ErasePersonal(id offboard.CaseID, at time.Time) (offboard.Erasure, 
 		if err != nil || v == nil {
 			return err
 		}
-		nv, err := scrubRecord(v, strs)
+		nv, err := offboard.ScrubRecord(v, strs)
 		if err != nil {
 			return fmt.Errorf("etcdstore: erase %s: %q: %w", id, key, err)
 		}
@@ -137,46 +132,4 @@ func (t *tx) ofCase(kind string, id offboard.CaseID) ([]string, error) {
 		keys = append(keys, e.key)
 	}
 	return keys, nil
-}
-
-func containsFold(list []string, s string) bool {
-	for _, x := range list {
-		if strings.EqualFold(x, s) {
-			return true
-		}
-	}
-	return false
-}
-
-// scrub replaces each string, as JSON writes it inside a string, with
-// offboard.ErasedMark.
-func scrub(raw []byte, strs []string) []byte {
-	s := string(raw)
-	for _, p := range strs {
-		enc, err := json.Marshal(p)
-		if err != nil || len(enc) < 2 {
-			continue
-		}
-		s = offboard.ReplaceFold(s, string(enc[1:len(enc)-1]), offboard.ErasedMark)
-	}
-	return []byte(s)
-}
-
-// scrubRecord scrubs a JSON object and drops its "secrets", checking
-// that the result still decodes.
-func scrubRecord(raw []byte, strs []string) ([]byte, error) {
-	var obj map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &obj); err != nil {
-		return nil, err
-	}
-	delete(obj, "secrets")
-	b, err := json.Marshal(obj)
-	if err != nil {
-		return nil, err
-	}
-	b = scrub(b, strs)
-	if !json.Valid(b) {
-		return nil, fmt.Errorf("scrubbed record is not JSON")
-	}
-	return b, nil
 }
